@@ -1,0 +1,144 @@
+// The registry: domains, teams and data products with their ports and
+// lineage. Every write runs in one transaction with its audit record, its
+// outbox event and its request-id record; every refused write is audited.
+//
+//   core::Registry registry(store, authorizer, clock);
+//   auto domain = registry.CreateDomain(ctx, model::Domain{.id = "sales", ...});
+//   auto page = registry.ListDataProducts(ctx, {"sales", true}, {.filter = "tag = \"pii\""});
+#ifndef MESHPLANE_CORE_REGISTRY_H_
+#define MESHPLANE_CORE_REGISTRY_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "meshplane/auth/authorizer.h"
+#include "meshplane/common/clock.h"
+#include "meshplane/core/context.h"
+#include "meshplane/model/data_product.h"
+#include "meshplane/model/domain.h"
+#include "meshplane/model/team.h"
+#include "meshplane/store/store.h"
+
+namespace meshplane::core {
+
+// Lineage around a product (GetLineage).
+struct Lineage {
+  std::vector<model::DataProduct> nodes;    // the start product first
+  std::vector<store::LineageEdge> edges;
+};
+
+enum class LineageScope { kUpstream, kDownstream, kBoth };
+
+// Which products ListDataProducts looks at.
+struct ProductScope {
+  std::string domain_id;            // "" = every domain (parent "domains/-")
+  bool include_subdomains = false;
+};
+
+// Thread-safe; holds references to `store`, `authz` and `clock`, which must
+// outlive it.
+//
+// Error codes, beyond those of each method:
+//   INVALID_ARGUMENT  malformed input, with FieldViolations naming each field;
+//                     also a request id reused with a different payload.
+//   PERMISSION_DENIED the caller may not write there (see auth/authorizer.h).
+//   ABORTED           a stale etag (reason ETAG_MISMATCH), a duplicate request
+//                     still in flight (reason REQUEST_IN_FLIGHT), or writes that
+//                     kept conflicting.
+//   UNAVAILABLE       PostgreSQL is unreachable.
+// A retry with the same request id and payload returns the first result.
+// With ctx.validate_only every check runs and nothing is written.
+class Registry {
+ public:
+  Registry(store::Store& store, const auth::Authorizer& authz, const Clock& clock);
+
+  // --- Domains ---
+  // ALREADY_EXISTS; NOT_FOUND for an unknown parent or owner team.
+  absl::StatusOr<model::Domain> CreateDomain(const RequestContext& ctx,
+                                             model::Domain domain);
+  absl::StatusOr<model::Domain> GetDomain(const RequestContext& ctx,
+                                          const std::string& id);
+  // Filter fields: parent, owner.
+  absl::StatusOr<ListResult<model::Domain>> ListDomains(const RequestContext& ctx,
+                                                        const ListQuery& query);
+  // Applies the fields of `patch` named in `mask` (display_name, description,
+  // parent, owner_team, labels). `etag` "" skips the check. FAILED_PRECONDITION
+  // if the new parent would make a cycle.
+  absl::StatusOr<model::Domain> UpdateDomain(const RequestContext& ctx,
+                                             const model::Domain& patch,
+                                             const FieldMask& mask,
+                                             const std::string& etag);
+  // FAILED_PRECONDITION (reason HAS_CHILDREN) with subdomains or products.
+  absl::Status DeleteDomain(const RequestContext& ctx, const std::string& id,
+                            const std::string& etag);
+
+  // --- Teams ---
+  // Admins only.
+  absl::StatusOr<model::Team> CreateTeam(const RequestContext& ctx, model::Team team);
+  absl::StatusOr<model::Team> GetTeam(const RequestContext& ctx, const std::string& id);
+  // Filter fields: member.
+  absl::StatusOr<ListResult<model::Team>> ListTeams(const RequestContext& ctx,
+                                                    const ListQuery& query);
+  // Mask fields: display_name, description, members.
+  absl::StatusOr<model::Team> UpdateTeam(const RequestContext& ctx,
+                                         const model::Team& patch,
+                                         const FieldMask& mask,
+                                         const std::string& etag);
+  // FAILED_PRECONDITION while a domain or product names it as owner.
+  absl::Status DeleteTeam(const RequestContext& ctx, const std::string& id,
+                          const std::string& etag);
+  // Idempotent: adding a present member or removing an absent one is OK.
+  absl::StatusOr<model::Team> AddTeamMember(const RequestContext& ctx,
+                                            const std::string& team_id,
+                                            const std::string& principal);
+  absl::StatusOr<model::Team> RemoveTeamMember(const RequestContext& ctx,
+                                               const std::string& team_id,
+                                               const std::string& principal);
+
+  // --- Data products ---
+  // Created in DRAFT unless product.lifecycle says PUBLISHED. NOT_FOUND for an
+  // unknown domain, owner team or input-port source; FAILED_PRECONDITION if an
+  // input port would close a lineage cycle.
+  absl::StatusOr<model::DataProduct> CreateDataProduct(const RequestContext& ctx,
+                                                       model::DataProduct product);
+  absl::StatusOr<model::DataProduct> GetDataProduct(const RequestContext& ctx,
+                                                    const model::ProductKey& key);
+  // Filter fields: owner, lifecycle, tag, domain, and free text (bare words
+  // or text:"...") matched with PostgreSQL full-text search.
+  absl::StatusOr<ListResult<model::DataProduct>> ListDataProducts(
+      const RequestContext& ctx, const ProductScope& scope, const ListQuery& query);
+  // Mask fields: display_name, description, owner_team, tier, classification,
+  // tags, labels, output_ports, input_ports, sunset_time. With allow_missing
+  // a missing product is created (AIP-134), which `product apply` uses.
+  absl::StatusOr<model::DataProduct> UpdateDataProduct(const RequestContext& ctx,
+                                                       const model::DataProduct& patch,
+                                                       const FieldMask& mask,
+                                                       const std::string& etag,
+                                                       bool allow_missing);
+  // FAILED_PRECONDITION while another product reads one of its ports.
+  absl::Status DeleteDataProduct(const RequestContext& ctx,
+                                 const model::ProductKey& key,
+                                 const std::string& etag);
+  // Publish, deprecate (with an optional sunset time), retire.
+  // FAILED_PRECONDITION (reason LIFECYCLE_TRANSITION) for a transition that
+  // model::CheckTransition refuses.
+  absl::StatusOr<model::DataProduct> TransitionDataProduct(
+      const RequestContext& ctx, const model::ProductKey& key,
+      model::Lifecycle target, const std::string& etag,
+      std::optional<absl::Time> sunset_time);
+  // depth 1..10 (0 -> 1).
+  absl::StatusOr<Lineage> GetLineage(const RequestContext& ctx,
+                                     const model::ProductKey& key,
+                                     LineageScope scope, int depth);
+
+ private:
+  store::Store& store_;
+  const auth::Authorizer& authz_;
+  const Clock& clock_;
+};
+
+}  // namespace meshplane::core
+
+#endif  // MESHPLANE_CORE_REGISTRY_H_

@@ -1,0 +1,78 @@
+// Data products, their output ports (what they serve) and input ports (what
+// they read: the edges of lineage).
+#ifndef MESHPLANE_MODEL_DATA_PRODUCT_H_
+#define MESHPLANE_MODEL_DATA_PRODUCT_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "meshplane/model/lifecycle.h"
+#include "meshplane/model/resource_name.h"
+
+namespace meshplane::model {
+
+enum class Classification { kUnspecified, kPublic, kInternal, kConfidential, kRestricted };
+
+// "PUBLIC", "INTERNAL", ... ("UNSPECIFIED" for kUnspecified).
+absl::string_view ClassificationName(Classification c);
+std::optional<Classification> ParseClassification(absl::string_view s);
+
+// Declared service-level objectives of an output port (ODCS SLA properties).
+struct ServiceLevelObjectives {
+  std::optional<double> availability_percent;   // e.g. 99.9
+  std::optional<absl::Duration> max_staleness;  // freshness: maximum data age
+  std::optional<double> completeness_percent;
+  std::optional<absl::Duration> latency;        // query/serving latency, p99
+  bool empty() const {
+    return !availability_percent && !max_staleness && !completeness_percent &&
+           !latency;
+  }
+};
+
+struct OutputPort {
+  std::string id;             // .../outputPorts/{id}
+  std::string display_name;
+  std::string type;           // free-form kind: table, topic, files, api, ...
+  std::string server;         // where it is served: "postgres://..", "kafka:..", ..
+  std::string location;       // schema.table, topic name, bucket path, ...
+  std::string description;
+  std::string contract_id;    // ODCS contract id, "" if none
+  ServiceLevelObjectives objectives;
+};
+
+struct InputPort {
+  std::string id;
+  OutputPortRef source;       // the output port this product reads
+  std::string description;
+};
+
+struct DataProduct {
+  std::string domain_id;      // domains/{domain_id}/dataProducts/{id}
+  std::string id;
+  std::string uid;
+  std::string display_name;
+  std::string description;
+  std::string owner_team_id;  // required
+  Lifecycle lifecycle = Lifecycle::kDraft;
+  int tier = 0;               // 0 = unset; 1 (most critical) .. 3
+  Classification classification = Classification::kUnspecified;
+  std::vector<std::string> tags;  // sorted, unique
+  std::map<std::string, std::string> labels;
+  std::vector<OutputPort> output_ports;
+  std::vector<InputPort> input_ports;
+  std::optional<absl::Time> sunset_time;  // when a deprecated product retires
+  absl::Time create_time = absl::InfinitePast();
+  absl::Time update_time = absl::InfinitePast();
+  int64_t revision = 0;
+
+  ProductKey key() const { return ProductKey{domain_id, id}; }
+};
+
+}  // namespace meshplane::model
+
+#endif  // MESHPLANE_MODEL_DATA_PRODUCT_H_

@@ -1,0 +1,37 @@
+// JSON forms of the model types: used for audit before/after images, event
+// payloads, idempotent replays, and later as policy input documents.
+#ifndef MESHPLANE_MODEL_JSON_H_
+#define MESHPLANE_MODEL_JSON_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "meshplane/model/data_product.h"
+#include "meshplane/model/domain.h"
+#include "meshplane/model/principal.h"
+#include "meshplane/model/team.h"
+
+namespace meshplane::model {
+
+// Serialises to compact JSON with stable key order. Times are RFC 3339 UTC,
+// durations are seconds with an "s" suffix ("3600s"), enums are their names,
+// references are resource names ("teams/checkout"). Deterministic: the same
+// value always gives the same bytes.
+std::string ToJson(const Domain& d);
+std::string ToJson(const Team& t);
+std::string ToJson(const DataProduct& p);
+std::string ToJson(const ApiToken& t);  // never includes secret_hash
+
+// Inverses of ToJson. INVALID_ARGUMENT on malformed input.
+absl::StatusOr<Domain> DomainFromJson(absl::string_view json);
+absl::StatusOr<Team> TeamFromJson(absl::string_view json);
+absl::StatusOr<DataProduct> DataProductFromJson(absl::string_view json);
+absl::StatusOr<ApiToken> ApiTokenFromJson(absl::string_view json);
+
+// The etag of a revision (AIP-154). Opaque to clients.
+std::string Etag(int64_t revision);
+
+}  // namespace meshplane::model
+
+#endif  // MESHPLANE_MODEL_JSON_H_

@@ -1,0 +1,223 @@
+// The storage interface. The only implementation that speaks SQL lives in
+// src/store/postgres; tests/testing has InMemoryStore. One shared suite of
+// contract tests runs against both.
+//
+//   MP_RETURN_IF_ERROR(store.RunInTransaction(
+//       TxnMode::kReadWrite, [&](Transaction& txn) -> absl::Status {
+//         MP_RETURN_IF_ERROR(txn.InsertDomain(domain));
+//         return txn.AppendAudit(record);
+//       }));
+#ifndef MESHPLANE_STORE_STORE_H_
+#define MESHPLANE_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "meshplane/model/audit.h"
+#include "meshplane/model/data_product.h"
+#include "meshplane/model/domain.h"
+#include "meshplane/model/principal.h"
+#include "meshplane/model/team.h"
+
+namespace meshplane::store {
+
+// Keyset pagination: `after` is the opaque cursor returned with the previous
+// page ("" for the first page); `limit` >= 1.
+struct PageRequest {
+  std::string after;
+  int limit = 50;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next;  // "" when there is no further page
+};
+
+struct DomainFilter {
+  std::string parent_id;        // only direct children of this domain
+  bool top_level_only = false;  // only domains without a parent
+  std::string owner_team_id;
+};
+
+struct TeamFilter {
+  std::string member;           // only teams with this member
+};
+
+// All set fields must match (AND).
+struct DataProductFilter {
+  std::string domain_id;
+  bool include_subdomains = false;  // domain_id and all its descendants
+  std::string owner_team_id;
+  std::optional<model::Lifecycle> lifecycle;
+  std::string tag;
+  std::string text;             // full-text search over names, descriptions, tags
+};
+
+struct TokenFilter {
+  std::string principal;        // "" for all
+  bool include_revoked = true;
+};
+
+struct AuditFilter {
+  std::string resource;         // exact resource name, "" for all
+  std::string principal;
+};
+
+// One edge of lineage: `consumer` reads `source` through its input port.
+struct LineageEdge {
+  model::OutputPortRef source;
+  model::ProductKey consumer;
+  std::string input_port_id;
+  int depth = 1;                // distance from the start product
+};
+
+enum class LineageDirection { kUpstream, kDownstream };
+
+enum class TxnMode {
+  kReadOnly,   // a consistent read
+  kReadWrite,  // SERIALIZABLE
+};
+
+// A unit of work. Not thread-safe: one thread uses a Transaction at a time.
+// Destroying an uncommitted Transaction rolls it back.
+//
+// Error codes common to every method: UNAVAILABLE when the database cannot be
+// reached; ABORTED with IsRetryableConflict() true on a serialization
+// failure or deadlock (the whole transaction should be retried).
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // --- Domains ---
+  // NOT_FOUND if absent.
+  virtual absl::StatusOr<model::Domain> GetDomain(absl::string_view id) = 0;
+  // ALREADY_EXISTS if the id is taken; NOT_FOUND if the parent or owner team
+  // does not exist. Fills uid/create/update times/revision as given.
+  virtual absl::Status InsertDomain(const model::Domain& domain) = 0;
+  // Writes `domain` if the stored revision equals `expected_revision`, else
+  // ABORTED ("etag mismatch"). The caller sets domain.revision to the new one.
+  virtual absl::Status UpdateDomain(const model::Domain& domain,
+                                    int64_t expected_revision) = 0;
+  // NOT_FOUND if absent; FAILED_PRECONDITION if it still has subdomains or
+  // data products.
+  virtual absl::Status DeleteDomain(absl::string_view id) = 0;
+  virtual absl::StatusOr<Page<model::Domain>> ListDomains(
+      const DomainFilter& filter, const PageRequest& page) = 0;
+  // The chain of ancestors of `id`, nearest first (not including `id`).
+  // NOT_FOUND if `id` does not exist.
+  virtual absl::StatusOr<std::vector<model::Domain>> DomainAncestors(
+      absl::string_view id) = 0;
+  // Counts used to refuse deletes with children.
+  virtual absl::StatusOr<int64_t> CountSubdomains(absl::string_view id) = 0;
+  virtual absl::StatusOr<int64_t> CountDataProducts(absl::string_view domain_id) = 0;
+
+  // --- Teams ---
+  virtual absl::StatusOr<model::Team> GetTeam(absl::string_view id) = 0;
+  virtual absl::Status InsertTeam(const model::Team& team) = 0;
+  virtual absl::Status UpdateTeam(const model::Team& team,
+                                  int64_t expected_revision) = 0;
+  // FAILED_PRECONDITION if a domain or data product still names it as owner.
+  virtual absl::Status DeleteTeam(absl::string_view id) = 0;
+  virtual absl::StatusOr<Page<model::Team>> ListTeams(
+      const TeamFilter& filter, const PageRequest& page) = 0;
+  // Ids of the teams `principal` is a member of, sorted.
+  virtual absl::StatusOr<std::vector<std::string>> TeamsOfPrincipal(
+      absl::string_view principal) = 0;
+
+  // --- Data products (ports are stored with their product) ---
+  virtual absl::StatusOr<model::DataProduct> GetDataProduct(
+      const model::ProductKey& key) = 0;
+  // ALREADY_EXISTS; NOT_FOUND if the domain, owner team or an input port's
+  // source output port does not exist.
+  virtual absl::Status InsertDataProduct(const model::DataProduct& product) = 0;
+  virtual absl::Status UpdateDataProduct(const model::DataProduct& product,
+                                         int64_t expected_revision) = 0;
+  // FAILED_PRECONDITION if another product's input port reads one of its
+  // output ports.
+  virtual absl::Status DeleteDataProduct(const model::ProductKey& key) = 0;
+  virtual absl::StatusOr<Page<model::DataProduct>> ListDataProducts(
+      const DataProductFilter& filter, const PageRequest& page) = 0;
+  // Lineage edges reachable from `start` in `direction`, up to `max_depth`
+  // hops (breadth first, each edge once, terminates on cycles).
+  virtual absl::StatusOr<std::vector<LineageEdge>> Lineage(
+      const model::ProductKey& start, LineageDirection direction,
+      int max_depth) = 0;
+
+  // --- Identity ---
+  virtual absl::Status InsertToken(const model::ApiToken& token) = 0;
+  // NOT_FOUND if no token has that id.
+  virtual absl::StatusOr<model::ApiToken> GetToken(absl::string_view id) = 0;
+  virtual absl::StatusOr<Page<model::ApiToken>> ListTokens(
+      const TokenFilter& filter, const PageRequest& page) = 0;
+  // Sets revoke_time if not yet revoked. NOT_FOUND if absent.
+  virtual absl::Status RevokeToken(absl::string_view id, absl::Time when) = 0;
+  // Number of active (unrevoked, unexpired at `now`) admin tokens.
+  virtual absl::StatusOr<int64_t> CountActiveAdminTokens(absl::Time now) = 0;
+
+  // --- Audit, events, idempotency ---
+  // Appends; returns the sequence assigned.
+  virtual absl::StatusOr<int64_t> AppendAudit(const model::AuditRecord& record) = 0;
+  virtual absl::StatusOr<int64_t> AppendEvent(const model::Event& event) = 0;
+  // Newest first.
+  virtual absl::StatusOr<Page<model::AuditRecord>> ListAudit(
+      const AuditFilter& filter, const PageRequest& page) = 0;
+  // Events with sequence > after_sequence, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<model::Event>> ListEvents(
+      int64_t after_sequence, int limit) = 0;
+
+  // Takes a transaction-scoped exclusive lock on the request key (principal,
+  // method, request_id). Returns false, without waiting, if another
+  // transaction holds it (a duplicate still in flight).
+  virtual absl::StatusOr<bool> TryLockRequest(absl::string_view principal,
+                                              absl::string_view method,
+                                              absl::string_view request_id) = 0;
+  // The record stored for that key, if any and not older than `not_before`.
+  virtual absl::StatusOr<std::optional<model::IdempotencyRecord>>
+  GetIdempotency(absl::string_view principal, absl::string_view method,
+                 absl::string_view request_id, absl::Time not_before) = 0;
+  virtual absl::Status PutIdempotency(const model::IdempotencyRecord& record) = 0;
+
+  // Commits. After a non-OK result the transaction is rolled back. Calling
+  // any method after Commit is a programmer error.
+  virtual absl::Status Commit() = 0;
+};
+
+// A source of transactions. Thread-safe; outlives its transactions.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Starts a transaction. UNAVAILABLE when the database cannot be reached;
+  // DEADLINE_EXCEEDED if no connection frees up within the pool's wait bound.
+  virtual absl::StatusOr<std::unique_ptr<Transaction>> Begin(TxnMode mode) = 0;
+
+  // Runs `fn` in a transaction and commits it if `fn` returns OK. Retries
+  // the whole of `fn` (with a fresh transaction, jittered backoff) up to
+  // `max_attempts` times when `fn` or the commit fails with a retryable
+  // conflict; after that returns ABORTED. Any other error from `fn` rolls
+  // back and is returned as is.
+  absl::Status RunInTransaction(TxnMode mode,
+                                const std::function<absl::Status(Transaction&)>& fn,
+                                int max_attempts = 8);
+
+  // OK if the database answers a trivial query (readiness).
+  virtual absl::Status Ping() = 0;
+};
+
+// Marks `status` (which must be ABORTED) as a retryable conflict.
+absl::Status MarkRetryable(absl::Status status);
+// True for ABORTED statuses that MarkRetryable produced.
+bool IsRetryableConflict(const absl::Status& status);
+
+}  // namespace meshplane::store
+
+#endif  // MESHPLANE_STORE_STORE_H_

@@ -1,0 +1,50 @@
+#include "meshplane/common/errors.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace meshplane {
+namespace {
+constexpr char kFieldsUrl[] = "type.meshplane.dev/meshplane.FieldViolations";
+constexpr char kReasonUrl[] = "type.meshplane.dev/meshplane.Reason";
+}  // namespace
+
+absl::Status InvalidArgumentWithFields(const std::vector<FieldViolation>& v) {
+  std::vector<std::string> parts;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : v) {
+    parts.push_back(f.field.empty() ? f.description
+                                    : absl::StrCat(f.field, ": ", f.description));
+    list.push_back({{"field", f.field}, {"description", f.description}});
+  }
+  absl::Status status = absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
+  status.SetPayload(kFieldsUrl, absl::Cord(list.dump()));
+  return status;
+}
+
+std::vector<FieldViolation> GetFieldViolations(const absl::Status& status) {
+  std::vector<FieldViolation> out;
+  auto payload = status.GetPayload(kFieldsUrl);
+  if (!payload) return out;
+  auto list = nlohmann::json::parse(std::string(*payload), nullptr, false);
+  if (!list.is_array()) return out;
+  for (const auto& item : list) {
+    out.push_back({item.value("field", ""), item.value("description", "")});
+  }
+  return out;
+}
+
+absl::Status WithReason(absl::Status status, absl::string_view reason) {
+  status.SetPayload(kReasonUrl, absl::Cord(reason));
+  return status;
+}
+
+std::string GetReason(const absl::Status& status) {
+  auto payload = status.GetPayload(kReasonUrl);
+  return payload ? std::string(*payload) : std::string();
+}
+
+}  // namespace meshplane

@@ -1,0 +1,48 @@
+#include "meshplane/store/store.h"
+
+#include <random>
+#include <thread>
+
+#include "absl/strings/cord.h"
+#include "absl/time/clock.h"
+
+namespace meshplane::store {
+namespace {
+constexpr char kRetryablePayload[] = "type.meshplane.dev/store.RetryableConflict";
+}  // namespace
+
+absl::Status MarkRetryable(absl::Status status) {
+  status.SetPayload(kRetryablePayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsRetryableConflict(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted &&
+         status.GetPayload(kRetryablePayload).has_value();
+}
+
+absl::Status Store::RunInTransaction(
+    TxnMode mode, const std::function<absl::Status(Transaction&)>& fn,
+    int max_attempts) {
+  thread_local std::minstd_rand rng(std::random_device{}());
+  absl::Status last;
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    if (attempt > 0) {
+      // Jittered exponential backoff, 1ms .. ~64ms: serialization failures
+      // clear as soon as the conflicting transaction finishes.
+      int cap_us = 1000 << std::min(attempt, 6);
+      std::uniform_int_distribution<int> dist(cap_us / 2, cap_us);
+      absl::SleepFor(absl::Microseconds(dist(rng)));
+    }
+    auto txn = Begin(mode);
+    if (!txn.ok()) return txn.status();
+    last = fn(**txn);
+    if (last.ok()) last = (*txn)->Commit();
+    if (last.ok() || !IsRetryableConflict(last)) return last;
+  }
+  return absl::AbortedError(
+      "the transaction kept conflicting with concurrent writes; retry later: " +
+      std::string(last.message()));
+}
+
+}  // namespace meshplane::store
