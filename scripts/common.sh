@@ -1,0 +1,103 @@
+# Shared by scripts/run.sh, scripts/test.sh and friends. Source it; do not run.
+# Works on a fresh Debian 12 machine, as root or as a user with sudo.
+
+MESHPLANE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_BIN="${MESHPLANE_PG_BIN:-/usr/lib/postgresql/15/bin}"
+BUILD_DIR="${MESHPLANE_BUILD_DIR:-$MESHPLANE_ROOT/build}"
+
+# Debian packages the build, the tests and the embedded database need.
+MESHPLANE_PACKAGES=(
+  cmake g++ make pkg-config ccache git ca-certificates
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libpqxx-dev libspdlog-dev libgtest-dev libgmock-dev
+  libbenchmark-dev libyaml-cpp-dev libre2-dev libcpp-httplib-dev
+  nlohmann-json3-dev libssl-dev openssl postgresql-15 postgresql-client-15
+)
+
+log() { printf '\033[1m[meshplane]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[meshplane] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root to run: $*"; fi
+}
+
+# Installs whichever of the packages given (default: MESHPLANE_PACKAGES) are
+# missing. apt-get update runs only when something is missing.
+ensure_packages() {
+  local wanted=("$@") missing=() p
+  [ ${#wanted[@]} -gt 0 ] || wanted=("${MESHPLANE_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Configures and builds (RelWithDebInfo, ccache when present, -j2 by default).
+build() {
+  export CCACHE_BASEDIR="$MESHPLANE_ROOT"
+  local jobs="${MESHPLANE_JOBS:-2}"
+  cmake -S "$MESHPLANE_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    "$@" >/dev/null
+  cmake --build "$BUILD_DIR" -j"$jobs"
+}
+
+# Runs a command as the PostgreSQL user when we are root (PostgreSQL refuses
+# to run as root), else as ourselves.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# A TCP port nobody listens on, from a random start.
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"; return 0
+    fi
+  done
+  die "no free TCP port found"
+}
+
+# pg_init DIR: initdb DIR (owned by the postgres user when root).
+pg_init() {
+  local dir="$1"
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
+  chmod 700 "$dir"
+  as_pg "$PG_BIN/initdb" -D "$dir" -U postgres -A trust -E UTF8 --no-locale >/dev/null
+}
+
+# pg_start DIR PORT: starts the server with its unix socket inside DIR,
+# listening on no TCP address (only the socket, on the given port number).
+pg_start() {
+  local dir="$1" port="$2"
+  as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
+    -o "-p $port -k $dir -c listen_addresses=''" start >/dev/null \
+    || { cat "$dir/server.log" >&2; die "PostgreSQL did not start"; }
+}
+
+pg_stop() {
+  local dir="$1"
+  [ -f "$dir/postmaster.pid" ] || return 0
+  as_pg "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# A directory the postgres user can reach: DIR itself unless one of its
+# parents is closed to it (a checkout under /root), then a folder under
+# /var/lib/meshplane named after DIR.
+pg_reachable_dir() {
+  local dir="$1"
+  if [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; then
+    echo "$dir"
+  else
+    echo "/var/lib/meshplane/$(echo "$dir" | sha256sum | cut -c1-12)"
+  fi
+}

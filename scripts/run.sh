@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs Meshplane on its embedded default: installs missing Debian packages,
+# builds, starts a private PostgreSQL in .data/ of this checkout, migrates,
+# serves on 127.0.0.1:50051, prints the admin token, and loads a small demo
+# mesh when the registry is empty. Ctrl-C stops the server and the database.
+#
+# Environment: MESHPLANE_LISTEN (default 127.0.0.1:50051),
+# MESHPLANE_HTTP_LISTEN (default 127.0.0.1:9464), MESHPLANE_NO_DEMO=1.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+ensure_packages
+log "building (first time: several minutes on 2 cores)"
+build
+
+DATA="$MESHPLANE_ROOT/.data"
+mkdir -p "$DATA"
+PGDATA="$(pg_reachable_dir "$DATA/pg")"
+if [ ! -f "$PGDATA/PG_VERSION" ]; then
+  log "initialising PostgreSQL in $PGDATA"
+  pg_init "$PGDATA"
+fi
+PORT="$(cat "$DATA/pg.port" 2>/dev/null || true)"
+if [ -z "$PORT" ] || (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  PORT="$(free_port)"; echo "$PORT" > "$DATA/pg.port"
+fi
+pg_stop "$PGDATA"   # a server left over by a killed run
+pg_start "$PGDATA" "$PORT"
+
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  pg_stop "$PGDATA"
+  log "stopped"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! as_pg "$PG_BIN/psql" -h "$PGDATA" -p "$PORT" -U postgres -d postgres -Atqc \
+     "SELECT 1 FROM pg_database WHERE datname = 'meshplane'" | grep -q 1; then
+  as_pg "$PG_BIN/createdb" -h "$PGDATA" -p "$PORT" -U postgres meshplane
+fi
+export MESHPLANE_DATABASE_URL="postgresql://postgres@/meshplane?host=$PGDATA&port=$PORT"
+
+if [ ! -s "$DATA/admin-token" ]; then
+  (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DATA/admin-token")
+fi
+ADMIN_TOKEN="$(cat "$DATA/admin-token")"
+LISTEN="${MESHPLANE_LISTEN:-127.0.0.1:50051}"
+
+"$BUILD_DIR/bin/meshplaned" migrate
+MESHPLANE_BOOTSTRAP_TOKEN="$ADMIN_TOKEN" "$BUILD_DIR/bin/meshplaned" \
+  --listen "$LISTEN" --http-listen "${MESHPLANE_HTTP_LISTEN:-127.0.0.1:9464}" &
+SERVER_PID=$!
+
+export MESHPLANE_ADDR="$LISTEN" MESHPLANE_TOKEN="$ADMIN_TOKEN"
+CLI="$BUILD_DIR/bin/meshplane"
+for _ in $(seq 1 60); do
+  "$CLI" whoami >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || die "meshplaned exited; see the log above"
+  sleep 0.5
+done
+"$CLI" whoami >/dev/null || die "meshplaned does not answer on $LISTEN"
+
+if [ "${MESHPLANE_NO_DEMO:-0}" != 1 ] && \
+   ! "$CLI" domain list -o json | grep -q '"name"'; then
+  log "loading the demo mesh (examples/demo/mesh.yaml)"
+  "$CLI" apply -f "$MESHPLANE_ROOT/examples/demo/mesh.yaml" >/dev/null
+fi
+
+cat <<MSG
+
+  Meshplane is serving on $LISTEN (metrics and health on ${MESHPLANE_HTTP_LISTEN:-127.0.0.1:9464}).
+  PostgreSQL data: $PGDATA
+
+  Admin token (keep it secret):
+    $ADMIN_TOKEN
+
+  In another shell:
+    export MESHPLANE_ADDR=$LISTEN MESHPLANE_TOKEN=$ADMIN_TOKEN
+    export PATH="$BUILD_DIR/bin:\$PATH"
+    meshplane product list --domain sales --include-subdomains
+
+  Ctrl-C stops the server and the database.
+MSG
+wait "$SERVER_PID"

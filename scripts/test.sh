@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test: installs missing Debian packages, checks the layering and
+# the API lint, builds, runs the CEL fuzzers briefly, then the whole ctest
+# suite (unit, conformance, pg: private PostgreSQL instances the tests start
+# themselves, e2e: meshplaned and the meshplane CLI as a user runs them).
+#
+# Environment: MESHPLANE_FUZZ_SECONDS (default 60, 0 skips),
+# MESHPLANE_CTEST_ARGS (extra ctest arguments, e.g. "-L unit").
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+ensure_packages "${MESHPLANE_PACKAGES[@]}" clang libclang-rt-14-dev
+command -v npm >/dev/null || ensure_packages nodejs npm
+
+log "layering: each module includes only what STYLE.md's table allows"
+"$MESHPLANE_ROOT/scripts/check-layers.sh"
+
+log "buf lint (proto/)"
+if [ ! -x "$MESHPLANE_ROOT/tools/buf/node_modules/.bin/buf" ]; then
+  npm install --prefix "$MESHPLANE_ROOT/tools/buf" --no-package-lock \
+    --no-audit --no-fund --loglevel=error >/dev/null
+fi
+(cd "$MESHPLANE_ROOT/proto" && "$MESHPLANE_ROOT/tools/buf/node_modules/.bin/buf" lint)
+
+log "building"
+build
+
+FUZZ_SECONDS="${MESHPLANE_FUZZ_SECONDS:-60}"
+if [ "$FUZZ_SECONDS" != 0 ] && [ -x "$MESHPLANE_ROOT/scripts/fuzz.sh" ]; then
+  log "fuzzing the CEL parser and evaluator for ${FUZZ_SECONDS}s"
+  "$MESHPLANE_ROOT/scripts/fuzz.sh" "$FUZZ_SECONDS"
+fi
+
+log "ctest"
+# shellcheck disable=SC2086
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 ${MESHPLANE_CTEST_ARGS:-}
