@@ -1,0 +1,532 @@
+#include "meshplane/model/json.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "meshplane/common/status_macros.h"
+
+namespace meshplane::model {
+namespace {
+
+using Json = nlohmann::json;  // std::map objects: keys come out sorted.
+
+// --- encoding helpers ---
+
+// RFC 3339 in UTC with as many fractional digits as the value needs
+// (PostgreSQL keeps microseconds; nothing is rounded away here).
+std::string FormatTimeJson(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
+}
+
+// Seconds with an "s" suffix and up to nine fractional digits ("1.5s"), the
+// proto3 JSON form of google.protobuf.Duration.
+std::string FormatDurationJson(absl::Duration d) {
+  int64_t nanos = absl::ToInt64Nanoseconds(d);
+  bool negative = nanos < 0;
+  uint64_t abs_nanos = negative ? 0 - static_cast<uint64_t>(nanos)
+                                : static_cast<uint64_t>(nanos);
+  uint64_t secs = abs_nanos / 1000000000u;
+  uint64_t frac = abs_nanos % 1000000000u;
+  std::string out = absl::StrCat(negative ? "-" : "", secs);
+  if (frac != 0) {
+    std::string digits = std::to_string(frac);
+    digits = std::string(9 - digits.size(), '0') + digits;
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    absl::StrAppend(&out, ".", digits);
+  }
+  out += "s";
+  return out;
+}
+
+void PutTime(Json& j, const char* key, absl::Time t) {
+  if (t != absl::InfinitePast()) j[key] = FormatTimeJson(t);
+}
+
+void PutString(Json& j, const char* key, const std::string& v) {
+  if (!v.empty()) j[key] = v;
+}
+
+Json LabelsJson(const std::map<std::string, std::string>& labels) {
+  Json out = Json::object();
+  for (const auto& [k, v] : labels) out[k] = v;
+  return out;
+}
+
+// --- decoding helpers ---
+// Decoding collects the first problem as a status; the JSON was produced by
+// ToJson, so a problem means corruption or a foreign document.
+
+class Reader {
+ public:
+  explicit Reader(const Json& j, std::string what) : j_(j), what_(std::move(what)) {}
+
+  std::string String(const char* key) {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return "";
+    if (!it->is_string()) {
+      Fail(key, "must be a string");
+      return "";
+    }
+    return it->get<std::string>();
+  }
+  bool Bool(const char* key) {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return false;
+    if (!it->is_boolean()) {
+      Fail(key, "must be a boolean");
+      return false;
+    }
+    return it->get<bool>();
+  }
+  int64_t Int(const char* key) {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return 0;
+    if (!it->is_number_integer()) {
+      Fail(key, "must be an integer");
+      return 0;
+    }
+    return it->get<int64_t>();
+  }
+  std::optional<double> Double(const char* key) {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return std::nullopt;
+    if (!it->is_number()) {
+      Fail(key, "must be a number");
+      return std::nullopt;
+    }
+    return it->get<double>();
+  }
+  std::optional<absl::Time> OptTime(const char* key) {
+    std::string s = String(key);
+    if (s.empty()) return std::nullopt;
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
+      Fail(key, absl::StrCat("is not an RFC 3339 time: ", err));
+      return std::nullopt;
+    }
+    return t;
+  }
+  absl::Time Time(const char* key) {
+    return OptTime(key).value_or(absl::InfinitePast());
+  }
+  std::optional<absl::Duration> OptDuration(const char* key) {
+    std::string s = String(key);
+    if (s.empty()) return std::nullopt;
+    auto d = ParseDurationJson(s);
+    if (!d) Fail(key, "is not a duration such as \"3600s\"");
+    return d;
+  }
+  std::map<std::string, std::string> Labels(const char* key) {
+    std::map<std::string, std::string> out;
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return out;
+    if (!it->is_object()) {
+      Fail(key, "must be an object");
+      return out;
+    }
+    for (auto l = it->begin(); l != it->end(); ++l) {
+      if (!l.value().is_string()) {
+        Fail(key, "values must be strings");
+        return out;
+      }
+      out[l.key()] = l.value().get<std::string>();
+    }
+    return out;
+  }
+  std::vector<std::string> Strings(const char* key) {
+    std::vector<std::string> out;
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return out;
+    if (!it->is_array()) {
+      Fail(key, "must be an array");
+      return out;
+    }
+    for (const auto& e : *it) {
+      if (!e.is_string()) {
+        Fail(key, "must hold strings");
+        return out;
+      }
+      out.push_back(e.get<std::string>());
+    }
+    return out;
+  }
+  const Json* Array(const char* key) {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return nullptr;
+    if (!it->is_array()) {
+      Fail(key, "must be an array");
+      return nullptr;
+    }
+    return &*it;
+  }
+  const Json* Object(const char* key) {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return nullptr;
+    if (!it->is_object()) {
+      Fail(key, "must be an object");
+      return nullptr;
+    }
+    return &*it;
+  }
+  void Fail(absl::string_view key, absl::string_view why) {
+    if (status_.ok()) {
+      status_ = absl::InvalidArgumentError(
+          absl::StrCat(what_, ".", key, " ", why));
+    }
+  }
+  void Merge(const absl::Status& s) {
+    if (status_.ok() && !s.ok()) status_ = s;
+  }
+  const absl::Status& status() const { return status_; }
+
+  static std::optional<absl::Duration> ParseDurationJson(absl::string_view s) {
+    if (s.size() < 2 || s.back() != 's') return std::nullopt;
+    s.remove_suffix(1);
+    bool negative = false;
+    if (!s.empty() && s.front() == '-') {
+      negative = true;
+      s.remove_prefix(1);
+    }
+    std::vector<absl::string_view> parts = absl::StrSplit(s, '.');
+    if (parts.size() > 2 || parts[0].empty()) return std::nullopt;
+    for (absl::string_view p : parts) {
+      for (char c : p) {
+        if (c < '0' || c > '9') return std::nullopt;
+      }
+    }
+    int64_t secs = 0;
+    if (!absl::SimpleAtoi(parts[0], &secs)) return std::nullopt;
+    int64_t nanos = 0;
+    if (parts.size() == 2) {
+      if (parts[1].empty() || parts[1].size() > 9) return std::nullopt;
+      std::string frac(parts[1]);
+      frac.append(9 - frac.size(), '0');
+      if (!absl::SimpleAtoi(frac, &nanos)) return std::nullopt;
+    }
+    absl::Duration d = absl::Seconds(secs) + absl::Nanoseconds(nanos);
+    return negative ? -d : d;
+  }
+
+ private:
+  const Json& j_;
+  std::string what_;
+  absl::Status status_;
+};
+
+// Resource names in JSON are split without re-validating the ids, so that
+// whatever ToJson wrote comes back exactly.
+bool SplitLoose(absl::string_view name,
+                const std::vector<absl::string_view>& collections,
+                std::vector<std::string>* ids) {
+  std::vector<std::string> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 2 * collections.size()) return false;
+  ids->clear();
+  for (size_t i = 0; i < collections.size(); ++i) {
+    if (parts[2 * i] != collections[i]) return false;
+    ids->push_back(parts[2 * i + 1]);
+  }
+  return true;
+}
+
+absl::StatusOr<Json> Parse(absl::string_view json, absl::string_view what) {
+  Json j = Json::parse(json.begin(), json.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": not a JSON object"));
+  }
+  return j;
+}
+
+}  // namespace
+
+std::string Etag(int64_t revision) { return absl::StrCat(revision); }
+
+// ----------------------------------------------------------------- Domain
+
+std::string ToJson(const Domain& d) {
+  Json j = Json::object();
+  j["name"] = DomainName(d.id);
+  PutString(j, "uid", d.uid);
+  PutString(j, "display_name", d.display_name);
+  PutString(j, "description", d.description);
+  if (!d.parent_id.empty()) j["parent"] = DomainName(d.parent_id);
+  if (!d.owner_team_id.empty()) j["owner_team"] = TeamName(d.owner_team_id);
+  j["labels"] = LabelsJson(d.labels);
+  PutTime(j, "create_time", d.create_time);
+  PutTime(j, "update_time", d.update_time);
+  j["revision"] = d.revision;
+  j["etag"] = Etag(d.revision);
+  return j.dump();
+}
+
+absl::StatusOr<Domain> DomainFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "domain"));
+  Reader r(j, "domain");
+  Domain d;
+  std::vector<std::string> ids;
+  std::string name = r.String("name");
+  if (!SplitLoose(name, {"domains"}, &ids)) {
+    r.Fail("name", "is not of the form domains/{domain}");
+  } else {
+    d.id = ids[0];
+  }
+  d.uid = r.String("uid");
+  d.display_name = r.String("display_name");
+  d.description = r.String("description");
+  std::string parent = r.String("parent");
+  if (!parent.empty()) {
+    if (!SplitLoose(parent, {"domains"}, &ids)) {
+      r.Fail("parent", "is not of the form domains/{domain}");
+    } else {
+      d.parent_id = ids[0];
+    }
+  }
+  std::string owner = r.String("owner_team");
+  if (!owner.empty()) {
+    if (!SplitLoose(owner, {"teams"}, &ids)) {
+      r.Fail("owner_team", "is not of the form teams/{team}");
+    } else {
+      d.owner_team_id = ids[0];
+    }
+  }
+  d.labels = r.Labels("labels");
+  d.create_time = r.Time("create_time");
+  d.update_time = r.Time("update_time");
+  d.revision = r.Int("revision");
+  if (!r.status().ok()) return r.status();
+  return d;
+}
+
+// ------------------------------------------------------------------- Team
+
+std::string ToJson(const Team& t) {
+  Json j = Json::object();
+  j["name"] = TeamName(t.id);
+  PutString(j, "uid", t.uid);
+  PutString(j, "display_name", t.display_name);
+  PutString(j, "description", t.description);
+  j["members"] = t.members;
+  PutTime(j, "create_time", t.create_time);
+  PutTime(j, "update_time", t.update_time);
+  j["revision"] = t.revision;
+  j["etag"] = Etag(t.revision);
+  return j.dump();
+}
+
+absl::StatusOr<Team> TeamFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "team"));
+  Reader r(j, "team");
+  Team t;
+  std::vector<std::string> ids;
+  if (!SplitLoose(r.String("name"), {"teams"}, &ids)) {
+    r.Fail("name", "is not of the form teams/{team}");
+  } else {
+    t.id = ids[0];
+  }
+  t.uid = r.String("uid");
+  t.display_name = r.String("display_name");
+  t.description = r.String("description");
+  t.members = r.Strings("members");
+  t.create_time = r.Time("create_time");
+  t.update_time = r.Time("update_time");
+  t.revision = r.Int("revision");
+  if (!r.status().ok()) return r.status();
+  return t;
+}
+
+// ------------------------------------------------------------ DataProduct
+
+std::string ToJson(const DataProduct& p) {
+  Json j = Json::object();
+  j["name"] = ProductName(p.key());
+  PutString(j, "uid", p.uid);
+  PutString(j, "display_name", p.display_name);
+  PutString(j, "description", p.description);
+  if (!p.owner_team_id.empty()) j["owner_team"] = TeamName(p.owner_team_id);
+  j["lifecycle"] = std::string(LifecycleName(p.lifecycle));
+  j["tier"] = p.tier;
+  j["classification"] = std::string(ClassificationName(p.classification));
+  j["tags"] = p.tags;
+  j["labels"] = LabelsJson(p.labels);
+  Json outs = Json::array();
+  for (const OutputPort& o : p.output_ports) {
+    Json oj = Json::object();
+    oj["id"] = o.id;
+    oj["name"] = OutputPortName({p.domain_id, p.id, o.id});
+    PutString(oj, "display_name", o.display_name);
+    PutString(oj, "type", o.type);
+    PutString(oj, "server", o.server);
+    PutString(oj, "location", o.location);
+    PutString(oj, "description", o.description);
+    PutString(oj, "contract", o.contract_id);
+    Json slo = Json::object();
+    const ServiceLevelObjectives& s = o.objectives;
+    if (s.availability_percent) slo["availability_percent"] = *s.availability_percent;
+    if (s.max_staleness) slo["max_staleness"] = FormatDurationJson(*s.max_staleness);
+    if (s.completeness_percent) slo["completeness_percent"] = *s.completeness_percent;
+    if (s.latency) slo["latency"] = FormatDurationJson(*s.latency);
+    if (!slo.empty()) oj["objectives"] = slo;
+    outs.push_back(std::move(oj));
+  }
+  j["output_ports"] = std::move(outs);
+  Json ins = Json::array();
+  for (const InputPort& i : p.input_ports) {
+    Json ij = Json::object();
+    ij["id"] = i.id;
+    ij["source"] = OutputPortName(i.source);
+    PutString(ij, "description", i.description);
+    ins.push_back(std::move(ij));
+  }
+  j["input_ports"] = std::move(ins);
+  if (p.sunset_time) j["sunset_time"] = FormatTimeJson(*p.sunset_time);
+  PutTime(j, "create_time", p.create_time);
+  PutTime(j, "update_time", p.update_time);
+  j["revision"] = p.revision;
+  j["etag"] = Etag(p.revision);
+  return j.dump();
+}
+
+absl::StatusOr<DataProduct> DataProductFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "data_product"));
+  Reader r(j, "data_product");
+  DataProduct p;
+  std::vector<std::string> ids;
+  if (!SplitLoose(r.String("name"), {"domains", "dataProducts"}, &ids)) {
+    r.Fail("name", "is not of the form domains/{domain}/dataProducts/{id}");
+  } else {
+    p.domain_id = ids[0];
+    p.id = ids[1];
+  }
+  p.uid = r.String("uid");
+  p.display_name = r.String("display_name");
+  p.description = r.String("description");
+  std::string owner = r.String("owner_team");
+  if (!owner.empty()) {
+    if (!SplitLoose(owner, {"teams"}, &ids)) {
+      r.Fail("owner_team", "is not of the form teams/{team}");
+    } else {
+      p.owner_team_id = ids[0];
+    }
+  }
+  std::string lifecycle = r.String("lifecycle");
+  if (!lifecycle.empty()) {
+    auto l = ParseLifecycle(lifecycle);
+    if (!l) {
+      r.Fail("lifecycle", "is not a lifecycle state");
+    } else {
+      p.lifecycle = *l;
+    }
+  }
+  p.tier = static_cast<int>(r.Int("tier"));
+  std::string classification = r.String("classification");
+  if (!classification.empty()) {
+    auto c = ParseClassification(classification);
+    if (!c) {
+      r.Fail("classification", "is not a classification");
+    } else {
+      p.classification = *c;
+    }
+  }
+  p.tags = r.Strings("tags");
+  p.labels = r.Labels("labels");
+  if (const Json* outs = r.Array("output_ports")) {
+    for (const Json& oj : *outs) {
+      if (!oj.is_object()) {
+        r.Fail("output_ports", "must hold objects");
+        break;
+      }
+      Reader o(oj, "data_product.output_ports[]");
+      OutputPort port;
+      port.id = o.String("id");
+      port.display_name = o.String("display_name");
+      port.type = o.String("type");
+      port.server = o.String("server");
+      port.location = o.String("location");
+      port.description = o.String("description");
+      port.contract_id = o.String("contract");
+      if (const Json* slo = o.Object("objectives")) {
+        Reader s(*slo, "data_product.output_ports[].objectives");
+        port.objectives.availability_percent = s.Double("availability_percent");
+        port.objectives.max_staleness = s.OptDuration("max_staleness");
+        port.objectives.completeness_percent = s.Double("completeness_percent");
+        port.objectives.latency = s.OptDuration("latency");
+        o.Merge(s.status());
+      }
+      r.Merge(o.status());
+      p.output_ports.push_back(std::move(port));
+    }
+  }
+  if (const Json* ins = r.Array("input_ports")) {
+    for (const Json& ij : *ins) {
+      if (!ij.is_object()) {
+        r.Fail("input_ports", "must hold objects");
+        break;
+      }
+      Reader i(ij, "data_product.input_ports[]");
+      InputPort port;
+      port.id = i.String("id");
+      if (!SplitLoose(i.String("source"),
+                      {"domains", "dataProducts", "outputPorts"}, &ids)) {
+        i.Fail("source", "is not an output port name");
+      } else {
+        port.source = OutputPortRef{ids[0], ids[1], ids[2]};
+      }
+      port.description = i.String("description");
+      r.Merge(i.status());
+      p.input_ports.push_back(std::move(port));
+    }
+  }
+  p.sunset_time = r.OptTime("sunset_time");
+  p.create_time = r.Time("create_time");
+  p.update_time = r.Time("update_time");
+  p.revision = r.Int("revision");
+  if (!r.status().ok()) return r.status();
+  return p;
+}
+
+// --------------------------------------------------------------- ApiToken
+
+std::string ToJson(const ApiToken& t) {
+  Json j = Json::object();
+  j["name"] = TokenName(t.id);
+  j["principal"] = t.principal;
+  PutString(j, "description", t.description);
+  j["platform_admin"] = t.platform_admin;
+  PutTime(j, "create_time", t.create_time);
+  if (t.expire_time) j["expire_time"] = FormatTimeJson(*t.expire_time);
+  if (t.revoke_time) j["revoke_time"] = FormatTimeJson(*t.revoke_time);
+  PutString(j, "created_by", t.created_by);
+  return j.dump();
+}
+
+absl::StatusOr<ApiToken> ApiTokenFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "token"));
+  Reader r(j, "token");
+  ApiToken t;
+  std::vector<std::string> ids;
+  if (!SplitLoose(r.String("name"), {"tokens"}, &ids)) {
+    r.Fail("name", "is not of the form tokens/{token}");
+  } else {
+    t.id = ids[0];
+  }
+  t.principal = r.String("principal");
+  t.description = r.String("description");
+  t.platform_admin = r.Bool("platform_admin");
+  t.create_time = r.Time("create_time");
+  t.expire_time = r.OptTime("expire_time");
+  t.revoke_time = r.OptTime("revoke_time");
+  t.created_by = r.String("created_by");
+  if (!r.status().ok()) return r.status();
+  return t;
+}
+
+}  // namespace meshplane::model
