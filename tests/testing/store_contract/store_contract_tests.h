@@ -1,0 +1,1397 @@
+// Repository contract tests: one typed suite that every store::Store
+// implementation must pass, so that InMemoryStore cannot drift from the
+// PostgreSQL store. The specification is the contract comments of
+// include/meshplane/store/store.h.
+//
+// Instantiate it with a factory type that returns a fresh, empty store:
+//
+//   struct MemFactory {
+//     static std::unique_ptr<meshplane::store::Store> Make();
+//   };
+//   INSTANTIATE_TYPED_TEST_SUITE_P(InMemory, StoreContractTest, MemFactory);
+//
+// Behaviour the suite relies on beyond the header comments (both stores meet
+// it):
+// - Two read-write transactions may be open at once, even on one thread
+//   (TryLockRequest is tested that way); conflicts are detected, at the
+//   latest, at Commit.
+// - A method that returns ALREADY_EXISTS, NOT_FOUND, FAILED_PRECONDITION or
+//   an ETAG_MISMATCH leaves the transaction usable and changes nothing.
+// - Times keep microsecond precision; strings are stored byte for byte.
+// - List pages are ordered by key: domains, teams and tokens by id, data
+//   products by (domain_id, id), audit records newest first.
+#ifndef MESHPLANE_TESTS_TESTING_STORE_CONTRACT_STORE_CONTRACT_TESTS_H_
+#define MESHPLANE_TESTS_TESTING_STORE_CONTRACT_STORE_CONTRACT_TESTS_H_
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "meshplane/common/errors.h"
+#include "meshplane/store/store.h"
+#include "tests/testing/matchers/status_matchers.h"
+
+namespace meshplane::store_contract {
+
+using ::meshplane::testing::IsOk;
+using ::meshplane::testing::StatusIs;
+using store::LineageDirection;
+using store::PageRequest;
+using store::Transaction;
+using store::TxnMode;
+
+// Matches an OK StatusOr whose value equals `expected`.
+MATCHER_P(OkAndHolds, expected,
+          "is OK and holds " + ::testing::PrintToString(expected)) {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status().ToString();
+    return false;
+  }
+  *result_listener << "value is " << ::testing::PrintToString(*arg);
+  return *arg == expected;
+}
+
+// A fixed instant with a non-zero microsecond part, to check precision.
+inline absl::Time T0() { return absl::FromUnixMicros(1767225600123456); }
+
+// Strings that break naive SQL or encodings; stores keep them verbatim.
+inline std::vector<std::string> NastyStrings() {
+  return {"it's", "say \"hi\"", "back\\slash", "'; DROP TABLE domains; --",
+          "percent % and _ underscore", "Grüße, 東京, emoji 🚀",
+          "tab\tnew\nline", "{\"json\": [1, 2]}", "$1 $$ dollar"};
+}
+
+inline model::Team MakeTeam(const std::string& id,
+                            std::vector<std::string> members = {}) {
+  model::Team t;
+  t.id = id;
+  t.uid = "uid-team-" + id;
+  t.display_name = "Team " + id;
+  t.description = "The " + id + " team";
+  std::sort(members.begin(), members.end());
+  t.members = std::move(members);
+  t.create_time = T0();
+  t.update_time = T0();
+  t.revision = 1;
+  return t;
+}
+
+inline model::Domain MakeDomain(const std::string& id, const std::string& owner,
+                                const std::string& parent = "") {
+  model::Domain d;
+  d.id = id;
+  d.uid = "uid-domain-" + id;
+  d.display_name = "Domain " + id;
+  d.description = "All about " + id;
+  d.parent_id = parent;
+  d.owner_team_id = owner;
+  d.labels = {{"cost-center", "cc-" + id}, {"env", "prod"}};
+  d.create_time = T0();
+  d.update_time = T0() + absl::Microseconds(1);
+  d.revision = 1;
+  return d;
+}
+
+inline model::OutputPort MakeOutputPort(const std::string& id) {
+  model::OutputPort p;
+  p.id = id;
+  p.display_name = "Port " + id;
+  p.type = "table";
+  p.server = "postgres://warehouse:5432/analytics";
+  p.location = "public." + id;
+  p.description = "Serves " + id;
+  p.contract_id = "contract-" + id;
+  return p;
+}
+
+inline model::DataProduct MakeProduct(const std::string& domain,
+                                      const std::string& id,
+                                      const std::string& owner) {
+  model::DataProduct p;
+  p.domain_id = domain;
+  p.id = id;
+  p.uid = "uid-product-" + domain + "-" + id;
+  p.display_name = "Product " + id;
+  p.description = "Data product " + id;
+  p.owner_team_id = owner;
+  p.lifecycle = model::Lifecycle::kDraft;
+  p.tier = 2;
+  p.classification = model::Classification::kInternal;
+  p.tags = {"core", "daily"};
+  p.labels = {{"source", "erp"}};
+  p.output_ports = {MakeOutputPort(id + "-v1")};
+  p.create_time = T0();
+  p.update_time = T0();
+  p.revision = 1;
+  return p;
+}
+
+inline model::InputPort MakeInputPort(const std::string& id,
+                                      const model::OutputPortRef& source) {
+  model::InputPort in;
+  in.id = id;
+  in.source = source;
+  in.description = "Reads " + source.domain_id + "/" + source.product_id + "/" +
+                   source.port_id;
+  return in;
+}
+
+inline model::ApiToken MakeToken(const std::string& id,
+                                 const std::string& principal,
+                                 bool admin = false) {
+  model::ApiToken t;
+  t.id = id;
+  t.principal = principal;
+  t.description = "token " + id;
+  t.secret_hash = std::string(64, 'a');
+  t.platform_admin = admin;
+  t.create_time = T0();
+  t.created_by = "user:admin";
+  return t;
+}
+
+inline void ExpectSameDomain(const model::Domain& a, const model::Domain& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.uid, b.uid);
+  EXPECT_EQ(a.display_name, b.display_name);
+  EXPECT_EQ(a.description, b.description);
+  EXPECT_EQ(a.parent_id, b.parent_id);
+  EXPECT_EQ(a.owner_team_id, b.owner_team_id);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.create_time, b.create_time);
+  EXPECT_EQ(a.update_time, b.update_time);
+  EXPECT_EQ(a.revision, b.revision);
+}
+
+inline void ExpectSameTeam(const model::Team& a, const model::Team& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.uid, b.uid);
+  EXPECT_EQ(a.display_name, b.display_name);
+  EXPECT_EQ(a.description, b.description);
+  EXPECT_EQ(a.members, b.members);
+  EXPECT_EQ(a.create_time, b.create_time);
+  EXPECT_EQ(a.update_time, b.update_time);
+  EXPECT_EQ(a.revision, b.revision);
+}
+
+inline void ExpectSameObjectives(const model::ServiceLevelObjectives& a,
+                                 const model::ServiceLevelObjectives& b) {
+  EXPECT_EQ(a.availability_percent, b.availability_percent);
+  EXPECT_EQ(a.max_staleness, b.max_staleness);
+  EXPECT_EQ(a.completeness_percent, b.completeness_percent);
+  EXPECT_EQ(a.latency, b.latency);
+}
+
+inline void ExpectSameProduct(const model::DataProduct& a,
+                              const model::DataProduct& b) {
+  EXPECT_EQ(a.domain_id, b.domain_id);
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.uid, b.uid);
+  EXPECT_EQ(a.display_name, b.display_name);
+  EXPECT_EQ(a.description, b.description);
+  EXPECT_EQ(a.owner_team_id, b.owner_team_id);
+  EXPECT_EQ(a.lifecycle, b.lifecycle);
+  EXPECT_EQ(a.tier, b.tier);
+  EXPECT_EQ(a.classification, b.classification);
+  EXPECT_EQ(a.tags, b.tags);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.sunset_time, b.sunset_time);
+  EXPECT_EQ(a.create_time, b.create_time);
+  EXPECT_EQ(a.update_time, b.update_time);
+  EXPECT_EQ(a.revision, b.revision);
+  ASSERT_EQ(a.output_ports.size(), b.output_ports.size()) << a.id;
+  for (size_t i = 0; i < a.output_ports.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("output_ports[", i, "]"));
+    const auto& x = a.output_ports[i];
+    const auto& y = b.output_ports[i];
+    EXPECT_EQ(x.id, y.id);
+    EXPECT_EQ(x.display_name, y.display_name);
+    EXPECT_EQ(x.type, y.type);
+    EXPECT_EQ(x.server, y.server);
+    EXPECT_EQ(x.location, y.location);
+    EXPECT_EQ(x.description, y.description);
+    EXPECT_EQ(x.contract_id, y.contract_id);
+    ExpectSameObjectives(x.objectives, y.objectives);
+  }
+  ASSERT_EQ(a.input_ports.size(), b.input_ports.size()) << a.id;
+  for (size_t i = 0; i < a.input_ports.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("input_ports[", i, "]"));
+    EXPECT_EQ(a.input_ports[i].id, b.input_ports[i].id);
+    EXPECT_EQ(a.input_ports[i].source, b.input_ports[i].source);
+    EXPECT_EQ(a.input_ports[i].description, b.input_ports[i].description);
+  }
+}
+
+template <typename Factory>
+class StoreContractTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = Factory::Make();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // Runs `fn` in a committed read-write transaction.
+  absl::Status Write(const std::function<absl::Status(Transaction&)>& fn) {
+    return store_->RunInTransaction(TxnMode::kReadWrite, fn);
+  }
+
+  // Runs `fn` in a read-only transaction and returns its result.
+  template <typename T>
+  absl::StatusOr<T> Read(
+      const std::function<absl::StatusOr<T>(Transaction&)>& fn) {
+    auto txn = store_->Begin(TxnMode::kReadOnly);
+    if (!txn.ok()) return txn.status();
+    return fn(**txn);
+  }
+
+  absl::StatusOr<model::Domain> GetDomain(const std::string& id) {
+    return Read<model::Domain>(
+        [&](Transaction& t) { return t.GetDomain(id); });
+  }
+  absl::StatusOr<model::Team> GetTeam(const std::string& id) {
+    return Read<model::Team>([&](Transaction& t) { return t.GetTeam(id); });
+  }
+  absl::StatusOr<model::DataProduct> GetProduct(const std::string& domain,
+                                                const std::string& id) {
+    return Read<model::DataProduct>([&](Transaction& t) {
+      return t.GetDataProduct(model::ProductKey{domain, id});
+    });
+  }
+
+  absl::Status Insert(const model::Team& t) {
+    return Write([&](Transaction& txn) { return txn.InsertTeam(t); });
+  }
+  absl::Status Insert(const model::Domain& d) {
+    return Write([&](Transaction& txn) { return txn.InsertDomain(d); });
+  }
+  absl::Status Insert(const model::DataProduct& p) {
+    return Write([&](Transaction& txn) { return txn.InsertDataProduct(p); });
+  }
+
+  // Reads every page of ListDataProducts with `limit` and returns the keys
+  // in the order seen.
+  std::vector<model::ProductKey> AllProductKeys(
+      const store::DataProductFilter& filter, int limit) {
+    std::vector<model::ProductKey> keys;
+    PageRequest page{"", limit};
+    for (int guard = 0; guard < 10000; ++guard) {
+      auto result = Read<store::Page<model::DataProduct>>(
+          [&](Transaction& t) { return t.ListDataProducts(filter, page); });
+      EXPECT_THAT(result, IsOk());
+      if (!result.ok()) break;
+      EXPECT_LE(static_cast<int>(result->items.size()), limit);
+      for (const auto& p : result->items) keys.push_back(p.key());
+      if (result->next.empty()) break;
+      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
+      page.after = result->next;
+    }
+    return keys;
+  }
+
+  std::unique_ptr<store::Store> store_;
+};
+
+TYPED_TEST_SUITE_P(StoreContractTest);
+
+// ---------------------------------------------------------------- domains
+
+TYPED_TEST_P(StoreContractTest, DomainRoundTrip) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  model::Domain d = MakeDomain("sales", "platform");
+  ASSERT_OK(this->Insert(d));
+  model::Domain sub = MakeDomain("sales-emea", "platform", "sales");
+  sub.labels.clear();
+  sub.description = "";
+  ASSERT_OK(this->Insert(sub));
+  ASSERT_OK_AND_ASSIGN(model::Domain got, this->GetDomain("sales"));
+  ExpectSameDomain(got, d);
+  ASSERT_OK_AND_ASSIGN(model::Domain got_sub, this->GetDomain("sales-emea"));
+  ExpectSameDomain(got_sub, sub);
+  EXPECT_THAT(this->GetDomain("nope"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TYPED_TEST_P(StoreContractTest, DomainInsertErrors) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  EXPECT_THAT(this->Insert(MakeDomain("sales", "platform")),
+              StatusIs(absl::StatusCode::kAlreadyExists, "sales"));
+  EXPECT_THAT(this->Insert(MakeDomain("emea", "platform", "missing-parent")),
+              StatusIs(absl::StatusCode::kNotFound, "missing-parent"));
+  EXPECT_THAT(this->Insert(MakeDomain("emea", "missing-team")),
+              StatusIs(absl::StatusCode::kNotFound, "missing-team"));
+  EXPECT_THAT(this->GetDomain("emea"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TYPED_TEST_P(StoreContractTest, FailedInsertLeavesTransactionUsable) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
+    EXPECT_THAT(txn.InsertDomain(MakeDomain("sales", "platform")),
+                StatusIs(absl::StatusCode::kAlreadyExists));
+    EXPECT_THAT(txn.InsertDomain(MakeDomain("x", "platform", "nope")),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(txn.UpdateDomain(MakeDomain("sales", "platform"), 7),
+                StatusIs(absl::StatusCode::kAborted));
+    return txn.InsertDomain(MakeDomain("marketing", "platform"));
+  }));
+  EXPECT_OK(this->GetDomain("marketing"));
+}
+
+TYPED_TEST_P(StoreContractTest, DomainUpdateChecksRevision) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeTeam("other")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  ASSERT_OK(this->Insert(MakeDomain("finance", "platform")));
+  model::Domain d = MakeDomain("sales", "other", "finance");
+  d.display_name = "Sales & Revenue";
+  d.labels = {{"k", "v"}};
+  d.update_time = T0() + absl::Seconds(5);
+  d.revision = 2;
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.UpdateDomain(d, 1); }));
+  ASSERT_OK_AND_ASSIGN(model::Domain got, this->GetDomain("sales"));
+  ExpectSameDomain(got, d);
+
+  // A stale revision changes nothing.
+  model::Domain stale = d;
+  stale.display_name = "stale";
+  stale.revision = 3;
+  absl::Status s =
+      this->Write([&](Transaction& txn) { return txn.UpdateDomain(stale, 1); });
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(GetReason(s), "ETAG_MISMATCH");
+  EXPECT_FALSE(store::IsRetryableConflict(s));
+  ASSERT_OK_AND_ASSIGN(got, this->GetDomain("sales"));
+  EXPECT_EQ(got.display_name, "Sales & Revenue");
+  EXPECT_EQ(got.revision, 2);
+
+  model::Domain missing = MakeDomain("nope", "platform");
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.UpdateDomain(missing, 1);
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "nope"));
+  model::Domain bad_owner = d;
+  bad_owner.owner_team_id = "ghost-team";
+  bad_owner.revision = 3;
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.UpdateDomain(bad_owner, 2);
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "ghost-team"));
+}
+
+TYPED_TEST_P(StoreContractTest, DomainDeleteRefusesChildren) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  ASSERT_OK(this->Insert(MakeDomain("sales-emea", "platform", "sales")));
+  ASSERT_OK(this->Insert(MakeProduct("sales-emea", "orders", "platform")));
+
+  auto del = [&](const std::string& id) {
+    return this->Write([&](Transaction& txn) { return txn.DeleteDomain(id); });
+  };
+  EXPECT_THAT(del("sales"), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(del("sales-emea"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(del("nope"), StatusIs(absl::StatusCode::kNotFound));
+
+  ASSERT_OK_AND_ASSIGN(int64_t subs, this->template Read<int64_t>([](Transaction& t) {
+    return t.CountSubdomains("sales");
+  }));
+  EXPECT_EQ(subs, 1);
+  ASSERT_OK_AND_ASSIGN(int64_t products, this->template Read<int64_t>([](Transaction& t) {
+    return t.CountDataProducts("sales-emea");
+  }));
+  EXPECT_EQ(products, 1);
+
+  ASSERT_OK(this->Write([](Transaction& txn) {
+    return txn.DeleteDataProduct(model::ProductKey{"sales-emea", "orders"});
+  }));
+  ASSERT_OK(del("sales-emea"));
+  ASSERT_OK(del("sales"));
+  EXPECT_THAT(this->GetDomain("sales"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(this->GetDomain("sales-emea"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TYPED_TEST_P(StoreContractTest, DomainAncestorsNearestFirst) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeDomain("a", "platform")));
+  ASSERT_OK(this->Insert(MakeDomain("b", "platform", "a")));
+  ASSERT_OK(this->Insert(MakeDomain("c", "platform", "b")));
+  ASSERT_OK(this->Insert(MakeDomain("d", "platform", "c")));
+  using Domains = std::vector<model::Domain>;
+  ASSERT_OK_AND_ASSIGN(Domains chain, this->template Read<Domains>([](Transaction& t) {
+    return t.DomainAncestors("d");
+  }));
+  std::vector<std::string> ids;
+  for (const auto& d : chain) ids.push_back(d.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"c", "b", "a"}));
+  ASSERT_FALSE(chain.empty());
+  ExpectSameDomain(chain[0], MakeDomain("c", "platform", "b"));
+  ASSERT_OK_AND_ASSIGN(Domains none, this->template Read<Domains>([](Transaction& t) {
+    return t.DomainAncestors("a");
+  }));
+  EXPECT_TRUE(none.empty());
+  EXPECT_THAT(this->template Read<Domains>(
+                  [](Transaction& t) { return t.DomainAncestors("zzz"); }),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TYPED_TEST_P(StoreContractTest, ListDomainsFiltersAndPages) {
+  ASSERT_OK(this->Insert(MakeTeam("t1")));
+  ASSERT_OK(this->Insert(MakeTeam("t2")));
+  ASSERT_OK(this->Write([](Transaction& txn) -> absl::Status {
+    for (int i = 0; i < 4; ++i) {
+      auto s = txn.InsertDomain(MakeDomain(absl::StrCat("top-", i), "t1"));
+      if (!s.ok()) return s;
+    }
+    for (int i = 0; i < 116; ++i) {
+      auto s = txn.InsertDomain(MakeDomain(absl::StrCat("sub-", 1000 + i),
+                                           i % 3 == 0 ? "t2" : "t1",
+                                           absl::StrCat("top-", i % 4)));
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+
+  auto all_ids = [&](const store::DomainFilter& f, int limit) {
+    std::vector<std::string> ids;
+    PageRequest page{"", limit};
+    for (int guard = 0; guard < 1000; ++guard) {
+      auto r = this->template Read<store::Page<model::Domain>>(
+          [&](Transaction& t) { return t.ListDomains(f, page); });
+      EXPECT_THAT(r, IsOk());
+      if (!r.ok()) break;
+      EXPECT_LE(static_cast<int>(r->items.size()), limit);
+      for (const auto& d : r->items) ids.push_back(d.id);
+      if (r->next.empty()) break;
+      page.after = r->next;
+    }
+    return ids;
+  };
+  for (int limit : {1, 7, 50, 119, 120, 121, 1000}) {
+    SCOPED_TRACE(limit);
+    std::vector<std::string> ids = all_ids({}, limit);
+    EXPECT_EQ(ids.size(), 120u);
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 120u);
+  }
+  store::DomainFilter top;
+  top.top_level_only = true;
+  EXPECT_EQ(all_ids(top, 3),
+            (std::vector<std::string>{"top-0", "top-1", "top-2", "top-3"}));
+  store::DomainFilter children;
+  children.parent_id = "top-1";
+  std::vector<std::string> kids = all_ids(children, 10);
+  EXPECT_EQ(kids.size(), 29u);
+  for (const auto& id : kids) {
+    ASSERT_OK_AND_ASSIGN(model::Domain d, this->GetDomain(id));
+    EXPECT_EQ(d.parent_id, "top-1");
+  }
+  store::DomainFilter owned;
+  owned.owner_team_id = "t2";
+  EXPECT_EQ(all_ids(owned, 9).size(), 39u);
+  owned.parent_id = "top-0";
+  // i % 4 == 0 and i % 3 == 0: i % 12 == 0, i < 116.
+  EXPECT_EQ(all_ids(owned, 9).size(), 10u);
+}
+
+// ------------------------------------------------------------------ teams
+
+TYPED_TEST_P(StoreContractTest, TeamRoundTripAndMembership) {
+  model::Team t = MakeTeam("checkout", {"user:b@x.io", "user:a@x.io"});
+  ASSERT_OK(this->Insert(t));
+  ASSERT_OK(this->Insert(MakeTeam("payments", {"user:a@x.io"})));
+  ASSERT_OK(this->Insert(MakeTeam("empty")));
+  ASSERT_OK_AND_ASSIGN(model::Team got, this->GetTeam("checkout"));
+  ExpectSameTeam(got, t);
+  ASSERT_OK_AND_ASSIGN(model::Team empty, this->GetTeam("empty"));
+  EXPECT_TRUE(empty.members.empty());
+  EXPECT_THAT(this->Insert(MakeTeam("checkout")),
+              StatusIs(absl::StatusCode::kAlreadyExists, "checkout"));
+  EXPECT_THAT(this->GetTeam("nope"), StatusIs(absl::StatusCode::kNotFound));
+
+  using Ids = std::vector<std::string>;
+  ASSERT_OK_AND_ASSIGN(Ids teams, this->template Read<Ids>([](Transaction& txn) {
+    return txn.TeamsOfPrincipal("user:a@x.io");
+  }));
+  EXPECT_EQ(teams, (Ids{"checkout", "payments"}));
+  ASSERT_OK_AND_ASSIGN(Ids none, this->template Read<Ids>([](Transaction& txn) {
+    return txn.TeamsOfPrincipal("user:nobody@x.io");
+  }));
+  EXPECT_TRUE(none.empty());
+
+  // Update replaces the member list.
+  model::Team updated = t;
+  updated.members = {"service:ci", "user:c@x.io"};
+  updated.display_name = "Checkout!";
+  updated.revision = 2;
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.UpdateTeam(updated, 1); }));
+  ASSERT_OK_AND_ASSIGN(got, this->GetTeam("checkout"));
+  ExpectSameTeam(got, updated);
+  ASSERT_OK_AND_ASSIGN(teams, this->template Read<Ids>([](Transaction& txn) {
+    return txn.TeamsOfPrincipal("user:a@x.io");
+  }));
+  EXPECT_EQ(teams, (Ids{"payments"}));
+
+  absl::Status stale = this->Write(
+      [&](Transaction& txn) { return txn.UpdateTeam(updated, 1); });
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(GetReason(stale), "ETAG_MISMATCH");
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.UpdateTeam(MakeTeam("ghost"), 1);
+  }),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  store::TeamFilter filter;
+  filter.member = "user:c@x.io";
+  ASSERT_OK_AND_ASSIGN(auto page, this->template Read<store::Page<model::Team>>(
+                                      [&](Transaction& txn) {
+                                        return txn.ListTeams(filter, {"", 10});
+                                      }));
+  ASSERT_EQ(page.items.size(), 1u);
+  ExpectSameTeam(page.items[0], updated);
+  EXPECT_TRUE(page.next.empty());
+}
+
+TYPED_TEST_P(StoreContractTest, ListTeamsPages) {
+  ASSERT_OK(this->Write([](Transaction& txn) -> absl::Status {
+    for (int i = 0; i < 120; ++i) {
+      auto s = txn.InsertTeam(
+          MakeTeam(absl::StrCat("team-", 500 + i),
+                   {absl::StrCat("user:u", i % 5, "@x.io")}));
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  for (int limit : {1, 13, 120, 500}) {
+    SCOPED_TRACE(limit);
+    std::vector<std::string> ids;
+    PageRequest page{"", limit};
+    for (int guard = 0; guard < 1000; ++guard) {
+      auto r = this->template Read<store::Page<model::Team>>(
+          [&](Transaction& t) { return t.ListTeams({}, page); });
+      ASSERT_OK(r);
+      for (const auto& t : r->items) ids.push_back(t.id);
+      if (r->next.empty()) break;
+      page.after = r->next;
+    }
+    EXPECT_EQ(ids.size(), 120u);
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 120u);
+  }
+}
+
+TYPED_TEST_P(StoreContractTest, TeamDeleteRefusedWhileOwner) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeTeam("analytics", {"user:a@x.io"})));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  ASSERT_OK(this->Insert(MakeProduct("sales", "orders", "analytics")));
+  auto del = [&](const std::string& id) {
+    return this->Write([&](Transaction& txn) { return txn.DeleteTeam(id); });
+  };
+  EXPECT_THAT(del("platform"), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(del("analytics"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(del("ghost"), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK(this->Write([](Transaction& txn) {
+    return txn.DeleteDataProduct(model::ProductKey{"sales", "orders"});
+  }));
+  ASSERT_OK(del("analytics"));
+  EXPECT_THAT(this->GetTeam("analytics"), StatusIs(absl::StatusCode::kNotFound));
+  using Ids = std::vector<std::string>;
+  ASSERT_OK_AND_ASSIGN(Ids teams, this->template Read<Ids>([](Transaction& txn) {
+    return txn.TeamsOfPrincipal("user:a@x.io");
+  }));
+  EXPECT_TRUE(teams.empty());
+}
+
+// ---------------------------------------------------------- data products
+
+TYPED_TEST_P(StoreContractTest, ProductRoundTripWithPorts) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  ASSERT_OK(this->Insert(MakeDomain("finance", "platform")));
+  ASSERT_OK(this->Insert(MakeProduct("sales", "orders", "platform")));
+
+  model::DataProduct p = MakeProduct("finance", "revenue", "platform");
+  p.lifecycle = model::Lifecycle::kDeprecated;
+  p.tier = 1;
+  p.classification = model::Classification::kRestricted;
+  p.tags = {"finance", "gold", "pii"};
+  p.labels = {{"a", "1"}, {"b", ""}};
+  p.sunset_time = T0() + absl::Hours(24 * 90) + absl::Microseconds(7);
+  model::OutputPort full = MakeOutputPort("revenue-v2");
+  full.objectives.availability_percent = 99.95;
+  full.objectives.max_staleness = absl::Minutes(90);
+  full.objectives.completeness_percent = 99.5;
+  full.objectives.latency = absl::Milliseconds(250) + absl::Microseconds(3);
+  model::OutputPort partial = MakeOutputPort("revenue-v1");
+  partial.objectives.availability_percent = 0.1 + 0.2;  // not representable
+  model::OutputPort bare;
+  bare.id = "raw";
+  // Port order is kept as given, not sorted.
+  p.output_ports = {full, partial, bare};
+  p.input_ports = {
+      MakeInputPort("orders-in", {"sales", "orders", "orders-v1"})};
+  ASSERT_OK(this->Insert(p));
+  ASSERT_OK_AND_ASSIGN(model::DataProduct got,
+                       this->GetProduct("finance", "revenue"));
+  ExpectSameProduct(got, p);
+
+  ASSERT_OK_AND_ASSIGN(model::DataProduct plain,
+                       this->GetProduct("sales", "orders"));
+  ExpectSameProduct(plain, MakeProduct("sales", "orders", "platform"));
+  EXPECT_FALSE(plain.sunset_time.has_value());
+  EXPECT_THAT(this->GetProduct("sales", "nope"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(this->GetProduct("finance", "orders"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TYPED_TEST_P(StoreContractTest, ProductInsertErrors) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  ASSERT_OK(this->Insert(MakeProduct("sales", "orders", "platform")));
+  EXPECT_THAT(this->Insert(MakeProduct("sales", "orders", "platform")),
+              StatusIs(absl::StatusCode::kAlreadyExists, "orders"));
+  EXPECT_THAT(this->Insert(MakeProduct("ghost-domain", "x", "platform")),
+              StatusIs(absl::StatusCode::kNotFound, "ghost-domain"));
+  EXPECT_THAT(this->Insert(MakeProduct("sales", "x", "ghost-team")),
+              StatusIs(absl::StatusCode::kNotFound, "ghost-team"));
+  model::DataProduct reader = MakeProduct("sales", "reader", "platform");
+  reader.input_ports = {
+      MakeInputPort("in", {"sales", "orders", "no-such-port"})};
+  EXPECT_THAT(this->Insert(reader),
+              StatusIs(absl::StatusCode::kNotFound, "no-such-port"));
+  reader.input_ports = {MakeInputPort("in", {"sales", "nobody", "v1"})};
+  EXPECT_THAT(this->Insert(reader), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(this->GetProduct("sales", "reader"),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The same product id in another domain is a different product.
+  ASSERT_OK(this->Insert(MakeDomain("finance", "platform")));
+  EXPECT_OK(this->Insert(MakeProduct("finance", "orders", "platform")));
+}
+
+TYPED_TEST_P(StoreContractTest, ProductUpdateReplacesPortsAndChecksRevision) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeTeam("other")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  ASSERT_OK(this->Insert(MakeProduct("sales", "orders", "platform")));
+  ASSERT_OK(this->Insert(MakeProduct("sales", "customers", "platform")));
+
+  model::DataProduct p = MakeProduct("sales", "orders", "other");
+  p.lifecycle = model::Lifecycle::kPublished;
+  p.tags = {"x"};
+  p.labels.clear();
+  p.display_name = "Orders (updated)";
+  model::OutputPort v2 = MakeOutputPort("orders-v2");
+  v2.objectives.latency = absl::Seconds(2);
+  p.output_ports = {v2, MakeOutputPort("orders-v1")};
+  p.input_ports = {
+      MakeInputPort("cust", {"sales", "customers", "customers-v1"})};
+  p.update_time = T0() + absl::Seconds(9);
+  p.revision = 2;
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.UpdateDataProduct(p, 1); }));
+  ASSERT_OK_AND_ASSIGN(model::DataProduct got,
+                       this->GetProduct("sales", "orders"));
+  ExpectSameProduct(got, p);
+
+  absl::Status stale = this->Write(
+      [&](Transaction& txn) { return txn.UpdateDataProduct(p, 1); });
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(GetReason(stale), "ETAG_MISMATCH");
+
+  // Dropping all ports.
+  p.output_ports.clear();
+  p.input_ports.clear();
+  p.revision = 3;
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.UpdateDataProduct(p, 2); }));
+  ASSERT_OK_AND_ASSIGN(got, this->GetProduct("sales", "orders"));
+  ExpectSameProduct(got, p);
+
+  model::DataProduct ghost = MakeProduct("sales", "ghost", "platform");
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.UpdateDataProduct(ghost, 1);
+  }),
+              StatusIs(absl::StatusCode::kNotFound));
+  model::DataProduct bad_source = p;
+  bad_source.revision = 4;
+  bad_source.input_ports = {MakeInputPort("in", {"sales", "customers", "v9"})};
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.UpdateDataProduct(bad_source, 3);
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "v9"));
+  ASSERT_OK_AND_ASSIGN(got, this->GetProduct("sales", "orders"));
+  EXPECT_EQ(got.revision, 3);
+}
+
+TYPED_TEST_P(StoreContractTest, ProductDeleteRefusedWhileRead) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  ASSERT_OK(this->Insert(MakeProduct("sales", "orders", "platform")));
+  model::DataProduct reader = MakeProduct("sales", "report", "platform");
+  reader.input_ports = {MakeInputPort("in", {"sales", "orders", "orders-v1"})};
+  ASSERT_OK(this->Insert(reader));
+  auto del = [&](const std::string& id) {
+    return this->Write([&](Transaction& txn) {
+      return txn.DeleteDataProduct(model::ProductKey{"sales", id});
+    });
+  };
+  EXPECT_THAT(del("orders"), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      "report"));
+  EXPECT_OK(this->GetProduct("sales", "orders"));
+  EXPECT_THAT(del("ghost"), StatusIs(absl::StatusCode::kNotFound));
+  // Deleting the reader also removes its input ports, freeing the source.
+  ASSERT_OK(del("report"));
+  ASSERT_OK(del("orders"));
+  EXPECT_THAT(this->GetProduct("sales", "orders"),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The id can be reused.
+  EXPECT_OK(this->Insert(MakeProduct("sales", "orders", "platform")));
+}
+
+TYPED_TEST_P(StoreContractTest, ListProductsFilters) {
+  ASSERT_OK(this->Insert(MakeTeam("t1")));
+  ASSERT_OK(this->Insert(MakeTeam("t2")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "t1")));
+  ASSERT_OK(this->Insert(MakeDomain("sales-emea", "t1", "sales")));
+  ASSERT_OK(this->Insert(MakeDomain("sales-emea-de", "t1", "sales-emea")));
+  ASSERT_OK(this->Insert(MakeDomain("finance", "t1")));
+  auto product = [](const std::string& d, const std::string& id,
+                    const std::string& owner, model::Lifecycle l,
+                    std::vector<std::string> tags) {
+    model::DataProduct p = MakeProduct(d, id, owner);
+    p.lifecycle = l;
+    p.tags = std::move(tags);
+    return p;
+  };
+  using L = model::Lifecycle;
+  ASSERT_OK(this->Insert(product("sales", "a", "t1", L::kDraft, {"gold"})));
+  ASSERT_OK(this->Insert(product("sales-emea", "b", "t2", L::kPublished, {"gold", "pii"})));
+  ASSERT_OK(this->Insert(product("sales-emea-de", "c", "t1", L::kPublished, {})));
+  ASSERT_OK(this->Insert(product("finance", "d", "t2", L::kRetired, {"pii"})));
+
+  using Keys = std::vector<model::ProductKey>;
+  auto keys = [&](store::DataProductFilter f) {
+    return this->AllProductKeys(f, 2);
+  };
+  store::DataProductFilter f;
+  EXPECT_EQ(keys(f).size(), 4u);
+  f.domain_id = "sales";
+  EXPECT_EQ(keys(f), (Keys{{"sales", "a"}}));
+  f.include_subdomains = true;
+  EXPECT_EQ(keys(f), (Keys{{"sales", "a"}, {"sales-emea", "b"},
+                           {"sales-emea-de", "c"}}));
+  f.domain_id = "sales-emea";
+  EXPECT_EQ(keys(f), (Keys{{"sales-emea", "b"}, {"sales-emea-de", "c"}}));
+  f.domain_id = "no-such-domain";
+  EXPECT_TRUE(keys(f).empty());
+
+  f = {};
+  f.owner_team_id = "t2";
+  EXPECT_EQ(keys(f), (Keys{{"finance", "d"}, {"sales-emea", "b"}}));
+  f = {};
+  f.lifecycle = L::kPublished;
+  EXPECT_EQ(keys(f), (Keys{{"sales-emea", "b"}, {"sales-emea-de", "c"}}));
+  f = {};
+  f.tag = "pii";
+  EXPECT_EQ(keys(f), (Keys{{"finance", "d"}, {"sales-emea", "b"}}));
+  f.tag = "gol";  // tags match exactly
+  EXPECT_TRUE(keys(f).empty());
+
+  // Everything at once (AND).
+  f = {};
+  f.domain_id = "sales";
+  f.include_subdomains = true;
+  f.owner_team_id = "t2";
+  f.lifecycle = L::kPublished;
+  f.tag = "gold";
+  EXPECT_EQ(keys(f), (Keys{{"sales-emea", "b"}}));
+  f.tag = "pii";
+  f.owner_team_id = "t1";
+  EXPECT_TRUE(keys(f).empty());
+
+  // Items of a page carry their ports.
+  ASSERT_OK_AND_ASSIGN(auto page, this->template Read<store::Page<model::DataProduct>>(
+                                      [](Transaction& txn) {
+                                        return txn.ListDataProducts({}, {"", 10});
+                                      }));
+  ASSERT_EQ(page.items.size(), 4u);
+  ExpectSameProduct(page.items[0],
+                    product("finance", "d", "t2", L::kRetired, {"pii"}));
+}
+
+TYPED_TEST_P(StoreContractTest, ListProductsPaginationHasNoGapsOrDuplicates) {
+  ASSERT_OK(this->Insert(MakeTeam("t1")));
+  ASSERT_OK(this->Insert(MakeTeam("t2")));
+  ASSERT_OK(this->Write([](Transaction& txn) -> absl::Status {
+    for (const char* d : {"alpha", "beta", "gamma"}) {
+      auto s = txn.InsertDomain(MakeDomain(d, "t1"));
+      if (!s.ok()) return s;
+    }
+    for (int i = 0; i < 120; ++i) {
+      const char* domain = i % 3 == 0 ? "alpha" : i % 3 == 1 ? "beta" : "gamma";
+      model::DataProduct p =
+          MakeProduct(domain, absl::StrCat("p-", i), i % 2 ? "t1" : "t2");
+      p.tags = {i % 5 == 0 ? "five" : "other"};
+      auto s = txn.InsertDataProduct(p);
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  for (int limit : {1, 7, 40, 119, 120, 121, 1000}) {
+    SCOPED_TRACE(limit);
+    std::vector<model::ProductKey> keys = this->AllProductKeys({}, limit);
+    EXPECT_EQ(keys.size(), 120u);
+    EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+    EXPECT_EQ(std::set<model::ProductKey>(keys.begin(), keys.end()).size(),
+              120u);
+  }
+  store::DataProductFilter f;
+  f.owner_team_id = "t1";
+  EXPECT_EQ(this->AllProductKeys(f, 7).size(), 60u);
+  f.tag = "five";
+  // Odd i below 120 that are multiples of 5: 5, 15, ..., 115.
+  std::vector<model::ProductKey> keys = this->AllProductKeys(f, 5);
+  EXPECT_EQ(keys.size(), 12u);
+  EXPECT_EQ(std::set<model::ProductKey>(keys.begin(), keys.end()).size(), 12u);
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+}
+
+TYPED_TEST_P(StoreContractTest, FullTextSearch) {
+  ASSERT_OK(this->Insert(MakeTeam("t1")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "t1")));
+  model::DataProduct a = MakeProduct("sales", "orders", "t1");
+  a.display_name = "Customer Orders";
+  a.description = "Every order placed in the web shop, updated hourly.";
+  a.tags = {"ecommerce"};
+  model::DataProduct b = MakeProduct("sales", "revenue", "t1");
+  b.display_name = "Daily Revenue";
+  b.description = "Revenue per country and day.";
+  b.tags = {"finance"};
+  model::DataProduct c = MakeProduct("sales", "shipments", "t1");
+  c.display_name = "Shipments";
+  c.description = "Parcels handed to carriers.";
+  c.tags = {"logistics"};
+  ASSERT_OK(this->Insert(a));
+  ASSERT_OK(this->Insert(b));
+  ASSERT_OK(this->Insert(c));
+  using Keys = std::vector<model::ProductKey>;
+  auto search = [&](const std::string& text) {
+    store::DataProductFilter f;
+    f.text = text;
+    return this->AllProductKeys(f, 10);
+  };
+  EXPECT_EQ(search("revenue"), (Keys{{"sales", "revenue"}}));
+  EXPECT_EQ(search("REVENUE"), (Keys{{"sales", "revenue"}}));
+  EXPECT_EQ(search("customer"), (Keys{{"sales", "orders"}}));      // name
+  EXPECT_EQ(search("carriers"), (Keys{{"sales", "shipments"}}));   // description
+  EXPECT_EQ(search("logistics"), (Keys{{"sales", "shipments"}}));  // tag
+  EXPECT_EQ(search("shipments"), (Keys{{"sales", "shipments"}}));  // id
+  EXPECT_EQ(search("daily country"), (Keys{{"sales", "revenue"}}));  // AND
+  EXPECT_TRUE(search("daily carriers").empty());
+  EXPECT_TRUE(search("zeppelin").empty());
+  EXPECT_TRUE(search("'; DROP TABLE domains; --").empty());
+  // Text combines with the other filters.
+  store::DataProductFilter f;
+  f.text = "revenue";
+  f.tag = "ecommerce";
+  EXPECT_TRUE(this->AllProductKeys(f, 10).empty());
+}
+
+// ---------------------------------------------------------------- lineage
+
+// Sorted (source product, consumer product, depth) triples of a result.
+using EdgeTriple = std::tuple<std::string, std::string, std::string, int>;
+inline std::vector<EdgeTriple> Triples(
+    const std::vector<store::LineageEdge>& edges) {
+  std::vector<EdgeTriple> out;
+  for (const auto& e : edges) {
+    out.emplace_back(e.source.domain_id + "/" + e.source.product_id + "/" +
+                         e.source.port_id,
+                     e.consumer.domain_id + "/" + e.consumer.product_id,
+                     e.input_port_id, e.depth);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TYPED_TEST_P(StoreContractTest, LineageUpAndDownWithDepth) {
+  // raw -> clean -> (report, model) ; clean and raw -> model (a diamond).
+  ASSERT_OK(this->Insert(MakeTeam("t")));
+  ASSERT_OK(this->Insert(MakeDomain("d", "t")));
+  auto reading = [](const std::string& id,
+                    std::vector<std::string> sources) {
+    model::DataProduct p = MakeProduct("d", id, "t");
+    for (const auto& s : sources) {
+      p.input_ports.push_back(
+          MakeInputPort("from-" + s, {"d", s, s + "-v1"}));
+    }
+    return p;
+  };
+  ASSERT_OK(this->Insert(reading("raw", {})));
+  ASSERT_OK(this->Insert(reading("clean", {"raw"})));
+  ASSERT_OK(this->Insert(reading("report", {"clean"})));
+  ASSERT_OK(this->Insert(reading("model", {"clean", "raw"})));
+  ASSERT_OK(this->Insert(reading("dashboard", {"report"})));
+  ASSERT_OK(this->Insert(reading("island", {})));
+
+  auto lineage = [&](const std::string& id, LineageDirection dir, int depth) {
+    auto r = this->template Read<std::vector<store::LineageEdge>>(
+        [&](Transaction& txn) {
+          return txn.Lineage(model::ProductKey{"d", id}, dir, depth);
+        });
+    EXPECT_THAT(r, IsOk());
+    return r.ok() ? Triples(*r) : std::vector<EdgeTriple>{};
+  };
+  using V = std::vector<EdgeTriple>;
+  EXPECT_EQ(lineage("raw", LineageDirection::kDownstream, 1),
+            (V{{"d/raw/raw-v1", "d/clean", "from-raw", 1},
+               {"d/raw/raw-v1", "d/model", "from-raw", 1}}));
+  // Each edge once, at its shortest distance.
+  EXPECT_EQ(lineage("raw", LineageDirection::kDownstream, 10),
+            (V{{"d/clean/clean-v1", "d/model", "from-clean", 2},
+               {"d/clean/clean-v1", "d/report", "from-clean", 2},
+               {"d/raw/raw-v1", "d/clean", "from-raw", 1},
+               {"d/raw/raw-v1", "d/model", "from-raw", 1},
+               {"d/report/report-v1", "d/dashboard", "from-report", 3}}));
+  EXPECT_EQ(lineage("raw", LineageDirection::kDownstream, 2).size(), 4u);
+  EXPECT_EQ(lineage("dashboard", LineageDirection::kUpstream, 1),
+            (V{{"d/report/report-v1", "d/dashboard", "from-report", 1}}));
+  EXPECT_EQ(lineage("dashboard", LineageDirection::kUpstream, 5),
+            (V{{"d/clean/clean-v1", "d/report", "from-clean", 2},
+               {"d/raw/raw-v1", "d/clean", "from-raw", 3},
+               {"d/report/report-v1", "d/dashboard", "from-report", 1}}));
+  EXPECT_EQ(lineage("model", LineageDirection::kUpstream, 5),
+            (V{{"d/clean/clean-v1", "d/model", "from-clean", 1},
+               {"d/raw/raw-v1", "d/clean", "from-raw", 2},
+               {"d/raw/raw-v1", "d/model", "from-raw", 1}}));
+  EXPECT_TRUE(lineage("island", LineageDirection::kDownstream, 5).empty());
+  EXPECT_TRUE(lineage("island", LineageDirection::kUpstream, 5).empty());
+  EXPECT_TRUE(lineage("dashboard", LineageDirection::kDownstream, 5).empty());
+}
+
+TYPED_TEST_P(StoreContractTest, LineageTerminatesOnCycles) {
+  ASSERT_OK(this->Insert(MakeTeam("t")));
+  ASSERT_OK(this->Insert(MakeDomain("d", "t")));
+  ASSERT_OK(this->Insert(MakeProduct("d", "a", "t")));
+  model::DataProduct b = MakeProduct("d", "b", "t");
+  b.input_ports = {MakeInputPort("in", {"d", "a", "a-v1"})};
+  ASSERT_OK(this->Insert(b));
+  model::DataProduct a = MakeProduct("d", "a", "t");
+  a.input_ports = {MakeInputPort("in", {"d", "b", "b-v1"})};
+  a.revision = 2;
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.UpdateDataProduct(a, 1);
+  }));
+  auto r = this->template Read<std::vector<store::LineageEdge>>(
+      [](Transaction& txn) {
+        return txn.Lineage(model::ProductKey{"d", "a"},
+                           LineageDirection::kDownstream, 50);
+      });
+  ASSERT_OK(r);
+  EXPECT_EQ(Triples(*r), (std::vector<EdgeTriple>{
+                             {"d/a/a-v1", "d/b", "in", 1},
+                             {"d/b/b-v1", "d/a", "in", 2}}));
+}
+
+// ----------------------------------------------------------------- tokens
+
+TYPED_TEST_P(StoreContractTest, Tokens) {
+  model::ApiToken admin = MakeToken("admin-token1", "user:admin", true);
+  admin.expire_time = T0() + absl::Hours(1);
+  model::ApiToken user = MakeToken("user-token01", "user:ana@x.io");
+  user.description = "it's \"mine\"";
+  ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
+    auto s = txn.InsertToken(admin);
+    if (!s.ok()) return s;
+    return txn.InsertToken(user);
+  }));
+  EXPECT_THAT(this->Write([&](Transaction& txn) { return txn.InsertToken(user); }),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_OK_AND_ASSIGN(model::ApiToken got,
+                       this->template Read<model::ApiToken>([](Transaction& txn) {
+                         return txn.GetToken("admin-token1");
+                       }));
+  EXPECT_EQ(got.id, admin.id);
+  EXPECT_EQ(got.principal, admin.principal);
+  EXPECT_EQ(got.description, admin.description);
+  EXPECT_EQ(got.secret_hash, admin.secret_hash);
+  EXPECT_TRUE(got.platform_admin);
+  EXPECT_EQ(got.create_time, admin.create_time);
+  EXPECT_EQ(got.expire_time, admin.expire_time);
+  EXPECT_FALSE(got.revoke_time.has_value());
+  EXPECT_EQ(got.created_by, admin.created_by);
+  EXPECT_THAT(this->template Read<model::ApiToken>(
+                  [](Transaction& txn) { return txn.GetToken("nope"); }),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  auto count_admins = [&](absl::Time now) {
+    return this->template Read<int64_t>(
+        [&](Transaction& txn) { return txn.CountActiveAdminTokens(now); });
+  };
+  EXPECT_THAT(count_admins(T0()), OkAndHolds(1));
+  EXPECT_THAT(count_admins(T0() + absl::Hours(2)), OkAndHolds(0));
+
+  absl::Time revoked_at = T0() + absl::Minutes(5);
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.RevokeToken("user-token01", revoked_at);
+  }));
+  // A second revoke keeps the first time.
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.RevokeToken("user-token01", revoked_at + absl::Hours(1));
+  }));
+  EXPECT_THAT(this->Write([](Transaction& txn) {
+    return txn.RevokeToken("nope", T0());
+  }),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(got, this->template Read<model::ApiToken>([](Transaction& txn) {
+    return txn.GetToken("user-token01");
+  }));
+  EXPECT_EQ(got.revoke_time, revoked_at);
+  EXPECT_EQ(got.description, user.description);
+
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.RevokeToken("admin-token1", T0());
+  }));
+  EXPECT_THAT(count_admins(T0()), OkAndHolds(0));
+
+  // Listing: by principal, with or without revoked tokens, paged.
+  ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
+    for (int i = 0; i < 25; ++i) {
+      auto s = txn.InsertToken(
+          MakeToken(absl::StrCat("bulk-", 100 + i), "service:ci"));
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  auto list = [&](store::TokenFilter f, int limit) {
+    std::vector<std::string> ids;
+    PageRequest page{"", limit};
+    for (int guard = 0; guard < 100; ++guard) {
+      auto r = this->template Read<store::Page<model::ApiToken>>(
+          [&](Transaction& txn) { return txn.ListTokens(f, page); });
+      EXPECT_THAT(r, IsOk());
+      if (!r.ok()) break;
+      for (const auto& t : r->items) ids.push_back(t.id);
+      if (r->next.empty()) break;
+      page.after = r->next;
+    }
+    return ids;
+  };
+  EXPECT_EQ(list({}, 4).size(), 27u);
+  store::TokenFilter ci;
+  ci.principal = "service:ci";
+  std::vector<std::string> ci_ids = list(ci, 6);
+  EXPECT_EQ(ci_ids.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(ci_ids.begin(), ci_ids.end()));
+  store::TokenFilter active;
+  active.include_revoked = false;
+  EXPECT_EQ(list(active, 100).size(), 25u);
+  store::TokenFilter ana;
+  ana.principal = "user:ana@x.io";
+  EXPECT_EQ(list(ana, 10), (std::vector<std::string>{"user-token01"}));
+  ana.include_revoked = false;
+  EXPECT_TRUE(list(ana, 10).empty());
+}
+
+// ------------------------------------------ audit, events and idempotency
+
+TYPED_TEST_P(StoreContractTest, AuditAppendAndListNewestFirst) {
+  std::vector<int64_t> seqs;
+  ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
+    for (int i = 0; i < 30; ++i) {
+      model::AuditRecord r;
+      r.time = T0() + absl::Seconds(i);
+      r.principal = i % 2 ? "user:a@x.io" : "user:b@x.io";
+      r.method = "meshplane.v1.DomainService/CreateDomain";
+      r.resource = absl::StrCat("domains/d", i % 3);
+      r.request_id = absl::StrCat("req-", i);
+      r.before_json = i == 0 ? "" : "{\"before\":\"it's\"}";
+      r.after_json = "{\"x\":\"'; DROP TABLE audit_log; --\"}";
+      r.outcome_code = i % 4;
+      r.outcome_message = "ok or not";
+      r.validate_only = i == 5;
+      r.decision_json = "";
+      auto seq = txn.AppendAudit(r);
+      if (!seq.ok()) return seq.status();
+      seqs.push_back(*seq);
+    }
+    return absl::OkStatus();
+  }));
+  ASSERT_EQ(seqs.size(), 30u);
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+  EXPECT_EQ(std::set<int64_t>(seqs.begin(), seqs.end()).size(), 30u);
+
+  auto list = [&](store::AuditFilter f, int limit) {
+    std::vector<model::AuditRecord> out;
+    PageRequest page{"", limit};
+    for (int guard = 0; guard < 100; ++guard) {
+      auto r = this->template Read<store::Page<model::AuditRecord>>(
+          [&](Transaction& txn) { return txn.ListAudit(f, page); });
+      EXPECT_THAT(r, IsOk());
+      if (!r.ok()) break;
+      for (auto& a : r->items) out.push_back(a);
+      if (r->next.empty()) break;
+      page.after = r->next;
+    }
+    return out;
+  };
+  std::vector<model::AuditRecord> all = list({}, 7);
+  ASSERT_EQ(all.size(), 30u);
+  for (size_t i = 1; i < all.size(); ++i) {
+    EXPECT_GT(all[i - 1].sequence, all[i].sequence);
+  }
+  const model::AuditRecord& newest = all.front();
+  EXPECT_EQ(newest.sequence, seqs.back());
+  EXPECT_EQ(newest.time, T0() + absl::Seconds(29));
+  EXPECT_EQ(newest.principal, "user:a@x.io");
+  EXPECT_EQ(newest.method, "meshplane.v1.DomainService/CreateDomain");
+  EXPECT_EQ(newest.resource, "domains/d2");
+  EXPECT_EQ(newest.request_id, "req-29");
+  EXPECT_EQ(newest.before_json, "{\"before\":\"it's\"}");
+  EXPECT_EQ(newest.after_json, "{\"x\":\"'; DROP TABLE audit_log; --\"}");
+  EXPECT_EQ(newest.outcome_code, 1);
+  EXPECT_EQ(newest.outcome_message, "ok or not");
+  EXPECT_FALSE(newest.validate_only);
+  EXPECT_TRUE(all[24].validate_only);  // i == 5
+  EXPECT_EQ(all.back().before_json, "");
+
+  store::AuditFilter by_resource;
+  by_resource.resource = "domains/d1";
+  EXPECT_EQ(list(by_resource, 3).size(), 10u);
+  by_resource.principal = "user:a@x.io";
+  std::vector<model::AuditRecord> both = list(by_resource, 3);
+  EXPECT_EQ(both.size(), 5u);  // i % 3 == 1 and i odd: 1, 7, 13, 19, 25
+  for (const auto& r : both) {
+    EXPECT_EQ(r.resource, "domains/d1");
+    EXPECT_EQ(r.principal, "user:a@x.io");
+  }
+}
+
+TYPED_TEST_P(StoreContractTest, EventsInOrder) {
+  std::vector<int64_t> seqs;
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
+      model::Event e;
+      e.time = T0() + absl::Milliseconds(i);
+      e.type = i % 2 ? "domain.updated" : "domain.created";
+      e.resource = absl::StrCat("domains/e", i);
+      e.domain_id = i == 3 ? "" : absl::StrCat("e", i);
+      e.payload_json = i == 4 ? "" : absl::StrCat("{\"i\":", i, "}");
+      auto seq = txn.AppendEvent(e);
+      if (!seq.ok()) return seq.status();
+      seqs.push_back(*seq);
+      return absl::OkStatus();
+    }));
+  }
+  using Events = std::vector<model::Event>;
+  ASSERT_OK_AND_ASSIGN(Events all, this->template Read<Events>([](Transaction& txn) {
+    return txn.ListEvents(0, 100);
+  }));
+  ASSERT_EQ(all.size(), 12u);
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].sequence, seqs[i]);
+    EXPECT_EQ(all[i].resource, absl::StrCat("domains/e", i));
+    EXPECT_EQ(all[i].time, T0() + absl::Milliseconds(i));
+  }
+  EXPECT_EQ(all[1].type, "domain.updated");
+  EXPECT_EQ(all[3].domain_id, "");
+  EXPECT_EQ(all[4].payload_json, "");
+  EXPECT_EQ(all[5].payload_json, "{\"i\":5}");
+  ASSERT_OK_AND_ASSIGN(Events tail, this->template Read<Events>([&](Transaction& txn) {
+    return txn.ListEvents(seqs[7], 3);
+  }));
+  ASSERT_EQ(tail.size(), 3u);
+  EXPECT_EQ(tail[0].sequence, seqs[8]);
+  EXPECT_EQ(tail[2].sequence, seqs[10]);
+  ASSERT_OK_AND_ASSIGN(Events none, this->template Read<Events>([&](Transaction& txn) {
+    return txn.ListEvents(seqs.back(), 10);
+  }));
+  EXPECT_TRUE(none.empty());
+}
+
+TYPED_TEST_P(StoreContractTest, IdempotencyWindow) {
+  model::IdempotencyRecord rec;
+  rec.principal = "user:a@x.io";
+  rec.method = "meshplane.v1.DomainService/CreateDomain";
+  rec.request_id = "8d3e0f7a-0000-4000-8000-000000000001";
+  rec.request_hash = std::string(64, 'f');
+  rec.response = "{\"name\":\"domains/it's\"}";
+  rec.create_time = T0();
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.PutIdempotency(rec);
+  }));
+  using Opt = std::optional<model::IdempotencyRecord>;
+  auto get = [&](const std::string& principal, const std::string& method,
+                 const std::string& id, absl::Time not_before) {
+    return this->template Read<Opt>([&](Transaction& txn) {
+      return txn.GetIdempotency(principal, method, id, not_before);
+    });
+  };
+  ASSERT_OK_AND_ASSIGN(Opt got, get(rec.principal, rec.method, rec.request_id,
+                                    T0() - absl::Hours(24)));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->principal, rec.principal);
+  EXPECT_EQ(got->method, rec.method);
+  EXPECT_EQ(got->request_id, rec.request_id);
+  EXPECT_EQ(got->request_hash, rec.request_hash);
+  EXPECT_EQ(got->response, rec.response);
+  EXPECT_EQ(got->create_time, rec.create_time);
+  // Exactly at the bound still counts.
+  ASSERT_OK_AND_ASSIGN(got, get(rec.principal, rec.method, rec.request_id, T0()));
+  EXPECT_TRUE(got.has_value());
+  // Older than the window: as if absent.
+  ASSERT_OK_AND_ASSIGN(got, get(rec.principal, rec.method, rec.request_id,
+                                T0() + absl::Microseconds(1)));
+  EXPECT_FALSE(got.has_value());
+  // Every part of the key matters.
+  ASSERT_OK_AND_ASSIGN(got, get("user:b@x.io", rec.method, rec.request_id,
+                                T0() - absl::Hours(1)));
+  EXPECT_FALSE(got.has_value());
+  ASSERT_OK_AND_ASSIGN(got, get(rec.principal, "other/Method", rec.request_id,
+                                T0() - absl::Hours(1)));
+  EXPECT_FALSE(got.has_value());
+  ASSERT_OK_AND_ASSIGN(got, get(rec.principal, rec.method, "other-id",
+                                T0() - absl::Hours(1)));
+  EXPECT_FALSE(got.has_value());
+}
+
+TYPED_TEST_P(StoreContractTest, TryLockRequestExcludesConcurrentDuplicates) {
+  ASSERT_OK_AND_ASSIGN(auto first, this->store_->Begin(TxnMode::kReadWrite));
+  ASSERT_OK_AND_ASSIGN(auto second, this->store_->Begin(TxnMode::kReadWrite));
+  EXPECT_THAT(first->TryLockRequest("user:a", "M", "r1"),
+              OkAndHolds(true));
+  // Re-entrant within the holder.
+  EXPECT_THAT(first->TryLockRequest("user:a", "M", "r1"),
+              OkAndHolds(true));
+  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r1"),
+              OkAndHolds(false));
+  // A different key is independent.
+  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r2"),
+              OkAndHolds(true));
+  EXPECT_THAT(second->TryLockRequest("user:b", "M", "r1"),
+              OkAndHolds(true));
+  // The lock ends with the transaction (commit or rollback).
+  ASSERT_OK(first->Commit());
+  first.reset();
+  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r1"),
+              OkAndHolds(true));
+  second.reset();  // rolls back
+  ASSERT_OK_AND_ASSIGN(auto third, this->store_->Begin(TxnMode::kReadWrite));
+  EXPECT_THAT(third->TryLockRequest("user:a", "M", "r2"),
+              OkAndHolds(true));
+}
+
+// ----------------------------------------------------------- transactions
+
+TYPED_TEST_P(StoreContractTest, UncommittedTransactionRollsBack) {
+  ASSERT_OK(this->Insert(MakeTeam("t")));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(TxnMode::kReadWrite));
+    ASSERT_OK(txn->InsertDomain(MakeDomain("gone", "t")));
+    ASSERT_OK(txn->AppendEvent(model::Event{0, T0(), "domain.created",
+                                            "domains/gone", "gone", "{}"})
+                  .status());
+    // Visible inside the transaction itself.
+    EXPECT_OK(txn->GetDomain("gone"));
+  }
+  EXPECT_THAT(this->GetDomain("gone"), StatusIs(absl::StatusCode::kNotFound));
+  using Events = std::vector<model::Event>;
+  ASSERT_OK_AND_ASSIGN(Events events, this->template Read<Events>([](Transaction& txn) {
+    return txn.ListEvents(0, 10);
+  }));
+  EXPECT_TRUE(events.empty());
+
+  // RunInTransaction rolls back when fn fails.
+  absl::Status s = this->Write([](Transaction& txn) -> absl::Status {
+    auto ins = txn.InsertDomain(MakeDomain("also-gone", "t"));
+    if (!ins.ok()) return ins;
+    return absl::FailedPreconditionError("refused by the caller");
+  });
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition, "refused"));
+  EXPECT_THAT(this->GetDomain("also-gone"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_OK(this->store_->Ping());
+}
+
+TYPED_TEST_P(StoreContractTest, StringsAreStoredVerbatim) {
+  const std::vector<std::string> nasty = NastyStrings();
+  model::Team team = MakeTeam("t");
+  for (const auto& s : nasty) team.members.push_back("user:" + s);
+  std::sort(team.members.begin(), team.members.end());
+  team.description = nasty[3];
+  ASSERT_OK(this->Insert(team));
+  model::Domain d = MakeDomain("d", "t");
+  d.labels.clear();
+  for (size_t i = 0; i < nasty.size(); ++i) {
+    d.labels[nasty[i]] = nasty[nasty.size() - 1 - i];
+  }
+  d.display_name = nasty[0] + nasty[1] + nasty[2];
+  d.description = absl::StrCat(nasty[3], "\n", nasty[5]);
+  ASSERT_OK(this->Insert(d));
+  model::DataProduct p = MakeProduct("d", "p", "t");
+  p.tags = nasty;
+  std::sort(p.tags.begin(), p.tags.end());
+  p.description = nasty[4];
+  p.output_ports[0].location = nasty[3];
+  p.output_ports[0].server = nasty[8];
+  p.labels = d.labels;
+  ASSERT_OK(this->Insert(p));
+
+  ASSERT_OK_AND_ASSIGN(model::Team got_team, this->GetTeam("t"));
+  ExpectSameTeam(got_team, team);
+  ASSERT_OK_AND_ASSIGN(model::Domain got_domain, this->GetDomain("d"));
+  ExpectSameDomain(got_domain, d);
+  ASSERT_OK_AND_ASSIGN(model::DataProduct got_product,
+                       this->GetProduct("d", "p"));
+  ExpectSameProduct(got_product, p);
+
+  // Filters take the same strings as plain values.
+  store::DataProductFilter f;
+  f.tag = nasty[3];
+  EXPECT_EQ(this->AllProductKeys(f, 5),
+            (std::vector<model::ProductKey>{{"d", "p"}}));
+  f.tag = "%";
+  EXPECT_TRUE(this->AllProductKeys(f, 5).empty());
+  using Ids = std::vector<std::string>;
+  ASSERT_OK_AND_ASSIGN(Ids teams, this->template Read<Ids>([&](Transaction& txn) {
+    return txn.TeamsOfPrincipal("user:" + nasty[3]);
+  }));
+  EXPECT_EQ(teams, (Ids{"t"}));
+  EXPECT_THAT(this->GetDomain(nasty[3]), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_OK(this->GetDomain("d"));
+}
+
+REGISTER_TYPED_TEST_SUITE_P(
+    StoreContractTest, DomainRoundTrip, DomainInsertErrors,
+    FailedInsertLeavesTransactionUsable, DomainUpdateChecksRevision,
+    DomainDeleteRefusesChildren, DomainAncestorsNearestFirst,
+    ListDomainsFiltersAndPages, TeamRoundTripAndMembership, ListTeamsPages,
+    TeamDeleteRefusedWhileOwner, ProductRoundTripWithPorts,
+    ProductInsertErrors, ProductUpdateReplacesPortsAndChecksRevision,
+    ProductDeleteRefusedWhileRead, ListProductsFilters,
+    ListProductsPaginationHasNoGapsOrDuplicates, FullTextSearch,
+    LineageUpAndDownWithDepth, LineageTerminatesOnCycles, Tokens,
+    AuditAppendAndListNewestFirst, EventsInOrder, IdempotencyWindow,
+    TryLockRequestExcludesConcurrentDuplicates,
+    UncommittedTransactionRollsBack, StringsAreStoredVerbatim);
+
+}  // namespace meshplane::store_contract
+
+#endif  // MESHPLANE_TESTS_TESTING_STORE_CONTRACT_STORE_CONTRACT_TESTS_H_
