@@ -1,0 +1,96 @@
+// The CEL type checker and its environment of declarations.
+//
+//   Env env = Env::Standard();
+//   env.AddVariable("resource", Type::Map(Type::String(), Type::Dyn()));
+//   CheckResult r = Check(env, source, ast);
+//   if (!r.issues.empty()) { ... }   // undeclared references, bad overloads
+#ifndef MESHPLANE_POLICY_CEL_CHECKER_H_
+#define MESHPLANE_POLICY_CEL_CHECKER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "meshplane/policy/cel/ast.h"
+#include "meshplane/policy/cel/parser.h"
+#include "meshplane/policy/cel/source.h"
+#include "meshplane/policy/cel/type.h"
+
+namespace meshplane::policy::cel {
+
+namespace internal {
+class FunctionRegistry;
+}  // namespace internal
+
+// Limits applied when a compiled program runs.
+struct EvalOptions {
+  // Total loop iterations across all comprehensions of one evaluation; past
+  // it the evaluation yields an error value.
+  int64_t comprehension_budget = 100000;
+};
+
+// Declarations visible to expressions: variables with their types and the
+// function library (the standard library plus the strings extension).
+// Copyable; a copy is independent. Not synchronised: build it, then share
+// it read-only.
+class Env {
+ public:
+  // The standard library and the strings extension; no variables.
+  static Env Standard();
+
+  // Declares (or redeclares) a variable. Dotted names such as "a.b" are
+  // allowed and resolve the expression `a.b` as one identifier.
+  Env& AddVariable(std::string name, Type type);
+
+  // The declared type of `name`, or nullptr.
+  const Type* FindVariable(absl::string_view name) const;
+
+  const internal::FunctionRegistry& functions() const { return *functions_; }
+
+  ParserOptions& parser_options() { return parser_options_; }
+  const ParserOptions& parser_options() const { return parser_options_; }
+  EvalOptions& eval_options() { return eval_options_; }
+  const EvalOptions& eval_options() const { return eval_options_; }
+
+ private:
+  Env() = default;
+  absl::flat_hash_map<std::string, Type> variables_;
+  const internal::FunctionRegistry* functions_ = nullptr;
+  ParserOptions parser_options_;
+  EvalOptions eval_options_;
+};
+
+// What the checker learned about one node.
+struct Reference {
+  // For identifiers and select chains that name a declared variable: its
+  // full (possibly dotted) name.
+  std::string variable;
+  // For identifiers that name a type (int, list, google.protobuf.Timestamp):
+  // the type value's name.
+  std::string type_name;
+  // For calls: the overloads (registry indices) that may apply.
+  std::vector<int> overloads;
+  // For calls written as receiver calls that are really namespaced global
+  // functions (strings.quote(s)): the function name.
+  std::string qualified_function;
+};
+
+// The outcome of checking: the type of each node, references, and issues.
+struct CheckResult {
+  std::vector<Issue> issues;
+  Type result_type;
+  absl::flat_hash_map<int64_t, Type> types;
+  absl::flat_hash_map<int64_t, Reference> references;
+};
+
+// Type-checks `ast` against `env`. Reports every issue (each with a
+// position in `source`) rather than stopping at the first. Thread-safe for
+// concurrent calls with distinct ASTs.
+CheckResult Check(const Env& env, const Source& source, const Ast& ast);
+
+}  // namespace meshplane::policy::cel
+
+#endif  // MESHPLANE_POLICY_CEL_CHECKER_H_

@@ -1,0 +1,295 @@
+// CEL runtime values.
+//
+// A `Value` is an immutable, cheaply copyable handle: scalars (null, bool,
+// int, uint, double, timestamp, duration) are stored inline; strings, bytes,
+// lists, maps, type values and errors live in reference-counted heap objects
+// that are shared, never copied, when a Value is copied. Documents bound to a
+// program are therefore shared by every evaluation that uses them.
+//
+//   Value doc = Value::MapOf({{Value::String("owner"), Value::String("t")}});
+//   Value owner = *doc.map().Find(Value::String("owner"));
+//   std::cout << owner.DebugString();   // "t" (with quotes)
+//
+// Thread-safety: a Value may be read and copied from any number of threads
+// at once (the reference count is atomic); nothing ever mutates a Value.
+#ifndef MESHPLANE_POLICY_CEL_VALUE_H_
+#define MESHPLANE_POLICY_CEL_VALUE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace meshplane::policy::cel {
+
+// The runtime kind of a Value. kError is CEL's error value: evaluation
+// errors (overflow, missing key, no matching overload) are values that flow
+// through the expression and are absorbed by `&&`, `||` and `?:` when the
+// other side decides the result (CEL spec, "Logical operators").
+enum class ValueKind : uint8_t {
+  kNull,
+  kBool,
+  kInt,
+  kUint,
+  kDouble,
+  kString,
+  kBytes,
+  kList,
+  kMap,
+  kTimestamp,
+  kDuration,
+  kType,
+  kError,
+};
+
+// The CEL name of a kind's type, e.g. "int", "google.protobuf.Timestamp".
+absl::string_view KindTypeName(ValueKind kind);
+
+class Value;
+class ListValue;
+class MapValue;
+
+namespace internal {
+
+// Base of the reference-counted payloads. Not for use outside value.cc.
+struct HeapObject {
+  explicit HeapObject(ValueKind k) : kind(k) {}
+  virtual ~HeapObject() = default;
+  mutable std::atomic<int32_t> refs{1};
+  ValueKind kind;
+};
+
+struct StringObject;
+
+}  // namespace internal
+
+// An immutable CEL value. See the file comment.
+class Value {
+ public:
+  // Null.
+  Value() : kind_(ValueKind::kNull), nanos_(0) { u_.i = 0; }
+  ~Value() { Release(); }
+  Value(const Value& other) : kind_(other.kind_), nanos_(other.nanos_) {
+    u_ = other.u_;
+    Retain();
+  }
+  Value(Value&& other) noexcept : kind_(other.kind_), nanos_(other.nanos_) {
+    u_ = other.u_;
+    other.kind_ = ValueKind::kNull;
+  }
+  Value& operator=(const Value& other) {
+    if (this != &other) {
+      other.Retain();
+      Release();
+      kind_ = other.kind_;
+      nanos_ = other.nanos_;
+      u_ = other.u_;
+    }
+    return *this;
+  }
+  Value& operator=(Value&& other) noexcept {
+    if (this != &other) {
+      Release();
+      kind_ = other.kind_;
+      nanos_ = other.nanos_;
+      u_ = other.u_;
+      other.kind_ = ValueKind::kNull;
+    }
+    return *this;
+  }
+
+  // Constructors for each kind.
+  static Value Null() { return Value(); }
+  static Value Bool(bool b) {
+    Value v(ValueKind::kBool);
+    v.u_.b = b;
+    return v;
+  }
+  static Value Int(int64_t i) {
+    Value v(ValueKind::kInt);
+    v.u_.i = i;
+    return v;
+  }
+  static Value Uint(uint64_t u) {
+    Value v(ValueKind::kUint);
+    v.u_.u = u;
+    return v;
+  }
+  static Value Double(double d) {
+    Value v(ValueKind::kDouble);
+    v.u_.d = d;
+    return v;
+  }
+  static Value String(std::string s);
+  static Value Bytes(std::string s);
+  // A list; the elements are shared, not copied, when the Value is copied.
+  static Value List(std::vector<Value> elements);
+  // A map from entries in their insertion order. The caller guarantees that
+  // keys are int, uint, bool or string and unique (see MapValue::Build for a
+  // checked builder).
+  static Value Map(std::vector<std::pair<Value, Value>> entries);
+  // A timestamp as seconds since the Unix epoch plus nanos in [0, 1e9).
+  // Valid CEL timestamps lie in [0001-01-01, 9999-12-31T23:59:59.999999999Z];
+  // use MakeTimestamp for a range-checked constructor.
+  static Value Timestamp(int64_t seconds, int32_t nanos) {
+    Value v(ValueKind::kTimestamp);
+    v.u_.i = seconds;
+    v.nanos_ = nanos;
+    return v;
+  }
+  // A duration as seconds plus nanos with the same sign, |nanos| < 1e9.
+  static Value Duration(int64_t seconds, int32_t nanos) {
+    Value v(ValueKind::kDuration);
+    v.u_.i = seconds;
+    v.nanos_ = nanos;
+    return v;
+  }
+  // A type value, named as CEL prints it: "int", "list", "map", "type",
+  // "null_type", "google.protobuf.Timestamp", ...
+  static Value Type(absl::string_view name);
+  // A CEL error value carrying `message`.
+  static Value Error(std::string message);
+
+  ValueKind kind() const { return kind_; }
+  bool IsError() const { return kind_ == ValueKind::kError; }
+  bool IsNull() const { return kind_ == ValueKind::kNull; }
+  bool IsBool() const { return kind_ == ValueKind::kBool; }
+
+  // Accessors. Each requires the matching kind (checked only in debug).
+  bool bool_value() const { return u_.b; }
+  int64_t int_value() const { return u_.i; }
+  uint64_t uint_value() const { return u_.u; }
+  double double_value() const { return u_.d; }
+  // For kString, kBytes, kType (its name) and kError (its message).
+  absl::string_view string_value() const;
+  const ListValue& list() const;
+  const MapValue& map() const;
+  // For kTimestamp and kDuration.
+  int64_t seconds() const { return u_.i; }
+  int32_t nanos() const { return nanos_; }
+  absl::Time time_value() const {
+    return absl::FromUnixSeconds(u_.i) + absl::Nanoseconds(nanos_);
+  }
+  absl::Duration duration_value() const {
+    return absl::Seconds(u_.i) + absl::Nanoseconds(nanos_);
+  }
+  // For kError.
+  absl::string_view error_message() const { return string_value(); }
+
+  // The CEL type name of this value (see KindTypeName).
+  absl::string_view TypeName() const { return KindTypeName(kind_); }
+
+  // The value in CEL's literal syntax: 1, 2u, 3.5, "s", b"\x00", [1, 2],
+  // {"k": v}, timestamp("2024-01-01T00:00:00Z"), duration("3s"), int,
+  // and for errors `error: <message>`.
+  std::string DebugString() const;
+
+  // A hash consistent with CEL equality for map keys (1 == 1u == 1.0 hash
+  // alike when integral).
+  size_t Hash() const;
+
+ private:
+  friend class ListValue;
+  friend class MapValue;
+  explicit Value(ValueKind k) : kind_(k), nanos_(0) { u_.i = 0; }
+  static Value FromHeap(internal::HeapObject* obj) {
+    Value v(obj->kind);
+    v.u_.p = obj;
+    return v;
+  }
+  bool IsHeap() const { return kind_ >= ValueKind::kString &&
+                               kind_ != ValueKind::kTimestamp &&
+                               kind_ != ValueKind::kDuration; }
+  void Retain() const {
+    if (IsHeap()) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void Release() {
+    if (IsHeap() &&
+        u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      delete u_.p;
+    }
+  }
+
+  ValueKind kind_;
+  int32_t nanos_;
+  union {
+    bool b;
+    int64_t i;
+    uint64_t u;
+    double d;
+    internal::HeapObject* p;
+  } u_;
+};
+
+// The elements of a list value.
+class ListValue : public internal::HeapObject {
+ public:
+  explicit ListValue(std::vector<Value> elements)
+      : HeapObject(ValueKind::kList), elements_(std::move(elements)) {}
+  size_t size() const { return elements_.size(); }
+  const Value& operator[](size_t i) const { return elements_[i]; }
+  const std::vector<Value>& elements() const { return elements_; }
+  std::vector<Value>::const_iterator begin() const { return elements_.begin(); }
+  std::vector<Value>::const_iterator end() const { return elements_.end(); }
+
+ private:
+  std::vector<Value> elements_;
+};
+
+// The entries of a map value, in insertion order, with a hash index for
+// maps larger than a handful of entries. Lookups follow CEL's heterogeneous
+// key equality: an int, uint or integral double key finds an entry whose key
+// is numerically equal.
+class MapValue : public internal::HeapObject {
+ public:
+  using Entry = std::pair<Value, Value>;
+  explicit MapValue(std::vector<Entry> entries);
+  ~MapValue() override;
+
+  // Builds a map value, or returns an error Value when a key is not int,
+  // uint, bool or string, or is repeated (CEL spec: "map keys must be
+  // unique").
+  static Value Build(std::vector<Entry> entries);
+
+  size_t size() const { return entries_.size(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
+  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
+
+  // The value for `key`, or nullptr.
+  const Value* Find(const Value& key) const;
+  // Fast path for string keys (field selection).
+  const Value* FindString(absl::string_view key) const;
+
+ private:
+  struct Index;
+  std::vector<Entry> entries_;
+  std::unique_ptr<Index> index_;
+};
+
+// Whether `kind` may be a map key.
+inline bool IsValidMapKeyKind(ValueKind kind) {
+  return kind == ValueKind::kInt || kind == ValueKind::kUint ||
+         kind == ValueKind::kBool || kind == ValueKind::kString;
+}
+
+// CEL equality (spec "Equality"): numbers compare across int, uint and
+// double; lists and maps compare element-wise; values of different kinds
+// are unequal; NaN is unequal to itself. Neither argument may be an error.
+bool ValuesEqual(const Value& a, const Value& b);
+
+// CEL ordering for `<`, `<=`, `>`, `>=`: returns -1, 0 or 1 in `*result`,
+// or false when the kinds are not comparable (the caller reports "no such
+// overload"). NaN compares unordered: returns true with *unordered = true.
+bool CompareValues(const Value& a, const Value& b, int* result,
+                   bool* unordered);
+
+}  // namespace meshplane::policy::cel
+
+#endif  // MESHPLANE_POLICY_CEL_VALUE_H_

@@ -1,0 +1,843 @@
+// Planning (checked AST -> tree of evaluation nodes) and evaluation.
+#include "meshplane/policy/cel/program.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "meshplane/policy/cel/parser.h"
+#include "policy/cel/functions.h"
+#include "re2/re2.h"
+
+namespace meshplane::policy::cel {
+
+namespace internal {
+
+Value IndexValue(const Value& container, const Value& key);
+Value InValue(const Value& elem, const Value& container);
+bool LookupTypeName(absl::string_view name, Type* type,
+                    std::string* value_name);
+bool QualifiedName(const Expr& e, std::string* out);
+const Expr* RootIdent(const Expr& e);
+
+// Per-evaluation state. Slots hold global variables (resolved on first
+// use) and comprehension variables.
+struct Frame {
+  const Activation* activation;
+  Value* slots;
+  bool* resolved;
+  const std::vector<std::string>* globals;
+  int64_t budget;
+};
+
+class EvalNode {
+ public:
+  virtual ~EvalNode() = default;
+  virtual Value Eval(Frame& frame) const = 0;
+  // Non-null for constants (after folding).
+  virtual const Value* constant() const { return nullptr; }
+};
+
+using NodePtr = std::unique_ptr<EvalNode>;
+
+namespace {
+
+Value NoMatchingOverload(absl::string_view op) {
+  return Value::Error(absl::StrCat("no matching overload for '", op, "'"));
+}
+
+class ConstNode : public EvalNode {
+ public:
+  explicit ConstNode(Value v) : value_(std::move(v)) {}
+  Value Eval(Frame&) const override { return value_; }
+  const Value* constant() const override { return &value_; }
+
+ private:
+  Value value_;
+};
+
+class GlobalNode : public EvalNode {
+ public:
+  GlobalNode(int slot, std::string name, Value type_fallback)
+      : slot_(slot), name_(std::move(name)),
+        type_fallback_(std::move(type_fallback)) {}
+  Value Eval(Frame& f) const override {
+    if (!f.resolved[slot_]) {
+      f.resolved[slot_] = true;
+      if (!f.activation->Resolve(name_, &f.slots[slot_])) {
+        f.slots[slot_] =
+            type_fallback_.kind() == ValueKind::kType
+                ? type_fallback_
+                : Value::Error(absl::StrCat("no such attribute: '", name_,
+                                            "' is not bound"));
+      }
+    }
+    return f.slots[slot_];
+  }
+
+ private:
+  int slot_;
+  std::string name_;
+  Value type_fallback_;
+};
+
+class LocalNode : public EvalNode {
+ public:
+  explicit LocalNode(int slot) : slot_(slot) {}
+  Value Eval(Frame& f) const override { return f.slots[slot_]; }
+
+ private:
+  int slot_;
+};
+
+Value SelectField(const Value& operand, const Value& key, bool test_only) {
+  if (operand.kind() == ValueKind::kMap) {
+    const Value* v = operand.map().Find(key);
+    if (test_only) return Value::Bool(v != nullptr);
+    if (v == nullptr) {
+      return Value::Error(absl::StrCat("no such key: ", key.string_value()));
+    }
+    return *v;
+  }
+  if (operand.IsError()) return operand;
+  return Value::Error(absl::StrCat("type '", operand.TypeName(),
+                                   "' does not support field selection"));
+}
+
+class SelectNode : public EvalNode {
+ public:
+  SelectNode(NodePtr operand, std::string field, bool test_only)
+      : operand_(std::move(operand)), key_(Value::String(std::move(field))),
+        test_only_(test_only) {}
+  Value Eval(Frame& f) const override {
+    Value operand = operand_->Eval(f);
+    if (operand.kind() == ValueKind::kMap) {
+      const Value* v = operand.map().Find(key_);
+      if (test_only_) return Value::Bool(v != nullptr);
+      if (v != nullptr) return *v;
+    }
+    return SelectField(operand, key_, test_only_);
+  }
+
+ private:
+  NodePtr operand_;
+  Value key_;
+  bool test_only_;
+};
+
+// Unchecked evaluation of a dotted name: tries the longest bound prefix
+// (CEL spec, "Name resolution"): a.b.c, then a.b with .c, then a with .b.c.
+class QualifiedNode : public EvalNode {
+ public:
+  explicit QualifiedNode(std::vector<std::string> parts)
+      : parts_(std::move(parts)) {}
+  Value Eval(Frame& f) const override {
+    for (size_t n = parts_.size(); n >= 1; --n) {
+      std::string name = parts_[0];
+      for (size_t i = 1; i < n; ++i) absl::StrAppend(&name, ".", parts_[i]);
+      Value v;
+      if (f.activation->Resolve(name, &v)) {
+        for (size_t i = n; i < parts_.size(); ++i) {
+          v = SelectField(v, Value::String(parts_[i]), false);
+          if (v.IsError()) return v;
+        }
+        return v;
+      }
+    }
+    return Value::Error(absl::StrCat("no such attribute: '", parts_[0], "'"));
+  }
+
+ private:
+  std::vector<std::string> parts_;
+};
+
+// CEL spec, "Logical operators": && and || are commutative over errors; an
+// error or a non-bool on one side is absorbed when the other side decides.
+class AndNode : public EvalNode {
+ public:
+  AndNode(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.kind() == ValueKind::kBool && !l.bool_value()) return l;
+    Value r = r_->Eval(f);
+    if (r.kind() == ValueKind::kBool) {
+      if (!r.bool_value()) return r;
+      if (l.kind() == ValueKind::kBool) return r;
+    }
+    if (l.IsError()) return l;
+    if (r.IsError()) return r;
+    return NoMatchingOverload("_&&_");
+  }
+
+ private:
+  NodePtr l_, r_;
+};
+
+class OrNode : public EvalNode {
+ public:
+  OrNode(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.kind() == ValueKind::kBool && l.bool_value()) return l;
+    Value r = r_->Eval(f);
+    if (r.kind() == ValueKind::kBool) {
+      if (r.bool_value()) return r;
+      if (l.kind() == ValueKind::kBool) return r;
+    }
+    if (l.IsError()) return l;
+    if (r.IsError()) return r;
+    return NoMatchingOverload("_||_");
+  }
+
+ private:
+  NodePtr l_, r_;
+};
+
+class NotNode : public EvalNode {
+ public:
+  explicit NotNode(NodePtr operand) : operand_(std::move(operand)) {}
+  Value Eval(Frame& f) const override {
+    Value v = operand_->Eval(f);
+    if (v.kind() == ValueKind::kBool) return Value::Bool(!v.bool_value());
+    if (v.IsError()) return v;
+    return NoMatchingOverload("!_");
+  }
+
+ private:
+  NodePtr operand_;
+};
+
+class CondNode : public EvalNode {
+ public:
+  CondNode(NodePtr c, NodePtr t, NodePtr e)
+      : c_(std::move(c)), t_(std::move(t)), e_(std::move(e)) {}
+  Value Eval(Frame& f) const override {
+    Value c = c_->Eval(f);
+    if (c.kind() == ValueKind::kBool) {
+      return c.bool_value() ? t_->Eval(f) : e_->Eval(f);
+    }
+    if (c.IsError()) return c;
+    return NoMatchingOverload("_?_:_");
+  }
+
+ private:
+  NodePtr c_, t_, e_;
+};
+
+class EqNode : public EvalNode {
+ public:
+  EqNode(NodePtr l, NodePtr r, bool negate)
+      : l_(std::move(l)), r_(std::move(r)), negate_(negate) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.IsError()) return l;
+    Value r = r_->Eval(f);
+    if (r.IsError()) return r;
+    return Value::Bool(ValuesEqual(l, r) != negate_);
+  }
+
+ private:
+  NodePtr l_, r_;
+  bool negate_;
+};
+
+class IndexNode : public EvalNode {
+ public:
+  IndexNode(NodePtr c, NodePtr k) : c_(std::move(c)), k_(std::move(k)) {}
+  Value Eval(Frame& f) const override {
+    Value c = c_->Eval(f);
+    if (c.IsError()) return c;
+    Value k = k_->Eval(f);
+    if (k.IsError()) return k;
+    return IndexValue(c, k);
+  }
+
+ private:
+  NodePtr c_, k_;
+};
+
+class InNode : public EvalNode {
+ public:
+  InNode(NodePtr e, NodePtr c) : e_(std::move(e)), c_(std::move(c)) {}
+  Value Eval(Frame& f) const override {
+    Value e = e_->Eval(f);
+    if (e.IsError()) return e;
+    Value c = c_->Eval(f);
+    if (c.IsError()) return c;
+    return InValue(e, c);
+  }
+
+ private:
+  NodePtr e_, c_;
+};
+
+// A call resolved to a set of overloads; picks one by run-time kinds.
+class CallNode : public EvalNode {
+ public:
+  CallNode(std::string name, std::vector<NodePtr> args,
+           std::vector<int> overloads, const FunctionRegistry* registry)
+      : name_(std::move(name)), args_(std::move(args)),
+        overloads_(std::move(overloads)), registry_(registry) {
+    if (overloads_.size() == 1) {
+      single_ = &registry_->overload(overloads_[0]);
+    }
+  }
+  Value Eval(Frame& f) const override {
+    absl::InlinedVector<Value, 4> values;
+    values.reserve(args_.size());
+    for (const NodePtr& a : args_) {
+      values.push_back(a->Eval(f));
+      // CEL functions are strict: the first error is the result.
+      if (values.back().IsError()) return values.back();
+    }
+    int n = static_cast<int>(values.size());
+    if (single_ != nullptr && single_->Matches(values.data(), n)) {
+      return single_->impl(values.data(), n);
+    }
+    return Dispatch(*registry_, overloads_, name_, values.data(), n);
+  }
+
+ private:
+  std::string name_;
+  std::vector<NodePtr> args_;
+  std::vector<int> overloads_;
+  const FunctionRegistry* registry_;
+  const Overload* single_ = nullptr;
+};
+
+class MatchesConstNode : public EvalNode {
+ public:
+  MatchesConstNode(NodePtr text, std::unique_ptr<RE2> re)
+      : text_(std::move(text)), re_(std::move(re)) {}
+  Value Eval(Frame& f) const override {
+    Value t = text_->Eval(f);
+    if (t.kind() == ValueKind::kString) {
+      absl::string_view text = t.string_value();
+      return Value::Bool(RE2::PartialMatch(
+          re2::StringPiece(text.data(), text.size()), *re_));
+    }
+    if (t.IsError()) return t;
+    return NoMatchingOverload("matches");
+  }
+
+ private:
+  NodePtr text_;
+  std::unique_ptr<RE2> re_;
+};
+
+class ListNode : public EvalNode {
+ public:
+  explicit ListNode(std::vector<NodePtr> elems) : elems_(std::move(elems)) {}
+  Value Eval(Frame& f) const override {
+    std::vector<Value> out;
+    out.reserve(elems_.size());
+    for (const NodePtr& e : elems_) {
+      out.push_back(e->Eval(f));
+      if (out.back().IsError()) return out.back();
+    }
+    return Value::List(std::move(out));
+  }
+
+ private:
+  std::vector<NodePtr> elems_;
+};
+
+class MapNode : public EvalNode {
+ public:
+  MapNode(std::vector<NodePtr> keys, std::vector<NodePtr> values)
+      : keys_(std::move(keys)), values_(std::move(values)) {}
+  Value Eval(Frame& f) const override {
+    std::vector<std::pair<Value, Value>> out;
+    out.reserve(keys_.size());
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      Value k = keys_[i]->Eval(f);
+      if (k.IsError()) return k;
+      Value v = values_[i]->Eval(f);
+      if (v.IsError()) return v;
+      out.emplace_back(std::move(k), std::move(v));
+    }
+    return MapValue::Build(std::move(out));
+  }
+
+ private:
+  std::vector<NodePtr> keys_, values_;
+};
+
+Value BudgetExceeded() {
+  return Value::Error("comprehension iteration budget exceeded");
+}
+
+// The macros (CEL spec, "Macros"), as direct loops. all/exists absorb
+// errors when another element decides the result, as their expansion into
+// && and || does.
+class ComprehensionNode : public EvalNode {
+ public:
+  ComprehensionNode(MacroKind macro, NodePtr range, int slot1, int slot2,
+                    std::vector<NodePtr> body)
+      : macro_(macro), range_(std::move(range)), slot1_(slot1),
+        slot2_(slot2), body_(std::move(body)) {}
+
+  Value Eval(Frame& f) const override {
+    Value range = range_->Eval(f);
+    if (range.IsError()) return range;
+    if (range.kind() == ValueKind::kList) {
+      const ListValue& list = range.list();
+      return Loop(f, list.size(), [&](size_t i) {
+        if (slot2_ >= 0) {
+          f.slots[slot1_] = Value::Int(static_cast<int64_t>(i));
+          f.slots[slot2_] = list[i];
+        } else {
+          f.slots[slot1_] = list[i];
+        }
+      });
+    }
+    if (range.kind() == ValueKind::kMap) {
+      const MapValue& map = range.map();
+      return Loop(f, map.size(), [&](size_t i) {
+        f.slots[slot1_] = map.entries()[i].first;
+        if (slot2_ >= 0) f.slots[slot2_] = map.entries()[i].second;
+      });
+    }
+    return Value::Error(absl::StrCat("expression of type '", range.TypeName(),
+                                     "' cannot be the range of a "
+                                     "comprehension"));
+  }
+
+ private:
+  template <typename Bind>
+  Value Loop(Frame& f, size_t n, const Bind& bind) const {
+    switch (macro_) {
+      case MacroKind::kAll:
+      case MacroKind::kExists: {
+        bool target = macro_ == MacroKind::kExists;  // value that decides
+        Value error;
+        bool has_error = false;
+        for (size_t i = 0; i < n; ++i) {
+          if (--f.budget < 0) return BudgetExceeded();
+          bind(i);
+          Value v = body_[0]->Eval(f);
+          if (v.kind() == ValueKind::kBool) {
+            if (v.bool_value() == target) return v;
+          } else if (!has_error) {
+            has_error = true;
+            error = v.IsError() ? v : NoMatchingOverload(
+                                          target ? "exists" : "all");
+          }
+        }
+        if (has_error) return error;
+        return Value::Bool(!target);
+      }
+      case MacroKind::kExistsOne: {
+        int64_t count = 0;
+        for (size_t i = 0; i < n; ++i) {
+          if (--f.budget < 0) return BudgetExceeded();
+          bind(i);
+          Value v = body_[0]->Eval(f);
+          if (v.kind() != ValueKind::kBool) {
+            return v.IsError() ? v : NoMatchingOverload("exists_one");
+          }
+          if (v.bool_value()) ++count;
+        }
+        return Value::Bool(count == 1);
+      }
+      case MacroKind::kMap:
+      case MacroKind::kMapFilter:
+      case MacroKind::kFilter:
+      case MacroKind::kTransformList: {
+        bool has_filter = macro_ == MacroKind::kMapFilter ||
+                          macro_ == MacroKind::kFilter ||
+                          (macro_ == MacroKind::kTransformList &&
+                           body_.size() == 2);
+        std::vector<Value> out;
+        for (size_t i = 0; i < n; ++i) {
+          if (--f.budget < 0) return BudgetExceeded();
+          bind(i);
+          if (has_filter) {
+            Value keep = body_[0]->Eval(f);
+            if (keep.kind() != ValueKind::kBool) {
+              return keep.IsError() ? keep : NoMatchingOverload("filter");
+            }
+            if (!keep.bool_value()) continue;
+          }
+          if (macro_ == MacroKind::kFilter) {
+            out.push_back(f.slots[slot1_]);
+          } else {
+            Value v = body_.back()->Eval(f);
+            if (v.IsError()) return v;
+            out.push_back(std::move(v));
+          }
+        }
+        return Value::List(std::move(out));
+      }
+      case MacroKind::kTransformMap: {
+        bool has_filter = body_.size() == 2;
+        std::vector<std::pair<Value, Value>> out;
+        for (size_t i = 0; i < n; ++i) {
+          if (--f.budget < 0) return BudgetExceeded();
+          bind(i);
+          if (has_filter) {
+            Value keep = body_[0]->Eval(f);
+            if (keep.kind() != ValueKind::kBool) {
+              return keep.IsError() ? keep
+                                    : NoMatchingOverload("transformMap");
+            }
+            if (!keep.bool_value()) continue;
+          }
+          Value v = body_.back()->Eval(f);
+          if (v.IsError()) return v;
+          out.emplace_back(f.slots[slot1_], std::move(v));
+        }
+        return MapValue::Build(std::move(out));
+      }
+      case MacroKind::kNone:
+        break;
+    }
+    return Value::Error("unknown macro");
+  }
+
+  MacroKind macro_;
+  NodePtr range_;
+  int slot1_, slot2_;
+  std::vector<NodePtr> body_;
+};
+
+bool AllConst(const std::vector<NodePtr>& nodes) {
+  for (const NodePtr& n : nodes) {
+    if (n->constant() == nullptr) return false;
+  }
+  return true;
+}
+
+}  // namespace
+}  // namespace internal
+
+// Builds a Program from an AST and (optionally) the checker's result.
+class ProgramBuilder {
+ public:
+  ProgramBuilder(const Env& env, const Source& source,
+                 const CheckResult* check)
+      : env_(env), source_(source), check_(check) {}
+
+  internal::NodePtr Plan(const Expr& e) {
+    internal::NodePtr node = PlanNode(e);
+    return node;
+  }
+
+  std::vector<Issue>& issues() { return issues_; }
+  std::vector<std::string>& globals() { return globals_; }
+  int slot_count() const { return slot_count_; }
+
+ private:
+  using NodePtr = internal::NodePtr;
+
+  const Reference* Ref(const Expr& e) const {
+    if (check_ == nullptr) return nullptr;
+    auto it = check_->references.find(e.id);
+    return it == check_->references.end() ? nullptr : &it->second;
+  }
+
+  // Evaluates a node whose inputs are all constant, once, at plan time.
+  NodePtr Fold(NodePtr node) {
+    internal::Frame frame{nullptr, nullptr, nullptr, nullptr,
+                          env_.eval_options().comprehension_budget};
+    Activation empty;
+    frame.activation = &empty;
+    Value v = node->Eval(frame);
+    return std::make_unique<internal::ConstNode>(std::move(v));
+  }
+
+  int GlobalSlot(const std::string& name) {
+    auto it = global_slots_.find(name);
+    if (it != global_slots_.end()) return it->second;
+    int slot = slot_count_++;
+    global_slots_[name] = slot;
+    globals_.push_back(name);
+    return slot;
+  }
+
+  int FindLocal(absl::string_view name) const {
+    for (auto it = locals_.rbegin(); it != locals_.rend(); ++it) {
+      if (it->first == name) return it->second;
+    }
+    return -1;
+  }
+
+  NodePtr PlanNode(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::kConst:
+        return std::make_unique<internal::ConstNode>(e.const_value);
+      case ExprKind::kIdent:
+        return PlanIdent(e);
+      case ExprKind::kSelect:
+        return PlanSelect(e);
+      case ExprKind::kCall:
+        return PlanCall(e);
+      case ExprKind::kList: {
+        std::vector<NodePtr> elems;
+        for (const auto& a : e.args) elems.push_back(Plan(*a));
+        bool all_const = internal::AllConst(elems);
+        NodePtr node = std::make_unique<internal::ListNode>(std::move(elems));
+        return all_const ? Fold(std::move(node)) : std::move(node);
+      }
+      case ExprKind::kMap: {
+        std::vector<NodePtr> keys, values;
+        for (const auto& k : e.keys) keys.push_back(Plan(*k));
+        for (const auto& v : e.args) values.push_back(Plan(*v));
+        bool all_const = internal::AllConst(keys) && internal::AllConst(values);
+        NodePtr node = std::make_unique<internal::MapNode>(std::move(keys),
+                                                           std::move(values));
+        return all_const ? Fold(std::move(node)) : std::move(node);
+      }
+      case ExprKind::kComprehension: {
+        NodePtr range = Plan(*e.target);
+        int slot1 = slot_count_++;
+        int slot2 = e.iter_var2.empty() ? -1 : slot_count_++;
+        locals_.emplace_back(e.iter_var, slot1);
+        if (slot2 >= 0) locals_.emplace_back(e.iter_var2, slot2);
+        std::vector<NodePtr> body;
+        for (const auto& a : e.args) body.push_back(Plan(*a));
+        locals_.pop_back();
+        if (slot2 >= 0) locals_.pop_back();
+        return std::make_unique<internal::ComprehensionNode>(
+            e.macro, std::move(range), slot1, slot2, std::move(body));
+      }
+    }
+    return std::make_unique<internal::ConstNode>(
+        Value::Error("unknown expression"));
+  }
+
+  NodePtr PlanIdent(const Expr& e) {
+    int local = FindLocal(e.name);
+    if (local >= 0) return std::make_unique<internal::LocalNode>(local);
+    const Reference* ref = Ref(e);
+    if (ref != nullptr && !ref->type_name.empty()) {
+      return std::make_unique<internal::ConstNode>(
+          Value::Type(ref->type_name));
+    }
+    std::string var = ref != nullptr && !ref->variable.empty() ? ref->variable
+                                                                : e.name;
+    Value type_fallback;
+    if (check_ == nullptr) {
+      Type t;
+      std::string type_name;
+      if (internal::LookupTypeName(e.name, &t, &type_name)) {
+        type_fallback = Value::Type(type_name);
+      }
+    }
+    return std::make_unique<internal::GlobalNode>(GlobalSlot(var), var,
+                                                  std::move(type_fallback));
+  }
+
+  NodePtr PlanSelect(const Expr& e) {
+    const Reference* ref = Ref(e);
+    if (ref != nullptr && !ref->variable.empty()) {
+      return std::make_unique<internal::GlobalNode>(
+          GlobalSlot(ref->variable), ref->variable, Value());
+    }
+    if (ref != nullptr && !ref->type_name.empty()) {
+      return std::make_unique<internal::ConstNode>(
+          Value::Type(ref->type_name));
+    }
+    if (check_ == nullptr && !e.test_only) {
+      std::string qualified;
+      const Expr* root = internal::RootIdent(e);
+      if (root != nullptr && FindLocal(root->name) < 0 &&
+          internal::QualifiedName(e, &qualified)) {
+        Type t;
+        std::string type_name;
+        if (internal::LookupTypeName(qualified, &t, &type_name)) {
+          return std::make_unique<internal::ConstNode>(Value::Type(type_name));
+        }
+        std::vector<std::string> parts;
+        const Expr* cur = &e;
+        while (cur->kind == ExprKind::kSelect) {
+          parts.insert(parts.begin(), cur->name);
+          cur = cur->target.get();
+        }
+        parts.insert(parts.begin(), cur->name);
+        return std::make_unique<internal::QualifiedNode>(std::move(parts));
+      }
+    }
+    NodePtr operand = Plan(*e.target);
+    bool is_const = operand->constant() != nullptr;
+    NodePtr node = std::make_unique<internal::SelectNode>(std::move(operand),
+                                                          e.name, e.test_only);
+    return is_const ? Fold(std::move(node)) : std::move(node);
+  }
+
+  NodePtr PlanCall(const Expr& e) {
+    const Reference* ref = Ref(e);
+    std::string name = e.name;
+    bool receiver = e.target != nullptr;
+    if (ref != nullptr && !ref->qualified_function.empty()) {
+      name = ref->qualified_function;
+      receiver = false;
+    } else if (check_ == nullptr && receiver) {
+      std::string qualified;
+      const Expr* root = internal::RootIdent(*e.target);
+      if (root != nullptr && FindLocal(root->name) < 0 &&
+          internal::QualifiedName(*e.target, &qualified)) {
+        std::string full = absl::StrCat(qualified, ".", e.name);
+        if (env_.functions().Find(full) != nullptr) {
+          name = full;
+          receiver = false;
+        }
+      }
+    }
+    std::vector<NodePtr> args;
+    if (receiver) args.push_back(Plan(*e.target));
+    for (const auto& a : e.args) args.push_back(Plan(*a));
+    bool all_const = internal::AllConst(args);
+    NodePtr node;
+    if (name == "_&&_" && args.size() == 2 && !receiver) {
+      node = std::make_unique<internal::AndNode>(std::move(args[0]),
+                                                 std::move(args[1]));
+    } else if (name == "_||_" && args.size() == 2 && !receiver) {
+      node = std::make_unique<internal::OrNode>(std::move(args[0]),
+                                                std::move(args[1]));
+    } else if (name == "!_" && args.size() == 1 && !receiver) {
+      node = std::make_unique<internal::NotNode>(std::move(args[0]));
+    } else if (name == "_?_:_" && args.size() == 3 && !receiver) {
+      node = std::make_unique<internal::CondNode>(
+          std::move(args[0]), std::move(args[1]), std::move(args[2]));
+    } else if ((name == "_==_" || name == "_!=_") && args.size() == 2 &&
+               !receiver) {
+      node = std::make_unique<internal::EqNode>(
+          std::move(args[0]), std::move(args[1]), name == "_!=_");
+    } else if (name == "_[_]" && args.size() == 2 && !receiver) {
+      node = std::make_unique<internal::IndexNode>(std::move(args[0]),
+                                                   std::move(args[1]));
+    } else if (name == "@in" && args.size() == 2 && !receiver) {
+      node = std::make_unique<internal::InNode>(std::move(args[0]),
+                                                std::move(args[1]));
+    } else if (name == "matches" && args.size() == 2 &&
+               args[1]->constant() != nullptr &&
+               args[1]->constant()->kind() == ValueKind::kString &&
+               args[0]->constant() == nullptr) {
+      // Constant patterns compile once, here (never per evaluation); a bad
+      // pattern is reported as an issue when the policy is written.
+      RE2::Options options;
+      options.set_log_errors(false);
+      options.set_max_mem(8 << 20);
+      absl::string_view pattern = args[1]->constant()->string_value();
+      auto re = std::make_unique<RE2>(
+          re2::StringPiece(pattern.data(), pattern.size()), options);
+      if (!re->ok()) {
+        issues_.push_back(source_.MakeIssue(
+            e.args.empty() ? e.offset : e.args.back()->offset,
+            absl::StrCat("invalid regular expression: ", re->error())));
+        return std::make_unique<internal::ConstNode>(
+            Value::Error("invalid regular expression"));
+      }
+      return std::make_unique<internal::MatchesConstNode>(std::move(args[0]),
+                                                          std::move(re));
+    } else {
+      std::vector<int> overloads;
+      if (ref != nullptr && !ref->overloads.empty()) {
+        overloads = ref->overloads;
+      } else if (const std::vector<int>* all = env_.functions().Find(name)) {
+        for (int i : *all) {
+          const internal::Overload& o = env_.functions().overload(i);
+          if (o.receiver == receiver && o.params.size() == args.size() &&
+              o.impl != nullptr) {
+            overloads.push_back(i);
+          }
+        }
+      }
+      if (overloads.empty()) {
+        return std::make_unique<internal::ConstNode>(Value::Error(
+            absl::StrCat("no such overload: '", name, "' with ", args.size(),
+                         " argument(s)")));
+      }
+      node = std::make_unique<internal::CallNode>(
+          name, std::move(args), std::move(overloads), &env_.functions());
+    }
+    return all_const ? Fold(std::move(node)) : std::move(node);
+  }
+
+  const Env& env_;
+  const Source& source_;
+  const CheckResult* check_;
+  std::vector<Issue> issues_;
+  std::vector<std::string> globals_;
+  absl::flat_hash_map<std::string, int> global_slots_;
+  std::vector<std::pair<std::string, int>> locals_;
+  int slot_count_ = 0;
+
+  friend absl::StatusOr<CompileResult> Compile(const Env&, absl::string_view,
+                                               const CompileOptions&);
+
+ public:
+  static std::shared_ptr<Program> Make(std::shared_ptr<const Source> source,
+                                       NodePtr root,
+                                       std::vector<std::string> globals,
+                                       int slot_count, EvalOptions options,
+                                       Type result_type) {
+    std::shared_ptr<Program> p(new Program());
+    p->source_ = std::move(source);
+    p->root_ = std::move(root);
+    p->globals_ = std::move(globals);
+    p->slot_count_ = slot_count;
+    p->options_ = options;
+    p->result_type_ = std::move(result_type);
+    return p;
+  }
+};
+
+Program::~Program() = default;
+
+Value Program::Evaluate(const Activation& activation) const {
+  absl::InlinedVector<Value, 16> slots(static_cast<size_t>(slot_count_));
+  absl::InlinedVector<bool, 16> resolved(static_cast<size_t>(slot_count_),
+                                         false);
+  internal::Frame frame{&activation, slots.data(), resolved.data(), &globals_,
+                        options_.comprehension_budget};
+  return root_->Eval(frame);
+}
+
+std::string CompileResult::FormatIssues() const {
+  if (source == nullptr) return "";
+  return cel::FormatIssues(*source, issues);
+}
+
+absl::StatusOr<CompileResult> Compile(const Env& env,
+                                      absl::string_view expression,
+                                      const CompileOptions& options) {
+  CompileResult result;
+  auto source = std::make_shared<const Source>(std::string(expression));
+  result.source = source;
+  ParseResult parsed = Parse(*source, env.parser_options());
+  if (!parsed.issues.empty()) {
+    result.issues = std::move(parsed.issues);
+    return result;
+  }
+  CheckResult checked;
+  const CheckResult* check = nullptr;
+  if (options.type_check) {
+    checked = Check(env, *source, parsed.ast);
+    if (!checked.issues.empty()) {
+      result.issues = std::move(checked.issues);
+      return result;
+    }
+    check = &checked;
+    result.result_type = checked.result_type;
+  }
+  ProgramBuilder builder(env, *source, check);
+  internal::NodePtr root = builder.Plan(*parsed.ast.root);
+  if (!builder.issues().empty()) {
+    result.issues = std::move(builder.issues());
+    return result;
+  }
+  if (root == nullptr) return absl::InternalError("planner produced no program");
+  result.program = ProgramBuilder::Make(
+      source, std::move(root), std::move(builder.globals()),
+      builder.slot_count(), env.eval_options(), result.result_type);
+  return result;
+}
+
+}  // namespace meshplane::policy::cel
