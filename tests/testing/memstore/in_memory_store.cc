@@ -1,0 +1,888 @@
+#include "tests/testing/memstore/in_memory_store.h"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "meshplane/common/errors.h"
+#include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
+
+namespace meshplane::testing {
+namespace {
+
+using model::ApiToken;
+using model::DataProduct;
+using model::Domain;
+using model::ProductKey;
+using model::Team;
+
+// PostgreSQL's timestamptz keeps microseconds.
+absl::Time Trunc(absl::Time t) {
+  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return t;
+  return absl::FromUnixMicros(absl::ToUnixMicros(t));
+}
+std::optional<absl::Time> Trunc(std::optional<absl::Time> t) {
+  if (!t) return t;
+  return Trunc(*t);
+}
+
+// A space sorts below every id character, so cursors compare as the
+// (domain_id, id) pairs do.
+std::string ProductCursor(const ProductKey& k) {
+  return absl::StrCat(k.domain_id, " ", k.product_id);
+}
+
+std::string RequestKey(absl::string_view principal, absl::string_view method,
+                       absl::string_view request_id) {
+  return absl::StrCat(principal, "\x1f", method, "\x1f", request_id);
+}
+
+// Conflict keys: one per row and one per table (for scans and counts).
+constexpr char kDomainsTable[] = "*domains";
+constexpr char kTeamsTable[] = "*teams";
+constexpr char kProductsTable[] = "*products";
+constexpr char kTokensTable[] = "*tokens";
+std::string DomainKey(absl::string_view id) { return absl::StrCat("d/", id); }
+std::string TeamKey(absl::string_view id) { return absl::StrCat("t/", id); }
+std::string ProductRowKey(const ProductKey& k) {
+  return absl::StrCat("p/", k.domain_id, "/", k.product_id);
+}
+std::string TokenKey(absl::string_view id) { return absl::StrCat("k/", id); }
+std::string IdemKey(absl::string_view key) { return absl::StrCat("i/", key); }
+
+// A transaction's private changes over a snapshot of one table.
+template <typename K, typename V>
+class Overlay {
+ public:
+  void Reset(std::shared_ptr<const std::map<K, V>> base) { base_ = std::move(base); }
+  const V* Find(const K& k) const {
+    auto it = changes_.find(k);
+    if (it != changes_.end()) return it->second ? &*it->second : nullptr;
+    auto b = base_->find(k);
+    return b == base_->end() ? nullptr : &b->second;
+  }
+  void Put(const K& k, V v) { changes_[k] = std::move(v); }
+  void Erase(const K& k) { changes_[k] = std::nullopt; }
+  bool changed() const { return !changes_.empty(); }
+  // The table as this transaction sees it.
+  std::map<K, V> Merged() const {
+    if (changes_.empty()) return *base_;
+    std::map<K, V> m = *base_;
+    ApplyTo(m);
+    return m;
+  }
+  void ApplyTo(std::map<K, V>& m) const {
+    for (const auto& [k, v] : changes_) {
+      if (v) {
+        m[k] = *v;
+      } else {
+        m.erase(k);
+      }
+    }
+  }
+  // Publishes base + changes on top of `current` (the newest committed copy).
+  std::shared_ptr<const std::map<K, V>> CommitOnto(
+      const std::shared_ptr<const std::map<K, V>>& current) const {
+    if (changes_.empty()) return current;
+    auto m = std::make_shared<std::map<K, V>>(*current);
+    ApplyTo(*m);
+    return m;
+  }
+
+ private:
+  std::shared_ptr<const std::map<K, V>> base_;
+  std::map<K, std::optional<V>> changes_;
+};
+
+template <typename T, typename K, typename KeyFn>
+store::Page<T> Paginate(const std::vector<std::pair<K, T>>& sorted_items,
+                        const store::PageRequest& page, KeyFn cursor_of) {
+  store::Page<T> out;
+  int limit = std::max(1, page.limit);
+  size_t i = 0;
+  if (!page.after.empty()) {
+    while (i < sorted_items.size() && cursor_of(sorted_items[i].first) <= page.after) {
+      ++i;
+    }
+  }
+  for (; i < sorted_items.size() && static_cast<int>(out.items.size()) < limit; ++i) {
+    out.items.push_back(sorted_items[i].second);
+  }
+  if (i < sorted_items.size() && !out.items.empty()) {
+    out.next = cursor_of(sorted_items[i - 1].first);
+  }
+  return out;
+}
+
+absl::Status Unavailable() {
+  return absl::UnavailableError("the in-memory store is unavailable (test hook)");
+}
+
+}  // namespace
+
+class InMemoryTransaction : public store::Transaction {
+ public:
+  InMemoryTransaction(InMemoryStore& store, store::TxnMode mode, uint64_t id,
+                      uint64_t snapshot_version, const InMemoryStore::Tables& t)
+      : store_(store), mode_(mode), id_(id), snapshot_version_(snapshot_version) {
+    domains_.Reset(t.domains);
+    teams_.Reset(t.teams);
+    products_.Reset(t.products);
+    tokens_.Reset(t.tokens);
+    idempotency_.Reset(t.idempotency);
+  }
+
+  ~InMemoryTransaction() override {
+    if (!done_) Finish();
+  }
+
+  // ------------------------------------------------------------ Domains
+  absl::StatusOr<Domain> GetDomain(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(DomainKey(id));
+    const Domain* d = domains_.Find(std::string(id));
+    if (!d) return absl::NotFoundError(absl::StrCat("domains/", id, " not found"));
+    return *d;
+  }
+
+  absl::Status InsertDomain(const Domain& domain) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(DomainKey(domain.id));
+    if (domains_.Find(domain.id)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("domains/", domain.id, " already exists"));
+    }
+    MP_RETURN_IF_ERROR(CheckDomainRefs(domain));
+    Domain d = domain;
+    d.create_time = Trunc(d.create_time);
+    d.update_time = Trunc(d.update_time);
+    domains_.Put(d.id, d);
+    Write(DomainKey(d.id), kDomainsTable);
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateDomain(const Domain& domain, int64_t expected_revision) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(DomainKey(domain.id));
+    const Domain* cur = domains_.Find(domain.id);
+    if (!cur) return absl::NotFoundError(absl::StrCat("domains/", domain.id, " not found"));
+    if (cur->revision != expected_revision) return EtagMismatch(model::DomainName(domain.id));
+    MP_RETURN_IF_ERROR(CheckDomainRefs(domain));
+    Domain d = domain;
+    d.create_time = Trunc(d.create_time);
+    d.update_time = Trunc(d.update_time);
+    domains_.Put(d.id, d);
+    Write(DomainKey(d.id), kDomainsTable);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteDomain(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(DomainKey(id));
+    if (!domains_.Find(std::string(id))) {
+      return absl::NotFoundError(absl::StrCat("domains/", id, " not found"));
+    }
+    MP_ASSIGN_OR_RETURN(int64_t subs, CountSubdomains(id));
+    MP_ASSIGN_OR_RETURN(int64_t products, CountDataProducts(id));
+    if (subs > 0 || products > 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "domains/", id, " still has ", subs, " subdomain(s) and ", products,
+          " data product(s)"));
+    }
+    domains_.Erase(std::string(id));
+    Write(DomainKey(id), kDomainsTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<Domain>> ListDomains(const store::DomainFilter& f,
+                                                  const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kDomainsTable);
+    std::vector<std::pair<std::string, Domain>> items;
+    for (auto& [id, d] : domains_.Merged()) {
+      if (!f.parent_id.empty() && d.parent_id != f.parent_id) continue;
+      if (f.top_level_only && !d.parent_id.empty()) continue;
+      if (!f.owner_team_id.empty() && d.owner_team_id != f.owner_team_id) continue;
+      items.emplace_back(id, d);
+    }
+    return Paginate<Domain>(items, page, [](const std::string& k) { return k; });
+  }
+
+  absl::StatusOr<std::vector<Domain>> DomainAncestors(absl::string_view id) override {
+    MP_ASSIGN_OR_RETURN(Domain d, GetDomain(id));
+    std::vector<Domain> chain;
+    std::set<std::string> seen{d.id};
+    std::string parent = d.parent_id;
+    while (!parent.empty() && !seen.count(parent)) {
+      seen.insert(parent);
+      Read(DomainKey(parent));
+      const Domain* p = domains_.Find(parent);
+      if (!p) break;
+      chain.push_back(*p);
+      parent = p->parent_id;
+    }
+    return chain;
+  }
+
+  absl::StatusOr<int64_t> CountSubdomains(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kDomainsTable);
+    int64_t n = 0;
+    for (const auto& [k, d] : domains_.Merged()) n += d.parent_id == id ? 1 : 0;
+    return n;
+  }
+
+  absl::StatusOr<int64_t> CountDataProducts(absl::string_view domain_id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kProductsTable);
+    int64_t n = 0;
+    for (const auto& [k, p] : products_.Merged()) n += k.domain_id == domain_id ? 1 : 0;
+    return n;
+  }
+
+  // -------------------------------------------------------------- Teams
+  absl::StatusOr<Team> GetTeam(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(TeamKey(id));
+    const Team* t = teams_.Find(std::string(id));
+    if (!t) return absl::NotFoundError(absl::StrCat("teams/", id, " not found"));
+    return *t;
+  }
+
+  absl::Status InsertTeam(const Team& team) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(TeamKey(team.id));
+    if (teams_.Find(team.id)) {
+      return absl::AlreadyExistsError(absl::StrCat("teams/", team.id, " already exists"));
+    }
+    Team t = team;
+    t.create_time = Trunc(t.create_time);
+    t.update_time = Trunc(t.update_time);
+    teams_.Put(t.id, t);
+    Write(TeamKey(t.id), kTeamsTable);
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateTeam(const Team& team, int64_t expected_revision) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(TeamKey(team.id));
+    const Team* cur = teams_.Find(team.id);
+    if (!cur) return absl::NotFoundError(absl::StrCat("teams/", team.id, " not found"));
+    if (cur->revision != expected_revision) return EtagMismatch(model::TeamName(team.id));
+    Team t = team;
+    t.create_time = Trunc(t.create_time);
+    t.update_time = Trunc(t.update_time);
+    teams_.Put(t.id, t);
+    Write(TeamKey(t.id), kTeamsTable);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteTeam(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(TeamKey(id));
+    if (!teams_.Find(std::string(id))) {
+      return absl::NotFoundError(absl::StrCat("teams/", id, " not found"));
+    }
+    Read(kDomainsTable);
+    Read(kProductsTable);
+    for (const auto& [k, d] : domains_.Merged()) {
+      if (d.owner_team_id == id) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "teams/", id, " still owns domains/", d.id));
+      }
+    }
+    for (const auto& [k, p] : products_.Merged()) {
+      if (p.owner_team_id == id) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "teams/", id, " still owns ", model::ProductName(k)));
+      }
+    }
+    teams_.Erase(std::string(id));
+    Write(TeamKey(id), kTeamsTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<Team>> ListTeams(const store::TeamFilter& f,
+                                              const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kTeamsTable);
+    std::vector<std::pair<std::string, Team>> items;
+    for (auto& [id, t] : teams_.Merged()) {
+      if (!f.member.empty() &&
+          std::find(t.members.begin(), t.members.end(), f.member) == t.members.end()) {
+        continue;
+      }
+      items.emplace_back(id, t);
+    }
+    return Paginate<Team>(items, page, [](const std::string& k) { return k; });
+  }
+
+  absl::StatusOr<std::vector<std::string>> TeamsOfPrincipal(
+      absl::string_view principal) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kTeamsTable);
+    std::vector<std::string> out;
+    for (const auto& [id, t] : teams_.Merged()) {
+      if (std::find(t.members.begin(), t.members.end(), principal) != t.members.end()) {
+        out.push_back(id);
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------- Data products
+  absl::StatusOr<DataProduct> GetDataProduct(const ProductKey& key) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(ProductRowKey(key));
+    const DataProduct* p = products_.Find(key);
+    if (!p) return absl::NotFoundError(absl::StrCat(model::ProductName(key), " not found"));
+    return *p;
+  }
+
+  absl::Status InsertDataProduct(const DataProduct& product) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    ProductKey key = product.key();
+    Read(ProductRowKey(key));
+    if (products_.Find(key)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(model::ProductName(key), " already exists"));
+    }
+    Read(DomainKey(product.domain_id));
+    if (!domains_.Find(product.domain_id)) {
+      return absl::NotFoundError(absl::StrCat("domains/", product.domain_id, " not found"));
+    }
+    MP_RETURN_IF_ERROR(CheckProductRefs(product));
+    products_.Put(key, Normalized(product));
+    Write(ProductRowKey(key), kProductsTable);
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateDataProduct(const DataProduct& product,
+                                 int64_t expected_revision) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    ProductKey key = product.key();
+    Read(ProductRowKey(key));
+    const DataProduct* cur = products_.Find(key);
+    if (!cur) return absl::NotFoundError(absl::StrCat(model::ProductName(key), " not found"));
+    if (cur->revision != expected_revision) return EtagMismatch(model::ProductName(key));
+    MP_RETURN_IF_ERROR(CheckProductRefs(product));
+    // Output ports that other products read cannot disappear (the foreign
+    // key from input ports to output ports).
+    std::set<std::string> kept;
+    for (const auto& o : product.output_ports) kept.insert(o.id);
+    for (const auto& o : cur->output_ports) {
+      if (kept.count(o.id)) continue;
+      auto reader = FindReader({key.domain_id, key.product_id, o.id}, key);
+      if (reader) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            model::OutputPortName({key.domain_id, key.product_id, o.id}),
+            " is read by ", model::ProductName(*reader)));
+      }
+    }
+    products_.Put(key, Normalized(product));
+    Write(ProductRowKey(key), kProductsTable);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteDataProduct(const ProductKey& key) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(ProductRowKey(key));
+    const DataProduct* cur = products_.Find(key);
+    if (!cur) return absl::NotFoundError(absl::StrCat(model::ProductName(key), " not found"));
+    for (const auto& o : cur->output_ports) {
+      auto reader = FindReader({key.domain_id, key.product_id, o.id}, key);
+      if (reader) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            model::OutputPortName({key.domain_id, key.product_id, o.id}),
+            " is read by ", model::ProductName(*reader)));
+      }
+    }
+    products_.Erase(key);
+    Write(ProductRowKey(key), kProductsTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<DataProduct>> ListDataProducts(
+      const store::DataProductFilter& f, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kProductsTable);
+    std::set<std::string> domains;
+    if (!f.domain_id.empty()) {
+      domains.insert(f.domain_id);
+      if (f.include_subdomains) {
+        Read(kDomainsTable);
+        auto all = domains_.Merged();
+        bool grew = true;
+        while (grew) {
+          grew = false;
+          for (const auto& [id, d] : all) {
+            if (!d.parent_id.empty() && domains.count(d.parent_id) && !domains.count(id)) {
+              domains.insert(id);
+              grew = true;
+            }
+          }
+        }
+      }
+    }
+    std::vector<std::string> words = absl::StrSplit(
+        absl::AsciiStrToLower(f.text), absl::ByAnyChar(" \t\n"), absl::SkipEmpty());
+    std::vector<std::pair<ProductKey, DataProduct>> items;
+    for (auto& [k, p] : products_.Merged()) {
+      if (!domains.empty() && !domains.count(k.domain_id)) continue;
+      if (!f.owner_team_id.empty() && p.owner_team_id != f.owner_team_id) continue;
+      if (f.lifecycle && p.lifecycle != *f.lifecycle) continue;
+      if (!f.tag.empty() && std::find(p.tags.begin(), p.tags.end(), f.tag) == p.tags.end()) {
+        continue;
+      }
+      if (!words.empty() && !MatchesText(p, words)) continue;
+      items.emplace_back(k, p);
+    }
+    return Paginate<DataProduct>(items, page, ProductCursor);
+  }
+
+  absl::StatusOr<std::vector<store::LineageEdge>> Lineage(
+      const ProductKey& start, store::LineageDirection direction,
+      int max_depth) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kProductsTable);
+    auto all = products_.Merged();
+    std::vector<store::LineageEdge> out;
+    std::set<ProductKey> visited{start};
+    std::vector<ProductKey> frontier{start};
+    std::set<std::string> seen_edges;
+    for (int depth = 1; depth <= max_depth && !frontier.empty(); ++depth) {
+      std::vector<store::LineageEdge> level;
+      if (direction == store::LineageDirection::kUpstream) {
+        for (const ProductKey& k : frontier) {
+          auto it = all.find(k);
+          if (it == all.end()) continue;
+          for (const auto& ip : it->second.input_ports) {
+            level.push_back({ip.source, k, ip.id, depth});
+          }
+        }
+      } else {
+        std::set<ProductKey> front(frontier.begin(), frontier.end());
+        for (const auto& [k, p] : all) {
+          for (const auto& ip : p.input_ports) {
+            if (front.count({ip.source.domain_id, ip.source.product_id})) {
+              level.push_back({ip.source, k, ip.id, depth});
+            }
+          }
+        }
+      }
+      std::sort(level.begin(), level.end(), [](const auto& a, const auto& b) {
+        if (!(a.consumer == b.consumer)) return a.consumer < b.consumer;
+        return a.input_port_id < b.input_port_id;
+      });
+      std::vector<ProductKey> next;
+      for (auto& e : level) {
+        std::string id = absl::StrCat(ProductCursor(e.consumer), "/", e.input_port_id);
+        if (!seen_edges.insert(id).second) continue;
+        ProductKey reached = direction == store::LineageDirection::kUpstream
+                                 ? ProductKey{e.source.domain_id, e.source.product_id}
+                                 : e.consumer;
+        if (visited.insert(reached).second) next.push_back(reached);
+        out.push_back(std::move(e));
+      }
+      frontier = std::move(next);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ Tokens
+  absl::Status InsertToken(const ApiToken& token) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(TokenKey(token.id));
+    if (tokens_.Find(token.id)) {
+      return absl::AlreadyExistsError(absl::StrCat("tokens/", token.id, " already exists"));
+    }
+    ApiToken t = token;
+    t.create_time = Trunc(t.create_time);
+    t.expire_time = Trunc(t.expire_time);
+    t.revoke_time = Trunc(t.revoke_time);
+    tokens_.Put(t.id, t);
+    Write(TokenKey(t.id), kTokensTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ApiToken> GetToken(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(TokenKey(id));
+    const ApiToken* t = tokens_.Find(std::string(id));
+    if (!t) return absl::NotFoundError(absl::StrCat("tokens/", id, " not found"));
+    return *t;
+  }
+
+  absl::StatusOr<store::Page<ApiToken>> ListTokens(const store::TokenFilter& f,
+                                                   const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kTokensTable);
+    std::vector<std::pair<std::string, ApiToken>> items;
+    for (auto& [id, t] : tokens_.Merged()) {
+      if (!f.principal.empty() && t.principal != f.principal) continue;
+      if (!f.include_revoked && t.revoke_time) continue;
+      items.emplace_back(id, t);
+    }
+    return Paginate<ApiToken>(items, page, [](const std::string& k) { return k; });
+  }
+
+  absl::Status RevokeToken(absl::string_view id, absl::Time when) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(TokenKey(id));
+    const ApiToken* cur = tokens_.Find(std::string(id));
+    if (!cur) return absl::NotFoundError(absl::StrCat("tokens/", id, " not found"));
+    if (cur->revoke_time) return absl::OkStatus();
+    ApiToken t = *cur;
+    t.revoke_time = Trunc(when);
+    tokens_.Put(t.id, t);
+    Write(TokenKey(t.id), kTokensTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<int64_t> CountActiveAdminTokens(absl::Time now) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kTokensTable);
+    int64_t n = 0;
+    for (const auto& [id, t] : tokens_.Merged()) {
+      n += (t.platform_admin && t.ActiveAt(now)) ? 1 : 0;
+    }
+    return n;
+  }
+
+  // -------------------------------------- Audit, events, idempotency
+  absl::StatusOr<int64_t> AppendAudit(const model::AuditRecord& record) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    model::AuditRecord r = record;
+    r.time = Trunc(r.time);
+    {
+      absl::MutexLock lock(&store_.mu_);
+      r.sequence = store_.next_audit_sequence_++;
+    }
+    pending_audit_.push_back(r);
+    wrote_ = true;
+    return r.sequence;
+  }
+
+  absl::StatusOr<int64_t> AppendEvent(const model::Event& event) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    model::Event e = event;
+    e.time = Trunc(e.time);
+    {
+      absl::MutexLock lock(&store_.mu_);
+      e.sequence = store_.next_event_sequence_++;
+    }
+    pending_events_.push_back(e);
+    wrote_ = true;
+    return e.sequence;
+  }
+
+  absl::StatusOr<store::Page<model::AuditRecord>> ListAudit(
+      const store::AuditFilter& f, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    std::vector<model::AuditRecord> all;
+    {
+      absl::MutexLock lock(&store_.mu_);
+      for (const auto& [v, r] : store_.audit_) {
+        if (v <= snapshot_version_) all.push_back(r);
+      }
+    }
+    all.insert(all.end(), pending_audit_.begin(), pending_audit_.end());
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.sequence > b.sequence; });
+    int64_t after = 0;
+    if (!page.after.empty() && !absl::SimpleAtoi(page.after, &after)) {
+      return absl::InvalidArgumentError("bad audit cursor");
+    }
+    store::Page<model::AuditRecord> out;
+    int limit = std::max(1, page.limit);
+    size_t i = 0;
+    for (; i < all.size(); ++i) {
+      const auto& r = all[i];
+      if (!page.after.empty() && r.sequence >= after) continue;
+      if (!f.resource.empty() && r.resource != f.resource) continue;
+      if (!f.principal.empty() && r.principal != f.principal) continue;
+      if (static_cast<int>(out.items.size()) == limit) {
+        out.next = absl::StrCat(out.items.back().sequence);
+        break;
+      }
+      out.items.push_back(r);
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<model::Event>> ListEvents(int64_t after_sequence,
+                                                       int limit) override {
+    MP_RETURN_IF_ERROR(Check());
+    std::vector<model::Event> all;
+    {
+      absl::MutexLock lock(&store_.mu_);
+      for (const auto& [v, e] : store_.events_) {
+        if (v <= snapshot_version_ && e.sequence > after_sequence) all.push_back(e);
+      }
+    }
+    for (const auto& e : pending_events_) {
+      if (e.sequence > after_sequence) all.push_back(e);
+    }
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+    if (limit >= 0 && static_cast<int>(all.size()) > limit) all.resize(limit);
+    return all;
+  }
+
+  absl::StatusOr<bool> TryLockRequest(absl::string_view principal,
+                                      absl::string_view method,
+                                      absl::string_view request_id) override {
+    MP_RETURN_IF_ERROR(Check());
+    std::string key = RequestKey(principal, method, request_id);
+    absl::MutexLock lock(&store_.mu_);
+    auto it = store_.request_locks_.find(key);
+    if (it != store_.request_locks_.end()) return it->second == id_;
+    store_.request_locks_[key] = id_;
+    locks_.push_back(key);
+    return true;
+  }
+
+  absl::StatusOr<std::optional<model::IdempotencyRecord>> GetIdempotency(
+      absl::string_view principal, absl::string_view method,
+      absl::string_view request_id, absl::Time not_before) override {
+    MP_RETURN_IF_ERROR(Check());
+    std::string key = RequestKey(principal, method, request_id);
+    Read(IdemKey(key));
+    const model::IdempotencyRecord* r = idempotency_.Find(key);
+    if (!r || r->create_time < not_before) return std::optional<model::IdempotencyRecord>();
+    return std::optional<model::IdempotencyRecord>(*r);
+  }
+
+  absl::Status PutIdempotency(const model::IdempotencyRecord& record) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    std::string key = RequestKey(record.principal, record.method, record.request_id);
+    Read(IdemKey(key));
+    model::IdempotencyRecord r = record;
+    r.create_time = Trunc(r.create_time);
+    idempotency_.Put(key, r);
+    Write(IdemKey(key), "");
+    return absl::OkStatus();
+  }
+
+  absl::Status Commit() override {
+    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    absl::Status result = absl::OkStatus();
+    {
+      absl::MutexLock lock(&store_.mu_);
+      if (store_.unavailable_) {
+        result = Unavailable();
+      } else if (wrote_) {
+        for (const auto& entry : store_.log_) {
+          if (entry.version <= snapshot_version_) continue;
+          for (const auto& w : entry.writes) {
+            if (reads_.count(w)) {
+              result = store::MarkRetryable(absl::AbortedError(
+                  "could not serialize access due to read/write dependencies "
+                  "among transactions"));
+              break;
+            }
+          }
+          if (!result.ok()) break;
+        }
+        if (result.ok()) {
+          uint64_t v = ++store_.version_;
+          auto& t = store_.tables_;
+          t.domains = domains_.CommitOnto(t.domains);
+          t.teams = teams_.CommitOnto(t.teams);
+          t.products = products_.CommitOnto(t.products);
+          t.tokens = tokens_.CommitOnto(t.tokens);
+          t.idempotency = idempotency_.CommitOnto(t.idempotency);
+          for (auto& r : pending_audit_) store_.audit_.emplace_back(v, r);
+          for (auto& e : pending_events_) store_.events_.emplace_back(v, e);
+          store_.log_.push_back({v, writes_});
+          ++store_.write_commits_;
+        }
+      }
+    }
+    Finish();
+    return result;
+  }
+
+ private:
+  absl::Status Check() {
+    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    absl::MutexLock lock(&store_.mu_);
+    if (store_.unavailable_) return Unavailable();
+    return absl::OkStatus();
+  }
+  absl::Status CheckWrite() {
+    MP_RETURN_IF_ERROR(Check());
+    if (mode_ == store::TxnMode::kReadOnly) {
+      return absl::InternalError("write in a read-only transaction");
+    }
+    return absl::OkStatus();
+  }
+  void Read(const std::string& key) { reads_.insert(key); }
+  void Write(const std::string& row, const std::string& table) {
+    writes_.insert(row);
+    if (!table.empty()) writes_.insert(table);
+    wrote_ = true;
+  }
+
+  static absl::Status EtagMismatch(const std::string& name) {
+    return WithReason(absl::AbortedError(absl::StrCat(
+                          "etag mismatch: ", name,
+                          " was changed by someone else")),
+                      "ETAG_MISMATCH");
+  }
+
+  absl::Status CheckDomainRefs(const Domain& d) {
+    if (!d.parent_id.empty()) {
+      Read(DomainKey(d.parent_id));
+      if (!domains_.Find(d.parent_id)) {
+        return absl::NotFoundError(absl::StrCat("parent domains/", d.parent_id, " not found"));
+      }
+    }
+    Read(TeamKey(d.owner_team_id));
+    if (!teams_.Find(d.owner_team_id)) {
+      return absl::NotFoundError(absl::StrCat("owner teams/", d.owner_team_id, " not found"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckProductRefs(const DataProduct& p) {
+    Read(TeamKey(p.owner_team_id));
+    if (!teams_.Find(p.owner_team_id)) {
+      return absl::NotFoundError(absl::StrCat("owner teams/", p.owner_team_id, " not found"));
+    }
+    for (const auto& ip : p.input_ports) {
+      ProductKey src{ip.source.domain_id, ip.source.product_id};
+      const DataProduct* sp = nullptr;
+      if (src == p.key()) {
+        sp = &p;
+      } else {
+        Read(ProductRowKey(src));
+        sp = products_.Find(src);
+      }
+      bool found = false;
+      if (sp) {
+        for (const auto& o : sp->output_ports) found = found || o.id == ip.source.port_id;
+      }
+      if (!found) {
+        return absl::NotFoundError(absl::StrCat(
+            "output port ", model::OutputPortName(ip.source), " not found"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // A product other than `self` that reads `port`.
+  std::optional<ProductKey> FindReader(const model::OutputPortRef& port,
+                                       const ProductKey& self) {
+    Read(kProductsTable);
+    for (const auto& [k, p] : products_.Merged()) {
+      if (k == self) continue;
+      for (const auto& ip : p.input_ports) {
+        if (ip.source == port) return k;
+      }
+    }
+    return std::nullopt;
+  }
+
+  static DataProduct Normalized(const DataProduct& p) {
+    DataProduct out = p;
+    out.create_time = Trunc(out.create_time);
+    out.update_time = Trunc(out.update_time);
+    out.sunset_time = Trunc(out.sunset_time);
+    return out;
+  }
+
+  static bool MatchesText(const DataProduct& p, const std::vector<std::string>& words) {
+    std::string hay = absl::AsciiStrToLower(absl::StrCat(
+        p.id, " ", p.display_name, " ", p.description, " ",
+        absl::StrJoin(p.tags, " ")));
+    for (const auto& w : words) {
+      if (!absl::StrContains(hay, w)) return false;
+    }
+    return true;
+  }
+
+  void Finish() {
+    done_ = true;
+    absl::MutexLock lock(&store_.mu_);
+    for (const auto& k : locks_) {
+      auto it = store_.request_locks_.find(k);
+      if (it != store_.request_locks_.end() && it->second == id_) {
+        store_.request_locks_.erase(it);
+      }
+    }
+    locks_.clear();
+    auto it = store_.live_snapshots_.find(snapshot_version_);
+    if (it != store_.live_snapshots_.end()) store_.live_snapshots_.erase(it);
+    // Forget commits that no live transaction can conflict with.
+    uint64_t oldest = store_.live_snapshots_.empty() ? store_.version_
+                                                     : *store_.live_snapshots_.begin();
+    auto& log = store_.log_;
+    log.erase(std::remove_if(log.begin(), log.end(),
+                             [&](const auto& e) { return e.version <= oldest; }),
+              log.end());
+  }
+
+  InMemoryStore& store_;
+  const store::TxnMode mode_;
+  const uint64_t id_;
+  const uint64_t snapshot_version_;
+  bool done_ = false;
+  bool wrote_ = false;
+  Overlay<std::string, Domain> domains_;
+  Overlay<std::string, Team> teams_;
+  Overlay<ProductKey, DataProduct> products_;
+  Overlay<std::string, ApiToken> tokens_;
+  Overlay<std::string, model::IdempotencyRecord> idempotency_;
+  std::set<std::string> reads_;
+  std::set<std::string> writes_;
+  std::vector<model::AuditRecord> pending_audit_;
+  std::vector<model::Event> pending_events_;
+  std::vector<std::string> locks_;
+};
+
+InMemoryStore::InMemoryStore() {
+  tables_.domains = std::make_shared<const std::map<std::string, Domain>>();
+  tables_.teams = std::make_shared<const std::map<std::string, Team>>();
+  tables_.products = std::make_shared<const std::map<ProductKey, DataProduct>>();
+  tables_.tokens = std::make_shared<const std::map<std::string, ApiToken>>();
+  tables_.idempotency =
+      std::make_shared<const std::map<std::string, model::IdempotencyRecord>>();
+}
+
+InMemoryStore::~InMemoryStore() = default;
+
+absl::StatusOr<std::unique_ptr<store::Transaction>> InMemoryStore::Begin(
+    store::TxnMode mode) {
+  absl::MutexLock lock(&mu_);
+  if (unavailable_) return Unavailable();
+  live_snapshots_.insert(version_);
+  return std::unique_ptr<store::Transaction>(std::make_unique<InMemoryTransaction>(
+      *this, mode, next_txn_id_++, version_, tables_));
+}
+
+absl::Status InMemoryStore::Ping() {
+  absl::MutexLock lock(&mu_);
+  if (unavailable_) return Unavailable();
+  return absl::OkStatus();
+}
+
+void InMemoryStore::SetUnavailable(bool unavailable) {
+  absl::MutexLock lock(&mu_);
+  unavailable_ = unavailable;
+}
+
+int64_t InMemoryStore::write_commits() const {
+  absl::MutexLock lock(&mu_);
+  return write_commits_;
+}
+
+}  // namespace meshplane::testing
