@@ -1,0 +1,149 @@
+#include "bench/load/load_stats.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace meshplane::bench {
+
+int64_t NearestRank(const std::vector<int64_t>& sorted, double q) {
+  if (sorted.empty()) {
+    return 0;
+  }
+  // Nearest rank: the smallest value with at least q of the data at or
+  // below it.
+  const double rank = std::ceil(q * static_cast<double>(sorted.size()));
+  size_t index = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
+  index = std::min(index, sorted.size() - 1);
+  return sorted[index];
+}
+
+LatencySummary Summarize(std::vector<int64_t>* latencies_ns) {
+  LatencySummary s;
+  std::sort(latencies_ns->begin(), latencies_ns->end());
+  s.count = static_cast<int64_t>(latencies_ns->size());
+  if (s.count == 0) {
+    return s;
+  }
+  double sum = 0;
+  for (int64_t v : *latencies_ns) {
+    sum += static_cast<double>(v);
+  }
+  s.mean_us = sum / static_cast<double>(s.count) / 1e3;
+  s.p50_us = NearestRank(*latencies_ns, 0.50) / 1e3;
+  s.p90_us = NearestRank(*latencies_ns, 0.90) / 1e3;
+  s.p99_us = NearestRank(*latencies_ns, 0.99) / 1e3;
+  s.max_us = latencies_ns->back() / 1e3;
+  return s;
+}
+
+int64_t RunReport::error_count() const {
+  int64_t n = 0;
+  for (const auto& [code, count] : errors) {
+    n += count;
+  }
+  return n;
+}
+
+namespace {
+
+std::string Ms(double us) { return absl::StrFormat("%.2fms", us / 1e3); }
+
+}  // namespace
+
+std::string HumanLine(const RunReport& r) {
+  std::string errors;
+  if (!r.errors.empty()) {
+    errors = absl::StrCat(
+        " (",
+        absl::StrJoin(r.errors, ",",
+                      [](std::string* out, const auto& e) {
+                        absl::StrAppend(out, e.first, "=", e.second);
+                      }),
+        ")");
+  }
+  return absl::StrFormat(
+      "%-6s inflight=%-3d ok=%d err=%d%s in %.2fs: %.1f calls/s  p50=%s "
+      "p90=%s p99=%s max=%s",
+      r.method, r.inflight, r.ok, r.error_count(), errors, r.seconds,
+      r.throughput(), Ms(r.latency.p50_us), Ms(r.latency.p90_us),
+      Ms(r.latency.p99_us), Ms(r.latency.max_us));
+}
+
+std::string JsonLine(const RunReport& r) {
+  std::string errors = absl::StrJoin(
+      r.errors, ",", [](std::string* out, const auto& e) {
+        absl::StrAppend(out, JsonString(e.first), ":", e.second);
+      });
+  return absl::StrFormat(
+      "{\"tool\":\"mp_load\",\"method\":%s,\"target\":%s,\"inflight\":%d,"
+      "\"threads\":%d,\"channels\":%d,\"seconds\":%.3f,\"ok\":%d,"
+      "\"errors_total\":%d,\"errors\":{%s},\"throughput\":%.1f,"
+      "\"mean_us\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"
+      "\"max_us\":%.1f,\"request_bytes\":%d,\"response_bytes\":%d}",
+      JsonString(r.method), JsonString(r.target), r.inflight, r.threads,
+      r.channels, r.seconds, r.ok, r.error_count(), errors, r.throughput(),
+      r.latency.mean_us, r.latency.p50_us, r.latency.p90_us,
+      r.latency.p99_us, r.latency.max_us, r.request_bytes, r.response_bytes);
+}
+
+std::string StatusCodeName(int code) {
+  static const char* const kNames[] = {
+      "OK",                 "CANCELLED",          "UNKNOWN",
+      "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",  "NOT_FOUND",
+      "ALREADY_EXISTS",     "PERMISSION_DENIED",  "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED",           "OUT_OF_RANGE",
+      "UNIMPLEMENTED",      "INTERNAL",           "UNAVAILABLE",
+      "DATA_LOSS",          "UNAUTHENTICATED"};
+  if (code >= 0 && code < static_cast<int>(std::size(kNames))) {
+    return kNames[code];
+  }
+  return absl::StrCat("CODE_", code);
+}
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+void HyphenFlagsToUnderscores(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (arg[0] != '-' || arg[1] != '-') {
+      continue;
+    }
+    for (char* c = arg + 2; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') {
+        *c = '_';
+      }
+    }
+  }
+}
+
+}  // namespace meshplane::bench

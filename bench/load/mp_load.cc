@@ -1,0 +1,568 @@
+// mp_load: an asynchronous gRPC load client for meshplaned (and for the bare
+// echo_server it is compared with). It keeps exactly --inflight unary calls
+// outstanding for a fixed time (after a warm-up) or a fixed count, records
+// the latency of every call, and prints one line for people and one JSON
+// line for scripts.
+//
+//   mp_load --target 127.0.0.1:50051 --token "$T" --method create
+//           --inflight 16 --duration 10s --warmup 2s --domain bench
+//           --team bench
+//
+// Methods:
+//   create  CreateDataProduct with a fresh product id and request id per call,
+//           each product with two output ports.
+//   get     first creates --get-products products, then GetDataProduct on
+//           random ones.
+//   echo    EchoService/Echo (bench/load/echo.proto) with --echo-payload
+//           bytes; point it at echo_server.
+// For create and get, the team and domain are created first when absent
+// (--setup), so a fresh server needs nothing else but the admin token.
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "bench/load/echo.grpc.pb.h"
+#include "bench/load/load_stats.h"
+#include "meshplane/v1/data_product.grpc.pb.h"
+#include "meshplane/v1/domain.grpc.pb.h"
+#include "meshplane/v1/team.grpc.pb.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address.");
+ABSL_FLAG(std::string, token, "",
+          "Bearer token (default: env MESHPLANE_TOKEN). Not needed for echo.");
+ABSL_FLAG(std::string, method, "get", "create | get | echo");
+ABSL_FLAG(int, inflight, 16, "Calls kept outstanding at all times.");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
+          "Length of the measured window.");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2),
+          "Load before the measured window; its calls are not counted.");
+ABSL_FLAG(int64_t, count, 0,
+          "If > 0: make exactly this many calls (no warm-up) instead of "
+          "running for --duration.");
+ABSL_FLAG(int, threads, 1,
+          "Client threads, each with its own completion queue; the in-flight "
+          "calls are spread over them.");
+ABSL_FLAG(int, channels, 1,
+          "HTTP/2 connections; calls are spread over them round-robin.");
+ABSL_FLAG(std::string, domain, "bench", "Domain id of the products.");
+ABSL_FLAG(std::string, team, "bench", "Owner team id of the products.");
+ABSL_FLAG(bool, setup, true,
+          "create/get: create the team and the domain if they do not exist.");
+ABSL_FLAG(int, get_products, 1000,
+          "get: how many products to create before the run.");
+ABSL_FLAG(int, echo_payload, 0, "echo: payload bytes per request.");
+ABSL_FLAG(std::string, id_prefix, "",
+          "Prefix of product ids (default: random, so runs never collide).");
+
+namespace meshplane::bench {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+namespace v1 = ::meshplane::v1;
+
+constexpr std::chrono::seconds kCallDeadline(30);
+
+// One outstanding-call slot. Start() begins a fresh RPC whose completion is
+// reported on `cq` with `this` as the tag; the slot is reused for the next
+// call once that completion has been processed.
+class Call {
+ public:
+  virtual ~Call() = default;
+  virtual void Start(grpc::CompletionQueue* cq) = 0;
+  virtual int64_t RequestBytes() const = 0;
+  virtual int64_t ResponseBytes() const = 0;
+  const grpc::Status& status() const { return status_; }
+  SteadyClock::time_point start() const { return start_; }
+
+ protected:
+  grpc::Status status_;
+  SteadyClock::time_point start_;
+};
+
+template <typename Req, typename Resp>
+class UnaryCall final : public Call {
+ public:
+  using Prepare =
+      std::function<std::unique_ptr<grpc::ClientAsyncResponseReader<Resp>>(
+          grpc::ClientContext*, const Req&, grpc::CompletionQueue*)>;
+  using Fill = std::function<void(Req*)>;
+
+  UnaryCall(Prepare prepare, Fill fill, const std::string* bearer)
+      : prepare_(std::move(prepare)), fill_(std::move(fill)), bearer_(bearer) {}
+
+  void Start(grpc::CompletionQueue* cq) override {
+    // The reader lives in the old call's arena: drop it before the context
+    // that owns that call.
+    reader_.reset();
+    context_ = std::make_unique<grpc::ClientContext>();
+    if (!bearer_->empty()) {
+      context_->AddMetadata("authorization", *bearer_);
+    }
+    context_->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    request_.Clear();
+    fill_(&request_);
+    response_.Clear();
+    start_ = SteadyClock::now();
+    reader_ = prepare_(context_.get(), request_, cq);
+    reader_->StartCall();
+    reader_->Finish(&response_, &status_, this);
+  }
+
+  int64_t RequestBytes() const override {
+    return static_cast<int64_t>(request_.ByteSizeLong());
+  }
+  int64_t ResponseBytes() const override {
+    return static_cast<int64_t>(response_.ByteSizeLong());
+  }
+
+ private:
+  Prepare prepare_;
+  Fill fill_;
+  const std::string* bearer_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Resp>> reader_;
+  Req request_;
+  Resp response_;
+};
+
+using CallFactory = std::function<std::unique_ptr<Call>(int slot)>;
+
+struct PhaseConfig {
+  int inflight = 1;
+  int threads = 1;
+  absl::Duration warmup;
+  absl::Duration duration;
+  int64_t count = 0;  // > 0: count mode
+};
+
+struct PhaseOutput {
+  std::vector<int64_t> latencies_ns;
+  std::map<std::string, int64_t> errors;
+  std::map<std::string, std::string> first_error;
+  int64_t ok = 0;
+  double seconds = 0;
+  int64_t request_bytes = 0;
+  int64_t response_bytes = 0;
+};
+
+// Runs one phase: each thread owns a completion queue and a share of the
+// slots, and restarts a slot as soon as its call completes, so exactly
+// `inflight` calls are outstanding until the phase ends. Only calls that
+// complete inside the measured window count.
+PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config) {
+  const int threads = std::max(1, std::min(config.threads, config.inflight));
+  const bool count_mode = config.count > 0;
+  const SteadyClock::time_point begin = SteadyClock::now();
+  const SteadyClock::time_point measure_start =
+      count_mode ? begin : begin + absl::ToChronoNanoseconds(config.warmup);
+  const SteadyClock::time_point measure_end =
+      measure_start + absl::ToChronoNanoseconds(config.duration);
+  std::atomic<int64_t> issued{0};
+  std::atomic<int64_t> last_completion_ns{0};
+
+  // Count mode hands out exactly `count` tickets; time mode stops issuing
+  // at the end of the window.
+  auto take_ticket = [&](SteadyClock::time_point now) {
+    if (count_mode) {
+      return issued.fetch_add(1) < config.count;
+    }
+    return now < measure_end;
+  };
+
+  std::mutex mu;
+  PhaseOutput out;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    const int slots = config.inflight / threads +
+                      (t < config.inflight % threads ? 1 : 0);
+    const int first_slot = t * (config.inflight / threads) +
+                           std::min(t, config.inflight % threads);
+    workers.emplace_back([&, slots, first_slot] {
+      PhaseOutput local;
+      local.latencies_ns.reserve(1 << 16);
+      grpc::CompletionQueue cq;
+      std::vector<std::unique_ptr<Call>> calls;
+      int active = 0;
+      for (int s = 0; s < slots; ++s) {
+        calls.push_back(make_call(first_slot + s));
+        if (take_ticket(SteadyClock::now())) {
+          calls.back()->Start(&cq);
+          ++active;
+        }
+      }
+      bool sized = false;
+      while (active > 0) {
+        void* tag = nullptr;
+        bool ok = false;
+        if (!cq.Next(&tag, &ok)) {
+          break;
+        }
+        const SteadyClock::time_point now = SteadyClock::now();
+        Call* call = static_cast<Call*>(tag);
+        const bool in_window =
+            count_mode || (now >= measure_start && now < measure_end);
+        if (in_window) {
+          if (call->status().ok()) {
+            local.latencies_ns.push_back(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    now - call->start())
+                    .count());
+            ++local.ok;
+            if (!sized) {
+              local.request_bytes = call->RequestBytes();
+              local.response_bytes = call->ResponseBytes();
+              sized = true;
+            }
+          } else {
+            const std::string code =
+                StatusCodeName(call->status().error_code());
+            if (local.errors[code]++ == 0) {
+              local.first_error[code] = call->status().error_message();
+            }
+          }
+        }
+        if (take_ticket(now)) {
+          call->Start(&cq);
+        } else {
+          --active;
+          const int64_t ns =
+              std::chrono::duration_cast<std::chrono::nanoseconds>(now - begin)
+                  .count();
+          int64_t prev = last_completion_ns.load();
+          while (prev < ns && !last_completion_ns.compare_exchange_weak(prev, ns)) {
+          }
+        }
+      }
+      cq.Shutdown();
+      void* tag = nullptr;
+      bool ok = false;
+      while (cq.Next(&tag, &ok)) {
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      out.latencies_ns.insert(out.latencies_ns.end(),
+                              local.latencies_ns.begin(),
+                              local.latencies_ns.end());
+      out.ok += local.ok;
+      for (const auto& [code, n] : local.errors) {
+        out.errors[code] += n;
+      }
+      for (const auto& [code, msg] : local.first_error) {
+        out.first_error.emplace(code, msg);
+      }
+      if (local.request_bytes > 0) {
+        out.request_bytes = local.request_bytes;
+        out.response_bytes = local.response_bytes;
+      }
+    });
+  }
+  for (std::thread& w : workers) {
+    w.join();
+  }
+  out.seconds = count_mode ? last_completion_ns.load() / 1e9
+                           : absl::ToDoubleSeconds(config.duration);
+  return out;
+}
+
+std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
+    const std::string& target, int n) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < std::max(1, n); ++i) {
+    grpc::ChannelArguments args;
+    // Distinct arguments and a local subchannel pool: one TCP connection per
+    // channel instead of one shared by all.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("meshplane.bench.channel", i);
+    channels.push_back(grpc::CreateCustomChannel(
+        target, grpc::InsecureChannelCredentials(), args));
+  }
+  return channels;
+}
+
+std::string RandomLowercase(int n) {
+  absl::BitGen gen;
+  std::string s;
+  for (int i = 0; i < n; ++i) {
+    s += static_cast<char>('a' + absl::Uniform(gen, 0, 26));
+  }
+  return s;
+}
+
+std::string RandomUuid() {
+  thread_local absl::BitGen gen;
+  const uint64_t hi = absl::Uniform<uint64_t>(gen);
+  const uint64_t lo = absl::Uniform<uint64_t>(gen);
+  // RFC 4122 version 4, variant 10.
+  const uint64_t h = (hi & ~0xF000ULL) | 0x4000ULL;
+  const uint64_t l = (lo & ~(3ULL << 62)) | (2ULL << 62);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", h >> 32,
+                         (h >> 16) & 0xFFFF, h & 0xFFFF, l >> 48,
+                         l & 0xFFFFFFFFFFFFULL);
+}
+
+// A registration as a domain team's CI would send it: two output ports,
+// tags, labels, objectives (about 600 bytes on the wire).
+void FillProduct(const std::string& domain, const std::string& team,
+                 const std::string& id, v1::CreateDataProductRequest* req) {
+  req->set_parent(absl::StrCat("domains/", domain));
+  req->set_data_product_id(id);
+  req->set_request_id(RandomUuid());
+  v1::DataProduct* p = req->mutable_data_product();
+  p->set_display_name(absl::StrCat("Load test product ", id));
+  p->set_description(
+      "Orders placed on the web shop, one row per order line, refreshed "
+      "hourly. Created by mp_load.");
+  p->set_owner_team(absl::StrCat("teams/", team));
+  p->set_tier(2);
+  p->set_classification(v1::CLASSIFICATION_INTERNAL);
+  p->add_tags("bench");
+  p->add_tags("orders");
+  (*p->mutable_labels())["source"] = "mp_load";
+  (*p->mutable_labels())["cost-center"] = "cc-1234";
+  v1::OutputPort* table = p->add_output_ports();
+  table->set_id("orders-v1");
+  table->set_display_name("Orders (table)");
+  table->set_type("table");
+  table->set_server("postgres://warehouse.internal:5432/sales");
+  table->set_location("sales.orders_v1");
+  table->set_description("One row per order line.");
+  table->mutable_objectives()->set_availability_percent(99.9);
+  table->mutable_objectives()->mutable_max_staleness()->set_seconds(3600);
+  v1::OutputPort* topic = p->add_output_ports();
+  topic->set_id("orders-stream");
+  topic->set_display_name("Orders (stream)");
+  topic->set_type("topic");
+  topic->set_server("kafka://broker.internal:9092");
+  topic->set_location("sales.orders.v1");
+  topic->set_description("Order events as they happen.");
+}
+
+bool Ok(const grpc::Status& s) {
+  return s.ok() || s.error_code() == grpc::StatusCode::ALREADY_EXISTS;
+}
+
+// Creates the team and the domain of the run if absent.
+bool Setup(const std::shared_ptr<grpc::Channel>& channel,
+           const std::string& bearer, const std::string& domain,
+           const std::string& team) {
+  {
+    auto stub = v1::TeamService::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", bearer);
+    ctx.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    v1::CreateTeamRequest req;
+    req.set_team_id(team);
+    req.mutable_team()->set_display_name("mp_load team");
+    v1::Team resp;
+    grpc::Status s = stub->CreateTeam(&ctx, req, &resp);
+    if (!Ok(s)) {
+      std::cerr << "mp_load: CreateTeam teams/" << team << ": "
+                << StatusCodeName(s.error_code()) << ": " << s.error_message()
+                << "\n";
+      return false;
+    }
+  }
+  {
+    auto stub = v1::DomainService::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", bearer);
+    ctx.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    v1::CreateDomainRequest req;
+    req.set_domain_id(domain);
+    req.mutable_domain()->set_display_name("mp_load domain");
+    req.mutable_domain()->set_owner_team(absl::StrCat("teams/", team));
+    v1::Domain resp;
+    grpc::Status s = stub->CreateDomain(&ctx, req, &resp);
+    if (!Ok(s)) {
+      std::cerr << "mp_load: CreateDomain domains/" << domain << ": "
+                << StatusCodeName(s.error_code()) << ": " << s.error_message()
+                << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+void PrintErrors(const PhaseOutput& out) {
+  for (const auto& [code, msg] : out.first_error) {
+    std::cerr << "mp_load: " << out.errors.at(code) << " x " << code
+              << ", first: " << msg << "\n";
+  }
+}
+
+int Main() {
+  const std::string target = absl::GetFlag(FLAGS_target);
+  const std::string method = absl::GetFlag(FLAGS_method);
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (token.empty() && std::getenv("MESHPLANE_TOKEN") != nullptr) {
+    token = std::getenv("MESHPLANE_TOKEN");
+  }
+  const std::string bearer = token.empty() ? "" : "Bearer " + token;
+  const std::string domain = absl::GetFlag(FLAGS_domain);
+  const std::string team = absl::GetFlag(FLAGS_team);
+  const int inflight = absl::GetFlag(FLAGS_inflight);
+  if (inflight < 1) {
+    std::cerr << "mp_load: --inflight must be >= 1\n";
+    return 2;
+  }
+  if (method != "create" && method != "get" && method != "echo") {
+    std::cerr << "mp_load: --method must be create, get or echo\n";
+    return 2;
+  }
+  if (method != "echo" && bearer.empty()) {
+    std::cerr << "mp_load: --token (or MESHPLANE_TOKEN) is required for "
+              << method << "\n";
+    return 2;
+  }
+  std::string prefix = absl::GetFlag(FLAGS_id_prefix);
+  if (prefix.empty()) {
+    // Product ids must match [a-z][a-z0-9-]{0,62}.
+    prefix = absl::StrCat("lt-", RandomLowercase(6));
+  }
+
+  auto channels = MakeChannels(target, absl::GetFlag(FLAGS_channels));
+  for (auto& channel : channels) {
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                   std::chrono::seconds(10))) {
+      std::cerr << "mp_load: cannot connect to " << target << "\n";
+      return 3;
+    }
+  }
+  std::vector<std::unique_ptr<v1::DataProductService::Stub>> product_stubs;
+  std::vector<std::unique_ptr<meshplane::bench::EchoService::Stub>> echo_stubs;
+  for (auto& channel : channels) {
+    product_stubs.push_back(v1::DataProductService::NewStub(channel));
+    echo_stubs.push_back(meshplane::bench::EchoService::NewStub(channel));
+  }
+  auto product_stub = [&](int slot) {
+    return product_stubs[slot % product_stubs.size()].get();
+  };
+
+  if (method != "echo" && absl::GetFlag(FLAGS_setup) &&
+      !Setup(channels[0], bearer, domain, team)) {
+    return 1;
+  }
+
+  std::atomic<int64_t> next_id{0};
+  auto make_create = [&](int slot) -> std::unique_ptr<Call> {
+    auto* stub = product_stub(slot);
+    return std::make_unique<
+        UnaryCall<v1::CreateDataProductRequest, v1::DataProduct>>(
+        [stub](grpc::ClientContext* ctx,
+               const v1::CreateDataProductRequest& req,
+               grpc::CompletionQueue* cq) {
+          return stub->PrepareAsyncCreateDataProduct(ctx, req, cq);
+        },
+        [&](v1::CreateDataProductRequest* req) {
+          FillProduct(domain, team, absl::StrCat(prefix, "-", next_id++), req);
+        },
+        &bearer);
+  };
+
+  PhaseConfig config;
+  config.inflight = inflight;
+  config.threads = absl::GetFlag(FLAGS_threads);
+  config.warmup = absl::GetFlag(FLAGS_warmup);
+  config.duration = absl::GetFlag(FLAGS_duration);
+  config.count = absl::GetFlag(FLAGS_count);
+
+  CallFactory factory;
+  std::vector<std::string> names;
+  if (method == "create") {
+    factory = make_create;
+  } else if (method == "get") {
+    const int n = std::max(1, absl::GetFlag(FLAGS_get_products));
+    PhaseConfig seed;
+    seed.inflight = std::min(16, n);
+    seed.threads = 1;
+    seed.count = n;
+    PhaseOutput seeded = RunPhase(make_create, seed);
+    if (seeded.ok != n) {
+      std::cerr << "mp_load: creating the " << n << " products to get failed ("
+                << seeded.ok << " created)\n";
+      PrintErrors(seeded);
+      return 1;
+    }
+    for (int i = 0; i < n; ++i) {
+      names.push_back(
+          absl::StrCat("domains/", domain, "/dataProducts/", prefix, "-", i));
+    }
+    factory = [&](int slot) -> std::unique_ptr<Call> {
+      auto* stub = product_stub(slot);
+      return std::make_unique<
+          UnaryCall<v1::GetDataProductRequest, v1::DataProduct>>(
+          [stub](grpc::ClientContext* ctx, const v1::GetDataProductRequest& req,
+                 grpc::CompletionQueue* cq) {
+            return stub->PrepareAsyncGetDataProduct(ctx, req, cq);
+          },
+          [&](v1::GetDataProductRequest* req) {
+            thread_local absl::BitGen gen;
+            req->set_name(names[absl::Uniform<size_t>(gen, 0, names.size())]);
+          },
+          &bearer);
+    };
+  } else {
+    const std::string payload(
+        static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_echo_payload))),
+        'x');
+    factory = [&, payload](int slot) -> std::unique_ptr<Call> {
+      auto* stub = echo_stubs[slot % echo_stubs.size()].get();
+      return std::make_unique<UnaryCall<meshplane::bench::EchoRequest,
+                                        meshplane::bench::EchoResponse>>(
+          [stub](grpc::ClientContext* ctx,
+                 const meshplane::bench::EchoRequest& req,
+                 grpc::CompletionQueue* cq) {
+            return stub->PrepareAsyncEcho(ctx, req, cq);
+          },
+          [payload](meshplane::bench::EchoRequest* req) {
+            req->set_payload(payload);
+          },
+          &bearer);
+    };
+  }
+
+  PhaseOutput out = RunPhase(factory, config);
+  PrintErrors(out);
+  RunReport report;
+  report.method = method;
+  report.target = target;
+  report.inflight = inflight;
+  report.threads = std::max(1, std::min(config.threads, inflight));
+  report.channels = static_cast<int>(channels.size());
+  report.seconds = out.seconds;
+  report.ok = out.ok;
+  report.errors = out.errors;
+  report.latency = Summarize(&out.latencies_ns);
+  report.request_bytes = out.request_bytes;
+  report.response_bytes = out.response_bytes;
+  std::cout << HumanLine(report) << "\n" << JsonLine(report) << std::endl;
+  return report.ok > 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace meshplane::bench
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "mp_load --target ADDR --token T --method create|get|echo --inflight N "
+      "--duration 10s [--warmup 2s] [--domain D --team T]");
+  meshplane::bench::HyphenFlagsToUnderscores(argc, argv);
+  absl::ParseCommandLine(argc, argv);
+  return meshplane::bench::Main();
+}
