@@ -23,6 +23,10 @@
 
 namespace meshplane::core {
 
+namespace internal {
+struct WriteOutcome;
+}  // namespace internal
+
 // Lineage around a product (GetLineage).
 struct Lineage {
   std::vector<model::DataProduct> nodes;    // the start product first
@@ -134,6 +138,21 @@ class Registry {
                                      LineageScope scope, int depth);
 
  private:
+  absl::StatusOr<model::Team> ChangeMembership(const RequestContext& ctx,
+                                               const std::string& team_id,
+                                               const std::string& principal,
+                                               bool add);
+  // The create path shared by CreateDataProduct and an upserting
+  // UpdateDataProduct; runs inside the write transaction.
+  absl::Status InsertProduct(const RequestContext& ctx, store::Transaction& txn,
+                             model::DataProduct product,
+                             internal::WriteOutcome& out,
+                             model::DataProduct& result,
+                             const std::string& id_field,
+                             const std::string& domain_field);
+  static absl::Status ValidateProductKey(const model::ProductKey& key,
+                                         const std::string& field);
+
   store::Store& store_;
   const auth::Authorizer& authz_;
   const Clock& clock_;

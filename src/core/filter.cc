@@ -1,0 +1,162 @@
+#include "core/filter.h"
+
+#include <cctype>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "meshplane/common/errors.h"
+
+namespace meshplane::core::internal {
+namespace {
+
+absl::Status FilterError(size_t pos, absl::string_view what) {
+  return InvalidArgumentWithFields(
+      {{"filter", absl::StrCat(what, " (at column ", pos + 1,
+                               "); supported: field = \"value\", field:value, "
+                               "free text, joined with AND")}});
+}
+
+bool IsWordChar(char c) {
+  unsigned char u = static_cast<unsigned char>(c);
+  if (u <= ' ' || u == 0x7f) return false;
+  return c != '"' && c != '=' && c != ':' && c != '(' && c != ')' &&
+         c != '<' && c != '>' && c != '!';
+}
+
+bool IsFieldName(absl::string_view s) {
+  if (s.empty() || !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) {
+    return false;
+  }
+  for (char c : s) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+class Parser {
+ public:
+  explicit Parser(absl::string_view s) : s_(s) {}
+
+  absl::StatusOr<std::vector<FilterTerm>> Parse() {
+    std::vector<FilterTerm> terms;
+    bool need_term = false;  // after AND
+    SkipSpace();
+    while (pos_ < s_.size()) {
+      size_t start = pos_;
+      if (s_[pos_] == '"') {
+        auto str = ReadString();
+        if (!str.ok()) return str.status();
+        terms.push_back({"", *str});
+      } else if (s_[pos_] == '(' || s_[pos_] == ')') {
+        return FilterError(pos_, "parentheses are not supported");
+      } else if (s_[pos_] == '-') {
+        return FilterError(pos_, "negation is not supported");
+      } else if (!IsWordChar(s_[pos_])) {
+        return FilterError(pos_, absl::StrCat("unexpected '", s_.substr(pos_, 1), "'"));
+      } else {
+        std::string word = ReadWord();
+        if (word == "AND") {
+          if (terms.empty() || need_term) {
+            return FilterError(start, "AND needs a term on each side");
+          }
+          need_term = true;
+          SkipSpace();
+          continue;
+        }
+        if (word == "OR") return FilterError(start, "OR is not supported");
+        if (word == "NOT") return FilterError(start, "NOT is not supported");
+        SkipSpace();
+        if (pos_ < s_.size() && (s_[pos_] == '=' || s_[pos_] == ':')) {
+          char op = s_[pos_];
+          if (!IsFieldName(word)) {
+            return FilterError(start, absl::StrCat("\"", word, "\" is not a field name"));
+          }
+          ++pos_;
+          if (op == '=' && pos_ < s_.size() && s_[pos_] == '=') {
+            return FilterError(pos_, "use = rather than ==");
+          }
+          SkipSpace();
+          if (pos_ >= s_.size()) {
+            return FilterError(pos_, absl::StrCat("a value is missing after ", word, std::string(1, op)));
+          }
+          if (s_[pos_] == '"') {
+            auto str = ReadString();
+            if (!str.ok()) return str.status();
+            terms.push_back({word, *str});
+          } else {
+            // Bare values may contain ':' (user:ana@example.com).
+            size_t vstart = pos_;
+            while (pos_ < s_.size() && (IsWordChar(s_[pos_]) || s_[pos_] == ':')) ++pos_;
+            if (pos_ == vstart) {
+              return FilterError(pos_, absl::StrCat("a value is missing after ", word, std::string(1, op)));
+            }
+            terms.push_back({word, std::string(s_.substr(vstart, pos_ - vstart))});
+          }
+        } else if (pos_ < s_.size() &&
+                   (s_[pos_] == '<' || s_[pos_] == '>' || s_[pos_] == '!')) {
+          return FilterError(pos_, "only = and : comparisons are supported");
+        } else {
+          terms.push_back({"", word});
+        }
+      }
+      need_term = false;
+      SkipSpace();
+    }
+    if (need_term) return FilterError(s_.size(), "the filter ends with AND");
+    return terms;
+  }
+
+ private:
+  void SkipSpace() {
+    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+  }
+  std::string ReadWord() {
+    size_t start = pos_;
+    while (pos_ < s_.size() && IsWordChar(s_[pos_])) ++pos_;
+    return std::string(s_.substr(start, pos_ - start));
+  }
+  absl::StatusOr<std::string> ReadString() {
+    size_t start = pos_;
+    ++pos_;  // opening quote
+    std::string out;
+    while (pos_ < s_.size()) {
+      char c = s_[pos_++];
+      if (c == '"') return out;
+      if (c == '\\') {
+        if (pos_ >= s_.size()) break;
+        out.push_back(s_[pos_++]);
+      } else {
+        out.push_back(c);
+      }
+    }
+    return FilterError(start, "unterminated string");
+  }
+
+  absl::string_view s_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<FilterTerm>> ParseFilter(absl::string_view filter) {
+  return Parser(filter).Parse();
+}
+
+std::string CanonicalFilter(const std::vector<FilterTerm>& terms) {
+  std::vector<std::string> parts;
+  for (const auto& t : terms) {
+    std::string quoted;
+    for (char c : t.value) {
+      if (c == '"' || c == '\\') quoted.push_back('\\');
+      quoted.push_back(c);
+    }
+    parts.push_back(t.field.empty() ? absl::StrCat("\"", quoted, "\"")
+                                    : absl::StrCat(t.field, "=\"", quoted, "\""));
+  }
+  return absl::StrJoin(parts, " AND ");
+}
+
+}  // namespace meshplane::core::internal

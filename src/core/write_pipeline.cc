@@ -1,0 +1,172 @@
+#include "core/write_pipeline.h"
+
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "meshplane/common/crypto.h"
+#include "meshplane/common/errors.h"
+#include "meshplane/common/status_macros.h"
+
+namespace meshplane::core::internal {
+namespace {
+
+// validate_only leaves the transaction through this status so that
+// RunInTransaction rolls it back; it never escapes the pipeline.
+constexpr char kValidateOnlyPayload[] = "type.meshplane.dev/core.ValidateOnly";
+
+absl::Status ValidateOnlyRollback() {
+  absl::Status s = absl::CancelledError("validate_only: rolled back");
+  s.SetPayload(kValidateOnlyPayload, absl::Cord("1"));
+  return s;
+}
+
+bool IsValidateOnlyRollback(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kCancelled &&
+         s.GetPayload(kValidateOnlyPayload).has_value();
+}
+
+}  // namespace
+
+absl::Time StoreNow(const Clock& clock) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(clock.Now()));
+}
+
+absl::Status RequireAuthenticated(const RequestContext& ctx) {
+  if (ctx.principal.id.empty()) {
+    return absl::UnauthenticatedError(
+        "the request carries no valid credentials; send a bearer token");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
+    const RequestContext& ctx, const WriteSpec& spec, const Body& body) {
+  MP_RETURN_IF_ERROR(RequireAuthenticated(ctx));
+  const std::string method = ctx.method.empty() ? spec.method : ctx.method;
+  const std::string request_hash =
+      !ctx.request_hash.empty()
+          ? ctx.request_hash
+          : Sha256Hex(absl::StrCat(method, "\n", spec.fingerprint));
+
+  std::optional<std::string> replay;
+  WriteOutcome outcome;
+  absl::Status status = store_.RunInTransaction(
+      store::TxnMode::kReadWrite, [&](store::Transaction& txn) -> absl::Status {
+        replay.reset();
+        outcome = WriteOutcome{};
+        outcome.resource = spec.resource;
+        const absl::Time now = StoreNow(clock_);
+        if (!ctx.request_id.empty() && !ctx.validate_only) {
+          MP_ASSIGN_OR_RETURN(
+              bool locked,
+              txn.TryLockRequest(ctx.principal.id, method, ctx.request_id));
+          if (!locked) {
+            return WithReason(
+                absl::AbortedError(absl::StrCat(
+                    "request_id ", ctx.request_id,
+                    " is still being processed by an earlier call; retry "
+                    "later")),
+                "REQUEST_IN_FLIGHT");
+          }
+          MP_ASSIGN_OR_RETURN(
+              std::optional<model::IdempotencyRecord> seen,
+              txn.GetIdempotency(ctx.principal.id, method, ctx.request_id,
+                                 now - kIdempotencyWindow));
+          if (seen) {
+            if (seen->request_hash != request_hash) {
+              return InvalidArgumentWithFields(
+                  {{"request_id",
+                    absl::StrCat("request_id ", ctx.request_id,
+                                 " was used with a different request; use a "
+                                 "new request id for a new request")}});
+            }
+            replay = seen->response;
+            return absl::OkStatus();
+          }
+        }
+        MP_RETURN_IF_ERROR(body(txn, outcome));
+        if (ctx.validate_only) return ValidateOnlyRollback();
+
+        model::AuditRecord audit;
+        audit.time = now;
+        audit.principal = ctx.principal.id;
+        audit.method = method;
+        audit.resource = outcome.resource;
+        audit.request_id = ctx.request_id;
+        audit.before_json = outcome.before_json;
+        audit.after_json = outcome.after_json;
+        audit.outcome_code = 0;
+        MP_RETURN_IF_ERROR(txn.AppendAudit(audit).status());
+        if (!outcome.event_type.empty()) {
+          model::Event event;
+          event.time = now;
+          event.type = outcome.event_type;
+          event.resource = outcome.resource;
+          event.domain_id = outcome.domain_id;
+          event.payload_json = outcome.after_json;
+          MP_RETURN_IF_ERROR(txn.AppendEvent(event).status());
+        }
+        if (!ctx.request_id.empty()) {
+          model::IdempotencyRecord record;
+          record.principal = ctx.principal.id;
+          record.method = method;
+          record.request_id = ctx.request_id;
+          record.request_hash = request_hash;
+          record.response = outcome.response_json;
+          record.create_time = now;
+          MP_RETURN_IF_ERROR(txn.PutIdempotency(record));
+        }
+        return absl::OkStatus();
+      });
+
+  if (IsValidateOnlyRollback(status)) {
+    // Nothing was written; record that the dry run happened and what it
+    // would have produced.
+    model::AuditRecord audit;
+    audit.time = StoreNow(clock_);
+    audit.principal = ctx.principal.id;
+    audit.method = method;
+    audit.resource = outcome.resource;
+    audit.request_id = ctx.request_id;
+    audit.before_json = outcome.before_json;
+    audit.after_json = outcome.after_json;
+    audit.validate_only = true;
+    store_.RunInTransaction(
+              store::TxnMode::kReadWrite,
+              [&](store::Transaction& txn) { return txn.AppendAudit(audit).status(); })
+        .IgnoreError();
+    return std::optional<std::string>();
+  }
+  if (!status.ok()) {
+    AuditRefusal(ctx, method, outcome, status);
+    return status;
+  }
+  return replay;
+}
+
+void WritePipeline::AuditRefusal(const RequestContext& ctx,
+                                 const std::string& method,
+                                 const WriteOutcome& outcome,
+                                 const absl::Status& status) {
+  // Best effort: when the database is down the caller gets the original
+  // error, not the audit's.
+  if (status.code() == absl::StatusCode::kUnavailable) return;
+  model::AuditRecord audit;
+  audit.time = StoreNow(clock_);
+  audit.principal = ctx.principal.id;
+  audit.method = method;
+  audit.resource = outcome.resource;
+  audit.request_id = ctx.request_id;
+  audit.outcome_code = static_cast<int>(status.code());
+  audit.outcome_message = std::string(status.message());
+  audit.validate_only = ctx.validate_only;
+  store_
+      .RunInTransaction(
+          store::TxnMode::kReadWrite,
+          [&](store::Transaction& txn) { return txn.AppendAudit(audit).status(); },
+          /*max_attempts=*/2)
+      .IgnoreError();
+}
+
+}  // namespace meshplane::core::internal
