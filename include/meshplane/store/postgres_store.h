@@ -1,0 +1,113 @@
+// The PostgreSQL implementation of store::Store, and the schema migration
+// runner. Nothing in this header depends on libpqxx; the SQL and the driver
+// live in src/store/postgres.
+//
+//   MP_RETURN_IF_ERROR(store::Migrate(url, store::DefaultMigrationsDir()));
+//   MP_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db,
+//                       store::PostgresStore::Open({.database_url = url}));
+//   MP_ASSIGN_OR_RETURN(auto txn, db->Begin(store::TxnMode::kReadOnly));
+#ifndef MESHPLANE_STORE_POSTGRES_STORE_H_
+#define MESHPLANE_STORE_POSTGRES_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "meshplane/store/store.h"
+
+namespace meshplane::store {
+
+// The migrations directory of the source tree (compiled in as
+// MESHPLANE_MIGRATIONS_DIR), unless the environment variable
+// MESHPLANE_MIGRATIONS_DIR is set, which wins. Thread-safe.
+std::string DefaultMigrationsDir();
+
+// The highest NNNN version among the NNNN_name.sql files of
+// `migrations_dir`, i.e. the schema version Migrate() leads to.
+// NOT_FOUND if the directory cannot be read or holds no migration;
+// INVALID_ARGUMENT if two files share a version. Thread-safe.
+absl::StatusOr<int> LatestMigrationVersion(const std::string& migrations_dir);
+
+// Brings the database at `database_url` (a libpq URI or key=value string) up
+// to date with the NNNN_name.sql files of `migrations_dir`, in version
+// order. Safe to call from many processes or threads at once: it holds a
+// PostgreSQL session advisory lock on a dedicated connection for the whole
+// run, so each file is applied exactly once. Each file runs in its own
+// transaction together with its row in schema_migrations (version, name,
+// SHA-256 checksum, applied_at); a file that fails leaves the schema at the
+// previous version.
+//
+// Errors: UNAVAILABLE if the database cannot be reached; FAILED_PRECONDITION
+// naming the file if an applied file's content changed (released migrations
+// must never be edited) or if the database has a version that no file in
+// the directory provides (a newer binary migrated it); INVALID_ARGUMENT
+// naming the file and the PostgreSQL message if a file fails to apply;
+// NOT_FOUND if the directory has no migrations.
+absl::Status Migrate(const std::string& database_url,
+                     const std::string& migrations_dir);
+
+// The version the database at `database_url` is at (0 for an empty one).
+// UNAVAILABLE if the database cannot be reached.
+absl::StatusOr<int> CurrentSchemaVersion(const std::string& database_url);
+
+struct PostgresStoreOptions {
+  // libpq connection URI, e.g.
+  // postgresql://meshplane@db/meshplane?host=/run/pg&port=5432
+  std::string database_url;
+  // Maximum number of open connections (and so of concurrent transactions).
+  int pool_size = 16;
+  // How long Begin() waits for a free connection before DEADLINE_EXCEEDED.
+  absl::Duration acquire_timeout = absl::Seconds(5);
+  // Bound on establishing one connection (libpq connect_timeout, rounded up
+  // to whole seconds), unless the URL sets connect_timeout itself.
+  absl::Duration connect_timeout = absl::Seconds(5);
+};
+
+// A store::Store backed by PostgreSQL 15 through a pool of connections.
+//
+// - kReadWrite transactions run at SERIALIZABLE; serialization failures and
+//   deadlocks come back as ABORTED marked retryable (IsRetryableConflict),
+//   which Store::RunInTransaction retries.
+// - kReadOnly transactions run at REPEATABLE READ READ ONLY: one consistent
+//   snapshot for all their statements.
+// - Conflicts that callers expect (ALREADY_EXISTS, NOT_FOUND for a missing
+//   reference, FAILED_PRECONDITION for a delete that others depend on,
+//   ETAG_MISMATCH) are detected without an SQL error, so the transaction
+//   stays usable after them, as with InMemoryStore. After any other error a
+//   transaction refuses further work (its database transaction is aborted)
+//   and Commit returns the first error.
+// - When PostgreSQL is unreachable, Begin and every method return
+//   UNAVAILABLE as soon as libpq gives up; broken connections are dropped
+//   and replaced, so the store recovers by itself when the server is back.
+//
+// The schema must have been migrated (Migrate) before Open.
+// Thread-safe; transactions are used by one thread at a time and must not
+// outlive the store.
+class PostgresStore : public Store {
+ public:
+  // Connects once to check the URL and the schema. UNAVAILABLE if the
+  // database cannot be reached; FAILED_PRECONDITION if its schema is older
+  // than this binary's migrations (run Migrate first); INVALID_ARGUMENT for
+  // bad options.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const PostgresStoreOptions& options);
+
+  ~PostgresStore() override;
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
+
+  absl::StatusOr<std::unique_ptr<Transaction>> Begin(TxnMode mode) override;
+  absl::Status Ping() override;
+
+  class Impl;  // private to src/store/postgres
+
+ private:
+  explicit PostgresStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meshplane::store
+
+#endif  // MESHPLANE_STORE_POSTGRES_STORE_H_

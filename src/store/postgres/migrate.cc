@@ -1,0 +1,213 @@
+// The schema migration runner (see postgres_store.h for the contract).
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "meshplane/common/crypto.h"
+#include "meshplane/common/status_macros.h"
+#include "meshplane/store/postgres_store.h"
+#include "store/postgres/pg_internal.h"
+
+#ifndef MESHPLANE_MIGRATIONS_DIR
+#error "MESHPLANE_MIGRATIONS_DIR must be defined by the build"
+#endif
+
+namespace meshplane::store {
+namespace {
+
+// The advisory lock that serialises migration runs: a fixed (classid, objid)
+// pair in the two-int key space, so it can never equal a request lock
+// (TryLockRequest uses the one-bigint space).
+constexpr int kMigrationLockClass = 0x4d505348;  // "MPSH"
+constexpr int kMigrationLockId = 1;
+
+constexpr const char* kLockMigrations = "SELECT pg_advisory_lock($1, $2)";
+constexpr const char* kUnlockMigrations = "SELECT pg_advisory_unlock($1, $2)";
+constexpr const char* kCreateSchemaMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "  version     integer PRIMARY KEY,"
+    "  name        text NOT NULL,"
+    "  checksum    text NOT NULL,"
+    "  applied_at  timestamptz NOT NULL DEFAULT now())";
+constexpr const char* kAppliedMigrations =
+    "SELECT version, name, checksum FROM schema_migrations ORDER BY version";
+constexpr const char* kRecordMigration =
+    "INSERT INTO schema_migrations (version, name, checksum) "
+    "VALUES ($1, $2, $3)";
+constexpr const char* kHasSchemaMigrations =
+    "SELECT to_regclass('schema_migrations') IS NOT NULL";
+constexpr const char* kMaxVersion =
+    "SELECT coalesce(max(version), 0) FROM schema_migrations";
+
+constexpr absl::Duration kConnectTimeout = absl::Seconds(10);
+
+struct MigrationFile {
+  int version = 0;
+  std::string file_name;  // 0001_init.sql
+  std::string content;
+  std::string checksum;   // SHA-256 hex of content
+};
+
+// The NNNN_name.sql files of `dir`, by version.
+absl::StatusOr<std::vector<MigrationFile>> ReadMigrations(
+    const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) {
+    return absl::NotFoundError(absl::StrCat("cannot read migrations directory \"",
+                                            dir, "\": ", ec.message()));
+  }
+  std::map<int, MigrationFile> by_version;
+  for (const auto& entry : it) {
+    if (!entry.is_regular_file()) continue;
+    std::string name = entry.path().filename().string();
+    if (name.size() < 10 || name[4] != '_' || !absl::EndsWith(name, ".sql")) {
+      continue;
+    }
+    int version = 0;
+    if (!absl::SimpleAtoi(name.substr(0, 4), &version) ||
+        !std::all_of(name.begin(), name.begin() + 4, absl::ascii_isdigit)) {
+      continue;
+    }
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (!in.good() && !in.eof()) {
+      return absl::NotFoundError(
+          absl::StrCat("cannot read migration \"", entry.path().string(), "\""));
+    }
+    MigrationFile file{version, name, content.str(), ""};
+    file.checksum = Sha256Hex(file.content);
+    auto [pos, inserted] = by_version.emplace(version, std::move(file));
+    if (!inserted) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "migrations \"", pos->second.file_name, "\" and \"", name,
+          "\" share version ", version));
+    }
+  }
+  if (by_version.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no NNNN_name.sql migrations in \"", dir, "\""));
+  }
+  std::vector<MigrationFile> out;
+  for (auto& [version, file] : by_version) out.push_back(std::move(file));
+  return out;
+}
+
+absl::Status MapConnectError(std::exception_ptr e, const std::string& op) {
+  bool lost = false;
+  absl::Status s = pg::MapPgError(e, {op, "", false}, &lost);
+  if (s.code() == absl::StatusCode::kInternal && lost) {
+    return absl::UnavailableError(s.message());
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string DefaultMigrationsDir() {
+  const char* env = std::getenv("MESHPLANE_MIGRATIONS_DIR");
+  if (env != nullptr && *env != '\0') return env;
+  return MESHPLANE_MIGRATIONS_DIR;
+}
+
+absl::StatusOr<int> LatestMigrationVersion(const std::string& migrations_dir) {
+  MP_ASSIGN_OR_RETURN(std::vector<MigrationFile> files,
+                      ReadMigrations(migrations_dir));
+  return files.back().version;
+}
+
+absl::StatusOr<int> CurrentSchemaVersion(const std::string& database_url) {
+  try {
+    auto conn = pg::Connect(pg::WithConnectTimeout(database_url, kConnectTimeout));
+    pqxx::nontransaction q(*conn);
+    if (!q.exec1(kHasSchemaMigrations)[0].as<bool>()) return 0;
+    return q.exec1(kMaxVersion)[0].as<int>();
+  } catch (...) {
+    return MapConnectError(std::current_exception(), "CurrentSchemaVersion");
+  }
+}
+
+absl::Status Migrate(const std::string& database_url,
+                     const std::string& migrations_dir) {
+  MP_ASSIGN_OR_RETURN(std::vector<MigrationFile> files,
+                      ReadMigrations(migrations_dir));
+  std::unique_ptr<pqxx::connection> conn;
+  std::map<int, std::pair<std::string, std::string>> applied;  // name, sum
+  try {
+    conn = pg::Connect(pg::WithConnectTimeout(database_url, kConnectTimeout));
+    // A session lock on this dedicated connection: held across the
+    // per-file transactions below, released when the connection closes even
+    // if this process dies.
+    pqxx::nontransaction setup(*conn);
+    setup.exec_params(kLockMigrations, kMigrationLockClass, kMigrationLockId);
+    setup.exec(kCreateSchemaMigrations);
+    for (const auto& row : setup.exec(kAppliedMigrations)) {
+      applied[row[0].as<int>()] = {row[1].as<std::string>(),
+                                   row[2].as<std::string>()};
+    }
+  } catch (...) {
+    return MapConnectError(std::current_exception(), "Migrate");
+  }
+
+  std::map<int, const MigrationFile*> by_version;
+  for (const auto& f : files) by_version[f.version] = &f;
+  for (const auto& [version, row] : applied) {
+    auto it = by_version.find(version);
+    if (it == by_version.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the database has migration ", version, " (", row.first,
+          ") applied, which \"", migrations_dir,
+          "\" does not have: it was migrated by a newer build"));
+    }
+    if (it->second->checksum != row.second) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "migration \"", it->second->file_name,
+          "\" was changed after it was applied (checksum ", row.second,
+          " recorded, ", it->second->checksum,
+          " now); released migrations must never be edited: add a new file"));
+    }
+  }
+
+  for (const MigrationFile& f : files) {
+    if (applied.count(f.version) > 0) continue;
+    try {
+      pqxx::work txn(*conn);
+      txn.exec(f.content);
+      txn.exec_params(kRecordMigration, f.version, f.file_name, f.checksum);
+      txn.commit();
+    } catch (const pqxx::sql_error& e) {
+      absl::Status mapped = MapConnectError(std::current_exception(), "Migrate");
+      if (mapped.code() == absl::StatusCode::kUnavailable) return mapped;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "migration \"", f.file_name, "\" failed (SQLSTATE ", e.sqlstate(),
+          "): ", e.what()));
+    } catch (...) {
+      return MapConnectError(std::current_exception(), "Migrate");
+    }
+  }
+
+  try {
+    pqxx::nontransaction done(*conn);
+    done.exec_params(kUnlockMigrations, kMigrationLockClass, kMigrationLockId);
+  } catch (...) {
+    // Closing the connection releases the lock anyway.
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace meshplane::store

@@ -1,0 +1,214 @@
+#include "store/postgres/pg_internal.h"
+
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "meshplane/store/store.h"
+
+namespace meshplane::store::pg {
+namespace {
+
+// The first line of a PostgreSQL error ("ERROR:  duplicate key ...") without
+// the severity prefix, and its DETAIL line, for messages.
+std::string FirstLine(absl::string_view what) {
+  absl::string_view line = what.substr(0, what.find('\n'));
+  absl::ConsumePrefix(&line, "ERROR:");
+  return std::string(absl::StripAsciiWhitespace(line));
+}
+
+std::string DetailLine(absl::string_view what) {
+  size_t pos = what.find("DETAIL:");
+  if (pos == absl::string_view::npos) return "";
+  absl::string_view rest = what.substr(pos + 7);
+  rest = rest.substr(0, rest.find('\n'));
+  return std::string(absl::StripAsciiWhitespace(rest));
+}
+
+std::string Describe(const OpContext& c) {
+  return c.resource.empty() ? c.op : absl::StrCat(c.op, " ", c.resource);
+}
+
+absl::Status Unavailable(const OpContext& c, absl::string_view why) {
+  return absl::UnavailableError(absl::StrCat(
+      "PostgreSQL is unavailable (", Describe(c), "): ", FirstLine(why)));
+}
+
+}  // namespace
+
+absl::Status MapPgError(std::exception_ptr error, const OpContext& c,
+                        bool* connection_lost) {
+  *connection_lost = false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const pqxx::broken_connection& e) {
+    *connection_lost = true;
+    return Unavailable(c, e.what());
+  } catch (const pqxx::in_doubt_error& e) {
+    *connection_lost = true;
+    return absl::UnavailableError(absl::StrCat(
+        "the connection to PostgreSQL was lost while committing (", Describe(c),
+        "); the outcome is unknown: ", FirstLine(e.what())));
+  } catch (const pqxx::sql_error& e) {
+    const std::string& state = e.sqlstate();
+    const std::string detail = DetailLine(e.what());
+    if (state == "23505") {
+      return absl::AlreadyExistsError(
+          c.resource.empty()
+              ? absl::StrCat(c.op, ": already exists: ", detail)
+              : absl::StrCat(c.resource, " already exists"));
+    }
+    if (state == "23503") {
+      if (c.is_delete) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "cannot delete ", c.resource, ": it is still referred to (",
+            detail, ")"));
+      }
+      return absl::NotFoundError(absl::StrCat(
+          c.resource, " refers to a resource that does not exist (", detail,
+          ")"));
+    }
+    if (state == "40001" || state == "40P01") {
+      return MarkRetryable(absl::AbortedError(absl::StrCat(
+          Describe(c), " conflicted with a concurrent transaction: ",
+          FirstLine(e.what()))));
+    }
+    if (absl::StartsWith(state, "08") || state == "57P01" ||
+        state == "57P02" || state == "57P03" || state == "53300") {
+      *connection_lost = absl::StartsWith(state, "08") || state == "57P01" ||
+                         state == "57P02";
+      return Unavailable(c, e.what());
+    }
+    if (state == "57014") {
+      return absl::DeadlineExceededError(
+          absl::StrCat(Describe(c), " was cancelled: ", FirstLine(e.what())));
+    }
+    if (state == "22021" || state == "22P05") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Describe(c), ": a string is not valid UTF-8 or contains NUL: ",
+          FirstLine(e.what())));
+    }
+    if (state == "23514") {
+      return absl::FailedPreconditionError(
+          absl::StrCat(Describe(c), ": ", FirstLine(e.what())));
+    }
+    return absl::InternalError(absl::StrCat(Describe(c), ": SQLSTATE ", state,
+                                            ": ", FirstLine(e.what())));
+  } catch (const nlohmann::json::exception& e) {
+    // Raised by dump() for strings that are not UTF-8 (id 316).
+    return absl::InvalidArgumentError(
+        absl::StrCat(Describe(c), ": a string is not valid UTF-8 (", e.what(),
+                     ")"));
+  } catch (const pqxx::failure& e) {
+    // libpqxx's failures outside SQL: e.g. a connection that could not be
+    // opened is reported as a plain failure in some paths.
+    *connection_lost = true;
+    return Unavailable(c, e.what());
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(Describe(c), ": ", e.what()));
+  } catch (...) {
+    return absl::InternalError(absl::StrCat(Describe(c), ": unknown error"));
+  }
+}
+
+std::string WithConnectTimeout(const std::string& url, absl::Duration timeout) {
+  if (absl::StrContains(url, "connect_timeout")) return url;
+  int64_t seconds = std::max<int64_t>(
+      2, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(timeout))));
+  if (absl::StartsWith(url, "postgresql://") ||
+      absl::StartsWith(url, "postgres://")) {
+    return absl::StrCat(url, absl::StrContains(url, "?") ? "&" : "?",
+                        "connect_timeout=", seconds);
+  }
+  return absl::StrCat(url, " connect_timeout=", seconds);
+}
+
+std::unique_ptr<pqxx::connection> Connect(const std::string& url) {
+  auto conn = std::make_unique<pqxx::connection>(url);
+  conn->set_client_encoding("UTF8");
+  return conn;
+}
+
+ConnectionPool::ConnectionPool(std::string url, int size,
+                               absl::Duration acquire_timeout,
+                               void (*prepare)(pqxx::connection&))
+    : url_(std::move(url)),
+      size_(size),
+      acquire_timeout_(acquire_timeout),
+      prepare_(prepare) {}
+
+ConnectionPool::~ConnectionPool() {
+  absl::MutexLock lock(&mu_);
+  idle_.clear();
+}
+
+ConnectionPool::Lease::~Lease() {
+  if (conn_ != nullptr) pool_->Release(std::move(conn_), broken_);
+}
+
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < size_;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&ready), acquire_timeout_)) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "no PostgreSQL connection became free within ",
+          absl::FormatDuration(acquire_timeout_), " (pool size ", size_, ")"));
+    }
+    if (!idle_.empty()) {
+      std::unique_ptr<pqxx::connection> conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+    ++open_;  // reserve the slot while connecting without the lock
+  }
+  try {
+    std::unique_ptr<pqxx::connection> conn = Connect(url_);
+    if (prepare_ != nullptr) prepare_(*conn);
+    return Lease(this, std::move(conn));
+  } catch (...) {
+    {
+      absl::MutexLock lock(&mu_);
+      --open_;
+    }
+    bool lost = false;
+    absl::Status s = MapPgError(std::current_exception(),
+                                {"connect", "", false}, &lost);
+    if (s.code() == absl::StatusCode::kInternal) {
+      // A connection that cannot be opened is an availability problem
+      // whatever libpq says (bad host, refused, auth).
+      return absl::UnavailableError(s.message());
+    }
+    return s;
+  }
+}
+
+void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn,
+                             bool broken) {
+  absl::MutexLock lock(&mu_);
+  if (broken || !conn->is_open()) {
+    --open_;
+    conn.reset();  // disconnecting is quick; the slot is free again
+    return;
+  }
+  idle_.push_back(std::move(conn));
+}
+
+void ConnectionPool::DropIdle() {
+  std::vector<std::unique_ptr<pqxx::connection>> drop;
+  {
+    absl::MutexLock lock(&mu_);
+    open_ -= static_cast<int>(idle_.size());
+    drop.swap(idle_);
+  }
+}
+
+}  // namespace meshplane::store::pg

@@ -1,0 +1,1184 @@
+#include "meshplane/store/postgres_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "meshplane/common/crypto.h"
+#include "meshplane/common/errors.h"
+#include "meshplane/common/status_macros.h"
+#include "meshplane/model/lifecycle.h"
+#include "meshplane/model/resource_name.h"
+#include "store/postgres/pg_internal.h"
+#include "store/postgres/sql.h"
+
+namespace meshplane::store {
+
+// The schema version this code was written against.
+constexpr int kRequiredSchemaVersion = 1;
+// Expired idempotency records are swept after every this many puts.
+constexpr int64_t kIdempotencySweepEvery = 512;
+
+class PostgresStore::Impl {
+ public:
+  explicit Impl(const PostgresStoreOptions& o)
+      : pool(pg::WithConnectTimeout(o.database_url, o.connect_timeout),
+             o.pool_size, o.acquire_timeout, &PrepareAll) {}
+
+  static void PrepareAll(pqxx::connection& conn) {
+    for (const pg::sql::Statement* s : pg::sql::kPrepared) {
+      conn.prepare(s->name, s->text);
+    }
+  }
+
+  pg::ConnectionPool pool;
+  std::atomic<int64_t> idempotency_puts{0};
+};
+
+namespace {
+
+namespace sql = pg::sql;
+using json = nlohmann::json;
+using pg::OpContext;
+
+constexpr int64_t kMinMicros = std::numeric_limits<int64_t>::min();
+constexpr int64_t kMaxMicros = std::numeric_limits<int64_t>::max();
+
+// absl's infinite times map to PostgreSQL's -infinity/infinity.
+int64_t ToMicros(absl::Time t) {
+  if (t == absl::InfinitePast()) return kMinMicros;
+  if (t == absl::InfiniteFuture()) return kMaxMicros;
+  return absl::ToUnixMicros(t);
+}
+
+absl::Time FromMicros(int64_t us) {
+  if (us == kMinMicros) return absl::InfinitePast();
+  if (us == kMaxMicros) return absl::InfiniteFuture();
+  return absl::FromUnixMicros(us);
+}
+
+// A nullable bigint parameter: libpqxx sends a null `const char*` as NULL.
+class OptionalMicros {
+ public:
+  explicit OptionalMicros(const std::optional<absl::Time>& t)
+      : null_(!t.has_value()),
+        text_(t ? std::to_string(ToMicros(*t)) : std::string()) {}
+  const char* param() const { return null_ ? nullptr : text_.c_str(); }
+
+ private:
+  bool null_;
+  std::string text_;
+};
+
+std::optional<absl::Time> OptionalTime(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return FromMicros(f.as<int64_t>());
+}
+
+std::string Quoted(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
+
+std::string DomainPhrase(absl::string_view id) {
+  return absl::StrCat("domain ", Quoted(id));
+}
+std::string TeamPhrase(absl::string_view id) {
+  return absl::StrCat("team ", Quoted(id));
+}
+std::string ProductPhrase(const model::ProductKey& key) {
+  return absl::StrCat("data product ", Quoted(model::ProductName(key)));
+}
+std::string TokenPhrase(absl::string_view id) {
+  return absl::StrCat("token ", Quoted(id));
+}
+
+absl::Status EtagMismatch(absl::string_view what, int64_t stored,
+                          int64_t expected) {
+  return WithReason(
+      absl::AbortedError(absl::StrCat(
+          what, " was changed concurrently: etag mismatch (revision ", stored,
+          " is stored, the request expected ", expected, ")")),
+      "ETAG_MISMATCH");
+}
+
+// --- JSON encoding of values sent as parameters -----------------------------
+
+std::string LabelsJson(const std::map<std::string, std::string>& labels) {
+  return json(labels).dump();
+}
+
+std::string StringsJson(const std::vector<std::string>& v) {
+  return json(v).dump();
+}
+
+json OptionalNumber(const std::optional<double>& d) {
+  return d ? json(*d) : json(nullptr);
+}
+
+json OptionalDurationMicros(const std::optional<absl::Duration>& d) {
+  return d ? json(absl::ToInt64Microseconds(*d)) : json(nullptr);
+}
+
+std::string OutputPortsJson(const std::vector<model::OutputPort>& ports) {
+  json out = json::array();
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const model::OutputPort& p = ports[i];
+    out.push_back({
+        {"id", p.id},
+        {"ordinal", i},
+        {"display_name", p.display_name},
+        {"type", p.type},
+        {"server", p.server},
+        {"location", p.location},
+        {"description", p.description},
+        {"contract_id", p.contract_id},
+        {"availability_percent", OptionalNumber(p.objectives.availability_percent)},
+        {"max_staleness_us", OptionalDurationMicros(p.objectives.max_staleness)},
+        {"completeness_percent", OptionalNumber(p.objectives.completeness_percent)},
+        {"latency_us", OptionalDurationMicros(p.objectives.latency)},
+    });
+  }
+  return out.dump();
+}
+
+std::string OutputPortIdsJson(const std::vector<model::OutputPort>& ports) {
+  json out = json::array();
+  for (const auto& p : ports) out.push_back(p.id);
+  return out.dump();
+}
+
+std::string InputPortsJson(const std::vector<model::InputPort>& ports) {
+  json out = json::array();
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const model::InputPort& p = ports[i];
+    out.push_back({{"id", p.id},
+                   {"ordinal", i},
+                   {"sd", p.source.domain_id},
+                   {"sp", p.source.product_id},
+                   {"sport", p.source.port_id},
+                   {"description", p.description}});
+  }
+  return out.dump();
+}
+
+// --- decoding of rows --------------------------------------------------------
+
+std::map<std::string, std::string> ParseLabels(const pqxx::field& f) {
+  std::map<std::string, std::string> out;
+  json j = json::parse(f.c_str());
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    out[it.key()] = it.value().get<std::string>();
+  }
+  return out;
+}
+
+std::vector<std::string> ParseStrings(const pqxx::field& f) {
+  return json::parse(f.c_str()).get<std::vector<std::string>>();
+}
+
+model::Domain DomainFromRow(const pqxx::row& r) {
+  model::Domain d;
+  d.id = r[0].as<std::string>();
+  d.uid = r[1].as<std::string>();
+  d.display_name = r[2].as<std::string>();
+  d.description = r[3].as<std::string>();
+  d.parent_id = r[4].as<std::string>();
+  d.owner_team_id = r[5].as<std::string>();
+  d.labels = ParseLabels(r[6]);
+  d.create_time = FromMicros(r[7].as<int64_t>());
+  d.update_time = FromMicros(r[8].as<int64_t>());
+  d.revision = r[9].as<int64_t>();
+  return d;
+}
+
+model::Team TeamFromRow(const pqxx::row& r) {
+  model::Team t;
+  t.id = r[0].as<std::string>();
+  t.uid = r[1].as<std::string>();
+  t.display_name = r[2].as<std::string>();
+  t.description = r[3].as<std::string>();
+  t.members = ParseStrings(r[4]);
+  t.create_time = FromMicros(r[5].as<int64_t>());
+  t.update_time = FromMicros(r[6].as<int64_t>());
+  t.revision = r[7].as<int64_t>();
+  return t;
+}
+
+std::optional<double> JsonOptionalDouble(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  return j.get<double>();
+}
+
+std::optional<absl::Duration> JsonOptionalMicros(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  return absl::Microseconds(j.get<int64_t>());
+}
+
+model::DataProduct ProductFromRow(const pqxx::row& r) {
+  model::DataProduct p;
+  p.domain_id = r[0].as<std::string>();
+  p.id = r[1].as<std::string>();
+  p.uid = r[2].as<std::string>();
+  p.display_name = r[3].as<std::string>();
+  p.description = r[4].as<std::string>();
+  p.owner_team_id = r[5].as<std::string>();
+  p.lifecycle = model::ParseLifecycle(r[6].as<std::string>())
+                    .value_or(model::Lifecycle::kDraft);
+  p.tier = r[7].as<int>();
+  p.classification = model::ParseClassification(r[8].as<std::string>())
+                         .value_or(model::Classification::kUnspecified);
+  p.tags = ParseStrings(r[9]);
+  p.labels = ParseLabels(r[10]);
+  p.sunset_time = OptionalTime(r[11]);
+  p.create_time = FromMicros(r[12].as<int64_t>());
+  p.update_time = FromMicros(r[13].as<int64_t>());
+  p.revision = r[14].as<int64_t>();
+  for (const json& o : json::parse(r[15].c_str())) {
+    model::OutputPort port;
+    port.id = o[0].get<std::string>();
+    port.display_name = o[1].get<std::string>();
+    port.type = o[2].get<std::string>();
+    port.server = o[3].get<std::string>();
+    port.location = o[4].get<std::string>();
+    port.description = o[5].get<std::string>();
+    port.contract_id = o[6].get<std::string>();
+    port.objectives.availability_percent = JsonOptionalDouble(o[7]);
+    port.objectives.max_staleness = JsonOptionalMicros(o[8]);
+    port.objectives.completeness_percent = JsonOptionalDouble(o[9]);
+    port.objectives.latency = JsonOptionalMicros(o[10]);
+    p.output_ports.push_back(std::move(port));
+  }
+  for (const json& i : json::parse(r[16].c_str())) {
+    model::InputPort port;
+    port.id = i[0].get<std::string>();
+    port.source.domain_id = i[1].get<std::string>();
+    port.source.product_id = i[2].get<std::string>();
+    port.source.port_id = i[3].get<std::string>();
+    port.description = i[4].get<std::string>();
+    p.input_ports.push_back(std::move(port));
+  }
+  return p;
+}
+
+model::ApiToken TokenFromRow(const pqxx::row& r) {
+  model::ApiToken t;
+  t.id = r[0].as<std::string>();
+  t.principal = r[1].as<std::string>();
+  t.description = r[2].as<std::string>();
+  t.secret_hash = r[3].as<std::string>();
+  t.platform_admin = r[4].as<bool>();
+  t.create_time = FromMicros(r[5].as<int64_t>());
+  t.expire_time = OptionalTime(r[6]);
+  t.revoke_time = OptionalTime(r[7]);
+  t.created_by = r[8].as<std::string>();
+  return t;
+}
+
+// --- keyset cursors ----------------------------------------------------------
+
+absl::Status CheckLimit(const PageRequest& page) {
+  if (page.limit < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page limit must be at least 1, got ", page.limit));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BadCursor(absl::string_view cursor) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid page cursor ", Quoted(cursor)));
+}
+
+// Products: "<domain_id>/<id>" of the last item (ids contain no '/').
+absl::StatusOr<std::pair<std::string, std::string>> ParseProductCursor(
+    const std::string& after) {
+  if (after.empty()) return std::make_pair(std::string(), std::string());
+  size_t slash = after.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == after.size()) {
+    return BadCursor(after);
+  }
+  return std::make_pair(after.substr(0, slash), after.substr(slash + 1));
+}
+
+// Audit: the sequence of the last item; the next page holds smaller ones.
+absl::StatusOr<int64_t> ParseAuditCursor(const std::string& after) {
+  if (after.empty()) return std::numeric_limits<int64_t>::max();
+  int64_t seq = 0;
+  if (!absl::SimpleAtoi(after, &seq)) return BadCursor(after);
+  return seq;
+}
+
+// The 64-bit advisory lock key of an idempotency key.
+int64_t RequestLockKey(absl::string_view principal, absl::string_view method,
+                       absl::string_view request_id) {
+  std::string digest = Sha256Hex(absl::StrCat(
+      principal.size(), ":", principal, method.size(), ":", method,
+      request_id));
+  uint64_t key = 0;
+  for (int i = 0; i < 16; ++i) {
+    char c = digest[i];
+    key = (key << 4) | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  }
+  return static_cast<int64_t>(key);
+}
+
+// ---------------------------------------------------------------------------
+
+class PostgresTransaction : public Transaction {
+ public:
+  PostgresTransaction(PostgresStore::Impl* store, pg::ConnectionPool::Lease lease,
+                      std::unique_ptr<pqxx::transaction_base> txn)
+      : store_(store), lease_(std::move(lease)), txn_(std::move(txn)) {}
+
+  ~PostgresTransaction() override {
+    // libpqxx rolls back an uncommitted transaction in its destructor and
+    // swallows errors; a connection that broke is then closed by the lease.
+    txn_.reset();
+  }
+
+  // --- Domains ---
+
+  absl::StatusOr<model::Domain> GetDomain(absl::string_view id) override {
+    return Run({"GetDomain", DomainPhrase(id)},
+               [&]() -> absl::StatusOr<model::Domain> {
+                 pqxx::result r =
+                     txn_->exec_prepared(sql::kGetDomain.name, std::string(id));
+                 if (r.empty()) return NotFound(DomainPhrase(id));
+                 return DomainFromRow(r[0]);
+               });
+  }
+
+  absl::Status InsertDomain(const model::Domain& d) override {
+    return Run({"InsertDomain", DomainPhrase(d.id)}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kInsertDomain.name, d.id, d.uid, d.display_name, d.description,
+          d.parent_id, d.owner_team_id, LabelsJson(d.labels),
+          ToMicros(d.create_time), ToMicros(d.update_time), d.revision);
+      if (!r.empty()) return absl::OkStatus();
+      return DiagnoseDomain(d, std::nullopt);
+    });
+  }
+
+  absl::Status UpdateDomain(const model::Domain& d,
+                            int64_t expected_revision) override {
+    return Run({"UpdateDomain", DomainPhrase(d.id)}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kUpdateDomain.name, d.id, d.uid, d.display_name, d.description,
+          d.parent_id, d.owner_team_id, LabelsJson(d.labels),
+          ToMicros(d.create_time), ToMicros(d.update_time), d.revision,
+          expected_revision);
+      if (!r.empty()) return absl::OkStatus();
+      return DiagnoseDomain(d, expected_revision);
+    });
+  }
+
+  absl::Status DeleteDomain(absl::string_view id) override {
+    const std::string key(id);
+    return Run({"DeleteDomain", DomainPhrase(id), true}, [&]() -> absl::Status {
+      pqxx::row c = txn_->exec_prepared1(sql::kDomainChildren.name, key);
+      int64_t subdomains = c[0].as<int64_t>();
+      int64_t products = c[1].as<int64_t>();
+      if (subdomains > 0 || products > 0) {
+        return WithReason(
+            absl::FailedPreconditionError(absl::StrCat(
+                "cannot delete ", DomainPhrase(id), ": it still has ",
+                subdomains, " subdomain(s) and ", products,
+                " data product(s); delete or move them first")),
+            "HAS_CHILDREN");
+      }
+      pqxx::result r = txn_->exec_prepared(sql::kDeleteDomain.name, key);
+      if (r.empty()) return NotFound(DomainPhrase(id));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<Page<model::Domain>> ListDomains(
+      const DomainFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    return Run({"ListDomains", ""}, [&]() -> absl::StatusOr<Page<model::Domain>> {
+      pqxx::result r = txn_->exec_params(
+          sql::kListDomains, filter.parent_id, filter.top_level_only,
+          filter.owner_team_id, page.after, page.limit + 1);
+      Page<model::Domain> out;
+      for (const auto& row : r) {
+        if (static_cast<int>(out.items.size()) == page.limit) {
+          out.next = out.items.back().id;
+          break;
+        }
+        out.items.push_back(DomainFromRow(row));
+      }
+      return out;
+    });
+  }
+
+  absl::StatusOr<std::vector<model::Domain>> DomainAncestors(
+      absl::string_view id) override {
+    return Run({"DomainAncestors", DomainPhrase(id)},
+               [&]() -> absl::StatusOr<std::vector<model::Domain>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kDomainAncestors.name, std::string(id));
+                 if (r.empty()) return NotFound(DomainPhrase(id));
+                 std::vector<model::Domain> out;
+                 for (size_t i = 1; i < r.size(); ++i) {
+                   out.push_back(DomainFromRow(r[i]));
+                 }
+                 return out;
+               });
+  }
+
+  absl::StatusOr<int64_t> CountSubdomains(absl::string_view id) override {
+    return Run({"CountSubdomains", DomainPhrase(id)},
+               [&]() -> absl::StatusOr<int64_t> {
+                 return txn_
+                     ->exec_prepared1(sql::kCountSubdomains.name,
+                                      std::string(id))[0]
+                     .as<int64_t>();
+               });
+  }
+
+  absl::StatusOr<int64_t> CountDataProducts(
+      absl::string_view domain_id) override {
+    return Run({"CountDataProducts", DomainPhrase(domain_id)},
+               [&]() -> absl::StatusOr<int64_t> {
+                 return txn_
+                     ->exec_prepared1(sql::kCountDataProducts.name,
+                                      std::string(domain_id))[0]
+                     .as<int64_t>();
+               });
+  }
+
+  // --- Teams ---
+
+  absl::StatusOr<model::Team> GetTeam(absl::string_view id) override {
+    return Run({"GetTeam", TeamPhrase(id)}, [&]() -> absl::StatusOr<model::Team> {
+      pqxx::result r = txn_->exec_prepared(sql::kGetTeam.name, std::string(id));
+      if (r.empty()) return NotFound(TeamPhrase(id));
+      return TeamFromRow(r[0]);
+    });
+  }
+
+  absl::Status InsertTeam(const model::Team& t) override {
+    return Run({"InsertTeam", TeamPhrase(t.id)}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kInsertTeam.name, t.id, t.uid, t.display_name, t.description,
+          ToMicros(t.create_time), ToMicros(t.update_time), t.revision);
+      if (r.empty()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(TeamPhrase(t.id), " already exists"));
+      }
+      txn_->exec_prepared(sql::kInsertMembers.name, t.id,
+                          StringsJson(t.members));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status UpdateTeam(const model::Team& t,
+                          int64_t expected_revision) override {
+    return Run({"UpdateTeam", TeamPhrase(t.id)}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kUpdateTeam.name, t.id, t.uid, t.display_name, t.description,
+          ToMicros(t.create_time), ToMicros(t.update_time), t.revision,
+          expected_revision);
+      if (r.empty()) {
+        pqxx::result rev = txn_->exec_prepared(sql::kTeamRevision.name, t.id);
+        if (rev.empty()) return NotFound(TeamPhrase(t.id));
+        return EtagMismatch(TeamPhrase(t.id), rev[0][0].as<int64_t>(),
+                            expected_revision);
+      }
+      const std::string members = StringsJson(t.members);
+      txn_->exec_prepared(sql::kDeleteOtherMembers.name, t.id, members);
+      txn_->exec_prepared(sql::kInsertMembers.name, t.id, members);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status DeleteTeam(absl::string_view id) override {
+    const std::string key(id);
+    return Run({"DeleteTeam", TeamPhrase(id), true}, [&]() -> absl::Status {
+      pqxx::row o = txn_->exec_prepared1(sql::kTeamOwnerships.name, key);
+      int64_t domains = o[1].as<int64_t>();
+      int64_t products = o[3].as<int64_t>();
+      if (domains > 0 || products > 0) {
+        std::string first =
+            domains > 0 ? DomainPhrase(o[0].as<std::string>())
+                        : absl::StrCat("data product ",
+                                       Quoted(o[2].as<std::string>()));
+        return WithReason(
+            absl::FailedPreconditionError(absl::StrCat(
+                "cannot delete ", TeamPhrase(id), ": it still owns ", domains,
+                " domain(s) and ", products, " data product(s), e.g. ", first,
+                "; give them another owner first")),
+            "HAS_CHILDREN");
+      }
+      pqxx::result r = txn_->exec_prepared(sql::kDeleteTeam.name, key);
+      if (r.empty()) return NotFound(TeamPhrase(id));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<Page<model::Team>> ListTeams(const TeamFilter& filter,
+                                              const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    return Run({"ListTeams", ""}, [&]() -> absl::StatusOr<Page<model::Team>> {
+      pqxx::result r = txn_->exec_params(sql::kListTeams, filter.member,
+                                         page.after, page.limit + 1);
+      Page<model::Team> out;
+      for (const auto& row : r) {
+        if (static_cast<int>(out.items.size()) == page.limit) {
+          out.next = out.items.back().id;
+          break;
+        }
+        out.items.push_back(TeamFromRow(row));
+      }
+      return out;
+    });
+  }
+
+  absl::StatusOr<std::vector<std::string>> TeamsOfPrincipal(
+      absl::string_view principal) override {
+    return Run({"TeamsOfPrincipal", ""},
+               [&]() -> absl::StatusOr<std::vector<std::string>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kTeamsOfPrincipal.name, std::string(principal));
+                 std::vector<std::string> out;
+                 for (const auto& row : r) out.push_back(row[0].as<std::string>());
+                 return out;
+               });
+  }
+
+  // --- Data products ---
+
+  absl::StatusOr<model::DataProduct> GetDataProduct(
+      const model::ProductKey& key) override {
+    return Run({"GetDataProduct", ProductPhrase(key)},
+               [&]() -> absl::StatusOr<model::DataProduct> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kGetProduct.name, key.domain_id, key.product_id);
+                 if (r.empty()) return NotFound(ProductPhrase(key));
+                 return ProductFromRow(r[0]);
+               });
+  }
+
+  absl::Status InsertDataProduct(const model::DataProduct& p) override {
+    return Run({"InsertDataProduct", ProductPhrase(p.key())},
+               [&]() -> absl::Status {
+                 // Checked before any write, so a refusal changes nothing.
+                 MP_RETURN_IF_ERROR(CheckSources(p));
+                 OptionalMicros sunset(p.sunset_time);
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kInsertProduct.name, p.domain_id, p.id, p.uid,
+                     p.display_name, p.description, p.owner_team_id,
+                     std::string(model::LifecycleName(p.lifecycle)), p.tier,
+                     std::string(model::ClassificationName(p.classification)),
+                     StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
+                     ToMicros(p.create_time), ToMicros(p.update_time),
+                     p.revision);
+                 if (r.empty()) return DiagnoseProduct(p, std::nullopt);
+                 WritePorts(p);
+                 return absl::OkStatus();
+               });
+  }
+
+  absl::Status UpdateDataProduct(const model::DataProduct& p,
+                                 int64_t expected_revision) override {
+    return Run({"UpdateDataProduct", ProductPhrase(p.key())},
+               [&]() -> absl::Status {
+                 pqxx::result d = txn_->exec_prepared(
+                     sql::kDiagnoseProduct.name, p.domain_id, p.id,
+                     p.owner_team_id);
+                 if (d[0][0].is_null()) return NotFound(ProductPhrase(p.key()));
+                 int64_t stored = d[0][0].as<int64_t>();
+                 if (stored != expected_revision) {
+                   return EtagMismatch(ProductPhrase(p.key()), stored,
+                                       expected_revision);
+                 }
+                 MP_RETURN_IF_ERROR(CheckSources(p));
+                 pqxx::result reader = txn_->exec_prepared(
+                     sql::kReaderOfRemovedPort.name, p.domain_id, p.id,
+                     OutputPortIdsJson(p.output_ports));
+                 if (!reader.empty()) {
+                   return ReadByOthers(p.key(), reader[0]);
+                 }
+                 OptionalMicros sunset(p.sunset_time);
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kUpdateProduct.name, p.domain_id, p.id, p.uid,
+                     p.display_name, p.description, p.owner_team_id,
+                     std::string(model::LifecycleName(p.lifecycle)), p.tier,
+                     std::string(model::ClassificationName(p.classification)),
+                     StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
+                     ToMicros(p.create_time), ToMicros(p.update_time),
+                     p.revision, expected_revision);
+                 if (r.empty()) return DiagnoseProduct(p, expected_revision);
+                 WritePorts(p);
+                 return absl::OkStatus();
+               });
+  }
+
+  absl::Status DeleteDataProduct(const model::ProductKey& key) override {
+    return Run({"DeleteDataProduct", ProductPhrase(key), true},
+               [&]() -> absl::Status {
+                 pqxx::result reader = txn_->exec_prepared(
+                     sql::kFirstReader.name, key.domain_id, key.product_id);
+                 if (!reader.empty()) return ReadByOthers(key, reader[0]);
+                 // Its own input ports go first: they may read its own
+                 // output ports, which the cascade is about to remove.
+                 txn_->exec_prepared(sql::kDeleteInputPorts.name, key.domain_id,
+                                     key.product_id);
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kDeleteProduct.name, key.domain_id, key.product_id);
+                 if (r.empty()) return NotFound(ProductPhrase(key));
+                 return absl::OkStatus();
+               });
+  }
+
+  absl::StatusOr<Page<model::DataProduct>> ListDataProducts(
+      const DataProductFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    MP_ASSIGN_OR_RETURN(auto cursor, ParseProductCursor(page.after));
+    return Run({"ListDataProducts", ""},
+               [&]() -> absl::StatusOr<Page<model::DataProduct>> {
+                 std::string lifecycle =
+                     filter.lifecycle
+                         ? std::string(model::LifecycleName(*filter.lifecycle))
+                         : std::string();
+                 pqxx::result r = txn_->exec_params(
+                     sql::kListProducts, filter.domain_id,
+                     filter.include_subdomains, filter.owner_team_id,
+                     lifecycle, filter.tag, filter.text, cursor.first,
+                     cursor.second, page.limit + 1);
+                 Page<model::DataProduct> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     const auto& last = out.items.back();
+                     out.next = absl::StrCat(last.domain_id, "/", last.id);
+                     break;
+                   }
+                   out.items.push_back(ProductFromRow(row));
+                 }
+                 return out;
+               });
+  }
+
+  absl::StatusOr<std::vector<LineageEdge>> Lineage(
+      const model::ProductKey& start, LineageDirection direction,
+      int max_depth) override {
+    return Run({"Lineage", ProductPhrase(start)},
+               [&]() -> absl::StatusOr<std::vector<LineageEdge>> {
+                 const char* name = direction == LineageDirection::kDownstream
+                                        ? sql::kLineageDown.name
+                                        : sql::kLineageUp.name;
+                 pqxx::result r = txn_->exec_prepared(
+                     name, start.domain_id, start.product_id, max_depth);
+                 std::vector<LineageEdge> out;
+                 for (const auto& row : r) {
+                   LineageEdge e;
+                   e.source.domain_id = row[0].as<std::string>();
+                   e.source.product_id = row[1].as<std::string>();
+                   e.source.port_id = row[2].as<std::string>();
+                   e.consumer.domain_id = row[3].as<std::string>();
+                   e.consumer.product_id = row[4].as<std::string>();
+                   e.input_port_id = row[5].as<std::string>();
+                   e.depth = row[6].as<int>();
+                   out.push_back(std::move(e));
+                 }
+                 return out;
+               });
+  }
+
+  // --- Identity ---
+
+  absl::Status InsertToken(const model::ApiToken& t) override {
+    return Run({"InsertToken", TokenPhrase(t.id)}, [&]() -> absl::Status {
+      OptionalMicros expire(t.expire_time);
+      OptionalMicros revoke(t.revoke_time);
+      pqxx::result r = txn_->exec_prepared(
+          sql::kInsertToken.name, t.id, t.principal, t.description,
+          t.secret_hash, t.platform_admin, ToMicros(t.create_time),
+          expire.param(), revoke.param(), t.created_by);
+      if (r.empty()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(TokenPhrase(t.id), " already exists"));
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<model::ApiToken> GetToken(absl::string_view id) override {
+    return Run({"GetToken", TokenPhrase(id)},
+               [&]() -> absl::StatusOr<model::ApiToken> {
+                 pqxx::result r =
+                     txn_->exec_prepared(sql::kGetToken.name, std::string(id));
+                 if (r.empty()) return NotFound(TokenPhrase(id));
+                 return TokenFromRow(r[0]);
+               });
+  }
+
+  absl::StatusOr<Page<model::ApiToken>> ListTokens(
+      const TokenFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    return Run({"ListTokens", ""},
+               [&]() -> absl::StatusOr<Page<model::ApiToken>> {
+                 pqxx::result r = txn_->exec_params(
+                     sql::kListTokens, filter.principal, filter.include_revoked,
+                     page.after, page.limit + 1);
+                 Page<model::ApiToken> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     out.next = out.items.back().id;
+                     break;
+                   }
+                   out.items.push_back(TokenFromRow(row));
+                 }
+                 return out;
+               });
+  }
+
+  absl::Status RevokeToken(absl::string_view id, absl::Time when) override {
+    return Run({"RevokeToken", TokenPhrase(id)}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(sql::kRevokeToken.name,
+                                           std::string(id), ToMicros(when));
+      if (r.empty()) return NotFound(TokenPhrase(id));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<int64_t> CountActiveAdminTokens(absl::Time now) override {
+    return Run({"CountActiveAdminTokens", ""}, [&]() -> absl::StatusOr<int64_t> {
+      return txn_->exec_prepared1(sql::kCountActiveAdminTokens.name,
+                                  ToMicros(now))[0]
+          .as<int64_t>();
+    });
+  }
+
+  // --- Audit, events, idempotency ---
+
+  absl::StatusOr<int64_t> AppendAudit(const model::AuditRecord& a) override {
+    return Run({"AppendAudit", ""}, [&]() -> absl::StatusOr<int64_t> {
+      return txn_
+          ->exec_prepared1(sql::kAppendAudit.name, ToMicros(a.time),
+                           a.principal, a.method, a.resource, a.request_id,
+                           a.before_json, a.after_json, a.outcome_code,
+                           a.outcome_message, a.validate_only, a.decision_json)[0]
+          .as<int64_t>();
+    });
+  }
+
+  absl::StatusOr<int64_t> AppendEvent(const model::Event& e) override {
+    return Run({"AppendEvent", ""}, [&]() -> absl::StatusOr<int64_t> {
+      return txn_
+          ->exec_prepared1(sql::kAppendEvent.name, ToMicros(e.time), e.type,
+                           e.resource, e.domain_id, e.payload_json)[0]
+          .as<int64_t>();
+    });
+  }
+
+  absl::StatusOr<Page<model::AuditRecord>> ListAudit(
+      const AuditFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    MP_ASSIGN_OR_RETURN(int64_t before, ParseAuditCursor(page.after));
+    return Run({"ListAudit", ""},
+               [&]() -> absl::StatusOr<Page<model::AuditRecord>> {
+                 pqxx::result r = txn_->exec_params(
+                     sql::kListAudit, filter.resource, filter.principal, before,
+                     page.limit + 1);
+                 Page<model::AuditRecord> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     out.next = std::to_string(out.items.back().sequence);
+                     break;
+                   }
+                   model::AuditRecord a;
+                   a.sequence = row[0].as<int64_t>();
+                   a.time = FromMicros(row[1].as<int64_t>());
+                   a.principal = row[2].as<std::string>();
+                   a.method = row[3].as<std::string>();
+                   a.resource = row[4].as<std::string>();
+                   a.request_id = row[5].as<std::string>();
+                   a.before_json = row[6].as<std::string>();
+                   a.after_json = row[7].as<std::string>();
+                   a.outcome_code = row[8].as<int>();
+                   a.outcome_message = row[9].as<std::string>();
+                   a.validate_only = row[10].as<bool>();
+                   a.decision_json = row[11].as<std::string>();
+                   out.items.push_back(std::move(a));
+                 }
+                 return out;
+               });
+  }
+
+  absl::StatusOr<std::vector<model::Event>> ListEvents(int64_t after_sequence,
+                                                       int limit) override {
+    return Run({"ListEvents", ""},
+               [&]() -> absl::StatusOr<std::vector<model::Event>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kListEvents.name, after_sequence, std::max(limit, 0));
+                 std::vector<model::Event> out;
+                 for (const auto& row : r) {
+                   model::Event e;
+                   e.sequence = row[0].as<int64_t>();
+                   e.time = FromMicros(row[1].as<int64_t>());
+                   e.type = row[2].as<std::string>();
+                   e.resource = row[3].as<std::string>();
+                   e.domain_id = row[4].as<std::string>();
+                   e.payload_json = row[5].as<std::string>();
+                   out.push_back(std::move(e));
+                 }
+                 return out;
+               });
+  }
+
+  absl::StatusOr<bool> TryLockRequest(absl::string_view principal,
+                                      absl::string_view method,
+                                      absl::string_view request_id) override {
+    return Run({"TryLockRequest", ""}, [&]() -> absl::StatusOr<bool> {
+      return txn_
+          ->exec_prepared1(sql::kTryLockRequest.name,
+                           RequestLockKey(principal, method, request_id))[0]
+          .as<bool>();
+    });
+  }
+
+  absl::StatusOr<std::optional<model::IdempotencyRecord>> GetIdempotency(
+      absl::string_view principal, absl::string_view method,
+      absl::string_view request_id, absl::Time not_before) override {
+    return Run({"GetIdempotency", ""},
+               [&]() -> absl::StatusOr<std::optional<model::IdempotencyRecord>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kGetIdempotency.name, std::string(principal),
+                     std::string(method), std::string(request_id),
+                     ToMicros(not_before));
+                 if (r.empty()) return std::optional<model::IdempotencyRecord>();
+                 model::IdempotencyRecord rec;
+                 rec.principal = std::string(principal);
+                 rec.method = std::string(method);
+                 rec.request_id = std::string(request_id);
+                 rec.request_hash = r[0][0].as<std::string>();
+                 rec.response = r[0][1].as<std::string>();
+                 rec.create_time = FromMicros(r[0][2].as<int64_t>());
+                 return std::optional<model::IdempotencyRecord>(std::move(rec));
+               });
+  }
+
+  absl::Status PutIdempotency(const model::IdempotencyRecord& rec) override {
+    return Run({"PutIdempotency", ""}, [&]() -> absl::Status {
+      txn_->exec_prepared(sql::kPutIdempotency.name, rec.principal, rec.method,
+                          rec.request_id, rec.request_hash, rec.response,
+                          ToMicros(rec.create_time));
+      put_idempotency_time_ = rec.create_time;
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status Commit() override {
+    if (!error_.ok()) {
+      txn_.reset();
+      return error_;
+    }
+    absl::Status s = Run({"Commit", ""}, [&]() -> absl::Status {
+      txn_->commit();
+      return absl::OkStatus();
+    });
+    txn_.reset();
+    if (s.ok() && put_idempotency_time_.has_value()) SweepIdempotency();
+    return s;
+  }
+
+ private:
+  // Runs `body` (which calls libpqxx), mapping any exception through the one
+  // mapping function. After an exception the database transaction is
+  // aborted, so every later call fails with that first error.
+  template <typename F>
+  auto Run(const OpContext& context, F&& body) -> decltype(body()) {
+    if (!error_.ok()) return error_;
+    if (txn_ == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          context.op, " called on a transaction that already ended"));
+    }
+    try {
+      return body();
+    } catch (...) {
+      bool lost = false;
+      error_ = pg::MapPgError(std::current_exception(), context, &lost);
+      if (lost) lease_.MarkBroken();
+      return error_;
+    }
+  }
+
+  static absl::Status NotFound(const std::string& phrase) {
+    return absl::NotFoundError(absl::StrCat(phrase, " not found"));
+  }
+
+  // Why an insert (expected == nullopt) or update of `d` wrote no row.
+  absl::Status DiagnoseDomain(const model::Domain& d,
+                              std::optional<int64_t> expected) {
+    pqxx::row r = txn_->exec_prepared1(sql::kDiagnoseDomain.name, d.id,
+                                       d.owner_team_id, d.parent_id);
+    if (!expected) {
+      if (!r[0].is_null()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(DomainPhrase(d.id), " already exists"));
+      }
+    } else {
+      if (r[0].is_null()) return NotFound(DomainPhrase(d.id));
+      if (r[0].as<int64_t>() != *expected) {
+        return EtagMismatch(DomainPhrase(d.id), r[0].as<int64_t>(), *expected);
+      }
+    }
+    if (!r[1].as<bool>()) {
+      return absl::NotFoundError(absl::StrCat("owner ", TeamPhrase(d.owner_team_id),
+                                              " of ", DomainPhrase(d.id),
+                                              " not found"));
+    }
+    if (!r[2].as<bool>()) {
+      return absl::NotFoundError(absl::StrCat("parent ", DomainPhrase(d.parent_id),
+                                              " of ", DomainPhrase(d.id),
+                                              " not found"));
+    }
+    return absl::InternalError(absl::StrCat(
+        "writing ", DomainPhrase(d.id), " changed no row for no known reason"));
+  }
+
+  absl::Status DiagnoseProduct(const model::DataProduct& p,
+                               std::optional<int64_t> expected) {
+    pqxx::row r = txn_->exec_prepared1(sql::kDiagnoseProduct.name, p.domain_id,
+                                       p.id, p.owner_team_id);
+    if (!expected) {
+      if (!r[0].is_null()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(ProductPhrase(p.key()), " already exists"));
+      }
+      if (!r[1].as<bool>()) {
+        return absl::NotFoundError(absl::StrCat(
+            DomainPhrase(p.domain_id), " of ", ProductPhrase(p.key()),
+            " not found"));
+      }
+    } else {
+      if (r[0].is_null()) return NotFound(ProductPhrase(p.key()));
+      if (r[0].as<int64_t>() != *expected) {
+        return EtagMismatch(ProductPhrase(p.key()), r[0].as<int64_t>(),
+                            *expected);
+      }
+    }
+    if (!r[2].as<bool>()) {
+      return absl::NotFoundError(
+          absl::StrCat("owner ", TeamPhrase(p.owner_team_id), " of ",
+                       ProductPhrase(p.key()), " not found"));
+    }
+    return absl::InternalError(absl::StrCat(
+        "writing ", ProductPhrase(p.key()), " changed no row for no known reason"));
+  }
+
+  // NOT_FOUND naming the first input port whose source output port does not
+  // exist. A product may read its own output ports (checked in memory, as
+  // they are written only after this check).
+  absl::Status CheckSources(const model::DataProduct& p) {
+    json others = json::array();
+    for (const auto& in : p.input_ports) {
+      if (in.source.domain_id == p.domain_id && in.source.product_id == p.id) {
+        bool found = false;
+        for (const auto& out : p.output_ports) found |= out.id == in.source.port_id;
+        if (!found) return MissingSource(p, in.source);
+        continue;
+      }
+      others.push_back({{"d", in.source.domain_id},
+                        {"p", in.source.product_id},
+                        {"port", in.source.port_id}});
+    }
+    if (others.empty()) return absl::OkStatus();
+    pqxx::result r =
+        txn_->exec_prepared(sql::kMissingSource.name, others.dump());
+    if (r.empty()) return absl::OkStatus();
+    return MissingSource(p, model::OutputPortRef{r[0][0].as<std::string>(),
+                                                 r[0][1].as<std::string>(),
+                                                 r[0][2].as<std::string>()});
+  }
+
+  static absl::Status MissingSource(const model::DataProduct& p,
+                                    const model::OutputPortRef& source) {
+    std::string port_of;
+    for (const auto& in : p.input_ports) {
+      if (in.source == source) {
+        port_of = absl::StrCat(" (read by input port ", Quoted(in.id), ")");
+        break;
+      }
+    }
+    return absl::NotFoundError(absl::StrCat(
+        "source output port ", Quoted(model::OutputPortName(source)), " of ",
+        ProductPhrase(p.key()), " not found", port_of));
+  }
+
+  static absl::Status ReadByOthers(const model::ProductKey& key,
+                                   const pqxx::row& reader) {
+    model::ProductKey consumer{reader[0].as<std::string>(),
+                               reader[1].as<std::string>()};
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "output port ",
+            Quoted(model::OutputPortName({key.domain_id, key.product_id,
+                                          reader[3].as<std::string>()})),
+            " of ", ProductPhrase(key), " is read by input port ",
+            Quoted(reader[2].as<std::string>()), " of ",
+            ProductPhrase(consumer), "; that product must stop reading it first")),
+        "IN_USE");
+  }
+
+  // Replaces the ports of `p` (its row is already written). Input ports go
+  // first, since they may read output ports that are about to go away.
+  void WritePorts(const model::DataProduct& p) {
+    txn_->exec_prepared(sql::kDeleteInputPorts.name, p.domain_id, p.id);
+    txn_->exec_prepared(sql::kDeleteOtherOutputPorts.name, p.domain_id, p.id,
+                        OutputPortIdsJson(p.output_ports));
+    if (!p.output_ports.empty()) {
+      txn_->exec_prepared(sql::kUpsertOutputPorts.name, p.domain_id, p.id,
+                          OutputPortsJson(p.output_ports));
+    }
+    if (!p.input_ports.empty()) {
+      txn_->exec_prepared(sql::kInsertInputPorts.name, p.domain_id, p.id,
+                          InputPortsJson(p.input_ports));
+    }
+  }
+
+  // Now and then, after a commit that stored a request id, deletes expired
+  // idempotency records, outside of any user transaction (autocommit), so
+  // that the sweep never makes a write conflict. Failures only delay it.
+  void SweepIdempotency() {
+    if (store_->idempotency_puts.fetch_add(1) % kIdempotencySweepEvery !=
+        kIdempotencySweepEvery - 1) {
+      return;
+    }
+    try {
+      pqxx::nontransaction sweep(lease_.conn());
+      sweep.exec_prepared(sql::kExpireIdempotency.name,
+                          ToMicros(*put_idempotency_time_));
+    } catch (...) {
+      bool lost = false;
+      pg::MapPgError(std::current_exception(), {"SweepIdempotency", ""}, &lost)
+          .IgnoreError();
+      if (lost) lease_.MarkBroken();
+    }
+  }
+
+  PostgresStore::Impl* store_;
+  pg::ConnectionPool::Lease lease_;
+  // Declared after lease_: destroyed (rolled back) before the connection
+  // returns to the pool.
+  std::unique_ptr<pqxx::transaction_base> txn_;
+  absl::Status error_;  // the first error that aborted the transaction
+  std::optional<absl::Time> put_idempotency_time_;
+};
+
+}  // namespace
+
+PostgresStore::PostgresStore(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+PostgresStore::~PostgresStore() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(
+    const PostgresStoreOptions& options) {
+  if (options.database_url.empty()) {
+    return absl::InvalidArgumentError("database_url is empty");
+  }
+  if (options.pool_size < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pool_size must be at least 1, got ", options.pool_size));
+  }
+  auto impl = std::make_unique<Impl>(options);
+  {
+    MP_ASSIGN_OR_RETURN(pg::ConnectionPool::Lease lease, impl->pool.Acquire());
+    try {
+      pqxx::nontransaction check(lease.conn());
+      int version =
+          check.exec_prepared1(pg::sql::kSchemaVersion.name)[0].as<int>();
+      if (version < kRequiredSchemaVersion) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the database schema is at version ", version, "; this build needs ",
+            kRequiredSchemaVersion, ": run `meshplaned migrate` first"));
+      }
+      // Start-up sweep of expired idempotency records.
+      check.exec_prepared(pg::sql::kExpireIdempotency.name,
+                          static_cast<const char*>(nullptr));
+    } catch (const pqxx::undefined_table&) {
+      return absl::FailedPreconditionError(
+          "the database has no Meshplane schema (schema_migrations is "
+          "missing): run `meshplaned migrate` first");
+    } catch (...) {
+      bool lost = false;
+      absl::Status s = pg::MapPgError(std::current_exception(),
+                                      {"Open", "", false}, &lost);
+      if (lost) lease.MarkBroken();
+      return s;
+    }
+  }
+  return std::unique_ptr<Store>(new PostgresStore(std::move(impl)));
+}
+
+absl::StatusOr<std::unique_ptr<Transaction>> PostgresStore::Begin(
+    TxnMode mode) {
+  absl::Status last;
+  // A pooled connection may have died while idle (server restart); then the
+  // first BEGIN fails, the idle connections are dropped and one fresh
+  // connection is tried.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    MP_ASSIGN_OR_RETURN(pg::ConnectionPool::Lease lease, impl_->pool.Acquire());
+    try {
+      std::unique_ptr<pqxx::transaction_base> txn;
+      if (mode == TxnMode::kReadWrite) {
+        txn = std::make_unique<
+            pqxx::transaction<pqxx::serializable, pqxx::read_write>>(
+            lease.conn());
+      } else {
+        txn = std::make_unique<
+            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(
+            lease.conn());
+      }
+      return std::unique_ptr<Transaction>(new PostgresTransaction(
+          impl_.get(), std::move(lease), std::move(txn)));
+    } catch (...) {
+      bool lost = false;
+      last = pg::MapPgError(std::current_exception(), {"Begin", "", false},
+                            &lost);
+      if (!lost) return last;
+      lease.MarkBroken();
+      impl_->pool.DropIdle();
+    }
+  }
+  return last;
+}
+
+absl::Status PostgresStore::Ping() {
+  absl::Status last;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    MP_ASSIGN_OR_RETURN(pg::ConnectionPool::Lease lease, impl_->pool.Acquire());
+    try {
+      pqxx::nontransaction ping(lease.conn());
+      ping.exec_prepared(pg::sql::kPing.name);
+      return absl::OkStatus();
+    } catch (...) {
+      bool lost = false;
+      last = pg::MapPgError(std::current_exception(), {"Ping", "", false},
+                            &lost);
+      if (!lost) return last;
+      lease.MarkBroken();
+      impl_->pool.DropIdle();
+    }
+  }
+  return last;
+}
+
+}  // namespace meshplane::store

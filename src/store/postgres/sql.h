@@ -1,0 +1,496 @@
+// Every SQL statement of the PostgreSQL store, as a named constant with $n
+// parameters. Values only ever travel as parameters, never inside the text.
+//
+// Statements marked "prepared" are registered on each connection (lazily
+// prepared by libpqxx on first use) and run with exec_prepared. The list
+// queries, whose optional filters fold away only when the planner sees the
+// actual values, run as unnamed statements (exec_params), which PostgreSQL
+// plans afresh for each set of values (a "custom plan") and so always uses
+// the right index.
+//
+// Times cross the wire as int64 microseconds since the epoch, converted
+// exactly by mp_ts()/mp_us() (migrations/0001_init.sql).
+#ifndef MESHPLANE_STORE_POSTGRES_SQL_H_
+#define MESHPLANE_STORE_POSTGRES_SQL_H_
+
+namespace meshplane::store::pg::sql {
+
+struct Statement {
+  const char* name;
+  const char* text;
+};
+
+// ---------------------------------------------------------------- domains
+
+#define MP_DOMAIN_COLUMNS                                                   \
+  "d.id, d.uid, d.display_name, d.description, coalesce(d.parent_id, ''), " \
+  "d.owner_team_id, d.labels::text, mp_us(d.create_time), "                 \
+  "mp_us(d.update_time), d.revision"
+
+inline constexpr Statement kGetDomain = {
+    "get_domain",
+    "SELECT " MP_DOMAIN_COLUMNS " FROM domains d WHERE d.id = $1"};
+
+// Inserts unless the id is taken or a reference is missing (no row
+// returned); kDiagnoseDomain then says which.
+inline constexpr Statement kInsertDomain = {
+    "insert_domain",
+    "INSERT INTO domains (id, uid, display_name, description, parent_id, "
+    "  owner_team_id, labels, create_time, update_time, revision) "
+    "SELECT $1, $2, $3, $4, NULLIF($5::text, ''), $6, $7::jsonb, "
+    "  mp_ts($8), mp_ts($9), $10::bigint "
+    "WHERE EXISTS (SELECT 1 FROM teams WHERE id = $6) "
+    "  AND ($5::text = '' OR EXISTS (SELECT 1 FROM domains WHERE id = $5)) "
+    "ON CONFLICT (id) DO NOTHING RETURNING 1"};
+
+// $1 id, $2 owner team, $3 parent ('' for none) -> revision of $1 or NULL,
+// owner exists, parent exists.
+inline constexpr Statement kDiagnoseDomain = {
+    "diagnose_domain",
+    "SELECT (SELECT revision FROM domains WHERE id = $1), "
+    "  EXISTS (SELECT 1 FROM teams WHERE id = $2), "
+    "  ($3::text = '' OR EXISTS (SELECT 1 FROM domains WHERE id = $3))"};
+
+inline constexpr Statement kUpdateDomain = {
+    "update_domain",
+    "UPDATE domains SET uid = $2, display_name = $3, description = $4, "
+    "  parent_id = NULLIF($5::text, ''), owner_team_id = $6, "
+    "  labels = $7::jsonb, create_time = mp_ts($8), update_time = mp_ts($9), "
+    "  revision = $10 "
+    "WHERE id = $1 AND revision = $11 "
+    "  AND EXISTS (SELECT 1 FROM teams WHERE id = $6) "
+    "  AND ($5::text = '' OR EXISTS (SELECT 1 FROM domains WHERE id = $5)) "
+    "RETURNING 1"};
+
+inline constexpr Statement kDomainChildren = {
+    "domain_children",
+    "SELECT (SELECT count(*) FROM domains WHERE parent_id = $1), "
+    "  (SELECT count(*) FROM data_products WHERE domain_id = $1)"};
+
+inline constexpr Statement kDeleteDomain = {
+    "delete_domain", "DELETE FROM domains WHERE id = $1 RETURNING 1"};
+
+inline constexpr Statement kCountSubdomains = {
+    "count_subdomains", "SELECT count(*) FROM domains WHERE parent_id = $1"};
+
+inline constexpr Statement kCountDataProducts = {
+    "count_data_products",
+    "SELECT count(*) FROM data_products WHERE domain_id = $1"};
+
+// The domain itself (depth 0) and its ancestors, nearest first. The path
+// guards against a cycle that concurrent moves might have created.
+inline constexpr Statement kDomainAncestors = {
+    "domain_ancestors",
+    "WITH RECURSIVE chain(id, parent_id, depth, path) AS ("
+    "  SELECT id, parent_id, 0, ARRAY[id] FROM domains WHERE id = $1 "
+    "  UNION ALL "
+    "  SELECT p.id, p.parent_id, c.depth + 1, c.path || p.id "
+    "  FROM chain c JOIN domains p ON p.id = c.parent_id "
+    "  WHERE NOT p.id = ANY(c.path)) "
+    "SELECT " MP_DOMAIN_COLUMNS
+    " FROM chain c JOIN domains d ON d.id = c.id ORDER BY c.depth"};
+
+// Unnamed: $1 parent ('' = any), $2 top level only, $3 owner ('' = any),
+// $4 cursor (last id, '' for the first page), $5 limit.
+inline constexpr const char* kListDomains =
+    "SELECT " MP_DOMAIN_COLUMNS
+    " FROM domains d "
+    "WHERE ($1::text = '' OR d.parent_id = $1::text) "
+    "  AND (NOT $2::boolean OR d.parent_id IS NULL) "
+    "  AND ($3::text = '' OR d.owner_team_id = $3::text) "
+    "  AND d.id > $4::text "
+    "ORDER BY d.id LIMIT $5::integer";
+
+// ------------------------------------------------------------------ teams
+
+#define MP_TEAM_COLUMNS                                                    \
+  "t.id, t.uid, t.display_name, t.description, "                          \
+  "coalesce((SELECT json_agg(m.principal ORDER BY m.principal) "          \
+  "  FROM team_members m WHERE m.team_id = t.id)::text, '[]'), "          \
+  "mp_us(t.create_time), mp_us(t.update_time), t.revision"
+
+inline constexpr Statement kGetTeam = {
+    "get_team", "SELECT " MP_TEAM_COLUMNS " FROM teams t WHERE t.id = $1"};
+
+inline constexpr Statement kInsertTeam = {
+    "insert_team",
+    "INSERT INTO teams (id, uid, display_name, description, create_time, "
+    "  update_time, revision) "
+    "VALUES ($1, $2, $3, $4, mp_ts($5), mp_ts($6), $7) "
+    "ON CONFLICT (id) DO NOTHING RETURNING 1"};
+
+inline constexpr Statement kUpdateTeam = {
+    "update_team",
+    "UPDATE teams SET uid = $2, display_name = $3, description = $4, "
+    "  create_time = mp_ts($5), update_time = mp_ts($6), revision = $7 "
+    "WHERE id = $1 AND revision = $8 RETURNING 1"};
+
+inline constexpr Statement kTeamRevision = {
+    "team_revision", "SELECT revision FROM teams WHERE id = $1"};
+
+// $1 team, $2 JSON array of principals: makes the member set exactly $2.
+inline constexpr Statement kDeleteOtherMembers = {
+    "delete_other_members",
+    "DELETE FROM team_members WHERE team_id = $1 AND NOT principal = ANY("
+    "  ARRAY(SELECT json_array_elements_text($2::json)))"};
+
+inline constexpr Statement kInsertMembers = {
+    "insert_members",
+    "INSERT INTO team_members (team_id, principal) "
+    "SELECT $1, m FROM json_array_elements_text($2::json) AS m "
+    "ON CONFLICT DO NOTHING"};
+
+// What a team still owns: first domain, domain count, first product, count.
+inline constexpr Statement kTeamOwnerships = {
+    "team_ownerships",
+    "SELECT (SELECT id FROM domains WHERE owner_team_id = $1 ORDER BY id "
+    "          LIMIT 1), "
+    "  (SELECT count(*) FROM domains WHERE owner_team_id = $1), "
+    "  (SELECT 'domains/' || domain_id || '/dataProducts/' || id "
+    "     FROM data_products WHERE owner_team_id = $1 "
+    "     ORDER BY domain_id, id LIMIT 1), "
+    "  (SELECT count(*) FROM data_products WHERE owner_team_id = $1)"};
+
+inline constexpr Statement kDeleteTeam = {
+    "delete_team", "DELETE FROM teams WHERE id = $1 RETURNING 1"};
+
+// Unnamed: $1 member ('' = any), $2 cursor, $3 limit.
+inline constexpr const char* kListTeams =
+    "SELECT " MP_TEAM_COLUMNS
+    " FROM teams t "
+    "WHERE ($1::text = '' OR EXISTS (SELECT 1 FROM team_members m "
+    "        WHERE m.team_id = t.id AND m.principal = $1::text)) "
+    "  AND t.id > $2::text "
+    "ORDER BY t.id LIMIT $3::integer";
+
+inline constexpr Statement kTeamsOfPrincipal = {
+    "teams_of_principal",
+    "SELECT team_id FROM team_members WHERE principal = $1 ORDER BY team_id"};
+
+// ---------------------------------------------------------- data products
+
+// A product with its ports, each port list as one JSON array in port order
+// (so a page of products is one query, not one per product).
+#define MP_PRODUCT_COLUMNS                                                   \
+  "p.domain_id, p.id, p.uid, p.display_name, p.description, "               \
+  "p.owner_team_id, p.lifecycle, p.tier, p.classification, "                \
+  "to_json(p.tags)::text, p.labels::text, mp_us(p.sunset_time), "           \
+  "mp_us(p.create_time), mp_us(p.update_time), p.revision, "                \
+  "coalesce((SELECT json_agg(json_build_array(o.port_id, o.display_name, "  \
+  "    o.type, o.server, o.location, o.description, o.contract_id, "        \
+  "    o.availability_percent, o.max_staleness_us, o.completeness_percent, "\
+  "    o.latency_us) ORDER BY o.ordinal) FROM output_ports o "              \
+  "  WHERE o.domain_id = p.domain_id AND o.product_id = p.id)::text, "      \
+  "  '[]'), "                                                               \
+  "coalesce((SELECT json_agg(json_build_array(i.port_id, "                  \
+  "    i.source_domain_id, i.source_product_id, i.source_port_id, "         \
+  "    i.description) ORDER BY i.ordinal) FROM input_ports i "              \
+  "  WHERE i.domain_id = p.domain_id AND i.product_id = p.id)::text, '[]')"
+
+inline constexpr Statement kGetProduct = {
+    "get_product",
+    "SELECT " MP_PRODUCT_COLUMNS
+    " FROM data_products p WHERE p.domain_id = $1 AND p.id = $2"};
+
+inline constexpr Statement kInsertProduct = {
+    "insert_product",
+    "INSERT INTO data_products (domain_id, id, uid, display_name, "
+    "  description, owner_team_id, lifecycle, tier, classification, tags, "
+    "  labels, sunset_time, create_time, update_time, revision) "
+    "SELECT $1, $2, $3, $4, $5, $6, $7, $8::integer, $9, "
+    "  ARRAY(SELECT json_array_elements_text($10::json)), $11::jsonb, "
+    "  mp_ts($12), mp_ts($13), mp_ts($14), $15::bigint "
+    "WHERE EXISTS (SELECT 1 FROM domains WHERE id = $1) "
+    "  AND EXISTS (SELECT 1 FROM teams WHERE id = $6) "
+    "ON CONFLICT (domain_id, id) DO NOTHING RETURNING 1"};
+
+// $1 domain, $2 product, $3 owner -> revision or NULL, domain exists,
+// owner exists.
+inline constexpr Statement kDiagnoseProduct = {
+    "diagnose_product",
+    "SELECT (SELECT revision FROM data_products "
+    "          WHERE domain_id = $1 AND id = $2), "
+    "  EXISTS (SELECT 1 FROM domains WHERE id = $1), "
+    "  EXISTS (SELECT 1 FROM teams WHERE id = $3)"};
+
+inline constexpr Statement kUpdateProduct = {
+    "update_product",
+    "UPDATE data_products SET uid = $3, display_name = $4, description = $5, "
+    "  owner_team_id = $6, lifecycle = $7, tier = $8, classification = $9, "
+    "  tags = ARRAY(SELECT json_array_elements_text($10::json)), "
+    "  labels = $11::jsonb, sunset_time = mp_ts($12), "
+    "  create_time = mp_ts($13), update_time = mp_ts($14), revision = $15 "
+    "WHERE domain_id = $1 AND id = $2 AND revision = $16 "
+    "  AND EXISTS (SELECT 1 FROM teams WHERE id = $6) "
+    "RETURNING 1"};
+
+// $1 JSON array of {d, p, port}: the first source output port that does
+// not exist.
+inline constexpr Statement kMissingSource = {
+    "missing_source",
+    "SELECT s.d, s.p, s.port "
+    "FROM json_to_recordset($1::json) AS s(d text, p text, port text) "
+    "WHERE NOT EXISTS (SELECT 1 FROM output_ports o WHERE o.domain_id = s.d "
+    "  AND o.product_id = s.p AND o.port_id = s.port) "
+    "LIMIT 1"};
+
+// $1 domain, $2 product, $3 JSON array of the output port ids that stay:
+// the first input port of another product that reads a port going away.
+inline constexpr Statement kReaderOfRemovedPort = {
+    "reader_of_removed_port",
+    "SELECT i.domain_id, i.product_id, i.port_id, i.source_port_id "
+    "FROM input_ports i "
+    "WHERE i.source_domain_id = $1 AND i.source_product_id = $2 "
+    "  AND NOT i.source_port_id = ANY("
+    "    ARRAY(SELECT json_array_elements_text($3::json))) "
+    "  AND NOT (i.domain_id = $1 AND i.product_id = $2) "
+    "ORDER BY 1, 2, 3 LIMIT 1"};
+
+inline constexpr Statement kDeleteInputPorts = {
+    "delete_input_ports",
+    "DELETE FROM input_ports WHERE domain_id = $1 AND product_id = $2"};
+
+// $3 JSON array of ports (see PostgresTransaction::OutputPortsJson).
+inline constexpr Statement kUpsertOutputPorts = {
+    "upsert_output_ports",
+    "INSERT INTO output_ports (domain_id, product_id, port_id, ordinal, "
+    "  display_name, type, server, location, description, contract_id, "
+    "  availability_percent, max_staleness_us, completeness_percent, "
+    "  latency_us) "
+    "SELECT $1, $2, x.id, x.ordinal, x.display_name, x.type, x.server, "
+    "  x.location, x.description, x.contract_id, x.availability_percent, "
+    "  x.max_staleness_us, x.completeness_percent, x.latency_us "
+    "FROM json_to_recordset($3::json) AS x(id text, ordinal integer, "
+    "  display_name text, type text, server text, location text, "
+    "  description text, contract_id text, "
+    "  availability_percent double precision, max_staleness_us bigint, "
+    "  completeness_percent double precision, latency_us bigint) "
+    "ON CONFLICT (domain_id, product_id, port_id) DO UPDATE SET "
+    "  ordinal = EXCLUDED.ordinal, display_name = EXCLUDED.display_name, "
+    "  type = EXCLUDED.type, server = EXCLUDED.server, "
+    "  location = EXCLUDED.location, description = EXCLUDED.description, "
+    "  contract_id = EXCLUDED.contract_id, "
+    "  availability_percent = EXCLUDED.availability_percent, "
+    "  max_staleness_us = EXCLUDED.max_staleness_us, "
+    "  completeness_percent = EXCLUDED.completeness_percent, "
+    "  latency_us = EXCLUDED.latency_us"};
+
+// $3 JSON array of the output port ids that stay.
+inline constexpr Statement kDeleteOtherOutputPorts = {
+    "delete_other_output_ports",
+    "DELETE FROM output_ports WHERE domain_id = $1 AND product_id = $2 "
+    "  AND NOT port_id = ANY(ARRAY(SELECT json_array_elements_text($3::json)))"};
+
+inline constexpr Statement kInsertInputPorts = {
+    "insert_input_ports",
+    "INSERT INTO input_ports (domain_id, product_id, port_id, ordinal, "
+    "  source_domain_id, source_product_id, source_port_id, description) "
+    "SELECT $1, $2, x.id, x.ordinal, x.sd, x.sp, x.sport, x.description "
+    "FROM json_to_recordset($3::json) AS x(id text, ordinal integer, "
+    "  sd text, sp text, sport text, description text)"};
+
+// Another product's input port that reads one of the product's ports.
+inline constexpr Statement kFirstReader = {
+    "first_reader",
+    "SELECT i.domain_id, i.product_id, i.port_id, i.source_port_id "
+    "FROM input_ports i "
+    "WHERE i.source_domain_id = $1 AND i.source_product_id = $2 "
+    "  AND NOT (i.domain_id = $1 AND i.product_id = $2) "
+    "ORDER BY 1, 2, 3 LIMIT 1"};
+
+inline constexpr Statement kDeleteProduct = {
+    "delete_product",
+    "DELETE FROM data_products WHERE domain_id = $1 AND id = $2 RETURNING 1"};
+
+// Unnamed: $1 domain ('' = any), $2 include subdomains, $3 owner, $4
+// lifecycle, $5 tag, $6 text (websearch syntax), $7/$8 cursor (last
+// domain_id, id), $9 limit. The subdomain closure uses UNION, so a cycle
+// cannot loop.
+inline constexpr const char* kListProducts =
+    "WITH RECURSIVE scope(id) AS ("
+    "  SELECT $1::text "
+    "  UNION "
+    "  SELECT d.id FROM domains d JOIN scope s ON d.parent_id = s.id) "
+    "SELECT " MP_PRODUCT_COLUMNS
+    " FROM data_products p "
+    "WHERE ($1::text = '' OR p.domain_id = ANY(CASE WHEN $2::boolean "
+    "        THEN ARRAY(SELECT id FROM scope) ELSE ARRAY[$1::text] END)) "
+    "  AND ($3::text = '' OR p.owner_team_id = $3::text) "
+    "  AND ($4::text = '' OR p.lifecycle = $4::text) "
+    "  AND ($5::text = '' OR p.tags @> ARRAY[$5::text]) "
+    "  AND ($6::text = '' OR "
+    "       p.search @@ websearch_to_tsquery('simple', $6::text)) "
+    "  AND (p.domain_id, p.id) > ($7::text, $8::text) "
+    "ORDER BY p.domain_id, p.id LIMIT $9::integer";
+
+// Lineage: breadth-first over input ports up to $3 hops. `path` holds the
+// products already expanded, so a cycle ends the walk; each edge is then
+// reported once, at its shortest distance.
+inline constexpr Statement kLineageDown = {
+    "lineage_down",
+    "WITH RECURSIVE walk(sd, sp, sport, cd, cp, cport, depth, path) AS ("
+    "  SELECT i.source_domain_id, i.source_product_id, i.source_port_id, "
+    "    i.domain_id, i.product_id, i.port_id, 1, "
+    "    ARRAY[$1::text || '/' || $2::text] "
+    "  FROM input_ports i "
+    "  WHERE i.source_domain_id = $1 AND i.source_product_id = $2 "
+    "    AND $3::integer >= 1 "
+    "  UNION ALL "
+    "  SELECT i.source_domain_id, i.source_product_id, i.source_port_id, "
+    "    i.domain_id, i.product_id, i.port_id, w.depth + 1, "
+    "    w.path || (w.cd || '/' || w.cp) "
+    "  FROM walk w JOIN input_ports i "
+    "    ON i.source_domain_id = w.cd AND i.source_product_id = w.cp "
+    "  WHERE w.depth < $3::integer "
+    "    AND NOT (w.cd || '/' || w.cp) = ANY(w.path)) "
+    "SELECT * FROM (SELECT DISTINCT ON (sd, sp, sport, cd, cp, cport) "
+    "    sd, sp, sport, cd, cp, cport, depth FROM walk "
+    "  ORDER BY sd, sp, sport, cd, cp, cport, depth) e "
+    "ORDER BY depth, sd, sp, sport, cd, cp, cport"};
+
+inline constexpr Statement kLineageUp = {
+    "lineage_up",
+    "WITH RECURSIVE walk(sd, sp, sport, cd, cp, cport, depth, path) AS ("
+    "  SELECT i.source_domain_id, i.source_product_id, i.source_port_id, "
+    "    i.domain_id, i.product_id, i.port_id, 1, "
+    "    ARRAY[$1::text || '/' || $2::text] "
+    "  FROM input_ports i "
+    "  WHERE i.domain_id = $1 AND i.product_id = $2 AND $3::integer >= 1 "
+    "  UNION ALL "
+    "  SELECT i.source_domain_id, i.source_product_id, i.source_port_id, "
+    "    i.domain_id, i.product_id, i.port_id, w.depth + 1, "
+    "    w.path || (w.sd || '/' || w.sp) "
+    "  FROM walk w JOIN input_ports i "
+    "    ON i.domain_id = w.sd AND i.product_id = w.sp "
+    "  WHERE w.depth < $3::integer "
+    "    AND NOT (w.sd || '/' || w.sp) = ANY(w.path)) "
+    "SELECT * FROM (SELECT DISTINCT ON (sd, sp, sport, cd, cp, cport) "
+    "    sd, sp, sport, cd, cp, cport, depth FROM walk "
+    "  ORDER BY sd, sp, sport, cd, cp, cport, depth) e "
+    "ORDER BY depth, sd, sp, sport, cd, cp, cport"};
+
+// ----------------------------------------------------------------- tokens
+
+#define MP_TOKEN_COLUMNS                                                   \
+  "id, principal, description, secret_hash, platform_admin, "             \
+  "mp_us(create_time), mp_us(expire_time), mp_us(revoke_time), created_by"
+
+inline constexpr Statement kInsertToken = {
+    "insert_token",
+    "INSERT INTO api_tokens (id, principal, description, secret_hash, "
+    "  platform_admin, create_time, expire_time, revoke_time, created_by) "
+    "VALUES ($1, $2, $3, $4, $5, mp_ts($6), mp_ts($7), mp_ts($8), $9) "
+    "ON CONFLICT (id) DO NOTHING RETURNING 1"};
+
+inline constexpr Statement kGetToken = {
+    "get_token", "SELECT " MP_TOKEN_COLUMNS " FROM api_tokens WHERE id = $1"};
+
+inline constexpr Statement kRevokeToken = {
+    "revoke_token",
+    "UPDATE api_tokens SET revoke_time = coalesce(revoke_time, mp_ts($2)) "
+    "WHERE id = $1 RETURNING 1"};
+
+inline constexpr Statement kCountActiveAdminTokens = {
+    "count_active_admin_tokens",
+    "SELECT count(*) FROM api_tokens WHERE platform_admin "
+    "  AND revoke_time IS NULL "
+    "  AND (expire_time IS NULL OR expire_time > mp_ts($1))"};
+
+// Unnamed: $1 principal ('' = any), $2 include revoked, $3 cursor, $4 limit.
+inline constexpr const char* kListTokens =
+    "SELECT " MP_TOKEN_COLUMNS
+    " FROM api_tokens "
+    "WHERE ($1::text = '' OR principal = $1::text) "
+    "  AND ($2::boolean OR revoke_time IS NULL) "
+    "  AND id > $3::text "
+    "ORDER BY id LIMIT $4::integer";
+
+// ------------------------------------------ audit, events and idempotency
+
+inline constexpr Statement kAppendAudit = {
+    "append_audit",
+    "INSERT INTO audit_log (time, principal, method, resource, request_id, "
+    "  before_json, after_json, outcome_code, outcome_message, "
+    "  validate_only, decision_json) "
+    "VALUES (mp_ts($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+    "RETURNING sequence"};
+
+// Unnamed: $1 resource ('' = any), $2 principal ('' = any), $3 cursor
+// (sequences below it), $4 limit.
+inline constexpr const char* kListAudit =
+    "SELECT sequence, mp_us(time), principal, method, resource, request_id, "
+    "  before_json, after_json, outcome_code, outcome_message, "
+    "  validate_only, decision_json "
+    "FROM audit_log "
+    "WHERE ($1::text = '' OR resource = $1::text) "
+    "  AND ($2::text = '' OR principal = $2::text) "
+    "  AND sequence < $3::bigint "
+    "ORDER BY sequence DESC LIMIT $4::integer";
+
+inline constexpr Statement kAppendEvent = {
+    "append_event",
+    "INSERT INTO events (time, type, resource, domain_id, payload_json) "
+    "VALUES (mp_ts($1), $2, $3, $4, $5) RETURNING sequence"};
+
+inline constexpr Statement kListEvents = {
+    "list_events",
+    "SELECT sequence, mp_us(time), type, resource, domain_id, payload_json "
+    "FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2"};
+
+inline constexpr Statement kTryLockRequest = {
+    "try_lock_request", "SELECT pg_try_advisory_xact_lock($1::bigint)"};
+
+inline constexpr Statement kGetIdempotency = {
+    "get_idempotency",
+    "SELECT request_hash, response, mp_us(create_time) FROM idempotency "
+    "WHERE principal = $1 AND method = $2 AND request_id = $3 "
+    "  AND create_time >= mp_ts($4)"};
+
+inline constexpr Statement kPutIdempotency = {
+    "put_idempotency",
+    "INSERT INTO idempotency (principal, method, request_id, request_hash, "
+    "  response, create_time) "
+    "VALUES ($1, $2, $3, $4, $5, mp_ts($6)) "
+    "ON CONFLICT (principal, method, request_id) DO UPDATE SET "
+    "  request_hash = EXCLUDED.request_hash, response = EXCLUDED.response, "
+    "  create_time = EXCLUDED.create_time"};
+
+// Records older than 24 hours before $1 (a record's time; NULL: the newest
+// record's) may go. Relative to stored times, not to the database clock, so
+// that servers driven by a simulated clock keep their records.
+inline constexpr Statement kExpireIdempotency = {
+    "expire_idempotency",
+    "DELETE FROM idempotency WHERE create_time < coalesce(mp_ts($1::bigint), "
+    "  (SELECT max(create_time) FROM idempotency)) - interval '24 hours'"};
+
+// ------------------------------------------------------------------ misc
+
+inline constexpr Statement kPing = {"ping", "SELECT 1"};
+
+inline constexpr Statement kSchemaVersion = {
+    "schema_version",
+    "SELECT coalesce(max(version), 0) FROM schema_migrations"};
+
+// Every prepared statement, registered on each new connection.
+inline constexpr const Statement* kPrepared[] = {
+    &kGetDomain, &kInsertDomain, &kDiagnoseDomain, &kUpdateDomain,
+    &kDomainChildren, &kDeleteDomain, &kCountSubdomains, &kCountDataProducts,
+    &kDomainAncestors, &kGetTeam, &kInsertTeam, &kUpdateTeam, &kTeamRevision,
+    &kDeleteOtherMembers, &kInsertMembers, &kTeamOwnerships, &kDeleteTeam,
+    &kTeamsOfPrincipal, &kGetProduct, &kInsertProduct, &kDiagnoseProduct,
+    &kUpdateProduct, &kMissingSource, &kReaderOfRemovedPort,
+    &kDeleteInputPorts, &kUpsertOutputPorts, &kDeleteOtherOutputPorts,
+    &kInsertInputPorts, &kFirstReader, &kDeleteProduct, &kLineageDown,
+    &kLineageUp, &kInsertToken, &kGetToken, &kRevokeToken,
+    &kCountActiveAdminTokens, &kAppendAudit, &kAppendEvent, &kListEvents,
+    &kTryLockRequest, &kGetIdempotency, &kPutIdempotency,
+    &kExpireIdempotency, &kPing, &kSchemaVersion};
+
+#undef MP_DOMAIN_COLUMNS
+#undef MP_TEAM_COLUMNS
+#undef MP_PRODUCT_COLUMNS
+#undef MP_TOKEN_COLUMNS
+
+}  // namespace meshplane::store::pg::sql
+
+#endif  // MESHPLANE_STORE_POSTGRES_SQL_H_
