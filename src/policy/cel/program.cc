@@ -41,6 +41,18 @@ class EvalNode {
   virtual Value Eval(Frame& frame) const = 0;
   // Non-null for constants (after folding).
   virtual const Value* constant() const { return nullptr; }
+  void set_offset(int offset) { offset_ = offset; }
+
+ protected:
+  // Gives an error that arose here the position of this node, so that
+  // tools can show where evaluation failed.
+  Value Locate(Value v) const {
+    if (v.IsError() && v.error_offset() < 0) {
+      return Value::Error(std::string(v.error_message()), offset_);
+    }
+    return v;
+  }
+  int offset_ = -1;
 };
 
 using NodePtr = std::unique_ptr<EvalNode>;
@@ -74,7 +86,8 @@ class GlobalNode : public EvalNode {
             type_fallback_.kind() == ValueKind::kType
                 ? type_fallback_
                 : Value::Error(absl::StrCat("no such attribute: '", name_,
-                                            "' is not bound"));
+                                            "' is not bound"),
+                               offset_);
       }
     }
     return f.slots[slot_];
@@ -121,7 +134,7 @@ class SelectNode : public EvalNode {
       if (test_only_) return Value::Bool(v != nullptr);
       if (v != nullptr) return *v;
     }
-    return SelectField(operand, key_, test_only_);
+    return Locate(SelectField(operand, key_, test_only_));
   }
 
  private:
@@ -144,12 +157,13 @@ class QualifiedNode : public EvalNode {
       if (f.activation->Resolve(name, &v)) {
         for (size_t i = n; i < parts_.size(); ++i) {
           v = SelectField(v, Value::String(parts_[i]), false);
-          if (v.IsError()) return v;
+          if (v.IsError()) return Locate(v);
         }
         return v;
       }
     }
-    return Value::Error(absl::StrCat("no such attribute: '", parts_[0], "'"));
+    return Value::Error(absl::StrCat("no such attribute: '", parts_[0], "'"),
+                        offset_);
   }
 
  private:
@@ -171,7 +185,7 @@ class AndNode : public EvalNode {
     }
     if (l.IsError()) return l;
     if (r.IsError()) return r;
-    return NoMatchingOverload("_&&_");
+    return Locate(NoMatchingOverload("_&&_"));
   }
 
  private:
@@ -191,7 +205,7 @@ class OrNode : public EvalNode {
     }
     if (l.IsError()) return l;
     if (r.IsError()) return r;
-    return NoMatchingOverload("_||_");
+    return Locate(NoMatchingOverload("_||_"));
   }
 
  private:
@@ -205,7 +219,7 @@ class NotNode : public EvalNode {
     Value v = operand_->Eval(f);
     if (v.kind() == ValueKind::kBool) return Value::Bool(!v.bool_value());
     if (v.IsError()) return v;
-    return NoMatchingOverload("!_");
+    return Locate(NoMatchingOverload("!_"));
   }
 
  private:
@@ -222,7 +236,7 @@ class CondNode : public EvalNode {
       return c.bool_value() ? t_->Eval(f) : e_->Eval(f);
     }
     if (c.IsError()) return c;
-    return NoMatchingOverload("_?_:_");
+    return Locate(NoMatchingOverload("_?_:_"));
   }
 
  private:
@@ -254,7 +268,7 @@ class IndexNode : public EvalNode {
     if (c.IsError()) return c;
     Value k = k_->Eval(f);
     if (k.IsError()) return k;
-    return IndexValue(c, k);
+    return Locate(IndexValue(c, k));
   }
 
  private:
@@ -269,7 +283,7 @@ class InNode : public EvalNode {
     if (e.IsError()) return e;
     Value c = c_->Eval(f);
     if (c.IsError()) return c;
-    return InValue(e, c);
+    return Locate(InValue(e, c));
   }
 
  private:
@@ -297,9 +311,11 @@ class CallNode : public EvalNode {
     }
     int n = static_cast<int>(values.size());
     if (single_ != nullptr && single_->Matches(values.data(), n)) {
-      return single_->impl(values.data(), n);
+      Value r = single_->impl(values.data(), n);
+      if (r.IsError()) return Locate(std::move(r));
+      return r;
     }
-    return Dispatch(*registry_, overloads_, name_, values.data(), n);
+    return Locate(Dispatch(*registry_, overloads_, name_, values.data(), n));
   }
 
  private:
@@ -322,7 +338,7 @@ class MatchesConstNode : public EvalNode {
           re2::StringPiece(text.data(), text.size()), *re_));
     }
     if (t.IsError()) return t;
-    return NoMatchingOverload("matches");
+    return Locate(NoMatchingOverload("matches"));
   }
 
  private:
@@ -361,7 +377,7 @@ class MapNode : public EvalNode {
       if (v.IsError()) return v;
       out.emplace_back(std::move(k), std::move(v));
     }
-    return MapValue::Build(std::move(out));
+    return Locate(MapValue::Build(std::move(out)));
   }
 
  private:
@@ -382,7 +398,10 @@ class ComprehensionNode : public EvalNode {
       : macro_(macro), range_(std::move(range)), slot1_(slot1),
         slot2_(slot2), body_(std::move(body)) {}
 
-  Value Eval(Frame& f) const override {
+  Value Eval(Frame& f) const override { return Locate(EvalLoop(f)); }
+
+ private:
+  Value EvalLoop(Frame& f) const {
     Value range = range_->Eval(f);
     if (range.IsError()) return range;
     if (range.kind() == ValueKind::kList) {
@@ -408,7 +427,6 @@ class ComprehensionNode : public EvalNode {
                                      "comprehension"));
   }
 
- private:
   template <typename Bind>
   Value Loop(Frame& f, size_t n, const Bind& bind) const {
     switch (macro_) {
@@ -525,6 +543,7 @@ class ProgramBuilder {
 
   internal::NodePtr Plan(const Expr& e) {
     internal::NodePtr node = PlanNode(e);
+    node->set_offset(e.offset);
     return node;
   }
 
@@ -542,7 +561,8 @@ class ProgramBuilder {
   }
 
   // Evaluates a node whose inputs are all constant, once, at plan time.
-  NodePtr Fold(NodePtr node) {
+  NodePtr Fold(NodePtr node, int offset) {
+    node->set_offset(offset);
     internal::Frame frame{nullptr, nullptr, nullptr, nullptr,
                           env_.eval_options().comprehension_budget};
     Activation empty;
@@ -582,7 +602,7 @@ class ProgramBuilder {
         for (const auto& a : e.args) elems.push_back(Plan(*a));
         bool all_const = internal::AllConst(elems);
         NodePtr node = std::make_unique<internal::ListNode>(std::move(elems));
-        return all_const ? Fold(std::move(node)) : std::move(node);
+        return all_const ? Fold(std::move(node), e.offset) : std::move(node);
       }
       case ExprKind::kMap: {
         std::vector<NodePtr> keys, values;
@@ -591,7 +611,7 @@ class ProgramBuilder {
         bool all_const = internal::AllConst(keys) && internal::AllConst(values);
         NodePtr node = std::make_unique<internal::MapNode>(std::move(keys),
                                                            std::move(values));
-        return all_const ? Fold(std::move(node)) : std::move(node);
+        return all_const ? Fold(std::move(node), e.offset) : std::move(node);
       }
       case ExprKind::kComprehension: {
         NodePtr range = Plan(*e.target);
@@ -667,7 +687,7 @@ class ProgramBuilder {
     bool is_const = operand->constant() != nullptr;
     NodePtr node = std::make_unique<internal::SelectNode>(std::move(operand),
                                                           e.name, e.test_only);
-    return is_const ? Fold(std::move(node)) : std::move(node);
+    return is_const ? Fold(std::move(node), e.offset) : std::move(node);
   }
 
   NodePtr PlanCall(const Expr& e) {
@@ -752,12 +772,13 @@ class ProgramBuilder {
       if (overloads.empty()) {
         return std::make_unique<internal::ConstNode>(Value::Error(
             absl::StrCat("no such overload: '", name, "' with ", args.size(),
-                         " argument(s)")));
+                         " argument(s)"),
+            e.offset));
       }
       node = std::make_unique<internal::CallNode>(
           name, std::move(args), std::move(overloads), &env_.functions());
     }
-    return all_const ? Fold(std::move(node)) : std::move(node);
+    return all_const ? Fold(std::move(node), e.offset) : std::move(node);
   }
 
   const Env& env_;

@@ -69,9 +69,11 @@ Value Value::Type(absl::string_view name) {
       new internal::StringObject(ValueKind::kType, std::string(name)));
 }
 
-Value Value::Error(std::string message) {
-  return FromHeap(
+Value Value::Error(std::string message, int offset) {
+  Value v = FromHeap(
       new internal::StringObject(ValueKind::kError, std::move(message)));
+  v.nanos_ = offset;
+  return v;
 }
 
 Value Value::List(std::vector<Value> elements) {

@@ -153,8 +153,9 @@ class Value {
   // A type value, named as CEL prints it: "int", "list", "map", "type",
   // "null_type", "google.protobuf.Timestamp", ...
   static Value Type(absl::string_view name);
-  // A CEL error value carrying `message`.
-  static Value Error(std::string message);
+  // A CEL error value carrying `message` and, when known, the byte offset
+  // in the expression of the operation that failed (-1 if unknown).
+  static Value Error(std::string message, int offset = -1);
 
   ValueKind kind() const { return kind_; }
   bool IsError() const { return kind_ == ValueKind::kError; }
@@ -181,6 +182,8 @@ class Value {
   }
   // For kError.
   absl::string_view error_message() const { return string_value(); }
+  // For kError: the byte offset of the failing operation, or -1.
+  int error_offset() const { return nanos_; }
 
   // The CEL type name of this value (see KindTypeName).
   absl::string_view TypeName() const { return KindTypeName(kind_); }
