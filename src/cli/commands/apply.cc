@@ -1,0 +1,501 @@
+// meshplane apply -f FILE (also `meshplane product apply -f FILE`):
+// declarative create-or-update of the teams, domains and data products of
+// one or more descriptor files.
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <google/protobuf/util/field_mask_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cli/commands/commands.h"
+#include "cli/descriptor.h"
+#include "cli/render.h"
+#include "cli/util.h"
+
+namespace meshplane::cli {
+
+namespace v1 = ::meshplane::v1;
+using google::protobuf::util::FieldMaskUtil;
+using google::protobuf::util::MessageDifferencer;
+
+namespace {
+
+struct Outcome {
+  std::string kind;
+  std::string name;
+  std::string action;  // created, configured, unchanged
+  std::string lifecycle;
+};
+
+// Whether `current` already has the values `desired` sets on `paths`.
+bool SameOnMask(google::protobuf::Message* current,
+                google::protobuf::Message* desired,
+                const std::vector<std::string>& paths) {
+  google::protobuf::FieldMask mask;
+  for (const std::string& p : paths) mask.add_paths(p);
+  FieldMaskUtil::TrimMessage(mask, current);
+  FieldMaskUtil::TrimMessage(mask, desired);
+  return MessageDifferencer::Equivalent(*current, *desired);
+}
+
+class Applier {
+ public:
+  explicit Applier(Env& env) : env_(env) {}
+
+  // Applies `d`; on failure reports it (naming the document) and returns the
+  // exit code.
+  int Apply(const Descriptor& d, const std::vector<Descriptor>& all) {
+    switch (d.kind) {
+      case DescriptorKind::kTeam:
+        return ApplyTeam(d);
+      case DescriptorKind::kDomain:
+        return ApplyDomain(d);
+      case DescriptorKind::kDataProduct:
+        return ApplyProduct(d, all);
+    }
+    return kExitUsage;
+  }
+
+  const std::vector<Outcome>& outcomes() const { return outcomes_; }
+
+ private:
+  int Fail(const Descriptor& d, const grpc::Status& status) {
+    env_.err() << d.Ref() << " (" << d.location << "):\n";
+    return env_.Fail(status);
+  }
+
+  void Report(const Descriptor& d, const std::string& kind,
+              const std::string& name, const std::string& action,
+              const std::string& lifecycle = "") {
+    outcomes_.push_back({kind, name, action, lifecycle});
+    if (env_.format() == Format::kTable) {
+      env_.out() << d.Ref() << " " << action
+                 << (env_.dry_run() && action != "unchanged"
+                         ? " (dry run: nothing was changed)"
+                         : "")
+                 << "\n";
+    }
+  }
+
+  int ApplyTeam(const Descriptor& d) {
+    v1::GetTeamRequest get;
+    get.set_name(d.team.name());
+    v1::Team current;
+    grpc::Status status = env_.client().Call([&](grpc::ClientContext* ctx) {
+      return env_.client().teams().GetTeam(ctx, get, &current);
+    });
+    v1::Team response;
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+      v1::CreateTeamRequest request;
+      request.set_team_id(d.id);
+      *request.mutable_team() = d.team;
+      request.mutable_team()->clear_name();
+      request.set_validate_only(env_.dry_run());
+      request.set_request_id(env_.NextRequestId());
+      status = env_.client().Call([&](grpc::ClientContext* ctx) {
+        return env_.client().teams().CreateTeam(ctx, request, &response);
+      });
+      if (!status.ok()) return Fail(d, status);
+      Report(d, "Team", d.team.name(), "created");
+      return kExitOk;
+    }
+    if (!status.ok()) return Fail(d, status);
+    v1::Team a = current;
+    v1::Team b = d.team;
+    std::sort(a.mutable_members()->begin(), a.mutable_members()->end());
+    std::sort(b.mutable_members()->begin(), b.mutable_members()->end());
+    if (SameOnMask(&a, &b, d.update_mask)) {
+      Report(d, "Team", d.team.name(), "unchanged");
+      return kExitOk;
+    }
+    v1::UpdateTeamRequest request;
+    *request.mutable_team() = d.team;
+    request.mutable_team()->set_etag(current.etag());
+    for (const std::string& p : d.update_mask) {
+      request.mutable_update_mask()->add_paths(p);
+    }
+    request.set_validate_only(env_.dry_run());
+    request.set_request_id(env_.NextRequestId());
+    status = env_.client().Call([&](grpc::ClientContext* ctx) {
+      return env_.client().teams().UpdateTeam(ctx, request, &response);
+    });
+    if (!status.ok()) return Fail(d, status);
+    Report(d, "Team", d.team.name(), "configured");
+    return kExitOk;
+  }
+
+  int ApplyDomain(const Descriptor& d) {
+    v1::GetDomainRequest get;
+    get.set_name(d.domain.name());
+    v1::Domain current;
+    grpc::Status status = env_.client().Call([&](grpc::ClientContext* ctx) {
+      return env_.client().domains().GetDomain(ctx, get, &current);
+    });
+    v1::Domain response;
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+      v1::CreateDomainRequest request;
+      request.set_domain_id(d.id);
+      *request.mutable_domain() = d.domain;
+      request.mutable_domain()->clear_name();
+      request.set_validate_only(env_.dry_run());
+      request.set_request_id(env_.NextRequestId());
+      status = env_.client().Call([&](grpc::ClientContext* ctx) {
+        return env_.client().domains().CreateDomain(ctx, request, &response);
+      });
+      if (!status.ok()) return Fail(d, status);
+      Report(d, "Domain", d.domain.name(), "created");
+      return kExitOk;
+    }
+    if (!status.ok()) return Fail(d, status);
+    v1::Domain a = current;
+    v1::Domain b = d.domain;
+    if (SameOnMask(&a, &b, d.update_mask)) {
+      Report(d, "Domain", d.domain.name(), "unchanged");
+      return kExitOk;
+    }
+    v1::UpdateDomainRequest request;
+    *request.mutable_domain() = d.domain;
+    request.mutable_domain()->set_etag(current.etag());
+    for (const std::string& p : d.update_mask) {
+      request.mutable_update_mask()->add_paths(p);
+    }
+    request.set_validate_only(env_.dry_run());
+    request.set_request_id(env_.NextRequestId());
+    status = env_.client().Call([&](grpc::ClientContext* ctx) {
+      return env_.client().domains().UpdateDomain(ctx, request, &response);
+    });
+    if (!status.ok()) return Fail(d, status);
+    Report(d, "Domain", d.domain.name(), "configured");
+    return kExitOk;
+  }
+
+  // The output port that promises `contract_id`: first among the documents
+  // being applied, then in the registry (read once, all pages).
+  grpc::Status FindContract(const std::string& contract_id,
+                            const std::vector<Descriptor>& all,
+                            std::string* port_name) {
+    for (const Descriptor& other : all) {
+      for (const v1::OutputPort& port : other.data_product.output_ports()) {
+        if (other.kind == DescriptorKind::kDataProduct &&
+            port.contract() == contract_id) {
+          *port_name = absl::StrCat(other.data_product.name(), "/outputPorts/",
+                                    port.id());
+          return grpc::Status::OK;
+        }
+      }
+    }
+    if (!registry_loaded_) {
+      v1::ListDataProductsRequest request;
+      request.set_parent("domains/-");
+      request.set_page_size(1000);
+      v1::ListDataProductsResponse merged;
+      std::string next;
+      grpc::Status status = FetchPages(
+          true, "",
+          [&](const std::string& token, v1::ListDataProductsResponse* page) {
+            request.set_page_token(token);
+            return env_.client().Call([&](grpc::ClientContext* ctx) {
+              return env_.client().products().ListDataProducts(ctx, request,
+                                                               page);
+            });
+          },
+          [](const v1::ListDataProductsResponse& page,
+             v1::ListDataProductsResponse* out) {
+            out->mutable_data_products()->MergeFrom(page.data_products());
+          },
+          &merged, &next);
+      if (!status.ok()) return status;
+      for (const v1::DataProduct& p : merged.data_products()) {
+        for (const v1::OutputPort& port : p.output_ports()) {
+          if (!port.contract().empty()) {
+            contracts_.emplace(port.contract(),
+                               absl::StrCat(p.name(), "/outputPorts/",
+                                            port.id()));
+          }
+        }
+      }
+      registry_loaded_ = true;
+    }
+    auto it = contracts_.find(contract_id);
+    if (it != contracts_.end()) *port_name = it->second;
+    return grpc::Status::OK;
+  }
+
+  int ApplyProduct(const Descriptor& d, const std::vector<Descriptor>& all) {
+    v1::DataProduct desired = d.data_product;
+    for (const ContractInput& in : d.contract_inputs) {
+      std::string source;
+      grpc::Status status = FindContract(in.contract_id, all, &source);
+      if (!status.ok()) return Fail(d, status);
+      if (source.empty() ||
+          absl::StartsWith(source, desired.name() + "/outputPorts/")) {
+        env_.err() << "warning: " << d.Ref() << ": input port " << in.port_id
+                   << " (" << in.location
+                   << "): no output port in the registry promises contract "
+                   << in.contract_id << "; left out of the lineage\n";
+        continue;
+      }
+      v1::InputPort* port = desired.add_input_ports();
+      port->set_id(in.port_id);
+      port->set_source(source);
+      port->set_description(absl::StrCat("contract ", in.contract_id));
+    }
+
+    v1::GetDataProductRequest get;
+    get.set_name(desired.name());
+    v1::DataProduct current;
+    grpc::Status status = env_.client().Call([&](grpc::ClientContext* ctx) {
+      return env_.client().products().GetDataProduct(ctx, get, &current);
+    });
+    bool exists = status.ok();
+    if (!exists && status.error_code() != grpc::StatusCode::NOT_FOUND) {
+      return Fail(d, status);
+    }
+    std::string action = exists ? "configured" : "created";
+    v1::DataProduct result = current;
+    bool changed = true;
+    if (exists) {
+      v1::DataProduct a = current;
+      v1::DataProduct b = desired;
+      for (auto& port : *a.mutable_output_ports()) port.clear_name();
+      std::sort(a.mutable_tags()->begin(), a.mutable_tags()->end());
+      std::sort(b.mutable_tags()->begin(), b.mutable_tags()->end());
+      changed = !SameOnMask(&a, &b, d.update_mask);
+      if (!changed) action = "unchanged";
+    }
+    if (changed) {
+      // AIP-134: UpdateDataProduct with allow_missing creates the product
+      // when it is absent, so one call serves both paths.
+      v1::UpdateDataProductRequest request;
+      *request.mutable_data_product() = desired;
+      if (exists) request.mutable_data_product()->set_etag(current.etag());
+      for (const std::string& p : d.update_mask) {
+        request.mutable_update_mask()->add_paths(p);
+      }
+      request.set_allow_missing(true);
+      request.set_validate_only(env_.dry_run());
+      request.set_request_id(env_.NextRequestId());
+      status = env_.client().Call([&](grpc::ClientContext* ctx) {
+        return env_.client().products().UpdateDataProduct(ctx, request,
+                                                          &result);
+      });
+      if (!status.ok()) return Fail(d, status);
+      for (const v1::Warning& w : result.warnings()) {
+        env_.err() << "warning: " << d.Ref() << ": "
+                   << (w.source().empty() ? "" : w.source() + ": ")
+                   << w.message() << "\n";
+      }
+    }
+    std::string lifecycle;
+    if (d.lifecycle != v1::LIFECYCLE_UNSPECIFIED) {
+      v1::Lifecycle now = exists || !env_.dry_run() ? result.lifecycle()
+                                                    : v1::LIFECYCLE_DRAFT;
+      if (now == v1::LIFECYCLE_UNSPECIFIED) now = v1::LIFECYCLE_DRAFT;
+      int rc = MoveLifecycle(d, desired.name(), now, d.lifecycle, &lifecycle);
+      if (rc != kExitOk) return rc;
+      if (!lifecycle.empty() && action == "unchanged") action = "configured";
+    }
+    Report(d, "DataProduct", desired.name(),
+           lifecycle.empty() ? action : absl::StrCat(action, ", ", lifecycle),
+           lifecycle);
+    return kExitOk;
+  }
+
+  // Walks the lifecycle from `now` to `target` through Publish, Deprecate and
+  // Retire. A target behind `now` (e.g. draft for a published product) is
+  // only warned about: lifecycles do not go back.
+  int MoveLifecycle(const Descriptor& d, const std::string& name,
+                    v1::Lifecycle now, v1::Lifecycle target,
+                    std::string* done) {
+    auto rank = [](v1::Lifecycle l) {
+      switch (l) {
+        case v1::LIFECYCLE_PUBLISHED:
+          return 1;
+        case v1::LIFECYCLE_DEPRECATED:
+          return 2;
+        case v1::LIFECYCLE_RETIRED:
+          return 3;
+        default:
+          return 0;
+      }
+    };
+    if (now == target) return kExitOk;
+    if (rank(target) < rank(now)) {
+      env_.err() << "warning: " << d.Ref() << " is "
+                 << LifecycleName(now) << "; the descriptor asks for "
+                 << LifecycleName(target)
+                 << ", which is behind it: lifecycles only move forward\n";
+      return kExitOk;
+    }
+    std::vector<v1::Lifecycle> steps;
+    if (target == v1::LIFECYCLE_RETIRED) {
+      if (now == v1::LIFECYCLE_PUBLISHED) steps.push_back(v1::LIFECYCLE_DEPRECATED);
+      steps.push_back(v1::LIFECYCLE_RETIRED);
+    } else {
+      if (now == v1::LIFECYCLE_DRAFT) steps.push_back(v1::LIFECYCLE_PUBLISHED);
+      if (target == v1::LIFECYCLE_DEPRECATED) {
+        steps.push_back(v1::LIFECYCLE_DEPRECATED);
+      }
+    }
+    if (env_.dry_run()) {
+      // The product may not exist yet; the transitions cannot be checked
+      // without writing it, so say what would happen.
+      *done = absl::StrCat("would be ", LifecycleName(target));
+      return kExitOk;
+    }
+    for (v1::Lifecycle step : steps) {
+      v1::DataProduct response;
+      grpc::Status status;
+      if (step == v1::LIFECYCLE_PUBLISHED) {
+        v1::PublishDataProductRequest request;
+        request.set_name(name);
+        request.set_request_id(env_.NextRequestId());
+        status = env_.client().Call([&](grpc::ClientContext* ctx) {
+          return env_.client().products().PublishDataProduct(ctx, request,
+                                                             &response);
+        });
+      } else if (step == v1::LIFECYCLE_DEPRECATED) {
+        v1::DeprecateDataProductRequest request;
+        request.set_name(name);
+        request.set_request_id(env_.NextRequestId());
+        status = env_.client().Call([&](grpc::ClientContext* ctx) {
+          return env_.client().products().DeprecateDataProduct(ctx, request,
+                                                               &response);
+        });
+      } else {
+        v1::RetireDataProductRequest request;
+        request.set_name(name);
+        request.set_request_id(env_.NextRequestId());
+        status = env_.client().Call([&](grpc::ClientContext* ctx) {
+          return env_.client().products().RetireDataProduct(ctx, request,
+                                                            &response);
+        });
+      }
+      if (!status.ok()) return Fail(d, status);
+    }
+    *done = LifecycleName(target);
+    return kExitOk;
+  }
+
+  Env& env_;
+  std::vector<Outcome> outcomes_;
+  bool registry_loaded_ = false;
+  std::map<std::string, std::string> contracts_;
+};
+
+int RunApply(Env& env, const ParsedArgs& args) {
+  std::vector<std::string> files = args.GetAll("filename");
+  if (files.empty()) {
+    return env.Usage("-f FILE is required (see 'meshplane apply --help')");
+  }
+  DescriptorDefaults defaults;
+  defaults.domain = args.Get("domain");
+  defaults.owner_team = args.Get("owner-team");
+  if (!defaults.domain.empty() && !IsValidId(defaults.domain)) {
+    return env.Usage(absl::StrCat("--domain ", defaults.domain,
+                                  ": not a valid domain id"));
+  }
+  std::vector<Descriptor> descriptors;
+  std::vector<DescriptorError> errors;
+  for (const std::string& file : files) {
+    std::stringstream text;
+    if (file == "-") {
+      text << std::cin.rdbuf();
+    } else {
+      std::ifstream in(file, std::ios::binary);
+      if (!in) {
+        return env.Usage(absl::StrCat("cannot read ", file, ": ",
+                                      std::strerror(errno)));
+      }
+      text << in.rdbuf();
+    }
+    ParseResult parsed = ParseDescriptors(
+        text.str(), file == "-" ? "<stdin>" : file, defaults);
+    for (Descriptor& d : parsed.descriptors) {
+      descriptors.push_back(std::move(d));
+    }
+    for (DescriptorError& e : parsed.errors) {
+      errors.push_back(std::move(e));
+    }
+  }
+  if (!errors.empty()) {
+    for (const DescriptorError& e : errors) {
+      env.err() << "error: " << e.ToString() << "\n";
+    }
+    env.err() << "nothing was applied\n";
+    return kExitUsage;
+  }
+  if (descriptors.empty()) {
+    return env.Usage("no documents to apply");
+  }
+  std::vector<Descriptor> ordered = OrderForApply(std::move(descriptors));
+  Applier applier(env);
+  int rc = kExitOk;
+  for (const Descriptor& d : ordered) {
+    rc = applier.Apply(d, ordered);
+    if (rc != kExitOk) {
+      break;
+    }
+  }
+  if (env.format() != Format::kTable) {
+    nlohmann::json results = nlohmann::json::array();
+    for (const Outcome& o : applier.outcomes()) {
+      nlohmann::json item = {{"kind", o.kind},
+                             {"name", o.name},
+                             {"action", o.action}};
+      if (!o.lifecycle.empty()) item["lifecycle"] = o.lifecycle;
+      results.push_back(item);
+    }
+    nlohmann::json doc = {{"results", results}, {"dry_run", env.dry_run()}};
+    if (env.format() == Format::kJson) {
+      env.out() << doc.dump(2) << "\n";
+    } else {
+      auto yaml = JsonToYaml(doc.dump());
+      env.out() << (yaml.ok() ? *yaml : doc.dump(2) + "\n");
+    }
+  }
+  return rc;
+}
+
+Command ApplyCommand(std::vector<std::string> path) {
+  return {std::move(path),
+          "-f FILE",
+          "create or update the teams, domains and data products of "
+          "descriptor files",
+          "Reads Meshplane descriptors (apiVersion meshplane.dev/v1; kinds "
+          "Team, Domain, DataProduct) and ODPS data products (apiVersion "
+          "v0.9.0/v1.0.0), several per file separated by ---. Applies teams, "
+          "then domains (parents first), then data products (sources before "
+          "their consumers). Unchanged resources are left alone. Stops at the "
+          "first refused document. See docs/descriptors.md.",
+          {{"filename", 'f', true, true, "FILE",
+            "descriptor file, or - for stdin"},
+           {"domain", 0, true, false, "DOMAIN",
+            "domain of ODPS products that name none"},
+           {"owner-team", 0, true, false, "TEAM",
+            "owner of ODPS products that name no team"}},
+          0,
+          0,
+          {"meshplane apply -f examples/demo/mesh.yaml",
+           "meshplane product apply -f orders.yaml --dry-run",
+           "meshplane apply -f product.odps.yaml --domain sales --owner-team "
+           "sales-eng"},
+          RunApply};
+}
+
+}  // namespace
+
+void RegisterApplyCommands(std::vector<Command>* commands) {
+  commands->push_back(ApplyCommand({"apply"}));
+  commands->push_back(ApplyCommand({"product", "apply"}));
+}
+
+}  // namespace meshplane::cli

@@ -1,0 +1,193 @@
+// meshplane team create|get|list|add-member|remove-member|delete
+#include <google/protobuf/empty.pb.h>
+
+#include "absl/strings/str_cat.h"
+#include "cli/commands/commands.h"
+#include "cli/filter.h"
+#include "cli/render.h"
+#include "cli/util.h"
+
+namespace meshplane::cli {
+
+namespace v1 = ::meshplane::v1;
+
+namespace {
+
+int Create(Env& env, const ParsedArgs& args) {
+  v1::CreateTeamRequest request;
+  request.set_team_id(args.positional()[0]);
+  v1::Team* team = request.mutable_team();
+  team->set_display_name(args.Get("display-name"));
+  team->set_description(args.Get("description"));
+  for (const std::string& m : args.GetAll("member")) {
+    team->add_members(m);
+  }
+  request.set_validate_only(env.dry_run());
+  request.set_request_id(env.NextRequestId());
+  v1::Team response;
+  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
+    return env.client().teams().CreateTeam(ctx, request, &response);
+  });
+  if (!status.ok()) return env.Fail(status);
+  return ShowWrite(env, response, absl::StrCat("team/", request.team_id()),
+                   "created");
+}
+
+int Get(Env& env, const ParsedArgs& args) {
+  v1::GetTeamRequest request;
+  request.set_name(TeamName(args.positional()[0]));
+  v1::Team response;
+  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
+    return env.client().teams().GetTeam(ctx, request, &response);
+  });
+  if (!status.ok()) return env.Fail(status);
+  return Show(env, response,
+              [&](std::ostream& out) { RenderTeam(response, out); });
+}
+
+int List(Env& env, const ParsedArgs& args) {
+  auto page_size = PageSize(args);
+  if (!page_size.ok()) return env.Usage(page_size.status());
+  v1::ListTeamsRequest request;
+  request.set_page_size(*page_size);
+  request.set_filter(BuildTeamFilter(args.Get("member")));
+  v1::ListTeamsResponse merged;
+  std::string next;
+  grpc::Status status = FetchPages(
+      args.Has("all"), args.Get("page-token"),
+      [&](const std::string& token, v1::ListTeamsResponse* page) {
+        request.set_page_token(token);
+        return env.client().Call([&](grpc::ClientContext* ctx) {
+          return env.client().teams().ListTeams(ctx, request, page);
+        });
+      },
+      [](const v1::ListTeamsResponse& page, v1::ListTeamsResponse* all) {
+        all->mutable_teams()->MergeFrom(page.teams());
+      },
+      &merged, &next);
+  if (!status.ok()) return env.Fail(status);
+  merged.set_next_page_token(next);
+  Show(env, merged,
+       [&](std::ostream& out) { RenderTeams(merged.teams(), out); });
+  HintNextPage(env, next);
+  return kExitOk;
+}
+
+int Membership(Env& env, const ParsedArgs& args, bool add) {
+  const std::string team = TeamName(args.positional()[0]);
+  const std::string member = args.positional()[1];
+  v1::Team response;
+  grpc::Status status;
+  if (add) {
+    v1::AddTeamMemberRequest request;
+    request.set_team(team);
+    request.set_member(member);
+    request.set_validate_only(env.dry_run());
+    request.set_request_id(env.NextRequestId());
+    status = env.client().Call([&](grpc::ClientContext* ctx) {
+      return env.client().teams().AddTeamMember(ctx, request, &response);
+    });
+  } else {
+    v1::RemoveTeamMemberRequest request;
+    request.set_team(team);
+    request.set_member(member);
+    request.set_validate_only(env.dry_run());
+    request.set_request_id(env.NextRequestId());
+    status = env.client().Call([&](grpc::ClientContext* ctx) {
+      return env.client().teams().RemoveTeamMember(ctx, request, &response);
+    });
+  }
+  if (!status.ok()) return env.Fail(status);
+  return ShowWrite(env, response,
+                   absl::StrCat("team/", LastSegment(team), " member ", member),
+                   add ? "added" : "removed");
+}
+
+int Delete(Env& env, const ParsedArgs& args) {
+  v1::DeleteTeamRequest request;
+  request.set_name(TeamName(args.positional()[0]));
+  request.set_etag(args.Get("etag"));
+  request.set_validate_only(env.dry_run());
+  request.set_request_id(env.NextRequestId());
+  google::protobuf::Empty response;
+  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
+    return env.client().teams().DeleteTeam(ctx, request, &response);
+  });
+  if (!status.ok()) return env.Fail(status);
+  return ShowWrite(env, response,
+                   absl::StrCat("team/", LastSegment(request.name())),
+                   "deleted");
+}
+
+}  // namespace
+
+void RegisterTeamCommands(std::vector<Command>* commands) {
+  commands->push_back(
+      {{"team", "create"},
+       "ID",
+       "create a team (platform admins)",
+       "",
+       {{"display-name", 0, true, false, "TEXT", "human-readable name"},
+        {"description", 0, true, false, "TEXT", "what the team does"},
+        {"member", 0, true, true, "PRINCIPAL",
+         "a member, e.g. user:ana@example.com"}},
+       1,
+       1,
+       {"meshplane team create sales-eng --display-name \"Sales engineering\" "
+        "--member user:ana@example.com --member service:orders-ci"},
+       Create});
+  commands->push_back({{"team", "get"},
+                       "ID",
+                       "show a team and its members",
+                       "",
+                       {},
+                       1,
+                       1,
+                       {"meshplane team get sales-eng"},
+                       Get});
+  commands->push_back(
+      {{"team", "list"},
+       "",
+       "list teams, ordered by id",
+       "",
+       {{"member", 0, true, false, "PRINCIPAL", "only teams with this member"},
+        PageSizeFlag(), PageTokenFlag(), AllPagesFlag()},
+       0,
+       0,
+       {"meshplane team list", "meshplane team list --member user:ana@example.com"},
+       List});
+  commands->push_back({{"team", "add-member"},
+                       "TEAM PRINCIPAL",
+                       "add a member (adding a present member is no error)",
+                       "",
+                       {},
+                       2,
+                       2,
+                       {"meshplane team add-member sales-eng user:bo@example.com"},
+                       [](Env& env, const ParsedArgs& args) {
+                         return Membership(env, args, true);
+                       }});
+  commands->push_back(
+      {{"team", "remove-member"},
+       "TEAM PRINCIPAL",
+       "remove a member (removing an absent member is no error)",
+       "",
+       {},
+       2,
+       2,
+       {"meshplane team remove-member sales-eng user:bo@example.com"},
+       [](Env& env, const ParsedArgs& args) {
+         return Membership(env, args, false);
+       }});
+  commands->push_back({{"team", "delete"},
+                       "ID",
+                       "delete a team that owns nothing",
+                       "",
+                       {EtagFlag()},
+                       1,
+                       1,
+                       {"meshplane team delete old-team"},
+                       Delete});
+}
+
+}  // namespace meshplane::cli

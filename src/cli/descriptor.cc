@@ -1,0 +1,1012 @@
+#include "cli/descriptor.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <google/protobuf/util/time_util.h>
+#include <yaml-cpp/yaml.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "cli/util.h"
+
+namespace meshplane::cli {
+
+namespace v1 = ::meshplane::v1;
+
+std::string DescriptorError::ToString() const {
+  if (path.empty()) {
+    return absl::StrCat(location, ": ", message);
+  }
+  return absl::StrCat(location, ": ", path, ": ", message);
+}
+
+std::string Descriptor::Ref() const {
+  switch (kind) {
+    case DescriptorKind::kTeam:
+      return absl::StrCat("team/", id);
+    case DescriptorKind::kDomain:
+      return absl::StrCat("domain/", id);
+    case DescriptorKind::kDataProduct:
+      return absl::StrCat("dataProduct/",
+                          LastSegment(data_product.name().substr(
+                              0, data_product.name().find("/dataProducts/"))),
+                          "/", id);
+  }
+  return id;
+}
+
+namespace {
+
+constexpr absl::string_view kMeshplaneApiVersion = "meshplane.dev/v1";
+
+std::string Join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : absl::StrCat(path, ".", key);
+}
+
+std::string Index(const std::string& path, size_t i) {
+  return absl::StrCat(path, "[", i, "]");
+}
+
+// Reads one document, collecting errors with their YAML positions.
+class Reader {
+ public:
+  Reader(const std::string& file, std::vector<DescriptorError>* errors)
+      : file_(file), errors_(errors) {}
+
+  std::string Location(const YAML::Node& node) const {
+    YAML::Mark mark = node.Mark();
+    if (mark.is_null()) {
+      return file_;
+    }
+    return absl::StrCat(file_, ":", mark.line + 1, ":", mark.column + 1);
+  }
+
+  void Error(const YAML::Node& node, const std::string& path,
+             const std::string& message) {
+    errors_->push_back({Location(node), path, message});
+    ++count_;
+  }
+
+  int error_count() const { return count_; }
+
+  static bool Present(const YAML::Node& node) {
+    return node.IsDefined() && !node.IsNull();
+  }
+
+  // True when `node` is a map whose keys are all in `allowed`; reports each
+  // unknown key at its own position.
+  bool CheckMap(const YAML::Node& node, const std::string& path,
+                const std::vector<std::string>& allowed) {
+    if (!node.IsMap()) {
+      Error(node, path, "expected a mapping");
+      return false;
+    }
+    bool ok = true;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        Error(it->first, Join(path, key),
+              absl::StrCat("unknown field (expected one of: ",
+                           absl::StrJoin(allowed, ", "), ")"));
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  void Require(const YAML::Node& map, const std::string& path,
+               const std::string& key) {
+    if (!Present(map[key])) {
+      Error(map, Join(path, key), "required field is missing");
+    }
+  }
+
+  // A scalar as a string; false (with an error) for a sequence or map.
+  bool String(const YAML::Node& map, const std::string& path,
+              const std::string& key, std::string* out) {
+    YAML::Node node = map[key];
+    if (!Present(node)) {
+      return false;
+    }
+    if (!node.IsScalar()) {
+      Error(node, Join(path, key), "expected a string");
+      return false;
+    }
+    *out = node.Scalar();
+    return true;
+  }
+
+  bool RequiredString(const YAML::Node& map, const std::string& path,
+                      const std::string& key, std::string* out) {
+    if (!Present(map[key])) {
+      Error(map, Join(path, key), "required field is missing");
+      return false;
+    }
+    return String(map, path, key, out);
+  }
+
+  bool Id(const YAML::Node& map, const std::string& path,
+          const std::string& key, std::string* out) {
+    if (!RequiredString(map, path, key, out)) {
+      return false;
+    }
+    if (!IsValidId(*out)) {
+      Error(map[key], Join(path, key),
+            absl::StrCat("\"", *out,
+                         "\" is not a valid id (lowercase letters, digits and "
+                         "hyphens, starting with a letter, 1-63 chars)"));
+      return false;
+    }
+    return true;
+  }
+
+  bool StringList(const YAML::Node& map, const std::string& path,
+                  const std::string& key, std::vector<std::string>* out) {
+    YAML::Node node = map[key];
+    if (!Present(node)) {
+      return false;
+    }
+    if (!node.IsSequence()) {
+      Error(node, Join(path, key), "expected a list of strings");
+      return false;
+    }
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (!node[i].IsScalar()) {
+        Error(node[i], Index(Join(path, key), i), "expected a string");
+        continue;
+      }
+      out->push_back(node[i].Scalar());
+    }
+    return true;
+  }
+
+  bool StringMap(const YAML::Node& map, const std::string& path,
+                 const std::string& key,
+                 google::protobuf::Map<std::string, std::string>* out) {
+    YAML::Node node = map[key];
+    if (!Present(node)) {
+      return false;
+    }
+    if (!node.IsMap()) {
+      Error(node, Join(path, key), "expected a mapping of strings");
+      return false;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string k = it->first.Scalar();
+      if (!it->second.IsScalar()) {
+        Error(it->second, Join(Join(path, key), k), "expected a string");
+        continue;
+      }
+      (*out)[k] = it->second.Scalar();
+    }
+    return true;
+  }
+
+  bool Int(const YAML::Node& map, const std::string& path,
+           const std::string& key, int* out) {
+    YAML::Node node = map[key];
+    if (!Present(node)) {
+      return false;
+    }
+    if (!node.IsScalar() || !absl::SimpleAtoi(node.Scalar(), out)) {
+      Error(node, Join(path, key), "expected an integer");
+      return false;
+    }
+    return true;
+  }
+
+  bool Double(const YAML::Node& map, const std::string& path,
+              const std::string& key, double* out) {
+    YAML::Node node = map[key];
+    if (!Present(node)) {
+      return false;
+    }
+    if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), out)) {
+      Error(node, Join(path, key), "expected a number");
+      return false;
+    }
+    return true;
+  }
+
+  bool Duration(const YAML::Node& map, const std::string& path,
+                const std::string& key, google::protobuf::Duration* out) {
+    std::string text;
+    if (!String(map, path, key, &text)) {
+      return false;
+    }
+    auto d = ParseDuration(text);
+    if (!d.ok()) {
+      Error(map[key], Join(path, key), std::string(d.status().message()));
+      return false;
+    }
+    *out = google::protobuf::util::TimeUtil::NanosecondsToDuration(
+        absl::ToInt64Nanoseconds(*d));
+    return true;
+  }
+
+ private:
+  const std::string& file_;
+  std::vector<DescriptorError>* errors_;
+  int count_ = 0;
+};
+
+bool ParseClassification(const std::string& text, v1::Classification* out) {
+  std::string upper = absl::AsciiStrToUpper(text);
+  absl::string_view value = absl::StripPrefix(upper, "CLASSIFICATION_");
+  return v1::Classification_Parse(absl::StrCat("CLASSIFICATION_", value), out) &&
+         *out != v1::CLASSIFICATION_UNSPECIFIED;
+}
+
+bool ParseLifecycle(const std::string& text, v1::Lifecycle* out) {
+  std::string upper = absl::AsciiStrToUpper(text);
+  absl::string_view value = absl::StripPrefix(upper, "LIFECYCLE_");
+  return v1::Lifecycle_Parse(absl::StrCat("LIFECYCLE_", value), out) &&
+         *out != v1::LIFECYCLE_UNSPECIFIED;
+}
+
+// ---------------------------------------------------------------------------
+// Meshplane's own format.
+
+void ParseMeshplaneTeam(Reader& r, const YAML::Node& doc, Descriptor* d) {
+  d->kind = DescriptorKind::kTeam;
+  YAML::Node metadata = doc["metadata"];
+  if (r.CheckMap(metadata, "metadata", {"name", "labels"})) {
+    r.Id(metadata, "metadata", "name", &d->id);
+    if (Reader::Present(metadata["labels"])) {
+      r.Error(metadata["labels"], "metadata.labels",
+              "teams have no labels");
+    }
+  }
+  d->team.set_name(TeamName(d->id));
+  d->update_mask = {"display_name", "description"};
+  YAML::Node spec = doc["spec"];
+  if (!Reader::Present(spec)) {
+    return;
+  }
+  if (!r.CheckMap(spec, "spec", {"displayName", "description", "members"})) {
+    return;
+  }
+  std::string value;
+  if (r.String(spec, "spec", "displayName", &value)) {
+    d->team.set_display_name(value);
+  }
+  if (r.String(spec, "spec", "description", &value)) {
+    d->team.set_description(value);
+  }
+  std::vector<std::string> members;
+  if (r.StringList(spec, "spec", "members", &members)) {
+    for (const std::string& m : members) {
+      d->team.add_members(m);
+    }
+    d->update_mask.push_back("members");
+  }
+}
+
+void ParseMeshplaneDomain(Reader& r, const YAML::Node& doc, Descriptor* d) {
+  d->kind = DescriptorKind::kDomain;
+  YAML::Node metadata = doc["metadata"];
+  if (r.CheckMap(metadata, "metadata", {"name", "labels"})) {
+    r.Id(metadata, "metadata", "name", &d->id);
+    r.StringMap(metadata, "metadata", "labels",
+                d->domain.mutable_labels());
+  }
+  d->domain.set_name(DomainName(d->id));
+  d->update_mask = {"display_name", "description", "parent", "owner_team",
+                    "labels"};
+  YAML::Node spec = doc["spec"];
+  if (!r.CheckMap(spec, "spec",
+                  {"displayName", "description", "parent", "ownerTeam",
+                   "labels"})) {
+    return;
+  }
+  std::string value;
+  if (r.String(spec, "spec", "displayName", &value)) {
+    d->domain.set_display_name(value);
+  }
+  if (r.String(spec, "spec", "description", &value)) {
+    d->domain.set_description(value);
+  }
+  if (r.String(spec, "spec", "parent", &value)) {
+    d->domain.set_parent(DomainName(value));
+  }
+  if (r.RequiredString(spec, "spec", "ownerTeam", &value)) {
+    d->domain.set_owner_team(TeamName(value));
+  }
+  r.StringMap(spec, "spec", "labels", d->domain.mutable_labels());
+}
+
+void ParseOutputPort(Reader& r, const YAML::Node& node,
+                     const std::string& path, v1::OutputPort* port) {
+  if (!r.CheckMap(node, path,
+                  {"id", "displayName", "type", "server", "location",
+                   "description", "contract", "objectives"})) {
+    return;
+  }
+  std::string value;
+  if (r.Id(node, path, "id", &value)) port->set_id(value);
+  if (r.String(node, path, "displayName", &value)) {
+    port->set_display_name(value);
+  }
+  if (r.String(node, path, "type", &value)) port->set_type(value);
+  if (r.String(node, path, "server", &value)) port->set_server(value);
+  if (r.String(node, path, "location", &value)) port->set_location(value);
+  if (r.String(node, path, "description", &value)) {
+    port->set_description(value);
+  }
+  if (r.String(node, path, "contract", &value)) port->set_contract(value);
+  YAML::Node objectives = node["objectives"];
+  if (!Reader::Present(objectives)) {
+    return;
+  }
+  std::string opath = Join(path, "objectives");
+  if (!r.CheckMap(objectives, opath,
+                  {"availabilityPercent", "maxStaleness",
+                   "completenessPercent", "latency"})) {
+    return;
+  }
+  v1::ServiceLevelObjectives* slo = port->mutable_objectives();
+  double number = 0;
+  if (r.Double(objectives, opath, "availabilityPercent", &number)) {
+    slo->set_availability_percent(number);
+  }
+  if (r.Double(objectives, opath, "completenessPercent", &number)) {
+    slo->set_completeness_percent(number);
+  }
+  r.Duration(objectives, opath, "maxStaleness", slo->mutable_max_staleness());
+  r.Duration(objectives, opath, "latency", slo->mutable_latency());
+}
+
+void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,
+                           const DescriptorDefaults& defaults,
+                           Descriptor* d) {
+  d->kind = DescriptorKind::kDataProduct;
+  v1::DataProduct& p = d->data_product;
+  YAML::Node metadata = doc["metadata"];
+  std::string domain = defaults.domain;
+  if (r.CheckMap(metadata, "metadata", {"name", "domain", "labels"})) {
+    r.Id(metadata, "metadata", "name", &d->id);
+    if (Reader::Present(metadata["domain"]) || domain.empty()) {
+      r.Id(metadata, "metadata", "domain", &domain);
+    }
+    r.StringMap(metadata, "metadata", "labels", p.mutable_labels());
+  }
+  p.set_name(absl::StrCat(DomainName(domain), "/dataProducts/", d->id));
+  d->update_mask = {"display_name", "description", "owner_team",
+                    "tier",         "classification", "tags",
+                    "labels",       "output_ports",   "input_ports"};
+  YAML::Node spec = doc["spec"];
+  if (!r.CheckMap(spec, "spec",
+                  {"displayName", "description", "ownerTeam", "tier",
+                   "classification", "tags", "lifecycle", "outputPorts",
+                   "inputPorts"})) {
+    return;
+  }
+  std::string value;
+  if (r.String(spec, "spec", "displayName", &value)) {
+    p.set_display_name(value);
+  }
+  if (r.String(spec, "spec", "description", &value)) {
+    p.set_description(value);
+  }
+  if (Reader::Present(spec["ownerTeam"]) || defaults.owner_team.empty()) {
+    if (r.RequiredString(spec, "spec", "ownerTeam", &value)) {
+      p.set_owner_team(TeamName(value));
+    }
+  } else {
+    p.set_owner_team(TeamName(defaults.owner_team));
+  }
+  int tier = 0;
+  if (r.Int(spec, "spec", "tier", &tier)) {
+    if (tier < 0 || tier > 3) {
+      r.Error(spec["tier"], "spec.tier",
+              absl::StrCat(tier, " is not a tier (1, 2 or 3; 0 for none)"));
+    }
+    p.set_tier(tier);
+  }
+  if (r.String(spec, "spec", "classification", &value)) {
+    v1::Classification c;
+    if (ParseClassification(value, &c)) {
+      p.set_classification(c);
+    } else {
+      r.Error(spec["classification"], "spec.classification",
+              absl::StrCat("\"", value,
+                           "\" is not a classification (public, internal, "
+                           "confidential or restricted)"));
+    }
+  }
+  if (r.String(spec, "spec", "lifecycle", &value)) {
+    if (!ParseLifecycle(value, &d->lifecycle)) {
+      r.Error(spec["lifecycle"], "spec.lifecycle",
+              absl::StrCat("\"", value,
+                           "\" is not a lifecycle (draft, published, "
+                           "deprecated or retired)"));
+    }
+  }
+  std::vector<std::string> tags;
+  if (r.StringList(spec, "spec", "tags", &tags)) {
+    for (const std::string& t : tags) {
+      p.add_tags(t);
+    }
+  }
+  YAML::Node outputs = spec["outputPorts"];
+  if (Reader::Present(outputs)) {
+    if (!outputs.IsSequence()) {
+      r.Error(outputs, "spec.outputPorts", "expected a list");
+    } else {
+      for (size_t i = 0; i < outputs.size(); ++i) {
+        ParseOutputPort(r, outputs[i], Index("spec.outputPorts", i),
+                        p.add_output_ports());
+      }
+    }
+  }
+  YAML::Node inputs = spec["inputPorts"];
+  if (Reader::Present(inputs)) {
+    if (!inputs.IsSequence()) {
+      r.Error(inputs, "spec.inputPorts", "expected a list");
+    } else {
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        std::string path = Index("spec.inputPorts", i);
+        if (!r.CheckMap(inputs[i], path, {"id", "source", "description"})) {
+          continue;
+        }
+        v1::InputPort* port = p.add_input_ports();
+        std::string v;
+        if (r.Id(inputs[i], path, "id", &v)) port->set_id(v);
+        if (r.RequiredString(inputs[i], path, "source", &v)) {
+          if (!absl::StartsWith(v, "domains/") ||
+              !absl::StrContains(v, "/dataProducts/") ||
+              !absl::StrContains(v, "/outputPorts/")) {
+            r.Error(inputs[i]["source"], Join(path, "source"),
+                    absl::StrCat("\"", v,
+                                 "\" is not an output port name "
+                                 "(domains/D/dataProducts/P/outputPorts/O)"));
+          }
+          port->set_source(v);
+        }
+        if (r.String(inputs[i], path, "description", &v)) {
+          port->set_description(v);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// ODPS (bitol-io/open-data-product-standard), checked against the fields of
+// its JSON Schema (every object there has additionalProperties: false).
+
+enum class FieldType { kString, kAny, kStringList, kObject, kObjectList };
+
+struct FieldSchema {
+  const char* name;
+  FieldType type;
+  const char* object = nullptr;  // for kObject / kObjectList
+};
+
+struct ObjectSchema {
+  std::vector<FieldSchema> fields;
+  std::vector<std::string> required;
+};
+
+const std::map<std::string, ObjectSchema>& OdpsSchema() {
+  using F = FieldType;
+  static const auto* const schema = new std::map<std::string, ObjectSchema>{
+      {"DataProduct",
+       {{{"apiVersion", F::kString},
+         {"kind", F::kString},
+         {"id", F::kString},
+         {"name", F::kString},
+         {"version", F::kString},
+         {"status", F::kString},
+         {"domain", F::kString},
+         {"tenant", F::kString},
+         {"authoritativeDefinitions", F::kObjectList, "AuthoritativeDefinition"},
+         {"description", F::kObject, "Description"},
+         {"customProperties", F::kObjectList, "CustomProperty"},
+         {"tags", F::kStringList},
+         {"inputPorts", F::kObjectList, "InputPort"},
+         {"outputPorts", F::kObjectList, "OutputPort"},
+         {"managementPorts", F::kObjectList, "ManagementPort"},
+         {"support", F::kObjectList, "Support"},
+         {"team", F::kObject, "Team"},
+         {"productCreatedTs", F::kString}},
+        {"apiVersion", "kind", "id", "status"}}},
+      {"Description",
+       {{{"purpose", F::kString},
+         {"limitations", F::kString},
+         {"usage", F::kString},
+         {"authoritativeDefinitions", F::kObjectList, "AuthoritativeDefinition"},
+         {"customProperties", F::kObjectList, "CustomProperty"}},
+        {}}},
+      {"CustomProperty",
+       {{{"property", F::kString},
+         {"value", F::kAny},
+         {"description", F::kString}},
+        {"property", "value"}}},
+      {"AuthoritativeDefinition",
+       {{{"type", F::kString}, {"url", F::kString}, {"description", F::kString}},
+        {"type", "url"}}},
+      {"InputPort",
+       {{{"name", F::kString},
+         {"version", F::kString},
+         {"contractId", F::kString},
+         {"tags", F::kStringList},
+         {"customProperties", F::kObjectList, "CustomProperty"},
+         {"authoritativeDefinitions", F::kObjectList,
+          "AuthoritativeDefinition"}},
+        {"name", "version", "contractId"}}},
+      {"OutputPort",
+       {{{"name", F::kString},
+         {"description", F::kString},
+         {"type", F::kString},
+         {"version", F::kString},
+         {"contractId", F::kString},
+         {"sbom", F::kObjectList, "SBOM"},
+         {"inputContracts", F::kObjectList, "InputContract"},
+         {"tags", F::kStringList},
+         {"customProperties", F::kObjectList, "CustomProperty"},
+         {"authoritativeDefinitions", F::kObjectList,
+          "AuthoritativeDefinition"}},
+        {"name", "version"}}},
+      {"SBOM", {{{"type", F::kString}, {"url", F::kString}}, {"url"}}},
+      {"InputContract",
+       {{{"id", F::kString}, {"version", F::kString}}, {"id", "version"}}},
+      {"ManagementPort",
+       {{{"name", F::kString},
+         {"content", F::kString},
+         {"type", F::kString},
+         {"url", F::kString},
+         {"channel", F::kString},
+         {"description", F::kString},
+         {"tags", F::kStringList},
+         {"customProperties", F::kObjectList, "CustomProperty"},
+         {"authoritativeDefinitions", F::kObjectList,
+          "AuthoritativeDefinition"}},
+        {"name", "content"}}},
+      {"Support",
+       {{{"channel", F::kString},
+         {"url", F::kString},
+         {"description", F::kString},
+         {"tool", F::kString},
+         {"scope", F::kString},
+         {"invitationUrl", F::kString},
+         {"tags", F::kStringList},
+         {"customProperties", F::kObjectList, "CustomProperty"},
+         {"authoritativeDefinitions", F::kObjectList,
+          "AuthoritativeDefinition"}},
+        {"channel", "url"}}},
+      {"Team",
+       {{{"name", F::kString},
+         {"description", F::kString},
+         {"members", F::kObjectList, "TeamMember"},
+         {"tags", F::kStringList},
+         {"customProperties", F::kObjectList, "CustomProperty"},
+         {"authoritativeDefinitions", F::kObjectList,
+          "AuthoritativeDefinition"}},
+        {}}},
+      {"TeamMember",
+       {{{"username", F::kString},
+         {"name", F::kString},
+         {"description", F::kString},
+         {"role", F::kString},
+         {"dateIn", F::kString},
+         {"dateOut", F::kString},
+         {"replacedByUsername", F::kString},
+         {"tags", F::kStringList},
+         {"customProperties", F::kObjectList, "CustomProperty"},
+         {"authoritativeDefinitions", F::kObjectList,
+          "AuthoritativeDefinition"}},
+        {"username"}}},
+  };
+  return *schema;
+}
+
+void CheckOdpsObject(Reader& r, const YAML::Node& node, const std::string& path,
+                     const std::string& type) {
+  const ObjectSchema& schema = OdpsSchema().at(type);
+  std::vector<std::string> allowed;
+  for (const FieldSchema& f : schema.fields) {
+    allowed.push_back(f.name);
+  }
+  if (!r.CheckMap(node, path, allowed)) {
+    if (!node.IsMap()) {
+      return;
+    }
+  }
+  for (const std::string& key : schema.required) {
+    r.Require(node, path, key);
+  }
+  for (const FieldSchema& f : schema.fields) {
+    YAML::Node value = node[f.name];
+    if (!Reader::Present(value)) {
+      continue;
+    }
+    std::string fpath = Join(path, f.name);
+    switch (f.type) {
+      case FieldType::kAny:
+        break;
+      case FieldType::kString:
+        if (!value.IsScalar()) {
+          r.Error(value, fpath, "expected a string");
+        }
+        break;
+      case FieldType::kStringList:
+        if (!value.IsSequence()) {
+          r.Error(value, fpath, "expected a list of strings");
+          break;
+        }
+        for (size_t i = 0; i < value.size(); ++i) {
+          if (!value[i].IsScalar()) {
+            r.Error(value[i], Index(fpath, i), "expected a string");
+          }
+        }
+        break;
+      case FieldType::kObject:
+        CheckOdpsObject(r, value, fpath, f.object);
+        break;
+      case FieldType::kObjectList:
+        if (!value.IsSequence()) {
+          r.Error(value, fpath, "expected a list");
+          break;
+        }
+        for (size_t i = 0; i < value.size(); ++i) {
+          CheckOdpsObject(r, value[i], Index(fpath, i), f.object);
+        }
+        break;
+    }
+  }
+}
+
+std::string ScalarOr(const YAML::Node& map, const char* key) {
+  YAML::Node node = map[key];
+  if (Reader::Present(node) && node.IsScalar()) {
+    return node.Scalar();
+  }
+  return "";
+}
+
+// Port ids from ODPS names: the name alone while it is unique among the
+// product's ports of that kind, else name-v<version> (ODPS keys ports by
+// name and version).
+std::vector<std::string> OdpsPortIds(const YAML::Node& ports) {
+  std::map<std::string, int> count;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    ++count[Slugify(ScalarOr(ports[i], "name"))];
+  }
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    std::string id = Slugify(ScalarOr(ports[i], "name"));
+    if (count[id] > 1) {
+      std::string version(absl::StripPrefix(
+          absl::StripPrefix(ScalarOr(ports[i], "version"), "v"), "V"));
+      id = absl::StrCat(id, "-v", Slugify(absl::StrCat("v", version)).substr(1));
+    }
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+void ParseOdpsProduct(Reader& r, const YAML::Node& doc,
+                      const DescriptorDefaults& defaults, Descriptor* d) {
+  d->kind = DescriptorKind::kDataProduct;
+  d->format = DescriptorFormat::kOdps;
+  int before = r.error_count();
+  CheckOdpsObject(r, doc, "", "DataProduct");
+  if (r.error_count() > before) {
+    return;
+  }
+  v1::DataProduct& p = d->data_product;
+
+  // The product id: ODPS `id` is typically a UUID, which is not a Meshplane
+  // id; the name, slugified, is. The ODPS id is kept as a label.
+  std::string odps_id = ScalarOr(doc, "id");
+  std::string name = ScalarOr(doc, "name");
+  if (!name.empty()) {
+    d->id = Slugify(name);
+  } else if (IsValidId(odps_id)) {
+    d->id = odps_id;
+  }
+  if (!IsValidId(d->id)) {
+    r.Error(doc[name.empty() ? "id" : "name"], name.empty() ? "id" : "name",
+            "cannot derive a Meshplane id (give the product a name with "
+            "letters)");
+    return;
+  }
+  std::string domain = Slugify(ScalarOr(doc, "domain"));
+  if (domain.empty()) {
+    domain = defaults.domain;
+  }
+  if (domain.empty()) {
+    r.Error(doc, "domain",
+            "required field is missing (ODPS leaves it optional; Meshplane "
+            "needs it, or pass --domain)");
+    return;
+  }
+  p.set_name(absl::StrCat(DomainName(domain), "/dataProducts/", d->id));
+  p.set_display_name(name);
+
+  YAML::Node description = doc["description"];
+  if (Reader::Present(description)) {
+    std::vector<std::string> parts;
+    std::string purpose = ScalarOr(description, "purpose");
+    if (!purpose.empty()) parts.push_back(purpose);
+    std::string limitations = ScalarOr(description, "limitations");
+    if (!limitations.empty()) {
+      parts.push_back(absl::StrCat("Limitations: ", limitations));
+    }
+    std::string usage = ScalarOr(description, "usage");
+    if (!usage.empty()) parts.push_back(absl::StrCat("Usage: ", usage));
+    p.set_description(absl::StrJoin(parts, "\n\n"));
+  }
+
+  YAML::Node team = doc["team"];
+  std::string team_name =
+      Reader::Present(team) ? Slugify(ScalarOr(team, "name")) : "";
+  if (!team_name.empty()) {
+    p.set_owner_team(TeamName(team_name));
+  } else if (!defaults.owner_team.empty()) {
+    p.set_owner_team(TeamName(defaults.owner_team));
+  } else {
+    r.Error(Reader::Present(team) ? team : doc, "team.name",
+            "required field is missing (Meshplane needs an owning team, or "
+            "pass --owner-team)");
+    return;
+  }
+
+  std::string status = ScalarOr(doc, "status");
+  std::string lower = absl::AsciiStrToLower(status);
+  if (lower == "proposed" || lower == "draft") {
+    d->lifecycle = v1::LIFECYCLE_DRAFT;
+  } else if (lower == "active") {
+    d->lifecycle = v1::LIFECYCLE_PUBLISHED;
+  } else if (lower == "deprecated") {
+    d->lifecycle = v1::LIFECYCLE_DEPRECATED;
+  } else if (lower == "retired") {
+    d->lifecycle = v1::LIFECYCLE_RETIRED;
+  } else {
+    r.Error(doc["status"], "status",
+            absl::StrCat("\"", status,
+                         "\" is not a status Meshplane knows (proposed, "
+                         "draft, active, deprecated, retired)"));
+    return;
+  }
+
+  std::set<std::string> tags;
+  YAML::Node tag_list = doc["tags"];
+  if (Reader::Present(tag_list)) {
+    for (size_t i = 0; i < tag_list.size(); ++i) {
+      std::string tag = Slugify(tag_list[i].Scalar());
+      if (!tag.empty()) tags.insert(tag);
+    }
+  }
+  for (const std::string& t : tags) {
+    p.add_tags(t);
+  }
+
+  (*p.mutable_labels())["odps-id"] = odps_id;
+  std::string version = ScalarOr(doc, "version");
+  if (!version.empty()) (*p.mutable_labels())["odps-version"] = version;
+  std::string tenant = ScalarOr(doc, "tenant");
+  if (!tenant.empty()) (*p.mutable_labels())["odps-tenant"] = tenant;
+
+  YAML::Node outputs = doc["outputPorts"];
+  if (Reader::Present(outputs)) {
+    std::vector<std::string> ids = OdpsPortIds(outputs);
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const YAML::Node& o = outputs[i];
+      if (!IsValidId(ids[i])) {
+        r.Error(o["name"], Join(Index("outputPorts", i), "name"),
+                "cannot derive a port id from this name");
+        continue;
+      }
+      v1::OutputPort* port = p.add_output_ports();
+      port->set_id(ids[i]);
+      std::string port_version = ScalarOr(o, "version");
+      port->set_display_name(
+          port_version.empty()
+              ? ScalarOr(o, "name")
+              : absl::StrCat(ScalarOr(o, "name"), " ", port_version));
+      port->set_type(ScalarOr(o, "type"));
+      port->set_description(ScalarOr(o, "description"));
+      port->set_contract(ScalarOr(o, "contractId"));
+    }
+  }
+  YAML::Node inputs = doc["inputPorts"];
+  if (Reader::Present(inputs)) {
+    std::vector<std::string> ids = OdpsPortIds(inputs);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!IsValidId(ids[i])) {
+        r.Error(inputs[i]["name"], Join(Index("inputPorts", i), "name"),
+                "cannot derive a port id from this name");
+        continue;
+      }
+      d->contract_inputs.push_back({ids[i], ScalarOr(inputs[i], "contractId"),
+                                    r.Location(inputs[i])});
+    }
+  }
+  d->update_mask = {"display_name", "description", "owner_team", "tags",
+                    "labels",       "output_ports", "input_ports"};
+}
+
+void ParseDocument(Reader& r, const YAML::Node& doc,
+                   const DescriptorDefaults& defaults, Descriptor* d) {
+  if (!doc.IsMap()) {
+    r.Error(doc, "", "a descriptor must be a mapping with apiVersion and kind");
+    return;
+  }
+  std::string api_version;
+  std::string kind;
+  r.RequiredString(doc, "", "kind", &kind);
+  r.String(doc, "", "apiVersion", &api_version);
+  if (api_version == kMeshplaneApiVersion) {
+    if (!r.CheckMap(doc, "", {"apiVersion", "kind", "metadata", "spec"})) {
+      return;
+    }
+    r.Require(doc, "", "metadata");
+    if (kind == "Team") {
+      ParseMeshplaneTeam(r, doc, d);
+    } else if (kind == "Domain") {
+      r.Require(doc, "", "spec");
+      ParseMeshplaneDomain(r, doc, d);
+    } else if (kind == "DataProduct") {
+      r.Require(doc, "", "spec");
+      ParseMeshplaneProduct(r, doc, defaults, d);
+    } else if (!kind.empty()) {
+      r.Error(doc["kind"], "kind",
+              absl::StrCat("unknown kind \"", kind,
+                           "\" (Team, Domain or DataProduct)"));
+    }
+    return;
+  }
+  if (kind == "DataProduct" &&
+      (api_version == "v0.9.0" || api_version == "v1.0.0" ||
+       api_version.empty())) {
+    ParseOdpsProduct(r, doc, defaults, d);
+    return;
+  }
+  if (api_version.empty()) {
+    r.Error(doc, "apiVersion", "required field is missing");
+    return;
+  }
+  r.Error(doc["apiVersion"], "apiVersion",
+          absl::StrCat("unsupported apiVersion \"", api_version, "\" (",
+                       kMeshplaneApiVersion,
+                       ", or v0.9.0 / v1.0.0 for ODPS data products)"));
+}
+
+}  // namespace
+
+ParseResult ParseDescriptors(absl::string_view text,
+                             const std::string& filename,
+                             const DescriptorDefaults& defaults) {
+  ParseResult result;
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    result.errors.push_back(
+        {absl::StrCat(filename, ":", e.mark.line + 1, ":", e.mark.column + 1),
+         "", absl::StrCat("invalid YAML: ", e.msg)});
+    return result;
+  } catch (const YAML::Exception& e) {
+    result.errors.push_back({filename, "", absl::StrCat("invalid YAML: ", e.msg)});
+    return result;
+  }
+  for (const YAML::Node& doc : docs) {
+    if (!doc.IsDefined() || doc.IsNull()) {
+      continue;
+    }
+    Reader reader(filename, &result.errors);
+    Descriptor d;
+    YAML::Mark mark = doc.Mark();
+    d.location = absl::StrCat(filename, ":", mark.line + 1);
+    try {
+      ParseDocument(reader, doc, defaults, &d);
+    } catch (const YAML::Exception& e) {
+      reader.Error(doc, "", absl::StrCat("invalid document: ", e.msg));
+    }
+    if (reader.error_count() == 0) {
+      result.descriptors.push_back(std::move(d));
+    }
+  }
+  return result;
+}
+
+namespace {
+
+// Stable topological order: repeatedly takes the first item (in file order)
+// whose dependencies inside the list are all taken. Cycles keep file order.
+std::vector<Descriptor> StableTopo(
+    std::vector<Descriptor> items,
+    const std::vector<std::vector<size_t>>& deps) {
+  std::vector<Descriptor> out;
+  std::vector<bool> taken(items.size(), false);
+  for (size_t round = 0; round < items.size(); ++round) {
+    size_t pick = items.size();
+    for (size_t i = 0; i < items.size() && pick == items.size(); ++i) {
+      if (taken[i]) continue;
+      bool ready = true;
+      for (size_t dep : deps[i]) {
+        if (!taken[dep] && dep != i) ready = false;
+      }
+      if (ready) pick = i;
+    }
+    if (pick == items.size()) {
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (!taken[i]) {
+          pick = i;
+          break;
+        }
+      }
+    }
+    taken[pick] = true;
+    out.push_back(std::move(items[pick]));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Descriptor> OrderForApply(std::vector<Descriptor> descriptors) {
+  std::vector<Descriptor> teams, domains, products;
+  for (Descriptor& d : descriptors) {
+    switch (d.kind) {
+      case DescriptorKind::kTeam:
+        teams.push_back(std::move(d));
+        break;
+      case DescriptorKind::kDomain:
+        domains.push_back(std::move(d));
+        break;
+      case DescriptorKind::kDataProduct:
+        products.push_back(std::move(d));
+        break;
+    }
+  }
+  std::vector<std::vector<size_t>> domain_deps(domains.size());
+  for (size_t i = 0; i < domains.size(); ++i) {
+    for (size_t j = 0; j < domains.size(); ++j) {
+      if (!domains[i].domain.parent().empty() &&
+          domains[i].domain.parent() == domains[j].domain.name()) {
+        domain_deps[i].push_back(j);
+      }
+    }
+  }
+  std::vector<std::vector<size_t>> product_deps(products.size());
+  for (size_t i = 0; i < products.size(); ++i) {
+    for (size_t j = 0; j < products.size(); ++j) {
+      const v1::DataProduct& source = products[j].data_product;
+      bool depends = false;
+      for (const v1::InputPort& in : products[i].data_product.input_ports()) {
+        if (absl::StartsWith(in.source(), source.name() + "/outputPorts/")) {
+          depends = true;
+        }
+      }
+      for (const ContractInput& in : products[i].contract_inputs) {
+        for (const v1::OutputPort& out : source.output_ports()) {
+          if (!in.contract_id.empty() && out.contract() == in.contract_id) {
+            depends = true;
+          }
+        }
+      }
+      if (depends && i != j) {
+        product_deps[i].push_back(j);
+      }
+    }
+  }
+  std::vector<Descriptor> ordered = std::move(teams);
+  for (Descriptor& d : StableTopo(std::move(domains), domain_deps)) {
+    ordered.push_back(std::move(d));
+  }
+  for (Descriptor& d : StableTopo(std::move(products), product_deps)) {
+    ordered.push_back(std::move(d));
+  }
+  return ordered;
+}
+
+}  // namespace meshplane::cli

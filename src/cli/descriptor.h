@@ -1,0 +1,89 @@
+// Descriptor files of `meshplane apply`: Meshplane's own format
+// (apiVersion meshplane.dev/v1; kinds Team, Domain, DataProduct) and the Open
+// Data Product Standard (ODPS v0.9.0 / v1.0.0, kind DataProduct), several
+// documents per file separated by `---`. docs/descriptors.md describes both.
+//
+//   ParseResult r = ParseDescriptors(text, "mesh.yaml", {});
+//   if (!r.errors.empty()) { for (auto& e : r.errors) err << e.ToString(); }
+//   for (const Descriptor& d : OrderForApply(r.descriptors)) { ... }
+#ifndef MESHPLANE_CLI_DESCRIPTOR_H_
+#define MESHPLANE_CLI_DESCRIPTOR_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "meshplane/v1/data_product.pb.h"
+#include "meshplane/v1/domain.pb.h"
+#include "meshplane/v1/team.pb.h"
+
+namespace meshplane::cli {
+
+// A problem in a descriptor file, at a place in it.
+struct DescriptorError {
+  std::string location;  // "mesh.yaml:12:7" (1-based line and column)
+  std::string path;      // "spec.outputPorts[0].id"; empty for YAML syntax
+  std::string message;   // "required field is missing"
+  // "mesh.yaml:12:7: spec.outputPorts[0].id: required field is missing".
+  std::string ToString() const;
+};
+
+enum class DescriptorKind { kTeam, kDomain, kDataProduct };
+enum class DescriptorFormat { kMeshplane, kOdps };
+
+// An ODPS input port: it names the contract it reads, not an output port, so
+// apply looks for the output port that promises that contract.
+struct ContractInput {
+  std::string port_id;      // the Meshplane input port id it becomes
+  std::string contract_id;  // ODPS contractId
+  std::string location;     // where it was declared, for messages
+};
+
+// One document, decoded into the API's messages.
+struct Descriptor {
+  DescriptorKind kind = DescriptorKind::kDataProduct;
+  DescriptorFormat format = DescriptorFormat::kMeshplane;
+  std::string location;  // "file:line" of the document
+  std::string id;        // the resource id (metadata.name)
+  meshplane::v1::Team team;                 // kind Team; name set
+  meshplane::v1::Domain domain;             // kind Domain; name set
+  meshplane::v1::DataProduct data_product;  // kind DataProduct; name set
+  // The fields an update sets (UpdateXRequest.update_mask paths).
+  std::vector<std::string> update_mask;
+  // The lifecycle the product should reach; UNSPECIFIED leaves it alone.
+  meshplane::v1::Lifecycle lifecycle = meshplane::v1::LIFECYCLE_UNSPECIFIED;
+  // ODPS input ports, resolved by contract id at apply time.
+  std::vector<ContractInput> contract_inputs;
+
+  // "team/checkout", "domain/sales", "dataProduct/sales/orders".
+  std::string Ref() const;
+};
+
+// Values for what a descriptor may leave out (ODPS has no required domain or
+// team): the --domain and --owner-team flags of apply.
+struct DescriptorDefaults {
+  std::string domain;      // an id
+  std::string owner_team;  // an id or teams/{id}
+};
+
+struct ParseResult {
+  std::vector<Descriptor> descriptors;
+  std::vector<DescriptorError> errors;  // every error found, in file order
+};
+
+// Parses every document of `text`. `filename` is only used in locations.
+// Empty documents are skipped. Unknown fields, missing required fields,
+// values of the wrong type and invalid ids are errors that name the path and
+// the line:column at fault; a document with errors yields no descriptor.
+ParseResult ParseDescriptors(absl::string_view text,
+                             const std::string& filename,
+                             const DescriptorDefaults& defaults);
+
+// Orders descriptors for apply: teams, then domains (parents before their
+// subdomains), then data products (a product before the products that read
+// it, by input port source or ODPS contract id); otherwise file order.
+std::vector<Descriptor> OrderForApply(std::vector<Descriptor> descriptors);
+
+}  // namespace meshplane::cli
+
+#endif  // MESHPLANE_CLI_DESCRIPTOR_H_

@@ -1,0 +1,96 @@
+#include "cli/errors.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "meshplane/v1/errors.pb.h"
+
+namespace meshplane::cli {
+
+int ExitCodeFor(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return kExitOk;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return kExitRefused;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+    // The server refuses messages over its receive limit this way: the
+    // input was too big, which the user fixes by changing the input.
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return kExitUsage;
+    default:
+      // UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, UNKNOWN, UNIMPLEMENTED,
+      // DATA_LOSS, CANCELLED.
+      return kExitUnavailable;
+  }
+}
+
+std::vector<std::string> DescribeError(const grpc::Status& status) {
+  std::vector<std::string> lines;
+  std::string message = status.error_message();
+  if (message.empty()) {
+    message = absl::StrCat("request failed with status code ",
+                           static_cast<int>(status.error_code()));
+  }
+  lines.push_back(message);
+  if (status.error_details().empty()) {
+    return lines;
+  }
+  google::rpc::Status rpc_status;
+  if (!rpc_status.ParseFromString(status.error_details())) {
+    return lines;
+  }
+  for (const google::protobuf::Any& detail : rpc_status.details()) {
+    google::rpc::BadRequest bad_request;
+    google::rpc::ErrorInfo info;
+    meshplane::v1::PolicyViolations policies;
+    meshplane::v1::PolicyViolation policy;
+    if (detail.UnpackTo(&bad_request)) {
+      for (const auto& v : bad_request.field_violations()) {
+        lines.push_back(absl::StrCat("  ", v.field(), ": ", v.description()));
+      }
+    } else if (detail.UnpackTo(&info)) {
+      if (!info.reason().empty()) {
+        lines.push_back(absl::StrCat("  reason: ", info.reason()));
+      }
+    } else if (detail.UnpackTo(&policies)) {
+      for (const auto& p : policies.violations()) {
+        lines.push_back(absl::StrCat(
+            "  policy ", p.policy(), " (", p.scope().empty() ? "?" : p.scope(),
+            ", ", p.effect(),
+            p.enforcement() == "DRY_RUN" ? ", dry run" : "",
+            p.evaluation_error() ? ", evaluation error" : "",
+            "): ", p.message()));
+      }
+    } else if (detail.UnpackTo(&policy)) {
+      lines.push_back(absl::StrCat("  policy ", policy.policy(), " (",
+                                   policy.scope(), ", ", policy.effect(),
+                                   "): ", policy.message()));
+    }
+  }
+  return lines;
+}
+
+int ReportError(const grpc::Status& status, const std::string& addr,
+                std::ostream& err) {
+  std::vector<std::string> lines = DescribeError(status);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    lines[0] = absl::StrCat("server ", addr, " unavailable: ", lines[0]);
+  } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    lines[0] = absl::StrCat("server ", addr,
+                            " did not answer in time (--timeout): ", lines[0]);
+  }
+  err << "error: " << lines[0] << "\n";
+  for (size_t i = 1; i < lines.size(); ++i) {
+    err << lines[i] << "\n";
+  }
+  return ExitCodeFor(status.error_code());
+}
+
+}  // namespace meshplane::cli

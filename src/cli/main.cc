@@ -1,0 +1,21 @@
+// meshplane: the command-line client of meshplaned.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/app.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  meshplane::cli::Environment env;
+  if (const char* addr = std::getenv("MESHPLANE_ADDR")) {
+    env.addr = addr;
+  }
+  if (const char* token = std::getenv("MESHPLANE_TOKEN")) {
+    env.token = token;
+  }
+  int code = meshplane::cli::RunCli(args, env, std::cout, std::cerr);
+  std::cout.flush();
+  return code;
+}
