@@ -1,0 +1,71 @@
+// The composition of a Meshplane server over a Store: core services, the
+// gRPC server (every meshplane.v1 service, health, reflection), and the
+// HTTP health endpoints. main.cc (meshplaned) and the tests' ServerFixture
+// both build the server through StartServer, so tests run exactly what
+// production runs; only the Store differs in who creates it.
+//
+//   auto server = server::StartServer(config, store, RealClock());
+//   if (!server.ok()) ...;
+//   (*server)->Wait();            // until Shutdown() from another thread
+#ifndef MESHPLANE_SERVER_APP_H_
+#define MESHPLANE_SERVER_APP_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "meshplane/common/clock.h"
+#include "meshplane/store/store.h"
+
+namespace meshplane::server {
+
+struct ServerConfig {
+  // gRPC address, host:port; port 0 picks a free port (see
+  // RunningServer::port()).
+  std::string listen = "127.0.0.1:50051";
+  // HTTP address for /healthz and /readyz; "" disables HTTP.
+  std::string http_listen = "127.0.0.1:9464";
+  // If non-empty, becomes the first platform-admin token when the registry
+  // has none (core::Identity::Bootstrap).
+  std::string bootstrap_token;
+  // gRPC's thread budget (grpc::ResourceQuota). Handlers block on the
+  // store's connection pool, so this is a few times the pool size: enough
+  // threads to queue on the pool, not so many that memory runs away.
+  int max_threads = 64;
+  // Requests larger than this are refused by gRPC (RESOURCE_EXHAUSTED).
+  int max_receive_message_bytes = 1 << 20;
+  // How long Shutdown() lets in-flight RPCs finish before cancelling them.
+  absl::Duration drain_timeout = absl::Seconds(10);
+  // How often readiness (the gRPC health status) is re-checked.
+  absl::Duration readiness_interval = absl::Seconds(1);
+  // How long a verified token is trusted without asking the store again.
+  absl::Duration token_cache_ttl = absl::Seconds(2);
+};
+
+// A started server. Thread-safe. Destroying it shuts it down.
+class RunningServer {
+ public:
+  virtual ~RunningServer() = default;
+  // The bound gRPC port.
+  virtual int port() const = 0;
+  // The bound HTTP port, 0 when HTTP is disabled.
+  virtual int http_port() const = 0;
+  // Stops accepting calls, lets in-flight calls finish within the drain
+  // timeout (then cancels them), stops HTTP and the readiness checker.
+  // Idempotent; returns when done.
+  virtual void Shutdown() = 0;
+  // Blocks until Shutdown() has completed.
+  virtual void Wait() = 0;
+};
+
+// Starts a server over `store` (which must be migrated, and must outlive the
+// server, as must `clock`). Bootstraps the admin token if configured.
+// INVALID_ARGUMENT for a bad address or bootstrap token; UNAVAILABLE when a
+// port cannot be bound or the store is unreachable during bootstrap.
+absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
+    const ServerConfig& config, store::Store& store, const Clock& clock);
+
+}  // namespace meshplane::server
+
+#endif  // MESHPLANE_SERVER_APP_H_

@@ -1,0 +1,216 @@
+#include "server/call.h"
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "meshplane/common/crypto.h"
+#include "meshplane/common/errors.h"
+#include "meshplane/common/status_macros.h"
+#include "server/codec.h"
+#include "server/status.h"
+
+namespace meshplane::server {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+constexpr size_t kMaxRequestIdLength = 128;
+
+const FieldDescriptor* FindField(const google::protobuf::Message& m,
+                                 absl::string_view name,
+                                 FieldDescriptor::CppType type) {
+  const FieldDescriptor* f =
+      m.GetDescriptor()->FindFieldByName(std::string(name));
+  if (f == nullptr || f->is_repeated() || f->cpp_type() != type) {
+    return nullptr;
+  }
+  return f;
+}
+
+std::string GetStringField(const google::protobuf::Message& m,
+                           absl::string_view name) {
+  const FieldDescriptor* f = FindField(m, name, FieldDescriptor::CPPTYPE_STRING);
+  return f == nullptr ? std::string() : m.GetReflection()->GetString(m, f);
+}
+
+bool GetBoolField(const google::protobuf::Message& m, absl::string_view name) {
+  const FieldDescriptor* f = FindField(m, name, FieldDescriptor::CPPTYPE_BOOL);
+  return f != nullptr && m.GetReflection()->GetBool(m, f);
+}
+
+// AIP-155 asks for UUIDs; we accept any short token of URL-safe characters
+// so that clients with their own id schemes work, but nothing that would
+// make the key ambiguous or the logs unreadable.
+void ValidateRequestId(const std::string& id, Violations& v) {
+  if (id.empty()) {
+    return;
+  }
+  bool ok = id.size() <= kMaxRequestIdLength;
+  for (char c : id) {
+    ok = ok && (absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                c == '-' || c == '_' || c == '.' || c == ':');
+  }
+  if (!ok) {
+    v.Add("request_id",
+          absl::StrCat("\"", absl::CHexEscape(id.substr(0, 80)),
+                       "\" is not a valid request id (a UUID, or up to 128 "
+                       "letters, digits, '-', '_', '.', ':')"));
+  }
+}
+
+// A log value: bare when it is a simple token, else quoted and escaped.
+std::string LogValue(absl::string_view value) {
+  if (value.empty()) {
+    return "\"\"";
+  }
+  for (char c : value) {
+    if (c <= ' ' || c == '"' || c == '\\' || c == '=' || c > '~') {
+      return absl::StrCat("\"", absl::CHexEscape(value), "\"");
+    }
+  }
+  return std::string(value);
+}
+
+}  // namespace
+
+std::string RequestHash(const google::protobuf::Message& request) {
+  std::unique_ptr<google::protobuf::Message> copy(request.New());
+  copy->CopyFrom(request);
+  copy->DiscardUnknownFields();
+  const google::protobuf::Reflection* refl = copy->GetReflection();
+  for (const char* name : {"request_id", "validate_only"}) {
+    const FieldDescriptor* f = copy->GetDescriptor()->FindFieldByName(name);
+    if (f != nullptr) {
+      refl->ClearField(copy.get(), f);
+    }
+  }
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    copy->SerializeToCodedStream(&coded);
+  }
+  // The type name keeps two request types with the same bytes apart.
+  return Sha256Hex(absl::StrCat(copy->GetDescriptor()->full_name(), "\n", bytes));
+}
+
+absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context) {
+  const auto& md = context.client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) {
+    return absl::UnauthenticatedError(
+        "missing credentials: send the metadata `authorization: Bearer "
+        "<token>`");
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kScheme = "bearer ";
+  if (value.size() <= kScheme.size() ||
+      !absl::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
+    return absl::UnauthenticatedError(
+        "the authorization metadata must be `Bearer <token>`");
+  }
+  absl::string_view secret =
+      absl::StripAsciiWhitespace(value.substr(kScheme.size()));
+  if (secret.empty()) {
+    return absl::UnauthenticatedError(
+        "the authorization metadata must be `Bearer <token>`");
+  }
+  return std::string(secret);
+}
+
+absl::Status CallRunner::Prepare(grpc::ServerContext* context,
+                                 absl::string_view method,
+                                 const google::protobuf::Message& request,
+                                 core::RequestContext* ctx) const {
+  if (context->IsCancelled()) {
+    return absl::CancelledError("the client cancelled the call");
+  }
+  if (context->deadline() <= std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError(
+        "the call's deadline passed before the server started it");
+  }
+  MP_ASSIGN_OR_RETURN(std::string secret, BearerSecret(*context));
+  MP_ASSIGN_OR_RETURN(ctx->principal, identity_.Authenticate(secret));
+
+  Violations v;
+  CheckNoNulCharacters(request, v);
+  ctx->request_id = GetStringField(request, "request_id");
+  ValidateRequestId(ctx->request_id, v);
+  MP_RETURN_IF_ERROR(v.ToStatus());
+
+  ctx->method = std::string(method);
+  ctx->validate_only = GetBoolField(request, "validate_only");
+  ctx->request_hash = RequestHash(request);
+  // Authentication may have taken a while (a cold token cache, a slow
+  // database): do not start work the client has given up on.
+  if (context->IsCancelled()) {
+    return absl::CancelledError("the client cancelled the call");
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status CallRunner::Run(grpc::ServerContext* context,
+                             absl::string_view method,
+                             const google::protobuf::Message& request,
+                             const Work& work) const {
+  const absl::Time start = absl::Now();
+  core::RequestContext ctx;
+  absl::Status status;
+  try {
+    status = Prepare(context, method, request, &ctx);
+    if (status.ok()) {
+      status = work(ctx);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("rpc method={} uncaught exception: {}", std::string(method),
+                  e.what());
+    status = absl::InternalError("internal error (logged by the server)");
+  } catch (...) {
+    spdlog::error("rpc method={} uncaught non-standard exception",
+                  std::string(method));
+    status = absl::InternalError("internal error (logged by the server)");
+  }
+  grpc::Status out = ToGrpcStatus(status);
+
+  const double latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+  std::string line = absl::StrCat(
+      "rpc method=", LogValue(method),
+      " principal=", LogValue(ctx.principal.id.empty() ? "-" : ctx.principal.id),
+      " code=", absl::StatusCodeToString(status.code()),
+      " latency_ms=", absl::StrFormat("%.3f", latency_ms),
+      " request_id=", LogValue(ctx.request_id.empty() ? "-" : ctx.request_id),
+      " validate_only=", ctx.validate_only ? "true" : "false",
+      " peer=", LogValue(context->peer()));
+  if (!status.ok()) {
+    absl::StrAppend(&line, " error=", LogValue(status.message().substr(0, 512)));
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      spdlog::error("{}", line);
+      break;
+    case absl::StatusCode::kUnavailable:
+      spdlog::warn("{}", line);
+      break;
+    default:
+      spdlog::info("{}", line);
+  }
+  return out;
+}
+
+}  // namespace meshplane::server

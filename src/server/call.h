@@ -1,0 +1,66 @@
+// The wrapper every RPC handler runs in: deadline and cancellation checks,
+// authentication, the request context, the last-resort catch, status
+// mapping and the one log line per RPC.
+#ifndef MESHPLANE_SERVER_CALL_H_
+#define MESHPLANE_SERVER_CALL_H_
+
+#include <functional>
+#include <string>
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "meshplane/core/context.h"
+#include "meshplane/core/identity.h"
+
+namespace meshplane::server {
+
+// Lowercase hex SHA-256 of the deterministic serialization of `request`
+// with `request_id` and `validate_only` cleared and unknown fields dropped:
+// the fingerprint that tells a retry (same hash) from a different request
+// reusing a request id. Thread-safe.
+std::string RequestHash(const google::protobuf::Message& request);
+
+// The secret of an `authorization: Bearer <secret>` metadata value.
+// UNAUTHENTICATED when absent or of another scheme.
+absl::StatusOr<std::string> BearerSecret(
+    const grpc::ServerContext& context);
+
+// Runs handlers. Thread-safe; holds a reference to `identity`, which must
+// outlive it.
+class CallRunner {
+ public:
+  explicit CallRunner(core::Identity& identity) : identity_(identity) {}
+
+  // The work of one RPC: decode, call core, encode into the response.
+  using Work = std::function<absl::Status(const core::RequestContext&)>;
+
+  // Runs `work` for the RPC `method` (its full name,
+  // "meshplane.v1.DomainService/CreateDomain") on `request`:
+  //   1. CANCELLED / DEADLINE_EXCEEDED if the call is already over;
+  //   2. authenticates the bearer token (UNAUTHENTICATED);
+  //   3. checks the request shape every RPC shares: no NUL characters in
+  //      strings, a well-formed request_id (INVALID_ARGUMENT);
+  //   4. builds the RequestContext (principal, method, request_id,
+  //      request_hash, validate_only) and runs `work`;
+  // and maps the outcome with ToGrpcStatus. An exception escaping `work`
+  // is logged and answered INTERNAL. Logs one line per call.
+  grpc::Status Run(grpc::ServerContext* context, absl::string_view method,
+                   const google::protobuf::Message& request,
+                   const Work& work) const;
+
+ private:
+  absl::Status Prepare(grpc::ServerContext* context, absl::string_view method,
+                       const google::protobuf::Message& request,
+                       core::RequestContext* ctx) const;
+
+  core::Identity& identity_;
+};
+
+}  // namespace meshplane::server
+
+#endif  // MESHPLANE_SERVER_CALL_H_

@@ -1,0 +1,225 @@
+// DataProductService: decode, call core::Registry, encode.
+#include <optional>
+
+#include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
+#include "server/codec.h"
+#include "server/services.h"
+
+namespace meshplane::server {
+namespace {
+
+constexpr char kService[] = "meshplane.v1.DataProductService/";
+std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
+
+// The lifecycle custom methods share one shape: name, etag, and for
+// Deprecate a sunset time.
+template <typename Request>
+grpc::Status Transition(const CallRunner& runner, core::Registry& registry,
+                        grpc::ServerContext* context, absl::string_view method,
+                        const Request& request, model::Lifecycle target,
+                        std::optional<absl::Time> sunset,
+                        v1::DataProduct* response) {
+  return runner.Run(
+      context, Method(method), request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(model::ProductKey key,
+                            ProductKeyFromName("name", request.name()));
+        MP_ASSIGN_OR_RETURN(model::DataProduct p,
+                            registry.TransitionDataProduct(
+                                ctx, key, target, request.etag(), sunset));
+        *response = EncodeDataProduct(p);
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace
+
+grpc::Status DataProductServiceImpl::CreateDataProduct(
+    grpc::ServerContext* context, const v1::CreateDataProductRequest* request,
+    v1::DataProduct* response) {
+  return runner_.Run(
+      context, Method("CreateDataProduct"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        Violations v;
+        auto domain_id = DomainIdFromName("parent", request->parent());
+        v.AddStatus("parent", domain_id.status());
+        v.AddStatus("data_product_id", model::ValidateId("data_product_id",
+                                                         request->data_product_id()));
+        v1::DataProduct body = request->data_product();
+        body.clear_name();  // AIP-133: the name is ignored
+        auto product = DecodeDataProduct(body, "data_product");
+        v.AddStatus("data_product", product.status());
+        MP_RETURN_IF_ERROR(v.ToStatus());
+        product->domain_id = *domain_id;
+        product->id = request->data_product_id();
+        MP_ASSIGN_OR_RETURN(model::DataProduct created,
+                            registry_.CreateDataProduct(ctx, *std::move(product)));
+        *response = EncodeDataProduct(created);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status DataProductServiceImpl::GetDataProduct(
+    grpc::ServerContext* context, const v1::GetDataProductRequest* request,
+    v1::DataProduct* response) {
+  return runner_.Run(context, Method("GetDataProduct"), *request,
+                     [&](const core::RequestContext& ctx) -> absl::Status {
+                       MP_ASSIGN_OR_RETURN(
+                           model::ProductKey key,
+                           ProductKeyFromName("name", request->name()));
+                       MP_ASSIGN_OR_RETURN(model::DataProduct p,
+                                           registry_.GetDataProduct(ctx, key));
+                       *response = EncodeDataProduct(p);
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status DataProductServiceImpl::ListDataProducts(
+    grpc::ServerContext* context, const v1::ListDataProductsRequest* request,
+    v1::ListDataProductsResponse* response) {
+  return runner_.Run(
+      context, Method("ListDataProducts"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        Violations v;
+        core::ProductScope scope;
+        scope.include_subdomains = request->include_subdomains();
+        // AIP-159: "-" reads across every domain; an empty parent means the
+        // same, for convenience.
+        if (!request->parent().empty() && request->parent() != "domains/-") {
+          auto id = DomainIdFromName("parent", request->parent());
+          v.AddStatus("parent", id.status());
+          if (id.ok()) {
+            scope.domain_id = *id;
+          }
+        }
+        auto query = MakeListQuery(request->page_size(), request->page_token(),
+                                   request->filter());
+        v.AddStatus("page_size", query.status());
+        MP_RETURN_IF_ERROR(v.ToStatus());
+        MP_ASSIGN_OR_RETURN(auto page,
+                            registry_.ListDataProducts(ctx, scope, *query));
+        for (const auto& p : page.items) {
+          *response->add_data_products() = EncodeDataProduct(p);
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status DataProductServiceImpl::UpdateDataProduct(
+    grpc::ServerContext* context, const v1::UpdateDataProductRequest* request,
+    v1::DataProduct* response) {
+  return runner_.Run(
+      context, Method("UpdateDataProduct"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        Violations v;
+        if (request->data_product().name().empty()) {
+          v.Add("data_product.name",
+                "is required: the product to update, "
+                "domains/{domain}/dataProducts/{data_product}");
+        }
+        auto patch = DecodeDataProduct(request->data_product(), "data_product");
+        v.AddStatus("data_product", patch.status());
+        auto mask = ResolveUpdateMask(request->update_mask(),
+                                      request->data_product(),
+                                      DataProductUpdatableFields());
+        v.AddStatus("update_mask", mask.status());
+        if (mask.ok() && mask->paths.empty()) {
+          v.Add("update_mask",
+                "nothing to update: update_mask is empty and no updatable "
+                "field is set");
+        }
+        MP_RETURN_IF_ERROR(v.ToStatus());
+        MP_ASSIGN_OR_RETURN(
+            model::DataProduct updated,
+            registry_.UpdateDataProduct(ctx, *patch, *mask,
+                                        request->data_product().etag(),
+                                        request->allow_missing()));
+        *response = EncodeDataProduct(updated);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status DataProductServiceImpl::DeleteDataProduct(
+    grpc::ServerContext* context, const v1::DeleteDataProductRequest* request,
+    google::protobuf::Empty* response) {
+  return runner_.Run(context, Method("DeleteDataProduct"), *request,
+                     [&](const core::RequestContext& ctx) -> absl::Status {
+                       MP_ASSIGN_OR_RETURN(
+                           model::ProductKey key,
+                           ProductKeyFromName("name", request->name()));
+                       return registry_.DeleteDataProduct(ctx, key,
+                                                          request->etag());
+                     });
+}
+
+grpc::Status DataProductServiceImpl::PublishDataProduct(
+    grpc::ServerContext* context, const v1::PublishDataProductRequest* request,
+    v1::DataProduct* response) {
+  return Transition(runner_, registry_, context, "PublishDataProduct",
+                    *request, model::Lifecycle::kPublished, std::nullopt,
+                    response);
+}
+
+grpc::Status DataProductServiceImpl::DeprecateDataProduct(
+    grpc::ServerContext* context,
+    const v1::DeprecateDataProductRequest* request,
+    v1::DataProduct* response) {
+  std::optional<absl::Time> sunset;
+  if (request->has_sunset_time()) {
+    Violations v;
+    sunset = DecodeTime(request->sunset_time(), "sunset_time", v);
+    if (!v.empty()) {
+      return runner_.Run(context, Method("DeprecateDataProduct"), *request,
+                         [&](const core::RequestContext&) {
+                           return v.ToStatus();
+                         });
+    }
+  }
+  return Transition(runner_, registry_, context, "DeprecateDataProduct",
+                    *request, model::Lifecycle::kDeprecated, sunset, response);
+}
+
+grpc::Status DataProductServiceImpl::RetireDataProduct(
+    grpc::ServerContext* context, const v1::RetireDataProductRequest* request,
+    v1::DataProduct* response) {
+  return Transition(runner_, registry_, context, "RetireDataProduct", *request,
+                    model::Lifecycle::kRetired, std::nullopt, response);
+}
+
+grpc::Status DataProductServiceImpl::GetLineage(
+    grpc::ServerContext* context, const v1::GetLineageRequest* request,
+    v1::GetLineageResponse* response) {
+  return runner_.Run(
+      context, Method("GetLineage"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        Violations v;
+        auto key = ProductKeyFromName("name", request->name());
+        v.AddStatus("name", key.status());
+        core::LineageScope scope = core::LineageScope::kBoth;
+        switch (request->direction()) {
+          case v1::LINEAGE_DIRECTION_UNSPECIFIED:
+          case v1::LINEAGE_DIRECTION_BOTH:
+            break;
+          case v1::LINEAGE_DIRECTION_UPSTREAM:
+            scope = core::LineageScope::kUpstream;
+            break;
+          case v1::LINEAGE_DIRECTION_DOWNSTREAM:
+            scope = core::LineageScope::kDownstream;
+            break;
+          default:
+            v.Add("direction",
+                  absl::StrCat(static_cast<int>(request->direction()),
+                               " is not a LineageDirection value"));
+        }
+        MP_RETURN_IF_ERROR(v.ToStatus());
+        MP_ASSIGN_OR_RETURN(core::Lineage lineage,
+                            registry_.GetLineage(ctx, *key, scope,
+                                                 request->depth()));
+        EncodeLineage(lineage, response);
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace meshplane::server

@@ -1,0 +1,89 @@
+// IdentityService: decode, call core::Identity, encode.
+#include <optional>
+
+#include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
+#include "server/codec.h"
+#include "server/services.h"
+
+namespace meshplane::server {
+namespace {
+constexpr char kService[] = "meshplane.v1.IdentityService/";
+std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
+}  // namespace
+
+grpc::Status IdentityServiceImpl::CreateToken(
+    grpc::ServerContext* context, const v1::CreateTokenRequest* request,
+    v1::CreateTokenResponse* response) {
+  return runner_.Run(
+      context, Method("CreateToken"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        Violations v;
+        if (!request->principal().empty()) {
+          v.AddStatus("principal", model::ValidatePrincipal(
+                                       "principal", request->principal()));
+        }
+        std::optional<absl::Duration> ttl;
+        if (request->has_ttl()) {
+          ttl = DecodeDuration(request->ttl(), "ttl", v);
+          if (v.empty() && *ttl <= absl::ZeroDuration()) {
+            v.Add("ttl", "must be positive (leave it unset for no expiry)");
+          }
+        }
+        MP_RETURN_IF_ERROR(v.ToStatus());
+        MP_ASSIGN_OR_RETURN(
+            core::CreatedToken created,
+            identity_.CreateToken(ctx, request->principal(),
+                                  request->description(), ttl,
+                                  request->platform_admin()));
+        *response->mutable_token() = EncodeToken(created.token);
+        response->set_secret(created.secret);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status IdentityServiceImpl::ListTokens(
+    grpc::ServerContext* context, const v1::ListTokensRequest* request,
+    v1::ListTokensResponse* response) {
+  return runner_.Run(
+      context, Method("ListTokens"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(), ""));
+        MP_ASSIGN_OR_RETURN(auto page, identity_.ListTokens(
+                                           ctx, request->principal(), query));
+        for (const auto& t : page.items) {
+          *response->add_tokens() = EncodeToken(t);
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status IdentityServiceImpl::RevokeToken(
+    grpc::ServerContext* context, const v1::RevokeTokenRequest* request,
+    v1::Token* response) {
+  return runner_.Run(context, Method("RevokeToken"), *request,
+                     [&](const core::RequestContext& ctx) -> absl::Status {
+                       MP_ASSIGN_OR_RETURN(
+                           std::string id,
+                           TokenIdFromName("name", request->name()));
+                       MP_ASSIGN_OR_RETURN(model::ApiToken t,
+                                           identity_.RevokeToken(ctx, id));
+                       *response = EncodeToken(t);
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status IdentityServiceImpl::GetCallerIdentity(
+    grpc::ServerContext* context, const v1::GetCallerIdentityRequest* request,
+    v1::CallerIdentity* response) {
+  return runner_.Run(context, Method("GetCallerIdentity"), *request,
+                     [&](const core::RequestContext& ctx) -> absl::Status {
+                       *response = EncodeCaller(ctx.principal);
+                       return absl::OkStatus();
+                     });
+}
+
+}  // namespace meshplane::server

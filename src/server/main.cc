@@ -1,0 +1,192 @@
+// meshplaned: the composition root. The only server file that names the
+// PostgreSQL store; everything else sees store::Store.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "meshplane/common/clock.h"
+#include "meshplane/store/postgres_store.h"
+#include "server/app.h"
+#include "server/options.h"
+
+namespace {
+
+using meshplane::server::Options;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// SIGTERM and SIGINT are blocked in every thread and taken synchronously
+// with sigtimedwait, so no handler runs in an arbitrary thread.
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+// Waits up to `timeout` for a stop signal; returns it, or 0 on timeout.
+int WaitForStopSignal(absl::Duration timeout) {
+  sigset_t set = StopSignals();
+  timespec ts = absl::ToTimespec(timeout);
+  int sig;
+  do {
+    sig = sigtimedwait(&set, nullptr, &ts);
+  } while (sig < 0 && errno == EINTR);
+  return sig < 0 ? 0 : sig;
+}
+
+// Runs `attempt` until it succeeds, fails with something other than
+// UNAVAILABLE, `wait` passes, or a stop signal arrives (CANCELLED).
+template <typename Fn>
+auto RetryWhileUnavailable(absl::string_view what, absl::Duration wait, Fn attempt)
+    -> decltype(attempt()) {
+  const absl::Time deadline = absl::Now() + wait;
+  while (true) {
+    auto result = attempt();
+    absl::Status status = [&] {
+      if constexpr (std::is_same_v<decltype(result), absl::Status>) {
+        return result;
+      } else {
+        return result.status();
+      }
+    }();
+    if (status.code() != absl::StatusCode::kUnavailable ||
+        absl::Now() >= deadline) {
+      return result;
+    }
+    spdlog::warn("{}: database unavailable, retrying for up to {}: {}",
+                 std::string(what), absl::FormatDuration(deadline - absl::Now()),
+                 std::string(status.message()));
+    if (WaitForStopSignal(absl::Seconds(1)) != 0) {
+      return absl::CancelledError("stopped by a signal while waiting for the database");
+    }
+  }
+}
+
+bool WritePortFile(const std::string& path, int port) {
+  // Write then rename, so that a reader never sees a half-written file.
+  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.good()) {
+      return false;
+    }
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+int Run(const Options& options) {
+  using meshplane::store::Migrate;
+  using meshplane::store::PostgresStore;
+  using meshplane::store::PostgresStoreOptions;
+
+  std::string migrations_dir = options.migrations_dir.empty()
+                                   ? meshplane::store::DefaultMigrationsDir()
+                                   : options.migrations_dir;
+  absl::Status migrated =
+      RetryWhileUnavailable("migrate", options.db_wait, [&] {
+        return Migrate(options.database_url, migrations_dir);
+      });
+  if (migrated.code() == absl::StatusCode::kCancelled) {
+    spdlog::info("meshplaned stopped before serving");
+    return kExitOk;
+  }
+  if (!migrated.ok()) {
+    spdlog::error("migrations from {} failed: {}", migrations_dir,
+                  migrated.ToString());
+    return kExitFailure;
+  }
+  spdlog::info("database schema up to date (migrations: {})", migrations_dir);
+  if (options.command == Options::Command::kMigrate) {
+    return kExitOk;
+  }
+
+  PostgresStoreOptions store_options;
+  store_options.database_url = options.database_url;
+  store_options.pool_size = options.pool_size;
+  auto store = RetryWhileUnavailable("connect", options.db_wait, [&] {
+    return PostgresStore::Open(store_options);
+  });
+  if (store.status().code() == absl::StatusCode::kCancelled) {
+    spdlog::info("meshplaned stopped before serving");
+    return kExitOk;
+  }
+  if (!store.ok()) {
+    spdlog::error("cannot open the database: {}", store.status().ToString());
+    return kExitFailure;
+  }
+
+  meshplane::server::ServerConfig config;
+  config.listen = options.listen;
+  config.http_listen = options.http_listen;
+  config.bootstrap_token = options.bootstrap_token;
+  config.max_threads = options.max_threads;
+  config.drain_timeout = options.drain_timeout;
+  auto server =
+      meshplane::server::StartServer(config, **store, meshplane::RealClock());
+  if (!server.ok()) {
+    spdlog::error("cannot start: {}", server.status().ToString());
+    return kExitFailure;
+  }
+  if (!options.port_file.empty() &&
+      !WritePortFile(options.port_file, (*server)->port())) {
+    spdlog::error("cannot write the port file {}", options.port_file);
+    (*server)->Shutdown();
+    return kExitFailure;
+  }
+
+  int sig = 0;
+  while (sig == 0) {
+    sig = WaitForStopSignal(absl::Hours(1));
+  }
+  spdlog::info("meshplaned received {}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->Shutdown();
+  server->reset();
+  store->reset();  // closes the pool
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread starts, so that every thread
+  // inherits the mask and only sigtimedwait sees them.
+  sigset_t stop = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto options = meshplane::server::ParseOptions(args, [](const std::string& k) {
+    const char* v = std::getenv(k.c_str());
+    return v == nullptr ? std::string() : std::string(v);
+  });
+  if (!options.ok()) {
+    std::cerr << "meshplaned: " << options.status().message() << "\n\n"
+              << meshplane::server::Usage();
+    return kExitUsage;
+  }
+  if (options->command == Options::Command::kHelp) {
+    std::cout << meshplane::server::Usage();
+    return kExitOk;
+  }
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_level(spdlog::level::from_str(options->log_level));
+  return Run(*options);
+}

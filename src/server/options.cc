@@ -1,0 +1,162 @@
+#include "server/options.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "meshplane/common/status_macros.h"
+
+namespace meshplane::server {
+namespace {
+
+absl::Status Bad(absl::string_view flag, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", why));
+}
+
+absl::Status ParseInt(absl::string_view flag, const std::string& value, int lo,
+                      int hi, int* out) {
+  if (!absl::SimpleAtoi(value, out) || *out < lo || *out > hi) {
+    return Bad(flag, absl::StrCat("\"", value, "\" is not an integer in [", lo,
+                                  ", ", hi, "]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseDuration(absl::string_view flag, const std::string& value,
+                           absl::Duration* out) {
+  if (!absl::ParseDuration(value, out) || *out < absl::ZeroDuration()) {
+    return Bad(flag, absl::StrCat("\"", value,
+                                  "\" is not a duration such as 30s, 2m, 500ms"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string Usage() {
+  return R"(usage: meshplaned [serve] [flags]
+       meshplaned migrate [flags]
+
+  serve (default)  apply pending migrations (under a PostgreSQL advisory
+                   lock, so replicas may start together), then serve gRPC
+                   until SIGTERM or SIGINT, which drains in-flight calls
+  migrate          apply pending migrations and exit
+
+flags:
+  --listen ADDR          gRPC address (default 127.0.0.1:50051; port 0 picks one)
+  --http-listen ADDR     /healthz and /readyz (default 127.0.0.1:9464; "" disables)
+  --database-url URL     libpq URI (default: $MESHPLANE_DATABASE_URL)
+  --pool-size N          database connections (default 16)
+  --max-threads N        gRPC thread budget (default 64)
+  --migrations-dir DIR   migrations (default: compiled in, or $MESHPLANE_MIGRATIONS_DIR)
+  --db-wait DURATION     how long to retry an unreachable database at start (default 30s)
+  --drain-timeout DURATION  how long shutdown waits for in-flight calls (default 10s)
+  --port-file PATH       write the bound gRPC port there once serving
+  --log-level LEVEL      trace, debug, info, warn, error (default info)
+  --help                 this text
+
+environment:
+  MESHPLANE_DATABASE_URL     the database, when --database-url is not given
+  MESHPLANE_BOOTSTRAP_TOKEN  becomes the first platform-admin token (principal
+                             user:admin) if the registry has none; 16+ chars
+)";
+}
+
+absl::StatusOr<Options> ParseOptions(
+    const std::vector<std::string>& args,
+    const std::function<std::string(const std::string&)>& getenv) {
+  Options o;
+  bool command_seen = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!absl::StartsWith(arg, "-")) {
+      if (command_seen) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("unexpected argument \"", arg, "\""));
+      }
+      command_seen = true;
+      if (arg == "serve") {
+        o.command = Options::Command::kServe;
+      } else if (arg == "migrate") {
+        o.command = Options::Command::kMigrate;
+      } else if (arg == "help") {
+        o.command = Options::Command::kHelp;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "unknown command \"", arg, "\" (expected serve or migrate)"));
+      }
+      continue;
+    }
+    size_t start = arg.find_first_not_of('-');
+    if (start == std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument \"", arg, "\""));
+    }
+    std::string name = arg.substr(start);
+    std::string value;
+    bool has_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (name == "help" || name == "h") {
+      o.command = Options::Command::kHelp;
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        return Bad(name, "needs a value");
+      }
+      value = args[++i];
+    }
+    if (name == "listen") {
+      if (value.empty()) {
+        return Bad(name, "must not be empty");
+      }
+      o.listen = value;
+    } else if (name == "http-listen") {
+      o.http_listen = value;
+    } else if (name == "database-url") {
+      o.database_url = value;
+    } else if (name == "pool-size") {
+      MP_RETURN_IF_ERROR(ParseInt(name, value, 1, 1000, &o.pool_size));
+    } else if (name == "max-threads") {
+      MP_RETURN_IF_ERROR(ParseInt(name, value, 4, 10000, &o.max_threads));
+    } else if (name == "migrations-dir") {
+      o.migrations_dir = value;
+    } else if (name == "db-wait") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.db_wait));
+    } else if (name == "drain-timeout") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.drain_timeout));
+    } else if (name == "port-file") {
+      o.port_file = value;
+    } else if (name == "log-level") {
+      std::string level = absl::AsciiStrToLower(value);
+      if (level != "trace" && level != "debug" && level != "info" &&
+          level != "warn" && level != "error" && level != "off") {
+        return Bad(name, absl::StrCat("\"", value,
+                                      "\" is not one of trace, debug, info, "
+                                      "warn, error, off"));
+      }
+      o.log_level = level;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag --", name, " (see --help)"));
+    }
+  }
+  if (o.database_url.empty()) {
+    o.database_url = getenv("MESHPLANE_DATABASE_URL");
+  }
+  o.bootstrap_token = getenv("MESHPLANE_BOOTSTRAP_TOKEN");
+  if (o.command != Options::Command::kHelp && o.database_url.empty()) {
+    return absl::InvalidArgumentError(
+        "no database: pass --database-url or set MESHPLANE_DATABASE_URL");
+  }
+  return o;
+}
+
+}  // namespace meshplane::server

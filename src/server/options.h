@@ -1,0 +1,50 @@
+// Command line of meshplaned:
+//
+//   meshplaned [serve] [flags]    migrate, then serve until SIGTERM/SIGINT
+//   meshplaned migrate [flags]    apply pending migrations and exit
+//
+// Flags take `--name value` or `--name=value`; `-` and `_` are the same in
+// names. See Usage() for the list.
+#ifndef MESHPLANE_SERVER_OPTIONS_H_
+#define MESHPLANE_SERVER_OPTIONS_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace meshplane::server {
+
+struct Options {
+  enum class Command { kServe, kMigrate, kHelp };
+  Command command = Command::kServe;
+  std::string listen = "127.0.0.1:50051";
+  std::string http_listen = "127.0.0.1:9464";
+  std::string database_url;     // --database-url, else $MESHPLANE_DATABASE_URL
+  int pool_size = 16;
+  std::string migrations_dir;   // "" = the store's compiled-in default
+  std::string port_file;
+  std::string log_level = "info";
+  absl::Duration db_wait = absl::Seconds(30);
+  int max_threads = 64;
+  absl::Duration drain_timeout = absl::Seconds(10);
+  std::string bootstrap_token;  // $MESHPLANE_BOOTSTRAP_TOKEN only (never a flag:
+                                // flags show up in `ps`)
+};
+
+// Parses `args` (without the program name). `getenv` reads the environment
+// (MESHPLANE_DATABASE_URL, MESHPLANE_BOOTSTRAP_TOKEN); it returns "" for
+// unset variables. INVALID_ARGUMENT naming the flag for anything malformed.
+// Thread-safe.
+absl::StatusOr<Options> ParseOptions(
+    const std::vector<std::string>& args,
+    const std::function<std::string(const std::string&)>& getenv);
+
+// The help text.
+std::string Usage();
+
+}  // namespace meshplane::server
+
+#endif  // MESHPLANE_SERVER_OPTIONS_H_

@@ -1,0 +1,143 @@
+// The gRPC service implementations. Each handler is thin: CallRunner
+// authenticates and builds the request context; the handler decodes the
+// proto into model types (server/codec.h), calls core, and encodes the
+// result. No business rule lives here.
+//
+// All classes are thread-safe (gRPC calls them from its thread pool) and
+// hold references to core objects that must outlive them.
+#ifndef MESHPLANE_SERVER_SERVICES_H_
+#define MESHPLANE_SERVER_SERVICES_H_
+
+#include "meshplane/core/identity.h"
+#include "meshplane/core/registry.h"
+#include "meshplane/v1/data_product.grpc.pb.h"
+#include "meshplane/v1/domain.grpc.pb.h"
+#include "meshplane/v1/identity.grpc.pb.h"
+#include "meshplane/v1/team.grpc.pb.h"
+#include "server/call.h"
+
+namespace meshplane::server {
+
+class DomainServiceImpl final : public v1::DomainService::Service {
+ public:
+  DomainServiceImpl(const CallRunner& runner, core::Registry& registry)
+      : runner_(runner), registry_(registry) {}
+
+  grpc::Status CreateDomain(grpc::ServerContext* context,
+                            const v1::CreateDomainRequest* request,
+                            v1::Domain* response) override;
+  grpc::Status GetDomain(grpc::ServerContext* context,
+                         const v1::GetDomainRequest* request,
+                         v1::Domain* response) override;
+  grpc::Status ListDomains(grpc::ServerContext* context,
+                           const v1::ListDomainsRequest* request,
+                           v1::ListDomainsResponse* response) override;
+  grpc::Status UpdateDomain(grpc::ServerContext* context,
+                            const v1::UpdateDomainRequest* request,
+                            v1::Domain* response) override;
+  grpc::Status DeleteDomain(grpc::ServerContext* context,
+                            const v1::DeleteDomainRequest* request,
+                            google::protobuf::Empty* response) override;
+
+ private:
+  const CallRunner& runner_;
+  core::Registry& registry_;
+};
+
+class TeamServiceImpl final : public v1::TeamService::Service {
+ public:
+  TeamServiceImpl(const CallRunner& runner, core::Registry& registry)
+      : runner_(runner), registry_(registry) {}
+
+  grpc::Status CreateTeam(grpc::ServerContext* context,
+                          const v1::CreateTeamRequest* request,
+                          v1::Team* response) override;
+  grpc::Status GetTeam(grpc::ServerContext* context,
+                       const v1::GetTeamRequest* request,
+                       v1::Team* response) override;
+  grpc::Status ListTeams(grpc::ServerContext* context,
+                         const v1::ListTeamsRequest* request,
+                         v1::ListTeamsResponse* response) override;
+  grpc::Status UpdateTeam(grpc::ServerContext* context,
+                          const v1::UpdateTeamRequest* request,
+                          v1::Team* response) override;
+  grpc::Status DeleteTeam(grpc::ServerContext* context,
+                          const v1::DeleteTeamRequest* request,
+                          google::protobuf::Empty* response) override;
+  grpc::Status AddTeamMember(grpc::ServerContext* context,
+                             const v1::AddTeamMemberRequest* request,
+                             v1::Team* response) override;
+  grpc::Status RemoveTeamMember(grpc::ServerContext* context,
+                                const v1::RemoveTeamMemberRequest* request,
+                                v1::Team* response) override;
+
+ private:
+  const CallRunner& runner_;
+  core::Registry& registry_;
+};
+
+class DataProductServiceImpl final : public v1::DataProductService::Service {
+ public:
+  DataProductServiceImpl(const CallRunner& runner, core::Registry& registry)
+      : runner_(runner), registry_(registry) {}
+
+  grpc::Status CreateDataProduct(grpc::ServerContext* context,
+                                 const v1::CreateDataProductRequest* request,
+                                 v1::DataProduct* response) override;
+  grpc::Status GetDataProduct(grpc::ServerContext* context,
+                              const v1::GetDataProductRequest* request,
+                              v1::DataProduct* response) override;
+  grpc::Status ListDataProducts(grpc::ServerContext* context,
+                                const v1::ListDataProductsRequest* request,
+                                v1::ListDataProductsResponse* response) override;
+  grpc::Status UpdateDataProduct(grpc::ServerContext* context,
+                                 const v1::UpdateDataProductRequest* request,
+                                 v1::DataProduct* response) override;
+  grpc::Status DeleteDataProduct(grpc::ServerContext* context,
+                                 const v1::DeleteDataProductRequest* request,
+                                 google::protobuf::Empty* response) override;
+  grpc::Status PublishDataProduct(grpc::ServerContext* context,
+                                  const v1::PublishDataProductRequest* request,
+                                  v1::DataProduct* response) override;
+  grpc::Status DeprecateDataProduct(
+      grpc::ServerContext* context,
+      const v1::DeprecateDataProductRequest* request,
+      v1::DataProduct* response) override;
+  grpc::Status RetireDataProduct(grpc::ServerContext* context,
+                                 const v1::RetireDataProductRequest* request,
+                                 v1::DataProduct* response) override;
+  grpc::Status GetLineage(grpc::ServerContext* context,
+                          const v1::GetLineageRequest* request,
+                          v1::GetLineageResponse* response) override;
+
+ private:
+  const CallRunner& runner_;
+  core::Registry& registry_;
+};
+
+class IdentityServiceImpl final : public v1::IdentityService::Service {
+ public:
+  IdentityServiceImpl(const CallRunner& runner, core::Identity& identity)
+      : runner_(runner), identity_(identity) {}
+
+  grpc::Status CreateToken(grpc::ServerContext* context,
+                           const v1::CreateTokenRequest* request,
+                           v1::CreateTokenResponse* response) override;
+  grpc::Status ListTokens(grpc::ServerContext* context,
+                          const v1::ListTokensRequest* request,
+                          v1::ListTokensResponse* response) override;
+  grpc::Status RevokeToken(grpc::ServerContext* context,
+                           const v1::RevokeTokenRequest* request,
+                           v1::Token* response) override;
+  grpc::Status GetCallerIdentity(grpc::ServerContext* context,
+                                 const v1::GetCallerIdentityRequest* request,
+                                 v1::CallerIdentity* response) override;
+
+ private:
+  const CallRunner& runner_;
+  core::Identity& identity_;
+};
+
+}  // namespace meshplane::server
+
+#endif  // MESHPLANE_SERVER_SERVICES_H_

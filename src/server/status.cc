@@ -1,0 +1,121 @@
+#include "server/status.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "google/protobuf/any.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "meshplane/common/errors.h"
+#include "meshplane/v1/errors.pb.h"
+
+namespace meshplane::server {
+namespace {
+
+constexpr absl::string_view kMeshplaneTypePrefix =
+    "type.googleapis.com/meshplane.v1.";
+
+// Turns a payload that core attached under a meshplane.v1 type URL into an
+// Any. Core cannot link the protos, so it may write either the binary or the
+// JSON form of the message; anything else is dropped (and the rest of the
+// status still goes out).
+bool PayloadToAny(absl::string_view url, const absl::Cord& payload,
+                  google::protobuf::Any* out) {
+  std::string type_name(url.substr(url.find('/') + 1));
+  const google::protobuf::Descriptor* desc =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
+          type_name);
+  if (desc == nullptr) {
+    return false;
+  }
+  const google::protobuf::Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(desc);
+  if (prototype == nullptr) {
+    return false;
+  }
+  std::unique_ptr<google::protobuf::Message> message(prototype->New());
+  std::string bytes(payload);
+  bool parsed = false;
+  if (!bytes.empty() && (bytes.front() == '{')) {
+    parsed = google::protobuf::util::JsonStringToMessage(bytes, message.get()).ok();
+  }
+  if (!parsed) {
+    parsed = message->ParseFromString(bytes);
+  }
+  if (!parsed) {
+    return false;
+  }
+  out->set_type_url(std::string(url));
+  message->SerializeToString(out->mutable_value());
+  return true;
+}
+
+}  // namespace
+
+std::string DefaultReason(absl::StatusCode code) {
+  return absl::StatusCodeToString(code);
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) {
+    return grpc::Status::OK;
+  }
+  // Keep the generated PolicyViolations linked in, so that the descriptor
+  // lookup in PayloadToAny finds it.
+  (void)v1::PolicyViolations::default_instance();
+
+  google::rpc::Status rpc;
+  rpc.set_code(static_cast<int>(status.code()));
+  rpc.set_message(std::string(status.message()));
+
+  google::rpc::ErrorInfo info;
+  std::string reason = GetReason(status);
+  info.set_reason(reason.empty() ? DefaultReason(status.code()) : reason);
+  info.set_domain(kErrorDomain);
+  rpc.add_details()->PackFrom(info);
+
+  std::vector<FieldViolation> fields = GetFieldViolations(status);
+  if (!fields.empty()) {
+    google::rpc::BadRequest bad;
+    for (const auto& f : fields) {
+      auto* fv = bad.add_field_violations();
+      fv->set_field(f.field);
+      fv->set_description(f.description);
+    }
+    rpc.add_details()->PackFrom(bad);
+  }
+  if (status.code() == absl::StatusCode::kUnavailable) {
+    google::rpc::RetryInfo retry;
+    retry.set_retry_delay_seconds(1);
+    rpc.add_details()->PackFrom(retry);
+  }
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    if (absl::StartsWith(url, kMeshplaneTypePrefix)) {
+      google::protobuf::Any any;
+      if (PayloadToAny(url, payload, &any)) {
+        *rpc.add_details() = std::move(any);
+      }
+    }
+  });
+
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()), rpc.SerializeAsString());
+}
+
+google::rpc::Status GetRpcStatus(const grpc::Status& status) {
+  google::rpc::Status rpc;
+  if (status.error_details().empty() ||
+      !rpc.ParseFromString(status.error_details())) {
+    rpc.Clear();
+    rpc.set_code(static_cast<int>(status.error_code()));
+    rpc.set_message(status.error_message());
+  }
+  return rpc;
+}
+
+}  // namespace meshplane::server
