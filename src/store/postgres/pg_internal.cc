@@ -55,8 +55,34 @@ absl::Status MapPgError(std::exception_ptr error, const OpContext& c,
     return absl::UnavailableError(absl::StrCat(
         "the connection to PostgreSQL was lost while committing (", Describe(c),
         "); the outcome is unknown: ", FirstLine(e.what())));
+  } catch (const pqxx::statement_completion_unknown& e) {
+    *connection_lost = true;
+    return absl::UnavailableError(absl::StrCat(
+        "PostgreSQL lost track of ", Describe(c),
+        "; the outcome is unknown: ", FirstLine(e.what())));
+  } catch (const pqxx::transaction_rollback& e) {
+    // serialization_failure (40001), deadlock_detected (40P01) and the rest
+    // of class 40. libpqxx 6.4 derives these from `failure`, not from
+    // sql_error, and does not keep their SQLSTATE.
+    return MarkRetryable(absl::AbortedError(absl::StrCat(
+        Describe(c), " conflicted with a concurrent transaction: ",
+        FirstLine(e.what()))));
   } catch (const pqxx::sql_error& e) {
-    const std::string& state = e.sqlstate();
+    // libpqxx 6.4 drops the SQLSTATE of a few classes (e.g.
+    // insufficient_privilege); the exception type still says what it was.
+    const std::string state = !e.sqlstate().empty() ? e.sqlstate()
+                              : dynamic_cast<const pqxx::insufficient_privilege*>(&e)
+                                  ? "42501"
+                                  : "";
+    if (state.empty()) {
+      // No SQLSTATE: the error came from libpq, not from the server. In
+      // practice that is a lost connection ("server closed the connection
+      // unexpectedly"), which libpqxx 6.4 reports as an sql_error when it
+      // happens while a statement is being prepared, and with the
+      // connection still looking open. Drop the connection either way.
+      *connection_lost = true;
+      return Unavailable(c, e.what());
+    }
     const std::string detail = DetailLine(e.what());
     if (state == "23505") {
       return absl::AlreadyExistsError(

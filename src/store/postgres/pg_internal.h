@@ -38,11 +38,13 @@ struct OpContext {
 //   serialization_failure (40001),
 //   deadlock_detected (40P01)         -> ABORTED, MarkRetryable
 //   broken_connection, class 08,
-//   57P01..57P03, 53300               -> UNAVAILABLE
+//   57P01..57P03, 53300, no SQLSTATE  -> UNAVAILABLE
 //   query_canceled (57014)            -> DEADLINE_EXCEEDED
 //   22021 / invalid UTF-8 in JSON     -> INVALID_ARGUMENT
 //   anything else                     -> INTERNAL with the SQLSTATE
 // Sets *connection_lost when the connection cannot be used any more.
+// libpqxx 6.4 reports some lost connections as an sql_error without
+// SQLSTATE; those count as lost connections too.
 absl::Status MapPgError(std::exception_ptr error, const OpContext& context,
                         bool* connection_lost);
 

@@ -308,7 +308,7 @@ inline constexpr Statement kDeleteProduct = {
 // cannot loop.
 inline constexpr const char* kListProducts =
     "WITH RECURSIVE scope(id) AS ("
-    "  SELECT $1::text "
+    "  SELECT $1::text COLLATE \"C\" "
     "  UNION "
     "  SELECT d.id FROM domains d JOIN scope s ON d.parent_id = s.id) "
     "SELECT " MP_PRODUCT_COLUMNS
@@ -331,7 +331,7 @@ inline constexpr Statement kLineageDown = {
     "WITH RECURSIVE walk(sd, sp, sport, cd, cp, cport, depth, path) AS ("
     "  SELECT i.source_domain_id, i.source_product_id, i.source_port_id, "
     "    i.domain_id, i.product_id, i.port_id, 1, "
-    "    ARRAY[$1::text || '/' || $2::text] "
+    "    ARRAY[($1::text || '/' || $2::text) COLLATE \"C\"] "
     "  FROM input_ports i "
     "  WHERE i.source_domain_id = $1 AND i.source_product_id = $2 "
     "    AND $3::integer >= 1 "
@@ -353,7 +353,7 @@ inline constexpr Statement kLineageUp = {
     "WITH RECURSIVE walk(sd, sp, sport, cd, cp, cport, depth, path) AS ("
     "  SELECT i.source_domain_id, i.source_product_id, i.source_port_id, "
     "    i.domain_id, i.product_id, i.port_id, 1, "
-    "    ARRAY[$1::text || '/' || $2::text] "
+    "    ARRAY[($1::text || '/' || $2::text) COLLATE \"C\"] "
     "  FROM input_ports i "
     "  WHERE i.domain_id = $1 AND i.product_id = $2 AND $3::integer >= 1 "
     "  UNION ALL "

@@ -1,0 +1,470 @@
+// PostgresStore against a real PostgreSQL: the shared repository contract
+// suite, plus what only a real database can show (outages, serialization
+// conflicts between processes, query plans at 100k products).
+#include "meshplane/store/postgres_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "meshplane/common/errors.h"
+#include "meshplane/common/status_macros.h"
+#include "store/postgres/sql.h"
+#include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/pg/pg_fixture.h"
+#include "tests/testing/store_contract/store_contract_tests.h"
+
+namespace meshplane::store {
+namespace {
+
+using ::meshplane::store_contract::MakeDomain;
+using ::meshplane::store_contract::MakeInputPort;
+using ::meshplane::store_contract::MakeOutputPort;
+using ::meshplane::store_contract::MakeProduct;
+using ::meshplane::store_contract::MakeTeam;
+using ::meshplane::testing::IsOk;
+using ::meshplane::testing::PgFixture;
+using ::meshplane::testing::StatusIs;
+
+std::unique_ptr<Store> OpenOrDie(const std::string& url, int pool_size = 4) {
+  PostgresStoreOptions options;
+  options.database_url = url;
+  options.pool_size = pool_size;
+  options.acquire_timeout = absl::Seconds(10);
+  absl::StatusOr<std::unique_ptr<Store>> store = PostgresStore::Open(options);
+  EXPECT_THAT(store, IsOk());
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+struct PostgresFactory {
+  static std::unique_ptr<Store> Make() {
+    return OpenOrDie(PgFixture::Get().NewDatabase());
+  }
+};
+
+}  // namespace
+}  // namespace meshplane::store
+
+namespace meshplane::store_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContractTest,
+                               ::meshplane::store::PostgresFactory);
+}  // namespace meshplane::store_contract
+
+namespace meshplane::store {
+namespace {
+
+absl::Status InsertAll(Store& store, const std::vector<model::Team>& teams,
+                       const std::vector<model::Domain>& domains,
+                       const std::vector<model::DataProduct>& products) {
+  return store.RunInTransaction(TxnMode::kReadWrite,
+                                [&](Transaction& txn) -> absl::Status {
+                                  for (const auto& t : teams) {
+                                    MP_RETURN_IF_ERROR(txn.InsertTeam(t));
+                                  }
+                                  for (const auto& d : domains) {
+                                    MP_RETURN_IF_ERROR(txn.InsertDomain(d));
+                                  }
+                                  for (const auto& p : products) {
+                                    MP_RETURN_IF_ERROR(txn.InsertDataProduct(p));
+                                  }
+                                  return absl::OkStatus();
+                                });
+}
+
+TEST(PostgresStoreTest, OpenRejectsBadOptions) {
+  PostgresStoreOptions options;
+  EXPECT_THAT(PostgresStore::Open(options),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  options.database_url = PgFixture::Get().NewDatabase();
+  options.pool_size = 0;
+  EXPECT_THAT(PostgresStore::Open(options),
+              StatusIs(absl::StatusCode::kInvalidArgument, "pool_size"));
+  options.database_url =
+      "postgresql://postgres@/x?host=/nonexistent-socket-dir&port=1";
+  options.pool_size = 2;
+  EXPECT_THAT(PostgresStore::Open(options),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(PostgresStoreTest, RemovingAnOutputPortThatOthersReadIsRefused) {
+  auto store = OpenOrDie(PgFixture::Get().NewDatabase());
+  ASSERT_NE(store, nullptr);
+  model::DataProduct orders = MakeProduct("sales", "orders", "t");
+  orders.output_ports = {MakeOutputPort("v1"), MakeOutputPort("v2")};
+  model::DataProduct report = MakeProduct("sales", "report", "t");
+  report.input_ports = {MakeInputPort("in", {"sales", "orders", "v1"})};
+  ASSERT_OK(InsertAll(*store, {MakeTeam("t")}, {MakeDomain("sales", "t")},
+                      {orders, report}));
+  model::DataProduct changed = orders;
+  changed.output_ports = {MakeOutputPort("v2")};
+  changed.revision = 2;
+  absl::Status s = store->RunInTransaction(
+      TxnMode::kReadWrite,
+      [&](Transaction& txn) { return txn.UpdateDataProduct(changed, 1); });
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition, "report"));
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("outputPorts/v1"));
+  // Removing the unread port is fine.
+  changed.output_ports = {MakeOutputPort("v1")};
+  EXPECT_OK(store->RunInTransaction(TxnMode::kReadWrite, [&](Transaction& txn) {
+    return txn.UpdateDataProduct(changed, 1);
+  }));
+}
+
+TEST(PostgresStoreTest, ProductMayReadItsOwnOutputPort) {
+  auto store = OpenOrDie(PgFixture::Get().NewDatabase());
+  ASSERT_NE(store, nullptr);
+  model::DataProduct p = MakeProduct("d", "loop", "t");
+  p.input_ports = {MakeInputPort("self", {"d", "loop", "loop-v1"})};
+  ASSERT_OK(InsertAll(*store, {MakeTeam("t")}, {MakeDomain("d", "t")}, {p}));
+  EXPECT_OK(store->RunInTransaction(TxnMode::kReadWrite, [&](Transaction& txn) {
+    return txn.DeleteDataProduct(p.key());
+  }));
+}
+
+TEST(PostgresStoreTest, ErrorsAfterAnSqlFailureStickToTheTransaction) {
+  auto store = OpenOrDie(PgFixture::Get().NewDatabase());
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadWrite));
+  // Invalid UTF-8 cannot be stored: the database refuses it.
+  model::Team bad = MakeTeam("bad");
+  bad.description = std::string("\xff\xfe", 2);
+  absl::Status s = txn->InsertTeam(bad);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, "UTF-8"));
+  EXPECT_THAT(txn->GetTeam("bad"), StatusIs(s.code()));
+  EXPECT_THAT(txn->Commit(), StatusIs(s.code()));
+  // The connection went back to the pool in a clean state.
+  EXPECT_OK(store->Ping());
+  ASSERT_OK_AND_ASSIGN(auto next, store->Begin(TxnMode::kReadOnly));
+  EXPECT_THAT(next->GetTeam("bad"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(PostgresStoreTest, InvalidCursorIsInvalidArgument) {
+  auto store = OpenOrDie(PgFixture::Get().NewDatabase());
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+  EXPECT_THAT(txn->ListDataProducts({}, {"no-slash", 10}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(txn->ListAudit({}, {"not-a-number", 10}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(txn->ListDomains({}, {"", 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(PostgresStoreTest, SerializationConflictIsRetryableAndRetried) {
+  std::string url = PgFixture::Get().NewDatabase();
+  auto a = OpenOrDie(url);
+  auto b = OpenOrDie(url);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_OK(InsertAll(*a, {MakeTeam("t")}, {MakeDomain("counter", "t")}, {}));
+
+  // Two read-modify-write transactions on the same row, one per store (as
+  // two replicas would): the second to write loses.
+  ASSERT_OK_AND_ASSIGN(auto first, a->Begin(TxnMode::kReadWrite));
+  ASSERT_OK_AND_ASSIGN(auto second, b->Begin(TxnMode::kReadWrite));
+  ASSERT_OK_AND_ASSIGN(model::Domain d1, first->GetDomain("counter"));
+  ASSERT_OK_AND_ASSIGN(model::Domain d2, second->GetDomain("counter"));
+  d2.description = "second";
+  d2.revision = 2;
+  ASSERT_OK(second->UpdateDomain(d2, 1));
+  ASSERT_OK(second->Commit());
+  d1.description = "first";
+  d1.revision = 2;
+  absl::Status lost = first->UpdateDomain(d1, 1);
+  EXPECT_THAT(lost, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_TRUE(IsRetryableConflict(lost)) << lost;
+  first.reset();
+
+  // Concurrent increments through both stores: RunInTransaction retries
+  // the conflicts, and no increment is lost.
+  constexpr int kThreads = 6;
+  constexpr int kIncrements = 15;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    Store* store = i % 2 ? a.get() : b.get();
+    threads.emplace_back([store, &failures] {
+      for (int n = 0; n < kIncrements; ++n) {
+        absl::Status s = store->RunInTransaction(
+            TxnMode::kReadWrite,
+            [](Transaction& txn) -> absl::Status {
+              MP_ASSIGN_OR_RETURN(model::Domain d, txn.GetDomain("counter"));
+              int64_t expected = d.revision;
+              d.revision += 1;
+              return txn.UpdateDomain(d, expected);
+            },
+            /*max_attempts=*/100);
+        if (!s.ok()) {
+          ++failures;
+          ADD_FAILURE() << s;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_OK_AND_ASSIGN(auto txn, a->Begin(TxnMode::kReadOnly));
+  ASSERT_OK_AND_ASSIGN(model::Domain final_state, txn->GetDomain("counter"));
+  EXPECT_EQ(final_state.revision, 2 + kThreads * kIncrements);
+}
+
+TEST(PostgresStoreTest, PoolWaitIsBounded) {
+  PostgresStoreOptions options;
+  options.database_url = PgFixture::Get().NewDatabase();
+  options.pool_size = 1;
+  options.acquire_timeout = absl::Milliseconds(200);
+  ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(options));
+  ASSERT_OK_AND_ASSIGN(auto held, store->Begin(TxnMode::kReadOnly));
+  absl::Time start = absl::Now();
+  EXPECT_THAT(store->Begin(TxnMode::kReadOnly),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  held.reset();
+  EXPECT_OK(store->Begin(TxnMode::kReadOnly));
+}
+
+// Runs last in this binary (gtest runs tests in declaration order): it
+// stops and restarts the shared server.
+TEST(PostgresStoreTest, ZzUnavailableWhileTheServerIsDownThenRecovers) {
+  std::string url = PgFixture::Get().NewDatabase();
+  auto store = OpenOrDie(url, 4);
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK(InsertAll(*store, {MakeTeam("t")}, {MakeDomain("d", "t")}, {}));
+  // Warm the pool so that it holds connections that will die.
+  {
+    std::vector<std::unique_ptr<Transaction>> warm;
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+      warm.push_back(std::move(txn));
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(auto open_txn, store->Begin(TxnMode::kReadWrite));
+
+  PgFixture::Get().Stop();
+  absl::Time start = absl::Now();
+  EXPECT_THAT(open_txn->GetDomain("d"),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(open_txn->Commit(), StatusIs(absl::StatusCode::kUnavailable));
+  open_txn.reset();
+  EXPECT_THAT(store->Begin(TxnMode::kReadOnly),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(store->Ping(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(store->RunInTransaction(
+                  TxnMode::kReadWrite,
+                  [](Transaction& txn) { return txn.GetDomain("d").status(); }),
+              StatusIs(absl::StatusCode::kUnavailable));
+  absl::Duration down_time = absl::Now() - start;
+  EXPECT_LT(down_time, absl::Seconds(5));
+  std::cout << "[ figures ] 5 calls against a stopped server answered "
+               "UNAVAILABLE in "
+            << absl::FormatDuration(down_time) << "\n";
+
+  PgFixture::Get().Start();
+  // The very next call works: dead pooled connections are replaced.
+  ASSERT_OK(store->Ping());
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+  ASSERT_OK_AND_ASSIGN(model::Domain d, txn->GetDomain("d"));
+  EXPECT_EQ(d.owner_team_id, "t");
+  txn.reset();
+  // And writes work too, on every pooled connection.
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_OK(store->RunInTransaction(TxnMode::kReadWrite, [&](Transaction& t) {
+      return t.InsertDomain(MakeDomain(absl::StrCat("after-", i), "t"));
+    }));
+  }
+}
+
+// ------------------------------------------------------ 100k products
+
+class LargeCatalogTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    url_ = new std::string(PgFixture::Get().NewDatabase());
+    absl::Time start = absl::Now();
+    pqxx::connection conn(*url_);
+    pqxx::work w(conn);
+    // 50 teams; 10 top-level domains with 9 subdomains each; 100k products
+    // spread over the 100 domains, each with one output port, every tenth
+    // reading the previous product.
+    w.exec(
+        "INSERT INTO teams (id, uid, create_time, update_time, revision) "
+        "SELECT 'team-' || i, 'u' || i, now(), now(), 1 "
+        "FROM generate_series(0, 49) i");
+    w.exec(
+        "INSERT INTO domains (id, uid, owner_team_id, create_time, "
+        "  update_time, revision) "
+        "SELECT 'dom-' || i, 'u' || i, 'team-' || i, now(), now(), 1 "
+        "FROM generate_series(0, 9) i");
+    w.exec(
+        "INSERT INTO domains (id, uid, parent_id, owner_team_id, create_time, "
+        "  update_time, revision) "
+        "SELECT 'dom-' || i || '-' || j, 'u', 'dom-' || i, 'team-' || i, "
+        "  now(), now(), 1 "
+        "FROM generate_series(0, 9) i, generate_series(1, 9) j");
+    w.exec(
+        "INSERT INTO data_products (domain_id, id, uid, display_name, "
+        "  description, owner_team_id, lifecycle, tier, classification, tags, "
+        "  create_time, update_time, revision) "
+        "SELECT CASE WHEN i % 10 = 0 THEN 'dom-' || (i / 10 % 10) "
+        "            ELSE 'dom-' || (i / 10 % 10) || '-' || (i % 10) END, "
+        "  'product-' || i, md5(i::text), 'Product ' || i, "
+        "  'Dataset number ' || i || CASE WHEN i % 1000 = 7 "
+        "      THEN ' with zeppelin telemetry' ELSE ' of plain rows' END, "
+        "  'team-' || (i % 50), "
+        "  (ARRAY['DRAFT', 'PUBLISHED', 'DEPRECATED', 'RETIRED'])[i % 4 + 1], "
+        "  i % 4, 'INTERNAL', "
+        "  ARRAY['tag-' || (i % 100), CASE WHEN i % 500 = 0 THEN 'gold' "
+        "        ELSE 'bronze' END], "
+        "  now(), now(), 1 "
+        "FROM generate_series(0, 99999) i");
+    w.exec(
+        "INSERT INTO output_ports (domain_id, product_id, port_id, ordinal, "
+        "  type, availability_percent) "
+        "SELECT domain_id, id, 'v1', 0, 'table', 99.9 FROM data_products");
+    w.commit();
+    pqxx::nontransaction analyze(conn);
+    analyze.exec("ANALYZE");
+    std::cout << "[ figures ] loaded 100k products in "
+              << absl::FormatDuration(absl::Now() - start) << "\n";
+  }
+  static void TearDownTestSuite() {
+    delete url_;
+    url_ = nullptr;
+  }
+
+  // Runs the list query for `filter` `runs` times (first page of 50) and
+  // returns the mean wall time.
+  static absl::Duration TimeFirstPage(Store& store,
+                                      const DataProductFilter& filter,
+                                      size_t* items, int runs = 20) {
+    absl::Time start = absl::Now();
+    for (int i = 0; i < runs; ++i) {
+      auto txn = store.Begin(TxnMode::kReadOnly);
+      EXPECT_THAT(txn, IsOk());
+      auto page = (*txn)->ListDataProducts(filter, {"", 50});
+      EXPECT_THAT(page, IsOk());
+      if (page.ok()) *items = page->items.size();
+    }
+    return (absl::Now() - start) / runs;
+  }
+
+  static std::string* url_;
+};
+
+std::string* LargeCatalogTest::url_ = nullptr;
+
+TEST_F(LargeCatalogTest, FilteredListsUseIndexes) {
+  pqxx::connection conn(*url_);
+  pqxx::nontransaction q(conn);
+  struct Case {
+    const char* name;
+    std::string domain;
+    bool subdomains;
+    std::string owner, lifecycle, tag, text;
+  };
+  const std::vector<Case> cases = {
+      {"domain", "dom-3-4", false, "", "", "", ""},
+      {"domain+subdomains", "dom-3", true, "", "", "", ""},
+      {"owner", "", false, "team-7", "", "", ""},
+      {"lifecycle", "", false, "", "RETIRED", "", ""},
+      {"tag", "", false, "", "", "gold", ""},
+      {"text", "", false, "", "", "", "zeppelin"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string plan;
+    for (const auto& row :
+         q.exec_params(absl::StrCat("EXPLAIN ", pg::sql::kListProducts),
+                       c.domain, c.subdomains, c.owner, c.lifecycle, c.tag,
+                       c.text, "", "", 51)) {
+      plan += row[0].as<std::string>() + "\n";
+    }
+    EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr(
+                          "Seq Scan on data_products")))
+        << plan;
+  }
+}
+
+TEST_F(LargeCatalogTest, PageTimes) {
+  auto store = OpenOrDie(*url_, 2);
+  ASSERT_NE(store, nullptr);
+  struct Case {
+    const char* name;
+    DataProductFilter filter;
+    size_t expected_items;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"no filter", {}, 50});
+  DataProductFilter f;
+  f.domain_id = "dom-3-4";
+  cases.push_back({"domain", f, 50});
+  f.domain_id = "dom-3";
+  f.include_subdomains = true;
+  cases.push_back({"domain+subdomains (10 domains, 10k products)", f, 50});
+  f = {};
+  f.owner_team_id = "team-7";
+  cases.push_back({"owner", f, 50});
+  f = {};
+  f.lifecycle = model::Lifecycle::kRetired;
+  cases.push_back({"lifecycle", f, 50});
+  f = {};
+  f.tag = "gold";
+  cases.push_back({"tag (200 matches)", f, 50});
+  f = {};
+  f.text = "zeppelin";
+  cases.push_back({"text (100 matches)", f, 50});
+  f = {};
+  f.owner_team_id = "team-7";
+  f.tag = "tag-7";
+  cases.push_back({"owner+tag", f, 50});
+  for (const Case& c : cases) {
+    size_t items = 0;
+    absl::Duration mean = TimeFirstPage(*store, c.filter, &items);
+    EXPECT_EQ(items, c.expected_items) << c.name;
+    std::cout << "[ figures ] 100k products, first page of 50, " << c.name
+              << ": " << absl::FormatDuration(mean) << " per Begin+List\n";
+  }
+  // A deep page: keyset pagination costs the same far into the list.
+  std::string cursor;
+  absl::Time start = absl::Now();
+  int pages = 0;
+  for (; pages < 40; ++pages) {
+    ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+    DataProductFilter owner;
+    owner.owner_team_id = "team-7";
+    ASSERT_OK_AND_ASSIGN(auto page, txn->ListDataProducts(owner, {cursor, 50}));
+    if (page.next.empty()) break;
+    cursor = page.next;
+  }
+  std::cout << "[ figures ] 100k products, owner filter, " << pages
+            << " consecutive pages: "
+            << absl::FormatDuration((absl::Now() - start) / std::max(pages, 1))
+            << " per page\n";
+  // Single-row reads, the hot path of GetDataProduct.
+  start = absl::Now();
+  constexpr int kGets = 500;
+  for (int i = 0; i < kGets; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+    int n = (i * 7919) % 100000;
+    std::string domain = n % 10 == 0
+                             ? absl::StrCat("dom-", n / 10 % 10)
+                             : absl::StrCat("dom-", n / 10 % 10, "-", n % 10);
+    ASSERT_OK(txn->GetDataProduct({domain, absl::StrCat("product-", n)}));
+  }
+  std::cout << "[ figures ] GetDataProduct (Begin + get + rollback): "
+            << absl::FormatDuration((absl::Now() - start) / kGets) << "\n";
+}
+
+}  // namespace
+}  // namespace meshplane::store

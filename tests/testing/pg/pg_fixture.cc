@@ -1,0 +1,198 @@
+#include "tests/testing/pg/pg_fixture.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "meshplane/store/postgres_store.h"
+
+namespace meshplane::testing {
+namespace {
+
+constexpr char kTemplate[] = "meshplane_template";
+
+PgFixture* instance = nullptr;
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::perror("PgFixture: cannot find a free port");
+    std::abort();
+  }
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+void ShutdownPgFixtureAtExit() {
+  if (instance != nullptr) instance->Shutdown();
+}
+
+PgFixture& PgFixture::Get() {
+  static PgFixture* fixture = [] {
+    instance = new PgFixture();
+    std::atexit(&ShutdownPgFixtureAtExit);
+    return instance;
+  }();
+  return *fixture;
+}
+
+PgFixture::PgFixture() {
+  const char* bin = std::getenv("MESHPLANE_PG_BIN");
+  bin_dir_ = bin != nullptr && *bin != '\0' ? bin : "/usr/lib/postgresql/15/bin";
+  as_postgres_ = geteuid() == 0;
+
+  std::string tmp = std::filesystem::temp_directory_path().string();
+  std::string pattern = tmp + "/meshplane-pg-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    std::perror("PgFixture: mkdtemp");
+    std::abort();
+  }
+  dir_ = pattern;
+  data_dir_ = dir_ + "/data";
+  log_file_ = dir_ + "/postgres.log";
+  if (as_postgres_) {
+    passwd* pw = getpwnam("postgres");
+    if (pw == nullptr || chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      std::cerr << "PgFixture: running as root needs a `postgres` user to own "
+                << dir_ << "\n";
+      std::abort();
+    }
+  }
+
+  std::string initdb = absl::StrCat(
+      "'", bin_dir_, "/initdb' -D '", data_dir_,
+      "' -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync "
+      "--no-instructions > '", dir_, "/initdb.log' 2>&1");
+  if (std::system((as_postgres_ ? "runuser -u postgres -- sh -c \"" + initdb + "\""
+                                : initdb).c_str()) != 0) {
+    std::cerr << "PgFixture: initdb failed:\n" << ReadFile(dir_ + "/initdb.log");
+    Shutdown();
+    std::abort();
+  }
+  // A port can be taken between FreePort() and the server's bind: retry.
+  for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
+    port_ = FreePort();
+    Start();
+  }
+  if (!running_) {
+    std::cerr << "PgFixture: the server did not start:\n" << ReadFile(log_file_);
+    Shutdown();
+    std::abort();
+  }
+
+  try {
+    pqxx::connection admin(AdminUrl());
+    pqxx::nontransaction q(admin);
+    q.exec(absl::StrCat("CREATE DATABASE ", kTemplate));
+  } catch (const std::exception& e) {
+    std::cerr << "PgFixture: cannot create the template database: " << e.what();
+    Shutdown();
+    std::abort();
+  }
+  absl::Status migrated =
+      store::Migrate(UrlFor(kTemplate), store::DefaultMigrationsDir());
+  if (!migrated.ok()) {
+    std::cerr << "PgFixture: migrating the template failed: " << migrated
+              << "\n";
+    Shutdown();
+    std::abort();
+  }
+}
+
+PgFixture::~PgFixture() { Shutdown(); }
+
+std::string PgFixture::UrlFor(const std::string& name) const {
+  return absl::StrCat("postgresql://postgres@/", name, "?host=", dir_,
+                      "&port=", port_);
+}
+
+void PgFixture::Start() {
+  std::string options = absl::StrCat(
+      "-k ", dir_, " -p ", port_,
+      " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+      " -c full_page_writes=off -c max_connections=300"
+      " -c shared_buffers=64MB -c max_locks_per_transaction=256");
+  std::string cmd = absl::StrCat("'", bin_dir_, "/pg_ctl' -D '", data_dir_,
+                                 "' -l '", log_file_, "' -w -t 60 -o '",
+                                 options, "' start > /dev/null 2>&1");
+  int rc = std::system(
+      (as_postgres_ ? "runuser -u postgres -- sh -c \"" + cmd + "\"" : cmd)
+          .c_str());
+  running_ = rc == 0;
+}
+
+void PgFixture::Stop() { StopWithMode("fast"); }
+
+void PgFixture::StopWithMode(const char* mode) {
+  std::string cmd = absl::StrCat("'", bin_dir_, "/pg_ctl' -D '", data_dir_,
+                                 "' -m ", mode, " -w stop > /dev/null 2>&1");
+  std::system(
+      (as_postgres_ ? "runuser -u postgres -- sh -c \"" + cmd + "\"" : cmd)
+          .c_str());
+  running_ = false;
+}
+
+void PgFixture::Shutdown() {
+  if (dir_.empty()) return;
+  // Immediate: the data is thrown away anyway.
+  if (std::filesystem::exists(data_dir_ + "/postmaster.pid")) {
+    StopWithMode("immediate");
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+  dir_.clear();
+}
+
+std::string PgFixture::CreateDatabase(const std::string& template_name) {
+  std::string name;
+  {
+    absl::MutexLock lock(&mu_);
+    name = absl::StrCat("t", ++next_db_);
+    try {
+      pqxx::connection admin(AdminUrl());
+      pqxx::nontransaction q(admin);
+      // Names are ours (t<N>, the template constant): nothing to escape.
+      q.exec(absl::StrCat("CREATE DATABASE ", name, " TEMPLATE ", template_name));
+    } catch (const std::exception& e) {
+      std::cerr << "PgFixture: CREATE DATABASE " << name << " failed: "
+                << e.what() << "\n";
+      std::abort();
+    }
+  }
+  return UrlFor(name);
+}
+
+std::string PgFixture::NewDatabase() { return CreateDatabase(kTemplate); }
+
+std::string PgFixture::NewEmptyDatabase() { return CreateDatabase("template0"); }
+
+}  // namespace meshplane::testing
