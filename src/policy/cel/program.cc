@@ -1,6 +1,7 @@
 // Planning (checked AST -> tree of evaluation nodes) and evaluation.
 #include "meshplane/policy/cel/program.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -30,6 +31,9 @@ const Expr* RootIdent(const Expr& e);
 struct Frame {
   const Activation* activation;
   Value* slots;
+  // Comprehension variables are bound by pointer (no reference counting
+  // per iteration); globals point at their slot once resolved.
+  const Value** refs;
   bool* resolved;
   const std::vector<std::string>* globals;
   int64_t budget;
@@ -39,6 +43,25 @@ class EvalNode {
  public:
   virtual ~EvalNode() = default;
   virtual Value Eval(Frame& frame) const = 0;
+  // Evaluates without copying when the result already lives somewhere
+  // stable (a constant, a variable, an element of a bound document):
+  // returns a pointer to it, valid while `scratch` and the frame's current
+  // bindings live; otherwise stores the result in `scratch`. Saves the
+  // reference-count traffic of copying values on the hot path.
+  virtual const Value* EvalRef(Frame& frame, Value* scratch) const {
+    *scratch = Eval(frame);
+    return scratch;
+  }
+  // Evaluates a condition: kTrue or kFalse for a bool result, otherwise
+  // kOther with the value (usually an error) in *other.
+  enum : int { kFalse = 0, kTrue = 1, kOther = 2 };
+  virtual int EvalBool(Frame& frame, Value* other) const {
+    Value scratch;
+    const Value* v = EvalRef(frame, &scratch);
+    if (v->kind() == ValueKind::kBool) return v->bool_value() ? kTrue : kFalse;
+    *other = v == &scratch ? std::move(scratch) : *v;
+    return kOther;
+  }
   // Non-null for constants (after folding).
   virtual const Value* constant() const { return nullptr; }
   void set_offset(int offset) { offset_ = offset; }
@@ -67,6 +90,7 @@ class ConstNode : public EvalNode {
  public:
   explicit ConstNode(Value v) : value_(std::move(v)) {}
   Value Eval(Frame&) const override { return value_; }
+  const Value* EvalRef(Frame&, Value*) const override { return &value_; }
   const Value* constant() const override { return &value_; }
 
  private:
@@ -78,7 +102,8 @@ class GlobalNode : public EvalNode {
   GlobalNode(int slot, std::string name, Value type_fallback)
       : slot_(slot), name_(std::move(name)),
         type_fallback_(std::move(type_fallback)) {}
-  Value Eval(Frame& f) const override {
+  Value Eval(Frame& f) const override { return *EvalRef(f, nullptr); }
+  const Value* EvalRef(Frame& f, Value*) const override {
     if (!f.resolved[slot_]) {
       f.resolved[slot_] = true;
       if (!f.activation->Resolve(name_, &f.slots[slot_])) {
@@ -90,7 +115,7 @@ class GlobalNode : public EvalNode {
                                offset_);
       }
     }
-    return f.slots[slot_];
+    return &f.slots[slot_];
   }
 
  private:
@@ -102,7 +127,10 @@ class GlobalNode : public EvalNode {
 class LocalNode : public EvalNode {
  public:
   explicit LocalNode(int slot) : slot_(slot) {}
-  Value Eval(Frame& f) const override { return f.slots[slot_]; }
+  Value Eval(Frame& f) const override { return *f.refs[slot_]; }
+  const Value* EvalRef(Frame& f, Value*) const override {
+    return f.refs[slot_];
+  }
 
  private:
   int slot_;
@@ -124,23 +152,48 @@ Value SelectField(const Value& operand, const Value& key, bool test_only) {
 
 class SelectNode : public EvalNode {
  public:
-  SelectNode(NodePtr operand, std::string field, bool test_only)
+  // `local_slot` >= 0 when the operand is a comprehension variable, which
+  // is then read directly from the frame.
+  SelectNode(NodePtr operand, std::string field, bool test_only,
+             int local_slot)
       : operand_(std::move(operand)), key_(Value::String(std::move(field))),
-        test_only_(test_only) {}
+        test_only_(test_only), local_slot_(local_slot) {}
   Value Eval(Frame& f) const override {
-    Value operand = operand_->Eval(f);
-    if (operand.kind() == ValueKind::kMap) {
-      const Value* v = operand.map().Find(key_);
-      if (test_only_) return Value::Bool(v != nullptr);
-      if (v != nullptr) return *v;
+    Value scratch;
+    const Value* r = EvalRef(f, &scratch);
+    return r == &scratch ? std::move(scratch) : *r;
+  }
+  const Value* EvalRef(Frame& f, Value* scratch) const override {
+    Value tmp;
+    const Value* operand = local_slot_ >= 0 ? f.refs[local_slot_]
+                                            : operand_->EvalRef(f, &tmp);
+    if (operand->kind() == ValueKind::kMap) {
+      // The hint is a benign race: any value is a valid guess.
+      uint32_t hint = hint_.load(std::memory_order_relaxed);
+      uint32_t before = hint;
+      const Value* v = operand->map().FindString(key_.string_value(), &hint);
+      if (hint != before) hint_.store(hint, std::memory_order_relaxed);
+      if (test_only_) {
+        *scratch = Value::Bool(v != nullptr);
+        return scratch;
+      }
+      if (v != nullptr) {
+        // A field of a temporary map must be copied out before it dies.
+        if (operand != &tmp) return v;
+        *scratch = *v;
+        return scratch;
+      }
     }
-    return Locate(SelectField(operand, key_, test_only_));
+    *scratch = Locate(SelectField(*operand, key_, test_only_));
+    return scratch;
   }
 
  private:
   NodePtr operand_;
   Value key_;
   bool test_only_;
+  int local_slot_;
+  mutable std::atomic<uint32_t> hint_{0};
 };
 
 // Unchecked evaluation of a dotted name: tries the longest bound prefix
@@ -170,56 +223,79 @@ class QualifiedNode : public EvalNode {
   std::vector<std::string> parts_;
 };
 
+// Nodes whose result is a bool implement EvalBool, which returns kFalse,
+// kTrue, or kOther with the (error or non-bool) value in *other; their Eval
+// wraps it. Boolean subtrees thus pass plain ints, not Values.
+class BoolNode : public EvalNode {
+ public:
+  Value Eval(Frame& f) const final {
+    Value other;
+    int r = EvalBool(f, &other);
+    return r == kOther ? std::move(other) : Value::Bool(r == kTrue);
+  }
+  const Value* EvalRef(Frame& f, Value* scratch) const final {
+    int r = EvalBool(f, scratch);
+    if (r != kOther) *scratch = Value::Bool(r == kTrue);
+    return scratch;
+  }
+};
+
 // CEL spec, "Logical operators": && and || are commutative over errors; an
 // error or a non-bool on one side is absorbed when the other side decides.
-class AndNode : public EvalNode {
+class AndNode : public BoolNode {
  public:
   AndNode(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
-  Value Eval(Frame& f) const override {
-    Value l = l_->Eval(f);
-    if (l.kind() == ValueKind::kBool && !l.bool_value()) return l;
-    Value r = r_->Eval(f);
-    if (r.kind() == ValueKind::kBool) {
-      if (!r.bool_value()) return r;
-      if (l.kind() == ValueKind::kBool) return r;
+  int EvalBool(Frame& f, Value* other) const override {
+    Value lv;
+    int l = l_->EvalBool(f, &lv);
+    if (l == kFalse) return kFalse;
+    int r = r_->EvalBool(f, other);
+    if (r == kFalse) return kFalse;
+    if (l == kTrue && r == kTrue) return kTrue;
+    if (l == kOther && lv.IsError()) {
+      *other = std::move(lv);
+      return kOther;
     }
-    if (l.IsError()) return l;
-    if (r.IsError()) return r;
-    return Locate(NoMatchingOverload("_&&_"));
+    if (r == kOther && other->IsError()) return kOther;
+    *other = Locate(NoMatchingOverload("_&&_"));
+    return kOther;
   }
 
  private:
   NodePtr l_, r_;
 };
 
-class OrNode : public EvalNode {
+class OrNode : public BoolNode {
  public:
   OrNode(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
-  Value Eval(Frame& f) const override {
-    Value l = l_->Eval(f);
-    if (l.kind() == ValueKind::kBool && l.bool_value()) return l;
-    Value r = r_->Eval(f);
-    if (r.kind() == ValueKind::kBool) {
-      if (r.bool_value()) return r;
-      if (l.kind() == ValueKind::kBool) return r;
+  int EvalBool(Frame& f, Value* other) const override {
+    Value lv;
+    int l = l_->EvalBool(f, &lv);
+    if (l == kTrue) return kTrue;
+    int r = r_->EvalBool(f, other);
+    if (r == kTrue) return kTrue;
+    if (l == kFalse && r == kFalse) return kFalse;
+    if (l == kOther && lv.IsError()) {
+      *other = std::move(lv);
+      return kOther;
     }
-    if (l.IsError()) return l;
-    if (r.IsError()) return r;
-    return Locate(NoMatchingOverload("_||_"));
+    if (r == kOther && other->IsError()) return kOther;
+    *other = Locate(NoMatchingOverload("_||_"));
+    return kOther;
   }
 
  private:
   NodePtr l_, r_;
 };
 
-class NotNode : public EvalNode {
+class NotNode : public BoolNode {
  public:
   explicit NotNode(NodePtr operand) : operand_(std::move(operand)) {}
-  Value Eval(Frame& f) const override {
-    Value v = operand_->Eval(f);
-    if (v.kind() == ValueKind::kBool) return Value::Bool(!v.bool_value());
-    if (v.IsError()) return v;
-    return Locate(NoMatchingOverload("!_"));
+  int EvalBool(Frame& f, Value* other) const override {
+    int v = operand_->EvalBool(f, other);
+    if (v != kOther) return v == kTrue ? kFalse : kTrue;
+    if (!other->IsError()) *other = Locate(NoMatchingOverload("!_"));
+    return kOther;
   }
 
  private:
@@ -231,28 +307,44 @@ class CondNode : public EvalNode {
   CondNode(NodePtr c, NodePtr t, NodePtr e)
       : c_(std::move(c)), t_(std::move(t)), e_(std::move(e)) {}
   Value Eval(Frame& f) const override {
-    Value c = c_->Eval(f);
-    if (c.kind() == ValueKind::kBool) {
-      return c.bool_value() ? t_->Eval(f) : e_->Eval(f);
-    }
-    if (c.IsError()) return c;
+    Value other;
+    int c = c_->EvalBool(f, &other);
+    if (c == kTrue) return t_->Eval(f);
+    if (c == kFalse) return e_->Eval(f);
+    if (other.IsError()) return other;
     return Locate(NoMatchingOverload("_?_:_"));
+  }
+  const Value* EvalRef(Frame& f, Value* scratch) const override {
+    int c = c_->EvalBool(f, scratch);
+    if (c == kTrue) return t_->EvalRef(f, scratch);
+    if (c == kFalse) return e_->EvalRef(f, scratch);
+    if (!scratch->IsError()) {
+      *scratch = Locate(NoMatchingOverload("_?_:_"));
+    }
+    return scratch;
   }
 
  private:
   NodePtr c_, t_, e_;
 };
 
-class EqNode : public EvalNode {
+class EqNode : public BoolNode {
  public:
   EqNode(NodePtr l, NodePtr r, bool negate)
       : l_(std::move(l)), r_(std::move(r)), negate_(negate) {}
-  Value Eval(Frame& f) const override {
-    Value l = l_->Eval(f);
-    if (l.IsError()) return l;
-    Value r = r_->Eval(f);
-    if (r.IsError()) return r;
-    return Value::Bool(ValuesEqual(l, r) != negate_);
+  int EvalBool(Frame& f, Value* other) const override {
+    Value ls, rs;
+    const Value* l = l_->EvalRef(f, &ls);
+    if (l->IsError()) {
+      *other = *l;
+      return kOther;
+    }
+    const Value* r = r_->EvalRef(f, &rs);
+    if (r->IsError()) {
+      *other = *r;
+      return kOther;
+    }
+    return ValuesEqual(*l, *r) != negate_ ? kTrue : kFalse;
   }
 
  private:
@@ -260,34 +352,118 @@ class EqNode : public EvalNode {
   bool negate_;
 };
 
+// <, <=, >, >= (CEL spec, "Ordering"), across numeric kinds.
+class CompareNode : public BoolNode {
+ public:
+  CompareNode(NodePtr l, NodePtr r, int op, std::string name)
+      : l_(std::move(l)), r_(std::move(r)), op_(op), name_(std::move(name)) {}
+  int EvalBool(Frame& f, Value* other) const override {
+    Value ls, rs;
+    const Value* l = l_->EvalRef(f, &ls);
+    if (l->IsError()) {
+      *other = *l;
+      return kOther;
+    }
+    const Value* r = r_->EvalRef(f, &rs);
+    if (r->IsError()) {
+      *other = *r;
+      return kOther;
+    }
+    int cmp;
+    bool unordered;
+    if (!CompareValues(*l, *r, &cmp, &unordered)) {
+      *other = Value::Error(
+          absl::StrCat("no such overload: ", l->TypeName(), " ", name_, " ",
+                       r->TypeName()),
+          offset_);
+      return kOther;
+    }
+    if (unordered) return kFalse;
+    bool result;
+    switch (op_) {
+      case 0:
+        result = cmp < 0;
+        break;
+      case 1:
+        result = cmp <= 0;
+        break;
+      case 2:
+        result = cmp > 0;
+        break;
+      default:
+        result = cmp >= 0;
+    }
+    return result ? kTrue : kFalse;
+  }
+
+ private:
+  NodePtr l_, r_;
+  int op_;
+  std::string name_;
+};
+
 class IndexNode : public EvalNode {
  public:
   IndexNode(NodePtr c, NodePtr k) : c_(std::move(c)), k_(std::move(k)) {}
   Value Eval(Frame& f) const override {
-    Value c = c_->Eval(f);
-    if (c.IsError()) return c;
-    Value k = k_->Eval(f);
-    if (k.IsError()) return k;
-    return Locate(IndexValue(c, k));
+    Value cs, ks;
+    const Value* c = c_->EvalRef(f, &cs);
+    if (c->IsError()) return *c;
+    const Value* k = k_->EvalRef(f, &ks);
+    if (k->IsError()) return *k;
+    return Locate(IndexValue(*c, *k));
   }
 
  private:
   NodePtr c_, k_;
 };
 
-class InNode : public EvalNode {
+class InNode : public BoolNode {
  public:
   InNode(NodePtr e, NodePtr c) : e_(std::move(e)), c_(std::move(c)) {}
-  Value Eval(Frame& f) const override {
-    Value e = e_->Eval(f);
-    if (e.IsError()) return e;
-    Value c = c_->Eval(f);
-    if (c.IsError()) return c;
-    return Locate(InValue(e, c));
+  int EvalBool(Frame& f, Value* other) const override {
+    Value es, cs;
+    const Value* e = e_->EvalRef(f, &es);
+    if (e->IsError()) {
+      *other = *e;
+      return kOther;
+    }
+    const Value* c = c_->EvalRef(f, &cs);
+    if (c->kind() == ValueKind::kList) {
+      for (const Value& x : c->list()) {
+        if (ValuesEqual(x, *e)) return kTrue;
+      }
+      return kFalse;
+    }
+    if (c->kind() == ValueKind::kMap) {
+      return c->map().Find(*e) != nullptr ? kTrue : kFalse;
+    }
+    *other = c->IsError() ? *c : Locate(InValue(*e, *c));
+    return kOther;
   }
 
  private:
   NodePtr e_, c_;
+};
+
+// A subtree inside a comprehension body that reads only global variables:
+// its value cannot change during one evaluation, so it is computed once
+// per evaluation and kept in a frame slot (loop-invariant hoisting).
+class CachedNode : public EvalNode {
+ public:
+  CachedNode(NodePtr inner, int slot) : inner_(std::move(inner)), slot_(slot) {}
+  Value Eval(Frame& f) const override { return *EvalRef(f, nullptr); }
+  const Value* EvalRef(Frame& f, Value*) const override {
+    if (!f.resolved[slot_]) {
+      f.slots[slot_] = inner_->Eval(f);
+      f.resolved[slot_] = true;
+    }
+    return &f.slots[slot_];
+  }
+
+ private:
+  NodePtr inner_;
+  int slot_;
 };
 
 // A call resolved to a set of overloads; picks one by run-time kinds.
@@ -326,19 +502,22 @@ class CallNode : public EvalNode {
   const Overload* single_ = nullptr;
 };
 
-class MatchesConstNode : public EvalNode {
+class MatchesConstNode : public BoolNode {
  public:
   MatchesConstNode(NodePtr text, std::unique_ptr<RE2> re)
       : text_(std::move(text)), re_(std::move(re)) {}
-  Value Eval(Frame& f) const override {
-    Value t = text_->Eval(f);
-    if (t.kind() == ValueKind::kString) {
-      absl::string_view text = t.string_value();
-      return Value::Bool(RE2::PartialMatch(
-          re2::StringPiece(text.data(), text.size()), *re_));
+  int EvalBool(Frame& f, Value* other) const override {
+    Value s;
+    const Value* t = text_->EvalRef(f, &s);
+    if (t->kind() == ValueKind::kString) {
+      absl::string_view text = t->string_value();
+      return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()),
+                               *re_)
+                 ? kTrue
+                 : kFalse;
     }
-    if (t.IsError()) return t;
-    return Locate(NoMatchingOverload("matches"));
+    *other = t->IsError() ? *t : Locate(NoMatchingOverload("matches"));
+    return kOther;
   }
 
  private:
@@ -402,24 +581,27 @@ class ComprehensionNode : public EvalNode {
 
  private:
   Value EvalLoop(Frame& f) const {
-    Value range = range_->Eval(f);
+    Value scratch;
+    const Value* rp = range_->EvalRef(f, &scratch);
+    const Value& range = *rp;
     if (range.IsError()) return range;
     if (range.kind() == ValueKind::kList) {
       const ListValue& list = range.list();
       return Loop(f, list.size(), [&](size_t i) {
         if (slot2_ >= 0) {
           f.slots[slot1_] = Value::Int(static_cast<int64_t>(i));
-          f.slots[slot2_] = list[i];
+          f.refs[slot1_] = &f.slots[slot1_];
+          f.refs[slot2_] = &list[i];
         } else {
-          f.slots[slot1_] = list[i];
+          f.refs[slot1_] = &list[i];
         }
       });
     }
     if (range.kind() == ValueKind::kMap) {
       const MapValue& map = range.map();
       return Loop(f, map.size(), [&](size_t i) {
-        f.slots[slot1_] = map.entries()[i].first;
-        if (slot2_ >= 0) f.slots[slot2_] = map.entries()[i].second;
+        f.refs[slot1_] = &map.entries()[i].first;
+        if (slot2_ >= 0) f.refs[slot2_] = &map.entries()[i].second;
       });
     }
     return Value::Error(absl::StrCat("expression of type '", range.TypeName(),
@@ -438,13 +620,15 @@ class ComprehensionNode : public EvalNode {
         for (size_t i = 0; i < n; ++i) {
           if (--f.budget < 0) return BudgetExceeded();
           bind(i);
-          Value v = body_[0]->Eval(f);
-          if (v.kind() == ValueKind::kBool) {
-            if (v.bool_value() == target) return v;
+          Value other;
+          int v = body_[0]->EvalBool(f, &other);
+          if (v != kOther) {
+            if ((v == kTrue) == target) return Value::Bool(target);
           } else if (!has_error) {
             has_error = true;
-            error = v.IsError() ? v : NoMatchingOverload(
-                                          target ? "exists" : "all");
+            error = other.IsError() ? std::move(other)
+                                    : NoMatchingOverload(target ? "exists"
+                                                                : "all");
           }
         }
         if (has_error) return error;
@@ -455,11 +639,12 @@ class ComprehensionNode : public EvalNode {
         for (size_t i = 0; i < n; ++i) {
           if (--f.budget < 0) return BudgetExceeded();
           bind(i);
-          Value v = body_[0]->Eval(f);
-          if (v.kind() != ValueKind::kBool) {
-            return v.IsError() ? v : NoMatchingOverload("exists_one");
+          Value other;
+          int v = body_[0]->EvalBool(f, &other);
+          if (v == kOther) {
+            return other.IsError() ? other : NoMatchingOverload("exists_one");
           }
-          if (v.bool_value()) ++count;
+          if (v == kTrue) ++count;
         }
         return Value::Bool(count == 1);
       }
@@ -483,7 +668,7 @@ class ComprehensionNode : public EvalNode {
             if (!keep.bool_value()) continue;
           }
           if (macro_ == MacroKind::kFilter) {
-            out.push_back(f.slots[slot1_]);
+            out.push_back(*f.refs[slot1_]);
           } else {
             Value v = body_.back()->Eval(f);
             if (v.IsError()) return v;
@@ -508,7 +693,7 @@ class ComprehensionNode : public EvalNode {
           }
           Value v = body_.back()->Eval(f);
           if (v.IsError()) return v;
-          out.emplace_back(f.slots[slot1_], std::move(v));
+          out.emplace_back(*f.refs[slot1_], std::move(v));
         }
         return MapValue::Build(std::move(out));
       }
@@ -542,8 +727,20 @@ class ProgramBuilder {
       : env_(env), source_(source), check_(check) {}
 
   internal::NodePtr Plan(const Expr& e) {
+    int refs_before = local_refs_;
     internal::NodePtr node = PlanNode(e);
     node->set_offset(e.offset);
+    // Inside a comprehension body, hoist subtrees that read no comprehension
+    // variable: they are evaluated once per evaluation, not per iteration.
+    if (comprehension_depth_ > 0 && local_refs_ == refs_before &&
+        node->constant() == nullptr &&
+        (e.kind == ExprKind::kSelect || e.kind == ExprKind::kCall ||
+         e.kind == ExprKind::kList || e.kind == ExprKind::kMap ||
+         e.kind == ExprKind::kComprehension)) {
+      node = std::make_unique<internal::CachedNode>(std::move(node),
+                                                    slot_count_++);
+      node->set_offset(e.offset);
+    }
     return node;
   }
 
@@ -563,7 +760,7 @@ class ProgramBuilder {
   // Evaluates a node whose inputs are all constant, once, at plan time.
   NodePtr Fold(NodePtr node, int offset) {
     node->set_offset(offset);
-    internal::Frame frame{nullptr, nullptr, nullptr, nullptr,
+    internal::Frame frame{nullptr, nullptr, nullptr, nullptr, nullptr,
                           env_.eval_options().comprehension_budget};
     Activation empty;
     frame.activation = &empty;
@@ -620,7 +817,11 @@ class ProgramBuilder {
         locals_.emplace_back(e.iter_var, slot1);
         if (slot2 >= 0) locals_.emplace_back(e.iter_var2, slot2);
         std::vector<NodePtr> body;
+        // References to this comprehension's own variables count as local
+        // uses for the enclosing nodes too, which keeps them from hoisting.
+        ++comprehension_depth_;
         for (const auto& a : e.args) body.push_back(Plan(*a));
+        --comprehension_depth_;
         locals_.pop_back();
         if (slot2 >= 0) locals_.pop_back();
         return std::make_unique<internal::ComprehensionNode>(
@@ -633,7 +834,10 @@ class ProgramBuilder {
 
   NodePtr PlanIdent(const Expr& e) {
     int local = FindLocal(e.name);
-    if (local >= 0) return std::make_unique<internal::LocalNode>(local);
+    if (local >= 0) {
+      ++local_refs_;
+      return std::make_unique<internal::LocalNode>(local);
+    }
     const Reference* ref = Ref(e);
     if (ref != nullptr && !ref->type_name.empty()) {
       return std::make_unique<internal::ConstNode>(
@@ -685,8 +889,11 @@ class ProgramBuilder {
     }
     NodePtr operand = Plan(*e.target);
     bool is_const = operand->constant() != nullptr;
-    NodePtr node = std::make_unique<internal::SelectNode>(std::move(operand),
-                                                          e.name, e.test_only);
+    int local_slot = e.target->kind == ExprKind::kIdent
+                         ? FindLocal(e.target->name)
+                         : -1;
+    NodePtr node = std::make_unique<internal::SelectNode>(
+        std::move(operand), e.name, e.test_only, local_slot);
     return is_const ? Fold(std::move(node), e.offset) : std::move(node);
   }
 
@@ -729,6 +936,13 @@ class ProgramBuilder {
                !receiver) {
       node = std::make_unique<internal::EqNode>(
           std::move(args[0]), std::move(args[1]), name == "_!=_");
+    } else if ((name == "_<_" || name == "_<=_" || name == "_>_" ||
+                name == "_>=_") &&
+               args.size() == 2 && !receiver) {
+      int op = name == "_<_" ? 0 : name == "_<=_" ? 1 : name == "_>_" ? 2 : 3;
+      node = std::make_unique<internal::CompareNode>(
+          std::move(args[0]), std::move(args[1]), op,
+          name.substr(1, name.size() - 2));
     } else if (name == "_[_]" && args.size() == 2 && !receiver) {
       node = std::make_unique<internal::IndexNode>(std::move(args[0]),
                                                    std::move(args[1]));
@@ -789,6 +1003,8 @@ class ProgramBuilder {
   absl::flat_hash_map<std::string, int> global_slots_;
   std::vector<std::pair<std::string, int>> locals_;
   int slot_count_ = 0;
+  int local_refs_ = 0;
+  int comprehension_depth_ = 0;
 
   friend absl::StatusOr<CompileResult> Compile(const Env&, absl::string_view,
                                                const CompileOptions&);
@@ -816,7 +1032,10 @@ Value Program::Evaluate(const Activation& activation) const {
   absl::InlinedVector<Value, 16> slots(static_cast<size_t>(slot_count_));
   absl::InlinedVector<bool, 16> resolved(static_cast<size_t>(slot_count_),
                                          false);
-  internal::Frame frame{&activation, slots.data(), resolved.data(), &globals_,
+  absl::InlinedVector<const Value*, 16> refs(static_cast<size_t>(slot_count_),
+                                             nullptr);
+  internal::Frame frame{&activation, slots.data(), refs.data(),
+                        resolved.data(), &globals_,
                         options_.comprehension_budget};
   return root_->Eval(frame);
 }

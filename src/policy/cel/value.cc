@@ -205,12 +205,22 @@ std::string Value::DebugString() const {
 // Maps.
 
 struct MapValue::Index {
+  // Transparent, so that field names look up without building a Value.
   struct Hasher {
+    using is_transparent = void;
     size_t operator()(const Value* v) const { return v->Hash(); }
+    size_t operator()(absl::string_view s) const { return absl::HashOf(s); }
   };
   struct Eq {
+    using is_transparent = void;
     bool operator()(const Value* a, const Value* b) const {
       return ValuesEqual(*a, *b);
+    }
+    bool operator()(const Value* a, absl::string_view b) const {
+      return a->kind() == ValueKind::kString && a->string_value() == b;
+    }
+    bool operator()(absl::string_view a, const Value* b) const {
+      return (*this)(b, a);
     }
   };
   absl::flat_hash_map<const Value*, uint32_t, Hasher, Eq> by_key;
@@ -262,19 +272,28 @@ Value MapValue::Build(std::vector<Entry> entries) {
   return map;
 }
 
-const Value* MapValue::FindString(absl::string_view key) const {
+int64_t MapValue::FindStringIndex(absl::string_view key) const {
   if (index_ == nullptr) {
-    for (const Entry& e : entries_) {
-      if (e.first.kind() == ValueKind::kString &&
-          e.first.string_value() == key) {
-        return &e.second;
+    // Small maps (documents' objects) scan linearly; keys are short, so an
+    // inline comparison beats calling memcmp.
+    const size_t n = key.size();
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      const Value& k = entries_[i].first;
+      if (k.kind() != ValueKind::kString) continue;
+      absl::string_view ks = k.string_value();
+      if (ks.size() == n && internal::BytesEqual(ks.data(), key.data(), n)) {
+        return static_cast<int64_t>(i);
       }
     }
-    return nullptr;
+    return -1;
   }
-  Value k = Value::String(std::string(key));
-  auto it = index_->by_key.find(&k);
-  return it == index_->by_key.end() ? nullptr : &entries_[it->second].second;
+  auto it = index_->by_key.find(key);
+  return it == index_->by_key.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
+const Value* MapValue::FindString(absl::string_view key) const {
+  int64_t i = FindStringIndex(key);
+  return i < 0 ? nullptr : &entries_[static_cast<size_t>(i)].second;
 }
 
 const Value* MapValue::Find(const Value& key) const {
@@ -416,8 +435,11 @@ bool ValuesEqual(const Value& a, const Value& b) {
     case ValueKind::kString:
     case ValueKind::kBytes:
     case ValueKind::kType:
-    case ValueKind::kError:
-      return a.string_value() == b.string_value();
+    case ValueKind::kError: {
+      absl::string_view x = a.string_value(), y = b.string_value();
+      return x.size() == y.size() &&
+             internal::BytesEqual(x.data(), y.data(), x.size());
+    }
     case ValueKind::kTimestamp:
     case ValueKind::kDuration:
       return a.seconds() == b.seconds() && a.nanos() == b.nanos();

@@ -10,8 +10,8 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "meshplane/policy/cel/value.h"
 
@@ -32,31 +32,47 @@ class Activation {
 
   // Binds `name` to `value`, replacing any earlier binding.
   void Bind(std::string name, Value value) {
-    values_[std::move(name)] = Entry{std::move(value), nullptr};
+    Entry& e = Slot(std::move(name));
+    e.value = std::move(value);
+    e.provider = nullptr;
   }
 
   // Binds `name` to a provider called when an expression reads it.
   void BindLazy(std::string name, Provider provider) {
-    values_[std::move(name)] = Entry{Value(), std::move(provider)};
+    Entry& e = Slot(std::move(name));
+    e.value = Value();
+    e.provider = std::move(provider);
   }
 
   // Removes every binding.
-  void Clear() { values_.clear(); }
+  void Clear() { entries_.clear(); }
 
   // Writes the value of `name` into *out; false if unbound.
   bool Resolve(absl::string_view name, Value* out) const {
-    auto it = values_.find(name);
-    if (it == values_.end()) return false;
-    *out = it->second.provider ? it->second.provider() : it->second.value;
-    return true;
+    // Policies bind a handful of variables: a linear scan beats hashing.
+    for (const Entry& e : entries_) {
+      if (e.name.size() == name.size() && e.name == name) {
+        *out = e.provider ? e.provider() : e.value;
+        return true;
+      }
+    }
+    return false;
   }
 
  private:
   struct Entry {
+    std::string name;
     Value value;
     Provider provider;
   };
-  absl::flat_hash_map<std::string, Entry> values_;
+  Entry& Slot(std::string name) {
+    for (Entry& e : entries_) {
+      if (e.name == name) return e;
+    }
+    entries_.push_back(Entry{std::move(name), Value(), nullptr});
+    return entries_.back();
+  }
+  std::vector<Entry> entries_;
 };
 
 }  // namespace meshplane::policy::cel

@@ -67,6 +67,25 @@ struct HeapObject {
 
 struct StringObject;
 
+// Equality of two byte ranges of length n; inline for short keys.
+inline bool BytesEqual(const char* a, const char* b, size_t n) {
+  if (n <= 16) {
+    if (n >= 8) {
+      uint64_t a0, b0, a1, b1;
+      __builtin_memcpy(&a0, a, 8);
+      __builtin_memcpy(&b0, b, 8);
+      __builtin_memcpy(&a1, a + n - 8, 8);
+      __builtin_memcpy(&b1, b + n - 8, 8);
+      return a0 == b0 && a1 == b1;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+  return __builtin_memcmp(a, b, n) == 0;
+}
+
 }  // namespace internal
 
 // An immutable CEL value. See the file comment.
@@ -269,9 +288,31 @@ class MapValue : public internal::HeapObject {
   const Value* Find(const Value& key) const;
   // Fast path for string keys (field selection).
   const Value* FindString(absl::string_view key) const;
+  // As FindString, trying entry `*hint` first and storing the position
+  // found there: documents of one shape keep their fields in one order,
+  // so a per-call-site hint usually hits at once.
+  const Value* FindString(absl::string_view key, uint32_t* hint) const {
+    uint32_t h = *hint;
+    if (h < entries_.size()) {
+      const Value& k = entries_[h].first;
+      if (k.kind() == ValueKind::kString) {
+        absl::string_view ks = k.string_value();
+        if (ks.size() == key.size() &&
+            internal::BytesEqual(ks.data(), key.data(), key.size())) {
+          return &entries_[h].second;
+        }
+      }
+    }
+    int64_t i = FindStringIndex(key);
+    if (i < 0) return nullptr;
+    *hint = static_cast<uint32_t>(i);
+    return &entries_[static_cast<size_t>(i)].second;
+  }
 
  private:
   struct Index;
+  // The position of the entry with string key `key`, or -1.
+  int64_t FindStringIndex(absl::string_view key) const;
   std::vector<Entry> entries_;
   std::unique_ptr<Index> index_;
 };

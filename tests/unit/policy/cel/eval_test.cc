@@ -84,10 +84,13 @@ TEST(EvalTest, Macros) {
 }
 
 TEST(EvalTest, ComprehensionBudgetStopsRunawayExpressions) {
-  std::string expr = "[1,2,3,4,5,6,7,8,9,10]";
-  for (int i = 0; i < 8; ++i) {
-    expr = "[1,2,3,4,5,6,7,8,9,10].map(x" + std::to_string(i) + ", " + expr +
-           ")";
+  // Each level's range reads the enclosing variable, so nothing can be
+  // hoisted out of the loops: 10^8 iterations.
+  std::string expr = "x7";
+  for (int i = 7; i >= 0; --i) {
+    std::string outer = i == 0 ? "1" : "x" + std::to_string(i - 1);
+    expr = "[" + outer + ",2,3,4,5,6,7,8,9,10].map(x" + std::to_string(i) +
+           ", " + expr + ")";
   }
   Value v = Eval(expr);
   ASSERT_TRUE(v.IsError());
@@ -149,6 +152,15 @@ TEST(EvalTest, VariablesFromDocuments) {
   ASSERT_TRUE(missing.IsError());
   EXPECT_THAT(std::string(missing.error_message()), HasSubstr("no such key"));
   EXPECT_EQ(missing.error_offset(), 8);
+}
+
+TEST(EvalTest, LoopInvariantsAreHoisted) {
+  // The inner maps read no outer variable, so each runs once per
+  // evaluation instead of once per outer iteration.
+  Value v = Eval(
+      "[1,2,3,4,5,6,7,8,9,10].map(x, [1,2,3,4,5,6,7,8,9,10].map(y, "
+      "[1,2,3,4,5,6,7,8,9,10].map(z, z)))[9][9][9]");
+  EXPECT_EQ(v.DebugString(), "10");
 }
 
 TEST(EvalTest, LazyBindingsAreCalledOncePerEvaluation) {
