@@ -60,6 +60,9 @@ class Reader {
       : file_(file), errors_(errors) {}
 
   std::string Location(const YAML::Node& node) const {
+    if (!node.IsDefined()) {
+      return file_;
+    }
     YAML::Mark mark = node.Mark();
     if (mark.is_null()) {
       return file_;
@@ -79,25 +82,24 @@ class Reader {
     return node.IsDefined() && !node.IsNull();
   }
 
-  // True when `node` is a map whose keys are all in `allowed`; reports each
-  // unknown key at its own position.
+  // Reports each key of `node` that is not in `allowed` at its own position,
+  // and carries on: every error of a document is reported. Returns false
+  // only when `node` is not a mapping at all.
   bool CheckMap(const YAML::Node& node, const std::string& path,
                 const std::vector<std::string>& allowed) {
     if (!node.IsMap()) {
       Error(node, path, "expected a mapping");
       return false;
     }
-    bool ok = true;
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         Error(it->first, Join(path, key),
               absl::StrCat("unknown field (expected one of: ",
                            absl::StrJoin(allowed, ", "), ")"));
-        ok = false;
       }
     }
-    return ok;
+    return true;
   }
 
   void Require(const YAML::Node& map, const std::string& path,
@@ -256,7 +258,8 @@ bool ParseLifecycle(const std::string& text, v1::Lifecycle* out) {
 void ParseMeshplaneTeam(Reader& r, const YAML::Node& doc, Descriptor* d) {
   d->kind = DescriptorKind::kTeam;
   YAML::Node metadata = doc["metadata"];
-  if (r.CheckMap(metadata, "metadata", {"name", "labels"})) {
+  if (Reader::Present(metadata) &&
+      r.CheckMap(metadata, "metadata", {"name", "labels"})) {
     r.Id(metadata, "metadata", "name", &d->id);
     if (Reader::Present(metadata["labels"])) {
       r.Error(metadata["labels"], "metadata.labels",
@@ -291,7 +294,8 @@ void ParseMeshplaneTeam(Reader& r, const YAML::Node& doc, Descriptor* d) {
 void ParseMeshplaneDomain(Reader& r, const YAML::Node& doc, Descriptor* d) {
   d->kind = DescriptorKind::kDomain;
   YAML::Node metadata = doc["metadata"];
-  if (r.CheckMap(metadata, "metadata", {"name", "labels"})) {
+  if (Reader::Present(metadata) &&
+      r.CheckMap(metadata, "metadata", {"name", "labels"})) {
     r.Id(metadata, "metadata", "name", &d->id);
     r.StringMap(metadata, "metadata", "labels",
                 d->domain.mutable_labels());
@@ -300,6 +304,9 @@ void ParseMeshplaneDomain(Reader& r, const YAML::Node& doc, Descriptor* d) {
   d->update_mask = {"display_name", "description", "parent", "owner_team",
                     "labels"};
   YAML::Node spec = doc["spec"];
+  if (!Reader::Present(spec)) {
+    return;  // reported by ParseDocument
+  }
   if (!r.CheckMap(spec, "spec",
                   {"displayName", "description", "parent", "ownerTeam",
                    "labels"})) {
@@ -369,7 +376,8 @@ void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,
   v1::DataProduct& p = d->data_product;
   YAML::Node metadata = doc["metadata"];
   std::string domain = defaults.domain;
-  if (r.CheckMap(metadata, "metadata", {"name", "domain", "labels"})) {
+  if (Reader::Present(metadata) &&
+      r.CheckMap(metadata, "metadata", {"name", "domain", "labels"})) {
     r.Id(metadata, "metadata", "name", &d->id);
     if (Reader::Present(metadata["domain"]) || domain.empty()) {
       r.Id(metadata, "metadata", "domain", &domain);
@@ -381,6 +389,9 @@ void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,
                     "tier",         "classification", "tags",
                     "labels",       "output_ports",   "input_ports"};
   YAML::Node spec = doc["spec"];
+  if (!Reader::Present(spec)) {
+    return;  // reported by ParseDocument
+  }
   if (!r.CheckMap(spec, "spec",
                   {"displayName", "description", "ownerTeam", "tier",
                    "classification", "tags", "lifecycle", "outputPorts",
@@ -615,9 +626,7 @@ void CheckOdpsObject(Reader& r, const YAML::Node& node, const std::string& path,
     allowed.push_back(f.name);
   }
   if (!r.CheckMap(node, path, allowed)) {
-    if (!node.IsMap()) {
-      return;
-    }
+    return;
   }
   for (const std::string& key : schema.required) {
     r.Require(node, path, key);

@@ -1,0 +1,105 @@
+#include "cli/errors.h"
+
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "meshplane/v1/errors.pb.h"
+
+namespace meshplane::cli {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(ExitCodeTest, MapsEveryCode) {
+  EXPECT_EQ(ExitCodeFor(grpc::StatusCode::OK), 0);
+  for (auto code : {grpc::StatusCode::FAILED_PRECONDITION,
+                    grpc::StatusCode::ALREADY_EXISTS,
+                    grpc::StatusCode::NOT_FOUND,
+                    grpc::StatusCode::PERMISSION_DENIED,
+                    grpc::StatusCode::ABORTED,
+                    grpc::StatusCode::UNAUTHENTICATED}) {
+    EXPECT_EQ(ExitCodeFor(code), 1) << code;
+  }
+  for (auto code : {grpc::StatusCode::INVALID_ARGUMENT,
+                    grpc::StatusCode::OUT_OF_RANGE,
+                    grpc::StatusCode::RESOURCE_EXHAUSTED}) {
+    EXPECT_EQ(ExitCodeFor(code), 2) << code;
+  }
+  for (auto code : {grpc::StatusCode::UNAVAILABLE,
+                    grpc::StatusCode::DEADLINE_EXCEEDED,
+                    grpc::StatusCode::INTERNAL, grpc::StatusCode::UNKNOWN,
+                    grpc::StatusCode::UNIMPLEMENTED,
+                    grpc::StatusCode::DATA_LOSS, grpc::StatusCode::CANCELLED}) {
+    EXPECT_EQ(ExitCodeFor(code), 3) << code;
+  }
+}
+
+grpc::Status WithDetails(grpc::StatusCode code, const std::string& message) {
+  google::rpc::Status rpc;
+  rpc.set_code(code);
+  rpc.set_message(message);
+  google::rpc::BadRequest bad;
+  auto* v = bad.add_field_violations();
+  v->set_field("domain_id");
+  v->set_description("\"Bad Id\" is not a valid id");
+  rpc.add_details()->PackFrom(bad);
+  google::rpc::ErrorInfo info;
+  info.set_reason("INVALID_ID");
+  info.set_domain("meshplane.dev");
+  rpc.add_details()->PackFrom(info);
+  meshplane::v1::PolicyViolations policies;
+  auto* p = policies.add_violations();
+  p->set_policy("policies/tier-one-needs-slo");
+  p->set_scope("global");
+  p->set_effect("DENY");
+  p->set_message("tier 1 products declare an availability objective");
+  p->set_enforcement("ENFORCED");
+  rpc.add_details()->PackFrom(policies);
+  return grpc::Status(code, message, rpc.SerializeAsString());
+}
+
+TEST(DescribeErrorTest, ListsFieldViolationsReasonAndPolicies) {
+  auto lines = DescribeError(
+      WithDetails(grpc::StatusCode::INVALID_ARGUMENT, "domain_id: bad"));
+  EXPECT_THAT(lines,
+              ElementsAre("domain_id: bad",
+                          "  domain_id: \"Bad Id\" is not a valid id",
+                          "  reason: INVALID_ID",
+                          "  policy policies/tier-one-needs-slo (global, "
+                          "DENY): tier 1 products declare an availability "
+                          "objective"));
+}
+
+TEST(DescribeErrorTest, NoDetailsOrGarbageDetails) {
+  EXPECT_THAT(DescribeError(grpc::Status(grpc::StatusCode::NOT_FOUND, "gone")),
+              ElementsAre("gone"));
+  EXPECT_THAT(DescribeError(grpc::Status(grpc::StatusCode::NOT_FOUND, "gone",
+                                         "\xff\xff not a proto")),
+              ElementsAre("gone"));
+  EXPECT_THAT(DescribeError(grpc::Status(grpc::StatusCode::INTERNAL, "")),
+              ElementsAre(HasSubstr("status code 13")));
+}
+
+TEST(ReportErrorTest, PrintsErrorLinesAndReturnsExitCode) {
+  std::ostringstream err;
+  int code = ReportError(
+      WithDetails(grpc::StatusCode::INVALID_ARGUMENT, "domain_id: bad"),
+      "127.0.0.1:1", err);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err.str(), HasSubstr("error: domain_id: bad\n"));
+  EXPECT_THAT(err.str(), HasSubstr("\n  domain_id: "));
+
+  std::ostringstream unavailable;
+  EXPECT_EQ(ReportError(grpc::Status(grpc::StatusCode::UNAVAILABLE, "refused"),
+                        "127.0.0.1:1", unavailable),
+            3);
+  EXPECT_EQ(unavailable.str(),
+            "error: server 127.0.0.1:1 unavailable: refused\n");
+}
+
+}  // namespace
+}  // namespace meshplane::cli
