@@ -247,7 +247,7 @@ void RegisterProductCommands(std::vector<Command>* commands) {
         {"owner-team", 0, true, false, "TEAM", "only products TEAM owns"},
         {"lifecycle", 0, true, false, "STATE",
          "draft, published, deprecated or retired"},
-        {"tag", 0, true, true, "TAG", "only products with this tag"},
+        {"tag", 0, true, false, "TAG", "only products with this tag"},
         {"search", 0, true, false, "TEXT",
          "full-text search in names, descriptions and tags"},
         {"filter", 0, true, false, "AIP160",
