@@ -427,10 +427,18 @@ inline constexpr const char* kListAudit =
     "  AND sequence < $3::bigint "
     "ORDER BY sequence DESC LIMIT $4::integer";
 
+// The outbox must hand out sequences in commit order, or a Watch client that
+// resumes "after N" would miss an event that took N-1 but committed after N.
+// So appends take a transaction-scoped advisory lock first (held to commit):
+// write transactions serialise from their first event on, which is their
+// last statement in practice. The key is fixed, in the two-int key space
+// (request locks use the bigint space, migrations another pair).
 inline constexpr Statement kAppendEvent = {
     "append_event",
     "INSERT INTO events (time, type, resource, domain_id, payload_json) "
-    "VALUES (mp_ts($1), $2, $3, $4, $5) RETURNING sequence"};
+    "SELECT mp_ts($1), $2, $3, $4, $5 "
+    "FROM (SELECT pg_advisory_xact_lock(1297109832, 2)) AS outbox_lock "
+    "RETURNING sequence"};
 
 inline constexpr Statement kListEvents = {
     "list_events",

@@ -234,6 +234,105 @@ TEST(PostgresStoreTest, PoolWaitIsBounded) {
   EXPECT_OK(store->Begin(TxnMode::kReadOnly));
 }
 
+model::Event MakeEvent(const std::string& resource) {
+  model::Event e;
+  e.time = store_contract::T0();
+  e.type = "domain.updated";
+  e.resource = resource;
+  return e;
+}
+
+TEST(PostgresStoreTest, EventSequencesFollowCommitOrder) {
+  std::string url = PgFixture::Get().NewDatabase();
+  auto store = OpenOrDie(url);
+  ASSERT_NE(store, nullptr);
+  // `early` appends first but commits last; `late` must not get a sequence
+  // until `early` has committed, or a reader could see `late`'s event, move
+  // past it, and never see `early`'s.
+  ASSERT_OK_AND_ASSIGN(auto early, store->Begin(TxnMode::kReadWrite));
+  ASSERT_OK_AND_ASSIGN(int64_t early_seq,
+                       early->AppendEvent(MakeEvent("domains/early")));
+  std::atomic<bool> late_appended{false};
+  absl::StatusOr<int64_t> late_seq;
+  std::thread late_thread([&] {
+    auto late = store->Begin(TxnMode::kReadWrite);
+    if (!late.ok()) {
+      late_seq = late.status();
+      return;
+    }
+    late_seq = (*late)->AppendEvent(MakeEvent("domains/late"));
+    late_appended = true;
+    absl::Status s = (*late)->Commit();
+    if (!s.ok()) late_seq = s;
+  });
+  // Wait (bounded) until the other session is blocked on the outbox lock.
+  pqxx::connection observer(url);
+  bool waiting = false;
+  for (int i = 0; i < 1000 && !waiting; ++i) {
+    pqxx::nontransaction q(observer);
+    waiting = q.exec1("SELECT count(*) FROM pg_locks WHERE locktype = "
+                      "'advisory' AND NOT granted")[0]
+                  .as<int>() > 0;
+    if (!waiting) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(waiting) << "the second append did not wait for the first";
+  EXPECT_FALSE(late_appended.load());
+  ASSERT_OK(early->Commit());
+  late_thread.join();
+  ASSERT_OK(late_seq);
+  EXPECT_GT(*late_seq, early_seq);
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+  ASSERT_OK_AND_ASSIGN(std::vector<model::Event> events, txn->ListEvents(0, 10));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].resource, "domains/early");
+  EXPECT_EQ(events[1].resource, "domains/late");
+}
+
+TEST(PostgresStoreTest, ExpiredIdempotencyRecordsAreSwept) {
+  std::string url = PgFixture::Get().NewDatabase();
+  auto count = [&](const std::string& request_id) {
+    pqxx::connection conn(url);
+    pqxx::nontransaction q(conn);
+    return q.exec_params1("SELECT count(*) FROM idempotency WHERE "
+                          "request_id = $1",
+                          request_id)[0]
+        .as<int>();
+  };
+  auto put = [](Store& store, const std::string& id, absl::Time when) {
+    model::IdempotencyRecord rec;
+    rec.principal = "user:a";
+    rec.method = "M";
+    rec.request_id = id;
+    rec.request_hash = "h";
+    rec.response = "{}";
+    rec.create_time = when;
+    return store.RunInTransaction(TxnMode::kReadWrite, [&](Transaction& txn) {
+      return txn.PutIdempotency(rec);
+    });
+  };
+  absl::Time t0 = store_contract::T0();
+  {
+    auto store = OpenOrDie(url);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(put(*store, "old", t0));
+    ASSERT_OK(put(*store, "recent", t0 + absl::Hours(23)));
+    ASSERT_OK(put(*store, "new", t0 + absl::Hours(25)));
+  }
+  // Opening a store sweeps records older than 24 h before the newest one.
+  auto store = OpenOrDie(url);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(count("old"), 0);
+  EXPECT_EQ(count("recent"), 1);
+  EXPECT_EQ(count("new"), 1);
+  // So do commits, now and then (every 512 puts).
+  for (int i = 0; i < 520; ++i) {
+    ASSERT_OK(put(*store, absl::StrCat("bulk-", i), t0 + absl::Hours(50)));
+  }
+  EXPECT_EQ(count("recent"), 0);
+  EXPECT_EQ(count("new"), 0);
+  EXPECT_EQ(count("bulk-0"), 1);
+}
+
 // Runs last in this binary (gtest runs tests in declaration order): it
 // stops and restarts the shared server.
 TEST(PostgresStoreTest, ZzUnavailableWhileTheServerIsDownThenRecovers) {
