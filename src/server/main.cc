@@ -71,7 +71,8 @@ auto RetryWhileUnavailable(absl::string_view what, absl::Duration wait, Fn attem
       return result;
     }
     spdlog::warn("{}: database unavailable, retrying for up to {}: {}",
-                 std::string(what), absl::FormatDuration(deadline - absl::Now()),
+                 std::string(what), absl::FormatDuration(
+                     absl::Ceil(deadline - absl::Now(), absl::Seconds(1))),
                  std::string(status.message()));
     if (WaitForStopSignal(absl::Seconds(1)) != 0) {
       return absl::CancelledError("stopped by a signal while waiting for the database");

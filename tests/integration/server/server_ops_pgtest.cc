@@ -1,0 +1,172 @@
+// What operators and load balancers see: gRPC health, reflection, the HTTP
+// endpoints, the services not served yet, and PostgreSQL going away and
+// coming back under a running server.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "absl/time/clock.h"
+#include "tests/testing/pg/pg_fixture.h"
+#include "tests/testing/server/server_fixture.h"
+
+namespace meshplane::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::IsSupersetOf;
+
+constexpr int kServing = 1;
+constexpr int kNotServing = 2;
+
+std::unique_ptr<ServerFixture> StartFast() {
+  ServerFixtureOptions options;
+  options.config.readiness_interval = absl::Milliseconds(100);
+  return ServerFixture::Start(options);
+}
+
+int HttpStatus(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  auto res = client.Get(path.c_str());
+  return res ? res->status : -1;
+}
+
+TEST(ServerOpsTest, HealthIsServingWithoutAToken) {
+  auto fx = StartFast();
+  int serving = -1;
+  grpc::Status s = HealthCheck(fx->channel(), "", &serving);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(serving, kServing);
+}
+
+TEST(ServerOpsTest, ReflectionListsTheMeshplaneServicesWithoutAToken) {
+  auto fx = StartFast();
+  std::vector<std::string> services;
+  grpc::Status s = ReflectionListServices(fx->channel(), &services);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(services,
+              IsSupersetOf({"meshplane.v1.DomainService", "meshplane.v1.TeamService",
+                            "meshplane.v1.DataProductService",
+                            "meshplane.v1.IdentityService",
+                            "meshplane.v1.ContractService",
+                            "meshplane.v1.PolicyService",
+                            "meshplane.v1.AccessService",
+                            "meshplane.v1.EventService", "grpc.health.v1.Health"}));
+}
+
+TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
+  auto fx = StartFast();
+  {
+    v1::GetContractRequest r;
+    r.set_name("contracts/orders");
+    v1::Contract out;
+    auto ctx = fx->AdminContext();
+    EXPECT_EQ(fx->Contracts()->GetContract(ctx.get(), r, &out).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
+  {
+    v1::ListPoliciesRequest r;
+    v1::ListPoliciesResponse out;
+    auto ctx = fx->AdminContext();
+    EXPECT_EQ(fx->Policies()->ListPolicies(ctx.get(), r, &out).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
+  {
+    v1::CheckAccessRequest r;
+    v1::CheckAccessResponse out;
+    auto ctx = fx->AdminContext();
+    EXPECT_EQ(fx->Access()->CheckAccess(ctx.get(), r, &out).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
+  {
+    v1::WatchRequest r;
+    auto ctx = fx->AdminContext();
+    auto reader = fx->Events()->Watch(ctx.get(), r);
+    v1::WatchResponse msg;
+    EXPECT_FALSE(reader->Read(&msg));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
+}
+
+TEST(ServerOpsTest, HttpHealthAndReadiness) {
+  auto fx = StartFast();
+  ASSERT_GT(fx->http_port(), 0);
+  EXPECT_EQ(HttpStatus(fx->http_port(), "/healthz"), 200);
+  EXPECT_EQ(HttpStatus(fx->http_port(), "/readyz"), 200);
+  EXPECT_EQ(HttpStatus(fx->http_port(), "/nope"), 404);
+}
+
+TEST(ServerOpsTest, ExpiredDeadlineIsRefused) {
+  auto fx = StartFast();
+  v1::ListDomainsRequest r;
+  v1::ListDomainsResponse out;
+  auto ctx = ServerFixture::Context(fx->admin_token(), absl::Milliseconds(-1));
+  EXPECT_EQ(fx->Domains()->ListDomains(ctx.get(), r, &out).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+// Runs last in this binary: it stops the shared PostgreSQL.
+TEST(ServerOpsTest, ZZ_PostgresDownIsUnavailableAndTheServerRecovers) {
+  auto fx = StartFast();
+  auto teams = fx->Teams();
+  {
+    v1::CreateTeamRequest r;
+    r.set_team_id("checkout");
+    v1::Team out;
+    auto ctx = fx->AdminContext();
+    ASSERT_TRUE(teams->CreateTeam(ctx.get(), r, &out).ok());
+  }
+  auto get_team = [&] {
+    v1::GetTeamRequest r;
+    r.set_name("teams/checkout");
+    v1::Team out;
+    auto ctx = fx->AdminContext();
+    return teams->GetTeam(ctx.get(), r, &out);
+  };
+  ASSERT_TRUE(get_team().ok());
+
+  PgFixture::Get().Stop();
+  grpc::Status down = get_team();
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << down.error_message();
+  EXPECT_EQ(ReasonOf(down), "UNAVAILABLE");
+  EXPECT_EQ(HttpStatus(fx->http_port(), "/readyz"), 503);
+  EXPECT_EQ(HttpStatus(fx->http_port(), "/healthz"), 200);  // alive
+  int serving = -1;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    ASSERT_TRUE(HealthCheck(fx->channel(), "", &serving).ok());
+    if (serving == kNotServing) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(serving, kNotServing);
+
+  PgFixture::Get().Start();
+  // The same server answers again once PostgreSQL is back: broken pool
+  // connections are replaced (a call or two may still see UNAVAILABLE).
+  grpc::Status back = get_team();
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  while (!back.ok() && absl::Now() < until) {
+    EXPECT_EQ(back.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << back.error_message();
+    absl::SleepFor(absl::Milliseconds(100));
+    back = get_team();
+  }
+  EXPECT_TRUE(back.ok()) << back.error_message();
+  const absl::Time ready_by = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < ready_by) {
+    ASSERT_TRUE(HealthCheck(fx->channel(), "", &serving).ok());
+    if (serving == kServing) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(serving, kServing);
+  EXPECT_EQ(HttpStatus(fx->http_port(), "/readyz"), 200);
+}
+
+}  // namespace
+}  // namespace meshplane::testing

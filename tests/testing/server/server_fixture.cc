@@ -1,0 +1,315 @@
+#include "tests/testing/server/server_fixture.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/unknown_field_set.h"
+#include "google/rpc/error_details.pb.h"
+#include "meshplane/common/clock.h"
+#include "meshplane/common/crypto.h"
+#include "meshplane/store/postgres_store.h"
+#include "server/status.h"
+#include "tests/testing/pg/pg_fixture.h"
+
+namespace meshplane::testing {
+namespace {
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "ServerFixture: %s\n", what.c_str());
+  std::abort();
+}
+
+}  // namespace
+
+std::unique_ptr<ServerFixture> ServerFixture::Start(
+    ServerFixtureOptions options) {
+  std::unique_ptr<ServerFixture> fx(new ServerFixture());
+  fx->database_url_ = PgFixture::Get().NewDatabase();
+  // As main.cc: migrate (a no-op on a copy of the migrated template, but it
+  // is the same call), then open the pool.
+  absl::Status migrated =
+      store::Migrate(fx->database_url_, store::DefaultMigrationsDir());
+  if (!migrated.ok()) {
+    Die(absl::StrCat("migrate: ", migrated.ToString()));
+  }
+  store::PostgresStoreOptions store_options;
+  store_options.database_url = fx->database_url_;
+  store_options.pool_size = options.pool_size;
+  auto store = store::PostgresStore::Open(store_options);
+  if (!store.ok()) {
+    Die(absl::StrCat("open store: ", store.status().ToString()));
+  }
+  fx->store_ = *std::move(store);
+
+  fx->admin_token_ = absl::StrCat("bootstrap-", RandomToken(32));
+  server::ServerConfig config = options.config;
+  config.listen = "127.0.0.1:0";
+  config.http_listen = "127.0.0.1:0";
+  config.bootstrap_token = fx->admin_token_;
+  auto server = server::StartServer(config, *fx->store_, RealClock());
+  if (!server.ok()) {
+    Die(absl::StrCat("start server: ", server.status().ToString()));
+  }
+  fx->server_ = *std::move(server);
+  fx->address_ = absl::StrCat("127.0.0.1:", fx->server_->port());
+  return fx;
+}
+
+ServerFixture::~ServerFixture() {
+  channel_.reset();
+  if (server_ != nullptr) {
+    server_->Shutdown();
+  }
+  server_.reset();
+  store_.reset();
+}
+
+std::shared_ptr<grpc::Channel> ServerFixture::channel() {
+  if (channel_ == nullptr) {
+    grpc::ChannelArguments args;
+    // Let tests send oversized requests: the server must refuse them.
+    args.SetMaxSendMessageSize(-1);
+    args.SetMaxReceiveMessageSize(-1);
+    channel_ = grpc::CreateCustomChannel(
+        address_, grpc::InsecureChannelCredentials(), args);
+  }
+  return channel_;
+}
+
+std::unique_ptr<v1::DomainService::Stub> ServerFixture::Domains() {
+  return v1::DomainService::NewStub(channel());
+}
+std::unique_ptr<v1::TeamService::Stub> ServerFixture::Teams() {
+  return v1::TeamService::NewStub(channel());
+}
+std::unique_ptr<v1::DataProductService::Stub> ServerFixture::Products() {
+  return v1::DataProductService::NewStub(channel());
+}
+std::unique_ptr<v1::IdentityService::Stub> ServerFixture::Identity() {
+  return v1::IdentityService::NewStub(channel());
+}
+std::unique_ptr<v1::ContractService::Stub> ServerFixture::Contracts() {
+  return v1::ContractService::NewStub(channel());
+}
+std::unique_ptr<v1::PolicyService::Stub> ServerFixture::Policies() {
+  return v1::PolicyService::NewStub(channel());
+}
+std::unique_ptr<v1::AccessService::Stub> ServerFixture::Access() {
+  return v1::AccessService::NewStub(channel());
+}
+std::unique_ptr<v1::EventService::Stub> ServerFixture::Events() {
+  return v1::EventService::NewStub(channel());
+}
+
+std::unique_ptr<grpc::ClientContext> ServerFixture::Context(
+    const std::string& token, absl::Duration timeout) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) {
+    ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  }
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(timeout));
+  return ctx;
+}
+
+std::string ServerFixture::MintToken(const std::string& principal,
+                                     bool platform_admin) {
+  v1::CreateTokenRequest request;
+  request.set_principal(principal);
+  request.set_description(absl::StrCat("test token for ", principal));
+  request.set_platform_admin(platform_admin);
+  v1::CreateTokenResponse response;
+  auto ctx = AdminContext();
+  grpc::Status s = Identity()->CreateToken(ctx.get(), request, &response);
+  EXPECT_TRUE(s.ok()) << "MintToken(" << principal << "): "
+                      << s.error_message();
+  return s.ok() ? response.secret() : std::string();
+}
+
+absl::Status ToAbsl(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+google::rpc::Status DetailsOf(const grpc::Status& status) {
+  return server::GetRpcStatus(status);
+}
+
+namespace {
+bool FindErrorInfo(const grpc::Status& status, google::rpc::ErrorInfo* info) {
+  const google::rpc::Status details = DetailsOf(status);
+  for (const auto& any : details.details()) {
+    if (any.UnpackTo(info)) {
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+std::string ReasonOf(const grpc::Status& status) {
+  google::rpc::ErrorInfo info;
+  return FindErrorInfo(status, &info) ? info.reason() : std::string();
+}
+
+std::string ErrorDomainOf(const grpc::Status& status) {
+  google::rpc::ErrorInfo info;
+  return FindErrorInfo(status, &info) ? info.domain() : std::string();
+}
+
+std::vector<FieldViolation> FieldViolationsOf(const grpc::Status& status) {
+  std::vector<FieldViolation> out;
+  const google::rpc::Status details = DetailsOf(status);
+  for (const auto& any : details.details()) {
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& fv : bad.field_violations()) {
+        out.push_back({fv.field(), fv.description()});
+      }
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) {
+    return out;
+  }
+  for (const auto& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
+void* Tag(intptr_t i) { return reinterpret_cast<void*>(i); }
+
+// Waits for the next completion; false if the operation failed.
+bool Await(grpc::CompletionQueue& cq) {
+  void* tag = nullptr;
+  bool ok = false;
+  return cq.Next(&tag, &ok) && ok;
+}
+
+void Drain(grpc::CompletionQueue& cq) {
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+}  // namespace
+
+grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& method, const std::string& request,
+                          std::string* response, const std::string& token) {
+  grpc::GenericStub stub(channel);
+  auto ctx = ServerFixture::Context(token, absl::Seconds(10));
+  grpc::CompletionQueue cq;
+  grpc::Slice slice(request);
+  grpc::ByteBuffer send(&slice, 1);
+  auto call = stub.PrepareUnaryCall(ctx.get(), method, send, &cq);
+  call->StartCall();
+  grpc::ByteBuffer recv;
+  grpc::Status status;
+  call->Finish(&recv, &status, Tag(1));
+  Await(cq);
+  if (status.ok() && response != nullptr) {
+    *response = Flatten(recv);
+  }
+  Drain(cq);
+  return status;
+}
+
+grpc::Status HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& service, int* serving) {
+  // HealthCheckRequest { string service = 1; }
+  std::string request;
+  if (!service.empty()) {
+    request.push_back(static_cast<char>((1 << 3) | 2));
+    request.push_back(static_cast<char>(service.size()));
+    request.append(service);
+  }
+  std::string response;
+  grpc::Status s =
+      RawUnaryCall(channel, "/grpc.health.v1.Health/Check", request, &response);
+  if (s.ok()) {
+    // HealthCheckResponse { ServingStatus status = 1; }
+    google::protobuf::UnknownFieldSet fields;
+    *serving = 0;  // UNKNOWN (the default, absent on the wire)
+    if (fields.ParseFromString(response)) {
+      for (int i = 0; i < fields.field_count(); ++i) {
+        if (fields.field(i).number() == 1 &&
+            fields.field(i).type() == google::protobuf::UnknownField::TYPE_VARINT) {
+          *serving = static_cast<int>(fields.field(i).varint());
+        }
+      }
+    }
+  }
+  return s;
+}
+
+grpc::Status ReflectionListServices(
+    const std::shared_ptr<grpc::Channel>& channel,
+    std::vector<std::string>* services) {
+  grpc::GenericStub stub(channel);
+  auto ctx = ServerFixture::Context("", absl::Seconds(10));
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(
+      ctx.get(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      &cq);
+  grpc::Status status;
+  call->StartCall(Tag(1));
+  if (Await(cq)) {
+    // ServerReflectionRequest { string list_services = 7; } with "".
+    std::string request("\x3a\x00", 2);
+    grpc::Slice slice(request);
+    grpc::ByteBuffer send(&slice, 1);
+    call->Write(send, Tag(2));
+    Await(cq);
+    call->WritesDone(Tag(3));
+    Await(cq);
+    grpc::ByteBuffer recv;
+    call->Read(&recv, Tag(4));
+    if (Await(cq)) {
+      // ServerReflectionResponse { ListServiceResponse
+      // list_services_response = 6; } ListServiceResponse {
+      // repeated ServiceResponse service = 1; } ServiceResponse {
+      // string name = 1; }
+      google::protobuf::UnknownFieldSet top;
+      top.ParseFromString(Flatten(recv));
+      for (int i = 0; i < top.field_count(); ++i) {
+        if (top.field(i).number() != 6 ||
+            top.field(i).type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+          continue;
+        }
+        google::protobuf::UnknownFieldSet list;
+        list.ParseFromString(top.field(i).length_delimited());
+        for (int j = 0; j < list.field_count(); ++j) {
+          google::protobuf::UnknownFieldSet service;
+          service.ParseFromString(list.field(j).length_delimited());
+          for (int k = 0; k < service.field_count(); ++k) {
+            if (service.field(k).number() == 1) {
+              services->push_back(service.field(k).length_delimited());
+            }
+          }
+        }
+      }
+    }
+  }
+  call->Finish(&status, Tag(5));
+  Await(cq);
+  Drain(cq);
+  return status;
+}
+
+}  // namespace meshplane::testing
