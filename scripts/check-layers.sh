@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # module -> the meshplane/<x>/ include prefixes it may use (besides its own).
+# v1 = the generated meshplane.v1 protos (meshplane_proto).
 declare -A ALLOWED=(
   [common]=""
   [model]="common"
@@ -16,8 +17,8 @@ declare -A ALLOWED=(
   [store/postgres]="store model common"
   [auth]="model store common"
   [core]="model policy contract store auth common"
-  [server]="core auth model common policy contract"
-  [cli]="common policy contract"
+  [server]="core auth model common policy contract v1"
+  [cli]="common policy contract v1"
 )
 status=0
 for module in "${!ALLOWED[@]}"; do
@@ -28,7 +29,7 @@ for module in "${!ALLOWED[@]}"; do
   if [ "$module" = store ]; then files=$(find "$dir" -maxdepth 1 -name '*.cc' -o -maxdepth 1 -name '*.h'); fi
   for f in $files; do
     while IFS= read -r inc; do
-      target=$(sed -E 's|#include "meshplane/([a-z_]+)/.*|\1|' <<<"$inc")
+      target=$(sed -E 's|#include "meshplane/([a-z0-9_]+)/.*|\1|' <<<"$inc")
       own=${module%%/*}
       ok=0
       for a in $own ${ALLOWED[$module]}; do [ "$a" = "$target" ] && ok=1; done
