@@ -1,0 +1,184 @@
+// CallRunner in a real in-process gRPC server over InMemoryStore: what
+// every handler gets for free (authentication, the request context, shape
+// checks, the last-resort catch, status details).
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "google/rpc/error_details.pb.h"
+#include "meshplane/auth/authorizer.h"
+#include "meshplane/common/clock.h"
+#include "meshplane/core/identity.h"
+#include "meshplane/v1/team.grpc.pb.h"
+#include "server/call.h"
+#include "server/status.h"
+#include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/memstore/in_memory_store.h"
+
+namespace meshplane::server {
+namespace {
+
+constexpr char kAdminSecret[] = "unit-test-admin-secret-0123456789";
+constexpr char kMethod[] = "meshplane.v1.TeamService/CreateTeam";
+
+// Records the context of each call; throws on request.
+class ProbeService final : public v1::TeamService::Service {
+ public:
+  explicit ProbeService(const CallRunner& runner) : runner_(runner) {}
+
+  grpc::Status CreateTeam(grpc::ServerContext* context,
+                          const v1::CreateTeamRequest* request,
+                          v1::Team* response) override {
+    return runner_.Run(context, kMethod, *request,
+                       [&](const core::RequestContext& ctx) -> absl::Status {
+                         seen = ctx;
+                         if (request->team_id() == "throw") {
+                           throw std::runtime_error("boom");
+                         }
+                         if (request->team_id() == "throw-int") {
+                           throw 42;
+                         }
+                         response->set_name("teams/" + request->team_id());
+                         return absl::OkStatus();
+                       });
+  }
+
+  std::optional<core::RequestContext> seen;
+
+ private:
+  const CallRunner& runner_;
+};
+
+class CallRunnerTest : public ::testing::Test {
+ protected:
+  CallRunnerTest()
+      : identity_(store_, authz_, clock_),
+        runner_(identity_),
+        probe_(runner_) {}
+
+  void SetUp() override {
+    ASSERT_OK(identity_.Bootstrap(kAdminSecret));
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&probe_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::TeamService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  grpc::Status Call(const v1::CreateTeamRequest& r,
+                    const std::string& authorization) {
+    grpc::ClientContext ctx;
+    if (!authorization.empty()) ctx.AddMetadata("authorization", authorization);
+    v1::Team out;
+    return stub_->CreateTeam(&ctx, r, &out);
+  }
+
+  static std::string Reason(const grpc::Status& s) {
+    google::rpc::Status rpc = GetRpcStatus(s);
+    for (const auto& any : rpc.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info)) return info.reason();
+    }
+    return "";
+  }
+
+  testing::InMemoryStore store_;
+  auth::Authorizer authz_;
+  SimulatedClock clock_;
+  core::Identity identity_;
+  CallRunner runner_;
+  ProbeService probe_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::TeamService::Stub> stub_;
+};
+
+TEST_F(CallRunnerTest, BuildsTheRequestContext) {
+  v1::CreateTeamRequest r;
+  r.set_team_id("checkout");
+  r.set_request_id("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b");
+  r.set_validate_only(true);
+  grpc::Status s = Call(r, std::string("Bearer ") + kAdminSecret);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_TRUE(probe_.seen.has_value());
+  EXPECT_EQ(probe_.seen->principal.id, "user:admin");
+  EXPECT_TRUE(probe_.seen->principal.platform_admin);
+  EXPECT_EQ(probe_.seen->method, kMethod);
+  EXPECT_EQ(probe_.seen->request_id, "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b");
+  EXPECT_TRUE(probe_.seen->validate_only);
+  EXPECT_EQ(probe_.seen->request_hash, RequestHash(r));
+}
+
+TEST_F(CallRunnerTest, SchemeIsCaseInsensitive) {
+  v1::CreateTeamRequest r;
+  r.set_team_id("x");
+  EXPECT_TRUE(Call(r, std::string("bearer  ") + kAdminSecret).ok());
+}
+
+TEST_F(CallRunnerTest, RefusesMissingOrForeignCredentialsBeforeWork) {
+  v1::CreateTeamRequest r;
+  r.set_team_id("x");
+  for (const std::string& auth :
+       {std::string(), std::string("Basic YTpi"), std::string("Bearer "),
+        std::string("Bearer wrong-secret-0123456789")}) {
+    SCOPED_TRACE(auth);
+    grpc::Status s = Call(r, auth);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(Reason(s), "UNAUTHENTICATED");
+  }
+  EXPECT_FALSE(probe_.seen.has_value());
+}
+
+TEST_F(CallRunnerTest, ExceptionsBecomeInternal) {
+  for (const char* id : {"throw", "throw-int"}) {
+    v1::CreateTeamRequest r;
+    r.set_team_id(id);
+    grpc::Status s = Call(r, std::string("Bearer ") + kAdminSecret);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
+    EXPECT_EQ(Reason(s), "INTERNAL");
+    // The exception's text stays in the server log.
+    EXPECT_THAT(s.error_message(), ::testing::Not(::testing::HasSubstr("boom")));
+  }
+}
+
+TEST_F(CallRunnerTest, SharedShapeChecksRunBeforeWork) {
+  v1::CreateTeamRequest r;
+  r.set_team_id("x");
+  r.set_request_id("has spaces");
+  r.mutable_team()->set_display_name(std::string("a\0", 2));
+  grpc::Status s = Call(r, std::string("Bearer ") + kAdminSecret);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::Status rpc = GetRpcStatus(s);
+  std::vector<std::string> fields;
+  for (const auto& any : rpc.details()) {
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& fv : bad.field_violations()) fields.push_back(fv.field());
+    }
+  }
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre("team.display_name",
+                                                      "request_id"));
+  EXPECT_FALSE(probe_.seen.has_value());
+}
+
+TEST_F(CallRunnerTest, StoreDownIsUnavailable) {
+  store_.SetUnavailable(true);
+  v1::CreateTeamRequest r;
+  r.set_team_id("x");
+  // A fresh secret: not in the 2 s cache, so authentication needs the store.
+  grpc::Status s = Call(r, "Bearer mp_abcdefghijkl_0123456789abcdefghijklmnopqrstuv");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  store_.SetUnavailable(false);
+}
+
+}  // namespace
+}  // namespace meshplane::server
