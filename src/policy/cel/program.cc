@@ -37,6 +37,8 @@ struct Frame {
   bool* resolved;
   const std::vector<std::string>* globals;
   int64_t budget;
+  int64_t alloc_budget;
+  uint64_t max_weight;
 };
 
 class EvalNode {
@@ -74,6 +76,36 @@ class EvalNode {
       return Value::Error(std::string(v.error_message()), offset_);
     }
     return v;
+  }
+  // Charges a newly built value to the frame's allocation budget and checks
+  // its weight; returns an error value instead when either is exceeded.
+  Value Account(Frame& f, Value v) const {
+    int64_t cost;
+    switch (v.kind()) {
+      case ValueKind::kList:
+        cost = static_cast<int64_t>(v.list().size());
+        if (v.list().weight() > f.max_weight) return TooLarge();
+        break;
+      case ValueKind::kMap:
+        cost = static_cast<int64_t>(v.map().size());
+        if (v.map().weight() > f.max_weight) return TooLarge();
+        break;
+      case ValueKind::kString:
+      case ValueKind::kBytes:
+        cost = static_cast<int64_t>(v.string_value().size() / 16);
+        break;
+      default:
+        return v;
+    }
+    f.alloc_budget -= cost + 1;
+    if (f.alloc_budget < 0) {
+      return Value::Error("evaluation exceeded its allocation budget",
+                          offset_);
+    }
+    return v;
+  }
+  Value TooLarge() const {
+    return Value::Error("value too large (weight limit)", offset_);
   }
   int offset_ = -1;
 };
@@ -489,9 +521,11 @@ class CallNode : public EvalNode {
     if (single_ != nullptr && single_->Matches(values.data(), n)) {
       Value r = single_->impl(values.data(), n);
       if (r.IsError()) return Locate(std::move(r));
-      return r;
+      return Account(f, std::move(r));
     }
-    return Locate(Dispatch(*registry_, overloads_, name_, values.data(), n));
+    Value r = Dispatch(*registry_, overloads_, name_, values.data(), n);
+    if (r.IsError()) return Locate(std::move(r));
+    return Account(f, std::move(r));
   }
 
  private:
@@ -535,7 +569,7 @@ class ListNode : public EvalNode {
       out.push_back(e->Eval(f));
       if (out.back().IsError()) return out.back();
     }
-    return Value::List(std::move(out));
+    return Account(f, Value::List(std::move(out)));
   }
 
  private:
@@ -556,7 +590,7 @@ class MapNode : public EvalNode {
       if (v.IsError()) return v;
       out.emplace_back(std::move(k), std::move(v));
     }
-    return Locate(MapValue::Build(std::move(out)));
+    return Account(f, Locate(MapValue::Build(std::move(out))));
   }
 
  private:
@@ -577,7 +611,11 @@ class ComprehensionNode : public EvalNode {
       : macro_(macro), range_(std::move(range)), slot1_(slot1),
         slot2_(slot2), body_(std::move(body)) {}
 
-  Value Eval(Frame& f) const override { return Locate(EvalLoop(f)); }
+  Value Eval(Frame& f) const override {
+    Value v = EvalLoop(f);
+    if (v.IsError()) return Locate(std::move(v));
+    return Account(f, std::move(v));
+  }
 
  private:
   Value EvalLoop(Frame& f) const {
@@ -760,8 +798,14 @@ class ProgramBuilder {
   // Evaluates a node whose inputs are all constant, once, at plan time.
   NodePtr Fold(NodePtr node, int offset) {
     node->set_offset(offset);
-    internal::Frame frame{nullptr, nullptr, nullptr, nullptr, nullptr,
-                          env_.eval_options().comprehension_budget};
+    internal::Frame frame{nullptr,
+                          nullptr,
+                          nullptr,
+                          nullptr,
+                          nullptr,
+                          env_.eval_options().comprehension_budget,
+                          env_.eval_options().allocation_budget,
+                          env_.eval_options().max_value_weight};
     Activation empty;
     frame.activation = &empty;
     Value v = node->Eval(frame);
@@ -1034,9 +1078,14 @@ Value Program::Evaluate(const Activation& activation) const {
                                          false);
   absl::InlinedVector<const Value*, 16> refs(static_cast<size_t>(slot_count_),
                                              nullptr);
-  internal::Frame frame{&activation, slots.data(), refs.data(),
-                        resolved.data(), &globals_,
-                        options_.comprehension_budget};
+  internal::Frame frame{&activation,
+                        slots.data(),
+                        refs.data(),
+                        resolved.data(),
+                        &globals_,
+                        options_.comprehension_budget,
+                        options_.allocation_budget,
+                        options_.max_value_weight};
   return root_->Eval(frame);
 }
 

@@ -230,8 +230,25 @@ namespace {
 constexpr size_t kIndexThreshold = 12;
 }  // namespace
 
+namespace {
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+  uint64_t r = a + b;
+  return r < a ? UINT64_MAX : r;
+}
+}  // namespace
+
+ListValue::ListValue(std::vector<Value> elements)
+    : HeapObject(ValueKind::kList), elements_(std::move(elements)) {
+  for (const Value& e : elements_) {
+    weight_ = SaturatingAdd(weight_, ValueWeight(e));
+  }
+}
+
 MapValue::MapValue(std::vector<Entry> entries)
     : HeapObject(ValueKind::kMap), entries_(std::move(entries)) {
+  for (const Entry& e : entries_) {
+    weight_ = SaturatingAdd(weight_, 1 + ValueWeight(e.second));
+  }
   if (entries_.size() > kIndexThreshold) {
     index_ = std::make_unique<Index>();
     index_->by_key.reserve(entries_.size());

@@ -30,6 +30,13 @@ struct EvalOptions {
   // Total loop iterations across all comprehensions of one evaluation; past
   // it the evaluation yields an error value.
   int64_t comprehension_budget = 100000;
+  // Values built during one evaluation, in elements (a list or map entry
+  // counts one, a string or bytes one per 16 bytes); past it the
+  // evaluation yields an error value. Bounds memory per evaluation.
+  int64_t allocation_budget = int64_t{4} << 20;
+  // Largest weight (values reachable, shared structure counted per
+  // reference) of a list or map; bounds the work of comparing or printing.
+  uint64_t max_value_weight = uint64_t{1} << 22;
 };
 
 // Declarations visible to expressions: variables with their types and the

@@ -252,9 +252,12 @@ class Value {
 // The elements of a list value.
 class ListValue : public internal::HeapObject {
  public:
-  explicit ListValue(std::vector<Value> elements)
-      : HeapObject(ValueKind::kList), elements_(std::move(elements)) {}
+  explicit ListValue(std::vector<Value> elements);
   size_t size() const { return elements_.size(); }
+  // The number of values reachable from this list, counting shared
+  // sub-lists once per reference (saturating). Bounds the work of a deep
+  // comparison or printing, which walk shared structure repeatedly.
+  uint64_t weight() const { return weight_; }
   const Value& operator[](size_t i) const { return elements_[i]; }
   const std::vector<Value>& elements() const { return elements_; }
   std::vector<Value>::const_iterator begin() const { return elements_.begin(); }
@@ -262,6 +265,7 @@ class ListValue : public internal::HeapObject {
 
  private:
   std::vector<Value> elements_;
+  uint64_t weight_ = 1;
 };
 
 // The entries of a map value, in insertion order, with a hash index for
@@ -280,6 +284,8 @@ class MapValue : public internal::HeapObject {
   static Value Build(std::vector<Entry> entries);
 
   size_t size() const { return entries_.size(); }
+  // As ListValue::weight.
+  uint64_t weight() const { return weight_; }
   const std::vector<Entry>& entries() const { return entries_; }
   std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
   std::vector<Entry>::const_iterator end() const { return entries_.end(); }
@@ -315,7 +321,15 @@ class MapValue : public internal::HeapObject {
   int64_t FindStringIndex(absl::string_view key) const;
   std::vector<Entry> entries_;
   std::unique_ptr<Index> index_;
+  uint64_t weight_ = 1;
 };
+
+// The weight of a value: 1 for scalars, see ListValue::weight otherwise.
+inline uint64_t ValueWeight(const Value& v) {
+  if (v.kind() == ValueKind::kList) return v.list().weight();
+  if (v.kind() == ValueKind::kMap) return v.map().weight();
+  return 1;
+}
 
 // Whether `kind` may be a map key.
 inline bool IsValidMapKeyKind(ValueKind kind) {
