@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::auth {
@@ -33,7 +34,8 @@ std::vector<std::string> ChainOwners(const std::vector<model::Domain>& chain) {
   return owners;
 }
 
-bool MemberOfAny(const model::Principal& p, const std::vector<std::string>& teams) {
+bool MemberOfAny(const model::Principal& p,
+                 const std::vector<std::string>& teams) {
   for (const auto& t : teams) {
     if (p.IsMemberOf(t)) return true;
   }
@@ -45,35 +47,34 @@ bool MemberOfAny(const model::Principal& p, const std::vector<std::string>& team
 absl::Status Authorizer::CheckAdmin(const model::Principal& p,
                                     absl::string_view action) const {
   if (!p.id.empty() && p.platform_admin) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(
-      Who(p), " may not ", action, ": only platform admins may"));
+  return absl::PermissionDeniedError(
+      absl::StrCat(Who(p), " may not ", action, ": only platform admins may"));
 }
 
-absl::Status Authorizer::CheckDomainWrite(const model::Principal& p,
-                                          const std::vector<model::Domain>& chain,
-                                          absl::string_view action) const {
+absl::Status Authorizer::CheckDomainWrite(
+    const model::Principal& p, const std::vector<model::Domain>& chain,
+    absl::string_view action) const {
   if (!p.id.empty() && p.platform_admin) return absl::OkStatus();
   std::vector<std::string> owners = ChainOwners(chain);
   if (!p.id.empty() && MemberOfAny(p, owners)) return absl::OkStatus();
-  std::string where =
-      chain.empty() ? std::string("the mesh")
-                    : model::DomainName(chain.front().id);
+  std::string where = chain.empty() ? std::string("the mesh")
+                                    : model::DomainName(chain.front().id);
   if (owners.empty()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        Who(p), " may not ", action, " in ", where,
-        ": only platform admins may"));
+    return absl::PermissionDeniedError(
+        absl::StrCat(Who(p), " may not ", action, " in ", where,
+                     ": only platform admins may"));
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      Who(p), " may not ", action, " in ", where,
-      ": it needs membership in one of ", TeamList(owners),
-      " (owners of ", where, " and its parent domains) or the platform-admin "
-      "role"));
+  return absl::PermissionDeniedError(
+      absl::StrCat(Who(p), " may not ", action, " in ", where,
+                   ": it needs membership in one of ", TeamList(owners),
+                   " (owners of ", where,
+                   " and its parent domains) or the platform-admin "
+                   "role"));
 }
 
-absl::Status Authorizer::CheckProductWrite(const model::Principal& p,
-                                           const model::DataProduct& product,
-                                           const std::vector<model::Domain>& chain,
-                                           absl::string_view action) const {
+absl::Status Authorizer::CheckProductWrite(
+    const model::Principal& p, const model::DataProduct& product,
+    const std::vector<model::Domain>& chain, absl::string_view action) const {
   if (!p.id.empty() && p.platform_admin) return absl::OkStatus();
   std::vector<std::string> allowed;
   if (!product.owner_team_id.empty()) allowed.push_back(product.owner_team_id);
@@ -105,9 +106,9 @@ absl::Status Authorizer::CheckTeamWrite(const model::Principal& p,
     // `team` may be the new one of an update).
     if (p.IsMemberOf(team.id)) return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      Who(p), " may not ", action, " ", model::TeamName(team.id),
-      ": only its members or platform admins may"));
+  return absl::PermissionDeniedError(
+      absl::StrCat(Who(p), " may not ", action, " ", model::TeamName(team.id),
+                   ": only its members or platform admins may"));
 }
 
 }  // namespace meshplane::auth

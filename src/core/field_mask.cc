@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
 #include "meshplane/common/errors.h"
 
 namespace meshplane::core::internal {
@@ -23,14 +24,18 @@ absl::StatusOr<std::set<std::string>> ResolveMask(
     std::string path = raw;
     auto alias = aliases.find(path);
     if (alias != aliases.end()) path = alias->second;
-    if (std::find(updatable.begin(), updatable.end(), path) != updatable.end()) {
+    if (std::find(updatable.begin(), updatable.end(), path) !=
+        updatable.end()) {
       out.insert(path);
-    } else if (std::find(immutable.begin(), immutable.end(), path) != immutable.end()) {
-      bad.push_back({"update_mask", absl::StrCat("\"", raw, "\" cannot be updated")});
+    } else if (std::find(immutable.begin(), immutable.end(), path) !=
+               immutable.end()) {
+      bad.push_back(
+          {"update_mask", absl::StrCat("\"", raw, "\" cannot be updated")});
     } else {
-      bad.push_back({"update_mask",
-                     absl::StrCat("\"", raw, "\" is not an updatable field (one of: ",
-                                  absl::StrJoin(updatable, ", "), ")")});
+      bad.push_back(
+          {"update_mask",
+           absl::StrCat("\"", raw, "\" is not an updatable field (one of: ",
+                        absl::StrJoin(updatable, ", "), ")")});
     }
   }
   if (!bad.empty()) return InvalidArgumentWithFields(bad);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "meshplane/core/context.h"
 
 namespace meshplane::core::internal {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
 #include "meshplane/common/errors.h"
 
 namespace meshplane::core::internal {
@@ -19,17 +20,19 @@ absl::Status FilterError(size_t pos, absl::string_view what) {
 bool IsWordChar(char c) {
   unsigned char u = static_cast<unsigned char>(c);
   if (u <= ' ' || u == 0x7f) return false;
-  return c != '"' && c != '=' && c != ':' && c != '(' && c != ')' &&
-         c != '<' && c != '>' && c != '!';
+  return c != '"' && c != '=' && c != ':' && c != '(' && c != ')' && c != '<' &&
+         c != '>' && c != '!';
 }
 
 bool IsFieldName(absl::string_view s) {
-  if (s.empty() || !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) {
+  if (s.empty() ||
+      !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) {
     return false;
   }
   for (char c : s) {
     if (!(std::islower(static_cast<unsigned char>(c)) ||
-          std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '.')) {
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_' ||
+          c == '.')) {
       return false;
     }
   }
@@ -55,7 +58,8 @@ class Parser {
       } else if (s_[pos_] == '-') {
         return FilterError(pos_, "negation is not supported");
       } else if (!IsWordChar(s_[pos_])) {
-        return FilterError(pos_, absl::StrCat("unexpected '", s_.substr(pos_, 1), "'"));
+        return FilterError(
+            pos_, absl::StrCat("unexpected '", s_.substr(pos_, 1), "'"));
       } else {
         std::string word = ReadWord();
         if (word == "AND") {
@@ -72,7 +76,8 @@ class Parser {
         if (pos_ < s_.size() && (s_[pos_] == '=' || s_[pos_] == ':')) {
           char op = s_[pos_];
           if (!IsFieldName(word)) {
-            return FilterError(start, absl::StrCat("\"", word, "\" is not a field name"));
+            return FilterError(
+                start, absl::StrCat("\"", word, "\" is not a field name"));
           }
           ++pos_;
           if (op == '=' && pos_ < s_.size() && s_[pos_] == '=') {
@@ -80,7 +85,8 @@ class Parser {
           }
           SkipSpace();
           if (pos_ >= s_.size()) {
-            return FilterError(pos_, absl::StrCat("a value is missing after ", word, std::string(1, op)));
+            return FilterError(pos_, absl::StrCat("a value is missing after ",
+                                                  word, std::string(1, op)));
           }
           if (s_[pos_] == '"') {
             auto str = ReadString();
@@ -89,11 +95,15 @@ class Parser {
           } else {
             // Bare values may contain ':' (user:ana@example.com).
             size_t vstart = pos_;
-            while (pos_ < s_.size() && (IsWordChar(s_[pos_]) || s_[pos_] == ':')) ++pos_;
+            while (pos_ < s_.size() &&
+                   (IsWordChar(s_[pos_]) || s_[pos_] == ':'))
+              ++pos_;
             if (pos_ == vstart) {
-              return FilterError(pos_, absl::StrCat("a value is missing after ", word, std::string(1, op)));
+              return FilterError(pos_, absl::StrCat("a value is missing after ",
+                                                    word, std::string(1, op)));
             }
-            terms.push_back({word, std::string(s_.substr(vstart, pos_ - vstart))});
+            terms.push_back(
+                {word, std::string(s_.substr(vstart, pos_ - vstart))});
           }
         } else if (pos_ < s_.size() &&
                    (s_[pos_] == '<' || s_[pos_] == '>' || s_[pos_] == '!')) {
@@ -111,7 +121,9 @@ class Parser {
 
  private:
   void SkipSpace() {
-    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+    while (pos_ < s_.size() &&
+           std::isspace(static_cast<unsigned char>(s_[pos_])))
+      ++pos_;
   }
   std::string ReadWord() {
     size_t start = pos_;
@@ -153,8 +165,9 @@ std::string CanonicalFilter(const std::vector<FilterTerm>& terms) {
       if (c == '"' || c == '\\') quoted.push_back('\\');
       quoted.push_back(c);
     }
-    parts.push_back(t.field.empty() ? absl::StrCat("\"", quoted, "\"")
-                                    : absl::StrCat(t.field, "=\"", quoted, "\""));
+    parts.push_back(t.field.empty()
+                        ? absl::StrCat("\"", quoted, "\"")
+                        : absl::StrCat(t.field, "=\"", quoted, "\""));
   }
   return absl::StrJoin(parts, " AND ");
 }

@@ -9,6 +9,7 @@
 #include "core/page_token.h"
 #include "core/validation.h"
 #include "core/write_pipeline.h"
+
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
@@ -105,7 +106,8 @@ absl::Status Identity::Bootstrap(const std::string& secret) {
       });
 }
 
-absl::StatusOr<model::Principal> Identity::Authenticate(const std::string& secret) {
+absl::StatusOr<model::Principal> Identity::Authenticate(
+    const std::string& secret) {
   if (secret.empty()) return BadCredentials();
   const std::string hash = Sha256Hex(secret);
   const absl::Time now = clock_.Now();
@@ -125,7 +127,8 @@ absl::StatusOr<model::Principal> Identity::Authenticate(const std::string& secre
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   auto token = txn->GetToken(id);
   if (!token.ok()) {
-    if (token.status().code() == absl::StatusCode::kNotFound) return BadCredentials();
+    if (token.status().code() == absl::StatusCode::kNotFound)
+      return BadCredentials();
     return token.status();
   }
   if (!ConstantTimeEquals(hash, token->secret_hash) || !token->ActiveAt(now)) {
@@ -149,56 +152,58 @@ absl::StatusOr<CreatedToken> Identity::CreateToken(
   const std::string target = principal.empty() ? ctx.principal.id : principal;
   CreatedToken result;
   std::string token_name;
-  internal::WriteSpec spec{
-      absl::StrCat(kIdentityService, "CreateToken"), "tokens/-",
-      absl::StrCat(target, "\n", description, "\n",
-                   ttl ? absl::FormatDuration(*ttl) : "", "\n", platform_admin)};
+  internal::WriteSpec spec{absl::StrCat(kIdentityService, "CreateToken"),
+                           "tokens/-",
+                           absl::StrCat(target, "\n", description, "\n",
+                                        ttl ? absl::FormatDuration(*ttl) : "",
+                                        "\n", platform_admin)};
   internal::WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
-      pipeline.Run(ctx, spec,
-                   [&](store::Transaction& txn,
-                       internal::WriteOutcome& out) -> absl::Status {
-                     const absl::Time now = internal::StoreNow(clock_);
-                     internal::Violations v;
-                     v.AddStatus("principal",
-                                 model::ValidatePrincipal("principal", target));
-                     v.CheckText("description", description,
-                                 internal::kMaxDescription);
-                     if (ttl && *ttl <= absl::ZeroDuration()) {
-                       v.Add("ttl", "must be positive");
-                     }
-                     if (target != ctx.principal.id) {
-                       MP_RETURN_IF_ERROR(authz_.CheckAdmin(
-                           ctx.principal, "create tokens for other principals"));
-                     }
-                     if (platform_admin) {
-                       MP_RETURN_IF_ERROR(authz_.CheckAdmin(
-                           ctx.principal, "create platform-admin tokens"));
-                     }
-                     MP_RETURN_IF_ERROR(v.ToStatus());
-                     std::string secret;
-                     model::ApiToken token;
-                     token.id = NewTokenId();
-                     secret = absl::StrCat("mp_", token.id, "_", RandomToken(kSecretChars));
-                     token.principal = target;
-                     token.description = description;
-                     token.secret_hash = Sha256Hex(secret);
-                     token.platform_admin = platform_admin;
-                     token.create_time = now;
-                     if (ttl) token.expire_time = now + *ttl;
-                     token.created_by = ctx.principal.id;
-                     MP_RETURN_IF_ERROR(txn.InsertToken(token));
-                     // The JSON form never carries the hash, and the secret
-                     // is nowhere but in the result.
-                     out.resource = model::TokenName(token.id);
-                     out.after_json = model::ToJson(token);
-                     out.response_json = out.after_json;
-                     out.event_type = "token.created";
-                     result.token = std::move(token);
-                     result.secret = std::move(secret);
-                     return absl::OkStatus();
-                   }));
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn,
+              internal::WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            internal::Violations v;
+            v.AddStatus("principal",
+                        model::ValidatePrincipal("principal", target));
+            v.CheckText("description", description, internal::kMaxDescription);
+            if (ttl && *ttl <= absl::ZeroDuration()) {
+              v.Add("ttl", "must be positive");
+            }
+            if (target != ctx.principal.id) {
+              MP_RETURN_IF_ERROR(authz_.CheckAdmin(
+                  ctx.principal, "create tokens for other principals"));
+            }
+            if (platform_admin) {
+              MP_RETURN_IF_ERROR(authz_.CheckAdmin(
+                  ctx.principal, "create platform-admin tokens"));
+            }
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            std::string secret;
+            model::ApiToken token;
+            token.id = NewTokenId();
+            secret =
+                absl::StrCat("mp_", token.id, "_", RandomToken(kSecretChars));
+            token.principal = target;
+            token.description = description;
+            token.secret_hash = Sha256Hex(secret);
+            token.platform_admin = platform_admin;
+            token.create_time = now;
+            if (ttl) token.expire_time = now + *ttl;
+            token.created_by = ctx.principal.id;
+            MP_RETURN_IF_ERROR(txn.InsertToken(token));
+            // The JSON form never carries the hash, and the secret
+            // is nowhere but in the result.
+            out.resource = model::TokenName(token.id);
+            out.after_json = model::ToJson(token);
+            out.response_json = out.after_json;
+            out.event_type = "token.created";
+            result.token = std::move(token);
+            result.secret = std::move(secret);
+            return absl::OkStatus();
+          }));
   if (replay) {
     auto token = model::ApiTokenFromJson(*replay);
     std::string name = token.ok() ? model::TokenName(token->id) : "the token";
@@ -213,16 +218,19 @@ absl::StatusOr<CreatedToken> Identity::CreateToken(
 }
 
 absl::StatusOr<ListResult<model::ApiToken>> Identity::ListTokens(
-    const RequestContext& ctx, const std::string& principal, const ListQuery& query) {
+    const RequestContext& ctx, const std::string& principal,
+    const ListQuery& query) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_ASSIGN_OR_RETURN(int limit, internal::EffectivePageSize(query.page_size));
   store::TokenFilter filter;
-  filter.principal = ctx.principal.platform_admin ? principal : ctx.principal.id;
+  filter.principal =
+      ctx.principal.platform_admin ? principal : ctx.principal.id;
   MP_ASSIGN_OR_RETURN(auto terms, internal::ParseFilter(query.filter));
   for (const auto& t : terms) {
     if (t.field != "principal") {
       return InvalidArgumentWithFields(
-          {{"filter", absl::StrCat("unknown field \"", t.field, "\" (known: principal)")}});
+          {{"filter", absl::StrCat("unknown field \"", t.field,
+                                   "\" (known: principal)")}});
     }
     if (ctx.principal.platform_admin) filter.principal = t.value;
   }
@@ -239,8 +247,8 @@ absl::StatusOr<ListResult<model::ApiToken>> Identity::ListTokens(
   return out;
 }
 
-absl::StatusOr<model::ApiToken> Identity::RevokeToken(const RequestContext& ctx,
-                                                      const std::string& token_id) {
+absl::StatusOr<model::ApiToken> Identity::RevokeToken(
+    const RequestContext& ctx, const std::string& token_id) {
   model::ApiToken result;
   std::string revoked_hash;
   internal::WriteSpec spec{absl::StrCat(kIdentityService, "RevokeToken"),
@@ -248,29 +256,31 @@ absl::StatusOr<model::ApiToken> Identity::RevokeToken(const RequestContext& ctx,
   internal::WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
-      pipeline.Run(ctx, spec,
-                   [&](store::Transaction& txn,
-                       internal::WriteOutcome& out) -> absl::Status {
-                     const absl::Time now = internal::StoreNow(clock_);
-                     internal::Violations v;
-                     v.CheckId("name", token_id);
-                     MP_RETURN_IF_ERROR(v.ToStatus());
-                     MP_ASSIGN_OR_RETURN(model::ApiToken current, txn.GetToken(token_id));
-                     if (current.principal != ctx.principal.id) {
-                       MP_RETURN_IF_ERROR(authz_.CheckAdmin(
-                           ctx.principal, "revoke other principals' tokens"));
-                     }
-                     MP_RETURN_IF_ERROR(txn.RevokeToken(token_id, now));
-                     MP_ASSIGN_OR_RETURN(model::ApiToken after, txn.GetToken(token_id));
-                     revoked_hash = after.secret_hash;
-                     after.secret_hash.clear();
-                     out.before_json = model::ToJson(current);
-                     out.after_json = model::ToJson(after);
-                     out.response_json = out.after_json;
-                     out.event_type = current.revoke_time ? "" : "token.revoked";
-                     result = std::move(after);
-                     return absl::OkStatus();
-                   }));
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn,
+              internal::WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            internal::Violations v;
+            v.CheckId("name", token_id);
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            MP_ASSIGN_OR_RETURN(model::ApiToken current,
+                                txn.GetToken(token_id));
+            if (current.principal != ctx.principal.id) {
+              MP_RETURN_IF_ERROR(authz_.CheckAdmin(
+                  ctx.principal, "revoke other principals' tokens"));
+            }
+            MP_RETURN_IF_ERROR(txn.RevokeToken(token_id, now));
+            MP_ASSIGN_OR_RETURN(model::ApiToken after, txn.GetToken(token_id));
+            revoked_hash = after.secret_hash;
+            after.secret_hash.clear();
+            out.before_json = model::ToJson(current);
+            out.after_json = model::ToJson(after);
+            out.response_json = out.after_json;
+            out.event_type = current.revoke_time ? "" : "token.revoked";
+            result = std::move(after);
+            return absl::OkStatus();
+          }));
   if (replay) return model::ApiTokenFromJson(*replay);
   if (!ctx.validate_only && !revoked_hash.empty()) {
     // Revocations through this replica apply at once.

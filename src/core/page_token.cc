@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 

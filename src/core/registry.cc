@@ -13,6 +13,7 @@
 #include "core/page_token.h"
 #include "core/validation.h"
 #include "core/write_pipeline.h"
+
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
@@ -73,8 +74,8 @@ absl::Status CheckEtag(const std::string& name, const std::string& etag,
 // Store errors of writes keep their code; ABORTED without retry is a stale
 // revision seen by the store itself.
 absl::Status StoreWrite(absl::Status s) {
-  if (s.code() == absl::StatusCode::kAborted && !store::IsRetryableConflict(s) &&
-      GetReason(s).empty()) {
+  if (s.code() == absl::StatusCode::kAborted &&
+      !store::IsRetryableConflict(s) && GetReason(s).empty()) {
     return WithReason(std::move(s), "ETAG_MISMATCH");
   }
   return s;
@@ -90,7 +91,8 @@ absl::StatusOr<std::vector<Domain>> Chain(store::Transaction& txn,
 }
 
 // "domains/x" or "x" -> "x"; same for teams.
-std::string StripCollection(absl::string_view value, absl::string_view collection) {
+std::string StripCollection(absl::string_view value,
+                            absl::string_view collection) {
   absl::ConsumePrefix(&value, collection);
   return std::string(value);
 }
@@ -114,7 +116,8 @@ absl::Status CheckFilterId(const std::string& field, const std::string& id) {
 }
 
 template <typename T>
-ListResult<T> ToListResult(store::Page<T> page, const std::string& fingerprint) {
+ListResult<T> ToListResult(store::Page<T> page,
+                           const std::string& fingerprint) {
   ListResult<T> out;
   out.items = std::move(page.items);
   out.next_page_token = internal::EncodePageToken(page.next, fingerprint);
@@ -141,7 +144,8 @@ absl::Status CheckInputPorts(store::Transaction& txn, const DataProduct& p,
     const model::InputPort& in = p.input_ports[i];
     ProductKey src{in.source.domain_id, in.source.product_id};
     std::string src_name = model::ProductName(src);
-    std::string field = absl::StrCat("data_product.input_ports[", i, "].source");
+    std::string field =
+        absl::StrCat("data_product.input_ports[", i, "].source");
     if (src == p.key()) {
       return WithReason(
           absl::FailedPreconditionError(absl::StrCat(
@@ -153,24 +157,27 @@ absl::Status CheckInputPorts(store::Transaction& txn, const DataProduct& p,
     if (it == loaded.end()) {
       auto got = txn.GetDataProduct(src);
       if (!got.ok()) {
-        return Referenced(got.status(), field, model::OutputPortName(in.source));
+        return Referenced(got.status(), field,
+                          model::OutputPortName(in.source));
       }
       it = loaded.emplace(src_name, *std::move(got)).first;
     }
     bool has_port = false;
-    for (const auto& o : it->second.output_ports) has_port = has_port || o.id == in.source.port_id;
+    for (const auto& o : it->second.output_ports)
+      has_port = has_port || o.id == in.source.port_id;
     if (!has_port) return NotFoundAt(field, model::OutputPortName(in.source));
-    if (old_sources.count(src_name) || !cycle_checked.insert(src_name).second) continue;
-    MP_ASSIGN_OR_RETURN(std::vector<store::LineageEdge> upstream,
-                        txn.Lineage(src, store::LineageDirection::kUpstream,
-                                    kCycleCheckDepth));
+    if (old_sources.count(src_name) || !cycle_checked.insert(src_name).second)
+      continue;
+    MP_ASSIGN_OR_RETURN(
+        std::vector<store::LineageEdge> upstream,
+        txn.Lineage(src, store::LineageDirection::kUpstream, kCycleCheckDepth));
     for (const auto& e : upstream) {
       ProductKey up{e.source.domain_id, e.source.product_id};
       if (up == p.key() || e.consumer == p.key()) {
         return WithReason(
             absl::FailedPreconditionError(absl::StrCat(
-                field, ": reading ", model::OutputPortName(in.source), " would make ",
-                model::ProductName(p.key()),
+                field, ": reading ", model::OutputPortName(in.source),
+                " would make ", model::ProductName(p.key()),
                 " its own upstream (a lineage cycle)")),
             "LINEAGE_CYCLE");
       }
@@ -185,8 +192,9 @@ void CheckSunset(const std::optional<absl::Time>& sunset, model::Lifecycle l,
                  absl::Time now, const std::string& field, Violations& v) {
   if (!sunset) return;
   if (l != model::Lifecycle::kDeprecated) {
-    v.Add(field, absl::StrCat("only a deprecated product has a sunset time (it is ",
-                              model::LifecycleName(l), ")"));
+    v.Add(field,
+          absl::StrCat("only a deprecated product has a sunset time (it is ",
+                       model::LifecycleName(l), ")"));
   } else if (*sunset <= now) {
     v.Add(field, "must be in the future");
   }
@@ -203,58 +211,62 @@ Registry::Registry(store::Store& store, const auth::Authorizer& authz,
 absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
                                               Domain domain) {
   Domain result;
-  WriteSpec spec{Method(kDomainService, "CreateDomain"), model::DomainName(domain.id),
-                 model::ToJson(domain)};
+  WriteSpec spec{Method(kDomainService, "CreateDomain"),
+                 model::DomainName(domain.id), model::ToJson(domain)};
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
-      pipeline.Run(ctx, spec, [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-        const absl::Time now = internal::StoreNow(clock_);
-        Violations v;
-        v.CheckId("domain_id", domain.id);
-        internal::ValidateDomainFields(domain, v);
-        bool parent_ok = domain.parent_id.empty() || model::IsValidId(domain.parent_id);
-        if (!model::IsValidId(domain.id) || !parent_ok) return v.ToStatus();
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            Violations v;
+            v.CheckId("domain_id", domain.id);
+            internal::ValidateDomainFields(domain, v);
+            bool parent_ok =
+                domain.parent_id.empty() || model::IsValidId(domain.parent_id);
+            if (!model::IsValidId(domain.id) || !parent_ok) return v.ToStatus();
 
-        if (domain.parent_id.empty()) {
-          MP_RETURN_IF_ERROR(authz_.CheckAdmin(ctx.principal, "create top-level domains"));
-        } else {
-          auto parent = txn.GetDomain(domain.parent_id);
-          if (!parent.ok()) {
-            return Referenced(parent.status(), "domain.parent",
-                              model::DomainName(domain.parent_id));
-          }
-          MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, *parent));
-          MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(ctx.principal, chain,
-                                                     "create subdomains"));
-        }
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        auto owner = txn.GetTeam(domain.owner_team_id);
-        if (!owner.ok()) {
-          return Referenced(owner.status(), "domain.owner_team",
-                            model::TeamName(domain.owner_team_id));
-        }
-        auto existing = txn.GetDomain(domain.id);
-        if (existing.ok()) {
-          return absl::AlreadyExistsError(
-              absl::StrCat(model::DomainName(domain.id), " already exists"));
-        }
-        if (existing.status().code() != absl::StatusCode::kNotFound) {
-          return existing.status();
-        }
-        Domain d = domain;
-        d.uid = RandomUuid();
-        d.create_time = now;
-        d.update_time = now;
-        d.revision = 1;
-        MP_RETURN_IF_ERROR(txn.InsertDomain(d));
-        out.after_json = model::ToJson(d);
-        out.response_json = out.after_json;
-        out.event_type = "domain.created";
-        out.domain_id = d.id;
-        result = std::move(d);
-        return absl::OkStatus();
-      }));
+            if (domain.parent_id.empty()) {
+              MP_RETURN_IF_ERROR(
+                  authz_.CheckAdmin(ctx.principal, "create top-level domains"));
+            } else {
+              auto parent = txn.GetDomain(domain.parent_id);
+              if (!parent.ok()) {
+                return Referenced(parent.status(), "domain.parent",
+                                  model::DomainName(domain.parent_id));
+              }
+              MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, *parent));
+              MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(ctx.principal, chain,
+                                                         "create subdomains"));
+            }
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            auto owner = txn.GetTeam(domain.owner_team_id);
+            if (!owner.ok()) {
+              return Referenced(owner.status(), "domain.owner_team",
+                                model::TeamName(domain.owner_team_id));
+            }
+            auto existing = txn.GetDomain(domain.id);
+            if (existing.ok()) {
+              return absl::AlreadyExistsError(absl::StrCat(
+                  model::DomainName(domain.id), " already exists"));
+            }
+            if (existing.status().code() != absl::StatusCode::kNotFound) {
+              return existing.status();
+            }
+            Domain d = domain;
+            d.uid = RandomUuid();
+            d.create_time = now;
+            d.update_time = now;
+            d.revision = 1;
+            MP_RETURN_IF_ERROR(txn.InsertDomain(d));
+            out.after_json = model::ToJson(d);
+            out.response_json = out.after_json;
+            out.event_type = "domain.created";
+            out.domain_id = d.id;
+            result = std::move(d);
+            return absl::OkStatus();
+          }));
   if (replay) return model::DomainFromJson(*replay);
   return result;
 }
@@ -269,8 +281,8 @@ absl::StatusOr<Domain> Registry::GetDomain(const RequestContext& ctx,
   return txn->GetDomain(id);
 }
 
-absl::StatusOr<ListResult<Domain>> Registry::ListDomains(const RequestContext& ctx,
-                                                         const ListQuery& query) {
+absl::StatusOr<ListResult<Domain>> Registry::ListDomains(
+    const RequestContext& ctx, const ListQuery& query) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_ASSIGN_OR_RETURN(int limit, internal::EffectivePageSize(query.page_size));
   MP_ASSIGN_OR_RETURN(auto terms, internal::ParseFilter(query.filter));
@@ -314,91 +326,103 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
                                               const FieldMask& mask,
                                               const std::string& etag) {
   Domain result;
-  WriteSpec spec{Method(kDomainService, "UpdateDomain"), model::DomainName(patch.id),
+  WriteSpec spec{Method(kDomainService, "UpdateDomain"),
+                 model::DomainName(patch.id),
                  absl::StrCat(model::ToJson(patch), "\n",
                               absl::StrJoin(mask.paths, ","), "\n", etag)};
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
-      pipeline.Run(ctx, spec, [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-        const absl::Time now = internal::StoreNow(clock_);
-        Violations v;
-        v.CheckId("domain.name", patch.id);
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(
-            std::set<std::string> paths,
-            internal::ResolveMask(mask,
-                                  {"display_name", "description", "parent",
-                                   "owner_team", "labels"},
-                                  {{"parent_id", "parent"}, {"owner_team_id", "owner_team"}},
-                                  {"name", "uid", "create_time", "update_time", "etag"}));
-        MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(patch.id));
-        MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, current));
-        MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(ctx.principal, chain, "update"));
-        MP_RETURN_IF_ERROR(CheckEtag(model::DomainName(current.id), etag, current.revision));
-
-        Domain d = current;
-        if (paths.count("display_name")) d.display_name = patch.display_name;
-        if (paths.count("description")) d.description = patch.description;
-        if (paths.count("parent")) d.parent_id = patch.parent_id;
-        if (paths.count("owner_team")) d.owner_team_id = patch.owner_team_id;
-        if (paths.count("labels")) d.labels = patch.labels;
-        internal::ValidateDomainFields(d, v);
-        MP_RETURN_IF_ERROR(v.ToStatus());
-
-        if (d.parent_id != current.parent_id) {
-          if (d.parent_id.empty()) {
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            Violations v;
+            v.CheckId("domain.name", patch.id);
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            MP_ASSIGN_OR_RETURN(
+                std::set<std::string> paths,
+                internal::ResolveMask(
+                    mask,
+                    {"display_name", "description", "parent", "owner_team",
+                     "labels"},
+                    {{"parent_id", "parent"}, {"owner_team_id", "owner_team"}},
+                    {"name", "uid", "create_time", "update_time", "etag"}));
+            MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(patch.id));
+            MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, current));
             MP_RETURN_IF_ERROR(
-                authz_.CheckAdmin(ctx.principal, "make a domain top-level"));
-          } else {
-            if (d.parent_id == d.id) {
-              return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                                    "domain.parent: ", model::DomainName(d.id),
-                                    " cannot be its own parent")),
-                                "DOMAIN_CYCLE");
-            }
-            auto parent = txn.GetDomain(d.parent_id);
-            if (!parent.ok()) {
-              return Referenced(parent.status(), "domain.parent",
-                                model::DomainName(d.parent_id));
-            }
-            MP_ASSIGN_OR_RETURN(auto new_chain, Chain(txn, *parent));
-            for (const auto& a : new_chain) {
-              if (a.id == d.id) {
-                return WithReason(
-                    absl::FailedPreconditionError(absl::StrCat(
-                        "domain.parent: ", model::DomainName(d.parent_id), " is inside ",
-                        model::DomainName(d.id), "; moving it there would make a cycle")),
-                    "DOMAIN_CYCLE");
+                authz_.CheckDomainWrite(ctx.principal, chain, "update"));
+            MP_RETURN_IF_ERROR(CheckEtag(model::DomainName(current.id), etag,
+                                         current.revision));
+
+            Domain d = current;
+            if (paths.count("display_name"))
+              d.display_name = patch.display_name;
+            if (paths.count("description")) d.description = patch.description;
+            if (paths.count("parent")) d.parent_id = patch.parent_id;
+            if (paths.count("owner_team"))
+              d.owner_team_id = patch.owner_team_id;
+            if (paths.count("labels")) d.labels = patch.labels;
+            internal::ValidateDomainFields(d, v);
+            MP_RETURN_IF_ERROR(v.ToStatus());
+
+            if (d.parent_id != current.parent_id) {
+              if (d.parent_id.empty()) {
+                MP_RETURN_IF_ERROR(authz_.CheckAdmin(
+                    ctx.principal, "make a domain top-level"));
+              } else {
+                if (d.parent_id == d.id) {
+                  return WithReason(
+                      absl::FailedPreconditionError(absl::StrCat(
+                          "domain.parent: ", model::DomainName(d.id),
+                          " cannot be its own parent")),
+                      "DOMAIN_CYCLE");
+                }
+                auto parent = txn.GetDomain(d.parent_id);
+                if (!parent.ok()) {
+                  return Referenced(parent.status(), "domain.parent",
+                                    model::DomainName(d.parent_id));
+                }
+                MP_ASSIGN_OR_RETURN(auto new_chain, Chain(txn, *parent));
+                for (const auto& a : new_chain) {
+                  if (a.id == d.id) {
+                    return WithReason(
+                        absl::FailedPreconditionError(absl::StrCat(
+                            "domain.parent: ", model::DomainName(d.parent_id),
+                            " is inside ", model::DomainName(d.id),
+                            "; moving it there would make a cycle")),
+                        "DOMAIN_CYCLE");
+                  }
+                }
+                MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(
+                    ctx.principal, new_chain, "move domains"));
               }
             }
-            MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(ctx.principal, new_chain,
-                                                       "move domains"));
-          }
-        }
-        if (d.owner_team_id != current.owner_team_id) {
-          auto owner = txn.GetTeam(d.owner_team_id);
-          if (!owner.ok()) {
-            return Referenced(owner.status(), "domain.owner_team",
-                              model::TeamName(d.owner_team_id));
-          }
-        }
-        d.revision = current.revision + 1;
-        d.update_time = now;
-        MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateDomain(d, current.revision)));
-        out.before_json = model::ToJson(current);
-        out.after_json = model::ToJson(d);
-        out.response_json = out.after_json;
-        out.event_type = "domain.updated";
-        out.domain_id = d.id;
-        result = std::move(d);
-        return absl::OkStatus();
-      }));
+            if (d.owner_team_id != current.owner_team_id) {
+              auto owner = txn.GetTeam(d.owner_team_id);
+              if (!owner.ok()) {
+                return Referenced(owner.status(), "domain.owner_team",
+                                  model::TeamName(d.owner_team_id));
+              }
+            }
+            d.revision = current.revision + 1;
+            d.update_time = now;
+            MP_RETURN_IF_ERROR(
+                StoreWrite(txn.UpdateDomain(d, current.revision)));
+            out.before_json = model::ToJson(current);
+            out.after_json = model::ToJson(d);
+            out.response_json = out.after_json;
+            out.event_type = "domain.updated";
+            out.domain_id = d.id;
+            result = std::move(d);
+            return absl::OkStatus();
+          }));
   if (replay) return model::DomainFromJson(*replay);
   return result;
 }
 
-absl::Status Registry::DeleteDomain(const RequestContext& ctx, const std::string& id,
+absl::Status Registry::DeleteDomain(const RequestContext& ctx,
+                                    const std::string& id,
                                     const std::string& etag) {
   WriteSpec spec{Method(kDomainService, "DeleteDomain"), model::DomainName(id),
                  absl::StrCat(id, "\n", etag)};
@@ -411,13 +435,15 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx, const std::string
              MP_RETURN_IF_ERROR(v.ToStatus());
              MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(id));
              if (current.parent_id.empty()) {
-               MP_RETURN_IF_ERROR(
-                   authz_.CheckAdmin(ctx.principal, "delete top-level domains"));
+               MP_RETURN_IF_ERROR(authz_.CheckAdmin(
+                   ctx.principal, "delete top-level domains"));
              } else {
                MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, current));
-               MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(ctx.principal, chain, "delete"));
+               MP_RETURN_IF_ERROR(
+                   authz_.CheckDomainWrite(ctx.principal, chain, "delete"));
              }
-             MP_RETURN_IF_ERROR(CheckEtag(model::DomainName(id), etag, current.revision));
+             MP_RETURN_IF_ERROR(
+                 CheckEtag(model::DomainName(id), etag, current.revision));
              MP_ASSIGN_OR_RETURN(int64_t subdomains, txn.CountSubdomains(id));
              MP_ASSIGN_OR_RETURN(int64_t products, txn.CountDataProducts(id));
              if (subdomains > 0 || products > 0) {
@@ -444,41 +470,45 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx, const std::string
 
 // ================================================================== Teams
 
-absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx, Team team) {
+absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
+                                          Team team) {
   Team result;
   WriteSpec spec{Method(kTeamService, "CreateTeam"), model::TeamName(team.id),
                  model::ToJson(team)};
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
-      pipeline.Run(ctx, spec, [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-        const absl::Time now = internal::StoreNow(clock_);
-        MP_RETURN_IF_ERROR(authz_.CheckAdmin(ctx.principal, "create teams"));
-        Violations v;
-        v.CheckId("team_id", team.id);
-        internal::ValidateTeamFields(team, v);
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        auto existing = txn.GetTeam(team.id);
-        if (existing.ok()) {
-          return absl::AlreadyExistsError(
-              absl::StrCat(model::TeamName(team.id), " already exists"));
-        }
-        if (existing.status().code() != absl::StatusCode::kNotFound) {
-          return existing.status();
-        }
-        Team t = team;
-        internal::SortUnique(t.members);
-        t.uid = RandomUuid();
-        t.create_time = now;
-        t.update_time = now;
-        t.revision = 1;
-        MP_RETURN_IF_ERROR(txn.InsertTeam(t));
-        out.after_json = model::ToJson(t);
-        out.response_json = out.after_json;
-        out.event_type = "team.created";
-        result = std::move(t);
-        return absl::OkStatus();
-      }));
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            MP_RETURN_IF_ERROR(
+                authz_.CheckAdmin(ctx.principal, "create teams"));
+            Violations v;
+            v.CheckId("team_id", team.id);
+            internal::ValidateTeamFields(team, v);
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            auto existing = txn.GetTeam(team.id);
+            if (existing.ok()) {
+              return absl::AlreadyExistsError(
+                  absl::StrCat(model::TeamName(team.id), " already exists"));
+            }
+            if (existing.status().code() != absl::StatusCode::kNotFound) {
+              return existing.status();
+            }
+            Team t = team;
+            internal::SortUnique(t.members);
+            t.uid = RandomUuid();
+            t.create_time = now;
+            t.update_time = now;
+            t.revision = 1;
+            MP_RETURN_IF_ERROR(txn.InsertTeam(t));
+            out.after_json = model::ToJson(t);
+            out.response_json = out.after_json;
+            out.event_type = "team.created";
+            result = std::move(t);
+            return absl::OkStatus();
+          }));
   if (replay) return model::TeamFromJson(*replay);
   return result;
 }
@@ -520,7 +550,8 @@ absl::StatusOr<ListResult<Team>> Registry::ListTeams(const RequestContext& ctx,
   return ToListResult(std::move(page), fingerprint);
 }
 
-absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx, const Team& patch,
+absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
+                                          const Team& patch,
                                           const FieldMask& mask,
                                           const std::string& etag) {
   Team result;
@@ -530,40 +561,47 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx, const Team&
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
-      pipeline.Run(ctx, spec, [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-        const absl::Time now = internal::StoreNow(clock_);
-        Violations v;
-        v.CheckId("team.name", patch.id);
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(
-            std::set<std::string> paths,
-            internal::ResolveMask(mask, {"display_name", "description", "members"}, {},
-                                  {"name", "uid", "create_time", "update_time", "etag"}));
-        MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(patch.id));
-        MP_RETURN_IF_ERROR(authz_.CheckTeamWrite(ctx.principal, current, "update"));
-        MP_RETURN_IF_ERROR(CheckEtag(model::TeamName(current.id), etag, current.revision));
-        Team t = current;
-        if (paths.count("display_name")) t.display_name = patch.display_name;
-        if (paths.count("description")) t.description = patch.description;
-        if (paths.count("members")) t.members = patch.members;
-        internal::ValidateTeamFields(t, v);
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        internal::SortUnique(t.members);
-        t.revision = current.revision + 1;
-        t.update_time = now;
-        MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateTeam(t, current.revision)));
-        out.before_json = model::ToJson(current);
-        out.after_json = model::ToJson(t);
-        out.response_json = out.after_json;
-        out.event_type = "team.updated";
-        result = std::move(t);
-        return absl::OkStatus();
-      }));
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            Violations v;
+            v.CheckId("team.name", patch.id);
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            MP_ASSIGN_OR_RETURN(
+                std::set<std::string> paths,
+                internal::ResolveMask(
+                    mask, {"display_name", "description", "members"}, {},
+                    {"name", "uid", "create_time", "update_time", "etag"}));
+            MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(patch.id));
+            MP_RETURN_IF_ERROR(
+                authz_.CheckTeamWrite(ctx.principal, current, "update"));
+            MP_RETURN_IF_ERROR(
+                CheckEtag(model::TeamName(current.id), etag, current.revision));
+            Team t = current;
+            if (paths.count("display_name"))
+              t.display_name = patch.display_name;
+            if (paths.count("description")) t.description = patch.description;
+            if (paths.count("members")) t.members = patch.members;
+            internal::ValidateTeamFields(t, v);
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            internal::SortUnique(t.members);
+            t.revision = current.revision + 1;
+            t.update_time = now;
+            MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateTeam(t, current.revision)));
+            out.before_json = model::ToJson(current);
+            out.after_json = model::ToJson(t);
+            out.response_json = out.after_json;
+            out.event_type = "team.updated";
+            result = std::move(t);
+            return absl::OkStatus();
+          }));
   if (replay) return model::TeamFromJson(*replay);
   return result;
 }
 
-absl::Status Registry::DeleteTeam(const RequestContext& ctx, const std::string& id,
+absl::Status Registry::DeleteTeam(const RequestContext& ctx,
+                                  const std::string& id,
                                   const std::string& etag) {
   WriteSpec spec{Method(kTeamService, "DeleteTeam"), model::TeamName(id),
                  absl::StrCat(id, "\n", etag)};
@@ -575,8 +613,10 @@ absl::Status Registry::DeleteTeam(const RequestContext& ctx, const std::string& 
              v.CheckId("name", id);
              MP_RETURN_IF_ERROR(v.ToStatus());
              MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(id));
-             MP_RETURN_IF_ERROR(authz_.CheckAdmin(ctx.principal, "delete teams"));
-             MP_RETURN_IF_ERROR(CheckEtag(model::TeamName(id), etag, current.revision));
+             MP_RETURN_IF_ERROR(
+                 authz_.CheckAdmin(ctx.principal, "delete teams"));
+             MP_RETURN_IF_ERROR(
+                 CheckEtag(model::TeamName(id), etag, current.revision));
              absl::Status deleted = txn.DeleteTeam(id);
              if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
                return WithReason(deleted, "TEAM_IN_USE");
@@ -607,52 +647,58 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
                                                 const std::string& principal,
                                                 bool add) {
   Team result;
-  WriteSpec spec{Method(kTeamService, add ? "AddTeamMember" : "RemoveTeamMember"),
-                 model::TeamName(team_id), absl::StrCat(team_id, "\n", principal)};
+  WriteSpec spec{
+      Method(kTeamService, add ? "AddTeamMember" : "RemoveTeamMember"),
+      model::TeamName(team_id), absl::StrCat(team_id, "\n", principal)};
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
-      pipeline.Run(ctx, spec, [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-        const absl::Time now = internal::StoreNow(clock_);
-        Violations v;
-        v.CheckId("team", team_id);
-        v.AddStatus("principal", model::ValidatePrincipal("principal", principal));
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(team_id));
-        MP_RETURN_IF_ERROR(authz_.CheckTeamWrite(
-            ctx.principal, current, add ? "add members to" : "remove members from"));
-        Team t = current;
-        auto it = std::find(t.members.begin(), t.members.end(), principal);
-        bool present = it != t.members.end();
-        out.before_json = model::ToJson(current);
-        if (present == add) {
-          // Nothing to change (AIP: idempotent); audited, no event.
-          out.after_json = out.before_json;
-          out.response_json = out.after_json;
-          result = std::move(t);
-          return absl::OkStatus();
-        }
-        if (add) {
-          if (t.members.size() >= internal::kMaxMembers) {
-            return InvalidArgumentWithFields(
-                {{"principal", absl::StrCat(model::TeamName(team_id), " already has ",
-                                            internal::kMaxMembers,
-                                            " members, the most a team may have")}});
-          }
-          t.members.push_back(principal);
-          internal::SortUnique(t.members);
-        } else {
-          t.members.erase(it);
-        }
-        t.revision = current.revision + 1;
-        t.update_time = now;
-        MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateTeam(t, current.revision)));
-        out.after_json = model::ToJson(t);
-        out.response_json = out.after_json;
-        out.event_type = "team.updated";
-        result = std::move(t);
-        return absl::OkStatus();
-      }));
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            Violations v;
+            v.CheckId("team", team_id);
+            v.AddStatus("principal",
+                        model::ValidatePrincipal("principal", principal));
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(team_id));
+            MP_RETURN_IF_ERROR(authz_.CheckTeamWrite(
+                ctx.principal, current,
+                add ? "add members to" : "remove members from"));
+            Team t = current;
+            auto it = std::find(t.members.begin(), t.members.end(), principal);
+            bool present = it != t.members.end();
+            out.before_json = model::ToJson(current);
+            if (present == add) {
+              // Nothing to change (AIP: idempotent); audited, no event.
+              out.after_json = out.before_json;
+              out.response_json = out.after_json;
+              result = std::move(t);
+              return absl::OkStatus();
+            }
+            if (add) {
+              if (t.members.size() >= internal::kMaxMembers) {
+                return InvalidArgumentWithFields(
+                    {{"principal",
+                      absl::StrCat(model::TeamName(team_id), " already has ",
+                                   internal::kMaxMembers,
+                                   " members, the most a team may have")}});
+              }
+              t.members.push_back(principal);
+              internal::SortUnique(t.members);
+            } else {
+              t.members.erase(it);
+            }
+            t.revision = current.revision + 1;
+            t.update_time = now;
+            MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateTeam(t, current.revision)));
+            out.after_json = model::ToJson(t);
+            out.response_json = out.after_json;
+            out.event_type = "team.updated";
+            result = std::move(t);
+            return absl::OkStatus();
+          }));
   if (replay) return model::TeamFromJson(*replay);
   return result;
 }
@@ -660,8 +706,9 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
 // ========================================================== Data products
 
 absl::Status Registry::InsertProduct(const RequestContext& ctx,
-                                     store::Transaction& txn, DataProduct product,
-                                     WriteOutcome& out, DataProduct& result,
+                                     store::Transaction& txn,
+                                     DataProduct product, WriteOutcome& out,
+                                     DataProduct& result,
                                      const std::string& id_field,
                                      const std::string& domain_field) {
   const absl::Time now = internal::StoreNow(clock_);
@@ -675,13 +722,15 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
                        model::LifecycleName(product.lifecycle)));
   }
   internal::ValidateProductFields(product, v);
-  CheckSunset(product.sunset_time, product.lifecycle, now, "data_product.sunset_time", v);
+  CheckSunset(product.sunset_time, product.lifecycle, now,
+              "data_product.sunset_time", v);
   if (!model::IsValidId(product.domain_id) || !model::IsValidId(product.id)) {
     return v.ToStatus();
   }
   auto domain = txn.GetDomain(product.domain_id);
   if (!domain.ok()) {
-    return Referenced(domain.status(), domain_field, model::DomainName(product.domain_id));
+    return Referenced(domain.status(), domain_field,
+                      model::DomainName(product.domain_id));
   }
   MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, *domain));
   MP_RETURN_IF_ERROR(
@@ -697,7 +746,8 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
     return absl::AlreadyExistsError(
         absl::StrCat(model::ProductName(product.key()), " already exists"));
   }
-  if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
+  if (existing.status().code() != absl::StatusCode::kNotFound)
+    return existing.status();
   MP_RETURN_IF_ERROR(CheckInputPorts(txn, product, {}));
   internal::SortUnique(product.tags);
   product.uid = RandomUuid();
@@ -713,8 +763,8 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
   return absl::OkStatus();
 }
 
-absl::StatusOr<DataProduct> Registry::CreateDataProduct(const RequestContext& ctx,
-                                                        DataProduct product) {
+absl::StatusOr<DataProduct> Registry::CreateDataProduct(
+    const RequestContext& ctx, DataProduct product) {
   DataProduct result;
   WriteSpec spec{Method(kProductService, "CreateDataProduct"),
                  model::ProductName(product.key()), model::ToJson(product)};
@@ -722,7 +772,8 @@ absl::StatusOr<DataProduct> Registry::CreateDataProduct(const RequestContext& ct
   MP_ASSIGN_OR_RETURN(
       auto replay,
       pipeline.Run(ctx, spec, [&](store::Transaction& txn, WriteOutcome& out) {
-        return InsertProduct(ctx, txn, product, out, result, "data_product_id", "parent");
+        return InsertProduct(ctx, txn, product, out, result, "data_product_id",
+                             "parent");
       }));
   if (replay) return model::DataProductFromJson(*replay);
   return result;
@@ -742,21 +793,24 @@ absl::Status Registry::ValidateProductKey(const ProductKey& key,
     return absl::OkStatus();
   }
   return InvalidArgumentWithFields(
-      {{field, absl::StrCat("\"", model::ProductName(key),
-                            "\" is not a valid data product name "
-                            "(domains/{domain}/dataProducts/{data_product}, ids "
-                            "of lowercase letters, digits, hyphens; 1-63 chars, "
-                            "starting with a letter)")}});
+      {{field,
+        absl::StrCat("\"", model::ProductName(key),
+                     "\" is not a valid data product name "
+                     "(domains/{domain}/dataProducts/{data_product}, ids "
+                     "of lowercase letters, digits, hyphens; 1-63 chars, "
+                     "starting with a letter)")}});
 }
 
 absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
-    const RequestContext& ctx, const ProductScope& scope, const ListQuery& query) {
+    const RequestContext& ctx, const ProductScope& scope,
+    const ListQuery& query) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_ASSIGN_OR_RETURN(int limit, internal::EffectivePageSize(query.page_size));
   std::string scope_domain = scope.domain_id == "-" ? "" : scope.domain_id;
   if (!scope_domain.empty() && !model::IsValidId(scope_domain)) {
     return InvalidArgumentWithFields(
-        {{"parent", absl::StrCat("\"", scope_domain, "\" is not a valid domain id")}});
+        {{"parent",
+          absl::StrCat("\"", scope_domain, "\" is not a valid domain id")}});
   }
   MP_ASSIGN_OR_RETURN(auto terms, internal::ParseFilter(query.filter));
   store::DataProductFilter filter;
@@ -764,7 +818,8 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
   filter.include_subdomains = scope.include_subdomains;
   std::set<std::string> seen;
   std::vector<std::string> text;
-  const std::vector<std::string> known = {"owner_team", "lifecycle", "tags", "domain", "text"};
+  const std::vector<std::string> known = {"owner_team", "lifecycle", "tags",
+                                          "domain", "text"};
   for (const auto& t : terms) {
     std::string field = t.field;
     if (field == "owner") field = "owner_team";
@@ -793,8 +848,9 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
       MP_RETURN_IF_ERROR(CheckFilterId("domain", d));
       if (!scope_domain.empty() && d != scope_domain) {
         return InvalidArgumentWithFields(
-            {{"filter", absl::StrCat("domain \"", d, "\" contradicts the parent ",
-                                     model::DomainName(scope_domain))}});
+            {{"filter",
+              absl::StrCat("domain \"", d, "\" contradicts the parent ",
+                           model::DomainName(scope_domain))}});
       }
       filter.domain_id = d;
     } else {
@@ -810,98 +866,115 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (!filter.domain_id.empty()) {
     auto d = txn->GetDomain(filter.domain_id);
-    if (!d.ok()) return Referenced(d.status(), "parent", model::DomainName(filter.domain_id));
+    if (!d.ok())
+      return Referenced(d.status(), "parent",
+                        model::DomainName(filter.domain_id));
   }
   MP_ASSIGN_OR_RETURN(auto page, txn->ListDataProducts(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
-absl::StatusOr<DataProduct> Registry::UpdateDataProduct(const RequestContext& ctx,
-                                                        const DataProduct& patch,
-                                                        const FieldMask& mask,
-                                                        const std::string& etag,
-                                                        bool allow_missing) {
+absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
+    const RequestContext& ctx, const DataProduct& patch, const FieldMask& mask,
+    const std::string& etag, bool allow_missing) {
   DataProduct result;
-  WriteSpec spec{Method(kProductService, "UpdateDataProduct"),
-                 model::ProductName(patch.key()),
-                 absl::StrCat(model::ToJson(patch), "\n", absl::StrJoin(mask.paths, ","),
-                              "\n", etag, "\n", allow_missing)};
+  WriteSpec spec{
+      Method(kProductService, "UpdateDataProduct"),
+      model::ProductName(patch.key()),
+      absl::StrCat(model::ToJson(patch), "\n", absl::StrJoin(mask.paths, ","),
+                   "\n", etag, "\n", allow_missing)};
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
-      pipeline.Run(ctx, spec, [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-        const absl::Time now = internal::StoreNow(clock_);
-        MP_RETURN_IF_ERROR(ValidateProductKey(patch.key(), "data_product.name"));
-        MP_ASSIGN_OR_RETURN(
-            std::set<std::string> paths,
-            internal::ResolveMask(
-                mask,
-                {"display_name", "description", "owner_team", "tier", "classification",
-                 "tags", "labels", "output_ports", "input_ports", "sunset_time"},
-                {{"owner_team_id", "owner_team"}},
-                {"name", "uid", "lifecycle", "create_time", "update_time", "etag"}));
-        auto found = txn.GetDataProduct(patch.key());
-        if (!found.ok() && found.status().code() == absl::StatusCode::kNotFound &&
-            allow_missing) {
-          // AIP-134: upsert. The whole patch is the new product.
-          DataProduct create = patch;
-          return InsertProduct(ctx, txn, std::move(create), out, result,
-                               "data_product.name", "data_product.name");
-        }
-        if (!found.ok()) return found.status();
-        DataProduct current = *std::move(found);
-        MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(current.domain_id));
-        MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, domain));
-        MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current, chain, "update"));
-        if (current.lifecycle == model::Lifecycle::kRetired) {
-          return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                                model::ProductName(current.key()),
-                                " is RETIRED and can no longer be changed")),
-                            "PRODUCT_RETIRED");
-        }
-        MP_RETURN_IF_ERROR(
-            CheckEtag(model::ProductName(current.key()), etag, current.revision));
-        DataProduct p = current;
-        if (paths.count("display_name")) p.display_name = patch.display_name;
-        if (paths.count("description")) p.description = patch.description;
-        if (paths.count("owner_team")) p.owner_team_id = patch.owner_team_id;
-        if (paths.count("tier")) p.tier = patch.tier;
-        if (paths.count("classification")) p.classification = patch.classification;
-        if (paths.count("tags")) p.tags = patch.tags;
-        if (paths.count("labels")) p.labels = patch.labels;
-        if (paths.count("output_ports")) p.output_ports = patch.output_ports;
-        if (paths.count("input_ports")) p.input_ports = patch.input_ports;
-        if (paths.count("sunset_time")) p.sunset_time = patch.sunset_time;
-        Violations v;
-        internal::ValidateProductFields(p, v);
-        if (paths.count("sunset_time")) {
-          CheckSunset(p.sunset_time, p.lifecycle, now, "data_product.sunset_time", v);
-        }
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        if (p.owner_team_id != current.owner_team_id) {
-          auto owner = txn.GetTeam(p.owner_team_id);
-          if (!owner.ok()) {
-            return Referenced(owner.status(), "data_product.owner_team",
-                              model::TeamName(p.owner_team_id));
-          }
-        }
-        MP_RETURN_IF_ERROR(CheckInputPorts(txn, p, SourceProducts(current)));
-        internal::SortUnique(p.tags);
-        p.revision = current.revision + 1;
-        p.update_time = now;
-        absl::Status updated = StoreWrite(txn.UpdateDataProduct(p, current.revision));
-        if (updated.code() == absl::StatusCode::kFailedPrecondition) {
-          return WithReason(updated, "PORT_IN_USE");
-        }
-        MP_RETURN_IF_ERROR(updated);
-        out.before_json = model::ToJson(current);
-        out.after_json = model::ToJson(p);
-        out.response_json = out.after_json;
-        out.event_type = "dataproduct.updated";
-        out.domain_id = p.domain_id;
-        result = std::move(p);
-        return absl::OkStatus();
-      }));
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            MP_RETURN_IF_ERROR(
+                ValidateProductKey(patch.key(), "data_product.name"));
+            MP_ASSIGN_OR_RETURN(
+                std::set<std::string> paths,
+                internal::ResolveMask(
+                    mask,
+                    {"display_name", "description", "owner_team", "tier",
+                     "classification", "tags", "labels", "output_ports",
+                     "input_ports", "sunset_time"},
+                    {{"owner_team_id", "owner_team"}},
+                    {"name", "uid", "lifecycle", "create_time", "update_time",
+                     "etag"}));
+            auto found = txn.GetDataProduct(patch.key());
+            if (!found.ok() &&
+                found.status().code() == absl::StatusCode::kNotFound &&
+                allow_missing) {
+              // AIP-134: upsert. The whole patch is the new product.
+              DataProduct create = patch;
+              return InsertProduct(ctx, txn, std::move(create), out, result,
+                                   "data_product.name", "data_product.name");
+            }
+            if (!found.ok()) return found.status();
+            DataProduct current = *std::move(found);
+            MP_ASSIGN_OR_RETURN(Domain domain,
+                                txn.GetDomain(current.domain_id));
+            MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, domain));
+            MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current,
+                                                        chain, "update"));
+            if (current.lifecycle == model::Lifecycle::kRetired) {
+              return WithReason(
+                  absl::FailedPreconditionError(
+                      absl::StrCat(model::ProductName(current.key()),
+                                   " is RETIRED and can no longer be changed")),
+                  "PRODUCT_RETIRED");
+            }
+            MP_RETURN_IF_ERROR(CheckEtag(model::ProductName(current.key()),
+                                         etag, current.revision));
+            DataProduct p = current;
+            if (paths.count("display_name"))
+              p.display_name = patch.display_name;
+            if (paths.count("description")) p.description = patch.description;
+            if (paths.count("owner_team"))
+              p.owner_team_id = patch.owner_team_id;
+            if (paths.count("tier")) p.tier = patch.tier;
+            if (paths.count("classification"))
+              p.classification = patch.classification;
+            if (paths.count("tags")) p.tags = patch.tags;
+            if (paths.count("labels")) p.labels = patch.labels;
+            if (paths.count("output_ports"))
+              p.output_ports = patch.output_ports;
+            if (paths.count("input_ports")) p.input_ports = patch.input_ports;
+            if (paths.count("sunset_time")) p.sunset_time = patch.sunset_time;
+            Violations v;
+            internal::ValidateProductFields(p, v);
+            if (paths.count("sunset_time")) {
+              CheckSunset(p.sunset_time, p.lifecycle, now,
+                          "data_product.sunset_time", v);
+            }
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            if (p.owner_team_id != current.owner_team_id) {
+              auto owner = txn.GetTeam(p.owner_team_id);
+              if (!owner.ok()) {
+                return Referenced(owner.status(), "data_product.owner_team",
+                                  model::TeamName(p.owner_team_id));
+              }
+            }
+            MP_RETURN_IF_ERROR(
+                CheckInputPorts(txn, p, SourceProducts(current)));
+            internal::SortUnique(p.tags);
+            p.revision = current.revision + 1;
+            p.update_time = now;
+            absl::Status updated =
+                StoreWrite(txn.UpdateDataProduct(p, current.revision));
+            if (updated.code() == absl::StatusCode::kFailedPrecondition) {
+              return WithReason(updated, "PORT_IN_USE");
+            }
+            MP_RETURN_IF_ERROR(updated);
+            out.before_json = model::ToJson(current);
+            out.after_json = model::ToJson(p);
+            out.response_json = out.after_json;
+            out.event_type = "dataproduct.updated";
+            out.domain_id = p.domain_id;
+            result = std::move(p);
+            return absl::OkStatus();
+          }));
   if (replay) return model::DataProductFromJson(*replay);
   return result;
 }
@@ -909,7 +982,8 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(const RequestContext& ct
 absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
                                          const ProductKey& key,
                                          const std::string& etag) {
-  WriteSpec spec{Method(kProductService, "DeleteDataProduct"), model::ProductName(key),
+  WriteSpec spec{Method(kProductService, "DeleteDataProduct"),
+                 model::ProductName(key),
                  absl::StrCat(model::ProductName(key), "\n", etag)};
   WritePipeline pipeline(store_, clock_);
   return pipeline
@@ -919,8 +993,8 @@ absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
              MP_ASSIGN_OR_RETURN(DataProduct current, txn.GetDataProduct(key));
              MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(key.domain_id));
              MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, domain));
-             MP_RETURN_IF_ERROR(
-                 authz_.CheckProductWrite(ctx.principal, current, chain, "delete"));
+             MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current,
+                                                         chain, "delete"));
              MP_RETURN_IF_ERROR(
                  CheckEtag(model::ProductName(key), etag, current.revision));
              absl::Status deleted = txn.DeleteDataProduct(key);
@@ -953,60 +1027,67 @@ absl::StatusOr<DataProduct> Registry::TransitionDataProduct(
     action = "retire";
   }
   DataProduct result;
-  WriteSpec spec{Method(kProductService, rpc), model::ProductName(key),
-                 absl::StrCat(model::ProductName(key), "\n", model::LifecycleName(target),
-                              "\n", etag, "\n",
-                              sunset_time ? absl::FormatTime(*sunset_time) : "")};
+  WriteSpec spec{
+      Method(kProductService, rpc), model::ProductName(key),
+      absl::StrCat(model::ProductName(key), "\n", model::LifecycleName(target),
+                   "\n", etag, "\n",
+                   sunset_time ? absl::FormatTime(*sunset_time) : "")};
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
-      pipeline.Run(ctx, spec, [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-        const absl::Time now = internal::StoreNow(clock_);
-        MP_RETURN_IF_ERROR(ValidateProductKey(key, "name"));
-        if (target == model::Lifecycle::kDraft) {
-          return InvalidArgumentWithFields(
-              {{"lifecycle", "a product cannot be moved back to DRAFT"}});
-        }
-        MP_ASSIGN_OR_RETURN(DataProduct current, txn.GetDataProduct(key));
-        MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(key.domain_id));
-        MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, domain));
-        MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current, chain, action));
-        MP_RETURN_IF_ERROR(CheckEtag(model::ProductName(key), etag, current.revision));
-        absl::Status transition = model::CheckTransition(current.lifecycle, target);
-        if (!transition.ok()) {
-          return WithReason(
-              absl::FailedPreconditionError(absl::StrCat(
-                  model::ProductName(key), ": ", transition.message())),
-              "LIFECYCLE_TRANSITION");
-        }
-        Violations v;
-        CheckSunset(sunset_time, target, now, "sunset_time", v);
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        DataProduct p = current;
-        p.lifecycle = target;
-        if (target == model::Lifecycle::kDeprecated) {
-          p.sunset_time = sunset_time;
-        } else if (target == model::Lifecycle::kPublished) {
-          p.sunset_time.reset();  // un-deprecated: no sunset any more
-        }
-        p.revision = current.revision + 1;
-        p.update_time = now;
-        MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateDataProduct(p, current.revision)));
-        out.before_json = model::ToJson(current);
-        out.after_json = model::ToJson(p);
-        out.response_json = out.after_json;
-        out.event_type = event;
-        out.domain_id = p.domain_id;
-        result = std::move(p);
-        return absl::OkStatus();
-      }));
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            MP_RETURN_IF_ERROR(ValidateProductKey(key, "name"));
+            if (target == model::Lifecycle::kDraft) {
+              return InvalidArgumentWithFields(
+                  {{"lifecycle", "a product cannot be moved back to DRAFT"}});
+            }
+            MP_ASSIGN_OR_RETURN(DataProduct current, txn.GetDataProduct(key));
+            MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(key.domain_id));
+            MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, domain));
+            MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current,
+                                                        chain, action));
+            MP_RETURN_IF_ERROR(
+                CheckEtag(model::ProductName(key), etag, current.revision));
+            absl::Status transition =
+                model::CheckTransition(current.lifecycle, target);
+            if (!transition.ok()) {
+              return WithReason(
+                  absl::FailedPreconditionError(absl::StrCat(
+                      model::ProductName(key), ": ", transition.message())),
+                  "LIFECYCLE_TRANSITION");
+            }
+            Violations v;
+            CheckSunset(sunset_time, target, now, "sunset_time", v);
+            MP_RETURN_IF_ERROR(v.ToStatus());
+            DataProduct p = current;
+            p.lifecycle = target;
+            if (target == model::Lifecycle::kDeprecated) {
+              p.sunset_time = sunset_time;
+            } else if (target == model::Lifecycle::kPublished) {
+              p.sunset_time.reset();  // un-deprecated: no sunset any more
+            }
+            p.revision = current.revision + 1;
+            p.update_time = now;
+            MP_RETURN_IF_ERROR(
+                StoreWrite(txn.UpdateDataProduct(p, current.revision)));
+            out.before_json = model::ToJson(current);
+            out.after_json = model::ToJson(p);
+            out.response_json = out.after_json;
+            out.event_type = event;
+            out.domain_id = p.domain_id;
+            result = std::move(p);
+            return absl::OkStatus();
+          }));
   if (replay) return model::DataProductFromJson(*replay);
   return result;
 }
 
 absl::StatusOr<Lineage> Registry::GetLineage(const RequestContext& ctx,
-                                             const ProductKey& key, LineageScope scope,
-                                             int depth) {
+                                             const ProductKey& key,
+                                             LineageScope scope, int depth) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_RETURN_IF_ERROR(ValidateProductKey(key, "name"));
   if (depth == 0) depth = 1;
@@ -1026,16 +1107,18 @@ absl::StatusOr<Lineage> Registry::GetLineage(const RequestContext& ctx,
     return absl::OkStatus();
   };
   if (scope == LineageScope::kUpstream || scope == LineageScope::kBoth) {
-    MP_ASSIGN_OR_RETURN(auto edges,
-                        txn->Lineage(key, store::LineageDirection::kUpstream, depth));
+    MP_ASSIGN_OR_RETURN(
+        auto edges,
+        txn->Lineage(key, store::LineageDirection::kUpstream, depth));
     for (auto& e : edges) {
       MP_RETURN_IF_ERROR(add_node({e.source.domain_id, e.source.product_id}));
       out.edges.push_back(std::move(e));
     }
   }
   if (scope == LineageScope::kDownstream || scope == LineageScope::kBoth) {
-    MP_ASSIGN_OR_RETURN(auto edges,
-                        txn->Lineage(key, store::LineageDirection::kDownstream, depth));
+    MP_ASSIGN_OR_RETURN(
+        auto edges,
+        txn->Lineage(key, store::LineageDirection::kDownstream, depth));
     for (auto& e : edges) {
       MP_RETURN_IF_ERROR(add_node(e.consumer));
       out.edges.push_back(std::move(e));

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::core::internal {
@@ -17,7 +18,9 @@ std::string Quote(absl::string_view s) {
 
 bool IsLabelKey(absl::string_view k) {
   if (k.empty() || k.size() > kMaxLabelKey) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
   if (!alnum(k.front()) || !alnum(k.back())) return false;
   for (char c : k) {
     if (!alnum(c) && c != '-' && c != '_' && c != '.' && c != '/') return false;
@@ -42,7 +45,8 @@ void Violations::Add(std::string field, std::string description) {
   list_.push_back({std::move(field), std::move(description)});
 }
 
-void Violations::AddStatus(const std::string& field, const absl::Status& status) {
+void Violations::AddStatus(const std::string& field,
+                           const absl::Status& status) {
   if (status.ok()) return;
   absl::string_view msg = status.message();
   std::string prefix = absl::StrCat(field, ": ");
@@ -62,26 +66,29 @@ void Violations::CheckText(const std::string& field, absl::string_view text,
                            size_t max) {
   size_t n = Utf8Length(text);
   if (n > max) {
-    Add(field, absl::StrCat("is ", n, " characters long; at most ", max, " are allowed"));
+    Add(field, absl::StrCat("is ", n, " characters long; at most ", max,
+                            " are allowed"));
   }
 }
 
 void Violations::CheckLabels(const std::string& field,
                              const std::map<std::string, std::string>& labels) {
   if (labels.size() > kMaxLabels) {
-    Add(field, absl::StrCat("has ", labels.size(), " entries; at most ", kMaxLabels,
-                            " are allowed"));
+    Add(field, absl::StrCat("has ", labels.size(), " entries; at most ",
+                            kMaxLabels, " are allowed"));
   }
   for (const auto& [k, val] : labels) {
     if (!IsLabelKey(k)) {
       Add(absl::StrCat(field, "[", Quote(k), "]"),
-          absl::StrCat(Quote(k), " is not a valid label key (lowercase letters, "
-                                 "digits, '-', '_', '.', '/'; 1-63 chars, starting "
-                                 "and ending with a letter or digit)"));
+          absl::StrCat(Quote(k),
+                       " is not a valid label key (lowercase letters, "
+                       "digits, '-', '_', '.', '/'; 1-63 chars, starting "
+                       "and ending with a letter or digit)"));
     }
     if (Utf8Length(val) > kMaxLabelValue) {
       Add(absl::StrCat(field, "[", Quote(k), "]"),
-          absl::StrCat("the value is longer than ", kMaxLabelValue, " characters"));
+          absl::StrCat("the value is longer than ", kMaxLabelValue,
+                       " characters"));
     }
   }
 }
@@ -103,9 +110,9 @@ void ValidateTeamFields(const model::Team& t, Violations& v) {
   v.CheckText("team.display_name", t.display_name, kMaxDisplayName);
   v.CheckText("team.description", t.description, kMaxDescription);
   if (t.members.size() > kMaxMembers) {
-    v.Add("team.members", absl::StrCat("has ", t.members.size(),
-                                       " entries; at most ", kMaxMembers,
-                                       " are allowed"));
+    v.Add("team.members",
+          absl::StrCat("has ", t.members.size(), " entries; at most ",
+                       kMaxMembers, " are allowed"));
   }
   for (size_t i = 0; i < t.members.size(); ++i) {
     std::string field = absl::StrCat("team.members[", i, "]");
@@ -118,11 +125,13 @@ void ValidateProductFields(const model::DataProduct& p, Violations& v) {
   v.CheckText("data_product.description", p.description, kMaxDescription);
   v.CheckId("data_product.owner_team", p.owner_team_id);
   if (p.tier < 0 || p.tier > 3) {
-    v.Add("data_product.tier", absl::StrCat(p.tier, " is not a tier (1-3, or 0 for unset)"));
+    v.Add("data_product.tier",
+          absl::StrCat(p.tier, " is not a tier (1-3, or 0 for unset)"));
   }
   if (p.tags.size() > kMaxTags) {
-    v.Add("data_product.tags", absl::StrCat("has ", p.tags.size(), " entries; at most ",
-                                            kMaxTags, " are allowed"));
+    v.Add("data_product.tags",
+          absl::StrCat("has ", p.tags.size(), " entries; at most ", kMaxTags,
+                       " are allowed"));
   }
   for (size_t i = 0; i < p.tags.size(); ++i) {
     v.CheckId(absl::StrCat("data_product.tags[", i, "]"), p.tags[i]);
@@ -131,8 +140,8 @@ void ValidateProductFields(const model::DataProduct& p, Violations& v) {
 
   if (p.output_ports.size() > kMaxPorts) {
     v.Add("data_product.output_ports",
-          absl::StrCat("has ", p.output_ports.size(), " entries; at most ", kMaxPorts,
-                       " are allowed"));
+          absl::StrCat("has ", p.output_ports.size(), " entries; at most ",
+                       kMaxPorts, " are allowed"));
   }
   std::set<std::string> seen;
   for (size_t i = 0; i < p.output_ports.size(); ++i) {
@@ -140,7 +149,8 @@ void ValidateProductFields(const model::DataProduct& p, Violations& v) {
     std::string f = absl::StrCat("data_product.output_ports[", i, "]");
     v.CheckId(f + ".id", o.id);
     if (!o.id.empty() && !seen.insert(o.id).second) {
-      v.Add(f + ".id", absl::StrCat(Quote(o.id), " is used by another output port"));
+      v.Add(f + ".id",
+            absl::StrCat(Quote(o.id), " is used by another output port"));
     }
     v.CheckText(f + ".display_name", o.display_name, kMaxDisplayName);
     v.CheckText(f + ".description", o.description, kMaxDescription);
@@ -157,7 +167,8 @@ void ValidateProductFields(const model::DataProduct& p, Violations& v) {
     };
     percent("availability_percent", s.availability_percent);
     percent("completeness_percent", s.completeness_percent);
-    auto positive = [&](const char* name, const std::optional<absl::Duration>& d) {
+    auto positive = [&](const char* name,
+                        const std::optional<absl::Duration>& d) {
       if (d && *d <= absl::ZeroDuration()) {
         v.Add(absl::StrCat(f, ".objectives.", name), "must be positive");
       }
@@ -168,8 +179,8 @@ void ValidateProductFields(const model::DataProduct& p, Violations& v) {
 
   if (p.input_ports.size() > kMaxPorts) {
     v.Add("data_product.input_ports",
-          absl::StrCat("has ", p.input_ports.size(), " entries; at most ", kMaxPorts,
-                       " are allowed"));
+          absl::StrCat("has ", p.input_ports.size(), " entries; at most ",
+                       kMaxPorts, " are allowed"));
   }
   seen.clear();
   for (size_t i = 0; i < p.input_ports.size(); ++i) {
@@ -177,15 +188,17 @@ void ValidateProductFields(const model::DataProduct& p, Violations& v) {
     std::string f = absl::StrCat("data_product.input_ports[", i, "]");
     v.CheckId(f + ".id", in.id);
     if (!in.id.empty() && !seen.insert(in.id).second) {
-      v.Add(f + ".id", absl::StrCat(Quote(in.id), " is used by another input port"));
+      v.Add(f + ".id",
+            absl::StrCat(Quote(in.id), " is used by another input port"));
     }
     const model::OutputPortRef& s = in.source;
     if (!model::IsValidId(s.domain_id) || !model::IsValidId(s.product_id) ||
         !model::IsValidId(s.port_id)) {
       v.Add(f + ".source",
-            absl::StrCat(Quote(model::OutputPortName(s)),
-                         " is not a valid output port name (domains/{domain}/"
-                         "dataProducts/{data_product}/outputPorts/{output_port})"));
+            absl::StrCat(
+                Quote(model::OutputPortName(s)),
+                " is not a valid output port name (domains/{domain}/"
+                "dataProducts/{data_product}/outputPorts/{output_port})"));
     }
     v.CheckText(f + ".description", in.description, kMaxDescription);
   }

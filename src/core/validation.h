@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/common/errors.h"
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/domain.h"

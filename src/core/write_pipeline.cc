@@ -4,6 +4,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
@@ -132,9 +133,11 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
     audit.before_json = outcome.before_json;
     audit.after_json = outcome.after_json;
     audit.validate_only = true;
-    store_.RunInTransaction(
-              store::TxnMode::kReadWrite,
-              [&](store::Transaction& txn) { return txn.AppendAudit(audit).status(); })
+    store_
+        .RunInTransaction(store::TxnMode::kReadWrite,
+                          [&](store::Transaction& txn) {
+                            return txn.AppendAudit(audit).status();
+                          })
         .IgnoreError();
     return std::optional<std::string>();
   }
@@ -164,7 +167,9 @@ void WritePipeline::AuditRefusal(const RequestContext& ctx,
   store_
       .RunInTransaction(
           store::TxnMode::kReadWrite,
-          [&](store::Transaction& txn) { return txn.AppendAudit(audit).status(); },
+          [&](store::Transaction& txn) {
+            return txn.AppendAudit(audit).status();
+          },
           /*max_attempts=*/2)
       .IgnoreError();
 }

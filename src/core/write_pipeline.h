@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "meshplane/common/clock.h"
 #include "meshplane/core/context.h"
 #include "meshplane/store/store.h"

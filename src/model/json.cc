@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include <nlohmann/json.hpp>
+
 #include "meshplane/common/status_macros.h"
 
 namespace meshplane::model {
@@ -66,7 +66,8 @@ Json LabelsJson(const std::map<std::string, std::string>& labels) {
 
 class Reader {
  public:
-  explicit Reader(const Json& j, std::string what) : j_(j), what_(std::move(what)) {}
+  explicit Reader(const Json& j, std::string what)
+      : j_(j), what_(std::move(what)) {}
 
   std::string String(const char* key) {
     auto it = j_.find(key);
@@ -179,8 +180,8 @@ class Reader {
   }
   void Fail(absl::string_view key, absl::string_view why) {
     if (status_.ok()) {
-      status_ = absl::InvalidArgumentError(
-          absl::StrCat(what_, ".", key, " ", why));
+      status_ =
+          absl::InvalidArgumentError(absl::StrCat(what_, ".", key, " ", why));
     }
   }
   void Merge(const absl::Status& s) {
@@ -370,9 +371,12 @@ std::string ToJson(const DataProduct& p) {
     PutString(oj, "contract", o.contract_id);
     Json slo = Json::object();
     const ServiceLevelObjectives& s = o.objectives;
-    if (s.availability_percent) slo["availability_percent"] = *s.availability_percent;
-    if (s.max_staleness) slo["max_staleness"] = FormatDurationJson(*s.max_staleness);
-    if (s.completeness_percent) slo["completeness_percent"] = *s.completeness_percent;
+    if (s.availability_percent)
+      slo["availability_percent"] = *s.availability_percent;
+    if (s.max_staleness)
+      slo["max_staleness"] = FormatDurationJson(*s.max_staleness);
+    if (s.completeness_percent)
+      slo["completeness_percent"] = *s.completeness_percent;
     if (s.latency) slo["latency"] = FormatDurationJson(*s.latency);
     if (!slo.empty()) oj["objectives"] = slo;
     outs.push_back(std::move(oj));

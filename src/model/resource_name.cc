@@ -40,8 +40,8 @@ absl::StatusOr<std::vector<std::string>> SplitName(
     const std::string& id = parts[2 * i + 1];
     if (!IsValidId(id)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ": ", Quote(name), " is not a valid name: ",
-                       Quote(id), " ", kIdRule));
+          absl::StrCat(field, ": ", Quote(name),
+                       " is not a valid name: ", Quote(id), " ", kIdRule));
     }
     ids.push_back(id);
   }
@@ -126,9 +126,9 @@ absl::StatusOr<std::string> ParseTokenName(absl::string_view field,
 absl::Status ValidatePrincipal(absl::string_view field,
                                absl::string_view principal) {
   auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", Quote(principal), " is not a valid principal (", why,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", Quote(principal),
+                     " is not a valid principal (", why, ")"));
   };
   if (principal.size() < 3 || principal.size() > 320) {
     return bad("3-320 characters");

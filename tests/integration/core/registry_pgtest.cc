@@ -1,11 +1,13 @@
 // Registry and Identity end to end on PostgreSQL: what the unit tests show
 // with InMemoryStore also holds on the real store (times, verbatim strings,
 // replays, dry runs, audits of refusals, cursors, full-text search).
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
+
+#include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/pg/pg_fixture.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
@@ -14,8 +16,6 @@
 #include "meshplane/core/registry.h"
 #include "meshplane/model/json.h"
 #include "meshplane/store/postgres_store.h"
-#include "tests/testing/matchers/status_matchers.h"
-#include "tests/testing/pg/pg_fixture.h"
 
 namespace meshplane::core {
 namespace {
@@ -80,8 +80,10 @@ TEST_F(RegistryPgTest, WhatCreateReturnsIsWhatGetReads) {
   p.description = "$1 $$ % _ {\"json\": true}\ttab\nline";
   p.labels = {{"k", p.display_name}};
   p.tags = {"pii", "gold"};
-  ASSERT_OK_AND_ASSIGN(model::DataProduct created, registry_->CreateDataProduct(owner_, p));
-  ASSERT_OK_AND_ASSIGN(model::DataProduct got, registry_->GetDataProduct(owner_, {"sales", "orders"}));
+  ASSERT_OK_AND_ASSIGN(model::DataProduct created,
+                       registry_->CreateDataProduct(owner_, p));
+  ASSERT_OK_AND_ASSIGN(model::DataProduct got,
+                       registry_->GetDataProduct(owner_, {"sales", "orders"}));
   EXPECT_EQ(model::ToJson(got), model::ToJson(created));
   EXPECT_EQ(got.display_name, p.display_name);
   EXPECT_EQ(got.description, p.description);
@@ -94,9 +96,11 @@ TEST_F(RegistryPgTest, WhatCreateReturnsIsWhatGetReads) {
 TEST_F(RegistryPgTest, ReplaysValidateOnlyAndRefusalsOnTheRealStore) {
   RequestContext ctx = owner_;
   ctx.request_id = "0d2c1f3e-1111-4111-8111-000000000001";
-  ASSERT_OK_AND_ASSIGN(model::DataProduct first, registry_->CreateDataProduct(ctx, Product("p")));
+  ASSERT_OK_AND_ASSIGN(model::DataProduct first,
+                       registry_->CreateDataProduct(ctx, Product("p")));
   size_t audits = Audit().size();
-  ASSERT_OK_AND_ASSIGN(model::DataProduct again, registry_->CreateDataProduct(ctx, Product("p")));
+  ASSERT_OK_AND_ASSIGN(model::DataProduct again,
+                       registry_->CreateDataProduct(ctx, Product("p")));
   EXPECT_EQ(model::ToJson(again), model::ToJson(first));
   EXPECT_EQ(Audit().size(), audits);
   model::DataProduct changed = Product("p");
@@ -107,12 +111,15 @@ TEST_F(RegistryPgTest, ReplaysValidateOnlyAndRefusalsOnTheRealStore) {
   RequestContext dry = owner_;
   dry.validate_only = true;
   ASSERT_OK(registry_->CreateDataProduct(dry, Product("q")).status());
-  EXPECT_THAT(registry_->GetDataProduct(owner_, {"sales", "q"}), StatusIs(Code::kNotFound));
+  EXPECT_THAT(registry_->GetDataProduct(owner_, {"sales", "q"}),
+              StatusIs(Code::kNotFound));
   EXPECT_TRUE(Audit().front().validate_only);
 
-  absl::Status stale = registry_->UpdateDataProduct(owner_, first, {{"description"}},
-                                                    model::Etag(first.revision + 1), false)
-                           .status();
+  absl::Status stale =
+      registry_
+          ->UpdateDataProduct(owner_, first, {{"description"}},
+                              model::Etag(first.revision + 1), false)
+          .status();
   EXPECT_THAT(stale, StatusIs(Code::kAborted));
   EXPECT_EQ(GetReason(stale), "ETAG_MISMATCH");
   model::AuditRecord refused = Audit().front();
@@ -123,7 +130,8 @@ TEST_F(RegistryPgTest, ReplaysValidateOnlyAndRefusalsOnTheRealStore) {
   outsider.principal.id = "user:eve";
   EXPECT_THAT(registry_->DeleteDataProduct(outsider, {"sales", "p"}, ""),
               StatusIs(Code::kPermissionDenied));
-  EXPECT_EQ(Audit().front().outcome_code, static_cast<int>(Code::kPermissionDenied));
+  EXPECT_EQ(Audit().front().outcome_code,
+            static_cast<int>(Code::kPermissionDenied));
   EXPECT_EQ(Audit().front().principal, "user:eve");
 }
 
@@ -138,10 +146,12 @@ TEST_F(RegistryPgTest, LineageCyclesAreRefusedAndLineageIsReported) {
   model::DataProduct a = Product("a");
   in.source = {"sales", "b", "out"};
   a.input_ports = {in};
-  EXPECT_THAT(registry_->UpdateDataProduct(owner_, a, {{"input_ports"}}, "", false),
-              StatusIs(Code::kFailedPrecondition, "lineage cycle"));
-  ASSERT_OK_AND_ASSIGN(Lineage l, registry_->GetLineage(owner_, {"sales", "a"},
-                                                         LineageScope::kDownstream, 3));
+  EXPECT_THAT(
+      registry_->UpdateDataProduct(owner_, a, {{"input_ports"}}, "", false),
+      StatusIs(Code::kFailedPrecondition, "lineage cycle"));
+  ASSERT_OK_AND_ASSIGN(Lineage l,
+                       registry_->GetLineage(owner_, {"sales", "a"},
+                                             LineageScope::kDownstream, 3));
   ASSERT_EQ(l.nodes.size(), 2u);
   EXPECT_EQ(l.nodes[1].id, "b");
   EXPECT_THAT(registry_->DeleteDataProduct(owner_, {"sales", "a"}, ""),
@@ -158,7 +168,8 @@ TEST_F(RegistryPgTest, PagesAndSearchThroughPageTokens) {
   ListQuery q;
   q.page_size = 2;
   for (int guard = 0; guard < 10; ++guard) {
-    ASSERT_OK_AND_ASSIGN(auto page, registry_->ListDataProducts(owner_, {"sales", true}, q));
+    ASSERT_OK_AND_ASSIGN(
+        auto page, registry_->ListDataProducts(owner_, {"sales", true}, q));
     for (const auto& p : page.items) ids.push_back(p.id);
     if (page.next_page_token.empty()) break;
     q.page_token = page.next_page_token;
@@ -166,7 +177,8 @@ TEST_F(RegistryPgTest, PagesAndSearchThroughPageTokens) {
   EXPECT_THAT(ids, ElementsAre("p0", "p1", "p2", "p3", "p4"));
   ListQuery search;
   search.filter = "revenue";
-  ASSERT_OK_AND_ASSIGN(auto found, registry_->ListDataProducts(owner_, {"-", false}, search));
+  ASSERT_OK_AND_ASSIGN(
+      auto found, registry_->ListDataProducts(owner_, {"-", false}, search));
   ASSERT_EQ(found.items.size(), 1u);
   EXPECT_EQ(found.items[0].id, "p3");
 }
@@ -174,16 +186,19 @@ TEST_F(RegistryPgTest, PagesAndSearchThroughPageTokens) {
 TEST_F(RegistryPgTest, TokensOnTheRealStore) {
   Identity identity(*store_, authz_, clock_);
   ASSERT_OK(identity.Bootstrap("a-bootstrap-secret-of-some-length"));
-  ASSERT_OK_AND_ASSIGN(model::Principal admin,
-                       identity.Authenticate("a-bootstrap-secret-of-some-length"));
+  ASSERT_OK_AND_ASSIGN(
+      model::Principal admin,
+      identity.Authenticate("a-bootstrap-secret-of-some-length"));
   EXPECT_TRUE(admin.platform_admin);
-  ASSERT_OK_AND_ASSIGN(CreatedToken t, identity.CreateToken(owner_, "", "laptop",
-                                                            absl::Hours(1), false));
+  ASSERT_OK_AND_ASSIGN(
+      CreatedToken t,
+      identity.CreateToken(owner_, "", "laptop", absl::Hours(1), false));
   ASSERT_OK_AND_ASSIGN(model::Principal who, identity.Authenticate(t.secret));
   EXPECT_EQ(who.id, "user:owner");
   EXPECT_THAT(who.team_ids, ElementsAre("owners"));
   ASSERT_OK(identity.RevokeToken(owner_, t.token.id).status());
-  EXPECT_THAT(identity.Authenticate(t.secret), StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(identity.Authenticate(t.secret),
+              StatusIs(Code::kUnauthenticated));
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 // Races between two Registry replicas over two PostgresStore instances on
 // one database: the multi-row invariants hold under SERIALIZABLE, whichever
 // replica wins.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -11,14 +9,16 @@
 #include <vector>
 
 #include "absl/synchronization/barrier.h"
+#include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/pg/pg_fixture.h"
+#include <gtest/gtest.h>
+
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/core/registry.h"
 #include "meshplane/model/json.h"
 #include "meshplane/store/postgres_store.h"
-#include "tests/testing/matchers/status_matchers.h"
-#include "tests/testing/pg/pg_fixture.h"
 
 namespace meshplane::core {
 namespace {
@@ -34,7 +34,8 @@ class RegistryRaceTest : public ::testing::Test {
       auto store = store::PostgresStore::Open({.database_url = url});
       ASSERT_OK(store.status());
       stores_.push_back(*std::move(store));
-      registries_.push_back(std::make_unique<Registry>(*stores_.back(), authz_, clock_));
+      registries_.push_back(
+          std::make_unique<Registry>(*stores_.back(), authz_, clock_));
     }
     admin_.principal.id = "user:admin";
     admin_.principal.platform_admin = true;
@@ -53,8 +54,10 @@ class RegistryRaceTest : public ::testing::Test {
   Registry& r(int i) { return *registries_[i]; }
 
   // Runs the two functions on two threads released at the same moment.
-  static void Together(const std::function<void()>& a, const std::function<void()>& b) {
-    absl::Barrier* barrier = new absl::Barrier(2);  // deleted by the last one out
+  static void Together(const std::function<void()>& a,
+                       const std::function<void()>& b) {
+    absl::Barrier* barrier =
+        new absl::Barrier(2);  // deleted by the last one out
     auto run = [barrier](const std::function<void()>& f) {
       if (barrier->Block()) delete barrier;
       f();
@@ -65,7 +68,8 @@ class RegistryRaceTest : public ::testing::Test {
     tb.join();
   }
 
-  static model::DataProduct Product(const std::string& domain, const std::string& id) {
+  static model::DataProduct Product(const std::string& domain,
+                                    const std::string& id) {
     model::DataProduct p;
     p.domain_id = domain;
     p.id = id;
@@ -93,7 +97,8 @@ class RegistryRaceTest : public ::testing::Test {
 TEST_F(RegistryRaceTest, TwoHalvesOfALineageCycleNeverBothCommit) {
   int one_won = 0;
   for (int round = 0; round < 25; ++round) {
-    std::string a = "a" + std::to_string(round), b = "b" + std::to_string(round);
+    std::string a = "a" + std::to_string(round),
+                b = "b" + std::to_string(round);
     ASSERT_OK(r(0).CreateDataProduct(owner_, Product("mesh", a)).status());
     ASSERT_OK(r(1).CreateDataProduct(owner_, Product("mesh", b)).status());
     absl::Status sa, sb;
@@ -101,17 +106,22 @@ TEST_F(RegistryRaceTest, TwoHalvesOfALineageCycleNeverBothCommit) {
         [&] {
           model::DataProduct p = Product("mesh", a);
           p.input_ports = {Reads(b)};
-          sa = r(0).UpdateDataProduct(owner_, p, {{"input_ports"}}, "", false).status();
+          sa = r(0).UpdateDataProduct(owner_, p, {{"input_ports"}}, "", false)
+                   .status();
         },
         [&] {
           model::DataProduct p = Product("mesh", b);
           p.input_ports = {Reads(a)};
-          sb = r(1).UpdateDataProduct(owner_, p, {{"input_ports"}}, "", false).status();
+          sb = r(1).UpdateDataProduct(owner_, p, {{"input_ports"}}, "", false)
+                   .status();
         });
-    ASSERT_FALSE(sa.ok() && sb.ok()) << "round " << round << ": a cycle committed";
+    ASSERT_FALSE(sa.ok() && sb.ok())
+        << "round " << round << ": a cycle committed";
     for (const absl::Status& s : {sa, sb}) {
       if (!s.ok()) {
-        EXPECT_TRUE(s.code() == Code::kFailedPrecondition || s.code() == Code::kAborted) << s;
+        EXPECT_TRUE(s.code() == Code::kFailedPrecondition ||
+                    s.code() == Code::kAborted)
+            << s;
       }
     }
     one_won += (sa.ok() || sb.ok()) ? 1 : 0;
@@ -135,21 +145,28 @@ TEST_F(RegistryRaceTest, NoProductEverLivesInADeletedDomain) {
     ASSERT_OK(r(0).CreateDomain(owner_, sub).status());
     absl::Status deleted, created;
     Together([&] { deleted = r(0).DeleteDomain(owner_, d, ""); },
-             [&] { created = r(1).CreateDataProduct(owner_, Product(d, "p")).status(); });
+             [&] {
+               created =
+                   r(1).CreateDataProduct(owner_, Product(d, "p")).status();
+             });
     ASSERT_FALSE(deleted.ok() && created.ok()) << "round " << round;
     auto domain = r(1).GetDomain(owner_, d);
     auto product = r(0).GetDataProduct(owner_, {d, "p"});
     if (!domain.ok()) {
       EXPECT_THAT(domain, StatusIs(Code::kNotFound));
-      EXPECT_THAT(product, StatusIs(Code::kNotFound)) << "a product outlived its domain";
+      EXPECT_THAT(product, StatusIs(Code::kNotFound))
+          << "a product outlived its domain";
     }
     if (deleted.ok()) {
       ++deletes_won;
-      EXPECT_TRUE(created.code() == Code::kNotFound || created.code() == Code::kAborted) << created;
+      EXPECT_TRUE(created.code() == Code::kNotFound ||
+                  created.code() == Code::kAborted)
+          << created;
     }
     if (created.ok()) {
       ++creates_won;
-      EXPECT_TRUE(deleted.code() == Code::kFailedPrecondition || deleted.code() == Code::kAborted)
+      EXPECT_TRUE(deleted.code() == Code::kFailedPrecondition ||
+                  deleted.code() == Code::kAborted)
           << deleted;
       EXPECT_OK(domain.status());
     }
@@ -160,7 +177,8 @@ TEST_F(RegistryRaceTest, NoProductEverLivesInADeletedDomain) {
 TEST_F(RegistryRaceTest, ConcurrentUpdatesWithOneEtagHaveExactlyOneWinner) {
   for (int round = 0; round < 5; ++round) {
     std::string id = "hot" + std::to_string(round);
-    ASSERT_OK_AND_ASSIGN(auto p, r(0).CreateDataProduct(owner_, Product("mesh", id)));
+    ASSERT_OK_AND_ASSIGN(auto p,
+                         r(0).CreateDataProduct(owner_, Product("mesh", id)));
     const std::string etag = model::Etag(p.revision);
     constexpr int kThreads = 8;
     absl::Barrier* barrier = new absl::Barrier(kThreads);
@@ -171,7 +189,8 @@ TEST_F(RegistryRaceTest, ConcurrentUpdatesWithOneEtagHaveExactlyOneWinner) {
         if (barrier->Block()) delete barrier;
         model::DataProduct patch = p;
         patch.description = "writer " + std::to_string(i);
-        auto result = r(i % 2).UpdateDataProduct(owner_, patch, {{"description"}}, etag, false);
+        auto result = r(i % 2).UpdateDataProduct(
+            owner_, patch, {{"description"}}, etag, false);
         if (result.ok()) {
           ++ok;
         } else if (result.status().code() == Code::kAborted) {
@@ -199,7 +218,8 @@ TEST_F(RegistryRaceTest, DuplicateRequestIdsAcrossReplicasCreateOnce) {
     absl::StatusOr<model::DataProduct> first, second;
     Together([&] { first = r(0).CreateDataProduct(ctx, p); },
              [&] { second = r(1).CreateDataProduct(ctx, p); });
-    ASSERT_TRUE(first.ok() || second.ok()) << first.status() << " / " << second.status();
+    ASSERT_TRUE(first.ok() || second.ok())
+        << first.status() << " / " << second.status();
     for (const auto* res : {&first, &second}) {
       if (res->ok()) continue;
       // The loser saw the winner in flight; a retry would get the replay.

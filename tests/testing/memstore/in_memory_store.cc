@@ -6,11 +6,12 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -62,7 +63,9 @@ std::string IdemKey(absl::string_view key) { return absl::StrCat("i/", key); }
 template <typename K, typename V>
 class Overlay {
  public:
-  void Reset(std::shared_ptr<const std::map<K, V>> base) { base_ = std::move(base); }
+  void Reset(std::shared_ptr<const std::map<K, V>> base) {
+    base_ = std::move(base);
+  }
   const V* Find(const K& k) const {
     auto it = changes_.find(k);
     if (it != changes_.end()) return it->second ? &*it->second : nullptr;
@@ -109,11 +112,13 @@ store::Page<T> Paginate(const std::vector<std::pair<K, T>>& sorted_items,
   int limit = std::max(1, page.limit);
   size_t i = 0;
   if (!page.after.empty()) {
-    while (i < sorted_items.size() && cursor_of(sorted_items[i].first) <= page.after) {
+    while (i < sorted_items.size() &&
+           cursor_of(sorted_items[i].first) <= page.after) {
       ++i;
     }
   }
-  for (; i < sorted_items.size() && static_cast<int>(out.items.size()) < limit; ++i) {
+  for (; i < sorted_items.size() && static_cast<int>(out.items.size()) < limit;
+       ++i) {
     out.items.push_back(sorted_items[i].second);
   }
   if (i < sorted_items.size() && !out.items.empty()) {
@@ -123,7 +128,8 @@ store::Page<T> Paginate(const std::vector<std::pair<K, T>>& sorted_items,
 }
 
 absl::Status Unavailable() {
-  return absl::UnavailableError("the in-memory store is unavailable (test hook)");
+  return absl::UnavailableError(
+      "the in-memory store is unavailable (test hook)");
 }
 
 }  // namespace
@@ -132,7 +138,10 @@ class InMemoryTransaction : public store::Transaction {
  public:
   InMemoryTransaction(InMemoryStore& store, store::TxnMode mode, uint64_t id,
                       uint64_t snapshot_version, const InMemoryStore::Tables& t)
-      : store_(store), mode_(mode), id_(id), snapshot_version_(snapshot_version) {
+      : store_(store),
+        mode_(mode),
+        id_(id),
+        snapshot_version_(snapshot_version) {
     domains_.Reset(t.domains);
     teams_.Reset(t.teams);
     products_.Reset(t.products);
@@ -149,7 +158,8 @@ class InMemoryTransaction : public store::Transaction {
     MP_RETURN_IF_ERROR(Check());
     Read(DomainKey(id));
     const Domain* d = domains_.Find(std::string(id));
-    if (!d) return absl::NotFoundError(absl::StrCat("domains/", id, " not found"));
+    if (!d)
+      return absl::NotFoundError(absl::StrCat("domains/", id, " not found"));
     return *d;
   }
 
@@ -169,12 +179,16 @@ class InMemoryTransaction : public store::Transaction {
     return absl::OkStatus();
   }
 
-  absl::Status UpdateDomain(const Domain& domain, int64_t expected_revision) override {
+  absl::Status UpdateDomain(const Domain& domain,
+                            int64_t expected_revision) override {
     MP_RETURN_IF_ERROR(CheckWrite());
     Read(DomainKey(domain.id));
     const Domain* cur = domains_.Find(domain.id);
-    if (!cur) return absl::NotFoundError(absl::StrCat("domains/", domain.id, " not found"));
-    if (cur->revision != expected_revision) return EtagMismatch(model::DomainName(domain.id));
+    if (!cur)
+      return absl::NotFoundError(
+          absl::StrCat("domains/", domain.id, " not found"));
+    if (cur->revision != expected_revision)
+      return EtagMismatch(model::DomainName(domain.id));
     MP_RETURN_IF_ERROR(CheckDomainRefs(domain));
     Domain d = domain;
     d.create_time = Trunc(d.create_time);
@@ -193,30 +207,33 @@ class InMemoryTransaction : public store::Transaction {
     MP_ASSIGN_OR_RETURN(int64_t subs, CountSubdomains(id));
     MP_ASSIGN_OR_RETURN(int64_t products, CountDataProducts(id));
     if (subs > 0 || products > 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "domains/", id, " still has ", subs, " subdomain(s) and ", products,
-          " data product(s)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("domains/", id, " still has ", subs,
+                       " subdomain(s) and ", products, " data product(s)"));
     }
     domains_.Erase(std::string(id));
     Write(DomainKey(id), kDomainsTable);
     return absl::OkStatus();
   }
 
-  absl::StatusOr<store::Page<Domain>> ListDomains(const store::DomainFilter& f,
-                                                  const store::PageRequest& page) override {
+  absl::StatusOr<store::Page<Domain>> ListDomains(
+      const store::DomainFilter& f, const store::PageRequest& page) override {
     MP_RETURN_IF_ERROR(Check());
     Read(kDomainsTable);
     std::vector<std::pair<std::string, Domain>> items;
     for (auto& [id, d] : domains_.Merged()) {
       if (!f.parent_id.empty() && d.parent_id != f.parent_id) continue;
       if (f.top_level_only && !d.parent_id.empty()) continue;
-      if (!f.owner_team_id.empty() && d.owner_team_id != f.owner_team_id) continue;
+      if (!f.owner_team_id.empty() && d.owner_team_id != f.owner_team_id)
+        continue;
       items.emplace_back(id, d);
     }
-    return Paginate<Domain>(items, page, [](const std::string& k) { return k; });
+    return Paginate<Domain>(items, page,
+                            [](const std::string& k) { return k; });
   }
 
-  absl::StatusOr<std::vector<Domain>> DomainAncestors(absl::string_view id) override {
+  absl::StatusOr<std::vector<Domain>> DomainAncestors(
+      absl::string_view id) override {
     MP_ASSIGN_OR_RETURN(Domain d, GetDomain(id));
     std::vector<Domain> chain;
     std::set<std::string> seen{d.id};
@@ -240,11 +257,13 @@ class InMemoryTransaction : public store::Transaction {
     return n;
   }
 
-  absl::StatusOr<int64_t> CountDataProducts(absl::string_view domain_id) override {
+  absl::StatusOr<int64_t> CountDataProducts(
+      absl::string_view domain_id) override {
     MP_RETURN_IF_ERROR(Check());
     Read(kProductsTable);
     int64_t n = 0;
-    for (const auto& [k, p] : products_.Merged()) n += k.domain_id == domain_id ? 1 : 0;
+    for (const auto& [k, p] : products_.Merged())
+      n += k.domain_id == domain_id ? 1 : 0;
     return n;
   }
 
@@ -253,7 +272,8 @@ class InMemoryTransaction : public store::Transaction {
     MP_RETURN_IF_ERROR(Check());
     Read(TeamKey(id));
     const Team* t = teams_.Find(std::string(id));
-    if (!t) return absl::NotFoundError(absl::StrCat("teams/", id, " not found"));
+    if (!t)
+      return absl::NotFoundError(absl::StrCat("teams/", id, " not found"));
     return *t;
   }
 
@@ -261,7 +281,8 @@ class InMemoryTransaction : public store::Transaction {
     MP_RETURN_IF_ERROR(CheckWrite());
     Read(TeamKey(team.id));
     if (teams_.Find(team.id)) {
-      return absl::AlreadyExistsError(absl::StrCat("teams/", team.id, " already exists"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("teams/", team.id, " already exists"));
     }
     Team t = team;
     t.create_time = Trunc(t.create_time);
@@ -271,12 +292,15 @@ class InMemoryTransaction : public store::Transaction {
     return absl::OkStatus();
   }
 
-  absl::Status UpdateTeam(const Team& team, int64_t expected_revision) override {
+  absl::Status UpdateTeam(const Team& team,
+                          int64_t expected_revision) override {
     MP_RETURN_IF_ERROR(CheckWrite());
     Read(TeamKey(team.id));
     const Team* cur = teams_.Find(team.id);
-    if (!cur) return absl::NotFoundError(absl::StrCat("teams/", team.id, " not found"));
-    if (cur->revision != expected_revision) return EtagMismatch(model::TeamName(team.id));
+    if (!cur)
+      return absl::NotFoundError(absl::StrCat("teams/", team.id, " not found"));
+    if (cur->revision != expected_revision)
+      return EtagMismatch(model::TeamName(team.id));
     Team t = team;
     t.create_time = Trunc(t.create_time);
     t.update_time = Trunc(t.update_time);
@@ -295,14 +319,14 @@ class InMemoryTransaction : public store::Transaction {
     Read(kProductsTable);
     for (const auto& [k, d] : domains_.Merged()) {
       if (d.owner_team_id == id) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "teams/", id, " still owns domains/", d.id));
+        return absl::FailedPreconditionError(
+            absl::StrCat("teams/", id, " still owns domains/", d.id));
       }
     }
     for (const auto& [k, p] : products_.Merged()) {
       if (p.owner_team_id == id) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "teams/", id, " still owns ", model::ProductName(k)));
+        return absl::FailedPreconditionError(
+            absl::StrCat("teams/", id, " still owns ", model::ProductName(k)));
       }
     }
     teams_.Erase(std::string(id));
@@ -310,14 +334,14 @@ class InMemoryTransaction : public store::Transaction {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<store::Page<Team>> ListTeams(const store::TeamFilter& f,
-                                              const store::PageRequest& page) override {
+  absl::StatusOr<store::Page<Team>> ListTeams(
+      const store::TeamFilter& f, const store::PageRequest& page) override {
     MP_RETURN_IF_ERROR(Check());
     Read(kTeamsTable);
     std::vector<std::pair<std::string, Team>> items;
     for (auto& [id, t] : teams_.Merged()) {
-      if (!f.member.empty() &&
-          std::find(t.members.begin(), t.members.end(), f.member) == t.members.end()) {
+      if (!f.member.empty() && std::find(t.members.begin(), t.members.end(),
+                                         f.member) == t.members.end()) {
         continue;
       }
       items.emplace_back(id, t);
@@ -331,7 +355,8 @@ class InMemoryTransaction : public store::Transaction {
     Read(kTeamsTable);
     std::vector<std::string> out;
     for (const auto& [id, t] : teams_.Merged()) {
-      if (std::find(t.members.begin(), t.members.end(), principal) != t.members.end()) {
+      if (std::find(t.members.begin(), t.members.end(), principal) !=
+          t.members.end()) {
         out.push_back(id);
       }
     }
@@ -343,7 +368,9 @@ class InMemoryTransaction : public store::Transaction {
     MP_RETURN_IF_ERROR(Check());
     Read(ProductRowKey(key));
     const DataProduct* p = products_.Find(key);
-    if (!p) return absl::NotFoundError(absl::StrCat(model::ProductName(key), " not found"));
+    if (!p)
+      return absl::NotFoundError(
+          absl::StrCat(model::ProductName(key), " not found"));
     return *p;
   }
 
@@ -357,7 +384,8 @@ class InMemoryTransaction : public store::Transaction {
     }
     Read(DomainKey(product.domain_id));
     if (!domains_.Find(product.domain_id)) {
-      return absl::NotFoundError(absl::StrCat("domains/", product.domain_id, " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("domains/", product.domain_id, " not found"));
     }
     MP_RETURN_IF_ERROR(CheckProductRefs(product));
     products_.Put(key, Normalized(product));
@@ -371,8 +399,11 @@ class InMemoryTransaction : public store::Transaction {
     ProductKey key = product.key();
     Read(ProductRowKey(key));
     const DataProduct* cur = products_.Find(key);
-    if (!cur) return absl::NotFoundError(absl::StrCat(model::ProductName(key), " not found"));
-    if (cur->revision != expected_revision) return EtagMismatch(model::ProductName(key));
+    if (!cur)
+      return absl::NotFoundError(
+          absl::StrCat(model::ProductName(key), " not found"));
+    if (cur->revision != expected_revision)
+      return EtagMismatch(model::ProductName(key));
     MP_RETURN_IF_ERROR(CheckProductRefs(product));
     // Output ports that other products read cannot disappear (the foreign
     // key from input ports to output ports).
@@ -396,7 +427,9 @@ class InMemoryTransaction : public store::Transaction {
     MP_RETURN_IF_ERROR(CheckWrite());
     Read(ProductRowKey(key));
     const DataProduct* cur = products_.Find(key);
-    if (!cur) return absl::NotFoundError(absl::StrCat(model::ProductName(key), " not found"));
+    if (!cur)
+      return absl::NotFoundError(
+          absl::StrCat(model::ProductName(key), " not found"));
     for (const auto& o : cur->output_ports) {
       auto reader = FindReader({key.domain_id, key.product_id, o.id}, key);
       if (reader) {
@@ -411,7 +444,8 @@ class InMemoryTransaction : public store::Transaction {
   }
 
   absl::StatusOr<store::Page<DataProduct>> ListDataProducts(
-      const store::DataProductFilter& f, const store::PageRequest& page) override {
+      const store::DataProductFilter& f,
+      const store::PageRequest& page) override {
     MP_RETURN_IF_ERROR(Check());
     Read(kProductsTable);
     std::set<std::string> domains;
@@ -424,7 +458,8 @@ class InMemoryTransaction : public store::Transaction {
         while (grew) {
           grew = false;
           for (const auto& [id, d] : all) {
-            if (!d.parent_id.empty() && domains.count(d.parent_id) && !domains.count(id)) {
+            if (!d.parent_id.empty() && domains.count(d.parent_id) &&
+                !domains.count(id)) {
               domains.insert(id);
               grew = true;
             }
@@ -432,14 +467,17 @@ class InMemoryTransaction : public store::Transaction {
         }
       }
     }
-    std::vector<std::string> words = absl::StrSplit(
-        absl::AsciiStrToLower(f.text), absl::ByAnyChar(" \t\n"), absl::SkipEmpty());
+    std::vector<std::string> words =
+        absl::StrSplit(absl::AsciiStrToLower(f.text), absl::ByAnyChar(" \t\n"),
+                       absl::SkipEmpty());
     std::vector<std::pair<ProductKey, DataProduct>> items;
     for (auto& [k, p] : products_.Merged()) {
       if (!domains.empty() && !domains.count(k.domain_id)) continue;
-      if (!f.owner_team_id.empty() && p.owner_team_id != f.owner_team_id) continue;
+      if (!f.owner_team_id.empty() && p.owner_team_id != f.owner_team_id)
+        continue;
       if (f.lifecycle && p.lifecycle != *f.lifecycle) continue;
-      if (!f.tag.empty() && std::find(p.tags.begin(), p.tags.end(), f.tag) == p.tags.end()) {
+      if (!f.tag.empty() &&
+          std::find(p.tags.begin(), p.tags.end(), f.tag) == p.tags.end()) {
         continue;
       }
       if (!words.empty() && !MatchesText(p, words)) continue;
@@ -484,11 +522,13 @@ class InMemoryTransaction : public store::Transaction {
       });
       std::vector<ProductKey> next;
       for (auto& e : level) {
-        std::string id = absl::StrCat(ProductCursor(e.consumer), "/", e.input_port_id);
+        std::string id =
+            absl::StrCat(ProductCursor(e.consumer), "/", e.input_port_id);
         if (!seen_edges.insert(id).second) continue;
-        ProductKey reached = direction == store::LineageDirection::kUpstream
-                                 ? ProductKey{e.source.domain_id, e.source.product_id}
-                                 : e.consumer;
+        ProductKey reached =
+            direction == store::LineageDirection::kUpstream
+                ? ProductKey{e.source.domain_id, e.source.product_id}
+                : e.consumer;
         if (visited.insert(reached).second) next.push_back(reached);
         out.push_back(std::move(e));
       }
@@ -502,7 +542,8 @@ class InMemoryTransaction : public store::Transaction {
     MP_RETURN_IF_ERROR(CheckWrite());
     Read(TokenKey(token.id));
     if (tokens_.Find(token.id)) {
-      return absl::AlreadyExistsError(absl::StrCat("tokens/", token.id, " already exists"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("tokens/", token.id, " already exists"));
     }
     ApiToken t = token;
     t.create_time = Trunc(t.create_time);
@@ -517,12 +558,13 @@ class InMemoryTransaction : public store::Transaction {
     MP_RETURN_IF_ERROR(Check());
     Read(TokenKey(id));
     const ApiToken* t = tokens_.Find(std::string(id));
-    if (!t) return absl::NotFoundError(absl::StrCat("tokens/", id, " not found"));
+    if (!t)
+      return absl::NotFoundError(absl::StrCat("tokens/", id, " not found"));
     return *t;
   }
 
-  absl::StatusOr<store::Page<ApiToken>> ListTokens(const store::TokenFilter& f,
-                                                   const store::PageRequest& page) override {
+  absl::StatusOr<store::Page<ApiToken>> ListTokens(
+      const store::TokenFilter& f, const store::PageRequest& page) override {
     MP_RETURN_IF_ERROR(Check());
     Read(kTokensTable);
     std::vector<std::pair<std::string, ApiToken>> items;
@@ -531,14 +573,16 @@ class InMemoryTransaction : public store::Transaction {
       if (!f.include_revoked && t.revoke_time) continue;
       items.emplace_back(id, t);
     }
-    return Paginate<ApiToken>(items, page, [](const std::string& k) { return k; });
+    return Paginate<ApiToken>(items, page,
+                              [](const std::string& k) { return k; });
   }
 
   absl::Status RevokeToken(absl::string_view id, absl::Time when) override {
     MP_RETURN_IF_ERROR(CheckWrite());
     Read(TokenKey(id));
     const ApiToken* cur = tokens_.Find(std::string(id));
-    if (!cur) return absl::NotFoundError(absl::StrCat("tokens/", id, " not found"));
+    if (!cur)
+      return absl::NotFoundError(absl::StrCat("tokens/", id, " not found"));
     if (cur->revoke_time) return absl::OkStatus();
     ApiToken t = *cur;
     t.revoke_time = Trunc(when);
@@ -558,7 +602,8 @@ class InMemoryTransaction : public store::Transaction {
   }
 
   // -------------------------------------- Audit, events, idempotency
-  absl::StatusOr<int64_t> AppendAudit(const model::AuditRecord& record) override {
+  absl::StatusOr<int64_t> AppendAudit(
+      const model::AuditRecord& record) override {
     MP_RETURN_IF_ERROR(CheckWrite());
     model::AuditRecord r = record;
     r.time = Trunc(r.time);
@@ -595,8 +640,9 @@ class InMemoryTransaction : public store::Transaction {
       }
     }
     all.insert(all.end(), pending_audit_.begin(), pending_audit_.end());
-    std::sort(all.begin(), all.end(),
-              [](const auto& a, const auto& b) { return a.sequence > b.sequence; });
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+      return a.sequence > b.sequence;
+    });
     int64_t after = 0;
     if (!page.after.empty() && !absl::SimpleAtoi(page.after, &after)) {
       return absl::InvalidArgumentError("bad audit cursor");
@@ -625,14 +671,16 @@ class InMemoryTransaction : public store::Transaction {
     {
       absl::MutexLock lock(&store_.mu_);
       for (const auto& [v, e] : store_.events_) {
-        if (v <= snapshot_version_ && e.sequence > after_sequence) all.push_back(e);
+        if (v <= snapshot_version_ && e.sequence > after_sequence)
+          all.push_back(e);
       }
     }
     for (const auto& e : pending_events_) {
       if (e.sequence > after_sequence) all.push_back(e);
     }
-    std::sort(all.begin(), all.end(),
-              [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+      return a.sequence < b.sequence;
+    });
     if (limit >= 0 && static_cast<int>(all.size()) > limit) all.resize(limit);
     return all;
   }
@@ -657,13 +705,15 @@ class InMemoryTransaction : public store::Transaction {
     std::string key = RequestKey(principal, method, request_id);
     Read(IdemKey(key));
     const model::IdempotencyRecord* r = idempotency_.Find(key);
-    if (!r || r->create_time < not_before) return std::optional<model::IdempotencyRecord>();
+    if (!r || r->create_time < not_before)
+      return std::optional<model::IdempotencyRecord>();
     return std::optional<model::IdempotencyRecord>(*r);
   }
 
   absl::Status PutIdempotency(const model::IdempotencyRecord& record) override {
     MP_RETURN_IF_ERROR(CheckWrite());
-    std::string key = RequestKey(record.principal, record.method, record.request_id);
+    std::string key =
+        RequestKey(record.principal, record.method, record.request_id);
     Read(IdemKey(key));
     model::IdempotencyRecord r = record;
     r.create_time = Trunc(r.create_time);
@@ -673,7 +723,8 @@ class InMemoryTransaction : public store::Transaction {
   }
 
   absl::Status Commit() override {
-    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    if (done_)
+      return absl::FailedPreconditionError("transaction already finished");
     absl::Status result = absl::OkStatus();
     {
       absl::MutexLock lock(&store_.mu_);
@@ -713,7 +764,8 @@ class InMemoryTransaction : public store::Transaction {
 
  private:
   absl::Status Check() {
-    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    if (done_)
+      return absl::FailedPreconditionError("transaction already finished");
     absl::MutexLock lock(&store_.mu_);
     if (store_.unavailable_) return Unavailable();
     return absl::OkStatus();
@@ -733,22 +785,24 @@ class InMemoryTransaction : public store::Transaction {
   }
 
   static absl::Status EtagMismatch(const std::string& name) {
-    return WithReason(absl::AbortedError(absl::StrCat(
-                          "etag mismatch: ", name,
-                          " was changed by someone else")),
-                      "ETAG_MISMATCH");
+    return WithReason(
+        absl::AbortedError(absl::StrCat("etag mismatch: ", name,
+                                        " was changed by someone else")),
+        "ETAG_MISMATCH");
   }
 
   absl::Status CheckDomainRefs(const Domain& d) {
     if (!d.parent_id.empty()) {
       Read(DomainKey(d.parent_id));
       if (!domains_.Find(d.parent_id)) {
-        return absl::NotFoundError(absl::StrCat("parent domains/", d.parent_id, " not found"));
+        return absl::NotFoundError(
+            absl::StrCat("parent domains/", d.parent_id, " not found"));
       }
     }
     Read(TeamKey(d.owner_team_id));
     if (!teams_.Find(d.owner_team_id)) {
-      return absl::NotFoundError(absl::StrCat("owner teams/", d.owner_team_id, " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("owner teams/", d.owner_team_id, " not found"));
     }
     return absl::OkStatus();
   }
@@ -756,7 +810,8 @@ class InMemoryTransaction : public store::Transaction {
   absl::Status CheckProductRefs(const DataProduct& p) {
     Read(TeamKey(p.owner_team_id));
     if (!teams_.Find(p.owner_team_id)) {
-      return absl::NotFoundError(absl::StrCat("owner teams/", p.owner_team_id, " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("owner teams/", p.owner_team_id, " not found"));
     }
     for (const auto& ip : p.input_ports) {
       ProductKey src{ip.source.domain_id, ip.source.product_id};
@@ -769,7 +824,8 @@ class InMemoryTransaction : public store::Transaction {
       }
       bool found = false;
       if (sp) {
-        for (const auto& o : sp->output_ports) found = found || o.id == ip.source.port_id;
+        for (const auto& o : sp->output_ports)
+          found = found || o.id == ip.source.port_id;
       }
       if (!found) {
         return absl::NotFoundError(absl::StrCat(
@@ -800,10 +856,11 @@ class InMemoryTransaction : public store::Transaction {
     return out;
   }
 
-  static bool MatchesText(const DataProduct& p, const std::vector<std::string>& words) {
-    std::string hay = absl::AsciiStrToLower(absl::StrCat(
-        p.id, " ", p.display_name, " ", p.description, " ",
-        absl::StrJoin(p.tags, " ")));
+  static bool MatchesText(const DataProduct& p,
+                          const std::vector<std::string>& words) {
+    std::string hay = absl::AsciiStrToLower(
+        absl::StrCat(p.id, " ", p.display_name, " ", p.description, " ",
+                     absl::StrJoin(p.tags, " ")));
     for (const auto& w : words) {
       if (!absl::StrContains(hay, w)) return false;
     }
@@ -823,12 +880,14 @@ class InMemoryTransaction : public store::Transaction {
     auto it = store_.live_snapshots_.find(snapshot_version_);
     if (it != store_.live_snapshots_.end()) store_.live_snapshots_.erase(it);
     // Forget commits that no live transaction can conflict with.
-    uint64_t oldest = store_.live_snapshots_.empty() ? store_.version_
-                                                     : *store_.live_snapshots_.begin();
+    uint64_t oldest = store_.live_snapshots_.empty()
+                          ? store_.version_
+                          : *store_.live_snapshots_.begin();
     auto& log = store_.log_;
-    log.erase(std::remove_if(log.begin(), log.end(),
-                             [&](const auto& e) { return e.version <= oldest; }),
-              log.end());
+    log.erase(
+        std::remove_if(log.begin(), log.end(),
+                       [&](const auto& e) { return e.version <= oldest; }),
+        log.end());
   }
 
   InMemoryStore& store_;
@@ -852,7 +911,8 @@ class InMemoryTransaction : public store::Transaction {
 InMemoryStore::InMemoryStore() {
   tables_.domains = std::make_shared<const std::map<std::string, Domain>>();
   tables_.teams = std::make_shared<const std::map<std::string, Team>>();
-  tables_.products = std::make_shared<const std::map<ProductKey, DataProduct>>();
+  tables_.products =
+      std::make_shared<const std::map<ProductKey, DataProduct>>();
   tables_.tokens = std::make_shared<const std::map<std::string, ApiToken>>();
   tables_.idempotency =
       std::make_shared<const std::map<std::string, model::IdempotencyRecord>>();
@@ -865,8 +925,9 @@ absl::StatusOr<std::unique_ptr<store::Transaction>> InMemoryStore::Begin(
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Unavailable();
   live_snapshots_.insert(version_);
-  return std::unique_ptr<store::Transaction>(std::make_unique<InMemoryTransaction>(
-      *this, mode, next_txn_id_++, version_, tables_));
+  return std::unique_ptr<store::Transaction>(
+      std::make_unique<InMemoryTransaction>(*this, mode, next_txn_id_++,
+                                            version_, tables_));
 }
 
 absl::Status InMemoryStore::Ping() {

@@ -28,6 +28,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+
 #include "meshplane/store/store.h"
 
 namespace meshplane::testing {
@@ -77,7 +78,8 @@ class InMemoryStore : public store::Store {
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<CommitLogEntry> log_ ABSL_GUARDED_BY(mu_);
   std::multiset<uint64_t> live_snapshots_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::pair<uint64_t, model::AuditRecord>> audit_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<uint64_t, model::AuditRecord>> audit_
+      ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<uint64_t, model::Event>> events_ ABSL_GUARDED_BY(mu_);
   int64_t next_audit_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t next_event_sequence_ ABSL_GUARDED_BY(mu_) = 1;

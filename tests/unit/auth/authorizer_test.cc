@@ -1,8 +1,7 @@
 #include "meshplane/auth/authorizer.h"
 
-#include <gtest/gtest.h>
-
 #include "tests/testing/matchers/status_matchers.h"
+#include <gtest/gtest.h>
 
 namespace meshplane::auth {
 namespace {
@@ -44,36 +43,46 @@ TEST_F(AuthorizerTest, AdminsMayDoAnything) {
   model::DataProduct p;
   p.domain_id = "sales-emea";
   p.id = "orders";
-  EXPECT_THAT(authz_.CheckProductWrite(admin, p, emea_chain_, "update"), IsOk());
+  EXPECT_THAT(authz_.CheckProductWrite(admin, p, emea_chain_, "update"),
+              IsOk());
   model::Team t;
   t.id = "x";
   EXPECT_THAT(authz_.CheckTeamWrite(admin, t, "update"), IsOk());
 }
 
 TEST_F(AuthorizerTest, NonAdminsAreDeniedAdminActionsWithAClearMessage) {
-  EXPECT_THAT(authz_.CheckAdmin(P("user:ana"), "create teams"),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       "user:ana may not create teams: only platform admins may"));
+  EXPECT_THAT(
+      authz_.CheckAdmin(P("user:ana"), "create teams"),
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               "user:ana may not create teams: only platform admins may"));
   // An empty principal never passes, even with the admin bit.
   EXPECT_THAT(authz_.CheckAdmin(P("", {}, true), "x"),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(AuthorizerTest, DomainWritesFollowTheOwnerChain) {
-  EXPECT_THAT(authz_.CheckDomainWrite(P("user:a", {"emea"}), emea_chain_, "update"), IsOk());
-  EXPECT_THAT(authz_.CheckDomainWrite(P("user:b", {"sales-leads"}), emea_chain_, "update"),
+  EXPECT_THAT(
+      authz_.CheckDomainWrite(P("user:a", {"emea"}), emea_chain_, "update"),
+      IsOk());
+  EXPECT_THAT(authz_.CheckDomainWrite(P("user:b", {"sales-leads"}), emea_chain_,
+                                      "update"),
               IsOk());
   absl::Status denied =
       authz_.CheckDomainWrite(P("user:c", {"finance"}), emea_chain_, "update");
-  EXPECT_THAT(denied, StatusIs(absl::StatusCode::kPermissionDenied, "user:c may not update"));
-  EXPECT_THAT(denied, StatusIs(absl::StatusCode::kPermissionDenied, "teams/emea"));
-  EXPECT_THAT(denied, StatusIs(absl::StatusCode::kPermissionDenied, "teams/sales-leads"));
+  EXPECT_THAT(denied, StatusIs(absl::StatusCode::kPermissionDenied,
+                               "user:c may not update"));
+  EXPECT_THAT(denied,
+              StatusIs(absl::StatusCode::kPermissionDenied, "teams/emea"));
+  EXPECT_THAT(denied, StatusIs(absl::StatusCode::kPermissionDenied,
+                               "teams/sales-leads"));
   // Owners of a subdomain do not own the parent.
-  EXPECT_THAT(authz_.CheckDomainWrite(P("user:a", {"emea"}), {D("sales", "sales-leads")},
-                                      "create subdomains"),
-              StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(authz_.CheckDomainWrite(P("user:a", {"emea"}), {}, "update"),
-              StatusIs(absl::StatusCode::kPermissionDenied, "only platform admins"));
+  EXPECT_THAT(
+      authz_.CheckDomainWrite(P("user:a", {"emea"}),
+                              {D("sales", "sales-leads")}, "create subdomains"),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      authz_.CheckDomainWrite(P("user:a", {"emea"}), {}, "update"),
+      StatusIs(absl::StatusCode::kPermissionDenied, "only platform admins"));
 }
 
 TEST_F(AuthorizerTest, ProductWritesAllowOwnerTeamAndDomainOwners) {
@@ -81,17 +90,23 @@ TEST_F(AuthorizerTest, ProductWritesAllowOwnerTeamAndDomainOwners) {
   p.domain_id = "sales-emea";
   p.id = "orders";
   p.owner_team_id = "orders-team";
-  EXPECT_THAT(authz_.CheckProductWrite(P("user:o", {"orders-team"}), p, emea_chain_, "update"),
+  EXPECT_THAT(authz_.CheckProductWrite(P("user:o", {"orders-team"}), p,
+                                       emea_chain_, "update"),
               IsOk());
-  EXPECT_THAT(authz_.CheckProductWrite(P("user:e", {"emea"}), p, emea_chain_, "update"),
+  EXPECT_THAT(
+      authz_.CheckProductWrite(P("user:e", {"emea"}), p, emea_chain_, "update"),
+      IsOk());
+  EXPECT_THAT(authz_.CheckProductWrite(P("user:s", {"sales-leads"}), p,
+                                       emea_chain_, "delete"),
               IsOk());
-  EXPECT_THAT(authz_.CheckProductWrite(P("user:s", {"sales-leads"}), p, emea_chain_, "delete"),
-              IsOk());
-  absl::Status denied =
-      authz_.CheckProductWrite(P("user:x", {"other"}), p, emea_chain_, "delete");
+  absl::Status denied = authz_.CheckProductWrite(P("user:x", {"other"}), p,
+                                                 emea_chain_, "delete");
+  EXPECT_THAT(
+      denied,
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               "user:x may not delete domains/sales-emea/dataProducts/orders"));
   EXPECT_THAT(denied, StatusIs(absl::StatusCode::kPermissionDenied,
-                               "user:x may not delete domains/sales-emea/dataProducts/orders"));
-  EXPECT_THAT(denied, StatusIs(absl::StatusCode::kPermissionDenied, "teams/orders-team"));
+                               "teams/orders-team"));
 }
 
 TEST_F(AuthorizerTest, TeamWritesNeedMembership) {
@@ -99,7 +114,8 @@ TEST_F(AuthorizerTest, TeamWritesNeedMembership) {
   t.id = "checkout";
   t.members = {"user:ana"};
   EXPECT_THAT(authz_.CheckTeamWrite(P("user:ana"), t, "update"), IsOk());
-  EXPECT_THAT(authz_.CheckTeamWrite(P("user:bob", {"checkout"}), t, "update"), IsOk());
+  EXPECT_THAT(authz_.CheckTeamWrite(P("user:bob", {"checkout"}), t, "update"),
+              IsOk());
   EXPECT_THAT(authz_.CheckTeamWrite(P("user:eve"), t, "add members to"),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "user:eve may not add members to teams/checkout"));

@@ -1,9 +1,9 @@
 #include "meshplane/common/crypto.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace meshplane {
 namespace {
@@ -37,7 +37,8 @@ TEST(CryptoTest, RandomUuidIsVersion4) {
   EXPECT_EQ(u[13], '-');
   EXPECT_EQ(u[14], '4');
   EXPECT_EQ(u[18], '-');
-  EXPECT_TRUE(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b') << u;
+  EXPECT_TRUE(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b')
+      << u;
   EXPECT_EQ(u[23], '-');
   EXPECT_NE(RandomUuid(), u);
 }

@@ -1,8 +1,7 @@
 #include "meshplane/common/errors.h"
 
-#include <gtest/gtest.h>
-
 #include "tests/testing/matchers/status_matchers.h"
+#include <gtest/gtest.h>
 
 namespace meshplane {
 namespace {
@@ -15,9 +14,10 @@ TEST(ErrorsTest, FieldViolationsRoundTripAndFormTheMessage) {
       {"data_product.owner_team", "is required"},
       {"", "a general problem with \"quotes\" and \\ backslashes"}};
   absl::Status s = InvalidArgumentWithFields(v);
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
-                          "data_product.output_ports[1].id: \"Orders V1\" is not a "
-                          "valid id; data_product.owner_team: is required; a general"));
+  EXPECT_THAT(
+      s, StatusIs(absl::StatusCode::kInvalidArgument,
+                  "data_product.output_ports[1].id: \"Orders V1\" is not a "
+                  "valid id; data_product.owner_team: is required; a general"));
   std::vector<FieldViolation> back = GetFieldViolations(s);
   ASSERT_EQ(back.size(), 3u);
   for (size_t i = 0; i < v.size(); ++i) {

@@ -2,12 +2,12 @@
 // helpers behind every List and Update.
 #include "core/filter.h"
 
-#include <gtest/gtest.h>
-
 #include "core/field_mask.h"
 #include "core/page_token.h"
-#include "meshplane/common/errors.h"
 #include "tests/testing/matchers/status_matchers.h"
+#include <gtest/gtest.h>
+
+#include "meshplane/common/errors.h"
 
 namespace meshplane::core::internal {
 namespace {
@@ -24,7 +24,9 @@ TEST(FilterTest, EmptyFilterHasNoTerms) {
 
 TEST(FilterTest, ParsesEqualityHasAndText) {
   ASSERT_OK_AND_ASSIGN(
-      Terms t, ParseFilter(R"(owner_team = "teams/checkout" AND lifecycle=PUBLISHED AND tags:pii)"));
+      Terms t,
+      ParseFilter(
+          R"(owner_team = "teams/checkout" AND lifecycle=PUBLISHED AND tags:pii)"));
   EXPECT_EQ(t, (Terms{{"owner_team", "teams/checkout"},
                       {"lifecycle", "PUBLISHED"},
                       {"tags", "pii"}}));
@@ -39,8 +41,9 @@ TEST(FilterTest, ParsesEqualityHasAndText) {
 }
 
 TEST(FilterTest, StringsKeepQuotesBackslashesAndSqlVerbatim) {
-  ASSERT_OK_AND_ASSIGN(Terms t,
-                       ParseFilter(R"(text = "it's \"quoted\" \\ '; DROP TABLE x; --")"));
+  ASSERT_OK_AND_ASSIGN(
+      Terms t,
+      ParseFilter(R"(text = "it's \"quoted\" \\ '; DROP TABLE x; --")"));
   ASSERT_EQ(t.size(), 1u);
   EXPECT_EQ(t[0].value, R"(it's "quoted" \ '; DROP TABLE x; --)");
 }
@@ -66,7 +69,8 @@ TEST(FilterTest, RefusesWhatTheSubsetLacks) {
            {"Owner = x", "is not a field name"},
        }) {
     absl::Status s = ParseFilter(c.filter).status();
-    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, c.message)) << c.filter;
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, c.message))
+        << c.filter;
     auto v = GetFieldViolations(s);
     ASSERT_EQ(v.size(), 1u) << c.filter;
     EXPECT_EQ(v[0].field, "filter");
@@ -79,27 +83,35 @@ TEST(FilterTest, ErrorsNameTheColumn) {
 }
 
 TEST(FilterTest, CanonicalFormIgnoresSpacing) {
-  ASSERT_OK_AND_ASSIGN(Terms a, ParseFilter(R"(tags:pii   AND  owner_team="x")"));
-  ASSERT_OK_AND_ASSIGN(Terms b, ParseFilter(R"(tags = pii AND owner_team = x)"));
+  ASSERT_OK_AND_ASSIGN(Terms a,
+                       ParseFilter(R"(tags:pii   AND  owner_team="x")"));
+  ASSERT_OK_AND_ASSIGN(Terms b,
+                       ParseFilter(R"(tags = pii AND owner_team = x)"));
   EXPECT_EQ(CanonicalFilter(a), CanonicalFilter(b));
-  ASSERT_OK_AND_ASSIGN(Terms c, ParseFilter(R"(tags = gold AND owner_team = x)"));
+  ASSERT_OK_AND_ASSIGN(Terms c,
+                       ParseFilter(R"(tags = gold AND owner_team = x)"));
   EXPECT_NE(CanonicalFilter(a), CanonicalFilter(c));
 }
 
 TEST(PageTokenTest, RoundTripsAndIsBoundToTheQuery) {
-  std::string fp = QueryFingerprint({"dataProducts", "sales", "1", "tags=\"pii\""});
-  std::string other = QueryFingerprint({"dataProducts", "sales", "1", "tags=\"gold\""});
+  std::string fp =
+      QueryFingerprint({"dataProducts", "sales", "1", "tags=\"pii\""});
+  std::string other =
+      QueryFingerprint({"dataProducts", "sales", "1", "tags=\"gold\""});
   EXPECT_NE(fp, other);
   EXPECT_EQ(EncodePageToken("", fp), "");
   std::string token = EncodePageToken("sales orders/\x01weird", fp);
-  EXPECT_EQ(token.find_first_of("+/="), std::string::npos) << "not base64url: " << token;
+  EXPECT_EQ(token.find_first_of("+/="), std::string::npos)
+      << "not base64url: " << token;
   ASSERT_OK_AND_ASSIGN(std::string cursor, DecodePageToken(token, fp));
   EXPECT_EQ(cursor, "sales orders/\x01weird");
   EXPECT_THAT(DecodePageToken(token, other),
-              StatusIs(absl::StatusCode::kInvalidArgument, "different parent or filter"));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "different parent or filter"));
   EXPECT_THAT(DecodePageToken("not-a-token!", fp),
               StatusIs(absl::StatusCode::kInvalidArgument, "page_token"));
-  EXPECT_THAT(DecodePageToken("AAAA", fp), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DecodePageToken("AAAA", fp),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_OK_AND_ASSIGN(cursor, DecodePageToken("", fp));
   EXPECT_EQ(cursor, "");
 }
@@ -109,23 +121,30 @@ TEST(PageTokenTest, PageSizeDefaultsAndCoercion) {
   EXPECT_EQ(*EffectivePageSize(7), 7);
   EXPECT_EQ(*EffectivePageSize(1000), 1000);
   EXPECT_EQ(*EffectivePageSize(5000), 1000);
-  EXPECT_THAT(EffectivePageSize(-1), StatusIs(absl::StatusCode::kInvalidArgument, "page_size"));
+  EXPECT_THAT(EffectivePageSize(-1),
+              StatusIs(absl::StatusCode::kInvalidArgument, "page_size"));
 }
 
 TEST(FieldMaskTest, ResolvesAliasesAllAndRefusesUnknownOrImmutable) {
-  const std::vector<std::string> updatable = {"display_name", "owner_team", "labels"};
-  const std::map<std::string, std::string> aliases = {{"owner_team_id", "owner_team"}};
+  const std::vector<std::string> updatable = {"display_name", "owner_team",
+                                              "labels"};
+  const std::map<std::string, std::string> aliases = {
+      {"owner_team_id", "owner_team"}};
   const std::vector<std::string> immutable = {"name", "create_time"};
-  ASSERT_OK_AND_ASSIGN(auto all, ResolveMask({}, updatable, aliases, immutable));
+  ASSERT_OK_AND_ASSIGN(auto all,
+                       ResolveMask({}, updatable, aliases, immutable));
   EXPECT_EQ(all.size(), 3u);
-  ASSERT_OK_AND_ASSIGN(all, ResolveMask({{"*"}}, updatable, aliases, immutable));
+  ASSERT_OK_AND_ASSIGN(all,
+                       ResolveMask({{"*"}}, updatable, aliases, immutable));
   EXPECT_EQ(all.size(), 3u);
-  ASSERT_OK_AND_ASSIGN(auto some,
-                       ResolveMask({{"owner_team_id", "labels"}}, updatable, aliases, immutable));
+  ASSERT_OK_AND_ASSIGN(auto some, ResolveMask({{"owner_team_id", "labels"}},
+                                              updatable, aliases, immutable));
   EXPECT_EQ(some, (std::set<std::string>{"owner_team", "labels"}));
-  absl::Status s = ResolveMask({{"name", "colour", "labels"}}, updatable, aliases, immutable)
-                       .status();
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, "\"name\" cannot be updated"));
+  absl::Status s =
+      ResolveMask({{"name", "colour", "labels"}}, updatable, aliases, immutable)
+          .status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
+                          "\"name\" cannot be updated"));
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
                           "\"colour\" is not an updatable field"));
   EXPECT_EQ(GetFieldViolations(s).size(), 2u);

@@ -1,5 +1,7 @@
 #include "meshplane/core/identity.h"
 
+#include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/memstore/in_memory_store.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,8 +10,6 @@
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/core/registry.h"
-#include "tests/testing/matchers/status_matchers.h"
-#include "tests/testing/memstore/in_memory_store.h"
 
 namespace meshplane::core {
 namespace {
@@ -24,11 +24,13 @@ constexpr char kBootstrap[] = "bootstrap-secret-0123456789";
 
 class IdentityTest : public ::testing::Test {
  protected:
-  IdentityTest() : identity_(store_, authz_, clock_), registry_(store_, authz_, clock_) {}
+  IdentityTest()
+      : identity_(store_, authz_, clock_), registry_(store_, authz_, clock_) {}
 
   void SetUp() override {
     ASSERT_OK(identity_.Bootstrap(kBootstrap));
-    ASSERT_OK_AND_ASSIGN(model::Principal admin, identity_.Authenticate(kBootstrap));
+    ASSERT_OK_AND_ASSIGN(model::Principal admin,
+                         identity_.Authenticate(kBootstrap));
     admin_.principal = admin;
     ana_.principal.id = "user:ana@example.com";
   }
@@ -59,7 +61,8 @@ TEST_F(IdentityTest, BootstrapInstallsAnAdminOnce) {
   EXPECT_THAT(identity_.Authenticate("another-bootstrap-secret"),
               StatusIs(Code::kUnauthenticated));
   EXPECT_OK(identity_.Bootstrap(""));
-  EXPECT_THAT(identity_.Bootstrap("short"), StatusIs(Code::kInvalidArgument, "at least 16"));
+  EXPECT_THAT(identity_.Bootstrap("short"),
+              StatusIs(Code::kInvalidArgument, "at least 16"));
   auto txn = store_.Begin(store::TxnMode::kReadOnly);
   ASSERT_OK_AND_ASSIGN(model::ApiToken t, (*txn)->GetToken("bootstrap"));
   EXPECT_EQ(t.secret_hash, Sha256Hex(kBootstrap));
@@ -68,11 +71,14 @@ TEST_F(IdentityTest, BootstrapInstallsAnAdminOnce) {
 }
 
 TEST_F(IdentityTest, BadSecretsAreAllUnauthenticatedAlike) {
-  for (const std::string& s : {std::string(""), std::string("nope-nope-nope-nope"),
-                              std::string("mp_unknownid12_abcdef"), std::string("mp_"),
-                              std::string("mp__x"), std::string("mp_Bad Id_x")}) {
+  for (const std::string& s :
+       {std::string(""), std::string("nope-nope-nope-nope"),
+        std::string("mp_unknownid12_abcdef"), std::string("mp_"),
+        std::string("mp__x"), std::string("mp_Bad Id_x")}) {
     auto r = identity_.Authenticate(s);
-    EXPECT_THAT(r, StatusIs(Code::kUnauthenticated, "invalid, expired or revoked token")) << s;
+    EXPECT_THAT(r, StatusIs(Code::kUnauthenticated,
+                            "invalid, expired or revoked token"))
+        << s;
   }
 }
 
@@ -81,14 +87,17 @@ TEST_F(IdentityTest, CreatedTokensAuthenticateWithTheirTeams) {
   team.id = "checkout";
   team.members = {"user:ana@example.com"};
   ASSERT_OK(registry_.CreateTeam(admin_, team).status());
-  ASSERT_OK_AND_ASSIGN(CreatedToken created,
-                       identity_.CreateToken(ana_, "", "laptop", absl::Hours(1), false));
-  EXPECT_THAT(created.secret, ::testing::StartsWith("mp_" + created.token.id + "_"));
+  ASSERT_OK_AND_ASSIGN(
+      CreatedToken created,
+      identity_.CreateToken(ana_, "", "laptop", absl::Hours(1), false));
+  EXPECT_THAT(created.secret,
+              ::testing::StartsWith("mp_" + created.token.id + "_"));
   EXPECT_EQ(created.secret.size(), 3 + 12 + 1 + 32u);
   EXPECT_EQ(created.token.principal, "user:ana@example.com");
   EXPECT_EQ(created.token.created_by, "user:ana@example.com");
   ASSERT_TRUE(created.token.expire_time.has_value());
-  ASSERT_OK_AND_ASSIGN(model::Principal p, identity_.Authenticate(created.secret));
+  ASSERT_OK_AND_ASSIGN(model::Principal p,
+                       identity_.Authenticate(created.secret));
   EXPECT_EQ(p.id, "user:ana@example.com");
   EXPECT_FALSE(p.platform_admin);
   EXPECT_THAT(p.team_ids, ::testing::ElementsAre("checkout"));
@@ -98,14 +107,16 @@ TEST_F(IdentityTest, CreatedTokensAuthenticateWithTheirTeams) {
   EXPECT_THAT(identity_.Authenticate(wrong), StatusIs(Code::kUnauthenticated));
   // Expiry applies even to cached tokens.
   clock_.Advance(absl::Hours(1));
-  EXPECT_THAT(identity_.Authenticate(created.secret), StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(identity_.Authenticate(created.secret),
+              StatusIs(Code::kUnauthenticated));
 }
 
 TEST_F(IdentityTest, SecretsNeverReachAuditEventsOrRequestIdRecords) {
   RequestContext ctx = ana_;
   ctx.request_id = "req-1";
-  ASSERT_OK_AND_ASSIGN(CreatedToken created,
-                       identity_.CreateToken(ctx, "", "ci", std::nullopt, false));
+  ASSERT_OK_AND_ASSIGN(
+      CreatedToken created,
+      identity_.CreateToken(ctx, "", "ci", std::nullopt, false));
   const std::string hash = Sha256Hex(created.secret);
   for (const auto& a : Audit()) {
     EXPECT_THAT(a.after_json, Not(HasSubstr(created.secret)));
@@ -115,21 +126,24 @@ TEST_F(IdentityTest, SecretsNeverReachAuditEventsOrRequestIdRecords) {
   for (const auto& e : Events()) {
     EXPECT_THAT(e.payload_json, Not(HasSubstr(created.secret)));
     EXPECT_THAT(e.payload_json, Not(HasSubstr(hash)));
-    created_event |= e.type == "token.created" && e.resource == "tokens/" + created.token.id;
+    created_event |=
+        e.type == "token.created" && e.resource == "tokens/" + created.token.id;
   }
   EXPECT_TRUE(created_event);
   auto txn = store_.Begin(store::TxnMode::kReadOnly);
-  ASSERT_OK_AND_ASSIGN(auto record,
-                       (*txn)->GetIdempotency(ctx.principal.id,
-                                              "meshplane.v1.IdentityService/CreateToken",
-                                              "req-1", absl::InfinitePast()));
+  ASSERT_OK_AND_ASSIGN(
+      auto record,
+      (*txn)->GetIdempotency(ctx.principal.id,
+                             "meshplane.v1.IdentityService/CreateToken",
+                             "req-1", absl::InfinitePast()));
   ASSERT_TRUE(record.has_value());
   EXPECT_THAT(record->response, Not(HasSubstr(created.secret)));
   EXPECT_THAT(record->response, Not(HasSubstr(hash)));
 
   // A replay cannot show the secret again.
   auto replay = identity_.CreateToken(ctx, "", "ci", std::nullopt, false);
-  EXPECT_THAT(replay, StatusIs(Code::kFailedPrecondition, "tokens/" + created.token.id));
+  EXPECT_THAT(replay, StatusIs(Code::kFailedPrecondition,
+                               "tokens/" + created.token.id));
   EXPECT_EQ(GetReason(replay.status()), "TOKEN_SECRET_NOT_RECOVERABLE");
 }
 
@@ -138,30 +152,38 @@ TEST_F(IdentityTest, OnlyAdminsIssueForOthersOrGrantAdmin) {
               StatusIs(Code::kPermissionDenied, "other principals"));
   EXPECT_THAT(identity_.CreateToken(ana_, "", "", std::nullopt, true),
               StatusIs(Code::kPermissionDenied, "platform-admin"));
-  EXPECT_THAT(identity_.CreateToken(admin_, "not-a-principal", "", std::nullopt, false),
-              StatusIs(Code::kInvalidArgument, "principal"));
+  EXPECT_THAT(
+      identity_.CreateToken(admin_, "not-a-principal", "", std::nullopt, false),
+      StatusIs(Code::kInvalidArgument, "principal"));
   EXPECT_THAT(identity_.CreateToken(ana_, "", "", absl::Seconds(-5), false),
               StatusIs(Code::kInvalidArgument, "ttl"));
-  EXPECT_THAT(identity_.CreateToken(RequestContext{}, "", "", std::nullopt, false),
-              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(
+      identity_.CreateToken(RequestContext{}, "", "", std::nullopt, false),
+      StatusIs(Code::kUnauthenticated));
   ASSERT_OK_AND_ASSIGN(CreatedToken bobs,
-                       identity_.CreateToken(admin_, "service:ci-bot", "ci", std::nullopt, true));
-  ASSERT_OK_AND_ASSIGN(model::Principal bot, identity_.Authenticate(bobs.secret));
+                       identity_.CreateToken(admin_, "service:ci-bot", "ci",
+                                             std::nullopt, true));
+  ASSERT_OK_AND_ASSIGN(model::Principal bot,
+                       identity_.Authenticate(bobs.secret));
   EXPECT_TRUE(bot.platform_admin);
   EXPECT_EQ(bot.id, "service:ci-bot");
 }
 
 TEST_F(IdentityTest, RevocationAppliesAtOnceOnThisReplica) {
-  ASSERT_OK_AND_ASSIGN(CreatedToken t, identity_.CreateToken(ana_, "", "", std::nullopt, false));
+  ASSERT_OK_AND_ASSIGN(
+      CreatedToken t, identity_.CreateToken(ana_, "", "", std::nullopt, false));
   ASSERT_OK(identity_.Authenticate(t.secret).status());  // now cached
   RequestContext bob;
   bob.principal.id = "user:bob";
-  EXPECT_THAT(identity_.RevokeToken(bob, t.token.id), StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(identity_.RevokeToken(bob, t.token.id),
+              StatusIs(Code::kPermissionDenied));
   EXPECT_THAT(identity_.RevokeToken(ana_, "ghost"), StatusIs(Code::kNotFound));
-  ASSERT_OK_AND_ASSIGN(model::ApiToken revoked, identity_.RevokeToken(ana_, t.token.id));
+  ASSERT_OK_AND_ASSIGN(model::ApiToken revoked,
+                       identity_.RevokeToken(ana_, t.token.id));
   EXPECT_TRUE(revoked.revoke_time.has_value());
   EXPECT_EQ(revoked.secret_hash, "");
-  EXPECT_THAT(identity_.Authenticate(t.secret), StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(identity_.Authenticate(t.secret),
+              StatusIs(Code::kUnauthenticated));
   EXPECT_EQ(Events().back().type, "token.revoked");
   // Revoking again is harmless and announces nothing new.
   size_t events = Events().size();
@@ -171,7 +193,8 @@ TEST_F(IdentityTest, RevocationAppliesAtOnceOnThisReplica) {
 
 TEST_F(IdentityTest, AnotherReplicaSeesARevocationWithinTheCacheTtl) {
   Identity other(store_, authz_, clock_);
-  ASSERT_OK_AND_ASSIGN(CreatedToken t, identity_.CreateToken(ana_, "", "", std::nullopt, false));
+  ASSERT_OK_AND_ASSIGN(
+      CreatedToken t, identity_.CreateToken(ana_, "", "", std::nullopt, false));
   ASSERT_OK(other.Authenticate(t.secret).status());
   ASSERT_OK(identity_.RevokeToken(ana_, t.token.id).status());
   // Still trusted from the other replica's cache...
@@ -182,9 +205,13 @@ TEST_F(IdentityTest, AnotherReplicaSeesARevocationWithinTheCacheTtl) {
 }
 
 TEST_F(IdentityTest, ListTokensShowsOwnTokensToNonAdmins) {
-  ASSERT_OK(identity_.CreateToken(ana_, "", "one", std::nullopt, false).status());
-  ASSERT_OK(identity_.CreateToken(ana_, "", "two", std::nullopt, false).status());
-  ASSERT_OK(identity_.CreateToken(admin_, "user:bob", "bob's", std::nullopt, false).status());
+  ASSERT_OK(
+      identity_.CreateToken(ana_, "", "one", std::nullopt, false).status());
+  ASSERT_OK(
+      identity_.CreateToken(ana_, "", "two", std::nullopt, false).status());
+  ASSERT_OK(
+      identity_.CreateToken(admin_, "user:bob", "bob's", std::nullopt, false)
+          .status());
   ASSERT_OK_AND_ASSIGN(auto mine, identity_.ListTokens(ana_, "user:bob", {}));
   ASSERT_EQ(mine.items.size(), 2u);
   for (const auto& t : mine.items) {
@@ -203,11 +230,13 @@ TEST_F(IdentityTest, ListTokensShowsOwnTokensToNonAdmins) {
   ASSERT_OK_AND_ASSIGN(auto page2, identity_.ListTokens(admin_, "", q));
   EXPECT_EQ(page2.items.size(), 1u);
   EXPECT_TRUE(page2.next_page_token.empty());
-  EXPECT_THAT(identity_.ListTokens(RequestContext{}, "", {}), StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(identity_.ListTokens(RequestContext{}, "", {}),
+              StatusIs(Code::kUnauthenticated));
 }
 
 TEST_F(IdentityTest, StoreOutageIsUnavailableNotUnauthenticated) {
-  ASSERT_OK_AND_ASSIGN(CreatedToken t, identity_.CreateToken(ana_, "", "", std::nullopt, false));
+  ASSERT_OK_AND_ASSIGN(
+      CreatedToken t, identity_.CreateToken(ana_, "", "", std::nullopt, false));
   store_.SetUnavailable(true);
   EXPECT_THAT(identity_.Authenticate(t.secret), StatusIs(Code::kUnavailable));
   store_.SetUnavailable(false);

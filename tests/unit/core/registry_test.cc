@@ -2,40 +2,46 @@
 // etags, idempotent retries, validate_only, lifecycle, lineage, lists.
 #include "meshplane/core/registry.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/memstore/in_memory_store.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/model/json.h"
-#include "tests/testing/matchers/status_matchers.h"
-#include "tests/testing/memstore/in_memory_store.h"
 
 namespace meshplane::core {
 namespace {
 
 using ::meshplane::testing::IsOk;
 using ::meshplane::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::UnorderedElementsAre;
 using model::DataProduct;
 using model::Domain;
 using model::Lifecycle;
 using model::ProductKey;
 using model::Team;
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
 using Code = absl::StatusCode;
 
 const std::vector<std::string>& Nasty() {
-  static const auto* v = new std::vector<std::string>{
-      "it's", "say \"hi\"", "back\\slash", "'; DROP TABLE domains; --",
-      "percent % and _", "Grüße, 東京 🚀", "tab\tnew\nline", "$1 $$ {\"json\":1}"};
+  static const auto* v =
+      new std::vector<std::string>{"it's",
+                                   "say \"hi\"",
+                                   "back\\slash",
+                                   "'; DROP TABLE domains; --",
+                                   "percent % and _",
+                                   "Grüße, 東京 🚀",
+                                   "tab\tnew\nline",
+                                   "$1 $$ {\"json\":1}"};
   return *v;
 }
 
@@ -53,23 +59,31 @@ class RegistryTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    ASSERT_OK(registry_.CreateTeam(admin_, MakeTeam("sales-team", {"user:sam"})).status());
-    ASSERT_OK(registry_.CreateTeam(admin_, MakeTeam("orders-team", {"user:olga"})).status());
-    ASSERT_OK(registry_.CreateTeam(admin_, MakeTeam("other-team", {"user:otto"})).status());
-    ASSERT_OK(registry_.CreateDomain(admin_, MakeDomain("sales", "sales-team")).status());
+    ASSERT_OK(registry_.CreateTeam(admin_, MakeTeam("sales-team", {"user:sam"}))
+                  .status());
+    ASSERT_OK(
+        registry_.CreateTeam(admin_, MakeTeam("orders-team", {"user:olga"}))
+            .status());
+    ASSERT_OK(
+        registry_.CreateTeam(admin_, MakeTeam("other-team", {"user:otto"}))
+            .status());
+    ASSERT_OK(registry_.CreateDomain(admin_, MakeDomain("sales", "sales-team"))
+                  .status());
     sam_ = As("user:sam", {"sales-team"});
     olga_ = As("user:olga", {"orders-team"});
     otto_ = As("user:otto", {"other-team"});
   }
 
-  static RequestContext As(const std::string& id, std::vector<std::string> teams) {
+  static RequestContext As(const std::string& id,
+                           std::vector<std::string> teams) {
     RequestContext ctx;
     ctx.principal.id = id;
     ctx.principal.team_ids = std::move(teams);
     return ctx;
   }
 
-  static Team MakeTeam(const std::string& id, std::vector<std::string> members) {
+  static Team MakeTeam(const std::string& id,
+                       std::vector<std::string> members) {
     Team t;
     t.id = id;
     t.display_name = "Team " + id;
@@ -87,7 +101,8 @@ class RegistryTest : public ::testing::Test {
     return d;
   }
 
-  static DataProduct MakeProduct(const std::string& domain, const std::string& id,
+  static DataProduct MakeProduct(const std::string& domain,
+                                 const std::string& id,
                                  const std::string& owner = "orders-team") {
     DataProduct p;
     p.domain_id = domain;
@@ -101,7 +116,8 @@ class RegistryTest : public ::testing::Test {
     return p;
   }
 
-  static model::InputPort Reads(const std::string& domain, const std::string& product) {
+  static model::InputPort Reads(const std::string& domain,
+                                const std::string& product) {
     model::InputPort in;
     in.id = "from-" + product;
     in.source = {domain, product, product + "-v1"};
@@ -141,13 +157,17 @@ class RegistryTest : public ::testing::Test {
 // ------------------------------------------------------------------ domains
 
 TEST_F(RegistryTest, CreateDomainStoresAuditsAndAnnounces) {
-  clock_.Advance(absl::Nanoseconds(1234567));  // sub-microsecond part is dropped
+  clock_.Advance(
+      absl::Nanoseconds(1234567));  // sub-microsecond part is dropped
   size_t audits = Audit().size();
   size_t events = Events().size();
-  ASSERT_OK_AND_ASSIGN(Domain d, registry_.CreateDomain(sam_, MakeDomain("sales-emea", "sales-team", "sales")));
+  ASSERT_OK_AND_ASSIGN(
+      Domain d, registry_.CreateDomain(
+                    sam_, MakeDomain("sales-emea", "sales-team", "sales")));
   EXPECT_EQ(d.revision, 1);
   EXPECT_FALSE(d.uid.empty());
-  EXPECT_EQ(d.create_time, absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now())));
+  EXPECT_EQ(d.create_time,
+            absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now())));
   EXPECT_EQ(d.update_time, d.create_time);
   ASSERT_OK_AND_ASSIGN(Domain got, registry_.GetDomain(otto_, "sales-emea"));
   EXPECT_EQ(model::ToJson(got), model::ToJson(d));
@@ -170,18 +190,24 @@ TEST_F(RegistryTest, CreateDomainStoresAuditsAndAnnounces) {
 
 TEST_F(RegistryTest, EveryCallNeedsAnAuthenticatedPrincipal) {
   RequestContext anon;
-  EXPECT_THAT(registry_.GetDomain(anon, "sales"), StatusIs(Code::kUnauthenticated));
-  EXPECT_THAT(registry_.ListDomains(anon, {}), StatusIs(Code::kUnauthenticated));
-  EXPECT_THAT(registry_.ListTeams(anon, {}), StatusIs(Code::kUnauthenticated));
-  EXPECT_THAT(registry_.ListDataProducts(anon, {}, {}), StatusIs(Code::kUnauthenticated));
-  EXPECT_THAT(registry_.GetDataProduct(anon, {"sales", "x"}), StatusIs(Code::kUnauthenticated));
-  EXPECT_THAT(registry_.GetLineage(anon, {"sales", "x"}, LineageScope::kBoth, 1),
+  EXPECT_THAT(registry_.GetDomain(anon, "sales"),
               StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(registry_.ListDomains(anon, {}),
+              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(registry_.ListTeams(anon, {}), StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(registry_.ListDataProducts(anon, {}, {}),
+              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(registry_.GetDataProduct(anon, {"sales", "x"}),
+              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(
+      registry_.GetLineage(anon, {"sales", "x"}, LineageScope::kBoth, 1),
+      StatusIs(Code::kUnauthenticated));
   EXPECT_THAT(registry_.CreateDomain(anon, MakeDomain("x", "sales-team")),
               StatusIs(Code::kUnauthenticated));
   EXPECT_THAT(registry_.CreateDataProduct(anon, MakeProduct("sales", "x")),
               StatusIs(Code::kUnauthenticated));
-  EXPECT_THAT(registry_.DeleteDomain(anon, "sales", ""), StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(registry_.DeleteDomain(anon, "sales", ""),
+              StatusIs(Code::kUnauthenticated));
 }
 
 TEST_F(RegistryTest, InvalidDomainReportsEveryViolationAndIsAudited) {
@@ -190,12 +216,15 @@ TEST_F(RegistryTest, InvalidDomainReportsEveryViolationAndIsAudited) {
   d.description = std::string(4097, 'y');
   d.labels = {{"Bad Key", "v"}, {"ok", std::string(257, 'v')}};
   absl::Status s = registry_.CreateDomain(admin_, d).status();
-  EXPECT_THAT(s, StatusIs(Code::kInvalidArgument,
-                          "domain_id: \"Sales EU\" is not a valid id (lowercase letters"));
+  EXPECT_THAT(
+      s,
+      StatusIs(Code::kInvalidArgument,
+               "domain_id: \"Sales EU\" is not a valid id (lowercase letters"));
   EXPECT_THAT(FieldsOf(s),
-              UnorderedElementsAre("domain_id", "domain.display_name", "domain.description",
-                                   "domain.parent", "domain.owner_team",
-                                   "domain.labels[\"Bad Key\"]", "domain.labels[\"ok\"]"));
+              UnorderedElementsAre(
+                  "domain_id", "domain.display_name", "domain.description",
+                  "domain.parent", "domain.owner_team",
+                  "domain.labels[\"Bad Key\"]", "domain.labels[\"ok\"]"));
   model::AuditRecord a = LastAudit();
   EXPECT_EQ(a.outcome_code, static_cast<int>(Code::kInvalidArgument));
   EXPECT_EQ(a.method, "meshplane.v1.DomainService/CreateDomain");
@@ -213,10 +242,12 @@ TEST_F(RegistryTest, DisplayNameLimitCountsCharactersNotBytes) {
 
 TEST_F(RegistryTest, UnknownOwnerOrParentIsNotFoundNamingTheField) {
   EXPECT_THAT(registry_.CreateDomain(admin_, MakeDomain("x", "ghost-team")),
-              StatusIs(Code::kNotFound, "domain.owner_team: teams/ghost-team not found"));
+              StatusIs(Code::kNotFound,
+                       "domain.owner_team: teams/ghost-team not found"));
   EXPECT_EQ(LastAudit().outcome_code, static_cast<int>(Code::kNotFound));
-  EXPECT_THAT(registry_.CreateDomain(admin_, MakeDomain("x", "sales-team", "ghost")),
-              StatusIs(Code::kNotFound, "domain.parent: domains/ghost not found"));
+  EXPECT_THAT(
+      registry_.CreateDomain(admin_, MakeDomain("x", "sales-team", "ghost")),
+      StatusIs(Code::kNotFound, "domain.parent: domains/ghost not found"));
   EXPECT_THAT(registry_.GetDomain(admin_, "x"), StatusIs(Code::kNotFound));
 }
 
@@ -244,16 +275,24 @@ TEST_F(RegistryTest, TopLevelDomainsAndTeamsNeedAnAdmin) {
 }
 
 TEST_F(RegistryTest, SubdomainsNeedAnOwnerOfTheParentChain) {
-  ASSERT_OK(registry_.CreateDomain(sam_, MakeDomain("sales-emea", "orders-team", "sales"))
-                .status());
+  ASSERT_OK(
+      registry_
+          .CreateDomain(sam_, MakeDomain("sales-emea", "orders-team", "sales"))
+          .status());
   // Owners of sales (an ancestor) and of sales-emea may both nest further.
-  EXPECT_OK(registry_.CreateDomain(sam_, MakeDomain("sales-de", "sales-team", "sales-emea"))
+  EXPECT_OK(registry_
+                .CreateDomain(
+                    sam_, MakeDomain("sales-de", "sales-team", "sales-emea"))
                 .status());
-  EXPECT_OK(registry_.CreateDomain(olga_, MakeDomain("sales-fr", "sales-team", "sales-emea"))
+  EXPECT_OK(registry_
+                .CreateDomain(
+                    olga_, MakeDomain("sales-fr", "sales-team", "sales-emea"))
                 .status());
-  EXPECT_THAT(registry_.CreateDomain(otto_, MakeDomain("sales-it", "other-team", "sales-emea")),
+  EXPECT_THAT(registry_.CreateDomain(
+                  otto_, MakeDomain("sales-it", "other-team", "sales-emea")),
               StatusIs(Code::kPermissionDenied, "teams/orders-team"));
-  EXPECT_THAT(registry_.GetDomain(admin_, "sales-it"), StatusIs(Code::kNotFound));
+  EXPECT_THAT(registry_.GetDomain(admin_, "sales-it"),
+              StatusIs(Code::kNotFound));
 }
 
 TEST_F(RegistryTest, StringsAreStoredAndReturnedVerbatim) {
@@ -280,7 +319,8 @@ TEST_F(RegistryTest, StringsAreStoredAndReturnedVerbatim) {
     p.output_ports[0].description = s;
     p.output_ports[0].contract_id = s;
     ASSERT_OK(registry_.CreateDataProduct(sam_, p).status()) << s;
-    ASSERT_OK_AND_ASSIGN(DataProduct gp, registry_.GetDataProduct(admin_, {"sales", id}));
+    ASSERT_OK_AND_ASSIGN(DataProduct gp,
+                         registry_.GetDataProduct(admin_, {"sales", id}));
     EXPECT_EQ(gp.display_name, s);
     EXPECT_EQ(gp.description, s);
     EXPECT_EQ(gp.labels.at("k"), s);
@@ -293,7 +333,8 @@ TEST_F(RegistryTest, StringsAreStoredAndReturnedVerbatim) {
   // A filter with SQL metacharacters is data, not code.
   ListQuery q;
   q.filter = R"(text = "'; DROP TABLE domains; --")";
-  ASSERT_OK_AND_ASSIGN(auto page, registry_.ListDataProducts(admin_, {"sales", false}, q));
+  ASSERT_OK_AND_ASSIGN(auto page,
+                       registry_.ListDataProducts(admin_, {"sales", false}, q));
   EXPECT_EQ(page.items.size(), 1u);
 }
 
@@ -303,8 +344,9 @@ TEST_F(RegistryTest, UpdateDomainAppliesTheMaskAndChecksTheEtag) {
   patch.display_name = "Sales & Revenue";
   patch.description = "not in the mask";
   clock_.Advance(absl::Seconds(5));
-  ASSERT_OK_AND_ASSIGN(Domain u, registry_.UpdateDomain(sam_, patch, {{"display_name"}},
-                                                        model::Etag(d.revision)));
+  ASSERT_OK_AND_ASSIGN(Domain u,
+                       registry_.UpdateDomain(sam_, patch, {{"display_name"}},
+                                              model::Etag(d.revision)));
   EXPECT_EQ(u.display_name, "Sales & Revenue");
   EXPECT_EQ(u.description, d.description);
   EXPECT_EQ(u.revision, 2);
@@ -317,8 +359,10 @@ TEST_F(RegistryTest, UpdateDomainAppliesTheMaskAndChecksTheEtag) {
 
   // The old etag is stale now: ABORTED, nothing changes, and it is audited.
   patch.display_name = "stale write";
-  absl::Status s = registry_.UpdateDomain(sam_, patch, {{"display_name"}},
-                                          model::Etag(d.revision)).status();
+  absl::Status s = registry_
+                       .UpdateDomain(sam_, patch, {{"display_name"}},
+                                     model::Etag(d.revision))
+                       .status();
   EXPECT_THAT(s, StatusIs(Code::kAborted, "stale"));
   EXPECT_EQ(GetReason(s), "ETAG_MISMATCH");
   EXPECT_EQ(LastAudit().outcome_code, static_cast<int>(Code::kAborted));
@@ -339,15 +383,24 @@ TEST_F(RegistryTest, UpdateDomainAppliesTheMaskAndChecksTheEtag) {
   EXPECT_THAT(registry_.UpdateDomain(sam_, bad, {{"owner_team"}}, ""),
               StatusIs(Code::kInvalidArgument, "domain.owner_team"));
   Domain missing = MakeDomain("ghost", "sales-team");
-  EXPECT_THAT(registry_.UpdateDomain(admin_, missing, {}, ""), StatusIs(Code::kNotFound));
+  EXPECT_THAT(registry_.UpdateDomain(admin_, missing, {}, ""),
+              StatusIs(Code::kNotFound));
 }
 
 TEST_F(RegistryTest, MovingADomainUnderItsOwnDescendantIsRefused) {
-  ASSERT_OK(registry_.CreateDomain(sam_, MakeDomain("sales-emea", "sales-team", "sales")).status());
-  ASSERT_OK(registry_.CreateDomain(sam_, MakeDomain("sales-de", "sales-team", "sales-emea")).status());
-  ASSERT_OK(registry_.CreateDomain(admin_, MakeDomain("finance", "other-team")).status());
+  ASSERT_OK(
+      registry_
+          .CreateDomain(sam_, MakeDomain("sales-emea", "sales-team", "sales"))
+          .status());
+  ASSERT_OK(registry_
+                .CreateDomain(
+                    sam_, MakeDomain("sales-de", "sales-team", "sales-emea"))
+                .status());
+  ASSERT_OK(registry_.CreateDomain(admin_, MakeDomain("finance", "other-team"))
+                .status());
   Domain patch = MakeDomain("sales", "sales-team", "sales-de");
-  absl::Status s = registry_.UpdateDomain(admin_, patch, {{"parent"}}, "").status();
+  absl::Status s =
+      registry_.UpdateDomain(admin_, patch, {{"parent"}}, "").status();
   EXPECT_THAT(s, StatusIs(Code::kFailedPrecondition, "cycle"));
   patch.parent_id = "sales";
   EXPECT_THAT(registry_.UpdateDomain(admin_, patch, {{"parent"}}, ""),
@@ -356,24 +409,34 @@ TEST_F(RegistryTest, MovingADomainUnderItsOwnDescendantIsRefused) {
   Domain move = MakeDomain("sales-de", "sales-team", "finance");
   EXPECT_THAT(registry_.UpdateDomain(sam_, move, {{"parent"}}, ""),
               StatusIs(Code::kPermissionDenied, "move domains"));
-  ASSERT_OK_AND_ASSIGN(Domain moved, registry_.UpdateDomain(admin_, move, {{"parent"}}, ""));
+  ASSERT_OK_AND_ASSIGN(Domain moved,
+                       registry_.UpdateDomain(admin_, move, {{"parent"}}, ""));
   EXPECT_EQ(moved.parent_id, "finance");
 }
 
 TEST_F(RegistryTest, DeleteDomainRefusesChildrenThenSucceeds) {
-  ASSERT_OK(registry_.CreateDomain(sam_, MakeDomain("sales-emea", "sales-team", "sales")).status());
-  ASSERT_OK(registry_.CreateDataProduct(sam_, MakeProduct("sales-emea", "orders")).status());
+  ASSERT_OK(
+      registry_
+          .CreateDomain(sam_, MakeDomain("sales-emea", "sales-team", "sales"))
+          .status());
+  ASSERT_OK(
+      registry_.CreateDataProduct(sam_, MakeProduct("sales-emea", "orders"))
+          .status());
   absl::Status s = registry_.DeleteDomain(sam_, "sales-emea", "");
   EXPECT_THAT(s, StatusIs(Code::kFailedPrecondition, "1 data product"));
   EXPECT_EQ(GetReason(s), "HAS_CHILDREN");
   s = registry_.DeleteDomain(admin_, "sales", "");
   EXPECT_THAT(s, StatusIs(Code::kFailedPrecondition, "1 subdomain"));
-  EXPECT_EQ(LastAudit().outcome_code, static_cast<int>(Code::kFailedPrecondition));
+  EXPECT_EQ(LastAudit().outcome_code,
+            static_cast<int>(Code::kFailedPrecondition));
   ASSERT_OK(registry_.DeleteDataProduct(sam_, {"sales-emea", "orders"}, ""));
-  EXPECT_THAT(registry_.DeleteDomain(sam_, "sales-emea", "999"), StatusIs(Code::kAborted));
-  EXPECT_THAT(registry_.DeleteDomain(otto_, "sales-emea", ""), StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(registry_.DeleteDomain(sam_, "sales-emea", "999"),
+              StatusIs(Code::kAborted));
+  EXPECT_THAT(registry_.DeleteDomain(otto_, "sales-emea", ""),
+              StatusIs(Code::kPermissionDenied));
   ASSERT_OK(registry_.DeleteDomain(sam_, "sales-emea", model::Etag(1)));
-  EXPECT_THAT(registry_.GetDomain(admin_, "sales-emea"), StatusIs(Code::kNotFound));
+  EXPECT_THAT(registry_.GetDomain(admin_, "sales-emea"),
+              StatusIs(Code::kNotFound));
   model::AuditRecord a = LastAudit();
   EXPECT_EQ(a.method, "meshplane.v1.DomainService/DeleteDomain");
   EXPECT_EQ(a.after_json, "");
@@ -381,9 +444,12 @@ TEST_F(RegistryTest, DeleteDomainRefusesChildrenThenSucceeds) {
   EXPECT_EQ(Events().back().type, "domain.deleted");
   EXPECT_EQ(Events().back().payload_json, "");
   // Top-level domains are deleted by admins only.
-  EXPECT_THAT(registry_.DeleteDomain(sam_, "sales", ""), StatusIs(Code::kPermissionDenied));
-  EXPECT_THAT(registry_.DeleteDomain(admin_, "ghost", ""), StatusIs(Code::kNotFound));
-  EXPECT_THAT(registry_.DeleteDomain(admin_, "Bad Id", ""), StatusIs(Code::kInvalidArgument, "name"));
+  EXPECT_THAT(registry_.DeleteDomain(sam_, "sales", ""),
+              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(registry_.DeleteDomain(admin_, "ghost", ""),
+              StatusIs(Code::kNotFound));
+  EXPECT_THAT(registry_.DeleteDomain(admin_, "Bad Id", ""),
+              StatusIs(Code::kInvalidArgument, "name"));
 }
 
 // ------------------------------------------------------------- idempotency
@@ -408,7 +474,8 @@ TEST_F(RegistryTest, RetryWithTheSameRequestIdReturnsTheFirstResultOnce) {
   Domain other = d;
   other.display_name = "something else";
   absl::Status s = registry_.CreateDomain(ctx, other).status();
-  EXPECT_THAT(s, StatusIs(Code::kInvalidArgument, "was used with a different request"));
+  EXPECT_THAT(
+      s, StatusIs(Code::kInvalidArgument, "was used with a different request"));
   EXPECT_THAT(FieldsOf(s), ElementsAre("request_id"));
 
   // The request hash from the server wins over the payload fingerprint.
@@ -416,7 +483,8 @@ TEST_F(RegistryTest, RetryWithTheSameRequestIdReturnsTheFirstResultOnce) {
   hashed.request_id = "5b8c6a1e-0000-4000-8000-000000000002";
   hashed.request_hash = "h1";
   ASSERT_OK(registry_.DeleteDomain(hashed, "sales-emea", ""));
-  EXPECT_OK(registry_.DeleteDomain(hashed, "sales-emea", ""));  // replayed: "{}"
+  EXPECT_OK(
+      registry_.DeleteDomain(hashed, "sales-emea", ""));  // replayed: "{}"
   hashed.request_hash = "h2";
   EXPECT_THAT(registry_.DeleteDomain(hashed, "sales-emea", ""),
               StatusIs(Code::kInvalidArgument));
@@ -444,10 +512,13 @@ TEST_F(RegistryTest, ValidateOnlyChecksEverythingAndWritesNothing) {
   dry.validate_only = true;
   size_t events = Events().size();
   int64_t commits = store_.write_commits();
-  ASSERT_OK_AND_ASSIGN(Domain would, registry_.CreateDomain(dry, MakeDomain("sales-emea", "sales-team", "sales")));
+  ASSERT_OK_AND_ASSIGN(
+      Domain would, registry_.CreateDomain(
+                        dry, MakeDomain("sales-emea", "sales-team", "sales")));
   EXPECT_EQ(would.id, "sales-emea");
   EXPECT_EQ(would.revision, 1);
-  EXPECT_THAT(registry_.GetDomain(admin_, "sales-emea"), StatusIs(Code::kNotFound));
+  EXPECT_THAT(registry_.GetDomain(admin_, "sales-emea"),
+              StatusIs(Code::kNotFound));
   EXPECT_EQ(Events().size(), events);
   // Only the audit record of the dry run was committed.
   EXPECT_EQ(store_.write_commits(), commits + 1);
@@ -459,15 +530,19 @@ TEST_F(RegistryTest, ValidateOnlyChecksEverythingAndWritesNothing) {
   // A dry run still reports every problem.
   RequestContext dry_admin = admin_;
   dry_admin.validate_only = true;
-  EXPECT_THAT(registry_.CreateDomain(dry_admin, MakeDomain("sales", "sales-team")),
-              StatusIs(Code::kAlreadyExists));
+  EXPECT_THAT(
+      registry_.CreateDomain(dry_admin, MakeDomain("sales", "sales-team")),
+      StatusIs(Code::kAlreadyExists));
   EXPECT_TRUE(LastAudit().validate_only);
   EXPECT_THAT(registry_.CreateDataProduct(dry, MakeProduct("sales", "Bad")),
               StatusIs(Code::kInvalidArgument, "data_product_id"));
-  ASSERT_OK_AND_ASSIGN(DataProduct p, registry_.CreateDataProduct(dry, MakeProduct("sales", "x")));
+  ASSERT_OK_AND_ASSIGN(DataProduct p, registry_.CreateDataProduct(
+                                          dry, MakeProduct("sales", "x")));
   EXPECT_EQ(p.lifecycle, Lifecycle::kDraft);
-  EXPECT_THAT(registry_.GetDataProduct(admin_, {"sales", "x"}), StatusIs(Code::kNotFound));
-  ASSERT_OK(registry_.CreateDataProduct(sam_, MakeProduct("sales", "x")).status());
+  EXPECT_THAT(registry_.GetDataProduct(admin_, {"sales", "x"}),
+              StatusIs(Code::kNotFound));
+  ASSERT_OK(
+      registry_.CreateDataProduct(sam_, MakeProduct("sales", "x")).status());
   ASSERT_OK(registry_.DeleteDataProduct(dry, {"sales", "x"}, ""));
   EXPECT_OK(registry_.GetDataProduct(admin_, {"sales", "x"}).status());
 }
@@ -476,7 +551,8 @@ TEST_F(RegistryTest, StoreOutageIsUnavailable) {
   store_.SetUnavailable(true);
   EXPECT_THAT(registry_.CreateDomain(admin_, MakeDomain("x", "sales-team")),
               StatusIs(Code::kUnavailable));
-  EXPECT_THAT(registry_.GetDomain(admin_, "sales"), StatusIs(Code::kUnavailable));
+  EXPECT_THAT(registry_.GetDomain(admin_, "sales"),
+              StatusIs(Code::kUnavailable));
   store_.SetUnavailable(false);
   EXPECT_OK(registry_.GetDomain(admin_, "sales").status());
 }
@@ -484,52 +560,65 @@ TEST_F(RegistryTest, StoreOutageIsUnavailable) {
 // ------------------------------------------------------------------- teams
 
 TEST_F(RegistryTest, TeamsValidateMembersAndManageMembership) {
-  Team t = MakeTeam("data-eng", {"user:b@x.com", "user:a@x.com", "user:a@x.com"});
+  Team t =
+      MakeTeam("data-eng", {"user:b@x.com", "user:a@x.com", "user:a@x.com"});
   ASSERT_OK_AND_ASSIGN(Team created, registry_.CreateTeam(admin_, t));
   EXPECT_THAT(created.members, ElementsAre("user:a@x.com", "user:b@x.com"));
   EXPECT_EQ(Events().back().type, "team.created");
 
   Team bad = MakeTeam("Bad Team", {"user:ok", "robot:x", "user:with space"});
   absl::Status s = registry_.CreateTeam(admin_, bad).status();
-  EXPECT_THAT(FieldsOf(s), UnorderedElementsAre("team_id", "team.members[1]", "team.members[2]"));
+  EXPECT_THAT(FieldsOf(s), UnorderedElementsAre("team_id", "team.members[1]",
+                                                "team.members[2]"));
   EXPECT_THAT(registry_.CreateTeam(admin_, t), StatusIs(Code::kAlreadyExists));
 
   RequestContext a = As("user:a@x.com", {"data-eng"});
-  ASSERT_OK_AND_ASSIGN(Team added, registry_.AddTeamMember(a, "data-eng", "service:ci"));
-  EXPECT_THAT(added.members, ElementsAre("service:ci", "user:a@x.com", "user:b@x.com"));
+  ASSERT_OK_AND_ASSIGN(Team added,
+                       registry_.AddTeamMember(a, "data-eng", "service:ci"));
+  EXPECT_THAT(added.members,
+              ElementsAre("service:ci", "user:a@x.com", "user:b@x.com"));
   EXPECT_EQ(added.revision, 2);
   EXPECT_EQ(Events().back().type, "team.updated");
   size_t events = Events().size();
-  ASSERT_OK_AND_ASSIGN(Team again, registry_.AddTeamMember(a, "data-eng", "service:ci"));
+  ASSERT_OK_AND_ASSIGN(Team again,
+                       registry_.AddTeamMember(a, "data-eng", "service:ci"));
   EXPECT_EQ(again.revision, 2);
   EXPECT_EQ(Events().size(), events);
-  ASSERT_OK_AND_ASSIGN(Team removed, registry_.RemoveTeamMember(a, "data-eng", "user:b@x.com"));
+  ASSERT_OK_AND_ASSIGN(
+      Team removed, registry_.RemoveTeamMember(a, "data-eng", "user:b@x.com"));
   EXPECT_THAT(removed.members, ElementsAre("service:ci", "user:a@x.com"));
   EXPECT_OK(registry_.RemoveTeamMember(a, "data-eng", "user:b@x.com").status());
   EXPECT_THAT(registry_.AddTeamMember(otto_, "data-eng", "user:otto"),
               StatusIs(Code::kPermissionDenied));
-  EXPECT_EQ(LastAudit().outcome_code, static_cast<int>(Code::kPermissionDenied));
+  EXPECT_EQ(LastAudit().outcome_code,
+            static_cast<int>(Code::kPermissionDenied));
   EXPECT_THAT(registry_.AddTeamMember(a, "data-eng", "nobody"),
               StatusIs(Code::kInvalidArgument, "principal"));
-  EXPECT_THAT(registry_.AddTeamMember(a, "ghost", "user:x"), StatusIs(Code::kNotFound));
+  EXPECT_THAT(registry_.AddTeamMember(a, "ghost", "user:x"),
+              StatusIs(Code::kNotFound));
 
   Team patch = removed;
   patch.display_name = "Data Engineering";
   patch.members = {"user:a@x.com"};
-  ASSERT_OK_AND_ASSIGN(Team u, registry_.UpdateTeam(a, patch, {{"display_name"}}, model::Etag(removed.revision)));
+  ASSERT_OK_AND_ASSIGN(Team u,
+                       registry_.UpdateTeam(a, patch, {{"display_name"}},
+                                            model::Etag(removed.revision)));
   EXPECT_EQ(u.display_name, "Data Engineering");
   EXPECT_EQ(u.members.size(), 2u);
   EXPECT_THAT(registry_.UpdateTeam(a, patch, {}, model::Etag(removed.revision)),
               StatusIs(Code::kAborted));
-  EXPECT_THAT(registry_.UpdateTeam(otto_, patch, {}, ""), StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(registry_.UpdateTeam(otto_, patch, {}, ""),
+              StatusIs(Code::kPermissionDenied));
 }
 
 TEST_F(RegistryTest, TeamsInUseCannotBeDeleted) {
   absl::Status s = registry_.DeleteTeam(admin_, "sales-team", "");
   EXPECT_THAT(s, StatusIs(Code::kFailedPrecondition, "domains/sales"));
-  EXPECT_THAT(registry_.DeleteTeam(otto_, "other-team", ""), StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(registry_.DeleteTeam(otto_, "other-team", ""),
+              StatusIs(Code::kPermissionDenied));
   ASSERT_OK(registry_.DeleteTeam(admin_, "other-team", model::Etag(1)));
-  EXPECT_THAT(registry_.GetTeam(admin_, "other-team"), StatusIs(Code::kNotFound));
+  EXPECT_THAT(registry_.GetTeam(admin_, "other-team"),
+              StatusIs(Code::kNotFound));
   EXPECT_EQ(Events().back().type, "team.deleted");
 }
 
@@ -565,16 +654,20 @@ TEST_F(RegistryTest, ProductValidationReportsFullPaths) {
   p.input_ports.push_back(in);
   p.lifecycle = Lifecycle::kRetired;
   absl::Status s = registry_.CreateDataProduct(sam_, p).status();
-  EXPECT_THAT(s, StatusIs(Code::kInvalidArgument,
-                          "data_product.output_ports[1].id: \"Orders V1\" is not a valid id"));
-  EXPECT_THAT(FieldsOf(s),
-              UnorderedElementsAre("data_product.lifecycle", "data_product.owner_team",
-                                   "data_product.tier", "data_product.tags[1]",
-                                   "data_product.output_ports[1].id",
-                                   "data_product.output_ports[2].id",
-                                   "data_product.output_ports[2].objectives.availability_percent",
-                                   "data_product.output_ports[2].objectives.latency",
-                                   "data_product.input_ports[0].source"));
+  EXPECT_THAT(
+      s,
+      StatusIs(
+          Code::kInvalidArgument,
+          "data_product.output_ports[1].id: \"Orders V1\" is not a valid id"));
+  EXPECT_THAT(
+      FieldsOf(s),
+      UnorderedElementsAre(
+          "data_product.lifecycle", "data_product.owner_team",
+          "data_product.tier", "data_product.tags[1]",
+          "data_product.output_ports[1].id", "data_product.output_ports[2].id",
+          "data_product.output_ports[2].objectives.availability_percent",
+          "data_product.output_ports[2].objectives.latency",
+          "data_product.input_ports[0].source"));
   EXPECT_EQ(LastAudit().outcome_code, static_cast<int>(Code::kInvalidArgument));
 
   DataProduct bad_key = MakeProduct("Sales", "Orders");
@@ -583,15 +676,20 @@ TEST_F(RegistryTest, ProductValidationReportsFullPaths) {
                                    "data_product.output_ports[0].id"));
   EXPECT_THAT(registry_.CreateDataProduct(sam_, MakeProduct("ghost", "orders")),
               StatusIs(Code::kNotFound, "parent: domains/ghost not found"));
-  EXPECT_THAT(registry_.CreateDataProduct(sam_, MakeProduct("sales", "orders", "ghost-team")),
-              StatusIs(Code::kNotFound, "data_product.owner_team: teams/ghost-team"));
+  EXPECT_THAT(
+      registry_.CreateDataProduct(sam_,
+                                  MakeProduct("sales", "orders", "ghost-team")),
+      StatusIs(Code::kNotFound, "data_product.owner_team: teams/ghost-team"));
 }
 
 TEST_F(RegistryTest, ProductCreateAndWritePermissions) {
   // Creating needs ownership of the domain chain, not just of the product.
-  EXPECT_THAT(registry_.CreateDataProduct(olga_, MakeProduct("sales", "orders")),
-              StatusIs(Code::kPermissionDenied, "create data products"));
-  ASSERT_OK_AND_ASSIGN(DataProduct p, registry_.CreateDataProduct(sam_, MakeProduct("sales", "orders")));
+  EXPECT_THAT(
+      registry_.CreateDataProduct(olga_, MakeProduct("sales", "orders")),
+      StatusIs(Code::kPermissionDenied, "create data products"));
+  ASSERT_OK_AND_ASSIGN(
+      DataProduct p,
+      registry_.CreateDataProduct(sam_, MakeProduct("sales", "orders")));
   EXPECT_EQ(p.lifecycle, Lifecycle::kDraft);
   EXPECT_EQ(Events().back().type, "dataproduct.created");
   EXPECT_EQ(Events().back().domain_id, "sales");
@@ -600,53 +698,71 @@ TEST_F(RegistryTest, ProductCreateAndWritePermissions) {
   // The product's owner team may change it; outsiders may not.
   DataProduct patch = p;
   patch.description = "by the owners";
-  ASSERT_OK_AND_ASSIGN(DataProduct u, registry_.UpdateDataProduct(olga_, patch, {{"description"}}, "", false));
+  ASSERT_OK_AND_ASSIGN(
+      DataProduct u,
+      registry_.UpdateDataProduct(olga_, patch, {{"description"}}, "", false));
   EXPECT_EQ(u.description, "by the owners");
   EXPECT_EQ(u.revision, 2);
   patch.description = "by an outsider";
-  EXPECT_THAT(registry_.UpdateDataProduct(otto_, patch, {{"description"}}, "", false),
-              StatusIs(Code::kPermissionDenied, "user:otto may not update"));
-  EXPECT_EQ(LastAudit().outcome_code, static_cast<int>(Code::kPermissionDenied));
+  EXPECT_THAT(
+      registry_.UpdateDataProduct(otto_, patch, {{"description"}}, "", false),
+      StatusIs(Code::kPermissionDenied, "user:otto may not update"));
+  EXPECT_EQ(LastAudit().outcome_code,
+            static_cast<int>(Code::kPermissionDenied));
   EXPECT_THAT(registry_.DeleteDataProduct(otto_, {"sales", "orders"}, ""),
               StatusIs(Code::kPermissionDenied));
-  ASSERT_OK_AND_ASSIGN(DataProduct got, registry_.GetDataProduct(otto_, {"sales", "orders"}));
+  ASSERT_OK_AND_ASSIGN(DataProduct got,
+                       registry_.GetDataProduct(otto_, {"sales", "orders"}));
   EXPECT_EQ(got.description, "by the owners");
 }
 
 TEST_F(RegistryTest, ProductUpdatesHonourMaskAndEtag) {
-  ASSERT_OK_AND_ASSIGN(DataProduct p, registry_.CreateDataProduct(sam_, MakeProduct("sales", "orders")));
+  ASSERT_OK_AND_ASSIGN(
+      DataProduct p,
+      registry_.CreateDataProduct(sam_, MakeProduct("sales", "orders")));
   DataProduct patch = p;
   patch.tags = {"pii", "gold", "pii"};
   patch.tier = 1;
   patch.classification = model::Classification::kConfidential;
-  ASSERT_OK_AND_ASSIGN(DataProduct u, registry_.UpdateDataProduct(sam_, patch, {{"tags", "tier"}},
-                                                                  model::Etag(1), false));
+  ASSERT_OK_AND_ASSIGN(DataProduct u, registry_.UpdateDataProduct(
+                                          sam_, patch, {{"tags", "tier"}},
+                                          model::Etag(1), false));
   EXPECT_THAT(u.tags, ElementsAre("gold", "pii"));
   EXPECT_EQ(u.tier, 1);
   EXPECT_EQ(u.classification, model::Classification::kUnspecified);
   EXPECT_EQ(Events().back().type, "dataproduct.updated");
-  absl::Status s = registry_.UpdateDataProduct(sam_, patch, {{"tier"}}, model::Etag(1), false).status();
+  absl::Status s =
+      registry_
+          .UpdateDataProduct(sam_, patch, {{"tier"}}, model::Etag(1), false)
+          .status();
   EXPECT_THAT(s, StatusIs(Code::kAborted));
   EXPECT_EQ(GetReason(s), "ETAG_MISMATCH");
-  EXPECT_THAT(registry_.UpdateDataProduct(sam_, patch, {{"lifecycle"}}, "", false),
-              StatusIs(Code::kInvalidArgument, "update_mask"));
-  EXPECT_THAT(registry_.UpdateDataProduct(sam_, MakeProduct("sales", "ghost"), {}, "", false),
+  EXPECT_THAT(
+      registry_.UpdateDataProduct(sam_, patch, {{"lifecycle"}}, "", false),
+      StatusIs(Code::kInvalidArgument, "update_mask"));
+  EXPECT_THAT(registry_.UpdateDataProduct(sam_, MakeProduct("sales", "ghost"),
+                                          {}, "", false),
               StatusIs(Code::kNotFound));
   patch.owner_team_id = "ghost-team";
-  EXPECT_THAT(registry_.UpdateDataProduct(sam_, patch, {{"owner_team"}}, "", false),
-              StatusIs(Code::kNotFound, "data_product.owner_team"));
-  ASSERT_OK_AND_ASSIGN(DataProduct now, registry_.GetDataProduct(admin_, {"sales", "orders"}));
+  EXPECT_THAT(
+      registry_.UpdateDataProduct(sam_, patch, {{"owner_team"}}, "", false),
+      StatusIs(Code::kNotFound, "data_product.owner_team"));
+  ASSERT_OK_AND_ASSIGN(DataProduct now,
+                       registry_.GetDataProduct(admin_, {"sales", "orders"}));
   EXPECT_EQ(model::ToJson(now), model::ToJson(u));
 }
 
 TEST_F(RegistryTest, AllowMissingCreatesTheProduct) {
   DataProduct p = MakeProduct("sales", "applied");
-  ASSERT_OK_AND_ASSIGN(DataProduct created, registry_.UpdateDataProduct(sam_, p, {}, "", true));
+  ASSERT_OK_AND_ASSIGN(DataProduct created,
+                       registry_.UpdateDataProduct(sam_, p, {}, "", true));
   EXPECT_EQ(created.revision, 1);
-  EXPECT_EQ(LastAudit().method, "meshplane.v1.DataProductService/UpdateDataProduct");
+  EXPECT_EQ(LastAudit().method,
+            "meshplane.v1.DataProductService/UpdateDataProduct");
   EXPECT_EQ(Events().back().type, "dataproduct.created");
   p.description = "second apply";
-  ASSERT_OK_AND_ASSIGN(DataProduct updated, registry_.UpdateDataProduct(sam_, p, {}, "", true));
+  ASSERT_OK_AND_ASSIGN(DataProduct updated,
+                       registry_.UpdateDataProduct(sam_, p, {}, "", true));
   EXPECT_EQ(updated.revision, 2);
   EXPECT_EQ(updated.uid, created.uid);
 }
@@ -657,15 +773,21 @@ struct TransitionCase {
   bool ok;
 };
 
-class RegistryLifecycleTest : public RegistryTest,
-                              public ::testing::WithParamInterface<TransitionCase> {};
+class RegistryLifecycleTest
+    : public RegistryTest,
+      public ::testing::WithParamInterface<TransitionCase> {};
 
 TEST_P(RegistryLifecycleTest, TransitionsFollowTheLifecycle) {
-  ASSERT_OK(registry_.CreateDataProduct(sam_, MakeProduct("sales", "p")).status());
+  ASSERT_OK(
+      registry_.CreateDataProduct(sam_, MakeProduct("sales", "p")).status());
   for (Lifecycle l : GetParam().path) {
-    ASSERT_OK(registry_.TransitionDataProduct(sam_, {"sales", "p"}, l, "", std::nullopt).status());
+    ASSERT_OK(
+        registry_
+            .TransitionDataProduct(sam_, {"sales", "p"}, l, "", std::nullopt)
+            .status());
   }
-  auto r = registry_.TransitionDataProduct(sam_, {"sales", "p"}, GetParam().target, "", std::nullopt);
+  auto r = registry_.TransitionDataProduct(sam_, {"sales", "p"},
+                                           GetParam().target, "", std::nullopt);
   if (GetParam().ok) {
     ASSERT_OK(r.status());
     EXPECT_EQ(r->lifecycle, GetParam().target);
@@ -678,50 +800,68 @@ TEST_P(RegistryLifecycleTest, TransitionsFollowTheLifecycle) {
 using L = Lifecycle;
 INSTANTIATE_TEST_SUITE_P(
     Table, RegistryLifecycleTest,
-    ::testing::Values(TransitionCase{{}, L::kPublished, true},
-                      TransitionCase{{}, L::kDeprecated, false},
-                      TransitionCase{{}, L::kRetired, true},
-                      TransitionCase{{L::kPublished}, L::kPublished, false},
-                      TransitionCase{{L::kPublished}, L::kDeprecated, true},
-                      TransitionCase{{L::kPublished}, L::kRetired, false},
-                      TransitionCase{{L::kPublished, L::kDeprecated}, L::kPublished, true},
-                      TransitionCase{{L::kPublished, L::kDeprecated}, L::kRetired, true},
-                      TransitionCase{{L::kRetired}, L::kPublished, false},
-                      TransitionCase{{L::kRetired}, L::kRetired, false}));
+    ::testing::Values(
+        TransitionCase{{}, L::kPublished, true},
+        TransitionCase{{}, L::kDeprecated, false},
+        TransitionCase{{}, L::kRetired, true},
+        TransitionCase{{L::kPublished}, L::kPublished, false},
+        TransitionCase{{L::kPublished}, L::kDeprecated, true},
+        TransitionCase{{L::kPublished}, L::kRetired, false},
+        TransitionCase{{L::kPublished, L::kDeprecated}, L::kPublished, true},
+        TransitionCase{{L::kPublished, L::kDeprecated}, L::kRetired, true},
+        TransitionCase{{L::kRetired}, L::kPublished, false},
+        TransitionCase{{L::kRetired}, L::kRetired, false}));
 
 TEST_F(RegistryTest, DeprecationSunsetAndRetirement) {
-  ASSERT_OK(registry_.CreateDataProduct(sam_, MakeProduct("sales", "p")).status());
-  ASSERT_OK_AND_ASSIGN(DataProduct pub, registry_.TransitionDataProduct(sam_, {"sales", "p"}, L::kPublished, "", std::nullopt));
+  ASSERT_OK(
+      registry_.CreateDataProduct(sam_, MakeProduct("sales", "p")).status());
+  ASSERT_OK_AND_ASSIGN(DataProduct pub, registry_.TransitionDataProduct(
+                                            sam_, {"sales", "p"}, L::kPublished,
+                                            "", std::nullopt));
   EXPECT_EQ(Events().back().type, "dataproduct.published");
-  EXPECT_EQ(LastAudit().method, "meshplane.v1.DataProductService/PublishDataProduct");
-  EXPECT_THAT(registry_.TransitionDataProduct(sam_, {"sales", "p"}, L::kDeprecated, "",
-                                              clock_.Now() - absl::Hours(1)),
-              StatusIs(Code::kInvalidArgument, "sunset_time: must be in the future"));
-  EXPECT_THAT(registry_.TransitionDataProduct(otto_, {"sales", "p"}, L::kDeprecated, "", std::nullopt),
+  EXPECT_EQ(LastAudit().method,
+            "meshplane.v1.DataProductService/PublishDataProduct");
+  EXPECT_THAT(
+      registry_.TransitionDataProduct(sam_, {"sales", "p"}, L::kDeprecated, "",
+                                      clock_.Now() - absl::Hours(1)),
+      StatusIs(Code::kInvalidArgument, "sunset_time: must be in the future"));
+  EXPECT_THAT(registry_.TransitionDataProduct(otto_, {"sales", "p"},
+                                              L::kDeprecated, "", std::nullopt),
               StatusIs(Code::kPermissionDenied));
-  absl::Time sunset = absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now() + absl::Hours(24 * 90)));
-  ASSERT_OK_AND_ASSIGN(DataProduct dep, registry_.TransitionDataProduct(
-                                            sam_, {"sales", "p"}, L::kDeprecated,
-                                            model::Etag(pub.revision), sunset));
+  absl::Time sunset = absl::FromUnixMicros(
+      absl::ToUnixMicros(clock_.Now() + absl::Hours(24 * 90)));
+  ASSERT_OK_AND_ASSIGN(
+      DataProduct dep,
+      registry_.TransitionDataProduct(sam_, {"sales", "p"}, L::kDeprecated,
+                                      model::Etag(pub.revision), sunset));
   EXPECT_EQ(dep.sunset_time, sunset);
   EXPECT_EQ(Events().back().type, "dataproduct.deprecated");
-  ASSERT_OK_AND_ASSIGN(DataProduct ret, registry_.TransitionDataProduct(sam_, {"sales", "p"}, L::kRetired, "", std::nullopt));
+  ASSERT_OK_AND_ASSIGN(DataProduct ret, registry_.TransitionDataProduct(
+                                            sam_, {"sales", "p"}, L::kRetired,
+                                            "", std::nullopt));
   EXPECT_EQ(Events().back().type, "dataproduct.retired");
   DataProduct patch = ret;
   patch.description = "too late";
-  absl::Status s = registry_.UpdateDataProduct(sam_, patch, {{"description"}}, "", false).status();
+  absl::Status s =
+      registry_.UpdateDataProduct(sam_, patch, {{"description"}}, "", false)
+          .status();
   EXPECT_THAT(s, StatusIs(Code::kFailedPrecondition, "RETIRED"));
-  EXPECT_EQ(LastAudit().outcome_code, static_cast<int>(Code::kFailedPrecondition));
+  EXPECT_EQ(LastAudit().outcome_code,
+            static_cast<int>(Code::kFailedPrecondition));
   // A sunset time only on deprecation, and not on a draft.
-  ASSERT_OK(registry_.CreateDataProduct(sam_, MakeProduct("sales", "q")).status());
-  EXPECT_THAT(registry_.TransitionDataProduct(sam_, {"sales", "q"}, L::kPublished, "", sunset),
+  ASSERT_OK(
+      registry_.CreateDataProduct(sam_, MakeProduct("sales", "q")).status());
+  EXPECT_THAT(registry_.TransitionDataProduct(sam_, {"sales", "q"},
+                                              L::kPublished, "", sunset),
               StatusIs(Code::kInvalidArgument, "only a deprecated product"));
-  EXPECT_THAT(registry_.TransitionDataProduct(sam_, {"sales", "q"}, L::kDraft, "", std::nullopt),
+  EXPECT_THAT(registry_.TransitionDataProduct(sam_, {"sales", "q"}, L::kDraft,
+                                              "", std::nullopt),
               StatusIs(Code::kInvalidArgument));
 }
 
 TEST_F(RegistryTest, InputPortsMustExistAndCannotCloseACycle) {
-  ASSERT_OK(registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
+  ASSERT_OK(
+      registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
   DataProduct b = MakeProduct("sales", "b");
   b.input_ports = {Reads("sales", "a")};
   ASSERT_OK(registry_.CreateDataProduct(sam_, b).status());
@@ -732,37 +872,46 @@ TEST_F(RegistryTest, InputPortsMustExistAndCannotCloseACycle) {
   DataProduct ghost = MakeProduct("sales", "d");
   ghost.input_ports = {Reads("sales", "a"), Reads("sales", "nope")};
   EXPECT_THAT(registry_.CreateDataProduct(sam_, ghost),
-              StatusIs(Code::kNotFound, "data_product.input_ports[1].source: "
-                                        "domains/sales/dataProducts/nope/outputPorts/nope-v1 "
-                                        "not found"));
+              StatusIs(Code::kNotFound,
+                       "data_product.input_ports[1].source: "
+                       "domains/sales/dataProducts/nope/outputPorts/nope-v1 "
+                       "not found"));
   ghost.input_ports = {Reads("sales", "a")};
   ghost.input_ports[0].source.port_id = "missing";
   EXPECT_THAT(registry_.CreateDataProduct(sam_, ghost),
               StatusIs(Code::kNotFound, "input_ports[0].source"));
 
   // a reading c would close a -> b -> c -> a.
-  ASSERT_OK_AND_ASSIGN(DataProduct a, registry_.GetDataProduct(admin_, {"sales", "a"}));
+  ASSERT_OK_AND_ASSIGN(DataProduct a,
+                       registry_.GetDataProduct(admin_, {"sales", "a"}));
   a.input_ports = {Reads("sales", "c")};
-  absl::Status s = registry_.UpdateDataProduct(sam_, a, {{"input_ports"}}, "", false).status();
+  absl::Status s =
+      registry_.UpdateDataProduct(sam_, a, {{"input_ports"}}, "", false)
+          .status();
   EXPECT_THAT(s, StatusIs(Code::kFailedPrecondition, "lineage cycle"));
   EXPECT_EQ(GetReason(s), "LINEAGE_CYCLE");
-  EXPECT_EQ(LastAudit().outcome_code, static_cast<int>(Code::kFailedPrecondition));
+  EXPECT_EQ(LastAudit().outcome_code,
+            static_cast<int>(Code::kFailedPrecondition));
   a.input_ports = {Reads("sales", "a")};
-  EXPECT_THAT(registry_.UpdateDataProduct(sam_, a, {{"input_ports"}}, "", false),
-              StatusIs(Code::kFailedPrecondition, "its own output port"));
-  ASSERT_OK_AND_ASSIGN(DataProduct still, registry_.GetDataProduct(admin_, {"sales", "a"}));
+  EXPECT_THAT(
+      registry_.UpdateDataProduct(sam_, a, {{"input_ports"}}, "", false),
+      StatusIs(Code::kFailedPrecondition, "its own output port"));
+  ASSERT_OK_AND_ASSIGN(DataProduct still,
+                       registry_.GetDataProduct(admin_, {"sales", "a"}));
   EXPECT_TRUE(still.input_ports.empty());
 
   // A product that others read cannot go, nor can the port they read.
   EXPECT_THAT(registry_.DeleteDataProduct(sam_, {"sales", "a"}, ""),
               StatusIs(Code::kFailedPrecondition));
   still.output_ports[0].id = "renamed";
-  EXPECT_THAT(registry_.UpdateDataProduct(sam_, still, {{"output_ports"}}, "", false),
-              StatusIs(Code::kFailedPrecondition, "is read by"));
+  EXPECT_THAT(
+      registry_.UpdateDataProduct(sam_, still, {{"output_ports"}}, "", false),
+      StatusIs(Code::kFailedPrecondition, "is read by"));
 }
 
 TEST_F(RegistryTest, LineageHasTheStartFirstThenReachedProducts) {
-  ASSERT_OK(registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
+  ASSERT_OK(
+      registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
   DataProduct b = MakeProduct("sales", "b");
   b.input_ports = {Reads("sales", "a")};
   ASSERT_OK(registry_.CreateDataProduct(sam_, b).status());
@@ -770,7 +919,9 @@ TEST_F(RegistryTest, LineageHasTheStartFirstThenReachedProducts) {
   c.input_ports = {Reads("sales", "b")};
   ASSERT_OK(registry_.CreateDataProduct(sam_, c).status());
 
-  ASSERT_OK_AND_ASSIGN(Lineage both, registry_.GetLineage(otto_, {"sales", "b"}, LineageScope::kBoth, 0));
+  ASSERT_OK_AND_ASSIGN(
+      Lineage both,
+      registry_.GetLineage(otto_, {"sales", "b"}, LineageScope::kBoth, 0));
   std::vector<std::string> nodes;
   for (const auto& n : both.nodes) nodes.push_back(n.id);
   EXPECT_THAT(nodes, ElementsAre("b", "a", "c"));
@@ -778,17 +929,24 @@ TEST_F(RegistryTest, LineageHasTheStartFirstThenReachedProducts) {
   EXPECT_EQ(both.edges[0].consumer, (ProductKey{"sales", "b"}));
   EXPECT_EQ(both.edges[1].consumer, (ProductKey{"sales", "c"}));
 
-  ASSERT_OK_AND_ASSIGN(Lineage up, registry_.GetLineage(otto_, {"sales", "c"}, LineageScope::kUpstream, 1));
+  ASSERT_OK_AND_ASSIGN(
+      Lineage up,
+      registry_.GetLineage(otto_, {"sales", "c"}, LineageScope::kUpstream, 1));
   EXPECT_EQ(up.nodes.size(), 2u);
-  ASSERT_OK_AND_ASSIGN(up, registry_.GetLineage(otto_, {"sales", "c"}, LineageScope::kUpstream, 10));
+  ASSERT_OK_AND_ASSIGN(up, registry_.GetLineage(otto_, {"sales", "c"},
+                                                LineageScope::kUpstream, 10));
   EXPECT_EQ(up.nodes.size(), 3u);
   EXPECT_EQ(up.edges.back().depth, 2);
-  ASSERT_OK_AND_ASSIGN(Lineage down, registry_.GetLineage(otto_, {"sales", "c"}, LineageScope::kDownstream, 3));
+  ASSERT_OK_AND_ASSIGN(Lineage down,
+                       registry_.GetLineage(otto_, {"sales", "c"},
+                                            LineageScope::kDownstream, 3));
   EXPECT_EQ(down.nodes.size(), 1u);
-  EXPECT_THAT(registry_.GetLineage(otto_, {"sales", "c"}, LineageScope::kBoth, 11),
-              StatusIs(Code::kInvalidArgument, "depth"));
-  EXPECT_THAT(registry_.GetLineage(otto_, {"sales", "zz"}, LineageScope::kBoth, 1),
-              StatusIs(Code::kNotFound));
+  EXPECT_THAT(
+      registry_.GetLineage(otto_, {"sales", "c"}, LineageScope::kBoth, 11),
+      StatusIs(Code::kInvalidArgument, "depth"));
+  EXPECT_THAT(
+      registry_.GetLineage(otto_, {"sales", "zz"}, LineageScope::kBoth, 1),
+      StatusIs(Code::kNotFound));
 }
 
 // ------------------------------------------------------------------- lists
@@ -804,7 +962,8 @@ TEST_F(RegistryTest, ListDataProductsPagesWithoutGapsAndBindsTokens) {
   q.page_size = 3;
   int pages = 0;
   do {
-    ASSERT_OK_AND_ASSIGN(auto page, registry_.ListDataProducts(otto_, {"sales", false}, q));
+    ASSERT_OK_AND_ASSIGN(
+        auto page, registry_.ListDataProducts(otto_, {"sales", false}, q));
     for (const auto& p : page.items) seen.push_back(p.id);
     q.page_token = page.next_page_token;
     ++pages;
@@ -815,7 +974,8 @@ TEST_F(RegistryTest, ListDataProductsPagesWithoutGapsAndBindsTokens) {
   q = ListQuery{};
   q.page_size = 2;
   q.filter = "tags = odd";
-  ASSERT_OK_AND_ASSIGN(auto first, registry_.ListDataProducts(otto_, {"sales", false}, q));
+  ASSERT_OK_AND_ASSIGN(auto first,
+                       registry_.ListDataProducts(otto_, {"sales", false}, q));
   EXPECT_EQ(first.items.size(), 2u);
   ASSERT_FALSE(first.next_page_token.empty());
   ListQuery other = q;
@@ -833,7 +993,10 @@ TEST_F(RegistryTest, ListDataProductsPagesWithoutGapsAndBindsTokens) {
 }
 
 TEST_F(RegistryTest, ListDataProductsFilters) {
-  ASSERT_OK(registry_.CreateDomain(sam_, MakeDomain("sales-emea", "sales-team", "sales")).status());
+  ASSERT_OK(
+      registry_
+          .CreateDomain(sam_, MakeDomain("sales-emea", "sales-team", "sales"))
+          .status());
   DataProduct a = MakeProduct("sales", "monthly-revenue", "sales-team");
   a.tags = {"gold"};
   a.description = "Revenue by month";
@@ -841,7 +1004,10 @@ TEST_F(RegistryTest, ListDataProductsFilters) {
   DataProduct b = MakeProduct("sales-emea", "orders");
   b.tags = {"pii"};
   ASSERT_OK(registry_.CreateDataProduct(sam_, b).status());
-  ASSERT_OK(registry_.TransitionDataProduct(sam_, {"sales-emea", "orders"}, L::kPublished, "", std::nullopt).status());
+  ASSERT_OK(registry_
+                .TransitionDataProduct(sam_, {"sales-emea", "orders"},
+                                       L::kPublished, "", std::nullopt)
+                .status());
 
   auto ids = [&](ProductScope scope, const std::string& filter) {
     ListQuery q;
@@ -857,14 +1023,19 @@ TEST_F(RegistryTest, ListDataProductsFilters) {
   EXPECT_THAT(ids({"", false}, ""), ElementsAre("monthly-revenue", "orders"));
   EXPECT_THAT(ids({"-", false}, ""), ElementsAre("monthly-revenue", "orders"));
   EXPECT_THAT(ids({"sales", false}, ""), ElementsAre("monthly-revenue"));
-  EXPECT_THAT(ids({"sales", true}, ""), ElementsAre("monthly-revenue", "orders"));
-  EXPECT_THAT(ids({"", false}, "owner_team = \"teams/orders-team\""), ElementsAre("orders"));
-  EXPECT_THAT(ids({"", false}, "owner = sales-team"), ElementsAre("monthly-revenue"));
+  EXPECT_THAT(ids({"sales", true}, ""),
+              ElementsAre("monthly-revenue", "orders"));
+  EXPECT_THAT(ids({"", false}, "owner_team = \"teams/orders-team\""),
+              ElementsAre("orders"));
+  EXPECT_THAT(ids({"", false}, "owner = sales-team"),
+              ElementsAre("monthly-revenue"));
   EXPECT_THAT(ids({"", false}, "lifecycle = PUBLISHED"), ElementsAre("orders"));
   EXPECT_THAT(ids({"", false}, "tags:gold"), ElementsAre("monthly-revenue"));
   EXPECT_THAT(ids({"", false}, "revenue"), ElementsAre("monthly-revenue"));
-  EXPECT_THAT(ids({"", false}, "text = \"by month\" AND tags = gold"), ElementsAre("monthly-revenue"));
-  EXPECT_THAT(ids({"", false}, "domain = domains/sales-emea"), ElementsAre("orders"));
+  EXPECT_THAT(ids({"", false}, "text = \"by month\" AND tags = gold"),
+              ElementsAre("monthly-revenue"));
+  EXPECT_THAT(ids({"", false}, "domain = domains/sales-emea"),
+              ElementsAre("orders"));
 
   ListQuery q;
   q.filter = "colour = red";
@@ -872,20 +1043,27 @@ TEST_F(RegistryTest, ListDataProductsFilters) {
   EXPECT_THAT(s, StatusIs(Code::kInvalidArgument, "unknown field \"colour\""));
   EXPECT_THAT(FieldsOf(s), ElementsAre("filter"));
   q.filter = "lifecycle = GONE";
-  EXPECT_THAT(registry_.ListDataProducts(otto_, {}, q), StatusIs(Code::kInvalidArgument, "lifecycle"));
+  EXPECT_THAT(registry_.ListDataProducts(otto_, {}, q),
+              StatusIs(Code::kInvalidArgument, "lifecycle"));
   q.filter = "tags = a AND tags = b";
-  EXPECT_THAT(registry_.ListDataProducts(otto_, {}, q), StatusIs(Code::kInvalidArgument, "only once"));
+  EXPECT_THAT(registry_.ListDataProducts(otto_, {}, q),
+              StatusIs(Code::kInvalidArgument, "only once"));
   q.filter = "domain = finance";
   EXPECT_THAT(registry_.ListDataProducts(otto_, {"sales", false}, q),
               StatusIs(Code::kInvalidArgument, "contradicts"));
-  EXPECT_THAT(registry_.ListDataProducts(otto_, {"ghost", false}, {}), StatusIs(Code::kNotFound));
+  EXPECT_THAT(registry_.ListDataProducts(otto_, {"ghost", false}, {}),
+              StatusIs(Code::kNotFound));
   EXPECT_THAT(registry_.ListDataProducts(otto_, {"Bad", false}, {}),
               StatusIs(Code::kInvalidArgument, "parent"));
 }
 
 TEST_F(RegistryTest, ListDomainsFilters) {
-  ASSERT_OK(registry_.CreateDomain(sam_, MakeDomain("sales-emea", "orders-team", "sales")).status());
-  ASSERT_OK(registry_.CreateDomain(admin_, MakeDomain("finance", "other-team")).status());
+  ASSERT_OK(
+      registry_
+          .CreateDomain(sam_, MakeDomain("sales-emea", "orders-team", "sales"))
+          .status());
+  ASSERT_OK(registry_.CreateDomain(admin_, MakeDomain("finance", "other-team"))
+                .status());
   auto ids = [&](const std::string& filter) {
     ListQuery q;
     q.filter = filter;
@@ -903,15 +1081,18 @@ TEST_F(RegistryTest, ListDomainsFilters) {
   EXPECT_THAT(ids("owner_team = teams/other-team"), ElementsAre("finance"));
   ListQuery q;
   q.filter = "owner_teem = x";
-  EXPECT_THAT(registry_.ListDomains(otto_, q), StatusIs(Code::kInvalidArgument, "owner_teem"));
+  EXPECT_THAT(registry_.ListDomains(otto_, q),
+              StatusIs(Code::kInvalidArgument, "owner_teem"));
   q.filter = "sales";
-  EXPECT_THAT(registry_.ListDomains(otto_, q), StatusIs(Code::kInvalidArgument, "free text"));
+  EXPECT_THAT(registry_.ListDomains(otto_, q),
+              StatusIs(Code::kInvalidArgument, "free text"));
 }
 
 // ------------------------------------------------------------ concurrency
 
 TEST_F(RegistryTest, ConcurrentUpdatesWithOneEtagHaveOneWinner) {
-  ASSERT_OK_AND_ASSIGN(DataProduct p, registry_.CreateDataProduct(sam_, MakeProduct("sales", "hot")));
+  ASSERT_OK_AND_ASSIGN(DataProduct p, registry_.CreateDataProduct(
+                                          sam_, MakeProduct("sales", "hot")));
   const std::string etag = model::Etag(p.revision);
   constexpr int kThreads = 8;
   std::atomic<int> ok{0}, aborted{0}, other{0};
@@ -920,7 +1101,8 @@ TEST_F(RegistryTest, ConcurrentUpdatesWithOneEtagHaveOneWinner) {
     threads.emplace_back([&, i] {
       DataProduct patch = p;
       patch.description = "writer " + std::to_string(i);
-      auto r = registry_.UpdateDataProduct(sam_, patch, {{"description"}}, etag, false);
+      auto r = registry_.UpdateDataProduct(sam_, patch, {{"description"}}, etag,
+                                           false);
       if (r.ok()) {
         ++ok;
       } else if (r.status().code() == Code::kAborted) {
@@ -934,29 +1116,36 @@ TEST_F(RegistryTest, ConcurrentUpdatesWithOneEtagHaveOneWinner) {
   EXPECT_EQ(ok.load(), 1);
   EXPECT_EQ(aborted.load(), kThreads - 1);
   EXPECT_EQ(other.load(), 0);
-  ASSERT_OK_AND_ASSIGN(DataProduct now, registry_.GetDataProduct(admin_, {"sales", "hot"}));
+  ASSERT_OK_AND_ASSIGN(DataProduct now,
+                       registry_.GetDataProduct(admin_, {"sales", "hot"}));
   EXPECT_EQ(now.revision, 2);
 }
 
 TEST_F(RegistryTest, ConcurrentHalvesOfACycleNeverBothCommit) {
   for (int round = 0; round < 20; ++round) {
-    std::string a = "ca" + std::to_string(round), b = "cb" + std::to_string(round);
-    ASSERT_OK(registry_.CreateDataProduct(sam_, MakeProduct("sales", a)).status());
-    ASSERT_OK(registry_.CreateDataProduct(sam_, MakeProduct("sales", b)).status());
+    std::string a = "ca" + std::to_string(round),
+                b = "cb" + std::to_string(round);
+    ASSERT_OK(
+        registry_.CreateDataProduct(sam_, MakeProduct("sales", a)).status());
+    ASSERT_OK(
+        registry_.CreateDataProduct(sam_, MakeProduct("sales", b)).status());
     absl::Status sa, sb;
     std::thread ta([&] {
       DataProduct p = MakeProduct("sales", a);
       p.input_ports = {Reads("sales", b)};
-      sa = registry_.UpdateDataProduct(sam_, p, {{"input_ports"}}, "", false).status();
+      sa = registry_.UpdateDataProduct(sam_, p, {{"input_ports"}}, "", false)
+               .status();
     });
     std::thread tb([&] {
       DataProduct p = MakeProduct("sales", b);
       p.input_ports = {Reads("sales", a)};
-      sb = registry_.UpdateDataProduct(sam_, p, {{"input_ports"}}, "", false).status();
+      sb = registry_.UpdateDataProduct(sam_, p, {{"input_ports"}}, "", false)
+               .status();
     });
     ta.join();
     tb.join();
-    EXPECT_FALSE(sa.ok() && sb.ok()) << "round " << round << ": both halves of a cycle committed";
+    EXPECT_FALSE(sa.ok() && sb.ok())
+        << "round " << round << ": both halves of a cycle committed";
     EXPECT_TRUE(sa.ok() || sb.ok()) << sa << " / " << sb;
   }
 }

@@ -1,10 +1,8 @@
 #include "meshplane/model/json.h"
 
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include "tests/testing/matchers/status_matchers.h"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace meshplane::model {
 namespace {
@@ -82,9 +80,11 @@ void ExpectSame(const DataProduct& a, const DataProduct& b) {
     EXPECT_EQ(x.location, y.location);
     EXPECT_EQ(x.description, y.description);
     EXPECT_EQ(x.contract_id, y.contract_id);
-    EXPECT_EQ(x.objectives.availability_percent, y.objectives.availability_percent);
+    EXPECT_EQ(x.objectives.availability_percent,
+              y.objectives.availability_percent);
     EXPECT_EQ(x.objectives.max_staleness, y.objectives.max_staleness);
-    EXPECT_EQ(x.objectives.completeness_percent, y.objectives.completeness_percent);
+    EXPECT_EQ(x.objectives.completeness_percent,
+              y.objectives.completeness_percent);
     EXPECT_EQ(x.objectives.latency, y.objectives.latency);
   }
   ASSERT_EQ(a.input_ports.size(), b.input_ports.size());
@@ -117,7 +117,8 @@ TEST(JsonTest, DataProductWithoutOptionalsRoundTrips) {
   o.objectives.latency = absl::Seconds(2);
   p.output_ports = {o};
   ASSERT_OK_AND_ASSIGN(back, DataProductFromJson(ToJson(p)));
-  EXPECT_FALSE(back.output_ports[0].objectives.availability_percent.has_value());
+  EXPECT_FALSE(
+      back.output_ports[0].objectives.availability_percent.has_value());
   EXPECT_FALSE(back.output_ports[0].objectives.max_staleness.has_value());
   EXPECT_EQ(back.output_ports[0].objectives.latency, absl::Seconds(2));
 }
@@ -217,25 +218,31 @@ TEST(JsonTest, NanosecondTimesAndDurationsSurvive) {
   p.output_ports = {o};
   ASSERT_OK_AND_ASSIGN(DataProduct back, DataProductFromJson(ToJson(p)));
   EXPECT_EQ(back.create_time, p.create_time);
-  EXPECT_EQ(back.output_ports[0].objectives.max_staleness, absl::Nanoseconds(1));
+  EXPECT_EQ(back.output_ports[0].objectives.max_staleness,
+            absl::Nanoseconds(1));
 }
 
 TEST(JsonTest, MalformedInputIsInvalidArgument) {
-  EXPECT_THAT(DomainFromJson("not json"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(DomainFromJson("[]"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DomainFromJson("not json"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DomainFromJson("[]"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(DomainFromJson(R"({"name":"teams/x"})"),
               StatusIs(absl::StatusCode::kInvalidArgument, "domain.name"));
-  EXPECT_THAT(DataProductFromJson(R"({"name":"domains/a/dataProducts/b","tier":"x"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "tier"));
+  EXPECT_THAT(
+      DataProductFromJson(R"({"name":"domains/a/dataProducts/b","tier":"x"})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "tier"));
   EXPECT_THAT(DataProductFromJson(
                   R"({"name":"domains/a/dataProducts/b","lifecycle":"GONE"})"),
               StatusIs(absl::StatusCode::kInvalidArgument, "lifecycle"));
-  EXPECT_THAT(DataProductFromJson(
-                  R"({"name":"domains/a/dataProducts/b","create_time":"yesterday"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "create_time"));
-  EXPECT_THAT(DataProductFromJson(
-                  R"({"name":"domains/a/dataProducts/b","output_ports":[{"id":"x","objectives":{"latency":"5 minutes"}}]})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "latency"));
+  EXPECT_THAT(
+      DataProductFromJson(
+          R"({"name":"domains/a/dataProducts/b","create_time":"yesterday"})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "create_time"));
+  EXPECT_THAT(
+      DataProductFromJson(
+          R"({"name":"domains/a/dataProducts/b","output_ports":[{"id":"x","objectives":{"latency":"5 minutes"}}]})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "latency"));
   EXPECT_THAT(TeamFromJson(R"({"name":"teams/x","members":[1]})"),
               StatusIs(absl::StatusCode::kInvalidArgument, "members"));
   EXPECT_THAT(ApiTokenFromJson(R"({"name":"tokens/x","platform_admin":"yes"})"),

@@ -1,9 +1,9 @@
 #include "meshplane/model/lifecycle.h"
 
+#include "tests/testing/matchers/status_matchers.h"
 #include <gtest/gtest.h>
 
 #include "meshplane/model/data_product.h"
-#include "tests/testing/matchers/status_matchers.h"
 
 namespace meshplane::model {
 namespace {
@@ -17,7 +17,8 @@ struct TransitionCase {
   bool allowed;
 };
 
-class LifecycleTransitionTest : public ::testing::TestWithParam<TransitionCase> {};
+class LifecycleTransitionTest
+    : public ::testing::TestWithParam<TransitionCase> {};
 
 TEST_P(LifecycleTransitionTest, FollowsTheTable) {
   const TransitionCase& c = GetParam();
@@ -35,23 +36,22 @@ TEST_P(LifecycleTransitionTest, FollowsTheTable) {
 using L = Lifecycle;
 INSTANTIATE_TEST_SUITE_P(
     AllPairs, LifecycleTransitionTest,
-    ::testing::Values(
-        TransitionCase{L::kDraft, L::kDraft, false},
-        TransitionCase{L::kDraft, L::kPublished, true},
-        TransitionCase{L::kDraft, L::kDeprecated, false},
-        TransitionCase{L::kDraft, L::kRetired, true},
-        TransitionCase{L::kPublished, L::kDraft, false},
-        TransitionCase{L::kPublished, L::kPublished, false},
-        TransitionCase{L::kPublished, L::kDeprecated, true},
-        TransitionCase{L::kPublished, L::kRetired, false},
-        TransitionCase{L::kDeprecated, L::kDraft, false},
-        TransitionCase{L::kDeprecated, L::kPublished, true},
-        TransitionCase{L::kDeprecated, L::kDeprecated, false},
-        TransitionCase{L::kDeprecated, L::kRetired, true},
-        TransitionCase{L::kRetired, L::kDraft, false},
-        TransitionCase{L::kRetired, L::kPublished, false},
-        TransitionCase{L::kRetired, L::kDeprecated, false},
-        TransitionCase{L::kRetired, L::kRetired, false}));
+    ::testing::Values(TransitionCase{L::kDraft, L::kDraft, false},
+                      TransitionCase{L::kDraft, L::kPublished, true},
+                      TransitionCase{L::kDraft, L::kDeprecated, false},
+                      TransitionCase{L::kDraft, L::kRetired, true},
+                      TransitionCase{L::kPublished, L::kDraft, false},
+                      TransitionCase{L::kPublished, L::kPublished, false},
+                      TransitionCase{L::kPublished, L::kDeprecated, true},
+                      TransitionCase{L::kPublished, L::kRetired, false},
+                      TransitionCase{L::kDeprecated, L::kDraft, false},
+                      TransitionCase{L::kDeprecated, L::kPublished, true},
+                      TransitionCase{L::kDeprecated, L::kDeprecated, false},
+                      TransitionCase{L::kDeprecated, L::kRetired, true},
+                      TransitionCase{L::kRetired, L::kDraft, false},
+                      TransitionCase{L::kRetired, L::kPublished, false},
+                      TransitionCase{L::kRetired, L::kDeprecated, false},
+                      TransitionCase{L::kRetired, L::kRetired, false}));
 
 TEST(LifecycleTest, NamesRoundTrip) {
   for (L l : {L::kDraft, L::kPublished, L::kDeprecated, L::kRetired}) {

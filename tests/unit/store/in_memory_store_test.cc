@@ -2,12 +2,11 @@
 // fake's own test hooks.
 #include "tests/testing/memstore/in_memory_store.h"
 
-#include <gtest/gtest.h>
-
 #include <memory>
 
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/store_contract/store_contract_tests.h"
+#include <gtest/gtest.h>
 
 namespace meshplane::store_contract {
 namespace {
@@ -40,10 +39,9 @@ TEST(InMemoryStoreTest, WriteSkewIsRefusedAsASerializationFailure) {
   // of them must fail, retryably.
   testing::InMemoryStore store;
   model::Team team = MakeTeam("t");
-  ASSERT_THAT(store.RunInTransaction(store::TxnMode::kReadWrite,
-                                     [&](store::Transaction& t) {
-                                       return t.InsertTeam(team);
-                                     }),
+  ASSERT_THAT(store.RunInTransaction(
+                  store::TxnMode::kReadWrite,
+                  [&](store::Transaction& t) { return t.InsertTeam(team); }),
               testing::IsOk());
   auto a = store.Begin(store::TxnMode::kReadWrite);
   auto b = store.Begin(store::TxnMode::kReadWrite);
