@@ -25,6 +25,7 @@ constexpr char kBootstrapPrincipal[] = "user:admin";
 constexpr size_t kMinBootstrapLength = 16;
 constexpr int kTokenIdChars = 12;
 constexpr int kSecretChars = 32;
+constexpr size_t kMaxCacheEntries = 4096;
 
 // One message for every failure, so as not to tell an attacker which part
 // was wrong.
@@ -140,6 +141,12 @@ absl::StatusOr<model::Principal> Identity::Authenticate(
   MP_ASSIGN_OR_RETURN(principal.team_ids, txn->TeamsOfPrincipal(principal.id));
   {
     absl::MutexLock lock(&mu_);
+    if (cache_.size() >= kMaxCacheEntries) {
+      // Entries past their TTL are useless; drop them before growing.
+      absl::erase_if(cache_, [&](const auto& entry) {
+        return now >= entry.second.verified_at + cache_ttl_;
+      });
+    }
     cache_[hash] = CacheEntry{principal, token->expire_time, now};
   }
   return principal;

@@ -495,6 +495,62 @@ TEST_F(RegistryTest, RetryWithTheSameRequestIdReturnsTheFirstResultOnce) {
   EXPECT_EQ(reused.display_name, "something else");
 }
 
+TEST_F(RegistryTest, ADuplicateStillInFlightIsAbortedNotRunTwice) {
+  RequestContext ctx = sam_;
+  ctx.request_id = "in-flight";
+  // Another transaction (the first attempt, on some replica) holds the key.
+  auto holder = store_.Begin(store::TxnMode::kReadWrite);
+  ASSERT_OK(holder.status());
+  ASSERT_OK_AND_ASSIGN(
+      bool locked,
+      (*holder)->TryLockRequest(
+          "user:sam", "meshplane.v1.DomainService/CreateDomain", "in-flight"));
+  ASSERT_TRUE(locked);
+  absl::Status s =
+      registry_
+          .CreateDomain(ctx, MakeDomain("sales-emea", "sales-team", "sales"))
+          .status();
+  EXPECT_THAT(s, StatusIs(Code::kAborted, "still being processed"));
+  EXPECT_EQ(GetReason(s), "REQUEST_IN_FLIGHT");
+  EXPECT_THAT(registry_.GetDomain(admin_, "sales-emea"),
+              StatusIs(Code::kNotFound));
+  // Another method or principal with the same request id is unaffected.
+  RequestContext other = otto_;
+  other.request_id = "in-flight";
+  EXPECT_THAT(registry_.CreateDomain(other, MakeDomain("x", "other-team")),
+              StatusIs(Code::kPermissionDenied));
+  holder->reset();  // rolls back, releasing the key
+  EXPECT_OK(
+      registry_
+          .CreateDomain(ctx, MakeDomain("sales-emea", "sales-team", "sales"))
+          .status());
+}
+
+TEST_F(RegistryTest, ConcurrentDuplicatesCreateOnce) {
+  RequestContext ctx = sam_;
+  ctx.request_id = "dup";
+  DataProduct p = MakeProduct("sales", "dup");
+  std::vector<absl::StatusOr<DataProduct>> results(6, absl::UnknownError(""));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = registry_.CreateDataProduct(ctx, p); });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> uids;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      uids.insert(r->uid);
+    } else {
+      EXPECT_THAT(r, StatusIs(Code::kAborted)) << r.status();
+    }
+  }
+  EXPECT_EQ(uids.size(), 1u) << "one product, however many duplicates";
+  int created = 0;
+  for (const auto& e : Events()) created += e.type == "dataproduct.created";
+  EXPECT_EQ(created, 1);
+}
+
 TEST_F(RegistryTest, IdempotentReplayOfAProductIsIdentical) {
   RequestContext ctx = sam_;
   ctx.request_id = "req-product";
