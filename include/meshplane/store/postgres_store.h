@@ -63,6 +63,9 @@ struct PostgresStoreOptions {
   // Bound on establishing one connection (libpq connect_timeout, rounded up
   // to whole seconds), unless the URL sets connect_timeout itself.
   absl::Duration connect_timeout = absl::Seconds(5);
+  // Bound on any one statement (PostgreSQL statement_timeout); a statement
+  // that runs longer fails with DEADLINE_EXCEEDED. Zero: no bound.
+  absl::Duration statement_timeout = absl::Seconds(30);
 };
 
 // A store::Store backed by PostgreSQL 15 through a pool of connections.

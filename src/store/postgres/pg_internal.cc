@@ -163,11 +163,11 @@ std::unique_ptr<pqxx::connection> Connect(const std::string& url) {
 
 ConnectionPool::ConnectionPool(std::string url, int size,
                                absl::Duration acquire_timeout,
-                               void (*prepare)(pqxx::connection&))
+                               std::function<void(pqxx::connection&)> setup)
     : url_(std::move(url)),
       size_(size),
       acquire_timeout_(acquire_timeout),
-      prepare_(prepare) {}
+      setup_(std::move(setup)) {}
 
 ConnectionPool::~ConnectionPool() {
   absl::MutexLock lock(&mu_);
@@ -198,7 +198,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   }
   try {
     std::unique_ptr<pqxx::connection> conn = Connect(url_);
-    if (prepare_ != nullptr) prepare_(*conn);
+    if (setup_) setup_(*conn);
     return Lease(this, std::move(conn));
   } catch (...) {
     {

@@ -4,6 +4,7 @@
 #define MESHPLANE_STORE_POSTGRES_PG_INTERNAL_H_
 
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,10 +62,10 @@ std::unique_ptr<pqxx::connection> Connect(const std::string& url);
 // Thread-safe.
 class ConnectionPool {
  public:
-  // `prepare` is called on every new connection (to register the named
-  // statements).
+  // `setup` is called on every new connection (session settings, named
+  // statements); it may throw what libpqxx throws.
   ConnectionPool(std::string url, int size, absl::Duration acquire_timeout,
-                 void (*prepare)(pqxx::connection&));
+                 std::function<void(pqxx::connection&)> setup);
   ~ConnectionPool();
 
   // A connection on loan. Returns it to the pool on destruction, or closes
@@ -101,7 +102,7 @@ class ConnectionPool {
   const std::string url_;
   const int size_;
   const absl::Duration acquire_timeout_;
-  void (*const prepare_)(pqxx::connection&);
+  const std::function<void(pqxx::connection&)> setup_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + leased + being opened

@@ -40,9 +40,17 @@ class PostgresStore::Impl {
  public:
   explicit Impl(const PostgresStoreOptions& o)
       : pool(pg::WithConnectTimeout(o.database_url, o.connect_timeout),
-             o.pool_size, o.acquire_timeout, &PrepareAll) {}
+             o.pool_size, o.acquire_timeout,
+             [timeout_ms = absl::ToInt64Milliseconds(o.statement_timeout)](
+                 pqxx::connection& conn) { SetUp(conn, timeout_ms); }) {}
 
-  static void PrepareAll(pqxx::connection& conn) {
+  // Session settings and the named statements of a new connection.
+  static void SetUp(pqxx::connection& conn, int64_t statement_timeout_ms) {
+    {
+      pqxx::nontransaction session(conn);
+      session.exec_params(pg::sql::kSetStatementTimeout,
+                          absl::StrCat(statement_timeout_ms, "ms"));
+    }
     for (const pg::sql::Statement* s : pg::sql::kPrepared) {
       conn.prepare(s->name, s->text);
     }
@@ -1093,6 +1101,9 @@ absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(
     const PostgresStoreOptions& options) {
   if (options.database_url.empty()) {
     return absl::InvalidArgumentError("database_url is empty");
+  }
+  if (options.statement_timeout < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("statement_timeout is negative");
   }
   if (options.pool_size < 1) {
     return absl::InvalidArgumentError(absl::StrCat(

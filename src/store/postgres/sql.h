@@ -475,6 +475,10 @@ inline constexpr Statement kExpireIdempotency = {
 
 inline constexpr Statement kPing = {"ping", "SELECT 1"};
 
+// Unnamed, once per new connection: $1 e.g. "30000ms" ("0ms" = no limit).
+inline constexpr const char* kSetStatementTimeout =
+    "SELECT set_config('statement_timeout', $1, false)";
+
 inline constexpr Statement kSchemaVersion = {
     "schema_version",
     "SELECT coalesce(max(version), 0) FROM schema_migrations"};

@@ -234,6 +234,26 @@ TEST(PostgresStoreTest, PoolWaitIsBounded) {
   EXPECT_OK(store->Begin(TxnMode::kReadOnly));
 }
 
+TEST(PostgresStoreTest, StatementTimeoutIsDeadlineExceeded) {
+  PostgresStoreOptions options;
+  options.database_url = PgFixture::Get().NewDatabase();
+  options.statement_timeout = absl::Milliseconds(300);
+  ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(options));
+  ASSERT_OK(InsertAll(*store, {MakeTeam("t")}, {MakeDomain("d", "t")}, {}));
+  model::Domain d = MakeDomain("d", "t");
+  d.revision = 2;
+  // `holder` keeps the row locked; `waiter` blocks on it until the timeout.
+  ASSERT_OK_AND_ASSIGN(auto holder, store->Begin(TxnMode::kReadWrite));
+  ASSERT_OK(holder->UpdateDomain(d, 1));
+  ASSERT_OK_AND_ASSIGN(auto waiter, store->Begin(TxnMode::kReadWrite));
+  absl::Time start = absl::Now();
+  EXPECT_THAT(waiter->UpdateDomain(d, 1),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  waiter.reset();
+  EXPECT_OK(holder->Commit());
+}
+
 model::Event MakeEvent(const std::string& resource) {
   model::Event e;
   e.time = store_contract::T0();
