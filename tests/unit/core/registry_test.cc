@@ -338,6 +338,32 @@ TEST_F(RegistryTest, StringsAreStoredAndReturnedVerbatim) {
   EXPECT_EQ(page.items.size(), 1u);
 }
 
+TEST_F(RegistryTest, TeamAndPortStringsAreStoredVerbatimToo) {
+  int i = 0;
+  for (const std::string& s : Nasty()) {
+    std::string id = "team-" + std::to_string(i++);
+    Team t = MakeTeam(id, {"user:o'brien+\"x\"@example.com"});
+    t.display_name = s;
+    t.description = s;
+    ASSERT_OK(registry_.CreateTeam(admin_, t).status()) << s;
+    ASSERT_OK_AND_ASSIGN(Team got, registry_.GetTeam(otto_, id));
+    EXPECT_EQ(got.display_name, s);
+    EXPECT_EQ(got.description, s);
+    EXPECT_THAT(got.members, ElementsAre("user:o'brien+\"x\"@example.com"));
+
+    ASSERT_OK(
+        registry_.CreateDataProduct(sam_, MakeProduct("sales", "src" + id))
+            .status());
+    DataProduct reader = MakeProduct("sales", "reader" + id);
+    reader.input_ports = {Reads("sales", "src" + id)};
+    reader.input_ports[0].description = s;
+    ASSERT_OK(registry_.CreateDataProduct(sam_, reader).status());
+    ASSERT_OK_AND_ASSIGN(DataProduct gr, registry_.GetDataProduct(
+                                             otto_, {"sales", "reader" + id}));
+    EXPECT_EQ(gr.input_ports[0].description, s);
+  }
+}
+
 TEST_F(RegistryTest, UpdateDomainAppliesTheMaskAndChecksTheEtag) {
   ASSERT_OK_AND_ASSIGN(Domain d, registry_.GetDomain(admin_, "sales"));
   Domain patch = d;
@@ -611,6 +637,46 @@ TEST_F(RegistryTest, StoreOutageIsUnavailable) {
               StatusIs(Code::kUnavailable));
   store_.SetUnavailable(false);
   EXPECT_OK(registry_.GetDomain(admin_, "sales").status());
+}
+
+// A store whose Begin fails from the `fail_from`-th call on, as when the
+// database goes away between a refused write and the audit of its refusal.
+class FailingBeginStore : public store::Store {
+ public:
+  explicit FailingBeginStore(store::Store& inner) : inner_(inner) {}
+  absl::StatusOr<std::unique_ptr<store::Transaction>> Begin(
+      store::TxnMode mode) override {
+    if (++calls_ >= fail_from_) {
+      return absl::UnavailableError("database went away");
+    }
+    return inner_.Begin(mode);
+  }
+  absl::Status Ping() override { return inner_.Ping(); }
+  void FailFrom(int n) {
+    calls_ = 0;
+    fail_from_ = n;
+  }
+
+ private:
+  store::Store& inner_;
+  int calls_ = 0;
+  int fail_from_ = 1 << 30;
+};
+
+TEST_F(RegistryTest, ARefusalIsReturnedEvenWhenItsAuditCannotBeWritten) {
+  FailingBeginStore flaky(store_);
+  Registry registry(flaky, authz_, clock_);
+  flaky.FailFrom(2);  // the write's own transaction works, the audit's not
+  EXPECT_THAT(registry.CreateDomain(admin_, MakeDomain("Bad Id", "sales-team")),
+              StatusIs(Code::kInvalidArgument, "domain_id"));
+  flaky.FailFrom(2);
+  EXPECT_THAT(registry.CreateDomain(otto_, MakeDomain("x", "other-team")),
+              StatusIs(Code::kPermissionDenied));
+  flaky.FailFrom(1);
+  EXPECT_THAT(registry.CreateDomain(admin_, MakeDomain("x", "sales-team")),
+              StatusIs(Code::kUnavailable));
+  flaky.FailFrom(1 << 30);
+  EXPECT_THAT(registry.GetDomain(admin_, "x"), StatusIs(Code::kNotFound));
 }
 
 // ------------------------------------------------------------------- teams
