@@ -1,11 +1,13 @@
 #include "tests/testing/pg/pg_fixture.h"
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +18,7 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "meshplane/store/postgres_store.h"
 
@@ -52,6 +55,33 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
+void PgFixture::RemoveStaleServers(const std::string& tmp) {
+  // A test binary killed by a timeout or a signal skips its atexit handler;
+  // its folder (meshplane-pg-<pid>-XXXXXX) names a process that is gone.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(tmp, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("meshplane-pg-", 0) != 0) continue;
+    std::string rest = name.substr(13);
+    size_t dash = rest.find('-');
+    int pid = 0;
+    if (dash == std::string::npos ||
+        !absl::SimpleAtoi(rest.substr(0, dash), &pid) || pid <= 0 ||
+        kill(pid, 0) == 0 || errno != ESRCH) {
+      continue;
+    }
+    std::string data = entry.path().string() + "/data";
+    if (std::filesystem::exists(data + "/postmaster.pid")) {
+      std::string cmd = absl::StrCat("'", bin_dir_, "/pg_ctl' -D '", data,
+                                     "' -m immediate -w stop > /dev/null 2>&1");
+      std::system((as_postgres_ ? "runuser -u postgres -- sh -c \"" + cmd + "\""
+                                : cmd)
+                      .c_str());
+    }
+    std::filesystem::remove_all(entry.path(), ec);
+  }
+}
+
 void ShutdownPgFixtureAtExit() {
   if (instance != nullptr) instance->Shutdown();
 }
@@ -71,7 +101,10 @@ PgFixture::PgFixture() {
   as_postgres_ = geteuid() == 0;
 
   std::string tmp = std::filesystem::temp_directory_path().string();
-  std::string pattern = tmp + "/meshplane-pg-XXXXXX";
+  RemoveStaleServers(tmp);
+  // The pid in the name lets a later run clean up after a killed one.
+  std::string pattern =
+      absl::StrCat(tmp, "/meshplane-pg-", getpid(), "-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {
     std::perror("PgFixture: mkdtemp");
     std::abort();

@@ -10,7 +10,8 @@
 // schema is migrated once into the database `meshplane_template`; every
 // NewDatabase() is a fresh copy of it, so no test sees another's rows. At
 // exit the server is stopped (pg_ctl -m immediate) and the folder removed,
-// whether the tests passed or not.
+// whether the tests passed or not; servers left behind by a killed test
+// binary (its pid is in the folder name) are removed by the next one.
 //
 // Binaries come from $MESHPLANE_PG_BIN, else /usr/lib/postgresql/15/bin.
 // Failures to start are fatal (the test binary aborts with the server log):
@@ -66,6 +67,7 @@ class PgFixture {
   void StartOrDie();
   void Shutdown();
   void StopWithMode(const char* mode);
+  void RemoveStaleServers(const std::string& tmp);
   std::string CreateDatabase(const std::string& template_name);
 
   std::string bin_dir_;
