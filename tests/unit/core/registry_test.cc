@@ -240,6 +240,37 @@ TEST_F(RegistryTest, DisplayNameLimitCountsCharactersNotBytes) {
   EXPECT_OK(registry_.CreateDomain(admin_, d).status());
 }
 
+TEST_F(RegistryTest, CollectionLimitsAreEnforced) {
+  DataProduct p = MakeProduct("sales", "big");
+  for (int i = 0; i < 65; ++i) {
+    p.labels["k" + std::to_string(i)] = "v";
+    p.tags.push_back("t" + std::to_string(i));
+  }
+  p.output_ports.clear();
+  for (int i = 0; i < 101; ++i) {
+    model::OutputPort o;
+    o.id = "o" + std::to_string(i);
+    p.output_ports.push_back(o);
+  }
+  absl::Status s = registry_.CreateDataProduct(sam_, p).status();
+  EXPECT_THAT(FieldsOf(s),
+              UnorderedElementsAre("data_product.labels", "data_product.tags",
+                                   "data_product.output_ports"));
+  EXPECT_THAT(s, StatusIs(Code::kInvalidArgument, "at most 64"));
+
+  Team t = MakeTeam("crowd", {});
+  for (int i = 0; i < 1001; ++i)
+    t.members.push_back("user:u" + std::to_string(i));
+  EXPECT_THAT(
+      registry_.CreateTeam(admin_, t),
+      StatusIs(Code::kInvalidArgument, "team.members: has 1001 entries"));
+  t.members.pop_back();
+  ASSERT_OK(registry_.CreateTeam(admin_, t).status());
+  RequestContext member = As("user:u0", {"crowd"});
+  EXPECT_THAT(registry_.AddTeamMember(member, "crowd", "user:one-too-many"),
+              StatusIs(Code::kInvalidArgument, "1000 members"));
+}
+
 TEST_F(RegistryTest, UnknownOwnerOrParentIsNotFoundNamingTheField) {
   EXPECT_THAT(registry_.CreateDomain(admin_, MakeDomain("x", "ghost-team")),
               StatusIs(Code::kNotFound,
@@ -1177,6 +1208,40 @@ TEST_F(RegistryTest, ListDataProductsFilters) {
               StatusIs(Code::kNotFound));
   EXPECT_THAT(registry_.ListDataProducts(otto_, {"Bad", false}, {}),
               StatusIs(Code::kInvalidArgument, "parent"));
+}
+
+TEST_F(RegistryTest, DomainAndTeamPagesAreBoundToTheirFilter) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(registry_
+                  .CreateDomain(sam_, MakeDomain("sub" + std::to_string(i),
+                                                 "sales-team", "sales"))
+                  .status());
+  }
+  ListQuery q;
+  q.page_size = 2;
+  q.filter = "parent = domains/sales";
+  std::vector<std::string> ids;
+  for (int guard = 0; guard < 10; ++guard) {
+    ASSERT_OK_AND_ASSIGN(auto page, registry_.ListDomains(otto_, q));
+    for (const auto& d : page.items) ids.push_back(d.id);
+    if (page.next_page_token.empty()) break;
+    q.page_token = page.next_page_token;
+  }
+  EXPECT_THAT(ids, ElementsAre("sub0", "sub1", "sub2", "sub3", "sub4"));
+  ListQuery first;
+  first.page_size = 1;
+  ASSERT_OK_AND_ASSIGN(auto teams, registry_.ListTeams(otto_, first));
+  ASSERT_EQ(teams.items.size(), 1u);
+  ListQuery other;
+  other.page_token = teams.next_page_token;
+  other.filter = "member = user:otto";
+  EXPECT_THAT(registry_.ListTeams(otto_, other),
+              StatusIs(Code::kInvalidArgument, "page_token"));
+  // A team token is no domain token either.
+  ListQuery cross;
+  cross.page_token = teams.next_page_token;
+  EXPECT_THAT(registry_.ListDomains(otto_, cross),
+              StatusIs(Code::kInvalidArgument, "page_token"));
 }
 
 TEST_F(RegistryTest, ListDomainsFilters) {
