@@ -70,6 +70,19 @@ TEST_F(IdentityTest, BootstrapInstallsAnAdminOnce) {
   EXPECT_EQ(Events().back().type, "token.created");
 }
 
+TEST_F(IdentityTest, ABurntBootstrapTokenCannotBeReinstalledSilently) {
+  // The only admin revokes the bootstrap token: no active admin is left.
+  ASSERT_OK(identity_.RevokeToken(admin_, "bootstrap").status());
+  EXPECT_THAT(identity_.Authenticate(kBootstrap),
+              StatusIs(Code::kUnauthenticated));
+  // A restart with a bootstrap secret must say why it cannot help, rather
+  // than run without any admin.
+  EXPECT_THAT(identity_.Bootstrap("a-new-bootstrap-secret"),
+              StatusIs(Code::kFailedPrecondition, "tokens/bootstrap"));
+  EXPECT_THAT(identity_.Authenticate("a-new-bootstrap-secret"),
+              StatusIs(Code::kUnauthenticated));
+}
+
 TEST_F(IdentityTest, BadSecretsAreAllUnauthenticatedAlike) {
   for (const std::string& s :
        {std::string(""), std::string("nope-nope-nope-nope"),
