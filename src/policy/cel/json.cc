@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -122,7 +123,7 @@ class JsonParser {
       ++pos_;
       Value v;
       if (!ParseValue(&v, depth + 1)) return false;
-      entries.emplace_back(Value::String(std::move(key)), std::move(v));
+      entries.emplace_back(InternKey(std::move(key)), std::move(v));
       SkipSpace();
       if (pos_ < s_.size() && s_[pos_] == ',') {
         ++pos_;
@@ -337,9 +338,21 @@ class JsonParser {
     return true;
   }
 
+  // Objects in an array usually repeat the same keys: sharing one string
+  // object per distinct key saves memory and keeps field lookups in cache.
+  Value InternKey(std::string key) {
+    if (key.size() > 64) return Value::String(std::move(key));
+    auto it = keys_.find(key);
+    if (it != keys_.end()) return it->second;
+    Value v = Value::String(key);
+    if (keys_.size() < 4096) keys_.emplace(std::move(key), v);
+    return v;
+  }
+
   absl::string_view s_;
   size_t pos_ = 0;
   std::string error_;
+  absl::flat_hash_map<std::string, Value> keys_;
 };
 
 void AppendJsonString(absl::string_view s, std::string* out) {

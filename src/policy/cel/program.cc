@@ -376,7 +376,16 @@ class EqNode : public BoolNode {
       *other = *r;
       return kOther;
     }
-    return ValuesEqual(*l, *r) != negate_ ? kTrue : kFalse;
+    bool equal;
+    if (l->kind() == ValueKind::kString && r->kind() == ValueKind::kString) {
+      // The common case in policies, without the generic dispatch.
+      absl::string_view a = l->string_value(), b = r->string_value();
+      equal = a.size() == b.size() &&
+              internal::BytesEqual(a.data(), b.data(), a.size());
+    } else {
+      equal = ValuesEqual(*l, *r);
+    }
+    return equal != negate_ ? kTrue : kFalse;
   }
 
  private:

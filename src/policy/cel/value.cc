@@ -15,15 +15,6 @@
 #include "policy/cel/time_util.h"
 
 namespace meshplane::policy::cel {
-namespace internal {
-
-struct StringObject : HeapObject {
-  StringObject(ValueKind k, std::string s) : HeapObject(k), data(std::move(s)) {}
-  std::string data;
-};
-
-}  // namespace internal
-
 absl::string_view KindTypeName(ValueKind kind) {
   switch (kind) {
     case ValueKind::kNull:
@@ -82,18 +73,6 @@ Value Value::List(std::vector<Value> elements) {
 
 Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
   return FromHeap(new MapValue(std::move(entries)));
-}
-
-absl::string_view Value::string_value() const {
-  return static_cast<const internal::StringObject*>(u_.p)->data;
-}
-
-const ListValue& Value::list() const {
-  return *static_cast<const ListValue*>(u_.p);
-}
-
-const MapValue& Value::map() const {
-  return *static_cast<const MapValue*>(u_.p);
 }
 
 namespace {

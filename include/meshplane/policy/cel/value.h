@@ -38,12 +38,13 @@ enum class ValueKind : uint8_t {
   kInt,
   kUint,
   kDouble,
+  kTimestamp,
+  kDuration,
+  // Kinds from here on live in reference-counted heap objects.
   kString,
   kBytes,
   kList,
   kMap,
-  kTimestamp,
-  kDuration,
   kType,
   kError,
 };
@@ -65,7 +66,11 @@ struct HeapObject {
   ValueKind kind;
 };
 
-struct StringObject;
+// The payload of strings, bytes, type values and errors.
+struct StringObject : HeapObject {
+  StringObject(ValueKind k, std::string s) : HeapObject(k), data(std::move(s)) {}
+  std::string data;
+};
 
 // Equality of two byte ranges of length n; inline for short keys.
 inline bool BytesEqual(const char* a, const char* b, size_t n) {
@@ -187,9 +192,11 @@ class Value {
   uint64_t uint_value() const { return u_.u; }
   double double_value() const { return u_.d; }
   // For kString, kBytes, kType (its name) and kError (its message).
-  absl::string_view string_value() const;
-  const ListValue& list() const;
-  const MapValue& map() const;
+  absl::string_view string_value() const {
+    return static_cast<const internal::StringObject*>(u_.p)->data;
+  }
+  inline const ListValue& list() const;
+  inline const MapValue& map() const;
   // For kTimestamp and kDuration.
   int64_t seconds() const { return u_.i; }
   int32_t nanos() const { return nanos_; }
@@ -225,9 +232,7 @@ class Value {
     v.u_.p = obj;
     return v;
   }
-  bool IsHeap() const { return kind_ >= ValueKind::kString &&
-                               kind_ != ValueKind::kTimestamp &&
-                               kind_ != ValueKind::kDuration; }
+  bool IsHeap() const { return kind_ >= ValueKind::kString; }
   void Retain() const {
     if (IsHeap()) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
   }
@@ -329,6 +334,14 @@ inline uint64_t ValueWeight(const Value& v) {
   if (v.kind() == ValueKind::kList) return v.list().weight();
   if (v.kind() == ValueKind::kMap) return v.map().weight();
   return 1;
+}
+
+inline const ListValue& Value::list() const {
+  return *static_cast<const ListValue*>(u_.p);
+}
+
+inline const MapValue& Value::map() const {
+  return *static_cast<const MapValue*>(u_.p);
 }
 
 // Whether `kind` may be a map key.
