@@ -62,8 +62,21 @@ struct MigrationFile {
   std::string checksum;   // SHA-256 hex of content
 };
 
+absl::StatusOr<std::vector<MigrationFile>> ReadMigrationsOrThrow(
+    const std::string& dir);
+
 // The NNNN_name.sql files of `dir`, by version.
 absl::StatusOr<std::vector<MigrationFile>> ReadMigrations(
+    const std::string& dir) {
+  try {
+    return ReadMigrationsOrThrow(dir);
+  } catch (const std::exception& e) {  // std::filesystem_error, bad_alloc
+    return absl::NotFoundError(absl::StrCat(
+        "cannot read migrations directory \"", dir, "\": ", e.what()));
+  }
+}
+
+absl::StatusOr<std::vector<MigrationFile>> ReadMigrationsOrThrow(
     const std::string& dir) {
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);
