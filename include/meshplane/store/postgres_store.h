@@ -81,6 +81,12 @@ struct PostgresStoreOptions {
 //   stays usable after them, as with InMemoryStore. After any other error a
 //   transaction refuses further work (its database transaction is aborted)
 //   and Commit returns the first error.
+// - AppendEvent hands out sequences in commit order: it takes a
+//   transaction-scoped lock that later appenders wait for until this
+//   transaction ends, so that a Watch client resuming "after N" never misses
+//   an event. Append the event last in a write transaction.
+// - Request ids: records older than 24 hours (relative to the newest
+//   record) are swept at Open and after every 512th commit that stored one.
 // - When PostgreSQL is unreachable, Begin and every method return
 //   UNAVAILABLE as soon as libpq gives up; broken connections are dropped
 //   and replaced, so the store recovers by itself when the server is back.
