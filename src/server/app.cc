@@ -6,6 +6,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "server/call.h"
+#include "server/services.h"
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -13,10 +19,6 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/core/identity.h"
@@ -25,8 +27,6 @@
 #include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/events.grpc.pb.h"
 #include "meshplane/v1/policy.grpc.pb.h"
-#include "server/call.h"
-#include "server/services.h"
 
 namespace meshplane::server {
 namespace {
@@ -57,7 +57,8 @@ absl::StatusOr<HostPort> SplitHostPort(absl::string_view flag,
 
 class ServerImpl final : public RunningServer {
  public:
-  ServerImpl(const ServerConfig& config, store::Store& store, const Clock& clock)
+  ServerImpl(const ServerConfig& config, store::Store& store,
+             const Clock& clock)
       : config_(config),
         store_(store),
         registry_(store, authz_, clock),
@@ -103,8 +104,10 @@ class ServerImpl final : public RunningServer {
       }
       shutdown_started_ = true;
     }
-    spdlog::info("meshplaned shutting down: draining in-flight calls for up "
-                 "to {}", absl::FormatDuration(config_.drain_timeout));
+    spdlog::info(
+        "meshplaned shutting down: draining in-flight calls for up "
+        "to {}",
+        absl::FormatDuration(config_.drain_timeout));
     if (grpc_ != nullptr) {
       grpc_->GetHealthCheckService()->SetServingStatus(false);
       grpc_->Shutdown(std::chrono::system_clock::now() +
@@ -176,16 +179,17 @@ class ServerImpl final : public RunningServer {
     http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
     });
-    http_.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-      absl::Status s = store_.Ping();
-      if (s.ok()) {
-        res.set_content("ready\n", "text/plain");
-      } else {
-        res.status = 503;
-        res.set_content(absl::StrCat("not ready: ", s.message(), "\n"),
-                        "text/plain");
-      }
-    });
+    http_.Get(
+        "/readyz", [this](const httplib::Request&, httplib::Response& res) {
+          absl::Status s = store_.Ping();
+          if (s.ok()) {
+            res.set_content("ready\n", "text/plain");
+          } else {
+            res.status = 503;
+            res.set_content(absl::StrCat("not ready: ", s.message(), "\n"),
+                            "text/plain");
+          }
+        });
     if (hp.port == 0) {
       http_port_ = http_.bind_to_any_port(hp.host);
     } else if (http_.bind_to_port(hp.host, hp.port)) {

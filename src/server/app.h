@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "meshplane/common/clock.h"
 #include "meshplane/store/store.h"
 

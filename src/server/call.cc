@@ -5,8 +5,6 @@
 #include <memory>
 #include <string>
 
-#include <spdlog/spdlog.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -16,11 +14,13 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/codec.h"
+#include "server/status.h"
+#include <spdlog/spdlog.h>
+
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
-#include "server/codec.h"
-#include "server/status.h"
 
 namespace meshplane::server {
 namespace {
@@ -42,7 +42,8 @@ const FieldDescriptor* FindField(const google::protobuf::Message& m,
 
 std::string GetStringField(const google::protobuf::Message& m,
                            absl::string_view name) {
-  const FieldDescriptor* f = FindField(m, name, FieldDescriptor::CPPTYPE_STRING);
+  const FieldDescriptor* f =
+      FindField(m, name, FieldDescriptor::CPPTYPE_STRING);
   return f == nullptr ? std::string() : m.GetReflection()->GetString(m, f);
 }
 
@@ -105,7 +106,8 @@ std::string RequestHash(const google::protobuf::Message& request) {
     copy->SerializeToCodedStream(&coded);
   }
   // The type name keeps two request types with the same bytes apart.
-  return Sha256Hex(absl::StrCat(copy->GetDescriptor()->full_name(), "\n", bytes));
+  return Sha256Hex(
+      absl::StrCat(copy->GetDescriptor()->full_name(), "\n", bytes));
 }
 
 absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context) {
@@ -188,15 +190,16 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
 
   const double latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
   std::string line = absl::StrCat(
-      "rpc method=", LogValue(method),
-      " principal=", LogValue(ctx.principal.id.empty() ? "-" : ctx.principal.id),
+      "rpc method=", LogValue(method), " principal=",
+      LogValue(ctx.principal.id.empty() ? "-" : ctx.principal.id),
       " code=", absl::StatusCodeToString(status.code()),
       " latency_ms=", absl::StrFormat("%.3f", latency_ms),
       " request_id=", LogValue(ctx.request_id.empty() ? "-" : ctx.request_id),
       " validate_only=", ctx.validate_only ? "true" : "false",
       " peer=", LogValue(context->peer()));
   if (!status.ok()) {
-    absl::StrAppend(&line, " error=", LogValue(status.message().substr(0, 512)));
+    absl::StrAppend(&line,
+                    " error=", LogValue(status.message().substr(0, 512)));
   }
   switch (status.code()) {
     case absl::StatusCode::kInternal:

@@ -7,13 +7,13 @@
 #include <functional>
 #include <string>
 
-#include <grpcpp/server_context.h>
-#include <grpcpp/support/status.h>
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/status.h>
+
 #include "meshplane/core/context.h"
 #include "meshplane/core/identity.h"
 
@@ -27,8 +27,7 @@ std::string RequestHash(const google::protobuf::Message& request);
 
 // The secret of an `authorization: Bearer <secret>` metadata value.
 // UNAUTHENTICATED when absent or of another scheme.
-absl::StatusOr<std::string> BearerSecret(
-    const grpc::ServerContext& context);
+absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context);
 
 // Runs handlers. Thread-safe; holds a reference to `identity`, which must
 // outlive it.

@@ -13,6 +13,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/util/json_util.h"
+
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/resource_name.h"
@@ -51,7 +52,8 @@ void Violations::Add(std::string field, std::string description) {
   list_.push_back({std::move(field), std::move(description)});
 }
 
-void Violations::AddStatus(absl::string_view field, const absl::Status& status) {
+void Violations::AddStatus(absl::string_view field,
+                           const absl::Status& status) {
   if (status.ok()) {
     return;
   }
@@ -137,8 +139,8 @@ absl::Time DecodeTime(const google::protobuf::Timestamp& ts,
       ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
       ts.nanos() > 999999999) {
     v.Add(std::string(field),
-          absl::StrCat("timestamp {seconds: ", ts.seconds(), ", nanos: ",
-                       ts.nanos(),
+          absl::StrCat("timestamp {seconds: ", ts.seconds(),
+                       ", nanos: ", ts.nanos(),
                        "} is out of range (years 1-9999, nanos 0-999999999)"));
     return absl::InfinitePast();
   }
@@ -159,8 +161,8 @@ absl::Duration DecodeDuration(const google::protobuf::Duration& d,
   if (d.seconds() < -kMaxDurationSeconds || d.seconds() > kMaxDurationSeconds ||
       d.nanos() < -999999999 || d.nanos() > 999999999 || !sign_ok) {
     v.Add(std::string(field),
-          absl::StrCat("duration {seconds: ", d.seconds(), ", nanos: ",
-                       d.nanos(), "} is out of range"));
+          absl::StrCat("duration {seconds: ", d.seconds(),
+                       ", nanos: ", d.nanos(), "} is out of range"));
     return absl::ZeroDuration();
   }
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
@@ -341,8 +343,8 @@ v1::Classification EncodeClassification(model::Classification c) {
 
 namespace {
 
-void EncodeOutputPort(const model::DataProduct& p, const model::OutputPort& port,
-                      v1::OutputPort* out) {
+void EncodeOutputPort(const model::DataProduct& p,
+                      const model::OutputPort& port, v1::OutputPort* out) {
   out->set_id(port.id);
   out->set_name(model::OutputPortName({p.domain_id, p.id, port.id}));
   out->set_display_name(port.display_name);
@@ -687,9 +689,9 @@ const std::vector<std::string>& TeamUpdatableFields() {
 
 const std::vector<std::string>& DataProductUpdatableFields() {
   static const auto* fields = new std::vector<std::string>{
-      "display_name", "description",  "owner_team",  "tier",
-      "classification", "tags",       "labels",      "output_ports",
-      "input_ports",  "sunset_time"};
+      "display_name",   "description", "owner_team", "tier",
+      "classification", "tags",        "labels",     "output_ports",
+      "input_ports",    "sunset_time"};
   return *fields;
 }
 
@@ -748,8 +750,9 @@ absl::StatusOr<core::ListQuery> MakeListQuery(int32_t page_size,
                                               const std::string& filter) {
   if (page_size < 0) {
     return InvalidArgumentWithFields(
-        {{"page_size", absl::StrCat(page_size, " is negative (0 means the "
-                                               "default, 50)")}});
+        {{"page_size", absl::StrCat(page_size,
+                                    " is negative (0 means the "
+                                    "default, 50)")}});
   }
   core::ListQuery q;
   q.page_size = page_size;
@@ -766,18 +769,21 @@ void CheckNul(const google::protobuf::Message& m, const std::string& prefix,
   std::vector<const FieldDescriptor*> fields;
   refl->ListFields(m, &fields);
   for (const FieldDescriptor* f : fields) {
-    std::string base = prefix.empty() ? f->name() : absl::StrCat(prefix, ".", f->name());
+    std::string base =
+        prefix.empty() ? f->name() : absl::StrCat(prefix, ".", f->name());
     if (f->is_map()) {
       // Map entries are messages with `key` and `value`.
       for (int i = 0; i < refl->FieldSize(m, f); ++i) {
-        const google::protobuf::Message& entry = refl->GetRepeatedMessage(m, f, i);
+        const google::protobuf::Message& entry =
+            refl->GetRepeatedMessage(m, f, i);
         const google::protobuf::Descriptor* ed = entry.GetDescriptor();
         const FieldDescriptor* kf = ed->FindFieldByName("key");
         const FieldDescriptor* vf = ed->FindFieldByName("value");
         std::string key = kf->type() == FieldDescriptor::TYPE_STRING
                               ? entry.GetReflection()->GetString(entry, kf)
                               : std::string();
-        std::string where = absl::StrCat(base, "[\"", absl::CEscape(key), "\"]");
+        std::string where =
+            absl::StrCat(base, "[\"", absl::CEscape(key), "\"]");
         if (key.find('\0') != std::string::npos) {
           v.Add(where, "the key contains a NUL character");
         }
@@ -794,7 +800,8 @@ void CheckNul(const google::protobuf::Message& m, const std::string& prefix,
     if (f->type() == FieldDescriptor::TYPE_STRING) {
       if (f->is_repeated()) {
         for (int i = 0; i < refl->FieldSize(m, f); ++i) {
-          if (refl->GetRepeatedString(m, f, i).find('\0') != std::string::npos) {
+          if (refl->GetRepeatedString(m, f, i).find('\0') !=
+              std::string::npos) {
             v.Add(absl::StrCat(base, "[", i, "]"), "contains a NUL character");
           }
         }

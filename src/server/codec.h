@@ -25,6 +25,7 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+
 #include "meshplane/common/errors.h"
 #include "meshplane/core/context.h"
 #include "meshplane/core/registry.h"
@@ -108,8 +109,8 @@ absl::StatusOr<model::Team> DecodeTeam(const v1::Team& t,
 v1::DataProduct EncodeDataProduct(const model::DataProduct& p);
 // `name`, when set, gives domain_id and id. LIFECYCLE_UNSPECIFIED decodes
 // as DRAFT; unknown enum numbers are violations.
-absl::StatusOr<model::DataProduct> DecodeDataProduct(
-    const v1::DataProduct& p, absl::string_view prefix);
+absl::StatusOr<model::DataProduct> DecodeDataProduct(const v1::DataProduct& p,
+                                                     absl::string_view prefix);
 v1::Lifecycle EncodeLifecycle(model::Lifecycle l);
 v1::Classification EncodeClassification(model::Classification c);
 void EncodeLineage(const core::Lineage& lineage, v1::GetLineageResponse* out);

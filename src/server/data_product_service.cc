@@ -1,16 +1,19 @@
 // DataProductService: decode, call core::Registry, encode.
 #include <optional>
 
-#include "meshplane/common/status_macros.h"
-#include "meshplane/model/resource_name.h"
 #include "server/codec.h"
 #include "server/services.h"
+
+#include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
 namespace {
 
 constexpr char kService[] = "meshplane.v1.DataProductService/";
-std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
+std::string Method(absl::string_view name) {
+  return absl::StrCat(kService, name);
+}
 
 // The lifecycle custom methods share one shape: name, etag, and for
 // Deprecate a sunset time.
@@ -44,8 +47,9 @@ grpc::Status DataProductServiceImpl::CreateDataProduct(
         Violations v;
         auto domain_id = DomainIdFromName("parent", request->parent());
         v.AddStatus("parent", domain_id.status());
-        v.AddStatus("data_product_id", model::ValidateId("data_product_id",
-                                                         request->data_product_id()));
+        v.AddStatus(
+            "data_product_id",
+            model::ValidateId("data_product_id", request->data_product_id()));
         v1::DataProduct body = request->data_product();
         body.clear_name();  // AIP-133: the name is ignored
         auto product = DecodeDataProduct(body, "data_product");
@@ -53,8 +57,9 @@ grpc::Status DataProductServiceImpl::CreateDataProduct(
         MP_RETURN_IF_ERROR(v.ToStatus());
         product->domain_id = *domain_id;
         product->id = request->data_product_id();
-        MP_ASSIGN_OR_RETURN(model::DataProduct created,
-                            registry_.CreateDataProduct(ctx, *std::move(product)));
+        MP_ASSIGN_OR_RETURN(
+            model::DataProduct created,
+            registry_.CreateDataProduct(ctx, *std::move(product)));
         *response = EncodeDataProduct(created);
         return absl::OkStatus();
       });
@@ -121,9 +126,9 @@ grpc::Status DataProductServiceImpl::UpdateDataProduct(
         }
         auto patch = DecodeDataProduct(request->data_product(), "data_product");
         v.AddStatus("data_product", patch.status());
-        auto mask = ResolveUpdateMask(request->update_mask(),
-                                      request->data_product(),
-                                      DataProductUpdatableFields());
+        auto mask =
+            ResolveUpdateMask(request->update_mask(), request->data_product(),
+                              DataProductUpdatableFields());
         v.AddStatus("update_mask", mask.status());
         if (mask.ok() && mask->paths.empty()) {
           v.Add("update_mask",
@@ -144,37 +149,33 @@ grpc::Status DataProductServiceImpl::UpdateDataProduct(
 grpc::Status DataProductServiceImpl::DeleteDataProduct(
     grpc::ServerContext* context, const v1::DeleteDataProductRequest* request,
     google::protobuf::Empty* response) {
-  return runner_.Run(context, Method("DeleteDataProduct"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           model::ProductKey key,
-                           ProductKeyFromName("name", request->name()));
-                       return registry_.DeleteDataProduct(ctx, key,
-                                                          request->etag());
-                     });
+  return runner_.Run(
+      context, Method("DeleteDataProduct"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(model::ProductKey key,
+                            ProductKeyFromName("name", request->name()));
+        return registry_.DeleteDataProduct(ctx, key, request->etag());
+      });
 }
 
 grpc::Status DataProductServiceImpl::PublishDataProduct(
     grpc::ServerContext* context, const v1::PublishDataProductRequest* request,
     v1::DataProduct* response) {
-  return Transition(runner_, registry_, context, "PublishDataProduct",
-                    *request, model::Lifecycle::kPublished, std::nullopt,
-                    response);
+  return Transition(runner_, registry_, context, "PublishDataProduct", *request,
+                    model::Lifecycle::kPublished, std::nullopt, response);
 }
 
 grpc::Status DataProductServiceImpl::DeprecateDataProduct(
     grpc::ServerContext* context,
-    const v1::DeprecateDataProductRequest* request,
-    v1::DataProduct* response) {
+    const v1::DeprecateDataProductRequest* request, v1::DataProduct* response) {
   std::optional<absl::Time> sunset;
   if (request->has_sunset_time()) {
     Violations v;
     sunset = DecodeTime(request->sunset_time(), "sunset_time", v);
     if (!v.empty()) {
-      return runner_.Run(context, Method("DeprecateDataProduct"), *request,
-                         [&](const core::RequestContext&) {
-                           return v.ToStatus();
-                         });
+      return runner_.Run(
+          context, Method("DeprecateDataProduct"), *request,
+          [&](const core::RequestContext&) { return v.ToStatus(); });
     }
   }
   return Transition(runner_, registry_, context, "DeprecateDataProduct",
@@ -214,9 +215,9 @@ grpc::Status DataProductServiceImpl::GetLineage(
                                " is not a LineageDirection value"));
         }
         MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(core::Lineage lineage,
-                            registry_.GetLineage(ctx, *key, scope,
-                                                 request->depth()));
+        MP_ASSIGN_OR_RETURN(
+            core::Lineage lineage,
+            registry_.GetLineage(ctx, *key, scope, request->depth()));
         EncodeLineage(lineage, response);
         return absl::OkStatus();
       });

@@ -1,13 +1,16 @@
 // DomainService: decode, call core::Registry, encode.
-#include "meshplane/common/status_macros.h"
-#include "meshplane/model/resource_name.h"
 #include "server/codec.h"
 #include "server/services.h"
+
+#include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
 namespace {
 constexpr char kService[] = "meshplane.v1.DomainService/";
-std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
+std::string Method(absl::string_view name) {
+  return absl::StrCat(kService, name);
+}
 }  // namespace
 
 grpc::Status DomainServiceImpl::CreateDomain(
@@ -17,7 +20,8 @@ grpc::Status DomainServiceImpl::CreateDomain(
       context, Method("CreateDomain"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
-        v.AddStatus("domain_id", model::ValidateId("domain_id", request->domain_id()));
+        v.AddStatus("domain_id",
+                    model::ValidateId("domain_id", request->domain_id()));
         auto domain = DecodeDomain(request->domain(), "domain");
         v.AddStatus("domain", domain.status());
         MP_RETURN_IF_ERROR(v.ToStatus());
@@ -32,16 +36,15 @@ grpc::Status DomainServiceImpl::CreateDomain(
 grpc::Status DomainServiceImpl::GetDomain(grpc::ServerContext* context,
                                           const v1::GetDomainRequest* request,
                                           v1::Domain* response) {
-  return runner_.Run(context, Method("GetDomain"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           std::string id,
-                           DomainIdFromName("name", request->name()));
-                       MP_ASSIGN_OR_RETURN(model::Domain d,
-                                           registry_.GetDomain(ctx, id));
-                       *response = EncodeDomain(d);
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, Method("GetDomain"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            DomainIdFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::Domain d, registry_.GetDomain(ctx, id));
+        *response = EncodeDomain(d);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DomainServiceImpl::ListDomains(
@@ -50,10 +53,10 @@ grpc::Status DomainServiceImpl::ListDomains(
   return runner_.Run(
       context, Method("ListDomains"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(core::ListQuery query,
-                            MakeListQuery(request->page_size(),
-                                          request->page_token(),
-                                          request->filter()));
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(),
+                          request->filter()));
         MP_ASSIGN_OR_RETURN(auto page, registry_.ListDomains(ctx, query));
         for (const auto& d : page.items) {
           *response->add_domains() = EncodeDomain(d);
@@ -71,7 +74,8 @@ grpc::Status DomainServiceImpl::UpdateDomain(
       [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         if (request->domain().name().empty()) {
-          v.Add("domain.name", "is required: the domain to update, domains/{domain}");
+          v.Add("domain.name",
+                "is required: the domain to update, domains/{domain}");
         }
         auto patch = DecodeDomain(request->domain(), "domain");
         v.AddStatus("domain", patch.status());

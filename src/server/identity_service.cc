@@ -1,15 +1,18 @@
 // IdentityService: decode, call core::Identity, encode.
 #include <optional>
 
-#include "meshplane/common/status_macros.h"
-#include "meshplane/model/resource_name.h"
 #include "server/codec.h"
 #include "server/services.h"
+
+#include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
 namespace {
 constexpr char kService[] = "meshplane.v1.IdentityService/";
-std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
+std::string Method(absl::string_view name) {
+  return absl::StrCat(kService, name);
+}
 }  // namespace
 
 grpc::Status IdentityServiceImpl::CreateToken(
@@ -31,11 +34,10 @@ grpc::Status IdentityServiceImpl::CreateToken(
           }
         }
         MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(
-            core::CreatedToken created,
-            identity_.CreateToken(ctx, request->principal(),
-                                  request->description(), ttl,
-                                  request->platform_admin()));
+        MP_ASSIGN_OR_RETURN(core::CreatedToken created,
+                            identity_.CreateToken(ctx, request->principal(),
+                                                  request->description(), ttl,
+                                                  request->platform_admin()));
         *response->mutable_token() = EncodeToken(created.token);
         response->set_secret(created.secret);
         return absl::OkStatus();
@@ -51,8 +53,8 @@ grpc::Status IdentityServiceImpl::ListTokens(
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(), ""));
-        MP_ASSIGN_OR_RETURN(auto page, identity_.ListTokens(
-                                           ctx, request->principal(), query));
+        MP_ASSIGN_OR_RETURN(
+            auto page, identity_.ListTokens(ctx, request->principal(), query));
         for (const auto& t : page.items) {
           *response->add_tokens() = EncodeToken(t);
         }
@@ -64,16 +66,15 @@ grpc::Status IdentityServiceImpl::ListTokens(
 grpc::Status IdentityServiceImpl::RevokeToken(
     grpc::ServerContext* context, const v1::RevokeTokenRequest* request,
     v1::Token* response) {
-  return runner_.Run(context, Method("RevokeToken"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           std::string id,
-                           TokenIdFromName("name", request->name()));
-                       MP_ASSIGN_OR_RETURN(model::ApiToken t,
-                                           identity_.RevokeToken(ctx, id));
-                       *response = EncodeToken(t);
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, Method("RevokeToken"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            TokenIdFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::ApiToken t, identity_.RevokeToken(ctx, id));
+        *response = EncodeToken(t);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status IdentityServiceImpl::GetCallerIdentity(

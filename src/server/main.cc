@@ -1,8 +1,5 @@
 // meshplaned: the composition root. The only server file that names the
 // PostgreSQL store; everything else sees store::Store.
-#include <signal.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -12,15 +9,17 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "meshplane/common/clock.h"
-#include "meshplane/store/postgres_store.h"
 #include "server/app.h"
 #include "server/options.h"
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "meshplane/common/clock.h"
+#include "meshplane/store/postgres_store.h"
 
 namespace {
 
@@ -54,8 +53,8 @@ int WaitForStopSignal(absl::Duration timeout) {
 // Runs `attempt` until it succeeds, fails with something other than
 // UNAVAILABLE, `wait` passes, or a stop signal arrives (CANCELLED).
 template <typename Fn>
-auto RetryWhileUnavailable(absl::string_view what, absl::Duration wait, Fn attempt)
-    -> decltype(attempt()) {
+auto RetryWhileUnavailable(absl::string_view what, absl::Duration wait,
+                           Fn attempt) -> decltype(attempt()) {
   const absl::Time deadline = absl::Now() + wait;
   while (true) {
     auto result = attempt();
@@ -71,11 +70,13 @@ auto RetryWhileUnavailable(absl::string_view what, absl::Duration wait, Fn attem
       return result;
     }
     spdlog::warn("{}: database unavailable, retrying for up to {}: {}",
-                 std::string(what), absl::FormatDuration(
+                 std::string(what),
+                 absl::FormatDuration(
                      absl::Ceil(deadline - absl::Now(), absl::Seconds(1))),
                  std::string(status.message()));
     if (WaitForStopSignal(absl::Seconds(1)) != 0) {
-      return absl::CancelledError("stopped by a signal while waiting for the database");
+      return absl::CancelledError(
+          "stopped by a signal while waiting for the database");
     }
   }
 }
@@ -101,10 +102,9 @@ int Run(const Options& options) {
   std::string migrations_dir = options.migrations_dir.empty()
                                    ? meshplane::store::DefaultMigrationsDir()
                                    : options.migrations_dir;
-  absl::Status migrated =
-      RetryWhileUnavailable("migrate", options.db_wait, [&] {
-        return Migrate(options.database_url, migrations_dir);
-      });
+  absl::Status migrated = RetryWhileUnavailable(
+      "migrate", options.db_wait,
+      [&] { return Migrate(options.database_url, migrations_dir); });
   if (migrated.code() == absl::StatusCode::kCancelled) {
     spdlog::info("meshplaned stopped before serving");
     return kExitOk;
@@ -174,10 +174,11 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto options = meshplane::server::ParseOptions(args, [](const std::string& k) {
-    const char* v = std::getenv(k.c_str());
-    return v == nullptr ? std::string() : std::string(v);
-  });
+  auto options =
+      meshplane::server::ParseOptions(args, [](const std::string& k) {
+        const char* v = std::getenv(k.c_str());
+        return v == nullptr ? std::string() : std::string(v);
+      });
   if (!options.ok()) {
     std::cerr << "meshplaned: " << options.status().message() << "\n\n"
               << meshplane::server::Usage();
@@ -187,7 +188,8 @@ int main(int argc, char** argv) {
     std::cout << meshplane::server::Usage();
     return kExitOk;
   }
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v",
+                      spdlog::pattern_time_type::utc);
   spdlog::set_level(spdlog::level::from_str(options->log_level));
   return Run(*options);
 }

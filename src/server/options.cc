@@ -3,9 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
+
 #include "meshplane/common/status_macros.h"
 
 namespace meshplane::server {
@@ -27,8 +28,9 @@ absl::Status ParseInt(absl::string_view flag, const std::string& value, int lo,
 absl::Status ParseDuration(absl::string_view flag, const std::string& value,
                            absl::Duration* out) {
   if (!absl::ParseDuration(value, out) || *out < absl::ZeroDuration()) {
-    return Bad(flag, absl::StrCat("\"", value,
-                                  "\" is not a duration such as 30s, 2m, 500ms"));
+    return Bad(flag,
+               absl::StrCat("\"", value,
+                            "\" is not a duration such as 30s, 2m, 500ms"));
   }
   return absl::OkStatus();
 }

@@ -22,16 +22,16 @@ struct Options {
   Command command = Command::kServe;
   std::string listen = "127.0.0.1:50051";
   std::string http_listen = "127.0.0.1:9464";
-  std::string database_url;     // --database-url, else $MESHPLANE_DATABASE_URL
+  std::string database_url;  // --database-url, else $MESHPLANE_DATABASE_URL
   int pool_size = 16;
-  std::string migrations_dir;   // "" = the store's compiled-in default
+  std::string migrations_dir;  // "" = the store's compiled-in default
   std::string port_file;
   std::string log_level = "info";
   absl::Duration db_wait = absl::Seconds(30);
   int max_threads = 64;
   absl::Duration drain_timeout = absl::Seconds(10);
-  std::string bootstrap_token;  // $MESHPLANE_BOOTSTRAP_TOKEN only (never a flag:
-                                // flags show up in `ps`)
+  std::string bootstrap_token;  // $MESHPLANE_BOOTSTRAP_TOKEN only (never a
+                                // flag: flags show up in `ps`)
 };
 
 // Parses `args` (without the program name). `getenv` reads the environment

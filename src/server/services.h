@@ -8,13 +8,14 @@
 #ifndef MESHPLANE_SERVER_SERVICES_H_
 #define MESHPLANE_SERVER_SERVICES_H_
 
+#include "server/call.h"
+
 #include "meshplane/core/identity.h"
 #include "meshplane/core/registry.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
 #include "meshplane/v1/domain.grpc.pb.h"
 #include "meshplane/v1/identity.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
-#include "server/call.h"
 
 namespace meshplane::server {
 
@@ -87,9 +88,9 @@ class DataProductServiceImpl final : public v1::DataProductService::Service {
   grpc::Status GetDataProduct(grpc::ServerContext* context,
                               const v1::GetDataProductRequest* request,
                               v1::DataProduct* response) override;
-  grpc::Status ListDataProducts(grpc::ServerContext* context,
-                                const v1::ListDataProductsRequest* request,
-                                v1::ListDataProductsResponse* response) override;
+  grpc::Status ListDataProducts(
+      grpc::ServerContext* context, const v1::ListDataProductsRequest* request,
+      v1::ListDataProductsResponse* response) override;
   grpc::Status UpdateDataProduct(grpc::ServerContext* context,
                                  const v1::UpdateDataProductRequest* request,
                                  v1::DataProduct* response) override;

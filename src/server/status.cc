@@ -11,6 +11,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
+
 #include "meshplane/common/errors.h"
 #include "meshplane/v1/errors.pb.h"
 
@@ -42,7 +43,8 @@ bool PayloadToAny(absl::string_view url, const absl::Cord& payload,
   std::string bytes(payload);
   bool parsed = false;
   if (!bytes.empty() && (bytes.front() == '{')) {
-    parsed = google::protobuf::util::JsonStringToMessage(bytes, message.get()).ok();
+    parsed =
+        google::protobuf::util::JsonStringToMessage(bytes, message.get()).ok();
   }
   if (!parsed) {
     parsed = message->ParseFromString(bytes);

@@ -14,11 +14,10 @@
 
 #include <string>
 
-#include <grpcpp/support/status.h>
-
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "google/rpc/status.pb.h"
+#include <grpcpp/support/status.h>
 
 namespace meshplane::server {
 

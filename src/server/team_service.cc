@@ -1,13 +1,16 @@
 // TeamService: decode, call core::Registry, encode.
-#include "meshplane/common/status_macros.h"
-#include "meshplane/model/resource_name.h"
 #include "server/codec.h"
 #include "server/services.h"
+
+#include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
 namespace {
 constexpr char kService[] = "meshplane.v1.TeamService/";
-std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
+std::string Method(absl::string_view name) {
+  return absl::StrCat(kService, name);
+}
 }  // namespace
 
 grpc::Status TeamServiceImpl::CreateTeam(grpc::ServerContext* context,
@@ -17,7 +20,8 @@ grpc::Status TeamServiceImpl::CreateTeam(grpc::ServerContext* context,
       context, Method("CreateTeam"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
-        v.AddStatus("team_id", model::ValidateId("team_id", request->team_id()));
+        v.AddStatus("team_id",
+                    model::ValidateId("team_id", request->team_id()));
         auto team = DecodeTeam(request->team(), "team");
         v.AddStatus("team", team.status());
         MP_RETURN_IF_ERROR(v.ToStatus());
@@ -32,16 +36,15 @@ grpc::Status TeamServiceImpl::CreateTeam(grpc::ServerContext* context,
 grpc::Status TeamServiceImpl::GetTeam(grpc::ServerContext* context,
                                       const v1::GetTeamRequest* request,
                                       v1::Team* response) {
-  return runner_.Run(context, Method("GetTeam"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           std::string id,
-                           TeamIdFromName("name", request->name()));
-                       MP_ASSIGN_OR_RETURN(model::Team t,
-                                           registry_.GetTeam(ctx, id));
-                       *response = EncodeTeam(t);
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, Method("GetTeam"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            TeamIdFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::Team t, registry_.GetTeam(ctx, id));
+        *response = EncodeTeam(t);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status TeamServiceImpl::ListTeams(grpc::ServerContext* context,
@@ -50,10 +53,10 @@ grpc::Status TeamServiceImpl::ListTeams(grpc::ServerContext* context,
   return runner_.Run(
       context, Method("ListTeams"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(core::ListQuery query,
-                            MakeListQuery(request->page_size(),
-                                          request->page_token(),
-                                          request->filter()));
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(),
+                          request->filter()));
         MP_ASSIGN_OR_RETURN(auto page, registry_.ListTeams(ctx, query));
         for (const auto& t : page.items) {
           *response->add_teams() = EncodeTeam(t);
@@ -84,9 +87,9 @@ grpc::Status TeamServiceImpl::UpdateTeam(grpc::ServerContext* context,
                 "field is set");
         }
         MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(model::Team updated,
-                            registry_.UpdateTeam(ctx, *patch, *mask,
-                                                 request->team().etag()));
+        MP_ASSIGN_OR_RETURN(
+            model::Team updated,
+            registry_.UpdateTeam(ctx, *patch, *mask, request->team().etag()));
         *response = EncodeTeam(updated);
         return absl::OkStatus();
       });
@@ -116,8 +119,8 @@ grpc::Status TeamServiceImpl::AddTeamMember(
         v.AddStatus("member",
                     model::ValidatePrincipal("member", request->member()));
         MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(model::Team t,
-                            registry_.AddTeamMember(ctx, *id, request->member()));
+        MP_ASSIGN_OR_RETURN(model::Team t, registry_.AddTeamMember(
+                                               ctx, *id, request->member()));
         *response = EncodeTeam(t);
         return absl::OkStatus();
       });
@@ -135,9 +138,8 @@ grpc::Status TeamServiceImpl::RemoveTeamMember(
         v.AddStatus("member",
                     model::ValidatePrincipal("member", request->member()));
         MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(
-            model::Team t,
-            registry_.RemoveTeamMember(ctx, *id, request->member()));
+        MP_ASSIGN_OR_RETURN(model::Team t, registry_.RemoveTeamMember(
+                                               ctx, *id, request->member()));
         *response = EncodeTeam(t);
         return absl::OkStatus();
       });

@@ -1,21 +1,19 @@
 // The meshplaned binary as an operator runs it: flags, environment,
 // migrations at start by several replicas at once, the port file, SIGTERM.
-#include <signal.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/testing/pg/pg_fixture.h"
 #include "tests/testing/server/server_fixture.h"
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -100,9 +98,9 @@ TEST(MeshplanedTest, ReplicasMigrateTogetherServeAndDrainOnSigterm) {
   for (int i = 0; i < kReplicas; ++i) {
     replicas.push_back(std::make_unique<Process>(
         std::vector<std::string>{"serve", "--listen", "127.0.0.1:0",
-                                 "--http-listen", "",
-                                 "--port-file", absl::StrCat(dir, "/port-", i),
-                                 "--pool-size", "2", "--log-level", "warn"},
+                                 "--http-listen", "", "--port-file",
+                                 absl::StrCat(dir, "/port-", i), "--pool-size",
+                                 "2", "--log-level", "warn"},
         std::vector<std::string>{
             absl::StrCat("MESHPLANE_DATABASE_URL=", url),
             absl::StrCat("MESHPLANE_BOOTSTRAP_TOKEN=", kToken)}));

@@ -4,13 +4,13 @@
 #include <memory>
 #include <string>
 
+#include "google/protobuf/util/message_differencer.h"
+#include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "google/protobuf/util/message_differencer.h"
 #include "meshplane/common/errors.h"
-#include "tests/testing/matchers/status_matchers.h"
-#include "tests/testing/server/server_fixture.h"
 
 namespace meshplane::testing {
 namespace {
@@ -28,7 +28,8 @@ const std::string kNasty =
     "O'Brien \"quoted\" \\back\\slash; DROP TABLE domains; -- /* x */ "
     "$1 %s %% _ ' OR '1'='1 \t\n ünïcødé ✓ 🚀 `tick` <b>&amp;</b>";
 
-MATCHER_P(HasViolation, field, "has a field violation of " + std::string(field)) {
+MATCHER_P(HasViolation, field,
+          "has a field violation of " + std::string(field)) {
   for (const auto& v : FieldViolationsOf(arg)) {
     if (v.field == field) return true;
   }
@@ -40,8 +41,10 @@ MATCHER_P(HasViolation, field, "has a field violation of " + std::string(field))
   return false;
 }
 
-MATCHER_P(GrpcIs, code, "has gRPC code " + std::to_string(static_cast<int>(code))) {
-  *result_listener << "code " << arg.error_code() << ": " << arg.error_message();
+MATCHER_P(GrpcIs, code,
+          "has gRPC code " + std::to_string(static_cast<int>(code))) {
+  *result_listener << "code " << arg.error_code() << ": "
+                   << arg.error_message();
   return arg.error_code() == code;
 }
 
@@ -264,9 +267,9 @@ TEST_F(RegistryRpcTest, DataProductLifecycleAndLineage) {
   EXPECT_EQ(orders.lifecycle(), v1::LIFECYCLE_DRAFT);
   EXPECT_EQ(orders.output_ports(0).name(),
             "domains/sales/dataProducts/orders/outputPorts/orders-v1");
-  v1::DataProduct revenue = MakeProduct(
-      "sales", "revenue", "checkout",
-      {"domains/sales/dataProducts/orders/outputPorts/orders-v1"});
+  v1::DataProduct revenue =
+      MakeProduct("sales", "revenue", "checkout",
+                  {"domains/sales/dataProducts/orders/outputPorts/orders-v1"});
   v1::DataProduct report = MakeProduct(
       "sales", "report", "checkout",
       {"domains/sales/dataProducts/revenue/outputPorts/revenue-v1"});
@@ -1028,7 +1031,8 @@ TEST_F(RegistryRpcTest, RetryWithTheSameRequestIdReturnsTheFirstResponse) {
   grpc::Status again = domains_->CreateDomain(c2.get(), r, &second);
   ASSERT_TRUE(again.ok()) << again.error_message();
   EXPECT_TRUE(MessageDifferencer::Equals(first, second))
-      << first.DebugString() << "\nvs\n" << second.DebugString();
+      << first.DebugString() << "\nvs\n"
+      << second.DebugString();
 
   // Same id, different payload: refused.
   r.mutable_domain()->set_description("second");

@@ -5,13 +5,12 @@
 #include <string>
 #include <vector>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <httplib.h>
-
 #include "absl/time/clock.h"
 #include "tests/testing/pg/pg_fixture.h"
 #include "tests/testing/server/server_fixture.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 
 namespace meshplane::testing {
 namespace {
@@ -49,14 +48,14 @@ TEST(ServerOpsTest, ReflectionListsTheMeshplaneServicesWithoutAToken) {
   std::vector<std::string> services;
   grpc::Status s = ReflectionListServices(fx->channel(), &services);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_THAT(services,
-              IsSupersetOf({"meshplane.v1.DomainService", "meshplane.v1.TeamService",
-                            "meshplane.v1.DataProductService",
-                            "meshplane.v1.IdentityService",
-                            "meshplane.v1.ContractService",
-                            "meshplane.v1.PolicyService",
-                            "meshplane.v1.AccessService",
-                            "meshplane.v1.EventService", "grpc.health.v1.Health"}));
+  EXPECT_THAT(
+      services,
+      IsSupersetOf({"meshplane.v1.DomainService", "meshplane.v1.TeamService",
+                    "meshplane.v1.DataProductService",
+                    "meshplane.v1.IdentityService",
+                    "meshplane.v1.ContractService",
+                    "meshplane.v1.PolicyService", "meshplane.v1.AccessService",
+                    "meshplane.v1.EventService", "grpc.health.v1.Health"}));
 }
 
 TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {

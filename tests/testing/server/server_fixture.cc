@@ -4,17 +4,17 @@
 #include <cstdlib>
 #include <utility>
 
-#include <grpcpp/generic/generic_stub.h>
-#include <gtest/gtest.h>
-
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "google/rpc/error_details.pb.h"
+#include "server/status.h"
+#include "tests/testing/pg/pg_fixture.h"
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
 #include "meshplane/common/clock.h"
 #include "meshplane/common/crypto.h"
 #include "meshplane/store/postgres_store.h"
-#include "server/status.h"
-#include "tests/testing/pg/pg_fixture.h"
 
 namespace meshplane::testing {
 namespace {
@@ -126,8 +126,8 @@ std::string ServerFixture::MintToken(const std::string& principal,
   v1::CreateTokenResponse response;
   auto ctx = AdminContext();
   grpc::Status s = Identity()->CreateToken(ctx.get(), request, &response);
-  EXPECT_TRUE(s.ok()) << "MintToken(" << principal << "): "
-                      << s.error_message();
+  EXPECT_TRUE(s.ok()) << "MintToken(" << principal
+                      << "): " << s.error_message();
   return s.ok() ? response.secret() : std::string();
 }
 
@@ -249,7 +249,8 @@ grpc::Status HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
     if (fields.ParseFromString(response)) {
       for (int i = 0; i < fields.field_count(); ++i) {
         if (fields.field(i).number() == 1 &&
-            fields.field(i).type() == google::protobuf::UnknownField::TYPE_VARINT) {
+            fields.field(i).type() ==
+                google::protobuf::UnknownField::TYPE_VARINT) {
           *serving = static_cast<int>(fields.field(i).varint());
         }
       }
@@ -265,8 +266,8 @@ grpc::Status ReflectionListServices(
   auto ctx = ServerFixture::Context("", absl::Seconds(10));
   grpc::CompletionQueue cq;
   auto call = stub.PrepareCall(
-      ctx.get(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-      &cq);
+      ctx.get(),
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   grpc::Status status;
   call->StartCall(Tag(1));
   if (Await(cq)) {
@@ -289,7 +290,8 @@ grpc::Status ReflectionListServices(
       top.ParseFromString(Flatten(recv));
       for (int i = 0; i < top.field_count(); ++i) {
         if (top.field(i).number() != 6 ||
-            top.field(i).type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+            top.field(i).type() !=
+                google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
           continue;
         }
         google::protobuf::UnknownFieldSet list;

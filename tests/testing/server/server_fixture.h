@@ -20,11 +20,12 @@
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "google/rpc/status.pb.h"
+#include "server/app.h"
+#include <grpcpp/grpcpp.h>
+
 #include "meshplane/common/errors.h"
 #include "meshplane/store/store.h"
 #include "meshplane/v1/access.grpc.pb.h"
@@ -35,7 +36,6 @@
 #include "meshplane/v1/identity.grpc.pb.h"
 #include "meshplane/v1/policy.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
-#include "server/app.h"
 
 namespace meshplane::testing {
 
@@ -50,7 +50,8 @@ class ServerFixture {
  public:
   // Starts a database, a store and a server. Aborts the test binary with a
   // message if any of them fails: no server test can say anything without.
-  static std::unique_ptr<ServerFixture> Start(ServerFixtureOptions options = {});
+  static std::unique_ptr<ServerFixture> Start(
+      ServerFixtureOptions options = {});
   ~ServerFixture();
 
   // "127.0.0.1:<port>".

@@ -6,19 +6,19 @@
 #include <stdexcept>
 #include <string>
 
-#include <grpcpp/grpcpp.h>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "google/rpc/error_details.pb.h"
-#include "meshplane/auth/authorizer.h"
-#include "meshplane/common/clock.h"
-#include "meshplane/core/identity.h"
-#include "meshplane/v1/team.grpc.pb.h"
 #include "server/call.h"
 #include "server/status.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "meshplane/auth/authorizer.h"
+#include "meshplane/common/clock.h"
+#include "meshplane/core/identity.h"
+#include "meshplane/v1/team.grpc.pb.h"
 
 namespace meshplane::server {
 namespace {
@@ -70,8 +70,9 @@ class CallRunnerTest : public ::testing::Test {
     builder.RegisterService(&probe_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    stub_ = v1::TeamService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    stub_ = v1::TeamService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                            grpc::InsecureChannelCredentials()));
   }
   void TearDown() override { server_->Shutdown(); }
 
@@ -146,7 +147,8 @@ TEST_F(CallRunnerTest, ExceptionsBecomeInternal) {
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
     EXPECT_EQ(Reason(s), "INTERNAL");
     // The exception's text stays in the server log.
-    EXPECT_THAT(s.error_message(), ::testing::Not(::testing::HasSubstr("boom")));
+    EXPECT_THAT(s.error_message(),
+                ::testing::Not(::testing::HasSubstr("boom")));
   }
 }
 
@@ -162,7 +164,8 @@ TEST_F(CallRunnerTest, SharedShapeChecksRunBeforeWork) {
   for (const auto& any : rpc.details()) {
     google::rpc::BadRequest bad;
     if (any.UnpackTo(&bad)) {
-      for (const auto& fv : bad.field_violations()) fields.push_back(fv.field());
+      for (const auto& fv : bad.field_violations())
+        fields.push_back(fv.field());
     }
   }
   EXPECT_THAT(fields, ::testing::UnorderedElementsAre("team.display_name",
@@ -175,7 +178,8 @@ TEST_F(CallRunnerTest, StoreDownIsUnavailable) {
   v1::CreateTeamRequest r;
   r.set_team_id("x");
   // A fresh secret: not in the 2 s cache, so authentication needs the store.
-  grpc::Status s = Call(r, "Bearer mp_abcdefghijkl_0123456789abcdefghijklmnopqrstuv");
+  grpc::Status s =
+      Call(r, "Bearer mp_abcdefghijkl_0123456789abcdefghijklmnopqrstuv");
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   store_.SetUnavailable(false);
 }

@@ -1,11 +1,11 @@
 #include "server/codec.h"
 
+#include "google/protobuf/util/message_differencer.h"
+#include "tests/testing/matchers/status_matchers.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "google/protobuf/util/message_differencer.h"
 #include "meshplane/model/json.h"
-#include "tests/testing/matchers/status_matchers.h"
 
 namespace meshplane::server {
 namespace {
@@ -143,7 +143,8 @@ TEST(CodecTest, EveryLifecycleAndClassificationRoundTrips) {
                  model::Lifecycle::kDeprecated, model::Lifecycle::kRetired}) {
     for (auto c :
          {model::Classification::kUnspecified, model::Classification::kPublic,
-          model::Classification::kInternal, model::Classification::kConfidential,
+          model::Classification::kInternal,
+          model::Classification::kConfidential,
           model::Classification::kRestricted}) {
       model::DataProduct p = FullProduct();
       p.lifecycle = l;
@@ -189,7 +190,8 @@ TEST(CodecTest, DomainProtoRoundTripsThroughModel) {
   ASSERT_OK_AND_ASSIGN(model::Domain d, DecodeDomain(proto, "domain"));
   v1::Domain back = EncodeDomain(d);
   EXPECT_TRUE(MessageDifferencer::Equals(back, proto))
-      << back.DebugString() << "\nvs\n" << proto.DebugString();
+      << back.DebugString() << "\nvs\n"
+      << proto.DebugString();
 }
 
 TEST(CodecTest, DataProductProtoRoundTripsThroughModel) {
@@ -199,7 +201,8 @@ TEST(CodecTest, DataProductProtoRoundTripsThroughModel) {
                        DecodeDataProduct(proto, "data_product"));
   v1::DataProduct back = EncodeDataProduct(p);
   EXPECT_TRUE(MessageDifferencer::Equals(back, proto))
-      << back.DebugString() << "\nvs\n" << proto.DebugString();
+      << back.DebugString() << "\nvs\n"
+      << proto.DebugString();
 }
 
 TEST(CodecTest, UnsetTimesStayUnset) {
@@ -220,12 +223,17 @@ TEST(CodecTest, DataProductDecodeReportsEveryBadFieldWithItsPath) {
   proto.set_classification(static_cast<v1::Classification>(-3));
   proto.add_input_ports()->set_source(
       "domains/crm/dataProducts/customers/outputPorts/customers-v2");
-  proto.add_input_ports()->set_source("domains/Crm/dataProducts/x/outputPorts/y");
+  proto.add_input_ports()->set_source(
+      "domains/Crm/dataProducts/x/outputPorts/y");
   proto.add_input_ports();  // no source
-  proto.add_output_ports()->mutable_objectives()->mutable_latency()->set_seconds(
-      -5);
-  proto.mutable_output_ports(0)->mutable_objectives()->mutable_latency()->set_nanos(
-      7);
+  proto.add_output_ports()
+      ->mutable_objectives()
+      ->mutable_latency()
+      ->set_seconds(-5);
+  proto.mutable_output_ports(0)
+      ->mutable_objectives()
+      ->mutable_latency()
+      ->set_nanos(7);
   proto.mutable_sunset_time()->set_seconds(300000000000);
   auto decoded = DecodeDataProduct(proto, "data_product");
   ASSERT_THAT(decoded, StatusIs(absl::StatusCode::kInvalidArgument));
@@ -254,8 +262,9 @@ TEST(CodecTest, DomainDecodeNamesParentAndOwnerTeam) {
   auto decoded = DecodeDomain(proto, "domain");
   ASSERT_THAT(decoded, StatusIs(absl::StatusCode::kInvalidArgument));
   auto violations = GetFieldViolations(decoded.status());
-  ASSERT_THAT(violations, UnorderedElementsAre(ViolationOf("domain.parent"),
-                                               ViolationOf("domain.owner_team")));
+  ASSERT_THAT(violations,
+              UnorderedElementsAre(ViolationOf("domain.parent"),
+                                   ViolationOf("domain.owner_team")));
   for (const auto& v : violations) {
     // The description does not repeat the path.
     EXPECT_THAT(v.description, ::testing::Not(HasSubstr(v.field + ":")));
@@ -265,7 +274,8 @@ TEST(CodecTest, DomainDecodeNamesParentAndOwnerTeam) {
 TEST(CodecTest, NameHelpersCarryFieldViolations) {
   auto id = DomainIdFromName("name", "teams/x");
   ASSERT_THAT(id, StatusIs(absl::StatusCode::kInvalidArgument, "name"));
-  EXPECT_THAT(GetFieldViolations(id.status()), ElementsAre(ViolationOf("name")));
+  EXPECT_THAT(GetFieldViolations(id.status()),
+              ElementsAre(ViolationOf("name")));
   EXPECT_THAT(ProductKeyFromName("name", "domains/a/dataProducts/b"), IsOk());
   EXPECT_THAT(TeamIdFromName("team", "teams/a-"),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -303,8 +313,9 @@ TEST(CodecTest, ExplicitUpdateMaskIsKeptAndCanClearFields) {
 TEST(CodecTest, StarMaskMeansEveryUpdatableField) {
   google::protobuf::FieldMask mask;
   mask.add_paths("*");
-  ASSERT_OK_AND_ASSIGN(core::FieldMask out,
-                       ResolveUpdateMask(mask, v1::Team(), TeamUpdatableFields()));
+  ASSERT_OK_AND_ASSIGN(
+      core::FieldMask out,
+      ResolveUpdateMask(mask, v1::Team(), TeamUpdatableFields()));
   EXPECT_EQ(out.paths, TeamUpdatableFields());
 }
 
@@ -375,9 +386,9 @@ TEST(CodecTest, TimestampsOutOfRangeAreViolations) {
 }
 
 TEST(CodecTest, DurationsRoundTrip) {
-  for (absl::Duration d : {absl::ZeroDuration(), absl::Nanoseconds(1),
-                           absl::Seconds(-3) - absl::Nanoseconds(5),
-                           absl::Hours(24 * 365)}) {
+  for (absl::Duration d :
+       {absl::ZeroDuration(), absl::Nanoseconds(1),
+        absl::Seconds(-3) - absl::Nanoseconds(5), absl::Hours(24 * 365)}) {
     google::protobuf::Duration proto;
     EncodeDuration(d, &proto);
     Violations v;

@@ -2,10 +2,9 @@
 
 #include <map>
 
+#include "tests/testing/matchers/status_matchers.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "tests/testing/matchers/status_matchers.h"
 
 namespace meshplane::server {
 namespace {
@@ -22,7 +21,8 @@ std::function<std::string(const std::string&)> Env(
 
 TEST(OptionsTest, Defaults) {
   ASSERT_OK_AND_ASSIGN(
-      Options o, ParseOptions({}, Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}})));
+      Options o,
+      ParseOptions({}, Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}})));
   EXPECT_EQ(o.command, Options::Command::kServe);
   EXPECT_EQ(o.listen, "127.0.0.1:50051");
   EXPECT_EQ(o.http_listen, "127.0.0.1:9464");
@@ -40,11 +40,11 @@ TEST(OptionsTest, Defaults) {
 TEST(OptionsTest, FlagsInBothFormsAndSpellings) {
   ASSERT_OK_AND_ASSIGN(
       Options o,
-      ParseOptions({"serve", "--listen", "127.0.0.1:0", "--http-listen=",
-                    "--database_url=postgresql://y", "--pool-size", "4",
-                    "--migrations-dir", "/m", "--port-file=/tmp/p",
-                    "--log-level", "DEBUG", "--db-wait", "2s",
-                    "--max-threads=8", "--drain-timeout", "500ms"},
+      ParseOptions({"serve", "--listen", "127.0.0.1:0",
+                    "--http-listen=", "--database_url=postgresql://y",
+                    "--pool-size", "4", "--migrations-dir", "/m",
+                    "--port-file=/tmp/p", "--log-level", "DEBUG", "--db-wait",
+                    "2s", "--max-threads=8", "--drain-timeout", "500ms"},
                    Env({{"MESHPLANE_DATABASE_URL", "postgresql://env"},
                         {"MESHPLANE_BOOTSTRAP_TOKEN", "0123456789abcdef"}})));
   EXPECT_EQ(o.listen, "127.0.0.1:0");
@@ -61,8 +61,8 @@ TEST(OptionsTest, FlagsInBothFormsAndSpellings) {
 }
 
 TEST(OptionsTest, Migrate) {
-  ASSERT_OK_AND_ASSIGN(Options o,
-                       ParseOptions({"migrate", "--database-url", "u"}, Env({})));
+  ASSERT_OK_AND_ASSIGN(
+      Options o, ParseOptions({"migrate", "--database-url", "u"}, Env({})));
   EXPECT_EQ(o.command, Options::Command::kMigrate);
 }
 
@@ -74,8 +74,9 @@ TEST(OptionsTest, HelpNeedsNoDatabase) {
 
 TEST(OptionsTest, Errors) {
   auto env = Env({{"MESHPLANE_DATABASE_URL", "u"}});
-  EXPECT_THAT(ParseOptions({}, Env({})),
-              StatusIs(absl::StatusCode::kInvalidArgument, "MESHPLANE_DATABASE_URL"));
+  EXPECT_THAT(
+      ParseOptions({}, Env({})),
+      StatusIs(absl::StatusCode::kInvalidArgument, "MESHPLANE_DATABASE_URL"));
   EXPECT_THAT(ParseOptions({"frobnicate"}, env),
               StatusIs(absl::StatusCode::kInvalidArgument, "frobnicate"));
   EXPECT_THAT(ParseOptions({"--nope=1"}, env),

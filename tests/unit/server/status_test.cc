@@ -1,11 +1,11 @@
 #include "server/status.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "absl/strings/cord.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include "meshplane/common/errors.h"
 #include "meshplane/v1/errors.pb.h"
 
@@ -82,7 +82,8 @@ TEST(StatusTest, FieldViolationsBecomeBadRequest) {
   Parsed p = Parse(s);
   ASSERT_TRUE(p.has_bad);
   ASSERT_THAT(p.bad.field_violations(), SizeIs(2));
-  EXPECT_EQ(p.bad.field_violations(0).field(), "data_product.output_ports[1].id");
+  EXPECT_EQ(p.bad.field_violations(0).field(),
+            "data_product.output_ports[1].id");
   EXPECT_EQ(p.bad.field_violations(0).description(),
             "\"Orders V1\" is not a valid id");
   EXPECT_EQ(p.bad.field_violations(1).field(), "domain.owner_team");
@@ -125,7 +126,8 @@ TEST(StatusTest, UnparseablePayloadsAreDroppedNotFatal) {
   absl::Status in = absl::FailedPreconditionError("denied");
   in.SetPayload("type.googleapis.com/meshplane.v1.PolicyViolations",
                 absl::Cord("\xff\xff garbage"));
-  in.SetPayload("type.googleapis.com/meshplane.v1.NoSuchMessage", absl::Cord("x"));
+  in.SetPayload("type.googleapis.com/meshplane.v1.NoSuchMessage",
+                absl::Cord("x"));
   Parsed p = Parse(ToGrpcStatus(in));
   EXPECT_TRUE(p.has_info);
   EXPECT_FALSE(p.has_policies);
@@ -142,7 +144,8 @@ TEST(StatusTest, GetRpcStatusReadsDetailsBack) {
   // A status without details (e.g. from gRPC itself) still reads.
   google::rpc::Status bare =
       GetRpcStatus(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "big"));
-  EXPECT_EQ(bare.code(), static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
+  EXPECT_EQ(bare.code(),
+            static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
   EXPECT_EQ(bare.message(), "big");
   EXPECT_THAT(bare.details(), SizeIs(0));
 }
