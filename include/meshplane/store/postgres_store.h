@@ -37,7 +37,9 @@ absl::StatusOr<int> LatestMigrationVersion(const std::string& migrations_dir);
 // run, so each file is applied exactly once. Each file runs in its own
 // transaction together with its row in schema_migrations (version, name,
 // SHA-256 checksum, applied_at); a file that fails leaves the schema at the
-// previous version.
+// previous version. A file whose first line is `-- meshplane:no-transaction`
+// runs outside a transaction instead (for CREATE INDEX CONCURRENTLY); it
+// must be a single statement that is safe to repeat (IF NOT EXISTS).
 //
 // Errors: UNAVAILABLE if the database cannot be reached; FAILED_PRECONDITION
 // naming the file if an applied file's content changed (released migrations

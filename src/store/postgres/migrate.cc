@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/status_macros.h"
@@ -54,6 +55,10 @@ constexpr const char* kMaxVersion =
     "SELECT coalesce(max(version), 0) FROM schema_migrations";
 
 constexpr absl::Duration kConnectTimeout = absl::Seconds(10);
+
+// First line of a migration that must run outside a transaction.
+constexpr absl::string_view kNoTransactionMarker =
+    "-- meshplane:no-transaction";
 
 struct MigrationFile {
   int version = 0;
@@ -199,6 +204,16 @@ absl::Status Migrate(const std::string& database_url,
   for (const MigrationFile& f : files) {
     if (applied.count(f.version) > 0) continue;
     try {
+      if (absl::StartsWith(f.content, kNoTransactionMarker)) {
+        // CREATE INDEX CONCURRENTLY and friends cannot run in a transaction.
+        // Such a file holds one idempotent statement: if the process dies
+        // before the record below, the next run repeats it.
+        pqxx::nontransaction direct(*conn);
+        direct.exec(f.content);
+        direct.exec_params(kRecordMigration, f.version, f.file_name,
+                           f.checksum);
+        continue;
+      }
       pqxx::work txn(*conn);
       txn.exec(f.content);
       txn.exec_params(kRecordMigration, f.version, f.file_name, f.checksum);

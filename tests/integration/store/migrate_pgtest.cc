@@ -148,6 +148,27 @@ TEST(MigrateTest, NewFileIsAppliedLaterAndFailedFileChangesNothing) {
               StatusIs(absl::StatusCode::kFailedPrecondition, "newer build"));
 }
 
+TEST(MigrateTest, NoTransactionFileCanBuildAnIndexConcurrently) {
+  std::string url = PgFixture::Get().NewEmptyDatabase();
+  ScratchMigrations scratch;
+  scratch.Write("0002_index.sql",
+                "-- meshplane:no-transaction\n"
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS mp_test_idx "
+                "ON data_products (update_time);\n");
+  ASSERT_OK(Migrate(url, scratch.dir()));
+  EXPECT_EQ(*CurrentSchemaVersion(url), 2);
+  EXPECT_EQ(Count(url, "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                       "'mp_test_idx'"),
+            1);
+  // Without the marker, PostgreSQL refuses it inside the transaction.
+  std::string other = PgFixture::Get().NewEmptyDatabase();
+  scratch.Write("0002_index.sql",
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS mp_test_idx "
+                "ON data_products (update_time);\n");
+  EXPECT_THAT(Migrate(other, scratch.dir()),
+              StatusIs(absl::StatusCode::kInvalidArgument, "0002_index.sql"));
+}
+
 TEST(MigrateTest, DirectoryErrors) {
   std::string url = PgFixture::Get().NewEmptyDatabase();
   EXPECT_THAT(Migrate(url, "/nonexistent/migrations"),
