@@ -1053,6 +1053,20 @@ TEST_F(RegistryRpcTest, RetryWithTheSameRequestIdReturnsTheFirstResponse) {
   EXPECT_TRUE(domains_->DeleteDomain(c5.get(), d, &e).ok());
 }
 
+TEST_F(RegistryRpcTest, CreateTokenReplayCannotShowTheSecretAgain) {
+  v1::CreateTokenRequest r;
+  r.set_principal("service:orders-ci");
+  r.set_request_id("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d");
+  v1::CreateTokenResponse first, second;
+  auto c1 = fx_->AdminContext();
+  ASSERT_TRUE(identity_->CreateToken(c1.get(), r, &first).ok());
+  auto c2 = fx_->AdminContext();
+  grpc::Status s = identity_->CreateToken(c2.get(), r, &second);
+  EXPECT_THAT(s, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_EQ(ReasonOf(s), "TOKEN_SECRET_NOT_RECOVERABLE");
+  EXPECT_THAT(s.error_message(), HasSubstr(first.token().name()));
+}
+
 TEST_F(RegistryRpcTest, ValidateOnlyWritesNothing) {
   MakeTeam("checkout");
   v1::CreateDomainRequest r;
