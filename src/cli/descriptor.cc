@@ -365,8 +365,15 @@ void ParseOutputPort(Reader& r, const YAML::Node& node,
   if (r.Double(objectives, opath, "completenessPercent", &number)) {
     slo->set_completeness_percent(number);
   }
-  r.Duration(objectives, opath, "maxStaleness", slo->mutable_max_staleness());
-  r.Duration(objectives, opath, "latency", slo->mutable_latency());
+  // Only present durations are set: an empty Duration message would mean
+  // "declared as zero", which the server refuses.
+  google::protobuf::Duration duration;
+  if (r.Duration(objectives, opath, "maxStaleness", &duration)) {
+    *slo->mutable_max_staleness() = duration;
+  }
+  if (r.Duration(objectives, opath, "latency", &duration)) {
+    *slo->mutable_latency() = duration;
+  }
 }
 
 void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,

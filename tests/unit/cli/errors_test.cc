@@ -74,6 +74,36 @@ TEST(DescribeErrorTest, ListsFieldViolationsReasonAndPolicies) {
                           "objective"));
 }
 
+grpc::Status Violations(const std::string& message,
+                        const std::vector<std::string>& fields) {
+  google::rpc::Status rpc;
+  rpc.set_code(grpc::StatusCode::INVALID_ARGUMENT);
+  rpc.set_message(message);
+  google::rpc::BadRequest bad;
+  for (const std::string& f : fields) {
+    auto* v = bad.add_field_violations();
+    v->set_field(f);
+    v->set_description("is wrong");
+  }
+  rpc.add_details()->PackFrom(bad);
+  google::rpc::ErrorInfo info;
+  info.set_reason("INVALID_ARGUMENT");
+  rpc.add_details()->PackFrom(info);
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message,
+                      rpc.SerializeAsString());
+}
+
+TEST(DescribeErrorTest, EachViolationPrintedOnce) {
+  // One violation that is the whole message: no repeat, and a reason equal
+  // to the code's name is left out.
+  EXPECT_THAT(DescribeError(Violations("a.b: is wrong", {"a.b"})),
+              ElementsAre("a.b: is wrong"));
+  // Several, joined into the message: a header, then one line each.
+  EXPECT_THAT(DescribeError(Violations("a: is wrong; b: is wrong", {"a", "b"})),
+              ElementsAre("2 fields are invalid:", "  a: is wrong",
+                          "  b: is wrong"));
+}
+
 TEST(DescribeErrorTest, NoDetailsOrGarbageDetails) {
   EXPECT_THAT(DescribeError(grpc::Status(grpc::StatusCode::NOT_FOUND, "gone")),
               ElementsAre("gone"));
@@ -92,6 +122,19 @@ TEST(ReportErrorTest, PrintsErrorLinesAndReturnsExitCode) {
   EXPECT_EQ(code, 2);
   EXPECT_THAT(err.str(), HasSubstr("error: domain_id: bad\n"));
   EXPECT_THAT(err.str(), HasSubstr("\n  domain_id: "));
+
+  std::ostringstream denied;
+  EXPECT_EQ(ReportError(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                     "user:bo may not publish x"),
+                        "a", denied),
+            1);
+  EXPECT_EQ(denied.str(), "error: permission denied: user:bo may not publish x\n");
+  std::ostringstream unauthenticated;
+  EXPECT_EQ(ReportError(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                     "token revoked"),
+                        "a", unauthenticated),
+            1);
+  EXPECT_EQ(unauthenticated.str(), "error: not authenticated: token revoked\n");
 
   std::ostringstream unavailable;
   EXPECT_EQ(ReportError(grpc::Status(grpc::StatusCode::UNAVAILABLE, "refused"),

@@ -1,0 +1,447 @@
+// End-to-end tests: the real meshplaned against a fresh PostgreSQL database,
+// driven by the real meshplane binary with MESHPLANE_ADDR / MESHPLANE_TOKEN
+// as a user or a CI job runs it. Each test gets its own database and server.
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <thread>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/process.h"
+#include "tests/testing/pg/pg_fixture.h"
+
+namespace meshplane::e2e {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+constexpr char kAdminToken[] = "e2e-bootstrap-admin-token-0123456789";
+
+std::string EnvOrDie(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    std::fprintf(stderr, "%s is not set (run through ctest)\n", name);
+    std::abort();
+  }
+  return value;
+}
+
+class CliE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string url = testing::PgFixture::Get().NewDatabase();
+    std::string error;
+    ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error))
+        << error;
+    dir_ = MakeTempDir();
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      std::fprintf(stderr, "--- meshplaned log ---\n%s\n",
+                   server_.Log().c_str());
+    }
+    server_.Stop();
+  }
+
+  // Runs meshplane as the admin (or as `token`; "" runs without a token).
+  CommandResult Cli(std::vector<std::string> args,
+                    const std::string& token = kAdminToken,
+                    const std::string& input = "") {
+    args.insert(args.begin(), EnvOrDie("MESHPLANE_CLI"));
+    std::map<std::string, std::string> env = {
+        {"MESHPLANE_ADDR", server_.addr()}};
+    env["MESHPLANE_TOKEN"] = token.empty() ? "\x01" : token;
+    return RunCommand(args, env, input);
+  }
+
+  std::string File(const std::string& name, const std::string& text) {
+    std::string path = dir_ + "/" + name;
+    WriteFile(path, text);
+    return path;
+  }
+
+  ServerProcess server_;
+  std::string dir_;
+};
+
+std::string Testdata(const std::string& rel) {
+  return EnvOrDie("MESHPLANE_E2E_TESTDATA") + "/" + rel;
+}
+
+nlohmann::json ParseJson(const std::string& text) {
+  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+constexpr char kProducts[] = R"(apiVersion: meshplane.dev/v1
+kind: DataProduct
+metadata:
+  name: revenue
+  domain: sales
+spec:
+  displayName: Revenue
+  description: Revenue per day, computed from orders.
+  ownerTeam: sales-eng
+  tier: 2
+  classification: internal
+  tags: [revenue, reporting]
+  outputPorts:
+    - id: revenue-daily
+      type: table
+  inputPorts:
+    - id: orders
+      source: domains/sales/dataProducts/orders/outputPorts/orders-v1
+---
+apiVersion: meshplane.dev/v1
+kind: DataProduct
+metadata:
+  name: orders
+  domain: sales
+  labels: {source-system: shop}
+spec:
+  displayName: Orders
+  description: Every order of the "web shop", one row per order line.
+  ownerTeam: sales-eng
+  tier: 1
+  classification: confidential
+  tags: [orders, pii]
+  outputPorts:
+    - id: orders-v1
+      type: table
+      server: postgres://warehouse:5432/sales
+      location: sales.orders_v1
+      contract: orders-v1
+      objectives: {availabilityPercent: 99.9, maxStaleness: 1h}
+)";
+
+TEST_F(CliE2eTest, Tour) {
+  // Who am I: the bootstrap token is the platform admin user:admin.
+  CommandResult r = Cli({"whoami"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("user:admin"));
+
+  // A team and a domain.
+  r = Cli({"team", "create", "sales-eng", "--display-name", "Sales engineering",
+           "--member", "user:ana@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "team/sales-eng created\n");
+  r = Cli({"domain", "create", "sales", "--owner-team", "sales-eng",
+           "--display-name", "Sales", "--label", "cost-center=cc-100"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"domain", "get", "sales"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, AllOf(HasSubstr("domains/sales"), HasSubstr("teams/sales-eng"),
+                           HasSubstr("cost-center=cc-100")));
+
+  // Apply a file whose consumer comes before its source: apply orders them.
+  std::string products = File("products.yaml", kProducts);
+  r = Cli({"product", "apply", "-f", products});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out,
+            "dataProduct/sales/orders created\n"
+            "dataProduct/sales/revenue created\n");
+  // Applying again changes nothing.
+  r = Cli({"apply", "-f", products});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out,
+            "dataProduct/sales/orders unchanged\n"
+            "dataProduct/sales/revenue unchanged\n");
+
+  // List, filter, search.
+  r = Cli({"product", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, AllOf(HasSubstr("DOMAIN"), HasSubstr("orders"),
+                           HasSubstr("revenue")));
+  r = Cli({"product", "list", "--tag", "pii", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json listed = ParseJson(r.out);
+  ASSERT_FALSE(listed.is_discarded()) << r.out;
+  ASSERT_EQ(listed["data_products"].size(), 1u) << r.out;
+  EXPECT_EQ(listed["data_products"][0]["name"],
+            "domains/sales/dataProducts/orders");
+  r = Cli({"product", "list", "--search", "revenue", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  listed = ParseJson(r.out);
+  ASSERT_GE(listed["data_products"].size(), 1u) << r.out;
+  EXPECT_EQ(listed["data_products"][0]["name"],
+            "domains/sales/dataProducts/revenue");
+  r = Cli({"product", "list", "--domain", "sales", "--owner-team", "sales-eng",
+           "--lifecycle", "draft", "--page-size", "1", "--all", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 2u) << r.out;
+  r = Cli({"product", "list", "--page-size", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("--page-token"));
+
+  // -o yaml parses, with proto field names.
+  r = Cli({"product", "get", "sales/orders", "-o", "yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  YAML::Node yaml = YAML::Load(r.out);
+  EXPECT_EQ(yaml["owner_team"].as<std::string>(), "teams/sales-eng");
+  EXPECT_EQ(yaml["description"].as<std::string>(),
+            "Every order of the \"web shop\", one row per order line.");
+  EXPECT_EQ(yaml["output_ports"][0]["objectives"]["max_staleness"]
+                .as<std::string>(),
+            "3600s");
+
+  // Lineage.
+  r = Cli({"product", "lineage", "sales/orders", "--direction", "downstream"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("sales/orders:orders-v1"));
+  EXPECT_THAT(r.out, HasSubstr("sales/revenue"));
+  r = Cli({"product", "lineage", "sales/revenue", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ParseJson(r.out)["edges"].size(), 1u) << r.out;
+
+  // Lifecycle.
+  r = Cli({"product", "publish", "sales/orders"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "dataProduct/sales/orders published\n");
+  r = Cli({"product", "deprecate", "orders", "--domain", "sales", "--sunset",
+           "2030-01-01"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"product", "get", "domains/sales/dataProducts/orders", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json orders = ParseJson(r.out);
+  EXPECT_EQ(orders["lifecycle"], "LIFECYCLE_DEPRECATED");
+  EXPECT_EQ(orders["sunset_time"], "2030-01-01T00:00:00Z");
+  // An illegal transition (draft -> deprecated) is refused: exit 1.
+  r = Cli({"product", "deprecate", "sales/revenue"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("error: "));
+
+  // Dry run writes nothing.
+  r = Cli({"domain", "create", "hr", "--owner-team", "sales-eng", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("dry run"));
+  r = Cli({"domain", "get", "hr"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  r = Cli({"product", "delete", "sales/revenue", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"product", "get", "sales/revenue"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+
+  // A token for another principal, who is in no team.
+  r = Cli({"token", "create", "--principal", "user:bo@example.com", "--ttl",
+           "1d", "--description", "bo's laptop", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json created = ParseJson(r.out);
+  std::string bo = created["secret"];
+  std::string bo_token_name = created["token"]["name"];
+  ASSERT_FALSE(bo.empty()) << r.out;
+  r = Cli({"whoami", "-o", "json"}, bo);
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ParseJson(r.out)["principal"], "user:bo@example.com");
+  r = Cli({"product", "list"}, bo);  // reads are open
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  // Writes outside bo's teams are refused with a permission message.
+  r = Cli({"domain", "update", "sales", "--description", "taken over"}, bo);
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_THAT(absl::AsciiStrToLower(r.err), HasSubstr("permission"));
+  r = Cli({"product", "publish", "sales/revenue"}, bo);
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_THAT(absl::AsciiStrToLower(r.err), HasSubstr("permission"));
+  // Once bo joins the owner team, the same product write succeeds.
+  r = Cli({"team", "add-member", "sales-eng", "user:bo@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  // (The server may cache an identity's teams for a moment: poll.)
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    r = Cli({"product", "publish", "sales/revenue"}, bo);
+    if (r.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+
+  // Revoked token: refused (UNAUTHENTICATED -> 1).
+  r = Cli({"token", "list", "--principal", "user:bo@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr(bo_token_name));
+  r = Cli({"token", "revoke", bo_token_name});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  // The server may cache a verified token for a moment (2 s): poll.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    r = Cli({"whoami"}, bo);
+    if (r.exit_code != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("error: "));
+
+  // No token at all: refused.
+  r = Cli({"domain", "list"}, "");
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+
+  // An invalid id: exit 2, naming the field.
+  r = Cli({"domain", "create", "Bad Id", "--owner-team", "sales-eng"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("domain_id"));
+  EXPECT_THAT(r.err, HasSubstr("Bad Id"));
+
+  // Already exists: exit 1.
+  r = Cli({"team", "create", "sales-eng"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+
+  // -o json of lists parses; -o yaml of domains too.
+  r = Cli({"domain", "list", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json domains = ParseJson(r.out);
+  ASSERT_FALSE(domains.is_discarded()) << r.out;
+  EXPECT_EQ(domains["domains"][0]["name"], "domains/sales");
+  r = Cli({"team", "list", "-o", "yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(YAML::Load(r.out)["teams"][0]["name"].as<std::string>(),
+            "teams/sales-eng");
+}
+
+TEST_F(CliE2eTest, UnreachableServerExitsThree) {
+  CommandResult r = RunCommand(
+      {EnvOrDie("MESHPLANE_CLI"), "domain", "list"},
+      {{"MESHPLANE_ADDR", absl::StrCat("127.0.0.1:", UnusedPort())},
+       {"MESHPLANE_TOKEN", kAdminToken}});
+  EXPECT_EQ(r.exit_code, 3) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("unavailable"));
+  EXPECT_THAT(r.out, IsEmpty());
+}
+
+TEST_F(CliE2eTest, InvalidDescriptorExitsTwoAndWritesNothing) {
+  std::string bad = File("bad.yaml", R"(apiVersion: meshplane.dev/v1
+kind: Team
+metadata: {name: fine}
+---
+apiVersion: meshplane.dev/v1
+kind: Domain
+metadata:
+  name: sales
+spec:
+  ownerTeam: fine
+  colour: blue
+)");
+  CommandResult r = Cli({"apply", "-f", bad});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr(bad + ":11:3: spec.colour: unknown field"));
+  r = Cli({"team", "get", "fine"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+}
+
+TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
+  std::string mesh = EnvOrDie("MESHPLANE_EXAMPLES") + "/demo/mesh.yaml";
+  CommandResult r = Cli({"apply", "-f", mesh, "--dry-run"});
+  // The dry run of a whole mesh validates the teams and top-level domains;
+  // later documents depend on earlier ones that a dry run does not write.
+  EXPECT_NE(r.exit_code, 3) << r.Describe();
+  r = Cli({"domain", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, Not(HasSubstr("sales")));
+
+  r = Cli({"apply", "-f", mesh});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("team/platform created"));
+  EXPECT_THAT(r.out, HasSubstr("domain/sales-emea created"));
+  EXPECT_THAT(r.out, HasSubstr("dataProduct/finance/revenue created, published"));
+  EXPECT_THAT(r.err, IsEmpty());
+
+  r = Cli({"apply", "-f", mesh, "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json results = ParseJson(r.out)["results"];
+  ASSERT_EQ(results.size(), 14u) << r.out;
+  for (const auto& item : results) {
+    EXPECT_EQ(item["action"], "unchanged") << item.dump();
+  }
+
+  r = Cli({"product", "list", "--all", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 6u);
+  r = Cli({"product", "list", "--domain", "sales", "--include-subdomains",
+           "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 3u) << r.out;
+  r = Cli({"product", "lineage", "sales/orders", "--direction", "downstream",
+           "--depth", "3", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json lineage = ParseJson(r.out);
+  // orders -> emea-orders, campaign-attribution, revenue (twice: directly
+  // and through emea-orders) -> revenue-forecast.
+  EXPECT_GE(lineage["edges"].size(), 5u) << r.out;
+  EXPECT_EQ(lineage["data_products"].size(), 5u) << r.out;
+}
+
+TEST_F(CliE2eTest, OdpsExamplesApply) {
+  CommandResult r = Cli({"team", "create", "data-team"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"domain", "create", "seller", "--owner-team", "data-team"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"domain", "create", "lab", "--owner-team", "data-team"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  // A Meshplane product that promises the contract the ODPS example's
+  // payments input port reads: apply links the two.
+  std::string payments = File("payments.yaml", R"(apiVersion: meshplane.dev/v1
+kind: DataProduct
+metadata: {name: payments, domain: seller}
+spec:
+  ownerTeam: data-team
+  outputPorts:
+    - id: payments-v2
+      type: table
+      contract: dbb7b1eb-7628-436e-8914-2a00638ba6da
+)");
+  r = Cli({"apply", "-f", payments});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+
+  r = Cli({"product", "apply", "-f",
+           Testdata("odps/customer-data-product.odps.yaml")});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "dataProduct/seller/customer-data-product created\n");
+  // Three input ports name contracts that nobody offers.
+  EXPECT_THAT(r.err, HasSubstr("no output port in the registry promises "
+                               "contract ec2a112d-5cfe-49f3-8760-f9cfb4597544"));
+  r = Cli({"product", "get", "seller/customer-data-product", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json product = ParseJson(r.out);
+  EXPECT_EQ(product["owner_team"], "teams/data-team");
+  EXPECT_EQ(product["labels"]["odps-id"],
+            "fbe8d147-28db-4f1d-bedf-a3fe9f458427");
+  EXPECT_EQ(product["output_ports"].size(), 4u);
+  ASSERT_EQ(product["input_ports"].size(), 1u) << r.out;
+  EXPECT_EQ(product["input_ports"][0]["source"],
+            "domains/seller/dataProducts/payments/outputPorts/payments-v2");
+
+  r = Cli({"apply", "-f", Testdata("odps/simple-data-product.odps.yaml"),
+           "--domain", "lab", "--owner-team", "data-team"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "dataProduct/lab/simple-data-product created, published\n");
+  r = Cli({"product", "list", "--domain", "lab", "--lifecycle", "published",
+           "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 1u) << r.out;
+
+  // An ODPS document with a field the standard does not have: exit 2, with
+  // the path and line.
+  std::string bad = File("bad.odps.yaml", R"(apiVersion: v1.0.0
+kind: DataProduct
+id: 1d3c
+name: Broken
+status: draft
+domain: lab
+team: {name: data-team}
+outputPorts:
+  - name: out
+    version: 1.0.0
+    sla: 99.9
+)");
+  r = Cli({"apply", "-f", bad});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr(bad + ":11:5: outputPorts[0].sla: unknown field"));
+}
+
+}  // namespace
+}  // namespace meshplane::e2e
