@@ -16,7 +16,8 @@
 #      output port rows and one audit row in one transaction) at 1, 16 and
 #      64 clients, and with registration_full.sql (everything the server's
 #      CreateDataProduct transaction reads and writes) at 16, against a
-#      scratch database migrated with the same migrations;
+#      scratch database migrated with the same migrations; plus the read
+#      path's query with and without its transaction (get_product*.sql);
 #   7. prints a table and the two ratios the aims are stated in:
 #      create@16 / pgbench@16 and get@16 / echo@16.
 #
@@ -26,7 +27,7 @@
 # Environment (all optional):
 #   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_INFLIGHT="1 16 64"
 #   BENCH_PGBENCH_SECONDS=10 BENCH_CLIENT_THREADS=1
-#   BENCH_METHODS="echo pgbench create get"   (subset / order of the phases)
+#   BENCH_METHODS="echo pgbench create get create-seq"  (phases, in order)
 #   BENCH_OUT=DIR          keep logs and results.jsonl there (default: a
 #                          folder under $MESHPLANE_BUILD_DIR/bench-server/)
 #   MESHPLANED_ARGS="..."  extra flags for meshplaned (e.g. --pool-size 32)
@@ -34,6 +35,8 @@
 #                          (default: their default, 64)
 #   MESHPLANE_BUILD_DIR    build folder (default ./build)
 #   BENCH_NO_BUILD=1       use the binaries as they are
+#   BENCH_PG_CONF="k = v;..."  extra postgresql.conf lines (analysis only,
+#                          e.g. "log_connections = on")
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -42,7 +45,7 @@ WARMUP="${BENCH_WARMUP:-2s}"
 INFLIGHT="${BENCH_INFLIGHT:-1 16 64}"
 PGBENCH_SECONDS="${BENCH_PGBENCH_SECONDS:-10}"
 CLIENT_THREADS="${BENCH_CLIENT_THREADS:-1}"
-METHODS="${BENCH_METHODS:-echo pgbench create get}"
+METHODS="${BENCH_METHODS:-echo pgbench create get create-seq}"
 BIN="$BUILD_DIR/bin"
 LOAD_DIR="$MESHPLANE_ROOT/bench/load"
 
@@ -99,6 +102,9 @@ fsync = on
 synchronous_commit = on
 max_connections = 200
 CONF
+if [ -n "${BENCH_PG_CONF:-}" ]; then
+  tr ';' '\n' <<<"$BENCH_PG_CONF" >> "$PGDATA/postgresql.conf"
+fi
 pg_start "$PGDATA" "$PG_PORT"
 
 psql_as() {  # psql_as DB ARGS...: psql as the postgres user on our socket
@@ -126,6 +132,29 @@ INSERT INTO domains (id, uid, display_name, owner_team_id, create_time,
                      update_time, revision)
   VALUES ('bench', gen_random_uuid()::text, 'mp_load domain', 'bench', now(),
           now(), 1);
+-- Products g-1 .. g-1000 with two output ports each, for get_product*.sql
+-- (the shape mp_load creates).
+INSERT INTO data_products (domain_id, id, uid, display_name, description,
+    owner_team_id, lifecycle, tier, classification, tags, labels,
+    create_time, update_time, revision)
+  SELECT 'bench', 'g-' || i, gen_random_uuid()::text, 'Load test product g-' || i,
+    'Orders placed on the web shop, one row per order line, refreshed hourly. Created by mp_load.',
+    'bench', 'DRAFT', 2, 'INTERNAL', '{bench,orders}',
+    '{"cost-center": "cc-1234", "source": "mp_load"}', now(), now(), 1
+  FROM generate_series(1, 1000) AS i;
+INSERT INTO output_ports (domain_id, product_id, port_id, ordinal,
+    display_name, type, server, location, description, availability_percent,
+    max_staleness_us)
+  SELECT 'bench', 'g-' || i, 'orders-v1', 0, 'Orders (table)', 'table',
+    'postgres://warehouse.internal:5432/sales', 'sales.orders_v1',
+    'One row per order line.', 99.9, 3600000000
+  FROM generate_series(1, 1000) AS i
+  UNION ALL
+  SELECT 'bench', 'g-' || i, 'orders-stream', 1, 'Orders (stream)', 'topic',
+    'kafka://broker.internal:9092', 'sales.orders.v1',
+    'Order events as they happen.', NULL, NULL
+  FROM generate_series(1, 1000) AS i;
+ANALYZE;
 SQL
 
 TOKEN="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -162,18 +191,24 @@ ECHO_ADDR="127.0.0.1:$(tr -d ' \n' < "$ECHO_PORT_FILE")"
 checkpoint() { psql_as postgres -c CHECKPOINT >/dev/null; }
 
 # ----------------------------------------------------------------- runs ----
-run_load() {  # run_load METHOD ADDR INFLIGHT
-  local method="$1" addr="$2" n="$3" out watch
+run_load() {  # run_load LABEL METHOD ADDR INFLIGHT [MP_LOAD ARGS...]
+  local label="$1" method="$2" addr="$3" n="$4" out watch log_lines sf
+  shift 4
   if [ "$method" = echo ]; then watch="echo_server=$ECHO_PID"
   else watch="meshplaned=$SERVER_PID,postgres=$(postmaster_pid)+"; fi
   checkpoint
+  # PostgreSQL logs every failed attempt (ERROR ... could not serialize),
+  # retried by the store or not: count them over the phase.
+  log_lines="$(wc -l < "$PGDATA/server.log")"
   out="$("$BIN/mp_load" --target "$addr" --token "$TOKEN" --method "$method" \
           --inflight "$n" --duration "$DURATION" --warmup "$WARMUP" \
           --threads "$CLIENT_THREADS" --domain bench --team bench \
-          --cpu-watch "$watch" 2>>"$OUT/mp_load.stderr.log")" \
-    || { log "mp_load $method @$n failed (see $OUT/mp_load.stderr.log)"; return 0; }
-  printf '%s\n' "$out" | sed -n 1p >&2
-  printf '%s\n' "$out" | grep '^{' >> "$RESULTS"
+          --cpu-watch "$watch" "$@" 2>>"$OUT/mp_load.stderr.log")" \
+    || { log "mp_load $label @$n failed (see $OUT/mp_load.stderr.log)"; return 0; }
+  sf="$(tail -n +"$((log_lines + 1))" "$PGDATA/server.log" | grep -c 'could not serialize access' || true)"
+  printf '%s\n' "$out" | sed -n 1p | sed "s/^$method /$label /" >&2
+  printf '%s\n' "$out" | grep '^{' | jq -c --argjson sf "${sf:-0}" --arg lbl "$label" \
+    '. + {method: $lbl, pg_serialization_failures: $sf}' >> "$RESULTS"
 }
 
 postmaster_pid() { head -n1 "$PGDATA/postmaster.pid"; }
@@ -194,8 +229,9 @@ pg_cpu() {
 
 # pgbench's per-transaction log (-l) gives latencies comparable to mp_load's:
 # its third field is each transaction's elapsed time in microseconds.
-run_pgbench() {  # run_pgbench NAME SCRIPT CLIENTS
+run_pgbench() {  # run_pgbench NAME SCRIPT CLIENTS [PGBENCH ARGS...]
   local name="$1" script="$2" clients="$3" dir tps p50 p90 p99 max lat n err
+  shift 3
   checkpoint
   dir="$WORK/pgbench-$name-$clients"
   mkdir -p "$dir"
@@ -208,9 +244,12 @@ run_pgbench() {  # run_pgbench NAME SCRIPT CLIENTS
   [ -x /usr/bin/time ] && timer=(/usr/bin/time -f '%U %S' -o "$WORK/pgbench.time")
   echo "0 0" > "$WORK/pgbench.time"
   (cd "$dir" && "${timer[@]}" "${as_pg_cmd[@]}" "$PG_BIN/pgbench" -h "$PGDATA" -p "$PG_PORT" -U postgres \
-      -n -c "$clients" -j "$jobs" -T "$PGBENCH_SECONDS" -l -f script.sql \
+      -n -c "$clients" -j "$jobs" -T "$PGBENCH_SECONDS" -l "$@" -f script.sql \
       pgbench_scratch) > "$dir/out.txt" 2>&1 \
     || { cat "$dir/out.txt" >&2; log "pgbench $name failed"; return 0; }
+  # The backends' CPU moves to the postmaster's cutime once it has reaped
+  # them; give it a moment.
+  sleep 1
   cpu1="$(pg_cpu)"
   client_cpu="$(awk '{printf "%.3f", $1 + $2}' "$WORK/pgbench.time")"
   tps="$(sed -nE 's/^tps = ([0-9.]+) .*without initial.*/\1/p' "$dir/out.txt")"
@@ -234,12 +273,22 @@ log "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); res
 for method in $METHODS; do
   case "$method" in
     echo)
-      for n in $INFLIGHT; do run_load echo "$ECHO_ADDR" "$n"; done ;;
+      for n in $INFLIGHT; do run_load echo echo "$ECHO_ADDR" "$n"; done ;;
     pgbench)
       for n in $INFLIGHT; do run_pgbench pgbench "$LOAD_DIR/registration.sql" "$n"; done
-      run_pgbench pgfull "$LOAD_DIR/registration_full.sql" 16 ;;
+      # As the store runs it: prepared statements; SERIALIZABLE, so retry
+      # serialization failures as Store::RunInTransaction does.
+      run_pgbench pgfull "$LOAD_DIR/registration_full.sql" 16 -M prepared --max-tries 5
+      # The read path: GetDataProduct's query with and without the
+      # transaction the store wraps it in.
+      run_pgbench pgget "$LOAD_DIR/get_product.sql" 16 -M prepared
+      run_pgbench pgget1 "$LOAD_DIR/get_product_bare.sql" 16 -M prepared ;;
     create|get)
-      for n in $INFLIGHT; do run_load "$method" "$SERVER_ADDR" "$n"; done ;;
+      for n in $INFLIGHT; do run_load "$method" "$method" "$SERVER_ADDR" "$n"; done ;;
+    create-seq)
+      # Sequential ids: every insert on the same index page, the worst case
+      # for SERIALIZABLE's page-level predicate locks.
+      run_load create-seq create "$SERVER_ADDR" 16 --ids sequential ;;
     *) die "unknown phase in BENCH_METHODS: $method" ;;
   esac
 done
@@ -259,23 +308,24 @@ row() {  # row WHAT INFLIGHT -> tab-separated fields, or nothing
     | (($c.postgres // 0) * 1e6 / .ok) as $pg
     | [.throughput, .p50_us / 1e3, .p90_us / 1e3, .p99_us / 1e3, .max_us / 1e3,
        .errors_total, $cl, $sv, $pg,
-       (if ($cl + $sv + $pg) > 0 then $cores * 1e6 / ($cl + $sv + $pg) else 0 end)]
+       (if ($cl + $sv + $pg) > 0 then $cores * 1e6 / ($cl + $sv + $pg) else 0 end),
+       ((.pg_serialization_failures // 0) / ((.completed_total // .ok) | if . > 0 then . else 1 end))]
     | @tsv' "$RESULTS" | head -n1
 }
 field() { row "$1" "$2" | cut -f"$3"; }
 {
   echo
   echo "Meshplane server benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared by client, server and PostgreSQL (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  printf '%-8s %4s %9s %7s %7s %7s %7s %5s | %-23s %9s\n' "" "" "" "" "" "" "" "" \
-    "CPU us per call" ""
-  printf '%-8s %4s %9s %7s %7s %7s %7s %5s | %7s %7s %7s %9s\n' what n "calls/s" \
-    "p50 ms" "p90 ms" "p99 ms" "max ms" errs client server pg "cpu-bound"
-  for m in echo get create pgbench pgfull; do
+  printf '%-8s %4s %9s %7s %7s %7s %7s %5s | %-23s %9s %8s\n' "" "" "" "" "" "" "" "" \
+    "CPU us per call" "" "PG ser."
+  printf '%-8s %4s %9s %7s %7s %7s %7s %5s | %7s %7s %7s %9s %8s\n' what n "calls/s" \
+    "p50 ms" "p90 ms" "p99 ms" "max ms" errs client server pg "cpu-bound" "fail/call"
+  for m in echo get pgget pgget1 create create-seq pgbench pgfull; do
     for n in $INFLIGHT; do
       r="$(row "$m" "$n")"
       [ -n "$r" ] || continue
       # shellcheck disable=SC2086
-      printf '%-8s %4d %9.0f %7.2f %7.2f %7.2f %7.2f %5d | %7.0f %7.0f %7.0f %9.0f\n' \
+      printf '%-8s %4d %9.0f %7.2f %7.2f %7.2f %7.2f %5d | %7.0f %7.0f %7.0f %9.0f %8.2f\n' \
         "$m" "$n" $r
     done
   done

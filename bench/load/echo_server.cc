@@ -23,6 +23,13 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "Address to listen on; port 0 picks a free port.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving.");
+ABSL_FLAG(int, is_cancelled_checks, 0,
+          "Analysis: call ServerContext::IsCancelled() this many times per "
+          "call (meshplaned's CallRunner::Prepare makes 2), to measure what "
+          "that check costs on the synchronous API.");
+ABSL_FLAG(int, max_pollers, 0,
+          "Analysis: if > 0, SyncServerOption::MAX_POLLERS (gRPC's default "
+          "is 2 per completion queue; threads above it exit when idle).");
 ABSL_FLAG(int, max_threads, 64,
           "ResourceQuota::SetMaxThreads: the bound on the sync server's "
           "handler threads (as meshplaned's --max-threads).");
@@ -31,12 +38,23 @@ namespace {
 
 class EchoServiceImpl final : public meshplane::bench::EchoService::Service {
  public:
-  grpc::Status Echo(grpc::ServerContext* /*context*/,
+  explicit EchoServiceImpl(int is_cancelled_checks)
+      : is_cancelled_checks_(is_cancelled_checks) {}
+
+  grpc::Status Echo(grpc::ServerContext* context,
                     const meshplane::bench::EchoRequest* request,
                     meshplane::bench::EchoResponse* response) override {
+    for (int i = 0; i < is_cancelled_checks_; ++i) {
+      if (context->IsCancelled()) {
+        return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+      }
+    }
     response->set_payload(request->payload());
     return grpc::Status::OK;
   }
+
+ private:
+  const int is_cancelled_checks_;
 };
 
 }  // namespace
@@ -46,7 +64,7 @@ int main(int argc, char** argv) {
   meshplane::bench::HyphenFlagsToUnderscores(argc, argv);
   absl::ParseCommandLine(argc, argv);
 
-  EchoServiceImpl service;
+  EchoServiceImpl service(absl::GetFlag(FLAGS_is_cancelled_checks));
   grpc::ResourceQuota quota("echo_server");
   quota.SetMaxThreads(absl::GetFlag(FLAGS_max_threads));
 
@@ -55,6 +73,10 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
                            grpc::InsecureServerCredentials(), &port);
   builder.SetResourceQuota(quota);
+  if (absl::GetFlag(FLAGS_max_pollers) > 0) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                                absl::GetFlag(FLAGS_max_pollers));
+  }
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

@@ -1,7 +1,12 @@
 #include "bench/load/load_stats.h"
 
+#include <dirent.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -54,6 +59,63 @@ std::string Ms(double us) { return absl::StrFormat("%.2fms", us / 1e3); }
 
 }  // namespace
 
+namespace {
+
+// Fields 3.. of /proc/PID/stat (after the parenthesised command name, which
+// may itself contain spaces); empty if unreadable.
+std::vector<std::string> StatFields(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) {
+    return {};
+  }
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) {
+    return {};
+  }
+  std::istringstream rest(line.substr(close + 1));
+  std::vector<std::string> fields;
+  std::string f;
+  while (rest >> f) {
+    fields.push_back(f);
+  }
+  return fields;
+}
+
+// proc(5): utime is field 14, so index 14 - 3 in StatFields.
+constexpr int kState = 0, kPpid = 1, kUtime = 11, kStime = 12, kCutime = 13,
+              kCstime = 14;
+
+}  // namespace
+
+double ProcessCpuSeconds(int pid, bool with_children) {
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::vector<std::string> self = StatFields(pid);
+  if (self.size() <= kCstime) {
+    return -1;
+  }
+  double ticks = std::stod(self[kUtime]) + std::stod(self[kStime]);
+  if (!with_children) {
+    return ticks / tick;
+  }
+  ticks += std::stod(self[kCutime]) + std::stod(self[kCstime]);
+  if (DIR* dir = opendir("/proc")) {
+    while (dirent* e = readdir(dir)) {
+      const int child = std::atoi(e->d_name);
+      if (child <= 0 || child == pid) {
+        continue;
+      }
+      std::vector<std::string> f = StatFields(child);
+      if (f.size() > kStime && std::atoi(f[kPpid].c_str()) == pid &&
+          f[kState] != "Z") {
+        ticks += std::stod(f[kUtime]) + std::stod(f[kStime]);
+      }
+    }
+    closedir(dir);
+  }
+  return ticks / tick;
+}
+
 std::string HumanLine(const RunReport& r) {
   std::string errors;
   if (!r.errors.empty()) {
@@ -78,16 +140,23 @@ std::string JsonLine(const RunReport& r) {
       r.errors, ",", [](std::string* out, const auto& e) {
         absl::StrAppend(out, JsonString(e.first), ":", e.second);
       });
+  std::string cpu = absl::StrJoin(
+      r.cpu_seconds, ",", [](std::string* out, const auto& e) {
+        absl::StrAppendFormat(out, "%s:%.3f", JsonString(e.first), e.second);
+      });
   return absl::StrFormat(
       "{\"tool\":\"mp_load\",\"method\":%s,\"target\":%s,\"inflight\":%d,"
       "\"threads\":%d,\"channels\":%d,\"seconds\":%.3f,\"ok\":%d,"
+      "\"completed_total\":%d,"
       "\"errors_total\":%d,\"errors\":{%s},\"throughput\":%.1f,"
       "\"mean_us\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"
-      "\"max_us\":%.1f,\"request_bytes\":%d,\"response_bytes\":%d}",
+      "\"max_us\":%.1f,\"request_bytes\":%d,\"response_bytes\":%d,"
+      "\"cpu_seconds\":{%s}}",
       JsonString(r.method), JsonString(r.target), r.inflight, r.threads,
-      r.channels, r.seconds, r.ok, r.error_count(), errors, r.throughput(),
+      r.channels, r.seconds, r.ok, r.completed_total, r.error_count(), errors, r.throughput(),
       r.latency.mean_us, r.latency.p50_us, r.latency.p90_us,
-      r.latency.p99_us, r.latency.max_us, r.request_bytes, r.response_bytes);
+      r.latency.p99_us, r.latency.max_us, r.request_bytes, r.response_bytes,
+      cpu);
 }
 
 std::string StatusCodeName(int code) {

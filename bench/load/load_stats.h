@@ -38,8 +38,12 @@ struct RunReport {
   int channels = 0;
   double seconds = 0;      // length of the measured window
   int64_t ok = 0;          // successful calls completed in the window
+  int64_t completed_total = 0;  // all calls completed, warm-up included
   std::map<std::string, int64_t> errors;  // gRPC code name -> count
   LatencySummary latency;
+  // CPU seconds spent in the measured window, by process: "client" (this
+  // process) and each --cpu-watch entry.
+  std::map<std::string, double> cpu_seconds;
   int64_t request_bytes = 0;   // serialized size of one request
   int64_t response_bytes = 0;  // serialized size of one response (0 if none)
 
@@ -56,6 +60,12 @@ std::string JsonLine(const RunReport& r);
 
 // The canonical name of a gRPC status code ("UNAVAILABLE").
 std::string StatusCodeName(int code);
+
+// CPU time (user + system) that process `pid` has used, in seconds; with
+// `with_children`, plus that of its live children and of the children it
+// has reaped (for a PostgreSQL postmaster: every backend). -1 if the
+// process is gone or /proc is unreadable.
+double ProcessCpuSeconds(int pid, bool with_children);
 
 // `s` as a JSON string literal, quotes included.
 std::string JsonString(absl::string_view s);

@@ -17,6 +17,8 @@
 //           bytes; point it at echo_server.
 // For create and get, the team and domain are created first when absent
 // (--setup), so a fresh server needs nothing else but the admin token.
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -37,6 +39,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "bench/load/echo.grpc.pb.h"
 #include "bench/load/load_stats.h"
@@ -68,6 +71,16 @@ ABSL_FLAG(bool, setup, true,
 ABSL_FLAG(int, get_products, 1000,
           "get: how many products to create before the run.");
 ABSL_FLAG(int, echo_payload, 0, "echo: payload bytes per request.");
+ABSL_FLAG(std::string, cpu_watch, "",
+          "Also report the CPU time these processes use in the measured "
+          "window: NAME=PID[,NAME=PID...]; a PID ending in '+' counts its "
+          "children too (for a PostgreSQL postmaster: the backends).");
+ABSL_FLAG(std::string, ids, "spread",
+          "Product ids: 'spread' (a bijective hash of a counter first, so "
+          "that concurrent creates land on different index pages, as real "
+          "names do) or 'sequential' (PREFIX-0, PREFIX-1, ...: every insert "
+          "on the same, rightmost index page; the worst case for "
+          "SERIALIZABLE's page-level predicate locks).");
 ABSL_FLAG(std::string, id_prefix, "",
           "Prefix of product ids (default: random, so runs never collide).");
 
@@ -86,6 +99,8 @@ class Call {
  public:
   virtual ~Call() = default;
   virtual void Start(grpc::CompletionQueue* cq) = 0;
+  // Sends the last request again (same request id: AIP-155 makes it safe).
+  virtual void Resend(grpc::CompletionQueue* cq) = 0;
   virtual int64_t RequestBytes() const = 0;
   virtual int64_t ResponseBytes() const = 0;
   const grpc::Status& status() const { return status_; }
@@ -108,6 +123,12 @@ class UnaryCall final : public Call {
       : prepare_(std::move(prepare)), fill_(std::move(fill)), bearer_(bearer) {}
 
   void Start(grpc::CompletionQueue* cq) override {
+    request_.Clear();
+    fill_(&request_);
+    Resend(cq);
+  }
+
+  void Resend(grpc::CompletionQueue* cq) override {
     // The reader lives in the old call's arena: drop it before the context
     // that owns that call.
     reader_.reset();
@@ -116,8 +137,6 @@ class UnaryCall final : public Call {
       context_->AddMetadata("authorization", *bearer_);
     }
     context_->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-    request_.Clear();
-    fill_(&request_);
     response_.Clear();
     start_ = SteadyClock::now();
     reader_ = prepare_(context_.get(), request_, cq);
@@ -150,6 +169,69 @@ struct PhaseConfig {
   absl::Duration warmup;
   absl::Duration duration;
   int64_t count = 0;  // > 0: count mode
+  // Resend a call that failed with ABORTED (a conflict the server gave up
+  // on), up to this many times, as a well-behaved client would; 0 for the
+  // measured runs, which report such errors instead.
+  int abort_retries = 0;
+};
+
+// Samples CPU counters at the edges of the measured window.
+class CpuWatch {
+ public:
+  struct Target {
+    std::string name;
+    int pid = 0;
+    bool with_children = false;
+  };
+
+  // Parses "NAME=PID[+],..."; false on a malformed entry.
+  bool Parse(const std::string& spec) {
+    for (absl::string_view item :
+         absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(item, '=');
+      Target t;
+      t.name = kv.first;
+      std::string pid = kv.second;
+      if (!pid.empty() && pid.back() == '+') {
+        t.with_children = true;
+        pid.pop_back();
+      }
+      t.pid = std::atoi(pid.c_str());
+      if (t.name.empty() || t.pid <= 0) {
+        return false;
+      }
+      targets_.push_back(t);
+    }
+    return true;
+  }
+
+  std::map<std::string, double> Sample() const {
+    std::map<std::string, double> out;
+    rusage self{};
+    getrusage(RUSAGE_SELF, &self);
+    out["client"] = self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
+                    self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6;
+    for (const Target& t : targets_) {
+      out[t.name] = ProcessCpuSeconds(t.pid, t.with_children);
+    }
+    return out;
+  }
+
+  static std::map<std::string, double> Diff(
+      const std::map<std::string, double>& before,
+      const std::map<std::string, double>& after) {
+    std::map<std::string, double> out;
+    for (const auto& [name, v] : after) {
+      auto it = before.find(name);
+      if (it != before.end() && it->second >= 0 && v >= 0) {
+        out[name] = v - it->second;
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<Target> targets_;
 };
 
 struct PhaseOutput {
@@ -157,16 +239,19 @@ struct PhaseOutput {
   std::map<std::string, int64_t> errors;
   std::map<std::string, std::string> first_error;
   int64_t ok = 0;
+  int64_t completed_total = 0;  // every completed call, warm-up included
   double seconds = 0;
   int64_t request_bytes = 0;
   int64_t response_bytes = 0;
+  std::map<std::string, double> cpu_seconds;
 };
 
 // Runs one phase: each thread owns a completion queue and a share of the
 // slots, and restarts a slot as soon as its call completes, so exactly
 // `inflight` calls are outstanding until the phase ends. Only calls that
 // complete inside the measured window count.
-PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config) {
+PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
+                     const CpuWatch* cpu = nullptr) {
   const int threads = std::max(1, std::min(config.threads, config.inflight));
   const bool count_mode = config.count > 0;
   const SteadyClock::time_point begin = SteadyClock::now();
@@ -208,6 +293,7 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config) {
         }
       }
       bool sized = false;
+      std::map<Call*, int> retries;
       while (active > 0) {
         void* tag = nullptr;
         bool ok = false;
@@ -216,6 +302,13 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config) {
         }
         const SteadyClock::time_point now = SteadyClock::now();
         Call* call = static_cast<Call*>(tag);
+        if (call->status().error_code() == grpc::StatusCode::ABORTED &&
+            retries[call]++ < config.abort_retries) {
+          call->Resend(&cq);
+          continue;
+        }
+        retries[call] = 0;
+        ++local.completed_total;
         const bool in_window =
             count_mode || (now >= measure_start && now < measure_end);
         if (in_window) {
@@ -260,6 +353,7 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config) {
                               local.latencies_ns.begin(),
                               local.latencies_ns.end());
       out.ok += local.ok;
+      out.completed_total += local.completed_total;
       for (const auto& [code, n] : local.errors) {
         out.errors[code] += n;
       }
@@ -272,8 +366,21 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config) {
       }
     });
   }
+  // The main thread only samples CPU counters at the window's edges.
+  std::map<std::string, double> cpu_before;
+  if (cpu != nullptr) {
+    std::this_thread::sleep_until(measure_start);
+    cpu_before = cpu->Sample();
+    if (!count_mode) {
+      std::this_thread::sleep_until(measure_end);
+      out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
+    }
+  }
   for (std::thread& w : workers) {
     w.join();
+  }
+  if (cpu != nullptr && count_mode) {
+    out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
   }
   out.seconds = count_mode ? last_completion_ns.load() / 1e9
                            : absl::ToDoubleSeconds(config.duration);
@@ -302,6 +409,15 @@ std::string RandomLowercase(int n) {
     s += static_cast<char>('a' + absl::Uniform(gen, 0, 26));
   }
   return s;
+}
+
+// splitmix64's finaliser: a bijection on 64 bits, so distinct counters give
+// distinct ids.
+uint64_t Mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
 }
 
 std::string RandomUuid() {
@@ -421,6 +537,11 @@ int Main() {
     std::cerr << "mp_load: --inflight must be >= 1\n";
     return 2;
   }
+  if (absl::GetFlag(FLAGS_ids) != "spread" &&
+      absl::GetFlag(FLAGS_ids) != "sequential") {
+    std::cerr << "mp_load: --ids must be spread or sequential\n";
+    return 2;
+  }
   if (method != "create" && method != "get" && method != "echo") {
     std::cerr << "mp_load: --method must be create, get or echo\n";
     return 2;
@@ -428,6 +549,11 @@ int Main() {
   if (method != "echo" && bearer.empty()) {
     std::cerr << "mp_load: --token (or MESHPLANE_TOKEN) is required for "
               << method << "\n";
+    return 2;
+  }
+  CpuWatch cpu;
+  if (!cpu.Parse(absl::GetFlag(FLAGS_cpu_watch))) {
+    std::cerr << "mp_load: --cpu-watch wants NAME=PID[+],...\n";
     return 2;
   }
   std::string prefix = absl::GetFlag(FLAGS_id_prefix);
@@ -459,6 +585,13 @@ int Main() {
     return 1;
   }
 
+  const bool spread = absl::GetFlag(FLAGS_ids) != "sequential";
+  auto product_id = [&](int64_t i) {
+    // Ids match [a-z][a-z0-9-]{0,62}.
+    return spread ? absl::StrFormat("p%016x-%s", Mix(static_cast<uint64_t>(i)),
+                                    prefix)
+                  : absl::StrCat(prefix, "-", i);
+  };
   std::atomic<int64_t> next_id{0};
   auto make_create = [&](int slot) -> std::unique_ptr<Call> {
     auto* stub = product_stub(slot);
@@ -470,7 +603,7 @@ int Main() {
           return stub->PrepareAsyncCreateDataProduct(ctx, req, cq);
         },
         [&](v1::CreateDataProductRequest* req) {
-          FillProduct(domain, team, absl::StrCat(prefix, "-", next_id++), req);
+          FillProduct(domain, team, product_id(next_id++), req);
         },
         &bearer);
   };
@@ -492,6 +625,7 @@ int Main() {
     seed.inflight = std::min(16, n);
     seed.threads = 1;
     seed.count = n;
+    seed.abort_retries = 20;
     PhaseOutput seeded = RunPhase(make_create, seed);
     if (seeded.ok != n) {
       std::cerr << "mp_load: creating the " << n << " products to get failed ("
@@ -501,7 +635,7 @@ int Main() {
     }
     for (int i = 0; i < n; ++i) {
       names.push_back(
-          absl::StrCat("domains/", domain, "/dataProducts/", prefix, "-", i));
+          absl::StrCat("domains/", domain, "/dataProducts/", product_id(i)));
     }
     factory = [&](int slot) -> std::unique_ptr<Call> {
       auto* stub = product_stub(slot);
@@ -537,7 +671,7 @@ int Main() {
     };
   }
 
-  PhaseOutput out = RunPhase(factory, config);
+  PhaseOutput out = RunPhase(factory, config, &cpu);
   PrintErrors(out);
   RunReport report;
   report.method = method;
@@ -551,6 +685,8 @@ int Main() {
   report.latency = Summarize(&out.latencies_ns);
   report.request_bytes = out.request_bytes;
   report.response_bytes = out.response_bytes;
+  report.cpu_seconds = out.cpu_seconds;
+  report.completed_total = out.completed_total;
   std::cout << HumanLine(report) << "\n" << JsonLine(report) << std::endl;
   return report.ok > 0 ? 0 : 1;
 }

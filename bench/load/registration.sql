@@ -19,7 +19,7 @@ INSERT INTO data_products (domain_id, id, uid, display_name, description,
     'Load test product pg-' || :n,
     'Orders placed on the web shop, one row per order line, refreshed hourly. Created by mp_load.',
     'bench', 'DRAFT', 2, 'INTERNAL', '{bench,orders}',
-    '{"cost-center": "cc-1234", "source": "mp_load"}', now(), now(), 1);
+    '{"cost-center":  "cc-1234", "source":  "mp_load"}', now(), now(), 1);
 INSERT INTO output_ports (domain_id, product_id, port_id, ordinal,
     display_name, type, server, location, description, availability_percent,
     max_staleness_us)
@@ -32,9 +32,9 @@ INSERT INTO output_ports (domain_id, product_id, port_id, ordinal,
      'Order events as they happen.', NULL, NULL);
 INSERT INTO audit_log (time, principal, method, resource, request_id,
     after_json, outcome_code)
-  VALUES (now(), 'user:admin',
+  VALUES (now(), 'user:' || 'admin',
     'meshplane.v1.DataProductService/CreateDataProduct',
     'domains/bench/dataProducts/pg-' || :n, gen_random_uuid()::text,
-    '{"name":"domains/bench/dataProducts/pg-' || :n || '","uid":"5f0c9a52-3b1e-4c41-9d0e-6a7d2f1c8b30","display_name":"Load test product","description":"Orders placed on the web shop, one row per order line, refreshed hourly. Created by mp_load.","owner_team":"teams/bench","lifecycle":"DRAFT","tier":2,"classification":"INTERNAL","tags":["bench","orders"],"labels":{"cost-center":"cc-1234","source":"mp_load"},"output_ports":[{"id":"orders-v1","display_name":"Orders (table)","type":"table","server":"postgres://warehouse.internal:5432/sales","location":"sales.orders_v1","description":"One row per order line.","objectives":{"availability_percent":99.9,"max_staleness":"3600s"}},{"id":"orders-stream","display_name":"Orders (stream)","type":"topic","server":"kafka://broker.internal:9092","location":"sales.orders.v1","description":"Order events as they happen."}],"create_time":"2026-11-21T10:00:00Z","update_time":"2026-11-21T10:00:00Z","revision":1}',
+    '{"name": "domains/bench/dataProducts/pg-' || :n || '","uid": "5f0c9a52-3b1e-4c41-9d0e-6a7d2f1c8b30","display_name": "Load test product","description": "Orders placed on the web shop, one row per order line, refreshed hourly. Created by mp_load.","owner_team": "teams/bench","lifecycle": "DRAFT","tier": 2,"classification": "INTERNAL","tags": ["bench","orders"],"labels": {"cost-center": "cc-1234","source": "mp_load"},"output_ports": [{"id": "orders-v1","display_name": "Orders (table)","type": "table","server": "postgres://warehouse.internal:5432/sales","location": "sales.orders_v1","description": "One row per order line.","objectives": {"availability_percent": 99.9,"max_staleness": "3600s"}},{"id": "orders-stream","display_name": "Orders (stream)","type": "topic","server": "kafka://broker.internal:9092","location": "sales.orders.v1","description": "Order events as they happen."}],"create_time": "2026-11-21T10:00:00Z","update_time": "2026-11-21T10:00:00Z","revision": 1}',
     0);
 END;
