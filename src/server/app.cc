@@ -1,6 +1,8 @@
 #include "server/app.h"
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -16,6 +18,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
+#include <grpcpp/security/server_credentials.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -53,6 +56,19 @@ absl::StatusOr<HostPort> SplitHostPort(absl::string_view flag,
   }
   out.host = std::string(host);
   return out;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read \"", path, "\""));
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (out.str().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", path, "\" is empty"));
+  }
+  return out.str();
 }
 
 class ServerImpl final : public RunningServer {
@@ -138,9 +154,10 @@ class ServerImpl final : public RunningServer {
   absl::Status StartGrpc() {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    MP_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                        Credentials());
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(),
-                             &port_);
+    builder.AddListeningPort(config_.listen, credentials, &port_);
     builder.SetMaxReceiveMessageSize(config_.max_receive_message_bytes);
     grpc::ResourceQuota quota("meshplaned");
     quota.SetMaxThreads(config_.max_threads);
@@ -167,6 +184,23 @@ class ServerImpl final : public RunningServer {
     }
     spdlog::info("meshplaned listening on {}", address);
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials() {
+    if (config_.tls_cert_file.empty() && config_.tls_key_file.empty()) {
+      return grpc::InsecureServerCredentials();
+    }
+    if (config_.tls_cert_file.empty() || config_.tls_key_file.empty()) {
+      return absl::InvalidArgumentError(
+          "TLS needs both a certificate file and a key file");
+    }
+    MP_ASSIGN_OR_RETURN(std::string cert, ReadFile(config_.tls_cert_file));
+    MP_ASSIGN_OR_RETURN(std::string key, ReadFile(config_.tls_key_file));
+    grpc::SslServerCredentialsOptions options;
+    options.pem_key_cert_pairs.push_back({key, cert});
+    spdlog::info("meshplaned serves gRPC over TLS (certificate {})",
+                 config_.tls_cert_file);
+    return grpc::SslServerCredentials(options);
   }
 
   absl::Status StartHttp() {

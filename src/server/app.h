@@ -30,6 +30,11 @@ struct ServerConfig {
   // If non-empty, becomes the first platform-admin token when the registry
   // has none (core::Identity::Bootstrap).
   std::string bootstrap_token;
+  // TLS for gRPC: PEM files of the server certificate (chain) and its
+  // private key. Both empty = plaintext (loopback, or TLS terminated by a
+  // proxy); setting only one is INVALID_ARGUMENT.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // gRPC's thread budget (grpc::ResourceQuota). Handlers block on the
   // store's connection pool, so this is a few times the pool size: enough
   // threads to queue on the pool, not so many that memory runs away.
@@ -62,8 +67,9 @@ class RunningServer {
 
 // Starts a server over `store` (which must be migrated, and must outlive the
 // server, as must `clock`). Bootstraps the admin token if configured.
-// INVALID_ARGUMENT for a bad address or bootstrap token; UNAVAILABLE when a
-// port cannot be bound or the store is unreachable during bootstrap.
+// INVALID_ARGUMENT for a bad address, bootstrap token or TLS setting;
+// NOT_FOUND for an unreadable TLS file; UNAVAILABLE when a port cannot be
+// bound or the store is unreachable during bootstrap.
 absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     const ServerConfig& config, store::Store& store, const Clock& clock);
 

@@ -140,6 +140,8 @@ int Run(const Options& options) {
   config.bootstrap_token = options.bootstrap_token;
   config.max_threads = options.max_threads;
   config.drain_timeout = options.drain_timeout;
+  config.tls_cert_file = options.tls_cert_file;
+  config.tls_key_file = options.tls_key_file;
   auto server =
       meshplane::server::StartServer(config, **store, meshplane::RealClock());
   if (!server.ok()) {

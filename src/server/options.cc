@@ -55,6 +55,8 @@ flags:
   --migrations-dir DIR   migrations (default: compiled in, or $MESHPLANE_MIGRATIONS_DIR)
   --db-wait DURATION     how long to retry an unreachable database at start (default 30s)
   --drain-timeout DURATION  how long shutdown waits for in-flight calls (default 10s)
+  --tls-cert-file PEM    serve gRPC over TLS with this certificate (chain)
+  --tls-key-file PEM     and this private key (both or neither)
   --port-file PATH       write the bound gRPC port there once serving
   --log-level LEVEL      trace, debug, info, warn, error (default info)
   --help                 this text
@@ -134,6 +136,10 @@ absl::StatusOr<Options> ParseOptions(
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.db_wait));
     } else if (name == "drain-timeout") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.drain_timeout));
+    } else if (name == "tls-cert-file") {
+      o.tls_cert_file = value;
+    } else if (name == "tls-key-file") {
+      o.tls_key_file = value;
     } else if (name == "port-file") {
       o.port_file = value;
     } else if (name == "log-level") {
@@ -154,6 +160,10 @@ absl::StatusOr<Options> ParseOptions(
     o.database_url = getenv("MESHPLANE_DATABASE_URL");
   }
   o.bootstrap_token = getenv("MESHPLANE_BOOTSTRAP_TOKEN");
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert-file and --tls-key-file go together");
+  }
   if (o.command != Options::Command::kHelp && o.database_url.empty()) {
     return absl::InvalidArgumentError(
         "no database: pass --database-url or set MESHPLANE_DATABASE_URL");

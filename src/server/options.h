@@ -26,6 +26,8 @@ struct Options {
   int pool_size = 16;
   std::string migrations_dir;  // "" = the store's compiled-in default
   std::string port_file;
+  std::string tls_cert_file;  // both set = gRPC over TLS
+  std::string tls_key_file;
   std::string log_level = "info";
   absl::Duration db_wait = absl::Seconds(30);
   int max_threads = 64;

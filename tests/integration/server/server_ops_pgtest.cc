@@ -1,6 +1,7 @@
 // What operators and load balancers see: gRPC health, reflection, the HTTP
 // endpoints, the services not served yet, and PostgreSQL going away and
 // coming back under a running server.
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -107,6 +108,36 @@ TEST(ServerOpsTest, ExpiredDeadlineIsRefused) {
   auto ctx = ServerFixture::Context(fx->admin_token(), absl::Milliseconds(-1));
   EXPECT_EQ(fx->Domains()->ListDomains(ctx.get(), r, &out).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+TEST(ServerOpsTest, ServesOverTls) {
+  std::string dir = ::testing::TempDir() + "meshplane-tls-XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) {
+    GTEST_SKIP() << "openssl cannot make a test certificate";
+  }
+  ServerFixtureOptions options;
+  options.config.tls_cert_file = cert;
+  options.config.tls_key_file = key;
+  auto fx = ServerFixture::Start(options);
+  v1::GetCallerIdentityRequest r;
+  v1::CallerIdentity me;
+  auto ctx = fx->AdminContext();
+  grpc::Status s = fx->Identity()->GetCallerIdentity(ctx.get(), r, &me);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(me.principal(), "user:admin");
+
+  // A plaintext client gets nowhere.
+  auto plain = v1::IdentityService::NewStub(
+      grpc::CreateChannel(fx->address(), grpc::InsecureChannelCredentials()));
+  auto ctx2 = ServerFixture::Context(fx->admin_token(), absl::Seconds(5));
+  EXPECT_EQ(plain->GetCallerIdentity(ctx2.get(), r, &me).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
 }
 
 // Runs last in this binary: it stops the shared PostgreSQL.

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -57,6 +59,12 @@ std::unique_ptr<ServerFixture> ServerFixture::Start(
   }
   fx->server_ = *std::move(server);
   fx->address_ = absl::StrCat("127.0.0.1:", fx->server_->port());
+  if (!config.tls_cert_file.empty()) {
+    std::ifstream in(config.tls_cert_file);
+    std::ostringstream pem;
+    pem << in.rdbuf();
+    fx->tls_root_pem_ = pem.str();
+  }
   return fx;
 }
 
@@ -75,8 +83,16 @@ std::shared_ptr<grpc::Channel> ServerFixture::channel() {
     // Let tests send oversized requests: the server must refuse them.
     args.SetMaxSendMessageSize(-1);
     args.SetMaxReceiveMessageSize(-1);
-    channel_ = grpc::CreateCustomChannel(
-        address_, grpc::InsecureChannelCredentials(), args);
+    std::shared_ptr<grpc::ChannelCredentials> credentials =
+        grpc::InsecureChannelCredentials();
+    if (!tls_root_pem_.empty()) {
+      // The test certificate names localhost; the channel dials 127.0.0.1.
+      args.SetSslTargetNameOverride("localhost");
+      grpc::SslCredentialsOptions ssl;
+      ssl.pem_root_certs = tls_root_pem_;
+      credentials = grpc::SslCredentials(ssl);
+    }
+    channel_ = grpc::CreateCustomChannel(address_, credentials, args);
   }
   return channel_;
 }

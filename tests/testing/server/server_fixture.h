@@ -64,7 +64,10 @@ class ServerFixture {
   store::Store& store() { return *store_; }
   server::RunningServer& server() { return *server_; }
 
-  // A channel to the server (shared; created on first call).
+  // A channel to the server (shared; created on first call). With TLS
+  // configured, it trusts the server certificate itself (a self-signed test
+  // certificate for "localhost").
+
   std::shared_ptr<grpc::Channel> channel();
 
   std::unique_ptr<v1::DomainService::Stub> Domains();
@@ -101,6 +104,7 @@ class ServerFixture {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<server::RunningServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::string tls_root_pem_;
 };
 
 // --- Reading errors on the client side ---

@@ -93,6 +93,8 @@ TEST(OptionsTest, Errors) {
               StatusIs(absl::StatusCode::kInvalidArgument, "needs a value"));
   EXPECT_THAT(ParseOptions({"serve", "migrate"}, env),
               StatusIs(absl::StatusCode::kInvalidArgument, "migrate"));
+  EXPECT_THAT(ParseOptions({"--tls-cert-file", "/c.pem"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--tls-key-file"));
   EXPECT_THAT(ParseOptions({"--"}, env),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
