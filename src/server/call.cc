@@ -105,9 +105,9 @@ std::string RequestHash(const google::protobuf::Message& request) {
     coded.SetSerializationDeterministic(true);
     copy->SerializeToCodedStream(&coded);
   }
-  // The type name keeps two request types with the same bytes apart.
-  return Sha256Hex(
-      absl::StrCat(copy->GetDescriptor()->full_name(), "\n", bytes));
+  // The decision's formula exactly; the request type needs no place in it,
+  // since the idempotency key already holds the method.
+  return Sha256Hex(bytes);
 }
 
 absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context) {

@@ -1,7 +1,10 @@
 #include "server/call.h"
 
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include <gtest/gtest.h>
 
+#include "meshplane/common/crypto.h"
 #include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/domain.pb.h"
 
@@ -61,14 +64,22 @@ TEST(RequestHashTest, SurvivesAWireRoundTrip) {
   EXPECT_EQ(RequestHash(a), RequestHash(b));
 }
 
-TEST(RequestHashTest, DistinguishesRequestTypes) {
-  // Both requests serialize to the same bytes (field 1 = "x").
-  v1::GetDomainRequest a;
-  a.set_name("x");
-  v1::GetDataProductRequest b;
-  b.set_name("x");
-  ASSERT_EQ(a.SerializeAsString(), b.SerializeAsString());
-  EXPECT_NE(RequestHash(a), RequestHash(b));
+TEST(RequestHashTest, IsTheDigestOfTheDeterministicBytesWithoutTheIdFields) {
+  // The formula of the design decision, so that anything else that computes
+  // it agrees with the server.
+  v1::CreateDomainRequest r = Request();
+  r.set_validate_only(true);
+  v1::CreateDomainRequest bare = r;
+  bare.clear_request_id();
+  bare.clear_validate_only();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    bare.SerializeToCodedStream(&coded);
+  }
+  EXPECT_EQ(RequestHash(r), Sha256Hex(bytes));
 }
 
 }  // namespace
