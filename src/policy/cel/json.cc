@@ -338,13 +338,14 @@ class JsonParser {
     return true;
   }
 
-  // Objects in an array usually repeat the same keys: sharing one string
-  // object per distinct key saves memory and keeps field lookups in cache.
+  // Keys are interned process-wide (Value::InternedString), so that a
+  // policy's field names find them by pointer; the local cache avoids
+  // taking the intern table's lock for every repeated key.
   Value InternKey(std::string key) {
     if (key.size() > 64) return Value::String(std::move(key));
     auto it = keys_.find(key);
     if (it != keys_.end()) return it->second;
-    Value v = Value::String(key);
+    Value v = Value::InternedString(key);
     if (keys_.size() < 4096) keys_.emplace(std::move(key), v);
     return v;
   }

@@ -138,16 +138,21 @@ class GlobalNode : public EvalNode {
   const Value* EvalRef(Frame& f, Value*) const override {
     if (!f.resolved[slot_]) {
       f.resolved[slot_] = true;
-      if (!f.activation->Resolve(name_, &f.slots[slot_])) {
+      // Bound values are borrowed from the activation, which outlives the
+      // evaluation; only lazy providers' results are stored in the frame.
+      const Value* v = f.activation->Find(name_, &f.slots[slot_]);
+      if (v == nullptr) {
         f.slots[slot_] =
             type_fallback_.kind() == ValueKind::kType
                 ? type_fallback_
                 : Value::Error(absl::StrCat("no such attribute: '", name_,
                                             "' is not bound"),
                                offset_);
+        v = &f.slots[slot_];
       }
+      f.refs[slot_] = v;
     }
-    return &f.slots[slot_];
+    return f.refs[slot_];
   }
 
  private:
@@ -188,7 +193,7 @@ class SelectNode : public EvalNode {
   // is then read directly from the frame.
   SelectNode(NodePtr operand, std::string field, bool test_only,
              int local_slot)
-      : operand_(std::move(operand)), key_(Value::String(std::move(field))),
+      : operand_(std::move(operand)), key_(Value::InternedString(field)),
         test_only_(test_only), local_slot_(local_slot) {}
   Value Eval(Frame& f) const override {
     Value scratch;
@@ -200,11 +205,23 @@ class SelectNode : public EvalNode {
     const Value* operand = local_slot_ >= 0 ? f.refs[local_slot_]
                                             : operand_->EvalRef(f, &tmp);
     if (operand->kind() == ValueKind::kMap) {
-      // The hint is a benign race: any value is a valid guess.
+      const MapValue& map = operand->map();
+      // Field names and document keys are interned, so the entry at the
+      // hinted position usually is this very key object: a pointer
+      // comparison finds the field. The hint is a benign race: any value
+      // is a valid guess.
       uint32_t hint = hint_.load(std::memory_order_relaxed);
-      uint32_t before = hint;
-      const Value* v = operand->map().FindString(key_.string_value(), &hint);
-      if (hint != before) hint_.store(hint, std::memory_order_relaxed);
+      const Value* v;
+      if (hint < map.size() &&
+          map.entries()[hint].first.identity() == key_.identity()) {
+        v = &map.entries()[hint].second;
+      } else {
+        uint32_t before = hint;
+        v = map.FindString(key_.string_value(), &hint);
+        if (v != nullptr && hint != before) {
+          hint_.store(hint, std::memory_order_relaxed);
+        }
+      }
       if (test_only_) {
         *scratch = Value::Bool(v != nullptr);
         return scratch;
@@ -471,6 +488,21 @@ class InNode : public BoolNode {
     }
     const Value* c = c_->EvalRef(f, &cs);
     if (c->kind() == ValueKind::kList) {
+      if (e->kind() == ValueKind::kString) {
+        absl::string_view needle = e->string_value();
+        for (const Value& x : c->list()) {
+          if (x.kind() != ValueKind::kString) {
+            if (ValuesEqual(x, *e)) return kTrue;
+            continue;
+          }
+          absl::string_view hay = x.string_value();
+          if (hay.size() == needle.size() &&
+              internal::BytesEqual(hay.data(), needle.data(), hay.size())) {
+            return kTrue;
+          }
+        }
+        return kFalse;
+      }
       for (const Value& x : c->list()) {
         if (ValuesEqual(x, *e)) return kTrue;
       }
@@ -496,10 +528,12 @@ class CachedNode : public EvalNode {
   Value Eval(Frame& f) const override { return *EvalRef(f, nullptr); }
   const Value* EvalRef(Frame& f, Value*) const override {
     if (!f.resolved[slot_]) {
-      f.slots[slot_] = inner_->Eval(f);
+      // The subtree reads only globals and constants, so a borrowed result
+      // stays valid for the whole evaluation.
+      f.refs[slot_] = inner_->EvalRef(f, &f.slots[slot_]);
       f.resolved[slot_] = true;
     }
-    return &f.slots[slot_];
+    return f.refs[slot_];
   }
 
  private:

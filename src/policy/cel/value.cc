@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "policy/cel/format_util.h"
 #include "policy/cel/time_util.h"
@@ -49,6 +50,39 @@ absl::string_view KindTypeName(ValueKind kind) {
 
 Value Value::String(std::string s) {
   return FromHeap(new internal::StringObject(ValueKind::kString, std::move(s)));
+}
+
+namespace {
+
+constexpr size_t kMaxInternedLength = 128;
+constexpr size_t kMaxInternedCount = 100000;
+
+struct InternTable {
+  absl::Mutex mu;
+  absl::flat_hash_map<std::string, internal::StringObject*> strings
+      ABSL_GUARDED_BY(mu);
+};
+
+InternTable& Interned() {
+  static InternTable* table = new InternTable();
+  return *table;
+}
+
+}  // namespace
+
+Value Value::InternedString(absl::string_view s) {
+  if (s.size() > kMaxInternedLength) return String(std::string(s));
+  InternTable& table = Interned();
+  absl::MutexLock lock(&table.mu);
+  auto it = table.strings.find(s);
+  if (it != table.strings.end()) return FromHeap(it->second);
+  if (table.strings.size() >= kMaxInternedCount) {
+    return String(std::string(s));
+  }
+  auto* obj = new internal::StringObject(ValueKind::kString, std::string(s));
+  obj->immortal = true;
+  table.strings.emplace(std::string(s), obj);
+  return FromHeap(obj);
 }
 
 Value Value::Bytes(std::string s) {

@@ -47,6 +47,20 @@ class Activation {
   // Removes every binding.
   void Clear() { entries_.clear(); }
 
+  // The bound value of `name` without copying it: returns a pointer to the
+  // stored value (valid while this Activation is unchanged), or calls the
+  // provider into *storage and returns storage; nullptr if unbound.
+  const Value* Find(absl::string_view name, Value* storage) const {
+    for (const Entry& e : entries_) {
+      if (e.name.size() == name.size() && e.name == name) {
+        if (!e.provider) return &e.value;
+        *storage = e.provider();
+        return storage;
+      }
+    }
+    return nullptr;
+  }
+
   // Writes the value of `name` into *out; false if unbound.
   bool Resolve(absl::string_view name, Value* out) const {
     // Policies bind a handful of variables: a linear scan beats hashing.

@@ -64,6 +64,9 @@ struct HeapObject {
   virtual ~HeapObject() = default;
   mutable std::atomic<int32_t> refs{1};
   ValueKind kind;
+  // Interned strings live forever: their reference count is not touched,
+  // and their address identifies their contents (see InternedString).
+  bool immortal = false;
 };
 
 // The payload of strings, bytes, type values and errors.
@@ -177,6 +180,15 @@ class Value {
   // A type value, named as CEL prints it: "int", "list", "map", "type",
   // "null_type", "google.protobuf.Timestamp", ...
   static Value Type(absl::string_view name);
+  // A string value shared process-wide: equal strings interned this way are
+  // one object, so identity() equality means content equality. Used for
+  // document keys and field names so that field lookups compare pointers.
+  // Only short strings are interned, and at most a bounded number of them
+  // (they are never freed); past either bound this returns a plain string.
+  // Thread-safe.
+  static Value InternedString(absl::string_view s);
+  // Whether this is an interned string (see InternedString).
+  bool IsInterned() const { return IsHeap() && u_.p->immortal; }
   // A CEL error value carrying `message` and, when known, the byte offset
   // in the expression of the operation that failed (-1 if unknown).
   static Value Error(std::string message, int offset = -1);
@@ -211,6 +223,11 @@ class Value {
   // For kError: the byte offset of the failing operation, or -1.
   int error_offset() const { return nanos_; }
 
+  // For heap kinds, the address of the shared payload (equal for copies of
+  // one value); nullptr for scalars. Lets callers recognise a value they
+  // have seen before without comparing contents.
+  const void* identity() const { return IsHeap() ? u_.p : nullptr; }
+
   // The CEL type name of this value (see KindTypeName).
   absl::string_view TypeName() const { return KindTypeName(kind_); }
 
@@ -234,10 +251,12 @@ class Value {
   }
   bool IsHeap() const { return kind_ >= ValueKind::kString; }
   void Retain() const {
-    if (IsHeap()) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
+    if (IsHeap() && !u_.p->immortal) {
+      u_.p->refs.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   void Release() {
-    if (IsHeap() &&
+    if (IsHeap() && !u_.p->immortal &&
         u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       delete u_.p;
     }

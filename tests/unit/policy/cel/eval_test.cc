@@ -163,6 +163,22 @@ TEST(EvalTest, LoopInvariantsAreHoisted) {
   EXPECT_EQ(v.DebugString(), "10");
 }
 
+TEST(EvalTest, FieldLookupHandlesDocumentsOfDifferentShapes) {
+  // Field lookups remember where they last found a key; documents whose
+  // keys come in other orders, or lack the key, must still be right.
+  Env env = Env::Standard();
+  env.AddVariable("docs", Type::Dyn());
+  Activation act;
+  act.Bind("docs", *ValueFromJson(R"([{"a": 1, "b": 2}, {"b": 3, "a": 4},
+      {"c": 5, "b": 6}, {"a": 7}])"));
+  EXPECT_EQ(Eval("docs.map(d, has(d.b) ? d.b : 0)", act, env).DebugString(),
+            "[2, 3, 6, 0]");
+  Activation other;
+  other.Bind("docs", Value::List({Value::Map({{Value::String("b"),
+                                               Value::Int(9)}})}));
+  EXPECT_EQ(Eval("docs.map(d, d.b)", other, env).DebugString(), "[9]");
+}
+
 TEST(EvalTest, LazyBindingsAreCalledOncePerEvaluation) {
   Env env = Env::Standard();
   env.AddVariable("x", Type::Int());

@@ -19,6 +19,15 @@ TEST(ValueTest, CopiesShareHeapObjects) {
   EXPECT_TRUE(ValuesEqual(copy, list));
 }
 
+TEST(ValueTest, InternedStringsShareIdentity) {
+  Value a = Value::InternedString("owner");
+  Value b = Value::InternedString(std::string("own") + "er");
+  EXPECT_EQ(a.identity(), b.identity());
+  EXPECT_TRUE(a.IsInterned());
+  EXPECT_NE(Value::String("owner").identity(), a.identity());
+  EXPECT_FALSE(Value::InternedString(std::string(500, 'x')).IsInterned());
+}
+
 TEST(ValueTest, MapLookupUsesHeterogeneousKeys) {
   std::vector<std::pair<Value, Value>> entries;
   for (int i = 0; i < 50; ++i) {
