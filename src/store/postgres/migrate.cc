@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <pqxx/pqxx>
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
@@ -18,10 +16,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "store/postgres/pg_internal.h"
+#include <pqxx/pqxx>
+
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/store/postgres_store.h"
-#include "store/postgres/pg_internal.h"
 
 #ifndef MESHPLANE_MIGRATIONS_DIR
 #error "MESHPLANE_MIGRATIONS_DIR must be defined by the build"
@@ -64,7 +64,7 @@ struct MigrationFile {
   int version = 0;
   std::string file_name;  // 0001_init.sql
   std::string content;
-  std::string checksum;   // SHA-256 hex of content
+  std::string checksum;  // SHA-256 hex of content
 };
 
 absl::StatusOr<std::vector<MigrationFile>> ReadMigrationsOrThrow(
@@ -86,8 +86,8 @@ absl::StatusOr<std::vector<MigrationFile>> ReadMigrationsOrThrow(
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);
   if (ec) {
-    return absl::NotFoundError(absl::StrCat("cannot read migrations directory \"",
-                                            dir, "\": ", ec.message()));
+    return absl::NotFoundError(absl::StrCat(
+        "cannot read migrations directory \"", dir, "\": ", ec.message()));
   }
   std::map<int, MigrationFile> by_version;
   for (const auto& entry : it) {
@@ -105,16 +105,16 @@ absl::StatusOr<std::vector<MigrationFile>> ReadMigrationsOrThrow(
     std::stringstream content;
     content << in.rdbuf();
     if (!in.good() && !in.eof()) {
-      return absl::NotFoundError(
-          absl::StrCat("cannot read migration \"", entry.path().string(), "\""));
+      return absl::NotFoundError(absl::StrCat("cannot read migration \"",
+                                              entry.path().string(), "\""));
     }
     MigrationFile file{version, name, content.str(), ""};
     file.checksum = Sha256Hex(file.content);
     auto [pos, inserted] = by_version.emplace(version, std::move(file));
     if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "migrations \"", pos->second.file_name, "\" and \"", name,
-          "\" share version ", version));
+      return absl::InvalidArgumentError(
+          absl::StrCat("migrations \"", pos->second.file_name, "\" and \"",
+                       name, "\" share version ", version));
     }
   }
   if (by_version.empty()) {
@@ -151,7 +151,8 @@ absl::StatusOr<int> LatestMigrationVersion(const std::string& migrations_dir) {
 
 absl::StatusOr<int> CurrentSchemaVersion(const std::string& database_url) {
   try {
-    auto conn = pg::Connect(pg::WithConnectTimeout(database_url, kConnectTimeout));
+    auto conn =
+        pg::Connect(pg::WithConnectTimeout(database_url, kConnectTimeout));
     pqxx::nontransaction q(*conn);
     if (!q.exec1(kHasSchemaMigrations)[0].as<bool>()) return 0;
     return q.exec1(kMaxVersion)[0].as<int>();
@@ -187,10 +188,10 @@ absl::Status Migrate(const std::string& database_url,
   for (const auto& [version, row] : applied) {
     auto it = by_version.find(version);
     if (it == by_version.end()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the database has migration ", version, " (", row.first,
-          ") applied, which \"", migrations_dir,
-          "\" does not have: it was migrated by a newer build"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the database has migration ", version, " (", row.first,
+                       ") applied, which \"", migrations_dir,
+                       "\" does not have: it was migrated by a newer build"));
     }
     if (it->second->checksum != row.second) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -219,11 +220,12 @@ absl::Status Migrate(const std::string& database_url,
       txn.exec_params(kRecordMigration, f.version, f.file_name, f.checksum);
       txn.commit();
     } catch (const pqxx::sql_error& e) {
-      absl::Status mapped = MapConnectError(std::current_exception(), "Migrate");
+      absl::Status mapped =
+          MapConnectError(std::current_exception(), "Migrate");
       if (mapped.code() == absl::StatusCode::kUnavailable) return mapped;
-      return absl::InvalidArgumentError(absl::StrCat(
-          "migration \"", f.file_name, "\" failed (SQLSTATE ", e.sqlstate(),
-          "): ", e.what()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("migration \"", f.file_name, "\" failed (SQLSTATE ",
+                       e.sqlstate(), "): ", e.what()));
     } catch (...) {
       return MapConnectError(std::current_exception(), "Migrate");
     }

@@ -4,12 +4,12 @@
 #include <string>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include <nlohmann/json.hpp>
+
 #include "meshplane/store/store.h"
 
 namespace meshplane::store::pg {
@@ -57,23 +57,23 @@ absl::Status MapPgError(std::exception_ptr error, const OpContext& c,
         "); the outcome is unknown: ", FirstLine(e.what())));
   } catch (const pqxx::statement_completion_unknown& e) {
     *connection_lost = true;
-    return absl::UnavailableError(absl::StrCat(
-        "PostgreSQL lost track of ", Describe(c),
-        "; the outcome is unknown: ", FirstLine(e.what())));
+    return absl::UnavailableError(
+        absl::StrCat("PostgreSQL lost track of ", Describe(c),
+                     "; the outcome is unknown: ", FirstLine(e.what())));
   } catch (const pqxx::transaction_rollback& e) {
     // serialization_failure (40001), deadlock_detected (40P01) and the rest
     // of class 40. libpqxx 6.4 derives these from `failure`, not from
     // sql_error, and does not keep their SQLSTATE.
     return MarkRetryable(absl::AbortedError(absl::StrCat(
-        Describe(c), " conflicted with a concurrent transaction: ",
-        FirstLine(e.what()))));
+        Describe(c),
+        " conflicted with a concurrent transaction: ", FirstLine(e.what()))));
   } catch (const pqxx::sql_error& e) {
     // libpqxx 6.4 drops the SQLSTATE of a few classes (e.g.
     // insufficient_privilege); the exception type still says what it was.
-    const std::string state = !e.sqlstate().empty() ? e.sqlstate()
-                              : dynamic_cast<const pqxx::insufficient_privilege*>(&e)
-                                  ? "42501"
-                                  : "";
+    const std::string state =
+        !e.sqlstate().empty()                                   ? e.sqlstate()
+        : dynamic_cast<const pqxx::insufficient_privilege*>(&e) ? "42501"
+                                                                : "";
     if (state.empty()) {
       // No SQLSTATE: the error came from libpq, not from the server. In
       // practice that is a lost connection ("server closed the connection
@@ -86,15 +86,14 @@ absl::Status MapPgError(std::exception_ptr error, const OpContext& c,
     const std::string detail = DetailLine(e.what());
     if (state == "23505") {
       return absl::AlreadyExistsError(
-          c.resource.empty()
-              ? absl::StrCat(c.op, ": already exists: ", detail)
-              : absl::StrCat(c.resource, " already exists"));
+          c.resource.empty() ? absl::StrCat(c.op, ": already exists: ", detail)
+                             : absl::StrCat(c.resource, " already exists"));
     }
     if (state == "23503") {
       if (c.is_delete) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "cannot delete ", c.resource, ": it is still referred to (",
-            detail, ")"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("cannot delete ", c.resource,
+                         ": it is still referred to (", detail, ")"));
       }
       return absl::NotFoundError(absl::StrCat(
           c.resource, " refers to a resource that does not exist (", detail,
@@ -102,13 +101,13 @@ absl::Status MapPgError(std::exception_ptr error, const OpContext& c,
     }
     if (state == "40001" || state == "40P01") {
       return MarkRetryable(absl::AbortedError(absl::StrCat(
-          Describe(c), " conflicted with a concurrent transaction: ",
-          FirstLine(e.what()))));
+          Describe(c),
+          " conflicted with a concurrent transaction: ", FirstLine(e.what()))));
     }
-    if (absl::StartsWith(state, "08") || state == "57P01" ||
-        state == "57P02" || state == "57P03" || state == "53300") {
-      *connection_lost = absl::StartsWith(state, "08") || state == "57P01" ||
-                         state == "57P02";
+    if (absl::StartsWith(state, "08") || state == "57P01" || state == "57P02" ||
+        state == "57P03" || state == "53300") {
+      *connection_lost =
+          absl::StartsWith(state, "08") || state == "57P01" || state == "57P02";
       return Unavailable(c, e.what());
     }
     if (state == "57014") {
@@ -128,9 +127,8 @@ absl::Status MapPgError(std::exception_ptr error, const OpContext& c,
                                             ": ", FirstLine(e.what())));
   } catch (const nlohmann::json::exception& e) {
     // Raised by dump() for strings that are not UTF-8 (id 316).
-    return absl::InvalidArgumentError(
-        absl::StrCat(Describe(c), ": a string is not valid UTF-8 (", e.what(),
-                     ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        Describe(c), ": a string is not valid UTF-8 (", e.what(), ")"));
   } catch (const pqxx::failure& e) {
     // libpqxx's failures outside SQL: e.g. a connection that could not be
     // opened is reported as a plain failure in some paths.
@@ -206,8 +204,8 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
       --open_;
     }
     bool lost = false;
-    absl::Status s = MapPgError(std::current_exception(),
-                                {"connect", "", false}, &lost);
+    absl::Status s =
+        MapPgError(std::current_exception(), {"connect", "", false}, &lost);
     if (s.code() == absl::StatusCode::kInternal) {
       // A connection that cannot be opened is an availability problem
       // whatever libpq says (bad host, refused, auth).

@@ -9,13 +9,12 @@
 #include <string>
 #include <vector>
 
-#include <pqxx/pqxx>
-
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include <pqxx/pqxx>
 
 namespace meshplane::store::pg {
 
@@ -33,8 +32,9 @@ struct OpContext {
 
 // THE error mapping of the PostgreSQL store. `error` is an exception thrown
 // by libpqxx (or by our own JSON decoding) while running `context`:
-//   unique_violation (23505)          -> ALREADY_EXISTS "<resource> already exists"
-//   foreign_key_violation (23503)     -> NOT_FOUND naming the missing reference,
+//   unique_violation (23505)          -> ALREADY_EXISTS "<resource> already
+//   exists" foreign_key_violation (23503)     -> NOT_FOUND naming the missing
+//   reference,
 //                                        or FAILED_PRECONDITION on a delete
 //   serialization_failure (40001),
 //   deadlock_detected (40P01)         -> ABORTED, MarkRetryable
@@ -75,7 +75,8 @@ class ConnectionPool {
     Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> conn)
         : pool_(pool), conn_(std::move(conn)) {}
     Lease(Lease&& other) noexcept
-        : pool_(other.pool_), conn_(std::move(other.conn_)),
+        : pool_(other.pool_),
+          conn_(std::move(other.conn_)),
           broken_(other.broken_) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease();

@@ -12,22 +12,22 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "store/postgres/pg_internal.h"
+#include "store/postgres/sql.h"
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/lifecycle.h"
 #include "meshplane/model/resource_name.h"
-#include "store/postgres/pg_internal.h"
-#include "store/postgres/sql.h"
 
 namespace meshplane::store {
 
@@ -155,9 +155,12 @@ std::string OutputPortsJson(const std::vector<model::OutputPort>& ports) {
         {"location", p.location},
         {"description", p.description},
         {"contract_id", p.contract_id},
-        {"availability_percent", OptionalNumber(p.objectives.availability_percent)},
-        {"max_staleness_us", OptionalDurationMicros(p.objectives.max_staleness)},
-        {"completeness_percent", OptionalNumber(p.objectives.completeness_percent)},
+        {"availability_percent",
+         OptionalNumber(p.objectives.availability_percent)},
+        {"max_staleness_us",
+         OptionalDurationMicros(p.objectives.max_staleness)},
+        {"completeness_percent",
+         OptionalNumber(p.objectives.completeness_percent)},
         {"latency_us", OptionalDurationMicros(p.objectives.latency)},
     });
   }
@@ -334,9 +337,9 @@ absl::StatusOr<int64_t> ParseAuditCursor(const std::string& after) {
 // The 64-bit advisory lock key of an idempotency key.
 int64_t RequestLockKey(absl::string_view principal, absl::string_view method,
                        absl::string_view request_id) {
-  std::string digest = Sha256Hex(absl::StrCat(
-      principal.size(), ":", principal, method.size(), ":", method,
-      request_id));
+  std::string digest =
+      Sha256Hex(absl::StrCat(principal.size(), ":", principal, method.size(),
+                             ":", method, request_id));
   uint64_t key = 0;
   for (int i = 0; i < 16; ++i) {
     char c = digest[i];
@@ -349,7 +352,8 @@ int64_t RequestLockKey(absl::string_view principal, absl::string_view method,
 
 class PostgresTransaction : public Transaction {
  public:
-  PostgresTransaction(PostgresStore::Impl* store, pg::ConnectionPool::Lease lease,
+  PostgresTransaction(PostgresStore::Impl* store,
+                      pg::ConnectionPool::Lease lease,
                       std::unique_ptr<pqxx::transaction_base> txn)
       : store_(store), lease_(std::move(lease)), txn_(std::move(txn)) {}
 
@@ -418,20 +422,21 @@ class PostgresTransaction : public Transaction {
   absl::StatusOr<Page<model::Domain>> ListDomains(
       const DomainFilter& filter, const PageRequest& page) override {
     MP_RETURN_IF_ERROR(CheckLimit(page));
-    return Run({"ListDomains", ""}, [&]() -> absl::StatusOr<Page<model::Domain>> {
-      pqxx::result r = txn_->exec_params(
-          sql::kListDomains, filter.parent_id, filter.top_level_only,
-          filter.owner_team_id, page.after, page.limit + 1);
-      Page<model::Domain> out;
-      for (const auto& row : r) {
-        if (static_cast<int>(out.items.size()) == page.limit) {
-          out.next = out.items.back().id;
-          break;
-        }
-        out.items.push_back(DomainFromRow(row));
-      }
-      return out;
-    });
+    return Run({"ListDomains", ""},
+               [&]() -> absl::StatusOr<Page<model::Domain>> {
+                 pqxx::result r = txn_->exec_params(
+                     sql::kListDomains, filter.parent_id, filter.top_level_only,
+                     filter.owner_team_id, page.after, page.limit + 1);
+                 Page<model::Domain> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     out.next = out.items.back().id;
+                     break;
+                   }
+                   out.items.push_back(DomainFromRow(row));
+                 }
+                 return out;
+               });
   }
 
   absl::StatusOr<std::vector<model::Domain>> DomainAncestors(
@@ -473,11 +478,13 @@ class PostgresTransaction : public Transaction {
   // --- Teams ---
 
   absl::StatusOr<model::Team> GetTeam(absl::string_view id) override {
-    return Run({"GetTeam", TeamPhrase(id)}, [&]() -> absl::StatusOr<model::Team> {
-      pqxx::result r = txn_->exec_prepared(sql::kGetTeam.name, std::string(id));
-      if (r.empty()) return NotFound(TeamPhrase(id));
-      return TeamFromRow(r[0]);
-    });
+    return Run({"GetTeam", TeamPhrase(id)},
+               [&]() -> absl::StatusOr<model::Team> {
+                 pqxx::result r =
+                     txn_->exec_prepared(sql::kGetTeam.name, std::string(id));
+                 if (r.empty()) return NotFound(TeamPhrase(id));
+                 return TeamFromRow(r[0]);
+               });
   }
 
   absl::Status InsertTeam(const model::Team& t) override {
@@ -523,9 +530,9 @@ class PostgresTransaction : public Transaction {
       int64_t products = o[3].as<int64_t>();
       if (domains > 0 || products > 0) {
         std::string first =
-            domains > 0 ? DomainPhrase(o[0].as<std::string>())
-                        : absl::StrCat("data product ",
-                                       Quoted(o[2].as<std::string>()));
+            domains > 0
+                ? DomainPhrase(o[0].as<std::string>())
+                : absl::StrCat("data product ", Quoted(o[2].as<std::string>()));
         return WithReason(
             absl::FailedPreconditionError(absl::StrCat(
                 "cannot delete ", TeamPhrase(id), ": it still owns ", domains,
@@ -539,8 +546,8 @@ class PostgresTransaction : public Transaction {
     });
   }
 
-  absl::StatusOr<Page<model::Team>> ListTeams(const TeamFilter& filter,
-                                              const PageRequest& page) override {
+  absl::StatusOr<Page<model::Team>> ListTeams(
+      const TeamFilter& filter, const PageRequest& page) override {
     MP_RETURN_IF_ERROR(CheckLimit(page));
     return Run({"ListTeams", ""}, [&]() -> absl::StatusOr<Page<model::Team>> {
       pqxx::result r = txn_->exec_params(sql::kListTeams, filter.member,
@@ -564,7 +571,8 @@ class PostgresTransaction : public Transaction {
                  pqxx::result r = txn_->exec_prepared(
                      sql::kTeamsOfPrincipal.name, std::string(principal));
                  std::vector<std::string> out;
-                 for (const auto& row : r) out.push_back(row[0].as<std::string>());
+                 for (const auto& row : r)
+                   out.push_back(row[0].as<std::string>());
                  return out;
                });
   }
@@ -583,58 +591,56 @@ class PostgresTransaction : public Transaction {
   }
 
   absl::Status InsertDataProduct(const model::DataProduct& p) override {
-    return Run({"InsertDataProduct", ProductPhrase(p.key())},
-               [&]() -> absl::Status {
-                 // Checked before any write, so a refusal changes nothing.
-                 MP_RETURN_IF_ERROR(CheckSources(p));
-                 OptionalMicros sunset(p.sunset_time);
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kInsertProduct.name, p.domain_id, p.id, p.uid,
-                     p.display_name, p.description, p.owner_team_id,
-                     std::string(model::LifecycleName(p.lifecycle)), p.tier,
-                     std::string(model::ClassificationName(p.classification)),
-                     StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
-                     ToMicros(p.create_time), ToMicros(p.update_time),
-                     p.revision);
-                 if (r.empty()) return DiagnoseProduct(p, std::nullopt);
-                 WritePorts(p);
-                 return absl::OkStatus();
-               });
+    return Run(
+        {"InsertDataProduct", ProductPhrase(p.key())}, [&]() -> absl::Status {
+          // Checked before any write, so a refusal changes nothing.
+          MP_RETURN_IF_ERROR(CheckSources(p));
+          OptionalMicros sunset(p.sunset_time);
+          pqxx::result r = txn_->exec_prepared(
+              sql::kInsertProduct.name, p.domain_id, p.id, p.uid,
+              p.display_name, p.description, p.owner_team_id,
+              std::string(model::LifecycleName(p.lifecycle)), p.tier,
+              std::string(model::ClassificationName(p.classification)),
+              StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
+              ToMicros(p.create_time), ToMicros(p.update_time), p.revision);
+          if (r.empty()) return DiagnoseProduct(p, std::nullopt);
+          WritePorts(p);
+          return absl::OkStatus();
+        });
   }
 
   absl::Status UpdateDataProduct(const model::DataProduct& p,
                                  int64_t expected_revision) override {
-    return Run({"UpdateDataProduct", ProductPhrase(p.key())},
-               [&]() -> absl::Status {
-                 pqxx::result d = txn_->exec_prepared(
-                     sql::kDiagnoseProduct.name, p.domain_id, p.id,
-                     p.owner_team_id);
-                 if (d[0][0].is_null()) return NotFound(ProductPhrase(p.key()));
-                 int64_t stored = d[0][0].as<int64_t>();
-                 if (stored != expected_revision) {
-                   return EtagMismatch(ProductPhrase(p.key()), stored,
-                                       expected_revision);
-                 }
-                 MP_RETURN_IF_ERROR(CheckSources(p));
-                 pqxx::result reader = txn_->exec_prepared(
-                     sql::kReaderOfRemovedPort.name, p.domain_id, p.id,
-                     OutputPortIdsJson(p.output_ports));
-                 if (!reader.empty()) {
-                   return ReadByOthers(p.key(), reader[0]);
-                 }
-                 OptionalMicros sunset(p.sunset_time);
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kUpdateProduct.name, p.domain_id, p.id, p.uid,
-                     p.display_name, p.description, p.owner_team_id,
-                     std::string(model::LifecycleName(p.lifecycle)), p.tier,
-                     std::string(model::ClassificationName(p.classification)),
-                     StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
-                     ToMicros(p.create_time), ToMicros(p.update_time),
-                     p.revision, expected_revision);
-                 if (r.empty()) return DiagnoseProduct(p, expected_revision);
-                 WritePorts(p);
-                 return absl::OkStatus();
-               });
+    return Run(
+        {"UpdateDataProduct", ProductPhrase(p.key())}, [&]() -> absl::Status {
+          pqxx::result d = txn_->exec_prepared(
+              sql::kDiagnoseProduct.name, p.domain_id, p.id, p.owner_team_id);
+          if (d[0][0].is_null()) return NotFound(ProductPhrase(p.key()));
+          int64_t stored = d[0][0].as<int64_t>();
+          if (stored != expected_revision) {
+            return EtagMismatch(ProductPhrase(p.key()), stored,
+                                expected_revision);
+          }
+          MP_RETURN_IF_ERROR(CheckSources(p));
+          pqxx::result reader =
+              txn_->exec_prepared(sql::kReaderOfRemovedPort.name, p.domain_id,
+                                  p.id, OutputPortIdsJson(p.output_ports));
+          if (!reader.empty()) {
+            return ReadByOthers(p.key(), reader[0]);
+          }
+          OptionalMicros sunset(p.sunset_time);
+          pqxx::result r = txn_->exec_prepared(
+              sql::kUpdateProduct.name, p.domain_id, p.id, p.uid,
+              p.display_name, p.description, p.owner_team_id,
+              std::string(model::LifecycleName(p.lifecycle)), p.tier,
+              std::string(model::ClassificationName(p.classification)),
+              StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
+              ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
+              expected_revision);
+          if (r.empty()) return DiagnoseProduct(p, expected_revision);
+          WritePorts(p);
+          return absl::OkStatus();
+        });
   }
 
   absl::Status DeleteDataProduct(const model::ProductKey& key) override {
@@ -666,9 +672,9 @@ class PostgresTransaction : public Transaction {
                          : std::string();
                  pqxx::result r = txn_->exec_params(
                      sql::kListProducts, filter.domain_id,
-                     filter.include_subdomains, filter.owner_team_id,
-                     lifecycle, filter.tag, filter.text, cursor.first,
-                     cursor.second, page.limit + 1);
+                     filter.include_subdomains, filter.owner_team_id, lifecycle,
+                     filter.tag, filter.text, cursor.first, cursor.second,
+                     page.limit + 1);
                  Page<model::DataProduct> out;
                  for (const auto& row : r) {
                    if (static_cast<int>(out.items.size()) == page.limit) {
@@ -739,21 +745,21 @@ class PostgresTransaction : public Transaction {
   absl::StatusOr<Page<model::ApiToken>> ListTokens(
       const TokenFilter& filter, const PageRequest& page) override {
     MP_RETURN_IF_ERROR(CheckLimit(page));
-    return Run({"ListTokens", ""},
-               [&]() -> absl::StatusOr<Page<model::ApiToken>> {
-                 pqxx::result r = txn_->exec_params(
-                     sql::kListTokens, filter.principal, filter.include_revoked,
-                     page.after, page.limit + 1);
-                 Page<model::ApiToken> out;
-                 for (const auto& row : r) {
-                   if (static_cast<int>(out.items.size()) == page.limit) {
-                     out.next = out.items.back().id;
-                     break;
-                   }
-                   out.items.push_back(TokenFromRow(row));
-                 }
-                 return out;
-               });
+    return Run(
+        {"ListTokens", ""}, [&]() -> absl::StatusOr<Page<model::ApiToken>> {
+          pqxx::result r = txn_->exec_params(sql::kListTokens, filter.principal,
+                                             filter.include_revoked, page.after,
+                                             page.limit + 1);
+          Page<model::ApiToken> out;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              out.next = out.items.back().id;
+              break;
+            }
+            out.items.push_back(TokenFromRow(row));
+          }
+          return out;
+        });
   }
 
   absl::Status RevokeToken(absl::string_view id, absl::Time when) override {
@@ -766,11 +772,13 @@ class PostgresTransaction : public Transaction {
   }
 
   absl::StatusOr<int64_t> CountActiveAdminTokens(absl::Time now) override {
-    return Run({"CountActiveAdminTokens", ""}, [&]() -> absl::StatusOr<int64_t> {
-      return txn_->exec_prepared1(sql::kCountActiveAdminTokens.name,
-                                  ToMicros(now))[0]
-          .as<int64_t>();
-    });
+    return Run({"CountActiveAdminTokens", ""},
+               [&]() -> absl::StatusOr<int64_t> {
+                 return txn_
+                     ->exec_prepared1(sql::kCountActiveAdminTokens.name,
+                                      ToMicros(now))[0]
+                     .as<int64_t>();
+               });
   }
 
   // --- Audit, events, idempotency ---
@@ -781,7 +789,8 @@ class PostgresTransaction : public Transaction {
           ->exec_prepared1(sql::kAppendAudit.name, ToMicros(a.time),
                            a.principal, a.method, a.resource, a.request_id,
                            a.before_json, a.after_json, a.outcome_code,
-                           a.outcome_message, a.validate_only, a.decision_json)[0]
+                           a.outcome_message, a.validate_only,
+                           a.decision_json)[0]
           .as<int64_t>();
     });
   }
@@ -799,34 +808,34 @@ class PostgresTransaction : public Transaction {
       const AuditFilter& filter, const PageRequest& page) override {
     MP_RETURN_IF_ERROR(CheckLimit(page));
     MP_ASSIGN_OR_RETURN(int64_t before, ParseAuditCursor(page.after));
-    return Run({"ListAudit", ""},
-               [&]() -> absl::StatusOr<Page<model::AuditRecord>> {
-                 pqxx::result r = txn_->exec_params(
-                     sql::kListAudit, filter.resource, filter.principal, before,
-                     page.limit + 1);
-                 Page<model::AuditRecord> out;
-                 for (const auto& row : r) {
-                   if (static_cast<int>(out.items.size()) == page.limit) {
-                     out.next = std::to_string(out.items.back().sequence);
-                     break;
-                   }
-                   model::AuditRecord a;
-                   a.sequence = row[0].as<int64_t>();
-                   a.time = FromMicros(row[1].as<int64_t>());
-                   a.principal = row[2].as<std::string>();
-                   a.method = row[3].as<std::string>();
-                   a.resource = row[4].as<std::string>();
-                   a.request_id = row[5].as<std::string>();
-                   a.before_json = row[6].as<std::string>();
-                   a.after_json = row[7].as<std::string>();
-                   a.outcome_code = row[8].as<int>();
-                   a.outcome_message = row[9].as<std::string>();
-                   a.validate_only = row[10].as<bool>();
-                   a.decision_json = row[11].as<std::string>();
-                   out.items.push_back(std::move(a));
-                 }
-                 return out;
-               });
+    return Run(
+        {"ListAudit", ""}, [&]() -> absl::StatusOr<Page<model::AuditRecord>> {
+          pqxx::result r =
+              txn_->exec_params(sql::kListAudit, filter.resource,
+                                filter.principal, before, page.limit + 1);
+          Page<model::AuditRecord> out;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              out.next = std::to_string(out.items.back().sequence);
+              break;
+            }
+            model::AuditRecord a;
+            a.sequence = row[0].as<int64_t>();
+            a.time = FromMicros(row[1].as<int64_t>());
+            a.principal = row[2].as<std::string>();
+            a.method = row[3].as<std::string>();
+            a.resource = row[4].as<std::string>();
+            a.request_id = row[5].as<std::string>();
+            a.before_json = row[6].as<std::string>();
+            a.after_json = row[7].as<std::string>();
+            a.outcome_code = row[8].as<int>();
+            a.outcome_message = row[9].as<std::string>();
+            a.validate_only = row[10].as<bool>();
+            a.decision_json = row[11].as<std::string>();
+            out.items.push_back(std::move(a));
+          }
+          return out;
+        });
   }
 
   absl::StatusOr<std::vector<model::Event>> ListEvents(int64_t after_sequence,
@@ -864,22 +873,23 @@ class PostgresTransaction : public Transaction {
   absl::StatusOr<std::optional<model::IdempotencyRecord>> GetIdempotency(
       absl::string_view principal, absl::string_view method,
       absl::string_view request_id, absl::Time not_before) override {
-    return Run({"GetIdempotency", ""},
-               [&]() -> absl::StatusOr<std::optional<model::IdempotencyRecord>> {
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kGetIdempotency.name, std::string(principal),
-                     std::string(method), std::string(request_id),
-                     ToMicros(not_before));
-                 if (r.empty()) return std::optional<model::IdempotencyRecord>();
-                 model::IdempotencyRecord rec;
-                 rec.principal = std::string(principal);
-                 rec.method = std::string(method);
-                 rec.request_id = std::string(request_id);
-                 rec.request_hash = r[0][0].as<std::string>();
-                 rec.response = r[0][1].as<std::string>();
-                 rec.create_time = FromMicros(r[0][2].as<int64_t>());
-                 return std::optional<model::IdempotencyRecord>(std::move(rec));
-               });
+    return Run(
+        {"GetIdempotency", ""},
+        [&]() -> absl::StatusOr<std::optional<model::IdempotencyRecord>> {
+          pqxx::result r = txn_->exec_prepared(
+              sql::kGetIdempotency.name, std::string(principal),
+              std::string(method), std::string(request_id),
+              ToMicros(not_before));
+          if (r.empty()) return std::optional<model::IdempotencyRecord>();
+          model::IdempotencyRecord rec;
+          rec.principal = std::string(principal);
+          rec.method = std::string(method);
+          rec.request_id = std::string(request_id);
+          rec.request_hash = r[0][0].as<std::string>();
+          rec.response = r[0][1].as<std::string>();
+          rec.create_time = FromMicros(r[0][2].as<int64_t>());
+          return std::optional<model::IdempotencyRecord>(std::move(rec));
+        });
   }
 
   absl::Status PutIdempotency(const model::IdempotencyRecord& rec) override {
@@ -948,14 +958,14 @@ class PostgresTransaction : public Transaction {
       }
     }
     if (!r[1].as<bool>()) {
-      return absl::NotFoundError(absl::StrCat("owner ", TeamPhrase(d.owner_team_id),
-                                              " of ", DomainPhrase(d.id),
-                                              " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("owner ", TeamPhrase(d.owner_team_id), " of ",
+                       DomainPhrase(d.id), " not found"));
     }
     if (!r[2].as<bool>()) {
-      return absl::NotFoundError(absl::StrCat("parent ", DomainPhrase(d.parent_id),
-                                              " of ", DomainPhrase(d.id),
-                                              " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("parent ", DomainPhrase(d.parent_id), " of ",
+                       DomainPhrase(d.id), " not found"));
     }
     return absl::InternalError(absl::StrCat(
         "writing ", DomainPhrase(d.id), " changed no row for no known reason"));
@@ -971,9 +981,9 @@ class PostgresTransaction : public Transaction {
             absl::StrCat(ProductPhrase(p.key()), " already exists"));
       }
       if (!r[1].as<bool>()) {
-        return absl::NotFoundError(absl::StrCat(
-            DomainPhrase(p.domain_id), " of ", ProductPhrase(p.key()),
-            " not found"));
+        return absl::NotFoundError(absl::StrCat(DomainPhrase(p.domain_id),
+                                                " of ", ProductPhrase(p.key()),
+                                                " not found"));
       }
     } else {
       if (r[0].is_null()) return NotFound(ProductPhrase(p.key()));
@@ -987,8 +997,9 @@ class PostgresTransaction : public Transaction {
           absl::StrCat("owner ", TeamPhrase(p.owner_team_id), " of ",
                        ProductPhrase(p.key()), " not found"));
     }
-    return absl::InternalError(absl::StrCat(
-        "writing ", ProductPhrase(p.key()), " changed no row for no known reason"));
+    return absl::InternalError(
+        absl::StrCat("writing ", ProductPhrase(p.key()),
+                     " changed no row for no known reason"));
   }
 
   // NOT_FOUND naming the first input port whose source output port does not
@@ -999,7 +1010,8 @@ class PostgresTransaction : public Transaction {
     for (const auto& in : p.input_ports) {
       if (in.source.domain_id == p.domain_id && in.source.product_id == p.id) {
         bool found = false;
-        for (const auto& out : p.output_ports) found |= out.id == in.source.port_id;
+        for (const auto& out : p.output_ports)
+          found |= out.id == in.source.port_id;
         if (!found) return MissingSource(p, in.source);
         continue;
       }
@@ -1037,11 +1049,12 @@ class PostgresTransaction : public Transaction {
     return WithReason(
         absl::FailedPreconditionError(absl::StrCat(
             "output port ",
-            Quoted(model::OutputPortName({key.domain_id, key.product_id,
-                                          reader[3].as<std::string>()})),
+            Quoted(model::OutputPortName(
+                {key.domain_id, key.product_id, reader[3].as<std::string>()})),
             " of ", ProductPhrase(key), " is read by input port ",
             Quoted(reader[2].as<std::string>()), " of ",
-            ProductPhrase(consumer), "; that product must stop reading it first")),
+            ProductPhrase(consumer),
+            "; that product must stop reading it first")),
         "IN_USE");
   }
 
@@ -1106,8 +1119,8 @@ absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(
     return absl::InvalidArgumentError("statement_timeout is negative");
   }
   if (options.pool_size < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "pool_size must be at least 1, got ", options.pool_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("pool_size must be at least 1, got ", options.pool_size));
   }
   auto impl = std::make_unique<Impl>(options);
   {
@@ -1117,9 +1130,10 @@ absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(
       int version =
           check.exec_prepared1(pg::sql::kSchemaVersion.name)[0].as<int>();
       if (version < kRequiredSchemaVersion) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "the database schema is at version ", version, "; this build needs ",
-            kRequiredSchemaVersion, ": run `meshplaned migrate` first"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("the database schema is at version ", version,
+                         "; this build needs ", kRequiredSchemaVersion,
+                         ": run `meshplaned migrate` first"));
       }
       // Start-up sweep of expired idempotency records.
       check.exec_prepared(pg::sql::kExpireIdempotency.name,
@@ -1130,8 +1144,8 @@ absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(
           "missing): run `meshplaned migrate` first");
     } catch (...) {
       bool lost = false;
-      absl::Status s = pg::MapPgError(std::current_exception(),
-                                      {"Open", "", false}, &lost);
+      absl::Status s =
+          pg::MapPgError(std::current_exception(), {"Open", "", false}, &lost);
       if (lost) lease.MarkBroken();
       return s;
     }
@@ -1162,8 +1176,8 @@ absl::StatusOr<std::unique_ptr<Transaction>> PostgresStore::Begin(
           impl_.get(), std::move(lease), std::move(txn)));
     } catch (...) {
       bool lost = false;
-      last = pg::MapPgError(std::current_exception(), {"Begin", "", false},
-                            &lost);
+      last =
+          pg::MapPgError(std::current_exception(), {"Begin", "", false}, &lost);
       if (!lost) return last;
       lease.MarkBroken();
       impl_->pool.DropIdle();
@@ -1182,8 +1196,8 @@ absl::Status PostgresStore::Ping() {
       return absl::OkStatus();
     } catch (...) {
       bool lost = false;
-      last = pg::MapPgError(std::current_exception(), {"Ping", "", false},
-                            &lost);
+      last =
+          pg::MapPgError(std::current_exception(), {"Ping", "", false}, &lost);
       if (!lost) return last;
       lease.MarkBroken();
       impl_->pool.DropIdle();

@@ -8,16 +8,16 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/pg/pg_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "meshplane/store/postgres_store.h"
-#include "tests/testing/matchers/status_matchers.h"
-#include "tests/testing/pg/pg_fixture.h"
 
 namespace meshplane::store {
 namespace {
@@ -78,9 +78,10 @@ TEST(MigrateTest, FreshDatabaseGetsTheWholeSchema) {
         << table;
   }
   // The checksum recorded is the file's SHA-256 (64 hex digits).
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM schema_migrations WHERE "
-                       "version = 1 AND name = '0001_init.sql' AND "
-                       "length(checksum) = 64"),
+  EXPECT_EQ(Count(url,
+                  "SELECT count(*) FROM schema_migrations WHERE "
+                  "version = 1 AND name = '0001_init.sql' AND "
+                  "length(checksum) = 64"),
             1);
   // A store opens on it.
   PostgresStoreOptions options;
@@ -106,8 +107,7 @@ TEST(MigrateTest, ConcurrentReplicasApplyEachFileOnce) {
   std::vector<absl::Status> results(8);
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) {
-    threads.emplace_back(
-        [&, i] { results[i] = Migrate(url, scratch.dir()); });
+    threads.emplace_back([&, i] { results[i] = Migrate(url, scratch.dir()); });
   }
   for (auto& t : threads) t.join();
   for (const auto& s : results) EXPECT_OK(s);
@@ -136,8 +136,9 @@ TEST(MigrateTest, NewFileIsAppliedLaterAndFailedFileChangesNothing) {
   EXPECT_THAT(Migrate(url, scratch.dir()),
               StatusIs(absl::StatusCode::kInvalidArgument, "0002_broken.sql"));
   EXPECT_EQ(*CurrentSchemaVersion(url), 1);
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM pg_tables WHERE tablename = "
-                       "'mp_half'"),
+  EXPECT_EQ(Count(url,
+                  "SELECT count(*) FROM pg_tables WHERE tablename = "
+                  "'mp_half'"),
             0);
   // Fixing an unreleased (never applied) file is fine.
   scratch.Write("0002_broken.sql", "CREATE TABLE mp_half (id integer);\n");
@@ -157,8 +158,9 @@ TEST(MigrateTest, NoTransactionFileCanBuildAnIndexConcurrently) {
                 "ON data_products (update_time);\n");
   ASSERT_OK(Migrate(url, scratch.dir()));
   EXPECT_EQ(*CurrentSchemaVersion(url), 2);
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM pg_indexes WHERE indexname = "
-                       "'mp_test_idx'"),
+  EXPECT_EQ(Count(url,
+                  "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                  "'mp_test_idx'"),
             1);
   // Without the marker, PostgreSQL refuses it inside the transaction.
   std::string other = PgFixture::Get().NewEmptyDatabase();
@@ -187,9 +189,10 @@ TEST(MigrateTest, UnreachableDatabaseIsUnavailable) {
                       "&port=1",
                       DefaultMigrationsDir()),
               StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_THAT(CurrentSchemaVersion(
-                  "postgresql://postgres@/x?host=/nonexistent-socket-dir&port=1"),
-              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(
+      CurrentSchemaVersion(
+          "postgresql://postgres@/x?host=/nonexistent-socket-dir&port=1"),
+      StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
 }
 
@@ -214,8 +217,9 @@ TEST(MigrateTest, AuditLogIsAppendOnly) {
   pqxx::connection conn(url);
   {
     pqxx::work w(conn);
-    w.exec("INSERT INTO audit_log (time, principal, method, resource) "
-           "VALUES (now(), 'user:a', 'M', 'domains/x')");
+    w.exec(
+        "INSERT INTO audit_log (time, principal, method, resource) "
+        "VALUES (now(), 'user:a', 'M', 'domains/x')");
     w.commit();
   }
   for (const char* statement :
@@ -232,8 +236,9 @@ TEST(MigrateTest, AuditLogIsAppendOnly) {
       EXPECT_THAT(e.what(), ::testing::HasSubstr("append-only"));
     }
   }
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM audit_log WHERE principal = "
-                       "'user:a'"),
+  EXPECT_EQ(Count(url,
+                  "SELECT count(*) FROM audit_log WHERE principal = "
+                  "'user:a'"),
             1);
 }
 

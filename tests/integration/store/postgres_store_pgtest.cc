@@ -1,8 +1,6 @@
 // PostgresStore against a real PostgreSQL: the shared repository contract
 // suite, plus what only a real database can show (outages, serialization
 // conflicts between processes, query plans at 100k products).
-#include "meshplane/store/postgres_store.h"
-
 #include <algorithm>
 #include <atomic>
 #include <iostream>
@@ -11,19 +9,20 @@
 #include <thread>
 #include <vector>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <pqxx/pqxx>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "meshplane/common/errors.h"
-#include "meshplane/common/status_macros.h"
 #include "store/postgres/sql.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/pg/pg_fixture.h"
 #include "tests/testing/store_contract/store_contract_tests.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "meshplane/common/errors.h"
+#include "meshplane/common/status_macros.h"
+#include "meshplane/store/postgres_store.h"
 
 namespace meshplane::store {
 namespace {
@@ -67,19 +66,19 @@ namespace {
 absl::Status InsertAll(Store& store, const std::vector<model::Team>& teams,
                        const std::vector<model::Domain>& domains,
                        const std::vector<model::DataProduct>& products) {
-  return store.RunInTransaction(TxnMode::kReadWrite,
-                                [&](Transaction& txn) -> absl::Status {
-                                  for (const auto& t : teams) {
-                                    MP_RETURN_IF_ERROR(txn.InsertTeam(t));
-                                  }
-                                  for (const auto& d : domains) {
-                                    MP_RETURN_IF_ERROR(txn.InsertDomain(d));
-                                  }
-                                  for (const auto& p : products) {
-                                    MP_RETURN_IF_ERROR(txn.InsertDataProduct(p));
-                                  }
-                                  return absl::OkStatus();
-                                });
+  return store.RunInTransaction(
+      TxnMode::kReadWrite, [&](Transaction& txn) -> absl::Status {
+        for (const auto& t : teams) {
+          MP_RETURN_IF_ERROR(txn.InsertTeam(t));
+        }
+        for (const auto& d : domains) {
+          MP_RETURN_IF_ERROR(txn.InsertDomain(d));
+        }
+        for (const auto& p : products) {
+          MP_RETURN_IF_ERROR(txn.InsertDataProduct(p));
+        }
+        return absl::OkStatus();
+      });
 }
 
 TEST(PostgresStoreTest, OpenRejectsBadOptions) {
@@ -290,8 +289,9 @@ TEST(PostgresStoreTest, EventSequencesFollowCommitOrder) {
   bool waiting = false;
   for (int i = 0; i < 1000 && !waiting; ++i) {
     pqxx::nontransaction q(observer);
-    waiting = q.exec1("SELECT count(*) FROM pg_locks WHERE locktype = "
-                      "'advisory' AND NOT granted")[0]
+    waiting = q.exec1(
+                   "SELECT count(*) FROM pg_locks WHERE locktype = "
+                   "'advisory' AND NOT granted")[0]
                   .as<int>() > 0;
     if (!waiting) absl::SleepFor(absl::Milliseconds(10));
   }
@@ -302,7 +302,8 @@ TEST(PostgresStoreTest, EventSequencesFollowCommitOrder) {
   ASSERT_OK(late_seq);
   EXPECT_GT(*late_seq, early_seq);
   ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
-  ASSERT_OK_AND_ASSIGN(std::vector<model::Event> events, txn->ListEvents(0, 10));
+  ASSERT_OK_AND_ASSIGN(std::vector<model::Event> events,
+                       txn->ListEvents(0, 10));
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].resource, "domains/early");
   EXPECT_EQ(events[1].resource, "domains/late");
@@ -313,9 +314,11 @@ TEST(PostgresStoreTest, ExpiredIdempotencyRecordsAreSwept) {
   auto count = [&](const std::string& request_id) {
     pqxx::connection conn(url);
     pqxx::nontransaction q(conn);
-    return q.exec_params1("SELECT count(*) FROM idempotency WHERE "
-                          "request_id = $1",
-                          request_id)[0]
+    return q
+        .exec_params1(
+            "SELECT count(*) FROM idempotency WHERE "
+            "request_id = $1",
+            request_id)[0]
         .as<int>();
   };
   auto put = [](Store& store, const std::string& id, absl::Time when) {
@@ -503,14 +506,13 @@ TEST_F(LargeCatalogTest, FilteredListsUseIndexes) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     std::string plan;
-    for (const auto& row :
-         q.exec_params(absl::StrCat("EXPLAIN ", pg::sql::kListProducts),
-                       c.domain, c.subdomains, c.owner, c.lifecycle, c.tag,
-                       c.text, "", "", 51)) {
+    for (const auto& row : q.exec_params(
+             absl::StrCat("EXPLAIN ", pg::sql::kListProducts), c.domain,
+             c.subdomains, c.owner, c.lifecycle, c.tag, c.text, "", "", 51)) {
       plan += row[0].as<std::string>() + "\n";
     }
-    EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr(
-                          "Seq Scan on data_products")))
+    EXPECT_THAT(
+        plan, ::testing::Not(::testing::HasSubstr("Seq Scan on data_products")))
         << plan;
   }
 }

@@ -1,12 +1,5 @@
 #include "tests/testing/pg/pg_fixture.h"
 
-#include <arpa/inet.h>
-#include <signal.h>
-#include <netinet/in.h>
-#include <pwd.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -16,10 +9,16 @@
 #include <sstream>
 #include <string>
 
-#include <pqxx/pqxx>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pqxx/pqxx>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "meshplane/store/postgres_store.h"
 
 namespace meshplane::testing {
@@ -36,7 +35,8 @@ int FreePort() {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
   socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+  if (fd < 0 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     std::perror("PgFixture: cannot find a free port");
     std::abort();
@@ -74,9 +74,9 @@ void PgFixture::RemoveStaleServers(const std::string& tmp) {
     if (std::filesystem::exists(data + "/postmaster.pid")) {
       std::string cmd = absl::StrCat("'", bin_dir_, "/pg_ctl' -D '", data,
                                      "' -m immediate -w stop > /dev/null 2>&1");
-      std::system((as_postgres_ ? "runuser -u postgres -- sh -c \"" + cmd + "\""
-                                : cmd)
-                      .c_str());
+      std::system(
+          (as_postgres_ ? "runuser -u postgres -- sh -c \"" + cmd + "\"" : cmd)
+              .c_str());
     }
     std::filesystem::remove_all(entry.path(), ec);
   }
@@ -97,7 +97,8 @@ PgFixture& PgFixture::Get() {
 
 PgFixture::PgFixture() {
   const char* bin = std::getenv("MESHPLANE_PG_BIN");
-  bin_dir_ = bin != nullptr && *bin != '\0' ? bin : "/usr/lib/postgresql/15/bin";
+  bin_dir_ =
+      bin != nullptr && *bin != '\0' ? bin : "/usr/lib/postgresql/15/bin";
   as_postgres_ = geteuid() == 0;
 
   std::string tmp = std::filesystem::temp_directory_path().string();
@@ -121,13 +122,17 @@ PgFixture::PgFixture() {
     }
   }
 
-  std::string initdb = absl::StrCat(
-      "'", bin_dir_, "/initdb' -D '", data_dir_,
-      "' -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync "
-      "--no-instructions > '", dir_, "/initdb.log' 2>&1");
-  if (std::system((as_postgres_ ? "runuser -u postgres -- sh -c \"" + initdb + "\""
-                                : initdb).c_str()) != 0) {
-    std::cerr << "PgFixture: initdb failed:\n" << ReadFile(dir_ + "/initdb.log");
+  std::string initdb =
+      absl::StrCat("'", bin_dir_, "/initdb' -D '", data_dir_,
+                   "' -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync "
+                   "--no-instructions > '",
+                   dir_, "/initdb.log' 2>&1");
+  if (std::system((as_postgres_
+                       ? "runuser -u postgres -- sh -c \"" + initdb + "\""
+                       : initdb)
+                      .c_str()) != 0) {
+    std::cerr << "PgFixture: initdb failed:\n"
+              << ReadFile(dir_ + "/initdb.log");
     Shutdown();
     std::abort();
   }
@@ -137,7 +142,8 @@ PgFixture::PgFixture() {
     Start();
   }
   if (!running_) {
-    std::cerr << "PgFixture: the server did not start:\n" << ReadFile(log_file_);
+    std::cerr << "PgFixture: the server did not start:\n"
+              << ReadFile(log_file_);
     Shutdown();
     std::abort();
   }
@@ -214,10 +220,11 @@ std::string PgFixture::CreateDatabase(const std::string& template_name) {
       pqxx::connection admin(AdminUrl());
       pqxx::nontransaction q(admin);
       // Names are ours (t<N>, the template constant): nothing to escape.
-      q.exec(absl::StrCat("CREATE DATABASE ", name, " TEMPLATE ", template_name));
+      q.exec(
+          absl::StrCat("CREATE DATABASE ", name, " TEMPLATE ", template_name));
     } catch (const std::exception& e) {
-      std::cerr << "PgFixture: CREATE DATABASE " << name << " failed: "
-                << e.what() << "\n";
+      std::cerr << "PgFixture: CREATE DATABASE " << name
+                << " failed: " << e.what() << "\n";
       std::abort();
     }
   }
@@ -226,6 +233,8 @@ std::string PgFixture::CreateDatabase(const std::string& template_name) {
 
 std::string PgFixture::NewDatabase() { return CreateDatabase(kTemplate); }
 
-std::string PgFixture::NewEmptyDatabase() { return CreateDatabase("template0"); }
+std::string PgFixture::NewEmptyDatabase() {
+  return CreateDatabase("template0");
+}
 
 }  // namespace meshplane::testing

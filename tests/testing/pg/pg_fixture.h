@@ -71,7 +71,7 @@ class PgFixture {
   std::string CreateDatabase(const std::string& template_name);
 
   std::string bin_dir_;
-  std::string dir_;       // mkdtemp folder: socket, data/, log
+  std::string dir_;  // mkdtemp folder: socket, data/, log
   std::string data_dir_;
   std::string log_file_;
   int port_ = 0;

@@ -23,9 +23,6 @@
 #ifndef MESHPLANE_TESTS_TESTING_STORE_CONTRACT_STORE_CONTRACT_TESTS_H_
 #define MESHPLANE_TESTS_TESTING_STORE_CONTRACT_STORE_CONTRACT_TESTS_H_
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -39,9 +36,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "tests/testing/matchers/status_matchers.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include "meshplane/common/errors.h"
 #include "meshplane/store/store.h"
-#include "tests/testing/matchers/status_matchers.h"
 
 namespace meshplane::store_contract {
 
@@ -68,9 +68,15 @@ inline absl::Time T0() { return absl::FromUnixMicros(1767225600123456); }
 
 // Strings that break naive SQL or encodings; stores keep them verbatim.
 inline std::vector<std::string> NastyStrings() {
-  return {"it's", "say \"hi\"", "back\\slash", "'; DROP TABLE domains; --",
-          "percent % and _ underscore", "Grüße, 東京, emoji 🚀",
-          "tab\tnew\nline", "{\"json\": [1, 2]}", "$1 $$ dollar"};
+  return {"it's",
+          "say \"hi\"",
+          "back\\slash",
+          "'; DROP TABLE domains; --",
+          "percent % and _ underscore",
+          "Grüße, 東京, emoji 🚀",
+          "tab\tnew\nline",
+          "{\"json\": [1, 2]}",
+          "$1 $$ dollar"};
 }
 
 inline model::Team MakeTeam(const std::string& id,
@@ -257,8 +263,7 @@ class StoreContractTest : public ::testing::Test {
   }
 
   absl::StatusOr<model::Domain> GetDomain(const std::string& id) {
-    return Read<model::Domain>(
-        [&](Transaction& t) { return t.GetDomain(id); });
+    return Read<model::Domain>([&](Transaction& t) { return t.GetDomain(id); });
   }
   absl::StatusOr<model::Team> GetTeam(const std::string& id) {
     return Read<model::Team>([&](Transaction& t) { return t.GetTeam(id); });
@@ -359,8 +364,8 @@ TYPED_TEST_P(StoreContractTest, DomainUpdateChecksRevision) {
   d.labels = {{"k", "v"}};
   d.update_time = T0() + absl::Seconds(5);
   d.revision = 2;
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdateDomain(d, 1); }));
+  ASSERT_OK(
+      this->Write([&](Transaction& txn) { return txn.UpdateDomain(d, 1); }));
   ASSERT_OK_AND_ASSIGN(model::Domain got, this->GetDomain("sales"));
   ExpectSameDomain(got, d);
 
@@ -405,13 +410,15 @@ TYPED_TEST_P(StoreContractTest, DomainDeleteRefusesChildren) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(del("nope"), StatusIs(absl::StatusCode::kNotFound));
 
-  ASSERT_OK_AND_ASSIGN(int64_t subs, this->template Read<int64_t>([](Transaction& t) {
-    return t.CountSubdomains("sales");
-  }));
+  ASSERT_OK_AND_ASSIGN(int64_t subs,
+                       this->template Read<int64_t>([](Transaction& t) {
+                         return t.CountSubdomains("sales");
+                       }));
   EXPECT_EQ(subs, 1);
-  ASSERT_OK_AND_ASSIGN(int64_t products, this->template Read<int64_t>([](Transaction& t) {
-    return t.CountDataProducts("sales-emea");
-  }));
+  ASSERT_OK_AND_ASSIGN(int64_t products,
+                       this->template Read<int64_t>([](Transaction& t) {
+                         return t.CountDataProducts("sales-emea");
+                       }));
   EXPECT_EQ(products, 1);
 
   ASSERT_OK(this->Write([](Transaction& txn) {
@@ -431,17 +438,18 @@ TYPED_TEST_P(StoreContractTest, DomainAncestorsNearestFirst) {
   ASSERT_OK(this->Insert(MakeDomain("c", "platform", "b")));
   ASSERT_OK(this->Insert(MakeDomain("d", "platform", "c")));
   using Domains = std::vector<model::Domain>;
-  ASSERT_OK_AND_ASSIGN(Domains chain, this->template Read<Domains>([](Transaction& t) {
-    return t.DomainAncestors("d");
-  }));
+  ASSERT_OK_AND_ASSIGN(Domains chain,
+                       this->template Read<Domains>([](Transaction& t) {
+                         return t.DomainAncestors("d");
+                       }));
   std::vector<std::string> ids;
   for (const auto& d : chain) ids.push_back(d.id);
   EXPECT_EQ(ids, (std::vector<std::string>{"c", "b", "a"}));
   ASSERT_FALSE(chain.empty());
   ExpectSameDomain(chain[0], MakeDomain("c", "platform", "b"));
-  ASSERT_OK_AND_ASSIGN(Domains none, this->template Read<Domains>([](Transaction& t) {
-    return t.DomainAncestors("a");
-  }));
+  ASSERT_OK_AND_ASSIGN(
+      Domains none, this->template Read<Domains>(
+                        [](Transaction& t) { return t.DomainAncestors("a"); }));
   EXPECT_TRUE(none.empty());
   EXPECT_THAT(this->template Read<Domains>(
                   [](Transaction& t) { return t.DomainAncestors("zzz"); }),
@@ -523,9 +531,10 @@ TYPED_TEST_P(StoreContractTest, TeamRoundTripAndMembership) {
   EXPECT_THAT(this->GetTeam("nope"), StatusIs(absl::StatusCode::kNotFound));
 
   using Ids = std::vector<std::string>;
-  ASSERT_OK_AND_ASSIGN(Ids teams, this->template Read<Ids>([](Transaction& txn) {
-    return txn.TeamsOfPrincipal("user:a@x.io");
-  }));
+  ASSERT_OK_AND_ASSIGN(Ids teams,
+                       this->template Read<Ids>([](Transaction& txn) {
+                         return txn.TeamsOfPrincipal("user:a@x.io");
+                       }));
   EXPECT_EQ(teams, (Ids{"checkout", "payments"}));
   ASSERT_OK_AND_ASSIGN(Ids none, this->template Read<Ids>([](Transaction& txn) {
     return txn.TeamsOfPrincipal("user:nobody@x.io");
@@ -546,8 +555,8 @@ TYPED_TEST_P(StoreContractTest, TeamRoundTripAndMembership) {
   }));
   EXPECT_EQ(teams, (Ids{"payments"}));
 
-  absl::Status stale = this->Write(
-      [&](Transaction& txn) { return txn.UpdateTeam(updated, 1); });
+  absl::Status stale =
+      this->Write([&](Transaction& txn) { return txn.UpdateTeam(updated, 1); });
   EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(GetReason(stale), "ETAG_MISMATCH");
   EXPECT_THAT(this->Write([&](Transaction& txn) {
@@ -569,9 +578,9 @@ TYPED_TEST_P(StoreContractTest, TeamRoundTripAndMembership) {
 TYPED_TEST_P(StoreContractTest, ListTeamsPages) {
   ASSERT_OK(this->Write([](Transaction& txn) -> absl::Status {
     for (int i = 0; i < 120; ++i) {
-      auto s = txn.InsertTeam(
-          MakeTeam(absl::StrCat("team-", 500 + i),
-                   {absl::StrCat("user:u", i % 5, "@x.io")}));
+      auto s =
+          txn.InsertTeam(MakeTeam(absl::StrCat("team-", 500 + i),
+                                  {absl::StrCat("user:u", i % 5, "@x.io")}));
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -610,11 +619,13 @@ TYPED_TEST_P(StoreContractTest, TeamDeleteRefusedWhileOwner) {
     return txn.DeleteDataProduct(model::ProductKey{"sales", "orders"});
   }));
   ASSERT_OK(del("analytics"));
-  EXPECT_THAT(this->GetTeam("analytics"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(this->GetTeam("analytics"),
+              StatusIs(absl::StatusCode::kNotFound));
   using Ids = std::vector<std::string>;
-  ASSERT_OK_AND_ASSIGN(Ids teams, this->template Read<Ids>([](Transaction& txn) {
-    return txn.TeamsOfPrincipal("user:a@x.io");
-  }));
+  ASSERT_OK_AND_ASSIGN(Ids teams,
+                       this->template Read<Ids>([](Transaction& txn) {
+                         return txn.TeamsOfPrincipal("user:a@x.io");
+                       }));
   EXPECT_TRUE(teams.empty());
 }
 
@@ -752,8 +763,8 @@ TYPED_TEST_P(StoreContractTest, ProductDeleteRefusedWhileRead) {
       return txn.DeleteDataProduct(model::ProductKey{"sales", id});
     });
   };
-  EXPECT_THAT(del("orders"), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                      "report"));
+  EXPECT_THAT(del("orders"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "report"));
   EXPECT_OK(this->GetProduct("sales", "orders"));
   EXPECT_THAT(del("ghost"), StatusIs(absl::StatusCode::kNotFound));
   // Deleting the reader also removes its input ports, freeing the source.
@@ -782,8 +793,10 @@ TYPED_TEST_P(StoreContractTest, ListProductsFilters) {
   };
   using L = model::Lifecycle;
   ASSERT_OK(this->Insert(product("sales", "a", "t1", L::kDraft, {"gold"})));
-  ASSERT_OK(this->Insert(product("sales-emea", "b", "t2", L::kPublished, {"gold", "pii"})));
-  ASSERT_OK(this->Insert(product("sales-emea-de", "c", "t1", L::kPublished, {})));
+  ASSERT_OK(this->Insert(
+      product("sales-emea", "b", "t2", L::kPublished, {"gold", "pii"})));
+  ASSERT_OK(
+      this->Insert(product("sales-emea-de", "c", "t1", L::kPublished, {})));
   ASSERT_OK(this->Insert(product("finance", "d", "t2", L::kRetired, {"pii"})));
 
   using Keys = std::vector<model::ProductKey>;
@@ -795,8 +808,9 @@ TYPED_TEST_P(StoreContractTest, ListProductsFilters) {
   f.domain_id = "sales";
   EXPECT_EQ(keys(f), (Keys{{"sales", "a"}}));
   f.include_subdomains = true;
-  EXPECT_EQ(keys(f), (Keys{{"sales", "a"}, {"sales-emea", "b"},
-                           {"sales-emea-de", "c"}}));
+  EXPECT_EQ(
+      keys(f),
+      (Keys{{"sales", "a"}, {"sales-emea", "b"}, {"sales-emea-de", "c"}}));
   f.domain_id = "sales-emea";
   EXPECT_EQ(keys(f), (Keys{{"sales-emea", "b"}, {"sales-emea-de", "c"}}));
   f.domain_id = "no-such-domain";
@@ -827,10 +841,11 @@ TYPED_TEST_P(StoreContractTest, ListProductsFilters) {
   EXPECT_TRUE(keys(f).empty());
 
   // Items of a page carry their ports.
-  ASSERT_OK_AND_ASSIGN(auto page, this->template Read<store::Page<model::DataProduct>>(
-                                      [](Transaction& txn) {
-                                        return txn.ListDataProducts({}, {"", 10});
-                                      }));
+  ASSERT_OK_AND_ASSIGN(auto page,
+                       this->template Read<store::Page<model::DataProduct>>(
+                           [](Transaction& txn) {
+                             return txn.ListDataProducts({}, {"", 10});
+                           }));
   ASSERT_EQ(page.items.size(), 4u);
   ExpectSameProduct(page.items[0],
                     product("finance", "d", "t2", L::kRetired, {"pii"}));
@@ -899,10 +914,10 @@ TYPED_TEST_P(StoreContractTest, FullTextSearch) {
   };
   EXPECT_EQ(search("revenue"), (Keys{{"sales", "revenue"}}));
   EXPECT_EQ(search("REVENUE"), (Keys{{"sales", "revenue"}}));
-  EXPECT_EQ(search("customer"), (Keys{{"sales", "orders"}}));      // name
-  EXPECT_EQ(search("carriers"), (Keys{{"sales", "shipments"}}));   // description
-  EXPECT_EQ(search("logistics"), (Keys{{"sales", "shipments"}}));  // tag
-  EXPECT_EQ(search("shipments"), (Keys{{"sales", "shipments"}}));  // id
+  EXPECT_EQ(search("customer"), (Keys{{"sales", "orders"}}));     // name
+  EXPECT_EQ(search("carriers"), (Keys{{"sales", "shipments"}}));  // description
+  EXPECT_EQ(search("logistics"), (Keys{{"sales", "shipments"}}));    // tag
+  EXPECT_EQ(search("shipments"), (Keys{{"sales", "shipments"}}));    // id
   EXPECT_EQ(search("daily country"), (Keys{{"sales", "revenue"}}));  // AND
   EXPECT_TRUE(search("daily carriers").empty());
   EXPECT_TRUE(search("zeppelin").empty());
@@ -922,10 +937,10 @@ inline std::vector<EdgeTriple> Triples(
     const std::vector<store::LineageEdge>& edges) {
   std::vector<EdgeTriple> out;
   for (const auto& e : edges) {
-    out.emplace_back(e.source.domain_id + "/" + e.source.product_id + "/" +
-                         e.source.port_id,
-                     e.consumer.domain_id + "/" + e.consumer.product_id,
-                     e.input_port_id, e.depth);
+    out.emplace_back(
+        e.source.domain_id + "/" + e.source.product_id + "/" + e.source.port_id,
+        e.consumer.domain_id + "/" + e.consumer.product_id, e.input_port_id,
+        e.depth);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -935,12 +950,10 @@ TYPED_TEST_P(StoreContractTest, LineageUpAndDownWithDepth) {
   // raw -> clean -> (report, model) ; clean and raw -> model (a diamond).
   ASSERT_OK(this->Insert(MakeTeam("t")));
   ASSERT_OK(this->Insert(MakeDomain("d", "t")));
-  auto reading = [](const std::string& id,
-                    std::vector<std::string> sources) {
+  auto reading = [](const std::string& id, std::vector<std::string> sources) {
     model::DataProduct p = MakeProduct("d", id, "t");
     for (const auto& s : sources) {
-      p.input_ports.push_back(
-          MakeInputPort("from-" + s, {"d", s, s + "-v1"}));
+      p.input_ports.push_back(MakeInputPort("from-" + s, {"d", s, s + "-v1"}));
     }
     return p;
   };
@@ -996,18 +1009,17 @@ TYPED_TEST_P(StoreContractTest, LineageTerminatesOnCycles) {
   model::DataProduct a = MakeProduct("d", "a", "t");
   a.input_ports = {MakeInputPort("in", {"d", "b", "b-v1"})};
   a.revision = 2;
-  ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.UpdateDataProduct(a, 1);
-  }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.UpdateDataProduct(a, 1); }));
   auto r = this->template Read<std::vector<store::LineageEdge>>(
       [](Transaction& txn) {
         return txn.Lineage(model::ProductKey{"d", "a"},
                            LineageDirection::kDownstream, 50);
       });
   ASSERT_OK(r);
-  EXPECT_EQ(Triples(*r), (std::vector<EdgeTriple>{
-                             {"d/a/a-v1", "d/b", "in", 1},
-                             {"d/b/b-v1", "d/a", "in", 2}}));
+  EXPECT_EQ(Triples(*r),
+            (std::vector<EdgeTriple>{{"d/a/a-v1", "d/b", "in", 1},
+                                     {"d/b/b-v1", "d/a", "in", 2}}));
 }
 
 // ----------------------------------------------------------------- tokens
@@ -1022,12 +1034,13 @@ TYPED_TEST_P(StoreContractTest, Tokens) {
     if (!s.ok()) return s;
     return txn.InsertToken(user);
   }));
-  EXPECT_THAT(this->Write([&](Transaction& txn) { return txn.InsertToken(user); }),
-              StatusIs(absl::StatusCode::kAlreadyExists));
-  ASSERT_OK_AND_ASSIGN(model::ApiToken got,
-                       this->template Read<model::ApiToken>([](Transaction& txn) {
-                         return txn.GetToken("admin-token1");
-                       }));
+  EXPECT_THAT(
+      this->Write([&](Transaction& txn) { return txn.InsertToken(user); }),
+      StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_OK_AND_ASSIGN(
+      model::ApiToken got,
+      this->template Read<model::ApiToken>(
+          [](Transaction& txn) { return txn.GetToken("admin-token1"); }));
   EXPECT_EQ(got.id, admin.id);
   EXPECT_EQ(got.principal, admin.principal);
   EXPECT_EQ(got.description, admin.description);
@@ -1060,15 +1073,14 @@ TYPED_TEST_P(StoreContractTest, Tokens) {
     return txn.RevokeToken("nope", T0());
   }),
               StatusIs(absl::StatusCode::kNotFound));
-  ASSERT_OK_AND_ASSIGN(got, this->template Read<model::ApiToken>([](Transaction& txn) {
-    return txn.GetToken("user-token01");
-  }));
+  ASSERT_OK_AND_ASSIGN(
+      got, this->template Read<model::ApiToken>(
+               [](Transaction& txn) { return txn.GetToken("user-token01"); }));
   EXPECT_EQ(got.revoke_time, revoked_at);
   EXPECT_EQ(got.description, user.description);
 
-  ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.RevokeToken("admin-token1", T0());
-  }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.RevokeToken("admin-token1", T0()); }));
   EXPECT_THAT(count_admins(T0()), OkAndHolds(0));
 
   // Listing: by principal, with or without revoked tokens, paged.
@@ -1201,9 +1213,9 @@ TYPED_TEST_P(StoreContractTest, EventsInOrder) {
     }));
   }
   using Events = std::vector<model::Event>;
-  ASSERT_OK_AND_ASSIGN(Events all, this->template Read<Events>([](Transaction& txn) {
-    return txn.ListEvents(0, 100);
-  }));
+  ASSERT_OK_AND_ASSIGN(
+      Events all, this->template Read<Events>(
+                      [](Transaction& txn) { return txn.ListEvents(0, 100); }));
   ASSERT_EQ(all.size(), 12u);
   for (size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(all[i].sequence, seqs[i]);
@@ -1214,15 +1226,17 @@ TYPED_TEST_P(StoreContractTest, EventsInOrder) {
   EXPECT_EQ(all[3].domain_id, "");
   EXPECT_EQ(all[4].payload_json, "");
   EXPECT_EQ(all[5].payload_json, "{\"i\":5}");
-  ASSERT_OK_AND_ASSIGN(Events tail, this->template Read<Events>([&](Transaction& txn) {
-    return txn.ListEvents(seqs[7], 3);
-  }));
+  ASSERT_OK_AND_ASSIGN(Events tail,
+                       this->template Read<Events>([&](Transaction& txn) {
+                         return txn.ListEvents(seqs[7], 3);
+                       }));
   ASSERT_EQ(tail.size(), 3u);
   EXPECT_EQ(tail[0].sequence, seqs[8]);
   EXPECT_EQ(tail[2].sequence, seqs[10]);
-  ASSERT_OK_AND_ASSIGN(Events none, this->template Read<Events>([&](Transaction& txn) {
-    return txn.ListEvents(seqs.back(), 10);
-  }));
+  ASSERT_OK_AND_ASSIGN(Events none,
+                       this->template Read<Events>([&](Transaction& txn) {
+                         return txn.ListEvents(seqs.back(), 10);
+                       }));
   EXPECT_TRUE(none.empty());
 }
 
@@ -1234,9 +1248,8 @@ TYPED_TEST_P(StoreContractTest, IdempotencyWindow) {
   rec.request_hash = std::string(64, 'f');
   rec.response = "{\"name\":\"domains/it's\"}";
   rec.create_time = T0();
-  ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.PutIdempotency(rec);
-  }));
+  ASSERT_OK(
+      this->Write([&](Transaction& txn) { return txn.PutIdempotency(rec); }));
   using Opt = std::optional<model::IdempotencyRecord>;
   auto get = [&](const std::string& principal, const std::string& method,
                  const std::string& id, absl::Time not_before) {
@@ -1254,7 +1267,8 @@ TYPED_TEST_P(StoreContractTest, IdempotencyWindow) {
   EXPECT_EQ(got->response, rec.response);
   EXPECT_EQ(got->create_time, rec.create_time);
   // Exactly at the bound still counts.
-  ASSERT_OK_AND_ASSIGN(got, get(rec.principal, rec.method, rec.request_id, T0()));
+  ASSERT_OK_AND_ASSIGN(got,
+                       get(rec.principal, rec.method, rec.request_id, T0()));
   EXPECT_TRUE(got.has_value());
   // Older than the window: as if absent.
   ASSERT_OK_AND_ASSIGN(got, get(rec.principal, rec.method, rec.request_id,
@@ -1267,35 +1281,28 @@ TYPED_TEST_P(StoreContractTest, IdempotencyWindow) {
   ASSERT_OK_AND_ASSIGN(got, get(rec.principal, "other/Method", rec.request_id,
                                 T0() - absl::Hours(1)));
   EXPECT_FALSE(got.has_value());
-  ASSERT_OK_AND_ASSIGN(got, get(rec.principal, rec.method, "other-id",
-                                T0() - absl::Hours(1)));
+  ASSERT_OK_AND_ASSIGN(
+      got, get(rec.principal, rec.method, "other-id", T0() - absl::Hours(1)));
   EXPECT_FALSE(got.has_value());
 }
 
 TYPED_TEST_P(StoreContractTest, TryLockRequestExcludesConcurrentDuplicates) {
   ASSERT_OK_AND_ASSIGN(auto first, this->store_->Begin(TxnMode::kReadWrite));
   ASSERT_OK_AND_ASSIGN(auto second, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_THAT(first->TryLockRequest("user:a", "M", "r1"),
-              OkAndHolds(true));
+  EXPECT_THAT(first->TryLockRequest("user:a", "M", "r1"), OkAndHolds(true));
   // Re-entrant within the holder.
-  EXPECT_THAT(first->TryLockRequest("user:a", "M", "r1"),
-              OkAndHolds(true));
-  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r1"),
-              OkAndHolds(false));
+  EXPECT_THAT(first->TryLockRequest("user:a", "M", "r1"), OkAndHolds(true));
+  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r1"), OkAndHolds(false));
   // A different key is independent.
-  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r2"),
-              OkAndHolds(true));
-  EXPECT_THAT(second->TryLockRequest("user:b", "M", "r1"),
-              OkAndHolds(true));
+  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r2"), OkAndHolds(true));
+  EXPECT_THAT(second->TryLockRequest("user:b", "M", "r1"), OkAndHolds(true));
   // The lock ends with the transaction (commit or rollback).
   ASSERT_OK(first->Commit());
   first.reset();
-  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r1"),
-              OkAndHolds(true));
+  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r1"), OkAndHolds(true));
   second.reset();  // rolls back
   ASSERT_OK_AND_ASSIGN(auto third, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_THAT(third->TryLockRequest("user:a", "M", "r2"),
-              OkAndHolds(true));
+  EXPECT_THAT(third->TryLockRequest("user:a", "M", "r2"), OkAndHolds(true));
 }
 
 // ----------------------------------------------------------- transactions
@@ -1313,9 +1320,10 @@ TYPED_TEST_P(StoreContractTest, UncommittedTransactionRollsBack) {
   }
   EXPECT_THAT(this->GetDomain("gone"), StatusIs(absl::StatusCode::kNotFound));
   using Events = std::vector<model::Event>;
-  ASSERT_OK_AND_ASSIGN(Events events, this->template Read<Events>([](Transaction& txn) {
-    return txn.ListEvents(0, 10);
-  }));
+  ASSERT_OK_AND_ASSIGN(Events events,
+                       this->template Read<Events>([](Transaction& txn) {
+                         return txn.ListEvents(0, 10);
+                       }));
   EXPECT_TRUE(events.empty());
 
   // RunInTransaction rolls back when fn fails.
@@ -1370,9 +1378,10 @@ TYPED_TEST_P(StoreContractTest, StringsAreStoredVerbatim) {
   f.tag = "%";
   EXPECT_TRUE(this->AllProductKeys(f, 5).empty());
   using Ids = std::vector<std::string>;
-  ASSERT_OK_AND_ASSIGN(Ids teams, this->template Read<Ids>([&](Transaction& txn) {
-    return txn.TeamsOfPrincipal("user:" + nasty[3]);
-  }));
+  ASSERT_OK_AND_ASSIGN(Ids teams,
+                       this->template Read<Ids>([&](Transaction& txn) {
+                         return txn.TeamsOfPrincipal("user:" + nasty[3]);
+                       }));
   EXPECT_EQ(teams, (Ids{"t"}));
   EXPECT_THAT(this->GetDomain(nasty[3]), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_OK(this->GetDomain("d"));
@@ -1383,14 +1392,13 @@ REGISTER_TYPED_TEST_SUITE_P(
     FailedInsertLeavesTransactionUsable, DomainUpdateChecksRevision,
     DomainDeleteRefusesChildren, DomainAncestorsNearestFirst,
     ListDomainsFiltersAndPages, TeamRoundTripAndMembership, ListTeamsPages,
-    TeamDeleteRefusedWhileOwner, ProductRoundTripWithPorts,
-    ProductInsertErrors, ProductUpdateReplacesPortsAndChecksRevision,
-    ProductDeleteRefusedWhileRead, ListProductsFilters,
-    ListProductsPaginationHasNoGapsOrDuplicates, FullTextSearch,
-    LineageUpAndDownWithDepth, LineageTerminatesOnCycles, Tokens,
-    AuditAppendAndListNewestFirst, EventsInOrder, IdempotencyWindow,
-    TryLockRequestExcludesConcurrentDuplicates,
-    UncommittedTransactionRollsBack, StringsAreStoredVerbatim);
+    TeamDeleteRefusedWhileOwner, ProductRoundTripWithPorts, ProductInsertErrors,
+    ProductUpdateReplacesPortsAndChecksRevision, ProductDeleteRefusedWhileRead,
+    ListProductsFilters, ListProductsPaginationHasNoGapsOrDuplicates,
+    FullTextSearch, LineageUpAndDownWithDepth, LineageTerminatesOnCycles,
+    Tokens, AuditAppendAndListNewestFirst, EventsInOrder, IdempotencyWindow,
+    TryLockRequestExcludesConcurrentDuplicates, UncommittedTransactionRollsBack,
+    StringsAreStoredVerbatim);
 
 }  // namespace meshplane::store_contract
 
