@@ -291,6 +291,15 @@ TEST_F(CliE2eTest, Tour) {
   r = Cli({"team", "create", "sales-eng"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
 
+  // The same request id replays the first answer instead of failing
+  // (AIP-155): what the CLI's own retries rely on.
+  const std::string id = "0f8b7a3e-5c2d-4e1f-9a6b-3c4d5e6f7a8b";
+  r = Cli({"team", "create", "replayed", "--request-id", id});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"team", "create", "replayed", "--request-id", id});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "team/replayed created\n");
+
   // -o json of lists parses; -o yaml of domains too.
   r = Cli({"domain", "list", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -299,8 +308,11 @@ TEST_F(CliE2eTest, Tour) {
   EXPECT_EQ(domains["domains"][0]["name"], "domains/sales");
   r = Cli({"team", "list", "-o", "yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(YAML::Load(r.out)["teams"][0]["name"].as<std::string>(),
-            "teams/sales-eng");
+  YAML::Node teams = YAML::Load(r.out)["teams"];
+  ASSERT_EQ(teams.size(), 2u) << r.out;  // ordered by id
+  EXPECT_EQ(teams[0]["name"].as<std::string>(), "teams/replayed");
+  EXPECT_EQ(teams[1]["name"].as<std::string>(), "teams/sales-eng");
+  EXPECT_EQ(teams[1]["members"].size(), 2u) << r.out;
 }
 
 TEST_F(CliE2eTest, UnreachableServerExitsThree) {

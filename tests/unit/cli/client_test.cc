@@ -1,0 +1,203 @@
+// The CLI against an in-process fake DomainService: retries with one request
+// id, the token header, page following, error details and exit codes.
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/synchronization/mutex.h"
+#include "cli/app.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "meshplane/v1/domain.grpc.pb.h"
+#include "meshplane/v1/errors.pb.h"
+
+namespace meshplane::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+namespace v1 = ::meshplane::v1;
+
+class FakeDomains final : public v1::DomainService::Service {
+ public:
+  grpc::Status CreateDomain(grpc::ServerContext* context,
+                            const v1::CreateDomainRequest* request,
+                            v1::Domain* response) override {
+    absl::MutexLock lock(&mu_);
+    request_ids_.push_back(request->request_id());
+    validate_only_.push_back(request->validate_only());
+    auto auth = context->client_metadata().find("authorization");
+    authorization_ = auth == context->client_metadata().end()
+                         ? ""
+                         : std::string(auth->second.data(), auth->second.size());
+    if (static_cast<int>(request_ids_.size()) <= unavailable_first_) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "database away");
+    }
+    if (!error_.ok()) {
+      return error_;
+    }
+    response->set_name("domains/" + request->domain_id());
+    response->set_owner_team(request->domain().owner_team());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListDomains(grpc::ServerContext*,
+                           const v1::ListDomainsRequest* request,
+                           v1::ListDomainsResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    page_tokens_.push_back(request->page_token());
+    filters_.push_back(request->filter());
+    int page = request->page_token().empty() ? 0
+                                             : request->page_token()[0] - '0';
+    response->add_domains()->set_name("domains/d" + std::to_string(page));
+    if (page < 2) {
+      response->set_next_page_token(std::to_string(page + 1));
+    }
+    return grpc::Status::OK;
+  }
+
+  absl::Mutex mu_;
+  int unavailable_first_ = 0;
+  grpc::Status error_;
+  std::vector<std::string> request_ids_;
+  std::vector<bool> validate_only_;
+  std::vector<std::string> page_tokens_;
+  std::vector<std::string> filters_;
+  std::string authorization_;
+};
+
+class ClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(&fake_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  struct Result {
+    int code;
+    std::string out;
+    std::string err;
+  };
+
+  Result Cli(const std::vector<std::string>& args) {
+    Environment env;
+    env.addr = "127.0.0.1:" + std::to_string(port_);
+    env.token = "secret-token";
+    std::ostringstream out, err;
+    int code = RunCli(args, env, out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  FakeDomains fake_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+TEST_F(ClientTest, RetriesUnavailableWithTheSameRequestId) {
+  fake_.unavailable_first_ = 2;
+  Result r = Cli({"domain", "create", "sales", "--owner-team", "t"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "domain/sales created\n");
+  absl::MutexLock lock(&fake_.mu_);
+  ASSERT_EQ(fake_.request_ids_.size(), 3u);
+  EXPECT_EQ(fake_.request_ids_[0], fake_.request_ids_[1]);
+  EXPECT_EQ(fake_.request_ids_[1], fake_.request_ids_[2]);
+  EXPECT_TRUE(std::regex_match(
+      fake_.request_ids_[0],
+      std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                 "[0-9a-f]{12}")))
+      << fake_.request_ids_[0];
+  EXPECT_EQ(fake_.authorization_, "Bearer secret-token");
+}
+
+TEST_F(ClientTest, GivesUpAfterThreeRetriesWithExitThree) {
+  fake_.unavailable_first_ = 100;
+  Result r = Cli({"domain", "create", "sales", "--owner-team", "t"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_THAT(r.err, HasSubstr("unavailable: database away"));
+  absl::MutexLock lock(&fake_.mu_);
+  EXPECT_EQ(fake_.request_ids_.size(), 4u);
+}
+
+TEST_F(ClientTest, EachInvocationHasItsOwnRequestIdUnlessGiven) {
+  Cli({"domain", "create", "a", "--owner-team", "t"});
+  Cli({"domain", "create", "b", "--owner-team", "t"});
+  Cli({"domain", "create", "c", "--owner-team", "t", "--request-id",
+       "5b0e4a52-4c1d-4c53-9d3c-6f1f3f0e2b7a", "--dry-run"});
+  absl::MutexLock lock(&fake_.mu_);
+  ASSERT_EQ(fake_.request_ids_.size(), 3u);
+  EXPECT_NE(fake_.request_ids_[0], fake_.request_ids_[1]);
+  EXPECT_EQ(fake_.request_ids_[2], "5b0e4a52-4c1d-4c53-9d3c-6f1f3f0e2b7a");
+  EXPECT_FALSE(fake_.validate_only_[0]);
+  EXPECT_TRUE(fake_.validate_only_[2]);
+}
+
+TEST_F(ClientTest, InvalidArgumentDetailsAndExitTwo) {
+  google::rpc::Status rpc;
+  rpc.set_code(grpc::StatusCode::INVALID_ARGUMENT);
+  rpc.set_message("domain_id: \"Bad\" is not a valid id");
+  google::rpc::BadRequest bad;
+  auto* v = bad.add_field_violations();
+  v->set_field("domain_id");
+  v->set_description("\"Bad\" is not a valid id");
+  rpc.add_details()->PackFrom(bad);
+  fake_.error_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, rpc.message(),
+                              rpc.SerializeAsString());
+  Result r = Cli({"domain", "create", "Bad", "--owner-team", "t"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "error: domain_id: \"Bad\" is not a valid id\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ClientTest, PolicyDenialExitsOneWithEachViolation) {
+  google::rpc::Status rpc;
+  rpc.set_code(grpc::StatusCode::FAILED_PRECONDITION);
+  rpc.set_message("denied by 1 policy");
+  meshplane::v1::PolicyViolations policies;
+  auto* p = policies.add_violations();
+  p->set_policy("policies/owner-required");
+  p->set_scope("global");
+  p->set_effect("DENY");
+  p->set_message("every domain needs an owner");
+  rpc.add_details()->PackFrom(policies);
+  fake_.error_ = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                              rpc.message(), rpc.SerializeAsString());
+  Result r = Cli({"domain", "create", "x", "--owner-team", "t"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("error: denied by 1 policy\n  policy "
+                               "policies/owner-required (global, DENY): every "
+                               "domain needs an owner\n"));
+}
+
+TEST_F(ClientTest, AllFollowsPageTokensAndFiltersAreSent) {
+  Result r = Cli({"domain", "list", "--all", "--parent", "sales", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json["domains"].size(), 3u);
+  EXPECT_EQ(json["domains"][2]["name"], "domains/d2");
+  EXPECT_FALSE(json.contains("next_page_token"));
+  absl::MutexLock lock(&fake_.mu_);
+  EXPECT_EQ(fake_.page_tokens_, (std::vector<std::string>{"", "1", "2"}));
+  EXPECT_EQ(fake_.filters_[0], "parent = \"domains/sales\"");
+}
+
+TEST_F(ClientTest, OnePageHintsAtTheNextToken) {
+  Result r = Cli({"domain", "list"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("d0"));
+  EXPECT_EQ(r.err, "more results: add --page-token 1 (or --all)\n");
+}
+
+}  // namespace
+}  // namespace meshplane::cli
