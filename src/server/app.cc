@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/call.h"
+#include "server/metrics.h"
 #include "server/services.h"
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -79,7 +80,7 @@ class ServerImpl final : public RunningServer {
         store_(store),
         registry_(store, authz_, clock),
         identity_(store, authz_, clock, config.token_cache_ttl),
-        runner_(identity_),
+        runner_(identity_, &metrics_),
         domains_(runner_, registry_),
         teams_(runner_, registry_),
         products_(runner_, registry_),
@@ -224,6 +225,11 @@ class ServerImpl final : public RunningServer {
                             "text/plain");
           }
         });
+    http_.Get("/metrics",
+              [this](const httplib::Request&, httplib::Response& res) {
+                res.set_content(metrics_.Render(),
+                                "text/plain; version=0.0.4; charset=utf-8");
+              });
     if (hp.port == 0) {
       http_port_ = http_.bind_to_any_port(hp.host);
     } else if (http_.bind_to_port(hp.host, hp.port)) {
@@ -237,8 +243,8 @@ class ServerImpl final : public RunningServer {
           absl::StrCat("cannot listen for HTTP on ", config_.http_listen));
     }
     http_thread_ = std::thread([this] { http_.listen_after_bind(); });
-    spdlog::info("meshplaned serving /healthz and /readyz on {}:{}", hp.host,
-                 http_port_);
+    spdlog::info("meshplaned serving /healthz, /readyz and /metrics on {}:{}",
+                 hp.host, http_port_);
     return absl::OkStatus();
   }
 
@@ -256,6 +262,7 @@ class ServerImpl final : public RunningServer {
       }
       ready_ = ready;
       readiness_known_ = true;
+      metrics_.SetReady(ready);
       grpc_->GetHealthCheckService()->SetServingStatus(ready);
     }
   }
@@ -279,6 +286,7 @@ class ServerImpl final : public RunningServer {
   auth::Authorizer authz_;
   core::Registry registry_;
   core::Identity identity_;
+  Metrics metrics_;
   CallRunner runner_;
   DomainServiceImpl domains_;
   TeamServiceImpl teams_;

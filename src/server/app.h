@@ -25,7 +25,7 @@ struct ServerConfig {
   // gRPC address, host:port; port 0 picks a free port (see
   // RunningServer::port()).
   std::string listen = "127.0.0.1:50051";
-  // HTTP address for /healthz and /readyz; "" disables HTTP.
+  // HTTP address for /healthz, /readyz and /metrics; "" disables HTTP.
   std::string http_listen = "127.0.0.1:9464";
   // If non-empty, becomes the first platform-admin token when the registry
   // has none (core::Identity::Bootstrap).

@@ -188,7 +188,11 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
   }
   grpc::Status out = ToGrpcStatus(status);
 
-  const double latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+  const absl::Duration latency = absl::Now() - start;
+  const double latency_ms = absl::ToDoubleMilliseconds(latency);
+  if (metrics_ != nullptr) {
+    metrics_->RecordRpc(method, status.code(), latency);
+  }
   std::string line = absl::StrCat(
       "rpc method=", LogValue(method), " principal=",
       LogValue(ctx.principal.id.empty() ? "-" : ctx.principal.id),

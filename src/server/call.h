@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
+#include "server/metrics.h"
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
@@ -33,7 +34,9 @@ absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context);
 // outlive it.
 class CallRunner {
  public:
-  explicit CallRunner(core::Identity& identity) : identity_(identity) {}
+  // `metrics`, if not null, counts every call and must outlive the runner.
+  explicit CallRunner(core::Identity& identity, Metrics* metrics = nullptr)
+      : identity_(identity), metrics_(metrics) {}
 
   // The work of one RPC: decode, call core, encode into the response.
   using Work = std::function<absl::Status(const core::RequestContext&)>;
@@ -58,6 +61,7 @@ class CallRunner {
                        core::RequestContext* ctx) const;
 
   core::Identity& identity_;
+  Metrics* metrics_;
 };
 
 }  // namespace meshplane::server

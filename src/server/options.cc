@@ -48,7 +48,7 @@ std::string Usage() {
 
 flags:
   --listen ADDR          gRPC address (default 127.0.0.1:50051; port 0 picks one)
-  --http-listen ADDR     /healthz and /readyz (default 127.0.0.1:9464; "" disables)
+  --http-listen ADDR     /healthz, /readyz, /metrics (default 127.0.0.1:9464; "" disables)
   --database-url URL     libpq URI (default: $MESHPLANE_DATABASE_URL)
   --pool-size N          database connections (default 16)
   --max-threads N        gRPC thread budget (default 64)

@@ -17,6 +17,7 @@ namespace meshplane::testing {
 namespace {
 
 using ::testing::Contains;
+using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
 
 constexpr int kServing = 1;
@@ -93,12 +94,27 @@ TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
   }
 }
 
-TEST(ServerOpsTest, HttpHealthAndReadiness) {
+TEST(ServerOpsTest, HttpHealthReadinessAndMetrics) {
   auto fx = StartFast();
   ASSERT_GT(fx->http_port(), 0);
   EXPECT_EQ(HttpStatus(fx->http_port(), "/healthz"), 200);
   EXPECT_EQ(HttpStatus(fx->http_port(), "/readyz"), 200);
   EXPECT_EQ(HttpStatus(fx->http_port(), "/nope"), 404);
+
+  v1::GetDomainRequest r;
+  r.set_name("domains/absent");
+  v1::Domain out;
+  auto ctx = fx->AdminContext();
+  EXPECT_EQ(fx->Domains()->GetDomain(ctx.get(), r, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  httplib::Client client("127.0.0.1", fx->http_port());
+  auto res = client.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_THAT(res->body, HasSubstr("meshplane_ready 1\n"));
+  EXPECT_THAT(res->body,
+              HasSubstr("meshplane_rpc_requests_total{method=\"meshplane.v1."
+                        "DomainService/GetDomain\",code=\"NOT_FOUND\"} 1\n"));
 }
 
 TEST(ServerOpsTest, ExpiredDeadlineIsRefused) {

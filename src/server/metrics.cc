@@ -1,0 +1,90 @@
+#include "server/metrics.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace meshplane::server {
+namespace {
+
+// Prometheus label values escape backslash, quote and newline.
+std::string Label(absl::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string Number(double v) { return absl::StrFormat("%.9g", v); }
+
+}  // namespace
+
+void Metrics::RecordRpc(absl::string_view method, absl::StatusCode code,
+                        absl::Duration latency) {
+  const double seconds = absl::ToDoubleSeconds(latency);
+  absl::MutexLock lock(&mu_);
+  ++requests_[{std::string(method), absl::StatusCodeToString(code)}];
+  Histogram& h = latency_[std::string(method)];
+  ++h.count;
+  h.sum += seconds;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++h.buckets[i];
+      break;
+    }
+  }
+}
+
+void Metrics::SetReady(bool ready) {
+  absl::MutexLock lock(&mu_);
+  ready_ = ready;
+}
+
+std::string Metrics::Render() const {
+  absl::MutexLock lock(&mu_);
+  std::string out;
+  absl::StrAppend(&out,
+                  "# HELP meshplane_ready 1 while the database answers.\n"
+                  "# TYPE meshplane_ready gauge\n"
+                  "meshplane_ready ",
+                  ready_ ? 1 : 0, "\n");
+  absl::StrAppend(&out,
+                  "# HELP meshplane_rpc_requests_total Finished RPCs by "
+                  "method and gRPC code.\n"
+                  "# TYPE meshplane_rpc_requests_total counter\n");
+  for (const auto& [key, n] : requests_) {
+    absl::StrAppend(&out, "meshplane_rpc_requests_total{method=\"",
+                    Label(key.first), "\",code=\"", key.second, "\"} ", n,
+                    "\n");
+  }
+  absl::StrAppend(&out,
+                  "# HELP meshplane_rpc_duration_seconds RPC latency in the "
+                  "server, from receipt to answer.\n"
+                  "# TYPE meshplane_rpc_duration_seconds histogram\n");
+  for (const auto& [method, h] : latency_) {
+    const std::string m = Label(method);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += h.buckets[i];
+      absl::StrAppend(&out, "meshplane_rpc_duration_seconds_bucket{method=\"",
+                      m, "\",le=\"", Number(kBuckets[i]), "\"} ", cumulative,
+                      "\n");
+    }
+    absl::StrAppend(&out, "meshplane_rpc_duration_seconds_bucket{method=\"", m,
+                    "\",le=\"+Inf\"} ", h.count, "\n");
+    absl::StrAppend(&out, "meshplane_rpc_duration_seconds_sum{method=\"", m,
+                    "\"} ", Number(h.sum), "\n");
+    absl::StrAppend(&out, "meshplane_rpc_duration_seconds_count{method=\"", m,
+                    "\"} ", h.count, "\n");
+  }
+  return out;
+}
+
+}  // namespace meshplane::server
