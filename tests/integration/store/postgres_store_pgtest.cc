@@ -131,6 +131,21 @@ TEST(PostgresStoreTest, ProductMayReadItsOwnOutputPort) {
   }));
 }
 
+TEST(PostgresStoreTest, InfiniteAndPreEpochTimesRoundTrip) {
+  auto store = OpenOrDie(PgFixture::Get().NewDatabase());
+  ASSERT_NE(store, nullptr);
+  model::DataProduct p = MakeProduct("d", "p", "t");
+  p.create_time = absl::InfinitePast();
+  p.update_time = absl::FromUnixMicros(-1234567890123);  // 1930, odd micros
+  p.sunset_time = absl::InfiniteFuture();
+  ASSERT_OK(InsertAll(*store, {MakeTeam("t")}, {MakeDomain("d", "t")}, {p}));
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+  ASSERT_OK_AND_ASSIGN(model::DataProduct got, txn->GetDataProduct(p.key()));
+  EXPECT_EQ(got.create_time, absl::InfinitePast());
+  EXPECT_EQ(got.update_time, p.update_time);
+  EXPECT_EQ(got.sunset_time, absl::InfiniteFuture());
+}
+
 TEST(PostgresStoreTest, ErrorsAfterAnSqlFailureStickToTheTransaction) {
   auto store = OpenOrDie(PgFixture::Get().NewDatabase());
   ASSERT_NE(store, nullptr);
