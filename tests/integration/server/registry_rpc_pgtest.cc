@@ -855,6 +855,31 @@ TEST_F(RegistryRpcTest, QuotesAndSqlMetacharactersAreStoredVerbatim) {
     auto ctx = fx_->AdminContext();
     ASSERT_TRUE(products_->CreateDataProduct(ctx.get(), r, &product).ok());
   }
+  v1::DataProduct reader;
+  {
+    v1::CreateDataProductRequest r;
+    r.set_parent("domains/sales");
+    r.set_data_product_id("reader");
+    r.mutable_data_product()->set_owner_team("teams/nasty");
+    auto* in = r.mutable_data_product()->add_input_ports();
+    in->set_id("orders");
+    in->set_source("domains/sales/dataProducts/orders/outputPorts/v1");
+    in->set_description(kNasty);
+    auto ctx = fx_->AdminContext();
+    ASSERT_TRUE(products_->CreateDataProduct(ctx.get(), r, &reader).ok());
+    EXPECT_EQ(reader.input_ports(0).description(), kNasty);
+  }
+  {
+    // And through an update, the other write path.
+    v1::UpdateDataProductRequest r;
+    r.mutable_data_product()->set_name("domains/sales/dataProducts/reader");
+    r.mutable_data_product()->set_display_name("it's \"fine\"; --");
+    v1::DataProduct out;
+    auto ctx = fx_->AdminContext();
+    ASSERT_TRUE(products_->UpdateDataProduct(ctx.get(), r, &out).ok());
+    EXPECT_EQ(out.display_name(), "it's \"fine\"; --");
+    EXPECT_EQ(out.input_ports(0).description(), kNasty);
+  }
   v1::CreateTokenResponse token;
   {
     v1::CreateTokenRequest r;
