@@ -1,8 +1,11 @@
 // DomainService, TeamService, DataProductService and IdentityService over
 // real gRPC on loopback against a real PostgreSQL: happy paths and the bad
 // input a client can send.
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "google/protobuf/util/message_differencer.h"
 #include "tests/testing/matchers/status_matchers.h"
@@ -1136,6 +1139,72 @@ TEST_F(RegistryRpcTest, ValidateOnlyWritesNothing) {
   auto c6 = fx_->AdminContext();
   ASSERT_TRUE(domains_->GetDomain(c6.get(), g, &got).ok());
   EXPECT_EQ(got.description(), "");
+}
+
+TEST_F(RegistryRpcTest, ConcurrentCallsFromManyClients) {
+  constexpr int kThreads = 8;
+  constexpr int kTeamsEach = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto stub = fx_->Teams();  // own stub, shared channel
+      for (int i = 0; i < kTeamsEach; ++i) {
+        v1::CreateTeamRequest r;
+        r.set_team_id("t" + std::to_string(t) + "-" + std::to_string(i));
+        v1::Team out;
+        auto ctx = fx_->AdminContext();
+        if (!stub->CreateTeam(ctx.get(), r, &out).ok()) ++failures;
+        v1::GetTeamRequest g;
+        g.set_name(out.name());
+        auto ctx2 = fx_->AdminContext();
+        if (!stub->GetTeam(ctx2.get(), g, &out).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  v1::ListTeamsRequest r;
+  r.set_page_size(1000);
+  v1::ListTeamsResponse page;
+  auto ctx = fx_->AdminContext();
+  ASSERT_TRUE(teams_->ListTeams(ctx.get(), r, &page).ok());
+  EXPECT_EQ(page.teams_size(), kThreads * kTeamsEach);
+}
+
+TEST_F(RegistryRpcTest, ConcurrentDuplicatesOfOneRequestIdCreateOnce) {
+  constexpr int kThreads = 6;
+  std::vector<std::thread> threads;
+  std::vector<grpc::Status> results(kThreads);
+  std::vector<v1::Team> teams(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      v1::CreateTeamRequest r;
+      r.set_team_id("once");
+      r.set_request_id("1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b");
+      auto stub = fx_->Teams();
+      auto ctx = fx_->AdminContext();
+      results[t] = stub->CreateTeam(ctx.get(), r, &teams[t]);
+    });
+  }
+  for (auto& th : threads) th.join();
+  int ok = 0;
+  const v1::Team* first = nullptr;
+  for (int t = 0; t < kThreads; ++t) {
+    if (results[t].ok()) {
+      ++ok;
+      // Every success is the same first response, replayed verbatim.
+      if (first == nullptr) first = &teams[t];
+      EXPECT_TRUE(MessageDifferencer::Equals(teams[t], *first));
+      EXPECT_EQ(teams[t].name(), "teams/once");
+    } else {
+      // A duplicate still in flight, never a second create.
+      EXPECT_EQ(results[t].error_code(), grpc::StatusCode::ABORTED)
+          << results[t].error_message();
+      EXPECT_EQ(ReasonOf(results[t]), "REQUEST_IN_FLIGHT");
+    }
+  }
+  EXPECT_GE(ok, 1);
 }
 
 TEST_F(RegistryRpcTest, PaginationWalksEveryPage) {
