@@ -1,7 +1,9 @@
 #include "cli/app.h"
 
 #include <algorithm>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -33,6 +35,13 @@ std::vector<FlagSpec> GlobalFlags() {
       {"request-id", 0, true, false, "UUID",
        "request id of the first write, for idempotent retries by a caller "
        "(default: a new UUID v4)"},
+      {"tls", 0, false, false, "",
+       "connect with TLS, trusting the system roots (env MESHPLANE_TLS=1)"},
+      {"ca-file", 0, true, false, "PEM",
+       "connect with TLS, trusting this CA bundle (env MESHPLANE_CA_FILE)"},
+      {"tls-server-name", 0, true, false, "NAME",
+       "the name the server certificate must carry, when not the host of "
+       "--addr"},
       {"help", 'h', false, false, "", "show help"},
   };
 }
@@ -41,7 +50,8 @@ std::vector<FlagSpec> GlobalFlags() {
 // after them is not a command word.
 bool IsGlobalValueFlag(const std::string& arg) {
   return arg == "--addr" || arg == "--token" || arg == "-o" ||
-         arg == "--output" || arg == "--timeout" || arg == "--request-id";
+         arg == "--output" || arg == "--timeout" || arg == "--request-id" ||
+         arg == "--ca-file" || arg == "--tls-server-name";
 }
 
 void PrintFlags(const std::vector<FlagSpec>& flags, std::ostream& out) {
@@ -283,6 +293,20 @@ int RunCli(const std::vector<std::string>& args, const Environment& env,
     options.timeout = *timeout;
   }
   options.request_id = parsed->Get("request-id");
+  options.tls = parsed->Has("tls") || env.tls == "1" || env.tls == "true";
+  std::string ca_file = parsed->Get("ca-file", env.ca_file);
+  if (!ca_file.empty()) {
+    std::ifstream in(ca_file, std::ios::binary);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    if (!in || pem.str().empty()) {
+      err << "error: --ca-file " << ca_file << ": cannot read it\n";
+      return kExitUsage;
+    }
+    options.tls = true;
+    options.ca_pem = pem.str();
+  }
+  options.tls_server_name = parsed->Get("tls-server-name");
   Env cli_env(options, out, err);
   return command->run(cli_env, *parsed);
 }

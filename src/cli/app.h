@@ -13,6 +13,8 @@ namespace meshplane::cli {
 struct Environment {
   std::string addr;   // MESHPLANE_ADDR
   std::string token;  // MESHPLANE_TOKEN
+  std::string tls;      // MESHPLANE_TLS ("1"/"true" for TLS)
+  std::string ca_file;  // MESHPLANE_CA_FILE (implies TLS)
 };
 
 // Runs the command line `args` (without the program name). Returns the exit

@@ -11,8 +11,18 @@ Client::Client(const GlobalOptions& options) : options_(options) {
   // retries would hide attempts from it.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 64 << 20);
-  channel_ = grpc::CreateCustomChannel(
-      options.addr, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.ca_pem;
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options.tls_server_name);
+    }
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  channel_ = grpc::CreateCustomChannel(options.addr, credentials, args);
   domains_ = meshplane::v1::DomainService::NewStub(channel_);
   teams_ = meshplane::v1::TeamService::NewStub(channel_);
   products_ = meshplane::v1::DataProductService::NewStub(channel_);

@@ -29,6 +29,9 @@ struct GlobalOptions {
   bool dry_run = false;                  // --dry-run -> validate_only
   absl::Duration timeout = absl::Seconds(30);  // per attempt
   std::string request_id;  // --request-id; generated when empty
+  bool tls = false;           // --tls / MESHPLANE_TLS
+  std::string ca_pem;         // contents of --ca-file; empty: system roots
+  std::string tls_server_name;  // --tls-server-name: expected certificate name
 };
 
 // Stubs over one channel, and the retry policy. Not thread-safe; one per

@@ -15,6 +15,12 @@ int main(int argc, char** argv) {
   if (const char* token = std::getenv("MESHPLANE_TOKEN")) {
     env.token = token;
   }
+  if (const char* tls = std::getenv("MESHPLANE_TLS")) {
+    env.tls = tls;
+  }
+  if (const char* ca_file = std::getenv("MESHPLANE_CA_FILE")) {
+    env.ca_file = ca_file;
+  }
   int code = meshplane::cli::RunCli(args, env, std::cout, std::cerr);
   std::cout.flush();
   return code;

@@ -455,5 +455,44 @@ outputPorts:
   EXPECT_THAT(r.err, HasSubstr(bad + ":11:5: outputPorts[0].sla: unknown field"));
 }
 
+TEST_F(CliE2eTest, Tls) {
+  std::string key = dir_ + "/server.key";
+  std::string cert = dir_ + "/server.pem";
+  CommandResult made = RunCommand(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+       "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+       "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"},
+      {});
+  ASSERT_EQ(made.exit_code, 0) << made.Describe();
+  ServerProcess tls_server;
+  std::string error;
+  ASSERT_TRUE(tls_server.Start(EnvOrDie("MESHPLANED"),
+                               testing::PgFixture::Get().NewDatabase(),
+                               kAdminToken, &error,
+                               {"--tls-cert-file", cert, "--tls-key-file", key}))
+      << error;
+  std::map<std::string, std::string> env = {
+      {"MESHPLANE_ADDR", tls_server.addr()}, {"MESHPLANE_TOKEN", kAdminToken}};
+  const std::string cli = EnvOrDie("MESHPLANE_CLI");
+
+  CommandResult r = RunCommand({cli, "whoami", "--ca-file", cert}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("user:admin"));
+  env["MESHPLANE_CA_FILE"] = cert;
+  r = RunCommand({cli, "whoami", "--addr",
+                  absl::StrCat("localhost:", tls_server.port())},
+                 env);
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  // A certificate for another name is refused: the server is not reached.
+  r = RunCommand({cli, "whoami", "--tls-server-name", "elsewhere.example.com",
+                  "--timeout", "3s"},
+                 env);
+  EXPECT_EQ(r.exit_code, 3) << r.Describe();
+  // Plaintext against a TLS server does not get through either.
+  env.erase("MESHPLANE_CA_FILE");
+  r = RunCommand({cli, "whoami", "--timeout", "3s"}, env);
+  EXPECT_EQ(r.exit_code, 3) << r.Describe();
+}
+
 }  // namespace
 }  // namespace meshplane::e2e

@@ -155,7 +155,8 @@ ServerProcess::~ServerProcess() { Stop(); }
 bool ServerProcess::Start(const std::string& binary,
                           const std::string& database_url,
                           const std::string& bootstrap_token,
-                          std::string* error) {
+                          std::string* error,
+                          const std::vector<std::string>& extra_args) {
   dir_ = MakeTempDir();
   std::string port_file = dir_ + "/port";
   log_path_ = dir_ + "/meshplaned.log";
@@ -172,6 +173,7 @@ bool ServerProcess::Start(const std::string& binary,
                                    "4",
                                    "--log-level",
                                    "warn"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<std::string> envs =
       BuildEnv({{"MESHPLANE_BOOTSTRAP_TOKEN", bootstrap_token},
                 {"MESHPLANE_DATABASE_URL", "\x01"}});

@@ -39,8 +39,10 @@ class ServerProcess {
 
   // Starts the server and waits (up to 60 s) until it has written its port.
   // Returns false, with the server's log in `*error`, if it did not.
+  // `extra_args` are appended to the command line (e.g. TLS flags).
   bool Start(const std::string& binary, const std::string& database_url,
-             const std::string& bootstrap_token, std::string* error);
+             const std::string& bootstrap_token, std::string* error,
+             const std::vector<std::string>& extra_args = {});
   // SIGTERM, then SIGKILL after 10 s.
   void Stop();
 
