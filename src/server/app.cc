@@ -1,5 +1,6 @@
 #include "server/app.h"
 
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -125,6 +126,16 @@ class ServerImpl final : public RunningServer {
         "meshplaned shutting down: draining in-flight calls for up "
         "to {}",
         absl::FormatDuration(config_.drain_timeout));
+    // Readiness first, so that nothing flips health back to SERVING while
+    // the calls drain; load balancers see NOT_SERVING / 503 at once.
+    draining_ = true;
+    {
+      absl::MutexLock lock(&mu_);
+      stop_readiness_ = true;
+    }
+    if (readiness_thread_.joinable()) {
+      readiness_thread_.join();
+    }
     if (grpc_ != nullptr) {
       grpc_->GetHealthCheckService()->SetServingStatus(false);
       grpc_->Shutdown(std::chrono::system_clock::now() +
@@ -133,13 +144,6 @@ class ServerImpl final : public RunningServer {
     if (http_thread_.joinable()) {
       http_.stop();
       http_thread_.join();
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      stop_readiness_ = true;
-    }
-    if (readiness_thread_.joinable()) {
-      readiness_thread_.join();
     }
     absl::MutexLock lock(&mu_);
     shutdown_done_ = true;
@@ -216,7 +220,8 @@ class ServerImpl final : public RunningServer {
     });
     http_.Get(
         "/readyz", [this](const httplib::Request&, httplib::Response& res) {
-          absl::Status s = store_.Ping();
+          absl::Status s = draining_ ? absl::UnavailableError("shutting down")
+                                     : store_.Ping();
           if (s.ok()) {
             res.set_content("ready\n", "text/plain");
           } else {
@@ -304,6 +309,7 @@ class ServerImpl final : public RunningServer {
   int http_port_ = 0;
   std::thread http_thread_;
   std::thread readiness_thread_;
+  std::atomic<bool> draining_{false};
   // Only the readiness thread (and Start, before it runs) touch these.
   bool ready_ = false;
   bool readiness_known_ = false;
