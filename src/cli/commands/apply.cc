@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <google/protobuf/util/field_mask_util.h>
@@ -53,6 +54,22 @@ class Applier {
   // Applies `d`; on failure reports it (naming the document) and returns the
   // exit code.
   int Apply(const Descriptor& d, const std::vector<Descriptor>& all) {
+    if (env_.dry_run()) {
+      // A dry run writes nothing, so a document that needs a resource an
+      // earlier document of this run would create cannot be validated by
+      // the server: say so instead of reporting a NOT_FOUND that a real run
+      // would not hit.
+      std::string missing = PendingDependency(d);
+      if (!missing.empty()) {
+        pending_.insert(ResourceName(d));
+        outcomes_.push_back({KindName(d), ResourceName(d), "not validated", ""});
+        if (env_.format() == Format::kTable) {
+          env_.out() << d.Ref() << " not validated (dry run: needs " << missing
+                     << ", which this run would create)\n";
+        }
+        return kExitOk;
+      }
+    }
     switch (d.kind) {
       case DescriptorKind::kTeam:
         return ApplyTeam(d);
@@ -67,6 +84,51 @@ class Applier {
   const std::vector<Outcome>& outcomes() const { return outcomes_; }
 
  private:
+  static std::string ResourceName(const Descriptor& d) {
+    switch (d.kind) {
+      case DescriptorKind::kTeam:
+        return d.team.name();
+      case DescriptorKind::kDomain:
+        return d.domain.name();
+      case DescriptorKind::kDataProduct:
+        return d.data_product.name();
+    }
+    return "";
+  }
+
+  static std::string KindName(const Descriptor& d) {
+    switch (d.kind) {
+      case DescriptorKind::kTeam:
+        return "Team";
+      case DescriptorKind::kDomain:
+        return "Domain";
+      case DescriptorKind::kDataProduct:
+        return "DataProduct";
+    }
+    return "";
+  }
+
+  // The first resource `d` refers to that this dry run only pretended to
+  // create, or "".
+  std::string PendingDependency(const Descriptor& d) const {
+    std::vector<std::string> refs;
+    if (d.kind == DescriptorKind::kDomain) {
+      refs = {d.domain.owner_team(), d.domain.parent()};
+    } else if (d.kind == DescriptorKind::kDataProduct) {
+      const v1::DataProduct& p = d.data_product;
+      refs = {p.owner_team(), p.name().substr(0, p.name().find("/dataProducts/"))};
+      for (const v1::InputPort& in : p.input_ports()) {
+        refs.push_back(in.source().substr(0, in.source().find("/outputPorts/")));
+      }
+    }
+    for (const std::string& ref : refs) {
+      if (!ref.empty() && pending_.count(ref) > 0) {
+        return ref;
+      }
+    }
+    return "";
+  }
+
   int Fail(const Descriptor& d, const grpc::Status& status) {
     env_.err() << d.Ref() << " (" << d.location << "):\n";
     return env_.Fail(status);
@@ -75,6 +137,9 @@ class Applier {
   void Report(const Descriptor& d, const std::string& kind,
               const std::string& name, const std::string& action,
               const std::string& lifecycle = "") {
+    if (env_.dry_run() && action.rfind("created", 0) == 0) {
+      pending_.insert(name);
+    }
     outcomes_.push_back({kind, name, action, lifecycle});
     if (env_.format() == Format::kTable) {
       env_.out() << d.Ref() << " " << action
@@ -388,6 +453,7 @@ class Applier {
   Env& env_;
   std::vector<Outcome> outcomes_;
   bool registry_loaded_ = false;
+  std::set<std::string> pending_;  // created only in a dry run
   std::map<std::string, std::string> contracts_;
 };
 
