@@ -33,11 +33,33 @@ void Source::Location(int offset, int* line, int* column) const {
   *column = col;
 }
 
+namespace {
+
+// The line with tabs shown as spaces (so the caret lines up), cut to a
+// readable length, then a caret under `column`.
+std::string Excerpt(absl::string_view line, int column) {
+  std::string excerpt(line.substr(0, 400));
+  for (char& c : excerpt) {
+    if (c == '\t' || c == '\r') c = ' ';
+  }
+  std::string out = absl::StrCat(" | ", excerpt, "\n | ");
+  out.append(static_cast<size_t>(std::max(column - 1, 0)), '.');
+  out += "^";
+  return out;
+}
+
+}  // namespace
+
+std::string Issue::FormatWithCaret() const {
+  return absl::StrCat(ToString(), "\n", Excerpt(source_line, column));
+}
+
 Issue Source::MakeIssue(int offset, std::string message) const {
   Issue issue;
   issue.offset = offset;
   Location(offset, &issue.line, &issue.column);
   issue.message = std::move(message);
+  issue.source_line = std::string(Line(issue.line).substr(0, 400));
   return issue;
 }
 
@@ -53,16 +75,8 @@ absl::string_view Source::Line(int line) const {
 std::string Source::Format(const Issue& issue) const {
   std::string out = absl::StrCat("ERROR: ", description_, ":", issue.line, ":",
                                  issue.column, ": ", issue.message);
-  absl::string_view line = Line(issue.line);
   if (issue.line >= 1) {
-    // Long lines are cut around the column so that the excerpt stays short.
-    std::string excerpt(line.substr(0, 400));
-    for (char& c : excerpt) {
-      if (c == '\t' || c == '\r') c = ' ';
-    }
-    absl::StrAppend(&out, "\n | ", excerpt, "\n | ");
-    out.append(static_cast<size_t>(std::max(issue.column - 1, 0)), '.');
-    out += "^";
+    absl::StrAppend(&out, "\n", Excerpt(Line(issue.line), issue.column));
   }
   return out;
 }

@@ -28,9 +28,19 @@ struct Issue {
   int column = 0;
   int offset = -1;
   std::string message;
+  // The text of the offending line (filled by Source::MakeIssue), so that
+  // an issue can be shown without its Source.
+  std::string source_line;
 
   // "line:column: message".
   std::string ToString() const;
+
+  // "line:column: message", then the offending line and a caret under the
+  // column:
+  //   1:5: Syntax error: expected an expression, found ...
+  //    | a + 
+  //    | ....^
+  std::string FormatWithCaret() const;
 };
 
 // The text of an expression with its line index. Immutable once built;

@@ -147,6 +147,9 @@ TEST(ParserTest, FormatsIssueWithCaret) {
   EXPECT_EQ(src.Format(r.issues[0]),
             "ERROR: <input>:1:5: Syntax error: expected an expression, found "
             "the end of the expression\n | a + \n | ....^");
+  EXPECT_EQ(r.issues[0].FormatWithCaret(),
+            "1:5: Syntax error: expected an expression, found the end of the "
+            "expression\n | a + \n | ....^");
 }
 
 }  // namespace
