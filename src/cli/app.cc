@@ -64,7 +64,8 @@ void PrintFlags(const std::vector<FlagSpec>& flags, std::ostream& out) {
     }
     absl::StrAppend(&left, "--", f.name);
     if (f.takes_value) {
-      absl::StrAppend(&left, " ", f.value_name.empty() ? "VALUE" : f.value_name);
+      absl::StrAppend(&left, " ",
+                      f.value_name.empty() ? "VALUE" : f.value_name);
     }
     width = std::max(width, left.size());
     rows.emplace_back(left, f.help + (f.repeated ? " (repeatable)" : ""));
@@ -124,8 +125,7 @@ void PrintUsage(const std::string& group, std::ostream& out) {
   }
 #endif
   for (const auto& [left, summary] : rows) {
-    out << left << std::string(width - left.size() + 3, ' ') << summary
-        << "\n";
+    out << left << std::string(width - left.size() + 3, ' ') << summary << "\n";
   }
   out << "\nGlobal flags:\n";
   PrintFlags(GlobalFlags(), out);

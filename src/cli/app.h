@@ -11,8 +11,8 @@ namespace meshplane::cli {
 
 // Values read from the environment by main().
 struct Environment {
-  std::string addr;   // MESHPLANE_ADDR
-  std::string token;  // MESHPLANE_TOKEN
+  std::string addr;     // MESHPLANE_ADDR
+  std::string token;    // MESHPLANE_TOKEN
   std::string tls;      // MESHPLANE_TLS ("1"/"true" for TLS)
   std::string ca_file;  // MESHPLANE_CA_FILE (implies TLS)
 };

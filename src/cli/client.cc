@@ -1,6 +1,7 @@
 #include "cli/client.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "meshplane/common/crypto.h"
 
 namespace meshplane::cli {

@@ -9,11 +9,11 @@
 #include <string>
 #include <thread>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/time/time.h"
 #include "cli/errors.h"
 #include "cli/output.h"
+#include <grpcpp/grpcpp.h>
+
 #include "meshplane/v1/data_product.grpc.pb.h"
 #include "meshplane/v1/domain.grpc.pb.h"
 #include "meshplane/v1/identity.grpc.pb.h"
@@ -23,14 +23,14 @@ namespace meshplane::cli {
 
 // Options that apply to every command.
 struct GlobalOptions {
-  std::string addr = "127.0.0.1:50051";  // MESHPLANE_ADDR / --addr
-  std::string token;                     // MESHPLANE_TOKEN / --token
-  Format format = Format::kTable;        // -o
-  bool dry_run = false;                  // --dry-run -> validate_only
+  std::string addr = "127.0.0.1:50051";        // MESHPLANE_ADDR / --addr
+  std::string token;                           // MESHPLANE_TOKEN / --token
+  Format format = Format::kTable;              // -o
+  bool dry_run = false;                        // --dry-run -> validate_only
   absl::Duration timeout = absl::Seconds(30);  // per attempt
-  std::string request_id;  // --request-id; generated when empty
-  bool tls = false;           // --tls / MESHPLANE_TLS
-  std::string ca_pem;         // contents of --ca-file; empty: system roots
+  std::string request_id;       // --request-id; generated when empty
+  bool tls = false;             // --tls / MESHPLANE_TLS
+  std::string ca_pem;           // contents of --ca-file; empty: system roots
   std::string tls_server_name;  // --tls-server-name: expected certificate name
 };
 

@@ -4,9 +4,6 @@
 #include <map>
 #include <set>
 
-#include <google/protobuf/util/time_util.h>
-#include <yaml-cpp/yaml.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -14,6 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "cli/util.h"
+#include <google/protobuf/util/time_util.h>
+#include <yaml-cpp/yaml.h>
 
 namespace meshplane::cli {
 
@@ -241,7 +240,8 @@ class Reader {
 bool ParseClassification(const std::string& text, v1::Classification* out) {
   std::string upper = absl::AsciiStrToUpper(text);
   absl::string_view value = absl::StripPrefix(upper, "CLASSIFICATION_");
-  return v1::Classification_Parse(absl::StrCat("CLASSIFICATION_", value), out) &&
+  return v1::Classification_Parse(absl::StrCat("CLASSIFICATION_", value),
+                                  out) &&
          *out != v1::CLASSIFICATION_UNSPECIFIED;
 }
 
@@ -262,8 +262,7 @@ void ParseMeshplaneTeam(Reader& r, const YAML::Node& doc, Descriptor* d) {
       r.CheckMap(metadata, "metadata", {"name", "labels"})) {
     r.Id(metadata, "metadata", "name", &d->id);
     if (Reader::Present(metadata["labels"])) {
-      r.Error(metadata["labels"], "metadata.labels",
-              "teams have no labels");
+      r.Error(metadata["labels"], "metadata.labels", "teams have no labels");
     }
   }
   d->team.set_name(TeamName(d->id));
@@ -297,8 +296,7 @@ void ParseMeshplaneDomain(Reader& r, const YAML::Node& doc, Descriptor* d) {
   if (Reader::Present(metadata) &&
       r.CheckMap(metadata, "metadata", {"name", "labels"})) {
     r.Id(metadata, "metadata", "name", &d->id);
-    r.StringMap(metadata, "metadata", "labels",
-                d->domain.mutable_labels());
+    r.StringMap(metadata, "metadata", "labels", d->domain.mutable_labels());
   }
   d->domain.set_name(DomainName(d->id));
   d->update_mask = {"display_name", "description", "parent", "owner_team",
@@ -307,9 +305,9 @@ void ParseMeshplaneDomain(Reader& r, const YAML::Node& doc, Descriptor* d) {
   if (!Reader::Present(spec)) {
     return;  // reported by ParseDocument
   }
-  if (!r.CheckMap(spec, "spec",
-                  {"displayName", "description", "parent", "ownerTeam",
-                   "labels"})) {
+  if (!r.CheckMap(
+          spec, "spec",
+          {"displayName", "description", "parent", "ownerTeam", "labels"})) {
     return;
   }
   std::string value;
@@ -328,8 +326,8 @@ void ParseMeshplaneDomain(Reader& r, const YAML::Node& doc, Descriptor* d) {
   r.StringMap(spec, "spec", "labels", d->domain.mutable_labels());
 }
 
-void ParseOutputPort(Reader& r, const YAML::Node& node,
-                     const std::string& path, v1::OutputPort* port) {
+void ParseOutputPort(Reader& r, const YAML::Node& node, const std::string& path,
+                     v1::OutputPort* port) {
   if (!r.CheckMap(node, path,
                   {"id", "displayName", "type", "server", "location",
                    "description", "contract", "objectives"})) {
@@ -353,8 +351,8 @@ void ParseOutputPort(Reader& r, const YAML::Node& node,
   }
   std::string opath = Join(path, "objectives");
   if (!r.CheckMap(objectives, opath,
-                  {"availabilityPercent", "maxStaleness",
-                   "completenessPercent", "latency"})) {
+                  {"availabilityPercent", "maxStaleness", "completenessPercent",
+                   "latency"})) {
     return;
   }
   v1::ServiceLevelObjectives* slo = port->mutable_objectives();
@@ -377,8 +375,7 @@ void ParseOutputPort(Reader& r, const YAML::Node& node,
 }
 
 void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,
-                           const DescriptorDefaults& defaults,
-                           Descriptor* d) {
+                           const DescriptorDefaults& defaults, Descriptor* d) {
   d->kind = DescriptorKind::kDataProduct;
   v1::DataProduct& p = d->data_product;
   YAML::Node metadata = doc["metadata"];
@@ -392,17 +389,17 @@ void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,
     r.StringMap(metadata, "metadata", "labels", p.mutable_labels());
   }
   p.set_name(absl::StrCat(DomainName(domain), "/dataProducts/", d->id));
-  d->update_mask = {"display_name", "description", "owner_team",
+  d->update_mask = {"display_name", "description",    "owner_team",
                     "tier",         "classification", "tags",
                     "labels",       "output_ports",   "input_ports"};
   YAML::Node spec = doc["spec"];
   if (!Reader::Present(spec)) {
     return;  // reported by ParseDocument
   }
-  if (!r.CheckMap(spec, "spec",
-                  {"displayName", "description", "ownerTeam", "tier",
-                   "classification", "tags", "lifecycle", "outputPorts",
-                   "inputPorts"})) {
+  if (!r.CheckMap(
+          spec, "spec",
+          {"displayName", "description", "ownerTeam", "tier", "classification",
+           "tags", "lifecycle", "outputPorts", "inputPorts"})) {
     return;
   }
   std::string value;
@@ -524,7 +521,8 @@ const std::map<std::string, ObjectSchema>& OdpsSchema() {
          {"status", F::kString},
          {"domain", F::kString},
          {"tenant", F::kString},
-         {"authoritativeDefinitions", F::kObjectList, "AuthoritativeDefinition"},
+         {"authoritativeDefinitions", F::kObjectList,
+          "AuthoritativeDefinition"},
          {"description", F::kObject, "Description"},
          {"customProperties", F::kObjectList, "CustomProperty"},
          {"tags", F::kStringList},
@@ -539,7 +537,8 @@ const std::map<std::string, ObjectSchema>& OdpsSchema() {
        {{{"purpose", F::kString},
          {"limitations", F::kString},
          {"usage", F::kString},
-         {"authoritativeDefinitions", F::kObjectList, "AuthoritativeDefinition"},
+         {"authoritativeDefinitions", F::kObjectList,
+          "AuthoritativeDefinition"},
          {"customProperties", F::kObjectList, "CustomProperty"}},
         {}}},
       {"CustomProperty",
@@ -548,7 +547,9 @@ const std::map<std::string, ObjectSchema>& OdpsSchema() {
          {"description", F::kString}},
         {"property", "value"}}},
       {"AuthoritativeDefinition",
-       {{{"type", F::kString}, {"url", F::kString}, {"description", F::kString}},
+       {{{"type", F::kString},
+         {"url", F::kString},
+         {"description", F::kString}},
         {"type", "url"}}},
       {"InputPort",
        {{{"name", F::kString},
@@ -701,7 +702,8 @@ std::vector<std::string> OdpsPortIds(const YAML::Node& ports) {
     if (count[id] > 1) {
       std::string version(absl::StripPrefix(
           absl::StripPrefix(ScalarOr(ports[i], "version"), "v"), "V"));
-      id = absl::StrCat(id, "-v", Slugify(absl::StrCat("v", version)).substr(1));
+      id =
+          absl::StrCat(id, "-v", Slugify(absl::StrCat("v", version)).substr(1));
     }
     ids.push_back(id);
   }
@@ -842,11 +844,11 @@ void ParseOdpsProduct(Reader& r, const YAML::Node& doc,
                 "cannot derive a port id from this name");
         continue;
       }
-      d->contract_inputs.push_back({ids[i], ScalarOr(inputs[i], "contractId"),
-                                    r.Location(inputs[i])});
+      d->contract_inputs.push_back(
+          {ids[i], ScalarOr(inputs[i], "contractId"), r.Location(inputs[i])});
     }
   }
-  d->update_mask = {"display_name", "description", "owner_team", "tags",
+  d->update_mask = {"display_name", "description",  "owner_team", "tags",
                     "labels",       "output_ports", "input_ports"};
 }
 
@@ -911,7 +913,8 @@ ParseResult ParseDescriptors(absl::string_view text,
          "", absl::StrCat("invalid YAML: ", e.msg)});
     return result;
   } catch (const YAML::Exception& e) {
-    result.errors.push_back({filename, "", absl::StrCat("invalid YAML: ", e.msg)});
+    result.errors.push_back(
+        {filename, "", absl::StrCat("invalid YAML: ", e.msg)});
     return result;
   }
   for (const YAML::Node& doc : docs) {

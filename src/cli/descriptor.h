@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+
 #include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/domain.pb.h"
 #include "meshplane/v1/team.pb.h"
@@ -43,8 +44,8 @@ struct ContractInput {
 struct Descriptor {
   DescriptorKind kind = DescriptorKind::kDataProduct;
   DescriptorFormat format = DescriptorFormat::kMeshplane;
-  std::string location;  // "file:line" of the document
-  std::string id;        // the resource id (metadata.name)
+  std::string location;                     // "file:line" of the document
+  std::string id;                           // the resource id (metadata.name)
   meshplane::v1::Team team;                 // kind Team; name set
   meshplane::v1::Domain domain;             // kind Domain; name set
   meshplane::v1::DataProduct data_product;  // kind DataProduct; name set

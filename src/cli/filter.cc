@@ -37,8 +37,8 @@ absl::StatusOr<std::string> BuildProductFilter(
     const ProductFilterOptions& options) {
   std::vector<std::string> terms;
   if (!options.owner_team.empty()) {
-    terms.push_back(absl::StrCat("owner_team = ",
-                                 QuoteFilterString(TeamName(options.owner_team))));
+    terms.push_back(absl::StrCat(
+        "owner_team = ", QuoteFilterString(TeamName(options.owner_team))));
   }
   if (!options.lifecycle.empty()) {
     auto lifecycle = NormalizeLifecycle(options.lifecycle);

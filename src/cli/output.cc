@@ -2,17 +2,16 @@
 
 #include <algorithm>
 
-#include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/time_util.h>
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "cli/util.h"
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 namespace meshplane::cli {
 
@@ -49,9 +48,9 @@ namespace {
 bool NeedsQuotes(const std::string& s) {
   if (s.empty()) return true;
   std::string lower = absl::AsciiStrToLower(s);
-  static const char* const kSpecial[] = {
-      "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
-      ".nan", ".inf", "-.inf", "+.inf"};
+  static const char* const kSpecial[] = {"true", "false", "yes",   "no",   "on",
+                                         "off",  "y",     "n",     "null", "~",
+                                         ".nan", ".inf",  "-.inf", "+.inf"};
   for (const char* word : kSpecial) {
     if (lower == word) return true;
   }
@@ -189,7 +188,8 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
   if (ts.seconds() == 0 && ts.nanos() == 0) {
     return "";
   }
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(ts.seconds()),
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(ts.seconds()),
                           absl::UTCTimeZone());
 }
 
@@ -198,7 +198,7 @@ std::string FormatProtoDuration(const google::protobuf::Duration& d) {
     return "";
   }
   return HumanDuration(absl::Seconds(d.seconds()) +
-                        absl::Nanoseconds(d.nanos()));
+                       absl::Nanoseconds(d.nanos()));
 }
 
 std::string LifecycleName(meshplane::v1::Lifecycle lifecycle) {

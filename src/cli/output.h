@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include <google/protobuf/duration.pb.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
-#include <google/protobuf/duration.pb.h>
 
-#include "absl/status/statusor.h"
 #include "meshplane/v1/data_product.pb.h"
 
 namespace meshplane::cli {

@@ -16,7 +16,8 @@ namespace v1 = ::meshplane::v1;
 
 namespace {
 
-std::string JoinLabels(const google::protobuf::Map<std::string, std::string>& m) {
+std::string JoinLabels(
+    const google::protobuf::Map<std::string, std::string>& m) {
   std::map<std::string, std::string> sorted(m.begin(), m.end());
   return absl::StrJoin(sorted, ",", absl::PairFormatter("="));
 }
@@ -128,8 +129,8 @@ void RenderProduct(const v1::DataProduct& p, std::ostream& out) {
   details.Print(out);
   if (p.output_ports_size() > 0) {
     out << "\nOutput ports:\n";
-    Table table({"ID", "TYPE", "SERVER", "LOCATION", "CONTRACT",
-                 "AVAILABILITY", "MAX STALENESS"});
+    Table table({"ID", "TYPE", "SERVER", "LOCATION", "CONTRACT", "AVAILABILITY",
+                 "MAX STALENESS"});
     for (const v1::OutputPort& port : p.output_ports()) {
       const v1::ServiceLevelObjectives& slo = port.objectives();
       table.AddRow({port.id(), port.type(), port.server(), port.location(),

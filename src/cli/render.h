@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "google/protobuf/repeated_field.h"
+
 #include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/domain.pb.h"
 #include "meshplane/v1/identity.pb.h"

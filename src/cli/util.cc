@@ -27,9 +27,9 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     size_t start = i;
-    while (i < text.size() &&
-           (std::isdigit(static_cast<unsigned char>(text[i])) ||
-            text[i] == '.')) {
+    while (
+        i < text.size() &&
+        (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
       ++i;
     }
     if (i == start) {
@@ -97,8 +97,8 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseLabel(
     absl::string_view text) {
   size_t eq = text.find('=');
   if (eq == absl::string_view::npos || eq == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "label \"", text, "\" is not of the form key=value"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("label \"", text, "\" is not of the form key=value"));
   }
   return std::make_pair(std::string(text.substr(0, eq)),
                         std::string(text.substr(eq + 1)));
@@ -192,10 +192,10 @@ absl::StatusOr<std::string> ProductName(absl::string_view text,
     }
     return absl::StrCat(DomainName(domain), "/dataProducts/", text);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "\"", text,
-      "\" is not a data product name (DOMAIN/PRODUCT or "
-      "domains/DOMAIN/dataProducts/PRODUCT)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", text,
+                   "\" is not a data product name (DOMAIN/PRODUCT or "
+                   "domains/DOMAIN/dataProducts/PRODUCT)"));
 }
 
 absl::StatusOr<absl::Time> ParseTime(absl::string_view text) {

@@ -4,11 +4,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
-#include <thread>
 #include <string>
-
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +13,8 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
 #include "tests/testing/pg/pg_fixture.h"
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 namespace meshplane::e2e {
 namespace {
@@ -140,8 +139,9 @@ TEST_F(CliE2eTest, Tour) {
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   r = Cli({"domain", "get", "sales"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_THAT(r.out, AllOf(HasSubstr("domains/sales"), HasSubstr("teams/sales-eng"),
-                           HasSubstr("cost-center=cc-100")));
+  EXPECT_THAT(r.out,
+              AllOf(HasSubstr("domains/sales"), HasSubstr("teams/sales-eng"),
+                    HasSubstr("cost-center=cc-100")));
 
   // Apply a file whose consumer comes before its source: apply orders them.
   std::string products = File("products.yaml", kProducts);
@@ -190,9 +190,9 @@ TEST_F(CliE2eTest, Tour) {
   EXPECT_EQ(yaml["owner_team"].as<std::string>(), "teams/sales-eng");
   EXPECT_EQ(yaml["description"].as<std::string>(),
             "Every order of the \"web shop\", one row per order line.");
-  EXPECT_EQ(yaml["output_ports"][0]["objectives"]["max_staleness"]
-                .as<std::string>(),
-            "3600s");
+  EXPECT_EQ(
+      yaml["output_ports"][0]["objectives"]["max_staleness"].as<std::string>(),
+      "3600s");
 
   // Lineage.
   r = Cli({"product", "lineage", "sales/orders", "--direction", "downstream"});
@@ -210,7 +210,8 @@ TEST_F(CliE2eTest, Tour) {
   r = Cli({"product", "deprecate", "orders", "--domain", "sales", "--sunset",
            "2030-01-01"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = Cli({"product", "get", "domains/sales/dataProducts/orders", "-o", "json"});
+  r = Cli(
+      {"product", "get", "domains/sales/dataProducts/orders", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nlohmann::json orders = ParseJson(r.out);
   EXPECT_EQ(orders["lifecycle"], "LIFECYCLE_DEPRECATED");
@@ -331,10 +332,10 @@ spec:
 }
 
 TEST_F(CliE2eTest, UnreachableServerExitsThree) {
-  CommandResult r = RunCommand(
-      {EnvOrDie("MESHPLANE_CLI"), "domain", "list"},
-      {{"MESHPLANE_ADDR", absl::StrCat("127.0.0.1:", UnusedPort())},
-       {"MESHPLANE_TOKEN", kAdminToken}});
+  CommandResult r =
+      RunCommand({EnvOrDie("MESHPLANE_CLI"), "domain", "list"},
+                 {{"MESHPLANE_ADDR", absl::StrCat("127.0.0.1:", UnusedPort())},
+                  {"MESHPLANE_TOKEN", kAdminToken}});
   EXPECT_EQ(r.exit_code, 3) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("unavailable"));
   EXPECT_THAT(r.out, IsEmpty());
@@ -373,15 +374,15 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
                                "create)"));
   r = Cli({"team", "list", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(ParseJson(r.out).value("teams", nlohmann::json::array()).size(),
-            0u)
+  EXPECT_EQ(ParseJson(r.out).value("teams", nlohmann::json::array()).size(), 0u)
       << r.out;
 
   r = Cli({"apply", "-f", mesh});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.out, HasSubstr("team/platform created"));
   EXPECT_THAT(r.out, HasSubstr("domain/sales-emea created"));
-  EXPECT_THAT(r.out, HasSubstr("dataProduct/finance/revenue created, published"));
+  EXPECT_THAT(r.out,
+              HasSubstr("dataProduct/finance/revenue created, published"));
   EXPECT_THAT(r.err, IsEmpty());
 
   r = Cli({"apply", "-f", mesh, "-o", "json"});
@@ -395,8 +396,8 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
   r = Cli({"product", "list", "--all", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 6u);
-  r = Cli({"product", "list", "--domain", "sales", "--include-subdomains",
-           "-o", "json"});
+  r = Cli({"product", "list", "--domain", "sales", "--include-subdomains", "-o",
+           "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 3u) << r.out;
   r = Cli({"product", "lineage", "sales/orders", "--direction", "downstream",
@@ -436,8 +437,9 @@ spec:
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(r.out, "dataProduct/seller/customer-data-product created\n");
   // Three input ports name contracts that nobody offers.
-  EXPECT_THAT(r.err, HasSubstr("no output port in the registry promises "
-                               "contract ec2a112d-5cfe-49f3-8760-f9cfb4597544"));
+  EXPECT_THAT(r.err,
+              HasSubstr("no output port in the registry promises "
+                        "contract ec2a112d-5cfe-49f3-8760-f9cfb4597544"));
   r = Cli({"product", "get", "seller/customer-data-product", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nlohmann::json product = ParseJson(r.out);
@@ -474,7 +476,8 @@ outputPorts:
 )");
   r = Cli({"apply", "-f", bad});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
-  EXPECT_THAT(r.err, HasSubstr(bad + ":11:5: outputPorts[0].sla: unknown field"));
+  EXPECT_THAT(r.err,
+              HasSubstr(bad + ":11:5: outputPorts[0].sla: unknown field"));
 }
 
 TEST_F(CliE2eTest, Tls) {
@@ -488,10 +491,9 @@ TEST_F(CliE2eTest, Tls) {
   ASSERT_EQ(made.exit_code, 0) << made.Describe();
   ServerProcess tls_server;
   std::string error;
-  ASSERT_TRUE(tls_server.Start(EnvOrDie("MESHPLANED"),
-                               testing::PgFixture::Get().NewDatabase(),
-                               kAdminToken, &error,
-                               {"--tls-cert-file", cert, "--tls-key-file", key}))
+  ASSERT_TRUE(tls_server.Start(
+      EnvOrDie("MESHPLANED"), testing::PgFixture::Get().NewDatabase(),
+      kAdminToken, &error, {"--tls-cert-file", cert, "--tls-key-file", key}))
       << error;
   std::map<std::string, std::string> env = {
       {"MESHPLANE_ADDR", tls_server.addr()}, {"MESHPLANE_TOKEN", kAdminToken}};
@@ -501,9 +503,9 @@ TEST_F(CliE2eTest, Tls) {
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.out, HasSubstr("user:admin"));
   env["MESHPLANE_CA_FILE"] = cert;
-  r = RunCommand({cli, "whoami", "--addr",
-                  absl::StrCat("localhost:", tls_server.port())},
-                 env);
+  r = RunCommand(
+      {cli, "whoami", "--addr", absl::StrCat("localhost:", tls_server.port())},
+      env);
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   // A certificate for another name is refused: the server is not reached.
   r = RunCommand({cli, "whoami", "--tls-server-name", "elsewhere.example.com",

@@ -1,14 +1,5 @@
 #include "tests/e2e/process.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +10,14 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -120,9 +119,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   int open_fds = 2;
   char buf[4096];
   while (open_fds > 0) {
-    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  deadline - std::chrono::steady_clock::now())
-                                  .count());
+    int ms =
+        static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             deadline - std::chrono::steady_clock::now())
+                             .count());
     if (ms <= 0) {
       kill(pid, SIGKILL);
       result.err += "\n[e2e: killed after timeout]";
@@ -160,19 +160,11 @@ bool ServerProcess::Start(const std::string& binary,
   dir_ = MakeTempDir();
   std::string port_file = dir_ + "/port";
   log_path_ = dir_ + "/meshplaned.log";
-  std::vector<std::string> args = {binary,
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--http-listen",
-                                   "",
-                                   "--database-url",
-                                   database_url,
-                                   "--port-file",
-                                   port_file,
-                                   "--pool-size",
-                                   "4",
-                                   "--log-level",
-                                   "warn"};
+  std::vector<std::string> args = {
+      binary,    "--listen",       "127.0.0.1:0", "--http-listen",
+      "",        "--database-url", database_url,  "--port-file",
+      port_file, "--pool-size",    "4",           "--log-level",
+      "warn"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<std::string> envs =
       BuildEnv({{"MESHPLANE_BOOTSTRAP_TOKEN", bootstrap_token},
@@ -239,9 +231,8 @@ std::string ServerProcess::Log() const {
 
 std::string MakeTempDir() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
-                   "/meshplane-e2e-XXXXXX");
+  std::string pattern = absl::StrCat(
+      tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/meshplane-e2e-XXXXXX");
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
   if (mkdtemp(buf.data()) == nullptr) {

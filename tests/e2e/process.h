@@ -3,11 +3,11 @@
 #ifndef MESHPLANE_TESTS_E2E_PROCESS_H_
 #define MESHPLANE_TESTS_E2E_PROCESS_H_
 
-#include <sys/types.h>
-
 #include <map>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace meshplane::e2e {
 

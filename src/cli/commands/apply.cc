@@ -10,16 +10,15 @@
 #include <set>
 #include <sstream>
 
-#include <google/protobuf/util/field_mask_util.h>
-#include <google/protobuf/util/message_differencer.h>
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands/commands.h"
 #include "cli/descriptor.h"
 #include "cli/render.h"
 #include "cli/util.h"
+#include <google/protobuf/util/field_mask_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <nlohmann/json.hpp>
 
 namespace meshplane::cli {
 
@@ -62,7 +61,8 @@ class Applier {
       std::string missing = PendingDependency(d);
       if (!missing.empty()) {
         pending_.insert(ResourceName(d));
-        outcomes_.push_back({KindName(d), ResourceName(d), "not validated", ""});
+        outcomes_.push_back(
+            {KindName(d), ResourceName(d), "not validated", ""});
         if (env_.format() == Format::kTable) {
           env_.out() << d.Ref() << " not validated (dry run: needs " << missing
                      << ", which this run would create)\n";
@@ -116,9 +116,11 @@ class Applier {
       refs = {d.domain.owner_team(), d.domain.parent()};
     } else if (d.kind == DescriptorKind::kDataProduct) {
       const v1::DataProduct& p = d.data_product;
-      refs = {p.owner_team(), p.name().substr(0, p.name().find("/dataProducts/"))};
+      refs = {p.owner_team(),
+              p.name().substr(0, p.name().find("/dataProducts/"))};
       for (const v1::InputPort& in : p.input_ports()) {
-        refs.push_back(in.source().substr(0, in.source().find("/outputPorts/")));
+        refs.push_back(
+            in.source().substr(0, in.source().find("/outputPorts/")));
       }
     }
     for (const std::string& ref : refs) {
@@ -281,9 +283,9 @@ class Applier {
       for (const v1::DataProduct& p : merged.data_products()) {
         for (const v1::OutputPort& port : p.output_ports()) {
           if (!port.contract().empty()) {
-            contracts_.emplace(port.contract(),
-                               absl::StrCat(p.name(), "/outputPorts/",
-                                            port.id()));
+            contracts_.emplace(
+                port.contract(),
+                absl::StrCat(p.name(), "/outputPorts/", port.id()));
           }
         }
       }
@@ -361,8 +363,8 @@ class Applier {
     }
     std::string lifecycle;
     if (d.lifecycle != v1::LIFECYCLE_UNSPECIFIED) {
-      v1::Lifecycle now = exists || !env_.dry_run() ? result.lifecycle()
-                                                    : v1::LIFECYCLE_DRAFT;
+      v1::Lifecycle now =
+          exists || !env_.dry_run() ? result.lifecycle() : v1::LIFECYCLE_DRAFT;
       if (now == v1::LIFECYCLE_UNSPECIFIED) now = v1::LIFECYCLE_DRAFT;
       int rc = MoveLifecycle(d, desired.name(), now, d.lifecycle, &lifecycle);
       if (rc != kExitOk) return rc;
@@ -394,15 +396,15 @@ class Applier {
     };
     if (now == target) return kExitOk;
     if (rank(target) < rank(now)) {
-      env_.err() << "warning: " << d.Ref() << " is "
-                 << LifecycleName(now) << "; the descriptor asks for "
-                 << LifecycleName(target)
+      env_.err() << "warning: " << d.Ref() << " is " << LifecycleName(now)
+                 << "; the descriptor asks for " << LifecycleName(target)
                  << ", which is behind it: lifecycles only move forward\n";
       return kExitOk;
     }
     std::vector<v1::Lifecycle> steps;
     if (target == v1::LIFECYCLE_RETIRED) {
-      if (now == v1::LIFECYCLE_PUBLISHED) steps.push_back(v1::LIFECYCLE_DEPRECATED);
+      if (now == v1::LIFECYCLE_PUBLISHED)
+        steps.push_back(v1::LIFECYCLE_DEPRECATED);
       steps.push_back(v1::LIFECYCLE_RETIRED);
     } else {
       if (now == v1::LIFECYCLE_DRAFT) steps.push_back(v1::LIFECYCLE_PUBLISHED);
@@ -466,8 +468,8 @@ int RunApply(Env& env, const ParsedArgs& args) {
   defaults.domain = args.Get("domain");
   defaults.owner_team = args.Get("owner-team");
   if (!defaults.domain.empty() && !IsValidId(defaults.domain)) {
-    return env.Usage(absl::StrCat("--domain ", defaults.domain,
-                                  ": not a valid domain id"));
+    return env.Usage(
+        absl::StrCat("--domain ", defaults.domain, ": not a valid domain id"));
   }
   std::vector<Descriptor> descriptors;
   std::vector<DescriptorError> errors;
@@ -478,13 +480,13 @@ int RunApply(Env& env, const ParsedArgs& args) {
     } else {
       std::ifstream in(file, std::ios::binary);
       if (!in) {
-        return env.Usage(absl::StrCat("cannot read ", file, ": ",
-                                      std::strerror(errno)));
+        return env.Usage(
+            absl::StrCat("cannot read ", file, ": ", std::strerror(errno)));
       }
       text << in.rdbuf();
     }
-    ParseResult parsed = ParseDescriptors(
-        text.str(), file == "-" ? "<stdin>" : file, defaults);
+    ParseResult parsed =
+        ParseDescriptors(text.str(), file == "-" ? "<stdin>" : file, defaults);
     for (Descriptor& d : parsed.descriptors) {
       descriptors.push_back(std::move(d));
     }
@@ -514,9 +516,8 @@ int RunApply(Env& env, const ParsedArgs& args) {
   if (env.format() != Format::kTable) {
     nlohmann::json results = nlohmann::json::array();
     for (const Outcome& o : applier.outcomes()) {
-      nlohmann::json item = {{"kind", o.kind},
-                             {"name", o.name},
-                             {"action", o.action}};
+      nlohmann::json item = {
+          {"kind", o.kind}, {"name", o.name}, {"action", o.action}};
       if (!o.lifecycle.empty()) item["lifecycle"] = o.lifecycle;
       results.push_back(item);
     }
@@ -532,29 +533,29 @@ int RunApply(Env& env, const ParsedArgs& args) {
 }
 
 Command ApplyCommand(std::vector<std::string> path) {
-  return {std::move(path),
-          "-f FILE",
-          "create or update the teams, domains and data products of "
-          "descriptor files",
-          "Reads Meshplane descriptors (apiVersion meshplane.dev/v1; kinds "
-          "Team, Domain, DataProduct) and ODPS data products (apiVersion "
-          "v0.9.0/v1.0.0), several per file separated by ---. Applies teams, "
-          "then domains (parents first), then data products (sources before "
-          "their consumers). Unchanged resources are left alone. Stops at the "
-          "first refused document. See docs/descriptors.md.",
-          {{"filename", 'f', true, true, "FILE",
-            "descriptor file, or - for stdin"},
-           {"domain", 0, true, false, "DOMAIN",
-            "domain of ODPS products that name none"},
-           {"owner-team", 0, true, false, "TEAM",
-            "owner of ODPS products that name no team"}},
-          0,
-          0,
-          {"meshplane apply -f examples/demo/mesh.yaml",
-           "meshplane product apply -f orders.yaml --dry-run",
-           "meshplane apply -f product.odps.yaml --domain sales --owner-team "
-           "sales-eng"},
-          RunApply};
+  return {
+      std::move(path),
+      "-f FILE",
+      "create or update the teams, domains and data products of "
+      "descriptor files",
+      "Reads Meshplane descriptors (apiVersion meshplane.dev/v1; kinds "
+      "Team, Domain, DataProduct) and ODPS data products (apiVersion "
+      "v0.9.0/v1.0.0), several per file separated by ---. Applies teams, "
+      "then domains (parents first), then data products (sources before "
+      "their consumers). Unchanged resources are left alone. Stops at the "
+      "first refused document. See docs/descriptors.md.",
+      {{"filename", 'f', true, true, "FILE", "descriptor file, or - for stdin"},
+       {"domain", 0, true, false, "DOMAIN",
+        "domain of ODPS products that name none"},
+       {"owner-team", 0, true, false, "TEAM",
+        "owner of ODPS products that name no team"}},
+      0,
+      0,
+      {"meshplane apply -f examples/demo/mesh.yaml",
+       "meshplane product apply -f orders.yaml --dry-run",
+       "meshplane apply -f product.odps.yaml --domain sales --owner-team "
+       "sales-eng"},
+      RunApply};
 }
 
 }  // namespace

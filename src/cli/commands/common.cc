@@ -18,13 +18,14 @@ const std::vector<Command>& AllCommands() {
 }
 
 FlagSpec PageSizeFlag() {
-  return {"page-size", 0, true, false, "N",
-          "results per page (server default 50, at most 1000)"};
+  return {"page-size", 0,
+          true,        false,
+          "N",         "results per page (server default 50, at most 1000)"};
 }
 
 FlagSpec PageTokenFlag() {
-  return {"page-token", 0, true, false, "TOKEN",
-          "continue from a previous page"};
+  return {"page-token", 0,       true,
+          false,        "TOKEN", "continue from a previous page"};
 }
 
 FlagSpec AllPagesFlag() {
@@ -32,8 +33,8 @@ FlagSpec AllPagesFlag() {
 }
 
 FlagSpec EtagFlag() {
-  return {"etag", 0, true, false, "ETAG",
-          "act only while the resource still has this etag"};
+  return {"etag", 0,      true,
+          false,  "ETAG", "act only while the resource still has this etag"};
 }
 
 absl::StatusOr<int> PageSize(const ParsedArgs& args) {
@@ -42,8 +43,9 @@ absl::StatusOr<int> PageSize(const ParsedArgs& args) {
   }
   int n = 0;
   if (!absl::SimpleAtoi(args.Get("page-size"), &n) || n <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--page-size ", args.Get("page-size"), ": expected a positive integer"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--page-size ", args.Get("page-size"),
+                     ": expected a positive integer"));
   }
   return n;
 }

@@ -1,11 +1,10 @@
 // meshplane domain create|get|list|update|delete
-#include <google/protobuf/empty.pb.h>
-
 #include "absl/strings/str_cat.h"
 #include "cli/commands/commands.h"
 #include "cli/filter.h"
 #include "cli/render.h"
 #include "cli/util.h"
+#include <google/protobuf/empty.pb.h>
 
 namespace meshplane::cli {
 
@@ -43,8 +42,8 @@ int Create(Env& env, const ParsedArgs& args) {
     return env.client().domains().CreateDomain(ctx, request, &response);
   });
   if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response,
-                   absl::StrCat("domain/", request.domain_id()), "created");
+  return ShowWrite(env, response, absl::StrCat("domain/", request.domain_id()),
+                   "created");
 }
 
 int Get(Env& env, const ParsedArgs& args) {
@@ -67,9 +66,8 @@ int List(Env& env, const ParsedArgs& args) {
   }
   v1::ListDomainsRequest request;
   request.set_page_size(*page_size);
-  request.set_filter(BuildDomainFilter(args.Get("parent"),
-                                       args.Has("top-level"),
-                                       args.Get("owner-team")));
+  request.set_filter(BuildDomainFilter(
+      args.Get("parent"), args.Has("top-level"), args.Get("owner-team")));
   v1::ListDomainsResponse merged;
   std::string next;
   grpc::Status status = FetchPages(
@@ -200,15 +198,16 @@ void RegisterDomainCommands(std::vector<Command>* commands) {
          }
          return Create(env, args);
        }});
-  commands->push_back({{"domain", "get"},
-                       "ID",
-                       "show a domain",
-                       "",
-                       {},
-                       1,
-                       1,
-                       {"meshplane domain get sales", "meshplane domain get sales -o yaml"},
-                       Get});
+  commands->push_back(
+      {{"domain", "get"},
+       "ID",
+       "show a domain",
+       "",
+       {},
+       1,
+       1,
+       {"meshplane domain get sales", "meshplane domain get sales -o yaml"},
+       Get});
   commands->push_back(
       {{"domain", "list"},
        "",
@@ -217,7 +216,9 @@ void RegisterDomainCommands(std::vector<Command>* commands) {
        {{"parent", 0, true, false, "DOMAIN", "only subdomains of DOMAIN"},
         {"top-level", 0, false, false, "", "only top-level domains"},
         {"owner-team", 0, true, false, "TEAM", "only domains TEAM owns"},
-        PageSizeFlag(), PageTokenFlag(), AllPagesFlag()},
+        PageSizeFlag(),
+        PageTokenFlag(),
+        AllPagesFlag()},
        0,
        0,
        {"meshplane domain list --all", "meshplane domain list --parent sales"},

@@ -1,8 +1,5 @@
 // meshplane product get|list|delete|lineage|publish|deprecate|retire
 // (product apply lives in apply.cc).
-#include <google/protobuf/empty.pb.h>
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -10,6 +7,8 @@
 #include "cli/filter.h"
 #include "cli/render.h"
 #include "cli/util.h"
+#include <google/protobuf/empty.pb.h>
+#include <google/protobuf/util/time_util.h>
 
 namespace meshplane::cli {
 
@@ -18,8 +17,8 @@ namespace v1 = ::meshplane::v1;
 namespace {
 
 FlagSpec DomainFlag() {
-  return {"domain", 0, true, false, "DOMAIN",
-          "the domain, when PRODUCT is given without one"};
+  return {"domain", 0,        true,
+          false,    "DOMAIN", "the domain, when PRODUCT is given without one"};
 }
 
 const char kProductArgs[] = "PRODUCT";
@@ -83,9 +82,8 @@ int List(Env& env, const ParsedArgs& args) {
       &merged, &next);
   if (!status.ok()) return env.Fail(status);
   merged.set_next_page_token(next);
-  Show(env, merged, [&](std::ostream& out) {
-    RenderProducts(merged.data_products(), out);
-  });
+  Show(env, merged,
+       [&](std::ostream& out) { RenderProducts(merged.data_products(), out); });
   HintNextPage(env, next);
   return kExitOk;
 }
@@ -212,8 +210,9 @@ int Lifecycle(Env& env, const ParsedArgs& args, Transition transition) {
     }
   }
   if (!status.ok()) return env.Fail(status);
-  int rc = ShowWrite(env, response,
-                     absl::StrCat("dataProduct/", ShortProductName(*name)), done);
+  int rc =
+      ShowWrite(env, response,
+                absl::StrCat("dataProduct/", ShortProductName(*name)), done);
   if (env.format() == Format::kTable) {
     for (const v1::Warning& w : response.warnings()) {
       env.err() << "warning: " << (w.source().empty() ? "" : w.source() + ": ")
@@ -252,7 +251,9 @@ void RegisterProductCommands(std::vector<Command>* commands) {
          "full-text search in names, descriptions and tags"},
         {"filter", 0, true, false, "AIP160",
          "a raw filter, ANDed with the others"},
-        PageSizeFlag(), PageTokenFlag(), AllPagesFlag()},
+        PageSizeFlag(),
+        PageTokenFlag(),
+        AllPagesFlag()},
        0,
        0,
        {"meshplane product list --domain sales --include-subdomains",
@@ -298,7 +299,8 @@ void RegisterProductCommands(std::vector<Command>* commands) {
        kProductArgs,
        "move a published product to deprecated",
        kProductHelp,
-       {DomainFlag(), EtagFlag(),
+       {DomainFlag(),
+        EtagFlag(),
         {"sunset", 0, true, false, "TIME",
          "when it will be retired (2026-12-31 or RFC 3339)"},
         {"sunset-in", 0, true, false, "DURATION",

@@ -1,11 +1,10 @@
 // meshplane team create|get|list|add-member|remove-member|delete
-#include <google/protobuf/empty.pb.h>
-
 #include "absl/strings/str_cat.h"
 #include "cli/commands/commands.h"
 #include "cli/filter.h"
 #include "cli/render.h"
 #include "cli/util.h"
+#include <google/protobuf/empty.pb.h>
 
 namespace meshplane::cli {
 
@@ -151,22 +150,26 @@ void RegisterTeamCommands(std::vector<Command>* commands) {
        "list teams, ordered by id",
        "",
        {{"member", 0, true, false, "PRINCIPAL", "only teams with this member"},
-        PageSizeFlag(), PageTokenFlag(), AllPagesFlag()},
+        PageSizeFlag(),
+        PageTokenFlag(),
+        AllPagesFlag()},
        0,
        0,
-       {"meshplane team list", "meshplane team list --member user:ana@example.com"},
+       {"meshplane team list",
+        "meshplane team list --member user:ana@example.com"},
        List});
-  commands->push_back({{"team", "add-member"},
-                       "TEAM PRINCIPAL",
-                       "add a member (adding a present member is no error)",
-                       "",
-                       {},
-                       2,
-                       2,
-                       {"meshplane team add-member sales-eng user:bo@example.com"},
-                       [](Env& env, const ParsedArgs& args) {
-                         return Membership(env, args, true);
-                       }});
+  commands->push_back(
+      {{"team", "add-member"},
+       "TEAM PRINCIPAL",
+       "add a member (adding a present member is no error)",
+       "",
+       {},
+       2,
+       2,
+       {"meshplane team add-member sales-eng user:bo@example.com"},
+       [](Env& env, const ParsedArgs& args) {
+         return Membership(env, args, true);
+       }});
   commands->push_back(
       {{"team", "remove-member"},
        "TEAM PRINCIPAL",

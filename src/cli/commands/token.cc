@@ -1,11 +1,10 @@
 // meshplane token create|list|revoke, meshplane whoami
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands/commands.h"
 #include "cli/render.h"
 #include "cli/util.h"
+#include <google/protobuf/util/time_util.h>
 
 namespace meshplane::cli {
 
@@ -15,8 +14,9 @@ namespace {
 
 int Create(Env& env, const ParsedArgs& args) {
   if (env.dry_run()) {
-    return env.Usage("token create has no dry run (a token is not validated "
-                     "without being made)");
+    return env.Usage(
+        "token create has no dry run (a token is not validated "
+        "without being made)");
   }
   v1::CreateTokenRequest request;
   request.set_principal(args.Get("principal"));
@@ -130,7 +130,8 @@ void RegisterTokenCommands(std::vector<Command>* commands) {
          "who the token is for, e.g. user:bo@example.com"},
         {"ttl", 0, true, false, "DURATION",
          "lifetime, e.g. 30d or 12h (default: no expiry)"},
-        {"admin", 0, false, false, "", "give the token the platform-admin role"},
+        {"admin", 0, false, false, "",
+         "give the token the platform-admin role"},
         {"description", 0, true, false, "TEXT", "what the token is for"},
         {"quiet", 'q', false, false, "", "print only the secret"}},
        0,
@@ -146,10 +147,13 @@ void RegisterTokenCommands(std::vector<Command>* commands) {
        "list tokens (admins see all, others their own)",
        "",
        {{"principal", 0, true, false, "PRINCIPAL", "only this principal's"},
-        PageSizeFlag(), PageTokenFlag(), AllPagesFlag()},
+        PageSizeFlag(),
+        PageTokenFlag(),
+        AllPagesFlag()},
        0,
        0,
-       {"meshplane token list", "meshplane token list --principal user:bo@example.com"},
+       {"meshplane token list",
+        "meshplane token list --principal user:bo@example.com"},
        List});
   commands->push_back({{"token", "revoke"},
                        "NAME",

@@ -32,9 +32,9 @@ CliRun Cli(std::vector<std::string> args) {
 TEST(AppTest, HelpExitsZeroAndListsCommands) {
   CliRun r = Cli({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* c : {"domain create", "team add-member", "token create",
-                        "product lineage", "product apply", "whoami",
-                        "apply -f FILE"}) {
+  for (const char* c :
+       {"domain create", "team add-member", "token create", "product lineage",
+        "product apply", "whoami", "apply -f FILE"}) {
     EXPECT_THAT(r.out, HasSubstr(c));
   }
   CliRun group = Cli({"product", "--help"});
@@ -44,14 +44,30 @@ TEST(AppTest, HelpExitsZeroAndListsCommands) {
 }
 
 TEST(AppTest, EveryCommandHasHelp) {
-  for (const char* c : {"apply", "product apply", "domain create", "domain get",
-                        "domain list", "domain update", "domain delete",
-                        "team create", "team get", "team list",
-                        "team add-member", "team remove-member", "team delete",
-                        "product get", "product list", "product delete",
-                        "product lineage", "product publish",
-                        "product deprecate", "product retire", "token create",
-                        "token list", "token revoke", "whoami"}) {
+  for (const char* c : {"apply",
+                        "product apply",
+                        "domain create",
+                        "domain get",
+                        "domain list",
+                        "domain update",
+                        "domain delete",
+                        "team create",
+                        "team get",
+                        "team list",
+                        "team add-member",
+                        "team remove-member",
+                        "team delete",
+                        "product get",
+                        "product list",
+                        "product delete",
+                        "product lineage",
+                        "product publish",
+                        "product deprecate",
+                        "product retire",
+                        "token create",
+                        "token list",
+                        "token revoke",
+                        "whoami"}) {
     std::vector<std::string> args = absl::StrSplit(c, ' ');
     args.push_back("--help");
     CliRun r = Cli(args);
@@ -107,8 +123,9 @@ TEST(AppTest, ApplyRejectsBadFilesBeforeCallingTheServer) {
   }
   CliRun invalid = Cli({"product", "apply", "-f", path});
   EXPECT_EQ(invalid.code, 2);
-  EXPECT_THAT(invalid.err,
-              HasSubstr(path + ":4:9: metadata.name: \"Bad_Id\" is not a valid id"));
+  EXPECT_THAT(
+      invalid.err,
+      HasSubstr(path + ":4:9: metadata.name: \"Bad_Id\" is not a valid id"));
   EXPECT_THAT(invalid.err, HasSubstr("nothing was applied"));
   EXPECT_THAT(invalid.out, IsEmpty());
   std::remove(path.c_str());

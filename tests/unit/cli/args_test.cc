@@ -17,9 +17,9 @@ std::vector<FlagSpec> Specs() {
 }
 
 TEST(ParseArgsTest, LongShortInlineAndRepeated) {
-  auto parsed = ParseArgs(Specs(), {"sales", "--owner-team", "t", "-o", "json",
-                                    "--label=a=1", "--label", "b=2", "--all",
-                                    "extra"});
+  auto parsed =
+      ParseArgs(Specs(), {"sales", "--owner-team", "t", "-o", "json",
+                          "--label=a=1", "--label", "b=2", "--all", "extra"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->Get("owner-team"), "t");
   EXPECT_EQ(parsed->Get("output"), "json");

@@ -1,12 +1,8 @@
 // The CLI against an in-process fake DomainService: retries with one request
 // id, the token header, page following, error details and exit codes.
-#include <grpcpp/grpcpp.h>
-
 #include <memory>
 #include <regex>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/synchronization/mutex.h"
 #include "cli/app.h"
@@ -14,6 +10,9 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include <grpcpp/grpcpp.h>
+#include <nlohmann/json.hpp>
+
 #include "meshplane/v1/domain.grpc.pb.h"
 #include "meshplane/v1/errors.pb.h"
 
@@ -33,9 +32,10 @@ class FakeDomains final : public v1::DomainService::Service {
     request_ids_.push_back(request->request_id());
     validate_only_.push_back(request->validate_only());
     auto auth = context->client_metadata().find("authorization");
-    authorization_ = auth == context->client_metadata().end()
-                         ? ""
-                         : std::string(auth->second.data(), auth->second.size());
+    authorization_ =
+        auth == context->client_metadata().end()
+            ? ""
+            : std::string(auth->second.data(), auth->second.size());
     if (static_cast<int>(request_ids_.size()) <= unavailable_first_) {
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "database away");
     }
@@ -53,8 +53,8 @@ class FakeDomains final : public v1::DomainService::Service {
     absl::MutexLock lock(&mu_);
     page_tokens_.push_back(request->page_token());
     filters_.push_back(request->filter());
-    int page = request->page_token().empty() ? 0
-                                             : request->page_token()[0] - '0';
+    int page =
+        request->page_token().empty() ? 0 : request->page_token()[0] - '0';
     response->add_domains()->set_name("domains/d" + std::to_string(page));
     if (page < 2) {
       response->set_next_page_token(std::to_string(page + 1));
@@ -181,7 +181,8 @@ TEST_F(ClientTest, PolicyDenialExitsOneWithEachViolation) {
 }
 
 TEST_F(ClientTest, AllFollowsPageTokensAndFiltersAreSent) {
-  Result r = Cli({"domain", "list", "--all", "--parent", "sales", "-o", "json"});
+  Result r =
+      Cli({"domain", "list", "--all", "--parent", "sales", "-o", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto json = nlohmann::json::parse(r.out);
   ASSERT_EQ(json["domains"].size(), 3u);

@@ -97,10 +97,10 @@ TEST(MeshplaneDescriptorTest, ParsesADataProduct) {
   ASSERT_EQ(p.input_ports_size(), 1);
   EXPECT_EQ(p.input_ports(0).source(),
             "domains/shop/dataProducts/raw/outputPorts/raw-v1");
-  EXPECT_THAT(d.update_mask, ElementsAre("display_name", "description",
-                                         "owner_team", "tier", "classification",
-                                         "tags", "labels", "output_ports",
-                                         "input_ports"));
+  EXPECT_THAT(d.update_mask,
+              ElementsAre("display_name", "description", "owner_team", "tier",
+                          "classification", "tags", "labels", "output_ports",
+                          "input_ports"));
 }
 
 TEST(MeshplaneDescriptorTest, ParsesTeamsAndDomains) {
@@ -206,17 +206,18 @@ kind: Domain
 )",
                                    "m.yaml", {});
   EXPECT_THAT(r.descriptors, IsEmpty());
-  EXPECT_THAT(ErrorStrings(r),
-              ElementsAre(HasSubstr("m.yaml:1:1: spec: required field is "
-                                    "missing"),
-                          HasSubstr("m.yaml:6:7: kind: unknown kind \"Gadget\""),
-                          HasSubstr("m.yaml:9:13: apiVersion: unsupported "
-                                    "apiVersion \"example.com/v9\"")));
+  EXPECT_THAT(
+      ErrorStrings(r),
+      ElementsAre(HasSubstr("m.yaml:1:1: spec: required field is "
+                            "missing"),
+                  HasSubstr("m.yaml:6:7: kind: unknown kind \"Gadget\""),
+                  HasSubstr("m.yaml:9:13: apiVersion: unsupported "
+                            "apiVersion \"example.com/v9\"")));
 }
 
 TEST(MeshplaneDescriptorTest, YamlSyntaxErrorNamesLineAndColumn) {
-  ParseResult r = ParseDescriptors("apiVersion: meshplane.dev/v1\nkind: [Team\n",
-                                   "broken.yaml", {});
+  ParseResult r = ParseDescriptors(
+      "apiVersion: meshplane.dev/v1\nkind: [Team\n", "broken.yaml", {});
   ASSERT_THAT(r.errors, SizeIs(1));
   EXPECT_THAT(r.errors[0].ToString(),
               ::testing::MatchesRegex("broken\\.yaml:[0-9]+:[0-9]+: invalid "
@@ -237,8 +238,8 @@ spec: {}
 }
 
 TEST(OdpsDescriptorTest, CustomerExampleMapsOntoADataProduct) {
-  std::string path = TestData("MESHPLANE_ODPS_TESTDATA",
-                              "customer-data-product.odps.yaml");
+  std::string path =
+      TestData("MESHPLANE_ODPS_TESTDATA", "customer-data-product.odps.yaml");
   ParseResult r = ParseDescriptors(ReadFile(path), "customer.yaml", {});
   ASSERT_THAT(r.errors, IsEmpty()) << ErrorStrings(r)[0];
   ASSERT_THAT(r.descriptors, SizeIs(1));
@@ -390,9 +391,10 @@ inputPorts: [{name: in, version: "1", contractId: c-1}]
   for (const Descriptor& d : OrderForApply(r.descriptors)) {
     refs.push_back(d.Ref());
   }
-  EXPECT_THAT(refs, ElementsAre("team/t", "domain/parent", "domain/child",
-                                "dataProduct/a/source", "dataProduct/b/consumer",
-                                "dataProduct/b/reader"));
+  EXPECT_THAT(refs,
+              ElementsAre("team/t", "domain/parent", "domain/child",
+                          "dataProduct/a/source", "dataProduct/b/consumer",
+                          "dataProduct/b/reader"));
 }
 
 TEST(DemoMeshTest, ParsesCleanlyAndOrdersLineage) {

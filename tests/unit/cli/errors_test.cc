@@ -6,6 +6,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/v1/errors.pb.h"
 
 namespace meshplane::cli {
@@ -16,24 +17,22 @@ using ::testing::HasSubstr;
 
 TEST(ExitCodeTest, MapsEveryCode) {
   EXPECT_EQ(ExitCodeFor(grpc::StatusCode::OK), 0);
-  for (auto code : {grpc::StatusCode::FAILED_PRECONDITION,
-                    grpc::StatusCode::ALREADY_EXISTS,
-                    grpc::StatusCode::NOT_FOUND,
-                    grpc::StatusCode::PERMISSION_DENIED,
-                    grpc::StatusCode::ABORTED,
-                    grpc::StatusCode::UNAUTHENTICATED}) {
+  for (auto code :
+       {grpc::StatusCode::FAILED_PRECONDITION, grpc::StatusCode::ALREADY_EXISTS,
+        grpc::StatusCode::NOT_FOUND, grpc::StatusCode::PERMISSION_DENIED,
+        grpc::StatusCode::ABORTED, grpc::StatusCode::UNAUTHENTICATED}) {
     EXPECT_EQ(ExitCodeFor(code), 1) << code;
   }
-  for (auto code : {grpc::StatusCode::INVALID_ARGUMENT,
-                    grpc::StatusCode::OUT_OF_RANGE,
-                    grpc::StatusCode::RESOURCE_EXHAUSTED}) {
+  for (auto code :
+       {grpc::StatusCode::INVALID_ARGUMENT, grpc::StatusCode::OUT_OF_RANGE,
+        grpc::StatusCode::RESOURCE_EXHAUSTED}) {
     EXPECT_EQ(ExitCodeFor(code), 2) << code;
   }
-  for (auto code : {grpc::StatusCode::UNAVAILABLE,
-                    grpc::StatusCode::DEADLINE_EXCEEDED,
-                    grpc::StatusCode::INTERNAL, grpc::StatusCode::UNKNOWN,
-                    grpc::StatusCode::UNIMPLEMENTED,
-                    grpc::StatusCode::DATA_LOSS, grpc::StatusCode::CANCELLED}) {
+  for (auto code :
+       {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED,
+        grpc::StatusCode::INTERNAL, grpc::StatusCode::UNKNOWN,
+        grpc::StatusCode::UNIMPLEMENTED, grpc::StatusCode::DATA_LOSS,
+        grpc::StatusCode::CANCELLED}) {
     EXPECT_EQ(ExitCodeFor(code), 3) << code;
   }
 }
@@ -65,13 +64,13 @@ grpc::Status WithDetails(grpc::StatusCode code, const std::string& message) {
 TEST(DescribeErrorTest, ListsFieldViolationsReasonAndPolicies) {
   auto lines = DescribeError(
       WithDetails(grpc::StatusCode::INVALID_ARGUMENT, "domain_id: bad"));
-  EXPECT_THAT(lines,
-              ElementsAre("domain_id: bad",
-                          "  domain_id: \"Bad Id\" is not a valid id",
-                          "  reason: INVALID_ID",
-                          "  policy policies/tier-one-needs-slo (global, "
-                          "DENY): tier 1 products declare an availability "
-                          "objective"));
+  EXPECT_THAT(
+      lines,
+      ElementsAre("domain_id: bad", "  domain_id: \"Bad Id\" is not a valid id",
+                  "  reason: INVALID_ID",
+                  "  policy policies/tier-one-needs-slo (global, "
+                  "DENY): tier 1 products declare an availability "
+                  "objective"));
 }
 
 grpc::Status Violations(const std::string& message,
@@ -99,9 +98,9 @@ TEST(DescribeErrorTest, EachViolationPrintedOnce) {
   EXPECT_THAT(DescribeError(Violations("a.b: is wrong", {"a.b"})),
               ElementsAre("a.b: is wrong"));
   // Several, joined into the message: a header, then one line each.
-  EXPECT_THAT(DescribeError(Violations("a: is wrong; b: is wrong", {"a", "b"})),
-              ElementsAre("2 fields are invalid:", "  a: is wrong",
-                          "  b: is wrong"));
+  EXPECT_THAT(
+      DescribeError(Violations("a: is wrong; b: is wrong", {"a", "b"})),
+      ElementsAre("2 fields are invalid:", "  a: is wrong", "  b: is wrong"));
 }
 
 TEST(DescribeErrorTest, NoDetailsOrGarbageDetails) {
@@ -128,7 +127,8 @@ TEST(ReportErrorTest, PrintsErrorLinesAndReturnsExitCode) {
                                      "user:bo may not publish x"),
                         "a", denied),
             1);
-  EXPECT_EQ(denied.str(), "error: permission denied: user:bo may not publish x\n");
+  EXPECT_EQ(denied.str(),
+            "error: permission denied: user:bo may not publish x\n");
   std::ostringstream unauthenticated;
   EXPECT_EQ(ReportError(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                                      "token revoked"),

@@ -18,9 +18,10 @@ TEST(FilterTest, ProductTermsJoinedWithAnd) {
   options.lifecycle = "published";
   options.tags = {"pii", "core"};
   options.search = "customer orders";
-  EXPECT_EQ(*BuildProductFilter(options),
-            "owner_team = \"teams/checkout\" AND lifecycle = PUBLISHED AND "
-            "tags = \"pii\" AND tags = \"core\" AND text = \"customer orders\"");
+  EXPECT_EQ(
+      *BuildProductFilter(options),
+      "owner_team = \"teams/checkout\" AND lifecycle = PUBLISHED AND "
+      "tags = \"pii\" AND tags = \"core\" AND text = \"customer orders\"");
 }
 
 TEST(FilterTest, LifecycleSpellings) {
@@ -30,7 +31,8 @@ TEST(FilterTest, LifecycleSpellings) {
   }
   auto bad = BuildProductFilter({"", "live", {}, ""});
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(std::string(bad.status().message()), ::testing::HasSubstr("live"));
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::HasSubstr("live"));
 }
 
 TEST(FilterTest, QuotesAndBackslashesAreEscaped) {

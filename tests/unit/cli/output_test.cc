@@ -2,12 +2,12 @@
 
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
-#include <nlohmann/json.hpp>
-
 #include "cli/render.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
 #include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/domain.pb.h"
 
@@ -131,8 +131,9 @@ TEST(RenderTest, ProductDetailsShowPorts) {
   EXPECT_THAT(out.str(), HasSubstr("orders-v1  table"));
   EXPECT_THAT(out.str(), HasSubstr("99.9%"));
   EXPECT_THAT(out.str(), HasSubstr("1h"));
-  EXPECT_THAT(out.str(),
-              HasSubstr("raw  domains/shop/dataProducts/raw/outputPorts/raw-v1"));
+  EXPECT_THAT(
+      out.str(),
+      HasSubstr("raw  domains/shop/dataProducts/raw/outputPorts/raw-v1"));
 }
 
 TEST(RenderTest, DomainsAndLineage) {
@@ -156,8 +157,9 @@ TEST(RenderTest, DomainsAndLineage) {
   edge->set_depth(1);
   std::ostringstream lout;
   RenderLineage(lineage, lout);
-  EXPECT_THAT(lout.str(),
-              HasSubstr("sales/orders:orders-v1  finance/revenue  orders      1"));
+  EXPECT_THAT(
+      lout.str(),
+      HasSubstr("sales/orders:orders-v1  finance/revenue  orders      1"));
 }
 
 TEST(FormatNamesTest, EnumsAndTimes) {
