@@ -178,9 +178,19 @@ void Details::Print(std::ostream& out) const {
   for (const auto& [key, value] : rows_) {
     width = std::max(width, key.size());
   }
+  const std::string indent(width + 2, ' ');
   for (const auto& [key, value] : rows_) {
-    out << key << ":" << std::string(width - key.size() + 1, ' ')
-        << (value.empty() ? "-" : value) << "\n";
+    out << key << ":" << std::string(width - key.size() + 1, ' ');
+    if (value.empty()) {
+      out << "-\n";
+      continue;
+    }
+    // Continuation lines of a multi-line value line up under its first.
+    for (char c : value) {
+      out << c;
+      if (c == '\n') out << indent;
+    }
+    out << "\n";
   }
 }
 

@@ -396,6 +396,25 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
   r = Cli({"product", "list", "--all", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 6u);
+
+  // The single-product examples apply on top of the demo mesh; the ODPS one
+  // reads the contract customers-v1 and so becomes a consumer of customers.
+  const std::string examples = EnvOrDie("MESHPLANE_EXAMPLES");
+  r = Cli({"product", "apply", "-f", examples + "/descriptors/refunds.yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "dataProduct/sales/refunds created\n");
+  r = Cli({"apply", "-f", examples + "/descriptors/customer.odps.yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "dataProduct/marketing/customer-segments created, "
+                   "published\n");
+  r = Cli({"product", "lineage", "sales/customers", "--direction",
+           "downstream", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ParseJson(r.out)["edges"].size(), 2u) << r.out;
+  r = Cli({"product", "delete", "sales/refunds"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"product", "delete", "marketing/customer-segments"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
   r = Cli({"product", "list", "--domain", "sales", "--include-subdomains", "-o",
            "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();

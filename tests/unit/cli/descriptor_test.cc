@@ -397,6 +397,17 @@ inputPorts: [{name: in, version: "1", contractId: c-1}]
                           "dataProduct/b/reader"));
 }
 
+TEST(ExamplesTest, DescriptorExamplesParseCleanly) {
+  for (const char* file :
+       {"descriptors/refunds.yaml", "descriptors/customer.odps.yaml"}) {
+    std::string text = ReadFile(TestData("MESHPLANE_EXAMPLES", file));
+    ASSERT_FALSE(text.empty()) << file;
+    ParseResult r = ParseDescriptors(text, file, {});
+    EXPECT_THAT(r.errors, IsEmpty()) << ErrorStrings(r)[0];
+    EXPECT_THAT(r.descriptors, SizeIs(1)) << file;
+  }
+}
+
 TEST(DemoMeshTest, ParsesCleanlyAndOrdersLineage) {
   std::string path = TestData("MESHPLANE_EXAMPLES", "demo/mesh.yaml");
   std::string text = ReadFile(path);

@@ -45,6 +45,14 @@ TEST(DetailsTest, PadsKeys) {
   EXPECT_EQ(out.str(), "Name:       domains/sales\nOwner team: -\n");
 }
 
+TEST(DetailsTest, IndentsContinuationLines) {
+  Details d;
+  d.Add("Description", "first\nsecond");
+  std::ostringstream out;
+  d.Print(out);
+  EXPECT_EQ(out.str(), "Description: first\n             second\n");
+}
+
 meshplane::v1::DataProduct SampleProduct() {
   meshplane::v1::DataProduct p;
   p.set_name("domains/sales/dataProducts/orders");
