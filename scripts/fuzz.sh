@@ -41,6 +41,7 @@ for fuzzer in cel_parse_fuzzer cel_eval_fuzzer; do
       "$bin" "$work" "$root/tests/fuzz/corpus" \
         -max_total_time="$per_fuzzer" -timeout=10 -rss_limit_mb=2048 \
         -max_len=4096 -print_final_stats=1 \
+        -dict="$root/tests/fuzz/cel.dict" \
         -artifact_prefix="$build/artifacts/$fuzzer-" 2>"$build/$fuzzer.log"; then
     echo "fuzz.sh: $fuzzer failed; see $build/$fuzzer.log" >&2
     tail -n 60 "$build/$fuzzer.log" >&2

@@ -97,6 +97,32 @@ TEST(EvalTest, ComprehensionBudgetStopsRunawayExpressions) {
   EXPECT_THAT(std::string(v.error_message()), HasSubstr("budget"));
 }
 
+TEST(EvalTest, HostileExpressionsEndInErrorsNotExhaustion) {
+  // Doubling shared structure 60 times: comparing or printing it would walk
+  // 2^60 elements, so building it past the weight limit is an error.
+  std::string shared = "[1]";
+  for (int i = 0; i < 60; ++i) {
+    std::string v = "a" + std::to_string(i);
+    shared = "[" + shared + "].map(" + v + ", [" + v + ", " + v + "])[0]";
+  }
+  Value v = Eval(shared + " == " + shared);
+  ASSERT_TRUE(v.IsError());
+  EXPECT_THAT(std::string(v.error_message()), HasSubstr("too large"));
+
+  // Strings that grow tenfold per call.
+  std::string grow = "'a'";
+  for (int i = 0; i < 12; ++i) grow += ".replace('a', 'aaaaaaaaaa')";
+  EXPECT_TRUE(Eval(grow).IsError());
+
+  // Lists that double at every level.
+  std::string list = "[1,2,3,4,5,6,7,8,9,10]";
+  for (int i = 0; i < 30; ++i) {
+    std::string x = "x" + std::to_string(i);
+    list = "[" + list + "].map(" + x + ", " + x + " + " + x + ")[0]";
+  }
+  EXPECT_TRUE(Eval("size(" + list + ")").IsError());
+}
+
 TEST(EvalTest, StringFunctions) {
   EXPECT_EQ(EvalToString("'hello'.startsWith('he') && 'hello'.endsWith('lo')"),
             "true");
