@@ -26,6 +26,9 @@ absl::StatusOr<Format> ParseFormat(const std::string& text) {
 std::string MessageToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
+  // Scripts can rely on every scalar, list and map being present: an empty
+  // list prints as [] rather than vanishing (`jq '.domains[]'` just works).
+  options.always_print_primitive_fields = true;
   options.add_whitespace = true;
   std::string json;
   auto status =

@@ -23,7 +23,8 @@ enum class Format { kTable, kJson, kYaml };
 absl::StatusOr<Format> ParseFormat(const std::string& text);
 
 // The message as pretty-printed JSON with proto field names (snake_case),
-// ending in a newline.
+// every scalar, list and map field present (empty ones too), ending in a
+// newline.
 std::string MessageToJson(const google::protobuf::Message& message);
 
 // Re-emits a JSON document as block-style YAML. Strings that YAML would read

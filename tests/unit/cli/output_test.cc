@@ -86,6 +86,9 @@ TEST(JsonTest, UsesProtoFieldNames) {
   EXPECT_EQ(parsed["output_ports"][0]["objectives"]["max_staleness"], "3600s");
   EXPECT_EQ(parsed["create_time"], "2026-12-31T00:00:00Z");
   EXPECT_THAT(json, Not(HasSubstr("ownerTeam")));
+  // Empty fields are printed too, so that scripts can rely on them.
+  EXPECT_EQ(parsed["etag"], "");
+  EXPECT_TRUE(parsed["warnings"].is_array());
 }
 
 TEST(YamlTest, RoundTripsTheJsonValues) {
