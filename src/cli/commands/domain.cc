@@ -92,6 +92,13 @@ int List(Env& env, const ParsedArgs& args) {
 
 int Update(Env& env, const ParsedArgs& args) {
   const std::string name = DomainName(args.positional()[0]);
+  if (!args.Has("display-name") && !args.Has("description") &&
+      !args.Has("owner-team") && !args.Has("parent") && !args.Has("label") &&
+      !args.Has("remove-label")) {
+    return env.Usage(
+        "nothing to update: give --display-name, --description, "
+        "--owner-team, --parent, --label or --remove-label");
+  }
   // Labels merge into the current ones, so read the domain first; its etag
   // then guards the update against a concurrent change (AIP-154).
   v1::Domain current;
@@ -133,11 +140,6 @@ int Update(Env& env, const ParsedArgs& args) {
       domain->mutable_labels()->erase(key);
     }
     mask->add_paths("labels");
-  }
-  if (mask->paths().empty()) {
-    return env.Usage(
-        "nothing to update: give --display-name, --description, "
-        "--owner-team, --parent, --label or --remove-label");
   }
   request.set_validate_only(env.dry_run());
   request.set_request_id(env.NextRequestId());

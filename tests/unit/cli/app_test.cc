@@ -105,6 +105,9 @@ TEST(AppTest, UsageErrorsExitTwo) {
   EXPECT_THAT(ttl.err, HasSubstr("--ttl"));
   CliRun timeout = Cli({"whoami", "--timeout", "0s"});
   EXPECT_EQ(timeout.code, 2);
+  CliRun nothing = Cli({"domain", "update", "sales"});
+  EXPECT_EQ(nothing.code, 2);
+  EXPECT_THAT(nothing.err, HasSubstr("nothing to update"));
   CliRun product = Cli({"product", "get", "orders"});
   EXPECT_EQ(product.code, 2);
   EXPECT_THAT(product.err, HasSubstr("--domain"));
