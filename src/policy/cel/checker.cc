@@ -371,13 +371,11 @@ class Checker {
     std::vector<int> matched;
     Type result;
     bool first = true;
-    bool arity_match = false;
     for (int index : *candidates) {
       const internal::Overload& o = env_.functions().overload(index);
       if (o.receiver != receiver || o.params.size() != arg_types.size()) {
         continue;
       }
-      arity_match = true;
       Subs subs;
       bool ok = true;
       for (size_t i = 0; i < arg_types.size() && ok; ++i) {
@@ -393,7 +391,6 @@ class Checker {
         result = Type::Dyn();
       }
     }
-    (void)arity_match;
     if (matched.empty()) {
       std::vector<std::string> names;
       for (const Type& t : arg_types) names.push_back(t.ToString());

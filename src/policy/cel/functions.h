@@ -79,9 +79,10 @@ const FunctionRegistry& StandardRegistry();
 Value Dispatch(const FunctionRegistry& registry, const std::vector<int>& candidates,
                absl::string_view name, const Value* args, int n);
 
-// Compiled regular expression cache helpers for matches(): compiles with
-// RE2 and evaluates a partial match. Returns an error Value on a bad
-// pattern.
+// matches() with a pattern known only at run time: compiles it with RE2
+// and tests for a partial match (CEL spec: matches is unanchored). Returns
+// an error Value on a bad pattern. Constant patterns never get here: the
+// planner compiles them once.
 Value RegexMatch(absl::string_view text, absl::string_view pattern);
 
 }  // namespace meshplane::policy::cel::internal

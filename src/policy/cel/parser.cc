@@ -522,11 +522,9 @@ class Parser {
                           options_.max_expression_size, " bytes")));
       return result;
     }
+    // A lexical error ends the token stream with an error token, which the
+    // parser reports when it reaches it: issues stay in source order.
     tokens_ = Lexer(source_.text()).Run();
-    if (tokens_.back().kind == Tok::kError) {
-      // Report the lexical error only when the parser reaches it, so that
-      // the message is about the first problem in source order.
-    }
     std::unique_ptr<Expr> root = ParseExpr();
     if (!failed_ && Peek().kind != Tok::kEof) {
       Expected("an operator or the end of the expression");

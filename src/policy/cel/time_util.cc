@@ -1,6 +1,7 @@
 #include "policy/cel/time_util.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "absl/strings/ascii.h"
