@@ -256,7 +256,8 @@ run_pgbench() {  # run_pgbench NAME SCRIPT CLIENTS [PGBENCH ARGS...]
   n="$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$dir/out.txt")"
   err="$(sed -nE 's/^number of failed transactions: ([0-9]+).*/\1/p' "$dir/out.txt")"
   lat="$dir/lat.txt"
-  cat "$dir"/pgbench_log.* | awk '{print $3}' | sort -n > "$lat"
+  # Failed transactions are logged with a word instead of a time: skip them.
+  cat "$dir"/pgbench_log.* | awk '$3 ~ /^[0-9]+$/ {print $3}' | sort -n > "$lat"
   pct() { awk -v q="$1" '{a[NR]=$1} END {i=int(q*NR+0.999999); if(i<1)i=1; if(i>NR)i=NR; print a[i]+0}' "$lat"; }
   p50="$(pct 0.50)"; p90="$(pct 0.90)"; p99="$(pct 0.99)"; max="$(tail -n1 "$lat")"
   printf '%-6s clients=%-3d ok=%s err=%s in %ss: %s tx/s  p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms\n' \
