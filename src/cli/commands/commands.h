@@ -29,6 +29,7 @@ void RegisterTeamCommands(std::vector<Command>* commands);
 void RegisterTokenCommands(std::vector<Command>* commands);
 void RegisterProductCommands(std::vector<Command>* commands);
 void RegisterApplyCommands(std::vector<Command>* commands);
+void RegisterCompletionCommands(std::vector<Command>* commands);
 
 // Every command, in help order.
 const std::vector<Command>& AllCommands();

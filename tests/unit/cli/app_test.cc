@@ -140,6 +140,16 @@ TEST(AppTest, UnreachableServerExitsThree) {
   EXPECT_THAT(r.err, HasSubstr("error: server 127.0.0.1:1 unavailable"));
 }
 
+TEST(AppTest, BashCompletionCoversTheCommands) {
+  CliRun r = Cli({"completion", "bash"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("complete -F _meshplane meshplane"));
+  EXPECT_THAT(r.out, HasSubstr("product) COMPREPLY=($(compgen -W \"apply "
+                               "delete deprecate get lineage list publish "
+                               "retire\""));
+  EXPECT_THAT(r.out, HasSubstr("\"product list\") flags+=\" --all --domain "));
+}
+
 TEST(AppTest, VersionFlag) {
   CliRun r = Cli({"--version"});
   EXPECT_EQ(r.code, 0);
