@@ -405,10 +405,11 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
   EXPECT_EQ(r.out, "dataProduct/sales/refunds created\n");
   r = Cli({"apply", "-f", examples + "/descriptors/customer.odps.yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(r.out, "dataProduct/marketing/customer-segments created, "
-                   "published\n");
-  r = Cli({"product", "lineage", "sales/customers", "--direction",
-           "downstream", "-o", "json"});
+  EXPECT_EQ(r.out,
+            "dataProduct/marketing/customer-segments created, "
+            "published\n");
+  r = Cli({"product", "lineage", "sales/customers", "--direction", "downstream",
+           "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(ParseJson(r.out)["edges"].size(), 2u) << r.out;
   r = Cli({"product", "delete", "sales/refunds"});
