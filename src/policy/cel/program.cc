@@ -1,6 +1,7 @@
 // Planning (checked AST -> tree of evaluation nodes) and evaluation.
 #include "meshplane/policy/cel/program.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -808,12 +809,17 @@ class ProgramBuilder {
       : env_(env), source_(source), check_(check) {}
 
   internal::NodePtr Plan(const Expr& e) {
-    int refs_before = local_refs_;
+    int saved = min_ref_level_;
+    min_ref_level_ = kNoLocalRef;
     internal::NodePtr node = PlanNode(e);
     node->set_offset(e.offset);
-    // Inside a comprehension body, hoist subtrees that read no comprehension
-    // variable: they are evaluated once per evaluation, not per iteration.
-    if (comprehension_depth_ > 0 && local_refs_ == refs_before &&
+    // Invariant: reads no variable of an enclosing comprehension (its own
+    // inner comprehensions' variables do not count).
+    bool invariant = min_ref_level_ > comprehension_depth_;
+    min_ref_level_ = std::min(saved, min_ref_level_);
+    // Inside a comprehension body, hoist invariant subtrees: they are
+    // evaluated once per evaluation, not once per iteration.
+    if (comprehension_depth_ > 0 && invariant &&
         node->constant() == nullptr &&
         (e.kind == ExprKind::kSelect || e.kind == ExprKind::kCall ||
          e.kind == ExprKind::kList || e.kind == ExprKind::kMap ||
@@ -864,11 +870,22 @@ class ProgramBuilder {
     return slot;
   }
 
-  int FindLocal(absl::string_view name) const {
+  struct Local {
+    std::string name;
+    int slot;
+    int level;  // comprehension nesting depth that binds it (1 = outermost)
+  };
+
+  const Local* FindLocalVar(absl::string_view name) const {
     for (auto it = locals_.rbegin(); it != locals_.rend(); ++it) {
-      if (it->first == name) return it->second;
+      if (it->name == name) return &*it;
     }
-    return -1;
+    return nullptr;
+  }
+
+  int FindLocal(absl::string_view name) const {
+    const Local* local = FindLocalVar(name);
+    return local == nullptr ? -1 : local->slot;
   }
 
   NodePtr PlanNode(const Expr& e) {
@@ -901,8 +918,9 @@ class ProgramBuilder {
         NodePtr range = Plan(*e.target);
         int slot1 = slot_count_++;
         int slot2 = e.iter_var2.empty() ? -1 : slot_count_++;
-        locals_.emplace_back(e.iter_var, slot1);
-        if (slot2 >= 0) locals_.emplace_back(e.iter_var2, slot2);
+        int level = comprehension_depth_ + 1;
+        locals_.push_back(Local{e.iter_var, slot1, level});
+        if (slot2 >= 0) locals_.push_back(Local{e.iter_var2, slot2, level});
         std::vector<NodePtr> body;
         // References to this comprehension's own variables count as local
         // uses for the enclosing nodes too, which keeps them from hoisting.
@@ -920,10 +938,9 @@ class ProgramBuilder {
   }
 
   NodePtr PlanIdent(const Expr& e) {
-    int local = FindLocal(e.name);
-    if (local >= 0) {
-      ++local_refs_;
-      return std::make_unique<internal::LocalNode>(local);
+    if (const Local* local = FindLocalVar(e.name)) {
+      min_ref_level_ = std::min(min_ref_level_, local->level);
+      return std::make_unique<internal::LocalNode>(local->slot);
     }
     const Reference* ref = Ref(e);
     if (ref != nullptr && !ref->type_name.empty()) {
@@ -1088,9 +1105,12 @@ class ProgramBuilder {
   std::vector<Issue> issues_;
   std::vector<std::string> globals_;
   absl::flat_hash_map<std::string, int> global_slots_;
-  std::vector<std::pair<std::string, int>> locals_;
+  std::vector<Local> locals_;
   int slot_count_ = 0;
-  int local_refs_ = 0;
+  static constexpr int kNoLocalRef = 1 << 30;
+  // The outermost level of the comprehension variables read by the subtree
+  // being planned (kNoLocalRef if none).
+  int min_ref_level_ = kNoLocalRef;
   int comprehension_depth_ = 0;
 
   friend absl::StatusOr<CompileResult> Compile(const Env&, absl::string_view,

@@ -181,12 +181,19 @@ TEST(EvalTest, VariablesFromDocuments) {
 }
 
 TEST(EvalTest, LoopInvariantsAreHoisted) {
-  // The inner maps read no outer variable, so each runs once per
-  // evaluation instead of once per outer iteration.
-  Value v = Eval(
-      "[1,2,3,4,5,6,7,8,9,10].map(x, [1,2,3,4,5,6,7,8,9,10].map(y, "
-      "[1,2,3,4,5,6,7,8,9,10].map(z, z)))[9][9][9]");
-  EXPECT_EQ(v.DebugString(), "10");
+  // 400 x 400 iterations exceed the budget of 100,000; the inner map reads
+  // no outer variable, so it runs once: 400 + 400 iterations.
+  Env env = Env::Standard();
+  env.AddVariable("l", Type::List(Type::Int()));
+  std::vector<Value> items;
+  for (int i = 0; i < 400; ++i) items.push_back(Value::Int(i));
+  Activation act;
+  act.Bind("l", Value::List(std::move(items)));
+  EXPECT_EQ(Eval("l.map(x, l.map(y, y * 2).size() + x)[399]", act, env)
+                .DebugString(),
+            "799");
+  // Reading the outer variable keeps the inner loop inside: over budget.
+  EXPECT_TRUE(Eval("l.map(x, l.map(y, y * x).size())[0]", act, env).IsError());
 }
 
 TEST(EvalTest, FieldLookupHandlesDocumentsOfDifferentShapes) {
