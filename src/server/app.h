@@ -36,9 +36,12 @@ struct ServerConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   // gRPC's thread budget (grpc::ResourceQuota). Handlers block on the
-  // store's connection pool, so this is a few times the pool size: enough
-  // threads to queue on the pool, not so many that memory runs away.
-  int max_threads = 64;
+  // store's connection pool (16 by default), so this is many times the pool
+  // size: calls beyond the pool wait for a connection (up to the store's
+  // acquire timeout) instead of being refused at once with
+  // RESOURCE_EXHAUSTED, which is what 64 gave at 64 calls in flight
+  // (docs/performance.md). Waiting threads cost little but their stacks.
+  int max_threads = 256;
   // Requests larger than this are refused by gRPC (RESOURCE_EXHAUSTED).
   int max_receive_message_bytes = 1 << 20;
   // How long Shutdown() lets in-flight RPCs finish before cancelling them.

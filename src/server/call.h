@@ -43,12 +43,15 @@ class CallRunner {
 
   // Runs `work` for the RPC `method` (its full name,
   // "meshplane.v1.DomainService/CreateDomain") on `request`:
-  //   1. CANCELLED / DEADLINE_EXCEEDED if the call is already over;
+  //   1. DEADLINE_EXCEEDED if the call's deadline has passed;
   //   2. authenticates the bearer token (UNAUTHENTICATED);
   //   3. checks the request shape every RPC shares: no NUL characters in
   //      strings, a well-formed request_id (INVALID_ARGUMENT);
   //   4. builds the RequestContext (principal, method, request_id,
-  //      request_hash, validate_only) and runs `work`;
+  //      request_hash when there is a request_id, validate_only);
+  //   5. for writes, CANCELLED / DEADLINE_EXCEEDED if the client has given
+  //      up meanwhile;
+  //   6. runs `work`;
   // and maps the outcome with ToGrpcStatus. An exception escaping `work`
   // is logged and answered INTERNAL. Logs one line per call.
   grpc::Status Run(grpc::ServerContext* context, absl::string_view method,

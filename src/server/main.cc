@@ -15,6 +15,7 @@
 #include "server/app.h"
 #include "server/options.h"
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -190,6 +191,8 @@ int main(int argc, char** argv) {
     std::cout << meshplane::server::Usage();
     return kExitOk;
   }
+  // Logs go to stderr (stdout stays free for --help and future output).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("meshplaned"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v",
                       spdlog::pattern_time_type::utc);
   spdlog::set_level(spdlog::level::from_str(options->log_level));

@@ -51,7 +51,7 @@ flags:
   --http-listen ADDR     /healthz, /readyz, /metrics (default 127.0.0.1:9464; "" disables)
   --database-url URL     libpq URI (default: $MESHPLANE_DATABASE_URL)
   --pool-size N          database connections (default 16)
-  --max-threads N        gRPC thread budget (default 64)
+  --max-threads N        gRPC thread budget (default 256)
   --migrations-dir DIR   migrations (default: compiled in, or $MESHPLANE_MIGRATIONS_DIR)
   --db-wait DURATION     how long to retry an unreachable database at start (default 30s)
   --drain-timeout DURATION  how long shutdown waits for in-flight calls (default 10s)

@@ -30,7 +30,7 @@ struct Options {
   std::string tls_key_file;
   std::string log_level = "info";
   absl::Duration db_wait = absl::Seconds(30);
-  int max_threads = 64;
+  int max_threads = 256;
   absl::Duration drain_timeout = absl::Seconds(10);
   std::string bootstrap_token;  // $MESHPLANE_BOOTSTRAP_TOKEN only (never a
                                 // flag: flags show up in `ps`)

@@ -119,6 +119,16 @@ TEST_F(CallRunnerTest, BuildsTheRequestContext) {
   EXPECT_EQ(probe_.seen->request_hash, RequestHash(r));
 }
 
+TEST_F(CallRunnerTest, NoRequestIdNoHash) {
+  v1::CreateTeamRequest r;
+  r.set_team_id("checkout");
+  ASSERT_TRUE(Call(r, std::string("Bearer ") + kAdminSecret).ok());
+  ASSERT_TRUE(probe_.seen.has_value());
+  EXPECT_EQ(probe_.seen->request_id, "");
+  EXPECT_EQ(probe_.seen->request_hash, "");
+  EXPECT_FALSE(probe_.seen->validate_only);
+}
+
 TEST_F(CallRunnerTest, SchemeIsCaseInsensitive) {
   v1::CreateTeamRequest r;
   r.set_team_id("x");

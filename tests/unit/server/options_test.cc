@@ -32,7 +32,7 @@ TEST(OptionsTest, Defaults) {
   EXPECT_EQ(o.port_file, "");
   EXPECT_EQ(o.log_level, "info");
   EXPECT_EQ(o.db_wait, absl::Seconds(30));
-  EXPECT_EQ(o.max_threads, 64);
+  EXPECT_EQ(o.max_threads, 256);
   EXPECT_EQ(o.drain_timeout, absl::Seconds(10));
   EXPECT_EQ(o.bootstrap_token, "");
 }
