@@ -32,7 +32,7 @@
 #                          folder under $MESHPLANE_BUILD_DIR/bench-server/)
 #   MESHPLANED_ARGS="..."  extra flags for meshplaned (e.g. --pool-size 32)
 #   BENCH_MAX_THREADS=N    --max-threads of both meshplaned and echo_server
-#                          (default: their default, 64)
+#                          (default: their default, 256)
 #   MESHPLANE_BUILD_DIR    build folder (default ./build)
 #   BENCH_NO_BUILD=1       use the binaries as they are
 #   BENCH_PG_CONF="k = v;..."  extra postgresql.conf lines (analysis only,

@@ -30,7 +30,7 @@ ABSL_FLAG(int, is_cancelled_checks, 0,
 ABSL_FLAG(int, max_pollers, 0,
           "Analysis: if > 0, SyncServerOption::MAX_POLLERS (gRPC's default "
           "is 2 per completion queue; threads above it exit when idle).");
-ABSL_FLAG(int, max_threads, 64,
+ABSL_FLAG(int, max_threads, 256,
           "ResourceQuota::SetMaxThreads: the bound on the sync server's "
           "handler threads (as meshplaned's --max-threads).");
 
