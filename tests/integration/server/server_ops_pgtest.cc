@@ -85,6 +85,14 @@ TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
               grpc::StatusCode::UNIMPLEMENTED);
   }
   {
+    // Served once core has an admin-only audit reader (see the report).
+    v1::ListAuditRecordsRequest r;
+    v1::ListAuditRecordsResponse out;
+    auto ctx = fx->AdminContext();
+    EXPECT_EQ(fx->Events()->ListAuditRecords(ctx.get(), r, &out).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
+  {
     v1::WatchRequest r;
     auto ctx = fx->AdminContext();
     auto reader = fx->Events()->Watch(ctx.get(), r);
