@@ -6,9 +6,9 @@
 // that are shared, never copied, when a Value is copied. Documents bound to a
 // program are therefore shared by every evaluation that uses them.
 //
-//   Value doc = Value::MapOf({{Value::String("owner"), Value::String("t")}});
-//   Value owner = *doc.map().Find(Value::String("owner"));
-//   std::cout << owner.DebugString();   // "t" (with quotes)
+//   Value doc = MapValue::Build({{Value::String("owner"), Value::String("t")}});
+//   const Value* owner = doc.map().FindString("owner");
+//   std::cout << owner->DebugString();   // "t" (with quotes)
 //
 // Thread-safety: a Value may be read and copied from any number of threads
 // at once (the reference count is atomic); nothing ever mutates a Value.
