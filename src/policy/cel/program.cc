@@ -562,13 +562,17 @@ class CallNode : public EvalNode {
       if (values.back().IsError()) return values.back();
     }
     int n = static_cast<int>(values.size());
-    if (single_ != nullptr && single_->Matches(values.data(), n)) {
-      Value r = single_->impl(values.data(), n);
-      if (r.IsError()) return Locate(std::move(r));
-      return Account(f, std::move(r));
-    }
-    Value r = Dispatch(*registry_, overloads_, name_, values.data(), n);
+    Value r = single_ != nullptr && single_->Matches(values.data(), n)
+                  ? single_->impl(values.data(), n)
+                  : Dispatch(*registry_, overloads_, name_, values.data(), n);
     if (r.IsError()) return Locate(std::move(r));
+    // A function that returns one of its arguments (dyn(l), l + []) built
+    // nothing new: only new values count against the allocation budget.
+    const void* id = r.identity();
+    if (id == nullptr) return r;
+    for (const Value& a : values) {
+      if (a.identity() == id) return r;
+    }
     return Account(f, std::move(r));
   }
 
