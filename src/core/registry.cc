@@ -277,7 +277,8 @@ absl::StatusOr<Domain> Registry::GetDomain(const RequestContext& ctx,
   Violations v;
   v.CheckId("name", id);
   MP_RETURN_IF_ERROR(v.ToStatus());
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  // One statement: no transaction around it.
+  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
   return txn->GetDomain(id);
 }
 
@@ -519,7 +520,8 @@ absl::StatusOr<Team> Registry::GetTeam(const RequestContext& ctx,
   Violations v;
   v.CheckId("name", id);
   MP_RETURN_IF_ERROR(v.ToStatus());
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  // One statement: no transaction around it.
+  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
   return txn->GetTeam(id);
 }
 
@@ -783,7 +785,8 @@ absl::StatusOr<DataProduct> Registry::GetDataProduct(const RequestContext& ctx,
                                                      const ProductKey& key) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_RETURN_IF_ERROR(ValidateProductKey(key, "name"));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  // One statement: no transaction around it.
+  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
   return txn->GetDataProduct(key);
 }
 

@@ -78,6 +78,10 @@ struct PostgresStoreOptions {
 //   which Store::RunInTransaction retries.
 // - kReadOnly transactions run at REPEATABLE READ READ ONLY: one consistent
 //   snapshot for all their statements.
+// - kSingleRead runs its statements in autocommit (pqxx::nontransaction, no
+//   BEGIN/ROLLBACK): each statement sees the latest committed data. Its
+//   write methods are not refused by the store itself; callers must not
+//   call them (the connection is in autocommit, so they would commit).
 // - Conflicts that callers expect (ALREADY_EXISTS, NOT_FOUND for a missing
 //   reference, FAILED_PRECONDITION for a delete that others depend on,
 //   ETAG_MISMATCH) are detected without an SQL error, so the transaction

@@ -85,6 +85,11 @@ enum class LineageDirection { kUpstream, kDownstream };
 enum class TxnMode {
   kReadOnly,   // a consistent read
   kReadWrite,  // SERIALIZABLE
+  // Read-only, without a transaction around the statements: each statement
+  // sees the latest committed data (no snapshot shared between statements).
+  // For calls that issue one statement (a single-row get): it saves the
+  // BEGIN and ROLLBACK round trips. Writes are refused as in kReadOnly.
+  kSingleRead,
 };
 
 // A unit of work. Not thread-safe: one thread uses a Transaction at a time.

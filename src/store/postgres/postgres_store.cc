@@ -1167,10 +1167,13 @@ absl::StatusOr<std::unique_ptr<Transaction>> PostgresStore::Begin(
         txn = std::make_unique<
             pqxx::transaction<pqxx::serializable, pqxx::read_write>>(
             lease.conn());
-      } else {
+      } else if (mode == TxnMode::kReadOnly) {
         txn = std::make_unique<
             pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(
             lease.conn());
+      } else {
+        // No round trip at all until the first statement.
+        txn = std::make_unique<pqxx::nontransaction>(lease.conn());
       }
       return std::unique_ptr<Transaction>(new PostgresTransaction(
           impl_.get(), std::move(lease), std::move(txn)));

@@ -772,7 +772,7 @@ class InMemoryTransaction : public store::Transaction {
   }
   absl::Status CheckWrite() {
     MP_RETURN_IF_ERROR(Check());
-    if (mode_ == store::TxnMode::kReadOnly) {
+    if (mode_ != store::TxnMode::kReadWrite) {
       return absl::InternalError("write in a read-only transaction");
     }
     return absl::OkStatus();

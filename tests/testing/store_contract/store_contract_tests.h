@@ -327,6 +327,25 @@ TYPED_TEST_P(StoreContractTest, DomainRoundTrip) {
   EXPECT_THAT(this->GetDomain("nope"), StatusIs(absl::StatusCode::kNotFound));
 }
 
+// kSingleRead reads what is committed (PostgresStore: each statement sees the
+// latest committed data; InMemoryStore: a snapshot, as kReadOnly).
+TYPED_TEST_P(StoreContractTest, SingleReadSeesCommitted) {
+  ASSERT_OK(this->Insert(MakeTeam("platform")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
+  ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(TxnMode::kSingleRead));
+  ASSERT_OK_AND_ASSIGN(model::Domain got, txn->GetDomain("sales"));
+  EXPECT_EQ(got.id, "sales");
+  EXPECT_THAT(txn->GetDomain("finance"),
+              StatusIs(absl::StatusCode::kNotFound));
+  txn.reset();
+  ASSERT_OK(this->Insert(MakeDomain("finance", "platform")));
+  ASSERT_OK_AND_ASSIGN(txn, this->store_->Begin(TxnMode::kSingleRead));
+  ASSERT_OK_AND_ASSIGN(model::Domain later, txn->GetDomain("finance"));
+  EXPECT_EQ(later.id, "finance");
+  ASSERT_OK_AND_ASSIGN(model::Team team, txn->GetTeam("platform"));
+  EXPECT_EQ(team.id, "platform");
+}
+
 TYPED_TEST_P(StoreContractTest, DomainInsertErrors) {
   ASSERT_OK(this->Insert(MakeTeam("platform")));
   ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
@@ -1388,7 +1407,8 @@ TYPED_TEST_P(StoreContractTest, StringsAreStoredVerbatim) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(
-    StoreContractTest, DomainRoundTrip, DomainInsertErrors,
+    StoreContractTest, DomainRoundTrip, SingleReadSeesCommitted,
+    DomainInsertErrors,
     FailedInsertLeavesTransactionUsable, DomainUpdateChecksRevision,
     DomainDeleteRefusesChildren, DomainAncestorsNearestFirst,
     ListDomainsFiltersAndPages, TeamRoundTripAndMembership, ListTeamsPages,
