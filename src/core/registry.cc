@@ -743,20 +743,20 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
     return Referenced(owner.status(), "data_product.owner_team",
                       model::TeamName(product.owner_team_id));
   }
-  auto existing = txn.GetDataProduct(product.key());
-  if (existing.ok()) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(model::ProductName(product.key()), " already exists"));
-  }
-  if (existing.status().code() != absl::StatusCode::kNotFound)
-    return existing.status();
+  // No pre-read of the product: the insert answers ALREADY_EXISTS itself
+  // (one statement less, and one predicate lock less under SERIALIZABLE).
   MP_RETURN_IF_ERROR(CheckInputPorts(txn, product, {}));
   internal::SortUnique(product.tags);
   product.uid = RandomUuid();
   product.create_time = now;
   product.update_time = now;
   product.revision = 1;
-  MP_RETURN_IF_ERROR(txn.InsertDataProduct(product));
+  absl::Status inserted = txn.InsertDataProduct(product);
+  if (inserted.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(model::ProductName(product.key()), " already exists"));
+  }
+  MP_RETURN_IF_ERROR(inserted);
   out.after_json = model::ToJson(product);
   out.response_json = out.after_json;
   out.event_type = "dataproduct.created";

@@ -604,7 +604,7 @@ class PostgresTransaction : public Transaction {
               StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
               ToMicros(p.create_time), ToMicros(p.update_time), p.revision);
           if (r.empty()) return DiagnoseProduct(p, std::nullopt);
-          WritePorts(p);
+          WritePorts(p, /*replace=*/false);
           return absl::OkStatus();
         });
   }
@@ -638,7 +638,7 @@ class PostgresTransaction : public Transaction {
               ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
               expected_revision);
           if (r.empty()) return DiagnoseProduct(p, expected_revision);
-          WritePorts(p);
+          WritePorts(p, /*replace=*/true);
           return absl::OkStatus();
         });
   }
@@ -1058,12 +1058,17 @@ class PostgresTransaction : public Transaction {
         "IN_USE");
   }
 
-  // Replaces the ports of `p` (its row is already written). Input ports go
-  // first, since they may read output ports that are about to go away.
-  void WritePorts(const model::DataProduct& p) {
-    txn_->exec_prepared(sql::kDeleteInputPorts.name, p.domain_id, p.id);
-    txn_->exec_prepared(sql::kDeleteOtherOutputPorts.name, p.domain_id, p.id,
-                        OutputPortIdsJson(p.output_ports));
+  // Writes the ports of `p` (its row is already written). `replace`: the
+  // product existed before, so its old ports are removed first (input ports
+  // first, since they may read output ports that are about to go away); a
+  // product inserted by this transaction has none, which saves two
+  // statements per create.
+  void WritePorts(const model::DataProduct& p, bool replace) {
+    if (replace) {
+      txn_->exec_prepared(sql::kDeleteInputPorts.name, p.domain_id, p.id);
+      txn_->exec_prepared(sql::kDeleteOtherOutputPorts.name, p.domain_id, p.id,
+                          OutputPortIdsJson(p.output_ports));
+    }
     if (!p.output_ports.empty()) {
       txn_->exec_prepared(sql::kUpsertOutputPorts.name, p.domain_id, p.id,
                           OutputPortsJson(p.output_ports));
