@@ -10,6 +10,7 @@ namespace meshplane {
 namespace {
 constexpr char kFieldsUrl[] = "type.meshplane.dev/meshplane.FieldViolations";
 constexpr char kReasonUrl[] = "type.meshplane.dev/meshplane.Reason";
+constexpr char kAuditedUrl[] = "type.meshplane.dev/meshplane.Audited";
 }  // namespace
 
 absl::Status InvalidArgumentWithFields(const std::vector<FieldViolation>& v) {
@@ -45,6 +46,15 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
 std::string GetReason(const absl::Status& status) {
   auto payload = status.GetPayload(kReasonUrl);
   return payload ? std::string(*payload) : std::string();
+}
+
+absl::Status MarkAudited(absl::Status status) {
+  if (!status.ok()) status.SetPayload(kAuditedUrl, absl::Cord("1"));
+  return status;
+}
+
+bool IsAudited(const absl::Status& status) {
+  return status.GetPayload(kAuditedUrl).has_value();
 }
 
 }  // namespace meshplane

@@ -143,7 +143,7 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
   }
   if (!status.ok()) {
     AuditRefusal(ctx, method, outcome, status);
-    return status;
+    return MarkAudited(status);
   }
   return replay;
 }

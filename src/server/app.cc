@@ -81,11 +81,13 @@ class ServerImpl final : public RunningServer {
         store_(store),
         registry_(store, authz_, clock),
         identity_(store, authz_, clock, config.token_cache_ttl),
-        runner_(identity_, &metrics_),
+        audit_(store, authz_, clock),
+        runner_(identity_, &metrics_, &audit_),
         domains_(runner_, registry_),
         teams_(runner_, registry_),
         products_(runner_, registry_),
-        identity_service_(runner_, identity_) {}
+        identity_service_(runner_, identity_),
+        events_(runner_, audit_) {}
 
   ~ServerImpl() override { Shutdown(); }
 
@@ -291,6 +293,7 @@ class ServerImpl final : public RunningServer {
   auth::Authorizer authz_;
   core::Registry registry_;
   core::Identity identity_;
+  core::AuditLog audit_;
   Metrics metrics_;
   CallRunner runner_;
   DomainServiceImpl domains_;
@@ -300,7 +303,7 @@ class ServerImpl final : public RunningServer {
   v1::ContractService::Service contracts_;
   v1::PolicyService::Service policies_;
   v1::AccessService::Service access_;
-  v1::EventService::Service events_;
+  EventServiceImpl events_;
 
   // Declared after the services, so destroyed before them.
   std::unique_ptr<grpc::Server> grpc_;

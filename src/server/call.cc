@@ -60,6 +60,26 @@ bool IsMutating(const google::protobuf::Message& m) {
          d->FindFieldByName("request_id") != nullptr;
 }
 
+// The resource a write request names: its `name`, the `name` of the
+// resource it carries (`domain.name`), or its `parent`/`team`; "" if none.
+std::string RequestResource(const google::protobuf::Message& m) {
+  for (const char* field : {"name", "team", "parent"}) {
+    std::string v = GetStringField(m, field);
+    if (!v.empty()) return v;
+  }
+  const google::protobuf::Descriptor* d = m.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated() &&
+        m.GetReflection()->HasField(m, f)) {
+      std::string v =
+          GetStringField(m.GetReflection()->GetMessage(m, f), "name");
+      if (!v.empty()) return v;
+    }
+  }
+  return std::string();
+}
+
 // AIP-155 asks for UUIDs; we accept any short token of URL-safe characters
 // so that clients with their own id schemes work, but nothing that would
 // make the key ambiguous or the logs unreadable.
@@ -204,6 +224,13 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
     spdlog::error("rpc method={} uncaught non-standard exception",
                   std::string(method));
     status = absl::InternalError("internal error (logged by the server)");
+  }
+  if (!status.ok() && audit_ != nullptr && IsMutating(request)) {
+    // Every refused write is audited (core does so for what reaches it;
+    // this covers what the handler refused first). The resource is what
+    // the request names, as far as it names one.
+    if (ctx.method.empty()) ctx.method = std::string(method);
+    audit_->RecordRefusal(ctx, RequestResource(request), status);
   }
   grpc::Status out = ToGrpcStatus(status);
 

@@ -15,7 +15,9 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
+#include "meshplane/core/audit_log.h"
 #include "meshplane/core/context.h"
+#include "meshplane/core/audit_log.h"
 #include "meshplane/core/identity.h"
 
 namespace meshplane::server {
@@ -34,9 +36,12 @@ absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context);
 // outlive it.
 class CallRunner {
  public:
-  // `metrics`, if not null, counts every call and must outlive the runner.
-  explicit CallRunner(core::Identity& identity, Metrics* metrics = nullptr)
-      : identity_(identity), metrics_(metrics) {}
+  // `metrics`, if not null, counts every call; `audit`, if not null,
+  // records writes refused before they reach core (undecodable requests).
+  // Both must outlive the runner.
+  explicit CallRunner(core::Identity& identity, Metrics* metrics = nullptr,
+                      core::AuditLog* audit = nullptr)
+      : identity_(identity), metrics_(metrics), audit_(audit) {}
 
   // The work of one RPC: decode, call core, encode into the response.
   using Work = std::function<absl::Status(const core::RequestContext&)>;
@@ -52,6 +57,8 @@ class CallRunner {
   //   5. for writes, CANCELLED / DEADLINE_EXCEEDED if the client has given
   //      up meanwhile;
   //   6. runs `work`;
+  //   7. audits a refused write that core did not audit itself (a request
+  //      that could not be decoded or had a malformed shared field);
   // and maps the outcome with ToGrpcStatus. An exception escaping `work`
   // is logged and answered INTERNAL. Logs one line per call.
   grpc::Status Run(grpc::ServerContext* context, absl::string_view method,
@@ -65,6 +72,7 @@ class CallRunner {
 
   core::Identity& identity_;
   Metrics* metrics_;
+  core::AuditLog* audit_;
 };
 
 }  // namespace meshplane::server

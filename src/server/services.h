@@ -10,10 +10,12 @@
 
 #include "server/call.h"
 
+#include "meshplane/core/audit_log.h"
 #include "meshplane/core/identity.h"
 #include "meshplane/core/registry.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
 #include "meshplane/v1/domain.grpc.pb.h"
+#include "meshplane/v1/events.grpc.pb.h"
 #include "meshplane/v1/identity.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
 
@@ -137,6 +139,22 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
  private:
   const CallRunner& runner_;
   core::Identity& identity_;
+};
+
+// The audit half of EventService. Watch answers UNIMPLEMENTED until the
+// event feed lands (issue 7).
+class EventServiceImpl final : public v1::EventService::Service {
+ public:
+  EventServiceImpl(const CallRunner& runner, core::AuditLog& audit)
+      : runner_(runner), audit_(audit) {}
+
+  grpc::Status ListAuditRecords(grpc::ServerContext* context,
+                                const v1::ListAuditRecordsRequest* request,
+                                v1::ListAuditRecordsResponse* response) override;
+
+ private:
+  const CallRunner& runner_;
+  core::AuditLog& audit_;
 };
 
 }  // namespace meshplane::server

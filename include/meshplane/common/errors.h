@@ -30,6 +30,12 @@ absl::Status WithReason(absl::Status status, absl::string_view reason);
 // The reason attached to `status`, or "".
 std::string GetReason(const absl::Status& status);
 
+// Marks a refusal as already written to the audit log, so that an outer
+// layer (the server's call runner) does not audit it a second time.
+absl::Status MarkAudited(absl::Status status);
+// True if MarkAudited marked `status`.
+bool IsAudited(const absl::Status& status);
+
 }  // namespace meshplane
 
 #endif  // MESHPLANE_COMMON_ERRORS_H_

@@ -85,14 +85,6 @@ TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
               grpc::StatusCode::UNIMPLEMENTED);
   }
   {
-    // Served once core has an admin-only audit reader (see the report).
-    v1::ListAuditRecordsRequest r;
-    v1::ListAuditRecordsResponse out;
-    auto ctx = fx->AdminContext();
-    EXPECT_EQ(fx->Events()->ListAuditRecords(ctx.get(), r, &out).error_code(),
-              grpc::StatusCode::UNIMPLEMENTED);
-  }
-  {
     v1::WatchRequest r;
     auto ctx = fx->AdminContext();
     auto reader = fx->Events()->Watch(ctx.get(), r);
@@ -100,6 +92,101 @@ TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
     EXPECT_FALSE(reader->Read(&msg));
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
   }
+}
+
+// The audit log is served to platform admins: every mutation and every
+// refused write, newest first, filterable by resource and principal.
+TEST(ServerOpsTest, AuditRecordsAreListedNewestFirstForAdminsOnly) {
+  auto fx = StartFast();
+  {
+    v1::CreateTeamRequest r;
+    r.set_team_id("audit-team");
+    r.mutable_team()->add_members("user:ana@example.com");
+    v1::Team out;
+    auto ctx = fx->AdminContext();
+    ASSERT_TRUE(fx->Teams()->CreateTeam(ctx.get(), r, &out).ok());
+  }
+  for (const char* id : {"audited", "Not Valid"}) {
+    v1::CreateDomainRequest r;
+    r.set_domain_id(id);
+    r.mutable_domain()->set_owner_team("teams/audit-team");
+    r.mutable_domain()->set_description("it's \"quoted\"; DROP TABLE x; --");
+    v1::Domain out;
+    auto ctx = fx->AdminContext();
+    fx->Domains()->CreateDomain(ctx.get(), r, &out);
+  }
+  {
+    v1::UpdateDomainRequest r;
+    r.mutable_domain()->set_name("domains/audited");
+    r.mutable_domain()->set_display_name("Audited");
+    v1::Domain out;
+    auto ctx = fx->AdminContext();
+    ASSERT_TRUE(fx->Domains()->UpdateDomain(ctx.get(), r, &out).ok());
+  }
+
+  v1::ListAuditRecordsRequest r;
+  r.set_filter("resource = \"domains/audited\"");
+  v1::ListAuditRecordsResponse out;
+  auto ctx = fx->AdminContext();
+  grpc::Status s = fx->Events()->ListAuditRecords(ctx.get(), r, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(out.audit_records_size(), 2);
+  const v1::AuditRecord& update = out.audit_records(0);
+  const v1::AuditRecord& create = out.audit_records(1);
+  EXPECT_GT(update.sequence(), create.sequence());
+  EXPECT_EQ(update.method(), "meshplane.v1.DomainService/UpdateDomain");
+  EXPECT_EQ(create.method(), "meshplane.v1.DomainService/CreateDomain");
+  EXPECT_EQ(update.principal(), "user:admin");
+  EXPECT_EQ(update.before().fields().count("display_name"), 0u);
+  EXPECT_EQ(update.after().fields().at("display_name").string_value(),
+            "Audited");
+  EXPECT_EQ(create.after().fields().at("description").string_value(),
+            "it's \"quoted\"; DROP TABLE x; --");
+
+  // The refused create is on record too, with its outcome.
+  v1::ListAuditRecordsRequest all;
+  all.set_filter("principal = \"user:admin\"");
+  all.set_page_size(1000);
+  v1::ListAuditRecordsResponse everything;
+  auto ctx_all = fx->AdminContext();
+  ASSERT_TRUE(
+      fx->Events()->ListAuditRecords(ctx_all.get(), all, &everything).ok());
+  bool refused_seen = false;
+  for (const auto& rec : everything.audit_records()) {
+    if (rec.method() == "meshplane.v1.DomainService/CreateDomain" &&
+        rec.outcome_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      refused_seen = true;
+    }
+  }
+  EXPECT_TRUE(refused_seen);
+
+  // Paging: one record per page, the token carries on, then ends.
+  v1::ListAuditRecordsRequest paged = r;
+  paged.set_page_size(1);
+  v1::ListAuditRecordsResponse first, second;
+  auto c1 = fx->AdminContext();
+  ASSERT_TRUE(fx->Events()->ListAuditRecords(c1.get(), paged, &first).ok());
+  ASSERT_EQ(first.audit_records_size(), 1);
+  ASSERT_FALSE(first.next_page_token().empty());
+  paged.set_page_token(first.next_page_token());
+  auto c2 = fx->AdminContext();
+  ASSERT_TRUE(fx->Events()->ListAuditRecords(c2.get(), paged, &second).ok());
+  ASSERT_EQ(second.audit_records_size(), 1);
+  EXPECT_EQ(second.audit_records(0).sequence(), create.sequence());
+
+  // A bad filter names the field; a non-admin is refused.
+  v1::ListAuditRecordsRequest bad;
+  bad.set_filter("owner = \"x\"");
+  v1::ListAuditRecordsResponse ignored;
+  auto c3 = fx->AdminContext();
+  grpc::Status bad_status = fx->Events()->ListAuditRecords(c3.get(), bad, &ignored);
+  EXPECT_EQ(bad_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad_status.error_message(), HasSubstr("owner"));
+
+  std::string ana = fx->MintToken("user:ana@example.com");
+  auto c4 = ServerFixture::Context(ana);
+  EXPECT_EQ(fx->Events()->ListAuditRecords(c4.get(), r, &ignored).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST(ServerOpsTest, HttpHealthReadinessAndMetrics) {
