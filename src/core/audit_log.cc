@@ -51,27 +51,9 @@ absl::StatusOr<ListResult<model::AuditRecord>> AuditLog::ListAuditRecords(
 void AuditLog::RecordRefusal(const RequestContext& ctx,
                              const std::string& resource,
                              const absl::Status& status) {
-  if (status.ok() || IsAudited(status) || ctx.principal.id.empty() ||
-      status.code() == absl::StatusCode::kUnavailable) {
-    return;
-  }
-  model::AuditRecord audit;
-  audit.time = internal::StoreNow(clock_);
-  audit.principal = ctx.principal.id;
-  audit.method = ctx.method;
-  audit.resource = resource;
-  audit.request_id = ctx.request_id;
-  audit.outcome_code = static_cast<int>(status.code());
-  audit.outcome_message = std::string(status.message());
-  audit.validate_only = ctx.validate_only;
-  store_
-      .RunInTransaction(
-          store::TxnMode::kReadWrite,
-          [&](store::Transaction& txn) {
-            return txn.AppendAudit(audit).status();
-          },
-          /*max_attempts=*/2)
-      .IgnoreError();
+  if (status.ok() || IsAudited(status) || ctx.principal.id.empty()) return;
+  internal::AppendRefusalAudit(store_, clock_, ctx, ctx.method, resource,
+                               status);
 }
 
 }  // namespace meshplane::core

@@ -152,19 +152,25 @@ void WritePipeline::AuditRefusal(const RequestContext& ctx,
                                  const std::string& method,
                                  const WriteOutcome& outcome,
                                  const absl::Status& status) {
+  AppendRefusalAudit(store_, clock_, ctx, method, outcome.resource, status);
+}
+
+void AppendRefusalAudit(store::Store& store, const Clock& clock,
+                        const RequestContext& ctx, const std::string& method,
+                        const std::string& resource, const absl::Status& status) {
   // Best effort: when the database is down the caller gets the original
   // error, not the audit's.
   if (status.code() == absl::StatusCode::kUnavailable) return;
   model::AuditRecord audit;
-  audit.time = StoreNow(clock_);
+  audit.time = StoreNow(clock);
   audit.principal = ctx.principal.id;
   audit.method = method;
-  audit.resource = outcome.resource;
+  audit.resource = resource;
   audit.request_id = ctx.request_id;
   audit.outcome_code = static_cast<int>(status.code());
   audit.outcome_message = std::string(status.message());
   audit.validate_only = ctx.validate_only;
-  store_
+  store
       .RunInTransaction(
           store::TxnMode::kReadWrite,
           [&](store::Transaction& txn) {

@@ -47,6 +47,13 @@ absl::Time StoreNow(const Clock& clock);
 // UNAUTHENTICATED unless ctx carries a principal.
 absl::Status RequireAuthenticated(const RequestContext& ctx);
 
+// Appends the audit record of a refused write (`status` not OK) in a
+// transaction of its own. Best effort: when the database is unavailable, or
+// the append fails, the caller still returns the original error.
+void AppendRefusalAudit(store::Store& store, const Clock& clock,
+                        const RequestContext& ctx, const std::string& method,
+                        const std::string& resource, const absl::Status& status);
+
 class WritePipeline {
  public:
   WritePipeline(store::Store& store, const Clock& clock)
