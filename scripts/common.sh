@@ -5,6 +5,11 @@ MESHPLANE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_BIN="${MESHPLANE_PG_BIN:-/usr/lib/postgresql/15/bin}"
 BUILD_DIR="${MESHPLANE_BUILD_DIR:-$MESHPLANE_ROOT/build}"
 
+# ccache: paths relative to the checkout, and the build directory left out
+# of the hash (with -g it is in by default), so that another clone or build
+# directory of the same sources reuses the cache.
+export CCACHE_BASEDIR="$MESHPLANE_ROOT" CCACHE_NOHASHDIR=true
+
 # Debian packages the build, the tests and the embedded database need.
 MESHPLANE_PACKAGES=(
   cmake g++ make pkg-config ccache git ca-certificates
@@ -41,7 +46,6 @@ ensure_packages() {
 
 # Configures and builds (RelWithDebInfo, ccache when present, -j2 by default).
 build() {
-  export CCACHE_BASEDIR="$MESHPLANE_ROOT"
   local jobs="${MESHPLANE_JOBS:-2}"
   cmake -S "$MESHPLANE_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "$@" >/dev/null
