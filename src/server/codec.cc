@@ -133,6 +133,40 @@ void EncodeTime(absl::Time t, google::protobuf::Timestamp* out) {
   out->set_nanos(static_cast<int32_t>(nanos));
 }
 
+// Sets the output-only metadata every resource shares: create/update times
+// when known, and the etag of its revision.
+template <typename Proto>
+void EncodeMetadata(absl::Time create_time, absl::Time update_time,
+                    int64_t revision, Proto& out) {
+  if (IsSet(create_time)) {
+    EncodeTime(create_time, out.mutable_create_time());
+  }
+  if (IsSet(update_time)) {
+    EncodeTime(update_time, out.mutable_update_time());
+  }
+  if (revision > 0) {
+    out.set_etag(model::Etag(revision));
+  }
+}
+
+// Parses the optional resource-name field `prefix.field` (left alone when
+// empty) into `*out` with `parse`; a malformed value is a violation there.
+template <typename T, typename Parser>
+void ParseOptionalName(absl::string_view prefix, absl::string_view field,
+                       const std::string& value, Parser parse, T* out,
+                       Violations& v) {
+  if (value.empty()) {
+    return;
+  }
+  const std::string path = Path(prefix, field);
+  auto parsed = parse(path, value);
+  if (parsed.ok()) {
+    *out = *std::move(parsed);
+  } else {
+    v.AddStatus(path, parsed.status());
+  }
+}
+
 absl::Time DecodeTime(const google::protobuf::Timestamp& ts,
                       absl::string_view field, Violations& v) {
   if (ts.seconds() < kMinTimestampSeconds ||
@@ -198,15 +232,7 @@ v1::Domain EncodeDomain(const model::Domain& d) {
     out.set_owner_team(model::TeamName(d.owner_team_id));
   }
   out.mutable_labels()->insert(d.labels.begin(), d.labels.end());
-  if (IsSet(d.create_time)) {
-    EncodeTime(d.create_time, out.mutable_create_time());
-  }
-  if (IsSet(d.update_time)) {
-    EncodeTime(d.update_time, out.mutable_update_time());
-  }
-  if (d.revision > 0) {
-    out.set_etag(model::Etag(d.revision));
-  }
+  EncodeMetadata(d.create_time, d.update_time, d.revision, out);
   return out;
 }
 
@@ -214,36 +240,14 @@ absl::StatusOr<model::Domain> DecodeDomain(const v1::Domain& p,
                                            absl::string_view prefix) {
   Violations v;
   model::Domain d;
-  if (!p.name().empty()) {
-    std::string field = Path(prefix, "name");
-    auto id = model::ParseDomainName(field, p.name());
-    if (id.ok()) {
-      d.id = *id;
-    } else {
-      v.AddStatus(field, id.status());
-    }
-  }
+  ParseOptionalName(prefix, "name", p.name(), model::ParseDomainName, &d.id, v);
   d.uid = p.uid();
   d.display_name = p.display_name();
   d.description = p.description();
-  if (!p.parent().empty()) {
-    std::string field = Path(prefix, "parent");
-    auto id = model::ParseDomainName(field, p.parent());
-    if (id.ok()) {
-      d.parent_id = *id;
-    } else {
-      v.AddStatus(field, id.status());
-    }
-  }
-  if (!p.owner_team().empty()) {
-    std::string field = Path(prefix, "owner_team");
-    auto id = model::ParseTeamName(field, p.owner_team());
-    if (id.ok()) {
-      d.owner_team_id = *id;
-    } else {
-      v.AddStatus(field, id.status());
-    }
-  }
+  ParseOptionalName(prefix, "parent", p.parent(), model::ParseDomainName,
+                    &d.parent_id, v);
+  ParseOptionalName(prefix, "owner_team", p.owner_team(), model::ParseTeamName,
+                    &d.owner_team_id, v);
   d.labels = ToStdMap(p.labels());
   if (p.has_create_time()) {
     d.create_time = DecodeTime(p.create_time(), Path(prefix, "create_time"), v);
@@ -268,15 +272,7 @@ v1::Team EncodeTeam(const model::Team& t) {
   for (const auto& m : t.members) {
     out.add_members(m);
   }
-  if (IsSet(t.create_time)) {
-    EncodeTime(t.create_time, out.mutable_create_time());
-  }
-  if (IsSet(t.update_time)) {
-    EncodeTime(t.update_time, out.mutable_update_time());
-  }
-  if (t.revision > 0) {
-    out.set_etag(model::Etag(t.revision));
-  }
+  EncodeMetadata(t.create_time, t.update_time, t.revision, out);
   return out;
 }
 
@@ -284,15 +280,7 @@ absl::StatusOr<model::Team> DecodeTeam(const v1::Team& p,
                                        absl::string_view prefix) {
   Violations v;
   model::Team t;
-  if (!p.name().empty()) {
-    std::string field = Path(prefix, "name");
-    auto id = model::ParseTeamName(field, p.name());
-    if (id.ok()) {
-      t.id = *id;
-    } else {
-      v.AddStatus(field, id.status());
-    }
-  }
+  ParseOptionalName(prefix, "name", p.name(), model::ParseTeamName, &t.id, v);
   t.uid = p.uid();
   t.display_name = p.display_name();
   t.description = p.description();
@@ -432,15 +420,7 @@ v1::DataProduct EncodeDataProduct(const model::DataProduct& p) {
   if (p.sunset_time) {
     EncodeTime(*p.sunset_time, out.mutable_sunset_time());
   }
-  if (IsSet(p.create_time)) {
-    EncodeTime(p.create_time, out.mutable_create_time());
-  }
-  if (IsSet(p.update_time)) {
-    EncodeTime(p.update_time, out.mutable_update_time());
-  }
-  if (p.revision > 0) {
-    out.set_etag(model::Etag(p.revision));
-  }
+  EncodeMetadata(p.create_time, p.update_time, p.revision, out);
   return out;
 }
 
@@ -461,15 +441,8 @@ absl::StatusOr<model::DataProduct> DecodeDataProduct(const v1::DataProduct& p,
   d.uid = p.uid();
   d.display_name = p.display_name();
   d.description = p.description();
-  if (!p.owner_team().empty()) {
-    std::string field = Path(prefix, "owner_team");
-    auto id = model::ParseTeamName(field, p.owner_team());
-    if (id.ok()) {
-      d.owner_team_id = *id;
-    } else {
-      v.AddStatus(field, id.status());
-    }
-  }
+  ParseOptionalName(prefix, "owner_team", p.owner_team(), model::ParseTeamName,
+                    &d.owner_team_id, v);
   switch (p.lifecycle()) {
     case v1::LIFECYCLE_UNSPECIFIED:
     case v1::LIFECYCLE_DRAFT:
@@ -593,15 +566,7 @@ absl::StatusOr<model::ApiToken> DecodeToken(const v1::Token& p,
                                             absl::string_view prefix) {
   Violations v;
   model::ApiToken t;
-  if (!p.name().empty()) {
-    std::string field = Path(prefix, "name");
-    auto id = model::ParseTokenName(field, p.name());
-    if (id.ok()) {
-      t.id = *id;
-    } else {
-      v.AddStatus(field, id.status());
-    }
-  }
+  ParseOptionalName(prefix, "name", p.name(), model::ParseTokenName, &t.id, v);
   t.principal = p.principal();
   t.description = p.description();
   t.platform_admin = p.platform_admin();
