@@ -11,6 +11,7 @@ namespace {
 constexpr char kFieldsUrl[] = "type.meshplane.dev/meshplane.FieldViolations";
 constexpr char kReasonUrl[] = "type.meshplane.dev/meshplane.Reason";
 constexpr char kAuditedUrl[] = "type.meshplane.dev/meshplane.Audited";
+constexpr char kPolicyUrl[] = "type.meshplane.dev/meshplane.PolicyViolations";
 }  // namespace
 
 absl::Status InvalidArgumentWithFields(const std::vector<FieldViolation>& v) {
@@ -46,6 +47,43 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
 std::string GetReason(const absl::Status& status) {
   auto payload = status.GetPayload(kReasonUrl);
   return payload ? std::string(*payload) : std::string();
+}
+
+absl::Status WithPolicyViolations(absl::Status status,
+                                  const std::vector<PolicyViolationDetail>& v) {
+  if (status.ok()) return status;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& p : v) {
+    list.push_back({{"policy", p.policy},
+                    {"scope", p.scope},
+                    {"effect", p.effect},
+                    {"enforcement", p.enforcement},
+                    {"message", p.message},
+                    {"revision", p.revision},
+                    {"evaluation_error", p.evaluation_error}});
+  }
+  status.SetPayload(kPolicyUrl, absl::Cord(list.dump()));
+  return status;
+}
+
+std::vector<PolicyViolationDetail> GetPolicyViolations(const absl::Status& status) {
+  std::vector<PolicyViolationDetail> out;
+  auto payload = status.GetPayload(kPolicyUrl);
+  if (!payload) return out;
+  auto list = nlohmann::json::parse(std::string(*payload), nullptr, false);
+  if (!list.is_array()) return out;
+  for (const auto& item : list) {
+    PolicyViolationDetail d;
+    d.policy = item.value("policy", "");
+    d.scope = item.value("scope", "");
+    d.effect = item.value("effect", "");
+    d.enforcement = item.value("enforcement", "");
+    d.message = item.value("message", "");
+    d.revision = item.value("revision", int64_t{0});
+    d.evaluation_error = item.value("evaluation_error", false);
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 absl::Status MarkAudited(absl::Status status) {

@@ -4,6 +4,7 @@
 #ifndef MESHPLANE_COMMON_ERRORS_H_
 #define MESHPLANE_COMMON_ERRORS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,24 @@ std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
 absl::Status WithReason(absl::Status status, absl::string_view reason);
 // The reason attached to `status`, or "".
 std::string GetReason(const absl::Status& status);
+
+// One governance policy that refused a request, or warned about it (the
+// core's form of meshplane.v1.PolicyViolation).
+struct PolicyViolationDetail {
+  std::string policy;       // "policies/x" or "domains/d/policies/x"
+  std::string scope;        // "global" or "domains/d"
+  std::string effect;       // "DENY", "WARN", "REQUIRE_APPROVAL"
+  std::string enforcement;  // "ENFORCED", "DRY_RUN"
+  std::string message;
+  int64_t revision = 0;
+  bool evaluation_error = false;
+};
+
+// Attaches the violations of a policy decision to `status`.
+absl::Status WithPolicyViolations(absl::Status status,
+                                  const std::vector<PolicyViolationDetail>& v);
+// The violations attached to `status` (empty if none).
+std::vector<PolicyViolationDetail> GetPolicyViolations(const absl::Status& status);
 
 // Marks a refusal as already written to the audit log, so that an outer
 // layer (the server's call runner) does not audit it a second time.

@@ -24,6 +24,7 @@
 #include "meshplane/model/audit.h"
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/domain.h"
+#include "meshplane/model/policy.h"
 #include "meshplane/model/principal.h"
 #include "meshplane/model/team.h"
 
@@ -65,6 +66,27 @@ struct DataProductFilter {
 struct TokenFilter {
   std::string principal;        // "" for all
   bool include_revoked = true;
+};
+
+struct PolicyFilter {
+  // Exactly these scopes: "" lists global policies; a domain id lists that
+  // domain's. When `any_domain` is true, every domain's policies (not the
+  // global ones) and `domain_id` is ignored.
+  std::string domain_id;
+  bool any_domain = false;
+  std::string trigger;          // only policies with this trigger
+  std::string effect;           // "DENY", ...
+  std::string enforcement;      // "ENFORCED", "DRY_RUN"
+  std::string owner_team_id;
+};
+
+struct WaiverFilter {
+  // Only the waivers of this policy; all policies when `all_policies`.
+  model::PolicyKey policy;
+  bool all_policies = false;
+  std::string resource;         // only waivers of this resource
+  // Only waivers with expire_time > not_expired_at (InfinitePast: all).
+  absl::Time not_expired_at = absl::InfinitePast();
 };
 
 struct AuditFilter {
@@ -157,6 +179,48 @@ class Transaction {
       const model::ProductKey& start, LineageDirection direction,
       int max_depth) = 0;
 
+  // --- Governance: policies (with full revision history) and waivers ---
+  // NOT_FOUND if absent.
+  virtual absl::StatusOr<model::Policy> GetPolicy(const model::PolicyKey& key) = 0;
+  // ALREADY_EXISTS; NOT_FOUND if its domain or owner team does not exist.
+  // Also stores the policy as revision `policy.revision` of its history,
+  // written by `author`.
+  virtual absl::Status InsertPolicy(const model::Policy& policy,
+                                    absl::string_view author) = 0;
+  // As UpdateDomain (ABORTED on a revision mismatch); also appends the new
+  // revision to the history.
+  virtual absl::Status UpdatePolicy(const model::Policy& policy,
+                                    int64_t expected_revision,
+                                    absl::string_view author) = 0;
+  // Deletes the policy and its waivers; its revision history stays.
+  // NOT_FOUND if absent.
+  virtual absl::Status DeletePolicy(const model::PolicyKey& key) = 0;
+  // Ordered by (domain_id, id).
+  virtual absl::StatusOr<Page<model::Policy>> ListPolicies(
+      const PolicyFilter& filter, const PageRequest& page) = 0;
+  // Every policy of every scope, for building the engine's snapshot.
+  virtual absl::StatusOr<std::vector<model::Policy>> AllPolicies() = 0;
+  // Newest first. The history outlives a deleted policy; a key that never
+  // existed gives an empty page.
+  virtual absl::StatusOr<Page<model::PolicyRevision>> ListPolicyRevisions(
+      const model::PolicyKey& key, const PageRequest& page) = 0;
+  // ALREADY_EXISTS; NOT_FOUND if the policy does not exist.
+  virtual absl::Status InsertWaiver(const model::Waiver& waiver) = 0;
+  // NOT_FOUND if absent.
+  virtual absl::StatusOr<model::Waiver> GetWaiver(const model::PolicyKey& policy,
+                                                  absl::string_view id) = 0;
+  virtual absl::Status DeleteWaiver(const model::PolicyKey& policy,
+                                    absl::string_view id) = 0;
+  // Ordered by (policy domain_id, policy id, waiver id).
+  virtual absl::StatusOr<Page<model::Waiver>> ListWaivers(
+      const WaiverFilter& filter, const PageRequest& page) = 0;
+
+  // --- Change notification ---
+  // Sends `payload` on `channel` to every Listener when (and only if) this
+  // transaction commits (PostgreSQL NOTIFY; payload < 8000 bytes).
+  virtual absl::Status Notify(absl::string_view channel,
+                              absl::string_view payload) = 0;
+
   // --- Identity ---
   virtual absl::Status InsertToken(const model::ApiToken& token) = 0;
   // NOT_FOUND if no token has that id.
@@ -196,6 +260,30 @@ class Transaction {
   virtual absl::Status Commit() = 0;
 };
 
+// Receives the notifications that committed transactions sent with
+// Transaction::Notify, on a connection of its own, and calls its handler on
+// a thread of its own. When the connection drops it reconnects (with
+// backoff) and then calls the handler with `resync` true: notifications may
+// have been lost, so the receiver must reload what it caches.
+class Listener {
+ public:
+  struct Notification {
+    std::string channel;
+    std::string payload;
+    bool resync = false;  // delivered after (re)connecting; payload ""
+  };
+  using Handler = std::function<void(const Notification&)>;
+
+  virtual ~Listener() = default;  // stops the thread and closes the connection
+
+  // Subscribes to `channels` and starts delivering to `handler`. The first
+  // call made on a connected listener is a resync (after LISTEN took effect),
+  // so a receiver can load its state then and miss nothing. Call once.
+  virtual absl::Status Start(std::vector<std::string> channels, Handler handler) = 0;
+  // True while the listening connection is up.
+  virtual bool connected() const = 0;
+};
+
 // A source of transactions. Thread-safe; outlives its transactions.
 class Store {
  public:
@@ -216,6 +304,9 @@ class Store {
 
   // OK if the database answers a trivial query (readiness).
   virtual absl::Status Ping() = 0;
+
+  // A listener for what this store's transactions Notify; not yet started.
+  virtual absl::StatusOr<std::unique_ptr<Listener>> NewListener() = 0;
 };
 
 // Marks `status` (which must be ABORTED) as a retryable conflict.
