@@ -200,11 +200,34 @@ void CheckSunset(const std::optional<absl::Time>& sunset, model::Lifecycle l,
   }
 }
 
+
+// Domain ids of a chain, nearest first.
+std::vector<std::string> ChainIds(const std::vector<Domain>& chain) {
+  std::vector<std::string> ids;
+  ids.reserve(chain.size());
+  for (const auto& d : chain) ids.push_back(d.id);
+  return ids;
+}
+
 }  // namespace
 
 Registry::Registry(store::Store& store, const auth::Authorizer& authz,
-                   const Clock& clock)
-    : store_(store), authz_(authz), clock_(clock) {}
+                   const Clock& clock, Governance* governance)
+    : store_(store), authz_(authz), clock_(clock), governance_(governance) {}
+
+absl::Status Registry::Govern(const RequestContext& ctx,
+                              GovernedSubject subject,
+                              WriteOutcome& out) const {
+  if (governance_ == nullptr) return absl::OkStatus();
+  MP_ASSIGN_OR_RETURN(policy::Decision decision,
+                      governance_->Decide(ctx, subject));
+  out.decision_json = policy::DecisionToJson(decision);
+  if (ctx.warnings != nullptr) {
+    *ctx.warnings = Governance::Details(decision.Warnings());
+  }
+  return Governance::Verdict(decision);
+}
+
 
 // ================================================================ Domains
 
@@ -227,6 +250,7 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
                 domain.parent_id.empty() || model::IsValidId(domain.parent_id);
             if (!model::IsValidId(domain.id) || !parent_ok) return v.ToStatus();
 
+            std::vector<Domain> parent_chain;
             if (domain.parent_id.empty()) {
               MP_RETURN_IF_ERROR(
                   authz_.CheckAdmin(ctx.principal, "create top-level domains"));
@@ -236,9 +260,9 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
                 return Referenced(parent.status(), "domain.parent",
                                   model::DomainName(domain.parent_id));
               }
-              MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, *parent));
-              MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(ctx.principal, chain,
-                                                         "create subdomains"));
+              MP_ASSIGN_OR_RETURN(parent_chain, Chain(txn, *parent));
+              MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(
+                  ctx.principal, parent_chain, "create subdomains"));
             }
             MP_RETURN_IF_ERROR(v.ToStatus());
             auto owner = txn.GetTeam(domain.owner_team_id);
@@ -259,6 +283,15 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
             d.create_time = now;
             d.update_time = now;
             d.revision = 1;
+            GovernedSubject subject;
+            subject.trigger = "domain.create";
+            subject.resource_name = model::DomainName(d.id);
+            subject.domain_chain = ChainIds(parent_chain);
+            subject.domain_chain.insert(subject.domain_chain.begin(), d.id);
+            subject.resource_json = model::ToJson(d);
+            if (!parent_chain.empty())
+              subject.domain_json = model::ToJson(parent_chain.front());
+            MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
             MP_RETURN_IF_ERROR(txn.InsertDomain(d));
             out.after_json = model::ToJson(d);
             out.response_json = out.after_json;
@@ -367,7 +400,10 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
             internal::ValidateDomainFields(d, v);
             MP_RETURN_IF_ERROR(v.ToStatus());
 
+            // The chain the domain will have: itself, then its (new) parent's.
+            std::vector<Domain> governed_chain = chain;
             if (d.parent_id != current.parent_id) {
+              governed_chain.assign(1, d);
               if (d.parent_id.empty()) {
                 MP_RETURN_IF_ERROR(authz_.CheckAdmin(
                     ctx.principal, "make a domain top-level"));
@@ -397,6 +433,8 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
                 }
                 MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(
                     ctx.principal, new_chain, "move domains"));
+                governed_chain.insert(governed_chain.end(), new_chain.begin(),
+                                      new_chain.end());
               }
             }
             if (d.owner_team_id != current.owner_team_id) {
@@ -408,6 +446,15 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
             }
             d.revision = current.revision + 1;
             d.update_time = now;
+            GovernedSubject subject;
+            subject.trigger = "domain.update";
+            subject.resource_name = model::DomainName(d.id);
+            subject.domain_chain = ChainIds(governed_chain);
+            subject.resource_json = model::ToJson(d);
+            subject.previous_json = model::ToJson(current);
+            if (governed_chain.size() > 1)
+              subject.domain_json = model::ToJson(governed_chain[1]);
+            MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
             MP_RETURN_IF_ERROR(
                 StoreWrite(txn.UpdateDomain(d, current.revision)));
             out.before_json = model::ToJson(current);
@@ -751,6 +798,15 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
   product.create_time = now;
   product.update_time = now;
   product.revision = 1;
+  {
+    GovernedSubject subject;
+    subject.trigger = "dataproduct.create";
+    subject.resource_name = model::ProductName(product.key());
+    subject.domain_chain = ChainIds(chain);
+    subject.resource_json = model::ToJson(product);
+    subject.domain_json = model::ToJson(*domain);
+    MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
+  }
   absl::Status inserted = txn.InsertDataProduct(product);
   if (inserted.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -964,6 +1020,16 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             internal::SortUnique(p.tags);
             p.revision = current.revision + 1;
             p.update_time = now;
+            {
+              GovernedSubject subject;
+              subject.trigger = "dataproduct.update";
+              subject.resource_name = model::ProductName(p.key());
+              subject.domain_chain = ChainIds(chain);
+              subject.resource_json = model::ToJson(p);
+              subject.previous_json = model::ToJson(current);
+              subject.domain_json = model::ToJson(domain);
+              MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
+            }
             absl::Status updated =
                 StoreWrite(txn.UpdateDataProduct(p, current.revision));
             if (updated.code() == absl::StatusCode::kFailedPrecondition) {
@@ -1074,6 +1140,16 @@ absl::StatusOr<DataProduct> Registry::TransitionDataProduct(
             }
             p.revision = current.revision + 1;
             p.update_time = now;
+            {
+              GovernedSubject subject;
+              subject.trigger = "dataproduct.lifecycle";
+              subject.resource_name = model::ProductName(p.key());
+              subject.domain_chain = ChainIds(chain);
+              subject.resource_json = model::ToJson(p);
+              subject.previous_json = model::ToJson(current);
+              subject.domain_json = model::ToJson(domain);
+              MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
+            }
             MP_RETURN_IF_ERROR(
                 StoreWrite(txn.UpdateDataProduct(p, current.revision)));
             out.before_json = model::ToJson(current);

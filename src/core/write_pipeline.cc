@@ -98,6 +98,7 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
         audit.before_json = outcome.before_json;
         audit.after_json = outcome.after_json;
         audit.outcome_code = 0;
+        audit.decision_json = outcome.decision_json;
         MP_RETURN_IF_ERROR(txn.AppendAudit(audit).status());
         if (!outcome.event_type.empty()) {
           model::Event event;
@@ -133,6 +134,7 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
     audit.before_json = outcome.before_json;
     audit.after_json = outcome.after_json;
     audit.validate_only = true;
+    audit.decision_json = outcome.decision_json;
     store_
         .RunInTransaction(store::TxnMode::kReadWrite,
                           [&](store::Transaction& txn) {
@@ -152,12 +154,14 @@ void WritePipeline::AuditRefusal(const RequestContext& ctx,
                                  const std::string& method,
                                  const WriteOutcome& outcome,
                                  const absl::Status& status) {
-  AppendRefusalAudit(store_, clock_, ctx, method, outcome.resource, status);
+  AppendRefusalAudit(store_, clock_, ctx, method, outcome.resource, status,
+                     outcome.decision_json);
 }
 
 void AppendRefusalAudit(store::Store& store, const Clock& clock,
                         const RequestContext& ctx, const std::string& method,
-                        const std::string& resource, const absl::Status& status) {
+                        const std::string& resource, const absl::Status& status,
+                        const std::string& decision_json) {
   // Best effort: when the database is down the caller gets the original
   // error, not the audit's.
   if (status.code() == absl::StatusCode::kUnavailable) return;
@@ -170,6 +174,7 @@ void AppendRefusalAudit(store::Store& store, const Clock& clock,
   audit.outcome_code = static_cast<int>(status.code());
   audit.outcome_message = std::string(status.message());
   audit.validate_only = ctx.validate_only;
+  audit.decision_json = decision_json;
   store
       .RunInTransaction(
           store::TxnMode::kReadWrite,

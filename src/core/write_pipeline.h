@@ -29,6 +29,7 @@ struct WriteOutcome {
   std::string event_type;     // "" = no event (nothing changed)
   std::string domain_id;      // owning domain for the event, "" otherwise
   std::string response_json;  // what a retry with the same request id gets
+  std::string decision_json;  // the governance decision, for the decision log
 };
 
 struct WriteSpec {
@@ -52,7 +53,8 @@ absl::Status RequireAuthenticated(const RequestContext& ctx);
 // the append fails, the caller still returns the original error.
 void AppendRefusalAudit(store::Store& store, const Clock& clock,
                         const RequestContext& ctx, const std::string& method,
-                        const std::string& resource, const absl::Status& status);
+                        const std::string& resource, const absl::Status& status,
+                        const std::string& decision_json = "");
 
 class WritePipeline {
  public:

@@ -79,7 +79,9 @@ class ServerImpl final : public RunningServer {
              const Clock& clock)
       : config_(config),
         store_(store),
-        registry_(store, authz_, clock),
+        governance_(store, authz_, clock,
+                    core::Governance::Options{config.policy_refresh_interval}),
+        registry_(store, authz_, clock, &governance_),
         identity_(store, authz_, clock, config.token_cache_ttl),
         audit_(store, authz_, clock),
         runner_(identity_, &metrics_, &audit_),
@@ -87,6 +89,7 @@ class ServerImpl final : public RunningServer {
         teams_(runner_, registry_),
         products_(runner_, registry_),
         identity_service_(runner_, identity_),
+        policies_(runner_, governance_),
         events_(runner_, audit_) {}
 
   ~ServerImpl() override { Shutdown(); }
@@ -105,6 +108,8 @@ class ServerImpl final : public RunningServer {
                             absl::StrCat("bootstrap token: ", s.message()));
       }
     }
+    // Policies first: no write may be served before they are known.
+    MP_RETURN_IF_ERROR(governance_.Start());
     MP_RETURN_IF_ERROR(StartGrpc());
     MP_RETURN_IF_ERROR(StartHttp());
     UpdateReadiness();
@@ -291,6 +296,7 @@ class ServerImpl final : public RunningServer {
   const ServerConfig config_;
   store::Store& store_;
   auth::Authorizer authz_;
+  core::Governance governance_;
   core::Registry registry_;
   core::Identity identity_;
   core::AuditLog audit_;
@@ -301,7 +307,7 @@ class ServerImpl final : public RunningServer {
   DataProductServiceImpl products_;
   IdentityServiceImpl identity_service_;
   v1::ContractService::Service contracts_;
-  v1::PolicyService::Service policies_;
+  PolicyServiceImpl policies_;
   v1::AccessService::Service access_;
   EventServiceImpl events_;
 

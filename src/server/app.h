@@ -50,6 +50,9 @@ struct ServerConfig {
   absl::Duration readiness_interval = absl::Seconds(1);
   // How long a verified token is trusted without asking the store again.
   absl::Duration token_cache_ttl = absl::Seconds(2);
+  // How often the policy snapshot is reloaded in full, besides the reloads
+  // that LISTEN/NOTIFY triggers (a safety net for lost notifications).
+  absl::Duration policy_refresh_interval = absl::Seconds(30);
 };
 
 // A started server. Thread-safe. Destroying it shuts it down.

@@ -210,6 +210,10 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
                              const Work& work) const {
   const absl::Time start = absl::Now();
   core::RequestContext ctx;
+  // Governed writes leave their policy warnings here; handlers copy them
+  // into the response (see AddWarnings).
+  std::vector<PolicyViolationDetail> warnings;
+  ctx.warnings = &warnings;
   absl::Status status;
   try {
     status = Prepare(context, method, request, &ctx);

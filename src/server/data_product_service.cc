@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "server/codec.h"
+#include "server/policy_codec.h"
 #include "server/services.h"
 
 #include "meshplane/common/status_macros.h"
@@ -32,6 +33,7 @@ grpc::Status Transition(const CallRunner& runner, core::Registry& registry,
                             registry.TransitionDataProduct(
                                 ctx, key, target, request.etag(), sunset));
         *response = EncodeDataProduct(p);
+        AddWarnings(ctx, response->mutable_warnings());
         return absl::OkStatus();
       });
 }
@@ -61,6 +63,7 @@ grpc::Status DataProductServiceImpl::CreateDataProduct(
             model::DataProduct created,
             registry_.CreateDataProduct(ctx, *std::move(product)));
         *response = EncodeDataProduct(created);
+        AddWarnings(ctx, response->mutable_warnings());
         return absl::OkStatus();
       });
 }
@@ -142,6 +145,7 @@ grpc::Status DataProductServiceImpl::UpdateDataProduct(
                                         request->data_product().etag(),
                                         request->allow_missing()));
         *response = EncodeDataProduct(updated);
+        AddWarnings(ctx, response->mutable_warnings());
         return absl::OkStatus();
       });
 }

@@ -1,5 +1,6 @@
 // DomainService: decode, call core::Registry, encode.
 #include "server/codec.h"
+#include "server/policy_codec.h"
 #include "server/services.h"
 
 #include "meshplane/common/status_macros.h"
@@ -29,6 +30,7 @@ grpc::Status DomainServiceImpl::CreateDomain(
         MP_ASSIGN_OR_RETURN(model::Domain created,
                             registry_.CreateDomain(ctx, *std::move(domain)));
         *response = EncodeDomain(created);
+        AddWarnings(ctx, response->mutable_warnings());
         return absl::OkStatus();
       });
 }
@@ -92,6 +94,7 @@ grpc::Status DomainServiceImpl::UpdateDomain(
                             registry_.UpdateDomain(ctx, *patch, *mask,
                                                    request->domain().etag()));
         *response = EncodeDomain(updated);
+        AddWarnings(ctx, response->mutable_warnings());
         return absl::OkStatus();
       });
 }

@@ -91,6 +91,21 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     }
     rpc.add_details()->PackFrom(bad);
   }
+  std::vector<PolicyViolationDetail> violations = GetPolicyViolations(status);
+  if (!violations.empty()) {
+    v1::PolicyViolations detail;
+    for (const auto& v : violations) {
+      v1::PolicyViolation* pv = detail.add_violations();
+      pv->set_policy(v.policy);
+      pv->set_scope(v.scope);
+      pv->set_effect(v.effect);
+      pv->set_enforcement(v.enforcement);
+      pv->set_message(v.message);
+      pv->set_revision(v.revision);
+      pv->set_evaluation_error(v.evaluation_error);
+    }
+    rpc.add_details()->PackFrom(detail);
+  }
   if (status.code() == absl::StatusCode::kUnavailable) {
     google::rpc::RetryInfo retry;
     retry.set_retry_delay_seconds(1);

@@ -3,6 +3,9 @@
 #define MESHPLANE_CORE_CONTEXT_H_
 
 #include <string>
+#include <vector>
+
+#include "meshplane/common/errors.h"
 
 #include "meshplane/model/principal.h"
 
@@ -14,6 +17,10 @@ struct RequestContext {
   std::string request_id;      // AIP-155 request id (a UUID) or ""
   std::string request_hash;    // fingerprint of the request payload, for request ids
   bool validate_only = false;  // run every check, write nothing
+  // Where a governed write puts the warnings of its policy decision (WARN
+  // policies and DRY_RUN policies that did not hold); may be null. Replaced,
+  // not appended to, by each attempt.
+  std::vector<PolicyViolationDetail>* warnings = nullptr;
 };
 
 // Fields of list calls (AIP-132, AIP-158, AIP-160).

@@ -16,6 +16,7 @@
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/core/context.h"
+#include "meshplane/core/governance.h"
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/domain.h"
 #include "meshplane/model/team.h"
@@ -56,7 +57,12 @@ struct ProductScope {
 // With ctx.validate_only every check runs and nothing is written.
 class Registry {
  public:
-  Registry(store::Store& store, const auth::Authorizer& authz, const Clock& clock);
+  // With `governance`, every write is decided by the policies of its
+  // trigger inside its transaction (FAILED_PRECONDITION, reason
+  // POLICY_VIOLATION, when refused; warnings go to ctx.warnings) and the
+  // decision is written to the audit record. Without it nothing is governed.
+  Registry(store::Store& store, const auth::Authorizer& authz, const Clock& clock,
+           Governance* governance = nullptr);
 
   // --- Domains ---
   // ALREADY_EXISTS; NOT_FOUND for an unknown parent or owner team.
@@ -150,12 +156,17 @@ class Registry {
                              model::DataProduct& result,
                              const std::string& id_field,
                              const std::string& domain_field);
+  // Decides `subject` if governed: records the decision in `out`, hands
+  // warnings to ctx.warnings, and refuses what the policies deny.
+  absl::Status Govern(const RequestContext& ctx, GovernedSubject subject,
+                      internal::WriteOutcome& out) const;
   static absl::Status ValidateProductKey(const model::ProductKey& key,
                                          const std::string& field);
 
   store::Store& store_;
   const auth::Authorizer& authz_;
   const Clock& clock_;
+  Governance* governance_;
 };
 
 }  // namespace meshplane::core
