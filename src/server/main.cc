@@ -141,6 +141,7 @@ int Run(const Options& options) {
   config.bootstrap_token = options.bootstrap_token;
   config.max_threads = options.max_threads;
   config.drain_timeout = options.drain_timeout;
+  config.policy_refresh_interval = options.policy_refresh;
   config.tls_cert_file = options.tls_cert_file;
   config.tls_key_file = options.tls_key_file;
   auto server =

@@ -55,6 +55,8 @@ flags:
   --migrations-dir DIR   migrations (default: compiled in, or $MESHPLANE_MIGRATIONS_DIR)
   --db-wait DURATION     how long to retry an unreachable database at start (default 30s)
   --drain-timeout DURATION  how long shutdown waits for in-flight calls (default 10s)
+  --policy-refresh DURATION full reload of the policy snapshot this often, besides
+                         the reloads that change notifications trigger (default 30s)
   --tls-cert-file PEM    serve gRPC over TLS with this certificate (chain)
   --tls-key-file PEM     and this private key (both or neither)
   --port-file PATH       write the bound gRPC port there once serving
@@ -136,6 +138,11 @@ absl::StatusOr<Options> ParseOptions(
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.db_wait));
     } else if (name == "drain-timeout") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.drain_timeout));
+    } else if (name == "policy-refresh") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.policy_refresh));
+      if (o.policy_refresh < absl::Seconds(1)) {
+        return Bad(name, "must be at least 1s");
+      }
     } else if (name == "tls-cert-file") {
       o.tls_cert_file = value;
     } else if (name == "tls-key-file") {

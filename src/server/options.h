@@ -32,6 +32,7 @@ struct Options {
   absl::Duration db_wait = absl::Seconds(30);
   int max_threads = 256;
   absl::Duration drain_timeout = absl::Seconds(10);
+  absl::Duration policy_refresh = absl::Seconds(30);
   std::string bootstrap_token;  // $MESHPLANE_BOOTSTRAP_TOKEN only (never a
                                 // flag: flags show up in `ps`)
 };

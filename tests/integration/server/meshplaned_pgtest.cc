@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/testing/pg/pg_fixture.h"
+#include "tests/testing/server/process.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,77 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char** environ;
-
 namespace meshplane::testing {
 namespace {
-
-class Process {
- public:
-  Process(const std::vector<std::string>& args,
-          const std::vector<std::string>& extra_env) {
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      std::string kv(*e);
-      if (kv.rfind("MESHPLANE_", 0) != 0) env.push_back(kv);
-    }
-    env.insert(env.end(), extra_env.begin(), extra_env.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::vector<char*> argv{const_cast<char*>(MESHPLANED_PATH)};
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      std::vector<char*> envp;
-      for (const auto& kv : env) envp.push_back(const_cast<char*>(kv.c_str()));
-      envp.push_back(nullptr);
-      execve(MESHPLANED_PATH, argv.data(), envp.data());
-      _exit(127);
-    }
-  }
-  ~Process() {
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  void Signal(int sig) { kill(pid_, sig); }
-  // The exit code, or -1 on a timeout or a death by signal.
-  int Wait(absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      int status = 0;
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-};
-
-std::string TempDir() {
-  std::string tmpl = ::testing::TempDir() + "meshplaned-XXXXXX";
-  char* dir = mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr);
-  return tmpl;
-}
-
-int ReadPortFile(const std::string& path, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    std::ifstream in(path);
-    int port = 0;
-    if (in >> port && port > 0) return port;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return 0;
-}
 
 const char kToken[] = "replica-bootstrap-token-0123456789";
 
@@ -97,7 +29,7 @@ TEST(MeshplanedTest, ReplicasMigrateTogetherServeAndDrainOnSigterm) {
   std::vector<std::unique_ptr<Process>> replicas;
   for (int i = 0; i < kReplicas; ++i) {
     replicas.push_back(std::make_unique<Process>(
-        std::vector<std::string>{"serve", "--listen", "127.0.0.1:0",
+        MESHPLANED_PATH, std::vector<std::string>{"serve", "--listen", "127.0.0.1:0",
                                  "--http-listen", "", "--port-file",
                                  absl::StrCat(dir, "/port-", i), "--pool-size",
                                  "2", "--log-level", "warn"},
@@ -125,18 +57,18 @@ TEST(MeshplanedTest, ReplicasMigrateTogetherServeAndDrainOnSigterm) {
 
 TEST(MeshplanedTest, MigrateCommandExitsZero) {
   std::string url = PgFixture::Get().NewEmptyDatabase();
-  Process migrate({"migrate", "--database-url", url}, {});
+  Process migrate(MESHPLANED_PATH, {"migrate", "--database-url", url}, {});
   EXPECT_EQ(migrate.Wait(absl::Seconds(60)), 0);
-  Process again({"migrate"}, {absl::StrCat("MESHPLANE_DATABASE_URL=", url)});
+  Process again(MESHPLANED_PATH, {"migrate"}, {absl::StrCat("MESHPLANE_DATABASE_URL=", url)});
   EXPECT_EQ(again.Wait(absl::Seconds(60)), 0);
 }
 
 TEST(MeshplanedTest, UsageErrorsExitTwo) {
-  Process bad({"--no-such-flag", "1"}, {"MESHPLANE_DATABASE_URL=x"});
+  Process bad(MESHPLANED_PATH, {"--no-such-flag", "1"}, {"MESHPLANE_DATABASE_URL=x"});
   EXPECT_EQ(bad.Wait(absl::Seconds(10)), 2);
-  Process no_db({"serve"}, {});
+  Process no_db(MESHPLANED_PATH, {"serve"}, {});
   EXPECT_EQ(no_db.Wait(absl::Seconds(10)), 2);
-  Process help({"--help"}, {});
+  Process help(MESHPLANED_PATH, {"--help"}, {});
   EXPECT_EQ(help.Wait(absl::Seconds(10)), 0);
 }
 
@@ -144,7 +76,7 @@ TEST(MeshplanedTest, UnreachableDatabaseFailsAfterTheWait) {
   // A port nobody listens on: connection refused at once.
   std::string url = absl::StrCat("postgresql://postgres@127.0.0.1:1/meshplane");
   const absl::Time start = absl::Now();
-  Process p({"--database-url", url, "--db-wait", "1s", "--http-listen", "",
+  Process p(MESHPLANED_PATH, {"--database-url", url, "--db-wait", "1s", "--http-listen", "",
              "--listen", "127.0.0.1:0"},
             {});
   EXPECT_EQ(p.Wait(absl::Seconds(30)), 1);
@@ -153,7 +85,7 @@ TEST(MeshplanedTest, UnreachableDatabaseFailsAfterTheWait) {
 
 TEST(MeshplanedTest, SigtermWhileWaitingForTheDatabaseExitsPromptly) {
   std::string url = absl::StrCat("postgresql://postgres@127.0.0.1:1/meshplane");
-  Process p({"--database-url", url, "--db-wait", "60s", "--http-listen", "",
+  Process p(MESHPLANED_PATH, {"--database-url", url, "--db-wait", "60s", "--http-listen", "",
              "--listen", "127.0.0.1:0"},
             {});
   absl::SleepFor(absl::Milliseconds(500));
