@@ -27,7 +27,9 @@
 # Environment (all optional):
 #   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_INFLIGHT="1 16 64"
 #   BENCH_PGBENCH_SECONDS=10 BENCH_CLIENT_THREADS=1
-#   BENCH_METHODS="echo pgbench create get create-seq"  (phases, in order)
+#   BENCH_METHODS="echo pgbench create get create-seq"  (phases, in order;
+#                          also "governed": creates under BENCH_POLICIES)
+#   BENCH_POLICIES="0 10 100 1000"  policy counts of the governed phase
 #   BENCH_OUT=DIR          keep logs and results.jsonl there (default: a
 #                          folder under $MESHPLANE_BUILD_DIR/bench-server/)
 #   MESHPLANED_ARGS="..."  extra flags for meshplaned (e.g. --pool-size 32)
@@ -46,6 +48,7 @@ INFLIGHT="${BENCH_INFLIGHT:-1 16 64}"
 PGBENCH_SECONDS="${BENCH_PGBENCH_SECONDS:-10}"
 CLIENT_THREADS="${BENCH_CLIENT_THREADS:-1}"
 METHODS="${BENCH_METHODS:-echo pgbench create get create-seq}"
+POLICIES="${BENCH_POLICIES:-0 10 100 1000}"
 BIN="$BUILD_DIR/bin"
 LOAD_DIR="$MESHPLANE_ROOT/bench/load"
 
@@ -291,6 +294,15 @@ for method in $METHODS; do
       run_pgbench pgget1 "$LOAD_DIR/get_product_bare.sql" 16 -M prepared ;;
     create|get)
       for n in $INFLIGHT; do run_load "$method" "$method" "$SERVER_ADDR" "$n"; done ;;
+    governed)
+      # CreateDataProduct with 0, 10, 100 and 1,000 global policies in force
+      # (one in ten on its trigger, all holding): what governance adds.
+      # Policies accumulate, so the counts must rise.
+      for pol in $POLICIES; do
+        for n in 1 16; do
+          run_load "create-pol$pol" create "$SERVER_ADDR" "$n" --policies "$pol"
+        done
+      done ;;
     create-seq)
       # Sequential ids: every insert on the same index page, the worst case
       # for SERIALIZABLE's page-level predicate locks.
@@ -326,8 +338,9 @@ field() { row "$1" "$2" | cut -f"$3"; }
     "CPU us per call" "" "PG ser."
   printf '%-13s %4s %9s %7s %7s %7s %7s %5s | %7s %7s %7s %9s %8s\n' what n "calls/s" \
     "p50 ms" "p90 ms" "p99 ms" "max ms" errs client server pg "cpu-bound" "fail/call"
-  for m in echo get pgget pgget1 create create-seq pgbench pgfull pgfull-nolock; do
-    for n in $INFLIGHT; do
+  for m in echo get pgget pgget1 create create-seq pgbench pgfull pgfull-nolock \
+           $(for p in $POLICIES; do echo "create-pol$p"; done); do
+    for n in $(echo 1 16 $INFLIGHT | tr ' ' '\n' | sort -nu); do
       r="$(row "$m" "$n")"
       [ -n "$r" ] || continue
       # shellcheck disable=SC2086

@@ -45,6 +45,7 @@
 #include "bench/load/load_stats.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
 #include "meshplane/v1/domain.grpc.pb.h"
+#include "meshplane/v1/policy.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address.");
@@ -71,6 +72,10 @@ ABSL_FLAG(bool, setup, true,
 ABSL_FLAG(int, get_products, 1000,
           "get: how many products to create before the run.");
 ABSL_FLAG(int, echo_payload, 0, "echo: payload bytes per request.");
+ABSL_FLAG(int, policies, 0,
+          "Setup: make sure global policies bench-p0000.. up to this count "
+          "exist; one in ten applies to dataproduct.create (and holds for the "
+          "products mp_load creates), the others have other triggers.");
 ABSL_FLAG(std::string, cpu_watch, "",
           "Also report the CPU time these processes use in the measured "
           "window: NAME=PID[,NAME=PID...]; a PID ending in '+' counts its "
@@ -510,6 +515,44 @@ bool Setup(const std::shared_ptr<grpc::Channel>& channel,
                 << StatusCodeName(s.error_code()) << ": " << s.error_message()
                 << "\n";
       return false;
+    }
+  }
+  const int policies = absl::GetFlag(FLAGS_policies);
+  if (policies > 0) {
+    auto stub = v1::PolicyService::NewStub(channel);
+    static const char* kOtherTriggers[] = {
+        "domain.create", "domain.update", "dataproduct.update",
+        "dataproduct.lifecycle", "contract.publish", "access.request"};
+    for (int i = 0; i < policies; ++i) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", bearer);
+      ctx.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+      v1::CreatePolicyRequest req;
+      req.set_policy_id(absl::StrFormat("bench-p%04d", i));
+      v1::Policy* p = req.mutable_policy();
+      if (i % 10 == 0) {
+        // Realistic, and true for the products this client creates.
+        p->add_triggers("dataproduct.create");
+        p->set_condition(absl::StrFormat(
+            "has(resource.description) && size(resource.output_ports) > 0 && "
+            "resource.output_ports.all(o, o.id.size() < 64) && "
+            "resource.tier <= %d",
+            3 + i));
+      } else {
+        p->add_triggers(kOtherTriggers[i % 6]);
+        p->set_condition("has(resource.name) && resource.name.startsWith('domains/')");
+      }
+      p->set_effect(v1::POLICY_EFFECT_DENY);
+      p->set_message(absl::StrCat("bench policy ", i));
+      p->set_owner(absl::StrCat("teams/", team));
+      v1::Policy resp;
+      grpc::Status s = stub->CreatePolicy(&ctx, req, &resp);
+      if (!Ok(s)) {
+        std::cerr << "mp_load: CreatePolicy " << req.policy_id() << ": "
+                  << StatusCodeName(s.error_code()) << ": " << s.error_message()
+                  << "\n";
+        return false;
+      }
     }
   }
   return true;
