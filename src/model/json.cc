@@ -533,4 +533,143 @@ absl::StatusOr<ApiToken> ApiTokenFromJson(absl::string_view json) {
   return t;
 }
 
+// ----------------------------------------------------------------- Policy
+
+namespace {
+
+// Splits a policy name, global (policies/{id}) or of a domain
+// (domains/{domain}/policies/{id}), into its key.
+bool SplitPolicyName(absl::string_view name, PolicyKey* key) {
+  std::vector<std::string> ids;
+  if (SplitLoose(name, {"policies"}, &ids)) {
+    *key = PolicyKey{"", ids[0]};
+    return true;
+  }
+  if (SplitLoose(name, {"domains", "policies"}, &ids)) {
+    *key = PolicyKey{ids[0], ids[1]};
+    return true;
+  }
+  return false;
+}
+
+constexpr char kPolicyNameForm[] =
+    "is not of the form policies/{policy} or "
+    "domains/{domain}/policies/{policy}";
+
+}  // namespace
+
+std::string ToJson(const Policy& p) {
+  Json j = Json::object();
+  j["name"] = PolicyName(p.key());
+  PutString(j, "uid", p.uid);
+  PutString(j, "display_name", p.display_name);
+  PutString(j, "description", p.description);
+  j["triggers"] = p.triggers;
+  PutString(j, "condition", p.condition);
+  PutString(j, "effect", p.effect);
+  PutString(j, "enforcement", p.enforcement);
+  PutString(j, "message", p.message);
+  PutString(j, "message_expression", p.message_expression);
+  j["labels"] = LabelsJson(p.labels);
+  if (!p.owner_team_id.empty()) j["owner"] = TeamName(p.owner_team_id);
+  j["waivable"] = p.waivable;
+  PutTime(j, "create_time", p.create_time);
+  PutTime(j, "update_time", p.update_time);
+  j["revision"] = p.revision;
+  j["etag"] = Etag(p.revision);
+  return j.dump();
+}
+
+absl::StatusOr<Policy> PolicyFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "policy"));
+  Reader r(j, "policy");
+  Policy p;
+  PolicyKey key;
+  if (!SplitPolicyName(r.String("name"), &key)) {
+    r.Fail("name", kPolicyNameForm);
+  } else {
+    p.domain_id = key.domain_id;
+    p.id = key.id;
+  }
+  p.uid = r.String("uid");
+  p.display_name = r.String("display_name");
+  p.description = r.String("description");
+  p.triggers = r.Strings("triggers");
+  p.condition = r.String("condition");
+  // Absent means the model's default, not "".
+  if (j.contains("effect")) p.effect = r.String("effect");
+  if (j.contains("enforcement")) p.enforcement = r.String("enforcement");
+  p.message = r.String("message");
+  p.message_expression = r.String("message_expression");
+  p.labels = r.Labels("labels");
+  std::string owner = r.String("owner");
+  std::vector<std::string> ids;
+  if (!owner.empty()) {
+    if (!SplitLoose(owner, {"teams"}, &ids)) {
+      r.Fail("owner", "is not of the form teams/{team}");
+    } else {
+      p.owner_team_id = ids[0];
+    }
+  }
+  if (j.contains("waivable")) p.waivable = r.Bool("waivable");
+  p.create_time = r.Time("create_time");
+  p.update_time = r.Time("update_time");
+  p.revision = r.Int("revision");
+  if (!r.status().ok()) return r.status();
+  return p;
+}
+
+// ----------------------------------------------------------------- Waiver
+
+std::string ToJson(const Waiver& w) {
+  Json j = Json::object();
+  j["name"] = WaiverName(w);
+  PutString(j, "uid", w.uid);
+  j["policy"] = PolicyName(w.policy);
+  PutString(j, "resource", w.resource);
+  PutString(j, "reason", w.reason);
+  PutTime(j, "expire_time", w.expire_time);
+  PutString(j, "created_by", w.created_by);
+  PutTime(j, "create_time", w.create_time);
+  j["policy_revision"] = w.policy_revision;
+  return j.dump();
+}
+
+absl::StatusOr<Waiver> WaiverFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "waiver"));
+  Reader r(j, "waiver");
+  Waiver w;
+  std::string name = r.String("name");
+  size_t cut = name.rfind("/waivers/");
+  if (cut == std::string::npos || cut + 9 >= name.size() ||
+      !SplitPolicyName(absl::string_view(name).substr(0, cut), &w.policy) ||
+      name.find('/', cut + 9) != std::string::npos) {
+    r.Fail("name",
+           "is not of the form {policy}/waivers/{waiver} with {policy} a "
+           "policy name");
+  } else {
+    w.id = name.substr(cut + 9);
+  }
+  std::string policy = r.String("policy");
+  PolicyKey from_field;
+  if (!policy.empty()) {
+    if (!SplitPolicyName(policy, &from_field)) {
+      r.Fail("policy", kPolicyNameForm);
+    } else if (r.status().ok() && !(from_field == w.policy)) {
+      r.Fail("policy", absl::StrCat("\"", policy,
+                                    "\" is not the policy named in name \"",
+                                    name, "\""));
+    }
+  }
+  w.uid = r.String("uid");
+  w.resource = r.String("resource");
+  w.reason = r.String("reason");
+  w.expire_time = r.Time("expire_time");
+  w.created_by = r.String("created_by");
+  w.create_time = r.Time("create_time");
+  w.policy_revision = r.Int("policy_revision");
+  if (!r.status().ok()) return r.status();
+  return w;
+}
+
 }  // namespace meshplane::model

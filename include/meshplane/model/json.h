@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/domain.h"
+#include "meshplane/model/policy.h"
 #include "meshplane/model/principal.h"
 #include "meshplane/model/team.h"
 
@@ -22,12 +23,20 @@ std::string ToJson(const Domain& d);
 std::string ToJson(const Team& t);
 std::string ToJson(const DataProduct& p);
 std::string ToJson(const ApiToken& t);  // never includes secret_hash
+// The owner is `owner` (teams/{id}); the scope is part of `name`.
+std::string ToJson(const Policy& p);
+// The policy is both in `name` ({policy}/waivers/{id}) and in `policy`.
+std::string ToJson(const Waiver& w);
 
 // Inverses of ToJson. INVALID_ARGUMENT on malformed input.
 absl::StatusOr<Domain> DomainFromJson(absl::string_view json);
 absl::StatusOr<Team> TeamFromJson(absl::string_view json);
 absl::StatusOr<DataProduct> DataProductFromJson(absl::string_view json);
 absl::StatusOr<ApiToken> ApiTokenFromJson(absl::string_view json);
+// `waivable` defaults to true when absent, as in model::Policy.
+absl::StatusOr<Policy> PolicyFromJson(absl::string_view json);
+// INVALID_ARGUMENT also when `policy` and the policy in `name` differ.
+absl::StatusOr<Waiver> WaiverFromJson(absl::string_view json);
 
 // The etag of a revision (AIP-154). Opaque to clients.
 std::string Etag(int64_t revision);

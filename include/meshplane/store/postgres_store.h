@@ -94,6 +94,11 @@ struct PostgresStoreOptions {
 //   an event. Append the event last in a write transaction.
 // - Request ids: records older than 24 hours (relative to the newest
 //   record) are swept at Open and after every 512th commit that stored one.
+// - Notify is PostgreSQL's NOTIFY (pg_notify), delivered at commit. It is
+//   refused (FAILED_PRECONDITION) outside kReadWrite, since in kSingleRead
+//   it would be sent at once, rollback or not.
+// - Deleting a domain deletes its policies and their waivers (the policy
+//   history stays); deleting a team that owns a policy is refused.
 // - When PostgreSQL is unreachable, Begin and every method return
 //   UNAVAILABLE as soon as libpq gives up; broken connections are dropped
 //   and replaced, so the store recovers by itself when the server is back.
@@ -116,6 +121,13 @@ class PostgresStore : public Store {
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin(TxnMode mode) override;
   absl::Status Ping() override;
+  // A listener on a connection of its own (not from the pool), opened with
+  // the store's URL and connect timeout and application_name
+  // "meshplane-listener". It polls its socket every 200 ms, so destroying
+  // it takes at most that long; after a lost connection it reconnects with
+  // backoff (100 ms doubling to 5 s), LISTENs again and calls the handler
+  // with a resync. The listener may outlive the store.
+  absl::StatusOr<std::unique_ptr<Listener>> NewListener() override;
 
   class Impl;  // private to src/store/postgres
 

@@ -16,8 +16,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "store/postgres/listener.h"
 #include "store/postgres/pg_internal.h"
 #include "store/postgres/sql.h"
 #include <nlohmann/json.hpp>
@@ -26,20 +28,23 @@
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
+#include "meshplane/model/json.h"
 #include "meshplane/model/lifecycle.h"
+#include "meshplane/model/policy.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 1;
+constexpr int kRequiredSchemaVersion = 2;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
 class PostgresStore::Impl {
  public:
   explicit Impl(const PostgresStoreOptions& o)
-      : pool(pg::WithConnectTimeout(o.database_url, o.connect_timeout),
+      : listener_url(pg::WithConnectTimeout(o.database_url, o.connect_timeout)),
+        pool(listener_url,
              o.pool_size, o.acquire_timeout,
              [timeout_ms = absl::ToInt64Milliseconds(o.statement_timeout)](
                  pqxx::connection& conn) { SetUp(conn, timeout_ms); }) {}
@@ -56,6 +61,8 @@ class PostgresStore::Impl {
     }
   }
 
+  // The URL a Listener opens its own connection with.
+  const std::string listener_url;
   pg::ConnectionPool pool;
   std::atomic<int64_t> idempotency_puts{0};
 };
@@ -113,6 +120,15 @@ std::string ProductPhrase(const model::ProductKey& key) {
 }
 std::string TokenPhrase(absl::string_view id) {
   return absl::StrCat("token ", Quoted(id));
+}
+std::string PolicyPhrase(const model::PolicyKey& key) {
+  return absl::StrCat("policy ", Quoted(model::PolicyName(key)));
+}
+std::string WaiverPhrase(const model::PolicyKey& policy, absl::string_view id) {
+  model::Waiver w;
+  w.policy = policy;
+  w.id = std::string(id);
+  return absl::StrCat("waiver ", Quoted(model::WaiverName(w)));
 }
 
 absl::Status EtagMismatch(absl::string_view what, int64_t stored,
@@ -300,6 +316,43 @@ model::ApiToken TokenFromRow(const pqxx::row& r) {
   return t;
 }
 
+model::Policy PolicyFromRow(const pqxx::row& r) {
+  model::Policy p;
+  p.domain_id = r[0].as<std::string>();
+  p.id = r[1].as<std::string>();
+  p.uid = r[2].as<std::string>();
+  p.display_name = r[3].as<std::string>();
+  p.description = r[4].as<std::string>();
+  p.triggers = ParseStrings(r[5]);
+  p.condition = r[6].as<std::string>();
+  p.effect = r[7].as<std::string>();
+  p.enforcement = r[8].as<std::string>();
+  p.message = r[9].as<std::string>();
+  p.message_expression = r[10].as<std::string>();
+  p.labels = ParseLabels(r[11]);
+  p.owner_team_id = r[12].as<std::string>();
+  p.waivable = r[13].as<bool>();
+  p.create_time = FromMicros(r[14].as<int64_t>());
+  p.update_time = FromMicros(r[15].as<int64_t>());
+  p.revision = r[16].as<int64_t>();
+  return p;
+}
+
+model::Waiver WaiverFromRow(const pqxx::row& r) {
+  model::Waiver w;
+  w.policy.domain_id = r[0].as<std::string>();
+  w.policy.id = r[1].as<std::string>();
+  w.id = r[2].as<std::string>();
+  w.uid = r[3].as<std::string>();
+  w.resource = r[4].as<std::string>();
+  w.reason = r[5].as<std::string>();
+  w.expire_time = FromMicros(r[6].as<int64_t>());
+  w.created_by = r[7].as<std::string>();
+  w.create_time = FromMicros(r[8].as<int64_t>());
+  w.policy_revision = r[9].as<int64_t>();
+  return w;
+}
+
 // --- keyset cursors ----------------------------------------------------------
 
 absl::Status CheckLimit(const PageRequest& page) {
@@ -326,12 +379,59 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseProductCursor(
   return std::make_pair(after.substr(0, slash), after.substr(slash + 1));
 }
 
+// Policies: "<domain_id>/<id>" of the last item, domain_id "" for a global
+// policy (ids contain no '/').
+absl::StatusOr<std::pair<std::string, std::string>> ParsePolicyCursor(
+    const std::string& after) {
+  if (after.empty()) return std::make_pair(std::string(), std::string());
+  size_t slash = after.find('/');
+  if (slash == std::string::npos || slash + 1 == after.size()) {
+    return BadCursor(after);
+  }
+  return std::make_pair(after.substr(0, slash), after.substr(slash + 1));
+}
+
+// Waivers: "<policy domain_id>/<policy id>/<id>" of the last item.
+absl::StatusOr<std::vector<std::string>> ParseWaiverCursor(
+    const std::string& after) {
+  if (after.empty()) return std::vector<std::string>{"", "", ""};
+  std::vector<std::string> parts = absl::StrSplit(after, '/');
+  if (parts.size() != 3 || parts[1].empty() || parts[2].empty()) {
+    return BadCursor(after);
+  }
+  return parts;
+}
+
 // Audit: the sequence of the last item; the next page holds smaller ones.
 absl::StatusOr<int64_t> ParseAuditCursor(const std::string& after) {
   if (after.empty()) return std::numeric_limits<int64_t>::max();
   int64_t seq = 0;
   if (!absl::SimpleAtoi(after, &seq)) return BadCursor(after);
   return seq;
+}
+
+// Notify's checks, before anything is sent. PostgreSQL refuses payloads of
+// 8000 bytes or more, and channel names are identifiers (at most 63 bytes).
+// In kSingleRead the statement would run in autocommit and notify at once,
+// rollback or not, so it is refused there as in kReadOnly.
+absl::Status CheckNotify(TxnMode mode, absl::string_view channel,
+                         absl::string_view payload) {
+  if (mode != TxnMode::kReadWrite) {
+    return absl::FailedPreconditionError(
+        "Notify needs a read-write transaction (notifications are sent at "
+        "commit)");
+  }
+  if (channel.empty() || channel.size() > 63) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "notification channel ", Quoted(channel),
+        " must be 1 to 63 bytes long, got ", channel.size()));
+  }
+  if (payload.size() >= 8000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "notification payload on channel ", Quoted(channel), " is ",
+        payload.size(), " bytes; it must be shorter than 8000"));
+  }
+  return absl::OkStatus();
 }
 
 // The 64-bit advisory lock key of an idempotency key.
@@ -352,10 +452,13 @@ int64_t RequestLockKey(absl::string_view principal, absl::string_view method,
 
 class PostgresTransaction : public Transaction {
  public:
-  PostgresTransaction(PostgresStore::Impl* store,
+  PostgresTransaction(PostgresStore::Impl* store, TxnMode mode,
                       pg::ConnectionPool::Lease lease,
                       std::unique_ptr<pqxx::transaction_base> txn)
-      : store_(store), lease_(std::move(lease)), txn_(std::move(txn)) {}
+      : store_(store),
+        mode_(mode),
+        lease_(std::move(lease)),
+        txn_(std::move(txn)) {}
 
   ~PostgresTransaction() override {
     // libpqxx rolls back an uncommitted transaction in its destructor and
@@ -528,15 +631,19 @@ class PostgresTransaction : public Transaction {
       pqxx::row o = txn_->exec_prepared1(sql::kTeamOwnerships.name, key);
       int64_t domains = o[1].as<int64_t>();
       int64_t products = o[3].as<int64_t>();
-      if (domains > 0 || products > 0) {
+      int64_t policies = o[5].as<int64_t>();
+      if (domains > 0 || products > 0 || policies > 0) {
         std::string first =
-            domains > 0
-                ? DomainPhrase(o[0].as<std::string>())
-                : absl::StrCat("data product ", Quoted(o[2].as<std::string>()));
+            domains > 0    ? DomainPhrase(o[0].as<std::string>())
+            : products > 0 ? absl::StrCat("data product ",
+                                          Quoted(o[2].as<std::string>()))
+                           : absl::StrCat("policy ",
+                                          Quoted(o[4].as<std::string>()));
         return WithReason(
             absl::FailedPreconditionError(absl::StrCat(
                 "cannot delete ", TeamPhrase(id), ": it still owns ", domains,
-                " domain(s) and ", products, " data product(s), e.g. ", first,
+                " domain(s), ", products, " data product(s) and ", policies,
+                " policy(ies), e.g. ", first,
                 "; give them another owner first")),
             "HAS_CHILDREN");
       }
@@ -711,6 +818,221 @@ class PostgresTransaction : public Transaction {
                    out.push_back(std::move(e));
                  }
                  return out;
+               });
+  }
+
+  // --- Governance ---
+
+  absl::StatusOr<model::Policy> GetPolicy(
+      const model::PolicyKey& key) override {
+    return Run({"GetPolicy", PolicyPhrase(key)},
+               [&]() -> absl::StatusOr<model::Policy> {
+                 pqxx::result r = txn_->exec_prepared(sql::kGetPolicy.name,
+                                                      key.domain_id, key.id);
+                 if (r.empty()) return NotFound(PolicyPhrase(key));
+                 return PolicyFromRow(r[0]);
+               });
+  }
+
+  absl::Status InsertPolicy(const model::Policy& p,
+                            absl::string_view author) override {
+    return Run({"InsertPolicy", PolicyPhrase(p.key())}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kInsertPolicy.name, p.domain_id, p.id, p.uid, p.display_name,
+          p.description, StringsJson(p.triggers), p.condition, p.effect,
+          p.enforcement, p.message, p.message_expression,
+          LabelsJson(p.labels), p.owner_team_id, p.waivable,
+          ToMicros(p.create_time), ToMicros(p.update_time), p.revision);
+      if (r.empty()) return DiagnosePolicy(p, std::nullopt);
+      AppendPolicyRevision(p, author);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status UpdatePolicy(const model::Policy& p, int64_t expected_revision,
+                            absl::string_view author) override {
+    return Run({"UpdatePolicy", PolicyPhrase(p.key())}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kUpdatePolicy.name, p.domain_id, p.id, p.uid, p.display_name,
+          p.description, StringsJson(p.triggers), p.condition, p.effect,
+          p.enforcement, p.message, p.message_expression,
+          LabelsJson(p.labels), p.owner_team_id, p.waivable,
+          ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
+          expected_revision);
+      if (r.empty()) return DiagnosePolicy(p, expected_revision);
+      AppendPolicyRevision(p, author);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status DeletePolicy(const model::PolicyKey& key) override {
+    return Run({"DeletePolicy", PolicyPhrase(key), true},
+               [&]() -> absl::Status {
+                 pqxx::result r = txn_->exec_prepared(sql::kDeletePolicy.name,
+                                                      key.domain_id, key.id);
+                 if (r.empty()) return NotFound(PolicyPhrase(key));
+                 return absl::OkStatus();
+               });
+  }
+
+  absl::StatusOr<Page<model::Policy>> ListPolicies(
+      const PolicyFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    MP_ASSIGN_OR_RETURN(auto cursor, ParsePolicyCursor(page.after));
+    return Run({"ListPolicies", ""},
+               [&]() -> absl::StatusOr<Page<model::Policy>> {
+                 pqxx::result r = txn_->exec_params(
+                     sql::kListPolicies, filter.domain_id, filter.any_domain,
+                     filter.trigger, filter.effect, filter.enforcement,
+                     filter.owner_team_id, cursor.first, cursor.second,
+                     page.limit + 1);
+                 Page<model::Policy> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     const auto& last = out.items.back();
+                     out.next = absl::StrCat(last.domain_id, "/", last.id);
+                     break;
+                   }
+                   out.items.push_back(PolicyFromRow(row));
+                 }
+                 return out;
+               });
+  }
+
+  absl::StatusOr<std::vector<model::Policy>> AllPolicies() override {
+    return Run({"AllPolicies", ""},
+               [&]() -> absl::StatusOr<std::vector<model::Policy>> {
+                 pqxx::result r = txn_->exec_prepared(sql::kAllPolicies.name);
+                 std::vector<model::Policy> out;
+                 out.reserve(r.size());
+                 for (const auto& row : r) out.push_back(PolicyFromRow(row));
+                 return out;
+               });
+  }
+
+  absl::StatusOr<Page<model::PolicyRevision>> ListPolicyRevisions(
+      const model::PolicyKey& key, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    MP_ASSIGN_OR_RETURN(int64_t before, ParseAuditCursor(page.after));
+    return Run(
+        {"ListPolicyRevisions", PolicyPhrase(key)},
+        [&]() -> absl::StatusOr<Page<model::PolicyRevision>> {
+          pqxx::result r =
+              txn_->exec_prepared(sql::kListPolicyRevisions.name, key.domain_id,
+                                  key.id, before, page.limit + 1);
+          Page<model::PolicyRevision> out;
+          int64_t last_sequence = 0;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              out.next = std::to_string(last_sequence);
+              break;
+            }
+            absl::StatusOr<model::Policy> policy =
+                model::PolicyFromJson(row[1].c_str());
+            if (!policy.ok()) {
+              return absl::InternalError(absl::StrCat(
+                  "stored revision ", row[0].as<int64_t>(), " of ",
+                  PolicyPhrase(key),
+                  " cannot be read: ", policy.status().message()));
+            }
+            model::PolicyRevision rev;
+            rev.policy = *std::move(policy);
+            rev.author = row[2].as<std::string>();
+            rev.create_time = FromMicros(row[3].as<int64_t>());
+            last_sequence = row[0].as<int64_t>();
+            out.items.push_back(std::move(rev));
+          }
+          return out;
+        });
+  }
+
+  absl::Status InsertWaiver(const model::Waiver& w) override {
+    return Run(
+        {"InsertWaiver", WaiverPhrase(w.policy, w.id)}, [&]() -> absl::Status {
+          pqxx::result r = txn_->exec_prepared(
+              sql::kInsertWaiver.name, w.policy.domain_id, w.policy.id, w.id,
+              w.uid, w.resource, w.reason, ToMicros(w.expire_time),
+              w.created_by, ToMicros(w.create_time), w.policy_revision);
+          if (!r.empty()) return absl::OkStatus();
+          pqxx::row d = txn_->exec_prepared1(
+              sql::kDiagnoseWaiver.name, w.policy.domain_id, w.policy.id, w.id);
+          if (d[0].as<bool>()) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                WaiverPhrase(w.policy, w.id), " already exists"));
+          }
+          if (!d[1].as<bool>()) {
+            return absl::NotFoundError(
+                absl::StrCat(PolicyPhrase(w.policy), " of ",
+                             WaiverPhrase(w.policy, w.id), " not found"));
+          }
+          return absl::InternalError(
+              absl::StrCat("writing ", WaiverPhrase(w.policy, w.id),
+                           " changed no row for no known reason"));
+        });
+  }
+
+  absl::StatusOr<model::Waiver> GetWaiver(const model::PolicyKey& policy,
+                                          absl::string_view id) override {
+    return Run({"GetWaiver", WaiverPhrase(policy, id)},
+               [&]() -> absl::StatusOr<model::Waiver> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kGetWaiver.name, policy.domain_id, policy.id,
+                     std::string(id));
+                 if (r.empty()) return NotFound(WaiverPhrase(policy, id));
+                 return WaiverFromRow(r[0]);
+               });
+  }
+
+  absl::Status DeleteWaiver(const model::PolicyKey& policy,
+                            absl::string_view id) override {
+    return Run({"DeleteWaiver", WaiverPhrase(policy, id), true},
+               [&]() -> absl::Status {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kDeleteWaiver.name, policy.domain_id, policy.id,
+                     std::string(id));
+                 if (r.empty()) return NotFound(WaiverPhrase(policy, id));
+                 return absl::OkStatus();
+               });
+  }
+
+  absl::StatusOr<Page<model::Waiver>> ListWaivers(
+      const WaiverFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    MP_ASSIGN_OR_RETURN(std::vector<std::string> cursor,
+                        ParseWaiverCursor(page.after));
+    return Run({"ListWaivers", ""},
+               [&]() -> absl::StatusOr<Page<model::Waiver>> {
+                 OptionalMicros not_expired_at(
+                     filter.not_expired_at == absl::InfinitePast()
+                         ? std::nullopt
+                         : std::optional<absl::Time>(filter.not_expired_at));
+                 pqxx::result r = txn_->exec_params(
+                     sql::kListWaivers, filter.policy.domain_id,
+                     filter.policy.id, filter.all_policies, filter.resource,
+                     not_expired_at.param(), cursor[0], cursor[1], cursor[2],
+                     page.limit + 1);
+                 Page<model::Waiver> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     const auto& last = out.items.back();
+                     out.next = absl::StrCat(last.policy.domain_id, "/",
+                                             last.policy.id, "/", last.id);
+                     break;
+                   }
+                   out.items.push_back(WaiverFromRow(row));
+                 }
+                 return out;
+               });
+  }
+
+  absl::Status Notify(absl::string_view channel,
+                      absl::string_view payload) override {
+    MP_RETURN_IF_ERROR(CheckNotify(mode_, channel, payload));
+    return Run({"Notify", absl::StrCat("channel ", Quoted(channel))},
+               [&]() -> absl::Status {
+                 txn_->exec_prepared(sql::kNotify.name, std::string(channel),
+                                     std::string(payload));
+                 return absl::OkStatus();
                });
   }
 
@@ -971,6 +1293,45 @@ class PostgresTransaction : public Transaction {
         "writing ", DomainPhrase(d.id), " changed no row for no known reason"));
   }
 
+  // Why an insert (expected == nullopt) or update of `p` wrote no row.
+  absl::Status DiagnosePolicy(const model::Policy& p,
+                              std::optional<int64_t> expected) {
+    pqxx::row r = txn_->exec_prepared1(sql::kDiagnosePolicy.name, p.domain_id,
+                                       p.id, p.owner_team_id);
+    if (!expected) {
+      if (!r[0].is_null()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(PolicyPhrase(p.key()), " already exists"));
+      }
+      if (!r[1].as<bool>()) {
+        return absl::NotFoundError(absl::StrCat(DomainPhrase(p.domain_id),
+                                                " of ", PolicyPhrase(p.key()),
+                                                " not found"));
+      }
+    } else {
+      if (r[0].is_null()) return NotFound(PolicyPhrase(p.key()));
+      if (r[0].as<int64_t>() != *expected) {
+        return EtagMismatch(PolicyPhrase(p.key()), r[0].as<int64_t>(),
+                            *expected);
+      }
+    }
+    if (!r[2].as<bool>()) {
+      return absl::NotFoundError(
+          absl::StrCat("owner ", TeamPhrase(p.owner_team_id), " of ",
+                       PolicyPhrase(p.key()), " not found"));
+    }
+    return absl::InternalError(absl::StrCat(
+        "writing ", PolicyPhrase(p.key()), " changed no row for no known reason"));
+  }
+
+  // The history row of `p` as just written; its time is the policy's
+  // update_time, so that the history agrees with the resource.
+  void AppendPolicyRevision(const model::Policy& p, absl::string_view author) {
+    txn_->exec_prepared(sql::kInsertPolicyRevision.name, p.domain_id, p.id,
+                        p.revision, model::ToJson(p), std::string(author),
+                        ToMicros(p.update_time));
+  }
+
   absl::Status DiagnoseProduct(const model::DataProduct& p,
                                std::optional<int64_t> expected) {
     pqxx::row r = txn_->exec_prepared1(sql::kDiagnoseProduct.name, p.domain_id,
@@ -1100,6 +1461,7 @@ class PostgresTransaction : public Transaction {
   }
 
   PostgresStore::Impl* store_;
+  const TxnMode mode_;
   pg::ConnectionPool::Lease lease_;
   // Declared after lease_: destroyed (rolled back) before the connection
   // returns to the pool.
@@ -1181,7 +1543,7 @@ absl::StatusOr<std::unique_ptr<Transaction>> PostgresStore::Begin(
         txn = std::make_unique<pqxx::nontransaction>(lease.conn());
       }
       return std::unique_ptr<Transaction>(new PostgresTransaction(
-          impl_.get(), std::move(lease), std::move(txn)));
+          impl_.get(), mode, std::move(lease), std::move(txn)));
     } catch (...) {
       bool lost = false;
       last =
@@ -1192,6 +1554,11 @@ absl::StatusOr<std::unique_ptr<Transaction>> PostgresStore::Begin(
     }
   }
   return last;
+}
+
+absl::StatusOr<std::unique_ptr<Listener>> PostgresStore::NewListener() {
+  return std::unique_ptr<Listener>(
+      std::make_unique<pg::PostgresListener>(impl_->listener_url));
 }
 
 absl::Status PostgresStore::Ping() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/testing/matchers/status_matchers.h"
@@ -52,6 +53,17 @@ class ScratchMigrations {
   std::string dir_;
 };
 
+// The version of the released migrations, and the file name a test's extra
+// migration gets so that it comes right after them.
+int Latest() {
+  absl::StatusOr<int> latest = LatestMigrationVersion(DefaultMigrationsDir());
+  EXPECT_TRUE(latest.ok()) << latest.status();
+  return latest.value_or(0);
+}
+std::string NextFile(const std::string& name) {
+  return absl::StrFormat("%04d_%s.sql", Latest() + 1, name);
+}
+
 int64_t Count(const std::string& url, const std::string& query) {
   pqxx::connection conn(url);
   pqxx::nontransaction q(conn);
@@ -70,7 +82,7 @@ TEST(MigrateTest, FreshDatabaseGetsTheWholeSchema) {
   for (const char* table :
        {"domains", "teams", "team_members", "data_products", "output_ports",
         "input_ports", "api_tokens", "audit_log", "events", "idempotency",
-        "schema_migrations"}) {
+        "policies", "policy_revisions", "waivers", "schema_migrations"}) {
     EXPECT_EQ(Count(url, absl::StrCat("SELECT count(*) FROM pg_tables WHERE "
                                       "schemaname = 'public' AND tablename = '",
                                       table, "'")),
@@ -101,7 +113,7 @@ TEST(MigrateTest, RerunIsANoOp) {
 TEST(MigrateTest, ConcurrentReplicasApplyEachFileOnce) {
   std::string url = PgFixture::Get().NewEmptyDatabase();
   ScratchMigrations scratch;
-  scratch.Write("0002_extra.sql",
+  scratch.Write(NextFile("extra"),
                 "CREATE TABLE mp_extra (id integer PRIMARY KEY);\n"
                 "INSERT INTO mp_extra VALUES (1);\n");
   std::vector<absl::Status> results(8);
@@ -111,10 +123,11 @@ TEST(MigrateTest, ConcurrentReplicasApplyEachFileOnce) {
   }
   for (auto& t : threads) t.join();
   for (const auto& s : results) EXPECT_OK(s);
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM schema_migrations"), 2);
-  // Had 0002 run twice, its INSERT would have failed or doubled.
+  EXPECT_EQ(Count(url, "SELECT count(*) FROM schema_migrations"),
+            Latest() + 1);
+  // Had the extra file run twice, its INSERT would have failed or doubled.
   EXPECT_EQ(Count(url, "SELECT count(*) FROM mp_extra"), 1);
-  EXPECT_EQ(*CurrentSchemaVersion(url), 2);
+  EXPECT_EQ(*CurrentSchemaVersion(url), Latest() + 1);
 }
 
 TEST(MigrateTest, EditedReleasedFileIsRefused) {
@@ -130,21 +143,22 @@ TEST(MigrateTest, NewFileIsAppliedLaterAndFailedFileChangesNothing) {
   std::string url = PgFixture::Get().NewEmptyDatabase();
   ScratchMigrations scratch;
   ASSERT_OK(Migrate(url, scratch.dir()));
-  scratch.Write("0002_broken.sql",
+  const std::string broken = NextFile("broken");
+  scratch.Write(broken,
                 "CREATE TABLE mp_half (id integer);\n"
                 "SELECT * FROM no_such_table;\n");
   EXPECT_THAT(Migrate(url, scratch.dir()),
-              StatusIs(absl::StatusCode::kInvalidArgument, "0002_broken.sql"));
-  EXPECT_EQ(*CurrentSchemaVersion(url), 1);
+              StatusIs(absl::StatusCode::kInvalidArgument, broken));
+  EXPECT_EQ(*CurrentSchemaVersion(url), Latest());
   EXPECT_EQ(Count(url,
                   "SELECT count(*) FROM pg_tables WHERE tablename = "
                   "'mp_half'"),
             0);
   // Fixing an unreleased (never applied) file is fine.
-  scratch.Write("0002_broken.sql", "CREATE TABLE mp_half (id integer);\n");
+  scratch.Write(broken, "CREATE TABLE mp_half (id integer);\n");
   ASSERT_OK(Migrate(url, scratch.dir()));
-  EXPECT_EQ(*CurrentSchemaVersion(url), 2);
-  // An older build (without 0002) refuses the newer database.
+  EXPECT_EQ(*CurrentSchemaVersion(url), Latest() + 1);
+  // An older build (without that file) refuses the newer database.
   EXPECT_THAT(Migrate(url, DefaultMigrationsDir()),
               StatusIs(absl::StatusCode::kFailedPrecondition, "newer build"));
 }
@@ -152,23 +166,24 @@ TEST(MigrateTest, NewFileIsAppliedLaterAndFailedFileChangesNothing) {
 TEST(MigrateTest, NoTransactionFileCanBuildAnIndexConcurrently) {
   std::string url = PgFixture::Get().NewEmptyDatabase();
   ScratchMigrations scratch;
-  scratch.Write("0002_index.sql",
+  const std::string index = NextFile("index");
+  scratch.Write(index,
                 "-- meshplane:no-transaction\n"
                 "CREATE INDEX CONCURRENTLY IF NOT EXISTS mp_test_idx "
                 "ON data_products (update_time);\n");
   ASSERT_OK(Migrate(url, scratch.dir()));
-  EXPECT_EQ(*CurrentSchemaVersion(url), 2);
+  EXPECT_EQ(*CurrentSchemaVersion(url), Latest() + 1);
   EXPECT_EQ(Count(url,
                   "SELECT count(*) FROM pg_indexes WHERE indexname = "
                   "'mp_test_idx'"),
             1);
   // Without the marker, PostgreSQL refuses it inside the transaction.
   std::string other = PgFixture::Get().NewEmptyDatabase();
-  scratch.Write("0002_index.sql",
+  scratch.Write(index,
                 "CREATE INDEX CONCURRENTLY IF NOT EXISTS mp_test_idx "
                 "ON data_products (update_time);\n");
   EXPECT_THAT(Migrate(other, scratch.dir()),
-              StatusIs(absl::StatusCode::kInvalidArgument, "0002_index.sql"));
+              StatusIs(absl::StatusCode::kInvalidArgument, index));
 }
 
 TEST(MigrateTest, DirectoryErrors) {

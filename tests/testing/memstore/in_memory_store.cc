@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
+#include <tuple>
 #include <optional>
 #include <utility>
 
@@ -132,6 +134,158 @@ absl::Status Unavailable() {
       "the in-memory store is unavailable (test hook)");
 }
 
+using PolicyMapKey = std::pair<std::string, std::string>;
+using WaiverMapKey = std::tuple<std::string, std::string, std::string>;
+using model::Policy;
+using model::Waiver;
+
+constexpr char kPoliciesTable[] = "*policies";
+constexpr char kWaiversTable[] = "*waivers";
+std::string PolicyRowKey(const PolicyMapKey& k) {
+  return absl::StrCat("y/", k.first, "/", k.second);
+}
+std::string WaiverRowKey(const WaiverMapKey& k) {
+  return absl::StrCat("w/", std::get<0>(k), "/", std::get<1>(k), "/",
+                      std::get<2>(k));
+}
+PolicyMapKey MapKey(const model::PolicyKey& k) { return {k.domain_id, k.id}; }
+WaiverMapKey MapKey(const model::PolicyKey& k, absl::string_view id) {
+  return {k.domain_id, k.id, std::string(id)};
+}
+std::string WaiverNameOf(const model::PolicyKey& policy, absl::string_view id) {
+  Waiver w;
+  w.policy = policy;
+  w.id = std::string(id);
+  return model::WaiverName(w);
+}
+// Cursors with spaces, as ProductCursor (a global policy's domain is "").
+std::string PolicyCursor(const PolicyMapKey& k) {
+  return absl::StrCat(k.first, " ", k.second);
+}
+std::string WaiverCursor(const WaiverMapKey& k) {
+  return absl::StrCat(std::get<0>(k), " ", std::get<1>(k), " ",
+                      std::get<2>(k));
+}
+
+// As PostgresStore: notifications are sent at commit, so only a read-write
+// transaction may send one; PostgreSQL's limits on channel and payload.
+absl::Status CheckNotification(store::TxnMode mode, absl::string_view channel,
+                               absl::string_view payload) {
+  if (mode != store::TxnMode::kReadWrite) {
+    return absl::FailedPreconditionError(
+        "Notify needs a read-write transaction (notifications are sent at "
+        "commit)");
+  }
+  if (channel.empty() || channel.size() > 63) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("notification channel \"", channel,
+                     "\" must be 1 to 63 bytes long, got ", channel.size()));
+  }
+  if (payload.size() >= 8000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "notification payload on channel \"", channel, "\" is ",
+        payload.size(), " bytes; it must be shorter than 8000"));
+  }
+  return absl::OkStatus();
+}
+
+// One started listener. Delivery holds `mu`, so the listener's destructor
+// (which clears `alive` under it) waits for a delivery in progress.
+struct ListenerSlot {
+  absl::Mutex mu;
+  bool alive ABSL_GUARDED_BY(mu) = true;
+  std::set<std::string> channels;
+  store::Listener::Handler handler;
+
+  void Deliver(const store::Listener::Notification& n)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    try {
+      handler(n);
+    } catch (...) {
+      // As PostgresListener: a handler's exception does not stop delivery.
+    }
+  }
+};
+
+}  // namespace
+
+struct InMemoryStore::ListenerHub {
+  absl::Mutex mu;
+  std::vector<std::shared_ptr<ListenerSlot>> slots ABSL_GUARDED_BY(mu);
+
+  void Publish(const std::vector<store::Listener::Notification>& batch) {
+    std::vector<std::shared_ptr<ListenerSlot>> targets;
+    {
+      absl::MutexLock lock(&mu);
+      targets = slots;
+    }
+    for (const auto& slot : targets) {
+      absl::MutexLock lock(&slot->mu);
+      if (!slot->alive) continue;
+      for (const auto& n : batch) {
+        if (slot->channels.count(n.channel)) slot->Deliver(n);
+      }
+    }
+  }
+
+  void Remove(const ListenerSlot* slot) {
+    absl::MutexLock lock(&mu);
+    slots.erase(std::remove_if(slots.begin(), slots.end(),
+                               [&](const auto& s) { return s.get() == slot; }),
+                slots.end());
+  }
+};
+
+namespace {
+
+class InMemoryListener : public store::Listener {
+ public:
+  explicit InMemoryListener(std::shared_ptr<InMemoryStore::ListenerHub> hub)
+      : hub_(std::move(hub)) {}
+
+  ~InMemoryListener() override {
+    if (slot_ == nullptr) return;
+    {
+      absl::MutexLock lock(&slot_->mu);
+      slot_->alive = false;
+    }
+    hub_->Remove(slot_.get());
+  }
+
+  absl::Status Start(std::vector<std::string> channels,
+                     Handler handler) override {
+    if (!handler) return absl::InvalidArgumentError("listener handler is null");
+    if (slot_ != nullptr) {
+      return absl::FailedPreconditionError("the listener was already started");
+    }
+    for (const auto& c : channels) {
+      if (c.empty() || c.size() > 63) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("notification channel \"", c,
+                         "\" must be 1 to 63 bytes long, got ", c.size()));
+      }
+    }
+    slot_ = std::make_shared<ListenerSlot>();
+    slot_->channels.insert(channels.begin(), channels.end());
+    slot_->handler = std::move(handler);
+    // Registered and resynced under the slot's lock: a commit racing with
+    // Start delivers only after the resync, as after a real LISTEN.
+    absl::MutexLock lock(&slot_->mu);
+    {
+      absl::MutexLock hub_lock(&hub_->mu);
+      hub_->slots.push_back(slot_);
+    }
+    slot_->Deliver({"", "", true});
+    return absl::OkStatus();
+  }
+
+  bool connected() const override { return slot_ != nullptr; }
+
+ private:
+  const std::shared_ptr<InMemoryStore::ListenerHub> hub_;
+  std::shared_ptr<ListenerSlot> slot_;
+};
+
 }  // namespace
 
 class InMemoryTransaction : public store::Transaction {
@@ -147,6 +301,8 @@ class InMemoryTransaction : public store::Transaction {
     products_.Reset(t.products);
     tokens_.Reset(t.tokens);
     idempotency_.Reset(t.idempotency);
+    policies_.Reset(t.policies);
+    waivers_.Reset(t.waivers);
   }
 
   ~InMemoryTransaction() override {
@@ -210,6 +366,12 @@ class InMemoryTransaction : public store::Transaction {
       return absl::FailedPreconditionError(
           absl::StrCat("domains/", id, " still has ", subs,
                        " subdomain(s) and ", products, " data product(s)"));
+    }
+    // The domain's policies and their waivers go with it (ON DELETE
+    // CASCADE in the schema).
+    Read(kPoliciesTable);
+    for (const auto& [k, p] : policies_.Merged()) {
+      if (k.first == id) ErasePolicy(k);
     }
     domains_.Erase(std::string(id));
     Write(DomainKey(id), kDomainsTable);
@@ -327,6 +489,13 @@ class InMemoryTransaction : public store::Transaction {
       if (p.owner_team_id == id) {
         return absl::FailedPreconditionError(
             absl::StrCat("teams/", id, " still owns ", model::ProductName(k)));
+      }
+    }
+    Read(kPoliciesTable);
+    for (const auto& [k, p] : policies_.Merged()) {
+      if (p.owner_team_id == id) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "teams/", id, " still owns ", model::PolicyName(p.key())));
       }
     }
     teams_.Erase(std::string(id));
@@ -535,6 +704,212 @@ class InMemoryTransaction : public store::Transaction {
       frontier = std::move(next);
     }
     return out;
+  }
+
+  // --------------------------------------------------------- Governance
+  absl::StatusOr<Policy> GetPolicy(const model::PolicyKey& key) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(PolicyRowKey(MapKey(key)));
+    const Policy* p = policies_.Find(MapKey(key));
+    if (!p) {
+      return absl::NotFoundError(
+          absl::StrCat(model::PolicyName(key), " not found"));
+    }
+    return *p;
+  }
+
+  absl::Status InsertPolicy(const Policy& policy,
+                            absl::string_view author) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    PolicyMapKey key = MapKey(policy.key());
+    Read(PolicyRowKey(key));
+    if (policies_.Find(key)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(model::PolicyName(policy.key()), " already exists"));
+    }
+    if (!policy.domain_id.empty()) {
+      Read(DomainKey(policy.domain_id));
+      if (!domains_.Find(policy.domain_id)) {
+        return absl::NotFoundError(
+            absl::StrCat("domains/", policy.domain_id, " of ",
+                         model::PolicyName(policy.key()), " not found"));
+      }
+    }
+    MP_RETURN_IF_ERROR(CheckPolicyOwner(policy));
+    PutPolicy(policy, author);
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdatePolicy(const Policy& policy, int64_t expected_revision,
+                            absl::string_view author) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    PolicyMapKey key = MapKey(policy.key());
+    Read(PolicyRowKey(key));
+    const Policy* cur = policies_.Find(key);
+    if (!cur) {
+      return absl::NotFoundError(
+          absl::StrCat(model::PolicyName(policy.key()), " not found"));
+    }
+    if (cur->revision != expected_revision) {
+      return EtagMismatch(model::PolicyName(policy.key()));
+    }
+    MP_RETURN_IF_ERROR(CheckPolicyOwner(policy));
+    PutPolicy(policy, author);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeletePolicy(const model::PolicyKey& key) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(PolicyRowKey(MapKey(key)));
+    if (!policies_.Find(MapKey(key))) {
+      return absl::NotFoundError(
+          absl::StrCat(model::PolicyName(key), " not found"));
+    }
+    ErasePolicy(MapKey(key));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<Policy>> ListPolicies(
+      const store::PolicyFilter& f, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kPoliciesTable);
+    std::vector<std::pair<PolicyMapKey, Policy>> items;
+    for (auto& [k, p] : policies_.Merged()) {
+      if (f.any_domain ? p.domain_id.empty() : p.domain_id != f.domain_id) {
+        continue;
+      }
+      if (!f.trigger.empty() &&
+          std::find(p.triggers.begin(), p.triggers.end(), f.trigger) ==
+              p.triggers.end()) {
+        continue;
+      }
+      if (!f.effect.empty() && p.effect != f.effect) continue;
+      if (!f.enforcement.empty() && p.enforcement != f.enforcement) continue;
+      if (!f.owner_team_id.empty() && p.owner_team_id != f.owner_team_id) {
+        continue;
+      }
+      items.emplace_back(k, p);
+    }
+    return Paginate<Policy>(items, page, PolicyCursor);
+  }
+
+  absl::StatusOr<std::vector<Policy>> AllPolicies() override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kPoliciesTable);
+    std::vector<Policy> out;
+    for (auto& [k, p] : policies_.Merged()) out.push_back(p);
+    return out;
+  }
+
+  absl::StatusOr<store::Page<model::PolicyRevision>> ListPolicyRevisions(
+      const model::PolicyKey& key, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    int64_t before = std::numeric_limits<int64_t>::max();
+    if (!page.after.empty() && !absl::SimpleAtoi(page.after, &before)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid page cursor \"", page.after, "\""));
+    }
+    std::vector<InMemoryStore::RevisionRow> rows;
+    {
+      absl::MutexLock lock(&store_.mu_);
+      for (const auto& [v, r] : store_.revisions_) {
+        if (v <= snapshot_version_ && r.key == MapKey(key)) rows.push_back(r);
+      }
+    }
+    for (const auto& r : pending_revisions_) {
+      if (r.key == MapKey(key)) rows.push_back(r);
+    }
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+      return a.sequence > b.sequence;
+    });
+    store::Page<model::PolicyRevision> out;
+    int limit = std::max(1, page.limit);
+    int64_t last_sequence = 0;
+    for (const auto& r : rows) {
+      if (r.sequence >= before) continue;
+      if (static_cast<int>(out.items.size()) == limit) {
+        out.next = absl::StrCat(last_sequence);
+        break;
+      }
+      out.items.push_back(r.revision);
+      last_sequence = r.sequence;
+    }
+    return out;
+  }
+
+  absl::Status InsertWaiver(const Waiver& waiver) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    WaiverMapKey key = MapKey(waiver.policy, waiver.id);
+    Read(WaiverRowKey(key));
+    if (waivers_.Find(key)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(model::WaiverName(waiver), " already exists"));
+    }
+    Read(PolicyRowKey(MapKey(waiver.policy)));
+    if (!policies_.Find(MapKey(waiver.policy))) {
+      return absl::NotFoundError(
+          absl::StrCat(model::PolicyName(waiver.policy), " of ",
+                       model::WaiverName(waiver), " not found"));
+    }
+    Waiver w = waiver;
+    w.expire_time = Trunc(w.expire_time);
+    w.create_time = Trunc(w.create_time);
+    waivers_.Put(key, w);
+    Write(WaiverRowKey(key), kWaiversTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Waiver> GetWaiver(const model::PolicyKey& policy,
+                                   absl::string_view id) override {
+    MP_RETURN_IF_ERROR(Check());
+    WaiverMapKey key = MapKey(policy, id);
+    Read(WaiverRowKey(key));
+    const Waiver* w = waivers_.Find(key);
+    if (!w) {
+      return absl::NotFoundError(
+          absl::StrCat(WaiverNameOf(policy, id), " not found"));
+    }
+    return *w;
+  }
+
+  absl::Status DeleteWaiver(const model::PolicyKey& policy,
+                            absl::string_view id) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    WaiverMapKey key = MapKey(policy, id);
+    Read(WaiverRowKey(key));
+    if (!waivers_.Find(key)) {
+      return absl::NotFoundError(
+          absl::StrCat(WaiverNameOf(policy, id), " not found"));
+    }
+    waivers_.Erase(key);
+    Write(WaiverRowKey(key), kWaiversTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<Waiver>> ListWaivers(
+      const store::WaiverFilter& f, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kWaiversTable);
+    std::vector<std::pair<WaiverMapKey, Waiver>> items;
+    for (auto& [k, w] : waivers_.Merged()) {
+      if (!f.all_policies && !(w.policy == f.policy)) continue;
+      if (!f.resource.empty() && w.resource != f.resource) continue;
+      if (f.not_expired_at != absl::InfinitePast() &&
+          !(w.expire_time > f.not_expired_at)) {
+        continue;
+      }
+      items.emplace_back(k, w);
+    }
+    return Paginate<Waiver>(items, page, WaiverCursor);
+  }
+
+  absl::Status Notify(absl::string_view channel,
+                      absl::string_view payload) override {
+    MP_RETURN_IF_ERROR(Check());
+    MP_RETURN_IF_ERROR(CheckNotification(mode_, channel, payload));
+    pending_notifications_.push_back(
+        {std::string(channel), std::string(payload), false});
+    return absl::OkStatus();
   }
 
   // ------------------------------------------------------------ Tokens
@@ -751,6 +1126,11 @@ class InMemoryTransaction : public store::Transaction {
           t.products = products_.CommitOnto(t.products);
           t.tokens = tokens_.CommitOnto(t.tokens);
           t.idempotency = idempotency_.CommitOnto(t.idempotency);
+          t.policies = policies_.CommitOnto(t.policies);
+          t.waivers = waivers_.CommitOnto(t.waivers);
+          for (auto& r : pending_revisions_) {
+            store_.revisions_.emplace_back(v, r);
+          }
           for (auto& r : pending_audit_) store_.audit_.emplace_back(v, r);
           for (auto& e : pending_events_) store_.events_.emplace_back(v, e);
           store_.log_.push_back({v, writes_});
@@ -759,6 +1139,12 @@ class InMemoryTransaction : public store::Transaction {
       }
     }
     Finish();
+    // Delivered after the store's mutex is released: handlers may well start
+    // a transaction of their own.
+    if (result.ok() && !pending_notifications_.empty()) {
+      store_.hub_->Publish(pending_notifications_);
+    }
+    pending_notifications_.clear();
     return result;
   }
 
@@ -805,6 +1191,50 @@ class InMemoryTransaction : public store::Transaction {
           absl::StrCat("owner teams/", d.owner_team_id, " not found"));
     }
     return absl::OkStatus();
+  }
+
+  absl::Status CheckPolicyOwner(const Policy& p) {
+    if (p.owner_team_id.empty()) return absl::OkStatus();
+    Read(TeamKey(p.owner_team_id));
+    if (!teams_.Find(p.owner_team_id)) {
+      return absl::NotFoundError(absl::StrCat("owner teams/", p.owner_team_id,
+                                              " of ", model::PolicyName(p.key()),
+                                              " not found"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Writes the policy row and appends it to the history.
+  void PutPolicy(const Policy& policy, absl::string_view author) {
+    Policy p = policy;
+    p.create_time = Trunc(p.create_time);
+    p.update_time = Trunc(p.update_time);
+    PolicyMapKey key = MapKey(p.key());
+    policies_.Put(key, p);
+    Write(PolicyRowKey(key), kPoliciesTable);
+    InMemoryStore::RevisionRow row;
+    {
+      absl::MutexLock lock(&store_.mu_);
+      row.sequence = store_.next_revision_sequence_++;
+    }
+    row.key = key;
+    row.revision.policy = p;
+    row.revision.author = std::string(author);
+    row.revision.create_time = p.update_time;
+    pending_revisions_.push_back(std::move(row));
+  }
+
+  // Removes a policy and its waivers (the history stays).
+  void ErasePolicy(const PolicyMapKey& key) {
+    Read(kWaiversTable);
+    for (const auto& [k, w] : waivers_.Merged()) {
+      if (std::get<0>(k) == key.first && std::get<1>(k) == key.second) {
+        waivers_.Erase(k);
+        Write(WaiverRowKey(k), kWaiversTable);
+      }
+    }
+    policies_.Erase(key);
+    Write(PolicyRowKey(key), kPoliciesTable);
   }
 
   absl::Status CheckProductRefs(const DataProduct& p) {
@@ -901,6 +1331,10 @@ class InMemoryTransaction : public store::Transaction {
   Overlay<ProductKey, DataProduct> products_;
   Overlay<std::string, ApiToken> tokens_;
   Overlay<std::string, model::IdempotencyRecord> idempotency_;
+  Overlay<PolicyMapKey, Policy> policies_;
+  Overlay<WaiverMapKey, Waiver> waivers_;
+  std::vector<InMemoryStore::RevisionRow> pending_revisions_;
+  std::vector<store::Listener::Notification> pending_notifications_;
   std::set<std::string> reads_;
   std::set<std::string> writes_;
   std::vector<model::AuditRecord> pending_audit_;
@@ -908,7 +1342,7 @@ class InMemoryTransaction : public store::Transaction {
   std::vector<std::string> locks_;
 };
 
-InMemoryStore::InMemoryStore() {
+InMemoryStore::InMemoryStore() : hub_(std::make_shared<ListenerHub>()) {
   tables_.domains = std::make_shared<const std::map<std::string, Domain>>();
   tables_.teams = std::make_shared<const std::map<std::string, Team>>();
   tables_.products =
@@ -916,6 +1350,8 @@ InMemoryStore::InMemoryStore() {
   tables_.tokens = std::make_shared<const std::map<std::string, ApiToken>>();
   tables_.idempotency =
       std::make_shared<const std::map<std::string, model::IdempotencyRecord>>();
+  tables_.policies = std::make_shared<const std::map<PolicyMapKey, Policy>>();
+  tables_.waivers = std::make_shared<const std::map<WaiverMapKey, Waiver>>();
 }
 
 InMemoryStore::~InMemoryStore() = default;
@@ -928,6 +1364,11 @@ absl::StatusOr<std::unique_ptr<store::Transaction>> InMemoryStore::Begin(
   return std::unique_ptr<store::Transaction>(
       std::make_unique<InMemoryTransaction>(*this, mode, next_txn_id_++,
                                             version_, tables_));
+}
+
+absl::StatusOr<std::unique_ptr<store::Listener>> InMemoryStore::NewListener() {
+  return std::unique_ptr<store::Listener>(
+      std::make_unique<InMemoryListener>(hub_));
 }
 
 absl::Status InMemoryStore::Ping() {

@@ -15,7 +15,14 @@
 //  - TryLockRequest locks are held until commit or rollback and never wait.
 //  - Stored times are truncated to microseconds, as PostgreSQL's timestamptz.
 //  - Audit and event sequences come from store-wide counters (gaps on
-//    rollback, like PostgreSQL sequences).
+//    rollback, like PostgreSQL sequences); so do policy revision history
+//    sequences.
+//  - Deleting a domain deletes its policies and their waivers, as the
+//    schema's ON DELETE CASCADE does.
+//  - Notify buffers per transaction; Commit delivers the notifications, on
+//    the committing thread and after releasing the store's mutex, to every
+//    started listener of this store. Listeners deliver a resync on Start
+//    and never again (the fake never loses a connection).
 #ifndef MESHPLANE_TESTS_TESTING_MEMSTORE_IN_MEMORY_STORE_H_
 #define MESHPLANE_TESTS_TESTING_MEMSTORE_IN_MEMORY_STORE_H_
 
@@ -24,6 +31,8 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -44,6 +53,7 @@ class InMemoryStore : public store::Store {
   absl::StatusOr<std::unique_ptr<store::Transaction>> Begin(
       store::TxnMode mode) override;
   absl::Status Ping() override;
+  absl::StatusOr<std::unique_ptr<store::Listener>> NewListener() override;
 
   // Test hook: while set, Begin and Ping fail with UNAVAILABLE and every
   // method of an open transaction fails with UNAVAILABLE, as when the
@@ -63,6 +73,24 @@ class InMemoryStore : public store::Store {
     std::shared_ptr<const std::map<std::string, model::ApiToken>> tokens;
     std::shared_ptr<const std::map<std::string, model::IdempotencyRecord>>
         idempotency;
+    // Keyed by (domain_id, id).
+    std::shared_ptr<const std::map<std::pair<std::string, std::string>,
+                                   model::Policy>>
+        policies;
+    // Keyed by (policy domain_id, policy id, id).
+    std::shared_ptr<const std::map<
+        std::tuple<std::string, std::string, std::string>, model::Waiver>>
+        waivers;
+  };
+
+  // The started listeners; shared with them, as they may outlive the store.
+  struct ListenerHub;
+
+  // One stored revision of a policy's history.
+  struct RevisionRow {
+    int64_t sequence;
+    std::pair<std::string, std::string> key;
+    model::PolicyRevision revision;
   };
 
  private:
@@ -81,12 +109,15 @@ class InMemoryStore : public store::Store {
   std::vector<std::pair<uint64_t, model::AuditRecord>> audit_
       ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<uint64_t, model::Event>> events_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<uint64_t, RevisionRow>> revisions_ ABSL_GUARDED_BY(mu_);
+  int64_t next_revision_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t next_audit_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t next_event_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<std::string, uint64_t> request_locks_ ABSL_GUARDED_BY(mu_);
   uint64_t next_txn_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
   int64_t write_commits_ ABSL_GUARDED_BY(mu_) = 0;
+  const std::shared_ptr<ListenerHub> hub_;
 };
 
 }  // namespace meshplane::testing
