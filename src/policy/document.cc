@@ -87,8 +87,12 @@ cel::Value Convert(const cel::Value& v, bool* changed) {
 // escaped; other bytes (UTF-8) as they are.
 void AppendJsonString(std::string* out, absl::string_view s) {
   out->push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
+  size_t start = 0;  // the first byte not yet appended
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + start, i - start);
+    start = i + 1;
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -105,17 +109,14 @@ void AppendJsonString(std::string* out, absl::string_view s) {
       case '\t':
         out->append("\\t");
         break;
-      default:
-        if (c < 0x20) {
-          static const char kHex[] = "0123456789abcdef";
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xf]);
-        } else {
-          out->push_back(ch);
-        }
+      default: {
+        static const char kHex[] = "0123456789abcdef";
+        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+        out->append(escaped, sizeof(escaped));
+      }
     }
   }
+  out->append(s.data() + start, s.size() - start);
   out->push_back('"');
 }
 
@@ -204,7 +205,9 @@ cel::Value PrincipalValue(absl::string_view name,
 }
 
 std::string DecisionToJson(const Decision& d) {
-  std::string out = "{";
+  std::string out;
+  out.reserve(64 + 96 * d.evaluated.size() + 256 * d.violations.size());
+  out.push_back('{');
   AppendField(&out, "outcome", OutcomeName(d.outcome), /*first=*/true);
   AppendField(&out, "set_version", d.set_version);
   out.append(",\"violations\":[");

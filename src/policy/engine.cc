@@ -179,7 +179,6 @@ std::vector<uint32_t> Applicable(const SetIndex& index, const EvalInput& input) 
   if (it == index.by_trigger.end()) return ids;
   const internal::TriggerIndex& t = it->second;
   ids = t.global;
-  bool merged = false;
   for (size_t i = 0; i < input.domain_chain.size(); ++i) {
     const std::string& d = input.domain_chain[i];
     if (std::find(input.domain_chain.begin(), input.domain_chain.begin() + i, d) !=
@@ -188,10 +187,11 @@ std::vector<uint32_t> Applicable(const SetIndex& index, const EvalInput& input) 
     }
     auto dit = t.by_domain.find(d);
     if (dit == t.by_domain.end()) continue;
+    // Each list is ascending: merging keeps the whole in name order.
+    const auto middle = static_cast<std::ptrdiff_t>(ids.size());
     ids.insert(ids.end(), dit->second.begin(), dit->second.end());
-    merged = true;
+    std::inplace_merge(ids.begin(), ids.begin() + middle, ids.end());
   }
-  if (merged) std::sort(ids.begin(), ids.end());
   return ids;
 }
 
