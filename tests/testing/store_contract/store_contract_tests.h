@@ -19,11 +19,14 @@
 //   an ETAG_MISMATCH leaves the transaction usable and changes nothing.
 // - Times keep microsecond precision; strings are stored byte for byte.
 // - List pages are ordered by key: domains, teams and tokens by id, data
-//   products by (domain_id, id), audit records newest first.
+//   products and policies by (domain_id, id), waivers by (policy domain_id,
+//   policy id, id), audit records and policy revisions newest first.
+// - Listener delivery is asynchronous; the tests poll for it (bounded).
 #ifndef MESHPLANE_TESTS_TESTING_STORE_CONTRACT_STORE_CONTRACT_TESTS_H_
 #define MESHPLANE_TESTS_TESTING_STORE_CONTRACT_STORE_CONTRACT_TESTS_H_
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -35,12 +38,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "meshplane/common/errors.h"
+#include "meshplane/common/status_macros.h"
 #include "meshplane/store/store.h"
 
 namespace meshplane::store_contract {
@@ -240,6 +246,137 @@ inline void ExpectSameProduct(const model::DataProduct& a,
   }
 }
 
+inline model::Policy MakePolicy(const std::string& domain, const std::string& id,
+                                const std::string& owner) {
+  model::Policy p;
+  p.domain_id = domain;
+  p.id = id;
+  p.uid = "uid-policy-" + domain + "-" + id;
+  p.display_name = "Policy " + id;
+  p.description = "Checks " + id;
+  p.triggers = {"dataproduct.create", "dataproduct.update"};
+  p.condition = "has(resource.labels.owner)";
+  p.effect = "DENY";
+  p.enforcement = "ENFORCED";
+  p.message = "needs an owner label";
+  p.message_expression = "'missing on ' + resource.name";
+  p.labels = {{"area", "quality"}};
+  p.owner_team_id = owner;
+  p.waivable = true;
+  p.create_time = T0();
+  p.update_time = T0() + absl::Microseconds(3);
+  p.revision = 1;
+  return p;
+}
+
+inline model::Waiver MakeWaiver(const model::PolicyKey& policy,
+                                const std::string& id,
+                                const std::string& resource,
+                                absl::Time expire_time) {
+  model::Waiver w;
+  w.policy = policy;
+  w.id = id;
+  w.uid = "uid-waiver-" + id;
+  w.resource = resource;
+  w.reason = "migration of " + resource;
+  w.expire_time = expire_time;
+  w.created_by = "user:alice";
+  w.create_time = T0();
+  w.policy_revision = 1;
+  return w;
+}
+
+inline void ExpectSamePolicy(const model::Policy& a, const model::Policy& b) {
+  EXPECT_EQ(a.domain_id, b.domain_id);
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.uid, b.uid);
+  EXPECT_EQ(a.display_name, b.display_name);
+  EXPECT_EQ(a.description, b.description);
+  EXPECT_EQ(a.triggers, b.triggers);
+  EXPECT_EQ(a.condition, b.condition);
+  EXPECT_EQ(a.effect, b.effect);
+  EXPECT_EQ(a.enforcement, b.enforcement);
+  EXPECT_EQ(a.message, b.message);
+  EXPECT_EQ(a.message_expression, b.message_expression);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.owner_team_id, b.owner_team_id);
+  EXPECT_EQ(a.waivable, b.waivable);
+  EXPECT_EQ(a.create_time, b.create_time);
+  EXPECT_EQ(a.update_time, b.update_time);
+  EXPECT_EQ(a.revision, b.revision);
+}
+
+inline void ExpectSameWaiver(const model::Waiver& a, const model::Waiver& b) {
+  EXPECT_EQ(a.policy, b.policy);
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.uid, b.uid);
+  EXPECT_EQ(a.resource, b.resource);
+  EXPECT_EQ(a.reason, b.reason);
+  EXPECT_EQ(a.expire_time, b.expire_time);
+  EXPECT_EQ(a.created_by, b.created_by);
+  EXPECT_EQ(a.create_time, b.create_time);
+  EXPECT_EQ(a.policy_revision, b.policy_revision);
+}
+
+// Collects what a Listener delivers, for tests on any thread.
+class NotificationRecorder {
+ public:
+  using Notification = store::Listener::Notification;
+
+  store::Listener::Handler Handler() {
+    return [this](const Notification& n) {
+      absl::MutexLock lock(&mu_);
+      got_.push_back(n);
+    };
+  }
+
+  std::vector<Notification> got() {
+    absl::MutexLock lock(&mu_);
+    return got_;
+  }
+
+  // Payloads received on `channel`, in order.
+  std::vector<std::string> Payloads(const std::string& channel) {
+    std::vector<std::string> out;
+    for (const auto& n : got()) {
+      if (!n.resync && n.channel == channel) out.push_back(n.payload);
+    }
+    return out;
+  }
+
+  int resyncs() {
+    int n = 0;
+    for (const auto& x : got()) n += x.resync ? 1 : 0;
+    return n;
+  }
+
+  // Polls (bounded) until `done` holds; delivery is asynchronous for a real
+  // database.
+  bool WaitUntil(const std::function<bool()>& done,
+                 absl::Duration timeout = absl::Seconds(20)) {
+    absl::Time deadline = absl::Now() + timeout;
+    while (!done()) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return true;
+  }
+
+  bool WaitForPayload(const std::string& channel, const std::string& payload,
+                      absl::Duration timeout = absl::Seconds(20)) {
+    return WaitUntil(
+        [&] {
+          auto p = Payloads(channel);
+          return std::find(p.begin(), p.end(), payload) != p.end();
+        },
+        timeout);
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<Notification> got_ ABSL_GUARDED_BY(mu_);
+};
+
 template <typename Factory>
 class StoreContractTest : public ::testing::Test {
  protected:
@@ -283,6 +420,80 @@ class StoreContractTest : public ::testing::Test {
   }
   absl::Status Insert(const model::DataProduct& p) {
     return Write([&](Transaction& txn) { return txn.InsertDataProduct(p); });
+  }
+  absl::Status Insert(const model::Policy& p) {
+    return Write([&](Transaction& txn) { return txn.InsertPolicy(p, "user:a"); });
+  }
+  absl::Status Insert(const model::Waiver& w) {
+    return Write([&](Transaction& txn) { return txn.InsertWaiver(w); });
+  }
+  absl::StatusOr<model::Policy> GetPolicy(const std::string& domain,
+                                          const std::string& id) {
+    return Read<model::Policy>(
+        [&](Transaction& t) { return t.GetPolicy(model::PolicyKey{domain, id}); });
+  }
+  absl::StatusOr<model::Waiver> GetWaiver(const model::PolicyKey& policy,
+                                          const std::string& id) {
+    return Read<model::Waiver>(
+        [&](Transaction& t) { return t.GetWaiver(policy, id); });
+  }
+
+  // Every page of ListPolicies with `limit`: "domain/id" keys in order.
+  std::vector<std::string> AllPolicyKeys(const store::PolicyFilter& filter,
+                                         int limit) {
+    std::vector<std::string> keys;
+    PageRequest page{"", limit};
+    for (int guard = 0; guard < 1000; ++guard) {
+      auto result = Read<store::Page<model::Policy>>(
+          [&](Transaction& t) { return t.ListPolicies(filter, page); });
+      EXPECT_THAT(result, IsOk());
+      if (!result.ok()) break;
+      EXPECT_LE(static_cast<int>(result->items.size()), limit);
+      for (const auto& p : result->items) {
+        keys.push_back(p.domain_id + "/" + p.id);
+      }
+      if (result->next.empty()) break;
+      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
+      page.after = result->next;
+    }
+    return keys;
+  }
+
+  // Every page of ListWaivers with `limit`: waiver ids in order.
+  std::vector<std::string> AllWaiverIds(const store::WaiverFilter& filter,
+                                        int limit) {
+    std::vector<std::string> ids;
+    PageRequest page{"", limit};
+    for (int guard = 0; guard < 1000; ++guard) {
+      auto result = Read<store::Page<model::Waiver>>(
+          [&](Transaction& t) { return t.ListWaivers(filter, page); });
+      EXPECT_THAT(result, IsOk());
+      if (!result.ok()) break;
+      EXPECT_LE(static_cast<int>(result->items.size()), limit);
+      for (const auto& w : result->items) ids.push_back(w.id);
+      if (result->next.empty()) break;
+      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
+      page.after = result->next;
+    }
+    return ids;
+  }
+
+  // Every revision of `key`, newest first, read `limit` at a time.
+  std::vector<model::PolicyRevision> AllRevisions(const model::PolicyKey& key,
+                                                  int limit) {
+    std::vector<model::PolicyRevision> out;
+    PageRequest page{"", limit};
+    for (int guard = 0; guard < 1000; ++guard) {
+      auto result = Read<store::Page<model::PolicyRevision>>(
+          [&](Transaction& t) { return t.ListPolicyRevisions(key, page); });
+      EXPECT_THAT(result, IsOk());
+      if (!result.ok()) break;
+      EXPECT_LE(static_cast<int>(result->items.size()), limit);
+      for (auto& r : result->items) out.push_back(r);
+      if (result->next.empty()) break;
+      page.after = result->next;
+    }
+    return out;
   }
 
   // Reads every page of ListDataProducts with `limit` and returns the keys
@@ -1406,6 +1617,365 @@ TYPED_TEST_P(StoreContractTest, StringsAreStoredVerbatim) {
   EXPECT_OK(this->GetDomain("d"));
 }
 
+// ------------------------------------------------------------- governance
+
+TYPED_TEST_P(StoreContractTest, PolicyRoundTripAndInsertErrors) {
+  ASSERT_OK(this->Insert(MakeTeam("gov")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "gov")));
+  model::Policy global = MakePolicy("", "no-pii", "gov");
+  global.waivable = false;
+  global.effect = "REQUIRE_APPROVAL";
+  model::Policy local = MakePolicy("sales", "no-pii", "");
+  local.triggers.clear();
+  local.labels.clear();
+  local.enforcement = "DRY_RUN";
+  ASSERT_OK(this->Insert(global));
+  ASSERT_OK(this->Insert(local));  // same id, other scope; no owner
+  ASSERT_OK_AND_ASSIGN(model::Policy got, this->GetPolicy("", "no-pii"));
+  ExpectSamePolicy(got, global);
+  ASSERT_OK_AND_ASSIGN(got, this->GetPolicy("sales", "no-pii"));
+  ExpectSamePolicy(got, local);
+
+  EXPECT_THAT(this->Insert(global),
+              StatusIs(absl::StatusCode::kAlreadyExists, "policies/no-pii"));
+  EXPECT_THAT(this->Insert(MakePolicy("ghost", "p", "gov")),
+              StatusIs(absl::StatusCode::kNotFound, "ghost"));
+  EXPECT_THAT(this->Insert(MakePolicy("", "p", "ghost-team")),
+              StatusIs(absl::StatusCode::kNotFound, "ghost-team"));
+  EXPECT_THAT(this->GetPolicy("", "nope"),
+              StatusIs(absl::StatusCode::kNotFound, "policies/nope"));
+  EXPECT_THAT(this->GetPolicy("finance", "no-pii"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "domains/finance/policies/no-pii"));
+  // A refused insert leaves the transaction usable and wrote nothing.
+  EXPECT_OK(this->Write([&](Transaction& txn) -> absl::Status {
+    EXPECT_THAT(txn.InsertPolicy(global, "user:a"),
+                StatusIs(absl::StatusCode::kAlreadyExists));
+    return txn.InsertPolicy(MakePolicy("", "second", "gov"), "user:a");
+  }));
+  EXPECT_OK(this->GetPolicy("", "second"));
+  EXPECT_THAT(this->GetPolicy("", "p"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TYPED_TEST_P(StoreContractTest, PolicyUpdateChecksRevisionAndKeepsHistory) {
+  ASSERT_OK(this->Insert(MakeTeam("gov")));
+  ASSERT_OK(this->Insert(MakeTeam("other")));
+  model::Policy p = MakePolicy("", "p", "gov");
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.InsertPolicy(p, "user:creator"); }));
+  model::Policy v2 = p;
+  v2.display_name = "second";
+  v2.owner_team_id = "other";
+  v2.triggers = {"domain.delete"};
+  v2.update_time = T0() + absl::Seconds(2);
+  v2.revision = 2;
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.UpdatePolicy(v2, 1, "user:editor"); }));
+  ASSERT_OK_AND_ASSIGN(model::Policy got, this->GetPolicy("", "p"));
+  ExpectSamePolicy(got, v2);
+
+  model::Policy stale = v2;
+  stale.display_name = "stale";
+  stale.revision = 3;
+  absl::Status s = this->Write(
+      [&](Transaction& txn) { return txn.UpdatePolicy(stale, 1, "user:x"); });
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kAborted, "etag mismatch"));
+  EXPECT_EQ(GetReason(s), "ETAG_MISMATCH");
+  EXPECT_FALSE(store::IsRetryableConflict(s));
+  model::Policy v3 = v2;
+  v3.display_name = "third";
+  v3.update_time = T0() + absl::Seconds(3);
+  v3.revision = 3;
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.UpdatePolicy(v3, 2, "user:third"); }));
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.UpdatePolicy(MakePolicy("", "nope", "gov"), 1, "user:x");
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "policies/nope"));
+  model::Policy bad_owner = v3;
+  bad_owner.owner_team_id = "ghost-team";
+  bad_owner.revision = 4;
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.UpdatePolicy(bad_owner, 3, "user:x");
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "ghost-team"));
+
+  // Newest first, whole pages or one at a time; refused writes left none.
+  for (int limit : {10, 1}) {
+    SCOPED_TRACE(absl::StrCat("limit ", limit));
+    std::vector<model::PolicyRevision> revs =
+        this->AllRevisions(p.key(), limit);
+    ASSERT_EQ(revs.size(), 3u);
+    ExpectSamePolicy(revs[0].policy, v3);
+    ExpectSamePolicy(revs[1].policy, v2);
+    ExpectSamePolicy(revs[2].policy, p);
+    EXPECT_EQ(revs[0].author, "user:third");
+    EXPECT_EQ(revs[1].author, "user:editor");
+    EXPECT_EQ(revs[2].author, "user:creator");
+    EXPECT_EQ(revs[0].create_time, v3.update_time);
+    EXPECT_EQ(revs[2].create_time, p.update_time);
+  }
+  EXPECT_TRUE(this->AllRevisions({"", "never-existed"}, 5).empty());
+  EXPECT_TRUE(this->AllRevisions({"d", "p"}, 5).empty());
+}
+
+TYPED_TEST_P(StoreContractTest, PolicyDeleteTakesWaiversAndKeepsHistory) {
+  ASSERT_OK(this->Insert(MakeTeam("gov")));
+  model::Policy p = MakePolicy("", "p", "gov");
+  model::Policy other = MakePolicy("", "other", "gov");
+  ASSERT_OK(this->Insert(p));
+  ASSERT_OK(this->Insert(other));
+  const absl::Time later = T0() + absl::Hours(24);
+  ASSERT_OK(this->Insert(MakeWaiver(p.key(), "w1", "domains/a", later)));
+  ASSERT_OK(this->Insert(MakeWaiver(p.key(), "w2", "domains/b", later)));
+  ASSERT_OK(this->Insert(MakeWaiver(other.key(), "w3", "domains/a", later)));
+
+  ASSERT_OK(
+      this->Write([&](Transaction& txn) { return txn.DeletePolicy(p.key()); }));
+  EXPECT_THAT(this->GetPolicy("", "p"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(this->GetWaiver(p.key(), "w1"),
+              StatusIs(absl::StatusCode::kNotFound, "policies/p/waivers/w1"));
+  store::WaiverFilter all;
+  all.all_policies = true;
+  EXPECT_EQ(this->AllWaiverIds(all, 10), (std::vector<std::string>{"w3"}));
+  EXPECT_EQ(this->AllRevisions(p.key(), 10).size(), 1u);
+  EXPECT_THAT(
+      this->Write([&](Transaction& txn) { return txn.DeletePolicy(p.key()); }),
+      StatusIs(absl::StatusCode::kNotFound, "policies/p"));
+
+  // Created again under the same name: a new history on top of the old one.
+  model::Policy again = p;
+  again.display_name = "again";
+  ASSERT_OK(this->Insert(again));
+  std::vector<model::PolicyRevision> revs = this->AllRevisions(p.key(), 1);
+  ASSERT_EQ(revs.size(), 2u);
+  EXPECT_EQ(revs[0].policy.display_name, "again");
+  EXPECT_EQ(revs[1].policy.display_name, p.display_name);
+  EXPECT_THAT(this->GetWaiver(p.key(), "w2"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TYPED_TEST_P(StoreContractTest, DomainDeleteTakesItsPoliciesTeamDeleteRefused) {
+  ASSERT_OK(this->Insert(MakeTeam("gov")));
+  ASSERT_OK(this->Insert(MakeTeam("owner")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "gov")));
+  model::Policy local = MakePolicy("sales", "p", "");
+  model::Policy global = MakePolicy("", "p", "owner");
+  ASSERT_OK(this->Insert(local));
+  ASSERT_OK(this->Insert(global));
+  ASSERT_OK(this->Insert(
+      MakeWaiver(local.key(), "w", "domains/sales", T0() + absl::Hours(1))));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.DeleteDomain("sales"); }));
+  EXPECT_THAT(this->GetPolicy("sales", "p"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(this->GetWaiver(local.key(), "w"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_OK(this->GetPolicy("", "p"));
+  EXPECT_EQ(this->AllRevisions(local.key(), 10).size(), 1u);
+
+  // A team that owns a policy stays.
+  EXPECT_THAT(
+      this->Write([&](Transaction& txn) { return txn.DeleteTeam("owner"); }),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "policies/p"));
+  EXPECT_OK(this->GetTeam("owner"));
+}
+
+TYPED_TEST_P(StoreContractTest, ListPoliciesFiltersAndPages) {
+  ASSERT_OK(this->Insert(MakeTeam("gov")));
+  ASSERT_OK(this->Insert(MakeTeam("other")));
+  ASSERT_OK(this->Insert(MakeDomain("a", "gov")));
+  ASSERT_OK(this->Insert(MakeDomain("b", "gov")));
+  model::Policy g1 = MakePolicy("", "g1", "gov");
+  model::Policy g2 = MakePolicy("", "g2", "other");
+  g2.triggers = {"domain.delete"};
+  g2.effect = "WARN";
+  model::Policy a1 = MakePolicy("a", "p1", "gov");
+  a1.enforcement = "DRY_RUN";
+  model::Policy a2 = MakePolicy("a", "p2", "other");
+  a2.triggers = {"domain.delete", "dataproduct.create"};
+  model::Policy b1 = MakePolicy("b", "p1", "gov");
+  b1.effect = "WARN";
+  // Inserted out of order: lists are ordered by (domain_id, id).
+  for (const auto* p : {&b1, &g2, &a2, &g1, &a1}) ASSERT_OK(this->Insert(*p));
+
+  using Keys = std::vector<std::string>;
+  for (int limit : {50, 1, 2}) {
+    SCOPED_TRACE(absl::StrCat("limit ", limit));
+    store::PolicyFilter f;
+    EXPECT_EQ(this->AllPolicyKeys(f, limit), (Keys{"/g1", "/g2"}));
+    f.domain_id = "a";
+    EXPECT_EQ(this->AllPolicyKeys(f, limit), (Keys{"a/p1", "a/p2"}));
+    f.any_domain = true;
+    EXPECT_EQ(this->AllPolicyKeys(f, limit), (Keys{"a/p1", "a/p2", "b/p1"}));
+  }
+  store::PolicyFilter f;
+  f.any_domain = true;
+  f.trigger = "domain.delete";
+  EXPECT_EQ(this->AllPolicyKeys(f, 10), (Keys{"a/p2"}));
+  f.any_domain = false;
+  EXPECT_EQ(this->AllPolicyKeys(f, 10), (Keys{"/g2"}));
+  f = store::PolicyFilter();
+  f.effect = "WARN";
+  EXPECT_EQ(this->AllPolicyKeys(f, 10), (Keys{"/g2"}));
+  f.any_domain = true;
+  EXPECT_EQ(this->AllPolicyKeys(f, 10), (Keys{"b/p1"}));
+  f = store::PolicyFilter();
+  f.any_domain = true;
+  f.enforcement = "DRY_RUN";
+  EXPECT_EQ(this->AllPolicyKeys(f, 10), (Keys{"a/p1"}));
+  f = store::PolicyFilter();
+  f.any_domain = true;
+  f.owner_team_id = "other";
+  EXPECT_EQ(this->AllPolicyKeys(f, 10), (Keys{"a/p2"}));
+  f.domain_id = "b";  // ignored with any_domain
+  EXPECT_EQ(this->AllPolicyKeys(f, 10), (Keys{"a/p2"}));
+  f = store::PolicyFilter();
+  f.domain_id = "nope";
+  EXPECT_TRUE(this->AllPolicyKeys(f, 10).empty());
+  f.trigger = "%";
+  EXPECT_TRUE(this->AllPolicyKeys(f, 10).empty());
+
+  using Policies = std::vector<model::Policy>;
+  ASSERT_OK_AND_ASSIGN(Policies all,
+                       this->template Read<Policies>(
+                           [](Transaction& txn) { return txn.AllPolicies(); }));
+  ASSERT_EQ(all.size(), 5u);
+  ExpectSamePolicy(all[0], g1);
+  ExpectSamePolicy(all[1], g2);
+  ExpectSamePolicy(all[2], a1);
+  ExpectSamePolicy(all[3], a2);
+  ExpectSamePolicy(all[4], b1);
+}
+
+TYPED_TEST_P(StoreContractTest, WaiversFiltersAndErrors) {
+  ASSERT_OK(this->Insert(MakeTeam("gov")));
+  ASSERT_OK(this->Insert(MakeDomain("sales", "gov")));
+  model::Policy g = MakePolicy("", "g", "gov");
+  model::Policy s = MakePolicy("sales", "s", "gov");
+  ASSERT_OK(this->Insert(g));
+  ASSERT_OK(this->Insert(s));
+  const absl::Time soon = T0() + absl::Hours(1);
+  const absl::Time later = T0() + absl::Hours(48);
+  model::Waiver w1 = MakeWaiver(g.key(), "w1", "domains/sales", soon);
+  model::Waiver w2 = MakeWaiver(g.key(), "w2", "domains/finance", later);
+  model::Waiver w3 = MakeWaiver(s.key(), "w3", "domains/sales", later);
+  model::Waiver w0 = MakeWaiver(s.key(), "w0", "domains/x", soon);
+  w3.policy_revision = 4;
+  w3.reason = NastyStrings()[3];
+  for (const auto* w : {&w3, &w1, &w0, &w2}) ASSERT_OK(this->Insert(*w));
+
+  ASSERT_OK_AND_ASSIGN(model::Waiver got, this->GetWaiver(s.key(), "w3"));
+  ExpectSameWaiver(got, w3);
+  EXPECT_THAT(this->Insert(w1),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       "policies/g/waivers/w1"));
+  EXPECT_THAT(this->Insert(MakeWaiver({"", "ghost"}, "w", "domains/a", soon)),
+              StatusIs(absl::StatusCode::kNotFound, "policies/ghost"));
+  EXPECT_THAT(this->GetWaiver(g.key(), "w3"),
+              StatusIs(absl::StatusCode::kNotFound, "policies/g/waivers/w3"));
+
+  using Ids = std::vector<std::string>;
+  for (int limit : {50, 1}) {
+    SCOPED_TRACE(absl::StrCat("limit ", limit));
+    store::WaiverFilter f;
+    f.all_policies = true;
+    // (policy domain_id, policy id, id): the global policy's first.
+    EXPECT_EQ(this->AllWaiverIds(f, limit), (Ids{"w1", "w2", "w0", "w3"}));
+    f.resource = "domains/sales";
+    EXPECT_EQ(this->AllWaiverIds(f, limit), (Ids{"w1", "w3"}));
+    f = store::WaiverFilter();
+    f.policy = s.key();
+    EXPECT_EQ(this->AllWaiverIds(f, limit), (Ids{"w0", "w3"}));
+    f.not_expired_at = soon;  // w0 expires at exactly `soon`: expired
+    EXPECT_EQ(this->AllWaiverIds(f, limit), (Ids{"w3"}));
+    f.not_expired_at = soon - absl::Microseconds(1);
+    EXPECT_EQ(this->AllWaiverIds(f, limit), (Ids{"w0", "w3"}));
+  }
+  store::WaiverFilter none;
+  none.policy = {"", "nope"};
+  EXPECT_TRUE(this->AllWaiverIds(none, 10).empty());
+
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.DeleteWaiver(g.key(), "w1"); }));
+  EXPECT_THAT(this->GetWaiver(g.key(), "w1"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.DeleteWaiver(g.key(), "w1");
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "policies/g/waivers/w1"));
+  EXPECT_OK(this->GetPolicy("", "g"));
+}
+
+TYPED_TEST_P(StoreContractTest, NotifyIsDeliveredOnCommitOnly) {
+  NotificationRecorder rec;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<store::Listener> listener,
+                       this->store_->NewListener());
+  ASSERT_OK(listener->Start({"mp_a", "mp_b"}, rec.Handler()));
+  EXPECT_THAT(listener->Start({"mp_a"}, rec.Handler()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // The first delivery is the resync, once LISTEN is in place.
+  ASSERT_TRUE(rec.WaitUntil([&] { return !rec.got().empty(); }));
+  EXPECT_TRUE(rec.got()[0].resync);
+  EXPECT_TRUE(listener->connected());
+
+  // An open transaction's notification waits for its commit...
+  ASSERT_OK_AND_ASSIGN(auto pending, this->store_->Begin(TxnMode::kReadWrite));
+  ASSERT_OK(pending->Notify("mp_a", "pending"));
+  ASSERT_OK(this->Write([](Transaction& txn) -> absl::Status {
+    MP_RETURN_IF_ERROR(txn.Notify("mp_a", "first"));
+    MP_RETURN_IF_ERROR(txn.Notify("mp_b", NastyStrings()[5]));
+    return txn.Notify("mp_unheard", "nobody listens");
+  }));
+  ASSERT_TRUE(rec.WaitForPayload("mp_b", NastyStrings()[5]));
+  EXPECT_EQ(rec.Payloads("mp_a"), (std::vector<std::string>{"first"}));
+  ASSERT_OK(pending->Commit());
+  ASSERT_TRUE(rec.WaitForPayload("mp_a", "pending"));
+
+  // ...and a rolled-back one is never sent: what commits after it arrives
+  // alone.
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(TxnMode::kReadWrite));
+    ASSERT_OK(txn->Notify("mp_a", "rolled-back"));
+  }
+  EXPECT_THAT(this->Write([](Transaction& txn) -> absl::Status {
+    MP_RETURN_IF_ERROR(txn.Notify("mp_a", "refused"));
+    return absl::FailedPreconditionError("the caller changed its mind");
+  }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK(this->Write(
+      [](Transaction& txn) { return txn.Notify("mp_a", "last"); }));
+  ASSERT_TRUE(rec.WaitForPayload("mp_a", "last"));
+  EXPECT_EQ(rec.Payloads("mp_a"),
+            (std::vector<std::string>{"first", "pending", "last"}));
+  for (const auto& n : rec.got()) EXPECT_NE(n.channel, "mp_unheard");
+  EXPECT_EQ(rec.resyncs(), 1);
+}
+
+TYPED_TEST_P(StoreContractTest, NotifyChecksModeChannelAndPayload) {
+  for (TxnMode mode : {TxnMode::kReadOnly, TxnMode::kSingleRead}) {
+    ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(mode));
+    EXPECT_THAT(txn->Notify("mp_a", "x"),
+                StatusIs(absl::StatusCode::kFailedPrecondition, "read-write"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(TxnMode::kReadWrite));
+  EXPECT_THAT(txn->Notify("mp_a", std::string(8000, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, "8000"));
+  EXPECT_THAT(txn->Notify("", "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "channel"));
+  EXPECT_THAT(txn->Notify(std::string(64, 'c'), "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "channel"));
+  // The largest payload PostgreSQL takes; the transaction is still usable.
+  EXPECT_OK(txn->Notify("mp_a", std::string(7999, 'x')));
+  EXPECT_OK(txn->Commit());
+
+  ASSERT_OK_AND_ASSIGN(auto listener, this->store_->NewListener());
+  EXPECT_THAT(listener->Start({""}, [](const auto&) {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "channel"));
+  EXPECT_THAT(listener->Start({"mp_a"}, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     StoreContractTest, DomainRoundTrip, SingleReadSeesCommitted,
     DomainInsertErrors,
@@ -1418,7 +1988,12 @@ REGISTER_TYPED_TEST_SUITE_P(
     FullTextSearch, LineageUpAndDownWithDepth, LineageTerminatesOnCycles,
     Tokens, AuditAppendAndListNewestFirst, EventsInOrder, IdempotencyWindow,
     TryLockRequestExcludesConcurrentDuplicates, UncommittedTransactionRollsBack,
-    StringsAreStoredVerbatim);
+    StringsAreStoredVerbatim, PolicyRoundTripAndInsertErrors,
+    PolicyUpdateChecksRevisionAndKeepsHistory,
+    PolicyDeleteTakesWaiversAndKeepsHistory,
+    DomainDeleteTakesItsPoliciesTeamDeleteRefused, ListPoliciesFiltersAndPages,
+    WaiversFiltersAndErrors, NotifyIsDeliveredOnCommitOnly,
+    NotifyChecksModeChannelAndPayload);
 
 }  // namespace meshplane::store_contract
 
