@@ -21,6 +21,13 @@
 // violations all the same (so DRY_RUN rules can be watched). A waiver that
 // names the policy and the resource, and has not expired at `now`, exempts
 // the resource from a waivable policy.
+//
+// A policy that fails to evaluate (a CEL error such as a missing key or a
+// division by zero, a non-bool result, or a condition that no longer
+// compiles) counts as violated with its own effect and enforcement: an
+// ENFORCED DENY policy denies, an ENFORCED REQUIRE_APPROVAL policy asks for
+// approval, a WARN or DRY_RUN policy only reports. So a broken WARN rule
+// cannot block writes, and a broken DENY rule cannot let them through.
 #ifndef MESHPLANE_POLICY_ENGINE_H_
 #define MESHPLANE_POLICY_ENGINE_H_
 
@@ -68,7 +75,10 @@ struct Violation {
   std::string scope;        // "global" or "domains/{d}"
   Effect effect = Effect::kDeny;
   Enforcement enforcement = Enforcement::kEnforced;
-  std::string message;      // message_expression's value, else message, else a default
+  // message_expression's value (when it yields a non-empty string), else
+  // message, else a default naming the policy; for an evaluation error,
+  // "policy failed to evaluate: <error>".
+  std::string message;
   int64_t revision = 0;
   bool evaluation_error = false;  // failed to evaluate: counted as violated
 };
@@ -78,8 +88,12 @@ struct Evaluated {
   std::string policy;
   int64_t revision = 0;
   bool violated = false;    // false when it held, or when a waiver applied
-  std::string waiver;       // the waiver that exempted the resource, if any
-  std::string error;        // the run-time (or compile) error, if any
+  // The waiver that exempted the resource, if any: set only when the
+  // policy was violated and a waiver turned that off.
+  std::string waiver;
+  // The run-time error ("1:15: divide by zero", with the line:column in the
+  // condition when known) or "policy does not compile: ...", if any.
+  std::string error;
 };
 
 struct Decision {
@@ -94,7 +108,10 @@ struct Decision {
   // The violations that are ENFORCED WARN, or DRY_RUN of any effect: what
   // the caller is told while the request goes through.
   std::vector<Violation> Warnings() const;
-  // The ENFORCED violations that made the outcome (DENY or approval).
+  // The ENFORCED violations that made the outcome: none for ALLOW; for
+  // DENY the ENFORCED DENY violations, or, when there are none (approval
+  // policies off access.request), the ENFORCED REQUIRE_APPROVAL ones; for
+  // REQUIRE_APPROVAL the ENFORCED REQUIRE_APPROVAL violations.
   std::vector<Violation> Blocking() const;
 };
 
@@ -109,7 +126,10 @@ class PolicySet {
   // Compiles every policy (against the variables of its triggers, as
   // CheckPolicy does) and indexes them by trigger and scope. A policy that
   // does not compile is kept and fails closed: it is reported as an
-  // evaluation error whenever it applies. Never fails.
+  // evaluation error whenever it applies. Only the CEL is checked here
+  // (CheckPolicy refuses the rest when a policy is written): an unknown
+  // trigger never matches, and a REQUIRE_APPROVAL policy denies off
+  // access.request. Never fails.
   static std::shared_ptr<const PolicySet> Build(std::vector<Policy> policies,
                                                 std::vector<Waiver> waivers,
                                                 int64_t version = 0);
@@ -147,19 +167,25 @@ std::optional<Evaluated> EvaluateOne(const PolicySet& set, absl::string_view nam
 // cel::ValueFromJson, then every string under a key ending in "_time"
 // that is an RFC 3339 timestamp becomes a timestamp, and every string under
 // the keys "max_staleness", "latency" and keys ending in "_duration" that
-// is a duration ("3600s", "1h30m") becomes a duration, at any depth.
-// INVALID_ARGUMENT for malformed JSON or a non-object.
+// is a duration ("3600s", "1h30m") becomes a duration, at any depth
+// (objects inside lists included). A string that does not parse stays a
+// string. Parts of the document that need no conversion are shared, not
+// copied. INVALID_ARGUMENT for malformed JSON or a non-object.
 absl::StatusOr<cel::Value> DocumentFromJson(absl::string_view json);
 
 // The `principal` variable: {"name": "user:ana@example.com", "kind":
 // "user", "id": "ana@example.com", "teams": ["teams/a", ...], "admin":
-// bool}.
+// bool}. `kind` and `id` split the name at its first ':'; a name without
+// one has kind "" and id the whole name.
 cel::Value PrincipalValue(absl::string_view name,
                           const std::vector<std::string>& team_ids, bool admin);
 
 // The decision as compact JSON for the decision log:
 // {"outcome":"DENY","set_version":N,"violations":[{...}],"evaluated":[{...}]}
-// with stable key order.
+// with stable key order. A violation has every field of Violation (effect
+// and enforcement by name); an evaluated entry has policy, revision and
+// violated, and waiver and error only when not empty (most policies hold,
+// and a decision may list hundreds).
 std::string DecisionToJson(const Decision& d);
 
 }  // namespace meshplane::policy

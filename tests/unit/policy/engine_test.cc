@@ -261,6 +261,34 @@ TEST(EngineTest, EvaluationErrorOfDryRunPolicyAllows) {
   EXPECT_TRUE(d.violations[0].evaluation_error);
 }
 
+// A failure counts as a violation of the policy's own effect: a broken WARN
+// rule warns, a broken approval rule asks for approval.
+TEST(EngineTest, EvaluationErrorKeepsThePolicysEffect) {
+  auto set = PolicySet::Build(
+      {With(Make("policies/warn", "resource.missing", {"access.request"}), Effect::kWarn),
+       With(Make("policies/approve", "resource.tier / 0 > 1", {"access.request"}),
+            Effect::kRequireApproval)},
+      {});
+  Decision d = Evaluate(*set, Input("access.request"));
+  EXPECT_EQ(d.outcome, Outcome::kRequireApproval);
+  ASSERT_THAT(d.violations, SizeIs(2));
+  EXPECT_TRUE(d.violations[0].evaluation_error);
+  EXPECT_TRUE(d.violations[1].evaluation_error);
+  EXPECT_THAT(Names(d.Warnings()), ElementsAre("policies/warn"));
+  EXPECT_THAT(Names(d.Blocking()), ElementsAre("policies/approve"));
+}
+
+TEST(EngineTest, WaiverExemptsFromAFailingPolicy) {
+  auto set = PolicySet::Build(
+      {Make("policies/div", "resource.tier / 0 > 1")},
+      {MakeWaiver("policies/div", "domains/sales/dataProducts/orders",
+                  absl::InfiniteFuture())});
+  Decision d = Evaluate(*set, Input());
+  EXPECT_EQ(d.outcome, Outcome::kAllow);
+  EXPECT_EQ(d.evaluated[0].waiver, "policies/div/waivers/w1");
+  EXPECT_THAT(d.evaluated[0].error, HasSubstr("divide by zero"));
+}
+
 TEST(EngineTest, MissingFieldAndNonBoolFailClosed) {
   auto set = PolicySet::Build(
       {Make("policies/missing", "resource.no_such_field == 'x'"),
@@ -287,6 +315,16 @@ TEST(EngineTest, BrokenPolicyFailsClosed) {
   EXPECT_EQ(d.violations[0].policy, "policies/broken");
   EXPECT_TRUE(d.violations[0].evaluation_error);
   EXPECT_THAT(d.evaluated[0].error, HasSubstr("does not compile"));
+}
+
+TEST(EngineTest, EvaluateOneOfABrokenPolicyFailsClosed) {
+  auto set = PolicySet::Build({Make("policies/broken", "resource.tier ==")}, {});
+  Violation v;
+  std::optional<Evaluated> e = EvaluateOne(*set, "policies/broken", Input(), &v);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_TRUE(e->violated);
+  EXPECT_TRUE(v.evaluation_error);
+  EXPECT_THAT(v.message, HasSubstr("does not compile"));
 }
 
 TEST(EngineTest, Messages) {
