@@ -28,6 +28,7 @@ Client::Client(const GlobalOptions& options) : options_(options) {
   teams_ = meshplane::v1::TeamService::NewStub(channel_);
   products_ = meshplane::v1::DataProductService::NewStub(channel_);
   identity_ = meshplane::v1::IdentityService::NewStub(channel_);
+  policies_ = meshplane::v1::PolicyService::NewStub(channel_);
 }
 
 void Client::Prepare(grpc::ClientContext* context) const {

@@ -36,6 +36,10 @@ std::string Descriptor::Ref() const {
                           LastSegment(data_product.name().substr(
                               0, data_product.name().find("/dataProducts/"))),
                           "/", id);
+    case DescriptorKind::kPolicy:
+      return absl::StrCat("policy/", ShortPolicyName(policy.name()));
+    case DescriptorKind::kWaiver:
+      return absl::StrCat("waiver/", ShortPolicyName(parent), "/", id);
   }
   return id;
 }
@@ -197,6 +201,24 @@ class Reader {
     }
     if (!node.IsScalar() || !absl::SimpleAtoi(node.Scalar(), out)) {
       Error(node, Join(path, key), "expected an integer");
+      return false;
+    }
+    return true;
+  }
+
+  bool Bool(const YAML::Node& map, const std::string& path,
+            const std::string& key, bool* out) {
+    YAML::Node node = map[key];
+    if (!Present(node)) {
+      return false;
+    }
+    std::string text = node.IsScalar() ? node.Scalar() : "";
+    if (text == "true") {
+      *out = true;
+    } else if (text == "false") {
+      *out = false;
+    } else {
+      Error(node, Join(path, key), "expected true or false");
       return false;
     }
     return true;
@@ -488,6 +510,175 @@ void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,
           port->set_description(v);
         }
       }
+    }
+  }
+}
+
+bool ParseEffect(const std::string& text, v1::PolicyEffect* out) {
+  std::string upper = absl::AsciiStrToUpper(text);
+  absl::string_view value = absl::StripPrefix(upper, "POLICY_EFFECT_");
+  return v1::PolicyEffect_Parse(absl::StrCat("POLICY_EFFECT_", value), out) &&
+         *out != v1::POLICY_EFFECT_UNSPECIFIED;
+}
+
+bool ParseEnforcement(const std::string& text, v1::PolicyEnforcement* out) {
+  std::string upper = absl::AsciiStrToUpper(text);
+  absl::string_view value = absl::StripPrefix(upper, "POLICY_ENFORCEMENT_");
+  return v1::PolicyEnforcement_Parse(
+             absl::StrCat("POLICY_ENFORCEMENT_", value), out) &&
+         *out != v1::POLICY_ENFORCEMENT_UNSPECIFIED;
+}
+
+// kind: Policy. metadata.name is the policy id, metadata.domain (optional)
+// its scope. Only the shape is checked here; triggers and CEL are checked
+// by the server (and by `policy test`, with the embedded engine).
+void ParseMeshplanePolicy(Reader& r, const YAML::Node& doc, Descriptor* d) {
+  d->kind = DescriptorKind::kPolicy;
+  v1::Policy& p = d->policy;
+  YAML::Node metadata = doc["metadata"];
+  std::string domain;
+  if (Reader::Present(metadata) &&
+      r.CheckMap(metadata, "metadata", {"name", "domain", "labels"})) {
+    r.Id(metadata, "metadata", "name", &d->id);
+    if (Reader::Present(metadata["domain"])) {
+      r.Id(metadata, "metadata", "domain", &domain);
+    }
+    r.StringMap(metadata, "metadata", "labels", p.mutable_labels());
+  }
+  d->parent = domain.empty() ? "" : DomainName(domain);
+  p.set_name(domain.empty()
+                 ? absl::StrCat("policies/", d->id)
+                 : absl::StrCat(DomainName(domain), "/policies/", d->id));
+  // Declarative: every field is set, absent ones to their defaults, so that
+  // removing a line from the file removes it from the policy.
+  d->update_mask = {"display_name", "description", "triggers",
+                    "condition",    "effect",      "enforcement",
+                    "message",      "message_expression", "labels",
+                    "waivable"};
+  YAML::Node spec = doc["spec"];
+  if (!Reader::Present(spec)) {
+    return;  // reported by ParseDocument
+  }
+  if (!r.CheckMap(spec, "spec",
+                  {"displayName", "description", "triggers", "condition",
+                   "effect", "enforcement", "message", "messageExpression",
+                   "owner", "waivable"})) {
+    return;
+  }
+  std::string value;
+  if (r.String(spec, "spec", "displayName", &value)) {
+    p.set_display_name(value);
+  }
+  if (r.String(spec, "spec", "description", &value)) {
+    p.set_description(value);
+  }
+  std::vector<std::string> triggers;
+  if (!Reader::Present(spec["triggers"])) {
+    r.Error(spec, "spec.triggers", "required field is missing");
+  } else if (r.StringList(spec, "spec", "triggers", &triggers)) {
+    if (triggers.empty()) {
+      r.Error(spec["triggers"], "spec.triggers", "needs at least one trigger");
+    }
+    for (const std::string& t : triggers) p.add_triggers(t);
+  }
+  if (r.RequiredString(spec, "spec", "condition", &value)) {
+    if (absl::StripAsciiWhitespace(value).empty()) {
+      r.Error(spec["condition"], "spec.condition", "must not be empty");
+    }
+    p.set_condition(value);
+  }
+  if (r.RequiredString(spec, "spec", "effect", &value)) {
+    v1::PolicyEffect effect;
+    if (ParseEffect(value, &effect)) {
+      p.set_effect(effect);
+    } else {
+      r.Error(spec["effect"], "spec.effect",
+              absl::StrCat("\"", value,
+                           "\" is not an effect (DENY, WARN or "
+                           "REQUIRE_APPROVAL)"));
+    }
+  }
+  p.set_enforcement(v1::POLICY_ENFORCEMENT_ENFORCED);
+  if (r.String(spec, "spec", "enforcement", &value)) {
+    v1::PolicyEnforcement enforcement;
+    if (ParseEnforcement(value, &enforcement)) {
+      p.set_enforcement(enforcement);
+    } else {
+      r.Error(spec["enforcement"], "spec.enforcement",
+              absl::StrCat("\"", value,
+                           "\" is not an enforcement (ENFORCED or DRY_RUN)"));
+    }
+  }
+  if (r.String(spec, "spec", "message", &value)) p.set_message(value);
+  if (r.String(spec, "spec", "messageExpression", &value)) {
+    p.set_message_expression(value);
+  }
+  // A domain policy without an owner is owned by the domain's owner team
+  // (server default), so the owner is only part of the update when given.
+  if (r.String(spec, "spec", "owner", &value)) {
+    p.set_owner(TeamName(value));
+    d->update_mask.push_back("owner");
+  } else if (domain.empty()) {
+    r.Error(spec, "spec.owner",
+            "required field is missing (global policies need an owner team)");
+  }
+  bool waivable = true;
+  r.Bool(spec, "spec", "waivable", &waivable);
+  p.set_waivable(waivable);
+}
+
+// kind: Waiver. metadata.name is the waiver id, metadata.policy the waived
+// policy (an id, with metadata.domain for a domain policy, or a full name).
+void ParseMeshplaneWaiver(Reader& r, const YAML::Node& doc, Descriptor* d) {
+  d->kind = DescriptorKind::kWaiver;
+  v1::Waiver& w = d->waiver;
+  YAML::Node metadata = doc["metadata"];
+  if (Reader::Present(metadata) &&
+      r.CheckMap(metadata, "metadata", {"name", "policy", "domain"})) {
+    r.Id(metadata, "metadata", "name", &d->id);
+    std::string policy;
+    std::string domain;
+    r.String(metadata, "metadata", "domain", &domain);
+    if (r.RequiredString(metadata, "metadata", "policy", &policy)) {
+      auto name = PolicyName(policy, domain);
+      if (!name.ok()) {
+        r.Error(metadata["policy"], "metadata.policy",
+                std::string(name.status().message()));
+      } else {
+        d->parent = *name;
+      }
+    }
+  }
+  w.set_name(absl::StrCat(d->parent, "/waivers/", d->id));
+  YAML::Node spec = doc["spec"];
+  if (!Reader::Present(spec)) {
+    return;  // reported by ParseDocument
+  }
+  if (!r.CheckMap(spec, "spec", {"resource", "reason", "expireTime"})) {
+    return;
+  }
+  std::string value;
+  if (r.RequiredString(spec, "spec", "resource", &value)) {
+    if (!absl::StartsWith(value, "domains/")) {
+      r.Error(spec["resource"], "spec.resource",
+              absl::StrCat("\"", value,
+                           "\" is not a resource name (domains/D or "
+                           "domains/D/dataProducts/P)"));
+    }
+    w.set_resource(value);
+  }
+  if (r.RequiredString(spec, "spec", "reason", &value)) {
+    w.set_reason(value);
+  }
+  if (r.RequiredString(spec, "spec", "expireTime", &value)) {
+    auto t = ParseTime(value);
+    if (!t.ok()) {
+      r.Error(spec["expireTime"], "spec.expireTime",
+              std::string(t.status().message()));
+    } else {
+      *w.mutable_expire_time() =
+          google::protobuf::util::TimeUtil::SecondsToTimestamp(
+              absl::ToUnixSeconds(*t));
     }
   }
 }
@@ -875,10 +1066,17 @@ void ParseDocument(Reader& r, const YAML::Node& doc,
     } else if (kind == "DataProduct") {
       r.Require(doc, "", "spec");
       ParseMeshplaneProduct(r, doc, defaults, d);
+    } else if (kind == "Policy") {
+      r.Require(doc, "", "spec");
+      ParseMeshplanePolicy(r, doc, d);
+    } else if (kind == "Waiver") {
+      r.Require(doc, "", "spec");
+      ParseMeshplaneWaiver(r, doc, d);
     } else if (!kind.empty()) {
       r.Error(doc["kind"], "kind",
               absl::StrCat("unknown kind \"", kind,
-                           "\" (Team, Domain or DataProduct)"));
+                           "\" (Team, Domain, DataProduct, Policy or "
+                           "Waiver)"));
     }
     return;
   }
@@ -973,7 +1171,7 @@ std::vector<Descriptor> StableTopo(
 }  // namespace
 
 std::vector<Descriptor> OrderForApply(std::vector<Descriptor> descriptors) {
-  std::vector<Descriptor> teams, domains, products;
+  std::vector<Descriptor> teams, domains, products, policies, waivers;
   for (Descriptor& d : descriptors) {
     switch (d.kind) {
       case DescriptorKind::kTeam:
@@ -984,6 +1182,12 @@ std::vector<Descriptor> OrderForApply(std::vector<Descriptor> descriptors) {
         break;
       case DescriptorKind::kDataProduct:
         products.push_back(std::move(d));
+        break;
+      case DescriptorKind::kPolicy:
+        policies.push_back(std::move(d));
+        break;
+      case DescriptorKind::kWaiver:
+        waivers.push_back(std::move(d));
         break;
     }
   }
@@ -1022,6 +1226,8 @@ std::vector<Descriptor> OrderForApply(std::vector<Descriptor> descriptors) {
   for (Descriptor& d : StableTopo(std::move(domains), domain_deps)) {
     ordered.push_back(std::move(d));
   }
+  for (Descriptor& d : policies) ordered.push_back(std::move(d));
+  for (Descriptor& d : waivers) ordered.push_back(std::move(d));
   for (Descriptor& d : StableTopo(std::move(products), product_deps)) {
     ordered.push_back(std::move(d));
   }

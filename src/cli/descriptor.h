@@ -1,5 +1,6 @@
 // Descriptor files of `meshplane apply`: Meshplane's own format
-// (apiVersion meshplane.dev/v1; kinds Team, Domain, DataProduct) and the Open
+// (apiVersion meshplane.dev/v1; kinds Team, Domain, DataProduct, Policy,
+// Waiver) and the Open
 // Data Product Standard (ODPS v0.9.0 / v1.0.0, kind DataProduct), several
 // documents per file separated by `---`. docs/descriptors.md describes both.
 //
@@ -16,6 +17,7 @@
 
 #include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/domain.pb.h"
+#include "meshplane/v1/policy.pb.h"
 #include "meshplane/v1/team.pb.h"
 
 namespace meshplane::cli {
@@ -29,7 +31,7 @@ struct DescriptorError {
   std::string ToString() const;
 };
 
-enum class DescriptorKind { kTeam, kDomain, kDataProduct };
+enum class DescriptorKind { kTeam, kDomain, kDataProduct, kPolicy, kWaiver };
 enum class DescriptorFormat { kMeshplane, kOdps };
 
 // An ODPS input port: it names the contract it reads, not an output port, so
@@ -49,6 +51,11 @@ struct Descriptor {
   meshplane::v1::Team team;                 // kind Team; name set
   meshplane::v1::Domain domain;             // kind Domain; name set
   meshplane::v1::DataProduct data_product;  // kind DataProduct; name set
+  meshplane::v1::Policy policy;             // kind Policy; name set
+  meshplane::v1::Waiver waiver;             // kind Waiver; name set
+  // Kind Policy: the scope, "" (global) or `domains/{d}` (the `parent` of
+  // CreatePolicyRequest). Kind Waiver: the waived policy's name.
+  std::string parent;
   // The fields an update sets (UpdateXRequest.update_mask paths).
   std::vector<std::string> update_mask;
   // The lifecycle the product should reach; UNSPECIFIED leaves it alone.
@@ -56,7 +63,9 @@ struct Descriptor {
   // ODPS input ports, resolved by contract id at apply time.
   std::vector<ContractInput> contract_inputs;
 
-  // "team/checkout", "domain/sales", "dataProduct/sales/orders".
+  // "team/checkout", "domain/sales", "dataProduct/sales/orders",
+  // "policy/owners" (global), "policy/sales/tier-one-slo" (domain),
+  // "waiver/owners/legacy-orders".
   std::string Ref() const;
 };
 
@@ -81,8 +90,10 @@ ParseResult ParseDescriptors(absl::string_view text,
                              const DescriptorDefaults& defaults);
 
 // Orders descriptors for apply: teams, then domains (parents before their
-// subdomains), then data products (a product before the products that read
-// it, by input port source or ODPS contract id); otherwise file order.
+// subdomains), then policies and waivers (so that the products of the same
+// run are governed by its policies, and a waiver can exempt a product the run
+// creates), then data products (a product before the products that read it,
+// by input port source or ODPS contract id); otherwise file order.
 std::vector<Descriptor> OrderForApply(std::vector<Descriptor> descriptors);
 
 }  // namespace meshplane::cli

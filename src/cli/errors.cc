@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/render.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -127,16 +128,10 @@ std::vector<std::string> DescribeError(const grpc::Status& status) {
       }
     } else if (detail.UnpackTo(&policies)) {
       for (const auto& p : policies.violations()) {
-        lines.push_back(absl::StrCat(
-            "  policy ", p.policy(), " (", p.scope().empty() ? "?" : p.scope(),
-            ", ", p.effect(), p.enforcement() == "DRY_RUN" ? ", dry run" : "",
-            p.evaluation_error() ? ", evaluation error" : "",
-            "): ", p.message()));
+        lines.push_back(absl::StrCat("  ", DescribeViolation(p)));
       }
     } else if (detail.UnpackTo(&policy)) {
-      lines.push_back(absl::StrCat("  policy ", policy.policy(), " (",
-                                   policy.scope(), ", ", policy.effect(),
-                                   "): ", policy.message()));
+      lines.push_back(absl::StrCat("  ", DescribeViolation(policy)));
     }
   }
   return lines;

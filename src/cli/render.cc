@@ -181,3 +181,137 @@ void RenderLineage(const v1::GetLineageResponse& lineage, std::ostream& out) {
 }
 
 }  // namespace meshplane::cli
+
+namespace meshplane::cli {
+
+void PrintWarnings(const Repeated<v1::Warning>& warnings,
+                   const std::string& what, std::ostream& err) {
+  for (const v1::Warning& w : warnings) {
+    err << "warning: " << (what.empty() ? "" : what + ": ")
+        << (w.source().empty() ? "" : w.source() + ": ") << w.message()
+        << "\n";
+  }
+}
+
+std::string DescribeViolation(const v1::PolicyViolation& v) {
+  std::string out = absl::StrCat(
+      "policy ", v.policy(), " (", v.scope().empty() ? "?" : v.scope(), ", ",
+      v.effect().empty() ? "?" : v.effect(), ", ",
+      v.enforcement().empty() ? "ENFORCED" : v.enforcement());
+  if (v.evaluation_error()) absl::StrAppend(&out, ", evaluation error");
+  if (v.revision() > 0) absl::StrAppend(&out, ", revision ", v.revision());
+  absl::StrAppend(&out, "): ", v.message());
+  return out;
+}
+
+namespace {
+
+std::string EffectName(v1::PolicyEffect e) {
+  if (e == v1::POLICY_EFFECT_UNSPECIFIED) return "";
+  return std::string(absl::StripPrefix(v1::PolicyEffect_Name(e),
+                                       "POLICY_EFFECT_"));
+}
+
+std::string EnforcementName(v1::PolicyEnforcement e) {
+  // Unset means ENFORCED (policy.proto).
+  if (e == v1::POLICY_ENFORCEMENT_UNSPECIFIED) return "ENFORCED";
+  return std::string(absl::StripPrefix(v1::PolicyEnforcement_Name(e),
+                                       "POLICY_ENFORCEMENT_"));
+}
+
+std::string FirstLine(const std::string& text, size_t max) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() < text.size() || line.size() > max) {
+    line = line.substr(0, max);
+    absl::StrAppend(&line, "...");
+  }
+  return line;
+}
+
+}  // namespace
+
+void RenderPolicies(const Repeated<v1::Policy>& policies, std::ostream& out) {
+  Table table({"NAME", "SCOPE", "EFFECT", "ENFORCEMENT", "TRIGGERS", "REV",
+               "OWNER"});
+  for (const v1::Policy& p : policies) {
+    table.AddRow({p.name(), p.scope(), EffectName(p.effect()),
+                  EnforcementName(p.enforcement()),
+                  absl::StrJoin(p.triggers(), ","), absl::StrCat(p.revision()),
+                  StripTeam(p.owner())});
+  }
+  table.Print(out);
+}
+
+void RenderPolicy(const v1::Policy& p, std::ostream& out) {
+  Details details;
+  details.Add("Name", p.name());
+  details.Add("Scope", p.scope());
+  details.Add("Display name", p.display_name());
+  details.Add("Description", p.description());
+  details.Add("Triggers", absl::StrJoin(p.triggers(), ", "));
+  details.Add("Effect", EffectName(p.effect()));
+  details.Add("Enforcement", EnforcementName(p.enforcement()));
+  details.Add("Message", p.message());
+  details.Add("Message expression", p.message_expression());
+  details.Add("Owner", p.owner());
+  details.Add("Waivable", !p.has_waivable() || p.waivable() ? "yes" : "no");
+  details.Add("Labels", JoinLabels(p.labels()));
+  details.Add("Revision", absl::StrCat(p.revision()));
+  details.Add("UID", p.uid());
+  details.Add("Created", FormatTimestamp(p.create_time()));
+  details.Add("Updated", FormatTimestamp(p.update_time()));
+  details.Add("Etag", p.etag());
+  details.Print(out);
+  out << "\nCondition:\n";
+  for (absl::string_view line : absl::StrSplit(p.condition(), '\n')) {
+    out << "  " << line << "\n";
+  }
+}
+
+void RenderPolicyRevisions(const Repeated<v1::PolicyRevision>& revisions,
+                           std::ostream& out) {
+  Table table({"REVISION", "AUTHOR", "TIME", "EFFECT", "ENFORCEMENT",
+               "CONDITION"});
+  for (const v1::PolicyRevision& r : revisions) {
+    table.AddRow({absl::StrCat(r.policy().revision()), r.author(),
+                  FormatTimestamp(r.create_time()),
+                  EffectName(r.policy().effect()),
+                  EnforcementName(r.policy().enforcement()),
+                  FirstLine(r.policy().condition(), 60)});
+  }
+  table.Print(out);
+}
+
+void RenderWaivers(const Repeated<v1::Waiver>& waivers, std::ostream& out) {
+  Table table({"NAME", "RESOURCE", "EXPIRES", "CREATED BY", "REASON"});
+  for (const v1::Waiver& w : waivers) {
+    table.AddRow({w.name(), w.resource(), FormatTimestamp(w.expire_time()),
+                  w.created_by(), FirstLine(w.reason(), 60)});
+  }
+  table.Print(out);
+}
+
+void RenderDecision(const v1::Decision& d, std::ostream& out) {
+  std::string outcome(absl::StripPrefix(
+      v1::DecisionOutcome_Name(d.outcome()), "DECISION_OUTCOME_"));
+  out << "outcome: " << outcome;
+  if (!d.decision_id().empty()) out << " (decision " << d.decision_id() << ")";
+  out << "\n";
+  for (const v1::PolicyViolation& v : d.violations()) {
+    out << "  " << DescribeViolation(v) << "\n";
+  }
+  if (d.evaluated_size() > 0) {
+    out << "\nEvaluated:\n";
+    Table table({"POLICY", "REV", "RESULT", "WAIVER", "ERROR"});
+    for (const v1::EvaluatedPolicy& e : d.evaluated()) {
+      std::string result = e.violated()           ? "violated"
+                           : !e.waiver().empty()  ? "waived"
+                                                  : "held";
+      table.AddRow({e.policy(), absl::StrCat(e.revision()), result, e.waiver(),
+                    e.error()});
+    }
+    table.Print(out);
+  }
+}
+
+}  // namespace meshplane::cli

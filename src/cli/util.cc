@@ -198,6 +198,44 @@ absl::StatusOr<std::string> ProductName(absl::string_view text,
                    "domains/DOMAIN/dataProducts/PRODUCT)"));
 }
 
+absl::StatusOr<std::string> PolicyName(absl::string_view text,
+                                       absl::string_view domain) {
+  std::vector<std::string> parts = absl::StrSplit(text, '/');
+  auto valid = [](const std::vector<std::string>& ids) {
+    for (const std::string& id : ids) {
+      if (!IsValidId(id)) return false;
+    }
+    return true;
+  };
+  if (parts.size() == 1 && valid(parts)) {
+    if (domain.empty()) return absl::StrCat("policies/", text);
+    return absl::StrCat(DomainName(domain), "/policies/", text);
+  }
+  if (parts.size() == 2 && parts[0] == "policies" && valid({parts[1]})) {
+    return std::string(text);
+  }
+  if (parts.size() == 2 && valid(parts)) {
+    return absl::StrCat("domains/", parts[0], "/policies/", parts[1]);
+  }
+  if (parts.size() == 4 && parts[0] == "domains" && parts[2] == "policies" &&
+      valid({parts[1], parts[3]})) {
+    return std::string(text);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "\"", text,
+      "\" is not a policy name (ID, DOMAIN/ID, policies/ID or "
+      "domains/DOMAIN/policies/ID)"));
+}
+
+std::string ShortPolicyName(absl::string_view name) {
+  std::vector<std::string> parts = absl::StrSplit(name, '/');
+  if (parts.size() == 2 && parts[0] == "policies") return parts[1];
+  if (parts.size() == 4 && parts[0] == "domains" && parts[2] == "policies") {
+    return absl::StrCat(parts[1], "/", parts[3]);
+  }
+  return std::string(name);
+}
+
 absl::StatusOr<absl::Time> ParseTime(absl::string_view text) {
   absl::Time t;
   std::string err;

@@ -48,6 +48,17 @@ std::string LastSegment(absl::string_view name);
 absl::StatusOr<std::string> ProductName(absl::string_view text,
                                         absl::string_view domain);
 
+// A policy name from "owners" (global: policies/owners), "sales/tier-one"
+// (domain policy: domains/sales/policies/tier-one), a full name
+// (policies/owners, domains/sales/policies/tier-one), or an id with `domain`
+// set. INVALID_ARGUMENT for anything else.
+absl::StatusOr<std::string> PolicyName(absl::string_view text,
+                                       absl::string_view domain);
+
+// "policies/owners" -> "owners"; "domains/sales/policies/slo" ->
+// "sales/slo"; other text unchanged.
+std::string ShortPolicyName(absl::string_view name);
+
 // Parses an RFC 3339 time ("2026-12-31T00:00:00Z") or a date
 // ("2026-12-31", midnight UTC).
 absl::StatusOr<absl::Time> ParseTime(absl::string_view text);

@@ -1,9 +1,11 @@
-// meshplane apply -f FILE (also `meshplane product apply -f FILE`):
-// declarative create-or-update of the teams, domains and data products of
-// one or more descriptor files.
+// meshplane apply -f FILE (also `meshplane product apply -f FILE`, and
+// `meshplane policy apply -f FILE` for policies and waivers only):
+// declarative create-or-update of the teams, domains, data products,
+// policies and waivers of one or more descriptor files.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -77,6 +79,10 @@ class Applier {
         return ApplyDomain(d);
       case DescriptorKind::kDataProduct:
         return ApplyProduct(d, all);
+      case DescriptorKind::kPolicy:
+        return ApplyPolicy(d);
+      case DescriptorKind::kWaiver:
+        return ApplyWaiver(d);
     }
     return kExitUsage;
   }
@@ -92,6 +98,10 @@ class Applier {
         return d.domain.name();
       case DescriptorKind::kDataProduct:
         return d.data_product.name();
+      case DescriptorKind::kPolicy:
+        return d.policy.name();
+      case DescriptorKind::kWaiver:
+        return d.waiver.name();
     }
     return "";
   }
@@ -104,6 +114,10 @@ class Applier {
         return "Domain";
       case DescriptorKind::kDataProduct:
         return "DataProduct";
+      case DescriptorKind::kPolicy:
+        return "Policy";
+      case DescriptorKind::kWaiver:
+        return "Waiver";
     }
     return "";
   }
@@ -122,6 +136,10 @@ class Applier {
         refs.push_back(
             in.source().substr(0, in.source().find("/outputPorts/")));
       }
+    } else if (d.kind == DescriptorKind::kPolicy) {
+      refs = {d.parent, d.policy.owner()};
+    } else if (d.kind == DescriptorKind::kWaiver) {
+      refs = {d.parent, d.waiver.resource()};
     }
     for (const std::string& ref : refs) {
       if (!ref.empty() && pending_.count(ref) > 0) {
@@ -218,6 +236,7 @@ class Applier {
         return env_.client().domains().CreateDomain(ctx, request, &response);
       });
       if (!status.ok()) return Fail(d, status);
+      PrintWarnings(response.warnings(), d.Ref(), env_.err());
       Report(d, "Domain", d.domain.name(), "created");
       return kExitOk;
     }
@@ -240,6 +259,7 @@ class Applier {
       return env_.client().domains().UpdateDomain(ctx, request, &response);
     });
     if (!status.ok()) return Fail(d, status);
+    PrintWarnings(response.warnings(), d.Ref(), env_.err());
     Report(d, "Domain", d.domain.name(), "configured");
     return kExitOk;
   }
@@ -355,11 +375,7 @@ class Applier {
                                                           &result);
       });
       if (!status.ok()) return Fail(d, status);
-      for (const v1::Warning& w : result.warnings()) {
-        env_.err() << "warning: " << d.Ref() << ": "
-                   << (w.source().empty() ? "" : w.source() + ": ")
-                   << w.message() << "\n";
-      }
+      PrintWarnings(result.warnings(), d.Ref(), env_.err());
     }
     std::string lifecycle;
     if (d.lifecycle != v1::LIFECYCLE_UNSPECIFIED) {
@@ -447,8 +463,118 @@ class Applier {
         });
       }
       if (!status.ok()) return Fail(d, status);
+      PrintWarnings(response.warnings(), d.Ref(), env_.err());
     }
     *done = LifecycleName(target);
+    return kExitOk;
+  }
+
+  // Declarative: create when absent, else update every field of the file
+  // (update_mask = Descriptor::update_mask) guarded by the etag just read.
+  int ApplyPolicy(const Descriptor& d) {
+    v1::GetPolicyRequest get;
+    get.set_name(d.policy.name());
+    v1::Policy current;
+    grpc::Status status = env_.client().Call([&](grpc::ClientContext* ctx) {
+      return env_.client().policies().GetPolicy(ctx, get, &current);
+    });
+    v1::Policy response;
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+      v1::CreatePolicyRequest request;
+      request.set_parent(d.parent);
+      request.set_policy_id(d.id);
+      *request.mutable_policy() = d.policy;
+      request.mutable_policy()->clear_name();
+      request.set_validate_only(env_.dry_run());
+      request.set_request_id(env_.NextRequestId());
+      status = env_.client().Call([&](grpc::ClientContext* ctx) {
+        return env_.client().policies().CreatePolicy(ctx, request, &response);
+      });
+      if (!status.ok()) return Fail(d, status);
+      Report(d, "Policy", d.policy.name(), "created");
+      return kExitOk;
+    }
+    if (!status.ok()) return Fail(d, status);
+    v1::Policy a = current;
+    v1::Policy b = d.policy;
+    // The server's defaults, so that a file that leaves them out matches.
+    if (!a.has_waivable()) a.set_waivable(true);
+    if (a.enforcement() == v1::POLICY_ENFORCEMENT_UNSPECIFIED) {
+      a.set_enforcement(v1::POLICY_ENFORCEMENT_ENFORCED);
+    }
+    if (SameOnMask(&a, &b, d.update_mask)) {
+      Report(d, "Policy", d.policy.name(), "unchanged");
+      return kExitOk;
+    }
+    v1::UpdatePolicyRequest request;
+    *request.mutable_policy() = d.policy;
+    request.mutable_policy()->set_etag(current.etag());
+    for (const std::string& p : d.update_mask) {
+      request.mutable_update_mask()->add_paths(p);
+    }
+    request.set_validate_only(env_.dry_run());
+    request.set_request_id(env_.NextRequestId());
+    status = env_.client().Call([&](grpc::ClientContext* ctx) {
+      return env_.client().policies().UpdatePolicy(ctx, request, &response);
+    });
+    if (!status.ok()) return Fail(d, status);
+    Report(d, "Policy", d.policy.name(), "updated");
+    return kExitOk;
+  }
+
+  // Waivers cannot be updated (an exemption is granted as a whole): an
+  // existing one with the same values is unchanged, one with other values
+  // is refused rather than silently withdrawn and granted again.
+  int ApplyWaiver(const Descriptor& d) {
+    v1::ListWaiversRequest list;
+    list.set_parent(d.parent);
+    list.set_page_size(1000);
+    list.set_show_expired(true);
+    v1::ListWaiversResponse all;
+    std::string next;
+    grpc::Status status = FetchPages(
+        true, "",
+        [&](const std::string& token, v1::ListWaiversResponse* page) {
+          list.set_page_token(token);
+          return env_.client().Call([&](grpc::ClientContext* ctx) {
+            return env_.client().policies().ListWaivers(ctx, list, page);
+          });
+        },
+        [](const v1::ListWaiversResponse& page, v1::ListWaiversResponse* out) {
+          out->mutable_waivers()->MergeFrom(page.waivers());
+        },
+        &all, &next);
+    if (!status.ok()) return Fail(d, status);
+    for (const v1::Waiver& current : all.waivers()) {
+      if (current.name() != d.waiver.name()) continue;
+      if (current.resource() == d.waiver.resource() &&
+          current.reason() == d.waiver.reason() &&
+          MessageDifferencer::Equals(current.expire_time(),
+                                     d.waiver.expire_time())) {
+        Report(d, "Waiver", d.waiver.name(), "unchanged");
+        return kExitOk;
+      }
+      env_.err() << "error: " << d.Ref() << " (" << d.location
+                 << "): waiver " << d.waiver.name()
+                 << " exists with another resource, reason or expiry, and "
+                    "waivers cannot be changed: withdraw it with 'meshplane "
+                    "policy unwaive "
+                 << d.waiver.name() << "' and apply again\n";
+      return kExitRefused;
+    }
+    v1::CreateWaiverRequest request;
+    request.set_parent(d.parent);
+    request.set_waiver_id(d.id);
+    *request.mutable_waiver() = d.waiver;
+    request.mutable_waiver()->clear_name();
+    request.set_validate_only(env_.dry_run());
+    request.set_request_id(env_.NextRequestId());
+    v1::Waiver response;
+    status = env_.client().Call([&](grpc::ClientContext* ctx) {
+      return env_.client().policies().CreateWaiver(ctx, request, &response);
+    });
+    if (!status.ok()) return Fail(d, status);
+    Report(d, "Waiver", d.waiver.name(), "created");
     return kExitOk;
   }
 
@@ -459,10 +585,38 @@ class Applier {
   std::map<std::string, std::string> contracts_;
 };
 
-int RunApply(Env& env, const ParsedArgs& args) {
+// A directory stands for its *.yaml and *.yml files (not its
+// subdirectories: a policy library keeps its tests in one), sorted.
+std::vector<std::string> ExpandDirectories(
+    const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (path == "-" || !std::filesystem::is_directory(path, ec)) {
+      out.push_back(path);
+      continue;
+    }
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+      std::string ext = entry.path().extension().string();
+      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+        files.push_back(entry.path().string());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    out.insert(out.end(), files.begin(), files.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+int RunApplyFiles(Env& env, const ParsedArgs& args, bool policies_only) {
   std::vector<std::string> files = args.GetAll("filename");
   if (files.empty()) {
-    return env.Usage("-f FILE is required (see 'meshplane apply --help')");
+    return env.Usage(absl::StrCat(
+        "-f FILE is required (see 'meshplane ",
+        policies_only ? "policy apply" : "apply", " --help')"));
   }
   DescriptorDefaults defaults;
   defaults.domain = args.Get("domain");
@@ -473,6 +627,7 @@ int RunApply(Env& env, const ParsedArgs& args) {
   }
   std::vector<Descriptor> descriptors;
   std::vector<DescriptorError> errors;
+  files = ExpandDirectories(files);
   for (const std::string& file : files) {
     std::stringstream text;
     if (file == "-") {
@@ -488,6 +643,15 @@ int RunApply(Env& env, const ParsedArgs& args) {
     ParseResult parsed =
         ParseDescriptors(text.str(), file == "-" ? "<stdin>" : file, defaults);
     for (Descriptor& d : parsed.descriptors) {
+      if (policies_only && d.kind != DescriptorKind::kPolicy &&
+          d.kind != DescriptorKind::kWaiver) {
+        errors.push_back({d.location, "kind",
+                          absl::StrCat(d.Ref(),
+                                       ": policy apply takes only Policy and "
+                                       "Waiver documents (use 'meshplane "
+                                       "apply' for the others)")});
+        continue;
+      }
       descriptors.push_back(std::move(d));
     }
     for (DescriptorError& e : parsed.errors) {
@@ -532,19 +696,27 @@ int RunApply(Env& env, const ParsedArgs& args) {
   return rc;
 }
 
+namespace {
+
+int RunApply(Env& env, const ParsedArgs& args) {
+  return RunApplyFiles(env, args, /*policies_only=*/false);
+}
+
 Command ApplyCommand(std::vector<std::string> path) {
   return {
       std::move(path),
       "-f FILE",
-      "create or update the teams, domains and data products of "
-      "descriptor files",
+      "create or update the teams, domains, data products, policies and "
+      "waivers of descriptor files",
       "Reads Meshplane descriptors (apiVersion meshplane.dev/v1; kinds "
-      "Team, Domain, DataProduct) and ODPS data products (apiVersion "
-      "v0.9.0/v1.0.0), several per file separated by ---. Applies teams, "
-      "then domains (parents first), then data products (sources before "
-      "their consumers). Unchanged resources are left alone. Stops at the "
-      "first refused document. See docs/descriptors.md.",
-      {{"filename", 'f', true, true, "FILE", "descriptor file, or - for stdin"},
+      "Team, Domain, DataProduct, Policy, Waiver) and ODPS data products "
+      "(apiVersion v0.9.0/v1.0.0), several per file separated by ---. "
+      "Applies teams, then domains (parents first), then policies and "
+      "waivers, then data products (sources before their consumers). "
+      "Unchanged resources are left alone. Stops at the first refused "
+      "document. See docs/descriptors.md and docs/governance.md.",
+      {{"filename", 'f', true, true, "FILE",
+        "descriptor file or directory (its *.yaml), or - for stdin"},
        {"domain", 0, true, false, "DOMAIN",
         "domain of ODPS products that name none"},
        {"owner-team", 0, true, false, "TEAM",

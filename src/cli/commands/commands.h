@@ -30,6 +30,12 @@ void RegisterTokenCommands(std::vector<Command>* commands);
 void RegisterProductCommands(std::vector<Command>* commands);
 void RegisterApplyCommands(std::vector<Command>* commands);
 void RegisterCompletionCommands(std::vector<Command>* commands);
+void RegisterPolicyCommands(std::vector<Command>* commands);
+
+// `apply -f FILE...` (apply.cc): parses every file, then creates or updates
+// each document in dependency order. With `policies_only` (`policy apply`),
+// documents of kinds other than Policy and Waiver are input errors.
+int RunApplyFiles(Env& env, const ParsedArgs& args, bool policies_only);
 
 // Every command, in help order.
 const std::vector<Command>& AllCommands();

@@ -12,6 +12,7 @@ const std::vector<Command>& AllCommands() {
     RegisterTeamCommands(all);
     RegisterProductCommands(all);
     RegisterTokenCommands(all);
+    RegisterPolicyCommands(all);
     RegisterCompletionCommands(all);
     return all;
   }();

@@ -42,6 +42,7 @@ int Create(Env& env, const ParsedArgs& args) {
     return env.client().domains().CreateDomain(ctx, request, &response);
   });
   if (!status.ok()) return env.Fail(status);
+  PrintWarnings(response.warnings(), "", env.err());
   return ShowWrite(env, response, absl::StrCat("domain/", request.domain_id()),
                    "created");
 }
@@ -148,6 +149,7 @@ int Update(Env& env, const ParsedArgs& args) {
     return env.client().domains().UpdateDomain(ctx, request, &response);
   });
   if (!status.ok()) return env.Fail(status);
+  PrintWarnings(response.warnings(), "", env.err());
   return ShowWrite(env, response, absl::StrCat("domain/", LastSegment(name)),
                    "updated");
 }

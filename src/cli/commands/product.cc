@@ -213,12 +213,8 @@ int Lifecycle(Env& env, const ParsedArgs& args, Transition transition) {
   int rc =
       ShowWrite(env, response,
                 absl::StrCat("dataProduct/", ShortProductName(*name)), done);
-  if (env.format() == Format::kTable) {
-    for (const v1::Warning& w : response.warnings()) {
-      env.err() << "warning: " << (w.source().empty() ? "" : w.source() + ": ")
-                << w.message() << "\n";
-    }
-  }
+  // On stderr whatever the format: stdout stays a clean JSON/YAML document.
+  PrintWarnings(response.warnings(), "", env.err());
   return rc;
 }
 

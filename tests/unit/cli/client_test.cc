@@ -170,14 +170,17 @@ TEST_F(ClientTest, PolicyDenialExitsOneWithEachViolation) {
   p->set_scope("global");
   p->set_effect("DENY");
   p->set_message("every domain needs an owner");
+  p->set_enforcement("ENFORCED");
+  p->set_revision(2);
   rpc.add_details()->PackFrom(policies);
   fake_.error_ = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                               rpc.message(), rpc.SerializeAsString());
   Result r = Cli({"domain", "create", "x", "--owner-team", "t"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_THAT(r.err, HasSubstr("error: denied by 1 policy\n  policy "
-                               "policies/owner-required (global, DENY): every "
-                               "domain needs an owner\n"));
+  EXPECT_THAT(r.err,
+              HasSubstr("error: denied by 1 policy\n  policy "
+                        "policies/owner-required (global, DENY, ENFORCED, "
+                        "revision 2): every domain needs an owner\n"));
 }
 
 TEST_F(ClientTest, AllFollowsPageTokensAndFiltersAreSent) {

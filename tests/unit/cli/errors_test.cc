@@ -57,6 +57,7 @@ grpc::Status WithDetails(grpc::StatusCode code, const std::string& message) {
   p->set_effect("DENY");
   p->set_message("tier 1 products declare an availability objective");
   p->set_enforcement("ENFORCED");
+  p->set_revision(4);
   rpc.add_details()->PackFrom(policies);
   return grpc::Status(code, message, rpc.SerializeAsString());
 }
@@ -69,8 +70,8 @@ TEST(DescribeErrorTest, ListsFieldViolationsReasonAndPolicies) {
       ElementsAre("domain_id: bad", "  domain_id: \"Bad Id\" is not a valid id",
                   "  reason: INVALID_ID",
                   "  policy policies/tier-one-needs-slo (global, "
-                  "DENY): tier 1 products declare an availability "
-                  "objective"));
+                  "DENY, ENFORCED, revision 4): tier 1 products declare an "
+                  "availability objective"));
 }
 
 grpc::Status Violations(const std::string& message,
