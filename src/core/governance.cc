@@ -133,11 +133,6 @@ void ValidateKey(const model::PolicyKey& key, const std::string& domain_field,
   v.CheckId(id_field, key.id);
 }
 
-bool ValidKey(const model::PolicyKey& key) {
-  return (key.domain_id.empty() || model::IsValidId(key.domain_id)) &&
-         model::IsValidId(key.id);
-}
-
 // The domain id a resource name belongs to ("domains/x/..." -> "x"), or "".
 std::string DomainOfResource(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
