@@ -345,7 +345,7 @@ std::vector<std::string> PolicyFiles(const fs::path& entry,
 }
 
 void LoadPolicies(Errors& e, const YAML::Node& node, const fs::path& base,
-                  PolicyTestLoad* load) {
+                  const std::string& test_file, PolicyTestLoad* load) {
   auto entries = StringList(e, node, "policies");
   if (!entries.has_value()) {
     if (!Present(node)) e.Add(node, "policies", "required key is missing");
@@ -361,6 +361,9 @@ void LoadPolicies(Errors& e, const YAML::Node& node, const fs::path& base,
       e.Add(node, "policies", absl::StrCat(p.string(), ": ", dir_error));
     }
     for (const std::string& file : files) {
+      std::error_code ec;
+      // A directory named by the test file may hold the test file itself.
+      if (fs::equivalent(file, test_file, ec)) continue;
       auto text = ReadFileText(file);
       if (!text.ok()) {
         e.Add(node, "policies", std::string(text.status().message()));
@@ -442,7 +445,7 @@ PolicyTestLoad ParsePolicyTestFile(const std::string& text,
                  fs::path(path).parent_path().empty()
                      ? fs::path(".")
                      : fs::path(path).parent_path(),
-                 &load);
+                 path, &load);
     Defaults defaults;
     // Without `now`, cases run at the current time; set it for tests that
     // compare times, so that they do not start failing one day.
