@@ -68,8 +68,8 @@ void StartListening(const std::string& url, NotificationRecorder& rec,
   out->store = OpenOrDie(url);
   ASSERT_NE(out->store, nullptr);
   ASSERT_OK_AND_ASSIGN(out->listener, out->store->NewListener());
-  ASSERT_OK(out->listener->Start({"mp_changes"},
-                                 handler ? handler : rec.Handler()));
+  ASSERT_OK(
+      out->listener->Start({"mp_changes"}, handler ? handler : rec.Handler()));
   ASSERT_TRUE(rec.WaitUntil([&] { return rec.resyncs() == 1; }));
   ASSERT_TRUE(out->listener->connected());
 }
@@ -103,8 +103,8 @@ TEST(PostgresListenerTest, HandlerExceptionsDoNotStopDelivery) {
   NotificationRecorder rec;
   Listener::Handler record = rec.Handler();
   Started s;
-  ASSERT_NO_FATAL_FAILURE(StartListening(
-      url, rec, &s, [record](const Listener::Notification& n) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartListening(url, rec, &s, [record](const Listener::Notification& n) {
         record(n);
         throw std::runtime_error("handler failed");
       }));

@@ -1,6 +1,7 @@
 #include "tests/testing/memstore/in_memory_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <limits>
 #include <tuple>
@@ -275,15 +276,18 @@ class InMemoryListener : public store::Listener {
       absl::MutexLock hub_lock(&hub_->mu);
       hub_->slots.push_back(slot_);
     }
+    started_ = true;
     slot_->Deliver({"", "", true});
     return absl::OkStatus();
   }
 
-  bool connected() const override { return slot_ != nullptr; }
+  // The fake never loses its "connection": up from Start on.
+  bool connected() const override { return started_.load(); }
 
  private:
   const std::shared_ptr<InMemoryStore::ListenerHub> hub_;
-  std::shared_ptr<ListenerSlot> slot_;
+  std::shared_ptr<ListenerSlot> slot_;  // set by Start (one thread)
+  std::atomic<bool> started_{false};
 };
 
 }  // namespace

@@ -1608,7 +1608,13 @@ TYPED_TEST_P(StoreContractTest, PolicyUpdateChecksRevisionAndKeepsHistory) {
   model::Policy v2 = p;
   v2.display_name = "second";
   v2.owner_team_id = "other";
-  v2.triggers = {"domain.delete"};
+  // The history keeps every field verbatim too.
+  const std::vector<std::string> nasty = NastyStrings();
+  v2.triggers = {"domain.delete", nasty[3], nasty[5]};
+  v2.description = absl::StrCat(nasty[1], "\n", nasty[6]);
+  v2.condition = nasty[7];
+  v2.message_expression = nasty[8];
+  v2.labels = {{nasty[0], nasty[2]}, {nasty[4], nasty[5]}};
   v2.update_time = T0() + absl::Seconds(2);
   v2.revision = 2;
   ASSERT_OK(this->Write(

@@ -1,10 +1,10 @@
 // Policy and waiver names and their JSON forms.
-#include "meshplane/model/json.h"
-#include "meshplane/model/policy.h"
-
 #include "tests/testing/matchers/status_matchers.h"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "meshplane/model/json.h"
+#include "meshplane/model/policy.h"
 
 namespace meshplane::model {
 namespace {
@@ -156,12 +156,12 @@ TEST(WaiverJsonTest, RejectsMalformedDocuments) {
               StatusIs(absl::StatusCode::kInvalidArgument, "waiver.name"));
   EXPECT_THAT(WaiverFromJson(R"({"name":"teams/t/waivers/w"})"),
               StatusIs(absl::StatusCode::kInvalidArgument, "waiver.name"));
-  EXPECT_THAT(
-      WaiverFromJson(R"({"name":"policies/x/waivers/w","policy":"policies/y"})"),
-      StatusIs(absl::StatusCode::kInvalidArgument, "waiver.policy"));
   EXPECT_THAT(WaiverFromJson(
-                  R"({"name":"policies/x/waivers/w","expire_time":"soon"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "waiver.expire_time"));
+                  R"({"name":"policies/x/waivers/w","policy":"policies/y"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "waiver.policy"));
+  EXPECT_THAT(
+      WaiverFromJson(R"({"name":"policies/x/waivers/w","expire_time":"soon"})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "waiver.expire_time"));
 }
 
 }  // namespace
