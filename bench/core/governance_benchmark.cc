@@ -22,7 +22,7 @@ namespace meshplane::core {
 namespace {
 
 struct World {
-  InMemoryStore store;
+  testing::InMemoryStore store;
   auth::Authorizer authz;
   SystemClock clock;
   Governance governance{store, authz, clock};

@@ -101,7 +101,7 @@ class GovernanceTest : public ::testing::Test {
     return registry_.CreateDataProduct(ctx, p);
   }
 
-  InMemoryStore store_;
+  testing::InMemoryStore store_;
   auth::Authorizer authz_;
   SimulatedClock clock_;
   Governance governance_;
@@ -287,10 +287,10 @@ TEST_F(GovernanceTest, TheEffectiveSetOfADomain) {
   std::vector<std::string> ids;
   for (const auto& p : list->items) ids.push_back(p.id);
   EXPECT_THAT(ids, ElementsAre("g", "s", "e"));
-  list = governance_.ListPolicies(sam_, "-", false, {.filter = "effect = DENY"});
+  list = governance_.ListPolicies(sam_, "-", false, {0, "", "effect = DENY"});
   ASSERT_OK(list.status());
   EXPECT_THAT(list->items, SizeIs(3));
-  EXPECT_THAT(governance_.ListPolicies(sam_, "", false, {.filter = "colour = red"})
+  EXPECT_THAT(governance_.ListPolicies(sam_, "", false, {0, "", "colour = red"})
                   .status(),
               StatusIs(Code::kInvalidArgument));
 }
@@ -311,7 +311,7 @@ TEST_F(GovernanceTest, ASecondInstanceFollowsThroughNotifications) {
 TEST_F(GovernanceTest, SimulationCoversTheScopeAndCounts) {
   ASSERT_OK(Product("sales", "a", "described", sam_).status());
   ASSERT_OK(Product("emea", "b", "", sam_).status());
-  ASSERT_OK(Product("finance", "c", "", sam_).status());
+  ASSERT_OK(Product("finance", "c", "", admin_).status());
   SimulationSpec spec;
   spec.candidate = Policy("sales", "draft", "has(resource.description)");
   std::vector<std::string> violated;
