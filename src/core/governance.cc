@@ -466,7 +466,7 @@ absl::Status Governance::CheckPolicyWrite(const RequestContext& ctx,
   }
   MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, *domain));
   return authz_.CheckDomainWrite(ctx.principal, chain,
-                                 absl::StrCat(action, " policies of"));
+                                 absl::StrCat(action, " policies"));
 }
 
 absl::Status Governance::CheckWaiverWrite(const RequestContext& ctx,

@@ -32,7 +32,8 @@ MATCHER_P(GrpcIs, code, "has gRPC code " + std::to_string(static_cast<int>(code)
 // The PolicyViolations detail of an error (empty when absent).
 std::vector<v1::PolicyViolation> ViolationsOf(const grpc::Status& status) {
   std::vector<v1::PolicyViolation> out;
-  for (const auto& any : DetailsOf(status).details()) {
+  const google::rpc::Status details = DetailsOf(status);
+  for (const auto& any : details.details()) {
     v1::PolicyViolations pv;
     if (any.UnpackTo(&pv)) out.assign(pv.violations().begin(), pv.violations().end());
   }
@@ -371,6 +372,11 @@ TEST_F(GovernanceRpcTest, UpdateAndLifecycleTriggersSeePrevious) {
   sunset.set_owner("teams/governance");
   ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "sunset", sunset).ok());
   ASSERT_TRUE(CreateProduct("sales", "orders", "Orders").ok());
+  v1::PublishDataProductRequest pub;
+  pub.set_name("domains/sales/dataProducts/orders");
+  v1::DataProduct published;
+  auto ctx_pub = fx_->AdminContext();
+  ASSERT_TRUE(products_->PublishDataProduct(ctx_pub.get(), pub, &published).ok());
   v1::DeprecateDataProductRequest dep;
   dep.set_name("domains/sales/dataProducts/orders");
   dep.mutable_sunset_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 86400);

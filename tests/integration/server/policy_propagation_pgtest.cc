@@ -162,8 +162,8 @@ TEST(PolicyPropagationTest, ChangeOnReplicaAIsEnforcedOnReplicaBWithinASecond) {
     pqxx::work w(admin);
     pqxx::result killed = w.exec(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND query ILIKE 'LISTEN%' "
-        "AND pid <> pg_backend_pid()");
+        "WHERE datname = current_database() "
+        "AND application_name = 'meshplane-listener'");
     w.commit();
     ASSERT_GE(killed.size(), 2u) << "both replicas should be listening";
   }

@@ -683,6 +683,9 @@ class FailingBeginStore : public store::Store {
     return inner_.Begin(mode);
   }
   absl::Status Ping() override { return inner_.Ping(); }
+  absl::StatusOr<std::unique_ptr<store::Listener>> NewListener() override {
+    return inner_.NewListener();
+  }
   void FailFrom(int n) {
     calls_ = 0;
     fail_from_ = n;

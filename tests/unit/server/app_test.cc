@@ -40,6 +40,9 @@ class GatedStore : public store::Store {
     return inner_.Begin(mode);
   }
   absl::Status Ping() override { return inner_.Ping(); }
+  absl::StatusOr<std::unique_ptr<store::Listener>> NewListener() override {
+    return inner_.NewListener();
+  }
   void Set(bool open) {
     absl::MutexLock lock(&mu_);
     open_ = open;
