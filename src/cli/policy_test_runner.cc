@@ -176,9 +176,10 @@ std::optional<PrincipalSpec> Principal(Errors& e, const YAML::Node& node,
   if (Present(node["name"])) base.name = Scalar(node["name"]);
   if (auto teams = StringList(e, node["teams"], path + ".teams")) {
     base.teams.clear();
-    // PrincipalValue takes ids and names them teams/{id}.
+    // principal.teams holds team names (teams/{id}), as the server binds
+    // them; ids are accepted for brevity.
     for (const std::string& t : *teams) {
-      base.teams.push_back(LastSegment(t));
+      base.teams.push_back(TeamName(t));
     }
   }
   if (Present(node["admin"])) {

@@ -195,6 +195,47 @@ cases:
                        "ENFORCED): name an owner"));
 }
 
+TEST_F(PolicyTestRunnerTest, PrincipalTeamsAreTeamNamesAsOnTheServer) {
+  Write("p.yaml", R"(apiVersion: meshplane.dev/v1
+kind: Policy
+metadata: {name: owners-only}
+spec:
+  triggers: [dataproduct.update]
+  condition: resource.owner_team in principal.teams || principal.admin
+  effect: DENY
+  owner: governance
+)");
+  PolicyTestLoad load = LoadPolicyTestFile(Write("t.yaml", R"(
+policies: [p.yaml]
+principal: {name: "user:ana@example.com", teams: [sales-eng]}
+cases:
+  - name: member by default principal
+    trigger: dataproduct.update
+    resource: {name: domains/s/dataProducts/p, owner_team: teams/sales-eng}
+    previous: {}
+    expect: {outcome: ALLOW}
+  - name: someone else
+    trigger: dataproduct.update
+    principal: {name: "user:bo@example.com", teams: [teams/hr]}
+    resource: {name: domains/s/dataProducts/p, owner_team: teams/sales-eng}
+    previous: {}
+    expect: {outcome: DENY}
+  - name: an admin
+    trigger: dataproduct.update
+    principal: {name: "user:root@example.com", teams: [], admin: true}
+    resource: {name: domains/s/dataProducts/p, owner_team: teams/sales-eng}
+    previous: {}
+    expect: {outcome: ALLOW}
+)"));
+  ASSERT_THAT(load.errors, IsEmpty()) << load.errors[0];
+  auto set = policy::PolicySet::Build(load.suite.policies, load.suite.waivers);
+  for (const PolicyTestCase& c : load.suite.cases) {
+    PolicyCaseResult r = RunPolicyTestCase(*set, c);
+    EXPECT_TRUE(r.passed) << c.name << ": "
+                          << ::testing::PrintToString(r.failures);
+  }
+}
+
 TEST_F(PolicyTestRunnerTest, BadTestFilesReportEveryProblem) {
   Write("policies.yaml", kPolicies);
   PolicyTestLoad load = LoadPolicyTestFile(Write("tests.yaml", R"(
