@@ -71,13 +71,6 @@ TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
               grpc::StatusCode::UNIMPLEMENTED);
   }
   {
-    v1::ListPoliciesRequest r;
-    v1::ListPoliciesResponse out;
-    auto ctx = fx->AdminContext();
-    EXPECT_EQ(fx->Policies()->ListPolicies(ctx.get(), r, &out).error_code(),
-              grpc::StatusCode::UNIMPLEMENTED);
-  }
-  {
     v1::CheckAccessRequest r;
     v1::CheckAccessResponse out;
     auto ctx = fx->AdminContext();
