@@ -524,8 +524,8 @@ bool ParseEffect(const std::string& text, v1::PolicyEffect* out) {
 bool ParseEnforcement(const std::string& text, v1::PolicyEnforcement* out) {
   std::string upper = absl::AsciiStrToUpper(text);
   absl::string_view value = absl::StripPrefix(upper, "POLICY_ENFORCEMENT_");
-  return v1::PolicyEnforcement_Parse(
-             absl::StrCat("POLICY_ENFORCEMENT_", value), out) &&
+  return v1::PolicyEnforcement_Parse(absl::StrCat("POLICY_ENFORCEMENT_", value),
+                                     out) &&
          *out != v1::POLICY_ENFORCEMENT_UNSPECIFIED;
 }
 
@@ -551,10 +551,10 @@ void ParseMeshplanePolicy(Reader& r, const YAML::Node& doc, Descriptor* d) {
                  : absl::StrCat(DomainName(domain), "/policies/", d->id));
   // Declarative: every field is set, absent ones to their defaults, so that
   // removing a line from the file removes it from the policy.
-  d->update_mask = {"display_name", "description", "triggers",
-                    "condition",    "effect",      "enforcement",
-                    "message",      "message_expression", "labels",
-                    "waivable"};
+  d->update_mask = {
+      "display_name", "description", "triggers", "condition",
+      "effect",       "enforcement", "message",  "message_expression",
+      "labels",       "waivable"};
   YAML::Node spec = doc["spec"];
   if (!Reader::Present(spec)) {
     return;  // reported by ParseDocument

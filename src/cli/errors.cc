@@ -76,6 +76,33 @@ std::string CodeName(grpc::StatusCode code) {
   }
 }
 
+// A policy refusal's message repeats every violation ("refused by policy:
+// P1: m1; P2: m2"), and each is printed on its own line below with its
+// scope, effect and revision: keep only the lead-in of the message then.
+std::string CondensePolicyMessage(const google::rpc::Status& rpc_status,
+                                  const std::string& message) {
+  std::vector<std::string> texts;
+  for (const google::protobuf::Any& detail : rpc_status.details()) {
+    meshplane::v1::PolicyViolations policies;
+    if (detail.UnpackTo(&policies)) {
+      for (const auto& p : policies.violations()) {
+        texts.push_back(absl::StrCat(p.policy(), ": ", p.message()));
+      }
+    }
+  }
+  if (texts.empty()) return message;
+  for (const std::string& t : texts) {
+    if (message.find(t) == std::string::npos) return message;
+  }
+  std::string lead = message.substr(0, message.find(texts[0]));
+  while (!lead.empty() && (lead.back() == ' ' || lead.back() == ':')) {
+    lead.pop_back();
+  }
+  if (lead.empty()) return message;
+  return absl::StrCat(lead, " (", texts.size(),
+                      texts.size() == 1 ? " violation" : " violations", "):");
+}
+
 }  // namespace
 
 std::vector<std::string> DescribeError(const grpc::Status& status) {
@@ -108,6 +135,7 @@ std::vector<std::string> DescribeError(const grpc::Status& status) {
   if (violations.size() > 1 && absl::StrJoin(violations, "; ") == message) {
     lines[0] = absl::StrCat(violations.size(), " fields are invalid:");
   }
+  lines[0] = CondensePolicyMessage(rpc_status, lines[0]);
   for (const google::protobuf::Any& detail : rpc_status.details()) {
     google::rpc::BadRequest bad_request;
     google::rpc::ErrorInfo info;

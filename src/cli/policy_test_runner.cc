@@ -586,6 +586,9 @@ int RunPolicyTestCommand(Env& env, const ParsedArgs& args) {
       }
     }
   }
+  if (!run.empty() && passed + failed == 0) {
+    return env.Usage(absl::StrCat("--run ", run, ": no case name contains it"));
+  }
   if (env.format() == Format::kTable) {
     env.out() << passed << " passed, " << failed << " failed\n";
   } else {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -188,8 +189,7 @@ void PrintWarnings(const Repeated<v1::Warning>& warnings,
                    const std::string& what, std::ostream& err) {
   for (const v1::Warning& w : warnings) {
     err << "warning: " << (what.empty() ? "" : what + ": ")
-        << (w.source().empty() ? "" : w.source() + ": ") << w.message()
-        << "\n";
+        << (w.source().empty() ? "" : w.source() + ": ") << w.message() << "\n";
   }
 }
 
@@ -208,15 +208,15 @@ namespace {
 
 std::string EffectName(v1::PolicyEffect e) {
   if (e == v1::POLICY_EFFECT_UNSPECIFIED) return "";
-  return std::string(absl::StripPrefix(v1::PolicyEffect_Name(e),
-                                       "POLICY_EFFECT_"));
+  return std::string(
+      absl::StripPrefix(v1::PolicyEffect_Name(e), "POLICY_EFFECT_"));
 }
 
 std::string EnforcementName(v1::PolicyEnforcement e) {
   // Unset means ENFORCED (policy.proto).
   if (e == v1::POLICY_ENFORCEMENT_UNSPECIFIED) return "ENFORCED";
-  return std::string(absl::StripPrefix(v1::PolicyEnforcement_Name(e),
-                                       "POLICY_ENFORCEMENT_"));
+  return std::string(
+      absl::StripPrefix(v1::PolicyEnforcement_Name(e), "POLICY_ENFORCEMENT_"));
 }
 
 std::string FirstLine(const std::string& text, size_t max) {
@@ -228,11 +228,22 @@ std::string FirstLine(const std::string& text, size_t max) {
   return line;
 }
 
+// CEL as written, indented, without the trailing newline YAML's block
+// scalars leave.
+void PrintExpression(const std::string& title, absl::string_view cel,
+                     std::ostream& out) {
+  out << "\n" << title << ":\n";
+  cel = absl::StripTrailingAsciiWhitespace(cel);
+  for (absl::string_view line : absl::StrSplit(cel, '\n')) {
+    out << "  " << line << "\n";
+  }
+}
+
 }  // namespace
 
 void RenderPolicies(const Repeated<v1::Policy>& policies, std::ostream& out) {
-  Table table({"NAME", "SCOPE", "EFFECT", "ENFORCEMENT", "TRIGGERS", "REV",
-               "OWNER"});
+  Table table(
+      {"NAME", "SCOPE", "EFFECT", "ENFORCEMENT", "TRIGGERS", "REV", "OWNER"});
   for (const v1::Policy& p : policies) {
     table.AddRow({p.name(), p.scope(), EffectName(p.effect()),
                   EnforcementName(p.enforcement()),
@@ -247,12 +258,12 @@ void RenderPolicy(const v1::Policy& p, std::ostream& out) {
   details.Add("Name", p.name());
   details.Add("Scope", p.scope());
   details.Add("Display name", p.display_name());
-  details.Add("Description", p.description());
+  details.Add("Description",
+              std::string(absl::StripTrailingAsciiWhitespace(p.description())));
   details.Add("Triggers", absl::StrJoin(p.triggers(), ", "));
   details.Add("Effect", EffectName(p.effect()));
   details.Add("Enforcement", EnforcementName(p.enforcement()));
   details.Add("Message", p.message());
-  details.Add("Message expression", p.message_expression());
   details.Add("Owner", p.owner());
   details.Add("Waivable", !p.has_waivable() || p.waivable() ? "yes" : "no");
   details.Add("Labels", JoinLabels(p.labels()));
@@ -262,16 +273,16 @@ void RenderPolicy(const v1::Policy& p, std::ostream& out) {
   details.Add("Updated", FormatTimestamp(p.update_time()));
   details.Add("Etag", p.etag());
   details.Print(out);
-  out << "\nCondition:\n";
-  for (absl::string_view line : absl::StrSplit(p.condition(), '\n')) {
-    out << "  " << line << "\n";
+  PrintExpression("Condition", p.condition(), out);
+  if (!p.message_expression().empty()) {
+    PrintExpression("Message expression", p.message_expression(), out);
   }
 }
 
 void RenderPolicyRevisions(const Repeated<v1::PolicyRevision>& revisions,
                            std::ostream& out) {
-  Table table({"REVISION", "AUTHOR", "TIME", "EFFECT", "ENFORCEMENT",
-               "CONDITION"});
+  Table table(
+      {"REVISION", "AUTHOR", "TIME", "EFFECT", "ENFORCEMENT", "CONDITION"});
   for (const v1::PolicyRevision& r : revisions) {
     table.AddRow({absl::StrCat(r.policy().revision()), r.author(),
                   FormatTimestamp(r.create_time()),
@@ -292,8 +303,8 @@ void RenderWaivers(const Repeated<v1::Waiver>& waivers, std::ostream& out) {
 }
 
 void RenderDecision(const v1::Decision& d, std::ostream& out) {
-  std::string outcome(absl::StripPrefix(
-      v1::DecisionOutcome_Name(d.outcome()), "DECISION_OUTCOME_"));
+  std::string outcome(absl::StripPrefix(v1::DecisionOutcome_Name(d.outcome()),
+                                        "DECISION_OUTCOME_"));
   out << "outcome: " << outcome;
   if (!d.decision_id().empty()) out << " (decision " << d.decision_id() << ")";
   out << "\n";
@@ -304,9 +315,9 @@ void RenderDecision(const v1::Decision& d, std::ostream& out) {
     out << "\nEvaluated:\n";
     Table table({"POLICY", "REV", "RESULT", "WAIVER", "ERROR"});
     for (const v1::EvaluatedPolicy& e : d.evaluated()) {
-      std::string result = e.violated()           ? "violated"
-                           : !e.waiver().empty()  ? "waived"
-                                                  : "held";
+      std::string result = e.violated()          ? "violated"
+                           : !e.waiver().empty() ? "waived"
+                                                 : "held";
       table.AddRow({e.policy(), absl::StrCat(e.revision()), result, e.waiver(),
                     e.error()});
     }

@@ -68,8 +68,7 @@ void RenderWaivers(const Repeated<meshplane::v1::Waiver>& waivers,
                    std::ostream& out);
 // "outcome: DENY" (with the decision id), then one line per violation
 // (DescribeViolation), then the evaluated policies.
-void RenderDecision(const meshplane::v1::Decision& decision,
-                    std::ostream& out);
+void RenderDecision(const meshplane::v1::Decision& decision, std::ostream& out);
 
 // "domains/sales/dataProducts/orders" -> "sales/orders".
 std::string ShortProductName(const std::string& name);

@@ -221,10 +221,10 @@ absl::StatusOr<std::string> PolicyName(absl::string_view text,
       valid({parts[1], parts[3]})) {
     return std::string(text);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "\"", text,
-      "\" is not a policy name (ID, DOMAIN/ID, policies/ID or "
-      "domains/DOMAIN/policies/ID)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", text,
+                   "\" is not a policy name (ID, DOMAIN/ID, policies/ID or "
+                   "domains/DOMAIN/policies/ID)"));
 }
 
 std::string ShortPolicyName(absl::string_view name) {

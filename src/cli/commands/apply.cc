@@ -554,8 +554,8 @@ class Applier {
         Report(d, "Waiver", d.waiver.name(), "unchanged");
         return kExitOk;
       }
-      env_.err() << "error: " << d.Ref() << " (" << d.location
-                 << "): waiver " << d.waiver.name()
+      env_.err() << "error: " << d.Ref() << " (" << d.location << "): waiver "
+                 << d.waiver.name()
                  << " exists with another resource, reason or expiry, and "
                     "waivers cannot be changed: withdraw it with 'meshplane "
                     "policy unwaive "
@@ -614,9 +614,9 @@ std::vector<std::string> ExpandDirectories(
 int RunApplyFiles(Env& env, const ParsedArgs& args, bool policies_only) {
   std::vector<std::string> files = args.GetAll("filename");
   if (files.empty()) {
-    return env.Usage(absl::StrCat(
-        "-f FILE is required (see 'meshplane ",
-        policies_only ? "policy apply" : "apply", " --help')"));
+    return env.Usage(absl::StrCat("-f FILE is required (see 'meshplane ",
+                                  policies_only ? "policy apply" : "apply",
+                                  " --help')"));
   }
   DescriptorDefaults defaults;
   defaults.domain = args.Get("domain");
@@ -703,31 +703,30 @@ int RunApply(Env& env, const ParsedArgs& args) {
 }
 
 Command ApplyCommand(std::vector<std::string> path) {
-  return {
-      std::move(path),
-      "-f FILE",
-      "create or update the teams, domains, data products, policies and "
-      "waivers of descriptor files",
-      "Reads Meshplane descriptors (apiVersion meshplane.dev/v1; kinds "
-      "Team, Domain, DataProduct, Policy, Waiver) and ODPS data products "
-      "(apiVersion v0.9.0/v1.0.0), several per file separated by ---. "
-      "Applies teams, then domains (parents first), then policies and "
-      "waivers, then data products (sources before their consumers). "
-      "Unchanged resources are left alone. Stops at the first refused "
-      "document. See docs/descriptors.md and docs/governance.md.",
-      {{"filename", 'f', true, true, "FILE",
-        "descriptor file or directory (its *.yaml), or - for stdin"},
-       {"domain", 0, true, false, "DOMAIN",
-        "domain of ODPS products that name none"},
-       {"owner-team", 0, true, false, "TEAM",
-        "owner of ODPS products that name no team"}},
-      0,
-      0,
-      {"meshplane apply -f examples/demo/mesh.yaml",
-       "meshplane product apply -f orders.yaml --dry-run",
-       "meshplane apply -f product.odps.yaml --domain sales --owner-team "
-       "sales-eng"},
-      RunApply};
+  return {std::move(path),
+          "-f FILE",
+          "create or update the teams, domains, data products, policies and "
+          "waivers of descriptor files",
+          "Reads Meshplane descriptors (apiVersion meshplane.dev/v1; kinds "
+          "Team, Domain, DataProduct, Policy, Waiver) and ODPS data products "
+          "(apiVersion v0.9.0/v1.0.0), several per file separated by ---. "
+          "Applies teams, then domains (parents first), then policies and "
+          "waivers, then data products (sources before their consumers). "
+          "Unchanged resources are left alone. Stops at the first refused "
+          "document. See docs/descriptors.md and docs/governance.md.",
+          {{"filename", 'f', true, true, "FILE",
+            "descriptor file or directory (its *.yaml), or - for stdin"},
+           {"domain", 0, true, false, "DOMAIN",
+            "domain of ODPS products that name none"},
+           {"owner-team", 0, true, false, "TEAM",
+            "owner of ODPS products that name no team"}},
+          0,
+          0,
+          {"meshplane apply -f examples/demo/mesh.yaml",
+           "meshplane product apply -f orders.yaml --dry-run",
+           "meshplane apply -f product.odps.yaml --domain sales --owner-team "
+           "sales-eng"},
+          RunApply};
 }
 
 }  // namespace

@@ -74,6 +74,41 @@ TEST(DescribeErrorTest, ListsFieldViolationsReasonAndPolicies) {
                   "availability objective"));
 }
 
+TEST(DescribeErrorTest, APolicyRefusalListsEachViolationOnce) {
+  google::rpc::Status rpc;
+  rpc.set_code(grpc::StatusCode::FAILED_PRECONDITION);
+  rpc.set_message(
+      "refused by policy: policies/a: needs an owner; "
+      "domains/sales/policies/b: needs a description");
+  meshplane::v1::PolicyViolations policies;
+  auto* a = policies.add_violations();
+  a->set_policy("policies/a");
+  a->set_scope("global");
+  a->set_effect("DENY");
+  a->set_enforcement("ENFORCED");
+  a->set_revision(1);
+  a->set_message("needs an owner");
+  auto* b = policies.add_violations();
+  b->set_policy("domains/sales/policies/b");
+  b->set_scope("domains/sales");
+  b->set_effect("DENY");
+  b->set_enforcement("ENFORCED");
+  b->set_revision(3);
+  b->set_evaluation_error(true);
+  b->set_message("needs a description");
+  rpc.add_details()->PackFrom(policies);
+  auto lines =
+      DescribeError(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                 rpc.message(), rpc.SerializeAsString()));
+  EXPECT_THAT(lines,
+              ElementsAre("refused by policy (2 violations):",
+                          "  policy policies/a (global, DENY, ENFORCED, "
+                          "revision 1): needs an owner",
+                          "  policy domains/sales/policies/b (domains/sales, "
+                          "DENY, ENFORCED, evaluation error, revision 3): "
+                          "needs a description"));
+}
+
 grpc::Status Violations(const std::string& message,
                         const std::vector<std::string>& fields) {
   google::rpc::Status rpc;
