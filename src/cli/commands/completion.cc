@@ -5,6 +5,9 @@
 
 #include "absl/strings/str_join.h"
 #include "cli/commands/commands.h"
+#ifdef MESHPLANE_CLI_HAS_POLICY_ENGINE
+#include "meshplane/policy/policy.h"
+#endif
 
 namespace meshplane::cli {
 
@@ -46,6 +49,13 @@ int Bash(Env& env, const ParsedArgs& args) {
          "deprecated retired\" -- \"$cur\")); return;;\n"
          "    --direction) COMPREPLY=($(compgen -W \"upstream downstream "
          "both\" -- \"$cur\")); return;;\n"
+         "    --effect) COMPREPLY=($(compgen -W \"DENY WARN "
+         "REQUIRE_APPROVAL\" -- \"$cur\")); return;;\n"
+#ifdef MESHPLANE_CLI_HAS_POLICY_ENGINE
+         "    --trigger) COMPREPLY=($(compgen -W \""
+      << absl::StrJoin(policy::KnownTriggers(), " ")
+      << "\" -- \"$cur\")); return;;\n"
+#endif
          "  esac\n"
          "  if [[ ${#words[@]} -eq 0 ]]; then\n"
          "    COMPREPLY=($(compgen -W \""
