@@ -1,6 +1,7 @@
 // The policy commands against an in-process fake PolicyService: what
 // `policy apply`, `policy eval` and `policy waive` send, what they print and
 // their exit codes.
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -92,7 +93,10 @@ class PolicyCliTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
   }
-  void TearDown() override { server_->Shutdown(); }
+  void TearDown() override {
+    server_->Shutdown();
+    std::filesystem::remove_all(dir_);
+  }
 
   struct Result {
     int code;
