@@ -15,7 +15,7 @@ namespace {
 bool IsTimeKey(absl::string_view key) { return absl::EndsWith(key, "_time"); }
 
 bool IsDurationKey(absl::string_view key) {
-  return key == "max_staleness" || key == "latency" ||
+  return key == "max_staleness" || key == "latency" || key == "duration" ||
          absl::EndsWith(key, "_duration");
 }
 

@@ -166,7 +166,8 @@ std::optional<Evaluated> EvaluateOne(const PolicySet& set, absl::string_view nam
 // A resource document as policies see it: the JSON object parsed with
 // cel::ValueFromJson, then every string under a key ending in "_time"
 // that is an RFC 3339 timestamp becomes a timestamp, and every string under
-// the keys "max_staleness", "latency" and keys ending in "_duration" that
+// the keys "duration", "max_staleness", "latency" and keys ending in
+// "_duration" that
 // is a duration ("3600s", "1h30m") becomes a duration, at any depth
 // (objects inside lists included). A string that does not parse stays a
 // string. Parts of the document that need no conversion are shared, not
@@ -176,9 +177,10 @@ absl::StatusOr<cel::Value> DocumentFromJson(absl::string_view json);
 // The `principal` variable: {"name": "user:ana@example.com", "kind":
 // "user", "id": "ana@example.com", "teams": ["teams/a", ...], "admin":
 // bool}. `kind` and `id` split the name at its first ':'; a name without
-// one has kind "" and id the whole name.
+// one has kind "" and id the whole name. `teams` are bound as given: pass
+// team resource names ("teams/a"), as the server does.
 cel::Value PrincipalValue(absl::string_view name,
-                          const std::vector<std::string>& team_ids, bool admin);
+                          const std::vector<std::string>& teams, bool admin);
 
 // The decision as compact JSON for the decision log:
 // {"outcome":"DENY","set_version":N,"violations":[{...}],"evaluated":[{...}]}

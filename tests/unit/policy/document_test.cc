@@ -29,7 +29,8 @@ TEST(DocumentFromJsonTest, ConvertsTimesAndDurationsAtAnyDepth) {
         "name": "orders",
         "note_time": "not a time",
         "sla": {"max_staleness": "3600s", "latency": "1h30m",
-                "window_duration": "15m", "last_check_time": "2024-05-02T00:00:00.5Z"},
+                "window_duration": "15m", "last_check_time": "2024-05-02T00:00:00.5Z",
+                "duration": "720h"},
         "output_ports": [{"name": "a", "retire_time": "2025-01-01T00:00:00Z"}, 3],
         "max_staleness": 12
       })"));
@@ -44,6 +45,8 @@ TEST(DocumentFromJsonTest, ConvertsTimesAndDurationsAtAnyDepth) {
   EXPECT_EQ(Get(sla, "max_staleness").duration_value(), absl::Hours(1));
   EXPECT_EQ(Get(sla, "latency").duration_value(), absl::Minutes(90));
   EXPECT_EQ(Get(sla, "window_duration").duration_value(), absl::Minutes(15));
+  // An access request's `duration` (how long the grant should last).
+  EXPECT_EQ(Get(sla, "duration").duration_value(), absl::Hours(720));
   EXPECT_EQ(Get(sla, "last_check_time").nanos(), 500000000);
   const cel::Value& ports = Get(doc, "output_ports");
   ASSERT_EQ(ports.kind(), cel::ValueKind::kList);
