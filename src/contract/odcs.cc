@@ -1,0 +1,299 @@
+#include "meshplane/contract/odcs.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "contract/yaml_util.h"
+#include "meshplane/common/status_macros.h"
+
+namespace meshplane::contract {
+namespace internal {
+namespace {
+
+
+// The normaliser is lenient: Validate reports wrong types, so here a field of
+// the wrong shape reads as absent.
+std::string Str(const YAML::Node& map, const char* key) {
+  const YAML::Node n = Get(map, key);
+  return n.IsScalar() ? n.Scalar() : std::string();
+}
+
+bool Bool(const YAML::Node& map, const char* key) {
+  const YAML::Node n = Get(map, key);
+  return n.IsScalar() && TypeOf(n) == JsonType::kBoolean &&
+         (n.Scalar()[0] == 't' || n.Scalar()[0] == 'T');
+}
+
+int Int(const YAML::Node& map, const char* key, int fallback) {
+  const YAML::Node n = Get(map, key);
+  int value = fallback;
+  if (n.IsScalar() && TypeOf(n) == JsonType::kInteger &&
+      absl::SimpleAtoi(n.Scalar(), &value)) {
+    return value;
+  }
+  return fallback;
+}
+
+std::vector<std::string> Strings(const YAML::Node& map, const char* key) {
+  std::vector<std::string> out;
+  const YAML::Node n = Get(map, key);
+  if (n.IsSequence()) {
+    for (const YAML::Node& item : n) {
+      if (item.IsScalar()) {
+        out.push_back(item.Scalar());
+      }
+    }
+  }
+  return out;
+}
+
+// Calls `fn` on each mapping of the sequence `Get(map, key)`.
+template <typename Fn>
+void EachMap(const YAML::Node& map, const char* key, Fn fn) {
+  const YAML::Node n = Get(map, key);
+  if (!n.IsSequence()) {
+    return;
+  }
+  for (const YAML::Node& item : n) {
+    if (item.IsMap()) {
+      fn(item);
+    }
+  }
+}
+
+std::vector<CustomProperty> CustomProperties(const YAML::Node& map) {
+  std::vector<CustomProperty> out;
+  EachMap(map, "customProperties", [&](const YAML::Node& n) {
+    out.push_back({Str(n, "property"), ToText(Get(n, "value")), PositionOf(n)});
+  });
+  return out;
+}
+
+constexpr const char* kOperators[] = {
+    "mustBe",         "mustNotBe",          "mustBeGreaterThan",
+    "mustBeGreaterOrEqualTo", "mustBeLessThan", "mustBeLessOrEqualTo",
+    "mustBeBetween",  "mustNotBeBetween"};
+
+void ReadOperator(const YAML::Node& n, QualityRule& rule) {
+  for (const char* op : kOperators) {
+    const YAML::Node v = Get(n, op);
+    if (!v.IsDefined()) {
+      continue;
+    }
+    rule.op = op;
+    rule.operand_text = ToText(v);
+    std::vector<YAML::Node> values;
+    if (v.IsSequence()) {
+      for (const YAML::Node& x : v) {
+        values.push_back(x);
+      }
+    } else {
+      values.push_back(v);
+    }
+    for (const YAML::Node& x : values) {
+      double d = 0;
+      if (x.IsScalar() && absl::SimpleAtod(x.Scalar(), &d)) {
+        rule.operands.push_back(d);
+      }
+    }
+    return;  // Validate refuses more than one operator.
+  }
+}
+
+QualityRule ReadQuality(const YAML::Node& n) {
+  QualityRule rule;
+  rule.id = Str(n, "id");
+  rule.name = Str(n, "name");
+  rule.type = Str(n, "type");
+  if (rule.type.empty()) {
+    rule.type = "library";  // the standard's default
+  }
+  rule.dimension = Str(n, "dimension");
+  rule.metric = Str(n, "metric");
+  if (rule.metric.empty()) {
+    rule.metric = Str(n, "rule");  // v3.0's name for it
+  }
+  rule.query = Str(n, "query");
+  rule.engine = Str(n, "engine");
+  rule.implementation = ToText(Get(n, "implementation"));
+  rule.description = Str(n, "description");
+  rule.severity = Str(n, "severity");
+  rule.unit = Str(n, "unit");
+  ReadOperator(n, rule);
+  const YAML::Node args = Get(n, "arguments");
+  if (args.IsMap()) {
+    rule.valid_values = Strings(args, "validValues");
+  }
+  rule.position = PositionOf(n);
+  return rule;
+}
+
+std::vector<QualityRule> Quality(const YAML::Node& map) {
+  std::vector<QualityRule> out;
+  EachMap(map, "quality", [&](const YAML::Node& n) {
+    out.push_back(ReadQuality(n));
+  });
+  return out;
+}
+
+Property ReadProperty(const YAML::Node& n) {
+  Property p;
+  p.id = Str(n, "id");
+  p.name = Str(n, "name");
+  p.business_name = Str(n, "businessName");
+  p.description = Str(n, "description");
+  p.logical_type = Str(n, "logicalType");
+  p.physical_type = Str(n, "physicalType");
+  p.physical_name = Str(n, "physicalName");
+  p.classification = Str(n, "classification");
+  p.required = Bool(n, "required");
+  p.unique = Bool(n, "unique");
+  p.primary_key = Bool(n, "primaryKey");
+  p.primary_key_position = Int(n, "primaryKeyPosition", -1);
+  p.partitioned = Bool(n, "partitioned");
+  p.partition_key_position = Int(n, "partitionKeyPosition", -1);
+  p.critical_data_element = Bool(n, "criticalDataElement");
+  p.tags = Strings(n, "tags");
+  const YAML::Node options = Get(n, "logicalTypeOptions");
+  if (options.IsMap()) {
+    for (const auto& kv : options) {
+      if (kv.first.IsScalar()) {
+        p.logical_type_options[kv.first.Scalar()] = ToText(kv.second);
+      }
+    }
+  }
+  EachMap(n, "properties", [&](const YAML::Node& child) {
+    p.properties.push_back(ReadProperty(child));
+  });
+  const YAML::Node items = Get(n, "items");
+  if (items.IsMap()) {
+    p.items.push_back(ReadProperty(items));
+  }
+  p.quality = Quality(n);
+  p.custom_properties = CustomProperties(n);
+  p.position = PositionOf(n);
+  return p;
+}
+
+SchemaObject ReadObject(const YAML::Node& n) {
+  SchemaObject o;
+  o.id = Str(n, "id");
+  o.name = Str(n, "name");
+  o.business_name = Str(n, "businessName");
+  o.description = Str(n, "description");
+  o.logical_type = Str(n, "logicalType");
+  o.physical_type = Str(n, "physicalType");
+  o.physical_name = Str(n, "physicalName");
+  o.data_granularity_description = Str(n, "dataGranularityDescription");
+  o.tags = Strings(n, "tags");
+  EachMap(n, "properties", [&](const YAML::Node& child) {
+    o.properties.push_back(ReadProperty(child));
+  });
+  o.quality = Quality(n);
+  o.custom_properties = CustomProperties(n);
+  o.position = PositionOf(n);
+  return o;
+}
+
+TeamMember ReadMember(const YAML::Node& n) {
+  return {Str(n, "username"), Str(n, "name"),    Str(n, "role"),
+          Str(n, "dateIn"),   Str(n, "dateOut"), PositionOf(n)};
+}
+
+Team ReadTeam(const YAML::Node& root) {
+  Team team;
+  const YAML::Node n = Get(root, "team");
+  if (n.IsMap()) {
+    team.name = Str(n, "name");
+    team.description = Str(n, "description");
+    EachMap(n, "members", [&](const YAML::Node& m) {
+      team.members.push_back(ReadMember(m));
+    });
+  } else if (n.IsSequence()) {  // ODCS v3.0: team is the list of members
+    EachMap(root, "team", [&](const YAML::Node& m) {
+      team.members.push_back(ReadMember(m));
+    });
+  }
+  return team;
+}
+
+Server ReadServer(const YAML::Node& n) {
+  Server s;
+  for (const auto& kv : n) {
+    if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
+      continue;
+    }
+    const std::string& key = kv.first.Scalar();
+    if (key == "server") {
+      s.server = kv.second.Scalar();
+    } else if (key == "type") {
+      s.type = kv.second.Scalar();
+    } else if (key == "environment") {
+      s.environment = kv.second.Scalar();
+    } else if (key == "description") {
+      s.description = kv.second.Scalar();
+    } else if (key != "id") {
+      s.attributes[key] = kv.second.Scalar();
+    }
+  }
+  s.position = PositionOf(n);
+  return s;
+}
+
+}  // namespace
+
+Document Normalise(const YAML::Node& root) {
+  Document d;
+  d.api_version = Str(root, "apiVersion");
+  d.kind = Str(root, "kind");
+  d.id = Str(root, "id");
+  d.name = Str(root, "name");
+  d.version = Str(root, "version");
+  d.status = Str(root, "status");
+  d.tenant = Str(root, "tenant");
+  d.domain = Str(root, "domain");
+  d.data_product = Str(root, "dataProduct");
+  const YAML::Node description = Get(root, "description");
+  if (description.IsMap()) {
+    d.description = {Str(description, "purpose"),
+                     Str(description, "limitations"),
+                     Str(description, "usage")};
+  }
+  d.tags = Strings(root, "tags");
+  EachMap(root, "schema", [&](const YAML::Node& n) {
+    d.schema.push_back(ReadObject(n));
+  });
+  EachMap(root, "slaProperties", [&](const YAML::Node& n) {
+    d.sla_properties.push_back({Str(n, "property"), ToText(Get(n, "value")),
+                                ToText(Get(n, "valueExt")), Str(n, "unit"),
+                                Str(n, "element"), Str(n, "driver"),
+                                PositionOf(n)});
+  });
+  d.team = ReadTeam(root);
+  EachMap(root, "roles", [&](const YAML::Node& n) {
+    d.roles.push_back({Str(n, "role"), Str(n, "access"), Str(n, "description"),
+                       Str(n, "firstLevelApprovers"),
+                       Str(n, "secondLevelApprovers"), PositionOf(n)});
+  });
+  EachMap(root, "support", [&](const YAML::Node& n) {
+    d.support.push_back({Str(n, "channel"), Str(n, "url"), Str(n, "tool"),
+                         Str(n, "scope"), Str(n, "description"),
+                         PositionOf(n)});
+  });
+  EachMap(root, "servers", [&](const YAML::Node& n) {
+    d.servers.push_back(ReadServer(n));
+  });
+  d.custom_properties = CustomProperties(root);
+  return d;
+}
+
+}  // namespace internal
+
+absl::StatusOr<Document> Parse(absl::string_view yaml_text) {
+  MP_ASSIGN_OR_RETURN(YAML::Node root, internal::LoadYaml(yaml_text));
+  return internal::Normalise(root);
+}
+
+}  // namespace meshplane::contract

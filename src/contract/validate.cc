@@ -1,0 +1,1011 @@
+// The rules of the ODCS v3.1.0 JSON Schema, by hand. Each Validate* function
+// below mirrors one $defs entry of odcs-json-schema-v3.1.0.json and says
+// which; the schema's `unevaluatedProperties: false` becomes an explicit list
+// of the fields each object may have (including those its if/then branches
+// admit), so an unknown field is named instead of silently ignored.
+#include "meshplane/contract/validate.h"
+
+#include <algorithm>
+#include <initializer_list>
+#include <regex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "contract/yaml_util.h"
+#include "meshplane/common/status_macros.h"
+
+namespace meshplane::contract {
+namespace {
+
+using internal::Describe;
+using internal::Get;
+using internal::JsonType;
+using internal::JsonTypeName;
+using internal::PositionOf;
+using internal::TypeOf;
+
+using Keys = std::initializer_list<const char*>;
+
+// The fields every element of a schema has ($defs/SchemaElement).
+constexpr Keys kElementKeys = {"id",          "name",
+                               "physicalType", "description",
+                               "businessName", "authoritativeDefinitions",
+                               "tags",         "customProperties"};
+
+const std::vector<std::string> kApiVersions = {
+    "v3.1.0", "v3.0.2", "v3.0.1", "v3.0.0", "v2.2.2", "v2.2.1", "v2.2.0"};
+
+const std::vector<std::string> kLogicalTypes = {
+    "string", "date",   "timestamp", "time",   "number",
+    "integer", "object", "array",     "boolean"};
+
+const std::vector<std::string> kServerTypes = {
+    "api",      "athena",   "azure",     "bigquery",  "clickhouse",
+    "databricks", "denodo", "dremio",    "duckdb",    "glue",
+    "cloudsql", "db2",      "hive",      "impala",    "informix",
+    "kafka",    "kinesis",  "local",     "mysql",     "oracle",
+    "postgresql", "postgres", "presto",  "pubsub",    "redshift",
+    "s3",       "sftp",     "snowflake", "sqlserver", "synapse",
+    "trino",    "vertica",  "zen",       "custom"};
+
+const std::vector<std::string> kDimensions = {
+    "accuracy", "completeness", "conformity", "consistency",
+    "coverage", "timeliness",   "uniqueness"};
+
+const std::vector<std::string> kQualityTypes = {"text", "library", "sql",
+                                                "custom"};
+
+const std::vector<std::string> kMetrics = {
+    "nullValues", "missingValues", "invalidValues", "duplicateValues",
+    "rowCount"};
+
+const std::vector<std::string> kOperators = {
+    "mustBe",          "mustNotBe",           "mustBeGreaterThan",
+    "mustBeGreaterOrEqualTo", "mustBeLessThan", "mustBeLessOrEqualTo",
+    "mustBeBetween",   "mustNotBeBetween"};
+
+// A field of a type-specific shape (server fields, logicalTypeOptions).
+struct FieldSpec {
+  const char* name;
+  JsonType type;  // kNumber admits integers too
+};
+
+// $defs/ServerSource: the fields each server type adds, and which of them
+// are required. (`format: uri` is an annotation in draft 2019-09, so it is
+// not checked.)
+struct ServerSpec {
+  const char* type;
+  std::vector<FieldSpec> fields;
+  std::vector<const char*> required;
+};
+
+constexpr JsonType S = JsonType::kString;
+constexpr JsonType I = JsonType::kInteger;
+
+const std::vector<ServerSpec>& ServerSpecs() {
+  static const auto* specs = new std::vector<ServerSpec>{
+      {"api", {{"location", S}}, {"location"}},
+      {"athena",
+       {{"stagingDir", S}, {"schema", S}, {"catalog", S}, {"regionName", S}},
+       {"stagingDir", "schema"}},
+      {"azure",
+       {{"location", S}, {"format", S}, {"delimiter", S}},
+       {"location", "format"}},
+      {"bigquery", {{"project", S}, {"dataset", S}}, {"project", "dataset"}},
+      {"clickhouse",
+       {{"host", S}, {"port", I}, {"database", S}},
+       {"host", "port", "database"}},
+      {"databricks",
+       {{"host", S}, {"catalog", S}, {"schema", S}},
+       {"catalog", "schema"}},
+      {"denodo", {{"host", S}, {"port", I}, {"database", S}}, {"host", "port"}},
+      {"dremio", {{"host", S}, {"port", I}, {"schema", S}}, {"host", "port"}},
+      {"duckdb", {{"database", S}, {"schema", S}}, {"database"}},
+      {"glue",
+       {{"account", S}, {"database", S}, {"location", S}, {"format", S}},
+       {"account", "database"}},
+      {"cloudsql",
+       {{"host", S}, {"port", I}, {"database", S}, {"schema", S}},
+       {"host", "port", "database", "schema"}},
+      {"db2",
+       {{"host", S}, {"port", I}, {"database", S}, {"schema", S}},
+       {"host", "port", "database"}},
+      {"hive", {{"host", S}, {"port", I}, {"database", S}}, {"host", "database"}},
+      {"impala",
+       {{"host", S}, {"port", I}, {"database", S}},
+       {"host", "database"}},
+      {"informix",
+       {{"host", S}, {"port", I}, {"database", S}},
+       {"host", "database"}},
+      {"zen", {{"host", S}, {"port", I}, {"database", S}}, {"host", "database"}},
+      {"custom",
+       {{"account", S},     {"catalog", S},    {"database", S},
+        {"dataset", S},     {"delimiter", S},  {"endpointUrl", S},
+        {"format", S},      {"host", S},       {"location", S},
+        {"path", S},        {"port", I},       {"project", S},
+        {"region", S},      {"regionName", S}, {"schema", S},
+        {"serviceName", S}, {"stagingDir", S}, {"warehouse", S},
+        {"stream", S}},
+       {}},
+      {"kafka", {{"host", S}, {"format", S}}, {"host"}},
+      {"kinesis", {{"region", S}, {"format", S}}, {}},
+      {"local", {{"path", S}, {"format", S}}, {"path", "format"}},
+      {"mysql",
+       {{"host", S}, {"port", I}, {"database", S}},
+       {"host", "port", "database"}},
+      {"oracle",
+       {{"host", S}, {"port", I}, {"serviceName", S}},
+       {"host", "port", "serviceName"}},
+      {"postgresql",
+       {{"host", S}, {"port", I}, {"database", S}, {"schema", S}},
+       {"host", "port", "database", "schema"}},
+      {"postgres",
+       {{"host", S}, {"port", I}, {"database", S}, {"schema", S}},
+       {"host", "port", "database", "schema"}},
+      {"presto", {{"host", S}, {"catalog", S}, {"schema", S}}, {"host"}},
+      {"pubsub", {{"project", S}}, {"project"}},
+      {"redshift",
+       {{"host", S}, {"database", S}, {"schema", S}, {"region", S},
+        {"account", S}},
+       {"database", "schema"}},
+      {"s3",
+       {{"location", S}, {"endpointUrl", S}, {"format", S}, {"delimiter", S}},
+       {"location"}},
+      {"sftp",
+       {{"location", S}, {"format", S}, {"delimiter", S}},
+       {"location"}},
+      {"snowflake",
+       {{"host", S}, {"port", I}, {"account", S}, {"database", S},
+        {"schema", S}, {"warehouse", S}},
+       {"account", "database", "schema"}},
+      {"sqlserver",
+       {{"host", S}, {"port", I}, {"database", S}, {"schema", S}},
+       {"host", "database", "schema"}},
+      {"synapse",
+       {{"host", S}, {"port", I}, {"database", S}},
+       {"host", "port", "database"}},
+      {"trino",
+       {{"host", S}, {"port", I}, {"catalog", S}, {"schema", S}},
+       {"host", "port", "catalog", "schema"}},
+      {"vertica",
+       {{"host", S}, {"port", I}, {"database", S}, {"schema", S}},
+       {"host", "port", "database", "schema"}},
+  };
+  return *specs;
+}
+
+std::string Field(const std::string& path, absl::string_view key) {
+  return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
+}
+
+std::string Index(const std::string& path, size_t i) {
+  return absl::StrCat(path, "[", i, "]");
+}
+
+std::string Quoted(const std::vector<std::string>& values) {
+  return absl::StrJoin(values, ", ");
+}
+
+bool Contains(const std::vector<std::string>& values, const std::string& v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+bool IsStableId(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// $defs/ShorthandReference or $defs/FullyQualifiedReference.
+bool IsReference(const std::string& s) {
+  static const auto* shorthand =
+      new std::regex("^[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*$");
+  static const auto* qualified = new std::regex(
+      "^(?:(?:https?://)?[A-Za-z0-9._\\-/]+\\.yaml#)?/?[A-Za-z_][A-Za-z0-9_]*"
+      "/[A-Za-z0-9_-]+(?:/[A-Za-z_][A-Za-z0-9_]*/[A-Za-z0-9_-]+)*$");
+  return std::regex_match(s, *shorthand) || std::regex_match(s, *qualified);
+}
+
+class Validator {
+ public:
+  std::vector<Issue> Run(const YAML::Node& root) {
+    Root(root);
+    // Document order, so a reader can walk the file top to bottom.
+    std::stable_sort(issues_.begin(), issues_.end(),
+                     [](const Issue& a, const Issue& b) {
+                       return std::make_pair(a.position.line,
+                                             a.position.column) <
+                              std::make_pair(b.position.line,
+                                             b.position.column);
+                     });
+    return std::move(issues_);
+  }
+
+ private:
+  void Add(const std::string& path, const YAML::Node& at, std::string msg) {
+    issues_.push_back({path, PositionOf(at), std::move(msg)});
+  }
+
+  // Type checks. kNumber admits integers, as in JSON Schema.
+  bool HasType(const YAML::Node& n, JsonType want) {
+    const JsonType got = TypeOf(n);
+    return got == want || (want == JsonType::kNumber && got == JsonType::kInteger);
+  }
+
+  bool Expect(const YAML::Node& n, const std::string& path, JsonType want) {
+    if (HasType(n, want)) {
+      return true;
+    }
+    Add(path, n,
+        absl::StrCat("expected ", JsonTypeName(want), ", found ", Describe(n)));
+    return false;
+  }
+
+  // The field `key` of `map`, if present, has type `want`.
+  bool Typed(const YAML::Node& map, const std::string& path, const char* key,
+             JsonType want) {
+    const YAML::Node n = Get(map, key);
+    return n.IsDefined() && Expect(n, Field(path, key), want);
+  }
+
+  void Strings(const YAML::Node& map, const std::string& path,
+               Keys keys) {
+    for (const char* key : keys) {
+      Typed(map, path, key, JsonType::kString);
+    }
+  }
+
+  void Booleans(const YAML::Node& map, const std::string& path, Keys keys) {
+    for (const char* key : keys) {
+      Typed(map, path, key, JsonType::kBoolean);
+    }
+  }
+
+  void Enum(const YAML::Node& map, const std::string& path, const char* key,
+            const std::vector<std::string>& allowed, absl::string_view what) {
+    if (!Typed(map, path, key, JsonType::kString)) {
+      return;
+    }
+    const YAML::Node n = Get(map, key);
+    if (!Contains(allowed, n.Scalar())) {
+      Add(Field(path, key), n,
+          absl::StrCat(Describe(n), " is not a valid ", what,
+                       "; expected one of ", Quoted(allowed)));
+    }
+  }
+
+  void StableId(const YAML::Node& map, const std::string& path) {
+    if (Typed(map, path, "id", JsonType::kString) &&
+        !IsStableId(Get(map, "id").Scalar())) {
+      Add(Field(path, "id"), Get(map, "id"),
+          absl::StrCat(Describe(Get(map, "id")),
+                       " is not a valid id; expected letters, digits, '_' "
+                       "and '-' only"));
+    }
+  }
+
+  void Required(const YAML::Node& map, const std::string& path,
+                std::initializer_list<const char*> keys,
+                absl::string_view what) {
+    for (const char* key : keys) {
+      if (!Get(map, key).IsDefined()) {
+        Add(Field(path, key), map,
+            absl::StrCat("missing required field \"", key, "\" of ", what));
+      }
+    }
+  }
+
+  // unevaluatedProperties / additionalProperties: false.
+  void OnlyKeys(const YAML::Node& map, const std::string& path,
+                const std::set<std::string>& allowed, absl::string_view what) {
+    for (const auto& kv : map) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+      if (allowed.count(key) == 0) {
+        Add(Field(path, key), kv.first,
+            absl::StrCat("unknown field \"", key, "\": ", what,
+                         " has no such field in ODCS v3.1.0"));
+      }
+    }
+  }
+
+  // A list whose items `fn(item, item_path)` checks.
+  template <typename Fn>
+  void List(const YAML::Node& map, const std::string& path, const char* key,
+            Fn fn) {
+    const YAML::Node n = Get(map, key);
+    if (!n.IsDefined() || !Expect(n, Field(path, key), JsonType::kArray)) {
+      return;
+    }
+    for (size_t i = 0; i < n.size(); ++i) {
+      fn(n[i], Index(Field(path, key), i));
+    }
+  }
+
+  bool Object(const YAML::Node& n, const std::string& path) {
+    return Expect(n, path, JsonType::kObject);
+  }
+
+  void StringList(const YAML::Node& map, const std::string& path,
+                  const char* key) {
+    List(map, path, key, [&](const YAML::Node& item, const std::string& p) {
+      Expect(item, p, JsonType::kString);
+    });
+  }
+
+  // $defs/Tags, $defs/AuthoritativeDefinitions, $defs/CustomProperties.
+  void Common(const YAML::Node& map, const std::string& path) {
+    StringList(map, path, "tags");
+    List(map, path, "authoritativeDefinitions",
+         [&](const YAML::Node& n, const std::string& p) {
+           AuthoritativeDefinition(n, p);
+         });
+    List(map, path, "customProperties",
+         [&](const YAML::Node& n, const std::string& p) {
+           CustomProperty(n, p);
+         });
+  }
+
+  void AuthoritativeDefinition(const YAML::Node& n, const std::string& path) {
+    if (!Object(n, path)) {
+      return;
+    }
+    OnlyKeys(n, path, {"id", "url", "type", "description"},
+             "an authoritative definition");
+    Required(n, path, {"url", "type"}, "an authoritative definition");
+    StableId(n, path);
+    Strings(n, path, {"url", "type", "description"});
+  }
+
+  // $defs/CustomProperty: value may be anything, null included, but present.
+  void CustomProperty(const YAML::Node& n, const std::string& path) {
+    if (!Object(n, path)) {
+      return;
+    }
+    OnlyKeys(n, path, {"id", "property", "value", "description"},
+             "a custom property");
+    Required(n, path, {"property", "value"}, "a custom property");
+    StableId(n, path);
+    Strings(n, path, {"property", "description"});
+  }
+
+  // The document root.
+  void Root(const YAML::Node& root) {
+    const std::string path;
+    OnlyKeys(root, path,
+             {"version", "kind", "apiVersion", "id", "name", "tenant", "tags",
+              "status", "servers", "dataProduct", "description", "domain",
+              "schema", "support", "price", "team", "roles",
+              "slaDefaultElement", "slaProperties",
+              "authoritativeDefinitions", "customProperties",
+              "contractCreatedTs"},
+             "a data contract");
+    Required(root, path, {"version", "apiVersion", "kind", "id", "status"},
+             "a data contract");
+    Strings(root, path,
+            {"version", "id", "name", "tenant", "status", "dataProduct",
+             "domain", "slaDefaultElement", "contractCreatedTs"});
+    Enum(root, path, "kind", {"DataContract"}, "kind");
+    Enum(root, path, "apiVersion", kApiVersions, "ODCS apiVersion");
+    Common(root, path);
+    Description(root);
+    List(root, path, "servers", [&](const YAML::Node& n, const std::string& p) {
+      Server(n, p);
+    });
+    List(root, path, "schema", [&](const YAML::Node& n, const std::string& p) {
+      SchemaObject(n, p);
+    });
+    List(root, path, "support", [&](const YAML::Node& n, const std::string& p) {
+      SupportItem(n, p);
+    });
+    Pricing(root);
+    Team(root);
+    List(root, path, "roles", [&](const YAML::Node& n, const std::string& p) {
+      Role(n, p);
+    });
+    List(root, path, "slaProperties",
+         [&](const YAML::Node& n, const std::string& p) { Sla(n, p); });
+  }
+
+  // The root's `description`: an object with no closed field list.
+  void Description(const YAML::Node& root) {
+    const YAML::Node n = Get(root, "description");
+    if (!n.IsDefined() || !Object(n, "description")) {
+      return;
+    }
+    Strings(n, "description", {"usage", "purpose", "limitations"});
+    Common(n, "description");
+  }
+
+  // $defs/Server and its if/then branches per type ($defs/ServerSource).
+  void Server(const YAML::Node& n, const std::string& path) {
+    if (!Object(n, path)) {
+      return;
+    }
+    std::set<std::string> allowed = {"id",          "server", "type",
+                                     "description", "environment", "roles",
+                                     "customProperties"};
+    Required(n, path, {"server", "type"}, "a server");
+    StableId(n, path);
+    Strings(n, path, {"server", "description", "environment"});
+    Enum(n, path, "type", kServerTypes, "server type");
+    List(n, path, "roles", [&](const YAML::Node& r, const std::string& p) {
+      Role(r, p);
+    });
+    List(n, path, "customProperties",
+         [&](const YAML::Node& c, const std::string& p) {
+           CustomProperty(c, p);
+         });
+    const YAML::Node type = Get(n, "type");
+    std::string what = "a server";
+    if (TypeOf(type) == JsonType::kString) {
+      for (const ServerSpec& spec : ServerSpecs()) {
+        if (type.Scalar() != spec.type) {
+          continue;
+        }
+        what = absl::StrCat("a server of type ", spec.type);
+        for (const FieldSpec& f : spec.fields) {
+          allowed.insert(f.name);
+          Typed(n, path, f.name, f.type);
+        }
+        for (const char* key : spec.required) {
+          if (!Get(n, key).IsDefined()) {
+            Add(Field(path, key), n,
+                absl::StrCat("missing required field \"", key, "\" of ", what));
+          }
+        }
+      }
+    }
+    OnlyKeys(n, path, allowed, what);
+  }
+
+  // $defs/SchemaObject.
+  void SchemaObject(const YAML::Node& n, const std::string& path) {
+    if (!Object(n, path)) {
+      return;
+    }
+    std::set<std::string> allowed(kElementKeys.begin(), kElementKeys.end());
+    allowed.insert({"logicalType", "physicalName", "dataGranularityDescription",
+                    "properties", "relationships", "quality"});
+    OnlyKeys(n, path, allowed, "a schema object");
+    Required(n, path, {"name"}, "a schema object");
+    StableId(n, path);
+    Strings(n, path,
+            {"name", "physicalType", "description", "businessName",
+             "physicalName", "dataGranularityDescription"});
+    Enum(n, path, "logicalType", {"object"}, "logicalType for a schema object");
+    Common(n, path);
+    List(n, path, "properties",
+         [&](const YAML::Node& p, const std::string& pp) {
+           Property(p, pp, /*name_required=*/true);
+         });
+    List(n, path, "relationships",
+         [&](const YAML::Node& r, const std::string& p) {
+           Relationship(r, p, /*schema_level=*/true);
+         });
+    Quality(n, path);
+  }
+
+  // $defs/SchemaProperty (name required) and $defs/SchemaItemProperty (the
+  // `items` of an array; name optional, `properties` always admitted).
+  void Property(const YAML::Node& n, const std::string& path,
+                bool name_required) {
+    if (!Object(n, path)) {
+      return;
+    }
+    std::set<std::string> allowed(kElementKeys.begin(), kElementKeys.end());
+    allowed.insert({"primaryKey", "primaryKeyPosition", "logicalType",
+                    "logicalTypeOptions", "physicalType", "physicalName",
+                    "required", "unique", "partitioned",
+                    "partitionKeyPosition", "classification", "encryptedName",
+                    "transformSourceObjects", "transformLogic",
+                    "transformDescription", "examples", "criticalDataElement",
+                    "relationships", "quality"});
+    if (name_required) {
+      Required(n, path, {"name"}, "a schema property");
+    }
+    StableId(n, path);
+    Strings(n, path,
+            {"name", "physicalType", "description", "businessName",
+             "physicalName", "classification", "encryptedName",
+             "transformLogic", "transformDescription"});
+    Booleans(n, path,
+             {"primaryKey", "required", "unique", "partitioned",
+              "criticalDataElement"});
+    Typed(n, path, "primaryKeyPosition", JsonType::kInteger);
+    Typed(n, path, "partitionKeyPosition", JsonType::kInteger);
+    StringList(n, path, "transformSourceObjects");
+    Typed(n, path, "examples", JsonType::kArray);
+    Common(n, path);
+    Enum(n, path, "logicalType", kLogicalTypes, "logicalType");
+    // The if/then branches of $defs/SchemaBaseProperty: with no logicalType
+    // every branch applies (an absent field passes each `if`).
+    const YAML::Node lt = Get(n, "logicalType");
+    const std::string logical_type = TypeOf(lt) == JsonType::kString
+                                         ? lt.Scalar()
+                                         : std::string(lt.IsDefined() ? "?" : "");
+    if (logical_type.empty() || logical_type == "object" || !name_required) {
+      allowed.insert("properties");
+      List(n, path, "properties",
+           [&](const YAML::Node& p, const std::string& pp) {
+             Property(p, pp, /*name_required=*/true);
+           });
+    } else if (Get(n, "properties").IsDefined()) {
+      Add(Field(path, "properties"), Get(n, "properties"),
+          absl::StrCat("nested properties need logicalType object, found "
+                       "logicalType ", Describe(lt)));
+    }
+    if (logical_type.empty() || logical_type == "array") {
+      allowed.insert("items");
+      const YAML::Node items = Get(n, "items");
+      if (items.IsDefined()) {
+        Property(items, Field(path, "items"), /*name_required=*/false);
+      }
+    } else if (Get(n, "items").IsDefined()) {
+      Add(Field(path, "items"), Get(n, "items"),
+          absl::StrCat("items need logicalType array, found logicalType ",
+                       Describe(lt)));
+    }
+    allowed.insert({"properties", "items"});  // reported above if misplaced
+    OnlyKeys(n, path, allowed, "a schema property");
+    LogicalTypeOptions(n, path, logical_type);
+    List(n, path, "relationships",
+         [&](const YAML::Node& r, const std::string& p) {
+           Relationship(r, p, /*schema_level=*/false);
+         });
+    Quality(n, path);
+  }
+
+  // The logicalTypeOptions each logicalType admits (additionalProperties:
+  // false in each branch of $defs/SchemaBaseProperty).
+  void LogicalTypeOptions(const YAML::Node& n, const std::string& path,
+                          const std::string& logical_type) {
+    const YAML::Node options = Get(n, "logicalTypeOptions");
+    const std::string opath = Field(path, "logicalTypeOptions");
+    if (!options.IsDefined() || !Object(options, opath)) {
+      return;
+    }
+    constexpr JsonType N = JsonType::kNumber;
+    constexpr JsonType B = JsonType::kBoolean;
+    const std::vector<FieldSpec> dates = {{"format", S},
+                                          {"exclusiveMaximum", S},
+                                          {"maximum", S},
+                                          {"exclusiveMinimum", S},
+                                          {"minimum", S}};
+    const std::vector<FieldSpec> numbers = {{"multipleOf", N},
+                                            {"maximum", N},
+                                            {"exclusiveMaximum", N},
+                                            {"minimum", N},
+                                            {"exclusiveMinimum", N},
+                                            {"format", S}};
+    std::vector<FieldSpec> specs;
+    if (logical_type == "string") {
+      specs = {{"minLength", I}, {"maxLength", I}, {"pattern", S},
+               {"format", S}};
+    } else if (logical_type == "date") {
+      specs = dates;
+    } else if (logical_type == "timestamp" || logical_type == "time") {
+      specs = dates;
+      specs.push_back({"timezone", B});
+      specs.push_back({"defaultTimezone", S});
+    } else if (logical_type == "integer" || logical_type == "number") {
+      specs = numbers;
+    } else if (logical_type == "object") {
+      specs = {{"maxProperties", I}, {"minProperties", I},
+               {"required", JsonType::kArray}};
+    } else if (logical_type == "array") {
+      specs = {{"maxItems", I}, {"minItems", I}, {"uniqueItems", B}};
+    } else if (logical_type.empty()) {
+      if (options.size() > 0) {
+        Add(opath, options,
+            "logicalTypeOptions need a logicalType to say which options "
+            "apply");
+      }
+      return;
+    } else {
+      return;  // boolean, or an invalid logicalType reported already
+    }
+    std::set<std::string> allowed;
+    for (const FieldSpec& f : specs) {
+      allowed.insert(f.name);
+      if (!Typed(options, opath, f.name, f.type)) {
+        continue;
+      }
+      const YAML::Node v = Get(options, f.name);
+      const std::string fpath = Field(opath, f.name);
+      if (f.type == I && v.Scalar()[0] == '-') {
+        Add(fpath, v, absl::StrCat("expected a non-negative integer, found ",
+                                   Describe(v)));
+      }
+      double d = 0;
+      if (std::string(f.name) == "multipleOf" &&
+          absl::SimpleAtod(v.Scalar(), &d) && d <= 0) {
+        Add(fpath, v, absl::StrCat("expected a number greater than 0, found ",
+                                   Describe(v)));
+      }
+    }
+    if (logical_type == "integer") {
+      Enum(options, opath, "format",
+           {"i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64",
+            "u128"},
+           "integer format");
+    } else if (logical_type == "number") {
+      Enum(options, opath, "format", {"f32", "f64"}, "number format");
+    } else if (logical_type == "object") {
+      RequiredList(options, opath);
+    }
+    OnlyKeys(options, opath, allowed,
+             absl::StrCat("logicalTypeOptions of a ", logical_type));
+  }
+
+  // logicalTypeOptions.required of an object: distinct strings, at least one.
+  void RequiredList(const YAML::Node& options, const std::string& opath) {
+    const YAML::Node req = Get(options, "required");
+    if (!req.IsSequence()) {
+      return;
+    }
+    const std::string rpath = Field(opath, "required");
+    if (req.size() == 0) {
+      Add(rpath, req, "expected at least one property name");
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < req.size(); ++i) {
+      if (Expect(req[i], Index(rpath, i), JsonType::kString) &&
+          !seen.insert(req[i].Scalar()).second) {
+        Add(Index(rpath, i), req[i],
+            absl::StrCat(Describe(req[i]), " is listed twice"));
+      }
+    }
+  }
+
+  // $defs/RelationshipSchemaLevel and $defs/RelationshipPropertyLevel.
+  void Relationship(const YAML::Node& n, const std::string& path,
+                    bool schema_level) {
+    if (!Object(n, path)) {
+      return;
+    }
+    std::set<std::string> allowed = {"type", "to", "customProperties"};
+    Enum(n, path, "type", {"foreignKey"}, "relationship type");
+    List(n, path, "customProperties",
+         [&](const YAML::Node& c, const std::string& p) {
+           CustomProperty(c, p);
+         });
+    if (schema_level) {
+      allowed.insert("from");
+      Required(n, path, {"from", "to"}, "a schema-level relationship");
+      const JsonType from = TypeOf(Get(n, "from"));
+      const JsonType to = TypeOf(Get(n, "to"));
+      if (Get(n, "from").IsDefined() && Get(n, "to").IsDefined() && from != to) {
+        Add(Field(path, "to"), Get(n, "to"),
+            absl::StrCat("from and to must both be references or both be "
+                         "lists of references; found from as ",
+                         JsonTypeName(from), " and to as ", JsonTypeName(to)));
+      }
+      References(n, path, "from");
+    } else {
+      Required(n, path, {"to"}, "a property-level relationship");
+      allowed.insert("from");  // refused below with the reason
+      if (Get(n, "from").IsDefined()) {
+        Add(Field(path, "from"), Get(n, "from"),
+            "a relationship declared on a property must not have \"from\": "
+            "the property itself is the source; declare it on the schema "
+            "object to give both ends");
+      }
+    }
+    References(n, path, "to");
+    OnlyKeys(n, path, allowed, "a relationship");
+  }
+
+  void Reference(const YAML::Node& n, const std::string& path) {
+    if (Expect(n, path, JsonType::kString) && !IsReference(n.Scalar())) {
+      Add(path, n,
+          absl::StrCat(Describe(n),
+                       " is not a reference; expected table.column or a "
+                       "fully qualified path such as schema/orders/"
+                       "properties/id"));
+    }
+  }
+
+  void References(const YAML::Node& n, const std::string& path,
+                  const char* key) {
+    const YAML::Node v = Get(n, key);
+    const std::string p = Field(path, key);
+    if (!v.IsDefined()) {
+      return;
+    }
+    if (v.IsSequence()) {
+      if (v.size() == 0) {
+        Add(p, v, "expected at least one reference");
+      }
+      for (size_t i = 0; i < v.size(); ++i) {
+        Reference(v[i], Index(p, i));
+      }
+      return;
+    }
+    Reference(v, p);
+  }
+
+  void Quality(const YAML::Node& n, const std::string& path) {
+    List(n, path, "quality", [&](const YAML::Node& q, const std::string& p) {
+      DataQuality(q, p);
+    });
+  }
+
+  // $defs/DataQuality with $defs/DataQualityLibrary, DataQualitySql and
+  // DataQualityCustom as its if/then branches.
+  void DataQuality(const YAML::Node& n, const std::string& path) {
+    if (!Object(n, path)) {
+      return;
+    }
+    std::set<std::string> allowed = {
+        "id",        "authoritativeDefinitions", "businessImpact",
+        "customProperties", "description",       "dimension",
+        "method",    "name",     "schedule",     "scheduler",
+        "severity",  "tags",     "type",         "unit"};
+    StableId(n, path);
+    Strings(n, path,
+            {"businessImpact", "description", "method", "name", "schedule",
+             "scheduler", "severity", "unit"});
+    Enum(n, path, "dimension", kDimensions, "quality dimension");
+    Enum(n, path, "type", kQualityTypes, "quality rule type");
+    Common(n, path);
+    const YAML::Node type = Get(n, "type");
+    const std::string t =
+        TypeOf(type) == JsonType::kString ? type.Scalar() : std::string();
+    const bool library =
+        t == "library" || TypeOf(Get(n, "metric")) == JsonType::kString;
+    if (library) {
+      allowed.insert({"metric", "rule", "arguments"});
+      Required(n, path, {"metric"}, "a library quality rule");
+      Enum(n, path, "metric", kMetrics, "quality metric");
+      Strings(n, path, {"rule"});
+      Typed(n, path, "arguments", JsonType::kObject);
+    }
+    if (t == "sql") {
+      allowed.insert("query");
+      Required(n, path, {"query"}, "a sql quality rule");
+      Strings(n, path, {"query"});
+    }
+    if (t == "custom") {
+      allowed.insert({"engine", "implementation"});
+      Required(n, path, {"engine", "implementation"}, "a custom quality rule");
+      Strings(n, path, {"engine"});
+      const JsonType impl = TypeOf(Get(n, "implementation"));
+      if (Get(n, "implementation").IsDefined() && impl != JsonType::kString &&
+          impl != JsonType::kObject) {
+        Add(Field(path, "implementation"), Get(n, "implementation"),
+            absl::StrCat("expected a string or a mapping, found ",
+                         Describe(Get(n, "implementation"))));
+      }
+    }
+    if (library || t == "sql") {
+      allowed.insert(kOperators.begin(), kOperators.end());
+      Operators(n, path, library ? "library" : "sql");
+    }
+    OnlyKeys(n, path, allowed,
+             t.empty() && !library
+                 ? std::string("a quality rule")
+                 : absl::StrCat("a ", library ? "library" : t,
+                                " quality rule"));
+  }
+
+  // $defs/DataQualityOperators: a oneOf, so exactly one operator.
+  void Operators(const YAML::Node& n, const std::string& path,
+                 absl::string_view kind) {
+    std::vector<std::string> found;
+    for (const std::string& op : kOperators) {
+      if (Get(n, op).IsDefined()) {
+        found.push_back(op);
+      }
+    }
+    if (found.size() != 1) {
+      Add(path, n,
+          absl::StrCat("a ", kind,
+                       " quality rule needs exactly one operator (",
+                       Quoted(kOperators), "); found ",
+                       found.empty() ? "none" : Quoted(found)));
+    }
+    for (const std::string& op : found) {
+      const YAML::Node v = Get(n, op);
+      const std::string p = Field(path, op);
+      if (op == "mustBe" || op == "mustNotBe") {
+        continue;  // any value
+      }
+      if (op == "mustBeBetween" || op == "mustNotBeBetween") {
+        Range(v, p);
+        continue;
+      }
+      Expect(v, p, JsonType::kNumber);
+    }
+  }
+
+  void Range(const YAML::Node& v, const std::string& p) {
+    if (!Expect(v, p, JsonType::kArray)) {
+      return;
+    }
+    if (v.size() != 2) {
+      Add(p, v, absl::StrCat("expected two numbers [low, high], found ",
+                             v.size(), " values"));
+      return;
+    }
+    if (Expect(v[0], Index(p, 0), JsonType::kNumber) &&
+        Expect(v[1], Index(p, 1), JsonType::kNumber) &&
+        v[0].Scalar() == v[1].Scalar()) {
+      Add(p, v, "expected two different numbers");
+    }
+  }
+
+  void SupportItem(const YAML::Node& n, const std::string& path) {
+    if (!Object(n, path)) {
+      return;
+    }
+    OnlyKeys(n, path,
+             {"id", "channel", "url", "description", "tool", "scope",
+              "invitationUrl", "customProperties"},
+             "a support channel");
+    Required(n, path, {"channel"}, "a support channel");
+    StableId(n, path);
+    Strings(n, path,
+            {"channel", "url", "description", "tool", "scope",
+             "invitationUrl"});
+    Common(n, path);
+  }
+
+  void Pricing(const YAML::Node& root) {
+    const YAML::Node n = Get(root, "price");
+    if (!n.IsDefined() || !Object(n, "price")) {
+      return;
+    }
+    OnlyKeys(n, "price", {"id", "priceAmount", "priceCurrency", "priceUnit"},
+             "a price");
+    StableId(n, "price");
+    Typed(n, "price", "priceAmount", JsonType::kNumber);
+    Strings(n, "price", {"priceCurrency", "priceUnit"});
+  }
+
+  // `team`: $defs/Team, or (deprecated, v3.0) a list of $defs/TeamMember.
+  void Team(const YAML::Node& root) {
+    const YAML::Node n = Get(root, "team");
+    if (!n.IsDefined()) {
+      return;
+    }
+    auto member = [&](const YAML::Node& m, const std::string& p) {
+      TeamMember(m, p);
+    };
+    if (n.IsSequence()) {
+      List(root, "", "team", member);
+      return;
+    }
+    if (!n.IsMap()) {
+      Add("team", n,
+          absl::StrCat("expected a mapping (name, members, ...) or a list of "
+                       "members, found ",
+                       Describe(n)));
+      return;
+    }
+    OnlyKeys(n, "team",
+             {"id", "name", "description", "members", "tags",
+              "customProperties", "authoritativeDefinitions"},
+             "a team");
+    StableId(n, "team");
+    Strings(n, "team", {"name", "description"});
+    Common(n, "team");
+    List(n, "team", "members", member);
+  }
+
+  void TeamMember(const YAML::Node& n, const std::string& path) {
+    if (!Object(n, path)) {
+      return;
+    }
+    OnlyKeys(n, path,
+             {"id", "username", "name", "description", "role", "dateIn",
+              "dateOut", "replacedByUsername", "tags", "customProperties",
+              "authoritativeDefinitions"},
+             "a team member");
+    Required(n, path, {"username"}, "a team member");
+    StableId(n, path);
+    Strings(n, path,
+            {"username", "name", "description", "role", "dateIn", "dateOut",
+             "replacedByUsername"});
+    Common(n, path);
+  }
+
+  void Role(const YAML::Node& n, const std::string& path) {
+    if (!Object(n, path)) {
+      return;
+    }
+    OnlyKeys(n, path,
+             {"id", "role", "description", "access", "firstLevelApprovers",
+              "secondLevelApprovers", "customProperties"},
+             "a role");
+    Required(n, path, {"role"}, "a role");
+    StableId(n, path);
+    Strings(n, path,
+            {"role", "description", "access", "firstLevelApprovers",
+             "secondLevelApprovers"});
+    Common(n, path);
+  }
+
+  // $defs/ServiceLevelAgreementProperty: value is a scalar or null.
+  void Sla(const YAML::Node& n, const std::string& path) {
+    if (!Object(n, path)) {
+      return;
+    }
+    OnlyKeys(n, path,
+             {"id", "property", "value", "valueExt", "unit", "element",
+              "driver", "description", "scheduler", "schedule"},
+             "an SLA property");
+    Required(n, path, {"property", "value"}, "an SLA property");
+    StableId(n, path);
+    Strings(n, path,
+            {"property", "unit", "element", "driver", "description",
+             "scheduler", "schedule"});
+    for (const char* key : {"value", "valueExt"}) {
+      const YAML::Node v = Get(n, key);
+      if (v.IsDefined() && (v.IsSequence() || v.IsMap())) {
+        Add(Field(path, key), v,
+            absl::StrCat("expected a single value (string, number, boolean "
+                         "or null), found ",
+                         Describe(v)));
+      }
+    }
+  }
+
+  std::vector<Issue> issues_;
+};
+
+}  // namespace
+
+std::string Issue::ToString() const {
+  std::string where = path.empty() ? std::string("(document)") : path;
+  if (position.line > 0) {
+    absl::StrAppend(&where, " (line ", position.line, ", column ",
+                    position.column, ")");
+  }
+  return absl::StrCat(where, ": ", message);
+}
+
+const std::vector<std::string>& SupportedApiVersions() { return kApiVersions; }
+
+absl::StatusOr<ValidatedDocument> ParseAndValidate(
+    absl::string_view yaml_text) {
+  MP_ASSIGN_OR_RETURN(YAML::Node root, internal::LoadYaml(yaml_text));
+  ValidatedDocument out;
+  try {
+    out.issues = Validator().Run(root);
+    out.document = internal::Normalise(root);
+  } catch (const YAML::Exception& e) {
+    // Not expected on a loaded tree; never let it cross the boundary.
+    return absl::InvalidArgumentError(
+        absl::StrCat(e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Issue>> Validate(absl::string_view yaml_text) {
+  MP_ASSIGN_OR_RETURN(ValidatedDocument v, ParseAndValidate(yaml_text));
+  return std::move(v.issues);
+}
+
+absl::Status ToStatus(const std::vector<Issue>& issues) {
+  if (issues.empty()) {
+    return absl::OkStatus();
+  }
+  std::vector<std::string> lines;
+  lines.reserve(issues.size());
+  for (const Issue& issue : issues) {
+    lines.push_back(issue.ToString());
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("the data contract is not valid ODCS (", issues.size(),
+                   issues.size() == 1 ? " issue" : " issues", "):\n",
+                   absl::StrJoin(lines, "\n")));
+}
+
+}  // namespace meshplane::contract
