@@ -1,0 +1,303 @@
+#include "meshplane/contract/compatibility.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "meshplane/contract/validate.h"
+
+namespace meshplane::contract {
+namespace {
+
+constexpr absl::string_view kBase = R"(apiVersion: v3.1.0
+kind: DataContract
+id: orders
+version: 1.0.0
+status: active
+schema:
+  - name: orders
+    description: Orders
+    properties:
+      - name: id
+        logicalType: string
+        physicalType: varchar(18)
+        required: true
+        unique: true
+        primaryKey: true
+        primaryKeyPosition: 1
+      - name: amount
+        logicalType: integer
+        classification: internal
+        logicalTypeOptions:
+          maximum: 1000
+      - name: status
+        logicalType: string
+        quality:
+          - metric: invalidValues
+            arguments:
+              validValues: [open, paid]
+            mustBe: 0
+      - name: note
+        logicalType: string
+        description: free text
+        quality:
+          - metric: nullValues
+            mustBeLessThan: 10
+  - name: customers
+    properties:
+      - name: id
+        logicalType: string
+slaProperties:
+  - property: latency
+    value: 4
+    unit: d
+  - property: retention
+    value: 3
+    unit: y
+)";
+
+Document Load(absl::string_view text) {
+  absl::StatusOr<ValidatedDocument> v = ParseAndValidate(text);
+  EXPECT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(ToStatus(v->issues), absl::OkStatus()) << text;
+  return v->document;
+}
+
+std::string Edit(absl::string_view from, absl::string_view to) {
+  std::string out(kBase);
+  EXPECT_TRUE(absl::StrContains(out, from)) << from;
+  out = absl::StrReplaceAll(out, {{from, to}});
+  return out;
+}
+
+// One rule: an edit of kBase, the change it must produce, and its severity
+// under BACKWARD, FORWARD, FULL (NONE never breaks).
+struct Rule {
+  const char* name;
+  std::string from;
+  std::string to;
+  ChangeKind kind;
+  std::string path;
+  Severity backward;
+  Severity forward;
+  Severity full;
+};
+
+constexpr Severity B = Severity::kBreaking;
+constexpr Severity C = Severity::kCompatible;
+constexpr Severity X = Severity::kCosmetic;
+
+std::vector<Rule> Rules() {
+  return {
+      {"object removed", "  - name: customers\n    properties:\n      - name: id\n        logicalType: string\n", "",
+       ChangeKind::kObjectRemoved, "schema[customers]", C, B, B},
+      {"object added", "slaProperties:", "  - name: invoices\n    properties:\n      - name: id\nslaProperties:",
+       ChangeKind::kObjectAdded, "schema[invoices]", C, C, C},
+      {"optional property added", "  - name: customers\n    properties:\n",
+       "  - name: customers\n    properties:\n      - name: email\n        logicalType: string\n",
+       ChangeKind::kPropertyAdded, "schema[customers].properties[email]", C, C, C},
+      {"required property added", "  - name: customers\n    properties:\n",
+       "  - name: customers\n    properties:\n      - name: email\n        required: true\n",
+       ChangeKind::kRequiredPropertyAdded, "schema[customers].properties[email]", B, C, B},
+      {"property removed", "      - name: note\n", "      - name: remark\n",
+       ChangeKind::kPropertyRemoved, "schema[orders].properties[note]", C, B, B},
+      {"integer widened to number", "logicalType: integer", "logicalType: number",
+       ChangeKind::kLogicalTypeWidened, "schema[orders].properties[amount].logicalType", C, B, B},
+      {"logicalType changed", "      - name: status\n        logicalType: string",
+       "      - name: status\n        logicalType: integer",
+       ChangeKind::kLogicalTypeChanged, "schema[orders].properties[status].logicalType", B, B, B},
+      {"varchar widened", "varchar(18)", "varchar(36)", ChangeKind::kPhysicalTypeWidened,
+       "schema[orders].properties[id].physicalType", C, B, B},
+      {"varchar narrowed", "varchar(18)", "varchar(8)", ChangeKind::kPhysicalTypeNarrowed,
+       "schema[orders].properties[id].physicalType", B, C, B},
+      {"required added", "        classification: internal",
+       "        classification: internal\n        required: true",
+       ChangeKind::kRequiredAdded, "schema[orders].properties[amount].required", B, C, B},
+      {"required removed", "        required: true\n        unique: true",
+       "        unique: true", ChangeKind::kRequiredRemoved,
+       "schema[orders].properties[id].required", C, B, B},
+      {"unique removed", "        unique: true\n", "", ChangeKind::kUniqueRemoved,
+       "schema[orders].properties[id].unique", C, B, B},
+      {"primary key changed", "primaryKeyPosition: 1", "primaryKeyPosition: 2",
+       ChangeKind::kPrimaryKeyChanged, "schema[orders].properties[id].primaryKey", B, B, B},
+      {"classification tightened", "classification: internal", "classification: restricted",
+       ChangeKind::kClassificationTightened,
+       "schema[orders].properties[amount].classification", B, B, B},
+      {"classification loosened", "classification: internal", "classification: public",
+       ChangeKind::kClassificationLoosened,
+       "schema[orders].properties[amount].classification", C, C, C},
+      {"maximum lowered", "maximum: 1000", "maximum: 100", ChangeKind::kConstraintTightened,
+       "schema[orders].properties[amount].logicalTypeOptions.maximum", B, C, B},
+      {"maximum raised", "maximum: 1000", "maximum: 5000", ChangeKind::kConstraintLoosened,
+       "schema[orders].properties[amount].logicalTypeOptions.maximum", C, B, B},
+      {"enum narrowed", "[open, paid]", "[open]", ChangeKind::kEnumNarrowed,
+       "schema[orders].properties[status].validValues", B, C, B},
+      {"enum widened", "[open, paid]", "[open, paid, refunded]", ChangeKind::kEnumWidened,
+       "schema[orders].properties[status].validValues", C, B, B},
+      {"quality rule strengthened", "mustBeLessThan: 10", "mustBeLessThan: 1",
+       ChangeKind::kQualityRuleStrengthened,
+       "schema[orders].properties[note].quality[nullValues]", B, C, B},
+      {"quality rule weakened", "mustBeLessThan: 10", "mustBeLessThan: 50",
+       ChangeKind::kQualityRuleWeakened,
+       "schema[orders].properties[note].quality[nullValues]", C, B, B},
+      {"quality rule removed", "        quality:\n          - metric: nullValues\n            mustBeLessThan: 10\n",
+       "", ChangeKind::kQualityRuleRemoved,
+       "schema[orders].properties[note].quality[nullValues]", C, B, B},
+      {"quality rule added", "  - name: customers\n    properties:\n      - name: id\n        logicalType: string\n",
+       "  - name: customers\n    properties:\n      - name: id\n        logicalType: string\n        quality:\n          - metric: duplicateValues\n            mustBe: 0\n",
+       ChangeKind::kQualityRuleAdded,
+       "schema[customers].properties[id].quality[duplicateValues]", B, C, B},
+      {"latency weakened", "    value: 4\n    unit: d", "    value: 6\n    unit: d",
+       ChangeKind::kSlaWeakened, "slaProperties[latency]", C, B, B},
+      {"latency strengthened", "    value: 4\n    unit: d", "    value: 12\n    unit: h",
+       ChangeKind::kSlaStrengthened, "slaProperties[latency]", B, C, B},
+      {"retention weakened", "    value: 3\n    unit: y", "    value: 1\n    unit: y",
+       ChangeKind::kSlaWeakened, "slaProperties[retention]", C, B, B},
+      {"sla removed", "  - property: retention\n    value: 3\n    unit: y\n", "",
+       ChangeKind::kSlaRemoved, "slaProperties[retention]", C, B, B},
+      {"description only", "description: free text", "description: any free text",
+       ChangeKind::kDocumentation, "schema[orders].properties[note]", X, X, X},
+  };
+}
+
+TEST(CompatibilityTest, EachRuleInEachMode) {
+  for (const Rule& r : Rules()) {
+    SCOPED_TRACE(r.name);
+    const Document before = Load(kBase);
+    const Document after = Load(Edit(r.from, r.to));
+    const std::vector<Change> changes = Diff(before, after);
+    ASSERT_EQ(changes.size(), r.kind == ChangeKind::kPropertyRemoved ? 2u : 1u)
+        << (changes.empty() ? "" : changes[0].explanation);
+    const Change& c = changes[0].kind == r.kind ? changes[0] : changes.back();
+    EXPECT_EQ(ChangeKindName(c.kind), ChangeKindName(r.kind));
+    EXPECT_EQ(c.path, r.path);
+    EXPECT_FALSE(c.explanation.empty());
+    EXPECT_EQ(c.SeverityIn(CompatibilityMode::kBackward), r.backward);
+    EXPECT_EQ(c.SeverityIn(CompatibilityMode::kForward), r.forward);
+    EXPECT_EQ(c.SeverityIn(CompatibilityMode::kFull), r.full);
+    EXPECT_EQ(c.SeverityIn(CompatibilityMode::kBackwardTransitive), r.backward);
+    EXPECT_EQ(c.SeverityIn(CompatibilityMode::kForwardTransitive), r.forward);
+    EXPECT_EQ(c.SeverityIn(CompatibilityMode::kFullTransitive), r.full);
+    EXPECT_NE(c.SeverityIn(CompatibilityMode::kNone), Severity::kBreaking);
+    EXPECT_EQ(c.RequiredBump(CompatibilityMode::kNone),
+              r.full == B ? Bump::kMajor : r.full == C ? Bump::kMinor
+                                                       : Bump::kPatch);
+  }
+}
+
+TEST(CompatibilityTest, IdenticalVersionsHaveNoChanges) {
+  EXPECT_TRUE(Diff(Load(kBase), Load(kBase)).empty());
+}
+
+TEST(CompatibilityTest, RenameIsRemovalPlusAddition) {
+  const std::vector<Change> changes =
+      Diff(Load(kBase), Load(Edit("- name: note", "- name: remark")));
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kPropertyAdded);
+  EXPECT_EQ(changes[1].kind, ChangeKind::kPropertyRemoved);
+}
+
+TEST(CompatibilityTest, CheckRefusesBreakingMinorBumpAndAcceptsMajor) {
+  const Document v1 = Load(kBase);
+  Document minor = Load(Edit("      - name: note\n", "      - name: remark\n"));
+  minor.version = "1.1.0";
+  absl::StatusOr<Verdict> v = Check(minor, {v1}, CompatibilityMode::kFull);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_FALSE(v->compatible);
+  EXPECT_EQ(v->required_bump, Bump::kMajor);
+  EXPECT_FALSE(v->version_satisfied);
+  EXPECT_EQ(v->suggested_version, "2.0.0");
+  EXPECT_THAT(v->version_message, testing::HasSubstr("2.0.0"));
+
+  Document major = minor;
+  major.version = "2.0.0";
+  v = Check(major, {v1}, CompatibilityMode::kNone);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok());
+}
+
+TEST(CompatibilityTest, CompatibleAdditionNeedsMinorCosmeticNeedsPatch) {
+  const Document v1 = Load(kBase);
+  Document added = Load(Edit("slaProperties:",
+                             "  - name: invoices\nslaProperties:"));
+  added.version = "1.0.1";
+  absl::StatusOr<Verdict> v = Check(added, {v1}, CompatibilityMode::kBackward);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->compatible);
+  EXPECT_EQ(v->required_bump, Bump::kMinor);
+  EXPECT_FALSE(v->version_satisfied);
+  Document cosmetic =
+      Load(Edit("description: free text", "description: text"));
+  cosmetic.version = "1.0.1";
+  v = Check(cosmetic, {v1}, CompatibilityMode::kFull);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->required_bump, Bump::kPatch);
+  EXPECT_TRUE(v->ok());
+}
+
+TEST(CompatibilityTest, TransitiveModesCheckEveryEarlierVersion) {
+  // v2 tightened amount's maximum (a major release); v3 only drops SLAs,
+  // which BACKWARD allows. Against v2 alone v3 is compatible; against v1 it
+  // still carries the tightened maximum.
+  const Document v1 = Load(kBase);
+  Document v2 = Load(Edit("maximum: 1000", "maximum: 100"));
+  v2.version = "2.0.0";
+  Document v3 = Load(Edit("maximum: 1000", "maximum: 100"));
+  v3.version = "2.1.0";
+  v3.sla_properties.clear();  // weakens against both v1 and v2
+  absl::StatusOr<Verdict> plain = Check(v3, {v1, v2}, CompatibilityMode::kBackward);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->compatible);
+  // v1 -> v3 tightens maximum (1000 -> 100): BACKWARD_TRANSITIVE sees it.
+  absl::StatusOr<Verdict> transitive =
+      Check(v3, {v1, v2}, CompatibilityMode::kBackwardTransitive);
+  ASSERT_TRUE(transitive.ok());
+  EXPECT_FALSE(transitive->compatible);
+  bool against_v1 = false;
+  for (const Change& c : transitive->changes) {
+    against_v1 = against_v1 || (c.against_version == "1.0.0" &&
+                                c.kind == ChangeKind::kConstraintTightened);
+  }
+  EXPECT_TRUE(against_v1);
+}
+
+TEST(CompatibilityTest, CheckRefusesAnotherContractsHistory) {
+  Document other = Load(kBase);
+  other.id = "payments";
+  Document candidate = Load(kBase);
+  candidate.version = "1.0.1";
+  EXPECT_EQ(Check(candidate, {other}, CompatibilityMode::kFull).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CompatibilityTest, FirstVersionNeedsOnlyAValidVersion) {
+  Document d = Load(kBase);
+  absl::StatusOr<Verdict> v = Check(d, {}, CompatibilityMode::kFull);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok());
+  d.version = "one";
+  v = Check(d, {}, CompatibilityMode::kFull);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->version_satisfied);
+}
+
+TEST(CompatibilityTest, ModeNamesRoundTrip) {
+  for (CompatibilityMode m :
+       {CompatibilityMode::kNone, CompatibilityMode::kBackward,
+        CompatibilityMode::kForward, CompatibilityMode::kFull,
+        CompatibilityMode::kBackwardTransitive,
+        CompatibilityMode::kForwardTransitive,
+        CompatibilityMode::kFullTransitive}) {
+    EXPECT_EQ(*ParseMode(ModeName(m)), m);
+  }
+  EXPECT_EQ(*ParseMode("full_transitive"), CompatibilityMode::kFullTransitive);
+  EXPECT_EQ(ParseMode("sideways").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace meshplane::contract
