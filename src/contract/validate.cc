@@ -213,6 +213,37 @@ bool IsReference(const std::string& s) {
   return std::regex_match(s, *shorthand) || std::regex_match(s, *qualified);
 }
 
+// The logicalTypeOptions of each logicalType (built by construction rather
+// than assignment, which GCC 12 at -O2 misreads as a null memmove).
+std::vector<FieldSpec> OptionSpecs(const std::string& logical_type) {
+  constexpr JsonType N = JsonType::kNumber;
+  constexpr JsonType B = JsonType::kBoolean;
+  if (logical_type == "string") {
+    return {{"minLength", I}, {"maxLength", I}, {"pattern", S}, {"format", S}};
+  }
+  if (logical_type == "date") {
+    return {{"format", S}, {"exclusiveMaximum", S}, {"maximum", S},
+            {"exclusiveMinimum", S}, {"minimum", S}};
+  }
+  if (logical_type == "timestamp" || logical_type == "time") {
+    return {{"format", S},          {"exclusiveMaximum", S}, {"maximum", S},
+            {"exclusiveMinimum", S}, {"minimum", S},          {"timezone", B},
+            {"defaultTimezone", S}};
+  }
+  if (logical_type == "integer" || logical_type == "number") {
+    return {{"multipleOf", N}, {"maximum", N},          {"exclusiveMaximum", N},
+            {"minimum", N},    {"exclusiveMinimum", N}, {"format", S}};
+  }
+  if (logical_type == "object") {
+    return {{"maxProperties", I}, {"minProperties", I},
+            {"required", JsonType::kArray}};
+  }
+  if (logical_type == "array") {
+    return {{"maxItems", I}, {"minItems", I}, {"uniqueItems", B}};
+  }
+  return {};
+}
+
 class Validator {
  public:
   std::vector<Issue> Run(const YAML::Node& root) {
@@ -571,46 +602,18 @@ class Validator {
     if (!options.IsDefined() || !Object(options, opath)) {
       return;
     }
-    constexpr JsonType N = JsonType::kNumber;
-    constexpr JsonType B = JsonType::kBoolean;
-    const std::vector<FieldSpec> dates = {{"format", S},
-                                          {"exclusiveMaximum", S},
-                                          {"maximum", S},
-                                          {"exclusiveMinimum", S},
-                                          {"minimum", S}};
-    const std::vector<FieldSpec> numbers = {{"multipleOf", N},
-                                            {"maximum", N},
-                                            {"exclusiveMaximum", N},
-                                            {"minimum", N},
-                                            {"exclusiveMinimum", N},
-                                            {"format", S}};
-    std::vector<FieldSpec> specs;
-    if (logical_type == "string") {
-      specs = {{"minLength", I}, {"maxLength", I}, {"pattern", S},
-               {"format", S}};
-    } else if (logical_type == "date") {
-      specs = dates;
-    } else if (logical_type == "timestamp" || logical_type == "time") {
-      specs = dates;
-      specs.push_back({"timezone", B});
-      specs.push_back({"defaultTimezone", S});
-    } else if (logical_type == "integer" || logical_type == "number") {
-      specs = numbers;
-    } else if (logical_type == "object") {
-      specs = {{"maxProperties", I}, {"minProperties", I},
-               {"required", JsonType::kArray}};
-    } else if (logical_type == "array") {
-      specs = {{"maxItems", I}, {"minItems", I}, {"uniqueItems", B}};
-    } else if (logical_type.empty()) {
+    if (logical_type.empty()) {
       if (options.size() > 0) {
         Add(opath, options,
             "logicalTypeOptions need a logicalType to say which options "
             "apply");
       }
       return;
-    } else {
-      return;  // boolean, or an invalid logicalType reported already
     }
+    if (!Contains(kLogicalTypes, logical_type) || logical_type == "boolean") {
+      return;  // boolean has no option rules; a bad logicalType is reported
+    }
+    const std::vector<FieldSpec> specs = OptionSpecs(logical_type);
     std::set<std::string> allowed;
     for (const FieldSpec& f : specs) {
       allowed.insert(f.name);
