@@ -12,6 +12,8 @@
 #include "core/filter.h"
 #include "core/page_token.h"
 #include "core/validation.h"
+#include "core/engine_view.h"
+#include "core/write_helpers.h"
 #include "core/write_pipeline.h"
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
@@ -23,6 +25,15 @@
 namespace meshplane::core {
 namespace {
 
+using internal::ChainIds;
+using internal::CheckEtag;
+using internal::DomainChain;
+using internal::FilterError;
+using internal::NotFoundAt;
+using internal::Referenced;
+using internal::StoreWrite;
+using internal::ToEngine;
+using internal::ToListResult;
 using internal::Violations;
 using internal::WriteOutcome;
 using internal::WritePipeline;
@@ -38,59 +49,6 @@ constexpr absl::Duration kMaxWaiver = absl::Hours(24 * 366);
 constexpr int kBatch = 1000;
 
 std::string Method(const char* rpc) { return absl::StrCat(kPolicyService, rpc); }
-
-absl::Status NotFoundAt(const std::string& field, const std::string& what) {
-  return absl::NotFoundError(absl::StrCat(field, ": ", what, " not found"));
-}
-
-absl::Status Referenced(absl::Status s, const std::string& field,
-                        const std::string& what) {
-  if (s.code() == absl::StatusCode::kNotFound) return NotFoundAt(field, what);
-  return s;
-}
-
-absl::Status CheckEtag(const std::string& name, const std::string& etag,
-                       int64_t revision) {
-  if (etag.empty() || etag == model::Etag(revision)) return absl::OkStatus();
-  return WithReason(
-      absl::AbortedError(absl::StrCat(
-          "etag \"", etag, "\" of ", name, " is stale (current: \"",
-          model::Etag(revision), "\"); read it again and retry")),
-      "ETAG_MISMATCH");
-}
-
-absl::Status StoreWrite(absl::Status s) {
-  if (s.code() == absl::StatusCode::kAborted &&
-      !store::IsRetryableConflict(s) && GetReason(s).empty()) {
-    return WithReason(std::move(s), "ETAG_MISMATCH");
-  }
-  return s;
-}
-
-policy::Policy ToEngine(const model::Policy& p) {
-  policy::Policy e;
-  e.name = model::PolicyName(p.key());
-  e.domain_id = p.domain_id;
-  e.triggers = p.triggers;
-  e.condition = p.condition;
-  e.effect = policy::ParseEffect(p.effect).value_or(policy::Effect::kDeny);
-  e.enforcement = policy::ParseEnforcement(p.enforcement)
-                      .value_or(policy::Enforcement::kEnforced);
-  e.message = p.message;
-  e.message_expression = p.message_expression;
-  e.waivable = p.waivable;
-  e.revision = p.revision;
-  return e;
-}
-
-policy::Waiver ToEngine(const model::Waiver& w) {
-  policy::Waiver e;
-  e.name = model::WaiverName(w);
-  e.policy = model::PolicyName(w.policy);
-  e.resource = w.resource;
-  e.expire_time = w.expire_time;
-  return e;
-}
 
 // Every field check of a policy, the CEL type check included, under the
 // request field `prefix` ("policy").
@@ -138,35 +96,6 @@ std::string DomainOfResource(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() >= 2 && parts[0] == "domains") return std::string(parts[1]);
   return "";
-}
-
-// The domain and its ancestors' ids, nearest first.
-absl::StatusOr<std::vector<model::Domain>> Chain(store::Transaction& txn,
-                                                 const model::Domain& d) {
-  MP_ASSIGN_OR_RETURN(std::vector<model::Domain> ancestors,
-                      txn.DomainAncestors(d.id));
-  std::vector<model::Domain> chain{d};
-  chain.insert(chain.end(), ancestors.begin(), ancestors.end());
-  return chain;
-}
-
-std::vector<std::string> Ids(const std::vector<model::Domain>& chain) {
-  std::vector<std::string> ids;
-  ids.reserve(chain.size());
-  for (const auto& d : chain) ids.push_back(d.id);
-  return ids;
-}
-
-template <typename T>
-ListResult<T> ToListResult(store::Page<T> page, const std::string& fingerprint) {
-  ListResult<T> out;
-  out.items = std::move(page.items);
-  out.next_page_token = internal::EncodePageToken(page.next, fingerprint);
-  return out;
-}
-
-absl::Status FilterError(const std::string& what) {
-  return InvalidArgumentWithFields({{"filter", what}});
 }
 
 }  // namespace
@@ -398,8 +327,8 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
           return Referenced(domain.status(), "resource_name",
                             model::DomainName(domain_id));
         }
-        MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, *domain));
-        subject.domain_chain = Ids(chain);
+        MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, *domain));
+        subject.domain_chain = ChainIds(chain);
         bool is_domain = subject.resource_name == model::DomainName(domain_id);
         // For a domain, `domain` is its parent; for what lives in a
         // domain, that domain.
@@ -464,7 +393,7 @@ absl::Status Governance::CheckPolicyWrite(const RequestContext& ctx,
     return Referenced(domain.status(), "parent",
                       model::DomainName(policy.domain_id));
   }
-  MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, *domain));
+  MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, *domain));
   return authz_.CheckDomainWrite(ctx.principal, chain,
                                  absl::StrCat(action, " policies"));
 }
@@ -839,7 +768,7 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(const RequestContext& ctx
               if (model::IsValidId(d)) {
                 auto domain = txn.GetDomain(d);
                 if (domain.ok()) {
-                  MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, *domain));
+                  MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, *domain));
                   for (const auto& c : chain) inside |= c.id == policy->domain_id;
                 } else if (domain.status().code() != absl::StatusCode::kNotFound) {
                   return domain.status();

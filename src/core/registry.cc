@@ -12,6 +12,7 @@
 #include "core/filter.h"
 #include "core/page_token.h"
 #include "core/validation.h"
+#include "core/write_helpers.h"
 #include "core/write_pipeline.h"
 
 #include "meshplane/common/crypto.h"
@@ -23,6 +24,13 @@
 namespace meshplane::core {
 namespace {
 
+using internal::ChainIds;
+using internal::CheckEtag;
+using internal::DomainChain;
+using internal::NotFoundAt;
+using internal::Referenced;
+using internal::StoreWrite;
+using internal::ToListResult;
 using internal::Violations;
 using internal::WriteOutcome;
 using internal::WritePipeline;
@@ -42,52 +50,6 @@ constexpr int kMaxLineageDepth = 10;
 
 std::string Method(const char* service, const char* rpc) {
   return absl::StrCat(service, rpc);
-}
-
-absl::Status NotFoundAt(const std::string& field, const std::string& what) {
-  return absl::NotFoundError(absl::StrCat(field, ": ", what, " not found"));
-}
-
-// Rewrites a store NOT_FOUND for a referenced resource so that it names the
-// request field; other statuses pass through.
-absl::Status Referenced(absl::Status s, const std::string& field,
-                        const std::string& what) {
-  if (s.code() == absl::StatusCode::kNotFound) return NotFoundAt(field, what);
-  return s;
-}
-
-absl::Status EtagMismatch(const std::string& name, const std::string& given,
-                          int64_t revision) {
-  return WithReason(
-      absl::AbortedError(absl::StrCat(
-          "etag \"", given, "\" of ", name, " is stale (current: \"",
-          model::Etag(revision), "\"); read it again and retry")),
-      "ETAG_MISMATCH");
-}
-
-absl::Status CheckEtag(const std::string& name, const std::string& etag,
-                       int64_t revision) {
-  if (etag.empty() || etag == model::Etag(revision)) return absl::OkStatus();
-  return EtagMismatch(name, etag, revision);
-}
-
-// Store errors of writes keep their code; ABORTED without retry is a stale
-// revision seen by the store itself.
-absl::Status StoreWrite(absl::Status s) {
-  if (s.code() == absl::StatusCode::kAborted &&
-      !store::IsRetryableConflict(s) && GetReason(s).empty()) {
-    return WithReason(std::move(s), "ETAG_MISMATCH");
-  }
-  return s;
-}
-
-// The domain and its ancestors, nearest first.
-absl::StatusOr<std::vector<Domain>> Chain(store::Transaction& txn,
-                                          const Domain& d) {
-  MP_ASSIGN_OR_RETURN(std::vector<Domain> ancestors, txn.DomainAncestors(d.id));
-  std::vector<Domain> chain{d};
-  chain.insert(chain.end(), ancestors.begin(), ancestors.end());
-  return chain;
 }
 
 // "domains/x" or "x" -> "x"; same for teams.
@@ -113,15 +75,6 @@ absl::Status CheckFilterId(const std::string& field, const std::string& id) {
   if (model::IsValidId(id)) return absl::OkStatus();
   return InvalidArgumentWithFields(
       {{"filter", absl::StrCat(field, ": \"", id, "\" is not a valid id")}});
-}
-
-template <typename T>
-ListResult<T> ToListResult(store::Page<T> page,
-                           const std::string& fingerprint) {
-  ListResult<T> out;
-  out.items = std::move(page.items);
-  out.next_page_token = internal::EncodePageToken(page.next, fingerprint);
-  return out;
 }
 
 std::set<std::string> SourceProducts(const DataProduct& p) {
@@ -186,6 +139,21 @@ absl::Status CheckInputPorts(store::Transaction& txn, const DataProduct& p,
   return absl::OkStatus();
 }
 
+// What governance decides on for a product write: the product after the
+// change, before it (updates), and its domain chain (its domain first).
+GovernedSubject ProductSubject(const char* trigger, const DataProduct& after,
+                               const DataProduct* before,
+                               const std::vector<Domain>& chain) {
+  GovernedSubject subject;
+  subject.trigger = trigger;
+  subject.resource_name = model::ProductName(after.key());
+  subject.domain_chain = ChainIds(chain);
+  subject.resource_json = model::ToJson(after);
+  if (before != nullptr) subject.previous_json = model::ToJson(*before);
+  subject.domain_json = model::ToJson(chain.front());
+  return subject;
+}
+
 // Checks a sunset time given at `field`: only for deprecated products, and
 // in the future.
 void CheckSunset(const std::optional<absl::Time>& sunset, model::Lifecycle l,
@@ -200,14 +168,6 @@ void CheckSunset(const std::optional<absl::Time>& sunset, model::Lifecycle l,
   }
 }
 
-
-// Domain ids of a chain, nearest first.
-std::vector<std::string> ChainIds(const std::vector<Domain>& chain) {
-  std::vector<std::string> ids;
-  ids.reserve(chain.size());
-  for (const auto& d : chain) ids.push_back(d.id);
-  return ids;
-}
 
 }  // namespace
 
@@ -260,7 +220,7 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
                 return Referenced(parent.status(), "domain.parent",
                                   model::DomainName(domain.parent_id));
               }
-              MP_ASSIGN_OR_RETURN(parent_chain, Chain(txn, *parent));
+              MP_ASSIGN_OR_RETURN(parent_chain, DomainChain(txn, *parent));
               MP_RETURN_IF_ERROR(authz_.CheckDomainWrite(
                   ctx.principal, parent_chain, "create subdomains"));
             }
@@ -383,7 +343,7 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
                     {{"parent_id", "parent"}, {"owner_team_id", "owner_team"}},
                     {"name", "uid", "create_time", "update_time", "etag"}));
             MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(patch.id));
-            MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, current));
+            MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, current));
             MP_RETURN_IF_ERROR(
                 authz_.CheckDomainWrite(ctx.principal, chain, "update"));
             MP_RETURN_IF_ERROR(CheckEtag(model::DomainName(current.id), etag,
@@ -420,7 +380,7 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
                   return Referenced(parent.status(), "domain.parent",
                                     model::DomainName(d.parent_id));
                 }
-                MP_ASSIGN_OR_RETURN(auto new_chain, Chain(txn, *parent));
+                MP_ASSIGN_OR_RETURN(auto new_chain, DomainChain(txn, *parent));
                 for (const auto& a : new_chain) {
                   if (a.id == d.id) {
                     return WithReason(
@@ -486,7 +446,7 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
                MP_RETURN_IF_ERROR(authz_.CheckAdmin(
                    ctx.principal, "delete top-level domains"));
              } else {
-               MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, current));
+               MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, current));
                MP_RETURN_IF_ERROR(
                    authz_.CheckDomainWrite(ctx.principal, chain, "delete"));
              }
@@ -781,7 +741,7 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
     return Referenced(domain.status(), domain_field,
                       model::DomainName(product.domain_id));
   }
-  MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, *domain));
+  MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, *domain));
   MP_RETURN_IF_ERROR(
       authz_.CheckDomainWrite(ctx.principal, chain, "create data products"));
   MP_RETURN_IF_ERROR(v.ToStatus());
@@ -798,15 +758,8 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
   product.create_time = now;
   product.update_time = now;
   product.revision = 1;
-  {
-    GovernedSubject subject;
-    subject.trigger = "dataproduct.create";
-    subject.resource_name = model::ProductName(product.key());
-    subject.domain_chain = ChainIds(chain);
-    subject.resource_json = model::ToJson(product);
-    subject.domain_json = model::ToJson(*domain);
-    MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
-  }
+  MP_RETURN_IF_ERROR(Govern(
+      ctx, ProductSubject("dataproduct.create", product, nullptr, chain), out));
   absl::Status inserted = txn.InsertDataProduct(product);
   if (inserted.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -974,7 +927,7 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             DataProduct current = *std::move(found);
             MP_ASSIGN_OR_RETURN(Domain domain,
                                 txn.GetDomain(current.domain_id));
-            MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, domain));
+            MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
             MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current,
                                                         chain, "update"));
             if (current.lifecycle == model::Lifecycle::kRetired) {
@@ -1020,16 +973,9 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             internal::SortUnique(p.tags);
             p.revision = current.revision + 1;
             p.update_time = now;
-            {
-              GovernedSubject subject;
-              subject.trigger = "dataproduct.update";
-              subject.resource_name = model::ProductName(p.key());
-              subject.domain_chain = ChainIds(chain);
-              subject.resource_json = model::ToJson(p);
-              subject.previous_json = model::ToJson(current);
-              subject.domain_json = model::ToJson(domain);
-              MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
-            }
+            MP_RETURN_IF_ERROR(Govern(
+                ctx, ProductSubject("dataproduct.update", p, &current, chain),
+                out));
             absl::Status updated =
                 StoreWrite(txn.UpdateDataProduct(p, current.revision));
             if (updated.code() == absl::StatusCode::kFailedPrecondition) {
@@ -1061,7 +1007,7 @@ absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
              MP_RETURN_IF_ERROR(ValidateProductKey(key, "name"));
              MP_ASSIGN_OR_RETURN(DataProduct current, txn.GetDataProduct(key));
              MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(key.domain_id));
-             MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, domain));
+             MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
              MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current,
                                                          chain, "delete"));
              MP_RETURN_IF_ERROR(
@@ -1115,7 +1061,7 @@ absl::StatusOr<DataProduct> Registry::TransitionDataProduct(
             }
             MP_ASSIGN_OR_RETURN(DataProduct current, txn.GetDataProduct(key));
             MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(key.domain_id));
-            MP_ASSIGN_OR_RETURN(auto chain, Chain(txn, domain));
+            MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
             MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current,
                                                         chain, action));
             MP_RETURN_IF_ERROR(
@@ -1140,16 +1086,9 @@ absl::StatusOr<DataProduct> Registry::TransitionDataProduct(
             }
             p.revision = current.revision + 1;
             p.update_time = now;
-            {
-              GovernedSubject subject;
-              subject.trigger = "dataproduct.lifecycle";
-              subject.resource_name = model::ProductName(p.key());
-              subject.domain_chain = ChainIds(chain);
-              subject.resource_json = model::ToJson(p);
-              subject.previous_json = model::ToJson(current);
-              subject.domain_json = model::ToJson(domain);
-              MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
-            }
+            MP_RETURN_IF_ERROR(Govern(
+                ctx, ProductSubject("dataproduct.lifecycle", p, &current, chain),
+                out));
             MP_RETURN_IF_ERROR(
                 StoreWrite(txn.UpdateDataProduct(p, current.revision)));
             out.before_json = model::ToJson(current);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/engine_view.h"
 #include "core/validation.h"
 #include "core/write_pipeline.h"
 #include "meshplane/common/errors.h"
@@ -94,14 +95,7 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
         store::PageRequest page{"", kPage};
         do {
           MP_ASSIGN_OR_RETURN(auto got, txn.ListWaivers(wf, page));
-          for (const auto& w : got.items) {
-            policy::Waiver e;
-            e.name = model::WaiverName(w);
-            e.policy = model::PolicyName(p.key());
-            e.resource = w.resource;
-            e.expire_time = w.expire_time;
-            waivers.push_back(std::move(e));
-          }
+          for (const auto& w : got.items) waivers.push_back(internal::ToEngine(w));
           page.after = got.next;
         } while (!page.after.empty());
         domains.clear();
@@ -115,18 +109,7 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
       }));
 
   // The engine's view, checked as a write would check it.
-  policy::Policy engine;
-  engine.name = model::PolicyName(p.key());
-  engine.domain_id = p.domain_id;
-  engine.triggers = p.triggers;
-  engine.condition = p.condition;
-  engine.effect = policy::ParseEffect(p.effect).value_or(policy::Effect::kDeny);
-  engine.enforcement = policy::ParseEnforcement(p.enforcement)
-                           .value_or(policy::Enforcement::kEnforced);
-  engine.message = p.message;
-  engine.message_expression = p.message_expression;
-  engine.waivable = p.waivable;
-  engine.revision = p.revision;
+  policy::Policy engine = internal::ToEngine(p);
   if (spec.candidate) {
     std::vector<FieldViolation> v;
     for (const auto& issue : policy::CheckPolicy(engine)) {

@@ -1,0 +1,56 @@
+// Small helpers shared by the core's write paths (registry, governance):
+// error shapes that name the request field at fault, etag checks, the
+// domain chain, list results.
+#ifndef MESHPLANE_CORE_WRITE_HELPERS_H_
+#define MESHPLANE_CORE_WRITE_HELPERS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/page_token.h"
+#include "meshplane/core/context.h"
+#include "meshplane/model/domain.h"
+#include "meshplane/store/store.h"
+
+namespace meshplane::core::internal {
+
+// NOT_FOUND "<field>: <what> not found".
+absl::Status NotFoundAt(const std::string& field, const std::string& what);
+
+// Rewrites a store NOT_FOUND for a referenced resource so that it names the
+// request field; other statuses pass through.
+absl::Status Referenced(absl::Status s, const std::string& field,
+                        const std::string& what);
+
+// ABORTED (reason ETAG_MISMATCH) unless `etag` is "" or matches `revision`.
+absl::Status CheckEtag(const std::string& name, const std::string& etag,
+                       int64_t revision);
+
+// Store errors of writes keep their code; ABORTED without retry is a stale
+// revision seen by the store itself (reason ETAG_MISMATCH).
+absl::Status StoreWrite(absl::Status s);
+
+// The domain and its ancestors, nearest first.
+absl::StatusOr<std::vector<model::Domain>> DomainChain(store::Transaction& txn,
+                                                       const model::Domain& d);
+
+// The ids of a chain, in order.
+std::vector<std::string> ChainIds(const std::vector<model::Domain>& chain);
+
+// INVALID_ARGUMENT on field "filter" saying `what`.
+absl::Status FilterError(const std::string& what);
+
+template <typename T>
+ListResult<T> ToListResult(store::Page<T> page, const std::string& fingerprint) {
+  ListResult<T> out;
+  out.items = std::move(page.items);
+  out.next_page_token = EncodePageToken(page.next, fingerprint);
+  return out;
+}
+
+}  // namespace meshplane::core::internal
+
+#endif  // MESHPLANE_CORE_WRITE_HELPERS_H_
