@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
+#include "tests/e2e/server_test.h"
 #include "tests/testing/pg/pg_fixture.h"
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
@@ -24,55 +25,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-constexpr char kAdminToken[] = "e2e-bootstrap-admin-token-0123456789";
-
-std::string EnvOrDie(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') {
-    std::fprintf(stderr, "%s is not set (run through ctest)\n", name);
-    std::abort();
-  }
-  return value;
-}
-
-class CliE2eTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string url = testing::PgFixture::Get().NewDatabase();
-    std::string error;
-    ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error))
-        << error;
-    dir_ = MakeTempDir();
-  }
-
-  void TearDown() override {
-    if (HasFailure()) {
-      std::fprintf(stderr, "--- meshplaned log ---\n%s\n",
-                   server_.Log().c_str());
-    }
-    server_.Stop();
-  }
-
-  // Runs meshplane as the admin (or as `token`; "" runs without a token).
-  CommandResult Cli(std::vector<std::string> args,
-                    const std::string& token = kAdminToken,
-                    const std::string& input = "") {
-    args.insert(args.begin(), EnvOrDie("MESHPLANE_CLI"));
-    std::map<std::string, std::string> env = {
-        {"MESHPLANE_ADDR", server_.addr()}};
-    env["MESHPLANE_TOKEN"] = token.empty() ? "\x01" : token;
-    return RunCommand(args, env, input);
-  }
-
-  std::string File(const std::string& name, const std::string& text) {
-    std::string path = dir_ + "/" + name;
-    WriteFile(path, text);
-    return path;
-  }
-
-  ServerProcess server_;
-  std::string dir_;
-};
+class CliE2eTest : public ServerE2eTest {};
 
 std::string Testdata(const std::string& rel) {
   return EnvOrDie("MESHPLANE_E2E_TESTDATA") + "/" + rel;

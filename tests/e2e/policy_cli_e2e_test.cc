@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
+#include "tests/e2e/server_test.h"
 #include "tests/testing/pg/pg_fixture.h"
 #include <nlohmann/json.hpp>
 
@@ -19,50 +20,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kAdminToken[] = "e2e-bootstrap-admin-token-0123456789";
-
-std::string EnvOrDie(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') {
-    std::fprintf(stderr, "%s is not set (run through ctest)\n", name);
-    std::abort();
-  }
-  return value;
-}
-
-class PolicyCliE2eTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string url = testing::PgFixture::Get().NewDatabase();
-    std::string error;
-    ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error))
-        << error;
-    dir_ = MakeTempDir();
-  }
-
-  void TearDown() override {
-    if (HasFailure()) {
-      std::fprintf(stderr, "--- meshplaned log ---\n%s\n",
-                   server_.Log().c_str());
-    }
-    server_.Stop();
-  }
-
-  CommandResult Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), EnvOrDie("MESHPLANE_CLI"));
-    return RunCommand(args, {{"MESHPLANE_ADDR", server_.addr()},
-                             {"MESHPLANE_TOKEN", kAdminToken}});
-  }
-
-  std::string File(const std::string& name, const std::string& text) {
-    std::string path = dir_ + "/" + name;
-    WriteFile(path, text);
-    return path;
-  }
-
-  ServerProcess server_;
-  std::string dir_;
-};
+class PolicyCliE2eTest : public ServerE2eTest {};
 
 constexpr char kPolicies[] = R"(apiVersion: meshplane.dev/v1
 kind: Policy
