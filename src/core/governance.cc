@@ -120,7 +120,7 @@ Governance::~Governance() {
     stopping_ = true;
   }
   loop_cv_.notify_all();
-  listener_.reset();  // joins the listener's thread first: no more Changed()
+  listener_.reset();  // joins the listener's thread first: no more signals
   if (refresher_.joinable()) refresher_.join();
 }
 
@@ -205,10 +205,7 @@ void Governance::RefreshLoop() {
   }
 }
 
-void Governance::Changed() {
-  // Read-your-writes on this instance; the others learn through NOTIFY.
-  Reload().IgnoreError();
-}
+void Governance::ReloadAfterCommit() { Reload().IgnoreError(); }
 
 // ============================================================ Decisions
 
@@ -463,7 +460,7 @@ absl::StatusOr<model::Policy> Governance::CreatePolicy(const RequestContext& ctx
             return absl::OkStatus();
           }));
   if (replay) return model::PolicyFromJson(*replay);
-  if (!ctx.validate_only) Changed();
+  if (!ctx.validate_only) ReloadAfterCommit();
   return result;
 }
 
@@ -653,7 +650,7 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(const RequestContext& ctx
             return absl::OkStatus();
           }));
   if (replay) return model::PolicyFromJson(*replay);
-  if (!ctx.validate_only) Changed();
+  if (!ctx.validate_only) ReloadAfterCommit();
   return result;
 }
 
@@ -683,7 +680,7 @@ absl::Status Governance::DeletePolicy(const RequestContext& ctx,
                  return absl::OkStatus();
                })
           .status());
-  if (!ctx.validate_only) Changed();
+  if (!ctx.validate_only) ReloadAfterCommit();
   return absl::OkStatus();
 }
 
@@ -803,7 +800,7 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(const RequestContext& ctx
             return absl::OkStatus();
           }));
   if (replay) return model::WaiverFromJson(*replay);
-  if (!ctx.validate_only) Changed();
+  if (!ctx.validate_only) ReloadAfterCommit();
   return result;
 }
 
@@ -875,7 +872,7 @@ absl::Status Governance::DeleteWaiver(const RequestContext& ctx,
                  return absl::OkStatus();
                })
           .status());
-  if (!ctx.validate_only) Changed();
+  if (!ctx.validate_only) ReloadAfterCommit();
   return absl::OkStatus();
 }
 

@@ -435,7 +435,7 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
   WriteSpec spec{Method(kDomainService, "DeleteDomain"), model::DomainName(id),
                  absl::StrCat(id, "\n", etag)};
   WritePipeline pipeline(store_, clock_);
-  return pipeline
+  MP_RETURN_IF_ERROR(pipeline
       .Run(ctx, spec,
            [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
              Violations v;
@@ -467,13 +467,23 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
                return WithReason(deleted, "HAS_CHILDREN");
              }
              MP_RETURN_IF_ERROR(deleted);
+             if (governance_ != nullptr) {
+               // The domain's policies went with it (the store cascades):
+               // every replica's snapshot must drop them, or a domain
+               // created again under this id would inherit them there.
+               MP_RETURN_IF_ERROR(txn.Notify(kPolicyChannel, model::DomainName(id)));
+             }
              out.before_json = model::ToJson(current);
              out.response_json = "{}";
              out.event_type = "domain.deleted";
              out.domain_id = id;
              return absl::OkStatus();
            })
-      .status();
+      .status());
+  if (governance_ != nullptr && !ctx.validate_only) {
+    governance_->ReloadAfterCommit();
+  }
+  return absl::OkStatus();
 }
 
 // ================================================================== Teams

@@ -116,6 +116,11 @@ class Governance {
   absl::Status Start();
   // The current snapshot (never null).
   std::shared_ptr<const policy::PolicySet> snapshot() const;
+  // Reloads now, after a commit of this instance changed what the snapshot
+  // holds (a policy or waiver write, a domain delete that took its
+  // policies): read-your-writes here, while other replicas learn through
+  // NOTIFY. A failed reload is left to the refresh thread.
+  void ReloadAfterCommit();
   // Number of snapshots swapped in since construction.
   int64_t reloads() const { return reloads_.load(); }
 
@@ -200,7 +205,6 @@ class Governance {
   absl::Status CheckWaiverWrite(const RequestContext& ctx,
                                 store::Transaction& txn,
                                 const model::Policy& policy) const;
-  void Changed();  // after this instance's own commit of a change
   void RefreshLoop();
 
   store::Store& store_;

@@ -308,6 +308,27 @@ TEST_F(GovernanceTest, ASecondInstanceFollowsThroughNotifications) {
   EXPECT_GT(other.reloads(), before);
 }
 
+TEST_F(GovernanceTest, DeletingADomainDropsItsPoliciesEverywhere) {
+  Governance other(store_, authz_, clock_);
+  ASSERT_OK(other.Start());
+  ASSERT_OK(registry_.CreateDomain(admin_, Domain("lab", "sales-team")).status());
+  ASSERT_OK(governance_.CreatePolicy(sam_, Policy("lab", "strict", "false")).status());
+  auto wait_for = [&](bool present) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while ((other.snapshot()->Find("domains/lab/policies/strict") != nullptr) != present &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return (other.snapshot()->Find("domains/lab/policies/strict") != nullptr) == present;
+  };
+  ASSERT_TRUE(wait_for(true));
+  ASSERT_OK(registry_.DeleteDomain(admin_, "lab", ""));
+  EXPECT_TRUE(wait_for(false));
+  // A domain created again under the same id starts without them.
+  ASSERT_OK(registry_.CreateDomain(admin_, Domain("lab", "sales-team")).status());
+  EXPECT_OK(Product("lab", "x", "d", sam_).status());
+}
+
 TEST_F(GovernanceTest, SimulationCoversTheScopeAndCounts) {
   ASSERT_OK(Product("sales", "a", "described", sam_).status());
   ASSERT_OK(Product("emea", "b", "", sam_).status());
