@@ -190,16 +190,16 @@ void Governance::RefreshLoop() {
     if (stopping_) break;
     dirty_ = false;
     lock.unlock();
-    // A failed reload keeps the old snapshot; the next signal or period
-    // tries again.
-    if (!Reload().ok()) {
-      std::lock_guard<std::mutex> relock(loop_mu_);
-      dirty_ = true;
-    }
+    const bool loaded = Reload().ok();
     lock.lock();
-    if (dirty_) {
-      // Back off a little after a failure or a burst of changes.
-      loop_cv_.wait_for(lock, std::chrono::milliseconds(50),
+    if (!loaded) {
+      // The old snapshot stays; try again in a second (the store is down
+      // or failing: do not hammer it), sooner only to stop.
+      dirty_ = true;
+      loop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    } else if (dirty_) {
+      // More changes came during the reload: coalesce a burst a little.
+      loop_cv_.wait_for(lock, std::chrono::milliseconds(20),
                         [this] { return stopping_; });
     }
   }
