@@ -319,14 +319,38 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
               {{"resource_name", absl::StrCat("\"", domain_id,
                                               "\" is not a valid domain id")}});
         }
+        bool is_domain = subject.resource_name == model::DomainName(domain_id);
         auto domain = txn.GetDomain(domain_id);
+        if (!domain.ok() && domain.status().code() == absl::StatusCode::kNotFound &&
+            is_domain && !subject.resource_json.empty()) {
+          // A domain that does not exist yet (domain.create): its chain is
+          // itself under the parent its document names.
+          auto planned = model::DomainFromJson(subject.resource_json);
+          if (!planned.ok()) {
+            return InvalidArgumentWithFields(
+                {{"resource", std::string(planned.status().message())}});
+          }
+          planned->id = domain_id;
+          std::vector<model::Domain> chain{*planned};
+          if (!planned->parent_id.empty()) {
+            auto parent = txn.GetDomain(planned->parent_id);
+            if (!parent.ok()) {
+              return Referenced(parent.status(), "resource.parent",
+                                model::DomainName(planned->parent_id));
+            }
+            MP_ASSIGN_OR_RETURN(auto above, DomainChain(txn, *parent));
+            chain.insert(chain.end(), above.begin(), above.end());
+            subject.domain_json = model::ToJson(*parent);
+          }
+          subject.domain_chain = ChainIds(chain);
+          return absl::OkStatus();
+        }
         if (!domain.ok()) {
           return Referenced(domain.status(), "resource_name",
                             model::DomainName(domain_id));
         }
         MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, *domain));
         subject.domain_chain = ChainIds(chain);
-        bool is_domain = subject.resource_name == model::DomainName(domain_id);
         // For a domain, `domain` is its parent; for what lives in a
         // domain, that domain.
         if (!is_domain) {

@@ -329,6 +329,25 @@ TEST_F(GovernanceTest, DeletingADomainDropsItsPoliciesEverywhere) {
   EXPECT_OK(Product("lab", "x", "d", sam_).status());
 }
 
+TEST_F(GovernanceTest, EvaluateDecidesOnADomainThatDoesNotExistYet) {
+  model::Policy p = Policy("sales", "described-subdomains", "has(resource.description)");
+  p.triggers = {"domain.create"};
+  ASSERT_OK(governance_.CreatePolicy(sam_, p).status());
+  GovernedSubject subject;
+  subject.trigger = "domain.create";
+  subject.resource_name = "domains/apac";
+  subject.resource_json = R"({"name": "domains/apac", "parent": "domains/sales",
+                              "owner_team": "teams/sales-team"})";
+  auto decision = governance_.Evaluate(sam_, subject, "");
+  ASSERT_OK(decision.status());
+  EXPECT_EQ(decision->outcome, policy::Outcome::kDeny);
+  // Under another parent the sales rule does not apply.
+  subject.resource_json = R"({"name": "domains/apac", "owner_team": "teams/sales-team"})";
+  decision = governance_.Evaluate(sam_, subject, "");
+  ASSERT_OK(decision.status());
+  EXPECT_EQ(decision->outcome, policy::Outcome::kAllow);
+}
+
 TEST_F(GovernanceTest, SimulationCoversTheScopeAndCounts) {
   ASSERT_OK(Product("sales", "a", "described", sam_).status());
   ASSERT_OK(Product("emea", "b", "", sam_).status());
