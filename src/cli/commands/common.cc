@@ -13,6 +13,9 @@ const std::vector<Command>& AllCommands() {
     RegisterProductCommands(all);
     RegisterTokenCommands(all);
     RegisterPolicyCommands(all);
+#ifdef MESHPLANE_CLI_HAS_CONTRACT
+    RegisterContractCommands(all);
+#endif
     RegisterCompletionCommands(all);
     return all;
   }();

@@ -51,6 +51,11 @@ int Bash(Env& env, const ParsedArgs& args) {
          "both\" -- \"$cur\")); return;;\n"
          "    --effect) COMPREPLY=($(compgen -W \"DENY WARN "
          "REQUIRE_APPROVAL\" -- \"$cur\")); return;;\n"
+         "    --mode) COMPREPLY=($(compgen -W \"BACKWARD FORWARD FULL "
+         "BACKWARD_TRANSITIVE FORWARD_TRANSITIVE FULL_TRANSITIVE NONE\" -- "
+         "\"$cur\")); return;;\n"
+         "    --format) COMPREPLY=($(compgen -W \"text github\" -- "
+         "\"$cur\")); return;;\n"
 #ifdef MESHPLANE_CLI_HAS_POLICY_ENGINE
          "    --trigger) COMPREPLY=($(compgen -W \""
       << absl::StrJoin(policy::KnownTriggers(), " ")

@@ -1,0 +1,283 @@
+// `meshplane contract lint` and `contract diff` run in-process on temporary
+// files: exit codes, what each report style prints, and where issues and
+// changes point.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_replace.h"
+#include "cli/app.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include <nlohmann/json.hpp>
+
+namespace meshplane::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A small valid ODCS v3.1.0 contract; tests derive versions from it.
+constexpr char kOrders[] = R"(apiVersion: v3.1.0
+kind: DataContract
+id: orders
+version: 1.0.0
+status: active
+schema:
+  - name: orders
+    properties:
+      - name: order_id
+        logicalType: string
+        required: true
+      - name: amount
+        logicalType: number
+        description: Order total
+      - name: note
+        logicalType: string
+)";
+
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class ContractCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("contract_cli_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  static Result Run(const std::vector<std::string>& args) {
+    std::ostringstream out;
+    std::ostringstream err;
+    Result r;
+    // No server may be needed: nothing listens on port 1.
+    Environment env;
+    env.addr = "127.0.0.1:1";
+    r.code = RunCli(args, env, out, err);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+  }
+
+  // kOrders with `from` replaced by `to` (which must occur).
+  static std::string Derive(const std::string& from, const std::string& to) {
+    std::string text = kOrders;
+    EXPECT_THAT(text, HasSubstr(from));
+    return absl::StrReplaceAll(text, {{from, to}});
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(ContractCliTest, LintAcceptsAValidContract) {
+  std::string file = Write("orders.yaml", kOrders);
+  Result r = Run({"contract", "lint", "-f", file});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, file + ": valid (orders 1.0.0, ODCS v3.1.0)\n");
+}
+
+TEST_F(ContractCliTest, LintReportsEveryIssueWithFileLineColumnAndPath) {
+  std::string file =
+      Write("bad.yaml", Derive("logicalType: number", "logicalType: decimal") +
+                            "colour: blue\n");
+  Result r = Run({"contract", "lint", "-f", file});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr(file + ":13:22: schema[0].properties[1]."
+                                      "logicalType: \"decimal\""));
+  EXPECT_THAT(r.out, HasSubstr(file + ":17:1: colour: "));
+  EXPECT_THAT(r.out, HasSubstr(file + ": invalid (2 issues)\n"));
+}
+
+TEST_F(ContractCliTest, LintExitsTwoForUnreadableAndBrokenYaml) {
+  std::string broken = Write("broken.yaml", "id: x\nschema: [unclosed\n");
+  std::string missing = (dir_ / "missing.yaml").string();
+  std::string good = Write("orders.yaml", kOrders);
+  Result r = Run({"contract", "lint", "-f", good, "-f", broken, "-f", missing});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr(broken + ":3:1: invalid YAML: "));
+  EXPECT_THAT(r.out, HasSubstr(missing + ": cannot read the file\n"));
+  EXPECT_THAT(r.out, HasSubstr(missing + ": invalid (unreadable)\n"));
+  EXPECT_THAT(r.out, HasSubstr("3 files: 1 valid, 2 invalid\n"));
+}
+
+TEST_F(ContractCliTest, LintNeedsAFile) {
+  Result r = Run({"contract", "lint"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("-f FILE is required"));
+}
+
+TEST_F(ContractCliTest, LintJsonListsIssuesPerFile) {
+  std::string file =
+      Write("bad.yaml", Derive("logicalType: number", "logicalType: decimal"));
+  Result r = Run({"contract", "lint", "-f", file, "-o", "json"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  nlohmann::json doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["invalid"], 1);
+  ASSERT_EQ(doc["files"].size(), 1u);
+  const nlohmann::json& f = doc["files"][0];
+  EXPECT_EQ(f["file"], file);
+  EXPECT_EQ(f["valid"], false);
+  ASSERT_EQ(f["issues"].size(), 1u);
+  EXPECT_EQ(f["issues"][0]["path"], "schema[0].properties[1].logicalType");
+  EXPECT_EQ(f["issues"][0]["line"], 13);
+  EXPECT_EQ(f["issues"][0]["column"], 22);
+}
+
+TEST_F(ContractCliTest, LintGithubEscapesPropertiesAndData) {
+  // A comma in the file name would end the `file=` property unescaped.
+  std::string file =
+      Write("a,b.yaml", Derive("logicalType: number", "logicalType: 50%"));
+  Result r = Run({"contract", "lint", "-f", file, "--format", "github"});
+  EXPECT_EQ(r.code, 2);
+  std::string escaped = absl::StrReplaceAll(file, {{",", "%2C"}});
+  EXPECT_THAT(r.out,
+              HasSubstr("::error file=" + escaped +
+                        ",line=13,col=22,title=invalid contract at "
+                        "schema[0].properties[1].logicalType::\"50%25\""));
+}
+
+TEST_F(ContractCliTest, GithubCannotBeCombinedWithJson) {
+  std::string file = Write("orders.yaml", kOrders);
+  Result r =
+      Run({"contract", "lint", "-f", file, "--format", "github", "-o", "json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot be combined with -o json"));
+}
+
+TEST_F(ContractCliTest, DiffOfACompatibleChangeWithAMinorBumpExitsZero) {
+  std::string old_file = Write("old.yaml", kOrders);
+  std::string new_file = Write(
+      "new.yaml", Derive("version: 1.0.0", "version: 1.1.0") +
+                      "      - name: currency\n        logicalType: string\n");
+  Result r = Run({"contract", "diff", old_file, new_file});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("mode BACKWARD"));
+  EXPECT_THAT(r.out, HasSubstr("compatible  property_added  "
+                               "schema[orders].properties[currency]  " +
+                               new_file + ":17:9"));
+  EXPECT_THAT(r.out, HasSubstr("version: 1.0.0 -> 1.1.0 is a minor bump; the "
+                               "changes require minor (lowest: 1.1.0)\n"));
+  EXPECT_THAT(r.out, HasSubstr("verdict: compatible under BACKWARD\n"));
+}
+
+TEST_F(ContractCliTest, DiffOfACompatibleChangeWithAPatchBumpExitsOne) {
+  std::string old_file = Write("old.yaml", kOrders);
+  std::string new_file = Write(
+      "new.yaml", Derive("version: 1.0.0", "version: 1.0.1") +
+                      "      - name: currency\n        logicalType: string\n");
+  Result r = Run({"contract", "diff", old_file, new_file});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("is a patch bump; the changes require minor"));
+  EXPECT_THAT(r.out, HasSubstr("verdict: INSUFFICIENT VERSION BUMP"));
+}
+
+TEST_F(ContractCliTest, DiffOfARemovalPointsIntoTheOldFile) {
+  std::string old_file = Write("old.yaml", kOrders);
+  std::string new_file =
+      Write("new.yaml",
+            Derive("version: 1.0.0", "version: 2.0.0")
+                .substr(0, std::string(kOrders).find("      - name: note")));
+  Result r = Run({"contract", "diff", old_file, new_file, "--mode", "FULL"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("breaking  property_removed  "
+                               "schema[orders].properties[note]  " +
+                               old_file + ":15:9"));
+  EXPECT_THAT(r.out, HasSubstr("verdict: BREAKING under FULL (the version "
+                               "makes the major bump"));
+}
+
+TEST_F(ContractCliTest, TheModeDecidesWhatBreaks) {
+  // number -> integer narrows: breaking under BACKWARD, not under FORWARD.
+  std::string old_file = Write("old.yaml", kOrders);
+  std::string new_file =
+      Write("new.yaml",
+            Derive("version: 1.0.0", "version: 1.1.0")
+                .replace(std::string(kOrders).find("number"), 6, "integer"));
+  Result backward = Run({"contract", "diff", old_file, new_file});
+  EXPECT_EQ(backward.code, 1) << backward.out;
+  EXPECT_THAT(backward.out, HasSubstr("breaking  logical_type_narrowed"));
+  Result forward =
+      Run({"contract", "diff", old_file, new_file, "--mode", "forward"});
+  EXPECT_EQ(forward.code, 0) << forward.out;
+  EXPECT_THAT(forward.out, HasSubstr("compatible  logical_type_narrowed"));
+}
+
+TEST_F(ContractCliTest, DiffJsonCarriesChangesAndVerdict) {
+  std::string old_file = Write("old.yaml", kOrders);
+  std::string new_file = Write(
+      "new.yaml", Derive("version: 1.0.0", "version: 1.1.0") +
+                      "      - name: currency\n        logicalType: string\n"
+                      "        required: true\n");
+  Result r = Run({"contract", "diff", old_file, new_file, "-o", "json"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  nlohmann::json doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["verdict"], "breaking");
+  EXPECT_EQ(doc["ok"], false);
+  EXPECT_EQ(doc["mode"], "BACKWARD");
+  EXPECT_EQ(doc["required_bump"], "major");
+  EXPECT_EQ(doc["actual_bump"], "minor");
+  EXPECT_EQ(doc["suggested_version"], "2.0.0");
+  EXPECT_EQ(doc["old"]["version"], "1.0.0");
+  ASSERT_EQ(doc["changes"].size(), 1u);
+  EXPECT_EQ(doc["changes"][0]["kind"], "required_property_added");
+  EXPECT_EQ(doc["changes"][0]["severity"], "breaking");
+  EXPECT_EQ(doc["changes"][0]["file"], new_file);
+  EXPECT_EQ(doc["changes"][0]["line"], 17);
+}
+
+TEST_F(ContractCliTest, DiffGithubAnnotatesBreakingChangesAndTheVersion) {
+  std::string old_file = Write("old.yaml", kOrders);
+  std::string new_file = Write(
+      "new.yaml", Derive("version: 1.0.0", "version: 1.1.0") +
+                      "      - name: currency\n        logicalType: string\n"
+                      "        required: true\n");
+  Result r =
+      Run({"contract", "diff", old_file, new_file, "--format", "github"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.out, HasSubstr("::error file=" + new_file +
+                               ",line=17,col=9,title=breaking change under "
+                               "BACKWARD (required_property_added)::schema["
+                               "orders].properties[currency]: "));
+  EXPECT_THAT(r.out, HasSubstr("::error file=" + new_file +
+                               ",line=4,col=1,title=contract version "
+                               "bump::version 1.1.0 after 1.0.0"));
+  EXPECT_THAT(r.out, HasSubstr("verdict: breaking under BACKWARD\n"));
+}
+
+TEST_F(ContractCliTest, DiffRefusesInvalidInput) {
+  std::string old_file = Write("old.yaml", kOrders);
+  std::string bad =
+      Write("bad.yaml", Derive("logicalType: number", "logicalType: decimal"));
+  std::string other = Write("other.yaml", Derive("id: orders", "id: refunds"));
+  Result invalid = Run({"contract", "diff", old_file, bad});
+  EXPECT_EQ(invalid.code, 2);
+  EXPECT_THAT(invalid.out, HasSubstr(bad + ":13:22: schema[0]."));
+  EXPECT_THAT(invalid.out, Not(HasSubstr(old_file)));
+  EXPECT_THAT(invalid.err, HasSubstr("nothing was compared"));
+  Result two_ids = Run({"contract", "diff", old_file, other});
+  EXPECT_EQ(two_ids.code, 2);
+  EXPECT_THAT(two_ids.err, HasSubstr("belongs to contract \"orders\""));
+  Result mode = Run({"contract", "diff", old_file, old_file, "--mode", "x"});
+  EXPECT_EQ(mode.code, 2);
+  EXPECT_THAT(mode.err, HasSubstr("--mode: "));
+  Result args = Run({"contract", "diff", old_file});
+  EXPECT_EQ(args.code, 2);
+  EXPECT_THAT(args.out, Not(HasSubstr("verdict")));
+}
+
+}  // namespace
+}  // namespace meshplane::cli
