@@ -141,7 +141,7 @@ class Differ {
   void Docs(const std::string& path, SourcePosition pos, bool changed) {
     if (changed) {
       Add(ChangeKind::kDocumentation, path, pos, kNeither,
-          "description, business name or tags changed; the data did not");
+          "description, business name or tags changed; the data did not change");
     }
   }
 
