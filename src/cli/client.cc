@@ -29,6 +29,7 @@ Client::Client(const GlobalOptions& options) : options_(options) {
   products_ = meshplane::v1::DataProductService::NewStub(channel_);
   identity_ = meshplane::v1::IdentityService::NewStub(channel_);
   policies_ = meshplane::v1::PolicyService::NewStub(channel_);
+  events_ = meshplane::v1::EventService::NewStub(channel_);
 }
 
 void Client::Prepare(grpc::ClientContext* context) const {

@@ -16,6 +16,7 @@
 
 #include "meshplane/v1/data_product.grpc.pb.h"
 #include "meshplane/v1/domain.grpc.pb.h"
+#include "meshplane/v1/events.grpc.pb.h"
 #include "meshplane/v1/identity.grpc.pb.h"
 #include "meshplane/v1/policy.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
@@ -46,6 +47,7 @@ class Client {
   meshplane::v1::DataProductService::Stub& products() { return *products_; }
   meshplane::v1::IdentityService::Stub& identity() { return *identity_; }
   meshplane::v1::PolicyService::Stub& policies() { return *policies_; }
+  meshplane::v1::EventService::Stub& events() { return *events_; }
 
   // Runs `rpc(ClientContext*)` with the token and the deadline, retrying
   // UNAVAILABLE up to kMaxRetries times with exponential backoff. Retrying
@@ -80,6 +82,7 @@ class Client {
   std::unique_ptr<meshplane::v1::DataProductService::Stub> products_;
   std::unique_ptr<meshplane::v1::IdentityService::Stub> identity_;
   std::unique_ptr<meshplane::v1::PolicyService::Stub> policies_;
+  std::unique_ptr<meshplane::v1::EventService::Stub> events_;
 };
 
 // What a command runs with.

@@ -35,8 +35,6 @@ int ExitCodeFor(grpc::StatusCode code) {
   }
 }
 
-namespace {
-
 std::string CodeName(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::CANCELLED:
@@ -102,8 +100,6 @@ std::string CondensePolicyMessage(const google::rpc::Status& rpc_status,
   return absl::StrCat(lead, " (", texts.size(),
                       texts.size() == 1 ? " violation" : " violations", "):");
 }
-
-}  // namespace
 
 std::vector<std::string> DescribeError(const grpc::Status& status) {
   std::vector<std::string> lines;

@@ -27,6 +27,9 @@ enum ExitCode : int {
 // The exit code for a gRPC status code.
 int ExitCodeFor(grpc::StatusCode code);
 
+// The code's name: "FAILED_PRECONDITION", "NOT_FOUND", ...
+std::string CodeName(grpc::StatusCode code);
+
 // The lines that explain a failed call: the message, then one line per
 // field violation (BadRequest), the reason (ErrorInfo), and one line per
 // policy violation (meshplane.v1.PolicyViolations) found in the serialized

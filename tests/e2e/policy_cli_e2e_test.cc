@@ -120,6 +120,18 @@ TEST_F(PolicyCliE2eTest, PoliciesGovernWrites) {
                                "policies/products-have-display-name: give the "
                                "product a display name"));
 
+  // The decision log holds both decisions: the refusal with the policy
+  // that made it, then the write with the policy that warned.
+  r = Cli({"audit", "list", "--resource", "domains/sales/dataProducts/orders"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("DENY: policies/products-have-description"));
+  EXPECT_THAT(r.out, HasSubstr("ALLOW (warned: policies/products-have-display-name)"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED_PRECONDITION"));
+  r = Cli({"audit", "list", "--resource", "domains/sales/dataProducts/orders",
+           "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("\"revision\": 1"));
+
   // Evaluate without writing.
   std::string resource = File("resource.yaml", R"(
 name: domains/sales/dataProducts/draft

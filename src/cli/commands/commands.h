@@ -31,6 +31,7 @@ void RegisterProductCommands(std::vector<Command>* commands);
 void RegisterApplyCommands(std::vector<Command>* commands);
 void RegisterCompletionCommands(std::vector<Command>* commands);
 void RegisterPolicyCommands(std::vector<Command>* commands);
+void RegisterAuditCommands(std::vector<Command>* commands);
 #ifdef MESHPLANE_CLI_HAS_CONTRACT
 // contract lint|diff (contract.cc): offline, with the contract library.
 void RegisterContractCommands(std::vector<Command>* commands);

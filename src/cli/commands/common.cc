@@ -13,6 +13,7 @@ const std::vector<Command>& AllCommands() {
     RegisterProductCommands(all);
     RegisterTokenCommands(all);
     RegisterPolicyCommands(all);
+    RegisterAuditCommands(all);
 #ifdef MESHPLANE_CLI_HAS_CONTRACT
     RegisterContractCommands(all);
 #endif
