@@ -672,4 +672,136 @@ absl::StatusOr<Waiver> WaiverFromJson(absl::string_view json) {
   return w;
 }
 
+// --------------------------------------------------------------- Contract
+
+namespace {
+
+constexpr char kProductNameForm[] =
+    "is not of the form domains/{domain}/dataProducts/{data_product}";
+
+}  // namespace
+
+std::string ToJson(const Contract& c) {
+  Json j = Json::object();
+  j["name"] = ContractName(c.id);
+  PutString(j, "uid", c.uid);
+  if (!c.product.domain_id.empty() || !c.product.product_id.empty()) {
+    j["data_product"] = ProductName(c.product);
+  }
+  PutString(j, "display_name", c.display_name);
+  PutString(j, "description", c.description);
+  PutString(j, "compatibility_mode", c.compatibility_mode);
+  PutString(j, "state", c.state);
+  PutString(j, "deprecation_message", c.deprecation_message);
+  PutString(j, "latest_version", c.latest_version);
+  j["version_count"] = c.version_count;
+  j["labels"] = LabelsJson(c.labels);
+  PutTime(j, "create_time", c.create_time);
+  PutTime(j, "update_time", c.update_time);
+  j["revision"] = c.revision;
+  j["etag"] = Etag(c.revision);
+  return j.dump();
+}
+
+absl::StatusOr<Contract> ContractFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "contract"));
+  Reader r(j, "contract");
+  Contract c;
+  std::vector<std::string> ids;
+  if (!SplitLoose(r.String("name"), {"contracts"}, &ids)) {
+    r.Fail("name", "is not of the form contracts/{contract}");
+  } else {
+    c.id = ids[0];
+  }
+  c.uid = r.String("uid");
+  std::string product = r.String("data_product");
+  if (!product.empty()) {
+    if (!SplitLoose(product, {"domains", "dataProducts"}, &ids)) {
+      r.Fail("data_product", kProductNameForm);
+    } else {
+      c.product = ProductKey{ids[0], ids[1]};
+    }
+  }
+  c.display_name = r.String("display_name");
+  c.description = r.String("description");
+  // Absent means the model's default, not "".
+  if (j.contains("compatibility_mode")) {
+    c.compatibility_mode = r.String("compatibility_mode");
+  }
+  if (j.contains("state")) c.state = r.String("state");
+  c.deprecation_message = r.String("deprecation_message");
+  c.latest_version = r.String("latest_version");
+  c.version_count = r.Int("version_count");
+  c.labels = r.Labels("labels");
+  c.create_time = r.Time("create_time");
+  c.update_time = r.Time("update_time");
+  c.revision = r.Int("revision");
+  if (!r.status().ok()) return r.status();
+  return c;
+}
+
+std::string ToJson(const ContractVersion& v) {
+  Json j = Json::object();
+  j["name"] = ContractVersionName(v.contract_id, v.version);
+  j["contract"] = ContractName(v.contract_id);
+  j["version"] = v.version;
+  j["major"] = v.major;
+  j["minor"] = v.minor;
+  j["patch"] = v.patch;
+  PutString(j, "prerelease", v.prerelease);
+  PutString(j, "status", v.status);
+  PutString(j, "original_yaml", v.original_yaml);
+  PutString(j, "normalized_json", v.normalized_json);
+  PutString(j, "content_hash", v.content_hash);
+  PutString(j, "published_by", v.published_by);
+  PutTime(j, "create_time", v.create_time);
+  PutString(j, "report_json", v.report_json);
+  return j.dump();
+}
+
+absl::StatusOr<ContractVersion> ContractVersionFromJson(
+    absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "contract_version"));
+  Reader r(j, "contract_version");
+  ContractVersion v;
+  std::string name = r.String("name");
+  std::vector<std::string> ids;
+  if (!SplitLoose(name, {"contracts", "versions"}, &ids)) {
+    r.Fail("name", "is not of the form contracts/{contract}/versions/{version}");
+  } else {
+    v.contract_id = ids[0];
+    v.version = ids[1];
+  }
+  std::string contract = r.String("contract");
+  if (!contract.empty()) {
+    std::vector<std::string> cid;
+    if (!SplitLoose(contract, {"contracts"}, &cid)) {
+      r.Fail("contract", "is not of the form contracts/{contract}");
+    } else if (r.status().ok() && cid[0] != v.contract_id) {
+      r.Fail("contract", absl::StrCat("\"", contract,
+                                      "\" is not the contract named in name \"",
+                                      name, "\""));
+    }
+  }
+  std::string version = r.String("version");
+  if (r.status().ok() && !version.empty() && version != v.version) {
+    r.Fail("version", absl::StrCat("\"", version,
+                                   "\" is not the version named in name \"",
+                                   name, "\""));
+  }
+  v.major = r.Int("major");
+  v.minor = r.Int("minor");
+  v.patch = r.Int("patch");
+  v.prerelease = r.String("prerelease");
+  v.status = r.String("status");
+  v.original_yaml = r.String("original_yaml");
+  v.normalized_json = r.String("normalized_json");
+  v.content_hash = r.String("content_hash");
+  v.published_by = r.String("published_by");
+  v.create_time = r.Time("create_time");
+  v.report_json = r.String("report_json");
+  if (!r.status().ok()) return r.status();
+  return v;
+}
+
 }  // namespace meshplane::model

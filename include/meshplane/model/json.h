@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "meshplane/model/contract.h"
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/domain.h"
 #include "meshplane/model/policy.h"
@@ -27,6 +28,11 @@ std::string ToJson(const ApiToken& t);  // never includes secret_hash
 std::string ToJson(const Policy& p);
 // The policy is both in `name` ({policy}/waivers/{id}) and in `policy`.
 std::string ToJson(const Waiver& w);
+// The owner is `data_product` (domains/{domain}/dataProducts/{product}).
+std::string ToJson(const Contract& c);
+// The contract is both in `name` ({contract}/versions/{version}) and in
+// `contract`; `report_json` is kept as a string, byte for byte.
+std::string ToJson(const ContractVersion& v);
 
 // Inverses of ToJson. INVALID_ARGUMENT on malformed input.
 absl::StatusOr<Domain> DomainFromJson(absl::string_view json);
@@ -37,6 +43,9 @@ absl::StatusOr<ApiToken> ApiTokenFromJson(absl::string_view json);
 absl::StatusOr<Policy> PolicyFromJson(absl::string_view json);
 // INVALID_ARGUMENT also when `policy` and the policy in `name` differ.
 absl::StatusOr<Waiver> WaiverFromJson(absl::string_view json);
+absl::StatusOr<Contract> ContractFromJson(absl::string_view json);
+// INVALID_ARGUMENT also when `contract` and the contract in `name` differ.
+absl::StatusOr<ContractVersion> ContractVersionFromJson(absl::string_view json);
 
 // The etag of a revision (AIP-154). Opaque to clients.
 std::string Etag(int64_t revision);
