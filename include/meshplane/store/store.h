@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "meshplane/model/audit.h"
+#include "meshplane/model/contract.h"
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/domain.h"
 #include "meshplane/model/policy.h"
@@ -87,6 +88,13 @@ struct WaiverFilter {
   std::string resource;         // only waivers of this resource
   // Only waivers with expire_time > not_expired_at (InfinitePast: all).
   absl::Time not_expired_at = absl::InfinitePast();
+};
+
+// All set fields must match (AND).
+struct ContractFilter {
+  std::optional<model::ProductKey> product;  // only this product's contracts
+  std::string domain_id;        // only contracts of this domain's products
+  std::string state;            // "ACTIVE" or "DEPRECATED"
 };
 
 struct AuditFilter {
@@ -169,7 +177,7 @@ class Transaction {
   virtual absl::Status UpdateDataProduct(const model::DataProduct& product,
                                          int64_t expected_revision) = 0;
   // FAILED_PRECONDITION if another product's input port reads one of its
-  // output ports.
+  // output ports, or if a data contract belongs to it.
   virtual absl::Status DeleteDataProduct(const model::ProductKey& key) = 0;
   virtual absl::StatusOr<Page<model::DataProduct>> ListDataProducts(
       const DataProductFilter& filter, const PageRequest& page) = 0;
@@ -214,6 +222,36 @@ class Transaction {
   // Ordered by (policy domain_id, policy id, waiver id).
   virtual absl::StatusOr<Page<model::Waiver>> ListWaivers(
       const WaiverFilter& filter, const PageRequest& page) = 0;
+
+  // --- Data contracts and their versions ---
+  // NOT_FOUND if absent.
+  virtual absl::StatusOr<model::Contract> GetContract(absl::string_view id) = 0;
+  // ALREADY_EXISTS if the id is taken; NOT_FOUND if its data product does
+  // not exist.
+  virtual absl::Status InsertContract(const model::Contract& contract) = 0;
+  // As UpdateDomain: NOT_FOUND if absent, ABORTED on a revision mismatch.
+  // The owning product is immutable: FAILED_PRECONDITION if it differs.
+  virtual absl::Status UpdateContract(const model::Contract& contract,
+                                      int64_t expected_revision) = 0;
+  // Ordered by id.
+  virtual absl::StatusOr<Page<model::Contract>> ListContracts(
+      const ContractFilter& filter, const PageRequest& page) = 0;
+  // Stores an immutable version. ALREADY_EXISTS if the contract has that
+  // version (same text); NOT_FOUND if the contract does not exist. The
+  // caller keeps the contract's latest_version/version_count up to date.
+  virtual absl::Status InsertContractVersion(
+      const model::ContractVersion& version) = 0;
+  // NOT_FOUND naming the version, or the contract when that is absent.
+  virtual absl::StatusOr<model::ContractVersion> GetContractVersion(
+      absl::string_view contract_id, absl::string_view version) = 0;
+  // Newest first by semver precedence (see model::PrereleaseOrderKey: a
+  // release above its pre-releases). NOT_FOUND if the contract is absent.
+  virtual absl::StatusOr<Page<model::ContractVersion>> ListContractVersions(
+      absl::string_view contract_id, const PageRequest& page) = 0;
+  // Every version, oldest first by semver precedence (for TRANSITIVE
+  // compatibility checks). NOT_FOUND if the contract is absent.
+  virtual absl::StatusOr<std::vector<model::ContractVersion>>
+  AllContractVersions(absl::string_view contract_id) = 0;
 
   // --- Change notification ---
   // Sends `payload` on `channel` to every Listener when (and only if) this

@@ -28,6 +28,7 @@
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
+#include "meshplane/model/contract.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/lifecycle.h"
 #include "meshplane/model/policy.h"
@@ -36,7 +37,7 @@
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 2;
+constexpr int kRequiredSchemaVersion = 3;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -129,6 +130,15 @@ std::string WaiverPhrase(const model::PolicyKey& policy, absl::string_view id) {
   w.policy = policy;
   w.id = std::string(id);
   return absl::StrCat("waiver ", Quoted(model::WaiverName(w)));
+}
+
+std::string ContractPhrase(absl::string_view id) {
+  return absl::StrCat("contract ", Quoted(model::ContractName(id)));
+}
+std::string ContractVersionPhrase(absl::string_view id,
+                                  absl::string_view version) {
+  return absl::StrCat("contract version ",
+                      Quoted(model::ContractVersionName(id, version)));
 }
 
 absl::Status EtagMismatch(absl::string_view what, int64_t stored,
@@ -351,6 +361,44 @@ model::Waiver WaiverFromRow(const pqxx::row& r) {
   w.create_time = FromMicros(r[8].as<int64_t>());
   w.policy_revision = r[9].as<int64_t>();
   return w;
+}
+
+model::Contract ContractFromRow(const pqxx::row& r) {
+  model::Contract c;
+  c.id = r[0].as<std::string>();
+  c.uid = r[1].as<std::string>();
+  c.product.domain_id = r[2].as<std::string>();
+  c.product.product_id = r[3].as<std::string>();
+  c.display_name = r[4].as<std::string>();
+  c.description = r[5].as<std::string>();
+  c.compatibility_mode = r[6].as<std::string>();
+  c.state = r[7].as<std::string>();
+  c.deprecation_message = r[8].as<std::string>();
+  c.latest_version = r[9].as<std::string>();
+  c.version_count = r[10].as<int64_t>();
+  c.labels = ParseLabels(r[11]);
+  c.create_time = FromMicros(r[12].as<int64_t>());
+  c.update_time = FromMicros(r[13].as<int64_t>());
+  c.revision = r[14].as<int64_t>();
+  return c;
+}
+
+model::ContractVersion ContractVersionFromRow(const pqxx::row& r) {
+  model::ContractVersion v;
+  v.contract_id = r[0].as<std::string>();
+  v.version = r[1].as<std::string>();
+  v.major = r[2].as<int64_t>();
+  v.minor = r[3].as<int64_t>();
+  v.patch = r[4].as<int64_t>();
+  v.prerelease = r[5].as<std::string>();
+  v.status = r[6].as<std::string>();
+  v.original_yaml = r[7].as<std::string>();
+  v.normalized_json = r[8].as<std::string>();
+  v.content_hash = r[9].as<std::string>();
+  v.published_by = r[10].as<std::string>();
+  v.create_time = FromMicros(r[11].as<int64_t>());
+  v.report_json = r[12].as<std::string>();
+  return v;
 }
 
 // --- keyset cursors ----------------------------------------------------------
@@ -756,6 +804,7 @@ class PostgresTransaction : public Transaction {
                  pqxx::result reader = txn_->exec_prepared(
                      sql::kFirstReader.name, key.domain_id, key.product_id);
                  if (!reader.empty()) return ReadByOthers(key, reader[0]);
+                 MP_RETURN_IF_ERROR(RefuseWithContracts(key));
                  // Its own input ports go first: they may read its own
                  // output ports, which the cascade is about to remove.
                  txn_->exec_prepared(sql::kDeleteInputPorts.name, key.domain_id,
@@ -1020,6 +1069,154 @@ class PostgresTransaction : public Transaction {
                      break;
                    }
                    out.items.push_back(WaiverFromRow(row));
+                 }
+                 return out;
+               });
+  }
+
+  // --- Data contracts ---
+
+  absl::StatusOr<model::Contract> GetContract(absl::string_view id) override {
+    return Run({"GetContract", ContractPhrase(id)},
+               [&]() -> absl::StatusOr<model::Contract> {
+                 pqxx::result r = txn_->exec_prepared(sql::kGetContract.name,
+                                                      std::string(id));
+                 if (r.empty()) return NotFound(ContractPhrase(id));
+                 return ContractFromRow(r[0]);
+               });
+  }
+
+  absl::Status InsertContract(const model::Contract& c) override {
+    return Run({"InsertContract", ContractPhrase(c.id)},
+               [&]() -> absl::Status {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kInsertContract.name, c.id, c.uid,
+                     c.product.domain_id, c.product.product_id,
+                     c.display_name, c.description, c.compatibility_mode,
+                     c.state, c.deprecation_message, c.latest_version,
+                     c.version_count, LabelsJson(c.labels),
+                     ToMicros(c.create_time), ToMicros(c.update_time),
+                     c.revision);
+                 if (!r.empty()) return absl::OkStatus();
+                 return DiagnoseContract(c, std::nullopt);
+               });
+  }
+
+  absl::Status UpdateContract(const model::Contract& c,
+                              int64_t expected_revision) override {
+    return Run({"UpdateContract", ContractPhrase(c.id)},
+               [&]() -> absl::Status {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kUpdateContract.name, c.id, c.uid,
+                     c.product.domain_id, c.product.product_id,
+                     c.display_name, c.description, c.compatibility_mode,
+                     c.state, c.deprecation_message, c.latest_version,
+                     c.version_count, LabelsJson(c.labels),
+                     ToMicros(c.create_time), ToMicros(c.update_time),
+                     c.revision, expected_revision);
+                 if (!r.empty()) return absl::OkStatus();
+                 return DiagnoseContract(c, expected_revision);
+               });
+  }
+
+  absl::StatusOr<Page<model::Contract>> ListContracts(
+      const ContractFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    model::ProductKey product = filter.product.value_or(model::ProductKey{});
+    return Run({"ListContracts", ""},
+               [&]() -> absl::StatusOr<Page<model::Contract>> {
+                 pqxx::result r = txn_->exec_params(
+                     sql::kListContracts, product.domain_id,
+                     product.product_id, filter.domain_id, filter.state,
+                     page.after, page.limit + 1);
+                 Page<model::Contract> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     out.next = out.items.back().id;
+                     break;
+                   }
+                   out.items.push_back(ContractFromRow(row));
+                 }
+                 return out;
+               });
+  }
+
+  absl::Status InsertContractVersion(const model::ContractVersion& v) override {
+    return Run(
+        {"InsertContractVersion", ContractVersionPhrase(v.contract_id, v.version)},
+        [&]() -> absl::Status {
+          pqxx::result r = txn_->exec_prepared(
+              sql::kInsertContractVersion.name, v.contract_id, v.version,
+              v.major, v.minor, v.patch, v.prerelease,
+              model::PrereleaseOrderKey(v.prerelease), v.status,
+              v.original_yaml, v.normalized_json, v.content_hash,
+              v.published_by, ToMicros(v.create_time), v.report_json);
+          if (!r.empty()) return absl::OkStatus();
+          if (!ContractExists(v.contract_id)) {
+            return absl::NotFoundError(absl::StrCat(
+                ContractPhrase(v.contract_id), " of ",
+                ContractVersionPhrase(v.contract_id, v.version),
+                " not found"));
+          }
+          return absl::AlreadyExistsError(absl::StrCat(
+              ContractVersionPhrase(v.contract_id, v.version),
+              " already exists; published versions are immutable"));
+        });
+  }
+
+  absl::StatusOr<model::ContractVersion> GetContractVersion(
+      absl::string_view contract_id, absl::string_view version) override {
+    return Run({"GetContractVersion",
+                ContractVersionPhrase(contract_id, version)},
+               [&]() -> absl::StatusOr<model::ContractVersion> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kGetContractVersion.name, std::string(contract_id),
+                     std::string(version));
+                 if (!r.empty()) return ContractVersionFromRow(r[0]);
+                 if (!ContractExists(contract_id)) {
+                   return NotFound(ContractPhrase(contract_id));
+                 }
+                 return NotFound(ContractVersionPhrase(contract_id, version));
+               });
+  }
+
+  absl::StatusOr<Page<model::ContractVersion>> ListContractVersions(
+      absl::string_view contract_id, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    return Run(
+        {"ListContractVersions", ContractPhrase(contract_id)},
+        [&]() -> absl::StatusOr<Page<model::ContractVersion>> {
+          pqxx::result r = txn_->exec_prepared(
+              sql::kListContractVersions.name, std::string(contract_id),
+              page.after, page.limit + 1);
+          if (r.empty() && !ContractExists(contract_id)) {
+            return NotFound(ContractPhrase(contract_id));
+          }
+          Page<model::ContractVersion> out;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              out.next = out.items.back().version;
+              break;
+            }
+            out.items.push_back(ContractVersionFromRow(row));
+          }
+          return out;
+        });
+  }
+
+  absl::StatusOr<std::vector<model::ContractVersion>> AllContractVersions(
+      absl::string_view contract_id) override {
+    return Run({"AllContractVersions", ContractPhrase(contract_id)},
+               [&]() -> absl::StatusOr<std::vector<model::ContractVersion>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kAllContractVersions.name, std::string(contract_id));
+                 if (r.empty() && !ContractExists(contract_id)) {
+                   return NotFound(ContractPhrase(contract_id));
+                 }
+                 std::vector<model::ContractVersion> out;
+                 out.reserve(r.size());
+                 for (const auto& row : r) {
+                   out.push_back(ContractVersionFromRow(row));
                  }
                  return out;
                });
@@ -1291,6 +1488,61 @@ class PostgresTransaction : public Transaction {
     }
     return absl::InternalError(absl::StrCat(
         "writing ", DomainPhrase(d.id), " changed no row for no known reason"));
+  }
+
+  // Why an insert (expected == nullopt) or update of `c` wrote no row.
+  absl::Status DiagnoseContract(const model::Contract& c,
+                                std::optional<int64_t> expected) {
+    pqxx::row r = txn_->exec_prepared1(sql::kDiagnoseContract.name, c.id,
+                                       c.product.domain_id,
+                                       c.product.product_id);
+    if (!expected) {
+      if (!r[0].is_null()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(ContractPhrase(c.id), " already exists"));
+      }
+      if (!r[3].as<bool>()) {
+        return absl::NotFoundError(
+            absl::StrCat(ProductPhrase(c.product), " of ",
+                         ContractPhrase(c.id), " not found"));
+      }
+    } else {
+      if (r[0].is_null()) return NotFound(ContractPhrase(c.id));
+      if (r[0].as<int64_t>() != *expected) {
+        return EtagMismatch(ContractPhrase(c.id), r[0].as<int64_t>(),
+                            *expected);
+      }
+      model::ProductKey stored{r[1].as<std::string>(), r[2].as<std::string>()};
+      if (!(stored == c.product)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the data product of ", ContractPhrase(c.id),
+            " is immutable: it belongs to ", ProductPhrase(stored),
+            ", not ", ProductPhrase(c.product)));
+      }
+    }
+    return absl::InternalError(absl::StrCat(
+        "writing ", ContractPhrase(c.id), " changed no row for no known reason"));
+  }
+
+  bool ContractExists(absl::string_view id) {
+    return txn_->exec_prepared1(sql::kContractExists.name, std::string(id))[0]
+        .as<bool>();
+  }
+
+  // FAILED_PRECONDITION while contracts belong to the product: consumers
+  // rely on them, so they must not disappear with it.
+  absl::Status RefuseWithContracts(const model::ProductKey& key) {
+    pqxx::row r = txn_->exec_prepared1(sql::kProductContracts.name,
+                                       key.domain_id, key.product_id);
+    int64_t contracts = r[1].as<int64_t>();
+    if (contracts == 0) return absl::OkStatus();
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "cannot delete ", ProductPhrase(key), ": it still owns ",
+            contracts, " data contract(s), e.g. ",
+            ContractPhrase(r[0].as<std::string>()),
+            "; contracts cannot be moved or deleted")),
+        "HAS_CHILDREN");
   }
 
   // Why an insert (expected == nullopt) or update of `p` wrote no row.

@@ -17,6 +17,7 @@
 
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
+#include "meshplane/model/contract.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::testing {
@@ -168,6 +169,29 @@ std::string WaiverCursor(const WaiverMapKey& k) {
                       std::get<2>(k));
 }
 
+using VersionMapKey = std::pair<std::string, std::string>;
+constexpr char kContractsTable[] = "*contracts";
+constexpr char kContractVersionsTable[] = "*contract_versions";
+std::string ContractRowKey(absl::string_view id) {
+  return absl::StrCat("c/", id);
+}
+std::string VersionRowKey(const VersionMapKey& k) {
+  return absl::StrCat("v/", k.first, "/", k.second);
+}
+std::string ContractVersionNameOf(const VersionMapKey& k) {
+  return model::ContractVersionName(k.first, k.second);
+}
+
+// Semver precedence, as the Postgres store orders versions (see
+// model::PrereleaseOrderKey); the version text breaks ties.
+bool VersionBefore(const model::ContractVersion& a,
+                   const model::ContractVersion& b) {
+  return std::make_tuple(a.major, a.minor, a.patch,
+                         model::PrereleaseOrderKey(a.prerelease), a.version) <
+         std::make_tuple(b.major, b.minor, b.patch,
+                         model::PrereleaseOrderKey(b.prerelease), b.version);
+}
+
 // As PostgresStore: notifications are sent at commit, so only a read-write
 // transaction may send one; PostgreSQL's limits on channel and payload.
 absl::Status CheckNotification(store::TxnMode mode, absl::string_view channel,
@@ -307,6 +331,8 @@ class InMemoryTransaction : public store::Transaction {
     idempotency_.Reset(t.idempotency);
     policies_.Reset(t.policies);
     waivers_.Reset(t.waivers);
+    contracts_.Reset(t.contracts);
+    versions_.Reset(t.contract_versions);
   }
 
   ~InMemoryTransaction() override {
@@ -611,6 +637,14 @@ class InMemoryTransaction : public store::Transaction {
             " is read by ", model::ProductName(*reader)));
       }
     }
+    Read(kContractsTable);
+    for (const auto& [id, c] : contracts_.Merged()) {
+      if (c.product == key) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("cannot delete ", model::ProductName(key),
+                         ": it still owns ", model::ContractName(id)));
+      }
+    }
     products_.Erase(key);
     Write(ProductRowKey(key), kProductsTable);
     return absl::OkStatus();
@@ -907,6 +941,141 @@ class InMemoryTransaction : public store::Transaction {
     return Paginate<Waiver>(items, page, WaiverCursor);
   }
 
+  // ---------------------------------------------------------- Contracts
+  absl::StatusOr<model::Contract> GetContract(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(ContractRowKey(id));
+    const model::Contract* c = contracts_.Find(std::string(id));
+    if (!c) {
+      return absl::NotFoundError(
+          absl::StrCat(model::ContractName(id), " not found"));
+    }
+    return *c;
+  }
+
+  absl::Status InsertContract(const model::Contract& contract) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(ContractRowKey(contract.id));
+    if (contracts_.Find(contract.id)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(model::ContractName(contract.id), " already exists"));
+    }
+    Read(ProductRowKey(contract.product));
+    if (!products_.Find(contract.product)) {
+      return absl::NotFoundError(
+          absl::StrCat(model::ProductName(contract.product), " of ",
+                       model::ContractName(contract.id), " not found"));
+    }
+    PutContract(contract);
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateContract(const model::Contract& contract,
+                              int64_t expected_revision) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(ContractRowKey(contract.id));
+    const model::Contract* cur = contracts_.Find(contract.id);
+    if (!cur) {
+      return absl::NotFoundError(
+          absl::StrCat(model::ContractName(contract.id), " not found"));
+    }
+    if (cur->revision != expected_revision) {
+      return EtagMismatch(model::ContractName(contract.id));
+    }
+    if (!(cur->product == contract.product)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the data product of ", model::ContractName(contract.id),
+          " is immutable: it belongs to ", model::ProductName(cur->product)));
+    }
+    PutContract(contract);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<model::Contract>> ListContracts(
+      const store::ContractFilter& f, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    Read(kContractsTable);
+    std::vector<std::pair<std::string, model::Contract>> items;
+    for (auto& [id, c] : contracts_.Merged()) {
+      if (f.product && !(c.product == *f.product)) continue;
+      if (!f.domain_id.empty() && c.product.domain_id != f.domain_id) continue;
+      if (!f.state.empty() && c.state != f.state) continue;
+      items.emplace_back(id, c);
+    }
+    return Paginate<model::Contract>(items, page,
+                                     [](const std::string& k) { return k; });
+  }
+
+  absl::Status InsertContractVersion(
+      const model::ContractVersion& version) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    VersionMapKey key{version.contract_id, version.version};
+    Read(ContractRowKey(version.contract_id));
+    if (!contracts_.Find(version.contract_id)) {
+      return absl::NotFoundError(
+          absl::StrCat(model::ContractName(version.contract_id), " of ",
+                       ContractVersionNameOf(key), " not found"));
+    }
+    Read(VersionRowKey(key));
+    if (versions_.Find(key)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(ContractVersionNameOf(key),
+                       " already exists; published versions are immutable"));
+    }
+    model::ContractVersion v = version;
+    v.create_time = Trunc(v.create_time);
+    versions_.Put(key, v);
+    Write(VersionRowKey(key), kContractVersionsTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<model::ContractVersion> GetContractVersion(
+      absl::string_view contract_id, absl::string_view version) override {
+    MP_RETURN_IF_ERROR(Check());
+    VersionMapKey key{std::string(contract_id), std::string(version)};
+    Read(VersionRowKey(key));
+    const model::ContractVersion* v = versions_.Find(key);
+    if (v) return *v;
+    MP_RETURN_IF_ERROR(GetContract(contract_id).status());
+    return absl::NotFoundError(
+        absl::StrCat(ContractVersionNameOf(key), " not found"));
+  }
+
+  absl::StatusOr<store::Page<model::ContractVersion>> ListContractVersions(
+      absl::string_view contract_id, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    MP_ASSIGN_OR_RETURN(std::vector<model::ContractVersion> all,
+                        AllContractVersions(contract_id));
+    std::reverse(all.begin(), all.end());
+    // As the Postgres store: the cursor is the last version's text; one
+    // the contract does not have gives an empty page.
+    size_t i = 0;
+    if (!page.after.empty()) {
+      while (i < all.size() && all[i].version != page.after) ++i;
+      ++i;
+    }
+    store::Page<model::ContractVersion> out;
+    for (; i < all.size() && static_cast<int>(out.items.size()) < page.limit;
+         ++i) {
+      out.items.push_back(all[i]);
+    }
+    if (i < all.size()) out.next = out.items.back().version;
+    return out;
+  }
+
+  absl::StatusOr<std::vector<model::ContractVersion>> AllContractVersions(
+      absl::string_view contract_id) override {
+    MP_RETURN_IF_ERROR(GetContract(contract_id).status());
+    Read(kContractVersionsTable);
+    std::vector<model::ContractVersion> out;
+    for (const auto& [k, v] : versions_.Merged()) {
+      if (k.first == contract_id) out.push_back(v);
+    }
+    std::sort(out.begin(), out.end(), VersionBefore);
+    return out;
+  }
+
   absl::Status Notify(absl::string_view channel,
                       absl::string_view payload) override {
     MP_RETURN_IF_ERROR(Check());
@@ -1132,6 +1301,8 @@ class InMemoryTransaction : public store::Transaction {
           t.idempotency = idempotency_.CommitOnto(t.idempotency);
           t.policies = policies_.CommitOnto(t.policies);
           t.waivers = waivers_.CommitOnto(t.waivers);
+          t.contracts = contracts_.CommitOnto(t.contracts);
+          t.contract_versions = versions_.CommitOnto(t.contract_versions);
           for (auto& r : pending_revisions_) {
             store_.revisions_.emplace_back(v, r);
           }
@@ -1241,6 +1412,20 @@ class InMemoryTransaction : public store::Transaction {
     Write(PolicyRowKey(key), kPoliciesTable);
   }
 
+  void PutContract(const model::Contract& contract) {
+    model::Contract c = contract;
+    c.create_time = Trunc(c.create_time);
+    c.update_time = Trunc(c.update_time);
+    contracts_.Put(c.id, c);
+    Write(ContractRowKey(c.id), kContractsTable);
+  }
+  static absl::Status CheckLimit(const store::PageRequest& page) {
+    if (page.limit < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("page limit must be at least 1, got ", page.limit));
+    }
+    return absl::OkStatus();
+  }
   absl::Status CheckProductRefs(const DataProduct& p) {
     Read(TeamKey(p.owner_team_id));
     if (!teams_.Find(p.owner_team_id)) {
@@ -1337,6 +1522,8 @@ class InMemoryTransaction : public store::Transaction {
   Overlay<std::string, model::IdempotencyRecord> idempotency_;
   Overlay<PolicyMapKey, Policy> policies_;
   Overlay<WaiverMapKey, Waiver> waivers_;
+  Overlay<std::string, model::Contract> contracts_;
+  Overlay<VersionMapKey, model::ContractVersion> versions_;
   std::vector<InMemoryStore::RevisionRow> pending_revisions_;
   std::vector<store::Listener::Notification> pending_notifications_;
   std::set<std::string> reads_;
@@ -1356,6 +1543,10 @@ InMemoryStore::InMemoryStore() : hub_(std::make_shared<ListenerHub>()) {
       std::make_shared<const std::map<std::string, model::IdempotencyRecord>>();
   tables_.policies = std::make_shared<const std::map<PolicyMapKey, Policy>>();
   tables_.waivers = std::make_shared<const std::map<WaiverMapKey, Waiver>>();
+  tables_.contracts =
+      std::make_shared<const std::map<std::string, model::Contract>>();
+  tables_.contract_versions =
+      std::make_shared<const std::map<VersionMapKey, model::ContractVersion>>();
 }
 
 InMemoryStore::~InMemoryStore() = default;

@@ -81,6 +81,11 @@ class InMemoryStore : public store::Store {
     std::shared_ptr<const std::map<
         std::tuple<std::string, std::string, std::string>, model::Waiver>>
         waivers;
+    std::shared_ptr<const std::map<std::string, model::Contract>> contracts;
+    // Keyed by (contract_id, version).
+    std::shared_ptr<const std::map<std::pair<std::string, std::string>,
+                                   model::ContractVersion>>
+        contract_versions;
   };
 
   // The started listeners; shared with them, as they may outlive the store.
