@@ -296,4 +296,9 @@ absl::StatusOr<Document> Parse(absl::string_view yaml_text) {
   return internal::Normalise(root);
 }
 
+absl::StatusOr<std::string> ToJson(absl::string_view yaml_text) {
+  MP_ASSIGN_OR_RETURN(YAML::Node root, internal::LoadYaml(yaml_text));
+  return internal::ToJson(root);
+}
+
 }  // namespace meshplane::contract

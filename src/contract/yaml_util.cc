@@ -1,6 +1,10 @@
 #include "contract/yaml_util.h"
 
 #include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
@@ -87,6 +91,136 @@ bool IsCoreFloat(absl::string_view s) {
     return IsDigits(s.substr(i));
   }
   return i == s.size();
+}
+
+void AppendJsonString(absl::string_view text, std::string* out) {
+  out->push_back('"');
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out->append("\\u00");
+          out->push_back(kHex[(c >> 4) & 0xf]);
+          out->push_back(kHex[c & 0xf]);
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendDouble(double d, std::string* out) {
+  char buf[64];
+  auto result = std::to_chars(buf, buf + sizeof(buf), d);
+  out->append(buf, result.ptr);
+}
+
+// A core-schema number as JSON: integers in decimal (beyond int64, as a
+// double), floats shortest round-trip; infinities and NaN as strings.
+void AppendNumber(const std::string& s, bool integer, std::string* out) {
+  if (integer) {
+    absl::string_view digits = s;
+    bool negative = false;
+    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
+      negative = digits[0] == '-';
+      digits.remove_prefix(1);
+    }
+    int base = 10;
+    if (absl::StartsWith(digits, "0x")) {
+      base = 16;
+      digits.remove_prefix(2);
+    } else if (absl::StartsWith(digits, "0o")) {
+      base = 8;
+      digits.remove_prefix(2);
+    }
+    int64_t value = 0;
+    auto r = std::from_chars(digits.data(), digits.data() + digits.size(),
+                             value, base);
+    if (r.ec == std::errc() && r.ptr == digits.data() + digits.size()) {
+      absl::StrAppend(out, negative ? -value : value);
+      return;
+    }
+  }
+  std::string text = s;
+  if (absl::StrContains(text, "inf") || absl::StrContains(text, "Inf") ||
+      absl::StrContains(text, "INF") || absl::StrContains(text, "nan") ||
+      absl::StrContains(text, "NaN") || absl::StrContains(text, "NAN")) {
+    AppendJsonString(text, out);
+    return;
+  }
+  double d = std::strtod(text.c_str(), nullptr);
+  if (!std::isfinite(d)) {
+    AppendJsonString(text, out);
+    return;
+  }
+  AppendDouble(d, out);
+}
+
+void AppendJson(const YAML::Node& node, std::string* out) {
+  switch (TypeOf(node)) {
+    case JsonType::kNull:
+      out->append("null");
+      return;
+    case JsonType::kBoolean: {
+      const std::string& s = node.Scalar();
+      out->append(s[0] == 't' || s[0] == 'T' ? "true" : "false");
+      return;
+    }
+    case JsonType::kInteger:
+      AppendNumber(node.Scalar(), true, out);
+      return;
+    case JsonType::kNumber:
+      AppendNumber(node.Scalar(), false, out);
+      return;
+    case JsonType::kString:
+      AppendJsonString(node.Scalar(), out);
+      return;
+    case JsonType::kArray: {
+      out->push_back('[');
+      bool first = true;
+      for (const auto& item : node) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJson(item, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case JsonType::kObject: {
+      std::map<std::string, YAML::Node> sorted;
+      for (const auto& kv : node) {
+        sorted[ToText(kv.first)] = kv.second;
+      }
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [key, value] : sorted) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(key, out);
+        out->push_back(':');
+        AppendJson(value, out);
+      }
+      out->push_back('}');
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -201,6 +335,12 @@ std::string ToText(const YAML::Node& node) {
   YAML::Emitter out;
   out << YAML::Flow << node;
   return out.c_str();
+}
+
+std::string ToJson(const YAML::Node& node) {
+  std::string out;
+  AppendJson(node, &out);
+  return out;
 }
 
 }  // namespace meshplane::contract::internal

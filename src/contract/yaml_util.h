@@ -43,6 +43,12 @@ std::string Describe(const YAML::Node& node);
 // Scalars as written; collections as compact flow YAML ("[a, b]").
 std::string ToText(const YAML::Node& node);
 
+// `node` as compact JSON: mappings become objects with sorted keys (later
+// duplicates win), sequences arrays, scalars typed as TypeOf says (integers
+// in decimal; floats in their shortest round-trip form; .inf and .nan,
+// which JSON cannot hold, as strings).
+std::string ToJson(const YAML::Node& node);
+
 // Builds the normalised model from a loaded document (odcs.cc); Parse and
 // ParseAndValidate share it so that the YAML is read once.
 Document Normalise(const YAML::Node& root);

@@ -203,6 +203,16 @@ struct Document {
 // throws. Thread-safe (no shared state).
 absl::StatusOr<Document> Parse(absl::string_view yaml_text);
 
+// The document as written, as compact JSON: mappings become objects with
+// their keys sorted, sequences arrays, and scalars are typed by the YAML 1.2
+// core schema as Validate reads them (quoted scalars are strings; integers
+// are written in decimal, floats in their shortest round-trip form; .inf and
+// .nan, which JSON cannot hold, as strings). Comments, anchors and layout
+// are dropped, so two documents that differ only in those give the same
+// text. This is what `contract.publish` policies see as `resource`, and the
+// normalised form a published version keeps. Errors as Parse. Thread-safe.
+absl::StatusOr<std::string> ToJson(absl::string_view yaml_text);
+
 }  // namespace meshplane::contract
 
 #endif  // MESHPLANE_CONTRACT_ODCS_H_

@@ -36,6 +36,42 @@ TEST(ParseTest, YamlSyntaxErrorNamesLineAndColumn) {
               HasSubstr("must be a YAML mapping"));
 }
 
+TEST(ToJsonTest, SortsKeysTypesScalarsAndDropsLayout) {
+  absl::StatusOr<std::string> a = ToJson(R"(# a comment
+version: 1.0.0
+id: orders
+schema:
+  - name: orders   # trailing comment
+    properties: &props
+      - {name: amount, logicalType: number, required: true}
+quality: {mustBeGreaterThan: 0x10, ratio: 2.50, big: 1e3, tiny: -.5}
+flags: [True, false, ~, null, "true", '7', .inf, .NaN]
+text: "tab\tquote\" slash\\ nl\n"
+n: -12
+)");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(*a,
+            R"({"flags":[true,false,null,null,"true","7",".inf",".NaN"],)"
+            R"("id":"orders","n":-12,)"
+            R"("quality":{"big":1000,"mustBeGreaterThan":16,"ratio":2.5,)"
+            R"("tiny":-0.5},)"
+            R"("schema":[{"name":"orders","properties":[{"logicalType":)"
+            R"("number","name":"amount","required":true}]}],)"
+            R"("text":"tab\tquote\" slash\\ nl\n","version":"1.0.0"})");
+  // Layout, comments and key order do not matter.
+  absl::StatusOr<std::string> b = ToJson(
+      "id: orders\nversion: 1.0.0\nn: -12\n"
+      "schema: [{properties: [{required: true, name: amount, logicalType: "
+      "number}], name: orders}]\n"
+      "text: \"tab\\tquote\\\" slash\\\\ nl\\n\"\n"
+      "quality: {tiny: -0.5, big: 1000, ratio: 2.5, mustBeGreaterThan: 16}\n"
+      "flags: [true, false, null, null, 'true', '7', '.inf', '.NaN']\n");
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(ToJson("- a\n").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ParseTest, NormalisesTheModel) {
   absl::StatusOr<Document> d = Parse(std::string(kHeader) + R"(name: Orders
 domain: sales
