@@ -112,6 +112,17 @@ struct LineageEdge {
 
 enum class LineageDirection { kUpstream, kDownstream };
 
+// An output port that promises a data contract (its contract_id), and one
+// product whose input port reads it; `reader` is empty for a port nobody
+// reads.
+struct ContractPortReader {
+  model::OutputPortRef port;
+  std::string port_owner_team_id;  // the owner team of the port's product
+  std::optional<model::ProductKey> reader;
+  std::string reader_input_port_id;
+  std::string reader_owner_team_id;
+};
+
 enum class TxnMode {
   kReadOnly,   // a consistent read
   kReadWrite,  // SERIALIZABLE
@@ -252,6 +263,13 @@ class Transaction {
   // compatibility checks). NOT_FOUND if the contract is absent.
   virtual absl::StatusOr<std::vector<model::ContractVersion>>
   AllContractVersions(absl::string_view contract_id) = 0;
+
+  // Every output port whose contract_id is `contract_id`, each with the
+  // products that read it (one row per reader; a port nobody reads once,
+  // without a reader), ordered by port, then reader. Empty when no port
+  // promises the contract (whether or not the contract exists).
+  virtual absl::StatusOr<std::vector<ContractPortReader>> ContractReaders(
+      absl::string_view contract_id) = 0;
 
   // --- Change notification ---
   // Sends `payload` on `channel` to every Listener when (and only if) this

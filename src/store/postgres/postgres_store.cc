@@ -1222,6 +1222,32 @@ class PostgresTransaction : public Transaction {
                });
   }
 
+  absl::StatusOr<std::vector<store::ContractPortReader>> ContractReaders(
+      absl::string_view contract_id) override {
+    return Run({"ContractReaders", ContractPhrase(contract_id)},
+               [&]() -> absl::StatusOr<std::vector<store::ContractPortReader>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kContractReaders.name, std::string(contract_id));
+                 std::vector<store::ContractPortReader> out;
+                 out.reserve(r.size());
+                 for (const auto& row : r) {
+                   store::ContractPortReader c;
+                   c.port.domain_id = row[0].as<std::string>();
+                   c.port.product_id = row[1].as<std::string>();
+                   c.port.port_id = row[2].as<std::string>();
+                   c.port_owner_team_id = row[3].as<std::string>();
+                   if (!row[4].is_null()) {
+                     c.reader = model::ProductKey{row[4].as<std::string>(),
+                                                  row[5].as<std::string>()};
+                     c.reader_input_port_id = row[6].as<std::string>();
+                     c.reader_owner_team_id = row[7].as<std::string>();
+                   }
+                   out.push_back(std::move(c));
+                 }
+                 return out;
+               });
+  }
+
   absl::Status Notify(absl::string_view channel,
                       absl::string_view payload) override {
     MP_RETURN_IF_ERROR(CheckNotify(mode_, channel, payload));

@@ -630,6 +630,24 @@ inline constexpr Statement kAllContractVersions = {
     " FROM contract_versions v WHERE v.contract_id = $1 "
     "ORDER BY v.major, v.minor, v.patch, v.prerelease_order, v.version"};
 
+// $1 contract id -> port (domain, product, port, owner team), reader
+// (domain, product, input port, owner team; NULL when nobody reads it).
+inline constexpr Statement kContractReaders = {
+    "contract_readers",
+    "SELECT o.domain_id, o.product_id, o.port_id, op.owner_team_id, "
+    "  i.domain_id, i.product_id, i.port_id, rp.owner_team_id "
+    "FROM output_ports o "
+    "JOIN data_products op ON op.domain_id = o.domain_id "
+    "  AND op.id = o.product_id "
+    "LEFT JOIN input_ports i ON i.source_domain_id = o.domain_id "
+    "  AND i.source_product_id = o.product_id "
+    "  AND i.source_port_id = o.port_id "
+    "LEFT JOIN data_products rp ON rp.domain_id = i.domain_id "
+    "  AND rp.id = i.product_id "
+    "WHERE o.contract_id = $1 AND $1 <> '' "
+    "ORDER BY o.domain_id, o.product_id, o.port_id, i.domain_id NULLS FIRST, "
+    "  i.product_id, i.port_id"};
+
 // ----------------------------------------------------------------- tokens
 
 #define MP_TOKEN_COLUMNS                                                   \
@@ -763,7 +781,8 @@ inline constexpr const Statement* kPrepared[] = {
     &kInsertWaiver, &kDiagnoseWaiver, &kGetWaiver, &kDeleteWaiver, &kNotify,
     &kGetContract, &kInsertContract, &kDiagnoseContract, &kUpdateContract,
     &kProductContracts, &kContractExists, &kInsertContractVersion,
-    &kGetContractVersion, &kListContractVersions, &kAllContractVersions};
+    &kGetContractVersion, &kListContractVersions, &kAllContractVersions,
+    &kContractReaders};
 
 #undef MP_DOMAIN_COLUMNS
 #undef MP_TEAM_COLUMNS

@@ -1076,6 +1076,47 @@ class InMemoryTransaction : public store::Transaction {
     return out;
   }
 
+  absl::StatusOr<std::vector<store::ContractPortReader>> ContractReaders(
+      absl::string_view contract_id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kProductsTable);
+    auto all = products_.Merged();
+    std::vector<store::ContractPortReader> out;
+    for (const auto& [k, p] : all) {  // ordered by (domain, product)
+      std::vector<model::OutputPort> ports = p.output_ports;
+      std::sort(ports.begin(), ports.end(),
+                [](const auto& a, const auto& b) { return a.id < b.id; });
+      for (const auto& op : ports) {
+        if (op.contract_id.empty() || op.contract_id != contract_id) continue;
+        store::ContractPortReader base;
+        base.port = {k.domain_id, k.product_id, op.id};
+        base.port_owner_team_id = p.owner_team_id;
+        std::vector<store::ContractPortReader> readers;
+        for (const auto& [rk, rp] : all) {
+          for (const auto& ip : rp.input_ports) {
+            if (!(ip.source == base.port)) continue;
+            store::ContractPortReader r = base;
+            r.reader = rk;
+            r.reader_input_port_id = ip.id;
+            r.reader_owner_team_id = rp.owner_team_id;
+            readers.push_back(std::move(r));
+          }
+        }
+        std::sort(readers.begin(), readers.end(),
+                  [](const auto& a, const auto& b) {
+                    if (!(*a.reader == *b.reader)) return *a.reader < *b.reader;
+                    return a.reader_input_port_id < b.reader_input_port_id;
+                  });
+        if (readers.empty()) {
+          out.push_back(std::move(base));
+        } else {
+          for (auto& r : readers) out.push_back(std::move(r));
+        }
+      }
+    }
+    return out;
+  }
+
   absl::Status Notify(absl::string_view channel,
                       absl::string_view payload) override {
     MP_RETURN_IF_ERROR(Check());

@@ -2281,6 +2281,54 @@ TYPED_TEST_P(StoreContractTest, ProductDeleteRefusedWhileItOwnsContracts) {
       StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+TYPED_TEST_P(StoreContractTest, ContractReadersListPortsAndTheirReaders) {
+  // orders promises "shared" on two ports; clean and report read one of
+  // them, audit the other; island's port promises another contract.
+  ASSERT_OK(this->Insert(MakeTeam("t")));
+  ASSERT_OK(this->Insert(MakeTeam("u")));
+  ASSERT_OK(this->Insert(MakeDomain("d", "t")));
+  model::DataProduct orders = MakeProduct("d", "orders", "t");
+  orders.output_ports = {MakeOutputPort("b-v1"), MakeOutputPort("a-v1")};
+  orders.output_ports[0].contract_id = "shared";
+  orders.output_ports[1].contract_id = "shared";
+  ASSERT_OK(this->Insert(orders));
+  model::DataProduct clean = MakeProduct("d", "clean", "u");
+  clean.input_ports = {MakeInputPort("in", {"d", "orders", "b-v1"})};
+  ASSERT_OK(this->Insert(clean));
+  model::DataProduct report = MakeProduct("d", "report", "t");
+  report.input_ports = {MakeInputPort("z", {"d", "orders", "b-v1"}),
+                        MakeInputPort("a", {"d", "orders", "a-v1"})};
+  ASSERT_OK(this->Insert(report));
+  ASSERT_OK(this->Insert(MakeProduct("d", "island", "t")));
+
+  auto readers = [&](const std::string& id) {
+    auto r = this->template Read<std::vector<store::ContractPortReader>>(
+        [&](Transaction& txn) { return txn.ContractReaders(id); });
+    EXPECT_THAT(r, IsOk());
+    std::vector<std::string> out;
+    if (!r.ok()) return out;
+    for (const auto& c : *r) {
+      std::string row = absl::StrCat(c.port.product_id, "/", c.port.port_id,
+                                     "(", c.port_owner_team_id, ")");
+      if (c.reader) {
+        absl::StrAppend(&row, " <- ", c.reader->product_id, "/",
+                        c.reader_input_port_id, "(", c.reader_owner_team_id,
+                        ")");
+      }
+      out.push_back(row);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(readers("shared"), (V{"orders/a-v1(t) <- report/a(t)",
+                                  "orders/b-v1(t) <- clean/in(u)",
+                                  "orders/b-v1(t) <- report/z(t)"}));
+  // A port nobody reads is listed once, without a reader.
+  EXPECT_EQ(readers("contract-island-v1"), (V{"island/island-v1(t)"}));
+  EXPECT_EQ(readers("nobody-promises-this"), V{});
+  EXPECT_EQ(readers(""), V{});
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     StoreContractTest, DomainRoundTrip, SingleReadSeesCommitted,
     DomainInsertErrors,
@@ -2302,7 +2350,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     ContractUpdateChecksRevisionAndProduct, ListContractsFiltersAndPages,
     ContractVersionRoundTripAndErrors,
     ContractVersionsOrderedBySemverPrecedence,
-    ProductDeleteRefusedWhileItOwnsContracts);
+    ProductDeleteRefusedWhileItOwnsContracts,
+    ContractReadersListPortsAndTheirReaders);
 
 }  // namespace meshplane::store_contract
 
