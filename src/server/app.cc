@@ -82,6 +82,7 @@ class ServerImpl final : public RunningServer {
         governance_(store, authz_, clock,
                     core::Governance::Options{config.policy_refresh_interval}),
         registry_(store, authz_, clock, &governance_),
+        contracts_core_(store, authz_, clock, &governance_),
         identity_(store, authz_, clock, config.token_cache_ttl),
         audit_(store, authz_, clock),
         runner_(identity_, &metrics_, &audit_),
@@ -89,6 +90,7 @@ class ServerImpl final : public RunningServer {
         teams_(runner_, registry_),
         products_(runner_, registry_),
         identity_service_(runner_, identity_),
+        contracts_(runner_, contracts_core_),
         policies_(runner_, governance_),
         events_(runner_, audit_) {}
 
@@ -298,6 +300,7 @@ class ServerImpl final : public RunningServer {
   auth::Authorizer authz_;
   core::Governance governance_;
   core::Registry registry_;
+  core::Contracts contracts_core_;
   core::Identity identity_;
   core::AuditLog audit_;
   Metrics metrics_;
@@ -306,7 +309,7 @@ class ServerImpl final : public RunningServer {
   TeamServiceImpl teams_;
   DataProductServiceImpl products_;
   IdentityServiceImpl identity_service_;
-  v1::ContractService::Service contracts_;
+  ContractServiceImpl contracts_;
   PolicyServiceImpl policies_;
   v1::AccessService::Service access_;
   EventServiceImpl events_;

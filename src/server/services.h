@@ -11,9 +11,11 @@
 #include "server/call.h"
 
 #include "meshplane/core/audit_log.h"
+#include "meshplane/core/contracts.h"
 #include "meshplane/core/governance.h"
 #include "meshplane/core/identity.h"
 #include "meshplane/core/registry.h"
+#include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
 #include "meshplane/v1/domain.grpc.pb.h"
 #include "meshplane/v1/events.grpc.pb.h"
@@ -200,6 +202,39 @@ class PolicyServiceImpl final : public v1::PolicyService::Service {
  private:
   const CallRunner& runner_;
   core::Governance& governance_;
+};
+
+class ContractServiceImpl final : public v1::ContractService::Service {
+ public:
+  ContractServiceImpl(const CallRunner& runner, core::Contracts& contracts)
+      : runner_(runner), contracts_(contracts) {}
+  grpc::Status PublishContract(grpc::ServerContext* context,
+                               const v1::PublishContractRequest* request,
+                               v1::PublishContractResponse* response) override;
+  grpc::Status GetContract(grpc::ServerContext* context,
+                           const v1::GetContractRequest* request,
+                           v1::Contract* response) override;
+  grpc::Status ListContracts(grpc::ServerContext* context,
+                             const v1::ListContractsRequest* request,
+                             v1::ListContractsResponse* response) override;
+  grpc::Status ListContractVersions(
+      grpc::ServerContext* context,
+      const v1::ListContractVersionsRequest* request,
+      v1::ListContractVersionsResponse* response) override;
+  grpc::Status GetContractVersion(grpc::ServerContext* context,
+                                  const v1::GetContractVersionRequest* request,
+                                  v1::ContractVersion* response) override;
+  grpc::Status CheckContractCompatibility(
+      grpc::ServerContext* context,
+      const v1::CheckContractCompatibilityRequest* request,
+      v1::CheckContractCompatibilityResponse* response) override;
+  grpc::Status DeprecateContract(grpc::ServerContext* context,
+                                 const v1::DeprecateContractRequest* request,
+                                 v1::Contract* response) override;
+
+ private:
+  const CallRunner& runner_;
+  core::Contracts& contracts_;
 };
 
 }  // namespace meshplane::server
