@@ -30,6 +30,7 @@ Client::Client(const GlobalOptions& options) : options_(options) {
   identity_ = meshplane::v1::IdentityService::NewStub(channel_);
   policies_ = meshplane::v1::PolicyService::NewStub(channel_);
   events_ = meshplane::v1::EventService::NewStub(channel_);
+  contracts_ = meshplane::v1::ContractService::NewStub(channel_);
 }
 
 void Client::Prepare(grpc::ClientContext* context) const {

@@ -14,6 +14,7 @@
 #include "cli/output.h"
 #include <grpcpp/grpcpp.h>
 
+#include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
 #include "meshplane/v1/domain.grpc.pb.h"
 #include "meshplane/v1/events.grpc.pb.h"
@@ -48,6 +49,7 @@ class Client {
   meshplane::v1::IdentityService::Stub& identity() { return *identity_; }
   meshplane::v1::PolicyService::Stub& policies() { return *policies_; }
   meshplane::v1::EventService::Stub& events() { return *events_; }
+  meshplane::v1::ContractService::Stub& contracts() { return *contracts_; }
 
   // Runs `rpc(ClientContext*)` with the token and the deadline, retrying
   // UNAVAILABLE up to kMaxRetries times with exponential backoff. Retrying
@@ -83,6 +85,7 @@ class Client {
   std::unique_ptr<meshplane::v1::IdentityService::Stub> identity_;
   std::unique_ptr<meshplane::v1::PolicyService::Stub> policies_;
   std::unique_ptr<meshplane::v1::EventService::Stub> events_;
+  std::unique_ptr<meshplane::v1::ContractService::Stub> contracts_;
 };
 
 // What a command runs with.

@@ -33,7 +33,8 @@ void RegisterCompletionCommands(std::vector<Command>* commands);
 void RegisterPolicyCommands(std::vector<Command>* commands);
 void RegisterAuditCommands(std::vector<Command>* commands);
 #ifdef MESHPLANE_CLI_HAS_CONTRACT
-// contract lint|diff (contract.cc): offline, with the contract library.
+// contract lint|diff (contract.cc): offline, with the contract library;
+// contract check|publish|get|list|history|deprecate: through ContractService.
 void RegisterContractCommands(std::vector<Command>* commands);
 #endif
 
