@@ -28,7 +28,9 @@
 #   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_INFLIGHT="1 16 64"
 #   BENCH_PGBENCH_SECONDS=10 BENCH_CLIENT_THREADS=1
 #   BENCH_METHODS="echo pgbench create get create-seq"  (phases, in order;
-#                          also "governed": creates under BENCH_POLICIES)
+#                          also "governed": creates under BENCH_POLICIES;
+#                          "contracts": PublishContract of new contracts
+#                          and the validate_only CI check)
 #   BENCH_POLICIES="0 10 100 1000"  policy counts of the governed phase
 #   BENCH_OUT=DIR          keep logs and results.jsonl there (default: a
 #                          folder under $MESHPLANE_BUILD_DIR/bench-server/)
@@ -303,6 +305,11 @@ for method in $METHODS; do
           run_load "create-pol$pol" create "$SERVER_ADDR" "$n" --policies "$pol"
         done
       done ;;
+    contracts)
+      # PublishContract: a fresh 40-property contract per call; then the CI
+      # check (validate_only: parse, validate, compare, impact, policies).
+      for n in $INFLIGHT; do run_load publish publish "$SERVER_ADDR" "$n"; done
+      for n in $INFLIGHT; do run_load check check "$SERVER_ADDR" "$n"; done ;;
     create-seq)
       # Sequential ids: every insert on the same index page, the worst case
       # for SERIALIZABLE's page-level predicate locks.
@@ -339,6 +346,7 @@ field() { row "$1" "$2" | cut -f"$3"; }
   printf '%-13s %4s %9s %7s %7s %7s %7s %5s | %7s %7s %7s %9s %8s\n' what n "calls/s" \
     "p50 ms" "p90 ms" "p99 ms" "max ms" errs client server pg "cpu-bound" "fail/call"
   for m in echo get pgget pgget1 create create-seq pgbench pgfull pgfull-nolock \
+           publish check \
            $(for p in $POLICIES; do echo "create-pol$p"; done); do
     for n in $(echo 1 16 $INFLIGHT | tr ' ' '\n' | sort -nu); do
       r="$(row "$m" "$n")"
