@@ -15,19 +15,19 @@ namespace {
 
 // The normaliser is lenient: Validate reports wrong types, so here a field of
 // the wrong shape reads as absent.
-std::string Str(const YAML::Node& map, const char* key) {
-  const YAML::Node n = Get(map, key);
-  return n.IsScalar() ? n.Scalar() : std::string();
+std::string Str(YamlNode map, const char* key) {
+  const YamlNode n = Get(map, key);
+  return std::string(n.Scalar());  // empty unless a scalar
 }
 
-bool Bool(const YAML::Node& map, const char* key) {
-  const YAML::Node n = Get(map, key);
+bool Bool(YamlNode map, const char* key) {
+  const YamlNode n = Get(map, key);
   return n.IsScalar() && TypeOf(n) == JsonType::kBoolean &&
          (n.Scalar()[0] == 't' || n.Scalar()[0] == 'T');
 }
 
-int Int(const YAML::Node& map, const char* key, int fallback) {
-  const YAML::Node n = Get(map, key);
+int Int(YamlNode map, const char* key, int fallback) {
+  const YamlNode n = Get(map, key);
   int value = fallback;
   if (n.IsScalar() && TypeOf(n) == JsonType::kInteger &&
       absl::SimpleAtoi(n.Scalar(), &value)) {
@@ -36,13 +36,13 @@ int Int(const YAML::Node& map, const char* key, int fallback) {
   return fallback;
 }
 
-std::vector<std::string> Strings(const YAML::Node& map, const char* key) {
+std::vector<std::string> Strings(YamlNode map, const char* key) {
   std::vector<std::string> out;
-  const YAML::Node n = Get(map, key);
+  const YamlNode n = Get(map, key);
   if (n.IsSequence()) {
-    for (const YAML::Node& item : n) {
+    for (YamlNode item : n.items()) {
       if (item.IsScalar()) {
-        out.push_back(item.Scalar());
+        out.emplace_back(item.Scalar());
       }
     }
   }
@@ -51,21 +51,21 @@ std::vector<std::string> Strings(const YAML::Node& map, const char* key) {
 
 // Calls `fn` on each mapping of the sequence `Get(map, key)`.
 template <typename Fn>
-void EachMap(const YAML::Node& map, const char* key, Fn fn) {
-  const YAML::Node n = Get(map, key);
+void EachMap(YamlNode map, const char* key, Fn fn) {
+  const YamlNode n = Get(map, key);
   if (!n.IsSequence()) {
     return;
   }
-  for (const YAML::Node& item : n) {
+  for (YamlNode item : n.items()) {
     if (item.IsMap()) {
       fn(item);
     }
   }
 }
 
-std::vector<CustomProperty> CustomProperties(const YAML::Node& map) {
+std::vector<CustomProperty> CustomProperties(YamlNode map) {
   std::vector<CustomProperty> out;
-  EachMap(map, "customProperties", [&](const YAML::Node& n) {
+  EachMap(map, "customProperties", [&](YamlNode n) {
     out.push_back({Str(n, "property"), ToText(Get(n, "value")), PositionOf(n)});
   });
   return out;
@@ -76,23 +76,23 @@ constexpr const char* kOperators[] = {
     "mustBeGreaterOrEqualTo", "mustBeLessThan", "mustBeLessOrEqualTo",
     "mustBeBetween",  "mustNotBeBetween"};
 
-void ReadOperator(const YAML::Node& n, QualityRule& rule) {
+void ReadOperator(YamlNode n, QualityRule& rule) {
   for (const char* op : kOperators) {
-    const YAML::Node v = Get(n, op);
+    const YamlNode v = Get(n, op);
     if (!v.IsDefined()) {
       continue;
     }
     rule.op = op;
     rule.operand_text = ToText(v);
-    std::vector<YAML::Node> values;
+    std::vector<YamlNode> values;
     if (v.IsSequence()) {
-      for (const YAML::Node& x : v) {
+      for (YamlNode x : v.items()) {
         values.push_back(x);
       }
     } else {
       values.push_back(v);
     }
-    for (const YAML::Node& x : values) {
+    for (YamlNode x : values) {
       double d = 0;
       if (x.IsScalar() && absl::SimpleAtod(x.Scalar(), &d)) {
         rule.operands.push_back(d);
@@ -102,7 +102,7 @@ void ReadOperator(const YAML::Node& n, QualityRule& rule) {
   }
 }
 
-QualityRule ReadQuality(const YAML::Node& n) {
+QualityRule ReadQuality(YamlNode n) {
   QualityRule rule;
   rule.id = Str(n, "id");
   rule.name = Str(n, "name");
@@ -122,7 +122,7 @@ QualityRule ReadQuality(const YAML::Node& n) {
   rule.severity = Str(n, "severity");
   rule.unit = Str(n, "unit");
   ReadOperator(n, rule);
-  const YAML::Node args = Get(n, "arguments");
+  const YamlNode args = Get(n, "arguments");
   if (args.IsMap()) {
     rule.valid_values = Strings(args, "validValues");
   }
@@ -130,15 +130,15 @@ QualityRule ReadQuality(const YAML::Node& n) {
   return rule;
 }
 
-std::vector<QualityRule> Quality(const YAML::Node& map) {
+std::vector<QualityRule> Quality(YamlNode map) {
   std::vector<QualityRule> out;
-  EachMap(map, "quality", [&](const YAML::Node& n) {
+  EachMap(map, "quality", [&](YamlNode n) {
     out.push_back(ReadQuality(n));
   });
   return out;
 }
 
-Property ReadProperty(const YAML::Node& n) {
+Property ReadProperty(YamlNode n) {
   Property p;
   p.id = Str(n, "id");
   p.name = Str(n, "name");
@@ -156,18 +156,19 @@ Property ReadProperty(const YAML::Node& n) {
   p.partition_key_position = Int(n, "partitionKeyPosition", -1);
   p.critical_data_element = Bool(n, "criticalDataElement");
   p.tags = Strings(n, "tags");
-  const YAML::Node options = Get(n, "logicalTypeOptions");
+  const YamlNode options = Get(n, "logicalTypeOptions");
   if (options.IsMap()) {
-    for (const auto& kv : options) {
+    for (const YamlEntry& kv : options.entries()) {
       if (kv.first.IsScalar()) {
-        p.logical_type_options[kv.first.Scalar()] = ToText(kv.second);
+        p.logical_type_options[std::string(kv.first.Scalar())] =
+            ToText(kv.second);
       }
     }
   }
-  EachMap(n, "properties", [&](const YAML::Node& child) {
+  EachMap(n, "properties", [&](YamlNode child) {
     p.properties.push_back(ReadProperty(child));
   });
-  const YAML::Node items = Get(n, "items");
+  const YamlNode items = Get(n, "items");
   if (items.IsMap()) {
     p.items.push_back(ReadProperty(items));
   }
@@ -177,7 +178,7 @@ Property ReadProperty(const YAML::Node& n) {
   return p;
 }
 
-SchemaObject ReadObject(const YAML::Node& n) {
+SchemaObject ReadObject(YamlNode n) {
   SchemaObject o;
   o.id = Str(n, "id");
   o.name = Str(n, "name");
@@ -188,7 +189,7 @@ SchemaObject ReadObject(const YAML::Node& n) {
   o.physical_name = Str(n, "physicalName");
   o.data_granularity_description = Str(n, "dataGranularityDescription");
   o.tags = Strings(n, "tags");
-  EachMap(n, "properties", [&](const YAML::Node& child) {
+  EachMap(n, "properties", [&](YamlNode child) {
     o.properties.push_back(ReadProperty(child));
   });
   o.quality = Quality(n);
@@ -197,45 +198,45 @@ SchemaObject ReadObject(const YAML::Node& n) {
   return o;
 }
 
-TeamMember ReadMember(const YAML::Node& n) {
+TeamMember ReadMember(YamlNode n) {
   return {Str(n, "username"), Str(n, "name"),    Str(n, "role"),
           Str(n, "dateIn"),   Str(n, "dateOut"), PositionOf(n)};
 }
 
-Team ReadTeam(const YAML::Node& root) {
+Team ReadTeam(YamlNode root) {
   Team team;
-  const YAML::Node n = Get(root, "team");
+  const YamlNode n = Get(root, "team");
   if (n.IsMap()) {
     team.name = Str(n, "name");
     team.description = Str(n, "description");
-    EachMap(n, "members", [&](const YAML::Node& m) {
+    EachMap(n, "members", [&](YamlNode m) {
       team.members.push_back(ReadMember(m));
     });
   } else if (n.IsSequence()) {  // ODCS v3.0: team is the list of members
-    EachMap(root, "team", [&](const YAML::Node& m) {
+    EachMap(root, "team", [&](YamlNode m) {
       team.members.push_back(ReadMember(m));
     });
   }
   return team;
 }
 
-Server ReadServer(const YAML::Node& n) {
+Server ReadServer(YamlNode n) {
   Server s;
-  for (const auto& kv : n) {
+  for (const YamlEntry& kv : n.entries()) {
     if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
       continue;
     }
-    const std::string& key = kv.first.Scalar();
+    const absl::string_view key = kv.first.Scalar();
     if (key == "server") {
-      s.server = kv.second.Scalar();
+      s.server = std::string(kv.second.Scalar());
     } else if (key == "type") {
-      s.type = kv.second.Scalar();
+      s.type = std::string(kv.second.Scalar());
     } else if (key == "environment") {
-      s.environment = kv.second.Scalar();
+      s.environment = std::string(kv.second.Scalar());
     } else if (key == "description") {
-      s.description = kv.second.Scalar();
+      s.description = std::string(kv.second.Scalar());
     } else if (key != "id") {
-      s.attributes[key] = kv.second.Scalar();
+      s.attributes[std::string(key)] = std::string(kv.second.Scalar());
     }
   }
   s.position = PositionOf(n);
@@ -244,7 +245,7 @@ Server ReadServer(const YAML::Node& n) {
 
 }  // namespace
 
-Document Normalise(const YAML::Node& root) {
+Document Normalise(YamlNode root) {
   Document d;
   d.api_version = Str(root, "apiVersion");
   d.kind = Str(root, "kind");
@@ -255,34 +256,34 @@ Document Normalise(const YAML::Node& root) {
   d.tenant = Str(root, "tenant");
   d.domain = Str(root, "domain");
   d.data_product = Str(root, "dataProduct");
-  const YAML::Node description = Get(root, "description");
+  const YamlNode description = Get(root, "description");
   if (description.IsMap()) {
     d.description = {Str(description, "purpose"),
                      Str(description, "limitations"),
                      Str(description, "usage")};
   }
   d.tags = Strings(root, "tags");
-  EachMap(root, "schema", [&](const YAML::Node& n) {
+  EachMap(root, "schema", [&](YamlNode n) {
     d.schema.push_back(ReadObject(n));
   });
-  EachMap(root, "slaProperties", [&](const YAML::Node& n) {
+  EachMap(root, "slaProperties", [&](YamlNode n) {
     d.sla_properties.push_back({Str(n, "property"), ToText(Get(n, "value")),
                                 ToText(Get(n, "valueExt")), Str(n, "unit"),
                                 Str(n, "element"), Str(n, "driver"),
                                 PositionOf(n)});
   });
   d.team = ReadTeam(root);
-  EachMap(root, "roles", [&](const YAML::Node& n) {
+  EachMap(root, "roles", [&](YamlNode n) {
     d.roles.push_back({Str(n, "role"), Str(n, "access"), Str(n, "description"),
                        Str(n, "firstLevelApprovers"),
                        Str(n, "secondLevelApprovers"), PositionOf(n)});
   });
-  EachMap(root, "support", [&](const YAML::Node& n) {
+  EachMap(root, "support", [&](YamlNode n) {
     d.support.push_back({Str(n, "channel"), Str(n, "url"), Str(n, "tool"),
                          Str(n, "scope"), Str(n, "description"),
                          PositionOf(n)});
   });
-  EachMap(root, "servers", [&](const YAML::Node& n) {
+  EachMap(root, "servers", [&](YamlNode n) {
     d.servers.push_back(ReadServer(n));
   });
   d.custom_properties = CustomProperties(root);
@@ -292,13 +293,15 @@ Document Normalise(const YAML::Node& root) {
 }  // namespace internal
 
 absl::StatusOr<Document> Parse(absl::string_view yaml_text) {
-  MP_ASSIGN_OR_RETURN(YAML::Node root, internal::LoadYaml(yaml_text));
-  return internal::Normalise(root);
+  MP_ASSIGN_OR_RETURN(internal::YamlDocument doc,
+                      internal::LoadYaml(yaml_text));
+  return internal::Normalise(doc.root());
 }
 
 absl::StatusOr<std::string> ToJson(absl::string_view yaml_text) {
-  MP_ASSIGN_OR_RETURN(YAML::Node root, internal::LoadYaml(yaml_text));
-  return internal::ToJson(root);
+  MP_ASSIGN_OR_RETURN(internal::YamlDocument doc,
+                      internal::LoadYaml(yaml_text));
+  return internal::ToJson(doc.root());
 }
 
 }  // namespace meshplane::contract

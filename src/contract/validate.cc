@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +30,8 @@ using internal::JsonType;
 using internal::JsonTypeName;
 using internal::PositionOf;
 using internal::TypeOf;
+using internal::YamlEntry;
+using internal::YamlNode;
 
 using Keys = std::initializer_list<const char*>;
 
@@ -180,6 +183,30 @@ const std::vector<ServerSpec>& ServerSpecs() {
   return *specs;
 }
 
+// The field names an object may have, for OnlyKeys: some 30 literals per
+// object, built once per object checked, so a flat inline list rather than a
+// std::set<std::string> (which cost a third of validation in allocations).
+// Holds views: the names must outlive it (literals and static tables do).
+class KeySet {
+ public:
+  KeySet() = default;
+  KeySet(std::initializer_list<absl::string_view> keys)
+      : keys_(keys.begin(), keys.end()) {}
+  KeySet(std::initializer_list<const char*> keys)
+      : keys_(keys.begin(), keys.end()) {}
+
+  void insert(absl::string_view key) { keys_.push_back(key); }
+  void insert(std::initializer_list<absl::string_view> keys) {
+    keys_.insert(keys_.end(), keys.begin(), keys.end());
+  }
+  bool contains(absl::string_view key) const {
+    return std::find(keys_.begin(), keys_.end(), key) != keys_.end();
+  }
+
+ private:
+  absl::InlinedVector<absl::string_view, 40> keys_;
+};
+
 std::string Field(const std::string& path, absl::string_view key) {
   return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
 }
@@ -192,11 +219,11 @@ std::string Quoted(const std::vector<std::string>& values) {
   return absl::StrJoin(values, ", ");
 }
 
-bool Contains(const std::vector<std::string>& values, const std::string& v) {
+bool Contains(const std::vector<std::string>& values, absl::string_view v) {
   return std::find(values.begin(), values.end(), v) != values.end();
 }
 
-bool IsStableId(const std::string& s) {
+bool IsStableId(absl::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -204,13 +231,14 @@ bool IsStableId(const std::string& s) {
 }
 
 // $defs/ShorthandReference or $defs/FullyQualifiedReference.
-bool IsReference(const std::string& s) {
+bool IsReference(absl::string_view s) {
   static const auto* shorthand =
       new std::regex("^[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*$");
   static const auto* qualified = new std::regex(
       "^(?:(?:https?://)?[A-Za-z0-9._\\-/]+\\.yaml#)?/?[A-Za-z_][A-Za-z0-9_]*"
       "/[A-Za-z0-9_-]+(?:/[A-Za-z_][A-Za-z0-9_]*/[A-Za-z0-9_-]+)*$");
-  return std::regex_match(s, *shorthand) || std::regex_match(s, *qualified);
+  return std::regex_match(s.begin(), s.end(), *shorthand) ||
+         std::regex_match(s.begin(), s.end(), *qualified);
 }
 
 // The logicalTypeOptions of each logicalType (built by construction rather
@@ -246,7 +274,7 @@ std::vector<FieldSpec> OptionSpecs(const std::string& logical_type) {
 
 class Validator {
  public:
-  std::vector<Issue> Run(const YAML::Node& root) {
+  std::vector<Issue> Run(YamlNode root) {
     Root(root);
     // Document order, so a reader can walk the file top to bottom.
     std::stable_sort(issues_.begin(), issues_.end(),
@@ -260,17 +288,17 @@ class Validator {
   }
 
  private:
-  void Add(const std::string& path, const YAML::Node& at, std::string msg) {
+  void Add(const std::string& path, YamlNode at, std::string msg) {
     issues_.push_back({path, PositionOf(at), std::move(msg)});
   }
 
   // Type checks. kNumber admits integers, as in JSON Schema.
-  bool HasType(const YAML::Node& n, JsonType want) {
+  bool HasType(YamlNode n, JsonType want) {
     const JsonType got = TypeOf(n);
     return got == want || (want == JsonType::kNumber && got == JsonType::kInteger);
   }
 
-  bool Expect(const YAML::Node& n, const std::string& path, JsonType want) {
+  bool Expect(YamlNode n, const std::string& path, JsonType want) {
     if (HasType(n, want)) {
       return true;
     }
@@ -279,32 +307,36 @@ class Validator {
     return false;
   }
 
-  // The field `key` of `map`, if present, has type `want`.
-  bool Typed(const YAML::Node& map, const std::string& path, const char* key,
+  // The field `key` of `map`, if present, has type `want`. (The field's
+  // path is built only for an issue: this runs some 30 times per property.)
+  bool Typed(YamlNode map, const std::string& path, const char* key,
              JsonType want) {
-    const YAML::Node n = Get(map, key);
-    return n.IsDefined() && Expect(n, Field(path, key), want);
+    const YamlNode n = Get(map, key);
+    if (!n.IsDefined()) {
+      return false;
+    }
+    return HasType(n, want) || Expect(n, Field(path, key), want);
   }
 
-  void Strings(const YAML::Node& map, const std::string& path,
+  void Strings(YamlNode map, const std::string& path,
                Keys keys) {
     for (const char* key : keys) {
       Typed(map, path, key, JsonType::kString);
     }
   }
 
-  void Booleans(const YAML::Node& map, const std::string& path, Keys keys) {
+  void Booleans(YamlNode map, const std::string& path, Keys keys) {
     for (const char* key : keys) {
       Typed(map, path, key, JsonType::kBoolean);
     }
   }
 
-  void Enum(const YAML::Node& map, const std::string& path, const char* key,
+  void Enum(YamlNode map, const std::string& path, const char* key,
             const std::vector<std::string>& allowed, absl::string_view what) {
     if (!Typed(map, path, key, JsonType::kString)) {
       return;
     }
-    const YAML::Node n = Get(map, key);
+    const YamlNode n = Get(map, key);
     if (!Contains(allowed, n.Scalar())) {
       Add(Field(path, key), n,
           absl::StrCat(Describe(n), " is not a valid ", what,
@@ -312,7 +344,7 @@ class Validator {
     }
   }
 
-  void StableId(const YAML::Node& map, const std::string& path) {
+  void StableId(YamlNode map, const std::string& path) {
     if (Typed(map, path, "id", JsonType::kString) &&
         !IsStableId(Get(map, "id").Scalar())) {
       Add(Field(path, "id"), Get(map, "id"),
@@ -322,7 +354,7 @@ class Validator {
     }
   }
 
-  void Required(const YAML::Node& map, const std::string& path,
+  void Required(YamlNode map, const std::string& path,
                 std::initializer_list<const char*> keys,
                 absl::string_view what) {
     for (const char* key : keys) {
@@ -334,11 +366,12 @@ class Validator {
   }
 
   // unevaluatedProperties / additionalProperties: false.
-  void OnlyKeys(const YAML::Node& map, const std::string& path,
-                const std::set<std::string>& allowed, absl::string_view what) {
-    for (const auto& kv : map) {
-      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-      if (allowed.count(key) == 0) {
+  void OnlyKeys(YamlNode map, const std::string& path, const KeySet& allowed,
+                absl::string_view what) {
+    for (const YamlEntry& kv : map.entries()) {
+      const absl::string_view key =
+          kv.first.IsScalar() ? kv.first.Scalar() : "?";
+      if (!allowed.contains(key)) {
         Add(Field(path, key), kv.first,
             absl::StrCat("unknown field \"", key, "\": ", what,
                          " has no such field in ODCS v3.1.0"));
@@ -348,42 +381,43 @@ class Validator {
 
   // A list whose items `fn(item, item_path)` checks.
   template <typename Fn>
-  void List(const YAML::Node& map, const std::string& path, const char* key,
+  void List(YamlNode map, const std::string& path, const char* key,
             Fn fn) {
-    const YAML::Node n = Get(map, key);
+    const YamlNode n = Get(map, key);
     if (!n.IsDefined() || !Expect(n, Field(path, key), JsonType::kArray)) {
       return;
     }
+    const std::string list_path = Field(path, key);
     for (size_t i = 0; i < n.size(); ++i) {
-      fn(n[i], Index(Field(path, key), i));
+      fn(n[i], Index(list_path, i));
     }
   }
 
-  bool Object(const YAML::Node& n, const std::string& path) {
+  bool Object(YamlNode n, const std::string& path) {
     return Expect(n, path, JsonType::kObject);
   }
 
-  void StringList(const YAML::Node& map, const std::string& path,
+  void StringList(YamlNode map, const std::string& path,
                   const char* key) {
-    List(map, path, key, [&](const YAML::Node& item, const std::string& p) {
+    List(map, path, key, [&](YamlNode item, const std::string& p) {
       Expect(item, p, JsonType::kString);
     });
   }
 
   // $defs/Tags, $defs/AuthoritativeDefinitions, $defs/CustomProperties.
-  void Common(const YAML::Node& map, const std::string& path) {
+  void Common(YamlNode map, const std::string& path) {
     StringList(map, path, "tags");
     List(map, path, "authoritativeDefinitions",
-         [&](const YAML::Node& n, const std::string& p) {
+         [&](YamlNode n, const std::string& p) {
            AuthoritativeDefinition(n, p);
          });
     List(map, path, "customProperties",
-         [&](const YAML::Node& n, const std::string& p) {
+         [&](YamlNode n, const std::string& p) {
            CustomProperty(n, p);
          });
   }
 
-  void AuthoritativeDefinition(const YAML::Node& n, const std::string& path) {
+  void AuthoritativeDefinition(YamlNode n, const std::string& path) {
     if (!Object(n, path)) {
       return;
     }
@@ -395,7 +429,7 @@ class Validator {
   }
 
   // $defs/CustomProperty: value may be anything, null included, but present.
-  void CustomProperty(const YAML::Node& n, const std::string& path) {
+  void CustomProperty(YamlNode n, const std::string& path) {
     if (!Object(n, path)) {
       return;
     }
@@ -407,7 +441,7 @@ class Validator {
   }
 
   // The document root.
-  void Root(const YAML::Node& root) {
+  void Root(YamlNode root) {
     const std::string path;
     OnlyKeys(root, path,
              {"version", "kind", "apiVersion", "id", "name", "tenant", "tags",
@@ -426,27 +460,27 @@ class Validator {
     Enum(root, path, "apiVersion", kApiVersions, "ODCS apiVersion");
     Common(root, path);
     Description(root);
-    List(root, path, "servers", [&](const YAML::Node& n, const std::string& p) {
+    List(root, path, "servers", [&](YamlNode n, const std::string& p) {
       Server(n, p);
     });
-    List(root, path, "schema", [&](const YAML::Node& n, const std::string& p) {
+    List(root, path, "schema", [&](YamlNode n, const std::string& p) {
       SchemaObject(n, p);
     });
-    List(root, path, "support", [&](const YAML::Node& n, const std::string& p) {
+    List(root, path, "support", [&](YamlNode n, const std::string& p) {
       SupportItem(n, p);
     });
     Pricing(root);
     Team(root);
-    List(root, path, "roles", [&](const YAML::Node& n, const std::string& p) {
+    List(root, path, "roles", [&](YamlNode n, const std::string& p) {
       Role(n, p);
     });
     List(root, path, "slaProperties",
-         [&](const YAML::Node& n, const std::string& p) { Sla(n, p); });
+         [&](YamlNode n, const std::string& p) { Sla(n, p); });
   }
 
   // The root's `description`: an object with no closed field list.
-  void Description(const YAML::Node& root) {
-    const YAML::Node n = Get(root, "description");
+  void Description(YamlNode root) {
+    const YamlNode n = Get(root, "description");
     if (!n.IsDefined() || !Object(n, "description")) {
       return;
     }
@@ -455,25 +489,25 @@ class Validator {
   }
 
   // $defs/Server and its if/then branches per type ($defs/ServerSource).
-  void Server(const YAML::Node& n, const std::string& path) {
+  void Server(YamlNode n, const std::string& path) {
     if (!Object(n, path)) {
       return;
     }
-    std::set<std::string> allowed = {"id",          "server", "type",
+    KeySet allowed = {"id",          "server", "type",
                                      "description", "environment", "roles",
                                      "customProperties"};
     Required(n, path, {"server", "type"}, "a server");
     StableId(n, path);
     Strings(n, path, {"server", "description", "environment"});
     Enum(n, path, "type", kServerTypes, "server type");
-    List(n, path, "roles", [&](const YAML::Node& r, const std::string& p) {
+    List(n, path, "roles", [&](YamlNode r, const std::string& p) {
       Role(r, p);
     });
     List(n, path, "customProperties",
-         [&](const YAML::Node& c, const std::string& p) {
+         [&](YamlNode c, const std::string& p) {
            CustomProperty(c, p);
          });
-    const YAML::Node type = Get(n, "type");
+    const YamlNode type = Get(n, "type");
     std::string what = "a server";
     if (TypeOf(type) == JsonType::kString) {
       for (const ServerSpec& spec : ServerSpecs()) {
@@ -497,11 +531,11 @@ class Validator {
   }
 
   // $defs/SchemaObject.
-  void SchemaObject(const YAML::Node& n, const std::string& path) {
+  void SchemaObject(YamlNode n, const std::string& path) {
     if (!Object(n, path)) {
       return;
     }
-    std::set<std::string> allowed(kElementKeys.begin(), kElementKeys.end());
+    KeySet allowed(kElementKeys);
     allowed.insert({"logicalType", "physicalName", "dataGranularityDescription",
                     "properties", "relationships", "quality"});
     OnlyKeys(n, path, allowed, "a schema object");
@@ -513,11 +547,11 @@ class Validator {
     Enum(n, path, "logicalType", {"object"}, "logicalType for a schema object");
     Common(n, path);
     List(n, path, "properties",
-         [&](const YAML::Node& p, const std::string& pp) {
+         [&](YamlNode p, const std::string& pp) {
            Property(p, pp, /*name_required=*/true);
          });
     List(n, path, "relationships",
-         [&](const YAML::Node& r, const std::string& p) {
+         [&](YamlNode r, const std::string& p) {
            Relationship(r, p, /*schema_level=*/true);
          });
     Quality(n, path);
@@ -525,12 +559,12 @@ class Validator {
 
   // $defs/SchemaProperty (name required) and $defs/SchemaItemProperty (the
   // `items` of an array; name optional, `properties` always admitted).
-  void Property(const YAML::Node& n, const std::string& path,
+  void Property(YamlNode n, const std::string& path,
                 bool name_required) {
     if (!Object(n, path)) {
       return;
     }
-    std::set<std::string> allowed(kElementKeys.begin(), kElementKeys.end());
+    KeySet allowed(kElementKeys);
     allowed.insert({"primaryKey", "primaryKeyPosition", "logicalType",
                     "logicalTypeOptions", "physicalType", "physicalName",
                     "required", "unique", "partitioned",
@@ -557,14 +591,15 @@ class Validator {
     Enum(n, path, "logicalType", kLogicalTypes, "logicalType");
     // The if/then branches of $defs/SchemaBaseProperty: with no logicalType
     // every branch applies (an absent field passes each `if`).
-    const YAML::Node lt = Get(n, "logicalType");
-    const std::string logical_type = TypeOf(lt) == JsonType::kString
-                                         ? lt.Scalar()
-                                         : std::string(lt.IsDefined() ? "?" : "");
+    const YamlNode lt = Get(n, "logicalType");
+    const std::string logical_type =
+        TypeOf(lt) == JsonType::kString
+            ? std::string(lt.Scalar())
+            : std::string(lt.IsDefined() ? "?" : "");
     if (logical_type.empty() || logical_type == "object" || !name_required) {
       allowed.insert("properties");
       List(n, path, "properties",
-           [&](const YAML::Node& p, const std::string& pp) {
+           [&](YamlNode p, const std::string& pp) {
              Property(p, pp, /*name_required=*/true);
            });
     } else if (Get(n, "properties").IsDefined()) {
@@ -574,7 +609,7 @@ class Validator {
     }
     if (logical_type.empty() || logical_type == "array") {
       allowed.insert("items");
-      const YAML::Node items = Get(n, "items");
+      const YamlNode items = Get(n, "items");
       if (items.IsDefined()) {
         Property(items, Field(path, "items"), /*name_required=*/false);
       }
@@ -587,7 +622,7 @@ class Validator {
     OnlyKeys(n, path, allowed, "a schema property");
     LogicalTypeOptions(n, path, logical_type);
     List(n, path, "relationships",
-         [&](const YAML::Node& r, const std::string& p) {
+         [&](YamlNode r, const std::string& p) {
            Relationship(r, p, /*schema_level=*/false);
          });
     Quality(n, path);
@@ -595,9 +630,9 @@ class Validator {
 
   // The logicalTypeOptions each logicalType admits (additionalProperties:
   // false in each branch of $defs/SchemaBaseProperty).
-  void LogicalTypeOptions(const YAML::Node& n, const std::string& path,
+  void LogicalTypeOptions(YamlNode n, const std::string& path,
                           const std::string& logical_type) {
-    const YAML::Node options = Get(n, "logicalTypeOptions");
+    const YamlNode options = Get(n, "logicalTypeOptions");
     const std::string opath = Field(path, "logicalTypeOptions");
     if (!options.IsDefined() || !Object(options, opath)) {
       return;
@@ -614,13 +649,13 @@ class Validator {
       return;  // boolean has no option rules; a bad logicalType is reported
     }
     const std::vector<FieldSpec> specs = OptionSpecs(logical_type);
-    std::set<std::string> allowed;
+    KeySet allowed;
     for (const FieldSpec& f : specs) {
       allowed.insert(f.name);
       if (!Typed(options, opath, f.name, f.type)) {
         continue;
       }
-      const YAML::Node v = Get(options, f.name);
+      const YamlNode v = Get(options, f.name);
       const std::string fpath = Field(opath, f.name);
       if (f.type == I && v.Scalar()[0] == '-') {
         Add(fpath, v, absl::StrCat("expected a non-negative integer, found ",
@@ -648,8 +683,8 @@ class Validator {
   }
 
   // logicalTypeOptions.required of an object: distinct strings, at least one.
-  void RequiredList(const YAML::Node& options, const std::string& opath) {
-    const YAML::Node req = Get(options, "required");
+  void RequiredList(YamlNode options, const std::string& opath) {
+    const YamlNode req = Get(options, "required");
     if (!req.IsSequence()) {
       return;
     }
@@ -660,7 +695,7 @@ class Validator {
     std::set<std::string> seen;
     for (size_t i = 0; i < req.size(); ++i) {
       if (Expect(req[i], Index(rpath, i), JsonType::kString) &&
-          !seen.insert(req[i].Scalar()).second) {
+          !seen.insert(std::string(req[i].Scalar())).second) {
         Add(Index(rpath, i), req[i],
             absl::StrCat(Describe(req[i]), " is listed twice"));
       }
@@ -668,15 +703,15 @@ class Validator {
   }
 
   // $defs/RelationshipSchemaLevel and $defs/RelationshipPropertyLevel.
-  void Relationship(const YAML::Node& n, const std::string& path,
+  void Relationship(YamlNode n, const std::string& path,
                     bool schema_level) {
     if (!Object(n, path)) {
       return;
     }
-    std::set<std::string> allowed = {"type", "to", "customProperties"};
+    KeySet allowed = {"type", "to", "customProperties"};
     Enum(n, path, "type", {"foreignKey"}, "relationship type");
     List(n, path, "customProperties",
-         [&](const YAML::Node& c, const std::string& p) {
+         [&](YamlNode c, const std::string& p) {
            CustomProperty(c, p);
          });
     if (schema_level) {
@@ -705,7 +740,7 @@ class Validator {
     OnlyKeys(n, path, allowed, "a relationship");
   }
 
-  void Reference(const YAML::Node& n, const std::string& path) {
+  void Reference(YamlNode n, const std::string& path) {
     if (Expect(n, path, JsonType::kString) && !IsReference(n.Scalar())) {
       Add(path, n,
           absl::StrCat(Describe(n),
@@ -715,9 +750,9 @@ class Validator {
     }
   }
 
-  void References(const YAML::Node& n, const std::string& path,
+  void References(YamlNode n, const std::string& path,
                   const char* key) {
-    const YAML::Node v = Get(n, key);
+    const YamlNode v = Get(n, key);
     const std::string p = Field(path, key);
     if (!v.IsDefined()) {
       return;
@@ -734,19 +769,19 @@ class Validator {
     Reference(v, p);
   }
 
-  void Quality(const YAML::Node& n, const std::string& path) {
-    List(n, path, "quality", [&](const YAML::Node& q, const std::string& p) {
+  void Quality(YamlNode n, const std::string& path) {
+    List(n, path, "quality", [&](YamlNode q, const std::string& p) {
       DataQuality(q, p);
     });
   }
 
   // $defs/DataQuality with $defs/DataQualityLibrary, DataQualitySql and
   // DataQualityCustom as its if/then branches.
-  void DataQuality(const YAML::Node& n, const std::string& path) {
+  void DataQuality(YamlNode n, const std::string& path) {
     if (!Object(n, path)) {
       return;
     }
-    std::set<std::string> allowed = {
+    KeySet allowed = {
         "id",        "authoritativeDefinitions", "businessImpact",
         "customProperties", "description",       "dimension",
         "method",    "name",     "schedule",     "scheduler",
@@ -758,9 +793,10 @@ class Validator {
     Enum(n, path, "dimension", kDimensions, "quality dimension");
     Enum(n, path, "type", kQualityTypes, "quality rule type");
     Common(n, path);
-    const YAML::Node type = Get(n, "type");
-    const std::string t =
-        TypeOf(type) == JsonType::kString ? type.Scalar() : std::string();
+    const YamlNode type = Get(n, "type");
+    const std::string t = TypeOf(type) == JsonType::kString
+                              ? std::string(type.Scalar())
+                              : std::string();
     const bool library =
         t == "library" || TypeOf(Get(n, "metric")) == JsonType::kString;
     if (library) {
@@ -788,7 +824,9 @@ class Validator {
       }
     }
     if (library || t == "sql") {
-      allowed.insert(kOperators.begin(), kOperators.end());
+      for (const std::string& op : kOperators) {
+        allowed.insert(op);
+      }
       Operators(n, path, library ? "library" : "sql");
     }
     OnlyKeys(n, path, allowed,
@@ -799,7 +837,7 @@ class Validator {
   }
 
   // $defs/DataQualityOperators: a oneOf, so exactly one operator.
-  void Operators(const YAML::Node& n, const std::string& path,
+  void Operators(YamlNode n, const std::string& path,
                  absl::string_view kind) {
     std::vector<std::string> found;
     for (const std::string& op : kOperators) {
@@ -815,7 +853,7 @@ class Validator {
                        found.empty() ? "none" : Quoted(found)));
     }
     for (const std::string& op : found) {
-      const YAML::Node v = Get(n, op);
+      const YamlNode v = Get(n, op);
       const std::string p = Field(path, op);
       if (op == "mustBe" || op == "mustNotBe") {
         continue;  // any value
@@ -828,7 +866,7 @@ class Validator {
     }
   }
 
-  void Range(const YAML::Node& v, const std::string& p) {
+  void Range(YamlNode v, const std::string& p) {
     if (!Expect(v, p, JsonType::kArray)) {
       return;
     }
@@ -844,7 +882,7 @@ class Validator {
     }
   }
 
-  void SupportItem(const YAML::Node& n, const std::string& path) {
+  void SupportItem(YamlNode n, const std::string& path) {
     if (!Object(n, path)) {
       return;
     }
@@ -860,8 +898,8 @@ class Validator {
     Common(n, path);
   }
 
-  void Pricing(const YAML::Node& root) {
-    const YAML::Node n = Get(root, "price");
+  void Pricing(YamlNode root) {
+    const YamlNode n = Get(root, "price");
     if (!n.IsDefined() || !Object(n, "price")) {
       return;
     }
@@ -873,12 +911,12 @@ class Validator {
   }
 
   // `team`: $defs/Team, or (deprecated, v3.0) a list of $defs/TeamMember.
-  void Team(const YAML::Node& root) {
-    const YAML::Node n = Get(root, "team");
+  void Team(YamlNode root) {
+    const YamlNode n = Get(root, "team");
     if (!n.IsDefined()) {
       return;
     }
-    auto member = [&](const YAML::Node& m, const std::string& p) {
+    auto member = [&](YamlNode m, const std::string& p) {
       TeamMember(m, p);
     };
     if (n.IsSequence()) {
@@ -902,7 +940,7 @@ class Validator {
     List(n, "team", "members", member);
   }
 
-  void TeamMember(const YAML::Node& n, const std::string& path) {
+  void TeamMember(YamlNode n, const std::string& path) {
     if (!Object(n, path)) {
       return;
     }
@@ -919,7 +957,7 @@ class Validator {
     Common(n, path);
   }
 
-  void Role(const YAML::Node& n, const std::string& path) {
+  void Role(YamlNode n, const std::string& path) {
     if (!Object(n, path)) {
       return;
     }
@@ -936,7 +974,7 @@ class Validator {
   }
 
   // $defs/ServiceLevelAgreementProperty: value is a scalar or null.
-  void Sla(const YAML::Node& n, const std::string& path) {
+  void Sla(YamlNode n, const std::string& path) {
     if (!Object(n, path)) {
       return;
     }
@@ -950,7 +988,7 @@ class Validator {
             {"property", "unit", "element", "driver", "description",
              "scheduler", "schedule"});
     for (const char* key : {"value", "valueExt"}) {
-      const YAML::Node v = Get(n, key);
+      const YamlNode v = Get(n, key);
       if (v.IsDefined() && (v.IsSequence() || v.IsMap())) {
         Add(Field(path, key), v,
             absl::StrCat("expected a single value (string, number, boolean "
@@ -978,16 +1016,11 @@ const std::vector<std::string>& SupportedApiVersions() { return kApiVersions; }
 
 absl::StatusOr<ValidatedDocument> ParseAndValidate(
     absl::string_view yaml_text) {
-  MP_ASSIGN_OR_RETURN(YAML::Node root, internal::LoadYaml(yaml_text));
+  MP_ASSIGN_OR_RETURN(internal::YamlDocument doc,
+                      internal::LoadYaml(yaml_text));
   ValidatedDocument out;
-  try {
-    out.issues = Validator().Run(root);
-    out.document = internal::Normalise(root);
-  } catch (const YAML::Exception& e) {
-    // Not expected on a loaded tree; never let it cross the boundary.
-    return absl::InvalidArgumentError(
-        absl::StrCat(e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
-  }
+  out.issues = Validator().Run(doc.root());
+  out.document = internal::Normalise(doc.root());
   return out;
 }
 

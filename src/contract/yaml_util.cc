@@ -1,16 +1,21 @@
 #include "contract/yaml_util.h"
 
-#include <cctype>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include <yaml.h>
 
 namespace meshplane::contract::internal {
 namespace {
@@ -67,7 +72,8 @@ bool IsCoreFloat(absl::string_view s) {
   }
   size_t i = 0;
   size_t int_digits = 0;
-  while (i < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) {
+  while (i < s.size() &&
+         absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) {
     ++i;
     ++int_digits;
   }
@@ -134,7 +140,7 @@ void AppendDouble(double d, std::string* out) {
 
 // A core-schema number as JSON: integers in decimal (beyond int64, as a
 // double), floats shortest round-trip; infinities and NaN as strings.
-void AppendNumber(const std::string& s, bool integer, std::string* out) {
+void AppendNumber(absl::string_view s, bool integer, std::string* out) {
   if (integer) {
     absl::string_view digits = s;
     bool negative = false;
@@ -158,7 +164,7 @@ void AppendNumber(const std::string& s, bool integer, std::string* out) {
       return;
     }
   }
-  std::string text = s;
+  const std::string text(s);
   if (absl::StrContains(text, "inf") || absl::StrContains(text, "Inf") ||
       absl::StrContains(text, "INF") || absl::StrContains(text, "nan") ||
       absl::StrContains(text, "NaN") || absl::StrContains(text, "NAN")) {
@@ -173,13 +179,13 @@ void AppendNumber(const std::string& s, bool integer, std::string* out) {
   AppendDouble(d, out);
 }
 
-void AppendJson(const YAML::Node& node, std::string* out) {
+void AppendJson(YamlNode node, std::string* out) {
   switch (TypeOf(node)) {
     case JsonType::kNull:
       out->append("null");
       return;
     case JsonType::kBoolean: {
-      const std::string& s = node.Scalar();
+      const absl::string_view s = node.Scalar();
       out->append(s[0] == 't' || s[0] == 'T' ? "true" : "false");
       return;
     }
@@ -195,8 +201,10 @@ void AppendJson(const YAML::Node& node, std::string* out) {
     case JsonType::kArray: {
       out->push_back('[');
       bool first = true;
-      for (const auto& item : node) {
-        if (!first) out->push_back(',');
+      for (YamlNode item : node.items()) {
+        if (!first) {
+          out->push_back(',');
+        }
         first = false;
         AppendJson(item, out);
       }
@@ -204,14 +212,16 @@ void AppendJson(const YAML::Node& node, std::string* out) {
       return;
     }
     case JsonType::kObject: {
-      std::map<std::string, YAML::Node> sorted;
-      for (const auto& kv : node) {
+      std::map<std::string, YamlNode> sorted;
+      for (const YamlEntry& kv : node.entries()) {
         sorted[ToText(kv.first)] = kv.second;
       }
       out->push_back('{');
       bool first = true;
       for (const auto& [key, value] : sorted) {
-        if (!first) out->push_back(',');
+        if (!first) {
+          out->push_back(',');
+        }
         first = false;
         AppendJsonString(key, out);
         out->push_back(':');
@@ -223,46 +233,543 @@ void AppendJson(const YAML::Node& node, std::string* out) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Flow rendering (ToText). The quoting rules are yaml-cpp 0.7's emitter's
+// (emitterutils.cpp: IsValidPlainScalar in a flow context,
+// WriteDoubleQuotedString), so that a collection written in flow style
+// renders as it did when yaml-cpp read contracts.
+
+bool IsNullString(absl::string_view s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+// A line break at s[i]: "\n" or "\r\n".
+bool IsBreakAt(absl::string_view s, size_t i) {
+  return i < s.size() && (s[i] == '\n' || (s[i] == '\r' && i + 1 < s.size() &&
+                                           s[i + 1] == '\n'));
+}
+
+bool IsBlankOrBreakAt(absl::string_view s, size_t i) {
+  return (i < s.size() && IsBlank(s[i])) || IsBreakAt(s, i);
+}
+
+// Whether `s` reads back as the same string when written plain inside a flow
+// collection.
+bool IsPlainInFlow(absl::string_view s) {
+  if (IsNullString(s)) {
+    return false;
+  }
+  const char c0 = s[0];
+  if (IsBlankOrBreakAt(s, 0) ||
+      absl::string_view("?,[]{}#&*!|>'\"%@`").find(c0) !=
+          absl::string_view::npos ||
+      ((c0 == '-' || c0 == ':') && (s.size() == 1 || IsBlank(s[1])))) {
+    return false;
+  }
+  if (s.back() == ' ') {
+    return false;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ':' &&
+        (i + 1 == s.size() || IsBlankOrBreakAt(s, i + 1) ||
+         absl::string_view(",]}").find(s[i + 1]) != absl::string_view::npos)) {
+      return false;
+    }
+    if (absl::string_view(",?[]{}").find(c) != absl::string_view::npos) {
+      return false;
+    }
+    if (IsBlankOrBreakAt(s, i)) {
+      const size_t next = i + (c == '\r' ? 2 : 1);
+      if (next < s.size() && s[next] == '#') {
+        return false;
+      }
+    }
+    if (u <= 0x08 || u == 0x0B || u == 0x0C || u == 0x7F ||
+        (u >= 0x0E && u <= 0x1F)) {
+      return false;  // not printable
+    }
+    if (u == 0xC2 && i + 1 < s.size()) {
+      const auto v = static_cast<unsigned char>(s[i + 1]);
+      if ((v >= 0x80 && v <= 0x84) || (v >= 0x86 && v <= 0x9F)) {
+        return false;  // C1 controls other than NEL
+      }
+    }
+    if (absl::StartsWith(s.substr(i), "\xEF\xBB\xBF") || IsBreakAt(s, i) ||
+        c == '\t') {
+      return false;
+    }
+  }
+  return true;
+}
+
+void AppendHexEscape(char kind, uint32_t code, int digits, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('\\');
+  out->push_back(kind);
+  for (int d = digits - 1; d >= 0; --d) {
+    out->push_back(kHex[(code >> (4 * d)) & 0xf]);
+  }
+}
+
+// `s` (valid UTF-8: libyaml refuses anything else) double-quoted.
+void AppendDoubleQuoted(absl::string_view s, std::string* out) {
+  out->push_back('"');
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        continue;
+      case '\\':
+        out->append("\\\\");
+        continue;
+      case '\n':
+        out->append("\\n");
+        continue;
+      case '\t':
+        out->append("\\t");
+        continue;
+      case '\r':
+        out->append("\\r");
+        continue;
+      case '\b':
+        out->append("\\b");
+        continue;
+      case '\f':
+        out->append("\\f");
+        continue;
+      default:
+        break;
+    }
+    if (u < 0x20) {
+      AppendHexEscape('x', u, 2, out);
+    } else if (u == 0xC2 && i + 1 < s.size() &&
+               static_cast<unsigned char>(s[i + 1]) <= 0xA0) {
+      // U+0080..U+00A0: C1 controls and the no-break space.
+      AppendHexEscape('x', static_cast<unsigned char>(s[++i]), 2, out);
+    } else if (absl::StartsWith(s.substr(i), "\xEF\xBB\xBF")) {
+      AppendHexEscape('u', 0xFEFF, 4, out);  // a byte order mark
+      i += 2;
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendFlow(YamlNode node, std::string* out) {
+  if (!node.IsDefined() || node.IsNull()) {
+    out->push_back('~');
+    return;
+  }
+  const absl::string_view tag = node.Tag();
+  if (tag != "?" && tag != "!") {
+    absl::StrAppend(out, "!<", tag, "> ");
+  }
+  switch (node.kind()) {
+    case YamlKind::kScalar: {
+      const absl::string_view s = node.Scalar();
+      if (IsPlainInFlow(s)) {
+        out->append(s.data(), s.size());
+      } else {
+        AppendDoubleQuoted(s, out);
+      }
+      return;
+    }
+    case YamlKind::kSequence: {
+      out->push_back('[');
+      bool first = true;
+      for (YamlNode item : node.items()) {
+        if (!first) {
+          out->append(", ");
+        }
+        first = false;
+        AppendFlow(item, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case YamlKind::kMapping: {
+      out->push_back('{');
+      bool first = true;
+      for (const YamlEntry& kv : node.entries()) {
+        if (!first) {
+          out->append(", ");
+        }
+        first = false;
+        AppendFlow(kv.first, out);
+        out->append(": ");
+        AppendFlow(kv.second, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The loader: libyaml's events into a YamlTree.
+
+// yaml-cpp 0.7 refuses a node nested this deep (its DepthGuard<500>);
+// without a limit the recursive walks over the tree could exhaust the stack.
+constexpr size_t kMaxDepth = 500;
+
+constexpr uint32_t kNoNode = UINT32_MAX;
+
+// Offsets into the tree are 32-bit; scalars and resolved tags take at most
+// about five times the bytes of their source (`!!a` becomes
+// "tag:yaml.org,2002:a"), so this keeps every offset in range.
+constexpr size_t kMaxTextBytes = size_t{256} << 20;
+
+absl::Status SyntaxError(size_t line, size_t column, absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(line, ":", column, ": invalid YAML: ", why));
+}
+
+class Parser {
+ public:
+  explicit Parser(absl::string_view text) {
+    ok_ = yaml_parser_initialize(&parser_) != 0;
+    if (ok_) {
+      // libyaml asserts a non-null input, which an empty view need not have.
+      static const unsigned char kEmpty[] = "";
+      const auto* data =
+          text.data() == nullptr
+              ? kEmpty
+              : reinterpret_cast<const unsigned char*>(text.data());
+      yaml_parser_set_input_string(&parser_, data, text.size());
+    }
+  }
+  ~Parser() {
+    if (ok_) {
+      yaml_parser_delete(&parser_);
+    }
+  }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  bool ok() const { return ok_; }
+  yaml_parser_t* get() { return &parser_; }
+
+ private:
+  yaml_parser_t parser_;
+  bool ok_ = false;
+};
+
+class Event {
+ public:
+  Event() = default;
+  ~Event() { Clear(); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
+  // The next event; false on a syntax error (see the parser's fields).
+  bool Next(yaml_parser_t* parser) {
+    Clear();
+    live_ = yaml_parser_parse(parser, &event_) != 0;
+    return live_;
+  }
+  const yaml_event_t& operator*() const { return event_; }
+  const yaml_event_t* operator->() const { return &event_; }
+
+ private:
+  void Clear() {
+    if (live_) {
+      yaml_event_delete(&event_);
+      live_ = false;
+    }
+  }
+  yaml_event_t event_;
+  bool live_ = false;
+};
+
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(absl::string_view text)
+      : text_(text), tree_(std::make_unique<YamlTree>()) {
+    // Rough sizes for ODCS documents (about one node per 10 bytes), to spare
+    // most of the vectors' regrowth.
+    tree_->nodes.reserve(text.size() / 10 + 4);
+    tree_->children.reserve(text.size() / 10 + 4);
+    tree_->text.reserve(text.size() / 2);
+  }
+
+  absl::StatusOr<YamlDocument> Build() {
+    Parser parser(text_);
+    if (!parser.ok()) {
+      return absl::ResourceExhaustedError("cannot allocate a YAML parser");
+    }
+    Event event;
+    bool done = false;
+    while (!done) {
+      if (!event.Next(parser.get())) {
+        return ParserError(*parser.get());
+      }
+      switch (event->type) {
+        case YAML_SCALAR_EVENT: {
+          const auto& s = event->data.scalar;
+          if (absl::Status st = CheckDepth(event->start_mark); !st.ok()) {
+            return st;
+          }
+          const auto* value = reinterpret_cast<const char*>(s.value);
+          const absl::string_view text(value, s.length);
+          const bool plain = s.style == YAML_PLAIN_SCALAR_STYLE;
+          // yaml-cpp's null: an untagged plain ~/null/Null/NULL or nothing.
+          const bool null = plain && s.tag == nullptr && IsNullString(text);
+          const uint32_t id =
+              NewNode(null ? YamlKind::kNull : YamlKind::kScalar,
+                      event->start_mark, s.tag);
+          YamlTree::Node& n = tree_->nodes[id];
+          n.plain = plain;
+          if (!null) {
+            n.begin = static_cast<uint32_t>(tree_->text.size());
+            n.size = static_cast<uint32_t>(text.size());
+            tree_->text.append(text.data(), text.size());
+          }
+          Anchor(s.anchor, id);
+          Attach(id);
+          break;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+          if (absl::Status st = CheckDepth(event->start_mark); !st.ok()) {
+            return st;
+          }
+          const bool sequence = event->type == YAML_SEQUENCE_START_EVENT;
+          const yaml_char_t* tag = sequence ? event->data.sequence_start.tag
+                                            : event->data.mapping_start.tag;
+          const yaml_char_t* anchor = sequence
+                                          ? event->data.sequence_start.anchor
+                                          : event->data.mapping_start.anchor;
+          const uint32_t id =
+              NewNode(sequence ? YamlKind::kSequence : YamlKind::kMapping,
+                      event->start_mark, tag);
+          Anchor(anchor, id);
+          open_.push_back({id, static_cast<uint32_t>(pending_.size())});
+          break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+          const Open top = open_.back();
+          open_.pop_back();
+          YamlTree::Node& n = tree_->nodes[top.node];
+          const size_t count = pending_.size() - top.pending_begin;
+          n.begin = static_cast<uint32_t>(tree_->children.size());
+          n.size = static_cast<uint32_t>(
+              n.kind == YamlKind::kMapping ? count / 2 : count);
+          tree_->children.insert(tree_->children.end(),
+                                 pending_.begin() + top.pending_begin,
+                                 pending_.end());
+          pending_.resize(top.pending_begin);
+          Attach(top.node);
+          break;
+        }
+        case YAML_ALIAS_EVENT: {
+          if (absl::Status st = CheckDepth(event->start_mark); !st.ok()) {
+            return st;
+          }
+          absl::StatusOr<uint32_t> target =
+              Resolve(event->data.alias.anchor, event->start_mark);
+          if (!target.ok()) {
+            return target.status();
+          }
+          Attach(*target);
+          break;
+        }
+        case YAML_DOCUMENT_END_EVENT:  // yaml-cpp's Load reads one document
+        case YAML_STREAM_END_EVENT:
+          done = true;
+          break;
+        default:  // stream and document starts
+          break;
+      }
+    }
+    if (root_ == kNoNode) {  // no document, or only comments
+      root_ = static_cast<uint32_t>(tree_->nodes.size());
+      tree_->nodes.emplace_back();
+    }
+    return YamlDocument(std::move(tree_), root_);
+  }
+
+ private:
+  struct Open {
+    uint32_t node;
+    uint32_t pending_begin;  // where its children start in pending_
+  };
+
+  uint32_t NewNode(YamlKind kind, const yaml_mark_t& mark,
+                   const yaml_char_t* tag) {
+    YamlTree::Node n;
+    n.kind = kind;
+    n.line = static_cast<uint32_t>(mark.line + 1);
+    n.column = static_cast<uint32_t>(mark.column + 1);
+    if (tag != nullptr) {
+      const absl::string_view t(reinterpret_cast<const char*>(tag));
+      n.tag_begin = static_cast<uint32_t>(tree_->text.size());
+      n.tag_size = static_cast<uint32_t>(t.size());
+      tree_->text.append(t.data(), t.size());
+    }
+    tree_->nodes.push_back(n);
+    return static_cast<uint32_t>(tree_->nodes.size() - 1);
+  }
+
+  // A finished node becomes the next child of the innermost open collection
+  // (a mapping's children alternate key, value), or the root.
+  void Attach(uint32_t id) {
+    if (open_.empty()) {
+      if (root_ == kNoNode) {
+        root_ = id;
+      }
+      return;
+    }
+    pending_.push_back(id);
+  }
+
+  void Anchor(const yaml_char_t* anchor, uint32_t id) {
+    if (anchor != nullptr) {
+      anchors_.emplace_back(reinterpret_cast<const char*>(anchor), id);
+    }
+  }
+
+  // The node of the latest anchor of that name (YAML 1.2 §3.2.2.2: an alias
+  // names the most recent preceding anchor).
+  absl::StatusOr<uint32_t> Resolve(const yaml_char_t* anchor,
+                                   const yaml_mark_t& mark) {
+    const absl::string_view name(reinterpret_cast<const char*>(anchor));
+    for (auto it = anchors_.rbegin(); it != anchors_.rend(); ++it) {
+      if (it->first != name) {
+        continue;
+      }
+      for (const Open& open : open_) {
+        if (open.node == it->second) {
+          // A cycle: every walk over the tree would never end.
+          return SyntaxError(
+              mark.line + 1, mark.column + 1,
+              absl::StrCat("alias *", name,
+                           " refers to a collection that contains it"));
+        }
+      }
+      return it->second;
+    }
+    return SyntaxError(
+        mark.line + 1, mark.column + 1,
+        absl::StrCat("alias *", name, " has no anchor &", name, " before it"));
+  }
+
+  absl::Status CheckDepth(const yaml_mark_t& mark) const {
+    if (open_.size() + 1 >= kMaxDepth) {
+      return SyntaxError(
+          mark.line + 1, mark.column + 1,
+          absl::StrCat("nested more than ", kMaxDepth - 1, " levels deep"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ParserError(const yaml_parser_t& p) const {
+    if (p.error == YAML_MEMORY_ERROR) {
+      return absl::ResourceExhaustedError(
+          "out of memory while reading the YAML");
+    }
+    const std::string problem =
+        p.problem != nullptr ? p.problem : "malformed YAML";
+    if (p.error == YAML_READER_ERROR) {
+      // The reader (encoding) reports a byte offset, not a mark.
+      const size_t offset = std::min(p.problem_offset, text_.size());
+      const absl::string_view before = text_.substr(0, offset);
+      const size_t line_start = before.rfind('\n');
+      const size_t line = 1 + static_cast<size_t>(std::count(
+                                  before.begin(), before.end(), '\n'));
+      const size_t column =
+          1 + offset -
+          (line_start == absl::string_view::npos ? 0 : line_start + 1);
+      return SyntaxError(
+          line, column,
+          p.problem_value >= 0
+              ? absl::StrCat(problem, " (byte 0x",
+                             absl::Hex(p.problem_value, absl::kZeroPad2), ")")
+              : problem);
+    }
+    std::string why = problem;
+    if (p.context != nullptr) {
+      absl::StrAppend(&why, " (", p.context, " that starts at ",
+                      p.context_mark.line + 1, ":", p.context_mark.column + 1,
+                      ")");
+    }
+    return SyntaxError(p.problem_mark.line + 1, p.problem_mark.column + 1, why);
+  }
+
+  absl::string_view text_;
+  std::unique_ptr<YamlTree> tree_;
+  std::vector<Open> open_;
+  std::vector<uint32_t> pending_;  // children of the open collections
+  std::vector<std::pair<std::string, uint32_t>> anchors_;
+  uint32_t root_ = kNoNode;
+};
+
 }  // namespace
 
-absl::StatusOr<YAML::Node> LoadYaml(absl::string_view text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp's marks are 0-based; editors count from 1.
-    return absl::InvalidArgumentError(absl::StrCat(
-        e.mark.line + 1, ":", e.mark.column + 1, ": invalid YAML: ", e.msg));
+absl::string_view YamlNode::Tag() const {
+  const YamlKind k = kind();
+  if (k == YamlKind::kUndefined || k == YamlKind::kNull) {
+    return {};
   }
+  const YamlTree::Node& n = node();
+  if (n.tag_size > 0) {
+    return absl::string_view(tree_->text).substr(n.tag_begin, n.tag_size);
+  }
+  return k == YamlKind::kScalar && !n.plain ? "!" : "?";
+}
+
+YamlNode YamlNode::Find(absl::string_view key) const {
+  if (!IsMap()) {
+    return {};
+  }
+  const YamlTree::Node& map = node();
+  const uint32_t* entry = tree_->children.data() + map.begin;
+  const uint32_t* end = entry + 2 * size_t{map.size};
+  for (; entry != end; entry += 2) {
+    const YamlTree::Node& k = tree_->nodes[entry[0]];
+    if (k.kind != YamlKind::kScalar || k.size != key.size()) {
+      continue;
+    }
+    // The first byte settles most mismatches without a call to memcmp.
+    const char* text = tree_->text.data() + k.begin;
+    if (key.empty() ||
+        (text[0] == key[0] && absl::string_view(text, k.size) == key)) {
+      return YamlNode(tree_, entry[1]);
+    }
+  }
+  return {};
+}
+
+absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text) {
+  if (text.size() > kMaxTextBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("1:1: a data contract of ", text.size(),
+                     " bytes is too large to read (256 MiB at most)"));
+  }
+  absl::StatusOr<YamlDocument> doc = TreeBuilder(text).Build();
+  if (!doc.ok()) {
+    return doc.status();
+  }
+  const YamlNode root = doc->root();
   if (!root.IsMap()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "1:1: a data contract must be a YAML mapping (apiVersion, kind, id, "
         "...), found ",
         Describe(root)));
   }
-  return root;
+  return doc;
 }
 
-YAML::Node Get(const YAML::Node& map, absl::string_view key) {
-  if (map.IsMap()) {
-    for (const auto& kv : map) {
-      if (kv.first.IsScalar() && kv.first.Scalar() == key) {
-        return kv.second;
-      }
-    }
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
-}
-
-SourcePosition PositionOf(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null()) {
-    return {};
-  }
-  return {mark.line + 1, mark.column + 1};
-}
-
-JsonType TypeOf(const YAML::Node& node) {
+JsonType TypeOf(YamlNode node) {
   if (!node.IsDefined() || node.IsNull()) {
     return JsonType::kNull;  // absent fields are never type-checked
   }
@@ -277,7 +784,7 @@ JsonType TypeOf(const YAML::Node& node) {
   if (node.Tag() != "?") {
     return JsonType::kString;
   }
-  const std::string& s = node.Scalar();
+  const absl::string_view s = node.Scalar();
   if (s == "true" || s == "True" || s == "TRUE" || s == "false" ||
       s == "False" || s == "FALSE") {
     return JsonType::kBoolean;
@@ -311,7 +818,7 @@ absl::string_view JsonTypeName(JsonType type) {
   return "a value";
 }
 
-std::string Describe(const YAML::Node& node) {
+std::string Describe(YamlNode node) {
   const JsonType type = TypeOf(node);
   switch (type) {
     case JsonType::kString:
@@ -325,19 +832,19 @@ std::string Describe(const YAML::Node& node) {
   }
 }
 
-std::string ToText(const YAML::Node& node) {
+std::string ToText(YamlNode node) {
   if (!node.IsDefined() || node.IsNull()) {
     return "";
   }
   if (node.IsScalar()) {
-    return node.Scalar();
+    return std::string(node.Scalar());
   }
-  YAML::Emitter out;
-  out << YAML::Flow << node;
-  return out.c_str();
+  std::string out;
+  AppendFlow(node, &out);
+  return out;
 }
 
-std::string ToJson(const YAML::Node& node) {
+std::string ToJson(YamlNode node) {
   std::string out;
   AppendJson(node, &out);
   return out;
