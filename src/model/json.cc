@@ -804,4 +804,161 @@ absl::StatusOr<ContractVersion> ContractVersionFromJson(
   return v;
 }
 
+// ----------------------------------------------------------------- Access
+
+namespace {
+
+constexpr char kOutputPortNameForm[] =
+    "is not of the form "
+    "domains/{domain}/dataProducts/{data_product}/outputPorts/{output_port}";
+
+// An expire_time of InfiniteFuture ("never") is left out, and absent reads
+// back as InfiniteFuture: "infinite-future" is not RFC 3339.
+void PutExpireTime(Json& j, const char* key, absl::Time t) {
+  if (t != absl::InfiniteFuture()) PutTime(j, key, t);
+}
+
+void PutPort(Json& j, const OutputPortRef& port) {
+  if (!port.domain_id.empty() || !port.product_id.empty() ||
+      !port.port_id.empty()) {
+    j["output_port"] = OutputPortName(port);
+  }
+}
+
+OutputPortRef ReadPort(Reader& r) {
+  std::string name = r.String("output_port");
+  std::vector<std::string> ids;
+  if (name.empty()) return OutputPortRef{};
+  if (!SplitLoose(name, {"domains", "dataProducts", "outputPorts"}, &ids)) {
+    r.Fail("output_port", kOutputPortNameForm);
+    return OutputPortRef{};
+  }
+  return OutputPortRef{ids[0], ids[1], ids[2]};
+}
+
+// The id of `{collection}/{id}` in `key`, "" when absent.
+std::string ReadRef(Reader& r, const char* key, absl::string_view collection,
+                    absl::string_view form) {
+  std::string name = r.String(key);
+  std::vector<std::string> ids;
+  if (name.empty()) return "";
+  if (!SplitLoose(name, {collection}, &ids)) {
+    r.Fail(key, form);
+    return "";
+  }
+  return ids[0];
+}
+
+}  // namespace
+
+std::string ToJson(const AccessRequest& a) {
+  Json j = Json::object();
+  j["name"] = AccessRequestName(a.id);
+  PutString(j, "uid", a.uid);
+  PutPort(j, a.port);
+  PutString(j, "consumer", a.consumer);
+  PutString(j, "requester", a.requester);
+  j["actions"] = a.actions;
+  PutString(j, "purpose", a.purpose);
+  j["duration"] = FormatDurationJson(a.duration);
+  j["state"] = std::string(AccessRequestStateName(a.state));
+  PutString(j, "decision", a.decision_json);
+  if (!a.grant_id.empty()) j["grant"] = GrantName(a.grant_id);
+  PutString(j, "reviewer", a.reviewer);
+  PutString(j, "review_comment", a.review_comment);
+  PutTime(j, "create_time", a.create_time);
+  PutTime(j, "update_time", a.update_time);
+  PutExpireTime(j, "expire_time", a.expire_time);
+  j["revision"] = a.revision;
+  j["etag"] = Etag(a.revision);
+  return j.dump();
+}
+
+absl::StatusOr<AccessRequest> AccessRequestFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "access_request"));
+  Reader r(j, "access_request");
+  AccessRequest a;
+  a.id = ReadRef(r, "name", "accessRequests",
+                 "is not of the form accessRequests/{access_request}");
+  if (r.status().ok() && a.id.empty()) {
+    r.Fail("name", "is not of the form accessRequests/{access_request}");
+  }
+  a.uid = r.String("uid");
+  a.port = ReadPort(r);
+  a.consumer = r.String("consumer");
+  a.requester = r.String("requester");
+  a.actions = r.Strings("actions");
+  a.purpose = r.String("purpose");
+  a.duration = r.OptDuration("duration").value_or(absl::ZeroDuration());
+  std::string state = r.String("state");
+  if (!state.empty()) {
+    auto s = ParseAccessRequestState(state);
+    if (!s) {
+      r.Fail("state", "is not an access request state");
+    } else {
+      a.state = *s;
+    }
+  }
+  a.decision_json = r.String("decision");
+  a.grant_id =
+      ReadRef(r, "grant", "grants", "is not of the form grants/{grant}");
+  a.reviewer = r.String("reviewer");
+  a.review_comment = r.String("review_comment");
+  a.create_time = r.Time("create_time");
+  a.update_time = r.Time("update_time");
+  a.expire_time = r.OptTime("expire_time").value_or(absl::InfiniteFuture());
+  a.revision = r.Int("revision");
+  if (!r.status().ok()) return r.status();
+  return a;
+}
+
+std::string ToJson(const Grant& g) {
+  Json j = Json::object();
+  j["name"] = GrantName(g.id);
+  PutString(j, "uid", g.uid);
+  PutPort(j, g.port);
+  PutString(j, "consumer", g.consumer);
+  j["actions"] = g.actions;
+  PutString(j, "purpose", g.purpose);
+  if (!g.access_request_id.empty()) {
+    j["access_request"] = AccessRequestName(g.access_request_id);
+  }
+  PutString(j, "granted_by", g.granted_by);
+  PutTime(j, "create_time", g.create_time);
+  PutExpireTime(j, "expire_time", g.expire_time);
+  if (g.revoke_time) j["revoke_time"] = FormatTimeJson(*g.revoke_time);
+  PutString(j, "revoked_by", g.revoked_by);
+  PutString(j, "revoke_reason", g.revoke_reason);
+  j["revision"] = g.revision;
+  j["etag"] = Etag(g.revision);
+  return j.dump();
+}
+
+absl::StatusOr<Grant> GrantFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "grant"));
+  Reader r(j, "grant");
+  Grant g;
+  g.id = ReadRef(r, "name", "grants", "is not of the form grants/{grant}");
+  if (r.status().ok() && g.id.empty()) {
+    r.Fail("name", "is not of the form grants/{grant}");
+  }
+  g.uid = r.String("uid");
+  g.port = ReadPort(r);
+  g.consumer = r.String("consumer");
+  g.actions = r.Strings("actions");
+  g.purpose = r.String("purpose");
+  g.access_request_id =
+      ReadRef(r, "access_request", "accessRequests",
+              "is not of the form accessRequests/{access_request}");
+  g.granted_by = r.String("granted_by");
+  g.create_time = r.Time("create_time");
+  g.expire_time = r.OptTime("expire_time").value_or(absl::InfiniteFuture());
+  g.revoke_time = r.OptTime("revoke_time");
+  g.revoked_by = r.String("revoked_by");
+  g.revoke_reason = r.String("revoke_reason");
+  g.revision = r.Int("revision");
+  if (!r.status().ok()) return r.status();
+  return g;
+}
+
 }  // namespace meshplane::model

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "meshplane/model/access.h"
 #include "meshplane/model/contract.h"
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/domain.h"
@@ -33,6 +34,11 @@ std::string ToJson(const Contract& c);
 // The contract is both in `name` ({contract}/versions/{version}) and in
 // `contract`; `report_json` is kept as a string, byte for byte.
 std::string ToJson(const ContractVersion& v);
+// `output_port` is the port's name, `grant` grants/{id}; `decision` is kept
+// as a string, byte for byte. `state` is as stored.
+std::string ToJson(const AccessRequest& r);
+// `output_port` is the port's name, `access_request` accessRequests/{id}.
+std::string ToJson(const Grant& g);
 
 // Inverses of ToJson. INVALID_ARGUMENT on malformed input.
 absl::StatusOr<Domain> DomainFromJson(absl::string_view json);
@@ -46,6 +52,8 @@ absl::StatusOr<Waiver> WaiverFromJson(absl::string_view json);
 absl::StatusOr<Contract> ContractFromJson(absl::string_view json);
 // INVALID_ARGUMENT also when `contract` and the contract in `name` differ.
 absl::StatusOr<ContractVersion> ContractVersionFromJson(absl::string_view json);
+absl::StatusOr<AccessRequest> AccessRequestFromJson(absl::string_view json);
+absl::StatusOr<Grant> GrantFromJson(absl::string_view json);
 
 // The etag of a revision (AIP-154). Opaque to clients.
 std::string Etag(int64_t revision);

@@ -28,6 +28,7 @@
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
+#include "meshplane/model/access.h"
 #include "meshplane/model/contract.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/lifecycle.h"
@@ -37,7 +38,7 @@
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 3;
+constexpr int kRequiredSchemaVersion = 5;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -139,6 +140,15 @@ std::string ContractVersionPhrase(absl::string_view id,
                                   absl::string_view version) {
   return absl::StrCat("contract version ",
                       Quoted(model::ContractVersionName(id, version)));
+}
+std::string OutputPortPhrase(const model::OutputPortRef& port) {
+  return absl::StrCat("output port ", Quoted(model::OutputPortName(port)));
+}
+std::string AccessRequestPhrase(absl::string_view id) {
+  return absl::StrCat("access request ", Quoted(model::AccessRequestName(id)));
+}
+std::string GrantPhrase(absl::string_view id) {
+  return absl::StrCat("grant ", Quoted(model::GrantName(id)));
 }
 
 absl::Status EtagMismatch(absl::string_view what, int64_t stored,
@@ -401,6 +411,75 @@ model::ContractVersion ContractVersionFromRow(const pqxx::row& r) {
   return v;
 }
 
+model::OutputPortRef PortFromRow(const pqxx::row& r, int first) {
+  return model::OutputPortRef{r[first].as<std::string>(),
+                              r[first + 1].as<std::string>(),
+                              r[first + 2].as<std::string>()};
+}
+
+model::AccessRequest AccessRequestFromRow(const pqxx::row& r) {
+  model::AccessRequest a;
+  a.id = r[0].as<std::string>();
+  a.uid = r[1].as<std::string>();
+  a.port = PortFromRow(r, 2);
+  a.consumer = r[5].as<std::string>();
+  a.requester = r[6].as<std::string>();
+  a.actions = ParseStrings(r[7]);
+  a.purpose = r[8].as<std::string>();
+  a.duration = absl::Microseconds(r[9].as<int64_t>());
+  // The CHECK constraint admits only the names ParseAccessRequestState knows.
+  a.state = model::ParseAccessRequestState(r[10].as<std::string>())
+                .value_or(model::AccessRequestState::kPending);
+  a.decision_json = r[11].as<std::string>();
+  a.grant_id = r[12].as<std::string>();
+  a.reviewer = r[13].as<std::string>();
+  a.review_comment = r[14].as<std::string>();
+  a.create_time = FromMicros(r[15].as<int64_t>());
+  a.update_time = FromMicros(r[16].as<int64_t>());
+  a.expire_time = FromMicros(r[17].as<int64_t>());
+  a.revision = r[18].as<int64_t>();
+  return a;
+}
+
+model::Grant GrantFromRow(const pqxx::row& r) {
+  model::Grant g;
+  g.id = r[0].as<std::string>();
+  g.uid = r[1].as<std::string>();
+  g.port = PortFromRow(r, 2);
+  g.consumer = r[5].as<std::string>();
+  g.actions = ParseStrings(r[6]);
+  g.purpose = r[7].as<std::string>();
+  g.access_request_id = r[8].as<std::string>();
+  g.granted_by = r[9].as<std::string>();
+  g.create_time = FromMicros(r[10].as<int64_t>());
+  g.expire_time = FromMicros(r[11].as<int64_t>());
+  g.revoke_time = OptionalTime(r[12]);
+  g.revoked_by = r[13].as<std::string>();
+  g.revoke_reason = r[14].as<std::string>();
+  g.revision = r[15].as<int64_t>();
+  return g;
+}
+
+// The CheckAccess decisions of one AppendAccessDecisions, as the JSON array
+// that kAppendAccessDecisions unpacks with json_to_recordset.
+std::string DecisionsJson(const std::vector<model::AccessDecision>& decisions) {
+  json out = json::array();
+  for (const model::AccessDecision& d : decisions) {
+    out.push_back({{"time_us", ToMicros(d.time)},
+                   {"caller", d.caller},
+                   {"principal", d.principal},
+                   {"domain_id", d.port.domain_id},
+                   {"product_id", d.port.product_id},
+                   {"port_id", d.port.port_id},
+                   {"action", d.action},
+                   {"allowed", d.allowed},
+                   {"grant_id", d.grant_id},
+                   {"reason", d.reason},
+                   {"decision_json", d.decision_json}});
+  }
+  return out.dump();
+}
+
 // --- keyset cursors ----------------------------------------------------------
 
 absl::Status CheckLimit(const PageRequest& page) {
@@ -456,6 +535,30 @@ absl::StatusOr<int64_t> ParseAuditCursor(const std::string& after) {
   int64_t seq = 0;
   if (!absl::SimpleAtoi(after, &seq)) return BadCursor(after);
   return seq;
+}
+
+// Newest-first lists (access requests, grants): "<create_time us>/<id>" of
+// the last item; the next page holds the items strictly older in
+// (create_time, id) order. No time on the first page.
+struct NewestFirstCursor {
+  std::optional<absl::Time> create_time;
+  std::string id;
+};
+
+std::string NewestFirstCursorOf(absl::Time create_time, absl::string_view id) {
+  return absl::StrCat(ToMicros(create_time), "/", id);
+}
+
+absl::StatusOr<NewestFirstCursor> ParseNewestFirstCursor(
+    const std::string& after) {
+  if (after.empty()) return NewestFirstCursor{};
+  size_t slash = after.find('/');
+  int64_t us = 0;
+  if (slash == std::string::npos || slash + 1 == after.size() ||
+      !absl::SimpleAtoi(absl::string_view(after).substr(0, slash), &us)) {
+    return BadCursor(after);
+  }
+  return NewestFirstCursor{FromMicros(us), after.substr(slash + 1)};
 }
 
 // Notify's checks, before anything is sent. PostgreSQL refuses payloads of
@@ -1248,6 +1351,190 @@ class PostgresTransaction : public Transaction {
                });
   }
 
+  // --- Access ---
+
+  absl::Status InsertAccessRequest(const model::AccessRequest& a) override {
+    return Run({"InsertAccessRequest", AccessRequestPhrase(a.id)},
+               [&]() -> absl::Status {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kInsertAccessRequest.name, a.id, a.uid,
+                     a.port.domain_id, a.port.product_id, a.port.port_id,
+                     a.consumer, a.requester, StringsJson(a.actions), a.purpose,
+                     absl::ToInt64Microseconds(a.duration),
+                     std::string(model::AccessRequestStateName(a.state)),
+                     a.decision_json, a.grant_id, a.reviewer, a.review_comment,
+                     ToMicros(a.create_time), ToMicros(a.update_time),
+                     ToMicros(a.expire_time), a.revision);
+                 if (!r.empty()) return absl::OkStatus();
+                 return DiagnoseAccessWrite(
+                     sql::kDiagnoseAccessRequest.name, a.id, a.port,
+                     AccessRequestPhrase(a.id), std::nullopt);
+               });
+  }
+
+  absl::StatusOr<model::AccessRequest> GetAccessRequest(
+      absl::string_view id) override {
+    return Run({"GetAccessRequest", AccessRequestPhrase(id)},
+               [&]() -> absl::StatusOr<model::AccessRequest> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kGetAccessRequest.name, std::string(id));
+                 if (r.empty()) return NotFound(AccessRequestPhrase(id));
+                 return AccessRequestFromRow(r[0]);
+               });
+  }
+
+  absl::Status UpdateAccessRequest(const model::AccessRequest& a,
+                                   int64_t expected_revision) override {
+    return Run({"UpdateAccessRequest", AccessRequestPhrase(a.id)},
+               [&]() -> absl::Status {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kUpdateAccessRequest.name, a.id, a.uid,
+                     a.port.domain_id, a.port.product_id, a.port.port_id,
+                     a.consumer, a.requester, StringsJson(a.actions), a.purpose,
+                     absl::ToInt64Microseconds(a.duration),
+                     std::string(model::AccessRequestStateName(a.state)),
+                     a.decision_json, a.grant_id, a.reviewer, a.review_comment,
+                     ToMicros(a.create_time), ToMicros(a.update_time),
+                     ToMicros(a.expire_time), a.revision, expected_revision);
+                 if (!r.empty()) return absl::OkStatus();
+                 return DiagnoseAccessWrite(
+                     sql::kDiagnoseAccessRequest.name, a.id, a.port,
+                     AccessRequestPhrase(a.id), expected_revision);
+               });
+  }
+
+  absl::StatusOr<Page<model::AccessRequest>> ListAccessRequests(
+      const AccessRequestFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    MP_ASSIGN_OR_RETURN(NewestFirstCursor cursor,
+                        ParseNewestFirstCursor(page.after));
+    const std::string state =
+        filter.state ? std::string(model::AccessRequestStateName(*filter.state))
+                     : std::string();
+    const model::OutputPortRef port =
+        filter.port.value_or(model::OutputPortRef{});
+    const model::ProductKey product =
+        filter.product.value_or(model::ProductKey{});
+    return Run({"ListAccessRequests", ""},
+               [&]() -> absl::StatusOr<Page<model::AccessRequest>> {
+                 OptionalMicros after_time(cursor.create_time);
+                 pqxx::result r = txn_->exec_params(
+                     sql::kListAccessRequests, state, ToMicros(filter.now),
+                     port.domain_id, port.product_id, port.port_id,
+                     product.domain_id, product.product_id, filter.consumer,
+                     filter.requester, after_time.param(), cursor.id,
+                     page.limit + 1);
+                 Page<model::AccessRequest> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     const auto& last = out.items.back();
+                     out.next = NewestFirstCursorOf(last.create_time, last.id);
+                     break;
+                   }
+                   out.items.push_back(AccessRequestFromRow(row));
+                 }
+                 return out;
+               });
+  }
+
+  absl::Status InsertGrant(const model::Grant& g) override {
+    return Run({"InsertGrant", GrantPhrase(g.id)}, [&]() -> absl::Status {
+      OptionalMicros revoke(g.revoke_time);
+      pqxx::result r = txn_->exec_prepared(
+          sql::kInsertGrant.name, g.id, g.uid, g.port.domain_id,
+          g.port.product_id, g.port.port_id, g.consumer, StringsJson(g.actions),
+          g.purpose, g.access_request_id, g.granted_by, ToMicros(g.create_time),
+          ToMicros(g.expire_time), revoke.param(), g.revoked_by,
+          g.revoke_reason, g.revision);
+      if (!r.empty()) return absl::OkStatus();
+      return DiagnoseAccessWrite(sql::kDiagnoseGrant.name, g.id, g.port,
+                                 GrantPhrase(g.id), std::nullopt);
+    });
+  }
+
+  absl::StatusOr<model::Grant> GetGrant(absl::string_view id) override {
+    return Run({"GetGrant", GrantPhrase(id)},
+               [&]() -> absl::StatusOr<model::Grant> {
+                 pqxx::result r =
+                     txn_->exec_prepared(sql::kGetGrant.name, std::string(id));
+                 if (r.empty()) return NotFound(GrantPhrase(id));
+                 return GrantFromRow(r[0]);
+               });
+  }
+
+  absl::Status UpdateGrant(const model::Grant& g,
+                           int64_t expected_revision) override {
+    return Run({"UpdateGrant", GrantPhrase(g.id)}, [&]() -> absl::Status {
+      OptionalMicros revoke(g.revoke_time);
+      pqxx::result r = txn_->exec_prepared(
+          sql::kUpdateGrant.name, g.id, g.uid, g.port.domain_id,
+          g.port.product_id, g.port.port_id, g.consumer, StringsJson(g.actions),
+          g.purpose, g.access_request_id, g.granted_by, ToMicros(g.create_time),
+          ToMicros(g.expire_time), revoke.param(), g.revoked_by,
+          g.revoke_reason, g.revision, expected_revision);
+      if (!r.empty()) return absl::OkStatus();
+      return DiagnoseAccessWrite(sql::kDiagnoseGrant.name, g.id, g.port,
+                                 GrantPhrase(g.id), expected_revision);
+    });
+  }
+
+  absl::StatusOr<Page<model::Grant>> ListGrants(
+      const GrantFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    MP_ASSIGN_OR_RETURN(NewestFirstCursor cursor,
+                        ParseNewestFirstCursor(page.after));
+    const model::OutputPortRef port =
+        filter.port.value_or(model::OutputPortRef{});
+    const model::ProductKey product =
+        filter.product.value_or(model::ProductKey{});
+    return Run({"ListGrants", ""}, [&]() -> absl::StatusOr<Page<model::Grant>> {
+      OptionalMicros after_time(cursor.create_time);
+      pqxx::result r = txn_->exec_params(
+          sql::kListGrants, port.domain_id, port.product_id, port.port_id,
+          product.domain_id, product.product_id, StringsJson(filter.consumers),
+          filter.active_only, ToMicros(filter.now), after_time.param(),
+          cursor.id, page.limit + 1);
+      Page<model::Grant> out;
+      for (const auto& row : r) {
+        if (static_cast<int>(out.items.size()) == page.limit) {
+          const auto& last = out.items.back();
+          out.next = NewestFirstCursorOf(last.create_time, last.id);
+          break;
+        }
+        out.items.push_back(GrantFromRow(row));
+      }
+      return out;
+    });
+  }
+
+  absl::StatusOr<std::vector<model::Grant>> ActiveGrants(
+      absl::Time now, absl::string_view after, int limit) override {
+    if (limit < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ActiveGrants limit must be at least 1, got ", limit));
+    }
+    return Run({"ActiveGrants", ""},
+               [&]() -> absl::StatusOr<std::vector<model::Grant>> {
+                 pqxx::result r =
+                     txn_->exec_prepared(sql::kActiveGrants.name, ToMicros(now),
+                                         std::string(after), limit);
+                 std::vector<model::Grant> out;
+                 out.reserve(r.size());
+                 for (const auto& row : r) out.push_back(GrantFromRow(row));
+                 return out;
+               });
+  }
+
+  absl::Status AppendAccessDecisions(
+      const std::vector<model::AccessDecision>& decisions) override {
+    return Run({"AppendAccessDecisions", ""}, [&]() -> absl::Status {
+      if (decisions.empty()) return absl::OkStatus();
+      txn_->exec_prepared(sql::kAppendAccessDecisions.name,
+                          DecisionsJson(decisions));
+      return absl::OkStatus();
+    });
+  }
+
   absl::Status Notify(absl::string_view channel,
                       absl::string_view payload) override {
     MP_RETURN_IF_ERROR(CheckNotify(mode_, channel, payload));
@@ -1548,6 +1835,33 @@ class PostgresTransaction : public Transaction {
     }
     return absl::InternalError(absl::StrCat(
         "writing ", ContractPhrase(c.id), " changed no row for no known reason"));
+  }
+
+  // Why an insert (expected == nullopt) or update of an access request or a
+  // grant (`diagnose` is its kDiagnose* statement) wrote no row.
+  absl::Status DiagnoseAccessWrite(const char* diagnose, const std::string& id,
+                                   const model::OutputPortRef& port,
+                                   const std::string& phrase,
+                                   std::optional<int64_t> expected) {
+    pqxx::row r = txn_->exec_prepared1(diagnose, id, port.domain_id,
+                                       port.product_id, port.port_id);
+    if (!expected) {
+      if (!r[0].is_null()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(phrase, " already exists"));
+      }
+    } else {
+      if (r[0].is_null()) return NotFound(phrase);
+      if (r[0].as<int64_t>() != *expected) {
+        return EtagMismatch(phrase, r[0].as<int64_t>(), *expected);
+      }
+    }
+    if (!r[1].as<bool>()) {
+      return absl::NotFoundError(
+          absl::StrCat(OutputPortPhrase(port), " of ", phrase, " not found"));
+    }
+    return absl::InternalError(absl::StrCat(
+        "writing ", phrase, " changed no row for no known reason"));
   }
 
   bool ContractExists(absl::string_view id) {

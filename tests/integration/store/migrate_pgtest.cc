@@ -1,5 +1,6 @@
 // The migration runner against a real PostgreSQL: fresh databases, re-runs,
-// concurrent replicas, edited files, and the append-only audit table.
+// concurrent replicas, edited files, and the append-only audit and access
+// decision tables.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -82,7 +83,9 @@ TEST(MigrateTest, FreshDatabaseGetsTheWholeSchema) {
   for (const char* table :
        {"domains", "teams", "team_members", "data_products", "output_ports",
         "input_ports", "api_tokens", "audit_log", "events", "idempotency",
-        "policies", "policy_revisions", "waivers", "schema_migrations"}) {
+        "policies", "policy_revisions", "waivers", "contracts",
+        "contract_versions", "access_requests", "grants", "access_decisions",
+        "schema_migrations"}) {
     EXPECT_EQ(Count(url, absl::StrCat("SELECT count(*) FROM pg_tables WHERE "
                                       "schemaname = 'public' AND tablename = '",
                                       table, "'")),
@@ -255,6 +258,35 @@ TEST(MigrateTest, AuditLogIsAppendOnly) {
                   "SELECT count(*) FROM audit_log WHERE principal = "
                   "'user:a'"),
             1);
+}
+
+TEST(MigrateTest, AccessDecisionLogIsAppendOnly) {
+  std::string url = PgFixture::Get().NewDatabase();
+  pqxx::connection conn(url);
+  {
+    pqxx::work w(conn);
+    w.exec(
+        "INSERT INTO access_decisions (time, caller, principal, domain_id, "
+        "  product_id, port_id, action, allowed) "
+        "VALUES (now(), 'service:trino', 'user:a', 'd', 'p', 'v1', 'read', "
+        "  false)");
+    w.commit();
+  }
+  for (const char* statement :
+       {"UPDATE access_decisions SET allowed = true",
+        "DELETE FROM access_decisions", "TRUNCATE access_decisions"}) {
+    SCOPED_TRACE(statement);
+    pqxx::work w(conn);
+    try {
+      w.exec(statement);
+      ADD_FAILURE() << "the statement succeeded";
+    } catch (const pqxx::insufficient_privilege& e) {
+      EXPECT_THAT(e.what(),
+                  ::testing::HasSubstr("access_decisions is append-only"));
+    }
+  }
+  EXPECT_EQ(
+      Count(url, "SELECT count(*) FROM access_decisions WHERE NOT allowed"), 1);
 }
 
 }  // namespace

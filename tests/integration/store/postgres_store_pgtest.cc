@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -371,6 +372,106 @@ TEST(PostgresStoreTest, ExpiredIdempotencyRecordsAreSwept) {
   EXPECT_EQ(count("bulk-0"), 1);
 }
 
+// The decision log as PostgreSQL holds it: every field of every decision,
+// in append order, one row per decision; nothing from a rolled-back
+// transaction.
+TEST(PostgresStoreTest, AccessDecisionsAreStoredInOrderOnCommitOnly) {
+  std::string url = PgFixture::Get().NewDatabase();
+  auto store = OpenOrDie(url);
+  ASSERT_NE(store, nullptr);
+  std::vector<model::AccessDecision> batch;
+  for (int i = 0; i < 4; ++i) {
+    model::AccessDecision d;
+    d.time = store_contract::T0() + absl::Microseconds(i);
+    d.caller = "service:trino";
+    d.principal = absl::StrCat("user:u", i, "@example.com");
+    d.port = {"sales", "orders", absl::StrCat("v", i)};
+    d.action = i == 3 ? "write" : "read";
+    d.allowed = i % 2 == 0;
+    d.grant_id = d.allowed ? absl::StrCat("grant-", i) : "";
+    d.reason = d.allowed ? "" : "no active grant; it's \"denied\"";
+    d.decision_json = i == 2 ? "{\"policies\": [ ]}" : "";
+    batch.push_back(d);
+  }
+  batch[0].time = absl::InfinitePast();
+  ASSERT_OK(store->RunInTransaction(TxnMode::kReadWrite, [&](Transaction& t) {
+    return t.AppendAccessDecisions({batch[0], batch[1], batch[2]});
+  }));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadWrite));
+    ASSERT_OK(txn->AppendAccessDecisions({batch[3], batch[3]}));
+    // Destroyed without Commit: rolled back.
+  }
+  ASSERT_OK(store->RunInTransaction(TxnMode::kReadWrite, [&](Transaction& t) {
+    return t.AppendAccessDecisions({batch[3]});
+  }));
+
+  pqxx::connection conn(url);
+  pqxx::nontransaction q(conn);
+  pqxx::result rows = q.exec(
+      "SELECT sequence, mp_us(time), caller, principal, domain_id, "
+      "  product_id, port_id, action, allowed, grant_id, reason, "
+      "  decision_json "
+      "FROM access_decisions ORDER BY sequence");
+  ASSERT_EQ(rows.size(), 4u);
+  int64_t last_sequence = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(i);
+    const pqxx::row& r = rows[i];
+    const model::AccessDecision& d = batch[i];
+    EXPECT_GT(r[0].as<int64_t>(), last_sequence);
+    last_sequence = r[0].as<int64_t>();
+    if (i == 0) {
+      EXPECT_EQ(r[1].as<int64_t>(), std::numeric_limits<int64_t>::min());
+    } else {
+      EXPECT_EQ(r[1].as<int64_t>(), absl::ToUnixMicros(d.time));
+    }
+    EXPECT_EQ(r[2].as<std::string>(), d.caller);
+    EXPECT_EQ(r[3].as<std::string>(), d.principal);
+    EXPECT_EQ(r[4].as<std::string>(), d.port.domain_id);
+    EXPECT_EQ(r[5].as<std::string>(), d.port.product_id);
+    EXPECT_EQ(r[6].as<std::string>(), d.port.port_id);
+    EXPECT_EQ(r[7].as<std::string>(), d.action);
+    EXPECT_EQ(r[8].as<bool>(), d.allowed);
+    EXPECT_EQ(r[9].as<std::string>(), d.grant_id);
+    EXPECT_EQ(r[10].as<std::string>(), d.reason);
+    EXPECT_EQ(r[11].as<std::string>(), d.decision_json);
+  }
+  // A string PostgreSQL cannot store is INVALID_ARGUMENT, not INTERNAL.
+  model::AccessDecision bad = batch[1];
+  bad.reason = std::string("\xff\xfe", 2);
+  EXPECT_THAT(
+      store->RunInTransaction(TxnMode::kReadWrite,
+                              [&](Transaction& t) {
+                                return t.AppendAccessDecisions({batch[1], bad});
+                              }),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  bad.reason = std::string("nul \0 inside", 12);
+  EXPECT_THAT(store->RunInTransaction(TxnMode::kReadWrite,
+                                      [&](Transaction& t) {
+                                        return t.AppendAccessDecisions({bad});
+                                      }),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM access_decisions")[0].as<int>(), 4);
+}
+
+TEST(PostgresStoreTest, AccessListCursorsAreChecked) {
+  auto store = OpenOrDie(PgFixture::Get().NewDatabase());
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+  for (const char* bad : {"no-slash", "/id", "12/", "x/id", "1.5/id"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THAT(txn->ListAccessRequests({}, {bad, 10}),
+                StatusIs(absl::StatusCode::kInvalidArgument, "cursor"));
+    EXPECT_THAT(txn->ListGrants({}, {bad, 10}),
+                StatusIs(absl::StatusCode::kInvalidArgument, "cursor"));
+  }
+  // A well-formed cursor that names no row is just a position.
+  ASSERT_OK_AND_ASSIGN(auto page,
+                       txn->ListGrants({}, {"-9223372036854775808/zz", 10}));
+  EXPECT_TRUE(page.items.empty());
+}
+
 // Runs last in this binary (gtest runs tests in declaration order): it
 // stops and restarts the shared server.
 TEST(PostgresStoreTest, ZzUnavailableWhileTheServerIsDownThenRecovers) {
@@ -656,6 +757,227 @@ TEST_F(LargeCatalogTest, WriteTransactionTimes) {
   std::cout << "[ figures ] same, 4 threads: "
             << absl::FormatDuration((absl::Now() - start) / kWrites)
             << " per write (wall time / writes)\n";
+}
+
+// ---------------------------------------------- 100k requests and grants
+
+// Every list filter of access requests and grants, and ActiveGrants, is an
+// index scan at 100k rows each (migrations/0005_access.sql).
+class LargeAccessTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    url_ = new std::string(PgFixture::Get().NewDatabase());
+    absl::Time start = absl::Now();
+    pqxx::connection conn(*url_);
+    pqxx::work w(conn);
+    // 1000 products with one port each; 100k requests and 100k grants
+    // spread over them, 5000 users and 200 teams, one a second.
+    w.exec(
+        "INSERT INTO teams (id, uid, create_time, update_time, revision) "
+        "VALUES ('t', 'u', now(), now(), 1)");
+    w.exec(
+        "INSERT INTO domains (id, uid, owner_team_id, create_time, "
+        "  update_time, revision) VALUES ('d', 'u', 't', now(), now(), 1)");
+    w.exec(
+        "INSERT INTO data_products (domain_id, id, uid, owner_team_id, "
+        "  lifecycle, create_time, update_time, revision) "
+        "SELECT 'd', 'p-' || i, 'u', 't', 'PUBLISHED', now(), now(), 1 "
+        "FROM generate_series(0, 999) i");
+    w.exec(
+        "INSERT INTO output_ports (domain_id, product_id, port_id, ordinal) "
+        "SELECT domain_id, id, 'v1', 0 FROM data_products");
+    w.exec(
+        "INSERT INTO access_requests (id, uid, domain_id, product_id, "
+        "  port_id, consumer, requester, actions, state, create_time, "
+        "  update_time, expire_time, revision) "
+        "SELECT md5('r' || i), 'u', 'd', 'p-' || (i % 1000), 'v1', "
+        "  'user:u' || (i % 5000), 'user:r' || (i % 3000), '{read}', "
+        "  (ARRAY['PENDING', 'APPROVED', 'DENIED', 'WITHDRAWN', "
+        "         'EXPIRED'])[i % 5 + 1], "
+        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', "
+        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', "
+        "  timestamptz '2026-01-08 00:00:00+00' + i * interval '1 second', 1 "
+        "FROM generate_series(0, 99999) i");
+    w.exec(
+        "INSERT INTO grants (id, uid, domain_id, product_id, port_id, "
+        "  consumer, actions, create_time, expire_time, revoke_time, "
+        "  revision) "
+        "SELECT md5('g' || i), 'u', 'd', 'p-' || (i % 1000), 'v1', "
+        "  CASE WHEN i % 10 = 0 THEN 'team:t' || (i % 200) "
+        "       ELSE 'user:u' || (i % 5000) END, '{read}', "
+        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', "
+        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' "
+        "    + (i % 3) * interval '30 days', "
+        "  CASE WHEN i % 4 = 0 THEN timestamptz '2026-01-02 00:00:00+00' END, "
+        "  1 "
+        "FROM generate_series(0, 99999) i");
+    w.commit();
+    pqxx::nontransaction analyze(conn);
+    analyze.exec("ANALYZE");
+    std::cout << "[ figures ] loaded 100k access requests and 100k grants in "
+              << absl::FormatDuration(absl::Now() - start) << "\n";
+  }
+  static void TearDownTestSuite() {
+    delete url_;
+    url_ = nullptr;
+  }
+
+  // 2026-01-20: some grants expired, most pending requests expired.
+  static int64_t Now() {
+    return absl::ToUnixMicros(absl::FromCivil(
+        absl::CivilSecond(2026, 1, 20, 0, 0, 0), absl::UTCTimeZone()));
+  }
+
+  static std::string* url_;
+};
+
+std::string* LargeAccessTest::url_ = nullptr;
+
+TEST_F(LargeAccessTest, FilteredListsUseIndexes) {
+  pqxx::connection conn(*url_);
+  pqxx::nontransaction q(conn);
+  const char* no_cursor = nullptr;
+  auto plan_of = [&](pqxx::result r) {
+    std::string plan;
+    for (const auto& row : r) plan += row[0].as<std::string>() + "\n";
+    return plan;
+  };
+  struct RequestCase {
+    const char* name;
+    std::string state, port_product, product, consumer, requester;
+  };
+  const std::vector<RequestCase> requests = {
+      {"none", "", "", "", "", ""},
+      {"state PENDING", "PENDING", "", "", "", ""},
+      {"state EXPIRED", "EXPIRED", "", "", "", ""},
+      {"state DENIED", "DENIED", "", "", "", ""},
+      {"port", "", "p-7", "", "", ""},
+      {"product", "", "", "p-7", "", ""},
+      {"consumer", "", "", "", "user:u42", ""},
+      {"requester", "", "", "", "", "user:r42"},
+      {"pending+consumer", "PENDING", "", "", "user:u42", ""},
+  };
+  for (const RequestCase& c : requests) {
+    SCOPED_TRACE(c.name);
+    std::string port_domain = c.port_product.empty() ? "" : "d";
+    std::string product_domain = c.product.empty() ? "" : "d";
+    std::string plan = plan_of(q.exec_params(
+        absl::StrCat("EXPLAIN ", pg::sql::kListAccessRequests), c.state, Now(),
+        port_domain, c.port_product, "v1", product_domain, c.product,
+        c.consumer, c.requester, no_cursor, "", 51));
+    EXPECT_THAT(plan, ::testing::Not(
+                          ::testing::HasSubstr("Seq Scan on access_requests")))
+        << plan;
+    // Keyset paging from the middle of the list.
+    plan = plan_of(q.exec_params(
+        absl::StrCat("EXPLAIN ", pg::sql::kListAccessRequests), c.state, Now(),
+        port_domain, c.port_product, "v1", product_domain, c.product,
+        c.consumer, c.requester, Now() - int64_t{40000} * 1000000, "m", 51));
+    EXPECT_THAT(plan, ::testing::Not(
+                          ::testing::HasSubstr("Seq Scan on access_requests")))
+        << plan;
+  }
+  struct GrantCase {
+    const char* name;
+    std::string port_product, product, consumers;
+    bool active;
+  };
+  const std::vector<GrantCase> grants = {
+      {"none", "", "", "[]", false},
+      {"active", "", "", "[]", true},
+      {"port", "p-7", "", "[]", false},
+      {"product, active", "", "p-7", "[]", true},
+      {"one consumer", "", "", "[\"user:u42\"]", false},
+      {"a principal and its teams", "", "",
+       "[\"user:u42\", \"team:t4\", \"team:t9\"]", true},
+  };
+  for (const GrantCase& c : grants) {
+    SCOPED_TRACE(c.name);
+    std::string port_domain = c.port_product.empty() ? "" : "d";
+    std::string product_domain = c.product.empty() ? "" : "d";
+    std::string plan = plan_of(q.exec_params(
+        absl::StrCat("EXPLAIN ", pg::sql::kListGrants), port_domain,
+        c.port_product, "v1", product_domain, c.product, c.consumers, c.active,
+        Now(), no_cursor, "", 51));
+    EXPECT_THAT(plan,
+                ::testing::Not(::testing::HasSubstr("Seq Scan on grants")))
+        << plan;
+  }
+  std::string plan = plan_of(q.exec_params(
+      absl::StrCat("EXPLAIN ", pg::sql::kActiveGrants.text), Now(), "", 1000));
+  EXPECT_THAT(plan, ::testing::HasSubstr("grants_active_idx")) << plan;
+}
+
+TEST_F(LargeAccessTest, PageTimes) {
+  auto store = OpenOrDie(*url_, 2);
+  ASSERT_NE(store, nullptr);
+  absl::Time now = absl::FromUnixMicros(Now());
+  auto time_requests = [&](const char* name, AccessRequestFilter f) {
+    f.now = now;
+    absl::Time start = absl::Now();
+    constexpr int kRuns = 20;
+    size_t items = 0;
+    for (int i = 0; i < kRuns; ++i) {
+      ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+      ASSERT_OK_AND_ASSIGN(auto page, txn->ListAccessRequests(f, {"", 50}));
+      items = page.items.size();
+    }
+    std::cout << "[ figures ] 100k access requests, first page, " << name
+              << " (" << items << " items): "
+              << absl::FormatDuration((absl::Now() - start) / kRuns) << "\n";
+  };
+  auto time_grants = [&](const char* name, GrantFilter f) {
+    f.now = now;
+    absl::Time start = absl::Now();
+    constexpr int kRuns = 20;
+    size_t items = 0;
+    for (int i = 0; i < kRuns; ++i) {
+      ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+      ASSERT_OK_AND_ASSIGN(auto page, txn->ListGrants(f, {"", 50}));
+      items = page.items.size();
+    }
+    std::cout << "[ figures ] 100k grants, first page, " << name << " ("
+              << items << " items): "
+              << absl::FormatDuration((absl::Now() - start) / kRuns) << "\n";
+  };
+  AccessRequestFilter r;
+  time_requests("no filter", r);
+  r.state = model::AccessRequestState::kPending;
+  time_requests("PENDING as of now", r);
+  r.state = model::AccessRequestState::kExpired;
+  time_requests("EXPIRED as of now", r);
+  r = {};
+  r.consumer = "user:u42";
+  time_requests("consumer", r);
+  r.state = model::AccessRequestState::kPending;
+  time_requests("consumer+PENDING", r);
+  GrantFilter g;
+  time_grants("no filter", g);
+  g.active_only = true;
+  time_grants("active", g);
+  g.consumers = {"user:u42", "team:t4", "team:t9"};
+  time_grants("active, a principal and 2 teams", g);
+  g = {};
+  g.product = model::ProductKey{"d", "p-7"};
+  time_grants("product", g);
+
+  // Loading every active grant, as the CheckAccess index does.
+  absl::Time start = absl::Now();
+  size_t loaded = 0;
+  std::string after;
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+  for (int guard = 0; guard < 1000; ++guard) {
+    ASSERT_OK_AND_ASSIGN(std::vector<model::Grant> page,
+                         txn->ActiveGrants(now, after, 1000));
+    loaded += page.size();
+    if (page.size() < 1000) break;
+    after = page.back().id;
+  }
+  std::cout << "[ figures ] ActiveGrants, " << loaded
+            << " active grants of 100k in pages of 1000: "
+            << absl::FormatDuration(absl::Now() - start) << "\n";
+  EXPECT_GT(loaded, 0u);
+  EXPECT_LT(loaded, 100000u);
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 #include <atomic>
 #include <deque>
 #include <limits>
-#include <tuple>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -17,6 +17,7 @@
 
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
+#include "meshplane/model/access.h"
 #include "meshplane/model/contract.h"
 #include "meshplane/model/resource_name.h"
 
@@ -192,6 +193,66 @@ bool VersionBefore(const model::ContractVersion& a,
                          model::PrereleaseOrderKey(b.prerelease), b.version);
 }
 
+constexpr char kAccessRequestsTable[] = "*access_requests";
+constexpr char kGrantsTable[] = "*grants";
+std::string AccessRequestRowKey(absl::string_view id) {
+  return absl::StrCat("r/", id);
+}
+std::string GrantRowKey(absl::string_view id) { return absl::StrCat("g/", id); }
+
+// As PostgresStore: absl's infinite times are the extreme microseconds.
+int64_t ToMicros(absl::Time t) {
+  if (t == absl::InfinitePast()) return std::numeric_limits<int64_t>::min();
+  if (t == absl::InfiniteFuture()) return std::numeric_limits<int64_t>::max();
+  return absl::ToUnixMicros(t);
+}
+absl::Time FromMicros(int64_t us) {
+  if (us == std::numeric_limits<int64_t>::min()) return absl::InfinitePast();
+  if (us == std::numeric_limits<int64_t>::max()) return absl::InfiniteFuture();
+  return absl::FromUnixMicros(us);
+}
+
+// Access requests and grants are listed newest first, (create_time, id)
+// descending; the cursor is "<create_time us>/<id>" of the last item, as the
+// Postgres store's. INVALID_ARGUMENT for a malformed cursor or limit.
+template <typename T>
+absl::StatusOr<store::Page<T>> PaginateNewestFirst(
+    std::vector<T> items, const store::PageRequest& page) {
+  if (page.limit < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page limit must be at least 1, got ", page.limit));
+  }
+  auto newer = [](const T& a, const T& b) {
+    return std::tie(a.create_time, a.id) > std::tie(b.create_time, b.id);
+  };
+  std::sort(items.begin(), items.end(), newer);
+  size_t i = 0;
+  if (!page.after.empty()) {
+    size_t slash = page.after.find('/');
+    int64_t us = 0;
+    if (slash == std::string::npos || slash + 1 == page.after.size() ||
+        !absl::SimpleAtoi(absl::string_view(page.after).substr(0, slash),
+                          &us)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid page cursor \"", page.after, "\""));
+    }
+    T last;
+    last.create_time = FromMicros(us);
+    last.id = page.after.substr(slash + 1);
+    while (i < items.size() && !newer(last, items[i])) ++i;
+  }
+  store::Page<T> out;
+  for (; i < items.size() && static_cast<int>(out.items.size()) < page.limit;
+       ++i) {
+    out.items.push_back(items[i]);
+  }
+  if (i < items.size() && !out.items.empty()) {
+    const T& last = out.items.back();
+    out.next = absl::StrCat(ToMicros(last.create_time), "/", last.id);
+  }
+  return out;
+}
+
 // As PostgresStore: notifications are sent at commit, so only a read-write
 // transaction may send one; PostgreSQL's limits on channel and payload.
 absl::Status CheckNotification(store::TxnMode mode, absl::string_view channel,
@@ -333,6 +394,8 @@ class InMemoryTransaction : public store::Transaction {
     waivers_.Reset(t.waivers);
     contracts_.Reset(t.contracts);
     versions_.Reset(t.contract_versions);
+    access_requests_.Reset(t.access_requests);
+    grants_.Reset(t.grants);
   }
 
   ~InMemoryTransaction() override {
@@ -608,8 +671,10 @@ class InMemoryTransaction : public store::Transaction {
     // key from input ports to output ports).
     std::set<std::string> kept;
     for (const auto& o : product.output_ports) kept.insert(o.id);
+    bool drops_a_port = false;
     for (const auto& o : cur->output_ports) {
       if (kept.count(o.id)) continue;
+      drops_a_port = true;
       auto reader = FindReader({key.domain_id, key.product_id, o.id}, key);
       if (reader) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -617,6 +682,9 @@ class InMemoryTransaction : public store::Transaction {
             " is read by ", model::ProductName(*reader)));
       }
     }
+    // Only then, so that other product updates do not read (and conflict
+    // on) the access tables.
+    if (drops_a_port) DropAccessToPorts(key, kept);
     products_.Put(key, Normalized(product));
     Write(ProductRowKey(key), kProductsTable);
     return absl::OkStatus();
@@ -645,6 +713,7 @@ class InMemoryTransaction : public store::Transaction {
                          ": it still owns ", model::ContractName(id)));
       }
     }
+    DropAccessToPorts(key, {});
     products_.Erase(key);
     Write(ProductRowKey(key), kProductsTable);
     return absl::OkStatus();
@@ -1117,6 +1186,144 @@ class InMemoryTransaction : public store::Transaction {
     return out;
   }
 
+  // ------------------------------------------------------------- Access
+  absl::Status InsertAccessRequest(const model::AccessRequest& r) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(AccessRequestRowKey(r.id));
+    const std::string name = model::AccessRequestName(r.id);
+    if (access_requests_.Find(r.id)) {
+      return absl::AlreadyExistsError(absl::StrCat(name, " already exists"));
+    }
+    MP_RETURN_IF_ERROR(CheckPort(r.port, name));
+    PutAccessRequest(r);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<model::AccessRequest> GetAccessRequest(
+      absl::string_view id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(AccessRequestRowKey(id));
+    const model::AccessRequest* r = access_requests_.Find(std::string(id));
+    if (!r) {
+      return absl::NotFoundError(
+          absl::StrCat(model::AccessRequestName(id), " not found"));
+    }
+    return *r;
+  }
+
+  absl::Status UpdateAccessRequest(const model::AccessRequest& r,
+                                   int64_t expected_revision) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(AccessRequestRowKey(r.id));
+    const std::string name = model::AccessRequestName(r.id);
+    const model::AccessRequest* cur = access_requests_.Find(r.id);
+    if (!cur) return absl::NotFoundError(absl::StrCat(name, " not found"));
+    if (cur->revision != expected_revision) return EtagMismatch(name);
+    MP_RETURN_IF_ERROR(CheckPort(r.port, name));
+    PutAccessRequest(r);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<model::AccessRequest>> ListAccessRequests(
+      const store::AccessRequestFilter& f,
+      const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kAccessRequestsTable);
+    std::vector<model::AccessRequest> items;
+    for (const auto& [id, r] : access_requests_.Merged()) {
+      if (f.state && r.StateAt(f.now) != *f.state) continue;
+      if (!MatchesPort(r.port, f.port, f.product)) continue;
+      if (!f.consumer.empty() && r.consumer != f.consumer) continue;
+      if (!f.requester.empty() && r.requester != f.requester) continue;
+      items.push_back(r);
+    }
+    return PaginateNewestFirst(std::move(items), page);
+  }
+
+  absl::Status InsertGrant(const model::Grant& g) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(GrantRowKey(g.id));
+    const std::string name = model::GrantName(g.id);
+    if (grants_.Find(g.id)) {
+      return absl::AlreadyExistsError(absl::StrCat(name, " already exists"));
+    }
+    MP_RETURN_IF_ERROR(CheckPort(g.port, name));
+    PutGrant(g);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<model::Grant> GetGrant(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(GrantRowKey(id));
+    const model::Grant* g = grants_.Find(std::string(id));
+    if (!g) {
+      return absl::NotFoundError(
+          absl::StrCat(model::GrantName(id), " not found"));
+    }
+    return *g;
+  }
+
+  absl::Status UpdateGrant(const model::Grant& g,
+                           int64_t expected_revision) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(GrantRowKey(g.id));
+    const std::string name = model::GrantName(g.id);
+    const model::Grant* cur = grants_.Find(g.id);
+    if (!cur) return absl::NotFoundError(absl::StrCat(name, " not found"));
+    if (cur->revision != expected_revision) return EtagMismatch(name);
+    MP_RETURN_IF_ERROR(CheckPort(g.port, name));
+    PutGrant(g);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<model::Grant>> ListGrants(
+      const store::GrantFilter& f, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kGrantsTable);
+    std::vector<model::Grant> items;
+    for (const auto& [id, g] : grants_.Merged()) {
+      if (!MatchesPort(g.port, f.port, f.product)) continue;
+      if (!f.consumers.empty() &&
+          std::find(f.consumers.begin(), f.consumers.end(), g.consumer) ==
+              f.consumers.end()) {
+        continue;
+      }
+      if (f.active_only && !g.ActiveAt(f.now)) continue;
+      items.push_back(g);
+    }
+    return PaginateNewestFirst(std::move(items), page);
+  }
+
+  absl::StatusOr<std::vector<model::Grant>> ActiveGrants(
+      absl::Time now, absl::string_view after, int limit) override {
+    MP_RETURN_IF_ERROR(Check());
+    if (limit < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ActiveGrants limit must be at least 1, got ", limit));
+    }
+    Read(kGrantsTable);
+    std::vector<model::Grant> out;
+    // The map's std::string order is bytewise, as the ids' COLLATE "C".
+    for (const auto& [id, g] : grants_.Merged()) {
+      if (static_cast<int>(out.size()) == limit) break;
+      if (id <= after || !g.ActiveAt(now)) continue;
+      out.push_back(g);
+    }
+    return out;
+  }
+
+  absl::Status AppendAccessDecisions(
+      const std::vector<model::AccessDecision>& decisions) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    for (const model::AccessDecision& decision : decisions) {
+      model::AccessDecision d = decision;
+      d.time = Trunc(d.time);
+      pending_decisions_.push_back(std::move(d));
+      wrote_ = true;
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Notify(absl::string_view channel,
                       absl::string_view payload) override {
     MP_RETURN_IF_ERROR(Check());
@@ -1344,6 +1551,11 @@ class InMemoryTransaction : public store::Transaction {
           t.waivers = waivers_.CommitOnto(t.waivers);
           t.contracts = contracts_.CommitOnto(t.contracts);
           t.contract_versions = versions_.CommitOnto(t.contract_versions);
+          t.access_requests = access_requests_.CommitOnto(t.access_requests);
+          t.grants = grants_.CommitOnto(t.grants);
+          for (auto& d : pending_decisions_) {
+            store_.access_decisions_.push_back(std::move(d));
+          }
           for (auto& r : pending_revisions_) {
             store_.revisions_.emplace_back(v, r);
           }
@@ -1451,6 +1663,80 @@ class InMemoryTransaction : public store::Transaction {
     }
     policies_.Erase(key);
     Write(PolicyRowKey(key), kPoliciesTable);
+  }
+
+  // NOT_FOUND naming `port` (and `what` refers to it) unless the output
+  // port exists.
+  absl::Status CheckPort(const model::OutputPortRef& port,
+                         const std::string& what) {
+    ProductKey key{port.domain_id, port.product_id};
+    Read(ProductRowKey(key));
+    const DataProduct* p = products_.Find(key);
+    bool found = false;
+    if (p) {
+      for (const auto& o : p->output_ports)
+        found = found || o.id == port.port_id;
+    }
+    if (found) return absl::OkStatus();
+    return absl::NotFoundError(absl::StrCat("output port ",
+                                            model::OutputPortName(port), " of ",
+                                            what, " not found"));
+  }
+
+  // The port and product list filters. As the Postgres store's: a filter
+  // whose domain id is "" filters nothing.
+  static bool MatchesPort(const model::OutputPortRef& port,
+                          const std::optional<model::OutputPortRef>& by_port,
+                          const std::optional<ProductKey>& by_product) {
+    if (by_port && !by_port->domain_id.empty() && !(port == *by_port)) {
+      return false;
+    }
+    if (by_product && !by_product->domain_id.empty() &&
+        !(ProductKey{port.domain_id, port.product_id} == *by_product)) {
+      return false;
+    }
+    return true;
+  }
+
+  void PutAccessRequest(const model::AccessRequest& request) {
+    model::AccessRequest r = request;
+    r.create_time = Trunc(r.create_time);
+    r.update_time = Trunc(r.update_time);
+    r.expire_time = Trunc(r.expire_time);
+    r.duration = absl::Microseconds(absl::ToInt64Microseconds(r.duration));
+    access_requests_.Put(r.id, r);
+    Write(AccessRequestRowKey(r.id), kAccessRequestsTable);
+  }
+
+  void PutGrant(const model::Grant& grant) {
+    model::Grant g = grant;
+    g.create_time = Trunc(g.create_time);
+    g.expire_time = Trunc(g.expire_time);
+    g.revoke_time = Trunc(g.revoke_time);
+    grants_.Put(g.id, g);
+    Write(GrantRowKey(g.id), kGrantsTable);
+  }
+
+  // Deletes the access requests and grants of the output ports of `key`
+  // whose ids are not in `kept` (the schema's ON DELETE CASCADE).
+  void DropAccessToPorts(const ProductKey& key,
+                         const std::set<std::string>& kept) {
+    auto going = [&](const model::OutputPortRef& port) {
+      return port.domain_id == key.domain_id &&
+             port.product_id == key.product_id && !kept.count(port.port_id);
+    };
+    Read(kAccessRequestsTable);
+    for (const auto& [id, r] : access_requests_.Merged()) {
+      if (!going(r.port)) continue;
+      access_requests_.Erase(id);
+      Write(AccessRequestRowKey(id), kAccessRequestsTable);
+    }
+    Read(kGrantsTable);
+    for (const auto& [id, g] : grants_.Merged()) {
+      if (!going(g.port)) continue;
+      grants_.Erase(id);
+      Write(GrantRowKey(id), kGrantsTable);
+    }
   }
 
   void PutContract(const model::Contract& contract) {
@@ -1565,6 +1851,9 @@ class InMemoryTransaction : public store::Transaction {
   Overlay<WaiverMapKey, Waiver> waivers_;
   Overlay<std::string, model::Contract> contracts_;
   Overlay<VersionMapKey, model::ContractVersion> versions_;
+  Overlay<std::string, model::AccessRequest> access_requests_;
+  Overlay<std::string, model::Grant> grants_;
+  std::vector<model::AccessDecision> pending_decisions_;
   std::vector<InMemoryStore::RevisionRow> pending_revisions_;
   std::vector<store::Listener::Notification> pending_notifications_;
   std::set<std::string> reads_;
@@ -1588,6 +1877,10 @@ InMemoryStore::InMemoryStore() : hub_(std::make_shared<ListenerHub>()) {
       std::make_shared<const std::map<std::string, model::Contract>>();
   tables_.contract_versions =
       std::make_shared<const std::map<VersionMapKey, model::ContractVersion>>();
+  tables_.access_requests =
+      std::make_shared<const std::map<std::string, model::AccessRequest>>();
+  tables_.grants =
+      std::make_shared<const std::map<std::string, model::Grant>>();
 }
 
 InMemoryStore::~InMemoryStore() = default;
@@ -1621,6 +1914,11 @@ void InMemoryStore::SetUnavailable(bool unavailable) {
 int64_t InMemoryStore::write_commits() const {
   absl::MutexLock lock(&mu_);
   return write_commits_;
+}
+
+std::vector<model::AccessDecision> InMemoryStore::access_decisions() const {
+  absl::MutexLock lock(&mu_);
+  return access_decisions_;
 }
 
 }  // namespace meshplane::testing

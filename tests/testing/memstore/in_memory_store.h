@@ -18,7 +18,11 @@
 //    rollback, like PostgreSQL sequences); so do policy revision history
 //    sequences.
 //  - Deleting a domain deletes its policies and their waivers, as the
-//    schema's ON DELETE CASCADE does.
+//    schema's ON DELETE CASCADE does; so does deleting an output port (with
+//    its product, or by dropping it from the product) for its access
+//    requests and grants.
+//  - CheckAccess decisions (AppendAccessDecisions) are kept, in append
+//    order, once their transaction commits; access_decisions() shows them.
 //  - Notify buffers per transaction; Commit delivers the notifications, on
 //    the committing thread and after releasing the store's mutex, to every
 //    started listener of this store. Listeners deliver a resync on Start
@@ -63,6 +67,10 @@ class InMemoryStore : public store::Store {
   // Test hook: the number of transactions committed with at least one write.
   int64_t write_commits() const;
 
+  // Test hook: every committed AppendAccessDecisions entry, oldest first
+  // (times truncated to microseconds, as stored).
+  std::vector<model::AccessDecision> access_decisions() const;
+
   // The committed tables. Each is immutable once published; a commit
   // publishes new copies of the tables it changed.
   struct Tables {
@@ -86,6 +94,9 @@ class InMemoryStore : public store::Store {
     std::shared_ptr<const std::map<std::pair<std::string, std::string>,
                                    model::ContractVersion>>
         contract_versions;
+    std::shared_ptr<const std::map<std::string, model::AccessRequest>>
+        access_requests;
+    std::shared_ptr<const std::map<std::string, model::Grant>> grants;
   };
 
   // The started listeners; shared with them, as they may outlive the store.
@@ -115,6 +126,7 @@ class InMemoryStore : public store::Store {
       ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<uint64_t, model::Event>> events_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<uint64_t, RevisionRow>> revisions_ ABSL_GUARDED_BY(mu_);
+  std::vector<model::AccessDecision> access_decisions_ ABSL_GUARDED_BY(mu_);
   int64_t next_revision_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t next_audit_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t next_event_sequence_ ABSL_GUARDED_BY(mu_) = 1;
