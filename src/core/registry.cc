@@ -16,6 +16,7 @@
 #include "core/write_pipeline.h"
 
 #include "meshplane/common/crypto.h"
+#include "meshplane/core/access.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/json.h"
@@ -523,6 +524,8 @@ absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
             MP_RETURN_IF_ERROR(txn.InsertTeam(t));
             out.after_json = model::ToJson(t);
             out.response_json = out.after_json;
+            // CheckAccess indexes memberships and ports (core/access.h).
+            MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
             out.event_type = "team.created";
             result = std::move(t);
             return absl::OkStatus();
@@ -611,6 +614,8 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
             out.before_json = model::ToJson(current);
             out.after_json = model::ToJson(t);
             out.response_json = out.after_json;
+            // CheckAccess indexes memberships and ports (core/access.h).
+            MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
             out.event_type = "team.updated";
             result = std::move(t);
             return absl::OkStatus();
@@ -643,6 +648,8 @@ absl::Status Registry::DeleteTeam(const RequestContext& ctx,
              MP_RETURN_IF_ERROR(deleted);
              out.before_json = model::ToJson(current);
              out.response_json = "{}";
+             // CheckAccess indexes memberships and ports (core/access.h).
+             MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", current.id)));
              out.event_type = "team.deleted";
              return absl::OkStatus();
            })
@@ -714,6 +721,8 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
             MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateTeam(t, current.revision)));
             out.after_json = model::ToJson(t);
             out.response_json = out.after_json;
+            // CheckAccess indexes memberships and ports (core/access.h).
+            MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
             out.event_type = "team.updated";
             result = std::move(t);
             return absl::OkStatus();
@@ -778,6 +787,8 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(inserted);
   out.after_json = model::ToJson(product);
   out.response_json = out.after_json;
+  // CheckAccess indexes memberships and ports (core/access.h).
+  MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("product:", product.domain_id, "/", product.id)));
   out.event_type = "dataproduct.created";
   out.domain_id = product.domain_id;
   result = std::move(product);
@@ -995,6 +1006,8 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             out.before_json = model::ToJson(current);
             out.after_json = model::ToJson(p);
             out.response_json = out.after_json;
+            // CheckAccess indexes memberships and ports (core/access.h).
+            MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("product:", p.domain_id, "/", p.id)));
             out.event_type = "dataproduct.updated";
             out.domain_id = p.domain_id;
             result = std::move(p);
@@ -1029,6 +1042,8 @@ absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
              MP_RETURN_IF_ERROR(deleted);
              out.before_json = model::ToJson(current);
              out.response_json = "{}";
+             // CheckAccess indexes memberships and ports (core/access.h).
+             MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("product:", key.domain_id, "/", key.product_id)));
              out.event_type = "dataproduct.deleted";
              out.domain_id = key.domain_id;
              return absl::OkStatus();

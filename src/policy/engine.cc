@@ -293,6 +293,10 @@ std::shared_ptr<const PolicySet> PolicySet::Empty() {
 int64_t PolicySet::version() const { return index_->version; }
 size_t PolicySet::size() const { return index_->policies.size(); }
 
+bool PolicySet::HasTrigger(absl::string_view trigger) const {
+  return index_->by_trigger.find(trigger) != index_->by_trigger.end();
+}
+
 const Policy* PolicySet::Find(absl::string_view name) const {
   const CompiledPolicy* cp = index_->Find(name);
   return cp == nullptr ? nullptr : &cp->policy;

@@ -138,6 +138,9 @@ class PolicySet {
 
   int64_t version() const;
   size_t size() const;  // number of policies
+  // Whether any policy (of any scope) has `trigger`: lets a hot path skip
+  // building documents when nothing could apply.
+  bool HasTrigger(absl::string_view trigger) const;
   // The policy of that name, or nullptr.
   const Policy* Find(absl::string_view name) const;
   // Names of the policies that did not compile, with their errors.
