@@ -31,6 +31,7 @@ Client::Client(const GlobalOptions& options) : options_(options) {
   policies_ = meshplane::v1::PolicyService::NewStub(channel_);
   events_ = meshplane::v1::EventService::NewStub(channel_);
   contracts_ = meshplane::v1::ContractService::NewStub(channel_);
+  access_ = meshplane::v1::AccessService::NewStub(channel_);
 }
 
 void Client::Prepare(grpc::ClientContext* context) const {

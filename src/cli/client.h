@@ -14,6 +14,7 @@
 #include "cli/output.h"
 #include <grpcpp/grpcpp.h>
 
+#include "meshplane/v1/access.grpc.pb.h"
 #include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
 #include "meshplane/v1/domain.grpc.pb.h"
@@ -50,6 +51,7 @@ class Client {
   meshplane::v1::PolicyService::Stub& policies() { return *policies_; }
   meshplane::v1::EventService::Stub& events() { return *events_; }
   meshplane::v1::ContractService::Stub& contracts() { return *contracts_; }
+  meshplane::v1::AccessService::Stub& access() { return *access_; }
 
   // Runs `rpc(ClientContext*)` with the token and the deadline, retrying
   // UNAVAILABLE up to kMaxRetries times with exponential backoff. Retrying
@@ -86,6 +88,7 @@ class Client {
   std::unique_ptr<meshplane::v1::PolicyService::Stub> policies_;
   std::unique_ptr<meshplane::v1::EventService::Stub> events_;
   std::unique_ptr<meshplane::v1::ContractService::Stub> contracts_;
+  std::unique_ptr<meshplane::v1::AccessService::Stub> access_;
 };
 
 // What a command runs with.

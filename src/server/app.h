@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -53,6 +54,29 @@ struct ServerConfig {
   // How often the policy snapshot is reloaded in full, besides the reloads
   // that LISTEN/NOTIFY triggers (a safety net for lost notifications).
   absl::Duration policy_refresh_interval = absl::Seconds(30);
+
+  // --- Access (core::AccessOptions) ---
+  // Principals that may call CheckAccess about anyone (enforcement points,
+  // "service:trino"), besides platform admins and the port's owner team.
+  std::vector<std::string> access_checkers;
+  // false = "batched": CheckAccess answers at once and its decisions
+  // commit within the flush interval (a crash loses at most that window);
+  // true = "durable": it answers once the batch holding its decision has
+  // committed.
+  bool durable_decision_log = false;
+  absl::Duration decision_flush_interval = absl::Milliseconds(200);
+  // A PENDING access request not decided within this expires.
+  absl::Duration access_pending_ttl = absl::Hours(24 * 14);
+  // No grant lasts longer; a request without a duration asks for 90 days,
+  // or this if it is shorter.
+  absl::Duration access_max_duration = absl::Hours(24 * 366);
+  // How long CheckAccess still answers while the replica's LISTEN
+  // connection is down; after that, and while it reloads after a
+  // reconnect, it answers UNAVAILABLE rather than a possibly stale ALLOW.
+  absl::Duration access_freshness_bound = absl::Seconds(1);
+  // A full reload of the access index this often, besides the changes
+  // that LISTEN/NOTIFY brings (a safety net for lost notifications).
+  absl::Duration access_refresh_interval = absl::Seconds(60);
 };
 
 // A started server. Thread-safe. Destroying it shuts it down.

@@ -142,6 +142,12 @@ int Run(const Options& options) {
   config.max_threads = options.max_threads;
   config.drain_timeout = options.drain_timeout;
   config.policy_refresh_interval = options.policy_refresh;
+  config.access_checkers = options.access_checkers;
+  config.durable_decision_log = options.durable_decision_log;
+  config.access_pending_ttl = options.access_pending_ttl;
+  config.access_max_duration = options.access_max_duration;
+  config.access_freshness_bound = options.access_freshness_bound;
+  config.access_refresh_interval = options.access_refresh;
   config.tls_cert_file = options.tls_cert_file;
   config.tls_key_file = options.tls_key_file;
   auto server =

@@ -47,6 +47,17 @@ void Metrics::SetReady(bool ready) {
   ready_ = ready;
 }
 
+void Metrics::RecordAccessChecks(int64_t allowed, int64_t denied) {
+  absl::MutexLock lock(&mu_);
+  access_allowed_ += static_cast<uint64_t>(allowed);
+  access_denied_ += static_cast<uint64_t>(denied);
+}
+
+void Metrics::SetAccessIndexFresh(bool fresh) {
+  absl::MutexLock lock(&mu_);
+  access_fresh_ = fresh;
+}
+
 std::string Metrics::Render() const {
   absl::MutexLock lock(&mu_);
   std::string out;
@@ -55,6 +66,21 @@ std::string Metrics::Render() const {
                   "# TYPE meshplane_ready gauge\n"
                   "meshplane_ready ",
                   ready_ ? 1 : 0, "\n");
+  absl::StrAppend(
+      &out,
+      "# HELP meshplane_access_checks_total CheckAccess verdicts (one per "
+      "question of BatchCheckAccess too).\n"
+      "# TYPE meshplane_access_checks_total counter\n"
+      "meshplane_access_checks_total{decision=\"allow\"} ",
+      access_allowed_, "\n",
+      "meshplane_access_checks_total{decision=\"deny\"} ", access_denied_,
+      "\n");
+  absl::StrAppend(&out,
+                  "# HELP meshplane_access_index_fresh 1 while CheckAccess "
+                  "can vouch for its access index.\n"
+                  "# TYPE meshplane_access_index_fresh gauge\n"
+                  "meshplane_access_index_fresh ",
+                  access_fresh_ ? 1 : 0, "\n");
   absl::StrAppend(&out,
                   "# HELP meshplane_rpc_requests_total Finished RPCs by "
                   "method and gRPC code.\n"

@@ -5,6 +5,10 @@
 //   meshplane_rpc_duration_seconds{method}           histogram
 //   meshplane_ready                                  gauge (1 = database
 //   answers)
+//   meshplane_access_checks_total{decision}          counter (allow, deny):
+//   CheckAccess and BatchCheckAccess verdicts, one per question
+//   meshplane_access_index_fresh                     gauge (1 = CheckAccess
+//   answers from an index it can vouch for)
 //
 // Thread-safe: every method may be called from any thread.
 #ifndef MESHPLANE_SERVER_METRICS_H_
@@ -30,6 +34,10 @@ class Metrics {
   void RecordRpc(absl::string_view method, absl::StatusCode code,
                  absl::Duration latency);
   void SetReady(bool ready);
+  // Counts CheckAccess verdicts.
+  void RecordAccessChecks(int64_t allowed, int64_t denied);
+  // Whether the access index can be vouched for (core::Access::fresh()).
+  void SetAccessIndexFresh(bool fresh);
   // The exposition text.
   std::string Render() const;
 
@@ -49,6 +57,9 @@ class Metrics {
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
   bool ready_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t access_allowed_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t access_denied_ ABSL_GUARDED_BY(mu_) = 0;
+  bool access_fresh_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace meshplane::server

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
 namespace {
@@ -35,6 +36,23 @@ absl::Status ParseDuration(absl::string_view flag, const std::string& value,
   return absl::OkStatus();
 }
 
+// A principal that calls the API: user:... or service:... (a team never
+// calls by itself).
+absl::Status ParsePrincipal(absl::string_view flag, const std::string& value,
+                            std::vector<std::string>* out) {
+  absl::Status valid = model::ValidatePrincipal("principal", value);
+  if (!valid.ok()) {
+    return Bad(flag, valid.message().substr(valid.message().find(':') + 2));
+  }
+  if (absl::StartsWith(value, "team:")) {
+    return Bad(flag, absl::StrCat("\"", value,
+                                  "\" is a team; name the user or service "
+                                  "that calls CheckAccess"));
+  }
+  out->push_back(value);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string Usage() {
@@ -57,6 +75,18 @@ flags:
   --drain-timeout DURATION  how long shutdown waits for in-flight calls (default 10s)
   --policy-refresh DURATION full reload of the policy snapshot this often, besides
                          the reloads that change notifications trigger (default 30s)
+  --access-checker PRINCIPAL  may call CheckAccess about anyone (an
+                         enforcement point, e.g. service:trino); repeatable
+  --decision-log MODE    batched (default: CheckAccess answers at once and its
+                         decisions commit within 200ms) or durable (it answers
+                         once they have committed)
+  --access-pending-ttl DURATION  an undecided access request expires after
+                         this (default 336h)
+  --access-max-duration DURATION  no grant lasts longer (default 8784h)
+  --access-freshness-bound DURATION  how long CheckAccess still answers while
+                         its change feed is down, before UNAVAILABLE (default 1s)
+  --access-refresh DURATION  full reload of the access index this often,
+                         besides the changes notifications bring (default 60s)
   --tls-cert-file PEM    serve gRPC over TLS with this certificate (chain)
   --tls-key-file PEM     and this private key (both or neither)
   --port-file PATH       write the bound gRPC port there once serving
@@ -141,6 +171,32 @@ absl::StatusOr<Options> ParseOptions(
     } else if (name == "policy-refresh") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.policy_refresh));
       if (o.policy_refresh < absl::Seconds(1)) {
+        return Bad(name, "must be at least 1s");
+      }
+    } else if (name == "access-checker") {
+      MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &o.access_checkers));
+    } else if (name == "decision-log") {
+      std::string mode = absl::AsciiStrToLower(value);
+      if (mode != "batched" && mode != "durable") {
+        return Bad(name, absl::StrCat("\"", value,
+                                      "\" is not one of batched, durable"));
+      }
+      o.durable_decision_log = mode == "durable";
+    } else if (name == "access-pending-ttl") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.access_pending_ttl));
+      if (o.access_pending_ttl < absl::Minutes(1)) {
+        return Bad(name, "must be at least 1m");
+      }
+    } else if (name == "access-max-duration") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.access_max_duration));
+      if (o.access_max_duration < absl::Minutes(1)) {
+        return Bad(name, "must be at least 1m");
+      }
+    } else if (name == "access-freshness-bound") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.access_freshness_bound));
+    } else if (name == "access-refresh") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.access_refresh));
+      if (o.access_refresh < absl::Seconds(1)) {
         return Bad(name, "must be at least 1s");
       }
     } else if (name == "tls-cert-file") {

@@ -33,6 +33,14 @@ struct Options {
   int max_threads = 256;
   absl::Duration drain_timeout = absl::Seconds(10);
   absl::Duration policy_refresh = absl::Seconds(30);
+  // Access (docs/operations.md#access): principals that may check anyone's
+  // access, the decision log's mode, and the limits and freshness of grants.
+  std::vector<std::string> access_checkers;  // --access-checker, repeatable
+  bool durable_decision_log = false;         // --decision-log durable
+  absl::Duration access_pending_ttl = absl::Hours(336);
+  absl::Duration access_max_duration = absl::Hours(8784);
+  absl::Duration access_freshness_bound = absl::Seconds(1);
+  absl::Duration access_refresh = absl::Seconds(60);
   std::string bootstrap_token;  // $MESHPLANE_BOOTSTRAP_TOKEN only (never a
                                 // flag: flags show up in `ps`)
 };

@@ -14,6 +14,7 @@ const std::vector<Command>& AllCommands() {
     RegisterTokenCommands(all);
     RegisterPolicyCommands(all);
     RegisterAuditCommands(all);
+    RegisterAccessCommands(all);
 #ifdef MESHPLANE_CLI_HAS_CONTRACT
     RegisterContractCommands(all);
 #endif

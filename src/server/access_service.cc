@@ -1,0 +1,208 @@
+// AccessService: decode, call core::Access, encode.
+#include <utility>
+#include <vector>
+
+#include "server/access_codec.h"
+#include "server/codec.h"
+#include "server/services.h"
+
+#include "meshplane/common/status_macros.h"
+
+namespace meshplane::server {
+namespace {
+
+constexpr char kService[] = "meshplane.v1.AccessService/";
+std::string Method(absl::string_view name) {
+  return absl::StrCat(kService, name);
+}
+
+}  // namespace
+
+void AccessServiceImpl::CountVerdicts(
+    const std::vector<core::AccessVerdict>& verdicts) const {
+  if (metrics_ == nullptr) return;
+  int64_t allowed = 0;
+  for (const auto& v : verdicts) allowed += v.allowed ? 1 : 0;
+  metrics_->RecordAccessChecks(allowed,
+                               static_cast<int64_t>(verdicts.size()) - allowed);
+}
+
+grpc::Status AccessServiceImpl::RequestAccess(
+    grpc::ServerContext* context, const v1::RequestAccessRequest* request,
+    v1::AccessRequest* response) {
+  return runner_.Run(
+      context, Method("RequestAccess"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(
+            model::AccessRequest r,
+            DecodeAccessRequest(request->access_request(), "access_request"));
+        MP_ASSIGN_OR_RETURN(model::AccessRequest filed,
+                            access_.RequestAccess(ctx, std::move(r)));
+        MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(filed));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AccessServiceImpl::GetAccessRequest(
+    grpc::ServerContext* context, const v1::GetAccessRequestRequest* request,
+    v1::AccessRequest* response) {
+  return runner_.Run(context, Method("GetAccessRequest"), *request,
+                     [&](const core::RequestContext& ctx) -> absl::Status {
+                       MP_ASSIGN_OR_RETURN(
+                           std::string id,
+                           AccessRequestIdFromName("name", request->name()));
+                       MP_ASSIGN_OR_RETURN(model::AccessRequest r,
+                                           access_.GetAccessRequest(ctx, id));
+                       MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(r));
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status AccessServiceImpl::ListAccessRequests(
+    grpc::ServerContext* context, const v1::ListAccessRequestsRequest* request,
+    v1::ListAccessRequestsResponse* response) {
+  return runner_.Run(
+      context, Method("ListAccessRequests"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(),
+                          request->filter()));
+        MP_ASSIGN_OR_RETURN(auto page, access_.ListAccessRequests(ctx, query));
+        for (const auto& r : page.items) {
+          MP_ASSIGN_OR_RETURN(*response->add_access_requests(),
+                              EncodeAccessRequest(r));
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AccessServiceImpl::ApproveAccessRequest(
+    grpc::ServerContext* context,
+    const v1::ApproveAccessRequestRequest* request,
+    v1::AccessRequest* response) {
+  return runner_.Run(
+      context, Method("ApproveAccessRequest"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        Violations v;
+        auto id = AccessRequestIdFromName("name", request->name());
+        v.AddStatus("name", id.status());
+        absl::Duration duration = absl::ZeroDuration();
+        if (request->has_duration()) {
+          duration = DecodeDuration(request->duration(), "duration", v);
+        }
+        MP_RETURN_IF_ERROR(v.ToStatus());
+        MP_ASSIGN_OR_RETURN(model::AccessRequest r,
+                            access_.Approve(ctx, *id, request->comment(),
+                                            duration, request->etag()));
+        MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(r));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AccessServiceImpl::DenyAccessRequest(
+    grpc::ServerContext* context, const v1::DenyAccessRequestRequest* request,
+    v1::AccessRequest* response) {
+  return runner_.Run(
+      context, Method("DenyAccessRequest"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            AccessRequestIdFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(
+            model::AccessRequest r,
+            access_.Deny(ctx, id, request->comment(), request->etag()));
+        MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(r));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AccessServiceImpl::WithdrawAccessRequest(
+    grpc::ServerContext* context,
+    const v1::WithdrawAccessRequestRequest* request,
+    v1::AccessRequest* response) {
+  return runner_.Run(
+      context, Method("WithdrawAccessRequest"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            AccessRequestIdFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::AccessRequest r,
+                            access_.Withdraw(ctx, id, request->etag()));
+        MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(r));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AccessServiceImpl::ListGrants(grpc::ServerContext* context,
+                                           const v1::ListGrantsRequest* request,
+                                           v1::ListGrantsResponse* response) {
+  return runner_.Run(
+      context, Method("ListGrants"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(),
+                          request->filter()));
+        MP_ASSIGN_OR_RETURN(auto page, access_.ListGrants(ctx, query));
+        const absl::Time now = clock_.Now();
+        for (const auto& g : page.items) {
+          *response->add_grants() = EncodeGrant(g, now);
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AccessServiceImpl::RevokeGrant(
+    grpc::ServerContext* context, const v1::RevokeGrantRequest* request,
+    v1::Grant* response) {
+  return runner_.Run(
+      context, Method("RevokeGrant"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            GrantIdFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::Grant g,
+                            access_.RevokeGrant(ctx, id, request->reason()));
+        *response = EncodeGrant(g, clock_.Now());
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AccessServiceImpl::CheckAccess(
+    grpc::ServerContext* context, const v1::CheckAccessRequest* request,
+    v1::CheckAccessResponse* response) {
+  return runner_.Run(
+      context, Method("CheckAccess"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(core::AccessQuestion q, DecodeCheck(*request, ""));
+        MP_ASSIGN_OR_RETURN(core::AccessVerdict verdict, access_.Check(ctx, q));
+        CountVerdicts({verdict});
+        *response = EncodeVerdict(verdict);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AccessServiceImpl::BatchCheckAccess(
+    grpc::ServerContext* context, const v1::BatchCheckAccessRequest* request,
+    v1::BatchCheckAccessResponse* response) {
+  return runner_.Run(
+      context, Method("BatchCheckAccess"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        std::vector<core::AccessQuestion> questions;
+        questions.reserve(request->checks_size());
+        for (int i = 0; i < request->checks_size(); ++i) {
+          MP_ASSIGN_OR_RETURN(core::AccessQuestion q,
+                              DecodeCheck(request->checks(i),
+                                          absl::StrCat("checks[", i, "].")));
+          questions.push_back(std::move(q));
+        }
+        MP_ASSIGN_OR_RETURN(std::vector<core::AccessVerdict> verdicts,
+                            access_.BatchCheck(ctx, questions));
+        CountVerdicts(verdicts);
+        for (const auto& v : verdicts)
+          *response->add_results() = EncodeVerdict(v);
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace meshplane::server
