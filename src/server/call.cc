@@ -243,6 +243,29 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
   if (metrics_ != nullptr) {
     metrics_->RecordRpc(method, status.code(), latency);
   }
+  // CheckAccess is the hot path of enforcement points and every decision
+  // is in the access decision log already: its successful calls are logged
+  // at debug level, and a line nobody will see is not even built.
+  spdlog::level::level_enum level = spdlog::level::info;
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      level = spdlog::level::err;
+      break;
+    case absl::StatusCode::kUnavailable:
+      level = spdlog::level::warn;
+      break;
+    case absl::StatusCode::kOk:
+      if (absl::EndsWith(method, "/CheckAccess") ||
+          absl::EndsWith(method, "/BatchCheckAccess")) {
+        level = spdlog::level::debug;
+      }
+      break;
+    default:
+      break;
+  }
+  if (!spdlog::should_log(level)) return out;
   std::string line = absl::StrCat(
       "rpc method=", LogValue(method), " principal=",
       LogValue(ctx.principal.id.empty() ? "-" : ctx.principal.id),
@@ -255,18 +278,7 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
     absl::StrAppend(&line,
                     " error=", LogValue(status.message().substr(0, 512)));
   }
-  switch (status.code()) {
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss:
-      spdlog::error("{}", line);
-      break;
-    case absl::StatusCode::kUnavailable:
-      spdlog::warn("{}", line);
-      break;
-    default:
-      spdlog::info("{}", line);
-  }
+  spdlog::log(level, "{}", line);
   return out;
 }
 

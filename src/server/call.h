@@ -60,7 +60,8 @@ class CallRunner {
   //   7. audits a refused write that core did not audit itself (a request
   //      that could not be decoded or had a malformed shared field);
   // and maps the outcome with ToGrpcStatus. An exception escaping `work`
-  // is logged and answered INTERNAL. Logs one line per call.
+  // is logged and answered INTERNAL. Logs one line per call (successful
+  // CheckAccess calls at debug level: the decision log has them).
   grpc::Status Run(grpc::ServerContext* context, absl::string_view method,
                    const google::protobuf::Message& request,
                    const Work& work) const;
