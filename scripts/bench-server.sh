@@ -30,7 +30,10 @@
 #   BENCH_METHODS="echo pgbench create get create-seq"  (phases, in order;
 #                          also "governed": creates under BENCH_POLICIES;
 #                          "contracts": PublishContract of new contracts
-#                          and the validate_only CI check)
+#                          and the validate_only CI check; "access":
+#                          CheckAccess over 10,000 ports and 100,000 grants
+#                          seeded before the server starts — compare with
+#                          "echo" in the same run)
 #   BENCH_POLICIES="0 10 100 1000"  policy counts of the governed phase
 #   BENCH_OUT=DIR          keep logs and results.jsonl there (default: a
 #                          folder under $MESHPLANE_BUILD_DIR/bench-server/)
@@ -161,6 +164,48 @@ INSERT INTO output_ports (domain_id, product_id, port_id, ordinal,
   FROM generate_series(1, 1000) AS i;
 ANALYZE;
 SQL
+
+if [[ " $METHODS " == *" access "* ]]; then
+  # CheckAccess's registry: 2,500 products with 4 output ports each, 200
+  # teams of 100 members (20,000 users), 100,000 grants: grant i is on port
+  # (i * 7919) mod 10,000, to user u(i mod 20,000) or, for one in ten, to
+  # team t(i mod 200). mp_load --method access asks for the users' ones.
+  log "seeding 10,000 ports and 100,000 grants for CheckAccess"
+  psql_as meshplane <<'SQL'
+INSERT INTO teams (id, uid, display_name, create_time, update_time, revision)
+  VALUES ('bench', gen_random_uuid()::text, 'mp_load team', now(), now(), 1);
+INSERT INTO domains (id, uid, display_name, owner_team_id, create_time,
+                     update_time, revision)
+  VALUES ('bench', gen_random_uuid()::text, 'mp_load domain', 'bench', now(),
+          now(), 1);
+INSERT INTO teams (id, uid, display_name, create_time, update_time, revision)
+  SELECT 't' || t, gen_random_uuid()::text, 'team ' || t, now(), now(), 1
+  FROM generate_series(0, 199) AS t;
+INSERT INTO team_members (team_id, principal)
+  SELECT 't' || (u / 100), 'user:u' || u || '@example.com'
+  FROM generate_series(0, 19999) AS u;
+INSERT INTO data_products (domain_id, id, uid, display_name, description,
+    owner_team_id, lifecycle, tier, classification, tags, labels,
+    create_time, update_time, revision)
+  SELECT 'bench', 'p' || i, gen_random_uuid()::text, 'Product p' || i,
+    'Seeded for CheckAccess.', 'bench', 'PUBLISHED', 2, 'INTERNAL',
+    '{bench}', '{}', now(), now(), 1
+  FROM generate_series(0, 2499) AS i;
+INSERT INTO output_ports (domain_id, product_id, port_id, ordinal, type)
+  SELECT 'bench', 'p' || (i / 4), 'o' || (i % 4), i % 4, 'table'
+  FROM generate_series(0, 9999) AS i;
+INSERT INTO grants (id, uid, domain_id, product_id, port_id, consumer,
+    actions, purpose, granted_by, create_time, expire_time, revision)
+  SELECT gen_random_uuid()::text, gen_random_uuid()::text, 'bench',
+    'p' || (((i::bigint * 7919) % 10000) / 4),
+    'o' || (((i::bigint * 7919) % 10000) % 4),
+    CASE WHEN i % 10 = 9 THEN 'team:t' || (i % 200)
+         ELSE 'user:u' || (i % 20000) || '@example.com' END,
+    '{read}', 'bench', 'user:admin', now(), now() + interval '30 days', 1
+  FROM generate_series(0, 99999) AS i;
+ANALYZE;
+SQL
+fi
 
 TOKEN="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PORT_FILE="$WORK/meshplaned.port"
@@ -309,7 +354,12 @@ for method in $METHODS; do
       # PublishContract: a fresh 40-property contract per call; then the CI
       # check (validate_only: parse, validate, compare, impact, policies).
       for n in $INFLIGHT; do run_load publish publish "$SERVER_ADDR" "$n"; done
-      for n in $INFLIGHT; do run_load check check "$SERVER_ADDR" "$n"; done ;;
+      for n in $INFLIGHT; do run_load contract-check contract-check "$SERVER_ADDR" "$n"; done ;;
+    access)
+      # CheckAccess answered from the replica's index (seeded above); the
+      # decision log in its default (batched) mode.
+      log "meshplaned resident memory with the index: $(grep VmRSS "/proc/$SERVER_PID/status" | tr -s ' ')"
+      for n in $INFLIGHT; do run_load access access "$SERVER_ADDR" "$n"; done ;;
     create-seq)
       # Sequential ids: every insert on the same index page, the worst case
       # for SERIALIZABLE's page-level predicate locks.
@@ -346,7 +396,7 @@ field() { row "$1" "$2" | cut -f"$3"; }
   printf '%-13s %4s %9s %7s %7s %7s %7s %5s | %7s %7s %7s %9s %8s\n' what n "calls/s" \
     "p50 ms" "p90 ms" "p99 ms" "max ms" errs client server pg "cpu-bound" "fail/call"
   for m in echo get pgget pgget1 create create-seq pgbench pgfull pgfull-nolock \
-           publish check \
+           publish contract-check access \
            $(for p in $POLICIES; do echo "create-pol$p"; done); do
     for n in $(echo 1 16 $INFLIGHT | tr ' ' '\n' | sort -nu); do
       r="$(row "$m" "$n")"
@@ -368,5 +418,9 @@ field() { row "$1" "$2" | cut -f"$3"; }
   ratio "create@16 / pgbench@16" "$(field create 16 1)" "$(field pgbench 16 1)" 0.5
   ratio "get@16 / echo@16" "$(field get 16 1)" "$(field echo 16 1)" 0.4
   ratio "create@16 / pgfull@16" "$(field create 16 1)" "$(field pgfull 16 1)"
+  ratio "access@16 / echo@16" "$(field access 16 1)" "$(field echo 16 1)" 0.7
+  ratio "access@64 / echo@64" "$(field access 64 1)" "$(field echo 64 1)" 0.7
+  ratio "access p99@16 / echo p99@16" "$(field access 16 4)" "$(field echo 16 4)"
+  ratio "access p99@64 / echo p99@64" "$(field access 64 4)" "$(field echo 64 4)"
 } | tee "$OUT/summary.txt"
 log "results: $RESULTS"

@@ -18,9 +18,12 @@
 //   publish PublishContract: version 1.0.0 of a fresh ODCS contract per call
 //           (--contract-properties properties in 4 objects), owned by one
 //           product that the set-up creates.
-//   check   PublishContract with validate_only, the CI check: a compatible
-//           1.1.0 of one published contract, compared, impact-checked and
-//           governed, nothing written.
+//   contract-check  PublishContract with validate_only, the CI check: a
+//           compatible 1.1.0 of one published contract, compared,
+//           impact-checked and governed, nothing written.
+//   access  CheckAccess of a user on a port it has a grant on, over the
+//           registry scripts/bench-server.sh seeds for its "access" phase
+//           (10,000 ports, 100,000 grants); as the bootstrap admin.
 // For create and get, the team and domain are created first when absent
 // (--setup), so a fresh server needs nothing else but the admin token.
 #include <sys/resource.h>
@@ -49,6 +52,7 @@
 #include "absl/time/time.h"
 #include "bench/load/echo.grpc.pb.h"
 #include "bench/load/load_stats.h"
+#include "meshplane/v1/access.grpc.pb.h"
 #include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
 #include "meshplane/v1/domain.grpc.pb.h"
@@ -58,7 +62,8 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address.");
 ABSL_FLAG(std::string, token, "",
           "Bearer token (default: env MESHPLANE_TOKEN). Not needed for echo.");
-ABSL_FLAG(std::string, method, "get", "create | get | echo | publish | check");
+ABSL_FLAG(std::string, method, "get",
+          "create | get | echo | publish | contract-check | access");
 ABSL_FLAG(int, contract_properties, 40,
           "publish/check: properties per contract (in 4 objects).");
 ABSL_FLAG(int, inflight, 16, "Calls kept outstanding at all times.");
@@ -564,7 +569,7 @@ bool Setup(const std::shared_ptr<grpc::Channel>& channel,
     }
   }
   const std::string method = absl::GetFlag(FLAGS_method);
-  if (method == "publish" || method == "check") {
+  if (method == "publish" || method == "contract-check") {
     // The product that owns the contracts, with a port that promises the
     // checked one and a reader of that port (so impact has work to do).
     auto stub = v1::DataProductService::NewStub(channel);
@@ -667,9 +672,9 @@ int Main() {
     return 2;
   }
   if (method != "create" && method != "get" && method != "echo" &&
-      method != "publish" && method != "check") {
-    std::cerr << "mp_load: --method must be create, get, echo, publish or "
-                 "check\n";
+      method != "publish" && method != "contract-check" && method != "access") {
+    std::cerr << "mp_load: --method must be create, get, echo, publish, "
+                 "contract-check or access\n";
     return 2;
   }
   if (method != "echo" && bearer.empty()) {
@@ -779,12 +784,39 @@ int Main() {
           },
           &bearer);
     };
-  } else if (method == "publish" || method == "check") {
+  } else if (method == "access") {
+    std::vector<std::unique_ptr<v1::AccessService::Stub>> access_stubs;
+    for (auto& channel : channels) {
+      access_stubs.push_back(v1::AccessService::NewStub(channel));
+    }
+    auto shared_stubs = std::make_shared<decltype(access_stubs)>(std::move(access_stubs));
+    factory = [shared_stubs, &bearer](int slot) -> std::unique_ptr<Call> {
+      auto* stub = (*shared_stubs)[slot % shared_stubs->size()].get();
+      return std::make_unique<
+          UnaryCall<v1::CheckAccessRequest, v1::CheckAccessResponse>>(
+          [stub](grpc::ClientContext* ctx, const v1::CheckAccessRequest& req,
+                 grpc::CompletionQueue* cq) {
+            return stub->PrepareAsyncCheckAccess(ctx, req, cq);
+          },
+          [](v1::CheckAccessRequest* req) {
+            // The seeded grants of users (one in ten is a team's).
+            thread_local absl::BitGen gen;
+            int64_t i = absl::Uniform<int64_t>(gen, 0, 100000);
+            if (i % 10 == 9) --i;
+            const int64_t port = (i * 7919) % 10000;
+            req->set_principal(absl::StrCat("user:u", i % 20000, "@example.com"));
+            req->set_output_port(absl::StrCat("domains/bench/dataProducts/p",
+                                              port / 4, "/outputPorts/o",
+                                              port % 4));
+          },
+          &bearer);
+    };
+  } else if (method == "publish" || method == "contract-check") {
     const int properties = std::max(1, absl::GetFlag(FLAGS_contract_properties));
     const std::string product =
         absl::StrCat("domains/", domain, "/dataProducts/contracts-home");
     std::string checked;
-    if (method == "check") {
+    if (method == "contract-check") {
       // Publish 1.0.0 of the checked contract once (again: a no-op).
       v1::PublishContractRequest req;
       req.set_data_product(product);
@@ -870,7 +902,8 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "mp_load --target ADDR --token T --method create|get|echo|publish|check "
+      "mp_load --target ADDR --token T --method "
+      "create|get|echo|publish|contract-check|access "
       "--inflight N "
       "--duration 10s [--warmup 2s] [--domain D --team T]");
   meshplane::bench::HyphenFlagsToUnderscores(argc, argv);
