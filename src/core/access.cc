@@ -327,7 +327,7 @@ absl::Status Access::Notify(store::Transaction& txn, const std::string& payload)
 // ============================================================ Requests
 
 absl::StatusOr<Grant> Access::MakeGrant(store::Transaction& txn,
-                                        const RequestContext& ctx,
+                                        const std::string& granted_by,
                                         AccessRequest& request,
                                         absl::Duration duration, absl::Time now) {
   Grant g;
@@ -338,7 +338,7 @@ absl::StatusOr<Grant> Access::MakeGrant(store::Transaction& txn,
   g.actions = request.actions;
   g.purpose = request.purpose;
   g.access_request_id = request.id;
-  g.granted_by = ctx.principal.id;
+  g.granted_by = granted_by;
   g.create_time = now;
   g.expire_time = now + duration;
   g.revision = 1;
@@ -457,7 +457,7 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
             MP_RETURN_IF_ERROR(inserted);
             made.reset();
             if (r.state == AccessRequestState::kApproved) {
-              MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, ctx, r, r.duration, now));
+              MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, "policy", r, r.duration, now));
               MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, r.revision)));
             }
             out.resource = model::AccessRequestName(r.id);
@@ -543,7 +543,11 @@ absl::StatusOr<AccessRequest> Access::Approve(const RequestContext& ctx,
                                               const std::string& etag) {
   Violations v;
   v.CheckText("comment", comment, kMaxComment);
-  if (duration < absl::ZeroDuration()) v.Add("duration", "must not be negative");
+  if (duration < absl::ZeroDuration()) {
+    v.Add("duration", "must not be negative");
+  } else if (duration > absl::ZeroDuration() && duration < absl::Minutes(1)) {
+    v.Add("duration", "must be at least 1 minute (or 0: as asked)");
+  }
   MP_RETURN_IF_ERROR(v.ToStatus());
   AccessRequest result;
   std::optional<Grant> made;
@@ -591,7 +595,7 @@ absl::StatusOr<AccessRequest> Access::Approve(const RequestContext& ctx,
             r.review_comment = comment;
             r.update_time = now;
             r.revision += 1;
-            MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, ctx, r, granted, now));
+            MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, ctx.principal.id, r, granted, now));
             MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, before.revision)));
             out.resource = model::AccessRequestName(r.id);
             out.before_json = model::ToJson(before);

@@ -159,8 +159,9 @@ class Access {
   void FlushDecisions();
 
  private:
+  // `granted_by`: the approver, or "policy" for a grant made at once.
   absl::StatusOr<model::Grant> MakeGrant(store::Transaction& txn,
-                                         const RequestContext& ctx,
+                                         const std::string& granted_by,
                                          model::AccessRequest& request,
                                          absl::Duration duration,
                                          absl::Time now);

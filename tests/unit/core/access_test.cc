@@ -146,6 +146,11 @@ TEST_F(AccessTest, WithoutAnApprovalPolicyAccessIsGrantedAtOnce) {
   EXPECT_TRUE(log[1].allowed);
   EXPECT_EQ(log[1].caller, "service:trino");
   EXPECT_EQ(log[1].grant_id, r.grant_id);
+  // Made by policy, not by the one who asked.
+  ASSERT_OK_AND_ASSIGN(auto grants, access_->ListGrants(ana_, {}));
+  ASSERT_THAT(grants.items, SizeIs(1));
+  EXPECT_EQ(grants.items[0].granted_by, "policy");
+  EXPECT_EQ(r.reviewer, "policy");
 }
 
 TEST_F(AccessTest, ApprovalPolicyLeavesTheRequestToTheOwningTeam) {
@@ -162,6 +167,8 @@ TEST_F(AccessTest, ApprovalPolicyLeavesTheRequestToTheOwningTeam) {
               StatusIs(Code::kPermissionDenied));
   EXPECT_THAT(access_->Approve(owner_, r.id, "ok", absl::Hours(48), "").status(),
               StatusIs(Code::kInvalidArgument, "duration"));
+  EXPECT_THAT(access_->Approve(owner_, r.id, "ok", absl::Seconds(30), "").status(),
+              StatusIs(Code::kInvalidArgument, "1 minute"));
   ASSERT_OK_AND_ASSIGN(auto approved,
                        access_->Approve(owner_, r.id, "for the report",
                                         absl::Hours(2), ""));
