@@ -536,6 +536,53 @@ absl::StatusOr<ListResult<AccessRequest>> Access::ListAccessRequests(
   return ToListResult(std::move(page), fingerprint);
 }
 
+absl::StatusOr<AccessRequest> Access::ChangeRequest(
+    const RequestContext& ctx, const char* rpc, const std::string& id,
+    const std::string& fingerprint, const std::string& etag, const char* event,
+    const RequestChange& change) {
+  AccessRequest result;
+  WriteSpec spec{Method(rpc), model::AccessRequestName(id), fingerprint};
+  WritePipeline pipeline(store_, clock_);
+  MP_ASSIGN_OR_RETURN(
+      auto replay,
+      pipeline.Run(
+          ctx, spec,
+          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+            const absl::Time now = internal::StoreNow(clock_);
+            MP_ASSIGN_OR_RETURN(AccessRequest r, txn.GetAccessRequest(id));
+            MP_RETURN_IF_ERROR(
+                CheckEtag(model::AccessRequestName(id), etag, r.revision));
+            const AccessRequest before = r;
+            MP_RETURN_IF_ERROR(change(txn, r, now));
+            if (before.StateAt(now) != AccessRequestState::kPending) {
+              return NotPending(before, now);
+            }
+            r.update_time = now;
+            r.revision = before.revision + 1;
+            MP_RETURN_IF_ERROR(
+                StoreWrite(txn.UpdateAccessRequest(r, before.revision)));
+            out.resource = model::AccessRequestName(r.id);
+            out.before_json = model::ToJson(before);
+            out.after_json = model::ToJson(r);
+            out.response_json = out.after_json;
+            out.event_type = event;
+            out.domain_id = r.port.domain_id;
+            result = std::move(r);
+            return absl::OkStatus();
+          }));
+  if (replay) return model::AccessRequestFromJson(*replay);
+  return result;
+}
+
+absl::Status Access::CheckReviewer(const RequestContext& ctx,
+                                   store::Transaction& txn,
+                                   const AccessRequest& r,
+                                   const char* action) const {
+  MP_ASSIGN_OR_RETURN(PortContext port, LoadPort(txn, r.port, "name"));
+  return authz_.CheckProductWrite(ctx.principal, port.product, port.chain,
+                                  action);
+}
+
 absl::StatusOr<AccessRequest> Access::Approve(const RequestContext& ctx,
                                               const std::string& id,
                                               const std::string& comment,
@@ -549,25 +596,19 @@ absl::StatusOr<AccessRequest> Access::Approve(const RequestContext& ctx,
     v.Add("duration", "must be at least 1 minute (or 0: as asked)");
   }
   MP_RETURN_IF_ERROR(v.ToStatus());
-  AccessRequest result;
   std::optional<Grant> made;
-  WriteSpec spec{Method("ApproveAccessRequest"), model::AccessRequestName(id),
-                 absl::StrCat(id, "\n", comment, "\n",
-                              absl::ToInt64Seconds(duration), "\n", etag)};
-  WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+      AccessRequest result,
+      ChangeRequest(
+          ctx, "ApproveAccessRequest", id,
+          absl::StrCat(id, "\n", comment, "\n",
+                       absl::ToInt64Seconds(duration), "\n", etag),
+          etag, "access.granted",
+          [&](store::Transaction& txn, AccessRequest& r,
+              absl::Time now) -> absl::Status {
             made.reset();
-            const absl::Time now = internal::StoreNow(clock_);
-            MP_ASSIGN_OR_RETURN(AccessRequest r, txn.GetAccessRequest(id));
-            MP_RETURN_IF_ERROR(CheckEtag(model::AccessRequestName(id), etag, r.revision));
-            MP_ASSIGN_OR_RETURN(PortContext port, LoadPort(txn, r.port, "name"));
-            MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
-                ctx.principal, port.product, port.chain,
-                "approve access requests for"));
+            MP_RETURN_IF_ERROR(
+                CheckReviewer(ctx, txn, r, "approve access requests for"));
             if (ctx.principal.id == r.requester ||
                 IsMemberOfConsumer(ctx.principal, r.consumer)) {
               return absl::PermissionDeniedError(absl::StrCat(
@@ -579,7 +620,6 @@ absl::StatusOr<AccessRequest> Access::Approve(const RequestContext& ctx,
             if (r.StateAt(now) != AccessRequestState::kPending) {
               return NotPending(r, now);
             }
-            const AccessRequest before = r;
             absl::Duration granted = r.duration;
             if (duration > absl::ZeroDuration()) {
               if (duration > r.duration) {
@@ -593,20 +633,11 @@ absl::StatusOr<AccessRequest> Access::Approve(const RequestContext& ctx,
             r.state = AccessRequestState::kApproved;
             r.reviewer = ctx.principal.id;
             r.review_comment = comment;
-            r.update_time = now;
-            r.revision += 1;
-            MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, ctx.principal.id, r, granted, now));
-            MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, before.revision)));
-            out.resource = model::AccessRequestName(r.id);
-            out.before_json = model::ToJson(before);
-            out.after_json = model::ToJson(r);
-            out.response_json = out.after_json;
-            out.event_type = "access.granted";
-            out.domain_id = r.port.domain_id;
-            result = std::move(r);
+            MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, ctx.principal.id, r,
+                                                granted, now));
             return absl::OkStatus();
           }));
-  if (replay) return model::AccessRequestFromJson(*replay);
+  // Read-your-writes on this replica; the others learn through NOTIFY.
   if (made && !ctx.validate_only) index_.UpsertGrant(*made);
   return result;
 }
@@ -618,85 +649,35 @@ absl::StatusOr<AccessRequest> Access::Deny(const RequestContext& ctx,
   Violations v;
   v.CheckText("comment", comment, kMaxComment);
   MP_RETURN_IF_ERROR(v.ToStatus());
-  AccessRequest result;
-  WriteSpec spec{Method("DenyAccessRequest"), model::AccessRequestName(id),
-                 absl::StrCat(id, "\n", comment, "\n", etag)};
-  WritePipeline pipeline(store_, clock_);
-  MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-            const absl::Time now = internal::StoreNow(clock_);
-            MP_ASSIGN_OR_RETURN(AccessRequest r, txn.GetAccessRequest(id));
-            MP_RETURN_IF_ERROR(CheckEtag(model::AccessRequestName(id), etag, r.revision));
-            MP_ASSIGN_OR_RETURN(PortContext port, LoadPort(txn, r.port, "name"));
-            MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
-                ctx.principal, port.product, port.chain,
-                "deny access requests for"));
-            if (r.StateAt(now) != AccessRequestState::kPending) {
-              return NotPending(r, now);
-            }
-            const AccessRequest before = r;
-            r.state = AccessRequestState::kDenied;
-            r.reviewer = ctx.principal.id;
-            r.review_comment = comment;
-            r.update_time = now;
-            r.revision += 1;
-            MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, before.revision)));
-            out.resource = model::AccessRequestName(r.id);
-            out.before_json = model::ToJson(before);
-            out.after_json = model::ToJson(r);
-            out.response_json = out.after_json;
-            out.event_type = "access.denied";
-            out.domain_id = r.port.domain_id;
-            result = std::move(r);
-            return absl::OkStatus();
-          }));
-  if (replay) return model::AccessRequestFromJson(*replay);
-  return result;
+  return ChangeRequest(
+      ctx, "DenyAccessRequest", id, absl::StrCat(id, "\n", comment, "\n", etag),
+      etag, "access.denied",
+      [&](store::Transaction& txn, AccessRequest& r, absl::Time) -> absl::Status {
+        MP_RETURN_IF_ERROR(
+            CheckReviewer(ctx, txn, r, "deny access requests for"));
+        r.state = AccessRequestState::kDenied;
+        r.reviewer = ctx.principal.id;
+        r.review_comment = comment;
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<AccessRequest> Access::Withdraw(const RequestContext& ctx,
                                                const std::string& id,
                                                const std::string& etag) {
-  AccessRequest result;
-  WriteSpec spec{Method("WithdrawAccessRequest"), model::AccessRequestName(id),
-                 absl::StrCat(id, "\n", etag)};
-  WritePipeline pipeline(store_, clock_);
-  MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-            const absl::Time now = internal::StoreNow(clock_);
-            MP_ASSIGN_OR_RETURN(AccessRequest r, txn.GetAccessRequest(id));
-            MP_RETURN_IF_ERROR(CheckEtag(model::AccessRequestName(id), etag, r.revision));
-            if (ctx.principal.id != r.requester) {
-              return absl::PermissionDeniedError(absl::StrCat(
-                  ctx.principal.id, " may not withdraw ",
-                  model::AccessRequestName(id), ": only its requester (",
-                  r.requester, ") may"));
-            }
-            if (r.StateAt(now) != AccessRequestState::kPending) {
-              return NotPending(r, now);
-            }
-            const AccessRequest before = r;
-            r.state = AccessRequestState::kWithdrawn;
-            r.update_time = now;
-            r.revision += 1;
-            MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, before.revision)));
-            out.resource = model::AccessRequestName(r.id);
-            out.before_json = model::ToJson(before);
-            out.after_json = model::ToJson(r);
-            out.response_json = out.after_json;
-            out.event_type = "access.withdrawn";
-            out.domain_id = r.port.domain_id;
-            result = std::move(r);
-            return absl::OkStatus();
-          }));
-  if (replay) return model::AccessRequestFromJson(*replay);
-  return result;
+  return ChangeRequest(
+      ctx, "WithdrawAccessRequest", id, absl::StrCat(id, "\n", etag), etag,
+      "access.withdrawn",
+      [&](store::Transaction&, AccessRequest& r, absl::Time) -> absl::Status {
+        if (ctx.principal.id != r.requester) {
+          return absl::PermissionDeniedError(absl::StrCat(
+              ctx.principal.id, " may not withdraw ",
+              model::AccessRequestName(id), ": only its requester (",
+              r.requester, ") may"));
+        }
+        r.state = AccessRequestState::kWithdrawn;
+        return absl::OkStatus();
+      });
 }
 
 // ============================================================ Grants

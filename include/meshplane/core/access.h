@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -166,6 +167,20 @@ class Access {
                                          absl::Duration duration,
                                          absl::Time now);
   absl::Status Notify(store::Transaction& txn, const std::string& payload);
+  // A decision on a PENDING request (approve, deny, withdraw): read it,
+  // check the etag, let `change` check the caller and apply the decision,
+  // refuse it unless PENDING, store, audit, event.
+  using RequestChange = std::function<absl::Status(
+      store::Transaction&, model::AccessRequest&, absl::Time)>;
+  absl::StatusOr<model::AccessRequest> ChangeRequest(
+      const RequestContext& ctx, const char* rpc, const std::string& id,
+      const std::string& fingerprint, const std::string& etag,
+      const char* event, const RequestChange& change);
+  // PERMISSION_DENIED unless the caller may decide on requests for the
+  // request's port (its product's owners).
+  absl::Status CheckReviewer(const RequestContext& ctx, store::Transaction& txn,
+                             const model::AccessRequest& r,
+                             const char* action) const;
   absl::StatusOr<AccessVerdict> Decide(const RequestContext& ctx,
                                        const AccessQuestion& question,
                                        absl::Time now,
