@@ -169,12 +169,15 @@ bool PointsIntoPrevious(mc::ChangeKind kind) {
   }
 }
 
-// The readers of the ports that promise `contract_id`, as consumers.
+// Who consumes the ports that promise `contract_id`: the products whose
+// input ports read them, and the principals holding active grants on them.
 absl::StatusOr<std::vector<ImpactedConsumer>> Impact(
-    store::Transaction& txn, const std::string& contract_id) {
+    store::Transaction& txn, const std::string& contract_id, absl::Time now) {
   MP_ASSIGN_OR_RETURN(auto readers, txn.ContractReaders(contract_id));
   std::vector<ImpactedConsumer> out;
+  std::vector<model::OutputPortRef> ports;
   for (const auto& r : readers) {
+    if (ports.empty() || !(ports.back() == r.port)) ports.push_back(r.port);
     if (!r.reader) continue;
     ImpactedConsumer c;
     c.consumer = model::ProductName(*r.reader);
@@ -182,6 +185,28 @@ absl::StatusOr<std::vector<ImpactedConsumer>> Impact(
     c.output_port = model::OutputPortName(r.port);
     c.owner_team = model::TeamName(r.reader_owner_team_id);
     out.push_back(std::move(c));
+  }
+  for (const auto& port : ports) {
+    store::GrantFilter filter;
+    filter.port = port;
+    filter.active_only = true;
+    filter.now = now;
+    store::PageRequest page{"", 1000};
+    do {
+      MP_ASSIGN_OR_RETURN(auto grants, txn.ListGrants(filter, page));
+      for (const auto& g : grants.items) {
+        ImpactedConsumer c;
+        c.consumer = g.consumer;
+        c.via = "GRANT";
+        c.output_port = model::OutputPortName(port);
+        c.grant = model::GrantName(g.id);
+        if (absl::StartsWith(g.consumer, "team:")) {
+          c.owner_team = model::TeamName(g.consumer.substr(5));
+        }
+        out.push_back(std::move(c));
+      }
+      page.after = grants.next;
+    } while (!page.after.empty());
   }
   return out;
 }
@@ -192,7 +217,7 @@ absl::StatusOr<std::vector<ImpactedConsumer>> Impact(
 absl::StatusOr<CompatibilityReport> Compare(
     store::Transaction& txn, const Candidate& candidate,
     const std::optional<Contract>& contract, mc::CompatibilityMode mode,
-    const std::string& against) {
+    const std::string& against, absl::Time now) {
   CompatibilityReport report;
   report.contract = model::ContractName(candidate.document.id);
   report.candidate_version = candidate.document.version;
@@ -266,7 +291,7 @@ absl::StatusOr<CompatibilityReport> Compare(
   }
   if (breaks_consumers) {
     MP_ASSIGN_OR_RETURN(report.impacted_consumers,
-                        Impact(txn, candidate.document.id));
+                        Impact(txn, candidate.document.id, now));
   }
   if (!report.compatible && report.version_satisfied) {
     report.warnings.push_back(absl::StrCat(
@@ -600,7 +625,7 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
                                                     existing->compatibility_mode));
             }
             MP_ASSIGN_OR_RETURN(result.report,
-                                Compare(txn, *candidate, existing, mode, ""));
+                                Compare(txn, *candidate, existing, mode, "", now));
             CompatibilityReport& report = result.report;
 
             absl::Status policy_refusal;
@@ -749,7 +774,8 @@ absl::StatusOr<CompatibilityReport> Contracts::CheckCompatibility(
               m, ParseModeAt("compatibility_mode", existing->compatibility_mode));
         }
         MP_ASSIGN_OR_RETURN(report, Compare(txn, *candidate, existing, m,
-                                            against_version));
+                                            against_version,
+                                            internal::StoreNow(clock_)));
         return absl::OkStatus();
       }));
   report.accepted = report.version_satisfied;

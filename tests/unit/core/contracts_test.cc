@@ -16,6 +16,7 @@
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/common/errors.h"
+#include "meshplane/common/status_macros.h"
 #include "meshplane/core/governance.h"
 #include "meshplane/core/registry.h"
 
@@ -316,6 +317,32 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
   EXPECT_EQ(report.impacted_consumers[0].output_port,
             "domains/sales/dataProducts/orders/outputPorts/orders-v1");
   EXPECT_EQ(report.impacted_consumers[0].owner_team, "teams/finance-team");
+  // A principal with an active grant on the port is a consumer too; a
+  // revoked grant is not.
+  ASSERT_OK(store_.RunInTransaction(
+      store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
+        model::Grant g;
+        g.id = "00000000-0000-4000-8000-000000000001";
+        g.port = {"sales", "orders", "orders-v1"};
+        g.consumer = "team:finance-team";
+        g.actions = {"read"};
+        g.create_time = clock_.Now();
+        g.expire_time = clock_.Now() + absl::Hours(24);
+        g.revision = 1;
+        MP_RETURN_IF_ERROR(txn.InsertGrant(g));
+        g.id = "00000000-0000-4000-8000-000000000002";
+        g.consumer = "user:gone";
+        g.revoke_time = clock_.Now();
+        return txn.InsertGrant(g);
+      }));
+  ASSERT_OK_AND_ASSIGN(auto checked, contracts_.CheckCompatibility(
+                                         sam_, Breaking("1.1.0"), "", ""));
+  ASSERT_THAT(checked.impacted_consumers, SizeIs(2));
+  EXPECT_EQ(checked.impacted_consumers[1].consumer, "team:finance-team");
+  EXPECT_EQ(checked.impacted_consumers[1].via, "GRANT");
+  EXPECT_EQ(checked.impacted_consumers[1].grant,
+            "grants/00000000-0000-4000-8000-000000000001");
+  EXPECT_EQ(checked.impacted_consumers[1].owner_team, "teams/finance-team");
   // Refused, and audited as such; nothing stored.
   EXPECT_EQ(AuditCount(), audits + 1);
   ASSERT_OK_AND_ASSIGN(auto c, contracts_.GetContract(sam_, "orders-contract"));
@@ -325,7 +352,7 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
   ASSERT_OK(major.status());
   EXPECT_FALSE(major->report.compatible);
   EXPECT_TRUE(major->report.accepted);
-  EXPECT_THAT(major->report.impacted_consumers, SizeIs(1));
+  EXPECT_THAT(major->report.impacted_consumers, SizeIs(2));
   EXPECT_THAT(major->report.warnings,
               ElementsAre(HasSubstr("must migrate")));
 }
