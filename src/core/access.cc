@@ -206,6 +206,14 @@ absl::Status Access::Start() {
 
 void Access::OnNotification(const store::Listener::Notification& n) {
   ++notifications_;
+  if (n.lost) {
+    // The freshness bound counts from the moment the connection broke, not
+    // from when someone next asks.
+    int64_t expected = 0;
+    down_since_us_.compare_exchange_strong(expected,
+                                           absl::ToUnixMicros(clock_.Now()));
+    return;
+  }
   if (n.resync) {
     // Notifications may have been lost while the connection was down: the
     // index is vouched for only within the freshness bound (counted from

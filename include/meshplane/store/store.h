@@ -393,6 +393,10 @@ class Listener {
     std::string channel;
     std::string payload;
     bool resync = false;  // delivered after (re)connecting; payload ""
+    // Delivered as soon as the listening connection is found broken (within
+    // the listener's poll interval), before it reconnects; payload "".
+    // Receivers that must vouch for their freshness count from here.
+    bool lost = false;
   };
   using Handler = std::function<void(const Notification&)>;
 

@@ -135,6 +135,7 @@ bool PostgresListener::Session() {
     // Any failure ends this connection; Run reconnects with backoff.
   }
   connected_ = false;
+  if (was_connected && !stopping()) Deliver({"", "", false, true});
   // Closed before the receivers go, so that they do not send UNLISTEN on a
   // connection that may be broken.
   if (conn != nullptr) {
