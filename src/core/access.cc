@@ -328,6 +328,10 @@ void Access::FlushDecisions() {
   }
 }
 
+absl::Duration Access::max_decision_delay() const {
+  return log_->stats().max_delay;
+}
+
 absl::Status Access::Notify(store::Transaction& txn, const std::string& payload) {
   return txn.Notify(kAccessChannel, payload);
 }

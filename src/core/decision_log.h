@@ -30,8 +30,12 @@ class DecisionLog {
   struct Options {
     Mode mode = Mode::kBatched;
     absl::Duration flush_interval = absl::Milliseconds(200);
-    size_t max_batch = 2000;
-    size_t capacity = 100000;  // queued decisions before Append waits
+    // One batch takes up to this many: under a sustained burst the writer
+    // commits what has queued in one go rather than trailing behind.
+    size_t max_batch = 10000;
+    // Queued decisions before Append waits: small enough that a full queue
+    // still commits within the batched mode's window (about two batches).
+    size_t capacity = 20000;
     // kDurable: how long Append waits for its commit before UNAVAILABLE
     // (the decision stays queued and is written when the database is back).
     absl::Duration durable_timeout = absl::Seconds(5);

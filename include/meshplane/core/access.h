@@ -158,6 +158,8 @@ class Access {
   int64_t notifications() const { return notifications_.load(); }
   // Waits until every queued decision is committed (tests, shutdown).
   void FlushDecisions();
+  // The longest a decision has waited from CheckAccess to its commit.
+  absl::Duration max_decision_delay() const;
 
  private:
   // `granted_by`: the approver, or "policy" for a grant made at once.
