@@ -614,6 +614,12 @@ TEST_F(AccessPropagationTest, IsolatedReplicaAnswersUnavailableNotAStaleAllow) {
               absl::InfiniteDuration())
         << LastAnswer();
 
+    // Both of B's listeners (policies and access) are back from the last
+    // cycle; they reconnect with their own backoffs, the access one first.
+    const absl::Time back_by = absl::Now() + absl::Seconds(15);
+    while (BListeners().size() < 2 && absl::Now() < back_by) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
     ConnectionsRefused refused(db_);
     const std::set<int> cut = BListeners();
     ASSERT_EQ(cut.size(), 2u);
