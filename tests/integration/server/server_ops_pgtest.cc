@@ -88,6 +88,16 @@ TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
     EXPECT_FALSE(reader->Read(&msg));
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
   }
+  {
+    // Webhooks are declared in the API but not served yet.
+    v1::CreateWebhookRequest r;
+    r.set_webhook_id("provisioner");
+    r.mutable_webhook()->set_url("http://127.0.0.1:1/hook");
+    v1::Webhook out;
+    auto ctx = fx->AdminContext();
+    EXPECT_EQ(fx->Events()->CreateWebhook(ctx.get(), r, &out).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
 }
 
 // The audit log is served to platform admins: every mutation and every
