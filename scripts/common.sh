@@ -97,6 +97,21 @@ pg_stop() {
 # A directory the postgres user can reach: DIR itself unless one of its
 # parents is closed to it (a checkout under /root), then a folder under
 # /var/lib/meshplane named after DIR.
+# Creates database $3 on the server at socket folder $1, port $2, unless it
+# exists.
+pg_ensure_db() {
+  if ! as_pg "$PG_BIN/psql" -h "$1" -p "$2" -U postgres -d postgres -Atqc \
+       "SELECT 1 FROM pg_database WHERE datname = '$3'" | grep -q 1; then
+    as_pg "$PG_BIN/createdb" -h "$1" -p "$2" -U postgres "$3"
+  fi
+}
+
+# Writes a random admin token (64 hex characters, mode 600) to $1 unless it
+# holds one already.
+ensure_admin_token() {
+  [ -s "$1" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$1")
+}
+
 pg_reachable_dir() {
   local dir="$1"
   if [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; then

@@ -36,15 +36,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ! as_pg "$PG_BIN/psql" -h "$PGDATA" -p "$PORT" -U postgres -d postgres -Atqc \
-     "SELECT 1 FROM pg_database WHERE datname = 'meshplane'" | grep -q 1; then
-  as_pg "$PG_BIN/createdb" -h "$PGDATA" -p "$PORT" -U postgres meshplane
-fi
+pg_ensure_db "$PGDATA" "$PORT" meshplane
 export MESHPLANE_DATABASE_URL="postgresql://postgres@/meshplane?host=$PGDATA&port=$PORT"
 
-if [ ! -s "$DATA/admin-token" ]; then
-  (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DATA/admin-token")
-fi
+ensure_admin_token "$DATA/admin-token"
 ADMIN_TOKEN="$(cat "$DATA/admin-token")"
 LISTEN="${MESHPLANE_LISTEN:-127.0.0.1:50051}"
 

@@ -42,12 +42,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ! as_pg "$PG_BIN/psql" -h "$PGDATA" -p "$PGPORT" -U postgres -d postgres -Atqc \
-     "SELECT 1 FROM pg_database WHERE datname = 'meshplane'" | grep -q 1; then
-  as_pg "$PG_BIN/createdb" -h "$PGDATA" -p "$PGPORT" -U postgres meshplane
-fi
+pg_ensure_db "$PGDATA" "$PGPORT" meshplane
 export MESHPLANE_DATABASE_URL="postgresql://postgres@/meshplane?host=$PGDATA&port=$PGPORT"
-[ -s "$DATA/admin-token" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DATA/admin-token")
+ensure_admin_token "$DATA/admin-token"
 export MESHPLANE_BOOTSTRAP_TOKEN="$(cat "$DATA/admin-token")"
 
 "$BUILD_DIR/bin/meshplaned" migrate
