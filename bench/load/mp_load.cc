@@ -24,6 +24,15 @@
 //   access  CheckAccess of a user on a port it has a grant on, over the
 //           registry scripts/bench-server.sh seeds for its "access" phase
 //           (10,000 ports, 100,000 grants); as the bootstrap admin.
+//   team-create  not a measurement but a careful client (retry_load.h):
+//           --inflight synchronous workers create teams PREFIX-wNN-N, one
+//           request id per team, resending a call whose outcome is unknown
+//           (UNAVAILABLE, ABORTED, DEADLINE_EXCEEDED, a reset stream) with
+//           the same request id and backoff, up to --max-attempts calls.
+//           Writes a JSON summary (--summary) and the ids it believes it
+//           created (--ids-out); exits 1 if any write failed or looked
+//           duplicated. The kill test (tests/e2e/cluster_kill_test.sh)
+//           checks its belief against the database.
 // For create and get, the team and domain are created first when absent
 // (--setup), so a fresh server needs nothing else but the admin token.
 #include <sys/resource.h>
@@ -31,6 +40,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -52,6 +62,7 @@
 #include "absl/time/time.h"
 #include "bench/load/echo.grpc.pb.h"
 #include "bench/load/load_stats.h"
+#include "bench/load/retry_load.h"
 #include "meshplane/v1/access.grpc.pb.h"
 #include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
@@ -63,7 +74,8 @@ ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address.");
 ABSL_FLAG(std::string, token, "",
           "Bearer token (default: env MESHPLANE_TOKEN). Not needed for echo.");
 ABSL_FLAG(std::string, method, "get",
-          "create | get | echo | publish | contract-check | access");
+          "create | get | echo | publish | contract-check | access | "
+          "team-create");
 ABSL_FLAG(int, contract_properties, 40,
           "publish/check: properties per contract (in 4 objects).");
 ABSL_FLAG(int, inflight, 16, "Calls kept outstanding at all times.");
@@ -102,6 +114,14 @@ ABSL_FLAG(std::string, ids, "spread",
           "SERIALIZABLE's page-level predicate locks).");
 ABSL_FLAG(std::string, id_prefix, "",
           "Prefix of product ids (default: random, so runs never collide).");
+ABSL_FLAG(int, max_attempts, 30,
+          "team-create: calls per logical write, the first included, before "
+          "the client gives up on it.");
+ABSL_FLAG(std::string, summary, "",
+          "team-create: also write the JSON summary to this file.");
+ABSL_FLAG(std::string, ids_out, "",
+          "team-create: write the ids of the teams the client believes it "
+          "created to this file, one a line.");
 
 namespace meshplane::bench {
 namespace {
@@ -651,6 +671,53 @@ void PrintErrors(const PhaseOutput& out) {
   }
 }
 
+// --method team-create: the retrying client of the kill test.
+int RunTeamCreate(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+                  const std::string& bearer, const std::string& prefix) {
+  RetryLoadConfig config;
+  config.workers = absl::GetFlag(FLAGS_inflight);
+  config.count = absl::GetFlag(FLAGS_count);
+  config.duration = absl::GetFlag(FLAGS_duration);
+  config.max_attempts = std::max(1, absl::GetFlag(FLAGS_max_attempts));
+  config.bearer = bearer;
+  config.id_prefix = prefix;
+  RetryLoadResult r = RunRetryingTeamCreates(channels, config);
+  const std::string json = RetryLoadJson(r, config.workers);
+  for (const auto& [code, msg] : r.first_error) {
+    std::cerr << "mp_load: first " << code << ": " << msg << "\n";
+  }
+  std::cout << absl::StrFormat(
+                   "team-create workers=%d sent=%d succeeded=%d failed=%d "
+                   "retried=%d (%d extra calls, at most %d calls for one) "
+                   "duplicate-signals=%d in %.1fs",
+                   config.workers, r.sent, r.succeeded, r.failed, r.retried,
+                   r.retry_attempts, r.max_attempts_used, r.duplicate_signals,
+                   r.seconds)
+            << "\n"
+            << json << std::endl;
+  const std::string summary = absl::GetFlag(FLAGS_summary);
+  if (!summary.empty()) {
+    std::ofstream f(summary);
+    f << json << "\n";
+    if (!f) {
+      std::cerr << "mp_load: cannot write " << summary << "\n";
+      return 1;
+    }
+  }
+  const std::string ids_out = absl::GetFlag(FLAGS_ids_out);
+  if (!ids_out.empty()) {
+    std::ofstream f(ids_out);
+    for (const std::string& id : r.succeeded_ids) {
+      f << id << "\n";
+    }
+    if (!f) {
+      std::cerr << "mp_load: cannot write " << ids_out << "\n";
+      return 1;
+    }
+  }
+  return r.failed == 0 && r.duplicate_signals == 0 && r.sent > 0 ? 0 : 1;
+}
+
 int Main() {
   const std::string target = absl::GetFlag(FLAGS_target);
   const std::string method = absl::GetFlag(FLAGS_method);
@@ -672,9 +739,10 @@ int Main() {
     return 2;
   }
   if (method != "create" && method != "get" && method != "echo" &&
-      method != "publish" && method != "contract-check" && method != "access") {
+      method != "publish" && method != "contract-check" && method != "access" &&
+      method != "team-create") {
     std::cerr << "mp_load: --method must be create, get, echo, publish, "
-                 "contract-check or access\n";
+                 "contract-check, access or team-create\n";
     return 2;
   }
   if (method != "echo" && bearer.empty()) {
@@ -713,6 +781,9 @@ int Main() {
     return product_stubs[slot % product_stubs.size()].get();
   };
 
+  if (method == "team-create") {
+    return RunTeamCreate(channels, bearer, prefix);
+  }
   if (method != "echo" && absl::GetFlag(FLAGS_setup) &&
       !Setup(channels[0], bearer, domain, team)) {
     return 1;
@@ -903,7 +974,7 @@ int Main() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "mp_load --target ADDR --token T --method "
-      "create|get|echo|publish|contract-check|access "
+      "create|get|echo|publish|contract-check|access|team-create "
       "--inflight N "
       "--duration 10s [--warmup 2s] [--domain D --team T]");
   meshplane::bench::HyphenFlagsToUnderscores(argc, argv);

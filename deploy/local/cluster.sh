@@ -6,19 +6,30 @@
 #
 #   deploy/local/cluster.sh            # builds first if needed
 #   MESHPLANE_CLUSTER_PORT=50060 deploy/local/cluster.sh
+#   MESHPLANE_CLUSTER_DIR=/tmp/c deploy/local/cluster.sh  # state elsewhere
 #
-# Prints the address and an admin token; state lives in .data/cluster/ and
-# is kept between runs. A replica can be killed (kill -9 $(cat
-# .data/cluster/replica-2.pid)) and restarted with `restart 2` on stdin.
+# Prints the address and an admin token; state lives in .data/cluster/ (or
+# $MESHPLANE_CLUSTER_DIR) and is kept between runs. A replica can be killed
+# (kill -9 $(cat .data/cluster/replica-2.pid)) and restarted with `restart 2`
+# on stdin. The state folder also holds what a test needs: lb.port (written
+# once nginx is up), admin-token, database.url, nginx.pid and, per replica,
+# replica-N.{pid,log,http-port}. tests/e2e/cluster_kill_test.sh drives it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
 
-ensure_packages "${MESHPLANE_PACKAGES[@]}" nginx curl
-[ -x "$BUILD_DIR/bin/meshplaned" ] || build
+# The build packages only when there is something to build: the kill test
+# runs this with binaries it built already.
+if [ ! -x "$BUILD_DIR/bin/meshplaned" ]; then
+  ensure_packages "${MESHPLANE_PACKAGES[@]}"
+  build
+fi
+ensure_packages postgresql-15 postgresql-client-15 nginx curl
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-DATA="$MESHPLANE_ROOT/.data/cluster"
+DATA="${MESHPLANE_CLUSTER_DIR:-$MESHPLANE_ROOT/.data/cluster}"
 mkdir -p "$DATA"
+DATA="$(cd "$DATA" && pwd)"
+rm -f "$DATA/lb.port"
 PGDATA="$(pg_reachable_dir "$DATA/pg")"
 [ -f "$PGDATA/PG_VERSION" ] || { log "initialising PostgreSQL in $PGDATA"; pg_init "$PGDATA"; }
 pg_stop "$PGDATA"
@@ -29,7 +40,7 @@ PIDS=()
 NGINX_DIR="$(mktemp -d)"
 cleanup() {
   local pid
-  [ -f "$NGINX_DIR/nginx.pid" ] && kill -QUIT "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true
+  [ -f "$DATA/nginx.pid" ] && kill -QUIT "$(cat "$DATA/nginx.pid")" 2>/dev/null || true
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for i in 1 2 3; do
     [ -f "$DATA/replica-$i.pid" ] && kill -TERM "$(cat "$DATA/replica-$i.pid")" 2>/dev/null || true
@@ -44,6 +55,7 @@ trap 'exit 130' INT TERM
 
 pg_ensure_db "$PGDATA" "$PGPORT" meshplane
 export MESHPLANE_DATABASE_URL="postgresql://postgres@/meshplane?host=$PGDATA&port=$PGPORT"
+echo "$MESHPLANE_DATABASE_URL" > "$DATA/database.url"
 ensure_admin_token "$DATA/admin-token"
 export MESHPLANE_BOOTSTRAP_TOKEN="$(cat "$DATA/admin-token")"
 
@@ -62,6 +74,7 @@ start_replica() {
 }
 for i in 1 2 3; do
   GRPC_PORTS[$i]="$(free_port)"; HTTP_PORTS[$i]="$(free_port)"
+  echo "${HTTP_PORTS[$i]}" > "$DATA/replica-$i.http-port"
   start_replica "$i"
 done
 for i in 1 2 3; do
@@ -76,7 +89,7 @@ done
 LB_PORT="${MESHPLANE_CLUSTER_PORT:-$(free_port)}"
 cat > "$NGINX_DIR/nginx.conf" <<CONF
 daemon on;
-pid $NGINX_DIR/nginx.pid;
+pid $DATA/nginx.pid;
 error_log $DATA/nginx-error.log warn;
 worker_processes 1;
 events { worker_connections 1024; }

@@ -39,6 +39,11 @@ std::vector<FlagSpec> GlobalFlags() {
        "connect with TLS, trusting the system roots (env MESHPLANE_TLS=1)"},
       {"ca-file", 0, true, false, "PEM",
        "connect with TLS, trusting this CA bundle (env MESHPLANE_CA_FILE)"},
+      {"cert-file", 0, true, false, "PEM",
+       "present this client certificate (mutual TLS; implies TLS; env "
+       "MESHPLANE_CERT_FILE)"},
+      {"key-file", 0, true, false, "PEM",
+       "the client certificate's private key (env MESHPLANE_KEY_FILE)"},
       {"tls-server-name", 0, true, false, "NAME",
        "the name the server certificate must carry, when not the host of "
        "--addr"},
@@ -51,7 +56,8 @@ std::vector<FlagSpec> GlobalFlags() {
 bool IsGlobalValueFlag(const std::string& arg) {
   return arg == "--addr" || arg == "--token" || arg == "-o" ||
          arg == "--output" || arg == "--timeout" || arg == "--request-id" ||
-         arg == "--ca-file" || arg == "--tls-server-name";
+         arg == "--ca-file" || arg == "--cert-file" || arg == "--key-file" ||
+         arg == "--tls-server-name";
 }
 
 void PrintFlags(const std::vector<FlagSpec>& flags, std::ostream& out) {
@@ -294,17 +300,32 @@ int RunCli(const std::vector<std::string>& args, const Environment& env,
   }
   options.request_id = parsed->Get("request-id");
   options.tls = parsed->Has("tls") || env.tls == "1" || env.tls == "true";
-  std::string ca_file = parsed->Get("ca-file", env.ca_file);
-  if (!ca_file.empty()) {
-    std::ifstream in(ca_file, std::ios::binary);
+  // The PEM files of --ca-file, --cert-file and --key-file (or their
+  // variables); any of them implies TLS.
+  auto read_pem = [&](const char* flag, const std::string& fallback,
+                      std::string* pem_out) {
+    std::string path = parsed->Get(flag, fallback);
+    if (path.empty()) return true;
+    std::ifstream in(path, std::ios::binary);
     std::stringstream pem;
     pem << in.rdbuf();
     if (!in || pem.str().empty()) {
-      err << "error: --ca-file " << ca_file << ": cannot read it\n";
-      return kExitUsage;
+      err << "error: --" << flag << " " << path << ": cannot read it\n";
+      return false;
     }
     options.tls = true;
-    options.ca_pem = pem.str();
+    *pem_out = pem.str();
+    return true;
+  };
+  if (!read_pem("ca-file", env.ca_file, &options.ca_pem) ||
+      !read_pem("cert-file", env.cert_file, &options.cert_pem) ||
+      !read_pem("key-file", env.key_file, &options.key_pem)) {
+    return kExitUsage;
+  }
+  if (options.cert_pem.empty() != options.key_pem.empty()) {
+    err << "error: --cert-file and --key-file go together (env "
+           "MESHPLANE_CERT_FILE, MESHPLANE_KEY_FILE)\n";
+    return kExitUsage;
   }
   options.tls_server_name = parsed->Get("tls-server-name");
   Env cli_env(options, out, err);

@@ -15,6 +15,8 @@ struct Environment {
   std::string token;    // MESHPLANE_TOKEN
   std::string tls;      // MESHPLANE_TLS ("1"/"true" for TLS)
   std::string ca_file;  // MESHPLANE_CA_FILE (implies TLS)
+  std::string cert_file;  // MESHPLANE_CERT_FILE (client certificate)
+  std::string key_file;   // MESHPLANE_KEY_FILE (its private key)
 };
 
 // Runs the command line `args` (without the program name). Returns the exit

@@ -16,6 +16,8 @@ Client::Client(const GlobalOptions& options) : options_(options) {
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = options.ca_pem;
+    ssl.pem_cert_chain = options.cert_pem;
+    ssl.pem_private_key = options.key_pem;
     credentials = grpc::SslCredentials(ssl);
     if (!options.tls_server_name.empty()) {
       args.SetSslTargetNameOverride(options.tls_server_name);
@@ -32,6 +34,7 @@ Client::Client(const GlobalOptions& options) : options_(options) {
   events_ = meshplane::v1::EventService::NewStub(channel_);
   contracts_ = meshplane::v1::ContractService::NewStub(channel_);
   access_ = meshplane::v1::AccessService::NewStub(channel_);
+  slo_ = meshplane::v1::ServiceLevelService::NewStub(channel_);
 }
 
 void Client::Prepare(grpc::ClientContext* context) const {
@@ -39,6 +42,12 @@ void Client::Prepare(grpc::ClientContext* context) const {
     context->AddMetadata("authorization", "Bearer " + options_.token);
   }
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+}
+
+void Client::PrepareStream(grpc::ClientContext* context) const {
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options_.token);
+  }
 }
 
 Env::Env(GlobalOptions options, std::ostream& out, std::ostream& err)

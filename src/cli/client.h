@@ -21,6 +21,7 @@
 #include "meshplane/v1/events.grpc.pb.h"
 #include "meshplane/v1/identity.grpc.pb.h"
 #include "meshplane/v1/policy.grpc.pb.h"
+#include "meshplane/v1/slo.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
 
 namespace meshplane::cli {
@@ -35,6 +36,8 @@ struct GlobalOptions {
   std::string request_id;       // --request-id; generated when empty
   bool tls = false;             // --tls / MESHPLANE_TLS
   std::string ca_pem;           // contents of --ca-file; empty: system roots
+  std::string cert_pem;  // contents of --cert-file: client certificate (mTLS)
+  std::string key_pem;   // contents of --key-file: its private key
   std::string tls_server_name;  // --tls-server-name: expected certificate name
 };
 
@@ -52,6 +55,7 @@ class Client {
   meshplane::v1::EventService::Stub& events() { return *events_; }
   meshplane::v1::ContractService::Stub& contracts() { return *contracts_; }
   meshplane::v1::AccessService::Stub& access() { return *access_; }
+  meshplane::v1::ServiceLevelService::Stub& slo() { return *slo_; }
 
   // Runs `rpc(ClientContext*)` with the token and the deadline, retrying
   // UNAVAILABLE up to kMaxRetries times with exponential backoff. Retrying
@@ -76,6 +80,10 @@ class Client {
 
   static constexpr int kMaxRetries = 3;
 
+  // For a stream that lasts as long as the user wants (Watch): the token,
+  // and no deadline.
+  void PrepareStream(grpc::ClientContext* context) const;
+
  private:
   void Prepare(grpc::ClientContext* context) const;
 
@@ -89,6 +97,7 @@ class Client {
   std::unique_ptr<meshplane::v1::EventService::Stub> events_;
   std::unique_ptr<meshplane::v1::ContractService::Stub> contracts_;
   std::unique_ptr<meshplane::v1::AccessService::Stub> access_;
+  std::unique_ptr<meshplane::v1::ServiceLevelService::Stub> slo_;
 };
 
 // What a command runs with.

@@ -21,6 +21,12 @@ int main(int argc, char** argv) {
   if (const char* ca_file = std::getenv("MESHPLANE_CA_FILE")) {
     env.ca_file = ca_file;
   }
+  if (const char* cert_file = std::getenv("MESHPLANE_CERT_FILE")) {
+    env.cert_file = cert_file;
+  }
+  if (const char* key_file = std::getenv("MESHPLANE_KEY_FILE")) {
+    env.key_file = key_file;
+  }
   int code = meshplane::cli::RunCli(args, env, std::cout, std::cerr);
   std::cout.flush();
   return code;

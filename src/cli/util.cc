@@ -175,6 +175,20 @@ std::string LastSegment(absl::string_view name) {
   return std::string(name.substr(slash + 1));
 }
 
+absl::StatusOr<std::string> PortName(absl::string_view text) {
+  if (absl::StartsWith(text, "domains/")) return std::string(text);
+  std::vector<std::string> parts = absl::StrSplit(text, absl::ByAnyChar("/:"));
+  if (parts.size() == 3 && !parts[0].empty() && !parts[1].empty() &&
+      !parts[2].empty()) {
+    return absl::StrCat("domains/", parts[0], "/dataProducts/", parts[1],
+                        "/outputPorts/", parts[2]);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "\"", text,
+      "\" is not an output port (DOMAIN/PRODUCT/PORT, DOMAIN/PRODUCT:PORT or "
+      "domains/DOMAIN/dataProducts/PRODUCT/outputPorts/PORT)"));
+}
+
 absl::StatusOr<std::string> ProductName(absl::string_view text,
                                         absl::string_view domain) {
   if (absl::StartsWith(text, "domains/")) {

@@ -42,6 +42,10 @@ std::string TokenName(absl::string_view id_or_name);
 // The last segment of a resource name ("domains/sales" -> "sales").
 std::string LastSegment(absl::string_view name);
 
+// An output port's name from DOMAIN/PRODUCT/PORT (sales/orders/v1),
+// DOMAIN/PRODUCT:PORT, or the full name. INVALID_ARGUMENT otherwise.
+absl::StatusOr<std::string> PortName(absl::string_view text);
+
 // A data product name from "sales/orders",
 // "domains/sales/dataProducts/orders", or "orders" with `domain` set.
 // INVALID_ARGUMENT when the domain cannot be told.

@@ -112,17 +112,7 @@ absl::StatusOr<model::Principal> Identity::Authenticate(
   if (secret.empty()) return BadCredentials();
   const std::string hash = Sha256Hex(secret);
   const absl::Time now = clock_.Now();
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = cache_.find(hash);
-    if (it != cache_.end()) {
-      const CacheEntry& e = it->second;
-      bool fresh = now < e.verified_at + cache_ttl_;
-      bool unexpired = !e.expire_time || now < *e.expire_time;
-      if (fresh && unexpired) return e.principal;
-      cache_.erase(it);
-    }
-  }
+  if (auto cached = Cached(hash, now)) return *std::move(cached);
   std::string id = TokenIdOf(secret);
   if (!model::IsValidId(id)) return BadCredentials();
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
@@ -139,17 +129,51 @@ absl::StatusOr<model::Principal> Identity::Authenticate(
   principal.id = token->principal;
   principal.platform_admin = token->platform_admin;
   MP_ASSIGN_OR_RETURN(principal.team_ids, txn->TeamsOfPrincipal(principal.id));
-  {
-    absl::MutexLock lock(&mu_);
-    if (cache_.size() >= kMaxCacheEntries) {
-      // Entries past their TTL are useless; drop them before growing.
-      absl::erase_if(cache_, [&](const auto& entry) {
-        return now >= entry.second.verified_at + cache_ttl_;
-      });
-    }
-    cache_[hash] = CacheEntry{principal, token->expire_time, now};
-  }
+  Remember(hash, principal, token->expire_time, now);
   return principal;
+}
+
+absl::StatusOr<model::Principal> Identity::ResolvePrincipal(
+    const std::string& id, bool platform_admin) {
+  // Not a hex hash, so never a token's key.
+  const std::string key =
+      absl::StrCat("principal:", platform_admin ? "admin:" : ":", id);
+  const absl::Time now = clock_.Now();
+  if (auto cached = Cached(key, now)) return *std::move(cached);
+  model::Principal principal;
+  principal.id = id;
+  principal.platform_admin = platform_admin;
+  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(principal.team_ids, txn->TeamsOfPrincipal(principal.id));
+  Remember(key, principal, std::nullopt, now);
+  return principal;
+}
+
+std::optional<model::Principal> Identity::Cached(const std::string& key,
+                                                 absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return std::nullopt;
+  const CacheEntry& e = it->second;
+  bool fresh = now < e.verified_at + cache_ttl_;
+  bool unexpired = !e.expire_time || now < *e.expire_time;
+  if (fresh && unexpired) return e.principal;
+  cache_.erase(it);
+  return std::nullopt;
+}
+
+void Identity::Remember(const std::string& key,
+                        const model::Principal& principal,
+                        std::optional<absl::Time> expire_time,
+                        absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  if (cache_.size() >= kMaxCacheEntries) {
+    // Entries past their TTL are useless; drop them before growing.
+    absl::erase_if(cache_, [&](const auto& entry) {
+      return now >= entry.second.verified_at + cache_ttl_;
+    });
+  }
+  cache_[key] = CacheEntry{principal, expire_time, now};
 }
 
 absl::StatusOr<CreatedToken> Identity::CreateToken(

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/call.h"
+#include "server/client_certs.h"
 #include "server/metrics.h"
 #include "server/services.h"
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -22,14 +23,18 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/core/access.h"
+#include "meshplane/core/event_feed.h"
 #include "meshplane/core/identity.h"
 #include "meshplane/core/registry.h"
+#include "meshplane/core/slo.h"
 #include "meshplane/v1/access.grpc.pb.h"
 #include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/events.grpc.pb.h"
@@ -89,10 +94,48 @@ core::AccessOptions AccessOptionsOf(const ServerConfig& config) {
   return o;
 }
 
+core::EventFeed::Options FeedOptionsOf(const ServerConfig& config) {
+  core::EventFeed::Options o;
+  o.heartbeat = config.watch_heartbeat;
+  o.watchers = config.event_watchers;
+  return o;
+}
+
+// The client-certificate mapping; null when mutual TLS is off.
+absl::StatusOr<std::unique_ptr<const CertificatePrincipals>>
+CertificatePrincipalsOf(const ServerConfig& config) {
+  if (config.tls_client_ca_file.empty()) {
+    if (!config.tls_principals.empty() ||
+        !config.tls_principal_map_file.empty() ||
+        !config.tls_dns_service_domains.empty() ||
+        config.tls_client_auth_required) {
+      return absl::InvalidArgumentError(
+          "client certificate settings need a client CA file");
+    }
+    return nullptr;
+  }
+  if (config.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "a client CA file needs TLS (a certificate and a key file)");
+  }
+  auto certs = std::make_unique<CertificatePrincipals>();
+  for (const std::string& entry : config.tls_principals) {
+    MP_RETURN_IF_ERROR(certs->AddEntry(entry));
+  }
+  if (!config.tls_principal_map_file.empty()) {
+    MP_RETURN_IF_ERROR(certs->AddFile(config.tls_principal_map_file));
+  }
+  for (const std::string& domain : config.tls_dns_service_domains) {
+    MP_RETURN_IF_ERROR(certs->AddDnsServiceDomain(domain));
+  }
+  return std::unique_ptr<const CertificatePrincipals>(std::move(certs));
+}
+
 class ServerImpl final : public RunningServer {
  public:
   ServerImpl(const ServerConfig& config, store::Store& store,
-             const Clock& clock)
+             const Clock& clock,
+             std::unique_ptr<const CertificatePrincipals> certs)
       : config_(config),
         store_(store),
         governance_(store, authz_, clock,
@@ -101,17 +144,22 @@ class ServerImpl final : public RunningServer {
         contracts_core_(store, authz_, clock, &governance_),
         access_core_(store, authz_, clock, &governance_,
                      AccessOptionsOf(config)),
+        slo_core_(store, authz_, clock,
+                  core::ServiceLevelOptions{config.slo_reporters}),
         identity_(store, authz_, clock, config.token_cache_ttl),
         audit_(store, authz_, clock),
-        runner_(identity_, &metrics_, &audit_),
+        feed_(store, authz_, FeedOptionsOf(config)),
+        certs_(std::move(certs)),
+        runner_(identity_, &metrics_, &audit_, certs_.get()),
         domains_(runner_, registry_),
         teams_(runner_, registry_),
-        products_(runner_, registry_),
+        products_(runner_, registry_, &slo_core_),
         identity_service_(runner_, identity_),
         contracts_(runner_, contracts_core_),
         policies_(runner_, governance_),
         access_(runner_, access_core_, clock, &metrics_),
-        events_(runner_, audit_) {}
+        slo_(runner_, slo_core_),
+        events_(runner_, audit_, feed_) {}
 
   ~ServerImpl() override { Shutdown(); }
 
@@ -133,6 +181,7 @@ class ServerImpl final : public RunningServer {
     MP_RETURN_IF_ERROR(governance_.Start());
     // Grants next: CheckAccess must not answer from an empty index.
     MP_RETURN_IF_ERROR(access_core_.Start());
+    MP_RETURN_IF_ERROR(feed_.Start());
     MP_RETURN_IF_ERROR(StartGrpc());
     MP_RETURN_IF_ERROR(StartHttp());
     UpdateReadiness();
@@ -166,6 +215,10 @@ class ServerImpl final : public RunningServer {
     if (readiness_thread_.joinable()) {
       readiness_thread_.join();
     }
+    // Watch streams never end by themselves: end them first (UNAVAILABLE,
+    // with the sequence to resume after), so that the drain is not spent
+    // waiting for them.
+    feed_.Stop();
     if (grpc_ != nullptr) {
       grpc_->GetHealthCheckService()->SetServingStatus(false);
       grpc_->Shutdown(std::chrono::system_clock::now() +
@@ -204,8 +257,7 @@ class ServerImpl final : public RunningServer {
     builder.RegisterService(&contracts_);
     builder.RegisterService(&policies_);
     builder.RegisterService(&access_);
-    // EventService's Watch is served by a later issue: the generated base
-    // class answers UNIMPLEMENTED.
+    builder.RegisterService(&slo_);
     builder.RegisterService(&events_);
     grpc_ = builder.BuildAndStart();
     if (grpc_ == nullptr || port_ == 0) {
@@ -229,13 +281,43 @@ class ServerImpl final : public RunningServer {
       return absl::InvalidArgumentError(
           "TLS needs both a certificate file and a key file");
     }
-    MP_ASSIGN_OR_RETURN(std::string cert, ReadFile(config_.tls_cert_file));
-    MP_ASSIGN_OR_RETURN(std::string key, ReadFile(config_.tls_key_file));
-    grpc::SslServerCredentialsOptions options;
-    options.pem_key_cert_pairs.push_back({key, cert});
-    spdlog::info("meshplaned serves gRPC over TLS (certificate {})",
-                 config_.tls_cert_file);
-    return grpc::SslServerCredentials(options);
+    // Read once here only to fail the start on a missing or empty file;
+    // gRPC's file watcher serves them, and re-reads them every reload
+    // interval, so that renewed certificates (cert-manager, SPIFFE) apply
+    // to new connections without a restart.
+    MP_RETURN_IF_ERROR(ReadFile(config_.tls_cert_file).status());
+    MP_RETURN_IF_ERROR(ReadFile(config_.tls_key_file).status());
+    if (!config_.tls_client_ca_file.empty()) {
+      MP_RETURN_IF_ERROR(ReadFile(config_.tls_client_ca_file).status());
+    }
+    auto files =
+        std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+            config_.tls_key_file, config_.tls_cert_file,
+            config_.tls_client_ca_file,
+            static_cast<unsigned int>(std::max<int64_t>(
+                1, absl::ToInt64Seconds(config_.tls_reload_interval))));
+    grpc::experimental::TlsServerCredentialsOptions options(files);
+    options.watch_identity_key_cert_pairs();
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    if (!config_.tls_client_ca_file.empty()) {
+      options.watch_root_certs();
+      // Both modes verify a certificate that is presented: a client with a
+      // certificate from another CA fails the handshake.
+      options.set_cert_request_type(
+          config_.tls_client_auth_required
+              ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+      spdlog::info(
+          "meshplaned asks for client certificates ({}; CA {}; {} mapping "
+          "rules)",
+          config_.tls_client_auth_required ? "required" : "optional",
+          config_.tls_client_ca_file, certs_ == nullptr ? 0 : certs_->size());
+    }
+    spdlog::info(
+        "meshplaned serves gRPC over TLS (certificate {}, re-read every {})",
+        config_.tls_cert_file,
+        absl::FormatDuration(config_.tls_reload_interval));
+    return grpc::experimental::TlsServerCredentials(options);
   }
 
   absl::Status StartHttp() {
@@ -324,9 +406,13 @@ class ServerImpl final : public RunningServer {
   core::Registry registry_;
   core::Contracts contracts_core_;
   core::Access access_core_;
+  core::ServiceLevels slo_core_;
   core::Identity identity_;
   core::AuditLog audit_;
+  core::EventFeed feed_;
   Metrics metrics_;
+  // Null unless mutual TLS is on.
+  std::unique_ptr<const CertificatePrincipals> certs_;
   CallRunner runner_;
   DomainServiceImpl domains_;
   TeamServiceImpl teams_;
@@ -335,6 +421,7 @@ class ServerImpl final : public RunningServer {
   ContractServiceImpl contracts_;
   PolicyServiceImpl policies_;
   AccessServiceImpl access_;
+  ServiceLevelServiceImpl slo_;
   EventServiceImpl events_;
 
   // Declared after the services, so destroyed before them.
@@ -359,7 +446,10 @@ class ServerImpl final : public RunningServer {
 
 absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     const ServerConfig& config, store::Store& store, const Clock& clock) {
-  auto server = std::make_unique<ServerImpl>(config, store, clock);
+  MP_ASSIGN_OR_RETURN(std::unique_ptr<const CertificatePrincipals> certs,
+                      CertificatePrincipalsOf(config));
+  auto server =
+      std::make_unique<ServerImpl>(config, store, clock, std::move(certs));
   absl::Status s = server->Start();
   if (!s.ok()) {
     server->Shutdown();

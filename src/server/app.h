@@ -36,6 +36,28 @@ struct ServerConfig {
   // proxy); setting only one is INVALID_ARGUMENT.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // How often gRPC re-reads the TLS files (these two and the client CA):
+  // new connections get the new certificates; open ones keep theirs.
+  // Whole seconds, at least 1.
+  absl::Duration tls_reload_interval = absl::Minutes(1);
+  // Mutual TLS (needs the two above): a PEM bundle of the CA(s) that sign
+  // client certificates. Set = the server asks each client for a
+  // certificate and verifies it during the handshake; a client presenting
+  // one that does not verify is refused there.
+  std::string tls_client_ca_file;
+  // false ("optional"): a client may connect without a certificate and
+  // authenticate with a bearer token. true ("require"): the handshake fails
+  // without a verified certificate.
+  bool tls_client_auth_required = false;
+  // Which principal a verified certificate calls as, when the call carries
+  // no bearer token (a token, when sent, always names the caller): entries
+  // "SAN=PRINCIPAL[,admin]", a file of them (one per line), and DNS
+  // domains D under which a DNS SAN "<id>.D" calls as "service:<id>"
+  // (server/client_certs.h). A certificate that maps to nothing is
+  // UNAUTHENTICATED, naming its SANs.
+  std::vector<std::string> tls_principals;
+  std::string tls_principal_map_file;
+  std::vector<std::string> tls_dns_service_domains;
   // gRPC's thread budget (grpc::ResourceQuota). Handlers block on the
   // store's connection pool (16 by default), so this is many times the pool
   // size: calls beyond the pool wait for a connection (up to the store's
@@ -55,10 +77,21 @@ struct ServerConfig {
   // that LISTEN/NOTIFY triggers (a safety net for lost notifications).
   absl::Duration policy_refresh_interval = absl::Seconds(30);
 
+  // --- The event feed (core::EventFeed) ---
+  // Principals that may Watch besides platform admins.
+  std::vector<std::string> event_watchers;
+  // An idle Watch stream gets an empty message (with the high-water
+  // sequence) this often, so that proxies keep it open and clients know
+  // where to resume.
+  absl::Duration watch_heartbeat = absl::Seconds(30);
+
   // --- Access (core::AccessOptions) ---
   // Principals that may call CheckAccess about anyone (enforcement points,
   // "service:trino"), besides platform admins and the port's owner team.
   std::vector<std::string> access_checkers;
+  // Principals that may report SLO observations of any port (monitors),
+  // besides platform admins and the product's owner team.
+  std::vector<std::string> slo_reporters;
   // false = "batched": CheckAccess answers at once and its decisions
   // commit within the flush interval (a crash loses at most that window);
   // true = "durable": it answers once the batch holding its decision has

@@ -162,6 +162,29 @@ absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context) {
   return std::string(secret);
 }
 
+absl::StatusOr<model::Principal> CallRunner::Authenticate(
+    const grpc::ServerContext& context) const {
+  // A bearer token, when sent, decides who calls, and a bad one is refused
+  // even over a mapped certificate: the caller asked to be that token's
+  // principal (a person's CLI on a host with a workload certificate), and
+  // falling back silently would run the call as someone else.
+  if (certs_ == nullptr ||
+      context.client_metadata().count("authorization") > 0) {
+    MP_ASSIGN_OR_RETURN(std::string secret, BearerSecret(context));
+    return identity_.Authenticate(secret);
+  }
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  PeerCertificate peer;
+  if (auth != nullptr) peer = PeerCertificateOf(*auth);
+  if (!peer.present) {
+    return absl::UnauthenticatedError(
+        "missing credentials: present a client certificate or send the "
+        "metadata `authorization: Bearer <token>`");
+  }
+  MP_ASSIGN_OR_RETURN(CertPrincipal who, certs_->Map(peer));
+  return identity_.ResolvePrincipal(who.principal, who.platform_admin);
+}
+
 absl::Status CallRunner::Prepare(grpc::ServerContext* context,
                                  absl::string_view method,
                                  const google::protobuf::Message& request,
@@ -174,8 +197,7 @@ absl::Status CallRunner::Prepare(grpc::ServerContext* context,
     return absl::DeadlineExceededError(
         "the call's deadline passed before the server started it");
   }
-  MP_ASSIGN_OR_RETURN(std::string secret, BearerSecret(*context));
-  MP_ASSIGN_OR_RETURN(ctx->principal, identity_.Authenticate(secret));
+  MP_ASSIGN_OR_RETURN(ctx->principal, Authenticate(*context));
 
   Violations v;
   CheckNoNulCharacters(request, v);

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
+#include "server/client_certs.h"
 #include "server/metrics.h"
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
@@ -37,11 +38,14 @@ absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context);
 class CallRunner {
  public:
   // `metrics`, if not null, counts every call; `audit`, if not null,
-  // records writes refused before they reach core (undecodable requests).
-  // Both must outlive the runner.
+  // records writes refused before they reach core (undecodable requests);
+  // `certs`, if not null (mutual TLS is on), maps a verified client
+  // certificate to the caller when no bearer token is sent. All must
+  // outlive the runner.
   explicit CallRunner(core::Identity& identity, Metrics* metrics = nullptr,
-                      core::AuditLog* audit = nullptr)
-      : identity_(identity), metrics_(metrics), audit_(audit) {}
+                      core::AuditLog* audit = nullptr,
+                      const CertificatePrincipals* certs = nullptr)
+      : identity_(identity), metrics_(metrics), audit_(audit), certs_(certs) {}
 
   // The work of one RPC: decode, call core, encode into the response.
   using Work = std::function<absl::Status(const core::RequestContext&)>;
@@ -49,7 +53,8 @@ class CallRunner {
   // Runs `work` for the RPC `method` (its full name,
   // "meshplane.v1.DomainService/CreateDomain") on `request`:
   //   1. DEADLINE_EXCEEDED if the call's deadline has passed;
-  //   2. authenticates the bearer token (UNAUTHENTICATED);
+  //   2. authenticates the caller (UNAUTHENTICATED): the bearer token when
+  //      one is sent, else (with mutual TLS) the client certificate;
   //   3. checks the request shape every RPC shares: no NUL characters in
   //      strings, a well-formed request_id (INVALID_ARGUMENT);
   //   4. builds the RequestContext (principal, method, request_id,
@@ -70,10 +75,13 @@ class CallRunner {
   absl::Status Prepare(grpc::ServerContext* context, absl::string_view method,
                        const google::protobuf::Message& request,
                        core::RequestContext* ctx) const;
+  absl::StatusOr<model::Principal> Authenticate(
+      const grpc::ServerContext& context) const;
 
   core::Identity& identity_;
   Metrics* metrics_;
   core::AuditLog* audit_;
+  const CertificatePrincipals* certs_;
 };
 
 }  // namespace meshplane::server

@@ -598,6 +598,23 @@ v1::CallerIdentity EncodeCaller(const model::Principal& p) {
 
 // ------------------------------------------------------------ Audit
 
+absl::StatusOr<v1::Event> EncodeEvent(const model::Event& e) {
+  v1::Event out;
+  out.set_sequence(e.sequence);
+  if (IsSet(e.time)) EncodeTime(e.time, out.mutable_time());
+  out.set_type(e.type);
+  out.set_resource(e.resource);
+  if (!e.domain_id.empty()) out.set_domain(model::DomainName(e.domain_id));
+  if (!e.payload_json.empty()) {
+    absl::Status s = JsonToStruct(e.payload_json, out.mutable_payload());
+    if (!s.ok()) {
+      return absl::InternalError(
+          absl::StrCat("event ", e.sequence, " payload: ", s.message()));
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<v1::AuditRecord> EncodeAuditRecord(const model::AuditRecord& r) {
   v1::AuditRecord out;
   out.set_sequence(r.sequence);

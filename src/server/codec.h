@@ -125,6 +125,8 @@ v1::CallerIdentity EncodeCaller(const model::Principal& p);
 // The JSON images become Structs; a malformed image (a bug upstream) is
 // INTERNAL.
 absl::StatusOr<v1::AuditRecord> EncodeAuditRecord(const model::AuditRecord& r);
+// An event of the feed; INTERNAL if its stored payload is not JSON.
+absl::StatusOr<v1::Event> EncodeEvent(const model::Event& e);
 
 // --- Update masks (AIP-134) ---
 // The mask for an Update request: the paths of `mask` if it has any (each

@@ -4,6 +4,7 @@
 #include "server/codec.h"
 #include "server/policy_codec.h"
 #include "server/services.h"
+#include "server/slo_codec.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -79,6 +80,18 @@ grpc::Status DataProductServiceImpl::GetDataProduct(
                        MP_ASSIGN_OR_RETURN(model::DataProduct p,
                                            registry_.GetDataProduct(ctx, key));
                        *response = EncodeDataProduct(p);
+                       if (slo_ == nullptr) return absl::OkStatus();
+                       // Ports are encoded in the product's port order.
+                       MP_ASSIGN_OR_RETURN(auto statuses,
+                                           slo_->ProductStatus(ctx, p));
+                       for (const auto& s : statuses) {
+                         for (auto& port :
+                              *response->mutable_output_ports()) {
+                           if (port.id() != s.port.port_id) continue;
+                           *port.mutable_service_level_status() =
+                               EncodeServiceLevelStatus(s);
+                         }
+                       }
                        return absl::OkStatus();
                      });
 }

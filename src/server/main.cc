@@ -143,6 +143,9 @@ int Run(const Options& options) {
   config.drain_timeout = options.drain_timeout;
   config.policy_refresh_interval = options.policy_refresh;
   config.access_checkers = options.access_checkers;
+  config.slo_reporters = options.slo_reporters;
+  config.event_watchers = options.event_watchers;
+  config.watch_heartbeat = options.watch_heartbeat;
   config.durable_decision_log = options.durable_decision_log;
   config.access_pending_ttl = options.access_pending_ttl;
   config.access_max_duration = options.access_max_duration;
@@ -150,6 +153,12 @@ int Run(const Options& options) {
   config.access_refresh_interval = options.access_refresh;
   config.tls_cert_file = options.tls_cert_file;
   config.tls_key_file = options.tls_key_file;
+  config.tls_reload_interval = options.tls_reload_interval;
+  config.tls_client_ca_file = options.tls_client_ca_file;
+  config.tls_client_auth_required = options.tls_client_auth_required;
+  config.tls_principals = options.tls_principals;
+  config.tls_principal_map_file = options.tls_principal_map_file;
+  config.tls_dns_service_domains = options.tls_dns_service_domains;
   auto server =
       meshplane::server::StartServer(config, **store, meshplane::RealClock());
   if (!server.ok()) {

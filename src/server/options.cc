@@ -7,6 +7,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
+#include "server/client_certs.h"
+
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
 
@@ -77,6 +79,12 @@ flags:
                          the reloads that change notifications trigger (default 30s)
   --access-checker PRINCIPAL  may call CheckAccess about anyone (an
                          enforcement point, e.g. service:trino); repeatable
+  --slo-reporter PRINCIPAL  may report SLO observations of any output port
+                         (a monitor, e.g. service:prober); repeatable
+  --event-watcher PRINCIPAL  may Watch the event feed besides platform
+                         admins (provisioning automation); repeatable
+  --watch-heartbeat D    an idle Watch stream gets an empty message this
+                         often (default 30s)
   --decision-log MODE    batched (default: CheckAccess answers at once and its
                          decisions commit within 200ms) or durable (it answers
                          once they have committed)
@@ -89,6 +97,21 @@ flags:
                          besides the changes notifications bring (default 60s)
   --tls-cert-file PEM    serve gRPC over TLS with this certificate (chain)
   --tls-key-file PEM     and this private key (both or neither)
+  --tls-reload-interval DURATION  re-read the TLS files this often (default
+                         1m; new connections get renewed certificates)
+  --tls-client-ca-file PEM  mutual TLS: ask clients for a certificate and
+                         verify it against this CA bundle
+  --tls-client-auth MODE optional (default: a client authenticates with a
+                         verified certificate or a bearer token) or require
+                         (the handshake needs a verified certificate; a
+                         token on top still names the caller)
+  --tls-principal SAN=PRINCIPAL[,admin]  a client certificate with this URI
+                         or DNS SAN calls as PRINCIPAL (user:... or
+                         service:...), a platform admin with ",admin";
+                         repeatable
+  --tls-principal-map FILE  more such entries, one per line ('#' comments)
+  --tls-dns-service-domain DOMAIN  a certificate with DNS SAN <id>.DOMAIN
+                         calls as service:<id>; repeatable
   --port-file PATH       write the bound gRPC port there once serving
   --log-level LEVEL      trace, debug, info, warn, error (default info)
   --help                 this text
@@ -175,6 +198,15 @@ absl::StatusOr<Options> ParseOptions(
       }
     } else if (name == "access-checker") {
       MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &o.access_checkers));
+    } else if (name == "slo-reporter") {
+      MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &o.slo_reporters));
+    } else if (name == "event-watcher") {
+      MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &o.event_watchers));
+    } else if (name == "watch-heartbeat") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.watch_heartbeat));
+      if (o.watch_heartbeat < absl::Milliseconds(100)) {
+        return Bad(name, "must be at least 100ms");
+      }
     } else if (name == "decision-log") {
       std::string mode = absl::AsciiStrToLower(value);
       if (mode != "batched" && mode != "durable") {
@@ -203,6 +235,29 @@ absl::StatusOr<Options> ParseOptions(
       o.tls_cert_file = value;
     } else if (name == "tls-key-file") {
       o.tls_key_file = value;
+    } else if (name == "tls-reload-interval") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.tls_reload_interval));
+      if (o.tls_reload_interval < absl::Seconds(1)) {
+        return Bad(name, "must be at least 1s");
+      }
+    } else if (name == "tls-client-ca-file") {
+      o.tls_client_ca_file = value;
+    } else if (name == "tls-client-auth") {
+      std::string mode = absl::AsciiStrToLower(value);
+      if (mode != "optional" && mode != "require") {
+        return Bad(name, absl::StrCat("\"", value,
+                                      "\" is not one of optional, require"));
+      }
+      o.tls_client_auth_required = mode == "require";
+    } else if (name == "tls-principal") {
+      // Checked here too, so that a typo fails before the database wait.
+      MP_RETURN_IF_ERROR(CertificatePrincipals().AddEntry(value));
+      o.tls_principals.push_back(value);
+    } else if (name == "tls-principal-map") {
+      o.tls_principal_map_file = value;
+    } else if (name == "tls-dns-service-domain") {
+      MP_RETURN_IF_ERROR(CertificatePrincipals().AddDnsServiceDomain(value));
+      o.tls_dns_service_domains.push_back(value);
     } else if (name == "port-file") {
       o.port_file = value;
     } else if (name == "log-level") {
@@ -226,6 +281,19 @@ absl::StatusOr<Options> ParseOptions(
   if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
     return absl::InvalidArgumentError(
         "--tls-cert-file and --tls-key-file go together");
+  }
+  const bool mtls_flag_set =
+      o.tls_client_auth_required || !o.tls_principals.empty() ||
+      !o.tls_principal_map_file.empty() || !o.tls_dns_service_domains.empty();
+  if (!o.tls_client_ca_file.empty() && o.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca-file needs --tls-cert-file and --tls-key-file: "
+        "client certificates are asked for only over TLS");
+  }
+  if (mtls_flag_set && o.tls_client_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-client-auth, --tls-principal, --tls-principal-map and "
+        "--tls-dns-service-domain need --tls-client-ca-file");
   }
   if (o.command != Options::Command::kHelp && o.database_url.empty()) {
     return absl::InvalidArgumentError(

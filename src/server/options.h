@@ -28,6 +28,13 @@ struct Options {
   std::string port_file;
   std::string tls_cert_file;  // both set = gRPC over TLS
   std::string tls_key_file;
+  absl::Duration tls_reload_interval = absl::Minutes(1);
+  // Mutual TLS (docs/operations.md#mutual-tls).
+  std::string tls_client_ca_file;          // set = ask for client certs
+  bool tls_client_auth_required = false;   // --tls-client-auth require
+  std::vector<std::string> tls_principals;  // --tls-principal, repeatable
+  std::string tls_principal_map_file;       // --tls-principal-map
+  std::vector<std::string> tls_dns_service_domains;  // repeatable
   std::string log_level = "info";
   absl::Duration db_wait = absl::Seconds(30);
   int max_threads = 256;
@@ -36,11 +43,16 @@ struct Options {
   // Access (docs/operations.md#access): principals that may check anyone's
   // access, the decision log's mode, and the limits and freshness of grants.
   std::vector<std::string> access_checkers;  // --access-checker, repeatable
+  std::vector<std::string> slo_reporters;    // --slo-reporter, repeatable
   bool durable_decision_log = false;         // --decision-log durable
   absl::Duration access_pending_ttl = absl::Hours(336);
   absl::Duration access_max_duration = absl::Hours(8784);
   absl::Duration access_freshness_bound = absl::Seconds(1);
   absl::Duration access_refresh = absl::Seconds(60);
+  // The event feed (docs/operations.md#events): principals that may Watch
+  // besides platform admins, and the heartbeat of idle streams.
+  std::vector<std::string> event_watchers;  // --event-watcher, repeatable
+  absl::Duration watch_heartbeat = absl::Seconds(30);
   std::string bootstrap_token;  // $MESHPLANE_BOOTSTRAP_TOKEN only (never a
                                 // flag: flags show up in `ps`)
 };

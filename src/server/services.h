@@ -16,9 +16,11 @@
 #include "meshplane/core/access.h"
 #include "meshplane/core/audit_log.h"
 #include "meshplane/core/contracts.h"
+#include "meshplane/core/event_feed.h"
 #include "meshplane/core/governance.h"
 #include "meshplane/core/identity.h"
 #include "meshplane/core/registry.h"
+#include "meshplane/core/slo.h"
 #include "meshplane/v1/access.grpc.pb.h"
 #include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
@@ -26,6 +28,7 @@
 #include "meshplane/v1/events.grpc.pb.h"
 #include "meshplane/v1/identity.grpc.pb.h"
 #include "meshplane/v1/policy.grpc.pb.h"
+#include "meshplane/v1/slo.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
 
 namespace meshplane::server {
@@ -88,10 +91,13 @@ class TeamServiceImpl final : public v1::TeamService::Service {
   core::Registry& registry_;
 };
 
+// GetDataProduct fills each port's service_level_status from `slo` when it
+// is not null.
 class DataProductServiceImpl final : public v1::DataProductService::Service {
  public:
-  DataProductServiceImpl(const CallRunner& runner, core::Registry& registry)
-      : runner_(runner), registry_(registry) {}
+  DataProductServiceImpl(const CallRunner& runner, core::Registry& registry,
+                         core::ServiceLevels* slo = nullptr)
+      : runner_(runner), registry_(registry), slo_(slo) {}
 
   grpc::Status CreateDataProduct(grpc::ServerContext* context,
                                  const v1::CreateDataProductRequest* request,
@@ -125,6 +131,7 @@ class DataProductServiceImpl final : public v1::DataProductService::Service {
  private:
   const CallRunner& runner_;
   core::Registry& registry_;
+  core::ServiceLevels* slo_;
 };
 
 class IdentityServiceImpl final : public v1::IdentityService::Service {
@@ -154,8 +161,13 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
 // event feed lands (issue 7).
 class EventServiceImpl final : public v1::EventService::Service {
  public:
-  EventServiceImpl(const CallRunner& runner, core::AuditLog& audit)
-      : runner_(runner), audit_(audit) {}
+  EventServiceImpl(const CallRunner& runner, core::AuditLog& audit,
+                   core::EventFeed& feed)
+      : runner_(runner), audit_(audit), feed_(feed) {}
+
+  grpc::Status Watch(grpc::ServerContext* context,
+                     const v1::WatchRequest* request,
+                     grpc::ServerWriter<v1::WatchResponse>* writer) override;
 
   grpc::Status ListAuditRecords(grpc::ServerContext* context,
                                 const v1::ListAuditRecordsRequest* request,
@@ -164,6 +176,7 @@ class EventServiceImpl final : public v1::EventService::Service {
  private:
   const CallRunner& runner_;
   core::AuditLog& audit_;
+  core::EventFeed& feed_;
 };
 
 class PolicyServiceImpl final : public v1::PolicyService::Service {
@@ -291,6 +304,28 @@ class AccessServiceImpl final : public v1::AccessService::Service {
   core::Access& access_;
   const Clock& clock_;
   Metrics* metrics_;
+};
+
+// ServiceLevelService over core::ServiceLevels.
+class ServiceLevelServiceImpl final : public v1::ServiceLevelService::Service {
+ public:
+  ServiceLevelServiceImpl(const CallRunner& runner, core::ServiceLevels& slo)
+      : runner_(runner), slo_(slo) {}
+  grpc::Status ReportObservations(
+      grpc::ServerContext* context,
+      const v1::ReportObservationsRequest* request,
+      v1::ReportObservationsResponse* response) override;
+  grpc::Status GetServiceLevelStatus(
+      grpc::ServerContext* context,
+      const v1::GetServiceLevelStatusRequest* request,
+      v1::ServiceLevelStatus* response) override;
+  grpc::Status ListBreaches(grpc::ServerContext* context,
+                            const v1::ListBreachesRequest* request,
+                            v1::ListBreachesResponse* response) override;
+
+ private:
+  const CallRunner& runner_;
+  core::ServiceLevels& slo_;
 };
 
 }  // namespace meshplane::server

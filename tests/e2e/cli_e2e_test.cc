@@ -1,6 +1,7 @@
 // End-to-end tests: the real meshplaned against a fresh PostgreSQL database,
 // driven by the real meshplane binary with MESHPLANE_ADDR / MESHPLANE_TOKEN
 // as a user or a CI job runs it. Each test gets its own database and server.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -282,6 +283,30 @@ spec:
   EXPECT_EQ(teams[0]["name"].as<std::string>(), "teams/replayed");
   EXPECT_EQ(teams[1]["name"].as<std::string>(), "teams/sales-eng");
   EXPECT_EQ(teams[1]["members"].size(), 2u) << r.out;
+}
+
+// events watch prints the feed from a sequence, as lines or JSON lines,
+// and exits after --limit events; a bad filter is a usage-level refusal.
+TEST_F(CliE2eTest, EventsWatchFollowsTheFeed) {
+  CommandResult r = Cli({"team", "create", "watched-a", "--member",
+                         "user:ana@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"team", "create", "watched-b", "--member", "user:ana@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"events", "watch", "--since", "0", "--type", "team", "--limit",
+           "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, AllOf(HasSubstr("team.created  teams/watched-a"),
+                           HasSubstr("team.created  teams/watched-b")));
+  r = Cli({"events", "watch", "--since", "0", "--type", "team", "--limit",
+           "1", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, AllOf(HasSubstr("\"resource\": \"teams/watched-a\""),
+                           HasSubstr("\"type\": \"team.created\"")));
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  r = Cli({"events", "watch", "--type", "teams", "--limit", "1"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("resource_types[0]"));
 }
 
 TEST_F(CliE2eTest, UnreachableServerExitsThree) {

@@ -50,6 +50,13 @@ class Identity {
   // as not to tell which); UNAVAILABLE when the store is down.
   absl::StatusOr<model::Principal> Authenticate(const std::string& secret);
 
+  // The principal `id` with its teams, for a caller the server has
+  // authenticated by other means (a verified client certificate mapped to
+  // `id`); `platform_admin` comes from that mapping. Cached like tokens, for
+  // the same TTL. UNAVAILABLE when the store is down.
+  absl::StatusOr<model::Principal> ResolvePrincipal(const std::string& id,
+                                                    bool platform_admin);
+
   // Creates a token for `principal` ("" = the caller). Callers may create
   // tokens for themselves; admins for anyone, and only admins may set
   // `platform_admin`. `ttl` absent = never expires.
@@ -72,12 +79,19 @@ class Identity {
     std::optional<absl::Time> expire_time;
     absl::Time verified_at;
   };
+  // The cached principal under `key`, if still fresh and unexpired.
+  std::optional<model::Principal> Cached(const std::string& key,
+                                         absl::Time now);
+  void Remember(const std::string& key, const model::Principal& principal,
+                std::optional<absl::Time> expire_time, absl::Time now);
+
   store::Store& store_;
   const auth::Authorizer& authz_;
   const Clock& clock_;
   const absl::Duration cache_ttl_;
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, CacheEntry> cache_ ABSL_GUARDED_BY(mu_);  // by secret hash
+  // By secret hash (tokens), or "principal:<admin?>:<id>" (ResolvePrincipal).
+  absl::flat_hash_map<std::string, CacheEntry> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace meshplane::core

@@ -28,9 +28,14 @@
 #include "meshplane/model/domain.h"
 #include "meshplane/model/policy.h"
 #include "meshplane/model/principal.h"
+#include "meshplane/model/slo.h"
 #include "meshplane/model/team.h"
 
 namespace meshplane::store {
+
+// The channel AppendEvent notifies on commit (payload: the sequence), so
+// that readers of the event feed wake up without polling.
+inline constexpr char kEventChannel[] = "meshplane_events";
 
 // Keyset pagination: `after` is the opaque cursor returned with the previous
 // page ("" for the first page); `limit` >= 1.
@@ -126,6 +131,32 @@ struct GrantFilter {
 struct AuditFilter {
   std::string resource;         // exact resource name, "" for all
   std::string principal;
+};
+
+// What an observation of an objective must be to meet it: value <= limit
+// when `at_most` (staleness, latency), else value >= limit (availability:
+// 1, completeness: the declared percent).
+struct ObservationTarget {
+  double limit = 0;
+  bool at_most = true;
+};
+
+// Counts of one window: its observations, and those that met the target.
+struct ObservationCounts {
+  int64_t observations = 0;
+  int64_t good = 0;
+};
+
+struct ObservationSummary {
+  std::vector<ObservationCounts> windows;  // one per `since`, in order
+  std::optional<absl::Time> last_observe_time;  // nullopt with none at all
+};
+
+// Breaches of one product (port_id "") or of one of its ports.
+struct BreachFilter {
+  model::ProductKey product;
+  std::string port_id;
+  bool open_only = false;
 };
 
 // One edge of lineage: `consumer` reads `source` through its input port.
@@ -337,6 +368,42 @@ class Transaction {
   virtual absl::Status AppendAccessDecisions(
       const std::vector<model::AccessDecision>& decisions) = 0;
 
+  // --- Service levels: observations and breaches ---
+  // Both go with their output port: dropping or deleting the port deletes
+  // them (as for access requests and grants).
+  //
+  // Appends observations (one multi-row insert; an empty batch writes
+  // nothing). NOT_FOUND if one names an output port that does not exist.
+  virtual absl::Status InsertObservations(
+      const std::vector<model::Observation>& observations) = 0;
+  // Deletes the observations of `port`'s `objective` with observe_time <
+  // `before` (what keeps the table bounded).
+  virtual absl::Status PruneObservations(const model::OutputPortRef& port,
+                                         model::Objective objective,
+                                         absl::Time before) = 0;
+  // Counts, for each of `since` in order, the observations of `port`'s
+  // `objective` with observe_time > since (a window open at its start) and
+  // those of them that meet `target`; plus the newest observe_time.
+  // Computed in the store (aggregates), not by loading rows.
+  virtual absl::StatusOr<ObservationSummary> SummarizeObservations(
+      const model::OutputPortRef& port, model::Objective objective,
+      const ObservationTarget& target,
+      const std::vector<absl::Time>& since) = 0;
+  // ALREADY_EXISTS if the id is taken, or if the port already has an open
+  // breach of that objective (when `breach` is open); NOT_FOUND (naming the
+  // port) if the port does not exist.
+  virtual absl::Status InsertBreach(const model::Breach& breach) = 0;
+  // The open breach of `port`'s `objective`, if any.
+  virtual absl::StatusOr<std::optional<model::Breach>> GetOpenBreach(
+      const model::OutputPortRef& port, model::Objective objective) = 0;
+  // Closes an open breach at `end_time`. NOT_FOUND if absent;
+  // FAILED_PRECONDITION if already closed.
+  virtual absl::Status CloseBreach(absl::string_view id,
+                                   absl::Time end_time) = 0;
+  // Newest first (start_time, id). Cursors as for ListGrants.
+  virtual absl::StatusOr<Page<model::Breach>> ListBreaches(
+      const BreachFilter& filter, const PageRequest& page) = 0;
+
   // --- Change notification ---
   // Sends `payload` on `channel` to every Listener when (and only if) this
   // transaction commits (PostgreSQL NOTIFY; payload < 8000 bytes).
@@ -357,6 +424,10 @@ class Transaction {
   // --- Audit, events, idempotency ---
   // Appends; returns the sequence assigned.
   virtual absl::StatusOr<int64_t> AppendAudit(const model::AuditRecord& record) = 0;
+  // Appends an event and notifies kEventChannel when the transaction
+  // commits. Sequences are handed out in commit order: an event becomes
+  // visible only after every event with a smaller sequence (see
+  // postgres_store.h), so a reader that resumes after N misses nothing.
   virtual absl::StatusOr<int64_t> AppendEvent(const model::Event& event) = 0;
   // Newest first.
   virtual absl::StatusOr<Page<model::AuditRecord>> ListAudit(
@@ -364,6 +435,9 @@ class Transaction {
   // Events with sequence > after_sequence, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<model::Event>> ListEvents(
       int64_t after_sequence, int limit) = 0;
+  // The highest committed event sequence visible to this transaction; 0
+  // when there is none.
+  virtual absl::StatusOr<int64_t> LastEventSequence() = 0;
 
   // Takes a transaction-scoped exclusive lock on the request key (principal,
   // method, request_id). Returns false, without waiting, if another

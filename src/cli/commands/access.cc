@@ -49,22 +49,6 @@ std::string Id(absl::string_view name) {
                                                       : name.substr(slash + 1));
 }
 
-// An output port's name from DOMAIN/PRODUCT/PORT, DOMAIN/PRODUCT:PORT or the
-// full name.
-absl::StatusOr<std::string> PortName(absl::string_view text) {
-  if (absl::StartsWith(text, "domains/")) return std::string(text);
-  std::vector<std::string> parts = absl::StrSplit(text, absl::ByAnyChar("/:"));
-  if (parts.size() == 3 && !parts[0].empty() && !parts[1].empty() &&
-      !parts[2].empty()) {
-    return absl::StrCat("domains/", parts[0], "/dataProducts/", parts[1],
-                        "/outputPorts/", parts[2]);
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "\"", text,
-      "\" is not an output port (DOMAIN/PRODUCT/PORT, DOMAIN/PRODUCT:PORT or "
-      "domains/DOMAIN/dataProducts/PRODUCT/outputPorts/PORT)"));
-}
-
 // A consumer as the API wants it: `teams/x` becomes `team:x`; principals
 // pass unchanged.
 std::string Consumer(absl::string_view text) {

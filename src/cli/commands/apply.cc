@@ -352,7 +352,11 @@ class Applier {
     if (exists) {
       v1::DataProduct a = current;
       v1::DataProduct b = desired;
-      for (auto& port : *a.mutable_output_ports()) port.clear_name();
+      // Output-only fields are not part of the desired state.
+      for (auto& port : *a.mutable_output_ports()) {
+        port.clear_name();
+        port.clear_service_level_status();
+      }
       std::sort(a.mutable_tags()->begin(), a.mutable_tags()->end());
       std::sort(b.mutable_tags()->begin(), b.mutable_tags()->end());
       changed = !SameOnMask(&a, &b, d.update_mask);

@@ -32,8 +32,12 @@ void RegisterApplyCommands(std::vector<Command>* commands);
 void RegisterCompletionCommands(std::vector<Command>* commands);
 void RegisterPolicyCommands(std::vector<Command>* commands);
 void RegisterAuditCommands(std::vector<Command>* commands);
+// events watch (events.cc).
+void RegisterEventCommands(std::vector<Command>* commands);
 // access request|approve|deny|withdraw|list|grants|revoke|check (access.cc).
 void RegisterAccessCommands(std::vector<Command>* commands);
+// product status, slo report|breaches (slo.cc).
+void RegisterSloCommands(std::vector<Command>* commands);
 #ifdef MESHPLANE_CLI_HAS_CONTRACT
 // contract lint|diff (contract.cc): offline, with the contract library;
 // contract check|publish|get|list|history|deprecate: through ContractService.

@@ -14,7 +14,9 @@ const std::vector<Command>& AllCommands() {
     RegisterTokenCommands(all);
     RegisterPolicyCommands(all);
     RegisterAuditCommands(all);
+    RegisterEventCommands(all);
     RegisterAccessCommands(all);
+    RegisterSloCommands(all);
 #ifdef MESHPLANE_CLI_HAS_CONTRACT
     RegisterContractCommands(all);
 #endif

@@ -29,7 +29,7 @@ int Bash(Env& env, const ParsedArgs& args) {
   verbs["cel"].insert("eval");
   const char* globals =
       "--addr --token --output -o --dry-run --timeout --request-id --tls "
-      "--ca-file --tls-server-name --help";
+      "--ca-file --cert-file --key-file --tls-server-name --help";
   std::ostream& out = env.out();
   out << "# bash completion for meshplane; load it with\n"
          "#   source <(meshplane completion bash)\n"
@@ -43,7 +43,8 @@ int Bash(Env& env, const ParsedArgs& args) {
          "  case \"$prev\" in\n"
          "    -o|--output) COMPREPLY=($(compgen -W \"table json yaml\" -- "
          "\"$cur\")); return;;\n"
-         "    -f|--filename|--ca-file) COMPREPLY=($(compgen -f -- \"$cur\")); "
+         "    -f|--filename|--ca-file|--cert-file|--key-file) "
+         "COMPREPLY=($(compgen -f -- \"$cur\")); "
          "return;;\n"
          "    --lifecycle) COMPREPLY=($(compgen -W \"draft published "
          "deprecated retired\" -- \"$cur\")); return;;\n"

@@ -34,11 +34,12 @@
 #include "meshplane/model/lifecycle.h"
 #include "meshplane/model/policy.h"
 #include "meshplane/model/resource_name.h"
+#include "meshplane/model/slo.h"
 
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 5;
+constexpr int kRequiredSchemaVersion = 6;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -478,6 +479,40 @@ std::string DecisionsJson(const std::vector<model::AccessDecision>& decisions) {
                    {"decision_json", d.decision_json}});
   }
   return out.dump();
+}
+
+// The observations of one InsertObservations, as the JSON array that
+// kInsertObservations unpacks with json_to_recordset.
+std::string ObservationsJson(
+    const std::vector<model::Observation>& observations) {
+  json out = json::array();
+  for (const model::Observation& o : observations) {
+    out.push_back(
+        {{"domain_id", o.port.domain_id},
+         {"product_id", o.port.product_id},
+         {"port_id", o.port.port_id},
+         {"objective", std::string(model::ObjectiveName(o.objective))},
+         {"time_us", ToMicros(o.observe_time)},
+         {"value", o.value}});
+  }
+  return out.dump();
+}
+
+std::string BreachPhrase(absl::string_view id) {
+  return absl::StrCat("breach ", Quoted(id));
+}
+
+model::Breach BreachFromRow(const pqxx::row& r) {
+  model::Breach b;
+  b.id = r[0].as<std::string>();
+  b.port = {r[1].as<std::string>(), r[2].as<std::string>(),
+            r[3].as<std::string>()};
+  b.objective = model::ParseObjective(r[4].as<std::string>())
+                    .value_or(model::Objective::kUnspecified);
+  b.start_time = FromMicros(r[5].as<int64_t>());
+  b.end_time = OptionalTime(r[6]).value_or(absl::InfinitePast());
+  b.detail = r[7].as<std::string>();
+  return b;
 }
 
 // --- keyset cursors ----------------------------------------------------------
@@ -1535,6 +1570,115 @@ class PostgresTransaction : public Transaction {
     });
   }
 
+  absl::Status InsertObservations(
+      const std::vector<model::Observation>& observations) override {
+    return Run({"InsertObservations", "an observation"}, [&]() -> absl::Status {
+      if (observations.empty()) return absl::OkStatus();
+      txn_->exec_prepared(sql::kInsertObservations.name,
+                          ObservationsJson(observations));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status PruneObservations(const model::OutputPortRef& port,
+                                 model::Objective objective,
+                                 absl::Time before) override {
+    return Run({"PruneObservations", ""}, [&]() -> absl::Status {
+      txn_->exec_prepared(sql::kPruneObservations.name, port.domain_id,
+                          port.product_id, port.port_id,
+                          std::string(model::ObjectiveName(objective)),
+                          ToMicros(before));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<ObservationSummary> SummarizeObservations(
+      const model::OutputPortRef& port, model::Objective objective,
+      const ObservationTarget& target,
+      const std::vector<absl::Time>& since) override {
+    return Run({"SummarizeObservations", ""},
+               [&]() -> absl::StatusOr<ObservationSummary> {
+                 json starts = json::array();
+                 for (absl::Time t : since) starts.push_back(ToMicros(t));
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kSummarizeObservations.name, port.domain_id,
+                     port.product_id, port.port_id,
+                     std::string(model::ObjectiveName(objective)),
+                     target.limit, target.at_most, starts.dump());
+                 ObservationSummary out;
+                 for (const auto& row : r) {
+                   out.windows.push_back(
+                       {row[0].as<int64_t>(), row[1].as<int64_t>()});
+                   out.last_observe_time = OptionalTime(row[2]);
+                 }
+                 return out;
+               });
+  }
+
+  absl::Status InsertBreach(const model::Breach& b) override {
+    return Run({"InsertBreach", BreachPhrase(b.id)}, [&]() -> absl::Status {
+      OptionalMicros end(b.open() ? std::nullopt
+                                  : std::optional<absl::Time>(b.end_time));
+      txn_->exec_prepared(sql::kInsertBreach.name, b.id, b.port.domain_id,
+                          b.port.product_id, b.port.port_id,
+                          std::string(model::ObjectiveName(b.objective)),
+                          ToMicros(b.start_time), end.param(), b.detail);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::optional<model::Breach>> GetOpenBreach(
+      const model::OutputPortRef& port, model::Objective objective) override {
+    return Run({"GetOpenBreach", ""},
+               [&]() -> absl::StatusOr<std::optional<model::Breach>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kGetOpenBreach.name, port.domain_id, port.product_id,
+                     port.port_id,
+                     std::string(model::ObjectiveName(objective)));
+                 if (r.empty()) return std::optional<model::Breach>();
+                 return std::optional<model::Breach>(BreachFromRow(r[0]));
+               });
+  }
+
+  absl::Status CloseBreach(absl::string_view id, absl::Time end_time) override {
+    return Run({"CloseBreach", BreachPhrase(id)}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kCloseBreach.name, std::string(id), ToMicros(end_time));
+      if (!r.empty()) return absl::OkStatus();
+      pqxx::result open =
+          txn_->exec_prepared(sql::kBreachIsOpen.name, std::string(id));
+      if (open.empty()) return NotFound(BreachPhrase(id));
+      return absl::FailedPreconditionError(
+          absl::StrCat(BreachPhrase(id), " is already closed"));
+    });
+  }
+
+  absl::StatusOr<Page<model::Breach>> ListBreaches(
+      const BreachFilter& filter, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    MP_ASSIGN_OR_RETURN(NewestFirstCursor cursor,
+                        ParseNewestFirstCursor(page.after));
+    return Run({"ListBreaches", ""},
+               [&]() -> absl::StatusOr<Page<model::Breach>> {
+                 OptionalMicros after_time(cursor.create_time);
+                 pqxx::result r = txn_->exec_params(
+                     sql::kListBreaches, filter.product.domain_id,
+                     filter.product.product_id, filter.port_id,
+                     filter.open_only, after_time.param(), cursor.id,
+                     page.limit + 1);
+                 Page<model::Breach> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     const auto& last = out.items.back();
+                     out.next = NewestFirstCursorOf(last.start_time, last.id);
+                     break;
+                   }
+                   out.items.push_back(BreachFromRow(row));
+                 }
+                 return out;
+               });
+  }
+
   absl::Status Notify(absl::string_view channel,
                       absl::string_view payload) override {
     MP_RETURN_IF_ERROR(CheckNotify(mode_, channel, payload));
@@ -1629,9 +1773,20 @@ class PostgresTransaction : public Transaction {
 
   absl::StatusOr<int64_t> AppendEvent(const model::Event& e) override {
     return Run({"AppendEvent", ""}, [&]() -> absl::StatusOr<int64_t> {
-      return txn_
-          ->exec_prepared1(sql::kAppendEvent.name, ToMicros(e.time), e.type,
-                           e.resource, e.domain_id, e.payload_json)[0]
+      const int64_t sequence =
+          txn_->exec_prepared1(sql::kAppendEvent.name, ToMicros(e.time),
+                               e.type, e.resource, e.domain_id,
+                               e.payload_json)[0]
+              .as<int64_t>();
+      txn_->exec_prepared(sql::kNotify.name, std::string(kEventChannel),
+                          std::to_string(sequence));
+      return sequence;
+    });
+  }
+
+  absl::StatusOr<int64_t> LastEventSequence() override {
+    return Run({"LastEventSequence", ""}, [&]() -> absl::StatusOr<int64_t> {
+      return txn_->exec_prepared1(sql::kLastEventSequence.name)[0]
           .as<int64_t>();
     });
   }

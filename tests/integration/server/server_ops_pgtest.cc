@@ -81,14 +81,6 @@ TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
               grpc::StatusCode::INVALID_ARGUMENT);
   }
   {
-    v1::WatchRequest r;
-    auto ctx = fx->AdminContext();
-    auto reader = fx->Events()->Watch(ctx.get(), r);
-    v1::WatchResponse msg;
-    EXPECT_FALSE(reader->Read(&msg));
-    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  }
-  {
     // Webhooks are declared in the API but not served yet.
     v1::CreateWebhookRequest r;
     r.set_webhook_id("provisioner");

@@ -85,6 +85,7 @@ TEST(MigrateTest, FreshDatabaseGetsTheWholeSchema) {
         "input_ports", "api_tokens", "audit_log", "events", "idempotency",
         "policies", "policy_revisions", "waivers", "contracts",
         "contract_versions", "access_requests", "grants", "access_decisions",
+        "slo_observations", "slo_breaches",
         "schema_migrations"}) {
     EXPECT_EQ(Count(url, absl::StrCat("SELECT count(*) FROM pg_tables WHERE "
                                       "schemaname = 'public' AND tablename = '",

@@ -20,6 +20,7 @@
 #include "meshplane/model/access.h"
 #include "meshplane/model/contract.h"
 #include "meshplane/model/resource_name.h"
+#include "meshplane/model/slo.h"
 
 namespace meshplane::testing {
 namespace {
@@ -195,6 +196,14 @@ bool VersionBefore(const model::ContractVersion& a,
 
 constexpr char kAccessRequestsTable[] = "*access_requests";
 constexpr char kGrantsTable[] = "*grants";
+constexpr char kObservationsTable[] = "*slo_observations";
+constexpr char kBreachesTable[] = "*slo_breaches";
+std::string BreachRowKey(absl::string_view id) {
+  return absl::StrCat("sb/", id);
+}
+// Observation keys: unique across the store's transactions, in insertion
+// order (the Postgres store's bigserial).
+std::atomic<int64_t> next_observation_key{1};
 std::string AccessRequestRowKey(absl::string_view id) {
   return absl::StrCat("r/", id);
 }
@@ -396,6 +405,8 @@ class InMemoryTransaction : public store::Transaction {
     versions_.Reset(t.contract_versions);
     access_requests_.Reset(t.access_requests);
     grants_.Reset(t.grants);
+    observations_.Reset(t.observations);
+    breaches_.Reset(t.breaches);
   }
 
   ~InMemoryTransaction() override {
@@ -1294,6 +1305,143 @@ class InMemoryTransaction : public store::Transaction {
     return PaginateNewestFirst(std::move(items), page);
   }
 
+  // ------------------------------------------------------ Service levels
+  absl::Status InsertObservations(
+      const std::vector<model::Observation>& observations) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    for (const model::Observation& o : observations) {
+      MP_RETURN_IF_ERROR(CheckPort(o.port, "an observation"));
+    }
+    for (const model::Observation& o : observations) {
+      model::Observation row = o;
+      row.observe_time = Trunc(row.observe_time);
+      observations_.Put(next_observation_key++, row);
+    }
+    if (!observations.empty()) Write(kObservationsTable, "");
+    return absl::OkStatus();
+  }
+
+  absl::Status PruneObservations(const model::OutputPortRef& port,
+                                 model::Objective objective,
+                                 absl::Time before) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(kObservationsTable);
+    for (const auto& [k, o] : observations_.Merged()) {
+      if (o.port == port && o.objective == objective &&
+          o.observe_time < before) {
+        observations_.Erase(k);
+        Write(kObservationsTable, "");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::ObservationSummary> SummarizeObservations(
+      const model::OutputPortRef& port, model::Objective objective,
+      const store::ObservationTarget& target,
+      const std::vector<absl::Time>& since) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kObservationsTable);
+    store::ObservationSummary out;
+    out.windows.resize(since.size());
+    for (const auto& [k, o] : observations_.Merged()) {
+      if (!(o.port == port) || o.objective != objective) continue;
+      if (!out.last_observe_time || o.observe_time > *out.last_observe_time) {
+        out.last_observe_time = o.observe_time;
+      }
+      const bool good =
+          target.at_most ? o.value <= target.limit : o.value >= target.limit;
+      for (size_t i = 0; i < since.size(); ++i) {
+        if (o.observe_time <= Trunc(since[i])) continue;
+        ++out.windows[i].observations;
+        if (good) ++out.windows[i].good;
+      }
+    }
+    return out;
+  }
+
+  absl::Status InsertBreach(const model::Breach& breach) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(BreachRowKey(breach.id));
+    const std::string phrase = absl::StrCat("breach \"", breach.id, "\"");
+    if (breaches_.Find(breach.id)) {
+      return absl::AlreadyExistsError(absl::StrCat(phrase, " already exists"));
+    }
+    MP_RETURN_IF_ERROR(CheckPort(breach.port, phrase));
+    if (breach.open()) {
+      MP_ASSIGN_OR_RETURN(auto open,
+                          GetOpenBreach(breach.port, breach.objective));
+      if (open) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(phrase, " already exists"));
+      }
+    }
+    model::Breach b = breach;
+    b.start_time = Trunc(b.start_time);
+    b.end_time = Trunc(b.end_time);
+    breaches_.Put(b.id, b);
+    Write(BreachRowKey(b.id), kBreachesTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<model::Breach>> GetOpenBreach(
+      const model::OutputPortRef& port, model::Objective objective) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kBreachesTable);
+    for (const auto& [id, b] : breaches_.Merged()) {
+      if (b.port == port && b.objective == objective && b.open()) {
+        return std::optional<model::Breach>(b);
+      }
+    }
+    return std::optional<model::Breach>();
+  }
+
+  absl::Status CloseBreach(absl::string_view id, absl::Time end_time) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(BreachRowKey(id));
+    const std::string phrase = absl::StrCat("breach \"", id, "\"");
+    const model::Breach* cur = breaches_.Find(std::string(id));
+    if (!cur) return absl::NotFoundError(absl::StrCat(phrase, " not found"));
+    if (!cur->open()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(phrase, " is already closed"));
+    }
+    model::Breach b = *cur;
+    b.end_time = Trunc(end_time);
+    breaches_.Put(b.id, b);
+    Write(BreachRowKey(b.id), kBreachesTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<model::Breach>> ListBreaches(
+      const store::BreachFilter& f, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kBreachesTable);
+    // PaginateNewestFirst orders by (create_time, id): give it start_time
+    // under that name.
+    struct Row {
+      absl::Time create_time;
+      std::string id;
+      model::Breach breach;
+    };
+    std::vector<Row> rows;
+    for (const auto& [id, b] : breaches_.Merged()) {
+      if (b.port.domain_id != f.product.domain_id ||
+          b.port.product_id != f.product.product_id) {
+        continue;
+      }
+      if (!f.port_id.empty() && b.port.port_id != f.port_id) continue;
+      if (f.open_only && !b.open()) continue;
+      rows.push_back({b.start_time, b.id, b});
+    }
+    MP_ASSIGN_OR_RETURN(store::Page<Row> got,
+                        PaginateNewestFirst(std::move(rows), page));
+    store::Page<model::Breach> out;
+    out.next = std::move(got.next);
+    for (auto& r : got.items) out.items.push_back(std::move(r.breach));
+    return out;
+  }
+
   absl::StatusOr<std::vector<model::Grant>> ActiveGrants(
       absl::Time now, absl::string_view after, int limit) override {
     MP_RETURN_IF_ERROR(Check());
@@ -1422,7 +1570,18 @@ class InMemoryTransaction : public store::Transaction {
     }
     pending_events_.push_back(e);
     wrote_ = true;
+    MP_RETURN_IF_ERROR(Notify(store::kEventChannel, absl::StrCat(e.sequence)));
     return e.sequence;
+  }
+
+  absl::StatusOr<int64_t> LastEventSequence() override {
+    MP_RETURN_IF_ERROR(Check());
+    int64_t last = 0;
+    absl::MutexLock lock(&store_.mu_);
+    for (const auto& [v, e] : store_.events_) {
+      if (v <= snapshot_version_) last = std::max(last, e.sequence);
+    }
+    return last;
   }
 
   absl::StatusOr<store::Page<model::AuditRecord>> ListAudit(
@@ -1553,6 +1712,8 @@ class InMemoryTransaction : public store::Transaction {
           t.contract_versions = versions_.CommitOnto(t.contract_versions);
           t.access_requests = access_requests_.CommitOnto(t.access_requests);
           t.grants = grants_.CommitOnto(t.grants);
+          t.observations = observations_.CommitOnto(t.observations);
+          t.breaches = breaches_.CommitOnto(t.breaches);
           for (auto& d : pending_decisions_) {
             store_.access_decisions_.push_back(std::move(d));
           }
@@ -1737,6 +1898,19 @@ class InMemoryTransaction : public store::Transaction {
       grants_.Erase(id);
       Write(GrantRowKey(id), kGrantsTable);
     }
+    // So do its observations and breaches.
+    Read(kObservationsTable);
+    for (const auto& [k, o] : observations_.Merged()) {
+      if (!going(o.port)) continue;
+      observations_.Erase(k);
+      Write(kObservationsTable, "");
+    }
+    Read(kBreachesTable);
+    for (const auto& [id, b] : breaches_.Merged()) {
+      if (!going(b.port)) continue;
+      breaches_.Erase(id);
+      Write(BreachRowKey(id), kBreachesTable);
+    }
   }
 
   void PutContract(const model::Contract& contract) {
@@ -1853,6 +2027,8 @@ class InMemoryTransaction : public store::Transaction {
   Overlay<VersionMapKey, model::ContractVersion> versions_;
   Overlay<std::string, model::AccessRequest> access_requests_;
   Overlay<std::string, model::Grant> grants_;
+  Overlay<int64_t, model::Observation> observations_;
+  Overlay<std::string, model::Breach> breaches_;
   std::vector<model::AccessDecision> pending_decisions_;
   std::vector<InMemoryStore::RevisionRow> pending_revisions_;
   std::vector<store::Listener::Notification> pending_notifications_;
@@ -1881,6 +2057,10 @@ InMemoryStore::InMemoryStore() : hub_(std::make_shared<ListenerHub>()) {
       std::make_shared<const std::map<std::string, model::AccessRequest>>();
   tables_.grants =
       std::make_shared<const std::map<std::string, model::Grant>>();
+  tables_.observations =
+      std::make_shared<const std::map<int64_t, model::Observation>>();
+  tables_.breaches =
+      std::make_shared<const std::map<std::string, model::Breach>>();
 }
 
 InMemoryStore::~InMemoryStore() = default;

@@ -97,6 +97,9 @@ class InMemoryStore : public store::Store {
     std::shared_ptr<const std::map<std::string, model::AccessRequest>>
         access_requests;
     std::shared_ptr<const std::map<std::string, model::Grant>> grants;
+    // Keyed by a sequence unique within the store.
+    std::shared_ptr<const std::map<int64_t, model::Observation>> observations;
+    std::shared_ptr<const std::map<std::string, model::Breach>> breaches;
   };
 
   // The started listeners; shared with them, as they may outlive the store.

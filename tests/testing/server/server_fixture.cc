@@ -26,6 +26,21 @@ namespace {
   std::abort();
 }
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+grpc::ChannelArguments TestChannelArguments() {
+  grpc::ChannelArguments args;
+  // Let tests send oversized requests: the server must refuse them.
+  args.SetMaxSendMessageSize(-1);
+  args.SetMaxReceiveMessageSize(-1);
+  return args;
+}
+
 }  // namespace
 
 std::unique_ptr<ServerFixture> ServerFixture::Start(
@@ -60,10 +75,11 @@ std::unique_ptr<ServerFixture> ServerFixture::Start(
   fx->server_ = *std::move(server);
   fx->address_ = absl::StrCat("127.0.0.1:", fx->server_->port());
   if (!config.tls_cert_file.empty()) {
-    std::ifstream in(config.tls_cert_file);
-    std::ostringstream pem;
-    pem << in.rdbuf();
-    fx->tls_root_pem_ = pem.str();
+    fx->tls_root_pem_ = ReadAll(options.tls_root_file.empty()
+                                    ? config.tls_cert_file
+                                    : options.tls_root_file);
+    fx->tls_client_cert_file_ = options.tls_client_cert_file;
+    fx->tls_client_key_file_ = options.tls_client_key_file;
   }
   return fx;
 }
@@ -79,22 +95,27 @@ ServerFixture::~ServerFixture() {
 
 std::shared_ptr<grpc::Channel> ServerFixture::channel() {
   if (channel_ == nullptr) {
-    grpc::ChannelArguments args;
-    // Let tests send oversized requests: the server must refuse them.
-    args.SetMaxSendMessageSize(-1);
-    args.SetMaxReceiveMessageSize(-1);
-    std::shared_ptr<grpc::ChannelCredentials> credentials =
-        grpc::InsecureChannelCredentials();
-    if (!tls_root_pem_.empty()) {
-      // The test certificate names localhost; the channel dials 127.0.0.1.
-      args.SetSslTargetNameOverride("localhost");
-      grpc::SslCredentialsOptions ssl;
-      ssl.pem_root_certs = tls_root_pem_;
-      credentials = grpc::SslCredentials(ssl);
-    }
-    channel_ = grpc::CreateCustomChannel(address_, credentials, args);
+    channel_ = tls_root_pem_.empty()
+                   ? grpc::CreateCustomChannel(
+                         address_, grpc::InsecureChannelCredentials(),
+                         TestChannelArguments())
+                   : TlsChannel(tls_client_cert_file_, tls_client_key_file_);
   }
   return channel_;
+}
+
+std::shared_ptr<grpc::Channel> ServerFixture::TlsChannel(
+    const std::string& cert_file, const std::string& key_file) const {
+  grpc::ChannelArguments args = TestChannelArguments();
+  // The test certificates name localhost; the channel dials 127.0.0.1.
+  args.SetSslTargetNameOverride("localhost");
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = tls_root_pem_;
+  if (!cert_file.empty()) {
+    ssl.pem_cert_chain = ReadAll(cert_file);
+    ssl.pem_private_key = ReadAll(key_file);
+  }
+  return grpc::CreateCustomChannel(address_, grpc::SslCredentials(ssl), args);
 }
 
 std::unique_ptr<v1::DomainService::Stub> ServerFixture::Domains() {

@@ -44,6 +44,11 @@ struct ServerFixtureOptions {
   // `bootstrap_token` are set by the fixture.
   server::ServerConfig config;
   int pool_size = 8;
+  // With TLS, what channel() trusts ("" = the server certificate itself, a
+  // self-signed one) and the client certificate it presents ("" = none).
+  std::string tls_root_file;
+  std::string tls_client_cert_file;
+  std::string tls_client_key_file;
 };
 
 class ServerFixture {
@@ -69,6 +74,10 @@ class ServerFixture {
   // certificate for "localhost").
 
   std::shared_ptr<grpc::Channel> channel();
+  // A new TLS channel with the same trust as channel(), presenting the
+  // client certificate and key in these PEM files ("" = no certificate).
+  std::shared_ptr<grpc::Channel> TlsChannel(const std::string& cert_file,
+                                            const std::string& key_file) const;
 
   std::unique_ptr<v1::DomainService::Stub> Domains();
   std::unique_ptr<v1::TeamService::Stub> Teams();
@@ -105,6 +114,8 @@ class ServerFixture {
   std::unique_ptr<server::RunningServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::string tls_root_pem_;
+  std::string tls_client_cert_file_;
+  std::string tls_client_key_file_;
 };
 
 // --- Reading errors on the client side ---

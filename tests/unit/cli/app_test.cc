@@ -64,6 +64,9 @@ TEST(AppTest, EveryCommandHasHelp) {
                         "product publish",
                         "product deprecate",
                         "product retire",
+                        "product status",
+                        "slo report",
+                        "slo breaches",
                         "token create",
                         "token list",
                         "token revoke",
@@ -146,7 +149,9 @@ TEST(AppTest, BashCompletionCoversTheCommands) {
   EXPECT_THAT(r.out, HasSubstr("complete -F _meshplane meshplane"));
   EXPECT_THAT(r.out, HasSubstr("product) COMPREPLY=($(compgen -W \"apply "
                                "delete deprecate get lineage list publish "
-                               "retire\""));
+                               "retire status\""));
+  EXPECT_THAT(r.out,
+              HasSubstr("slo) COMPREPLY=($(compgen -W \"breaches report\""));
   EXPECT_THAT(r.out, HasSubstr("\"product list\") flags+=\" --all --domain "));
 }
 

@@ -99,5 +99,68 @@ TEST(OptionsTest, Errors) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(OptionsTest, MutualTls) {
+  auto env = Env({{"MESHPLANE_DATABASE_URL", "u"}});
+  const std::vector<std::string> tls = {"--tls-cert-file", "/s.pem",
+                                        "--tls-key-file", "/s.key"};
+  auto with_tls = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), tls.begin(), tls.end());
+    return ParseOptions(more, env);
+  };
+  ASSERT_OK_AND_ASSIGN(
+      Options o,
+      with_tls({"--tls-client-ca-file", "/ca.pem", "--tls-client-auth=require",
+                "--tls-principal", "spiffe://example.org/sa/ci=service:ci",
+                "--tls-principal=ops.example.org=user:ops@example.org,admin",
+                "--tls-principal-map", "/map", "--tls-dns-service-domain",
+                "svc.example.org"}));
+  EXPECT_EQ(o.tls_client_ca_file, "/ca.pem");
+  EXPECT_TRUE(o.tls_client_auth_required);
+  EXPECT_THAT(o.tls_principals,
+              ::testing::ElementsAre(
+                  "spiffe://example.org/sa/ci=service:ci",
+                  "ops.example.org=user:ops@example.org,admin"));
+  EXPECT_EQ(o.tls_principal_map_file, "/map");
+  EXPECT_THAT(o.tls_dns_service_domains,
+              ::testing::ElementsAre("svc.example.org"));
+  EXPECT_EQ(o.tls_reload_interval, absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(o, with_tls({"--tls-client-ca-file", "/ca.pem",
+                                    "--tls-reload-interval", "5s"}));
+  EXPECT_FALSE(o.tls_client_auth_required);
+  EXPECT_EQ(o.tls_reload_interval, absl::Seconds(5));
+  EXPECT_THAT(with_tls({"--tls-reload-interval", "100ms"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "--tls-reload-interval"));
+
+  EXPECT_THAT(ParseOptions({"--tls-client-ca-file", "/ca.pem"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--tls-cert-file"));
+  EXPECT_THAT(with_tls({"--tls-principal", "spiffe://x/y=service:y"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "--tls-client-ca-file"));
+  EXPECT_THAT(with_tls({"--tls-client-ca-file", "/ca.pem",
+                        "--tls-client-auth", "sometimes"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "--tls-client-auth"));
+  EXPECT_THAT(with_tls({"--tls-client-ca-file", "/ca.pem", "--tls-principal",
+                        "spiffe://x/y"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "SAN=PRINCIPAL"));
+  EXPECT_THAT(with_tls({"--tls-client-ca-file", "/ca.pem",
+                        "--tls-dns-service-domain", "not a domain"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "--tls-dns-service-domain"));
+}
+
+TEST(OptionsTest, SloReportersRepeatAndArePrincipals) {
+  auto env = Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}});
+  ASSERT_OK_AND_ASSIGN(
+      Options o, ParseOptions({"--slo-reporter", "service:prober",
+                               "--slo-reporter=user:ops@example.org"},
+                              env));
+  EXPECT_THAT(o.slo_reporters, ::testing::ElementsAre("service:prober",
+                                                      "user:ops@example.org"));
+  EXPECT_THAT(ParseOptions({"--slo-reporter", "prober"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--slo-reporter"));
+}
+
 }  // namespace
 }  // namespace meshplane::server

@@ -1,0 +1,70 @@
+// ServiceLevelService: decode, call core::ServiceLevels, encode.
+#include <utility>
+#include <vector>
+
+#include "server/codec.h"
+#include "server/services.h"
+#include "server/slo_codec.h"
+
+#include "meshplane/common/status_macros.h"
+
+namespace meshplane::server {
+namespace {
+
+constexpr char kService[] = "meshplane.v1.ServiceLevelService/";
+std::string Method(absl::string_view name) {
+  return absl::StrCat(kService, name);
+}
+
+}  // namespace
+
+grpc::Status ServiceLevelServiceImpl::ReportObservations(
+    grpc::ServerContext* context, const v1::ReportObservationsRequest* request,
+    v1::ReportObservationsResponse* response) {
+  return runner_.Run(
+      context, Method("ReportObservations"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::vector<core::ObservationReport> reports,
+                            DecodeObservations(*request));
+        MP_ASSIGN_OR_RETURN(core::ReportResult result,
+                            slo_.ReportObservations(ctx, reports));
+        *response = EncodeReportResult(result);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ServiceLevelServiceImpl::GetServiceLevelStatus(
+    grpc::ServerContext* context,
+    const v1::GetServiceLevelStatusRequest* request,
+    v1::ServiceLevelStatus* response) {
+  return runner_.Run(context, Method("GetServiceLevelStatus"), *request,
+                     [&](const core::RequestContext& ctx) -> absl::Status {
+                       MP_ASSIGN_OR_RETURN(
+                           core::ServiceLevelStatus status,
+                           slo_.GetStatus(ctx, request->output_port()));
+                       *response = EncodeServiceLevelStatus(status);
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status ServiceLevelServiceImpl::ListBreaches(
+    grpc::ServerContext* context, const v1::ListBreachesRequest* request,
+    v1::ListBreachesResponse* response) {
+  return runner_.Run(
+      context, Method("ListBreaches"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(), ""));
+        MP_ASSIGN_OR_RETURN(auto page,
+                            slo_.ListBreaches(ctx, request->parent(),
+                                              request->open_only(), query));
+        for (const auto& b : page.items) {
+          *response->add_breaches() = EncodeBreach(b);
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace meshplane::server
