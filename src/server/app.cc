@@ -94,8 +94,10 @@ core::AccessOptions AccessOptionsOf(const ServerConfig& config) {
   return o;
 }
 
-core::EventFeed::Options FeedOptionsOf(const ServerConfig& config) {
+core::EventFeed::Options FeedOptionsOf(const ServerConfig& config,
+                                       Metrics* metrics) {
   core::EventFeed::Options o;
+  o.on_listener_lost = [metrics] { metrics->RecordListenerLost("events"); };
   o.heartbeat = config.watch_heartbeat;
   o.watchers = config.event_watchers;
   return o;
@@ -148,7 +150,9 @@ class ServerImpl final : public RunningServer {
                   core::ServiceLevelOptions{config.slo_reporters}),
         identity_(store, authz_, clock, config.token_cache_ttl),
         audit_(store, authz_, clock),
-        feed_(store, authz_, FeedOptionsOf(config)),
+        // metrics_ is constructed after feed_, but only used once the
+        // feed's listener runs (after Start).
+        feed_(store, authz_, FeedOptionsOf(config, &metrics_)),
         certs_(std::move(certs)),
         runner_(identity_, &metrics_, &audit_, certs_.get()),
         domains_(runner_, registry_),
@@ -370,6 +374,7 @@ class ServerImpl final : public RunningServer {
   // stops sending calls while PostgreSQL is down, and resumes after.
   void UpdateReadiness() {
     metrics_.SetAccessIndexFresh(access_core_.fresh());
+    metrics_.SetWatchSubscribers(feed_.subscribers());
     absl::Status s = store_.Ping();
     bool ready = s.ok();
     if (ready != ready_ || !readiness_known_) {

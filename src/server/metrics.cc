@@ -58,9 +58,35 @@ void Metrics::SetAccessIndexFresh(bool fresh) {
   access_fresh_ = fresh;
 }
 
+void Metrics::SetWatchSubscribers(int n) {
+  absl::MutexLock lock(&mu_);
+  watch_subscribers_ = n;
+}
+
+void Metrics::RecordListenerLost(absl::string_view listener) {
+  absl::MutexLock lock(&mu_);
+  ++listener_lost_[std::string(listener)];
+}
+
 std::string Metrics::Render() const {
   absl::MutexLock lock(&mu_);
   std::string out;
+  absl::StrAppend(&out,
+                  "# HELP meshplane_watch_subscribers Open Watch streams on "
+                  "this replica.\n"
+                  "# TYPE meshplane_watch_subscribers gauge\n"
+                  "meshplane_watch_subscribers ",
+                  watch_subscribers_, "\n");
+  absl::StrAppend(&out,
+                  "# HELP meshplane_listen_connections_lost_total LISTEN "
+                  "connections found broken (each is followed by a "
+                  "reconnect).\n"
+                  "# TYPE meshplane_listen_connections_lost_total counter\n");
+  for (const auto& [listener, n] : listener_lost_) {
+    absl::StrAppend(&out,
+                    "meshplane_listen_connections_lost_total{listener=\"",
+                    Label(listener), "\"} ", n, "\n");
+  }
   absl::StrAppend(&out,
                   "# HELP meshplane_ready 1 while the database answers.\n"
                   "# TYPE meshplane_ready gauge\n"

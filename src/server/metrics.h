@@ -9,6 +9,10 @@
 //   CheckAccess and BatchCheckAccess verdicts, one per question
 //   meshplane_access_index_fresh                     gauge (1 = CheckAccess
 //   answers from an index it can vouch for)
+//   meshplane_watch_subscribers                      gauge: open Watch
+//   streams on this replica
+//   meshplane_listen_connections_lost_total{listener} counter: LISTEN
+//   connections found broken (each is followed by a reconnect)
 //
 // Thread-safe: every method may be called from any thread.
 #ifndef MESHPLANE_SERVER_METRICS_H_
@@ -38,6 +42,9 @@ class Metrics {
   void RecordAccessChecks(int64_t allowed, int64_t denied);
   // Whether the access index can be vouched for (core::Access::fresh()).
   void SetAccessIndexFresh(bool fresh);
+  void SetWatchSubscribers(int n);
+  // Counts a lost LISTEN connection of `listener` ("events").
+  void RecordListenerLost(absl::string_view listener);
   // The exposition text.
   std::string Render() const;
 
@@ -60,6 +67,8 @@ class Metrics {
   uint64_t access_allowed_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t access_denied_ ABSL_GUARDED_BY(mu_) = 0;
   bool access_fresh_ ABSL_GUARDED_BY(mu_) = false;
+  int watch_subscribers_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, uint64_t> listener_lost_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace meshplane::server

@@ -9,7 +9,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include <httplib.h>
+#include <map>
+#include <regex>
+#include <set>
 #include "gtest/gtest.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/server/server_fixture.h"
@@ -324,6 +330,79 @@ TEST(EventFeedTest, FiltersAuthorizationAndHeartbeats) {
     ctx->TryCancel();
     reader->Finish();
   }
+}
+
+// Parses a Prometheus text exposition (format 0.0.4) back: every sample
+// line is `name{labels} value` with a numeric value, of a family declared
+// by a # TYPE line before it. Returns the samples by their full key.
+std::map<std::string, double> ParseExposition(const std::string& text) {
+  std::map<std::string, double> samples;
+  std::set<std::string> typed;
+  const std::regex type_line(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram))");
+  const std::regex sample(
+      R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})? (\S+))");
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    const std::string l(line);
+    std::smatch m;
+    if (l.rfind("# HELP ", 0) == 0) continue;
+    if (std::regex_match(l, m, type_line)) {
+      typed.insert(m[1]);
+      continue;
+    }
+    EXPECT_TRUE(std::regex_match(l, m, sample)) << "not a sample: " << l;
+    if (m.empty()) continue;
+    std::string family = m[1];
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string sfx(suffix);
+      if (!typed.count(family) && family.size() > sfx.size() &&
+          family.compare(family.size() - sfx.size(), sfx.size(), sfx) == 0) {
+        family = family.substr(0, family.size() - sfx.size());
+      }
+    }
+    EXPECT_TRUE(typed.count(family)) << "no # TYPE before: " << l;
+    double v = 0;
+    EXPECT_TRUE(absl::SimpleAtod(std::string(m[4]), &v)) << l;
+    samples[std::string(m[1]) + std::string(m[2])] = v;
+  }
+  return samples;
+}
+
+TEST(EventFeedTest, MetricsCountWatchSubscribersAndParseBack) {
+  auto fx = ServerFixture::Start();
+  auto events = fx->Events();
+  httplib::Client http("127.0.0.1", fx->http_port());
+  auto metrics = [&] {
+    auto res = http.Get("/metrics");
+    EXPECT_TRUE(res && res->status == 200);
+    return res ? ParseExposition(res->body) : std::map<std::string, double>();
+  };
+  auto ctx = ServerFixture::Context(fx->admin_token(), absl::Seconds(20));
+  v1::WatchRequest r;
+  r.set_since_sequence(-1);
+  auto reader = events->Watch(ctx.get(), r);
+  v1::WatchResponse first;
+  ASSERT_TRUE(reader->Read(&first));  // the stream is live
+  double subscribers = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {  // the gauge follows within a second
+    subscribers = metrics()["meshplane_watch_subscribers"];
+    if (subscribers == 1) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(subscribers, 1);
+  ctx->TryCancel();
+  reader->Finish();
+  const absl::Time deadline2 = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline2 &&
+         metrics()["meshplane_watch_subscribers"] != 0) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  auto after = metrics();
+  EXPECT_EQ(after["meshplane_watch_subscribers"], 0);
+  EXPECT_EQ(after["meshplane_ready"], 1);
+  EXPECT_GE(
+      after["meshplane_rpc_requests_total{method=\"meshplane.v1.EventService/Watch\",code=\"OK\"}"],
+      1);
 }
 
 }  // namespace
