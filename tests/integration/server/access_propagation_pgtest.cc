@@ -192,6 +192,9 @@ class PgOutage {
   bool down_ = false;
 };
 
+// Each replica listens on three connections: policies, access, events.
+constexpr size_t kListeners = 3;
+
 class AccessPropagationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -206,13 +209,13 @@ class AccessPropagationTest : public ::testing::Test {
     // B's: B's are those that appear after.
     a_ = StartReplica(url_, dir, 0);
     ASSERT_FALSE(HasFailure());
-    a_listeners_ = WaitForListeners({}, 2);
-    ASSERT_EQ(a_listeners_.size(), 2u)
-        << "replica A should listen for policies and for access";
+    a_listeners_ = WaitForListeners({}, kListeners);
+    ASSERT_EQ(a_listeners_.size(), kListeners)
+        << "replica A should listen for policies, access and events";
     b_ = StartReplica(url_, dir, 1);
     ASSERT_FALSE(HasFailure());
-    std::set<int> b = WaitForListeners(a_listeners_, 2);
-    ASSERT_EQ(b.size(), 2u)
+    std::set<int> b = WaitForListeners(a_listeners_, kListeners);
+    ASSERT_EQ(b.size(), kListeners)
         << "replica B should listen for policies and for access";
 
     access_a_ = v1::AccessService::NewStub(a_.channel);
@@ -541,7 +544,7 @@ TEST_F(AccessPropagationTest, ReplicaBFollowsChangesAfterItsListenerIsCut) {
 
   // PostgreSQL stays up: B reconnects at once, LISTENs again and reloads.
   const std::set<int> cut = BListeners();
-  ASSERT_EQ(cut.size(), 2u);
+  ASSERT_EQ(cut.size(), kListeners);
   ASSERT_EQ(Terminate(cut), cut.size());
   const absl::Time cut_time = absl::Now();
   std::set<int> known = a_listeners_;
@@ -567,13 +570,13 @@ TEST_F(AccessPropagationTest, ReplicaBFollowsChangesAfterItsListenerIsCut) {
         back.insert(pid);
       }
     }
-    if (back.size() >= 2) {
+    if (back.size() >= kListeners) {
       break;
     }
     absl::SleepFor(absl::Milliseconds(1));
   }
   const absl::Duration reconnect = absl::Now() - cut_time;
-  ASSERT_EQ(back.size(), 2u) << "replica B did not listen again";
+  ASSERT_EQ(back.size(), kListeners) << "replica B did not listen again";
   std::cout << "B's listeners cut: connected again in "
             << absl::FormatDuration(reconnect) << "; meanwhile B answered "
             << allowed << " allowed, " << unavailable << " UNAVAILABLE\n";
@@ -614,15 +617,15 @@ TEST_F(AccessPropagationTest, IsolatedReplicaAnswersUnavailableNotAStaleAllow) {
               absl::InfiniteDuration())
         << LastAnswer();
 
-    // Both of B's listeners (policies and access) are back from the last
+    // All of B's listeners (policies, access, events) are back from the last
     // cycle; they reconnect with their own backoffs, the access one first.
     const absl::Time back_by = absl::Now() + absl::Seconds(15);
-    while (BListeners().size() < 2 && absl::Now() < back_by) {
+    while (BListeners().size() < kListeners && absl::Now() < back_by) {
       absl::SleepFor(absl::Milliseconds(20));
     }
     ConnectionsRefused refused(db_);
     const std::set<int> cut = BListeners();
-    ASSERT_EQ(cut.size(), 2u);
+    ASSERT_EQ(cut.size(), kListeners);
     ASSERT_EQ(Terminate(cut), cut.size());
     const absl::Time cut_time = absl::Now();
     ASSERT_TRUE(Gone(cut)) << "B's listeners were not terminated";
@@ -688,8 +691,8 @@ TEST_F(AccessPropagationTest, IsolatedReplicaAnswersUnavailableNotAStaleAllow) {
               << absl::FormatDuration(recovery)
               << " after connections were allowed\n";
   }
-  // Both of B's listeners are back (each reconnects on its own backoff).
-  ASSERT_EQ(WaitForListeners(a_listeners_, 2).size(), 2u);
+  // All of B's listeners are back (each reconnects on its own backoff).
+  ASSERT_EQ(WaitForListeners(a_listeners_, kListeners).size(), kListeners);
   // And follows changes again.
   std::string grant = RequestGrant(kToken, kCy);
   ASSERT_FALSE(grant.empty());
