@@ -207,6 +207,7 @@ absl::Status Access::Start() {
 void Access::OnNotification(const store::Listener::Notification& n) {
   ++notifications_;
   if (n.lost) {
+    if (options_.on_listener_lost) options_.on_listener_lost();
     // The freshness bound counts from the moment the connection broke, not
     // from when someone next asks.
     int64_t expected = 0;

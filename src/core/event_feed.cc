@@ -24,12 +24,28 @@ std::string TypePrefix(const std::string& type) {
 // How long a waiting subscriber sleeps before it looks at its client again.
 constexpr absl::Duration kCancelCheck = absl::Milliseconds(500);
 
+// Events per store read of the feed's reader thread.
+constexpr int kReadBatch = 1000;
+
+// The OUT_OF_RANGE of a Watch that would miss pruned events: `what` went
+// wrong; events through `pruned_through` are gone.
+absl::Status EventsPruned(const std::string& what, int64_t pruned_through) {
+  return WithReason(
+      absl::OutOfRangeError(absl::StrCat(
+          what, ": events through sequence ", pruned_through,
+          " have been pruned (the server's --event-retention); the oldest "
+          "sequence to resume after is ",
+          pruned_through,
+          ", or since_sequence 0 for the oldest retained event")),
+      "EVENTS_PRUNED");
+}
+
 }  // namespace
 
 const std::vector<std::string>& KnownEventResourceTypes() {
   static const auto* types = new std::vector<std::string>{
       "domain", "team",   "dataproduct", "token", "contract",
-      "policy", "waiver", "access",      "slo"};
+      "policy", "waiver", "access",      "slo",  "webhook"};
   return *types;
 }
 
@@ -238,13 +254,45 @@ absl::Status EventFeed::ReadNew() {
       after = head_;
     }
     std::vector<model::Event> batch;
+    size_t read = 0;
+    int64_t pruned_through = 0;
     MP_RETURN_IF_ERROR(store_.RunInTransaction(
         store::TxnMode::kSingleRead,
         [&](store::Transaction& txn) -> absl::Status {
-          MP_ASSIGN_OR_RETURN(batch, txn.ListEvents(after, 1000));
+          absl::StatusOr<std::vector<model::Event>> events =
+              txn.ListEvents(after, kReadBatch);
+          if (events.ok()) {
+            batch = *std::move(events);
+            read = batch.size();
+          } else if (events.status().code() != absl::StatusCode::kOutOfRange) {
+            return events.status();
+          }
+          // Pruning passed the head before this replica read the events
+          // (OUT_OF_RANGE), or may have (from 0, which reads from the
+          // oldest retained). The watermark is read after the events: if
+          // it is at or below `after` now, it was when they were read.
+          if (!events.ok() || after == 0) {
+            MP_ASSIGN_OR_RETURN(pruned_through, txn.EventsPrunedThrough());
+          }
           return absl::OkStatus();
         }));
+    if (pruned_through > after) {
+      // The ring must hold every event after its floor: start it over at
+      // the watermark. Subscribers behind it then read the store, which
+      // refuses them (OUT_OF_RANGE) rather than skip what is gone.
+      absl::MutexLock lock(&mu_);
+      ring_.clear();
+      ring_floor_ = std::max(ring_floor_, pruned_through);
+      head_ = std::max(head_, ring_floor_);
+      const int64_t floor = ring_floor_;
+      batch.erase(batch.begin(), std::find_if(batch.begin(), batch.end(),
+                                              [floor](const model::Event& e) {
+                                                return e.sequence > floor;
+                                              }));
+      if (batch.empty()) continue;  // read on from the watermark
+    }
     if (batch.empty()) return absl::OkStatus();
+    if (options_.on_new_events) options_.on_new_events();
     absl::MutexLock lock(&mu_);
     for (auto& e : batch) ring_.push_back(std::move(e));
     head_ = ring_.back().sequence;
@@ -252,7 +300,7 @@ absl::Status EventFeed::ReadNew() {
       ring_floor_ = ring_.front().sequence;
       ring_.pop_front();
     }
-    if (batch.size() < 1000) return absl::OkStatus();
+    if (read < static_cast<size_t>(kReadBatch)) return absl::OkStatus();
   }
 }
 
@@ -287,13 +335,31 @@ absl::StatusOr<int64_t> EventFeed::Next(int64_t cursor, absl::Time until,
       return out->empty() ? cursor : out->back().sequence;
     }
   }
-  // Behind the ring: read from the store, outside the lock.
+  // Behind the ring: read from the store, outside the lock. The store
+  // refuses (OUT_OF_RANGE) a cursor that pruning has passed: a subscriber
+  // slower than the retention ends rather than skip events.
+  bool pruned = false;
+  int64_t pruned_through = 0;
   MP_RETURN_IF_ERROR(store_.RunInTransaction(
       store::TxnMode::kSingleRead,
       [&](store::Transaction& txn) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(*out, txn.ListEvents(cursor, options_.batch_size));
+        absl::StatusOr<std::vector<model::Event>> events =
+            txn.ListEvents(cursor, options_.batch_size);
+        if (events.status().code() == absl::StatusCode::kOutOfRange) {
+          pruned = true;
+          MP_ASSIGN_OR_RETURN(pruned_through, txn.EventsPrunedThrough());
+          return absl::OkStatus();
+        }
+        MP_ASSIGN_OR_RETURN(*out, std::move(events));
         return absl::OkStatus();
       }));
+  if (pruned) {
+    return EventsPruned(
+        absl::StrCat("the stream fell behind the event feed's retention "
+                     "after sequence ",
+                     cursor, " (the last sequence it examined)"),
+        pruned_through);
+  }
   return out->empty() ? cursor : out->back().sequence;
 }
 
@@ -319,17 +385,46 @@ absl::Status EventFeed::Watch(
   }
   MP_RETURN_IF_ERROR(ValidateEventFilter(query.resource_types, query.domain,
                                          query.include_subdomains, ""));
+  if (query.since_sequence > 0) {
+    // Refused at once, even where this replica's ring could still serve
+    // it: the answer does not depend on the replica.
+    int64_t pruned_through = 0;
+    MP_RETURN_IF_ERROR(store_.RunInTransaction(
+        store::TxnMode::kSingleRead,
+        [&](store::Transaction& txn) -> absl::Status {
+          MP_ASSIGN_OR_RETURN(pruned_through, txn.EventsPrunedThrough());
+          return absl::OkStatus();
+        }));
+    if (query.since_sequence < pruned_through) {
+      return EventsPruned(absl::StrCat("since_sequence ", query.since_sequence,
+                                       " is older than the event feed keeps"),
+                          pruned_through);
+    }
+  }
   MP_ASSIGN_OR_RETURN(
       EventMatcher matcher,
       EventMatcher::Create(store_, query.resource_types, query.domain,
                            query.include_subdomains));
+  // "Only new events" means after what has committed now, which this
+  // replica's reader may not have read yet (its head lags by a
+  // notification's trip): ask the store.
+  int64_t committed = 0;
+  if (query.since_sequence == -1) {
+    MP_RETURN_IF_ERROR(store_.RunInTransaction(
+        store::TxnMode::kSingleRead,
+        [&](store::Transaction& txn) -> absl::Status {
+          MP_ASSIGN_OR_RETURN(committed, txn.LastEventSequence());
+          return absl::OkStatus();
+        }));
+  }
   int64_t cursor;
   {
     absl::MutexLock lock(&mu_);
     if (!started_ || stopping_) {
       return absl::UnavailableError("the event feed is not running");
     }
-    cursor = query.since_sequence == -1 ? head_ : query.since_sequence;
+    cursor = query.since_sequence == -1 ? std::max(head_, committed)
+                                        : query.since_sequence;
     ++subscribers_;
   }
   struct Leave {

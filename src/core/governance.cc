@@ -169,7 +169,8 @@ absl::Status Governance::Start() {
   MP_RETURN_IF_ERROR(Reload());
   MP_ASSIGN_OR_RETURN(listener_, store_.NewListener());
   MP_RETURN_IF_ERROR(listener_->Start(
-      {kPolicyChannel}, [this](const store::Listener::Notification&) {
+      {kPolicyChannel}, [this](const store::Listener::Notification& n) {
+        if (n.lost && options_.on_listener_lost) options_.on_listener_lost();
         // A change elsewhere, or a reconnect after which changes may have
         // been missed: reload on the refresh thread, not this one.
         {
@@ -245,7 +246,9 @@ absl::StatusOr<policy::Decision> Governance::Decide(
   in.principal = policy::PrincipalValue(ctx.principal.id, teams,
                                         ctx.principal.platform_admin);
   in.now = clock_.Now();
-  return policy::Evaluate(*snapshot(), in);
+  policy::Decision decision = policy::Evaluate(*snapshot(), in);
+  if (options_.on_decision) options_.on_decision(subject, decision);
+  return decision;
 }
 
 std::vector<PolicyViolationDetail> Governance::Details(

@@ -961,4 +961,47 @@ absl::StatusOr<Grant> GrantFromJson(absl::string_view json) {
   return g;
 }
 
+// ---------------------------------------------------------------- Webhook
+
+std::string ToJson(const Webhook& w) {
+  Json j = Json::object();
+  j["name"] = WebhookName(w.id);
+  j["url"] = w.url;
+  if (!w.resource_types.empty()) j["resource_types"] = w.resource_types;
+  if (!w.domain_id.empty()) j["domain"] = DomainName(w.domain_id);
+  j["include_subdomains"] = w.include_subdomains;
+  j["delivered_sequence"] = w.delivered_sequence;
+  PutString(j, "creator", w.creator);
+  PutTime(j, "create_time", w.create_time);
+  return j.dump();
+}
+
+absl::StatusOr<Webhook> WebhookFromJson(absl::string_view json) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "webhook"));
+  Reader r(j, "webhook");
+  Webhook w;
+  std::vector<std::string> ids;
+  if (!SplitLoose(r.String("name"), {"webhooks"}, &ids)) {
+    r.Fail("name", "is not of the form webhooks/{webhook}");
+  } else {
+    w.id = ids[0];
+  }
+  w.url = r.String("url");
+  w.resource_types = r.Strings("resource_types");
+  std::string domain = r.String("domain");
+  if (!domain.empty()) {
+    if (!SplitLoose(domain, {"domains"}, &ids)) {
+      r.Fail("domain", "is not of the form domains/{domain}");
+    } else {
+      w.domain_id = ids[0];
+    }
+  }
+  w.include_subdomains = r.Bool("include_subdomains");
+  w.delivered_sequence = r.Int("delivered_sequence");
+  w.creator = r.String("creator");
+  w.create_time = r.Time("create_time");
+  if (!r.status().ok()) return r.status();
+  return w;
+}
+
 }  // namespace meshplane::model

@@ -85,6 +85,10 @@ std::string TokenName(absl::string_view token_id) {
   return absl::StrCat("tokens/", token_id);
 }
 
+std::string WebhookName(absl::string_view webhook_id) {
+  return absl::StrCat("webhooks/", webhook_id);
+}
+
 absl::StatusOr<std::string> ParseDomainName(absl::string_view field,
                                             absl::string_view name) {
   auto ids = SplitName(field, name, {"domains"}, "domains/{domain}");
@@ -119,6 +123,13 @@ absl::StatusOr<OutputPortRef> ParseOutputPortName(absl::string_view field,
 absl::StatusOr<std::string> ParseTokenName(absl::string_view field,
                                            absl::string_view name) {
   auto ids = SplitName(field, name, {"tokens"}, "tokens/{token}");
+  if (!ids.ok()) return ids.status();
+  return (*ids)[0];
+}
+
+absl::StatusOr<std::string> ParseWebhookName(absl::string_view field,
+                                             absl::string_view name) {
+  auto ids = SplitName(field, name, {"webhooks"}, "webhooks/{webhook}");
   if (!ids.ok()) return ids.status();
   return (*ids)[0];
 }

@@ -18,6 +18,7 @@
 #include "server/client_certs.h"
 #include "server/metrics.h"
 #include "server/services.h"
+#include "server/webhook_sender.h"
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -32,6 +33,7 @@
 #include "meshplane/common/status_macros.h"
 #include "meshplane/core/access.h"
 #include "meshplane/core/event_feed.h"
+#include "meshplane/core/event_retention.h"
 #include "meshplane/core/identity.h"
 #include "meshplane/core/registry.h"
 #include "meshplane/core/slo.h"
@@ -80,7 +82,20 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return out.str();
 }
 
-core::AccessOptions AccessOptionsOf(const ServerConfig& config) {
+core::Governance::Options GovernanceOptionsOf(const ServerConfig& config,
+                                              Metrics* metrics) {
+  core::Governance::Options o;
+  o.refresh_interval = config.policy_refresh_interval;
+  o.on_decision = [metrics](const core::GovernedSubject& subject,
+                            const policy::Decision& decision) {
+    metrics->RecordPolicyDecision(subject.trigger, decision);
+  };
+  o.on_listener_lost = [metrics] { metrics->RecordListenerLost("policies"); };
+  return o;
+}
+
+core::AccessOptions AccessOptionsOf(const ServerConfig& config,
+                                    Metrics* metrics) {
   core::AccessOptions o;
   o.pending_ttl = config.access_pending_ttl;
   o.max_duration = config.access_max_duration;
@@ -91,15 +106,49 @@ core::AccessOptions AccessOptionsOf(const ServerConfig& config) {
   o.checkers = config.access_checkers;
   o.durable_decision_log = config.durable_decision_log;
   o.decision_flush_interval = config.decision_flush_interval;
+  o.on_listener_lost = [metrics] { metrics->RecordListenerLost("access"); };
   return o;
 }
 
 core::EventFeed::Options FeedOptionsOf(const ServerConfig& config,
-                                       Metrics* metrics) {
+                                       Metrics* metrics,
+                                       core::WebhookDispatcher* dispatcher) {
   core::EventFeed::Options o;
   o.on_listener_lost = [metrics] { metrics->RecordListenerLost("events"); };
+  o.on_new_events = [dispatcher] { dispatcher->Wake(); };
   o.heartbeat = config.watch_heartbeat;
   o.watchers = config.event_watchers;
+  return o;
+}
+
+core::WebhookDispatcher::Options DispatcherOptionsOf(
+    const ServerConfig& config, Metrics* metrics) {
+  core::WebhookDispatcher::Options o;
+  o.on_attempt = [metrics](bool success) {
+    metrics->RecordWebhookAttempt(success);
+  };
+  o.workers = config.webhook_workers;
+  o.timeout = config.webhook_timeout;
+  o.retry_min = config.webhook_retry_min;
+  o.retry_max = config.webhook_retry_max;
+  o.source = config.event_source;
+  o.on_error = [](const absl::Status& s) {
+    spdlog::warn("webhook delivery: {}", s.ToString());
+  };
+  return o;
+}
+
+core::EventRetention::Options RetentionOptionsOf(const ServerConfig& config) {
+  core::EventRetention::Options o;
+  o.retention = config.event_retention;
+  o.interval = config.event_prune_interval;
+  o.on_pass = [](const absl::StatusOr<int64_t>& pruned) {
+    if (pruned.ok()) {
+      spdlog::info("event retention: pruned {} events", *pruned);
+    } else {
+      spdlog::warn("event retention: {}", pruned.status().ToString());
+    }
+  };
   return o;
 }
 
@@ -141,18 +190,22 @@ class ServerImpl final : public RunningServer {
       : config_(config),
         store_(store),
         governance_(store, authz_, clock,
-                    core::Governance::Options{config.policy_refresh_interval}),
+                    GovernanceOptionsOf(config, &metrics_)),
         registry_(store, authz_, clock, &governance_),
         contracts_core_(store, authz_, clock, &governance_),
         access_core_(store, authz_, clock, &governance_,
-                     AccessOptionsOf(config)),
+                     AccessOptionsOf(config, &metrics_)),
         slo_core_(store, authz_, clock,
                   core::ServiceLevelOptions{config.slo_reporters}),
         identity_(store, authz_, clock, config.token_cache_ttl),
         audit_(store, authz_, clock),
-        // metrics_ is constructed after feed_, but only used once the
-        // feed's listener runs (after Start).
-        feed_(store, authz_, FeedOptionsOf(config, &metrics_)),
+        retention_(store, clock, RetentionOptionsOf(config)),
+        // The dispatcher too: the feed wakes it only once it runs.
+        feed_(store, authz_, FeedOptionsOf(config, &metrics_, &dispatcher_)),
+        webhooks_core_(store, authz_, clock),
+        webhook_sender_(config.webhook_ca_file),
+        dispatcher_(store, webhook_sender_, clock,
+                    DispatcherOptionsOf(config, &metrics_)),
         certs_(std::move(certs)),
         runner_(identity_, &metrics_, &audit_, certs_.get()),
         domains_(runner_, registry_),
@@ -163,9 +216,18 @@ class ServerImpl final : public RunningServer {
         policies_(runner_, governance_),
         access_(runner_, access_core_, clock, &metrics_),
         slo_(runner_, slo_core_),
-        events_(runner_, audit_, feed_) {}
+        events_(runner_, audit_, feed_, webhooks_core_) {
+    // Removed in the destructor, before metrics_ goes: the store outlives
+    // the server.
+    store_.SetPoolWaitObserver([this](absl::Duration waited, bool timed_out) {
+      metrics_.RecordDbPoolWait(waited, timed_out);
+    });
+  }
 
-  ~ServerImpl() override { Shutdown(); }
+  ~ServerImpl() override {
+    Shutdown();
+    store_.SetPoolWaitObserver(nullptr);
+  }
 
   absl::Status Start() {
     if (!config_.bootstrap_token.empty()) {
@@ -186,9 +248,11 @@ class ServerImpl final : public RunningServer {
     // Grants next: CheckAccess must not answer from an empty index.
     MP_RETURN_IF_ERROR(access_core_.Start());
     MP_RETURN_IF_ERROR(feed_.Start());
+    retention_.Start();
+    dispatcher_.Start();
     MP_RETURN_IF_ERROR(StartGrpc());
     MP_RETURN_IF_ERROR(StartHttp());
-    UpdateReadiness();
+    UpdateReadiness(/*check_schema=*/true);
     readiness_thread_ = std::thread([this] { ReadinessLoop(); });
     return absl::OkStatus();
   }
@@ -223,6 +287,9 @@ class ServerImpl final : public RunningServer {
     // with the sequence to resume after), so that the drain is not spent
     // waiting for them.
     feed_.Stop();
+    retention_.Stop();
+    // Deliveries in progress finish their current POST and commit.
+    dispatcher_.Stop();
     if (grpc_ != nullptr) {
       grpc_->GetHealthCheckService()->SetServingStatus(false);
       grpc_->Shutdown(std::chrono::system_clock::now() +
@@ -336,8 +403,7 @@ class ServerImpl final : public RunningServer {
     });
     http_.Get(
         "/readyz", [this](const httplib::Request&, httplib::Response& res) {
-          absl::Status s = draining_ ? absl::UnavailableError("shutting down")
-                                     : store_.Ping();
+          absl::Status s = CheckReady();
           if (s.ok()) {
             res.set_content("ready\n", "text/plain");
           } else {
@@ -348,6 +414,8 @@ class ServerImpl final : public RunningServer {
         });
     http_.Get("/metrics",
               [this](const httplib::Request&, httplib::Response& res) {
+                const store::PoolStats pool = store_.pool_stats();
+                metrics_.SetDbPool(pool.size, pool.in_use, pool.idle);
                 res.set_content(metrics_.Render(),
                                 "text/plain; version=0.0.4; charset=utf-8");
               });
@@ -369,17 +437,67 @@ class ServerImpl final : public RunningServer {
     return absl::OkStatus();
   }
 
-  // Readiness = the database answers. (The store given to StartServer is
-  // already migrated.) gRPC health follows it, so that a load balancer
-  // stops sending calls while PostgreSQL is down, and resumes after.
-  void UpdateReadiness() {
+  // Readiness: not draining, the database answers, its schema is one this
+  // build works with, the policy snapshot is loaded and the access index
+  // can be vouched for. OK, or the first check that fails, named in the
+  // message ("schema: ..."). /readyz answers from it on each probe; the
+  // readiness loop (and so gRPC health and meshplane_ready) every
+  // readiness_interval. Costs one trivial query: the schema is read by the
+  // loop only, every schema_check_interval, and remembered.
+  absl::Status CheckReady() {
+    if (draining_) {
+      return absl::UnavailableError("shutting down");
+    }
+    if (absl::Status s = store_.Ping(); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("database: ", s.message()));
+    }
+    {
+      absl::MutexLock lock(&schema_mu_);
+      if (!schema_.ok()) {
+        return absl::Status(schema_.code(),
+                            absl::StrCat("schema: ", schema_.message()));
+      }
+    }
+    if (governance_.reloads() == 0) {
+      return absl::UnavailableError("policies: no snapshot loaded yet");
+    }
+    if (!access_core_.fresh()) {
+      return absl::UnavailableError(
+          "access index: not loaded, or its LISTEN connection has been down "
+          "longer than the freshness bound");
+    }
+    return absl::OkStatus();
+  }
+
+  // Re-reads the schema version. A database that cannot be reached leaves
+  // the last answer in place: the database check names that, and readiness
+  // must not wait for the next schema check once it is back.
+  void CheckSchema() {
+    absl::Status s = store_.CheckSchema();
+    if (s.code() == absl::StatusCode::kUnavailable ||
+        s.code() == absl::StatusCode::kDeadlineExceeded) {
+      return;
+    }
+    absl::MutexLock lock(&schema_mu_);
+    schema_ = std::move(s);
+  }
+
+  // gRPC health follows CheckReady, so that a load balancer stops sending
+  // calls while PostgreSQL is down (or the schema is behind, or the caches
+  // cannot be trusted), and resumes after.
+  void UpdateReadiness(bool check_schema) {
     metrics_.SetAccessIndexFresh(access_core_.fresh());
     metrics_.SetWatchSubscribers(feed_.subscribers());
-    absl::Status s = store_.Ping();
+    if (check_schema) {
+      CheckSchema();
+    }
+    absl::Status s = CheckReady();
     bool ready = s.ok();
     if (ready != ready_ || !readiness_known_) {
       if (ready) {
-        spdlog::info("meshplaned ready: the database answers");
+        spdlog::info(
+            "meshplaned ready: the database answers, its schema is current "
+            "and the policy and access caches are loaded");
       } else {
         spdlog::warn("meshplaned not ready: {}", s.ToString());
       }
@@ -391,6 +509,10 @@ class ServerImpl final : public RunningServer {
   }
 
   void ReadinessLoop() {
+    // The schema check every so many rounds (at least every round).
+    const int64_t schema_every = std::max<int64_t>(
+        1, config_.schema_check_interval / config_.readiness_interval);
+    int64_t round = 0;
     while (true) {
       {
         absl::MutexLock lock(&mu_);
@@ -400,13 +522,16 @@ class ServerImpl final : public RunningServer {
           return;
         }
       }
-      UpdateReadiness();
+      UpdateReadiness(++round % schema_every == 0);
     }
   }
 
   const ServerConfig config_;
   store::Store& store_;
   auth::Authorizer authz_;
+  // Before the core services that report to it from their own threads
+  // (listeners, refreshers), so that it outlives them.
+  Metrics metrics_;
   core::Governance governance_;
   core::Registry registry_;
   core::Contracts contracts_core_;
@@ -414,8 +539,11 @@ class ServerImpl final : public RunningServer {
   core::ServiceLevels slo_core_;
   core::Identity identity_;
   core::AuditLog audit_;
+  core::EventRetention retention_;
   core::EventFeed feed_;
-  Metrics metrics_;
+  core::Webhooks webhooks_core_;
+  HttpWebhookSender webhook_sender_;
+  core::WebhookDispatcher dispatcher_;
   // Null unless mutual TLS is on.
   std::unique_ptr<const CertificatePrincipals> certs_;
   CallRunner runner_;
@@ -440,6 +568,9 @@ class ServerImpl final : public RunningServer {
   // Only the readiness thread (and Start, before it runs) touch these.
   bool ready_ = false;
   bool readiness_known_ = false;
+  // The last answer of store_.CheckSchema() (CheckSchema above).
+  absl::Mutex schema_mu_;
+  absl::Status schema_ ABSL_GUARDED_BY(schema_mu_);
 
   absl::Mutex mu_;
   bool stop_readiness_ ABSL_GUARDED_BY(mu_) = false;

@@ -71,6 +71,9 @@ struct ServerConfig {
   absl::Duration drain_timeout = absl::Seconds(10);
   // How often readiness (the gRPC health status) is re-checked.
   absl::Duration readiness_interval = absl::Seconds(1);
+  // How often readiness re-reads the database's schema version (rounded to
+  // whole readiness intervals, at least one).
+  absl::Duration schema_check_interval = absl::Seconds(5);
   // How long a verified token is trusted without asking the store again.
   absl::Duration token_cache_ttl = absl::Seconds(2);
   // How often the policy snapshot is reloaded in full, besides the reloads
@@ -84,6 +87,25 @@ struct ServerConfig {
   // sequence) this often, so that proxies keep it open and clients know
   // where to resume.
   absl::Duration watch_heartbeat = absl::Seconds(30);
+  // Events that committed longer ago than this are pruned from the feed
+  // (core::EventRetention); zero keeps them forever. A Watch resuming
+  // before what is kept gets OUT_OF_RANGE. The audit log is never pruned.
+  absl::Duration event_retention = absl::Hours(24 * 30);
+  // How often each replica runs a pruning pass.
+  absl::Duration event_prune_interval = absl::Minutes(1);
+
+  // --- Webhooks (core::WebhookDispatcher) ---
+  // Delivery threads on this replica (0: it delivers none; another replica
+  // does). One webhook is delivered by one thread at a time, cluster-wide.
+  int webhook_workers = 2;
+  absl::Duration webhook_timeout = absl::Seconds(10);
+  // Backoff of a failing webhook: min, doubling per failed attempt, to max.
+  absl::Duration webhook_retry_min = absl::Seconds(1);
+  absl::Duration webhook_retry_max = absl::Minutes(5);
+  // CA bundle for https:// receivers ("" = the system's).
+  std::string webhook_ca_file;
+  // The CloudEvents `source` attribute.
+  std::string event_source = "/meshplane";
 
   // --- Access (core::AccessOptions) ---
   // Principals that may call CheckAccess about anyone (enforcement points,
@@ -129,7 +151,9 @@ class RunningServer {
 };
 
 // Starts a server over `store` (which must be migrated, and must outlive the
-// server, as must `clock`). Bootstraps the admin token if configured.
+// server, as must `clock`). Bootstraps the admin token if configured. The
+// server installs the store's pool wait observer (for its metrics) and
+// removes it when destroyed: one server per store.
 // INVALID_ARGUMENT for a bad address, bootstrap token or TLS setting;
 // NOT_FOUND for an unreadable TLS file; UNAVAILABLE when a port cannot be
 // bound or the store is unreachable during bootstrap.

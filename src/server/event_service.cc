@@ -1,9 +1,13 @@
-// EventService: the audit log (ListAuditRecords) and the event feed
-// (Watch). Decode, call core::AuditLog or core::EventFeed, encode.
+// EventService: the audit log (ListAuditRecords), the event feed (Watch)
+// and webhooks. Decode, call core::AuditLog, core::EventFeed or
+// core::Webhooks, encode.
 #include "server/codec.h"
 #include "server/services.h"
 
+#include "absl/strings/str_cat.h"
+
 #include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
 
@@ -63,6 +67,147 @@ grpc::Status EventServiceImpl::Watch(
             },
             [&] { return context->IsCancelled(); });
         return encode_error.ok() ? s : encode_error;
+      });
+}
+
+}  // namespace meshplane::server
+
+// --- Webhooks ----------------------------------------------------------------
+
+namespace meshplane::server {
+namespace {
+
+constexpr char kWebhookMethod[] = "meshplane.v1.EventService/";
+
+std::string Method(absl::string_view name) {
+  return absl::StrCat(kWebhookMethod, name);
+}
+
+// The API form: never the secret; the delivery state as it stands.
+v1::Webhook EncodeWebhook(const model::Webhook& w) {
+  v1::Webhook out;
+  out.set_name(model::WebhookName(w.id));
+  out.set_url(w.url);
+  for (const auto& t : w.resource_types) out.add_resource_types(t);
+  if (!w.domain_id.empty()) out.set_domain(model::DomainName(w.domain_id));
+  out.set_include_subdomains(w.include_subdomains);
+  out.set_delivered_sequence(w.delivered_sequence);
+  out.set_creator(w.creator);
+  EncodeTime(w.create_time, out.mutable_create_time());
+  out.set_last_error(w.last_error);
+  out.set_failing_attempts(w.failing_attempts);
+  if (w.failing_attempts > 0) {
+    EncodeTime(w.next_attempt_time, out.mutable_next_attempt_time());
+  }
+  return out;
+}
+
+v1::WebhookDelivery EncodeDelivery(const model::WebhookDelivery& d) {
+  v1::WebhookDelivery out;
+  out.set_event_sequence(d.event_sequence);
+  out.set_event_type(d.event_type);
+  out.set_attempt(d.attempt);
+  EncodeTime(d.time, out.mutable_time());
+  out.set_http_status(d.http_status);
+  out.set_success(d.success);
+  out.set_error(d.error);
+  EncodeDuration(d.duration, out.mutable_duration());
+  return out;
+}
+
+}  // namespace
+
+grpc::Status EventServiceImpl::CreateWebhook(
+    grpc::ServerContext* context, const v1::CreateWebhookRequest* request,
+    v1::Webhook* response) {
+  return runner_.Run(
+      context, Method("CreateWebhook"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        const v1::Webhook& in = request->webhook();
+        model::Webhook w;
+        w.url = in.url();
+        w.resource_types.assign(in.resource_types().begin(),
+                                in.resource_types().end());
+        if (!in.domain().empty()) {
+          MP_ASSIGN_OR_RETURN(w.domain_id,
+                              model::ParseDomainName("webhook.domain",
+                                                     in.domain()));
+        }
+        w.include_subdomains = in.include_subdomains();
+        w.secret = in.secret();
+        w.delivered_sequence = in.delivered_sequence();
+        MP_ASSIGN_OR_RETURN(
+            model::Webhook created,
+            webhooks_.Create(ctx, request->webhook_id(), std::move(w)));
+        *response = EncodeWebhook(created);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status EventServiceImpl::GetWebhook(grpc::ServerContext* context,
+                                          const v1::GetWebhookRequest* request,
+                                          v1::Webhook* response) {
+  return runner_.Run(
+      context, Method("GetWebhook"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            model::ParseWebhookName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::Webhook w, webhooks_.Get(ctx, id));
+        *response = EncodeWebhook(w);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status EventServiceImpl::ListWebhooks(
+    grpc::ServerContext* context, const v1::ListWebhooksRequest* request,
+    v1::ListWebhooksResponse* response) {
+  return runner_.Run(
+      context, Method("ListWebhooks"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(), ""));
+        MP_ASSIGN_OR_RETURN(auto page, webhooks_.List(ctx, query));
+        for (const auto& w : page.items) {
+          *response->add_webhooks() = EncodeWebhook(w);
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status EventServiceImpl::DeleteWebhook(
+    grpc::ServerContext* context, const v1::DeleteWebhookRequest* request,
+    google::protobuf::Empty* /*response*/) {
+  return runner_.Run(
+      context, Method("DeleteWebhook"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            model::ParseWebhookName("name", request->name()));
+        return webhooks_.Delete(ctx, id);
+      });
+}
+
+grpc::Status EventServiceImpl::ListWebhookDeliveries(
+    grpc::ServerContext* context,
+    const v1::ListWebhookDeliveriesRequest* request,
+    v1::ListWebhookDeliveriesResponse* response) {
+  return runner_.Run(
+      context, Method("ListWebhookDeliveries"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            model::ParseWebhookName("parent",
+                                                    request->parent()));
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(), ""));
+        MP_ASSIGN_OR_RETURN(auto page,
+                            webhooks_.ListDeliveries(ctx, id, query));
+        for (const auto& d : page.items) {
+          *response->add_deliveries() = EncodeDelivery(d);
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
       });
 }
 

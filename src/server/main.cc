@@ -146,6 +146,13 @@ int Run(const Options& options) {
   config.slo_reporters = options.slo_reporters;
   config.event_watchers = options.event_watchers;
   config.watch_heartbeat = options.watch_heartbeat;
+  config.event_retention = options.event_retention;
+  config.webhook_workers = options.webhook_workers;
+  config.webhook_timeout = options.webhook_timeout;
+  config.webhook_retry_min = options.webhook_retry_min;
+  config.webhook_retry_max = options.webhook_retry_max;
+  config.webhook_ca_file = options.webhook_ca_file;
+  config.event_source = options.event_source;
   config.durable_decision_log = options.durable_decision_log;
   config.access_pending_ttl = options.access_pending_ttl;
   config.access_max_duration = options.access_max_duration;

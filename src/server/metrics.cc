@@ -2,6 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+
+#include "meshplane/policy/policy.h"
 
 namespace meshplane::server {
 namespace {
@@ -24,22 +27,46 @@ std::string Label(absl::string_view v) {
 
 std::string Number(double v) { return absl::StrFormat("%.9g", v); }
 
+// The samples of one histogram series; `labels` is "" or `k="v",` pairs
+// ending with a comma, to which `le` is added.
+void AppendHistogram(
+    std::string* out, absl::string_view name, absl::string_view labels,
+    const std::array<uint64_t, Metrics::kBuckets.size()>& buckets,
+    uint64_t count, double sum) {
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < Metrics::kBuckets.size(); ++i) {
+    cumulative += buckets[i];
+    absl::StrAppend(out, name, "_bucket{", labels, "le=\"",
+                    Number(Metrics::kBuckets[i]), "\"} ", cumulative, "\n");
+  }
+  absl::StrAppend(out, name, "_bucket{", labels, "le=\"+Inf\"} ", count, "\n");
+  // Without labels, no braces at all.
+  absl::string_view bare = absl::StripSuffix(labels, ",");
+  const std::string braces =
+      bare.empty() ? std::string() : absl::StrCat("{", bare, "}");
+  absl::StrAppend(out, name, "_sum", braces, " ", Number(sum), "\n");
+  absl::StrAppend(out, name, "_count", braces, " ", count, "\n");
+}
+
 }  // namespace
+
+void Metrics::Histogram::Observe(double seconds) {
+  ++count;
+  sum += seconds;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++buckets[i];
+      break;
+    }
+  }
+}
 
 void Metrics::RecordRpc(absl::string_view method, absl::StatusCode code,
                         absl::Duration latency) {
   const double seconds = absl::ToDoubleSeconds(latency);
   absl::MutexLock lock(&mu_);
   ++requests_[{std::string(method), absl::StatusCodeToString(code)}];
-  Histogram& h = latency_[std::string(method)];
-  ++h.count;
-  h.sum += seconds;
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) {
-      ++h.buckets[i];
-      break;
-    }
-  }
+  latency_[std::string(method)].Observe(seconds);
 }
 
 void Metrics::SetReady(bool ready) {
@@ -68,9 +95,91 @@ void Metrics::RecordListenerLost(absl::string_view listener) {
   ++listener_lost_[std::string(listener)];
 }
 
+void Metrics::RecordWebhookAttempt(bool success) {
+  absl::MutexLock lock(&mu_);
+  ++(success ? webhook_success_ : webhook_failure_);
+}
+
+absl::string_view Metrics::PolicyEffect(const policy::Decision& decision) {
+  switch (decision.outcome) {
+    case policy::Outcome::kDeny:
+      return "deny";
+    case policy::Outcome::kRequireApproval:
+      return "require_approval";
+    case policy::Outcome::kAllow:
+      break;
+  }
+  for (const policy::Violation& v : decision.violations) {
+    if (v.effect == policy::Effect::kWarn &&
+        v.enforcement == policy::Enforcement::kEnforced) {
+      return "warn";
+    }
+  }
+  return "allow";
+}
+
+void Metrics::RecordPolicyDecision(absl::string_view trigger,
+                                   const policy::Decision& decision) {
+  // Label values must stay a small set: the triggers are one, but the
+  // caller's string is not ours to trust.
+  absl::string_view t = policy::IsKnownTrigger(trigger) ? trigger : "other";
+  absl::MutexLock lock(&mu_);
+  ++policy_decisions_[{std::string(PolicyEffect(decision)), std::string(t)}];
+}
+
+void Metrics::SetDbPool(int size, int in_use, int idle) {
+  absl::MutexLock lock(&mu_);
+  db_pool_size_ = size;
+  db_pool_in_use_ = in_use;
+  db_pool_idle_ = idle;
+}
+
+void Metrics::RecordDbPoolWait(absl::Duration waited, bool timed_out) {
+  const double seconds = absl::ToDoubleSeconds(waited);
+  absl::MutexLock lock(&mu_);
+  db_pool_wait_.Observe(seconds);
+  if (timed_out) {
+    ++db_pool_timeouts_;
+  }
+}
+
 std::string Metrics::Render() const {
   absl::MutexLock lock(&mu_);
   std::string out;
+  absl::StrAppend(&out,
+                  "# HELP meshplane_policy_decisions_total Policy engine "
+                  "decisions by effect (deny, require_approval, warn, allow) "
+                  "and trigger.\n"
+                  "# TYPE meshplane_policy_decisions_total counter\n");
+  for (const auto& [key, n] : policy_decisions_) {
+    absl::StrAppend(&out, "meshplane_policy_decisions_total{effect=\"",
+                    Label(key.first), "\",trigger=\"", Label(key.second),
+                    "\"} ", n, "\n");
+  }
+  absl::StrAppend(
+      &out,
+      "# HELP meshplane_db_pool_size Most connections the database pool "
+      "opens.\n"
+      "# TYPE meshplane_db_pool_size gauge\n"
+      "meshplane_db_pool_size ",
+      db_pool_size_, "\n",
+      "# HELP meshplane_db_pool_connections Database pool connections by "
+      "state.\n"
+      "# TYPE meshplane_db_pool_connections gauge\n"
+      "meshplane_db_pool_connections{state=\"in_use\"} ",
+      db_pool_in_use_, "\n", "meshplane_db_pool_connections{state=\"idle\"} ",
+      db_pool_idle_, "\n",
+      "# HELP meshplane_db_pool_timeouts_total Requests for a database "
+      "connection that gave up waiting.\n"
+      "# TYPE meshplane_db_pool_timeouts_total counter\n"
+      "meshplane_db_pool_timeouts_total ",
+      db_pool_timeouts_, "\n",
+      "# HELP meshplane_db_pool_wait_seconds Time spent waiting for a free "
+      "database connection.\n"
+      "# TYPE meshplane_db_pool_wait_seconds histogram\n");
+  AppendHistogram(&out, "meshplane_db_pool_wait_seconds", "",
+                  db_pool_wait_.buckets, db_pool_wait_.count,
+                  db_pool_wait_.sum);
   absl::StrAppend(&out,
                   "# HELP meshplane_watch_subscribers Open Watch streams on "
                   "this replica.\n"
@@ -83,10 +192,18 @@ std::string Metrics::Render() const {
                   "reconnect).\n"
                   "# TYPE meshplane_listen_connections_lost_total counter\n");
   for (const auto& [listener, n] : listener_lost_) {
-    absl::StrAppend(&out,
-                    "meshplane_listen_connections_lost_total{listener=\"",
+    absl::StrAppend(&out, "meshplane_listen_connections_lost_total{listener=\"",
                     Label(listener), "\"} ", n, "\n");
   }
+  absl::StrAppend(&out,
+                  "# HELP meshplane_webhook_deliveries_total Webhook POST "
+                  "attempts of this replica.\n"
+                  "# TYPE meshplane_webhook_deliveries_total counter\n"
+                  "meshplane_webhook_deliveries_total{result=\"success\"} ",
+                  webhook_success_,
+                  "\n"
+                  "meshplane_webhook_deliveries_total{result=\"failure\"} ",
+                  webhook_failure_, "\n");
   absl::StrAppend(&out,
                   "# HELP meshplane_ready 1 while the database answers.\n"
                   "# TYPE meshplane_ready gauge\n"
@@ -121,20 +238,9 @@ std::string Metrics::Render() const {
                   "server, from receipt to answer.\n"
                   "# TYPE meshplane_rpc_duration_seconds histogram\n");
   for (const auto& [method, h] : latency_) {
-    const std::string m = Label(method);
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < kBuckets.size(); ++i) {
-      cumulative += h.buckets[i];
-      absl::StrAppend(&out, "meshplane_rpc_duration_seconds_bucket{method=\"",
-                      m, "\",le=\"", Number(kBuckets[i]), "\"} ", cumulative,
-                      "\n");
-    }
-    absl::StrAppend(&out, "meshplane_rpc_duration_seconds_bucket{method=\"", m,
-                    "\",le=\"+Inf\"} ", h.count, "\n");
-    absl::StrAppend(&out, "meshplane_rpc_duration_seconds_sum{method=\"", m,
-                    "\"} ", Number(h.sum), "\n");
-    absl::StrAppend(&out, "meshplane_rpc_duration_seconds_count{method=\"", m,
-                    "\"} ", h.count, "\n");
+    AppendHistogram(&out, "meshplane_rpc_duration_seconds",
+                    absl::StrCat("method=\"", Label(method), "\","), h.buckets,
+                    h.count, h.sum);
   }
   return out;
 }

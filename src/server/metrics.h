@@ -3,16 +3,40 @@
 //
 //   meshplane_rpc_requests_total{method,code}        counter
 //   meshplane_rpc_duration_seconds{method}           histogram
-//   meshplane_ready                                  gauge (1 = database
-//   answers)
+//   meshplane_ready                                  gauge: 1 while /readyz
+//       answers 200 (database, schema, caches; see app.cc)
 //   meshplane_access_checks_total{decision}          counter (allow, deny):
-//   CheckAccess and BatchCheckAccess verdicts, one per question
-//   meshplane_access_index_fresh                     gauge (1 = CheckAccess
-//   answers from an index it can vouch for)
+//       CheckAccess and BatchCheckAccess verdicts, one per question
+//   meshplane_access_index_fresh                     gauge: 1 = CheckAccess
+//       answers from an index it can vouch for
 //   meshplane_watch_subscribers                      gauge: open Watch
-//   streams on this replica
+//       streams on this replica
+//   meshplane_webhook_deliveries_total{result}       counter: webhook POST
+//       attempts of this replica, result = "success" or "failure"
 //   meshplane_listen_connections_lost_total{listener} counter: LISTEN
-//   connections found broken (each is followed by a reconnect)
+//       connections found broken (each is followed by a reconnect);
+//       listener = "policies", "access", "events" (all three always shown)
+//   meshplane_policy_decisions_total{effect,trigger} counter: one per
+//       decision of the policy engine (core::Governance::Decide: governed
+//       writes, validate_only ones included, access requests, the
+//       access.check policies of CheckAccess, EvaluatePolicies; not
+//       SimulatePolicy). effect is what the decision did, one of:
+//         "deny"             refused (outcome DENY)
+//         "require_approval" left for approval (access.request only)
+//         "warn"             allowed, with an ENFORCED WARN violation
+//         "allow"            allowed, no ENFORCED violation (DRY_RUN
+//                            violations and waived policies do not count)
+//       so the four add up to all decisions. trigger is the policy trigger
+//       ("dataproduct.create", "access.check", ...), "other" if unknown.
+//   meshplane_db_pool_size                           gauge: the most
+//       connections the store's pool opens (--pool-size)
+//   meshplane_db_pool_connections{state}             gauge: "in_use" (on
+//       loan, or being opened) and "idle" (open and free)
+//   meshplane_db_pool_wait_seconds                   histogram: how long
+//       each connection request waited for a free slot (timeouts included,
+//       at the acquire timeout)
+//   meshplane_db_pool_timeouts_total                 counter: requests that
+//       gave up waiting (DEADLINE_EXCEEDED)
 //
 // Thread-safe: every method may be called from any thread.
 #ifndef MESHPLANE_SERVER_METRICS_H_
@@ -30,6 +54,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
+#include "meshplane/policy/engine.h"
+
 namespace meshplane::server {
 
 class Metrics {
@@ -43,8 +69,21 @@ class Metrics {
   // Whether the access index can be vouched for (core::Access::fresh()).
   void SetAccessIndexFresh(bool fresh);
   void SetWatchSubscribers(int n);
-  // Counts a lost LISTEN connection of `listener` ("events").
+  // Counts a lost LISTEN connection of `listener` ("policies", "access",
+  // "events").
   void RecordListenerLost(absl::string_view listener);
+  // Counts a webhook delivery attempt.
+  void RecordWebhookAttempt(bool success);
+  // Counts one policy decision under its effect (see above).
+  void RecordPolicyDecision(absl::string_view trigger,
+                            const policy::Decision& decision);
+  // The store's pool now (store::Store::pool_stats()).
+  void SetDbPool(int size, int in_use, int idle);
+  // One wait for a pool connection (store::PoolWaitObserver).
+  void RecordDbPoolWait(absl::Duration waited, bool timed_out);
+  // The effect label of a decision: "deny", "require_approval", "warn" or
+  // "allow".
+  static absl::string_view PolicyEffect(const policy::Decision& decision);
   // The exposition text.
   std::string Render() const;
 
@@ -58,6 +97,7 @@ class Metrics {
     std::array<uint64_t, kBuckets.size()> buckets{};  // non-cumulative
     uint64_t count = 0;
     double sum = 0;
+    void Observe(double seconds);
   };
   mutable absl::Mutex mu_;
   std::map<std::pair<std::string, std::string>, uint64_t> requests_
@@ -68,7 +108,20 @@ class Metrics {
   uint64_t access_denied_ ABSL_GUARDED_BY(mu_) = 0;
   bool access_fresh_ ABSL_GUARDED_BY(mu_) = false;
   int watch_subscribers_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<std::string, uint64_t> listener_lost_ ABSL_GUARDED_BY(mu_);
+  // The known listeners start at 0, so that their series exist from the
+  // first scrape (rate() and alerts need a first sample).
+  std::map<std::string, uint64_t> listener_lost_ ABSL_GUARDED_BY(mu_) = {
+      {"access", 0}, {"events", 0}, {"policies", 0}};
+  uint64_t webhook_success_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t webhook_failure_ ABSL_GUARDED_BY(mu_) = 0;
+  // (effect, trigger)
+  std::map<std::pair<std::string, std::string>, uint64_t> policy_decisions_
+      ABSL_GUARDED_BY(mu_);
+  int db_pool_size_ ABSL_GUARDED_BY(mu_) = 0;
+  int db_pool_in_use_ ABSL_GUARDED_BY(mu_) = 0;
+  int db_pool_idle_ ABSL_GUARDED_BY(mu_) = 0;
+  Histogram db_pool_wait_ ABSL_GUARDED_BY(mu_);
+  uint64_t db_pool_timeouts_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace meshplane::server

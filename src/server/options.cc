@@ -85,6 +85,20 @@ flags:
                          admins (provisioning automation); repeatable
   --watch-heartbeat D    an idle Watch stream gets an empty message this
                          often (default 30s)
+  --event-retention D    prune events older than this from the event feed
+                         (default 720h; 0 keeps them forever); a Watch
+                         resuming before what is kept gets OUT_OF_RANGE
+  --webhook-workers N    threads delivering webhooks on this replica
+                         (default 2; 0: this replica delivers none)
+  --webhook-timeout D    a webhook POST fails after this (default 10s)
+  --webhook-retry-min D  the first retry of a failed delivery waits this
+                         long, doubling up to --webhook-retry-max (defaults
+                         1s, 5m)
+  --webhook-retry-max D
+  --webhook-ca-file PEM  trust these CAs for https:// webhooks (default:
+                         the system's)
+  --event-source URI     the CloudEvents `source` of webhook deliveries
+                         (default /meshplane)
   --decision-log MODE    batched (default: CheckAccess answers at once and its
                          decisions commit within 200ms) or durable (it answers
                          once they have committed)
@@ -202,11 +216,39 @@ absl::StatusOr<Options> ParseOptions(
       MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &o.slo_reporters));
     } else if (name == "event-watcher") {
       MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &o.event_watchers));
+    } else if (name == "event-retention") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.event_retention));
+      if (o.event_retention > absl::ZeroDuration() &&
+          o.event_retention < absl::Minutes(1)) {
+        return Bad(name, "must be 0 (keep forever) or at least 1m");
+      }
     } else if (name == "watch-heartbeat") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.watch_heartbeat));
       if (o.watch_heartbeat < absl::Milliseconds(100)) {
         return Bad(name, "must be at least 100ms");
       }
+    } else if (name == "webhook-workers") {
+      MP_RETURN_IF_ERROR(ParseInt(name, value, 0, 64, &o.webhook_workers));
+    } else if (name == "webhook-timeout") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.webhook_timeout));
+      if (o.webhook_timeout < absl::Milliseconds(100)) {
+        return Bad(name, "must be at least 100ms");
+      }
+    } else if (name == "webhook-retry-min") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.webhook_retry_min));
+      if (o.webhook_retry_min < absl::Milliseconds(10)) {
+        return Bad(name, "must be at least 10ms");
+      }
+    } else if (name == "webhook-retry-max") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.webhook_retry_max));
+      if (o.webhook_retry_max < absl::Milliseconds(10)) {
+        return Bad(name, "must be at least 10ms");
+      }
+    } else if (name == "webhook-ca-file") {
+      o.webhook_ca_file = value;
+    } else if (name == "event-source") {
+      if (value.empty()) return Bad(name, "must not be empty");
+      o.event_source = value;
     } else if (name == "decision-log") {
       std::string mode = absl::AsciiStrToLower(value);
       if (mode != "batched" && mode != "durable") {

@@ -53,6 +53,14 @@ struct Options {
   // besides platform admins, and the heartbeat of idle streams.
   std::vector<std::string> event_watchers;  // --event-watcher, repeatable
   absl::Duration watch_heartbeat = absl::Seconds(30);
+  absl::Duration event_retention = absl::Hours(24 * 30);  // 0: forever
+  // Webhook delivery (docs/operations.md#webhooks).
+  int webhook_workers = 2;
+  absl::Duration webhook_timeout = absl::Seconds(10);
+  absl::Duration webhook_retry_min = absl::Seconds(1);
+  absl::Duration webhook_retry_max = absl::Minutes(5);
+  std::string webhook_ca_file;
+  std::string event_source = "/meshplane";
   std::string bootstrap_token;  // $MESHPLANE_BOOTSTRAP_TOKEN only (never a
                                 // flag: flags show up in `ps`)
 };

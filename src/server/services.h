@@ -21,6 +21,7 @@
 #include "meshplane/core/identity.h"
 #include "meshplane/core/registry.h"
 #include "meshplane/core/slo.h"
+#include "meshplane/core/webhooks.h"
 #include "meshplane/v1/access.grpc.pb.h"
 #include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
@@ -157,13 +158,12 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   core::Identity& identity_;
 };
 
-// The audit half of EventService. Watch answers UNIMPLEMENTED until the
-// event feed lands (issue 7).
+// EventService: the audit log, the event feed (Watch) and webhooks.
 class EventServiceImpl final : public v1::EventService::Service {
  public:
   EventServiceImpl(const CallRunner& runner, core::AuditLog& audit,
-                   core::EventFeed& feed)
-      : runner_(runner), audit_(audit), feed_(feed) {}
+                   core::EventFeed& feed, core::Webhooks& webhooks)
+      : runner_(runner), audit_(audit), feed_(feed), webhooks_(webhooks) {}
 
   grpc::Status Watch(grpc::ServerContext* context,
                      const v1::WatchRequest* request,
@@ -173,10 +173,28 @@ class EventServiceImpl final : public v1::EventService::Service {
                                 const v1::ListAuditRecordsRequest* request,
                                 v1::ListAuditRecordsResponse* response) override;
 
+  grpc::Status CreateWebhook(grpc::ServerContext* context,
+                             const v1::CreateWebhookRequest* request,
+                             v1::Webhook* response) override;
+  grpc::Status GetWebhook(grpc::ServerContext* context,
+                          const v1::GetWebhookRequest* request,
+                          v1::Webhook* response) override;
+  grpc::Status ListWebhooks(grpc::ServerContext* context,
+                            const v1::ListWebhooksRequest* request,
+                            v1::ListWebhooksResponse* response) override;
+  grpc::Status DeleteWebhook(grpc::ServerContext* context,
+                             const v1::DeleteWebhookRequest* request,
+                             google::protobuf::Empty* response) override;
+  grpc::Status ListWebhookDeliveries(
+      grpc::ServerContext* context,
+      const v1::ListWebhookDeliveriesRequest* request,
+      v1::ListWebhookDeliveriesResponse* response) override;
+
  private:
   const CallRunner& runner_;
   core::AuditLog& audit_;
   core::EventFeed& feed_;
+  core::Webhooks& webhooks_;
 };
 
 class PolicyServiceImpl final : public v1::PolicyService::Service {

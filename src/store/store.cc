@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace meshplane::store {
@@ -19,6 +20,13 @@ absl::Status MarkRetryable(absl::Status status) {
 bool IsRetryableConflict(const absl::Status& status) {
   return status.code() == absl::StatusCode::kAborted &&
          status.GetPayload(kRetryablePayload).has_value();
+}
+
+absl::Status EventsPrunedError(int64_t after_sequence, int64_t pruned_through) {
+  return absl::OutOfRangeError(
+      absl::StrCat("events after sequence ", after_sequence,
+                   " have been pruned (the feed keeps events after sequence ",
+                   pruned_through, ")"));
 }
 
 absl::Status Store::RunInTransaction(

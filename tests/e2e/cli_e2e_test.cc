@@ -309,6 +309,76 @@ TEST_F(CliE2eTest, EventsWatchFollowsTheFeed) {
   EXPECT_THAT(r.err, HasSubstr("resource_types[0]"));
 }
 
+// psql of the PostgreSQL the fixture runs (found as PgFixture finds it).
+std::string Psql() {
+  const char* bin = std::getenv("MESHPLANE_PG_BIN");
+  return absl::StrCat(
+      bin != nullptr && *bin != '\0' ? bin : "/usr/lib/postgresql/15/bin",
+      "/psql");
+}
+
+// A watch from before what the server keeps (--event-retention) stops
+// with exit code 2 and says how to go on, instead of skipping events.
+TEST(CliRetentionE2eTest, EventsWatchFromPrunedEventsFailsClearly) {
+  const std::string url = testing::PgFixture::Get().NewDatabase();
+  auto cli = [](const ServerProcess& server, std::vector<std::string> args) {
+    args.insert(args.begin(), EnvOrDie("MESHPLANE_CLI"));
+    return RunCommand(args, {{"MESHPLANE_ADDR", server.addr()},
+                             {"MESHPLANE_TOKEN", kAdminToken}});
+  };
+  std::string error;
+  {
+    ServerProcess first;
+    ASSERT_TRUE(first.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error))
+        << error;
+    for (const char* id : {"pruned-a", "pruned-b"}) {
+      CommandResult r = cli(first, {"team", "create", id, "--member",
+                                    "user:ana@example.com"});
+      ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    }
+    first.Stop();
+  }
+  // Forty days pass for everything written so far.
+  CommandResult aged =
+      RunCommand({Psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c",
+                  "UPDATE events SET time = time - interval '40 days'"},
+                 {});
+  ASSERT_EQ(aged.exit_code, 0) << aged.Describe();
+  // Its first pass, at start, prunes all of it.
+  ServerProcess second;
+  ASSERT_TRUE(second.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
+                           {"--event-retention", "720h"}))
+      << error;
+  CommandResult r;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (true) {
+    r = cli(second, {"events", "watch", "--since", "1", "--limit", "1"});
+    if (r.exit_code != 0 || std::chrono::steady_clock::now() > deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_THAT(r.err,
+              AllOf(HasSubstr("since_sequence 1 is older than the event feed "
+                              "keeps"),
+                    HasSubstr("--event-retention"),
+                    HasSubstr("run again with --since 0")))
+      << r.Describe();
+  EXPECT_THAT(r.out, IsEmpty());
+  // From the oldest retained: what was written after the pruning.
+  r = cli(second,
+          {"team", "create", "kept", "--member", "user:ana@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = cli(second, {"events", "watch", "--since", "0", "--type", "team",
+                   "--limit", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("team.created  teams/kept"));
+  EXPECT_THAT(r.out, Not(HasSubstr("teams/pruned-")));
+  second.Stop();
+}
+
 TEST_F(CliE2eTest, UnreachableServerExitsThree) {
   CommandResult r =
       RunCommand({EnvOrDie("MESHPLANE_CLI"), "domain", "list"},

@@ -11,6 +11,9 @@ namespace meshplane {
 // Lowercase hex SHA-256 of `data`. Thread-safe.
 std::string Sha256Hex(absl::string_view data);
 
+// Lowercase hex HMAC-SHA256 of `data` under `key`. Thread-safe.
+std::string HmacSha256Hex(absl::string_view key, absl::string_view data);
+
 // `n` random bytes from the OS CSPRNG, encoded as lowercase letters and digits
 // (base32-like, ~5 bits per character, `chars` characters). Thread-safe.
 std::string RandomToken(int chars);

@@ -62,6 +62,9 @@ struct AccessOptions {
   // "batched" (default) or "durable": see core/decision_log.h.
   bool durable_decision_log = false;
   absl::Duration decision_flush_interval = absl::Milliseconds(200);
+  // Called when the index's listening connection is found broken (it
+  // reconnects and reloads by itself), for metrics.
+  std::function<void()> on_listener_lost;
 };
 
 // One CheckAccess question.

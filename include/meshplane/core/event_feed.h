@@ -38,8 +38,9 @@ namespace meshplane::core {
 
 // What a subscriber asks for.
 struct WatchQuery {
-  // Events with a sequence greater than this; 0 for all retained, -1 for
-  // only events committed after the subscription starts.
+  // Events with a sequence greater than this; 0 for all retained (from
+  // the oldest the store keeps), -1 for only events committed after the
+  // subscription starts.
   int64_t since_sequence = 0;
   // Type prefixes ("domain", "dataproduct", ...); empty for all.
   std::vector<std::string> resource_types;
@@ -110,6 +111,9 @@ class EventFeed {
     absl::Duration safety_poll = absl::Seconds(10);
     // Called when the listening connection is lost (metrics).
     std::function<void()> on_listener_lost;
+    // Called by the reader thread when it has read new events (wakes the
+    // webhook dispatcher). Must not block.
+    std::function<void()> on_new_events;
   };
 
   EventFeed(store::Store& store, const auth::Authorizer& authz,
@@ -126,7 +130,11 @@ class EventFeed {
   // the feed stops (UNAVAILABLE: the client resumes elsewhere).
   // Heartbeats are batches without events. UNAUTHENTICATED, PERMISSION_DENIED
   // unless the caller is a platform admin or a configured watcher;
-  // INVALID_ARGUMENT for a bad query.
+  // INVALID_ARGUMENT for a bad query. OUT_OF_RANGE (reason EVENTS_PRUNED,
+  // naming the oldest sequence to resume after) when events after
+  // `since_sequence` have been pruned (store::Transaction::
+  // EventsPrunedThrough; see EventRetention), at once, or later when the
+  // stream falls so far behind that pruning passes it: never a silent gap.
   absl::Status Watch(const RequestContext& ctx, const WatchQuery& query,
                      const std::function<bool(const WatchBatch&)>& send,
                      const std::function<bool()>& cancelled);

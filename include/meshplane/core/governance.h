@@ -99,6 +99,16 @@ class Governance {
  public:
   struct Options {
     absl::Duration refresh_interval = absl::Seconds(30);
+    // Called with every decision Decide makes (governed writes, validate-
+    // only ones included, access requests, access.check policies of
+    // CheckAccess, EvaluatePolicies), on the deciding thread, for metrics:
+    // it must be cheap and thread-safe. Not called when Decide fails.
+    std::function<void(const GovernedSubject& subject,
+                       const policy::Decision& decision)>
+        on_decision;
+    // Called when the policy listener's connection is found broken (it
+    // reconnects and reloads by itself), for metrics.
+    std::function<void()> on_listener_lost;
   };
   Governance(store::Store& store, const auth::Authorizer& authz,
              const Clock& clock);

@@ -14,6 +14,7 @@
 #include "meshplane/model/policy.h"
 #include "meshplane/model/principal.h"
 #include "meshplane/model/team.h"
+#include "meshplane/model/webhook.h"
 
 namespace meshplane::model {
 
@@ -39,6 +40,9 @@ std::string ToJson(const ContractVersion& v);
 std::string ToJson(const AccessRequest& r);
 // `output_port` is the port's name, `access_request` accessRequests/{id}.
 std::string ToJson(const Grant& g);
+// Never includes the secret, nor the delivery state but
+// `delivered_sequence`.
+std::string ToJson(const Webhook& w);
 
 // Inverses of ToJson. INVALID_ARGUMENT on malformed input.
 absl::StatusOr<Domain> DomainFromJson(absl::string_view json);
@@ -54,6 +58,7 @@ absl::StatusOr<Contract> ContractFromJson(absl::string_view json);
 absl::StatusOr<ContractVersion> ContractVersionFromJson(absl::string_view json);
 absl::StatusOr<AccessRequest> AccessRequestFromJson(absl::string_view json);
 absl::StatusOr<Grant> GrantFromJson(absl::string_view json);
+absl::StatusOr<Webhook> WebhookFromJson(absl::string_view json);
 
 // The etag of a revision (AIP-154). Opaque to clients.
 std::string Etag(int64_t revision);

@@ -53,6 +53,7 @@ std::string TeamName(absl::string_view team_id);
 std::string ProductName(const ProductKey& key);
 std::string OutputPortName(const OutputPortRef& ref);
 std::string TokenName(absl::string_view token_id);
+std::string WebhookName(absl::string_view webhook_id);
 
 // Parsing. Each returns INVALID_ARGUMENT naming `field` and the value when the
 // name is not of the expected form or an id in it is invalid.
@@ -66,6 +67,8 @@ absl::StatusOr<OutputPortRef> ParseOutputPortName(absl::string_view field,
                                                   absl::string_view name);
 absl::StatusOr<std::string> ParseTokenName(absl::string_view field,
                                            absl::string_view name);
+absl::StatusOr<std::string> ParseWebhookName(absl::string_view field,
+                                             absl::string_view name);
 
 // Returns OK if `principal` is a principal id: `user:<email-ish>`,
 // `service:<id>` or `team:<id>`, 3-320 printable non-space characters.

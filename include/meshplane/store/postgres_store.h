@@ -92,6 +92,10 @@ struct PostgresStoreOptions {
 //   transaction-scoped lock that later appenders wait for until this
 //   transaction ends, so that a Watch client resuming "after N" never misses
 //   an event. Append the event last in a write transaction.
+// - Event retention: the watermark of PruneEvents is the newest pruned
+//   event's row, kept as a tombstone that ListEvents never returns (see
+//   sql.h). PruneEvents takes a transaction-scoped advisory lock without
+//   waiting; a replica that finds another pruning returns 0 at once.
 // - Request ids: records older than 24 hours (relative to the newest
 //   record) are swept at Open and after every 512th commit that stored one.
 // - Notify is PostgreSQL's NOTIFY (pg_notify), delivered at commit. It is
@@ -121,6 +125,15 @@ class PostgresStore : public Store {
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin(TxnMode mode) override;
   absl::Status Ping() override;
+  // Reads schema_migrations on a pooled connection: FAILED_PRECONDITION
+  // when the schema is older than this build needs (as Open), or missing.
+  absl::Status CheckSchema() override;
+  // size = pool_size.
+  PoolStats pool_stats() const override;
+  // Called for every Acquire of the pool (Begin, Ping, CheckSchema): the
+  // time spent waiting for a free slot, not the connecting itself; a wait
+  // that ends in DEADLINE_EXCEEDED is `timed_out` after acquire_timeout.
+  void SetPoolWaitObserver(PoolWaitObserver observer) override;
   // A listener on a connection of its own (not from the pool), opened with
   // the store's URL and connect timeout and application_name
   // "meshplane-listener". It polls its socket every 200 ms, so destroying

@@ -30,6 +30,7 @@
 #include "meshplane/model/principal.h"
 #include "meshplane/model/slo.h"
 #include "meshplane/model/team.h"
+#include "meshplane/model/webhook.h"
 
 namespace meshplane::store {
 
@@ -188,7 +189,18 @@ enum class TxnMode {
   // For calls that issue one statement (a single-row get): it saves the
   // BEGIN and ROLLBACK round trips. Writes are refused as in kReadOnly.
   kSingleRead,
+  // Read-write at READ COMMITTED: each statement sees the latest committed
+  // data and the commit raises no serialization failure; the row locks the
+  // transaction takes (ClaimDueWebhook) are what isolate it. For work
+  // queues, whose work (an HTTP POST) must not be repeated because a
+  // commit failed for want of serializability. Never for registry writes.
+  kReadCommitted,
 };
+
+// True for the modes that may write (kReadWrite, kReadCommitted).
+inline bool IsWriteMode(TxnMode mode) {
+  return mode == TxnMode::kReadWrite || mode == TxnMode::kReadCommitted;
+}
 
 // A unit of work. Not thread-safe: one thread uses a Transaction at a time.
 // Destroying an uncommitted Transaction rolls it back.
@@ -404,6 +416,43 @@ class Transaction {
   virtual absl::StatusOr<Page<model::Breach>> ListBreaches(
       const BreachFilter& filter, const PageRequest& page) = 0;
 
+  // --- Webhooks and their delivery log ---
+  // ALREADY_EXISTS if the id is taken.
+  virtual absl::Status InsertWebhook(const model::Webhook& webhook) = 0;
+  // NOT_FOUND if absent. With the secret and the delivery state.
+  virtual absl::StatusOr<model::Webhook> GetWebhook(absl::string_view id) = 0;
+  // Ordered by id.
+  virtual absl::StatusOr<Page<model::Webhook>> ListWebhooks(
+      const PageRequest& page) = 0;
+  // Deletes the webhook and its delivery log. NOT_FOUND if absent. Waits
+  // while a delivery worker holds the webhook (ClaimDueWebhook).
+  virtual absl::Status DeleteWebhook(absl::string_view id) = 0;
+  // The webhook that is due (next_attempt_time <= now) and behind the feed
+  // (delivered_sequence < the newest event's sequence), the longest due
+  // first, skipping webhooks another open transaction holds; nullopt when
+  // there is none. Holds the webhook until this transaction ends (FOR
+  // UPDATE SKIP LOCKED), so one worker at a time, across replicas,
+  // delivers for a webhook. Writing transactions only, meant for
+  // kReadCommitted (FAILED_PRECONDITION in the others). ABORTED, retryable,
+  // when the webhook changed after this transaction's snapshot (under
+  // kReadWrite).
+  virtual absl::StatusOr<std::optional<model::Webhook>> ClaimDueWebhook(
+      absl::Time now) = 0;
+  // Writes the delivery state of `webhook` (delivered_sequence,
+  // failing_attempts, last_error, next_attempt_time); nothing else.
+  // NOT_FOUND if absent.
+  virtual absl::Status UpdateWebhookState(const model::Webhook& webhook) = 0;
+  // Appends attempts to the delivery log (an empty batch writes nothing),
+  // then keeps only the newest `keep` attempts of each webhook concerned.
+  // NOT_FOUND if one names a webhook that does not exist.
+  virtual absl::Status AppendWebhookDeliveries(
+      const std::vector<model::WebhookDelivery>& deliveries, int keep) = 0;
+  // Newest first (in append order). Opaque cursors; INVALID_ARGUMENT for a
+  // malformed one. An empty page when the webhook has no attempts or does
+  // not exist.
+  virtual absl::StatusOr<Page<model::WebhookDelivery>> ListWebhookDeliveries(
+      absl::string_view webhook_id, const PageRequest& page) = 0;
+
   // --- Change notification ---
   // Sends `payload` on `channel` to every Listener when (and only if) this
   // transaction commits (PostgreSQL NOTIFY; payload < 8000 bytes).
@@ -432,12 +481,35 @@ class Transaction {
   // Newest first.
   virtual absl::StatusOr<Page<model::AuditRecord>> ListAudit(
       const AuditFilter& filter, const PageRequest& page) = 0;
-  // Events with sequence > after_sequence, oldest first, at most `limit`.
+  // Events with sequence > after_sequence, oldest first, at most `limit`;
+  // after_sequence 0 reads from the oldest retained event. OUT_OF_RANGE
+  // when after_sequence > 0 and events after it have been pruned
+  // (after_sequence < EventsPrunedThrough()): a reader resuming there would
+  // miss them. The check and the read see one state of the store, so a
+  // reader that gets events never has a silent hole before them.
   virtual absl::StatusOr<std::vector<model::Event>> ListEvents(
       int64_t after_sequence, int limit) = 0;
-  // The highest committed event sequence visible to this transaction; 0
-  // when there is none.
+  // The highest committed event sequence visible to this transaction,
+  // pruned events included; 0 when there is none.
   virtual absl::StatusOr<int64_t> LastEventSequence() = 0;
+
+  // --- Event retention ---
+  // The watermark: every event with a sequence up to it has been pruned,
+  // none after it. 0 when nothing has been pruned; never decreases. A
+  // reader may resume after any N >= the watermark (or 0).
+  virtual absl::StatusOr<int64_t> EventsPrunedThrough() = 0;
+  // Prunes the oldest events, in sequence order: those that committed
+  // before `before` and have a sequence <= `max_sequence`, stopping at the
+  // first that does not qualify (event times follow writers' clocks and
+  // need not increase with the sequence; pruning stops there rather than
+  // leave a hole), and at `limit` (>= 1) events. Raises the watermark to
+  // the last one pruned, in this transaction. Returns how many were
+  // pruned. kReadWrite only. Concurrent pruners are harmless: they conflict
+  // (ABORTED, retryable) or, in PostgreSQL, one prunes and the others
+  // return 0.
+  virtual absl::StatusOr<int64_t> PruneEvents(absl::Time before,
+                                              int64_t max_sequence,
+                                              int limit) = 0;
 
   // Takes a transaction-scoped exclusive lock on the request key (principal,
   // method, request_id). Returns false, without waiting, if another
@@ -484,6 +556,20 @@ class Listener {
   virtual bool connected() const = 0;
 };
 
+// A snapshot of a store's connection pool (metrics).
+struct PoolStats {
+  int size = 0;    // the most connections it opens; 0: the store has no pool
+  int in_use = 0;  // on loan to a transaction (or a ping), or being opened
+  int idle = 0;    // open and free
+};
+
+// Told, for each connection a store hands out or fails to (Begin, Ping,
+// CheckSchema), how long the caller waited for a free one, and whether it
+// gave up (the DEADLINE_EXCEEDED of Begin). Called on the waiting thread:
+// it must be cheap and thread-safe.
+using PoolWaitObserver =
+    std::function<void(absl::Duration waited, bool timed_out)>;
+
 // A source of transactions. Thread-safe; outlives its transactions.
 class Store {
  public:
@@ -505,6 +591,26 @@ class Store {
   // OK if the database answers a trivial query (readiness).
   virtual absl::Status Ping() = 0;
 
+  // OK if the database's schema is one this store works with: at least the
+  // version it was written for (a newer one is fine: migrations only add,
+  // so old replicas keep serving while new ones roll out).
+  // FAILED_PRECONDITION naming the versions (or the missing schema) when it
+  // is older; UNAVAILABLE when the database cannot be reached. One query;
+  // the default (stores without a schema) is OK.
+  virtual absl::Status CheckSchema() { return absl::OkStatus(); }
+
+  // The connection pool now: no I/O, a lock at most. The default (stores
+  // without a pool) is all zero.
+  virtual PoolStats pool_stats() const { return {}; }
+
+  // Installs `observer` (an empty function removes it), replacing the one
+  // before. Once this returns, the one before is not running and is not
+  // called again, so its captures may be destroyed. The default (stores
+  // without a pool) never calls it.
+  virtual void SetPoolWaitObserver(PoolWaitObserver observer) {
+    (void)observer;
+  }
+
   // A listener for what this store's transactions Notify; not yet started.
   virtual absl::StatusOr<std::unique_ptr<Listener>> NewListener() = 0;
 };
@@ -513,6 +619,10 @@ class Store {
 absl::Status MarkRetryable(absl::Status status);
 // True for ABORTED statuses that MarkRetryable produced.
 bool IsRetryableConflict(const absl::Status& status);
+
+// The OUT_OF_RANGE of ListEvents after `after_sequence` when events through
+// `pruned_through` have been pruned; every store words it the same way.
+absl::Status EventsPrunedError(int64_t after_sequence, int64_t pruned_through);
 
 }  // namespace meshplane::store
 

@@ -34,6 +34,8 @@ void RegisterPolicyCommands(std::vector<Command>* commands);
 void RegisterAuditCommands(std::vector<Command>* commands);
 // events watch (events.cc).
 void RegisterEventCommands(std::vector<Command>* commands);
+// webhook create|get|list|delete|deliveries (webhook.cc).
+void RegisterWebhookCommands(std::vector<Command>* commands);
 // access request|approve|deny|withdraw|list|grants|revoke|check (access.cc).
 void RegisterAccessCommands(std::vector<Command>* commands);
 // product status, slo report|breaches (slo.cc).

@@ -15,6 +15,7 @@ const std::vector<Command>& AllCommands() {
     RegisterPolicyCommands(all);
     RegisterAuditCommands(all);
     RegisterEventCommands(all);
+    RegisterWebhookCommands(all);
     RegisterAccessCommands(all);
     RegisterSloCommands(all);
 #ifdef MESHPLANE_CLI_HAS_CONTRACT

@@ -71,6 +71,21 @@ int Watch(Env& env, const ParsedArgs& args) {
       since = msg.high_water_sequence();
     }
     grpc::Status status = reader->Finish();
+    if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
+      // The server pruned events this watch has not seen (its
+      // --event-retention): resuming would skip them, so stop and say how
+      // to go on.
+      const int code = env.Fail(status);
+      if (since > 0) {
+        env.err() << "the event feed no longer holds the events after "
+                     "sequence "
+                  << since
+                  << "; to go on regardless of the gap, run again with "
+                     "--since 0 (from the oldest retained event) or "
+                     "without --since (only new events)\n";
+      }
+      return code;
+    }
     // A replica going away (UNAVAILABLE) is not the end: resume elsewhere.
     if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
         ++failures > Client::kMaxRetries * 3) {
@@ -92,13 +107,15 @@ void RegisterEventCommands(std::vector<Command>* commands) {
        "document per line with -o json. Without --since it starts at the "
        "feed's current end. When the connection to a replica is lost it "
        "resumes after the last sequence seen, so nothing is missed or "
-       "printed twice. Needs the platform-admin role or a principal the "
+       "printed twice; if the server has pruned events it has not printed "
+       "yet (--event-retention), it fails (exit 2) rather than skip them. "
+       "Needs the platform-admin role or a principal the "
        "server names with --event-watcher.",
        {{"since", 0, true, false, "SEQ",
          "events after this sequence (0: all retained)"},
         {"type", 0, true, true, "TYPE",
          "only this resource type (domain, team, dataproduct, token, "
-         "contract, policy, waiver, access, slo); repeatable"},
+         "contract, policy, waiver, access, slo, webhook); repeatable"},
         {"domain", 0, true, false, "NAME", "only events of domains/{domain}"},
         {"include-subdomains", 0, false, false, "",
          "with --domain, also its subdomains"},

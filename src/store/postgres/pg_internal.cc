@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include <nlohmann/json.hpp>
 
 #include "meshplane/store/store.h"
@@ -177,22 +178,30 @@ ConnectionPool::Lease::~Lease() {
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  const absl::Time start = absl::Now();
+  bool got = false;
+  std::unique_ptr<pqxx::connection> idle;
   {
     absl::MutexLock lock(&mu_);
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < size_;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&ready), acquire_timeout_)) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "no PostgreSQL connection became free within ",
-          absl::FormatDuration(acquire_timeout_), " (pool size ", size_, ")"));
-    }
-    if (!idle_.empty()) {
-      std::unique_ptr<pqxx::connection> conn = std::move(idle_.back());
+    got = mu_.AwaitWithTimeout(absl::Condition(&ready), acquire_timeout_);
+    if (got && !idle_.empty()) {
+      idle = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(conn));
+    } else if (got) {
+      ++open_;  // reserve the slot while connecting without the lock
     }
-    ++open_;  // reserve the slot while connecting without the lock
+  }
+  ObserveWait(absl::Now() - start, !got);
+  if (!got) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "no PostgreSQL connection became free within ",
+        absl::FormatDuration(acquire_timeout_), " (pool size ", size_, ")"));
+  }
+  if (idle != nullptr) {
+    return Lease(this, std::move(idle));
   }
   try {
     std::unique_ptr<pqxx::connection> conn = Connect(url_);
@@ -224,6 +233,29 @@ void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn,
     return;
   }
   idle_.push_back(std::move(conn));
+}
+
+ConnectionPool::Usage ConnectionPool::usage() const {
+  absl::MutexLock lock(&mu_);
+  Usage u;
+  u.idle = static_cast<int>(idle_.size());
+  u.in_use = open_ - u.idle;
+  return u;
+}
+
+void ConnectionPool::SetWaitObserver(
+    std::function<void(absl::Duration, bool)> observer) {
+  absl::MutexLock lock(&observer_mu_);
+  observer_ = std::move(observer);
+}
+
+void ConnectionPool::ObserveWait(absl::Duration waited, bool timed_out) {
+  // A reader lock: waiters observe concurrently; only SetWaitObserver
+  // excludes them (and so waits for the running ones).
+  absl::ReaderMutexLock lock(&observer_mu_);
+  if (observer_) {
+    observer_(waited, timed_out);
+  }
 }
 
 void ConnectionPool::DropIdle() {

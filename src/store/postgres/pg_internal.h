@@ -97,16 +97,36 @@ class ConnectionPool {
   // Closes every idle connection (after an outage, they are all suspect).
   void DropIdle();
 
+  // The connections now (store::PoolStats): on loan (or being opened), and
+  // open and free. One consistent reading.
+  struct Usage {
+    int in_use = 0;
+    int idle = 0;
+  };
+  Usage usage() const;
+  int size() const { return size_; }
+
+  // Told how long each Acquire waited for a slot (an idle connection or
+  // room to open one; not the connecting itself) and whether it gave up.
+  // Replacing the observer waits until no call of the old one runs.
+  void SetWaitObserver(std::function<void(absl::Duration, bool)> observer);
+
  private:
   void Release(std::unique_ptr<pqxx::connection> conn, bool broken);
+  void ObserveWait(absl::Duration waited, bool timed_out);
 
   const std::string url_;
   const int size_;
   const absl::Duration acquire_timeout_;
   const std::function<void(pqxx::connection&)> setup_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + leased + being opened
+  // Its own lock, held while the observer runs, so that waiting callers
+  // never hold mu_ while it does.
+  absl::Mutex observer_mu_;
+  std::function<void(absl::Duration, bool)> observer_
+      ABSL_GUARDED_BY(observer_mu_);
 };
 
 }  // namespace meshplane::store::pg

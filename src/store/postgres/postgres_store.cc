@@ -39,7 +39,7 @@
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 6;
+constexpr int kRequiredSchemaVersion = 7;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -515,6 +515,41 @@ model::Breach BreachFromRow(const pqxx::row& r) {
   return b;
 }
 
+std::string WebhookPhrase(absl::string_view id) {
+  return absl::StrCat("webhook ", Quoted(id));
+}
+
+model::Webhook WebhookFromRow(const pqxx::row& r) {
+  model::Webhook w;
+  w.id = r[0].as<std::string>();
+  w.url = r[1].as<std::string>();
+  w.resource_types = ParseStrings(r[2]);
+  w.domain_id = r[3].as<std::string>();
+  w.include_subdomains = r[4].as<bool>();
+  w.secret = r[5].as<std::string>();
+  w.creator = r[6].as<std::string>();
+  w.create_time = FromMicros(r[7].as<int64_t>());
+  w.delivered_sequence = r[8].as<int64_t>();
+  w.failing_attempts = r[9].as<int32_t>();
+  w.last_error = r[10].as<std::string>();
+  w.next_attempt_time = FromMicros(r[11].as<int64_t>());
+  return w;
+}
+
+// The attempts of one AppendWebhookDeliveries, as the JSON array of arrays
+// that kAppendWebhookDeliveries unpacks.
+std::string DeliveriesJson(
+    const std::vector<model::WebhookDelivery>& deliveries) {
+  json out = json::array();
+  for (const model::WebhookDelivery& d : deliveries) {
+    out.push_back(json::array(
+        {d.webhook_id, d.event_sequence, d.event_type, d.attempt,
+         ToMicros(d.time), d.http_status, d.success, d.error,
+         absl::ToInt64Microseconds(d.duration)}));
+  }
+  return out.dump();
+}
+
 // --- keyset cursors ----------------------------------------------------------
 
 absl::Status CheckLimit(const PageRequest& page) {
@@ -602,7 +637,7 @@ absl::StatusOr<NewestFirstCursor> ParseNewestFirstCursor(
 // rollback or not, so it is refused there as in kReadOnly.
 absl::Status CheckNotify(TxnMode mode, absl::string_view channel,
                          absl::string_view payload) {
-  if (mode != TxnMode::kReadWrite) {
+  if (!IsWriteMode(mode)) {
     return absl::FailedPreconditionError(
         "Notify needs a read-write transaction (notifications are sent at "
         "commit)");
@@ -1690,6 +1725,153 @@ class PostgresTransaction : public Transaction {
                });
   }
 
+  // --- Webhooks ---
+
+  absl::Status InsertWebhook(const model::Webhook& w) override {
+    return Run({"InsertWebhook", WebhookPhrase(w.id)}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kInsertWebhook.name, w.id, w.url, StringsJson(w.resource_types),
+          w.domain_id, w.include_subdomains, w.secret, w.creator,
+          ToMicros(w.create_time), w.delivered_sequence, w.failing_attempts,
+          w.last_error, ToMicros(w.next_attempt_time));
+      if (r.empty()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(WebhookPhrase(w.id), " already exists"));
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<model::Webhook> GetWebhook(absl::string_view id) override {
+    return Run({"GetWebhook", WebhookPhrase(id)},
+               [&]() -> absl::StatusOr<model::Webhook> {
+                 pqxx::result r = txn_->exec_prepared(sql::kGetWebhook.name,
+                                                      std::string(id));
+                 if (r.empty()) return NotFound(WebhookPhrase(id));
+                 return WebhookFromRow(r[0]);
+               });
+  }
+
+  absl::StatusOr<Page<model::Webhook>> ListWebhooks(
+      const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    return Run(
+        {"ListWebhooks", ""}, [&]() -> absl::StatusOr<Page<model::Webhook>> {
+          pqxx::result r =
+              txn_->exec_params(sql::kListWebhooks, page.after, page.limit + 1);
+          Page<model::Webhook> out;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              out.next = out.items.back().id;
+              break;
+            }
+            out.items.push_back(WebhookFromRow(row));
+          }
+          return out;
+        });
+  }
+
+  absl::Status DeleteWebhook(absl::string_view id) override {
+    return Run({"DeleteWebhook", WebhookPhrase(id), true},
+               [&]() -> absl::Status {
+                 pqxx::result r = txn_->exec_prepared(sql::kDeleteWebhook.name,
+                                                      std::string(id));
+                 if (r.empty()) return NotFound(WebhookPhrase(id));
+                 return absl::OkStatus();
+               });
+  }
+
+  absl::StatusOr<std::optional<model::Webhook>> ClaimDueWebhook(
+      absl::Time now) override {
+    if (!IsWriteMode(mode_)) {
+      return absl::FailedPreconditionError(
+          "ClaimDueWebhook needs a read-write transaction (it holds the "
+          "webhook until commit)");
+    }
+    return Run({"ClaimDueWebhook", ""},
+               [&]() -> absl::StatusOr<std::optional<model::Webhook>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kClaimDueWebhook.name, ToMicros(now));
+                 if (r.empty()) return std::optional<model::Webhook>();
+                 return std::optional<model::Webhook>(WebhookFromRow(r[0]));
+               });
+  }
+
+  absl::Status UpdateWebhookState(const model::Webhook& w) override {
+    return Run({"UpdateWebhookState", WebhookPhrase(w.id)},
+               [&]() -> absl::Status {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kUpdateWebhookState.name, w.id, w.delivered_sequence,
+                     w.failing_attempts, w.last_error,
+                     ToMicros(w.next_attempt_time));
+                 if (r.empty()) return NotFound(WebhookPhrase(w.id));
+                 return absl::OkStatus();
+               });
+  }
+
+  absl::Status AppendWebhookDeliveries(
+      const std::vector<model::WebhookDelivery>& deliveries,
+      int keep) override {
+    std::string phrase = "a webhook";
+    if (!deliveries.empty()) phrase = WebhookPhrase(deliveries[0].webhook_id);
+    return Run({"AppendWebhookDeliveries", phrase}, [&]() -> absl::Status {
+      if (deliveries.empty()) return absl::OkStatus();
+      txn_->exec_prepared(sql::kAppendWebhookDeliveries.name,
+                          DeliveriesJson(deliveries));
+      std::vector<std::string> ids;
+      for (const auto& d : deliveries) {
+        if (std::find(ids.begin(), ids.end(), d.webhook_id) == ids.end()) {
+          ids.push_back(d.webhook_id);
+        }
+      }
+      for (const auto& id : ids) {
+        txn_->exec_prepared(sql::kPruneWebhookDeliveries.name, id,
+                            std::max(keep, 0));
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<Page<model::WebhookDelivery>> ListWebhookDeliveries(
+      absl::string_view webhook_id, const PageRequest& page) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    // NULL (the first page) or the sequence of the previous page's last.
+    const char* before = nullptr;
+    if (!page.after.empty()) {
+      int64_t seq = 0;
+      if (!absl::SimpleAtoi(page.after, &seq)) return BadCursor(page.after);
+      before = page.after.c_str();
+    }
+    return Run(
+        {"ListWebhookDeliveries", WebhookPhrase(webhook_id)},
+        [&]() -> absl::StatusOr<Page<model::WebhookDelivery>> {
+          pqxx::result r = txn_->exec_params(sql::kListWebhookDeliveries,
+                                             std::string(webhook_id), before,
+                                             page.limit + 1);
+          Page<model::WebhookDelivery> out;
+          int64_t last = 0;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              out.next = std::to_string(last);
+              break;
+            }
+            model::WebhookDelivery d;
+            d.webhook_id = row[0].as<std::string>();
+            d.event_sequence = row[1].as<int64_t>();
+            d.event_type = row[2].as<std::string>();
+            d.attempt = row[3].as<int32_t>();
+            d.time = FromMicros(row[4].as<int64_t>());
+            d.http_status = row[5].as<int32_t>();
+            d.success = row[6].as<bool>();
+            d.error = row[7].as<std::string>();
+            d.duration = absl::Microseconds(row[8].as<int64_t>());
+            last = row[9].as<int64_t>();
+            out.items.push_back(std::move(d));
+          }
+          return out;
+        });
+  }
+
   // --- Identity ---
 
   absl::Status InsertToken(const model::ApiToken& t) override {
@@ -1791,6 +1973,44 @@ class PostgresTransaction : public Transaction {
     });
   }
 
+  absl::StatusOr<int64_t> EventsPrunedThrough() override {
+    return Run({"EventsPrunedThrough", ""}, [&]() -> absl::StatusOr<int64_t> {
+      return txn_->exec_prepared1(sql::kEventsPrunedThrough.name)[0]
+          .as<int64_t>();
+    });
+  }
+
+  absl::StatusOr<int64_t> PruneEvents(absl::Time before, int64_t max_sequence,
+                                      int limit) override {
+    if (limit < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("PruneEvents: limit ", limit, " is not positive"));
+    }
+    return Run({"PruneEvents", ""}, [&]() -> absl::StatusOr<int64_t> {
+      if (!txn_->exec_prepared1(sql::kTryLockEventPruning.name)[0].as<bool>()) {
+        return int64_t{0};  // another replica is pruning
+      }
+      const int64_t before_us = ToMicros(before);
+      pqxx::result r =
+          txn_->exec_prepared(sql::kEventsToPrune.name, int64_t{limit} + 1);
+      int64_t count = 0;
+      int64_t through = 0;
+      for (const auto& row : r) {
+        if (row[2].as<bool>()) continue;  // the old tombstone
+        if (count == limit || row[0].as<int64_t>() > max_sequence ||
+            row[1].as<int64_t>() >= before_us) {
+          break;
+        }
+        through = row[0].as<int64_t>();
+        ++count;
+      }
+      if (count > 0) {
+        txn_->exec_prepared(sql::kPruneEventsThrough.name, through);
+      }
+      return count;
+    });
+  }
+
   absl::StatusOr<Page<model::AuditRecord>> ListAudit(
       const AuditFilter& filter, const PageRequest& page) override {
     MP_RETURN_IF_ERROR(CheckLimit(page));
@@ -1829,10 +2049,20 @@ class PostgresTransaction : public Transaction {
                                                        int limit) override {
     return Run({"ListEvents", ""},
                [&]() -> absl::StatusOr<std::vector<model::Event>> {
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kListEvents.name, after_sequence, std::max(limit, 0));
+                 // One row more, for the tombstone (sql.h, event retention).
+                 const int64_t want = std::max(limit, 0);
+                 pqxx::result r = txn_->exec_prepared(sql::kListEvents.name,
+                                                      after_sequence, want + 1);
                  std::vector<model::Event> out;
                  for (const auto& row : r) {
+                   if (row[2].as<std::string>().empty()) {
+                     const int64_t pruned = row[0].as<int64_t>();
+                     if (after_sequence > 0) {
+                       return EventsPrunedError(after_sequence, pruned);
+                     }
+                     continue;
+                   }
+                   if (static_cast<int64_t>(out.size()) == want) break;
                    model::Event e;
                    e.sequence = row[0].as<int64_t>();
                    e.time = FromMicros(row[1].as<int64_t>());
@@ -2224,6 +2454,24 @@ PostgresStore::PostgresStore(std::unique_ptr<Impl> impl)
 
 PostgresStore::~PostgresStore() = default;
 
+namespace {
+
+// Open and CheckSchema: what a schema this build cannot work with is.
+absl::Status SchemaTooOld(int version) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("the database schema is at version ", version,
+                   "; this build needs ", kRequiredSchemaVersion,
+                   ": run `meshplaned migrate` first"));
+}
+
+absl::Status NoSchema() {
+  return absl::FailedPreconditionError(
+      "the database has no Meshplane schema (schema_migrations is "
+      "missing): run `meshplaned migrate` first");
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(
     const PostgresStoreOptions& options) {
   if (options.database_url.empty()) {
@@ -2244,18 +2492,13 @@ absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(
       int version =
           check.exec_prepared1(pg::sql::kSchemaVersion.name)[0].as<int>();
       if (version < kRequiredSchemaVersion) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("the database schema is at version ", version,
-                         "; this build needs ", kRequiredSchemaVersion,
-                         ": run `meshplaned migrate` first"));
+        return SchemaTooOld(version);
       }
       // Start-up sweep of expired idempotency records.
       check.exec_prepared(pg::sql::kExpireIdempotency.name,
                           static_cast<const char*>(nullptr));
     } catch (const pqxx::undefined_table&) {
-      return absl::FailedPreconditionError(
-          "the database has no Meshplane schema (schema_migrations is "
-          "missing): run `meshplaned migrate` first");
+      return NoSchema();
     } catch (...) {
       bool lost = false;
       absl::Status s =
@@ -2280,6 +2523,10 @@ absl::StatusOr<std::unique_ptr<Transaction>> PostgresStore::Begin(
       if (mode == TxnMode::kReadWrite) {
         txn = std::make_unique<
             pqxx::transaction<pqxx::serializable, pqxx::read_write>>(
+            lease.conn());
+      } else if (mode == TxnMode::kReadCommitted) {
+        txn = std::make_unique<
+            pqxx::transaction<pqxx::read_committed, pqxx::read_write>>(
             lease.conn());
       } else if (mode == TxnMode::kReadOnly) {
         txn = std::make_unique<
@@ -2326,6 +2573,38 @@ absl::Status PostgresStore::Ping() {
     }
   }
   return last;
+}
+
+absl::Status PostgresStore::CheckSchema() {
+  MP_ASSIGN_OR_RETURN(pg::ConnectionPool::Lease lease, impl_->pool.Acquire());
+  try {
+    pqxx::nontransaction check(lease.conn());
+    int version =
+        check.exec_prepared1(pg::sql::kSchemaVersion.name)[0].as<int>();
+    return version < kRequiredSchemaVersion ? SchemaTooOld(version)
+                                            : absl::OkStatus();
+  } catch (const pqxx::undefined_table&) {
+    return NoSchema();
+  } catch (...) {
+    bool lost = false;
+    absl::Status s = pg::MapPgError(std::current_exception(),
+                                    {"CheckSchema", "", false}, &lost);
+    if (lost) lease.MarkBroken();
+    return s;
+  }
+}
+
+PoolStats PostgresStore::pool_stats() const {
+  pg::ConnectionPool::Usage usage = impl_->pool.usage();
+  PoolStats stats;
+  stats.size = impl_->pool.size();
+  stats.in_use = usage.in_use;
+  stats.idle = usage.idle;
+  return stats;
+}
+
+void PostgresStore::SetPoolWaitObserver(PoolWaitObserver observer) {
+  impl_->pool.SetWaitObserver(std::move(observer));
 }
 
 }  // namespace meshplane::store

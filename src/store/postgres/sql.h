@@ -945,6 +945,82 @@ inline constexpr const char* kListTokens =
     "  AND id > $3::text "
     "ORDER BY id LIMIT $4::integer";
 
+// ---------------------------------------------------------------- webhooks
+
+#define MP_WEBHOOK_COLUMNS                                                  \
+  "id, url, to_json(resource_types)::text, domain_id, include_subdomains, " \
+  "secret, creator, mp_us(create_time), delivered_sequence, "              \
+  "failing_attempts, last_error, mp_us(next_attempt_time)"
+
+inline constexpr Statement kInsertWebhook = {
+    "insert_webhook",
+    "INSERT INTO webhooks (id, url, resource_types, domain_id, "
+    "  include_subdomains, secret, creator, create_time, delivered_sequence, "
+    "  failing_attempts, last_error, next_attempt_time) "
+    "VALUES ($1, $2, ARRAY(SELECT json_array_elements_text($3::json)), $4, "
+    "  $5, $6, $7, mp_ts($8), $9, $10, $11, mp_ts($12)) "
+    "ON CONFLICT (id) DO NOTHING RETURNING 1"};
+
+inline constexpr Statement kGetWebhook = {
+    "get_webhook",
+    "SELECT " MP_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1"};
+
+inline constexpr Statement kDeleteWebhook = {
+    "delete_webhook", "DELETE FROM webhooks WHERE id = $1 RETURNING 1"};
+
+// $1 now. The due webhook behind the feed that has waited longest; the
+// ones another transaction holds are skipped, and the one returned is held
+// until this transaction ends. An index range of webhooks_due_idx.
+inline constexpr Statement kClaimDueWebhook = {
+    "claim_due_webhook",
+    "SELECT " MP_WEBHOOK_COLUMNS
+    " FROM webhooks "
+    "WHERE next_attempt_time <= mp_ts($1) "
+    "  AND delivered_sequence < "
+    "      (SELECT coalesce(max(sequence), 0) FROM events) "
+    "ORDER BY next_attempt_time, id LIMIT 1 FOR UPDATE SKIP LOCKED"};
+
+inline constexpr Statement kUpdateWebhookState = {
+    "update_webhook_state",
+    "UPDATE webhooks SET delivered_sequence = $2, failing_attempts = $3, "
+    "  last_error = $4, next_attempt_time = mp_ts($5) "
+    "WHERE id = $1 RETURNING 1"};
+
+// Unnamed: $1 cursor ('' = from the start), $2 limit.
+inline constexpr const char* kListWebhooks =
+    "SELECT " MP_WEBHOOK_COLUMNS
+    " FROM webhooks WHERE id > $1::text ORDER BY id LIMIT $2::integer";
+
+// $1 JSON array of [webhook_id, event_sequence, event_type, attempt,
+// time_us, http_status, success, error, duration_us], in append order.
+// Returns the webhooks that were found (a missing one is NOT_FOUND).
+inline constexpr Statement kAppendWebhookDeliveries = {
+    "append_webhook_deliveries",
+    "INSERT INTO webhook_deliveries (webhook_id, event_sequence, event_type, "
+    "  attempt, time, http_status, success, error, duration_us) "
+    "SELECT d->>0, (d->>1)::bigint, d->>2, (d->>3)::integer, "
+    "  mp_ts((d->>4)::bigint), (d->>5)::integer, (d->>6)::boolean, d->>7, "
+    "  (d->>8)::bigint "
+    "FROM json_array_elements($1::json) WITH ORDINALITY AS a(d, n) "
+    "ORDER BY n"};
+
+// $1 webhook, $2 how many attempts to keep: deletes the older ones.
+inline constexpr Statement kPruneWebhookDeliveries = {
+    "prune_webhook_deliveries",
+    "DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND sequence <= "
+    "  (SELECT sequence FROM webhook_deliveries WHERE webhook_id = $1 "
+    "   ORDER BY sequence DESC OFFSET $2 LIMIT 1)"};
+
+// Unnamed: $1 webhook, $2 cursor (sequences below it; NULL for the first
+// page), $3 limit.
+inline constexpr const char* kListWebhookDeliveries =
+    "SELECT webhook_id, event_sequence, event_type, attempt, mp_us(time), "
+    "  http_status, success, error, duration_us, sequence "
+    "FROM webhook_deliveries "
+    "WHERE webhook_id = $1 "
+    "  AND ($2::bigint IS NULL OR sequence < $2::bigint) "
+    "ORDER BY sequence DESC LIMIT $3::integer";
+
 // ------------------------------------------ audit, events and idempotency
 
 inline constexpr Statement kAppendAudit = {
@@ -980,6 +1056,14 @@ inline constexpr Statement kAppendEvent = {
     "FROM (SELECT pg_advisory_xact_lock(1297109832, 2)) AS outbox_lock "
     "RETURNING sequence"};
 
+// Event retention keeps its watermark ("pruned through P") in the events
+// table itself, so that it is durable, exact whatever the gaps in the
+// sequence, and commits with the deletes, without a table of its own: the
+// newest pruned event's row stays as a tombstone (empty type, no content)
+// and every row before it is gone. So the tombstone, when there is one, is
+// always the first row; no event has an empty type. A reader after N < P
+// gets the tombstone as its first row: that is how ListEvents detects, in
+// the same snapshot as its read, that events after N were pruned.
 inline constexpr Statement kListEvents = {
     "list_events",
     "SELECT sequence, mp_us(time), type, resource, domain_id, payload_json "
@@ -987,6 +1071,35 @@ inline constexpr Statement kListEvents = {
 
 inline constexpr Statement kLastEventSequence = {
     "last_event_sequence", "SELECT coalesce(max(sequence), 0) FROM events"};
+
+// The first row of the primary key: the tombstone's sequence, else 0.
+inline constexpr Statement kEventsPrunedThrough = {
+    "events_pruned_through",
+    "SELECT coalesce((SELECT CASE WHEN type = '' THEN sequence ELSE 0 END "
+    "  FROM events ORDER BY sequence LIMIT 1), 0)"};
+
+// Pruners take turns without waiting: a replica that finds another one
+// pruning skips its round. Next to the outbox lock (1297109832, 2), which
+// pruning must not take: writers would wait for it.
+inline constexpr Statement kTryLockEventPruning = {
+    "try_lock_event_pruning",
+    "SELECT pg_try_advisory_xact_lock(1297109832, 3)"};
+
+// The head of the feed, $1 rows, tombstone first if any: a range of the
+// primary key, without the payloads.
+inline constexpr Statement kEventsToPrune = {
+    "events_to_prune",
+    "SELECT sequence, mp_us(time), type = '' FROM events "
+    "ORDER BY sequence LIMIT $1"};
+
+// Prunes through event $1: the rows before it (the old tombstone among
+// them) go, and it becomes the tombstone.
+inline constexpr Statement kPruneEventsThrough = {
+    "prune_events_through",
+    "WITH gone AS (DELETE FROM events WHERE sequence < $1) "
+    "UPDATE events SET type = '', resource = '', domain_id = '', "
+    "  payload_json = '' "
+    "WHERE sequence = $1"};
 
 inline constexpr Statement kTryLockRequest = {
     "try_lock_request", "SELECT pg_try_advisory_xact_lock($1::bigint)"};
@@ -1038,7 +1151,8 @@ inline constexpr const Statement* kPrepared[] = {
     &kInsertInputPorts, &kFirstReader, &kDeleteProduct, &kLineageDown,
     &kLineageUp, &kInsertToken, &kGetToken, &kRevokeToken,
     &kCountActiveAdminTokens, &kAppendAudit, &kAppendEvent, &kListEvents,
-    &kLastEventSequence,
+    &kLastEventSequence, &kEventsPrunedThrough, &kTryLockEventPruning,
+    &kEventsToPrune, &kPruneEventsThrough,
     &kTryLockRequest, &kGetIdempotency, &kPutIdempotency,
     &kExpireIdempotency, &kPing, &kSchemaVersion, &kGetPolicy,
     &kInsertPolicy, &kDiagnosePolicy, &kUpdatePolicy, &kDeletePolicy,
@@ -1052,7 +1166,10 @@ inline constexpr const Statement* kPrepared[] = {
     &kInsertGrant, &kUpdateGrant, &kDiagnoseGrant, &kActiveGrants,
     &kAppendAccessDecisions,
     &kInsertObservations, &kPruneObservations, &kSummarizeObservations,
-    &kInsertBreach, &kGetOpenBreach, &kCloseBreach, &kBreachIsOpen};
+    &kInsertBreach, &kGetOpenBreach, &kCloseBreach, &kBreachIsOpen,
+    &kInsertWebhook, &kGetWebhook, &kDeleteWebhook, &kClaimDueWebhook,
+    &kUpdateWebhookState, &kAppendWebhookDeliveries,
+    &kPruneWebhookDeliveries};
 
 #undef MP_DOMAIN_COLUMNS
 #undef MP_TEAM_COLUMNS
@@ -1066,6 +1183,7 @@ inline constexpr const Statement* kPrepared[] = {
 #undef MP_ACCESS_REQUEST_COLUMNS
 #undef MP_GRANT_COLUMNS
 #undef MP_BREACH_COLUMNS
+#undef MP_WEBHOOK_COLUMNS
 #undef MP_PORT_EXISTS
 #undef MP_NEWEST_FIRST_AFTER
 

@@ -332,6 +332,110 @@ TEST(EventFeedTest, FiltersAuthorizationAndHeartbeats) {
   }
 }
 
+// The newest events' watermark of retention (0 when nothing is pruned).
+int64_t PrunedThrough(store::Store& store) {
+  int64_t w = -1;
+  EXPECT_OK(store.RunInTransaction(store::TxnMode::kSingleRead,
+                                   [&](store::Transaction& txn) {
+                                     auto r = txn.EventsPrunedThrough();
+                                     if (!r.ok()) return r.status();
+                                     w = *r;
+                                     return absl::OkStatus();
+                                   }));
+  return w;
+}
+
+// Event retention end to end: a second replica whose clock is 40 days
+// ahead prunes (--event-retention 30 days) what the first one wrote; then,
+// on the first replica, a Watch from before the watermark is OUT_OF_RANGE
+// naming it, and one from the watermark or from 0 gets every event kept.
+TEST(EventFeedTest, RetentionPrunesAndWatchRefusesOnlyWhatWouldMissEvents) {
+  auto fx = ServerFixture::Start();
+  auto events = fx->Events();
+  AppendEvents(fx->store(), 30, 10, "old");
+  const std::vector<int64_t> old = AllSequences(fx->store(), 0);
+  ASSERT_GE(old.size(), 30u);
+  ASSERT_EQ(PrunedThrough(fx->store()), 0);
+
+  store::PostgresStoreOptions so;
+  so.database_url = fx->database_url();
+  so.pool_size = 4;
+  auto second_store = store::PostgresStore::Open(so);
+  ASSERT_OK(second_store.status());
+  SimulatedClock ahead(absl::Now() + absl::Hours(24 * 40));
+  server::ServerConfig config;
+  config.listen = "127.0.0.1:0";
+  config.http_listen = "";
+  config.event_retention = absl::Hours(24 * 30);
+  config.event_prune_interval = absl::Milliseconds(100);
+  auto second = server::StartServer(config, **second_store, ahead);
+  ASSERT_OK(second.status());
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (PrunedThrough(fx->store()) < old.back() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  const int64_t watermark = PrunedThrough(fx->store());
+  ASSERT_GE(watermark, old.back());
+  // Written at the second replica's time: young enough to be kept.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(fx->store().RunInTransaction(
+        store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
+          model::Event e;
+          e.time = ahead.Now();
+          e.type = "team.updated";
+          e.resource = absl::StrCat("teams/kept-", i);
+          return txn.AppendEvent(e).status();
+        }));
+  }
+  const std::vector<int64_t> kept = AllSequences(fx->store(), watermark);
+  ASSERT_EQ(kept.size(), 5u);
+  EXPECT_EQ(AllSequences(fx->store(), 0), kept);
+
+  {
+    v1::WatchRequest r;
+    r.set_since_sequence(old[3]);
+    Seen s = WatchUntil(*events, fx->admin_token(), r, 1, absl::Seconds(10));
+    EXPECT_EQ(s.status.error_code(), grpc::StatusCode::OUT_OF_RANGE)
+        << s.status.error_message();
+    EXPECT_NE(s.status.error_message().find(
+                  absl::StrCat("since_sequence ", old[3], " is older")),
+              std::string::npos)
+        << s.status.error_message();
+    EXPECT_NE(s.status.error_message().find(
+                  absl::StrCat("through sequence ", watermark)),
+              std::string::npos)
+        << s.status.error_message();
+    EXPECT_EQ(testing::ReasonOf(s.status), "EVENTS_PRUNED");
+    EXPECT_TRUE(s.sequences.empty());
+  }
+  for (int64_t since : {int64_t{0}, watermark}) {
+    v1::WatchRequest r;
+    r.set_since_sequence(since);
+    Seen s = WatchUntil(*events, fx->admin_token(), r, kept.size(),
+                        absl::Seconds(20));
+    EXPECT_EQ(s.sequences, kept) << "since " << since;
+    for (size_t i = 0; i < s.resources.size(); ++i) {
+      EXPECT_EQ(s.resources[i], absl::StrCat("teams/kept-", i));
+    }
+  }
+  // The pruning replica serves the same feed.
+  auto channel_b = grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", (*second)->port()),
+      grpc::InsecureChannelCredentials());
+  auto events_b = v1::EventService::NewStub(channel_b);
+  {
+    v1::WatchRequest r;
+    r.set_since_sequence(watermark - 1);
+    Seen s = WatchUntil(*events_b, fx->admin_token(), r, 1, absl::Seconds(10));
+    EXPECT_EQ(s.status.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+    r.set_since_sequence(watermark);
+    s = WatchUntil(*events_b, fx->admin_token(), r, kept.size(),
+                   absl::Seconds(20));
+    EXPECT_EQ(s.sequences, kept);
+  }
+  (*second)->Shutdown();
+}
+
 // Parses a Prometheus text exposition (format 0.0.4) back: every sample
 // line is `name{labels} value` with a numeric value, of a family declared
 // by a # TYPE line before it. Returns the samples by their full key.

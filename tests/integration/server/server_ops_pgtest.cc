@@ -2,16 +2,22 @@
 // endpoints, the services not served yet, and PostgreSQL going away and
 // coming back under a running server.
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/testing/pg/pg_fixture.h"
+#include "tests/testing/server/exposition.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <pqxx/pqxx>
 
 namespace meshplane::testing {
 namespace {
@@ -37,6 +43,37 @@ int HttpStatus(int port, const std::string& path) {
   return res ? res->status : -1;
 }
 
+// GET /readyz: the status and the body.
+std::pair<int, std::string> Readyz(int port) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  auto res = client.Get("/readyz");
+  return res ? std::make_pair(res->status, res->body)
+             : std::make_pair(-1, std::string());
+}
+
+// Runs `sql` in its own transaction on `url`.
+void Exec(const std::string& url, const std::string& sql) {
+  pqxx::connection conn(url);
+  pqxx::work w(conn);
+  w.exec(sql);
+  w.commit();
+}
+
+// Polls `done` every 50 ms for up to `timeout`; its last answer.
+template <typename F>
+bool Eventually(F done, absl::Duration timeout = absl::Seconds(10)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) {
+      return false;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return true;
+}
+
 TEST(ServerOpsTest, HealthIsServingWithoutAToken) {
   auto fx = StartFast();
   int serving = -1;
@@ -60,7 +97,7 @@ TEST(ServerOpsTest, ReflectionListsTheMeshplaneServicesWithoutAToken) {
                     "meshplane.v1.EventService", "grpc.health.v1.Health"}));
 }
 
-TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
+TEST(ServerOpsTest, EveryDeclaredServiceIsServed) {
   auto fx = StartFast();
   {
     // ContractService is implemented now: an unknown contract is NOT_FOUND.
@@ -81,14 +118,16 @@ TEST(ServerOpsTest, LaterServicesAnswerUnimplemented) {
               grpc::StatusCode::INVALID_ARGUMENT);
   }
   {
-    // Webhooks are declared in the API but not served yet.
+    // Webhooks are served now: one without a secret is INVALID_ARGUMENT.
     v1::CreateWebhookRequest r;
     r.set_webhook_id("provisioner");
     r.mutable_webhook()->set_url("http://127.0.0.1:1/hook");
     v1::Webhook out;
     auto ctx = fx->AdminContext();
-    EXPECT_EQ(fx->Events()->CreateWebhook(ctx.get(), r, &out).error_code(),
-              grpc::StatusCode::UNIMPLEMENTED);
+    grpc::Status s = fx->Events()->CreateWebhook(ctx.get(), r, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(s.error_message().find("webhook.secret"), std::string::npos)
+        << s.error_message();
   }
 }
 
@@ -247,6 +286,161 @@ TEST(ServerOpsTest, ServesOverTls) {
   auto ctx2 = ServerFixture::Context(fx->admin_token(), absl::Seconds(5));
   EXPECT_EQ(plain->GetCallerIdentity(ctx2.get(), r, &me).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+// After some traffic, /metrics has every family of docs/operations.md with
+// values that make sense: decisions by effect, the pool, LISTEN losses.
+TEST(ServerOpsTest, MetricsCountPolicyDecisionsByEffectAndShowThePool) {
+  ServerFixtureOptions options;
+  options.config.readiness_interval = absl::Milliseconds(100);
+  options.pool_size = 5;
+  auto fx = ServerFixture::Start(options);
+  {
+    v1::CreateTeamRequest r;
+    r.set_team_id("governance");
+    r.mutable_team()->add_members("user:gina@example.com");
+    v1::Team out;
+    auto ctx = fx->AdminContext();
+    ASSERT_TRUE(fx->Teams()->CreateTeam(ctx.get(), r, &out).ok());
+  }
+  auto policy = [&](const std::string& id, const std::string& condition,
+                    v1::PolicyEffect effect) {
+    v1::CreatePolicyRequest r;
+    r.set_policy_id(id);
+    v1::Policy* p = r.mutable_policy();
+    p->add_triggers("domain.create");
+    p->set_condition(condition);
+    p->set_effect(effect);
+    p->set_enforcement(v1::POLICY_ENFORCEMENT_ENFORCED);
+    p->set_message(id);
+    p->set_owner("teams/governance");
+    v1::Policy out;
+    auto ctx = fx->AdminContext();
+    grpc::Status s = fx->Policies()->CreatePolicy(ctx.get(), r, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  };
+  policy("domains-have-description",
+         "has(resource.description) && resource.description != \"\"",
+         v1::POLICY_EFFECT_DENY);
+  policy("domains-have-display-name",
+         "has(resource.display_name) && resource.display_name != \"\"",
+         v1::POLICY_EFFECT_WARN);
+  auto create_domain = [&](const std::string& id,
+                           const std::string& description,
+                           const std::string& display_name) {
+    v1::CreateDomainRequest r;
+    r.set_domain_id(id);
+    r.mutable_domain()->set_owner_team("teams/governance");
+    r.mutable_domain()->set_description(description);
+    r.mutable_domain()->set_display_name(display_name);
+    v1::Domain out;
+    auto ctx = fx->AdminContext();
+    return fx->Domains()->CreateDomain(ctx.get(), r, &out).error_code();
+  };
+  EXPECT_EQ(create_domain("refused", "", "Refused"),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(create_domain("warned", "has one", ""), grpc::StatusCode::OK);
+  EXPECT_EQ(create_domain("fine", "has one", "Fine"), grpc::StatusCode::OK);
+  EXPECT_EQ(create_domain("fine-too", "has one", "Fine too"),
+            grpc::StatusCode::OK);
+
+  std::map<std::string, double> m = ScrapeMetrics(fx->http_port());
+  const std::string decisions = "meshplane_policy_decisions_total{effect=\"";
+  EXPECT_EQ(m[decisions + "deny\",trigger=\"domain.create\"}"], 1);
+  EXPECT_EQ(m[decisions + "warn\",trigger=\"domain.create\"}"], 1);
+  EXPECT_EQ(m[decisions + "allow\",trigger=\"domain.create\"}"], 2);
+  EXPECT_EQ(
+      m.count(decisions + "require_approval\",trigger=\"domain.create\"}"), 0u);
+
+  EXPECT_EQ(m["meshplane_db_pool_size"], 5);
+  const double in_use = m["meshplane_db_pool_connections{state=\"in_use\"}"];
+  const double idle = m["meshplane_db_pool_connections{state=\"idle\"}"];
+  EXPECT_GE(in_use, 0);
+  EXPECT_GE(idle, 1) << "the calls above returned their connections";
+  EXPECT_LE(in_use + idle, 5);
+  // Every call above waited (if only microseconds) for a connection.
+  EXPECT_GE(m["meshplane_db_pool_wait_seconds_count"], 6);
+  EXPECT_EQ(m["meshplane_db_pool_wait_seconds_bucket{le=\"+Inf\"}"],
+            m["meshplane_db_pool_wait_seconds_count"]);
+  EXPECT_GE(m["meshplane_db_pool_wait_seconds_sum"], 0);
+  EXPECT_EQ(m["meshplane_db_pool_timeouts_total"], 0);
+  for (const char* listener : {"policies", "access", "events"}) {
+    const std::string key = absl::StrCat(
+        "meshplane_listen_connections_lost_total{listener=\"", listener, "\"}");
+    ASSERT_EQ(m.count(key), 1u) << key;
+    EXPECT_EQ(m[key], 0) << key;
+  }
+  EXPECT_EQ(m["meshplane_ready"], 1);
+}
+
+// Cutting the LISTEN connections counts a loss for each listener (they
+// reconnect by themselves, and the replica stays ready).
+TEST(ServerOpsTest, LostListenConnectionsAreCountedPerListener) {
+  auto fx = StartFast();
+  pqxx::connection admin(fx->database_url());
+  pqxx::work w(admin);
+  pqxx::result killed = w.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE datname = current_database() "
+      "AND application_name = 'meshplane-listener'");
+  w.commit();
+  ASSERT_EQ(killed.size(), 3u) << "policies, access and events listen";
+  std::map<std::string, double> m;
+  auto lost = [&](const char* listener) {
+    return m[absl::StrCat("meshplane_listen_connections_lost_total{listener=\"",
+                          listener, "\"}")];
+  };
+  EXPECT_TRUE(Eventually([&] {
+    m = ScrapeMetrics(fx->http_port());
+    return lost("policies") >= 1 && lost("access") >= 1 && lost("events") >= 1;
+  })) << "policies " << lost("policies") << ", access " << lost("access")
+      << ", events " << lost("events");
+  // Back to ready once the listeners have reconnected and reloaded.
+  EXPECT_TRUE(Eventually([&] { return Readyz(fx->http_port()).first == 200; }));
+}
+
+// /readyz names the check that fails: here the schema, set back a version
+// under the running server. gRPC health and meshplane_ready follow; both
+// recover when the version is back.
+TEST(ServerOpsTest, ReadyzNamesASchemaOlderThanTheBuildNeeds) {
+  ServerFixtureOptions options;
+  options.config.readiness_interval = absl::Milliseconds(100);
+  options.config.schema_check_interval = absl::Milliseconds(100);
+  auto fx = ServerFixture::Start(options);
+  int status = 0;
+  std::string body;
+  std::tie(status, body) = Readyz(fx->http_port());
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(body, "ready\n");
+
+  // The newest migration "un-applied" (its row moved out of the way).
+  Exec(fx->database_url(),
+       "UPDATE schema_migrations SET version = -version "
+       "WHERE version = (SELECT max(version) FROM schema_migrations)");
+  EXPECT_TRUE(Eventually([&] {
+    std::tie(status, body) = Readyz(fx->http_port());
+    return status == 503;
+  })) << body;
+  EXPECT_THAT(body, HasSubstr("not ready: schema: the database schema is at "
+                              "version"));
+  EXPECT_THAT(body, HasSubstr("meshplaned migrate"));
+  int serving = -1;
+  EXPECT_TRUE(Eventually([&] {
+    return HealthCheck(fx->channel(), "", &serving).ok() &&
+           serving == kNotServing;
+  }));
+  EXPECT_EQ(ScrapeMetrics(fx->http_port())["meshplane_ready"], 0);
+  EXPECT_EQ(HttpStatus(fx->http_port(), "/healthz"), 200);  // alive
+
+  Exec(fx->database_url(),
+       "UPDATE schema_migrations SET version = -version WHERE version < 0");
+  EXPECT_TRUE(Eventually([&] {
+    std::tie(status, body) = Readyz(fx->http_port());
+    return status == 200;
+  })) << body;
+  EXPECT_TRUE(Eventually([&] {
+    return HealthCheck(fx->channel(), "", &serving).ok() && serving == kServing;
+  }));
 }
 
 // Runs last in this binary: it stops the shared PostgreSQL.

@@ -8,9 +8,11 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "store/postgres/sql.h"
@@ -247,6 +249,83 @@ TEST(PostgresStoreTest, PoolWaitIsBounded) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   held.reset();
   EXPECT_OK(store->Begin(TxnMode::kReadOnly));
+}
+
+// What metrics read of the pool: its size, what is on loan and idle, and
+// every wait for a connection (a timeout included) through the observer.
+TEST(PostgresStoreTest, PoolStatsAndWaitsAreReported) {
+  PostgresStoreOptions options;
+  options.database_url = PgFixture::Get().NewDatabase();
+  options.pool_size = 2;
+  options.acquire_timeout = absl::Milliseconds(200);
+  ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(options));
+  absl::Mutex mu;
+  std::vector<std::pair<absl::Duration, bool>> waits;
+  store->SetPoolWaitObserver([&](absl::Duration waited, bool timed_out) {
+    absl::MutexLock lock(&mu);
+    waits.emplace_back(waited, timed_out);
+  });
+  PoolStats stats = store->pool_stats();
+  EXPECT_EQ(stats.size, 2);
+  EXPECT_EQ(stats.in_use, 0);
+  EXPECT_EQ(stats.idle, 1);  // the connection Open checked the schema on
+
+  ASSERT_OK_AND_ASSIGN(auto a, store->Begin(TxnMode::kReadOnly));
+  ASSERT_OK_AND_ASSIGN(auto b, store->Begin(TxnMode::kReadOnly));
+  stats = store->pool_stats();
+  EXPECT_EQ(stats.in_use, 2);
+  EXPECT_EQ(stats.idle, 0);
+  EXPECT_THAT(store->Begin(TxnMode::kReadOnly),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  a.reset();
+  b.reset();
+  stats = store->pool_stats();
+  EXPECT_EQ(stats.in_use, 0);
+  EXPECT_EQ(stats.idle, 2);
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_EQ(waits.size(), 3u);
+    EXPECT_FALSE(waits[0].second);
+    EXPECT_FALSE(waits[1].second);
+    EXPECT_TRUE(waits[2].second);
+    EXPECT_GE(waits[2].first, absl::Milliseconds(200));
+    EXPECT_LT(waits[0].first, absl::Milliseconds(200));
+  }
+
+  // Removed: no more calls.
+  store->SetPoolWaitObserver(nullptr);
+  EXPECT_OK(store->Ping());
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(waits.size(), 3u);
+}
+
+TEST(PostgresStoreTest, CheckSchemaRefusesAnOlderSchema) {
+  const std::string url = PgFixture::Get().NewDatabase();
+  ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open({.database_url = url}));
+  EXPECT_OK(store->CheckSchema());
+  auto exec = [&](const char* sql) {
+    pqxx::connection conn(url);
+    pqxx::work w(conn);
+    w.exec(sql);
+    w.commit();
+  };
+  exec("UPDATE schema_migrations SET version = -version "
+       "WHERE version = (SELECT max(version) FROM schema_migrations)");
+  EXPECT_THAT(store->CheckSchema(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "the database schema is at version"));
+  exec("UPDATE schema_migrations SET version = -version WHERE version < 0");
+  EXPECT_OK(store->CheckSchema());
+  // A newer schema is fine (replicas of the previous release keep serving).
+  exec("INSERT INTO schema_migrations (version, name, checksum) "
+       "VALUES (9999, '9999_from_the_future.sql', 'x')");
+  EXPECT_OK(store->CheckSchema());
+  exec("ALTER TABLE schema_migrations RENAME TO schema_migrations_gone");
+  EXPECT_THAT(store->CheckSchema(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "schema_migrations is missing"));
+  exec("ALTER TABLE schema_migrations_gone RENAME TO schema_migrations");
+  EXPECT_OK(store->CheckSchema());
 }
 
 TEST(PostgresStoreTest, StatementTimeoutIsDeadlineExceeded) {

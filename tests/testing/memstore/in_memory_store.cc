@@ -57,6 +57,7 @@ constexpr char kDomainsTable[] = "*domains";
 constexpr char kTeamsTable[] = "*teams";
 constexpr char kProductsTable[] = "*products";
 constexpr char kTokensTable[] = "*tokens";
+constexpr char kEventWatermark[] = "*event_watermark";
 std::string DomainKey(absl::string_view id) { return absl::StrCat("d/", id); }
 std::string TeamKey(absl::string_view id) { return absl::StrCat("t/", id); }
 std::string ProductRowKey(const ProductKey& k) {
@@ -208,6 +209,14 @@ std::string AccessRequestRowKey(absl::string_view id) {
   return absl::StrCat("r/", id);
 }
 std::string GrantRowKey(absl::string_view id) { return absl::StrCat("g/", id); }
+constexpr char kWebhooksTable[] = "*webhooks";
+constexpr char kWebhookDeliveriesTable[] = "*webhook_deliveries";
+std::string WebhookRowKey(absl::string_view id) {
+  return absl::StrCat("wh/", id);
+}
+// Delivery keys, in append order across the store's transactions (the
+// Postgres store's bigserial).
+std::atomic<int64_t> next_delivery_key{1};
 
 // As PostgresStore: absl's infinite times are the extreme microseconds.
 int64_t ToMicros(absl::Time t) {
@@ -407,6 +416,8 @@ class InMemoryTransaction : public store::Transaction {
     grants_.Reset(t.grants);
     observations_.Reset(t.observations);
     breaches_.Reset(t.breaches);
+    webhooks_.Reset(t.webhooks);
+    deliveries_.Reset(t.webhook_deliveries);
   }
 
   ~InMemoryTransaction() override {
@@ -1481,6 +1492,185 @@ class InMemoryTransaction : public store::Transaction {
     return absl::OkStatus();
   }
 
+  // ------------------------------------------------------------ Webhooks
+  absl::Status InsertWebhook(const model::Webhook& webhook) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(WebhookRowKey(webhook.id));
+    if (webhooks_.Find(webhook.id)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("webhook \"", webhook.id, "\" already exists"));
+    }
+    model::Webhook w = webhook;
+    w.create_time = Trunc(w.create_time);
+    w.next_attempt_time = Trunc(w.next_attempt_time);
+    webhooks_.Put(w.id, w);
+    Write(WebhookRowKey(w.id), kWebhooksTable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<model::Webhook> GetWebhook(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(WebhookRowKey(id));
+    const model::Webhook* w = webhooks_.Find(std::string(id));
+    if (!w) {
+      return absl::NotFoundError(
+          absl::StrCat("webhook \"", id, "\" not found"));
+    }
+    return *w;
+  }
+
+  absl::StatusOr<store::Page<model::Webhook>> ListWebhooks(
+      const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(kWebhooksTable);
+    std::vector<std::pair<std::string, model::Webhook>> items;
+    for (auto& [id, w] : webhooks_.Merged()) items.emplace_back(id, w);
+    return Paginate<model::Webhook>(items, page,
+                                    [](const std::string& k) { return k; });
+  }
+
+  absl::Status DeleteWebhook(absl::string_view id) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(WebhookRowKey(id));
+    if (!webhooks_.Find(std::string(id))) {
+      return absl::NotFoundError(
+          absl::StrCat("webhook \"", id, "\" not found"));
+    }
+    webhooks_.Erase(std::string(id));
+    Write(WebhookRowKey(id), kWebhooksTable);
+    Read(kWebhookDeliveriesTable);
+    for (const auto& [k, d] : deliveries_.Merged()) {
+      if (d.webhook_id != id) continue;
+      deliveries_.Erase(k);
+      Write(kWebhookDeliveriesTable, "");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<model::Webhook>> ClaimDueWebhook(
+      absl::Time now) override {
+    if (!store::IsWriteMode(mode_)) {
+      return absl::FailedPreconditionError(
+          "ClaimDueWebhook needs a read-write transaction (it holds the "
+          "webhook until commit)");
+    }
+    MP_RETURN_IF_ERROR(CheckWrite());
+    MP_ASSIGN_OR_RETURN(int64_t head, LastEventSequence());
+    Read(kWebhooksTable);
+    std::vector<model::Webhook> due;
+    for (const auto& [id, w] : webhooks_.Merged()) {
+      if (w.next_attempt_time <= Trunc(now) && w.delivered_sequence < head) {
+        due.push_back(w);
+      }
+    }
+    std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.next_attempt_time, a.id) <
+             std::tie(b.next_attempt_time, b.id);
+    });
+    absl::MutexLock lock(&store_.mu_);
+    for (const auto& w : due) {
+      const std::string key = absl::StrCat("webhook-claim/", w.id);
+      auto it = store_.request_locks_.find(key);
+      if (it != store_.request_locks_.end() && it->second != id_) continue;
+      // As PostgreSQL's FOR UPDATE under SERIALIZABLE: a row that a
+      // transaction committed after our snapshot changed cannot be locked.
+      for (const auto& entry : store_.log_) {
+        if (entry.version > snapshot_version_ &&
+            entry.writes.count(WebhookRowKey(w.id))) {
+          return store::MarkRetryable(absl::AbortedError(
+              "could not serialize access due to concurrent update"));
+        }
+      }
+      if (it == store_.request_locks_.end()) {
+        store_.request_locks_[key] = id_;
+        locks_.push_back(key);
+      }
+      return std::optional<model::Webhook>(w);
+    }
+    return std::optional<model::Webhook>();
+  }
+
+  absl::Status UpdateWebhookState(const model::Webhook& webhook) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(WebhookRowKey(webhook.id));
+    const model::Webhook* cur = webhooks_.Find(webhook.id);
+    if (!cur) {
+      return absl::NotFoundError(
+          absl::StrCat("webhook \"", webhook.id, "\" not found"));
+    }
+    model::Webhook w = *cur;
+    w.delivered_sequence = webhook.delivered_sequence;
+    w.failing_attempts = webhook.failing_attempts;
+    w.last_error = webhook.last_error;
+    w.next_attempt_time = Trunc(webhook.next_attempt_time);
+    webhooks_.Put(w.id, w);
+    Write(WebhookRowKey(w.id), kWebhooksTable);
+    return absl::OkStatus();
+  }
+
+  absl::Status AppendWebhookDeliveries(
+      const std::vector<model::WebhookDelivery>& deliveries,
+      int keep) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    std::vector<std::string> ids;
+    for (const auto& d : deliveries) {
+      Read(WebhookRowKey(d.webhook_id));
+      if (!webhooks_.Find(d.webhook_id)) {
+        return absl::NotFoundError(
+            absl::StrCat("webhook \"", d.webhook_id, "\" not found"));
+      }
+      if (std::find(ids.begin(), ids.end(), d.webhook_id) == ids.end()) {
+        ids.push_back(d.webhook_id);
+      }
+    }
+    if (deliveries.empty()) return absl::OkStatus();
+    for (const auto& d : deliveries) {
+      model::WebhookDelivery row = d;
+      row.time = Trunc(row.time);
+      row.duration = absl::Microseconds(absl::ToInt64Microseconds(d.duration));
+      deliveries_.Put(next_delivery_key++, row);
+    }
+    Write(kWebhookDeliveriesTable, "");
+    Read(kWebhookDeliveriesTable);
+    auto all = deliveries_.Merged();
+    for (const auto& id : ids) {
+      int seen = 0;
+      for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        if (it->second.webhook_id != id) continue;
+        if (++seen > std::max(keep, 0)) deliveries_.Erase(it->first);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<store::Page<model::WebhookDelivery>> ListWebhookDeliveries(
+      absl::string_view webhook_id, const store::PageRequest& page) override {
+    MP_RETURN_IF_ERROR(Check());
+    if (page.limit < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("page limit must be at least 1, got ", page.limit));
+    }
+    int64_t before = std::numeric_limits<int64_t>::max();
+    if (!page.after.empty() && !absl::SimpleAtoi(page.after, &before)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid page cursor \"", page.after, "\""));
+    }
+    Read(kWebhookDeliveriesTable);
+    auto all = deliveries_.Merged();
+    store::Page<model::WebhookDelivery> out;
+    int64_t last = 0;
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      if (it->first >= before || it->second.webhook_id != webhook_id) continue;
+      if (static_cast<int>(out.items.size()) == page.limit) {
+        out.next = absl::StrCat(last);
+        break;
+      }
+      out.items.push_back(it->second);
+      last = it->first;
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------ Tokens
   absl::Status InsertToken(const ApiToken& token) override {
     MP_RETURN_IF_ERROR(CheckWrite());
@@ -1584,6 +1774,36 @@ class InMemoryTransaction : public store::Transaction {
     return last;
   }
 
+  absl::StatusOr<int64_t> EventsPrunedThrough() override {
+    MP_RETURN_IF_ERROR(Check());
+    absl::MutexLock lock(&store_.mu_);
+    return PrunedThroughLocked();
+  }
+
+  absl::StatusOr<int64_t> PruneEvents(absl::Time before, int64_t max_sequence,
+                                      int limit) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    if (limit < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("PruneEvents: limit ", limit, " is not positive"));
+    }
+    // Concurrent prunes conflict with each other, not with appends.
+    Read(kEventWatermark);
+    MP_ASSIGN_OR_RETURN(std::vector<model::Event> head, ListEvents(0, limit));
+    int64_t count = 0;
+    int64_t through = 0;
+    for (const model::Event& e : head) {
+      if (e.sequence > max_sequence || e.time >= Trunc(before)) break;
+      through = e.sequence;
+      ++count;
+    }
+    if (count > 0) {
+      pending_pruned_through_ = through;
+      Write(kEventWatermark, "");
+    }
+    return count;
+  }
+
   absl::StatusOr<store::Page<model::AuditRecord>> ListAudit(
       const store::AuditFilter& f, const store::PageRequest& page) override {
     MP_RETURN_IF_ERROR(Check());
@@ -1623,15 +1843,20 @@ class InMemoryTransaction : public store::Transaction {
                                                        int limit) override {
     MP_RETURN_IF_ERROR(Check());
     std::vector<model::Event> all;
+    int64_t pruned;
     {
       absl::MutexLock lock(&store_.mu_);
+      pruned = PrunedThroughLocked();
+      if (after_sequence > 0 && after_sequence < pruned) {
+        return store::EventsPrunedError(after_sequence, pruned);
+      }
+      const int64_t after = std::max(after_sequence, pruned);
       for (const auto& [v, e] : store_.events_) {
-        if (v <= snapshot_version_ && e.sequence > after_sequence)
-          all.push_back(e);
+        if (v <= snapshot_version_ && e.sequence > after) all.push_back(e);
       }
     }
     for (const auto& e : pending_events_) {
-      if (e.sequence > after_sequence) all.push_back(e);
+      if (e.sequence > std::max(after_sequence, pruned)) all.push_back(e);
     }
     std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
       return a.sequence < b.sequence;
@@ -1687,6 +1912,9 @@ class InMemoryTransaction : public store::Transaction {
         result = Unavailable();
       } else if (wrote_) {
         for (const auto& entry : store_.log_) {
+          // READ COMMITTED raises no serialization failure: its row locks
+          // (ClaimDueWebhook) are what isolate it.
+          if (mode_ == store::TxnMode::kReadCommitted) break;
           if (entry.version <= snapshot_version_) continue;
           for (const auto& w : entry.writes) {
             if (reads_.count(w)) {
@@ -1714,6 +1942,9 @@ class InMemoryTransaction : public store::Transaction {
           t.grants = grants_.CommitOnto(t.grants);
           t.observations = observations_.CommitOnto(t.observations);
           t.breaches = breaches_.CommitOnto(t.breaches);
+          t.webhooks = webhooks_.CommitOnto(t.webhooks);
+          t.webhook_deliveries =
+              deliveries_.CommitOnto(t.webhook_deliveries);
           for (auto& d : pending_decisions_) {
             store_.access_decisions_.push_back(std::move(d));
           }
@@ -1722,6 +1953,9 @@ class InMemoryTransaction : public store::Transaction {
           }
           for (auto& r : pending_audit_) store_.audit_.emplace_back(v, r);
           for (auto& e : pending_events_) store_.events_.emplace_back(v, e);
+          if (pending_pruned_through_.has_value()) {
+            store_.event_watermarks_.emplace_back(v, *pending_pruned_through_);
+          }
           store_.log_.push_back({v, writes_});
           ++store_.write_commits_;
         }
@@ -1747,12 +1981,22 @@ class InMemoryTransaction : public store::Transaction {
   }
   absl::Status CheckWrite() {
     MP_RETURN_IF_ERROR(Check());
-    if (mode_ != store::TxnMode::kReadWrite) {
+    if (!store::IsWriteMode(mode_)) {
       return absl::InternalError("write in a read-only transaction");
     }
     return absl::OkStatus();
   }
   void Read(const std::string& key) { reads_.insert(key); }
+  // The event watermark this transaction sees.
+  int64_t PrunedThroughLocked() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(store_.mu_) {
+    if (pending_pruned_through_.has_value()) return *pending_pruned_through_;
+    int64_t through = 0;
+    for (const auto& [v, p] : store_.event_watermarks_) {
+      if (v <= snapshot_version_) through = std::max(through, p);
+    }
+    return through;
+  }
   void Write(const std::string& row, const std::string& table) {
     writes_.insert(row);
     if (!table.empty()) writes_.insert(table);
@@ -2029,6 +2273,8 @@ class InMemoryTransaction : public store::Transaction {
   Overlay<std::string, model::Grant> grants_;
   Overlay<int64_t, model::Observation> observations_;
   Overlay<std::string, model::Breach> breaches_;
+  Overlay<std::string, model::Webhook> webhooks_;
+  Overlay<int64_t, model::WebhookDelivery> deliveries_;
   std::vector<model::AccessDecision> pending_decisions_;
   std::vector<InMemoryStore::RevisionRow> pending_revisions_;
   std::vector<store::Listener::Notification> pending_notifications_;
@@ -2036,6 +2282,7 @@ class InMemoryTransaction : public store::Transaction {
   std::set<std::string> writes_;
   std::vector<model::AuditRecord> pending_audit_;
   std::vector<model::Event> pending_events_;
+  std::optional<int64_t> pending_pruned_through_;
   std::vector<std::string> locks_;
 };
 
@@ -2061,6 +2308,10 @@ InMemoryStore::InMemoryStore() : hub_(std::make_shared<ListenerHub>()) {
       std::make_shared<const std::map<int64_t, model::Observation>>();
   tables_.breaches =
       std::make_shared<const std::map<std::string, model::Breach>>();
+  tables_.webhooks =
+      std::make_shared<const std::map<std::string, model::Webhook>>();
+  tables_.webhook_deliveries =
+      std::make_shared<const std::map<int64_t, model::WebhookDelivery>>();
 }
 
 InMemoryStore::~InMemoryStore() = default;

@@ -12,7 +12,12 @@
 //    if a transaction that committed after our snapshot wrote a row or table
 //    we read, Commit fails with a retryable ABORTED (as a serialization
 //    failure would), so Store::RunInTransaction retries it.
-//  - TryLockRequest locks are held until commit or rollback and never wait.
+//  - kReadCommitted reads a snapshot too, but is not validated at commit
+//    (READ COMMITTED raises no serialization failure); its ClaimDueWebhook
+//    refuses (ABORTED, retryable) a webhook changed after the snapshot,
+//    where PostgreSQL would re-read the row.
+//  - TryLockRequest locks are held until commit or rollback and never wait;
+//    so are ClaimDueWebhook's (it skips webhooks other transactions hold).
 //  - Stored times are truncated to microseconds, as PostgreSQL's timestamptz.
 //  - Audit and event sequences come from store-wide counters (gaps on
 //    rollback, like PostgreSQL sequences); so do policy revision history
@@ -21,6 +26,10 @@
 //    schema's ON DELETE CASCADE does; so does deleting an output port (with
 //    its product, or by dropping it from the product) for its access
 //    requests and grants.
+//  - PruneEvents raises a watermark that commits like a row; concurrent
+//    prunes conflict (ABORTED, retryable). Unlike PostgreSQL, event
+//    sequences are not handed out in commit order, so a prune (like a
+//    reader) may pass an event whose transaction is still open.
 //  - CheckAccess decisions (AppendAccessDecisions) are kept, in append
 //    order, once their transaction commits; access_decisions() shows them.
 //  - Notify buffers per transaction; Commit delivers the notifications, on
@@ -100,6 +109,10 @@ class InMemoryStore : public store::Store {
     // Keyed by a sequence unique within the store.
     std::shared_ptr<const std::map<int64_t, model::Observation>> observations;
     std::shared_ptr<const std::map<std::string, model::Breach>> breaches;
+    std::shared_ptr<const std::map<std::string, model::Webhook>> webhooks;
+    // Keyed by a sequence unique within the store, in append order.
+    std::shared_ptr<const std::map<int64_t, model::WebhookDelivery>>
+        webhook_deliveries;
   };
 
   // The started listeners; shared with them, as they may outlive the store.
@@ -128,6 +141,10 @@ class InMemoryStore : public store::Store {
   std::vector<std::pair<uint64_t, model::AuditRecord>> audit_
       ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<uint64_t, model::Event>> events_ ABSL_GUARDED_BY(mu_);
+  // PruneEvents' watermarks, by the version that committed them. Pruned
+  // events stay in events_ for older snapshots; readers hide them.
+  std::vector<std::pair<uint64_t, int64_t>> event_watermarks_
+      ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<uint64_t, RevisionRow>> revisions_ ABSL_GUARDED_BY(mu_);
   std::vector<model::AccessDecision> access_decisions_ ABSL_GUARDED_BY(mu_);
   int64_t next_revision_sequence_ ABSL_GUARDED_BY(mu_) = 1;

@@ -162,5 +162,51 @@ TEST(OptionsTest, SloReportersRepeatAndArePrincipals) {
               StatusIs(absl::StatusCode::kInvalidArgument, "--slo-reporter"));
 }
 
+TEST(OptionsTest, EventRetention) {
+  auto env = Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}});
+  ASSERT_OK_AND_ASSIGN(Options defaults, ParseOptions({}, env));
+  EXPECT_EQ(defaults.event_retention, absl::Hours(24 * 30));
+  ASSERT_OK_AND_ASSIGN(Options week,
+                       ParseOptions({"--event-retention", "168h"}, env));
+  EXPECT_EQ(week.event_retention, absl::Hours(168));
+  ASSERT_OK_AND_ASSIGN(Options forever,
+                       ParseOptions({"--event-retention=0"}, env));
+  EXPECT_EQ(forever.event_retention, absl::ZeroDuration());
+  EXPECT_THAT(ParseOptions({"--event-retention", "10s"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "at least 1m"));
+  EXPECT_THAT(
+      ParseOptions({"--event-retention", "a month"}, env),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--event-retention"));
+}
+
+TEST(OptionsTest, Webhooks) {
+  auto env = Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}});
+  ASSERT_OK_AND_ASSIGN(Options defaults, ParseOptions({}, env));
+  EXPECT_EQ(defaults.webhook_workers, 2);
+  EXPECT_EQ(defaults.webhook_timeout, absl::Seconds(10));
+  EXPECT_EQ(defaults.webhook_retry_min, absl::Seconds(1));
+  EXPECT_EQ(defaults.webhook_retry_max, absl::Minutes(5));
+  EXPECT_EQ(defaults.event_source, "/meshplane");
+  ASSERT_OK_AND_ASSIGN(
+      Options o,
+      ParseOptions({"--webhook-workers", "0", "--webhook-timeout=3s",
+                    "--webhook-retry-min", "250ms", "--webhook-retry-max",
+                    "1m", "--webhook-ca-file", "/etc/ca.pem",
+                    "--event-source", "//meshplane.example.com/prod"},
+                   env));
+  EXPECT_EQ(o.webhook_workers, 0);
+  EXPECT_EQ(o.webhook_timeout, absl::Seconds(3));
+  EXPECT_EQ(o.webhook_retry_min, absl::Milliseconds(250));
+  EXPECT_EQ(o.webhook_retry_max, absl::Minutes(1));
+  EXPECT_EQ(o.webhook_ca_file, "/etc/ca.pem");
+  EXPECT_EQ(o.event_source, "//meshplane.example.com/prod");
+  EXPECT_THAT(ParseOptions({"--webhook-workers", "-1"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--webhook-workers"));
+  EXPECT_THAT(ParseOptions({"--webhook-timeout", "1ms"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "at least 100ms"));
+  EXPECT_THAT(ParseOptions({"--event-source="}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--event-source"));
+}
+
 }  // namespace
 }  // namespace meshplane::server
