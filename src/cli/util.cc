@@ -167,6 +167,10 @@ std::string TokenName(absl::string_view id_or_name) {
   return WithPrefix("tokens/", id_or_name);
 }
 
+std::string WebhookName(absl::string_view id_or_name) {
+  return WithPrefix("webhooks/", id_or_name);
+}
+
 std::string LastSegment(absl::string_view name) {
   size_t slash = name.rfind('/');
   if (slash == absl::string_view::npos) {

@@ -39,6 +39,8 @@ std::string DomainName(absl::string_view id_or_name);
 std::string TeamName(absl::string_view id_or_name);
 // `tokens/{id}` from "abc" or "tokens/abc".
 std::string TokenName(absl::string_view id_or_name);
+// `webhooks/{id}` from "hook" or "webhooks/hook".
+std::string WebhookName(absl::string_view id_or_name);
 // The last segment of a resource name ("domains/sales" -> "sales").
 std::string LastSegment(absl::string_view name);
 

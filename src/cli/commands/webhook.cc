@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,11 +18,6 @@ namespace meshplane::cli {
 namespace {
 
 namespace v1 = ::meshplane::v1;
-
-std::string WebhookName(absl::string_view id_or_name) {
-  if (absl::StartsWith(id_or_name, "webhooks/")) return std::string(id_or_name);
-  return absl::StrCat("webhooks/", id_or_name);
-}
 
 std::string Filters(const v1::Webhook& w) {
   std::string out = w.resource_types().empty()

@@ -21,7 +21,6 @@
 #include "tests/testing/server/server_fixture.h"
 
 #include "meshplane/common/clock.h"
-#include "meshplane/store/postgres_store.h"
 #include "meshplane/v1/events.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
 #include "server/app.h"
@@ -138,19 +137,9 @@ TEST(EventFeedTest, ResumeAcrossDisconnectsMissesAndRepeatsNothing) {
 // in the same order, whichever replica a write went through.
 TEST(EventFeedTest, TwoReplicasServeOneFeedIdentically) {
   auto fx = ServerFixture::Start();
-  store::PostgresStoreOptions so;
-  so.database_url = fx->database_url();
-  so.pool_size = 4;
-  auto second_store = store::PostgresStore::Open(so);
-  ASSERT_OK(second_store.status());
-  server::ServerConfig config;
-  config.listen = "127.0.0.1:0";
-  config.http_listen = "";
-  auto second = server::StartServer(config, **second_store, RealClock());
-  ASSERT_OK(second.status());
-  auto channel_b = grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", (*second)->port()),
-      grpc::InsecureChannelCredentials());
+  auto second = fx->StartReplica();
+  ASSERT_NE(second, nullptr);
+  auto channel_b = second->channel;
   auto teams_a = fx->Teams();
   auto teams_b = v1::TeamService::NewStub(channel_b);
   auto events_a = fx->Events();
@@ -179,7 +168,7 @@ TEST(EventFeedTest, TwoReplicasServeOneFeedIdentically) {
     EXPECT_EQ(a.resources[i], absl::StrCat("teams/replica-team-", i));
     EXPECT_EQ(a.types[i], "team.created");
   }
-  (*second)->Shutdown();
+  second->server->Shutdown();
 }
 
 // Many writers whose commits are delayed at random, some rolling back,
@@ -357,19 +346,12 @@ TEST(EventFeedTest, RetentionPrunesAndWatchRefusesOnlyWhatWouldMissEvents) {
   ASSERT_GE(old.size(), 30u);
   ASSERT_EQ(PrunedThrough(fx->store()), 0);
 
-  store::PostgresStoreOptions so;
-  so.database_url = fx->database_url();
-  so.pool_size = 4;
-  auto second_store = store::PostgresStore::Open(so);
-  ASSERT_OK(second_store.status());
   SimulatedClock ahead(absl::Now() + absl::Hours(24 * 40));
   server::ServerConfig config;
-  config.listen = "127.0.0.1:0";
-  config.http_listen = "";
   config.event_retention = absl::Hours(24 * 30);
   config.event_prune_interval = absl::Milliseconds(100);
-  auto second = server::StartServer(config, **second_store, ahead);
-  ASSERT_OK(second.status());
+  auto second = fx->StartReplica(config, ahead);
+  ASSERT_NE(second, nullptr);
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (PrunedThrough(fx->store()) < old.back() && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(50));
@@ -419,10 +401,7 @@ TEST(EventFeedTest, RetentionPrunesAndWatchRefusesOnlyWhatWouldMissEvents) {
     }
   }
   // The pruning replica serves the same feed.
-  auto channel_b = grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", (*second)->port()),
-      grpc::InsecureChannelCredentials());
-  auto events_b = v1::EventService::NewStub(channel_b);
+  auto events_b = v1::EventService::NewStub(second->channel);
   {
     v1::WatchRequest r;
     r.set_since_sequence(watermark - 1);
@@ -433,7 +412,7 @@ TEST(EventFeedTest, RetentionPrunesAndWatchRefusesOnlyWhatWouldMissEvents) {
                    absl::Seconds(20));
     EXPECT_EQ(s.sequences, kept);
   }
-  (*second)->Shutdown();
+  second->server->Shutdown();
 }
 
 // Parses a Prometheus text exposition (format 0.0.4) back: every sample

@@ -24,7 +24,6 @@
 
 #include "meshplane/common/clock.h"
 #include "meshplane/common/crypto.h"
-#include "meshplane/store/postgres_store.h"
 #include "meshplane/v1/events.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
 #include "server/app.h"
@@ -300,22 +299,12 @@ TEST(WebhookTest, AnUnreachableReceiverShowsItsErrorAndWhenItIsRetried) {
 
 TEST(WebhookTest, TwoReplicasDeliverEachEventExactlyOnce) {
   auto fx = ServerFixture::Start(FastRetries());
-  store::PostgresStoreOptions so;
-  so.database_url = fx->database_url();
-  so.pool_size = 8;
-  auto second_store = store::PostgresStore::Open(so);
-  ASSERT_OK(second_store.status());
   server::ServerConfig config = FastRetries().config;
-  config.listen = "127.0.0.1:0";
-  config.http_listen = "";
   config.webhook_workers = 3;
-  auto second = server::StartServer(config, **second_store, RealClock());
-  ASSERT_OK(second.status());
-  auto channel_b = grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", (*second)->port()),
-      grpc::InsecureChannelCredentials());
+  auto second = fx->StartReplica(config, RealClock(), /*pool_size=*/8);
+  ASSERT_NE(second, nullptr);
   auto teams_a = fx->Teams();
-  auto teams_b = v1::TeamService::NewStub(channel_b);
+  auto teams_b = v1::TeamService::NewStub(second->channel);
 
   Receiver receiver;
   v1::Webhook created;
@@ -338,7 +327,7 @@ TEST(WebhookTest, TwoReplicasDeliverEachEventExactlyOnce) {
     EXPECT_EQ(ce["subject"], absl::StrCat("teams/twice-", i));
   }
   for (size_t i = 1; i < seqs.size(); ++i) EXPECT_LT(seqs[i - 1], seqs[i]);
-  (*second)->Shutdown();
+  second->server->Shutdown();
 }
 
 TEST(WebhookTest, TheApiValidatesAuthorizesAndDeletes) {

@@ -154,6 +154,32 @@ std::unique_ptr<grpc::ClientContext> ServerFixture::Context(
   return ctx;
 }
 
+std::unique_ptr<ServerFixture::Replica> ServerFixture::StartReplica(
+    server::ServerConfig config, const Clock& clock, int pool_size) const {
+  store::PostgresStoreOptions so;
+  so.database_url = database_url_;
+  so.pool_size = pool_size;
+  auto store = store::PostgresStore::Open(so);
+  if (!store.ok()) {
+    ADD_FAILURE() << "replica store: " << store.status();
+    return nullptr;
+  }
+  auto replica = std::make_unique<Replica>();
+  replica->store = *std::move(store);
+  config.listen = "127.0.0.1:0";
+  config.http_listen = "";
+  auto server = server::StartServer(config, *replica->store, clock);
+  if (!server.ok()) {
+    ADD_FAILURE() << "replica server: " << server.status();
+    return nullptr;
+  }
+  replica->server = *std::move(server);
+  replica->channel = grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", replica->server->port()),
+      grpc::InsecureChannelCredentials());
+  return replica;
+}
+
 std::string ServerFixture::MintToken(const std::string& principal,
                                      bool platform_admin) {
   v1::CreateTokenRequest request;

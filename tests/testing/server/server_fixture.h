@@ -26,6 +26,7 @@
 #include "server/app.h"
 #include <grpcpp/grpcpp.h>
 
+#include "meshplane/common/clock.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/store/store.h"
 #include "meshplane/v1/access.grpc.pb.h"
@@ -95,6 +96,19 @@ class ServerFixture {
   std::unique_ptr<grpc::ClientContext> AdminContext() const {
     return Context(admin_token_);
   }
+
+  // Another replica over the same database: a store of its own (a pool of
+  // `pool_size`) and a server started with `config` on a free loopback
+  // port, without the HTTP listener. `clock` must outlive it. Null, with a
+  // test failure, if it cannot start.
+  struct Replica {
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<server::RunningServer> server;  // goes before store
+    std::shared_ptr<grpc::Channel> channel;
+  };
+  std::unique_ptr<Replica> StartReplica(server::ServerConfig config = {},
+                                        const Clock& clock = RealClock(),
+                                        int pool_size = 4) const;
 
   // Creates a token for `principal` as the admin and returns its secret.
   // Fatal (test failure + empty string) if the server refuses.
