@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "core/field_mask.h"
 #include "core/filter.h"
+#include "core/lineage_access.h"
 #include "core/page_token.h"
 #include "core/validation.h"
 #include "core/write_helpers.h"
@@ -772,6 +773,8 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
   // No pre-read of the product: the insert answers ALREADY_EXISTS itself
   // (one statement less, and one predicate lock less under SERIALIZABLE).
   MP_RETURN_IF_ERROR(CheckInputPorts(txn, product, {}));
+  MP_RETURN_IF_ERROR(internal::CheckDeclaredInputs(txn, authz_, ctx.principal,
+                                                   product, {}, now));
   internal::SortUnique(product.tags);
   product.uid = RandomUuid();
   product.create_time = now;
@@ -991,6 +994,21 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             }
             MP_RETURN_IF_ERROR(
                 CheckInputPorts(txn, p, SourceProducts(current)));
+            // A new owner team declares every input anew (docs/access.md).
+            std::vector<model::OutputPortRef> declared;
+            if (p.owner_team_id == current.owner_team_id) {
+              for (const auto& in : current.input_ports)
+                declared.push_back(in.source);
+            }
+            MP_RETURN_IF_ERROR(internal::CheckDeclaredInputs(
+                txn, authz_, ctx.principal, p, declared, now));
+            std::set<std::string> dropped;
+            for (const auto& o : current.output_ports) dropped.insert(o.id);
+            for (const auto& o : p.output_ports) dropped.erase(o.id);
+            MP_ASSIGN_OR_RETURN(
+                std::vector<internal::DetachedReader> detached,
+                internal::ReleaseReaders(txn, current, dropped, now,
+                                         "PORT_IN_USE"));
             internal::SortUnique(p.tags);
             p.revision = current.revision + 1;
             p.update_time = now;
@@ -1003,6 +1021,9 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
               return WithReason(updated, "PORT_IN_USE");
             }
             MP_RETURN_IF_ERROR(updated);
+            MP_RETURN_IF_ERROR(internal::RecordDetached(
+                txn, ctx, ctx.method.empty() ? spec.method : ctx.method,
+                detached, now));
             out.before_json = model::ToJson(current);
             out.after_json = model::ToJson(p);
             out.response_json = out.after_json;
@@ -1035,11 +1056,21 @@ absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
                                                          chain, "delete"));
              MP_RETURN_IF_ERROR(
                  CheckEtag(model::ProductName(key), etag, current.revision));
+             const absl::Time now = internal::StoreNow(clock_);
+             std::set<std::string> ports;
+             for (const auto& o : current.output_ports) ports.insert(o.id);
+             MP_ASSIGN_OR_RETURN(
+                 std::vector<internal::DetachedReader> detached,
+                 internal::ReleaseReaders(txn, current, ports, now,
+                                          "HAS_CONSUMERS"));
              absl::Status deleted = txn.DeleteDataProduct(key);
              if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
                return WithReason(deleted, "HAS_CONSUMERS");
              }
              MP_RETURN_IF_ERROR(deleted);
+             MP_RETURN_IF_ERROR(internal::RecordDetached(
+                 txn, ctx, ctx.method.empty() ? spec.method : ctx.method,
+                 detached, now));
              out.before_json = model::ToJson(current);
              out.response_json = "{}";
              // CheckAccess indexes memberships and ports (core/access.h).

@@ -110,7 +110,9 @@ class Registry {
   // --- Data products ---
   // Created in DRAFT unless product.lifecycle says PUBLISHED. NOT_FOUND for an
   // unknown domain, owner team or input-port source; FAILED_PRECONDITION if an
-  // input port would close a lineage cycle.
+  // input port would close a lineage cycle; PERMISSION_DENIED (reason
+  // INPUT_NOT_GRANTED) for an input port on another team's output port that
+  // the owner team may not read (docs/access.md, "Declared inputs").
   absl::StatusOr<model::DataProduct> CreateDataProduct(const RequestContext& ctx,
                                                        model::DataProduct product);
   absl::StatusOr<model::DataProduct> GetDataProduct(const RequestContext& ctx,
@@ -122,12 +124,19 @@ class Registry {
   // Mask fields: display_name, description, owner_team, tier, classification,
   // tags, labels, output_ports, input_ports, sunset_time. With allow_missing
   // a missing product is created (AIP-134), which `product apply` uses.
+  // Input ports are checked as on create when they are new, or all of them
+  // when the owner team changes. Dropping an output port that a reader
+  // holding a grant (or of the same team) reads is FAILED_PRECONDITION
+  // (reason PORT_IN_USE); other readers lose their input ports on it.
   absl::StatusOr<model::DataProduct> UpdateDataProduct(const RequestContext& ctx,
                                                        const model::DataProduct& patch,
                                                        const FieldMask& mask,
                                                        const std::string& etag,
                                                        bool allow_missing);
-  // FAILED_PRECONDITION while another product reads one of its ports.
+  // FAILED_PRECONDITION (reason HAS_CONSUMERS) while a product of the same
+  // team, or one whose owner team holds an active read grant, reads one of
+  // its ports. Readers without either lose their input ports on it, each
+  // with an audit record and a dataproduct.updated event.
   absl::Status DeleteDataProduct(const RequestContext& ctx,
                                  const model::ProductKey& key,
                                  const std::string& etag);
