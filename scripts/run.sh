@@ -61,6 +61,17 @@ if [ "${MESHPLANE_NO_DEMO:-0}" != 1 ] && \
    ! "$CLI" domain list -o json | grep -q '"name"'; then
   log "loading the demo mesh (examples/demo/mesh.yaml)"
   "$CLI" apply -f "$MESHPLANE_ROOT/examples/demo/mesh.yaml" >/dev/null
+  # The admin may declare any input port; in a real mesh each reading team
+  # holds a grant on the ports its products read (docs/access.md).
+  while read -r port team; do
+    "$CLI" access request "$port" --for "team:$team" \
+      --purpose "demo mesh lineage" >/dev/null
+  done <<'GRANTS'
+sales/orders/orders-events marketing-analytics
+sales/customers/customers-v1 marketing-analytics
+sales/orders/orders-v1 finance-data
+sales-emea/emea-orders/emea-orders-v1 finance-data
+GRANTS
 fi
 
 cat <<MSG
