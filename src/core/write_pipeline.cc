@@ -4,6 +4,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
@@ -162,6 +163,7 @@ void AppendRefusalAudit(store::Store& store, const Clock& clock,
                         const RequestContext& ctx, const std::string& method,
                         const std::string& resource, const absl::Status& status,
                         const std::string& decision_json) {
+  constexpr absl::Duration kRefusalAuditBound = absl::Seconds(2);
   // Best effort: when the database is down the caller gets the original
   // error, not the audit's.
   if (status.code() == absl::StatusCode::kUnavailable) return;
@@ -175,6 +177,10 @@ void AppendRefusalAudit(store::Store& store, const Clock& clock,
   audit.outcome_message = std::string(status.message());
   audit.validate_only = ctx.validate_only;
   audit.decision_json = decision_json;
+  // The refusal is audited even when it is the call's deadline that
+  // refused it (the record is not the write; the write did not happen),
+  // within a short bound of its own.
+  store::DeadlineScope audit_bound(absl::Now() + kRefusalAuditBound);
   store
       .RunInTransaction(
           store::TxnMode::kReadWrite,

@@ -207,7 +207,8 @@ class ServerImpl final : public RunningServer {
         dispatcher_(store, webhook_sender_, clock,
                     DispatcherOptionsOf(config, &metrics_)),
         certs_(std::move(certs)),
-        runner_(identity_, &metrics_, &audit_, certs_.get()),
+        runner_(identity_, &metrics_, &audit_, certs_.get(),
+                config.max_call_duration),
         domains_(runner_, registry_),
         teams_(runner_, registry_),
         products_(runner_, registry_, &slo_core_),
@@ -416,6 +417,8 @@ class ServerImpl final : public RunningServer {
               [this](const httplib::Request&, httplib::Response& res) {
                 const store::PoolStats pool = store_.pool_stats();
                 metrics_.SetDbPool(pool.size, pool.in_use, pool.idle);
+                metrics_.SetDbPoolQueue(pool.waiting, pool.shed,
+                                        pool.connect_attempts);
                 res.set_content(metrics_.Render(),
                                 "text/plain; version=0.0.4; charset=utf-8");
               });

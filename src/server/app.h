@@ -65,6 +65,11 @@ struct ServerConfig {
   // RESOURCE_EXHAUSTED, which is what 64 gave at 64 calls in flight
   // (docs/performance.md). Waiting threads cost little but their stacks.
   int max_threads = 256;
+  // The longest a unary call may run: its deadline is the client's, or
+  // this after it arrives when that is sooner (or the client sent none).
+  // No transaction of a call commits after its deadline. Server-streaming
+  // calls (Watch) keep the client's deadline.
+  absl::Duration max_call_duration = absl::Seconds(30);
   // Requests larger than this are refused by gRPC (RESOURCE_EXHAUSTED).
   int max_receive_message_bytes = 1 << 20;
   // How long Shutdown() lets in-flight RPCs finish before cancelling them.

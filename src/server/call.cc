@@ -1,8 +1,10 @@
 #include "server/call.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -21,6 +23,7 @@
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
+#include "meshplane/store/store.h"
 
 namespace meshplane::server {
 namespace {
@@ -98,6 +101,40 @@ void ValidateRequestId(const std::string& id, Violations& v) {
                        "\" is not a valid request id (a UUID, or up to 128 "
                        "letters, digits, '-', '_', '.', ':')"));
   }
+}
+
+// The deadline a call's work runs under: the client's, capped at `max`
+// after `start` for unary calls. Server-streaming calls (Watch) are meant to
+// outlive any such bound; each of their transactions is short anyway.
+absl::Time CallDeadline(const grpc::ServerContext& context,
+                        absl::string_view method, absl::Time start,
+                        absl::Duration max) {
+  const auto client = context.deadline();
+  absl::Time deadline =
+      client == std::chrono::system_clock::time_point::max()
+          ? absl::InfiniteFuture()
+          : absl::FromChrono(client);
+  if (max == absl::InfiniteDuration() || deadline <= start + max) {
+    return deadline;
+  }
+  std::string full(method);
+  std::replace(full.begin(), full.end(), '/', '.');
+  const google::protobuf::MethodDescriptor* m =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full);
+  if (m != nullptr && m->server_streaming()) return deadline;
+  return start + max;
+}
+
+// What the store sees of the deadline: a little earlier than the call's,
+// so that a commit that starts in time has its answer back to the client
+// before the client's own timer fires (the server learns the deadline as a
+// timeout on receipt, after the request's transit). 5% of the time left, at
+// most 50 ms.
+absl::Time StoreDeadline(absl::Time deadline, absl::Time start) {
+  if (deadline == absl::InfiniteFuture() || deadline <= start) {
+    return deadline;
+  }
+  return deadline - std::min((deadline - start) / 20, absl::Milliseconds(50));
 }
 
 // A log value: bare when it is a simple token, else quoted and escaped.
@@ -232,6 +269,9 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
                              const Work& work) const {
   const absl::Time start = absl::Now();
   core::RequestContext ctx;
+  ctx.deadline = CallDeadline(*context, method, start, max_call_duration_);
+  std::optional<store::DeadlineScope> deadline_scope;
+  deadline_scope.emplace(StoreDeadline(ctx.deadline, start));
   // Governed writes leave their policy warnings here; handlers copy them
   // into the response (see AddWarnings).
   std::vector<PolicyViolationDetail> warnings;
@@ -251,6 +291,7 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
                   std::string(method));
     status = absl::InternalError("internal error (logged by the server)");
   }
+  deadline_scope.reset();
   if (!status.ok() && audit_ != nullptr && IsMutating(request)) {
     // Every refused write is audited (core does so for what reaches it;
     // this covers what the handler refused first). The resource is what

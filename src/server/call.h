@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "server/client_certs.h"
 #include "server/metrics.h"
@@ -41,17 +42,28 @@ class CallRunner {
   // records writes refused before they reach core (undecodable requests);
   // `certs`, if not null (mutual TLS is on), maps a verified client
   // certificate to the caller when no bearer token is sent. All must
-  // outlive the runner.
+  // outlive the runner. `max_call_duration` caps the deadline of unary
+  // calls (and gives one to calls sent without); server-streaming calls
+  // (Watch) keep the client's.
   explicit CallRunner(core::Identity& identity, Metrics* metrics = nullptr,
                       core::AuditLog* audit = nullptr,
-                      const CertificatePrincipals* certs = nullptr)
-      : identity_(identity), metrics_(metrics), audit_(audit), certs_(certs) {}
+                      const CertificatePrincipals* certs = nullptr,
+                      absl::Duration max_call_duration =
+                          absl::InfiniteDuration())
+      : identity_(identity),
+        metrics_(metrics),
+        audit_(audit),
+        certs_(certs),
+        max_call_duration_(max_call_duration) {}
 
   // The work of one RPC: decode, call core, encode into the response.
   using Work = std::function<absl::Status(const core::RequestContext&)>;
 
   // Runs `work` for the RPC `method` (its full name,
   // "meshplane.v1.DomainService/CreateDomain") on `request`:
+  //   0. sets ctx.deadline (the call's deadline, capped by the maximum)
+  //      and installs it as the thread's store::DeadlineScope for steps
+  //      1-6, so that no transaction of the call outlives it;
   //   1. DEADLINE_EXCEEDED if the call's deadline has passed;
   //   2. authenticates the caller (UNAUTHENTICATED): the bearer token when
   //      one is sent, else (with mutual TLS) the client certificate;
@@ -82,6 +94,7 @@ class CallRunner {
   Metrics* metrics_;
   core::AuditLog* audit_;
   const CertificatePrincipals* certs_;
+  const absl::Duration max_call_duration_;
 };
 
 }  // namespace meshplane::server

@@ -123,6 +123,7 @@ int Run(const Options& options) {
   PostgresStoreOptions store_options;
   store_options.database_url = options.database_url;
   store_options.pool_size = options.pool_size;
+  store_options.max_waiters = options.db_pool_max_waiters;
   auto store = RetryWhileUnavailable("connect", options.db_wait, [&] {
     return PostgresStore::Open(store_options);
   });
@@ -140,6 +141,17 @@ int Run(const Options& options) {
   config.http_listen = options.http_listen;
   config.bootstrap_token = options.bootstrap_token;
   config.max_threads = options.max_threads;
+  config.max_call_duration = options.max_call_duration;
+  if (options.pool_size + options.db_pool_max_waiters >=
+      options.max_threads - options.max_threads / 4) {
+    // Threads blocked on the database are at most the pool plus its queue;
+    // the rest serve what needs no database (CheckAccess, health).
+    spdlog::warn(
+        "--pool-size ({}) + --db-pool-max-waiters ({}) leave less than a "
+        "quarter of --max-threads ({}) for calls answered from memory "
+        "(CheckAccess): under overload those will be refused too",
+        options.pool_size, options.db_pool_max_waiters, options.max_threads);
+  }
   config.drain_timeout = options.drain_timeout;
   config.policy_refresh_interval = options.policy_refresh;
   config.access_checkers = options.access_checkers;

@@ -134,6 +134,14 @@ void Metrics::SetDbPool(int size, int in_use, int idle) {
   db_pool_idle_ = idle;
 }
 
+void Metrics::SetDbPoolQueue(int waiting, int64_t shed,
+                             int64_t connect_attempts) {
+  absl::MutexLock lock(&mu_);
+  db_pool_waiting_ = waiting;
+  db_pool_shed_ = shed;
+  db_connect_attempts_ = connect_attempts;
+}
+
 void Metrics::RecordDbPoolWait(absl::Duration waited, bool timed_out) {
   const double seconds = absl::ToDoubleSeconds(waited);
   absl::MutexLock lock(&mu_);
@@ -174,6 +182,21 @@ std::string Metrics::Render() const {
       "# TYPE meshplane_db_pool_timeouts_total counter\n"
       "meshplane_db_pool_timeouts_total ",
       db_pool_timeouts_, "\n",
+      "# HELP meshplane_db_pool_waiting Requests queued for a database "
+      "connection.\n"
+      "# TYPE meshplane_db_pool_waiting gauge\n"
+      "meshplane_db_pool_waiting ",
+      db_pool_waiting_, "\n",
+      "# HELP meshplane_db_pool_shed_total Requests refused at once because "
+      "the database connection queue was full.\n"
+      "# TYPE meshplane_db_pool_shed_total counter\n"
+      "meshplane_db_pool_shed_total ",
+      db_pool_shed_, "\n",
+      "# HELP meshplane_db_connect_attempts_total Database connections the "
+      "server tried to open.\n"
+      "# TYPE meshplane_db_connect_attempts_total counter\n"
+      "meshplane_db_connect_attempts_total ",
+      db_connect_attempts_, "\n",
       "# HELP meshplane_db_pool_wait_seconds Time spent waiting for a free "
       "database connection.\n"
       "# TYPE meshplane_db_pool_wait_seconds histogram\n");

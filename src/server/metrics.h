@@ -36,7 +36,14 @@
 //       each connection request waited for a free slot (timeouts included,
 //       at the acquire timeout)
 //   meshplane_db_pool_timeouts_total                 counter: requests that
-//       gave up waiting (DEADLINE_EXCEEDED)
+//       gave up waiting (RESOURCE_EXHAUSTED at the acquire timeout, or
+//       DEADLINE_EXCEEDED at the call's deadline)
+//   meshplane_db_pool_waiting                        gauge: requests queued
+//       for a connection now (at most --db-pool-max-waiters)
+//   meshplane_db_pool_shed_total                     counter: requests
+//       refused at once because the queue was full (RESOURCE_EXHAUSTED)
+//   meshplane_db_connect_attempts_total              counter: connections
+//       the store tried to open (pool and readiness; not the listeners)
 //
 // Thread-safe: every method may be called from any thread.
 #ifndef MESHPLANE_SERVER_METRICS_H_
@@ -79,6 +86,8 @@ class Metrics {
                             const policy::Decision& decision);
   // The store's pool now (store::Store::pool_stats()).
   void SetDbPool(int size, int in_use, int idle);
+  // The queue and counters of the store's pool (store::PoolStats).
+  void SetDbPoolQueue(int waiting, int64_t shed, int64_t connect_attempts);
   // One wait for a pool connection (store::PoolWaitObserver).
   void RecordDbPoolWait(absl::Duration waited, bool timed_out);
   // The effect label of a decision: "deny", "require_approval", "warn" or
@@ -122,6 +131,9 @@ class Metrics {
   int db_pool_idle_ ABSL_GUARDED_BY(mu_) = 0;
   Histogram db_pool_wait_ ABSL_GUARDED_BY(mu_);
   uint64_t db_pool_timeouts_ ABSL_GUARDED_BY(mu_) = 0;
+  int db_pool_waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t db_pool_shed_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t db_connect_attempts_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace meshplane::server

@@ -72,6 +72,12 @@ flags:
   --database-url URL     libpq URI (default: $MESHPLANE_DATABASE_URL)
   --pool-size N          database connections (default 16)
   --max-threads N        gRPC thread budget (default 256)
+  --max-call-duration D  the longest a unary call runs: a call without a
+                         deadline, or with a later one, gets this one
+                         (default 30s); nothing commits after a deadline
+  --db-pool-max-waiters N  calls that may queue for a database connection
+                         (default 64); more are refused at once with
+                         RESOURCE_EXHAUSTED
   --migrations-dir DIR   migrations (default: compiled in, or $MESHPLANE_MIGRATIONS_DIR)
   --db-wait DURATION     how long to retry an unreachable database at start (default 30s)
   --drain-timeout DURATION  how long shutdown waits for in-flight calls (default 10s)
@@ -199,6 +205,14 @@ absl::StatusOr<Options> ParseOptions(
       MP_RETURN_IF_ERROR(ParseInt(name, value, 1, 1000, &o.pool_size));
     } else if (name == "max-threads") {
       MP_RETURN_IF_ERROR(ParseInt(name, value, 4, 10000, &o.max_threads));
+    } else if (name == "max-call-duration") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.max_call_duration));
+      if (o.max_call_duration < absl::Milliseconds(100)) {
+        return Bad(name, "must be at least 100ms");
+      }
+    } else if (name == "db-pool-max-waiters") {
+      MP_RETURN_IF_ERROR(
+          ParseInt(name, value, 0, 100000, &o.db_pool_max_waiters));
     } else if (name == "migrations-dir") {
       o.migrations_dir = value;
     } else if (name == "db-wait") {

@@ -38,6 +38,10 @@ struct Options {
   std::string log_level = "info";
   absl::Duration db_wait = absl::Seconds(30);
   int max_threads = 256;
+  // Deadlines and overload (docs/operations.md#deadlines): the longest a
+  // unary call runs, and how many calls queue for a database connection.
+  absl::Duration max_call_duration = absl::Seconds(30);
+  int db_pool_max_waiters = 64;
   absl::Duration drain_timeout = absl::Seconds(10);
   absl::Duration policy_refresh = absl::Seconds(30);
   // Access (docs/operations.md#access): principals that may check anyone's

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "meshplane/common/errors.h"
 
 #include "meshplane/model/principal.h"
@@ -17,6 +18,12 @@ struct RequestContext {
   std::string request_id;      // AIP-155 request id (a UUID) or ""
   std::string request_hash;    // fingerprint of the request payload, for request ids
   bool validate_only = false;  // run every check, write nothing
+  // When the caller stops waiting for the answer: the call's deadline,
+  // capped by the server's maximum call duration (InfiniteFuture: none).
+  // The server also installs it as the thread's store::DeadlineScope for
+  // the call, so every transaction of the call is bounded by it and none
+  // commits after it.
+  absl::Time deadline = absl::InfiniteFuture();
   // Where a governed write puts the warnings of its policy decision (WARN
   // policies and DRY_RUN policies that did not hold); may be null. Replaced,
   // not appended to, by each attempt.

@@ -61,8 +61,17 @@ struct PostgresStoreOptions {
   std::string database_url;
   // Maximum number of open connections (and so of concurrent transactions).
   int pool_size = 16;
-  // How long Begin() waits for a free connection before DEADLINE_EXCEEDED.
+  // How long Begin() waits for a free connection before RESOURCE_EXHAUSTED
+  // (or less: never past the thread's deadline, then DEADLINE_EXCEEDED).
   absl::Duration acquire_timeout = absl::Seconds(5);
+  // At most this many callers wait for a connection; Begin() refuses the
+  // next at once with RESOURCE_EXHAUSTED. 0: none waits.
+  int max_waiters = 64;
+  // After a connection fails to open, callers get UNAVAILABLE at once and
+  // one attempt at a time goes through, this long after the failure,
+  // doubling up to the max (or at once after a successful Ping).
+  absl::Duration reconnect_min_backoff = absl::Milliseconds(50);
+  absl::Duration reconnect_max_backoff = absl::Milliseconds(500);
   // Bound on establishing one connection (libpq connect_timeout, rounded up
   // to whole seconds), unless the URL sets connect_timeout itself.
   absl::Duration connect_timeout = absl::Seconds(5);
@@ -106,6 +115,17 @@ struct PostgresStoreOptions {
 // - When PostgreSQL is unreachable, Begin and every method return
 //   UNAVAILABLE as soon as libpq gives up; broken connections are dropped
 //   and replaced, so the store recovers by itself when the server is back.
+//   While it is unreachable, one connection attempt at a time is made, with
+//   backoff (reconnect_min_backoff doubling to reconnect_max_backoff);
+//   other callers get UNAVAILABLE without opening a connection.
+// - Deadlines (DeadlineScope): Begin waits for a connection at most until
+//   the thread's deadline, and a kReadWrite, kReadCommitted or kReadOnly
+//   transaction sets statement_timeout and lock_timeout (SET LOCAL) to
+//   what is left of it (statement_timeout never above the session's), so a
+//   statement blocked on a row lock ends with DEADLINE_EXCEEDED by then.
+//   Commit of a write transaction after the deadline rolls back and
+//   returns DEADLINE_EXCEEDED. This costs one round trip per transaction
+//   begun under a finite deadline (kSingleRead: none).
 //
 // The schema must have been migrated (Migrate) before Open.
 // Thread-safe; transactions are used by one thread at a time and must not
@@ -124,21 +144,24 @@ class PostgresStore : public Store {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin(TxnMode mode) override;
+  // On a connection of its own, outside the pool (readiness never waits
+  // for a pooled connection), with a 2 s statement timeout.
   absl::Status Ping() override;
-  // Reads schema_migrations on a pooled connection: FAILED_PRECONDITION
+  // Reads schema_migrations on Ping's connection: FAILED_PRECONDITION
   // when the schema is older than this build needs (as Open), or missing.
   absl::Status CheckSchema() override;
-  // size = pool_size.
+  // size = pool_size; connect_attempts counts Ping's connection too.
   PoolStats pool_stats() const override;
-  // Called for every Acquire of the pool (Begin, Ping, CheckSchema): the
-  // time spent waiting for a free slot, not the connecting itself; a wait
-  // that ends in DEADLINE_EXCEEDED is `timed_out` after acquire_timeout.
+  // Called for every Acquire of the pool (Begin): the time spent waiting
+  // for a free slot, not the connecting itself; a wait that gives up
+  // (acquire_timeout or the deadline) is `timed_out`. Calls shed because
+  // the queue is full are not waits (PoolStats::shed counts them).
   void SetPoolWaitObserver(PoolWaitObserver observer) override;
   // A listener on a connection of its own (not from the pool), opened with
   // the store's URL and connect timeout and application_name
   // "meshplane-listener". It polls its socket every 200 ms, so destroying
   // it takes at most that long; after a lost connection it reconnects with
-  // backoff (100 ms doubling to 5 s), LISTENs again and calls the handler
+  // backoff (100 ms doubling to 1 s), LISTENs again and calls the handler
   // with a resync. The listener may outlive the store.
   absl::StatusOr<std::unique_ptr<Listener>> NewListener() override;
 

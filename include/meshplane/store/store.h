@@ -561,7 +561,44 @@ struct PoolStats {
   int size = 0;    // the most connections it opens; 0: the store has no pool
   int in_use = 0;  // on loan to a transaction (or a ping), or being opened
   int idle = 0;    // open and free
+  int waiting = 0;  // callers queued for a connection now
+  // Since the store was opened: connections it tried to open (the pool's
+  // and the readiness connection's; listeners open their own), and calls
+  // refused at once because the wait queue was full.
+  int64_t connect_attempts = 0;
+  int64_t shed = 0;
 };
+
+// The deadline of the work the calling thread does: every transaction a
+// store begins on this thread while a DeadlineScope lives is bounded by it.
+// A server sets one per call (the call's deadline, capped by its maximum);
+// background work runs without (InfiniteFuture). Scopes nest: the inner one
+// replaces the outer one until it ends, earlier or later.
+//
+//   store::DeadlineScope scope(absl::Now() + absl::Milliseconds(200));
+//   absl::Status s = store.RunInTransaction(TxnMode::kReadWrite, fn);
+//   // DEADLINE_EXCEEDED, and nothing committed, if 200 ms were not enough.
+//
+// Not copyable; create and destroy it on the same thread.
+class DeadlineScope {
+ public:
+  explicit DeadlineScope(absl::Time deadline);
+  ~DeadlineScope();
+  DeadlineScope(const DeadlineScope&) = delete;
+  DeadlineScope& operator=(const DeadlineScope&) = delete;
+
+  // The calling thread's deadline: that of its innermost scope, else
+  // InfiniteFuture.
+  static absl::Time Current();
+
+ private:
+  absl::Time previous_;
+};
+
+// DEADLINE_EXCEEDED ("<what>: the call's deadline has passed") when the
+// calling thread's deadline (DeadlineScope::Current) is not in the future;
+// else OK.
+absl::Status CheckDeadline(absl::string_view what);
 
 // Told, for each connection a store hands out or fails to (Begin, Ping,
 // CheckSchema), how long the caller waited for a free one, and whether it
@@ -576,14 +613,21 @@ class Store {
   virtual ~Store() = default;
 
   // Starts a transaction. UNAVAILABLE when the database cannot be reached;
-  // DEADLINE_EXCEEDED if no connection frees up within the pool's wait bound.
+  // RESOURCE_EXHAUSTED when the pool's wait queue is full or no connection
+  // frees up within the pool's wait bound; DEADLINE_EXCEEDED when the
+  // thread's deadline (DeadlineScope) has passed or passes while waiting.
+  // Stores that honour deadlines bound every statement of the transaction
+  // by what is left of it and refuse to commit after it (DEADLINE_EXCEEDED,
+  // rolled back), so that work answered as expired never commits.
   virtual absl::StatusOr<std::unique_ptr<Transaction>> Begin(TxnMode mode) = 0;
 
   // Runs `fn` in a transaction and commits it if `fn` returns OK. Retries
   // the whole of `fn` (with a fresh transaction, jittered backoff) up to
   // `max_attempts` times when `fn` or the commit fails with a retryable
   // conflict; after that returns ABORTED. Any other error from `fn` rolls
-  // back and is returned as is.
+  // back and is returned as is. Never outlives the thread's deadline
+  // (DeadlineScope): no attempt starts and no backoff sleeps past it, and
+  // a conflict that would be retried after it is DEADLINE_EXCEEDED.
   absl::Status RunInTransaction(TxnMode mode,
                                 const std::function<absl::Status(Transaction&)>& fn,
                                 int max_attempts = 8);

@@ -1,5 +1,6 @@
 #include "store/postgres/pg_internal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -115,6 +116,13 @@ absl::Status MapPgError(std::exception_ptr error, const OpContext& c,
       return absl::DeadlineExceededError(
           absl::StrCat(Describe(c), " was cancelled: ", FirstLine(e.what())));
     }
+    if (state == "55P03") {
+      // lock_not_available: the lock_timeout a deadline set ran out while
+      // the statement waited for a row lock.
+      return absl::DeadlineExceededError(absl::StrCat(
+          Describe(c), " waited for a lock until the call's deadline: ",
+          FirstLine(e.what())));
+    }
     if (state == "22021" || state == "22P05") {
       return absl::InvalidArgumentError(absl::StrCat(
           Describe(c), ": a string is not valid UTF-8 or contains NUL: ",
@@ -160,12 +168,10 @@ std::unique_ptr<pqxx::connection> Connect(const std::string& url) {
   return conn;
 }
 
-ConnectionPool::ConnectionPool(std::string url, int size,
-                               absl::Duration acquire_timeout,
+ConnectionPool::ConnectionPool(std::string url, Options options,
                                std::function<void(pqxx::connection&)> setup)
     : url_(std::move(url)),
-      size_(size),
-      acquire_timeout_(acquire_timeout),
+      options_(std::move(options)),
       setup_(std::move(setup)) {}
 
 ConnectionPool::~ConnectionPool() {
@@ -177,28 +183,70 @@ ConnectionPool::Lease::~Lease() {
   if (conn_ != nullptr) pool_->Release(std::move(conn_), broken_);
 }
 
-absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
+    absl::Time deadline) {
   const absl::Time start = absl::Now();
+  if (start >= deadline) {
+    return absl::DeadlineExceededError(
+        "the call's deadline passed before a database connection was free");
+  }
+  // Waits end at the acquire timeout or the deadline, whichever is first;
+  // which one it was decides the code.
+  const absl::Time timeout_at = start + options_.acquire_timeout;
+  const bool deadline_first = deadline <= timeout_at;
   bool got = false;
+  bool probe = false;
   std::unique_ptr<pqxx::connection> idle;
   {
     absl::MutexLock lock(&mu_);
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !idle_.empty() || open_ < size_;
+      return !idle_.empty() || open_ < options_.size;
     };
-    got = mu_.AwaitWithTimeout(absl::Condition(&ready), acquire_timeout_);
+    if (ready()) {
+      got = true;
+    } else if (waiters_ >= options_.max_waiters) {
+      // Shed at once: a caller that would only wait behind a full queue is
+      // better told now, while it still has time to go elsewhere.
+      ++shed_;
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the server is overloaded: all ", options_.size,
+          " database connections are busy and ", waiters_,
+          " calls are already waiting for one; retry with backoff"));
+    } else {
+      ++waiters_;
+      got = mu_.AwaitWithDeadline(absl::Condition(&ready),
+                                  deadline_first ? deadline : timeout_at);
+      --waiters_;
+    }
     if (got && !idle_.empty()) {
       idle = std::move(idle_.back());
       idle_.pop_back();
     } else if (got) {
+      if (backoff_ > absl::ZeroDuration()) {
+        // Down: one attempt at a time, when the backoff allows; everyone
+        // else is told at once instead of opening a connection of its own.
+        if (probing_ || absl::Now() < retry_at_) {
+          return absl::UnavailableError(absl::StrCat(
+              "PostgreSQL is unavailable (reconnecting): ", down_reason_));
+        }
+        probing_ = true;
+        probe = true;
+      }
       ++open_;  // reserve the slot while connecting without the lock
+      ++connect_attempts_;
     }
   }
   ObserveWait(absl::Now() - start, !got);
   if (!got) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "no PostgreSQL connection became free within ",
-        absl::FormatDuration(acquire_timeout_), " (pool size ", size_, ")"));
+    if (deadline_first) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "the call's deadline passed while waiting for a database "
+          "connection (pool size ", options_.size, ")"));
+    }
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the server is overloaded: no database connection became free within ",
+        absl::FormatDuration(options_.acquire_timeout), " (pool size ",
+        options_.size, "); retry with backoff"));
   }
   if (idle != nullptr) {
     return Lease(this, std::move(idle));
@@ -206,22 +254,45 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   try {
     std::unique_ptr<pqxx::connection> conn = Connect(url_);
     if (setup_) setup_(*conn);
-    return Lease(this, std::move(conn));
-  } catch (...) {
     {
       absl::MutexLock lock(&mu_);
-      --open_;
+      backoff_ = absl::ZeroDuration();
+      if (probe) probing_ = false;
     }
+    return Lease(this, std::move(conn));
+  } catch (...) {
     bool lost = false;
     absl::Status s =
         MapPgError(std::current_exception(), {"connect", "", false}, &lost);
     if (s.code() == absl::StatusCode::kInternal) {
       // A connection that cannot be opened is an availability problem
       // whatever libpq says (bad host, refused, auth).
-      return absl::UnavailableError(s.message());
+      s = absl::UnavailableError(s.message());
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      --open_;
+      if (probe) probing_ = false;
+      if (s.code() == absl::StatusCode::kUnavailable) {
+        backoff_ = backoff_ == absl::ZeroDuration()
+                       ? options_.min_backoff
+                       : std::min(backoff_ * 2, options_.max_backoff);
+        retry_at_ = absl::Now() + backoff_;
+        down_reason_ = std::string(s.message());
+      }
     }
     return s;
   }
+}
+
+void ConnectionPool::MarkUp() {
+  absl::MutexLock lock(&mu_);
+  backoff_ = absl::ZeroDuration();
+}
+
+void ConnectionPool::CountConnectAttempt() {
+  absl::MutexLock lock(&mu_);
+  ++connect_attempts_;
 }
 
 void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn,
@@ -240,6 +311,9 @@ ConnectionPool::Usage ConnectionPool::usage() const {
   Usage u;
   u.idle = static_cast<int>(idle_.size());
   u.in_use = open_ - u.idle;
+  u.waiting = waiters_;
+  u.connect_attempts = connect_attempts_;
+  u.shed = shed_;
   return u;
 }
 

@@ -59,12 +59,32 @@ std::unique_ptr<pqxx::connection> Connect(const std::string& url);
 // A fixed-size pool of connections (mutex + condition variable). Connections
 // are opened lazily up to `size`; a connection returned as broken is closed
 // and its slot freed, so the pool heals once PostgreSQL is back.
+//
+// Waiting is bounded twice: at most `max_waiters` callers queue for a
+// connection (the next one is shed at once with RESOURCE_EXHAUSTED, so that
+// an overloaded server answers instead of piling up blocked threads), and a
+// waiter gives up after `acquire_timeout` (RESOURCE_EXHAUSTED) or at its
+// deadline (DEADLINE_EXCEEDED), whichever comes first.
+//
+// After a connection fails to open, the pool is "down": callers that would
+// open one get UNAVAILABLE at once, and one connection attempt at a time is
+// let through, `min_backoff` after the failure, doubling up to
+// `max_backoff`, until one succeeds (or MarkUp is called). Idle connections
+// are still handed out meanwhile.
 // Thread-safe.
 class ConnectionPool {
  public:
+  struct Options {
+    int size = 16;
+    absl::Duration acquire_timeout = absl::Seconds(5);
+    int max_waiters = 64;
+    absl::Duration min_backoff = absl::Milliseconds(50);
+    absl::Duration max_backoff = absl::Milliseconds(500);
+  };
+
   // `setup` is called on every new connection (session settings, named
   // statements); it may throw what libpqxx throws.
-  ConnectionPool(std::string url, int size, absl::Duration acquire_timeout,
+  ConnectionPool(std::string url, Options options,
                  std::function<void(pqxx::connection&)> setup);
   ~ConnectionPool();
 
@@ -89,22 +109,35 @@ class ConnectionPool {
     bool broken_ = false;
   };
 
-  // An idle connection, or a new one if the pool is not full. UNAVAILABLE if
-  // a new connection cannot be opened; DEADLINE_EXCEEDED if none frees up
-  // within the acquire timeout.
-  absl::StatusOr<Lease> Acquire();
+  // An idle connection, or a new one if the pool is not full.
+  // DEADLINE_EXCEEDED if `deadline` has passed or passes while waiting;
+  // RESOURCE_EXHAUSTED if the wait queue is full or nothing frees up within
+  // the acquire timeout; UNAVAILABLE if a new connection cannot be opened,
+  // or the pool is down and it is not this caller's turn to try.
+  absl::StatusOr<Lease> Acquire(absl::Time deadline = absl::InfiniteFuture());
 
   // Closes every idle connection (after an outage, they are all suspect).
   void DropIdle();
 
+  // Leaves the down state at once: something else (the readiness
+  // connection) has reached PostgreSQL, so the next caller connects.
+  void MarkUp();
+
+  // Counts a connection attempt made outside the pool (the readiness
+  // connection), for Usage::connect_attempts.
+  void CountConnectAttempt();
+
   // The connections now (store::PoolStats): on loan (or being opened), and
-  // open and free. One consistent reading.
+  // open and free; the queue; the counters. One consistent reading.
   struct Usage {
     int in_use = 0;
     int idle = 0;
+    int waiting = 0;
+    int64_t connect_attempts = 0;
+    int64_t shed = 0;
   };
   Usage usage() const;
-  int size() const { return size_; }
+  int size() const { return options_.size; }
 
   // Told how long each Acquire waited for a slot (an idle connection or
   // room to open one; not the connecting itself) and whether it gave up.
@@ -116,12 +149,20 @@ class ConnectionPool {
   void ObserveWait(absl::Duration waited, bool timed_out);
 
   const std::string url_;
-  const int size_;
-  const absl::Duration acquire_timeout_;
+  const Options options_;
   const std::function<void(pqxx::connection&)> setup_;
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + leased + being opened
+  int waiters_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t connect_attempts_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t shed_ ABSL_GUARDED_BY(mu_) = 0;
+  // The down state: zero backoff = up. While down, no connection attempt
+  // before retry_at_, and one at a time (probing_).
+  absl::Duration backoff_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Time retry_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool probing_ ABSL_GUARDED_BY(mu_) = false;
+  std::string down_reason_ ABSL_GUARDED_BY(mu_);
   // Its own lock, held while the observer runs, so that waiting callers
   // never hold mu_ while it does.
   absl::Mutex observer_mu_;

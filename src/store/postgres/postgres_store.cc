@@ -47,10 +47,21 @@ class PostgresStore::Impl {
  public:
   explicit Impl(const PostgresStoreOptions& o)
       : listener_url(pg::WithConnectTimeout(o.database_url, o.connect_timeout)),
-        pool(listener_url,
-             o.pool_size, o.acquire_timeout,
+        statement_timeout(o.statement_timeout),
+        pool(listener_url, PoolOptions(o),
              [timeout_ms = absl::ToInt64Milliseconds(o.statement_timeout)](
                  pqxx::connection& conn) { SetUp(conn, timeout_ms); }) {}
+
+  static pg::ConnectionPool::Options PoolOptions(
+      const PostgresStoreOptions& o) {
+    pg::ConnectionPool::Options p;
+    p.size = o.pool_size;
+    p.acquire_timeout = o.acquire_timeout;
+    p.max_waiters = o.max_waiters;
+    p.min_backoff = o.reconnect_min_backoff;
+    p.max_backoff = o.reconnect_max_backoff;
+    return p;
+  }
 
   // Session settings and the named statements of a new connection.
   static void SetUp(pqxx::connection& conn, int64_t statement_timeout_ms) {
@@ -66,8 +77,13 @@ class PostgresStore::Impl {
 
   // The URL a Listener opens its own connection with.
   const std::string listener_url;
+  const absl::Duration statement_timeout;  // the session's; zero: none
   pg::ConnectionPool pool;
   std::atomic<int64_t> idempotency_puts{0};
+  // Ping's connection, outside the pool, so that readiness never queues
+  // behind the calls that keep every pooled connection busy.
+  absl::Mutex health_mu;
+  std::unique_ptr<pqxx::connection> health ABSL_GUARDED_BY(health_mu);
 };
 
 namespace {
@@ -674,10 +690,11 @@ int64_t RequestLockKey(absl::string_view principal, absl::string_view method,
 class PostgresTransaction : public Transaction {
  public:
   PostgresTransaction(PostgresStore::Impl* store, TxnMode mode,
-                      pg::ConnectionPool::Lease lease,
+                      absl::Time deadline, pg::ConnectionPool::Lease lease,
                       std::unique_ptr<pqxx::transaction_base> txn)
       : store_(store),
         mode_(mode),
+        deadline_(deadline),
         lease_(std::move(lease)),
         txn_(std::move(txn)) {}
 
@@ -2124,6 +2141,15 @@ class PostgresTransaction : public Transaction {
       txn_.reset();
       return error_;
     }
+    if (IsWriteMode(mode_) && txn_ != nullptr && absl::Now() >= deadline_) {
+      // The caller has been (or is being) told that the call expired: a
+      // commit now would be a write it believes did not happen, and that a
+      // retry under a new request id would make twice.
+      txn_.reset();
+      return absl::DeadlineExceededError(
+          "the call's deadline passed before its transaction could commit; "
+          "it was rolled back");
+    }
     absl::Status s = Run({"Commit", ""}, [&]() -> absl::Status {
       txn_->commit();
       return absl::OkStatus();
@@ -2439,6 +2465,7 @@ class PostgresTransaction : public Transaction {
 
   PostgresStore::Impl* store_;
   const TxnMode mode_;
+  const absl::Time deadline_;  // of the call; InfiniteFuture: none
   pg::ConnectionPool::Lease lease_;
   // Declared after lease_: destroyed (rolled back) before the connection
   // returns to the pool.
@@ -2484,6 +2511,10 @@ absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(
     return absl::InvalidArgumentError(
         absl::StrCat("pool_size must be at least 1, got ", options.pool_size));
   }
+  if (options.max_waiters < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_waiters must not be negative, got ", options.max_waiters));
+  }
   auto impl = std::make_unique<Impl>(options);
   {
     MP_ASSIGN_OR_RETURN(pg::ConnectionPool::Lease lease, impl->pool.Acquire());
@@ -2512,12 +2543,14 @@ absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(
 
 absl::StatusOr<std::unique_ptr<Transaction>> PostgresStore::Begin(
     TxnMode mode) {
+  const absl::Time deadline = DeadlineScope::Current();
   absl::Status last;
   // A pooled connection may have died while idle (server restart); then the
   // first BEGIN fails, the idle connections are dropped and one fresh
   // connection is tried.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    MP_ASSIGN_OR_RETURN(pg::ConnectionPool::Lease lease, impl_->pool.Acquire());
+    MP_ASSIGN_OR_RETURN(pg::ConnectionPool::Lease lease,
+                        impl_->pool.Acquire(deadline));
     try {
       std::unique_ptr<pqxx::transaction_base> txn;
       if (mode == TxnMode::kReadWrite) {
@@ -2536,8 +2569,28 @@ absl::StatusOr<std::unique_ptr<Transaction>> PostgresStore::Begin(
         // No round trip at all until the first statement.
         txn = std::make_unique<pqxx::nontransaction>(lease.conn());
       }
+      if (deadline != absl::InfiniteFuture() && mode != TxnMode::kSingleRead) {
+        // Every statement, and every wait for a row lock, ends by the
+        // deadline: a write blocked behind another transaction's lock must
+        // not go on to commit after its caller was told it expired. (In
+        // kSingleRead, SET LOCAL would not outlive its own statement; those
+        // reads take no row locks and have the session's bound.)
+        const absl::Duration left = deadline - absl::Now();
+        if (left <= absl::ZeroDuration()) {
+          return absl::DeadlineExceededError(
+              "the call's deadline passed before its transaction started");
+        }
+        absl::Duration bound = left;
+        if (impl_->statement_timeout > absl::ZeroDuration()) {
+          bound = std::min(bound, impl_->statement_timeout);
+        }
+        txn->exec_prepared(
+            pg::sql::kSetTransactionTimeouts.name,
+            absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(bound)),
+                         "ms"));
+      }
       return std::unique_ptr<Transaction>(new PostgresTransaction(
-          impl_.get(), mode, std::move(lease), std::move(txn)));
+          impl_.get(), mode, deadline, std::move(lease), std::move(txn)));
     } catch (...) {
       bool lost = false;
       last =
@@ -2551,47 +2604,73 @@ absl::StatusOr<std::unique_ptr<Transaction>> PostgresStore::Begin(
 }
 
 absl::StatusOr<std::unique_ptr<Listener>> PostgresStore::NewListener() {
+  // Reconnects at most a second apart, so that the caches a listener feeds
+  // are current again within about a second of PostgreSQL's return.
+  pg::PostgresListener::Options options;
+  options.max_backoff = absl::Seconds(1);
   return std::unique_ptr<Listener>(
-      std::make_unique<pg::PostgresListener>(impl_->listener_url));
+      std::make_unique<pg::PostgresListener>(impl_->listener_url, options));
 }
 
-absl::Status PostgresStore::Ping() {
+namespace {
+
+// Runs `query` on the store's readiness connection (opened on first use and
+// after a failure), retrying once on a fresh connection when the old one
+// turns out to be dead (server restart). `query` returns a Status.
+template <typename F>
+absl::Status OnHealthConnection(PostgresStore::Impl& impl, const char* op,
+                                F query) {
+  absl::MutexLock lock(&impl.health_mu);
   absl::Status last;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    MP_ASSIGN_OR_RETURN(pg::ConnectionPool::Lease lease, impl_->pool.Acquire());
     try {
-      pqxx::nontransaction ping(lease.conn());
-      ping.exec_prepared(pg::sql::kPing.name);
-      return absl::OkStatus();
+      if (impl.health == nullptr) {
+        impl.pool.CountConnectAttempt();
+        auto conn = pg::Connect(impl.listener_url);
+        // A database that accepts connections but does not answer must not
+        // hold readiness (and the probes queued behind this lock) for long.
+        pqxx::nontransaction session(*conn);
+        session.exec_params(pg::sql::kSetStatementTimeout, "2000ms");
+        session.commit();
+        impl.health = std::move(conn);
+      }
+      pqxx::nontransaction txn(*impl.health);
+      absl::Status s = query(txn);
+      // PostgreSQL answers: a pool that gave up on it may connect again at
+      // once rather than after its backoff.
+      impl.pool.MarkUp();
+      return s;
+    } catch (const pqxx::undefined_table&) {
+      return NoSchema();
     } catch (...) {
       bool lost = false;
-      last =
-          pg::MapPgError(std::current_exception(), {"Ping", "", false}, &lost);
+      last = pg::MapPgError(std::current_exception(), {op, "", false}, &lost);
+      impl.health.reset();
       if (!lost) return last;
-      lease.MarkBroken();
-      impl_->pool.DropIdle();
     }
   }
   return last;
 }
 
+}  // namespace
+
+// Both on a connection of their own, outside the pool: readiness must not
+// queue behind the calls that keep every pooled connection busy (a replica
+// that sheds load correctly is still ready).
+absl::Status PostgresStore::Ping() {
+  return OnHealthConnection(*impl_, "Ping", [](pqxx::nontransaction& txn) {
+    txn.exec(pg::sql::kPing.text);
+    return absl::OkStatus();
+  });
+}
+
 absl::Status PostgresStore::CheckSchema() {
-  MP_ASSIGN_OR_RETURN(pg::ConnectionPool::Lease lease, impl_->pool.Acquire());
-  try {
-    pqxx::nontransaction check(lease.conn());
-    int version =
-        check.exec_prepared1(pg::sql::kSchemaVersion.name)[0].as<int>();
-    return version < kRequiredSchemaVersion ? SchemaTooOld(version)
-                                            : absl::OkStatus();
-  } catch (const pqxx::undefined_table&) {
-    return NoSchema();
-  } catch (...) {
-    bool lost = false;
-    absl::Status s = pg::MapPgError(std::current_exception(),
-                                    {"CheckSchema", "", false}, &lost);
-    if (lost) lease.MarkBroken();
-    return s;
-  }
+  return OnHealthConnection(
+      *impl_, "CheckSchema", [](pqxx::nontransaction& txn) {
+        int version = txn.exec(pg::sql::kSchemaVersion.text)[0][0].as<int>();
+        return version < kRequiredSchemaVersion ? SchemaTooOld(version)
+                                                : absl::OkStatus();
+      });
 }
 
 PoolStats PostgresStore::pool_stats() const {
@@ -2600,6 +2679,9 @@ PoolStats PostgresStore::pool_stats() const {
   stats.size = impl_->pool.size();
   stats.in_use = usage.in_use;
   stats.idle = usage.idle;
+  stats.waiting = usage.waiting;
+  stats.connect_attempts = usage.connect_attempts;
+  stats.shed = usage.shed;
   return stats;
 }
 

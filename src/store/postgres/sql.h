@@ -1135,6 +1135,14 @@ inline constexpr Statement kPing = {"ping", "SELECT 1"};
 inline constexpr const char* kSetStatementTimeout =
     "SELECT set_config('statement_timeout', $1, false)";
 
+// First in a transaction whose call has a deadline: its statements, lock
+// waits included, end by then (SET LOCAL: until COMMIT or ROLLBACK).
+// $1 e.g. "187ms".
+inline constexpr Statement kSetTransactionTimeouts = {
+    "set_transaction_timeouts",
+    "SELECT set_config('statement_timeout', $1, true), "
+    "set_config('lock_timeout', $1, true)"};
+
 inline constexpr Statement kSchemaVersion = {
     "schema_version",
     "SELECT coalesce(max(version), 0) FROM schema_migrations"};
@@ -1154,7 +1162,8 @@ inline constexpr const Statement* kPrepared[] = {
     &kLastEventSequence, &kEventsPrunedThrough, &kTryLockEventPruning,
     &kEventsToPrune, &kPruneEventsThrough,
     &kTryLockRequest, &kGetIdempotency, &kPutIdempotency,
-    &kExpireIdempotency, &kPing, &kSchemaVersion, &kGetPolicy,
+    &kExpireIdempotency, &kPing, &kSetTransactionTimeouts, &kSchemaVersion,
+    &kGetPolicy,
     &kInsertPolicy, &kDiagnosePolicy, &kUpdatePolicy, &kDeletePolicy,
     &kAllPolicies, &kInsertPolicyRevision, &kListPolicyRevisions,
     &kInsertWaiver, &kDiagnoseWaiver, &kGetWaiver, &kDeleteWaiver, &kNotify,

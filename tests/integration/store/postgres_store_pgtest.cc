@@ -66,6 +66,17 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContractTest,
 namespace meshplane::store {
 namespace {
 
+// Polls `done` every 10 ms for up to 10 s; its last answer.
+template <typename F>
+bool Eventually(F done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return true;
+}
+
 absl::Status InsertAll(Store& store, const std::vector<model::Team>& teams,
                        const std::vector<model::Domain>& domains,
                        const std::vector<model::DataProduct>& products) {
@@ -245,7 +256,7 @@ TEST(PostgresStoreTest, PoolWaitIsBounded) {
   ASSERT_OK_AND_ASSIGN(auto held, store->Begin(TxnMode::kReadOnly));
   absl::Time start = absl::Now();
   EXPECT_THAT(store->Begin(TxnMode::kReadOnly),
-              StatusIs(absl::StatusCode::kDeadlineExceeded));
+              StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   held.reset();
   EXPECT_OK(store->Begin(TxnMode::kReadOnly));
@@ -276,7 +287,7 @@ TEST(PostgresStoreTest, PoolStatsAndWaitsAreReported) {
   EXPECT_EQ(stats.in_use, 2);
   EXPECT_EQ(stats.idle, 0);
   EXPECT_THAT(store->Begin(TxnMode::kReadOnly),
-              StatusIs(absl::StatusCode::kDeadlineExceeded));
+              StatusIs(absl::StatusCode::kResourceExhausted));
   a.reset();
   b.reset();
   stats = store->pool_stats();
@@ -346,6 +357,152 @@ TEST(PostgresStoreTest, StatementTimeoutIsDeadlineExceeded) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   waiter.reset();
   EXPECT_OK(holder->Commit());
+}
+
+// A deadline bounds a statement blocked on a row lock: it ends at the
+// deadline (not at the session's 30 s statement timeout), and the write
+// never commits, even once the lock is released.
+TEST(PostgresStoreTest, ADeadlineEndsALockWaitAndNothingCommits) {
+  const std::string url = PgFixture::Get().NewDatabase();
+  auto store = OpenOrDie(url);
+  ASSERT_OK(InsertAll(*store, {MakeTeam("t")}, {MakeDomain("d", "t")}, {}));
+  pqxx::connection holder(url);
+  pqxx::work lock(holder);
+  lock.exec("SELECT 1 FROM domains WHERE id = 'd' FOR UPDATE");
+
+  const absl::Time start = absl::Now();
+  absl::Status s;
+  {
+    DeadlineScope scope(start + absl::Milliseconds(300));
+    s = store->RunInTransaction(TxnMode::kReadWrite, [](Transaction& txn) {
+      model::Domain d = MakeDomain("d", "t");
+      d.description = "late";
+      d.revision = 2;
+      return txn.UpdateDomain(d, 1);
+    });
+  }
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_GE(took, absl::Milliseconds(250));
+  EXPECT_LT(took, absl::Seconds(2));
+  lock.abort();
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+  ASSERT_OK_AND_ASSIGN(model::Domain d, txn->GetDomain("d"));
+  EXPECT_EQ(d.description, MakeDomain("d", "t").description);
+  EXPECT_EQ(d.revision, 1);
+}
+
+// A write transaction whose deadline passes before Commit rolls back.
+TEST(PostgresStoreTest, CommitAfterTheDeadlineRollsBack) {
+  auto store = OpenOrDie(PgFixture::Get().NewDatabase());
+  ASSERT_OK(InsertAll(*store, {MakeTeam("t")}, {MakeDomain("d", "t")}, {}));
+  {
+    DeadlineScope scope(absl::Now() + absl::Milliseconds(100));
+    ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadWrite));
+    model::Domain d = MakeDomain("d", "t");
+    d.description = "late";
+    d.revision = 2;
+    ASSERT_OK(txn->UpdateDomain(d, 1));
+    absl::SleepFor(absl::Milliseconds(150));
+    EXPECT_THAT(txn->Commit(), StatusIs(absl::StatusCode::kDeadlineExceeded,
+                                        "rolled back"));
+    // A spent deadline refuses new transactions at once.
+    EXPECT_THAT(store->Begin(TxnMode::kReadWrite),
+                StatusIs(absl::StatusCode::kDeadlineExceeded));
+  }
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
+  ASSERT_OK_AND_ASSIGN(model::Domain d, txn->GetDomain("d"));
+  EXPECT_EQ(d.revision, 1);
+}
+
+// The retry loop of RunInTransaction never outlives the deadline: every
+// attempt here meets a real serialization failure (another store commits
+// a change to the row in between), and with 1000 attempts allowed the loop
+// still ends at the deadline with DEADLINE_EXCEEDED.
+TEST(PostgresStoreTest, SerializationRetriesNeverOutliveTheDeadline) {
+  const std::string url = PgFixture::Get().NewDatabase();
+  auto a = OpenOrDie(url);
+  auto b = OpenOrDie(url);
+  ASSERT_OK(InsertAll(*a, {MakeTeam("t")}, {MakeDomain("counter", "t")}, {}));
+  auto bump = [](Store& store) {
+    return store.RunInTransaction(TxnMode::kReadWrite, [](Transaction& txn) {
+      MP_ASSIGN_OR_RETURN(model::Domain d, txn.GetDomain("counter"));
+      int64_t expected = d.revision;
+      d.revision += 1;
+      return txn.UpdateDomain(d, expected);
+    });
+  };
+  int attempts = 0;
+  const absl::Time start = absl::Now();
+  absl::Status s;
+  {
+    DeadlineScope scope(start + absl::Milliseconds(300));
+    s = a->RunInTransaction(
+        TxnMode::kReadWrite,
+        [&](Transaction& txn) -> absl::Status {
+          ++attempts;
+          MP_ASSIGN_OR_RETURN(model::Domain d, txn.GetDomain("counter"));
+          // The other store's commit lands between this read and the write.
+          std::thread other([&] { EXPECT_OK(bump(*b)); });
+          other.join();
+          int64_t expected = d.revision;
+          d.revision += 1;
+          return txn.UpdateDomain(d, expected);
+        },
+        /*max_attempts=*/1000);
+  }
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_GT(attempts, 1);
+  EXPECT_LT(took, absl::Milliseconds(300) + absl::Milliseconds(500));
+}
+
+// The pool's wait queue: with its one connection on loan and one caller
+// waiting, the next caller is refused at once (RESOURCE_EXHAUSTED), and a
+// waiter gives up at its deadline rather than at the acquire timeout.
+TEST(PostgresStoreTest, PoolQueueShedsAtOnceAndWaitsEndAtTheDeadline) {
+  PostgresStoreOptions options;
+  options.database_url = PgFixture::Get().NewDatabase();
+  options.pool_size = 1;
+  options.max_waiters = 1;
+  options.acquire_timeout = absl::Seconds(10);
+  ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(options));
+  ASSERT_OK_AND_ASSIGN(auto held, store->Begin(TxnMode::kReadOnly));
+
+  absl::Status waited;
+  absl::Duration waited_for;
+  std::thread waiter([&] {
+    DeadlineScope scope(absl::Now() + absl::Milliseconds(600));
+    const absl::Time start = absl::Now();
+    waited = store->Begin(TxnMode::kReadOnly).status();
+    waited_for = absl::Now() - start;
+  });
+  ASSERT_TRUE(Eventually([&] { return store->pool_stats().waiting == 1; }));
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(store->Begin(TxnMode::kReadOnly),
+              StatusIs(absl::StatusCode::kResourceExhausted, "overloaded"));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(100));
+  waiter.join();
+  EXPECT_THAT(waited, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_GE(waited_for, absl::Milliseconds(550));
+  EXPECT_LT(waited_for, absl::Seconds(3));
+  EXPECT_EQ(store->pool_stats().shed, 1);
+  held.reset();
+  EXPECT_OK(store->Begin(TxnMode::kReadOnly));
+}
+
+// Ping does not wait for a pooled connection.
+TEST(PostgresStoreTest, PingAnswersWhileThePoolIsExhausted) {
+  PostgresStoreOptions options;
+  options.database_url = PgFixture::Get().NewDatabase();
+  options.pool_size = 1;
+  options.acquire_timeout = absl::Seconds(10);
+  ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(options));
+  ASSERT_OK_AND_ASSIGN(auto held, store->Begin(TxnMode::kReadOnly));
+  const absl::Time start = absl::Now();
+  EXPECT_OK(store->Ping());
+  EXPECT_OK(store->CheckSchema());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
 }
 
 model::Event MakeEvent(const std::string& resource) {

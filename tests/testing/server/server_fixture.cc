@@ -57,6 +57,8 @@ std::unique_ptr<ServerFixture> ServerFixture::Start(
   store::PostgresStoreOptions store_options;
   store_options.database_url = fx->database_url_;
   store_options.pool_size = options.pool_size;
+  store_options.max_waiters = options.pool_max_waiters;
+  store_options.acquire_timeout = options.pool_acquire_timeout;
   auto store = store::PostgresStore::Open(store_options);
   if (!store.ok()) {
     Die(absl::StrCat("open store: ", store.status().ToString()));

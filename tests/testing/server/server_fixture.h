@@ -45,6 +45,9 @@ struct ServerFixtureOptions {
   // `bootstrap_token` are set by the fixture.
   server::ServerConfig config;
   int pool_size = 8;
+  // The store's wait queue and wait bound (store::PostgresStoreOptions).
+  int pool_max_waiters = 64;
+  absl::Duration pool_acquire_timeout = absl::Seconds(5);
   // With TLS, what channel() trusts ("" = the server certificate itself, a
   // self-signed one) and the client certificate it presents ("" = none).
   std::string tls_root_file;
