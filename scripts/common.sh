@@ -98,12 +98,49 @@ pg_stop() {
 # parents is closed to it (a checkout under /root), then a folder under
 # /var/lib/meshplane named after DIR.
 # Creates database $3 on the server at socket folder $1, port $2, unless it
-# exists.
+# exists; owned by role $4 when given.
 pg_ensure_db() {
   if ! as_pg "$PG_BIN/psql" -h "$1" -p "$2" -U postgres -d postgres -Atqc \
        "SELECT 1 FROM pg_database WHERE datname = '$3'" | grep -q 1; then
-    as_pg "$PG_BIN/createdb" -h "$1" -p "$2" -U postgres "$3"
+    as_pg "$PG_BIN/createdb" -h "$1" -p "$2" -U postgres ${4:+-O "$4"} "$3"
   fi
+}
+
+# The two database roles (docs/operations.md#database-roles) on the server
+# at socket folder $1, port $2, unless they exist: meshplane_owner owns the
+# database and migrates it, meshplane serves. No passwords: the embedded
+# server trusts connections on its socket, in a folder only its user (and
+# root) can enter, and listens on no TCP address.
+pg_ensure_roles() {
+  as_pg "$PG_BIN/psql" -h "$1" -p "$2" -U postgres -d postgres -Xq \
+    -v ON_ERROR_STOP=1 -c "DO \$\$BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'meshplane_owner')
+        THEN CREATE ROLE meshplane_owner LOGIN; END IF;
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'meshplane')
+        THEN CREATE ROLE meshplane LOGIN; END IF;
+    END\$\$"
+}
+
+# The owner of database $3 on the server at socket folder $1, port $2: the
+# role to migrate as (postgres for a database made before the two roles).
+pg_db_owner() {
+  as_pg "$PG_BIN/psql" -h "$1" -p "$2" -U postgres -d postgres -Atqc \
+    "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$3'"
+}
+
+# pg_setup_meshplane SOCKET PORT: the database `meshplane` with its two
+# roles, migrated by its owner with `meshplane` as the serving role. Sets
+# MESHPLANE_DATABASE_URL to the serving role's URL (what meshplaned serves
+# with) and MESHPLANE_OWNER_DATABASE_URL to the owner's.
+pg_setup_meshplane() {
+  local socket="$1" port="$2" owner
+  pg_ensure_roles "$socket" "$port"
+  pg_ensure_db "$socket" "$port" meshplane meshplane_owner
+  owner="$(pg_db_owner "$socket" "$port" meshplane)"
+  export MESHPLANE_OWNER_DATABASE_URL="postgresql://$owner@/meshplane?host=$socket&port=$port"
+  export MESHPLANE_DATABASE_URL="postgresql://meshplane@/meshplane?host=$socket&port=$port"
+  "$BUILD_DIR/bin/meshplaned" migrate --database-url "$MESHPLANE_OWNER_DATABASE_URL" \
+    --serving-role meshplane
 }
 
 # Writes a random admin token (64 hex characters, mode 600) to $1 unless it

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Meshplane on its embedded default: installs missing Debian packages,
-# builds, starts a private PostgreSQL in .data/ of this checkout, migrates,
-# serves on 127.0.0.1:50051, prints the admin token, and loads a small demo
+# builds, starts a private PostgreSQL in .data/ of this checkout, migrates
+# as the database's owner, serves as the role `meshplane` on 127.0.0.1:50051, prints the admin token, and loads a small demo
 # mesh when the registry is empty. Ctrl-C stops the server and the database.
 #
 # Environment: MESHPLANE_LISTEN (default 127.0.0.1:50051),
@@ -36,14 +36,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pg_ensure_db "$PGDATA" "$PORT" meshplane
-export MESHPLANE_DATABASE_URL="postgresql://postgres@/meshplane?host=$PGDATA&port=$PORT"
+# Migrated by the database's owner; served as `meshplane`, which cannot
+# alter the schema or the audit tables (docs/operations.md#database-roles).
+pg_setup_meshplane "$PGDATA" "$PORT"
 
 ensure_admin_token "$DATA/admin-token"
 ADMIN_TOKEN="$(cat "$DATA/admin-token")"
 LISTEN="${MESHPLANE_LISTEN:-127.0.0.1:50051}"
 
-"$BUILD_DIR/bin/meshplaned" migrate
 MESHPLANE_BOOTSTRAP_TOKEN="$ADMIN_TOKEN" "$BUILD_DIR/bin/meshplaned" \
   --listen "$LISTEN" --http-listen "${MESHPLANE_HTTP_LISTEN:-127.0.0.1:9464}" &
 SERVER_PID=$!

@@ -53,13 +53,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pg_ensure_db "$PGDATA" "$PGPORT" meshplane
-export MESHPLANE_DATABASE_URL="postgresql://postgres@/meshplane?host=$PGDATA&port=$PGPORT"
+# Migrated by the database's owner; the replicas serve as `meshplane`
+# (docs/operations.md#database-roles).
+pg_setup_meshplane "$PGDATA" "$PGPORT"
 echo "$MESHPLANE_DATABASE_URL" > "$DATA/database.url"
 ensure_admin_token "$DATA/admin-token"
 export MESHPLANE_BOOTSTRAP_TOKEN="$(cat "$DATA/admin-token")"
-
-"$BUILD_DIR/bin/meshplaned" migrate
 
 # Each replica keeps its ports across restarts, so that nginx's upstream
 # list stays valid.

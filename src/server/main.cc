@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "meshplane/common/clock.h"
+#include "meshplane/common/status_macros.h"
 #include "meshplane/store/postgres_store.h"
 
 namespace {
@@ -70,8 +72,7 @@ auto RetryWhileUnavailable(absl::string_view what, absl::Duration wait,
         absl::Now() >= deadline) {
       return result;
     }
-    spdlog::warn("{}: database unavailable, retrying for up to {}: {}",
-                 std::string(what),
+    spdlog::warn("{}: retrying for up to {}: {}", std::string(what),
                  absl::FormatDuration(
                      absl::Ceil(deadline - absl::Now(), absl::Seconds(1))),
                  std::string(status.message()));
@@ -95,6 +96,50 @@ bool WritePortFile(const std::string& path, int port) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// Brings the schema to what this build needs before serving, without DDL
+// when it is there already: the serving role has no right to change the
+// schema (docs/operations.md#database-roles), and a replica restarting
+// during a rollout must accept the newer schema of the next version. A
+// schema that is behind is migrated if the role may (one role for both,
+// as before there were two); else it is waited for: UNAVAILABLE, which the
+// caller retries until --db-wait, while `meshplaned migrate` runs as the
+// owner.
+class SchemaWaiter {
+ public:
+  SchemaWaiter(std::string database_url, std::string migrations_dir)
+      : database_url_(std::move(database_url)),
+        migrations_dir_(std::move(migrations_dir)) {}
+
+  absl::Status operator()() {
+    MP_ASSIGN_OR_RETURN(
+        int needed, meshplane::store::LatestMigrationVersion(migrations_dir_));
+    MP_ASSIGN_OR_RETURN(
+        int version, meshplane::store::CurrentSchemaVersion(database_url_));
+    if (version >= needed) {
+      return absl::OkStatus();
+    }
+    if (may_migrate_) {
+      absl::Status migrated =
+          meshplane::store::Migrate(database_url_, migrations_dir_);
+      if (migrated.code() != absl::StatusCode::kPermissionDenied) {
+        return migrated;
+      }
+      may_migrate_ = false;  // a serving role: do not try DDL again
+      cannot_migrate_ = std::string(migrated.message());
+    }
+    return absl::UnavailableError(absl::StrCat(
+        "the database schema is at version ", version, "; this build needs ",
+        needed, ", and ", cannot_migrate_,
+        ": waiting for `meshplaned migrate`"));
+  }
+
+ private:
+  const std::string database_url_;
+  const std::string migrations_dir_;
+  bool may_migrate_ = true;
+  std::string cannot_migrate_;
+};
+
 int Run(const Options& options) {
   using meshplane::store::Migrate;
   using meshplane::store::PostgresStore;
@@ -103,9 +148,17 @@ int Run(const Options& options) {
   std::string migrations_dir = options.migrations_dir.empty()
                                    ? meshplane::store::DefaultMigrationsDir()
                                    : options.migrations_dir;
-  absl::Status migrated = RetryWhileUnavailable(
-      "migrate", options.db_wait,
-      [&] { return Migrate(options.database_url, migrations_dir); });
+  absl::Status migrated =
+      options.command == Options::Command::kMigrate
+          ? RetryWhileUnavailable("migrate", options.db_wait,
+                                  [&] {
+                                    return Migrate(options.database_url,
+                                                   migrations_dir,
+                                                   options.serving_role);
+                                  })
+          : RetryWhileUnavailable(
+                "schema", options.db_wait,
+                SchemaWaiter(options.database_url, migrations_dir));
   if (migrated.code() == absl::StatusCode::kCancelled) {
     spdlog::info("meshplaned stopped before serving");
     return kExitOk;
@@ -117,7 +170,18 @@ int Run(const Options& options) {
   }
   spdlog::info("database schema up to date (migrations: {})", migrations_dir);
   if (options.command == Options::Command::kMigrate) {
+    if (!options.serving_role.empty()) {
+      spdlog::info("role {} has the privileges to serve, and no others",
+                   options.serving_role);
+    }
     return kExitOk;
+  }
+  // Serving as the schema's owner still works, but the audit tables are
+  // then only as safe as this process and its credentials.
+  absl::Status role = meshplane::store::CheckServingRole(options.database_url);
+  if (role.code() == absl::StatusCode::kFailedPrecondition) {
+    spdlog::warn("the database role is not a serving role: {}",
+                 std::string(role.message()));
   }
 
   PostgresStoreOptions store_options;

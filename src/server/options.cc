@@ -61,10 +61,13 @@ std::string Usage() {
   return R"(usage: meshplaned [serve] [flags]
        meshplaned migrate [flags]
 
-  serve (default)  apply pending migrations (under a PostgreSQL advisory
-                   lock, so replicas may start together), then serve gRPC
-                   until SIGTERM or SIGINT, which drains in-flight calls
-  migrate          apply pending migrations and exit
+  serve (default)  serve gRPC until SIGTERM or SIGINT, which drains
+                   in-flight calls. A schema that is current is not touched;
+                   one that is behind is migrated if the database role may
+                   (under a PostgreSQL advisory lock, so replicas may start
+                   together), else waited for (--db-wait)
+  migrate          apply pending migrations and exit; run it as the schema's
+                   owner, with --serving-role for the role that serves
 
 flags:
   --listen ADDR          gRPC address (default 127.0.0.1:50051; port 0 picks one)
@@ -79,6 +82,9 @@ flags:
                          (default 64); more are refused at once with
                          RESOURCE_EXHAUSTED
   --migrations-dir DIR   migrations (default: compiled in, or $MESHPLANE_MIGRATIONS_DIR)
+  --serving-role ROLE    migrate only: grant ROLE exactly what serving needs
+                         (the migrations folder's serving_role.sql), and
+                         refuse a ROLE that could alter the audit tables
   --db-wait DURATION     how long to retry an unreachable database at start (default 30s)
   --drain-timeout DURATION  how long shutdown waits for in-flight calls (default 10s)
   --policy-refresh DURATION full reload of the policy snapshot this often, besides
@@ -215,6 +221,11 @@ absl::StatusOr<Options> ParseOptions(
           ParseInt(name, value, 0, 100000, &o.db_pool_max_waiters));
     } else if (name == "migrations-dir") {
       o.migrations_dir = value;
+    } else if (name == "serving-role") {
+      if (value.empty()) {
+        return Bad(name, "must not be empty");
+      }
+      o.serving_role = value;
     } else if (name == "db-wait") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.db_wait));
     } else if (name == "drain-timeout") {
@@ -350,6 +361,11 @@ absl::StatusOr<Options> ParseOptions(
     return absl::InvalidArgumentError(
         "--tls-client-auth, --tls-principal, --tls-principal-map and "
         "--tls-dns-service-domain need --tls-client-ca-file");
+  }
+  if (!o.serving_role.empty() && o.command != Options::Command::kMigrate) {
+    return absl::InvalidArgumentError(
+        "--serving-role is for `meshplaned migrate` (run as the schema's "
+        "owner); serve with the serving role's own database URL");
   }
   if (o.command != Options::Command::kHelp && o.database_url.empty()) {
     return absl::InvalidArgumentError(

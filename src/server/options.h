@@ -1,7 +1,9 @@
 // Command line of meshplaned:
 //
-//   meshplaned [serve] [flags]    migrate, then serve until SIGTERM/SIGINT
-//   meshplaned migrate [flags]    apply pending migrations and exit
+//   meshplaned [serve] [flags]    serve until SIGTERM/SIGINT (migrating a
+//                                 schema that is behind, if the role may)
+//   meshplaned migrate [flags]    apply pending migrations (and the serving
+//                                 role's grants) and exit
 //
 // Flags take `--name value` or `--name=value`; `-` and `_` are the same in
 // names. See Usage() for the list.
@@ -25,6 +27,9 @@ struct Options {
   std::string database_url;  // --database-url, else $MESHPLANE_DATABASE_URL
   int pool_size = 16;
   std::string migrations_dir;  // "" = the store's compiled-in default
+  // migrate only: the role that serves, granted serving_role.sql
+  // (docs/operations.md#database-roles).
+  std::string serving_role;
   std::string port_file;
   std::string tls_cert_file;  // both set = gRPC over TLS
   std::string tls_key_file;

@@ -32,7 +32,10 @@ inline std::string EnvOrDie(const char* name) {
 class ServerE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string url = testing::PgFixture::Get().NewDatabase();
+    // As in production: the server connects as the serving role, which
+    // cannot alter the schema or the audit tables.
+    std::string url = testing::PgFixture::ServingUrl(
+        testing::PgFixture::Get().NewDatabase());
     std::string error;
     ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error))
         << error;

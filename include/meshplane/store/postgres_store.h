@@ -48,8 +48,29 @@ absl::StatusOr<int> LatestMigrationVersion(const std::string& migrations_dir);
 // the directory provides (a newer binary migrated it); INVALID_ARGUMENT
 // naming the file and the PostgreSQL message if a file fails to apply;
 // NOT_FOUND if the directory has no migrations.
+//
+// With a `serving_role`, the run ends by giving that role exactly the
+// privileges meshplaned needs to serve: `serving_role.sql` of
+// `migrations_dir`, with :"serving_role" replaced by the quoted name, in one
+// transaction (it revokes first, so it converges on every run). Run it as
+// the role that owns the schema. The role is refused, with
+// FAILED_PRECONDITION naming why and before anything is granted, when it
+// does not exist or could alter the audit tables (see CheckServingRole);
+// NOT_FOUND if `migrations_dir` has no serving_role.sql.
+// PERMISSION_DENIED if the role of `database_url` may not change the schema
+// (a serving role): migrate with the owner's URL.
 absl::Status Migrate(const std::string& database_url,
-                     const std::string& migrations_dir);
+                     const std::string& migrations_dir,
+                     const std::string& serving_role = "");
+
+// OK if the role that `database_url` logs in as is fit to serve: it cannot
+// alter or erase audit_log and access_decisions, nor create objects in the
+// schema. FAILED_PRECONDITION naming the role and why not: it is a
+// superuser, owns those tables (or has their owner's privileges, so it
+// could disable their append-only triggers, truncate or drop them), or may
+// CREATE in the schema. UNAVAILABLE if the database cannot be reached;
+// FAILED_PRECONDITION if it has no Meshplane schema. Thread-safe.
+absl::Status CheckServingRole(const std::string& database_url);
 
 // The version the database at `database_url` is at (0 for an empty one).
 // UNAVAILABLE if the database cannot be reached.

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "store/postgres/pg_internal.h"
@@ -53,6 +54,28 @@ constexpr const char* kHasSchemaMigrations =
     "SELECT to_regclass('schema_migrations') IS NOT NULL";
 constexpr const char* kMaxVersion =
     "SELECT coalesce(max(version), 0) FROM schema_migrations";
+
+// What makes role $1 unfit to serve (docs/operations.md#database-roles): a
+// superuser, or one with the privileges of the audit tables' owner, can
+// disable their append-only triggers, truncate or drop them; one that may
+// CREATE in the schema can shadow its functions. No row: no such role.
+constexpr const char* kServingRoleFacts =
+    "SELECT r.rolsuper, "
+    "  EXISTS (SELECT 1 FROM pg_class c "
+    "          WHERE c.oid IN (to_regclass('audit_log'), "
+    "                          to_regclass('access_decisions')) "
+    "            AND pg_has_role(r.oid, c.relowner, 'USAGE')), "
+    "  coalesce(has_schema_privilege(r.oid, current_schema(), 'CREATE'), "
+    "           false), "
+    "  coalesce(current_schema(), ''), "
+    "  to_regclass('audit_log') IS NOT NULL "
+    "FROM pg_roles r WHERE r.rolname = $1";
+constexpr const char* kCurrentUser = "SELECT current_user";
+
+// The serving role's grants, beside the migrations; its placeholder is
+// psql's syntax for a quoted identifier, so that the file runs in psql too.
+constexpr const char* kServingRoleFile = "serving_role.sql";
+constexpr absl::string_view kServingRolePlaceholder = ":\"serving_role\"";
 
 constexpr absl::Duration kConnectTimeout = absl::Seconds(10);
 
@@ -126,6 +149,59 @@ absl::StatusOr<std::vector<MigrationFile>> ReadMigrationsOrThrow(
   return out;
 }
 
+absl::StatusOr<std::string> ReadServingRoleFile(const std::string& dir) {
+  const std::string path = absl::StrCat(dir, "/", kServingRoleFile);
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  if (!in.is_open() || (!in.good() && !in.eof())) {
+    return absl::NotFoundError(absl::StrCat(
+        "cannot read \"", path,
+        "\": --serving-role grants what that file of the migrations lists"));
+  }
+  return content.str();
+}
+
+// OK if `role` is fit to serve (see CheckServingRole in the header).
+absl::Status CheckRole(pqxx::transaction_base& q, const std::string& role) {
+  pqxx::result facts = q.exec_params(kServingRoleFacts, role);
+  if (facts.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the serving role \"", role, "\" does not exist: create it first "
+        "(CREATE ROLE ... LOGIN; see docs/operations.md#database-roles)"));
+  }
+  const pqxx::row row = facts[0];
+  if (!row[4].as<bool>()) {
+    return absl::FailedPreconditionError(
+        "the database has no Meshplane schema (audit_log is missing): run "
+        "`meshplaned migrate` first");
+  }
+  const char* why = nullptr;
+  if (row[0].as<bool>()) {
+    why = "is a superuser";
+  } else if (row[1].as<bool>()) {
+    why = "owns audit_log and access_decisions (or has their owner's "
+          "privileges)";
+  }
+  if (why != nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "role \"", role, "\" ", why,
+        ": it could disable the append-only triggers of the audit tables, "
+        "truncate or drop them; serve as a role of its own that only "
+        "`meshplaned migrate --serving-role` grants to "
+        "(docs/operations.md#database-roles)"));
+  }
+  if (row[2].as<bool>()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "role \"", role, "\" may CREATE in schema \"",
+        row[3].as<std::string>(),
+        "\": revoke that (REVOKE CREATE ON SCHEMA ... FROM PUBLIC, and from "
+        "the role); a serving role must not add objects to the schema "
+        "(docs/operations.md#database-roles)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MapConnectError(std::exception_ptr e, const std::string& op) {
   bool lost = false;
   absl::Status s = pg::MapPgError(e, {op, "", false}, &lost);
@@ -161,10 +237,26 @@ absl::StatusOr<int> CurrentSchemaVersion(const std::string& database_url) {
   }
 }
 
+absl::Status CheckServingRole(const std::string& database_url) {
+  try {
+    auto conn =
+        pg::Connect(pg::WithConnectTimeout(database_url, kConnectTimeout));
+    pqxx::read_transaction q(*conn);
+    return CheckRole(q, q.exec1(kCurrentUser)[0].as<std::string>());
+  } catch (...) {
+    return MapConnectError(std::current_exception(), "CheckServingRole");
+  }
+}
+
 absl::Status Migrate(const std::string& database_url,
-                     const std::string& migrations_dir) {
+                     const std::string& migrations_dir,
+                     const std::string& serving_role) {
   MP_ASSIGN_OR_RETURN(std::vector<MigrationFile> files,
                       ReadMigrations(migrations_dir));
+  std::string grants;
+  if (!serving_role.empty()) {
+    MP_ASSIGN_OR_RETURN(grants, ReadServingRoleFile(migrations_dir));
+  }
   std::unique_ptr<pqxx::connection> conn;
   std::map<int, std::pair<std::string, std::string>> applied;  // name, sum
   try {
@@ -179,6 +271,14 @@ absl::Status Migrate(const std::string& database_url,
       applied[row[0].as<int>()] = {row[1].as<std::string>(),
                                    row[2].as<std::string>()};
     }
+  } catch (const pqxx::insufficient_privilege& e) {
+    // A serving role: it may not CREATE in the schema, not even IF NOT
+    // EXISTS.
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the database role may not change the schema (",
+        absl::string_view(e.what()).substr(
+            0, absl::string_view(e.what()).find('\n')),
+        "): migrate with the URL of the role that owns it"));
   } catch (...) {
     return MapConnectError(std::current_exception(), "Migrate");
   }
@@ -226,6 +326,28 @@ absl::Status Migrate(const std::string& database_url,
       return absl::InvalidArgumentError(
           absl::StrCat("migration \"", f.file_name, "\" failed (SQLSTATE ",
                        e.sqlstate(), "): ", e.what()));
+    } catch (...) {
+      return MapConnectError(std::current_exception(), "Migrate");
+    }
+  }
+
+  if (!serving_role.empty()) {
+    try {
+      // The check and the grants in one transaction, under the migration
+      // lock: concurrent GRANTs on one object can fail ("tuple concurrently
+      // updated"), and a replica never sees the role half-granted.
+      pqxx::work txn(*conn);
+      MP_RETURN_IF_ERROR(CheckRole(txn, serving_role));
+      txn.exec(absl::StrReplaceAll(
+          grants, {{kServingRolePlaceholder, conn->quote_name(serving_role)}}));
+      txn.commit();
+    } catch (const pqxx::sql_error& e) {
+      absl::Status mapped =
+          MapConnectError(std::current_exception(), "Migrate");
+      if (mapped.code() == absl::StatusCode::kUnavailable) return mapped;
+      return absl::InvalidArgumentError(
+          absl::StrCat(kServingRoleFile, " failed (SQLSTATE ", e.sqlstate(),
+                       "): ", e.what()));
     } catch (...) {
       return MapConnectError(std::current_exception(), "Migrate");
     }

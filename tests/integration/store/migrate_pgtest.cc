@@ -290,5 +290,32 @@ TEST(MigrateTest, AccessDecisionLogIsAppendOnly) {
       Count(url, "SELECT count(*) FROM access_decisions WHERE NOT allowed"), 1);
 }
 
+// A later release's table gets the serving role's grants in the same
+// migrate that creates it: serving_role.sql of that release lists it.
+TEST(MigrateTest, ServingRoleGrantsFollowTheMigrationsOfTheRelease) {
+  std::string url = PgFixture::Get().NewEmptyDatabase();
+  ASSERT_OK(Migrate(url, DefaultMigrationsDir(), PgFixture::kServingRole));
+  ScratchMigrations scratch;
+  scratch.Write(NextFile("extra"), "CREATE TABLE extra (id integer);");
+  scratch.Append("serving_role.sql",
+                 "GRANT SELECT, INSERT ON TABLE extra TO :\"serving_role\";\n");
+  ASSERT_OK(Migrate(url, scratch.dir(), PgFixture::kServingRole));
+  pqxx::connection serving(PgFixture::ServingUrl(url));
+  pqxx::work w(serving);
+  w.exec("INSERT INTO extra VALUES (1)");
+  EXPECT_EQ(w.exec1("SELECT count(*) FROM extra")[0].as<int>(), 1);
+}
+
+TEST(MigrateTest, ServingRoleNeedsItsGrantsFile) {
+  std::string url = PgFixture::Get().NewEmptyDatabase();
+  ScratchMigrations scratch;
+  std::filesystem::remove(scratch.dir() + "/serving_role.sql");
+  EXPECT_THAT(Migrate(url, scratch.dir(), PgFixture::kServingRole),
+              StatusIs(absl::StatusCode::kNotFound, "serving_role.sql"));
+  // Without a serving role the file is not needed, and is no migration.
+  ASSERT_OK(Migrate(url, scratch.dir()));
+  EXPECT_EQ(*CurrentSchemaVersion(url), Latest());
+}
+
 }  // namespace
 }  // namespace meshplane::store

@@ -49,9 +49,11 @@ std::unique_ptr<Store> OpenOrDie(const std::string& url, int pool_size = 4) {
   return store.ok() ? std::move(store).value() : nullptr;
 }
 
+// The repository contract suite runs as the serving role: every store
+// method must work with the privileges of migrations/serving_role.sql.
 struct PostgresFactory {
   static std::unique_ptr<Store> Make() {
-    return OpenOrDie(PgFixture::Get().NewDatabase());
+    return OpenOrDie(PgFixture::ServingUrl(PgFixture::Get().NewDatabase()));
   }
 };
 

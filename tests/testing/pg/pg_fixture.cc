@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include <arpa/inet.h>
@@ -152,13 +153,15 @@ PgFixture::PgFixture() {
     pqxx::connection admin(AdminUrl());
     pqxx::nontransaction q(admin);
     q.exec(absl::StrCat("CREATE DATABASE ", kTemplate));
+    // The role is the server's, so every database of it shares one.
+    q.exec(absl::StrCat("CREATE ROLE ", kServingRole, " LOGIN"));
   } catch (const std::exception& e) {
     std::cerr << "PgFixture: cannot create the template database: " << e.what();
     Shutdown();
     std::abort();
   }
-  absl::Status migrated =
-      store::Migrate(UrlFor(kTemplate), store::DefaultMigrationsDir());
+  absl::Status migrated = store::Migrate(
+      UrlFor(kTemplate), store::DefaultMigrationsDir(), kServingRole);
   if (!migrated.ok()) {
     std::cerr << "PgFixture: migrating the template failed: " << migrated
               << "\n";
@@ -172,6 +175,17 @@ PgFixture::~PgFixture() { Shutdown(); }
 std::string PgFixture::UrlFor(const std::string& name) const {
   return absl::StrCat("postgresql://postgres@/", name, "?host=", dir_,
                       "&port=", port_);
+}
+
+std::string PgFixture::ServingUrl(const std::string& url) {
+  constexpr absl::string_view kAsPostgres = "postgresql://postgres@";
+  if (!absl::StartsWith(url, kAsPostgres)) {
+    std::cerr << "PgFixture::ServingUrl: not a URL of the fixture: " << url
+              << "\n";
+    std::abort();
+  }
+  return absl::StrCat("postgresql://", kServingRole, "@",
+                      url.substr(kAsPostgres.size()));
 }
 
 void PgFixture::Start() {

@@ -8,7 +8,11 @@
 // PostgreSQL refuses to run as root), a unix socket in that folder, a free
 // TCP port on 127.0.0.1, fsync and synchronous_commit off for speed. The
 // schema is migrated once into the database `meshplane_template`; every
-// NewDatabase() is a fresh copy of it, so no test sees another's rows. At
+// NewDatabase() is a fresh copy of it, so no test sees another's rows.
+// The template is migrated as `postgres` with kServingRole as the serving
+// role, so every copy carries that role's grants: ServingUrl() connects as
+// it, with exactly the privileges meshplaned gets in production
+// (docs/operations.md#database-roles). At
 // exit the server is stopped (pg_ctl -m immediate) and the folder removed,
 // whether the tests passed or not; servers left behind by a killed test
 // binary (its pid is in the folder name) are removed by the next one.
@@ -28,6 +32,10 @@ namespace meshplane::testing {
 
 class PgFixture {
  public:
+  // The role that servers of tests connect as (a LOGIN role without
+  // password, like `postgres` here: the fixture trusts local connections).
+  static constexpr char kServingRole[] = "meshplane_serving";
+
   // The process-wide server, started (and the template migrated) on first
   // call. Thread-safe.
   static PgFixture& Get();
@@ -46,6 +54,10 @@ class PgFixture {
   // URL of database `name` on this server:
   // postgresql://postgres@/<name>?host=<socket dir>&port=<port>
   std::string UrlFor(const std::string& name) const;
+
+  // `url` (one of this fixture's, connecting as `postgres`) connecting as
+  // kServingRole instead.
+  static std::string ServingUrl(const std::string& url);
 
   // Stops the server / starts it again with the same data folder and port.
   // For UNAVAILABLE-and-recover tests. Stop is a fast shutdown: open

@@ -47,15 +47,12 @@ std::unique_ptr<ServerFixture> ServerFixture::Start(
     ServerFixtureOptions options) {
   std::unique_ptr<ServerFixture> fx(new ServerFixture());
   fx->database_url_ = PgFixture::Get().NewDatabase();
-  // As main.cc: migrate (a no-op on a copy of the migrated template, but it
-  // is the same call), then open the pool.
-  absl::Status migrated =
-      store::Migrate(fx->database_url_, store::DefaultMigrationsDir());
-  if (!migrated.ok()) {
-    Die(absl::StrCat("migrate: ", migrated.ToString()));
-  }
+  // As in production: the server connects as the serving role, which the
+  // template's migration granted exactly what serving needs (the schema is
+  // current, so main.cc would not migrate either).
+  fx->serving_url_ = PgFixture::ServingUrl(fx->database_url_);
   store::PostgresStoreOptions store_options;
-  store_options.database_url = fx->database_url_;
+  store_options.database_url = fx->serving_url_;
   store_options.pool_size = options.pool_size;
   store_options.max_waiters = options.pool_max_waiters;
   store_options.acquire_timeout = options.pool_acquire_timeout;
@@ -159,7 +156,7 @@ std::unique_ptr<grpc::ClientContext> ServerFixture::Context(
 std::unique_ptr<ServerFixture::Replica> ServerFixture::StartReplica(
     server::ServerConfig config, const Clock& clock, int pool_size) const {
   store::PostgresStoreOptions so;
-  so.database_url = database_url_;
+  so.database_url = serving_url_;
   so.pool_size = pool_size;
   auto store = store::PostgresStore::Open(so);
   if (!store.ok()) {

@@ -11,7 +11,9 @@
 //
 // Each fixture gets its own database (PgFixture::NewDatabase), so tests do
 // not see each other's rows. The PostgreSQL server itself is shared by the
-// test binary (PgFixture::Get()).
+// test binary (PgFixture::Get()). The server connects as the serving role
+// (serving_url()), with only the privileges production gives it; tests that
+// reach into the database use database_url(), as the superuser.
 #ifndef MESHPLANE_TESTS_TESTING_SERVER_SERVER_FIXTURE_H_
 #define MESHPLANE_TESTS_TESTING_SERVER_SERVER_FIXTURE_H_
 
@@ -69,7 +71,10 @@ class ServerFixture {
   int http_port() const { return server_->http_port(); }
   // The platform-admin bootstrap token's secret (principal user:admin).
   const std::string& admin_token() const { return admin_token_; }
+  // The database as `postgres` (superuser and owner of the schema).
   const std::string& database_url() const { return database_url_; }
+  // The same database as PgFixture::kServingRole: what the server uses.
+  const std::string& serving_url() const { return serving_url_; }
   store::Store& store() { return *store_; }
   server::RunningServer& server() { return *server_; }
 
@@ -125,6 +130,7 @@ class ServerFixture {
   ServerFixture() = default;
 
   std::string database_url_;
+  std::string serving_url_;
   std::string admin_token_;
   std::string address_;
   std::unique_ptr<store::Store> store_;

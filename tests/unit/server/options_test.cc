@@ -64,6 +64,27 @@ TEST(OptionsTest, Migrate) {
   ASSERT_OK_AND_ASSIGN(
       Options o, ParseOptions({"migrate", "--database-url", "u"}, Env({})));
   EXPECT_EQ(o.command, Options::Command::kMigrate);
+  EXPECT_EQ(o.serving_role, "");
+}
+
+// The serving role's grants come with migrating, as the owner; a server
+// never grants (it runs as the serving role, which cannot).
+TEST(OptionsTest, ServingRoleIsForMigrateOnly) {
+  ASSERT_OK_AND_ASSIGN(
+      Options o, ParseOptions({"migrate", "--database-url", "u",
+                               "--serving-role", "meshplane"},
+                              Env({})));
+  EXPECT_EQ(o.serving_role, "meshplane");
+  EXPECT_THAT(ParseOptions({"serve", "--database-url", "u", "--serving-role",
+                            "meshplane"},
+                           Env({})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "--serving-role is for `meshplaned migrate`"));
+  EXPECT_THAT(
+      ParseOptions({"migrate", "--database-url", "u", "--serving-role="},
+                   Env({})),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "--serving-role"));
 }
 
 TEST(OptionsTest, HelpNeedsNoDatabase) {
