@@ -9,10 +9,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/util.h"
 #include <google/protobuf/util/time_util.h>
 #include <yaml-cpp/yaml.h>
+
+#include "meshplane/contract/yaml.h"
 
 namespace meshplane::cli {
 
@@ -1102,6 +1105,18 @@ ParseResult ParseDescriptors(absl::string_view text,
                              const std::string& filename,
                              const DescriptorDefaults& defaults) {
   ParseResult result;
+  // yaml-cpp shares an aliased node, but the readers below walk it once per
+  // alias: the one YAML reader's budgets go first (docs/architecture.md).
+  if (absl::Status budget = contract::CheckYamlBudgets(text); !budget.ok()) {
+    std::vector<absl::string_view> at =
+        absl::StrSplit(budget.message(), absl::MaxSplits(": ", 1));
+    result.errors.push_back(
+        at.size() == 2
+            ? DescriptorError{absl::StrCat(filename, ":", at[0]), "",
+                              std::string(at[1])}
+            : DescriptorError{filename, "", std::string(budget.message())});
+    return result;
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));

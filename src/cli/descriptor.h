@@ -85,6 +85,9 @@ struct ParseResult {
 // Empty documents are skipped. Unknown fields, missing required fields,
 // values of the wrong type and invalid ids are errors that name the path and
 // the line:column at fault; a document with errors yields no descriptor.
+// A text past the YAML budgets (meshplane/contract/yaml.h: aliases counted
+// as what they expand to) yields one error at the alias that crossed them,
+// and nothing is read.
 ParseResult ParseDescriptors(absl::string_view text,
                              const std::string& filename,
                              const DescriptorDefaults& defaults);

@@ -11,6 +11,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
+#include "meshplane/contract/yaml.h"
+
 namespace meshplane::cli {
 
 namespace {
@@ -93,6 +95,12 @@ absl::StatusOr<nlohmann::json> YamlToJson(const YAML::Node& node,
 
 absl::StatusOr<nlohmann::json> ParseYamlDocument(const std::string& text,
                                                  const std::string& where) {
+  // YamlToJson walks an aliased node once per alias: the one YAML reader's
+  // budgets go first (docs/architecture.md).
+  if (absl::Status budget = contract::CheckYamlBudgets(text); !budget.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ":", budget.message()));
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);

@@ -25,7 +25,8 @@ absl::StatusOr<nlohmann::json> YamlToJson(const YAML::Node& node,
 
 // Parses `text` holding exactly one YAML (or JSON) document. `where` names
 // it in errors. INVALID_ARGUMENT for a syntax error (with line:column), no
-// document, or several documents.
+// document, several documents, or aliases past the YAML budgets
+// (meshplane/contract/yaml.h), checked before yaml-cpp reads the text.
 absl::StatusOr<nlohmann::json> ParseYamlDocument(const std::string& text,
                                                  const std::string& where);
 

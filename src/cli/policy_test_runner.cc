@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "meshplane/contract/yaml.h"
+
 namespace meshplane::cli {
 
 namespace v1 = ::meshplane::v1;
@@ -429,6 +431,12 @@ PolicyTestLoad ParsePolicyTestFile(const std::string& text,
   PolicyTestLoad load;
   load.suite.file = path;
   Errors e(path, &load.errors);
+  // The cases are walked once per alias: the one YAML reader's budgets go
+  // first (docs/architecture.md).
+  if (absl::Status budget = contract::CheckYamlBudgets(text); !budget.ok()) {
+    load.errors.push_back(absl::StrCat(path, ":", budget.message()));
+    return load;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

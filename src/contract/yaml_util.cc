@@ -417,16 +417,12 @@ void AppendFlow(YamlNode node, std::string* out) {
 // ---------------------------------------------------------------------------
 // The loader: libyaml's events into a YamlTree.
 
-// yaml-cpp 0.7 refuses a node nested this deep (its DepthGuard<500>);
-// without a limit the recursive walks over the tree could exhaust the stack.
-constexpr size_t kMaxDepth = 500;
-
 constexpr uint32_t kNoNode = UINT32_MAX;
 
 // Offsets into the tree are 32-bit; scalars and resolved tags take at most
 // about five times the bytes of their source (`!!a` becomes
-// "tag:yaml.org,2002:a"), so this keeps every offset in range.
-constexpr size_t kMaxTextBytes = size_t{256} << 20;
+// "tag:yaml.org,2002:a"), so kMaxYamlTextBytes keeps every offset in range.
+static_assert(kMaxYamlTextBytes <= size_t{UINT32_MAX} / 5);
 
 absl::Status SyntaxError(size_t line, size_t column, absl::string_view why) {
   return absl::InvalidArgumentError(
@@ -490,15 +486,29 @@ class Event {
   bool live_ = false;
 };
 
+// Why budgets: an alias is its anchored node, shared in the tree, so the
+// tree stays as small as the text; but every walk over it (ToJson, ToText,
+// validation, normalisation) visits an alias as often as it occurs. Nine
+// levels of nine aliases each, under 1 KiB of text, are 3.9e8 nodes: a
+// server took 3.1 GB and half a minute to walk them. So the builder keeps,
+// for every finished node, the size a walk would see (nodes, scalar bytes,
+// height), and refuses the document at the first node or alias that takes
+// the total past the budget, before anything walks it. The totals never
+// exceed the budget by more than one node's size, so they cannot overflow.
 class TreeBuilder {
  public:
-  explicit TreeBuilder(absl::string_view text)
-      : text_(text), tree_(std::make_unique<YamlTree>()) {
+  TreeBuilder(absl::string_view text, const YamlBudget& budget,
+              bool all_documents)
+      : text_(text),
+        budget_(budget),
+        all_documents_(all_documents),
+        tree_(std::make_unique<YamlTree>()) {
     // Rough sizes for ODCS documents (about one node per 10 bytes), to spare
     // most of the vectors' regrowth.
     tree_->nodes.reserve(text.size() / 10 + 4);
     tree_->children.reserve(text.size() / 10 + 4);
     tree_->text.reserve(text.size() / 2);
+    extent_.reserve(text.size() / 10 + 4);
   }
 
   absl::StatusOr<YamlDocument> Build() {
@@ -533,6 +543,11 @@ class TreeBuilder {
             n.size = static_cast<uint32_t>(text.size());
             tree_->text.append(text.data(), text.size());
           }
+          if (absl::Status st =
+                  CountNode(id, null ? 0 : text.size(), event->start_mark);
+              !st.ok()) {
+            return st;
+          }
           Anchor(s.anchor, id);
           Attach(id);
           break;
@@ -551,6 +566,10 @@ class TreeBuilder {
           const uint32_t id =
               NewNode(sequence ? YamlKind::kSequence : YamlKind::kMapping,
                       event->start_mark, tag);
+          if (absl::Status st = CountNode(id, 0, event->start_mark);
+              !st.ok()) {
+            return st;
+          }
           Anchor(anchor, id);
           open_.push_back({id, static_cast<uint32_t>(pending_.size())});
           break;
@@ -561,6 +580,13 @@ class TreeBuilder {
           open_.pop_back();
           YamlTree::Node& n = tree_->nodes[top.node];
           const size_t count = pending_.size() - top.pending_begin;
+          Extent& e = extent_[top.node];
+          for (size_t i = top.pending_begin; i < pending_.size(); ++i) {
+            const Extent& child = extent_[pending_[i]];
+            e.nodes += child.nodes;
+            e.bytes += child.bytes;
+            e.height = std::max(e.height, child.height + 1);
+          }
           n.begin = static_cast<uint32_t>(tree_->children.size());
           n.size = static_cast<uint32_t>(
               n.kind == YamlKind::kMapping ? count / 2 : count);
@@ -580,14 +606,25 @@ class TreeBuilder {
           if (!target.ok()) {
             return target.status();
           }
+          if (absl::Status st = CountAlias(event->data.alias.anchor, *target,
+                                           event->start_mark);
+              !st.ok()) {
+            return st;
+          }
           Attach(*target);
           break;
         }
+        case YAML_DOCUMENT_START_EVENT:
+          // YAML 1.2 §9.2: an alias names an anchor of its own document.
+          anchors_.clear();
+          break;
         case YAML_DOCUMENT_END_EVENT:  // yaml-cpp's Load reads one document
+          done = !all_documents_;
+          break;
         case YAML_STREAM_END_EVENT:
           done = true;
           break;
-        default:  // stream and document starts
+        default:  // the stream start
           break;
       }
     }
@@ -603,6 +640,70 @@ class TreeBuilder {
     uint32_t node;
     uint32_t pending_begin;  // where its children start in pending_
   };
+
+  // What a walk over a finished node visits, aliases expanded.
+  struct Extent {
+    uint64_t nodes = 1;
+    uint64_t bytes = 0;  // of scalar text
+    uint64_t height = 1;
+  };
+
+  // A new node of the text (one of its own, not an alias): its size, and
+  // the document's totals with it.
+  absl::Status CountNode(uint32_t id, size_t bytes, const yaml_mark_t& mark) {
+    extent_.resize(size_t{id} + 1);
+    extent_[id].bytes = bytes;
+    total_nodes_ += 1;
+    total_bytes_ += bytes;
+    if (total_nodes_ > budget_.nodes) {
+      return BudgetError(mark, absl::StrCat("the document has more than ",
+                                            budget_.nodes, " nodes"));
+    }
+    if (total_bytes_ > budget_.scalar_bytes) {
+      return BudgetError(mark, absl::StrCat("the document has more than ",
+                                            budget_.scalar_bytes,
+                                            " bytes of scalars"));
+    }
+    return absl::OkStatus();
+  }
+
+  // An alias of the finished node `target`: a walk visits all of it again,
+  // nested where the alias is.
+  absl::Status CountAlias(const yaml_char_t* anchor, uint32_t target,
+                          const yaml_mark_t& mark) {
+    const absl::string_view name(reinterpret_cast<const char*>(anchor));
+    const Extent& e = extent_[target];
+    const uint64_t depth = open_.size() + e.height;
+    if (depth > budget_.depth) {
+      return BudgetError(
+          mark, absl::StrCat("alias *", name, " nests ", depth,
+                             " levels deep, past the YAML budget of ",
+                             budget_.depth, " levels"));
+    }
+    total_nodes_ += e.nodes;
+    total_bytes_ += e.bytes;
+    if (total_nodes_ > budget_.nodes) {
+      return BudgetError(
+          mark, absl::StrCat("alias *", name, " repeats ", e.nodes,
+                             " nodes, past the YAML budget of ", budget_.nodes,
+                             " nodes (an alias counts as every node it "
+                             "repeats)"));
+    }
+    if (total_bytes_ > budget_.scalar_bytes) {
+      return BudgetError(
+          mark, absl::StrCat("alias *", name, " repeats ", e.bytes,
+                             " bytes of scalars, past the YAML budget of ",
+                             budget_.scalar_bytes, " bytes (an alias counts "
+                             "as every scalar it repeats)"));
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status BudgetError(const yaml_mark_t& mark,
+                                  absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(mark.line + 1, ":", mark.column + 1, ": ", why));
+  }
 
   uint32_t NewNode(YamlKind kind, const yaml_mark_t& mark,
                    const yaml_char_t* tag) {
@@ -664,10 +765,10 @@ class TreeBuilder {
   }
 
   absl::Status CheckDepth(const yaml_mark_t& mark) const {
-    if (open_.size() + 1 >= kMaxDepth) {
+    if (open_.size() + 1 > budget_.depth) {
       return SyntaxError(
           mark.line + 1, mark.column + 1,
-          absl::StrCat("nested more than ", kMaxDepth - 1, " levels deep"));
+          absl::StrCat("nested more than ", budget_.depth, " levels deep"));
     }
     return absl::OkStatus();
   }
@@ -706,7 +807,12 @@ class TreeBuilder {
   }
 
   absl::string_view text_;
+  const YamlBudget budget_;
+  const bool all_documents_;
   std::unique_ptr<YamlTree> tree_;
+  std::vector<Extent> extent_;  // by node index
+  uint64_t total_nodes_ = 0;
+  uint64_t total_bytes_ = 0;
   std::vector<Open> open_;
   std::vector<uint32_t> pending_;  // children of the open collections
   std::vector<std::pair<std::string, uint32_t>> anchors_;
@@ -749,13 +855,15 @@ YamlNode YamlNode::Find(absl::string_view key) const {
   return {};
 }
 
-absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text) {
-  if (text.size() > kMaxTextBytes) {
+absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text,
+                                      const YamlBudget& budget) {
+  if (text.size() > kMaxYamlTextBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("1:1: a data contract of ", text.size(),
                      " bytes is too large to read (256 MiB at most)"));
   }
-  absl::StatusOr<YamlDocument> doc = TreeBuilder(text).Build();
+  absl::StatusOr<YamlDocument> doc =
+      TreeBuilder(text, budget, /*all_documents=*/false).Build();
   if (!doc.ok()) {
     return doc.status();
   }
@@ -767,6 +875,18 @@ absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text) {
         Describe(root)));
   }
   return doc;
+}
+
+absl::Status CheckYamlStream(absl::string_view text,
+                             const YamlBudget& budget) {
+  if (text.size() > kMaxYamlTextBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("1:1: ", text.size(),
+                     " bytes of YAML are too many to read (256 MiB at most)"));
+  }
+  // The tree is built and dropped: it is no larger than the text, and
+  // sharing the builder keeps one definition of what the budgets count.
+  return TreeBuilder(text, budget, /*all_documents=*/true).Build().status();
 }
 
 JsonType TypeOf(YamlNode node) {
@@ -851,3 +971,11 @@ std::string ToJson(YamlNode node) {
 }
 
 }  // namespace meshplane::contract::internal
+
+namespace meshplane::contract {
+
+absl::Status CheckYamlBudgets(absl::string_view text) {
+  return internal::CheckYamlStream(text, internal::YamlBudget{});
+}
+
+}  // namespace meshplane::contract

@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 
 #include "meshplane/contract/odcs.h"
+#include "meshplane/contract/yaml.h"
 
 namespace meshplane::contract::internal {
 
@@ -229,17 +230,33 @@ class YamlDocument {
   uint32_t root_;
 };
 
+// The budgets a read is held to (yaml.h); tests shrink them.
+struct YamlBudget {
+  uint64_t nodes = kMaxYamlNodes;
+  uint64_t scalar_bytes = kMaxYamlScalarBytes;
+  size_t depth = kMaxYamlDepth;
+};
+
 // Parses the first document of `text` (later documents are not read).
 // Anchors and aliases are resolved: an alias is the anchored node itself.
 // Merge keys (<<) are ordinary keys, as in yaml-cpp. The result does not
 // refer to `text`. INVALID_ARGUMENT "line:column: invalid YAML: reason" for a
 // syntax error or bad encoding (libyaml's reason, at its problem position),
 // an alias without an anchor, an alias inside the node it names, or nesting
-// 500 deep; INVALID_ARGUMENT "1:1: a data contract must be a YAML mapping
-// ..." when the top level is not a mapping (an empty text included), and
-// "1:1: ... too large" beyond 256 MiB. RESOURCE_EXHAUSTED if libyaml cannot
-// allocate. Thread-safe (no shared state).
-absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text);
+// 500 deep; INVALID_ARGUMENT "line:column: ..." at the node or alias that
+// takes the document past `budget` (nodes, scalar bytes or depth, aliases
+// counted as what they expand to: yaml.h); INVALID_ARGUMENT "1:1: a data
+// contract must be a YAML mapping ..." when the top level is not a mapping
+// (an empty text included), and "1:1: ... too large" beyond 256 MiB.
+// RESOURCE_EXHAUSTED if libyaml cannot allocate. Thread-safe (no shared
+// state).
+absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text,
+                                      const YamlBudget& budget = {});
+
+// CheckYamlBudgets (yaml.h) with `budget`: every document of the stream,
+// any top level, one budget for the whole stream.
+absl::Status CheckYamlStream(absl::string_view text,
+                             const YamlBudget& budget);
 
 // map.Find(key): the value, or an undefined node when `map` is not a
 // mapping or lacks `key`.

@@ -377,6 +377,44 @@ absl::StatusOr<ProductKey> OwningProduct(const PublishRequest& request,
                      "document's domain and dataProduct do not name one")}});
 }
 
+// The refusals of a publish that need no document: a principal in no team
+// can write no product, and a named product's owners are known before the
+// YAML is read. Refusing them first means a hostile document costs a
+// caller without the right nothing (docs/operations.md, "Limits").
+// CheckProductWrite in the write itself stays the authority; a missing
+// product is left to it, reported as before.
+absl::Status AuthorizeBeforeReading(const auth::Authorizer& authz,
+                                    store::Store& store,
+                                    const RequestContext& ctx,
+                                    const PublishRequest& request) {
+  const model::Principal& p = ctx.principal;
+  if (p.platform_admin) return absl::OkStatus();
+  if (p.team_ids.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        p.id, " may not publish data contracts: it is a member of no team "
+              "(publishing needs membership in the owner team of the data "
+              "product or of its domains, or the platform-admin role)"));
+  }
+  if (!request.product) return absl::OkStatus();
+  absl::Status verdict;
+  MP_RETURN_IF_ERROR(store.RunInTransaction(
+      store::TxnMode::kReadOnly,
+      [&](store::Transaction& txn) -> absl::Status {
+        auto product = txn.GetDataProduct(*request.product);
+        if (product.status().code() == absl::StatusCode::kNotFound) {
+          return absl::OkStatus();
+        }
+        MP_RETURN_IF_ERROR(product.status());
+        MP_ASSIGN_OR_RETURN(auto domain,
+                            txn.GetDomain(request.product->domain_id));
+        MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
+        verdict = authz.CheckProductWrite(p, *product, chain,
+                                          "publish data contracts of");
+        return absl::OkStatus();
+      }));
+  return verdict;
+}
+
 std::string PublishResponseJson(const Contract& contract,
                                 const ContractVersion& version) {
   return nlohmann::json{{"contract", nlohmann::json::parse(model::ToJson(contract))},
@@ -526,6 +564,7 @@ Contracts::Contracts(store::Store& store, const auth::Authorizer& authz,
 absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
                                                  PublishRequest request) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
+  MP_RETURN_IF_ERROR(AuthorizeBeforeReading(authz_, store_, ctx, request));
   Violations v;
   std::optional<mc::CompatibilityMode> requested_mode;
   if (!request.mode.empty()) {

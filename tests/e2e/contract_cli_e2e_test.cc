@@ -1,6 +1,7 @@
 // `meshplane contract lint` and `contract diff` as a producing team's CI runs
 // them: the built binary on contract files, no server. Exit codes, the key
 // lines of each report, JSON that parses, GitHub annotations.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -11,7 +12,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
+#include "tests/testing/alias_bomb.h"
 #include <nlohmann/json.hpp>
+
+#include "meshplane/contract/yaml.h"
 
 namespace meshplane::e2e {
 namespace {
@@ -171,6 +175,29 @@ TEST(ContractCliE2eTest, DiffOfAnInvalidFileExitsTwo) {
                               Data("not-yaml.odcs.yaml")});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("nothing was compared"));
+}
+
+// Under 1 KiB that aliases expand to 4e7 (8 levels) or 4e8 (9) nodes: the
+// linter used to die of std::bad_alloc. Refused as bad input at the alias
+// that crosses the YAML budget, at once.
+TEST(ContractCliE2eTest, LintRefusesAliasBombsFastNamingTheLine) {
+  const std::string dir = MakeTempDir();
+  const std::string line = std::to_string(
+      testing::AliasBombLineOverBudget(contract::kMaxYamlNodes));
+  for (int levels : {8, 9}) {
+    SCOPED_TRACE(levels);
+    const std::string file =
+        dir + "/bomb-" + std::to_string(levels) + ".odcs.yaml";
+    WriteFile(file, testing::AliasBombContract(levels));
+    const auto start = std::chrono::steady_clock::now();
+    CommandResult r = Contract({"lint", "-f", file});
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(r.exit_code, 2) << r.Describe();
+    EXPECT_THAT(r.out, HasSubstr(file + ":" + line + ":"));
+    EXPECT_THAT(r.out, HasSubstr("past the YAML budget of 250000 nodes"));
+    // Generous: the refusal takes milliseconds; the old expansion, minutes.
+    EXPECT_LT(took, std::chrono::seconds(5));
+  }
 }
 
 }  // namespace

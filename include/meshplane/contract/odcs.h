@@ -198,9 +198,10 @@ struct Document {
 // the wrong type is left at its default, an unknown field is ignored; run
 // Validate (validate.h) to learn about those.
 //
-// Returns INVALID_ARGUMENT, with "line:column: " and yaml-cpp's reason, for
-// text that is not YAML, and when the top level is not a mapping. Never
-// throws. Thread-safe (no shared state).
+// Returns INVALID_ARGUMENT, with "line:column: " and libyaml's reason, for
+// text that is not YAML, when the top level is not a mapping, and at the
+// alias or node that takes the document past the YAML budgets (yaml.h).
+// Never throws. Thread-safe (no shared state).
 absl::StatusOr<Document> Parse(absl::string_view yaml_text);
 
 // The document as written, as compact JSON: mappings become objects with

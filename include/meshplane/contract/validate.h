@@ -45,8 +45,8 @@ const std::vector<std::string>& SupportedApiVersions();
 
 // Parses and validates `yaml_text` in one pass over the YAML. Issues are data:
 // a document with issues still yields OK. Returns INVALID_ARGUMENT (with
-// line:column) only when the text is not YAML or its top level is not a
-// mapping. Thread-safe.
+// line:column) only when the text is not YAML, its top level is not a
+// mapping, or it is past the YAML budgets (yaml.h). Thread-safe.
 absl::StatusOr<ValidatedDocument> ParseAndValidate(absl::string_view yaml_text);
 
 // Only the issues of `yaml_text`; same errors as ParseAndValidate.

@@ -118,11 +118,15 @@ class Contracts {
 
   // Publishes a new version (creating the contract on its first). Errors:
   //   INVALID_ARGUMENT  the document is not valid ODCS v3 (a field violation
-  //                     per issue, at "yaml.<path>"), its version is not
-  //                     semver, the mode is unknown, the product disagrees
-  //                     with the contract's;
+  //                     per issue, at "yaml.<path>"), is past the YAML
+  //                     budgets (at "yaml", contract/yaml.h), its version is
+  //                     not semver, the mode is unknown, the product
+  //                     disagrees with the contract's;
   //   NOT_FOUND         the product does not exist;
-  //   PERMISSION_DENIED the caller may not publish for that product;
+  //   PERMISSION_DENIED the caller may not publish for that product; a
+  //                     caller in no team, or one who may not write the
+  //                     `product` the request names, before the document is
+  //                     read;
   //   ALREADY_EXISTS    the version is published with other content;
   //   FAILED_PRECONDITION  the version does not make the bump the changes
   //                     call for (reason CONTRACT_VERSION_BUMP), or a policy

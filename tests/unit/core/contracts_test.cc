@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "tests/testing/alias_bomb.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
 #include <gmock/gmock.h>
@@ -260,6 +261,37 @@ TEST_F(ContractsTest, OnlyTheProductsOwnersPublishAndTheProductMustExist) {
   RequestContext nobody;
   EXPECT_THAT(Publish(nobody, V110()).status(),
               StatusIs(Code::kUnauthenticated));
+}
+
+TEST_F(ContractsTest, RefusesWhoMayNotPublishBeforeReadingTheDocument) {
+  // Text that is not YAML shows the order: PERMISSION_DENIED, not
+  // INVALID_ARGUMENT, means the document was never read.
+  RequestContext loner;
+  loner.principal = {"service:loner", false, {}};
+  for (const std::string& yaml :
+       {std::string("a: ["), testing::AliasBombContract(9)}) {
+    EXPECT_THAT(Publish(loner, yaml).status(),
+                StatusIs(Code::kPermissionDenied, "member of no team"));
+    EXPECT_THAT(Publish(DryRun(loner), yaml).status(),
+                StatusIs(Code::kPermissionDenied, "member of no team"));
+    // A named product's owners are known before the document too.
+    PublishRequest r;
+    r.yaml = yaml;
+    r.product = model::ProductKey{"sales", "orders"};
+    EXPECT_THAT(contracts_.Publish(fin_, r).status(),
+                StatusIs(Code::kPermissionDenied,
+                         "domains/sales/dataProducts/orders"));
+  }
+  // Without a product, the document names it: the YAML budget refuses the
+  // bomb before anything walks it.
+  EXPECT_THAT(Publish(fin_, testing::AliasBombContract(9)).status(),
+              StatusIs(Code::kInvalidArgument, "past the YAML budget"));
+  // Compatibility checks are open to every authenticated caller.
+  EXPECT_THAT(
+      contracts_.CheckCompatibility(loner, testing::AliasBombContract(9), "", "")
+          .status(),
+      StatusIs(Code::kInvalidArgument, "past the YAML budget"));
+  EXPECT_THAT(EventTypes(), IsEmpty());
 }
 
 TEST_F(ContractsTest, CompatibleChangeNeedsAMinorBump) {

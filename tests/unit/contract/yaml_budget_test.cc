@@ -1,0 +1,181 @@
+// The budgets of the one YAML reader (include/meshplane/contract/yaml.h):
+// nodes, scalar bytes and depth counted with aliases expanded, refused at
+// the alias that crosses them, in LoadYaml (contracts) and in
+// CheckYamlBudgets (every other YAML input of the CLI).
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "contract/yaml_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/alias_bomb.h"
+
+#include "meshplane/contract/odcs.h"
+#include "meshplane/contract/validate.h"
+#include "meshplane/contract/yaml.h"
+
+namespace meshplane::contract::internal {
+namespace {
+
+namespace fs = std::filesystem;
+using ::meshplane::testing::AliasBombContract;
+using ::meshplane::testing::AliasBombLineOverBudget;
+using ::meshplane::testing::kAliasBombFirstLevelLine;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::string ErrorOf(absl::string_view text) {
+  absl::StatusOr<YamlDocument> doc = LoadYaml(text);
+  EXPECT_FALSE(doc.ok());
+  if (doc.ok()) {
+    return "";
+  }
+  EXPECT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(doc.status().message());
+}
+
+std::string Repeat(absl::string_view item, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) out += ", ";
+    out.append(item.data(), item.size());
+  }
+  return out;
+}
+
+TEST(YamlBudgetTest, RefusesAnAliasBombAtTheAliasThatCrossesTheNodeBudget) {
+  const int line = AliasBombLineOverBudget(kMaxYamlNodes);
+  const int level = line - kAliasBombFirstLevelLine;
+  for (int levels : {8, 9}) {
+    SCOPED_TRACE(levels);
+    const std::string bomb = AliasBombContract(levels);
+    EXPECT_LT(bomb.size(), 1024u);
+    const std::string error = ErrorOf(bomb);
+    EXPECT_THAT(error, StartsWith(absl::StrCat(line, ":")));
+    EXPECT_THAT(error, HasSubstr(absl::StrCat("alias *x", level - 1,
+                                              " repeats ")));
+    EXPECT_THAT(error, HasSubstr("past the YAML budget of 250000 nodes"));
+    // Every entry point of the library goes through the same reader.
+    EXPECT_EQ(std::string(Parse(bomb).status().message()), error);
+    EXPECT_EQ(std::string(ParseAndValidate(bomb).status().message()), error);
+    EXPECT_EQ(std::string(contract::ToJson(bomb).status().message()), error);
+    EXPECT_EQ(std::string(CheckYamlBudgets(bomb).message()), error);
+  }
+}
+
+TEST(YamlBudgetTest, AnAliasCountsAsEveryNodeItRepeats) {
+  // The root, two keys, the anchored list, its 1000 scalars and the list of
+  // aliases are 1005 nodes; each alias repeats 1001.
+  const int fits = static_cast<int>((kMaxYamlNodes - 1005) / 1001);
+  auto doc = [](int aliases) {
+    return absl::StrCat("k: &a [", Repeat("x", 1000), "]\nl: [\n",
+                        Repeat("*a", aliases), "]\n");
+  };
+  const absl::StatusOr<YamlDocument> ok = LoadYaml(doc(fits));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(Get(ok->root(), "l").size(), static_cast<size_t>(fits));
+  EXPECT_THAT(ErrorOf(doc(fits + 1)),
+              StartsWith(absl::StrCat(
+                  "3:", 1 + 4 * fits, ": alias *a repeats 1001 nodes, past the "
+                  "YAML budget of 250000 nodes")));
+}
+
+TEST(YamlBudgetTest, NodesCountWithoutAliasesToo) {
+  const int n = static_cast<int>(kMaxYamlNodes) - 2;  // + the root, the key
+  EXPECT_TRUE(LoadYaml(absl::StrCat("a: [", Repeat("0", n - 1), "]")).ok());
+  EXPECT_THAT(ErrorOf(absl::StrCat("a: [", Repeat("0", n), "]")),
+              HasSubstr("the document has more than 250000 nodes"));
+}
+
+TEST(YamlBudgetTest, ScalarBytesCountWhatAliasesRepeat) {
+  // The keys "a" and "b" are 2 bytes; each copy of &s is 64 KiB.
+  const std::string big(64 << 10, 'z');
+  const int copies = static_cast<int>(kMaxYamlScalarBytes / big.size());
+  auto doc = [&](int aliases) {
+    return absl::StrCat("a: &s ", big, "\nb: [", Repeat("*s", aliases), "]\n");
+  };
+  EXPECT_TRUE(LoadYaml(doc(copies - 2)).ok());
+  EXPECT_THAT(ErrorOf(doc(copies - 1)),
+              StartsWith(absl::StrCat(
+                  "2:", 5 + 4 * (copies - 2),
+                  ": alias *s repeats 65536 bytes of scalars, past the YAML "
+                  "budget of 4194304")));
+}
+
+TEST(YamlBudgetTest, DepthCountsAnAliasAsItsNodeInPlace) {
+  // 299 nested lists anchored at depth 2, and an alias of them at depth
+  // 301: 300 + 299 = 599 levels when read, where the text nests 300.
+  const std::string deep =
+      absl::StrCat("a: &d ", std::string(299, '['), std::string(299, ']'),
+                   "\nb: ", std::string(299, '['), "*d", std::string(299, ']'),
+                   "\n");
+  EXPECT_THAT(ErrorOf(deep),
+              StartsWith("2:303: alias *d nests 599 levels deep, past the "
+                         "YAML budget of 499 levels"));
+  EXPECT_TRUE(LoadYaml(absl::StrCat("a: &d ", std::string(200, '['),
+                                    std::string(200, ']'), "\nb: ",
+                                    std::string(200, '['), "*d",
+                                    std::string(200, ']'), "\n"))
+                  .ok());
+}
+
+TEST(CheckYamlBudgetsTest, ReadsEveryDocumentOfAStreamAnyTopLevel) {
+  EXPECT_TRUE(CheckYamlBudgets("").ok());
+  EXPECT_TRUE(CheckYamlBudgets("- a\n- b\n").ok());
+  EXPECT_TRUE(CheckYamlBudgets("plain scalar").ok());
+  EXPECT_TRUE(CheckYamlBudgets("a: &x [1]\n---\nb: &x [2]\nc: *x\n").ok());
+  // The bomb in the second document of a stream.
+  const std::string stream =
+      absl::StrCat("kind: DataProduct\n---\n", AliasBombContract(8));
+  EXPECT_THAT(std::string(CheckYamlBudgets(stream).message()),
+              HasSubstr("past the YAML budget of 250000 nodes"));
+  // Anchors belong to their document (YAML 1.2 §9.2).
+  EXPECT_THAT(std::string(CheckYamlBudgets("a: &x 1\n---\nb: *x\n").message()),
+              StartsWith("3:4: invalid YAML: alias *x has no anchor"));
+  // The budget holds for the stream, not for each document.
+  const std::string half =
+      absl::StrCat("[", Repeat("0", static_cast<int>(kMaxYamlNodes / 2)), "]\n");
+  EXPECT_TRUE(CheckYamlBudgets(half).ok());
+  EXPECT_THAT(
+      std::string(CheckYamlBudgets(absl::StrCat(half, "---\n", half)).message()),
+      HasSubstr("more than 250000 nodes"));
+  absl::Status syntax = CheckYamlBudgets("a: [\n");
+  EXPECT_EQ(syntax.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(syntax.message()), HasSubstr("invalid YAML"));
+}
+
+std::vector<fs::path> YamlFilesUnder(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    const std::string ext = entry.path().extension().string();
+    if (ext == ".yaml" || ext == ".yml") out.push_back(entry.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(YamlBudgetTest, EveryExampleFitsATenthOfTheBudgets) {
+  const YamlBudget tenth{kMaxYamlNodes / 10, kMaxYamlScalarBytes / 10,
+                         kMaxYamlDepth / 10};
+  int checked = 0;
+  for (const char* dir : {MESHPLANE_ODCS_VALID, MESHPLANE_E2E_TESTDATA}) {
+    for (const fs::path& file : YamlFilesUnder(dir)) {
+      if (file.filename() == "not-yaml.odcs.yaml") continue;  // on purpose
+      std::ifstream in(file, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      EXPECT_TRUE(CheckYamlStream(text.str(), tenth).ok())
+          << file << ": " << CheckYamlStream(text.str(), tenth);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 20);
+}
+
+}  // namespace
+}  // namespace meshplane::contract::internal
