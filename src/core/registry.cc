@@ -170,6 +170,36 @@ void CheckSunset(const std::optional<absl::Time>& sunset, model::Lifecycle l,
 }
 
 
+// Every `team:<id>` among `members` (at `fields[i]`) must name a team that
+// exists: a member naming no team would grant nothing now, and whatever
+// team is later created under that id afterwards.
+absl::Status CheckTeamMembers(store::Transaction& txn,
+                              const std::vector<std::string>& members,
+                              const std::vector<std::string>& fields) {
+  std::vector<FieldViolation> missing;
+  for (size_t i = 0; i < members.size(); ++i) {
+    absl::string_view id = members[i];
+    if (!absl::ConsumePrefix(&id, "team:")) continue;
+    auto team = txn.GetTeam(std::string(id));
+    if (team.ok()) continue;
+    if (team.status().code() != absl::StatusCode::kNotFound) {
+      return team.status();
+    }
+    missing.push_back({fields[i], absl::StrCat(model::TeamName(std::string(id)),
+                                               " does not exist")});
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return InvalidArgumentWithFields(missing);
+}
+
+std::vector<std::string> MemberFields(const std::vector<std::string>& members) {
+  std::vector<std::string> fields;
+  for (size_t i = 0; i < members.size(); ++i) {
+    fields.push_back(absl::StrCat("team.members[", i, "]"));
+  }
+  return fields;
+}
+
 }  // namespace
 
 Registry::Registry(store::Store& store, const auth::Authorizer& authz,
@@ -507,6 +537,8 @@ absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
             v.CheckId("team_id", team.id);
             internal::ValidateTeamFields(team, v);
             MP_RETURN_IF_ERROR(v.ToStatus());
+            MP_RETURN_IF_ERROR(
+                CheckTeamMembers(txn, team.members, MemberFields(team.members)));
             auto existing = txn.GetTeam(team.id);
             if (existing.ok()) {
               return absl::AlreadyExistsError(
@@ -607,6 +639,10 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
             if (paths.count("members")) t.members = patch.members;
             internal::ValidateTeamFields(t, v);
             MP_RETURN_IF_ERROR(v.ToStatus());
+            if (paths.count("members")) {
+              MP_RETURN_IF_ERROR(
+                  CheckTeamMembers(txn, t.members, MemberFields(t.members)));
+            }
             internal::SortUnique(t.members);
             t.revision = current.revision + 1;
             t.update_time = now;
@@ -704,6 +740,8 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
               return absl::OkStatus();
             }
             if (add) {
+              MP_RETURN_IF_ERROR(
+                  CheckTeamMembers(txn, {principal}, {"member"}));
               if (t.members.size() >= internal::kMaxMembers) {
                 return InvalidArgumentWithFields(
                     {{"principal",
