@@ -17,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include <yaml.h>
 
+#include "meshplane/common/limits.h"
+
 namespace meshplane::contract::internal {
 namespace {
 
@@ -417,9 +419,10 @@ void AppendFlow(YamlNode node, std::string* out) {
 // ---------------------------------------------------------------------------
 // The loader: libyaml's events into a YamlTree.
 
-// yaml-cpp 0.7 refuses a node nested this deep (its DepthGuard<500>);
-// without a limit the recursive walks over the tree could exhaust the stack.
-constexpr size_t kMaxDepth = 500;
+// A document nests at most kMaxDocumentDepth levels, which every later layer
+// accepts (common/limits.h); without a limit the recursive walks over the
+// tree could exhaust the stack.
+constexpr size_t kMaxDepth = kMaxDocumentDepth + 1;
 
 constexpr uint32_t kNoNode = UINT32_MAX;
 
