@@ -16,9 +16,10 @@
 #include "core/write_pipeline.h"
 
 #include "meshplane/common/crypto.h"
-#include "meshplane/core/access.h"
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 #include "meshplane/common/status_macros.h"
+#include "meshplane/core/access.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/resource_name.h"
 
@@ -63,19 +64,20 @@ std::string StripCollection(absl::string_view value,
 absl::Status UnknownFilterField(const std::string& field,
                                 const std::vector<std::string>& known) {
   return InvalidArgumentWithFields(
-      {{"filter", absl::StrCat("unknown field \"", field, "\" (known: ",
-                               absl::StrJoin(known, ", "), ")")}});
+      {{"filter", absl::StrCat("unknown field ", QuotePrefix(field),
+                               " (known: ", absl::StrJoin(known, ", "), ")")}});
 }
 
 absl::Status DuplicateFilterField(const std::string& field) {
   return InvalidArgumentWithFields(
-      {{"filter", absl::StrCat("\"", field, "\" may appear only once")}});
+      {{"filter", absl::StrCat(QuotePrefix(field), " may appear only once")}});
 }
 
 absl::Status CheckFilterId(const std::string& field, const std::string& id) {
   if (model::IsValidId(id)) return absl::OkStatus();
   return InvalidArgumentWithFields(
-      {{"filter", absl::StrCat(field, ": \"", id, "\" is not a valid id")}});
+      {{"filter",
+        absl::StrCat(field, ": ", QuotePrefix(id), " is not a valid id")}});
 }
 
 std::set<std::string> SourceProducts(const DataProduct& p) {
@@ -318,8 +320,8 @@ absl::StatusOr<ListResult<Domain>> Registry::ListDomains(
     if (field == "parent_id") field = "parent";
     if (field.empty()) {
       return InvalidArgumentWithFields(
-          {{"filter", absl::StrCat("free text (\"", t.value,
-                                   "\") is not supported for domains")}});
+          {{"filter", absl::StrCat("free text (", QuotePrefix(t.value),
+                                   ") is not supported for domains")}});
     }
     if (!seen.insert(field).second) return DuplicateFilterField(field);
     if (field == "parent") {
@@ -587,8 +589,8 @@ absl::StatusOr<ListResult<Team>> Registry::ListTeams(const RequestContext& ctx,
   for (const auto& t : terms) {
     if (t.field.empty()) {
       return InvalidArgumentWithFields(
-          {{"filter", absl::StrCat("free text (\"", t.value,
-                                   "\") is not supported for teams")}});
+          {{"filter", absl::StrCat("free text (", QuotePrefix(t.value),
+                                   ") is not supported for teams")}});
     }
     std::string field = t.field == "members" ? "member" : t.field;
     if (field != "member") return UnknownFilterField(t.field, {"member"});
@@ -880,8 +882,8 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
   std::string scope_domain = scope.domain_id == "-" ? "" : scope.domain_id;
   if (!scope_domain.empty() && !model::IsValidId(scope_domain)) {
     return InvalidArgumentWithFields(
-        {{"parent",
-          absl::StrCat("\"", scope_domain, "\" is not a valid domain id")}});
+        {{"parent", absl::StrCat(QuotePrefix(scope_domain),
+                                 " is not a valid domain id")}});
   }
   MP_ASSIGN_OR_RETURN(auto terms, internal::ParseFilter(query.filter));
   store::DataProductFilter filter;
@@ -907,8 +909,8 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
       auto l = model::ParseLifecycle(t.value);
       if (!l) {
         return InvalidArgumentWithFields(
-            {{"filter", absl::StrCat("lifecycle: \"", t.value,
-                                     "\" is not one of DRAFT, PUBLISHED, "
+            {{"filter", absl::StrCat("lifecycle: ", QuotePrefix(t.value),
+                                     " is not one of DRAFT, PUBLISHED, "
                                      "DEPRECATED, RETIRED")}});
       }
       filter.lifecycle = *l;
@@ -919,9 +921,9 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
       MP_RETURN_IF_ERROR(CheckFilterId("domain", d));
       if (!scope_domain.empty() && d != scope_domain) {
         return InvalidArgumentWithFields(
-            {{"filter",
-              absl::StrCat("domain \"", d, "\" contradicts the parent ",
-                           model::DomainName(scope_domain))}});
+            {{"filter", absl::StrCat("domain ", QuotePrefix(d),
+                                     " contradicts the parent ",
+                                     model::DomainName(scope_domain))}});
       }
       filter.domain_id = d;
     } else {
