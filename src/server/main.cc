@@ -141,6 +141,9 @@ int Run(const Options& options) {
   config.bootstrap_token = options.bootstrap_token;
   config.max_threads = options.max_threads;
   config.drain_timeout = options.drain_timeout;
+  config.max_connection_idle = options.max_connection_idle;
+  config.max_connection_age = options.max_connection_age;
+  config.max_connection_age_grace = options.max_connection_age_grace;
   config.policy_refresh_interval = options.policy_refresh;
   config.access_checkers = options.access_checkers;
   config.slo_reporters = options.slo_reporters;
