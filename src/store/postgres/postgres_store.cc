@@ -564,7 +564,9 @@ absl::Status CheckLimit(const PageRequest& page) {
 // not parse was forged, and the client's field is page_token.
 absl::Status BadCursor(absl::string_view) {
   return InvalidArgumentWithFields(
-      {{"page_token", "is not a page token issued by this server"}});
+      {{"page_token",
+        "is not a page token issued by this server (its cursor does not "
+        "parse)"}});
 }
 
 // Products: "<domain_id>/<id>" of the last item (ids contain no '/').
