@@ -58,9 +58,9 @@ class Client {
   meshplane::v1::ServiceLevelService::Stub& slo() { return *slo_; }
 
   // Runs `rpc(ClientContext*)` with the token and the deadline, retrying
-  // UNAVAILABLE up to kMaxRetries times with exponential backoff. Retrying
-  // writes is safe because the caller has put the same request id into the
-  // request for every attempt (AIP-155).
+  // UNAVAILABLE and CANCELLED up to kMaxRetries times with exponential backoff.
+  // Retrying writes is safe because the caller has put the same request id into
+  // the request for every attempt (AIP-155).
   template <typename Rpc>
   grpc::Status Call(Rpc&& rpc) {
     grpc::Status status;
@@ -69,8 +69,13 @@ class Client {
       grpc::ClientContext context;
       Prepare(&context);
       status = rpc(&context);
-      if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
-          attempt >= kMaxRetries) {
+      // The CLI never cancels a call itself, so a CANCELLED comes from a
+      // server that shut down under it: retryable like UNAVAILABLE
+      // (docs/api-errors.md, "A client's retry rule").
+      const bool retryable =
+          status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+          status.error_code() == grpc::StatusCode::CANCELLED;
+      if (!retryable || attempt >= kMaxRetries) {
         return status;
       }
       std::this_thread::sleep_for(backoff);

@@ -23,7 +23,11 @@ absl::Status InvalidArgumentWithFields(const std::vector<FieldViolation>& v) {
     list.push_back({{"field", f.field}, {"description", f.description}});
   }
   absl::Status status = absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
-  status.SetPayload(kFieldsUrl, absl::Cord(list.dump()));
+  // replace: a description quoting bytes that are not UTF-8 must not throw
+  // (the status would become an internal error).
+  status.SetPayload(kFieldsUrl,
+                    absl::Cord(list.dump(-1, ' ', false,
+                                         nlohmann::json::error_handler_t::replace)));
   return status;
 }
 
@@ -62,7 +66,9 @@ absl::Status WithPolicyViolations(absl::Status status,
                     {"revision", p.revision},
                     {"evaluation_error", p.evaluation_error}});
   }
-  status.SetPayload(kPolicyUrl, absl::Cord(list.dump()));
+  status.SetPayload(kPolicyUrl,
+                    absl::Cord(list.dump(-1, ' ', false,
+                                         nlohmann::json::error_handler_t::replace)));
   return status;
 }
 

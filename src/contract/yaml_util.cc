@@ -17,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include <yaml.h>
 
+#include "meshplane/common/limits.h"
+
 namespace meshplane::contract::internal {
 namespace {
 

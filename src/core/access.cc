@@ -19,6 +19,7 @@
 
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/resource_name.h"
@@ -517,17 +518,21 @@ absl::StatusOr<ListResult<AccessRequest>> Access::ListAccessRequests(
       auto state = model::ParseAccessRequestState(s);
       if (!state) {
         return FilterError(absl::StrCat(
-            "state: \"", t.value,
-            "\" is not one of PENDING, APPROVED, DENIED, WITHDRAWN, EXPIRED"));
+            "state: ", QuotePrefix(t.value),
+            " is not one of PENDING, APPROVED, DENIED, WITHDRAWN, EXPIRED"));
       }
       filter.state = *state;
     } else if (t.field == "output_port") {
       auto port = model::ParseOutputPortName("filter", t.value);
-      if (!port.ok()) return FilterError(absl::StrCat("output_port: \"", t.value, "\" is not a port name"));
+      if (!port.ok())
+        return FilterError(absl::StrCat("output_port: ", QuotePrefix(t.value),
+                                        " is not a port name"));
       filter.port = *port;
     } else if (t.field == "data_product") {
       auto product = model::ParseProductName("filter", t.value);
-      if (!product.ok()) return FilterError(absl::StrCat("data_product: \"", t.value, "\" is not a product name"));
+      if (!product.ok())
+        return FilterError(absl::StrCat("data_product: ", QuotePrefix(t.value),
+                                        " is not a product name"));
       filter.product = *product;
     } else if (t.field == "consumer") {
       filter.consumer = t.value;
@@ -712,11 +717,15 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
     }
     if (t.field == "output_port") {
       auto port = model::ParseOutputPortName("filter", t.value);
-      if (!port.ok()) return FilterError(absl::StrCat("output_port: \"", t.value, "\" is not a port name"));
+      if (!port.ok())
+        return FilterError(absl::StrCat("output_port: ", QuotePrefix(t.value),
+                                        " is not a port name"));
       filter.port = *port;
     } else if (t.field == "data_product") {
       auto product = model::ParseProductName("filter", t.value);
-      if (!product.ok()) return FilterError(absl::StrCat("data_product: \"", t.value, "\" is not a product name"));
+      if (!product.ok())
+        return FilterError(absl::StrCat("data_product: ", QuotePrefix(t.value),
+                                        " is not a product name"));
       filter.product = *product;
     } else if (t.field == "consumer") {
       filter.consumers = {t.value};
@@ -727,8 +736,9 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
       if (absl::StartsWith(s, "GRANT_STATE_")) s = s.substr(12);
       state = model::ParseGrantState(s);
       if (!state) {
-        return FilterError(absl::StrCat("state: \"", t.value,
-                                        "\" is not one of ACTIVE, EXPIRED, REVOKED"));
+        return FilterError(
+            absl::StrCat("state: ", QuotePrefix(t.value),
+                         " is not one of ACTIVE, EXPIRED, REVOKED"));
       }
       filter.active_only = *state == model::GrantState::kActive;
     } else {

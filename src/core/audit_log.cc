@@ -7,7 +7,9 @@
 #include "core/filter.h"
 #include "core/page_token.h"
 #include "core/write_pipeline.h"
+
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 #include "meshplane/common/status_macros.h"
 
 namespace meshplane::core {
@@ -23,12 +25,11 @@ absl::StatusOr<ListResult<model::AuditRecord>> AuditLog::ListAuditRecords(
   for (const auto& t : terms) {
     if (t.field != "resource" && t.field != "principal") {
       return InvalidArgumentWithFields(
-          {{"filter",
-            t.field.empty()
-                ? absl::StrCat("free text (\"", t.value,
-                               "\") is not supported for audit records")
-                : absl::StrCat("unknown field \"", t.field,
-                               "\" (known: resource, principal)")}});
+          {{"filter", t.field.empty()
+                          ? absl::StrCat("free text (", QuotePrefix(t.value),
+                                         ") is not supported for audit records")
+                          : absl::StrCat("unknown field \"", t.field,
+                                         "\" (known: resource, principal)")}});
     }
     if (!seen.insert(t.field).second) {
       return InvalidArgumentWithFields(

@@ -18,6 +18,7 @@
 
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/contract/compatibility.h"
 #include "meshplane/contract/odcs.h"
@@ -842,8 +843,8 @@ absl::StatusOr<ListResult<Contract>> Contracts::ListContracts(
   std::set<std::string> seen;
   for (const auto& t : terms) {
     if (t.field.empty()) {
-      return FilterError(absl::StrCat("free text (\"", t.value,
-                                      "\") is not supported for contracts"));
+      return FilterError(absl::StrCat("free text (", QuotePrefix(t.value),
+                                      ") is not supported for contracts"));
     }
     if (!seen.insert(t.field).second) {
       return FilterError(absl::StrCat("\"", t.field, "\" may appear only once"));
@@ -851,24 +852,24 @@ absl::StatusOr<ListResult<Contract>> Contracts::ListContracts(
     if (t.field == "data_product") {
       auto key = model::ParseProductName("filter", t.value);
       if (!key.ok()) {
-        return FilterError(absl::StrCat("data_product: \"", t.value,
-                                        "\" is not a data product name"));
+        return FilterError(absl::StrCat("data_product: ", QuotePrefix(t.value),
+                                        " is not a data product name"));
       }
       filter.product = *key;
     } else if (t.field == "domain") {
       std::string domain = t.value;
       if (absl::StartsWith(domain, "domains/")) domain = domain.substr(8);
       if (!model::IsValidId(domain)) {
-        return FilterError(
-            absl::StrCat("domain: \"", t.value, "\" is not a valid domain"));
+        return FilterError(absl::StrCat("domain: ", QuotePrefix(t.value),
+                                        " is not a valid domain"));
       }
       filter.domain_id = domain;
     } else if (t.field == "state") {
       std::string state = absl::AsciiStrToUpper(t.value);
       if (absl::StartsWith(state, "CONTRACT_STATE_")) state = state.substr(15);
       if (state != "ACTIVE" && state != "DEPRECATED") {
-        return FilterError(absl::StrCat(
-            "state: \"", t.value, "\" is not one of ACTIVE, DEPRECATED"));
+        return FilterError(absl::StrCat("state: ", QuotePrefix(t.value),
+                                        " is not one of ACTIVE, DEPRECATED"));
       }
       filter.state = state;
     } else {

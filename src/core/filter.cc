@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 
 namespace meshplane::core::internal {
 namespace {
@@ -76,8 +77,8 @@ class Parser {
         if (pos_ < s_.size() && (s_[pos_] == '=' || s_[pos_] == ':')) {
           char op = s_[pos_];
           if (!IsFieldName(word)) {
-            return FilterError(
-                start, absl::StrCat("\"", word, "\" is not a field name"));
+            return FilterError(start, absl::StrCat(QuotePrefix(word),
+                                                   " is not a field name"));
           }
           ++pos_;
           if (op == '=' && pos_ < s_.size() && s_[pos_] == '=') {
@@ -154,7 +155,38 @@ class Parser {
 }  // namespace
 
 absl::StatusOr<std::vector<FilterTerm>> ParseFilter(absl::string_view filter) {
-  return Parser(filter).Parse();
+  if (filter.size() > kMaxFilterBytes) {
+    return InvalidArgumentWithFields(
+        {{"filter", absl::StrCat(filter.size(), " bytes; at most ",
+                                 kMaxFilterBytes)}});
+  }
+  absl::StatusOr<std::vector<FilterTerm>> terms = Parser(filter).Parse();
+  if (!terms.ok()) return terms;
+  if (size_t n = FilterWords(*terms); n > kMaxFilterTerms) {
+    return InvalidArgumentWithFields(
+        {{"filter",
+          absl::StrCat(n, " terms; at most ", kMaxFilterTerms,
+                       " (each word of free text counts as one)")}});
+  }
+  return terms;
+}
+
+size_t FilterWords(const std::vector<FilterTerm>& terms) {
+  size_t n = 0;
+  for (const FilterTerm& t : terms) {
+    if (!t.field.empty() && t.field != "text") {
+      ++n;
+      continue;
+    }
+    bool in_word = false;
+    for (char c : t.value) {
+      unsigned char u = static_cast<unsigned char>(c);
+      bool word_char = u >= 0x80 || std::isalnum(u);
+      if (word_char && !in_word) ++n;
+      in_word = word_char;
+    }
+  }
+  return n;
 }
 
 std::string CanonicalFilter(const std::vector<FilterTerm>& terms) {

@@ -17,6 +17,13 @@
 
 namespace meshplane::core::internal {
 
+// Bounds on a filter, checked before it is parsed or reaches the store: a
+// free-text search becomes one PostgreSQL tsquery node per word, and 20,000
+// words exhausted the server's stack (SQLSTATE 54001) after ~0.5 s of work.
+inline constexpr size_t kMaxFilterBytes = 2048;
+// Terms, where every word of free text counts as one (see FilterWords).
+inline constexpr size_t kMaxFilterTerms = 64;
+
 struct FilterTerm {
   std::string field;  // "" for free text
   std::string value;
@@ -26,8 +33,14 @@ struct FilterTerm {
 };
 
 // Parses `filter`. INVALID_ARGUMENT (field violation on "filter") naming the
-// column at fault. An empty or all-blank filter gives no terms.
+// column at fault, or a filter longer than kMaxFilterBytes or of more than
+// kMaxFilterTerms terms. An empty or all-blank filter gives no terms.
 absl::StatusOr<std::vector<FilterTerm>> ParseFilter(absl::string_view filter);
+
+// The number of terms `terms` count for kMaxFilterTerms: one per field term,
+// and one per word of free text (a run of letters and digits, as PostgreSQL's
+// text search splits it; any byte >= 0x80 counts as a letter).
+size_t FilterWords(const std::vector<FilterTerm>& terms);
 
 // A canonical spelling of parsed terms (for page-token fingerprints), so
 // that `a = "x"` and `a="x"` page alike.

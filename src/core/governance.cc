@@ -8,15 +8,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/engine_view.h"
 #include "core/field_mask.h"
 #include "core/filter.h"
 #include "core/page_token.h"
 #include "core/validation.h"
-#include "core/engine_view.h"
 #include "core/write_helpers.h"
 #include "core/write_pipeline.h"
+
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/resource_name.h"
@@ -524,36 +526,38 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
     std::string field = t.field == "owner_team" ? "owner" : t.field;
     if (field == "triggers") field = "trigger";
     if (field.empty()) {
-      return FilterError(absl::StrCat("free text (\"", t.value,
-                                      "\") is not supported for policies"));
+      return FilterError(absl::StrCat("free text (", QuotePrefix(t.value),
+                                      ") is not supported for policies"));
     }
     if (!seen.insert(field).second) {
-      return FilterError(absl::StrCat("\"", field, "\" may appear only once"));
+      return FilterError(
+          absl::StrCat(QuotePrefix(field), " may appear only once"));
     }
     if (field == "trigger") {
       if (!policy::IsKnownTrigger(t.value)) {
-        return FilterError(absl::StrCat("trigger: \"", t.value,
-                                        "\" is not a trigger"));
+        return FilterError(absl::StrCat("trigger: ", QuotePrefix(t.value),
+                                        " is not a trigger"));
       }
       filter.trigger = t.value;
     } else if (field == "effect") {
       if (!policy::ParseEffect(t.value)) {
-        return FilterError(absl::StrCat(
-            "effect: \"", t.value, "\" is not one of DENY, WARN, REQUIRE_APPROVAL"));
+        return FilterError(
+            absl::StrCat("effect: ", QuotePrefix(t.value),
+                         " is not one of DENY, WARN, REQUIRE_APPROVAL"));
       }
       filter.effect = t.value;
     } else if (field == "enforcement") {
       if (!policy::ParseEnforcement(t.value)) {
-        return FilterError(absl::StrCat("enforcement: \"", t.value,
-                                        "\" is not one of ENFORCED, DRY_RUN"));
+        return FilterError(absl::StrCat("enforcement: ", QuotePrefix(t.value),
+                                        " is not one of ENFORCED, DRY_RUN"));
       }
       filter.enforcement = t.value;
     } else if (field == "owner") {
       std::string owner = t.value;
       if (absl::StartsWith(owner, "teams/")) owner = owner.substr(6);
       if (!model::IsValidId(owner)) {
-        return FilterError(absl::StrCat("owner: \"", t.value,
-                                        "\" is not a valid team"));
+        return FilterError(absl::StrCat("owner: ", QuotePrefix(t.value),
+                                        " is not a valid team"));
       }
       filter.owner_team_id = owner;
     } else {
@@ -625,7 +629,15 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(const RequestContext& ctx
                     {"name", "uid", "scope", "revision", "create_time",
                      "update_time", "etag"}));
             MP_ASSIGN_OR_RETURN(model::Policy current, txn.GetPolicy(patch.key()));
-            MP_RETURN_IF_ERROR(CheckPolicyWrite(ctx, txn, current, "update"));
+            // docs/governance.md: a domain policy's owner team may edit it
+            // besides the domain's owners; handing it to another team stays
+            // with the domain's owners (checked below).
+            const bool policy_owner =
+                !current.domain_id.empty() && !current.owner_team_id.empty() &&
+                ctx.principal.IsMemberOf(current.owner_team_id);
+            if (!policy_owner) {
+              MP_RETURN_IF_ERROR(CheckPolicyWrite(ctx, txn, current, "update"));
+            }
             MP_RETURN_IF_ERROR(CheckEtag(model::PolicyName(current.key()), etag,
                                          current.revision));
             model::Policy p = current;
@@ -647,6 +659,10 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(const RequestContext& ctx
             }
             ValidatePolicy(p, v);
             MP_RETURN_IF_ERROR(v.ToStatus());
+            if (policy_owner && p.owner_team_id != current.owner_team_id) {
+              MP_RETURN_IF_ERROR(
+                  CheckPolicyWrite(ctx, txn, current, "change the owner of"));
+            }
             if (p.owner_team_id != current.owner_team_id) {
               auto owner = txn.GetTeam(p.owner_team_id);
               if (!owner.ok()) {

@@ -115,14 +115,18 @@ absl::StatusOr<model::Principal> Identity::Authenticate(
   if (auto cached = Cached(hash, now)) return *std::move(cached);
   std::string id = TokenIdOf(secret);
   if (!model::IsValidId(id)) return BadCredentials();
+  if (RecentlyRefused(hash, now)) return BadCredentials();
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   auto token = txn->GetToken(id);
   if (!token.ok()) {
-    if (token.status().code() == absl::StatusCode::kNotFound)
+    if (token.status().code() == absl::StatusCode::kNotFound) {
+      RememberRefusal(hash, now);
       return BadCredentials();
+    }
     return token.status();
   }
   if (!ConstantTimeEquals(hash, token->secret_hash) || !token->ActiveAt(now)) {
+    RememberRefusal(hash, now);
     return BadCredentials();
   }
   model::Principal principal;
@@ -174,6 +178,28 @@ void Identity::Remember(const std::string& key,
     });
   }
   cache_[key] = CacheEntry{principal, expire_time, now};
+}
+
+bool Identity::RecentlyRefused(const std::string& key, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = refused_.find(key);
+  if (it == refused_.end()) return false;
+  if (now < it->second + cache_ttl_) return true;
+  refused_.erase(it);
+  return false;
+}
+
+void Identity::RememberRefusal(const std::string& key, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  if (refused_.size() >= kMaxCacheEntries) {
+    absl::erase_if(refused_, [&](const auto& entry) {
+      return now >= entry.second + cache_ttl_;
+    });
+    // A flood of distinct bad secrets: each then costs its one query, and
+    // the memory stays bounded.
+    if (refused_.size() >= kMaxCacheEntries) return;
+  }
+  refused_[key] = now;
 }
 
 absl::StatusOr<CreatedToken> Identity::CreateToken(

@@ -6,11 +6,31 @@
 
 #include "meshplane/common/crypto.h"
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 
 namespace meshplane::core::internal {
 namespace {
 constexpr size_t kFingerprintChars = 16;
 constexpr char kVersion = '1';
+// Tokens are base64 of a version, a fingerprint and a keyset cursor of ids:
+// far below this. A longer one, or a cursor of other bytes, was not issued
+// here, and must not reach the store (where a stray byte is a SQL error).
+constexpr size_t kMaxTokenChars = 1024;
+
+absl::Status ForeignToken() {
+  return InvalidArgumentWithFields(
+      {{"page_token", "is not a page token issued by this server"}});
+}
+
+// Cursors are ids, numbers and times: never control characters, and always
+// UTF-8 (PostgreSQL refuses other bytes in a text parameter).
+bool IsCursorText(absl::string_view cursor) {
+  for (char c : cursor) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return false;
+  }
+  return IsValidUtf8(cursor);
+}
 }  // namespace
 
 std::string QueryFingerprint(const std::vector<std::string>& parts) {
@@ -28,10 +48,10 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
                                             absl::string_view fingerprint) {
   if (token.empty()) return std::string();
   std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw) ||
+  if (token.size() > kMaxTokenChars ||
+      !absl::WebSafeBase64Unescape(token, &raw) ||
       raw.size() <= 1 + fingerprint.size() || raw[0] != kVersion) {
-    return InvalidArgumentWithFields(
-        {{"page_token", "is not a page token issued by this server"}});
+    return ForeignToken();
   }
   if (absl::string_view(raw).substr(1, fingerprint.size()) != fingerprint) {
     return InvalidArgumentWithFields(
@@ -39,7 +59,9 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
           "was issued for a different parent or filter; list again from the "
           "first page"}});
   }
-  return raw.substr(1 + fingerprint.size());
+  std::string cursor = raw.substr(1 + fingerprint.size());
+  if (!IsCursorText(cursor)) return ForeignToken();
+  return cursor;
 }
 
 absl::StatusOr<int> EffectivePageSize(int page_size) {

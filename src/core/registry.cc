@@ -17,9 +17,10 @@
 #include "core/write_pipeline.h"
 
 #include "meshplane/common/crypto.h"
-#include "meshplane/core/access.h"
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 #include "meshplane/common/status_macros.h"
+#include "meshplane/core/access.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/resource_name.h"
 
@@ -64,19 +65,20 @@ std::string StripCollection(absl::string_view value,
 absl::Status UnknownFilterField(const std::string& field,
                                 const std::vector<std::string>& known) {
   return InvalidArgumentWithFields(
-      {{"filter", absl::StrCat("unknown field \"", field, "\" (known: ",
-                               absl::StrJoin(known, ", "), ")")}});
+      {{"filter", absl::StrCat("unknown field ", QuotePrefix(field),
+                               " (known: ", absl::StrJoin(known, ", "), ")")}});
 }
 
 absl::Status DuplicateFilterField(const std::string& field) {
   return InvalidArgumentWithFields(
-      {{"filter", absl::StrCat("\"", field, "\" may appear only once")}});
+      {{"filter", absl::StrCat(QuotePrefix(field), " may appear only once")}});
 }
 
 absl::Status CheckFilterId(const std::string& field, const std::string& id) {
   if (model::IsValidId(id)) return absl::OkStatus();
   return InvalidArgumentWithFields(
-      {{"filter", absl::StrCat(field, ": \"", id, "\" is not a valid id")}});
+      {{"filter",
+        absl::StrCat(field, ": ", QuotePrefix(id), " is not a valid id")}});
 }
 
 std::set<std::string> SourceProducts(const DataProduct& p) {
@@ -170,6 +172,36 @@ void CheckSunset(const std::optional<absl::Time>& sunset, model::Lifecycle l,
   }
 }
 
+
+// Every `team:<id>` among `members` (at `fields[i]`) must name a team that
+// exists: a member naming no team would grant nothing now, and whatever
+// team is later created under that id afterwards.
+absl::Status CheckTeamMembers(store::Transaction& txn,
+                              const std::vector<std::string>& members,
+                              const std::vector<std::string>& fields) {
+  std::vector<FieldViolation> missing;
+  for (size_t i = 0; i < members.size(); ++i) {
+    absl::string_view id = members[i];
+    if (!absl::ConsumePrefix(&id, "team:")) continue;
+    auto team = txn.GetTeam(std::string(id));
+    if (team.ok()) continue;
+    if (team.status().code() != absl::StatusCode::kNotFound) {
+      return team.status();
+    }
+    missing.push_back({fields[i], absl::StrCat(model::TeamName(std::string(id)),
+                                               " does not exist")});
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return InvalidArgumentWithFields(missing);
+}
+
+std::vector<std::string> MemberFields(const std::vector<std::string>& members) {
+  std::vector<std::string> fields;
+  for (size_t i = 0; i < members.size(); ++i) {
+    fields.push_back(absl::StrCat("team.members[", i, "]"));
+  }
+  return fields;
+}
 
 }  // namespace
 
@@ -289,8 +321,8 @@ absl::StatusOr<ListResult<Domain>> Registry::ListDomains(
     if (field == "parent_id") field = "parent";
     if (field.empty()) {
       return InvalidArgumentWithFields(
-          {{"filter", absl::StrCat("free text (\"", t.value,
-                                   "\") is not supported for domains")}});
+          {{"filter", absl::StrCat("free text (", QuotePrefix(t.value),
+                                   ") is not supported for domains")}});
     }
     if (!seen.insert(field).second) return DuplicateFilterField(field);
     if (field == "parent") {
@@ -508,6 +540,8 @@ absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
             v.CheckId("team_id", team.id);
             internal::ValidateTeamFields(team, v);
             MP_RETURN_IF_ERROR(v.ToStatus());
+            MP_RETURN_IF_ERROR(
+                CheckTeamMembers(txn, team.members, MemberFields(team.members)));
             auto existing = txn.GetTeam(team.id);
             if (existing.ok()) {
               return absl::AlreadyExistsError(
@@ -556,8 +590,8 @@ absl::StatusOr<ListResult<Team>> Registry::ListTeams(const RequestContext& ctx,
   for (const auto& t : terms) {
     if (t.field.empty()) {
       return InvalidArgumentWithFields(
-          {{"filter", absl::StrCat("free text (\"", t.value,
-                                   "\") is not supported for teams")}});
+          {{"filter", absl::StrCat("free text (", QuotePrefix(t.value),
+                                   ") is not supported for teams")}});
     }
     std::string field = t.field == "members" ? "member" : t.field;
     if (field != "member") return UnknownFilterField(t.field, {"member"});
@@ -608,6 +642,10 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
             if (paths.count("members")) t.members = patch.members;
             internal::ValidateTeamFields(t, v);
             MP_RETURN_IF_ERROR(v.ToStatus());
+            if (paths.count("members")) {
+              MP_RETURN_IF_ERROR(
+                  CheckTeamMembers(txn, t.members, MemberFields(t.members)));
+            }
             internal::SortUnique(t.members);
             t.revision = current.revision + 1;
             t.update_time = now;
@@ -705,6 +743,8 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
               return absl::OkStatus();
             }
             if (add) {
+              MP_RETURN_IF_ERROR(
+                  CheckTeamMembers(txn, {principal}, {"member"}));
               if (t.members.size() >= internal::kMaxMembers) {
                 return InvalidArgumentWithFields(
                     {{"principal",
@@ -845,8 +885,8 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
   std::string scope_domain = scope.domain_id == "-" ? "" : scope.domain_id;
   if (!scope_domain.empty() && !model::IsValidId(scope_domain)) {
     return InvalidArgumentWithFields(
-        {{"parent",
-          absl::StrCat("\"", scope_domain, "\" is not a valid domain id")}});
+        {{"parent", absl::StrCat(QuotePrefix(scope_domain),
+                                 " is not a valid domain id")}});
   }
   MP_ASSIGN_OR_RETURN(auto terms, internal::ParseFilter(query.filter));
   store::DataProductFilter filter;
@@ -872,8 +912,8 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
       auto l = model::ParseLifecycle(t.value);
       if (!l) {
         return InvalidArgumentWithFields(
-            {{"filter", absl::StrCat("lifecycle: \"", t.value,
-                                     "\" is not one of DRAFT, PUBLISHED, "
+            {{"filter", absl::StrCat("lifecycle: ", QuotePrefix(t.value),
+                                     " is not one of DRAFT, PUBLISHED, "
                                      "DEPRECATED, RETIRED")}});
       }
       filter.lifecycle = *l;
@@ -884,9 +924,9 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
       MP_RETURN_IF_ERROR(CheckFilterId("domain", d));
       if (!scope_domain.empty() && d != scope_domain) {
         return InvalidArgumentWithFields(
-            {{"filter",
-              absl::StrCat("domain \"", d, "\" contradicts the parent ",
-                           model::DomainName(scope_domain))}});
+            {{"filter", absl::StrCat("domain ", QuotePrefix(d),
+                                     " contradicts the parent ",
+                                     model::DomainName(scope_domain))}});
       }
       filter.domain_id = d;
     } else {

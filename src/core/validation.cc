@@ -6,13 +6,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
+#include "meshplane/common/limits.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::core::internal {
 namespace {
 
 std::string Quote(absl::string_view s) {
-  if (s.size() > 80) return absl::StrCat("\"", s.substr(0, 77), "...\"");
+  if (s.size() > 80) return absl::StrCat("\"", Utf8Prefix(s, 77), "...\"");
   return absl::StrCat("\"", s, "\"");
 }
 

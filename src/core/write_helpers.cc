@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/json.h"
 
@@ -24,7 +25,7 @@ absl::Status CheckEtag(const std::string& name, const std::string& etag,
   if (etag.empty() || etag == model::Etag(revision)) return absl::OkStatus();
   return WithReason(
       absl::AbortedError(absl::StrCat(
-          "etag \"", etag, "\" of ", name, " is stale (current: \"",
+          "etag ", QuotePrefix(etag), " of ", name, " is stale (current: \"",
           model::Etag(revision), "\"); read it again and retry")),
       "ETAG_MISMATCH");
 }

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
+#include "meshplane/common/limits.h"
+
 namespace meshplane::model {
 namespace {
 
@@ -16,7 +18,7 @@ constexpr char kIdRule[] =
 // megabyte of garbage does not end up in a status message.
 std::string Quote(absl::string_view value) {
   if (value.size() > 80) {
-    return absl::StrCat("\"", value.substr(0, 77), "...\"");
+    return absl::StrCat("\"", Utf8Prefix(value, 77), "...\"");
   }
   return absl::StrCat("\"", value, "\"");
 }

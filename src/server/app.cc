@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -322,6 +323,7 @@ class ServerImpl final : public RunningServer {
     grpc::ResourceQuota quota("meshplaned");
     quota.SetMaxThreads(config_.max_threads);
     builder.SetResourceQuota(quota);
+    SetConnectionBounds(builder);
     builder.RegisterService(&domains_);
     builder.RegisterService(&teams_);
     builder.RegisterService(&products_);
@@ -343,6 +345,29 @@ class ServerImpl final : public RunningServer {
     }
     spdlog::info("meshplaned listening on {}", address);
     return absl::OkStatus();
+  }
+
+  // docs/operations.md#limits. gRPC's defaults keep a connection forever
+  // (idle and age unbounded) and wait 120 s for a handshake.
+  void SetConnectionBounds(grpc::ServerBuilder& builder) const {
+    const auto ms = [](absl::Duration d) {
+      return static_cast<int>(
+          std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
+    };
+    if (config_.max_connection_idle > absl::ZeroDuration()) {
+      builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                                 ms(config_.max_connection_idle));
+    }
+    if (config_.max_connection_age > absl::ZeroDuration()) {
+      builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                                 ms(config_.max_connection_age));
+      builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                                 ms(config_.max_connection_age_grace));
+    }
+    if (config_.handshake_timeout > absl::ZeroDuration()) {
+      builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                                 ms(config_.handshake_timeout));
+    }
   }
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials() {

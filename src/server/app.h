@@ -74,6 +74,18 @@ struct ServerConfig {
   int max_receive_message_bytes = 1 << 20;
   // How long Shutdown() lets in-flight RPCs finish before cancelling them.
   absl::Duration drain_timeout = absl::Seconds(10);
+  // A connection with no call for this long is closed (GOAWAY), however it
+  // authenticated or did not; zero disables. Bounds the idle connections a
+  // client can pile up (3,000 idle HTTP/2 connections were held forever).
+  absl::Duration max_connection_idle = absl::Minutes(5);
+  // A connection older than this is asked to go away (clients reconnect,
+  // which spreads them over new replicas); its calls in flight get the
+  // grace to finish, then it is closed. Zero disables.
+  absl::Duration max_connection_age = absl::Minutes(30);
+  absl::Duration max_connection_age_grace = absl::Minutes(5);
+  // A connection that has not completed its TLS and HTTP/2 handshake
+  // within this is closed.
+  absl::Duration handshake_timeout = absl::Seconds(10);
   // How often readiness (the gRPC health status) is re-checked.
   absl::Duration readiness_interval = absl::Seconds(1);
   // How often readiness re-reads the database's schema version (rounded to

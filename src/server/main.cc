@@ -217,6 +217,9 @@ int Run(const Options& options) {
         options.pool_size, options.db_pool_max_waiters, options.max_threads);
   }
   config.drain_timeout = options.drain_timeout;
+  config.max_connection_idle = options.max_connection_idle;
+  config.max_connection_age = options.max_connection_age;
+  config.max_connection_age_grace = options.max_connection_age_grace;
   config.policy_refresh_interval = options.policy_refresh;
   config.access_checkers = options.access_checkers;
   config.slo_reporters = options.slo_reporters;

@@ -87,6 +87,11 @@ flags:
                          refuse a ROLE that could alter the audit tables
   --db-wait DURATION     how long to retry an unreachable database at start (default 30s)
   --drain-timeout DURATION  how long shutdown waits for in-flight calls (default 10s)
+  --max-connection-idle DURATION  close a connection without calls after this
+                         (default 5m; 0 = never)
+  --max-connection-age DURATION  ask clients to reconnect after this (default
+                         30m; 0 = never), letting calls in flight finish
+                         for --max-connection-age-grace (default 5m)
   --policy-refresh DURATION full reload of the policy snapshot this often, besides
                          the reloads that change notifications trigger (default 30s)
   --access-checker PRINCIPAL  may call CheckAccess about anyone (an
@@ -230,6 +235,13 @@ absl::StatusOr<Options> ParseOptions(
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.db_wait));
     } else if (name == "drain-timeout") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.drain_timeout));
+    } else if (name == "max-connection-idle") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.max_connection_idle));
+    } else if (name == "max-connection-age") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.max_connection_age));
+    } else if (name == "max-connection-age-grace") {
+      MP_RETURN_IF_ERROR(
+          ParseDuration(name, value, &o.max_connection_age_grace));
     } else if (name == "policy-refresh") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.policy_refresh));
       if (o.policy_refresh < absl::Seconds(1)) {

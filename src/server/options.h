@@ -48,6 +48,10 @@ struct Options {
   absl::Duration max_call_duration = absl::Seconds(30);
   int db_pool_max_waiters = 64;
   absl::Duration drain_timeout = absl::Seconds(10);
+  // Connection bounds (docs/operations.md#limits); zero disables.
+  absl::Duration max_connection_idle = absl::Minutes(5);
+  absl::Duration max_connection_age = absl::Minutes(30);
+  absl::Duration max_connection_age_grace = absl::Minutes(5);
   absl::Duration policy_refresh = absl::Seconds(30);
   // Access (docs/operations.md#access): principals that may check anyone's
   // access, the decision log's mode, and the limits and freshness of grants.

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/descriptor.h"
@@ -13,6 +14,7 @@
 #include "google/rpc/error_details.pb.h"
 
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 #include "meshplane/v1/errors.pb.h"
 
 namespace meshplane::server {
@@ -57,7 +59,31 @@ bool PayloadToAny(absl::string_view url, const absl::Cord& payload,
   return true;
 }
 
+// What a client is told of a bug: the text of an internal error may hold
+// SQL, SQLSTATEs or file paths, and is in the server's log line instead.
+constexpr absl::string_view kInternalMessage =
+    "internal error (logged by the server)";
+
+bool HidesMessage(absl::StatusCode code) {
+  return code == absl::StatusCode::kInternal ||
+         code == absl::StatusCode::kUnknown ||
+         code == absl::StatusCode::kDataLoss;
+}
+
+// `text` as valid UTF-8 of at most `max` bytes, marked when cut.
+std::string Bounded(absl::string_view text, size_t max) {
+  std::string valid = ToValidUtf8(text);
+  if (valid.size() <= max) return valid;
+  constexpr absl::string_view kCut = " ... (cut)";
+  return absl::StrCat(Utf8Prefix(valid, max - kCut.size()), kCut);
+}
+
 }  // namespace
+
+std::string PublicMessage(const absl::Status& status) {
+  if (HidesMessage(status.code())) return std::string(kInternalMessage);
+  return Bounded(status.message(), kMaxMessageBytes);
+}
 
 std::string DefaultReason(absl::StatusCode code) {
   return absl::StatusCodeToString(code);
@@ -71,9 +97,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   // lookup in PayloadToAny finds it.
   (void)v1::PolicyViolations::default_instance();
 
+  const std::string message = PublicMessage(status);
   google::rpc::Status rpc;
   rpc.set_code(static_cast<int>(status.code()));
-  rpc.set_message(std::string(status.message()));
+  rpc.set_message(message);
 
   google::rpc::ErrorInfo info;
   std::string reason = GetReason(status);
@@ -81,47 +108,62 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   info.set_domain(kErrorDomain);
   rpc.add_details()->PackFrom(info);
 
+  // Trailers beyond gRPC's 8 KiB metadata limit reach the client as
+  // RESOURCE_EXHAUSTED instead of the error: every detail after ErrorInfo
+  // goes out only while the details stay within kMaxDetailsBytes.
+  const auto add_detail = [&](const google::protobuf::Message& m) {
+    google::protobuf::Any any;
+    any.PackFrom(m);
+    if (rpc.ByteSizeLong() + any.ByteSizeLong() + 8 <= kMaxDetailsBytes) {
+      *rpc.add_details() = std::move(any);
+    }
+  };
   std::vector<FieldViolation> fields = GetFieldViolations(status);
   if (!fields.empty()) {
     google::rpc::BadRequest bad;
+    size_t bytes = 0;
     for (const auto& f : fields) {
-      auto* fv = bad.add_field_violations();
-      fv->set_field(f.field);
-      fv->set_description(f.description);
+      google::rpc::BadRequest::FieldViolation fv;
+      fv.set_field(Bounded(f.field, kMaxFieldPathBytes));
+      fv.set_description(Bounded(f.description, kMaxDescriptionBytes));
+      bytes += fv.ByteSizeLong();
+      if (bytes > kMaxDetailsBytes / 2) break;  // the message lists them all
+      *bad.add_field_violations() = std::move(fv);
     }
-    rpc.add_details()->PackFrom(bad);
+    add_detail(bad);
   }
   std::vector<PolicyViolationDetail> violations = GetPolicyViolations(status);
   if (!violations.empty()) {
     v1::PolicyViolations detail;
     for (const auto& v : violations) {
       v1::PolicyViolation* pv = detail.add_violations();
-      pv->set_policy(v.policy);
-      pv->set_scope(v.scope);
+      pv->set_policy(ToValidUtf8(v.policy));
+      pv->set_scope(ToValidUtf8(v.scope));
       pv->set_effect(v.effect);
       pv->set_enforcement(v.enforcement);
-      pv->set_message(v.message);
+      pv->set_message(Bounded(v.message, kMaxDescriptionBytes));
       pv->set_revision(v.revision);
       pv->set_evaluation_error(v.evaluation_error);
     }
-    rpc.add_details()->PackFrom(detail);
+    add_detail(detail);
   }
   if (status.code() == absl::StatusCode::kUnavailable) {
     google::rpc::RetryInfo retry;
     retry.set_retry_delay_seconds(1);
-    rpc.add_details()->PackFrom(retry);
+    add_detail(retry);
   }
   status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
     if (absl::StartsWith(url, kMeshplaneTypePrefix)) {
       google::protobuf::Any any;
-      if (PayloadToAny(url, payload, &any)) {
+      if (PayloadToAny(url, payload, &any) &&
+          rpc.ByteSizeLong() + any.ByteSizeLong() + 8 <= kMaxDetailsBytes) {
         *rpc.add_details() = std::move(any);
       }
     }
   });
 
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()), rpc.SerializeAsString());
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message,
+                      rpc.SerializeAsString());
 }
 
 google::rpc::Status GetRpcStatus(const grpc::Status& status) {

@@ -20,6 +20,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
+#include "meshplane/common/limits.h"
+
 namespace meshplane::contract {
 
 // Nodes (scalars, nulls, sequences, mappings, mapping keys included) in a
@@ -32,9 +34,10 @@ inline constexpr uint64_t kMaxYamlNodes = 250'000;
 // The largest ODCS example has about 140 KB.
 inline constexpr uint64_t kMaxYamlScalarBytes = uint64_t{4} << 20;
 
-// Levels of nesting, an alias counting as its node nested in its place.
-// yaml-cpp 0.7 refuses 500; the ODCS examples nest at most 10.
-inline constexpr size_t kMaxYamlDepth = 499;
+// Levels of nesting, an alias counting as its node nested in its place:
+// the one document depth every later layer accepts (common/limits.h), so
+// that the reader is the first to refuse. The ODCS examples nest at most 10.
+inline constexpr size_t kMaxYamlDepth = kMaxDocumentDepth;
 
 // Bytes of YAML text read at all.
 inline constexpr size_t kMaxYamlTextBytes = size_t{256} << 20;

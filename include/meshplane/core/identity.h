@@ -47,7 +47,9 @@ class Identity {
 
   // The principal a bearer secret proves, with its teams. UNAUTHENTICATED for
   // an empty, unknown, expired or revoked secret (one message for all, so
-  // as not to tell which); UNAVAILABLE when the store is down.
+  // as not to tell which); UNAVAILABLE when the store is down. A refused
+  // secret is remembered for `cache_ttl` too, so that repeating it costs no
+  // store query (a client retrying a bad token in a loop).
   absl::StatusOr<model::Principal> Authenticate(const std::string& secret);
 
   // The principal `id` with its teams, for a caller the server has
@@ -84,6 +86,10 @@ class Identity {
                                          absl::Time now);
   void Remember(const std::string& key, const model::Principal& principal,
                 std::optional<absl::Time> expire_time, absl::Time now);
+  // Whether the secret hash `key` was refused within the TTL; remembers a
+  // refusal.
+  bool RecentlyRefused(const std::string& key, absl::Time now);
+  void RememberRefusal(const std::string& key, absl::Time now);
 
   store::Store& store_;
   const auth::Authorizer& authz_;
@@ -92,6 +98,8 @@ class Identity {
   absl::Mutex mu_;
   // By secret hash (tokens), or "principal:<admin?>:<id>" (ResolvePrincipal).
   absl::flat_hash_map<std::string, CacheEntry> cache_ ABSL_GUARDED_BY(mu_);
+  // Secret hashes refused by the store, with when.
+  absl::flat_hash_map<std::string, absl::Time> refused_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace meshplane::core

@@ -17,10 +17,19 @@
 #include "policy/cel/format_util.h"
 #include "policy/cel/time_util.h"
 
+#include "meshplane/common/limits.h"
+
 namespace meshplane::policy::cel {
 namespace {
 
 constexpr int kMaxJsonDepth = 256;
+// Governance reads contracts in this JSON form: a contract the YAML reader
+// accepted must never fail here (it would surface as an internal error), so
+// this limit stays above the reader's, with room for the envelopes around
+// a document.
+static_assert(kMaxJsonDepth >= kMaxDocumentDepth + 32,
+              "the JSON reader must accept every document the YAML reader "
+              "does");
 
 class JsonParser {
  public:

@@ -576,9 +576,13 @@ absl::Status CheckLimit(const PageRequest& page) {
   return absl::OkStatus();
 }
 
-absl::Status BadCursor(absl::string_view cursor) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid page cursor ", Quoted(cursor)));
+// A cursor only comes from a page token that core decoded: one that does
+// not parse was forged, and the client's field is page_token.
+absl::Status BadCursor(absl::string_view) {
+  return InvalidArgumentWithFields(
+      {{"page_token",
+        "is not a page token issued by this server (its cursor does not "
+        "parse)"}});
 }
 
 // Products: "<domain_id>/<id>" of the last item (ids contain no '/').

@@ -108,19 +108,22 @@ TEST(YamlBudgetTest, ScalarBytesCountWhatAliasesRepeat) {
 }
 
 TEST(YamlBudgetTest, DepthCountsAnAliasAsItsNodeInPlace) {
-  // 299 nested lists anchored at depth 2, and an alias of them at depth
-  // 301: 300 + 299 = 599 levels when read, where the text nests 300.
+  // 150 nested lists anchored at depth 2, and an alias of them at depth
+  // 152: 151 + 150 = 301 levels when read, where the text nests 151.
   const std::string deep =
-      absl::StrCat("a: &d ", std::string(299, '['), std::string(299, ']'),
-                   "\nb: ", std::string(299, '['), "*d", std::string(299, ']'),
+      absl::StrCat("a: &d ", std::string(150, '['), std::string(150, ']'),
+                   "\nb: ", std::string(150, '['), "*d", std::string(150, ']'),
                    "\n");
   EXPECT_THAT(ErrorOf(deep),
-              StartsWith("2:303: alias *d nests 599 levels deep, past the "
-                         "YAML budget of 499 levels"));
-  EXPECT_TRUE(LoadYaml(absl::StrCat("a: &d ", std::string(200, '['),
-                                    std::string(200, ']'), "\nb: ",
-                                    std::string(200, '['), "*d",
-                                    std::string(200, ']'), "\n"))
+              StartsWith(absl::StrCat(
+                  "2:154: alias *d nests 301 levels deep, past the YAML "
+                  "budget of ",
+                  kMaxYamlDepth, " levels")));
+  // 100 + 99 = 199 levels: within the budget.
+  EXPECT_TRUE(LoadYaml(absl::StrCat("a: &d ", std::string(99, '['),
+                                    std::string(99, ']'), "\nb: ",
+                                    std::string(99, '['), "*d",
+                                    std::string(99, ']'), "\n"))
                   .ok());
 }
 

@@ -182,16 +182,16 @@ TEST(LoadYamlTest, RefusesUnknownAliasesAndCycles) {
             "contains it");
 }
 
-TEST(LoadYamlTest, RefusesNestingAsDeepAsYamlCppDoes) {
-  // yaml-cpp 0.7 reads 499 levels and refuses 500.
+TEST(LoadYamlTest, RefusesNestingDeeperThanEveryLaterLayerReads) {
+  // kMaxDocumentDepth (200) levels are read, one more is refused.
   auto nested = [](int levels) {
     return "a: " + std::string(levels - 1, '[') + std::string(levels - 1, ']');
   };
-  EXPECT_TRUE(LoadYaml(nested(499)).ok());
-  EXPECT_THAT(ErrorOf(nested(500)),
-              HasSubstr("invalid YAML: nested more than 499 levels deep"));
+  EXPECT_TRUE(LoadYaml(nested(200)).ok());
+  EXPECT_THAT(ErrorOf(nested(201)),
+              HasSubstr("invalid YAML: nested more than 200 levels deep"));
   EXPECT_THAT(ErrorOf("a: " + std::string(100000, '[')),
-              HasSubstr("nested more than 499 levels deep"));
+              HasSubstr("nested more than 200 levels deep"));
 }
 
 TEST(LoadYamlTest, TheTopLevelMustBeAMapping) {

@@ -125,6 +125,33 @@ TEST_F(GovernanceTest, ScopesDecideWhoMayWrite) {
               StatusIs(Code::kNotFound));
 }
 
+TEST_F(GovernanceTest, ADomainPolicysOwnerTeamMayEditIt) {
+  // docs/governance.md: `owner` is the team that may edit the policy.
+  // sales/s belongs to governance, which does not own the domain.
+  ASSERT_OK(governance_.CreatePolicy(sam_, Policy("sales", "s", "true")).status());
+  model::Policy patch = Policy("sales", "s", "true");
+  patch.description = "edited by its owner team";
+  ASSERT_OK_AND_ASSIGN(model::Policy edited,
+                       governance_.UpdatePolicy(gina_, patch,
+                                                {{"description"}}, ""));
+  EXPECT_EQ(edited.description, "edited by its owner team");
+  // Handing it to another team stays with the domain's owners.
+  patch.owner_team_id = "finance-team";
+  EXPECT_THAT(governance_.UpdatePolicy(gina_, patch, {{"owner"}}, "").status(),
+              StatusIs(Code::kPermissionDenied));
+  EXPECT_OK(governance_.UpdatePolicy(sam_, patch, {{"owner"}}, "").status());
+  // Now governance is no longer its owner.
+  EXPECT_THAT(
+      governance_.UpdatePolicy(gina_, patch, {{"description"}}, "").status(),
+      StatusIs(Code::kPermissionDenied));
+  // A global policy stays with platform admins, whatever its owner.
+  ASSERT_OK(governance_.CreatePolicy(admin_, Policy("", "g", "true")).status());
+  EXPECT_THAT(governance_.UpdatePolicy(gina_, Policy("", "g", "true"),
+                                       {{"description"}}, "")
+                  .status(),
+              StatusIs(Code::kPermissionDenied));
+}
+
 TEST_F(GovernanceTest, PoliciesAreTypeCheckedWhenWritten) {
   absl::Status s =
       governance_.CreatePolicy(admin_, Policy("", "bad", "resource.tier == ")).status();

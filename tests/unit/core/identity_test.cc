@@ -255,5 +255,61 @@ TEST_F(IdentityTest, StoreOutageIsUnavailableNotUnauthenticated) {
   store_.SetUnavailable(false);
 }
 
+
+// Counts the transactions begun on an InMemoryStore: each token lookup is
+// one.
+class CountingStore : public store::Store {
+ public:
+  explicit CountingStore(store::Store& inner) : inner_(inner) {}
+  absl::StatusOr<std::unique_ptr<store::Transaction>> Begin(
+      store::TxnMode mode) override {
+    ++begins;
+    return inner_.Begin(mode);
+  }
+  absl::Status Ping() override { return inner_.Ping(); }
+  absl::StatusOr<std::unique_ptr<store::Listener>> NewListener() override {
+    return inner_.NewListener();
+  }
+  int begins = 0;
+
+ private:
+  store::Store& inner_;
+};
+
+TEST_F(IdentityTest, UnknownTokensAreCachedNegatively) {
+  CountingStore counting(store_);
+  Identity identity(counting, authz_, clock_);
+  const std::string unknown = "mp_nosuchtoken_0123456789abcdefghijklmnopqrstuv";
+  EXPECT_THAT(identity.Authenticate(unknown), StatusIs(Code::kUnauthenticated));
+  EXPECT_EQ(counting.begins, 1);
+  // Repeating it within the TTL costs no query, and answers the same.
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_THAT(identity.Authenticate(unknown),
+                StatusIs(Code::kUnauthenticated,
+                         "invalid, expired or revoked token"));
+  }
+  EXPECT_EQ(counting.begins, 1);
+  // A wrong secret for a real token id is remembered the same way.
+  EXPECT_THAT(identity.Authenticate("wrong-bootstrap-secret-0000"),
+              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(identity.Authenticate("wrong-bootstrap-secret-0000"),
+              StatusIs(Code::kUnauthenticated));
+  EXPECT_EQ(counting.begins, 2);
+  // After the TTL the store is asked again.
+  clock_.Advance(absl::Seconds(3));
+  EXPECT_THAT(identity.Authenticate(unknown), StatusIs(Code::kUnauthenticated));
+  EXPECT_EQ(counting.begins, 3);
+  // The right secret is not shadowed by the refusals.
+  EXPECT_OK(identity.Authenticate(kBootstrap).status());
+}
+
+TEST_F(IdentityTest, AStoreOutageIsNotCachedAsARefusal) {
+  CountingStore counting(store_);
+  Identity identity(counting, authz_, clock_);
+  store_.SetUnavailable(true);
+  EXPECT_THAT(identity.Authenticate(kBootstrap), StatusIs(Code::kUnavailable));
+  store_.SetUnavailable(false);
+  EXPECT_OK(identity.Authenticate(kBootstrap).status());
+}
 }  // namespace
 }  // namespace meshplane::core

@@ -1340,5 +1340,32 @@ TEST_F(RegistryTest, ConcurrentHalvesOfACycleNeverBothCommit) {
   }
 }
 
+TEST_F(RegistryTest, TeamMembersMustNameExistingTeams) {
+  // A member naming no team granted nothing now, and whatever team would
+  // later be created under that name.
+  absl::Status s =
+      registry_.AddTeamMember(admin_, "sales-team", "team:ghosts").status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
+                          "teams/ghosts does not exist"));
+  ASSERT_EQ(GetFieldViolations(s).size(), 1u);
+  EXPECT_EQ(GetFieldViolations(s)[0].field, "member");
+  EXPECT_OK(registry_.AddTeamMember(admin_, "sales-team", "team:orders-team")
+                .status());
+
+  s = registry_
+          .CreateTeam(admin_, MakeTeam("new-team", {"user:nina", "team:ghosts"}))
+          .status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_EQ(GetFieldViolations(s).size(), 1u);
+  EXPECT_EQ(GetFieldViolations(s)[0].field, "team.members[1]");
+
+  s = registry_
+          .UpdateTeam(admin_, MakeTeam("other-team", {"team:ghosts"}),
+                      {{"members"}}, "")
+          .status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
+                          "team.members[0]: teams/ghosts does not exist"));
+}
+
 }  // namespace
 }  // namespace meshplane::core

@@ -194,5 +194,41 @@ TEST_F(CallRunnerTest, StoreDownIsUnavailable) {
   store_.SetUnavailable(false);
 }
 
+
+TEST_F(CallRunnerTest, TwoAuthorizationHeadersAreRefused) {
+  v1::CreateTeamRequest r;
+  r.set_team_id("checkout");
+  grpc::ClientContext ctx;
+  // The first is the admin's: "the first wins" would run the call as admin.
+  ctx.AddMetadata("authorization", std::string("Bearer ") + kAdminSecret);
+  ctx.AddMetadata("authorization", "Bearer mp_nobody_xxxxxxxxxxxxxxxxxxxx");
+  v1::Team out;
+  grpc::Status s = stub_->CreateTeam(&ctx, r, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("more than one"));
+  EXPECT_FALSE(probe_.seen.has_value());
+}
+
+TEST_F(CallRunnerTest, RequestIdMustBeAUuid) {
+  for (const std::string& id : std::vector<std::string>{
+           "req-1", "5e6f7a8b9c0d4e1f8a2b3c4d5e6f7a8b",
+        "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8", std::string(5000, 'a')}) {
+    v1::CreateTeamRequest r;
+    r.set_team_id("checkout");
+    r.set_request_id(id);
+    grpc::Status s = Call(r, std::string("Bearer ") + kAdminSecret);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << id;
+    EXPECT_THAT(s.error_message(), ::testing::StartsWith("request_id: "));
+    EXPECT_LT(s.error_message().size(), 200u);
+  }
+  for (const std::string& id :
+       std::vector<std::string>{"5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+                                "5E6F7A8B-9C0D-4E1F-8A2B-3C4D5E6F7A8B"}) {
+    v1::CreateTeamRequest r;
+    r.set_team_id("checkout");
+    r.set_request_id(id);
+    EXPECT_TRUE(Call(r, std::string("Bearer ") + kAdminSecret).ok()) << id;
+  }
+}
 }  // namespace
 }  // namespace meshplane::server

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "meshplane/common/errors.h"
+#include "meshplane/common/limits.h"
 #include "meshplane/v1/errors.pb.h"
 
 namespace meshplane::server {
@@ -53,10 +54,15 @@ TEST(StatusTest, EveryCodeMapsToTheSameGrpcCode) {
     auto code = static_cast<absl::StatusCode>(c);
     grpc::Status s = ToGrpcStatus(absl::Status(code, "m"));
     EXPECT_EQ(static_cast<int>(s.error_code()), c);
-    EXPECT_EQ(s.error_message(), "m");
+    // Internal errors keep their text in the server's log (see below).
+    const bool hidden = code == absl::StatusCode::kInternal ||
+                        code == absl::StatusCode::kUnknown ||
+                        code == absl::StatusCode::kDataLoss;
+    EXPECT_EQ(s.error_message(),
+              hidden ? "internal error (logged by the server)" : "m");
     Parsed p = Parse(s);
     EXPECT_EQ(p.rpc.code(), c);
-    EXPECT_EQ(p.rpc.message(), "m");
+    EXPECT_EQ(p.rpc.message(), s.error_message());
     ASSERT_TRUE(p.has_info) << c;
     EXPECT_EQ(p.info.domain(), "meshplane.dev");
     EXPECT_EQ(p.info.reason(), DefaultReason(code));
@@ -150,5 +156,52 @@ TEST(StatusTest, GetRpcStatusReadsDetailsBack) {
   EXPECT_THAT(bare.details(), SizeIs(0));
 }
 
+
+TEST(StatusTest, InternalErrorsNeverCarryTheirText) {
+  for (auto code : {absl::StatusCode::kInternal, absl::StatusCode::kUnknown,
+                    absl::StatusCode::kDataLoss}) {
+    grpc::Status s = ToGrpcStatus(absl::Status(
+        code, "ListDataProducts: SQLSTATE 54001: stack depth limit exceeded "
+              "(src/store/postgres/postgres_store.cc:1005)"));
+    EXPECT_EQ(s.error_message(), "internal error (logged by the server)");
+    EXPECT_EQ(Parse(s).rpc.message(), s.error_message());
+  }
+}
+
+TEST(StatusTest, MessagesAreShortValidUtf8) {
+  // A 10 KB value in a message made the trailers exceed gRPC's 8 KiB.
+  std::string long_message = "etag \"" + std::string(10000, 'x') + "\" is stale";
+  grpc::Status s = ToGrpcStatus(absl::AbortedError(long_message));
+  EXPECT_LE(s.error_message().size(), kMaxMessageBytes);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("(cut)"));
+  // A cut through a character, and bytes that are not UTF-8 at all.
+  s = ToGrpcStatus(absl::InvalidArgumentError("name: \"caf\xc3\" \xff"));
+  EXPECT_EQ(s.error_message(), "name: \"caf\\xc3\" \\xff");
+  EXPECT_TRUE(IsValidUtf8(s.error_message()));
+  std::string accents;
+  for (int i = 0; i < 2000; ++i) accents += "\xc3\xa9";
+  s = ToGrpcStatus(absl::InvalidArgumentError(accents));
+  EXPECT_LE(s.error_message().size(), kMaxMessageBytes);
+  EXPECT_TRUE(IsValidUtf8(s.error_message()));
+}
+
+TEST(StatusTest, DetailsStayWithinTheTrailerBudget) {
+  std::vector<FieldViolation> many;
+  for (int i = 0; i < 1000; ++i) {
+    many.push_back({"team.members[" + std::to_string(i) + "]",
+                    std::string(300, 'v') + "\xff"});
+  }
+  grpc::Status s = ToGrpcStatus(InvalidArgumentWithFields(many));
+  EXPECT_LE(s.error_details().size(), kMaxDetailsBytes);
+  EXPECT_LE(s.error_message().size(), kMaxMessageBytes);
+  Parsed p = Parse(s);
+  ASSERT_TRUE(p.has_info);
+  ASSERT_TRUE(p.has_bad);
+  EXPECT_GT(p.bad.field_violations_size(), 0);
+  for (const auto& fv : p.bad.field_violations()) {
+    EXPECT_LE(fv.description().size(), kMaxDescriptionBytes);
+    EXPECT_TRUE(IsValidUtf8(fv.description()));
+  }
+}
 }  // namespace
 }  // namespace meshplane::server
