@@ -211,6 +211,18 @@ absl::Status MapConnectError(std::exception_ptr e, const std::string& op) {
   return s;
 }
 
+// A SQL script (a migration file, the serving role's grants) that failed:
+// UNAVAILABLE when the connection went, else INVALID_ARGUMENT naming the
+// script and PostgreSQL's reason. Call it inside the catch block.
+absl::Status ScriptError(const pqxx::sql_error& e, absl::string_view script) {
+  absl::Status mapped = MapConnectError(std::current_exception(), "Migrate");
+  if (mapped.code() == absl::StatusCode::kUnavailable) {
+    return mapped;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      script, " failed (SQLSTATE ", e.sqlstate(), "): ", e.what()));
+}
+
 }  // namespace
 
 std::string DefaultMigrationsDir() {
@@ -320,12 +332,7 @@ absl::Status Migrate(const std::string& database_url,
       txn.exec_params(kRecordMigration, f.version, f.file_name, f.checksum);
       txn.commit();
     } catch (const pqxx::sql_error& e) {
-      absl::Status mapped =
-          MapConnectError(std::current_exception(), "Migrate");
-      if (mapped.code() == absl::StatusCode::kUnavailable) return mapped;
-      return absl::InvalidArgumentError(
-          absl::StrCat("migration \"", f.file_name, "\" failed (SQLSTATE ",
-                       e.sqlstate(), "): ", e.what()));
+      return ScriptError(e, absl::StrCat("migration \"", f.file_name, "\""));
     } catch (...) {
       return MapConnectError(std::current_exception(), "Migrate");
     }
@@ -342,12 +349,7 @@ absl::Status Migrate(const std::string& database_url,
           grants, {{kServingRolePlaceholder, conn->quote_name(serving_role)}}));
       txn.commit();
     } catch (const pqxx::sql_error& e) {
-      absl::Status mapped =
-          MapConnectError(std::current_exception(), "Migrate");
-      if (mapped.code() == absl::StatusCode::kUnavailable) return mapped;
-      return absl::InvalidArgumentError(
-          absl::StrCat(kServingRoleFile, " failed (SQLSTATE ", e.sqlstate(),
-                       "): ", e.what()));
+      return ScriptError(e, kServingRoleFile);
     } catch (...) {
       return MapConnectError(std::current_exception(), "Migrate");
     }
