@@ -44,12 +44,15 @@ ensure_packages() {
     --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Configures and builds (RelWithDebInfo, ccache when present, -j2 by default).
+# Configures and builds (RelWithDebInfo, ccache when present, -j2 by
+# default): the targets named, or everything (every test included) when
+# none is.
 build() {
-  local jobs="${MESHPLANE_JOBS:-2}"
+  local jobs="${MESHPLANE_JOBS:-2}" targets=()
+  [ $# -gt 0 ] && targets=(--target "$@")
   cmake -S "$MESHPLANE_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    "$@" >/dev/null
-  cmake --build "$BUILD_DIR" -j"$jobs"
+    >/dev/null
+  cmake --build "$BUILD_DIR" -j"$jobs" "${targets[@]}"
 }
 
 # Runs a command as the PostgreSQL user when we are root (PostgreSQL refuses

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs Meshplane on its embedded default: installs missing Debian packages,
-# builds, starts a private PostgreSQL in .data/ of this checkout, migrates
-# as the database's owner, serves as the role `meshplane` on 127.0.0.1:50051, prints the admin token, and loads a small demo
-# mesh when the registry is empty. Ctrl-C stops the server and the database.
+# builds the server and the CLI (not the tests), starts a private PostgreSQL
+# in .data/ of this checkout, migrates as the database's owner, serves as
+# the role `meshplane` on 127.0.0.1:50051, prints the admin token, and loads
+# a small demo mesh when the registry is empty. Ctrl-C stops the server and
+# the database.
 #
 # Environment: MESHPLANE_LISTEN (default 127.0.0.1:50051),
 # MESHPLANE_HTTP_LISTEN (default 127.0.0.1:9464), MESHPLANE_NO_DEMO=1.
@@ -10,8 +12,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_packages
-log "building (first time: several minutes on 2 cores)"
-build
+log "building the server and the CLI (first time: several minutes on 2 cores)"
+build meshplaned meshplane
 
 DATA="$MESHPLANE_ROOT/.data"
 mkdir -p "$DATA"
