@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -16,13 +17,12 @@
 #include <utility>
 #include <vector>
 
+#include "google/api/annotations.pb.h"
+#include "google/api/http.pb.h"
 #include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
-
-#include "google/api/annotations.pb.h"
-#include "google/api/http.pb.h"
 
 namespace meshplane {
 namespace {
@@ -229,9 +229,8 @@ bool ParseTemplate(const std::string& path, Template* t, std::string* error) {
       Variable v;
       size_t eq = inner.find('=');
       v.field_path = inner.substr(0, eq);
-      v.pattern = eq == std::string::npos
-                      ? std::vector<std::string>{"*"}
-                      : Split(inner.substr(eq + 1), '/');
+      v.pattern = eq == std::string::npos ? std::vector<std::string>{"*"}
+                                          : Split(inner.substr(eq + 1), '/');
       v.first_segment = t->segments.size();
       for (const std::string& p : v.pattern) {
         if (p.empty()) {
@@ -277,7 +276,11 @@ struct Binding {
 
 void AddBinding(const MethodDescriptor* m, const google::api::HttpRule& r,
                 bool additional, std::vector<Binding>* out) {
-  Binding b{m, "", "", r.body(), r.response_body(),
+  Binding b{m,
+            "",
+            "",
+            r.body(),
+            r.response_body(),
             additional && r.additional_bindings_size() > 0};
   switch (r.pattern_case()) {
     case google::api::HttpRule::kGet:
@@ -481,9 +484,8 @@ std::string ListedResource(const Descriptor* response) {
 
 bool HasPattern(const std::string& kind, const std::string& pattern) {
   const ResourceKind* k = KindOf(kind);
-  return k != nullptr &&
-         std::find(k->patterns.begin(), k->patterns.end(), pattern) !=
-             k->patterns.end();
+  return k != nullptr && std::find(k->patterns.begin(), k->patterns.end(),
+                                   pattern) != k->patterns.end();
 }
 
 // Whether `coll` (segments, `-` as `*`) is the collection of `kind` under
@@ -540,9 +542,9 @@ TEST(HttpAnnotationsTest, ExtensionIsWireCompatibleWithGoogleapis) {
   EXPECT_EQ(google::api::http.number(), 72295728);
   const Descriptor* rule = google::api::HttpRule::descriptor();
   const std::map<std::string, int> numbers = {
-      {"selector", 1}, {"get", 2},           {"put", 3},
-      {"post", 4},     {"delete", 5},        {"patch", 6},
-      {"body", 7},     {"custom", 8},        {"additional_bindings", 11},
+      {"selector", 1},      {"get", 2},    {"put", 3},
+      {"post", 4},          {"delete", 5}, {"patch", 6},
+      {"body", 7},          {"custom", 8}, {"additional_bindings", 11},
       {"response_body", 12}};
   for (const auto& [name, number] : numbers) {
     const FieldDescriptor* f = rule->FindFieldByName(name);
@@ -600,66 +602,69 @@ TEST(HttpAnnotationsTest, EveryBindingIsWellFormed) {
   const std::vector<Binding> bindings = AllBindings();
   ASSERT_FALSE(bindings.empty());
   for (const Binding& b : bindings) {
-    SCOPED_TRACE(b.Describe());
-    const Descriptor* request = b.method->input_type();
-    EXPECT_FALSE(b.nested_bindings) << "additional_bindings nest one deep";
-    ASSERT_THAT(b.http_method,
-                testing::AnyOf("GET", "POST", "PATCH", "DELETE", "PUT"));
-    EXPECT_EQ(b.path.rfind("/v1/", 0), 0u) << "routes live under /v1/";
-    EXPECT_TRUE(b.response_body.empty()) << "the whole response is the body";
-    Template t;
-    std::string error;
-    ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
+    // A lambda, so that a failed ASSERT skips one binding, not all.
+    [&] {
+      SCOPED_TRACE(b.Describe());
+      const Descriptor* request = b.method->input_type();
+      EXPECT_FALSE(b.nested_bindings) << "additional_bindings nest one deep";
+      ASSERT_THAT(b.http_method,
+                  testing::AnyOf("GET", "POST", "PATCH", "DELETE", "PUT"));
+      EXPECT_EQ(b.path.rfind("/v1/", 0), 0u) << "routes live under /v1/";
+      EXPECT_TRUE(b.response_body.empty()) << "the whole response is the body";
+      Template t;
+      std::string error;
+      ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
 
-    // Path variables: real, singular, string fields, each bound once.
-    std::set<std::string> bound;
-    for (const Variable& v : t.variables) {
-      const FieldDescriptor* f = ResolveFieldPath(request, v.field_path);
-      ASSERT_NE(f, nullptr) << v.field_path << " is not a field of "
-                            << request->full_name();
-      EXPECT_FALSE(f->is_repeated()) << v.field_path;
-      EXPECT_EQ(f->type(), FieldDescriptor::TYPE_STRING) << v.field_path;
-      EXPECT_TRUE(bound.insert(v.field_path).second)
-          << v.field_path << " bound twice";
-      for (const std::string& seg : v.pattern) {
-        EXPECT_NE(seg, "**") << v.field_path << ": names have fixed depth";
-      }
-    }
-
-    // Body: none for GET and DELETE; `*` or a top-level singular field.
-    if (b.http_method == "GET" || b.http_method == "DELETE") {
-      EXPECT_TRUE(b.body.empty()) << "GET and DELETE carry no body";
-    } else {
-      EXPECT_FALSE(b.body.empty()) << b.http_method << " needs a body";
-    }
-    const FieldDescriptor* body_field = nullptr;
-    if (!b.body.empty() && b.body != "*") {
-      body_field = request->FindFieldByName(b.body);
-      ASSERT_NE(body_field, nullptr)
-          << "body " << b.body << " is not a field of "
-          << request->full_name();
-      EXPECT_FALSE(body_field->is_repeated()) << b.body;
-      EXPECT_NE(body_field->message_type(), nullptr)
-          << "body " << b.body << " should be a message";
-    }
-
-    // Every field neither in the path nor in the body is a query parameter
-    // and must be expressible as one.
-    if (b.body != "*") {
-      for (int i = 0; i < request->field_count(); ++i) {
-        const FieldDescriptor* f = request->field(i);
-        if (f == body_field) {
-          continue;
+      // Path variables: real, singular, string fields, each bound once.
+      std::set<std::string> bound;
+      for (const Variable& v : t.variables) {
+        const FieldDescriptor* f = ResolveFieldPath(request, v.field_path);
+        ASSERT_NE(f, nullptr)
+            << v.field_path << " is not a field of " << request->full_name();
+        EXPECT_FALSE(f->is_repeated()) << v.field_path;
+        EXPECT_EQ(f->type(), FieldDescriptor::TYPE_STRING) << v.field_path;
+        EXPECT_TRUE(bound.insert(v.field_path).second)
+            << v.field_path << " bound twice";
+        for (const std::string& seg : v.pattern) {
+          EXPECT_NE(seg, "**") << v.field_path << ": names have fixed depth";
         }
-        if (bound.count(f->name()) > 0) {
-          continue;
-        }
-        std::vector<std::string> bad;
-        CheckQueryable(f, f->name(), 0, &bad);
-        EXPECT_THAT(bad, testing::IsEmpty())
-            << "not expressible as query parameters";
       }
-    }
+
+      // Body: none for GET and DELETE; `*` or a top-level singular field.
+      if (b.http_method == "GET" || b.http_method == "DELETE") {
+        EXPECT_TRUE(b.body.empty()) << "GET and DELETE carry no body";
+      } else {
+        EXPECT_FALSE(b.body.empty()) << b.http_method << " needs a body";
+      }
+      const FieldDescriptor* body_field = nullptr;
+      if (!b.body.empty() && b.body != "*") {
+        body_field = request->FindFieldByName(b.body);
+        ASSERT_NE(body_field, nullptr)
+            << "body " << b.body << " is not a field of "
+            << request->full_name();
+        EXPECT_FALSE(body_field->is_repeated()) << b.body;
+        EXPECT_NE(body_field->message_type(), nullptr)
+            << "body " << b.body << " should be a message";
+      }
+
+      // Every field neither in the path nor in the body is a query parameter
+      // and must be expressible as one.
+      if (b.body != "*") {
+        for (int i = 0; i < request->field_count(); ++i) {
+          const FieldDescriptor* f = request->field(i);
+          if (f == body_field) {
+            continue;
+          }
+          if (bound.count(f->name()) > 0) {
+            continue;
+          }
+          std::vector<std::string> bad;
+          CheckQueryable(f, f->name(), 0, &bad);
+          EXPECT_THAT(bad, testing::IsEmpty())
+              << "not expressible as query parameters";
+        }
+      }
+    }();
   }
 }
 
@@ -669,219 +674,229 @@ TEST(HttpAnnotationsTest, CustomVerbsFollowTheRpcName) {
   // -> :publish, AddTeamMember -> :addMember, CheckContractCompatibility ->
   // :checkCompatibility).
   for (const Binding& b : AllBindings()) {
-    SCOPED_TRACE(b.Describe());
-    Template t;
-    std::string error;
-    ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
-    if (t.verb.empty()) {
-      continue;
-    }
-    ASSERT_TRUE(t.verb[0] >= 'a' && t.verb[0] <= 'z') << t.verb;
-    const std::vector<std::string> verb = Words(t.verb);
-    const std::vector<std::string> rpc = Words(b.method->name());
-    EXPECT_EQ(verb[0], rpc[0]) << "the verb of " << b.method->name();
-    size_t j = 0;
-    for (const std::string& w : rpc) {
-      if (j < verb.size() && w == verb[j]) {
-        ++j;
+    // A lambda, so that a failed ASSERT skips one binding, not all.
+    [&] {
+      SCOPED_TRACE(b.Describe());
+      Template t;
+      std::string error;
+      ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
+      if (t.verb.empty()) {
+        return;
       }
-    }
-    EXPECT_EQ(j, verb.size()) << t.verb << " is not taken from "
-                              << b.method->name();
-    // Custom methods that change state are POSTs with the fields in the
-    // body; read-only ones may be GETs.
-    EXPECT_THAT(b.http_method, testing::AnyOf("POST", "GET"));
-    if (b.http_method == "POST") {
-      EXPECT_EQ(b.body, "*");
-    }
+      ASSERT_TRUE(t.verb[0] >= 'a' && t.verb[0] <= 'z') << t.verb;
+      const std::vector<std::string> verb = Words(t.verb);
+      const std::vector<std::string> rpc = Words(b.method->name());
+      EXPECT_EQ(verb[0], rpc[0]) << "the verb of " << b.method->name();
+      size_t j = 0;
+      for (const std::string& w : rpc) {
+        if (j < verb.size() && w == verb[j]) {
+          ++j;
+        }
+      }
+      EXPECT_EQ(j, verb.size())
+          << t.verb << " is not taken from " << b.method->name();
+      // Custom methods that change state are POSTs with the fields in the
+      // body; read-only ones may be GETs.
+      EXPECT_THAT(b.http_method, testing::AnyOf("POST", "GET"));
+      if (b.http_method == "POST") {
+        EXPECT_EQ(b.body, "*");
+      }
+    }();
   }
 }
 
 TEST(HttpAnnotationsTest, StandardMethodsHaveTheirAipShapes) {
   for (const Binding& b : AllBindings()) {
-    SCOPED_TRACE(b.Describe());
-    Template t;
-    std::string error;
-    ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
-    if (!t.verb.empty()) {
-      continue;  // custom methods: CustomVerbsFollowTheRpcName
-    }
-    const std::string& rpc = b.method->name();
-    const std::string verb = Words(rpc)[0];
-    const Descriptor* request = b.method->input_type();
-    const Descriptor* response = b.method->output_type();
-    const std::vector<std::string> path(t.segments.begin() + 1,
-                                        t.segments.end());
-    auto var_named = [&](const std::string& f) -> const Variable* {
-      for (const Variable& v : t.variables) {
-        if (v.field_path == f) {
-          return &v;
+    // A lambda, so that a failed ASSERT skips one binding, not all.
+    [&] {
+      SCOPED_TRACE(b.Describe());
+      Template t;
+      std::string error;
+      ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
+      if (!t.verb.empty()) {
+        return;  // custom methods: CustomVerbsFollowTheRpcName
+      }
+      const std::string& rpc = b.method->name();
+      const std::string verb = Words(rpc)[0];
+      const Descriptor* request = b.method->input_type();
+      const Descriptor* response = b.method->output_type();
+      const std::vector<std::string> path(t.segments.begin() + 1,
+                                          t.segments.end());
+      auto var_named = [&](const std::string& f) -> const Variable* {
+        for (const Variable& v : t.variables) {
+          if (v.field_path == f) {
+            return &v;
+          }
         }
-      }
-      return nullptr;
-    };
-    if (b.http_method == "GET" && verb == "get") {
-      // AIP-131: GET /v1/{name=<pattern>} returning the resource, or a
-      // singleton without a name.
-      if (t.variables.empty()) {
-        EXPECT_EQ(path.size(), 1u);
-        EXPECT_EQ(Singletons().count(path[0]), 1u) << "unknown singleton";
-        continue;
-      }
-      const Variable* name = var_named("name");
-      ASSERT_NE(name, nullptr) << "Get binds `name`";
-      EXPECT_EQ(t.variables.size(), 1u);
-      EXPECT_EQ(name->first_segment, 1u);
-      EXPECT_EQ(name->first_segment + name->pattern.size(),
-                t.segments.size())
-          << "nothing after {name}";
-      EXPECT_TRUE(HasPattern(response->name(), Join(name->pattern)))
-          << Join(name->pattern) << " is not a documented name of "
-          << response->name();
-    } else if (b.http_method == "GET" && verb == "list") {
-      // AIP-132: GET /v1/[{parent=<pattern>}/]<collection>.
-      const std::string kind = ListedResource(response);
-      ASSERT_FALSE(kind.empty()) << "no repeated resource in "
-                                 << response->name();
-      EXPECT_TRUE(IsCollectionOf(kind, Normalize(path)))
-          << b.path << " is not the collection of " << kind;
-      EXPECT_NE(response->FindFieldByName("next_page_token"), nullptr);
-      EXPECT_NE(request->FindFieldByName("page_token"), nullptr);
-      EXPECT_NE(request->FindFieldByName("page_size"), nullptr);
-      for (const Variable& v : t.variables) {
-        EXPECT_EQ(v.field_path, "parent") << "List binds only `parent`";
-      }
-    } else if (b.http_method == "POST") {
-      // AIP-133: POST /v1/[{parent=<pattern>}/]<collection>, the resource
-      // in the body, its id as a query parameter.
-      std::string kind;
-      if (b.body != "*") {
-        const FieldDescriptor* f = request->FindFieldByName(b.body);
-        if (f != nullptr && f->message_type() != nullptr) {
-          kind = f->message_type()->name();
+        return nullptr;
+      };
+      if (b.http_method == "GET" && verb == "get") {
+        // AIP-131: GET /v1/{name=<pattern>} returning the resource, or a
+        // singleton without a name.
+        if (t.variables.empty()) {
+          EXPECT_EQ(path.size(), 1u);
+          EXPECT_EQ(Singletons().count(path[0]), 1u) << "unknown singleton";
+          return;
         }
+        const Variable* name = var_named("name");
+        ASSERT_NE(name, nullptr) << "Get binds `name`";
+        EXPECT_EQ(t.variables.size(), 1u);
+        EXPECT_EQ(name->first_segment, 1u);
+        EXPECT_EQ(name->first_segment + name->pattern.size(), t.segments.size())
+            << "nothing after {name}";
+        EXPECT_TRUE(HasPattern(response->name(), Join(name->pattern)))
+            << Join(name->pattern) << " is not a documented name of "
+            << response->name();
+      } else if (b.http_method == "GET" && verb == "list") {
+        // AIP-132: GET /v1/[{parent=<pattern>}/]<collection>.
+        const std::string kind = ListedResource(response);
+        ASSERT_FALSE(kind.empty())
+            << "no repeated resource in " << response->name();
+        EXPECT_TRUE(IsCollectionOf(kind, Normalize(path)))
+            << b.path << " is not the collection of " << kind;
+        EXPECT_NE(response->FindFieldByName("next_page_token"), nullptr);
+        EXPECT_NE(request->FindFieldByName("page_token"), nullptr);
+        EXPECT_NE(request->FindFieldByName("page_size"), nullptr);
+        for (const Variable& v : t.variables) {
+          EXPECT_EQ(v.field_path, "parent") << "List binds only `parent`";
+        }
+      } else if (b.http_method == "POST") {
+        // AIP-133: POST /v1/[{parent=<pattern>}/]<collection>, the resource
+        // in the body, its id as a query parameter.
+        std::string kind;
+        if (b.body != "*") {
+          const FieldDescriptor* f = request->FindFieldByName(b.body);
+          if (f != nullptr && f->message_type() != nullptr) {
+            kind = f->message_type()->name();
+          }
+        }
+        if (kind.empty()) {
+          kind = ResourceIn(response);
+        }
+        ASSERT_FALSE(kind.empty()) << "create of what?";
+        EXPECT_TRUE(IsCollectionOf(kind, Normalize(path)))
+            << b.path << " is not the collection of " << kind;
+        EXPECT_EQ(ResourceIn(response), kind) << "Create returns the resource";
+        if (b.body != "*") {
+          EXPECT_EQ(b.body, CamelToSnake(kind))
+              << "AIP-133: the body is the resource field";
+        }
+        for (const Variable& v : t.variables) {
+          EXPECT_EQ(v.field_path, "parent") << "Create binds only `parent`";
+        }
+      } else if (b.http_method == "PATCH") {
+        // AIP-134: PATCH /v1/{<resource>.name=<pattern>}, body <resource>,
+        // update_mask as a query parameter.
+        ASSERT_EQ(t.variables.size(), 1u);
+        const std::string field = b.body;
+        EXPECT_EQ(t.variables[0].field_path, field + ".name");
+        const FieldDescriptor* f = request->FindFieldByName(field);
+        ASSERT_NE(f, nullptr);
+        ASSERT_NE(f->message_type(), nullptr);
+        EXPECT_TRUE(
+            HasPattern(f->message_type()->name(), Join(t.variables[0].pattern)))
+            << Join(t.variables[0].pattern) << " is not a documented name of "
+            << f->message_type()->name();
+        const FieldDescriptor* mask = request->FindFieldByName("update_mask");
+        ASSERT_NE(mask, nullptr) << "AIP-134: update_mask";
+        EXPECT_EQ(mask->message_type()->full_name(),
+                  "google.protobuf.FieldMask");
+        EXPECT_EQ(verb, "update");
+      } else if (b.http_method == "DELETE") {
+        // AIP-135: DELETE /v1/{name=<pattern>} of the resource the RPC names.
+        ASSERT_EQ(t.variables.size(), 1u);
+        EXPECT_EQ(t.variables[0].field_path, "name");
+        EXPECT_EQ(t.variables[0].first_segment, 1u);
+        const std::string kind = rpc.substr(std::string("Delete").size());
+        EXPECT_EQ(verb, "delete");
+        EXPECT_TRUE(HasPattern(kind, Join(t.variables[0].pattern)))
+            << Join(t.variables[0].pattern) << " is not a documented name of "
+            << kind;
+      } else {
+        ADD_FAILURE() << "no AIP standard method has this shape";
       }
-      if (kind.empty()) {
-        kind = ResourceIn(response);
-      }
-      ASSERT_FALSE(kind.empty()) << "create of what?";
-      EXPECT_TRUE(IsCollectionOf(kind, Normalize(path)))
-          << b.path << " is not the collection of " << kind;
-      EXPECT_EQ(ResourceIn(response), kind) << "Create returns the resource";
-      if (b.body != "*") {
-        EXPECT_EQ(b.body, CamelToSnake(kind))
-            << "AIP-133: the body is the resource field";
-      }
-      for (const Variable& v : t.variables) {
-        EXPECT_EQ(v.field_path, "parent") << "Create binds only `parent`";
-      }
-    } else if (b.http_method == "PATCH") {
-      // AIP-134: PATCH /v1/{<resource>.name=<pattern>}, body <resource>,
-      // update_mask as a query parameter.
-      ASSERT_EQ(t.variables.size(), 1u);
-      const std::string field = b.body;
-      EXPECT_EQ(t.variables[0].field_path, field + ".name");
-      const FieldDescriptor* f = request->FindFieldByName(field);
-      ASSERT_NE(f, nullptr);
-      ASSERT_NE(f->message_type(), nullptr);
-      EXPECT_TRUE(HasPattern(f->message_type()->name(),
-                             Join(t.variables[0].pattern)))
-          << Join(t.variables[0].pattern) << " is not a documented name of "
-          << f->message_type()->name();
-      const FieldDescriptor* mask = request->FindFieldByName("update_mask");
-      ASSERT_NE(mask, nullptr) << "AIP-134: update_mask";
-      EXPECT_EQ(mask->message_type()->full_name(),
-                "google.protobuf.FieldMask");
-      EXPECT_EQ(verb, "update");
-    } else if (b.http_method == "DELETE") {
-      // AIP-135: DELETE /v1/{name=<pattern>} of the resource the RPC names.
-      ASSERT_EQ(t.variables.size(), 1u);
-      EXPECT_EQ(t.variables[0].field_path, "name");
-      EXPECT_EQ(t.variables[0].first_segment, 1u);
-      const std::string kind = rpc.substr(std::string("Delete").size());
-      EXPECT_EQ(verb, "delete");
-      EXPECT_TRUE(HasPattern(kind, Join(t.variables[0].pattern)))
-          << Join(t.variables[0].pattern) << " is not a documented name of "
-          << kind;
-    } else {
-      ADD_FAILURE() << "no AIP standard method has this shape";
-    }
+    }();
   }
 }
 
 TEST(HttpAnnotationsTest, ResourceNamesInPathsMatchDocumentedPatterns) {
   for (const Binding& b : AllBindings()) {
-    SCOPED_TRACE(b.Describe());
-    Template t;
-    std::string error;
-    ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
-    const std::vector<std::string> path(t.segments.begin() + 1,
-                                        t.segments.end());
-    EXPECT_TRUE(PathIsDocumented(Normalize(path)))
-        << Join(path) << " names no documented resource or collection";
-    for (const Variable& v : t.variables) {
-      const std::string pattern = Join(v.pattern);
-      const std::string last = Split(v.field_path, '.').back();
-      std::string kind;
-      if (last == "parent") {
-        // The parent of the collection that follows the variable.
-        std::vector<std::string> coll(
-            t.segments.begin() + 1,
-            t.segments.begin() + v.first_segment + v.pattern.size());
-        ASSERT_LT(v.first_segment + v.pattern.size(), t.segments.size())
-            << "a parent is followed by its collection";
-        coll.push_back(t.segments[v.first_segment + v.pattern.size()]);
-        bool is_parent = false;
-        for (const auto& k : Kinds()) {
-          if (IsCollectionOf(k.message, Normalize(coll))) {
-            is_parent = true;
+    // A lambda, so that a failed ASSERT skips one binding, not all.
+    [&] {
+      SCOPED_TRACE(b.Describe());
+      Template t;
+      std::string error;
+      ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
+      const std::vector<std::string> path(t.segments.begin() + 1,
+                                          t.segments.end());
+      EXPECT_TRUE(PathIsDocumented(Normalize(path)))
+          << Join(path) << " names no documented resource or collection";
+      for (const Variable& v : t.variables) {
+        const std::string pattern = Join(v.pattern);
+        const std::string last = Split(v.field_path, '.').back();
+        std::string kind;
+        if (last == "parent") {
+          // The parent of the collection that follows the variable.
+          std::vector<std::string> coll(
+              t.segments.begin() + 1,
+              t.segments.begin() + v.first_segment + v.pattern.size());
+          ASSERT_LT(v.first_segment + v.pattern.size(), t.segments.size())
+              << "a parent is followed by its collection";
+          coll.push_back(t.segments[v.first_segment + v.pattern.size()]);
+          bool is_parent = false;
+          for (const auto& k : Kinds()) {
+            if (IsCollectionOf(k.message, Normalize(coll))) {
+              is_parent = true;
+            }
           }
+          EXPECT_TRUE(is_parent) << pattern << " is no documented parent";
+          bool documented = false;
+          for (const auto& k : Kinds()) {
+            documented =
+                documented || (k.named && HasPattern(k.message, pattern));
+          }
+          EXPECT_TRUE(documented)
+              << "parent " << pattern << " is not a resource name";
+          continue;
         }
-        EXPECT_TRUE(is_parent) << pattern << " is no documented parent";
-        bool documented = false;
-        for (const auto& k : Kinds()) {
-          documented = documented || (k.named && HasPattern(k.message, pattern));
-        }
-        EXPECT_TRUE(documented) << "parent " << pattern
-                                << " is not a resource name";
-        continue;
-      }
-      if (last == "name") {
-        const std::vector<std::string> parts = Split(v.field_path, '.');
-        if (parts.size() > 1) {
-          const FieldDescriptor* holder = ResolveFieldPath(
-              b.method->input_type(), Join(std::vector<std::string>(
-                                          parts.begin(), parts.end() - 1)));
-          ASSERT_NE(holder, nullptr);
-          kind = holder->message_type()->name();
+        if (last == "name") {
+          const std::vector<std::string> parts = Split(v.field_path, '.');
+          if (parts.size() > 1) {
+            const FieldDescriptor* holder = ResolveFieldPath(
+                b.method->input_type(),
+                Join(std::vector<std::string>(parts.begin(), parts.end() - 1)));
+            ASSERT_NE(holder, nullptr);
+            kind = holder->message_type()->name();
+          } else {
+            kind = ResourceOfName(b.method);
+          }
         } else {
-          kind = ResourceOfName(b.method);
-        }
-      } else {
-        // A reference field named for its resource: `team`, `output_port`.
-        for (const auto& k : Kinds()) {
-          if (CamelToSnake(k.message) == last) {
-            kind = k.message;
+          // A reference field named for its resource: `team`, `output_port`.
+          for (const auto& k : Kinds()) {
+            if (CamelToSnake(k.message) == last) {
+              kind = k.message;
+            }
           }
         }
+        ASSERT_FALSE(kind.empty())
+            << "cannot tell which resource " << v.field_path
+            << " names; add it to NameResourceOverrides";
+        const ResourceKind* k = KindOf(kind);
+        ASSERT_NE(k, nullptr) << kind << " has no documented pattern here";
+        EXPECT_TRUE(k->named) << kind << " has no resource names";
+        EXPECT_TRUE(HasPattern(kind, pattern))
+            << v.field_path << "=" << pattern << " is not a documented name of "
+            << kind;
       }
-      ASSERT_FALSE(kind.empty())
-          << "cannot tell which resource " << v.field_path
-          << " names; add it to NameResourceOverrides";
-      const ResourceKind* k = KindOf(kind);
-      ASSERT_NE(k, nullptr) << kind << " has no documented pattern here";
-      EXPECT_TRUE(k->named) << kind << " has no resource names";
-      EXPECT_TRUE(HasPattern(kind, pattern))
-          << v.field_path << "=" << pattern << " is not a documented name of "
-          << kind;
-    }
+    }();
   }
 }
 
 TEST(HttpAnnotationsTest, DocumentedResourcesExist) {
   for (const auto& k : Kinds()) {
-    const Descriptor* d = DescriptorPool::generated_pool()->FindMessageTypeByName(
-        std::string(kPackage) + "." + k.message);
+    const Descriptor* d =
+        DescriptorPool::generated_pool()->FindMessageTypeByName(
+            std::string(kPackage) + "." + k.message);
     ASSERT_NE(d, nullptr) << k.message;
     if (k.named) {
       const FieldDescriptor* name = d->FindFieldByName("name");
@@ -1000,8 +1015,17 @@ TEST(HttpAnnotationsTest, DocsListExactlyTheDeclaredRoutes) {
     declared.insert(b.method->name() + " " + b.http_method + " " + b.path +
                     " body=" + b.body);
   }
-  EXPECT_EQ(DocumentedRoutes(), declared)
-      << "docs/api.md \"HTTP routes (declared)\" is out of date";
+  const std::set<std::string> documented = DocumentedRoutes();
+  std::vector<std::string> undocumented;
+  std::vector<std::string> stale;
+  std::set_difference(declared.begin(), declared.end(), documented.begin(),
+                      documented.end(), std::back_inserter(undocumented));
+  std::set_difference(documented.begin(), documented.end(), declared.begin(),
+                      declared.end(), std::back_inserter(stale));
+  EXPECT_THAT(undocumented, testing::IsEmpty())
+      << "declared but missing from docs/api.md \"HTTP routes (declared)\"";
+  EXPECT_THAT(stale, testing::IsEmpty())
+      << "in docs/api.md \"HTTP routes (declared)\" but not declared";
 }
 
 }  // namespace
