@@ -5,9 +5,11 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include <httplib.h>
 #include "tests/testing/jwt/test_jwt.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
@@ -318,6 +321,101 @@ TEST_F(JwtTest, AnInvalidRewriteKeepsTheLastGoodKeys) {
     out << "{\"keys\": [";  // a half-written file
   }
   ASSERT_THAT(verifier_->Verify(Sign(*rsa_, Claims())).status(), IsOk());
+}
+
+// A JWKS URL served by an in-process HTTP server on loopback.
+class JwksUrlTest : public JwtTest {
+ protected:
+  void SetUp() override {
+    JwtTest::SetUp();
+    SetServed({rsa_});
+    http_.Get("/keys", [this](const httplib::Request&, httplib::Response& res) {
+      ++fetches_;
+      absl::MutexLock lock(&mu_);
+      res.set_content(served_, "application/json");
+    });
+    port_ = http_.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    thread_ = std::thread([this] { http_.listen_after_bind(); });
+    // stop() before the accept loop runs would be lost (cpp-httplib), and
+    // TearDown would wait for ever.
+    while (!http_.is_running()) std::this_thread::yield();
+    auto source = JwksUrlSource::Create(
+        absl::StrCat("http://127.0.0.1:", port_, "/keys"), clock_,
+        absl::Minutes(5), absl::Seconds(10));
+    ASSERT_THAT(source.status(), IsOk());
+    url_source_ = *std::move(source);
+    JwtConfig config;
+    config.issuer = kIssuer;
+    config.audience = kAudience;
+    url_verifier_ = std::make_unique<JwtVerifier>(*url_source_, config, clock_);
+  }
+  void TearDown() override {
+    http_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  void SetServed(const std::vector<const testing::TestSigningKey*>& keys) {
+    absl::MutexLock lock(&mu_);
+    served_ = testing::JwksOf(keys);
+  }
+
+  httplib::Server http_;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<int> fetches_{0};
+  absl::Mutex mu_;
+  std::string served_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<JwksUrlSource> url_source_;
+  std::unique_ptr<JwtVerifier> url_verifier_;
+};
+
+TEST_F(JwksUrlTest, FetchesOnceCachesAndRefreshesOnAnUnknownKidRateLimited) {
+  ASSERT_THAT(url_verifier_->Verify(Sign(*rsa_, Claims())).status(), IsOk());
+  ASSERT_THAT(url_verifier_->Verify(Sign(*rsa_, Claims())).status(), IsOk());
+  EXPECT_EQ(fetches_.load(), 1);  // cached
+
+  // The provider rotates; a token under the new kid arrives within the
+  // reload interval of the first fetch: refused, and no second fetch.
+  SetServed({rsa_, ec_});
+  std::string rotated = Sign(*ec_, Claims());
+  EXPECT_THAT(url_verifier_->Verify(rotated).status(),
+              StatusIs(absl::StatusCode::kUnauthenticated, "unknown key id"));
+  EXPECT_EQ(fetches_.load(), 1);
+  // Past it, the unknown kid reloads the keys at once.
+  clock_.Advance(absl::Seconds(11));
+  ASSERT_THAT(url_verifier_->Verify(rotated).status(), IsOk());
+  EXPECT_EQ(fetches_.load(), 2);
+  // A made-up kid right after costs no request to the provider.
+  auto bogus = testing::SignJwt(*rsa_, R"({"alg":"RS256","kid":"bogus"})",
+                                Claims());
+  ASSERT_THAT(bogus.status(), IsOk());
+  EXPECT_THAT(url_verifier_->Verify(*bogus).status(),
+              StatusIs(absl::StatusCode::kUnauthenticated, "unknown key id"));
+  EXPECT_EQ(fetches_.load(), 2);
+}
+
+TEST_F(JwksUrlTest, RefreshesAfterTheIntervalAndKeepsKeysWhenTheFetchFails) {
+  ASSERT_THAT(url_verifier_->Verify(Sign(*rsa_, Claims())).status(), IsOk());
+  {
+    absl::MutexLock lock(&mu_);
+    served_ = "not json";
+  }
+  clock_.Advance(absl::Minutes(5));
+  std::string token = Sign(*rsa_, Claims());
+  ASSERT_THAT(url_verifier_->Verify(token).status(), IsOk());
+  EXPECT_EQ(fetches_.load(), 2);
+}
+
+TEST_F(JwksUrlTest, AProviderThatIsDownIsUnavailable) {
+  // Port 1 on loopback: nothing listens, the connection is refused.
+  auto source = JwksUrlSource::Create("http://127.0.0.1:1/keys", clock_);
+  ASSERT_THAT(source.status(), IsOk());
+  JwtConfig config;
+  config.issuer = kIssuer;
+  config.audience = kAudience;
+  JwtVerifier verifier(**source, config, clock_);
+  EXPECT_THAT(verifier.Verify(Sign(*rsa_, Claims())).status(),
+              StatusIs(absl::StatusCode::kUnavailable, "keys"));
 }
 
 TEST(JwkSetTest, SkipsSymmetricAndForeignKeysAndNeedsKeyIds) {
