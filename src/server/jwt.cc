@@ -261,7 +261,10 @@ absl::StatusOr<std::shared_ptr<const JwkSet>> JwksUrlSource::Fetch() {
   httplib::Client client(base_);
   client.set_connection_timeout(5);
   client.set_read_timeout(5);
+  // Keys are trust anchors: never from a redirect, never from a server we
+  // cannot verify (the system's roots).
   client.set_follow_location(false);
+  client.enable_server_certificate_verification(true);
   httplib::Result res = client.Get(path_);
   if (!res) {
     return absl::UnavailableError(
