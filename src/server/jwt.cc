@@ -1,7 +1,5 @@
 #include "server/jwt.h"
 
-#include <sys/stat.h>
-
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -16,6 +14,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include "meshplane/common/status_macros.h"
 
@@ -33,8 +32,8 @@ bool IsBase64UrlChar(char c) {
 }
 
 absl::Status Refused(absl::string_view why) {
-  return absl::UnauthenticatedError(absl::StrCat("identity token refused: ",
-                                                 why));
+  return absl::UnauthenticatedError(
+      absl::StrCat("identity token refused: ", why));
 }
 
 // A base64url part as JSON (RFC 7515 section 7.1: no padding).
@@ -220,8 +219,8 @@ absl::Status JwksFileSource::LoadIfChanged() {
   absl::StatusOr<std::shared_ptr<const JwkSet>> keys =
       JwkSet::Parse(text.str());
   if (!keys.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "oidc jwks file ", path_, ": ", keys.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("oidc jwks file ", path_, ": ", keys.status().message()));
   }
   absl::MutexLock lock(&mu_);
   keys_ = *std::move(keys);
@@ -249,12 +248,11 @@ absl::StatusOr<std::shared_ptr<const JwkSet>> JwksFileSource::Reload() {
 // --- JwksUrlSource ---
 
 absl::StatusOr<std::unique_ptr<JwksUrlSource>> JwksUrlSource::Create(
-    const std::string& url, const Clock& clock,
-    absl::Duration refresh_interval, absl::Duration min_reload_interval) {
+    const std::string& url, const Clock& clock, absl::Duration refresh_interval,
+    absl::Duration min_reload_interval) {
   MP_ASSIGN_OR_RETURN(auto parts, SplitUrl(url));
-  return std::unique_ptr<JwksUrlSource>(
-      new JwksUrlSource(parts.first, parts.second, clock, refresh_interval,
-                        min_reload_interval));
+  return std::unique_ptr<JwksUrlSource>(new JwksUrlSource(
+      parts.first, parts.second, clock, refresh_interval, min_reload_interval));
 }
 
 absl::StatusOr<std::shared_ptr<const JwkSet>> JwksUrlSource::Fetch() {
@@ -267,24 +265,22 @@ absl::StatusOr<std::shared_ptr<const JwkSet>> JwksUrlSource::Fetch() {
   client.enable_server_certificate_verification(true);
   httplib::Result res = client.Get(path_);
   if (!res) {
-    return absl::UnavailableError(
-        absl::StrCat("oidc jwks ", base_, path_, ": ",
-                     httplib::to_string(res.error())));
+    return absl::UnavailableError(absl::StrCat(
+        "oidc jwks ", base_, path_, ": ", httplib::to_string(res.error())));
   }
   if (res->status != 200) {
-    return absl::UnavailableError(absl::StrCat(
-        "oidc jwks ", base_, path_, ": HTTP status ", res->status));
+    return absl::UnavailableError(absl::StrCat("oidc jwks ", base_, path_,
+                                               ": HTTP status ", res->status));
   }
   absl::StatusOr<std::shared_ptr<const JwkSet>> keys = JwkSet::Parse(res->body);
   if (!keys.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "oidc jwks ", base_, path_, ": ", keys.status().message()));
+    return absl::UnavailableError(absl::StrCat("oidc jwks ", base_, path_, ": ",
+                                               keys.status().message()));
   }
   return keys;
 }
 
-absl::StatusOr<std::shared_ptr<const JwkSet>> JwksUrlSource::Get(
-    bool forced) {
+absl::StatusOr<std::shared_ptr<const JwkSet>> JwksUrlSource::Get(bool forced) {
   const absl::Time now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
@@ -378,8 +374,7 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token) const {
   }
   std::unique_ptr<cjose_jws_t, void (*)(cjose_jws_t*)> jws_owner(
       jws, cjose_jws_release);
-  if (!cjose_jws_verify(jws, static_cast<const cjose_jwk_t*>(key->jwk),
-                        &err)) {
+  if (!cjose_jws_verify(jws, static_cast<const cjose_jwk_t*>(key->jwk), &err)) {
     return Refused("bad signature");
   }
   uint8_t* plain = nullptr;
@@ -387,8 +382,8 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token) const {
   if (!cjose_jws_get_plaintext(jws, &plain, &plain_len, &err)) {
     return Refused("malformed token (no payload)");
   }
-  Json claims =
-      Json::parse(plain, plain + plain_len, nullptr, /*allow_exceptions=*/false);
+  Json claims = Json::parse(plain, plain + plain_len, nullptr,
+                            /*allow_exceptions=*/false);
   if (claims.is_discarded() || !claims.is_object()) {
     return Refused("malformed token (the payload is not a JSON object)");
   }
@@ -496,8 +491,8 @@ absl::StatusOr<std::unique_ptr<OidcAuthenticator>> OidcAuthenticator::Create(
   if (!s.jwks_file.empty()) {
     MP_ASSIGN_OR_RETURN(keys, JwksFileSource::Open(s.jwks_file));
   } else {
-    MP_ASSIGN_OR_RETURN(keys,
-                        JwksUrlSource::Create(s.jwks_url, clock, s.jwks_refresh));
+    MP_ASSIGN_OR_RETURN(
+        keys, JwksUrlSource::Create(s.jwks_url, clock, s.jwks_refresh));
   }
   JwtConfig config;
   config.issuer = s.issuer;

@@ -21,7 +21,6 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-
 #include "server/oidc_settings.h"
 
 #include "meshplane/common/clock.h"
@@ -209,8 +208,8 @@ class OidcAuthenticator {
 
   // UNAUTHENTICATED as JwtVerifier::Verify; UNAVAILABLE when the store is
   // down. `identity` resolves the store's memberships (and caches them).
-  absl::StatusOr<model::Principal> Authenticate(
-      absl::string_view token, core::Identity& identity) const;
+  absl::StatusOr<model::Principal> Authenticate(absl::string_view token,
+                                                core::Identity& identity) const;
 
  private:
   std::unique_ptr<KeySource> keys_;

@@ -18,7 +18,7 @@ struct OidcSettings {
   std::string jwks_file;  // --oidc-jwks-file, re-read when it changes
   std::string jwks_url;   // --oidc-jwks-url, fetched every jwks_refresh
   absl::Duration jwks_refresh = absl::Minutes(5);
-  std::string principal_claim = "email";  // --oidc-principal-claim
+  std::string principal_claim = "email";   // --oidc-principal-claim
   std::string principal_prefix = "user:";  // --oidc-principal-prefix
   std::string groups_claim;                // --oidc-groups-claim
   std::vector<std::string> group_teams;    // --oidc-group-team GROUP=TEAM

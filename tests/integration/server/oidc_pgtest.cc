@@ -71,17 +71,16 @@ class OidcRpcTest : public ::testing::Test {
     std::string claims = absl::StrCat(
         R"({"iss":")", kIssuer, R"(","aud":["account",")", kAudience,
         R"("],"email":"ana@example.com","groups":["Sales Engineers"],)",
-        R"("iat":)", now, R"(,"exp":)", now + 600,
-        extra.empty() ? "" : ",", extra, "}");
-    auto token = SignJwt(key_, R"({"alg":"ES256","typ":"JWT","kid":"idp-ec-1"})",
-                         claims);
+        R"("iat":)", now, R"(,"exp":)", now + 600, extra.empty() ? "" : ",",
+        extra, "}");
+    auto token = SignJwt(
+        key_, R"({"alg":"ES256","typ":"JWT","kid":"idp-ec-1"})", claims);
     EXPECT_THAT(token.status(), IsOk());
     return token.ok() ? *token : "";
   }
 
   grpc::Status CreateProduct(const std::string& token,
-                             const std::string& domain,
-                             const std::string& id) {
+                             const std::string& domain, const std::string& id) {
     v1::CreateDataProductRequest r;
     r.set_parent(absl::StrCat("domains/", domain));
     r.set_data_product_id(id);
@@ -144,8 +143,8 @@ TEST_F(OidcRpcTest, RefusalsAreUnauthenticatedAndNameTheReason) {
   };
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   const std::string valid = Token();
-  const std::string payload = valid.substr(valid.find('.') + 1,
-                                           valid.rfind('.') - valid.find('.') - 1);
+  const std::string payload =
+      valid.substr(valid.find('.') + 1, valid.rfind('.') - valid.find('.') - 1);
   const Case cases[] = {
       {Token(absl::StrCat(R"("exp":)", now - 3600)), "expired"},
       {Token(absl::StrCat(R"("nbf":)", now + 3600)), "not yet valid"},

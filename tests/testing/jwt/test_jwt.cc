@@ -63,12 +63,11 @@ absl::StatusOr<TestSigningKey> MakeKey(const std::string& dir,
   k.kid = kid;
   k.ec = ec;
   k.private_key_file = absl::StrCat(dir, "/", kid, ".key");
-  absl::Status s = Run(
-      absl::StrCat("openssl genpkey -algorithm ",
-                   ec ? "EC -pkeyopt ec_paramgen_curve:P-256"
-                      : "RSA -pkeyopt rsa_keygen_bits:2048",
-                   " -out ", k.private_key_file),
-      absl::StrCat(dir, "/openssl.log"));
+  absl::Status s = Run(absl::StrCat("openssl genpkey -algorithm ",
+                                    ec ? "EC -pkeyopt ec_paramgen_curve:P-256"
+                                       : "RSA -pkeyopt rsa_keygen_bits:2048",
+                                    " -out ", k.private_key_file),
+                       absl::StrCat(dir, "/openssl.log"));
   if (!s.ok()) return s;
   PkeyPtr key = LoadPrivate(k.private_key_file);
   if (key == nullptr) {
@@ -82,12 +81,18 @@ absl::StatusOr<TestSigningKey> MakeKey(const std::string& dir,
   BIO_free(bio);
   nlohmann::json jwk;
   if (ec) {
-    jwk = {{"kty", "EC"}, {"crv", "P-256"}, {"kid", kid}, {"use", "sig"},
+    jwk = {{"kty", "EC"},
+           {"crv", "P-256"},
+           {"kid", kid},
+           {"use", "sig"},
            {"alg", "ES256"},
            {"x", BigNumParam(key.get(), OSSL_PKEY_PARAM_EC_PUB_X, 32)},
            {"y", BigNumParam(key.get(), OSSL_PKEY_PARAM_EC_PUB_Y, 32)}};
   } else {
-    jwk = {{"kty", "RSA"}, {"kid", kid}, {"use", "sig"}, {"alg", "RS256"},
+    jwk = {{"kty", "RSA"},
+           {"kid", kid},
+           {"use", "sig"},
+           {"alg", "RS256"},
            {"n", BigNumParam(key.get(), OSSL_PKEY_PARAM_RSA_N)},
            {"e", BigNumParam(key.get(), OSSL_PKEY_PARAM_RSA_E)}};
   }

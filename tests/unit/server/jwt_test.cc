@@ -3,8 +3,6 @@
 // refusal the issue lists, on a SimulatedClock.
 #include "server/jwt.h"
 
-#include <stdlib.h>
-
 #include <atomic>
 #include <fstream>
 #include <memory>
@@ -18,10 +16,11 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include <httplib.h>
 #include "tests/testing/jwt/test_jwt.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include <httplib.h>
+#include <stdlib.h>
 
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
@@ -58,11 +57,10 @@ class JwtTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    jwks_file_ = absl::StrCat(*dir_, "/jwks-",
-                              ::testing::UnitTest::GetInstance()
-                                  ->current_test_info()
-                                  ->name(),
-                              ".json");
+    jwks_file_ = absl::StrCat(
+        *dir_, "/jwks-",
+        ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+        ".json");
     WriteJwks({rsa_, ec_});
     auto source = JwksFileSource::Open(jwks_file_);
     ASSERT_THAT(source.status(), IsOk());
@@ -88,8 +86,7 @@ class JwtTest : public ::testing::Test {
         R"(","email":"ana@example.com","groups":["sales-eng","x"],)",
         R"("iat":)", Now() - 10, R"(,"nbf":)", Now() - 10, R"(,"exp":)",
         Now() + 600);
-    return absl::StrCat(base, extra.empty() ? "" : ",", extra,
-                        "}");
+    return absl::StrCat(base, extra.empty() ? "" : ",", extra, "}");
   }
 
   static std::string Header(const testing::TestSigningKey& key) {
@@ -148,10 +145,10 @@ TEST_F(JwtTest, AcceptsEs256) {
 }
 
 TEST_F(JwtTest, AcceptsTheAudienceAmongAnArray) {
-  ASSERT_THAT(verifier_
-                  ->Verify(Sign(*rsa_, Claims(R"("aud":["other","meshplane"])")))
-                  .status(),
-              IsOk());
+  ASSERT_THAT(
+      verifier_->Verify(Sign(*rsa_, Claims(R"("aud":["other","meshplane"])")))
+          .status(),
+      IsOk());
 }
 
 TEST_F(JwtTest, RefusesAlgNone) {
@@ -166,11 +163,10 @@ TEST_F(JwtTest, RefusesAlgNone) {
 TEST_F(JwtTest, RefusesHs256SignedWithTheRsaPublicKey) {
   // The confusion attack: the public key, which anyone may fetch, used as
   // an HMAC secret by a verifier that trusts the token's `alg`.
-  for (const std::string& secret :
-       {rsa_->public_key_pem, rsa_->jwk}) {
-    ExpectRefused(testing::HmacJwt(secret, R"({"alg":"HS256","kid":"rsa-1"})",
-                                   Claims()),
-                  "algorithm not allowed");
+  for (const std::string& secret : {rsa_->public_key_pem, rsa_->jwk}) {
+    ExpectRefused(
+        testing::HmacJwt(secret, R"({"alg":"HS256","kid":"rsa-1"})", Claims()),
+        "algorithm not allowed");
   }
 }
 
@@ -186,8 +182,8 @@ TEST_F(JwtTest, RefusesOtherAlgorithms) {
 
 TEST_F(JwtTest, RefusesAnAlgorithmThatDoesNotMatchTheKey) {
   // ES256 named on an RSA key, and RS256 on an EC key.
-  auto a = testing::SignJwt(*rsa_, R"({"alg":"ES256","kid":"rsa-1"})",
-                            Claims());
+  auto a =
+      testing::SignJwt(*rsa_, R"({"alg":"ES256","kid":"rsa-1"})", Claims());
   auto b = testing::SignJwt(*ec_, R"({"alg":"RS256","kid":"ec-1"})", Claims());
   ASSERT_THAT(a.status(), IsOk());
   ASSERT_THAT(b.status(), IsOk());
@@ -222,9 +218,9 @@ TEST_F(JwtTest, RefusesATokenExpiredBeyondTheSkew) {
 }
 
 TEST_F(JwtTest, RefusesATokenWithoutExpiry) {
-  std::string claims = absl::StrCat(
-      R"({"iss":")", kIssuer, R"(","aud":")", kAudience,
-      R"(","email":"ana@example.com"})");
+  std::string claims =
+      absl::StrCat(R"({"iss":")", kIssuer, R"(","aud":")", kAudience,
+                   R"(","email":"ana@example.com"})");
   ExpectRefused(Sign(*rsa_, claims), "no expiry");
 }
 
@@ -233,14 +229,15 @@ TEST_F(JwtTest, RefusesATokenNotYetValid) {
                 "not yet valid");
   // Within the skew: a provider's clock a little ahead of ours.
   ASSERT_THAT(
-      verifier_->Verify(Sign(*rsa_, Claims(absl::StrCat(R"("nbf":)", Now() + 30))))
+      verifier_
+          ->Verify(Sign(*rsa_, Claims(absl::StrCat(R"("nbf":)", Now() + 30))))
           .status(),
       IsOk());
 }
 
 TEST_F(JwtTest, RefusesAnUnknownKeyId) {
-  auto token = testing::SignJwt(*rsa_, R"({"alg":"RS256","kid":"nope"})",
-                                Claims());
+  auto token =
+      testing::SignJwt(*rsa_, R"({"alg":"RS256","kid":"nope"})", Claims());
   ASSERT_THAT(token.status(), IsOk());
   ExpectRefused(*token, "unknown key id");
   auto no_kid = testing::SignJwt(*rsa_, R"({"alg":"RS256"})", Claims());
@@ -282,8 +279,8 @@ TEST_F(JwtTest, RefusesMalformedTokens) {
 }
 
 TEST_F(JwtTest, RefusesAMissingPrincipalClaim) {
-  std::string claims = absl::StrReplaceAll(
-      Claims(), {{R"("email":"ana@example.com",)", ""}});
+  std::string claims =
+      absl::StrReplaceAll(Claims(), {{R"("email":"ana@example.com",)", ""}});
   ExpectRefused(Sign(*rsa_, claims), "missing principal claim `email`");
   ExpectRefused(Sign(*rsa_, Claims(R"("email":"")")),
                 "missing principal claim `email`");
@@ -340,9 +337,9 @@ class JwksUrlTest : public JwtTest {
     // stop() before the accept loop runs would be lost (cpp-httplib), and
     // TearDown would wait for ever.
     while (!http_.is_running()) std::this_thread::yield();
-    auto source = JwksUrlSource::Create(
-        absl::StrCat("http://127.0.0.1:", port_, "/keys"), clock_,
-        absl::Minutes(5), absl::Seconds(10));
+    auto source =
+        JwksUrlSource::Create(absl::StrCat("http://127.0.0.1:", port_, "/keys"),
+                              clock_, absl::Minutes(5), absl::Seconds(10));
     ASSERT_THAT(source.status(), IsOk());
     url_source_ = *std::move(source);
     JwtConfig config;
@@ -386,8 +383,8 @@ TEST_F(JwksUrlTest, FetchesOnceCachesAndRefreshesOnAnUnknownKidRateLimited) {
   ASSERT_THAT(url_verifier_->Verify(rotated).status(), IsOk());
   EXPECT_EQ(fetches_.load(), 2);
   // A made-up kid right after costs no request to the provider.
-  auto bogus = testing::SignJwt(*rsa_, R"({"alg":"RS256","kid":"bogus"})",
-                                Claims());
+  auto bogus =
+      testing::SignJwt(*rsa_, R"({"alg":"RS256","kid":"bogus"})", Claims());
   ASSERT_THAT(bogus.status(), IsOk());
   EXPECT_THAT(url_verifier_->Verify(*bogus).status(),
               StatusIs(absl::StatusCode::kUnauthenticated, "unknown key id"));
@@ -472,9 +469,9 @@ TEST(OidcSettingsTest, RefusesIncompleteSettings) {
                        "--oidc-group-team: \"Sales Engineers=Sales\""));
   s.group_teams = {"Sales Engineers=sales"};
   s.groups_claim = "";
-  EXPECT_THAT(OidcAuthenticator::Create(s, clock).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "--oidc-groups-claim"));
+  EXPECT_THAT(
+      OidcAuthenticator::Create(s, clock).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--oidc-groups-claim"));
   s.groups_claim = "groups";
   auto ok = OidcAuthenticator::Create(s, clock);
   ASSERT_THAT(ok.status(), IsOk());
@@ -490,8 +487,8 @@ class OidcAuthenticatorTest : public JwtTest {
     config.issuer = kIssuer;
     config.audience = kAudience;
     config.groups_claim = "groups";
-    return std::make_unique<OidcAuthenticator>(
-        *std::move(keys), config, std::move(mapping), clock_);
+    return std::make_unique<OidcAuthenticator>(*std::move(keys), config,
+                                               std::move(mapping), clock_);
   }
 
   testing::InMemoryStore store_;
@@ -550,10 +547,10 @@ TEST_F(OidcAuthenticatorTest, AdminOnlyFromTheConfiguredGroup) {
 
 TEST_F(OidcAuthenticatorTest, RefusalsComeFromTheVerifier) {
   auto authn = Make({});
-  EXPECT_THAT(authn->Authenticate(Sign(*rsa_, Claims(R"("aud":"x")")),
-                                  identity_)
-                  .status(),
-              StatusIs(absl::StatusCode::kUnauthenticated, "wrong audience"));
+  EXPECT_THAT(
+      authn->Authenticate(Sign(*rsa_, Claims(R"("aud":"x")")), identity_)
+          .status(),
+      StatusIs(absl::StatusCode::kUnauthenticated, "wrong audience"));
 }
 
 }  // namespace
