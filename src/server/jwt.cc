@@ -50,12 +50,29 @@ std::optional<Json> DecodeJsonPart(absl::string_view part) {
 }
 
 // A NumericDate claim (RFC 7519 section 2): seconds, possibly fractional.
-std::optional<absl::Time> NumericDate(const Json& claims, const char* name) {
+// nullopt when absent; INVALID_ARGUMENT when present but not a date within
+// years 1..9999 (a float of 1e300 must not overflow into the past).
+absl::StatusOr<std::optional<absl::Time>> NumericDate(const Json& claims,
+                                                      const char* name) {
   auto it = claims.find(name);
-  if (it == claims.end() || !it->is_number()) {
+  if (it == claims.end()) {
     return std::nullopt;
   }
-  return absl::FromUnixSeconds(it->get<int64_t>());
+  constexpr double kMax = 253402300799.0;  // 9999-12-31T23:59:59Z
+  const double seconds = it->is_number() ? it->get<double>() : -1e300;
+  if (!(seconds >= -kMax && seconds <= kMax)) {
+    return absl::InvalidArgumentError(name);
+  }
+  return absl::FromUnixSeconds(static_cast<int64_t>(seconds));
+}
+
+// A principal id goes into authorization, audit rows and log lines: text
+// without control characters, of a sane length.
+bool IsPrintable(absl::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
 }
 
 // Valid team ids (AIP-122 as in STYLE.md): [a-z][a-z0-9-]{0,62}.
@@ -411,15 +428,19 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token) const {
   const absl::Time now = clock_.Now();
   // RFC 7519 section 4.1.4 makes `exp` optional; a bearer token that never
   // expires is not one we accept from an identity provider.
-  std::optional<absl::Time> exp = NumericDate(claims, "exp");
-  if (!exp) {
+  absl::StatusOr<std::optional<absl::Time>> exp = NumericDate(claims, "exp");
+  absl::StatusOr<std::optional<absl::Time>> nbf = NumericDate(claims, "nbf");
+  if (!exp.ok() || !nbf.ok()) {
+    return Refused(absl::StrCat("malformed token (`", exp.ok() ? "nbf" : "exp",
+                                "` is not a NumericDate)"));
+  }
+  if (!*exp) {
     return Refused("no expiry (`exp` missing)");
   }
-  if (now >= *exp + config_.clock_skew) {
+  if (now >= **exp + config_.clock_skew) {
     return Refused("expired");
   }
-  std::optional<absl::Time> nbf = NumericDate(claims, "nbf");
-  if (nbf && now + config_.clock_skew < *nbf) {
+  if (*nbf && now + config_.clock_skew < **nbf) {
     return Refused("not yet valid (`nbf` in the future)");
   }
   auto who = claims.find(config_.principal_claim);
@@ -428,10 +449,26 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token) const {
     return Refused(absl::StrCat("missing principal claim `",
                                 config_.principal_claim, "`"));
   }
+  if (who->get<std::string>().size() > 320 ||
+      !IsPrintable(who->get<std::string>())) {
+    return Refused(absl::StrCat("invalid principal claim `",
+                                config_.principal_claim,
+                                "` (over 320 bytes or control characters)"));
+  }
+  // OIDC Core 5.1: an email the provider has not verified is whatever the
+  // user typed; taken as the principal it would let anyone sign up as
+  // anyone else. Absent (common in access tokens) is accepted.
+  if (config_.principal_claim == "email") {
+    auto verified = claims.find("email_verified");
+    if (verified != claims.end() && verified->is_boolean() &&
+        !verified->get<bool>()) {
+      return Refused("email not verified (`email_verified` is false)");
+    }
+  }
   VerifiedJwt out;
   out.principal =
       absl::StrCat(config_.principal_prefix, who->get<std::string>());
-  out.expire_time = *exp;
+  out.expire_time = **exp;
   if (!config_.groups_claim.empty()) {
     auto groups = claims.find(config_.groups_claim);
     if (groups != claims.end() && groups->is_string()) {

@@ -288,6 +288,38 @@ TEST_F(JwtTest, RefusesAMissingPrincipalClaim) {
                 "missing principal claim `email`");
 }
 
+TEST_F(JwtTest, RefusesAnUnusablePrincipalClaim) {
+  ExpectRefused(Sign(*rsa_, Claims(R"("email":"ana\nroot@example.com")")),
+                "invalid principal claim `email`");
+  ExpectRefused(
+      Sign(*rsa_,
+           Claims(absl::StrCat(R"("email":")", std::string(321, 'a'), R"(")"))),
+      "invalid principal claim `email`");
+}
+
+TEST_F(JwtTest, RefusesAnUnverifiedEmail) {
+  ExpectRefused(Sign(*rsa_, Claims(R"("email_verified":false)")),
+                "email not verified");
+  ASSERT_THAT(verifier_->Verify(Sign(*rsa_, Claims(R"("email_verified":true)")))
+                  .status(),
+              IsOk());
+}
+
+TEST_F(JwtTest, RefusesDatesThatAreNotNumericDates) {
+  ExpectRefused(Sign(*rsa_, Claims(R"("exp":"tomorrow")")),
+                "`exp` is not a NumericDate");
+  ExpectRefused(Sign(*rsa_, Claims(R"("exp":1e300)")),
+                "`exp` is not a NumericDate");
+  ExpectRefused(Sign(*rsa_, Claims(R"("nbf":null)")),
+                "`nbf` is not a NumericDate");
+  // Fractional seconds are NumericDates.
+  ASSERT_THAT(verifier_
+                  ->Verify(Sign(*rsa_, Claims(absl::StrCat(R"("exp":)",
+                                                           Now() + 60, ".5"))))
+                  .status(),
+              IsOk());
+}
+
 TEST_F(JwtTest, UsesTheConfiguredPrincipalClaimAndPrefix) {
   JwtConfig config;
   config.issuer = kIssuer;
