@@ -216,11 +216,7 @@ absl::StatusOr<model::Principal> CallRunner::Authenticate(
   if (certs_ == nullptr ||
       context.client_metadata().count("authorization") > 0) {
     MP_ASSIGN_OR_RETURN(std::string secret, BearerSecret(context));
-    // API tokens (`mp_<id>_<secret>`) never have dots; a JWT always has two.
-    if (oidc_ != nullptr && LooksLikeJwt(secret)) {
-      return oidc_->Authenticate(secret, identity_);
-    }
-    return identity_.Authenticate(secret);
+    return AuthenticateBearer(secret, identity_, oidc_);
   }
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   PeerCertificate peer;

@@ -570,4 +570,14 @@ absl::StatusOr<model::Principal> OidcAuthenticator::Authenticate(
   return principal;
 }
 
+absl::StatusOr<model::Principal> AuthenticateBearer(
+    const std::string& secret, core::Identity& identity,
+    const OidcAuthenticator* oidc) {
+  // API tokens (`mp_<id>_<secret>`) never have dots; a JWT always has two.
+  if (oidc != nullptr && LooksLikeJwt(secret)) {
+    return oidc->Authenticate(secret, identity);
+  }
+  return identity.Authenticate(secret);
+}
+
 }  // namespace meshplane::server

@@ -217,6 +217,15 @@ class OidcAuthenticator {
   const Mapping mapping_;
 };
 
+// The caller a bearer secret proves, whatever the transport (gRPC metadata,
+// an HTTP Authorization header, MCP): a JWT (LooksLikeJwt) goes to `oidc`
+// when it is not null, every other secret to Meshplane's API tokens.
+// UNAUTHENTICATED / UNAVAILABLE as OidcAuthenticator::Authenticate and
+// core::Identity::Authenticate. Thread-safe.
+absl::StatusOr<model::Principal> AuthenticateBearer(
+    const std::string& secret, core::Identity& identity,
+    const OidcAuthenticator* oidc);
+
 }  // namespace meshplane::server
 
 #endif  // MESHPLANE_SERVER_JWT_H_

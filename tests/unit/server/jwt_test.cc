@@ -577,6 +577,24 @@ TEST_F(OidcAuthenticatorTest, AdminOnlyFromTheConfiguredGroup) {
   EXPECT_FALSE(who->platform_admin);
 }
 
+TEST_F(OidcAuthenticatorTest, AuthenticateBearerSendsJwtsToTheVerifierOnly) {
+  auto authn = Make({});
+  const std::string jwt = Sign(*rsa_, Claims());
+  auto who = AuthenticateBearer(jwt, identity_, authn.get());
+  ASSERT_THAT(who.status(), IsOk());
+  EXPECT_EQ(who->id, "user:ana@example.com");
+  // An API token never reaches the verifier.
+  for (const absl::Status& s :
+       {AuthenticateBearer("mp_abc_0123456789abcdefghij", identity_,
+                           authn.get())
+            .status(),
+        // Without OIDC a JWT is just an unknown API token.
+        AuthenticateBearer(jwt, identity_, nullptr).status()}) {
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnauthenticated));
+    EXPECT_THAT(std::string(s.message()), Not(HasSubstr("identity token")));
+  }
+}
+
 TEST_F(OidcAuthenticatorTest, RefusalsComeFromTheVerifier) {
   auto authn = Make({});
   EXPECT_THAT(
