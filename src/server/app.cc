@@ -187,7 +187,8 @@ class ServerImpl final : public RunningServer {
  public:
   ServerImpl(const ServerConfig& config, store::Store& store,
              const Clock& clock,
-             std::unique_ptr<const CertificatePrincipals> certs)
+             std::unique_ptr<const CertificatePrincipals> certs,
+             std::unique_ptr<const OidcAuthenticator> oidc)
       : config_(config),
         store_(store),
         governance_(store, authz_, clock,
@@ -208,8 +209,9 @@ class ServerImpl final : public RunningServer {
         dispatcher_(store, webhook_sender_, clock,
                     DispatcherOptionsOf(config, &metrics_)),
         certs_(std::move(certs)),
+        oidc_(std::move(oidc)),
         runner_(identity_, &metrics_, &audit_, certs_.get(),
-                config.max_call_duration),
+                config.max_call_duration, oidc_.get()),
         domains_(runner_, registry_),
         teams_(runner_, registry_),
         products_(runner_, registry_, &slo_core_),
@@ -574,6 +576,8 @@ class ServerImpl final : public RunningServer {
   core::WebhookDispatcher dispatcher_;
   // Null unless mutual TLS is on.
   std::unique_ptr<const CertificatePrincipals> certs_;
+  // Null unless OIDC is configured.
+  std::unique_ptr<const OidcAuthenticator> oidc_;
   CallRunner runner_;
   DomainServiceImpl domains_;
   TeamServiceImpl teams_;
@@ -612,8 +616,10 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     const ServerConfig& config, store::Store& store, const Clock& clock) {
   MP_ASSIGN_OR_RETURN(std::unique_ptr<const CertificatePrincipals> certs,
                       CertificatePrincipalsOf(config));
-  auto server =
-      std::make_unique<ServerImpl>(config, store, clock, std::move(certs));
+  MP_ASSIGN_OR_RETURN(std::unique_ptr<OidcAuthenticator> oidc,
+                      OidcAuthenticator::Create(config.oidc, clock));
+  auto server = std::make_unique<ServerImpl>(config, store, clock,
+                                             std::move(certs), std::move(oidc));
   absl::Status s = server->Start();
   if (!s.ok()) {
     server->Shutdown();

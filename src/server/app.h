@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/oidc_settings.h"
 
 #include "meshplane/common/clock.h"
 #include "meshplane/store/store.h"
@@ -58,6 +59,10 @@ struct ServerConfig {
   std::vector<std::string> tls_principals;
   std::string tls_principal_map_file;
   std::vector<std::string> tls_dns_service_domains;
+  // OIDC/JWT bearer tokens from the organisation's identity provider
+  // (server/jwt.h); off unless `oidc.issuer` is set. A malformed setting
+  // makes StartServer INVALID_ARGUMENT.
+  OidcSettings oidc;
   // gRPC's thread budget (grpc::ResourceQuota). Handlers block on the
   // store's connection pool (16 by default), so this is many times the pool
   // size: calls beyond the pool wait for a connection (up to the store's

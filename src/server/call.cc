@@ -216,7 +216,7 @@ absl::StatusOr<model::Principal> CallRunner::Authenticate(
   if (certs_ == nullptr ||
       context.client_metadata().count("authorization") > 0) {
     MP_ASSIGN_OR_RETURN(std::string secret, BearerSecret(context));
-    return identity_.Authenticate(secret);
+    return AuthenticateBearer(secret, identity_, oidc_);
   }
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   PeerCertificate peer;

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "server/client_certs.h"
+#include "server/jwt.h"
 #include "server/metrics.h"
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
@@ -44,17 +45,21 @@ class CallRunner {
   // certificate to the caller when no bearer token is sent. All must
   // outlive the runner. `max_call_duration` caps the deadline of unary
   // calls (and gives one to calls sent without); server-streaming calls
-  // (Watch) keep the client's.
+  // (Watch) keep the client's. `oidc`, if not null, verifies bearer
+  // tokens shaped like a JWT (LooksLikeJwt); every other bearer is a
+  // Meshplane API token.
   explicit CallRunner(core::Identity& identity, Metrics* metrics = nullptr,
                       core::AuditLog* audit = nullptr,
                       const CertificatePrincipals* certs = nullptr,
                       absl::Duration max_call_duration =
-                          absl::InfiniteDuration())
+                          absl::InfiniteDuration(),
+                      const OidcAuthenticator* oidc = nullptr)
       : identity_(identity),
         metrics_(metrics),
         audit_(audit),
         certs_(certs),
-        max_call_duration_(max_call_duration) {}
+        max_call_duration_(max_call_duration),
+        oidc_(oidc) {}
 
   // The work of one RPC: decode, call core, encode into the response.
   using Work = std::function<absl::Status(const core::RequestContext&)>;
@@ -95,6 +100,7 @@ class CallRunner {
   core::AuditLog* audit_;
   const CertificatePrincipals* certs_;
   const absl::Duration max_call_duration_;
+  const OidcAuthenticator* oidc_;
 };
 
 }  // namespace meshplane::server

@@ -245,6 +245,7 @@ int Run(const Options& options) {
   config.tls_principals = options.tls_principals;
   config.tls_principal_map_file = options.tls_principal_map_file;
   config.tls_dns_service_domains = options.tls_dns_service_domains;
+  config.oidc = options.oidc;
   auto server =
       meshplane::server::StartServer(config, **store, meshplane::RealClock());
   if (!server.ok()) {

@@ -143,6 +143,21 @@ flags:
   --tls-principal-map FILE  more such entries, one per line ('#' comments)
   --tls-dns-service-domain DOMAIN  a certificate with DNS SAN <id>.DOMAIN
                          calls as service:<id>; repeatable
+  --oidc-issuer URL      accept OIDC/JWT bearer tokens whose `iss` is URL
+                         (docs/operations.md#single-sign-on-oidcjwt)
+  --oidc-audience AUD    ... and whose `aud` is or contains AUD (required)
+  --oidc-jwks-file PATH  the provider's keys, a JWKS file re-read on change
+  --oidc-jwks-url URL    or fetched from this URL (one of the two)
+  --oidc-jwks-refresh DURATION  refetch the URL this often (default 5m)
+  --oidc-principal-claim CLAIM  the claim naming the caller (default email)
+  --oidc-principal-prefix PREFIX  prefixed to it (default user:)
+  --oidc-groups-claim CLAIM  the claim listing the caller's groups
+  --oidc-group-team GROUP=TEAM  members of GROUP belong to TEAM;
+                         repeatable (none: groups named like a team id are
+                         that team)
+  --oidc-admin-group GROUP  members of GROUP are platform admins (default:
+                         no token ever makes an admin)
+  --oidc-clock-skew DURATION  tolerance for exp/nbf (default 60s, at most 5m)
   --port-file PATH       write the bound gRPC port there once serving
   --log-level LEVEL      trace, debug, info, warn, error (default info)
   --help                 this text
@@ -337,6 +352,34 @@ absl::StatusOr<Options> ParseOptions(
     } else if (name == "tls-dns-service-domain") {
       MP_RETURN_IF_ERROR(CertificatePrincipals().AddDnsServiceDomain(value));
       o.tls_dns_service_domains.push_back(value);
+    } else if (name == "oidc-issuer") {
+      o.oidc.issuer = value;
+    } else if (name == "oidc-audience") {
+      o.oidc.audience = value;
+    } else if (name == "oidc-jwks-file") {
+      o.oidc.jwks_file = value;
+    } else if (name == "oidc-jwks-url") {
+      o.oidc.jwks_url = value;
+    } else if (name == "oidc-jwks-refresh") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.oidc.jwks_refresh));
+      if (o.oidc.jwks_refresh < absl::Seconds(10)) {
+        return Bad(name, "must be at least 10s");
+      }
+    } else if (name == "oidc-principal-claim") {
+      o.oidc.principal_claim = value;
+    } else if (name == "oidc-principal-prefix") {
+      o.oidc.principal_prefix = value;
+    } else if (name == "oidc-groups-claim") {
+      o.oidc.groups_claim = value;
+    } else if (name == "oidc-group-team") {
+      o.oidc.group_teams.push_back(value);
+    } else if (name == "oidc-admin-group") {
+      o.oidc.admin_group = value;
+    } else if (name == "oidc-clock-skew") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.oidc.clock_skew));
+      if (o.oidc.clock_skew > absl::Minutes(5)) {
+        return Bad(name, "must be at most 5m");
+      }
     } else if (name == "port-file") {
       o.port_file = value;
     } else if (name == "log-level") {

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/oidc_settings.h"
 
 namespace meshplane::server {
 
@@ -40,6 +41,8 @@ struct Options {
   std::vector<std::string> tls_principals;  // --tls-principal, repeatable
   std::string tls_principal_map_file;       // --tls-principal-map
   std::vector<std::string> tls_dns_service_domains;  // repeatable
+  // Single sign-on (docs/operations.md, "Single sign-on (OIDC/JWT)").
+  OidcSettings oidc;
   std::string log_level = "info";
   absl::Duration db_wait = absl::Seconds(30);
   int max_threads = 256;

@@ -60,6 +60,40 @@ TEST(OptionsTest, FlagsInBothFormsAndSpellings) {
   EXPECT_EQ(o.bootstrap_token, "0123456789abcdef");
 }
 
+TEST(OptionsTest, OidcFlags) {
+  const auto env = Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}});
+  ASSERT_OK_AND_ASSIGN(
+      Options o,
+      ParseOptions({"--oidc-issuer", "https://idp", "--oidc-audience=mp",
+                    "--oidc-jwks-url", "https://idp/keys",
+                    "--oidc-jwks-refresh", "1m", "--oidc-principal-claim",
+                    "sub", "--oidc-principal-prefix", "service:",
+                    "--oidc-groups-claim", "roles", "--oidc-group-team",
+                    "A=a", "--oidc-group-team", "B=b", "--oidc-admin-group",
+                    "ops", "--oidc-clock-skew", "10s"},
+                   env));
+  EXPECT_EQ(o.oidc.issuer, "https://idp");
+  EXPECT_EQ(o.oidc.audience, "mp");
+  EXPECT_EQ(o.oidc.jwks_url, "https://idp/keys");
+  EXPECT_EQ(o.oidc.jwks_refresh, absl::Minutes(1));
+  EXPECT_EQ(o.oidc.principal_claim, "sub");
+  EXPECT_EQ(o.oidc.principal_prefix, "service:");
+  EXPECT_EQ(o.oidc.groups_claim, "roles");
+  EXPECT_THAT(o.oidc.group_teams, ::testing::ElementsAre("A=a", "B=b"));
+  EXPECT_EQ(o.oidc.admin_group, "ops");
+  EXPECT_EQ(o.oidc.clock_skew, absl::Seconds(10));
+  ASSERT_OK_AND_ASSIGN(Options d, ParseOptions({}, env));
+  EXPECT_EQ(d.oidc.issuer, "");  // off by default
+  EXPECT_EQ(d.oidc.principal_claim, "email");
+  EXPECT_EQ(d.oidc.principal_prefix, "user:");
+  EXPECT_EQ(d.oidc.clock_skew, absl::Seconds(60));
+  EXPECT_THAT(ParseOptions({"--oidc-clock-skew", "1h"}, env).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "oidc-clock-skew"));
+  EXPECT_THAT(ParseOptions({"--oidc-jwks-refresh", "1s"}, env).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "oidc-jwks-refresh"));
+}
+
 TEST(OptionsTest, Migrate) {
   ASSERT_OK_AND_ASSIGN(
       Options o, ParseOptions({"migrate", "--database-url", "u"}, Env({})));
