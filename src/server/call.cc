@@ -207,6 +207,28 @@ absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context) {
   return std::string(secret);
 }
 
+std::string CallRunner::TransportOf(const grpc::ServerContext& context) const {
+  // The metadata counts only with this process's key, which only the
+  // in-process front ends know (an in-process call's peer is "unknown",
+  // nothing to tell it by): an outside gRPC client cannot pass its calls
+  // off as REST ones.
+  const auto& md = context.client_metadata();
+  auto it = md.find(kTransportMetadata);
+  auto key = md.find(kInProcessKeyMetadata);
+  if (it == md.end() || key == md.end() ||
+      !ConstantTimeEquals(absl::string_view(key->second.data(),
+                                            key->second.size()),
+                          in_process_key_)) {
+    return "grpc";
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  if (value.empty() || value.size() > 16) return "grpc";
+  for (char c : value) {
+    if (!absl::ascii_islower(static_cast<unsigned char>(c))) return "grpc";
+  }
+  return std::string(value);
+}
+
 absl::StatusOr<model::Principal> CallRunner::Authenticate(
     const grpc::ServerContext& context) const {
   // A bearer token, when sent, decides who calls, and a bad one is refused
@@ -344,7 +366,8 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
       " latency_ms=", absl::StrFormat("%.3f", latency_ms),
       " request_id=", LogValue(ctx.request_id.empty() ? "-" : ctx.request_id),
       " validate_only=", ctx.validate_only ? "true" : "false",
-      " peer=", LogValue(context->peer()));
+      " peer=", LogValue(context->peer()),
+      " transport=", TransportOf(*context));
   if (!status.ok()) {
     absl::StrAppend(&line,
                     " error=", LogValue(status.message().substr(0, 512)));

@@ -17,6 +17,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
+#include "meshplane/common/crypto.h"
 #include "meshplane/core/audit_log.h"
 #include "meshplane/core/context.h"
 #include "meshplane/core/audit_log.h"
@@ -33,6 +34,12 @@ std::string RequestHash(const google::protobuf::Message& request);
 // The secret of an `authorization: Bearer <secret>` metadata value.
 // UNAUTHENTICATED when absent or of another scheme.
 absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context);
+
+// The metadata by which an in-process front end (REST, MCP) names the
+// transport a call came in on ("http"), for the call's log line; believed
+// only with kInProcessKeyMetadata equal to CallRunner::in_process_key().
+inline constexpr char kTransportMetadata[] = "x-meshplane-transport";
+inline constexpr char kInProcessKeyMetadata[] = "x-meshplane-in-process-key";
 
 // Runs handlers. Thread-safe; holds a reference to `identity`, which must
 // outlive it.
@@ -54,7 +61,12 @@ class CallRunner {
         metrics_(metrics),
         audit_(audit),
         certs_(certs),
-        max_call_duration_(max_call_duration) {}
+        max_call_duration_(max_call_duration),
+        in_process_key_(RandomToken(32)) {}
+
+  // A random key, new in each process, that the in-process front ends send
+  // beside kTransportMetadata. Never logged, never sent out of process.
+  const std::string& in_process_key() const { return in_process_key_; }
 
   // The work of one RPC: decode, call core, encode into the response.
   using Work = std::function<absl::Status(const core::RequestContext&)>;
@@ -89,12 +101,15 @@ class CallRunner {
                        core::RequestContext* ctx) const;
   absl::StatusOr<model::Principal> Authenticate(
       const grpc::ServerContext& context) const;
+  // "grpc", or the transport an in-process front end names.
+  std::string TransportOf(const grpc::ServerContext& context) const;
 
   core::Identity& identity_;
   Metrics* metrics_;
   core::AuditLog* audit_;
   const CertificatePrincipals* certs_;
   const absl::Duration max_call_duration_;
+  const std::string in_process_key_;
 };
 
 }  // namespace meshplane::server
