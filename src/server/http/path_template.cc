@@ -200,6 +200,21 @@ std::vector<std::string> PathTemplate::FieldPaths() const {
   return out;
 }
 
+std::vector<std::string> PathTemplate::VariablePatterns() const {
+  std::vector<std::string> out;
+  for (const Variable& v : variables_) {
+    std::vector<std::string> parts;
+    for (size_t k = v.begin; k < v.end; ++k) {
+      const Segment& seg = segments_[k];
+      parts.push_back(seg.kind == Kind::kLiteral ? seg.literal
+                      : seg.kind == Kind::kStar  ? "*"
+                                                 : "**");
+    }
+    out.push_back(absl::StrJoin(parts, "/"));
+  }
+  return out;
+}
+
 std::optional<std::string> PathTemplate::Expand(
     const std::vector<std::string>& values) const {
   if (values.size() != variables_.size()) return std::nullopt;

@@ -42,6 +42,9 @@ class PathTemplate {
 
   // The dotted field paths of the variables ("data_product.name").
   std::vector<std::string> FieldPaths() const;
+  // The pattern of each variable, in order ("domains/*/dataProducts/*";
+  // "*" for a bare `{name}`).
+  std::vector<std::string> VariablePatterns() const;
   // The custom verb ("publish"), or "".
   const std::string& verb() const { return verb_; }
   const std::string& text() const { return text_; }
