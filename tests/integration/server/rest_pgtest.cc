@@ -2,6 +2,7 @@
 // against a real server and PostgreSQL, through cpp-httplib's client: the
 // standard and custom methods, paging, etags as headers, AIP-193 errors
 // with the same details as gRPC, idempotent retries, and the call log line.
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -370,6 +371,101 @@ TEST_F(RestTest, TheCallLogLineSaysTransportHttp) {
   EXPECT_THAT(log.str(), HasSubstr("method=meshplane.v1.TeamService/ListTeams"));
   EXPECT_THAT(log.str(), HasSubstr("transport=http"));
   EXPECT_THAT(log.str(), ::testing::Not(HasSubstr(fx_->admin_token())));
+}
+
+// Reads `path` as newline-delimited JSON until `done` says so (or the
+// server ends the stream); returns the lines.
+std::vector<v1::WatchResponse> ReadWatch(
+    int port, const std::string& path, const std::string& token,
+    const std::function<bool(const v1::WatchResponse&)>& done,
+    int* status, std::string* content_type) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(60, 0);
+  std::vector<v1::WatchResponse> out;
+  std::string buffer;
+  bool finished = false;
+  auto res = client.Get(
+      path, {{"Authorization", "Bearer " + token}},
+      [&](const httplib::Response& r) {
+        *status = r.status;
+        *content_type = r.get_header_value("Content-Type");
+        return true;
+      },
+      [&](const char* data, size_t n) {
+        buffer.append(data, n);
+        size_t nl;
+        while ((nl = buffer.find('\n')) != std::string::npos) {
+          v1::WatchResponse w;
+          auto s = google::protobuf::util::JsonStringToMessage(
+              buffer.substr(0, nl), &w);
+          EXPECT_TRUE(s.ok()) << buffer.substr(0, nl);
+          buffer.erase(0, nl + 1);
+          out.push_back(w);
+          if (done(w)) {
+            finished = true;
+            return false;  // the client leaves
+          }
+        }
+        return true;
+      });
+  EXPECT_TRUE(finished) << "the stream ended first: " << buffer;
+  return out;
+}
+
+bool HasEventFor(const v1::WatchResponse& w, const std::string& resource) {
+  for (const auto& e : w.events()) {
+    if (e.resource() == resource) return true;
+  }
+  return false;
+}
+
+TEST_F(RestTest, WatchStreamsJsonLinesAndResumesFromASequence) {
+  ASSERT_EQ(Admin("POST", "/v1/teams?teamId=watch-one", "{}").status, 200);
+  int status = 0;
+  std::string type;
+  std::vector<v1::WatchResponse> first = ReadWatch(
+      fx_->http_port(), "/v1/events:watch?sinceSequence=0&resourceTypes=team",
+      fx_->admin_token(),
+      [](const v1::WatchResponse& w) {
+        return HasEventFor(w, "teams/watch-one");
+      },
+      &status, &type);
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(type, HasSubstr("application/x-ndjson"));
+  int64_t resume_after = 0;
+  for (const auto& w : first) {
+    for (const auto& e : w.events()) {
+      EXPECT_EQ(e.resource().rfind("teams/", 0), 0u) << e.resource();
+      if (e.resource() == "teams/watch-one") resume_after = e.sequence();
+    }
+  }
+  ASSERT_GT(resume_after, 0);
+
+  // Written while nobody watches; the resumed stream starts right after.
+  ASSERT_EQ(Admin("POST", "/v1/teams?teamId=watch-two", "{}").status, 200);
+  ASSERT_EQ(Admin("POST", "/v1/teams?teamId=watch-three", "{}").status, 200);
+  std::vector<v1::WatchResponse> resumed = ReadWatch(
+      fx_->http_port(),
+      absl::StrCat("/v1/events:watch?resourceTypes=team&sinceSequence=",
+                   resume_after),
+      fx_->admin_token(),
+      [](const v1::WatchResponse& w) {
+        return HasEventFor(w, "teams/watch-three");
+      },
+      &status, &type);
+  std::vector<std::string> resources;
+  for (const auto& w : resumed) {
+    for (const auto& e : w.events()) {
+      EXPECT_GT(e.sequence(), resume_after);
+      resources.push_back(e.resource());
+    }
+  }
+  EXPECT_THAT(resources, ::testing::ElementsAre("teams/watch-two",
+                                                "teams/watch-three"));
+
+  // A refused stream answers with its status, not an empty 200.
+  Reply unauthenticated = Call("GET", "/v1/events:watch?sinceSequence=0", "");
+  EXPECT_EQ(unauthenticated.status, 401) << unauthenticated.body;
 }
 
 }  // namespace
