@@ -40,6 +40,8 @@ absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context);
 // only with kInProcessKeyMetadata equal to CallRunner::in_process_key().
 inline constexpr char kTransportMetadata[] = "x-meshplane-transport";
 inline constexpr char kInProcessKeyMetadata[] = "x-meshplane-in-process-key";
+// With them, the front end's own client ("ipv4:10.1.2.3:51234").
+inline constexpr char kPeerMetadata[] = "x-meshplane-peer";
 
 // Runs handlers. Thread-safe; holds a reference to `identity`, which must
 // outlive it.
@@ -101,8 +103,13 @@ class CallRunner {
                        core::RequestContext* ctx) const;
   absl::StatusOr<model::Principal> Authenticate(
       const grpc::ServerContext& context) const;
-  // "grpc", or the transport an in-process front end names.
-  std::string TransportOf(const grpc::ServerContext& context) const;
+  // Where a call came from, for its log line: "grpc" and the gRPC peer, or
+  // the transport and client an in-process front end names.
+  struct Origin {
+    std::string transport;
+    std::string peer;
+  };
+  Origin OriginOf(const grpc::ServerContext& context) const;
 
   core::Identity& identity_;
   Metrics* metrics_;

@@ -26,6 +26,13 @@ HttpRequest ToHttpRequest(const httplib::Request& req) {
   out.authorization = req.get_header_value("Authorization");
   out.if_match = req.get_header_value("If-Match");
   out.body = req.body;
+  if (!req.remote_addr.empty()) {
+    const bool v6 = req.remote_addr.find(':') != std::string::npos;
+    out.peer = v6 ? absl::StrCat("ipv6:[", req.remote_addr, "]:",
+                                 req.remote_port)
+                  : absl::StrCat("ipv4:", req.remote_addr, ":",
+                                 req.remote_port);
+  }
   return out;
 }
 

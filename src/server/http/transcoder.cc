@@ -100,6 +100,7 @@ void PrepareContext(const HttpRequest& req, const std::string& key,
   }
   ctx->AddMetadata(kTransportMetadata, "http");
   if (!key.empty()) ctx->AddMetadata(kInProcessKeyMetadata, key);
+  if (!req.peer.empty()) ctx->AddMetadata(kPeerMetadata, req.peer);
 }
 
 std::string ResponseJson(const Route& route, const Message& response) {

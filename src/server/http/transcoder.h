@@ -29,6 +29,7 @@ struct HttpRequest {
   QueryParams query;   // decoded
   std::string authorization;  // the Authorization header, or ""
   std::string if_match;       // the If-Match header, or ""
+  std::string peer;           // the client, "ipv4:10.1.2.3:51234", or ""
   std::string body;
 };
 

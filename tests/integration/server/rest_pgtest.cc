@@ -370,6 +370,8 @@ TEST_F(RestTest, TheCallLogLineSaysTransportHttp) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_THAT(log.str(), HasSubstr("method=meshplane.v1.TeamService/ListTeams"));
   EXPECT_THAT(log.str(), HasSubstr("transport=http"));
+  // The HTTP client's address, not the in-process channel's "unknown".
+  EXPECT_THAT(log.str(), HasSubstr("peer=ipv4:127.0.0.1:"));
   EXPECT_THAT(log.str(), ::testing::Not(HasSubstr(fx_->admin_token())));
 }
 

@@ -249,6 +249,7 @@ TEST_F(CallRunnerTest, TransportMetadataIsTrustedOnlyInProcess) {
     ctx.AddMetadata("authorization", std::string("Bearer ") + kAdminSecret);
     ctx.AddMetadata("x-meshplane-transport", "http");
     ctx.AddMetadata("x-meshplane-in-process-key", "guessed");
+    ctx.AddMetadata("x-meshplane-peer", "ipv4:6.6.6.6:1");
     v1::Team out;
     ASSERT_TRUE(stub_->CreateTeam(&ctx, r, &out).ok());
   }
@@ -261,12 +262,16 @@ TEST_F(CallRunnerTest, TransportMetadataIsTrustedOnlyInProcess) {
     ctx.AddMetadata("authorization", std::string("Bearer ") + kAdminSecret);
     ctx.AddMetadata("x-meshplane-transport", "http");
     ctx.AddMetadata("x-meshplane-in-process-key", runner_.in_process_key());
+    ctx.AddMetadata("x-meshplane-peer", "ipv4:10.1.2.3:4567");
     v1::Team out;
     ASSERT_TRUE(inproc->CreateTeam(&ctx, r, &out).ok());
   }
   const std::string inside = log.str();
   spdlog::set_default_logger(previous);
   EXPECT_THAT(outside, ::testing::HasSubstr("transport=grpc"));
+  EXPECT_THAT(outside, ::testing::HasSubstr("peer=ipv4:127.0.0.1:"));
+  EXPECT_THAT(outside, ::testing::Not(::testing::HasSubstr("6.6.6.6")));
+  EXPECT_THAT(inside, ::testing::HasSubstr("peer=ipv4:10.1.2.3:4567"));
   EXPECT_THAT(inside, ::testing::HasSubstr("transport=http"));
   EXPECT_THAT(inside, ::testing::Not(::testing::HasSubstr(
                           runner_.in_process_key())));
