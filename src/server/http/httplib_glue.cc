@@ -87,6 +87,13 @@ void MountRest(httplib::Server& server, const Transcoder& transcoder,
   server.Put(pattern, handler);
   server.Delete(pattern, handler);
   server.set_payload_max_length(max_body_bytes);
+  // httplib writes the headers and the body of an answer apart: with
+  // Nagle's algorithm the body waits for the client's delayed ACK, 40 ms a
+  // call on Linux (a GetDataProduct took 42 ms at p50 over REST against
+  // 0.33 ms over gRPC before this).
+  server.set_tcp_nodelay(true);
+  // httplib's default closes a kept-alive connection after 5 requests.
+  server.set_keep_alive_max_count(1000);
   // httplib refuses an over-long body itself (413) before any handler.
   server.set_error_handler(
       [max_body_bytes](const httplib::Request& req, httplib::Response& res) {
