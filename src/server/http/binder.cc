@@ -43,11 +43,21 @@ std::string JsonQuote(absl::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
@@ -73,8 +83,9 @@ absl::Status SetLeaf(Message* m, const FieldDescriptor* f,
   const Reflection* r = m->GetReflection();
   const bool rep = f->is_repeated();
   const auto bad = [&](absl::string_view type) {
-    return Invalid(param, absl::StrCat("\"", absl::CHexEscape(value.substr(0, 64)),
-                                       "\" is not ", type));
+    return Invalid(param,
+                   absl::StrCat("\"", absl::CHexEscape(value.substr(0, 64)),
+                                "\" is not ", type));
   };
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
@@ -90,9 +101,12 @@ absl::Status SetLeaf(Message* m, const FieldDescriptor* f,
     }
     case FieldDescriptor::CPPTYPE_BOOL: {
       bool v;
-      if (value == "true") v = true;
-      else if (value == "false") v = false;
-      else return bad("a bool (true or false)");
+      if (value == "true")
+        v = true;
+      else if (value == "false")
+        v = false;
+      else
+        return bad("a bool (true or false)");
       rep ? r->AddBool(m, f, v) : r->SetBool(m, f, v);
       return absl::OkStatus();
     }
@@ -148,9 +162,9 @@ absl::Status SetLeaf(Message* m, const FieldDescriptor* f,
     case FieldDescriptor::CPPTYPE_MESSAGE: {
       // Only the well-known types have a text form: their JSON one.
       if (f->message_type()->file()->package() != "google.protobuf") {
-        return Invalid(param, absl::StrCat("is a message (",
-                                           f->message_type()->name(),
-                                           "): set its fields one by one"));
+        return Invalid(param,
+                       absl::StrCat("is a message (", f->message_type()->name(),
+                                    "): set its fields one by one"));
       }
       std::unique_ptr<Message> v(
           r->GetMessageFactory()->GetPrototype(f->message_type())->New());
@@ -163,8 +177,8 @@ absl::Status SetLeaf(Message* m, const FieldDescriptor* f,
         if (!google::protobuf::util::JsonStringToMessage(std::string(value),
                                                          v.get())
                  .ok()) {
-          return bad(absl::StrCat("a valid ", f->message_type()->name(),
-                                  " (", ParserMessage(s), ")"));
+          return bad(absl::StrCat("a valid ", f->message_type()->name(), " (",
+                                  ParserMessage(s), ")"));
         }
       }
       if (rep) {
@@ -197,8 +211,8 @@ absl::StatusOr<std::vector<const FieldDescriptor*>> ResolveFieldPath(
     if (i + 1 < parts.size() &&
         (f->is_repeated() ||
          f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE)) {
-      return Invalid(path, absl::StrCat("\"", parts[i],
-                                        "\" is not a singular message"));
+      return Invalid(
+          path, absl::StrCat("\"", parts[i], "\" is not a singular message"));
     }
     out.push_back(f);
     d = f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? f->message_type()
@@ -240,9 +254,9 @@ absl::Status BindQuery(const QueryParams& params,
     absl::StatusOr<std::vector<const FieldDescriptor*>> fields =
         ResolveFieldPath(type, key);
     if (!fields.ok()) {
-      return Invalid(key, absl::StrCat("unknown query parameter \"", key,
-                                       "\": ", type->name(),
-                                       " has no such field"));
+      return Invalid(key,
+                     absl::StrCat("unknown query parameter \"", key,
+                                  "\": ", type->name(), " has no such field"));
     }
     const FieldDescriptor* leaf = fields->back();
     if (body == "*" || (!body.empty() && fields->front()->name() == body)) {
@@ -281,9 +295,9 @@ absl::Status BindBody(absl::string_view json, const std::string& body,
             google::protobuf::StringPiece(json.data(), json.size()), message,
             options);
     if (!s.ok()) {
-      return Invalid("body", absl::StrCat("not a valid ",
-                                          message->GetDescriptor()->name(),
-                                          " in JSON: ", ParserMessage(s)));
+      return Invalid(
+          "body", absl::StrCat("not a valid ", message->GetDescriptor()->name(),
+                               " in JSON: ", ParserMessage(s)));
     }
     return absl::OkStatus();
   }
@@ -302,12 +316,12 @@ absl::Status BindBody(absl::string_view json, const std::string& body,
       google::protobuf::util::JsonStringToMessage(wrapped, holder.get(),
                                                   options);
   if (!s.ok()) {
-    return Invalid(f->json_name(),
-                   absl::StrCat("the body is not a valid ",
-                                f->message_type() != nullptr
-                                    ? f->message_type()->name()
-                                    : std::string(f->type_name()),
-                                " in JSON: ", ParserMessage(s)));
+    return Invalid(
+        f->json_name(),
+        absl::StrCat("the body is not a valid ",
+                     f->message_type() != nullptr ? f->message_type()->name()
+                                                  : std::string(f->type_name()),
+                     " in JSON: ", ParserMessage(s)));
   }
   // The wrapping must not let a crafted body reach a sibling field.
   std::vector<const FieldDescriptor*> set;

@@ -1,8 +1,9 @@
 // AIP-193 errors over HTTP: a gRPC status and its google.rpc.Status details
 // as
 //   {"error": {"code": 404, "status": "NOT_FOUND", "message": "...",
-//              "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
-//                           "reason": "...", "domain": "meshplane.dev"}]}}
+//     "details": [
+//       {"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+//        "reason": "...", "domain": "meshplane.dev"}]}}
 // with the HTTP status of google/rpc/code.proto's mapping. Thread-safe.
 #ifndef MESHPLANE_SERVER_HTTP_ERROR_JSON_H_
 #define MESHPLANE_SERVER_HTTP_ERROR_JSON_H_

@@ -14,7 +14,8 @@ namespace meshplane::server::http {
 // Serves `transcoder` for GET, POST, PATCH, PUT and DELETE under /v1/ on
 // `server`, and caps every request body at `max_body_bytes` (413 with an
 // AIP-193 body). Also sets TCP_NODELAY and keeps connections alive for up
-// to 1000 requests (for every path of `server`). `transcoder` must outlive `server`'s listening.
+// to 1000 requests (for every path of `server`). `transcoder` must outlive
+// `server`'s listening.
 void MountRest(httplib::Server& server, const Transcoder& transcoder,
                size_t max_body_bytes);
 

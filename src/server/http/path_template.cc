@@ -67,8 +67,8 @@ std::optional<std::string> PercentDecode(absl::string_view in) {
 
 absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
   const auto error = [&](size_t pos, absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "path template \"", text, "\" at ", pos, ": ", what));
+    return absl::InvalidArgumentError(
+        absl::StrCat("path template \"", text, "\" at ", pos, ": ", what));
   };
   PathTemplate t;
   t.text_ = std::string(text);

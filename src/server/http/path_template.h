@@ -10,7 +10,8 @@
 // more; only last), `{name}` is `{name=*}`. A variable's value is the text of
 // the segments it covers, each percent-decoded, joined with "/".
 //
-//   auto t = PathTemplate::Parse("/v1/{name=domains/*/dataProducts/*}:publish");
+//   auto t = PathTemplate::Parse(
+//       "/v1/{name=domains/*/dataProducts/*}:publish");
 //   auto b = t->Match("/v1/domains/sales/dataProducts/orders:publish");
 //   // b = {{"name", "domains/sales/dataProducts/orders"}}
 //

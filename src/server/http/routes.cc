@@ -3,8 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "google/api/annotations.pb.h"
 #include "google/api/http.pb.h"
-#include "meshplane/common/status_macros.h"
 #include "server/http/binder.h"
+
+#include "meshplane/common/status_macros.h"
 
 namespace meshplane::server::http {
 namespace {
@@ -17,8 +18,7 @@ absl::Status AddRule(const MethodDescriptor* m,
                      std::vector<Route>* out) {
   Route r;
   r.method = m;
-  r.grpc_method =
-      absl::StrCat("/", m->service()->full_name(), "/", m->name());
+  r.grpc_method = absl::StrCat("/", m->service()->full_name(), "/", m->name());
   std::string path;
   switch (rule.pattern_case()) {
     case google::api::HttpRule::kGet:
@@ -59,10 +59,9 @@ absl::Status AddRule(const MethodDescriptor* m,
     auto fields = ResolveFieldPath(m->input_type(), field);
     if (!fields.ok() || fields->back()->is_repeated() ||
         fields->back()->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(m->full_name(), ": path variable \"", field,
-                       "\" names no string field of ",
-                       m->input_type()->full_name()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          m->full_name(), ": path variable \"", field,
+          "\" names no string field of ", m->input_type()->full_name()));
     }
   }
   r.body = rule.body();
@@ -74,9 +73,9 @@ absl::Status AddRule(const MethodDescriptor* m,
   r.response_body = rule.response_body();
   if (!r.response_body.empty() &&
       m->output_type()->FindFieldByName(r.response_body) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        m->full_name(), ": response_body \"", r.response_body,
-        "\" names no field"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(m->full_name(), ": response_body \"", r.response_body,
+                     "\" names no field"));
   }
   out->push_back(std::move(r));
   return absl::OkStatus();

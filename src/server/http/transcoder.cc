@@ -9,8 +9,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
-#include "meshplane/common/errors.h"
-#include "meshplane/common/status_macros.h"
 #include "server/call.h"
 #include "server/http/error_json.h"
 #include <grpcpp/client_context.h>
@@ -18,6 +16,9 @@
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/support/sync_stream.h>
+
+#include "meshplane/common/errors.h"
+#include "meshplane/common/status_macros.h"
 
 namespace meshplane::server::http {
 
@@ -188,8 +189,7 @@ Transcoder::Transcoder(RouteTable routes,
 
 absl::StatusOr<Transcoder::Bound> Transcoder::Bind(
     const HttpRequest& req) const {
-  std::optional<RouteTable::Match> match =
-      routes_.Find(req.method, req.path);
+  std::optional<RouteTable::Match> match = routes_.Find(req.method, req.path);
   if (!match) {
     std::vector<std::string> methods = routes_.MethodsFor(req.path);
     if (!methods.empty()) {
@@ -207,8 +207,7 @@ absl::StatusOr<Transcoder::Bound> Transcoder::Bind(
   const google::protobuf::MethodDescriptor* m = b.route->method;
   b.request.reset(factory->GetPrototype(m->input_type())->New());
   b.response.reset(factory->GetPrototype(m->output_type())->New());
-  if (b.route->body.empty() &&
-      !absl::StripAsciiWhitespace(req.body).empty()) {
+  if (b.route->body.empty() && !absl::StripAsciiWhitespace(req.body).empty()) {
     return InvalidArgumentWithFields({FieldViolation{
         "body", absl::StrCat(req.method, " ", b.route->path.text(),
                              " takes no body")}});
@@ -216,8 +215,7 @@ absl::StatusOr<Transcoder::Bound> Transcoder::Bind(
   MP_RETURN_IF_ERROR(BindBody(req.body, b.route->body, b.request.get()));
   // The path binds after the body, so that the path decides the resource.
   for (const auto& [field, value] : match->bindings) {
-    MP_RETURN_IF_ERROR(
-        SetFieldFromText(b.request.get(), field, value, field));
+    MP_RETURN_IF_ERROR(SetFieldFromText(b.request.get(), field, value, field));
   }
   MP_RETURN_IF_ERROR(BindQuery(req.query, b.route->path.FieldPaths(),
                                b.route->body, b.request.get()));
@@ -227,11 +225,10 @@ absl::StatusOr<Transcoder::Bound> Transcoder::Bind(
 
 HttpResponse Transcoder::Handle(const HttpRequest& req) const {
   if (req.body.size() > max_body_bytes_) {
-    return ErrorWithHttpStatus(
-        absl::ResourceExhaustedError(absl::StrCat(
-            "the body has ", req.body.size(), " bytes; at most ",
-            max_body_bytes_)),
-        413);
+    return ErrorWithHttpStatus(absl::ResourceExhaustedError(absl::StrCat(
+                                   "the body has ", req.body.size(),
+                                   " bytes; at most ", max_body_bytes_)),
+                               413);
   }
   absl::StatusOr<Bound> b = Bind(req);
   if (!b.ok()) {
@@ -242,8 +239,8 @@ HttpResponse Transcoder::Handle(const HttpRequest& req) const {
   }
   grpc::ClientContext ctx;
   PrepareContext(req, in_process_key_, &ctx);
-  const grpc::internal::RpcMethod method(
-      b->route->grpc_method.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
+  const grpc::internal::RpcMethod method(b->route->grpc_method.c_str(),
+                                         grpc::internal::RpcMethod::NORMAL_RPC);
   grpc::Status s = grpc::internal::BlockingUnaryCall<Message, Message>(
       channel_.get(), method, &ctx, *b->request, b->response.get());
   HttpResponse out;
@@ -272,9 +269,10 @@ std::unique_ptr<Transcoder::JsonStream> Transcoder::OpenStream(
     *error = ErrorResponse(b.status());
     return nullptr;
   }
-  auto stream = std::make_unique<StreamImpl>(
-      b->route, std::move(b->request), std::move(b->response));
-  if (!stream->Start(channel_.get(), req, in_process_key_, error)) return nullptr;
+  auto stream = std::make_unique<StreamImpl>(b->route, std::move(b->request),
+                                             std::move(b->response));
+  if (!stream->Start(channel_.get(), req, in_process_key_, error))
+    return nullptr;
   return stream;
 }
 

@@ -24,9 +24,9 @@
 namespace meshplane::server::http {
 
 struct HttpRequest {
-  std::string method;  // "GET", ...
-  std::string path;    // without the query string, still percent-encoded
-  QueryParams query;   // decoded
+  std::string method;         // "GET", ...
+  std::string path;           // without the query string, still percent-encoded
+  QueryParams query;          // decoded
   std::string authorization;  // the Authorization header, or ""
   std::string if_match;       // the If-Match header, or ""
   std::string peer;           // the client, "ipv4:10.1.2.3:51234", or ""

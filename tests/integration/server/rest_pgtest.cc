@@ -140,12 +140,14 @@ class RestTest : public ::testing::Test {
   // A team, a domain owned by it, once per suite.
   static void SetUpTeamAndDomain(const std::string& team,
                                  const std::string& domain) {
-    Reply t = Admin("POST", "/v1/teams?teamId=" + team,
-                    R"({"displayName": "Team", "members": ["user:ana@example.com"]})");
+    Reply t = Admin(
+        "POST", "/v1/teams?teamId=" + team,
+        R"({"displayName": "Team", "members": ["user:ana@example.com"]})");
     ASSERT_EQ(t.status, 200) << t.body;
-    Reply d = Admin("POST", "/v1/domains?domainId=" + domain,
-                    absl::StrCat(R"({"displayName": "Sales", "ownerTeam": "teams/)",
-                                 team, R"("})"));
+    Reply d =
+        Admin("POST", "/v1/domains?domainId=" + domain,
+              absl::StrCat(R"({"displayName": "Sales", "ownerTeam": "teams/)",
+                           team, R"("})"));
     ASSERT_EQ(d.status, 200) << d.body;
   }
 
@@ -153,7 +155,8 @@ class RestTest : public ::testing::Test {
                                  const std::string& extra = "") {
     return absl::StrCat(R"({"displayName": "Orders", "ownerTeam": "teams/)",
                         team, R"(", "tier": 1, "tags": ["pii"],
-        "outputPorts": [{"id": "v1", "type": "table"}])", extra, "}");
+        "outputPorts": [{"id": "v1", "type": "table"}])",
+                        extra, "}");
   }
 
   static ServerFixture* fx_;
@@ -163,9 +166,9 @@ ServerFixture* RestTest::fx_ = nullptr;
 
 TEST_F(RestTest, CreateGetListUpdatePublishDelete) {
   SetUpTeamAndDomain("checkout", "sales");
-  Reply created = Admin("POST",
-                        "/v1/domains/sales/dataProducts?dataProductId=orders",
-                        ProductJson("checkout"));
+  Reply created =
+      Admin("POST", "/v1/domains/sales/dataProducts?dataProductId=orders",
+            ProductJson("checkout"));
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_THAT(created.content_type, HasSubstr("application/json"));
   v1::DataProduct p = Parse<v1::DataProduct>(created);
@@ -184,25 +187,25 @@ TEST_F(RestTest, CreateGetListUpdatePublishDelete) {
 
   // List with a filter, one per page, following pageToken.
   for (const char* id : {"payments", "refunds"}) {
-    ASSERT_EQ(Admin("POST",
-                    absl::StrCat("/v1/domains/sales/dataProducts?dataProductId=",
-                                 id),
-                    ProductJson("checkout"))
-                  .status,
-              200);
+    ASSERT_EQ(
+        Admin("POST",
+              absl::StrCat("/v1/domains/sales/dataProducts?dataProductId=", id),
+              ProductJson("checkout"))
+            .status,
+        200);
   }
-  ASSERT_EQ(Admin("POST",
-                  "/v1/domains/sales/dataProducts?dataProductId=untagged",
-                  R"({"ownerTeam": "teams/checkout"})")
-                .status,
-            200);
+  ASSERT_EQ(
+      Admin("POST", "/v1/domains/sales/dataProducts?dataProductId=untagged",
+            R"({"ownerTeam": "teams/checkout"})")
+          .status,
+      200);
   std::vector<std::string> seen;
   std::string token;
   for (int page = 0; page < 10; ++page) {
     Reply list = Admin(
-        "GET", absl::StrCat("/v1/domains/sales/dataProducts?pageSize=1&filter=",
-                            "tags%3Apii",
-                            token.empty() ? "" : "&pageToken=" + token));
+        "GET",
+        absl::StrCat("/v1/domains/sales/dataProducts?pageSize=1&filter=",
+                     "tags%3Apii", token.empty() ? "" : "&pageToken=" + token));
     ASSERT_EQ(list.status, 200) << list.body;
     auto r = Parse<v1::ListDataProductsResponse>(list);
     for (const auto& d : r.data_products()) seen.push_back(d.name());
@@ -274,13 +277,15 @@ TEST_F(RestTest, BadInputIsNamed) {
   const std::string create = "/v1/domains/input/dataProducts?dataProductId=";
 
   // A field the server validates: the same BadRequest as over gRPC.
-  Reply bad_id = Admin("POST", create + "Not%20An%20Id", ProductJson("input-team"));
+  Reply bad_id =
+      Admin("POST", create + "Not%20An%20Id", ProductJson("input-team"));
   EXPECT_EQ(bad_id.status, 400) << bad_id.body;
   ErrorBody e = ErrorOf(bad_id);
   EXPECT_EQ(e.status, "INVALID_ARGUMENT");
   EXPECT_EQ(FirstViolationField(e), "data_product_id");
 
-  Reply unknown_param = Admin("GET", "/v1/domains/input/dataProducts?pageSise=3");
+  Reply unknown_param =
+      Admin("GET", "/v1/domains/input/dataProducts?pageSise=3");
   EXPECT_EQ(unknown_param.status, 400);
   EXPECT_THAT(ErrorOf(unknown_param).message, HasSubstr("pageSise"));
   EXPECT_EQ(FirstViolationField(ErrorOf(unknown_param)), "pageSise");
@@ -294,18 +299,21 @@ TEST_F(RestTest, BadInputIsNamed) {
   EXPECT_THAT(ErrorOf(malformed).message, HasSubstr("JSON"));
 
   Reply unknown_field =
-      Admin("POST", create + "b", R"({"ownerTeam": "teams/input-team", "colour": 1})");
+      Admin("POST", create + "b",
+            R"({"ownerTeam": "teams/input-team", "colour": 1})");
   EXPECT_EQ(unknown_field.status, 400);
   EXPECT_THAT(ErrorOf(unknown_field).message, HasSubstr("colour"));
 
   Reply wrong_type =
-      Admin("POST", create + "c", R"({"ownerTeam": "teams/input-team", "tier": "high"})");
+      Admin("POST", create + "c",
+            R"({"ownerTeam": "teams/input-team", "tier": "high"})");
   EXPECT_EQ(wrong_type.status, 400);
   EXPECT_THAT(ErrorOf(wrong_type).message, HasSubstr("tier"));
 
   // Over gRPC's maximum message size (1 MiB).
-  std::string big = absl::StrCat(R"({"ownerTeam": "teams/input-team", "description": ")",
-                                 std::string(1100 * 1024, 'x'), "\"}");
+  std::string big =
+      absl::StrCat(R"({"ownerTeam": "teams/input-team", "description": ")",
+                   std::string(1100 * 1024, 'x'), "\"}");
   Reply too_big = Admin("POST", create + "d", big);
   EXPECT_EQ(too_big.status, 413);
   EXPECT_EQ(ErrorOf(too_big).code, 413);
@@ -321,9 +329,8 @@ TEST_F(RestTest, BadInputIsNamed) {
 
 TEST_F(RestTest, PolicyRefusalCarriesItsViolations) {
   SetUpTeamAndDomain("governance", "gov");
-  Reply policy = Admin(
-      "POST", "/v1/policies?policyId=needs-description",
-      R"json({"triggers": ["dataproduct.create"],
+  Reply policy = Admin("POST", "/v1/policies?policyId=needs-description",
+                       R"json({"triggers": ["dataproduct.create"],
           "condition": "has(resource.description)",
           "effect": "POLICY_EFFECT_DENY",
           "enforcement": "POLICY_ENFORCEMENT_ENFORCED",
@@ -356,7 +363,8 @@ TEST_F(RestTest, RetryWithTheSameRequestIdReturnsTheFirstAnswer) {
   EXPECT_EQ(Parse<v1::DataProduct>(again).uid(),
             Parse<v1::DataProduct>(first).uid());
   // The same id with another request is refused, as over gRPC.
-  Reply other = Admin("POST", path, ProductJson("retry-team", R"(, "tier": 2)"));
+  Reply other =
+      Admin("POST", path, ProductJson("retry-team", R"(, "tier": 2)"));
   EXPECT_NE(other.status, 200);
 }
 
@@ -368,7 +376,8 @@ TEST_F(RestTest, TheCallLogLineSaysTransportHttp) {
   Reply r = Admin("GET", "/v1/teams");
   spdlog::set_default_logger(previous);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_THAT(log.str(), HasSubstr("method=meshplane.v1.TeamService/ListTeams"));
+  EXPECT_THAT(log.str(),
+              HasSubstr("method=meshplane.v1.TeamService/ListTeams"));
   EXPECT_THAT(log.str(), HasSubstr("transport=http"));
   // The HTTP client's address, not the in-process channel's "unknown".
   EXPECT_THAT(log.str(), HasSubstr("peer=ipv4:127.0.0.1:"));
@@ -379,8 +388,8 @@ TEST_F(RestTest, TheCallLogLineSaysTransportHttp) {
 // server ends the stream); returns the lines.
 std::vector<v1::WatchResponse> ReadWatch(
     int port, const std::string& path, const std::string& token,
-    const std::function<bool(const v1::WatchResponse&)>& done,
-    int* status, std::string* content_type) {
+    const std::function<bool(const v1::WatchResponse&)>& done, int* status,
+    std::string* content_type) {
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(60, 0);
   std::vector<v1::WatchResponse> out;
@@ -462,8 +471,8 @@ TEST_F(RestTest, WatchStreamsJsonLinesAndResumesFromASequence) {
       resources.push_back(e.resource());
     }
   }
-  EXPECT_THAT(resources, ::testing::ElementsAre("teams/watch-two",
-                                                "teams/watch-three"));
+  EXPECT_THAT(resources,
+              ::testing::ElementsAre("teams/watch-two", "teams/watch-three"));
 
   // A refused stream answers with its status, not an empty 200.
   Reply unauthenticated = Call("GET", "/v1/events:watch?sinceSequence=0", "");

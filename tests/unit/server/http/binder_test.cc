@@ -1,9 +1,8 @@
 #include "server/http/binder.h"
 
+#include "tests/testing/matchers/status_matchers.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "tests/testing/matchers/status_matchers.h"
 
 #include "meshplane/common/errors.h"
 #include "meshplane/v1/data_product.pb.h"
@@ -79,9 +78,9 @@ TEST(BinderTest, FieldMaskEnumsNestedAndRepeated) {
   v1::CreateDataProductRequest c;
   ASSERT_THAT(SetFieldFromText(&c, "data_product.tags", "a", "tags"), IsOk());
   ASSERT_THAT(SetFieldFromText(&c, "dataProduct.tags", "b", "tags"), IsOk());
-  ASSERT_THAT(
-      SetFieldFromText(&c, "data_product.classification", "CLASSIFICATION_CONFIDENTIAL", "c"),
-      IsOk());
+  ASSERT_THAT(SetFieldFromText(&c, "data_product.classification",
+                               "CLASSIFICATION_CONFIDENTIAL", "c"),
+              IsOk());
   ASSERT_THAT(SetFieldFromText(&c, "data_product.sunset_time",
                                "2030-01-02T03:04:05Z", "s"),
               IsOk());
@@ -127,9 +126,9 @@ TEST(BinderTest, BodyErrorsNameWhatIsWrong) {
   EXPECT_THAT(BindBody(R"({"tier": "high"})", "data_product", &r),
               StatusIs(absl::StatusCode::kInvalidArgument, "tier"));
   // A crafted body may not reach the fields beside its own.
-  EXPECT_THAT(BindBody(R"({"tier": 1}, "parent": "domains/x")",
-                       "data_product", &r),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      BindBody(R"({"tier": 1}, "parent": "domains/x")", "data_product", &r),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(r.parent(), "");
   v1::ListDataProductsRequest whole;
   ASSERT_THAT(BindBody(R"({"pageSize": 3})", "*", &whole), IsOk());
@@ -153,7 +152,8 @@ TEST(BinderTest, ToJsonIsProto3Json) {
   p.mutable_create_time()->set_seconds(1893553445);
   std::string json = ToJson(p);
   EXPECT_THAT(json, HasSubstr("\"displayName\":\"Orders\""));
-  EXPECT_THAT(json, HasSubstr("\"classification\":\"CLASSIFICATION_CONFIDENTIAL\""));
+  EXPECT_THAT(json,
+              HasSubstr("\"classification\":\"CLASSIFICATION_CONFIDENTIAL\""));
   EXPECT_THAT(json, HasSubstr("\"createTime\":\"2030-01-02T03:04:05Z\""));
 }
 

@@ -1,11 +1,10 @@
 #include "server/http/error_json.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/status.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "meshplane/common/errors.h"
 

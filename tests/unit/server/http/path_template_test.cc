@@ -1,9 +1,8 @@
 #include "server/http/path_template.h"
 
+#include "tests/testing/matchers/status_matchers.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "tests/testing/matchers/status_matchers.h"
 
 namespace meshplane::server::http {
 namespace {
@@ -25,7 +24,8 @@ TEST(PathTemplateTest, BindsANameOfSeveralSegmentsWithAVerb) {
   EXPECT_THAT(t.FieldPaths(), ElementsAre("name"));
   auto b = t.Match("/v1/domains/sales/dataProducts/orders:publish");
   ASSERT_TRUE(b.has_value());
-  EXPECT_THAT(*b, ElementsAre(Pair("name", "domains/sales/dataProducts/orders")));
+  EXPECT_THAT(*b,
+              ElementsAre(Pair("name", "domains/sales/dataProducts/orders")));
   EXPECT_FALSE(t.Match("/v1/domains/sales/dataProducts/orders").has_value());
   EXPECT_FALSE(t.Match("/v1/domains/sales/dataProducts/orders:retire"));
   EXPECT_FALSE(t.Match("/v1/domains/sales/teams/orders:publish"));
@@ -44,8 +44,9 @@ TEST(PathTemplateTest, BindsAParentBeforeALiteral) {
 TEST(PathTemplateTest, BindsNestedFieldPaths) {
   PathTemplate t = Parse("/v1/{data_product.name=domains/*/dataProducts/*}");
   EXPECT_THAT(t.FieldPaths(), ElementsAre("data_product.name"));
-  EXPECT_THAT(*t.Match("/v1/domains/a/dataProducts/b"),
-              ElementsAre(Pair("data_product.name", "domains/a/dataProducts/b")));
+  EXPECT_THAT(
+      *t.Match("/v1/domains/a/dataProducts/b"),
+      ElementsAre(Pair("data_product.name", "domains/a/dataProducts/b")));
 }
 
 TEST(PathTemplateTest, BareVariableIsOneSegment) {
@@ -76,10 +77,9 @@ TEST(PathTemplateTest, PercentDecodesSegments) {
 }
 
 TEST(PathTemplateTest, RefusesMalformedTemplatesByPosition) {
-  for (const char* bad :
-       {"", "v1/x", "/v1/{name", "/v1/{1abc}", "/v1/{name=}", "/v1//x",
-        "/v1/{name=domains/**/x}", "/v1/**/x", "/v1/{a}/{a}", "/v1/x:",
-        "/v1/{a.=x}"}) {
+  for (const char* bad : {"", "v1/x", "/v1/{name", "/v1/{1abc}", "/v1/{name=}",
+                          "/v1//x", "/v1/{name=domains/**/x}", "/v1/**/x",
+                          "/v1/{a}/{a}", "/v1/x:", "/v1/{a.=x}"}) {
     EXPECT_THAT(PathTemplate::Parse(bad),
                 StatusIs(absl::StatusCode::kInvalidArgument, "path template"))
         << bad;

@@ -101,8 +101,8 @@ TEST(RouteTableTest, EveryRouteBindsItsPathAndFindsItself) {
     // The router picks this very route for its own URL.
     std::optional<RouteTable::Match> m = Table().Find(r.http_method, *url);
     ASSERT_TRUE(m.has_value()) << *url;
-    EXPECT_EQ(m->route->method, r.method) << *url << " routes to "
-                                          << m->route->method->full_name();
+    EXPECT_EQ(m->route->method, r.method)
+        << *url << " routes to " << m->route->method->full_name();
     std::unique_ptr<Message> request(
         google::protobuf::MessageFactory::generated_factory()
             ->GetPrototype(r.method->input_type())
@@ -148,9 +148,9 @@ TEST(RouteTableTest, QueryParametersAndBodiesRoundTrip) {
           query.emplace_back(f->json_name(), "7");
           break;
         case FieldDescriptor::CPPTYPE_ENUM:
-          query.emplace_back(f->json_name(),
-                             f->enum_type()->value(
-                                 f->enum_type()->value_count() - 1)->name());
+          query.emplace_back(
+              f->json_name(),
+              f->enum_type()->value(f->enum_type()->value_count() - 1)->name());
           break;
         default:
           break;
