@@ -241,6 +241,23 @@ TEST_F(RestTest, CreateGetListUpdatePublishDelete) {
   EXPECT_EQ(Parse<v1::DataProduct>(published).lifecycle(),
             v1::LIFECYCLE_PUBLISHED);
 
+  // A dry run writes nothing; a delete with a stale If-Match is refused;
+  // an etag in the body that differs from If-Match is ambiguous.
+  Reply dry = Admin("POST",
+                    "/v1/domains/sales/dataProducts?dataProductId=dry&"
+                    "validateOnly=true",
+                    ProductJson("checkout"));
+  EXPECT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(Admin("GET", "/v1/domains/sales/dataProducts/dry").status, 404);
+  Reply stale_delete = Admin("DELETE", "/v1/domains/sales/dataProducts/refunds",
+                             "", {{"If-Match", "\"not-the-etag\""}});
+  EXPECT_EQ(stale_delete.status, 409) << stale_delete.body;
+  Reply two_etags = Admin(
+      "PATCH", "/v1/domains/sales/dataProducts/orders?updateMask=displayName",
+      R"({"displayName": "x", "etag": "one"})", {{"If-Match", "\"two\""}});
+  EXPECT_EQ(two_etags.status, 400) << two_etags.body;
+  EXPECT_EQ(FirstViolationField(ErrorOf(two_etags)), "If-Match");
+
   Reply deleted = Admin("DELETE", "/v1/domains/sales/dataProducts/refunds");
   ASSERT_EQ(deleted.status, 200) << deleted.body;
   EXPECT_EQ(deleted.body, "{}");
