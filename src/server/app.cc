@@ -17,6 +17,9 @@
 #include "absl/synchronization/mutex.h"
 #include "server/call.h"
 #include "server/client_certs.h"
+#include "server/http/httplib_glue.h"
+#include "server/http/routes.h"
+#include "server/http/transcoder.h"
 #include "server/metrics.h"
 #include "server/services.h"
 #include "server/webhook_sender.h"
@@ -425,7 +428,11 @@ class ServerImpl final : public RunningServer {
     }
     MP_ASSIGN_OR_RETURN(HostPort hp,
                         SplitHostPort("--http-listen", config_.http_listen));
-    http_.new_task_queue = [] { return new httplib::ThreadPool(2); };
+    // httplib holds a thread per connection for as long as it is kept
+    // alive (and a Watch stream for as long as it runs): more than the two
+    // that /metrics and the probes needed, until the HTTP server is chosen.
+    http_.new_task_queue = [] { return new httplib::ThreadPool(8); };
+    MP_RETURN_IF_ERROR(StartRest());
     http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
     });
@@ -464,6 +471,45 @@ class ServerImpl final : public RunningServer {
     http_thread_ = std::thread([this] { http_.listen_after_bind(); });
     spdlog::info("meshplaned serving /healthz, /readyz and /metrics on {}:{}",
                  hp.host, http_port_);
+    return absl::OkStatus();
+  }
+
+  // REST/JSON under /v1/, transcoded from the services' google.api.http
+  // options onto this server's own in-process channel, so that a REST call
+  // runs exactly the code a gRPC call runs.
+  absl::Status StartRest() {
+    std::vector<const google::protobuf::ServiceDescriptor*> services;
+    for (const char* name :
+         {v1::DomainService::service_full_name(),
+          v1::TeamService::service_full_name(),
+          v1::DataProductService::service_full_name(),
+          v1::IdentityService::service_full_name(),
+          v1::ContractService::service_full_name(),
+          v1::PolicyService::service_full_name(),
+          v1::AccessService::service_full_name(),
+          v1::ServiceLevelService::service_full_name(),
+          v1::EventService::service_full_name()}) {
+      const google::protobuf::ServiceDescriptor* d =
+          google::protobuf::DescriptorPool::generated_pool()
+              ->FindServiceByName(name);
+      if (d == nullptr) {
+        return absl::InternalError(absl::StrCat("no descriptor for ", name));
+      }
+      services.push_back(d);
+    }
+    MP_ASSIGN_OR_RETURN(http::RouteTable routes,
+                        http::RouteTable::Build(services));
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(-1);
+    args.SetMaxSendMessageSize(config_.max_receive_message_bytes);
+    const size_t routes_count = routes.routes().size();
+    rest_ = std::make_unique<http::Transcoder>(
+        std::move(routes), grpc_->InProcessChannel(args),
+        static_cast<size_t>(config_.max_receive_message_bytes),
+        runner_.in_process_key());
+    http::MountRest(http_, *rest_,
+                    static_cast<size_t>(config_.max_receive_message_bytes));
+    spdlog::info("meshplaned serves {} REST routes under /v1/", routes_count);
     return absl::OkStatus();
   }
 
@@ -592,6 +638,8 @@ class ServerImpl final : public RunningServer {
   // Declared after the services, so destroyed before them.
   std::unique_ptr<grpc::Server> grpc_;
   int port_ = 0;
+  // Before http_, so that it outlives the handlers that use it.
+  std::unique_ptr<http::Transcoder> rest_;
   httplib::Server http_;
   int http_port_ = 0;
   std::thread http_thread_;

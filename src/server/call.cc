@@ -207,6 +207,35 @@ absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context) {
   return std::string(secret);
 }
 
+CallRunner::Origin CallRunner::OriginOf(
+    const grpc::ServerContext& context) const {
+  Origin out{"grpc", context.peer()};
+  // The metadata counts only with this process's key, which only the
+  // in-process front ends know (an in-process call's peer is "unknown",
+  // nothing to tell it by): an outside gRPC client cannot pass its calls
+  // off as REST ones, nor forge its address.
+  const auto& md = context.client_metadata();
+  auto it = md.find(kTransportMetadata);
+  auto key = md.find(kInProcessKeyMetadata);
+  if (it == md.end() || key == md.end() ||
+      !ConstantTimeEquals(absl::string_view(key->second.data(),
+                                            key->second.size()),
+                          in_process_key_)) {
+    return out;
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  if (value.empty() || value.size() > 16) return out;
+  for (char c : value) {
+    if (!absl::ascii_islower(static_cast<unsigned char>(c))) return out;
+  }
+  out.transport = std::string(value);
+  if (auto peer = md.find(kPeerMetadata); peer != md.end()) {
+    out.peer = std::string(peer->second.data(),
+                           std::min<size_t>(peer->second.size(), 128));
+  }
+  return out;
+}
+
 absl::StatusOr<model::Principal> CallRunner::Authenticate(
     const grpc::ServerContext& context) const {
   // A bearer token, when sent, decides who calls, and a bad one is refused
@@ -337,6 +366,7 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
       break;
   }
   if (!spdlog::should_log(level)) return out;
+  const Origin origin = OriginOf(*context);
   std::string line = absl::StrCat(
       "rpc method=", LogValue(method), " principal=",
       LogValue(ctx.principal.id.empty() ? "-" : ctx.principal.id),
@@ -344,7 +374,7 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
       " latency_ms=", absl::StrFormat("%.3f", latency_ms),
       " request_id=", LogValue(ctx.request_id.empty() ? "-" : ctx.request_id),
       " validate_only=", ctx.validate_only ? "true" : "false",
-      " peer=", LogValue(context->peer()));
+      " peer=", LogValue(origin.peer), " transport=", origin.transport);
   if (!status.ok()) {
     absl::StrAppend(&line,
                     " error=", LogValue(status.message().substr(0, 512)));

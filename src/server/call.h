@@ -18,6 +18,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
+#include "meshplane/common/crypto.h"
 #include "meshplane/core/audit_log.h"
 #include "meshplane/core/context.h"
 #include "meshplane/core/audit_log.h"
@@ -34,6 +35,14 @@ std::string RequestHash(const google::protobuf::Message& request);
 // The secret of an `authorization: Bearer <secret>` metadata value.
 // UNAUTHENTICATED when absent or of another scheme.
 absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context);
+
+// The metadata by which an in-process front end (REST, MCP) names the
+// transport a call came in on ("http"), for the call's log line; believed
+// only with kInProcessKeyMetadata equal to CallRunner::in_process_key().
+inline constexpr char kTransportMetadata[] = "x-meshplane-transport";
+inline constexpr char kInProcessKeyMetadata[] = "x-meshplane-in-process-key";
+// With them, the front end's own client ("ipv4:10.1.2.3:51234").
+inline constexpr char kPeerMetadata[] = "x-meshplane-peer";
 
 // Runs handlers. Thread-safe; holds a reference to `identity`, which must
 // outlive it.
@@ -59,7 +68,12 @@ class CallRunner {
         audit_(audit),
         certs_(certs),
         max_call_duration_(max_call_duration),
-        oidc_(oidc) {}
+        oidc_(oidc),
+        in_process_key_(RandomToken(32)) {}
+
+  // A random key, new in each process, that the in-process front ends send
+  // beside kTransportMetadata. Never logged, never sent out of process.
+  const std::string& in_process_key() const { return in_process_key_; }
 
   // The work of one RPC: decode, call core, encode into the response.
   using Work = std::function<absl::Status(const core::RequestContext&)>;
@@ -94,6 +108,13 @@ class CallRunner {
                        core::RequestContext* ctx) const;
   absl::StatusOr<model::Principal> Authenticate(
       const grpc::ServerContext& context) const;
+  // Where a call came from, for its log line: "grpc" and the gRPC peer, or
+  // the transport and client an in-process front end names.
+  struct Origin {
+    std::string transport;
+    std::string peer;
+  };
+  Origin OriginOf(const grpc::ServerContext& context) const;
 
   core::Identity& identity_;
   Metrics* metrics_;
@@ -101,6 +122,7 @@ class CallRunner {
   const CertificatePrincipals* certs_;
   const absl::Duration max_call_duration_;
   const OidcAuthenticator* oidc_;
+  const std::string in_process_key_;
 };
 
 }  // namespace meshplane::server

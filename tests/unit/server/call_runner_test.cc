@@ -14,6 +14,9 @@
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <sstream>
 
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
@@ -230,5 +233,49 @@ TEST_F(CallRunnerTest, RequestIdMustBeAUuid) {
     EXPECT_TRUE(Call(r, std::string("Bearer ") + kAdminSecret).ok()) << id;
   }
 }
+// The REST front end marks its in-process calls `transport=http` in the
+// log line; the same metadata from an outside client, without the
+// process's key, is not believed.
+TEST_F(CallRunnerTest, TransportMetadataIsTrustedOnlyInProcess) {
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  auto capture = std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  spdlog::set_default_logger(capture);
+  v1::CreateTeamRequest r;
+  r.set_team_id("x");
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", std::string("Bearer ") + kAdminSecret);
+    ctx.AddMetadata("x-meshplane-transport", "http");
+    ctx.AddMetadata("x-meshplane-in-process-key", "guessed");
+    ctx.AddMetadata("x-meshplane-peer", "ipv4:6.6.6.6:1");
+    v1::Team out;
+    ASSERT_TRUE(stub_->CreateTeam(&ctx, r, &out).ok());
+  }
+  const std::string outside = log.str();
+  log.str("");
+  {
+    auto inproc = v1::TeamService::NewStub(
+        server_->InProcessChannel(grpc::ChannelArguments()));
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", std::string("Bearer ") + kAdminSecret);
+    ctx.AddMetadata("x-meshplane-transport", "http");
+    ctx.AddMetadata("x-meshplane-in-process-key", runner_.in_process_key());
+    ctx.AddMetadata("x-meshplane-peer", "ipv4:10.1.2.3:4567");
+    v1::Team out;
+    ASSERT_TRUE(inproc->CreateTeam(&ctx, r, &out).ok());
+  }
+  const std::string inside = log.str();
+  spdlog::set_default_logger(previous);
+  EXPECT_THAT(outside, ::testing::HasSubstr("transport=grpc"));
+  EXPECT_THAT(outside, ::testing::HasSubstr("peer=ipv4:127.0.0.1:"));
+  EXPECT_THAT(outside, ::testing::Not(::testing::HasSubstr("6.6.6.6")));
+  EXPECT_THAT(inside, ::testing::HasSubstr("peer=ipv4:10.1.2.3:4567"));
+  EXPECT_THAT(inside, ::testing::HasSubstr("transport=http"));
+  EXPECT_THAT(inside, ::testing::Not(::testing::HasSubstr(
+                          runner_.in_process_key())));
+}
+
 }  // namespace
 }  // namespace meshplane::server

@@ -1,0 +1,89 @@
+// REST/JSON over the gRPC API: an HTTP request is matched to a route
+// (routes.h), bound to the method's request message (binder.h) and sent
+// as a gRPC call to this same server over its in-process channel, so that
+// it runs exactly the code a gRPC call runs: CallRunner's authentication,
+// request-id idempotency, validation, policies, audit, metrics and log
+// line. The answer comes back as proto3 JSON, an error as AIP-193 JSON
+// (error_json.h).
+//
+// Independent of the HTTP server library: the glue (httplib_glue.h) turns
+// its requests into HttpRequest and writes HttpResponse back.
+// Thread-safe; the channel must stay usable while calls are in flight.
+#ifndef MESHPLANE_SERVER_HTTP_TRANSCODER_H_
+#define MESHPLANE_SERVER_HTTP_TRANSCODER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/http/binder.h"
+#include "server/http/routes.h"
+#include <grpcpp/channel.h>
+
+namespace meshplane::server::http {
+
+struct HttpRequest {
+  std::string method;         // "GET", ...
+  std::string path;           // without the query string, still percent-encoded
+  QueryParams query;          // decoded
+  std::string authorization;  // the Authorization header, or ""
+  std::string if_match;       // the If-Match header, or ""
+  std::string peer;           // the client, "ipv4:10.1.2.3:51234", or ""
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;  // JSON
+  std::string etag;  // for the ETag header (quoted), or ""
+};
+
+class Transcoder {
+ public:
+  // `max_body_bytes`: longer bodies get 413 (the gRPC listener's maximum
+  // message size, so that both transports accept the same requests).
+  // `in_process_key` is CallRunner::in_process_key(), sent with the
+  // transport metadata so that the call's log line says transport=http.
+  Transcoder(RouteTable routes, std::shared_ptr<grpc::Channel> channel,
+             size_t max_body_bytes, std::string in_process_key = "");
+
+  HttpResponse Handle(const HttpRequest& request) const;
+
+  // Server streaming (Watch): a call whose messages come as JSON lines.
+  class JsonStream {
+   public:
+    virtual ~JsonStream() = default;
+    // The next line (a message's JSON, or at the end an AIP-193 error
+    // when the stream ended with one); false once there is nothing more.
+    // Blocks until the server sends.
+    virtual bool Next(std::string* line) = 0;
+    // Ends the call (the client went away). Thread-safe.
+    virtual void Cancel() = 0;
+  };
+  // True when `request` routes to a server-streaming method.
+  bool IsStreaming(const HttpRequest& request) const;
+  // Starts the call and waits for its first message, so that a call that
+  // fails at once (bad token, bad request) answers with its HTTP status:
+  // either `*error` is set (and null returned) or the stream is.
+  std::unique_ptr<JsonStream> OpenStream(const HttpRequest& request,
+                                         HttpResponse* error) const;
+
+  const RouteTable& routes() const { return routes_; }
+
+ private:
+  struct Bound;
+  absl::StatusOr<Bound> Bind(const HttpRequest& request) const;
+
+  const RouteTable routes_;
+  const std::shared_ptr<grpc::Channel> channel_;
+  const size_t max_body_bytes_;
+  const std::string in_process_key_;
+};
+
+// An AIP-193 response for `status` (not OK).
+HttpResponse ErrorResponse(const absl::Status& status);
+
+}  // namespace meshplane::server::http
+
+#endif  // MESHPLANE_SERVER_HTTP_TRANSCODER_H_
