@@ -24,7 +24,10 @@ HttpRequest ToHttpRequest(const httplib::Request& req) {
   }
   for (const auto& [key, value] : req.params)
     out.query.emplace_back(key, value);
-  out.authorization = req.get_header_value("Authorization");
+  const size_t authorizations = req.get_header_value_count("Authorization");
+  for (size_t i = 0; i < authorizations; ++i) {
+    out.authorization.push_back(req.get_header_value("Authorization", i));
+  }
   out.if_match = req.get_header_value("If-Match");
   out.body = req.body;
   if (!req.remote_addr.empty()) {

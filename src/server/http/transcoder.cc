@@ -96,8 +96,8 @@ absl::Status ApplyIfMatch(const std::string& header, const Route& route,
 
 void PrepareContext(const HttpRequest& req, const std::string& key,
                     grpc::ClientContext* ctx) {
-  if (!req.authorization.empty()) {
-    ctx->AddMetadata("authorization", req.authorization);
+  for (const std::string& value : req.authorization) {
+    ctx->AddMetadata("authorization", value);
   }
   ctx->AddMetadata(kTransportMetadata, "http");
   if (!key.empty()) ctx->AddMetadata(kInProcessKeyMetadata, key);

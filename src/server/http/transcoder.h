@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/http/binder.h"
@@ -27,7 +28,10 @@ struct HttpRequest {
   std::string method;         // "GET", ...
   std::string path;           // without the query string, still percent-encoded
   QueryParams query;          // decoded
-  std::string authorization;  // the Authorization header, or ""
+  // Every Authorization header, in order (none: empty). Each becomes an
+  // `authorization` metadata value, so that CallRunner refuses two of them
+  // over REST as it does over gRPC.
+  std::vector<std::string> authorization;
   std::string if_match;       // the If-Match header, or ""
   std::string peer;           // the client, "ipv4:10.1.2.3:51234", or ""
   std::string body;

@@ -277,6 +277,14 @@ TEST_F(RestTest, AuthenticationAndAuthorization) {
   EXPECT_EQ(ErrorOf(none).status, "UNAUTHENTICATED");
   Reply bad = Call("GET", "/v1/domains/auth", "not-a-token");
   EXPECT_EQ(bad.status, 401);
+  // Two Authorization headers: refused, as two authorization metadata
+  // values are over gRPC, rather than "the first wins".
+  httplib::Headers both;
+  both.emplace("Authorization", "Bearer " + fx_->admin_token());
+  both.emplace("Authorization", "Bearer not-a-token");
+  Reply two = Call("GET", "/v1/domains/auth", "", "", both);
+  EXPECT_EQ(two.status, 401) << two.body;
+  EXPECT_EQ(ErrorOf(two).status, "UNAUTHENTICATED");
 
   const std::string eve = fx_->MintToken("user:eve@example.com");
   Reply outsider = Call("POST", "/v1/domains/auth/dataProducts?dataProductId=x",
