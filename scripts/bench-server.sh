@@ -19,7 +19,9 @@
 #      scratch database migrated with the same migrations; plus the read
 #      path's query with and without its transaction (get_product*.sql);
 #   7. prints a table and the two ratios the aims are stated in:
-#      create@16 / pgbench@16 and get@16 / echo@16.
+#      create@16 / pgbench@16 and get@16 / echo@16; with the REST phases,
+#      REST/gRPC throughput and p99 ratios of get and create at each
+#      in-flight count.
 #
 # Everything listens on loopback or a unix socket and is stopped on exit.
 # This is a measurement, not a test: it never fails on a number.
@@ -33,7 +35,14 @@
 #                          and the validate_only CI check; "access":
 #                          CheckAccess over 10,000 ports and 100,000 grants
 #                          seeded before the server starts — compare with
-#                          "echo" in the same run)
+#                          "echo" in the same run; "rest-get" and
+#                          "rest-create": GetDataProduct and
+#                          CreateDataProduct over the REST/JSON API on
+#                          meshplaned's --http-listen, mp_load --transport
+#                          http: one keep-alive HTTP/1.1 connection per
+#                          in-flight request, at the BENCH_INFLIGHT counts,
+#                          against the same server; put them beside "get"
+#                          and "create" for the REST/gRPC ratios)
 #   BENCH_POLICIES="0 10 100 1000"  policy counts of the governed phase
 #   BENCH_OUT=DIR          keep logs and results.jsonl there (default: a
 #                          folder under $MESHPLANE_BUILD_DIR/bench-server/)
@@ -223,6 +232,16 @@ for _ in $(seq 1 100); do
 done
 [ -s "$PORT_FILE" ] || die "meshplaned wrote no port file"
 SERVER_ADDR="127.0.0.1:$(tr -d ' \n' < "$PORT_FILE")"
+# The HTTP listener (REST under /v1/) took a port of its own: meshplaned
+# logs it once it is bound.
+HTTP_ADDR=""
+for _ in $(seq 1 100); do
+  HTTP_ADDR="$(sed -nE 's/.*serving \/healthz, \/readyz and \/metrics on ([0-9.]+:[0-9]+).*/\1/p' \
+                 "$WORK/meshplaned.log" | tail -n1)"
+  [ -n "$HTTP_ADDR" ] && break
+  sleep 0.1
+done
+[ -n "$HTTP_ADDR" ] || die "meshplaned logged no HTTP address"
 
 ECHO_PORT_FILE="$WORK/echo.port"
 "$BIN/echo_server" --listen 127.0.0.1:0 --port-file "$ECHO_PORT_FILE" \
@@ -341,6 +360,13 @@ for method in $METHODS; do
       run_pgbench pgget1 "$LOAD_DIR/get_product_bare.sql" 16 -M prepared ;;
     create|get)
       for n in $INFLIGHT; do run_load "$method" "$method" "$SERVER_ADDR" "$n"; done ;;
+    rest-create|rest-get)
+      # The same calls over REST/JSON; set-up (team, domain, the products
+      # get reads) stays on gRPC.
+      for n in $INFLIGHT; do
+        run_load "$method" "${method#rest-}" "$SERVER_ADDR" "$n" \
+          --transport http --http-target "$HTTP_ADDR"
+      done ;;
     governed)
       # CreateDataProduct with 0, 10, 100 and 1,000 global policies in force
       # (one in ten on its trigger, all holding): what governance adds.
@@ -395,7 +421,8 @@ field() { row "$1" "$2" | cut -f"$3"; }
     "CPU us per call" "" "PG ser."
   printf '%-13s %4s %9s %7s %7s %7s %7s %5s | %7s %7s %7s %9s %8s\n' what n "calls/s" \
     "p50 ms" "p90 ms" "p99 ms" "max ms" errs client server pg "cpu-bound" "fail/call"
-  for m in echo get pgget pgget1 create create-seq pgbench pgfull pgfull-nolock \
+  for m in echo get rest-get pgget pgget1 create rest-create create-seq \
+           pgbench pgfull pgfull-nolock \
            publish contract-check access \
            $(for p in $POLICIES; do echo "create-pol$p"; done); do
     for n in $(echo 1 16 $INFLIGHT | tr ' ' '\n' | sort -nu); do
@@ -422,5 +449,24 @@ field() { row "$1" "$2" | cut -f"$3"; }
   ratio "access@64 / echo@64" "$(field access 64 1)" "$(field echo 64 1)" 0.7
   ratio "access p99@16 / echo p99@16" "$(field access 16 4)" "$(field echo 16 4)"
   ratio "access p99@64 / echo p99@64" "$(field access 64 4)" "$(field echo 64 4)"
+  # REST against gRPC, same server, same run (issue 16's aim: throughput
+  # >= 70% and p99 within 1.5x at 16 in flight).
+  p99_ratio() {  # p99_ratio NAME A B [AIM]
+    if [ -n "$2" ] && [ -n "$3" ]; then
+      awk -v a="$2" -v b="$3" -v aim="${4:-0}" -v name="$1" 'BEGIN {
+        r = a / b; printf "%-26s %6.2fx", name, r
+        if (aim > 0) printf "   (aim <= %.1fx: %s)", aim, (r <= aim ? "met" : "missed")
+        printf "\n" }'
+    fi
+  }
+  for m in get create; do
+    for n in $(echo $INFLIGHT | tr ' ' '\n' | sort -nu); do
+      aim=""; [ "$n" = 16 ] && aim=1
+      ratio "rest-$m@$n / $m@$n" "$(field "rest-$m" "$n" 1)" \
+        "$(field "$m" "$n" 1)" ${aim:+0.7}
+      p99_ratio "rest-$m p99@$n / $m p99@$n" "$(field "rest-$m" "$n" 4)" \
+        "$(field "$m" "$n" 4)" ${aim:+1.5}
+    done
+  done
 } | tee "$OUT/summary.txt"
 log "results: $RESULTS"

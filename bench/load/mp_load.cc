@@ -35,6 +35,22 @@
 //           checks its belief against the database.
 // For create and get, the team and domain are created first when absent
 // (--setup), so a fresh server needs nothing else but the admin token.
+//
+// Transports (create and get only):
+//   --transport grpc  (default) the calls above over gRPC at --target.
+//   --transport http --http-target HOST:PORT  the same calls over the
+//           REST/JSON API on meshplaned's --http-listen (docs/api.md):
+//           get is GET /v1/domains/{d}/dataProducts/{p}; create is
+//           POST /v1/domains/{d}/dataProducts?dataProductId=..&requestId=..
+//           with the product FillProduct builds for gRPC, printed by
+//           protobuf's JSON printer, and a fresh request id per call. Both
+//           send "Authorization: Bearer <token>". Each in-flight slot is a
+//           thread with one persistent HTTP/1.1 connection (keep-alive,
+//           TCP_NODELAY); warm-up, window and output are as for gRPC, and
+//           errors are counted by HTTP status ("HTTP_404") or by the
+//           client's failure ("HTTP_Connection"). The set-up (team, domain,
+//           the products get reads) still goes over gRPC at --target, so
+//           both addresses are needed.
 #include <sys/resource.h>
 
 #include <atomic>
@@ -50,13 +66,16 @@
 #include <thread>
 #include <vector>
 
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
@@ -76,6 +95,11 @@ ABSL_FLAG(std::string, token, "",
 ABSL_FLAG(std::string, method, "get",
           "create | get | echo | publish | contract-check | access | "
           "team-create");
+ABSL_FLAG(std::string, transport, "grpc",
+          "grpc | http: how create and get reach the server (http: the "
+          "REST/JSON API under /v1/ at --http-target; set-up stays on gRPC).");
+ABSL_FLAG(std::string, http_target, "",
+          "--transport http: HOST:PORT of meshplaned's --http-listen.");
 ABSL_FLAG(int, contract_properties, 40,
           "publish/check: properties per contract (in 4 objects).");
 ABSL_FLAG(int, inflight, 16, "Calls kept outstanding at all times.");
@@ -426,6 +450,133 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
   return out;
 }
 
+// Sends one HTTP request on `client` (a fresh one each call: new product
+// id and request id for create, a random product for get) and stores the
+// size of its body in `request_bytes`.
+using HttpSend = std::function<httplib::Result(httplib::Client* client,
+                                               int64_t* request_bytes)>;
+
+// The error key of an HTTP call that did not answer 200: "HTTP_404", or the
+// client's own failure ("HTTP_Connection") when no answer came back.
+std::string HttpErrorName(const httplib::Result& res) {
+  return res ? absl::StrCat("HTTP_", res->status)
+             : absl::StrCat("HTTP_", httplib::to_string(res.error()));
+}
+
+// RunPhase for --transport http: cpp-httplib's client is synchronous, so
+// each in-flight slot is a thread with one persistent HTTP/1.1 connection
+// (keep-alive, TCP_NODELAY) that sends its next request as soon as the
+// last one is answered; exactly `inflight` requests are outstanding, with
+// the same warm-up, window and counting as the gRPC phases.
+PhaseOutput RunHttpPhase(const std::string& host, int port,
+                         const HttpSend& send, const PhaseConfig& config,
+                         const CpuWatch* cpu = nullptr) {
+  const bool count_mode = config.count > 0;
+  const SteadyClock::time_point begin = SteadyClock::now();
+  const SteadyClock::time_point measure_start =
+      count_mode ? begin : begin + absl::ToChronoNanoseconds(config.warmup);
+  const SteadyClock::time_point measure_end =
+      measure_start + absl::ToChronoNanoseconds(config.duration);
+  std::atomic<int64_t> issued{0};
+  std::atomic<int64_t> last_completion_ns{0};
+  auto take_ticket = [&](SteadyClock::time_point now) {
+    if (count_mode) {
+      return issued.fetch_add(1) < config.count;
+    }
+    return now < measure_end;
+  };
+
+  std::mutex mu;
+  PhaseOutput out;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < config.inflight; ++w) {
+    workers.emplace_back([&] {
+      PhaseOutput local;
+      local.latencies_ns.reserve(1 << 14);
+      httplib::Client client(host, port);
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      client.set_connection_timeout(10, 0);
+      client.set_read_timeout(
+          std::chrono::duration_cast<std::chrono::seconds>(kCallDeadline)
+              .count(),
+          0);
+      client.set_write_timeout(
+          std::chrono::duration_cast<std::chrono::seconds>(kCallDeadline)
+              .count(),
+          0);
+      bool sized = false;
+      SteadyClock::time_point now = SteadyClock::now();
+      while (take_ticket(now)) {
+        int64_t request_bytes = 0;
+        const SteadyClock::time_point start = SteadyClock::now();
+        httplib::Result res = send(&client, &request_bytes);
+        now = SteadyClock::now();
+        ++local.completed_total;
+        if (!count_mode && (now < measure_start || now >= measure_end)) {
+          continue;
+        }
+        if (res && res->status == 200) {
+          local.latencies_ns.push_back(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(now - start)
+                  .count());
+          ++local.ok;
+          if (!sized) {
+            local.request_bytes = request_bytes;
+            local.response_bytes = static_cast<int64_t>(res->body.size());
+            sized = true;
+          }
+        } else {
+          const std::string code = HttpErrorName(res);
+          if (local.errors[code]++ == 0) {
+            local.first_error[code] = res ? res->body.substr(0, 300) : "";
+          }
+        }
+      }
+      const int64_t ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - begin)
+              .count();
+      int64_t prev = last_completion_ns.load();
+      while (prev < ns && !last_completion_ns.compare_exchange_weak(prev, ns)) {
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      out.latencies_ns.insert(out.latencies_ns.end(),
+                              local.latencies_ns.begin(),
+                              local.latencies_ns.end());
+      out.ok += local.ok;
+      out.completed_total += local.completed_total;
+      for (const auto& [code, n] : local.errors) {
+        out.errors[code] += n;
+      }
+      for (const auto& [code, msg] : local.first_error) {
+        out.first_error.emplace(code, msg);
+      }
+      if (sized) {  // a GET has no body: request_bytes 0 is a size too
+        out.request_bytes = local.request_bytes;
+        out.response_bytes = local.response_bytes;
+      }
+    });
+  }
+  std::map<std::string, double> cpu_before;
+  if (cpu != nullptr) {
+    std::this_thread::sleep_until(measure_start);
+    cpu_before = cpu->Sample();
+    if (!count_mode) {
+      std::this_thread::sleep_until(measure_end);
+      out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
+    }
+  }
+  for (std::thread& w : workers) {
+    w.join();
+  }
+  if (cpu != nullptr && count_mode) {
+    out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
+  }
+  out.seconds = count_mode ? last_completion_ns.load() / 1e9
+                           : absl::ToDoubleSeconds(config.duration);
+  return out;
+}
+
 std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
     const std::string& target, int n) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
@@ -745,6 +896,29 @@ int Main() {
                  "contract-check, access or team-create\n";
     return 2;
   }
+  const std::string transport = absl::GetFlag(FLAGS_transport);
+  const bool http = transport == "http";
+  std::string http_host;
+  int http_port = 0;
+  if (transport != "grpc" && !http) {
+    std::cerr << "mp_load: --transport must be grpc or http\n";
+    return 2;
+  }
+  if (http) {
+    const std::string http_target = absl::GetFlag(FLAGS_http_target);
+    const size_t colon = http_target.rfind(':');
+    if (method != "create" && method != "get") {
+      std::cerr << "mp_load: --transport http serves create and get only\n";
+      return 2;
+    }
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(http_target.substr(colon + 1), &http_port) ||
+        http_port <= 0 || http_port > 65535) {
+      std::cerr << "mp_load: --transport http needs --http-target HOST:PORT\n";
+      return 2;
+    }
+    http_host = http_target.substr(0, colon);
+  }
   if (method != "echo" && bearer.empty()) {
     std::cerr << "mp_load: --token (or MESHPLANE_TOKEN) is required for "
               << method << "\n";
@@ -948,14 +1122,52 @@ int Main() {
     };
   }
 
-  PhaseOutput out = RunPhase(factory, config, &cpu);
+  PhaseOutput out;
+  if (http) {
+    // The same requests as the gRPC path, as docs/api.md "REST/JSON" maps
+    // them: create sends the very product FillProduct builds, printed by
+    // protobuf's JSON printer as the server parses it.
+    const httplib::Headers headers = {{"Authorization", bearer}};
+    HttpSend send;
+    if (method == "create") {
+      send = [&](httplib::Client* client, int64_t* request_bytes) {
+        v1::CreateDataProductRequest req;
+        FillProduct(domain, team, product_id(next_id++), &req);
+        std::string body;
+        // Cannot fail for a message built by generated setters.
+        (void)google::protobuf::util::MessageToJsonString(req.data_product(),
+                                                          &body);
+        *request_bytes = static_cast<int64_t>(body.size());
+        // Ids and request ids are [a-z0-9-]: nothing to percent-encode.
+        return client->Post(
+            absl::StrCat("/v1/", req.parent(),
+                         "/dataProducts?dataProductId=", req.data_product_id(),
+                         "&requestId=", req.request_id()),
+            headers, body, "application/json");
+      };
+    } else {
+      send = [&](httplib::Client* client, int64_t* request_bytes) {
+        thread_local absl::BitGen gen;
+        *request_bytes = 0;
+        return client->Get(
+            absl::StrCat("/v1/",
+                         names[absl::Uniform<size_t>(gen, 0, names.size())]),
+            headers);
+      };
+    }
+    out = RunHttpPhase(http_host, http_port, send, config, &cpu);
+  } else {
+    out = RunPhase(factory, config, &cpu);
+  }
   PrintErrors(out);
   RunReport report;
   report.method = method;
-  report.target = target;
+  report.target = http ? absl::GetFlag(FLAGS_http_target) : target;
   report.inflight = inflight;
-  report.threads = std::max(1, std::min(config.threads, inflight));
-  report.channels = static_cast<int>(channels.size());
+  // http: a thread and a connection per in-flight request.
+  report.threads =
+      http ? inflight : std::max(1, std::min(config.threads, inflight));
+  report.channels = http ? inflight : static_cast<int>(channels.size());
   report.seconds = out.seconds;
   report.ok = out.ok;
   report.errors = out.errors;
@@ -975,7 +1187,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "mp_load --target ADDR --token T --method "
       "create|get|echo|publish|contract-check|access|team-create "
-      "--inflight N "
+      "[--transport grpc|http --http-target HOST:PORT] --inflight N "
       "--duration 10s [--warmup 2s] [--domain D --team T]");
   meshplane::bench::HyphenFlagsToUnderscores(argc, argv);
   absl::ParseCommandLine(argc, argv);
