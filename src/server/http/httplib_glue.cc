@@ -1,17 +1,30 @@
 #include "server/http/httplib_glue.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "server/http/error_json.h"
+#include "server/http/path_template.h"
 
 namespace meshplane::server::http {
 namespace {
 
 constexpr char kJson[] = "application/json";
+
+// A query string's key or value: '+' is a space (as HTML forms and curl
+// encode one), then percent-escapes; a malformed escape stays as written,
+// for the binder to refuse with the parameter's name.
+std::string QueryDecode(absl::string_view in) {
+  std::string text = absl::StrReplaceAll(in, {{"+", " "}});
+  std::optional<std::string> decoded = PercentDecode(text);
+  return decoded.has_value() ? *std::move(decoded) : text;
+}
 
 HttpRequest ToHttpRequest(const httplib::Request& req) {
   HttpRequest out;
@@ -22,8 +35,19 @@ HttpRequest ToHttpRequest(const httplib::Request& req) {
   if (size_t q = out.path.find('?'); q != std::string::npos) {
     out.path.resize(q);
   }
-  for (const auto& [key, value] : req.params)
-    out.query.emplace_back(key, value);
+  // Query parameters come from the URL alone: httplib also files the
+  // fields of an application/x-www-form-urlencoded body (what `curl -d`
+  // sends by default) under req.params, but a REST body is JSON whatever
+  // its Content-Type says.
+  if (size_t q = req.target.find('?'); q != std::string::npos) {
+    for (absl::string_view pair :
+         absl::StrSplit(absl::string_view(req.target).substr(q + 1), '&',
+                        absl::SkipEmpty())) {
+      std::pair<std::string, std::string> kv =
+          absl::StrSplit(pair, absl::MaxSplits('=', 1));
+      out.query.emplace_back(QueryDecode(kv.first), QueryDecode(kv.second));
+    }
+  }
   const size_t authorizations = req.get_header_value_count("Authorization");
   for (size_t i = 0; i < authorizations; ++i) {
     out.authorization.push_back(req.get_header_value("Authorization", i));

@@ -297,6 +297,19 @@ TEST_F(RestTest, AuthenticationAndAuthorization) {
   EXPECT_EQ(member.status, 200) << member.body;
 }
 
+// `curl -d` sends a body as application/x-www-form-urlencoded unless told
+// otherwise: the body is still the JSON of the request, and only the URL's
+// query string holds query parameters (it was parsed as form fields).
+TEST_F(RestTest, TheBodyIsJsonWhateverItsContentTypeSays) {
+  httplib::Headers form{{"Content-Type", "application/x-www-form-urlencoded"}};
+  Reply created =
+      Admin("POST", "/v1/teams?teamId=form-team",
+            R"({"displayName": "Form+Team", "members": ["user:bo@example.com"]})",
+            form);
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_THAT(created.body, HasSubstr(R"("displayName":"Form+Team")"));
+}
+
 TEST_F(RestTest, BadInputIsNamed) {
   SetUpTeamAndDomain("input-team", "input");
   const std::string create = "/v1/domains/input/dataProducts?dataProductId=";
