@@ -313,6 +313,34 @@ struct PhaseOutput {
 // slots, and restarts a slot as soon as its call completes, so exactly
 // `inflight` calls are outstanding until the phase ends. Only calls that
 // complete inside the measured window count.
+// The end of a phase, for the gRPC and the HTTP runners alike: the
+// calling thread samples the CPU counters at the window's edges (in count
+// mode at the end of the last call), joins the workers, and sets the
+// window's length in `out`.
+void FinishPhase(const CpuWatch* cpu, SteadyClock::time_point measure_start,
+                 SteadyClock::time_point measure_end, bool count_mode,
+                 const std::atomic<int64_t>& last_completion_ns,
+                 absl::Duration duration, std::vector<std::thread>& workers,
+                 PhaseOutput& out) {
+  std::map<std::string, double> cpu_before;
+  if (cpu != nullptr) {
+    std::this_thread::sleep_until(measure_start);
+    cpu_before = cpu->Sample();
+    if (!count_mode) {
+      std::this_thread::sleep_until(measure_end);
+      out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
+    }
+  }
+  for (std::thread& w : workers) {
+    w.join();
+  }
+  if (cpu != nullptr && count_mode) {
+    out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
+  }
+  out.seconds = count_mode ? last_completion_ns.load() / 1e9
+                           : absl::ToDoubleSeconds(duration);
+}
+
 PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
                      const CpuWatch* cpu = nullptr) {
   const int threads = std::max(1, std::min(config.threads, config.inflight));
@@ -429,24 +457,8 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
       }
     });
   }
-  // The main thread only samples CPU counters at the window's edges.
-  std::map<std::string, double> cpu_before;
-  if (cpu != nullptr) {
-    std::this_thread::sleep_until(measure_start);
-    cpu_before = cpu->Sample();
-    if (!count_mode) {
-      std::this_thread::sleep_until(measure_end);
-      out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
-    }
-  }
-  for (std::thread& w : workers) {
-    w.join();
-  }
-  if (cpu != nullptr && count_mode) {
-    out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
-  }
-  out.seconds = count_mode ? last_completion_ns.load() / 1e9
-                           : absl::ToDoubleSeconds(config.duration);
+  FinishPhase(cpu, measure_start, measure_end, count_mode,
+              last_completion_ns, config.duration, workers, out);
   return out;
 }
 
@@ -557,23 +569,8 @@ PhaseOutput RunHttpPhase(const std::string& host, int port,
       }
     });
   }
-  std::map<std::string, double> cpu_before;
-  if (cpu != nullptr) {
-    std::this_thread::sleep_until(measure_start);
-    cpu_before = cpu->Sample();
-    if (!count_mode) {
-      std::this_thread::sleep_until(measure_end);
-      out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
-    }
-  }
-  for (std::thread& w : workers) {
-    w.join();
-  }
-  if (cpu != nullptr && count_mode) {
-    out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
-  }
-  out.seconds = count_mode ? last_completion_ns.load() / 1e9
-                           : absl::ToDoubleSeconds(config.duration);
+  FinishPhase(cpu, measure_start, measure_end, count_mode,
+              last_completion_ns, config.duration, workers, out);
   return out;
 }
 
