@@ -45,6 +45,18 @@ ensure_packages() {
     --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Installs the outside test tools of tools/node exactly as its
+# package-lock.json pins them (npm ci), unless they are installed already
+# from the same lock file. Needs Node.js 20.19 or newer.
+ensure_node_tools() {
+  local dir="$MESHPLANE_ROOT/tools/node"
+  command -v npm >/dev/null || ensure_packages nodejs npm
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.meshplane-lock"; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$dir/package-lock.json" "$dir/node_modules/.meshplane-lock"
+  fi
+}
+
 # Configures and builds (RelWithDebInfo, ccache when present, -j2 by
 # default): the targets named, or everything (every test included) when
 # none is.

@@ -15,12 +15,11 @@ command -v npm >/dev/null || ensure_packages nodejs npm
 log "layering: each module includes only what STYLE.md's table allows"
 "$MESHPLANE_ROOT/scripts/check-layers.sh"
 
+log "outside test tools (tools/node, pinned by its package-lock.json)"
+ensure_node_tools
+
 log "buf lint (proto/)"
-if [ ! -x "$MESHPLANE_ROOT/tools/buf/node_modules/.bin/buf" ]; then
-  npm install --prefix "$MESHPLANE_ROOT/tools/buf" --no-package-lock \
-    --no-audit --no-fund --loglevel=error >/dev/null
-fi
-(cd "$MESHPLANE_ROOT/proto" && "$MESHPLANE_ROOT/tools/buf/node_modules/.bin/buf" lint)
+(cd "$MESHPLANE_ROOT/proto" && "$MESHPLANE_ROOT/tools/node/node_modules/.bin/buf" lint)
 
 log "building"
 build

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -48,6 +49,9 @@ HttpRequest ToHttpRequest(const httplib::Request& req) {
       out.query.emplace_back(QueryDecode(kv.first), QueryDecode(kv.second));
     }
   }
+  for (const auto& [name, value] : req.headers) {
+    out.headers.emplace_back(absl::AsciiStrToLower(name), value);
+  }
   const size_t authorizations = req.get_header_value_count("Authorization");
   for (size_t i = 0; i < authorizations; ++i) {
     out.authorization.push_back(req.get_header_value("Authorization", i));
@@ -66,7 +70,27 @@ HttpRequest ToHttpRequest(const httplib::Request& req) {
 void Write(const HttpResponse& in, httplib::Response& res) {
   res.status = in.status;
   if (!in.etag.empty()) res.set_header("ETag", in.etag);
-  res.set_content(in.body, kJson);
+  for (const auto& [name, value] : in.headers) res.set_header(name, value);
+  if (in.stream == nullptr) {
+    res.set_content(in.body, in.content_type);
+    return;
+  }
+  std::shared_ptr<ResponseStream> stream = in.stream;
+  res.set_chunked_content_provider(
+      in.content_type,
+      [stream](size_t, httplib::DataSink& sink) {
+        std::string chunk;
+        if (!stream->Next(&chunk)) {
+          sink.done();
+          return true;
+        }
+        if (!sink.write(chunk.data(), chunk.size())) {
+          stream->Cancel();
+          return false;
+        }
+        return true;
+      },
+      [stream](bool) { stream->Cancel(); });
 }
 
 }  // namespace
@@ -134,6 +158,20 @@ void MountRest(httplib::Server& server, const Transcoder& transcoder,
       Write(r, res);
     }
   });
+}
+
+void MountHandler(httplib::Server& server, const std::string& method,
+                  const std::string& path, HttpHandler handler) {
+  const httplib::Server::Handler h =
+      [handler = std::move(handler)](const httplib::Request& req,
+                                     httplib::Response& res) {
+        Write(handler(ToHttpRequest(req)), res);
+      };
+  if (method == "GET") server.Get(path, h);
+  if (method == "POST") server.Post(path, h);
+  if (method == "DELETE") server.Delete(path, h);
+  if (method == "PUT") server.Put(path, h);
+  if (method == "PATCH") server.Patch(path, h);
 }
 
 }  // namespace meshplane::server::http

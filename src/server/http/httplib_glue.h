@@ -5,6 +5,7 @@
 #define MESHPLANE_SERVER_HTTP_HTTPLIB_GLUE_H_
 
 #include <cstddef>
+#include <string>
 
 #include "server/http/transcoder.h"
 #include <httplib.h>
@@ -18,6 +19,10 @@ namespace meshplane::server::http {
 // `server`'s listening.
 void MountRest(httplib::Server& server, const Transcoder& transcoder,
                size_t max_body_bytes);
+
+// Serves `handler` for `method` ("GET", "POST", ...) on exactly `path`.
+void MountHandler(httplib::Server& server, const std::string& method,
+                  const std::string& path, HttpHandler handler);
 
 }  // namespace meshplane::server::http
 

@@ -31,6 +31,13 @@ struct Transcoder::Bound {
   std::unique_ptr<Message> response;
 };
 
+std::string HttpRequest::Header(absl::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (absl::EqualsIgnoreCase(key, name)) return value;
+  }
+  return "";
+}
+
 namespace {
 
 HttpResponse ErrorWithHttpStatus(const absl::Status& status, int http) {

@@ -14,10 +14,12 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "server/http/binder.h"
 #include "server/http/routes.h"
 #include <grpcpp/channel.h>
@@ -28,6 +30,8 @@ struct HttpRequest {
   std::string method;         // "GET", ...
   std::string path;           // without the query string, still percent-encoded
   QueryParams query;          // decoded
+  // Every header as received, names in lower case, in order.
+  std::vector<std::pair<std::string, std::string>> headers;
   // Every Authorization header, in order (none: empty). Each becomes an
   // `authorization` metadata value, so that CallRunner refuses two of them
   // over REST as it does over gRPC.
@@ -35,13 +39,37 @@ struct HttpRequest {
   std::string if_match;       // the If-Match header, or ""
   std::string peer;           // the client, "ipv4:10.1.2.3:51234", or ""
   std::string body;
+
+  // The first header named `name` (any case), or "".
+  std::string Header(absl::string_view name) const;
+};
+
+// A body that is written as it comes (chunked): Watch's NDJSON, an MCP
+// event stream.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // The next piece of the body; false once there is nothing more. Blocks
+  // until there is.
+  virtual bool Next(std::string* chunk) = 0;
+  // Ends the stream early (the client went away). Thread-safe.
+  virtual void Cancel() = 0;
 };
 
 struct HttpResponse {
   int status = 200;
-  std::string body;  // JSON
+  std::string content_type = "application/json";
+  std::string body;
   std::string etag;  // for the ETag header (quoted), or ""
+  // Further headers, e.g. {"Mcp-Session-Id", "..."}.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is ignored and the stream's chunks are sent
+  // instead, each as soon as it comes.
+  std::shared_ptr<ResponseStream> stream;
 };
+
+// Serves one request. Called on a worker thread; may block.
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 class Transcoder {
  public:
