@@ -17,7 +17,7 @@ MESHPLANE_PACKAGES=(
   libabsl-dev libpqxx-dev libspdlog-dev libgtest-dev libgmock-dev
   libbenchmark-dev libyaml-cpp-dev libyaml-dev libre2-dev libcpp-httplib-dev
   nlohmann-json3-dev libssl-dev openssl postgresql-15 postgresql-client-15
-  libcjose-dev libjansson-dev
+  libcjose-dev libjansson-dev libboost-dev
 )
 
 log() { printf '\033[1m[meshplane]\033[0m %s\n' "$*" >&2; }

@@ -17,7 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/call.h"
 #include "server/client_certs.h"
-#include "server/http/httplib_glue.h"
+#include "server/http/server.h"
 #include "server/http/routes.h"
 #include "server/http/transcoder.h"
 #include "server/metrics.h"
@@ -30,7 +30,6 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include "meshplane/auth/authorizer.h"
@@ -302,9 +301,8 @@ class ServerImpl final : public RunningServer {
       grpc_->Shutdown(std::chrono::system_clock::now() +
                       absl::ToChronoMilliseconds(config_.drain_timeout));
     }
-    if (http_thread_.joinable()) {
-      http_.stop();
-      http_thread_.join();
+    if (http_ != nullptr) {
+      http_->Stop();
     }
     absl::MutexLock lock(&mu_);
     shutdown_done_ = true;
@@ -428,50 +426,63 @@ class ServerImpl final : public RunningServer {
     }
     MP_ASSIGN_OR_RETURN(HostPort hp,
                         SplitHostPort("--http-listen", config_.http_listen));
-    // httplib holds a thread per connection for as long as it is kept
-    // alive (and a Watch stream for as long as it runs): more than the two
-    // that /metrics and the probes needed, until the HTTP server is chosen.
-    http_.new_task_queue = [] { return new httplib::ThreadPool(8); };
+    http::ServerOptions options;
+    options.host = hp.host;
+    options.port = hp.port;
+    options.max_body_bytes =
+        static_cast<size_t>(config_.max_receive_message_bytes);
+    options.worker_threads = config_.http_threads;
+    options.max_queued = 64 * config_.http_threads;
+    options.max_streams = config_.http_max_streams;
+    options.idle_timeout = config_.http_idle_timeout;
+    options.read_timeout = config_.http_read_timeout;
+    options.write_timeout = config_.http_read_timeout;
+    if (config_.http_tls) {
+      options.tls_cert_file = config_.tls_cert_file;
+      options.tls_key_file = config_.tls_key_file;
+      options.tls_reload_interval = config_.tls_reload_interval;
+    }
+    options.cors_origins = config_.http_cors_origins;
+    http_ = std::make_unique<http::Server>(std::move(options));
     MP_RETURN_IF_ERROR(StartRest());
-    http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("ok\n", "text/plain");
+    http_->Handle("GET", "/healthz", [](const http::HttpRequest&) {
+      return PlainText(200, "ok\n");
     });
-    http_.Get(
-        "/readyz", [this](const httplib::Request&, httplib::Response& res) {
-          absl::Status s = CheckReady();
-          if (s.ok()) {
-            res.set_content("ready\n", "text/plain");
-          } else {
-            res.status = 503;
-            res.set_content(absl::StrCat("not ready: ", s.message(), "\n"),
-                            "text/plain");
-          }
-        });
-    http_.Get("/metrics",
-              [this](const httplib::Request&, httplib::Response& res) {
-                const store::PoolStats pool = store_.pool_stats();
-                metrics_.SetDbPool(pool.size, pool.in_use, pool.idle);
-                metrics_.SetDbPoolQueue(pool.waiting, pool.shed,
-                                        pool.connect_attempts);
-                res.set_content(metrics_.Render(),
-                                "text/plain; version=0.0.4; charset=utf-8");
-              });
-    if (hp.port == 0) {
-      http_port_ = http_.bind_to_any_port(hp.host);
-    } else if (http_.bind_to_port(hp.host, hp.port)) {
-      http_port_ = hp.port;
-    } else {
-      http_port_ = -1;
+    http_->Handle("GET", "/readyz", [this](const http::HttpRequest&) {
+      absl::Status s = CheckReady();
+      if (s.ok()) return PlainText(200, "ready\n");
+      return PlainText(503, absl::StrCat("not ready: ", s.message(), "\n"));
+    });
+    http_->Handle("GET", "/metrics", [this](const http::HttpRequest&) {
+      const store::PoolStats pool = store_.pool_stats();
+      metrics_.SetDbPool(pool.size, pool.in_use, pool.idle);
+      metrics_.SetDbPoolQueue(pool.waiting, pool.shed, pool.connect_attempts);
+      const http::ServerStats h = http_->stats();
+      metrics_.SetHttpServer(h.connections_open, h.requests_queued,
+                             h.streams_open, h.rejected_overload,
+                             h.rejected_too_large, h.timeouts);
+      http::HttpResponse res = PlainText(200, metrics_.Render());
+      res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return res;
+    });
+    if (absl::Status s = http_->Start(); !s.ok()) {
+      http_.reset();
+      return s;
     }
-    if (http_port_ <= 0) {
-      http_port_ = 0;
-      return absl::UnavailableError(
-          absl::StrCat("cannot listen for HTTP on ", config_.http_listen));
-    }
-    http_thread_ = std::thread([this] { http_.listen_after_bind(); });
-    spdlog::info("meshplaned serving /healthz, /readyz and /metrics on {}:{}",
-                 hp.host, http_port_);
+    http_port_ = http_->port();
+    spdlog::info(
+        "meshplaned serving REST under /v1/, /healthz, /readyz and /metrics "
+        "on {}://{}:{}",
+        http_->tls() ? "https" : "http", hp.host, http_port_);
     return absl::OkStatus();
+  }
+
+  static http::HttpResponse PlainText(int status, std::string body) {
+    http::HttpResponse res;
+    res.status = status;
+    res.content_type = "text/plain; charset=utf-8";
+    res.body = std::move(body);
+    return res;
   }
 
   // REST/JSON under /v1/, transcoded from the services' google.api.http
@@ -507,8 +518,7 @@ class ServerImpl final : public RunningServer {
         std::move(routes), grpc_->InProcessChannel(args),
         static_cast<size_t>(config_.max_receive_message_bytes),
         runner_.in_process_key());
-    http::MountRest(http_, *rest_,
-                    static_cast<size_t>(config_.max_receive_message_bytes));
+    http_->HandlePrefix("/v1/", http::RestHandler(*rest_));
     spdlog::info("meshplaned serves {} REST routes under /v1/", routes_count);
     return absl::OkStatus();
   }
@@ -640,9 +650,8 @@ class ServerImpl final : public RunningServer {
   int port_ = 0;
   // Before http_, so that it outlives the handlers that use it.
   std::unique_ptr<http::Transcoder> rest_;
-  httplib::Server http_;
+  std::unique_ptr<http::Server> http_;
   int http_port_ = 0;
-  std::thread http_thread_;
   std::thread readiness_thread_;
   std::atomic<bool> draining_{false};
   // Only the readiness thread (and Start, before it runs) touch these.

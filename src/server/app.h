@@ -29,6 +29,15 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
   // HTTP address for /healthz, /readyz and /metrics; "" disables HTTP.
   std::string http_listen = "127.0.0.1:9464";
+  // The HTTP server (server/http/server.h): workers, open Watch streams,
+  // timeouts for slow clients, HTTPS with the TLS files below (unless
+  // http_tls is false), and the origins allowed by CORS (none: off).
+  int http_threads = 16;
+  int http_max_streams = 256;
+  absl::Duration http_idle_timeout = absl::Seconds(30);
+  absl::Duration http_read_timeout = absl::Seconds(30);
+  bool http_tls = true;
+  std::vector<std::string> http_cors_origins;
   // If non-empty, becomes the first platform-admin token when the registry
   // has none (core::Identity::Bootstrap).
   std::string bootstrap_token;

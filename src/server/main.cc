@@ -203,6 +203,12 @@ int Run(const Options& options) {
   meshplane::server::ServerConfig config;
   config.listen = options.listen;
   config.http_listen = options.http_listen;
+  config.http_threads = options.http_threads;
+  config.http_max_streams = options.http_max_streams;
+  config.http_idle_timeout = options.http_idle_timeout;
+  config.http_read_timeout = options.http_read_timeout;
+  config.http_tls = options.http_tls;
+  config.http_cors_origins = options.http_cors_origins;
   config.bootstrap_token = options.bootstrap_token;
   config.max_threads = options.max_threads;
   config.max_call_duration = options.max_call_duration;

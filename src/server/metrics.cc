@@ -142,6 +142,18 @@ void Metrics::SetDbPoolQueue(int waiting, int64_t shed,
   db_connect_attempts_ = connect_attempts;
 }
 
+void Metrics::SetHttpServer(int64_t connections_open, int64_t queued,
+                            int64_t streams_open, int64_t rejected_overload,
+                            int64_t rejected_too_large, int64_t timeouts) {
+  absl::MutexLock lock(&mu_);
+  http_connections_ = connections_open;
+  http_queued_ = queued;
+  http_streams_ = streams_open;
+  http_rejected_overload_ = rejected_overload;
+  http_rejected_too_large_ = rejected_too_large;
+  http_timeouts_ = timeouts;
+}
+
 void Metrics::RecordDbPoolWait(absl::Duration waited, bool timed_out) {
   const double seconds = absl::ToDoubleSeconds(waited);
   absl::MutexLock lock(&mu_);
@@ -203,6 +215,33 @@ std::string Metrics::Render() const {
   AppendHistogram(&out, "meshplane_db_pool_wait_seconds", "",
                   db_pool_wait_.buckets, db_pool_wait_.count,
                   db_pool_wait_.sum);
+  absl::StrAppend(
+      &out,
+      "# HELP meshplane_http_connections Open HTTP connections.\n"
+      "# TYPE meshplane_http_connections gauge\n"
+      "meshplane_http_connections ",
+      http_connections_, "\n",
+      "# HELP meshplane_http_queued HTTP requests waiting for a worker.\n"
+      "# TYPE meshplane_http_queued gauge\n"
+      "meshplane_http_queued ",
+      http_queued_, "\n",
+      "# HELP meshplane_http_streams Open HTTP streams (REST Watch).\n"
+      "# TYPE meshplane_http_streams gauge\n"
+      "meshplane_http_streams ",
+      http_streams_, "\n",
+      "# HELP meshplane_http_rejected_total HTTP requests refused by the "
+      "server before any handler, by reason (overload: 503, too_large: 413 "
+      "or 431).\n"
+      "# TYPE meshplane_http_rejected_total counter\n"
+      "meshplane_http_rejected_total{reason=\"overload\"} ",
+      http_rejected_overload_, "\n",
+      "meshplane_http_rejected_total{reason=\"too_large\"} ",
+      http_rejected_too_large_, "\n",
+      "# HELP meshplane_http_timeouts_total HTTP connections cut by a "
+      "timeout (slow or idle clients).\n"
+      "# TYPE meshplane_http_timeouts_total counter\n"
+      "meshplane_http_timeouts_total ",
+      http_timeouts_, "\n");
   absl::StrAppend(&out,
                   "# HELP meshplane_watch_subscribers Open Watch streams on "
                   "this replica.\n"

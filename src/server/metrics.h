@@ -44,6 +44,14 @@
 //       refused at once because the queue was full (RESOURCE_EXHAUSTED)
 //   meshplane_db_connect_attempts_total              counter: connections
 //       the store tried to open (pool and readiness; not the listeners)
+//   meshplane_http_connections, meshplane_http_queued,
+//   meshplane_http_streams                           gauges of the HTTP
+//       server: open connections, requests waiting for a worker, open
+//       REST Watch streams
+//   meshplane_http_rejected_total{reason}            counter: refused
+//       before any handler (overload: 503; too_large: 413 or 431)
+//   meshplane_http_timeouts_total                    counter: connections
+//       cut by --http-idle-timeout or --http-read-timeout
 //
 // Thread-safe: every method may be called from any thread.
 #ifndef MESHPLANE_SERVER_METRICS_H_
@@ -88,6 +96,10 @@ class Metrics {
   void SetDbPool(int size, int in_use, int idle);
   // The queue and counters of the store's pool (store::PoolStats).
   void SetDbPoolQueue(int waiting, int64_t shed, int64_t connect_attempts);
+  // The HTTP server's gauges and counters (http::ServerStats).
+  void SetHttpServer(int64_t connections_open, int64_t queued,
+                     int64_t streams_open, int64_t rejected_overload,
+                     int64_t rejected_too_large, int64_t timeouts);
   // One wait for a pool connection (store::PoolWaitObserver).
   void RecordDbPoolWait(absl::Duration waited, bool timed_out);
   // The effect label of a decision: "deny", "require_approval", "warn" or
@@ -134,6 +146,12 @@ class Metrics {
   int db_pool_waiting_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t db_pool_shed_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t db_connect_attempts_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t http_connections_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t http_queued_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t http_streams_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t http_rejected_overload_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t http_rejected_too_large_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t http_timeouts_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace meshplane::server

@@ -71,7 +71,22 @@ std::string Usage() {
 
 flags:
   --listen ADDR          gRPC address (default 127.0.0.1:50051; port 0 picks one)
-  --http-listen ADDR     /healthz, /readyz, /metrics (default 127.0.0.1:9464; "" disables)
+  --http-listen ADDR     REST under /v1/, /healthz, /readyz, /metrics (default
+                         127.0.0.1:9464; "" disables)
+  --http-threads N       workers that run HTTP requests (default 16); more
+                         waiting than 64 per worker get 503
+  --http-max-streams N   open REST Watch streams (default 256)
+  --http-idle-timeout D  close an HTTP connection that has not sent a whole
+                         request header this long after it opened or after
+                         its last answer (default 30s)
+  --http-read-timeout D  a request body must arrive within this of its
+                         header; an answer must be taken within it (default 30s)
+  --http-tls MODE        auto (default: HTTPS when --tls-cert-file and
+                         --tls-key-file are set) or off (plain HTTP, e.g.
+                         behind a proxy that terminates TLS)
+  --http-cors-origin ORIGIN  a web origin (https://host[:port]) whose pages
+                         may call the API from a browser; repeatable; none:
+                         no CORS headers
   --database-url URL     libpq URI (default: $MESHPLANE_DATABASE_URL)
   --pool-size N          database connections (default 16)
   --max-threads N        gRPC thread budget (default 256)
@@ -225,6 +240,41 @@ absl::StatusOr<Options> ParseOptions(
       o.listen = value;
     } else if (name == "http-listen") {
       o.http_listen = value;
+    } else if (name == "http-threads") {
+      MP_RETURN_IF_ERROR(ParseInt(name, value, 1, 1024, &o.http_threads));
+    } else if (name == "http-max-streams") {
+      MP_RETURN_IF_ERROR(
+          ParseInt(name, value, 0, 100000, &o.http_max_streams));
+    } else if (name == "http-idle-timeout") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.http_idle_timeout));
+      if (o.http_idle_timeout < absl::Milliseconds(100)) {
+        return Bad(name, "must be at least 100ms");
+      }
+    } else if (name == "http-read-timeout") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.http_read_timeout));
+      if (o.http_read_timeout < absl::Milliseconds(100)) {
+        return Bad(name, "must be at least 100ms");
+      }
+    } else if (name == "http-tls") {
+      std::string mode = absl::AsciiStrToLower(value);
+      if (mode != "auto" && mode != "off") {
+        return Bad(name,
+                   absl::StrCat("\"", value, "\" is not one of auto, off"));
+      }
+      o.http_tls = mode == "auto";
+    } else if (name == "http-cors-origin") {
+      // An origin is scheme://host[:port] exactly as a browser sends it in
+      // the Origin header: no path, no trailing slash, no wildcard.
+      const bool scheme = absl::StartsWith(value, "http://") ||
+                          absl::StartsWith(value, "https://");
+      const size_t host = value.find("://") + 3;
+      if (!scheme || value.size() <= host ||
+          value.find_first_of("/?#*", host) != std::string::npos) {
+        return Bad(name, absl::StrCat("\"", value,
+                                      "\" is not an origin such as "
+                                      "https://catalog.example.com"));
+      }
+      o.http_cors_origins.push_back(value);
     } else if (name == "database-url") {
       o.database_url = value;
     } else if (name == "pool-size") {

@@ -25,6 +25,13 @@ struct Options {
   Command command = Command::kServe;
   std::string listen = "127.0.0.1:50051";
   std::string http_listen = "127.0.0.1:9464";
+  // The HTTP server (docs/operations.md, "The HTTP listener").
+  int http_threads = 16;
+  int http_max_streams = 256;
+  absl::Duration http_idle_timeout = absl::Seconds(30);
+  absl::Duration http_read_timeout = absl::Seconds(30);
+  bool http_tls = true;  // --http-tls auto (HTTPS with the TLS files) | off
+  std::vector<std::string> http_cors_origins;  // --http-cors-origin, repeatable
   std::string database_url;  // --database-url, else $MESHPLANE_DATABASE_URL
   int pool_size = 16;
   std::string migrations_dir;  // "" = the store's compiled-in default

@@ -178,6 +178,40 @@ class StreamImpl final : public Transcoder::JsonStream {
 
 }  // namespace
 
+namespace {
+
+// Watch's messages as NDJSON: one JSON document a line.
+class NdjsonStream : public ResponseStream {
+ public:
+  explicit NdjsonStream(std::unique_ptr<Transcoder::JsonStream> stream)
+      : stream_(std::move(stream)) {}
+  bool Next(std::string* chunk) override {
+    if (!stream_->Next(chunk)) return false;
+    chunk->push_back('\n');
+    return true;
+  }
+  void Cancel() override { stream_->Cancel(); }
+
+ private:
+  const std::unique_ptr<Transcoder::JsonStream> stream_;
+};
+
+}  // namespace
+
+HttpHandler RestHandler(const Transcoder& transcoder) {
+  return [&transcoder](const HttpRequest& request) {
+    if (!transcoder.IsStreaming(request)) return transcoder.Handle(request);
+    HttpResponse error;
+    std::unique_ptr<Transcoder::JsonStream> stream =
+        transcoder.OpenStream(request, &error);
+    if (stream == nullptr) return error;
+    HttpResponse out;
+    out.content_type = "application/x-ndjson";
+    out.stream = std::make_shared<NdjsonStream>(std::move(stream));
+    return out;
+  };
+}
+
 HttpResponse ErrorResponse(const absl::Status& status) {
   grpc::Status g = ToGrpc(status);
   HttpResponse out;

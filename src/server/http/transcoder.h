@@ -6,8 +6,8 @@
 // line. The answer comes back as proto3 JSON, an error as AIP-193 JSON
 // (error_json.h).
 //
-// Independent of the HTTP server library: the glue (httplib_glue.h) turns
-// its requests into HttpRequest and writes HttpResponse back.
+// Independent of the HTTP server library: the server (server.h) turns its
+// requests into HttpRequest and writes HttpResponse back.
 // Thread-safe; the channel must stay usable while calls are in flight.
 #ifndef MESHPLANE_SERVER_HTTP_TRANSCODER_H_
 #define MESHPLANE_SERVER_HTTP_TRANSCODER_H_
@@ -112,6 +112,11 @@ class Transcoder {
   const size_t max_body_bytes_;
   const std::string in_process_key_;
 };
+
+// `transcoder` as an HTTP handler for the paths under /v1/: a unary call
+// answers at once; Watch answers with a stream of JSON lines
+// (application/x-ndjson). `transcoder` must outlive the handler.
+HttpHandler RestHandler(const Transcoder& transcoder);
 
 // An AIP-193 response for `status` (not OK).
 HttpResponse ErrorResponse(const absl::Status& status);

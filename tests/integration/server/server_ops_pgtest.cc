@@ -286,6 +286,43 @@ TEST(ServerOpsTest, ServesOverTls) {
   auto ctx2 = ServerFixture::Context(fx->admin_token(), absl::Seconds(5));
   EXPECT_EQ(plain->GetCallerIdentity(ctx2.get(), r, &me).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+
+  // The HTTP listener takes the same certificate: REST over HTTPS.
+  httplib::SSLClient https("localhost", fx->http_port());
+  https.set_ca_cert_path(cert.c_str());
+  https.enable_server_certificate_verification(true);
+  auto who = https.Get("/v1/callerIdentity",
+                       {{"Authorization", "Bearer " + fx->admin_token()}});
+  ASSERT_TRUE(who) << httplib::to_string(who.error());
+  EXPECT_EQ(who->status, 200) << who->body;
+  EXPECT_THAT(who->body, HasSubstr("user:admin"));
+  auto ready = https.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  // and plain HTTP gets no answer from it.
+  httplib::Client plain_http("127.0.0.1", fx->http_port());
+  plain_http.set_read_timeout(5, 0);
+  auto refused = plain_http.Get("/readyz");
+  EXPECT_TRUE(!refused || refused->status != 200);
+}
+
+// --http-tls off keeps HTTP plain beside gRPC over TLS (a proxy in front
+// terminates it).
+TEST(ServerOpsTest, HttpTlsOffKeepsHttpPlain) {
+  std::string dir = ::testing::TempDir() + "meshplane-tls-XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl cannot make a cert";
+  ServerFixtureOptions options;
+  options.config.tls_cert_file = cert;
+  options.config.tls_key_file = key;
+  options.config.http_tls = false;
+  auto fx = ServerFixture::Start(options);
+  EXPECT_EQ(HttpStatus(fx->http_port(), "/readyz"), 200);
 }
 
 // After some traffic, /metrics has every family of docs/operations.md with

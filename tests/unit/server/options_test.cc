@@ -217,6 +217,50 @@ TEST(OptionsTest, SloReportersRepeatAndArePrincipals) {
               StatusIs(absl::StatusCode::kInvalidArgument, "--slo-reporter"));
 }
 
+TEST(OptionsTest, HttpServerFlags) {
+  auto env = Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}});
+  ASSERT_OK_AND_ASSIGN(Options defaults, ParseOptions({}, env));
+  EXPECT_EQ(defaults.http_threads, 16);
+  EXPECT_EQ(defaults.http_max_streams, 256);
+  EXPECT_EQ(defaults.http_idle_timeout, absl::Seconds(30));
+  EXPECT_EQ(defaults.http_read_timeout, absl::Seconds(30));
+  EXPECT_TRUE(defaults.http_tls);
+  EXPECT_TRUE(defaults.http_cors_origins.empty());
+
+  ASSERT_OK_AND_ASSIGN(
+      Options o,
+      ParseOptions({"--http-threads=4", "--http-max-streams", "10",
+                    "--http-idle-timeout=5s", "--http-read-timeout", "2s",
+                    "--http-tls=off", "--http-cors-origin",
+                    "https://catalog.example.com",
+                    "--http-cors-origin=http://localhost:5173"},
+                   env));
+  EXPECT_EQ(o.http_threads, 4);
+  EXPECT_EQ(o.http_max_streams, 10);
+  EXPECT_EQ(o.http_idle_timeout, absl::Seconds(5));
+  EXPECT_EQ(o.http_read_timeout, absl::Seconds(2));
+  EXPECT_FALSE(o.http_tls);
+  EXPECT_THAT(o.http_cors_origins,
+              ::testing::ElementsAre("https://catalog.example.com",
+                                     "http://localhost:5173"));
+
+  for (const char* origin :
+       {"catalog.example.com", "https://catalog.example.com/",
+        "https://*.example.com", "https://", "ftp://x"}) {
+    EXPECT_THAT(ParseOptions({"--http-cors-origin", origin}, env),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         "--http-cors-origin"))
+        << origin;
+  }
+  EXPECT_THAT(ParseOptions({"--http-tls", "maybe"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--http-tls"));
+  EXPECT_THAT(ParseOptions({"--http-threads", "0"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--http-threads"));
+  EXPECT_THAT(ParseOptions({"--http-idle-timeout", "1ms"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "--http-idle-timeout"));
+}
+
 TEST(OptionsTest, EventRetention) {
   auto env = Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}});
   ASSERT_OK_AND_ASSIGN(Options defaults, ParseOptions({}, env));
