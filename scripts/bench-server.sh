@@ -236,7 +236,7 @@ SERVER_ADDR="127.0.0.1:$(tr -d ' \n' < "$PORT_FILE")"
 # logs it once it is bound.
 HTTP_ADDR=""
 for _ in $(seq 1 100); do
-  HTTP_ADDR="$(sed -nE 's/.*serving \/healthz, \/readyz and \/metrics on ([0-9.]+:[0-9]+).*/\1/p' \
+  HTTP_ADDR="$(sed -nE 's/.*\/readyz and \/metrics on (https?:\/\/)?([0-9.]+:[0-9]+).*/\2/p' \
                  "$WORK/meshplaned.log" | tail -n1)"
   [ -n "$HTTP_ADDR" ] && break
   sleep 0.1
