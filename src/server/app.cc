@@ -18,6 +18,7 @@
 #include "server/call.h"
 #include "server/client_certs.h"
 #include "server/http/httplib_glue.h"
+#include "server/http/openapi.h"
 #include "server/http/routes.h"
 #include "server/http/transcoder.h"
 #include "server/metrics.h"
@@ -432,6 +433,9 @@ class ServerImpl final : public RunningServer {
     // alive (and a Watch stream for as long as it runs): more than the two
     // that /metrics and the probes needed, until the HTTP server is chosen.
     http_.new_task_queue = [] { return new httplib::ThreadPool(8); };
+    MP_ASSIGN_OR_RETURN(std::string openapi, http::MeshplaneOpenApi());
+    http::MountHandler(http_, "GET", http::kOpenApiPath,
+                       http::OpenApiHandler(std::move(openapi)));
     MP_RETURN_IF_ERROR(StartRest());
     http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
