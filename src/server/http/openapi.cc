@@ -856,7 +856,12 @@ class Generator {
              {{"200",
                {{"description", "The OpenAPI 3.1 document."},
                 {"content",
-                 {{"application/json", {{"schema", {{"type", "object"}}}}}}}}},
+                 {{"application/json",
+                   {{"schema",
+                     {{"type", "object"},
+                      {"properties", {{"openapi", {{"type", "string"}}}}},
+                      {"required", Json::array({"openapi"})},
+                      {"additionalProperties", true}}}}}}}}},
               {"404", {{"$ref", absl::StrCat(kResponses, "NotFound")}}}}}};
   }
 
