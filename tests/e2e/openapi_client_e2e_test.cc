@@ -9,10 +9,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,6 +22,7 @@
 #include "tests/e2e/server_test.h"
 #include "tests/testing/pg/pg_fixture.h"
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 namespace meshplane::e2e {
 namespace {
@@ -148,6 +151,37 @@ TEST_F(OpenApiClientTest, LintedGeneratedAndDrivenByAnOutsideClient) {
   EXPECT_EQ(product->status, 200) << product->body;
   EXPECT_THAT(product->body, HasSubstr("\"displayName\":\"Orders (v2)\""));
   EXPECT_THAT(product->body, HasSubstr("\"ownerTeam\":\"teams/checkout\""));
+}
+
+// The document describes what the server routes, no more: each operation,
+// with "x" for every path parameter and no token, reaches authentication
+// (401) instead of "no REST route" (404) or another method's path (405).
+TEST_F(OpenApiClientTest, EveryDocumentedOperationIsRouted) {
+  nlohmann::json doc =
+      nlohmann::json::parse(ReadFile(kSource + "/docs/openapi.json"));
+  size_t checked = 0;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    if (path == "/v1/openapi.json") continue;
+    std::string url = std::regex_replace(path, std::regex("\\{[^}]+\\}"), "x");
+    for (const auto& [method, op] : item.items()) {
+      httplib::Client client("127.0.0.1", http_port_);
+      client.set_read_timeout(30, 0);
+      httplib::Request req;
+      req.method = absl::AsciiStrToUpper(method);
+      req.path = url;
+      if (op.contains("requestBody")) {
+        req.body = "{}";
+        req.headers.emplace("Content-Type", "application/json");
+      }
+      httplib::Response res;
+      httplib::Error err = httplib::Error::Success;
+      ASSERT_TRUE(client.send(req, res, err)) << req.method << " " << url;
+      EXPECT_EQ(res.status, 401) << op["operationId"] << ": " << req.method
+                                 << " " << url << " " << res.body;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 60u);
 }
 
 TEST_F(OpenApiClientTest, EveryOtherV1PathStillNeedsAToken) {
