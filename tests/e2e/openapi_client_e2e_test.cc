@@ -64,6 +64,9 @@ class OpenApiClientTest : public ::testing::Test {
                    server_.Log().c_str());
     }
     server_.Stop();
+    // The generated types and the copies (remove_all does not follow the
+    // node_modules link); kept when a check failed, to look at.
+    if (!HasFailure() && !dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
   httplib::Result Get(const std::string& path, const std::string& token) {
