@@ -304,21 +304,26 @@ class Generator {
     return std::string(n);
   }
 
+  // True the first time `name` is asked for. Two types under one name
+  // (meshplane.v1.X and a package-less X) are remembered as an error.
+  bool Want(const std::string& name, const std::string& full_name) {
+    auto [it, added] = wanted_.emplace(name, full_name);
+    if (!added && it->second != full_name && clash_.empty()) {
+      clash_ = absl::StrCat(full_name, " and ", it->second,
+                            " would share the schema name ", name);
+    }
+    return added;
+  }
+
   Json RefTo(const Descriptor* d) {
     std::string name = NameOf(d->full_name());
-    if (!wanted_.count(name)) {
-      wanted_.emplace(name, d->full_name());
-      pending_messages_.push_back(d);
-    }
+    if (Want(name, d->full_name())) pending_messages_.push_back(d);
     return {{"$ref", absl::StrCat(kSchemas, name)}};
   }
 
   Json RefTo(const EnumDescriptor* e) {
     std::string name = NameOf(e->full_name());
-    if (!wanted_.count(name)) {
-      wanted_.emplace(name, e->full_name());
-      pending_enums_.push_back(e);
-    }
+    if (Want(name, e->full_name())) pending_enums_.push_back(e);
     return {{"$ref", absl::StrCat(kSchemas, name)}};
   }
 
@@ -511,8 +516,7 @@ class Generator {
         schemas_[NameOf(e->full_name())] = EnumSchema(e);
       }
     }
-    // Two types of different packages may not share a name.
-    std::map<std::string, std::string> seen;
+    if (!clash_.empty()) return absl::InvalidArgumentError(clash_);
     for (const auto& [name, full] : wanted_) {
       if (schemas_.count(name) == 0) {
         return absl::InternalError(absl::StrCat("no schema for ", full));
@@ -870,6 +874,7 @@ class Generator {
   std::set<std::string> tagged_;
   // Schema name -> the type it was asked for under.
   std::map<std::string, std::string> wanted_;
+  std::string clash_;
   std::vector<const Descriptor*> pending_messages_;
   std::vector<const EnumDescriptor*> pending_enums_;
   std::map<std::string, Json> schemas_;

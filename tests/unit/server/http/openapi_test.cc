@@ -483,6 +483,61 @@ TEST(OpenApiFromDescriptorSetTest, MapsEveryKindOfField) {
       doc["components"]["schemas"].contains("sample.v1.Thing.CountsEntry"));
 }
 
+TEST(OpenApiFromDescriptorSetTest, RefusesTwoTypesUnderOneSchemaName) {
+  google::protobuf::FileDescriptorSet set;
+  const std::string_view embedded = meshplane::v1::ApiDescriptorSet();
+  ASSERT_TRUE(
+      set.ParseFromArray(embedded.data(), static_cast<int>(embedded.size())));
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        name: "thing.proto"
+        syntax: "proto3"
+        message_type {
+          name: "Thing"
+          field { name: "id" number: 1 type: TYPE_STRING json_name: "id" }
+        }
+      )pb",
+      set.add_file()));
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        name: "meshplane/v1/thing.proto"
+        package: "meshplane.v1"
+        syntax: "proto3"
+        dependency: "google/api/annotations.proto"
+        dependency: "thing.proto"
+        message_type {
+          name: "Thing"
+          field { name: "name" number: 1 type: TYPE_STRING json_name: "name" }
+          field {
+            name: "other"
+            number: 2
+            type: TYPE_MESSAGE
+            type_name: ".Thing"
+            json_name: "other"
+          }
+        }
+        service {
+          name: "ThingService"
+          method {
+            name: "GetThing"
+            input_type: ".meshplane.v1.Thing"
+            output_type: ".meshplane.v1.Thing"
+            options {
+              [google.api.http] { get: "/v1/{name=things/*}" }
+            }
+          }
+        }
+      )pb",
+      set.add_file()));
+  std::string bytes;
+  ASSERT_TRUE(set.SerializeToString(&bytes));
+  absl::StatusOr<std::string> doc =
+      OpenApiFromDescriptorSet(bytes, "meshplane.v1", OpenApiOptions());
+  EXPECT_THAT(
+      doc, ::meshplane::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                          "would share the schema name Thing"));
+}
+
 TEST(OpenApiFromDescriptorSetTest, RefusesBytesThatAreNoDescriptorSet) {
   EXPECT_FALSE(
       OpenApiFromDescriptorSet("\xff\xff garbage", "x.v1", OpenApiOptions())
