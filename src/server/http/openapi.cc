@@ -462,8 +462,14 @@ class Generator {
           about.empty() ? "" : absl::StrCat(" ", FirstSentence(about))));
     }
     if (!text.empty()) s["description"] = Join(text);
-    // AIP-203 field behaviour is stated in the comments (STYLE.md).
-    if (absl::StrContains(comment, "Output only")) s["readOnly"] = true;
+    // AIP-203 field behaviour is stated in the comments (STYLE.md). Not
+    // for an etag, which an update sends back (AIP-154), nor for a field
+    // that is output only "after create".
+    if (absl::StrContains(comment, "Output only") &&
+        !absl::StrContains(comment, "Output only after") &&
+        f->name() != "etag") {
+      s["readOnly"] = true;
+    }
     if (f->options().deprecated()) s["deprecated"] = true;
     return s;
   }

@@ -245,6 +245,8 @@ TEST(MeshplaneOpenApiTest, SchemasFollowTheProto3JsonMapping) {
   EXPECT_EQ(domain["createTime"]["type"], "string");
   EXPECT_EQ(domain["createTime"]["format"], "date-time");
   EXPECT_EQ(domain["createTime"]["readOnly"], true);
+  EXPECT_FALSE(domain["etag"].contains("readOnly"));  // sent back on update
+  EXPECT_FALSE(domain["displayName"].contains("readOnly"));
   EXPECT_EQ(domain["labels"]["type"], "object");
   EXPECT_EQ(domain["labels"]["additionalProperties"]["type"], "string");
   EXPECT_EQ(domain["warnings"]["type"], "array");
