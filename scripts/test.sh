@@ -23,6 +23,11 @@ log "buf lint (proto/)"
 
 log "building"
 build
+# The build writes docs/openapi.json from the protos; in CI a difference
+# means the committed copy is stale.
+if [ "${CI:-}" = true ] && ! git -C "$MESHPLANE_ROOT" diff --quiet -- docs/openapi.json; then
+  die "docs/openapi.json differs from what the build generates: commit the regenerated file"
+fi
 
 FUZZ_SECONDS="${MESHPLANE_FUZZ_SECONDS:-60}"
 if [ "$FUZZ_SECONDS" != 0 ] && [ -x "$MESHPLANE_ROOT/scripts/fuzz.sh" ]; then

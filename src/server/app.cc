@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/call.h"
 #include "server/client_certs.h"
+#include "server/http/openapi.h"
 #include "server/http/server.h"
 #include "server/http/routes.h"
 #include "server/http/transcoder.h"
@@ -444,6 +445,9 @@ class ServerImpl final : public RunningServer {
     }
     options.cors_origins = config_.http_cors_origins;
     http_ = std::make_unique<http::Server>(std::move(options));
+    MP_ASSIGN_OR_RETURN(std::string openapi, http::MeshplaneOpenApi());
+    http_->Handle("GET", http::kOpenApiPath,
+                  http::OpenApiHandler(std::move(openapi)));
     MP_RETURN_IF_ERROR(StartRest());
     http_->Handle("GET", "/healthz", [](const http::HttpRequest&) {
       return PlainText(200, "ok\n");
