@@ -3,14 +3,18 @@
 // a route, every route binds real fields, standard methods have their AIP
 // shapes (AIP-131..136), resource names in paths match the documented
 // patterns, no two routes match the same URL, and docs/api.md lists exactly
-// these routes. The REST transcoder reads the same options, so this table is
-// what keeps it honest.
+// these routes and shows every RPC as the same request in grpcurl and curl.
+// The REST transcoder reads the same options, so this table is what keeps it
+// honest.
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -22,6 +26,10 @@
 #include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 namespace meshplane {
@@ -31,6 +39,7 @@ using google::protobuf::Descriptor;
 using google::protobuf::DescriptorPool;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::FileDescriptor;
+using google::protobuf::Message;
 using google::protobuf::MethodDescriptor;
 using google::protobuf::ServiceDescriptor;
 
@@ -1026,6 +1035,570 @@ TEST(HttpAnnotationsTest, DocsListExactlyTheDeclaredRoutes) {
       << "declared but missing from docs/api.md \"HTTP routes (declared)\"";
   EXPECT_THAT(stale, testing::IsEmpty())
       << "in docs/api.md \"HTTP routes (declared)\" but not declared";
+}
+
+// The examples of docs/api.md "Every operation in curl and grpcurl": one
+// `#### <Rpc>` heading per RPC, followed by an indented grpcurl command and
+// the curl command that sends the same request over HTTP.
+constexpr char kExamplesSection[] = "## Every operation in curl and grpcurl";
+constexpr char kGrpcAddress[] = "127.0.0.1:50051";
+constexpr char kHttpBase[] = "http://127.0.0.1:9464";
+
+struct Example {
+  std::string rpc;                    // the heading
+  std::vector<std::string> commands;  // continuation lines joined
+};
+
+std::vector<Example> DocumentedExamples() {
+  std::ifstream in(std::filesystem::path(MESHPLANE_SOURCE_DIR) / "docs" /
+                   "api.md");
+  std::vector<Example> examples;
+  std::string line;
+  bool in_section = false;
+  bool continued = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("## ", 0) == 0) {
+      in_section = line == kExamplesSection;
+      continue;
+    }
+    if (!in_section) {
+      continue;
+    }
+    if (line.rfind("#### ", 0) == 0) {
+      examples.push_back({line.substr(5), {}});
+      continued = false;
+      continue;
+    }
+    if (examples.empty() || line.rfind("    ", 0) != 0) {
+      continued = false;
+      continue;
+    }
+    std::string code = line.substr(4);
+    const bool continues = !code.empty() && code.back() == '\\';
+    if (continues) {
+      code.pop_back();
+    }
+    std::vector<std::string>& commands = examples.back().commands;
+    if (continued) {
+      commands.back() += " " + code.substr(code.find_first_not_of(' '));
+    } else {
+      commands.push_back(code);
+    }
+    continued = continues;
+  }
+  return examples;
+}
+
+// Splits a command line into words as a POSIX shell does, without
+// expanding anything: '...' is literal, "..." honours \" \\ \$ and \`, and
+// adjacent quoted parts join one word (`'{"etag": "'"$ETAG"'"}'` is
+// `{"etag": "$ETAG"}`).
+bool ShellWords(const std::string& s, std::vector<std::string>* words,
+                std::string* error) {
+  std::string cur;
+  bool in_word = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\'') {
+      const size_t end = s.find('\'', i + 1);
+      if (end == std::string::npos) {
+        *error = "unterminated '";
+        return false;
+      }
+      cur += s.substr(i + 1, end - i - 1);
+      i = end;
+      in_word = true;
+    } else if (c == '"') {
+      for (++i; i < s.size() && s[i] != '"'; ++i) {
+        if (s[i] == '\\' && i + 1 < s.size() &&
+            std::string("\"\\$`").find(s[i + 1]) != std::string::npos) {
+          ++i;
+        }
+        cur += s[i];
+      }
+      if (i >= s.size()) {
+        *error = "unterminated \"";
+        return false;
+      }
+      in_word = true;
+    } else if (c == '\\' && i + 1 < s.size()) {
+      cur += s[++i];
+      in_word = true;
+    } else if (c == ' ' || c == '\t') {
+      if (in_word) {
+        words->push_back(cur);
+        cur.clear();
+        in_word = false;
+      }
+    } else {
+      cur += c;
+      in_word = true;
+    }
+  }
+  if (in_word) {
+    words->push_back(cur);
+  }
+  return true;
+}
+
+bool PercentDecode(const std::string& s, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      *out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(
+                                 s[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      return false;
+    }
+    *out += static_cast<char>(std::strtol(s.substr(i + 1, 2).c_str(),
+                                          nullptr, 16));
+    i += 2;
+  }
+  return true;
+}
+
+// The options of a grpcurl or curl command that the examples use.
+struct Command {
+  std::string tool;
+  std::vector<std::string> headers;  // -H
+  std::string verb;                  // -X
+  bool has_data = false;             // -d
+  std::string data;
+  bool no_buffer = false;  // -N
+  bool plaintext = false;  // -plaintext
+  std::vector<std::string> args;
+};
+
+bool ParseCommand(const std::string& line, Command* c, std::string* error) {
+  std::vector<std::string> words;
+  if (!ShellWords(line, &words, error)) {
+    return false;
+  }
+  if (words.empty()) {
+    *error = "empty command";
+    return false;
+  }
+  c->tool = words[0];
+  for (size_t i = 1; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    const bool takes_value = w == "-H" || w == "-X" || w == "-d";
+    if (takes_value && i + 1 == words.size()) {
+      *error = w + " without a value";
+      return false;
+    }
+    if (w == "-H") {
+      c->headers.push_back(words[++i]);
+    } else if (w == "-X") {
+      c->verb = words[++i];
+    } else if (w == "-d") {
+      c->has_data = true;
+      c->data = words[++i];
+    } else if (w == "-N" && c->tool == "curl") {
+      c->no_buffer = true;
+    } else if (w == "-plaintext" && c->tool == "grpcurl") {
+      c->plaintext = true;
+    } else if ((w == "-sS" || w == "-i") && c->tool == "curl") {
+      // Output only.
+    } else if (w[0] == '-') {
+      *error = "unexpected option " + w;
+      return false;
+    } else {
+      c->args.push_back(w);
+    }
+  }
+  return true;
+}
+
+// The value of header `name` (case-insensitive), or nullptr.
+const std::string* HeaderValue(const Command& c, const std::string& name,
+                               std::string* storage) {
+  for (const std::string& h : c.headers) {
+    const size_t colon = h.find(':');
+    if (colon == std::string::npos || colon != name.size()) {
+      continue;
+    }
+    bool same = true;
+    for (size_t i = 0; i < colon; ++i) {
+      same = same && std::tolower(static_cast<unsigned char>(h[i])) ==
+                         std::tolower(static_cast<unsigned char>(name[i]));
+    }
+    if (same) {
+      *storage = h.substr(h.find_first_not_of(' ', colon + 1));
+      return storage;
+    }
+  }
+  return nullptr;
+}
+
+// Matches a URL path (percent-encoded, without the query) against a
+// template; fills each variable's value by its field path.
+bool MatchTemplate(const Template& t, const std::string& url_path,
+                   std::map<std::string, std::string>* values) {
+  if (url_path.empty() || url_path[0] != '/') {
+    return false;
+  }
+  std::string path = url_path.substr(1);
+  std::string verb;
+  const size_t colon = path.find(':', path.rfind('/') + 1);
+  if (colon != std::string::npos && path.rfind('/') != std::string::npos) {
+    verb = path.substr(colon + 1);
+    path = path.substr(0, colon);
+  }
+  if (verb != t.verb) {
+    return false;
+  }
+  std::vector<std::string> segments = Split(path, '/');
+  if (segments.size() != t.segments.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < segments.size(); ++i) {
+    std::string decoded;
+    if (segments[i].empty() || !PercentDecode(segments[i], &decoded)) {
+      return false;
+    }
+    if (t.segments[i] != "*" && t.segments[i] != decoded) {
+      return false;
+    }
+    segments[i] = decoded;
+  }
+  for (const Variable& v : t.variables) {
+    (*values)[v.field_path] = Join(
+        std::vector<std::string>(
+            segments.begin() + v.first_segment,
+            segments.begin() + v.first_segment + v.pattern.size()));
+  }
+  return true;
+}
+
+std::unique_ptr<Message> NewMessage(const Descriptor* d) {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(d)
+          ->New());
+}
+
+// Parses `json` (proto3 JSON, unknown fields refused) into a new message
+// of type `d`.
+std::unique_ptr<Message> ParseJson(const Descriptor* d,
+                                   const std::string& json,
+                                   std::string* error) {
+  std::unique_ptr<Message> m = NewMessage(d);
+  const auto status = google::protobuf::util::JsonStringToMessage(json, m.get());
+  if (!status.ok()) {
+    *error = status.ToString();
+    return nullptr;
+  }
+  return m;
+}
+
+// A field of `d` by its JSON name or its proto name.
+const FieldDescriptor* FindJsonField(const Descriptor* d,
+                                     const std::string& name) {
+  for (int i = 0; i < d->field_count(); ++i) {
+    if (d->field(i)->json_name() == name) {
+      return d->field(i);
+    }
+  }
+  return d->FindFieldByName(name);
+}
+
+// Sets the string field at the proto field path `path` of `m`.
+bool SetStringAt(Message* m, const std::string& path,
+                 const std::string& value) {
+  const std::vector<std::string> parts = Split(path, '.');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(parts[i]);
+    if (f == nullptr || f->is_repeated()) {
+      return false;
+    }
+    if (i + 1 == parts.size()) {
+      if (f->type() != FieldDescriptor::TYPE_STRING) {
+        return false;
+      }
+      m->GetReflection()->SetString(m, f, value);
+      return true;
+    }
+    if (f->message_type() == nullptr) {
+      return false;
+    }
+    m = m->GetReflection()->MutableMessage(m, f);
+  }
+  return false;
+}
+
+// Builds the request message a curl command sends over `b`, with the
+// route's variables bound from the URL; adds what is wrong to `errors`.
+std::unique_ptr<Message> HttpRequestOf(
+    const Binding& b, const Template& t, const Command& curl,
+    const std::map<std::string, std::string>& path_values,
+    const std::string& query, std::vector<std::string>* errors) {
+  const Descriptor* input = b.method->input_type();
+  std::unique_ptr<Message> request = NewMessage(input);
+  // Query parameters, through proto3 JSON so that they take the same
+  // conversions the transcoder applies.
+  google::protobuf::Struct params;
+  std::map<std::string, std::vector<std::string>> by_name;
+  for (const std::string& pair : query.empty() ? std::vector<std::string>{}
+                                               : Split(query, '&')) {
+    const size_t eq = pair.find('=');
+    std::string name;
+    std::string value;
+    if (eq == std::string::npos || !PercentDecode(pair.substr(0, eq), &name) ||
+        !PercentDecode(pair.substr(eq + 1), &value)) {
+      errors->push_back("bad query parameter '" + pair + "'");
+      continue;
+    }
+    by_name[name].push_back(value);
+  }
+  for (const auto& [name, values] : by_name) {
+    const Descriptor* d = input;
+    const FieldDescriptor* f = nullptr;
+    google::protobuf::Struct* holder = &params;
+    std::string proto_path;
+    const std::vector<std::string> parts = Split(name, '.');
+    for (size_t i = 0; i < parts.size(); ++i) {
+      f = d == nullptr ? nullptr : FindJsonField(d, parts[i]);
+      if (f == nullptr) {
+        break;
+      }
+      proto_path += (i == 0 ? "" : ".") + f->name();
+      if (i + 1 < parts.size()) {
+        d = f->is_repeated() ? nullptr : f->message_type();
+        holder = (*holder->mutable_fields())[f->json_name()]
+                     .mutable_struct_value();
+      }
+    }
+    if (f == nullptr) {
+      errors->push_back("query parameter " + name + " is no field of " +
+                        input->full_name());
+      continue;
+    }
+    const std::string top = Split(proto_path, '.')[0];
+    bool in_path = false;
+    for (const Variable& v : t.variables) {
+      in_path = in_path || Split(v.field_path, '.')[0] == top;
+    }
+    if (in_path || b.body == "*" || b.body == top) {
+      errors->push_back("query parameter " + name +
+                        " is carried by the path or the body");
+      continue;
+    }
+    if (!f->is_repeated() && values.size() > 1) {
+      errors->push_back("query parameter " + name + " given twice");
+      continue;
+    }
+    auto to_value = [&](const std::string& s) {
+      google::protobuf::Value v;
+      if (f->type() == FieldDescriptor::TYPE_BOOL) {
+        if (s != "true" && s != "false") {
+          errors->push_back(name + "=" + s + " is not a bool");
+        }
+        v.set_bool_value(s == "true");
+      } else {
+        v.set_string_value(s);  // proto3 JSON takes numbers as strings too
+      }
+      return v;
+    };
+    google::protobuf::Value& slot =
+        (*holder->mutable_fields())[f->json_name()];
+    if (f->is_repeated()) {
+      for (const std::string& s : values) {
+        *slot.mutable_list_value()->add_values() = to_value(s);
+      }
+    } else {
+      slot = to_value(values[0]);
+    }
+  }
+  std::string json;
+  std::string error;
+  if (!google::protobuf::util::MessageToJsonString(params, &json).ok()) {
+    errors->push_back("query does not convert to JSON");
+    return nullptr;
+  }
+  std::unique_ptr<Message> from_query = ParseJson(input, json, &error);
+  if (from_query == nullptr) {
+    errors->push_back("query " + query + ": " + error);
+    return nullptr;
+  }
+  request->MergeFrom(*from_query);
+  // The body: the named field's content, or the request for `*`.
+  if (b.body.empty() && curl.has_data) {
+    errors->push_back("-d on a route without a body");
+  } else if (!b.body.empty() && !curl.has_data) {
+    errors->push_back("no -d, but the route takes body " + b.body);
+  } else if (b.body == "*") {
+    std::unique_ptr<Message> body = ParseJson(input, curl.data, &error);
+    if (body == nullptr) {
+      errors->push_back("body: " + error);
+      return nullptr;
+    }
+    for (const Variable& v : t.variables) {
+      std::unique_ptr<Message> probe = NewMessage(input);
+      probe->MergeFrom(*body);
+      if (!SetStringAt(probe.get(), v.field_path, "") ||
+          !google::protobuf::util::MessageDifferencer::Equals(*probe, *body)) {
+        errors->push_back("the body sets " + v.field_path +
+                          ", which the path carries");
+      }
+    }
+    request->MergeFrom(*body);
+  } else if (!b.body.empty()) {
+    const FieldDescriptor* f = input->FindFieldByName(b.body);
+    if (f == nullptr || f->message_type() == nullptr) {
+      errors->push_back("body " + b.body + " is no message field");
+      return nullptr;
+    }
+    std::unique_ptr<Message> body =
+        ParseJson(f->message_type(), curl.data, &error);
+    if (body == nullptr) {
+      errors->push_back("body: " + error);
+      return nullptr;
+    }
+    request->GetReflection()->MutableMessage(request.get(), f)->MergeFrom(
+        *body);
+  }
+  for (const auto& [field_path, value] : path_values) {
+    if (!SetStringAt(request.get(), field_path, value)) {
+      errors->push_back("path variable " + field_path + " is no string");
+    }
+  }
+  // If-Match is the etag: of the resource in the body for an update, of
+  // the request otherwise.
+  const std::string etag_path =
+      b.http_method == "PATCH" ? b.body + ".etag" : "etag";
+  const bool has_etag = ResolveFieldPath(input, etag_path) != nullptr;
+  std::string storage;
+  const std::string* if_match = HeaderValue(curl, "If-Match", &storage);
+  if (if_match != nullptr) {
+    std::string etag = *if_match;
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+      etag = etag.substr(1, etag.size() - 2);
+    }
+    if (!has_etag || !SetStringAt(request.get(), etag_path, etag)) {
+      errors->push_back("If-Match, but the request has no " + etag_path);
+    }
+  } else if (has_etag &&
+             (b.http_method == "PATCH" || b.http_method == "DELETE")) {
+    errors->push_back("an update or delete with an etag sends If-Match");
+  }
+  return request;
+}
+
+const MethodDescriptor* FindMethod(const std::string& full_name) {
+  const size_t slash = full_name.find('/');
+  if (slash == std::string::npos) {
+    return nullptr;
+  }
+  const ServiceDescriptor* s =
+      DescriptorPool::generated_pool()->FindServiceByName(
+          full_name.substr(0, slash));
+  return s == nullptr ? nullptr
+                      : s->FindMethodByName(full_name.substr(slash + 1));
+}
+
+TEST(HttpAnnotationsTest, DocsShowEveryRpcInGrpcurlAndCurl) {
+  std::map<std::string, int> shown;  // full method -> entries
+  for (const Example& e : DocumentedExamples()) {
+    // A lambda, so that a failed ASSERT skips one entry, not all.
+    [&] {
+      SCOPED_TRACE("docs/api.md example " + e.rpc);
+      ASSERT_EQ(e.commands.size(), 2u) << "one grpcurl and one curl command";
+      Command grpc;
+      Command curl;
+      std::string error;
+      ASSERT_TRUE(ParseCommand(e.commands[0], &grpc, &error))
+          << error << ": " << e.commands[0];
+      ASSERT_TRUE(ParseCommand(e.commands[1], &curl, &error))
+          << error << ": " << e.commands[1];
+      ASSERT_EQ(grpc.tool, "grpcurl");
+      ASSERT_EQ(curl.tool, "curl");
+
+      // grpcurl: the method by its full name, the request as -d.
+      EXPECT_TRUE(grpc.plaintext);
+      ASSERT_EQ(grpc.args.size(), 2u) << "address and method";
+      EXPECT_EQ(grpc.args[0], kGrpcAddress);
+      const MethodDescriptor* m = FindMethod(grpc.args[1]);
+      ASSERT_NE(m, nullptr) << grpc.args[1] << " is no method";
+      EXPECT_EQ(m->file()->package(), kPackage);
+      EXPECT_EQ(m->name(), e.rpc) << "the heading names the RPC";
+      ++shown[m->full_name()];
+      std::string header;
+      const std::string* auth = HeaderValue(grpc, "authorization", &header);
+      EXPECT_TRUE(auth != nullptr && *auth == "Bearer $T")
+          << "grpcurl sends -H \"authorization: Bearer $T\"";
+      std::unique_ptr<Message> want =
+          ParseJson(m->input_type(), grpc.has_data ? grpc.data : "{}", &error);
+      ASSERT_NE(want, nullptr) << "grpcurl -d: " << error;
+
+      // curl: a route of the method, the same request.
+      ASSERT_EQ(curl.args.size(), 1u) << "one URL";
+      const std::string& url = curl.args[0];
+      ASSERT_EQ(url.rfind(kHttpBase, 0), 0u) << url;
+      EXPECT_EQ(url.find_first_of("{}*"), std::string::npos)
+          << "a template left in " << url;
+      const std::string rest = url.substr(std::string(kHttpBase).size());
+      const size_t q = rest.find('?');
+      const std::string path = rest.substr(0, q);
+      const std::string query =
+          q == std::string::npos ? "" : rest.substr(q + 1);
+      const std::string verb = curl.verb.empty() ? "GET" : curl.verb;
+      auth = HeaderValue(curl, "Authorization", &header);
+      EXPECT_TRUE(auth != nullptr && *auth == "Bearer $T")
+          << "curl sends -H \"Authorization: Bearer $T\"";
+      EXPECT_EQ(curl.no_buffer, m->server_streaming())
+          << "-N exactly for the streams";
+      const Binding* route = nullptr;
+      Template t;
+      std::map<std::string, std::string> values;
+      std::vector<std::string> routes;
+      for (const Binding& b : AllBindings()) {
+        if (b.method != m) {
+          continue;
+        }
+        routes.push_back(b.http_method + " " + b.path);
+        Template candidate;
+        ASSERT_TRUE(ParseTemplate(b.path, &candidate, &error)) << error;
+        std::map<std::string, std::string> v;
+        if (route == nullptr && b.http_method == verb &&
+            MatchTemplate(candidate, path, &v)) {
+          route = &b;
+          t = candidate;
+          values = v;
+        }
+      }
+      ASSERT_NE(route, nullptr)
+          << verb << " " << path << " is none of the routes of " << e.rpc
+          << ": " << testing::PrintToString(routes);
+      std::vector<std::string> errors;
+      std::unique_ptr<Message> got =
+          HttpRequestOf(*route, t, curl, values, query, &errors);
+      EXPECT_THAT(errors, testing::IsEmpty()) << e.commands[1];
+      ASSERT_NE(got, nullptr);
+      std::string diff;
+      google::protobuf::util::MessageDifferencer differ;
+      differ.ReportDifferencesToString(&diff);
+      EXPECT_TRUE(differ.Compare(*want, *got))
+          << "curl and grpcurl send different requests:\n"
+          << diff << "grpcurl: " << want->ShortDebugString()
+          << "\ncurl:    " << got->ShortDebugString();
+    }();
+  }
+  std::vector<std::string> missing;
+  for (const ServiceDescriptor* s : Services()) {
+    for (int i = 0; i < s->method_count(); ++i) {
+      const std::string name = s->method(i)->full_name();
+      if (shown[name] != 1) {
+        missing.push_back(name + " (" + std::to_string(shown[name]) +
+                          " entries)");
+      }
+    }
+  }
+  EXPECT_THAT(missing, testing::IsEmpty())
+      << "each RPC has exactly one entry in docs/api.md \""
+      << kExamplesSection + 3 << "\"";
 }
 
 }  // namespace
