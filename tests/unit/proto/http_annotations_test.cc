@@ -1148,13 +1148,13 @@ bool PercentDecode(const std::string& s, std::string* out) {
       *out += s[i];
       continue;
     }
-    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(
-                                 s[i + 1])) ||
+    if (i + 2 >= s.size() ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
         !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       return false;
     }
-    *out += static_cast<char>(std::strtol(s.substr(i + 1, 2).c_str(),
-                                          nullptr, 16));
+    *out +=
+        static_cast<char>(std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16));
     i += 2;
   }
   return true;
@@ -1265,10 +1265,9 @@ bool MatchTemplate(const Template& t, const std::string& url_path,
     segments[i] = decoded;
   }
   for (const Variable& v : t.variables) {
-    (*values)[v.field_path] = Join(
-        std::vector<std::string>(
-            segments.begin() + v.first_segment,
-            segments.begin() + v.first_segment + v.pattern.size()));
+    (*values)[v.field_path] = Join(std::vector<std::string>(
+        segments.begin() + v.first_segment,
+        segments.begin() + v.first_segment + v.pattern.size()));
   }
   return true;
 }
@@ -1282,11 +1281,11 @@ std::unique_ptr<Message> NewMessage(const Descriptor* d) {
 
 // Parses `json` (proto3 JSON, unknown fields refused) into a new message
 // of type `d`.
-std::unique_ptr<Message> ParseJson(const Descriptor* d,
-                                   const std::string& json,
+std::unique_ptr<Message> ParseJson(const Descriptor* d, const std::string& json,
                                    std::string* error) {
   std::unique_ptr<Message> m = NewMessage(d);
-  const auto status = google::protobuf::util::JsonStringToMessage(json, m.get());
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(json, m.get());
   if (!status.ok()) {
     *error = status.ToString();
     return nullptr;
@@ -1341,8 +1340,8 @@ std::unique_ptr<Message> HttpRequestOf(
   // conversions the transcoder applies.
   google::protobuf::Struct params;
   std::map<std::string, std::vector<std::string>> by_name;
-  for (const std::string& pair : query.empty() ? std::vector<std::string>{}
-                                               : Split(query, '&')) {
+  for (const std::string& pair :
+       query.empty() ? std::vector<std::string>{} : Split(query, '&')) {
     const size_t eq = pair.find('=');
     std::string name;
     std::string value;
@@ -1367,8 +1366,8 @@ std::unique_ptr<Message> HttpRequestOf(
       proto_path += (i == 0 ? "" : ".") + f->name();
       if (i + 1 < parts.size()) {
         d = f->is_repeated() ? nullptr : f->message_type();
-        holder = (*holder->mutable_fields())[f->json_name()]
-                     .mutable_struct_value();
+        holder =
+            (*holder->mutable_fields())[f->json_name()].mutable_struct_value();
       }
     }
     if (f == nullptr) {
@@ -1402,8 +1401,7 @@ std::unique_ptr<Message> HttpRequestOf(
       }
       return v;
     };
-    google::protobuf::Value& slot =
-        (*holder->mutable_fields())[f->json_name()];
+    google::protobuf::Value& slot = (*holder->mutable_fields())[f->json_name()];
     if (f->is_repeated()) {
       for (const std::string& s : values) {
         *slot.mutable_list_value()->add_values() = to_value(s);
@@ -1457,8 +1455,9 @@ std::unique_ptr<Message> HttpRequestOf(
       errors->push_back("body: " + error);
       return nullptr;
     }
-    request->GetReflection()->MutableMessage(request.get(), f)->MergeFrom(
-        *body);
+    request->GetReflection()
+        ->MutableMessage(request.get(), f)
+        ->MergeFrom(*body);
   }
   for (const auto& [field_path, value] : path_values) {
     if (!SetStringAt(request.get(), field_path, value)) {
