@@ -188,8 +188,9 @@ absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context) {
   auto it = md.find("authorization");
   if (it == md.end()) {
     return absl::UnauthenticatedError(
-        "missing credentials: send the metadata `authorization: Bearer "
-        "<token>`");
+        "missing credentials: send `Authorization: Bearer <token>` (an "
+        "HTTP header over REST and MCP, `authorization` metadata over "
+        "gRPC)");
   }
   absl::string_view value(it->second.data(), it->second.size());
   constexpr absl::string_view kScheme = "bearer ";

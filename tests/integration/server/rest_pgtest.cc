@@ -275,6 +275,9 @@ TEST_F(RestTest, AuthenticationAndAuthorization) {
   Reply none = Call("GET", "/v1/domains/auth", "");
   EXPECT_EQ(none.status, 401) << none.body;
   EXPECT_EQ(ErrorOf(none).status, "UNAUTHENTICATED");
+  // Says what to send in the words of both transports.
+  EXPECT_THAT(ErrorOf(none).message, HasSubstr("Authorization: Bearer"));
+  EXPECT_THAT(ErrorOf(none).message, HasSubstr("HTTP header"));
   Reply bad = Call("GET", "/v1/domains/auth", "not-a-token");
   EXPECT_EQ(bad.status, 401);
   // Two Authorization headers: refused, as two authorization metadata
