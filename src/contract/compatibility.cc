@@ -68,21 +68,24 @@ class Differ {
         a.description.limitations != b.description.limitations ||
         a.description.usage != b.description.usage) {
       Add(ChangeKind::kDocumentation, "description", {}, kNeither,
-          "the contract's description changed");
+          "the contract's description changed", "the data did not change");
     }
     return std::move(changes_);
   }
 
  private:
+  // `what` happened; `why` says whom it affects, never a verdict (the mode
+  // decides that, and Change::Explain states it).
   void Add(ChangeKind kind, std::string path, SourcePosition pos, int breaks,
-           std::string why) {
+           std::string what, std::string why) {
     Change c;
     c.kind = kind;
     c.path = std::move(path);
     c.position = pos;
     c.breaks_backward = (breaks & kBackward) != 0;
     c.breaks_forward = (breaks & kForward) != 0;
-    c.explanation = std::move(why);
+    c.what = std::move(what);
+    c.why = std::move(why);
     changes_.push_back(std::move(c));
   }
 
@@ -126,22 +129,23 @@ class Differ {
         [&](const SchemaObject& o) {
           Add(ChangeKind::kObjectRemoved, absl::StrCat("schema[", o.name, "]"),
               o.position, kForward,
-              absl::StrCat("object ", o.name,
-                           " was removed: consumers of the old contract read "
-                           "it (a rename is a removal plus an addition)"));
+              absl::StrCat("object ", o.name, " was removed"),
+              "consumers of the old contract read it (a rename is a removal "
+              "plus an addition)");
         },
         [&](const SchemaObject& n) {
           Add(ChangeKind::kObjectAdded, absl::StrCat("schema[", n.name, "]"),
               n.position, kNeither,
-              absl::StrCat("object ", n.name,
-                           " was added: no existing reader depends on it"));
+              absl::StrCat("object ", n.name, " was added"),
+              "no existing reader depends on it");
         });
   }
 
   void Docs(const std::string& path, SourcePosition pos, bool changed) {
     if (changed) {
       Add(ChangeKind::kDocumentation, path, pos, kNeither,
-          "description, business name or tags changed; the data did not change");
+          "description, business name or tags changed",
+          "the data did not change");
     }
   }
 
@@ -156,23 +160,21 @@ class Differ {
           Add(ChangeKind::kPropertyRemoved,
               absl::StrCat(parent, ".properties[", o.name, "]"), o.position,
               kForward,
-              absl::StrCat("property ", o.name,
-                           " was removed: consumers of the old contract read "
-                           "it (a rename is a removal plus an addition)"));
+              absl::StrCat("property ", o.name, " was removed"),
+              "consumers of the old contract select it (a rename is a removal "
+              "plus an addition)");
         },
         [&](const Property& n) {
           const std::string path =
               absl::StrCat(parent, ".properties[", n.name, "]");
           if (n.required) {
             Add(ChangeKind::kRequiredPropertyAdded, path, n.position, kBackward,
-                absl::StrCat("required property ", n.name,
-                             " was added: data produced under the old contract "
-                             "has no value for it"));
+                absl::StrCat("required property ", n.name, " was added"),
+                "data produced under the old contract has no value for it");
           } else {
             Add(ChangeKind::kPropertyAdded, path, n.position, kNeither,
-                absl::StrCat("optional property ", n.name,
-                             " was added: old data reads as null, old readers "
-                             "ignore it"));
+                absl::StrCat("optional property ", n.name, " was added"),
+                "old data reads as null, old readers ignore it");
           }
         });
   }
@@ -184,18 +186,19 @@ class Differ {
     PhysicalType(path, pos, o.physical_type, n.physical_type);
     Flag(path + ".required", pos, o.required, n.required,
          ChangeKind::kRequiredAdded, ChangeKind::kRequiredRemoved,
-         "the property became required: old data may hold nulls",
-         "the property is no longer required: readers relied on a value");
+         "the property became required", "old data may hold nulls",
+         "the property is no longer required", "readers relied on a value");
     Flag(path + ".unique", pos, o.unique, n.unique, ChangeKind::kUniqueAdded,
          ChangeKind::kUniqueRemoved,
-         "values must now be unique: old data may repeat them",
-         "values are no longer unique: readers relied on uniqueness");
+         "values must now be unique", "old data may repeat them",
+         "values are no longer unique", "readers relied on uniqueness");
     if (o.primary_key != n.primary_key ||
         (n.primary_key &&
          o.primary_key_position != n.primary_key_position)) {
       Add(ChangeKind::kPrimaryKeyChanged, path + ".primaryKey", pos, kBoth,
-          "the primary key changed: rows are identified differently, which "
-          "breaks joins and upserts on both sides");
+          "the primary key changed",
+          "rows are identified differently: joins and upserts on either side "
+          "go wrong");
     }
     Classification(path + ".classification", pos, o.classification,
                    n.classification);
@@ -212,12 +215,12 @@ class Differ {
   }
 
   void Flag(const std::string& path, SourcePosition pos, bool was, bool is,
-            ChangeKind on, ChangeKind off, const char* on_why,
-            const char* off_why) {
+            ChangeKind on, ChangeKind off, const char* on_what,
+            const char* on_why, const char* off_what, const char* off_why) {
     if (!was && is) {
-      Add(on, path, pos, kBackward, on_why);
+      Add(on, path, pos, kBackward, on_what, on_why);
     } else if (was && !is) {
-      Add(off, path, pos, kForward, off_why);
+      Add(off, path, pos, kForward, off_what, off_why);
     }
   }
 
@@ -233,14 +236,15 @@ class Differ {
     // readers of the old one may meet fractions.
     if (o == "integer" && n == "number") {
       Add(ChangeKind::kLogicalTypeWidened, p, pos, kForward,
-          what + " widens: every old value is still valid, but old readers "
-                 "may meet fractions");
+          what + " widens",
+          "every old value is still valid, but old readers may meet "
+          "fractions");
     } else if (o == "number" && n == "integer") {
       Add(ChangeKind::kLogicalTypeNarrowed, p, pos, kBackward,
-          what + " narrows: old data may hold fractions");
+          what + " narrows", "old data may hold fractions");
     } else {
       Add(ChangeKind::kLogicalTypeChanged, p, pos, kBoth,
-          what + ": values change type for every reader");
+          what, "values change type for every reader");
     }
   }
 
@@ -266,15 +270,16 @@ class Differ {
     if (SplitLength(o, &ob, &ol) && SplitLength(n, &nb, &nl) && ob == nb) {
       if (nl > ol) {
         Add(ChangeKind::kPhysicalTypeWidened, p, pos, kForward,
-            what + " widens: old values fit, old readers may meet longer ones");
+            what + " widens", "old values fit, old readers may meet longer "
+                              "ones");
       } else {
         Add(ChangeKind::kPhysicalTypeNarrowed, p, pos, kBackward,
-            what + " narrows: old values may not fit");
+            what + " narrows", "old values may not fit");
       }
       return;
     }
     Add(ChangeKind::kPhysicalTypeChanged, p, pos, kBoth,
-        what + ": the stored representation changes for every reader");
+        what, "the stored representation changes for every reader");
   }
 
   // public < internal < confidential/sensitive < restricted < secret: a
@@ -299,15 +304,15 @@ class Differ {
         "classification ", o.empty() ? "(none)" : o, " -> ", n.empty() ? "(none)" : n);
     if (lo < 0 || ln < 0) {
       Add(ChangeKind::kClassificationChanged, path, pos, kBoth,
-          what + ": levels we cannot order; consumers' clearance must be "
-                 "reviewed");
+          what, "levels we cannot order; consumers' clearance must be "
+                "reviewed");
     } else if (ln > lo) {
       Add(ChangeKind::kClassificationTightened, path, pos, kBoth,
-          what + " tightens: consumers cleared for the old level may lose "
-                 "access to the data");
+          what + " tightens",
+          "consumers cleared for the old level may lose access to the data");
     } else if (ln < lo) {
       Add(ChangeKind::kClassificationLoosened, path, pos, kNeither,
-          what + " loosens: every current reader keeps access");
+          what + " loosens", "every current reader keeps access");
     }
   }
 
@@ -348,17 +353,18 @@ class Differ {
       tightens = false;
     } else if (dir == 0) {
       Add(ChangeKind::kConstraintChanged, p, pos, kBoth,
-          what + ": values valid under one may be invalid under the other");
+          what, "values valid under one may be invalid under the other");
       return;
     } else {
       tightens = CompareValues(*n, *o) * dir < 0;
     }
     if (tightens) {
       Add(ChangeKind::kConstraintTightened, p, pos, kBackward,
-          what + " tightens: old data may violate it");
+          what + " tightens", "old data may violate it");
     } else {
       Add(ChangeKind::kConstraintLoosened, p, pos, kForward,
-          what + " loosens: old readers may meet values they did not expect");
+          what + " loosens", "old readers may meet values they did not "
+                             "expect");
     }
   }
 
@@ -416,10 +422,10 @@ class Differ {
       if (it == by_key.end()) {
         if (IsEnumRule(r)) {
           Add(ChangeKind::kEnumNarrowed, path, r.position, kBackward,
-              "allowed values were introduced: old data may hold others");
+              "allowed values were introduced", "old data may hold others");
         } else {
           Add(ChangeKind::kQualityRuleAdded, p, r.position, kBackward,
-              "a quality rule was added: old data was never held to it");
+              "a quality rule was added", "old data was never held to it");
         }
         continue;
       }
@@ -431,11 +437,12 @@ class Differ {
         const std::string p = absl::StrCat(path, ".quality[", RuleName(r), "]");
         if (IsEnumRule(r)) {
           Add(ChangeKind::kEnumWidened, path, r.position, kForward,
-              "the list of allowed values was dropped: old readers may meet "
-              "any value");
+              "the list of allowed values was dropped",
+              "old readers may meet any value");
         } else {
           Add(ChangeKind::kQualityRuleRemoved, p, r.position, kForward,
-              "a quality rule was removed: consumers relied on its guarantee");
+              "a quality rule was removed",
+              "consumers relied on its guarantee");
         }
       }
     }
@@ -459,14 +466,14 @@ class Differ {
                      "], removed [", absl::StrJoin(removed, ", "), "]");
     if (!added.empty() && !removed.empty()) {
       Add(ChangeKind::kEnumChanged, p, pos, kBoth,
-          what + ": old data may hold removed values, old readers may meet "
-                 "new ones");
+          what, "old data may hold removed values, old readers may meet new "
+                "ones");
     } else if (!removed.empty()) {
       Add(ChangeKind::kEnumNarrowed, p, pos, kBackward,
-          what + ": old data may hold the removed values");
+          what, "old data may hold the removed values");
     } else {
       Add(ChangeKind::kEnumWidened, p, pos, kForward,
-          what + ": old readers may meet values they do not know");
+          what, "old readers may meet values they do not know");
     }
   }
 
@@ -521,27 +528,29 @@ class Differ {
         if (o.description != n.description || o.severity != n.severity ||
             o.dimension != n.dimension) {
           Add(ChangeKind::kDocumentation, p, n.position, kNeither,
-              "the rule's description, severity or dimension changed; what it "
-              "checks did not");
+              "the rule's description, severity or dimension changed",
+              "what it checks did not");
         }
         return;
       case 1:
         Add(ChangeKind::kQualityRuleStrengthened, p, n.position, kBackward,
             absl::StrCat(o.op, " ", o.operand_text, " -> ", n.operand_text,
-                         " demands more: old data may fail it"));
+                         " demands more"),
+            "old data may fail it");
         return;
       case -1:
         Add(ChangeKind::kQualityRuleWeakened, p, n.position, kForward,
             absl::StrCat(o.op, " ", o.operand_text, " -> ", n.operand_text,
-                         " demands less: consumers relied on the old "
-                         "threshold"));
+                         " demands less"),
+            "consumers relied on the old threshold");
         return;
       default:
         Add(ChangeKind::kQualityRuleChanged, p, n.position, kBoth,
             absl::StrCat("the rule now checks something else (",
                          o.op.empty() ? o.type : o.op, " ", o.operand_text,
                          " -> ", n.op.empty() ? n.type : n.op, " ",
-                         n.operand_text, ")"));
+                         n.operand_text, ")"),
+            "data valid under one may fail the other");
     }
   }
 
@@ -588,8 +597,8 @@ class Differ {
       auto it = olds.find(SlaKey(n));
       if (it == olds.end()) {
         Add(ChangeKind::kSlaAdded, path, n.position, kBackward,
-            "a service level was added: data produced under the old contract "
-            "was never held to it");
+            "a service level was added",
+            "data produced under the old contract was never held to it");
         continue;
       }
       if (!seen.insert(SlaKey(n)).second) {
@@ -605,7 +614,7 @@ class Differ {
                        })) {
         Add(ChangeKind::kSlaRemoved,
             absl::StrCat("slaProperties[", o.property, "]"), o.position,
-            kForward, "a service level was removed: consumers relied on it");
+            kForward, "a service level was removed", "consumers relied on it");
       }
     }
   }
@@ -633,14 +642,14 @@ class Differ {
     }
     if (dir == 0 || order == 2) {
       Add(ChangeKind::kSlaChanged, path, n.position, kBoth,
-          what + ": a service level we cannot order changed");
+          what, "a service level we cannot order changed");
     } else if (order * dir > 0) {
       Add(ChangeKind::kSlaStrengthened, path, n.position, kBackward,
-          what + " promises more: data produced under the old contract was "
-                 "not held to it");
+          what + " promises more",
+          "data produced under the old contract was not held to it");
     } else {
       Add(ChangeKind::kSlaWeakened, path, n.position, kForward,
-          what + " promises less: consumers relied on the old level");
+          what + " promises less", "consumers relied on the old level");
     }
   }
 
@@ -653,14 +662,15 @@ class Differ {
       news.insert(s.server);
       if (olds.count(s.server) == 0) {
         Add(ChangeKind::kServerAdded, absl::StrCat("servers[", s.server, "]"),
-            s.position, kNeither, "a server was added");
+            s.position, kNeither, "a server was added",
+            "no existing reader depends on it");
       }
     }
     for (const Server& s : a.servers) {
       if (news.count(s.server) == 0) {
         Add(ChangeKind::kServerRemoved, absl::StrCat("servers[", s.server, "]"),
             s.position, kForward,
-            "a server was removed: consumers reading from it lose the data");
+            "a server was removed", "consumers reading from it lose the data");
       }
     }
   }
@@ -737,6 +747,35 @@ Severity Change::SeverityIn(CompatibilityMode mode) const {
   }
   return kind == ChangeKind::kDocumentation ? Severity::kCosmetic
                                             : Severity::kCompatible;
+}
+
+std::string Change::Explain(CompatibilityMode mode) const {
+  // One source: the verdict word comes from SeverityIn, and the texts Diff
+  // records (what, why) never carry one.
+  const Severity severity = SeverityIn(mode);
+  std::string body = what;
+  if (!why.empty()) {
+    absl::StrAppend(&body, ": ", why);
+  }
+  if (severity == Severity::kBreaking) {
+    return absl::StrCat("breaking under ", ModeName(mode), ": ", body);
+  }
+  if (!breaks_backward && !breaks_forward) {
+    return absl::StrCat(SeverityName(severity), ": ", body);
+  }
+  // It hurts a side the mode leaves unprotected: say which, so that the
+  // reason does not read as a contradiction of the verdict.
+  if (mode == CompatibilityMode::kNone) {
+    return absl::StrCat("compatible under NONE, which refuses nothing: ",
+                        body);
+  }
+  const char* unprotected =
+      breaks_forward && !ProtectsForward(mode)
+          ? "existing consumers"
+          : "readers of the new contract over data produced under the old one";
+  return absl::StrCat("compatible under ", ModeName(mode),
+                      ", which does not protect ", unprotected,
+                      " from this: ", body);
 }
 
 Bump Change::RequiredBump(CompatibilityMode mode) const {

@@ -276,7 +276,7 @@ absl::StatusOr<CompatibilityReport> Compare(
     e.severity = UpperSeverity(c.SeverityIn(mode));
     e.change = std::string(mc::ChangeKindName(c.kind));
     e.path = c.path;
-    e.description = c.explanation;
+    e.description = c.Explain(mode);
     e.against_version =
         c.against_version.empty() ? verdict->previous_version : c.against_version;
     e.breaks = Breaks(c);
@@ -323,13 +323,53 @@ std::string BumpEnum(const std::string& bump) {
 // The refusal of a publish: FAILED_PRECONDITION carrying the report. An
 // insufficient version is named first (reason CONTRACT_VERSION_BUMP); a
 // policy's refusal keeps its reason and violations.
+// "; breaking under FULL: schema[orders].properties[note] (property_removed);
+// it would break 2 consumer(s): domains/a/dataProducts/b via input port,
+// user:ana via grants/g1" or "" when nothing breaks. The producer learns
+// from the refusal itself whom the change would hurt; the report (the error
+// detail) has the rest.
+std::string BreakingSummary(const CompatibilityReport& report) {
+  constexpr size_t kMaxNamed = 5;
+  std::vector<std::string> paths;
+  for (const ContractChangeEntry& c : report.changes) {
+    if (c.severity != "BREAKING") continue;
+    if (paths.size() == kMaxNamed) {
+      paths.push_back("...");
+      break;
+    }
+    paths.push_back(absl::StrCat(c.path, " (", c.change, ")"));
+  }
+  if (paths.empty()) return "";
+  std::string out = absl::StrCat("; breaking under ", report.mode, ": ",
+                                 absl::StrJoin(paths, ", "));
+  const auto& consumers = report.impacted_consumers;
+  if (consumers.empty()) {
+    absl::StrAppend(&out, "; no known consumer reads it");
+    return out;
+  }
+  std::vector<std::string> names;
+  for (size_t i = 0; i < consumers.size() && i < kMaxNamed; ++i) {
+    const ImpactedConsumer& c = consumers[i];
+    names.push_back(c.via == "GRANT"
+                        ? absl::StrCat(c.consumer, " via ", c.grant)
+                        : absl::StrCat(c.consumer, " via input port"));
+  }
+  if (consumers.size() > kMaxNamed) {
+    names.push_back(
+        absl::StrCat("and ", consumers.size() - kMaxNamed, " more"));
+  }
+  absl::StrAppend(&out, "; it would break ", consumers.size(),
+                  " consumer(s): ", absl::StrJoin(names, ", "));
+  return out;
+}
+
 absl::Status Refusal(const CompatibilityReport& report,
                      absl::Status policy_refusal) {
   absl::Status status;
   if (!report.version_satisfied) {
-    std::string message = absl::StrCat(report.contract, " ",
-                                       report.candidate_version, ": ",
-                                       report.version_message);
+    std::string message = absl::StrCat(
+        report.contract, " ", report.candidate_version, ": ",
+        report.version_message, BreakingSummary(report));
     if (!policy_refusal.ok()) {
       absl::StrAppend(&message, "; and ", policy_refusal.message());
     }
@@ -657,7 +697,7 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
               }
             }
 
-            mc::CompatibilityMode mode = mc::CompatibilityMode::kBackward;
+            mc::CompatibilityMode mode = mc::kDefaultMode;
             if (requested_mode) {
               mode = *requested_mode;
             } else if (existing) {
@@ -806,7 +846,7 @@ absl::StatusOr<CompatibilityReport> Contracts::CheckCompatibility(
               model::ContractVersionName(candidate->document.id,
                                          against_version));
         }
-        mc::CompatibilityMode m = mc::CompatibilityMode::kBackward;
+        mc::CompatibilityMode m = mc::kDefaultMode;
         if (requested_mode) {
           m = *requested_mode;
         } else if (existing) {

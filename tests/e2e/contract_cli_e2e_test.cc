@@ -112,7 +112,7 @@ TEST(ContractCliE2eTest, DiffOfACompatibleMinorVersionExitsZero) {
   EXPECT_THAT(r.out, HasSubstr("property_added"));
   EXPECT_THAT(r.out, HasSubstr("schema[tbl].properties[currency]"));
   EXPECT_THAT(r.out, HasSubstr("1.0.0 -> 1.1.0 is a minor bump"));
-  EXPECT_THAT(r.out, HasSubstr("verdict: compatible under BACKWARD"));
+  EXPECT_THAT(r.out, HasSubstr("verdict: compatible under FULL"));
 }
 
 TEST(ContractCliE2eTest, DiffOfAnInsufficientBumpExitsOne) {
@@ -132,7 +132,7 @@ TEST(ContractCliE2eTest, DiffOfABreakingChangeExitsOne) {
   EXPECT_THAT(r.out, HasSubstr("breaking  logical_type_narrowed"));
   EXPECT_THAT(r.out, HasSubstr("breaking  required_property_added"));
   EXPECT_THAT(r.out, HasSubstr("the changes require major (lowest: 2.0.0)"));
-  EXPECT_THAT(r.out, HasSubstr("verdict: BREAKING under BACKWARD\n"));
+  EXPECT_THAT(r.out, HasSubstr("verdict: BREAKING under FULL\n"));
 
   // The same contract under NONE only checks the version.
   CommandResult none =
@@ -164,7 +164,7 @@ TEST(ContractCliE2eTest, DiffGithubAnnotatesEachBreakingChange) {
   ASSERT_EQ(errors.size(), 4u) << r.out;
   EXPECT_THAT(errors[2],
               StartsWith("::error file=" + candidate +
-                         ",line=40,col=9,title=breaking change under BACKWARD "
+                         ",line=40,col=9,title=breaking change under FULL "
                          "(required_property_added)::"));
   EXPECT_THAT(errors[3], HasSubstr("title=contract version bump::"));
   EXPECT_THAT(r.out, Not(HasSubstr("::notice")));

@@ -4,7 +4,7 @@
 //
 //   std::vector<Change> changes = Diff(previous, candidate);
 //   MP_ASSIGN_OR_RETURN(Verdict v,
-//                       Check(candidate, {v1, v2}, CompatibilityMode::kBackward));
+//                       Check(candidate, {v1, v2}, kDefaultMode));
 //   if (!v.ok()) { /* v.changes says why; v.required_bump what to bump */ }
 //
 // Meaning (docs/contracts.md has the full table and the reasons):
@@ -14,6 +14,10 @@
 //             new one (the new contract promises at least what the old did);
 //   FULL      both. The _TRANSITIVE forms hold against every earlier version,
 //             the plain forms against the latest only. NONE checks nothing.
+//
+// A data product's consumers read what its producer publishes now, so the
+// side that must be protected is FORWARD's; FULL (the default) protects it
+// and also refuses changes old data may not satisfy.
 #ifndef MESHPLANE_CONTRACT_COMPATIBILITY_H_
 #define MESHPLANE_CONTRACT_COMPATIBILITY_H_
 
@@ -37,6 +41,14 @@ enum class CompatibilityMode {
   kForwardTransitive,
   kFullTransitive,
 };
+
+// The mode of a contract created without one: FULL, under which no change
+// that can break an existing consumer passes as compatible (removing or
+// renaming a property or object whatever its `required`, narrowing or
+// changing a type, tightening or loosening a constraint, weakening an SLA or
+// quality promise, removing an enum value). Contracts created before FULL was
+// the default keep the mode stored with them (BACKWARD).
+inline constexpr CompatibilityMode kDefaultMode = CompatibilityMode::kFull;
 
 // "BACKWARD", "FULL_TRANSITIVE", ...
 absl::string_view ModeName(CompatibilityMode mode);
@@ -102,7 +114,12 @@ absl::string_view SeverityName(Severity severity);
 struct Change {
   ChangeKind kind = ChangeKind::kDocumentation;
   std::string path;
-  std::string explanation;
+  // What happened, whatever the mode: "property note was removed".
+  std::string what;
+  // Whom it affects and how, whatever the mode: "consumers of the old
+  // contract read it". Empty when it affects no one. Never a verdict: the
+  // verdict depends on the mode, and only Explain states it.
+  std::string why;
   SourcePosition position;
   // Consumers of the new contract can no longer read data produced under the
   // old one (the change tightens what the contract demands of the data).
@@ -122,6 +139,17 @@ struct Change {
   // minor if compatible, patch if cosmetic. Under kNone, as under kFull
   // (NONE turns off refusals, not semantic versioning).
   Bump RequiredBump(CompatibilityMode mode) const;
+  // The explanation under `mode`, derived from SeverityIn(mode) so the two
+  // cannot disagree. It starts with the severity's name and the mode:
+  //   "breaking under FULL: property note was removed: consumers of the old
+  //    contract read it ..."
+  //   "compatible under BACKWARD, which does not protect existing consumers
+  //    from this: property note was removed: ..."
+  //   "compatible: optional property x was added: ..." (harms no one)
+  //   "cosmetic: ..."
+  // A compatible explanation of a change that harms a side says which side
+  // the mode leaves unprotected; a breaking one never says compatible.
+  std::string Explain(CompatibilityMode mode) const;
 };
 
 // Every change from `previous` to `candidate`, in candidate order (removals

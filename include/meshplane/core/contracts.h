@@ -93,7 +93,7 @@ struct PublishRequest {
   // document's `domain` and `dataProduct` name it.
   std::optional<model::ProductKey> product;
   std::string yaml;         // the ODCS v3 document, at most kMaxContractBytes
-  std::string mode;         // "" keeps the contract's (BACKWARD for a new one)
+  std::string mode;         // "" keeps the contract's (FULL for a new one)
   std::map<std::string, std::string> labels;  // replace when non-empty
 };
 

@@ -26,7 +26,7 @@ struct Contract {
   // "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
   // "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE" (the proto's
   // CompatibilityMode without its prefix).
-  std::string compatibility_mode = "BACKWARD";
+  std::string compatibility_mode = "FULL";
   std::string state = "ACTIVE";           // "ACTIVE" or "DEPRECATED"
   std::string deprecation_message;
   std::string latest_version;             // highest published semver

@@ -351,7 +351,7 @@ nlohmann::json DiffJson(const DiffReport& r) {
         {{"path", c.path},
          {"kind", std::string(mc::ChangeKindName(c.kind))},
          {"severity", std::string(mc::SeverityName(c.SeverityIn(v.mode)))},
-         {"explanation", c.explanation},
+         {"explanation", c.Explain(v.mode)},
          {"file", r.FileOf(c)},
          {"line", c.position.line},
          {"column", c.position.column},
@@ -423,7 +423,7 @@ void PrintDiffText(const DiffReport& r, std::ostream& out) {
     for (const mc::Change& c : v.changes) {
       table.AddRow({std::string(mc::SeverityName(c.SeverityIn(v.mode))),
                     std::string(mc::ChangeKindName(c.kind)), c.path,
-                    Where(r.FileOf(c), c.position), c.explanation});
+                    Where(r.FileOf(c), c.position), c.Explain(v.mode)});
     }
     table.Print(out);
     out << "\n";
@@ -461,7 +461,7 @@ void PrintDiffGithub(const DiffReport& r, std::ostream& out) {
                                             : "compatible change under ",
                                    ModeName(v.mode), " (",
                                    ChangeKindName(c.kind), ")"),
-                      absl::StrCat(c.path, ": ", c.explanation))
+                      absl::StrCat(c.path, ": ", c.Explain(v.mode)))
         << "\n";
   }
   if (!v.version_satisfied) {
@@ -495,7 +495,8 @@ int ReportInvalidInput(Env& env, ReportStyle style,
 int Diff(Env& env, const ParsedArgs& args) {
   auto style = StyleOf(env, args);
   if (!style.ok()) return env.Usage(style.status());
-  auto mode = mc::ParseMode(args.Get("mode", "BACKWARD"));
+  auto mode = mc::ParseMode(
+      args.Get("mode", std::string(mc::ModeName(mc::kDefaultMode))));
   if (!mode.ok()) {
     return env.Usage(absl::StrCat("--mode: ", mode.status().message()));
   }
@@ -1416,21 +1417,24 @@ void RegisterContractCommands(std::vector<Command>* commands) {
        "OLD NEW",
        "classify the changes between two versions of a contract offline",
        "Compares two versions of one contract under a compatibility mode "
-       "(BACKWARD, FORWARD, FULL, their _TRANSITIVE forms, which with two "
-       "files mean the same as the plain ones, or NONE; default BACKWARD) "
-       "and prints each change as breaking, compatible or cosmetic, the "
+       "(FULL, BACKWARD, FORWARD, their _TRANSITIVE forms, which with two "
+       "files mean the same as the plain ones, or NONE; default FULL, under "
+       "which no change that can break an existing consumer passes: removing "
+       "a property, optional or not, is breaking) "
+       "and prints each change as breaking, compatible or cosmetic with an "
+       "explanation that starts with that verdict, the "
        "verdict, and the semver bump the changes require against the bump "
        "from OLD's version to NEW's. Needs no server. Exit 0 when nothing "
        "breaks and NEW's version makes the required bump, 1 when a change "
        "breaks or the bump is too small, 2 when a file is invalid.",
        {{"mode", 0, true, false, "MODE",
-         "BACKWARD (default), FORWARD, FULL, BACKWARD_TRANSITIVE, "
+         "FULL (default), BACKWARD, FORWARD, BACKWARD_TRANSITIVE, "
          "FORWARD_TRANSITIVE, FULL_TRANSITIVE or NONE"},
         FormatFlag()},
        2,
        2,
        {"meshplane contract diff published.odcs.yaml orders.odcs.yaml",
-        "meshplane contract diff old.yaml new.yaml --mode FULL -o json"},
+        "meshplane contract diff old.yaml new.yaml --mode BACKWARD -o json"},
        Diff});
   commands->push_back(
       {{"contract", "check"},
@@ -1474,8 +1478,8 @@ void RegisterContractCommands(std::vector<Command>* commands) {
        "says whether the publish would go through.",
        {{"filename", 'f', true, false, "FILE", "the contract to publish"},
         ProductFlag("the owning data product, on the first version"),
-        ModeFlag("set the contract's compatibility mode (default BACKWARD "
-                 "for a new contract)"),
+        ModeFlag("set the contract's compatibility mode (default FULL for "
+                 "a new contract; an existing one keeps its own)"),
         {"label", 0, true, true, "KEY=VALUE",
          "a label of the contract (replaces them all)"}},
        0,

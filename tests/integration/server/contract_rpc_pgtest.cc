@@ -159,7 +159,7 @@ TEST_F(ContractRpcTest, PublishesVersionsAndRefusesABreakingMinorBump) {
   ASSERT_TRUE(Publish(ana_, std::string(kV1), &first).ok());
   EXPECT_EQ(first.contract().name(), "contracts/orders-contract");
   EXPECT_EQ(first.contract().data_product(), "domains/sales/dataProducts/orders");
-  EXPECT_EQ(first.contract().compatibility_mode(), v1::COMPATIBILITY_MODE_BACKWARD);
+  EXPECT_EQ(first.contract().compatibility_mode(), v1::COMPATIBILITY_MODE_FULL);
   EXPECT_EQ(first.contract().latest_version(), "1.0.0");
   EXPECT_EQ(first.version().name(), "contracts/orders-contract/versions/1.0.0");
   EXPECT_EQ(first.version().original_yaml(), kV1);
@@ -173,7 +173,7 @@ TEST_F(ContractRpcTest, PublishesVersionsAndRefusesABreakingMinorBump) {
   EXPECT_FALSE(r.accepted());
   EXPECT_FALSE(r.compatible());
   EXPECT_FALSE(r.version_satisfied());
-  EXPECT_EQ(r.mode(), v1::COMPATIBILITY_MODE_BACKWARD);
+  EXPECT_EQ(r.mode(), v1::COMPATIBILITY_MODE_FULL);
   EXPECT_EQ(r.previous_version(), "1.0.0");
   EXPECT_EQ(r.required_bump(), v1::SEMVER_BUMP_MAJOR);
   EXPECT_EQ(r.declared_bump(), v1::SEMVER_BUMP_MINOR);
@@ -232,6 +232,49 @@ TEST_F(ContractRpcTest, PublishesVersionsAndRefusesABreakingMinorBump) {
   EXPECT_EQ(versions.contract_versions(0).original_yaml(), "");
   EXPECT_EQ(versions.contract_versions(0).report().changes_size(), 1);
   EXPECT_EQ(versions.contract_versions(1).version(), "1.0.0");
+}
+
+// With default settings (no mode named on any publish), a producer who
+// drops a column consumers read, even an optional one, under a minor bump
+// is refused, and the refusal names the consumers it would break.
+TEST_F(ContractRpcTest, DefaultModeRefusesRemovingAColumnNamingItsConsumers) {
+  v1::PublishContractResponse first;
+  ASSERT_TRUE(Publish(ana_, std::string(kV1), &first).ok());
+  EXPECT_EQ(first.contract().compatibility_mode(), v1::COMPATIBILITY_MODE_FULL);
+
+  const std::string dropped =
+      Edit(kV1, {{"version: 1.0.0", "version: 1.1.0"},
+                 {"      - name: note\n        logicalType: string\n", ""}});
+  v1::PublishContractResponse out;
+  grpc::Status refused = Publish(ci_, dropped, &out);
+  ASSERT_THAT(refused, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_EQ(ReasonOf(refused), "CONTRACT_VERSION_BUMP");
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("breaking under FULL: schema[orders].properties[note] "
+                        "(property_removed)"));
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("it would break 2 consumer(s): "
+                        "domains/finance/dataProducts/forecast via input port, "
+                        "domains/finance/dataProducts/ledger via input port"));
+  auto detail = ReportOf(refused);
+  ASSERT_TRUE(detail.has_value());
+  EXPECT_EQ(detail->mode(), v1::COMPATIBILITY_MODE_FULL);
+  EXPECT_EQ(detail->required_bump(), v1::SEMVER_BUMP_MAJOR);
+  ASSERT_THAT(detail->changes(), SizeIs(1));
+  EXPECT_EQ(detail->changes(0).kind(), v1::CHANGE_KIND_BREAKING);
+  EXPECT_EQ(detail->changes(0).change(), "property_removed");
+  EXPECT_EQ(detail->changes(0).description(),
+            "breaking under FULL: property note was removed: consumers of the "
+            "old contract select it (a rename is a removal plus an addition)");
+  EXPECT_EQ(detail->impacted_consumers_size(), 2);
+
+  // Nothing was written: 1.0.0 is still the latest.
+  v1::GetContractRequest get;
+  get.set_name("contracts/orders-contract");
+  v1::Contract contract;
+  auto ctx = ServerFixture::Context(erin_);
+  ASSERT_TRUE(contracts_->GetContract(ctx.get(), get, &contract).ok());
+  EXPECT_EQ(contract.latest_version(), "1.0.0");
 }
 
 TEST_F(ContractRpcTest, InvalidDocumentsAndOutsidersAreRefused) {

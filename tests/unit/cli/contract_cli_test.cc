@@ -165,13 +165,13 @@ TEST_F(ContractCliTest, DiffOfACompatibleChangeWithAMinorBumpExitsZero) {
                       "      - name: currency\n        logicalType: string\n");
   Result r = Run({"contract", "diff", old_file, new_file});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("mode BACKWARD"));
+  EXPECT_THAT(r.out, HasSubstr("mode FULL"));
   EXPECT_THAT(r.out, HasSubstr("compatible  property_added  "
                                "schema[orders].properties[currency]  " +
                                new_file + ":17:9"));
   EXPECT_THAT(r.out, HasSubstr("version: 1.0.0 -> 1.1.0 is a minor bump; the "
                                "changes require minor (lowest: 1.1.0)\n"));
-  EXPECT_THAT(r.out, HasSubstr("verdict: compatible under BACKWARD\n"));
+  EXPECT_THAT(r.out, HasSubstr("verdict: compatible under FULL\n"));
 }
 
 TEST_F(ContractCliTest, DiffOfACompatibleChangeWithAPatchBumpExitsOne) {
@@ -200,8 +200,42 @@ TEST_F(ContractCliTest, DiffOfARemovalPointsIntoTheOldFile) {
                                "makes the major bump"));
 }
 
+// The default mode protects consumers: dropping an optional column under a
+// minor bump is breaking without --mode, and the explanation says so; under
+// BACKWARD it passes, and the explanation says whom BACKWARD leaves out.
+TEST_F(ContractCliTest, DiffByDefaultRefusesRemovingAnOptionalProperty) {
+  std::string old_file = Write("old.yaml", kOrders);
+  std::string new_file =
+      Write("new.yaml",
+            Derive("version: 1.0.0", "version: 1.1.0")
+                .substr(0, std::string(kOrders).find("      - name: note")));
+  Result r = Run({"contract", "diff", old_file, new_file, "-o", "json"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  nlohmann::json doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["mode"], "FULL");
+  EXPECT_EQ(doc["verdict"], "breaking");
+  EXPECT_EQ(doc["required_bump"], "major");
+  ASSERT_EQ(doc["changes"].size(), 1u);
+  EXPECT_EQ(doc["changes"][0]["kind"], "property_removed");
+  EXPECT_EQ(doc["changes"][0]["severity"], "breaking");
+  EXPECT_EQ(doc["changes"][0]["explanation"],
+            "breaking under FULL: property note was removed: consumers of the "
+            "old contract select it (a rename is a removal plus an addition)");
+
+  Result backward = Run({"contract", "diff", old_file, new_file, "--mode",
+                         "BACKWARD", "-o", "json"});
+  EXPECT_EQ(backward.code, 0) << backward.out << backward.err;
+  doc = nlohmann::json::parse(backward.out);
+  EXPECT_EQ(doc["changes"][0]["severity"], "compatible");
+  EXPECT_EQ(doc["changes"][0]["explanation"],
+            "compatible under BACKWARD, which does not protect existing "
+            "consumers from this: property note was removed: consumers of the "
+            "old contract select it (a rename is a removal plus an addition)");
+}
+
 TEST_F(ContractCliTest, TheModeDecidesWhatBreaks) {
-  // number -> integer narrows: breaking under BACKWARD, not under FORWARD.
+  // number -> integer narrows: breaking under the default FULL (and
+  // BACKWARD), not under FORWARD.
   std::string old_file = Write("old.yaml", kOrders);
   std::string new_file =
       Write("new.yaml",
@@ -227,7 +261,7 @@ TEST_F(ContractCliTest, DiffJsonCarriesChangesAndVerdict) {
   nlohmann::json doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["verdict"], "breaking");
   EXPECT_EQ(doc["ok"], false);
-  EXPECT_EQ(doc["mode"], "BACKWARD");
+  EXPECT_EQ(doc["mode"], "FULL");
   EXPECT_EQ(doc["required_bump"], "major");
   EXPECT_EQ(doc["actual_bump"], "minor");
   EXPECT_EQ(doc["suggested_version"], "2.0.0");
@@ -250,12 +284,12 @@ TEST_F(ContractCliTest, DiffGithubAnnotatesBreakingChangesAndTheVersion) {
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.out, HasSubstr("::error file=" + new_file +
                                ",line=17,col=9,title=breaking change under "
-                               "BACKWARD (required_property_added)::schema["
+                               "FULL (required_property_added)::schema["
                                "orders].properties[currency]: "));
   EXPECT_THAT(r.out, HasSubstr("::error file=" + new_file +
                                ",line=4,col=1,title=contract version "
                                "bump::version 1.1.0 after 1.0.0"));
-  EXPECT_THAT(r.out, HasSubstr("verdict: breaking under BACKWARD\n"));
+  EXPECT_THAT(r.out, HasSubstr("verdict: breaking under FULL\n"));
 }
 
 TEST_F(ContractCliTest, DiffRefusesInvalidInput) {

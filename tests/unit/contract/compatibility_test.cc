@@ -1,6 +1,8 @@
 #include "meshplane/contract/compatibility.h"
 
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -74,8 +76,10 @@ std::string Edit(absl::string_view from, absl::string_view to) {
   return out;
 }
 
-// One rule: an edit of kBase, the change it must produce, and its severity
-// under BACKWARD, FORWARD, FULL (NONE never breaks).
+// One rule: an edit of kBase (or of `base`, itself an edit of kBase), the
+// change it must produce, and its severity under BACKWARD, FORWARD, FULL
+// (NONE never breaks). With `reverse` the edited document is the previous
+// version and the base the candidate.
 struct Rule {
   const char* name;
   std::string from;
@@ -85,7 +89,25 @@ struct Rule {
   Severity backward;
   Severity forward;
   Severity full;
+  bool reverse = false;
+  std::string base = std::string(kBase);
 };
+
+std::string EditOf(const std::string& base, absl::string_view from,
+                   absl::string_view to) {
+  EXPECT_TRUE(absl::StrContains(base, from)) << from;
+  return absl::StrReplaceAll(base, {{from, to}});
+}
+
+// The servers block some rows start from.
+constexpr absl::string_view kServers = R"(servers:
+  - server: prod
+    type: postgres
+    host: db.example.com
+    port: 5432
+    database: sales
+    schema: public
+)";
 
 constexpr Severity B = Severity::kBreaking;
 constexpr Severity C = Severity::kCompatible;
@@ -114,6 +136,8 @@ std::vector<Rule> Rules() {
        "schema[orders].properties[id].physicalType", C, B, B},
       {"varchar narrowed", "varchar(18)", "varchar(8)", ChangeKind::kPhysicalTypeNarrowed,
        "schema[orders].properties[id].physicalType", B, C, B},
+      {"physicalType changed", "varchar(18)", "char(18)", ChangeKind::kPhysicalTypeChanged,
+       "schema[orders].properties[id].physicalType", B, B, B},
       {"required added", "        classification: internal",
        "        classification: internal\n        required: true",
        ChangeKind::kRequiredAdded, "schema[orders].properties[amount].required", B, C, B},
@@ -161,21 +185,88 @@ std::vector<Rule> Rules() {
        ChangeKind::kSlaRemoved, "slaProperties[retention]", C, B, B},
       {"description only", "description: free text", "description: any free text",
        ChangeKind::kDocumentation, "schema[orders].properties[note]", X, X, X},
+      // The reverse of a row above: the candidate is kBase.
+      {"number narrowed to integer", "logicalType: integer", "logicalType: number",
+       ChangeKind::kLogicalTypeNarrowed, "schema[orders].properties[amount].logicalType",
+       B, C, B, true},
+      {"unique added", "        unique: true\n", "", ChangeKind::kUniqueAdded,
+       "schema[orders].properties[id].unique", B, C, B, true},
+      {"sla added", "  - property: retention\n    value: 3\n    unit: y\n", "",
+       ChangeKind::kSlaAdded, "slaProperties[retention]", B, C, B, true},
+      {"classification changed to an unknown level", "classification: internal",
+       "classification: team-blue", ChangeKind::kClassificationChanged,
+       "schema[orders].properties[amount].classification", B, B, B},
+      {"pattern replaced", "pattern: '^a'", "pattern: '^b'",
+       ChangeKind::kConstraintChanged,
+       "schema[orders].properties[note].logicalTypeOptions.pattern", B, B, B,
+       false,
+       EditOf(std::string(kBase), "        description: free text\n",
+              "        description: free text\n        logicalTypeOptions:\n"
+              "          pattern: '^a'\n")},
+      {"enum changed", "[open, paid]", "[open, refunded]", ChangeKind::kEnumChanged,
+       "schema[orders].properties[status].validValues", B, B, B},
+      {"quality rule changed", "mustBeLessThan: 10", "mustBeGreaterThan: 10",
+       ChangeKind::kQualityRuleChanged,
+       "schema[orders].properties[note].quality[nullValues]", B, B, B},
+      {"sla changed where it cannot be ordered", "    value: 1\n    unit: y",
+       "    value: 2\n    unit: y", ChangeKind::kSlaChanged,
+       "slaProperties[generalAvailability]", B, B, B, false,
+       std::string(kBase) + "  - property: generalAvailability\n"
+                            "    value: 1\n    unit: y\n"},
+      {"server added", "slaProperties:", std::string(kServers) + "slaProperties:",
+       ChangeKind::kServerAdded, "servers[prod]", C, C, C},
+      {"server removed", "slaProperties:", std::string(kServers) + "slaProperties:",
+       ChangeKind::kServerRemoved, "servers[prod]", C, B, B, true},
   };
+}
+
+// The documents a rule compares: previous, candidate.
+std::pair<Document, Document> Versions(const Rule& r) {
+  Document base = Load(r.base);
+  Document edited = Load(EditOf(r.base, r.from, r.to));
+  if (r.reverse) return {edited, base};
+  return {base, edited};
+}
+
+constexpr CompatibilityMode kAllModes[] = {
+    CompatibilityMode::kNone,
+    CompatibilityMode::kBackward,
+    CompatibilityMode::kForward,
+    CompatibilityMode::kFull,
+    CompatibilityMode::kBackwardTransitive,
+    CompatibilityMode::kForwardTransitive,
+    CompatibilityMode::kFullTransitive,
+};
+
+// The severity a rule's row gives under `mode`.
+Severity Expected(const Rule& r, CompatibilityMode mode) {
+  switch (mode) {
+    case CompatibilityMode::kNone:
+      return r.full == X ? X : C;
+    case CompatibilityMode::kBackward:
+    case CompatibilityMode::kBackwardTransitive:
+      return r.backward;
+    case CompatibilityMode::kForward:
+    case CompatibilityMode::kForwardTransitive:
+      return r.forward;
+    case CompatibilityMode::kFull:
+    case CompatibilityMode::kFullTransitive:
+      return r.full;
+  }
+  return r.full;
 }
 
 TEST(CompatibilityTest, EachRuleInEachMode) {
   for (const Rule& r : Rules()) {
     SCOPED_TRACE(r.name);
-    const Document before = Load(kBase);
-    const Document after = Load(Edit(r.from, r.to));
+    const auto [before, after] = Versions(r);
     const std::vector<Change> changes = Diff(before, after);
     ASSERT_EQ(changes.size(), r.kind == ChangeKind::kPropertyRemoved ? 2u : 1u)
-        << (changes.empty() ? "" : changes[0].explanation);
+        << (changes.empty() ? "" : changes[0].what);
     const Change& c = changes[0].kind == r.kind ? changes[0] : changes.back();
     EXPECT_EQ(ChangeKindName(c.kind), ChangeKindName(r.kind));
     EXPECT_EQ(c.path, r.path);
-    EXPECT_FALSE(c.explanation.empty());
+    EXPECT_FALSE(c.what.empty());
     EXPECT_EQ(c.SeverityIn(CompatibilityMode::kBackward), r.backward);
     EXPECT_EQ(c.SeverityIn(CompatibilityMode::kForward), r.forward);
     EXPECT_EQ(c.SeverityIn(CompatibilityMode::kFull), r.full);
@@ -187,6 +278,89 @@ TEST(CompatibilityTest, EachRuleInEachMode) {
               r.full == B ? Bump::kMajor : r.full == C ? Bump::kMinor
                                                        : Bump::kPatch);
   }
+}
+
+// Issue: the explanation said "consumers of the old contract read it" while
+// the verdict said compatible. Every row of the change table, under every
+// mode: the severity is the table's, and the explanation states that
+// severity (it starts with it), never the opposite one, and when the mode
+// lets through a change that hurts someone it says whom the mode leaves
+// unprotected.
+TEST(CompatibilityTest, ChangeTableUnderEveryModeSeverityAndExplanationAgree) {
+  std::set<ChangeKind> covered;
+  for (const Rule& r : Rules()) {
+    const auto [before, after] = Versions(r);
+    for (const Change& c : Diff(before, after)) {
+      if (c.kind != r.kind) continue;
+      covered.insert(c.kind);
+      EXPECT_FALSE(absl::StrContains(c.what, "compatible") ||
+                   absl::StrContains(c.why, "compatible") ||
+                   absl::StrContains(c.what, "break") ||
+                   absl::StrContains(c.why, "break"))
+          << r.name << ": the mode-free texts carry no verdict: " << c.what
+          << ": " << c.why;
+      for (CompatibilityMode mode : kAllModes) {
+        SCOPED_TRACE(absl::StrCat(r.name, " under ", ModeName(mode)));
+        const Severity severity = c.SeverityIn(mode);
+        EXPECT_EQ(severity, Expected(r, mode));
+        const std::string e = c.Explain(mode);
+        EXPECT_TRUE(absl::StartsWith(e, SeverityName(severity))) << e;
+        EXPECT_TRUE(absl::StrContains(e, c.what)) << e;
+        if (severity == Severity::kBreaking) {
+          EXPECT_TRUE(absl::StartsWith(
+              e, absl::StrCat("breaking under ", ModeName(mode), ": ")))
+              << e;
+          for (const char* word : {"compatible", "safe", "does not protect",
+                                   "refuses nothing", "no existing reader",
+                                   "cosmetic"}) {
+            EXPECT_FALSE(absl::StrContains(e, word)) << word << " in " << e;
+          }
+        } else {
+          EXPECT_FALSE(absl::StrContains(e, "break")) << e;
+          const bool hurts = c.breaks_backward || c.breaks_forward;
+          EXPECT_EQ(hurts, absl::StrContains(e, "does not protect") ||
+                               absl::StrContains(e, "refuses nothing"))
+              << e;
+          if (c.breaks_forward && mode != CompatibilityMode::kNone) {
+            EXPECT_TRUE(absl::StrContains(e, "existing consumers")) << e;
+          }
+        }
+      }
+    }
+  }
+  // Every kind of change has a row.
+  for (int k = 0; k <= static_cast<int>(ChangeKind::kDocumentation); ++k) {
+    EXPECT_EQ(covered.count(static_cast<ChangeKind>(k)), 1u)
+        << ChangeKindName(static_cast<ChangeKind>(k)) << " has no row";
+  }
+}
+
+// With no mode named, removing a property consumers read is breaking, even
+// an optional one, and needs a major version.
+TEST(CompatibilityTest, DefaultModeRefusesRemovingAnOptionalProperty) {
+  EXPECT_EQ(kDefaultMode, CompatibilityMode::kFull);
+  const Document v1 = Load(kBase);
+  const Document v2 = Load(EditOf(
+      Edit("version: 1.0.0", "version: 1.1.0"),
+      "      - name: note\n        logicalType: string\n        description: "
+      "free text\n        quality:\n          - metric: nullValues\n"
+      "            mustBeLessThan: 10\n",
+      ""));
+  absl::StatusOr<Verdict> v = Check(v2, {v1}, kDefaultMode);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_FALSE(v->compatible);
+  EXPECT_FALSE(v->version_satisfied);
+  EXPECT_EQ(v->required_bump, Bump::kMajor);
+  ASSERT_EQ(v->changes.size(), 1u);
+  EXPECT_EQ(v->changes[0].kind, ChangeKind::kPropertyRemoved);
+  EXPECT_EQ(v->changes[0].Explain(kDefaultMode),
+            "breaking under FULL: property note was removed: consumers of the "
+            "old contract select it (a rename is a removal plus an addition)");
+  // Under the old default it passes, and now says why.
+  EXPECT_EQ(v->changes[0].Explain(CompatibilityMode::kBackward),
+            "compatible under BACKWARD, which does not protect existing "
+            "consumers from this: property note was removed: consumers of the "
+            "old contract select it (a rename is a removal plus an addition)");
 }
 
 TEST(CompatibilityTest, IdenticalVersionsHaveNoChanges) {

@@ -191,7 +191,7 @@ TEST_F(ContractsTest, FirstVersionCreatesTheContractForTheDocumentsProduct) {
             "domains/sales/dataProducts/orders");
   EXPECT_EQ(r->contract.display_name, "Orders");
   EXPECT_EQ(r->contract.description, "Every order, one row each.");
-  EXPECT_EQ(r->contract.compatibility_mode, "BACKWARD");
+  EXPECT_EQ(r->contract.compatibility_mode, "FULL");
   EXPECT_EQ(r->contract.latest_version, "1.0.0");
   EXPECT_EQ(r->contract.version_count, 1);
   EXPECT_EQ(r->version.original_yaml, kV1);
@@ -387,6 +387,43 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
   EXPECT_THAT(major->report.impacted_consumers, SizeIs(2));
   EXPECT_THAT(major->report.warnings,
               ElementsAre(HasSubstr("must migrate")));
+}
+
+// With default settings, dropping a column (optional or not) under a minor
+// bump is refused, and the refusal itself names the consumers: the product
+// reading the port and the holder of an active grant on it.
+TEST_F(ContractsTest, DefaultModeRefusalNamesTheConsumersARemovalBreaks) {
+  ASSERT_OK(Publish(sam_, std::string(kV1)).status());
+  ASSERT_OK(store_.RunInTransaction(
+      store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
+        model::Grant g;
+        g.id = "00000000-0000-4000-8000-000000000001";
+        g.port = {"sales", "orders", "orders-v1"};
+        g.consumer = "team:finance-team";
+        g.actions = {"read"};
+        g.create_time = clock_.Now();
+        g.expire_time = clock_.Now() + absl::Hours(24);
+        g.revision = 1;
+        return txn.InsertGrant(g);
+      }));
+  std::string dropped =
+      Edit(kV1, {{"version: 1.0.0", "version: 1.1.0"},
+                 {"      - {name: note, logicalType: string}\n", ""}});
+  auto refused = Publish(sam_, dropped);
+  ASSERT_THAT(refused.status(), StatusIs(Code::kFailedPrecondition, "major"));
+  EXPECT_THAT(
+      std::string(refused.status().message()),
+      HasSubstr("breaking under FULL: schema[orders].properties[note] "
+                "(property_removed); it would break 2 consumer(s): "
+                "domains/finance/dataProducts/ledger via input port, "
+                "team:finance-team via "
+                "grants/00000000-0000-4000-8000-000000000001"));
+  // A compatible change's refusal (too small a bump) names no consumer.
+  std::string patch_only = Edit(V110(), {{"version: 1.1.0", "version: 1.0.1"}});
+  auto minor = Publish(sam_, patch_only);
+  ASSERT_THAT(minor.status(), StatusIs(Code::kFailedPrecondition, "minor"));
+  EXPECT_THAT(std::string(minor.status().message()),
+              ::testing::Not(HasSubstr("consumer")));
 }
 
 TEST_F(ContractsTest, ValidateOnlyReportsAndWritesNothing) {

@@ -73,7 +73,7 @@ TEST(ContractJsonTest, AbsentModeAndStateAreTheDefaults) {
   absl::StatusOr<Contract> c =
       ContractFromJson(R"({"name":"contracts/orders"})");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->compatibility_mode, "BACKWARD");
+  EXPECT_EQ(c->compatibility_mode, "FULL");
   EXPECT_EQ(c->state, "ACTIVE");
 }
 
