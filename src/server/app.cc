@@ -18,6 +18,7 @@
 #include "server/call.h"
 #include "server/client_certs.h"
 #include "server/http/httplib_glue.h"
+#include "server/http/mcp.h"
 #include "server/http/routes.h"
 #include "server/http/transcoder.h"
 #include "server/metrics.h"
@@ -432,6 +433,7 @@ class ServerImpl final : public RunningServer {
     // alive (and a Watch stream for as long as it runs): more than the two
     // that /metrics and the probes needed, until the HTTP server is chosen.
     http_.new_task_queue = [] { return new httplib::ThreadPool(8); };
+    StartMcp();
     MP_RETURN_IF_ERROR(StartRest());
     http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
@@ -472,6 +474,32 @@ class ServerImpl final : public RunningServer {
     spdlog::info("meshplaned serving /healthz, /readyz and /metrics on {}:{}",
                  hp.host, http_port_);
     return absl::OkStatus();
+  }
+
+  // MCP for agents on /mcp (docs/mcp.md): tools over the same in-process
+  // channel as REST, authenticated as every call is.
+  void StartMcp() {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(-1);
+    args.SetMaxSendMessageSize(config_.max_receive_message_bytes);
+    http::McpServer::Options options;
+    options.max_body_bytes =
+        static_cast<size_t>(config_.max_receive_message_bytes);
+    mcp_ = std::make_unique<http::McpServer>(
+        grpc_->InProcessChannel(args), runner_.in_process_key(),
+        [this](const std::string& secret) -> absl::StatusOr<std::string> {
+          MP_ASSIGN_OR_RETURN(model::Principal p,
+                              AuthenticateBearer(secret, identity_, oidc_.get()));
+          return p.id;
+        },
+        [this] { return governance_.snapshot()->HasTrigger("agent.call"); },
+        options);
+    for (const char* method : {"POST", "GET", "DELETE"}) {
+      http::MountHandler(http_, method, "/mcp",
+                         [this](const http::HttpRequest& r) {
+                           return mcp_->Handle(r);
+                         });
+    }
   }
 
   // REST/JSON under /v1/, transcoded from the services' google.api.http
@@ -640,6 +668,7 @@ class ServerImpl final : public RunningServer {
   int port_ = 0;
   // Before http_, so that it outlives the handlers that use it.
   std::unique_ptr<http::Transcoder> rest_;
+  std::unique_ptr<http::McpServer> mcp_;
   httplib::Server http_;
   int http_port_ = 0;
   std::thread http_thread_;

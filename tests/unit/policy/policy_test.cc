@@ -41,8 +41,11 @@ TEST(PolicyNamesTest, RoundTrip) {
 }
 
 TEST(TriggersTest, KnownAndVariables) {
-  EXPECT_EQ(KnownTriggers().size(), 8u);
+  EXPECT_EQ(KnownTriggers().size(), 9u);
   EXPECT_TRUE(IsKnownTrigger("dataproduct.lifecycle"));
+  EXPECT_TRUE(IsKnownTrigger("agent.call"));
+  EXPECT_THAT(TriggerVariables("agent.call"),
+              ElementsAre("resource", "principal", "request", "now", "domain"));
   EXPECT_FALSE(IsKnownTrigger("dataproduct.delete"));
   EXPECT_THAT(TriggerVariables("dataproduct.create"),
               ElementsAre("resource", "principal", "request", "now", "domain"));
