@@ -61,6 +61,18 @@ spec:
   effect: DENY
   message: agents may read restricted data but never request access to it
   owner: governance
+---
+apiVersion: meshplane.dev/v1
+kind: Policy
+metadata: {name: agents-reading-restricted-are-noted}
+spec:
+  triggers: [agent.call]
+  condition: >-
+    request.tool != "get_data_product" ||
+    resource.classification != "RESTRICTED"
+  effect: WARN
+  message: an agent read a restricted product
+  owner: governance
 )";
 
 bool FileExists(const std::string& path) {
@@ -336,9 +348,16 @@ TEST_F(McpE2eTest, AnAgentCallPolicyRefusesAccessToRestrictedDataOnly) {
        CallTool("request_access",
                 {{"output_port",
                   "domains/sales/dataProducts/orders/outputPorts/orders-v1"},
-                 {"purpose", "weekly revenue report"}})}));
+                 {"purpose", "weekly revenue report"}}),
+       // Why was it refused? What the agent.call policies decide on it.
+       CallTool("explain_refusal",
+                {{"trigger", "agent.call"},
+                 {"resource_name", "domains/sales/dataProducts/payments"},
+                 {"request", {{"tool", "request_access"}}}}),
+       // And may the agent read payments now? No grant.
+       CallTool("explain_refusal", {{"output_port", payments}})}));
   const json& steps = out["steps"];
-  ASSERT_EQ(steps.size(), 3u) << out.dump();
+  ASSERT_EQ(steps.size(), 5u) << out.dump();
 
   // Refused, with the policy named, as a tool error.
   const json& refused = steps[0]["result"];
@@ -355,6 +374,21 @@ TEST_F(McpE2eTest, AnAgentCallPolicyRefusesAccessToRestrictedDataOnly) {
   // for the internal one.
   EXPECT_FALSE(steps[1]["result"].value("isError", true)) << steps[1].dump();
   EXPECT_FALSE(steps[2]["result"].value("isError", true)) << steps[2].dump();
+  // The WARN policy let the read through and said so.
+  EXPECT_THAT(Text(steps[1]["result"]),
+              HasSubstr("policy warnings: "
+                        "policies/agents-reading-restricted-are-noted"));
+  EXPECT_THAT(Text(steps[2]["result"]), ::testing::Not(HasSubstr("warnings")));
+  // explain_refusal names the policy and its message.
+  const json& why = steps[3]["result"];
+  EXPECT_FALSE(why.value("isError", true)) << why.dump();
+  EXPECT_EQ(why["structuredContent"]["decision"].value("outcome", ""),
+            "DECISION_OUTCOME_DENY")
+      << why.dump();
+  EXPECT_THAT(why.dump(), HasSubstr("policies/agents-never-request-restricted"));
+  const json& check = steps[4]["result"]["structuredContent"];
+  EXPECT_FALSE(check.value("allowed", true)) << check.dump();
+  EXPECT_FALSE(check.value("reason", "").empty()) << check.dump();
 
   // Nothing was filed for payments: the RPC never ran.
   CommandResult list = Cli({"access", "list", "-o", "json"});

@@ -1283,8 +1283,10 @@ json McpServer::Dispatch(const HttpRequest& req, const std::string& method,
       const std::string action = StringArg(args, "action");
       call.rpc = "meshplane.v1.AccessService/CheckAccess";
       call.target = port;
-      run = [&calls, port, action](grpc::ClientContext* ctx, json* out) {
+      run = [&calls, port, action, principal](grpc::ClientContext* ctx,
+                                              json* out) {
         v1::CheckAccessRequest c;
+        c.set_principal(principal);  // about the caller, who may always ask
         c.set_output_port(port);
         c.set_action(action.empty() ? "read" : action);
         v1::CheckAccessResponse r;
