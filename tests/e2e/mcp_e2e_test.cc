@@ -4,8 +4,6 @@
 // initialize, tools/list, the tools, resources, and an agent.call policy
 // that refuses one tool while the others still work. Also the raw HTTP
 // contract of the endpoint (401, 405, 403) with a plain HTTP client.
-#include <sys/stat.h>
-
 #include <string>
 #include <vector>
 
@@ -18,6 +16,7 @@
 #include "tests/e2e/server_test.h"
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 namespace meshplane::e2e {
 namespace {
@@ -85,12 +84,12 @@ class McpE2eTest : public ServerE2eTest {
   void SetUp() override {
     // The HTTP listener on a free port, found in the log; info level for
     // the calls' log lines (transport=mcp).
-    std::string url = testing::PgFixture::ServingUrl(
-        testing::PgFixture::Get().NewDatabase());
+    std::string url =
+        testing::PgFixture::ServingUrl(testing::PgFixture::Get().NewDatabase());
     std::string error;
-    ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
-                              {"--http-listen", "127.0.0.1:0", "--log-level",
-                               "info"}))
+    ASSERT_TRUE(
+        server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
+                      {"--http-listen", "127.0.0.1:0", "--log-level", "info"}))
         << error;
     dir_ = MakeTempDir();
     const std::string log = server_.Log();
@@ -104,8 +103,8 @@ class McpE2eTest : public ServerE2eTest {
         << log;
 
     node_tools_ = MESHPLANE_NODE_TOOLS;
-    ASSERT_TRUE(FileExists(node_tools_ +
-                           "/node_modules/@modelcontextprotocol/sdk/package.json"))
+    ASSERT_TRUE(FileExists(
+        node_tools_ + "/node_modules/@modelcontextprotocol/sdk/package.json"))
         << "the MCP SDK is not installed in " << node_tools_
         << "/node_modules: run `source scripts/common.sh && "
            "ensure_node_tools` (the test command does)";
@@ -215,7 +214,8 @@ TEST_F(McpE2eTest, AnAgentSearchesInspectsChecksAndRequestsAccess) {
                 {{"name", "domains/sales/dataProducts/orders"}}),
        CallTool("get_lineage", {{"name", "domains/sales/dataProducts/revenue"},
                                 {"direction", "UPSTREAM"}}),
-       CallTool("get_contract_version", {{"contract", "contracts/orders-contract"}}),
+       CallTool("get_contract_version",
+                {{"contract", "contracts/orders-contract"}}),
        CallTool("check_contract", {{"yaml", kCandidate}}),
        CallTool("request_access",
                 {{"output_port",
@@ -243,11 +243,11 @@ TEST_F(McpE2eTest, AnAgentSearchesInspectsChecksAndRequestsAccess) {
     EXPECT_EQ(t["inputSchema"].value("type", ""), "object") << t.dump();
     EXPECT_TRUE(t["inputSchema"].contains("properties")) << t.dump();
   }
-  EXPECT_THAT(names, ::testing::ElementsAre(
-                         "search_data_products", "get_data_product",
-                         "get_lineage", "get_contract_version",
-                         "check_contract", "request_access",
-                         "explain_refusal"));
+  EXPECT_THAT(names,
+              ::testing::ElementsAre("search_data_products", "get_data_product",
+                                     "get_lineage", "get_contract_version",
+                                     "check_contract", "request_access",
+                                     "explain_refusal"));
 
   // search: orders, found by its text.
   const json& search = steps[1]["result"];
@@ -314,22 +314,21 @@ TEST_F(McpE2eTest, AnAgentSearchesInspectsChecksAndRequestsAccess) {
 
   // Each tool ran as its RPC, logged as coming over MCP.
   const std::string log = server_.Log();
-  for (const char* method :
-       {"meshplane.v1.DataProductService/ListDataProducts",
-        "meshplane.v1.DataProductService/GetDataProduct",
-        "meshplane.v1.DataProductService/GetLineage",
-        "meshplane.v1.ContractService/GetContractVersion",
-        "meshplane.v1.ContractService/PublishContract",
-        "meshplane.v1.AccessService/RequestAccess"}) {
-    EXPECT_THAT(log, HasSubstr(absl::StrCat("method=", method, " principal=",
-                                            kAgent)))
+  for (const char* method : {"meshplane.v1.DataProductService/ListDataProducts",
+                             "meshplane.v1.DataProductService/GetDataProduct",
+                             "meshplane.v1.DataProductService/GetLineage",
+                             "meshplane.v1.ContractService/GetContractVersion",
+                             "meshplane.v1.ContractService/PublishContract",
+                             "meshplane.v1.AccessService/RequestAccess"}) {
+    EXPECT_THAT(
+        log, HasSubstr(absl::StrCat("method=", method, " principal=", kAgent)))
         << method;
   }
   EXPECT_THAT(log, HasSubstr("transport=mcp"));
   EXPECT_THAT(log, ::testing::Not(HasSubstr(agent_token_)));
   // The write is in the audit log, as the agent's.
-  CommandResult audit = Cli({"audit", "list", "--principal", kAgent, "-o",
-                             "json"});
+  CommandResult audit =
+      Cli({"audit", "list", "--principal", kAgent, "-o", "json"});
   ASSERT_EQ(audit.exit_code, 0) << audit.Describe();
   EXPECT_THAT(audit.out, HasSubstr("meshplane.v1.AccessService/RequestAccess"));
 }
@@ -385,7 +384,8 @@ TEST_F(McpE2eTest, AnAgentCallPolicyRefusesAccessToRestrictedDataOnly) {
   EXPECT_EQ(why["structuredContent"]["decision"].value("outcome", ""),
             "DECISION_OUTCOME_DENY")
       << why.dump();
-  EXPECT_THAT(why.dump(), HasSubstr("policies/agents-never-request-restricted"));
+  EXPECT_THAT(why.dump(),
+              HasSubstr("policies/agents-never-request-restricted"));
   const json& check = steps[4]["result"]["structuredContent"];
   EXPECT_FALSE(check.value("allowed", true)) << check.dump();
   EXPECT_FALSE(check.value("reason", "").empty()) << check.dump();

@@ -104,9 +104,10 @@ std::vector<McpTool> BuildTools() {
       "or all. Returns a page of products and a page_token for the next "
       "one.",
       "meshplane.v1.DataProductService/ListDataProducts", true,
-      Object({{"query", {{"type", "string"},
-                         {"description", "free text, e.g. \"orders\""},
-                         {"maxLength", 512}}},
+      Object({{"query",
+               {{"type", "string"},
+                {"description", "free text, e.g. \"orders\""},
+                {"maxLength", 512}}},
               {"filter", Str("AIP-160 filter, e.g. lifecycle = PUBLISHED AND "
                              "owner_team = \"teams/sales-eng\"")},
               {"domain", Str("only this domain, `domains/sales` or `sales`; "
@@ -114,10 +115,11 @@ std::vector<McpTool> BuildTools() {
               {"include_subdomains",
                {{"type", "boolean"},
                 {"description", "with domain, also its subdomains"}}},
-              {"page_size", {{"type", "integer"},
-                             {"minimum", 1},
-                             {"maximum", 100},
-                             {"description", "default 20"}}},
+              {"page_size",
+               {{"type", "integer"},
+                {"minimum", 1},
+                {"maximum", 100},
+                {"description", "default 20"}}},
               {"page_token", Str("next_page_token of the previous page")}},
              {})});
   t.push_back(McpTool{
@@ -135,12 +137,13 @@ std::vector<McpTool> BuildTools() {
       "ports.",
       "meshplane.v1.DataProductService/GetLineage", true,
       Object({{"name", Str("`domains/{domain}/dataProducts/{product}`")},
-              {"direction", Enum("default BOTH",
-                                 {"UPSTREAM", "DOWNSTREAM", "BOTH"})},
-              {"depth", {{"type", "integer"},
-                         {"minimum", 1},
-                         {"maximum", 10},
-                         {"description", "hops to follow (default 1)"}}}},
+              {"direction",
+               Enum("default BOTH", {"UPSTREAM", "DOWNSTREAM", "BOTH"})},
+              {"depth",
+               {{"type", "integer"},
+                {"minimum", 1},
+                {"maximum", 10},
+                {"description", "hops to follow (default 1)"}}}},
              {"name"})});
   t.push_back(McpTool{
       "get_contract_version", "Get a contract version",
@@ -160,9 +163,10 @@ std::vector<McpTool> BuildTools() {
       "every change, whether it breaks readers, the version bump it needs "
       "and the consumers it affects.",
       "meshplane.v1.ContractService/PublishContract", true,
-      Object({{"yaml", {{"type", "string"},
-                        {"description", "the ODCS v3 document (YAML or JSON)"},
-                        {"minLength", 1}}},
+      Object({{"yaml",
+               {{"type", "string"},
+                {"description", "the ODCS v3 document (YAML or JSON)"},
+                {"minLength", 1}}},
               {"data_product",
                Str("the owning product, `domains/{d}/dataProducts/{p}`, "
                    "for a new contract")},
@@ -179,20 +183,21 @@ std::vector<McpTool> BuildTools() {
       "meshplane.v1.AccessService/RequestAccess", false,
       Object({{"output_port",
                Str("`domains/{d}/dataProducts/{p}/outputPorts/{port}`")},
-              {"purpose", {{"type", "string"},
-                           {"description", "why access is needed"},
-                           {"minLength", 1},
-                           {"maxLength", 4096}}},
+              {"purpose",
+               {{"type", "string"},
+                {"description", "why access is needed"},
+                {"minLength", 1},
+                {"maxLength", 4096}}},
               {"duration", Str("how long, e.g. `30d`, `12h`, `3600s` "
                                "(default 90 days)")},
-              {"actions", {{"type", "array"},
-                           {"items", {{"type", "string"},
-                                      {"enum", {"read", "write"}}}},
-                           {"description", "default [\"read\"]"}}},
+              {"actions",
+               {{"type", "array"},
+                {"items", {{"type", "string"}, {"enum", {"read", "write"}}}},
+                {"description", "default [\"read\"]"}}},
               {"consumer", Str("who gets access: `team:{id}` for a team of "
                                "the caller; default the caller")},
-              {"validate_only", {{"type", "boolean"},
-                                 {"description", "decide, store nothing"}}},
+              {"validate_only",
+               {{"type", "boolean"}, {"description", "decide, store nothing"}}},
               {"request_id", Str("a UUID that makes a retry safe")}},
              {"output_port", "purpose"})});
   t.push_back(McpTool{
@@ -205,19 +210,22 @@ std::vector<McpTool> BuildTools() {
       "dataproduct.update; resource is the proposed document, default the "
       "stored one).",
       "", true,
-      Object({{"access_request", Str("`accessRequests/{id}`")},
-              {"output_port",
-               Str("`domains/{d}/dataProducts/{p}/outputPorts/{port}`")},
-              {"action", Enum("with output_port; default read",
-                              {"read", "write"})},
-              {"trigger", Str("e.g. `dataproduct.update`, `access.request`")},
-              {"resource_name", Str("the resource the write is about")},
-              {"resource", {{"type", "object"},
-                            {"description", "the resource document as the "
-                                            "policies see it (snake_case)"}}},
-              {"request", {{"type", "object"},
-                           {"description", "the `request` attributes"}}}},
-             {})});
+      Object(
+          {{"access_request", Str("`accessRequests/{id}`")},
+           {"output_port",
+            Str("`domains/{d}/dataProducts/{p}/outputPorts/{port}`")},
+           {"action",
+            Enum("with output_port; default read", {"read", "write"})},
+           {"trigger", Str("e.g. `dataproduct.update`, `access.request`")},
+           {"resource_name", Str("the resource the write is about")},
+           {"resource",
+            {{"type", "object"},
+             {"description",
+              "the resource document as the "
+              "policies see it (snake_case)"}}},
+           {"request",
+            {{"type", "object"}, {"description", "the `request` attributes"}}}},
+          {})});
   return t;
 }
 
@@ -226,18 +234,19 @@ std::vector<McpTool> BuildTools() {
 // The AIP-193 error of `status` as JSON, and a line for the model.
 json ErrorJsonOf(const grpc::Status& status) {
   json j = json::parse(ErrorJson(status), nullptr, false);
-  return j.is_discarded() ? json{{"error", {{"message", status.error_message()}}}}
-                          : j;
+  return j.is_discarded()
+             ? json{{"error", {{"message", status.error_message()}}}}
+             : j;
 }
 
 json ToolError(const grpc::Status& status) {
   json structured = ErrorJsonOf(status);
-  std::string text = absl::StrCat(
-      structured["error"].value("status", std::string("ERROR")), ": ",
-      status.error_message());
-  return {{"content", json::array({{{"type", "text"}, {"text", text}},
-                                   {{"type", "text"},
-                                    {"text", structured.dump()}}})},
+  std::string text =
+      absl::StrCat(structured["error"].value("status", std::string("ERROR")),
+                   ": ", status.error_message());
+  return {{"content",
+           json::array({{{"type", "text"}, {"text", text}},
+                        {{"type", "text"}, {"text", structured.dump()}}})},
           {"structuredContent", structured},
           {"isError", true}};
 }
@@ -267,8 +276,7 @@ std::optional<std::string> ProductOf(const std::string& name) {
   std::vector<std::string> parts = absl::StrSplit(name, '/');
   if (parts.size() >= 4 && parts[0] == "domains" &&
       parts[2] == "dataProducts" && !parts[1].empty() && !parts[3].empty() &&
-      (parts.size() == 4 ||
-       (parts.size() == 6 && parts[4] == "outputPorts"))) {
+      (parts.size() == 4 || (parts.size() == 6 && parts[4] == "outputPorts"))) {
     return absl::StrCat("domains/", parts[1], "/dataProducts/", parts[3]);
   }
   return std::nullopt;
@@ -318,7 +326,8 @@ json ToolSuccess(const json& structured, const json& warnings) {
     }
     out["content"].push_back(
         {{"type", "text"},
-         {"text", absl::StrCat("policy warnings: ", absl::StrJoin(lines, "; "))}});
+         {"text",
+          absl::StrCat("policy warnings: ", absl::StrJoin(lines, "; "))}});
     out["_meta"] = {{"meshplane.dev/policyWarnings", warnings}};
   }
   return out;
@@ -399,9 +408,9 @@ std::vector<std::string> CheckToolArguments(const McpTool& tool,
       if (p->contains("enum")) {
         const json& e = (*p)["enum"];
         if (std::find(e.begin(), e.end(), value) == e.end()) {
-          out.push_back(absl::StrCat(path, ": must be one of ",
-                                     absl::StrJoin(e.get<std::vector<std::string>>(),
-                                                   ", ")));
+          out.push_back(absl::StrCat(
+              path, ": must be one of ",
+              absl::StrJoin(e.get<std::vector<std::string>>(), ", ")));
         }
       }
       if (p->contains("minLength") &&
@@ -471,44 +480,39 @@ std::vector<std::string> CheckToolArguments(const McpTool& tool,
 // The API over the in-process channel, as the caller: its Authorization
 // header goes along, and the transport metadata (with the process's key)
 // makes the call's log line say transport=mcp and the client's address.
-class McpServer::Calls {
+class McpApi {
  public:
-  Calls(std::shared_ptr<grpc::Channel> channel, std::string key)
+  McpApi(const std::shared_ptr<grpc::Channel>& channel, std::string key)
       : key_(std::move(key)) {
     if (channel == nullptr) return;
-    products_ = v1::DataProductService::NewStub(channel);
-    contracts_ = v1::ContractService::NewStub(channel);
-    access_ = v1::AccessService::NewStub(channel);
-    policies_ = v1::PolicyService::NewStub(channel);
+    products = v1::DataProductService::NewStub(channel);
+    contracts = v1::ContractService::NewStub(channel);
+    access = v1::AccessService::NewStub(channel);
+    policies = v1::PolicyService::NewStub(channel);
   }
 
-  bool available() const { return products_ != nullptr; }
-
-  void Prepare(const HttpRequest& req, grpc::ClientContext* ctx) const {
-    for (const std::string& value : req.authorization) {
-      ctx->AddMetadata("authorization", value);
-    }
-    ctx->AddMetadata(kTransportMetadata, "mcp");
-    if (!key_.empty()) ctx->AddMetadata(kInProcessKeyMetadata, key_);
-    if (!req.peer.empty()) ctx->AddMetadata(kPeerMetadata, req.peer);
-  }
-
-  // Runs `call(stub, ctx)` and returns its status.
+  // Runs `call(ctx)` with a context that carries the caller's credentials
+  // and the transport metadata; UNAVAILABLE when there is no channel.
   template <typename Fn>
   grpc::Status Run(const HttpRequest& req, Fn call) const {
-    if (!available()) {
+    if (products == nullptr) {
       return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                           "the API is not reachable from the MCP endpoint");
     }
     grpc::ClientContext ctx;
-    Prepare(req, &ctx);
+    for (const std::string& value : req.authorization) {
+      ctx.AddMetadata("authorization", value);
+    }
+    ctx.AddMetadata(kTransportMetadata, "mcp");
+    if (!key_.empty()) ctx.AddMetadata(kInProcessKeyMetadata, key_);
+    if (!req.peer.empty()) ctx.AddMetadata(kPeerMetadata, req.peer);
     return call(&ctx);
   }
 
-  std::unique_ptr<v1::DataProductService::Stub> products_;
-  std::unique_ptr<v1::ContractService::Stub> contracts_;
-  std::unique_ptr<v1::AccessService::Stub> access_;
-  std::unique_ptr<v1::PolicyService::Stub> policies_;
+  std::unique_ptr<v1::DataProductService::Stub> products;
+  std::unique_ptr<v1::ContractService::Stub> contracts;
+  std::unique_ptr<v1::AccessService::Stub> access;
+  std::unique_ptr<v1::PolicyService::Stub> policies;
 
  private:
   const std::string key_;
@@ -516,13 +520,342 @@ class McpServer::Calls {
 
 namespace {
 
-// What one tool call is about, for the agent.call policies.
+// What one tool call (or resource read) is about, for agent.call.
 struct AgentCall {
   std::string tool;
   std::string rpc;
   std::string target;  // the resource aimed at, "" for none
   json arguments;
 };
+
+// One RPC of the API, run in a context McpApi::Run prepares; fills the
+// answer's JSON on success.
+using ApiCall = std::function<grpc::Status(grpc::ClientContext*, json*)>;
+
+// The agent.call decision, made by EvaluatePolicies as the caller (so that
+// it is the engine's decision, for the caller's principal and teams, and
+// lands in the decision log): OK, or the refusal worded as every policy
+// refusal is (FAILED_PRECONDITION, reason POLICY_VIOLATION, the
+// violations). WARN and DRY_RUN violations go to `warnings`.
+grpc::Status Govern(const McpApi& api, const HttpRequest& req,
+                    const AgentCall& call, json* warnings) {
+  v1::EvaluatePoliciesRequest e;
+  e.set_trigger("agent.call");
+  if (std::optional<std::string> product = ProductOf(call.target)) {
+    // Left empty, the resource is the stored product: its classification,
+    // tier, owner team...
+    e.set_resource_name(*product);
+  } else {
+    const std::string name = call.target.empty()
+                                 ? absl::StrCat("mcp/tools/", call.tool)
+                                 : call.target;
+    e.set_resource_name(name);
+    JsonToStruct(json{{"name", name}}, e.mutable_resource());
+  }
+  const json request = {{"tool", call.tool},
+                        {"method", call.rpc},
+                        {"target", call.target},
+                        {"arguments", call.arguments},
+                        {"transport", "mcp"}};
+  if (!JsonToStruct(request, e.mutable_request())) {
+    return InvalidArg("arguments", "cannot be read as a JSON object");
+  }
+  v1::EvaluatePoliciesResponse r;
+  grpc::Status s = api.Run(req, [&](grpc::ClientContext* ctx) {
+    return api.policies->EvaluatePolicies(ctx, e, &r);
+  });
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+    // The target does not exist: nothing to protect, and the RPC itself
+    // says so in its own words (the tool's argument, not resource_name).
+    return grpc::Status::OK;
+  }
+  if (!s.ok()) return s;
+  std::vector<PolicyViolationDetail> blocking;
+  for (const v1::PolicyViolation& v : r.decision().violations()) {
+    PolicyViolationDetail d{v.policy(),          v.scope(),   v.effect(),
+                            v.enforcement(),     v.message(), v.revision(),
+                            v.evaluation_error()};
+    if (v.enforcement() == "ENFORCED" && v.effect() != "WARN") {
+      blocking.push_back(std::move(d));
+    } else {
+      warnings->push_back(json{{"policy", d.policy},
+                               {"scope", d.scope},
+                               {"effect", d.effect},
+                               {"enforcement", d.enforcement},
+                               {"message", d.message}});
+    }
+  }
+  if (r.decision().outcome() == v1::DECISION_OUTCOME_ALLOW) {
+    return grpc::Status::OK;
+  }
+  std::vector<std::string> parts;
+  for (const auto& d : blocking) {
+    parts.push_back(absl::StrCat(d.policy, ": ", d.message));
+  }
+  absl::Status refusal = absl::FailedPreconditionError(
+      absl::StrCat("refused by policy: ", absl::StrJoin(parts, "; ")));
+  refusal = WithReason(std::move(refusal), "POLICY_VIOLATION");
+  return ToGrpc(WithPolicyViolations(std::move(refusal), blocking));
+}
+
+// What tools/call runs for one tool: the call as agent.call sees it and
+// the RPC; or, when the arguments do not fit, `invalid` and nothing else.
+struct ToolPlan {
+  AgentCall call;
+  ApiCall run;
+  grpc::Status invalid;
+};
+
+template <typename Response>
+ApiCall Answering(
+    std::function<grpc::Status(grpc::ClientContext*, Response*)> rpc) {
+  return [rpc = std::move(rpc)](grpc::ClientContext* ctx, json* out) {
+    Response r;
+    grpc::Status s = rpc(ctx, &r);
+    if (s.ok()) *out = MessageJson(r);
+    return s;
+  };
+}
+
+ToolPlan PlanSearch(const McpApi& api, const json& args) {
+  auto l = std::make_shared<v1::ListDataProductsRequest>();
+  std::string domain = StringArg(args, "domain");
+  if (!domain.empty() && !absl::StartsWith(domain, "domains/")) {
+    domain = absl::StrCat("domains/", domain);
+  }
+  l->set_parent(domain.empty() ? "domains/-" : domain);
+  l->set_include_subdomains(args.value("include_subdomains", false));
+  l->set_page_size(args.value("page_size", 20));
+  l->set_page_token(StringArg(args, "page_token"));
+  std::vector<std::string> terms;
+  const std::string query = StringArg(args, "query");
+  if (!query.empty()) {
+    // A quoted `text` term: the filter grammar's escapes for " and \.
+    std::string quoted;
+    for (char c : query) {
+      if (c == '"' || c == '\\') quoted.push_back('\\');
+      quoted.push_back(c);
+    }
+    terms.push_back(absl::StrCat("text = \"", quoted, "\""));
+  }
+  const std::string filter = StringArg(args, "filter");
+  if (!filter.empty()) terms.push_back(filter);
+  l->set_filter(absl::StrJoin(terms, " AND "));
+  ToolPlan plan;
+  plan.call.target = domain;
+  plan.run = Answering<v1::ListDataProductsResponse>(
+      [&api, l](grpc::ClientContext* ctx, v1::ListDataProductsResponse* r) {
+        return api.products->ListDataProducts(ctx, *l, r);
+      });
+  return plan;
+}
+
+ToolPlan PlanContractVersion(const McpApi& api, const json& args) {
+  ToolPlan plan;
+  std::string contract = StringArg(args, "contract");
+  if (!absl::StartsWith(contract, "contracts/")) {
+    contract = absl::StrCat("contracts/", contract);
+  }
+  std::string version = StringArg(args, "version");
+  std::vector<std::string> parts = absl::StrSplit(contract, '/');
+  if (parts.size() == 4 && parts[2] == "versions" && !parts[3].empty()) {
+    if (!version.empty() && version != parts[3]) {
+      plan.invalid =
+          InvalidArg("arguments.version",
+                     absl::StrCat("differs from the version in contract (",
+                                  parts[3], ")"));
+      return plan;
+    }
+    version = parts[3];
+    contract = absl::StrCat(parts[0], "/", parts[1]);
+  } else if (parts.size() != 2 || parts[1].empty()) {
+    plan.invalid = InvalidArg("arguments.contract",
+                              "must be `contracts/{contract}` or "
+                              "`contracts/{contract}/versions/{version}`");
+    return plan;
+  }
+  auto g = std::make_shared<v1::GetContractVersionRequest>();
+  g->set_name(absl::StrCat(contract, "/versions/",
+                           version.empty() ? "latest" : version));
+  plan.call.target = contract;
+  plan.run = Answering<v1::ContractVersion>(
+      [&api, g](grpc::ClientContext* ctx, v1::ContractVersion* r) {
+        return api.contracts->GetContractVersion(ctx, *g, r);
+      });
+  return plan;
+}
+
+ToolPlan PlanRequestAccess(const McpApi& api, const json& args) {
+  ToolPlan plan;
+  auto r = std::make_shared<v1::RequestAccessRequest>();
+  v1::AccessRequest* a = r->mutable_access_request();
+  a->set_output_port(StringArg(args, "output_port"));
+  a->set_purpose(StringArg(args, "purpose"));
+  a->set_consumer(StringArg(args, "consumer"));
+  for (const json& action : args.value("actions", json::array())) {
+    a->add_actions(action.get<std::string>());
+  }
+  const std::string duration = StringArg(args, "duration");
+  if (!duration.empty() &&
+      !ParseAccessDuration(duration, a->mutable_duration())) {
+    plan.invalid = InvalidArg(
+        "arguments.duration",
+        absl::StrCat("\"", duration.substr(0, 64),
+                     "\" is not a duration such as 30d, 12h or 3600s"));
+    return plan;
+  }
+  r->set_validate_only(args.value("validate_only", false));
+  const std::string request_id = StringArg(args, "request_id");
+  // A fresh request id per tool call unless the agent brings its own (to
+  // retry safely): the write path's replay protection either way.
+  r->set_request_id(request_id.empty() ? RandomUuid() : request_id);
+  plan.call.target = a->output_port();
+  plan.run = Answering<v1::AccessRequest>(
+      [&api, r](grpc::ClientContext* ctx, v1::AccessRequest* out) {
+        return api.access->RequestAccess(ctx, *r, out);
+      });
+  return plan;
+}
+
+ToolPlan PlanExplain(const McpApi& api, const json& args,
+                     const std::string& principal) {
+  ToolPlan plan;
+  const bool by_request = args.contains("access_request");
+  const bool by_port = args.contains("output_port");
+  const bool by_trigger =
+      args.contains("trigger") || args.contains("resource_name");
+  if (int{by_request} + int{by_port} + int{by_trigger} != 1) {
+    plan.invalid = InvalidArg("arguments",
+                              "give exactly one of access_request, "
+                              "output_port, or trigger with resource_name");
+    return plan;
+  }
+  if (!by_port && args.contains("action")) {
+    plan.invalid = InvalidArg("arguments.action", "goes with output_port only");
+    return plan;
+  }
+  if (!by_trigger && (args.contains("resource") || args.contains("request"))) {
+    plan.invalid = InvalidArg(
+        args.contains("resource") ? "arguments.resource" : "arguments.request",
+        "goes with trigger and resource_name only");
+    return plan;
+  }
+  if (by_request) {
+    const std::string name = StringArg(args, "access_request");
+    plan.call.rpc = "meshplane.v1.AccessService/GetAccessRequest";
+    plan.call.target = name;
+    // The decision the request got, with only what explains it.
+    plan.run = [&api, name](grpc::ClientContext* ctx, json* out) {
+      v1::GetAccessRequestRequest g;
+      g.set_name(name);
+      v1::AccessRequest a;
+      grpc::Status s = api.access->GetAccessRequest(ctx, g, &a);
+      if (!s.ok()) return s;
+      json why = json::array();
+      for (const v1::PolicyViolation& v : a.decision().violations()) {
+        why.push_back(MessageJson(v));
+      }
+      *out = {{"accessRequest", a.name()},
+              {"state", v1::AccessRequestState_Name(a.state())},
+              {"outcome", v1::DecisionOutcome_Name(a.decision().outcome())},
+              {"violations", why},
+              {"reviewer", a.reviewer()},
+              {"reviewComment", a.review_comment()}};
+      return s;
+    };
+  } else if (by_port) {
+    auto c = std::make_shared<v1::CheckAccessRequest>();
+    c->set_principal(principal);  // about the caller, who may always ask
+    c->set_output_port(StringArg(args, "output_port"));
+    const std::string action = StringArg(args, "action");
+    c->set_action(action.empty() ? "read" : action);
+    plan.call.rpc = "meshplane.v1.AccessService/CheckAccess";
+    plan.call.target = c->output_port();
+    plan.run = [&api, c](grpc::ClientContext* ctx, json* out) {
+      v1::CheckAccessResponse r;
+      grpc::Status s = api.access->CheckAccess(ctx, *c, &r);
+      if (!s.ok()) return s;
+      *out = MessageJson(r);
+      // proto3 JSON leaves out false; a refusal should say so.
+      if (!out->contains("allowed")) (*out)["allowed"] = false;
+      return s;
+    };
+  } else {
+    auto e = std::make_shared<v1::EvaluatePoliciesRequest>();
+    e->set_trigger(StringArg(args, "trigger"));
+    e->set_resource_name(StringArg(args, "resource_name"));
+    if (args.contains("resource")) {
+      JsonToStruct(args["resource"], e->mutable_resource());
+    }
+    if (args.contains("request")) {
+      JsonToStruct(args["request"], e->mutable_request());
+    }
+    plan.call.rpc = "meshplane.v1.PolicyService/EvaluatePolicies";
+    plan.call.target = e->resource_name();
+    plan.run = Answering<v1::EvaluatePoliciesResponse>(
+        [&api, e](grpc::ClientContext* ctx, v1::EvaluatePoliciesResponse* r) {
+          return api.policies->EvaluatePolicies(ctx, *e, r);
+        });
+  }
+  return plan;
+}
+
+ToolPlan PlanTool(const McpTool& tool, const json& args, const McpApi& api,
+                  const std::string& principal) {
+  ToolPlan plan;
+  if (tool.name == "search_data_products") {
+    plan = PlanSearch(api, args);
+  } else if (tool.name == "get_data_product") {
+    auto g = std::make_shared<v1::GetDataProductRequest>();
+    g->set_name(StringArg(args, "name"));
+    plan.call.target = g->name();
+    plan.run = Answering<v1::DataProduct>(
+        [&api, g](grpc::ClientContext* ctx, v1::DataProduct* r) {
+          return api.products->GetDataProduct(ctx, *g, r);
+        });
+  } else if (tool.name == "get_lineage") {
+    auto g = std::make_shared<v1::GetLineageRequest>();
+    g->set_name(StringArg(args, "name"));
+    const std::string direction = StringArg(args, "direction");
+    g->set_direction(direction == "UPSTREAM" ? v1::LINEAGE_DIRECTION_UPSTREAM
+                     : direction == "DOWNSTREAM"
+                         ? v1::LINEAGE_DIRECTION_DOWNSTREAM
+                         : v1::LINEAGE_DIRECTION_BOTH);
+    g->set_depth(args.value("depth", 1));
+    plan.call.target = g->name();
+    plan.run = Answering<v1::GetLineageResponse>(
+        [&api, g](grpc::ClientContext* ctx, v1::GetLineageResponse* r) {
+          return api.products->GetLineage(ctx, *g, r);
+        });
+  } else if (tool.name == "get_contract_version") {
+    plan = PlanContractVersion(api, args);
+  } else if (tool.name == "check_contract") {
+    auto p = std::make_shared<v1::PublishContractRequest>();
+    p->set_yaml(StringArg(args, "yaml"));
+    p->set_data_product(StringArg(args, "data_product"));
+    const std::string mode = StringArg(args, "compatibility_mode");
+    v1::CompatibilityMode m = v1::COMPATIBILITY_MODE_UNSPECIFIED;
+    if (!mode.empty() && v1::CompatibilityMode_Parse(
+                             absl::StrCat("COMPATIBILITY_MODE_", mode), &m)) {
+      p->set_compatibility_mode(m);
+    }
+    // The CI dry run: everything a publish checks, nothing stored.
+    p->set_validate_only(true);
+    plan.call.target = p->data_product();
+    plan.run = Answering<v1::PublishContractResponse>(
+        [&api, p](grpc::ClientContext* ctx, v1::PublishContractResponse* r) {
+          return api.contracts->PublishContract(ctx, *p, r);
+        });
+  } else if (tool.name == "request_access") {
+    plan = PlanRequestAccess(api, args);
+  } else {
+    plan = PlanExplain(api, args, principal);
+  }
+  plan.call.tool = tool.name;
+  if (plan.call.rpc.empty()) plan.call.rpc = tool.rpc;
+  plan.call.arguments = args;
+  return plan;
+}
 
 }  // namespace
 
@@ -536,7 +869,7 @@ McpServer::McpServer(std::shared_ptr<grpc::Channel> channel,
       authenticate_(std::move(authenticate)),
       has_agent_policies_(std::move(has_agent_policies)),
       options_(std::move(options)),
-      calls_(std::make_unique<Calls>(channel_, in_process_key_)) {}
+      api_(std::make_unique<McpApi>(channel_, in_process_key_)) {}
 
 McpServer::~McpServer() = default;
 
@@ -658,7 +991,8 @@ HttpResponse McpServer::Post(const HttpRequest& req,
     return HttpError(406, kInvalidRequest,
                      "the Accept header must allow application/json");
   }
-  const std::string content_type = absl::AsciiStrToLower(req.Header("content-type"));
+  const std::string content_type =
+      absl::AsciiStrToLower(req.Header("content-type"));
   if (!content_type.empty() &&
       !absl::StartsWith(content_type, "application/json")) {
     return HttpError(415, kInvalidRequest,
@@ -693,24 +1027,24 @@ HttpResponse McpServer::Post(const HttpRequest& req,
       out.content_type.clear();
       return out;
     }
-    return JsonResponse(400, ErrorMessage(id, {kInvalidRequest,
-                                               "Invalid Request: no method",
-                                               nullptr}));
+    return JsonResponse(
+        400, ErrorMessage(
+                 id, {kInvalidRequest, "Invalid Request: no method", nullptr}));
   }
   if (!message["method"].is_string()) {
     return JsonResponse(
-        400, ErrorMessage(id, {kInvalidRequest,
-                               "Invalid Request: method must be a string",
-                               nullptr}));
+        400, ErrorMessage(
+                 id, {kInvalidRequest,
+                      "Invalid Request: method must be a string", nullptr}));
   }
   const std::string method = message["method"].get<std::string>();
   json params = message.value("params", json::object());
   if (!params.is_object()) {
     return JsonResponse(
         has_id ? 200 : 400,
-        ErrorMessage(id, {kInvalidParams,
-                          "Invalid params: params must be an object",
-                          nullptr}));
+        ErrorMessage(
+            id, {kInvalidParams, "Invalid params: params must be an object",
+                 nullptr}));
   }
 
   std::string protocol_version;
@@ -741,8 +1075,8 @@ HttpResponse McpServer::Post(const HttpRequest& req,
           400, kInvalidRequest,
           std::find(known.begin(), known.end(), header) == known.end()
               ? absl::StrCat("Bad Request: unsupported protocol version ",
-                             header, " (supported: ",
-                             absl::StrJoin(known, ", "), ")")
+                             header,
+                             " (supported: ", absl::StrJoin(known, ", "), ")")
               : absl::StrCat("Bad Request: the session negotiated protocol "
                              "version ",
                              protocol_version, ", not ", header));
@@ -757,37 +1091,41 @@ HttpResponse McpServer::Post(const HttpRequest& req,
     return out;
   }
   std::string new_session;
-  json outcome =
-      Dispatch(req, method, params, principal, protocol_version, &new_session);
-  json body = {{"jsonrpc", "2.0"}, {"id", id}};
-  if (outcome.contains("__error")) {
-    body["error"] = outcome["__error"];
-  } else {
-    body["result"] = std::move(outcome);
-  }
-  HttpResponse out = JsonResponse(200, body);
-  if (!new_session.empty()) out.headers.push_back({kSessionHeader, new_session});
+  HttpResponse out = JsonResponse(
+      200, Dispatch(req, id, method, params, principal, &new_session));
+  if (!new_session.empty())
+    out.headers.push_back({kSessionHeader, new_session});
   return out;
 }
 
 namespace {
 
-json Err(int code, const std::string& message, json data = nullptr) {
-  return {{"__error", ErrorObject(RpcError{code, message, std::move(data)})}};
+// One JSON-RPC answer: a result, or an error.
+struct Answer {
+  json result;
+  std::optional<RpcError> error;
+};
+
+Answer Result(json result) { return Answer{std::move(result), std::nullopt}; }
+
+Answer Failure(int code, std::string message, json data = nullptr) {
+  return Answer{nullptr, RpcError{code, std::move(message), std::move(data)}};
 }
 
-json RpcErrorOf(const grpc::Status& s) {
+// The API's refusal of a call made outside tools (resources/*).
+Answer FailureOf(const grpc::Status& s) {
   json data = ErrorJsonOf(s);
   switch (s.error_code()) {
     case grpc::StatusCode::NOT_FOUND:
-      return Err(kResourceNotFound,
-                 absl::StrCat("Resource not found: ", s.error_message()),
-                 data);
+      return Failure(kResourceNotFound,
+                     absl::StrCat("Resource not found: ", s.error_message()),
+                     std::move(data));
     case grpc::StatusCode::INVALID_ARGUMENT:
-      return Err(kInvalidParams,
-                 absl::StrCat("Invalid params: ", s.error_message()), data);
+      return Failure(kInvalidParams,
+                     absl::StrCat("Invalid params: ", s.error_message()),
+                     std::move(data));
     default:
-      return Err(kCallRefused, s.error_message(), data);
+      return Failure(kCallRefused, s.error_message(), std::move(data));
   }
 }
 
@@ -800,530 +1138,278 @@ json ProductResource(const v1::DataProduct& p) {
   return r;
 }
 
-}  // namespace
+json ToolsList() {
+  json tools = json::array();
+  for (const McpTool& t : McpTools()) {
+    tools.push_back({{"name", t.name},
+                     {"title", t.title},
+                     {"description", t.description},
+                     {"inputSchema", t.input_schema},
+                     {"annotations",
+                      {{"title", t.title},
+                       {"readOnlyHint", t.read_only},
+                       {"destructiveHint", false},
+                       {"idempotentHint", t.read_only},
+                       {"openWorldHint", false}}}});
+  }
+  return json{{"tools", tools}};
+}
 
-json McpServer::Dispatch(const HttpRequest& req, const std::string& method,
-                         const json& params, const std::string& principal,
-                         const std::string& /*protocol_version*/,
-                         std::string* new_session) const {
-  const Calls& calls = *calls_;
-
-  // The agent.call policies, as `principal`, before the call they govern;
-  // through EvaluatePolicies, so that the decision is the engine's, runs
-  // as the caller and lands in the decision log.
-  auto govern = [&](const AgentCall& call, json* warnings) -> grpc::Status {
-    if (has_agent_policies_ == nullptr || !has_agent_policies_()) {
-      return grpc::Status::OK;
-    }
-    v1::EvaluatePoliciesRequest e;
-    e.set_trigger("agent.call");
-    std::optional<std::string> product = ProductOf(call.target);
-    if (product) {
-      // The stored product is the resource: its classification, tier...
-      e.set_resource_name(*product);
-    } else {
-      const std::string name =
-          call.target.empty() ? absl::StrCat("mcp/tools/", call.tool)
-                              : call.target;
-      e.set_resource_name(name);
-      JsonToStruct(json{{"name", name}}, e.mutable_resource());
-    }
-    json request = {{"tool", call.tool},
-                    {"method", call.rpc},
-                    {"target", call.target},
-                    {"arguments", call.arguments},
-                    {"transport", "mcp"}};
-    if (!JsonToStruct(request, e.mutable_request())) {
-      return InvalidArg("arguments", "cannot be read as a JSON object");
-    }
-    v1::EvaluatePoliciesResponse r;
-    grpc::Status s = calls.Run(req, [&](grpc::ClientContext* ctx) {
-      return calls.policies_->EvaluatePolicies(ctx, e, &r);
-    });
-    if (!s.ok()) return s;
-    std::vector<PolicyViolationDetail> blocking;
-    for (const v1::PolicyViolation& v : r.decision().violations()) {
-      PolicyViolationDetail d{v.policy(),  v.scope(),    v.effect(),
-                              v.enforcement(), v.message(), v.revision(),
-                              v.evaluation_error()};
-      if (v.enforcement() == "ENFORCED" && v.effect() != "WARN") {
-        blocking.push_back(d);
-      } else {
-        warnings->push_back(json{{"policy", d.policy},
-                                 {"scope", d.scope},
-                                 {"effect", d.effect},
-                                 {"enforcement", d.enforcement},
-                                 {"message", d.message}});
-      }
-    }
-    if (r.decision().outcome() == v1::DECISION_OUTCOME_ALLOW) {
-      return grpc::Status::OK;
-    }
-    std::vector<std::string> parts;
-    for (const auto& d : blocking) {
-      parts.push_back(absl::StrCat(d.policy, ": ", d.message));
-    }
-    absl::Status refusal = absl::FailedPreconditionError(absl::StrCat(
-        "refused by policy: ", absl::StrJoin(parts, "; ")));
-    refusal = WithReason(std::move(refusal), "POLICY_VIOLATION");
-    return ToGrpc(WithPolicyViolations(std::move(refusal), blocking));
+json ResourceTemplates() {
+  auto entry = [](const std::string& path, const char* name, const char* title,
+                  const char* description) {
+    return json{{"uriTemplate", absl::StrCat(kUriScheme, path)},
+                {"name", name},
+                {"title", title},
+                {"description", description},
+                {"mimeType", "application/json"}};
   };
+  return json{
+      {"resourceTemplates",
+       json::array({entry("domains/{domain}/dataProducts/{data_product}",
+                          "data-product", "Data product",
+                          "a data product with its ports and SLO status "
+                          "(GetDataProduct)"),
+                    entry("contracts/{contract}", "contract", "Data contract",
+                          "a data contract (GetContract)"),
+                    entry("contracts/{contract}/versions/{version}",
+                          "contract-version", "Data contract version",
+                          "one version of a data contract, `latest` included "
+                          "(GetContractVersion)")})}};
+}
 
-  if (method == "initialize") {
-    if (!params.contains("protocolVersion") ||
-        !params["protocolVersion"].is_string()) {
-      return Err(kInvalidParams,
-                 "Invalid params: protocolVersion (a string) is required");
-    }
-    const std::string asked = params["protocolVersion"].get<std::string>();
-    const auto& known = McpProtocolVersions();
-    // Version negotiation: the client's version when we speak it, else our
-    // latest (the client then decides whether it can go on).
-    const std::string version =
-        std::find(known.begin(), known.end(), asked) != known.end()
-            ? asked
-            : known.front();
-    *new_session = NewSession(principal, version);
-    return {{"protocolVersion", version},
-            {"capabilities",
-             {{"tools", {{"listChanged", false}}},
-              {"resources", {{"subscribe", false}, {"listChanged", false}}}}},
-            {"serverInfo",
-             {{"name", kServerName},
-              {"title", "Meshplane"},
-              {"version", options_.server_version}}},
-            {"instructions",
-             "Meshplane is the control plane of a data mesh. Search data "
-             "products, read one with its ports and SLO status, follow its "
-             "lineage, read or check data contracts, and request access to "
-             "an output port with a purpose. Every call runs as you, under "
-             "the organisation's policies; explain_refusal says why "
-             "something was refused."}};
+// Products first, then contracts: the cursor says which list it pages
+// and carries that list's page token.
+Answer ResourcesList(const McpApi& api, const HttpRequest& req,
+                     const json& params) {
+  const std::string cursor = params.value("cursor", std::string());
+  const bool contracts_phase = absl::StartsWith(cursor, "c:");
+  if (!cursor.empty() && !absl::StartsWith(cursor, "p:") && !contracts_phase) {
+    return Failure(kInvalidParams,
+                   "Invalid params: cursor was not issued here");
   }
-  if (method == "ping") return json::object();
-  if (method == "tools/list") {
-    json tools = json::array();
-    for (const McpTool& t : McpTools()) {
-      tools.push_back(
-          {{"name", t.name},
-           {"title", t.title},
-           {"description", t.description},
-           {"inputSchema", t.input_schema},
-           {"annotations",
-            {{"title", t.title},
-             {"readOnlyHint", t.read_only},
-             {"destructiveHint", false},
-             {"idempotentHint", t.read_only},
-             {"openWorldHint", false}}}});
+  const std::string token = cursor.empty() ? "" : cursor.substr(2);
+  json resources = json::array();
+  std::string next;
+  if (!contracts_phase) {
+    v1::ListDataProductsRequest l;
+    l.set_parent("domains/-");
+    l.set_page_size(100);
+    l.set_page_token(token);
+    v1::ListDataProductsResponse r;
+    grpc::Status s = api.Run(req, [&](grpc::ClientContext* ctx) {
+      return api.products->ListDataProducts(ctx, l, &r);
+    });
+    if (!s.ok()) return FailureOf(s);
+    for (const v1::DataProduct& p : r.data_products()) {
+      resources.push_back(ProductResource(p));
     }
-    return {{"tools", tools}};
+    next = r.next_page_token().empty()
+               ? "c:"
+               : absl::StrCat("p:", r.next_page_token());
+  } else {
+    v1::ListContractsRequest l;
+    l.set_page_size(100);
+    l.set_page_token(token);
+    v1::ListContractsResponse r;
+    grpc::Status s = api.Run(req, [&](grpc::ClientContext* ctx) {
+      return api.contracts->ListContracts(ctx, l, &r);
+    });
+    if (!s.ok()) return FailureOf(s);
+    for (const v1::Contract& c : r.contracts()) {
+      json item = {{"uri", absl::StrCat(kUriScheme, c.name())},
+                   {"name", c.name()},
+                   {"mimeType", "application/json"}};
+      if (!c.display_name().empty()) item["title"] = c.display_name();
+      if (!c.description().empty()) item["description"] = c.description();
+      resources.push_back(std::move(item));
+    }
+    if (!r.next_page_token().empty()) {
+      next = absl::StrCat("c:", r.next_page_token());
+    }
   }
-  if (method == "resources/templates/list") {
-    return {{"resourceTemplates",
-             json::array(
-                 {{{"uriTemplate", absl::StrCat(kUriScheme,
-                                                "domains/{domain}/dataProducts/"
-                                                "{data_product}")},
-                   {"name", "data-product"},
-                   {"title", "Data product"},
-                   {"description", "a data product with its ports and SLO "
-                                   "status (GetDataProduct)"},
-                   {"mimeType", "application/json"}},
-                  {{"uriTemplate",
-                    absl::StrCat(kUriScheme, "contracts/{contract}")},
-                   {"name", "contract"},
-                   {"title", "Data contract"},
-                   {"description", "a data contract (GetContract)"},
-                   {"mimeType", "application/json"}},
-                  {{"uriTemplate",
-                    absl::StrCat(kUriScheme,
-                                 "contracts/{contract}/versions/{version}")},
-                   {"name", "contract-version"},
-                   {"title", "Data contract version"},
-                   {"description", "one version of a data contract, `latest` "
-                                   "included (GetContractVersion)"},
-                   {"mimeType", "application/json"}}})}};
-  }
-  if (method == "resources/list") {
-    // Products first, then contracts; the cursor says which list and
-    // carries that list's page token.
-    std::string cursor = params.value("cursor", std::string());
-    const bool contracts_phase = absl::StartsWith(cursor, "c:");
-    if (!cursor.empty() && !absl::StartsWith(cursor, "p:") && !contracts_phase) {
-      return Err(kInvalidParams, "Invalid params: cursor was not issued here");
-    }
-    const std::string token = cursor.empty() ? "" : cursor.substr(2);
-    json resources = json::array();
-    std::string next;
-    if (!contracts_phase) {
-      v1::ListDataProductsRequest l;
-      l.set_parent("domains/-");
-      l.set_page_size(100);
-      l.set_page_token(token);
-      v1::ListDataProductsResponse r;
-      grpc::Status s = calls.Run(req, [&](grpc::ClientContext* ctx) {
-        return calls.products_->ListDataProducts(ctx, l, &r);
-      });
-      if (!s.ok()) return RpcErrorOf(s);
-      for (const v1::DataProduct& p : r.data_products()) {
-        resources.push_back(ProductResource(p));
-      }
-      next = r.next_page_token().empty() ? "c:"
-                                         : absl::StrCat("p:", r.next_page_token());
-    } else {
-      v1::ListContractsRequest l;
-      l.set_page_size(100);
-      l.set_page_token(token);
-      v1::ListContractsResponse r;
-      grpc::Status s = calls.Run(req, [&](grpc::ClientContext* ctx) {
-        return calls.contracts_->ListContracts(ctx, l, &r);
-      });
-      if (!s.ok()) return RpcErrorOf(s);
-      for (const v1::Contract& c : r.contracts()) {
-        json item = {{"uri", absl::StrCat(kUriScheme, c.name())},
-                     {"name", c.name()},
-                     {"mimeType", "application/json"}};
-        if (!c.display_name().empty()) item["title"] = c.display_name();
-        if (!c.description().empty()) item["description"] = c.description();
-        resources.push_back(item);
-      }
-      if (!r.next_page_token().empty()) {
-        next = absl::StrCat("c:", r.next_page_token());
-      }
-    }
-    json out = {{"resources", resources}};
-    if (!next.empty()) out["nextCursor"] = next;
-    return out;
-  }
-  if (method == "resources/read") {
-    if (!params.contains("uri") || !params["uri"].is_string()) {
-      return Err(kInvalidParams, "Invalid params: uri (a string) is required");
-    }
-    const std::string uri = params["uri"].get<std::string>();
-    absl::string_view rest = uri;
-    if (!absl::ConsumePrefix(&rest, kUriScheme)) {
-      return Err(kInvalidParams,
-                 absl::StrCat("Invalid params: uri must start with ",
-                              kUriScheme));
-    }
-    const std::string name(rest);
-    std::vector<std::string> parts = absl::StrSplit(name, '/');
-    AgentCall call{"resources/read", "", name, {{"uri", uri}}};
-    std::function<grpc::Status(grpc::ClientContext*, json*)> read;
-    if (parts.size() == 4 && ProductOf(name) == name) {
-      call.rpc = "meshplane.v1.DataProductService/GetDataProduct";
-      read = [&](grpc::ClientContext* ctx, json* out) {
-        v1::GetDataProductRequest g;
-        g.set_name(name);
-        v1::DataProduct p;
-        grpc::Status s = calls.products_->GetDataProduct(ctx, g, &p);
-        if (s.ok()) *out = MessageJson(p);
-        return s;
-      };
-    } else if (parts.size() == 2 && parts[0] == "contracts" &&
-               !parts[1].empty()) {
-      call.rpc = "meshplane.v1.ContractService/GetContract";
-      read = [&](grpc::ClientContext* ctx, json* out) {
-        v1::GetContractRequest g;
-        g.set_name(name);
-        v1::Contract c;
-        grpc::Status s = calls.contracts_->GetContract(ctx, g, &c);
-        if (s.ok()) *out = MessageJson(c);
-        return s;
-      };
-    } else if (parts.size() == 4 && parts[0] == "contracts" &&
-               parts[2] == "versions" && !parts[1].empty() &&
-               !parts[3].empty()) {
-      call.rpc = "meshplane.v1.ContractService/GetContractVersion";
-      call.target = absl::StrCat("contracts/", parts[1]);
-      read = [&](grpc::ClientContext* ctx, json* out) {
-        v1::GetContractVersionRequest g;
-        g.set_name(name);
-        v1::ContractVersion v;
-        grpc::Status s = calls.contracts_->GetContractVersion(ctx, g, &v);
-        if (s.ok()) *out = MessageJson(v);
-        return s;
-      };
-    } else {
-      return Err(kResourceNotFound,
-                 absl::StrCat("Resource not found: ", uri,
-                              " (resources are data products and contracts; "
-                              "see resources/templates/list)"),
-                 {{"uri", uri}});
-    }
-    json warnings = json::array();
-    grpc::Status s = govern(call, &warnings);
-    json body;
-    if (s.ok()) {
-      s = calls.Run(req, [&](grpc::ClientContext* ctx) {
-        return read(ctx, &body);
-      });
-    }
-    if (!s.ok()) {
-      json e = RpcErrorOf(s);
-      if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
-        e["__error"]["data"]["uri"] = uri;
-      }
-      return e;
-    }
-    return {{"contents", json::array({{{"uri", uri},
-                                       {"mimeType", "application/json"},
-                                       {"text", body.dump()}}})}};
-  }
-  if (method != "tools/call") {
-    return Err(kMethodNotFound,
-               absl::StrCat("Method not found: ", method));
-  }
+  json out = {{"resources", resources}};
+  if (!next.empty()) out["nextCursor"] = next;
+  return Result(std::move(out));
+}
 
-  // ------------------------------------------------------------ tools/call
+Answer ResourcesRead(const McpApi& api, const HttpRequest& req,
+                     const json& params, bool governed) {
+  if (!params.contains("uri") || !params["uri"].is_string()) {
+    return Failure(kInvalidParams,
+                   "Invalid params: uri (a string) is required");
+  }
+  const std::string uri = params["uri"].get<std::string>();
+  absl::string_view rest = uri;
+  if (!absl::ConsumePrefix(&rest, kUriScheme)) {
+    return Failure(
+        kInvalidParams,
+        absl::StrCat("Invalid params: uri must start with ", kUriScheme));
+  }
+  const std::string name(rest);
+  const std::vector<std::string> parts = absl::StrSplit(name, '/');
+  AgentCall call{"resources/read", "", name, json{{"uri", uri}}};
+  ApiCall read;
+  if (parts.size() == 4 && ProductOf(name) == name) {
+    call.rpc = "meshplane.v1.DataProductService/GetDataProduct";
+    read = Answering<v1::DataProduct>(
+        [&api, name](grpc::ClientContext* ctx, v1::DataProduct* r) {
+          v1::GetDataProductRequest g;
+          g.set_name(name);
+          return api.products->GetDataProduct(ctx, g, r);
+        });
+  } else if (parts.size() == 2 && parts[0] == "contracts" &&
+             !parts[1].empty()) {
+    call.rpc = "meshplane.v1.ContractService/GetContract";
+    read = Answering<v1::Contract>(
+        [&api, name](grpc::ClientContext* ctx, v1::Contract* r) {
+          v1::GetContractRequest g;
+          g.set_name(name);
+          return api.contracts->GetContract(ctx, g, r);
+        });
+  } else if (parts.size() == 4 && parts[0] == "contracts" &&
+             parts[2] == "versions" && !parts[1].empty() && !parts[3].empty()) {
+    call.rpc = "meshplane.v1.ContractService/GetContractVersion";
+    call.target = absl::StrCat("contracts/", parts[1]);
+    read = Answering<v1::ContractVersion>(
+        [&api, name](grpc::ClientContext* ctx, v1::ContractVersion* r) {
+          v1::GetContractVersionRequest g;
+          g.set_name(name);
+          return api.contracts->GetContractVersion(ctx, g, r);
+        });
+  } else {
+    return Failure(kResourceNotFound,
+                   absl::StrCat("Resource not found: ", uri,
+                                " (resources are data products and "
+                                "contracts; see resources/templates/list)"),
+                   json{{"uri", uri}});
+  }
+  json warnings = json::array();
+  grpc::Status s =
+      governed ? Govern(api, req, call, &warnings) : grpc::Status::OK;
+  json body;
+  if (s.ok()) {
+    s = api.Run(req,
+                [&](grpc::ClientContext* ctx) { return read(ctx, &body); });
+  }
+  if (!s.ok()) {
+    Answer failure = FailureOf(s);
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+      failure.error->data["uri"] = uri;
+    }
+    return failure;
+  }
+  json out = {{"contents", json::array({{{"uri", uri},
+                                         {"mimeType", "application/json"},
+                                         {"text", body.dump()}}})}};
+  if (!warnings.empty()) {
+    out["_meta"] = {{"meshplane.dev/policyWarnings", warnings}};
+  }
+  return Result(std::move(out));
+}
+
+Answer ToolsCall(const McpApi& api, const HttpRequest& req, const json& params,
+                 const std::string& principal, bool governed) {
   if (!params.contains("name") || !params["name"].is_string()) {
-    return Err(kInvalidParams, "Invalid params: name (a string) is required");
+    return Failure(kInvalidParams,
+                   "Invalid params: name (a string) is required");
   }
-  const std::string tool_name = params["name"].get<std::string>();
+  const std::string name = params["name"].get<std::string>();
   const McpTool* tool = nullptr;
   for (const McpTool& t : McpTools()) {
-    if (t.name == tool_name) tool = &t;
+    if (t.name == name) tool = &t;
   }
   if (tool == nullptr) {
-    return Err(kInvalidParams,
-               absl::StrCat("Invalid params: unknown tool \"", tool_name,
-                            "\" (tools/list lists them)"));
+    return Failure(kInvalidParams,
+                   absl::StrCat("Invalid params: unknown tool \"", name,
+                                "\" (tools/list lists them)"));
   }
   const json args = params.value("arguments", json::object());
   // Bad arguments are the model's to fix: a tool result with isError, not
   // a protocol error (MCP 2025-11-25, tools: error handling).
   std::vector<std::string> problems = CheckToolArguments(*tool, args);
-  if (!problems.empty()) return ToolError(InvalidArgs(problems));
-
-  AgentCall call{tool->name, tool->rpc, "", args};
-  std::function<grpc::Status(grpc::ClientContext*, json*)> run;
-  if (tool->name == "search_data_products") {
-    auto l = std::make_shared<v1::ListDataProductsRequest>();
-    std::string domain = StringArg(args, "domain");
-    if (!domain.empty() && !absl::StartsWith(domain, "domains/")) {
-      domain = absl::StrCat("domains/", domain);
-    }
-    l->set_parent(domain.empty() ? "domains/-" : domain);
-    l->set_include_subdomains(args.value("include_subdomains", false));
-    l->set_page_size(args.value("page_size", 20));
-    l->set_page_token(StringArg(args, "page_token"));
-    std::vector<std::string> terms;
-    const std::string query = StringArg(args, "query");
-    if (!query.empty()) {
-      std::string quoted;
-      for (char c : query) {
-        if (c == '"' || c == '\\') quoted.push_back('\\');
-        quoted.push_back(c);
-      }
-      terms.push_back(absl::StrCat("text = \"", quoted, "\""));
-    }
-    const std::string filter = StringArg(args, "filter");
-    if (!filter.empty()) terms.push_back(filter);
-    l->set_filter(absl::StrJoin(terms, " AND "));
-    call.target = domain;
-    run = [&calls, l](grpc::ClientContext* ctx, json* out) {
-      v1::ListDataProductsResponse r;
-      grpc::Status s = calls.products_->ListDataProducts(ctx, *l, &r);
-      if (s.ok()) *out = MessageJson(r);
-      return s;
-    };
-  } else if (tool->name == "get_data_product") {
-    const std::string name = StringArg(args, "name");
-    call.target = name;
-    run = [&calls, name](grpc::ClientContext* ctx, json* out) {
-      v1::GetDataProductRequest g;
-      g.set_name(name);
-      v1::DataProduct p;
-      grpc::Status s = calls.products_->GetDataProduct(ctx, g, &p);
-      if (s.ok()) *out = MessageJson(p);
-      return s;
-    };
-  } else if (tool->name == "get_lineage") {
-    auto g = std::make_shared<v1::GetLineageRequest>();
-    g->set_name(StringArg(args, "name"));
-    const std::string direction = StringArg(args, "direction");
-    g->set_direction(direction == "UPSTREAM"     ? v1::LINEAGE_DIRECTION_UPSTREAM
-                     : direction == "DOWNSTREAM" ? v1::LINEAGE_DIRECTION_DOWNSTREAM
-                                                 : v1::LINEAGE_DIRECTION_BOTH);
-    g->set_depth(args.value("depth", 1));
-    call.target = g->name();
-    run = [&calls, g](grpc::ClientContext* ctx, json* out) {
-      v1::GetLineageResponse r;
-      grpc::Status s = calls.products_->GetLineage(ctx, *g, &r);
-      if (s.ok()) *out = MessageJson(r);
-      return s;
-    };
-  } else if (tool->name == "get_contract_version") {
-    std::string contract = StringArg(args, "contract");
-    if (!absl::StartsWith(contract, "contracts/")) {
-      contract = absl::StrCat("contracts/", contract);
-    }
-    std::string version = StringArg(args, "version");
-    std::vector<std::string> parts = absl::StrSplit(contract, '/');
-    if (parts.size() == 4 && parts[2] == "versions") {
-      if (!version.empty() && version != parts[3]) {
-        return ToolError(InvalidArg(
-            "arguments.version",
-            absl::StrCat("differs from the version in contract (", parts[3],
-                         ")")));
-      }
-      version = parts[3];
-      contract = absl::StrCat(parts[0], "/", parts[1]);
-    } else if (parts.size() != 2 || parts[1].empty()) {
-      return ToolError(InvalidArg(
-          "arguments.contract",
-          "must be `contracts/{contract}` or "
-          "`contracts/{contract}/versions/{version}`"));
-    }
-    if (version.empty()) version = "latest";
-    const std::string name = absl::StrCat(contract, "/versions/", version);
-    call.target = contract;
-    run = [&calls, name](grpc::ClientContext* ctx, json* out) {
-      v1::GetContractVersionRequest g;
-      g.set_name(name);
-      v1::ContractVersion v;
-      grpc::Status s = calls.contracts_->GetContractVersion(ctx, g, &v);
-      if (s.ok()) *out = MessageJson(v);
-      return s;
-    };
-  } else if (tool->name == "check_contract") {
-    auto p = std::make_shared<v1::PublishContractRequest>();
-    p->set_yaml(StringArg(args, "yaml"));
-    p->set_data_product(StringArg(args, "data_product"));
-    const std::string mode = StringArg(args, "compatibility_mode");
-    if (!mode.empty()) {
-      v1::CompatibilityMode m;
-      v1::CompatibilityMode_Parse(absl::StrCat("COMPATIBILITY_MODE_", mode), &m);
-      p->set_compatibility_mode(m);
-    }
-    p->set_validate_only(true);
-    call.target = p->data_product();
-    run = [&calls, p](grpc::ClientContext* ctx, json* out) {
-      v1::PublishContractResponse r;
-      grpc::Status s = calls.contracts_->PublishContract(ctx, *p, &r);
-      if (s.ok()) *out = MessageJson(r);
-      return s;
-    };
-  } else if (tool->name == "request_access") {
-    auto r = std::make_shared<v1::RequestAccessRequest>();
-    v1::AccessRequest* a = r->mutable_access_request();
-    a->set_output_port(StringArg(args, "output_port"));
-    a->set_purpose(StringArg(args, "purpose"));
-    a->set_consumer(StringArg(args, "consumer"));
-    if (args.contains("actions")) {
-      for (const json& action : args["actions"]) {
-        a->add_actions(action.get<std::string>());
-      }
-    }
-    const std::string duration = StringArg(args, "duration");
-    if (!duration.empty() &&
-        !ParseAccessDuration(duration, a->mutable_duration())) {
-      return ToolError(InvalidArg(
-          "arguments.duration",
-          absl::StrCat("\"", duration.substr(0, 64),
-                       "\" is not a duration such as 30d, 12h or 3600s")));
-    }
-    r->set_validate_only(args.value("validate_only", false));
-    const std::string request_id = StringArg(args, "request_id");
-    // A fresh request id per tool call unless the agent brings its own:
-    // the call then has the write path's replay protection all the same.
-    r->set_request_id(request_id.empty() ? RandomUuid() : request_id);
-    call.target = a->output_port();
-    run = [&calls, r](grpc::ClientContext* ctx, json* out) {
-      v1::AccessRequest resp;
-      grpc::Status s = calls.access_->RequestAccess(ctx, *r, &resp);
-      if (s.ok()) *out = MessageJson(resp);
-      return s;
-    };
-  } else {  // explain_refusal
-    const bool by_request = args.contains("access_request");
-    const bool by_port = args.contains("output_port");
-    const bool by_trigger =
-        args.contains("trigger") || args.contains("resource_name");
-    if (by_request + by_port + by_trigger != 1) {
-      return ToolError(InvalidArg(
-          "arguments",
-          "give exactly one of access_request, output_port, or trigger with "
-          "resource_name"));
-    }
-    if (!by_port && args.contains("action")) {
-      return ToolError(InvalidArg("arguments.action",
-                                  "goes with output_port only"));
-    }
-    if (!by_trigger &&
-        (args.contains("resource") || args.contains("request"))) {
-      return ToolError(InvalidArg("arguments.resource",
-                                  "goes with trigger and resource_name only"));
-    }
-    if (by_request) {
-      const std::string name = StringArg(args, "access_request");
-      call.rpc = "meshplane.v1.AccessService/GetAccessRequest";
-      call.target = name;
-      run = [&calls, name](grpc::ClientContext* ctx, json* out) {
-        v1::GetAccessRequestRequest g;
-        g.set_name(name);
-        v1::AccessRequest a;
-        grpc::Status s = calls.access_->GetAccessRequest(ctx, g, &a);
-        if (!s.ok()) return s;
-        json why = json::array();
-        for (const v1::PolicyViolation& v : a.decision().violations()) {
-          why.push_back(MessageJson(v));
-        }
-        *out = {{"access_request", a.name()},
-                {"state", v1::AccessRequestState_Name(a.state())},
-                {"outcome",
-                 v1::DecisionOutcome_Name(a.decision().outcome())},
-                {"violations", why},
-                {"reviewer", a.reviewer()},
-                {"review_comment", a.review_comment()}};
-        return s;
-      };
-    } else if (by_port) {
-      const std::string port = StringArg(args, "output_port");
-      const std::string action = StringArg(args, "action");
-      call.rpc = "meshplane.v1.AccessService/CheckAccess";
-      call.target = port;
-      run = [&calls, port, action, principal](grpc::ClientContext* ctx,
-                                              json* out) {
-        v1::CheckAccessRequest c;
-        c.set_principal(principal);  // about the caller, who may always ask
-        c.set_output_port(port);
-        c.set_action(action.empty() ? "read" : action);
-        v1::CheckAccessResponse r;
-        grpc::Status s = calls.access_->CheckAccess(ctx, c, &r);
-        if (s.ok()) *out = MessageJson(r);
-        if (s.ok() && !out->contains("allowed")) (*out)["allowed"] = false;
-        return s;
-      };
-    } else {
-      auto e = std::make_shared<v1::EvaluatePoliciesRequest>();
-      e->set_trigger(StringArg(args, "trigger"));
-      e->set_resource_name(StringArg(args, "resource_name"));
-      if (args.contains("resource")) {
-        JsonToStruct(args["resource"], e->mutable_resource());
-      }
-      if (args.contains("request")) {
-        JsonToStruct(args["request"], e->mutable_request());
-      }
-      call.rpc = "meshplane.v1.PolicyService/EvaluatePolicies";
-      call.target = e->resource_name();
-      run = [&calls, e](grpc::ClientContext* ctx, json* out) {
-        v1::EvaluatePoliciesResponse r;
-        grpc::Status s = calls.policies_->EvaluatePolicies(ctx, *e, &r);
-        if (s.ok()) *out = MessageJson(r);
-        return s;
-      };
-    }
-  }
+  if (!problems.empty()) return Result(ToolError(InvalidArgs(problems)));
+  ToolPlan plan = PlanTool(*tool, args, api, principal);
+  if (!plan.invalid.ok()) return Result(ToolError(plan.invalid));
 
   json warnings = json::array();
-  grpc::Status s = govern(call, &warnings);
-  if (!s.ok()) return ToolError(s);
+  grpc::Status s =
+      governed ? Govern(api, req, plan.call, &warnings) : grpc::Status::OK;
+  if (!s.ok()) return Result(ToolError(s));
   json body;
-  s = calls.Run(req, [&](grpc::ClientContext* ctx) { return run(ctx, &body); });
-  if (!s.ok()) return ToolError(s);
+  s = api.Run(req,
+              [&](grpc::ClientContext* ctx) { return plan.run(ctx, &body); });
+  if (!s.ok()) return Result(ToolError(s));
   if (!body.is_object()) body = json::object();
-  return ToolSuccess(body, warnings);
+  return Result(ToolSuccess(body, warnings));
+}
+
+}  // namespace
+
+json McpServer::Dispatch(const HttpRequest& req, const json& id,
+                         const std::string& method, const json& params,
+                         const std::string& principal,
+                         std::string* new_session) const {
+  // When no policy has the trigger there is nothing to decide (and no
+  // decision-log record to write for every read).
+  const bool governed = has_agent_policies_ != nullptr && has_agent_policies_();
+  Answer answer;
+  if (method == "initialize") {
+    if (!params.contains("protocolVersion") ||
+        !params["protocolVersion"].is_string()) {
+      answer = Failure(kInvalidParams,
+                       "Invalid params: protocolVersion (a string) is "
+                       "required");
+    } else {
+      const std::string asked = params["protocolVersion"].get<std::string>();
+      const auto& known = McpProtocolVersions();
+      // Version negotiation: the client's version when we speak it, else
+      // our latest (the client then decides whether it can go on).
+      const std::string version =
+          std::find(known.begin(), known.end(), asked) != known.end()
+              ? asked
+              : known.front();
+      *new_session = NewSession(principal, version);
+      answer = Result(json{
+          {"protocolVersion", version},
+          {"capabilities",
+           {{"tools", {{"listChanged", false}}},
+            {"resources", {{"subscribe", false}, {"listChanged", false}}}}},
+          {"serverInfo",
+           {{"name", kServerName},
+            {"title", "Meshplane"},
+            {"version", options_.server_version}}},
+          {"instructions",
+           "Meshplane is the control plane of a data mesh. Search data "
+           "products, read one with its ports and SLO status, follow its "
+           "lineage, read or check data contracts, and request access to "
+           "an output port with a purpose. Every call runs as you, under "
+           "the organisation's policies; explain_refusal says why "
+           "something was refused."}});
+    }
+  } else if (method == "ping") {
+    answer = Result(json::object());
+  } else if (method == "tools/list") {
+    answer = Result(ToolsList());
+  } else if (method == "tools/call") {
+    answer = ToolsCall(*api_, req, params, principal, governed);
+  } else if (method == "resources/list") {
+    answer = ResourcesList(*api_, req, params);
+  } else if (method == "resources/templates/list") {
+    answer = Result(ResourceTemplates());
+  } else if (method == "resources/read") {
+    answer = ResourcesRead(*api_, req, params, governed);
+  } else {
+    answer =
+        Failure(kMethodNotFound, absl::StrCat("Method not found: ", method));
+  }
+  json body = {{"jsonrpc", "2.0"}, {"id", id}};
+  if (answer.error) {
+    body["error"] = ErrorObject(*answer.error);
+  } else {
+    body["result"] = std::move(answer.result);
+  }
+  return body;
 }
 
 }  // namespace meshplane::server::http

@@ -28,6 +28,8 @@
 
 namespace meshplane::server::http {
 
+class McpApi;
+
 // The protocol versions served, newest first; the first is offered to a
 // client that asks for one not in the list.
 const std::vector<std::string>& McpProtocolVersions();
@@ -95,14 +97,13 @@ class McpServer {
     std::string protocol_version;
     absl::Time last_used;
   };
-  class Calls;
-
   HttpResponse Post(const HttpRequest& request,
                     const std::string& principal) const;
-  nlohmann::json Dispatch(const HttpRequest& request, const std::string& method,
+  // The JSON-RPC response to the request `id` of `method`.
+  nlohmann::json Dispatch(const HttpRequest& request, const nlohmann::json& id,
+                          const std::string& method,
                           const nlohmann::json& params,
                           const std::string& principal,
-                          const std::string& protocol_version,
                           std::string* new_session) const;
   std::string NewSession(const std::string& principal,
                          const std::string& protocol_version) const;
@@ -112,7 +113,7 @@ class McpServer {
   const Authenticator authenticate_;
   const PolicyProbe has_agent_policies_;
   const Options options_;
-  const std::unique_ptr<Calls> calls_;
+  const std::unique_ptr<McpApi> api_;
 
   mutable absl::Mutex mu_;
   mutable std::map<std::string, Session> sessions_ ABSL_GUARDED_BY(mu_);

@@ -23,7 +23,8 @@ constexpr char kToken[] = "good-token";
 class McpTest : public ::testing::Test {
  protected:
   McpTest()
-      : server_(nullptr, "", Authenticate, [] { return false; }, Options()) {}
+      : server_(
+            nullptr, "", Authenticate, [] { return false; }, Options()) {}
 
   static McpServer::Options Options() {
     McpServer::Options o;
@@ -61,11 +62,11 @@ class McpTest : public ::testing::Test {
 
   // Initializes a session; its id.
   std::string Initialize(const std::string& token = kToken) {
-    HttpResponse r = server_.Handle(Post(
-        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{)"
-        R"("protocolVersion":"2025-11-25","capabilities":{},)"
-        R"("clientInfo":{"name":"t","version":"1"}}})",
-        token));
+    HttpResponse r = server_.Handle(
+        Post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{)"
+             R"("protocolVersion":"2025-11-25","capabilities":{},)"
+             R"("clientInfo":{"name":"t","version":"1"}}})",
+             token));
     EXPECT_EQ(r.status, 200) << r.body;
     return Header(r, "Mcp-Session-Id");
   }
@@ -99,10 +100,10 @@ TEST_F(McpTest, NoTokenIs401WithBearerChallengeBeforeAnyJsonRpcWork) {
 }
 
 TEST_F(McpTest, InitializeNegotiatesTheVersionAndIssuesASession) {
-  HttpResponse r = server_.Handle(Post(
-      R"({"jsonrpc":"2.0","id":"a","method":"initialize","params":{)"
-      R"("protocolVersion":"2025-06-18","capabilities":{},)"
-      R"("clientInfo":{"name":"t","version":"1"}}})"));
+  HttpResponse r = server_.Handle(
+      Post(R"({"jsonrpc":"2.0","id":"a","method":"initialize","params":{)"
+           R"("protocolVersion":"2025-06-18","capabilities":{},)"
+           R"("clientInfo":{"name":"t","version":"1"}}})"));
   ASSERT_EQ(r.status, 200) << r.body;
   json j = json::parse(r.body);
   EXPECT_EQ(j["id"], "a");
@@ -111,9 +112,9 @@ TEST_F(McpTest, InitializeNegotiatesTheVersionAndIssuesASession) {
   EXPECT_TRUE(j["result"]["capabilities"].contains("tools"));
   EXPECT_FALSE(Header(r, "Mcp-Session-Id").empty());
   // A version we do not speak: we answer with our latest.
-  r = server_.Handle(Post(
-      R"({"jsonrpc":"2.0","id":2,"method":"initialize","params":{)"
-      R"("protocolVersion":"1999-01-01"}})"));
+  r = server_.Handle(
+      Post(R"({"jsonrpc":"2.0","id":2,"method":"initialize","params":{)"
+           R"("protocolVersion":"1999-01-01"}})"));
   EXPECT_EQ(json::parse(r.body)["result"]["protocolVersion"], "2025-11-25");
   // protocolVersion is required.
   r = server_.Handle(
@@ -131,9 +132,10 @@ TEST_F(McpTest, JsonRpcErrorsHaveTheirCodes) {
   EXPECT_TRUE(json::parse(r.body)["id"].is_null());
 
   int status = 0;
-  json j = Call(session, json::array({{{"jsonrpc", "2.0"}, {"id", 1},
-                                       {"method", "ping"}}}),
-                &status);
+  json j =
+      Call(session,
+           json::array({{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}}),
+           &status);
   EXPECT_EQ(status, 400);
   EXPECT_EQ(j["error"]["code"], -32600) << j.dump();
   j = Call(session, {{"jsonrpc", "1.0"}, {"id", 1}, {"method", "ping"}});
@@ -144,7 +146,9 @@ TEST_F(McpTest, JsonRpcErrorsHaveTheirCodes) {
   EXPECT_EQ(j["id"], 7);
   EXPECT_EQ(j["error"]["code"], -32601);
   EXPECT_THAT(j["error"]["message"].get<std::string>(), HasSubstr("nope/nope"));
-  j = Call(session, {{"jsonrpc", "2.0"}, {"id", 8}, {"method", "ping"},
+  j = Call(session, {{"jsonrpc", "2.0"},
+                     {"id", 8},
+                     {"method", "ping"},
                      {"params", json::array()}});
   EXPECT_EQ(j["error"]["code"], -32602);
   j = Call(session, {{"jsonrpc", "2.0"}, {"id", 9}, {"method", "ping"}});
@@ -164,16 +168,15 @@ TEST_F(McpTest, NotificationsAndClientResponsesAre202) {
 
 TEST_F(McpTest, SessionsAreRequiredCheckedBoundAndEnded) {
   const std::string session = Initialize();
-  HttpResponse r = server_.Handle(
-      Post(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"));
+  HttpResponse r =
+      server_.Handle(Post(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"));
   EXPECT_EQ(r.status, 400);  // no session header
   int status = 0;
-  Call("unknown", {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}},
-       &status);
+  Call("unknown", {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, &status);
   EXPECT_EQ(status, 404);
   // Another principal's session is not found for them.
-  HttpRequest other = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})",
-                           "other-token");
+  HttpRequest other =
+      Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "other-token");
   other.headers.push_back({"mcp-session-id", session});
   EXPECT_EQ(server_.Handle(other).status, 404);
   // A protocol version the session did not negotiate.
@@ -221,9 +224,9 @@ TEST_F(McpTest, TheTransportHeadersAreEnforced) {
   HttpRequest cross = Post("{}");
   cross.headers.push_back({"origin", "http://evil.example"});
   EXPECT_EQ(server_.Handle(cross).status, 403);
-  HttpRequest same = Post(
-      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{)"
-      R"("protocolVersion":"2025-11-25"}})");
+  HttpRequest same =
+      Post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{)"
+           R"("protocolVersion":"2025-11-25"}})");
   same.headers.push_back({"origin", "http://127.0.0.1:9464"});
   EXPECT_EQ(server_.Handle(same).status, 200);
 
@@ -264,52 +267,63 @@ TEST_F(McpTest, ToolArgumentsAreCheckedAgainstTheSchema) {
     if (t.name == "request_access") access = &t;
   }
   ASSERT_NE(access, nullptr);
-  EXPECT_THAT(CheckToolArguments(*access, {{"output_port", "p"},
-                                           {"purpose", "x"}}),
-              ::testing::IsEmpty());
   EXPECT_THAT(
-      CheckToolArguments(*access, {{"output_port", 3},
-                                   {"actions", {"read", "delete"}},
-                                   {"validate_only", "yes"},
-                                   {"colour", "red"}}),
-      ::testing::UnorderedElementsAre(
-          "arguments.output_port: must be a string",
-          "arguments.actions[1]: must be one of read, write",
-          "arguments.validate_only: must be true or false",
-          "arguments.colour: unknown argument",
-          "arguments.purpose: is required"));
+      CheckToolArguments(*access, {{"output_port", "p"}, {"purpose", "x"}}),
+      ::testing::IsEmpty());
+  EXPECT_THAT(CheckToolArguments(*access, {{"output_port", 3},
+                                           {"actions", {"read", "delete"}},
+                                           {"validate_only", "yes"},
+                                           {"colour", "red"}}),
+              ::testing::UnorderedElementsAre(
+                  "arguments.output_port: must be a string",
+                  "arguments.actions[1]: must be one of read, write",
+                  "arguments.validate_only: must be true or false",
+                  "arguments.colour: unknown argument",
+                  "arguments.purpose: is required"));
   EXPECT_THAT(CheckToolArguments(*access, json::array()),
               ::testing::ElementsAre("arguments: must be an object"));
 }
 
 TEST_F(McpTest, ToolsListAndToolErrors) {
   const std::string session = Initialize();
-  json j = Call(session, {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}});
+  json j =
+      Call(session, {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}});
   ASSERT_EQ(j["result"]["tools"].size(), McpTools().size()) << j.dump();
   for (const json& t : j["result"]["tools"]) {
     EXPECT_EQ(t["inputSchema"]["type"], "object");
   }
   // Unknown tool: a protocol error.
-  j = Call(session, {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
+  j = Call(session, {{"jsonrpc", "2.0"},
+                     {"id", 2},
+                     {"method", "tools/call"},
                      {"params", {{"name", "drop_tables"}}}});
   EXPECT_EQ(j["error"]["code"], -32602);
   // Bad arguments: a tool result with isError, naming the argument.
-  j = Call(session, {{"jsonrpc", "2.0"}, {"id", 3}, {"method", "tools/call"},
-                     {"params", {{"name", "get_lineage"},
-                                 {"arguments", {{"depth", 0}}}}}});
+  j = Call(
+      session,
+      {{"jsonrpc", "2.0"},
+       {"id", 3},
+       {"method", "tools/call"},
+       {"params", {{"name", "get_lineage"}, {"arguments", {{"depth", 0}}}}}});
   EXPECT_EQ(j["result"]["isError"], true) << j.dump();
   EXPECT_THAT(j["result"]["content"][0]["text"].get<std::string>(),
               HasSubstr("arguments.depth: must be between 1 and 10"));
   EXPECT_EQ(j["result"]["structuredContent"]["error"]["status"],
             "INVALID_ARGUMENT");
   // No API behind this server: the call fails as a tool error.
-  j = Call(session, {{"jsonrpc", "2.0"}, {"id", 4}, {"method", "tools/call"},
-                     {"params", {{"name", "get_data_product"},
-                                 {"arguments", {{"name", "domains/a/dataProducts/b"}}}}}});
+  j = Call(session,
+           {{"jsonrpc", "2.0"},
+            {"id", 4},
+            {"method", "tools/call"},
+            {"params",
+             {{"name", "get_data_product"},
+              {"arguments", {{"name", "domains/a/dataProducts/b"}}}}}});
   EXPECT_EQ(j["result"]["isError"], true) << j.dump();
   EXPECT_THAT(j.dump(), HasSubstr("UNAVAILABLE"));
   // resources/read of a URI that names nothing we serve.
-  j = Call(session, {{"jsonrpc", "2.0"}, {"id", 5}, {"method", "resources/read"},
+  j = Call(session, {{"jsonrpc", "2.0"},
+                     {"id", 5},
+                     {"method", "resources/read"},
                      {"params", {{"uri", "meshplane://teams/x"}}}});
   EXPECT_EQ(j["error"]["code"], -32002) << j.dump();
 }
