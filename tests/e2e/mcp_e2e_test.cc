@@ -4,6 +4,8 @@
 // initialize, tools/list, the tools, resources, and an agent.call policy
 // that refuses one tool while the others still work. Also the raw HTTP
 // contract of the endpoint (401, 405, 403) with a plain HTTP client.
+#include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -201,6 +203,27 @@ spec:
     return text;
   }
 
+  // Calls get_data_product `n` times and prints the median round trip the
+  // SDK saw (a figure for docs, not an assertion).
+  void ReportLatency(const std::string& what, int n) {
+    json plan = json::array();
+    for (int i = 0; i < n; ++i) {
+      plan.push_back(CallTool("get_data_product",
+                              {{"name", "domains/sales/dataProducts/orders"}}));
+    }
+    json out = Agent(plan);
+    std::vector<double> ms;
+    for (const json& step : out.value("steps", json::array())) {
+      EXPECT_FALSE(step["result"].value("isError", true)) << step.dump();
+      ms.push_back(step.value("ms", 0.0));
+    }
+    ASSERT_FALSE(ms.empty());
+    std::sort(ms.begin(), ms.end());
+    std::printf("MCP get_data_product round trip (%s): median %.2f ms, p90 "
+                "%.2f ms over %d calls\n",
+                what.c_str(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], n);
+  }
+
   int http_port_ = 0;
   std::string node_tools_;
   std::string agent_token_;
@@ -326,6 +349,7 @@ TEST_F(McpE2eTest, AnAgentSearchesInspectsChecksAndRequestsAccess) {
   }
   EXPECT_THAT(log, HasSubstr("transport=mcp"));
   EXPECT_THAT(log, ::testing::Not(HasSubstr(agent_token_)));
+  ReportLatency("no agent.call policy", 200);
   // The write is in the audit log, as the agent's.
   CommandResult audit =
       Cli({"audit", "list", "--principal", kAgent, "-o", "json"});
@@ -390,6 +414,7 @@ TEST_F(McpE2eTest, AnAgentCallPolicyRefusesAccessToRestrictedDataOnly) {
   EXPECT_FALSE(check.value("allowed", true)) << check.dump();
   EXPECT_FALSE(check.value("reason", "").empty()) << check.dump();
 
+  ReportLatency("two agent.call policies", 200);
   // Nothing was filed for payments: the RPC never ran.
   CommandResult list = Cli({"access", "list", "-o", "json"});
   ASSERT_EQ(list.exit_code, 0) << list.Describe();

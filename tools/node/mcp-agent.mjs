@@ -8,7 +8,8 @@
 // {"op": "callTool", "name": ..., "arguments": {...}}, {"op":
 // "listResources"}, {"op": "listResourceTemplates"}, {"op": "readResource",
 // "uri": ...}. Prints one JSON object: the negotiated protocol version, the
-// session id, and per step {ok, result} or {ok: false, error, code}. Exit 0
+// session id, and per step {ok, result, ms} or {ok: false, error, code}
+// (ms: the step's round trip as the client saw it). Exit 0
 // when connected (whatever the steps did), 3 when the connection failed.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -44,6 +45,7 @@ out.sessionId = transport.sessionId;
 out.serverVersion = client.getServerVersion();
 out.capabilities = client.getServerCapabilities();
 for (const step of plan) {
+  const started = performance.now();
   try {
     let result;
     switch (step.op) {
@@ -65,7 +67,7 @@ for (const step of plan) {
       default:
         throw new Error(`unknown op ${step.op}`);
     }
-    out.steps.push({ ok: true, result });
+    out.steps.push({ ok: true, result, ms: performance.now() - started });
   } catch (e) {
     out.steps.push({ ok: false, error: String(e?.message ?? e), code: e?.code });
   }
