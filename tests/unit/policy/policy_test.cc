@@ -140,6 +140,23 @@ TEST(CheckPolicyTest, RequireApprovalOnlyOnAccessTriggers) {
               ElementsAre(IssueIs("effect", "not to \"dataproduct.create\"")));
 }
 
+TEST(CheckPolicyTest, AgentCallPoliciesAreCheckedLikeAnyOther) {
+  // docs/mcp.md's example: the tool and its arguments in `request`.
+  Policy p = MakePolicy({"agent.call"},
+                        "request.tool != 'request_access' || "
+                        "resource.classification != 'RESTRICTED'");
+  EXPECT_THAT(CheckPolicy(p), IsEmpty());
+  p.condition = "size(request.arguments.purpose) >= 40";
+  EXPECT_THAT(CheckPolicy(p), IsEmpty());
+  // No `previous` on a tool call, and no approval to wait for.
+  p.condition = "previous.tier == resource.tier";
+  EXPECT_THAT(CheckPolicy(p), ElementsAre(IssueIs("condition", "previous")));
+  p.condition = "true";
+  p.effect = Effect::kRequireApproval;
+  EXPECT_THAT(CheckPolicy(p),
+              ElementsAre(IssueIs("effect", "not to \"agent.call\"")));
+}
+
 TEST(CheckPolicyTest, ReportsEveryIssue) {
   Policy p = MakePolicy({"nope"}, "1");
   p.message_expression = "2";
