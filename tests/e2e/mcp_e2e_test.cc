@@ -354,7 +354,20 @@ TEST_F(McpE2eTest, AnAgentSearchesInspectsChecksAndRequestsAccess) {
   CommandResult audit =
       Cli({"audit", "list", "--principal", kAgent, "-o", "json"});
   ASSERT_EQ(audit.exit_code, 0) << audit.Describe();
-  EXPECT_THAT(audit.out, HasSubstr("meshplane.v1.AccessService/RequestAccess"));
+  int requests = 0;
+  for (const json& record : json::parse(audit.out).value("audit_records",
+                                                         json::array())) {
+    if (record.value("method", "") ==
+        "meshplane.v1.AccessService/RequestAccess") {
+      ++requests;
+      EXPECT_EQ(record.value("transport", ""), "mcp") << record.dump();
+    }
+  }
+  EXPECT_EQ(requests, 1) << audit.out;
+  // The admin's own writes came over gRPC.
+  audit = Cli({"audit", "list", "--principal", "user:admin", "-o", "json"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.Describe();
+  EXPECT_THAT(audit.out, HasSubstr("\"transport\": \"grpc\""));
 }
 
 TEST_F(McpE2eTest, AnAgentCallPolicyRefusesAccessToRestrictedDataOnly) {
