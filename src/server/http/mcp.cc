@@ -1,7 +1,6 @@
 #include "server/http/mcp.h"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <utility>
 
