@@ -391,6 +391,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
   audit.method = ctx.method.empty() ? Method("EvaluatePolicies") : ctx.method;
   audit.resource = subject.resource_name;
   audit.request_id = ctx.request_id;
+  audit.transport = ctx.transport;
   audit.after_json = subject.resource_json;
   audit.validate_only = true;
   audit.decision_json = policy::DecisionToJson(decision);

@@ -188,6 +188,7 @@ absl::Status RecordDetached(store::Transaction& txn, const RequestContext& ctx,
     audit.method = method;
     audit.resource = model::ProductName(d.after.key());
     audit.request_id = ctx.request_id;
+    audit.transport = ctx.transport;
     audit.before_json = model::ToJson(d.before);
     audit.after_json = model::ToJson(d.after);
     audit.outcome_message = absl::StrCat(

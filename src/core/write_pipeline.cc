@@ -96,6 +96,7 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
         audit.method = method;
         audit.resource = outcome.resource;
         audit.request_id = ctx.request_id;
+        audit.transport = ctx.transport;
         audit.before_json = outcome.before_json;
         audit.after_json = outcome.after_json;
         audit.outcome_code = 0;
@@ -132,6 +133,7 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
     audit.method = method;
     audit.resource = outcome.resource;
     audit.request_id = ctx.request_id;
+    audit.transport = ctx.transport;
     audit.before_json = outcome.before_json;
     audit.after_json = outcome.after_json;
     audit.validate_only = true;
@@ -173,6 +175,7 @@ void AppendRefusalAudit(store::Store& store, const Clock& clock,
   audit.method = method;
   audit.resource = resource;
   audit.request_id = ctx.request_id;
+  audit.transport = ctx.transport;
   audit.outcome_code = static_cast<int>(status.code());
   audit.outcome_message = std::string(status.message());
   audit.validate_only = ctx.validate_only;

@@ -49,7 +49,8 @@ const std::vector<std::string>& KnownTriggers() {
       new std::vector<std::string>{
           "domain.create",         "domain.update",    "dataproduct.create",
           "dataproduct.update",    "dataproduct.lifecycle",
-          "contract.publish",      "access.request",   "access.check"};
+          "contract.publish",      "access.request",   "access.check",
+          "agent.call"};
   return *kTriggers;
 }
 

@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/call.h"
 #include "server/client_certs.h"
+#include "server/http/mcp.h"
 #include "server/http/openapi.h"
 #include "server/http/server.h"
 #include "server/http/routes.h"
@@ -448,6 +449,7 @@ class ServerImpl final : public RunningServer {
     MP_ASSIGN_OR_RETURN(std::string openapi, http::MeshplaneOpenApi());
     http_->Handle("GET", http::kOpenApiPath,
                   http::OpenApiHandler(std::move(openapi)));
+    StartMcp();
     MP_RETURN_IF_ERROR(StartRest());
     http_->Handle("GET", "/healthz", [](const http::HttpRequest&) {
       return PlainText(200, "ok\n");
@@ -487,6 +489,31 @@ class ServerImpl final : public RunningServer {
     res.content_type = "text/plain; charset=utf-8";
     res.body = std::move(body);
     return res;
+  }
+
+  // MCP for agents on /mcp (docs/mcp.md): tools over the same in-process
+  // channel as REST, authenticated as every call is.
+  void StartMcp() {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(-1);
+    args.SetMaxSendMessageSize(config_.max_receive_message_bytes);
+    http::McpServer::Options options;
+    options.max_body_bytes =
+        static_cast<size_t>(config_.max_receive_message_bytes);
+    mcp_ = std::make_unique<http::McpServer>(
+        grpc_->InProcessChannel(args), runner_.in_process_key(),
+        [this](const std::string& secret) -> absl::StatusOr<std::string> {
+          MP_ASSIGN_OR_RETURN(model::Principal p,
+                              AuthenticateBearer(secret, identity_, oidc_.get()));
+          return p.id;
+        },
+        [this] { return governance_.snapshot()->HasTrigger("agent.call"); },
+        options);
+    for (const char* method : {"POST", "GET", "DELETE"}) {
+      http_->Handle(method, "/mcp", [this](const http::HttpRequest& r) {
+        return mcp_->Handle(r);
+      });
+    }
   }
 
   // REST/JSON under /v1/, transcoded from the services' google.api.http
@@ -654,6 +681,7 @@ class ServerImpl final : public RunningServer {
   int port_ = 0;
   // Before http_, so that it outlives the handlers that use it.
   std::unique_ptr<http::Transcoder> rest_;
+  std::unique_ptr<http::McpServer> mcp_;
   std::unique_ptr<http::Server> http_;
   int http_port_ = 0;
   std::thread readiness_thread_;

@@ -308,6 +308,9 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
   const absl::Time start = absl::Now();
   core::RequestContext ctx;
   ctx.deadline = CallDeadline(*context, method, start, max_call_duration_);
+  // Known before the work, so that the call's audit records say it too.
+  const Origin origin = OriginOf(*context);
+  ctx.transport = origin.transport;
   std::optional<store::DeadlineScope> deadline_scope;
   deadline_scope.emplace(StoreDeadline(ctx.deadline, start));
   // Governed writes leave their policy warnings here; handlers copy them
@@ -367,7 +370,6 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
       break;
   }
   if (!spdlog::should_log(level)) return out;
-  const Origin origin = OriginOf(*context);
   std::string line = absl::StrCat(
       "rpc method=", LogValue(method), " principal=",
       LogValue(ctx.principal.id.empty() ? "-" : ctx.principal.id),

@@ -652,6 +652,7 @@ absl::StatusOr<v1::AuditRecord> EncodeAuditRecord(const model::AuditRecord& r) {
   out.set_outcome_code(r.outcome_code);
   out.set_outcome_message(r.outcome_message);
   out.set_validate_only(r.validate_only);
+  out.set_transport(r.transport);
   return out;
 }
 

@@ -15,6 +15,9 @@ namespace meshplane::core {
 struct RequestContext {
   model::Principal principal;  // authenticated caller (teams resolved)
   std::string method;          // full RPC name, "meshplane.v1.DomainService/CreateDomain"
+  // What the call came in on, for its audit records: "grpc", or the
+  // in-process front end's name ("http", "mcp"); "" outside a call.
+  std::string transport;
   std::string request_id;      // AIP-155 request id (a UUID) or ""
   std::string request_hash;    // fingerprint of the request payload, for request ids
   bool validate_only = false;  // run every check, write nothing

@@ -23,6 +23,7 @@ struct AuditRecord {
   std::string outcome_message;
   bool validate_only = false;
   std::string decision_json;   // policy decision, once governance exists
+  std::string transport;       // "grpc", "http", "mcp"; "" when unknown
 };
 
 // An event of the ordered feed (the outbox).

@@ -37,6 +37,7 @@ std::optional<Enforcement> ParseEnforcement(absl::string_view s);
 //   domain.create domain.update
 //   dataproduct.create dataproduct.update dataproduct.lifecycle
 //   contract.publish access.request access.check
+//   agent.call (an MCP tool call of an agent, before the RPC it runs)
 const std::vector<std::string>& KnownTriggers();
 bool IsKnownTrigger(absl::string_view trigger);
 

@@ -654,7 +654,7 @@ void RegisterPolicyCommands(std::vector<Command>* commands) {
        {{"trigger", 0, true, false, "T",
          "dataproduct.create, dataproduct.update, dataproduct.lifecycle, "
          "domain.create, domain.update, contract.publish, access.request, "
-         "access.check"},
+         "access.check, agent.call"},
         FileFlag("the resource document (YAML or JSON), or - for stdin"),
         {"resource-name", 0, true, false, "NAME",
          "the resource's name (default: the document's `name`)"},

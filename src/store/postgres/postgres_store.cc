@@ -39,7 +39,7 @@
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 7;
+constexpr int kRequiredSchemaVersion = 9;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -1969,7 +1969,7 @@ class PostgresTransaction : public Transaction {
                            a.principal, a.method, a.resource, a.request_id,
                            a.before_json, a.after_json, a.outcome_code,
                            a.outcome_message, a.validate_only,
-                           a.decision_json)[0]
+                           a.decision_json, a.transport)[0]
           .as<int64_t>();
     });
   }
@@ -2060,6 +2060,7 @@ class PostgresTransaction : public Transaction {
             a.outcome_message = row[9].as<std::string>();
             a.validate_only = row[10].as<bool>();
             a.decision_json = row[11].as<std::string>();
+            a.transport = row[12].as<std::string>();
             out.items.push_back(std::move(a));
           }
           return out;

@@ -1027,8 +1027,8 @@ inline constexpr Statement kAppendAudit = {
     "append_audit",
     "INSERT INTO audit_log (time, principal, method, resource, request_id, "
     "  before_json, after_json, outcome_code, outcome_message, "
-    "  validate_only, decision_json) "
-    "VALUES (mp_ts($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+    "  validate_only, decision_json, transport) "
+    "VALUES (mp_ts($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
     "RETURNING sequence"};
 
 // Unnamed: $1 resource ('' = any), $2 principal ('' = any), $3 cursor
@@ -1036,7 +1036,7 @@ inline constexpr Statement kAppendAudit = {
 inline constexpr const char* kListAudit =
     "SELECT sequence, mp_us(time), principal, method, resource, request_id, "
     "  before_json, after_json, outcome_code, outcome_message, "
-    "  validate_only, decision_json "
+    "  validate_only, decision_json, transport "
     "FROM audit_log "
     "WHERE ($1::text = '' OR resource = $1::text) "
     "  AND ($2::text = '' OR principal = $2::text) "

@@ -41,8 +41,11 @@ TEST(PolicyNamesTest, RoundTrip) {
 }
 
 TEST(TriggersTest, KnownAndVariables) {
-  EXPECT_EQ(KnownTriggers().size(), 8u);
+  EXPECT_EQ(KnownTriggers().size(), 9u);
   EXPECT_TRUE(IsKnownTrigger("dataproduct.lifecycle"));
+  EXPECT_TRUE(IsKnownTrigger("agent.call"));
+  EXPECT_THAT(TriggerVariables("agent.call"),
+              ElementsAre("resource", "principal", "request", "now", "domain"));
   EXPECT_FALSE(IsKnownTrigger("dataproduct.delete"));
   EXPECT_THAT(TriggerVariables("dataproduct.create"),
               ElementsAre("resource", "principal", "request", "now", "domain"));
@@ -135,6 +138,23 @@ TEST(CheckPolicyTest, RequireApprovalOnlyOnAccessTriggers) {
   p.triggers = {"access.request", "dataproduct.create"};
   EXPECT_THAT(CheckPolicy(p),
               ElementsAre(IssueIs("effect", "not to \"dataproduct.create\"")));
+}
+
+TEST(CheckPolicyTest, AgentCallPoliciesAreCheckedLikeAnyOther) {
+  // docs/mcp.md's example: the tool and its arguments in `request`.
+  Policy p = MakePolicy({"agent.call"},
+                        "request.tool != 'request_access' || "
+                        "resource.classification != 'RESTRICTED'");
+  EXPECT_THAT(CheckPolicy(p), IsEmpty());
+  p.condition = "size(request.arguments.purpose) >= 40";
+  EXPECT_THAT(CheckPolicy(p), IsEmpty());
+  // No `previous` on a tool call, and no approval to wait for.
+  p.condition = "previous.tier == resource.tier";
+  EXPECT_THAT(CheckPolicy(p), ElementsAre(IssueIs("condition", "previous")));
+  p.condition = "true";
+  p.effect = Effect::kRequireApproval;
+  EXPECT_THAT(CheckPolicy(p),
+              ElementsAre(IssueIs("effect", "not to \"agent.call\"")));
 }
 
 TEST(CheckPolicyTest, ReportsEveryIssue) {
