@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cmath>
 #include <map>
-#include <pqxx/pqxx>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -14,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include <pqxx/pqxx>
 
 namespace meshplane::datacheck {
 namespace {
@@ -98,7 +98,8 @@ class Runner {
           absl::StrCat("no table or view ", schema_, ".", table));
       return;
     }
-    Add(base, "table", Outcome::kPass, "exists", absl::StrCat(schema_, ".", table));
+    Add(base, "table", Outcome::kPass, "exists",
+        absl::StrCat(schema_, ".", table));
     const std::string qtable =
         absl::StrCat(QuoteIdentifier(schema_), ".", QuoteIdentifier(table));
     for (size_t pi = 0; pi < o.properties.size(); ++pi) {
@@ -156,8 +157,8 @@ class Runner {
              const char* what) {
     double count = 0;
     absl::Status s = Guard([&](pqxx::dbtransaction& tx) {
-      count = tx.exec(MetricSql(metric, qtable, qcol, 0, false))[0][0]
-                  .as<double>();
+      count =
+          tx.exec(MetricSql(metric, qtable, qcol, 0, false))[0][0].as<double>();
     });
     CheckResult r = base;
     if (!s.ok()) {
@@ -176,8 +177,7 @@ class Runner {
       // sql and custom rules are code the contract's author wrote; running
       // it would make a contract string SQL, which this checker never does.
       Add(r, check.empty() ? "quality" : check, Outcome::kSkipped, "",
-          absl::StrCat("a ", rule.type,
-                       " rule is not run by contract test"));
+          absl::StrCat("a ", rule.type, " rule is not run by contract test"));
       return;
     }
     const std::string& m = rule.metric;
@@ -213,10 +213,9 @@ class Runner {
     double count = 0;
     double rows = 0;
     absl::Status s = Guard([&](pqxx::dbtransaction& tx) {
-      const std::string sql =
-          MetricSql(m, qtable, qcol,
-                    m == "invalidValues" ? rule.valid_values.size() : 0,
-                    m == "invalidValues" && !rule.pattern.empty());
+      const std::string sql = MetricSql(
+          m, qtable, qcol, m == "invalidValues" ? rule.valid_values.size() : 0,
+          m == "invalidValues" && !rule.pattern.empty());
       pqxx::result res =
           tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
       count = res[0][0].as<double>();
@@ -238,7 +237,8 @@ class Runner {
     r.measured = value;
     absl::StatusOr<bool> holds = Holds(rule, value);
     if (!holds.ok()) {
-      Add(r, m, Outcome::kError, expected, std::string(holds.status().message()));
+      Add(r, m, Outcome::kError, expected,
+          std::string(holds.status().message()));
       return;
     }
     Add(r, m, *holds ? Outcome::kPass : Outcome::kFail, expected, found);
@@ -272,10 +272,18 @@ class Runner {
     r.expected = std::move(expected);
     r.detail = std::move(detail);
     switch (outcome) {
-      case Outcome::kPass: ++report_->passed; break;
-      case Outcome::kFail: ++report_->failed; break;
-      case Outcome::kError: ++report_->errors; break;
-      case Outcome::kSkipped: ++report_->skipped; break;
+      case Outcome::kPass:
+        ++report_->passed;
+        break;
+      case Outcome::kFail:
+        ++report_->failed;
+        break;
+      case Outcome::kError:
+        ++report_->errors;
+        break;
+      case Outcome::kSkipped:
+        ++report_->skipped;
+        break;
     }
     report_->results.push_back(std::move(r));
   }
@@ -294,10 +302,14 @@ std::string Attribute(const Server& s, const char* key) {
 
 const char* OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kPass: return "pass";
-    case Outcome::kFail: return "fail";
-    case Outcome::kError: return "error";
-    case Outcome::kSkipped: return "skipped";
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kError:
+      return "error";
+    case Outcome::kSkipped:
+      return "skipped";
   }
   return "error";
 }
@@ -306,9 +318,9 @@ absl::StatusOr<Server> FindServer(const Document& doc, absl::string_view name) {
   const Server* found = nullptr;
   if (name.empty()) {
     if (doc.servers.size() != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "servers: the contract declares ", doc.servers.size(),
-          " servers; name one with --server"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("servers: the contract declares ", doc.servers.size(),
+                       " servers; name one with --server"));
     }
     found = &doc.servers[0];
   } else {
@@ -368,8 +380,8 @@ absl::StatusOr<Report> TestContract(const Document& doc, const Server& server,
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
       msg.pop_back();
     }
-    return absl::UnavailableError(
-        absl::StrCat("cannot connect to server \"", server.server, "\": ", msg));
+    return absl::UnavailableError(absl::StrCat("cannot connect to server \"",
+                                               server.server, "\": ", msg));
   } catch (const std::exception& e) {
     return absl::UnavailableError(
         absl::StrCat("server \"", server.server, "\": ", e.what()));
@@ -378,8 +390,7 @@ absl::StatusOr<Report> TestContract(const Document& doc, const Server& server,
 }
 
 std::string QuoteIdentifier(absl::string_view name) {
-  return absl::StrCat("\"", absl::StrReplaceAll(name, {{"\"", "\"\""}}),
-                      "\"");
+  return absl::StrCat("\"", absl::StrReplaceAll(name, {{"\"", "\"\""}}), "\"");
 }
 
 std::string NormaliseType(absl::string_view physical) {
@@ -432,8 +443,7 @@ std::vector<std::string> CompatibleTypes(absl::string_view logical_type,
     return {NormaliseType(physical_type)};
   }
   static const std::map<std::string, std::vector<std::string>> kLogical = {
-      {"string",
-       {"text", "character varying", "character", "citext", "uuid"}},
+      {"string", {"text", "character varying", "character", "citext", "uuid"}},
       {"integer", {"smallint", "integer", "bigint"}},
       {"number",
        {"numeric", "double precision", "real", "smallint", "integer",
@@ -458,9 +468,9 @@ absl::StatusOr<bool> Holds(const QualityRule& rule, double value) {
   }
   const bool range = op == "mustBeBetween" || op == "mustNotBeBetween";
   if (x.size() != (range ? 2u : 1u)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        op, ": expected ", range ? "two numbers" : "a number", ", found ",
-        rule.operand_text));
+    return absl::InvalidArgumentError(
+        absl::StrCat(op, ": expected ", range ? "two numbers" : "a number",
+                     ", found ", rule.operand_text));
   }
   if (op == "mustBe") return value == x[0];
   if (op == "mustNotBe") return value != x[0];
@@ -518,12 +528,11 @@ std::string MetricSql(absl::string_view metric, absl::string_view table,
                                    absl::StrJoin(ps, ", "), ")"));
     }
     if (pattern) {
-      tests.push_back(
-          absl::StrCat(column, "::text !~ $", valid_values + 1));
+      tests.push_back(absl::StrCat(column, "::text !~ $", valid_values + 1));
     }
-    count = absl::StrCat("count(*) FILTER (WHERE ", column,
-                         " IS NOT NULL AND (", absl::StrJoin(tests, " OR "),
-                         "))");
+    count =
+        absl::StrCat("count(*) FILTER (WHERE ", column, " IS NOT NULL AND (",
+                     absl::StrJoin(tests, " OR "), "))");
   } else {
     count = "count(*)";
   }

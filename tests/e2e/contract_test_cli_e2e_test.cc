@@ -3,7 +3,6 @@
 // private server) and, with --report, the real meshplaned recording the
 // outcome as an observation of the port that promises the contract.
 #include <map>
-#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "tests/e2e/process.h"
 #include "tests/e2e/server_test.h"
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 namespace meshplane::e2e {
 namespace {
@@ -169,8 +169,8 @@ TEST_F(ContractTestCliE2eTest, ExitCodesAndOutput) {
 }
 
 TEST_F(ContractTestCliE2eTest, ReportRecordsTheMeasuredCompliance) {
-  CommandResult r = Test({"-f", ContractFile("good"), "--report", "--port",
-                          "sales/orders/v1"});
+  CommandResult r = Test(
+      {"-f", ContractFile("good"), "--report", "--port", "sales/orders/v1"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.out, HasSubstr("reported completeness 100% of "
                                "domains/sales/dataProducts/orders/"
@@ -181,8 +181,8 @@ TEST_F(ContractTestCliE2eTest, ReportRecordsTheMeasuredCompliance) {
   EXPECT_EQ(c.value("breached", true), false) << c;
 
   // 7 of 9 checks pass: the port misses its 100% and a breach opens.
-  r = Test({"-f", ContractFile("bad"), "--report", "--port",
-            "sales/orders/v1", "-o", "json"});
+  r = Test({"-f", ContractFile("bad"), "--report", "--port", "sales/orders/v1",
+            "-o", "json"});
   ASSERT_EQ(r.exit_code, 1) << r.Describe();
   nlohmann::json j = Json(r);
   EXPECT_NEAR(j["report"].value("completeness_percent", 0.0), 100.0 * 7 / 9,

@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/contract/odcs.h"
 
 namespace meshplane::datacheck {

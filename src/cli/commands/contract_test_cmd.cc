@@ -28,12 +28,10 @@ namespace dc = ::meshplane::datacheck;
 constexpr char kDsnEnv[] = "MESHPLANE_CONTRACT_TEST_DSN";
 
 nlohmann::json ResultJson(const dc::CheckResult& r) {
-  nlohmann::json j = {{"check", r.check},
-                      {"object", r.object},
-                      {"path", r.path},
-                      {"outcome", dc::OutcomeName(r.outcome)},
-                      {"expected", r.expected},
-                      {"detail", r.detail}};
+  nlohmann::json j = {
+      {"check", r.check},       {"object", r.object},
+      {"path", r.path},         {"outcome", dc::OutcomeName(r.outcome)},
+      {"expected", r.expected}, {"detail", r.detail}};
   if (!r.property.empty()) j["property"] = r.property;
   if (r.measured) j["measured"] = *r.measured;
   return j;
@@ -124,18 +122,17 @@ int Test(Env& env, const ParsedArgs& args) {
     for (const dc::CheckResult& r : report->results) {
       results.push_back(ResultJson(r));
     }
-    nlohmann::json doc_json = {
-        {"file", file},
-        {"server", report->server},
-        {"database", report->database},
-        {"schema", report->schema},
-        {"results", results},
-        {"summary",
-         {{"passed", report->passed},
-          {"failed", report->failed},
-          {"errors", report->errors},
-          {"skipped", report->skipped}}},
-        {"ok", ok}};
+    nlohmann::json doc_json = {{"file", file},
+                               {"server", report->server},
+                               {"database", report->database},
+                               {"schema", report->schema},
+                               {"results", results},
+                               {"summary",
+                                {{"passed", report->passed},
+                                 {"failed", report->failed},
+                                 {"errors", report->errors},
+                                 {"skipped", report->skipped}}},
+                               {"ok", ok}};
     if (!port.empty()) {
       doc_json["report"] = {
           {"output_port", port},
@@ -152,8 +149,8 @@ int Test(Env& env, const ParsedArgs& args) {
   } else {
     std::ostream& out = env.out();
     out << "testing " << file << " against server " << report->server
-        << " (database " << report->database << ", schema "
-        << report->schema << ")\n";
+        << " (database " << report->database << ", schema " << report->schema
+        << ")\n";
     for (const dc::CheckResult& r : report->results) {
       std::string what = r.object;
       if (!r.property.empty()) absl::StrAppend(&what, ".", r.property);
@@ -171,15 +168,13 @@ int Test(Env& env, const ParsedArgs& args) {
         << " passed, " << report->failed << " failed, " << report->errors
         << " errors, " << report->skipped << " skipped\n";
     if (!port.empty()) {
-      out << "reported completeness " << CompliancePercent(*report)
-          << "% of " << port << " (" << reported.recorded()
-          << " observation recorded)\n";
+      out << "reported completeness " << CompliancePercent(*report) << "% of "
+          << port << " (" << reported.recorded() << " observation recorded)\n";
       for (const auto& b : reported.opened()) {
         out << "breach opened: " << b.detail() << "\n";
       }
-      for (size_t i = 0; i < static_cast<size_t>(reported.closed_size());
-           ++i) {
-        out << "breach closed\n";
+      for (const auto& b : reported.closed()) {
+        out << "breach closed: " << b.output_port() << "\n";
       }
     }
   }

@@ -3,7 +3,6 @@
 // values that must stay data.
 #include <cstdlib>
 #include <map>
-#include <pqxx/pqxx>
 #include <set>
 #include <string>
 
@@ -11,16 +10,18 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/pg/pg_fixture.h"
+#include <pqxx/pqxx>
+
 #include "meshplane/contract/validate.h"
 #include "meshplane/datacheck/datacheck.h"
-#include "tests/testing/pg/pg_fixture.h"
 
 namespace meshplane::datacheck {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::UnorderedElementsAre;
 using testing::PgFixture;
+using ::testing::UnorderedElementsAre;
 
 constexpr char kSetup[] = R"sql(
 CREATE TABLE clean (id integer PRIMARY KEY, status text, code varchar(3),
@@ -137,8 +138,8 @@ std::set<std::string> Outcomes(const Report& r, const std::string& object,
   std::set<std::string> out;
   for (const CheckResult& c : r.results) {
     if (c.object != object || c.outcome != only) continue;
-    out.insert(absl::StrCat(c.property.empty() ? "" : c.property + " ",
-                            c.check));
+    out.insert(
+        absl::StrCat(c.property.empty() ? "" : c.property + " ", c.check));
   }
   return out;
 }
@@ -170,8 +171,7 @@ TEST_F(DatacheckPgTest, EachBrokenRuleFailsOnceAndTheCleanTablePasses) {
               ::testing::IsEmpty());
   EXPECT_THAT(Outcomes(*report, "clean", Outcome::kSkipped),
               UnorderedElementsAre("sql"));
-  EXPECT_EQ(Find(*report, "clean", "amount", "nullValues").measured,
-            100.0 / 3);
+  EXPECT_EQ(Find(*report, "clean", "amount", "nullValues").measured, 100.0 / 3);
 
   EXPECT_THAT(Outcomes(*report, "broken", Outcome::kFail),
               UnorderedElementsAre(

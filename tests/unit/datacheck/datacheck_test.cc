@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/contract/odcs.h"
 
 namespace meshplane::datacheck {
@@ -130,9 +131,8 @@ TEST(ServerTest, ConnInfoQuotesValuesAndNamesNoUser) {
   contract::Server s;
   s.server = "prod";
   s.type = "postgres";
-  s.attributes = {{"host", "db.example"},
-                  {"port", "5433"},
-                  {"database", "it's \\ here"}};
+  s.attributes = {
+      {"host", "db.example"}, {"port", "5433"}, {"database", "it's \\ here"}};
   const std::string c = ConnInfo(s);
   EXPECT_THAT(c, HasSubstr("host='db.example'"));
   EXPECT_THAT(c, HasSubstr("port='5433'"));
