@@ -24,7 +24,7 @@ constexpr char kOwner[] = "user:owner@example.com";
 
 constexpr char kContract[] = R"(apiVersion: v3.1.0
 kind: DataContract
-id: orders
+id: ID
 version: 1.0.0
 status: active
 servers:
@@ -83,21 +83,27 @@ spec:
   outputPorts:
     - id: v1
       type: table
+      contract: orders
       objectives: {completenessPercent: 100}
 )")});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    r = Cli({"contract", "publish", "-f", ContractFile("good"), "--product",
+             "sales/orders"});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
     r = Cli({"token", "create", "--principal", kOwner, "-o", "json"});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
     owner_ = Json(r).value("secret", "");
   }
 
-  std::string ContractFile(const std::string& table) {
-    return File(table + ".odcs.yaml",
+  std::string ContractFile(const std::string& table,
+                           const std::string& id = "orders") {
+    return File(table + "-" + id + ".odcs.yaml",
                 absl::StrReplaceAll(
                     kContract,
                     {{"PORT", absl::StrCat(testing::PgFixture::Get().port())},
                      {"DB", data_db_},
-                     {"TABLE", table}}));
+                     {"TABLE", table},
+                     {"ID", id}}));
   }
 
   // The CLI as the owner, with libpq's user from the environment as a user
@@ -153,9 +159,12 @@ TEST_F(ContractTestCliE2eTest, ExitCodesAndOutput) {
   r = Test({"-f", File("broken.yaml", "schema: 5\n")});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("not a valid ODCS contract"));
-  r = Test({"-f", ContractFile("good"), "--report"});
+  r = Test({"-f", ContractFile("good"), "--port", "sales/orders/v1"});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
-  EXPECT_THAT(r.err, HasSubstr("--report needs --port"));
+  EXPECT_THAT(r.err, HasSubstr("--port is only used with --report"));
+  // --report for a contract the server does not know: NOT_FOUND, exit 1.
+  r = Test({"-f", ContractFile("good", "ghost"), "--report"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
 
   // The data's server cannot be reached: exit 3, and the password of the
   // DSN override is not printed.
@@ -169,8 +178,8 @@ TEST_F(ContractTestCliE2eTest, ExitCodesAndOutput) {
 }
 
 TEST_F(ContractTestCliE2eTest, ReportRecordsTheMeasuredCompliance) {
-  CommandResult r = Test(
-      {"-f", ContractFile("good"), "--report", "--port", "sales/orders/v1"});
+  // Without --port: the port of the contract's product that promises it.
+  CommandResult r = Test({"-f", ContractFile("good"), "--report"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.out, HasSubstr("reported completeness 100% of "
                                "domains/sales/dataProducts/orders/"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/commands/commands.h"
 #include "cli/errors.h"
 #include "cli/output.h"
@@ -16,6 +17,8 @@
 
 #include "meshplane/contract/validate.h"
 #include "meshplane/datacheck/datacheck.h"
+#include "meshplane/v1/contract.pb.h"
+#include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/slo.pb.h"
 
 namespace meshplane::cli {
@@ -44,23 +47,66 @@ double CompliancePercent(const dc::Report& r) {
   return decided == 0 ? 0 : 100.0 * r.passed / decided;
 }
 
+// The output port that promises contract `id`: the one port of the
+// contract's data product whose `contract` is `id`. Prints the error and
+// sets `*rc` when there is none or more than one.
+bool PromisingPort(Env& env, const std::string& id, std::string* port,
+                   int* rc) {
+  if (id.empty()) {
+    *rc = env.Usage("--report: the contract has no id; give --port");
+    return false;
+  }
+  v1::GetContractRequest get_contract;
+  get_contract.set_name(absl::StrCat("contracts/", id));
+  v1::Contract contract;
+  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
+    return env.client().contracts().GetContract(ctx, get_contract, &contract);
+  });
+  if (!status.ok()) {
+    *rc = env.Fail(status);
+    return false;
+  }
+  v1::GetDataProductRequest get_product;
+  get_product.set_name(contract.data_product());
+  v1::DataProduct product;
+  status = env.client().Call([&](grpc::ClientContext* ctx) {
+    return env.client().products().GetDataProduct(ctx, get_product, &product);
+  });
+  if (!status.ok()) {
+    *rc = env.Fail(status);
+    return false;
+  }
+  std::vector<std::string> ports;
+  for (const v1::OutputPort& p : product.output_ports()) {
+    if (p.contract() == id) ports.push_back(p.name());
+  }
+  if (ports.size() != 1) {
+    *rc = env.Usage(absl::StrCat(
+        "--report: ",
+        ports.empty() ? "no output port of " + contract.data_product() +
+                            " promises contract " + id
+                      : "several output ports promise contract " + id + " (" +
+                            absl::StrJoin(ports, ", ") + ")",
+        "; give --port"));
+    return false;
+  }
+  *port = ports[0];
+  return true;
+}
+
 int Test(Env& env, const ParsedArgs& args) {
   if (!args.Has("filename")) {
     return env.Usage(
         "-f FILE is required (see 'meshplane contract test --help')");
   }
   std::string port;
-  if (args.Has("report")) {
-    if (!args.Has("port")) {
-      return env.Usage(
-          "--report needs --port PORT: the output port that promises this "
-          "contract");
+  if (args.Has("port")) {
+    if (!args.Has("report")) {
+      return env.Usage("--port is only used with --report");
     }
     auto name = PortName(args.Get("port"));
     if (!name.ok()) return env.Usage(name.status());
     port = *name;
-  } else if (args.Has("port")) {
-    return env.Usage("--port is only used with --report");
   }
   const std::string file = args.Get("filename");
   auto text = ReadFileText(file);
@@ -83,6 +129,10 @@ int Test(Env& env, const ParsedArgs& args) {
   auto server = dc::FindServer(doc, args.Get("server"));
   if (!server.ok()) {
     return env.Usage(absl::StrCat(file, ": ", server.status().message()));
+  }
+  if (args.Has("report") && port.empty()) {
+    int rc = kExitOk;
+    if (!PromisingPort(env, doc.id, &port, &rc)) return rc;
   }
   const char* dsn = std::getenv(kDsnEnv);
   const std::string conninfo =
@@ -198,7 +248,8 @@ void RegisterContractTestCommand(std::vector<Command>* commands) {
        "quality metrics rowCount, nullValues, duplicateValues and "
        "invalidValues hold. One line per check and a summary. With --report "
        "the share of passed checks is sent as a COMPLETENESS observation of "
-       "--port. Exit 0 when every check passes, 1 when one fails or cannot "
+       "the output port that promises the contract (or --port). Exit 0 when "
+       "every check passes, 1 when one fails or cannot "
        "run (or the server refuses the report), 2 for an invalid file or bad "
        "flags, 3 when a server cannot be reached.",
        {{"filename", 'f', true, false, "FILE", "the contract"},
@@ -208,7 +259,8 @@ void RegisterContractTestCommand(std::vector<Command>* commands) {
         {"report", 0, false, false, "",
          "report the outcome to Meshplane as an observation of --port"},
         {"port", 0, true, false, "PORT",
-         "the output port that promises the contract (with --report)"}},
+         "the output port to report on (default: the one port of the "
+         "contract's data product that promises it)"}},
        0,
        0,
        {"meshplane contract test -f orders.odcs.yaml --server production",
