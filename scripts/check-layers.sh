@@ -18,7 +18,8 @@ declare -A ALLOWED=(
   [auth]="model store common"
   [core]="model policy contract store auth common"
   [server]="core auth model common policy contract v1"
-  [cli]="common policy contract v1"
+  [datacheck]="common contract"
+  [cli]="common policy contract datacheck v1"
 )
 status=0
 for module in "${!ALLOWED[@]}"; do
@@ -44,12 +45,17 @@ for module in "${!ALLOWED[@]}"; do
     done < <(grep -E '^#include "meshplane/' "$f" || true)
   done
 done
-# libpqxx only in src/store/postgres; gRPC/protobuf never in the pure layers.
-if grep -rlE '#include <pqxx' src include | grep -v '^src/store/postgres/'; then
-  echo "layering: libpqxx included outside src/store/postgres"; status=1
+# libpqxx only in src/store/postgres, and in src/datacheck, the client of a
+# contract's own PostgreSQL server (`contract test`, which reads user data,
+# never Meshplane's schema); gRPC/protobuf never in the pure layers.
+if grep -rlE '#include <pqxx' src include \
+     | grep -vE '^src/(store/postgres|datacheck)/'; then
+  echo "layering: libpqxx included outside src/store/postgres, src/datacheck"
+  status=1
 fi
 if grep -rlE '#include <grpc|#include "meshplane/v1/|#include <google/protobuf' \
-     src/common src/model src/policy src/contract src/store src/auth src/core include 2>/dev/null \
+     src/common src/model src/policy src/contract src/datacheck src/store \
+     src/auth src/core include 2>/dev/null \
      | grep -v '^src/policy/cel/proto/'; then
   echo "layering: gRPC or protobuf included in a layer below server/"; status=1
 fi

@@ -125,6 +125,7 @@ QualityRule ReadQuality(YamlNode n) {
   const YamlNode args = Get(n, "arguments");
   if (args.IsMap()) {
     rule.valid_values = Strings(args, "validValues");
+    rule.pattern = Str(args, "pattern");
   }
   rule.position = PositionOf(n);
   return rule;

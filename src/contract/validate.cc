@@ -804,7 +804,9 @@ class Validator {
       Required(n, path, {"metric"}, "a library quality rule");
       Enum(n, path, "metric", kMetrics, "quality metric");
       Strings(n, path, {"rule"});
-      Typed(n, path, "arguments", JsonType::kObject);
+      if (Typed(n, path, "arguments", JsonType::kObject)) {
+        Arguments(Get(n, "arguments"), Field(path, "arguments"));
+      }
     }
     if (t == "sql") {
       allowed.insert("query");
@@ -834,6 +836,22 @@ class Validator {
                  ? std::string("a quality rule")
                  : absl::StrCat("a ", library ? "library" : t,
                                 " quality rule"));
+  }
+
+  // The arguments `contract test` reads; others are left to their engines.
+  void Arguments(YamlNode args, const std::string& path) {
+    if (Typed(args, path, "validValues", JsonType::kArray)) {
+      const YamlNode values = Get(args, "validValues");
+      const std::string vpath = Field(path, "validValues");
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (!values[i].IsScalar() || TypeOf(values[i]) == JsonType::kNull) {
+          Add(Index(vpath, i), values[i],
+              absl::StrCat("expected a string, number or boolean, found ",
+                           Describe(values[i])));
+        }
+      }
+    }
+    Strings(args, path, {"pattern"});
   }
 
   // $defs/DataQualityOperators: a oneOf, so exactly one operator.

@@ -60,6 +60,9 @@ struct QualityRule {
   // arguments.validValues of an invalidValues rule: the allowed values of a
   // property, ODCS v3.1's way to state an enumeration.
   std::vector<std::string> valid_values;
+  // arguments.pattern of an invalidValues rule: a regular expression every
+  // non-null value must match (PostgreSQL's `~` when tested against data).
+  std::string pattern;
   SourcePosition position;
 };
 

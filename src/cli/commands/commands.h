@@ -44,6 +44,7 @@ void RegisterSloCommands(std::vector<Command>* commands);
 // contract lint|diff (contract.cc): offline, with the contract library;
 // contract check|publish|get|list|history|deprecate: through ContractService.
 void RegisterContractCommands(std::vector<Command>* commands);
+void RegisterContractTestCommand(std::vector<Command>* commands);
 #endif
 
 // `apply -f FILE...` (apply.cc): parses every file, then creates or updates

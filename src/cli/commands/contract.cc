@@ -1466,6 +1466,7 @@ void RegisterContractCommands(std::vector<Command>* commands) {
         "meshplane contract check -f orders.odcs.yaml --allow-breaking -o "
         "json"},
        Check});
+  RegisterContractTestCommand(commands);
   commands->push_back(
       {{"contract", "publish"},
        "-f FILE",

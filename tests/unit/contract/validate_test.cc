@@ -220,6 +220,43 @@ schema:
   EXPECT_THAT(issues[1].message, HasSubstr("not a valid server type"));
 }
 
+TEST(ValidateTest, InvalidValuesArgumentsNameTheirPath) {
+  const std::vector<Issue> issues = IssuesOf(R"(schema:
+  - name: t
+    properties:
+      - name: status
+        quality:
+          - metric: invalidValues
+            mustBe: 0
+            arguments: {validValues: [open, {a: 1}, ~], pattern: [x]}
+)");
+  std::vector<std::string> paths;
+  for (const Issue& i : issues) {
+    paths.push_back(i.path);
+  }
+  EXPECT_THAT(
+      paths,
+      testing::ElementsAre(
+          "schema[0].properties[0].quality[0].arguments.validValues[1]",
+          "schema[0].properties[0].quality[0].arguments.validValues[2]",
+          "schema[0].properties[0].quality[0].arguments.pattern"));
+  absl::StatusOr<ValidatedDocument> ok =
+      ParseAndValidate(std::string(kHeader) + R"(schema:
+  - name: t
+    properties:
+      - name: code
+        quality:
+          - metric: invalidValues
+            mustBe: 0
+            arguments: {pattern: '^[A-Z]{3}$', validValues: [a, 1]}
+)");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_TRUE(ok->issues.empty()) << ok->issues[0].ToString();
+  const QualityRule& rule = ok->document.schema[0].properties[0].quality[0];
+  EXPECT_EQ(rule.pattern, "^[A-Z]{3}$");
+  EXPECT_THAT(rule.valid_values, testing::ElementsAre("a", "1"));
+}
+
 TEST(ValidateTest, ToStatusListsEveryIssue) {
   EXPECT_TRUE(ToStatus({}).ok());
   const absl::Status s = ToStatus(IssuesOf("kind2: x\nschema: {}\n"));
