@@ -1,0 +1,112 @@
+// The web catalog: sign-in, then the pages of a data mesh, all over the
+// REST API. Every user-supplied string is rendered as text (Preact sets
+// text nodes and attributes; this app never sets innerHTML).
+import './app.css';
+import {render} from 'preact';
+import {useEffect, useState} from 'preact/hooks';
+import {api, Caller, onSignedOut, setToken, signedIn} from './api';
+import {navigate, useLocation} from './router';
+import {Link} from './ui';
+import {SignIn} from './pages/signin';
+import {Search} from './pages/search';
+import {Domains} from './pages/domains';
+import {Product} from './pages/product';
+import {Lineage} from './pages/lineage';
+import {Access} from './pages/access';
+import {Governance} from './pages/governance';
+import {Teams} from './pages/teams';
+import {Contract} from './pages/contract';
+
+let caller: Caller|undefined;
+
+function App() {
+  const loc = useLocation();
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    onSignedOut(() => {
+      caller = undefined;
+      const here = location.pathname + location.search;
+      navigate(`/signin?expired=1&next=${encodeURIComponent(here)}`, true);
+      setTick((t) => t + 1);
+    });
+  }, []);
+
+  if (!signedIn() || !caller || loc.path === '/signin') {
+    if (signedIn() && caller && loc.path === '/signin') {
+      navigate('/', true);
+    }
+    return <SignIn params={loc.params} onSignedIn={(c) => {
+      caller = c;
+      const next = loc.params.get('next') ?? '/';
+      navigate(next.startsWith('/') && !next.startsWith('//') ? next : '/',
+               true);
+    }} />;
+  }
+
+  const parts = loc.path.split('/').filter(Boolean).map(decodeURIComponent);
+  let page;
+  let title = 'Search';
+  if (parts.length === 0 || parts[0] === 'search') {
+    page = <Search params={loc.params} />;
+  } else if (parts[0] === 'domains') {
+    page = <Domains />;
+    title = 'Domains';
+  } else if (parts[0] === 'products' && parts.length === 3) {
+    page = <Product name={`domains/${parts[1]}/dataProducts/${parts[2]}`}
+                    caller={caller} />;
+    title = parts[2];
+  } else if (parts[0] === 'lineage' && parts.length === 3) {
+    page = <Lineage name={`domains/${parts[1]}/dataProducts/${parts[2]}`}
+                    params={loc.params} />;
+    title = `Lineage of ${parts[2]}`;
+  } else if (parts[0] === 'access') {
+    page = <Access caller={caller} params={loc.params} />;
+    title = 'Access';
+  } else if (parts[0] === 'governance') {
+    page = <Governance params={loc.params} />;
+    title = 'Governance';
+  } else if (parts[0] === 'teams') {
+    page = <Teams caller={caller} />;
+    title = 'Teams and tokens';
+  } else if (parts[0] === 'contracts' && parts.length === 2) {
+    page = <Contract id={parts[1]} params={loc.params} />;
+    title = `Contract ${parts[1]}`;
+  } else {
+    page = <p>There is no page at this address. <Link href="/">Search the
+      catalog</Link>.</p>;
+    title = 'Not found';
+  }
+  document.title = `${title} · Meshplane`;
+
+  const nav = [['/', 'Search'], ['/domains', 'Domains'], ['/access', 'Access'],
+               ['/governance', 'Governance'], ['/teams', 'Teams']];
+  const active = (href: string) => href === '/' ?
+      (parts.length === 0 || parts[0] === 'search') :
+      loc.path.startsWith(href);
+  return <>
+    <a class="skip" href="#main">Skip to content</a>
+    <header class="top">
+      <Link href="/" class="brand">Meshplane</Link>
+      <nav aria-label="Main">
+        <ul>{nav.map(([href, label]) => <li>
+          <Link href={href} class={active(href) ? 'active' : ''}>{label}</Link>
+        </li>)}</ul>
+      </nav>
+      <div class="who">
+        <span data-testid="principal">{caller.principal}</span>
+        <button type="button" class="link" data-testid="sign-out" onClick={() => {
+          setToken('');
+          caller = undefined;
+          navigate('/signin?signedout=1');
+        }}>Sign out</button>
+      </div>
+    </header>
+    <main id="main" tabIndex={-1}>{page}</main>
+  </>;
+}
+
+export async function whoAmI(): Promise<Caller> {
+  return api<Caller>('GET', 'callerIdentity');
+}
+
+render(<App />, document.getElementById('app')!);
