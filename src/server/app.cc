@@ -20,6 +20,7 @@
 #include "server/http/httplib_glue.h"
 #include "server/http/routes.h"
 #include "server/http/transcoder.h"
+#include "server/http/web_assets.h"
 #include "server/metrics.h"
 #include "server/services.h"
 #include "server/webhook_sender.h"
@@ -432,6 +433,13 @@ class ServerImpl final : public RunningServer {
     // alive (and a Watch stream for as long as it runs): more than the two
     // that /metrics and the probes needed, until the HTTP server is chosen.
     http_.new_task_queue = [] { return new httplib::ThreadPool(8); };
+    // The web catalog at / (every path but the API's and the probes').
+    http::MountHandler(
+        http_, "GET", http::kWebAppPathPattern,
+        [web = std::make_shared<const http::WebAssets>(
+             http::EmbeddedWebAssets())](const http::HttpRequest& r) {
+          return web->Serve(r);
+        });
     MP_RETURN_IF_ERROR(StartRest());
     http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
