@@ -4,7 +4,7 @@
 import './app.css';
 import {render} from 'preact';
 import {useEffect, useState} from 'preact/hooks';
-import {api, Caller, onSignedOut, setToken, signedIn} from './api';
+import {Caller, onSignedOut, setToken, signedIn} from './api';
 import {navigate, useLocation} from './router';
 import {Link} from './ui';
 import {SignIn} from './pages/signin';
@@ -37,7 +37,10 @@ function App() {
     }
     return <SignIn params={loc.params} onSignedIn={(c) => {
       caller = c;
-      const next = loc.params.get('next') ?? '/';
+      // Back to the page asked for: the one in the address bar, or the one
+      // the session ended on.
+      const next = loc.path === '/signin' ? loc.params.get('next') ?? '/' :
+          loc.path + location.search;
       navigate(next.startsWith('/') && !next.startsWith('//') ? next : '/',
                true);
     }} />;
@@ -103,10 +106,6 @@ function App() {
     </header>
     <main id="main" tabIndex={-1}>{page}</main>
   </>;
-}
-
-export async function whoAmI(): Promise<Caller> {
-  return api<Caller>('GET', 'callerIdentity');
 }
 
 render(<App />, document.getElementById('app')!);

@@ -96,7 +96,7 @@ export function Lineage(props: {name: string, params: URLSearchParams}) {
     <p class="muted">{g.nodeCount()} products, {edges.length} edges. Click a
       product (or focus it and press Enter) to open it.</p>
     <div class="graph-wrap">
-      <svg class="lineage" data-testid="lineage-graph" role="img"
+      <svg class="lineage" data-testid="lineage-graph" role="group"
            aria-label={`Lineage graph of ${shortName(props.name)}`}
            width={width} height={height} viewBox={`0 0 ${width} ${height}`}>
         <defs>
@@ -121,7 +121,7 @@ export function Lineage(props: {name: string, params: URLSearchParams}) {
                     data-testid="lineage-node" data-name={n}
                     transform={`translate(${pos.x - NODE_W / 2},${
                         pos.y - NODE_H / 2})`}
-                    tabIndex={0} role="link"
+                    tabindex={0} role="link"
                     aria-label={`Open ${p?.displayName || shortName(n)}`}
                     onClick={open}
                     onKeyDown={(e) => {

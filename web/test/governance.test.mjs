@@ -1,0 +1,86 @@
+// Contract versions and their diff, the governance page, and the axe-core
+// accessibility check of the main pages.
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import {after, before, test} from 'node:test';
+import {ADMIN, BASE, clean, launch, newPage, ok, shot, signIn, testdata,
+        texts, go} from './helpers.mjs';
+
+const CONTRACT = '53581432-6c55-4ba2-a65f-72344a91553c';
+let browser;
+let page;
+before(async () => {
+  browser = await launch();
+  page = await newPage(browser);
+  for (const f of ['transactions-1.0.0.odcs.yaml',
+                   'transactions-2.0.0-breaking.odcs.yaml']) {
+    await ok('POST', 'contracts:publish', {body: {
+      dataProduct: 'domains/sales/dataProducts/orders',
+      yaml: testdata(`contract/${f}`)}});
+  }
+  await signIn(page, ADMIN);
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('a contract diff highlights its breaking change', async () => {
+  await go(page, `/contracts/${CONTRACT}`);
+  await page.waitForSelector('[data-testid=schema]');
+  const schema = await page.$eval('[data-testid=schema]', (e) => e.textContent);
+  assert.match(schema, /currency/);  // 2.0.0 is shown first
+  await page.waitForSelector('[data-testid=diff]');
+  const breaking = await texts(page, '[data-testid=breaking-change]');
+  assert.ok(breaking.length >= 1, 'a breaking change is listed');
+  assert.ok(breaking.some((b) => /amount|type/i.test(b)), breaking.join(' | '));
+  const color = await page.$eval('[data-testid=breaking-change]',
+                                 (e) => getComputedStyle(e).backgroundColor);
+  assert.notEqual(color, 'rgb(255, 255, 255)', 'highlighted');
+  await shot(page, 'contract', {docs: true});
+  clean(page);
+});
+
+test('governance lists policies with their code', async () => {
+  await ok('POST', 'policies', {query: {policyId: 'web-e2e-described'}, body: {
+    displayName: 'Products are described', owner: 'teams/platform',
+    triggers: ['dataproduct.create'],
+    condition: 'resource.description != ""',
+    effect: 'POLICY_EFFECT_WARN',
+    enforcement: 'POLICY_ENFORCEMENT_DRY_RUN',
+    message: 'describe your product'}}).catch(() => {});
+  await go(page, `/governance`);
+  await page.waitForSelector('[data-testid=policy]');
+  const text = await page.$eval('[data-testid=policies]',
+                                (e) => e.textContent);
+  assert.match(text, /resource\.description != ""/);
+  assert.match(text, /dry run/);
+  await page.waitForSelector('[data-testid=decision-log]');
+  await shot(page, 'governance', {docs: true});
+  clean(page);
+});
+
+test('the main pages have no serious axe-core finding', async () => {
+  const require = createRequire(import.meta.url);
+  const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  for (const path of ['/search', '/products/sales/orders',
+                      '/lineage/sales/orders', '/domains', '/access',
+                      '/governance', '/teams', `/contracts/${CONTRACT}`]) {
+    await go(page, `${path}`);
+    await page.waitForSelector('[data-testid=principal]');
+    await page.waitForSelector('main h1');
+    await page.waitForFunction(() => !document.querySelector('.loading'));
+    // Evaluated through the DevTools protocol, which the page's CSP does
+    // not govern (an inline <script> would be refused).
+    await page.evaluate(axe);
+    const found = await page.evaluate(async () => {
+      const r = await window.axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}});
+      return r.violations.filter((v) => v.impact === 'serious' ||
+                                        v.impact === 'critical')
+          .map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
+    });
+    assert.deepEqual(found, [], path);
+  }
+  clean(page);
+});
