@@ -93,9 +93,11 @@ export function shortName(name: string|undefined): string {
 export function durationWords(d: string|undefined): string {
   if (!d) return '';
   const s = parseFloat(d);
-  if (s % 86400 === 0) return `${s / 86400} days`;
-  if (s % 3600 === 0) return `${s / 3600} hours`;
-  return `${s} seconds`;
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (s % 86400 === 0) return unit(s / 86400, 'day');
+  if (s % 3600 === 0) return unit(s / 3600, 'hour');
+  if (s % 60 === 0) return unit(s / 60, 'minute');
+  return unit(s, 'second');
 }
 
 export function when(t: string|undefined): string {

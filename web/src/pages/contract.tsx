@@ -106,8 +106,7 @@ export function Contract(props: {id: string, params: URLSearchParams}) {
 function Diff(props: {id: string, from: string, yaml: string}) {
   const [report, error, loading] = useLoad(
       () => api<{report?: Report}>('POST', 'contracts:checkCompatibility',
-          {body: {yaml: props.yaml, againstVersion: props.from,
-                  compatibilityMode: 'COMPATIBILITY_MODE_BACKWARD'}}),
+          {body: {yaml: props.yaml, againstVersion: props.from}}),
       [props.id, props.from, props.yaml]);
   if (loading && !report) return <Loading what="the differences" />;
   if (error) return <ErrorBox error={error} />;

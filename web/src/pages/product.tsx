@@ -135,8 +135,11 @@ function OutputPortView(props: {port: OutputPort, slo: Slo, caller: Caller,
           {durationWords(w.window)}: {w.observations && w.observations !== '0' ?
             `${(w.compliancePercent ?? 0).toFixed(2)} %` : 'no data'}
         </span>)}</td>
-        <td class={ob.breached ? 'bad' : 'good'}>{ob.breached ? 'breached' :
-            'met'}</td></tr>)}</tbody></table>}
+        {ob.breached ? <td class="bad">breached</td> :
+         (ob.windows ?? []).some((w) => w.observations &&
+                                        w.observations !== '0') ?
+         <td class="good">met</td> : <td class="muted">no data yet</td>}
+        </tr>)}</tbody></table>}
     {props.breaches.length > 0 && <>
       <h4>Breaches</h4>
       <ul data-testid="breaches">{props.breaches.map((b) => <li>
