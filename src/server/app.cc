@@ -21,6 +21,7 @@
 #include "server/http/routes.h"
 #include "server/http/transcoder.h"
 #include "server/http/web_assets.h"
+#include "server/http/web_session.h"
 #include "server/metrics.h"
 #include "server/services.h"
 #include "server/webhook_sender.h"
@@ -49,6 +50,10 @@
 
 namespace meshplane::server {
 namespace {
+
+// How long a browser session of the web catalog lasts from sign-in (a
+// working day); the token it was made from may end it sooner.
+constexpr absl::Duration kWebSessionTtl = absl::Hours(8);
 
 struct HostPort {
   std::string host;
@@ -195,6 +200,7 @@ class ServerImpl final : public RunningServer {
              std::unique_ptr<const OidcAuthenticator> oidc)
       : config_(config),
         store_(store),
+        clock_(clock),
         governance_(store, authz_, clock,
                     GovernanceOptionsOf(config, &metrics_)),
         registry_(store, authz_, clock, &governance_),
@@ -440,6 +446,16 @@ class ServerImpl final : public RunningServer {
              http::EmbeddedWebAssets())](const http::HttpRequest& r) {
           return web->Serve(r);
         });
+    // Browser sign-in (web_session.h); web_sessions_ is made in StartRest.
+    for (const char* method : {"GET", "POST", "DELETE"}) {
+      http::MountHandler(http_, method, "/auth/session",
+                         [this](const http::HttpRequest& r) {
+                           return r.method == "POST" ? web_sessions_->SignIn(r)
+                                  : r.method == "DELETE"
+                                      ? web_sessions_->SignOut(r)
+                                      : web_sessions_->Current(r);
+                         });
+    }
     MP_RETURN_IF_ERROR(StartRest());
     http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
@@ -515,6 +531,11 @@ class ServerImpl final : public RunningServer {
         std::move(routes), grpc_->InProcessChannel(args),
         static_cast<size_t>(config_.max_receive_message_bytes),
         runner_.in_process_key());
+    web_sessions_ = std::make_unique<http::WebSessions>(
+        store_, clock_, *rest_, kWebSessionTtl);
+    rest_->SetCredentialHook([this](const http::HttpRequest& r) {
+      return web_sessions_->Credentials(r);
+    });
     http::MountRest(http_, *rest_,
                     static_cast<size_t>(config_.max_receive_message_bytes));
     spdlog::info("meshplaned serves {} REST routes under /v1/", routes_count);
@@ -612,6 +633,7 @@ class ServerImpl final : public RunningServer {
 
   const ServerConfig config_;
   store::Store& store_;
+  const Clock& clock_;
   auth::Authorizer authz_;
   // Before the core services that report to it from their own threads
   // (listeners, refreshers), so that it outlives them.
@@ -648,6 +670,7 @@ class ServerImpl final : public RunningServer {
   int port_ = 0;
   // Before http_, so that it outlives the handlers that use it.
   std::unique_ptr<http::Transcoder> rest_;
+  std::unique_ptr<http::WebSessions> web_sessions_;
   httplib::Server http_;
   int http_port_ = 0;
   std::thread http_thread_;
