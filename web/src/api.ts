@@ -1,8 +1,10 @@
 // The one way the catalog talks to Meshplane: the REST API under /v1/
-// (docs/api.md), with the signed-in bearer token held in memory only (never
-// in storage, a cookie or a URL). Errors are AIP-193 JSON; ApiError keeps
-// what the page needs to explain them: the status, the message, the
-// violated policies and the fields at fault.
+// (docs/api.md), as a browser session (docs/web.md#sessions). The session
+// cookie is HttpOnly: this code never sees it, nor the token it was made
+// from. It holds only the session's CSRF token, in memory, and sends it
+// with every write. Errors are AIP-193 JSON; ApiError keeps what the page
+// needs to explain them: the status, the message, the violated policies and
+// the fields at fault.
 
 export interface PolicyViolation {
   policy?: string;
@@ -26,17 +28,43 @@ export class ApiError extends Error {
   }
 }
 
-let token = '';
+let csrf = '';
 let onUnauthenticated: () => void = () => {};
 
-export function setToken(t: string) {
-  token = t;
-}
 export function signedIn(): boolean {
-  return token !== '';
+  return csrf !== '';
 }
 export function onSignedOut(f: () => void) {
   onUnauthenticated = f;
+}
+
+// Turns a token into a session: the token goes once, in the Authorization
+// header of this call, and is not kept.
+export async function signIn(token: string): Promise<Caller> {
+  const r = await call<Caller & {csrfToken: string}>(
+      'POST', '/auth/session', {authorization: `Bearer ${token}`, body: ''});
+  csrf = r.csrfToken;
+  return r;
+}
+
+// The session of the cookie, if any (a reload, a new tab).
+export async function resume(): Promise<Caller|undefined> {
+  try {
+    const r = await call<Caller & {csrfToken: string}>('GET', '/auth/session',
+                                                       {quiet: true});
+    csrf = r.csrfToken;
+    return r;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await call('DELETE', '/auth/session', {quiet: true});
+  } finally {
+    csrf = '';
+  }
 }
 
 export type Query = Record<string, string|number|boolean|undefined>;
@@ -51,18 +79,21 @@ export async function api<T>(
     if (v !== undefined && v !== '') params.set(k, String(v));
   }
   const qs = params.toString();
+  return call<T>(method, `/v1/${path}${qs ? '?' + qs : ''}`, {
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body)});
+}
+
+async function call<T>(method: string, url: string,
+                       opts: {body?: string, authorization?: string,
+                              quiet?: boolean} = {}): Promise<T> {
   const headers: Record<string, string> = {Accept: 'application/json'};
-  if (token) headers['Authorization'] = `Bearer ${token}`;
-  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (opts.authorization) headers['Authorization'] = opts.authorization;
+  else if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
+  if (opts.body) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(`/v1/${path}${qs ? '?' + qs : ''}`, {
-      method,
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
+    res = await fetch(url, {method, headers, body: opts.body,
+                            credentials: 'same-origin', cache: 'no-store'});
   } catch {
     throw new ApiError(0, 'UNAVAILABLE',
                        'Meshplane cannot be reached. Check your connection.');
@@ -88,8 +119,8 @@ export async function api<T>(
   }
   const err = new ApiError(res.status, e.status ?? String(res.status),
                            e.message ?? res.statusText, violations, fields);
-  if (res.status === 401) {
-    token = '';
+  if (res.status === 401 && !opts.authorization && !opts.quiet) {
+    csrf = '';
     onUnauthenticated();
   }
   throw err;

@@ -4,9 +4,9 @@
 import './app.css';
 import {render} from 'preact';
 import {useEffect, useState} from 'preact/hooks';
-import {Caller, onSignedOut, setToken, signedIn} from './api';
+import {Caller, onSignedOut, resume, signOut, signedIn} from './api';
 import {navigate, useLocation} from './router';
-import {Link} from './ui';
+import {Link, Loading} from './ui';
 import {SignIn} from './pages/signin';
 import {Search} from './pages/search';
 import {Domains} from './pages/domains';
@@ -22,6 +22,14 @@ let caller: Caller|undefined;
 function App() {
   const loc = useLocation();
   const [, setTick] = useState(0);
+  // A reload or a new tab: the session cookie, if any, signs in at once.
+  const [resuming, setResuming] = useState(true);
+  useEffect(() => {
+    resume().then((c) => {
+      caller = c;
+      setResuming(false);
+    });
+  }, []);
   useEffect(() => {
     onSignedOut(() => {
       caller = undefined;
@@ -31,6 +39,7 @@ function App() {
     });
   }, []);
 
+  if (resuming) return <main id="main"><Loading what="your session" /></main>;
   if (!signedIn() || !caller || loc.path === '/signin') {
     if (signedIn() && caller && loc.path === '/signin') {
       navigate('/', true);
@@ -97,11 +106,12 @@ function App() {
       </nav>
       <div class="who">
         <span data-testid="principal">{caller.principal}</span>
-        <button type="button" class="link" data-testid="sign-out" onClick={() => {
-          setToken('');
-          caller = undefined;
-          navigate('/signin?signedout=1');
-        }}>Sign out</button>
+        <button type="button" class="link" data-testid="sign-out"
+                onClick={async () => {
+                  await signOut();
+                  caller = undefined;
+                  navigate('/signin?signedout=1');
+                }}>Sign out</button>
       </div>
     </header>
     <main id="main" tabIndex={-1}>{page}</main>

@@ -68,8 +68,11 @@ export async function launch() {
 
 // A page at 1280 px that records script errors and CSP violations, which
 // every flow checks at its end (`clean`).
+// Each page has a browser context of its own, so that its session cookie
+// is its own (two users side by side).
 export async function newPage(browser, {width = 1280, height = 900} = {}) {
-  const page = await browser.newPage();
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
   await page.setViewport({width, height});
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
@@ -119,9 +122,7 @@ export function testdata(path) {
   return readFileSync(join(REPO, 'tests/e2e/testdata', path), 'utf8');
 }
 
-// Goes to `path` inside the app, as a click on a link does: the token is
-// held by the page in memory only, so a full load (page.goto) would ask
-// for sign-in again.
+// Goes to `path` inside the app, as a click on a link does (no reload).
 export async function go(page, path) {
   await page.evaluate((p) => {
     history.pushState(null, '', p);

@@ -13,7 +13,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('signs in with a token and out again', async () => {
+test('signs in with a token into a session, and out again', async () => {
   const page = await newPage(browser);
   await page.goto(BASE, {waitUntil: 'networkidle0'});
   await page.waitForSelector('[data-testid=token]');
@@ -23,18 +23,58 @@ test('signs in with a token and out again', async () => {
   await page.waitForSelector('[data-testid=principal]');
   assert.equal(await page.$eval('[data-testid=principal]',
                                 (e) => e.textContent), 'user:admin');
-  // The token is in no URL and no storage.
+  // The session cookie: HttpOnly (no script reads it), SameSite=Strict.
+  const cookies = await page.cookies();
+  const session = cookies.find((c) => c.name === 'mp_session');
+  assert.ok(session, 'a session cookie');
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, 'Strict');
+  assert.ok(!session.value.includes(ADMIN));
+  // The token is in no URL, no storage and no readable cookie.
   assert.ok(!page.url().includes(ADMIN));
   const stored = await page.evaluate(() => JSON.stringify(
       [Object.entries(localStorage), Object.entries(sessionStorage),
        document.cookie]));
-  assert.ok(!stored.includes(ADMIN), 'token kept in memory only');
+  assert.ok(!stored.includes(ADMIN), 'token not kept by the page');
+  assert.ok(!stored.includes('mp_session'), 'cookie unreadable by scripts');
+  // A reload keeps the session.
+  await page.goto(`${BASE}/domains`, {waitUntil: 'networkidle0'});
+  await page.waitForSelector('[data-testid=principal]');
 
   await page.click('[data-testid=sign-out]');
   await page.waitForSelector('[data-testid=signed-out]');
   assert.match(await url(page), /^\/signin/);
   await page.goto(`${BASE}/domains`, {waitUntil: 'networkidle0'});
   await page.waitForSelector('[data-testid=token]');
+  // Signed out on the server: the old cookie opens nothing.
+  const replay = await fetch(`${BASE}/v1/callerIdentity`,
+                             {headers: {Cookie: `mp_session=${session.value}`}});
+  assert.equal(replay.status, 401);
+  clean(page);
+  await page.close();
+});
+
+test('a write without the session\'s CSRF token is refused', async () => {
+  const page = await newPage(browser);
+  await signIn(page, ADMIN);
+  const statuses = await page.evaluate(async () => {
+    const write = (headers) => fetch(
+        '/v1/teams?teamId=csrf-probe&validateOnly=true',
+        {method: 'POST', credentials: 'same-origin', body: '{}',
+         headers: {'Content-Type': 'application/json', ...headers}})
+        .then(async (r) => [r.status, (await r.json()).error?.message ?? '']);
+    const read = await fetch('/v1/callerIdentity',
+                             {credentials: 'same-origin'});
+    const session = await (await fetch('/auth/session')).json();
+    return {read: read.status, without: await write({}),
+            wrong: await write({'X-CSRF-Token': 'guess'}),
+            right: await write({'X-CSRF-Token': session.csrfToken})};
+  });
+  assert.equal(statuses.read, 200, 'reads need no CSRF token');
+  assert.equal(statuses.without[0], 403);
+  assert.match(statuses.without[1], /X-CSRF-Token/);
+  assert.equal(statuses.wrong[0], 403);
+  assert.equal(statuses.right[0], 200, JSON.stringify(statuses.right));
   clean(page);
   await page.close();
 });
@@ -53,7 +93,7 @@ test('a token Meshplane does not know is refused in plain words',
   await page.close();
 });
 
-test('a session whose token is revoked is sent to sign-in, then back',
+test('a session whose token is revoked ends: sent to sign-in, then back',
      async () => {
   const {secret, name} = await tokenFor('user:erin@example.com');
   const page = await newPage(browser);

@@ -1,7 +1,8 @@
-// Sign-in: an API token or a JWT, checked against GetCallerIdentity. The
-// token is kept in memory only: a reload asks for it again.
+// Sign-in: an API token or a JWT, turned into a browser session by
+// POST /auth/session (the server checks it as any call does). The page
+// forgets the token at once; the session cookie is HttpOnly.
 import {useState} from 'preact/hooks';
-import {ApiError, Caller, api, setToken} from '../api';
+import {ApiError, Caller, signIn} from '../api';
 import {ErrorBox} from '../ui';
 
 export function SignIn(props: {params: URLSearchParams,
@@ -20,13 +21,12 @@ export function SignIn(props: {params: URLSearchParams,
     }
     setBusy(true);
     setError(undefined);
-    setToken(t);
     try {
-      const c = await api<Caller>('GET', 'callerIdentity');
+      const c = await signIn(t);
       setValue('');
       props.onSignedIn(c);
     } catch (err) {
-      setToken('');
+      setValue('');
       setError(err instanceof ApiError && err.httpStatus === 401 ?
           new Error('Meshplane does not accept this token: it is unknown, ' +
                     'revoked or expired.') : err);
@@ -47,7 +47,8 @@ export function SignIn(props: {params: URLSearchParams,
              spellcheck={false} value={value} data-testid="token"
              onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
       <p class="hint">Ask your platform team for a token, or create one with
-        <code> meshplane token create</code>. It is kept in this tab only.</p>
+        <code> meshplane token create</code>. It is sent once, to open a
+        session, and not kept by this page.</p>
       <button type="submit" disabled={busy} data-testid="sign-in">
         {busy ? 'Signing in…' : 'Sign in'}</button>
     </form>
