@@ -5,8 +5,6 @@
 // puppeteer-core (pinned in web/package-lock.json, installed by the build's
 // npm ci). Screenshots go to the build folder (web-e2e-screenshots/), and
 // to docs/web/ as well when MESHPLANE_WEB_DOCS names it.
-#include <sys/stat.h>
-
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -14,6 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/e2e/server_test.h"
+#include <sys/stat.h>
 
 namespace meshplane::e2e {
 namespace {
@@ -26,12 +25,12 @@ bool Exists(const std::string& path) {
 class WebE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string url = testing::PgFixture::ServingUrl(
-        testing::PgFixture::Get().NewDatabase());
+    const std::string url =
+        testing::PgFixture::ServingUrl(testing::PgFixture::Get().NewDatabase());
     http_addr_ = "127.0.0.1:" + std::to_string(UnusedPort());
     std::string error;
-    ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken,
-                              &error, {"--http-listen", http_addr_}))
+    ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
+                              {"--http-listen", http_addr_}))
         << error;
     CommandResult applied = RunCommand(
         {EnvOrDie("MESHPLANE_CLI"), "apply", "-f",

@@ -79,14 +79,12 @@ HttpResponse WebAssets::Serve(const HttpRequest& request) const {
   auto it = by_path_.find(path == "/" ? kIndex : path);
   if (it == by_path_.end()) {
     const absl::string_view last = path.substr(path.rfind('/') + 1);
-    if (absl::StartsWith(path, "/assets/") ||
-        absl::StrContains(last, '.')) {
+    if (absl::StartsWith(path, "/assets/") || absl::StrContains(last, '.')) {
       return Plain(404, "not found\n");
     }
     it = by_path_.find(kIndex);
     if (it == by_path_.end()) {
-      return Plain(404,
-                   "this meshplaned was built without the web catalog\n");
+      return Plain(404, "this meshplaned was built without the web catalog\n");
     }
   }
   const WebAsset& a = *it->second;
@@ -96,9 +94,9 @@ HttpResponse WebAssets::Serve(const HttpRequest& request) const {
   // Hashed names change with their bytes: cache them for good. index.html
   // names the current hashes, so it is revalidated on every load (and a
   // new release is picked up at once).
-  r.headers.emplace_back("Cache-Control",
-                         a.hashed ? "public, max-age=31536000, immutable"
-                                  : "no-cache");
+  r.headers.emplace_back(
+      "Cache-Control",
+      a.hashed ? "public, max-age=31536000, immutable" : "no-cache");
   if (Matches(request.Header("if-none-match"), a.etag)) {
     r.status = 304;
     return r;

@@ -1,8 +1,5 @@
 #include "server/http/web_session.h"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,8 +12,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "meshplane/common/crypto.h"
 #include "nlohmann/json.hpp"
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "meshplane/common/crypto.h"
 
 namespace meshplane::server::http {
 namespace {
@@ -44,8 +44,8 @@ using CipherCtx =
 absl::StatusOr<std::string> Seal(const std::string& key,
                                  const std::string& plain) {
   std::string nonce(kNonceBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()),
-                 kNonceBytes) != 1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), kNonceBytes) !=
+      1) {
     return absl::InternalError("no randomness for the session's nonce");
   }
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
@@ -54,28 +54,27 @@ absl::StatusOr<std::string> Seal(const std::string& key,
   int len = 0;
   int total = 0;
   if (ctx == nullptr ||
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
-                         reinterpret_cast<const unsigned char*>(key.data()),
-                         reinterpret_cast<const unsigned char*>(
-                             nonce.data())) != 1 ||
-      EVP_EncryptUpdate(
-          ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
-          reinterpret_cast<const unsigned char*>(plain.data()),
-          static_cast<int>(plain.size())) != 1) {
+      EVP_EncryptInit_ex(
+          ctx.get(), EVP_aes_256_gcm(), nullptr,
+          reinterpret_cast<const unsigned char*>(key.data()),
+          reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()),
+                        &len,
+                        reinterpret_cast<const unsigned char*>(plain.data()),
+                        static_cast<int>(plain.size())) != 1) {
     return absl::InternalError("cannot seal the session's credential");
   }
   total = len;
-  if (EVP_EncryptFinal_ex(
-          ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + total,
-          &len) != 1 ||
+  if (EVP_EncryptFinal_ex(ctx.get(),
+                          reinterpret_cast<unsigned char*>(out.data()) + total,
+                          &len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag) !=
           1) {
     return absl::InternalError("cannot seal the session's credential");
   }
   out.resize(total + len);
-  return absl::Base64Escape(
-      absl::StrCat(nonce, out,
-                   absl::string_view(reinterpret_cast<char*>(tag), kTagBytes)));
+  return absl::Base64Escape(absl::StrCat(
+      nonce, out, absl::string_view(reinterpret_cast<char*>(tag), kTagBytes)));
 }
 
 absl::StatusOr<std::string> Open(const std::string& key,
@@ -93,22 +92,22 @@ absl::StatusOr<std::string> Open(const std::string& key,
   std::string out(cipher.size(), '\0');
   int len = 0;
   if (ctx == nullptr ||
-      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
-                         reinterpret_cast<const unsigned char*>(key.data()),
-                         reinterpret_cast<const unsigned char*>(
-                             nonce.data())) != 1 ||
-      EVP_DecryptUpdate(
-          ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
-          reinterpret_cast<const unsigned char*>(cipher.data()),
-          static_cast<int>(cipher.size())) != 1 ||
+      EVP_DecryptInit_ex(
+          ctx.get(), EVP_aes_256_gcm(), nullptr,
+          reinterpret_cast<const unsigned char*>(key.data()),
+          reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()),
+                        &len,
+                        reinterpret_cast<const unsigned char*>(cipher.data()),
+                        static_cast<int>(cipher.size())) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes,
                           tag.data()) != 1) {
     return absl::UnauthenticatedError("the session is unreadable");
   }
   int final_len = 0;
-  if (EVP_DecryptFinal_ex(
-          ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len,
-          &final_len) != 1) {
+  if (EVP_DecryptFinal_ex(ctx.get(),
+                          reinterpret_cast<unsigned char*>(out.data()) + len,
+                          &final_len) != 1) {
     return absl::UnauthenticatedError("the session is unreadable");
   }
   out.resize(len + final_len);
@@ -137,8 +136,8 @@ bool IsWrite(const HttpRequest& request) {
 // is plain, so that is a TLS-terminating proxy's X-Forwarded-Proto.
 std::string Cookie(const HttpRequest& request, const std::string& value,
                    absl::Duration max_age) {
-  const bool tls = absl::EqualsIgnoreCase(
-      request.Header("x-forwarded-proto"), "https");
+  const bool tls =
+      absl::EqualsIgnoreCase(request.Header("x-forwarded-proto"), "https");
   return absl::StrCat(kSessionCookie, "=", value,
                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=",
                       absl::ToInt64Seconds(max_age), tls ? "; Secure" : "");
@@ -165,8 +164,7 @@ absl::StatusOr<WebSessions::Found> WebSessions::Find(
   absl::StatusOr<store::WebSession> s = (*txn)->GetWebSession(IdHash(id));
   if (absl::IsNotFound(s.status()) ||
       (s.ok() && s->expire_time <= clock_.Now())) {
-    return absl::UnauthenticatedError(
-        "the session has ended: sign in again");
+    return absl::UnauthenticatedError("the session has ended: sign in again");
   }
   if (!s.ok()) return s.status();
   return Found{*std::move(s), std::move(id)};
@@ -214,8 +212,8 @@ HttpResponse WebSessions::Answer(const std::string& identity_json,
   nlohmann::json body = nlohmann::json::parse(identity_json, nullptr, false);
   if (!body.is_object()) body = nlohmann::json::object();
   body["csrfToken"] = CsrfToken(id);
-  body["expireTime"] = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", expire_time,
-                                        absl::UTCTimeZone());
+  body["expireTime"] =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", expire_time, absl::UTCTimeZone());
   HttpResponse r;
   r.body = body.dump();
   return NoStore(std::move(r));

@@ -26,9 +26,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/http/transcoder.h"
+
 #include "meshplane/common/clock.h"
 #include "meshplane/store/store.h"
-#include "server/http/transcoder.h"
 
 namespace meshplane::server::http {
 

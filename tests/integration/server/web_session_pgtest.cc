@@ -68,9 +68,9 @@ class WebSessionTest : public ::testing::Test {
   }
 
   int CreateTeam(const httplib::Headers& headers) {
-    httplib::Result r = client_->Post(
-        "/v1/teams?teamId=web-probe&validateOnly=true", headers,
-        R"({"displayName": "probe"})", "application/json");
+    httplib::Result r =
+        client_->Post("/v1/teams?teamId=web-probe&validateOnly=true", headers,
+                      R"({"displayName": "probe"})", "application/json");
     return r ? r->status : -1;
   }
 
@@ -111,9 +111,9 @@ TEST_F(WebSessionTest, CallsWithTheCookieRunAsTheToken) {
 }
 
 TEST_F(WebSessionTest, AnUnknownTokenGetsNoSession) {
-  httplib::Result r = client_->Post(
-      "/auth/session", {{"Authorization", "Bearer not-a-token"}}, "",
-      "application/json");
+  httplib::Result r =
+      client_->Post("/auth/session", {{"Authorization", "Bearer not-a-token"}},
+                    "", "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);
   EXPECT_FALSE(r->has_header("Set-Cookie"));
@@ -153,17 +153,17 @@ TEST_F(WebSessionTest, RevokingTheTokenEndsTheSession) {
   ASSERT_EQ(Who(WithCookie(s)), "user:ana@example.com");
   // Revoked through the API, as an admin does (which also tells the
   // server's token cache).
-  httplib::Result list = client_->Get(
-      "/v1/tokens?principal=user:ana@example.com",
-      {{"Authorization", "Bearer " + fx_->admin_token()}});
+  httplib::Result list =
+      client_->Get("/v1/tokens?principal=user:ana@example.com",
+                   {{"Authorization", "Bearer " + fx_->admin_token()}});
   ASSERT_TRUE(list);
   auto tokens = nlohmann::json::parse(list->body)["tokens"];
   ASSERT_FALSE(tokens.empty()) << list->body;
   for (const auto& t : tokens) {
-    httplib::Result revoked = client_->Post(
-        "/v1/" + t.value("name", "") + ":revoke",
-        {{"Authorization", "Bearer " + fx_->admin_token()}}, "{}",
-        "application/json");
+    httplib::Result revoked =
+        client_->Post("/v1/" + t.value("name", "") + ":revoke",
+                      {{"Authorization", "Bearer " + fx_->admin_token()}}, "{}",
+                      "application/json");
     ASSERT_TRUE(revoked);
     ASSERT_EQ(revoked->status, 200) << revoked->body;
   }
@@ -190,8 +190,8 @@ TEST_F(WebSessionTest, TheDatabaseHoldsNeitherTheIdNorTheToken) {
   Session s = SignIn(ana_);
   pqxx::connection conn(fx_->database_url());
   pqxx::work w(conn);
-  pqxx::result rows = w.exec(
-      "SELECT id_hash, principal, credential FROM web_sessions");
+  pqxx::result rows =
+      w.exec("SELECT id_hash, principal, credential FROM web_sessions");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_NE(rows[0][0].as<std::string>(), s.id);
   EXPECT_EQ(rows[0][1].as<std::string>(), "user:ana@example.com");

@@ -63,8 +63,7 @@ TEST(WebAssetsTest, EveryAnswerCarriesTheSecurityHeaders) {
   for (const char* path : {"/", "/assets/app-AB12.js", "/assets/gone.js",
                            "/products/sales/orders", "/v1/domains"}) {
     HttpResponse r = web.Serve(Get(path));
-    EXPECT_EQ(HeaderOf(r, "Content-Security-Policy"),
-              kWebContentSecurityPolicy)
+    EXPECT_EQ(HeaderOf(r, "Content-Security-Policy"), kWebContentSecurityPolicy)
         << path;
     EXPECT_EQ(HeaderOf(r, "X-Content-Type-Options"), "nosniff") << path;
     EXPECT_EQ(HeaderOf(r, "Referrer-Policy"), "no-referrer") << path;
@@ -90,8 +89,8 @@ TEST(WebAssetsTest, AppRoutesFallBackToIndex) {
 
 TEST(WebAssetsTest, MissingFilesAreNotFoundNotHtml) {
   WebAssets web(Fake());
-  for (const char* path : {"/assets/app-OLD.js", "/assets/", "/favicon.ico",
-                           "/robots.txt"}) {
+  for (const char* path :
+       {"/assets/app-OLD.js", "/assets/", "/favicon.ico", "/robots.txt"}) {
     HttpResponse r = web.Serve(Get(path));
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.content_type, "text/plain; charset=utf-8") << path;
@@ -100,8 +99,8 @@ TEST(WebAssetsTest, MissingFilesAreNotFoundNotHtml) {
 
 TEST(WebAssetsTest, ApiAndProbePathsAreNotOurs) {
   WebAssets web(Fake());
-  for (const char* path : {"/v1", "/v1/domains", "/mcp", "/metrics",
-                           "/healthz", "/readyz", "/auth/session"}) {
+  for (const char* path : {"/v1", "/v1/domains", "/mcp", "/metrics", "/healthz",
+                           "/readyz", "/auth/session"}) {
     EXPECT_EQ(web.Serve(Get(path)).status, 404) << path;
   }
   // Only whole segments are reserved.
@@ -146,8 +145,8 @@ TEST(WebAssetsTest, MountPatternSkipsTheApiAndProbes) {
                            "/assets/app-AB12.js", "/v1x", "/metricsboard"}) {
     EXPECT_TRUE(std::regex_match(path, re)) << path;
   }
-  for (const char* path : {"/v1/domains", "/v1", "/mcp", "/metrics",
-                           "/healthz", "/readyz", "/auth/session"}) {
+  for (const char* path : {"/v1/domains", "/v1", "/mcp", "/metrics", "/healthz",
+                           "/readyz", "/auth/session"}) {
     EXPECT_FALSE(std::regex_match(path, re)) << path;
   }
 }
