@@ -83,9 +83,19 @@ export async function api<T>(
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body)});
 }
 
+// A server stream (newline-delimited JSON, e.g. SimulatePolicy): every
+// message, in order.
+export async function apiStream<T>(method: string, path: string,
+                                   body: unknown): Promise<T[]> {
+  const text = await call<string>(method, `/v1/${path}`,
+                                  {body: JSON.stringify(body), raw: true});
+  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
 async function call<T>(method: string, url: string,
                        opts: {body?: string, authorization?: string,
-                              quiet?: boolean} = {}): Promise<T> {
+                              quiet?: boolean, raw?: boolean} = {},
+                       ): Promise<T> {
   const headers: Record<string, string> = {Accept: 'application/json'};
   if (opts.authorization) headers['Authorization'] = opts.authorization;
   else if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
@@ -99,6 +109,7 @@ async function call<T>(method: string, url: string,
                        'Meshplane cannot be reached. Check your connection.');
   }
   const text = await res.text();
+  if (res.ok && opts.raw) return text as T;
   let json: any = {};
   try {
     json = text ? JSON.parse(text) : {};

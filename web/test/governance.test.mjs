@@ -41,20 +41,38 @@ test('a contract diff highlights its breaking change', async () => {
   clean(page);
 });
 
-test('governance lists policies with their code', async () => {
-  await ok('POST', 'policies', {query: {policyId: 'web-e2e-described'}, body: {
-    displayName: 'Products are described', owner: 'teams/platform',
+test('governance lists policies with their code and checks compliance',
+     async () => {
+  await ok('POST', 'policies', {query: {policyId: 'web-e2e-tier-one'}, body: {
+    displayName: 'Products are tier 1', owner: 'teams/platform',
     triggers: ['dataproduct.create'],
-    condition: 'resource.description != ""',
+    condition: 'resource.tier == 1',
     effect: 'POLICY_EFFECT_WARN',
     enforcement: 'POLICY_ENFORCEMENT_DRY_RUN',
-    message: 'describe your product'}}).catch(() => {});
+    message: 'tier 1 is expected'}}).catch(() => {});
   await go(page, `/governance`);
   await page.waitForSelector('[data-testid=policy]');
   const text = await page.$eval('[data-testid=policies]',
                                 (e) => e.textContent);
-  assert.match(text, /resource\.description != ""/);
+  assert.match(text, /resource\.tier == 1/);
   assert.match(text, /dry run/);
+  // Its compliance: the demo's tier-2 and tier-3 products do not comply.
+  let mine;
+  for (const c of await page.$$('[data-testid=policy]')) {
+    if ((await c.evaluate((e) => e.textContent)).includes('web-e2e-tier-one')) {
+      mine = c;
+    }
+  }
+  assert.ok(mine, 'the policy is listed');
+  await (await mine.$('[data-testid=simulate]')).click();
+  await page.waitForSelector('[data-testid=noncompliant]');
+  const off = await texts(page, '[data-testid=noncompliant] li');
+  for (const p of ['campaign-attribution', 'emea-orders', 'revenue-forecast']) {
+    assert.ok(off.some((o) => o.endsWith(`/dataProducts/${p}`)), off.join());
+  }
+  assert.ok(!off.some((o) => o.endsWith('/dataProducts/orders')));
+  assert.match(await page.$eval('[data-testid=compliance]',
+                                (e) => e.textContent), /do not\s+comply/);
   await page.waitForSelector('[data-testid=decision-log]');
   await shot(page, 'governance', {docs: true});
   clean(page);

@@ -1,8 +1,11 @@
 // Governance: the policies as code, with their triggers, effect and mode,
 // and the decision log.
-import {api, listAll} from '../api';
+import {useState} from 'preact/hooks';
+import {api, apiStream, listAll, rn} from '../api';
 import {navigate} from '../router';
-import {Empty, ErrorBox, Loading, enumWord, useLoad, when} from '../ui';
+import {Empty, ErrorBox, Link, Loading, enumWord, useLoad, when}
+    from '../ui';
+import {productUrl} from '../router';
 
 interface Policy {name: string, scope?: string, displayName?: string,
                   description?: string, triggers?: string[],
@@ -54,6 +57,7 @@ export function Governance(props: {params: URLSearchParams}) {
        <p>{p.description}</p>
        <pre class="code"><code>{p.condition}</code></pre>
        {p.message && <p>Message: {p.message}</p>}
+       <Compliance policy={p} />
      </li>)}</ul>}
     <h2>Decision log</h2>
     <form class="inline-form" onSubmit={(e) => e.preventDefault()}>
@@ -80,4 +84,48 @@ export function Governance(props: {params: URLSearchParams}) {
              r.decision?.outcome ? enumWord(r.decision.outcome,
                  'DECISION_OUTCOME_') : 'ok'}</td></tr>)}</tbody></table>}
   </>;
+}
+
+interface SimulationMessage {
+  result?: {resource?: string, trigger?: string, violated?: boolean,
+            waiver?: string, error?: string};
+  summary?: {evaluated?: string, violated?: string, waived?: string,
+             errors?: string, truncated?: boolean};
+}
+
+// Compliance: the policy run over every existing resource of its triggers
+// (SimulatePolicy), nothing written but the decision log.
+function Compliance(props: {policy: Policy}) {
+  const [state, setState] = useState<{busy?: boolean, error?: unknown,
+                                      messages?: SimulationMessage[]}>({});
+  const run = async () => {
+    setState({busy: true});
+    try {
+      setState({messages: await apiStream<SimulationMessage>(
+          'POST', `${rn(props.policy.name)}:simulate`, {})});
+    } catch (e) {
+      setState({error: e});
+    }
+  };
+  const summary = state.messages?.find((m) => m.summary)?.summary;
+  const violated = (state.messages ?? []).filter((m) => m.result?.violated);
+  return <div class="compliance">
+    <button type="button" class="secondary" disabled={state.busy}
+            data-testid="simulate" onClick={run}>
+      {state.busy ? 'Checking…' : 'Check compliance'}</button>
+    {state.error !== undefined && <ErrorBox error={state.error} />}
+    {summary && <p data-testid="compliance" role="status">
+      {summary.violated ?? '0'} of {summary.evaluated ?? '0'} resources do not
+      comply{summary.waived && summary.waived !== '0' ?
+          `, ${summary.waived} waived` : ''}{summary.errors &&
+          summary.errors !== '0' ? `, ${summary.errors} errors` : ''}
+      {summary.truncated ? ' (stopped early: too many resources)' : ''}.</p>}
+    {violated.length > 0 && <ul data-testid="noncompliant">
+      {violated.map((m) => {
+        const r = m.result!.resource ?? '';
+        return <li>{r.includes('/dataProducts/') ?
+          <Link href={productUrl(r)}>{r}</Link> : <code>{r}</code>}
+          {m.result!.error ? ` (error: ${m.result!.error})` : ''}</li>;
+      })}</ul>}
+  </div>;
 }
