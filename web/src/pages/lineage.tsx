@@ -3,6 +3,7 @@
 // right). Each node is a link to its product; the depth and direction are
 // in the URL.
 import dagre from '@dagrejs/dagre';
+import {useEffect, useRef} from 'preact/hooks';
 import {DataProduct, api, rn} from '../api';
 import {lineageUrl, navigate, productUrl} from '../router';
 import {Empty, ErrorBox, Link, Loading, enumWord, shortName, useLoad}
@@ -28,6 +29,16 @@ export function Lineage(props: {name: string, params: URLSearchParams}) {
           {query: {depth, direction: `LINEAGE_DIRECTION_${
               direction.toUpperCase()}`}}),
       [props.name, depth, direction]);
+  // A large graph (hundreds of products) scrolls inside its frame: bring the
+  // product the page is about into view, not the frame's empty corner.
+  const wrap = useRef<HTMLDivElement>(null);
+  const focusAt = useRef<{x: number, y: number}|null>(null);
+  useEffect(() => {
+    if (wrap.current && focusAt.current) {
+      wrap.current.scrollTop = focusAt.current.y - wrap.current.clientHeight / 2;
+      wrap.current.scrollLeft = focusAt.current.x - NODE_W;
+    }
+  }, [data]);
 
   const setParam = (k: string, v: string) => {
     const p = new URLSearchParams(props.params);
@@ -89,13 +100,14 @@ export function Lineage(props: {name: string, params: URLSearchParams}) {
   });
   dagre.layout(g);
   const graph = g.graph();
+  focusAt.current = g.hasNode(props.name) ? g.node(props.name) : null;
   const width = Math.max(graph.width ?? 0, 200);
   const height = Math.max(graph.height ?? 0, 100);
 
   return <>{head}
     <p class="muted">{g.nodeCount()} products, {edges.length} edges. Click a
       product (or focus it and press Enter) to open it.</p>
-    <div class="graph-wrap">
+    <div class="graph-wrap" ref={wrap}>
       <svg class="lineage" data-testid="lineage-graph" role="group"
            aria-label={`Lineage graph of ${shortName(props.name)}`}
            width={width} height={height} viewBox={`0 0 ${width} ${height}`}>
