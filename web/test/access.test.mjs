@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 import {BASE, clean, launch, newPage, ok, rest, shot, signIn, texts,
-        tokenFor, url, waitCount, go} from './helpers.mjs';
+        tokenFor, url, waitCount, go} from './harness.mjs';
 
 const PORT = 'domains/sales/dataProducts/customers/outputPorts/customers-v1';
 let browser;

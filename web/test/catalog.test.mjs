@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 import {ADMIN, BASE, clean, launch, newPage, ok, rest, shot, signIn, texts,
-        url, waitCount, go} from './helpers.mjs';
+        url, waitCount, go} from './harness.mjs';
 
 const DEMO = ['Campaign attribution', 'Customers', 'EMEA orders', 'Orders',
               'Revenue', 'Revenue forecast'];

@@ -5,7 +5,7 @@ import {readFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {after, before, test} from 'node:test';
 import {ADMIN, BASE, clean, launch, newPage, ok, shot, signIn, testdata,
-        texts, go} from './helpers.mjs';
+        texts, go} from './harness.mjs';
 
 const CONTRACT = '53581432-6c55-4ba2-a65f-72344a91553c';
 let browser;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 import {BASE, ADMIN, clean, launch, newPage, ok, shot, signIn, tokenFor,
-        url} from './helpers.mjs';
+        url} from './harness.mjs';
 
 let browser;
 before(async () => {

@@ -1,4 +1,4 @@
-// Shared by the browser flows: the server under test, REST calls for setup,
+// The harness of the browser flows: the server under test, REST calls for setup,
 // a headless Chromium (Debian's, through puppeteer-core: no browser
 // download), sign-in and screenshots.
 //
