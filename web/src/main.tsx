@@ -33,8 +33,12 @@ function App() {
   useEffect(() => {
     onSignedOut(() => {
       caller = undefined;
-      const here = location.pathname + location.search;
-      navigate(`/signin?expired=1&next=${encodeURIComponent(here)}`, true);
+      // Several calls in flight may each get the 401: only the first one
+      // leaves the page, so that `next` is the page the user was on.
+      if (location.pathname !== '/signin') {
+        const here = location.pathname + location.search;
+        navigate(`/signin?expired=1&next=${encodeURIComponent(here)}`, true);
+      }
       setTick((t) => t + 1);
     });
   }, []);

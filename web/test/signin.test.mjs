@@ -99,6 +99,8 @@ test('a session whose token is revoked ends: sent to sign-in, then back',
   const page = await newPage(browser);
   await signIn(page, secret, '/domains');
   assert.equal(await url(page), '/domains');
+  await page.waitForSelector('[data-testid=domain]');
+  await page.waitForNetworkIdle({idleTime: 100});
   await ok('POST', `${name}:revoke`, {body: {}});
   // The next call of the app gets 401: the app forgets the token.
   await page.click('a[href="/access"]');
