@@ -22,7 +22,7 @@ REVOKE ALL ON TABLE
   output_ports, input_ports, api_tokens, audit_log, events, idempotency,
   policies, policy_revisions, waivers, contracts, contract_versions,
   access_requests, grants, access_decisions, slo_observations, slo_breaches,
-  webhooks, webhook_deliveries
+  webhooks, webhook_deliveries, web_sessions
   FROM :"serving_role";
 REVOKE ALL ON SEQUENCE
   audit_log_sequence_seq, events_sequence_seq,
@@ -76,6 +76,8 @@ GRANT SELECT, INSERT, UPDATE ON TABLE slo_breaches TO :"serving_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE webhooks TO :"serving_role";
 GRANT SELECT, INSERT, DELETE ON TABLE webhook_deliveries
   TO :"serving_role";
+-- Browser sessions: created at sign-in, deleted at sign-out or expiry.
+GRANT SELECT, INSERT, DELETE ON TABLE web_sessions TO :"serving_role";
 
 -- nextval() of the bigserial columns that INSERTs fill.
 GRANT USAGE ON SEQUENCE

@@ -19,6 +19,10 @@ MESHPLANE_PACKAGES=(
   nlohmann-json3-dev libssl-dev openssl postgresql-15 postgresql-client-15
   libcjose-dev libjansson-dev libboost-dev
 )
+# The web catalog's build (web/, cmake/web.cmake) also needs node and npm:
+# Debian's nodejs and npm, added to the default set only where no npm is
+# on the PATH (a NodeSource nodejs carries its own npm and conflicts with
+# Debian's).
 
 log() { printf '\033[1m[meshplane]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[meshplane] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -33,7 +37,10 @@ as_root() {
 # missing. apt-get update runs only when something is missing.
 ensure_packages() {
   local wanted=("$@") missing=() p
-  [ ${#wanted[@]} -gt 0 ] || wanted=("${MESHPLANE_PACKAGES[@]}")
+  if [ ${#wanted[@]} -eq 0 ]; then
+    wanted=("${MESHPLANE_PACKAGES[@]}")
+    command -v npm >/dev/null || wanted+=(nodejs npm)
+  fi
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
       || missing+=("$p")

@@ -46,15 +46,20 @@ ensure_admin_token "$DATA/admin-token"
 ADMIN_TOKEN="$(cat "$DATA/admin-token")"
 LISTEN="${MESHPLANE_LISTEN:-127.0.0.1:50051}"
 
+HTTP_LISTEN="${MESHPLANE_HTTP_LISTEN:-127.0.0.1:9464}"
+# The server's log goes to a file, so that the URL and the token are the
+# last lines on the terminal.
+SERVER_LOG="$DATA/meshplaned.log"
 MESHPLANE_BOOTSTRAP_TOKEN="$ADMIN_TOKEN" "$BUILD_DIR/bin/meshplaned" \
-  --listen "$LISTEN" --http-listen "${MESHPLANE_HTTP_LISTEN:-127.0.0.1:9464}" &
+  --listen "$LISTEN" --http-listen "$HTTP_LISTEN" >>"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
 export MESHPLANE_ADDR="$LISTEN" MESHPLANE_TOKEN="$ADMIN_TOKEN"
 CLI="$BUILD_DIR/bin/meshplane"
 for _ in $(seq 1 60); do
   "$CLI" whoami >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || die "meshplaned exited; see the log above"
+  kill -0 "$SERVER_PID" 2>/dev/null || {
+    tail -n 20 "$SERVER_LOG" >&2; die "meshplaned exited; its log: $SERVER_LOG"; }
   sleep 0.5
 done
 "$CLI" whoami >/dev/null || die "meshplaned does not answer on $LISTEN"
@@ -78,17 +83,18 @@ fi
 
 cat <<MSG
 
-  Meshplane is serving on $LISTEN (metrics and health on ${MESHPLANE_HTTP_LISTEN:-127.0.0.1:9464}).
-  PostgreSQL data: $PGDATA
-
-  Admin token (keep it secret):
-    $ADMIN_TOKEN
+  Meshplane is serving gRPC on $LISTEN, and REST, metrics and health on
+  http://$HTTP_LISTEN/.
+  PostgreSQL data: $PGDATA    Server log: $SERVER_LOG
 
   In another shell:
-    export MESHPLANE_ADDR=$LISTEN MESHPLANE_TOKEN=$ADMIN_TOKEN
+    export MESHPLANE_ADDR=$LISTEN MESHPLANE_TOKEN=\$(cat $DATA/admin-token)
     export PATH="$BUILD_DIR/bin:\$PATH"
     meshplane product list --domain sales --include-subdomains
 
   Ctrl-C stops the server and the database.
+
+  Web catalog: http://$HTTP_LISTEN/  (sign in with the admin token)
+  Admin token (keep it secret): $ADMIN_TOKEN
 MSG
 wait "$SERVER_PID"

@@ -9,7 +9,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ensure_packages "${MESHPLANE_PACKAGES[@]}" clang libclang-rt-14-dev
+# chromium: the browser the web catalog's e2e flows drive (web_e2e_test).
+ensure_packages "${MESHPLANE_PACKAGES[@]}" clang libclang-rt-14-dev chromium
 command -v npm >/dev/null || ensure_packages nodejs npm
 
 log "layering: each module includes only what STYLE.md's table allows"

@@ -22,6 +22,8 @@
 #include "server/http/server.h"
 #include "server/http/routes.h"
 #include "server/http/transcoder.h"
+#include "server/http/web_assets.h"
+#include "server/http/web_session.h"
 #include "server/metrics.h"
 #include "server/services.h"
 #include "server/webhook_sender.h"
@@ -49,6 +51,10 @@
 
 namespace meshplane::server {
 namespace {
+
+// How long a browser session of the web catalog lasts from sign-in (a
+// working day); the token it was made from may end it sooner.
+constexpr absl::Duration kWebSessionTtl = absl::Hours(8);
 
 struct HostPort {
   std::string host;
@@ -195,6 +201,7 @@ class ServerImpl final : public RunningServer {
              std::unique_ptr<const OidcAuthenticator> oidc)
       : config_(config),
         store_(store),
+        clock_(clock),
         governance_(store, authz_, clock,
                     GovernanceOptionsOf(config, &metrics_)),
         registry_(store, authz_, clock, &governance_),
@@ -450,6 +457,22 @@ class ServerImpl final : public RunningServer {
     http_->Handle("GET", http::kOpenApiPath,
                   http::OpenApiHandler(std::move(openapi)));
     StartMcp();
+    // The web catalog at / (every path that no longer prefix claims;
+    // WebAssets refuses the API's and the probes' paths itself).
+    http_->HandlePrefix(
+        "/", [web = std::make_shared<const http::WebAssets>(
+                  http::EmbeddedWebAssets())](const http::HttpRequest& r) {
+          return web->Serve(r);
+        });
+    // Browser sign-in (web_session.h); web_sessions_ is made in StartRest.
+    for (const char* method : {"GET", "POST", "DELETE"}) {
+      http_->Handle(method, "/auth/session",
+                    [this](const http::HttpRequest& r) {
+                      return r.method == "POST"   ? web_sessions_->SignIn(r)
+                             : r.method == "DELETE" ? web_sessions_->SignOut(r)
+                                                    : web_sessions_->Current(r);
+                    });
+    }
     MP_RETURN_IF_ERROR(StartRest());
     http_->Handle("GET", "/healthz", [](const http::HttpRequest&) {
       return PlainText(200, "ok\n");
@@ -549,6 +572,11 @@ class ServerImpl final : public RunningServer {
         std::move(routes), grpc_->InProcessChannel(args),
         static_cast<size_t>(config_.max_receive_message_bytes),
         runner_.in_process_key());
+    web_sessions_ = std::make_unique<http::WebSessions>(
+        store_, clock_, *rest_, kWebSessionTtl);
+    rest_->SetCredentialHook([this](const http::HttpRequest& r) {
+      return web_sessions_->Credentials(r);
+    });
     http_->HandlePrefix("/v1/", http::RestHandler(*rest_));
     spdlog::info("meshplaned serves {} REST routes under /v1/", routes_count);
     return absl::OkStatus();
@@ -645,6 +673,7 @@ class ServerImpl final : public RunningServer {
 
   const ServerConfig config_;
   store::Store& store_;
+  const Clock& clock_;
   auth::Authorizer authz_;
   // Before the core services that report to it from their own threads
   // (listeners, refreshers), so that it outlives them.
@@ -682,6 +711,7 @@ class ServerImpl final : public RunningServer {
   // Before http_, so that it outlives the handlers that use it.
   std::unique_ptr<http::Transcoder> rest_;
   std::unique_ptr<http::McpServer> mcp_;
+  std::unique_ptr<http::WebSessions> web_sessions_;
   std::unique_ptr<http::Server> http_;
   int http_port_ = 0;
   std::thread readiness_thread_;

@@ -181,6 +181,18 @@ struct ContractPortReader {
   std::string reader_owner_team_id;
 };
 
+// A browser session of the web catalog (docs/web.md#sessions). The
+// session id itself is never stored: `id_hash` is its hex SHA-256, and
+// `credential` the bearer token it was signed in with, sealed under a key
+// derived from the id.
+struct WebSession {
+  std::string id_hash;
+  std::string principal;
+  std::string credential;  // base64 of the sealed token
+  absl::Time create_time;
+  absl::Time expire_time;
+};
+
 enum class TxnMode {
   kReadOnly,   // a consistent read
   kReadWrite,  // SERIALIZABLE
@@ -469,6 +481,18 @@ class Transaction {
   virtual absl::Status RevokeToken(absl::string_view id, absl::Time when) = 0;
   // Number of active (unrevoked, unexpired at `now`) admin tokens.
   virtual absl::StatusOr<int64_t> CountActiveAdminTokens(absl::Time now) = 0;
+
+  // --- Web sessions ---
+  // Inserts `session` and deletes the sessions expired at `now`.
+  // ALREADY_EXISTS if a session has that id_hash.
+  virtual absl::Status InsertWebSession(const WebSession& session,
+                                        absl::Time now) = 0;
+  // NOT_FOUND if no session has that id_hash (an expired one is returned:
+  // the caller compares expire_time).
+  virtual absl::StatusOr<WebSession> GetWebSession(
+      absl::string_view id_hash) = 0;
+  // Deletes it; OK when there is none.
+  virtual absl::Status DeleteWebSession(absl::string_view id_hash) = 0;
 
   // --- Audit, events, idempotency ---
   // Appends; returns the sequence assigned.

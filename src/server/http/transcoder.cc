@@ -265,6 +265,17 @@ absl::StatusOr<Transcoder::Bound> Transcoder::Bind(
 }
 
 HttpResponse Transcoder::Handle(const HttpRequest& req) const {
+  if (credentials_) {
+    absl::StatusOr<std::string> authorization = credentials_(req);
+    if (!authorization.ok()) return ErrorResponse(authorization.status());
+    if (!authorization->empty()) {
+      // The hook leaves a request that sends an Authorization as it is:
+      // this recursion is one level deep.
+      HttpRequest with = req;
+      with.authorization = {*std::move(authorization)};
+      return Handle(with);
+    }
+  }
   if (req.body.size() > max_body_bytes_) {
     return ErrorWithHttpStatus(absl::ResourceExhaustedError(absl::StrCat(
                                    "the body has ", req.body.size(),
@@ -305,6 +316,18 @@ bool Transcoder::IsStreaming(const HttpRequest& req) const {
 
 std::unique_ptr<Transcoder::JsonStream> Transcoder::OpenStream(
     const HttpRequest& req, HttpResponse* error) const {
+  if (credentials_) {
+    absl::StatusOr<std::string> authorization = credentials_(req);
+    if (!authorization.ok()) {
+      *error = ErrorResponse(authorization.status());
+      return nullptr;
+    }
+    if (!authorization->empty()) {
+      HttpRequest with = req;
+      with.authorization = {*std::move(authorization)};
+      return OpenStream(with, error);
+    }
+  }
   absl::StatusOr<Bound> b = Bind(req);
   if (!b.ok()) {
     *error = ErrorResponse(b.status());

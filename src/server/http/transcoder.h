@@ -103,6 +103,13 @@ class Transcoder {
 
   const RouteTable& routes() const { return routes_; }
 
+  // Called first for every request: the Authorization value to make the
+  // call with ("" leaves the request as it is), or an error to answer
+  // (web sessions: web_session.h). Set before serving.
+  using CredentialHook =
+      std::function<absl::StatusOr<std::string>(const HttpRequest&)>;
+  void SetCredentialHook(CredentialHook hook) { credentials_ = std::move(hook); }
+
  private:
   struct Bound;
   absl::StatusOr<Bound> Bind(const HttpRequest& request) const;
@@ -111,6 +118,7 @@ class Transcoder {
   const std::shared_ptr<grpc::Channel> channel_;
   const size_t max_body_bytes_;
   const std::string in_process_key_;
+  CredentialHook credentials_;
 };
 
 // `transcoder` as an HTTP handler for the paths under /v1/: a unary call

@@ -39,7 +39,7 @@
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 9;
+constexpr int kRequiredSchemaVersion = 10;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -1891,6 +1891,42 @@ class PostgresTransaction : public Transaction {
           }
           return out;
         });
+  }
+
+  // --- Web sessions ---
+
+  absl::Status InsertWebSession(const WebSession& s, absl::Time now) override {
+    return Run({"InsertWebSession", "web session"}, [&]() -> absl::Status {
+      txn_->exec_prepared(sql::kDeleteExpiredWebSessions.name, ToMicros(now));
+      pqxx::result r = txn_->exec_prepared(
+          sql::kInsertWebSession.name, s.id_hash, s.principal, s.credential,
+          ToMicros(s.create_time), ToMicros(s.expire_time));
+      if (r.empty()) return absl::AlreadyExistsError("web session exists");
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<WebSession> GetWebSession(absl::string_view id_hash) override {
+    return Run({"GetWebSession", "web session"},
+               [&]() -> absl::StatusOr<WebSession> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kGetWebSession.name, std::string(id_hash));
+                 if (r.empty()) return absl::NotFoundError("no such session");
+                 WebSession s;
+                 s.id_hash = r[0][0].as<std::string>();
+                 s.principal = r[0][1].as<std::string>();
+                 s.credential = r[0][2].as<std::string>();
+                 s.create_time = FromMicros(r[0][3].as<int64_t>());
+                 s.expire_time = FromMicros(r[0][4].as<int64_t>());
+                 return s;
+               });
+  }
+
+  absl::Status DeleteWebSession(absl::string_view id_hash) override {
+    return Run({"DeleteWebSession", "web session"}, [&]() -> absl::Status {
+      txn_->exec_prepared(sql::kDeleteWebSession.name, std::string(id_hash));
+      return absl::OkStatus();
+    });
   }
 
   // --- Identity ---

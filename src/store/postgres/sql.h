@@ -1147,6 +1147,26 @@ inline constexpr Statement kSchemaVersion = {
     "schema_version",
     "SELECT coalesce(max(version), 0) FROM schema_migrations"};
 
+// ----------------------------------------------------------- web sessions
+
+inline constexpr Statement kInsertWebSession = {
+    "insert_web_session",
+    "INSERT INTO web_sessions (id_hash, principal, credential, create_time, "
+    "  expire_time) VALUES ($1, $2, $3, mp_ts($4), mp_ts($5)) "
+    "ON CONFLICT (id_hash) DO NOTHING RETURNING 1"};
+
+inline constexpr Statement kDeleteExpiredWebSessions = {
+    "delete_expired_web_sessions",
+    "DELETE FROM web_sessions WHERE expire_time < mp_ts($1)"};
+
+inline constexpr Statement kGetWebSession = {
+    "get_web_session",
+    "SELECT id_hash, principal, credential, mp_us(create_time), "
+    "mp_us(expire_time) FROM web_sessions WHERE id_hash = $1"};
+
+inline constexpr Statement kDeleteWebSession = {
+    "delete_web_session", "DELETE FROM web_sessions WHERE id_hash = $1"};
+
 // Every prepared statement, registered on each new connection.
 inline constexpr const Statement* kPrepared[] = {
     &kGetDomain, &kInsertDomain, &kDiagnoseDomain, &kUpdateDomain,
@@ -1178,7 +1198,8 @@ inline constexpr const Statement* kPrepared[] = {
     &kInsertBreach, &kGetOpenBreach, &kCloseBreach, &kBreachIsOpen,
     &kInsertWebhook, &kGetWebhook, &kDeleteWebhook, &kClaimDueWebhook,
     &kUpdateWebhookState, &kAppendWebhookDeliveries,
-    &kPruneWebhookDeliveries};
+    &kPruneWebhookDeliveries, &kInsertWebSession,
+    &kDeleteExpiredWebSessions, &kGetWebSession, &kDeleteWebSession};
 
 #undef MP_DOMAIN_COLUMNS
 #undef MP_TEAM_COLUMNS

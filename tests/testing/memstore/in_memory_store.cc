@@ -1671,6 +1671,19 @@ class InMemoryTransaction : public store::Transaction {
     return out;
   }
 
+  // ------------------------------------------------------- Web sessions
+  // Browser sessions are served over HTTP by meshplaned on PostgreSQL
+  // only; the core tests this store backs have none.
+  absl::Status InsertWebSession(const store::WebSession&, absl::Time) override {
+    return absl::UnimplementedError("InMemoryStore keeps no web sessions");
+  }
+  absl::StatusOr<store::WebSession> GetWebSession(absl::string_view) override {
+    return absl::UnimplementedError("InMemoryStore keeps no web sessions");
+  }
+  absl::Status DeleteWebSession(absl::string_view) override {
+    return absl::UnimplementedError("InMemoryStore keeps no web sessions");
+  }
+
   // ------------------------------------------------------------ Tokens
   absl::Status InsertToken(const ApiToken& token) override {
     MP_RETURN_IF_ERROR(CheckWrite());
