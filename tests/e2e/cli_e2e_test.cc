@@ -691,6 +691,21 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(ParseJson(r.out)["items"].size(), 6u);
 
+  // The fixture, read -> stored -> got back: applies as unchanged.
+  std::string got;
+  for (const char* kind : {"team", "domain", "product"}) {
+    r = Cli({kind, "list", "--all", "-o", "yaml"});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    got += r.out;
+  }
+  r = Cli({"apply", "-f", File("got-mesh.yaml", got), "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  results = ParseJson(r.out)["results"];
+  ASSERT_EQ(results.size(), 14u) << r.out;
+  for (const auto& item : results) {
+    EXPECT_EQ(item["action"], "unchanged") << item.dump();
+  }
+
   // The single-product examples apply on top of the demo mesh; the ODPS one
   // reads the contract customers-v1 and so becomes a consumer of customers.
   const std::string examples = EnvOrDie("MESHPLANE_EXAMPLES");
@@ -702,6 +717,13 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
   EXPECT_EQ(r.out,
             "dataProduct/marketing/customer-segments created, "
             "published\n");
+  // An ODPS product comes back in the Meshplane format, which applies as
+  // unchanged (the ODPS document itself is mapped, not stored).
+  r = Cli({"product", "get", "marketing/customer-segments", "-o", "yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"apply", "-f", File("customer-got.yaml", r.out)});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "dataProduct/marketing/customer-segments unchanged\n");
   r = Cli({"product", "lineage", "sales/customers", "--direction", "downstream",
            "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
