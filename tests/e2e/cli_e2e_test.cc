@@ -392,7 +392,8 @@ class RoundTripE2eTest : public CliE2eTest {
   size_t AuditCount() {
     CommandResult r = Cli({"audit", "list", "--all", "-o", "json"});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    return ParseJson(r.out).value("audit_records", nlohmann::json::array())
+    return ParseJson(r.out)
+        .value("audit_records", nlohmann::json::array())
         .size();
   }
 
@@ -479,6 +480,13 @@ TEST_F(RoundTripE2eTest, GetThenApplyIsANoopAndAnEditApplies) {
   r = Cli({"contract", "publish", "-f", got});
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(r.out, "contract/orders-contract 1.0.0 unchanged\n");
+  r = Cli({"contract", "publish", "-f", got, "-o", "json"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json published = ParseJson(r.out);
+  EXPECT_EQ(published["version"]["original_yaml"], kRoundTripContract);
+  EXPECT_EQ(published["contract"], contract_before);
+  EXPECT_THAT(published["report"]["warnings"][0]["message"].get<std::string>(),
+              HasSubstr("unchanged"));
   EXPECT_EQ(GetJson({"contract", "get", "orders-contract"}), contract_before);
 
   // Nothing above wrote anything.
@@ -491,17 +499,26 @@ TEST_F(RoundTripE2eTest, GetThenApplyIsANoopAndAnEditApplies) {
     std::string field;  // JSON pointer into the descriptor
   };
   const std::vector<Edit> edits = {
-      {{"team", "get", "sales-eng"}, "displayName: Sales engineering",
-       "displayName: Sales engineers", "team/sales-eng configured\n",
+      {{"team", "get", "sales-eng"},
+       "displayName: Sales engineering",
+       "displayName: Sales engineers",
+       "team/sales-eng configured\n",
        "/spec/displayName"},
-      {{"domain", "get", "sales-emea"}, "parent: sales", "parent: sales\n  "
-       "displayName: EMEA", "domain/sales-emea configured\n",
+      {{"domain", "get", "sales-emea"},
+       "parent: sales",
+       "parent: sales\n  "
+       "displayName: EMEA",
+       "domain/sales-emea configured\n",
        "/spec/displayName"},
-      {{"product", "get", "sales/orders"}, "maxStaleness: \"1h30m\"",
-       "maxStaleness: 2h", "dataProduct/sales/orders configured\n",
+      {{"product", "get", "sales/orders"},
+       "maxStaleness: \"1h30m\"",
+       "maxStaleness: 2h",
+       "dataProduct/sales/orders configured\n",
        "/spec/outputPorts/0/objectives/maxStaleness"},
-      {{"policy", "get", "products-have-owner"}, "effect: WARN",
-       "effect: DENY", "policy/products-have-owner updated\n",
+      {{"policy", "get", "products-have-owner"},
+       "effect: WARN",
+       "effect: DENY",
+       "policy/products-have-owner updated\n",
        "/spec/effect"},
   };
   for (const Edit& e : edits) {

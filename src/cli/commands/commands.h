@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/args.h"
 #include "cli/client.h"
+#include <nlohmann/json.hpp>
 
 namespace meshplane::cli {
 

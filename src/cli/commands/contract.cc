@@ -1128,8 +1128,9 @@ bool PublishedAsIs(Env& env, const LoadedContract& contract, int* rc) {
     response.mutable_report()->set_candidate_version(doc.version);
     response.mutable_report()->set_accepted(true);
     response.mutable_report()->add_warnings()->set_message(
-        absl::StrCat(what, " is already published with this content: "
-                           "unchanged"));
+        absl::StrCat(what,
+                     " is already published with this content: "
+                     "unchanged"));
     PrintMessage(env.format(), response, env.out());
   }
   return true;

@@ -4,11 +4,10 @@
 #include <fstream>
 #include <sstream>
 
-#include <google/protobuf/util/message_differencer.h>
-#include <google/protobuf/util/time_util.h>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
 
 namespace meshplane::cli {
 namespace {
@@ -482,15 +481,15 @@ TEST(DescriptorWriterTest, TeamReadsBackWithMembersAndStatusSkipped) {
     want.clear_update_time();
     EXPECT_TRUE(MessageDifferencer::Equals(d.team, want))
         << d.team.DebugString();
-    EXPECT_THAT(d.update_mask, ElementsAre("display_name", "description",
-                                           "members"));
+    EXPECT_THAT(d.update_mask,
+                ElementsAre("display_name", "description", "members"));
   }
   // No members is stated as such, so apply empties the list rather than
   // leaving it alone.
   team.clear_members();
   for (const Descriptor& d : ReadBoth(TeamDescriptor(team))) {
-    EXPECT_THAT(d.update_mask, ElementsAre("display_name", "description",
-                                           "members"));
+    EXPECT_THAT(d.update_mask,
+                ElementsAre("display_name", "description", "members"));
     EXPECT_EQ(d.team.members_size(), 0);
   }
 }
