@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include <nlohmann/json.hpp>
 
 #include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/domain.pb.h"
@@ -98,6 +99,27 @@ ParseResult ParseDescriptors(absl::string_view text,
 // creates), then data products (a product before the products that read it,
 // by input port source or ODPS contract id); otherwise file order.
 std::vector<Descriptor> OrderForApply(std::vector<Descriptor> descriptors);
+
+// The descriptor of a resource as the server holds it: what `get -o
+// yaml|json` prints and `apply` reads back. apiVersion, kind, metadata and
+// spec carry exactly the fields apply sets, in the form ParseDescriptors
+// reads (short ids, lowercase enum names, durations like 1h30m); the fields
+// the server owns (uid, etag, times, policy revision, port names and
+// service-level status) go under `status`, which apply skips. So
+// ParseDescriptors(WriteX(r)) gives back r's desired state, and applying it
+// unchanged is a no-op. Empty fields are left out, as the reader defaults
+// them.
+nlohmann::json TeamDescriptor(const meshplane::v1::Team& team);
+nlohmann::json DomainDescriptor(const meshplane::v1::Domain& domain);
+nlohmann::json ProductDescriptor(const meshplane::v1::DataProduct& product);
+nlohmann::json PolicyDescriptor(const meshplane::v1::Policy& policy);
+
+// Descriptors as one text that ParseDescriptors reads: with `yaml`, one YAML
+// document per descriptor separated by `---`; otherwise one descriptor as
+// pretty JSON, or (`list`) a `kind: List` whose `items` are the descriptors.
+// Ends in a newline.
+std::string FormatDescriptors(const std::vector<nlohmann::json>& descriptors,
+                              bool yaml, bool list);
 
 }  // namespace meshplane::cli
 

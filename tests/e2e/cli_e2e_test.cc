@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
@@ -120,33 +121,31 @@ TEST_F(CliE2eTest, Tour) {
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nlohmann::json listed = ParseJson(r.out);
   ASSERT_FALSE(listed.is_discarded()) << r.out;
-  ASSERT_EQ(listed["data_products"].size(), 1u) << r.out;
-  EXPECT_EQ(listed["data_products"][0]["name"],
-            "domains/sales/dataProducts/orders");
+  ASSERT_EQ(listed["items"].size(), 1u) << r.out;
+  EXPECT_EQ(listed["items"][0]["metadata"]["name"], "orders");
   r = Cli({"product", "list", "--search", "revenue", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   listed = ParseJson(r.out);
-  ASSERT_GE(listed["data_products"].size(), 1u) << r.out;
-  EXPECT_EQ(listed["data_products"][0]["name"],
-            "domains/sales/dataProducts/revenue");
+  ASSERT_GE(listed["items"].size(), 1u) << r.out;
+  EXPECT_EQ(listed["items"][0]["metadata"]["name"], "revenue");
   r = Cli({"product", "list", "--domain", "sales", "--owner-team", "sales-eng",
            "--lifecycle", "draft", "--page-size", "1", "--all", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 2u) << r.out;
+  EXPECT_EQ(ParseJson(r.out)["items"].size(), 2u) << r.out;
   r = Cli({"product", "list", "--page-size", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("--page-token"));
 
-  // -o yaml parses, with proto field names.
+  // -o yaml parses, as the descriptor apply reads.
   r = Cli({"product", "get", "sales/orders", "-o", "yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   YAML::Node yaml = YAML::Load(r.out);
-  EXPECT_EQ(yaml["owner_team"].as<std::string>(), "teams/sales-eng");
-  EXPECT_EQ(yaml["description"].as<std::string>(),
+  EXPECT_EQ(yaml["spec"]["ownerTeam"].as<std::string>(), "sales-eng");
+  EXPECT_EQ(yaml["spec"]["description"].as<std::string>(),
             "Every order of the \"web shop\", one row per order line.");
-  EXPECT_EQ(
-      yaml["output_ports"][0]["objectives"]["max_staleness"].as<std::string>(),
-      "3600s");
+  EXPECT_EQ(yaml["spec"]["outputPorts"][0]["objectives"]["maxStaleness"]
+                .as<std::string>(),
+            "1h");
 
   // Lineage.
   r = Cli({"product", "lineage", "sales/orders", "--direction", "downstream"});
@@ -168,8 +167,8 @@ TEST_F(CliE2eTest, Tour) {
       {"product", "get", "domains/sales/dataProducts/orders", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nlohmann::json orders = ParseJson(r.out);
-  EXPECT_EQ(orders["lifecycle"], "LIFECYCLE_DEPRECATED");
-  EXPECT_EQ(orders["sunset_time"], "2030-01-01T00:00:00Z");
+  EXPECT_EQ(orders["spec"]["lifecycle"], "deprecated");
+  EXPECT_EQ(orders["status"]["sunsetTime"], "2030-01-01T00:00:00Z");
   // An illegal transition (draft -> deprecated) is refused: exit 1.
   r = Cli({"product", "deprecate", "sales/revenue"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
@@ -275,14 +274,278 @@ spec:
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nlohmann::json domains = ParseJson(r.out);
   ASSERT_FALSE(domains.is_discarded()) << r.out;
-  EXPECT_EQ(domains["domains"][0]["name"], "domains/sales");
+  EXPECT_EQ(domains["items"][0]["metadata"]["name"], "sales");
   r = Cli({"team", "list", "-o", "yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  YAML::Node teams = YAML::Load(r.out)["teams"];
+  std::vector<YAML::Node> teams = YAML::LoadAll(r.out);
   ASSERT_EQ(teams.size(), 2u) << r.out;  // ordered by id
-  EXPECT_EQ(teams[0]["name"].as<std::string>(), "teams/replayed");
-  EXPECT_EQ(teams[1]["name"].as<std::string>(), "teams/sales-eng");
-  EXPECT_EQ(teams[1]["members"].size(), 2u) << r.out;
+  EXPECT_EQ(teams[0]["metadata"]["name"].as<std::string>(), "replayed");
+  EXPECT_EQ(teams[1]["metadata"]["name"].as<std::string>(), "sales-eng");
+  EXPECT_EQ(teams[1]["spec"]["members"].size(), 2u) << r.out;
+}
+
+constexpr char kRoundTripMesh[] = R"(apiVersion: meshplane.dev/v1
+kind: Team
+metadata: {name: sales-eng}
+spec:
+  displayName: Sales engineering
+  description: Builds the order systems.
+  members: [user:ana@example.com, service:orders-ci]
+---
+apiVersion: meshplane.dev/v1
+kind: Team
+metadata: {name: governance}
+spec: {displayName: Governance}
+---
+apiVersion: meshplane.dev/v1
+kind: Domain
+metadata:
+  name: sales
+  labels: {cost-center: "100", region: "yes"}
+spec: {ownerTeam: sales-eng, displayName: Sales}
+---
+apiVersion: meshplane.dev/v1
+kind: Domain
+metadata: {name: sales-emea}
+spec:
+  parent: sales
+  ownerTeam: teams/sales-eng
+  description: |
+    Regional sales.
+    Two lines.
+---
+apiVersion: meshplane.dev/v1
+kind: Policy
+metadata: {name: products-have-owner, labels: {area: ownership}}
+spec:
+  triggers: [dataproduct.create, dataproduct.update]
+  condition: has(resource.owner_team)
+  effect: WARN
+  message: every data product names its owner team
+  owner: governance
+  waivable: false
+---
+apiVersion: meshplane.dev/v1
+kind: Policy
+metadata: {name: describe-products, domain: sales}
+spec:
+  triggers: [dataproduct.update]
+  condition: has(resource.description)
+  effect: WARN
+  enforcement: DRY_RUN
+---
+apiVersion: meshplane.dev/v1
+kind: DataProduct
+metadata: {name: orders, domain: sales, labels: {source-system: shop}}
+spec:
+  displayName: Orders
+  description: Every order, one row per order line.
+  ownerTeam: sales-eng
+  tier: 1
+  classification: confidential
+  lifecycle: published
+  tags: [orders, core]
+  outputPorts:
+    - id: orders-v1
+      displayName: Orders (table)
+      type: table
+      server: postgres://warehouse:5432/sales
+      location: sales.orders_v1
+      contract: orders-contract
+      objectives:
+        availabilityPercent: 99.9
+        maxStaleness: 1h30m
+        completenessPercent: 99.5
+        latency: 250ms
+    - {id: orders-raw, type: files}
+---
+apiVersion: meshplane.dev/v1
+kind: DataProduct
+metadata: {name: revenue, domain: sales-emea}
+spec:
+  ownerTeam: sales-eng
+  inputPorts:
+    - id: orders
+      source: domains/sales/dataProducts/orders/outputPorts/orders-v1
+      description: To sum.
+)";
+
+constexpr char kRoundTripContract[] = R"(apiVersion: v3.0.2
+kind: DataContract
+id: orders-contract
+name: Orders
+version: 1.0.0
+status: active
+domain: sales
+dataProduct: orders
+# a comment, kept byte for byte
+schema:
+  - name: orders
+    properties:
+      - {name: order_id, logicalType: string, required: true}
+)";
+
+class RoundTripE2eTest : public CliE2eTest {
+ protected:
+  // Every audit record: each write (done, refused or a no-op the server
+  // recognised) leaves one.
+  size_t AuditCount() {
+    CommandResult r = Cli({"audit", "list", "--all", "-o", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    return ParseJson(r.out)
+        .value("audit_records", nlohmann::json::array())
+        .size();
+  }
+
+  nlohmann::json GetJson(std::vector<std::string> get) {
+    get.insert(get.end(), {"-o", "json"});
+    CommandResult r = Cli(get);
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    return ParseJson(r.out);
+  }
+};
+
+// kubectl's loop: get -o yaml|json, apply it unchanged (a no-op that says
+// so and writes nothing: same etag, same update time, no audit record), then
+// edit one field and apply (changed).
+TEST_F(RoundTripE2eTest, GetThenApplyIsANoopAndAnEditApplies) {
+  CommandResult r = Cli({"apply", "-f", File("mesh.yaml", kRoundTripMesh)});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  std::string contract = File("orders.odcs.yaml", kRoundTripContract);
+  r = Cli({"contract", "publish", "-f", contract});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+
+  struct Resource {
+    std::vector<std::string> get;
+    std::string ref;
+  };
+  const std::vector<Resource> resources = {
+      {{"team", "get", "sales-eng"}, "team/sales-eng"},
+      {{"team", "get", "governance"}, "team/governance"},
+      {{"domain", "get", "sales"}, "domain/sales"},
+      {{"domain", "get", "sales-emea"}, "domain/sales-emea"},
+      {{"product", "get", "sales/orders"}, "dataProduct/sales/orders"},
+      {{"product", "get", "sales-emea/revenue"},
+       "dataProduct/sales-emea/revenue"},
+      {{"policy", "get", "products-have-owner"}, "policy/products-have-owner"},
+      {{"policy", "get", "describe-products", "--domain", "sales"},
+       "policy/sales/describe-products"},
+  };
+  const size_t audited = AuditCount();
+  int n = 0;
+  for (const Resource& res : resources) {
+    const nlohmann::json before = GetJson(res.get);
+    ASSERT_TRUE(before.contains("status")) << before.dump();
+    for (const char* format : {"yaml", "json"}) {
+      SCOPED_TRACE(absl::StrCat(res.ref, " -o ", format));
+      std::vector<std::string> get = res.get;
+      get.insert(get.end(), {"-o", format});
+      r = Cli(get);
+      ASSERT_EQ(r.exit_code, 0) << r.Describe();
+      std::string file = File(absl::StrCat("got-", ++n, ".", format), r.out);
+      r = Cli({"apply", "-f", file});
+      EXPECT_EQ(r.exit_code, 0) << r.Describe();
+      EXPECT_EQ(r.out, res.ref + " unchanged\n") << r.Describe();
+      EXPECT_THAT(r.err, IsEmpty());
+    }
+    const nlohmann::json after = GetJson(res.get);
+    EXPECT_EQ(after["status"]["etag"], before["status"]["etag"]) << res.ref;
+    EXPECT_EQ(after["status"]["updateTime"], before["status"]["updateTime"])
+        << res.ref;
+    EXPECT_EQ(after, before) << res.ref;
+  }
+
+  // Lists read back too: a YAML stream, and a JSON List.
+  r = Cli({"product", "list", "-o", "yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"apply", "-f", File("products.yaml", r.out)});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out,
+            "dataProduct/sales/orders unchanged\n"
+            "dataProduct/sales-emea/revenue unchanged\n");
+  r = Cli({"domain", "list", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"apply", "-f", File("domains.json", r.out)});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "domain/sales unchanged\ndomain/sales-emea unchanged\n");
+
+  // The contract: the stored document comes back byte for byte, and
+  // publishing it again is a no-op without a write.
+  const nlohmann::json contract_before =
+      GetJson({"contract", "get", "orders-contract"});
+  r = Cli({"contract", "get", "orders-contract", "--original"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, kRoundTripContract);
+  std::string got = File("got.odcs.yaml", r.out);
+  r = Cli({"contract", "publish", "-f", got});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "contract/orders-contract 1.0.0 unchanged\n");
+  r = Cli({"contract", "publish", "-f", got, "-o", "json"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json published = ParseJson(r.out);
+  EXPECT_EQ(published["version"]["original_yaml"], kRoundTripContract);
+  EXPECT_EQ(published["contract"], contract_before);
+  EXPECT_THAT(published["report"]["warnings"][0]["message"].get<std::string>(),
+              HasSubstr("unchanged"));
+  EXPECT_EQ(GetJson({"contract", "get", "orders-contract"}), contract_before);
+
+  // Nothing above wrote anything.
+  EXPECT_EQ(AuditCount(), audited);
+
+  // An edited field applies, and only that resource changes.
+  struct Edit {
+    std::vector<std::string> get;
+    std::string from, to, out;
+    std::string field;  // JSON pointer into the descriptor
+  };
+  const std::vector<Edit> edits = {
+      {{"team", "get", "sales-eng"},
+       "displayName: Sales engineering",
+       "displayName: Sales engineers",
+       "team/sales-eng configured\n",
+       "/spec/displayName"},
+      {{"domain", "get", "sales-emea"},
+       "parent: sales",
+       "parent: sales\n  "
+       "displayName: EMEA",
+       "domain/sales-emea configured\n",
+       "/spec/displayName"},
+      {{"product", "get", "sales/orders"},
+       "maxStaleness: \"1h30m\"",
+       "maxStaleness: 2h",
+       "dataProduct/sales/orders configured\n",
+       "/spec/outputPorts/0/objectives/maxStaleness"},
+      {{"policy", "get", "products-have-owner"},
+       "effect: WARN",
+       "effect: DENY",
+       "policy/products-have-owner updated\n",
+       "/spec/effect"},
+  };
+  for (const Edit& e : edits) {
+    SCOPED_TRACE(e.out);
+    std::vector<std::string> get = e.get;
+    get.insert(get.end(), {"-o", "yaml"});
+    r = Cli(get);
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    ASSERT_THAT(r.out, HasSubstr(e.from));
+    std::string edited = absl::StrReplaceAll(r.out, {{e.from, e.to}});
+    r = Cli({"apply", "-f", File("edited.yaml", edited)});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    EXPECT_EQ(r.out, e.out);
+    nlohmann::json now = GetJson(e.get);
+    std::string want = e.to.substr(e.to.rfind(": ") + 2);
+    EXPECT_EQ(now.at(nlohmann::json::json_pointer(e.field)), want);
+  }
+  EXPECT_EQ(AuditCount(), audited + edits.size());
+
+  // A contract version is immutable: an edited document under the same
+  // version goes to the server, which refuses it.
+  r = Cli({"contract", "publish", "-f",
+           File("edited.odcs.yaml",
+                absl::StrReplaceAll(kRoundTripContract,
+                                    {{"name: Orders", "name: Orders2"}}))});
+  EXPECT_NE(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("already published with other content"));
 }
 
 // events watch prints the feed from a sequence, as lines or JSON lines,
@@ -422,8 +685,8 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
                                "create)"));
   r = Cli({"team", "list", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(ParseJson(r.out).value("teams", nlohmann::json::array()).size(), 0u)
-      << r.out;
+  EXPECT_EQ(ParseJson(r.out)["kind"], "List") << r.out;
+  EXPECT_EQ(ParseJson(r.out)["items"].size(), 0u) << r.out;
 
   r = Cli({"apply", "-f", mesh});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -443,7 +706,22 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
 
   r = Cli({"product", "list", "--all", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 6u);
+  EXPECT_EQ(ParseJson(r.out)["items"].size(), 6u);
+
+  // The fixture, read -> stored -> got back: applies as unchanged.
+  std::string got;
+  for (const char* kind : {"team", "domain", "product"}) {
+    r = Cli({kind, "list", "--all", "-o", "yaml"});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    got += r.out;
+  }
+  r = Cli({"apply", "-f", File("got-mesh.yaml", got), "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  results = ParseJson(r.out)["results"];
+  ASSERT_EQ(results.size(), 14u) << r.out;
+  for (const auto& item : results) {
+    EXPECT_EQ(item["action"], "unchanged") << item.dump();
+  }
 
   // The single-product examples apply on top of the demo mesh; the ODPS one
   // reads the contract customers-v1 and so becomes a consumer of customers.
@@ -456,6 +734,13 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
   EXPECT_EQ(r.out,
             "dataProduct/marketing/customer-segments created, "
             "published\n");
+  // An ODPS product comes back in the Meshplane format, which applies as
+  // unchanged (the ODPS document itself is mapped, not stored).
+  r = Cli({"product", "get", "marketing/customer-segments", "-o", "yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  r = Cli({"apply", "-f", File("customer-got.yaml", r.out)});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "dataProduct/marketing/customer-segments unchanged\n");
   r = Cli({"product", "lineage", "sales/customers", "--direction", "downstream",
            "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -467,7 +752,7 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
   r = Cli({"product", "list", "--domain", "sales", "--include-subdomains", "-o",
            "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 3u) << r.out;
+  EXPECT_EQ(ParseJson(r.out)["items"].size(), 3u) << r.out;
   r = Cli({"product", "lineage", "sales/orders", "--direction", "downstream",
            "--depth", "3", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -511,12 +796,12 @@ spec:
   r = Cli({"product", "get", "seller/customer-data-product", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nlohmann::json product = ParseJson(r.out);
-  EXPECT_EQ(product["owner_team"], "teams/data-team");
-  EXPECT_EQ(product["labels"]["odps-id"],
+  EXPECT_EQ(product["spec"]["ownerTeam"], "data-team");
+  EXPECT_EQ(product["metadata"]["labels"]["odps-id"],
             "fbe8d147-28db-4f1d-bedf-a3fe9f458427");
-  EXPECT_EQ(product["output_ports"].size(), 4u);
-  ASSERT_EQ(product["input_ports"].size(), 1u) << r.out;
-  EXPECT_EQ(product["input_ports"][0]["source"],
+  EXPECT_EQ(product["spec"]["outputPorts"].size(), 4u);
+  ASSERT_EQ(product["spec"]["inputPorts"].size(), 1u) << r.out;
+  EXPECT_EQ(product["spec"]["inputPorts"][0]["source"],
             "domains/seller/dataProducts/payments/outputPorts/payments-v2");
 
   r = Cli({"apply", "-f", Testdata("odps/simple-data-product.odps.yaml"),
@@ -526,7 +811,7 @@ spec:
   r = Cli({"product", "list", "--domain", "lab", "--lifecycle", "published",
            "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(ParseJson(r.out)["data_products"].size(), 1u) << r.out;
+  EXPECT_EQ(ParseJson(r.out)["items"].size(), 1u) << r.out;
 
   // An ODPS document with a field the standard does not have: exit 2, with
   // the path and line.

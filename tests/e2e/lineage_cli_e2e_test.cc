@@ -138,7 +138,8 @@ spec:
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   r = Cli({"product", "get", "payments/refund-audit", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(Json(r).value("input_ports", nlohmann::json::array()).size(), 0u)
+  EXPECT_EQ(Json(r)["spec"].value("inputPorts", nlohmann::json::array()).size(),
+            0u)
       << r.out;
 }
 

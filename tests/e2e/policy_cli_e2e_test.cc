@@ -91,8 +91,8 @@ TEST_F(PolicyCliE2eTest, PoliciesGovernWrites) {
   r = Cli({"policy", "get", "products-have-description", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nlohmann::json got = nlohmann::json::parse(r.out);
-  EXPECT_EQ(got["revision"], "1");  // int64 is a string in proto JSON
-  EXPECT_EQ(got["owner"], "teams/governance");
+  EXPECT_EQ(got["status"]["revision"], 1);
+  EXPECT_EQ(got["spec"]["owner"], "governance");
 
   // A WARN policy on domain.create: the domain is created, with a warning.
   r = Cli({"domain", "create", "sales", "--owner-team", "sales-eng"});

@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/client.h"
+#include <nlohmann/json.hpp>
 
 namespace meshplane::cli {
 
@@ -68,6 +69,14 @@ absl::StatusOr<int> PageSize(const ParsedArgs& args);
 // Prints `message` as JSON/YAML, or calls `table` for -o table. Returns 0.
 int Show(Env& env, const google::protobuf::Message& message,
          const std::function<void(std::ostream&)>& table);
+
+// -o json|yaml: `descriptors` as apply reads them (FormatDescriptors; a
+// `list` is a List in JSON); -o table: calls `table`. A next page token is
+// hinted on stderr whatever the format, stdout holding only descriptors.
+// Returns 0.
+int ShowDescriptors(Env& env, const std::vector<nlohmann::json>& descriptors,
+                    bool list, const std::string& next_token,
+                    const std::function<void(std::ostream&)>& table);
 
 // For a write in table mode: "<what> <done>", or "<what> is valid (dry run:
 // nothing was changed)" with --dry-run; JSON/YAML print `message`.

@@ -1,6 +1,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands/commands.h"
+#include "cli/descriptor.h"
 
 namespace meshplane::cli {
 
@@ -66,6 +67,22 @@ int Show(Env& env, const google::protobuf::Message& message,
     table(env.out());
   } else {
     PrintMessage(env.format(), message, env.out());
+  }
+  return kExitOk;
+}
+
+int ShowDescriptors(Env& env, const std::vector<nlohmann::json>& descriptors,
+                    bool list, const std::string& next_token,
+                    const std::function<void(std::ostream&)>& table) {
+  if (env.format() == Format::kTable) {
+    table(env.out());
+  } else {
+    env.out() << FormatDescriptors(descriptors, env.format() == Format::kYaml,
+                                   list);
+  }
+  if (!next_token.empty()) {
+    env.err() << "more results: add --page-token " << next_token
+              << " (or --all)\n";
   }
   return kExitOk;
 }

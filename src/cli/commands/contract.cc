@@ -1092,6 +1092,50 @@ int Check(Env& env, const ParsedArgs& args) {
   return PrintCheck(env, *style, report);
 }
 
+// Whether the file is byte for byte the stored document of its version (as
+// `contract get --original` prints it): then publishing is a no-op, said
+// without a write. The server takes the same content as a no-op too, but
+// audits the call; get -> publish must leave no trace. Sets *rc when true.
+bool PublishedAsIs(Env& env, const LoadedContract& contract, int* rc) {
+  const mc::Document& doc = contract.document();
+  v1::GetContractVersionRequest get;
+  get.set_name(absl::StrCat("contracts/", doc.id, "/versions/", doc.version));
+  v1::PublishContractResponse response;
+  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
+    return env.client().contracts().GetContractVersion(
+        ctx, get, response.mutable_version());
+  });
+  // Anything but the same document (absent, other bytes, unreadable) goes
+  // to the server, which decides and explains.
+  if (!status.ok() || response.version().original_yaml() != contract.text) {
+    return false;
+  }
+  std::string what = absl::StrCat("contract/", doc.id, " ", doc.version);
+  if (env.format() == Format::kTable) {
+    env.out() << what << " unchanged\n";
+  } else {
+    v1::GetContractRequest get_contract;
+    get_contract.set_name(absl::StrCat("contracts/", doc.id));
+    status = env.client().Call([&](grpc::ClientContext* ctx) {
+      return env.client().contracts().GetContract(ctx, get_contract,
+                                                  response.mutable_contract());
+    });
+    if (!status.ok()) {
+      *rc = env.Fail(status);
+      return true;
+    }
+    response.mutable_report()->set_contract(response.contract().name());
+    response.mutable_report()->set_candidate_version(doc.version);
+    response.mutable_report()->set_accepted(true);
+    response.mutable_report()->add_warnings()->set_message(
+        absl::StrCat(what,
+                     " is already published with this content: "
+                     "unchanged"));
+    PrintMessage(env.format(), response, env.out());
+  }
+  return true;
+}
+
 int Publish(Env& env, const ParsedArgs& args) {
   v1::PublishContractRequest request;
   absl::Status flags = PublishRequestFromFlags(args, &request);
@@ -1102,6 +1146,10 @@ int Publish(Env& env, const ParsedArgs& args) {
   LoadedContract contract;
   int rc = kExitOk;
   if (!LoadCandidate(env, args, style, "publish", &contract, &rc)) return rc;
+  if (!env.dry_run() && !args.Has("mode") && !args.Has("label")) {
+    rc = kExitOk;
+    if (PublishedAsIs(env, contract, &rc)) return rc;
+  }
   request.set_yaml(contract.text);
   request.set_validate_only(env.dry_run());
   request.set_request_id(env.NextRequestId());

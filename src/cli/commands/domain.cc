@@ -1,6 +1,7 @@
 // meshplane domain create|get|list|update|delete
 #include "absl/strings/str_cat.h"
 #include "cli/commands/commands.h"
+#include "cli/descriptor.h"
 #include "cli/filter.h"
 #include "cli/render.h"
 #include "cli/util.h"
@@ -55,8 +56,9 @@ int Get(Env& env, const ParsedArgs& args) {
     return env.client().domains().GetDomain(ctx, request, &response);
   });
   if (!status.ok()) return env.Fail(status);
-  return Show(env, response,
-              [&](std::ostream& out) { RenderDomain(response, out); });
+  return ShowDescriptors(
+      env, {DomainDescriptor(response)}, false, "",
+      [&](std::ostream& out) { RenderDomain(response, out); });
 }
 
 int List(Env& env, const ParsedArgs& args) {
@@ -84,11 +86,13 @@ int List(Env& env, const ParsedArgs& args) {
       },
       &merged, &next);
   if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged,
-       [&](std::ostream& out) { RenderDomains(merged.domains(), out); });
-  HintNextPage(env, next);
-  return kExitOk;
+  std::vector<nlohmann::json> items;
+  for (const v1::Domain& d : merged.domains()) {
+    items.push_back(DomainDescriptor(d));
+  }
+  return ShowDescriptors(env, items, true, next, [&](std::ostream& out) {
+    RenderDomains(merged.domains(), out);
+  });
 }
 
 int Update(Env& env, const ParsedArgs& args) {

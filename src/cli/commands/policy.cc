@@ -59,8 +59,9 @@ int Get(Env& env, const ParsedArgs& args) {
     return env.client().policies().GetPolicy(ctx, request, &response);
   });
   if (!status.ok()) return env.Fail(status);
-  return Show(env, response,
-              [&](std::ostream& out) { RenderPolicy(response, out); });
+  return ShowDescriptors(
+      env, {PolicyDescriptor(response)}, false, "",
+      [&](std::ostream& out) { RenderPolicy(response, out); });
 }
 
 // AIP-160 terms from the convenience flags, ANDed with --filter.
@@ -123,11 +124,13 @@ int List(Env& env, const ParsedArgs& args) {
       },
       &merged, &next);
   if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged,
-       [&](std::ostream& out) { RenderPolicies(merged.policies(), out); });
-  HintNextPage(env, next);
-  return kExitOk;
+  std::vector<nlohmann::json> items;
+  for (const v1::Policy& p : merged.policies()) {
+    items.push_back(PolicyDescriptor(p));
+  }
+  return ShowDescriptors(env, items, true, next, [&](std::ostream& out) {
+    RenderPolicies(merged.policies(), out);
+  });
 }
 
 int Delete(Env& env, const ParsedArgs& args) {

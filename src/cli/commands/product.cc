@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands/commands.h"
+#include "cli/descriptor.h"
 #include "cli/filter.h"
 #include "cli/render.h"
 #include "cli/util.h"
@@ -36,8 +37,9 @@ int Get(Env& env, const ParsedArgs& args) {
     return env.client().products().GetDataProduct(ctx, request, &response);
   });
   if (!status.ok()) return env.Fail(status);
-  return Show(env, response,
-              [&](std::ostream& out) { RenderProduct(response, out); });
+  return ShowDescriptors(
+      env, {ProductDescriptor(response)}, false, "",
+      [&](std::ostream& out) { RenderProduct(response, out); });
 }
 
 int List(Env& env, const ParsedArgs& args) {
@@ -81,11 +83,13 @@ int List(Env& env, const ParsedArgs& args) {
       },
       &merged, &next);
   if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged,
-       [&](std::ostream& out) { RenderProducts(merged.data_products(), out); });
-  HintNextPage(env, next);
-  return kExitOk;
+  std::vector<nlohmann::json> items;
+  for (const v1::DataProduct& p : merged.data_products()) {
+    items.push_back(ProductDescriptor(p));
+  }
+  return ShowDescriptors(env, items, true, next, [&](std::ostream& out) {
+    RenderProducts(merged.data_products(), out);
+  });
 }
 
 int Delete(Env& env, const ParsedArgs& args) {

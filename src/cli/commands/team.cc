@@ -1,6 +1,7 @@
 // meshplane team create|get|list|add-member|remove-member|delete
 #include "absl/strings/str_cat.h"
 #include "cli/commands/commands.h"
+#include "cli/descriptor.h"
 #include "cli/filter.h"
 #include "cli/render.h"
 #include "cli/util.h"
@@ -40,8 +41,8 @@ int Get(Env& env, const ParsedArgs& args) {
     return env.client().teams().GetTeam(ctx, request, &response);
   });
   if (!status.ok()) return env.Fail(status);
-  return Show(env, response,
-              [&](std::ostream& out) { RenderTeam(response, out); });
+  return ShowDescriptors(env, {TeamDescriptor(response)}, false, "",
+                         [&](std::ostream& out) { RenderTeam(response, out); });
 }
 
 int List(Env& env, const ParsedArgs& args) {
@@ -65,11 +66,11 @@ int List(Env& env, const ParsedArgs& args) {
       },
       &merged, &next);
   if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged,
-       [&](std::ostream& out) { RenderTeams(merged.teams(), out); });
-  HintNextPage(env, next);
-  return kExitOk;
+  std::vector<nlohmann::json> items;
+  for (const v1::Team& t : merged.teams()) items.push_back(TeamDescriptor(t));
+  return ShowDescriptors(env, items, true, next, [&](std::ostream& out) {
+    RenderTeams(merged.teams(), out);
+  });
 }
 
 int Membership(Env& env, const ParsedArgs& args, bool add) {

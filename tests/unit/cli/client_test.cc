@@ -188,9 +188,10 @@ TEST_F(ClientTest, AllFollowsPageTokensAndFiltersAreSent) {
       Cli({"domain", "list", "--all", "--parent", "sales", "-o", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto json = nlohmann::json::parse(r.out);
-  ASSERT_EQ(json["domains"].size(), 3u);
-  EXPECT_EQ(json["domains"][2]["name"], "domains/d2");
-  EXPECT_EQ(json["next_page_token"], "");
+  EXPECT_EQ(json["kind"], "List");
+  ASSERT_EQ(json["items"].size(), 3u);
+  EXPECT_EQ(json["items"][2]["metadata"]["name"], "d2");
+  EXPECT_EQ(r.err, "");  // the last page: no token to hint at
   absl::MutexLock lock(&fake_.mu_);
   EXPECT_EQ(fake_.page_tokens_, (std::vector<std::string>{"", "1", "2"}));
   EXPECT_EQ(fake_.filters_[0], "parent = \"domains/sales\"");

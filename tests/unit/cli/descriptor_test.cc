@@ -6,6 +6,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
 
 namespace meshplane::cli {
 namespace {
@@ -13,6 +15,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 namespace v1 = ::meshplane::v1;
@@ -425,6 +428,299 @@ TEST(DemoMeshTest, ParsesCleanlyAndOrdersLineage) {
   EXPECT_EQ(domains, 4);
   EXPECT_EQ(products, 6);
   EXPECT_GE(inputs, 5);
+}
+
+// ---------------------------------------------------------------------------
+// The writer: what `get -o yaml|json` prints reads back as the same resource.
+
+using google::protobuf::util::MessageDifferencer;
+using google::protobuf::util::TimeUtil;
+
+// Parses `text` and expects exactly one descriptor, without errors.
+Descriptor ReadOne(const std::string& text) {
+  ParseResult r = ParseDescriptors(text, "get.yaml", {});
+  EXPECT_THAT(ErrorStrings(r), IsEmpty()) << text;
+  EXPECT_THAT(r.descriptors, SizeIs(1)) << text;
+  return r.descriptors.empty() ? Descriptor{} : r.descriptors[0];
+}
+
+// Writes `descriptor` as YAML and as JSON; both read back to one descriptor.
+std::vector<Descriptor> ReadBoth(const nlohmann::json& descriptor) {
+  return {ReadOne(FormatDescriptors({descriptor}, /*yaml=*/true, false)),
+          ReadOne(FormatDescriptors({descriptor}, /*yaml=*/false, false))};
+}
+
+void Stamp(std::string* uid, std::string* etag,
+           google::protobuf::Timestamp* create,
+           google::protobuf::Timestamp* update) {
+  *uid = "9f0c3c52-58f4-4d2e-9a57-2b7d0e1f6a10";
+  *etag = "W/\"7\"";
+  *create = TimeUtil::SecondsToTimestamp(1767225600);
+  *update = TimeUtil::SecondsToTimestamp(1767312000);
+}
+
+TEST(DescriptorWriterTest, TeamReadsBackWithMembersAndStatusSkipped) {
+  v1::Team team;
+  team.set_name("teams/sales-eng");
+  team.set_display_name("Sales engineering");
+  team.set_description("Builds the order systems.\nAnd the refunds.");
+  team.add_members("user:ana@example.com");
+  team.add_members("service:orders-ci");
+  Stamp(team.mutable_uid(), team.mutable_etag(), team.mutable_create_time(),
+        team.mutable_update_time());
+  nlohmann::json doc = TeamDescriptor(team);
+  EXPECT_EQ(doc["status"]["etag"], "W/\"7\"");
+  EXPECT_EQ(doc["status"]["updateTime"], "2026-01-02T00:00:00Z");
+  for (const Descriptor& d : ReadBoth(doc)) {
+    EXPECT_EQ(d.kind, DescriptorKind::kTeam);
+    EXPECT_EQ(d.id, "sales-eng");
+    v1::Team want = team;
+    want.clear_uid();
+    want.clear_etag();
+    want.clear_create_time();
+    want.clear_update_time();
+    EXPECT_TRUE(MessageDifferencer::Equals(d.team, want))
+        << d.team.DebugString();
+    EXPECT_THAT(d.update_mask,
+                ElementsAre("display_name", "description", "members"));
+  }
+  // No members is stated as such, so apply empties the list rather than
+  // leaving it alone.
+  team.clear_members();
+  for (const Descriptor& d : ReadBoth(TeamDescriptor(team))) {
+    EXPECT_THAT(d.update_mask,
+                ElementsAre("display_name", "description", "members"));
+    EXPECT_EQ(d.team.members_size(), 0);
+  }
+}
+
+TEST(DescriptorWriterTest, DomainReadsBack) {
+  v1::Domain domain;
+  domain.set_name("domains/sales-emea");
+  domain.set_parent("domains/sales");
+  domain.set_owner_team("teams/sales-eng");
+  domain.set_display_name("Sales EMEA");
+  domain.set_description("Regional sales.");
+  (*domain.mutable_labels())["cost-center"] = "100";
+  (*domain.mutable_labels())["region"] = "true";
+  Stamp(domain.mutable_uid(), domain.mutable_etag(),
+        domain.mutable_create_time(), domain.mutable_update_time());
+  nlohmann::json doc = DomainDescriptor(domain);
+  EXPECT_EQ(doc["spec"]["parent"], "sales");
+  EXPECT_EQ(doc["spec"]["ownerTeam"], "sales-eng");
+  for (const Descriptor& d : ReadBoth(doc)) {
+    v1::Domain want = domain;
+    want.clear_uid();
+    want.clear_etag();
+    want.clear_create_time();
+    want.clear_update_time();
+    EXPECT_TRUE(MessageDifferencer::Equals(d.domain, want))
+        << d.domain.DebugString();
+  }
+  // A top-level domain has no parent line, which apply reads as top level.
+  domain.clear_parent();
+  for (const Descriptor& d : ReadBoth(DomainDescriptor(domain))) {
+    EXPECT_EQ(d.domain.parent(), "");
+  }
+}
+
+v1::DataProduct FullProduct() {
+  v1::DataProduct p;
+  p.set_name("domains/sales/dataProducts/orders");
+  p.set_display_name("Orders");
+  p.set_description("Every order: one row per line.");
+  p.set_owner_team("teams/sales-eng");
+  p.set_lifecycle(v1::LIFECYCLE_DEPRECATED);
+  p.set_tier(1);
+  p.set_classification(v1::CLASSIFICATION_CONFIDENTIAL);
+  p.add_tags("orders");
+  p.add_tags("core");
+  (*p.mutable_labels())["source-system"] = "shop";
+  v1::OutputPort* out = p.add_output_ports();
+  out->set_id("orders-v1");
+  out->set_name("domains/sales/dataProducts/orders/outputPorts/orders-v1");
+  out->set_display_name("Orders (table)");
+  out->set_type("table");
+  out->set_server("postgres://warehouse.example.com:5432/sales");
+  out->set_location("sales.orders_v1");
+  out->set_description("Deduplicated.");
+  out->set_contract("orders-v1");
+  v1::ServiceLevelObjectives* slo = out->mutable_objectives();
+  slo->set_availability_percent(99.9);
+  slo->set_completeness_percent(99.5);
+  *slo->mutable_max_staleness() = TimeUtil::SecondsToDuration(5400);
+  *slo->mutable_latency() = TimeUtil::MillisecondsToDuration(250);
+  v1::OutputPort* bare = p.add_output_ports();
+  bare->set_id("orders-raw");
+  bare->mutable_objectives();  // declared, all empty
+  v1::InputPort* in = p.add_input_ports();
+  in->set_id("customers");
+  in->set_source(
+      "domains/sales/dataProducts/customers/outputPorts/customers-v1");
+  in->set_description("To join segments.");
+  Stamp(p.mutable_uid(), p.mutable_etag(), p.mutable_create_time(),
+        p.mutable_update_time());
+  *p.mutable_sunset_time() = TimeUtil::SecondsToTimestamp(1798761600);
+  return p;
+}
+
+TEST(DescriptorWriterTest, ProductReadsBackWithPortsEnumsAndDurations) {
+  v1::DataProduct product = FullProduct();
+  nlohmann::json doc = ProductDescriptor(product);
+  EXPECT_EQ(doc["spec"]["classification"], "confidential");
+  EXPECT_EQ(doc["spec"]["lifecycle"], "deprecated");
+  EXPECT_EQ(doc["spec"]["outputPorts"][0]["objectives"]["maxStaleness"],
+            "1h30m");
+  EXPECT_EQ(doc["status"]["outputPorts"][0]["name"],
+            "domains/sales/dataProducts/orders/outputPorts/orders-v1");
+  EXPECT_EQ(doc["status"]["sunsetTime"], "2027-01-01T00:00:00Z");
+  EXPECT_FALSE(doc["spec"]["outputPorts"][0].contains("name"));
+  for (const Descriptor& d : ReadBoth(doc)) {
+    EXPECT_EQ(d.kind, DescriptorKind::kDataProduct);
+    EXPECT_EQ(d.lifecycle, v1::LIFECYCLE_DEPRECATED);
+    v1::DataProduct want = product;
+    want.clear_uid();
+    want.clear_etag();
+    want.clear_create_time();
+    want.clear_update_time();
+    want.clear_sunset_time();
+    want.clear_lifecycle();
+    want.mutable_output_ports(0)->clear_name();
+    EXPECT_TRUE(MessageDifferencer::Equals(d.data_product, want))
+        << d.data_product.DebugString();
+  }
+}
+
+TEST(DescriptorWriterTest, PolicyReadsBackWithDefaultsStated) {
+  v1::Policy policy;
+  policy.set_name("domains/sales/policies/tier-one-slo");
+  policy.set_scope("domains/sales");
+  policy.set_display_name("Tier one has objectives");
+  policy.add_triggers("dataproduct.create");
+  policy.add_triggers("dataproduct.update");
+  policy.set_condition(
+      "resource.tier != 1 ||\n  resource.output_ports.all(p, "
+      "has(p.objectives))");
+  policy.set_effect(v1::POLICY_EFFECT_REQUIRE_APPROVAL);
+  policy.set_message("tier one products declare objectives");
+  policy.set_owner("teams/governance");
+  (*policy.mutable_labels())["area"] = "slo";
+  policy.set_revision(3);
+  Stamp(policy.mutable_uid(), policy.mutable_etag(),
+        policy.mutable_create_time(), policy.mutable_update_time());
+  nlohmann::json doc = PolicyDescriptor(policy);
+  EXPECT_EQ(doc["metadata"]["domain"], "sales");
+  EXPECT_EQ(doc["spec"]["effect"], "REQUIRE_APPROVAL");
+  EXPECT_EQ(doc["spec"]["enforcement"], "ENFORCED");
+  EXPECT_EQ(doc["spec"]["waivable"], true);
+  EXPECT_EQ(doc["status"]["revision"], 3);
+  for (const Descriptor& d : ReadBoth(doc)) {
+    EXPECT_EQ(d.parent, "domains/sales");
+    v1::Policy want = policy;
+    want.clear_uid();
+    want.clear_etag();
+    want.clear_create_time();
+    want.clear_update_time();
+    want.clear_revision();
+    want.clear_scope();
+    want.set_enforcement(v1::POLICY_ENFORCEMENT_ENFORCED);
+    want.set_waivable(true);
+    EXPECT_TRUE(MessageDifferencer::Equals(d.policy, want))
+        << d.policy.DebugString();
+  }
+  // A global policy: no metadata.domain; waivable false survives.
+  policy.set_name("policies/owners");
+  policy.set_waivable(false);
+  policy.set_enforcement(v1::POLICY_ENFORCEMENT_DRY_RUN);
+  for (const Descriptor& d : ReadBoth(PolicyDescriptor(policy))) {
+    EXPECT_EQ(d.parent, "");
+    EXPECT_EQ(d.policy.name(), "policies/owners");
+    EXPECT_FALSE(d.policy.waivable());
+    EXPECT_EQ(d.policy.enforcement(), v1::POLICY_ENFORCEMENT_DRY_RUN);
+  }
+}
+
+TEST(DescriptorWriterTest, ListsReadBackAsTheirItems) {
+  v1::Team team;
+  team.set_name("teams/a");
+  v1::Team other;
+  other.set_name("teams/b");
+  std::vector<nlohmann::json> items = {TeamDescriptor(team),
+                                       TeamDescriptor(other)};
+  for (bool yaml : {true, false}) {
+    std::string text = FormatDescriptors(items, yaml, /*list=*/true);
+    ParseResult r = ParseDescriptors(text, "list", {});
+    EXPECT_THAT(ErrorStrings(r), IsEmpty()) << text;
+    ASSERT_THAT(r.descriptors, SizeIs(2)) << text;
+    EXPECT_EQ(r.descriptors[0].id, "a");
+    EXPECT_EQ(r.descriptors[1].id, "b");
+  }
+  // An empty JSON list is a List without items: nothing to apply, no error.
+  ParseResult empty =
+      ParseDescriptors(FormatDescriptors({}, false, true), "list", {});
+  EXPECT_THAT(ErrorStrings(empty), IsEmpty());
+  EXPECT_THAT(empty.descriptors, IsEmpty());
+  ParseResult bad = ParseDescriptors(
+      "apiVersion: meshplane.dev/v1\nkind: List\nitems: 3\n", "l.yaml", {});
+  EXPECT_THAT(ErrorStrings(bad),
+              ElementsAre("l.yaml:3:8: items: expected a list of descriptors"));
+}
+
+TEST(DescriptorWriterTest, StatusIsAcceptedOnlyAtTheTop) {
+  ParseResult r = ParseDescriptors(R"(apiVersion: meshplane.dev/v1
+kind: Team
+metadata: {name: a}
+spec:
+  status: {etag: x}
+status: {etag: x, anything: [1, 2]}
+)",
+                                   "t.yaml", {});
+  EXPECT_THAT(ErrorStrings(r),
+              ElementsAre(HasSubstr("t.yaml:5:3: spec.status: unknown field")));
+}
+
+// Every Meshplane-format fixture, read -> (as stored) -> written -> read,
+// gives the same resources.
+TEST(DescriptorWriterTest, FixturesRoundTrip) {
+  for (const char* file : {"demo/mesh.yaml", "descriptors/refunds.yaml"}) {
+    std::string text = ReadFile(TestData("MESHPLANE_EXAMPLES", file));
+    ParseResult first = ParseDescriptors(text, file, {});
+    ASSERT_THAT(ErrorStrings(first), IsEmpty()) << file;
+    ASSERT_THAT(first.descriptors, Not(IsEmpty())) << file;
+    for (const Descriptor& d : first.descriptors) {
+      nlohmann::json doc;
+      switch (d.kind) {
+        case DescriptorKind::kTeam:
+          doc = TeamDescriptor(d.team);
+          break;
+        case DescriptorKind::kDomain:
+          doc = DomainDescriptor(d.domain);
+          break;
+        case DescriptorKind::kDataProduct: {
+          v1::DataProduct stored = d.data_product;
+          stored.set_lifecycle(d.lifecycle);
+          doc = ProductDescriptor(stored);
+          break;
+        }
+        case DescriptorKind::kPolicy:
+          doc = PolicyDescriptor(d.policy);
+          break;
+        case DescriptorKind::kWaiver:
+          continue;  // waivers are granted, not read back for apply
+      }
+      for (const Descriptor& again : ReadBoth(doc)) {
+        SCOPED_TRACE(d.Ref());
+        EXPECT_EQ(again.Ref(), d.Ref());
+        EXPECT_EQ(again.lifecycle, d.lifecycle);
+        EXPECT_TRUE(MessageDifferencer::Equals(again.team, d.team));
+        EXPECT_TRUE(MessageDifferencer::Equals(again.domain, d.domain));
+        EXPECT_TRUE(
+            MessageDifferencer::Equals(again.data_product, d.data_product))
+            << again.data_product.DebugString() << d.data_product.DebugString();
+        EXPECT_TRUE(MessageDifferencer::Equals(again.policy, d.policy));
+      }
+    }
+  }
 }
 
 }  // namespace
