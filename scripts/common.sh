@@ -54,7 +54,7 @@ ensure_packages() {
 
 # Installs the outside test tools of tools/node exactly as its
 # package-lock.json pins them (npm ci), unless they are installed already
-# from the same lock file. Needs Node.js 20.19 or newer.
+# from the same lock file. Needs Node.js 18.19 (Debian 12's) or newer.
 ensure_node_tools() {
   local dir="$MESHPLANE_ROOT/tools/node"
   command -v npm >/dev/null || ensure_packages nodejs npm
