@@ -57,6 +57,7 @@ constexpr char kDomainsTable[] = "*domains";
 constexpr char kTeamsTable[] = "*teams";
 constexpr char kProductsTable[] = "*products";
 constexpr char kTokensTable[] = "*tokens";
+constexpr char kWebSessionsTable[] = "*web_sessions";
 constexpr char kEventWatermark[] = "*event_watermark";
 std::string DomainKey(absl::string_view id) { return absl::StrCat("d/", id); }
 std::string TeamKey(absl::string_view id) { return absl::StrCat("t/", id); }
@@ -64,6 +65,9 @@ std::string ProductRowKey(const ProductKey& k) {
   return absl::StrCat("p/", k.domain_id, "/", k.product_id);
 }
 std::string TokenKey(absl::string_view id) { return absl::StrCat("k/", id); }
+std::string WebSessionKey(absl::string_view id_hash) {
+  return absl::StrCat("ws/", id_hash);
+}
 std::string IdemKey(absl::string_view key) { return absl::StrCat("i/", key); }
 
 // A transaction's private changes over a snapshot of one table.
@@ -407,6 +411,7 @@ class InMemoryTransaction : public store::Transaction {
     teams_.Reset(t.teams);
     products_.Reset(t.products);
     tokens_.Reset(t.tokens);
+    web_sessions_.Reset(t.web_sessions);
     idempotency_.Reset(t.idempotency);
     policies_.Reset(t.policies);
     waivers_.Reset(t.waivers);
@@ -1672,16 +1677,46 @@ class InMemoryTransaction : public store::Transaction {
   }
 
   // ------------------------------------------------------- Web sessions
-  // Browser sessions are served over HTTP by meshplaned on PostgreSQL
-  // only; the core tests this store backs have none.
-  absl::Status InsertWebSession(const store::WebSession&, absl::Time) override {
-    return absl::UnimplementedError("InMemoryStore keeps no web sessions");
+  // ------------------------------------------------------- Web sessions
+  absl::Status InsertWebSession(const store::WebSession& session,
+                                absl::Time now) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(kWebSessionsTable);
+    if (web_sessions_.Find(session.id_hash)) {
+      return absl::AlreadyExistsError("a web session has that id");
+    }
+    std::vector<std::string> expired;
+    for (const auto& [id_hash, s] : web_sessions_.Merged()) {
+      if (s.expire_time <= now) expired.push_back(id_hash);
+    }
+    for (const std::string& id_hash : expired) {
+      web_sessions_.Erase(id_hash);
+      Write(WebSessionKey(id_hash), kWebSessionsTable);
+    }
+    store::WebSession s = session;
+    s.create_time = Trunc(s.create_time);
+    s.expire_time = Trunc(s.expire_time);
+    web_sessions_.Put(s.id_hash, s);
+    Write(WebSessionKey(s.id_hash), kWebSessionsTable);
+    return absl::OkStatus();
   }
-  absl::StatusOr<store::WebSession> GetWebSession(absl::string_view) override {
-    return absl::UnimplementedError("InMemoryStore keeps no web sessions");
+  absl::StatusOr<store::WebSession> GetWebSession(
+      absl::string_view id_hash) override {
+    MP_RETURN_IF_ERROR(Check());
+    Read(WebSessionKey(id_hash));
+    const store::WebSession* s = web_sessions_.Find(std::string(id_hash));
+    if (s == nullptr) return absl::NotFoundError("no such web session");
+    return *s;
   }
-  absl::Status DeleteWebSession(absl::string_view) override {
-    return absl::UnimplementedError("InMemoryStore keeps no web sessions");
+  absl::Status DeleteWebSession(absl::string_view id_hash) override {
+    MP_RETURN_IF_ERROR(CheckWrite());
+    Read(WebSessionKey(id_hash));
+    if (web_sessions_.Find(std::string(id_hash)) == nullptr) {
+      return absl::OkStatus();
+    }
+    web_sessions_.Erase(std::string(id_hash));
+    Write(WebSessionKey(id_hash), kWebSessionsTable);
+    return absl::OkStatus();
   }
 
   // ------------------------------------------------------------ Tokens
@@ -1946,6 +1981,7 @@ class InMemoryTransaction : public store::Transaction {
           t.teams = teams_.CommitOnto(t.teams);
           t.products = products_.CommitOnto(t.products);
           t.tokens = tokens_.CommitOnto(t.tokens);
+          t.web_sessions = web_sessions_.CommitOnto(t.web_sessions);
           t.idempotency = idempotency_.CommitOnto(t.idempotency);
           t.policies = policies_.CommitOnto(t.policies);
           t.waivers = waivers_.CommitOnto(t.waivers);
@@ -2277,6 +2313,7 @@ class InMemoryTransaction : public store::Transaction {
   Overlay<std::string, Team> teams_;
   Overlay<ProductKey, DataProduct> products_;
   Overlay<std::string, ApiToken> tokens_;
+  Overlay<std::string, store::WebSession> web_sessions_;
   Overlay<std::string, model::IdempotencyRecord> idempotency_;
   Overlay<PolicyMapKey, Policy> policies_;
   Overlay<WaiverMapKey, Waiver> waivers_;
@@ -2305,6 +2342,8 @@ InMemoryStore::InMemoryStore() : hub_(std::make_shared<ListenerHub>()) {
   tables_.products =
       std::make_shared<const std::map<ProductKey, DataProduct>>();
   tables_.tokens = std::make_shared<const std::map<std::string, ApiToken>>();
+  tables_.web_sessions =
+      std::make_shared<const std::map<std::string, store::WebSession>>();
   tables_.idempotency =
       std::make_shared<const std::map<std::string, model::IdempotencyRecord>>();
   tables_.policies = std::make_shared<const std::map<PolicyMapKey, Policy>>();

@@ -88,6 +88,9 @@ class InMemoryStore : public store::Store {
     std::shared_ptr<const std::map<model::ProductKey, model::DataProduct>>
         products;
     std::shared_ptr<const std::map<std::string, model::ApiToken>> tokens;
+    // Keyed by id_hash.
+    std::shared_ptr<const std::map<std::string, store::WebSession>>
+        web_sessions;
     std::shared_ptr<const std::map<std::string, model::IdempotencyRecord>>
         idempotency;
     // Keyed by (domain_id, id).

@@ -1496,6 +1496,67 @@ TYPED_TEST_P(StoreContractTest, LineageTerminatesOnCycles) {
 
 // ----------------------------------------------------------------- tokens
 
+// Browser sessions: stored by the hash of their id, returned as written
+// (expired ones too: the caller compares), deleted idempotently; an insert
+// sweeps the sessions that have expired.
+TYPED_TEST_P(StoreContractTest, WebSessions) {
+  store::WebSession live;
+  live.id_hash = std::string(64, 'a');
+  live.principal = "user:ana@x.io";
+  live.credential = "c2VhbGVk";
+  live.create_time = T0();
+  live.expire_time = T0() + absl::Hours(8);
+  store::WebSession old = live;
+  old.id_hash = std::string(64, 'b');
+  old.expire_time = T0() + absl::Minutes(1);
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.InsertWebSession(old, T0());
+  }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.InsertWebSession(live, T0());
+  }));
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.InsertWebSession(live, T0());
+  }),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_OK_AND_ASSIGN(store::WebSession got,
+                       this->template Read<store::WebSession>(
+                           [&](Transaction& txn) {
+                             return txn.GetWebSession(live.id_hash);
+                           }));
+  EXPECT_EQ(got.principal, live.principal);
+  EXPECT_EQ(got.credential, live.credential);
+  EXPECT_EQ(got.create_time, live.create_time);
+  EXPECT_EQ(got.expire_time, live.expire_time);
+  // Expired but not yet swept: still returned.
+  EXPECT_OK(this->template Read<store::WebSession>([&](Transaction& txn) {
+    return txn.GetWebSession(old.id_hash);
+  }));
+
+  // The next insert after `old` expired sweeps it.
+  store::WebSession next = live;
+  next.id_hash = std::string(64, 'c');
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.InsertWebSession(next, T0() + absl::Hours(1));
+  }));
+  EXPECT_THAT(this->template Read<store::WebSession>([&](Transaction& txn) {
+    return txn.GetWebSession(old.id_hash);
+  }),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.DeleteWebSession(live.id_hash); }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.DeleteWebSession(live.id_hash); }));
+  EXPECT_THAT(this->template Read<store::WebSession>([&](Transaction& txn) {
+    return txn.GetWebSession(live.id_hash);
+  }),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_OK(this->template Read<store::WebSession>([&](Transaction& txn) {
+    return txn.GetWebSession(next.id_hash);
+  }));
+}
+
 TYPED_TEST_P(StoreContractTest, Tokens) {
   model::ApiToken admin = MakeToken("admin-token1", "user:admin", true);
   admin.expire_time = T0() + absl::Hours(1);
@@ -4012,7 +4073,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     ProductUpdateReplacesPortsAndChecksRevision, ProductDeleteRefusedWhileRead,
     ListProductsFilters, ListProductsPaginationHasNoGapsOrDuplicates,
     FullTextSearch, LineageUpAndDownWithDepth, LineageTerminatesOnCycles,
-    Tokens, AuditAppendAndListNewestFirst, EventsInOrder, IdempotencyWindow,
+    Tokens, WebSessions, AuditAppendAndListNewestFirst, EventsInOrder, IdempotencyWindow,
     TryLockRequestExcludesConcurrentDuplicates, UncommittedTransactionRollsBack,
     StringsAreStoredVerbatim, PolicyRoundTripAndInsertErrors,
     PolicyUpdateChecksRevisionAndKeepsHistory,
