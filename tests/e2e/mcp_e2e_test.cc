@@ -95,7 +95,7 @@ class McpE2eTest : public ServerE2eTest {
         << error;
     dir_ = MakeTempDir();
     const std::string log = server_.Log();
-    const std::string marker = "/metrics on 127.0.0.1:";
+    const std::string marker = "/metrics on http://127.0.0.1:";
     size_t at = log.find(marker);
     ASSERT_NE(at, std::string::npos) << log;
     at += marker.size();
