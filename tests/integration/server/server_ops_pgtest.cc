@@ -261,15 +261,23 @@ TEST(ServerOpsTest, ExpiredDeadlineIsRefused) {
             grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
-TEST(ServerOpsTest, ServesOverTls) {
+// A self-signed certificate for localhost, made by openssl in a new
+// directory: false if openssl cannot.
+bool MakeLocalhostCertificate(std::string* cert, std::string* key) {
   std::string dir = ::testing::TempDir() + "meshplane-tls-XXXXXX";
-  ASSERT_NE(mkdtemp(dir.data()), nullptr);
-  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  if (mkdtemp(dir.data()) == nullptr) return false;
+  *cert = dir + "/cert.pem";
+  *key = dir + "/key.pem";
   std::string cmd =
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
       "-addext subjectAltName=DNS:localhost -keyout " +
-      key + " -out " + cert + " >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0) {
+      *key + " -out " + *cert + " >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+TEST(ServerOpsTest, ServesOverTls) {
+  std::string cert, key;
+  if (!MakeLocalhostCertificate(&cert, &key)) {
     GTEST_SKIP() << "openssl cannot make a test certificate";
   }
   ServerFixtureOptions options;
@@ -312,14 +320,9 @@ TEST(ServerOpsTest, ServesOverTls) {
 // --http-tls off keeps HTTP plain beside gRPC over TLS (a proxy in front
 // terminates it).
 TEST(ServerOpsTest, HttpTlsOffKeepsHttpPlain) {
-  std::string dir = ::testing::TempDir() + "meshplane-tls-XXXXXX";
-  ASSERT_NE(mkdtemp(dir.data()), nullptr);
-  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
-  std::string cmd =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-      "-addext subjectAltName=DNS:localhost -keyout " +
-      key + " -out " + cert + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl cannot make a cert";
+  std::string cert, key;
+  ASSERT_TRUE(MakeLocalhostCertificate(&cert, &key))
+      << "openssl cannot make a test certificate";
   ServerFixtureOptions options;
   options.config.tls_cert_file = cert;
   options.config.tls_key_file = key;
