@@ -431,6 +431,7 @@ class Connection : public ConnectionBase,
       out.headers.emplace_back(std::move(name), std::move(value));
     }
     out.peer = peer_;
+    out.tls = std::is_same_v<Stream, TlsStream>;
     out.body = std::move(msg.body());
     return out;
   }

@@ -38,6 +38,7 @@ struct HttpRequest {
   std::vector<std::string> authorization;
   std::string if_match;       // the If-Match header, or ""
   std::string peer;           // the client, "ipv4:10.1.2.3:51234", or ""
+  bool tls = false;           // it came over the listener's own TLS
   std::string body;
 
   // The first header named `name` (any case), or "".

@@ -132,11 +132,12 @@ bool IsWrite(const HttpRequest& request) {
   return request.method != "GET" && request.method != "HEAD";
 }
 
-// Secure when the browser reached us over HTTPS: the HTTP listener itself
-// is plain, so that is a TLS-terminating proxy's X-Forwarded-Proto.
+// Secure when the browser reached us over HTTPS: the listener's own TLS,
+// or a TLS-terminating proxy's X-Forwarded-Proto.
 std::string Cookie(const HttpRequest& request, const std::string& value,
                    absl::Duration max_age) {
   const bool tls =
+      request.tls ||
       absl::EqualsIgnoreCase(request.Header("x-forwarded-proto"), "https");
   return absl::StrCat(kSessionCookie, "=", value,
                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=",

@@ -310,6 +310,14 @@ TEST(ServerOpsTest, ServesOverTls) {
   auto ready = https.Get("/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200);
+  // A browser session signed in over the listener's own TLS gets a Secure
+  // cookie (no proxy, so no X-Forwarded-Proto).
+  auto session = https.Post(
+      "/auth/session", {{"Authorization", "Bearer " + fx->admin_token()}}, "",
+      "application/json");
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->status, 200) << session->body;
+  EXPECT_THAT(session->get_header_value("Set-Cookie"), HasSubstr("; Secure"));
   // and plain HTTP gets no answer from it.
   httplib::Client plain_http("127.0.0.1", fx->http_port());
   plain_http.set_read_timeout(5, 0);
