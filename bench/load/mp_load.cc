@@ -341,25 +341,47 @@ void FinishPhase(const CpuWatch* cpu, SteadyClock::time_point measure_start,
                            : absl::ToDoubleSeconds(duration);
 }
 
+// The measuring window of a phase, shared by the gRPC and HTTP runners:
+// warm-up, then the window; count mode hands out exactly `count` tickets,
+// time mode stops issuing at the end of the window.
+struct PhaseWindow {
+  explicit PhaseWindow(const PhaseConfig& config)
+      : count_mode(config.count > 0),
+        count(config.count),
+        begin(SteadyClock::now()),
+        measure_start(count_mode ? begin
+                                 : begin + absl::ToChronoNanoseconds(
+                                               config.warmup)),
+        measure_end(measure_start +
+                    absl::ToChronoNanoseconds(config.duration)) {}
+
+  bool TakeTicket(SteadyClock::time_point now) {
+    if (count_mode) {
+      return issued.fetch_add(1) < count;
+    }
+    return now < measure_end;
+  }
+
+  const bool count_mode;
+  const int64_t count;
+  const SteadyClock::time_point begin;
+  const SteadyClock::time_point measure_start;
+  const SteadyClock::time_point measure_end;
+  std::atomic<int64_t> issued{0};
+  std::atomic<int64_t> last_completion_ns{0};
+};
+
 PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
                      const CpuWatch* cpu = nullptr) {
   const int threads = std::max(1, std::min(config.threads, config.inflight));
-  const bool count_mode = config.count > 0;
-  const SteadyClock::time_point begin = SteadyClock::now();
-  const SteadyClock::time_point measure_start =
-      count_mode ? begin : begin + absl::ToChronoNanoseconds(config.warmup);
-  const SteadyClock::time_point measure_end =
-      measure_start + absl::ToChronoNanoseconds(config.duration);
-  std::atomic<int64_t> issued{0};
-  std::atomic<int64_t> last_completion_ns{0};
-
-  // Count mode hands out exactly `count` tickets; time mode stops issuing
-  // at the end of the window.
-  auto take_ticket = [&](SteadyClock::time_point now) {
-    if (count_mode) {
-      return issued.fetch_add(1) < config.count;
-    }
-    return now < measure_end;
+  PhaseWindow window(config);
+  const bool count_mode = window.count_mode;
+  const SteadyClock::time_point begin = window.begin;
+  const SteadyClock::time_point measure_start = window.measure_start;
+  const SteadyClock::time_point measure_end = window.measure_end;
+  std::atomic<int64_t>& last_completion_ns = window.last_completion_ns;
+  auto take_ticket = [&window](SteadyClock::time_point now) {
+    return window.TakeTicket(now);
   };
 
   std::mutex mu;
@@ -483,19 +505,14 @@ std::string HttpErrorName(const httplib::Result& res) {
 PhaseOutput RunHttpPhase(const std::string& host, int port,
                          const HttpSend& send, const PhaseConfig& config,
                          const CpuWatch* cpu = nullptr) {
-  const bool count_mode = config.count > 0;
-  const SteadyClock::time_point begin = SteadyClock::now();
-  const SteadyClock::time_point measure_start =
-      count_mode ? begin : begin + absl::ToChronoNanoseconds(config.warmup);
-  const SteadyClock::time_point measure_end =
-      measure_start + absl::ToChronoNanoseconds(config.duration);
-  std::atomic<int64_t> issued{0};
-  std::atomic<int64_t> last_completion_ns{0};
-  auto take_ticket = [&](SteadyClock::time_point now) {
-    if (count_mode) {
-      return issued.fetch_add(1) < config.count;
-    }
-    return now < measure_end;
+  PhaseWindow window(config);
+  const bool count_mode = window.count_mode;
+  const SteadyClock::time_point begin = window.begin;
+  const SteadyClock::time_point measure_start = window.measure_start;
+  const SteadyClock::time_point measure_end = window.measure_end;
+  std::atomic<int64_t>& last_completion_ns = window.last_completion_ns;
+  auto take_ticket = [&window](SteadyClock::time_point now) {
+    return window.TakeTicket(now);
   };
 
   std::mutex mu;
