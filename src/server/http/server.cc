@@ -136,6 +136,9 @@ class WorkerPool {
 class ConnectionBase {
  public:
   virtual ~ConnectionBase() = default;
+  // An owner, unless the last one is already gone (the connection is
+  // being destroyed).
+  virtual std::shared_ptr<ConnectionBase> Lock() = 0;
   // Closes the socket from any thread; pending operations end with an
   // error and the connection goes away.
   virtual void Close() = 0;
@@ -296,6 +299,11 @@ class Connection : public ConnectionBase,
     }
   }
 
+  std::shared_ptr<ConnectionBase> Lock() override {
+    return this->weak_from_this().lock();
+  }
+
+  // The caller holds an owner (Lock()).
   void Close() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       beast::error_code ignored;
@@ -751,8 +759,20 @@ class Server::Impl {
     }
     core_.workers.Stop();
     {
+      // Owners are taken under the lock but closed and dropped outside it:
+      // dropping the last one runs the destructor, which takes the lock.
+      std::vector<std::shared_ptr<ConnectionBase>> open;
+      {
+        std::lock_guard<std::mutex> lock(core_.connections_mu);
+        for (ConnectionBase* c : core_.connections) {
+          if (std::shared_ptr<ConnectionBase> owner = c->Lock()) {
+            open.push_back(std::move(owner));
+          }
+        }
+      }
+      for (const std::shared_ptr<ConnectionBase>& c : open) c->Close();
+      open.clear();
       std::unique_lock<std::mutex> lock(core_.connections_mu);
-      for (ConnectionBase* c : core_.connections) c->Close();
       core_.connections_cv.wait_for(lock, std::chrono::seconds(5), [this] {
         return core_.connections.empty();
       });
