@@ -298,17 +298,25 @@ class ServerImpl final : public RunningServer {
     if (readiness_thread_.joinable()) {
       readiness_thread_.join();
     }
-    // Watch streams never end by themselves: end them first (UNAVAILABLE,
-    // with the sequence to resume after), so that the drain is not spent
-    // waiting for them.
+    // The drain runs beside the background loops' stops, not after them:
+    // a loop that is itself waiting on the database when shutdown begins
+    // would otherwise hold every call past the drain timeout.
+    std::thread drain;
+    if (grpc_ != nullptr) {
+      grpc_->GetHealthCheckService()->SetServingStatus(false);
+      const auto deadline = std::chrono::system_clock::now() +
+                            absl::ToChronoMilliseconds(config_.drain_timeout);
+      drain = std::thread([this, deadline] { grpc_->Shutdown(deadline); });
+    }
+    // Watch streams never end by themselves: end them (UNAVAILABLE, with
+    // the sequence to resume after), so that the drain is not spent waiting
+    // for them.
     feed_.Stop();
     retention_.Stop();
     // Deliveries in progress finish their current POST and commit.
     dispatcher_.Stop();
-    if (grpc_ != nullptr) {
-      grpc_->GetHealthCheckService()->SetServingStatus(false);
-      grpc_->Shutdown(std::chrono::system_clock::now() +
-                      absl::ToChronoMilliseconds(config_.drain_timeout));
+    if (drain.joinable()) {
+      drain.join();
     }
     if (http_ != nullptr) {
       http_->Stop();

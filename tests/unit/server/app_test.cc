@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
@@ -197,6 +198,52 @@ TEST_F(AppTest, ShutdownCancelsCallsThatOutliveTheDrainTimeout) {
   stopper.join();
   EXPECT_FALSE(in_flight.ok());
   EXPECT_LT(answered - start, absl::Milliseconds(1500));
+}
+
+// A background loop (here the event pruner, every millisecond) that is
+// itself waiting on the database when shutdown begins must not hold the
+// drain: the in-flight call is cancelled at the drain timeout while the
+// database still holds every transaction.
+TEST_F(AppTest, ShutdownIsNotHeldByABackgroundLoopWaitingOnTheDatabase) {
+  ServerConfig c = TestConfig();
+  c.drain_timeout = absl::Milliseconds(200);
+  c.event_prune_interval = absl::Milliseconds(1);
+  ASSERT_OK_AND_ASSIGN(auto server, StartServer(c, store_, clock_));
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
+                          grpc::InsecureChannelCredentials());
+  {
+    v1::GetCallerIdentityRequest r;
+    v1::CallerIdentity me;
+    auto ctx = Ctx();
+    ASSERT_TRUE(v1::IdentityService::NewStub(channel)
+                    ->GetCallerIdentity(ctx.get(), r, &me)
+                    .ok());
+  }
+  store_.Set(false);
+  grpc::Status in_flight;
+  absl::Notification answered;
+  std::thread call([&] {
+    v1::CreateTeamRequest r;
+    r.set_team_id("checkout");
+    v1::Team out;
+    auto ctx = Ctx();
+    in_flight =
+        v1::TeamService::NewStub(channel)->CreateTeam(ctx.get(), r, &out);
+    answered.Notify();
+  });
+  store_.AwaitWaiters(2);  // the call and the pruner
+  std::thread stopper([&] { server->Shutdown(); });
+  // Generous: the drain timeout is 200 ms; the store stays closed until the
+  // answer comes or this gives up.
+  const bool answered_while_closed =
+      answered.WaitForNotificationWithTimeout(absl::Seconds(15));
+  store_.Set(true);
+  call.join();
+  stopper.join();
+  EXPECT_TRUE(answered_while_closed)
+      << "the call was answered only after the database let go";
+  EXPECT_FALSE(in_flight.ok());
 }
 
 }  // namespace
