@@ -23,6 +23,7 @@
 # installed.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/cluster_lib.sh"
 
 WORKERS="${MESHPLANE_KILL_TEST_WORKERS:-12}"
 DURATION="${MESHPLANE_KILL_TEST_DURATION:-20s}"
@@ -177,64 +178,9 @@ fi
 cat "$WORK/load.out"
 [ -s "$WORK/summary.json" ] || fail "mp_load wrote no summary (exit $load_rc)"
 
-field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$WORK/summary.json"; }
-SENT="$(field sent)"; SUCCEEDED="$(field succeeded)"; FAILED="$(field failed)"
-RETRIED="$(field retried)"; RETRY_ATTEMPTS="$(field retry_attempts)"
-DUP_SIGNALS="$(field duplicate_signals)"
-RETRIED_BY="$(sed -n 's/.*"retried_by_code":{\([^}]*\)}.*/\1/p' "$WORK/summary.json" | tr -d '"')"
-
-# The database's view, against the ids the client believes it created.
-sql <<SQL >"$WORK/check.txt"
-CREATE TEMP TABLE believed (id text COLLATE "C");
-\copy believed FROM '$WORK/ids.txt'
-WITH
-  t AS (SELECT id FROM teams WHERE id LIKE '$PREFIX-%'),
-  e AS (SELECT resource FROM events
-        WHERE type = 'team.created' AND resource LIKE 'teams/$PREFIX-%'),
-  a AS (SELECT resource FROM audit_log
-        WHERE resource LIKE 'teams/$PREFIX-%' AND outcome_code = 0
-          AND NOT validate_only AND method ILIKE '%CreateTeam%')
-SELECT
-  (SELECT count(*) FROM believed),
-  (SELECT count(DISTINCT id) FROM believed),
-  (SELECT count(*) FROM t),
-  (SELECT count(*) FROM believed b WHERE NOT EXISTS
-     (SELECT 1 FROM t WHERE t.id = b.id)),
-  (SELECT count(*) FROM t WHERE NOT EXISTS
-     (SELECT 1 FROM believed b WHERE b.id = t.id)),
-  (SELECT count(*) FROM e),
-  (SELECT count(DISTINCT resource) FROM e),
-  (SELECT count(*) FROM believed b WHERE NOT EXISTS
-     (SELECT 1 FROM e WHERE e.resource = 'teams/' || b.id)),
-  (SELECT count(*) FROM a),
-  (SELECT count(DISTINCT resource) FROM a),
-  (SELECT count(*) FROM believed b WHERE NOT EXISTS
-     (SELECT 1 FROM a WHERE a.resource = 'teams/' || b.id));
-SQL
-IFS='|' read -r BELIEVED BELIEVED_DISTINCT TEAMS MISSING UNEXPECTED EVENTS \
-  EVENT_TEAMS NO_EVENT AUDITS AUDIT_TEAMS NO_AUDIT <"$WORK/check.txt"
-
-LOST=$(( MISSING + NO_EVENT + NO_AUDIT ))
-DUPLICATED=$(( (BELIEVED - BELIEVED_DISTINCT) + (EVENTS - EVENT_TEAMS) \
-  + (AUDITS - AUDIT_TEAMS) + DUP_SIGNALS ))
-say "figures: sent $SENT, succeeded $SUCCEEDED, failed $FAILED," \
-    "retried $RETRIED ($RETRY_ATTEMPTS extra calls: ${RETRIED_BY:-none}), lost $LOST," \
-    "duplicated $DUPLICATED"
-say "database: $TEAMS teams, $EVENTS team.created events for $EVENT_TEAMS" \
-    "teams, $AUDITS successful audit records for $AUDIT_TEAMS teams;" \
-    "$UNEXPECTED teams the client did not count; $AT_KILL teams at the kill"
-
 errors=()
-[ "$FAILED" = 0 ] || errors+=("$FAILED writes failed (gave up)")
-[ "$DUP_SIGNALS" = 0 ] || errors+=("$DUP_SIGNALS ALREADY_EXISTS answers to a resend")
-[ "$BELIEVED" = "$SUCCEEDED" ] || errors+=("ids file has $BELIEVED ids, succeeded $SUCCEEDED")
-[ "$TEAMS" = "$SUCCEEDED" ] || errors+=("$TEAMS teams for $SUCCEEDED succeeded writes")
-[ "$LOST" = 0 ] || errors+=("lost $LOST ($MISSING teams, $NO_EVENT events, $NO_AUDIT audit records missing)")
-[ "$DUPLICATED" = 0 ] || errors+=("duplicated $DUPLICATED")
-[ "$UNEXPECTED" = 0 ] || errors+=("$UNEXPECTED teams written that the client did not count")
-[ "$EVENTS" = "$SUCCEEDED" ] || errors+=("$EVENTS team.created events for $SUCCEEDED teams")
-[ "$AUDITS" = "$SUCCEEDED" ] || errors+=("$AUDITS successful audit records for $SUCCEEDED teams")
-[ "$SENT" -ge 200 ] || errors+=("only $SENT writes sent: too little load to mean anything")
+check_team_writes "$WORK" "$PREFIX"
+say "$AT_KILL teams at the kill"
 { [ "$AT_KILL" -gt 0 ] && [ "$AT_KILL" -lt "$SUCCEEDED" ]; } \
   || errors+=("the kill was not in the middle of the load ($AT_KILL of $SUCCEEDED written before it)")
 [ "$load_rc" = 0 ] || errors+=("mp_load exited with $load_rc")
