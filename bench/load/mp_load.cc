@@ -146,6 +146,9 @@ ABSL_FLAG(std::string, summary, "",
 ABSL_FLAG(std::string, ids_out, "",
           "team-create: write the ids of the teams the client believes it "
           "created to this file, one a line.");
+ABSL_FLAG(std::string, timeline, "",
+          "team-create: write every call as a line `START_MS END_MS CODE` "
+          "(Unix milliseconds) to this file, for a failover's timeline.");
 
 namespace meshplane::bench {
 namespace {
@@ -846,7 +849,19 @@ int RunTeamCreate(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
   config.max_attempts = std::max(1, absl::GetFlag(FLAGS_max_attempts));
   config.bearer = bearer;
   config.id_prefix = prefix;
+  const std::string timeline = absl::GetFlag(FLAGS_timeline);
+  config.record_attempts = !timeline.empty();
   RetryLoadResult r = RunRetryingTeamCreates(channels, config);
+  if (!timeline.empty()) {
+    std::ofstream f(timeline);
+    for (const RetryAttempt& a : r.attempts) {
+      f << a.start_unix_ms << " " << a.end_unix_ms << " " << a.code << "\n";
+    }
+    if (!f) {
+      std::cerr << "mp_load: cannot write " << timeline << "\n";
+      return 1;
+    }
+  }
   const std::string json = RetryLoadJson(r, config.workers);
   for (const auto& [code, msg] : r.first_error) {
     std::cerr << "mp_load: first " << code << ": " << msg << "\n";

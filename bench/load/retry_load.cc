@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "bench/load/load_stats.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -136,7 +137,12 @@ RetryLoadResult RunRetryingTeamCreates(
           ctx.set_deadline(std::chrono::system_clock::now() +
                            absl::ToChronoNanoseconds(config.attempt_deadline));
           v1::Team resp;
+          const int64_t started = absl::ToUnixMillis(absl::Now());
           status = stub->CreateTeam(&ctx, req, &resp);
+          if (config.record_attempts) {
+            local.attempts.push_back({started, absl::ToUnixMillis(absl::Now()),
+                                      status.ok() ? "OK" : CodeKey(status)});
+          }
           if (status.ok() || !IsRetryable(status) ||
               attempt >= config.max_attempts) {
             break;
@@ -197,6 +203,8 @@ RetryLoadResult RunRetryingTeamCreates(
                                local.succeeded_ids.end());
       out.failed_ids.insert(out.failed_ids.end(), local.failed_ids.begin(),
                             local.failed_ids.end());
+      out.attempts.insert(out.attempts.end(), local.attempts.begin(),
+                          local.attempts.end());
     });
   }
   for (std::thread& t : threads) {

@@ -33,6 +33,14 @@ struct RetryLoadConfig {
   absl::Duration attempt_deadline = absl::Seconds(10);
   std::string bearer;     // "Bearer ..." metadata value
   std::string id_prefix;  // team ids are PREFIX-wNN-N
+  bool record_attempts = false;  // fill RetryLoadResult::attempts
+};
+
+// One call of the load, on the wall clock, for a failover test's timeline.
+struct RetryAttempt {
+  int64_t start_unix_ms = 0;
+  int64_t end_unix_ms = 0;
+  std::string code;  // "OK", or the code key as in retried_by_code
 };
 
 // What the load saw. `succeeded_ids` are the teams the client believes it
@@ -53,6 +61,7 @@ struct RetryLoadResult {
   std::map<std::string, std::string> first_error;  // code name -> message
   std::vector<std::string> succeeded_ids;
   std::vector<std::string> failed_ids;
+  std::vector<RetryAttempt> attempts;  // when config.record_attempts
   double seconds = 0;
 };
 

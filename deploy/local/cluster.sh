@@ -7,6 +7,8 @@
 #   deploy/local/cluster.sh            # builds first if needed
 #   MESHPLANE_CLUSTER_PORT=50060 deploy/local/cluster.sh
 #   MESHPLANE_CLUSTER_DIR=/tmp/c deploy/local/cluster.sh  # state elsewhere
+#   deploy/local/cluster.sh --patroni  # PostgreSQL HA: three nodes under
+#                                      # Patroni and etcd (patroni-lib.sh)
 #
 # Prints the address and an admin token; state lives in .data/cluster/ (or
 # $MESHPLANE_CLUSTER_DIR) and is kept between runs. A replica can be killed
@@ -23,6 +25,12 @@ if [ ! -x "$BUILD_DIR/bin/meshplaned" ]; then
   ensure_packages "${MESHPLANE_PACKAGES[@]}"
   build
 fi
+PATRONI=0
+case "${1:-}" in
+  --patroni) PATRONI=1 ;;
+  "") ;;
+  *) die "unknown argument: $1 (expected --patroni or nothing)" ;;
+esac
 ensure_packages postgresql-15 postgresql-client-15 nginx curl
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
@@ -30,14 +38,25 @@ DATA="${MESHPLANE_CLUSTER_DIR:-$MESHPLANE_ROOT/.data/cluster}"
 mkdir -p "$DATA"
 DATA="$(cd "$DATA" && pwd)"
 rm -f "$DATA/lb.port"
-PGDATA="$(pg_reachable_dir "$DATA/pg")"
-[ -f "$PGDATA/PG_VERSION" ] || { log "initialising PostgreSQL in $PGDATA"; pg_init "$PGDATA"; }
-pg_stop "$PGDATA"
-PGPORT="$(free_port)"
-pg_start "$PGDATA" "$PGPORT"
+if [ "$PATRONI" = 1 ]; then
+  source "$MESHPLANE_ROOT/deploy/local/patroni-lib.sh"
+  # Patroni's nodes are made anew each run: a failover test wants a cluster
+  # whose history it knows.
+  PGDATA="$(pg_reachable_dir "$DATA/patroni")"
+  mkdir -p "$PGDATA"
+else
+  PGDATA="$(pg_reachable_dir "$DATA/pg")"
+  [ -f "$PGDATA/PG_VERSION" ] || { log "initialising PostgreSQL in $PGDATA"; pg_init "$PGDATA"; }
+  pg_stop "$PGDATA"
+  PGPORT="$(free_port)"
+  pg_start "$PGDATA" "$PGPORT"
+fi
 
 PIDS=()
 NGINX_DIR="$(mktemp -d)"
+stop_database() {
+  if [ "$PATRONI" = 1 ]; then patroni_stop "$PGDATA"; else pg_stop "$PGDATA"; fi
+}
 cleanup() {
   local pid
   [ -f "$DATA/nginx.pid" ] && kill -QUIT "$(cat "$DATA/nginx.pid")" 2>/dev/null || true
@@ -46,7 +65,7 @@ cleanup() {
     [ -f "$DATA/replica-$i.pid" ] && kill -TERM "$(cat "$DATA/replica-$i.pid")" 2>/dev/null || true
   done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pg_stop "$PGDATA"
+  stop_database
   rm -rf "$NGINX_DIR"
   log "cluster stopped"
 }
@@ -55,8 +74,13 @@ trap 'exit 130' INT TERM
 
 # Migrated by the database's owner; the replicas serve as `meshplane`
 # (docs/operations.md#database-roles).
-pg_setup_meshplane "$PGDATA" "$PGPORT"
-echo "$MESHPLANE_DATABASE_URL" > "$DATA/database.url"
+if [ "$PATRONI" = 1 ]; then
+  patroni_start "$PGDATA"
+  echo "$PGDATA" > "$DATA/patroni.dir"
+else
+  pg_setup_meshplane "$PGDATA" "$PGPORT"
+fi
+(umask 077; echo "$MESHPLANE_DATABASE_URL" > "$DATA/database.url")
 ensure_admin_token "$DATA/admin-token"
 export MESHPLANE_BOOTSTRAP_TOKEN="$(cat "$DATA/admin-token")"
 
