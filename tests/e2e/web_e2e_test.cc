@@ -81,9 +81,10 @@ TEST_F(WebE2eTest, BrowserFlows) {
   // working on them); unset, all of them.
   const char* only = std::getenv("MESHPLANE_WEB_FLOWS");
   const std::string flows = only != nullptr ? absl::StrCat(",", only, ",") : "";
-  for (const char* f : {"signin", "catalog", "access", "governance", "writes",
-                        "lineage"}) {
-    if (!flows.empty() && !absl::StrContains(flows, absl::StrCat(",", f, ","))) {
+  for (const char* f :
+       {"signin", "catalog", "access", "governance", "writes", "lineage"}) {
+    if (!flows.empty() &&
+        !absl::StrContains(flows, absl::StrCat(",", f, ","))) {
       continue;
     }
     SCOPED_TRACE(f);

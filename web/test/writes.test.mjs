@@ -251,6 +251,12 @@ test('a user who is not an admin makes and revokes their own token',
   await page.waitForFunction(() => document.querySelector(
       '[data-testid=copied]')?.textContent !== '');
   await assertAxeClean(page, '/teams, new secret');
+  await shot(page, 'token-created');
+  // The documentation's picture shows no secret, even a dead one: the
+  // field is masked for it alone.
+  await page.$eval('[data-testid=token-secret]',
+                   (e) => e.value = e.value.replace(/_[a-z0-9]+$/, '_' +
+                                                   '•'.repeat(32)));
   await shot(page, 'token-created', {docs: true});
 
   // The new token authenticates a REST call as carla.

@@ -212,8 +212,7 @@ TEST_F(ShortSessionTest, TheSessionEndsAfterTheConfiguredTtl) {
   EXPECT_THAT(r->body, HasSubstr("the session has ended"));
   EXPECT_EQ(client_->Get("/auth/session", WithCookie(s))->status, 401);
   // The token itself still works: only the session has ended.
-  EXPECT_EQ(Who({{"Authorization", "Bearer " + ana_}}),
-            "user:ana@example.com");
+  EXPECT_EQ(Who({{"Authorization", "Bearer " + ana_}}), "user:ana@example.com");
 }
 
 TEST_F(WebSessionTest, TheDatabaseHoldsNeitherTheIdNorTheToken) {
