@@ -162,8 +162,31 @@ test('200 products open readable, fit, zoom and pan', async () => {
             `${JSON.stringify(before)} -> ${JSON.stringify(dragged)}`);
   assert.match(new URL(page.url()).pathname, /^\/lineage\//);
 
+  // A node reached by keyboard focus outside the view is brought into it.
+  const hidden = await page.$$eval('[data-testid=lineage-node]', (els) => {
+    const f = document.querySelector('[data-testid=graph-frame]')
+        .getBoundingClientRect();
+    return els.map((e) => [e.dataset.name, e.getBoundingClientRect()])
+        .filter(([, r]) => r.right < f.left || r.left > f.right ||
+                           r.bottom < f.top || r.top > f.bottom)
+        .map(([n]) => n);
+  });
+  assert.ok(hidden.length > 0, 'some products are out of view');
+  const far = `[data-testid=lineage-node][data-name="${hidden[0]}"]`;
+  t = await transform();
+  await page.$eval(far, (e) => e.focus());
+  await changed(t);
+  assert.ok(await inFrame(far), 'focus brought it into view');
+
   await assertAxeClean(page, 'lineage of 200');
   // Still a link: a plain click opens the product.
+  await page.$eval(root, (e) => e.focus());
+  await page.waitForFunction((s) => {
+    const f = document.querySelector('[data-testid=graph-frame]')
+        .getBoundingClientRect();
+    const r = document.querySelector(s).getBoundingClientRect();
+    return r.left >= f.left && r.right <= f.right;
+  }, {}, root);
   await page.click(root);
   await page.waitForFunction(
       (p) => location.pathname === p, {}, `/products/marketing/${id(0)}`);

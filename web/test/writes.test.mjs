@@ -182,6 +182,40 @@ test('a product created from its descriptor reads back from the CLI',
   await page.close();
 });
 
+test("a descriptor's lifecycle is reached after the write", async () => {
+  const page = await newPage(browser);
+  await signIn(page, ana, '/products/new?domain=sales');
+  await page.waitForSelector('[data-testid=descriptor]');
+  // The template starts in the domain asked for, with the caller's team.
+  const start = parse(await page.$eval('[data-testid=descriptor]',
+                                       (e) => e.value));
+  assert.equal(start.metadata.domain, 'sales');
+  assert.equal(start.spec.ownerTeam, 'sales-eng');
+  const text = CREATE.replace('name: web-returns', 'name: web-refunds')
+      .replace('spec:\n', 'spec:\n  lifecycle: published\n  tags: [refunds]\n')
+      .replace(/  inputPorts:[\s\S]*$/, '');
+  await setDescriptor(page, text);
+  await page.click('[data-testid=check-descriptor]');
+  await page.waitForSelector('[data-testid=preview]');
+  assert.match(await page.$eval('[data-testid=preview]', (e) => e.textContent),
+               /then be published/);
+  await page.click('[data-testid=save-descriptor]');
+  await page.waitForSelector('[data-testid=descriptor-saved]');
+  const got = await cliGet('sales/web-refunds', ana);
+  assert.deepEqual(got.spec, parse(text).spec);
+  assert.equal(got.spec.lifecycle, 'published');
+  // Creating it again is refused in plain words.
+  await go(page, '/products/new');
+  await page.waitForSelector('[data-testid=descriptor]');
+  await setDescriptor(page, text);
+  await page.click('[data-testid=check-descriptor]');
+  await page.waitForSelector('[data-testid=error]');
+  assert.match(await page.$eval('[data-testid=error]', (e) => e.textContent),
+               /exists: edit it instead/);
+  clean(page);
+  await page.close();
+});
+
 test('owners publish and deprecate; a policy refusal is shown', async () => {
   const page = await newPage(browser);
   await signIn(page, ana, '/products/sales/web-returns');
@@ -219,6 +253,14 @@ test('owners publish and deprecate; a policy refusal is shown', async () => {
   const p = await ok('GET', NAME);
   assert.equal(p.lifecycle, 'LIFECYCLE_DEPRECATED');
   assert.equal(p.sunsetTime.slice(0, 10), sunset);
+  // And the last step.
+  await page.waitForSelector('[data-testid=retire]');
+  await page.click('[data-testid=retire]');
+  await page.waitForSelector('[data-testid=lifecycle-preview]');
+  await page.click('[data-testid=confirm-lifecycle]');
+  await page.waitForFunction(() => document.querySelector(
+      '[data-testid=lifecycle]')?.textContent.startsWith('retired'));
+  assert.equal(await page.$('[data-testid=lifecycle-actions]'), null);
   clean(page);
   await page.close();
 

@@ -4,7 +4,7 @@
 // policies' warnings and refusals show before anything is written, then
 // for real on confirm, with the lifecycle the file names reached after the
 // write as `meshplane apply` does.
-import {useState} from 'preact/hooks';
+import {useEffect, useState} from 'preact/hooks';
 import {ApiError, Caller, DataProduct, api, requestId, rn} from '../api';
 import {navigate, productUrl} from '../router';
 import {DescriptorErrors, UPDATE_MASK, parseDescriptor, template,
@@ -32,10 +32,29 @@ export function EditProduct(props: {name?: string, caller: Caller,
     return <Loading what="the data product" />;
   }
   if (error) return <ErrorBox error={error} />;
+  return <EditorFor {...props} current={current} />;
+}
+
+function EditorFor(props: {name?: string, caller: Caller,
+                           params: URLSearchParams, current?: DataProduct}) {
+  const current = props.current;
+  // A link to this same page (New data product, after creating one) starts
+  // afresh: every navigation mounts a new editor.
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    const next = () => setGeneration((g) => g + 1);
+    window.addEventListener('meshplane:navigate', next);
+    window.addEventListener('popstate', next);
+    return () => {
+      window.removeEventListener('meshplane:navigate', next);
+      window.removeEventListener('popstate', next);
+    };
+  }, []);
   const start = current ? toDescriptor(current) :
       template(props.params.get('domain') ?? '',
                shortName((props.caller.teams ?? [])[0]));
-  return <Editor key={props.name ?? 'new'} current={current} start={start} />;
+  return <Editor key={`${props.name ?? 'new'}-${generation}`}
+                 current={current} start={start} />;
 }
 
 function Editor(props: {current?: DataProduct, start: string}) {

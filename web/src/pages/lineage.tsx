@@ -80,6 +80,18 @@ export function Lineage(props: {name: string, params: URLSearchParams}) {
   };
   const pan = (dx: number, dy: number) =>
       setView((v) => ({...v, x: v.x + dx, y: v.y + dy}));
+  // A node reached with Tab is brought into view if it is outside it.
+  const reveal = (at: {x: number, y: number}) => {
+    const {w, h} = frame();
+    setView((v) => {
+      const sx = v.x + at.x * v.k;
+      const sy = v.y + at.y * v.k;
+      const mx = (NODE_W / 2) * v.k + 8;
+      const my = (NODE_H / 2) * v.k + 8;
+      if (sx >= mx && sx <= w - mx && sy >= my && sy <= h - my) return v;
+      return {...v, x: w / 2 - at.x * v.k, y: h / 2 - at.y * v.k};
+    });
+  };
   const local = (e: {clientX: number, clientY: number}) => {
     const r = wrap.current!.getBoundingClientRect();
     return {x: e.clientX - r.left, y: e.clientY - r.top};
@@ -109,6 +121,9 @@ export function Lineage(props: {name: string, params: URLSearchParams}) {
   const onPointerDown = (e: PointerEvent) => {
     if (e.button !== 0) return;
     const g = gesture.current;
+    // A primary pointer starts a new gesture (a pointer lifted outside
+    // the frame left nothing behind).
+    if (e.isPrimary) g.pointers.clear();
     if (g.pointers.size === 0) g.moved = false;
     g.pointers.set(e.pointerId, local(e));
   };
@@ -258,6 +273,10 @@ export function Lineage(props: {name: string, params: URLSearchParams}) {
                         pos.y - NODE_H / 2})`}
                     tabindex={0} role="link"
                     aria-label={`Open ${title}`}
+                    onFocus={() => {
+                      // Not on a click: the view must not move under it.
+                      if (gesture.current.pointers.size === 0) reveal(pos);
+                    }}
                     onClick={() => {
                       // The end of a drag is not a click on a product.
                       if (!gesture.current.moved) open();
