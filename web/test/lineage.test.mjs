@@ -193,6 +193,34 @@ test('200 products open readable, fit, zoom and pan', async () => {
   clean(page);
 });
 
+test('a two-finger pinch zooms the graph', async () => {
+  await page.setViewport({width: 800, height: 900, hasTouch: true});
+  await page.goto(`${BASE}/lineage/sales/orders?depth=3`,
+                  {waitUntil: 'networkidle0'});
+  await page.waitForSelector('[data-testid=lineage-node]');
+  const f = await page.$eval('[data-testid=graph-frame]', (e) => {
+    const r = e.getBoundingClientRect();
+    return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+  });
+  const before = await view();
+  const cdp = await page.createCDPSession();
+  const touch = (type, spread) => cdp.send('Input.dispatchTouchEvent', {
+    type, touchPoints: type === 'touchEnd' ? [] : [
+      {x: f.x - spread, y: f.y, id: 0}, {x: f.x + spread, y: f.y, id: 1}]});
+  await touch('touchStart', 40);
+  for (const spread of [50, 60, 70, 80]) await touch('touchMove', spread);
+  await touch('touchEnd', 0);
+  await page.waitForFunction((k) => {
+    const t = document.querySelector('[data-testid=viewport]')
+        .getAttribute('transform');
+    return Number(/scale\(([-\d.e]+)\)/.exec(t)[1]) > k * 1.5;
+  }, {timeout: 5000}, before.k);
+  assert.match(new URL(page.url()).pathname, /^\/lineage\//,
+               'a pinch opens nothing');
+  await page.setViewport({width: 1280, height: 900});
+  clean(page);
+});
+
 test('the lineage page holds at 400 px', async () => {
   await page.setViewport({width: 400, height: 800});
   await page.goto(`${BASE}/lineage/sales/orders?depth=3`,
