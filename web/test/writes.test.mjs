@@ -204,6 +204,25 @@ test("a descriptor's lifecycle is reached after the write", async () => {
   const got = await cliGet('sales/web-refunds', ana);
   assert.deepEqual(got.spec, parse(text).spec);
   assert.equal(got.spec.lifecycle, 'published');
+  // A target a policy refuses: the product is written, the step refused
+  // is named with its policy.
+  await go(page, '/products/new');
+  await page.waitForSelector('[data-testid=descriptor]');
+  const old = text.replace('name: web-refunds', 'name: web-refunds-old')
+      .replace('lifecycle: published', 'lifecycle: deprecated');
+  await setDescriptor(page, old);
+  await page.click('[data-testid=check-descriptor]');
+  await page.waitForSelector('[data-testid=preview]');
+  await page.click('[data-testid=save-descriptor]');
+  await page.waitForSelector('[data-testid=violations]');
+  assert.match(await page.$eval('[data-testid=error]', (e) => e.textContent),
+               /Created, but the lifecycle step after it was refused/);
+  assert.match(await page.$eval('[data-testid=violations]',
+                                (e) => e.textContent),
+               /web-e2e-deprecation-notice/);
+  assert.equal((await cliGet('sales/web-refunds-old', ana)).spec.lifecycle,
+               'published');
+
   // Creating it again is refused in plain words.
   await go(page, '/products/new');
   await page.waitForSelector('[data-testid=descriptor]');

@@ -62,6 +62,8 @@ function Editor(props: {current?: DataProduct, start: string}) {
   const [text, setText] = useState(props.start);
   const [parseErrors, setParseErrors] = useState<DescriptorErrors>();
   const [error, setError] = useState<unknown>();
+  // Set when the write went through but a lifecycle step after it did not.
+  const [partly, setPartly] = useState('');
   const [preview, setPreview] = useState<{d: Descriptor, r: DataProduct}>();
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string>();
@@ -119,8 +121,9 @@ function Editor(props: {current?: DataProduct, start: string}) {
     setError(undefined);
     const d = preview.d;
     const name = `domains/${d.domain}/dataProducts/${d.id}`;
+    let saved: DataProduct|undefined;
     try {
-      const saved = await write(d, false);
+      saved = await write(d, false);
       // The lifecycle the file names, reached forward only (a target
       // behind the current state is left, as apply does).
       let now = saved.lifecycle || 'LIFECYCLE_DRAFT';
@@ -137,11 +140,22 @@ function Editor(props: {current?: DataProduct, start: string}) {
     } catch (e) {
       setPreview(undefined);
       setError(e);
+      if (saved) {
+        setPartly(`${cur ? 'Saved' : 'Created'}, but the lifecycle step ` +
+                  'after it was refused:');
+        setDone(name);
+      }
     } finally {
       setBusy(false);
     }
   };
 
+  if (done && partly) {
+    return <>
+      <ErrorBox error={error} title={partly} />
+      <p><Link href={productUrl(done)} testid="open-product">Open {
+          shortName(done)}</Link></p></>;
+  }
   if (done) {
     return <div class="notice" role="status" data-testid="descriptor-saved">
       <p>{cur ? 'Saved.' : 'Created.'}{' '}
