@@ -52,10 +52,6 @@
 namespace meshplane::server {
 namespace {
 
-// How long a browser session of the web catalog lasts from sign-in (a
-// working day); the token it was made from may end it sooner.
-constexpr absl::Duration kWebSessionTtl = absl::Hours(8);
-
 struct HostPort {
   std::string host;
   int port = 0;
@@ -581,7 +577,7 @@ class ServerImpl final : public RunningServer {
         static_cast<size_t>(config_.max_receive_message_bytes),
         runner_.in_process_key());
     web_sessions_ = std::make_unique<http::WebSessions>(
-        store_, clock_, *rest_, kWebSessionTtl);
+        store_, clock_, *rest_, config_.web_session_ttl);
     rest_->SetCredentialHook([this](const http::HttpRequest& r) {
       return web_sessions_->Credentials(r);
     });

@@ -36,6 +36,9 @@ struct ServerConfig {
   int http_max_streams = 256;
   absl::Duration http_idle_timeout = absl::Seconds(30);
   absl::Duration http_read_timeout = absl::Seconds(30);
+  // How long a web catalog session lasts from sign-in (docs/web.md); the
+  // token it was made from may end it sooner.
+  absl::Duration web_session_ttl = absl::Hours(8);
   bool http_tls = true;
   std::vector<std::string> http_cors_origins;
   // If non-empty, becomes the first platform-admin token when the registry

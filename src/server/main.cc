@@ -207,6 +207,7 @@ int Run(const Options& options) {
   config.http_max_streams = options.http_max_streams;
   config.http_idle_timeout = options.http_idle_timeout;
   config.http_read_timeout = options.http_read_timeout;
+  config.web_session_ttl = options.web_session_ttl;
   config.http_tls = options.http_tls;
   config.http_cors_origins = options.http_cors_origins;
   config.bootstrap_token = options.bootstrap_token;

@@ -84,6 +84,8 @@ flags:
   --http-tls MODE        auto (default: HTTPS when --tls-cert-file and
                          --tls-key-file are set) or off (plain HTTP, e.g.
                          behind a proxy that terminates TLS)
+  --web-session-ttl D    a web catalog session lasts this long from sign-in
+                         (default 8h, at least 1m, at most 720h)
   --http-cors-origin ORIGIN  a web origin (https://host[:port]) whose pages
                          may call the API from a browser; repeatable; none:
                          no CORS headers
@@ -249,6 +251,12 @@ absl::StatusOr<Options> ParseOptions(
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.http_idle_timeout));
       if (o.http_idle_timeout < absl::Milliseconds(100)) {
         return Bad(name, "must be at least 100ms");
+      }
+    } else if (name == "web-session-ttl") {
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.web_session_ttl));
+      if (o.web_session_ttl < absl::Minutes(1) ||
+          o.web_session_ttl > absl::Hours(720)) {
+        return Bad(name, "must be between 1m and 720h");
       }
     } else if (name == "http-read-timeout") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.http_read_timeout));

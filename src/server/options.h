@@ -30,6 +30,7 @@ struct Options {
   int http_max_streams = 256;
   absl::Duration http_idle_timeout = absl::Seconds(30);
   absl::Duration http_read_timeout = absl::Seconds(30);
+  absl::Duration web_session_ttl = absl::Hours(8);  // --web-session-ttl
   bool http_tls = true;  // --http-tls auto (HTTPS with the TLS files) | off
   std::vector<std::string> http_cors_origins;  // --http-cors-origin, repeatable
   std::string database_url;  // --database-url, else $MESHPLANE_DATABASE_URL

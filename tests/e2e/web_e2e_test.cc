@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/server_test.h"
 #include <sys/stat.h>
@@ -68,10 +70,23 @@ TEST_F(WebE2eTest, BrowserFlows) {
       {"MESHPLANE_ADMIN_TOKEN", kAdminToken},
       {"MESHPLANE_WEB_ARTIFACTS", MESHPLANE_WEB_ARTIFACTS},
       {"CHROMIUM", chromium},
+      // The CLI and the gRPC address, for the flows that read back with
+      // `meshplane product get` what the browser wrote.
+      {"MESHPLANE_CLI", EnvOrDie("MESHPLANE_CLI")},
+      {"MESHPLANE_ADDR", server_.addr()},
   };
   // One file at a time, in this order (the flows share the server), and
   // one `node --test` per file: Node.js 18 has no --test-concurrency.
-  for (const char* f : {"signin", "catalog", "access", "governance"}) {
+  // MESHPLANE_WEB_FLOWS=writes,lineage runs only those files (while
+  // working on them); unset, all of them.
+  const char* only = std::getenv("MESHPLANE_WEB_FLOWS");
+  const std::string flows = only != nullptr ? absl::StrCat(",", only, ",") : "";
+  for (const char* f :
+       {"signin", "catalog", "access", "governance", "writes", "lineage"}) {
+    if (!flows.empty() &&
+        !absl::StrContains(flows, absl::StrCat(",", f, ","))) {
+      continue;
+    }
     SCOPED_TRACE(f);
     std::vector<std::string> argv = {"/usr/bin/env", "node", "--test",
                                      web + "/test/" + f + ".test.mjs"};

@@ -190,7 +190,9 @@ export interface DataProduct {
   outputPorts?: OutputPort[];
   inputPorts?: InputPort[];
   updateTime?: string;
+  sunsetTime?: string;
   etag?: string;
+  warnings?: {source?: string, message?: string}[];
 }
 export interface Domain {
   name: string;

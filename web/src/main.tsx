@@ -16,6 +16,7 @@ import {Access} from './pages/access';
 import {Governance} from './pages/governance';
 import {Teams} from './pages/teams';
 import {Contract} from './pages/contract';
+import {EditProduct} from './pages/edit';
 
 let caller: Caller|undefined;
 
@@ -67,6 +68,15 @@ function App() {
   } else if (parts[0] === 'domains') {
     page = <Domains />;
     title = 'Domains';
+  } else if (parts[0] === 'products' && parts.length === 2 &&
+             parts[1] === 'new') {
+    page = <EditProduct caller={caller} params={loc.params} />;
+    title = 'New data product';
+  } else if (parts[0] === 'products' && parts.length === 4 &&
+             parts[3] === 'edit') {
+    page = <EditProduct name={`domains/${parts[1]}/dataProducts/${parts[2]}`}
+                        caller={caller} params={loc.params} />;
+    title = `Edit ${parts[2]}`;
   } else if (parts[0] === 'products' && parts.length === 3) {
     page = <Product name={`domains/${parts[1]}/dataProducts/${parts[2]}`}
                     caller={caller} />;

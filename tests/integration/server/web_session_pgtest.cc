@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,7 +23,7 @@ using ::testing::Not;
 class WebSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fx_ = ServerFixture::Start();
+    fx_ = ServerFixture::Start(options_);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", fx_->http_port());
     ana_ = fx_->MintToken("user:ana@example.com");
     ASSERT_FALSE(ana_.empty());
@@ -74,9 +75,21 @@ class WebSessionTest : public ::testing::Test {
     return r ? r->status : -1;
   }
 
+  // Declared before fx_, which may use it, so that it outlives the server.
+  SimulatedClock clock_{absl::Now()};
+  ServerFixtureOptions options_;
   std::unique_ptr<ServerFixture> fx_;
   std::unique_ptr<httplib::Client> client_;
   std::string ana_;
+};
+
+// A server started with --web-session-ttl 10m on a clock the test moves.
+class ShortSessionTest : public WebSessionTest {
+ protected:
+  ShortSessionTest() {
+    options_.config.web_session_ttl = absl::Minutes(10);
+    options_.clock = &clock_;
+  }
 };
 
 TEST_F(WebSessionTest, SignInSetsAStrictHttpOnlyCookie) {
@@ -184,6 +197,22 @@ TEST_F(WebSessionTest, AnExpiredSessionIsRefused) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);
   EXPECT_THAT(r->body, HasSubstr("the session has ended"));
+}
+
+TEST_F(ShortSessionTest, TheSessionEndsAfterTheConfiguredTtl) {
+  Session s = SignIn(ana_);
+  EXPECT_THAT(s.set_cookie, HasSubstr("; Max-Age=600"));
+  clock_.Advance(absl::Minutes(9));
+  EXPECT_EQ(Who(WithCookie(s)), "user:ana@example.com");
+  EXPECT_EQ(client_->Get("/auth/session", WithCookie(s))->status, 200);
+  clock_.Advance(absl::Minutes(1));
+  httplib::Result r = client_->Get("/v1/callerIdentity", WithCookie(s));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_THAT(r->body, HasSubstr("the session has ended"));
+  EXPECT_EQ(client_->Get("/auth/session", WithCookie(s))->status, 401);
+  // The token itself still works: only the session has ended.
+  EXPECT_EQ(Who({{"Authorization", "Bearer " + ana_}}), "user:ana@example.com");
 }
 
 TEST_F(WebSessionTest, TheDatabaseHoldsNeitherTheIdNorTheToken) {

@@ -67,7 +67,9 @@ std::unique_ptr<ServerFixture> ServerFixture::Start(
   config.listen = "127.0.0.1:0";
   config.http_listen = "127.0.0.1:0";
   config.bootstrap_token = fx->admin_token_;
-  auto server = server::StartServer(config, *fx->store_, RealClock());
+  auto server = server::StartServer(
+      config, *fx->store_,
+      options.clock != nullptr ? *options.clock : RealClock());
   if (!server.ok()) {
     Die(absl::StrCat("start server: ", server.status().ToString()));
   }

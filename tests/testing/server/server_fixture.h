@@ -55,6 +55,8 @@ struct ServerFixtureOptions {
   std::string tls_root_file;
   std::string tls_client_cert_file;
   std::string tls_client_key_file;
+  // The server's clock (null: the real one); must outlive the fixture.
+  const Clock* clock = nullptr;
 };
 
 class ServerFixture {

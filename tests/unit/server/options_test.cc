@@ -224,6 +224,7 @@ TEST(OptionsTest, HttpServerFlags) {
   EXPECT_EQ(defaults.http_max_streams, 256);
   EXPECT_EQ(defaults.http_idle_timeout, absl::Seconds(30));
   EXPECT_EQ(defaults.http_read_timeout, absl::Seconds(30));
+  EXPECT_EQ(defaults.web_session_ttl, absl::Hours(8));
   EXPECT_TRUE(defaults.http_tls);
   EXPECT_TRUE(defaults.http_cors_origins.empty());
 
@@ -231,6 +232,7 @@ TEST(OptionsTest, HttpServerFlags) {
       Options o,
       ParseOptions({"--http-threads=4", "--http-max-streams", "10",
                     "--http-idle-timeout=5s", "--http-read-timeout", "2s",
+                    "--web-session-ttl=30m",
                     "--http-tls=off", "--http-cors-origin",
                     "https://catalog.example.com",
                     "--http-cors-origin=http://localhost:5173"},
@@ -239,6 +241,7 @@ TEST(OptionsTest, HttpServerFlags) {
   EXPECT_EQ(o.http_max_streams, 10);
   EXPECT_EQ(o.http_idle_timeout, absl::Seconds(5));
   EXPECT_EQ(o.http_read_timeout, absl::Seconds(2));
+  EXPECT_EQ(o.web_session_ttl, absl::Minutes(30));
   EXPECT_FALSE(o.http_tls);
   EXPECT_THAT(o.http_cors_origins,
               ::testing::ElementsAre("https://catalog.example.com",
@@ -259,6 +262,12 @@ TEST(OptionsTest, HttpServerFlags) {
   EXPECT_THAT(ParseOptions({"--http-idle-timeout", "1ms"}, env),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "--http-idle-timeout"));
+  for (const char* ttl : {"30s", "721h", "-1h", "8 hours"}) {
+    EXPECT_THAT(ParseOptions({"--web-session-ttl", ttl}, env),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         "--web-session-ttl"))
+        << ttl;
+  }
 }
 
 TEST(OptionsTest, EventRetention) {

@@ -21,6 +21,9 @@ export function Domains() {
             {shortName(d.ownerTeam) || 'nobody'} · {mine.length}{' '}
             {mine.length === 1 ? 'product' : 'products'}</span></summary>
         <p>{d.description}</p>
+        <p><Link href={`/products/new?domain=${encodeURIComponent(
+            shortName(d.name))}`}>New data product in {d.displayName ||
+            shortName(d.name)}</Link></p>
         {mine.length > 0 && <ul class="products">{mine.map((p) => <li>
           <Link href={productUrl(p.name)}>{p.displayName ||
               shortName(p.name)}</Link></li>)}</ul>}
@@ -31,6 +34,8 @@ export function Domains() {
   };
   return <>
     <h1>Domains</h1>
+    <p><Link href="/products/new" testid="new-product">New data product
+      </Link> from its descriptor</p>
     {domains.length === 0 ? <Empty>No domain yet. An admin creates one with
       <code> meshplane domain create</code>.</Empty> :
      <ul class="tree">{roots.map(tree)}</ul>}

@@ -56,7 +56,8 @@ export function Product(props: {name: string, caller: Caller}) {
     <p class="description" data-testid="description">{p.description}</p>
     <dl class="facts">
       <dt>Lifecycle</dt><dd data-testid="lifecycle">{enumWord(p.lifecycle,
-          'LIFECYCLE_')}</dd>
+          'LIFECYCLE_')}{p.sunsetTime ? `, retired from ${
+              when(p.sunsetTime)}` : ''}</dd>
       <dt>Tier</dt><dd>{p.tier || 'not set'}</dd>
       <dt>Classification</dt><dd>{enumWord(p.classification,
           'CLASSIFICATION_') || 'not set'}</dd>
@@ -68,7 +69,10 @@ export function Product(props: {name: string, caller: Caller}) {
             (m) => <li>{m}</li>)}</ul> : null}</> : 'none'}</dd>
     </dl>
     <p><Link href={lineageUrl(p.name)} testid="lineage-link">Show lineage
-      </Link></p>
+      </Link>
+      {owns(props.caller, p) ? <>{' · '}<Link href={`${productUrl(p.name)}/edit`}
+          testid="edit-product">Edit the descriptor</Link></> : null}</p>
+    {owns(props.caller, p) && <Lifecycle product={p} onChange={reload} />}
 
     <h2>Output ports</h2>
     {(p.outputPorts ?? []).length === 0 && <Empty>This product serves
@@ -104,6 +108,104 @@ export function Product(props: {name: string, caller: Caller}) {
         <td>{e.principal}</td><td>{shortName(e.method)}</td></tr>)}</tbody>
      </table>}
   </article>;
+}
+
+// Whether the caller may change the product: its owner team's members and
+// platform admins (the server decides; this only hides what would fail).
+function owns(caller: Caller, p: DataProduct): boolean {
+  return !!caller.platformAdmin ||
+      (caller.teams ?? []).includes(p.ownerTeam ?? '');
+}
+
+// The lifecycle's next steps (draft -> published -> deprecated -> retired),
+// each sent with validateOnly first: the policies' refusal or warnings show
+// before the owner confirms.
+function Lifecycle(props: {product: DataProduct, onChange: () => void}) {
+  const p = props.product;
+  const [verb, setVerb] = useState<string>();
+  const [sunset, setSunset] = useState('');
+  const [preview, setPreview] = useState<DataProduct>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const verbs = p.lifecycle === 'LIFECYCLE_PUBLISHED' ?
+      ['deprecate'] : p.lifecycle === 'LIFECYCLE_DEPRECATED' ? ['retire'] :
+      p.lifecycle === 'LIFECYCLE_RETIRED' ? [] : ['publish'];
+  if (verbs.length === 0) return null;
+  const body = (v: string) => {
+    const b: Record<string, unknown> = {etag: p.etag};
+    if (v === 'deprecate' && sunset) {
+      b.sunsetTime = new Date(`${sunset}T00:00:00Z`).toISOString();
+    }
+    return b;
+  };
+  const send = async (v: string, validateOnly: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await api<DataProduct>('POST', `${rn(p.name)}:${v}`, {
+        body: {...body(v), ...(validateOnly ? {validateOnly: true} :
+                                {requestId: requestId()})}});
+      if (validateOnly) {
+        setPreview(r);
+      } else {
+        setVerb(undefined);
+        setPreview(undefined);
+        props.onChange();
+      }
+    } catch (e) {
+      setPreview(undefined);
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const words: Record<string, string> = {publish: 'Publish',
+                                         deprecate: 'Deprecate',
+                                         retire: 'Retire'};
+  return <section class="lifecycle" aria-label="Lifecycle"
+                  data-testid="lifecycle-actions">
+    {verb === undefined ? verbs.map((v) => <button type="button"
+        class={v === 'publish' ? '' : 'secondary'} data-testid={v}
+        onClick={() => {
+          setVerb(v);
+          send(v, true);
+        }}>{words[v]}…</button>) :
+     <div class="card">
+       <h2>{words[verb]} {p.displayName || shortName(p.name)}</h2>
+       {verb === 'deprecate' && <>
+         <label for="sunset">Sunset date (when it will be retired; optional)
+         </label>
+         <input id="sunset" type="date" value={sunset} data-testid="sunset"
+                onInput={(e) => {
+                  setSunset((e.target as HTMLInputElement).value);
+                  setPreview(undefined);
+                }} /></>}
+       {busy && !preview && !error ? <Loading what="the policies' answer" /> :
+        null}
+       {preview && <div class="notice" role="status"
+                        data-testid="lifecycle-preview">
+         <p>The policies allow this: the product will be {enumWord(
+             preview.lifecycle, 'LIFECYCLE_')}.</p>
+         {(preview.warnings ?? []).length > 0 && <ul data-testid="warnings">
+           {preview.warnings!.map((w) => <li><span class="effect effect-warn">
+             WARN</span> {w.source ? <code>{w.source}</code> : null}
+             {w.message ? <>: {w.message}</> : null}</li>)}</ul>}</div>}
+       {error !== undefined && <ErrorBox error={error} />}
+       <div class="actions">
+         {preview ? <button type="button" disabled={busy}
+             data-testid="confirm-lifecycle"
+             onClick={() => send(verb, false)}>{words[verb]}</button> :
+          <button type="button" disabled={busy} data-testid="check-lifecycle"
+                  onClick={() => send(verb, true)}>Check with the policies
+          </button>}
+         <button type="button" class="secondary" onClick={() => {
+           setVerb(undefined);
+           setPreview(undefined);
+           setError(undefined);
+         }}>Cancel</button>
+       </div>
+     </div>}
+  </section>;
 }
 
 function OutputPortView(props: {port: OutputPort, slo: Slo, caller: Caller,
