@@ -129,8 +129,8 @@ now_ms() { date +%s%3N; }
 # Waits until NAME runs as a replica of a cluster with a running leader
 # and synchronous standby; prints the seconds it took.
 await_rejoined() {
-  local name="$1" since="$2"
-  for _ in $(seq 1 240); do
+  local name="$1" since="$2" until=$(( $(date +%s) + 120 ))
+  while [ "$(date +%s)" -lt "$until" ]; do
     if patronictl_do "$PATRONI_DIR" list -f json 2>/dev/null | python3 -c '
 import json, sys
 m = {x["Member"]: x for x in json.load(sys.stdin)}
@@ -210,8 +210,10 @@ print(next(x["Member"] for x in json.load(sys.stdin) if x["Role"] != "Leader"))'
   read -r failed window first < <(timeline_figures "$WORK/timeline-$kind.txt" "$at_ms")
   [ "$first" -ge 0 ] || errors+=("$kind: no write succeeded after the event")
   check_team_writes "$WORK" "$prefix"
+  # For a switchover the clock starts with the command, which returns once
+  # the new leader runs: writes go on until the old primary is demoted.
   local line="$kind: new leader $new; $failed failed calls in a window of ${window} ms;"
-  line+=" first successful write $first ms after the event;"
+  line+=" first successful write of a call started after the $kind began: $first ms;"
   line+=" old primary back as a replica after ${rejoin:-?} s;"
   line+=" $SUCCEEDED writes, $RETRIED retried, lost $LOST, duplicated $DUPLICATED"
   say "$line"
