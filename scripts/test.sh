@@ -11,9 +11,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # chromium: the browser the web catalog's e2e flows drive (web_e2e_test);
 # nginx, patroni and etcd: the cluster tests (cluster_kill_e2e_test,
-# patroni_failover_e2e_test).
+# patroni_failover_e2e_test); iptables: blackhole_e2e_test.
 ensure_packages "${MESHPLANE_PACKAGES[@]}" clang libclang-rt-14-dev chromium \
-  nginx patroni etcd-server etcd-client python3-psycopg2
+  nginx patroni etcd-server etcd-client python3-psycopg2 iptables
 command -v npm >/dev/null || ensure_packages nodejs npm
 
 log "layering: each module includes only what STYLE.md's table allows"

@@ -240,7 +240,7 @@ absl::StatusOr<int> LatestMigrationVersion(const std::string& migrations_dir) {
 absl::StatusOr<int> CurrentSchemaVersion(const std::string& database_url) {
   try {
     auto conn =
-        pg::Connect(pg::WithConnectTimeout(database_url, kConnectTimeout));
+        pg::Connect(pg::WithConnectionTimeouts(database_url, kConnectTimeout));
     pqxx::nontransaction q(*conn);
     if (!q.exec1(kHasSchemaMigrations)[0].as<bool>()) return 0;
     return q.exec1(kMaxVersion)[0].as<int>();
@@ -252,7 +252,7 @@ absl::StatusOr<int> CurrentSchemaVersion(const std::string& database_url) {
 absl::Status CheckServingRole(const std::string& database_url) {
   try {
     auto conn =
-        pg::Connect(pg::WithConnectTimeout(database_url, kConnectTimeout));
+        pg::Connect(pg::WithConnectionTimeouts(database_url, kConnectTimeout));
     pqxx::read_transaction q(*conn);
     return CheckRole(q, q.exec1(kCurrentUser)[0].as<std::string>());
   } catch (...) {
@@ -272,7 +272,7 @@ absl::Status Migrate(const std::string& database_url,
   std::unique_ptr<pqxx::connection> conn;
   std::map<int, std::pair<std::string, std::string>> applied;  // name, sum
   try {
-    conn = pg::Connect(pg::WithConnectTimeout(database_url, kConnectTimeout));
+    conn = pg::Connect(pg::WithConnectionTimeouts(database_url, kConnectTimeout));
     // A session lock on this dedicated connection: held across the
     // per-file transactions below, released when the connection closes even
     // if this process dies.

@@ -150,16 +150,37 @@ absl::Status MapPgError(std::exception_ptr error, const OpContext& c,
   }
 }
 
-std::string WithConnectTimeout(const std::string& url, absl::Duration timeout) {
-  if (absl::StrContains(url, "connect_timeout")) return url;
-  int64_t seconds = std::max<int64_t>(
-      2, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(timeout))));
-  if (absl::StartsWith(url, "postgresql://") ||
-      absl::StartsWith(url, "postgres://")) {
-    return absl::StrCat(url, absl::StrContains(url, "?") ? "&" : "?",
-                        "connect_timeout=", seconds);
+std::string WithConnectionTimeouts(const std::string& url,
+                                   absl::Duration connect_timeout) {
+  const int64_t seconds = std::max<int64_t>(
+      2, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(connect_timeout))));
+  // TCP's own timeouts, so that a database that goes silent (a dropped
+  // route, a firewall, a host that vanished: no RST, no FIN) ends the
+  // connection within seconds instead of TCP's minutes: statement_timeout
+  // cannot, as its cancellation never arrives. tcp_user_timeout bounds how
+  // long sent data may stay unacknowledged (a query into the void);
+  // keepalives find a silent peer while waiting for a long answer.
+  const std::pair<const char*, std::string> defaults[] = {
+      {"connect_timeout", absl::StrCat(seconds)},
+      {"keepalives", "1"},
+      {"keepalives_idle", "5"},
+      {"keepalives_interval", "2"},
+      {"keepalives_count", "3"},
+      {"tcp_user_timeout", "10000"},
+  };
+  const bool uri = absl::StartsWith(url, "postgresql://") ||
+                   absl::StartsWith(url, "postgres://");
+  std::string out = url;
+  for (const auto& [key, value] : defaults) {
+    if (absl::StrContains(url, key)) continue;
+    if (uri) {
+      absl::StrAppend(&out, absl::StrContains(out, "?") ? "&" : "?", key, "=",
+                      value);
+    } else {
+      absl::StrAppend(&out, " ", key, "=", value);
+    }
   }
-  return absl::StrCat(url, " connect_timeout=", seconds);
+  return out;
 }
 
 std::unique_ptr<pqxx::connection> Connect(const std::string& url) {

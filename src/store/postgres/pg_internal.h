@@ -49,8 +49,12 @@ struct OpContext {
 absl::Status MapPgError(std::exception_ptr error, const OpContext& context,
                         bool* connection_lost);
 
-// Adds connect_timeout to a libpq URI or key=value string unless present.
-std::string WithConnectTimeout(const std::string& url, absl::Duration timeout);
+// Adds to a libpq URI or key=value string, each unless present:
+// connect_timeout (`connect_timeout`, at least 2 s), TCP keepalives (idle
+// 5 s, then every 2 s, 3 probes) and tcp_user_timeout (10 s), so that a
+// database that goes silent ends the connection within seconds.
+std::string WithConnectionTimeouts(const std::string& url,
+                                   absl::Duration connect_timeout);
 
 // Opens a connection with the session settings the store relies on.
 // Throws what libpqxx throws.

@@ -46,7 +46,7 @@ constexpr int64_t kIdempotencySweepEvery = 512;
 class PostgresStore::Impl {
  public:
   explicit Impl(const PostgresStoreOptions& o)
-      : listener_url(pg::WithConnectTimeout(o.database_url, o.connect_timeout)),
+      : listener_url(pg::WithConnectionTimeouts(o.database_url, o.connect_timeout)),
         statement_timeout(o.statement_timeout),
         pool(listener_url, PoolOptions(o),
              [timeout_ms = absl::ToInt64Milliseconds(o.statement_timeout)](
@@ -84,6 +84,12 @@ class PostgresStore::Impl {
   // behind the calls that keep every pooled connection busy.
   absl::Mutex health_mu;
   std::unique_ptr<pqxx::connection> health ABSL_GUARDED_BY(health_mu);
+  // When the check holding health_mu began (InfinitePast: none is running),
+  // so that the probes behind one the database does not answer are told
+  // at once instead of queueing for the TCP timeout.
+  absl::Mutex health_state_mu;
+  absl::Time health_busy_since ABSL_GUARDED_BY(health_state_mu) =
+      absl::InfinitePast();
 };
 
 namespace {
@@ -2661,7 +2667,29 @@ namespace {
 template <typename F>
 absl::Status OnHealthConnection(PostgresStore::Impl& impl, const char* op,
                                 F query) {
+  {
+    absl::MutexLock state(&impl.health_state_mu);
+    const absl::Duration waited = absl::Now() - impl.health_busy_since;
+    if (impl.health_busy_since != absl::InfinitePast() &&
+        waited > absl::Seconds(1)) {
+      return absl::UnavailableError(absl::StrCat(
+          "PostgreSQL is unavailable (", op, "): the previous check has had "
+          "no answer for ",
+          absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1)))));
+    }
+  }
   absl::MutexLock lock(&impl.health_mu);
+  {
+    absl::MutexLock state(&impl.health_state_mu);
+    impl.health_busy_since = absl::Now();
+  }
+  struct NotBusy {
+    PostgresStore::Impl& impl;
+    ~NotBusy() {
+      absl::MutexLock state(&impl.health_state_mu);
+      impl.health_busy_since = absl::InfinitePast();
+    }
+  } not_busy{impl};
   absl::Status last;
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
