@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
+#include "meshplane/policy/cel/checker.h"
 #include "policy/cel/format_util.h"
 #include "policy/cel/functions.h"
 #include "policy/cel/time_util.h"
@@ -1252,6 +1254,33 @@ FunctionRegistry* BuildStandard() {
 const FunctionRegistry& StandardRegistry() {
   static const FunctionRegistry* registry = BuildStandard();
   return *registry;
+}
+
+const FunctionRegistry& RegistryFor(uint32_t libraries) {
+  // Only the libraries that declare functions select a registry.
+  constexpr uint32_t kWithFunctions =
+      static_cast<uint32_t>(Library::kOptional) |
+      static_cast<uint32_t>(Library::kMath) |
+      static_cast<uint32_t>(Library::kEncoders) |
+      static_cast<uint32_t>(Library::kLists) |
+      static_cast<uint32_t>(Library::kSets);
+  libraries &= kWithFunctions;
+  if (libraries == 0) return StandardRegistry();
+  static std::once_flag once[kWithFunctions + 1];
+  static const FunctionRegistry* built[kWithFunctions + 1];
+  std::call_once(once[libraries], [libraries] {
+    FunctionRegistry* r = BuildStandard();
+    auto has = [libraries](Library lib) {
+      return (libraries & static_cast<uint32_t>(lib)) != 0;
+    };
+    if (has(Library::kOptional)) AddOptionalLibrary(r);
+    if (has(Library::kMath)) AddMathLibrary(r);
+    if (has(Library::kEncoders)) AddEncodersLibrary(r);
+    if (has(Library::kLists)) AddListsLibrary(r);
+    if (has(Library::kSets)) AddSetsLibrary(r);
+    built[libraries] = r;
+  });
+  return *built[libraries];
 }
 
 Value RegexMatch(absl::string_view text, absl::string_view pattern) {

@@ -17,6 +17,38 @@ Env Env::Standard() {
   return env;
 }
 
+Env Env::Extended() {
+  Env env = Standard();
+  for (Library lib : {Library::kOptional, Library::kBindings, Library::kMath,
+                      Library::kEncoders, Library::kLists, Library::kSets}) {
+    env.Enable(lib);
+  }
+  return env;
+}
+
+Env& Env::Enable(Library library) {
+  libraries_ |= static_cast<uint32_t>(library);
+  functions_ = &internal::RegistryFor(libraries_);
+  switch (library) {
+    case Library::kOptional:
+      parser_options_.enable_optional_syntax = true;
+      break;
+    case Library::kBindings:
+      parser_options_.enable_bind_macro = true;
+      break;
+    case Library::kMath:
+      parser_options_.enable_math_macros = true;
+      break;
+    case Library::kLists:
+      parser_options_.enable_lists_macros = true;
+      break;
+    case Library::kEncoders:
+    case Library::kSets:
+      break;
+  }
+  return *this;
+}
+
 Env& Env::AddVariable(std::string name, Type type) {
   variables_[std::move(name)] = std::move(type);
   return *this;

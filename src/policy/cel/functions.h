@@ -74,6 +74,17 @@ Type ParseTypeSpec(absl::string_view spec);
 // The standard library plus the strings extension. Built once.
 const FunctionRegistry& StandardRegistry();
 
+// The standard registry plus the extension libraries whose Library bits
+// are set in `libraries`. Built once per combination; thread-safe.
+const FunctionRegistry& RegistryFor(uint32_t libraries);
+
+// Adders of the extension libraries (extensions.cc).
+void AddOptionalLibrary(FunctionRegistry* r);
+void AddMathLibrary(FunctionRegistry* r);
+void AddEncodersLibrary(FunctionRegistry* r);
+void AddListsLibrary(FunctionRegistry* r);
+void AddSetsLibrary(FunctionRegistry* r);
+
 // Runs `name` over arguments chosen among `candidates` by run-time kind;
 // returns a "no matching overload" error value when none fits.
 Value Dispatch(const FunctionRegistry& registry, const std::vector<int>& candidates,
