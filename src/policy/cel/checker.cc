@@ -444,6 +444,12 @@ class Checker {
 
   Type CheckComprehension(const Expr& e) {
     Type range = Check(*e.target);
+    if (e.macro == MacroKind::kBind) {
+      locals_.emplace_back(e.iter_var, range);
+      Type body = Check(*e.args[0]);
+      locals_.pop_back();
+      return body;
+    }
     Type var1 = Type::Dyn(), var2 = Type::Dyn();
     bool two = !e.iter_var2.empty();
     switch (range.kind()) {
@@ -502,6 +508,10 @@ class Checker {
       case MacroKind::kTransformMap:
         if (body.size() == 2) expect_bool(0);
         return Type::Map(var1, body.back());
+      case MacroKind::kBind:
+      case MacroKind::kOptMap:
+      case MacroKind::kOptFlatMap:
+      case MacroKind::kSortBy:
       case MacroKind::kNone:
         break;
     }

@@ -1058,6 +1058,18 @@ class Parser {
     MacroKind macro = MacroKind::kNone;
     int vars = 1;
     size_t n = args.size();
+    bool on_ident = target->kind == ExprKind::kIdent;
+    if (options_.enable_bind_macro && on_ident && target->name == "cel" &&
+        name == "bind" && n == 3) {
+      // cel.bind(x, init, body): init is the macro's "range", evaluated
+      // once outside the scope of x.
+      auto e = NewExpr(ExprKind::kComprehension, offset);
+      e->macro = MacroKind::kBind;
+      if (!IterVar(*args[0], &e->iter_var)) return Error();
+      e->target = std::move(args[1]);
+      e->args.push_back(std::move(args[2]));
+      return e;
+    }
     if ((name == "all" || name == "exists") && (n == 2 || n == 3)) {
       macro = name == "all" ? MacroKind::kAll : MacroKind::kExists;
       vars = static_cast<int>(n) - 1;

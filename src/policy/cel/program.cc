@@ -783,6 +783,10 @@ class ComprehensionNode : public EvalNode {
         }
         return MapValue::Build(std::move(out));
       }
+      case MacroKind::kBind:
+      case MacroKind::kOptMap:
+      case MacroKind::kOptFlatMap:
+      case MacroKind::kSortBy:
       case MacroKind::kNone:
         break;
     }
@@ -793,6 +797,43 @@ class ComprehensionNode : public EvalNode {
   NodePtr range_;
   int slot1_, slot2_;
   std::vector<NodePtr> body_;
+};
+
+// cel.bind(x, init, body): init is evaluated once, before the body, and
+// bound to x for the body only. An error in init is a value like any
+// other: it surfaces only if the body uses x.
+class BindNode : public EvalNode {
+ public:
+  BindNode(NodePtr init, int slot, NodePtr body)
+      : init_(std::move(init)), slot_(slot), body_(std::move(body)) {}
+  Value Eval(Frame& f) const override {
+    Bind(f);
+    return body_->Eval(f);
+  }
+  const Value* EvalRef(Frame& f, Value* scratch) const override {
+    Bind(f);
+    const Value* r = body_->EvalRef(f, scratch);
+    // The slot is reused by the next evaluation of this node (inside a
+    // comprehension); a result that points into it must be copied out.
+    if (r == &f.slots[slot_]) {
+      *scratch = *r;
+      return scratch;
+    }
+    return r;
+  }
+  int EvalBool(Frame& f, Value* other) const override {
+    Bind(f);
+    return body_->EvalBool(f, other);
+  }
+
+ private:
+  void Bind(Frame& f) const {
+    const Value* v = init_->EvalRef(f, &f.slots[slot_]);
+    f.refs[slot_] = v;
+  }
+  NodePtr init_;
+  int slot_;
+  NodePtr body_;
 };
 
 bool AllConst(const std::vector<NodePtr>& nodes) {
@@ -920,6 +961,18 @@ class ProgramBuilder {
       }
       case ExprKind::kComprehension: {
         NodePtr range = Plan(*e.target);
+        if (e.macro == MacroKind::kBind) {
+          int slot = slot_count_++;
+          locals_.push_back(Local{e.iter_var, slot, comprehension_depth_ + 1});
+          // The bound name counts as a comprehension variable, so that
+          // subtrees that read it are never hoisted out of a loop.
+          ++comprehension_depth_;
+          NodePtr body = Plan(*e.args[0]);
+          --comprehension_depth_;
+          locals_.pop_back();
+          return std::make_unique<internal::BindNode>(std::move(range), slot,
+                                                      std::move(body));
+        }
         int slot1 = slot_count_++;
         int slot2 = e.iter_var2.empty() ? -1 : slot_count_++;
         int level = comprehension_depth_ + 1;
