@@ -64,6 +64,7 @@ Type ParseTypeSpec(absl::string_view spec) {
   if (head == "list") return Type::List(params.at(0));
   if (head == "map") return Type::Map(params.at(0), params.at(1));
   if (head == "type") return Type::TypeType(params.at(0));
+  if (head == "optional_type") return Type::Optional(params.at(0));
   return Type::Param(std::string(head));
 }
 
@@ -106,6 +107,9 @@ bool KindOfType(const Type& t, ValueKind* kind) {
       return true;
     case Type::Kind::kType:
       *kind = ValueKind::kType;
+      return true;
+    case Type::Kind::kOptional:
+      *kind = ValueKind::kOptional;
       return true;
     default:
       return false;
@@ -388,8 +392,50 @@ bool IndexOf(const Value& v, int64_t* out) {
 
 }  // namespace
 
-// Exposed for the planner's index node.
+Value OptionalIndex(const Value& container, const Value& key) {
+  if (container.kind() == ValueKind::kOptional) {
+    if (!container.optional_has_value()) return container;
+    return OptionalIndex(container.optional_value(), key);
+  }
+  if (container.kind() == ValueKind::kList) {
+    int64_t i;
+    if (!IndexOf(key, &i)) {
+      return Value::Error(absl::StrCat("no such overload: list index of type ",
+                                       key.TypeName()));
+    }
+    const ListValue& l = container.list();
+    if (i < 0 || static_cast<uint64_t>(i) >= l.size()) {
+      return Value::OptionalNone();
+    }
+    return Value::Optional(l[static_cast<size_t>(i)]);
+  }
+  if (container.kind() == ValueKind::kMap) {
+    const Value* v = container.map().Find(key);
+    return v == nullptr ? Value::OptionalNone() : Value::Optional(*v);
+  }
+  return Value::Error(absl::StrCat("no such overload: index on ",
+                                   container.TypeName()));
+}
+
+Value OptionalSelect(const Value& operand, const Value& field) {
+  if (operand.kind() == ValueKind::kOptional) {
+    if (!operand.optional_has_value()) return operand;
+    return OptionalSelect(operand.optional_value(), field);
+  }
+  if (operand.kind() == ValueKind::kMap) {
+    const Value* v = operand.map().Find(field);
+    return v == nullptr ? Value::OptionalNone() : Value::Optional(*v);
+  }
+  return Value::Error(absl::StrCat("type '", operand.TypeName(),
+                                   "' does not support field selection"));
+}
+
+// Exposed for the planner's index node. Indexing an optional is optional
+// indexing (optional chaining).
 Value IndexValue(const Value& container, const Value& key) {
+  if (container.kind() == ValueKind::kOptional) {
+    return OptionalIndex(container, key);
+  }
   if (container.kind() == ValueKind::kList) {
     int64_t i;
     if (!IndexOf(key, &i)) {

@@ -81,6 +81,7 @@ bool LookupTypeName(absl::string_view name, Type* type,
       {"map", "map"},
       {"type", "type"},
       {"dyn", "dyn"},
+      {"optional_type", "optional_type"},
       {"google.protobuf.Timestamp", "google.protobuf.Timestamp"},
       {"google.protobuf.Duration", "google.protobuf.Duration"},
   };
@@ -100,6 +101,7 @@ bool LookupTypeName(absl::string_view name, Type* type,
       else if (n == "map") t = Type::Map(Type::Dyn(), Type::Dyn());
       else if (n == "type") t = Type::TypeType(Type::Dyn());
       else if (n == "dyn") t = Type::Dyn();
+      else if (n == "optional_type") t = Type::Optional(Type::Dyn());
       else if (n == "google.protobuf.Timestamp") t = Type::Timestamp();
       else t = Type::Duration();
       *type = Type::TypeType(t);
@@ -166,6 +168,8 @@ Type TypeOfValue(const Value& v) {
       return Type::Map(Type::Dyn(), Type::Dyn());
     case ValueKind::kType:
       return Type::TypeType(Type::Dyn());
+    case ValueKind::kOptional:
+      return Type::Optional(Type::Dyn());
     case ValueKind::kError:
       return Type::Error();
   }
@@ -195,6 +199,7 @@ bool IsAssignable(const Type& param, const Type& arg, Subs* subs) {
   if (param.kind() != arg.kind()) return false;
   switch (param.kind()) {
     case Type::Kind::kList:
+    case Type::Kind::kOptional:
       return IsAssignable(param.elem(), arg.elem(), subs);
     case Type::Kind::kMap:
       return IsAssignable(param.key(), arg.key(), subs) &&
@@ -220,6 +225,8 @@ Type Substitute(const Type& t, const Subs& subs) {
       return Type::Map(Substitute(t.key(), subs), Substitute(t.value(), subs));
     case Type::Kind::kType:
       return Type::TypeType(Substitute(t.elem(), subs));
+    case Type::Kind::kOptional:
+      return Type::Optional(Substitute(t.elem(), subs));
     default:
       return t;
   }
@@ -268,8 +275,10 @@ class Checker {
         Type elem;
         bool first = true;
         bool mixed = false;
-        for (const auto& a : e.args) {
+        for (size_t i = 0; i < e.args.size(); ++i) {
+          const auto& a = e.args[i];
           Type t = Check(*a);
+          if (IsOptionalEntry(e, i)) t = OptionalEntryType(*a, t);
           if (first) {
             elem = t;
             first = false;
@@ -285,6 +294,7 @@ class Checker {
         for (size_t i = 0; i < e.keys.size(); ++i) {
           Type k = Check(*e.keys[i]);
           Type v = Check(*e.args[i]);
+          if (IsOptionalEntry(e, i)) v = OptionalEntryType(*e.args[i], v);
           if (first) {
             key = k;
             value = v;
@@ -308,6 +318,22 @@ class Checker {
         return CheckComprehension(e);
     }
     return Type::Dyn();
+  }
+
+  static bool IsOptionalEntry(const Expr& e, size_t i) {
+    return i < e.optional_entries.size() && e.optional_entries[i] != 0;
+  }
+
+  // The type an optional entry ([?x], {?k: x}) contributes: that of the
+  // value it may hold. x must be an optional.
+  Type OptionalEntryType(const Expr& x, const Type& t) {
+    if (t.kind() == Type::Kind::kOptional) return t.elem();
+    if (t.kind() == Type::Kind::kDyn || t.kind() == Type::Kind::kError) {
+      return t;
+    }
+    Report(x, absl::StrCat("expected type 'optional_type' but found '",
+                           t.ToString(), "'"));
+    return Type::Error();
   }
 
   Type CheckIdent(const Expr& e) {
@@ -345,6 +371,20 @@ class Checker {
       }
     }
     Type operand = Check(*e.target);
+    if (operand.kind() == Type::Kind::kOptional) {
+      // Selection on an optional is optional selection (optional
+      // chaining): none stays none.
+      Type inner = SelectType(e, operand.elem());
+      if (e.test_only) return Type::Bool();
+      return inner.kind() == Type::Kind::kError ? inner
+                                                : Type::Optional(inner);
+    }
+    Type result = SelectType(e, operand);
+    return e.test_only ? Type::Bool() : result;
+  }
+
+  // The type of field `e.name` selected on a value of type `operand`.
+  Type SelectType(const Expr& e, const Type& operand) {
     Type result;
     switch (operand.kind()) {
       case Type::Kind::kMap:
@@ -367,7 +407,7 @@ class Checker {
                                "' does not support field selection"));
         result = Type::Error();
     }
-    return e.test_only ? Type::Bool() : result;
+    return result;
   }
 
   Type CheckCall(const Expr& e) {
@@ -449,6 +489,34 @@ class Checker {
       Type body = Check(*e.args[0]);
       locals_.pop_back();
       return body;
+    }
+    if (e.macro == MacroKind::kOptMap || e.macro == MacroKind::kOptFlatMap) {
+      const char* macro = e.macro == MacroKind::kOptMap ? "optMap"
+                                                        : "optFlatMap";
+      Type var = Type::Dyn();
+      if (range.kind() == Type::Kind::kOptional) {
+        var = range.elem();
+      } else if (range.kind() == Type::Kind::kError) {
+        var = range;
+      } else if (range.kind() != Type::Kind::kDyn) {
+        Report(*e.target, absl::StrCat(macro, " needs an optional, found '",
+                                       range.ToString(), "'"));
+      }
+      locals_.emplace_back(e.iter_var, var);
+      Type body = Check(*e.args[0]);
+      locals_.pop_back();
+      if (e.macro == MacroKind::kOptMap) return Type::Optional(body);
+      if (body.kind() == Type::Kind::kOptional ||
+          body.kind() == Type::Kind::kError) {
+        return body;
+      }
+      if (body.kind() != Type::Kind::kDyn) {
+        Report(*e.args[0],
+               absl::StrCat("optFlatMap needs an optional result, found '",
+                            body.ToString(), "'"));
+        return Type::Error();
+      }
+      return Type::Optional(Type::Dyn());
     }
     Type var1 = Type::Dyn(), var2 = Type::Dyn();
     bool two = !e.iter_var2.empty();

@@ -78,6 +78,12 @@ const FunctionRegistry& StandardRegistry();
 // are set in `libraries`. Built once per combination; thread-safe.
 const FunctionRegistry& RegistryFor(uint32_t libraries);
 
+// Optional chaining (optional library): container[?key] and operand.?field.
+// An optional operand is unwrapped (none gives none); a missing key or
+// index out of range gives optional.none(); a present one optional.of(v).
+Value OptionalIndex(const Value& container, const Value& key);
+Value OptionalSelect(const Value& operand, const Value& field);
+
 // Adders of the extension libraries (extensions.cc).
 void AddOptionalLibrary(FunctionRegistry* r);
 void AddMathLibrary(FunctionRegistry* r);

@@ -175,6 +175,15 @@ class LocalNode : public EvalNode {
 };
 
 Value SelectField(const Value& operand, const Value& key, bool test_only) {
+  if (operand.kind() == ValueKind::kOptional) {
+    // Selection on an optional is optional selection; has() of a field of
+    // none is false.
+    if (!operand.optional_has_value()) {
+      return test_only ? Value::Bool(false) : operand;
+    }
+    if (test_only) return SelectField(operand.optional_value(), key, true);
+    return OptionalSelect(operand.optional_value(), key);
+  }
   if (operand.kind() == ValueKind::kMap) {
     const Value* v = operand.map().Find(key);
     if (test_only) return Value::Bool(v != nullptr);
@@ -607,27 +616,52 @@ class MatchesConstNode : public BoolNode {
   std::unique_ptr<RE2> re_;
 };
 
+// An optional entry's value ([?x], {?k: x}): false to leave the entry
+// out, true to keep *v (unwrapped), or an error in *v.
+bool OptionalEntry(Value* v, bool* keep) {
+  if (v->IsError()) return false;
+  if (v->kind() != ValueKind::kOptional) {
+    *v = Value::Error(absl::StrCat("optional entry of type '", v->TypeName(),
+                                   "': expected an optional"));
+    return false;
+  }
+  *keep = v->optional_has_value();
+  if (*keep) *v = Value(v->optional_value());
+  return true;
+}
+
 class ListNode : public EvalNode {
  public:
-  explicit ListNode(std::vector<NodePtr> elems) : elems_(std::move(elems)) {}
+  ListNode(std::vector<NodePtr> elems, std::vector<uint8_t> optional)
+      : elems_(std::move(elems)), optional_(std::move(optional)) {}
   Value Eval(Frame& f) const override {
     std::vector<Value> out;
     out.reserve(elems_.size());
-    for (const NodePtr& e : elems_) {
-      out.push_back(e->Eval(f));
-      if (out.back().IsError()) return out.back();
+    for (size_t i = 0; i < elems_.size(); ++i) {
+      Value v = elems_[i]->Eval(f);
+      if (i < optional_.size() && optional_[i] != 0) {
+        bool keep = false;
+        if (!OptionalEntry(&v, &keep)) return Locate(std::move(v));
+        if (!keep) continue;
+      } else if (v.IsError()) {
+        return v;
+      }
+      out.push_back(std::move(v));
     }
     return Account(f, Value::List(std::move(out)));
   }
 
  private:
   std::vector<NodePtr> elems_;
+  std::vector<uint8_t> optional_;
 };
 
 class MapNode : public EvalNode {
  public:
-  MapNode(std::vector<NodePtr> keys, std::vector<NodePtr> values)
-      : keys_(std::move(keys)), values_(std::move(values)) {}
+  MapNode(std::vector<NodePtr> keys, std::vector<NodePtr> values,
+          std::vector<uint8_t> optional)
+      : keys_(std::move(keys)), values_(std::move(values)),
+        optional_(std::move(optional)) {}
   Value Eval(Frame& f) const override {
     std::vector<std::pair<Value, Value>> out;
     out.reserve(keys_.size());
@@ -635,7 +669,13 @@ class MapNode : public EvalNode {
       Value k = keys_[i]->Eval(f);
       if (k.IsError()) return k;
       Value v = values_[i]->Eval(f);
-      if (v.IsError()) return v;
+      if (i < optional_.size() && optional_[i] != 0) {
+        bool keep = false;
+        if (!OptionalEntry(&v, &keep)) return Locate(std::move(v));
+        if (!keep) continue;
+      } else if (v.IsError()) {
+        return v;
+      }
       out.emplace_back(std::move(k), std::move(v));
     }
     return Account(f, Locate(MapValue::Build(std::move(out))));
@@ -643,6 +683,67 @@ class MapNode : public EvalNode {
 
  private:
   std::vector<NodePtr> keys_, values_;
+  std::vector<uint8_t> optional_;
+};
+
+// opt.optMap(x, t) and opt.optFlatMap(x, t): t with x bound to the value
+// of opt, evaluated only when opt holds one; none stays none.
+class OptMapNode : public EvalNode {
+ public:
+  OptMapNode(NodePtr target, int slot, NodePtr body, bool flat)
+      : target_(std::move(target)), slot_(slot), body_(std::move(body)),
+        flat_(flat) {}
+  Value Eval(Frame& f) const override {
+    Value t = target_->Eval(f);
+    if (t.IsError()) return t;
+    if (t.kind() != ValueKind::kOptional) {
+      return Locate(NoMatchingOverload(flat_ ? "optFlatMap" : "optMap"));
+    }
+    if (!t.optional_has_value()) return t;
+    f.slots[slot_] = t.optional_value();
+    f.refs[slot_] = &f.slots[slot_];
+    Value r = body_->Eval(f);
+    if (r.IsError()) return r;
+    if (!flat_) return Value::Optional(std::move(r));
+    if (r.kind() != ValueKind::kOptional) {
+      return Locate(NoMatchingOverload("optFlatMap"));
+    }
+    return r;
+  }
+
+ private:
+  NodePtr target_;
+  int slot_;
+  NodePtr body_;
+  bool flat_;
+};
+
+// opt.or(other) and opt.orValue(other): `other` is evaluated only when opt
+// is none (cel-go short-circuits them likewise).
+class OptOrNode : public EvalNode {
+ public:
+  OptOrNode(NodePtr l, NodePtr r, bool or_value)
+      : l_(std::move(l)), r_(std::move(r)), or_value_(or_value) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.IsError()) return l;
+    if (l.kind() != ValueKind::kOptional) {
+      return Locate(NoMatchingOverload(or_value_ ? "orValue" : "or"));
+    }
+    if (l.optional_has_value()) {
+      return or_value_ ? l.optional_value() : l;
+    }
+    Value r = r_->Eval(f);
+    if (r.IsError() || or_value_) return r;
+    if (r.kind() != ValueKind::kOptional) {
+      return Locate(NoMatchingOverload("or"));
+    }
+    return r;
+  }
+
+ private:
+  NodePtr l_, r_;
+  bool or_value_;
 };
 
 Value BudgetExceeded() {
@@ -947,7 +1048,8 @@ class ProgramBuilder {
         std::vector<NodePtr> elems;
         for (const auto& a : e.args) elems.push_back(Plan(*a));
         bool all_const = internal::AllConst(elems);
-        NodePtr node = std::make_unique<internal::ListNode>(std::move(elems));
+        NodePtr node = std::make_unique<internal::ListNode>(
+            std::move(elems), e.optional_entries);
         return all_const ? Fold(std::move(node), e.offset) : std::move(node);
       }
       case ExprKind::kMap: {
@@ -955,13 +1057,14 @@ class ProgramBuilder {
         for (const auto& k : e.keys) keys.push_back(Plan(*k));
         for (const auto& v : e.args) values.push_back(Plan(*v));
         bool all_const = internal::AllConst(keys) && internal::AllConst(values);
-        NodePtr node = std::make_unique<internal::MapNode>(std::move(keys),
-                                                           std::move(values));
+        NodePtr node = std::make_unique<internal::MapNode>(
+            std::move(keys), std::move(values), e.optional_entries);
         return all_const ? Fold(std::move(node), e.offset) : std::move(node);
       }
       case ExprKind::kComprehension: {
         NodePtr range = Plan(*e.target);
-        if (e.macro == MacroKind::kBind) {
+        if (e.macro == MacroKind::kBind || e.macro == MacroKind::kOptMap ||
+            e.macro == MacroKind::kOptFlatMap) {
           int slot = slot_count_++;
           locals_.push_back(Local{e.iter_var, slot, comprehension_depth_ + 1});
           // The bound name counts as a comprehension variable, so that
@@ -970,8 +1073,13 @@ class ProgramBuilder {
           NodePtr body = Plan(*e.args[0]);
           --comprehension_depth_;
           locals_.pop_back();
-          return std::make_unique<internal::BindNode>(std::move(range), slot,
-                                                      std::move(body));
+          if (e.macro == MacroKind::kBind) {
+            return std::make_unique<internal::BindNode>(std::move(range), slot,
+                                                        std::move(body));
+          }
+          return std::make_unique<internal::OptMapNode>(
+              std::move(range), slot, std::move(body),
+              e.macro == MacroKind::kOptFlatMap);
         }
         int slot1 = slot_count_++;
         int slot2 = e.iter_var2.empty() ? -1 : slot_count_++;
@@ -1107,6 +1215,10 @@ class ProgramBuilder {
     } else if (name == "_[_]" && args.size() == 2 && !receiver) {
       node = std::make_unique<internal::IndexNode>(std::move(args[0]),
                                                    std::move(args[1]));
+    } else if ((name == "or" || name == "orValue") && args.size() == 2 &&
+               receiver && env_.functions().Find("orValue") != nullptr) {
+      node = std::make_unique<internal::OptOrNode>(
+          std::move(args[0]), std::move(args[1]), name == "orValue");
     } else if (name == "@in" && args.size() == 2 && !receiver) {
       node = std::make_unique<internal::InNode>(std::move(args[0]),
                                                 std::move(args[1]));

@@ -64,6 +64,10 @@ struct Expr {
   // (predicate / filter / transform, in source order).
   std::vector<std::unique_ptr<Expr>> args;
   std::vector<std::unique_ptr<Expr>> keys;  // kMap keys
+  // kList / kMap: 1 where the element or entry is optional ([?x],
+  // {?k: v}): included only when its optional value is present. Empty
+  // when no entry is optional.
+  std::vector<uint8_t> optional_entries;
   MacroKind macro = MacroKind::kNone;       // kComprehension
   std::string iter_var;                     // kComprehension
   std::string iter_var2;  // kComprehension: value variable of 2-var forms

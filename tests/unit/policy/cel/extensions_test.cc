@@ -91,5 +91,64 @@ TEST(BindTest, OnlyWhenEnabled) {
   EXPECT_EQ(Str("cel.bind(x, 1, x)", env), "1");
 }
 
+TEST(OptionalTest, SelectionAndIndexing) {
+  Env env = Env::Extended();
+  env.AddVariable("r", Type::Map(Type::String(), Type::Dyn()));
+  Activation act;
+  act.Bind("r", Value::Map({{Value::String("sla"),
+                             Value::Map({{Value::String("hours"),
+                                          Value::Int(4)}})}}));
+  EXPECT_EQ(Eval("r.?sla.hours.orValue(24)", act, env).DebugString(), "4");
+  EXPECT_EQ(Eval("r.?owner.team.orValue('none')", act, env).DebugString(),
+            "\"none\"");
+  EXPECT_EQ(Eval("r.?sla.?hours", act, env).DebugString(), "optional.of(4)");
+  EXPECT_EQ(Eval("r.?sla.missing.hasValue()", act, env).DebugString(),
+            "false");
+  EXPECT_EQ(Str("[1, 2][?5].orValue(0)"), "0");
+  EXPECT_EQ(Str("[1, 2][?1]"), "optional.of(2)");
+  EXPECT_EQ(Str("{'a': 1}[?'a'].value()"), "1");
+  EXPECT_TRUE(Eval("optional.none().value()").IsError());
+  EXPECT_EQ(TypeOf("{'a': 1}.?a"), "optional_type(int)");
+  EXPECT_EQ(TypeOf("[1][?0].orValue(2)"), "int");
+  EXPECT_EQ(TypeOf("optional.of('x').optMap(s, size(s))"),
+            "optional_type(int)");
+  EXPECT_EQ(Str("type(optional.none()) == optional_type"), "true");
+}
+
+TEST(OptionalTest, OrAndOrValueShortCircuit) {
+  // The alternative is evaluated only when the optional is none.
+  EXPECT_EQ(Str("optional.of(1).orValue(1 / 0)"), "1");
+  EXPECT_EQ(Str("optional.of(1).or(optional.of(1 / 0)).value()"), "1");
+  EXPECT_TRUE(Eval("optional.none().orValue(1 / 0)").IsError());
+  EXPECT_EQ(Str("optional.none().or(optional.of(2)).or(optional.of(1 / 0))"),
+            "optional.of(2)");
+  EXPECT_EQ(Str("optional.none().optMap(x, 1 / 0)"), "optional.none()");
+}
+
+TEST(OptionalTest, OptionalEntriesInLiterals) {
+  EXPECT_EQ(Str("[1, ?optional.none(), ?optional.of(3)]"), "[1, 3]");
+  EXPECT_EQ(Str("{'a': 1, ?'b': optional.none(), ?'c': optional.of(2)}"),
+            "{\"a\": 1, \"c\": 2}");
+  EXPECT_EQ(TypeOf("[?optional.of(1)]"), "list(int)");
+  EXPECT_THAT(Issues("[?1]"), HasSubstr("expected type 'optional_type'"));
+  EXPECT_THAT(Issues("{?'a': 1}"), HasSubstr("expected type 'optional_type'"));
+  EXPECT_THAT(Issues("optional.of(1).optFlatMap(x, x)"),
+              HasSubstr("optFlatMap needs an optional result"));
+  EXPECT_THAT(Issues("1.optMap(x, x)"), HasSubstr("optMap needs an optional"));
+}
+
+TEST(OptionalTest, SyntaxOnlyWhenEnabled) {
+  for (const char* expr : {"{}.?a", "[1][?0]", "[?optional.none()]",
+                           "{?'a': optional.none()}"}) {
+    EXPECT_THAT(Issues(expr, Env::Standard()), HasSubstr("not enabled"))
+        << expr;
+  }
+  EXPECT_THAT(Issues("optional.of(1)", Env::Standard()),
+              HasSubstr("undeclared reference"));
+  Env env = Env::Standard();
+  env.Enable(Library::kOptional);
+  EXPECT_EQ(Str("{}.?a.orValue(1)", env), "1");
+}
+
 }  // namespace
 }  // namespace meshplane::policy::cel
