@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "policy/cel/functions.h"
 
 namespace meshplane::policy::cel::internal {
@@ -85,7 +87,187 @@ Value OptSelect(const Value* a, int) { return OptionalSelect(a[0], a[1]); }
 Value OptIndex(const Value* a, int) { return OptionalIndex(a[0], a[1]); }
 Value Index(const Value* a, int) { return OptionalIndex(a[0], a[1]); }
 
+// ---------------------------------------------------------------------------
+// Math (cel-go ext: Math).
+
+Value Identity(const Value* a, int) { return a[0]; }
+
+bool IsNumber(const Value& v) {
+  return v.kind() == ValueKind::kInt || v.kind() == ValueKind::kUint ||
+         v.kind() == ValueKind::kDouble;
+}
+
+// math.greatest / math.least over a list (the parser gathers several
+// arguments into one): numbers of any numeric kind, compared as numbers;
+// the first of equal values wins.
+template <bool kGreatest>
+Value Extreme(const Value* a, int) {
+  const char* name = kGreatest ? "math.greatest" : "math.least";
+  const ListValue& l = a[0].list();
+  if (l.size() == 0) {
+    return Value::Error(absl::StrCat(name, "(): the list is empty"));
+  }
+  const Value* best = nullptr;
+  for (const Value& v : l) {
+    if (!IsNumber(v)) {
+      return Value::Error(absl::StrCat("no such overload: ", name,
+                                       "() of ", v.TypeName()));
+    }
+    if (best == nullptr) {
+      best = &v;
+      continue;
+    }
+    int cmp;
+    bool unordered;
+    CompareValues(v, *best, &cmp, &unordered);
+    if (!unordered && (kGreatest ? cmp > 0 : cmp < 0)) best = &v;
+  }
+  return *best;
+}
+
+template <double (*F)(double)>
+Value DoubleFn(const Value* a, int) {
+  return Value::Double(F(a[0].double_value()));
+}
+
+Value AbsInt(const Value* a, int) {
+  int64_t i = a[0].int_value();
+  if (i == std::numeric_limits<int64_t>::min()) {
+    return Value::Error("return error for overflow");
+  }
+  return Value::Int(i < 0 ? -i : i);
+}
+
+Value AbsDouble(const Value* a, int) {
+  return Value::Double(std::fabs(a[0].double_value()));
+}
+
+Value SignInt(const Value* a, int) {
+  int64_t i = a[0].int_value();
+  return Value::Int(i > 0 ? 1 : (i < 0 ? -1 : 0));
+}
+
+Value SignUint(const Value* a, int) {
+  return Value::Uint(a[0].uint_value() > 0 ? 1 : 0);
+}
+
+Value SignDouble(const Value* a, int) {
+  double d = a[0].double_value();
+  if (std::isnan(d)) return a[0];
+  return Value::Double(d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0));
+}
+
+Value IsNaN(const Value* a, int) {
+  return Value::Bool(std::isnan(a[0].double_value()));
+}
+Value IsInf(const Value* a, int) {
+  return Value::Bool(std::isinf(a[0].double_value()));
+}
+Value IsFinite(const Value* a, int) {
+  return Value::Bool(std::isfinite(a[0].double_value()));
+}
+
+double ToDouble(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::kInt:
+      return static_cast<double>(v.int_value());
+    case ValueKind::kUint:
+      return static_cast<double>(v.uint_value());
+    default:
+      return v.double_value();
+  }
+}
+
+Value Sqrt(const Value* a, int) {
+  return Value::Double(std::sqrt(ToDouble(a[0])));
+}
+
+enum class BitOp { kAnd, kOr, kXor };
+
+template <BitOp kOp>
+Value BitInt(const Value* a, int) {
+  uint64_t x = static_cast<uint64_t>(a[0].int_value());
+  uint64_t y = static_cast<uint64_t>(a[1].int_value());
+  uint64_t r = kOp == BitOp::kAnd ? (x & y) : kOp == BitOp::kOr ? (x | y)
+                                                                : (x ^ y);
+  return Value::Int(static_cast<int64_t>(r));
+}
+
+template <BitOp kOp>
+Value BitUint(const Value* a, int) {
+  uint64_t x = a[0].uint_value(), y = a[1].uint_value();
+  return Value::Uint(kOp == BitOp::kAnd  ? (x & y)
+                     : kOp == BitOp::kOr ? (x | y)
+                                         : (x ^ y));
+}
+
+Value BitNotInt(const Value* a, int) { return Value::Int(~a[0].int_value()); }
+Value BitNotUint(const Value* a, int) {
+  return Value::Uint(~a[0].uint_value());
+}
+
+// Shifts of 64 bits or more give 0; right shifts of ints do not extend the
+// sign (cel-go: "vacant bits on the left are filled with 0").
+template <bool kLeft>
+Value Shift(const Value* a, int) {
+  int64_t by = a[1].int_value();
+  if (by < 0) {
+    return Value::Error(absl::StrCat(
+        kLeft ? "math.bitShiftLeft" : "math.bitShiftRight",
+        "(): negative offset ", by));
+  }
+  bool is_int = a[0].kind() == ValueKind::kInt;
+  uint64_t x = is_int ? static_cast<uint64_t>(a[0].int_value())
+                      : a[0].uint_value();
+  uint64_t r = by >= 64 ? 0 : (kLeft ? x << by : x >> by);
+  return is_int ? Value::Int(static_cast<int64_t>(r)) : Value::Uint(r);
+}
+
 }  // namespace
+
+void AddMathLibrary(FunctionRegistry* r) {
+  for (const char* name : {"math.greatest", "math.least"}) {
+    FunctionImpl list = absl::string_view(name) == "math.greatest"
+                            ? Extreme<true>
+                            : Extreme<false>;
+    r->AddGlobal(name, "int", "int", Identity);
+    r->AddGlobal(name, "uint", "uint", Identity);
+    r->AddGlobal(name, "double", "double", Identity);
+    // A list of mixed numbers is list(dyn), which fits all three: dyn.
+    r->AddGlobal(name, "list(int)", "int", list);
+    r->AddGlobal(name, "list(uint)", "uint", list);
+    r->AddGlobal(name, "list(double)", "double", list);
+  }
+  r->AddGlobal("math.ceil", "double", "double", DoubleFn<std::ceil>);
+  r->AddGlobal("math.floor", "double", "double", DoubleFn<std::floor>);
+  // Half away from zero, as cel-go.
+  r->AddGlobal("math.round", "double", "double", DoubleFn<std::round>);
+  r->AddGlobal("math.trunc", "double", "double", DoubleFn<std::trunc>);
+  r->AddGlobal("math.abs", "int", "int", AbsInt);
+  r->AddGlobal("math.abs", "uint", "uint", Identity);
+  r->AddGlobal("math.abs", "double", "double", AbsDouble);
+  r->AddGlobal("math.sign", "int", "int", SignInt);
+  r->AddGlobal("math.sign", "uint", "uint", SignUint);
+  r->AddGlobal("math.sign", "double", "double", SignDouble);
+  r->AddGlobal("math.isNaN", "double", "bool", IsNaN);
+  r->AddGlobal("math.isInf", "double", "bool", IsInf);
+  r->AddGlobal("math.isFinite", "double", "bool", IsFinite);
+  r->AddGlobal("math.sqrt", "double", "double", Sqrt);
+  r->AddGlobal("math.sqrt", "int", "double", Sqrt);
+  r->AddGlobal("math.sqrt", "uint", "double", Sqrt);
+  r->AddGlobal("math.bitAnd", "int, int", "int", BitInt<BitOp::kAnd>);
+  r->AddGlobal("math.bitAnd", "uint, uint", "uint", BitUint<BitOp::kAnd>);
+  r->AddGlobal("math.bitOr", "int, int", "int", BitInt<BitOp::kOr>);
+  r->AddGlobal("math.bitOr", "uint, uint", "uint", BitUint<BitOp::kOr>);
+  r->AddGlobal("math.bitXor", "int, int", "int", BitInt<BitOp::kXor>);
+  r->AddGlobal("math.bitXor", "uint, uint", "uint", BitUint<BitOp::kXor>);
+  r->AddGlobal("math.bitNot", "int", "int", BitNotInt);
+  r->AddGlobal("math.bitNot", "uint", "uint", BitNotUint);
+  r->AddGlobal("math.bitShiftLeft", "int, int", "int", Shift<true>);
+  r->AddGlobal("math.bitShiftLeft", "uint, int", "uint", Shift<true>);
+  r->AddGlobal("math.bitShiftRight", "int, int", "int", Shift<false>);
+  r->AddGlobal("math.bitShiftRight", "uint, int", "uint", Shift<false>);
+}
 
 void AddOptionalLibrary(FunctionRegistry* r) {
   r->AddGlobal("optional.of", "A", "optional_type(A)", OptionalOf);
@@ -113,7 +295,6 @@ void AddOptionalLibrary(FunctionRegistry* r) {
   r->AddGlobal("_[_]", "optional_type(map(K, V)), K", "optional_type(V)",
                Index);
 }
-void AddMathLibrary(FunctionRegistry*) {}
 void AddEncodersLibrary(FunctionRegistry*) {}
 void AddListsLibrary(FunctionRegistry*) {}
 void AddSetsLibrary(FunctionRegistry*) {}

@@ -1122,6 +1122,22 @@ class Parser {
       e->args.push_back(std::move(args[2]));
       return e;
     }
+    if (options_.enable_math_macros && on_ident && target->name == "math" &&
+        (name == "greatest" || name == "least") && n != 1) {
+      // math.greatest(a, b, ...) takes any number of arguments (cel-go
+      // makes it a macro): they become one list argument.
+      if (n == 0) {
+        Fail(offset, absl::StrCat("math.", name,
+                                  "() requires at least one argument"));
+        return Error();
+      }
+      auto list = NewExpr(ExprKind::kList, offset);
+      list->args = std::move(args);
+      auto e = NewExpr(ExprKind::kCall, offset);
+      e->name = absl::StrCat("math.", name);
+      e->args.push_back(std::move(list));
+      return e;
+    }
     if (options_.enable_optional_syntax &&
         (name == "optMap" || name == "optFlatMap") && n == 2) {
       // opt.optMap(x, t): t with x bound to the value, if present.

@@ -150,5 +150,29 @@ TEST(OptionalTest, SyntaxOnlyWhenEnabled) {
   EXPECT_EQ(Str("{}.?a.orValue(1)", env), "1");
 }
 
+TEST(MathTest, FunctionsAndTheirTypes) {
+  EXPECT_EQ(Str("math.greatest(3, 7, 5)"), "7");
+  EXPECT_EQ(Str("math.least([2.5, -1, 3u])"), "-1");
+  EXPECT_EQ(TypeOf("math.greatest(1, 2)"), "int");
+  EXPECT_EQ(TypeOf("math.greatest(1, 2.0)"), "dyn");
+  EXPECT_EQ(TypeOf("math.least([1u, 2u])"), "uint");
+  EXPECT_EQ(Str("math.sqrt(16)"), "4.0");
+  EXPECT_EQ(Str("math.sqrt(2.25)"), "1.5");
+  EXPECT_EQ(TypeOf("math.sqrt(4u)"), "double");
+  EXPECT_EQ(Str("math.abs(-3)"), "3");
+  EXPECT_TRUE(Eval("math.abs(-9223372036854775808)").IsError());
+  EXPECT_EQ(Str("math.bitShiftRight(-1, 60)"), "15");
+  EXPECT_EQ(Str("math.bitShiftLeft(1u, 63)"), "9223372036854775808u");
+  EXPECT_TRUE(Eval("math.bitShiftRight(1, -1)").IsError());
+  EXPECT_TRUE(Eval("math.greatest(dyn([]))").IsError());
+  EXPECT_TRUE(Eval("math.greatest(dyn(['a']))").IsError());
+  EXPECT_THAT(Issues("math.greatest('a', 'b')"),
+              HasSubstr("found no matching overload for 'math.greatest'"));
+  EXPECT_THAT(Issues("math.ceil(1)"),
+              HasSubstr("found no matching overload for 'math.ceil'"));
+  EXPECT_THAT(Issues("math.greatest()"),
+              HasSubstr("requires at least one argument"));
+}
+
 }  // namespace
 }  // namespace meshplane::policy::cel
