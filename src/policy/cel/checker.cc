@@ -490,6 +490,38 @@ class Checker {
       locals_.pop_back();
       return body;
     }
+    if (e.macro == MacroKind::kSortBy) {
+      Type var = Type::Dyn();
+      if (range.kind() == Type::Kind::kList) {
+        var = range.elem();
+      } else if (range.kind() == Type::Kind::kError) {
+        var = range;
+      } else if (range.kind() != Type::Kind::kDyn) {
+        Report(*e.target, absl::StrCat("sortBy needs a list, found '",
+                                       range.ToString(), "'"));
+      }
+      locals_.emplace_back(e.iter_var, var);
+      Type key = Check(*e.args[0]);
+      locals_.pop_back();
+      switch (key.kind()) {
+        case Type::Kind::kInt:
+        case Type::Kind::kUint:
+        case Type::Kind::kDouble:
+        case Type::Kind::kBool:
+        case Type::Kind::kString:
+        case Type::Kind::kBytes:
+        case Type::Kind::kTimestamp:
+        case Type::Kind::kDuration:
+        case Type::Kind::kDyn:
+        case Type::Kind::kError:
+          break;
+        default:
+          Report(*e.args[0],
+                 absl::StrCat("sortBy key of type '", key.ToString(),
+                              "' is not comparable"));
+      }
+      return Type::List(var);
+    }
     if (e.macro == MacroKind::kOptMap || e.macro == MacroKind::kOptFlatMap) {
       const char* macro = e.macro == MacroKind::kOptMap ? "optMap"
                                                         : "optFlatMap";

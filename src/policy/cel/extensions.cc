@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -223,7 +225,242 @@ Value Shift(const Value* a, int) {
   return is_int ? Value::Int(static_cast<int64_t>(r)) : Value::Uint(r);
 }
 
+// ---------------------------------------------------------------------------
+// Lists (cel-go ext: Lists).
+
+Value TooLarge() { return Value::Error("value too large"); }
+
+bool ToIndex(const Value& v, int64_t* out) {
+  if (v.kind() != ValueKind::kInt) return false;
+  *out = v.int_value();
+  return true;
+}
+
+Value Slice(const Value* a, int) {
+  const ListValue& l = a[0].list();
+  int64_t start, end;
+  if (!ToIndex(a[1], &start) || !ToIndex(a[2], &end)) {
+    return Value::Error("no such overload: slice");
+  }
+  if (start < 0 || end < 0) {
+    return Value::Error(absl::StrCat("cannot slice(", start, ", ", end,
+                                     "), negative indexes not supported"));
+  }
+  if (start > end) {
+    return Value::Error(absl::StrCat(
+        "cannot slice(", start, ", ", end,
+        "), start index must be less than or equal to end index"));
+  }
+  if (static_cast<uint64_t>(end) > l.size()) {
+    return Value::Error(absl::StrCat("cannot slice(", start, ", ", end,
+                                     "), list is length ", l.size()));
+  }
+  return Value::List(std::vector<Value>(l.begin() + start, l.begin() + end));
+}
+
+// Appends the elements of `l`, flattening nested lists `depth` levels.
+bool FlattenInto(const ListValue& l, int64_t depth, std::vector<Value>* out) {
+  for (const Value& v : l) {
+    if (v.kind() == ValueKind::kList && depth > 0) {
+      if (!FlattenInto(v.list(), depth - 1, out)) return false;
+    } else {
+      out->push_back(v);
+    }
+    if (out->size() > kMaxCollectionSize) return false;
+  }
+  return true;
+}
+
+Value Flatten(const Value* a, int n) {
+  int64_t depth = 1;
+  if (n == 2) depth = a[1].int_value();
+  if (depth < 0) {
+    return Value::Error("flatten(): level must be non-negative");
+  }
+  // Nesting deeper than the value's weight cannot exist.
+  depth = std::min<int64_t>(depth, 64);
+  std::vector<Value> out;
+  if (!FlattenInto(a[0].list(), depth, &out)) return TooLarge();
+  return Value::List(std::move(out));
+}
+
+// A hash consistent with CEL equality (ValuesEqual): numbers hash by value
+// across kinds (Value::Hash); lists and maps only by kind and size, so
+// that equal collections hash alike without walking them.
+struct EqHash {
+  size_t operator()(const Value* v) const {
+    if (v->kind() == ValueKind::kList) {
+      return absl::HashOf(1, v->list().size());
+    }
+    if (v->kind() == ValueKind::kMap) return absl::HashOf(2, v->map().size());
+    if (v->kind() == ValueKind::kOptional) return absl::HashOf(3);
+    return v->Hash();
+  }
+};
+struct EqEq {
+  bool operator()(const Value* a, const Value* b) const {
+    return ValuesEqual(*a, *b);
+  }
+};
+using ValueSet = absl::flat_hash_set<const Value*, EqHash, EqEq>;
+
+Value Distinct(const Value* a, int) {
+  ValueSet seen;
+  std::vector<Value> out;
+  for (const Value& v : a[0].list()) {
+    if (seen.insert(&v).second) out.push_back(v);
+  }
+  return Value::List(std::move(out));
+}
+
+Value ReverseList(const Value* a, int) {
+  const ListValue& l = a[0].list();
+  return Value::List(std::vector<Value>(l.elements().rbegin(),
+                                        l.elements().rend()));
+}
+
+bool SortableKind(ValueKind k) {
+  switch (k) {
+    case ValueKind::kInt:
+    case ValueKind::kUint:
+    case ValueKind::kDouble:
+    case ValueKind::kBool:
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+    case ValueKind::kTimestamp:
+    case ValueKind::kDuration:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Value Sort(const Value* a, int) {
+  const ListValue& l = a[0].list();
+  if (l.size() == 0) return a[0];
+  ValueKind kind = l[0].kind();
+  for (const Value& v : l) {
+    if (!SortableKind(v.kind()) || v.kind() != kind) {
+      return Value::Error(absl::StrCat(
+          "sort(): list elements must be of one comparable type, found '",
+          l[0].TypeName(), "' and '", v.TypeName(), "'"));
+    }
+  }
+  std::vector<Value> out = l.elements();
+  std::stable_sort(out.begin(), out.end(), SortLess);
+  return Value::List(std::move(out));
+}
+
+Value First(const Value* a, int) {
+  const ListValue& l = a[0].list();
+  return l.size() == 0 ? Value::OptionalNone() : Value::Optional(l[0]);
+}
+
+Value Last(const Value* a, int) {
+  const ListValue& l = a[0].list();
+  return l.size() == 0 ? Value::OptionalNone()
+                       : Value::Optional(l[l.size() - 1]);
+}
+
+// The planner evaluates lists.range itself (charging the allocation budget
+// first); this serves only unplanned dispatch.
+Value Range(const Value* a, int) {
+  int64_t n = std::max<int64_t>(a[0].int_value(), 0);
+  if (n > static_cast<int64_t>(kMaxCollectionSize)) return TooLarge();
+  std::vector<Value> out;
+  for (int64_t i = 0; i < n; ++i) out.push_back(Value::Int(i));
+  return Value::List(std::move(out));
+}
+
+// ---------------------------------------------------------------------------
+// Sets (cel-go ext: Sets). Membership uses CEL equality (1 == 1u == 1.0).
+
+// Whether every element of b is in a.
+bool ContainsAll(const ListValue& a, const ListValue& b) {
+  if (b.size() == 0) return true;
+  ValueSet set;
+  for (const Value& v : a) set.insert(&v);
+  for (const Value& v : b) {
+    if (!set.contains(&v)) return false;
+  }
+  return true;
+}
+
+Value SetsContains(const Value* a, int) {
+  return Value::Bool(ContainsAll(a[0].list(), a[1].list()));
+}
+
+Value SetsEquivalent(const Value* a, int) {
+  return Value::Bool(ContainsAll(a[0].list(), a[1].list()) &&
+                     ContainsAll(a[1].list(), a[0].list()));
+}
+
+Value SetsIntersects(const Value* a, int) {
+  ValueSet set;
+  for (const Value& v : a[0].list()) set.insert(&v);
+  for (const Value& v : a[1].list()) {
+    if (set.contains(&v)) return Value::Bool(true);
+  }
+  return Value::Bool(false);
+}
+
+// ---------------------------------------------------------------------------
+// Encoders (cel-go ext: Encoders).
+
+Value Base64Encode(const Value* a, int) {
+  return Value::String(absl::Base64Escape(a[0].string_value()));
+}
+
+Value Base64Decode(const Value* a, int) {
+  // Padding is optional, as in cel-go (which retries without it).
+  std::string out;
+  if (!absl::Base64Unescape(a[0].string_value(), &out)) {
+    return Value::Error("base64.decode(): the string is not base64");
+  }
+  return Value::Bytes(std::move(out));
+}
+
 }  // namespace
+
+bool SortLess(const Value& a, const Value& b) {
+  if (a.kind() == ValueKind::kDouble) {
+    bool an = std::isnan(a.double_value()), bn = std::isnan(b.double_value());
+    if (an || bn) return !an && bn;
+  }
+  int cmp = 0;
+  bool unordered = false;
+  CompareValues(a, b, &cmp, &unordered);
+  return cmp < 0;
+}
+
+void AddListsLibrary(FunctionRegistry* r) {
+  r->AddMember("slice", "list(A), int, int", "list(A)", Slice);
+  // flatten() takes a list of lists (so that [1, 2].flatten() is refused
+  // when checked, as in cel-go); flatten(n) any list.
+  r->AddMember("flatten", "list(list(A))", "list(A)", Flatten);
+  r->AddMember("flatten", "list(dyn), int", "list(dyn)", Flatten);
+  r->AddMember("distinct", "list(A)", "list(A)", Distinct);
+  r->AddMember("reverse", "list(A)", "list(A)", ReverseList);
+  for (const char* t : {"int", "uint", "double", "bool", "string", "bytes",
+                        "timestamp", "duration"}) {
+    std::string list = absl::StrCat("list(", t, ")");
+    r->AddMember("sort", list, list, Sort);
+  }
+  r->AddMember("first", "list(A)", "optional_type(A)", First);
+  r->AddMember("last", "list(A)", "optional_type(A)", Last);
+  r->AddGlobal("lists.range", "int", "list(int)", Range);
+}
+
+void AddSetsLibrary(FunctionRegistry* r) {
+  r->AddGlobal("sets.contains", "list(A), list(A)", "bool", SetsContains);
+  r->AddGlobal("sets.equivalent", "list(A), list(A)", "bool", SetsEquivalent);
+  r->AddGlobal("sets.intersects", "list(A), list(A)", "bool", SetsIntersects);
+}
+
+void AddEncodersLibrary(FunctionRegistry* r) {
+  r->AddGlobal("base64.encode", "bytes", "string", Base64Encode);
+  r->AddGlobal("base64.decode", "string", "bytes", Base64Decode);
+}
 
 void AddMathLibrary(FunctionRegistry* r) {
   for (const char* name : {"math.greatest", "math.least"}) {
@@ -295,8 +532,5 @@ void AddOptionalLibrary(FunctionRegistry* r) {
   r->AddGlobal("_[_]", "optional_type(map(K, V)), K", "optional_type(V)",
                Index);
 }
-void AddEncodersLibrary(FunctionRegistry*) {}
-void AddListsLibrary(FunctionRegistry*) {}
-void AddSetsLibrary(FunctionRegistry*) {}
 
 }  // namespace meshplane::policy::cel::internal

@@ -84,6 +84,11 @@ const FunctionRegistry& RegistryFor(uint32_t libraries);
 Value OptionalIndex(const Value& container, const Value& key);
 Value OptionalSelect(const Value& operand, const Value& field);
 
+// The order of sort() and sortBy() over values of one sortable kind (int,
+// uint, double, bool, string, bytes, timestamp, duration); NaN sorts after
+// every other double, so that the order is strict and weak.
+bool SortLess(const Value& a, const Value& b);
+
 // Adders of the extension libraries (extensions.cc).
 void AddOptionalLibrary(FunctionRegistry* r);
 void AddMathLibrary(FunctionRegistry* r);

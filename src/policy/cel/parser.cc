@@ -1138,6 +1138,16 @@ class Parser {
       e->args.push_back(std::move(list));
       return e;
     }
+    if (options_.enable_lists_macros && name == "sortBy" && n == 2) {
+      // list.sortBy(x, key): the list ordered by key, computed once per
+      // element.
+      auto e = NewExpr(ExprKind::kComprehension, offset);
+      e->macro = MacroKind::kSortBy;
+      if (!IterVar(*args[0], &e->iter_var)) return Error();
+      e->target = std::move(target);
+      e->args.push_back(std::move(args[1]));
+      return e;
+    }
     if (options_.enable_optional_syntax &&
         (name == "optMap" || name == "optFlatMap") && n == 2) {
       // opt.optMap(x, t): t with x bound to the value, if present.

@@ -718,6 +718,103 @@ class OptMapNode : public EvalNode {
   bool flat_;
 };
 
+Value BudgetExceeded();
+
+// Whether values of kind k can be ordered by sort and sortBy (cel-go: int,
+// uint, double, bool, duration, timestamp, string, bytes).
+bool Sortable(ValueKind k) {
+  switch (k) {
+    case ValueKind::kInt:
+    case ValueKind::kUint:
+    case ValueKind::kDouble:
+    case ValueKind::kBool:
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+    case ValueKind::kTimestamp:
+    case ValueKind::kDuration:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// list.sortBy(x, key): each key is computed once (one iteration of the
+// comprehension budget each), then the elements are ordered by key,
+// stably. Keys must all be of one sortable kind.
+class SortByNode : public EvalNode {
+ public:
+  SortByNode(NodePtr range, int slot, NodePtr key)
+      : range_(std::move(range)), slot_(slot), key_(std::move(key)) {}
+  Value Eval(Frame& f) const override {
+    Value scratch;
+    const Value* r = range_->EvalRef(f, &scratch);
+    if (r->IsError()) return *r;
+    if (r->kind() != ValueKind::kList) {
+      return Locate(NoMatchingOverload("sortBy"));
+    }
+    const ListValue& list = r->list();
+    std::vector<Value> keys;
+    keys.reserve(list.size());
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (--f.budget < 0) return Locate(BudgetExceeded());
+      f.refs[slot_] = &list[i];
+      Value k = key_->Eval(f);
+      if (k.IsError()) return k;
+      if (!Sortable(k.kind()) ||
+          (!keys.empty() && k.kind() != keys[0].kind())) {
+        return Locate(Value::Error(absl::StrCat(
+            "sortBy: key of type '", k.TypeName(),
+            keys.empty() ? "' is not comparable"
+                         : absl::StrCat("' is not comparable with '",
+                                        keys[0].TypeName(), "'"))));
+      }
+      keys.push_back(std::move(k));
+    }
+    std::vector<size_t> order(list.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&keys](size_t a, size_t b) {
+      return SortLess(keys[a], keys[b]);
+    });
+    std::vector<Value> out;
+    out.reserve(order.size());
+    for (size_t i : order) out.push_back(list[i]);
+    return Account(f, Value::List(std::move(out)));
+  }
+
+ private:
+  NodePtr range_;
+  int slot_;
+  NodePtr key_;
+};
+
+// lists.range(n): [0, 1, ..., n-1]. Charged to the allocation budget
+// before the list is built, so that a large n fails without allocating.
+class RangeNode : public EvalNode {
+ public:
+  explicit RangeNode(NodePtr n) : n_(std::move(n)) {}
+  Value Eval(Frame& f) const override {
+    Value n = n_->Eval(f);
+    if (n.IsError()) return n;
+    if (n.kind() != ValueKind::kInt) {
+      return Locate(NoMatchingOverload("lists.range"));
+    }
+    int64_t count = std::max<int64_t>(n.int_value(), 0);
+    if (count > static_cast<int64_t>(kMaxCollectionSize) ||
+        count >= f.alloc_budget) {
+      f.alloc_budget = -1;
+      return Value::Error("evaluation exceeded its allocation budget",
+                          offset_);
+    }
+    std::vector<Value> out;
+    out.reserve(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) out.push_back(Value::Int(i));
+    return Account(f, Value::List(std::move(out)));
+  }
+
+ private:
+  NodePtr n_;
+};
+
 // opt.or(other) and opt.orValue(other): `other` is evaluated only when opt
 // is none (cel-go short-circuits them likewise).
 class OptOrNode : public EvalNode {
@@ -1064,7 +1161,8 @@ class ProgramBuilder {
       case ExprKind::kComprehension: {
         NodePtr range = Plan(*e.target);
         if (e.macro == MacroKind::kBind || e.macro == MacroKind::kOptMap ||
-            e.macro == MacroKind::kOptFlatMap) {
+            e.macro == MacroKind::kOptFlatMap ||
+            e.macro == MacroKind::kSortBy) {
           int slot = slot_count_++;
           locals_.push_back(Local{e.iter_var, slot, comprehension_depth_ + 1});
           // The bound name counts as a comprehension variable, so that
@@ -1076,6 +1174,10 @@ class ProgramBuilder {
           if (e.macro == MacroKind::kBind) {
             return std::make_unique<internal::BindNode>(std::move(range), slot,
                                                         std::move(body));
+          }
+          if (e.macro == MacroKind::kSortBy) {
+            return std::make_unique<internal::SortByNode>(
+                std::move(range), slot, std::move(body));
           }
           return std::make_unique<internal::OptMapNode>(
               std::move(range), slot, std::move(body),
@@ -1219,6 +1321,10 @@ class ProgramBuilder {
                receiver && env_.functions().Find("orValue") != nullptr) {
       node = std::make_unique<internal::OptOrNode>(
           std::move(args[0]), std::move(args[1]), name == "orValue");
+    } else if (name == "lists.range" && args.size() == 1 && !receiver &&
+               env_.functions().Find(name) != nullptr) {
+      // Never folded: its cost is charged to each evaluation.
+      return std::make_unique<internal::RangeNode>(std::move(args[0]));
     } else if (name == "@in" && args.size() == 2 && !receiver) {
       node = std::make_unique<internal::InNode>(std::move(args[0]),
                                                 std::move(args[1]));

@@ -174,5 +174,126 @@ TEST(MathTest, FunctionsAndTheirTypes) {
               HasSubstr("requires at least one argument"));
 }
 
+TEST(ListsTest, Functions) {
+  EXPECT_EQ(Str("[1, 2, 3, 4].slice(1, 3)"), "[2, 3]");
+  EXPECT_EQ(Str("[1, 2].slice(2, 2)"), "[]");
+  EXPECT_TRUE(Eval("[1, 2].slice(1, 3)").IsError());
+  EXPECT_TRUE(Eval("[1, 2].slice(-1, 1)").IsError());
+  EXPECT_TRUE(Eval("[1, 2].slice(2, 1)").IsError());
+  EXPECT_EQ(Str("[[1], [2, 3], []].flatten()"), "[1, 2, 3]");
+  EXPECT_EQ(Str("dyn([1, [2, [3, [4]]]]).flatten()"), "[1, 2, [3, [4]]]");
+  EXPECT_EQ(Str("[1, [2, [3, [4]]]].flatten(2)"), "[1, 2, 3, [4]]");
+  EXPECT_TRUE(Eval("[1, [2]].flatten(-1)").IsError());
+  EXPECT_THAT(Issues("[1, 2].flatten()"), HasSubstr("no matching overload"));
+  EXPECT_EQ(Str("[1, 2, 2, 1.0, 3u, 'a', 'a'].distinct()"), "[1, 2, 3u, \"a\"]");
+  EXPECT_EQ(Str("[[1], [1.0], [2]].distinct()"), "[[1], [2]]");
+  EXPECT_EQ(Str("[1, 2, 3].reverse()"), "[3, 2, 1]");
+  EXPECT_EQ(Str("'abc'.reverse()"), "\"cba\"");
+  EXPECT_EQ(Str("[3, 1, 2].sort()"), "[1, 2, 3]");
+  EXPECT_EQ(Str("['b', 'c', 'a'].sort()"), "[\"a\", \"b\", \"c\"]");
+  EXPECT_EQ(Str("[2.0, 1.0, -1.0].sort()"), "[-1.0, 1.0, 2.0]");
+  // NaN sorts last, so that the order stays strict.
+  EXPECT_EQ(Str("math.isNaN([2.0, 0.0 / 0.0, 1.0].sort()[2])"), "true");
+  EXPECT_TRUE(Eval("dyn([1, 'b']).sort()").IsError());
+  EXPECT_TRUE(Eval("dyn([1, 2.0]).sort()").IsError());
+  EXPECT_THAT(Issues("[[1]].sort()"), HasSubstr("no matching overload"));
+  EXPECT_EQ(TypeOf("[3, 1].sort()"), "list(int)");
+  EXPECT_EQ(Str("[1, 2].first()"), "optional.of(1)");
+  EXPECT_EQ(Str("[1, 2].last().value()"), "2");
+  EXPECT_EQ(Str("[].first().orValue('none')"), "\"none\"");
+  EXPECT_EQ(Str("lists.range(4)"), "[0, 1, 2, 3]");
+  EXPECT_EQ(Str("lists.range(-2)"), "[]");
+  EXPECT_EQ(TypeOf("lists.range(3)"), "list(int)");
+}
+
+TEST(ListsTest, SortByOrdersStablyByKey) {
+  Env env = Env::Extended();
+  env.AddVariable("teams", Type::List(Type::Map(Type::String(), Type::Dyn())));
+  Activation act;
+  auto team = [](const char* name, int64_t size) {
+    return Value::Map({{Value::String("name"), Value::String(name)},
+                       {Value::String("size"), Value::Int(size)}});
+  };
+  act.Bind("teams", Value::List({team("a", 3), team("b", 1), team("c", 3),
+                                 team("d", 2)}));
+  EXPECT_EQ(Eval("teams.sortBy(t, t.size).map(t, t.name)", act, env)
+                .DebugString(),
+            "[\"b\", \"d\", \"a\", \"c\"]");
+  EXPECT_EQ(Eval("teams.sortBy(t, -t.size)[0].name", act, env).DebugString(),
+            "\"a\"");
+  EXPECT_EQ(TypeOf("[3, 1].sortBy(x, -x)"), "list(int)");
+  EXPECT_TRUE(Eval("dyn([1, 'a']).sortBy(x, x)").IsError());
+  EXPECT_THAT(Issues("[1].sortBy(x, [x])"), HasSubstr("not comparable"));
+  EXPECT_THAT(Issues("1.sortBy(x, x)"), HasSubstr("sortBy needs a list"));
+}
+
+TEST(ListsTest, LimitsCoverSortByAndRange) {
+  // sortBy's keys count against the comprehension budget, nested loops
+  // over lists.range too, and lists.range against the allocation budget
+  // before it allocates.
+  Env env = Env::Extended();
+  env.eval_options().comprehension_budget = 1000;
+  Activation none;
+  Value v = Eval("lists.range(2000).sortBy(x, -x)[0]", none, env);
+  ASSERT_TRUE(v.IsError());
+  EXPECT_THAT(std::string(v.error_message()), HasSubstr("budget"));
+  EXPECT_EQ(Eval("lists.range(900).sortBy(x, -x)[0]", none, env).DebugString(),
+            "899");
+  v = Eval("lists.range(40).map(i, lists.range(40).map(j, i * j))", none,
+           env);
+  ASSERT_TRUE(v.IsError());
+  EXPECT_THAT(std::string(v.error_message()), HasSubstr("budget"));
+  v = Eval("lists.range(9223372036854775807)");
+  ASSERT_TRUE(v.IsError());
+  EXPECT_THAT(std::string(v.error_message()), HasSubstr("allocation budget"));
+  Env small = Env::Extended();
+  small.eval_options().allocation_budget = 1000;
+  v = Eval("[1, 2].map(i, lists.range(600 + i)).size()", none, small);
+  ASSERT_TRUE(v.IsError());
+  EXPECT_THAT(std::string(v.error_message()), HasSubstr("allocation budget"));
+}
+
+TEST(SetsTest, Functions) {
+  EXPECT_EQ(Str("sets.contains([], [])"), "true");
+  EXPECT_EQ(Str("sets.contains([], [1])"), "false");
+  EXPECT_EQ(Str("sets.contains([1, 2, 3, 4], [2, 3])"), "true");
+  EXPECT_EQ(Str("sets.contains([1, 2.0, 3u], [1.0, 2u, 3])"), "true");
+  EXPECT_EQ(Str("sets.equivalent([1], [1, 1])"), "true");
+  EXPECT_EQ(Str("sets.equivalent([1, 2, 3], [3u, 2.0, 1])"), "true");
+  EXPECT_EQ(Str("sets.equivalent([1, 2], [1])"), "false");
+  EXPECT_EQ(Str("sets.intersects([1], [])"), "false");
+  EXPECT_EQ(Str("sets.intersects([1], [1, 2])"), "true");
+  EXPECT_EQ(Str("sets.intersects([[1], [2, 3]], [[1, 2], [2, 3.0]])"), "true");
+  EXPECT_THAT(Issues("sets.contains([1], ['a'])"),
+              HasSubstr("no matching overload"));
+}
+
+TEST(EncodersTest, Base64) {
+  EXPECT_EQ(Str("base64.encode(b'hello')"), "\"aGVsbG8=\"");
+  EXPECT_EQ(Str("base64.decode('aGVsbG8=') == b'hello'"), "true");
+  EXPECT_EQ(Str("base64.decode('aGVsbG8') == b'hello'"), "true");
+  EXPECT_TRUE(Eval("base64.decode('a!b')").IsError());
+  EXPECT_THAT(Issues("base64.encode('hello')"),
+              HasSubstr("no matching overload"));
+}
+
+TEST(LibrariesTest, EachIsEnabledOnItsOwn) {
+  struct Case {
+    Library lib;
+    const char* expr;
+  } cases[] = {{Library::kMath, "math.abs(-1) == 1"},
+               {Library::kEncoders, "base64.encode(b'') == ''"},
+               {Library::kLists, "lists.range(1) == [0]"},
+               {Library::kSets, "sets.contains([1], [1])"}};
+  for (const Case& c : cases) {
+    EXPECT_THAT(Issues(c.expr, Env::Standard()),
+                HasSubstr("undeclared reference"))
+        << c.expr;
+    Env env = Env::Standard();
+    env.Enable(c.lib);
+    EXPECT_EQ(Str(c.expr, env), "true") << c.expr;
+  }
+}
+
 }  // namespace
 }  // namespace meshplane::policy::cel
