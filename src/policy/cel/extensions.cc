@@ -112,8 +112,8 @@ Value Extreme(const Value* a, int) {
   const Value* best = nullptr;
   for (const Value& v : l) {
     if (!IsNumber(v)) {
-      return Value::Error(absl::StrCat("no such overload: ", name,
-                                       "() of ", v.TypeName()));
+      return Value::Error(
+          absl::StrCat("no such overload: ", name, "() of ", v.TypeName()));
     }
     if (best == nullptr) {
       best = &v;
@@ -190,8 +190,9 @@ template <BitOp kOp>
 Value BitInt(const Value* a, int) {
   uint64_t x = static_cast<uint64_t>(a[0].int_value());
   uint64_t y = static_cast<uint64_t>(a[1].int_value());
-  uint64_t r = kOp == BitOp::kAnd ? (x & y) : kOp == BitOp::kOr ? (x | y)
-                                                                : (x ^ y);
+  uint64_t r = kOp == BitOp::kAnd  ? (x & y)
+               : kOp == BitOp::kOr ? (x | y)
+                                   : (x ^ y);
   return Value::Int(static_cast<int64_t>(r));
 }
 
@@ -214,13 +215,13 @@ template <bool kLeft>
 Value Shift(const Value* a, int) {
   int64_t by = a[1].int_value();
   if (by < 0) {
-    return Value::Error(absl::StrCat(
-        kLeft ? "math.bitShiftLeft" : "math.bitShiftRight",
-        "(): negative offset ", by));
+    return Value::Error(
+        absl::StrCat(kLeft ? "math.bitShiftLeft" : "math.bitShiftRight",
+                     "(): negative offset ", by));
   }
   bool is_int = a[0].kind() == ValueKind::kInt;
-  uint64_t x = is_int ? static_cast<uint64_t>(a[0].int_value())
-                      : a[0].uint_value();
+  uint64_t x =
+      is_int ? static_cast<uint64_t>(a[0].int_value()) : a[0].uint_value();
   uint64_t r = by >= 64 ? 0 : (kLeft ? x << by : x >> by);
   return is_int ? Value::Int(static_cast<int64_t>(r)) : Value::Uint(r);
 }
@@ -247,9 +248,9 @@ Value Slice(const Value* a, int) {
                                      "), negative indexes not supported"));
   }
   if (start > end) {
-    return Value::Error(absl::StrCat(
-        "cannot slice(", start, ", ", end,
-        "), start index must be less than or equal to end index"));
+    return Value::Error(
+        absl::StrCat("cannot slice(", start, ", ", end,
+                     "), start index must be less than or equal to end index"));
   }
   if (static_cast<uint64_t>(end) > l.size()) {
     return Value::Error(absl::StrCat("cannot slice(", start, ", ", end,
@@ -285,17 +286,35 @@ Value Flatten(const Value* a, int n) {
 }
 
 // A hash consistent with CEL equality (ValuesEqual): numbers hash by value
-// across kinds (Value::Hash); lists and maps only by kind and size, so
-// that equal collections hash alike without walking them.
-struct EqHash {
-  size_t operator()(const Value* v) const {
-    if (v->kind() == ValueKind::kList) {
-      return absl::HashOf(1, v->list().size());
+// across kinds (Value::Hash); lists by their elements in order, maps by
+// their entries in any order (a sum), optionals by their value. Hashing
+// collections by content keeps distinct() and the sets functions linear
+// for lists of lists: the work is bounded by the value's weight.
+size_t DeepHash(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::kList: {
+      size_t h = absl::HashOf(1, v.list().size());
+      for (const Value& e : v.list()) h = absl::HashOf(h, DeepHash(e));
+      return h;
     }
-    if (v->kind() == ValueKind::kMap) return absl::HashOf(2, v->map().size());
-    if (v->kind() == ValueKind::kOptional) return absl::HashOf(3);
-    return v->Hash();
+    case ValueKind::kMap: {
+      size_t sum = 0;
+      for (const auto& [k, e] : v.map()) {
+        sum += absl::HashOf(DeepHash(k), DeepHash(e));
+      }
+      return absl::HashOf(2, v.map().size(), sum);
+    }
+    case ValueKind::kOptional:
+      return v.optional_has_value()
+                 ? absl::HashOf(3, DeepHash(v.optional_value()))
+                 : absl::HashOf(4);
+    default:
+      return v.Hash();
   }
+}
+
+struct EqHash {
+  size_t operator()(const Value* v) const { return DeepHash(*v); }
 };
 struct EqEq {
   bool operator()(const Value* a, const Value* b) const {
@@ -315,8 +334,8 @@ Value Distinct(const Value* a, int) {
 
 Value ReverseList(const Value* a, int) {
   const ListValue& l = a[0].list();
-  return Value::List(std::vector<Value>(l.elements().rbegin(),
-                                        l.elements().rend()));
+  return Value::List(
+      std::vector<Value>(l.elements().rbegin(), l.elements().rend()));
 }
 
 bool SortableKind(ValueKind k) {

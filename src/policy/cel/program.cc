@@ -815,6 +815,59 @@ class RangeNode : public EvalNode {
   NodePtr n_;
 };
 
+// root.?f.g.h.orValue(d), the common way policies read a field that may be
+// absent: walks the maps from `root` by the field names without building
+// the intermediate optionals. Any operand that is not a map (an error, a
+// list, an optional) is left to `general`, the unfused plan of the same
+// expression, so that the semantics are exactly those of the optionals.
+class SelectOrValueNode : public EvalNode {
+ public:
+  SelectOrValueNode(NodePtr root, const std::vector<std::string>& fields,
+                    NodePtr fallback, NodePtr general)
+      : root_(std::move(root)), fallback_(std::move(fallback)),
+        general_(std::move(general)), hints_(fields.size()) {
+    for (const std::string& f : fields) {
+      keys_.push_back(Value::InternedString(f));
+    }
+    for (auto& h : hints_) h.store(0, std::memory_order_relaxed);
+  }
+  Value Eval(Frame& f) const override {
+    Value scratch;
+    const Value* r = EvalRef(f, &scratch);
+    return r == &scratch ? std::move(scratch) : *r;
+  }
+  const Value* EvalRef(Frame& f, Value* scratch) const override {
+    Value tmp;
+    const Value* root = root_->EvalRef(f, &tmp);
+    const Value* v = root;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (v->kind() != ValueKind::kMap) return general_->EvalRef(f, scratch);
+      uint32_t hint = hints_[i].load(std::memory_order_relaxed);
+      uint32_t before = hint;
+      const MapValue& map = v->map();
+      if (hint < map.size() &&
+          map.entries()[hint].first.identity() == keys_[i].identity()) {
+        v = &map.entries()[hint].second;
+        continue;
+      }
+      v = map.FindString(keys_[i].string_value(), &hint);
+      if (v == nullptr) return fallback_->EvalRef(f, scratch);
+      if (hint != before) hints_[i].store(hint, std::memory_order_relaxed);
+    }
+    // A field of a temporary root must be copied out before it dies.
+    if (root != &tmp) return v;
+    *scratch = *v;
+    return scratch;
+  }
+
+ private:
+  NodePtr root_;
+  std::vector<Value> keys_;
+  NodePtr fallback_;
+  NodePtr general_;
+  mutable std::vector<std::atomic<uint32_t>> hints_;
+};
+
 // opt.or(other) and opt.orValue(other): `other` is evaluated only when opt
 // is none (cel-go short-circuits them likewise).
 class OptOrNode : public EvalNode {
@@ -1164,12 +1217,16 @@ class ProgramBuilder {
             e.macro == MacroKind::kOptFlatMap ||
             e.macro == MacroKind::kSortBy) {
           int slot = slot_count_++;
-          locals_.push_back(Local{e.iter_var, slot, comprehension_depth_ + 1});
-          // The bound name counts as a comprehension variable, so that
-          // subtrees that read it are never hoisted out of a loop.
-          ++comprehension_depth_;
+          // sortBy's key runs once per element, like a comprehension body:
+          // what it computes without reading x is hoisted. The bodies of
+          // cel.bind and optMap run once; the name they bind belongs to the
+          // enclosing level, so that nothing reading it is hoisted out of
+          // an enclosing loop (nor cached for the evaluation).
+          bool loop = e.macro == MacroKind::kSortBy;
+          if (loop) ++comprehension_depth_;
+          locals_.push_back(Local{e.iter_var, slot, comprehension_depth_});
           NodePtr body = Plan(*e.args[0]);
-          --comprehension_depth_;
+          if (loop) --comprehension_depth_;
           locals_.pop_back();
           if (e.macro == MacroKind::kBind) {
             return std::make_unique<internal::BindNode>(std::move(range), slot,
@@ -1321,6 +1378,9 @@ class ProgramBuilder {
                receiver && env_.functions().Find("orValue") != nullptr) {
       node = std::make_unique<internal::OptOrNode>(
           std::move(args[0]), std::move(args[1]), name == "orValue");
+      if (name == "orValue" && !all_const) {
+        if (NodePtr fused = PlanSelectOrValue(e, &node)) return fused;
+      }
     } else if (name == "lists.range" && args.size() == 1 && !receiver &&
                env_.functions().Find(name) != nullptr) {
       // Never folded: its cost is charged to each evaluation.
@@ -1372,6 +1432,42 @@ class ProgramBuilder {
           name, std::move(args), std::move(overloads), &env_.functions());
     }
     return all_const ? Fold(std::move(node), e.offset) : std::move(node);
+  }
+
+  // For `root.?f.g...orValue(d)` (e), a SelectOrValueNode over the fields,
+  // with `*general` (the plan of e as written) for the uncommon cases; null
+  // when e has another shape. The chain starts at its innermost `.?`.
+  NodePtr PlanSelectOrValue(const Expr& e, NodePtr* general) {
+    std::vector<std::string> fields;  // outermost first
+    const Expr* cur = e.target.get();
+    const Expr* root = nullptr;
+    size_t optional_steps = 0;  // fields up to the innermost `.?`
+    while (true) {
+      if (cur->kind == ExprKind::kSelect && !cur->test_only &&
+          cur->target != nullptr) {
+        fields.push_back(cur->name);
+        cur = cur->target.get();
+      } else if (cur->kind == ExprKind::kCall && cur->name == "_?._" &&
+                 cur->target == nullptr && cur->args.size() == 2 &&
+                 cur->args[1]->kind == ExprKind::kConst &&
+                 cur->args[1]->const_value.kind() == ValueKind::kString) {
+        fields.emplace_back(cur->args[1]->const_value.string_value());
+        optional_steps = fields.size();
+        root = cur->args[0].get();
+        cur = root;
+      } else {
+        break;
+      }
+    }
+    if (optional_steps == 0 || fields.size() > 8) return nullptr;
+    // Selections below the innermost `.?` belong to the root, which may
+    // itself be a variable's select chain (a resolved dotted name).
+    fields.resize(optional_steps);
+    std::reverse(fields.begin(), fields.end());
+    NodePtr root_node = Plan(*root);
+    NodePtr fallback = Plan(*e.args[0]);
+    return std::make_unique<internal::SelectOrValueNode>(
+        std::move(root_node), fields, std::move(fallback), std::move(*general));
   }
 
   const Env& env_;

@@ -189,7 +189,9 @@ class Value {
   // Thread-safe.
   static Value InternedString(absl::string_view s);
   // Whether this is an interned string (see InternedString).
-  bool IsInterned() const { return IsHeap() && u_.p->immortal; }
+  bool IsInterned() const {
+    return kind_ == ValueKind::kString && u_.p->immortal;
+  }
   // optional.of(v) and optional.none() (the optional library; v may be any
   // value but an error).
   static Value Optional(Value v);

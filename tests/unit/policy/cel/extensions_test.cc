@@ -1,10 +1,13 @@
 // The extension libraries (cel::Library): what the conformance suite does
 // not cover (lists, sets, limits, checking, scoping), case by case.
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/policy/cel/activation.h"
 #include "meshplane/policy/cel/program.h"
 
@@ -74,8 +77,7 @@ TEST(BindTest, EvaluatesItsInitialiserOnce) {
   env.eval_options().comprehension_budget = 1000;
   Activation act;
   act.Bind("l", IntList(400));
-  EXPECT_EQ(Eval("cel.bind(m, l.map(x, x * 2), m[1] + m[2] + m[399])", act,
-                 env)
+  EXPECT_EQ(Eval("cel.bind(m, l.map(x, x * 2), m[1] + m[2] + m[399])", act, env)
                 .DebugString(),
             "804");
   // An error in an unused initialiser does not surface.
@@ -95,15 +97,14 @@ TEST(OptionalTest, SelectionAndIndexing) {
   Env env = Env::Extended();
   env.AddVariable("r", Type::Map(Type::String(), Type::Dyn()));
   Activation act;
-  act.Bind("r", Value::Map({{Value::String("sla"),
-                             Value::Map({{Value::String("hours"),
-                                          Value::Int(4)}})}}));
+  act.Bind("r", Value::Map(
+                    {{Value::String("sla"),
+                      Value::Map({{Value::String("hours"), Value::Int(4)}})}}));
   EXPECT_EQ(Eval("r.?sla.hours.orValue(24)", act, env).DebugString(), "4");
   EXPECT_EQ(Eval("r.?owner.team.orValue('none')", act, env).DebugString(),
             "\"none\"");
   EXPECT_EQ(Eval("r.?sla.?hours", act, env).DebugString(), "optional.of(4)");
-  EXPECT_EQ(Eval("r.?sla.missing.hasValue()", act, env).DebugString(),
-            "false");
+  EXPECT_EQ(Eval("r.?sla.missing.hasValue()", act, env).DebugString(), "false");
   EXPECT_EQ(Str("[1, 2][?5].orValue(0)"), "0");
   EXPECT_EQ(Str("[1, 2][?1]"), "optional.of(2)");
   EXPECT_EQ(Str("{'a': 1}[?'a'].value()"), "1");
@@ -113,6 +114,37 @@ TEST(OptionalTest, SelectionAndIndexing) {
   EXPECT_EQ(TypeOf("optional.of('x').optMap(s, size(s))"),
             "optional_type(int)");
   EXPECT_EQ(Str("type(optional.none()) == optional_type"), "true");
+}
+
+TEST(OptionalTest, FieldChainsWithDefaultsKeepTheirMeaning) {
+  // root.?f.g.orValue(d) is planned as a walk over the maps; every other
+  // case must give what the optionals give.
+  Env env = Env::Extended();
+  env.AddVariable("r", Type::Map(Type::String(), Type::Dyn()));
+  Activation act;
+  act.Bind("r",
+           Value::Map({{Value::String("sla"),
+                        Value::Map({{Value::String("hours"), Value::Int(4)}})},
+                       {Value::String("tags"), Value::List({Value::Int(1)})},
+                       {Value::String("n"), Value::Int(3)}}));
+  auto eval = [&](const char* expr) {
+    return Eval(expr, act, env).DebugString();
+  };
+  EXPECT_EQ(eval("r.?sla.hours.orValue(1 / 0)"), "4");
+  EXPECT_EQ(eval("r.?sla.days.orValue(7)"), "7");
+  EXPECT_EQ(eval("r.?owner.team.name.orValue('x')"), "\"x\"");
+  EXPECT_EQ(eval("r.sla.?hours.orValue(0)"), "4");
+  EXPECT_EQ(eval("[r, r].map(d, d.?sla.hours.orValue(0))"), "[4, 4]");
+  EXPECT_EQ(eval("optional.of(r).?sla.hours.orValue(0)"), "4");
+  EXPECT_EQ(eval("{'a': {'b': 2}}.?a.b.orValue(0)"), "2");
+  EXPECT_EQ(eval("dyn({'a': {'b': 2}}).?a.b.orValue(0)"), "2");
+  // A field of something that is not a map is an error, as without the
+  // shortcut; so is an error in the root.
+  EXPECT_THAT(eval("r.?n.x.orValue(0)"), HasSubstr("error"));
+  EXPECT_THAT(eval("r.?tags.x.orValue(0)"), HasSubstr("error"));
+  EXPECT_THAT(eval("dyn([1]).?a.orValue(0)"), HasSubstr("error"));
+  EXPECT_THAT(eval("r.missing.?a.orValue(0)"), HasSubstr("error"));
+  EXPECT_EQ(eval("r.?tags[?0].orValue(0)"), "1");
 }
 
 TEST(OptionalTest, OrAndOrValueShortCircuit) {
@@ -138,8 +170,8 @@ TEST(OptionalTest, OptionalEntriesInLiterals) {
 }
 
 TEST(OptionalTest, SyntaxOnlyWhenEnabled) {
-  for (const char* expr : {"{}.?a", "[1][?0]", "[?optional.none()]",
-                           "{?'a': optional.none()}"}) {
+  for (const char* expr :
+       {"{}.?a", "[1][?0]", "[?optional.none()]", "{?'a': optional.none()}"}) {
     EXPECT_THAT(Issues(expr, Env::Standard()), HasSubstr("not enabled"))
         << expr;
   }
@@ -185,8 +217,17 @@ TEST(ListsTest, Functions) {
   EXPECT_EQ(Str("[1, [2, [3, [4]]]].flatten(2)"), "[1, 2, 3, [4]]");
   EXPECT_TRUE(Eval("[1, [2]].flatten(-1)").IsError());
   EXPECT_THAT(Issues("[1, 2].flatten()"), HasSubstr("no matching overload"));
-  EXPECT_EQ(Str("[1, 2, 2, 1.0, 3u, 'a', 'a'].distinct()"), "[1, 2, 3u, \"a\"]");
+  EXPECT_EQ(Str("[1, 2, 2, 1.0, 3u, 'a', 'a'].distinct()"),
+            "[1, 2, 3u, \"a\"]");
   EXPECT_EQ(Str("[[1], [1.0], [2]].distinct()"), "[[1], [2]]");
+  EXPECT_EQ(Str("[{1: 'a'}, {1u: 'a'}, {2: 'a'}].distinct().size()"), "2");
+  // Lists of lists hash by content: 20,000 one-element lists are not
+  // compared pairwise.
+  EXPECT_EQ(Str("lists.range(20000).map(i, [i]).distinct().size()"),
+            "20000");
+  EXPECT_EQ(Str("sets.equivalent(lists.range(20000).map(i, [i]),"
+                " lists.range(20000).map(i, [19999 - i]))"),
+            "true");
   EXPECT_EQ(Str("[1, 2, 3].reverse()"), "[3, 2, 1]");
   EXPECT_EQ(Str("'abc'.reverse()"), "\"cba\"");
   EXPECT_EQ(Str("[3, 1, 2].sort()"), "[1, 2, 3]");
@@ -216,9 +257,9 @@ TEST(ListsTest, SortByOrdersStablyByKey) {
   };
   act.Bind("teams", Value::List({team("a", 3), team("b", 1), team("c", 3),
                                  team("d", 2)}));
-  EXPECT_EQ(Eval("teams.sortBy(t, t.size).map(t, t.name)", act, env)
-                .DebugString(),
-            "[\"b\", \"d\", \"a\", \"c\"]");
+  EXPECT_EQ(
+      Eval("teams.sortBy(t, t.size).map(t, t.name)", act, env).DebugString(),
+      "[\"b\", \"d\", \"a\", \"c\"]");
   EXPECT_EQ(Eval("teams.sortBy(t, -t.size)[0].name", act, env).DebugString(),
             "\"a\"");
   EXPECT_EQ(TypeOf("[3, 1].sortBy(x, -x)"), "list(int)");
@@ -239,8 +280,7 @@ TEST(ListsTest, LimitsCoverSortByAndRange) {
   EXPECT_THAT(std::string(v.error_message()), HasSubstr("budget"));
   EXPECT_EQ(Eval("lists.range(900).sortBy(x, -x)[0]", none, env).DebugString(),
             "899");
-  v = Eval("lists.range(40).map(i, lists.range(40).map(j, i * j))", none,
-           env);
+  v = Eval("lists.range(40).map(i, lists.range(40).map(j, i * j))", none, env);
   ASSERT_TRUE(v.IsError());
   EXPECT_THAT(std::string(v.error_message()), HasSubstr("budget"));
   v = Eval("lists.range(9223372036854775807)");
@@ -293,6 +333,37 @@ TEST(LibrariesTest, EachIsEnabledOnItsOwn) {
     env.Enable(c.lib);
     EXPECT_EQ(Str(c.expr, env), "true") << c.expr;
   }
+}
+
+TEST(DocsTest, PolicyLanguageExamplesCompile) {
+  // Every ```cel block of docs/policy-language.md is one expression that
+  // compiles against the variables of an update trigger, as policies do.
+  std::ifstream in(std::string(MESHPLANE_SOURCE_DIR) +
+                   "/docs/policy-language.md");
+  ASSERT_TRUE(in) << "docs/policy-language.md not found";
+  Env env = Env::Extended();
+  Type doc = Type::Map(Type::String(), Type::Dyn());
+  for (const char* name : {"resource", "principal", "request", "previous"}) {
+    env.AddVariable(name, doc);
+  }
+  env.AddVariable("domain", Type::Dyn());
+  env.AddVariable("now", Type::Timestamp());
+  std::string line, block;
+  bool inside = false;
+  int blocks = 0;
+  while (std::getline(in, line)) {
+    if (!inside && line == "```cel") {
+      inside = true;
+      block.clear();
+    } else if (inside && line == "```") {
+      inside = false;
+      ++blocks;
+      EXPECT_EQ(Issues(block, env), "") << block;
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  EXPECT_GE(blocks, 10);
 }
 
 }  // namespace
