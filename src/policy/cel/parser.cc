@@ -914,11 +914,9 @@ class Parser {
                  std::vector<uint8_t>* optional = nullptr) {
     if (Accept(close)) return true;
     while (!failed_) {
-      if (Peek().kind == Tok::kQuestion) {
-        if (optional == nullptr || !options_.enable_optional_syntax) {
-          Fail(Peek().offset, optional == nullptr
-                                  ? "Syntax error: unexpected '?'"
-                                  : "optional list elements are not enabled");
+      if (optional != nullptr && Peek().kind == Tok::kQuestion) {
+        if (!options_.enable_optional_syntax) {
+          Fail(Peek().offset, "optional list elements are not enabled");
           return false;
         }
         Advance();
