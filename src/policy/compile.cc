@@ -9,7 +9,9 @@ namespace meshplane::policy::internal {
 namespace {
 
 cel::Env MakeEnv(bool with_previous) {
-  cel::Env env = cel::Env::Standard();
+  // Policy authors write more than the core language: optionals,
+  // cel.bind and the math, encoders, lists and sets libraries.
+  cel::Env env = cel::Env::Extended();
   // Documents are maps with string keys; `domain` may be null (a resource
   // outside any domain), so it is dyn and `domain == null` type-checks.
   const cel::Type doc = cel::Type::Map(cel::Type::String(), cel::Type::Dyn());

@@ -1,6 +1,7 @@
 // libFuzzer target: any input compiled (checked, then unchecked) and
-// evaluated against a small document must yield a value, an error value or
-// issues, never crash, hang or exhaust memory. The input is also fed to the
+// evaluated against a small document, with every extension library
+// enabled (as in policies), must yield a value, an error value or issues,
+// never crash, hang or exhaust memory. The input is also fed to the
 // JSON parser, whose output is printed back.
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +17,7 @@ namespace {
 namespace cel = ::meshplane::policy::cel;
 
 struct Fixture {
-  Fixture() : env(cel::Env::Standard()) {
+  Fixture() : env(cel::Env::Extended()) {
     cel::Type doc = cel::Type::Map(cel::Type::String(), cel::Type::Dyn());
     env.AddVariable("resource", doc);
     env.AddVariable("principal", doc);

@@ -68,7 +68,8 @@ int RunCelEval(const std::vector<std::string>& args, std::ostream& out,
     return 2;
   }
 
-  cel::Env env = cel::Env::Standard();
+  // The language of policies, extension libraries included.
+  cel::Env env = cel::Env::Extended();
   cel::Activation activation;
   for (const auto& [name, json] : vars) {
     absl::StatusOr<cel::Value> value = cel::ValueFromJson(json);

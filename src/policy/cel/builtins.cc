@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
+#include "meshplane/policy/cel/checker.h"
 #include "policy/cel/format_util.h"
 #include "policy/cel/functions.h"
 #include "policy/cel/time_util.h"
@@ -62,6 +64,7 @@ Type ParseTypeSpec(absl::string_view spec) {
   if (head == "list") return Type::List(params.at(0));
   if (head == "map") return Type::Map(params.at(0), params.at(1));
   if (head == "type") return Type::TypeType(params.at(0));
+  if (head == "optional_type") return Type::Optional(params.at(0));
   return Type::Param(std::string(head));
 }
 
@@ -104,6 +107,9 @@ bool KindOfType(const Type& t, ValueKind* kind) {
       return true;
     case Type::Kind::kType:
       *kind = ValueKind::kType;
+      return true;
+    case Type::Kind::kOptional:
+      *kind = ValueKind::kOptional;
       return true;
     default:
       return false;
@@ -386,8 +392,50 @@ bool IndexOf(const Value& v, int64_t* out) {
 
 }  // namespace
 
-// Exposed for the planner's index node.
+Value OptionalIndex(const Value& container, const Value& key) {
+  if (container.kind() == ValueKind::kOptional) {
+    if (!container.optional_has_value()) return container;
+    return OptionalIndex(container.optional_value(), key);
+  }
+  if (container.kind() == ValueKind::kList) {
+    int64_t i;
+    if (!IndexOf(key, &i)) {
+      return Value::Error(absl::StrCat("no such overload: list index of type ",
+                                       key.TypeName()));
+    }
+    const ListValue& l = container.list();
+    if (i < 0 || static_cast<uint64_t>(i) >= l.size()) {
+      return Value::OptionalNone();
+    }
+    return Value::Optional(l[static_cast<size_t>(i)]);
+  }
+  if (container.kind() == ValueKind::kMap) {
+    const Value* v = container.map().Find(key);
+    return v == nullptr ? Value::OptionalNone() : Value::Optional(*v);
+  }
+  return Value::Error(absl::StrCat("no such overload: index on ",
+                                   container.TypeName()));
+}
+
+Value OptionalSelect(const Value& operand, const Value& field) {
+  if (operand.kind() == ValueKind::kOptional) {
+    if (!operand.optional_has_value()) return operand;
+    return OptionalSelect(operand.optional_value(), field);
+  }
+  if (operand.kind() == ValueKind::kMap) {
+    const Value* v = operand.map().Find(field);
+    return v == nullptr ? Value::OptionalNone() : Value::Optional(*v);
+  }
+  return Value::Error(absl::StrCat("type '", operand.TypeName(),
+                                   "' does not support field selection"));
+}
+
+// Exposed for the planner's index node. Indexing an optional is optional
+// indexing (optional chaining).
 Value IndexValue(const Value& container, const Value& key) {
+  if (container.kind() == ValueKind::kOptional) {
+    return OptionalIndex(container, key);
+  }
   if (container.kind() == ValueKind::kList) {
     int64_t i;
     if (!IndexOf(key, &i)) {
@@ -1252,6 +1300,33 @@ FunctionRegistry* BuildStandard() {
 const FunctionRegistry& StandardRegistry() {
   static const FunctionRegistry* registry = BuildStandard();
   return *registry;
+}
+
+const FunctionRegistry& RegistryFor(uint32_t libraries) {
+  // Only the libraries that declare functions select a registry.
+  constexpr uint32_t kWithFunctions =
+      static_cast<uint32_t>(Library::kOptional) |
+      static_cast<uint32_t>(Library::kMath) |
+      static_cast<uint32_t>(Library::kEncoders) |
+      static_cast<uint32_t>(Library::kLists) |
+      static_cast<uint32_t>(Library::kSets);
+  libraries &= kWithFunctions;
+  if (libraries == 0) return StandardRegistry();
+  static std::once_flag once[kWithFunctions + 1];
+  static const FunctionRegistry* built[kWithFunctions + 1];
+  std::call_once(once[libraries], [libraries] {
+    FunctionRegistry* r = BuildStandard();
+    auto has = [libraries](Library lib) {
+      return (libraries & static_cast<uint32_t>(lib)) != 0;
+    };
+    if (has(Library::kOptional)) AddOptionalLibrary(r);
+    if (has(Library::kMath)) AddMathLibrary(r);
+    if (has(Library::kEncoders)) AddEncodersLibrary(r);
+    if (has(Library::kLists)) AddListsLibrary(r);
+    if (has(Library::kSets)) AddSetsLibrary(r);
+    built[libraries] = r;
+  });
+  return *built[libraries];
 }
 
 Value RegexMatch(absl::string_view text, absl::string_view pattern) {

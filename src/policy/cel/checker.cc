@@ -17,6 +17,38 @@ Env Env::Standard() {
   return env;
 }
 
+Env Env::Extended() {
+  Env env = Standard();
+  for (Library lib : {Library::kOptional, Library::kBindings, Library::kMath,
+                      Library::kEncoders, Library::kLists, Library::kSets}) {
+    env.Enable(lib);
+  }
+  return env;
+}
+
+Env& Env::Enable(Library library) {
+  libraries_ |= static_cast<uint32_t>(library);
+  functions_ = &internal::RegistryFor(libraries_);
+  switch (library) {
+    case Library::kOptional:
+      parser_options_.enable_optional_syntax = true;
+      break;
+    case Library::kBindings:
+      parser_options_.enable_bind_macro = true;
+      break;
+    case Library::kMath:
+      parser_options_.enable_math_macros = true;
+      break;
+    case Library::kLists:
+      parser_options_.enable_lists_macros = true;
+      break;
+    case Library::kEncoders:
+    case Library::kSets:
+      break;
+  }
+  return *this;
+}
+
 Env& Env::AddVariable(std::string name, Type type) {
   variables_[std::move(name)] = std::move(type);
   return *this;
@@ -49,6 +81,7 @@ bool LookupTypeName(absl::string_view name, Type* type,
       {"map", "map"},
       {"type", "type"},
       {"dyn", "dyn"},
+      {"optional_type", "optional_type"},
       {"google.protobuf.Timestamp", "google.protobuf.Timestamp"},
       {"google.protobuf.Duration", "google.protobuf.Duration"},
   };
@@ -68,6 +101,7 @@ bool LookupTypeName(absl::string_view name, Type* type,
       else if (n == "map") t = Type::Map(Type::Dyn(), Type::Dyn());
       else if (n == "type") t = Type::TypeType(Type::Dyn());
       else if (n == "dyn") t = Type::Dyn();
+      else if (n == "optional_type") t = Type::Optional(Type::Dyn());
       else if (n == "google.protobuf.Timestamp") t = Type::Timestamp();
       else t = Type::Duration();
       *type = Type::TypeType(t);
@@ -134,6 +168,8 @@ Type TypeOfValue(const Value& v) {
       return Type::Map(Type::Dyn(), Type::Dyn());
     case ValueKind::kType:
       return Type::TypeType(Type::Dyn());
+    case ValueKind::kOptional:
+      return Type::Optional(Type::Dyn());
     case ValueKind::kError:
       return Type::Error();
   }
@@ -163,6 +199,7 @@ bool IsAssignable(const Type& param, const Type& arg, Subs* subs) {
   if (param.kind() != arg.kind()) return false;
   switch (param.kind()) {
     case Type::Kind::kList:
+    case Type::Kind::kOptional:
       return IsAssignable(param.elem(), arg.elem(), subs);
     case Type::Kind::kMap:
       return IsAssignable(param.key(), arg.key(), subs) &&
@@ -188,6 +225,8 @@ Type Substitute(const Type& t, const Subs& subs) {
       return Type::Map(Substitute(t.key(), subs), Substitute(t.value(), subs));
     case Type::Kind::kType:
       return Type::TypeType(Substitute(t.elem(), subs));
+    case Type::Kind::kOptional:
+      return Type::Optional(Substitute(t.elem(), subs));
     default:
       return t;
   }
@@ -236,8 +275,10 @@ class Checker {
         Type elem;
         bool first = true;
         bool mixed = false;
-        for (const auto& a : e.args) {
+        for (size_t i = 0; i < e.args.size(); ++i) {
+          const auto& a = e.args[i];
           Type t = Check(*a);
+          if (IsOptionalEntry(e, i)) t = OptionalEntryType(*a, t);
           if (first) {
             elem = t;
             first = false;
@@ -253,6 +294,7 @@ class Checker {
         for (size_t i = 0; i < e.keys.size(); ++i) {
           Type k = Check(*e.keys[i]);
           Type v = Check(*e.args[i]);
+          if (IsOptionalEntry(e, i)) v = OptionalEntryType(*e.args[i], v);
           if (first) {
             key = k;
             value = v;
@@ -276,6 +318,22 @@ class Checker {
         return CheckComprehension(e);
     }
     return Type::Dyn();
+  }
+
+  static bool IsOptionalEntry(const Expr& e, size_t i) {
+    return i < e.optional_entries.size() && e.optional_entries[i] != 0;
+  }
+
+  // The type an optional entry ([?x], {?k: x}) contributes: that of the
+  // value it may hold. x must be an optional.
+  Type OptionalEntryType(const Expr& x, const Type& t) {
+    if (t.kind() == Type::Kind::kOptional) return t.elem();
+    if (t.kind() == Type::Kind::kDyn || t.kind() == Type::Kind::kError) {
+      return t;
+    }
+    Report(x, absl::StrCat("expected type 'optional_type' but found '",
+                           t.ToString(), "'"));
+    return Type::Error();
   }
 
   Type CheckIdent(const Expr& e) {
@@ -313,6 +371,20 @@ class Checker {
       }
     }
     Type operand = Check(*e.target);
+    if (operand.kind() == Type::Kind::kOptional) {
+      // Selection on an optional is optional selection (optional
+      // chaining): none stays none.
+      Type inner = SelectType(e, operand.elem());
+      if (e.test_only) return Type::Bool();
+      return inner.kind() == Type::Kind::kError ? inner
+                                                : Type::Optional(inner);
+    }
+    Type result = SelectType(e, operand);
+    return e.test_only ? Type::Bool() : result;
+  }
+
+  // The type of field `e.name` selected on a value of type `operand`.
+  Type SelectType(const Expr& e, const Type& operand) {
     Type result;
     switch (operand.kind()) {
       case Type::Kind::kMap:
@@ -335,7 +407,7 @@ class Checker {
                                "' does not support field selection"));
         result = Type::Error();
     }
-    return e.test_only ? Type::Bool() : result;
+    return result;
   }
 
   Type CheckCall(const Expr& e) {
@@ -412,6 +484,72 @@ class Checker {
 
   Type CheckComprehension(const Expr& e) {
     Type range = Check(*e.target);
+    if (e.macro == MacroKind::kBind) {
+      locals_.emplace_back(e.iter_var, range);
+      Type body = Check(*e.args[0]);
+      locals_.pop_back();
+      return body;
+    }
+    if (e.macro == MacroKind::kSortBy) {
+      Type var = Type::Dyn();
+      if (range.kind() == Type::Kind::kList) {
+        var = range.elem();
+      } else if (range.kind() == Type::Kind::kError) {
+        var = range;
+      } else if (range.kind() != Type::Kind::kDyn) {
+        Report(*e.target, absl::StrCat("sortBy needs a list, found '",
+                                       range.ToString(), "'"));
+      }
+      locals_.emplace_back(e.iter_var, var);
+      Type key = Check(*e.args[0]);
+      locals_.pop_back();
+      switch (key.kind()) {
+        case Type::Kind::kInt:
+        case Type::Kind::kUint:
+        case Type::Kind::kDouble:
+        case Type::Kind::kBool:
+        case Type::Kind::kString:
+        case Type::Kind::kBytes:
+        case Type::Kind::kTimestamp:
+        case Type::Kind::kDuration:
+        case Type::Kind::kDyn:
+        case Type::Kind::kError:
+          break;
+        default:
+          Report(*e.args[0],
+                 absl::StrCat("sortBy key of type '", key.ToString(),
+                              "' is not comparable"));
+      }
+      return Type::List(var);
+    }
+    if (e.macro == MacroKind::kOptMap || e.macro == MacroKind::kOptFlatMap) {
+      const char* macro = e.macro == MacroKind::kOptMap ? "optMap"
+                                                        : "optFlatMap";
+      Type var = Type::Dyn();
+      if (range.kind() == Type::Kind::kOptional) {
+        var = range.elem();
+      } else if (range.kind() == Type::Kind::kError) {
+        var = range;
+      } else if (range.kind() != Type::Kind::kDyn) {
+        Report(*e.target, absl::StrCat(macro, " needs an optional, found '",
+                                       range.ToString(), "'"));
+      }
+      locals_.emplace_back(e.iter_var, var);
+      Type body = Check(*e.args[0]);
+      locals_.pop_back();
+      if (e.macro == MacroKind::kOptMap) return Type::Optional(body);
+      if (body.kind() == Type::Kind::kOptional ||
+          body.kind() == Type::Kind::kError) {
+        return body;
+      }
+      if (body.kind() != Type::Kind::kDyn) {
+        Report(*e.args[0],
+               absl::StrCat("optFlatMap needs an optional result, found '",
+                            body.ToString(), "'"));
+        return Type::Error();
+      }
+      return Type::Optional(Type::Dyn());
+    }
     Type var1 = Type::Dyn(), var2 = Type::Dyn();
     bool two = !e.iter_var2.empty();
     switch (range.kind()) {
@@ -470,6 +608,10 @@ class Checker {
       case MacroKind::kTransformMap:
         if (body.size() == 2) expect_bool(0);
         return Type::Map(var1, body.back());
+      case MacroKind::kBind:
+      case MacroKind::kOptMap:
+      case MacroKind::kOptFlatMap:
+      case MacroKind::kSortBy:
       case MacroKind::kNone:
         break;
     }

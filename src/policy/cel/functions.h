@@ -74,6 +74,28 @@ Type ParseTypeSpec(absl::string_view spec);
 // The standard library plus the strings extension. Built once.
 const FunctionRegistry& StandardRegistry();
 
+// The standard registry plus the extension libraries whose Library bits
+// are set in `libraries`. Built once per combination; thread-safe.
+const FunctionRegistry& RegistryFor(uint32_t libraries);
+
+// Optional chaining (optional library): container[?key] and operand.?field.
+// An optional operand is unwrapped (none gives none); a missing key or
+// index out of range gives optional.none(); a present one optional.of(v).
+Value OptionalIndex(const Value& container, const Value& key);
+Value OptionalSelect(const Value& operand, const Value& field);
+
+// The order of sort() and sortBy() over values of one sortable kind (int,
+// uint, double, bool, string, bytes, timestamp, duration); NaN sorts after
+// every other double, so that the order is strict and weak.
+bool SortLess(const Value& a, const Value& b);
+
+// Adders of the extension libraries (extensions.cc).
+void AddOptionalLibrary(FunctionRegistry* r);
+void AddMathLibrary(FunctionRegistry* r);
+void AddEncodersLibrary(FunctionRegistry* r);
+void AddListsLibrary(FunctionRegistry* r);
+void AddSetsLibrary(FunctionRegistry* r);
+
 // Runs `name` over arguments chosen among `candidates` by run-time kind;
 // returns a "no matching overload" error value when none fits.
 Value Dispatch(const FunctionRegistry& registry, const std::vector<int>& candidates,

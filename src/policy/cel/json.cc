@@ -443,6 +443,14 @@ void AppendJson(const Value& v, std::string* out, int depth) {
     case ValueKind::kType:
       AppendJsonString(v.string_value(), out);
       return;
+    case ValueKind::kOptional:
+      // JSON has no optionals: a value is itself, none is null.
+      if (v.optional_has_value()) {
+        AppendJson(v.optional_value(), out, depth + 1);
+      } else {
+        *out += "null";
+      }
+      return;
     case ValueKind::kError:
       *out += "{\"error\":";
       AppendJsonString(v.error_message(), out);

@@ -833,8 +833,28 @@ class Parser {
         int offset = Advance().offset;
         const Token& name = Peek();
         if (name.kind == Tok::kQuestion) {
-          Fail(name.offset, "optional field selection '.?' is not supported");
-          return Error();
+          if (!options_.enable_optional_syntax) {
+            Fail(name.offset,
+                 "optional field selection '.?' is not enabled");
+            return Error();
+          }
+          Advance();
+          const Token& field = Peek();
+          if (field.kind != Tok::kIdent && field.kind != Tok::kReserved &&
+              field.kind != Tok::kIn && field.kind != Tok::kTrue &&
+              field.kind != Tok::kFalse && field.kind != Tok::kNull) {
+            Expected("a field name after '.?'");
+            return Error();
+          }
+          Advance();
+          // a.?b is the call _?._(a, "b") (as in cel-go).
+          auto key = NewExpr(ExprKind::kConst, field.offset);
+          key->const_value = Value::String(
+              field.u == 1 && field.kind == Tok::kIdent
+                  ? field.s
+                  : std::string(field.text));
+          operand = NewCall("_?._", offset, std::move(operand), std::move(key));
+          continue;
         }
         if (name.kind != Tok::kIdent && name.kind != Tok::kReserved &&
             name.kind != Tok::kIn && name.kind != Tok::kTrue &&
@@ -862,13 +882,19 @@ class Parser {
         }
       } else if (t.kind == Tok::kLBracket) {
         int offset = Advance().offset;
+        bool optional = false;
         if (Peek().kind == Tok::kQuestion) {
-          Fail(Peek().offset, "optional index '[?' is not supported");
-          return Error();
+          if (!options_.enable_optional_syntax) {
+            Fail(Peek().offset, "optional index '[?' is not enabled");
+            return Error();
+          }
+          Advance();
+          optional = true;
         }
         auto index = ParseExpr();
         if (!Expect(Tok::kRBracket, "']'")) return Error();
-        operand = NewCall("_[_]", offset, std::move(operand), std::move(index));
+        operand = NewCall(optional ? "_[?_]" : "_[_]", offset,
+                          std::move(operand), std::move(index));
       } else if (t.kind == Tok::kLBrace && operand->kind == ExprKind::kIdent) {
         Fail(t.offset,
              "message construction (Type{field: value}) is not supported");
@@ -881,10 +907,24 @@ class Parser {
   }
 
   // Parses `arg, arg, ...` up to `close` (already past the opening token).
+  // With `optional`, an argument may be marked optional with a leading
+  // '?' (list literals: [?x]); optional records which.
   bool ParseArgs(Tok close, absl::string_view close_text,
-                 std::vector<std::unique_ptr<Expr>>* args) {
+                 std::vector<std::unique_ptr<Expr>>* args,
+                 std::vector<uint8_t>* optional = nullptr) {
     if (Accept(close)) return true;
     while (!failed_) {
+      if (optional != nullptr && Peek().kind == Tok::kQuestion) {
+        if (!options_.enable_optional_syntax) {
+          Fail(Peek().offset, "optional list elements are not enabled");
+          return false;
+        }
+        Advance();
+        optional->resize(args->size(), 0);
+        optional->push_back(1);
+      } else if (optional != nullptr && !optional->empty()) {
+        optional->push_back(0);
+      }
       args->push_back(ParseExpr());
       if (failed_) return false;
       if (Accept(Tok::kComma)) {
@@ -964,7 +1004,10 @@ class Parser {
       case Tok::kLBracket: {
         int offset = Advance().offset;
         auto e = NewExpr(ExprKind::kList, offset);
-        if (!ParseArgs(Tok::kRBracket, "']'", &e->args)) return Error();
+        if (!ParseArgs(Tok::kRBracket, "']'", &e->args,
+                       &e->optional_entries)) {
+          return Error();
+        }
         return e;
       }
       case Tok::kLBrace: {
@@ -973,8 +1016,15 @@ class Parser {
         if (Accept(Tok::kRBrace)) return e;
         while (!failed_) {
           if (Peek().kind == Tok::kQuestion) {
-            Fail(Peek().offset, "optional map entries are not supported");
-            return Error();
+            if (!options_.enable_optional_syntax) {
+              Fail(Peek().offset, "optional map entries are not enabled");
+              return Error();
+            }
+            Advance();
+            e->optional_entries.resize(e->keys.size(), 0);
+            e->optional_entries.push_back(1);
+          } else if (!e->optional_entries.empty()) {
+            e->optional_entries.push_back(0);
           }
           e->keys.push_back(ParseExpr());
           if (!Expect(Tok::kColon, "':'")) return Error();
@@ -1058,6 +1108,54 @@ class Parser {
     MacroKind macro = MacroKind::kNone;
     int vars = 1;
     size_t n = args.size();
+    bool on_ident = target->kind == ExprKind::kIdent;
+    if (options_.enable_bind_macro && on_ident && target->name == "cel" &&
+        name == "bind" && n == 3) {
+      // cel.bind(x, init, body): init is the macro's "range", evaluated
+      // once outside the scope of x.
+      auto e = NewExpr(ExprKind::kComprehension, offset);
+      e->macro = MacroKind::kBind;
+      if (!IterVar(*args[0], &e->iter_var)) return Error();
+      e->target = std::move(args[1]);
+      e->args.push_back(std::move(args[2]));
+      return e;
+    }
+    if (options_.enable_math_macros && on_ident && target->name == "math" &&
+        (name == "greatest" || name == "least") && n != 1) {
+      // math.greatest(a, b, ...) takes any number of arguments (cel-go
+      // makes it a macro): they become one list argument.
+      if (n == 0) {
+        Fail(offset, absl::StrCat("math.", name,
+                                  "() requires at least one argument"));
+        return Error();
+      }
+      auto list = NewExpr(ExprKind::kList, offset);
+      list->args = std::move(args);
+      auto e = NewExpr(ExprKind::kCall, offset);
+      e->name = absl::StrCat("math.", name);
+      e->args.push_back(std::move(list));
+      return e;
+    }
+    if (options_.enable_lists_macros && name == "sortBy" && n == 2) {
+      // list.sortBy(x, key): the list ordered by key, computed once per
+      // element.
+      auto e = NewExpr(ExprKind::kComprehension, offset);
+      e->macro = MacroKind::kSortBy;
+      if (!IterVar(*args[0], &e->iter_var)) return Error();
+      e->target = std::move(target);
+      e->args.push_back(std::move(args[1]));
+      return e;
+    }
+    if (options_.enable_optional_syntax &&
+        (name == "optMap" || name == "optFlatMap") && n == 2) {
+      // opt.optMap(x, t): t with x bound to the value, if present.
+      auto e = NewExpr(ExprKind::kComprehension, offset);
+      e->macro = name == "optMap" ? MacroKind::kOptMap : MacroKind::kOptFlatMap;
+      if (!IterVar(*args[0], &e->iter_var)) return Error();
+      e->target = std::move(target);
+      e->args.push_back(std::move(args[1]));
+      return e;
+    }
     if ((name == "all" || name == "exists") && (n == 2 || n == 3)) {
       macro = name == "all" ? MacroKind::kAll : MacroKind::kExists;
       vars = static_cast<int>(n) - 1;

@@ -175,6 +175,15 @@ class LocalNode : public EvalNode {
 };
 
 Value SelectField(const Value& operand, const Value& key, bool test_only) {
+  if (operand.kind() == ValueKind::kOptional) {
+    // Selection on an optional is optional selection; has() of a field of
+    // none is false.
+    if (!operand.optional_has_value()) {
+      return test_only ? Value::Bool(false) : operand;
+    }
+    if (test_only) return SelectField(operand.optional_value(), key, true);
+    return OptionalSelect(operand.optional_value(), key);
+  }
   if (operand.kind() == ValueKind::kMap) {
     const Value* v = operand.map().Find(key);
     if (test_only) return Value::Bool(v != nullptr);
@@ -607,27 +616,52 @@ class MatchesConstNode : public BoolNode {
   std::unique_ptr<RE2> re_;
 };
 
+// An optional entry's value ([?x], {?k: x}): false to leave the entry
+// out, true to keep *v (unwrapped), or an error in *v.
+bool OptionalEntry(Value* v, bool* keep) {
+  if (v->IsError()) return false;
+  if (v->kind() != ValueKind::kOptional) {
+    *v = Value::Error(absl::StrCat("optional entry of type '", v->TypeName(),
+                                   "': expected an optional"));
+    return false;
+  }
+  *keep = v->optional_has_value();
+  if (*keep) *v = Value(v->optional_value());
+  return true;
+}
+
 class ListNode : public EvalNode {
  public:
-  explicit ListNode(std::vector<NodePtr> elems) : elems_(std::move(elems)) {}
+  ListNode(std::vector<NodePtr> elems, std::vector<uint8_t> optional)
+      : elems_(std::move(elems)), optional_(std::move(optional)) {}
   Value Eval(Frame& f) const override {
     std::vector<Value> out;
     out.reserve(elems_.size());
-    for (const NodePtr& e : elems_) {
-      out.push_back(e->Eval(f));
-      if (out.back().IsError()) return out.back();
+    for (size_t i = 0; i < elems_.size(); ++i) {
+      Value v = elems_[i]->Eval(f);
+      if (i < optional_.size() && optional_[i] != 0) {
+        bool keep = false;
+        if (!OptionalEntry(&v, &keep)) return Locate(std::move(v));
+        if (!keep) continue;
+      } else if (v.IsError()) {
+        return v;
+      }
+      out.push_back(std::move(v));
     }
     return Account(f, Value::List(std::move(out)));
   }
 
  private:
   std::vector<NodePtr> elems_;
+  std::vector<uint8_t> optional_;
 };
 
 class MapNode : public EvalNode {
  public:
-  MapNode(std::vector<NodePtr> keys, std::vector<NodePtr> values)
-      : keys_(std::move(keys)), values_(std::move(values)) {}
+  MapNode(std::vector<NodePtr> keys, std::vector<NodePtr> values,
+          std::vector<uint8_t> optional)
+      : keys_(std::move(keys)), values_(std::move(values)),
+        optional_(std::move(optional)) {}
   Value Eval(Frame& f) const override {
     std::vector<std::pair<Value, Value>> out;
     out.reserve(keys_.size());
@@ -635,7 +669,13 @@ class MapNode : public EvalNode {
       Value k = keys_[i]->Eval(f);
       if (k.IsError()) return k;
       Value v = values_[i]->Eval(f);
-      if (v.IsError()) return v;
+      if (i < optional_.size() && optional_[i] != 0) {
+        bool keep = false;
+        if (!OptionalEntry(&v, &keep)) return Locate(std::move(v));
+        if (!keep) continue;
+      } else if (v.IsError()) {
+        return v;
+      }
       out.emplace_back(std::move(k), std::move(v));
     }
     return Account(f, Locate(MapValue::Build(std::move(out))));
@@ -643,6 +683,217 @@ class MapNode : public EvalNode {
 
  private:
   std::vector<NodePtr> keys_, values_;
+  std::vector<uint8_t> optional_;
+};
+
+// opt.optMap(x, t) and opt.optFlatMap(x, t): t with x bound to the value
+// of opt, evaluated only when opt holds one; none stays none.
+class OptMapNode : public EvalNode {
+ public:
+  OptMapNode(NodePtr target, int slot, NodePtr body, bool flat)
+      : target_(std::move(target)), slot_(slot), body_(std::move(body)),
+        flat_(flat) {}
+  Value Eval(Frame& f) const override {
+    Value t = target_->Eval(f);
+    if (t.IsError()) return t;
+    if (t.kind() != ValueKind::kOptional) {
+      return Locate(NoMatchingOverload(flat_ ? "optFlatMap" : "optMap"));
+    }
+    if (!t.optional_has_value()) return t;
+    f.slots[slot_] = t.optional_value();
+    f.refs[slot_] = &f.slots[slot_];
+    Value r = body_->Eval(f);
+    if (r.IsError()) return r;
+    if (!flat_) return Value::Optional(std::move(r));
+    if (r.kind() != ValueKind::kOptional) {
+      return Locate(NoMatchingOverload("optFlatMap"));
+    }
+    return r;
+  }
+
+ private:
+  NodePtr target_;
+  int slot_;
+  NodePtr body_;
+  bool flat_;
+};
+
+Value BudgetExceeded();
+
+// Whether values of kind k can be ordered by sort and sortBy (cel-go: int,
+// uint, double, bool, duration, timestamp, string, bytes).
+bool Sortable(ValueKind k) {
+  switch (k) {
+    case ValueKind::kInt:
+    case ValueKind::kUint:
+    case ValueKind::kDouble:
+    case ValueKind::kBool:
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+    case ValueKind::kTimestamp:
+    case ValueKind::kDuration:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// list.sortBy(x, key): each key is computed once (one iteration of the
+// comprehension budget each), then the elements are ordered by key,
+// stably. Keys must all be of one sortable kind.
+class SortByNode : public EvalNode {
+ public:
+  SortByNode(NodePtr range, int slot, NodePtr key)
+      : range_(std::move(range)), slot_(slot), key_(std::move(key)) {}
+  Value Eval(Frame& f) const override {
+    Value scratch;
+    const Value* r = range_->EvalRef(f, &scratch);
+    if (r->IsError()) return *r;
+    if (r->kind() != ValueKind::kList) {
+      return Locate(NoMatchingOverload("sortBy"));
+    }
+    const ListValue& list = r->list();
+    std::vector<Value> keys;
+    keys.reserve(list.size());
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (--f.budget < 0) return Locate(BudgetExceeded());
+      f.refs[slot_] = &list[i];
+      Value k = key_->Eval(f);
+      if (k.IsError()) return k;
+      if (!Sortable(k.kind()) ||
+          (!keys.empty() && k.kind() != keys[0].kind())) {
+        return Locate(Value::Error(absl::StrCat(
+            "sortBy: key of type '", k.TypeName(),
+            keys.empty() ? "' is not comparable"
+                         : absl::StrCat("' is not comparable with '",
+                                        keys[0].TypeName(), "'"))));
+      }
+      keys.push_back(std::move(k));
+    }
+    std::vector<size_t> order(list.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&keys](size_t a, size_t b) {
+      return SortLess(keys[a], keys[b]);
+    });
+    std::vector<Value> out;
+    out.reserve(order.size());
+    for (size_t i : order) out.push_back(list[i]);
+    return Account(f, Value::List(std::move(out)));
+  }
+
+ private:
+  NodePtr range_;
+  int slot_;
+  NodePtr key_;
+};
+
+// lists.range(n): [0, 1, ..., n-1]. Charged to the allocation budget
+// before the list is built, so that a large n fails without allocating.
+class RangeNode : public EvalNode {
+ public:
+  explicit RangeNode(NodePtr n) : n_(std::move(n)) {}
+  Value Eval(Frame& f) const override {
+    Value n = n_->Eval(f);
+    if (n.IsError()) return n;
+    if (n.kind() != ValueKind::kInt) {
+      return Locate(NoMatchingOverload("lists.range"));
+    }
+    int64_t count = std::max<int64_t>(n.int_value(), 0);
+    if (count > static_cast<int64_t>(kMaxCollectionSize) ||
+        count >= f.alloc_budget) {
+      f.alloc_budget = -1;
+      return Value::Error("evaluation exceeded its allocation budget",
+                          offset_);
+    }
+    std::vector<Value> out;
+    out.reserve(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) out.push_back(Value::Int(i));
+    return Account(f, Value::List(std::move(out)));
+  }
+
+ private:
+  NodePtr n_;
+};
+
+// root.?f.g.h.orValue(d), the common way policies read a field that may be
+// absent: walks the maps from `root` by the field names without building
+// the intermediate optionals. Any operand that is not a map (an error, a
+// list, an optional) is left to `general`, the unfused plan of the same
+// expression, so that the semantics are exactly those of the optionals.
+class SelectOrValueNode : public EvalNode {
+ public:
+  SelectOrValueNode(NodePtr root, const std::vector<std::string>& fields,
+                    NodePtr fallback, NodePtr general)
+      : root_(std::move(root)), fallback_(std::move(fallback)),
+        general_(std::move(general)), hints_(fields.size()) {
+    for (const std::string& f : fields) {
+      keys_.push_back(Value::InternedString(f));
+    }
+    for (auto& h : hints_) h.store(0, std::memory_order_relaxed);
+  }
+  Value Eval(Frame& f) const override {
+    Value scratch;
+    const Value* r = EvalRef(f, &scratch);
+    return r == &scratch ? std::move(scratch) : *r;
+  }
+  const Value* EvalRef(Frame& f, Value* scratch) const override {
+    Value tmp;
+    const Value* root = root_->EvalRef(f, &tmp);
+    const Value* v = root;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (v->kind() != ValueKind::kMap) return general_->EvalRef(f, scratch);
+      uint32_t hint = hints_[i].load(std::memory_order_relaxed);
+      uint32_t before = hint;
+      const MapValue& map = v->map();
+      if (hint < map.size() &&
+          map.entries()[hint].first.identity() == keys_[i].identity()) {
+        v = &map.entries()[hint].second;
+        continue;
+      }
+      v = map.FindString(keys_[i].string_value(), &hint);
+      if (v == nullptr) return fallback_->EvalRef(f, scratch);
+      if (hint != before) hints_[i].store(hint, std::memory_order_relaxed);
+    }
+    // A field of a temporary root must be copied out before it dies.
+    if (root != &tmp) return v;
+    *scratch = *v;
+    return scratch;
+  }
+
+ private:
+  NodePtr root_;
+  std::vector<Value> keys_;
+  NodePtr fallback_;
+  NodePtr general_;
+  mutable std::vector<std::atomic<uint32_t>> hints_;
+};
+
+// opt.or(other) and opt.orValue(other): `other` is evaluated only when opt
+// is none (cel-go short-circuits them likewise).
+class OptOrNode : public EvalNode {
+ public:
+  OptOrNode(NodePtr l, NodePtr r, bool or_value)
+      : l_(std::move(l)), r_(std::move(r)), or_value_(or_value) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.IsError()) return l;
+    if (l.kind() != ValueKind::kOptional) {
+      return Locate(NoMatchingOverload(or_value_ ? "orValue" : "or"));
+    }
+    if (l.optional_has_value()) {
+      return or_value_ ? l.optional_value() : l;
+    }
+    Value r = r_->Eval(f);
+    if (r.IsError() || or_value_) return r;
+    if (r.kind() != ValueKind::kOptional) {
+      return Locate(NoMatchingOverload("or"));
+    }
+    return r;
+  }
+
+ private:
+  NodePtr l_, r_;
+  bool or_value_;
 };
 
 Value BudgetExceeded() {
@@ -783,6 +1034,10 @@ class ComprehensionNode : public EvalNode {
         }
         return MapValue::Build(std::move(out));
       }
+      case MacroKind::kBind:
+      case MacroKind::kOptMap:
+      case MacroKind::kOptFlatMap:
+      case MacroKind::kSortBy:
       case MacroKind::kNone:
         break;
     }
@@ -793,6 +1048,43 @@ class ComprehensionNode : public EvalNode {
   NodePtr range_;
   int slot1_, slot2_;
   std::vector<NodePtr> body_;
+};
+
+// cel.bind(x, init, body): init is evaluated once, before the body, and
+// bound to x for the body only. An error in init is a value like any
+// other: it surfaces only if the body uses x.
+class BindNode : public EvalNode {
+ public:
+  BindNode(NodePtr init, int slot, NodePtr body)
+      : init_(std::move(init)), slot_(slot), body_(std::move(body)) {}
+  Value Eval(Frame& f) const override {
+    Bind(f);
+    return body_->Eval(f);
+  }
+  const Value* EvalRef(Frame& f, Value* scratch) const override {
+    Bind(f);
+    const Value* r = body_->EvalRef(f, scratch);
+    // The slot is reused by the next evaluation of this node (inside a
+    // comprehension); a result that points into it must be copied out.
+    if (r == &f.slots[slot_]) {
+      *scratch = *r;
+      return scratch;
+    }
+    return r;
+  }
+  int EvalBool(Frame& f, Value* other) const override {
+    Bind(f);
+    return body_->EvalBool(f, other);
+  }
+
+ private:
+  void Bind(Frame& f) const {
+    const Value* v = init_->EvalRef(f, &f.slots[slot_]);
+    f.refs[slot_] = v;
+  }
+  NodePtr init_;
+  int slot_;
+  NodePtr body_;
 };
 
 bool AllConst(const std::vector<NodePtr>& nodes) {
@@ -906,7 +1198,8 @@ class ProgramBuilder {
         std::vector<NodePtr> elems;
         for (const auto& a : e.args) elems.push_back(Plan(*a));
         bool all_const = internal::AllConst(elems);
-        NodePtr node = std::make_unique<internal::ListNode>(std::move(elems));
+        NodePtr node = std::make_unique<internal::ListNode>(
+            std::move(elems), e.optional_entries);
         return all_const ? Fold(std::move(node), e.offset) : std::move(node);
       }
       case ExprKind::kMap: {
@@ -914,12 +1207,39 @@ class ProgramBuilder {
         for (const auto& k : e.keys) keys.push_back(Plan(*k));
         for (const auto& v : e.args) values.push_back(Plan(*v));
         bool all_const = internal::AllConst(keys) && internal::AllConst(values);
-        NodePtr node = std::make_unique<internal::MapNode>(std::move(keys),
-                                                           std::move(values));
+        NodePtr node = std::make_unique<internal::MapNode>(
+            std::move(keys), std::move(values), e.optional_entries);
         return all_const ? Fold(std::move(node), e.offset) : std::move(node);
       }
       case ExprKind::kComprehension: {
         NodePtr range = Plan(*e.target);
+        if (e.macro == MacroKind::kBind || e.macro == MacroKind::kOptMap ||
+            e.macro == MacroKind::kOptFlatMap ||
+            e.macro == MacroKind::kSortBy) {
+          int slot = slot_count_++;
+          // sortBy's key runs once per element, like a comprehension body:
+          // what it computes without reading x is hoisted. The bodies of
+          // cel.bind and optMap run once; the name they bind belongs to the
+          // enclosing level, so that nothing reading it is hoisted out of
+          // an enclosing loop (nor cached for the evaluation).
+          bool loop = e.macro == MacroKind::kSortBy;
+          if (loop) ++comprehension_depth_;
+          locals_.push_back(Local{e.iter_var, slot, comprehension_depth_});
+          NodePtr body = Plan(*e.args[0]);
+          if (loop) --comprehension_depth_;
+          locals_.pop_back();
+          if (e.macro == MacroKind::kBind) {
+            return std::make_unique<internal::BindNode>(std::move(range), slot,
+                                                        std::move(body));
+          }
+          if (e.macro == MacroKind::kSortBy) {
+            return std::make_unique<internal::SortByNode>(
+                std::move(range), slot, std::move(body));
+          }
+          return std::make_unique<internal::OptMapNode>(
+              std::move(range), slot, std::move(body),
+              e.macro == MacroKind::kOptFlatMap);
+        }
         int slot1 = slot_count_++;
         int slot2 = e.iter_var2.empty() ? -1 : slot_count_++;
         int level = comprehension_depth_ + 1;
@@ -1054,6 +1374,17 @@ class ProgramBuilder {
     } else if (name == "_[_]" && args.size() == 2 && !receiver) {
       node = std::make_unique<internal::IndexNode>(std::move(args[0]),
                                                    std::move(args[1]));
+    } else if ((name == "or" || name == "orValue") && args.size() == 2 &&
+               receiver && env_.functions().Find("orValue") != nullptr) {
+      node = std::make_unique<internal::OptOrNode>(
+          std::move(args[0]), std::move(args[1]), name == "orValue");
+      if (name == "orValue" && !all_const) {
+        if (NodePtr fused = PlanSelectOrValue(e, &node)) return fused;
+      }
+    } else if (name == "lists.range" && args.size() == 1 && !receiver &&
+               env_.functions().Find(name) != nullptr) {
+      // Never folded: its cost is charged to each evaluation.
+      return std::make_unique<internal::RangeNode>(std::move(args[0]));
     } else if (name == "@in" && args.size() == 2 && !receiver) {
       node = std::make_unique<internal::InNode>(std::move(args[0]),
                                                 std::move(args[1]));
@@ -1101,6 +1432,42 @@ class ProgramBuilder {
           name, std::move(args), std::move(overloads), &env_.functions());
     }
     return all_const ? Fold(std::move(node), e.offset) : std::move(node);
+  }
+
+  // For `root.?f.g...orValue(d)` (e), a SelectOrValueNode over the fields,
+  // with `*general` (the plan of e as written) for the uncommon cases; null
+  // when e has another shape. The chain starts at its innermost `.?`.
+  NodePtr PlanSelectOrValue(const Expr& e, NodePtr* general) {
+    std::vector<std::string> fields;  // outermost first
+    const Expr* cur = e.target.get();
+    const Expr* root = nullptr;
+    size_t optional_steps = 0;  // fields up to the innermost `.?`
+    while (true) {
+      if (cur->kind == ExprKind::kSelect && !cur->test_only &&
+          cur->target != nullptr) {
+        fields.push_back(cur->name);
+        cur = cur->target.get();
+      } else if (cur->kind == ExprKind::kCall && cur->name == "_?._" &&
+                 cur->target == nullptr && cur->args.size() == 2 &&
+                 cur->args[1]->kind == ExprKind::kConst &&
+                 cur->args[1]->const_value.kind() == ValueKind::kString) {
+        fields.emplace_back(cur->args[1]->const_value.string_value());
+        optional_steps = fields.size();
+        root = cur->args[0].get();
+        cur = root;
+      } else {
+        break;
+      }
+    }
+    if (optional_steps == 0 || fields.size() > 8) return nullptr;
+    // Selections below the innermost `.?` belong to the root, which may
+    // itself be a variable's select chain (a resolved dotted name).
+    fields.resize(optional_steps);
+    std::reverse(fields.begin(), fields.end());
+    NodePtr root_node = Plan(*root);
+    NodePtr fallback = Plan(*e.args[0]);
+    return std::make_unique<internal::SelectOrValueNode>(
+        std::move(root_node), fields, std::move(fallback), std::move(*general));
   }
 
   const Env& env_;

@@ -30,6 +30,13 @@ Type Type::TypeType(Type of) {
   return t;
 }
 
+Type Type::Optional(Type of) {
+  Type t(Kind::kOptional);
+  t.params_ = std::make_shared<const std::vector<Type>>(
+      std::vector<Type>{std::move(of)});
+  return t;
+}
+
 Type Type::Param(std::string name) {
   Type t(Kind::kTypeParam);
   t.name_ = std::make_shared<const std::string>(std::move(name));
@@ -65,6 +72,8 @@ std::string Type::ToString() const {
                           ")");
     case Kind::kType:
       return absl::StrCat("type(", elem().ToString(), ")");
+    case Kind::kOptional:
+      return absl::StrCat("optional_type(", elem().ToString(), ")");
     case Kind::kTypeParam:
       return *name_;
     case Kind::kError:
@@ -78,6 +87,7 @@ bool Type::operator==(const Type& other) const {
   switch (kind_) {
     case Kind::kList:
     case Kind::kType:
+    case Kind::kOptional:
       return elem() == other.elem();
     case Kind::kMap:
       return key() == other.key() && value() == other.value();

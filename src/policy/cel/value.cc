@@ -42,10 +42,26 @@ absl::string_view KindTypeName(ValueKind kind) {
       return "google.protobuf.Duration";
     case ValueKind::kType:
       return "type";
+    case ValueKind::kOptional:
+      return "optional_type";
     case ValueKind::kError:
       return "error";
   }
   return "unknown";
+}
+
+Value Value::Optional(Value v) {
+  return FromHeap(new internal::OptionalObject(true, std::move(v)));
+}
+
+Value Value::OptionalNone() {
+  // One shared none: it is immutable, and never freed.
+  static internal::OptionalObject* const none = [] {
+    auto* o = new internal::OptionalObject(false, Value());
+    o->immortal = true;
+    return o;
+  }();
+  return FromHeap(none);
 }
 
 Value Value::String(std::string s) {
@@ -151,6 +167,7 @@ size_t Value::Hash() const {
       return absl::HashOf(u_.i, nanos_);
     case ValueKind::kList:
     case ValueKind::kMap:
+    case ValueKind::kOptional:
       return absl::HashOf(static_cast<const void*>(u_.p));
   }
   return 0;
@@ -208,6 +225,11 @@ std::string Value::DebugString() const {
                           internal::FormatDuration(u_.i, nanos_), "\")");
     case ValueKind::kType:
       return std::string(string_value());
+    case ValueKind::kOptional:
+      return optional_has_value()
+                 ? absl::StrCat("optional.of(", optional_value().DebugString(),
+                                ")")
+                 : "optional.none()";
     case ValueKind::kError:
       return absl::StrCat("error: ", string_value());
   }
@@ -494,6 +516,10 @@ bool ValuesEqual(const Value& a, const Value& b) {
       }
       return true;
     }
+    case ValueKind::kOptional:
+      if (a.optional_has_value() != b.optional_has_value()) return false;
+      return !a.optional_has_value() ||
+             ValuesEqual(a.optional_value(), b.optional_value());
   }
   return false;
 }

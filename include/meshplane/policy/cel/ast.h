@@ -25,8 +25,11 @@ enum class ExprKind : uint8_t {
   kComprehension,  // macro over target, see MacroKind
 };
 
-// The macros of the CEL spec ("Macros") plus the two-variable forms of the
-// comprehensions extension.
+// The macros of the CEL spec ("Macros"), the two-variable forms of the
+// comprehensions extension, and the macros of the extension libraries.
+// For kBind, iter_var is the name, target the initialiser and args[0] the
+// body; for kOptMap/kOptFlatMap, target is the optional and args[0] the
+// body; for kSortBy, target is the list and args[0] the key.
 enum class MacroKind : uint8_t {
   kNone,
   kAll,            // all(x, p)          | all(i, v, p)
@@ -37,6 +40,10 @@ enum class MacroKind : uint8_t {
   kFilter,         // filter(x, p)
   kTransformList,  // transformList(i, v, t) / (i, v, p, t)
   kTransformMap,   // transformMap(k, v, t) / (k, v, p, t)
+  kBind,           // cel.bind(x, init, body)
+  kOptMap,         // opt.optMap(x, t)
+  kOptFlatMap,     // opt.optFlatMap(x, t)
+  kSortBy,         // list.sortBy(x, key)
 };
 
 // One node. Children are owned. `id` is unique within an AST; `offset` is
@@ -57,6 +64,10 @@ struct Expr {
   // (predicate / filter / transform, in source order).
   std::vector<std::unique_ptr<Expr>> args;
   std::vector<std::unique_ptr<Expr>> keys;  // kMap keys
+  // kList / kMap: 1 where the element or entry is optional ([?x],
+  // {?k: v}): included only when its optional value is present. Empty
+  // when no entry is optional.
+  std::vector<uint8_t> optional_entries;
   MacroKind macro = MacroKind::kNone;       // kComprehension
   std::string iter_var;                     // kComprehension
   std::string iter_var2;  // kComprehension: value variable of 2-var forms

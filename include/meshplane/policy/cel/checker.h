@@ -39,14 +39,44 @@ struct EvalOptions {
   uint64_t max_value_weight = uint64_t{1} << 22;
 };
 
+// CEL's extension libraries beyond the strings extension, as cel-go's ext
+// package and the CEL specification define them. Each is enabled per
+// environment (Env::Enable); none is enabled by Env::Standard().
+enum class Library : uint32_t {
+  // optional_type(T), optional.of/ofNonZeroValue/none, hasValue, value, or,
+  // orValue, optMap, optFlatMap; the syntax a.?b, a[?k], [?x], {?k: v}.
+  kOptional = 1u << 0,
+  // The cel.bind(name, init, expr) macro.
+  kBindings = 1u << 1,
+  // math.greatest/least, ceil, floor, round, trunc, abs, sign, isNaN,
+  // isInf, isFinite, sqrt, bitAnd/Or/Xor/Not, bitShiftLeft/Right.
+  kMath = 1u << 2,
+  // base64.encode, base64.decode.
+  kEncoders = 1u << 3,
+  // slice, flatten, distinct, reverse, sort, sortBy, first, last,
+  // lists.range.
+  kLists = 1u << 4,
+  // sets.contains, sets.equivalent, sets.intersects.
+  kSets = 1u << 5,
+};
+
 // Declarations visible to expressions: variables with their types and the
-// function library (the standard library plus the strings extension).
-// Copyable; a copy is independent. Not synchronised: build it, then share
-// it read-only.
+// function library (the standard library plus the strings extension, and
+// the extension libraries enabled). Copyable; a copy is independent. Not
+// synchronised: build it, then share it read-only.
 class Env {
  public:
   // The standard library and the strings extension; no variables.
   static Env Standard();
+  // Standard() with every extension library of `Library` enabled.
+  static Env Extended();
+
+  // Enables an extension library: its functions, and its syntax and macros
+  // in parser_options(). Enabling twice is harmless.
+  Env& Enable(Library library);
+  bool Enabled(Library library) const {
+    return (libraries_ & static_cast<uint32_t>(library)) != 0;
+  }
 
   // Declares (or redeclares) a variable. Dotted names such as "a.b" are
   // allowed and resolve the expression `a.b` as one identifier.
@@ -66,6 +96,7 @@ class Env {
   Env() = default;
   absl::flat_hash_map<std::string, Type> variables_;
   const internal::FunctionRegistry* functions_ = nullptr;
+  uint32_t libraries_ = 0;
   ParserOptions parser_options_;
   EvalOptions eval_options_;
 };

@@ -23,6 +23,17 @@ struct ParserOptions {
   int max_recursion_depth = 250;
   // Maximum number of AST nodes.
   int max_node_count = 50000;
+  // Syntax and macros of the extension libraries; Env::Enable sets them.
+  // Optional syntax: a.?b, a[?k], [?x], {?k: v}, and the optMap and
+  // optFlatMap macros.
+  bool enable_optional_syntax = false;
+  // cel.bind(name, init, expr).
+  bool enable_bind_macro = false;
+  // math.greatest(a, b, ...) and math.least(a, b, ...) with two or more
+  // arguments (which the parser gathers into one list argument).
+  bool enable_math_macros = false;
+  // list.sortBy(e, key).
+  bool enable_lists_macros = false;
 };
 
 // The outcome of parsing: an AST when `issues` is empty.

@@ -31,6 +31,7 @@ class Type {
     kList,
     kMap,
     kType,       // type(T): the type of type values
+    kOptional,   // optional_type(T) (optional library)
     kTypeParam,  // A, B, K, V in overload signatures
     kError,      // the type of an expression that failed to check
   };
@@ -51,11 +52,13 @@ class Type {
   static Type Map(Type key, Type value);
   // type(T); TypeType(Dyn()) is the type of any type value.
   static Type TypeType(Type of);
+  static Type Optional(Type of);
   static Type Param(std::string name);
   static Type Error() { return Type(Kind::kError); }
 
   Kind kind() const { return kind_; }
-  // list: elem(); map: key(), value(); type: elem() is the described type.
+  // list: elem(); map: key(), value(); type: elem() is the described type;
+  // optional: elem() is the type of the value held.
   const Type& elem() const { return (*params_)[0]; }
   const Type& key() const { return (*params_)[0]; }
   const Type& value() const { return (*params_)[1]; }

@@ -46,6 +46,7 @@ enum class ValueKind : uint8_t {
   kList,
   kMap,
   kType,
+  kOptional,  // optional.of(v) or optional.none() (optional library)
   kError,
 };
 
@@ -188,7 +189,16 @@ class Value {
   // Thread-safe.
   static Value InternedString(absl::string_view s);
   // Whether this is an interned string (see InternedString).
-  bool IsInterned() const { return IsHeap() && u_.p->immortal; }
+  bool IsInterned() const {
+    return kind_ == ValueKind::kString && u_.p->immortal;
+  }
+  // optional.of(v) and optional.none() (the optional library; v may be any
+  // value but an error).
+  static Value Optional(Value v);
+  static Value OptionalNone();
+  // For kOptional: whether it holds a value, and the value (null if none).
+  inline bool optional_has_value() const;
+  inline const Value& optional_value() const;
   // A CEL error value carrying `message` and, when known, the byte offset
   // in the expression of the operation that failed (-1 if unknown).
   static Value Error(std::string message, int offset = -1);
@@ -347,6 +357,27 @@ class MapValue : public internal::HeapObject {
   std::unique_ptr<Index> index_;
   uint64_t weight_ = 1;
 };
+
+namespace internal {
+
+// The payload of optional values: optional.of(value), or optional.none()
+// when !has_value.
+struct OptionalObject : HeapObject {
+  OptionalObject(bool has, Value v)
+      : HeapObject(ValueKind::kOptional), has_value(has), value(std::move(v)) {}
+  bool has_value;
+  Value value;
+};
+
+}  // namespace internal
+
+inline bool Value::optional_has_value() const {
+  return static_cast<const internal::OptionalObject*>(u_.p)->has_value;
+}
+
+inline const Value& Value::optional_value() const {
+  return static_cast<const internal::OptionalObject*>(u_.p)->value;
+}
 
 // The weight of a value: 1 for scalars, see ListValue::weight otherwise.
 inline uint64_t ValueWeight(const Value& v) {

@@ -120,6 +120,14 @@ absl::Status ToProto(const Value& v, google::protobuf::Value* out, int depth) {
       }
       return absl::OkStatus();
     }
+    case ValueKind::kOptional:
+      // google.protobuf.Value has no optionals: a value is itself, none is
+      // null.
+      if (v.optional_has_value()) {
+        return ToProto(v.optional_value(), out, depth + 1);
+      }
+      out->set_null_value(google::protobuf::NULL_VALUE);
+      return absl::OkStatus();
     case ValueKind::kError:
       return absl::InvalidArgumentError(
           absl::StrCat("cannot convert a CEL error to google.protobuf.Value: ",

@@ -4,14 +4,18 @@
 //   cel-conformance [--floor=0.97] [--section=PREFIX] [--quiet] FILE.json
 //
 // Each case is type-checked and then evaluated (evaluated only where
-// disableCheck is set). Prints every failure with its section, name,
-// expression, expected and actual result, then "N passed, M failed".
+// disableCheck is set), in an environment with every extension library
+// enabled (cel::Env::Extended()). A typedResult case must also have the
+// deduced type. Prints every failure with its section, name, expression,
+// expected and actual result, then a count per top-level section
+// ("optionals: 31/32 passed") and "N passed, M failed".
 // Exits 0 when the pass rate is at least the floor (default 1.0), 1 below
 // it, 2 on usage or input errors.
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -167,7 +171,7 @@ struct Outcome {
 
 Outcome RunCase(const json& c) {
   Outcome out;
-  cel::Env env = cel::Env::Standard();
+  cel::Env env = cel::Env::Extended();
   if (c.contains("typeEnv")) {
     for (const json& decl : c["typeEnv"]) {
       if (decl.contains("ident")) {
@@ -215,6 +219,15 @@ Outcome RunCase(const json& c) {
   } else {
     out.pass = SameValue(expected, actual);
   }
+  if (out.pass && c.contains("typedResult") &&
+      c["typedResult"].contains("deducedType")) {
+    cel::Type want = ToType(c["typedResult"]["deducedType"]);
+    if (compiled->result_type != want) {
+      out.pass = false;
+      out.expected += " of type " + want.ToString();
+      out.actual += " of type " + compiled->result_type.ToString();
+    }
+  }
   return out;
 }
 
@@ -260,6 +273,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   int passed = 0, failed = 0;
+  // Top-level section -> {passed, total}, in name order.
+  std::map<std::string, std::pair<int, int>> by_section;
   for (const json& c : cases) {
     std::string section = c.value("section", "");
     if (!absl::StartsWith(section, section_prefix)) continue;
@@ -273,8 +288,12 @@ int main(int argc, char** argv) {
     } catch (const json::exception& e) {
       o.actual = std::string("bad case: ") + e.what();
     }
+    std::pair<int, int>& count = by_section[section.substr(
+        0, section.find('/'))];
+    ++count.second;
     if (o.pass) {
       ++passed;
+      ++count.first;
       continue;
     }
     ++failed;
@@ -284,6 +303,10 @@ int main(int argc, char** argv) {
                 << "  expected: " << o.expected << "\n"
                 << "  actual:   " << o.actual << "\n";
     }
+  }
+  for (const auto& [name, count] : by_section) {
+    std::cout << name << ": " << count.first << "/" << count.second
+              << " passed\n";
   }
   std::cout << passed << " passed, " << failed << " failed\n";
   int total = passed + failed;
