@@ -146,6 +146,9 @@ ABSL_FLAG(std::string, summary, "",
 ABSL_FLAG(std::string, ids_out, "",
           "team-create: write the ids of the teams the client believes it "
           "created to this file, one a line.");
+ABSL_FLAG(double, rate, 0,
+          "team-create: start at most this many writes a second, evenly "
+          "spaced (0: as fast as --inflight workers go).");
 ABSL_FLAG(std::string, timeline, "",
           "team-create: write every call as a line `START_MS END_MS CODE` "
           "(Unix milliseconds) to this file, for a failover's timeline.");
@@ -849,6 +852,7 @@ int RunTeamCreate(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
   config.max_attempts = std::max(1, absl::GetFlag(FLAGS_max_attempts));
   config.bearer = bearer;
   config.id_prefix = prefix;
+  config.rate = absl::GetFlag(FLAGS_rate);
   const std::string timeline = absl::GetFlag(FLAGS_timeline);
   config.record_attempts = !timeline.empty();
   RetryLoadResult r = RunRetryingTeamCreates(channels, config);

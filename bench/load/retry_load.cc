@@ -102,6 +102,18 @@ RetryLoadResult RunRetryingTeamCreates(
       begin + absl::ToChronoNanoseconds(config.duration);
   std::atomic<int64_t> tickets{0};
   auto take_ticket = [&] {
+    if (config.rate > 0) {
+      // Open-loop pacing: write n starts at begin + n / rate, whoever is
+      // free takes it; a late worker does not make the schedule slip.
+      const int64_t n = tickets.fetch_add(1);
+      if (count_mode && n >= config.count) return false;
+      const SteadyClock::time_point at =
+          begin + std::chrono::duration_cast<SteadyClock::duration>(
+                      std::chrono::duration<double>(n / config.rate));
+      if (!count_mode && at >= end) return false;
+      std::this_thread::sleep_until(at);
+      return true;
+    }
     if (count_mode) {
       return tickets.fetch_add(1) < config.count;
     }

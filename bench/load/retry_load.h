@@ -34,6 +34,7 @@ struct RetryLoadConfig {
   std::string bearer;     // "Bearer ..." metadata value
   std::string id_prefix;  // team ids are PREFIX-wNN-N
   bool record_attempts = false;  // fill RetryLoadResult::attempts
+  double rate = 0;  // > 0: start at most this many writes a second, evenly
 };
 
 // One call of the load, on the wall clock, for a failover test's timeline.
