@@ -33,6 +33,7 @@ struct Out {
   std::vector<Out> items;
   std::vector<std::pair<std::string, Out>> entries;
   SourcePosition position;
+  SourcePosition key_position;  // of the key this value belongs to, if any
 
   static Out Scalar(std::string s, bool is_plain = true) {
     Out o;
@@ -94,6 +95,7 @@ Out Copy(YamlNode n) {
     o.kind = Out::Kind::kMapping;
     for (const YamlEntry& kv : n.entries()) {
       o.entries.emplace_back(internal::ToText(kv.first), Copy(kv.second));
+      o.entries.back().second.key_position = kv.first.position();
     }
   }
   return o;
@@ -241,7 +243,9 @@ class Downgrade {
       return;
     }
     if (Out* v = map.Find(key)) {
-      Lose(Field(path, key), v->position,
+      // Point at the key, as validation points at an unknown field.
+      Lose(Field(path, key),
+           v->key_position.line > 0 ? v->key_position : v->position,
            absl::StrCat("not carried: ", why));
       map.Erase(key);
     }
@@ -288,7 +292,7 @@ class Downgrade {
     if (logical_type == "map") {
       lt->text = "object";
       if (Out* m = n.Find("map")) {
-        Lose(Field(path, "map"), m->position,
+        Lose(Field(path, "map"), m->key_position,
              "not carried: v3.1.0 has no map type; the property becomes "
              "logicalType object and the definitions of its key and value "
              "are dropped");
@@ -370,7 +374,7 @@ class Downgrade {
           carried.Set("minItems", v);
           carried.Set("maxItems", v);
         } else {
-          Lose(Field(opath, k), v.position,
+          Lose(Field(opath, k), v.key_position,
                absl::StrCat("not carried: a vector's ", k,
                             " (v3.1.0 has no vector type; the property "
                             "becomes an array of numbers)"));
