@@ -70,6 +70,11 @@ class Differ {
       Add(ChangeKind::kDocumentation, "description", {}, kNeither,
           "the contract's description changed", "the data did not change");
     }
+    if (a.context != b.context) {
+      Add(ChangeKind::kDocumentation, "context", {}, kNeither,
+          "the contract's context for AI agents changed",
+          "the data did not change");
+    }
     return std::move(changes_);
   }
 
@@ -122,9 +127,14 @@ class Differ {
           const std::string path = absl::StrCat("schema[", n.name, "]");
           Docs(path, n.position,
                o.description != n.description ||
-                   o.business_name != n.business_name || o.tags != n.tags);
+                   o.business_name != n.business_name || o.tags != n.tags ||
+                   SynonymsDiffer(o.synonyms, n.synonyms) ||
+                   o.context != n.context);
+          Deprecation(path, n.position, "object", n.name, o.deprecated,
+                      n.deprecated);
           Properties(path, o.properties, n.properties);
           Quality(path, n.position, o.quality, n.quality);
+          Relationships(path, n.position, o.relationships, n.relationships);
         },
         [&](const SchemaObject& o) {
           Add(ChangeKind::kObjectRemoved, absl::StrCat("schema[", o.name, "]"),
@@ -206,12 +216,148 @@ class Differ {
             n.logical_type_options);
     Docs(path, pos,
          o.description != n.description || o.business_name != n.business_name ||
-             o.tags != n.tags);
+             o.tags != n.tags || SynonymsDiffer(o.synonyms, n.synonyms));
+    Deprecation(path, pos, "property", n.name, o.deprecated, n.deprecated);
+    if (o.semantic_type != n.semantic_type) {
+      // Absent means column (RFC 0034's default).
+      const std::string a = o.semantic_type.empty() ? "column" : o.semantic_type;
+      const std::string b = n.semantic_type.empty() ? "column" : n.semantic_type;
+      if (a != b) {
+        Add(ChangeKind::kSemanticTypeChanged, path + ".semanticType", pos,
+            kBoth, absl::StrCat("semanticType ", a, " -> ", b),
+            "readers aggregate or group by the property differently");
+      }
+    }
+    EnumValues(path, pos, o, n);
     Quality(path, pos, o.quality, n.quality);
+    Relationships(path, pos, o.relationships, n.relationships);
     Properties(path, o.properties, n.properties);
     if (!o.items.empty() && !n.items.empty()) {
       PropertyPair(path + ".items", o.items[0], n.items[0]);
     }
+    if (!o.map_key.empty() && !n.map_key.empty()) {
+      PropertyPair(path + ".map.key", o.map_key[0], n.map_key[0]);
+    }
+    if (!o.map_value.empty() && !n.map_value.empty()) {
+      PropertyPair(path + ".map.value", o.map_value[0], n.map_value[0]);
+    }
+  }
+
+  static bool SynonymsDiffer(const std::vector<Synonym>& a,
+                             const std::vector<Synonym>& b) {
+    if (a.size() != b.size()) {
+      return true;
+    }
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].synonym != b[i].synonym || a[i].locale != b[i].locale) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // RFC 0051: deprecation changes nothing in the data; it tells consumers to
+  // move off the element before a later major version removes it.
+  void Deprecation(const std::string& path, SourcePosition pos,
+                   const char* what, const std::string& name, bool was,
+                   bool is) {
+    if (!was && is) {
+      Add(ChangeKind::kDeprecated, path + ".deprecated", pos, kNeither,
+          absl::StrCat(what, " ", name, " was marked deprecated"),
+          "consumers should move off it: a later major version may remove "
+          "it");
+    } else if (was && !is) {
+      Add(ChangeKind::kUndeprecated, path + ".deprecated", pos, kNeither,
+          absl::StrCat(what, " ", name, " is no longer deprecated"),
+          "consumers may keep using it");
+    }
+  }
+
+  // The allowed values of a property: its `enum` (v3.2.0) when it has one,
+  // else the validValues of an invalidValues rule (compared in Quality).
+  void EnumValues(const std::string& path, SourcePosition pos,
+                  const Property& o, const Property& n) {
+    if (o.enum_values.empty() && n.enum_values.empty()) {
+      return;
+    }
+    auto values = [](const Property& p) {
+      std::vector<std::string> out;
+      for (const EnumValue& e : p.enum_values) {
+        out.push_back(e.value);
+      }
+      return out;
+    };
+    const std::string p = path + ".enum";
+    if (o.enum_values.empty()) {
+      Add(ChangeKind::kEnumNarrowed, p, pos, kBackward,
+          "an enum of allowed values was introduced",
+          "old data may hold others");
+      return;
+    }
+    if (n.enum_values.empty()) {
+      Add(ChangeKind::kEnumWidened, p, pos, kForward,
+          "the enum of allowed values was dropped",
+          "old readers may meet any value");
+      return;
+    }
+    AllowedValues(p, pos, values(o), values(n));
+  }
+
+  static std::string Joined(const std::vector<std::string>& refs) {
+    return absl::StrJoin(refs, ", ");
+  }
+
+  // A relationship's identity: its id (v3.2.0), else both of its ends.
+  static std::string RelationshipKey(const Relationship& r) {
+    return r.id.empty() ? absl::StrCat(Joined(r.from), " -> ", Joined(r.to))
+                        : "id:" + r.id;
+  }
+
+  static std::string RelationshipName(const Relationship& r) {
+    return r.id.empty() ? absl::StrCat("to ", Joined(r.to)) : r.id;
+  }
+
+  void Relationships(const std::string& path, SourcePosition pos,
+                     const std::vector<Relationship>& olds,
+                     const std::vector<Relationship>& news) {
+    std::map<std::string, const Relationship*> by_key;
+    for (const Relationship& r : olds) {
+      by_key.emplace(RelationshipKey(r), &r);
+    }
+    std::set<std::string> seen;
+    for (const Relationship& r : news) {
+      const std::string key = RelationshipKey(r);
+      const std::string p =
+          absl::StrCat(path, ".relationships[", RelationshipName(r), "]");
+      auto it = by_key.find(key);
+      if (it == by_key.end()) {
+        Add(ChangeKind::kRelationshipAdded, p, r.position, kBackward,
+            absl::StrCat("relationship ", RelationshipName(r), " was added"),
+            "old data may hold values the referenced key does not have");
+        continue;
+      }
+      seen.insert(key);
+      const Relationship& o = *it->second;
+      if (o.from != r.from || o.to != r.to || o.type != r.type) {
+        Add(ChangeKind::kRelationshipChanged, p, r.position, kBoth,
+            absl::StrCat("relationship ", r.id, " now links ", Joined(r.from),
+                         r.from.empty() ? "" : " ", "to ", Joined(r.to),
+                         " (was ", Joined(o.from), o.from.empty() ? "" : " ",
+                         "to ", Joined(o.to), ")"),
+            "joins written against either version go wrong under the other");
+      }
+    }
+    for (const Relationship& r : olds) {
+      if (seen.count(RelationshipKey(r)) == 0) {
+        Add(ChangeKind::kRelationshipRemoved,
+            absl::StrCat(path, ".relationships[", RelationshipName(r), "]"),
+            r.position, kForward,
+            absl::StrCat("relationship ", RelationshipName(r), " was removed"),
+            "consumers join on it; the data no longer promises the key "
+            "exists");
+      }
+    }
+    (void)pos;
   }
 
   void Flag(const std::string& path, SourcePosition pos, bool was, bool is,
@@ -346,6 +492,20 @@ class Differ {
     const std::string what =
         absl::StrCat(key, " ", o ? *o : "(none)", " -> ", n ? *n : "(none)");
     const int dir = BoundDirection(key);
+    // A vector's shape, element type, metric and model (RFC 0042), and a
+    // time's zone: any change makes old and new values incomparable.
+    static const std::set<std::string> kIdentity = {
+        "dimensions",     "elementType",           "distanceMetric",
+        "normalized",     "embeddingModel",        "embeddingModelVersion",
+        "timezone",       "defaultTimezone"};
+    if (kIdentity.count(key) > 0) {
+      Add(ChangeKind::kConstraintChanged, p, pos, kBoth, what,
+          key == "timezone" || key == "defaultTimezone"
+              ? "readers interpret the same values in another time zone"
+              : "vectors of the two versions cannot be compared with each "
+                "other");
+      return;
+    }
     bool tightens = false;
     if (!o) {
       tightens = true;
@@ -450,14 +610,19 @@ class Differ {
 
   void Enum(const std::string& path, SourcePosition pos, const QualityRule& o,
             const QualityRule& n) {
-    const std::set<std::string> a(o.valid_values.begin(), o.valid_values.end());
-    const std::set<std::string> b(n.valid_values.begin(), n.valid_values.end());
+    AllowedValues(path + ".validValues", pos, o.valid_values, n.valid_values);
+  }
+
+  void AllowedValues(const std::string& p, SourcePosition pos,
+                     const std::vector<std::string>& olds,
+                     const std::vector<std::string>& news) {
+    const std::set<std::string> a(olds.begin(), olds.end());
+    const std::set<std::string> b(news.begin(), news.end());
     std::vector<std::string> added, removed;
     std::set_difference(b.begin(), b.end(), a.begin(), a.end(),
                         std::back_inserter(added));
     std::set_difference(a.begin(), a.end(), b.begin(), b.end(),
                         std::back_inserter(removed));
-    const std::string p = path + ".validValues";
     if (added.empty() && removed.empty()) {
       return;
     }
@@ -724,7 +889,10 @@ absl::string_view ChangeKindName(ChangeKind kind) {
       "sla_added",              "sla_removed",
       "sla_strengthened",       "sla_weakened",
       "sla_changed",            "server_added",
-      "server_removed",         "documentation"};
+      "server_removed",         "relationship_added",
+      "relationship_removed",   "relationship_changed",
+      "deprecated",             "undeprecated",
+      "semantic_type_changed",  "documentation"};
   return kNames[static_cast<int>(kind)];
 }
 

@@ -139,6 +139,47 @@ std::vector<QualityRule> Quality(YamlNode map) {
   return out;
 }
 
+std::vector<std::string> OneOrMany(YamlNode map, const char* key) {
+  const YamlNode n = Get(map, key);
+  if (n.IsSequence()) {
+    return Strings(map, key);
+  }
+  if (n.IsScalar()) {
+    return {std::string(n.Scalar())};
+  }
+  return {};
+}
+
+std::vector<Relationship> Relationships(YamlNode map) {
+  std::vector<Relationship> out;
+  EachMap(map, "relationships", [&](YamlNode n) {
+    Relationship r;
+    r.id = Str(n, "id");
+    r.type = Str(n, "type");
+    if (r.type.empty()) {
+      r.type = "foreignKey";  // the standard's default
+    }
+    r.from = OneOrMany(n, "from");
+    r.to = OneOrMany(n, "to");
+    r.position = PositionOf(n);
+    out.push_back(std::move(r));
+  });
+  return out;
+}
+
+std::vector<Synonym> Synonyms(YamlNode map) {
+  std::vector<Synonym> out;
+  EachMap(map, "synonyms", [&](YamlNode n) {
+    out.push_back({Str(n, "synonym"), Str(n, "locale"), PositionOf(n)});
+  });
+  return out;
+}
+
+std::string Context(YamlNode map) {
+  const YamlNode n = Get(map, "context");
+  return n.IsDefined() ? ToText(n) : std::string();
+}
+
 Property ReadProperty(YamlNode n) {
   Property p;
   p.id = Str(n, "id");
@@ -173,8 +214,25 @@ Property ReadProperty(YamlNode n) {
   if (items.IsMap()) {
     p.items.push_back(ReadProperty(items));
   }
+  const YamlNode map = Get(n, "map");
+  if (map.IsMap()) {
+    if (Get(map, "key").IsMap()) {
+      p.map_key.push_back(ReadProperty(Get(map, "key")));
+    }
+    if (Get(map, "value").IsMap()) {
+      p.map_value.push_back(ReadProperty(Get(map, "value")));
+    }
+  }
   p.quality = Quality(n);
   p.custom_properties = CustomProperties(n);
+  p.relationships = Relationships(n);
+  EachMap(n, "enum", [&](YamlNode e) {
+    p.enum_values.push_back({ToText(Get(e, "value")), Str(e, "label"),
+                             Str(e, "description"), PositionOf(e)});
+  });
+  p.synonyms = Synonyms(n);
+  p.semantic_type = Str(n, "semanticType");
+  p.deprecated = Bool(n, "deprecated");
   p.position = PositionOf(n);
   return p;
 }
@@ -195,6 +253,10 @@ SchemaObject ReadObject(YamlNode n) {
   });
   o.quality = Quality(n);
   o.custom_properties = CustomProperties(n);
+  o.relationships = Relationships(n);
+  o.context = Context(n);
+  o.synonyms = Synonyms(n);
+  o.deprecated = Bool(n, "deprecated");
   o.position = PositionOf(n);
   return o;
 }
@@ -271,6 +333,7 @@ Document Normalise(YamlNode root) {
     d.sla_properties.push_back({Str(n, "property"), ToText(Get(n, "value")),
                                 ToText(Get(n, "valueExt")), Str(n, "unit"),
                                 Str(n, "element"), Str(n, "driver"),
+                                Str(n, "description"), CustomProperties(n),
                                 PositionOf(n)});
   });
   d.team = ReadTeam(root);
@@ -288,6 +351,7 @@ Document Normalise(YamlNode root) {
     d.servers.push_back(ReadServer(n));
   });
   d.custom_properties = CustomProperties(root);
+  d.context = Context(root);
   return d;
 }
 

@@ -1,12 +1,18 @@
-// The rules of the ODCS v3.1.0 JSON Schema, by hand. Each Validate* function
-// below mirrors one $defs entry of odcs-json-schema-v3.1.0.json and says
-// which; the schema's `unevaluatedProperties: false` becomes an explicit list
-// of the fields each object may have (including those its if/then branches
-// admit), so an unknown field is named instead of silently ignored.
+// The rules of the ODCS JSON Schemas, by hand. Each function below mirrors
+// one $defs entry of odcs-json-schema-v3.1.0.json and says which; the
+// schema's `unevaluatedProperties: false` becomes an explicit list of the
+// fields each object may have (including those its if/then branches admit),
+// so an unknown field is named instead of silently ignored.
+//
+// The document's apiVersion picks the rules (Rules below): v3.1.0's are the
+// base; v3.2.0 adds what its schema (the standard's development branch) adds
+// and the approved RFCs it lists; v3.0.x relaxes what v3.1.0 closed or
+// renamed, so that every example the standard published for v3.0.x passes.
 #include "meshplane/contract/validate.h"
 
 #include <algorithm>
 #include <initializer_list>
+#include <map>
 #include <regex>
 #include <set>
 #include <string>
@@ -42,11 +48,43 @@ constexpr Keys kElementKeys = {"id",          "name",
                                "tags",         "customProperties"};
 
 const std::vector<std::string> kApiVersions = {
-    "v3.1.0", "v3.0.2", "v3.0.1", "v3.0.0", "v2.2.2", "v2.2.1", "v2.2.0"};
+    "v3.2.0", "v3.1.0", "v3.0.2", "v3.0.1", "v3.0.0", "v2.2.2", "v2.2.1", "v2.2.0"};
 
 const std::vector<std::string> kLogicalTypes = {
     "string", "date",   "timestamp", "time",   "number",
     "integer", "object", "array",     "boolean"};
+
+// v3.2.0 adds map (RFC 0030, in its schema) and vector (RFC 0042).
+const std::vector<std::string> kLogicalTypesV32 = {
+    "string",  "date",   "timestamp", "time",    "number", "integer",
+    "object",  "array",  "boolean",   "map",     "vector"};
+
+// Which rules apply: the document's apiVersion decides.
+enum class Rules { kV30, kV31, kV32 };
+
+Rules RulesFor(YamlNode root) {
+  const YamlNode v = Get(root, "apiVersion");
+  const absl::string_view s = v.IsScalar() ? v.Scalar() : "";
+  if (s == "v3.2.0") {
+    return Rules::kV32;
+  }
+  if (s == "v3.0.0" || s == "v3.0.1" || s == "v3.0.2") {
+    return Rules::kV30;
+  }
+  return Rules::kV31;
+}
+
+const char* RulesName(Rules r) {
+  switch (r) {
+    case Rules::kV30:
+      return "ODCS v3.0.x";
+    case Rules::kV31:
+      return "ODCS v3.1.0";
+    case Rules::kV32:
+      return "ODCS v3.2.0";
+  }
+  return "ODCS";
+}
 
 const std::vector<std::string> kServerTypes = {
     "api",      "athena",   "azure",     "bigquery",  "clickhouse",
@@ -97,6 +135,14 @@ const std::vector<ServerSpec>& ServerSpecs() {
       {"athena",
        {{"stagingDir", S}, {"schema", S}, {"catalog", S}, {"regionName", S}},
        {"stagingDir", "schema"}},
+      // v3.2.0: workgroup added, stagingDir optional (Server() swaps this in).
+      {"athena-v3.2",
+       {{"stagingDir", S},
+        {"schema", S},
+        {"catalog", S},
+        {"regionName", S},
+        {"workgroup", S}},
+       {"schema"}},
       {"azure",
        {{"location", S}, {"format", S}, {"delimiter", S}},
        {"location", "format"}},
@@ -230,8 +276,22 @@ bool IsStableId(absl::string_view s) {
   });
 }
 
-// $defs/ShorthandReference or $defs/FullyQualifiedReference.
-bool IsReference(absl::string_view s) {
+// A whole value that is one variable reference, `${NAME}` or
+// `${NAME:-default}` (RFC 0050): v3.2.0 lets one stand for any scalar, to be
+// resolved by the tool that uses the value and kept as written by any other.
+bool IsVariable(absl::string_view s) {
+  static const auto* var = new std::regex("^\\$\\{[^${}:]+(:-[^{}]*)?\\}$");
+  return s.size() > 3 && std::regex_match(s.begin(), s.end(), *var);
+}
+
+// $defs/ShorthandReference or $defs/FullyQualifiedReference. v3.2.0's
+// shorthand admits nested properties (`accounts.address.street`).
+bool IsReference(absl::string_view s, bool nested_shorthand) {
+  static const auto* nested = new std::regex(
+      "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$");
+  if (nested_shorthand && std::regex_match(s.begin(), s.end(), *nested)) {
+    return true;
+  }
   static const auto* shorthand =
       new std::regex("^[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*$");
   static const auto* qualified = new std::regex(
@@ -269,12 +329,18 @@ std::vector<FieldSpec> OptionSpecs(const std::string& logical_type) {
   if (logical_type == "array") {
     return {{"maxItems", I}, {"minItems", I}, {"uniqueItems", B}};
   }
+  if (logical_type == "vector") {  // RFC 0042
+    return {{"dimensions", I},     {"elementType", S},
+            {"distanceMetric", S}, {"normalized", B},
+            {"embeddingModel", S}, {"embeddingModelVersion", S}};
+  }
   return {};
 }
 
 class Validator {
  public:
   std::vector<Issue> Run(YamlNode root) {
+    rules_ = RulesFor(root);
     Root(root);
     // Document order, so a reader can walk the file top to bottom.
     std::stable_sort(issues_.begin(), issues_.end(),
@@ -292,10 +358,17 @@ class Validator {
     issues_.push_back({path, PositionOf(at), std::move(msg)});
   }
 
-  // Type checks. kNumber admits integers, as in JSON Schema.
+  // Type checks. kNumber admits integers, as in JSON Schema; under v3.2.0 a
+  // variable reference stands for any scalar.
   bool HasType(YamlNode n, JsonType want) {
     const JsonType got = TypeOf(n);
-    return got == want || (want == JsonType::kNumber && got == JsonType::kInteger);
+    if (got == want || (want == JsonType::kNumber && got == JsonType::kInteger)) {
+      return true;
+    }
+    return rules_ == Rules::kV32 && got == JsonType::kString &&
+           (want == JsonType::kInteger || want == JsonType::kNumber ||
+            want == JsonType::kBoolean) &&
+           IsVariable(n.Scalar());
   }
 
   bool Expect(YamlNode n, const std::string& path, JsonType want) {
@@ -337,7 +410,8 @@ class Validator {
       return;
     }
     const YamlNode n = Get(map, key);
-    if (!Contains(allowed, n.Scalar())) {
+    if (!Contains(allowed, n.Scalar()) &&
+        !(rules_ == Rules::kV32 && IsVariable(n.Scalar()))) {
       Add(Field(path, key), n,
           absl::StrCat(Describe(n), " is not a valid ", what,
                        "; expected one of ", Quoted(allowed)));
@@ -365,16 +439,20 @@ class Validator {
     }
   }
 
-  // unevaluatedProperties / additionalProperties: false.
+  // unevaluatedProperties / additionalProperties: false. ODCS v3.0.x closed
+  // only the document root; v3.1.0 closed the sections below it.
   void OnlyKeys(YamlNode map, const std::string& path, const KeySet& allowed,
                 absl::string_view what) {
+    if (rules_ == Rules::kV30 && !path.empty()) {
+      return;
+    }
     for (const YamlEntry& kv : map.entries()) {
       const absl::string_view key =
           kv.first.IsScalar() ? kv.first.Scalar() : "?";
       if (!allowed.contains(key)) {
         Add(Field(path, key), kv.first,
             absl::StrCat("unknown field \"", key, "\": ", what,
-                         " has no such field in ODCS v3.1.0"));
+                         " has no such field in ", RulesName(rules_)));
       }
     }
   }
@@ -443,16 +521,23 @@ class Validator {
   // The document root.
   void Root(YamlNode root) {
     const std::string path;
-    OnlyKeys(root, path,
-             {"version", "kind", "apiVersion", "id", "name", "tenant", "tags",
-              "status", "servers", "dataProduct", "description", "domain",
-              "schema", "support", "price", "team", "roles",
-              "slaDefaultElement", "slaProperties",
-              "authoritativeDefinitions", "customProperties",
-              "contractCreatedTs"},
-             "a data contract");
-    Required(root, path, {"version", "apiVersion", "kind", "id", "status"},
-             "a data contract");
+    KeySet allowed = {"version", "kind", "apiVersion", "id", "name", "tenant",
+                      "tags", "status", "servers", "dataProduct",
+                      "description", "domain", "schema", "support", "price",
+                      "team", "roles", "slaDefaultElement", "slaProperties",
+                      "authoritativeDefinitions", "customProperties",
+                      "contractCreatedTs"};
+    if (rules_ == Rules::kV32) {
+      allowed.insert("context");
+      Context(root, path);
+      // v3.2.0 no longer requires status.
+      Required(root, path, {"version", "apiVersion", "kind", "id"},
+               "a data contract");
+    } else {
+      Required(root, path, {"version", "apiVersion", "kind", "id", "status"},
+               "a data contract");
+    }
+    OnlyKeys(root, path, allowed, "a data contract");
     Strings(root, path,
             {"version", "id", "name", "tenant", "status", "dataProduct",
              "domain", "slaDefaultElement", "contractCreatedTs"});
@@ -510,11 +595,15 @@ class Validator {
     const YamlNode type = Get(n, "type");
     std::string what = "a server";
     if (TypeOf(type) == JsonType::kString) {
+      std::string spec_type(type.Scalar());
+      if (spec_type == "athena" && rules_ == Rules::kV32) {
+        spec_type = "athena-v3.2";
+      }
       for (const ServerSpec& spec : ServerSpecs()) {
-        if (type.Scalar() != spec.type) {
+        if (spec_type != spec.type) {
           continue;
         }
-        what = absl::StrCat("a server of type ", spec.type);
+        what = absl::StrCat("a server of type ", type.Scalar());
         for (const FieldSpec& f : spec.fields) {
           allowed.insert(f.name);
           Typed(n, path, f.name, f.type);
@@ -538,6 +627,12 @@ class Validator {
     KeySet allowed(kElementKeys);
     allowed.insert({"logicalType", "physicalName", "dataGranularityDescription",
                     "properties", "relationships", "quality"});
+    if (rules_ == Rules::kV32) {
+      allowed.insert({"context", "synonyms", "deprecated"});
+      Context(n, path);
+      Synonyms(n, path);
+      Booleans(n, path, {"deprecated"});
+    }
     OnlyKeys(n, path, allowed, "a schema object");
     Required(n, path, {"name"}, "a schema object");
     StableId(n, path);
@@ -572,6 +667,14 @@ class Validator {
                     "transformSourceObjects", "transformLogic",
                     "transformDescription", "examples", "criticalDataElement",
                     "relationships", "quality"});
+    if (rules_ == Rules::kV32) {
+      allowed.insert({"synonyms", "semanticType", "enum", "deprecated"});
+      Synonyms(n, path);
+      Enum(n, path, "semanticType", {"column", "measure", "dimension"},
+           "semanticType");
+      EnumValues(n, path);
+      Booleans(n, path, {"deprecated"});
+    }
     if (name_required) {
       Required(n, path, {"name"}, "a schema property");
     }
@@ -588,7 +691,9 @@ class Validator {
     StringList(n, path, "transformSourceObjects");
     Typed(n, path, "examples", JsonType::kArray);
     Common(n, path);
-    Enum(n, path, "logicalType", kLogicalTypes, "logicalType");
+    Enum(n, path, "logicalType",
+         rules_ == Rules::kV32 ? kLogicalTypesV32 : kLogicalTypes,
+         "logicalType");
     // The if/then branches of $defs/SchemaBaseProperty: with no logicalType
     // every branch applies (an absent field passes each `if`).
     const YamlNode lt = Get(n, "logicalType");
@@ -618,6 +723,10 @@ class Validator {
           absl::StrCat("items need logicalType array, found logicalType ",
                        Describe(lt)));
     }
+    if (rules_ == Rules::kV32) {
+      MapOf(n, path, logical_type);
+      allowed.insert("map");  // reported by MapOf if misplaced
+    }
     allowed.insert({"properties", "items"});  // reported above if misplaced
     OnlyKeys(n, path, allowed, "a schema property");
     LogicalTypeOptions(n, path, logical_type);
@@ -645,13 +754,22 @@ class Validator {
       }
       return;
     }
-    if (!Contains(kLogicalTypes, logical_type) || logical_type == "boolean") {
-      return;  // boolean has no option rules; a bad logicalType is reported
+    if (!Contains(kLogicalTypesV32, logical_type) ||
+        logical_type == "boolean" || logical_type == "map" ||
+        (logical_type == "vector" && rules_ != Rules::kV32)) {
+      return;  // no option rules; a bad logicalType is reported
     }
     const std::vector<FieldSpec> specs = OptionSpecs(logical_type);
     KeySet allowed;
     for (const FieldSpec& f : specs) {
       allowed.insert(f.name);
+      const absl::string_view name = f.name;
+      // v3.0.x had JSON Schema draft 4's boolean exclusiveMaximum/-Minimum.
+      if (rules_ == Rules::kV30 &&
+          (name == "exclusiveMaximum" || name == "exclusiveMinimum") &&
+          TypeOf(Get(options, f.name)) == JsonType::kBoolean) {
+        continue;
+      }
       if (!Typed(options, opath, f.name, f.type)) {
         continue;
       }
@@ -677,6 +795,8 @@ class Validator {
       Enum(options, opath, "format", {"f32", "f64"}, "number format");
     } else if (logical_type == "object") {
       RequiredList(options, opath);
+    } else if (logical_type == "vector") {
+      VectorOptions(options, opath);
     }
     OnlyKeys(options, opath, allowed,
              absl::StrCat("logicalTypeOptions of a ", logical_type));
@@ -709,6 +829,10 @@ class Validator {
       return;
     }
     KeySet allowed = {"type", "to", "customProperties"};
+    if (rules_ == Rules::kV32) {  // RFC 0047
+      allowed.insert("id");
+      StableId(n, path);
+    }
     Enum(n, path, "type", {"foreignKey"}, "relationship type");
     List(n, path, "customProperties",
          [&](YamlNode c, const std::string& p) {
@@ -741,7 +865,8 @@ class Validator {
   }
 
   void Reference(YamlNode n, const std::string& path) {
-    if (Expect(n, path, JsonType::kString) && !IsReference(n.Scalar())) {
+    if (Expect(n, path, JsonType::kString) &&
+        !IsReference(n.Scalar(), rules_ == Rules::kV32)) {
       Add(path, n,
           absl::StrCat(Describe(n),
                        " is not a reference; expected table.column or a "
@@ -767,6 +892,164 @@ class Validator {
       return;
     }
     Reference(v, p);
+  }
+
+  // $defs/Context (v3.2.0): a string, or instructions, verifiedStatements
+  // and constraints.
+  void Context(YamlNode map, const std::string& path) {
+    const YamlNode n = Get(map, "context");
+    const std::string cpath = Field(path, "context");
+    if (!n.IsDefined() || TypeOf(n) == JsonType::kString) {
+      return;
+    }
+    if (!n.IsMap()) {
+      Add(cpath, n,
+          absl::StrCat("expected a string or a mapping (instructions, "
+                       "verifiedStatements, constraints), found ",
+                       Describe(n)));
+      return;
+    }
+    OnlyKeys(n, cpath, {"instructions", "verifiedStatements", "constraints"},
+             "a context block");
+    Strings(n, cpath, {"instructions"});
+    List(n, cpath, "verifiedStatements",
+         [&](YamlNode v, const std::string& p) {
+           if (!Object(v, p)) {
+             return;
+           }
+           OnlyKeys(v, p,
+                    {"id", "question", "answer", "authoritativeDefinitions",
+                     "tags", "customProperties"},
+                    "a verified statement");
+           Required(v, p, {"question"}, "a verified statement");
+           Strings(v, p, {"id", "question", "answer"});
+           Common(v, p);
+         });
+    List(n, cpath, "constraints", [&](YamlNode v, const std::string& p) {
+      if (!Object(v, p)) {
+        return;
+      }
+      OnlyKeys(v, p,
+               {"id", "constraint", "authoritativeDefinitions", "tags",
+                "customProperties"},
+               "a context constraint");
+      Required(v, p, {"constraint"}, "a context constraint");
+      Strings(v, p, {"id", "constraint"});
+      Common(v, p);
+    });
+  }
+
+  // $defs/Synonyms (v3.2.0, RFC 0041).
+  void Synonyms(YamlNode map, const std::string& path) {
+    List(map, path, "synonyms", [&](YamlNode v, const std::string& p) {
+      if (!Object(v, p)) {
+        return;
+      }
+      OnlyKeys(v, p,
+               {"id", "synonym", "description", "locale", "source", "status",
+                "customProperties"},
+               "a synonym");
+      Required(v, p, {"synonym"}, "a synonym");
+      StableId(v, p);
+      Strings(v, p, {"synonym", "description", "locale", "source", "status"});
+      Common(v, p);
+    });
+  }
+
+  // A property's `enum` (v3.2.0, RFC 0033): at least one $defs/EnumValue,
+  // no two alike (uniqueItems compares whole entries).
+  void EnumValues(YamlNode map, const std::string& path) {
+    const YamlNode n = Get(map, "enum");
+    const std::string epath = Field(path, "enum");
+    if (!n.IsDefined() || !Expect(n, epath, JsonType::kArray)) {
+      return;
+    }
+    if (n.size() == 0) {
+      Add(epath, n, "expected at least one enum value");
+    }
+    std::map<std::string, size_t> seen;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const YamlNode v = n[i];
+      const std::string p = Index(epath, i);
+      if (!Object(v, p)) {
+        continue;
+      }
+      OnlyKeys(v, p,
+               {"value", "label", "id", "description", "customProperties",
+                "authoritativeDefinitions", "tags"},
+               "an enum value");
+      Required(v, p, {"value"}, "an enum value");
+      StableId(v, p);
+      Strings(v, p, {"label", "description"});
+      Common(v, p);
+      const YamlNode value = Get(v, "value");
+      if (value.IsDefined() && !value.IsScalar()) {
+        Add(Field(p, "value"), value,
+            absl::StrCat("expected a string, number, boolean or null, found ",
+                         Describe(value)));
+      }
+      auto [it, fresh] = seen.emplace(internal::ToJson(v), i);
+      if (!fresh) {
+        Add(p, v,
+            absl::StrCat("duplicates enum value ", it->second,
+                         "; enum entries must be unique"));
+      }
+    }
+  }
+
+  // `map` of a property (v3.2.0, RFC 0030): required, with `key` and
+  // `value`, when logicalType is map; refused otherwise.
+  void MapOf(YamlNode n, const std::string& path,
+             const std::string& logical_type) {
+    const YamlNode m = Get(n, "map");
+    const std::string mpath = Field(path, "map");
+    if (logical_type != "map") {
+      if (m.IsDefined()) {
+        Add(mpath, m,
+            absl::StrCat("map needs logicalType map, found logicalType ",
+                         logical_type.empty() ? std::string("(none)")
+                                              : logical_type));
+      }
+      return;
+    }
+    if (!m.IsDefined()) {
+      Add(mpath, n,
+          "missing required field \"map\" of a property of logicalType map "
+          "(its key and value)");
+      return;
+    }
+    if (!Object(m, mpath)) {
+      return;
+    }
+    OnlyKeys(m, mpath, {"key", "value"}, "a map");
+    Required(m, mpath, {"key", "value"}, "a map");
+    for (const char* part : {"key", "value"}) {
+      const YamlNode def = Get(m, part);
+      if (def.IsDefined()) {
+        Property(def, Field(mpath, part), /*name_required=*/false);
+      }
+    }
+  }
+
+  // logicalTypeOptions of a vector (RFC 0042): dimensions is required and
+  // positive; elementType and distanceMetric are closed lists.
+  void VectorOptions(YamlNode options, const std::string& opath) {
+    if (!Get(options, "dimensions").IsDefined()) {
+      Add(Field(opath, "dimensions"), options,
+          "missing required field \"dimensions\" of the logicalTypeOptions "
+          "of a vector");
+    } else if (TypeOf(Get(options, "dimensions")) == JsonType::kInteger &&
+               Get(options, "dimensions").Scalar() == "0") {
+      Add(Field(opath, "dimensions"), Get(options, "dimensions"),
+          "expected a positive integer, found 0");
+    }
+    Enum(options, opath, "elementType",
+         {"bfloat16", "binary", "float16", "float32", "float64", "int8",
+          "uint8"},
+         "vector elementType");
+    Enum(options, opath, "distanceMetric",
+         {"cosine", "dotProduct", "euclidean", "hamming", "manhattan"},
+         "vector distanceMetric");
   }
 
   void Quality(YamlNode n, const std::string& path) {
@@ -801,7 +1084,10 @@ class Validator {
         t == "library" || TypeOf(Get(n, "metric")) == JsonType::kString;
     if (library) {
       allowed.insert({"metric", "rule", "arguments"});
-      Required(n, path, {"metric"}, "a library quality rule");
+      // v3.0.x named the check `rule` (nullCheck, countCheck, ...).
+      if (!(rules_ == Rules::kV30 && Get(n, "rule").IsDefined())) {
+        Required(n, path, {"metric"}, "a library quality rule");
+      }
       Enum(n, path, "metric", kMetrics, "quality metric");
       Strings(n, path, {"rule"});
       if (Typed(n, path, "arguments", JsonType::kObject)) {
@@ -825,7 +1111,12 @@ class Validator {
                          Describe(Get(n, "implementation"))));
       }
     }
-    if (library || t == "sql") {
+    // A v3.0.x library rule named by `rule` (nullCheck, ...) carried its
+    // threshold in the rule itself and needs no operator.
+    const bool v30_rule = rules_ == Rules::kV30 && library &&
+                          !Get(n, "metric").IsDefined() &&
+                          Get(n, "rule").IsDefined();
+    if ((library || t == "sql") && !v30_rule) {
       for (const std::string& op : kOperators) {
         allowed.insert(op);
       }
@@ -844,9 +1135,11 @@ class Validator {
       const YamlNode values = Get(args, "validValues");
       const std::string vpath = Field(path, "validValues");
       for (size_t i = 0; i < values.size(); ++i) {
-        if (!values[i].IsScalar() || TypeOf(values[i]) == JsonType::kNull) {
+        // null is admitted: the standard's own examples list it among the
+        // valid values (contract test counts non-null values only).
+        if (values[i].IsSequence() || values[i].IsMap()) {
           Add(Index(vpath, i), values[i],
-              absl::StrCat("expected a string, number or boolean, found ",
+              absl::StrCat("expected a string, number, boolean or null, found ",
                            Describe(values[i])));
         }
       }
@@ -996,10 +1289,14 @@ class Validator {
     if (!Object(n, path)) {
       return;
     }
-    OnlyKeys(n, path,
-             {"id", "property", "value", "valueExt", "unit", "element",
-              "driver", "description", "scheduler", "schedule"},
-             "an SLA property");
+    KeySet allowed = {"id",     "property",    "value",     "valueExt",
+                      "unit",   "element",     "driver",    "description",
+                      "scheduler", "schedule"};
+    if (rules_ == Rules::kV32) {  // RFC 0046
+      allowed.insert({"customProperties", "authoritativeDefinitions"});
+      Common(n, path);
+    }
+    OnlyKeys(n, path, allowed, "an SLA property");
     Required(n, path, {"property", "value"}, "an SLA property");
     StableId(n, path);
     Strings(n, path,
@@ -1016,6 +1313,7 @@ class Validator {
     }
   }
 
+  Rules rules_ = Rules::kV31;
   std::vector<Issue> issues_;
 };
 

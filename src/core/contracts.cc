@@ -164,6 +164,7 @@ bool PointsIntoPrevious(mc::ChangeKind kind) {
     case mc::ChangeKind::kQualityRuleRemoved:
     case mc::ChangeKind::kSlaRemoved:
     case mc::ChangeKind::kServerRemoved:
+    case mc::ChangeKind::kRelationshipRemoved:
       return true;
     default:
       return false;

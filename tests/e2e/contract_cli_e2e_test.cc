@@ -70,9 +70,9 @@ TEST(ContractCliE2eTest, LintRefusesAnInvalidContractWithEveryIssue) {
   EXPECT_THAT(r.out, HasSubstr("invalid-logicaltype.odcs.yaml:14:22: "
                                "schema[0].properties[0].logicalType: "
                                "\"binary\" is not a valid logicalType"));
-  EXPECT_THAT(r.out, HasSubstr("invalid-logicaltype.odcs.yaml:5:13: "
-                               "apiVersion: \"v3.2.0\""));
-  EXPECT_THAT(r.out, HasSubstr("invalid (2 issues)"));
+  // ODCS v3.2.0 is a version the validator knows: only the type is wrong.
+  EXPECT_THAT(r.out, Not(HasSubstr("apiVersion")));
+  EXPECT_THAT(r.out, HasSubstr("invalid (1 issue)"));
 }
 
 TEST(ContractCliE2eTest, LintRefusesYamlThatDoesNotParse) {
@@ -89,7 +89,7 @@ TEST(ContractCliE2eTest, LintJsonParses) {
   nlohmann::json doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["valid"], 1);
   EXPECT_EQ(doc["invalid"], 1);
-  EXPECT_EQ(doc["files"][0]["issues"].size(), 2u);
+  EXPECT_EQ(doc["files"][0]["issues"].size(), 1u);
   EXPECT_EQ(doc["files"][1]["valid"], true);
 }
 
@@ -98,8 +98,8 @@ TEST(ContractCliE2eTest, LintGithubPrintsOneAnnotationPerIssue) {
   CommandResult r = Contract({"lint", "--format", "github", "-f", file});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   std::vector<std::string> errors = LinesStartingWith(r.out, "::error ");
-  ASSERT_EQ(errors.size(), 2u) << r.out;
-  EXPECT_THAT(errors[1],
+  ASSERT_EQ(errors.size(), 1u) << r.out;
+  EXPECT_THAT(errors[0],
               StartsWith("::error file=" + file +
                          ",line=14,col=22,title=invalid contract "
                          "at schema[0].properties[0].logicalType::"));

@@ -82,7 +82,7 @@ enum class ChangeKind {
   kConstraintTightened,    // logicalTypeOptions: maxLength lowered, ...
   kConstraintLoosened,
   kConstraintChanged,      // pattern or format replaced
-  kEnumNarrowed,           // allowed values (invalidValues.validValues)
+  kEnumNarrowed,           // allowed values (enum, invalidValues.validValues)
   kEnumWidened,
   kEnumChanged,            // some added and some removed
   kQualityRuleAdded,
@@ -97,6 +97,12 @@ enum class ChangeKind {
   kSlaChanged,             // values we cannot order
   kServerAdded,
   kServerRemoved,
+  kRelationshipAdded,      // a foreign key old data may violate
+  kRelationshipRemoved,    // consumers join on it
+  kRelationshipChanged,    // same id, other columns
+  kDeprecated,             // deprecated: true (v3.2.0): tells consumers
+  kUndeprecated,
+  kSemanticTypeChanged,    // column / measure / dimension (v3.2.0)
   kDocumentation,          // description, businessName, tags, ...: cosmetic
 };
 

@@ -66,6 +66,33 @@ struct QualityRule {
   SourcePosition position;
 };
 
+// A foreign key (ODCS v3.1 "Relationship"). On a property `from` is empty:
+// the property itself is the source. References are as written
+// ("customers.id" or a fully qualified path); a composite key lists several.
+struct Relationship {
+  std::string id;    // v3.2.0 (RFC 0047); empty when not given
+  std::string type;  // "foreignKey" when the document leaves it out
+  std::vector<std::string> from;
+  std::vector<std::string> to;
+  SourcePosition position;
+};
+
+// One allowed value of a property's `enum` (ODCS v3.2.0, RFC 0033). `value`
+// is the scalar as written.
+struct EnumValue {
+  std::string value;
+  std::string label;
+  std::string description;
+  SourcePosition position;
+};
+
+// An alternative name of an object or property (ODCS v3.2.0, RFC 0041).
+struct Synonym {
+  std::string synonym;
+  std::string locale;
+  SourcePosition position;
+};
+
 // A column or field (ODCS "SchemaProperty"), possibly nested: an object has
 // `properties`, an array has one `items` element (kept in a vector of 0 or 1
 // so that the struct stays copyable).
@@ -90,8 +117,19 @@ struct Property {
   std::map<std::string, std::string> logical_type_options;
   std::vector<Property> properties;
   std::vector<Property> items;
+  // logicalType map (v3.2.0): the definitions of its key and value, 0 or 1
+  // each, as `items`.
+  std::vector<Property> map_key;
+  std::vector<Property> map_value;
   std::vector<QualityRule> quality;
   std::vector<CustomProperty> custom_properties;
+  std::vector<Relationship> relationships;
+  // v3.2.0: allowed values, alternative names, semantic role (column,
+  // measure, dimension; empty when not given) and the deprecation mark.
+  std::vector<EnumValue> enum_values;
+  std::vector<Synonym> synonyms;
+  std::string semantic_type;
+  bool deprecated = false;
   SourcePosition position;
 };
 
@@ -109,6 +147,12 @@ struct SchemaObject {
   std::vector<Property> properties;
   std::vector<QualityRule> quality;
   std::vector<CustomProperty> custom_properties;
+  std::vector<Relationship> relationships;
+  // v3.2.0: the context block as compact flow YAML (a string stays as
+  // written), alternative names, and the deprecation mark.
+  std::string context;
+  std::vector<Synonym> synonyms;
+  bool deprecated = false;
   SourcePosition position;
 };
 
@@ -120,6 +164,8 @@ struct SlaProperty {
   std::string unit;
   std::string element;
   std::string driver;
+  std::string description;
+  std::vector<CustomProperty> custom_properties;  // v3.2.0 (RFC 0046)
   SourcePosition position;
 };
 
@@ -195,6 +241,8 @@ struct Document {
   std::vector<SupportChannel> support;
   std::vector<Server> servers;
   std::vector<CustomProperty> custom_properties;
+  // v3.2.0's context block for AI agents, as compact flow YAML.
+  std::string context;
 };
 
 // Parses `yaml_text` into a Document. It is lenient about content: a field of

@@ -1,5 +1,8 @@
 // Validation of ODCS v3 documents against the rules of the standard's JSON
-// Schema (odcs-json-schema-v3.1.0.json), written out by hand: required
+// Schemas, written out by hand, for the document's apiVersion: v3.1.0's;
+// v3.2.0's (and the RFCs approved or proposed for it: deprecated, vector,
+// variables, relationship ids, SLA custom properties); v3.0.x as v3.1.0
+// less what v3.1.0 closed or renamed (docs/contracts.md). Required
 // fields, types, enumerations, patterns of ids and references, the
 // conditional rules (server fields per server type, quality rule fields per
 // rule type, logicalTypeOptions per logical type) and the schema's refusal of
@@ -39,8 +42,7 @@ struct ValidatedDocument {
   std::vector<Issue> issues;
 };
 
-// The versions of ODCS whose rules Validate applies (the JSON Schema's
-// apiVersion enumeration).
+// The apiVersions Validate accepts (the v3.2.0 JSON Schema's enumeration).
 const std::vector<std::string>& SupportedApiVersions();
 
 // Parses and validates `yaml_text` in one pass over the YAML. Issues are data:

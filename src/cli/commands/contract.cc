@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "meshplane/contract/compatibility.h"
+#include "meshplane/contract/convert.h"
 #include "meshplane/contract/odcs.h"
 #include "meshplane/contract/semver.h"
 #include "meshplane/contract/validate.h"
@@ -309,6 +310,7 @@ bool PointsIntoPrevious(mc::ChangeKind kind) {
     case mc::ChangeKind::kQualityRuleRemoved:
     case mc::ChangeKind::kSlaRemoved:
     case mc::ChangeKind::kServerRemoved:
+    case mc::ChangeKind::kRelationshipRemoved:
       return true;
     default:
       return false;
@@ -1438,6 +1440,55 @@ FlagSpec ModeFlag(const std::string& help) {
   return {"mode", 0, true, false, "MODE", help};
 }
 
+// `contract convert`: the document in another ODCS version on stdout, every
+// field the target cannot carry on stderr with its line. Losing a field
+// takes --allow-loss; a result the target's rules refuse is never written.
+int ConvertCommand(Env& env, const ParsedArgs& args) {
+  const std::string to = args.Get("to");
+  if (!args.Has("filename") || to.empty()) {
+    return env.Usage(
+        "-f FILE and --to VERSION are required (see 'meshplane contract "
+        "convert --help')");
+  }
+  LoadedContract c = LoadContract(args.Get("filename"));
+  if (!c.valid()) {
+    PrintLint(ReportStyle::kText, c, env.err());
+    return kExitUsage;
+  }
+  absl::StatusOr<mc::Conversion> conversion = mc::Convert(c.text, to);
+  if (!conversion.ok()) return env.Usage(conversion.status());
+  for (const mc::Loss& loss : conversion->losses) {
+    env.err() << Where(c.file, loss.position) << ": "
+              << PathOrDocument(loss.path) << ": " << loss.message << "\n";
+  }
+  for (const mc::Issue& issue : conversion->issues) {
+    env.err() << c.file << ": as ODCS " << to << ": "
+              << PathOrDocument(issue.path) << ": " << issue.message << "\n";
+  }
+  const size_t lost = conversion->losses.size();
+  if (!conversion->issues.empty()) {
+    env.err() << c.file << ": cannot convert to ODCS " << to << ": the result "
+              << "would not be valid (" << conversion->issues.size()
+              << (conversion->issues.size() == 1 ? " issue" : " issues")
+              << "); nothing written\n";
+    return kExitRefused;
+  }
+  if (lost > 0 && !args.Has("allow-loss")) {
+    env.err() << c.file << ": " << lost
+              << (lost == 1 ? " field" : " fields") << " cannot be carried to "
+              << "ODCS " << to << "; nothing written (--allow-loss writes the "
+              << "document without them)\n";
+    return kExitRefused;
+  }
+  env.out() << conversion->yaml;
+  env.err() << c.file << ": ODCS " << conversion->from_version << " -> " << to
+            << (lost == 0 ? ", nothing lost"
+                          : absl::StrCat(", ", lost, lost == 1 ? " field" : " fields",
+                                         " not carried (listed above)"))
+            << "\n";
+  return kExitOk;
+}
+
 constexpr char kContractHelp[] =
     "NAME is the contract id (the ODCS document's `id`, e.g. orders-v1) or "
     "contracts/ID.";
@@ -1514,6 +1565,33 @@ void RegisterContractCommands(std::vector<Command>* commands) {
         "meshplane contract check -f orders.odcs.yaml --allow-breaking -o "
         "json"},
        Check});
+  commands->push_back(
+      {{"contract", "convert"},
+       "-f FILE --to VERSION",
+       "convert a contract to another ODCS version offline",
+       "Writes FILE as ODCS VERSION (v3.1.0 or v3.2.0) to stdout and lists "
+       "on stderr, with FILE:line:column, every field the target version "
+       "cannot carry (from v3.2.0 to v3.1.0: context, synonyms, "
+       "semanticType, deprecated, relationship ids, SLA custom properties, "
+       "map key and value definitions, vector options other than its "
+       "dimensions; an enum becomes an invalidValues rule). Nothing is "
+       "dropped silently: when a field would be lost nothing is written "
+       "unless --allow-loss is given. Values, variables such as "
+       "${DB_HOST:-localhost} included, are kept as written; comments and "
+       "layout are not. Needs no server. Exit 0 when written, 1 when a field "
+       "would be lost without --allow-loss or the result would not be valid "
+       "in VERSION (e.g. v3.1.0 requires status), 2 for an invalid file or "
+       "version.",
+       {{"filename", 'f', true, false, "FILE", "the contract to convert"},
+        {"to", 0, true, false, "VERSION", "v3.1.0 or v3.2.0"},
+        {"allow-loss", 0, false, false, "",
+         "write the document even though fields are lost (still listed)"}},
+       0,
+       0,
+       {"meshplane contract convert -f orders.odcs.yaml --to v3.1.0",
+        "meshplane contract convert -f old.odcs.yaml --to v3.2.0 > "
+        "new.odcs.yaml"},
+       ConvertCommand});
   RegisterContractTestCommand(commands);
   commands->push_back(
       {{"contract", "publish"},

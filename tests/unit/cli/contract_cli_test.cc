@@ -102,6 +102,52 @@ TEST_F(ContractCliTest, LintReportsEveryIssueWithFileLineColumnAndPath) {
   EXPECT_THAT(r.out, HasSubstr(file + ": invalid (2 issues)\n"));
 }
 
+// `contract convert` lists every field it cannot carry, with FILE:line:col,
+// and writes nothing unless --allow-loss; an upgrade loses nothing.
+TEST_F(ContractCliTest, ConvertNamesEveryLostFieldAndWritesOnlyWhenAllowed) {
+  std::string file = Write(
+      "v32.yaml",
+      Derive("apiVersion: v3.1.0", "apiVersion: v3.2.0") +
+          "context: Amounts are in cents.\n");
+  Result r = Run({"contract", "convert", "-f", file, "--to", "v3.1.0"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr(file + ":17:1: context: not carried"));
+  EXPECT_THAT(r.err, HasSubstr("1 field cannot be carried to ODCS v3.1.0; "
+                               "nothing written"));
+
+  r = Run({"contract", "convert", "-f", file, "--to", "v3.1.0",
+           "--allow-loss"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("apiVersion: v3.1.0\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("context")));
+  EXPECT_THAT(r.err, HasSubstr(file + ":17:1: context: not carried"));
+  std::string converted = Write("v31.yaml", r.out);
+  EXPECT_EQ(Run({"contract", "lint", "-f", converted}).code, 0);
+
+  std::string v31 = Write("orders.yaml", kOrders);
+  r = Run({"contract", "convert", "-f", v31, "--to", "v3.2.0"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("apiVersion: v3.2.0\n"));
+  EXPECT_THAT(r.err, HasSubstr("ODCS v3.1.0 -> v3.2.0, nothing lost"));
+
+  EXPECT_EQ(Run({"contract", "convert", "-f", v31, "--to", "v2.2.2"}).code, 2);
+  EXPECT_EQ(Run({"contract", "convert", "-f", v31}).code, 2);
+}
+
+// A v3.2.0 document without status converts to v3.1.0 only with a status:
+// the result would not be valid, so nothing is written.
+TEST_F(ContractCliTest, ConvertRefusesAResultTheTargetWouldNotAccept) {
+  std::string file = Write(
+      "nostatus.yaml", absl::StrReplaceAll(
+                           Derive("apiVersion: v3.1.0", "apiVersion: v3.2.0"),
+                           {{"status: active\n", ""}}));
+  Result r = Run({"contract", "convert", "-f", file, "--to", "v3.1.0"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr(": as ODCS v3.1.0: status: missing required"));
+}
+
 TEST_F(ContractCliTest, LintExitsTwoForUnreadableAndBrokenYaml) {
   std::string broken = Write("broken.yaml", "id: x\nschema: [unclosed\n");
   std::string missing = (dir_ / "missing.yaml").string();

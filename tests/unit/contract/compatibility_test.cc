@@ -109,6 +109,47 @@ constexpr absl::string_view kServers = R"(servers:
     schema: public
 )";
 
+// kBase as ODCS v3.2.0, with the elements v3.1.0 and v3.2.0 added:
+// relationships, enum, vector, semanticType, map, timestamps with a zone,
+// synonyms and the context block.
+std::string Base32() {
+  std::string out = absl::StrReplaceAll(
+      kBase,
+      {{"apiVersion: v3.1.0", "apiVersion: v3.2.0"},
+       {"    description: Orders\n",
+        "    description: Orders\n"
+        "    relationships:\n"
+        "      - id: fk_customer\n"
+        "        from: orders.id\n"
+        "        to: customers.id\n"},
+       {"  - name: customers\n    properties:\n      - name: id\n"
+        "        logicalType: string\n",
+        "  - name: customers\n    properties:\n      - name: id\n"
+        "        logicalType: string\n"
+        "      - name: tier\n"
+        "        logicalType: string\n"
+        "        enum:\n"
+        "          - value: gold\n"
+        "          - value: silver\n"
+        "      - name: embedding\n"
+        "        logicalType: vector\n"
+        "        logicalTypeOptions:\n"
+        "          dimensions: 768\n"
+        "      - name: revenue\n"
+        "        logicalType: number\n"
+        "        semanticType: measure\n"
+        "      - name: attrs\n"
+        "        logicalType: map\n"
+        "        map:\n"
+        "          key: {logicalType: string}\n"
+        "          value: {logicalType: integer}\n"
+        "      - name: created\n"
+        "        logicalType: timestamp\n"
+        "        logicalTypeOptions:\n"
+        "          defaultTimezone: UTC\n"}});
+  return "context: Amounts are in cents.\n" + out;
+}
+
 constexpr Severity B = Severity::kBreaking;
 constexpr Severity C = Severity::kCompatible;
 constexpr Severity X = Severity::kCosmetic;
@@ -217,6 +258,80 @@ std::vector<Rule> Rules() {
        ChangeKind::kServerAdded, "servers[prod]", C, C, C},
       {"server removed", "slaProperties:", std::string(kServers) + "slaProperties:",
        ChangeKind::kServerRemoved, "servers[prod]", C, B, B, true},
+      // ODCS v3.1.0 and v3.2.0 elements (Base32).
+      {"enum value removed", "          - value: silver\n", "",
+       ChangeKind::kEnumNarrowed, "schema[customers].properties[tier].enum", B,
+       C, B, false, Base32()},
+      {"enum value added", "          - value: silver\n",
+       "          - value: silver\n          - value: bronze\n",
+       ChangeKind::kEnumWidened, "schema[customers].properties[tier].enum", C,
+       B, B, false, Base32()},
+      {"enum value replaced", "value: silver", "value: bronze",
+       ChangeKind::kEnumChanged, "schema[customers].properties[tier].enum", B,
+       B, B, false, Base32()},
+      {"relationship removed",
+       "    relationships:\n      - id: fk_customer\n"
+       "        from: orders.id\n        to: customers.id\n",
+       "", ChangeKind::kRelationshipRemoved,
+       "schema[orders].relationships[fk_customer]", C, B, B, false, Base32()},
+      {"relationship added",
+       "    relationships:\n      - id: fk_customer\n"
+       "        from: orders.id\n        to: customers.id\n",
+       "", ChangeKind::kRelationshipAdded,
+       "schema[orders].relationships[fk_customer]", B, C, B, true, Base32()},
+      {"relationship changed", "to: customers.id", "to: customers.tier",
+       ChangeKind::kRelationshipChanged,
+       "schema[orders].relationships[fk_customer]", B, B, B, false, Base32()},
+      {"property-level relationship removed",
+       "        relationships:\n          - to: customers.id\n", "",
+       ChangeKind::kRelationshipRemoved,
+       "schema[orders].properties[note].relationships[to customers.id]", C, B,
+       B, false,
+       EditOf(Base32(), "        description: free text\n",
+              "        description: free text\n"
+              "        relationships:\n          - to: customers.id\n")},
+      {"property deprecated", "        semanticType: measure\n",
+       "        semanticType: measure\n        deprecated: true\n",
+       ChangeKind::kDeprecated,
+       "schema[customers].properties[revenue].deprecated", C, C, C, false,
+       Base32()},
+      {"object deprecated", "  - name: customers\n",
+       "  - name: customers\n    deprecated: true\n", ChangeKind::kDeprecated,
+       "schema[customers].deprecated", C, C, C, false, Base32()},
+      {"deprecation withdrawn", "        semanticType: measure\n",
+       "        semanticType: measure\n        deprecated: true\n",
+       ChangeKind::kUndeprecated,
+       "schema[customers].properties[revenue].deprecated", C, C, C, true,
+       Base32()},
+      {"semanticType changed", "semanticType: measure",
+       "semanticType: dimension", ChangeKind::kSemanticTypeChanged,
+       "schema[customers].properties[revenue].semanticType", B, B, B, false,
+       Base32()},
+      {"vector dimensions changed", "dimensions: 768", "dimensions: 1024",
+       ChangeKind::kConstraintChanged,
+       "schema[customers].properties[embedding].logicalTypeOptions.dimensions",
+       B, B, B, false, Base32()},
+      {"time zone changed", "defaultTimezone: UTC",
+       "defaultTimezone: Europe/Paris", ChangeKind::kConstraintChanged,
+       "schema[customers].properties[created].logicalTypeOptions."
+       "defaultTimezone",
+       B, B, B, false, Base32()},
+      {"map value type changed", "value: {logicalType: integer}",
+       "value: {logicalType: string}", ChangeKind::kLogicalTypeChanged,
+       "schema[customers].properties[attrs].map.value.logicalType", B, B, B,
+       false, Base32()},
+      {"map value widened", "value: {logicalType: integer}",
+       "value: {logicalType: number}", ChangeKind::kLogicalTypeWidened,
+       "schema[customers].properties[attrs].map.value.logicalType", C, B, B,
+       false, Base32()},
+      {"synonym added", "        semanticType: measure\n",
+       "        semanticType: measure\n        synonyms:\n"
+       "          - synonym: turnover\n",
+       ChangeKind::kDocumentation, "schema[customers].properties[revenue]", X,
+       X, X, false, Base32()},
+      {"context changed", "context: Amounts are in cents.",
+       "context: Amounts are in euros.", ChangeKind::kDocumentation, "context",
+       X, X, X, false, Base32()},
   };
 }
 
