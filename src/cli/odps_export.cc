@@ -116,6 +116,14 @@ void PortNameAndVersion(const v1::OutputPort& port, std::string* name,
   *display_name_kept = display.empty() || display == port.id();
 }
 
+// node[key], or a null node: yaml-cpp throws on asking a missing key's
+// node anything but IsDefined.
+YAML::Node Field(const YAML::Node& node, const char* key) {
+  if (!node.IsMap()) return YAML::Node();
+  YAML::Node value = node[key];
+  return value.IsDefined() ? value : YAML::Node();
+}
+
 // The fields of `from` that `to` does not have yet, except `skip`.
 void CarryOver(const YAML::Node& from, YAML::Node& to,
                const std::set<std::string>& skip) {
@@ -123,7 +131,7 @@ void CarryOver(const YAML::Node& from, YAML::Node& to,
   for (auto it = from.begin(); it != from.end(); ++it) {
     if (!it->first.IsScalar()) continue;
     const std::string key = it->first.Scalar();
-    if (skip.count(key) || to[key].IsDefined()) continue;
+    if (skip.count(key) || !Field(to, key.c_str()).IsNull()) continue;
     to[key] = YAML::Clone(it->second);
   }
 }
@@ -230,13 +238,13 @@ OdpsExport ExportOdps(
     doc["type"] = OdpsTypeFromArchetype(product.archetype());
   }
   PutDescription(doc, product.description());
-  if (original.IsMap() && original["description"].IsMap()) {
+  if (Field(original, "description").IsMap()) {
     // Its links and custom properties.
     YAML::Node extra(YAML::NodeType::Map);
-    CarryOver(original["description"], extra,
+    CarryOver(Field(original, "description"), extra,
               {"purpose", "limitations", "usage"});
     if (extra.size() > 0) {
-      if (!doc["description"].IsDefined()) {
+      if (!Field(doc, "description").IsMap()) {
         doc["description"] = YAML::Node(YAML::NodeType::Map);
       }
       YAML::Node description = doc["description"];
@@ -274,21 +282,21 @@ OdpsExport ExportOdps(
   // The original's ports by the id the reader gave them, to carry over what
   // Meshplane does not model.
   std::map<std::string, YAML::Node> original_ports;
-  if (original.IsMap() && original["outputPorts"].IsSequence()) {
+  if (Field(original, "outputPorts").IsSequence()) {
     // Same ids as the reader: the slug of the name, made unique by version.
-    YAML::Node ports = original["outputPorts"];
+    YAML::Node ports = Field(original, "outputPorts");
     std::map<std::string, int> count;
     for (size_t i = 0; i < ports.size(); ++i) {
-      if (ports[i]["name"].IsScalar()) {
-        ++count[Slugify(ports[i]["name"].Scalar())];
+      if (Field(ports[i], "name").IsScalar()) {
+        ++count[Slugify(Field(ports[i], "name").Scalar())];
       }
     }
     for (size_t i = 0; i < ports.size(); ++i) {
-      if (!ports[i]["name"].IsScalar()) continue;
-      std::string id = Slugify(ports[i]["name"].Scalar());
-      if (count[id] > 1 && ports[i]["version"].IsScalar()) {
+      if (!Field(ports[i], "name").IsScalar()) continue;
+      std::string id = Slugify(Field(ports[i], "name").Scalar());
+      if (count[id] > 1 && Field(ports[i], "version").IsScalar()) {
         std::string bare(absl::StripPrefix(
-            absl::StripPrefix(ports[i]["version"].Scalar(), "v"), "V"));
+            absl::StripPrefix(Field(ports[i], "version").Scalar(), "v"), "V"));
         id = absl::StrCat(id, "-v",
                           Slugify(absl::StrCat("v", bare)).substr(1));
       }
@@ -328,8 +336,8 @@ OdpsExport ExportOdps(
 
   YAML::Node team(YAML::NodeType::Map);
   team["name"] = LastSegment(product.owner_team());
-  if (original.IsMap() && original["team"].IsMap()) {
-    CarryOver(original["team"], team, {"name"});
+  if (Field(original, "team").IsMap()) {
+    CarryOver(Field(original, "team"), team, {"name"});
   }
   doc["team"] = team;
   if (original.IsMap()) {
