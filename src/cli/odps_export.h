@@ -41,8 +41,9 @@ struct OdpsExport {
 // fields of that document Meshplane does not model (support, team members,
 // custom properties, SBOMs, context, ...) are carried over, the top-level
 // ones and those of each port that keeps its id.
-OdpsExport ExportOdps(const meshplane::v1::DataProduct& product,
-                      const std::map<std::string, std::string>& source_contracts);
+OdpsExport ExportOdps(
+    const meshplane::v1::DataProduct& product,
+    const std::map<std::string, std::string>& source_contracts);
 
 }  // namespace meshplane::cli
 
