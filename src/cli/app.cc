@@ -278,7 +278,9 @@ int RunCli(const std::vector<std::string>& args, const Environment& env,
   if (!env.token.empty()) options.token = env.token;
   if (parsed->Has("addr")) options.addr = parsed->Get("addr");
   if (parsed->Has("token")) options.token = parsed->Get("token");
-  if (parsed->Has("output")) {
+  if (parsed->Has("output") &&
+      std::find(command->own_formats.begin(), command->own_formats.end(),
+                parsed->Get("output")) == command->own_formats.end()) {
     auto format = ParseFormat(parsed->Get("output"));
     if (!format.ok()) {
       err << "error: " << format.status().message() << "\n";

@@ -1,6 +1,7 @@
 #include "cli/descriptor.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -357,10 +358,14 @@ void ParseOutputPort(Reader& r, const YAML::Node& node, const std::string& path,
                      v1::OutputPort* port) {
   if (!r.CheckMap(node, path,
                   {"id", "displayName", "type", "server", "location",
-                   "description", "contract", "objectives"})) {
+                   "description", "contract", "deprecated", "objectives"})) {
     return;
   }
   std::string value;
+  bool deprecated = false;
+  if (r.Bool(node, path, "deprecated", &deprecated)) {
+    port->set_deprecated(deprecated);
+  }
   if (r.Id(node, path, "id", &value)) port->set_id(value);
   if (r.String(node, path, "displayName", &value)) {
     port->set_display_name(value);
@@ -418,7 +423,8 @@ void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,
   p.set_name(absl::StrCat(DomainName(domain), "/dataProducts/", d->id));
   d->update_mask = {"display_name", "description",    "owner_team",
                     "tier",         "classification", "tags",
-                    "labels",       "output_ports",   "input_ports"};
+                    "labels",       "output_ports",   "input_ports",
+                    "archetype"};
   YAML::Node spec = doc["spec"];
   if (!Reader::Present(spec)) {
     return;  // reported by ParseDocument
@@ -426,12 +432,22 @@ void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,
   if (!r.CheckMap(
           spec, "spec",
           {"displayName", "description", "ownerTeam", "tier", "classification",
-           "tags", "lifecycle", "outputPorts", "inputPorts"})) {
+           "archetype", "tags", "lifecycle", "outputPorts", "inputPorts"})) {
     return;
   }
   std::string value;
   if (r.String(spec, "spec", "displayName", &value)) {
     p.set_display_name(value);
+  }
+  if (r.String(spec, "spec", "archetype", &value)) {
+    if (!IsValidId(value)) {
+      r.Error(spec["archetype"], "spec.archetype",
+              absl::StrCat("\"", value,
+                           "\" is not an archetype (source-aligned, "
+                           "aggregate, consumer-aligned, or an id of your "
+                           "own)"));
+    }
+    p.set_archetype(value);
   }
   if (r.String(spec, "spec", "description", &value)) {
     p.set_description(value);
@@ -494,11 +510,16 @@ void ParseMeshplaneProduct(Reader& r, const YAML::Node& doc,
     } else {
       for (size_t i = 0; i < inputs.size(); ++i) {
         std::string path = Index("spec.inputPorts", i);
-        if (!r.CheckMap(inputs[i], path, {"id", "source", "description"})) {
+        if (!r.CheckMap(inputs[i], path,
+                        {"id", "source", "description", "deprecated"})) {
           continue;
         }
         v1::InputPort* port = p.add_input_ports();
         std::string v;
+        bool deprecated = false;
+        if (r.Bool(inputs[i], path, "deprecated", &deprecated)) {
+          port->set_deprecated(deprecated);
+        }
         if (r.Id(inputs[i], path, "id", &v)) port->set_id(v);
         if (r.RequiredString(inputs[i], path, "source", &v)) {
           if (!absl::StartsWith(v, "domains/") ||
@@ -692,7 +713,14 @@ void ParseMeshplaneWaiver(Reader& r, const YAML::Node& doc, Descriptor* d) {
 // ODPS (bitol-io/open-data-product-standard), checked against the fields of
 // its JSON Schema (every object there has additionalProperties: false).
 
-enum class FieldType { kString, kAny, kStringList, kObject, kObjectList };
+enum class FieldType {
+  kString,
+  kBool,
+  kAny,
+  kStringList,
+  kObject,
+  kObjectList
+};
 
 struct FieldSchema {
   const char* name;
@@ -705,9 +733,11 @@ struct ObjectSchema {
   std::vector<std::string> required;
 };
 
-const std::map<std::string, ObjectSchema>& OdpsSchema() {
+// The objects of ODPS v1.0.0 (v0.9.0 documents are read with them too: the
+// official v1.0.0 examples still say `apiVersion: v0.9.0`).
+std::map<std::string, ObjectSchema> OdpsSchemaV10() {
   using F = FieldType;
-  static const auto* const schema = new std::map<std::string, ObjectSchema>{
+  return std::map<std::string, ObjectSchema>{
       {"DataProduct",
        {{{"apiVersion", F::kString},
          {"kind", F::kString},
@@ -819,12 +849,150 @@ const std::map<std::string, ObjectSchema>& OdpsSchema() {
           "AuthoritativeDefinition"}},
         {"username"}}},
   };
-  return *schema;
 }
 
+// ODPS v1.1.0 on top of v1.0.0: `deprecated`, `type`, `synonyms` and
+// `context` (RFC-0028, RFC-0038, RFC-0041), an `id` on every element meant
+// to be referenced, and fewer required fields (`status`, a port's `version`
+// and `contractId`, an SBOM's `url`).
+std::map<std::string, ObjectSchema> OdpsSchemaV11() {
+  using F = FieldType;
+  std::map<std::string, ObjectSchema> s = OdpsSchemaV10();
+  auto add = [&](const char* object, std::vector<FieldSchema> fields) {
+    for (FieldSchema& f : fields) s[object].fields.push_back(f);
+  };
+  const FieldSchema id = {"id", F::kString};
+  const FieldSchema deprecated = {"deprecated", F::kBool};
+  add("DataProduct", {deprecated,
+                      {"synonyms", F::kObjectList, "Synonym"},
+                      {"type", F::kString},
+                      {"context", F::kObject, "Context"}});
+  s["DataProduct"].required = {"apiVersion", "kind", "id"};
+  for (const char* object : {"CustomProperty", "AuthoritativeDefinition",
+                             "SBOM", "Support", "TeamMember"}) {
+    add(object, {id});
+  }
+  add("InputPort", {deprecated, id});
+  s["InputPort"].required = {"name"};
+  add("OutputPort", {deprecated,
+                     id,
+                     {"synonyms", F::kObjectList, "Synonym"},
+                     {"context", F::kObject, "Context"}});
+  s["OutputPort"].required = {"name"};
+  s["SBOM"].required = {};
+  add("ManagementPort", {deprecated, id});
+  s["Synonym"] = {{id,
+                   {"synonym", F::kString},
+                   {"description", F::kString},
+                   {"locale", F::kString},
+                   {"source", F::kString},
+                   {"status", F::kString},
+                   {"customProperties", F::kObjectList, "CustomProperty"}},
+                  {"synonym"}};
+  s["Context"] = {
+      {{"instructions", F::kString},
+       {"verifiedStatements", F::kObjectList, "VerifiedStatement"},
+       {"constraints", F::kObjectList, "ContextConstraint"}},
+      {}};
+  s["VerifiedStatement"] = {
+      {id,
+       {"question", F::kString},
+       {"answer", F::kString},
+       {"authoritativeDefinitions", F::kObjectList, "AuthoritativeDefinition"},
+       {"tags", F::kStringList},
+       {"customProperties", F::kObjectList, "CustomProperty"}},
+      {"question"}};
+  s["ContextConstraint"] = {
+      {id,
+       {"constraint", F::kString},
+       {"authoritativeDefinitions", F::kObjectList, "AuthoritativeDefinition"},
+       {"tags", F::kStringList},
+       {"customProperties", F::kObjectList, "CustomProperty"}},
+      {"constraint"}};
+  return s;
+}
+
+const std::map<std::string, ObjectSchema>& OdpsSchema(OdpsVersion version) {
+  static const auto* const v10 =
+      new std::map<std::string, ObjectSchema>(OdpsSchemaV10());
+  static const auto* const v11 =
+      new std::map<std::string, ObjectSchema>(OdpsSchemaV11());
+  return version == OdpsVersion::kV1_1 ? *v11 : *v10;
+}
+
+}  // namespace
+
+std::map<std::string, OdpsObjectSchema> OdpsReaderSchema(OdpsVersion version) {
+  std::map<std::string, OdpsObjectSchema> out;
+  for (const auto& [name, object] : OdpsSchema(version)) {
+    OdpsObjectSchema& o = out[name];
+    o.required = object.required;
+    for (const FieldSchema& f : object.fields) {
+      switch (f.type) {
+        case FieldType::kString:
+          o.fields[f.name] = "string";
+          break;
+        case FieldType::kBool:
+          o.fields[f.name] = "boolean";
+          break;
+        case FieldType::kAny:
+          o.fields[f.name] = "any";
+          break;
+        case FieldType::kStringList:
+          o.fields[f.name] = "array:string";
+          break;
+        case FieldType::kObject:
+          o.fields[f.name] = absl::StrCat("object:", f.object);
+          break;
+        case FieldType::kObjectList:
+          o.fields[f.name] = absl::StrCat("array:", f.object);
+          break;
+      }
+    }
+  }
+  return out;
+}
+
+std::string ArchetypeFromOdps(absl::string_view type) {
+  std::string out;
+  bool pending_hyphen = false;
+  for (size_t i = 0; i < type.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(type[i]);
+    if (!std::isalnum(c)) {
+      pending_hyphen = true;
+      continue;
+    }
+    bool word_start = std::isupper(c) && i > 0 &&
+                      (std::islower(static_cast<unsigned char>(type[i - 1])) ||
+                       std::isdigit(static_cast<unsigned char>(type[i - 1])));
+    if ((pending_hyphen || word_start) && !out.empty()) out.push_back('-');
+    pending_hyphen = false;
+    out.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return out;
+}
+
+std::string OdpsTypeFromArchetype(absl::string_view archetype) {
+  std::string out;
+  bool upper = false;
+  for (char c : archetype) {
+    if (c == '-') {
+      upper = true;
+      continue;
+    }
+    out.push_back(upper ? static_cast<char>(std::toupper(
+                              static_cast<unsigned char>(c)))
+                        : c);
+    upper = false;
+  }
+  return out;
+}
+
+namespace {
+
 void CheckOdpsObject(Reader& r, const YAML::Node& node, const std::string& path,
-                     const std::string& type) {
-  const ObjectSchema& schema = OdpsSchema().at(type);
+                     const std::string& type, OdpsVersion version) {
+  const ObjectSchema& schema = OdpsSchema(version).at(type);
   std::vector<std::string> allowed;
   for (const FieldSchema& f : schema.fields) {
     allowed.push_back(f.name);
@@ -844,6 +1012,12 @@ void CheckOdpsObject(Reader& r, const YAML::Node& node, const std::string& path,
     switch (f.type) {
       case FieldType::kAny:
         break;
+      case FieldType::kBool:
+        if (!value.IsScalar() ||
+            (value.Scalar() != "true" && value.Scalar() != "false")) {
+          r.Error(value, fpath, "expected true or false");
+        }
+        break;
       case FieldType::kString:
         if (!value.IsScalar()) {
           r.Error(value, fpath, "expected a string");
@@ -861,7 +1035,7 @@ void CheckOdpsObject(Reader& r, const YAML::Node& node, const std::string& path,
         }
         break;
       case FieldType::kObject:
-        CheckOdpsObject(r, value, fpath, f.object);
+        CheckOdpsObject(r, value, fpath, f.object, version);
         break;
       case FieldType::kObjectList:
         if (!value.IsSequence()) {
@@ -869,7 +1043,7 @@ void CheckOdpsObject(Reader& r, const YAML::Node& node, const std::string& path,
           break;
         }
         for (size_t i = 0; i < value.size(); ++i) {
-          CheckOdpsObject(r, value[i], Index(fpath, i), f.object);
+          CheckOdpsObject(r, value[i], Index(fpath, i), f.object, version);
         }
         break;
     }
@@ -906,12 +1080,17 @@ std::vector<std::string> OdpsPortIds(const YAML::Node& ports) {
   return ids;
 }
 
+bool OdpsTrue(const YAML::Node& map, const char* key) {
+  return ScalarOr(map, key) == "true";
+}
+
 void ParseOdpsProduct(Reader& r, const YAML::Node& doc,
-                      const DescriptorDefaults& defaults, Descriptor* d) {
+                      const DescriptorDefaults& defaults, OdpsVersion version,
+                      Descriptor* d) {
   d->kind = DescriptorKind::kDataProduct;
   d->format = DescriptorFormat::kOdps;
   int before = r.error_count();
-  CheckOdpsObject(r, doc, "", "DataProduct");
+  CheckOdpsObject(r, doc, "", "DataProduct", version);
   if (r.error_count() > before) {
     return;
   }
@@ -975,7 +1154,10 @@ void ParseOdpsProduct(Reader& r, const YAML::Node& doc,
 
   std::string status = ScalarOr(doc, "status");
   std::string lower = absl::AsciiStrToLower(status);
-  if (lower == "proposed" || lower == "draft") {
+  if (lower.empty()) {
+    // v1.1.0 made `status` optional (v1.0.0 requires it, checked above):
+    // absent, the product's lifecycle is left as it is.
+  } else if (lower == "proposed" || lower == "draft") {
     d->lifecycle = v1::LIFECYCLE_DRAFT;
   } else if (lower == "active") {
     d->lifecycle = v1::LIFECYCLE_PUBLISHED;
@@ -989,6 +1171,25 @@ void ParseOdpsProduct(Reader& r, const YAML::Node& doc,
                          "\" is not a status Meshplane knows (proposed, "
                          "draft, active, deprecated, retired)"));
     return;
+  }
+  // v1.1.0 `deprecated: true` says what `status: deprecated` says; a product
+  // already retired stays retired.
+  if (OdpsTrue(doc, "deprecated") && d->lifecycle != v1::LIFECYCLE_RETIRED) {
+    d->lifecycle = v1::LIFECYCLE_DEPRECATED;
+  }
+
+  std::string type = ScalarOr(doc, "type");
+  if (!type.empty()) {
+    std::string archetype = ArchetypeFromOdps(type);
+    if (!IsValidId(archetype)) {
+      r.Error(doc["type"], "type",
+              absl::StrCat("\"", type,
+                           "\" is not a product type Meshplane can keep "
+                           "(sourceAligned, aggregate, consumerAligned, or a "
+                           "name of letters and digits)"));
+      return;
+    }
+    p.set_archetype(archetype);
   }
 
   std::set<std::string> tags;
@@ -1004,8 +1205,10 @@ void ParseOdpsProduct(Reader& r, const YAML::Node& doc,
   }
 
   (*p.mutable_labels())["odps-id"] = odps_id;
-  std::string version = ScalarOr(doc, "version");
-  if (!version.empty()) (*p.mutable_labels())["odps-version"] = version;
+  std::string product_version = ScalarOr(doc, "version");
+  if (!product_version.empty()) {
+    (*p.mutable_labels())["odps-version"] = product_version;
+  }
   std::string tenant = ScalarOr(doc, "tenant");
   if (!tenant.empty()) (*p.mutable_labels())["odps-tenant"] = tenant;
 
@@ -1029,6 +1232,7 @@ void ParseOdpsProduct(Reader& r, const YAML::Node& doc,
       port->set_type(ScalarOr(o, "type"));
       port->set_description(ScalarOr(o, "description"));
       port->set_contract(ScalarOr(o, "contractId"));
+      port->set_deprecated(OdpsTrue(o, "deprecated"));
     }
   }
   YAML::Node inputs = doc["inputPorts"];
@@ -1040,12 +1244,15 @@ void ParseOdpsProduct(Reader& r, const YAML::Node& doc,
                 "cannot derive a port id from this name");
         continue;
       }
-      d->contract_inputs.push_back(
-          {ids[i], ScalarOr(inputs[i], "contractId"), r.Location(inputs[i])});
+      d->contract_inputs.push_back({ids[i], ScalarOr(inputs[i], "contractId"),
+                                    r.Location(inputs[i]),
+                                    OdpsTrue(inputs[i], "deprecated")});
     }
   }
-  d->update_mask = {"display_name", "description",  "owner_team", "tags",
-                    "labels",       "output_ports", "input_ports"};
+  p.set_odps_document(d->source);
+  d->update_mask = {"display_name", "description", "owner_team",
+                    "tags",         "labels",      "output_ports",
+                    "input_ports",  "archetype",   "odps_document"};
 }
 
 void ParseDocument(Reader& r, const YAML::Node& doc,
@@ -1091,7 +1298,11 @@ void ParseDocument(Reader& r, const YAML::Node& doc,
   if (kind == "DataProduct" &&
       (api_version == "v0.9.0" || api_version == "v1.0.0" ||
        api_version.empty())) {
-    ParseOdpsProduct(r, doc, defaults, d);
+    ParseOdpsProduct(r, doc, defaults, OdpsVersion::kV1_0, d);
+    return;
+  }
+  if (kind == "DataProduct" && api_version == "v1.1.0") {
+    ParseOdpsProduct(r, doc, defaults, OdpsVersion::kV1_1, d);
     return;
   }
   if (api_version.empty()) {
@@ -1101,7 +1312,49 @@ void ParseDocument(Reader& r, const YAML::Node& doc,
   r.Error(doc["apiVersion"], "apiVersion",
           absl::StrCat("unsupported apiVersion \"", api_version, "\" (",
                        kMeshplaneApiVersion,
-                       ", or v0.9.0 / v1.0.0 for ODPS data products)"));
+                       ", or v0.9.0 / v1.0.0 / v1.1.0 for ODPS data "
+                       "products)"));
+}
+
+// The text of the document that starts on (0-based) line `line` of `text`:
+// from the line after the `---` marker before it to the next marker. The
+// first document also keeps what precedes it (comments, its own marker), so
+// that a file of one document is kept whole, byte for byte. yaml-cpp gives
+// no end positions, so documents are cut at their markers (YAML 1.2 9.1.3:
+// a `---` in column 0 starts a new document).
+std::string DocumentText(absl::string_view text, int line, bool first) {
+  std::vector<size_t> starts = {0};
+  std::vector<int> markers;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == starts.back()) {
+      absl::string_view rest = text.substr(i);
+      if (absl::StartsWith(rest, "---") &&
+          (rest.size() == 3 || rest[3] == '\n' || rest[3] == '\r' ||
+           rest[3] == ' ' || rest[3] == '\t')) {
+        markers.push_back(static_cast<int>(starts.size()) - 1);
+      }
+    }
+    if (i < text.size() && text[i] == '\n') starts.push_back(i + 1);
+  }
+  size_t begin = 0;
+  if (!first) {
+    for (int m : markers) {
+      if (m > line) break;
+      // A document on its marker's own line ("--- {...}") keeps the marker.
+      begin = m == line ? starts[m]
+                        : (static_cast<size_t>(m) + 1 < starts.size()
+                               ? starts[m + 1]
+                               : text.size());
+    }
+  }
+  size_t end = text.size();
+  for (int m : markers) {
+    if (m > line) {
+      end = starts[m];
+      break;
+    }
+  }
+  return std::string(text.substr(begin, end - begin));
 }
 
 }  // namespace
@@ -1155,6 +1408,7 @@ ParseResult ParseDescriptors(absl::string_view text,
     }
     for (const YAML::Node& item : items) expanded.push_back(item);
   }
+  bool first_document = true;
   for (const YAML::Node& doc : expanded) {
     if (!doc.IsDefined() || doc.IsNull()) {
       continue;
@@ -1163,6 +1417,8 @@ ParseResult ParseDescriptors(absl::string_view text,
     Descriptor d;
     YAML::Mark mark = doc.Mark();
     d.location = absl::StrCat(filename, ":", mark.line + 1);
+    d.source = DocumentText(text, mark.line, first_document);
+    first_document = false;
     try {
       ParseDocument(reader, doc, defaults, &d);
     } catch (const YAML::Exception& e) {
@@ -1367,6 +1623,7 @@ Json ProductDescriptor(const v1::DataProduct& product) {
   if (product.tier() != 0) spec["tier"] = product.tier();
   PutString(spec, "classification",
             ClassificationName(product.classification()));
+  PutString(spec, "archetype", product.archetype());
   // Apply moves the lifecycle forward to this target; the current state is
   // a target already reached, so writing it back is a no-op.
   PutString(spec, "lifecycle", LifecycleName(product.lifecycle()));
@@ -1386,6 +1643,7 @@ Json ProductDescriptor(const v1::DataProduct& product) {
       PutString(p, "location", port.location());
       PutString(p, "description", port.description());
       PutString(p, "contract", port.contract());
+      if (port.deprecated()) p["deprecated"] = true;
       if (port.has_objectives()) {
         const v1::ServiceLevelObjectives& o = port.objectives();
         Json slo = Json::object();
@@ -1420,6 +1678,7 @@ Json ProductDescriptor(const v1::DataProduct& product) {
     for (const v1::InputPort& port : product.input_ports()) {
       Json p = {{"id", port.id()}, {"source", port.source()}};
       PutString(p, "description", port.description());
+      if (port.deprecated()) p["deprecated"] = true;
       ports.push_back(p);
     }
     spec["inputPorts"] = ports;

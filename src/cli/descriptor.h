@@ -1,7 +1,8 @@
 // Descriptor files of `meshplane apply`: Meshplane's own format
 // (apiVersion meshplane.dev/v1; kinds Team, Domain, DataProduct, Policy,
 // Waiver) and the Open
-// Data Product Standard (ODPS v0.9.0 / v1.0.0, kind DataProduct), several
+// Data Product Standard (ODPS v0.9.0 / v1.0.0 / v1.1.0, kind DataProduct),
+// several
 // documents per file separated by `---`. docs/descriptors.md describes both.
 //
 //   ParseResult r = ParseDescriptors(text, "mesh.yaml", {});
@@ -10,6 +11,7 @@
 #ifndef MESHPLANE_CLI_DESCRIPTOR_H_
 #define MESHPLANE_CLI_DESCRIPTOR_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,12 +37,17 @@ struct DescriptorError {
 enum class DescriptorKind { kTeam, kDomain, kDataProduct, kPolicy, kWaiver };
 enum class DescriptorFormat { kMeshplane, kOdps };
 
+// The ODPS schema a document is checked against: v1.0 (apiVersion v0.9.0 or
+// v1.0.0) or v1.1 (apiVersion v1.1.0).
+enum class OdpsVersion { kV1_0, kV1_1 };
+
 // An ODPS input port: it names the contract it reads, not an output port, so
 // apply looks for the output port that promises that contract.
 struct ContractInput {
   std::string port_id;      // the Meshplane input port id it becomes
   std::string contract_id;  // ODPS contractId
   std::string location;     // where it was declared, for messages
+  bool deprecated = false;  // ODPS 1.1 `deprecated`
 };
 
 // One document, decoded into the API's messages.
@@ -48,6 +55,9 @@ struct Descriptor {
   DescriptorKind kind = DescriptorKind::kDataProduct;
   DescriptorFormat format = DescriptorFormat::kMeshplane;
   std::string location;                     // "file:line" of the document
+  // The document's own text as written (for a file of one document, the
+  // whole file); an ODPS product stores it as its odps_document.
+  std::string source;
   std::string id;                           // the resource id (metadata.name)
   meshplane::v1::Team team;                 // kind Team; name set
   meshplane::v1::Domain domain;             // kind Domain; name set
@@ -113,6 +123,22 @@ nlohmann::json TeamDescriptor(const meshplane::v1::Team& team);
 nlohmann::json DomainDescriptor(const meshplane::v1::Domain& domain);
 nlohmann::json ProductDescriptor(const meshplane::v1::DataProduct& product);
 nlohmann::json PolicyDescriptor(const meshplane::v1::Policy& policy);
+
+// ODPS product `type` <-> DataProduct.archetype: `sourceAligned` <->
+// `source-aligned` (camelCase words become hyphenated lowercase). The result
+// of ArchetypeFromOdps may not be a valid id (IsValidId decides).
+std::string ArchetypeFromOdps(absl::string_view type);
+std::string OdpsTypeFromArchetype(absl::string_view archetype);
+
+// What the ODPS reader checks, for the conformance test against the
+// standard's JSON Schemas: object name -> field -> type ("string",
+// "boolean", "any", "array:string", "object:<Object>", "array:<Object>"),
+// and the required fields of each object.
+struct OdpsObjectSchema {
+  std::map<std::string, std::string> fields;
+  std::vector<std::string> required;
+};
+std::map<std::string, OdpsObjectSchema> OdpsReaderSchema(OdpsVersion version);
 
 // Descriptors as one text that ParseDescriptors reads: with `yaml`, one YAML
 // document per descriptor separated by `---`; otherwise one descriptor as

@@ -974,7 +974,8 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
                     mask,
                     {"display_name", "description", "owner_team", "tier",
                      "classification", "tags", "labels", "output_ports",
-                     "input_ports", "sunset_time"},
+                     "input_ports", "sunset_time", "archetype",
+                     "odps_document"},
                     {{"owner_team_id", "owner_team"}},
                     {"name", "uid", "lifecycle", "create_time", "update_time",
                      "etag"}));
@@ -1018,6 +1019,9 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
               p.output_ports = patch.output_ports;
             if (paths.count("input_ports")) p.input_ports = patch.input_ports;
             if (paths.count("sunset_time")) p.sunset_time = patch.sunset_time;
+            if (paths.count("archetype")) p.archetype = patch.archetype;
+            if (paths.count("odps_document"))
+              p.odps_document = patch.odps_document;
             Violations v;
             internal::ValidateProductFields(p, v);
             if (paths.count("sunset_time")) {

@@ -138,6 +138,14 @@ void ValidateProductFields(const model::DataProduct& p, Violations& v) {
     v.CheckId(absl::StrCat("data_product.tags[", i, "]"), p.tags[i]);
   }
   v.CheckLabels("data_product.labels", p.labels);
+  if (!p.archetype.empty()) {
+    v.CheckId("data_product.archetype", p.archetype);
+  }
+  if (p.odps_document.size() > kMaxOdpsDocument) {
+    v.Add("data_product.odps_document",
+          absl::StrCat("is ", p.odps_document.size(), " bytes long; at most ",
+                       kMaxOdpsDocument, " are allowed"));
+  }
 
   if (p.output_ports.size() > kMaxPorts) {
     v.Add("data_product.output_ports",

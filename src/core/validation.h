@@ -28,6 +28,9 @@ inline constexpr size_t kMaxTags = 64;
 inline constexpr size_t kMaxPorts = 100;
 inline constexpr size_t kMaxMembers = 1000;
 inline constexpr size_t kMaxShortText = 1024;  // port type/server/location
+// A product's stored ODPS document, in bytes: the CLI's YAML budget is
+// larger, but a product descriptor of a few hundred ports fits well below.
+inline constexpr size_t kMaxOdpsDocument = 256 * 1024;
 
 class Violations {
  public:

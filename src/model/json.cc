@@ -379,6 +379,7 @@ std::string ToJson(const DataProduct& p) {
       slo["completeness_percent"] = *s.completeness_percent;
     if (s.latency) slo["latency"] = FormatDurationJson(*s.latency);
     if (!slo.empty()) oj["objectives"] = slo;
+    if (o.deprecated) oj["deprecated"] = true;
     outs.push_back(std::move(oj));
   }
   j["output_ports"] = std::move(outs);
@@ -388,10 +389,13 @@ std::string ToJson(const DataProduct& p) {
     ij["id"] = i.id;
     ij["source"] = OutputPortName(i.source);
     PutString(ij, "description", i.description);
+    if (i.deprecated) ij["deprecated"] = true;
     ins.push_back(std::move(ij));
   }
   j["input_ports"] = std::move(ins);
   if (p.sunset_time) j["sunset_time"] = FormatTimeJson(*p.sunset_time);
+  PutString(j, "archetype", p.archetype);
+  PutString(j, "odps_document", p.odps_document);
   PutTime(j, "create_time", p.create_time);
   PutTime(j, "update_time", p.update_time);
   j["revision"] = p.revision;
@@ -465,6 +469,7 @@ absl::StatusOr<DataProduct> DataProductFromJson(absl::string_view json) {
         port.objectives.latency = s.OptDuration("latency");
         o.Merge(s.status());
       }
+      port.deprecated = o.Bool("deprecated");
       r.Merge(o.status());
       p.output_ports.push_back(std::move(port));
     }
@@ -485,11 +490,14 @@ absl::StatusOr<DataProduct> DataProductFromJson(absl::string_view json) {
         port.source = OutputPortRef{ids[0], ids[1], ids[2]};
       }
       port.description = i.String("description");
+      port.deprecated = i.Bool("deprecated");
       r.Merge(i.status());
       p.input_ports.push_back(std::move(port));
     }
   }
   p.sunset_time = r.OptTime("sunset_time");
+  p.archetype = r.String("archetype");
+  p.odps_document = r.String("odps_document");
   p.create_time = r.Time("create_time");
   p.update_time = r.Time("update_time");
   p.revision = r.Int("revision");

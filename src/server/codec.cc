@@ -341,6 +341,7 @@ void EncodeOutputPort(const model::DataProduct& p,
   out->set_location(port.location);
   out->set_description(port.description);
   out->set_contract(port.contract_id);
+  out->set_deprecated(port.deprecated);
   const model::ServiceLevelObjectives& slo = port.objectives;
   if (!slo.empty()) {
     v1::ServiceLevelObjectives* o = out->mutable_objectives();
@@ -369,6 +370,7 @@ model::OutputPort DecodeOutputPort(const v1::OutputPort& p,
   port.location = p.location();
   port.description = p.description();
   port.contract_id = p.contract();
+  port.deprecated = p.deprecated();
   if (p.has_objectives()) {
     const v1::ServiceLevelObjectives& o = p.objectives();
     // The proto says 0 means "not declared" for the percentages.
@@ -416,10 +418,13 @@ v1::DataProduct EncodeDataProduct(const model::DataProduct& p) {
     in->set_id(port.id);
     in->set_source(model::OutputPortName(port.source));
     in->set_description(port.description);
+    in->set_deprecated(port.deprecated);
   }
   if (p.sunset_time) {
     EncodeTime(*p.sunset_time, out.mutable_sunset_time());
   }
+  out.set_archetype(p.archetype);
+  out.set_odps_document(p.odps_document);
   EncodeMetadata(p.create_time, p.update_time, p.revision, out);
   return out;
 }
@@ -497,6 +502,7 @@ absl::StatusOr<model::DataProduct> DecodeDataProduct(const v1::DataProduct& p,
     model::InputPort port;
     port.id = in.id();
     port.description = in.description();
+    port.deprecated = in.deprecated();
     std::string field = absl::StrCat(base, ".source");
     if (in.source().empty()) {
       v.Add(field,
@@ -516,6 +522,8 @@ absl::StatusOr<model::DataProduct> DecodeDataProduct(const v1::DataProduct& p,
   if (p.has_sunset_time()) {
     d.sunset_time = DecodeTime(p.sunset_time(), Path(prefix, "sunset_time"), v);
   }
+  d.archetype = p.archetype();
+  d.odps_document = p.odps_document();
   if (p.has_create_time()) {
     d.create_time = DecodeTime(p.create_time(), Path(prefix, "create_time"), v);
   }
@@ -674,7 +682,7 @@ const std::vector<std::string>& DataProductUpdatableFields() {
   static const auto* fields = new std::vector<std::string>{
       "display_name",   "description", "owner_team", "tier",
       "classification", "tags",        "labels",     "output_ports",
-      "input_ports",    "sunset_time"};
+      "input_ports",    "sunset_time", "archetype",  "odps_document"};
   return *fields;
 }
 

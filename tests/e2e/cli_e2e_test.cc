@@ -734,8 +734,8 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
   EXPECT_EQ(r.out,
             "dataProduct/marketing/customer-segments created, "
             "published\n");
-  // An ODPS product comes back in the Meshplane format, which applies as
-  // unchanged (the ODPS document itself is mapped, not stored).
+  // An ODPS product comes back in the Meshplane format too, which applies
+  // as unchanged (and leaves the stored ODPS document alone).
   r = Cli({"product", "get", "marketing/customer-segments", "-o", "yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   r = Cli({"apply", "-f", File("customer-got.yaml", r.out)});

@@ -43,12 +43,14 @@ struct OutputPort {
   std::string description;
   std::string contract_id;    // ODCS contract id, "" if none
   ServiceLevelObjectives objectives;
+  bool deprecated = false;    // served, but not for new consumers
 };
 
 struct InputPort {
   std::string id;
   OutputPortRef source;       // the output port this product reads
   std::string description;
+  bool deprecated = false;
 };
 
 struct DataProduct {
@@ -66,6 +68,12 @@ struct DataProduct {
   std::vector<OutputPort> output_ports;
   std::vector<InputPort> input_ports;
   std::optional<absl::Time> sunset_time;  // when a deprecated product retires
+  // source-aligned, aggregate, consumer-aligned or an organisation's own id;
+  // "" when not declared.
+  std::string archetype;
+  // The ODPS document the product was last applied from, as written; stored
+  // and returned, never interpreted here.
+  std::string odps_document;
   absl::Time create_time = absl::InfinitePast();
   absl::Time update_time = absl::InfinitePast();
   int64_t revision = 0;

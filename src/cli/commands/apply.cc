@@ -319,6 +319,14 @@ class Applier {
   int ApplyProduct(const Descriptor& d, const std::vector<Descriptor>& all) {
     v1::DataProduct desired = d.data_product;
     for (const ContractInput& in : d.contract_inputs) {
+      if (in.contract_id.empty()) {
+        // ODPS 1.1 makes contractId optional; without it nothing says which
+        // output port the product reads.
+        env_.err() << "warning: " << d.Ref() << ": input port " << in.port_id
+                   << " (" << in.location
+                   << ") names no contractId; left out of the lineage\n";
+        continue;
+      }
       std::string source;
       grpc::Status status = FindContract(in.contract_id, all, &source);
       if (!status.ok()) return Fail(d, status);
@@ -334,6 +342,7 @@ class Applier {
       port->set_id(in.port_id);
       port->set_source(source);
       port->set_description(absl::StrCat("contract ", in.contract_id));
+      port->set_deprecated(in.deprecated);
     }
 
     v1::GetDataProductRequest get;

@@ -23,6 +23,9 @@ struct Command {
   size_t max_args = 0;
   std::vector<std::string> examples;
   std::function<int(Env&, const ParsedArgs&)> run;
+  // -o values of the command's own besides table, json and yaml (product
+  // get: odps); the command reads them from its arguments.
+  std::vector<std::string> own_formats = {};
 };
 
 void RegisterDomainCommands(std::vector<Command>* commands);

@@ -1,11 +1,15 @@
 // meshplane product get|list|delete|lineage|publish|deprecate|retire
 // (product apply lives in apply.cc).
+#include <map>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/commands/commands.h"
 #include "cli/descriptor.h"
 #include "cli/filter.h"
+#include "cli/odps_export.h"
 #include "cli/render.h"
 #include "cli/util.h"
 #include <google/protobuf/empty.pb.h>
@@ -27,6 +31,53 @@ const char kProductHelp[] =
     "PRODUCT is DOMAIN/ID (sales/orders), a full name "
     "(domains/sales/dataProducts/orders), or ID with --domain.";
 
+// `get -o odps`: the stored ODPS document while it still describes the
+// product, else one generated from the product (docs/descriptors.md#odps).
+int PrintOdps(Env& env, const v1::DataProduct& product) {
+  if (OdpsDocumentCurrent(product)) {
+    env.out() << product.odps_document();
+    return kExitOk;
+  }
+  // ODPS names the contract an input port reads, not the port: each
+  // source product is read once for the contract its port promises.
+  std::map<std::string, std::string> contracts;
+  std::map<std::string, v1::DataProduct> sources;
+  for (const v1::InputPort& in : product.input_ports()) {
+    const std::string source_product =
+        in.source().substr(0, in.source().find("/outputPorts/"));
+    auto it = sources.find(source_product);
+    if (it == sources.end()) {
+      v1::GetDataProductRequest request;
+      request.set_name(source_product);
+      v1::DataProduct source;
+      grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
+        return env.client().products().GetDataProduct(ctx, request, &source);
+      });
+      if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
+        return env.Fail(status);
+      }
+      it = sources.emplace(source_product, std::move(source)).first;
+    }
+    for (const v1::OutputPort& port : it->second.output_ports()) {
+      if (absl::StrCat(source_product, "/outputPorts/", port.id()) ==
+          in.source()) {
+        contracts[in.source()] = port.contract();
+      }
+    }
+  }
+  OdpsExport odps = ExportOdps(product, contracts);
+  env.out() << odps.text;
+  if (!product.odps_document().empty()) {
+    env.err() << "note: the product has changed since its ODPS document was "
+                 "applied; this one is generated from the product\n";
+  }
+  if (!odps.dropped.empty()) {
+    env.err() << "note: ODPS has no place for: "
+              << absl::StrJoin(odps.dropped, ", ") << "\n";
+  }
+  return kExitOk;
+}
+
 int Get(Env& env, const ParsedArgs& args) {
   auto name = ProductName(args.positional()[0], args.Get("domain"));
   if (!name.ok()) return env.Usage(name.status());
@@ -37,6 +88,9 @@ int Get(Env& env, const ParsedArgs& args) {
     return env.client().products().GetDataProduct(ctx, request, &response);
   });
   if (!status.ok()) return env.Fail(status);
+  if (args.Has("output") && args.Get("output") == "odps") {
+    return PrintOdps(env, response);
+  }
   return ShowDescriptors(
       env, {ProductDescriptor(response)}, false, "",
       [&](std::ostream& out) { RenderProduct(response, out); });
@@ -233,8 +287,10 @@ void RegisterProductCommands(std::vector<Command>* commands) {
                        1,
                        1,
                        {"meshplane product get sales/orders",
-                        "meshplane product get orders --domain sales -o json"},
-                       Get});
+                        "meshplane product get orders --domain sales -o json",
+                        "meshplane product get sales/customer -o odps"},
+                       Get,
+                       {"odps"}});
   commands->push_back(
       {{"product", "list"},
        "",

@@ -39,7 +39,7 @@
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 10;
+constexpr int kRequiredSchemaVersion = 11;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -221,6 +221,7 @@ std::string OutputPortsJson(const std::vector<model::OutputPort>& ports) {
         {"completeness_percent",
          OptionalNumber(p.objectives.completeness_percent)},
         {"latency_us", OptionalDurationMicros(p.objectives.latency)},
+        {"deprecated", p.deprecated},
     });
   }
   return out.dump();
@@ -241,7 +242,8 @@ std::string InputPortsJson(const std::vector<model::InputPort>& ports) {
                    {"sd", p.source.domain_id},
                    {"sp", p.source.product_id},
                    {"sport", p.source.port_id},
-                   {"description", p.description}});
+                   {"description", p.description},
+                   {"deprecated", p.deprecated}});
   }
   return out.dump();
 }
@@ -331,6 +333,7 @@ model::DataProduct ProductFromRow(const pqxx::row& r) {
     port.objectives.max_staleness = JsonOptionalMicros(o[8]);
     port.objectives.completeness_percent = JsonOptionalDouble(o[9]);
     port.objectives.latency = JsonOptionalMicros(o[10]);
+    port.deprecated = o[11].get<bool>();
     p.output_ports.push_back(std::move(port));
   }
   for (const json& i : json::parse(r[16].c_str())) {
@@ -340,8 +343,11 @@ model::DataProduct ProductFromRow(const pqxx::row& r) {
     port.source.product_id = i[2].get<std::string>();
     port.source.port_id = i[3].get<std::string>();
     port.description = i[4].get<std::string>();
+    port.deprecated = i[5].get<bool>();
     p.input_ports.push_back(std::move(port));
   }
+  p.archetype = r[17].as<std::string>();
+  p.odps_document = r[18].as<std::string>();
   return p;
 }
 
@@ -957,7 +963,8 @@ class PostgresTransaction : public Transaction {
               std::string(model::LifecycleName(p.lifecycle)), p.tier,
               std::string(model::ClassificationName(p.classification)),
               StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
-              ToMicros(p.create_time), ToMicros(p.update_time), p.revision);
+              ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
+              p.archetype, p.odps_document);
           if (r.empty()) return DiagnoseProduct(p, std::nullopt);
           WritePorts(p, /*replace=*/false);
           return absl::OkStatus();
@@ -991,7 +998,7 @@ class PostgresTransaction : public Transaction {
               std::string(model::ClassificationName(p.classification)),
               StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
               ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
-              expected_revision);
+              expected_revision, p.archetype, p.odps_document);
           if (r.empty()) return DiagnoseProduct(p, expected_revision);
           WritePorts(p, /*replace=*/true);
           return absl::OkStatus();

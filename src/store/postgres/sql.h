@@ -185,13 +185,14 @@ inline constexpr Statement kTeamsOfPrincipal = {
   "coalesce((SELECT json_agg(json_build_array(o.port_id, o.display_name, "  \
   "    o.type, o.server, o.location, o.description, o.contract_id, "        \
   "    o.availability_percent, o.max_staleness_us, o.completeness_percent, "\
-  "    o.latency_us) ORDER BY o.ordinal) FROM output_ports o "              \
+  "    o.latency_us, o.deprecated) ORDER BY o.ordinal) FROM output_ports o "\
   "  WHERE o.domain_id = p.domain_id AND o.product_id = p.id)::text, "      \
   "  '[]'), "                                                               \
   "coalesce((SELECT json_agg(json_build_array(i.port_id, "                  \
   "    i.source_domain_id, i.source_product_id, i.source_port_id, "         \
-  "    i.description) ORDER BY i.ordinal) FROM input_ports i "              \
-  "  WHERE i.domain_id = p.domain_id AND i.product_id = p.id)::text, '[]')"
+  "    i.description, i.deprecated) ORDER BY i.ordinal) FROM input_ports i "\
+  "  WHERE i.domain_id = p.domain_id AND i.product_id = p.id)::text, '[]'), "\
+  "p.archetype, p.odps_document"
 
 inline constexpr Statement kGetProduct = {
     "get_product",
@@ -202,10 +203,11 @@ inline constexpr Statement kInsertProduct = {
     "insert_product",
     "INSERT INTO data_products (domain_id, id, uid, display_name, "
     "  description, owner_team_id, lifecycle, tier, classification, tags, "
-    "  labels, sunset_time, create_time, update_time, revision) "
+    "  labels, sunset_time, create_time, update_time, revision, archetype, "
+    "  odps_document) "
     "SELECT $1, $2, $3, $4, $5, $6, $7, $8::integer, $9, "
     "  ARRAY(SELECT json_array_elements_text($10::json)), $11::jsonb, "
-    "  mp_ts($12), mp_ts($13), mp_ts($14), $15::bigint "
+    "  mp_ts($12), mp_ts($13), mp_ts($14), $15::bigint, $16, $17 "
     "WHERE EXISTS (SELECT 1 FROM domains WHERE id = $1) "
     "  AND EXISTS (SELECT 1 FROM teams WHERE id = $6) "
     "ON CONFLICT (domain_id, id) DO NOTHING RETURNING 1"};
@@ -225,7 +227,8 @@ inline constexpr Statement kUpdateProduct = {
     "  owner_team_id = $6, lifecycle = $7, tier = $8, classification = $9, "
     "  tags = ARRAY(SELECT json_array_elements_text($10::json)), "
     "  labels = $11::jsonb, sunset_time = mp_ts($12), "
-    "  create_time = mp_ts($13), update_time = mp_ts($14), revision = $15 "
+    "  create_time = mp_ts($13), update_time = mp_ts($14), revision = $15, "
+    "  archetype = $17, odps_document = $18 "
     "WHERE domain_id = $1 AND id = $2 AND revision = $16 "
     "  AND EXISTS (SELECT 1 FROM teams WHERE id = $6) "
     "RETURNING 1"};
@@ -262,15 +265,17 @@ inline constexpr Statement kUpsertOutputPorts = {
     "INSERT INTO output_ports (domain_id, product_id, port_id, ordinal, "
     "  display_name, type, server, location, description, contract_id, "
     "  availability_percent, max_staleness_us, completeness_percent, "
-    "  latency_us) "
+    "  latency_us, deprecated) "
     "SELECT $1, $2, x.id, x.ordinal, x.display_name, x.type, x.server, "
     "  x.location, x.description, x.contract_id, x.availability_percent, "
-    "  x.max_staleness_us, x.completeness_percent, x.latency_us "
+    "  x.max_staleness_us, x.completeness_percent, x.latency_us, "
+    "  x.deprecated "
     "FROM json_to_recordset($3::json) AS x(id text, ordinal integer, "
     "  display_name text, type text, server text, location text, "
     "  description text, contract_id text, "
     "  availability_percent double precision, max_staleness_us bigint, "
-    "  completeness_percent double precision, latency_us bigint) "
+    "  completeness_percent double precision, latency_us bigint, "
+    "  deprecated boolean) "
     "ON CONFLICT (domain_id, product_id, port_id) DO UPDATE SET "
     "  ordinal = EXCLUDED.ordinal, display_name = EXCLUDED.display_name, "
     "  type = EXCLUDED.type, server = EXCLUDED.server, "
@@ -279,7 +284,7 @@ inline constexpr Statement kUpsertOutputPorts = {
     "  availability_percent = EXCLUDED.availability_percent, "
     "  max_staleness_us = EXCLUDED.max_staleness_us, "
     "  completeness_percent = EXCLUDED.completeness_percent, "
-    "  latency_us = EXCLUDED.latency_us"};
+    "  latency_us = EXCLUDED.latency_us, deprecated = EXCLUDED.deprecated"};
 
 // $3 JSON array of the output port ids that stay.
 inline constexpr Statement kDeleteOtherOutputPorts = {
@@ -290,10 +295,12 @@ inline constexpr Statement kDeleteOtherOutputPorts = {
 inline constexpr Statement kInsertInputPorts = {
     "insert_input_ports",
     "INSERT INTO input_ports (domain_id, product_id, port_id, ordinal, "
-    "  source_domain_id, source_product_id, source_port_id, description) "
-    "SELECT $1, $2, x.id, x.ordinal, x.sd, x.sp, x.sport, x.description "
+    "  source_domain_id, source_product_id, source_port_id, description, "
+    "  deprecated) "
+    "SELECT $1, $2, x.id, x.ordinal, x.sd, x.sp, x.sport, x.description, "
+    "  x.deprecated "
     "FROM json_to_recordset($3::json) AS x(id text, ordinal integer, "
-    "  sd text, sp text, sport text, description text)"};
+    "  sd text, sp text, sport text, description text, deprecated boolean)"};
 
 // Another product's input port that reads one of the product's ports.
 inline constexpr Statement kFirstReader = {

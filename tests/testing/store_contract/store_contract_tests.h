@@ -129,6 +129,7 @@ inline model::OutputPort MakeOutputPort(const std::string& id) {
   p.location = "public." + id;
   p.description = "Serves " + id;
   p.contract_id = "contract-" + id;
+  p.deprecated = true;
   return p;
 }
 
@@ -147,6 +148,8 @@ inline model::DataProduct MakeProduct(const std::string& domain,
   p.classification = model::Classification::kInternal;
   p.tags = {"core", "daily"};
   p.labels = {{"source", "erp"}};
+  p.archetype = "source-aligned";
+  p.odps_document = "apiVersion: v1.1.0\nkind: DataProduct\nid: " + id + "\n";
   p.output_ports = {MakeOutputPort(id + "-v1")};
   p.create_time = T0();
   p.update_time = T0();
@@ -161,6 +164,7 @@ inline model::InputPort MakeInputPort(const std::string& id,
   in.source = source;
   in.description = "Reads " + source.domain_id + "/" + source.product_id + "/" +
                    source.port_id;
+  in.deprecated = true;
   return in;
 }
 
@@ -224,6 +228,8 @@ inline void ExpectSameProduct(const model::DataProduct& a,
   EXPECT_EQ(a.tags, b.tags);
   EXPECT_EQ(a.labels, b.labels);
   EXPECT_EQ(a.sunset_time, b.sunset_time);
+  EXPECT_EQ(a.archetype, b.archetype);
+  EXPECT_EQ(a.odps_document, b.odps_document);
   EXPECT_EQ(a.create_time, b.create_time);
   EXPECT_EQ(a.update_time, b.update_time);
   EXPECT_EQ(a.revision, b.revision);
@@ -239,6 +245,7 @@ inline void ExpectSameProduct(const model::DataProduct& a,
     EXPECT_EQ(x.location, y.location);
     EXPECT_EQ(x.description, y.description);
     EXPECT_EQ(x.contract_id, y.contract_id);
+    EXPECT_EQ(x.deprecated, y.deprecated);
     ExpectSameObjectives(x.objectives, y.objectives);
   }
   ASSERT_EQ(a.input_ports.size(), b.input_ports.size()) << a.id;
@@ -247,6 +254,7 @@ inline void ExpectSameProduct(const model::DataProduct& a,
     EXPECT_EQ(a.input_ports[i].id, b.input_ports[i].id);
     EXPECT_EQ(a.input_ports[i].source, b.input_ports[i].source);
     EXPECT_EQ(a.input_ports[i].description, b.input_ports[i].description);
+    EXPECT_EQ(a.input_ports[i].deprecated, b.input_ports[i].deprecated);
   }
 }
 

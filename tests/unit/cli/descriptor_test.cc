@@ -103,7 +103,7 @@ TEST(MeshplaneDescriptorTest, ParsesADataProduct) {
   EXPECT_THAT(d.update_mask,
               ElementsAre("display_name", "description", "owner_team", "tier",
                           "classification", "tags", "labels", "output_ports",
-                          "input_ports"));
+                          "input_ports", "archetype"));
 }
 
 TEST(MeshplaneDescriptorTest, ParsesTeamsAndDomains) {
@@ -276,7 +276,8 @@ TEST(OdpsDescriptorTest, CustomerExampleMapsOntoADataProduct) {
   EXPECT_THAT(d.contract_inputs[0].location, HasSubstr("customer.yaml:18:"));
   EXPECT_THAT(d.update_mask,
               ElementsAre("display_name", "description", "owner_team", "tags",
-                          "labels", "output_ports", "input_ports"));
+                          "labels", "output_ports", "input_ports", "archetype",
+                          "odps_document"));
 }
 
 TEST(OdpsDescriptorTest, SimpleExampleNeedsDomainAndTeamFromFlags) {
@@ -721,6 +722,123 @@ TEST(DescriptorWriterTest, FixturesRoundTrip) {
       }
     }
   }
+}
+
+TEST(OdpsV11Test, ArchetypeIsTheHyphenatedType) {
+  EXPECT_EQ(ArchetypeFromOdps("sourceAligned"), "source-aligned");
+  EXPECT_EQ(ArchetypeFromOdps("aggregate"), "aggregate");
+  EXPECT_EQ(ArchetypeFromOdps("consumerAligned"), "consumer-aligned");
+  EXPECT_EQ(ArchetypeFromOdps("consumer-aligned"), "consumer-aligned");
+  EXPECT_EQ(ArchetypeFromOdps("ML Feature Store"), "ml-feature-store");
+  EXPECT_EQ(OdpsTypeFromArchetype("source-aligned"), "sourceAligned");
+  EXPECT_EQ(OdpsTypeFromArchetype("aggregate"), "aggregate");
+  EXPECT_EQ(OdpsTypeFromArchetype("consumer-aligned"), "consumerAligned");
+}
+
+constexpr char kOdps11[] = R"(apiVersion: v1.1.0
+kind: DataProduct
+id: 7c1f
+name: Clicks
+type: sourceAligned
+deprecated: true
+inputPorts:
+  - name: raw
+    contractId: raw-clicks-v1
+    deprecated: true
+  - name: nothing-named
+outputPorts:
+  - name: clicks
+    deprecated: true
+  - name: sessions
+    type: tables
+)";
+
+TEST(OdpsV11Test, TypeDeprecatedAndOptionalFieldsMap) {
+  ParseResult r = ParseDescriptors(kOdps11, "clicks.odps.yaml",
+                                   {"web", "web-team"});
+  ASSERT_THAT(ErrorStrings(r), IsEmpty());
+  ASSERT_THAT(r.descriptors, SizeIs(1));
+  const Descriptor& d = r.descriptors[0];
+  const v1::DataProduct& p = d.data_product;
+  EXPECT_EQ(p.name(), "domains/web/dataProducts/clicks");
+  EXPECT_EQ(p.archetype(), "source-aligned");
+  // No status, but deprecated: true.
+  EXPECT_EQ(d.lifecycle, v1::LIFECYCLE_DEPRECATED);
+  ASSERT_EQ(p.output_ports_size(), 2);
+  EXPECT_TRUE(p.output_ports(0).deprecated());
+  EXPECT_FALSE(p.output_ports(1).deprecated());
+  // An output port without a version keeps its name as display name.
+  EXPECT_EQ(p.output_ports(1).display_name(), "sessions");
+  ASSERT_THAT(d.contract_inputs, SizeIs(2));
+  EXPECT_TRUE(d.contract_inputs[0].deprecated);
+  EXPECT_EQ(d.contract_inputs[1].contract_id, "");
+  EXPECT_EQ(p.odps_document(), kOdps11);
+  EXPECT_THAT(d.update_mask, testing::Contains("odps_document"));
+  EXPECT_THAT(d.update_mask, testing::Contains("archetype"));
+}
+
+TEST(OdpsV11Test, V10DocumentsStillNeedWhatV10Requires) {
+  ParseResult r = ParseDescriptors(R"(apiVersion: v1.0.0
+kind: DataProduct
+id: 7c1f
+name: Clicks
+outputPorts:
+  - name: clicks
+    deprecated: true
+)",
+                                   "old.odps.yaml", {"web", "web-team"});
+  EXPECT_THAT(
+      ErrorStrings(r),
+      testing::UnorderedElementsAre(
+          HasSubstr("old.odps.yaml:1:1: status: required field is missing"),
+          HasSubstr("old.odps.yaml:6:5: outputPorts[0].version: required"),
+          HasSubstr("old.odps.yaml:7:5: outputPorts[0].deprecated: unknown")));
+}
+
+TEST(OdpsV11Test, EachDocumentOfAFileKeepsItsOwnText) {
+  const std::string first = R"(# leading comment
+apiVersion: v1.1.0
+kind: DataProduct
+id: first
+)";
+  const std::string second = R"(# the second one
+apiVersion: v1.1.0
+kind: DataProduct
+id: second
+)";
+  ParseResult r = ParseDescriptors(first + "---\n" + second + "---\n",
+                                   "two.odps.yaml", {"web", "web-team"});
+  ASSERT_THAT(ErrorStrings(r), IsEmpty());
+  ASSERT_THAT(r.descriptors, SizeIs(2));
+  EXPECT_EQ(r.descriptors[0].data_product.odps_document(), first);
+  EXPECT_EQ(r.descriptors[1].data_product.odps_document(), second);
+  // A file that starts with a marker keeps it.
+  r = ParseDescriptors("---\n" + second, "one.odps.yaml", {"web", "web-team"});
+  ASSERT_THAT(r.descriptors, SizeIs(1));
+  EXPECT_EQ(r.descriptors[0].data_product.odps_document(), "---\n" + second);
+}
+
+TEST(OdpsV11Test, MeshplaneFormatCarriesArchetypeAndDeprecatedPorts) {
+  ParseResult r = ParseDescriptors(kOdps11, "clicks.odps.yaml",
+                                   {"web", "web-team"});
+  ASSERT_THAT(r.descriptors, SizeIs(1));
+  v1::DataProduct stored = r.descriptors[0].data_product;
+  v1::InputPort* in = stored.add_input_ports();
+  in->set_id("raw");
+  in->set_source("domains/web/dataProducts/raw/outputPorts/clicks");
+  in->set_deprecated(true);
+  ParseResult back = ParseDescriptors(
+      FormatDescriptors({ProductDescriptor(stored)}, true, false), "got.yaml",
+      {});
+  ASSERT_THAT(ErrorStrings(back), IsEmpty());
+  ASSERT_THAT(back.descriptors, SizeIs(1));
+  const v1::DataProduct& p = back.descriptors[0].data_product;
+  EXPECT_EQ(p.archetype(), "source-aligned");
+  EXPECT_TRUE(p.output_ports(0).deprecated());
+  EXPECT_TRUE(p.input_ports(0).deprecated());
+  // The Meshplane form leaves the stored ODPS document alone.
+  EXPECT_THAT(back.descriptors[0].update_mask,
+              Not(testing::Contains("odps_document")));
 }
 
 }  // namespace
