@@ -39,7 +39,7 @@
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 10;
+constexpr int kRequiredSchemaVersion = 14;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -1735,13 +1735,20 @@ class PostgresTransaction : public Transaction {
                });
   }
 
+  // Sent after the commit, with the publication of the events (AfterCommit),
+  // not by NOTIFY inside the transaction: PostgreSQL serialises the commits
+  // of notifying transactions across their WAL flush (a database-wide lock
+  // taken before the commit record), so one notifying write per fsync, as
+  // with the old outbox lock. A rollback still sends nothing; a process that
+  // dies between the commit and this loses the notification, which the
+  // listeners' periodic refreshes cover.
   absl::Status Notify(absl::string_view channel,
                       absl::string_view payload) override {
     MP_RETURN_IF_ERROR(CheckNotify(mode_, channel, payload));
     return Run({"Notify", absl::StrCat("channel ", Quoted(channel))},
                [&]() -> absl::Status {
-                 txn_->exec_prepared(sql::kNotify.name, std::string(channel),
-                                     std::string(payload));
+                 notifications_.push_back(
+                     json::array({std::string(channel), std::string(payload)}));
                  return absl::OkStatus();
                });
   }
@@ -2010,21 +2017,24 @@ class PostgresTransaction : public Transaction {
     });
   }
 
+  // No NOTIFY here: PostgreSQL serialises the commits of notifying
+  // transactions across their WAL flush (one lock per database), which is
+  // what the outbox lock cost. The publication after the commit notifies.
   absl::StatusOr<int64_t> AppendEvent(const model::Event& e) override {
     return Run({"AppendEvent", ""}, [&]() -> absl::StatusOr<int64_t> {
-      const int64_t sequence =
+      const int64_t append_id =
           txn_->exec_prepared1(sql::kAppendEvent.name, ToMicros(e.time),
                                e.type, e.resource, e.domain_id,
                                e.payload_json)[0]
               .as<int64_t>();
-      txn_->exec_prepared(sql::kNotify.name, std::string(kEventChannel),
-                          std::to_string(sequence));
-      return sequence;
+      appended_events_ = true;
+      return append_id;
     });
   }
 
   absl::StatusOr<int64_t> LastEventSequence() override {
     return Run({"LastEventSequence", ""}, [&]() -> absl::StatusOr<int64_t> {
+      PublishBeforeRead();
       return txn_->exec_prepared1(sql::kLastEventSequence.name)[0]
           .as<int64_t>();
     });
@@ -2107,6 +2117,7 @@ class PostgresTransaction : public Transaction {
                                                        int limit) override {
     return Run({"ListEvents", ""},
                [&]() -> absl::StatusOr<std::vector<model::Event>> {
+                 PublishBeforeRead();
                  // One row more, for the tombstone (sql.h, event retention).
                  const int64_t want = std::max(limit, 0);
                  pqxx::result r = txn_->exec_prepared(sql::kListEvents.name,
@@ -2196,6 +2207,9 @@ class PostgresTransaction : public Transaction {
       return absl::OkStatus();
     });
     txn_.reset();
+    if (s.ok() && (appended_events_ || !notifications_.empty())) {
+      AfterCommit();
+    }
     if (s.ok() && put_idempotency_time_.has_value()) SweepIdempotency();
     return s;
   }
@@ -2487,6 +2501,35 @@ class PostgresTransaction : public Transaction {
   // Now and then, after a commit that stored a request id, deletes expired
   // idempotency records, outside of any user transaction (autocommit), so
   // that the sweep never makes a write conflict. Failures only delay it.
+  // Sends the transaction's notifications and numbers its events (and any
+  // other committed ones) once it has committed, waiting for a publisher of
+  // another connection to finish first: when Commit returns, the events are in the feed, so a
+  // reader of this process sees its own writes. The write has committed
+  // whatever happens here; events left unnumbered by a failure are
+  // numbered by the next publication (the next write, or a feed reader's
+  // PublishBeforeRead).
+  void AfterCommit() {
+    try {
+      pqxx::nontransaction after(lease_.conn());
+      after.exec_prepared(sql::kAfterCommit.name, appended_events_,
+                          notifications_.dump());
+    } catch (...) {
+      bool lost = false;
+      pg::MapPgError(std::current_exception(), {"AfterCommit", ""}, &lost)
+          .IgnoreError();
+      if (lost) lease_.MarkBroken();
+    }
+  }
+
+  // The feed readers' fallback (kSingleRead, i.e. autocommit, only; in a
+  // transaction the publisher's turn would last to its end): numbers what a
+  // writer that failed after its commit left behind, unless another
+  // publisher is at work (then its notification wakes the readers again).
+  void PublishBeforeRead() {
+    if (mode_ != TxnMode::kSingleRead) return;
+    txn_->exec_prepared(sql::kPublishEvents.name, false);
+  }
+
   void SweepIdempotency() {
     if (store_->idempotency_puts.fetch_add(1) % kIdempotencySweepEvery !=
         kIdempotencySweepEvery - 1) {
@@ -2513,6 +2556,8 @@ class PostgresTransaction : public Transaction {
   std::unique_ptr<pqxx::transaction_base> txn_;
   absl::Status error_;  // the first error that aborted the transaction
   std::optional<absl::Time> put_idempotency_time_;
+  bool appended_events_ = false;  // Commit publishes them
+  json notifications_ = json::array();  // [channel, payload], for AfterCommit
 };
 
 }  // namespace
