@@ -710,17 +710,32 @@ class PostgresTransaction : public Transaction {
 
   // --- Domains ---
 
+  // In a write, the domain comes with its ancestors (kDomainAncestors, whose
+  // first row is the domain): writes under a domain read its chain next
+  // (policies, authorization), and get it from here without a round trip.
   absl::StatusOr<model::Domain> GetDomain(absl::string_view id) override {
     return Run({"GetDomain", DomainPhrase(id)},
                [&]() -> absl::StatusOr<model::Domain> {
-                 pqxx::result r =
-                     txn_->exec_prepared(sql::kGetDomain.name, std::string(id));
+                 if (!IsWriteMode(mode_)) {
+                   pqxx::result r = txn_->exec_prepared(sql::kGetDomain.name,
+                                                        std::string(id));
+                   if (r.empty()) return NotFound(DomainPhrase(id));
+                   return DomainFromRow(r[0]);
+                 }
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kDomainAncestors.name, std::string(id));
                  if (r.empty()) return NotFound(DomainPhrase(id));
+                 ancestors_of_ = std::string(id);
+                 ancestors_.clear();
+                 for (size_t i = 1; i < r.size(); ++i) {
+                   ancestors_.push_back(DomainFromRow(r[i]));
+                 }
                  return DomainFromRow(r[0]);
                });
   }
 
   absl::Status InsertDomain(const model::Domain& d) override {
+    ancestors_of_.reset();  // the chain read by GetDomain may change
     return Run({"InsertDomain", DomainPhrase(d.id)}, [&]() -> absl::Status {
       pqxx::result r = txn_->exec_prepared(
           sql::kInsertDomain.name, d.id, d.uid, d.display_name, d.description,
@@ -733,6 +748,7 @@ class PostgresTransaction : public Transaction {
 
   absl::Status UpdateDomain(const model::Domain& d,
                             int64_t expected_revision) override {
+    ancestors_of_.reset();  // the chain read by GetDomain may change
     return Run({"UpdateDomain", DomainPhrase(d.id)}, [&]() -> absl::Status {
       pqxx::result r = txn_->exec_prepared(
           sql::kUpdateDomain.name, d.id, d.uid, d.display_name, d.description,
@@ -746,6 +762,7 @@ class PostgresTransaction : public Transaction {
 
   absl::Status DeleteDomain(absl::string_view id) override {
     const std::string key(id);
+    ancestors_of_.reset();  // the chain read by GetDomain may change
     return Run({"DeleteDomain", DomainPhrase(id), true}, [&]() -> absl::Status {
       pqxx::row c = txn_->exec_prepared1(sql::kDomainChildren.name, key);
       int64_t subdomains = c[0].as<int64_t>();
@@ -788,6 +805,9 @@ class PostgresTransaction : public Transaction {
       absl::string_view id) override {
     return Run({"DomainAncestors", DomainPhrase(id)},
                [&]() -> absl::StatusOr<std::vector<model::Domain>> {
+                 if (ancestors_of_.has_value() && *ancestors_of_ == id) {
+                   return ancestors_;
+                 }
                  pqxx::result r = txn_->exec_prepared(
                      sql::kDomainAncestors.name, std::string(id));
                  if (r.empty()) return NotFound(DomainPhrase(id));
@@ -2162,6 +2182,14 @@ class PostgresTransaction : public Transaction {
     return Run(
         {"GetIdempotency", ""},
         [&]() -> absl::StatusOr<std::optional<model::IdempotencyRecord>> {
+          if (IsWriteMode(mode_) &&
+              txn_->exec_prepared(sql::kClaimIdempotency.name,
+                                  std::string(principal), std::string(method),
+                                  std::string(request_id),
+                                  ToMicros(not_before))
+                      .size() == 1) {
+            return std::optional<model::IdempotencyRecord>();  // claimed
+          }
           pqxx::result r = txn_->exec_prepared(
               sql::kGetIdempotency.name, std::string(principal),
               std::string(method), std::string(request_id),
@@ -2557,6 +2585,10 @@ class PostgresTransaction : public Transaction {
   absl::Status error_;  // the first error that aborted the transaction
   std::optional<absl::Time> put_idempotency_time_;
   bool appended_events_ = false;  // Commit publishes them
+  // The ancestors of the domain a write's GetDomain read last (nearest
+  // first), until a domain write in this transaction.
+  std::optional<std::string> ancestors_of_;
+  std::vector<model::Domain> ancestors_;
   json notifications_ = json::array();  // [channel, payload], for AfterCommit
 };
 

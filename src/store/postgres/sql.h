@@ -1117,11 +1117,30 @@ inline constexpr Statement kPruneEventsThrough = {
 inline constexpr Statement kTryLockRequest = {
     "try_lock_request", "SELECT pg_try_advisory_xact_lock($1::bigint)"};
 
+// A write claims its request id before anything else: it inserts a
+// placeholder (no hash, no response; kPutIdempotency fills it in before the
+// commit, and a rollback removes it) and reads the stored answer only when
+// the key is taken (no row returned). Under SERIALIZABLE a lookup first took
+// a predicate lock on the primary key's page, which every concurrent write
+// with a request id inserts into: the largest source of serialization
+// failures of creates (docs/performance.md). The insert's conflict check
+// takes none. A placeholder is never an answer (kGetIdempotency skips it).
+// $4 the oldest create_time still answered: an expired record is reclaimed.
+inline constexpr Statement kClaimIdempotency = {
+    "claim_idempotency",
+    "INSERT INTO idempotency AS i (principal, method, request_id, "
+    "  request_hash, response, create_time) "
+    "VALUES ($1, $2, $3, '', '', now()) "
+    "ON CONFLICT (principal, method, request_id) DO UPDATE SET "
+    "  request_hash = '', response = '', create_time = now() "
+    "  WHERE i.create_time < mp_ts($4) OR i.request_hash = '' "
+    "RETURNING 1"};
+
 inline constexpr Statement kGetIdempotency = {
     "get_idempotency",
     "SELECT request_hash, response, mp_us(create_time) FROM idempotency "
     "WHERE principal = $1 AND method = $2 AND request_id = $3 "
-    "  AND create_time >= mp_ts($4)"};
+    "  AND create_time >= mp_ts($4) AND request_hash <> ''"};
 
 inline constexpr Statement kPutIdempotency = {
     "put_idempotency",
@@ -1194,7 +1213,7 @@ inline constexpr const Statement* kPrepared[] = {
     &kCountActiveAdminTokens, &kAppendAudit, &kAppendEvent, &kPublishEvents,
     &kAfterCommit, &kListEvents, &kLastEventSequence, &kEventsPrunedThrough, &kTryLockEventPruning,
     &kEventsToPrune, &kPruneEventsThrough,
-    &kTryLockRequest, &kGetIdempotency, &kPutIdempotency,
+    &kTryLockRequest, &kClaimIdempotency, &kGetIdempotency, &kPutIdempotency,
     &kExpireIdempotency, &kPing, &kSetTransactionTimeouts, &kSchemaVersion,
     &kGetPolicy,
     &kInsertPolicy, &kDiagnosePolicy, &kUpdatePolicy, &kDeletePolicy,
