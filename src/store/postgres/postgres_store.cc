@@ -2531,11 +2531,11 @@ class PostgresTransaction : public Transaction {
   // that the sweep never makes a write conflict. Failures only delay it.
   // Sends the transaction's notifications and numbers its events (and any
   // other committed ones) once it has committed, waiting for a publisher of
-  // another connection to finish first: when Commit returns, the events are in the feed, so a
-  // reader of this process sees its own writes. The write has committed
-  // whatever happens here; events left unnumbered by a failure are
-  // numbered by the next publication (the next write, or a feed reader's
-  // PublishBeforeRead).
+  // another connection to finish first: when Commit returns, the events are
+  // in the feed, so a reader of this process sees its own writes. The write
+  // has committed whatever happens here; events left unnumbered by a
+  // failure are numbered by the next publication (the next write, or a feed
+  // reader's PublishBeforeRead).
   void AfterCommit() {
     try {
       pqxx::nontransaction after(lease_.conn());
