@@ -118,10 +118,14 @@ struct PostgresStoreOptions {
 //   stays usable after them, as with InMemoryStore. After any other error a
 //   transaction refuses further work (its database transaction is aborted)
 //   and Commit returns the first error.
-// - AppendEvent hands out sequences in commit order: it takes a
-//   transaction-scoped lock that later appenders wait for until this
-//   transaction ends, so that a Watch client resuming "after N" never misses
-//   an event. Append the event last in a write transaction.
+// - AppendEvent takes no lock: the event is stored unnumbered, and after
+//   the commit the writer numbers every committed unnumbered event in a
+//   short transaction of its own (publishers take turns under an advisory
+//   lock; writers never wait for each other's commits). So sequences
+//   follow commit order, and a Watch client resuming "after N" never
+//   misses an event (migrations/0014_outbox_publication.sql). Feed reads
+//   in kSingleRead also publish what a writer that failed after its commit
+//   left unnumbered.
 // - Event retention: the watermark of PruneEvents is the newest pruned
 //   event's row, kept as a tombstone that ListEvents never returns (see
 //   sql.h). PruneEvents takes a transaction-scoped advisory lock without

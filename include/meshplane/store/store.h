@@ -34,8 +34,9 @@
 
 namespace meshplane::store {
 
-// The channel AppendEvent notifies on commit (payload: the sequence), so
-// that readers of the event feed wake up without polling.
+// The channel notified when appended events become readable in the feed
+// (payload: the newest sequence), so that readers of the event feed wake
+// up without polling.
 inline constexpr char kEventChannel[] = "meshplane_events";
 
 // Keyset pagination: `after` is the opaque cursor returned with the previous
@@ -497,10 +498,13 @@ class Transaction {
   // --- Audit, events, idempotency ---
   // Appends; returns the sequence assigned.
   virtual absl::StatusOr<int64_t> AppendAudit(const model::AuditRecord& record) = 0;
-  // Appends an event and notifies kEventChannel when the transaction
-  // commits. Sequences are handed out in commit order: an event becomes
-  // visible only after every event with a smaller sequence (see
-  // postgres_store.h), so a reader that resumes after N misses nothing.
+  // Appends an event; once the transaction has committed (when Commit
+  // returns), the event is in the feed and kEventChannel is notified.
+  // Sequences are handed out in commit order: an event becomes visible
+  // only after every event with a smaller sequence (see postgres_store.h),
+  // so a reader that resumes after N misses nothing. Returns the sequence
+  // the event gets unless another transaction's event, appended
+  // concurrently, is numbered before it (then it gets a higher one).
   virtual absl::StatusOr<int64_t> AppendEvent(const model::Event& event) = 0;
   // Newest first.
   virtual absl::StatusOr<Page<model::AuditRecord>> ListAudit(

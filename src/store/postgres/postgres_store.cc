@@ -39,7 +39,7 @@
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 11;
+constexpr int kRequiredSchemaVersion = 12;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -722,17 +722,32 @@ class PostgresTransaction : public Transaction {
 
   // --- Domains ---
 
+  // In a write, the domain comes with its ancestors (kDomainAncestors, whose
+  // first row is the domain): writes under a domain read its chain next
+  // (policies, authorization), and get it from here without a round trip.
   absl::StatusOr<model::Domain> GetDomain(absl::string_view id) override {
     return Run({"GetDomain", DomainPhrase(id)},
                [&]() -> absl::StatusOr<model::Domain> {
-                 pqxx::result r =
-                     txn_->exec_prepared(sql::kGetDomain.name, std::string(id));
+                 if (!IsWriteMode(mode_)) {
+                   pqxx::result r = txn_->exec_prepared(sql::kGetDomain.name,
+                                                        std::string(id));
+                   if (r.empty()) return NotFound(DomainPhrase(id));
+                   return DomainFromRow(r[0]);
+                 }
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kDomainAncestors.name, std::string(id));
                  if (r.empty()) return NotFound(DomainPhrase(id));
+                 ancestors_of_ = std::string(id);
+                 ancestors_.clear();
+                 for (size_t i = 1; i < r.size(); ++i) {
+                   ancestors_.push_back(DomainFromRow(r[i]));
+                 }
                  return DomainFromRow(r[0]);
                });
   }
 
   absl::Status InsertDomain(const model::Domain& d) override {
+    ancestors_of_.reset();  // the chain read by GetDomain may change
     return Run({"InsertDomain", DomainPhrase(d.id)}, [&]() -> absl::Status {
       pqxx::result r = txn_->exec_prepared(
           sql::kInsertDomain.name, d.id, d.uid, d.display_name, d.description,
@@ -745,6 +760,7 @@ class PostgresTransaction : public Transaction {
 
   absl::Status UpdateDomain(const model::Domain& d,
                             int64_t expected_revision) override {
+    ancestors_of_.reset();  // the chain read by GetDomain may change
     return Run({"UpdateDomain", DomainPhrase(d.id)}, [&]() -> absl::Status {
       pqxx::result r = txn_->exec_prepared(
           sql::kUpdateDomain.name, d.id, d.uid, d.display_name, d.description,
@@ -758,6 +774,7 @@ class PostgresTransaction : public Transaction {
 
   absl::Status DeleteDomain(absl::string_view id) override {
     const std::string key(id);
+    ancestors_of_.reset();  // the chain read by GetDomain may change
     return Run({"DeleteDomain", DomainPhrase(id), true}, [&]() -> absl::Status {
       pqxx::row c = txn_->exec_prepared1(sql::kDomainChildren.name, key);
       int64_t subdomains = c[0].as<int64_t>();
@@ -800,6 +817,9 @@ class PostgresTransaction : public Transaction {
       absl::string_view id) override {
     return Run({"DomainAncestors", DomainPhrase(id)},
                [&]() -> absl::StatusOr<std::vector<model::Domain>> {
+                 if (ancestors_of_.has_value() && *ancestors_of_ == id) {
+                   return ancestors_;
+                 }
                  pqxx::result r = txn_->exec_prepared(
                      sql::kDomainAncestors.name, std::string(id));
                  if (r.empty()) return NotFound(DomainPhrase(id));
@@ -1748,13 +1768,20 @@ class PostgresTransaction : public Transaction {
                });
   }
 
+  // Sent after the commit, with the publication of the events (AfterCommit),
+  // not by NOTIFY inside the transaction: PostgreSQL serialises the commits
+  // of notifying transactions across their WAL flush (a database-wide lock
+  // taken before the commit record), so one notifying write per fsync, as
+  // with the old outbox lock. A rollback still sends nothing; a process that
+  // dies between the commit and this loses the notification, which the
+  // listeners' periodic refreshes cover.
   absl::Status Notify(absl::string_view channel,
                       absl::string_view payload) override {
     MP_RETURN_IF_ERROR(CheckNotify(mode_, channel, payload));
     return Run({"Notify", absl::StrCat("channel ", Quoted(channel))},
                [&]() -> absl::Status {
-                 txn_->exec_prepared(sql::kNotify.name, std::string(channel),
-                                     std::string(payload));
+                 notifications_.push_back(
+                     json::array({std::string(channel), std::string(payload)}));
                  return absl::OkStatus();
                });
   }
@@ -2023,21 +2050,24 @@ class PostgresTransaction : public Transaction {
     });
   }
 
+  // No NOTIFY here: PostgreSQL serialises the commits of notifying
+  // transactions across their WAL flush (one lock per database), which is
+  // what the outbox lock cost. The publication after the commit notifies.
   absl::StatusOr<int64_t> AppendEvent(const model::Event& e) override {
     return Run({"AppendEvent", ""}, [&]() -> absl::StatusOr<int64_t> {
-      const int64_t sequence =
+      const int64_t append_id =
           txn_->exec_prepared1(sql::kAppendEvent.name, ToMicros(e.time),
                                e.type, e.resource, e.domain_id,
                                e.payload_json)[0]
               .as<int64_t>();
-      txn_->exec_prepared(sql::kNotify.name, std::string(kEventChannel),
-                          std::to_string(sequence));
-      return sequence;
+      appended_events_ = true;
+      return append_id;
     });
   }
 
   absl::StatusOr<int64_t> LastEventSequence() override {
     return Run({"LastEventSequence", ""}, [&]() -> absl::StatusOr<int64_t> {
+      PublishBeforeRead();
       return txn_->exec_prepared1(sql::kLastEventSequence.name)[0]
           .as<int64_t>();
     });
@@ -2120,6 +2150,7 @@ class PostgresTransaction : public Transaction {
                                                        int limit) override {
     return Run({"ListEvents", ""},
                [&]() -> absl::StatusOr<std::vector<model::Event>> {
+                 PublishBeforeRead();
                  // One row more, for the tombstone (sql.h, event retention).
                  const int64_t want = std::max(limit, 0);
                  pqxx::result r = txn_->exec_prepared(sql::kListEvents.name,
@@ -2164,6 +2195,14 @@ class PostgresTransaction : public Transaction {
     return Run(
         {"GetIdempotency", ""},
         [&]() -> absl::StatusOr<std::optional<model::IdempotencyRecord>> {
+          if (IsWriteMode(mode_) &&
+              txn_->exec_prepared(sql::kClaimIdempotency.name,
+                                  std::string(principal), std::string(method),
+                                  std::string(request_id),
+                                  ToMicros(not_before))
+                      .size() == 1) {
+            return std::optional<model::IdempotencyRecord>();  // claimed
+          }
           pqxx::result r = txn_->exec_prepared(
               sql::kGetIdempotency.name, std::string(principal),
               std::string(method), std::string(request_id),
@@ -2209,6 +2248,9 @@ class PostgresTransaction : public Transaction {
       return absl::OkStatus();
     });
     txn_.reset();
+    if (s.ok() && (appended_events_ || !notifications_.empty())) {
+      AfterCommit();
+    }
     if (s.ok() && put_idempotency_time_.has_value()) SweepIdempotency();
     return s;
   }
@@ -2500,6 +2542,35 @@ class PostgresTransaction : public Transaction {
   // Now and then, after a commit that stored a request id, deletes expired
   // idempotency records, outside of any user transaction (autocommit), so
   // that the sweep never makes a write conflict. Failures only delay it.
+  // Sends the transaction's notifications and numbers its events (and any
+  // other committed ones) once it has committed, waiting for a publisher of
+  // another connection to finish first: when Commit returns, the events are
+  // in the feed, so a reader of this process sees its own writes. The write
+  // has committed whatever happens here; events left unnumbered by a
+  // failure are numbered by the next publication (the next write, or a feed
+  // reader's PublishBeforeRead).
+  void AfterCommit() {
+    try {
+      pqxx::nontransaction after(lease_.conn());
+      after.exec_prepared(sql::kAfterCommit.name, appended_events_,
+                          notifications_.dump());
+    } catch (...) {
+      bool lost = false;
+      pg::MapPgError(std::current_exception(), {"AfterCommit", ""}, &lost)
+          .IgnoreError();
+      if (lost) lease_.MarkBroken();
+    }
+  }
+
+  // The feed readers' fallback (kSingleRead, i.e. autocommit, only; in a
+  // transaction the publisher's turn would last to its end): numbers what a
+  // writer that failed after its commit left behind, unless another
+  // publisher is at work (then its notification wakes the readers again).
+  void PublishBeforeRead() {
+    if (mode_ != TxnMode::kSingleRead) return;
+    txn_->exec_prepared(sql::kPublishEvents.name, false);
+  }
+
   void SweepIdempotency() {
     if (store_->idempotency_puts.fetch_add(1) % kIdempotencySweepEvery !=
         kIdempotencySweepEvery - 1) {
@@ -2526,6 +2597,12 @@ class PostgresTransaction : public Transaction {
   std::unique_ptr<pqxx::transaction_base> txn_;
   absl::Status error_;  // the first error that aborted the transaction
   std::optional<absl::Time> put_idempotency_time_;
+  bool appended_events_ = false;  // Commit publishes them
+  // The ancestors of the domain a write's GetDomain read last (nearest
+  // first), until a domain write in this transaction.
+  std::optional<std::string> ancestors_of_;
+  std::vector<model::Domain> ancestors_;
+  json notifications_ = json::array();  // [channel, payload], for AfterCommit
 };
 
 }  // namespace

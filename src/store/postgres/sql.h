@@ -1050,18 +1050,31 @@ inline constexpr const char* kListAudit =
     "  AND sequence < $3::bigint "
     "ORDER BY sequence DESC LIMIT $4::integer";
 
-// The outbox must hand out sequences in commit order, or a Watch client that
-// resumes "after N" would miss an event that took N-1 but committed after N.
-// So appends take a transaction-scoped advisory lock first (held to commit):
-// write transactions serialise from their first event on, which is their
-// last statement in practice. The key is fixed, in the two-int key space
-// (request locks use the bigint space, migrations another pair).
+// An event is appended unnumbered (sequence NULL) and numbered after its
+// commit by kPublishEvents (migrations/0012_outbox_publication.sql): no
+// lock here, so writers commit without waiting for each other. Returns the
+// append id, which becomes the event's sequence unless a concurrent
+// writer's event was numbered first.
 inline constexpr Statement kAppendEvent = {
     "append_event",
     "INSERT INTO events (time, type, resource, domain_id, payload_json) "
-    "SELECT mp_ts($1), $2, $3, $4, $5 "
-    "FROM (SELECT pg_advisory_xact_lock(1297109832, 2)) AS outbox_lock "
-    "RETURNING sequence"};
+    "VALUES (mp_ts($1), $2, $3, $4, $5) "
+    "RETURNING append_id"};
+
+// $1: wait for another publisher's turn (true), or return NULL at once.
+// Autocommit only (the function refuses a transaction snapshot).
+inline constexpr Statement kPublishEvents = {
+    "publish_events", "SELECT mp_publish_events($1::boolean)"};
+
+// After a write's commit, in autocommit: $1 whether it appended events (to
+// publish, waiting for the publishers' turn), $2 a JSON array of [channel,
+// payload] to notify. One round trip, and one short transaction that
+// notifies in place of the write (see PostgresTransaction::Notify).
+inline constexpr Statement kAfterCommit = {
+    "after_commit",
+    "SELECT CASE WHEN $1::boolean THEN mp_publish_events(true) END, "
+    "  (SELECT count(pg_notify(n->>0, n->>1)) "
+    "   FROM json_array_elements($2::json) AS n)"};
 
 // Event retention keeps its watermark ("pruned through P") in the events
 // table itself, so that it is durable, exact whatever the gaps in the
@@ -1083,11 +1096,11 @@ inline constexpr Statement kLastEventSequence = {
 inline constexpr Statement kEventsPrunedThrough = {
     "events_pruned_through",
     "SELECT coalesce((SELECT CASE WHEN type = '' THEN sequence ELSE 0 END "
-    "  FROM events ORDER BY sequence LIMIT 1), 0)"};
+    "  FROM events WHERE sequence IS NOT NULL ORDER BY sequence LIMIT 1), 0)"};
 
 // Pruners take turns without waiting: a replica that finds another one
-// pruning skips its round. Next to the outbox lock (1297109832, 2), which
-// pruning must not take: writers would wait for it.
+// pruning skips its round. Next to the publishers' lock (1297109832, 2),
+// which pruning must not take: publication would wait for it.
 inline constexpr Statement kTryLockEventPruning = {
     "try_lock_event_pruning",
     "SELECT pg_try_advisory_xact_lock(1297109832, 3)"};
@@ -1097,7 +1110,7 @@ inline constexpr Statement kTryLockEventPruning = {
 inline constexpr Statement kEventsToPrune = {
     "events_to_prune",
     "SELECT sequence, mp_us(time), type = '' FROM events "
-    "ORDER BY sequence LIMIT $1"};
+    "WHERE sequence IS NOT NULL ORDER BY sequence LIMIT $1"};
 
 // Prunes through event $1: the rows before it (the old tombstone among
 // them) go, and it becomes the tombstone.
@@ -1111,11 +1124,30 @@ inline constexpr Statement kPruneEventsThrough = {
 inline constexpr Statement kTryLockRequest = {
     "try_lock_request", "SELECT pg_try_advisory_xact_lock($1::bigint)"};
 
+// A write claims its request id before anything else: it inserts a
+// placeholder (no hash, no response; kPutIdempotency fills it in before the
+// commit, and a rollback removes it) and reads the stored answer only when
+// the key is taken (no row returned). Under SERIALIZABLE a lookup first took
+// a predicate lock on the primary key's page, which every concurrent write
+// with a request id inserts into: the largest source of serialization
+// failures of creates (docs/performance.md). The insert's conflict check
+// takes none. A placeholder is never an answer (kGetIdempotency skips it).
+// $4 the oldest create_time still answered: an expired record is reclaimed.
+inline constexpr Statement kClaimIdempotency = {
+    "claim_idempotency",
+    "INSERT INTO idempotency AS i (principal, method, request_id, "
+    "  request_hash, response, create_time) "
+    "VALUES ($1, $2, $3, '', '', now()) "
+    "ON CONFLICT (principal, method, request_id) DO UPDATE SET "
+    "  request_hash = '', response = '', create_time = now() "
+    "  WHERE i.create_time < mp_ts($4) OR i.request_hash = '' "
+    "RETURNING 1"};
+
 inline constexpr Statement kGetIdempotency = {
     "get_idempotency",
     "SELECT request_hash, response, mp_us(create_time) FROM idempotency "
     "WHERE principal = $1 AND method = $2 AND request_id = $3 "
-    "  AND create_time >= mp_ts($4)"};
+    "  AND create_time >= mp_ts($4) AND request_hash <> ''"};
 
 inline constexpr Statement kPutIdempotency = {
     "put_idempotency",
@@ -1185,10 +1217,10 @@ inline constexpr const Statement* kPrepared[] = {
     &kDeleteInputPorts, &kUpsertOutputPorts, &kDeleteOtherOutputPorts,
     &kInsertInputPorts, &kFirstReader, &kDeleteProduct, &kLineageDown,
     &kLineageUp, &kInsertToken, &kGetToken, &kRevokeToken,
-    &kCountActiveAdminTokens, &kAppendAudit, &kAppendEvent, &kListEvents,
-    &kLastEventSequence, &kEventsPrunedThrough, &kTryLockEventPruning,
-    &kEventsToPrune, &kPruneEventsThrough,
-    &kTryLockRequest, &kGetIdempotency, &kPutIdempotency,
+    &kCountActiveAdminTokens, &kAppendAudit, &kAppendEvent, &kPublishEvents,
+    &kAfterCommit, &kListEvents, &kLastEventSequence, &kEventsPrunedThrough,
+    &kTryLockEventPruning, &kEventsToPrune, &kPruneEventsThrough,
+    &kTryLockRequest, &kClaimIdempotency, &kGetIdempotency, &kPutIdempotency,
     &kExpireIdempotency, &kPing, &kSetTransactionTimeouts, &kSchemaVersion,
     &kGetPolicy,
     &kInsertPolicy, &kDiagnosePolicy, &kUpdatePolicy, &kDeletePolicy,

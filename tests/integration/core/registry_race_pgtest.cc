@@ -2,6 +2,7 @@
 // one database: the multi-row invariants hold under SERIALIZABLE, whichever
 // replica wins.
 #include <atomic>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/pg/pg_fixture.h"
 #include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
@@ -29,7 +31,8 @@ using Code = absl::StatusCode;
 class RegistryRaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string url = testing::PgFixture::Get().NewDatabase();
+    url_ = testing::PgFixture::Get().NewDatabase();
+    const std::string& url = url_;
     for (int i = 0; i < 2; ++i) {
       auto store = store::PostgresStore::Open({.database_url = url});
       ASSERT_OK(store.status());
@@ -87,6 +90,7 @@ class RegistryRaceTest : public ::testing::Test {
     return in;
   }
 
+  std::string url_;
   auth::Authorizer authz_;
   SimulatedClock clock_;
   std::vector<std::unique_ptr<store::Store>> stores_;
@@ -231,6 +235,45 @@ TEST_F(RegistryRaceTest, DuplicateRequestIdsAcrossReplicasCreateOnce) {
     ASSERT_OK_AND_ASSIGN(auto replay, r(round % 2).CreateDataProduct(ctx, p));
     EXPECT_EQ(replay.uid, first.ok() ? first->uid : second->uid);
   }
+}
+
+// The statements of one CreateDataProduct with a request id, counted by
+// pg_stat_statements (BEGIN and COMMIT included; what runs after the commit
+// too). Each is a round trip, except that libpqxx sends BEGIN and SET
+// TRANSACTION ISOLATION LEVEL in one. The bound is what a create costs
+// today (13 statements, 12 round trips), so that a statement added to the
+// path fails here; the aim is 6 round trips.
+TEST_F(RegistryRaceTest, ACreateCountsItsStatements) {
+  constexpr int kCreates = 20;
+  constexpr double kMaxStatementsPerCreate = 13;
+  pqxx::connection conn(url_);
+  {
+    pqxx::nontransaction q(conn);
+    q.exec0("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    q.exec1("SELECT pg_stat_statements_reset()");
+  }
+  for (int i = 0; i < kCreates; ++i) {
+    RequestContext ctx = owner_;
+    ctx.request_id = "rt-" + std::to_string(i);
+    const model::DataProduct p = Product("mesh", "rt" + std::to_string(i));
+    ASSERT_OK(r(i % 2).CreateDataProduct(ctx, p).status());
+  }
+  pqxx::nontransaction q(conn);
+  pqxx::result rows = q.exec(
+      "SELECT calls, query FROM pg_stat_statements "
+      "WHERE dbid = (SELECT oid FROM pg_database "
+      "              WHERE datname = current_database()) "
+      "  AND query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC");
+  int64_t total = 0;
+  for (const auto& row : rows) {
+    total += row[0].as<int64_t>();
+    std::printf("[ figures ] %6.2f per create: %.100s\n",
+                row[0].as<double>() / kCreates,
+                row[1].as<std::string>().c_str());
+  }
+  const double per_create = static_cast<double>(total) / kCreates;
+  std::printf("[ figures ] statements per create: %.2f\n", per_create);
+  EXPECT_LE(per_create, kMaxStatementsPerCreate);
 }
 
 }  // namespace

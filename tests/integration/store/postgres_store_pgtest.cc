@@ -6,11 +6,13 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -515,52 +517,105 @@ model::Event MakeEvent(const std::string& resource) {
   return e;
 }
 
+// An event is numbered only once it has committed, and above everything
+// numbered before: `early` appends first but commits last, and `late`,
+// which neither waits for it nor gets a number before it commits, is
+// numbered first. A reader that moved past `late` still sees `early`.
 TEST(PostgresStoreTest, EventSequencesFollowCommitOrder) {
   std::string url = PgFixture::Get().NewDatabase();
   auto store = OpenOrDie(url);
   ASSERT_NE(store, nullptr);
-  // `early` appends first but commits last; `late` must not get a sequence
-  // until `early` has committed, or a reader could see `late`'s event, move
-  // past it, and never see `early`'s.
   ASSERT_OK_AND_ASSIGN(auto early, store->Begin(TxnMode::kReadWrite));
-  ASSERT_OK_AND_ASSIGN(int64_t early_seq,
-                       early->AppendEvent(MakeEvent("domains/early")));
-  std::atomic<bool> late_appended{false};
-  absl::StatusOr<int64_t> late_seq;
-  std::thread late_thread([&] {
-    auto late = store->Begin(TxnMode::kReadWrite);
-    if (!late.ok()) {
-      late_seq = late.status();
-      return;
-    }
-    late_seq = (*late)->AppendEvent(MakeEvent("domains/late"));
-    late_appended = true;
-    absl::Status s = (*late)->Commit();
-    if (!s.ok()) late_seq = s;
-  });
-  // Wait (bounded) until the other session is blocked on the outbox lock.
-  pqxx::connection observer(url);
-  bool waiting = false;
-  for (int i = 0; i < 1000 && !waiting; ++i) {
-    pqxx::nontransaction q(observer);
-    waiting = q.exec1(
-                   "SELECT count(*) FROM pg_locks WHERE locktype = "
-                   "'advisory' AND NOT granted")[0]
-                  .as<int>() > 0;
-    if (!waiting) absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_TRUE(waiting) << "the second append did not wait for the first";
-  EXPECT_FALSE(late_appended.load());
+  ASSERT_OK(early->AppendEvent(MakeEvent("domains/early")).status());
+  // Commits while `early` is open: no lock to wait for.
+  ASSERT_OK(store->RunInTransaction(TxnMode::kReadWrite, [](Transaction& t) {
+    return t.AppendEvent(MakeEvent("domains/late")).status();
+  }));
+  auto list = [&](int64_t after) {
+    auto txn = store->Begin(TxnMode::kReadOnly);
+    EXPECT_OK(txn.status());
+    auto events = (*txn)->ListEvents(after, 10);
+    EXPECT_OK(events.status());
+    return *events;
+  };
+  std::vector<model::Event> first = list(0);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].resource, "domains/late");
   ASSERT_OK(early->Commit());
-  late_thread.join();
-  ASSERT_OK(late_seq);
-  EXPECT_GT(*late_seq, early_seq);
-  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kReadOnly));
-  ASSERT_OK_AND_ASSIGN(std::vector<model::Event> events,
-                       txn->ListEvents(0, 10));
-  ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0].resource, "domains/early");
-  EXPECT_EQ(events[1].resource, "domains/late");
+  std::vector<model::Event> next = list(first[0].sequence);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].resource, "domains/early");
+  EXPECT_GT(next[0].sequence, first[0].sequence);
+}
+
+// A transaction that stays open while hundreds of writes commit behind it
+// holds nothing up: they are readable at once, in order; its own event,
+// committed last, comes after all of them; a reader that followed the feed
+// the whole time, page by page, misses nothing and sees nothing twice.
+TEST(PostgresStoreTest, LongTransactionHoldsNothingBackAndLosesNothing) {
+  std::string url = PgFixture::Get().NewDatabase();
+  auto store = OpenOrDie(url);
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(auto slow, store->Begin(TxnMode::kReadWrite));
+  ASSERT_OK(slow->AppendEvent(MakeEvent("domains/slow")).status());
+  std::vector<model::Event> seen;
+  auto follow = [&] {
+    while (true) {
+      ASSERT_OK_AND_ASSIGN(auto txn, store->Begin(TxnMode::kSingleRead));
+      ASSERT_OK_AND_ASSIGN(
+          std::vector<model::Event> page,
+          txn->ListEvents(seen.empty() ? 0 : seen.back().sequence, 7));
+      if (page.empty()) return;
+      for (auto& e : page) seen.push_back(std::move(e));
+    }
+  };
+  constexpr int kWriters = 4;
+  constexpr int kEach = 75;
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        absl::Status s = store->RunInTransaction(
+            TxnMode::kReadWrite, [&](Transaction& t) {
+              return t
+                  .AppendEvent(MakeEvent(absl::StrCat("domains/w", w, "-", i)))
+                  .status();
+            });
+        if (!s.ok()) ++failures;
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) follow();  // while they commit
+  for (auto& t : writers) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  follow();
+  ASSERT_EQ(seen.size(), static_cast<size_t>(kWriters * kEach))
+      << "the open transaction held back the writes committed behind it";
+  ASSERT_OK(slow->Commit());
+  follow();
+  ASSERT_EQ(seen.size(), static_cast<size_t>(kWriters * kEach + 1));
+  EXPECT_EQ(seen.back().resource, "domains/slow");
+  std::set<std::string> resources;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    resources.insert(seen[i].resource);
+    if (i > 0) {
+      EXPECT_GT(seen[i].sequence, seen[i - 1].sequence) << i;
+    }
+  }
+  EXPECT_EQ(resources.size(), seen.size());
+  // Each writer's events in its own commit order.
+  for (int w = 0; w < kWriters; ++w) {
+    int next = 0;
+    const std::string prefix = absl::StrCat("domains/w", w, "-");
+    for (const auto& e : seen) {
+      if (absl::StartsWith(e.resource, prefix)) {
+        EXPECT_EQ(e.resource, absl::StrCat(prefix, next)) << "writer " << w;
+        ++next;
+      }
+    }
+    EXPECT_EQ(next, kEach);
+  }
 }
 
 TEST(PostgresStoreTest, ExpiredIdempotencyRecordsAreSwept) {

@@ -193,7 +193,10 @@ void PgFixture::Start() {
       "-k ", dir_, " -p ", port_,
       " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
       " -c full_page_writes=off -c max_connections=300"
-      " -c shared_buffers=64MB -c max_locks_per_transaction=256");
+      " -c shared_buffers=64MB -c max_locks_per_transaction=256"
+      // Tests count the statements of a call with it (CREATE EXTENSION in
+      // their own database).
+      " -c shared_preload_libraries=pg_stat_statements");
   std::string cmd = absl::StrCat("'", bin_dir_, "/pg_ctl' -D '", data_dir_,
                                  "' -l '", log_file_, "' -w -t 60 -o '",
                                  options, "' start > /dev/null 2>&1");
