@@ -1,6 +1,6 @@
 // Domains as a tree: owners, subdomains, and how many products each holds
-// (with its subdomains', from the search's domain facet), each count a link
-// to those products in the search.
+// (with its subdomains', from the search's domain facet), and a link to
+// those products in the search.
 import {useEffect, useState} from 'preact/hooks';
 import {Domain} from '../api';
 import {loadDomains, searchProducts} from '../catalog';
@@ -30,10 +30,12 @@ export function Domains() {
       <details open>
         <summary><strong>{d.displayName || shortName(d.name)}</strong>{' '}
           <span class="muted">{shortName(d.name)} · owned by{' '}
-            {shortName(d.ownerTeam) || 'nobody'} · <Link
-              href={`/search?domain=${encodeURIComponent(shortName(d.name))}`}>
-              {n} {n === 1 ? 'product' : 'products'}</Link></span></summary>
+            {shortName(d.ownerTeam) || 'nobody'} · {n}{' '}
+            {n === 1 ? 'product' : 'products'}</span></summary>
         <p>{d.description}</p>
+        {n > 0 && <p><Link
+            href={`/search?domain=${encodeURIComponent(shortName(d.name))}`}>
+          Its products</Link></p>}
         {children(d).length > 0 && <ul class="tree">
           {children(d).map(tree)}</ul>}
       </details>
