@@ -42,6 +42,9 @@ GRANT SELECT, INSERT ON TABLE policy_revisions, contract_versions
   TO :"serving_role";
 
 -- The registry: created, updated (etag-checked) and deleted through the API.
+-- Product writes also keep data_products.port_text, the ports' search text
+-- (0011); SearchDataProducts only reads, and its functions
+-- (mp_search_words, mp_product_search_doc) are executable by everyone.
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE
   teams, domains, data_products, policies
   TO :"serving_role";

@@ -950,6 +950,100 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
   return ToListResult(std::move(page), fingerprint);
 }
 
+absl::StatusOr<ProductSearchResult> Registry::SearchDataProducts(
+    const RequestContext& ctx, const ProductSearchQuery& query) {
+  MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
+  // Bounds keep one search cheap: a page is a screenful, skip reaches page
+  // 500 of 20, and the text is what a person types.
+  constexpr int kDefaultSearchPage = 20;
+  constexpr int kMaxSearchPage = 100;
+  constexpr int kMaxSkip = 10000;
+  constexpr int kDefaultFacetSize = 10;
+  constexpr int kMaxFacetSize = 100;
+  constexpr size_t kMaxQueryLength = 200;
+  constexpr size_t kMaxWords = 32;
+  constexpr size_t kMinPrefix = 3;
+  std::vector<FieldViolation> bad;
+  auto check_id = [&](const char* field, const std::string& id) {
+    if (!id.empty() && !model::IsValidId(id)) {
+      bad.push_back({field, absl::StrCat(QuotePrefix(id),
+                                         " is not a valid id")});
+    }
+  };
+  check_id("domain", query.domain_id);
+  check_id("owner_team", query.owner_team_id);
+  check_id("tag", query.tag);
+  if (query.text.size() > kMaxQueryLength) {
+    bad.push_back({"query", absl::StrCat("has ", query.text.size(),
+                                         " characters; at most ",
+                                         kMaxQueryLength)});
+  }
+  std::vector<std::string> words = model::SearchWords(query.text);
+  if (words.size() > kMaxWords) {
+    bad.push_back({"query", absl::StrCat("has ", words.size(),
+                                         " words; at most ", kMaxWords)});
+  }
+  if (query.tier < 0 || query.tier > 3) {
+    bad.push_back({"tier", absl::StrCat(query.tier,
+                                        " is not 0 (any) or a tier 1-3")});
+  }
+  if (query.page_size < 0) {
+    bad.push_back({"page_size", "must not be negative"});
+  }
+  if (query.skip < 0 || query.skip > kMaxSkip) {
+    bad.push_back({"skip", absl::StrCat(query.skip, " is not in 0-",
+                                        kMaxSkip)});
+  }
+  if (query.facet_size < 0) {
+    bad.push_back({"facet_size", "must not be negative"});
+  }
+  if (!bad.empty()) return InvalidArgumentWithFields(bad);
+  int limit = query.page_size == 0
+                  ? kDefaultSearchPage
+                  : std::min(query.page_size, kMaxSearchPage);
+  int facets = query.facet_size == 0
+                   ? kDefaultFacetSize
+                   : std::min(query.facet_size, kMaxFacetSize);
+  store::ProductSearch search;
+  // As you type: the last word is unfinished unless a separator follows it.
+  // Only from 3 characters on: a prefix of 1 or 2 matches a large part of
+  // any catalog (every word that starts with "o"), which makes the search
+  // and its facets read most rows for a result nobody reads.
+  search.last_is_prefix =
+      !words.empty() && words.back().size() >= kMinPrefix &&
+      model::SearchWords(query.text.substr(query.text.size() - 1)).size() == 1;
+  search.words = std::move(words);
+  search.domain_id = query.domain_id;
+  search.owner_team_id = query.owner_team_id;
+  search.lifecycle = query.lifecycle;
+  search.tier = query.tier;
+  search.classification = query.classification;
+  search.tag = query.tag;
+  std::string fingerprint = internal::QueryFingerprint(
+      {"searchDataProducts", absl::StrJoin(search.words, " "),
+       search.last_is_prefix ? "1" : "0", search.domain_id,
+       search.owner_team_id,
+       search.lifecycle ? std::string(model::LifecycleName(*search.lifecycle))
+                        : "",
+       absl::StrCat(search.tier),
+       search.classification
+           ? std::string(model::ClassificationName(*search.classification))
+           : "",
+       search.tag});
+  MP_ASSIGN_OR_RETURN(std::string after,
+                      internal::DecodePageToken(query.page_token, fingerprint));
+  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(
+      store::SearchResult found,
+      txn->SearchDataProducts(search, {after, limit}, query.skip, facets));
+  ProductSearchResult out;
+  out.items = std::move(found.items);
+  out.next_page_token = internal::EncodePageToken(found.next, fingerprint);
+  out.total_size = found.total;
+  out.facets = std::move(found.facets);
+  return out;
+}
+
 absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
     const RequestContext& ctx, const DataProduct& patch, const FieldMask& mask,
     const std::string& etag, bool allow_missing) {

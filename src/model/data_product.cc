@@ -6,6 +6,22 @@
 
 namespace meshplane::model {
 
+std::vector<std::string> SearchWords(absl::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c >= 0x80 || absl::ascii_isalnum(c)) {
+      word.push_back(static_cast<char>(absl::ascii_tolower(c)));
+    } else if (!word.empty()) {
+      out.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) out.push_back(std::move(word));
+  return out;
+}
+
 absl::string_view ClassificationName(Classification c) {
   switch (c) {
     case Classification::kUnspecified:

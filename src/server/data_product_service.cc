@@ -1,6 +1,8 @@
 // DataProductService: decode, call core::Registry, encode.
+#include <functional>
 #include <optional>
 
+#include "absl/strings/strip.h"
 #include "server/codec.h"
 #include "server/policy_codec.h"
 #include "server/services.h"
@@ -124,6 +126,89 @@ grpc::Status DataProductServiceImpl::ListDataProducts(
           *response->add_data_products() = EncodeDataProduct(p);
         }
         response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status DataProductServiceImpl::SearchDataProducts(
+    grpc::ServerContext* context, const v1::SearchDataProductsRequest* request,
+    v1::SearchDataProductsResponse* response) {
+  return runner_.Run(
+      context, Method("SearchDataProducts"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        Violations v;
+        core::ProductSearchQuery q;
+        q.text = request->query();
+        if (!request->domain().empty()) {
+          auto id = DomainIdFromName("domain", request->domain());
+          v.AddStatus("domain", id.status());
+          if (id.ok()) q.domain_id = *id;
+        }
+        if (!request->owner_team().empty()) {
+          auto id = TeamIdFromName("owner_team", request->owner_team());
+          v.AddStatus("owner_team", id.status());
+          if (id.ok()) q.owner_team_id = *id;
+        }
+        if (request->lifecycle() != v1::LIFECYCLE_UNSPECIFIED) {
+          q.lifecycle = model::ParseLifecycle(absl::StripPrefix(
+              v1::Lifecycle_Name(request->lifecycle()), "LIFECYCLE_"));
+          if (!q.lifecycle) {
+            v.Add("lifecycle",
+                  absl::StrCat(static_cast<int>(request->lifecycle()),
+                               " is not a Lifecycle value"));
+          }
+        }
+        if (request->classification() != v1::CLASSIFICATION_UNSPECIFIED) {
+          q.classification = model::ParseClassification(absl::StripPrefix(
+              v1::Classification_Name(request->classification()),
+              "CLASSIFICATION_"));
+          if (!q.classification) {
+            v.Add("classification",
+                  absl::StrCat(static_cast<int>(request->classification()),
+                               " is not a Classification value"));
+          }
+        }
+        MP_RETURN_IF_ERROR(v.ToStatus());
+        q.tier = request->tier();
+        q.tag = request->tag();
+        q.page_size = request->page_size();
+        q.page_token = request->page_token();
+        q.skip = request->skip();
+        q.facet_size = request->facet_size();
+        MP_ASSIGN_OR_RETURN(core::ProductSearchResult found,
+                            registry_.SearchDataProducts(ctx, q));
+        for (const auto& p : found.items) {
+          *response->add_data_products() = EncodeDataProduct(p);
+        }
+        response->set_next_page_token(found.next_page_token);
+        response->set_total_size(found.total_size);
+        // Values in the form each filter takes (SearchFacetValue).
+        auto add = [&](const char* field,
+                       const std::vector<store::FacetCount>& values,
+                       const std::function<std::string(const std::string&)>&
+                           encode) {
+          v1::SearchFacet* f = response->add_facets();
+          f->set_field(field);
+          for (const auto& c : values) {
+            v1::SearchFacetValue* out = f->add_values();
+            out->set_value(encode(c.value));
+            out->set_count(c.count);
+          }
+        };
+        add("domain", found.facets.domain,
+            [](const std::string& id) { return model::DomainName(id); });
+        add("owner_team", found.facets.owner_team,
+            [](const std::string& id) { return model::TeamName(id); });
+        add("lifecycle", found.facets.lifecycle, [](const std::string& l) {
+          return absl::StrCat("LIFECYCLE_", l);
+        });
+        add("tier", found.facets.tier,
+            [](const std::string& t) { return t; });
+        add("classification", found.facets.classification,
+            [](const std::string& c) {
+              return absl::StrCat("CLASSIFICATION_", c);
+            });
+        add("tag", found.facets.tag, [](const std::string& t) { return t; });
         return absl::OkStatus();
       });
 }

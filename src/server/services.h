@@ -109,6 +109,9 @@ class DataProductServiceImpl final : public v1::DataProductService::Service {
   grpc::Status ListDataProducts(
       grpc::ServerContext* context, const v1::ListDataProductsRequest* request,
       v1::ListDataProductsResponse* response) override;
+  grpc::Status SearchDataProducts(
+      grpc::ServerContext* context, const v1::SearchDataProductsRequest* request,
+      v1::SearchDataProductsResponse* response) override;
   grpc::Status UpdateDataProduct(grpc::ServerContext* context,
                                  const v1::UpdateDataProductRequest* request,
                                  v1::DataProduct* response) override;

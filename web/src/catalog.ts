@@ -1,30 +1,31 @@
-// The products and domains the search and the domain tree work over,
-// loaded once per page view through the List calls.
-import {DataProduct, Domain, listAll} from './api';
+// What the search and the domain tree read: the server's search
+// (SearchDataProducts, with its facet counts) and the domains. Products are
+// never loaded all at once: a catalog may hold 100,000 of them.
+import {DataProduct, Domain, Query, api, listAll} from './api';
 
-export async function loadCatalog(): Promise<{products: DataProduct[],
-                                              domains: Domain[]}> {
-  const [products, domains] = await Promise.all([
-    listAll<DataProduct>('domains/-/dataProducts', 'dataProducts'),
-    listAll<Domain>('domains', 'domains'),
-  ]);
-  return {products, domains};
+export interface FacetValue {
+  value: string;
+  count?: string;   // int64 in proto3 JSON
+}
+export interface Facet {
+  field: string;
+  values?: FacetValue[];
+}
+export interface SearchResult {
+  dataProducts?: DataProduct[];
+  nextPageToken?: string;
+  totalSize?: string;  // exact; int64 in proto3 JSON
+  facets?: Facet[];
 }
 
-// `domain` and every domain below it, as resource names.
-export function withSubdomains(domains: Domain[], domain: string): Set<string> {
-  const out = new Set([domain]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const d of domains) {
-      if (d.parent && out.has(d.parent) && !out.has(d.name)) {
-        out.add(d.name);
-        grew = true;
-      }
-    }
-  }
-  return out;
+// GET /v1/dataProducts:search (docs/api.md#search).
+export function searchProducts(query: Query): Promise<SearchResult> {
+  return api<SearchResult>('GET', 'dataProducts:search', {query});
+}
+
+// Every domain: a few hundred at most, unlike products.
+export function loadDomains(): Promise<Domain[]> {
+  return listAll<Domain>('domains', 'domains');
 }
 
 export function domainOf(product: string): string {

@@ -1,5 +1,5 @@
-// Search with facets, the product page, lineage, domains, and user strings
-// rendered as text.
+// Search with facets (the server's SearchDataProducts), the product page,
+// lineage, domains, and user strings rendered as text.
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 import {ADMIN, BASE, clean, launch, newPage, ok, rest, shot, signIn, texts,
@@ -24,10 +24,22 @@ async function titles() {
 }
 
 test('search finds the demo products and facets narrow them', async () => {
+  // The page asks the server's search, never for every product.
+  const calls = [];
+  const record = (r) => calls.push(new URL(r.url()).pathname);
+  page.on('request', record);
   await go(page, `/search`);
   await page.waitForSelector('[data-testid=result]');
   const all = await titles();
   for (const name of DEMO) assert.ok(all.includes(name), name);
+  // Facet counts come from the server: lifecycle over the whole catalog.
+  const published = await page.$eval(
+      '[data-testid=facet-lifecycle] input[value=published]',
+      (e) => Number(e.closest('label').querySelector('.count').textContent));
+  const listed = await rest('GET', 'dataProducts:search',
+                            {query: {lifecycle: 'LIFECYCLE_PUBLISHED',
+                                     pageSize: '1'}});
+  assert.equal(published, Number(listed.body.totalSize));
   await shot(page, 'search', {docs: true});
 
   // Results as you type.
@@ -36,6 +48,7 @@ test('search finds the demo products and facets narrow them', async () => {
       '[data-testid=result]').length === 2);
   assert.deepEqual(await titles(), ['Revenue', 'Revenue forecast']);
   assert.equal(await url(page), '/search?q=revenue');
+  assert.ok(calls.includes('/v1/dataProducts:search'), calls.join());
   // A facet narrows further: lifecycle draft.
   await page.click('[data-testid=facet-lifecycle] input[value=draft]');
   await waitCount(page, '[data-testid=result]', 1);
@@ -55,6 +68,8 @@ test('search finds the demo products and facets narrow them', async () => {
   await page.waitForSelector('.empty');
   assert.match(await page.$eval('.empty', (e) => e.textContent),
                /No product matches/);
+  page.off('request', record);
+  assert.ok(!calls.some((c) => /\/dataProducts$/.test(c)), calls.join());
   clean(page);
 });
 

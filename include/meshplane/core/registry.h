@@ -36,6 +36,29 @@ struct Lineage {
 
 enum class LineageScope { kUpstream, kDownstream, kBoth };
 
+// A search of data products (SearchDataProducts); every set field must
+// match. Ids without their collection (`sales`, not `domains/sales`).
+struct ProductSearchQuery {
+  std::string text;                 // at most 200 characters
+  std::string domain_id;            // with its subdomains at any depth
+  std::string owner_team_id;
+  std::optional<model::Lifecycle> lifecycle;
+  int tier = 0;                     // 0 = any, else 1 to 3
+  std::optional<model::Classification> classification;
+  std::string tag;
+  int page_size = 0;                // 0 -> 20; coerced down to 100
+  std::string page_token;
+  int skip = 0;                     // 0 to 10,000
+  int facet_size = 0;               // 0 -> 10; coerced down to 100
+};
+
+struct ProductSearchResult {
+  std::vector<model::DataProduct> items;   // by relevance, then name
+  std::string next_page_token;             // "" on the last page
+  int64_t total_size = 0;                  // exact
+  store::SearchFacets facets;              // see store::SearchFacets
+};
+
 // Which products ListDataProducts looks at.
 struct ProductScope {
   std::string domain_id;            // "" = every domain (parent "domains/-")
@@ -121,6 +144,16 @@ class Registry {
   // or text:"...") matched with PostgreSQL full-text search.
   absl::StatusOr<ListResult<model::DataProduct>> ListDataProducts(
       const RequestContext& ctx, const ProductScope& scope, const ListQuery& query);
+  // Full-text search with filters and facets (docs/api.md#search): words of
+  // the text as model::SearchWords splits them, the last also as a prefix
+  // when it has 3 characters or more and the text does not end with a
+  // separator. Any authenticated caller, as
+  // ListDataProducts. INVALID_ARGUMENT naming the field for malformed ids,
+  // a tier out of range, a text too long, a negative page size, skip or
+  // facet size, or a page token of another search. An unknown domain, team
+  // or tag matches nothing. One read-only snapshot.
+  absl::StatusOr<ProductSearchResult> SearchDataProducts(
+      const RequestContext& ctx, const ProductSearchQuery& query);
   // Mask fields: display_name, description, owner_team, tier, classification,
   // tags, labels, output_ports, input_ports, sunset_time. With allow_missing
   // a missing product is created (AIP-134), which `product apply` uses.

@@ -22,6 +22,12 @@ enum class Classification { kUnspecified, kPublic, kInternal, kConfidential, kRe
 absl::string_view ClassificationName(Classification c);
 std::optional<Classification> ParseClassification(absl::string_view s);
 
+// The words of `text` as product search sees them (SearchDataProducts):
+// the runs of characters other than ASCII punctuation and whitespace (bytes
+// 0x01-0x7f that are not ASCII letters or digits), ASCII letters
+// lowercased, in order. Other bytes (UTF-8) are kept as they are.
+std::vector<std::string> SearchWords(absl::string_view text);
+
 // Declared service-level objectives of an output port (ODCS SLA properties).
 struct ServiceLevelObjectives {
   std::optional<double> availability_percent;   // e.g. 99.9

@@ -72,6 +72,55 @@ struct DataProductFilter {
   std::string text;             // full-text search over names, descriptions, tags
 };
 
+// A search of data products (SearchDataProducts). Every set field must
+// match (AND). Text is matched by words: a product's words are the runs of
+// characters other than ASCII punctuation and whitespace in its id,
+// display name, description, tags, label keys and values, and its ports'
+// ids, display names, descriptions and locations (output ports) or ids and
+// descriptions (input ports), ASCII letters lowercased.
+struct ProductSearch {
+  // Each must be one of the product's words (lowercase, without ASCII
+  // punctuation or whitespace); the last may instead be the prefix of one
+  // when `last_is_prefix`.
+  std::vector<std::string> words;
+  bool last_is_prefix = false;
+  std::string domain_id;        // this domain and its subdomains, any depth
+  std::string owner_team_id;
+  std::optional<model::Lifecycle> lifecycle;
+  int tier = 0;                 // 0 = any
+  std::optional<model::Classification> classification;
+  std::string tag;
+};
+
+// How many matching products have one value of a facet.
+struct FacetCount {
+  std::string value;
+  int64_t count = 0;
+};
+
+// The facets of a search, each over the products that match the words and
+// every filter but the facet's own: `domain` counts a domain's products with
+// its subdomains' (domain ids), `owner_team` (team ids), `lifecycle`
+// (LifecycleName), `tier` ("1".."3"; tier 0 is not counted),
+// `classification` (ClassificationName; UNSPECIFIED is not counted), `tag`.
+// Each lists its most frequent values, by count descending then value
+// (byte order), at most `facet_limit` of them.
+struct SearchFacets {
+  std::vector<FacetCount> domain, owner_team, lifecycle, tier,
+      classification, tag;
+};
+
+struct SearchResult {
+  // Ordered by relevance (score descending), then by resource name
+  // `domains/{domain}/dataProducts/{id}` in byte order. The score is 3 when
+  // every word matches the id or display name, 2 when every word matches
+  // those, the tags or the labels, else 1; 0 without words.
+  std::vector<model::DataProduct> items;
+  std::string next;             // the cursor after the last item; "" at the end
+  int64_t total = 0;            // every match, exactly
+  SearchFacets facets;
+};
+
 struct TokenFilter {
   std::string principal;        // "" for all
   bool include_revoked = true;
@@ -274,6 +323,15 @@ class Transaction {
   virtual absl::Status DeleteDataProduct(const model::ProductKey& key) = 0;
   virtual absl::StatusOr<Page<model::DataProduct>> ListDataProducts(
       const DataProductFilter& filter, const PageRequest& page) = 0;
+  // The products that match `search`, a page of them after the cursor
+  // `page.after` and then `skip` more (>= 0), with the exact total and the
+  // facets (see ProductSearch, SearchResult). The cursor is opaque;
+  // INVALID_ARGUMENT if it is malformed, or if page.limit or facet_limit
+  // is below 1 or skip is negative. A page, the total and the facets come
+  // from one snapshot.
+  virtual absl::StatusOr<SearchResult> SearchDataProducts(
+      const ProductSearch& search, const PageRequest& page, int skip,
+      int facet_limit) = 0;
   // Lineage edges reachable from `start` in `direction`, up to `max_depth`
   // hops (breadth first, each edge once, terminates on cycles).
   virtual absl::StatusOr<std::vector<LineageEdge>> Lineage(

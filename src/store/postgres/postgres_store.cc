@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -39,7 +40,7 @@
 namespace meshplane::store {
 
 // The schema version this code was written against.
-constexpr int kRequiredSchemaVersion = 12;
+constexpr int kRequiredSchemaVersion = 13;
 // Expired idempotency records are swept after every this many puts.
 constexpr int64_t kIdempotencySweepEvery = 512;
 
@@ -225,6 +226,20 @@ std::string OutputPortsJson(const std::vector<model::OutputPort>& ports) {
     });
   }
   return out.dump();
+}
+
+// The ports' searchable text, kept in data_products.port_text (migration
+// 0011): a generated column cannot read the port tables.
+std::string PortSearchText(const model::DataProduct& p) {
+  std::vector<std::string> parts;
+  for (const auto& o : p.output_ports) {
+    parts.insert(parts.end(),
+                 {o.id, o.display_name, o.description, o.location});
+  }
+  for (const auto& i : p.input_ports) {
+    parts.insert(parts.end(), {i.id, i.description});
+  }
+  return absl::StrJoin(parts, " ");
 }
 
 std::string OutputPortIdsJson(const std::vector<model::OutputPort>& ports) {
@@ -608,6 +623,28 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseProductCursor(
   return std::make_pair(after.substr(0, slash), after.substr(slash + 1));
 }
 
+// SearchDataProducts' cursor: "<score>:<domain_id>/<id>" of the last item.
+struct SearchCursor {
+  int score = 0;
+  std::string domain_id, id;
+};
+
+absl::StatusOr<std::optional<SearchCursor>> ParseSearchCursor(
+    const std::string& after) {
+  if (after.empty()) return std::optional<SearchCursor>();
+  size_t colon = after.find(':');
+  SearchCursor c;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(after.substr(0, colon), &c.score) || c.score < 0 ||
+      c.score > 3) {
+    return BadCursor(after);
+  }
+  MP_ASSIGN_OR_RETURN(auto key, ParseProductCursor(after.substr(colon + 1)));
+  c.domain_id = key.first;
+  c.id = key.second;
+  return std::optional<SearchCursor>(std::move(c));
+}
+
 // Policies: "<domain_id>/<id>" of the last item, domain_id "" for a global
 // policy (ids contain no '/').
 absl::StatusOr<std::pair<std::string, std::string>> ParsePolicyCursor(
@@ -984,7 +1021,7 @@ class PostgresTransaction : public Transaction {
               std::string(model::ClassificationName(p.classification)),
               StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
               ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
-              p.archetype, p.odps_document);
+              p.archetype, p.odps_document, PortSearchText(p));
           if (r.empty()) return DiagnoseProduct(p, std::nullopt);
           WritePorts(p, /*replace=*/false);
           return absl::OkStatus();
@@ -1018,7 +1055,8 @@ class PostgresTransaction : public Transaction {
               std::string(model::ClassificationName(p.classification)),
               StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
               ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
-              expected_revision, p.archetype, p.odps_document);
+              expected_revision, p.archetype, p.odps_document,
+              PortSearchText(p));
           if (r.empty()) return DiagnoseProduct(p, expected_revision);
           WritePorts(p, /*replace=*/true);
           return absl::OkStatus();
@@ -1069,6 +1107,77 @@ class PostgresTransaction : public Transaction {
                  }
                  return out;
                });
+  }
+
+  absl::StatusOr<SearchResult> SearchDataProducts(
+      const ProductSearch& search, const PageRequest& page, int skip,
+      int facet_limit) override {
+    MP_RETURN_IF_ERROR(CheckLimit(page));
+    if (skip < 0 || facet_limit < 1) {
+      return absl::InvalidArgumentError(
+          "skip must be >= 0 and facet_limit >= 1");
+    }
+    MP_ASSIGN_OR_RETURN(auto cursor, ParseSearchCursor(page.after));
+    // Words are letters and digits only (ProductSearch), so quoting each
+    // makes a tsquery whatever they hold.
+    std::vector<std::string> terms;
+    for (size_t i = 0; i < search.words.size(); ++i) {
+      bool prefix = search.last_is_prefix && i + 1 == search.words.size();
+      terms.push_back(
+          absl::StrCat("'", search.words[i], "'", prefix ? ":*" : ""));
+    }
+    std::string tsquery = absl::StrJoin(terms, " & ");
+    std::string lifecycle =
+        search.lifecycle ? std::string(model::LifecycleName(*search.lifecycle))
+                         : std::string();
+    std::string classification =
+        search.classification
+            ? std::string(model::ClassificationName(*search.classification))
+            : std::string();
+    return Run(
+        {"SearchDataProducts", ""}, [&]() -> absl::StatusOr<SearchResult> {
+          SearchCursor c = cursor.value_or(SearchCursor{});
+          pqxx::result r = txn_->exec_params(
+              sql::kSearchProducts, tsquery, search.domain_id,
+              search.owner_team_id, lifecycle, search.tier, classification,
+              search.tag, c.score, c.domain_id, c.id, skip, page.limit + 1);
+          SearchResult out;
+          int last_score = 0;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              const auto& last = out.items.back();
+              out.next = absl::StrCat(last_score, ":", last.domain_id, "/",
+                                      last.id);
+              break;
+            }
+            out.items.push_back(ProductFromRow(row));
+            last_score = row[17].as<int>();
+          }
+          pqxx::result f = txn_->exec_params(
+              sql::kSearchFacets, tsquery, search.domain_id,
+              search.owner_team_id, lifecycle, search.tier, classification,
+              search.tag, facet_limit);
+          for (const auto& row : f) {
+            std::string facet = row[0].as<std::string>();
+            FacetCount v{row[1].as<std::string>(), row[2].as<int64_t>()};
+            if (facet.empty()) {
+              out.total = v.count;
+            } else if (facet == "domain") {
+              out.facets.domain.push_back(std::move(v));
+            } else if (facet == "owner_team") {
+              out.facets.owner_team.push_back(std::move(v));
+            } else if (facet == "lifecycle") {
+              out.facets.lifecycle.push_back(std::move(v));
+            } else if (facet == "tier") {
+              out.facets.tier.push_back(std::move(v));
+            } else if (facet == "classification") {
+              out.facets.classification.push_back(std::move(v));
+            } else if (facet == "tag") {
+              out.facets.tag.push_back(std::move(v));
+            }
+          }
+          return out;
+        });
   }
 
   absl::StatusOr<std::vector<LineageEdge>> Lineage(

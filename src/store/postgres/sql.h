@@ -204,10 +204,10 @@ inline constexpr Statement kInsertProduct = {
     "INSERT INTO data_products (domain_id, id, uid, display_name, "
     "  description, owner_team_id, lifecycle, tier, classification, tags, "
     "  labels, sunset_time, create_time, update_time, revision, archetype, "
-    "  odps_document) "
+    "  odps_document, port_text) "
     "SELECT $1, $2, $3, $4, $5, $6, $7, $8::integer, $9, "
     "  ARRAY(SELECT json_array_elements_text($10::json)), $11::jsonb, "
-    "  mp_ts($12), mp_ts($13), mp_ts($14), $15::bigint, $16, $17 "
+    "  mp_ts($12), mp_ts($13), mp_ts($14), $15::bigint, $16, $17, $18 "
     "WHERE EXISTS (SELECT 1 FROM domains WHERE id = $1) "
     "  AND EXISTS (SELECT 1 FROM teams WHERE id = $6) "
     "ON CONFLICT (domain_id, id) DO NOTHING RETURNING 1"};
@@ -228,7 +228,7 @@ inline constexpr Statement kUpdateProduct = {
     "  tags = ARRAY(SELECT json_array_elements_text($10::json)), "
     "  labels = $11::jsonb, sunset_time = mp_ts($12), "
     "  create_time = mp_ts($13), update_time = mp_ts($14), revision = $15, "
-    "  archetype = $17, odps_document = $18 "
+    "  archetype = $17, odps_document = $18, port_text = $19 "
     "WHERE domain_id = $1 AND id = $2 AND revision = $16 "
     "  AND EXISTS (SELECT 1 FROM teams WHERE id = $6) "
     "RETURNING 1"};
@@ -335,6 +335,118 @@ inline constexpr const char* kListProducts =
     "       p.search @@ websearch_to_tsquery('simple', $6::text)) "
     "  AND (p.domain_id, p.id) > ($7::text, $8::text) "
     "ORDER BY p.domain_id, p.id LIMIT $9::integer";
+
+// SearchDataProducts (migrations/0011_product_search.sql). Both statements
+// take $1 the tsquery ('' = no words), $2 domain (with its subdomains), $3
+// owner team, $4 lifecycle, $5 tier (0 = any), $6 classification, $7 tag
+// ('' = any). Run with exec_params, not prepared: each call is planned for
+// its own values, so the filters that are '' fold away and the text match
+// uses the GIN index.
+#define MP_SEARCH_SCOPE                                                      \
+  "scope(id) AS ("                                                           \
+  "  SELECT $2::text COLLATE \"C\" WHERE $2::text <> '' "                    \
+  "  UNION "                                                                 \
+  "  SELECT d.id FROM domains d JOIN scope s ON d.parent_id = s.id)"
+
+// The score (store.h, SearchResult): 3 when the words match the A-weighted
+// lexemes (id, display name), 2 when they match A or B (tags, labels).
+// $8 the cursor's score and $9, $10 its domain and id ($9 '' = none), $11
+// how many to skip, $12 the limit.
+inline constexpr const char* kSearchProducts =
+    "WITH RECURSIVE " MP_SEARCH_SCOPE ", "
+    "hits AS ("
+    "  SELECT p.*, CASE WHEN $1::text = '' THEN 0 "
+    "    WHEN ts_filter(p.search_doc, '{a}') @@ to_tsquery('simple', $1::text) "
+    "      THEN 3 "
+    "    WHEN ts_filter(p.search_doc, '{a,b}') @@ "
+    "      to_tsquery('simple', $1::text) THEN 2 "
+    "    ELSE 1 END AS score "
+    "  FROM data_products p "
+    "  WHERE ($1::text = '' OR "
+    "         p.search_doc @@ to_tsquery('simple', $1::text)) "
+    "    AND ($2::text = '' OR p.domain_id IN (SELECT id FROM scope)) "
+    "    AND ($3::text = '' OR p.owner_team_id = $3::text) "
+    "    AND ($4::text = '' OR p.lifecycle = $4::text) "
+    "    AND ($5::integer = 0 OR p.tier = $5::integer) "
+    "    AND ($6::text = '' OR p.classification = $6::text) "
+    "    AND ($7::text = '' OR p.tags @> ARRAY[$7::text])) "
+    "SELECT " MP_PRODUCT_COLUMNS ", p.score FROM hits p "
+    "WHERE $9::text = '' OR p.score < $8::integer "
+    "   OR (p.score = $8::integer AND "
+    "       (p.domain_id, p.id) > ($9::text, $10::text)) "
+    "ORDER BY p.score DESC, p.domain_id, p.id "
+    "OFFSET $11::integer LIMIT $12::integer";
+
+// The facets and the total in one statement and one pass over the
+// matching rows: each row carries one flag per filter, and one hashed
+// GROUPING SETS aggregate counts, for each facet, the rows that pass every
+// filter but the facet's own (and, for the total, all of them). A row that
+// fails two filters counts nowhere and is left out early. The domain facet
+// then adds each domain's count to its ancestors (`tree`); the tag facet
+// unnests each distinct tag set once. GROUPING() bits, in the order of its
+// arguments (domain first): 31 domain, 47 owner team, 55 lifecycle, 59
+// tier, 61 classification, 62 tags, 63 the total. $8 the number of values
+// per facet. Rows: facet, value, count; facet '' is the total.
+inline constexpr const char* kSearchFacets =
+    "WITH RECURSIVE " MP_SEARCH_SCOPE ", "
+    "tree(id, ancestor) AS ("
+    "  SELECT id, id FROM domains "
+    "  UNION ALL "
+    "  SELECT t.id, d.parent_id FROM tree t JOIN domains d ON d.id = t.ancestor "
+    "  WHERE d.parent_id IS NOT NULL), "
+    "m AS ("
+    "  SELECT * FROM (SELECT p.domain_id, p.owner_team_id, p.lifecycle, "
+    "      p.tier, p.classification, p.tags, "
+    "      ($2::text = '' OR p.domain_id IN (SELECT id FROM scope)) AS fd, "
+    "      ($3::text = '' OR p.owner_team_id = $3::text) AS ft, "
+    "      ($4::text = '' OR p.lifecycle = $4::text) AS fl, "
+    "      ($5::integer = 0 OR p.tier = $5::integer) AS fr, "
+    "      ($6::text = '' OR p.classification = $6::text) AS fc, "
+    "      ($7::text = '' OR p.tags @> ARRAY[$7::text]) AS fg "
+    "    FROM data_products p "
+    "    WHERE ($1::text = '' OR "
+    "           p.search_doc @@ to_tsquery('simple', $1::text))) f "
+    "  WHERE (NOT fd)::integer + (NOT ft)::integer + (NOT fl)::integer + "
+    "        (NOT fr)::integer + (NOT fc)::integer + (NOT fg)::integer <= 1), "
+    "agg AS ("
+    "  SELECT domain_id, owner_team_id, lifecycle, tier, classification, tags, "
+    "    GROUPING(domain_id, owner_team_id, lifecycle, tier, classification, "
+    "             tags) AS g, "
+    "    count(*) FILTER (WHERE ft AND fl AND fr AND fc AND fg) AS nd, "
+    "    count(*) FILTER (WHERE fd AND fl AND fr AND fc AND fg) AS nt, "
+    "    count(*) FILTER (WHERE fd AND ft AND fr AND fc AND fg) AS nl, "
+    "    count(*) FILTER (WHERE fd AND ft AND fl AND fc AND fg) AS nr, "
+    "    count(*) FILTER (WHERE fd AND ft AND fl AND fr AND fg) AS nc, "
+    "    count(*) FILTER (WHERE fd AND ft AND fl AND fr AND fc) AS ng, "
+    "    count(*) FILTER (WHERE fd AND ft AND fl AND fr AND fc AND fg) AS n "
+    "  FROM m GROUP BY GROUPING SETS ((domain_id), (owner_team_id), "
+    "    (lifecycle), (tier), (classification), (tags), ())), "
+    "counts(facet, value, n) AS ("
+    "  SELECT 'domain', t.ancestor, sum(a.nd)::bigint FROM agg a "
+    "    JOIN tree t ON t.id = a.domain_id "
+    "    WHERE a.g = 31 AND a.nd > 0 GROUP BY t.ancestor "
+    "  UNION ALL "
+    "  SELECT 'owner_team', owner_team_id, nt FROM agg "
+    "    WHERE g = 47 AND nt > 0 "
+    "  UNION ALL "
+    "  SELECT 'lifecycle', lifecycle, nl FROM agg WHERE g = 55 AND nl > 0 "
+    "  UNION ALL "
+    "  SELECT 'tier', tier::text, nr FROM agg "
+    "    WHERE g = 59 AND nr > 0 AND tier <> 0 "
+    "  UNION ALL "
+    "  SELECT 'classification', classification, nc FROM agg "
+    "    WHERE g = 61 AND nc > 0 AND classification <> 'UNSPECIFIED' "
+    "  UNION ALL "
+    "  SELECT 'tag', tag, sum(a.ng)::bigint FROM agg a, unnest(a.tags) AS tag "
+    "    WHERE a.g = 62 AND a.ng > 0 GROUP BY tag "
+    "  UNION ALL "
+    "  SELECT '', '', n FROM agg WHERE g = 63) "
+    "SELECT facet, value, n FROM ("
+    "  SELECT facet, value, n, row_number() OVER ("
+    "    PARTITION BY facet ORDER BY n DESC, value COLLATE \"C\") AS rank "
+    "  FROM counts) c "
+    "WHERE facet = '' OR rank <= $8::integer "
+    "ORDER BY facet, rank";
 
 // Lineage: breadth-first over input ports up to $3 hops. `path` holds the
 // products already expanded, so a cycle ends the walk; each edge is then

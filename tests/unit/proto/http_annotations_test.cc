@@ -1553,7 +1553,9 @@ TEST(HttpAnnotationsTest, DocsShowEveryRpcInGrpcurlAndCurl) {
       Template t;
       std::map<std::string, std::string> values;
       std::vector<std::string> routes;
-      for (const Binding& b : AllBindings()) {
+      // Kept beyond the loop: `route` points into it.
+      const std::vector<Binding> bindings = AllBindings();
+      for (const Binding& b : bindings) {
         if (b.method != m) {
           continue;
         }

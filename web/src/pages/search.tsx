@@ -1,41 +1,76 @@
-// Search and browse: full-text over names, descriptions, tags and ports,
-// narrowed by facets; every choice is in the URL, so that a search can be
-// shared.
-import {useEffect, useRef} from 'preact/hooks';
-import {DataProduct} from '../api';
-import {domainOf, loadCatalog, withSubdomains} from '../catalog';
+// Search and browse: the server's full-text search (SearchDataProducts),
+// narrowed by facets whose counts the server computes over the whole
+// catalog; every choice is in the URL, so that a search can be shared.
+import {useEffect, useRef, useState} from 'preact/hooks';
+import {Query} from '../api';
+import {SearchResult, searchProducts} from '../catalog';
 import {navigate, productUrl} from '../router';
-import {Empty, ErrorBox, Link, Loading, enumWord, shortName, useLoad}
-    from '../ui';
+import {Empty, ErrorBox, Link, Loading, enumWord, shortName} from '../ui';
 
 const PAGE = 20;
+// Typing waits this long for the next key before it asks the server.
+const DEBOUNCE_MS = 120;
 const FACETS = ['domain', 'team', 'lifecycle', 'tier', 'classification', 'tag'];
 
-function facetValues(p: DataProduct, facet: string): string[] {
+// URL parameter -> the API's facet field, and a facet value between the
+// URL's short form (`sales`, `draft`) and the API's (`domains/sales`,
+// `LIFECYCLE_DRAFT`).
+const FIELD: Record<string, string> = {
+  domain: 'domain', team: 'owner_team', lifecycle: 'lifecycle', tier: 'tier',
+  classification: 'classification', tag: 'tag'};
+
+function toUrlValue(facet: string, v: string): string {
   switch (facet) {
-    case 'domain': return [shortName(domainOf(p.name))];
-    case 'team': return p.ownerTeam ? [shortName(p.ownerTeam)] : [];
-    case 'lifecycle': return [enumWord(p.lifecycle, 'LIFECYCLE_')];
-    case 'tier': return p.tier ? [String(p.tier)] : [];
-    case 'classification':
-      return [enumWord(p.classification, 'CLASSIFICATION_')].filter(Boolean);
-    case 'tag': return p.tags ?? [];
+    case 'domain': case 'team': return shortName(v);
+    case 'lifecycle': return enumWord(v, 'LIFECYCLE_');
+    case 'classification': return enumWord(v, 'CLASSIFICATION_');
   }
-  return [];
+  return v;
 }
 
-function haystack(p: DataProduct): string {
-  return [p.name, p.displayName, p.description, p.ownerTeam, ...(p.tags ?? []),
-          ...Object.entries(p.labels ?? {}).flat(),
-          ...(p.outputPorts ?? []).flatMap(
-              (o) => [o.id, o.displayName, o.description, o.location])]
-      .filter(Boolean).join(' ').toLowerCase();
+function apiQuery(params: URLSearchParams): Query {
+  const get = (k: string) => params.get(k) ?? '';
+  const up = (v: string) => v.toUpperCase().replace(/ /g, '_');
+  const page = Math.max(1, parseInt(get('page') || '1', 10) || 1);
+  return {
+    query: get('q'),
+    domain: get('domain') && `domains/${get('domain')}`,
+    ownerTeam: get('team') && `teams/${get('team')}`,
+    lifecycle: get('lifecycle') && `LIFECYCLE_${up(get('lifecycle'))}`,
+    tier: get('tier'),
+    classification: get('classification') &&
+        `CLASSIFICATION_${up(get('classification'))}`,
+    tag: get('tag'),
+    pageSize: PAGE,
+    skip: (page - 1) * PAGE || undefined,
+    facetSize: 20,
+  };
+}
+
+// The search of `params`, debounced while they change; an answer that
+// arrives after a newer search was sent is dropped.
+function useSearch(params: URLSearchParams):
+    [SearchResult|undefined, unknown, () => void] {
+  const [state, setState] = useState<{r?: SearchResult, e?: unknown}>({});
+  const [tick, setTick] = useState(0);
+  const seq = useRef(0);
+  const key = params.toString();
+  useEffect(() => {
+    const mine = ++seq.current;
+    const run = () => searchProducts(apiQuery(params)).then(
+        (r) => mine === seq.current && setState({r}),
+        (e) => mine === seq.current && setState((s) => ({r: s.r, e})));
+    // The first search goes at once; later ones wait for typing to pause.
+    const timer = setTimeout(run, state.r || state.e ? DEBOUNCE_MS : 0);
+    return () => clearTimeout(timer);
+  }, [key, tick]);
+  return [state.r, state.e, () => setTick((t) => t + 1)];
 }
 
 export function Search(props: {params: URLSearchParams}) {
-  const [catalog, error, loading, reload] = useLoad(loadCatalog, []);
-  const input = useRef<HTMLInputElement>(null);
   const params = props.params;
+  const [result, error, retry] = useSearch(params);
+  const input = useRef<HTMLInputElement>(null);
   const q = params.get('q') ?? '';
   const page = Math.max(1, parseInt(params.get('page') ?? '1', 10) || 1);
 
@@ -63,53 +98,24 @@ export function Search(props: {params: URLSearchParams}) {
     />
   </div>;
 
-  if (loading && !catalog) return <>{header}<Loading what="the catalog" /></>;
-  if (error) return <>{header}<ErrorBox error={error} />
-    <button type="button" onClick={reload}>Try again</button></>;
-  const {products, domains} = catalog!;
+  if (error && !result) return <>{header}<ErrorBox error={error} />
+    <button type="button" onClick={retry}>Try again</button></>;
+  if (!result) return <>{header}<Loading what="the catalog" /></>;
 
-  const terms = q.toLowerCase().split(/\s+/).filter(Boolean);
+  const hits = result.dataProducts ?? [];
+  const total = Number(result.totalSize ?? 0);
+  const pages = Math.max(1, Math.ceil(total / PAGE));
+  const filtered = q !== '' || FACETS.some((f) => params.get(f));
   const chosen = (f: string) => params.get(f);
-  const matchesFacet = (p: DataProduct, f: string): boolean => {
-    const v = chosen(f);
-    if (!v) return true;
-    if (f === 'domain') {
-      return withSubdomains(domains, `domains/${v}`).has(domainOf(p.name));
-    }
-    return facetValues(p, f).includes(v);
-  };
-  const textHits = products.filter((p) => {
-    const h = haystack(p);
-    return terms.every((t) => h.includes(t));
-  });
-  const hits = textHits.filter((p) => FACETS.every((f) => matchesFacet(p, f)));
-  hits.sort((a, b) => (a.displayName ?? a.name).localeCompare(
-      b.displayName ?? b.name));
-  const pages = Math.max(1, Math.ceil(hits.length / PAGE));
-  const shown = hits.slice((page - 1) * PAGE, page * PAGE);
-
-  // Counts of each facet's values among the products the other facets and
-  // the text leave, so that a count says what a click would show.
   const counts = (f: string): [string, number][] => {
-    const base = textHits.filter((p) => FACETS.every(
-        (g) => g === f || matchesFacet(p, g)));
-    const m = new Map<string, number>();
-    if (f === 'domain') {
-      for (const d of domains) {
-        const under = withSubdomains(domains, d.name);
-        const n = base.filter((p) => under.has(domainOf(p.name))).length;
-        if (n > 0) m.set(shortName(d.name), n);
-      }
-    } else {
-      for (const p of base) {
-        for (const v of facetValues(p, f)) m.set(v, (m.get(v) ?? 0) + 1);
-      }
-    }
-    return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+    const facet = (result.facets ?? []).find((x) => x.field === FIELD[f]);
+    return (facet?.values ?? []).map(
+        (v) => [toUrlValue(f, v.value), Number(v.count ?? 0)]);
   };
 
   return <>
     {header}
+    {error ? <ErrorBox error={error} /> : null}
     <div class="search">
       <aside class="facets" aria-label="Filters">
         {FACETS.map((f) => {
@@ -132,14 +138,14 @@ export function Search(props: {params: URLSearchParams}) {
       </aside>
       <section class="results" aria-live="polite" aria-label="Results">
         <p class="muted" data-testid="result-count">
-          {hits.length} {hits.length === 1 ? 'product' : 'products'}</p>
-        {products.length === 0 ? <Empty>The catalog is empty. Register a
+          {total} {total === 1 ? 'product' : 'products'}</p>
+        {total === 0 && !filtered ? <Empty>The catalog is empty. Register a
           data product with <code>meshplane apply -f product.yaml</code>.
         </Empty> : hits.length === 0 ? <Empty>No product matches. Try fewer
           words or <button type="button" class="link"
             onClick={() => navigate('/search')}>clear the filters</button>.
         </Empty> : null}
-        <ul class="cards">{shown.map((p) => <li class="card"
+        <ul class="cards">{hits.map((p) => <li class="card"
             data-testid="result">
           <h2><Link href={productUrl(p.name)}>{p.displayName || shortName(
               p.name)}</Link></h2>
