@@ -1,4 +1,4 @@
--- Meshplane schema, version 12: what the Open Data Product Standard (ODPS
+-- Meshplane schema, version 11: what the Open Data Product Standard (ODPS
 -- 1.1) says of a product that earlier versions had no place for
 -- (docs/descriptors.md#odps). Conventions as in 0001_init.sql.
 --

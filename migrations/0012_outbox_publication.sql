@@ -1,4 +1,4 @@
--- Meshplane schema, version 14: an outbox without a global commit lock.
+-- Meshplane schema, version 12: an outbox without a global commit lock.
 -- Conventions as in 0001_init.sql.
 --
 -- Until now every write transaction took one advisory lock before its event

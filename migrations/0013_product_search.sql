@@ -1,4 +1,4 @@
--- Meshplane schema, version 11: full-text search with facets
+-- Meshplane schema, version 13: full-text search with facets
 -- (SearchDataProducts, docs/api.md#search). Conventions as in 0001_init.sql.
 --
 -- Search matches words: runs of characters other than ASCII punctuation and

@@ -123,7 +123,7 @@ struct PostgresStoreOptions {
 //   short transaction of its own (publishers take turns under an advisory
 //   lock; writers never wait for each other's commits). So sequences
 //   follow commit order, and a Watch client resuming "after N" never
-//   misses an event (migrations/0014_outbox_publication.sql). Feed reads
+//   misses an event (migrations/0012_outbox_publication.sql). Feed reads
 //   in kSingleRead also publish what a writer that failed after its commit
 //   left unnumbered.
 // - Event retention: the watermark of PruneEvents is the newest pruned

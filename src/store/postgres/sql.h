@@ -336,7 +336,7 @@ inline constexpr const char* kListProducts =
     "  AND (p.domain_id, p.id) > ($7::text, $8::text) "
     "ORDER BY p.domain_id, p.id LIMIT $9::integer";
 
-// SearchDataProducts (migrations/0011_product_search.sql). Both statements
+// SearchDataProducts (migrations/0013_product_search.sql). Both statements
 // take $1 the tsquery ('' = no words), $2 domain (with its subdomains), $3
 // owner team, $4 lifecycle, $5 tier (0 = any), $6 classification, $7 tag
 // ('' = any). Run with exec_params, not prepared: each call is planned for
