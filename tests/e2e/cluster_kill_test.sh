@@ -42,49 +42,23 @@ for bin in "$BUILD_DIR/bin/meshplaned" "$MP_LOAD" "$MESHPLANE_CLI"; do
   [ -x "$bin" ] || fail "$bin is not built"
 done
 
-# nginx is the one thing this test may lack on a developer's machine; CI
-# (root, network) installs it. Anything else missing is a failure.
-if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
-  if ! (ensure_packages nginx) >/dev/null 2>&1; then
-    echo "SKIPPED: nginx is not installed and could not be installed" \
-         "(apt-get install nginx as root); the kill test needs it"
-    exit 77
-  fi
-fi
+need_nginx
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/meshplane-kill-test.XXXXXX")"
 # As root, PostgreSQL runs as the postgres user, which must reach the
 # state folder.
 chmod 755 "$WORK"
-STATE="$WORK/cluster"
-mkdir -p "$STATE"
+STATE=""
 CLUSTER_PID=""
 LOAD_PID=""
 PGDIR=""
 
-# Stops everything this test started, whatever state it is left in:
-# cluster.sh stops its own children on TERM; whatever survives (cluster.sh
-# killed before its trap was set, a replica restarted late) is stopped from
-# the pid files.
+# Stops everything this test started, whatever state it is left in.
 cleanup() {
   local rc=$? pid i
   set +e
-  exec 3>&- 2>/dev/null
   [ -n "$LOAD_PID" ] && kill -KILL "$LOAD_PID" 2>/dev/null
-  if [ -n "$CLUSTER_PID" ] && kill -0 "$CLUSTER_PID" 2>/dev/null; then
-    kill -TERM "$CLUSTER_PID"
-    for _ in $(seq 1 100); do
-      kill -0 "$CLUSTER_PID" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -KILL "$CLUSTER_PID" 2>/dev/null
-  fi
-  for i in 1 2 3; do
-    pid="$(cat "$STATE/replica-$i.pid" 2>/dev/null)"
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-  done
-  pid="$(cat "$STATE/nginx.pid" 2>/dev/null)"
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  stop_cluster
   [ -n "$PGDIR" ] && pg_stop "$PGDIR"
   if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
     for f in "$WORK/cluster.out" "$STATE"/replica-*.log "$STATE/nginx-error.log" "$WORK/load.out"; do
@@ -108,23 +82,9 @@ trap 'exit 130' INT TERM
 
 # cluster.sh reads `restart N` from its standard input: a FIFO kept open
 # on fd 3.
-mkfifo "$WORK/control"
-MESHPLANE_CLUSTER_DIR="$STATE" "$MESHPLANE_ROOT/deploy/local/cluster.sh" \
-  <"$WORK/control" >"$WORK/cluster.out" 2>&1 &
-CLUSTER_PID=$!
-exec 3>"$WORK/control"
-
-say "waiting for the cluster (state in $STATE)"
-for _ in $(seq 1 240); do
-  [ -s "$STATE/lb.port" ] && break
-  kill -0 "$CLUSTER_PID" 2>/dev/null || fail "cluster.sh exited early"
-  sleep 0.25
-done
-[ -s "$STATE/lb.port" ] || fail "the cluster did not come up in 60 s"
-DB_URL="$(cat "$STATE/database.url")"
+say "starting the cluster in $WORK/cluster"
+start_cluster "$WORK"
 PGDIR="$(sed -n 's/.*host=\([^&]*\).*/\1/p' <<<"$DB_URL")"
-export MESHPLANE_ADDR="127.0.0.1:$(cat "$STATE/lb.port")"
-export MESHPLANE_TOKEN="$(cat "$STATE/admin-token")"
 
 # Ready through nginx: an authenticated call answered by a replica.
 ready=0

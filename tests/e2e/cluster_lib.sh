@@ -1,4 +1,5 @@
-# Shared by the cluster tests (cluster_kill_test.sh, patroni_failover_test.sh):
+# Shared by the cluster tests (cluster_kill_test.sh, patroni_failover_test.sh,
+# sustained_load_test.sh): starting and stopping deploy/local/cluster.sh, and
 # what the retrying write load of mp_load (--method team-create) believes it
 # wrote, checked against the database. Sourced; needs `sql` (psql on the
 # cluster's database) and `say`.
@@ -70,4 +71,67 @@ SQL
   [ "$EVENTS" = "$SUCCEEDED" ] || errors+=("$EVENTS team.created events for $SUCCEEDED teams")
   [ "$AUDITS" = "$SUCCEEDED" ] || errors+=("$AUDITS successful audit records for $SUCCEEDED teams")
   [ "$SENT" -ge 200 ] || errors+=("only $SENT writes sent: too little load to mean anything")
+}
+
+# Exits 77 (ctest: skipped) with the reason when nginx is missing and cannot
+# be installed: the one thing a developer's machine may lack (CI, as root,
+# installs it). Anything else missing is a failure.
+need_nginx() {
+  if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    if ! (ensure_packages nginx) >/dev/null 2>&1; then
+      echo "SKIPPED: nginx is not installed and could not be installed" \
+           "(apt-get install nginx as root)"
+      exit 77
+    fi
+  fi
+}
+
+# start_cluster WORK [cluster.sh arguments]: runs deploy/local/cluster.sh
+# with its state in WORK/cluster and its stdin on a fifo held open as fd 3
+# ("restart N" >&3), waits up to 120 s for nginx, and sets STATE,
+# CLUSTER_PID, DB_URL, MESHPLANE_ADDR and MESHPLANE_TOKEN. WORK must be
+# reachable by the postgres user (chmod 755).
+start_cluster() {
+  local work="$1"; shift
+  STATE="$work/cluster"
+  mkdir -p "$STATE"
+  mkfifo "$work/control"
+  MESHPLANE_CLUSTER_DIR="$STATE" "$MESHPLANE_ROOT/deploy/local/cluster.sh" "$@" \
+    <"$work/control" >"$work/cluster.out" 2>&1 &
+  CLUSTER_PID=$!
+  exec 3>"$work/control"
+  for _ in $(seq 1 480); do
+    [ -s "$STATE/lb.port" ] && break
+    kill -0 "$CLUSTER_PID" 2>/dev/null || fail "cluster.sh exited early"
+    sleep 0.25
+  done
+  [ -s "$STATE/lb.port" ] || fail "the cluster did not come up in 120 s"
+  DB_URL="$(cat "$STATE/database.url")"
+  export MESHPLANE_ADDR="127.0.0.1:$(cat "$STATE/lb.port")"
+  export MESHPLANE_TOKEN="$(cat "$STATE/admin-token")"
+}
+
+# Stops what start_cluster started, whatever state it is left in:
+# cluster.sh stops its own children on TERM (within 30 s); whatever
+# survives (cluster.sh killed before its trap was set, a replica restarted
+# late) is stopped from the pid files. The database is the caller's to stop.
+stop_cluster() {
+  local pid i
+  exec 3>&- 2>/dev/null
+  if [ -n "${CLUSTER_PID:-}" ] && kill -0 "$CLUSTER_PID" 2>/dev/null; then
+    kill -TERM "$CLUSTER_PID"
+    for _ in $(seq 1 150); do
+      kill -0 "$CLUSTER_PID" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL "$CLUSTER_PID" 2>/dev/null
+  fi
+  [ -n "${STATE:-}" ] || return 0
+  for i in 1 2 3; do
+    pid="$(cat "$STATE/replica-$i.pid" 2>/dev/null)"
+    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+  done
+  pid="$(cat "$STATE/nginx.pid" 2>/dev/null)"
+  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  return 0
 }

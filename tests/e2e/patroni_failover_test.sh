@@ -52,33 +52,18 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/meshplane-failover-test.XXXXXX")"
 chmod 755 "$WORK"
-STATE="$WORK/cluster"
-mkdir -p "$STATE"
+STATE=""
 CLUSTER_PID=""
 LOAD_PID=""
 WATCH_PID=""
 PATRONI_DIR=""
 
 cleanup() {
-  local rc=$? pid i
+  local rc=$?
   set +e
-  exec 3>&- 2>/dev/null
   [ -n "$LOAD_PID" ] && kill -KILL "$LOAD_PID" 2>/dev/null
   [ -n "$WATCH_PID" ] && kill -TERM "$WATCH_PID" 2>/dev/null
-  if [ -n "$CLUSTER_PID" ] && kill -0 "$CLUSTER_PID" 2>/dev/null; then
-    kill -TERM "$CLUSTER_PID"
-    for _ in $(seq 1 150); do
-      kill -0 "$CLUSTER_PID" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -KILL "$CLUSTER_PID" 2>/dev/null
-  fi
-  for i in 1 2 3; do
-    pid="$(cat "$STATE/replica-$i.pid" 2>/dev/null)"
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-  done
-  pid="$(cat "$STATE/nginx.pid" 2>/dev/null)"
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  stop_cluster
   [ -n "$PATRONI_DIR" ] && patroni_stop "$PATRONI_DIR"
   if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
     for f in "$WORK/cluster.out" "$STATE"/replica-*.log "$WORK"/load-*.out \
@@ -99,23 +84,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkfifo "$WORK/control"
-MESHPLANE_CLUSTER_DIR="$STATE" "$MESHPLANE_ROOT/deploy/local/cluster.sh" \
-  --patroni <"$WORK/control" >"$WORK/cluster.out" 2>&1 &
-CLUSTER_PID=$!
-exec 3>"$WORK/control"
-
-say "waiting for the cluster (state in $STATE)"
-for _ in $(seq 1 480); do
-  [ -s "$STATE/lb.port" ] && break
-  kill -0 "$CLUSTER_PID" 2>/dev/null || fail "cluster.sh exited early"
-  sleep 0.25
-done
-[ -s "$STATE/lb.port" ] || fail "the cluster did not come up in 120 s"
+say "starting the cluster in $WORK/cluster"
+start_cluster "$WORK" --patroni
 PATRONI_DIR="$(cat "$STATE/patroni.dir")"
-DB_URL="$(cat "$STATE/database.url")"
-export MESHPLANE_ADDR="127.0.0.1:$(cat "$STATE/lb.port")"
-export MESHPLANE_TOKEN="$(cat "$STATE/admin-token")"
 sql() { "$PG_BIN/psql" "$DB_URL" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 # The event feed, followed through everything (it resumes on UNAVAILABLE

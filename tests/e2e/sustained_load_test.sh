@@ -29,40 +29,23 @@ fail() { printf '[sustained-test] FAILED: %s\n' "$*" >&2; exit 1; }
 for bin in "$BUILD_DIR/bin/meshplaned" "$MP_LOAD" "$MESHPLANE_CLI"; do
   [ -x "$bin" ] || fail "$bin is not built"
 done
-if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
-  if ! (ensure_packages nginx) >/dev/null 2>&1; then
-    echo "SKIPPED: nginx is not installed and could not be installed"
-    exit 77
-  fi
-fi
+need_nginx
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/meshplane-sustained.XXXXXX")"
 chmod 755 "$WORK"
-STATE="$WORK/cluster"
-mkdir -p "$STATE"
+STATE=""
 CLUSTER_PID=""
 cleanup() {
-  local rc=$? pid i
+  local rc=$?
   set +e
-  exec 3>&- 2>/dev/null
-  if [ -n "$CLUSTER_PID" ] && kill -0 "$CLUSTER_PID" 2>/dev/null; then
-    kill -TERM "$CLUSTER_PID"
-    for _ in $(seq 1 100); do kill -0 "$CLUSTER_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$CLUSTER_PID" 2>/dev/null
-  fi
-  for i in 1 2 3; do
-    pid="$(cat "$STATE/replica-$i.pid" 2>/dev/null)"
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-  done
-  pid="$(cat "$STATE/nginx.pid" 2>/dev/null)"
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  stop_cluster
   if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
     for f in "$WORK/cluster.out" "$WORK"/load-*.out; do
       [ -s "$f" ] && { echo "----- last lines of $f"; tail -n 20 "$f"; }
     done
   fi
   local pgdir
-  pgdir="$(sed -n 's/.*host=\([^&]*\).*/\1/p' "$STATE/database.url" 2>/dev/null)"
+  pgdir="$(sed -n 's/.*host=\([^&]*\).*/\1/p' <<<"${DB_URL:-}")"
   [ -n "$pgdir" ] && pg_stop "$pgdir" && case "$pgdir" in "$WORK"/*) ;; *) rm -rf "$pgdir" ;; esac
   rm -rf "$WORK"
   exit "$rc"
@@ -70,20 +53,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkfifo "$WORK/control"
-MESHPLANE_CLUSTER_DIR="$STATE" "$MESHPLANE_ROOT/deploy/local/cluster.sh" \
-  <"$WORK/control" >"$WORK/cluster.out" 2>&1 &
-CLUSTER_PID=$!
-exec 3>"$WORK/control"
-for _ in $(seq 1 240); do
-  [ -s "$STATE/lb.port" ] && break
-  kill -0 "$CLUSTER_PID" 2>/dev/null || fail "cluster.sh exited early"
-  sleep 0.25
-done
-[ -s "$STATE/lb.port" ] || fail "the cluster did not come up in 60 s"
-DB_URL="$(cat "$STATE/database.url")"
-export MESHPLANE_ADDR="127.0.0.1:$(cat "$STATE/lb.port")"
-export MESHPLANE_TOKEN="$(cat "$STATE/admin-token")"
+start_cluster "$WORK"
 sql() { "$PG_BIN/psql" "$DB_URL" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" "$2"; }
