@@ -1151,7 +1151,8 @@ class PostgresTransaction : public Transaction {
               break;
             }
             out.items.push_back(ProductFromRow(row));
-            last_score = row[17].as<int>();
+            // The score follows the product's columns (kSearchProducts).
+            last_score = row[static_cast<int>(row.size()) - 1].as<int>();
           }
           pqxx::result f = txn_->exec_params(
               sql::kSearchFacets, tsquery, search.domain_id,

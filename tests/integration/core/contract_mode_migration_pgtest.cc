@@ -89,9 +89,12 @@ void CopyRows(const std::string& from, const std::string& to,
   pqxx::work w(dst);
   for (const char* table : tables) {
     pqxx::nontransaction r(src);
-    // Generated columns (data_products.search) are computed, not copied.
+    // The destination's columns: the later migrations add columns (products'
+    // archetype and search text, ports' deprecated mark) that the old schema
+    // does not have. Generated columns (data_products.search) are computed,
+    // not copied.
     const std::string columns =
-        r.exec_params1(
+        w.exec_params1(
              "SELECT string_agg(quote_ident(column_name), ', ' "
              "                  ORDER BY ordinal_position) "
              "FROM information_schema.columns "
@@ -128,9 +131,8 @@ TEST(ContractModeMigrationTest, ContractPublishedUnderTheOldDefaultKeepsBackward
     // published it when no mode was asked for (its default was BACKWARD,
     // written to the row as such). This build's store opens only the
     // current schema, so the rows are made in a scratch database at it and
-    // copied into the one at the old schema: these tables have the same
-    // columns in both (the later migrations add a column to audit_log and
-    // the web_sessions table).
+    // copied into the one at the old schema, the columns the old schema has
+    // (CopyRows).
     const std::string scratch = testing::PgFixture::Get().NewEmptyDatabase();
     ASSERT_OK(store::Migrate(scratch, store::DefaultMigrationsDir()));
     ASSERT_OK_AND_ASSIGN(auto store,
