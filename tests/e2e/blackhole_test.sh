@@ -50,6 +50,9 @@ cleanup() {
   [ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   [ -f "$PGDIR/postmaster.pid" ] && in_ns runuser -u postgres -- \
     "$PG_BIN/pg_ctl" -D "$PGDIR" -m immediate -w stop >/dev/null 2>&1
+  # Whatever still runs in the namespace (a server that did not stop) goes
+  # with it.
+  ip netns pids "$NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
   ip netns del "$NS" 2>/dev/null
   if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
     echo "----- last lines of the server's log"; tail -n 40 "$WORK/server.log"
@@ -70,7 +73,8 @@ pg_setup_meshplane "$PGDIR" "$PGPORT" >/dev/null
 TOKEN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 # Over TCP on the namespace's loopback: the socket folder would bypass the
 # network.
-MESHPLANE_BOOTSTRAP_TOKEN="$TOKEN" in_ns "$BUILD_DIR/bin/meshplaned" --listen 127.0.0.1:50051 --http-listen 127.0.0.1:9464 \
+# `ip netns exec` execs the server, so that $! is the server itself.
+MESHPLANE_BOOTSTRAP_TOKEN="$TOKEN" ip netns exec "$NS" "$BUILD_DIR/bin/meshplaned" --listen 127.0.0.1:50051 --http-listen 127.0.0.1:9464 \
   --database-url "postgresql://meshplane@127.0.0.1:$PGPORT/meshplane" \
   --pool-size 4 >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
