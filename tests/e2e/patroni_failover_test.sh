@@ -156,13 +156,29 @@ scenario() {
       say "failover: SIGKILL $leader's postmaster (pid $pm)"
       ;;
     switchover)
-      target="$(patronictl_do "$PATRONI_DIR" list -f json | python3 -c '
+      # To the synchronous standby, once there is one that streams: Patroni
+      # refuses a candidate that is not (a member that has just rejoined may
+      # still be catching up).
+      target=""
+      for _ in $(seq 1 60); do
+        target="$(patronictl_do "$PATRONI_DIR" list -f json 2>/dev/null | python3 -c '
 import json, sys
-print(next(x["Member"] for x in json.load(sys.stdin) if x["Role"] != "Leader"))')"
+print(next((x["Member"] for x in json.load(sys.stdin)
+            if x["Role"] == "Sync Standby" and x["State"] in ("running", "streaming")), ""))')"
+        [ -n "$target" ] && break
+        sleep 0.5
+      done
+      [ -n "$target" ] || fail "no synchronous standby to switch over to"
       patronictl_do "$PATRONI_DIR" switchover --master "$leader" \
         --candidate "$target" --force >"$WORK/switchover.out" 2>&1 \
         || { cat "$WORK/switchover.out" >&2; fail "patronictl switchover failed"; }
       say "switchover: $leader -> $target"
+      # patronictl returns once the request is taken; the new leader runs
+      # within seconds.
+      for _ in $(seq 1 60); do
+        [ "$(patroni_leader "$PATRONI_DIR" 2>/dev/null)" = "$target" ] && break
+        sleep 0.5
+      done
       ;;
   esac
   wait "$LOAD_PID" || rc=$?
