@@ -81,11 +81,16 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# A TCP port nobody listens on, from a random start.
+# A TCP port nobody listens on, from a random start, below the kernel's
+# ephemeral range (ports there are handed to outgoing connections, which
+# could take ours between the pick and the bind).
 free_port() {
-  local port
+  local port low=32768 high top
+  read -r low high < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  top="$low"
+  [ "$top" -gt 11000 ] || top=60000   # no room below it: take our chance
   for _ in $(seq 1 200); do
-    port=$(( 20000 + RANDOM % 40000 ))
+    port=$(( 10000 + RANDOM % (top - 10000) ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"; return 0
     fi

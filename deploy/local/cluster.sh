@@ -109,8 +109,10 @@ for i in 1 2 3; do
     || die "replica $i is not ready; see $DATA/replica-$i.log"
 done
 
-LB_PORT="${MESHPLANE_CLUSTER_PORT:-$(free_port)}"
-cat > "$NGINX_DIR/nginx.conf" <<CONF
+# nginx_conf PORT: writes nginx.conf for a listener on PORT.
+nginx_conf() {
+  local LB_PORT="$1"
+  cat > "$NGINX_DIR/nginx.conf" <<CONF
 daemon on;
 pid $DATA/nginx.pid;
 error_log $DATA/nginx-error.log warn;
@@ -145,8 +147,18 @@ http {
   }
 }
 CONF
-if [ "$(id -u)" = 0 ]; then sed -i '1i user root;' "$NGINX_DIR/nginx.conf"; fi
-"$NGINX" -c "$NGINX_DIR/nginx.conf" -e "$DATA/nginx-error.log"
+  if [ "$(id -u)" = 0 ]; then sed -i '1i user root;' "$NGINX_DIR/nginx.conf"; fi
+}
+# A free port can still be taken before nginx binds it: pick another (a
+# port the caller chose is tried once).
+for attempt in 1 2 3; do
+  LB_PORT="${MESHPLANE_CLUSTER_PORT:-$(free_port)}"
+  nginx_conf "$LB_PORT"
+  "$NGINX" -c "$NGINX_DIR/nginx.conf" -e "$DATA/nginx-error.log" && break
+  [ -z "${MESHPLANE_CLUSTER_PORT:-}" ] && [ "$attempt" -lt 3 ] \
+    || die "nginx did not start; see $DATA/nginx-error.log"
+  log "nginx could not listen on $LB_PORT; trying another port"
+done
 
 echo "$LB_PORT" > "$DATA/lb.port"
 log "cluster up: 3 replicas behind nginx"
