@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+
 #include "meshplane/policy/cel/activation.h"
 #include "meshplane/policy/cel/json.h"
 #include "meshplane/policy/cel/program.h"
@@ -43,8 +44,7 @@ struct Policy {
 Policy Load(const char* key, const char* doc_file) {
   Policy p;
   cel::Value policies = *cel::ValueFromJson(ReadFile("policies.json"));
-  p.expression =
-      std::string(policies.map().FindString(key)->string_value());
+  p.expression = std::string(policies.map().FindString(key)->string_value());
   cel::Value doc = *cel::ValueFromJson(ReadFile(doc_file));
   cel::Type doc_type = cel::Type::Map(cel::Type::String(), cel::Type::Dyn());
   for (const auto& [name, value] : doc.map()) {
@@ -129,8 +129,7 @@ void Latency(const char* name, const Policy& p, int n) {
     auto t1 = Clock::now();
     s = std::chrono::duration<double, std::nano>(t1 - t0).count() - clock_ns;
   }
-  double total_s =
-      std::chrono::duration<double>(Clock::now() - start).count();
+  double total_s = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(samples.begin(), samples.end());
   std::printf("%-10s evals/s %10.0f   median %7.0f ns   p99 %7.0f ns\n", name,
               n / total_s, samples[samples.size() / 2],

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "contract/yaml_util.h"
+
 #include "meshplane/contract/compatibility.h"
 #include "meshplane/contract/validate.h"
 
@@ -21,14 +22,14 @@ std::string Generate(int objects, int properties, int max_length) {
     absl::StrAppend(&out, "  - name: object_", o, "\n    physicalType: table\n",
                     "    description: generated\n    properties:\n");
     for (int p = 0; p < properties; ++p) {
-      absl::StrAppend(&out, "      - name: column_", p, "\n",
-                      "        logicalType: string\n",
-                      "        physicalType: varchar(", max_length, ")\n",
-                      "        required: ", p % 3 == 0 ? "true" : "false", "\n",
-                      "        classification: internal\n",
-                      "        tags: [generated]\n",
-                      "        logicalTypeOptions:\n          maxLength: ",
-                      max_length, "\n");
+      absl::StrAppend(
+          &out, "      - name: column_", p, "\n",
+          "        logicalType: string\n", "        physicalType: varchar(",
+          max_length, ")\n",
+          "        required: ", p % 3 == 0 ? "true" : "false", "\n",
+          "        classification: internal\n", "        tags: [generated]\n",
+          "        logicalTypeOptions:\n          maxLength: ", max_length,
+          "\n");
       if (p % 5 == 0) {
         absl::StrAppend(&out,
                         "        quality:\n          - metric: nullValues\n"
@@ -83,8 +84,8 @@ void BM_ParseValidateDiff(benchmark::State& state) {
   const std::vector<Document> history = {ParseAndValidate(old_text)->document};
   for (auto _ : state) {
     auto candidate = ParseAndValidate(new_text);
-    auto verdict = Check(candidate->document, history,
-                         CompatibilityMode::kBackward);
+    auto verdict =
+        Check(candidate->document, history, CompatibilityMode::kBackward);
     benchmark::DoNotOptimize(verdict);
   }
 }

@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tests/testing/memstore/in_memory_store.h"
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
@@ -30,7 +29,7 @@ namespace {
 constexpr int kProducts = 2500;  // 4 ports each: 10,000 ports
 constexpr int kPortsPerProduct = 4;
 constexpr int kPrincipals = 20000;
-constexpr int kTeams = 200;      // 100 members each
+constexpr int kTeams = 200;  // 100 members each
 
 const absl::Time kNow = absl::FromUnixSeconds(1767225600);
 
@@ -88,7 +87,8 @@ void BM_IndexCheckAllowed(benchmark::State& state) {
   for (auto _ : state) {
     const model::Grant& g = grants[(i++ * 104729) % 90000];  // users' grants
     if (g.consumer.rfind("team:", 0) == 0) continue;
-    IndexCheck r = index.Check(g.consumer, model::OutputPortName(g.port), "read", kNow);
+    IndexCheck r =
+        index.Check(g.consumer, model::OutputPortName(g.port), "read", kNow);
     allowed += r.allowed;
   }
   state.counters["allowed"] = static_cast<double>(allowed);
@@ -123,8 +123,8 @@ void BM_IndexCheckDeniedThroughTeams(benchmark::State& state) {
   for (auto _ : state) {
     // A member of a team without a grant on that port: scans its own
     // grants and its team's, then says why not.
-    benchmark::DoNotOptimize(
-        index.Check(User(static_cast<int>(i % 97)), ports[i & 4095], "read", kNow));
+    benchmark::DoNotOptimize(index.Check(User(static_cast<int>(i % 97)),
+                                         ports[i & 4095], "read", kNow));
     ++i;
   }
 }
@@ -200,7 +200,10 @@ void BM_IndexMemory(benchmark::State& state) {
     state.ResumeTiming();
   }
 }
-BENCHMARK(BM_IndexMemory)->Arg(100000)->Arg(1000000)->Iterations(1)
+BENCHMARK(BM_IndexMemory)
+    ->Arg(100000)
+    ->Arg(1000000)
+    ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

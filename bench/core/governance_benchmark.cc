@@ -44,9 +44,9 @@ struct World {
     domain.id = "bench";
     domain.owner_team_id = "bench";
     (void)registry->CreateDomain(admin, domain);
-    static const char* kOther[] = {"domain.create", "domain.update",
-                                   "dataproduct.update", "dataproduct.lifecycle",
-                                   "contract.publish", "access.request"};
+    static const char* kOther[] = {
+        "domain.create",         "domain.update",    "dataproduct.update",
+        "dataproduct.lifecycle", "contract.publish", "access.request"};
     for (int i = 0; i < policies; ++i) {
       model::Policy p;
       p.id = absl::StrFormat("p%04d", i);
@@ -56,11 +56,13 @@ struct World {
         p.triggers = {"dataproduct.create"};
         p.condition = absl::StrFormat(
             "has(resource.description) && size(resource.output_ports) > 0 && "
-            "resource.output_ports.all(o, o.id.size() < 64) && resource.tier <= %d",
+            "resource.output_ports.all(o, o.id.size() < 64) && resource.tier "
+            "<= %d",
             3 + i);
       } else {
         p.triggers = {kOther[i % 6]};
-        p.condition = "has(resource.name) && resource.name.startsWith('domains/')";
+        p.condition =
+            "has(resource.name) && resource.name.startsWith('domains/')";
       }
       auto created = governance.CreatePolicy(admin, p);
       if (!created.ok()) abort();
@@ -110,7 +112,11 @@ void BM_GovernCreate(benchmark::State& state) {
   state.SetLabel(absl::StrCat(state.range(0), " policies, ",
                               (state.range(0) + 9) / 10, " on the trigger"));
 }
-BENCHMARK(BM_GovernCreate)->Arg(0)->Arg(10)->Arg(100)->Arg(1000)
+BENCHMARK(BM_GovernCreate)
+    ->Arg(0)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
     ->Unit(benchmark::kMicrosecond);
 
 void BM_SnapshotReload(benchmark::State& state) {
@@ -119,7 +125,10 @@ void BM_SnapshotReload(benchmark::State& state) {
     if (!world.governance.Reload().ok()) state.SkipWithError("reload failed");
   }
 }
-BENCHMARK(BM_SnapshotReload)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SnapshotReload)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace meshplane::core

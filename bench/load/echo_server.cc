@@ -10,14 +10,13 @@
 #include <memory>
 #include <string>
 
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/resource_quota.h>
-
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "bench/load/echo.grpc.pb.h"
 #include "bench/load/load_stats.h"
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/resource_quota.h>
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "Address to listen on; port 0 picks a free port.");
@@ -74,14 +73,15 @@ int main(int argc, char** argv) {
                            grpc::InsecureServerCredentials(), &port);
   builder.SetResourceQuota(quota);
   if (absl::GetFlag(FLAGS_max_pollers) > 0) {
-    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                                absl::GetFlag(FLAGS_max_pollers));
+    builder.SetSyncServerOption(
+        grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+        absl::GetFlag(FLAGS_max_pollers));
   }
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    std::cerr << "echo_server: cannot listen on "
-              << absl::GetFlag(FLAGS_listen) << "\n";
+    std::cerr << "echo_server: cannot listen on " << absl::GetFlag(FLAGS_listen)
+              << "\n";
     return 1;
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);

@@ -1,8 +1,5 @@
 #include "bench/load/load_stats.h"
 
-#include <dirent.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -11,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include <dirent.h>
+#include <unistd.h>
 
 namespace meshplane::bench {
 
@@ -119,13 +118,13 @@ double ProcessCpuSeconds(int pid, bool with_children) {
 std::string HumanLine(const RunReport& r) {
   std::string errors;
   if (!r.errors.empty()) {
-    errors = absl::StrCat(
-        " (",
-        absl::StrJoin(r.errors, ",",
-                      [](std::string* out, const auto& e) {
-                        absl::StrAppend(out, e.first, "=", e.second);
-                      }),
-        ")");
+    errors = absl::StrCat(" (",
+                          absl::StrJoin(r.errors, ",",
+                                        [](std::string* out, const auto& e) {
+                                          absl::StrAppend(out, e.first, "=",
+                                                          e.second);
+                                        }),
+                          ")");
   }
   return absl::StrFormat(
       "%-6s inflight=%-3d ok=%d err=%d%s in %.2fs: %.1f calls/s  p50=%s "
@@ -136,12 +135,12 @@ std::string HumanLine(const RunReport& r) {
 }
 
 std::string JsonLine(const RunReport& r) {
-  std::string errors = absl::StrJoin(
-      r.errors, ",", [](std::string* out, const auto& e) {
+  std::string errors =
+      absl::StrJoin(r.errors, ",", [](std::string* out, const auto& e) {
         absl::StrAppend(out, JsonString(e.first), ":", e.second);
       });
-  std::string cpu = absl::StrJoin(
-      r.cpu_seconds, ",", [](std::string* out, const auto& e) {
+  std::string cpu =
+      absl::StrJoin(r.cpu_seconds, ",", [](std::string* out, const auto& e) {
         absl::StrAppendFormat(out, "%s:%.3f", JsonString(e.first), e.second);
       });
   return absl::StrFormat(
@@ -153,20 +152,30 @@ std::string JsonLine(const RunReport& r) {
       "\"max_us\":%.1f,\"request_bytes\":%d,\"response_bytes\":%d,"
       "\"cpu_seconds\":{%s}}",
       JsonString(r.method), JsonString(r.target), r.inflight, r.threads,
-      r.channels, r.seconds, r.ok, r.completed_total, r.error_count(), errors, r.throughput(),
-      r.latency.mean_us, r.latency.p50_us, r.latency.p90_us,
+      r.channels, r.seconds, r.ok, r.completed_total, r.error_count(), errors,
+      r.throughput(), r.latency.mean_us, r.latency.p50_us, r.latency.p90_us,
       r.latency.p99_us, r.latency.max_us, r.request_bytes, r.response_bytes,
       cpu);
 }
 
 std::string StatusCodeName(int code) {
-  static const char* const kNames[] = {
-      "OK",                 "CANCELLED",          "UNKNOWN",
-      "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",  "NOT_FOUND",
-      "ALREADY_EXISTS",     "PERMISSION_DENIED",  "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",           "OUT_OF_RANGE",
-      "UNIMPLEMENTED",      "INTERNAL",           "UNAVAILABLE",
-      "DATA_LOSS",          "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   if (code >= 0 && code < static_cast<int>(std::size(kNames))) {
     return kNames[code];
   }

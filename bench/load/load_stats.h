@@ -31,13 +31,13 @@ LatencySummary Summarize(std::vector<int64_t>* latencies_ns);
 
 // Everything one run reports.
 struct RunReport {
-  std::string method;      // create | get | echo
+  std::string method;  // create | get | echo
   std::string target;
   int inflight = 0;
   int threads = 0;
   int channels = 0;
-  double seconds = 0;      // length of the measured window
-  int64_t ok = 0;          // successful calls completed in the window
+  double seconds = 0;           // length of the measured window
+  int64_t ok = 0;               // successful calls completed in the window
   int64_t completed_total = 0;  // all calls completed, warm-up included
   std::map<std::string, int64_t> errors;  // gRPC code name -> count
   LatencySummary latency;

@@ -51,8 +51,6 @@
 //           client's failure ("HTTP_Connection"). The set-up (team, domain,
 //           the products get reads) still goes over gRPC at --target, so
 //           both addresses are needed.
-#include <sys/resource.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -66,22 +64,23 @@
 #include <thread>
 #include <vector>
 
-#include <google/protobuf/util/json_util.h>
-#include <grpcpp/grpcpp.h>
-#include <httplib.h>
-
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/random/random.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "bench/load/echo.grpc.pb.h"
 #include "bench/load/load_stats.h"
 #include "bench/load/retry_load.h"
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <sys/resource.h>
+
 #include "meshplane/v1/access.grpc.pb.h"
 #include "meshplane/v1/contract.grpc.pb.h"
 #include "meshplane/v1/data_product.grpc.pb.h"
@@ -355,9 +354,9 @@ struct PhaseWindow {
       : count_mode(config.count > 0),
         count(config.count),
         begin(SteadyClock::now()),
-        measure_start(count_mode ? begin
-                                 : begin + absl::ToChronoNanoseconds(
-                                               config.warmup)),
+        measure_start(count_mode
+                          ? begin
+                          : begin + absl::ToChronoNanoseconds(config.warmup)),
         measure_end(measure_start +
                     absl::ToChronoNanoseconds(config.duration)) {}
 
@@ -394,8 +393,8 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
   PhaseOutput out;
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
-    const int slots = config.inflight / threads +
-                      (t < config.inflight % threads ? 1 : 0);
+    const int slots =
+        config.inflight / threads + (t < config.inflight % threads ? 1 : 0);
     const int first_slot = t * (config.inflight / threads) +
                            std::min(t, config.inflight % threads);
     workers.emplace_back([&, slots, first_slot] {
@@ -458,7 +457,8 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
               std::chrono::duration_cast<std::chrono::nanoseconds>(now - begin)
                   .count();
           int64_t prev = last_completion_ns.load();
-          while (prev < ns && !last_completion_ns.compare_exchange_weak(prev, ns)) {
+          while (prev < ns &&
+                 !last_completion_ns.compare_exchange_weak(prev, ns)) {
           }
         }
       }
@@ -485,8 +485,8 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
       }
     });
   }
-  FinishPhase(cpu, measure_start, measure_end, count_mode,
-              last_completion_ns, config.duration, workers, out);
+  FinishPhase(cpu, measure_start, measure_end, count_mode, last_completion_ns,
+              config.duration, workers, out);
   return out;
 }
 
@@ -592,8 +592,8 @@ PhaseOutput RunHttpPhase(const std::string& host, int port,
       }
     });
   }
-  FinishPhase(cpu, measure_start, measure_end, count_mode,
-              last_completion_ns, config.duration, workers, out);
+  FinishPhase(cpu, measure_start, measure_end, count_mode, last_completion_ns,
+              config.duration, workers, out);
   return out;
 }
 
@@ -694,10 +694,11 @@ std::string ContractYaml(const std::string& id, const std::string& version,
     absl::StrAppend(&out, "  - name: table_", o, "\n    physicalType: table\n",
                     "    properties:\n");
     for (int p = o; p < properties; p += objects) {
-      absl::StrAppend(&out, "      - name: column_", p, "\n",
-                      "        logicalType: ", p % 3 == 0 ? "integer" : "string",
-                      "\n        required: ", p % 4 == 0 ? "true" : "false",
-                      "\n        description: generated column ", p, "\n");
+      absl::StrAppend(
+          &out, "      - name: column_", p, "\n",
+          "        logicalType: ", p % 3 == 0 ? "integer" : "string",
+          "\n        required: ", p % 4 == 0 ? "true" : "false",
+          "\n        description: generated column ", p, "\n");
       if (p % 5 == 0) {
         absl::StrAppend(&out,
                         "        quality:\n          - metric: nullValues\n"
@@ -788,8 +789,8 @@ bool Setup(const std::shared_ptr<grpc::Channel>& channel,
       grpc::Status s = stub->CreateDataProduct(&ctx, req, &resp);
       if (!Ok(s)) {
         std::cerr << "mp_load: CreateDataProduct " << id << ": "
-                  << StatusCodeName(s.error_code()) << ": "
-                  << s.error_message() << "\n";
+                  << StatusCodeName(s.error_code()) << ": " << s.error_message()
+                  << "\n";
         return false;
       }
     }
@@ -798,7 +799,7 @@ bool Setup(const std::shared_ptr<grpc::Channel>& channel,
   if (policies > 0) {
     auto stub = v1::PolicyService::NewStub(channel);
     static const char* kOtherTriggers[] = {
-        "domain.create", "domain.update", "dataproduct.update",
+        "domain.create",         "domain.update",    "dataproduct.update",
         "dataproduct.lifecycle", "contract.publish", "access.request"};
     for (int i = 0; i < policies; ++i) {
       grpc::ClientContext ctx;
@@ -817,7 +818,8 @@ bool Setup(const std::shared_ptr<grpc::Channel>& channel,
             3 + i));
       } else {
         p->add_triggers(kOtherTriggers[i % 6]);
-        p->set_condition("has(resource.name) && resource.name.startsWith('domains/')");
+        p->set_condition(
+            "has(resource.name) && resource.name.startsWith('domains/')");
       }
       p->set_effect(v1::POLICY_EFFECT_DENY);
       p->set_message(absl::StrCat("bench policy ", i));
@@ -1067,7 +1069,8 @@ int Main() {
     for (auto& channel : channels) {
       access_stubs.push_back(v1::AccessService::NewStub(channel));
     }
-    auto shared_stubs = std::make_shared<decltype(access_stubs)>(std::move(access_stubs));
+    auto shared_stubs =
+        std::make_shared<decltype(access_stubs)>(std::move(access_stubs));
     factory = [shared_stubs, &bearer](int slot) -> std::unique_ptr<Call> {
       auto* stub = (*shared_stubs)[slot % shared_stubs->size()].get();
       return std::make_unique<
@@ -1082,7 +1085,8 @@ int Main() {
             int64_t i = absl::Uniform<int64_t>(gen, 0, 100000);
             if (i % 10 == 9) --i;
             const int64_t port = (i * 7919) % 10000;
-            req->set_principal(absl::StrCat("user:u", i % 20000, "@example.com"));
+            req->set_principal(
+                absl::StrCat("user:u", i % 20000, "@example.com"));
             req->set_output_port(absl::StrCat("domains/bench/dataProducts/p",
                                               port / 4, "/outputPorts/o",
                                               port % 4));
@@ -1090,7 +1094,8 @@ int Main() {
           &bearer);
     };
   } else if (method == "publish" || method == "contract-check") {
-    const int properties = std::max(1, absl::GetFlag(FLAGS_contract_properties));
+    const int properties =
+        std::max(1, absl::GetFlag(FLAGS_contract_properties));
     const std::string product =
         absl::StrCat("domains/", domain, "/dataProducts/contracts-home");
     std::string checked;
@@ -1112,10 +1117,11 @@ int Main() {
       }
       checked = ContractYaml("mp-load-checked", "1.1.0", properties, true);
     }
-    factory = [&, product, properties, checked](int slot) -> std::unique_ptr<Call> {
+    factory = [&, product, properties,
+               checked](int slot) -> std::unique_ptr<Call> {
       auto* stub = contract_stubs[slot % contract_stubs.size()].get();
-      return std::make_unique<UnaryCall<v1::PublishContractRequest,
-                                        v1::PublishContractResponse>>(
+      return std::make_unique<
+          UnaryCall<v1::PublishContractRequest, v1::PublishContractResponse>>(
           [stub](grpc::ClientContext* ctx,
                  const v1::PublishContractRequest& req,
                  grpc::CompletionQueue* cq) {
@@ -1124,9 +1130,9 @@ int Main() {
           [&, product, properties, checked](v1::PublishContractRequest* req) {
             req->set_data_product(product);
             if (checked.empty()) {
-              req->set_yaml(ContractYaml(
-                  absl::StrCat("c-", product_id(next_id++)), "1.0.0",
-                  properties, false));
+              req->set_yaml(
+                  ContractYaml(absl::StrCat("c-", product_id(next_id++)),
+                               "1.0.0", properties, false));
               req->set_request_id(RandomUuid());
             } else {
               req->set_yaml(checked);

@@ -17,9 +17,8 @@
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/time/time.h"
+#include <grpcpp/grpcpp.h>
 
 namespace meshplane::bench {
 
@@ -31,8 +30,8 @@ struct RetryLoadConfig {
   absl::Duration initial_backoff = absl::Milliseconds(50);
   absl::Duration max_backoff = absl::Seconds(2);
   absl::Duration attempt_deadline = absl::Seconds(10);
-  std::string bearer;     // "Bearer ..." metadata value
-  std::string id_prefix;  // team ids are PREFIX-wNN-N
+  std::string bearer;            // "Bearer ..." metadata value
+  std::string id_prefix;         // team ids are PREFIX-wNN-N
   bool record_attempts = false;  // fill RetryLoadResult::attempts
   double rate = 0;  // > 0: start at most this many writes a second, evenly
 };

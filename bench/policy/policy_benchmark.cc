@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+
 #include "meshplane/policy/engine.h"
 
 namespace policy = meshplane::policy;
@@ -50,30 +51,39 @@ constexpr char kProduct[] = R"({
 std::string Condition(int i) {
   switch (i % 6) {
     case 0:
-      return absl::StrCat("has(resource.owner_team) && resource.owner_team.startsWith('teams/')",
-                          " && resource.tier <= ", 2 + i % 3);
+      return absl::StrCat(
+          "has(resource.owner_team) && "
+          "resource.owner_team.startsWith('teams/')",
+          " && resource.tier <= ", 2 + i % 3);
     case 1:
-      return absl::StrCat("resource.output_ports.all(p, p.name.matches('^[a-z][a-z0-9-]{0,",
-                          30 + i % 30, "}$'))");
+      return absl::StrCat(
+          "resource.output_ports.all(p, p.name.matches('^[a-z][a-z0-9-]{0,",
+          30 + i % 30, "}$'))");
     case 2:
-      return absl::StrCat("!('pii' in resource.tags) || resource.classification in "
-                          "['confidential', 'restricted', 'x", i, "']");
+      return absl::StrCat(
+          "!('pii' in resource.tags) || resource.classification in "
+          "['confidential', 'restricted', 'x",
+          i, "']");
     case 3:
       return absl::StrCat("size(resource.description) >= ", 10 + i % 20,
                           " && resource.display_name != ''");
     case 4:
       return absl::StrCat("resource.sla.availability >= 99.", i % 9,
-                          " && resource.sla.max_staleness <= duration('", 2 + i % 5, "h')");
+                          " && resource.sla.max_staleness <= duration('",
+                          2 + i % 5, "h')");
     default:
-      return absl::StrCat("now - resource.create_time < duration('", 87600 + i,
-                          "h') && resource.labels.cost_center.matches('^cc-[0-9]+$')");
+      return absl::StrCat(
+          "now - resource.create_time < duration('", 87600 + i,
+          "h') && resource.labels.cost_center.matches('^cc-[0-9]+$')");
   }
 }
 
-policy::Policy MakePolicy(int i, std::vector<std::string> triggers, std::string domain) {
+policy::Policy MakePolicy(int i, std::vector<std::string> triggers,
+                          std::string domain) {
   policy::Policy p;
-  p.name = domain.empty() ? absl::StrCat("policies/p-", 100000 + i)
-                          : absl::StrCat("domains/", domain, "/policies/p-", 100000 + i);
+  p.name = domain.empty()
+               ? absl::StrCat("policies/p-", 100000 + i)
+               : absl::StrCat("domains/", domain, "/policies/p-", 100000 + i);
   p.domain_id = std::move(domain);
   p.triggers = std::move(triggers);
   p.condition = Condition(i);
@@ -86,16 +96,20 @@ policy::Policy MakePolicy(int i, std::vector<std::string> triggers, std::string 
 // or its parent `commerce`); of the rest, a fifth are for creates in other
 // domains and the others for other triggers.
 std::vector<policy::Policy> MixedPolicies(int n) {
-  static const char* const kOtherTriggers[] = {"dataproduct.update", "contract.publish",
-                                               "access.request", "domain.create",
-                                               "dataproduct.lifecycle"};
+  static const char* const kOtherTriggers[] = {
+      "dataproduct.update", "contract.publish", "access.request",
+      "domain.create", "dataproduct.lifecycle"};
   std::vector<policy::Policy> out;
   for (int i = 0; i < n; ++i) {
     if (i % 10 == 0) {
-      const char* domain = (i / 10) % 3 == 0 ? "" : (i / 10) % 3 == 1 ? "sales" : "commerce";
-      out.push_back(MakePolicy(i, {"dataproduct.create", "dataproduct.update"}, domain));
+      const char* domain = (i / 10) % 3 == 0   ? ""
+                           : (i / 10) % 3 == 1 ? "sales"
+                                               : "commerce";
+      out.push_back(
+          MakePolicy(i, {"dataproduct.create", "dataproduct.update"}, domain));
     } else if (i % 10 <= 2) {
-      out.push_back(MakePolicy(i, {"dataproduct.create"}, absl::StrCat("other-", i % 7)));
+      out.push_back(
+          MakePolicy(i, {"dataproduct.create"}, absl::StrCat("other-", i % 7)));
     } else {
       out.push_back(MakePolicy(i, {kOtherTriggers[i % 5]}, ""));
     }
@@ -118,43 +132,49 @@ policy::EvalInput CreateInput() {
   in.resource_name = "domains/sales/dataProducts/orders";
   in.domain_chain = {"sales", "commerce"};
   in.resource = *policy::DocumentFromJson(kProduct);
-  in.principal = policy::PrincipalValue("user:ana@example.com",
-                                        {"teams/sales-data", "teams/analytics"}, false);
+  in.principal = policy::PrincipalValue(
+      "user:ana@example.com", {"teams/sales-data", "teams/analytics"}, false);
   in.request = *policy::DocumentFromJson(R"({"validate_only": false})");
-  in.domain = *policy::DocumentFromJson(R"({"id": "sales", "parent_id": "commerce"})");
+  in.domain =
+      *policy::DocumentFromJson(R"({"id": "sales", "parent_id": "commerce"})");
   in.now = absl::FromUnixSeconds(1717200000);
   return in;
 }
 
 // Builds the set and checks that every applicable policy holds, so that the
 // benchmark measures the passing path it claims to.
-std::shared_ptr<const policy::PolicySet> BuildChecked(std::vector<policy::Policy> policies,
-                                                      const policy::EvalInput& in) {
+std::shared_ptr<const policy::PolicySet> BuildChecked(
+    std::vector<policy::Policy> policies, const policy::EvalInput& in) {
   auto set = policy::PolicySet::Build(std::move(policies), {});
   if (!set->Broken().empty()) {
-    std::fprintf(stderr, "%s does not compile: %s\n", set->Broken()[0].first.c_str(),
+    std::fprintf(stderr, "%s does not compile: %s\n",
+                 set->Broken()[0].first.c_str(),
                  set->Broken()[0].second.c_str());
     std::exit(1);
   }
   policy::Decision d = policy::Evaluate(*set, in);
   if (d.outcome != policy::Outcome::kAllow || !d.violations.empty()) {
-    std::fprintf(stderr, "unexpected decision: %s\n", policy::DecisionToJson(d).c_str());
+    std::fprintf(stderr, "unexpected decision: %s\n",
+                 policy::DecisionToJson(d).c_str());
     std::exit(1);
   }
   return set;
 }
 
 void BM_Build(benchmark::State& state) {
-  std::vector<policy::Policy> policies = MixedPolicies(static_cast<int>(state.range(0)));
+  std::vector<policy::Policy> policies =
+      MixedPolicies(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     auto set = policy::PolicySet::Build(policies, {});
     benchmark::DoNotOptimize(set);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_Build)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Build)->Arg(10)->Arg(100)->Arg(1000)->Unit(
+    benchmark::kMicrosecond);
 
-void RunEvaluate(benchmark::State& state, std::vector<policy::Policy> policies) {
+void RunEvaluate(benchmark::State& state,
+                 std::vector<policy::Policy> policies) {
   const policy::EvalInput in = CreateInput();
   auto set = BuildChecked(std::move(policies), in);
   size_t applicable = policy::Evaluate(*set, in).evaluated.size();
@@ -168,18 +188,27 @@ void RunEvaluate(benchmark::State& state, std::vector<policy::Policy> policies) 
 void BM_EvaluateMixed(benchmark::State& state) {
   RunEvaluate(state, MixedPolicies(static_cast<int>(state.range(0))));
 }
-BENCHMARK(BM_EvaluateMixed)->Arg(0)->Arg(10)->Arg(100)->Arg(1000)
+BENCHMARK(BM_EvaluateMixed)
+    ->Arg(0)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
     ->Unit(benchmark::kMicrosecond);
 
 void BM_EvaluateAll(benchmark::State& state) {
   RunEvaluate(state, ApplicablePolicies(static_cast<int>(state.range(0))));
 }
-BENCHMARK(BM_EvaluateAll)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EvaluateAll)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Unit(benchmark::kMicrosecond);
 
 // The engine's own cost per applicable policy: conditions that are the
 // constant `true` (folded by the CEL planner) cost almost nothing to run.
 void BM_EvaluateTrivial(benchmark::State& state) {
-  std::vector<policy::Policy> policies = ApplicablePolicies(static_cast<int>(state.range(0)));
+  std::vector<policy::Policy> policies =
+      ApplicablePolicies(static_cast<int>(state.range(0)));
   for (policy::Policy& p : policies) p.condition = "true";
   RunEvaluate(state, std::move(policies));
 }

@@ -11,10 +11,10 @@ namespace meshplane::cli {
 
 // Values read from the environment by main().
 struct Environment {
-  std::string addr;     // MESHPLANE_ADDR
-  std::string token;    // MESHPLANE_TOKEN
-  std::string tls;      // MESHPLANE_TLS ("1"/"true" for TLS)
-  std::string ca_file;  // MESHPLANE_CA_FILE (implies TLS)
+  std::string addr;       // MESHPLANE_ADDR
+  std::string token;      // MESHPLANE_TOKEN
+  std::string tls;        // MESHPLANE_TLS ("1"/"true" for TLS)
+  std::string ca_file;    // MESHPLANE_CA_FILE (implies TLS)
   std::string cert_file;  // MESHPLANE_CERT_FILE (client certificate)
   std::string key_file;   // MESHPLANE_KEY_FILE (its private key)
 };

@@ -33,11 +33,11 @@ struct GlobalOptions {
   Format format = Format::kTable;              // -o
   bool dry_run = false;                        // --dry-run -> validate_only
   absl::Duration timeout = absl::Seconds(30);  // per attempt
-  std::string request_id;       // --request-id; generated when empty
-  bool tls = false;             // --tls / MESHPLANE_TLS
-  std::string ca_pem;           // contents of --ca-file; empty: system roots
-  std::string cert_pem;  // contents of --cert-file: client certificate (mTLS)
-  std::string key_pem;   // contents of --key-file: its private key
+  std::string request_id;  // --request-id; generated when empty
+  bool tls = false;        // --tls / MESHPLANE_TLS
+  std::string ca_pem;      // contents of --ca-file; empty: system roots
+  std::string cert_pem;    // contents of --cert-file: client certificate (mTLS)
+  std::string key_pem;     // contents of --key-file: its private key
   std::string tls_server_name;  // --tls-server-name: expected certificate name
 };
 

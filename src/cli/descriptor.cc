@@ -889,11 +889,10 @@ std::map<std::string, ObjectSchema> OdpsSchemaV11() {
                    {"status", F::kString},
                    {"customProperties", F::kObjectList, "CustomProperty"}},
                   {"synonym"}};
-  s["Context"] = {
-      {{"instructions", F::kString},
-       {"verifiedStatements", F::kObjectList, "VerifiedStatement"},
-       {"constraints", F::kObjectList, "ContextConstraint"}},
-      {}};
+  s["Context"] = {{{"instructions", F::kString},
+                   {"verifiedStatements", F::kObjectList, "VerifiedStatement"},
+                   {"constraints", F::kObjectList, "ContextConstraint"}},
+                  {}};
   s["VerifiedStatement"] = {
       {id,
        {"question", F::kString},
@@ -980,9 +979,9 @@ std::string OdpsTypeFromArchetype(absl::string_view archetype) {
       upper = true;
       continue;
     }
-    out.push_back(upper ? static_cast<char>(std::toupper(
-                              static_cast<unsigned char>(c)))
-                        : c);
+    out.push_back(
+        upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+              : c);
     upper = false;
   }
   return out;
@@ -1341,10 +1340,10 @@ std::string DocumentText(absl::string_view text, int line, bool first) {
     for (int m : markers) {
       if (m > line) break;
       // A document on its marker's own line ("--- {...}") keeps the marker.
-      begin = m == line ? starts[m]
-                        : (static_cast<size_t>(m) + 1 < starts.size()
-                               ? starts[m + 1]
-                               : text.size());
+      begin = m == line
+                  ? starts[m]
+                  : (static_cast<size_t>(m) + 1 < starts.size() ? starts[m + 1]
+                                                                : text.size());
     }
   }
   size_t end = text.size();

@@ -54,7 +54,7 @@ struct ContractInput {
 struct Descriptor {
   DescriptorKind kind = DescriptorKind::kDataProduct;
   DescriptorFormat format = DescriptorFormat::kMeshplane;
-  std::string location;                     // "file:line" of the document
+  std::string location;  // "file:line" of the document
   // The document's own text as written (for a file of one document, the
   // whole file); an ODPS product stores it as its odps_document.
   std::string source;

@@ -100,8 +100,8 @@ void PortNameAndVersion(const v1::OutputPort& port, std::string* name,
     std::string v = display.substr(space + 1);
     std::string slug = Slugify(n);
     std::string bare(absl::StripPrefix(absl::StripPrefix(v, "v"), "V"));
-    std::string versioned = absl::StrCat(
-        slug, "-v", Slugify(absl::StrCat("v", bare)).substr(1));
+    std::string versioned =
+        absl::StrCat(slug, "-v", Slugify(absl::StrCat("v", bare)).substr(1));
     if (!slug.empty() && (slug == port.id() || versioned == port.id())) {
       *name = n;
       *version = v;
@@ -297,8 +297,7 @@ OdpsExport ExportOdps(
       if (count[id] > 1 && Field(ports[i], "version").IsScalar()) {
         std::string bare(absl::StripPrefix(
             absl::StripPrefix(Field(ports[i], "version").Scalar(), "v"), "V"));
-        id = absl::StrCat(id, "-v",
-                          Slugify(absl::StrCat("v", bare)).substr(1));
+        id = absl::StrCat(id, "-v", Slugify(absl::StrCat("v", bare)).substr(1));
       }
       original_ports.emplace(id, ports[i]);
     }

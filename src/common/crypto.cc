@@ -1,14 +1,14 @@
 #include "meshplane/common/crypto.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <vector>
 
 namespace meshplane {
 namespace {
@@ -35,7 +35,8 @@ std::string Hex(const unsigned char* bytes, size_t n) {
 
 std::string Sha256Hex(absl::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest);
   return Hex(digest, SHA256_DIGEST_LENGTH);
 }
 
@@ -43,8 +44,8 @@ std::string HmacSha256Hex(absl::string_view key, absl::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       digest, &len);
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest,
+       &len);
   return Hex(digest, len);
 }
 
@@ -63,10 +64,11 @@ std::string RandomUuid() {
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   char out[37];
-  std::snprintf(out, sizeof(out),
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-                b[11], b[12], b[13], b[14], b[15]);
+  std::snprintf(
+      out, sizeof(out),
+      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+      b[12], b[13], b[14], b[15]);
   return out;
 }
 

@@ -1,10 +1,9 @@
 #include "meshplane/common/errors.h"
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include <nlohmann/json.hpp>
 
 namespace meshplane {
 namespace {
@@ -18,16 +17,17 @@ absl::Status InvalidArgumentWithFields(const std::vector<FieldViolation>& v) {
   std::vector<std::string> parts;
   nlohmann::json list = nlohmann::json::array();
   for (const auto& f : v) {
-    parts.push_back(f.field.empty() ? f.description
-                                    : absl::StrCat(f.field, ": ", f.description));
+    parts.push_back(f.field.empty()
+                        ? f.description
+                        : absl::StrCat(f.field, ": ", f.description));
     list.push_back({{"field", f.field}, {"description", f.description}});
   }
   absl::Status status = absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
   // replace: a description quoting bytes that are not UTF-8 must not throw
   // (the status would become an internal error).
-  status.SetPayload(kFieldsUrl,
-                    absl::Cord(list.dump(-1, ' ', false,
-                                         nlohmann::json::error_handler_t::replace)));
+  status.SetPayload(kFieldsUrl, absl::Cord(list.dump(
+                                    -1, ' ', false,
+                                    nlohmann::json::error_handler_t::replace)));
   return status;
 }
 
@@ -66,13 +66,14 @@ absl::Status WithPolicyViolations(absl::Status status,
                     {"revision", p.revision},
                     {"evaluation_error", p.evaluation_error}});
   }
-  status.SetPayload(kPolicyUrl,
-                    absl::Cord(list.dump(-1, ' ', false,
-                                         nlohmann::json::error_handler_t::replace)));
+  status.SetPayload(kPolicyUrl, absl::Cord(list.dump(
+                                    -1, ' ', false,
+                                    nlohmann::json::error_handler_t::replace)));
   return status;
 }
 
-std::vector<PolicyViolationDetail> GetPolicyViolations(const absl::Status& status) {
+std::vector<PolicyViolationDetail> GetPolicyViolations(
+    const absl::Status& status) {
   std::vector<PolicyViolationDetail> out;
   auto payload = status.GetPayload(kPolicyUrl);
   if (!payload) return out;

@@ -97,8 +97,8 @@ class Differ {
   // Matches elements by name; calls both(a, b) for pairs, then reports
   // removals (in old order) and additions (in new order).
   template <typename T, typename Both, typename Gone, typename New>
-  void Match(const std::vector<T>& olds, const std::vector<T>& news,
-             Both both, Gone gone, New added) {
+  void Match(const std::vector<T>& olds, const std::vector<T>& news, Both both,
+             Gone gone, New added) {
     std::map<std::string, const T*> by_name;
     for (const T& o : olds) {
       by_name.emplace(o.name, &o);
@@ -169,8 +169,7 @@ class Differ {
         [&](const Property& o) {
           Add(ChangeKind::kPropertyRemoved,
               absl::StrCat(parent, ".properties[", o.name, "]"), o.position,
-              kForward,
-              absl::StrCat("property ", o.name, " was removed"),
+              kForward, absl::StrCat("property ", o.name, " was removed"),
               "consumers of the old contract select it (a rename is a removal "
               "plus an addition)");
         },
@@ -199,12 +198,11 @@ class Differ {
          "the property became required", "old data may hold nulls",
          "the property is no longer required", "readers relied on a value");
     Flag(path + ".unique", pos, o.unique, n.unique, ChangeKind::kUniqueAdded,
-         ChangeKind::kUniqueRemoved,
-         "values must now be unique", "old data may repeat them",
-         "values are no longer unique", "readers relied on uniqueness");
+         ChangeKind::kUniqueRemoved, "values must now be unique",
+         "old data may repeat them", "values are no longer unique",
+         "readers relied on uniqueness");
     if (o.primary_key != n.primary_key ||
-        (n.primary_key &&
-         o.primary_key_position != n.primary_key_position)) {
+        (n.primary_key && o.primary_key_position != n.primary_key_position)) {
       Add(ChangeKind::kPrimaryKeyChanged, path + ".primaryKey", pos, kBoth,
           "the primary key changed",
           "rows are identified differently: joins and upserts on either side "
@@ -220,8 +218,10 @@ class Differ {
     Deprecation(path, pos, "property", n.name, o.deprecated, n.deprecated);
     if (o.semantic_type != n.semantic_type) {
       // Absent means column (RFC 0034's default).
-      const std::string a = o.semantic_type.empty() ? "column" : o.semantic_type;
-      const std::string b = n.semantic_type.empty() ? "column" : n.semantic_type;
+      const std::string a =
+          o.semantic_type.empty() ? "column" : o.semantic_type;
+      const std::string b =
+          n.semantic_type.empty() ? "column" : n.semantic_type;
       if (a != b) {
         Add(ChangeKind::kSemanticTypeChanged, path + ".semanticType", pos,
             kBoth, absl::StrCat("semanticType ", a, " -> ", b),
@@ -376,21 +376,21 @@ class Differ {
       return;
     }
     const std::string p = path + ".logicalType";
-    const std::string what = absl::StrCat("logicalType ", o.empty() ? "(none)" : o,
-                                          " -> ", n.empty() ? "(none)" : n);
+    const std::string what =
+        absl::StrCat("logicalType ", o.empty() ? "(none)" : o, " -> ",
+                     n.empty() ? "(none)" : n);
     // Every integer is a number: readers of the new contract read old data,
     // readers of the old one may meet fractions.
     if (o == "integer" && n == "number") {
-      Add(ChangeKind::kLogicalTypeWidened, p, pos, kForward,
-          what + " widens",
+      Add(ChangeKind::kLogicalTypeWidened, p, pos, kForward, what + " widens",
           "every old value is still valid, but old readers may meet "
           "fractions");
     } else if (o == "number" && n == "integer") {
       Add(ChangeKind::kLogicalTypeNarrowed, p, pos, kBackward,
           what + " narrows", "old data may hold fractions");
     } else {
-      Add(ChangeKind::kLogicalTypeChanged, p, pos, kBoth,
-          what, "values change type for every reader");
+      Add(ChangeKind::kLogicalTypeChanged, p, pos, kBoth, what,
+          "values change type for every reader");
     }
   }
 
@@ -416,25 +416,27 @@ class Differ {
     if (SplitLength(o, &ob, &ol) && SplitLength(n, &nb, &nl) && ob == nb) {
       if (nl > ol) {
         Add(ChangeKind::kPhysicalTypeWidened, p, pos, kForward,
-            what + " widens", "old values fit, old readers may meet longer "
-                              "ones");
+            what + " widens",
+            "old values fit, old readers may meet longer "
+            "ones");
       } else {
         Add(ChangeKind::kPhysicalTypeNarrowed, p, pos, kBackward,
             what + " narrows", "old values may not fit");
       }
       return;
     }
-    Add(ChangeKind::kPhysicalTypeChanged, p, pos, kBoth,
-        what, "the stored representation changes for every reader");
+    Add(ChangeKind::kPhysicalTypeChanged, p, pos, kBoth, what,
+        "the stored representation changes for every reader");
   }
 
   // public < internal < confidential/sensitive < restricted < secret: a
   // higher level admits fewer readers.
   static int Level(const std::string& c) {
     static const std::map<std::string, int> levels = {
-        {"", 0},           {"public", 0},     {"internal", 1},
-        {"confidential", 2}, {"sensitive", 2}, {"restricted", 3},
-        {"secret", 4},     {"highly-confidential", 4}};
+        {"", 0},          {"public", 0},
+        {"internal", 1},  {"confidential", 2},
+        {"sensitive", 2}, {"restricted", 3},
+        {"secret", 4},    {"highly-confidential", 4}};
     auto it = levels.find(absl::AsciiStrToLower(c));
     return it == levels.end() ? -1 : it->second;
   }
@@ -446,12 +448,13 @@ class Differ {
     }
     const int lo = Level(o);
     const int ln = Level(n);
-    const std::string what = absl::StrCat(
-        "classification ", o.empty() ? "(none)" : o, " -> ", n.empty() ? "(none)" : n);
+    const std::string what =
+        absl::StrCat("classification ", o.empty() ? "(none)" : o, " -> ",
+                     n.empty() ? "(none)" : n);
     if (lo < 0 || ln < 0) {
-      Add(ChangeKind::kClassificationChanged, path, pos, kBoth,
-          what, "levels we cannot order; consumers' clearance must be "
-                "reviewed");
+      Add(ChangeKind::kClassificationChanged, path, pos, kBoth, what,
+          "levels we cannot order; consumers' clearance must be "
+          "reviewed");
     } else if (ln > lo) {
       Add(ChangeKind::kClassificationTightened, path, pos, kBoth,
           what + " tightens",
@@ -486,8 +489,9 @@ class Differ {
     return a < b ? -1 : (a > b ? 1 : 0);  // ISO dates order as text
   }
 
-  void Option(const std::string& path, SourcePosition pos, const std::string& key,
-              const std::string* o, const std::string* n) {
+  void Option(const std::string& path, SourcePosition pos,
+              const std::string& key, const std::string* o,
+              const std::string* n) {
     const std::string p = absl::StrCat(path, ".", key);
     const std::string what =
         absl::StrCat(key, " ", o ? *o : "(none)", " -> ", n ? *n : "(none)");
@@ -495,9 +499,9 @@ class Differ {
     // A vector's shape, element type, metric and model (RFC 0042), and a
     // time's zone: any change makes old and new values incomparable.
     static const std::set<std::string> kIdentity = {
-        "dimensions",     "elementType",           "distanceMetric",
-        "normalized",     "embeddingModel",        "embeddingModelVersion",
-        "timezone",       "defaultTimezone"};
+        "dimensions", "elementType",    "distanceMetric",
+        "normalized", "embeddingModel", "embeddingModelVersion",
+        "timezone",   "defaultTimezone"};
     if (kIdentity.count(key) > 0) {
       Add(ChangeKind::kConstraintChanged, p, pos, kBoth, what,
           key == "timezone" || key == "defaultTimezone"
@@ -512,8 +516,8 @@ class Differ {
     } else if (!n) {
       tightens = false;
     } else if (dir == 0) {
-      Add(ChangeKind::kConstraintChanged, p, pos, kBoth,
-          what, "values valid under one may be invalid under the other");
+      Add(ChangeKind::kConstraintChanged, p, pos, kBoth, what,
+          "values valid under one may be invalid under the other");
       return;
     } else {
       tightens = CompareValues(*n, *o) * dir < 0;
@@ -522,9 +526,9 @@ class Differ {
       Add(ChangeKind::kConstraintTightened, p, pos, kBackward,
           what + " tightens", "old data may violate it");
     } else {
-      Add(ChangeKind::kConstraintLoosened, p, pos, kForward,
-          what + " loosens", "old readers may meet values they did not "
-                             "expect");
+      Add(ChangeKind::kConstraintLoosened, p, pos, kForward, what + " loosens",
+          "old readers may meet values they did not "
+          "expect");
     }
   }
 
@@ -630,15 +634,15 @@ class Differ {
         absl::StrCat("allowed values: added [", absl::StrJoin(added, ", "),
                      "], removed [", absl::StrJoin(removed, ", "), "]");
     if (!added.empty() && !removed.empty()) {
-      Add(ChangeKind::kEnumChanged, p, pos, kBoth,
-          what, "old data may hold removed values, old readers may meet new "
-                "ones");
+      Add(ChangeKind::kEnumChanged, p, pos, kBoth, what,
+          "old data may hold removed values, old readers may meet new "
+          "ones");
     } else if (!removed.empty()) {
-      Add(ChangeKind::kEnumNarrowed, p, pos, kBackward,
-          what, "old data may hold the removed values");
+      Add(ChangeKind::kEnumNarrowed, p, pos, kBackward, what,
+          "old data may hold the removed values");
     } else {
-      Add(ChangeKind::kEnumWidened, p, pos, kForward,
-          what, "old readers may meet values they do not know");
+      Add(ChangeKind::kEnumWidened, p, pos, kForward, what,
+          "old readers may meet values they do not know");
     }
   }
 
@@ -665,10 +669,10 @@ class Differ {
     }
     if ((o.op == "mustBeBetween" || o.op == "mustNotBeBetween") &&
         o.operands.size() == 2) {
-      const bool inside = n.operands[0] >= o.operands[0] &&
-                          n.operands[1] <= o.operands[1];
-      const bool outside = n.operands[0] <= o.operands[0] &&
-                           n.operands[1] >= o.operands[1];
+      const bool inside =
+          n.operands[0] >= o.operands[0] && n.operands[1] <= o.operands[1];
+      const bool outside =
+          n.operands[0] <= o.operands[0] && n.operands[1] >= o.operands[1];
       // A narrower allowed range demands more; for mustNotBeBetween, a wider
       // forbidden one does.
       const bool between = o.op == "mustBeBetween";
@@ -728,7 +732,8 @@ class Differ {
     if (u == "d" || u == "day" || u == "days") return 86400;
     if (u == "w" || u == "week" || u == "weeks") return 7 * 86400;
     if (u == "mo" || u == "month" || u == "months") return 30 * 86400;
-    if (u == "y" || u == "yr" || u == "year" || u == "years") return 365 * 86400;
+    if (u == "y" || u == "yr" || u == "year" || u == "years")
+      return 365 * 86400;
     return u.empty() ? 1 : -1;
   }
 
@@ -773,10 +778,9 @@ class Differ {
     }
     for (const SlaProperty& o : a.sla_properties) {
       if (seen.count(SlaKey(o)) == 0 &&
-          std::none_of(b.sla_properties.begin(), b.sla_properties.end(),
-                       [&](const SlaProperty& n) {
-                         return SlaKey(n) == SlaKey(o);
-                       })) {
+          std::none_of(
+              b.sla_properties.begin(), b.sla_properties.end(),
+              [&](const SlaProperty& n) { return SlaKey(n) == SlaKey(o); })) {
         Add(ChangeKind::kSlaRemoved,
             absl::StrCat("slaProperties[", o.property, "]"), o.position,
             kForward, "a service level was removed", "consumers relied on it");
@@ -789,8 +793,8 @@ class Differ {
     if (o.value == n.value && o.unit == n.unit) {
       return;
     }
-    const std::string what = absl::StrCat(o.property, " ", o.value, o.unit,
-                                          " -> ", n.value, n.unit);
+    const std::string what =
+        absl::StrCat(o.property, " ", o.value, o.unit, " -> ", n.value, n.unit);
     double x = 0, y = 0;
     const double ux = UnitSeconds(o.unit);
     const double uy = UnitSeconds(n.unit);
@@ -806,8 +810,8 @@ class Differ {
       return;  // 1d == 24h
     }
     if (dir == 0 || order == 2) {
-      Add(ChangeKind::kSlaChanged, path, n.position, kBoth,
-          what, "a service level we cannot order changed");
+      Add(ChangeKind::kSlaChanged, path, n.position, kBoth, what,
+          "a service level we cannot order changed");
     } else if (order * dir > 0) {
       Add(ChangeKind::kSlaStrengthened, path, n.position, kBackward,
           what + " promises more",
@@ -834,8 +838,8 @@ class Differ {
     for (const Server& s : a.servers) {
       if (news.count(s.server) == 0) {
         Add(ChangeKind::kServerRemoved, absl::StrCat("servers[", s.server, "]"),
-            s.position, kForward,
-            "a server was removed", "consumers reading from it lose the data");
+            s.position, kForward, "a server was removed",
+            "consumers reading from it lose the data");
       }
     }
   }
@@ -864,35 +868,57 @@ absl::StatusOr<CompatibilityMode> ParseMode(absl::string_view name) {
     names.push_back(m.name);
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("\"", name, "\" is not a compatibility mode; expected one "
+      absl::StrCat("\"", name,
+                   "\" is not a compatibility mode; expected one "
                    "of ",
                    absl::StrJoin(names, ", ")));
 }
 
 absl::string_view ChangeKindName(ChangeKind kind) {
-  static const char* const kNames[] = {
-      "object_added",           "object_removed",
-      "property_added",         "required_property_added",
-      "property_removed",       "logical_type_widened",
-      "logical_type_narrowed",  "logical_type_changed",
-      "physical_type_widened",  "physical_type_narrowed",
-      "physical_type_changed",  "required_added",
-      "required_removed",       "unique_added",
-      "unique_removed",         "primary_key_changed",
-      "classification_tightened", "classification_loosened",
-      "classification_changed", "constraint_tightened",
-      "constraint_loosened",    "constraint_changed",
-      "enum_narrowed",          "enum_widened",
-      "enum_changed",           "quality_rule_added",
-      "quality_rule_removed",   "quality_rule_strengthened",
-      "quality_rule_weakened",  "quality_rule_changed",
-      "sla_added",              "sla_removed",
-      "sla_strengthened",       "sla_weakened",
-      "sla_changed",            "server_added",
-      "server_removed",         "relationship_added",
-      "relationship_removed",   "relationship_changed",
-      "deprecated",             "undeprecated",
-      "semantic_type_changed",  "documentation"};
+  static const char* const kNames[] = {"object_added",
+                                       "object_removed",
+                                       "property_added",
+                                       "required_property_added",
+                                       "property_removed",
+                                       "logical_type_widened",
+                                       "logical_type_narrowed",
+                                       "logical_type_changed",
+                                       "physical_type_widened",
+                                       "physical_type_narrowed",
+                                       "physical_type_changed",
+                                       "required_added",
+                                       "required_removed",
+                                       "unique_added",
+                                       "unique_removed",
+                                       "primary_key_changed",
+                                       "classification_tightened",
+                                       "classification_loosened",
+                                       "classification_changed",
+                                       "constraint_tightened",
+                                       "constraint_loosened",
+                                       "constraint_changed",
+                                       "enum_narrowed",
+                                       "enum_widened",
+                                       "enum_changed",
+                                       "quality_rule_added",
+                                       "quality_rule_removed",
+                                       "quality_rule_strengthened",
+                                       "quality_rule_weakened",
+                                       "quality_rule_changed",
+                                       "sla_added",
+                                       "sla_removed",
+                                       "sla_strengthened",
+                                       "sla_weakened",
+                                       "sla_changed",
+                                       "server_added",
+                                       "server_removed",
+                                       "relationship_added",
+                                       "relationship_removed",
+                                       "relationship_changed",
+                                       "deprecated",
+                                       "undeprecated",
+                                       "semantic_type_changed",
+                                       "documentation"};
   return kNames[static_cast<int>(kind)];
 }
 
@@ -934,8 +960,7 @@ std::string Change::Explain(CompatibilityMode mode) const {
   // It hurts a side the mode leaves unprotected: say which, so that the
   // reason does not read as a contradiction of the verdict.
   if (mode == CompatibilityMode::kNone) {
-    return absl::StrCat("compatible under NONE, which refuses nothing: ",
-                        body);
+    return absl::StrCat("compatible under NONE, which refuses nothing: ", body);
   }
   const char* unprotected =
       breaks_forward && !ProtectsForward(mode)
@@ -988,8 +1013,8 @@ absl::StatusOr<Verdict> Check(const Document& candidate,
   v.previous_version = latest.version;
   absl::StatusOr<SemVer> latest_version = SemVer::Parse(latest.version);
   if (!latest_version.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "previous version: ", latest_version.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("previous version: ", latest_version.status().message()));
   }
   v.changes = Diff(latest, candidate);
   for (const Change& c : v.changes) {
@@ -1023,8 +1048,7 @@ absl::StatusOr<Verdict> Check(const Document& candidate,
     v.version_message = absl::StrCat(
         "version ", candidate.version, " after ", latest.version,
         " does not make the ", BumpName(v.required_bump),
-        " bump these changes require; use ", v.suggested_version,
-        " or later");
+        " bump these changes require; use ", v.suggested_version, " or later");
   }
   return v;
 }

@@ -4,8 +4,6 @@
 // validated under the target's rules.
 #include "meshplane/contract/convert.h"
 
-#include <yaml.h>
-
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -15,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "contract/yaml_util.h"
+#include <yaml.h>
+
 #include "meshplane/common/status_macros.h"
 
 namespace meshplane::contract {
@@ -220,9 +220,8 @@ class Downgrade {
         Drop(s, p, "workgroup", "the Athena workgroup is v3.2.0");
       }
     });
-    Each(root, "", "schema", [&](Out& o, const std::string& p) {
-      Object(o, p);
-    });
+    Each(root, "", "schema",
+         [&](Out& o, const std::string& p) { Object(o, p); });
     Each(root, "", "slaProperties", [&](Out& s, const std::string& p) {
       Drop(s, p, "customProperties",
            "custom properties of an SLA are v3.2.0 (RFC 0046)");
@@ -275,9 +274,8 @@ class Downgrade {
     Drop(o, path, "synonyms", "synonyms are v3.2.0 (RFC 0041)");
     Drop(o, path, "deprecated", "the deprecated mark is v3.2.0 (RFC 0051)");
     Relationships(o, path);
-    Each(o, path, "properties", [&](Out& p, const std::string& pp) {
-      Property(p, pp);
-    });
+    Each(o, path, "properties",
+         [&](Out& p, const std::string& pp) { Property(p, pp); });
   }
 
   void Property(Out& n, const std::string& path) {
@@ -301,9 +299,8 @@ class Downgrade {
     } else if (logical_type == "vector") {
       Vector(n, path, lt);
     }
-    Each(n, path, "properties", [&](Out& p, const std::string& pp) {
-      Property(p, pp);
-    });
+    Each(n, path, "properties",
+         [&](Out& p, const std::string& pp) { Property(p, pp); });
     if (Out* items = n.Find("items"); items != nullptr && items->IsMap()) {
       Property(*items, Field(path, "items"));
     }
@@ -417,8 +414,8 @@ absl::StatusOr<Conversion> Convert(absl::string_view yaml_text,
   const auto& targets = ConvertTargets();
   if (std::find(targets.begin(), targets.end(), to_version) == targets.end()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cannot convert to \"", to_version,
-                     "\": the targets are ", absl::StrJoin(targets, ", ")));
+        absl::StrCat("cannot convert to \"", to_version, "\": the targets are ",
+                     absl::StrJoin(targets, ", ")));
   }
   MP_ASSIGN_OR_RETURN(internal::YamlDocument doc,
                       internal::LoadYaml(yaml_text));
@@ -439,8 +436,7 @@ absl::StatusOr<Conversion> Convert(absl::string_view yaml_text,
   out.Set("apiVersion", Out::Scalar(c.to_version));
   std::stable_sort(c.losses.begin(), c.losses.end(),
                    [](const Loss& a, const Loss& b) {
-                     return std::make_pair(a.position.line,
-                                           a.position.column) <
+                     return std::make_pair(a.position.line, a.position.column) <
                             std::make_pair(b.position.line, b.position.column);
                    });
   MP_ASSIGN_OR_RETURN(c.yaml, Emitter().Run(out));

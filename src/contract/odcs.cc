@@ -6,12 +6,12 @@
 
 #include "absl/strings/numbers.h"
 #include "contract/yaml_util.h"
+
 #include "meshplane/common/status_macros.h"
 
 namespace meshplane::contract {
 namespace internal {
 namespace {
-
 
 // The normaliser is lenient: Validate reports wrong types, so here a field of
 // the wrong shape reads as absent.
@@ -71,10 +71,14 @@ std::vector<CustomProperty> CustomProperties(YamlNode map) {
   return out;
 }
 
-constexpr const char* kOperators[] = {
-    "mustBe",         "mustNotBe",          "mustBeGreaterThan",
-    "mustBeGreaterOrEqualTo", "mustBeLessThan", "mustBeLessOrEqualTo",
-    "mustBeBetween",  "mustNotBeBetween"};
+constexpr const char* kOperators[] = {"mustBe",
+                                      "mustNotBe",
+                                      "mustBeGreaterThan",
+                                      "mustBeGreaterOrEqualTo",
+                                      "mustBeLessThan",
+                                      "mustBeLessOrEqualTo",
+                                      "mustBeBetween",
+                                      "mustNotBeBetween"};
 
 void ReadOperator(YamlNode n, QualityRule& rule) {
   for (const char* op : kOperators) {
@@ -133,9 +137,7 @@ QualityRule ReadQuality(YamlNode n) {
 
 std::vector<QualityRule> Quality(YamlNode map) {
   std::vector<QualityRule> out;
-  EachMap(map, "quality", [&](YamlNode n) {
-    out.push_back(ReadQuality(n));
-  });
+  EachMap(map, "quality", [&](YamlNode n) { out.push_back(ReadQuality(n)); });
   return out;
 }
 
@@ -207,9 +209,8 @@ Property ReadProperty(YamlNode n) {
       }
     }
   }
-  EachMap(n, "properties", [&](YamlNode child) {
-    p.properties.push_back(ReadProperty(child));
-  });
+  EachMap(n, "properties",
+          [&](YamlNode child) { p.properties.push_back(ReadProperty(child)); });
   const YamlNode items = Get(n, "items");
   if (items.IsMap()) {
     p.items.push_back(ReadProperty(items));
@@ -248,9 +249,8 @@ SchemaObject ReadObject(YamlNode n) {
   o.physical_name = Str(n, "physicalName");
   o.data_granularity_description = Str(n, "dataGranularityDescription");
   o.tags = Strings(n, "tags");
-  EachMap(n, "properties", [&](YamlNode child) {
-    o.properties.push_back(ReadProperty(child));
-  });
+  EachMap(n, "properties",
+          [&](YamlNode child) { o.properties.push_back(ReadProperty(child)); });
   o.quality = Quality(n);
   o.custom_properties = CustomProperties(n);
   o.relationships = Relationships(n);
@@ -272,13 +272,11 @@ Team ReadTeam(YamlNode root) {
   if (n.IsMap()) {
     team.name = Str(n, "name");
     team.description = Str(n, "description");
-    EachMap(n, "members", [&](YamlNode m) {
-      team.members.push_back(ReadMember(m));
-    });
+    EachMap(n, "members",
+            [&](YamlNode m) { team.members.push_back(ReadMember(m)); });
   } else if (n.IsSequence()) {  // ODCS v3.0: team is the list of members
-    EachMap(root, "team", [&](YamlNode m) {
-      team.members.push_back(ReadMember(m));
-    });
+    EachMap(root, "team",
+            [&](YamlNode m) { team.members.push_back(ReadMember(m)); });
   }
   return team;
 }
@@ -326,9 +324,8 @@ Document Normalise(YamlNode root) {
                      Str(description, "usage")};
   }
   d.tags = Strings(root, "tags");
-  EachMap(root, "schema", [&](YamlNode n) {
-    d.schema.push_back(ReadObject(n));
-  });
+  EachMap(root, "schema",
+          [&](YamlNode n) { d.schema.push_back(ReadObject(n)); });
   EachMap(root, "slaProperties", [&](YamlNode n) {
     d.sla_properties.push_back({Str(n, "property"), ToText(Get(n, "value")),
                                 ToText(Get(n, "valueExt")), Str(n, "unit"),
@@ -347,9 +344,8 @@ Document Normalise(YamlNode root) {
                          Str(n, "scope"), Str(n, "description"),
                          PositionOf(n)});
   });
-  EachMap(root, "servers", [&](YamlNode n) {
-    d.servers.push_back(ReadServer(n));
-  });
+  EachMap(root, "servers",
+          [&](YamlNode n) { d.servers.push_back(ReadServer(n)); });
   d.custom_properties = CustomProperties(root);
   d.context = Context(root);
   return d;

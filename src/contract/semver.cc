@@ -39,8 +39,10 @@ bool ValidIdentifier(absl::string_view id, bool numeric_no_leading_zero) {
 
 absl::Status Invalid(absl::string_view text, absl::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("\"", text, "\" is not a semantic version (MAJOR.MINOR."
-                   "PATCH, e.g. 1.4.0): ", why));
+      absl::StrCat("\"", text,
+                   "\" is not a semantic version (MAJOR.MINOR."
+                   "PATCH, e.g. 1.4.0): ",
+                   why));
 }
 
 // semver.org item 11.4: numeric identifiers compare numerically and sort
@@ -99,8 +101,8 @@ absl::StatusOr<SemVer> SemVer::Parse(absl::string_view text) {
   if (dash != absl::string_view::npos) {
     for (absl::string_view id : absl::StrSplit(rest.substr(dash + 1), '.')) {
       if (!ValidIdentifier(id, true)) {
-        return Invalid(text, absl::StrCat("bad pre-release identifier \"", id,
-                                          "\""));
+        return Invalid(text,
+                       absl::StrCat("bad pre-release identifier \"", id, "\""));
       }
       v.prerelease_.emplace_back(id);
     }

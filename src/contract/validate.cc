@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "contract/yaml_util.h"
+
 #include "meshplane/common/status_macros.h"
 
 namespace meshplane::contract {
@@ -42,22 +43,23 @@ using internal::YamlNode;
 using Keys = std::initializer_list<const char*>;
 
 // The fields every element of a schema has ($defs/SchemaElement).
-constexpr Keys kElementKeys = {"id",          "name",
+constexpr Keys kElementKeys = {"id",           "name",
                                "physicalType", "description",
                                "businessName", "authoritativeDefinitions",
                                "tags",         "customProperties"};
 
-const std::vector<std::string> kApiVersions = {
-    "v3.2.0", "v3.1.0", "v3.0.2", "v3.0.1", "v3.0.0", "v2.2.2", "v2.2.1", "v2.2.0"};
+const std::vector<std::string> kApiVersions = {"v3.2.0", "v3.1.0", "v3.0.2",
+                                               "v3.0.1", "v3.0.0", "v2.2.2",
+                                               "v2.2.1", "v2.2.0"};
 
-const std::vector<std::string> kLogicalTypes = {
-    "string", "date",   "timestamp", "time",   "number",
-    "integer", "object", "array",     "boolean"};
+const std::vector<std::string> kLogicalTypes = {"string", "date",   "timestamp",
+                                                "time",   "number", "integer",
+                                                "object", "array",  "boolean"};
 
 // v3.2.0 adds map (RFC 0030, in its schema) and vector (RFC 0042).
 const std::vector<std::string> kLogicalTypesV32 = {
-    "string",  "date",   "timestamp", "time",    "number", "integer",
-    "object",  "array",  "boolean",   "map",     "vector"};
+    "string", "date",  "timestamp", "time", "number", "integer",
+    "object", "array", "boolean",   "map",  "vector"};
 
 // Which rules apply: the document's apiVersion decides.
 enum class Rules { kV30, kV31, kV32 };
@@ -87,13 +89,13 @@ const char* RulesName(Rules r) {
 }
 
 const std::vector<std::string> kServerTypes = {
-    "api",      "athena",   "azure",     "bigquery",  "clickhouse",
-    "databricks", "denodo", "dremio",    "duckdb",    "glue",
-    "cloudsql", "db2",      "hive",      "impala",    "informix",
-    "kafka",    "kinesis",  "local",     "mysql",     "oracle",
-    "postgresql", "postgres", "presto",  "pubsub",    "redshift",
-    "s3",       "sftp",     "snowflake", "sqlserver", "synapse",
-    "trino",    "vertica",  "zen",       "custom"};
+    "api",        "athena",   "azure",     "bigquery",  "clickhouse",
+    "databricks", "denodo",   "dremio",    "duckdb",    "glue",
+    "cloudsql",   "db2",      "hive",      "impala",    "informix",
+    "kafka",      "kinesis",  "local",     "mysql",     "oracle",
+    "postgresql", "postgres", "presto",    "pubsub",    "redshift",
+    "s3",         "sftp",     "snowflake", "sqlserver", "synapse",
+    "trino",      "vertica",  "zen",       "custom"};
 
 const std::vector<std::string> kDimensions = {
     "accuracy", "completeness", "conformity", "consistency",
@@ -102,14 +104,18 @@ const std::vector<std::string> kDimensions = {
 const std::vector<std::string> kQualityTypes = {"text", "library", "sql",
                                                 "custom"};
 
-const std::vector<std::string> kMetrics = {
-    "nullValues", "missingValues", "invalidValues", "duplicateValues",
-    "rowCount"};
+const std::vector<std::string> kMetrics = {"nullValues", "missingValues",
+                                           "invalidValues", "duplicateValues",
+                                           "rowCount"};
 
-const std::vector<std::string> kOperators = {
-    "mustBe",          "mustNotBe",           "mustBeGreaterThan",
-    "mustBeGreaterOrEqualTo", "mustBeLessThan", "mustBeLessOrEqualTo",
-    "mustBeBetween",   "mustNotBeBetween"};
+const std::vector<std::string> kOperators = {"mustBe",
+                                             "mustNotBe",
+                                             "mustBeGreaterThan",
+                                             "mustBeGreaterOrEqualTo",
+                                             "mustBeLessThan",
+                                             "mustBeLessOrEqualTo",
+                                             "mustBeBetween",
+                                             "mustNotBeBetween"};
 
 // A field of a type-specific shape (server fields, logicalTypeOptions).
 struct FieldSpec {
@@ -165,21 +171,37 @@ const std::vector<ServerSpec>& ServerSpecs() {
       {"db2",
        {{"host", S}, {"port", I}, {"database", S}, {"schema", S}},
        {"host", "port", "database"}},
-      {"hive", {{"host", S}, {"port", I}, {"database", S}}, {"host", "database"}},
+      {"hive",
+       {{"host", S}, {"port", I}, {"database", S}},
+       {"host", "database"}},
       {"impala",
        {{"host", S}, {"port", I}, {"database", S}},
        {"host", "database"}},
       {"informix",
        {{"host", S}, {"port", I}, {"database", S}},
        {"host", "database"}},
-      {"zen", {{"host", S}, {"port", I}, {"database", S}}, {"host", "database"}},
+      {"zen",
+       {{"host", S}, {"port", I}, {"database", S}},
+       {"host", "database"}},
       {"custom",
-       {{"account", S},     {"catalog", S},    {"database", S},
-        {"dataset", S},     {"delimiter", S},  {"endpointUrl", S},
-        {"format", S},      {"host", S},       {"location", S},
-        {"path", S},        {"port", I},       {"project", S},
-        {"region", S},      {"regionName", S}, {"schema", S},
-        {"serviceName", S}, {"stagingDir", S}, {"warehouse", S},
+       {{"account", S},
+        {"catalog", S},
+        {"database", S},
+        {"dataset", S},
+        {"delimiter", S},
+        {"endpointUrl", S},
+        {"format", S},
+        {"host", S},
+        {"location", S},
+        {"path", S},
+        {"port", I},
+        {"project", S},
+        {"region", S},
+        {"regionName", S},
+        {"schema", S},
+        {"serviceName", S},
+        {"stagingDir", S},
+        {"warehouse", S},
         {"stream", S}},
        {}},
       {"kafka", {{"host", S}, {"format", S}}, {"host"}},
@@ -200,7 +222,10 @@ const std::vector<ServerSpec>& ServerSpecs() {
       {"presto", {{"host", S}, {"catalog", S}, {"schema", S}}, {"host"}},
       {"pubsub", {{"project", S}}, {"project"}},
       {"redshift",
-       {{"host", S}, {"database", S}, {"schema", S}, {"region", S},
+       {{"host", S},
+        {"database", S},
+        {"schema", S},
+        {"region", S},
         {"account", S}},
        {"database", "schema"}},
       {"s3",
@@ -210,8 +235,12 @@ const std::vector<ServerSpec>& ServerSpecs() {
        {{"location", S}, {"format", S}, {"delimiter", S}},
        {"location"}},
       {"snowflake",
-       {{"host", S}, {"port", I}, {"account", S}, {"database", S},
-        {"schema", S}, {"warehouse", S}},
+       {{"host", S},
+        {"port", I},
+        {"account", S},
+        {"database", S},
+        {"schema", S},
+        {"warehouse", S}},
        {"account", "database", "schema"}},
       {"sqlserver",
        {{"host", S}, {"port", I}, {"database", S}, {"schema", S}},
@@ -287,8 +316,8 @@ bool IsVariable(absl::string_view s) {
 // $defs/ShorthandReference or $defs/FullyQualifiedReference. v3.2.0's
 // shorthand admits nested properties (`accounts.address.street`).
 bool IsReference(absl::string_view s, bool nested_shorthand) {
-  static const auto* nested = new std::regex(
-      "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$");
+  static const auto* nested =
+      new std::regex("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$");
   if (nested_shorthand && std::regex_match(s.begin(), s.end(), *nested)) {
     return true;
   }
@@ -310,11 +339,14 @@ std::vector<FieldSpec> OptionSpecs(const std::string& logical_type) {
     return {{"minLength", I}, {"maxLength", I}, {"pattern", S}, {"format", S}};
   }
   if (logical_type == "date") {
-    return {{"format", S}, {"exclusiveMaximum", S}, {"maximum", S},
-            {"exclusiveMinimum", S}, {"minimum", S}};
+    return {{"format", S},
+            {"exclusiveMaximum", S},
+            {"maximum", S},
+            {"exclusiveMinimum", S},
+            {"minimum", S}};
   }
   if (logical_type == "timestamp" || logical_type == "time") {
-    return {{"format", S},          {"exclusiveMaximum", S}, {"maximum", S},
+    return {{"format", S},           {"exclusiveMaximum", S}, {"maximum", S},
             {"exclusiveMinimum", S}, {"minimum", S},          {"timezone", B},
             {"defaultTimezone", S}};
   }
@@ -323,7 +355,8 @@ std::vector<FieldSpec> OptionSpecs(const std::string& logical_type) {
             {"minimum", N},    {"exclusiveMinimum", N}, {"format", S}};
   }
   if (logical_type == "object") {
-    return {{"maxProperties", I}, {"minProperties", I},
+    return {{"maxProperties", I},
+            {"minProperties", I},
             {"required", JsonType::kArray}};
   }
   if (logical_type == "array") {
@@ -343,13 +376,11 @@ class Validator {
     rules_ = RulesFor(root);
     Root(root);
     // Document order, so a reader can walk the file top to bottom.
-    std::stable_sort(issues_.begin(), issues_.end(),
-                     [](const Issue& a, const Issue& b) {
-                       return std::make_pair(a.position.line,
-                                             a.position.column) <
-                              std::make_pair(b.position.line,
-                                             b.position.column);
-                     });
+    std::stable_sort(
+        issues_.begin(), issues_.end(), [](const Issue& a, const Issue& b) {
+          return std::make_pair(a.position.line, a.position.column) <
+                 std::make_pair(b.position.line, b.position.column);
+        });
     return std::move(issues_);
   }
 
@@ -362,7 +393,8 @@ class Validator {
   // variable reference stands for any scalar.
   bool HasType(YamlNode n, JsonType want) {
     const JsonType got = TypeOf(n);
-    if (got == want || (want == JsonType::kNumber && got == JsonType::kInteger)) {
+    if (got == want ||
+        (want == JsonType::kNumber && got == JsonType::kInteger)) {
       return true;
     }
     return rules_ == Rules::kV32 && got == JsonType::kString &&
@@ -391,8 +423,7 @@ class Validator {
     return HasType(n, want) || Expect(n, Field(path, key), want);
   }
 
-  void Strings(YamlNode map, const std::string& path,
-               Keys keys) {
+  void Strings(YamlNode map, const std::string& path, Keys keys) {
     for (const char* key : keys) {
       Typed(map, path, key, JsonType::kString);
     }
@@ -459,8 +490,7 @@ class Validator {
 
   // A list whose items `fn(item, item_path)` checks.
   template <typename Fn>
-  void List(YamlNode map, const std::string& path, const char* key,
-            Fn fn) {
+  void List(YamlNode map, const std::string& path, const char* key, Fn fn) {
     const YamlNode n = Get(map, key);
     if (!n.IsDefined() || !Expect(n, Field(path, key), JsonType::kArray)) {
       return;
@@ -475,8 +505,7 @@ class Validator {
     return Expect(n, path, JsonType::kObject);
   }
 
-  void StringList(YamlNode map, const std::string& path,
-                  const char* key) {
+  void StringList(YamlNode map, const std::string& path, const char* key) {
     List(map, path, key, [&](YamlNode item, const std::string& p) {
       Expect(item, p, JsonType::kString);
     });
@@ -490,9 +519,7 @@ class Validator {
            AuthoritativeDefinition(n, p);
          });
     List(map, path, "customProperties",
-         [&](YamlNode n, const std::string& p) {
-           CustomProperty(n, p);
-         });
+         [&](YamlNode n, const std::string& p) { CustomProperty(n, p); });
   }
 
   void AuthoritativeDefinition(YamlNode n, const std::string& path) {
@@ -521,11 +548,27 @@ class Validator {
   // The document root.
   void Root(YamlNode root) {
     const std::string path;
-    KeySet allowed = {"version", "kind", "apiVersion", "id", "name", "tenant",
-                      "tags", "status", "servers", "dataProduct",
-                      "description", "domain", "schema", "support", "price",
-                      "team", "roles", "slaDefaultElement", "slaProperties",
-                      "authoritativeDefinitions", "customProperties",
+    KeySet allowed = {"version",
+                      "kind",
+                      "apiVersion",
+                      "id",
+                      "name",
+                      "tenant",
+                      "tags",
+                      "status",
+                      "servers",
+                      "dataProduct",
+                      "description",
+                      "domain",
+                      "schema",
+                      "support",
+                      "price",
+                      "team",
+                      "roles",
+                      "slaDefaultElement",
+                      "slaProperties",
+                      "authoritativeDefinitions",
+                      "customProperties",
                       "contractCreatedTs"};
     if (rules_ == Rules::kV32) {
       allowed.insert("context");
@@ -545,20 +588,16 @@ class Validator {
     Enum(root, path, "apiVersion", kApiVersions, "ODCS apiVersion");
     Common(root, path);
     Description(root);
-    List(root, path, "servers", [&](YamlNode n, const std::string& p) {
-      Server(n, p);
-    });
-    List(root, path, "schema", [&](YamlNode n, const std::string& p) {
-      SchemaObject(n, p);
-    });
-    List(root, path, "support", [&](YamlNode n, const std::string& p) {
-      SupportItem(n, p);
-    });
+    List(root, path, "servers",
+         [&](YamlNode n, const std::string& p) { Server(n, p); });
+    List(root, path, "schema",
+         [&](YamlNode n, const std::string& p) { SchemaObject(n, p); });
+    List(root, path, "support",
+         [&](YamlNode n, const std::string& p) { SupportItem(n, p); });
     Pricing(root);
     Team(root);
-    List(root, path, "roles", [&](YamlNode n, const std::string& p) {
-      Role(n, p);
-    });
+    List(root, path, "roles",
+         [&](YamlNode n, const std::string& p) { Role(n, p); });
     List(root, path, "slaProperties",
          [&](YamlNode n, const std::string& p) { Sla(n, p); });
   }
@@ -578,20 +617,17 @@ class Validator {
     if (!Object(n, path)) {
       return;
     }
-    KeySet allowed = {"id",          "server", "type",
-                                     "description", "environment", "roles",
-                                     "customProperties"};
+    KeySet allowed = {
+        "id",    "server",          "type", "description", "environment",
+        "roles", "customProperties"};
     Required(n, path, {"server", "type"}, "a server");
     StableId(n, path);
     Strings(n, path, {"server", "description", "environment"});
     Enum(n, path, "type", kServerTypes, "server type");
-    List(n, path, "roles", [&](YamlNode r, const std::string& p) {
-      Role(r, p);
-    });
+    List(n, path, "roles",
+         [&](YamlNode r, const std::string& p) { Role(r, p); });
     List(n, path, "customProperties",
-         [&](YamlNode c, const std::string& p) {
-           CustomProperty(c, p);
-         });
+         [&](YamlNode c, const std::string& p) { CustomProperty(c, p); });
     const YamlNode type = Get(n, "type");
     std::string what = "a server";
     if (TypeOf(type) == JsonType::kString) {
@@ -641,32 +677,28 @@ class Validator {
              "physicalName", "dataGranularityDescription"});
     Enum(n, path, "logicalType", {"object"}, "logicalType for a schema object");
     Common(n, path);
-    List(n, path, "properties",
-         [&](YamlNode p, const std::string& pp) {
-           Property(p, pp, /*name_required=*/true);
-         });
-    List(n, path, "relationships",
-         [&](YamlNode r, const std::string& p) {
-           Relationship(r, p, /*schema_level=*/true);
-         });
+    List(n, path, "properties", [&](YamlNode p, const std::string& pp) {
+      Property(p, pp, /*name_required=*/true);
+    });
+    List(n, path, "relationships", [&](YamlNode r, const std::string& p) {
+      Relationship(r, p, /*schema_level=*/true);
+    });
     Quality(n, path);
   }
 
   // $defs/SchemaProperty (name required) and $defs/SchemaItemProperty (the
   // `items` of an array; name optional, `properties` always admitted).
-  void Property(YamlNode n, const std::string& path,
-                bool name_required) {
+  void Property(YamlNode n, const std::string& path, bool name_required) {
     if (!Object(n, path)) {
       return;
     }
     KeySet allowed(kElementKeys);
     allowed.insert({"primaryKey", "primaryKeyPosition", "logicalType",
                     "logicalTypeOptions", "physicalType", "physicalName",
-                    "required", "unique", "partitioned",
-                    "partitionKeyPosition", "classification", "encryptedName",
-                    "transformSourceObjects", "transformLogic",
-                    "transformDescription", "examples", "criticalDataElement",
-                    "relationships", "quality"});
+                    "required", "unique", "partitioned", "partitionKeyPosition",
+                    "classification", "encryptedName", "transformSourceObjects",
+                    "transformLogic", "transformDescription", "examples",
+                    "criticalDataElement", "relationships", "quality"});
     if (rules_ == Rules::kV32) {
       allowed.insert({"synonyms", "semanticType", "enum", "deprecated"});
       Synonyms(n, path);
@@ -703,14 +735,14 @@ class Validator {
             : std::string(lt.IsDefined() ? "?" : "");
     if (logical_type.empty() || logical_type == "object" || !name_required) {
       allowed.insert("properties");
-      List(n, path, "properties",
-           [&](YamlNode p, const std::string& pp) {
-             Property(p, pp, /*name_required=*/true);
-           });
+      List(n, path, "properties", [&](YamlNode p, const std::string& pp) {
+        Property(p, pp, /*name_required=*/true);
+      });
     } else if (Get(n, "properties").IsDefined()) {
       Add(Field(path, "properties"), Get(n, "properties"),
           absl::StrCat("nested properties need logicalType object, found "
-                       "logicalType ", Describe(lt)));
+                       "logicalType ",
+                       Describe(lt)));
     }
     if (logical_type.empty() || logical_type == "array") {
       allowed.insert("items");
@@ -730,10 +762,9 @@ class Validator {
     allowed.insert({"properties", "items"});  // reported above if misplaced
     OnlyKeys(n, path, allowed, "a schema property");
     LogicalTypeOptions(n, path, logical_type);
-    List(n, path, "relationships",
-         [&](YamlNode r, const std::string& p) {
-           Relationship(r, p, /*schema_level=*/false);
-         });
+    List(n, path, "relationships", [&](YamlNode r, const std::string& p) {
+      Relationship(r, p, /*schema_level=*/false);
+    });
     Quality(n, path);
   }
 
@@ -776,14 +807,16 @@ class Validator {
       const YamlNode v = Get(options, f.name);
       const std::string fpath = Field(opath, f.name);
       if (f.type == I && v.Scalar()[0] == '-') {
-        Add(fpath, v, absl::StrCat("expected a non-negative integer, found ",
-                                   Describe(v)));
+        Add(fpath, v,
+            absl::StrCat("expected a non-negative integer, found ",
+                         Describe(v)));
       }
       double d = 0;
       if (std::string(f.name) == "multipleOf" &&
           absl::SimpleAtod(v.Scalar(), &d) && d <= 0) {
-        Add(fpath, v, absl::StrCat("expected a number greater than 0, found ",
-                                   Describe(v)));
+        Add(fpath, v,
+            absl::StrCat("expected a number greater than 0, found ",
+                         Describe(v)));
       }
     }
     if (logical_type == "integer") {
@@ -823,8 +856,7 @@ class Validator {
   }
 
   // $defs/RelationshipSchemaLevel and $defs/RelationshipPropertyLevel.
-  void Relationship(YamlNode n, const std::string& path,
-                    bool schema_level) {
+  void Relationship(YamlNode n, const std::string& path, bool schema_level) {
     if (!Object(n, path)) {
       return;
     }
@@ -835,15 +867,14 @@ class Validator {
     }
     Enum(n, path, "type", {"foreignKey"}, "relationship type");
     List(n, path, "customProperties",
-         [&](YamlNode c, const std::string& p) {
-           CustomProperty(c, p);
-         });
+         [&](YamlNode c, const std::string& p) { CustomProperty(c, p); });
     if (schema_level) {
       allowed.insert("from");
       Required(n, path, {"from", "to"}, "a schema-level relationship");
       const JsonType from = TypeOf(Get(n, "from"));
       const JsonType to = TypeOf(Get(n, "to"));
-      if (Get(n, "from").IsDefined() && Get(n, "to").IsDefined() && from != to) {
+      if (Get(n, "from").IsDefined() && Get(n, "to").IsDefined() &&
+          from != to) {
         Add(Field(path, "to"), Get(n, "to"),
             absl::StrCat("from and to must both be references or both be "
                          "lists of references; found from as ",
@@ -875,8 +906,7 @@ class Validator {
     }
   }
 
-  void References(YamlNode n, const std::string& path,
-                  const char* key) {
+  void References(YamlNode n, const std::string& path, const char* key) {
     const YamlNode v = Get(n, key);
     const std::string p = Field(path, key);
     if (!v.IsDefined()) {
@@ -912,19 +942,18 @@ class Validator {
     OnlyKeys(n, cpath, {"instructions", "verifiedStatements", "constraints"},
              "a context block");
     Strings(n, cpath, {"instructions"});
-    List(n, cpath, "verifiedStatements",
-         [&](YamlNode v, const std::string& p) {
-           if (!Object(v, p)) {
-             return;
-           }
-           OnlyKeys(v, p,
-                    {"id", "question", "answer", "authoritativeDefinitions",
-                     "tags", "customProperties"},
-                    "a verified statement");
-           Required(v, p, {"question"}, "a verified statement");
-           Strings(v, p, {"id", "question", "answer"});
-           Common(v, p);
-         });
+    List(n, cpath, "verifiedStatements", [&](YamlNode v, const std::string& p) {
+      if (!Object(v, p)) {
+        return;
+      }
+      OnlyKeys(v, p,
+               {"id", "question", "answer", "authoritativeDefinitions", "tags",
+                "customProperties"},
+               "a verified statement");
+      Required(v, p, {"question"}, "a verified statement");
+      Strings(v, p, {"id", "question", "answer"});
+      Common(v, p);
+    });
     List(n, cpath, "constraints", [&](YamlNode v, const std::string& p) {
       if (!Object(v, p)) {
         return;
@@ -1006,9 +1035,9 @@ class Validator {
     if (logical_type != "map") {
       if (m.IsDefined()) {
         Add(mpath, m,
-            absl::StrCat("map needs logicalType map, found logicalType ",
-                         logical_type.empty() ? std::string("(none)")
-                                              : logical_type));
+            absl::StrCat(
+                "map needs logicalType map, found logicalType ",
+                logical_type.empty() ? std::string("(none)") : logical_type));
       }
       return;
     }
@@ -1053,9 +1082,8 @@ class Validator {
   }
 
   void Quality(YamlNode n, const std::string& path) {
-    List(n, path, "quality", [&](YamlNode q, const std::string& p) {
-      DataQuality(q, p);
-    });
+    List(n, path, "quality",
+         [&](YamlNode q, const std::string& p) { DataQuality(q, p); });
   }
 
   // $defs/DataQuality with $defs/DataQualityLibrary, DataQualitySql and
@@ -1064,11 +1092,20 @@ class Validator {
     if (!Object(n, path)) {
       return;
     }
-    KeySet allowed = {
-        "id",        "authoritativeDefinitions", "businessImpact",
-        "customProperties", "description",       "dimension",
-        "method",    "name",     "schedule",     "scheduler",
-        "severity",  "tags",     "type",         "unit"};
+    KeySet allowed = {"id",
+                      "authoritativeDefinitions",
+                      "businessImpact",
+                      "customProperties",
+                      "description",
+                      "dimension",
+                      "method",
+                      "name",
+                      "schedule",
+                      "scheduler",
+                      "severity",
+                      "tags",
+                      "type",
+                      "unit"};
     StableId(n, path);
     Strings(n, path,
             {"businessImpact", "description", "method", "name", "schedule",
@@ -1123,10 +1160,9 @@ class Validator {
       Operators(n, path, library ? "library" : "sql");
     }
     OnlyKeys(n, path, allowed,
-             t.empty() && !library
-                 ? std::string("a quality rule")
-                 : absl::StrCat("a ", library ? "library" : t,
-                                " quality rule"));
+             t.empty() && !library ? std::string("a quality rule")
+                                   : absl::StrCat("a ", library ? "library" : t,
+                                                  " quality rule"));
   }
 
   // The arguments `contract test` reads; others are left to their engines.
@@ -1148,8 +1184,7 @@ class Validator {
   }
 
   // $defs/DataQualityOperators: a oneOf, so exactly one operator.
-  void Operators(YamlNode n, const std::string& path,
-                 absl::string_view kind) {
+  void Operators(YamlNode n, const std::string& path, absl::string_view kind) {
     std::vector<std::string> found;
     for (const std::string& op : kOperators) {
       if (Get(n, op).IsDefined()) {
@@ -1158,8 +1193,7 @@ class Validator {
     }
     if (found.size() != 1) {
       Add(path, n,
-          absl::StrCat("a ", kind,
-                       " quality rule needs exactly one operator (",
+          absl::StrCat("a ", kind, " quality rule needs exactly one operator (",
                        Quoted(kOperators), "); found ",
                        found.empty() ? "none" : Quoted(found)));
     }
@@ -1182,8 +1216,9 @@ class Validator {
       return;
     }
     if (v.size() != 2) {
-      Add(p, v, absl::StrCat("expected two numbers [low, high], found ",
-                             v.size(), " values"));
+      Add(p, v,
+          absl::StrCat("expected two numbers [low, high], found ", v.size(),
+                       " values"));
       return;
     }
     if (Expect(v[0], Index(p, 0), JsonType::kNumber) &&
@@ -1203,9 +1238,9 @@ class Validator {
              "a support channel");
     Required(n, path, {"channel"}, "a support channel");
     StableId(n, path);
-    Strings(n, path,
-            {"channel", "url", "description", "tool", "scope",
-             "invitationUrl"});
+    Strings(
+        n, path,
+        {"channel", "url", "description", "tool", "scope", "invitationUrl"});
     Common(n, path);
   }
 
@@ -1227,9 +1262,7 @@ class Validator {
     if (!n.IsDefined()) {
       return;
     }
-    auto member = [&](YamlNode m, const std::string& p) {
-      TeamMember(m, p);
-    };
+    auto member = [&](YamlNode m, const std::string& p) { TeamMember(m, p); };
     if (n.IsSequence()) {
       List(root, "", "team", member);
       return;
@@ -1289,8 +1322,8 @@ class Validator {
     if (!Object(n, path)) {
       return;
     }
-    KeySet allowed = {"id",     "property",    "value",     "valueExt",
-                      "unit",   "element",     "driver",    "description",
+    KeySet allowed = {"id",        "property", "value",  "valueExt",
+                      "unit",      "element",  "driver", "description",
                       "scheduler", "schedule"};
     if (rules_ == Rules::kV32) {  // RFC 0046
       allowed.insert({"customProperties", "authoritativeDefinitions"});

@@ -568,8 +568,7 @@ class TreeBuilder {
           const uint32_t id =
               NewNode(sequence ? YamlKind::kSequence : YamlKind::kMapping,
                       event->start_mark, tag);
-          if (absl::Status st = CountNode(id, 0, event->start_mark);
-              !st.ok()) {
+          if (absl::Status st = CountNode(id, 0, event->start_mark); !st.ok()) {
             return st;
           }
           Anchor(anchor, id);
@@ -662,9 +661,9 @@ class TreeBuilder {
                                             budget_.nodes, " nodes"));
     }
     if (total_bytes_ > budget_.scalar_bytes) {
-      return BudgetError(mark, absl::StrCat("the document has more than ",
-                                            budget_.scalar_bytes,
-                                            " bytes of scalars"));
+      return BudgetError(
+          mark, absl::StrCat("the document has more than ",
+                             budget_.scalar_bytes, " bytes of scalars"));
     }
     return absl::OkStatus();
   }
@@ -677,10 +676,10 @@ class TreeBuilder {
     const Extent& e = extent_[target];
     const uint64_t depth = open_.size() + e.height;
     if (depth > budget_.depth) {
-      return BudgetError(
-          mark, absl::StrCat("alias *", name, " nests ", depth,
-                             " levels deep, past the YAML budget of ",
-                             budget_.depth, " levels"));
+      return BudgetError(mark,
+                         absl::StrCat("alias *", name, " nests ", depth,
+                                      " levels deep, past the YAML budget of ",
+                                      budget_.depth, " levels"));
     }
     total_nodes_ += e.nodes;
     total_bytes_ += e.bytes;
@@ -695,7 +694,8 @@ class TreeBuilder {
       return BudgetError(
           mark, absl::StrCat("alias *", name, " repeats ", e.bytes,
                              " bytes of scalars, past the YAML budget of ",
-                             budget_.scalar_bytes, " bytes (an alias counts "
+                             budget_.scalar_bytes,
+                             " bytes (an alias counts "
                              "as every scalar it repeats)"));
     }
     return absl::OkStatus();
@@ -879,8 +879,7 @@ absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text,
   return doc;
 }
 
-absl::Status CheckYamlStream(absl::string_view text,
-                             const YamlBudget& budget) {
+absl::Status CheckYamlStream(absl::string_view text, const YamlBudget& budget) {
   if (text.size() > kMaxYamlTextBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("1:1: ", text.size(),

@@ -255,8 +255,7 @@ absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text,
 
 // CheckYamlBudgets (yaml.h) with `budget`: every document of the stream,
 // any top level, one budget for the whole stream.
-absl::Status CheckYamlStream(absl::string_view text,
-                             const YamlBudget& budget);
+absl::Status CheckYamlStream(absl::string_view text, const YamlBudget& budget);
 
 // map.Find(key): the value, or an undefined node when `map` is not a
 // mapping or lacks `key`.

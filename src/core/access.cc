@@ -27,8 +27,8 @@
 namespace meshplane::core {
 namespace {
 
-using internal::CheckEtag;
 using internal::ChainIds;
+using internal::CheckEtag;
 using internal::DomainChain;
 using internal::FilterError;
 using internal::Referenced;
@@ -48,7 +48,9 @@ constexpr size_t kMaxComment = 4096;
 constexpr size_t kMaxBatch = 1000;
 constexpr int kLoadPage = 5000;
 
-std::string Method(absl::string_view rpc) { return absl::StrCat(kService, rpc); }
+std::string Method(absl::string_view rpc) {
+  return absl::StrCat(kService, rpc);
+}
 
 std::string DurationJson(absl::Duration d) {
   return absl::StrCat(absl::ToInt64Seconds(d), "s");
@@ -76,15 +78,18 @@ absl::StatusOr<PortContext> LoadPort(store::Transaction& txn,
   return out;
 }
 
-bool IsMemberOfConsumer(const model::Principal& p, const std::string& consumer) {
+bool IsMemberOfConsumer(const model::Principal& p,
+                        const std::string& consumer) {
   if (consumer == p.id) return true;
-  return absl::StartsWith(consumer, "team:") && p.IsMemberOf(consumer.substr(5));
+  return absl::StartsWith(consumer, "team:") &&
+         p.IsMemberOf(consumer.substr(5));
 }
 
 // The teams a consumer stands for or belongs to.
-absl::StatusOr<std::vector<std::string>> ConsumerTeams(store::Transaction& txn,
-                                                       const std::string& consumer) {
-  if (absl::StartsWith(consumer, "team:")) return std::vector<std::string>{consumer.substr(5)};
+absl::StatusOr<std::vector<std::string>> ConsumerTeams(
+    store::Transaction& txn, const std::string& consumer) {
+  if (absl::StartsWith(consumer, "team:"))
+    return std::vector<std::string>{consumer.substr(5)};
   return txn.TeamsOfPrincipal(consumer);
 }
 
@@ -110,20 +115,21 @@ absl::Status NotPending(const AccessRequest& r, absl::Time now) {
   std::string why = absl::StrCat(model::AccessRequestName(r.id), " is ",
                                  model::AccessRequestStateName(state));
   if (state == AccessRequestState::kExpired) {
-    absl::StrAppend(&why, " (not decided before ",
-                    absl::FormatTime(absl::RFC3339_sec, r.expire_time,
-                                     absl::UTCTimeZone()),
-                    ")");
+    absl::StrAppend(
+        &why, " (not decided before ",
+        absl::FormatTime(absl::RFC3339_sec, r.expire_time, absl::UTCTimeZone()),
+        ")");
   }
-  return WithReason(absl::FailedPreconditionError(
-                        absl::StrCat(why, "; only a PENDING request can change")),
+  return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                        why, "; only a PENDING request can change")),
                     "ACCESS_REQUEST_STATE");
 }
 
 }  // namespace
 
 Access::Access(store::Store& store, const auth::Authorizer& authz,
-               const Clock& clock, Governance* governance, AccessOptions options)
+               const Clock& clock, Governance* governance,
+               AccessOptions options)
     : store_(store),
       authz_(authz),
       clock_(clock),
@@ -161,7 +167,8 @@ absl::Status Access::Reload() {
         data = AccessIndexData{};
         std::string after;
         while (true) {
-          MP_ASSIGN_OR_RETURN(auto grants, txn.ActiveGrants(now, after, kLoadPage));
+          MP_ASSIGN_OR_RETURN(auto grants,
+                              txn.ActiveGrants(now, after, kLoadPage));
           if (grants.empty()) break;
           after = grants.back().id;
           for (auto& g : grants) data.grants.push_back(std::move(g));
@@ -178,7 +185,8 @@ absl::Status Access::Reload() {
           MP_ASSIGN_OR_RETURN(auto page, txn.ListDataProducts({}, products));
           for (const auto& p : page.items) {
             for (const auto& o : p.output_ports) {
-              data.ports.push_back({{p.domain_id, p.id, o.id}, p.owner_team_id});
+              data.ports.push_back(
+                  {{p.domain_id, p.id, o.id}, p.owner_team_id});
             }
           }
           products.after = page.next;
@@ -244,7 +252,8 @@ void Access::OnNotification(const store::Listener::Notification& n) {
 
 absl::Status Access::ApplyChange(const std::string& payload) {
   std::lock_guard<std::mutex> apply(apply_mu_);
-  std::vector<std::string> parts = absl::StrSplit(payload, absl::MaxSplits(':', 1));
+  std::vector<std::string> parts =
+      absl::StrSplit(payload, absl::MaxSplits(':', 1));
   if (parts.size() != 2) return absl::OkStatus();  // not ours to know
   const std::string& kind = parts[0];
   const std::string& id = parts[1];
@@ -334,7 +343,8 @@ absl::Duration Access::max_decision_delay() const {
   return log_->stats().max_delay;
 }
 
-absl::Status Access::Notify(store::Transaction& txn, const std::string& payload) {
+absl::Status Access::Notify(store::Transaction& txn,
+                            const std::string& payload) {
   return txn.Notify(kAccessChannel, payload);
 }
 
@@ -343,7 +353,8 @@ absl::Status Access::Notify(store::Transaction& txn, const std::string& payload)
 absl::StatusOr<Grant> Access::MakeGrant(store::Transaction& txn,
                                         const std::string& granted_by,
                                         AccessRequest& request,
-                                        absl::Duration duration, absl::Time now) {
+                                        absl::Duration duration,
+                                        absl::Time now) {
   Grant g;
   g.id = RandomUuid();
   g.uid = RandomUuid();
@@ -367,8 +378,9 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   Violations v;
   if (request.consumer.empty()) request.consumer = ctx.principal.id;
-  v.AddStatus("access_request.consumer",
-              model::ValidatePrincipal("access_request.consumer", request.consumer));
+  v.AddStatus(
+      "access_request.consumer",
+      model::ValidatePrincipal("access_request.consumer", request.consumer));
   if (request.actions.empty()) request.actions = {"read"};
   internal::SortUnique(request.actions);
   for (size_t i = 0; i < request.actions.size(); ++i) {
@@ -396,17 +408,18 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
   if (request.consumer != ctx.principal.id &&
       !IsMemberOfConsumer(ctx.principal, request.consumer)) {
     MP_RETURN_IF_ERROR(authz_.CheckAdmin(
-        ctx.principal, absl::StrCat("ask for access on behalf of ", request.consumer)));
+        ctx.principal,
+        absl::StrCat("ask for access on behalf of ", request.consumer)));
   }
 
   AccessRequest result;
   std::optional<Grant> made;
-  WriteSpec spec{Method("RequestAccess"), model::OutputPortName(request.port),
-                 absl::StrCat(model::OutputPortName(request.port), "\n",
-                              request.consumer, "\n",
-                              absl::StrJoin(request.actions, ","), "\n",
-                              request.purpose, "\n",
-                              absl::ToInt64Seconds(request.duration))};
+  WriteSpec spec{
+      Method("RequestAccess"), model::OutputPortName(request.port),
+      absl::StrCat(model::OutputPortName(request.port), "\n", request.consumer,
+                   "\n", absl::StrJoin(request.actions, ","), "\n",
+                   request.purpose, "\n",
+                   absl::ToInt64Seconds(request.duration))};
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
@@ -414,9 +427,9 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
           ctx, spec,
           [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
             const absl::Time now = internal::StoreNow(clock_);
-            MP_ASSIGN_OR_RETURN(PortContext port,
-                                LoadPort(txn, request.port,
-                                         "access_request.output_port"));
+            MP_ASSIGN_OR_RETURN(
+                PortContext port,
+                LoadPort(txn, request.port, "access_request.output_port"));
             AccessRequest r = request;
             r.id = RandomUuid();
             r.uid = RandomUuid();
@@ -431,7 +444,8 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
               MP_ASSIGN_OR_RETURN(auto teams, ConsumerTeams(txn, r.consumer));
               MP_ASSIGN_OR_RETURN(auto domains, DomainsOwnedBy(txn, teams));
               nlohmann::json req = {
-                  {"method", ctx.method.empty() ? Method("RequestAccess") : ctx.method},
+                  {"method",
+                   ctx.method.empty() ? Method("RequestAccess") : ctx.method},
                   {"validate_only", ctx.validate_only},
                   {"output_port", r.port.port_id},
                   {"consumer", r.consumer},
@@ -471,8 +485,10 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
             MP_RETURN_IF_ERROR(inserted);
             made.reset();
             if (r.state == AccessRequestState::kApproved) {
-              MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, "policy", r, r.duration, now));
-              MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, r.revision)));
+              MP_ASSIGN_OR_RETURN(made,
+                                  MakeGrant(txn, "policy", r, r.duration, now));
+              MP_RETURN_IF_ERROR(
+                  StoreWrite(txn.UpdateAccessRequest(r, r.revision)));
             }
             out.resource = model::AccessRequestName(r.id);
             out.after_json = model::ToJson(r);
@@ -490,8 +506,8 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
   return result;
 }
 
-absl::StatusOr<AccessRequest> Access::GetAccessRequest(const RequestContext& ctx,
-                                                       const std::string& id) {
+absl::StatusOr<AccessRequest> Access::GetAccessRequest(
+    const RequestContext& ctx, const std::string& id) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
   MP_ASSIGN_OR_RETURN(AccessRequest r, txn->GetAccessRequest(id));
@@ -510,7 +526,8 @@ absl::StatusOr<ListResult<AccessRequest>> Access::ListAccessRequests(
   for (const auto& t : terms) {
     if (t.field.empty()) return FilterError("free text is not supported here");
     if (!seen.insert(t.field).second) {
-      return FilterError(absl::StrCat("\"", t.field, "\" may appear only once"));
+      return FilterError(
+          absl::StrCat("\"", t.field, "\" may appear only once"));
     }
     if (t.field == "state") {
       std::string s = absl::AsciiStrToUpper(t.value);
@@ -549,7 +566,8 @@ absl::StatusOr<ListResult<AccessRequest>> Access::ListAccessRequests(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListAccessRequests(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->ListAccessRequests(filter, {after, limit}));
   for (auto& r : page.items) r.state = r.StateAt(filter.now);
   return ToListResult(std::move(page), fingerprint);
 }
@@ -619,8 +637,8 @@ absl::StatusOr<AccessRequest> Access::Approve(const RequestContext& ctx,
       AccessRequest result,
       ChangeRequest(
           ctx, "ApproveAccessRequest", id,
-          absl::StrCat(id, "\n", comment, "\n",
-                       absl::ToInt64Seconds(duration), "\n", etag),
+          absl::StrCat(id, "\n", comment, "\n", absl::ToInt64Seconds(duration),
+                       "\n", etag),
           etag, "access.granted",
           [&](store::Transaction& txn, AccessRequest& r,
               absl::Time now) -> absl::Status {
@@ -651,8 +669,8 @@ absl::StatusOr<AccessRequest> Access::Approve(const RequestContext& ctx,
             r.state = AccessRequestState::kApproved;
             r.reviewer = ctx.principal.id;
             r.review_comment = comment;
-            MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, ctx.principal.id, r,
-                                                granted, now));
+            MP_ASSIGN_OR_RETURN(
+                made, MakeGrant(txn, ctx.principal.id, r, granted, now));
             return absl::OkStatus();
           }));
   // Read-your-writes on this replica; the others learn through NOTIFY.
@@ -667,17 +685,18 @@ absl::StatusOr<AccessRequest> Access::Deny(const RequestContext& ctx,
   Violations v;
   v.CheckText("comment", comment, kMaxComment);
   MP_RETURN_IF_ERROR(v.ToStatus());
-  return ChangeRequest(
-      ctx, "DenyAccessRequest", id, absl::StrCat(id, "\n", comment, "\n", etag),
-      etag, "access.denied",
-      [&](store::Transaction& txn, AccessRequest& r, absl::Time) -> absl::Status {
-        MP_RETURN_IF_ERROR(
-            CheckReviewer(ctx, txn, r, "deny access requests for"));
-        r.state = AccessRequestState::kDenied;
-        r.reviewer = ctx.principal.id;
-        r.review_comment = comment;
-        return absl::OkStatus();
-      });
+  return ChangeRequest(ctx, "DenyAccessRequest", id,
+                       absl::StrCat(id, "\n", comment, "\n", etag), etag,
+                       "access.denied",
+                       [&](store::Transaction& txn, AccessRequest& r,
+                           absl::Time) -> absl::Status {
+                         MP_RETURN_IF_ERROR(CheckReviewer(
+                             ctx, txn, r, "deny access requests for"));
+                         r.state = AccessRequestState::kDenied;
+                         r.reviewer = ctx.principal.id;
+                         r.review_comment = comment;
+                         return absl::OkStatus();
+                       });
 }
 
 absl::StatusOr<AccessRequest> Access::Withdraw(const RequestContext& ctx,
@@ -688,10 +707,10 @@ absl::StatusOr<AccessRequest> Access::Withdraw(const RequestContext& ctx,
       "access.withdrawn",
       [&](store::Transaction&, AccessRequest& r, absl::Time) -> absl::Status {
         if (ctx.principal.id != r.requester) {
-          return absl::PermissionDeniedError(absl::StrCat(
-              ctx.principal.id, " may not withdraw ",
-              model::AccessRequestName(id), ": only its requester (",
-              r.requester, ") may"));
+          return absl::PermissionDeniedError(
+              absl::StrCat(ctx.principal.id, " may not withdraw ",
+                           model::AccessRequestName(id),
+                           ": only its requester (", r.requester, ") may"));
         }
         r.state = AccessRequestState::kWithdrawn;
         return absl::OkStatus();
@@ -713,7 +732,8 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
   for (const auto& t : terms) {
     if (t.field.empty()) return FilterError("free text is not supported here");
     if (!seen.insert(t.field).second) {
-      return FilterError(absl::StrCat("\"", t.field, "\" may appear only once"));
+      return FilterError(
+          absl::StrCat("\"", t.field, "\" may appear only once"));
     }
     if (t.field == "output_port") {
       auto port = model::ParseOutputPortName("filter", t.value);
@@ -750,8 +770,8 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
   if (!principal.empty() && !filter.consumers.empty()) {
     return FilterError("use consumer or principal, not both");
   }
-  std::string fingerprint = internal::QueryFingerprint(
-      {"grants", internal::CanonicalFilter(terms)});
+  std::string fingerprint =
+      internal::QueryFingerprint({"grants", internal::CanonicalFilter(terms)});
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
@@ -795,7 +815,8 @@ absl::StatusOr<Grant> Access::RevokeGrant(const RequestContext& ctx,
             const absl::Time now = internal::StoreNow(clock_);
             MP_ASSIGN_OR_RETURN(Grant g, txn.GetGrant(id));
             if (!IsMemberOfConsumer(ctx.principal, g.consumer)) {
-              MP_ASSIGN_OR_RETURN(PortContext port, LoadPort(txn, g.port, "name"));
+              MP_ASSIGN_OR_RETURN(PortContext port,
+                                  LoadPort(txn, g.port, "name"));
               MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
                   ctx.principal, port.product, port.chain, "revoke grants on"));
             }
@@ -881,7 +902,8 @@ absl::StatusOr<AccessVerdict> Access::Decide(const RequestContext& ctx,
     subject.resource_json = model::ToJson(pc.product);
     subject.domain_json = model::ToJson(pc.chain.front());
     subject.request_json = req.dump();
-    MP_ASSIGN_OR_RETURN(policy::Decision decision, governance_->Decide(ctx, subject));
+    MP_ASSIGN_OR_RETURN(policy::Decision decision,
+                        governance_->Decide(ctx, subject));
     record->decision_json = policy::DecisionToJson(decision);
     verdict.violations = Governance::Details(decision.violations);
     if (decision.outcome != policy::Outcome::kAllow) {
@@ -890,7 +912,8 @@ absl::StatusOr<AccessVerdict> Access::Decide(const RequestContext& ctx,
       for (const auto& v : decision.Blocking()) {
         why.push_back(absl::StrCat(v.policy, ": ", v.message));
       }
-      verdict.reason = absl::StrCat("denied by policy: ", absl::StrJoin(why, "; "));
+      verdict.reason =
+          absl::StrCat("denied by policy: ", absl::StrJoin(why, "; "));
       verdict.grant_id.clear();
     }
   }
@@ -917,14 +940,16 @@ absl::StatusOr<std::vector<AccessVerdict>> Access::BatchCheck(
   const bool single = questions.size() == 1;
   for (size_t i = 0; i < questions.size() && i < kMaxBatch; ++i) {
     const std::string prefix = single ? "" : absl::StrCat("checks[", i, "].");
-    v.AddStatus(prefix + "principal",
-                model::ValidatePrincipal(prefix + "principal", questions[i].principal));
+    v.AddStatus(
+        prefix + "principal",
+        model::ValidatePrincipal(prefix + "principal", questions[i].principal));
     auto port = model::ParseOutputPortName(prefix + "output_port",
                                            questions[i].port_name);
     v.AddStatus(prefix + "output_port", port.status());
     if (!model::IsAccessAction(questions[i].action)) {
-      v.Add(prefix + "action", absl::StrCat("\"", questions[i].action,
-                                            "\" is not an action (read, write)"));
+      v.Add(prefix + "action",
+            absl::StrCat("\"", questions[i].action,
+                         "\" is not an action (read, write)"));
     }
   }
   MP_RETURN_IF_ERROR(v.ToStatus());

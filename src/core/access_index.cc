@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::core {
@@ -258,9 +259,8 @@ struct AccessIndex::State {
     if (port_ids_of_product.empty()) return;
     std::vector<uint32_t> ids;
     for (const auto& port_id : port_ids_of_product) {
-      uint32_t p =
-          Port(model::OutputPortName({product.domain_id, product.product_id,
-                                      port_id}));
+      uint32_t p = Port(model::OutputPortName(
+          {product.domain_id, product.product_id, port_id}));
       ports[p].product = product;
       ports[p].owner_team_id = owner_team_id;
       ports[p].exists = true;
@@ -279,7 +279,8 @@ void AccessIndex::Replace(const AccessIndexData& data) {
   next->heads.reserve(data.grants.size());
   next->by_id.reserve(data.grants.size());
   // Products first so that ports are interned before the grants on them.
-  absl::flat_hash_map<std::string, std::pair<IndexedPort, std::vector<std::string>>>
+  absl::flat_hash_map<std::string,
+                      std::pair<IndexedPort, std::vector<std::string>>>
       products;
   for (const IndexedPort& p : data.ports) {
     std::string product =
@@ -289,8 +290,9 @@ void AccessIndex::Replace(const AccessIndexData& data) {
     entry.second.push_back(p.port.port_id);
   }
   for (const auto& [name, entry] : products) {
-    next->SetProductPorts({entry.first.port.domain_id, entry.first.port.product_id},
-                          entry.first.owner_team_id, entry.second);
+    next->SetProductPorts(
+        {entry.first.port.domain_id, entry.first.port.product_id},
+        entry.first.owner_team_id, entry.second);
   }
   for (const model::Team& t : data.teams) next->SetTeam(t.id, t.members);
   for (const model::Grant& g : data.grants) next->Upsert(g);
@@ -342,7 +344,8 @@ IndexCheck AccessIndex::Check(absl::string_view principal,
     for (uint32_t i = head->second; i != kNone; i = s.grants[i].next) {
       const State::GrantRecord& g = s.grants[i];
       if (g.expire_us <= now_us) {
-        if (expired == nullptr || g.expire_us > expired->expire_us) expired = &g;
+        if (expired == nullptr || g.expire_us > expired->expire_us)
+          expired = &g;
         continue;
       }
       if ((g.actions & bit) == 0) {
@@ -368,19 +371,20 @@ IndexCheck AccessIndex::Check(absl::string_view principal,
     return out;
   }
   if (bit == 0) {
-    out.reason = absl::StrCat("\"", action, "\" is not an action (read, write)");
+    out.reason =
+        absl::StrCat("\"", action, "\" is not an action (read, write)");
   } else if (other_action) {
     out.reason = absl::StrCat("no active grant allows ", action, " on ",
                               port_name, " for ", principal);
   } else if (expired != nullptr) {
-    out.reason = absl::StrCat("grant ", model::GrantName(s.GrantId(expired->id)),
-                              " expired at ",
-                              absl::FormatTime(absl::RFC3339_sec,
-                                               absl::FromUnixMicros(expired->expire_us),
-                                               absl::UTCTimeZone()));
+    out.reason = absl::StrCat(
+        "grant ", model::GrantName(s.GrantId(expired->id)), " expired at ",
+        absl::FormatTime(absl::RFC3339_sec,
+                         absl::FromUnixMicros(expired->expire_us),
+                         absl::UTCTimeZone()));
   } else {
-    out.reason = absl::StrCat("no active grant on ", port_name, " for ",
-                              principal);
+    out.reason =
+        absl::StrCat("no active grant on ", port_name, " for ", principal);
   }
   return out;
 }
@@ -405,13 +409,15 @@ int64_t AccessIndex::MemoryBytes() const {
     return static_cast<int64_t>(buckets * (slot + 1));
   };
   int64_t bytes = 0;
-  bytes += static_cast<int64_t>(s.grants.capacity() * sizeof(State::GrantRecord));
+  bytes +=
+      static_cast<int64_t>(s.grants.capacity() * sizeof(State::GrantRecord));
   bytes += table(s.heads.bucket_count(), sizeof(std::pair<uint64_t, uint32_t>));
-  bytes += table(s.by_id.bucket_count(),
-                 sizeof(std::pair<absl::uint128, uint32_t>));
+  bytes +=
+      table(s.by_id.bucket_count(), sizeof(std::pair<absl::uint128, uint32_t>));
   bytes += table(s.principal_ids.bucket_count(),
                  sizeof(std::pair<std::string, uint32_t>));
-  bytes += table(s.port_ids.bucket_count(), sizeof(std::pair<std::string, uint32_t>));
+  bytes += table(s.port_ids.bucket_count(),
+                 sizeof(std::pair<std::string, uint32_t>));
   for (const auto& p : s.principals) {
     bytes += static_cast<int64_t>(sizeof(std::string) + 2 * p.capacity());
   }

@@ -49,12 +49,13 @@ using model::ProductKey;
 constexpr char kService[] = "meshplane.v1.ContractService/";
 constexpr char kTrigger[] = "contract.publish";
 
-std::string Method(absl::string_view rpc) { return absl::StrCat(kService, rpc); }
+std::string Method(absl::string_view rpc) {
+  return absl::StrCat(kService, rpc);
+}
 
 std::string UpperBump(mc::Bump bump) {
-  return bump == mc::Bump::kNone
-             ? std::string()
-             : absl::AsciiStrToUpper(mc::BumpName(bump));
+  return bump == mc::Bump::kNone ? std::string()
+                                 : absl::AsciiStrToUpper(mc::BumpName(bump));
 }
 
 std::string UpperSeverity(mc::Severity s) {
@@ -92,10 +93,9 @@ absl::StatusOr<Candidate> LoadCandidate(const std::string& yaml) {
       where = absl::StrCat(" (line ", issue.position.line, ", column ",
                            issue.position.column, ")");
     }
-    fields.push_back(
-        {issue.path.empty() ? std::string("yaml")
-                            : absl::StrCat("yaml.", issue.path),
-         absl::StrCat(issue.message, where)});
+    fields.push_back({issue.path.empty() ? std::string("yaml")
+                                         : absl::StrCat("yaml.", issue.path),
+                      absl::StrCat(issue.message, where)});
   }
   Candidate c;
   c.document = std::move(validated->document);
@@ -140,10 +140,9 @@ absl::StatusOr<std::vector<mc::Document>> Documents(
   for (const ContractVersion& v : versions) {
     auto d = mc::Parse(v.original_yaml);
     if (!d.ok()) {
-      return absl::InternalError(
-          absl::StrCat(model::ContractVersionName(v.contract_id, v.version),
-                       " is stored but no longer parses: ",
-                       d.status().message()));
+      return absl::InternalError(absl::StrCat(
+          model::ContractVersionName(v.contract_id, v.version),
+          " is stored but no longer parses: ", d.status().message()));
     }
     out.push_back(*std::move(d));
   }
@@ -228,9 +227,9 @@ absl::StatusOr<CompatibilityReport> Compare(
   if (!against.empty()) {
     auto v = txn.GetContractVersion(candidate.document.id, against);
     if (!v.ok()) {
-      return Referenced(v.status(), "against_version",
-                        model::ContractVersionName(candidate.document.id,
-                                                   against));
+      return Referenced(
+          v.status(), "against_version",
+          model::ContractVersionName(candidate.document.id, against));
     }
     previous.push_back(*std::move(v));
   } else if (contract) {
@@ -248,8 +247,9 @@ absl::StatusOr<CompatibilityReport> Compare(
   MP_ASSIGN_OR_RETURN(std::vector<mc::Document> docs, Documents(previous));
   auto verdict = mc::Check(candidate.document, docs, mode);
   if (!verdict.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "cannot compare with the stored versions: ", verdict.status().message()));
+    return absl::InternalError(
+        absl::StrCat("cannot compare with the stored versions: ",
+                     verdict.status().message()));
   }
   for (auto it = previous.rbegin(); it != previous.rend(); ++it) {
     report.compared_versions.push_back(it->version);
@@ -263,14 +263,15 @@ absl::StatusOr<CompatibilityReport> Compare(
   if (!verdict->previous_version.empty()) {
     auto prev = mc::SemVer::Parse(verdict->previous_version);
     if (prev.ok() && *prev < candidate.version) {
-      report.declared_bump = UpperBump(mc::BumpBetween(*prev, candidate.version));
+      report.declared_bump =
+          UpperBump(mc::BumpBetween(*prev, candidate.version));
     }
   }
   // NONE refuses nothing, but consumers break all the same: impact is
   // judged as under FULL (as the required bump is).
-  const mc::CompatibilityMode impact_mode =
-      mode == mc::CompatibilityMode::kNone ? mc::CompatibilityMode::kFull
-                                           : mode;
+  const mc::CompatibilityMode impact_mode = mode == mc::CompatibilityMode::kNone
+                                                ? mc::CompatibilityMode::kFull
+                                                : mode;
   bool breaks_consumers = false;
   for (const mc::Change& c : verdict->changes) {
     ContractChangeEntry e;
@@ -278,8 +279,8 @@ absl::StatusOr<CompatibilityReport> Compare(
     e.change = std::string(mc::ChangeKindName(c.kind));
     e.path = c.path;
     e.description = c.Explain(mode);
-    e.against_version =
-        c.against_version.empty() ? verdict->previous_version : c.against_version;
+    e.against_version = c.against_version.empty() ? verdict->previous_version
+                                                  : c.against_version;
     e.breaks = Breaks(c);
     if (!PointsIntoPrevious(c.kind)) {
       e.line = c.position.line;
@@ -297,17 +298,21 @@ absl::StatusOr<CompatibilityReport> Compare(
   }
   if (!report.compatible && report.version_satisfied) {
     report.warnings.push_back(absl::StrCat(
-        "breaking changes under ", report.mode, " are published as a new "
-        "major version: ", report.impacted_consumers.size(),
-        " known consumer(s) must migrate"));
+        "breaking changes under ", report.mode,
+        " are published as a new "
+        "major version: ",
+        report.impacted_consumers.size(), " known consumer(s) must migrate"));
   }
   return report;
 }
 
 nlohmann::json ViolationJson(const PolicyViolationDetail& v) {
-  return {{"policy", v.policy},           {"scope", v.scope},
-          {"effect", v.effect},           {"enforcement", v.enforcement},
-          {"message", v.message},         {"revision", std::to_string(v.revision)},
+  return {{"policy", v.policy},
+          {"scope", v.scope},
+          {"effect", v.effect},
+          {"enforcement", v.enforcement},
+          {"message", v.message},
+          {"revision", std::to_string(v.revision)},
           {"evaluation_error", v.evaluation_error}};
 }
 
@@ -368,9 +373,9 @@ absl::Status Refusal(const CompatibilityReport& report,
                      absl::Status policy_refusal) {
   absl::Status status;
   if (!report.version_satisfied) {
-    std::string message = absl::StrCat(
-        report.contract, " ", report.candidate_version, ": ",
-        report.version_message, BreakingSummary(report));
+    std::string message =
+        absl::StrCat(report.contract, " ", report.candidate_version, ": ",
+                     report.version_message, BreakingSummary(report));
     if (!policy_refusal.ok()) {
       absl::StrAppend(&message, "; and ", policy_refusal.message());
     }
@@ -433,15 +438,15 @@ absl::Status AuthorizeBeforeReading(const auth::Authorizer& authz,
   if (p.platform_admin) return absl::OkStatus();
   if (p.team_ids.empty()) {
     return absl::PermissionDeniedError(absl::StrCat(
-        p.id, " may not publish data contracts: it is a member of no team "
-              "(publishing needs membership in the owner team of the data "
-              "product or of its domains, or the platform-admin role)"));
+        p.id,
+        " may not publish data contracts: it is a member of no team "
+        "(publishing needs membership in the owner team of the data "
+        "product or of its domains, or the platform-admin role)"));
   }
   if (!request.product) return absl::OkStatus();
   absl::Status verdict;
   MP_RETURN_IF_ERROR(store.RunInTransaction(
-      store::TxnMode::kReadOnly,
-      [&](store::Transaction& txn) -> absl::Status {
+      store::TxnMode::kReadOnly, [&](store::Transaction& txn) -> absl::Status {
         auto product = txn.GetDataProduct(*request.product);
         if (product.status().code() == absl::StatusCode::kNotFound) {
           return absl::OkStatus();
@@ -459,8 +464,9 @@ absl::Status AuthorizeBeforeReading(const auth::Authorizer& authz,
 
 std::string PublishResponseJson(const Contract& contract,
                                 const ContractVersion& version) {
-  return nlohmann::json{{"contract", nlohmann::json::parse(model::ToJson(contract))},
-                        {"version", version.version}}
+  return nlohmann::json{
+      {"contract", nlohmann::json::parse(model::ToJson(contract))},
+      {"version", version.version}}
       .dump();
 }
 
@@ -488,7 +494,8 @@ std::string ReportToJson(const CompatibilityReport& r) {
                         {"owner_team", i.owner_team}});
   }
   nlohmann::json violations = nlohmann::json::array();
-  for (const auto& v : r.policy_violations) violations.push_back(ViolationJson(v));
+  for (const auto& v : r.policy_violations)
+    violations.push_back(ViolationJson(v));
   nlohmann::json warnings = nlohmann::json::array();
   for (const auto& w : r.warnings) {
     warnings.push_back({{"source", "contract"}, {"message", w}});
@@ -520,7 +527,8 @@ std::string ReportToJson(const CompatibilityReport& r) {
 absl::StatusOr<CompatibilityReport> ReportFromJson(absl::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    return absl::InvalidArgumentError("a compatibility report must be a JSON object");
+    return absl::InvalidArgumentError(
+        "a compatibility report must be a JSON object");
   }
   auto str = [](const nlohmann::json& o, const char* key) {
     auto it = o.find(key);
@@ -625,10 +633,11 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
   const std::string& id = candidate->document.id;
 
   PublishResult result;
-  WriteSpec spec{Method("PublishContract"), model::ContractName(id),
-                 absl::StrCat(request.product ? model::ProductName(*request.product)
-                                              : std::string(),
-                              "\n", request.mode, "\n", request.yaml)};
+  WriteSpec spec{
+      Method("PublishContract"), model::ContractName(id),
+      absl::StrCat(request.product ? model::ProductName(*request.product)
+                                   : std::string(),
+                   "\n", request.mode, "\n", request.yaml)};
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,
@@ -663,14 +672,16 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
               return Referenced(product.status(), "data_product",
                                 model::ProductName(product_key));
             }
-            MP_ASSIGN_OR_RETURN(auto domain, txn.GetDomain(product_key.domain_id));
+            MP_ASSIGN_OR_RETURN(auto domain,
+                                txn.GetDomain(product_key.domain_id));
             MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
             MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
                 ctx.principal, *product, chain, "publish data contracts of"));
 
             // A version is immutable: the same content again is a no-op.
             if (existing) {
-              auto same = txn.GetContractVersion(id, candidate->document.version);
+              auto same =
+                  txn.GetContractVersion(id, candidate->document.version);
               if (same.ok()) {
                 if (same->content_hash != Sha256Hex(candidate->json)) {
                   return absl::AlreadyExistsError(absl::StrCat(
@@ -702,11 +713,13 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
             if (requested_mode) {
               mode = *requested_mode;
             } else if (existing) {
-              MP_ASSIGN_OR_RETURN(mode, ParseModeAt("compatibility_mode",
-                                                    existing->compatibility_mode));
+              MP_ASSIGN_OR_RETURN(mode,
+                                  ParseModeAt("compatibility_mode",
+                                              existing->compatibility_mode));
             }
-            MP_ASSIGN_OR_RETURN(result.report,
-                                Compare(txn, *candidate, existing, mode, "", now));
+            MP_ASSIGN_OR_RETURN(
+                result.report,
+                Compare(txn, *candidate, existing, mode, "", now));
             CompatibilityReport& report = result.report;
 
             absl::Status policy_refusal;
@@ -721,7 +734,8 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
               MP_ASSIGN_OR_RETURN(policy::Decision decision,
                                   governance_->Decide(ctx, subject));
               out.decision_json = policy::DecisionToJson(decision);
-              report.policy_violations = Governance::Details(decision.violations);
+              report.policy_violations =
+                  Governance::Details(decision.violations);
               if (ctx.warnings != nullptr) {
                 *ctx.warnings = Governance::Details(decision.Warnings());
               }
@@ -799,10 +813,10 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
     MP_ASSIGN_OR_RETURN(result.contract,
                         model::ContractFromJson(json["contract"].dump()));
     MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-    MP_ASSIGN_OR_RETURN(result.version,
-                        txn->GetContractVersion(
-                            result.contract.id,
-                            json.value("version", std::string())));
+    MP_ASSIGN_OR_RETURN(
+        result.version,
+        txn->GetContractVersion(result.contract.id,
+                                json.value("version", std::string())));
     MP_ASSIGN_OR_RETURN(result.report,
                         ReportFromJson(result.version.report_json));
   }
@@ -843,20 +857,19 @@ absl::StatusOr<CompatibilityReport> Contracts::CheckCompatibility(
         }
         if (!existing && !against_version.empty()) {
           return internal::NotFoundAt(
-              "against_version",
-              model::ContractVersionName(candidate->document.id,
-                                         against_version));
+              "against_version", model::ContractVersionName(
+                                     candidate->document.id, against_version));
         }
         mc::CompatibilityMode m = mc::kDefaultMode;
         if (requested_mode) {
           m = *requested_mode;
         } else if (existing) {
-          MP_ASSIGN_OR_RETURN(
-              m, ParseModeAt("compatibility_mode", existing->compatibility_mode));
+          MP_ASSIGN_OR_RETURN(m, ParseModeAt("compatibility_mode",
+                                             existing->compatibility_mode));
         }
-        MP_ASSIGN_OR_RETURN(report, Compare(txn, *candidate, existing, m,
-                                            against_version,
-                                            internal::StoreNow(clock_)));
+        MP_ASSIGN_OR_RETURN(
+            report, Compare(txn, *candidate, existing, m, against_version,
+                            internal::StoreNow(clock_)));
         return absl::OkStatus();
       }));
   report.accepted = report.version_satisfied;
@@ -888,7 +901,8 @@ absl::StatusOr<ListResult<Contract>> Contracts::ListContracts(
                                       ") is not supported for contracts"));
     }
     if (!seen.insert(t.field).second) {
-      return FilterError(absl::StrCat("\"", t.field, "\" may appear only once"));
+      return FilterError(
+          absl::StrCat("\"", t.field, "\" may appear only once"));
     }
     if (t.field == "data_product") {
       auto key = model::ParseProductName("filter", t.value);
@@ -914,8 +928,9 @@ absl::StatusOr<ListResult<Contract>> Contracts::ListContracts(
       }
       filter.state = state;
     } else {
-      return FilterError(absl::StrCat(
-          "unknown field \"", t.field, "\" (known: data_product, domain, state)"));
+      return FilterError(
+          absl::StrCat("unknown field \"", t.field,
+                       "\" (known: data_product, domain, state)"));
     }
   }
   std::string fingerprint = internal::QueryFingerprint(
@@ -967,10 +982,11 @@ absl::StatusOr<ContractVersion> Contracts::GetVersion(
   }
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (version == "latest") {
-    MP_ASSIGN_OR_RETURN(auto page, txn->ListContractVersions(contract_id, {"", 1}));
+    MP_ASSIGN_OR_RETURN(auto page,
+                        txn->ListContractVersions(contract_id, {"", 1}));
     if (page.items.empty()) {
-      return absl::NotFoundError(absl::StrCat(
-          model::ContractName(contract_id), " has no published version"));
+      return absl::NotFoundError(absl::StrCat(model::ContractName(contract_id),
+                                              " has no published version"));
     }
     return std::move(page.items.front());
   }

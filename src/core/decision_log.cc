@@ -81,8 +81,8 @@ void DecisionLog::Run() {
       const absl::Time due = queue_.front().queued_at + options_.flush_interval;
       const absl::Time now = absl::Now();
       if (now < due) {
-        work_cv_.wait_for(lock, std::min(absl::ToChronoMilliseconds(due - now),
-                                         interval));
+        work_cv_.wait_for(
+            lock, std::min(absl::ToChronoMilliseconds(due - now), interval));
         continue;
       }
     }

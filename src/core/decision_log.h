@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+
 #include "meshplane/common/clock.h"
 #include "meshplane/model/access.h"
 #include "meshplane/store/store.h"
@@ -69,8 +70,8 @@ class DecisionLog {
   store::Store& store_;
   const Options options_;
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;   // the writer waits for work
-  std::condition_variable done_cv_;   // appenders wait for room / commits
+  std::condition_variable work_cv_;  // the writer waits for work
+  std::condition_variable done_cv_;  // appenders wait for room / commits
   struct Queued {
     model::AccessDecision decision;
     absl::Time queued_at;

@@ -45,7 +45,7 @@ absl::Status EventsPruned(const std::string& what, int64_t pruned_through) {
 const std::vector<std::string>& KnownEventResourceTypes() {
   static const auto* types = new std::vector<std::string>{
       "domain", "team",   "dataproduct", "token", "contract",
-      "policy", "waiver", "access",      "slo",  "webhook"};
+      "policy", "waiver", "access",      "slo",   "webhook"};
   return *types;
 }
 
@@ -72,8 +72,8 @@ absl::Status ValidateEventFilter(const std::vector<std::string>& resource_types,
                    std::string(id.status().message())});
     }
   } else if (include_subdomains) {
-    v.push_back({absl::StrCat(field_prefix, "include_subdomains"),
-                 "needs a domain"});
+    v.push_back(
+        {absl::StrCat(field_prefix, "include_subdomains"), "needs a domain"});
   }
   if (!v.empty()) return InvalidArgumentWithFields(v);
   return absl::OkStatus();
@@ -150,9 +150,8 @@ void EventMatcher::Follow(const model::Event& e) {
 
 bool EventMatcher::Matches(const model::Event& e) {
   Follow(e);
-  if (!types_.empty() &&
-      std::find(types_.begin(), types_.end(), TypePrefix(e.type)) ==
-          types_.end()) {
+  if (!types_.empty() && std::find(types_.begin(), types_.end(),
+                                   TypePrefix(e.type)) == types_.end()) {
     return false;
   }
   return root_.empty() || IsMember(e.domain_id);
@@ -310,14 +309,14 @@ absl::StatusOr<int64_t> EventFeed::Next(int64_t cursor, absl::Time until,
   {
     absl::MutexLock lock(&mu_);
     std::pair<EventFeed*, int64_t> arg(this, cursor);
-    mu_.AwaitWithDeadline(
-        absl::Condition(
-            +[](std::pair<EventFeed*, int64_t>* a)
-                 ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                   return a->first->stopping_ || a->first->head_ > a->second;
-                 },
-            &arg),
-        until);
+    mu_.AwaitWithDeadline(absl::Condition(
+                              +[](std::pair<EventFeed*, int64_t>* a)
+                                   ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                     return a->first->stopping_ ||
+                                            a->first->head_ > a->second;
+                                   },
+                              &arg),
+                          until);
     if (stopping_) {
       return absl::UnavailableError(absl::StrCat(
           "the server is shutting down; resume after sequence ", cursor));

@@ -77,8 +77,8 @@ class Parser {
         if (pos_ < s_.size() && (s_[pos_] == '=' || s_[pos_] == ':')) {
           char op = s_[pos_];
           if (!IsFieldName(word)) {
-            return FilterError(start, absl::StrCat(QuotePrefix(word),
-                                                   " is not a field name"));
+            return FilterError(
+                start, absl::StrCat(QuotePrefix(word), " is not a field name"));
           }
           ++pos_;
           if (op == '=' && pos_ < s_.size() && s_[pos_] == '=') {
@@ -157,16 +157,15 @@ class Parser {
 absl::StatusOr<std::vector<FilterTerm>> ParseFilter(absl::string_view filter) {
   if (filter.size() > kMaxFilterBytes) {
     return InvalidArgumentWithFields(
-        {{"filter", absl::StrCat(filter.size(), " bytes; at most ",
-                                 kMaxFilterBytes)}});
+        {{"filter",
+          absl::StrCat(filter.size(), " bytes; at most ", kMaxFilterBytes)}});
   }
   absl::StatusOr<std::vector<FilterTerm>> terms = Parser(filter).Parse();
   if (!terms.ok()) return terms;
   if (size_t n = FilterWords(*terms); n > kMaxFilterTerms) {
     return InvalidArgumentWithFields(
-        {{"filter",
-          absl::StrCat(n, " terms; at most ", kMaxFilterTerms,
-                       " (each word of free text counts as one)")}});
+        {{"filter", absl::StrCat(n, " terms; at most ", kMaxFilterTerms,
+                                 " (each word of free text counts as one)")}});
   }
   return terms;
 }

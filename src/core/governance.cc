@@ -50,7 +50,9 @@ constexpr absl::Duration kMaxWaiver = absl::Hours(24 * 366);
 // simulation).
 constexpr int kBatch = 1000;
 
-std::string Method(const char* rpc) { return absl::StrCat(kPolicyService, rpc); }
+std::string Method(const char* rpc) {
+  return absl::StrCat(kPolicyService, rpc);
+}
 
 // Every field check of a policy, the CEL type check included, under the
 // request field `prefix` ("policy").
@@ -69,7 +71,8 @@ void ValidatePolicy(const model::Policy& p, Violations& v) {
   }
   if (!policy::ParseEnforcement(p.enforcement)) {
     v.Add("policy.enforcement",
-          absl::StrCat("\"", p.enforcement, "\" is not one of ENFORCED, DRY_RUN"));
+          absl::StrCat("\"", p.enforcement,
+                       "\" is not one of ENFORCED, DRY_RUN"));
   }
   if (p.domain_id.empty() && p.owner_team_id.empty()) {
     v.Add("policy.owner", "a global policy needs an owner team");
@@ -199,7 +202,8 @@ void Governance::RefreshLoop() {
       // The old snapshot stays; try again in a second (the store is down
       // or failing: do not hammer it), sooner only to stop.
       dirty_ = true;
-      loop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+      loop_cv_.wait_for(lock, std::chrono::seconds(1),
+                        [this] { return stopping_; });
     } else if (dirty_) {
       // More changes came during the reload: coalesce a burst a little.
       loop_cv_.wait_for(lock, std::chrono::milliseconds(20),
@@ -223,8 +227,8 @@ absl::StatusOr<policy::Decision> Governance::Decide(
     auto v = policy::DocumentFromJson(json);
     if (!v.ok()) {
       return absl::InternalError(
-          absl::StrCat("governance: the ", what, " document is not valid: ",
-                       v.status().message()));
+          absl::StrCat("governance: the ", what,
+                       " document is not valid: ", v.status().message()));
     }
     return v;
   };
@@ -238,13 +242,15 @@ absl::StatusOr<policy::Decision> Governance::Decide(
   std::string request_json = subject.request_json;
   if (request_json.empty()) {
     request_json = absl::StrCat(
-        "{\"method\":", policy::cel::ValueToJson(policy::cel::Value::String(ctx.method)),
+        "{\"method\":",
+        policy::cel::ValueToJson(policy::cel::Value::String(ctx.method)),
         ",\"validate_only\":", ctx.validate_only ? "true" : "false", "}");
   }
   MP_ASSIGN_OR_RETURN(in.request, doc(request_json, "request"));
   std::vector<std::string> teams;
   teams.reserve(ctx.principal.team_ids.size());
-  for (const auto& t : ctx.principal.team_ids) teams.push_back(model::TeamName(t));
+  for (const auto& t : ctx.principal.team_ids)
+    teams.push_back(model::TeamName(t));
   in.principal = policy::PrincipalValue(ctx.principal.id, teams,
                                         ctx.principal.platform_admin);
   in.now = clock_.Now();
@@ -293,15 +299,18 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   Violations v;
   if (!policy::IsKnownTrigger(subject.trigger)) {
-    v.Add("trigger", absl::StrCat("\"", subject.trigger, "\" is not one of ",
-                                  absl::StrJoin(policy::KnownTriggers(), ", ")));
+    v.Add("trigger",
+          absl::StrCat("\"", subject.trigger, "\" is not one of ",
+                       absl::StrJoin(policy::KnownTriggers(), ", ")));
   }
   if (subject.resource_name.empty() ||
       subject.resource_name.size() > kMaxResourceName) {
-    v.Add("resource_name", "a resource name of 1 to 1024 characters is required");
+    v.Add("resource_name",
+          "a resource name of 1 to 1024 characters is required");
   }
   if (!as_principal.empty()) {
-    v.AddStatus("principal", model::ValidatePrincipal("principal", as_principal));
+    v.AddStatus("principal",
+                model::ValidatePrincipal("principal", as_principal));
   }
   MP_RETURN_IF_ERROR(v.ToStatus());
   RequestContext eval_ctx = ctx;
@@ -321,12 +330,13 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
         if (domain_id.empty()) return absl::OkStatus();
         if (!model::IsValidId(domain_id)) {
           return InvalidArgumentWithFields(
-              {{"resource_name", absl::StrCat("\"", domain_id,
-                                              "\" is not a valid domain id")}});
+              {{"resource_name",
+                absl::StrCat("\"", domain_id, "\" is not a valid domain id")}});
         }
         bool is_domain = subject.resource_name == model::DomainName(domain_id);
         auto domain = txn.GetDomain(domain_id);
-        if (!domain.ok() && domain.status().code() == absl::StatusCode::kNotFound &&
+        if (!domain.ok() &&
+            domain.status().code() == absl::StatusCode::kNotFound &&
             is_domain && !subject.resource_json.empty()) {
           // A domain that does not exist yet (domain.create): its chain is
           // itself under the parent its document names.
@@ -368,11 +378,13 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
           subject.resource_json = model::ToJson(*domain);
           return absl::OkStatus();
         }
-        auto key = model::ParseProductName("resource_name", subject.resource_name);
+        auto key =
+            model::ParseProductName("resource_name", subject.resource_name);
         if (!key.ok()) {
           return InvalidArgumentWithFields(
-              {{"resource", "is required: only domains and data products can "
-                            "be read from the registry"}});
+              {{"resource",
+                "is required: only domains and data products can "
+                "be read from the registry"}});
         }
         auto product = txn.GetDataProduct(*key);
         if (!product.ok()) {
@@ -396,11 +408,12 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
   audit.validate_only = true;
   audit.decision_json = policy::DecisionToJson(decision);
   store_
-      .RunInTransaction(store::TxnMode::kReadWrite,
-                        [&](store::Transaction& txn) {
-                          return txn.AppendAudit(audit).status();
-                        },
-                        /*max_attempts=*/2)
+      .RunInTransaction(
+          store::TxnMode::kReadWrite,
+          [&](store::Transaction& txn) {
+            return txn.AppendAudit(audit).status();
+          },
+          /*max_attempts=*/2)
       .IgnoreError();
   return decision;
 }
@@ -436,15 +449,15 @@ absl::Status Governance::CheckWaiverWrite(const RequestContext& ctx,
   if (!policy.domain_id.empty()) {
     return CheckPolicyWrite(ctx, txn, policy, "grant waivers of");
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      ctx.principal.id, " may not grant waivers of ",
-      model::PolicyName(policy.key()),
-      ": only platform admins and members of its owner team ",
-      model::TeamName(policy.owner_team_id), " may"));
+  return absl::PermissionDeniedError(
+      absl::StrCat(ctx.principal.id, " may not grant waivers of ",
+                   model::PolicyName(policy.key()),
+                   ": only platform admins and members of its owner team ",
+                   model::TeamName(policy.owner_team_id), " may"));
 }
 
-absl::StatusOr<model::Policy> Governance::CreatePolicy(const RequestContext& ctx,
-                                                       model::Policy policy) {
+absl::StatusOr<model::Policy> Governance::CreatePolicy(
+    const RequestContext& ctx, model::Policy policy) {
   model::Policy result;
   WriteSpec spec{Method("CreatePolicy"), model::PolicyName(policy.key()),
                  model::ToJson(policy)};
@@ -477,11 +490,12 @@ absl::StatusOr<model::Policy> Governance::CreatePolicy(const RequestContext& ctx
             p.revision = 1;
             absl::Status inserted = txn.InsertPolicy(p, ctx.principal.id);
             if (inserted.code() == absl::StatusCode::kAlreadyExists) {
-              return absl::AlreadyExistsError(absl::StrCat(
-                  model::PolicyName(p.key()), " already exists"));
+              return absl::AlreadyExistsError(
+                  absl::StrCat(model::PolicyName(p.key()), " already exists"));
             }
             MP_RETURN_IF_ERROR(inserted);
-            MP_RETURN_IF_ERROR(txn.Notify(kPolicyChannel, model::PolicyName(p.key())));
+            MP_RETURN_IF_ERROR(
+                txn.Notify(kPolicyChannel, model::PolicyName(p.key())));
             out.after_json = model::ToJson(p);
             out.response_json = out.after_json;
             out.event_type = "policy.created";
@@ -494,8 +508,8 @@ absl::StatusOr<model::Policy> Governance::CreatePolicy(const RequestContext& ctx
   return result;
 }
 
-absl::StatusOr<model::Policy> Governance::GetPolicy(const RequestContext& ctx,
-                                                    const model::PolicyKey& key) {
+absl::StatusOr<model::Policy> Governance::GetPolicy(
+    const RequestContext& ctx, const model::PolicyKey& key) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   Violations v;
   ValidateKey(key, "name", "name", v);
@@ -512,7 +526,8 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
   const bool any_domain = domain_id == "-";
   if (!domain_id.empty() && !any_domain && !model::IsValidId(domain_id)) {
     return InvalidArgumentWithFields(
-        {{"parent", absl::StrCat("\"", domain_id, "\" is not a valid domain id")}});
+        {{"parent",
+          absl::StrCat("\"", domain_id, "\" is not a valid domain id")}});
   }
   if (include_inherited && (domain_id.empty() || any_domain)) {
     return InvalidArgumentWithFields(
@@ -562,9 +577,9 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
       }
       filter.owner_team_id = owner;
     } else {
-      return FilterError(absl::StrCat(
-          "unknown field \"", t.field,
-          "\" (known: trigger, effect, enforcement, owner)"));
+      return FilterError(
+          absl::StrCat("unknown field \"", t.field,
+                       "\" (known: trigger, effect, enforcement, owner)"));
     }
   }
   std::string fingerprint = internal::QueryFingerprint(
@@ -575,7 +590,8 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (!domain_id.empty() && !any_domain) {
     auto d = txn->GetDomain(domain_id);
-    if (!d.ok()) return Referenced(d.status(), "parent", model::DomainName(domain_id));
+    if (!d.ok())
+      return Referenced(d.status(), "parent", model::DomainName(domain_id));
   }
   if (!include_inherited) {
     MP_ASSIGN_OR_RETURN(auto page, txn->ListPolicies(filter, {after, limit}));
@@ -601,10 +617,9 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
   return out;
 }
 
-absl::StatusOr<model::Policy> Governance::UpdatePolicy(const RequestContext& ctx,
-                                                       const model::Policy& patch,
-                                                       const FieldMask& mask,
-                                                       const std::string& etag) {
+absl::StatusOr<model::Policy> Governance::UpdatePolicy(
+    const RequestContext& ctx, const model::Policy& patch,
+    const FieldMask& mask, const std::string& etag) {
   model::Policy result;
   WriteSpec spec{Method("UpdatePolicy"), model::PolicyName(patch.key()),
                  absl::StrCat(model::ToJson(patch), "\n",
@@ -629,7 +644,8 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(const RequestContext& ctx
                     {{"owner_team", "owner"}},
                     {"name", "uid", "scope", "revision", "create_time",
                      "update_time", "etag"}));
-            MP_ASSIGN_OR_RETURN(model::Policy current, txn.GetPolicy(patch.key()));
+            MP_ASSIGN_OR_RETURN(model::Policy current,
+                                txn.GetPolicy(patch.key()));
             // docs/governance.md: a domain policy's owner team may edit it
             // besides the domain's owners; handing it to another team stays
             // with the domain's owners (checked below).
@@ -642,7 +658,8 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(const RequestContext& ctx
             MP_RETURN_IF_ERROR(CheckEtag(model::PolicyName(current.key()), etag,
                                          current.revision));
             model::Policy p = current;
-            if (paths.count("display_name")) p.display_name = patch.display_name;
+            if (paths.count("display_name"))
+              p.display_name = patch.display_name;
             if (paths.count("description")) p.description = patch.description;
             if (paths.count("triggers")) p.triggers = patch.triggers;
             if (paths.count("condition")) p.condition = patch.condition;
@@ -685,7 +702,8 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(const RequestContext& ctx
             p.update_time = now;
             MP_RETURN_IF_ERROR(StoreWrite(
                 txn.UpdatePolicy(p, current.revision, ctx.principal.id)));
-            MP_RETURN_IF_ERROR(txn.Notify(kPolicyChannel, model::PolicyName(p.key())));
+            MP_RETURN_IF_ERROR(
+                txn.Notify(kPolicyChannel, model::PolicyName(p.key())));
             out.after_json = model::ToJson(p);
             out.response_json = out.after_json;
             out.event_type = "policy.updated";
@@ -712,11 +730,13 @@ absl::Status Governance::DeletePolicy(const RequestContext& ctx,
                  ValidateKey(key, "name", "name", v);
                  MP_RETURN_IF_ERROR(v.ToStatus());
                  MP_ASSIGN_OR_RETURN(model::Policy current, txn.GetPolicy(key));
-                 MP_RETURN_IF_ERROR(CheckPolicyWrite(ctx, txn, current, "delete"));
-                 MP_RETURN_IF_ERROR(CheckEtag(model::PolicyName(key), etag,
-                                              current.revision));
+                 MP_RETURN_IF_ERROR(
+                     CheckPolicyWrite(ctx, txn, current, "delete"));
+                 MP_RETURN_IF_ERROR(
+                     CheckEtag(model::PolicyName(key), etag, current.revision));
                  MP_RETURN_IF_ERROR(txn.DeletePolicy(key));
-                 MP_RETURN_IF_ERROR(txn.Notify(kPolicyChannel, model::PolicyName(key)));
+                 MP_RETURN_IF_ERROR(
+                     txn.Notify(kPolicyChannel, model::PolicyName(key)));
                  out.before_json = model::ToJson(current);
                  out.response_json = "{}";
                  out.event_type = "policy.deleted";
@@ -728,9 +748,10 @@ absl::Status Governance::DeletePolicy(const RequestContext& ctx,
   return absl::OkStatus();
 }
 
-absl::StatusOr<ListResult<model::PolicyRevision>> Governance::ListPolicyRevisions(
-    const RequestContext& ctx, const model::PolicyKey& key,
-    const ListQuery& query) {
+absl::StatusOr<ListResult<model::PolicyRevision>>
+Governance::ListPolicyRevisions(const RequestContext& ctx,
+                                const model::PolicyKey& key,
+                                const ListQuery& query) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   Violations v;
   ValidateKey(key, "name", "name", v);
@@ -755,8 +776,8 @@ absl::StatusOr<ListResult<model::PolicyRevision>> Governance::ListPolicyRevision
 
 // ============================================================ Waivers
 
-absl::StatusOr<model::Waiver> Governance::CreateWaiver(const RequestContext& ctx,
-                                                       model::Waiver waiver) {
+absl::StatusOr<model::Waiver> Governance::CreateWaiver(
+    const RequestContext& ctx, model::Waiver waiver) {
   model::Waiver result;
   WriteSpec spec{Method("CreateWaiver"), model::WaiverName(waiver),
                  model::ToJson(waiver)};
@@ -777,7 +798,8 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(const RequestContext& ctx
                                 model::PolicyName(waiver.policy));
             }
             MP_RETURN_IF_ERROR(CheckWaiverWrite(ctx, txn, *policy));
-            if (waiver.resource.empty() || waiver.resource.size() > kMaxResourceName ||
+            if (waiver.resource.empty() ||
+                waiver.resource.size() > kMaxResourceName ||
                 absl::StrContains(waiver.resource, ' ')) {
               v.Add("waiver.resource",
                     "the exempted resource's name is required (1 to 1024 "
@@ -786,7 +808,8 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(const RequestContext& ctx
             if (waiver.reason.empty()) {
               v.Add("waiver.reason", "a justification is required");
             } else {
-              v.CheckText("waiver.reason", waiver.reason, internal::kMaxDescription);
+              v.CheckText("waiver.reason", waiver.reason,
+                          internal::kMaxDescription);
             }
             if (waiver.expire_time <= now) {
               v.Add("waiver.expire_time", "must be in the future");
@@ -810,8 +833,10 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(const RequestContext& ctx
                 auto domain = txn.GetDomain(d);
                 if (domain.ok()) {
                   MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, *domain));
-                  for (const auto& c : chain) inside |= c.id == policy->domain_id;
-                } else if (domain.status().code() != absl::StatusCode::kNotFound) {
+                  for (const auto& c : chain)
+                    inside |= c.id == policy->domain_id;
+                } else if (domain.status().code() !=
+                           absl::StatusCode::kNotFound) {
                   return domain.status();
                 }
               }
@@ -835,7 +860,8 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(const RequestContext& ctx
                   absl::StrCat(model::WaiverName(w), " already exists"));
             }
             MP_RETURN_IF_ERROR(inserted);
-            MP_RETURN_IF_ERROR(txn.Notify(kPolicyChannel, model::WaiverName(w)));
+            MP_RETURN_IF_ERROR(
+                txn.Notify(kPolicyChannel, model::WaiverName(w)));
             out.after_json = model::ToJson(w);
             out.response_json = out.after_json;
             out.event_type = "waiver.created";
@@ -849,8 +875,8 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(const RequestContext& ctx
 }
 
 absl::StatusOr<ListResult<model::Waiver>> Governance::ListWaivers(
-    const RequestContext& ctx, const model::PolicyKey& policy, bool all_policies,
-    bool show_expired, const ListQuery& query) {
+    const RequestContext& ctx, const model::PolicyKey& policy,
+    bool all_policies, bool show_expired, const ListQuery& query) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_ASSIGN_OR_RETURN(int limit, internal::EffectivePageSize(query.page_size));
   if (!all_policies) {
@@ -878,7 +904,8 @@ absl::StatusOr<ListResult<model::Waiver>> Governance::ListWaivers(
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (!all_policies) {
     auto p = txn->GetPolicy(policy);
-    if (!p.ok()) return Referenced(p.status(), "parent", model::PolicyName(policy));
+    if (!p.ok())
+      return Referenced(p.status(), "parent", model::PolicyName(policy));
   }
   MP_ASSIGN_OR_RETURN(auto page, txn->ListWaivers(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);

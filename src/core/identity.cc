@@ -168,8 +168,7 @@ std::optional<model::Principal> Identity::Cached(const std::string& key,
 
 void Identity::Remember(const std::string& key,
                         const model::Principal& principal,
-                        std::optional<absl::Time> expire_time,
-                        absl::Time now) {
+                        std::optional<absl::Time> expire_time, absl::Time now) {
   absl::MutexLock lock(&mu_);
   if (cache_.size() >= kMaxCacheEntries) {
     // Entries past their TTL are useless; drop them before growing.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/write_helpers.h"
+
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/json.h"
@@ -89,16 +90,17 @@ absl::Status CheckDeclaredInputs(
     }
     const DataProduct& source = it->second;
     if (source.owner_team_id == product.owner_team_id) continue;
-    MP_ASSIGN_OR_RETURN(bool owner, CallerOwnsSource(txn, authz, caller, source));
+    MP_ASSIGN_OR_RETURN(bool owner,
+                        CallerOwnsSource(txn, authz, caller, source));
     if (owner) continue;
     MP_ASSIGN_OR_RETURN(auto grant,
                         ReadGrantOf(txn, src, product.owner_team_id, now));
     if (grant) continue;
     return WithReason(
         absl::PermissionDeniedError(absl::StrCat(
-            "data_product.input_ports[", i, "].source: ",
-            model::TeamName(product.owner_team_id), " may not read ",
-            model::OutputPortName(src),
+            "data_product.input_ports[", i,
+            "].source: ", model::TeamName(product.owner_team_id),
+            " may not read ", model::OutputPortName(src),
             ": neither the team nor any of its members holds an active grant "
             "to read it; request read access for team:",
             product.owner_team_id, " first, or ask its owners (",
@@ -131,18 +133,17 @@ absl::StatusOr<std::vector<DetachedReader>> ReleaseReaders(
       it = readers.emplace(e.consumer, std::move(d)).first;
     }
     const DataProduct& reader = it->second.before;
-    std::string what = absl::StrCat(
-        "output port ", model::OutputPortName(e.source),
-        " is read by input port ", Quoted(e.input_port_id), " of ",
-        model::ProductName(e.consumer));
+    std::string what =
+        absl::StrCat("output port ", model::OutputPortName(e.source),
+                     " is read by input port ", Quoted(e.input_port_id), " of ",
+                     model::ProductName(e.consumer));
     // The producer's own team pins its port: it can unpin it itself.
     if (reader.owner_team_id == producer.owner_team_id) {
-      return WithReason(
-          absl::FailedPreconditionError(absl::StrCat(
-              what, ", a product of the same team (",
-              model::TeamName(reader.owner_team_id),
-              "); remove that input port first")),
-          reason);
+      return WithReason(absl::FailedPreconditionError(
+                            absl::StrCat(what, ", a product of the same team (",
+                                         model::TeamName(reader.owner_team_id),
+                                         "); remove that input port first")),
+                        reason);
     }
     MP_ASSIGN_OR_RETURN(auto grant,
                         ReadGrantOf(txn, e.source, reader.owner_team_id, now));
@@ -191,9 +192,9 @@ absl::Status RecordDetached(store::Transaction& txn, const RequestContext& ctx,
     audit.transport = ctx.transport;
     audit.before_json = model::ToJson(d.before);
     audit.after_json = model::ToJson(d.after);
-    audit.outcome_message = absl::StrCat(
-        "input ports ", absl::StrJoin(d.input_port_ids, ", "),
-        " removed: their source went and no grant kept it");
+    audit.outcome_message =
+        absl::StrCat("input ports ", absl::StrJoin(d.input_port_ids, ", "),
+                     " removed: their source went and no grant kept it");
     MP_RETURN_IF_ERROR(txn.AppendAudit(audit).status());
     model::Event event;
     event.time = now;

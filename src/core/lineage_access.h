@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/core/context.h"
 #include "meshplane/model/access.h"

@@ -172,7 +172,6 @@ void CheckSunset(const std::optional<absl::Time>& sunset, model::Lifecycle l,
   }
 }
 
-
 // Every `team:<id>` among `members` (at `fields[i]`) must name a team that
 // exists: a member naming no team would grant nothing now, and whatever
 // team is later created under that id afterwards.
@@ -221,7 +220,6 @@ absl::Status Registry::Govern(const RequestContext& ctx,
   }
   return Governance::Verdict(decision);
 }
-
 
 // ================================================================ Domains
 
@@ -469,51 +467,55 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
   WriteSpec spec{Method(kDomainService, "DeleteDomain"), model::DomainName(id),
                  absl::StrCat(id, "\n", etag)};
   WritePipeline pipeline(store_, clock_);
-  MP_RETURN_IF_ERROR(pipeline
-      .Run(ctx, spec,
-           [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-             Violations v;
-             v.CheckId("name", id);
-             MP_RETURN_IF_ERROR(v.ToStatus());
-             MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(id));
-             if (current.parent_id.empty()) {
-               MP_RETURN_IF_ERROR(authz_.CheckAdmin(
-                   ctx.principal, "delete top-level domains"));
-             } else {
-               MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, current));
-               MP_RETURN_IF_ERROR(
-                   authz_.CheckDomainWrite(ctx.principal, chain, "delete"));
-             }
-             MP_RETURN_IF_ERROR(
-                 CheckEtag(model::DomainName(id), etag, current.revision));
-             MP_ASSIGN_OR_RETURN(int64_t subdomains, txn.CountSubdomains(id));
-             MP_ASSIGN_OR_RETURN(int64_t products, txn.CountDataProducts(id));
-             if (subdomains > 0 || products > 0) {
-               return WithReason(
-                   absl::FailedPreconditionError(absl::StrCat(
-                       model::DomainName(id), " still has ", subdomains,
-                       " subdomain(s) and ", products,
-                       " data product(s); delete or move them first")),
-                   "HAS_CHILDREN");
-             }
-             absl::Status deleted = txn.DeleteDomain(id);
-             if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
-               return WithReason(deleted, "HAS_CHILDREN");
-             }
-             MP_RETURN_IF_ERROR(deleted);
-             if (governance_ != nullptr) {
-               // The domain's policies went with it (the store cascades):
-               // every replica's snapshot must drop them, or a domain
-               // created again under this id would inherit them there.
-               MP_RETURN_IF_ERROR(txn.Notify(kPolicyChannel, model::DomainName(id)));
-             }
-             out.before_json = model::ToJson(current);
-             out.response_json = "{}";
-             out.event_type = "domain.deleted";
-             out.domain_id = id;
-             return absl::OkStatus();
-           })
-      .status());
+  MP_RETURN_IF_ERROR(
+      pipeline
+          .Run(ctx, spec,
+               [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
+                 Violations v;
+                 v.CheckId("name", id);
+                 MP_RETURN_IF_ERROR(v.ToStatus());
+                 MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(id));
+                 if (current.parent_id.empty()) {
+                   MP_RETURN_IF_ERROR(authz_.CheckAdmin(
+                       ctx.principal, "delete top-level domains"));
+                 } else {
+                   MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, current));
+                   MP_RETURN_IF_ERROR(
+                       authz_.CheckDomainWrite(ctx.principal, chain, "delete"));
+                 }
+                 MP_RETURN_IF_ERROR(
+                     CheckEtag(model::DomainName(id), etag, current.revision));
+                 MP_ASSIGN_OR_RETURN(int64_t subdomains,
+                                     txn.CountSubdomains(id));
+                 MP_ASSIGN_OR_RETURN(int64_t products,
+                                     txn.CountDataProducts(id));
+                 if (subdomains > 0 || products > 0) {
+                   return WithReason(
+                       absl::FailedPreconditionError(absl::StrCat(
+                           model::DomainName(id), " still has ", subdomains,
+                           " subdomain(s) and ", products,
+                           " data product(s); delete or move them first")),
+                       "HAS_CHILDREN");
+                 }
+                 absl::Status deleted = txn.DeleteDomain(id);
+                 if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
+                   return WithReason(deleted, "HAS_CHILDREN");
+                 }
+                 MP_RETURN_IF_ERROR(deleted);
+                 if (governance_ != nullptr) {
+                   // The domain's policies went with it (the store cascades):
+                   // every replica's snapshot must drop them, or a domain
+                   // created again under this id would inherit them there.
+                   MP_RETURN_IF_ERROR(
+                       txn.Notify(kPolicyChannel, model::DomainName(id)));
+                 }
+                 out.before_json = model::ToJson(current);
+                 out.response_json = "{}";
+                 out.event_type = "domain.deleted";
+                 out.domain_id = id;
+                 return absl::OkStatus();
+               })
+          .status());
   if (governance_ != nullptr && !ctx.validate_only) {
     governance_->ReloadAfterCommit();
   }
@@ -540,8 +542,8 @@ absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
             v.CheckId("team_id", team.id);
             internal::ValidateTeamFields(team, v);
             MP_RETURN_IF_ERROR(v.ToStatus());
-            MP_RETURN_IF_ERROR(
-                CheckTeamMembers(txn, team.members, MemberFields(team.members)));
+            MP_RETURN_IF_ERROR(CheckTeamMembers(txn, team.members,
+                                                MemberFields(team.members)));
             auto existing = txn.GetTeam(team.id);
             if (existing.ok()) {
               return absl::AlreadyExistsError(
@@ -560,7 +562,8 @@ absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
             out.after_json = model::ToJson(t);
             out.response_json = out.after_json;
             // CheckAccess indexes memberships and ports (core/access.h).
-            MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
+            MP_RETURN_IF_ERROR(
+                txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
             out.event_type = "team.created";
             result = std::move(t);
             return absl::OkStatus();
@@ -654,7 +657,8 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
             out.after_json = model::ToJson(t);
             out.response_json = out.after_json;
             // CheckAccess indexes memberships and ports (core/access.h).
-            MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
+            MP_RETURN_IF_ERROR(
+                txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
             out.event_type = "team.updated";
             result = std::move(t);
             return absl::OkStatus();
@@ -688,7 +692,8 @@ absl::Status Registry::DeleteTeam(const RequestContext& ctx,
              out.before_json = model::ToJson(current);
              out.response_json = "{}";
              // CheckAccess indexes memberships and ports (core/access.h).
-             MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", current.id)));
+             MP_RETURN_IF_ERROR(
+                 txn.Notify(kAccessChannel, absl::StrCat("team:", current.id)));
              out.event_type = "team.deleted";
              return absl::OkStatus();
            })
@@ -763,7 +768,8 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
             out.after_json = model::ToJson(t);
             out.response_json = out.after_json;
             // CheckAccess indexes memberships and ports (core/access.h).
-            MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
+            MP_RETURN_IF_ERROR(
+                txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
             out.event_type = "team.updated";
             result = std::move(t);
             return absl::OkStatus();
@@ -831,7 +837,9 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
   out.after_json = model::ToJson(product);
   out.response_json = out.after_json;
   // CheckAccess indexes memberships and ports (core/access.h).
-  MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("product:", product.domain_id, "/", product.id)));
+  MP_RETURN_IF_ERROR(
+      txn.Notify(kAccessChannel,
+                 absl::StrCat("product:", product.domain_id, "/", product.id)));
   out.event_type = "dataproduct.created";
   out.domain_id = product.domain_id;
   result = std::move(product);
@@ -966,17 +974,17 @@ absl::StatusOr<ProductSearchResult> Registry::SearchDataProducts(
   std::vector<FieldViolation> bad;
   auto check_id = [&](const char* field, const std::string& id) {
     if (!id.empty() && !model::IsValidId(id)) {
-      bad.push_back({field, absl::StrCat(QuotePrefix(id),
-                                         " is not a valid id")});
+      bad.push_back(
+          {field, absl::StrCat(QuotePrefix(id), " is not a valid id")});
     }
   };
   check_id("domain", query.domain_id);
   check_id("owner_team", query.owner_team_id);
   check_id("tag", query.tag);
   if (query.text.size() > kMaxQueryLength) {
-    bad.push_back({"query", absl::StrCat("has ", query.text.size(),
-                                         " characters; at most ",
-                                         kMaxQueryLength)});
+    bad.push_back(
+        {"query", absl::StrCat("has ", query.text.size(),
+                               " characters; at most ", kMaxQueryLength)});
   }
   std::vector<std::string> words = model::SearchWords(query.text);
   if (words.size() > kMaxWords) {
@@ -984,23 +992,22 @@ absl::StatusOr<ProductSearchResult> Registry::SearchDataProducts(
                                          " words; at most ", kMaxWords)});
   }
   if (query.tier < 0 || query.tier > 3) {
-    bad.push_back({"tier", absl::StrCat(query.tier,
-                                        " is not 0 (any) or a tier 1-3")});
+    bad.push_back(
+        {"tier", absl::StrCat(query.tier, " is not 0 (any) or a tier 1-3")});
   }
   if (query.page_size < 0) {
     bad.push_back({"page_size", "must not be negative"});
   }
   if (query.skip < 0 || query.skip > kMaxSkip) {
-    bad.push_back({"skip", absl::StrCat(query.skip, " is not in 0-",
-                                        kMaxSkip)});
+    bad.push_back(
+        {"skip", absl::StrCat(query.skip, " is not in 0-", kMaxSkip)});
   }
   if (query.facet_size < 0) {
     bad.push_back({"facet_size", "must not be negative"});
   }
   if (!bad.empty()) return InvalidArgumentWithFields(bad);
-  int limit = query.page_size == 0
-                  ? kDefaultSearchPage
-                  : std::min(query.page_size, kMaxSearchPage);
+  int limit = query.page_size == 0 ? kDefaultSearchPage
+                                   : std::min(query.page_size, kMaxSearchPage);
   int facets = query.facet_size == 0
                    ? kDefaultFacetSize
                    : std::min(query.facet_size, kMaxFacetSize);
@@ -1143,10 +1150,9 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             std::set<std::string> dropped;
             for (const auto& o : current.output_ports) dropped.insert(o.id);
             for (const auto& o : p.output_ports) dropped.erase(o.id);
-            MP_ASSIGN_OR_RETURN(
-                std::vector<internal::DetachedReader> detached,
-                internal::ReleaseReaders(txn, current, dropped, now,
-                                         "PORT_IN_USE"));
+            MP_ASSIGN_OR_RETURN(std::vector<internal::DetachedReader> detached,
+                                internal::ReleaseReaders(txn, current, dropped,
+                                                         now, "PORT_IN_USE"));
             internal::SortUnique(p.tags);
             p.revision = current.revision + 1;
             p.update_time = now;
@@ -1166,7 +1172,9 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             out.after_json = model::ToJson(p);
             out.response_json = out.after_json;
             // CheckAccess indexes memberships and ports (core/access.h).
-            MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("product:", p.domain_id, "/", p.id)));
+            MP_RETURN_IF_ERROR(
+                txn.Notify(kAccessChannel,
+                           absl::StrCat("product:", p.domain_id, "/", p.id)));
             out.event_type = "dataproduct.updated";
             out.domain_id = p.domain_id;
             result = std::move(p);
@@ -1212,7 +1220,9 @@ absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
              out.before_json = model::ToJson(current);
              out.response_json = "{}";
              // CheckAccess indexes memberships and ports (core/access.h).
-             MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("product:", key.domain_id, "/", key.product_id)));
+             MP_RETURN_IF_ERROR(txn.Notify(
+                 kAccessChannel,
+                 absl::StrCat("product:", key.domain_id, "/", key.product_id)));
              out.event_type = "dataproduct.deleted";
              out.domain_id = key.domain_id;
              return absl::OkStatus();
@@ -1281,7 +1291,8 @@ absl::StatusOr<DataProduct> Registry::TransitionDataProduct(
             p.revision = current.revision + 1;
             p.update_time = now;
             MP_RETURN_IF_ERROR(Govern(
-                ctx, ProductSubject("dataproduct.lifecycle", p, &current, chain),
+                ctx,
+                ProductSubject("dataproduct.lifecycle", p, &current, chain),
                 out));
             MP_RETURN_IF_ERROR(
                 StoreWrite(txn.UpdateDataProduct(p, current.revision)));

@@ -10,6 +10,7 @@
 #include "core/engine_view.h"
 #include "core/validation.h"
 #include "core/write_pipeline.h"
+
 #include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
 #include "meshplane/core/governance.h"
@@ -30,8 +31,8 @@ struct Item {
   std::vector<std::string> chain;
 };
 
-std::vector<std::string> ChainOf(const std::map<std::string, model::Domain>& domains,
-                                 std::string id) {
+std::vector<std::string> ChainOf(
+    const std::map<std::string, model::Domain>& domains, std::string id) {
   std::vector<std::string> chain;
   // Bounded by the number of domains, so a (refused, but imagined) cycle
   // cannot loop forever.
@@ -45,7 +46,8 @@ std::vector<std::string> ChainOf(const std::map<std::string, model::Domain>& dom
 }
 
 bool InScope(const std::vector<std::string>& chain, const std::string& scope) {
-  return scope.empty() || std::find(chain.begin(), chain.end(), scope) != chain.end();
+  return scope.empty() ||
+         std::find(chain.begin(), chain.end(), scope) != chain.end();
 }
 
 bool BindsPrevious(const std::string& trigger) {
@@ -62,12 +64,14 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
   int64_t max = spec.max_resources == 0 ? 1000 : spec.max_resources;
   if (max < 0 || max > kMaxResources) {
     return InvalidArgumentWithFields(
-        {{"max_resources", absl::StrCat("must be between 1 and ", kMaxResources)}});
+        {{"max_resources",
+          absl::StrCat("must be between 1 and ", kMaxResources)}});
   }
   if (spec.candidate.has_value() == spec.stored.has_value()) {
     return InvalidArgumentWithFields(
-        {{"policy", "exactly one of `policy` (a candidate) and `name` (a "
-                    "stored policy) is required"}});
+        {{"policy",
+          "exactly one of `policy` (a candidate) and `name` (a "
+          "stored policy) is required"}});
   }
   model::Policy p;
   std::vector<policy::Waiver> waivers;
@@ -79,7 +83,8 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
           if (!got.ok()) {
             return got.status().code() == absl::StatusCode::kNotFound
                        ? absl::NotFoundError(absl::StrCat(
-                             "name: ", model::PolicyName(*spec.stored), " not found"))
+                             "name: ", model::PolicyName(*spec.stored),
+                             " not found"))
                        : got.status();
           }
           p = *std::move(got);
@@ -95,7 +100,8 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
         store::PageRequest page{"", kPage};
         do {
           MP_ASSIGN_OR_RETURN(auto got, txn.ListWaivers(wf, page));
-          for (const auto& w : got.items) waivers.push_back(internal::ToEngine(w));
+          for (const auto& w : got.items)
+            waivers.push_back(internal::ToEngine(w));
           page.after = got.next;
         } while (!page.after.empty());
         domains.clear();
@@ -117,17 +123,19 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
     }
     if (!v.empty()) return InvalidArgumentWithFields(v);
     if (!p.domain_id.empty() && !domains.count(p.domain_id)) {
-      return absl::NotFoundError(
-          absl::StrCat("parent: ", model::DomainName(p.domain_id), " not found"));
+      return absl::NotFoundError(absl::StrCat(
+          "parent: ", model::DomainName(p.domain_id), " not found"));
     }
   }
 
   SimulationSummary summary;
-  std::vector<std::string> triggers = spec.triggers.empty() ? p.triggers : spec.triggers;
+  std::vector<std::string> triggers =
+      spec.triggers.empty() ? p.triggers : spec.triggers;
   std::string product_trigger, domain_trigger;
   for (size_t i = 0; i < triggers.size(); ++i) {
     const std::string& t = triggers[i];
-    if (std::find(p.triggers.begin(), p.triggers.end(), t) == p.triggers.end()) {
+    if (std::find(p.triggers.begin(), p.triggers.end(), t) ==
+        p.triggers.end()) {
       return InvalidArgumentWithFields(
           {{absl::StrCat("triggers[", i, "]"),
             absl::StrCat("\"", t, "\" is not a trigger of the policy")}});
@@ -146,9 +154,10 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
   auto set = policy::PolicySet::Build({engine}, waivers, 0);
   const std::string policy_name = engine.name;
   std::vector<std::string> teams;
-  for (const auto& t : ctx.principal.team_ids) teams.push_back(model::TeamName(t));
-  const policy::cel::Value principal =
-      policy::PrincipalValue(ctx.principal.id, teams, ctx.principal.platform_admin);
+  for (const auto& t : ctx.principal.team_ids)
+    teams.push_back(model::TeamName(t));
+  const policy::cel::Value principal = policy::PrincipalValue(
+      ctx.principal.id, teams, ctx.principal.platform_admin);
   const absl::Time now = clock_.Now();
   const unsigned workers =
       std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
@@ -177,7 +186,8 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
         }
         in.resource = *doc;
         in.previous.reset();
-        if (BindsPrevious(trigger)) in.previous = *doc;  // replayed as a no-op change
+        if (BindsPrevious(trigger))
+          in.previous = *doc;  // replayed as a no-op change
         in.domain = items[i].domain_json.empty()
                         ? policy::cel::Value::Null()
                         : policy::DocumentFromJson(items[i].domain_json)
@@ -246,11 +256,13 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
       }
       store::Page<model::DataProduct> page;
       MP_RETURN_IF_ERROR(store_.RunInTransaction(
-          store::TxnMode::kReadOnly, [&](store::Transaction& txn) -> absl::Status {
+          store::TxnMode::kReadOnly,
+          [&](store::Transaction& txn) -> absl::Status {
             MP_ASSIGN_OR_RETURN(
-                page, txn.ListDataProducts(
-                          filter, {after, static_cast<int>(std::min<int64_t>(
-                                              room, kPage))}));
+                page,
+                txn.ListDataProducts(
+                    filter,
+                    {after, static_cast<int>(std::min<int64_t>(room, kPage))}));
             return absl::OkStatus();
           }));
       std::vector<Item> items;

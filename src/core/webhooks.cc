@@ -10,6 +10,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/page_token.h"
+#include "core/validation.h"
+#include "core/write_pipeline.h"
 #include <nlohmann/json.hpp>
 
 #include "meshplane/common/crypto.h"
@@ -18,9 +21,6 @@
 #include "meshplane/core/event_feed.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/resource_name.h"
-#include "core/page_token.h"
-#include "core/validation.h"
-#include "core/write_pipeline.h"
 
 namespace meshplane::core {
 namespace {
@@ -50,8 +50,9 @@ std::string UrlProblem(const std::string& url) {
   }
   for (char c : url) {
     if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
-      return absl::StrCat("\"", url, "\" contains whitespace or a control "
-                                     "character");
+      return absl::StrCat("\"", url,
+                          "\" contains whitespace or a control "
+                          "character");
     }
   }
   if (url.find('#') != std::string::npos) {
@@ -116,8 +117,8 @@ std::string CloudEventJson(const model::Event& event,
 std::string WebhookSignature(const std::string& secret, absl::Time time,
                              const std::string& body) {
   const int64_t t = absl::ToUnixSeconds(time);
-  return absl::StrCat("t=", t, ",v1=",
-                      HmacSha256Hex(secret, absl::StrCat(t, ".", body)));
+  return absl::StrCat(
+      "t=", t, ",v1=", HmacSha256Hex(secret, absl::StrCat(t, ".", body)));
 }
 
 absl::Duration WebhookBackoff(int failed_attempts, absl::Duration min,
@@ -171,12 +172,13 @@ absl::StatusOr<model::Webhook> Webhooks::Create(const RequestContext& ctx,
                                  " bytes long, got ", webhook.secret.size()));
             }
             const std::string domain =
-                webhook.domain_id.empty() ? ""
-                                          : model::DomainName(webhook.domain_id);
-            for (const FieldViolation& f : GetFieldViolations(
-                     ValidateEventFilter(webhook.resource_types, domain,
-                                         webhook.include_subdomains,
-                                         "webhook."))) {
+                webhook.domain_id.empty()
+                    ? ""
+                    : model::DomainName(webhook.domain_id);
+            for (const FieldViolation& f :
+                 GetFieldViolations(ValidateEventFilter(
+                     webhook.resource_types, domain, webhook.include_subdomains,
+                     "webhook."))) {
               v.Add(f.field, f.description);
             }
             if (webhook.delivered_sequence < 0) {
@@ -210,8 +212,8 @@ absl::StatusOr<model::Webhook> Webhooks::Create(const RequestContext& ctx,
                 if (d.status().code() != absl::StatusCode::kNotFound) {
                   return d.status();
                 }
-                return absl::NotFoundError(absl::StrCat(
-                    "webhook.domain: ", domain, " not found"));
+                return absl::NotFoundError(
+                    absl::StrCat("webhook.domain: ", domain, " not found"));
               }
             }
             model::Webhook w;
@@ -224,9 +226,9 @@ absl::StatusOr<model::Webhook> Webhooks::Create(const RequestContext& ctx,
             w.secret = webhook.secret;
             w.creator = ctx.principal.id;
             w.create_time = now;
-            w.delivered_sequence =
-                webhook.delivered_sequence > 0 ? webhook.delivered_sequence
-                                               : head;
+            w.delivered_sequence = webhook.delivered_sequence > 0
+                                       ? webhook.delivered_sequence
+                                       : head;
             w.next_attempt_time = now;
             MP_RETURN_IF_ERROR(txn.InsertWebhook(w));
             out.resource = model::WebhookName(w.id);
@@ -301,7 +303,8 @@ absl::StatusOr<ListResult<model::WebhookDelivery>> Webhooks::ListDeliveries(
     const RequestContext& ctx, const std::string& webhook_id,
     const ListQuery& query) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
-  MP_RETURN_IF_ERROR(authz_.CheckAdmin(ctx.principal, "read webhook deliveries"));
+  MP_RETURN_IF_ERROR(
+      authz_.CheckAdmin(ctx.principal, "read webhook deliveries"));
   if (!query.filter.empty()) {
     return InvalidArgumentWithFields(
         {{"filter", "webhook deliveries cannot be filtered"}});
@@ -325,7 +328,9 @@ absl::StatusOr<ListResult<model::WebhookDelivery>> Webhooks::ListDeliveries(
 
 WebhookDispatcher::WebhookDispatcher(store::Store& store, WebhookSender& sender,
                                      const Clock& clock, Options options)
-    : store_(store), sender_(sender), clock_(clock),
+    : store_(store),
+      sender_(sender),
+      clock_(clock),
       options_(std::move(options)) {}
 
 WebhookDispatcher::~WebhookDispatcher() { Stop(); }
@@ -431,7 +436,8 @@ absl::StatusOr<bool> WebhookDispatcher::DeliverOnce() {
     const int attempt = w.failing_attempts + 1;
     request.headers = {
         {"Content-Type", "application/cloudevents+json; charset=utf-8"},
-        {"X-Meshplane-Signature", WebhookSignature(w.secret, sent, request.body)},
+        {"X-Meshplane-Signature",
+         WebhookSignature(w.secret, sent, request.body)},
         {"X-Meshplane-Webhook", model::WebhookName(w.id)},
         {"X-Meshplane-Attempt", std::to_string(attempt)},
     };

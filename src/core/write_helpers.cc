@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+
 #include "meshplane/common/errors.h"
 #include "meshplane/common/limits.h"
 #include "meshplane/common/status_macros.h"

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/page_token.h"
+
 #include "meshplane/core/context.h"
 #include "meshplane/model/domain.h"
 #include "meshplane/store/store.h"
@@ -44,7 +45,8 @@ std::vector<std::string> ChainIds(const std::vector<model::Domain>& chain);
 absl::Status FilterError(const std::string& what);
 
 template <typename T>
-ListResult<T> ToListResult(store::Page<T> page, const std::string& fingerprint) {
+ListResult<T> ToListResult(store::Page<T> page,
+                           const std::string& fingerprint) {
   ListResult<T> out;
   out.items = std::move(page.items);
   out.next_page_token = EncodePageToken(page.next, fingerprint);

@@ -664,9 +664,9 @@ absl::StatusOr<Waiver> WaiverFromJson(absl::string_view json) {
     if (!SplitPolicyName(policy, &from_field)) {
       r.Fail("policy", kPolicyNameForm);
     } else if (r.status().ok() && !(from_field == w.policy)) {
-      r.Fail("policy", absl::StrCat("\"", policy,
-                                    "\" is not the policy named in name \"",
-                                    name, "\""));
+      r.Fail("policy",
+             absl::StrCat("\"", policy, "\" is not the policy named in name \"",
+                          name, "\""));
     }
   }
   w.uid = r.String("uid");
@@ -775,7 +775,8 @@ absl::StatusOr<ContractVersion> ContractVersionFromJson(
   std::string name = r.String("name");
   std::vector<std::string> ids;
   if (!SplitLoose(name, {"contracts", "versions"}, &ids)) {
-    r.Fail("name", "is not of the form contracts/{contract}/versions/{version}");
+    r.Fail("name",
+           "is not of the form contracts/{contract}/versions/{version}");
   } else {
     v.contract_id = ids[0];
     v.version = ids[1];
@@ -793,9 +794,9 @@ absl::StatusOr<ContractVersion> ContractVersionFromJson(
   }
   std::string version = r.String("version");
   if (r.status().ok() && !version.empty() && version != v.version) {
-    r.Fail("version", absl::StrCat("\"", version,
-                                   "\" is not the version named in name \"",
-                                   name, "\""));
+    r.Fail("version",
+           absl::StrCat("\"", version, "\" is not the version named in name \"",
+                        name, "\""));
   }
   v.major = r.Int("major");
   v.minor = r.Int("minor");

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+
 #include "meshplane/policy/cel/type.h"
 
 namespace meshplane::policy::internal {
@@ -26,17 +27,15 @@ cel::Env MakeEnv(bool with_previous) {
 
 // Compiles one expression; on success stores the program, else appends
 // issues naming `field`. `allowed` is the result type required besides dyn.
-std::shared_ptr<const cel::Program> CompileOne(const cel::Env& env,
-                                               absl::string_view field,
-                                               const std::string& expression,
-                                               cel::Type::Kind allowed,
-                                               absl::string_view what,
-                                               std::vector<PolicyIssue>* issues) {
+std::shared_ptr<const cel::Program> CompileOne(
+    const cel::Env& env, absl::string_view field, const std::string& expression,
+    cel::Type::Kind allowed, absl::string_view what,
+    std::vector<PolicyIssue>* issues) {
   absl::StatusOr<cel::CompileResult> compiled = cel::Compile(env, expression);
   if (!compiled.ok()) {
-    issues->push_back({std::string(field),
-                       absl::StrCat("the CEL engine failed: ",
-                                    compiled.status().message())});
+    issues->push_back(
+        {std::string(field),
+         absl::StrCat("the CEL engine failed: ", compiled.status().message())});
     return nullptr;
   }
   if (compiled->program == nullptr) {

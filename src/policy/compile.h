@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+
 #include "meshplane/policy/cel/checker.h"
 #include "meshplane/policy/cel/program.h"
 #include "meshplane/policy/policy.h"

@@ -5,9 +5,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "policy/cel/time_util.h"
+
 #include "meshplane/policy/cel/json.h"
 #include "meshplane/policy/engine.h"
-#include "policy/cel/time_util.h"
 
 namespace meshplane::policy {
 namespace {
@@ -23,8 +24,10 @@ cel::Value Convert(const cel::Value& v, bool* changed);
 
 // The value of entry `key`: a timestamp or duration for a string under a
 // time or duration key that parses as one, else `v` converted recursively.
-cel::Value ConvertEntry(const cel::Value& key, const cel::Value& v, bool* changed) {
-  if (v.kind() == cel::ValueKind::kString && key.kind() == cel::ValueKind::kString) {
+cel::Value ConvertEntry(const cel::Value& key, const cel::Value& v,
+                        bool* changed) {
+  if (v.kind() == cel::ValueKind::kString &&
+      key.kind() == cel::ValueKind::kString) {
     cel::Value parsed;
     if (IsTimeKey(key.string_value())) {
       parsed = cel::internal::ParseTimestamp(v.string_value());
@@ -111,7 +114,8 @@ void AppendJsonString(std::string* out, absl::string_view s) {
         break;
       default: {
         static const char kHex[] = "0123456789abcdef";
-        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+        const char escaped[] = {'\\', 'u',          '0',
+                                '0',  kHex[c >> 4], kHex[c & 0xf]};
         out->append(escaped, sizeof(escaped));
       }
     }
@@ -120,8 +124,8 @@ void AppendJsonString(std::string* out, absl::string_view s) {
   out->push_back('"');
 }
 
-void AppendField(std::string* out, absl::string_view key, absl::string_view value,
-                 bool first = false) {
+void AppendField(std::string* out, absl::string_view key,
+                 absl::string_view value, bool first = false) {
   if (!first) out->push_back(',');
   AppendJsonString(out, key);
   out->push_back(':');
@@ -178,7 +182,8 @@ absl::StatusOr<cel::Value> DocumentFromJson(absl::string_view json) {
 }
 
 cel::Value PrincipalValue(absl::string_view name,
-                          const std::vector<std::string>& team_ids, bool admin) {
+                          const std::vector<std::string>& team_ids,
+                          bool admin) {
   absl::string_view kind;
   absl::string_view id = name;
   if (size_t colon = name.find(':'); colon != absl::string_view::npos) {
@@ -200,7 +205,8 @@ cel::Value PrincipalValue(absl::string_view name,
                        cel::Value::String(std::string(id)));
   entries.emplace_back(cel::Value::InternedString("teams"),
                        cel::Value::List(std::move(teams)));
-  entries.emplace_back(cel::Value::InternedString("admin"), cel::Value::Bool(admin));
+  entries.emplace_back(cel::Value::InternedString("admin"),
+                       cel::Value::Bool(admin));
   return cel::Value::Map(std::move(entries));
 }
 

@@ -5,10 +5,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "policy/compile.h"
+
 #include "meshplane/policy/cel/activation.h"
 #include "meshplane/policy/cel/program.h"
 #include "meshplane/policy/cel/source.h"
-#include "policy/compile.h"
 
 namespace meshplane::policy {
 
@@ -38,9 +39,11 @@ struct SetIndex {
 
   // The position of the policy `name`, or -1.
   int64_t Position(absl::string_view name) const {
-    auto it = std::lower_bound(
-        policies.begin(), policies.end(), name,
-        [](const CompiledPolicy& p, absl::string_view n) { return p.policy.name < n; });
+    auto it =
+        std::lower_bound(policies.begin(), policies.end(), name,
+                         [](const CompiledPolicy& p, absl::string_view n) {
+                           return p.policy.name < n;
+                         });
     if (it == policies.end() || it->policy.name != name) return -1;
     return it - policies.begin();
   }
@@ -76,18 +79,21 @@ cel::Activation MakeActivation(const EvalInput& input) {
   act.Bind("request", input.request);
   act.Bind("domain", input.domain);
   act.Bind("now", TimeValue(input.now));
-  if (input.previous.has_value() && internal::TriggerBindsPrevious(input.trigger)) {
+  if (input.previous.has_value() &&
+      internal::TriggerBindsPrevious(input.trigger)) {
     act.Bind("previous", *input.previous);
   }
   return act;
 }
 
 // A run-time error, with its line:column in the condition when known.
-std::string DescribeError(const cel::Program& program, const cel::Value& error) {
+std::string DescribeError(const cel::Program& program,
+                          const cel::Value& error) {
   if (error.error_offset() < 0) return std::string(error.error_message());
   int line = 0;
   int column = 0;
-  cel::Source(program.expression()).Location(error.error_offset(), &line, &column);
+  cel::Source(program.expression())
+      .Location(error.error_offset(), &line, &column);
   return absl::StrCat(line, ":", column, ": ", error.error_message());
 }
 
@@ -113,14 +119,16 @@ const Waiver* FindWaiver(const SetIndex& index, const CompiledPolicy& p,
                          const EvalInput& input) {
   for (uint32_t w : p.waivers) {
     const Waiver& waiver = index.waivers[w];
-    if (waiver.resource == input.resource_name && waiver.expire_time > input.now) {
+    if (waiver.resource == input.resource_name &&
+        waiver.expire_time > input.now) {
       return &waiver;
     }
   }
   return nullptr;
 }
 
-std::string ViolationMessage(const CompiledPolicy& p, const cel::Activation& act) {
+std::string ViolationMessage(const CompiledPolicy& p,
+                             const cel::Activation& act) {
   if (p.message != nullptr) {
     cel::Value v = p.message->Evaluate(act);
     if (v.kind() == cel::ValueKind::kString && !v.string_value().empty()) {
@@ -153,14 +161,15 @@ Evaluated EvaluatePolicy(const SetIndex& index, const CompiledPolicy& p,
     violation->enforcement = p.policy.enforcement;
     violation->revision = p.policy.revision;
     violation->evaluation_error = !e.error.empty();
-    violation->message = e.error.empty()
-                             ? ViolationMessage(p, act)
-                             : absl::StrCat("policy failed to evaluate: ", e.error);
+    violation->message =
+        e.error.empty() ? ViolationMessage(p, act)
+                        : absl::StrCat("policy failed to evaluate: ", e.error);
   }
   return e;
 }
 
-Outcome Combine(const std::vector<Violation>& violations, absl::string_view trigger) {
+Outcome Combine(const std::vector<Violation>& violations,
+                absl::string_view trigger) {
   bool approval = false;
   for (const Violation& v : violations) {
     if (v.enforcement != Enforcement::kEnforced) continue;
@@ -168,12 +177,14 @@ Outcome Combine(const std::vector<Violation>& violations, absl::string_view trig
     if (v.effect == Effect::kRequireApproval) approval = true;
   }
   if (!approval) return Outcome::kAllow;
-  return trigger == "access.request" ? Outcome::kRequireApproval : Outcome::kDeny;
+  return trigger == "access.request" ? Outcome::kRequireApproval
+                                     : Outcome::kDeny;
 }
 
 // The positions of the policies of `input.trigger` that cover
 // input.domain_chain, ascending (name order).
-std::vector<uint32_t> Applicable(const SetIndex& index, const EvalInput& input) {
+std::vector<uint32_t> Applicable(const SetIndex& index,
+                                 const EvalInput& input) {
   std::vector<uint32_t> ids;
   auto it = index.by_trigger.find(input.trigger);
   if (it == index.by_trigger.end()) return ids;
@@ -181,8 +192,8 @@ std::vector<uint32_t> Applicable(const SetIndex& index, const EvalInput& input) 
   ids = t.global;
   for (size_t i = 0; i < input.domain_chain.size(); ++i) {
     const std::string& d = input.domain_chain[i];
-    if (std::find(input.domain_chain.begin(), input.domain_chain.begin() + i, d) !=
-        input.domain_chain.begin() + i) {
+    if (std::find(input.domain_chain.begin(), input.domain_chain.begin() + i,
+                  d) != input.domain_chain.begin() + i) {
       continue;  // a domain listed twice applies once
     }
     auto dit = t.by_domain.find(d);
@@ -249,8 +260,9 @@ std::shared_ptr<const PolicySet> PolicySet::Build(std::vector<Policy> policies,
   std::shared_ptr<PolicySet> set(new PolicySet());
   SetIndex& index = *set->index_;
   index.version = version;
-  std::stable_sort(policies.begin(), policies.end(),
-                   [](const Policy& a, const Policy& b) { return a.name < b.name; });
+  std::stable_sort(
+      policies.begin(), policies.end(),
+      [](const Policy& a, const Policy& b) { return a.name < b.name; });
   index.policies.reserve(policies.size());
   for (Policy& p : policies) {
     CompiledPolicy& cp = index.policies.emplace_back();
@@ -271,11 +283,13 @@ std::shared_ptr<const PolicySet> PolicySet::Build(std::vector<Policy> policies,
     const Policy& p = index.policies[i].policy;
     for (const std::string& trigger : p.triggers) {
       internal::TriggerIndex& t = index.by_trigger[trigger];
-      AppendOnce(p.domain_id.empty() ? &t.global : &t.by_domain[p.domain_id], i);
+      AppendOnce(p.domain_id.empty() ? &t.global : &t.by_domain[p.domain_id],
+                 i);
     }
   }
-  std::stable_sort(waivers.begin(), waivers.end(),
-                   [](const Waiver& a, const Waiver& b) { return a.name < b.name; });
+  std::stable_sort(
+      waivers.begin(), waivers.end(),
+      [](const Waiver& a, const Waiver& b) { return a.name < b.name; });
   index.waivers = std::move(waivers);
   for (uint32_t w = 0; w < index.waivers.size(); ++w) {
     int64_t i = index.Position(index.waivers[w].policy);
@@ -305,7 +319,8 @@ const Policy* PolicySet::Find(absl::string_view name) const {
 std::vector<std::pair<std::string, std::string>> PolicySet::Broken() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const CompiledPolicy& cp : index_->policies) {
-    if (!cp.compile_error.empty()) out.emplace_back(cp.policy.name, cp.compile_error);
+    if (!cp.compile_error.empty())
+      out.emplace_back(cp.policy.name, cp.compile_error);
   }
   return out;
 }
@@ -322,19 +337,23 @@ Decision Evaluate(const PolicySet& set, const EvalInput& input) {
   for (uint32_t id : ids) {
     d.evaluated.push_back(
         EvaluatePolicy(index, index.policies[id], input, act, &violation));
-    if (d.evaluated.back().violated) d.violations.push_back(std::move(violation));
+    if (d.evaluated.back().violated)
+      d.violations.push_back(std::move(violation));
   }
   d.outcome = Combine(d.violations, input.trigger);
   return d;
 }
 
-std::optional<Evaluated> EvaluateOne(const PolicySet& set, absl::string_view name,
-                                     const EvalInput& input, Violation* violation) {
+std::optional<Evaluated> EvaluateOne(const PolicySet& set,
+                                     absl::string_view name,
+                                     const EvalInput& input,
+                                     Violation* violation) {
   const SetIndex& index = *set.index_;
   const CompiledPolicy* cp = index.Find(name);
   if (cp == nullptr) return std::nullopt;
   const std::vector<std::string>& triggers = cp->policy.triggers;
-  if (std::find(triggers.begin(), triggers.end(), input.trigger) == triggers.end()) {
+  if (std::find(triggers.begin(), triggers.end(), input.trigger) ==
+      triggers.end()) {
     return std::nullopt;
   }
   const cel::Activation act = MakeActivation(input);

@@ -47,10 +47,9 @@ std::optional<Enforcement> ParseEnforcement(absl::string_view s) {
 const std::vector<std::string>& KnownTriggers() {
   static const std::vector<std::string>* const kTriggers =
       new std::vector<std::string>{
-          "domain.create",         "domain.update",    "dataproduct.create",
-          "dataproduct.update",    "dataproduct.lifecycle",
-          "contract.publish",      "access.request",   "access.check",
-          "agent.call"};
+          "domain.create",      "domain.update",         "dataproduct.create",
+          "dataproduct.update", "dataproduct.lifecycle", "contract.publish",
+          "access.request",     "access.check",          "agent.call"};
   return *kTriggers;
 }
 
@@ -86,9 +85,10 @@ void CheckTriggers(const Policy& policy, std::vector<PolicyIssue>* issues) {
   for (size_t i = 0; i < policy.triggers.size(); ++i) {
     const std::string& t = policy.triggers[i];
     if (!IsKnownTrigger(t)) {
-      issues->push_back({absl::StrCat("triggers[", i, "]"),
-                         absl::StrCat("unknown trigger \"", t, "\" (known: ",
-                                      absl::StrJoin(KnownTriggers(), ", "), ")")});
+      issues->push_back(
+          {absl::StrCat("triggers[", i, "]"),
+           absl::StrCat("unknown trigger \"", t, "\" (known: ",
+                        absl::StrJoin(KnownTriggers(), ", "), ")")});
     }
   }
 }
@@ -100,7 +100,8 @@ void CheckEffect(const Policy& policy, std::vector<PolicyIssue>* issues) {
       issues->push_back(
           {"effect", absl::StrCat("REQUIRE_APPROVAL applies only to access "
                                   "triggers (access.request, access.check), "
-                                  "not to \"", t, "\"")});
+                                  "not to \"",
+                                  t, "\"")});
       return;
     }
   }

@@ -19,8 +19,8 @@
 #include "server/client_certs.h"
 #include "server/http/mcp.h"
 #include "server/http/openapi.h"
-#include "server/http/server.h"
 #include "server/http/routes.h"
+#include "server/http/server.h"
 #include "server/http/transcoder.h"
 #include "server/http/web_assets.h"
 #include "server/http/web_session.h"
@@ -128,8 +128,8 @@ core::EventFeed::Options FeedOptionsOf(const ServerConfig& config,
   return o;
 }
 
-core::WebhookDispatcher::Options DispatcherOptionsOf(
-    const ServerConfig& config, Metrics* metrics) {
+core::WebhookDispatcher::Options DispatcherOptionsOf(const ServerConfig& config,
+                                                     Metrics* metrics) {
   core::WebhookDispatcher::Options o;
   o.on_attempt = [metrics](bool success) {
     metrics->RecordWebhookAttempt(success);
@@ -472,7 +472,7 @@ class ServerImpl final : public RunningServer {
     for (const char* method : {"GET", "POST", "DELETE"}) {
       http_->Handle(method, "/auth/session",
                     [this](const http::HttpRequest& r) {
-                      return r.method == "POST"   ? web_sessions_->SignIn(r)
+                      return r.method == "POST"     ? web_sessions_->SignIn(r)
                              : r.method == "DELETE" ? web_sessions_->SignOut(r)
                                                     : web_sessions_->Current(r);
                     });
@@ -530,8 +530,9 @@ class ServerImpl final : public RunningServer {
     mcp_ = std::make_unique<http::McpServer>(
         grpc_->InProcessChannel(args), runner_.in_process_key(),
         [this](const std::string& secret) -> absl::StatusOr<std::string> {
-          MP_ASSIGN_OR_RETURN(model::Principal p,
-                              AuthenticateBearer(secret, identity_, oidc_.get()));
+          MP_ASSIGN_OR_RETURN(
+              model::Principal p,
+              AuthenticateBearer(secret, identity_, oidc_.get()));
           return p.id;
         },
         [this] { return governance_.snapshot()->HasTrigger("agent.call"); },
@@ -548,19 +549,18 @@ class ServerImpl final : public RunningServer {
   // runs exactly the code a gRPC call runs.
   absl::Status StartRest() {
     std::vector<const google::protobuf::ServiceDescriptor*> services;
-    for (const char* name :
-         {v1::DomainService::service_full_name(),
-          v1::TeamService::service_full_name(),
-          v1::DataProductService::service_full_name(),
-          v1::IdentityService::service_full_name(),
-          v1::ContractService::service_full_name(),
-          v1::PolicyService::service_full_name(),
-          v1::AccessService::service_full_name(),
-          v1::ServiceLevelService::service_full_name(),
-          v1::EventService::service_full_name()}) {
+    for (const char* name : {v1::DomainService::service_full_name(),
+                             v1::TeamService::service_full_name(),
+                             v1::DataProductService::service_full_name(),
+                             v1::IdentityService::service_full_name(),
+                             v1::ContractService::service_full_name(),
+                             v1::PolicyService::service_full_name(),
+                             v1::AccessService::service_full_name(),
+                             v1::ServiceLevelService::service_full_name(),
+                             v1::EventService::service_full_name()}) {
       const google::protobuf::ServiceDescriptor* d =
-          google::protobuf::DescriptorPool::generated_pool()
-              ->FindServiceByName(name);
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+              name);
       if (d == nullptr) {
         return absl::InternalError(absl::StrCat("no descriptor for ", name));
       }

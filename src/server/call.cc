@@ -72,8 +72,8 @@ std::string RequestResource(const google::protobuf::Message& m) {
   const google::protobuf::Descriptor* d = m.GetDescriptor();
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
-    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated() &&
-        m.GetReflection()->HasField(m, f)) {
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+        !f->is_repeated() && m.GetReflection()->HasField(m, f)) {
       std::string v =
           GetStringField(m.GetReflection()->GetMessage(m, f), "name");
       if (!v.empty()) return v;
@@ -113,17 +113,17 @@ absl::Time CallDeadline(const grpc::ServerContext& context,
                         absl::string_view method, absl::Time start,
                         absl::Duration max) {
   const auto client = context.deadline();
-  absl::Time deadline =
-      client == std::chrono::system_clock::time_point::max()
-          ? absl::InfiniteFuture()
-          : absl::FromChrono(client);
+  absl::Time deadline = client == std::chrono::system_clock::time_point::max()
+                            ? absl::InfiniteFuture()
+                            : absl::FromChrono(client);
   if (max == absl::InfiniteDuration() || deadline <= start + max) {
     return deadline;
   }
   std::string full(method);
   std::replace(full.begin(), full.end(), '/', '.');
   const google::protobuf::MethodDescriptor* m =
-      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full);
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+          full);
   if (m != nullptr && m->server_streaming()) return deadline;
   return start + max;
 }
@@ -219,9 +219,9 @@ CallRunner::Origin CallRunner::OriginOf(
   auto it = md.find(kTransportMetadata);
   auto key = md.find(kInProcessKeyMetadata);
   if (it == md.end() || key == md.end() ||
-      !ConstantTimeEquals(absl::string_view(key->second.data(),
-                                            key->second.size()),
-                          in_process_key_)) {
+      !ConstantTimeEquals(
+          absl::string_view(key->second.data(), key->second.size()),
+          in_process_key_)) {
     return out;
   }
   absl::string_view value(it->second.data(), it->second.size());

@@ -21,7 +21,6 @@
 #include "meshplane/common/crypto.h"
 #include "meshplane/core/audit_log.h"
 #include "meshplane/core/context.h"
-#include "meshplane/core/audit_log.h"
 #include "meshplane/core/identity.h"
 
 namespace meshplane::server {
@@ -57,12 +56,12 @@ class CallRunner {
   // (Watch) keep the client's. `oidc`, if not null, verifies bearer
   // tokens shaped like a JWT (LooksLikeJwt); every other bearer is a
   // Meshplane API token.
-  explicit CallRunner(core::Identity& identity, Metrics* metrics = nullptr,
-                      core::AuditLog* audit = nullptr,
-                      const CertificatePrincipals* certs = nullptr,
-                      absl::Duration max_call_duration =
-                          absl::InfiniteDuration(),
-                      const OidcAuthenticator* oidc = nullptr)
+  explicit CallRunner(
+      core::Identity& identity, Metrics* metrics = nullptr,
+      core::AuditLog* audit = nullptr,
+      const CertificatePrincipals* certs = nullptr,
+      absl::Duration max_call_duration = absl::InfiniteDuration(),
+      const OidcAuthenticator* oidc = nullptr)
       : identity_(identity),
         metrics_(metrics),
         audit_(audit),

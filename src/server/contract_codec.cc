@@ -27,9 +27,8 @@ absl::StatusOr<v1::CompatibilityReport> ReportFromJson(
   v1::CompatibilityReport out;
   auto status = google::protobuf::util::JsonStringToMessage(json, &out);
   if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("a compatibility report does not decode: ",
-                     status.ToString()));
+    return absl::InternalError(absl::StrCat(
+        "a compatibility report does not decode: ", status.ToString()));
   }
   return out;
 }

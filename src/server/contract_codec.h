@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/core/contracts.h"
 #include "meshplane/model/contract.h"
 #include "meshplane/v1/contract.pb.h"

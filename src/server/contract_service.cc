@@ -10,7 +10,9 @@ namespace meshplane::server {
 namespace {
 
 constexpr char kService[] = "meshplane.v1.ContractService/";
-std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
+std::string Method(absl::string_view name) {
+  return absl::StrCat(kService, name);
+}
 
 }  // namespace
 
@@ -22,13 +24,14 @@ grpc::Status ContractServiceImpl::PublishContract(
       [&](const core::RequestContext& ctx) -> absl::Status {
         core::PublishRequest publish;
         if (!request->data_product().empty()) {
-          MP_ASSIGN_OR_RETURN(publish.product,
-                              model::ParseProductName("data_product",
-                                                      request->data_product()));
+          MP_ASSIGN_OR_RETURN(
+              publish.product,
+              model::ParseProductName("data_product", request->data_product()));
         }
         publish.yaml = request->yaml();
         publish.mode = ModeName(request->compatibility_mode());
-        publish.labels.insert(request->labels().begin(), request->labels().end());
+        publish.labels.insert(request->labels().begin(),
+                              request->labels().end());
         MP_ASSIGN_OR_RETURN(core::PublishResult result,
                             contracts_.Publish(ctx, std::move(publish)));
         *response->mutable_contract() = EncodeContract(result.contract);
@@ -43,16 +46,15 @@ grpc::Status ContractServiceImpl::PublishContract(
 grpc::Status ContractServiceImpl::GetContract(
     grpc::ServerContext* context, const v1::GetContractRequest* request,
     v1::Contract* response) {
-  return runner_.Run(context, Method("GetContract"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           std::string id,
-                           ContractIdFromName("name", request->name()));
-                       MP_ASSIGN_OR_RETURN(model::Contract c,
-                                           contracts_.GetContract(ctx, id));
-                       *response = EncodeContract(c);
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, Method("GetContract"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            ContractIdFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::Contract c, contracts_.GetContract(ctx, id));
+        *response = EncodeContract(c);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ContractServiceImpl::ListContracts(
@@ -61,10 +63,10 @@ grpc::Status ContractServiceImpl::ListContracts(
   return runner_.Run(
       context, Method("ListContracts"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(core::ListQuery query,
-                            MakeListQuery(request->page_size(),
-                                          request->page_token(),
-                                          request->filter()));
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(),
+                          request->filter()));
         MP_ASSIGN_OR_RETURN(auto page, contracts_.ListContracts(ctx, query));
         for (const auto& c : page.items) {
           *response->add_contracts() = EncodeContract(c);
@@ -83,12 +85,12 @@ grpc::Status ContractServiceImpl::ListContractVersions(
       [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             ContractIdFromName("parent", request->parent()));
-        MP_ASSIGN_OR_RETURN(core::ListQuery query,
-                            MakeListQuery(request->page_size(),
-                                          request->page_token(), ""));
-        MP_ASSIGN_OR_RETURN(auto page,
-                            contracts_.ListVersions(ctx, id, query,
-                                                    request->omit_documents()));
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(), ""));
+        MP_ASSIGN_OR_RETURN(
+            auto page,
+            contracts_.ListVersions(ctx, id, query, request->omit_documents()));
         for (const auto& v : page.items) {
           MP_ASSIGN_OR_RETURN(*response->add_contract_versions(),
                               EncodeContractVersion(v));
@@ -133,18 +135,17 @@ grpc::Status ContractServiceImpl::CheckContractCompatibility(
 grpc::Status ContractServiceImpl::DeprecateContract(
     grpc::ServerContext* context, const v1::DeprecateContractRequest* request,
     v1::Contract* response) {
-  return runner_.Run(context, Method("DeprecateContract"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           std::string id,
-                           ContractIdFromName("name", request->name()));
-                       MP_ASSIGN_OR_RETURN(
-                           model::Contract c,
-                           contracts_.Deprecate(ctx, id, request->message(),
-                                                request->etag()));
-                       *response = EncodeContract(c);
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, Method("DeprecateContract"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            ContractIdFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(
+            model::Contract c,
+            contracts_.Deprecate(ctx, id, request->message(), request->etag()));
+        *response = EncodeContract(c);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace meshplane::server

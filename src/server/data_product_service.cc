@@ -74,28 +74,25 @@ grpc::Status DataProductServiceImpl::CreateDataProduct(
 grpc::Status DataProductServiceImpl::GetDataProduct(
     grpc::ServerContext* context, const v1::GetDataProductRequest* request,
     v1::DataProduct* response) {
-  return runner_.Run(context, Method("GetDataProduct"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           model::ProductKey key,
-                           ProductKeyFromName("name", request->name()));
-                       MP_ASSIGN_OR_RETURN(model::DataProduct p,
-                                           registry_.GetDataProduct(ctx, key));
-                       *response = EncodeDataProduct(p);
-                       if (slo_ == nullptr) return absl::OkStatus();
-                       // Ports are encoded in the product's port order.
-                       MP_ASSIGN_OR_RETURN(auto statuses,
-                                           slo_->ProductStatus(ctx, p));
-                       for (const auto& s : statuses) {
-                         for (auto& port :
-                              *response->mutable_output_ports()) {
-                           if (port.id() != s.port.port_id) continue;
-                           *port.mutable_service_level_status() =
-                               EncodeServiceLevelStatus(s);
-                         }
-                       }
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, Method("GetDataProduct"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(model::ProductKey key,
+                            ProductKeyFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::DataProduct p,
+                            registry_.GetDataProduct(ctx, key));
+        *response = EncodeDataProduct(p);
+        if (slo_ == nullptr) return absl::OkStatus();
+        // Ports are encoded in the product's port order.
+        MP_ASSIGN_OR_RETURN(auto statuses, slo_->ProductStatus(ctx, p));
+        for (const auto& s : statuses) {
+          for (auto& port : *response->mutable_output_ports()) {
+            if (port.id() != s.port.port_id) continue;
+            *port.mutable_service_level_status() = EncodeServiceLevelStatus(s);
+          }
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DataProductServiceImpl::ListDataProducts(
@@ -183,27 +180,24 @@ grpc::Status DataProductServiceImpl::SearchDataProducts(
         response->set_next_page_token(found.next_page_token);
         response->set_total_size(found.total_size);
         // Values in the form each filter takes (SearchFacetValue).
-        auto add = [&](const char* field,
-                       const std::vector<store::FacetCount>& values,
-                       const std::function<std::string(const std::string&)>&
-                           encode) {
-          v1::SearchFacet* f = response->add_facets();
-          f->set_field(field);
-          for (const auto& c : values) {
-            v1::SearchFacetValue* out = f->add_values();
-            out->set_value(encode(c.value));
-            out->set_count(c.count);
-          }
-        };
+        auto add =
+            [&](const char* field, const std::vector<store::FacetCount>& values,
+                const std::function<std::string(const std::string&)>& encode) {
+              v1::SearchFacet* f = response->add_facets();
+              f->set_field(field);
+              for (const auto& c : values) {
+                v1::SearchFacetValue* out = f->add_values();
+                out->set_value(encode(c.value));
+                out->set_count(c.count);
+              }
+            };
         add("domain", found.facets.domain,
             [](const std::string& id) { return model::DomainName(id); });
         add("owner_team", found.facets.owner_team,
             [](const std::string& id) { return model::TeamName(id); });
-        add("lifecycle", found.facets.lifecycle, [](const std::string& l) {
-          return absl::StrCat("LIFECYCLE_", l);
-        });
-        add("tier", found.facets.tier,
-            [](const std::string& t) { return t; });
+        add("lifecycle", found.facets.lifecycle,
+            [](const std::string& l) { return absl::StrCat("LIFECYCLE_", l); });
+        add("tier", found.facets.tier, [](const std::string& t) { return t; });
         add("classification", found.facets.classification,
             [](const std::string& c) {
               return absl::StrCat("CLASSIFICATION_", c);

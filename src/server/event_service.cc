@@ -1,10 +1,9 @@
 // EventService: the audit log (ListAuditRecords), the event feed (Watch)
 // and webhooks. Decode, call core::AuditLog, core::EventFeed or
 // core::Webhooks, encode.
+#include "absl/strings/str_cat.h"
 #include "server/codec.h"
 #include "server/services.h"
-
-#include "absl/strings/str_cat.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -38,36 +37,37 @@ namespace meshplane::server {
 grpc::Status EventServiceImpl::Watch(
     grpc::ServerContext* context, const v1::WatchRequest* request,
     grpc::ServerWriter<v1::WatchResponse>* writer) {
-  return runner_.Run(
-      context, "meshplane.v1.EventService/Watch", *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
-        core::WatchQuery query;
-        query.since_sequence = request->since_sequence();
-        query.resource_types.assign(request->resource_types().begin(),
-                                    request->resource_types().end());
-        query.domain = request->domain();
-        query.include_subdomains = request->include_subdomains();
-        absl::Status encode_error;
-        absl::Status s = feed_.Watch(
-            ctx, query,
-            [&](const core::WatchBatch& batch) {
-              v1::WatchResponse response;
-              for (const auto& e : batch.events) {
-                absl::StatusOr<v1::Event> event = EncodeEvent(e);
-                if (!event.ok()) {
-                  encode_error = event.status();
-                  return false;
-                }
-                *response.add_events() = *std::move(event);
-              }
-              response.set_high_water_sequence(batch.high_water);
-              // Blocks while the client's window is full: a slow consumer
-              // holds up only its own stream. False once it has gone.
-              return writer->Write(response);
-            },
-            [&] { return context->IsCancelled(); });
-        return encode_error.ok() ? s : encode_error;
-      });
+  return runner_.Run(context, "meshplane.v1.EventService/Watch", *request,
+                     [&](const core::RequestContext& ctx) -> absl::Status {
+                       core::WatchQuery query;
+                       query.since_sequence = request->since_sequence();
+                       query.resource_types.assign(
+                           request->resource_types().begin(),
+                           request->resource_types().end());
+                       query.domain = request->domain();
+                       query.include_subdomains = request->include_subdomains();
+                       absl::Status encode_error;
+                       absl::Status s = feed_.Watch(
+                           ctx, query,
+                           [&](const core::WatchBatch& batch) {
+                             v1::WatchResponse response;
+                             for (const auto& e : batch.events) {
+                               absl::StatusOr<v1::Event> event = EncodeEvent(e);
+                               if (!event.ok()) {
+                                 encode_error = event.status();
+                                 return false;
+                               }
+                               *response.add_events() = *std::move(event);
+                             }
+                             response.set_high_water_sequence(batch.high_water);
+                             // Blocks while the client's window is full: a slow
+                             // consumer holds up only its own stream. False
+                             // once it has gone.
+                             return writer->Write(response);
+                           },
+                           [&] { return context->IsCancelled(); });
+                       return encode_error.ok() ? s : encode_error;
+                     });
 }
 
 }  // namespace meshplane::server
@@ -129,9 +129,8 @@ grpc::Status EventServiceImpl::CreateWebhook(
         w.resource_types.assign(in.resource_types().begin(),
                                 in.resource_types().end());
         if (!in.domain().empty()) {
-          MP_ASSIGN_OR_RETURN(w.domain_id,
-                              model::ParseDomainName("webhook.domain",
-                                                     in.domain()));
+          MP_ASSIGN_OR_RETURN(w.domain_id, model::ParseDomainName(
+                                               "webhook.domain", in.domain()));
         }
         w.include_subdomains = in.include_subdomains();
         w.secret = in.secret();
@@ -179,13 +178,13 @@ grpc::Status EventServiceImpl::ListWebhooks(
 grpc::Status EventServiceImpl::DeleteWebhook(
     grpc::ServerContext* context, const v1::DeleteWebhookRequest* request,
     google::protobuf::Empty* /*response*/) {
-  return runner_.Run(
-      context, Method("DeleteWebhook"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            model::ParseWebhookName("name", request->name()));
-        return webhooks_.Delete(ctx, id);
-      });
+  return runner_.Run(context, Method("DeleteWebhook"), *request,
+                     [&](const core::RequestContext& ctx) -> absl::Status {
+                       MP_ASSIGN_OR_RETURN(
+                           std::string id,
+                           model::ParseWebhookName("name", request->name()));
+                       return webhooks_.Delete(ctx, id);
+                     });
 }
 
 grpc::Status EventServiceImpl::ListWebhookDeliveries(
@@ -195,9 +194,8 @@ grpc::Status EventServiceImpl::ListWebhookDeliveries(
   return runner_.Run(
       context, Method("ListWebhookDeliveries"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            model::ParseWebhookName("parent",
-                                                    request->parent()));
+        MP_ASSIGN_OR_RETURN(std::string id, model::ParseWebhookName(
+                                                "parent", request->parent()));
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(), ""));

@@ -114,8 +114,8 @@ class SchemaWaiter {
   absl::Status operator()() {
     MP_ASSIGN_OR_RETURN(
         int needed, meshplane::store::LatestMigrationVersion(migrations_dir_));
-    MP_ASSIGN_OR_RETURN(
-        int version, meshplane::store::CurrentSchemaVersion(database_url_));
+    MP_ASSIGN_OR_RETURN(int version,
+                        meshplane::store::CurrentSchemaVersion(database_url_));
     if (version >= needed) {
       return absl::OkStatus();
     }
@@ -128,10 +128,10 @@ class SchemaWaiter {
       may_migrate_ = false;  // a serving role: do not try DDL again
       cannot_migrate_ = std::string(migrated.message());
     }
-    return absl::UnavailableError(absl::StrCat(
-        "the database schema is at version ", version, "; this build needs ",
-        needed, ", and ", cannot_migrate_,
-        ": waiting for `meshplaned migrate`"));
+    return absl::UnavailableError(
+        absl::StrCat("the database schema is at version ", version,
+                     "; this build needs ", needed, ", and ", cannot_migrate_,
+                     ": waiting for `meshplaned migrate`"));
   }
 
  private:

@@ -6,7 +6,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-
 #include "server/client_certs.h"
 
 #include "meshplane/common/status_macros.h"
@@ -245,8 +244,7 @@ absl::StatusOr<Options> ParseOptions(
     } else if (name == "http-threads") {
       MP_RETURN_IF_ERROR(ParseInt(name, value, 1, 1024, &o.http_threads));
     } else if (name == "http-max-streams") {
-      MP_RETURN_IF_ERROR(
-          ParseInt(name, value, 0, 100000, &o.http_max_streams));
+      MP_RETURN_IF_ERROR(ParseInt(name, value, 0, 100000, &o.http_max_streams));
     } else if (name == "http-idle-timeout") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.http_idle_timeout));
       if (o.http_idle_timeout < absl::Milliseconds(100)) {

@@ -44,8 +44,8 @@ struct Options {
   std::string tls_key_file;
   absl::Duration tls_reload_interval = absl::Minutes(1);
   // Mutual TLS (docs/operations.md#mutual-tls).
-  std::string tls_client_ca_file;          // set = ask for client certs
-  bool tls_client_auth_required = false;   // --tls-client-auth require
+  std::string tls_client_ca_file;           // set = ask for client certs
+  bool tls_client_auth_required = false;    // --tls-client-auth require
   std::vector<std::string> tls_principals;  // --tls-principal, repeatable
   std::string tls_principal_map_file;       // --tls-principal-map
   std::vector<std::string> tls_dns_service_domains;  // repeatable

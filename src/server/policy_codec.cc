@@ -22,18 +22,21 @@ absl::Status BadName(absl::string_view field, absl::string_view name,
                      "starting with a letter)")}});
 }
 
-constexpr char kPolicyForm[] = "policies/{policy} or domains/{domain}/policies/{policy}";
+constexpr char kPolicyForm[] =
+    "policies/{policy} or domains/{domain}/policies/{policy}";
 
 // Parses the policy part of `parts` starting at 0; returns the number of
 // segments used (2 or 4), or 0.
 size_t ParsePolicyParts(const std::vector<absl::string_view>& parts,
                         model::PolicyKey* key) {
-  if (parts.size() >= 2 && parts[0] == "policies" && model::IsValidId(parts[1])) {
+  if (parts.size() >= 2 && parts[0] == "policies" &&
+      model::IsValidId(parts[1])) {
     *key = {"", std::string(parts[1])};
     return 2;
   }
-  if (parts.size() >= 4 && parts[0] == "domains" && model::IsValidId(parts[1]) &&
-      parts[2] == "policies" && model::IsValidId(parts[3])) {
+  if (parts.size() >= 4 && parts[0] == "domains" &&
+      model::IsValidId(parts[1]) && parts[2] == "policies" &&
+      model::IsValidId(parts[3])) {
     *key = {std::string(parts[1]), std::string(parts[3])};
     return 4;
   }
@@ -60,7 +63,8 @@ absl::StatusOr<model::PolicyKey> PolicyKeyFromName(absl::string_view field,
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   model::PolicyKey key;
   size_t used = ParsePolicyParts(parts, &key);
-  if (used == 0 || used != parts.size()) return BadName(field, name, kPolicyForm);
+  if (used == 0 || used != parts.size())
+    return BadName(field, name, kPolicyForm);
   return key;
 }
 
@@ -71,7 +75,8 @@ absl::StatusOr<std::pair<model::PolicyKey, std::string>> WaiverKeyFromName(
   size_t used = ParsePolicyParts(parts, &key);
   if (used == 0 || parts.size() != used + 2 || parts[used] != "waivers" ||
       !model::IsValidId(parts[used + 1])) {
-    return BadName(field, name, absl::StrCat("{", kPolicyForm, "}/waivers/{waiver}"));
+    return BadName(field, name,
+                   absl::StrCat("{", kPolicyForm, "}/waivers/{waiver}"));
   }
   return std::make_pair(key, std::string(parts[used + 1]));
 }
@@ -87,7 +92,8 @@ v1::Policy EncodePolicy(const model::Policy& p) {
   v1::Policy out;
   out.set_name(model::PolicyName(p.key()));
   out.set_uid(p.uid);
-  out.set_scope(p.domain_id.empty() ? "global" : model::DomainName(p.domain_id));
+  out.set_scope(p.domain_id.empty() ? "global"
+                                    : model::DomainName(p.domain_id));
   out.set_display_name(p.display_name);
   out.set_description(p.description);
   for (const auto& t : p.triggers) out.add_triggers(t);
@@ -125,9 +131,15 @@ absl::StatusOr<model::Policy> DecodePolicy(const v1::Policy& p,
   out.triggers.assign(p.triggers().begin(), p.triggers().end());
   out.condition = p.condition();
   switch (p.effect()) {
-    case v1::POLICY_EFFECT_DENY: out.effect = "DENY"; break;
-    case v1::POLICY_EFFECT_WARN: out.effect = "WARN"; break;
-    case v1::POLICY_EFFECT_REQUIRE_APPROVAL: out.effect = "REQUIRE_APPROVAL"; break;
+    case v1::POLICY_EFFECT_DENY:
+      out.effect = "DENY";
+      break;
+    case v1::POLICY_EFFECT_WARN:
+      out.effect = "WARN";
+      break;
+    case v1::POLICY_EFFECT_REQUIRE_APPROVAL:
+      out.effect = "REQUIRE_APPROVAL";
+      break;
     default:
       out.effect = "";
       v.Add(absl::StrCat(field, ".effect"),
@@ -185,8 +197,12 @@ void EncodeViolation(const PolicyViolationDetail& v, v1::PolicyViolation* out) {
 v1::Decision EncodeDecision(const policy::Decision& d) {
   v1::Decision out;
   switch (d.outcome) {
-    case policy::Outcome::kAllow: out.set_outcome(v1::DECISION_OUTCOME_ALLOW); break;
-    case policy::Outcome::kDeny: out.set_outcome(v1::DECISION_OUTCOME_DENY); break;
+    case policy::Outcome::kAllow:
+      out.set_outcome(v1::DECISION_OUTCOME_ALLOW);
+      break;
+    case policy::Outcome::kDeny:
+      out.set_outcome(v1::DECISION_OUTCOME_DENY);
+      break;
     case policy::Outcome::kRequireApproval:
       out.set_outcome(v1::DECISION_OUTCOME_REQUIRE_APPROVAL);
       break;
@@ -217,7 +233,8 @@ v1::SimulationResult EncodeSimulationResult(const core::SimulationResult& r) {
   return out;
 }
 
-v1::SimulationSummary EncodeSimulationSummary(const core::SimulationSummary& s) {
+v1::SimulationSummary EncodeSimulationSummary(
+    const core::SimulationSummary& s) {
   v1::SimulationSummary out;
   out.set_evaluated(s.evaluated);
   out.set_violated(s.violated);

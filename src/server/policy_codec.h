@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/repeated_field.h"
+
 #include "meshplane/common/errors.h"
 #include "meshplane/core/context.h"
 #include "meshplane/core/governance.h"

@@ -11,7 +11,9 @@ namespace meshplane::server {
 namespace {
 
 constexpr char kService[] = "meshplane.v1.PolicyService/";
-std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
+std::string Method(absl::string_view name) {
+  return absl::StrCat(kService, name);
+}
 
 // A Struct as a JSON object ("" when empty and `empty_as_blank`).
 absl::StatusOr<std::string> StructJson(const google::protobuf::Struct& s,
@@ -22,16 +24,17 @@ absl::StatusOr<std::string> StructJson(const google::protobuf::Struct& s,
   auto status = google::protobuf::util::MessageToJsonString(s, &json);
   if (!status.ok()) {
     return InvalidArgumentWithFields(
-        {{std::string(field), absl::StrCat("is not a JSON object: ", status.ToString())}});
+        {{std::string(field),
+          absl::StrCat("is not a JSON object: ", status.ToString())}});
   }
   return json;
 }
 
 }  // namespace
 
-grpc::Status PolicyServiceImpl::CreatePolicy(grpc::ServerContext* context,
-                                             const v1::CreatePolicyRequest* request,
-                                             v1::Policy* response) {
+grpc::Status PolicyServiceImpl::CreatePolicy(
+    grpc::ServerContext* context, const v1::CreatePolicyRequest* request,
+    v1::Policy* response) {
   return runner_.Run(
       context, Method("CreatePolicy"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
@@ -41,7 +44,8 @@ grpc::Status PolicyServiceImpl::CreatePolicy(grpc::ServerContext* context,
         if (parent.ok() && *parent == "-") {
           v.Add("parent", "\"domains/-\" names no single scope");
         }
-        v.AddStatus("policy_id", model::ValidateId("policy_id", request->policy_id()));
+        v.AddStatus("policy_id",
+                    model::ValidateId("policy_id", request->policy_id()));
         v1::Policy fields = request->policy();
         fields.clear_name();  // AIP-133: the name is ignored
         auto policy = DecodePolicy(fields, "policy");
@@ -59,40 +63,42 @@ grpc::Status PolicyServiceImpl::CreatePolicy(grpc::ServerContext* context,
 grpc::Status PolicyServiceImpl::GetPolicy(grpc::ServerContext* context,
                                           const v1::GetPolicyRequest* request,
                                           v1::Policy* response) {
-  return runner_.Run(context, Method("GetPolicy"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(auto key,
-                                           PolicyKeyFromName("name", request->name()));
-                       MP_ASSIGN_OR_RETURN(model::Policy p,
-                                           governance_.GetPolicy(ctx, key));
-                       *response = EncodePolicy(p);
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, Method("GetPolicy"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(auto key,
+                            PolicyKeyFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::Policy p, governance_.GetPolicy(ctx, key));
+        *response = EncodePolicy(p);
+        return absl::OkStatus();
+      });
 }
 
-grpc::Status PolicyServiceImpl::ListPolicies(grpc::ServerContext* context,
-                                             const v1::ListPoliciesRequest* request,
-                                             v1::ListPoliciesResponse* response) {
+grpc::Status PolicyServiceImpl::ListPolicies(
+    grpc::ServerContext* context, const v1::ListPoliciesRequest* request,
+    v1::ListPoliciesResponse* response) {
   return runner_.Run(
       context, Method("ListPolicies"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string parent,
                             PolicyParent("parent", request->parent()));
-        MP_ASSIGN_OR_RETURN(core::ListQuery query,
-                            MakeListQuery(request->page_size(), request->page_token(),
-                                          request->filter()));
-        MP_ASSIGN_OR_RETURN(auto page,
-                            governance_.ListPolicies(ctx, parent,
-                                                     request->include_inherited(), query));
-        for (const auto& p : page.items) *response->add_policies() = EncodePolicy(p);
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(),
+                          request->filter()));
+        MP_ASSIGN_OR_RETURN(
+            auto page, governance_.ListPolicies(
+                           ctx, parent, request->include_inherited(), query));
+        for (const auto& p : page.items)
+          *response->add_policies() = EncodePolicy(p);
         response->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
       });
 }
 
-grpc::Status PolicyServiceImpl::UpdatePolicy(grpc::ServerContext* context,
-                                             const v1::UpdatePolicyRequest* request,
-                                             v1::Policy* response) {
+grpc::Status PolicyServiceImpl::UpdatePolicy(
+    grpc::ServerContext* context, const v1::UpdatePolicyRequest* request,
+    v1::Policy* response) {
   return runner_.Run(
       context, Method("UpdatePolicy"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
@@ -111,9 +117,10 @@ grpc::Status PolicyServiceImpl::UpdatePolicy(grpc::ServerContext* context,
                                       PolicyUpdatableFields());
         v.AddStatus("update_mask", mask.status());
         if (mask.ok() && mask->paths.empty()) {
-          v.Add("update_mask",
-                "nothing to update: update_mask is empty and no updatable field "
-                "is set");
+          v.Add(
+              "update_mask",
+              "nothing to update: update_mask is empty and no updatable field "
+              "is set");
         }
         if (mask.ok() && !has_effect) {
           for (const auto& path : mask->paths) {
@@ -133,15 +140,16 @@ grpc::Status PolicyServiceImpl::UpdatePolicy(grpc::ServerContext* context,
       });
 }
 
-grpc::Status PolicyServiceImpl::DeletePolicy(grpc::ServerContext* context,
-                                             const v1::DeletePolicyRequest* request,
-                                             google::protobuf::Empty* response) {
-  return runner_.Run(context, Method("DeletePolicy"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(auto key,
-                                           PolicyKeyFromName("name", request->name()));
-                       return governance_.DeletePolicy(ctx, key, request->etag());
-                     });
+grpc::Status PolicyServiceImpl::DeletePolicy(
+    grpc::ServerContext* context, const v1::DeletePolicyRequest* request,
+    google::protobuf::Empty* response) {
+  return runner_.Run(
+      context, Method("DeletePolicy"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(auto key,
+                            PolicyKeyFromName("name", request->name()));
+        return governance_.DeletePolicy(ctx, key, request->etag());
+      });
 }
 
 grpc::Status PolicyServiceImpl::ListPolicyRevisions(
@@ -150,10 +158,13 @@ grpc::Status PolicyServiceImpl::ListPolicyRevisions(
   return runner_.Run(
       context, Method("ListPolicyRevisions"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(auto key, PolicyKeyFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(core::ListQuery query,
-                            MakeListQuery(request->page_size(), request->page_token(), ""));
-        MP_ASSIGN_OR_RETURN(auto page, governance_.ListPolicyRevisions(ctx, key, query));
+        MP_ASSIGN_OR_RETURN(auto key,
+                            PolicyKeyFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(), ""));
+        MP_ASSIGN_OR_RETURN(auto page,
+                            governance_.ListPolicyRevisions(ctx, key, query));
         for (const auto& r : page.items) {
           v1::PolicyRevision* out = response->add_revisions();
           *out->mutable_policy() = EncodePolicy(r.policy);
@@ -165,65 +176,74 @@ grpc::Status PolicyServiceImpl::ListPolicyRevisions(
       });
 }
 
-grpc::Status PolicyServiceImpl::CreateWaiver(grpc::ServerContext* context,
-                                             const v1::CreateWaiverRequest* request,
-                                             v1::Waiver* response) {
+grpc::Status PolicyServiceImpl::CreateWaiver(
+    grpc::ServerContext* context, const v1::CreateWaiverRequest* request,
+    v1::Waiver* response) {
   return runner_.Run(
       context, Method("CreateWaiver"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         auto key = PolicyKeyFromName("parent", request->parent());
         v.AddStatus("parent", key.status());
-        v.AddStatus("waiver_id", model::ValidateId("waiver_id", request->waiver_id()));
+        v.AddStatus("waiver_id",
+                    model::ValidateId("waiver_id", request->waiver_id()));
         model::Waiver w;
         w.resource = request->waiver().resource();
         w.reason = request->waiver().reason();
         if (!request->waiver().has_expire_time()) {
-          v.Add("waiver.expire_time", "is required: when the waiver stops applying");
+          v.Add("waiver.expire_time",
+                "is required: when the waiver stops applying");
         } else {
-          w.expire_time =
-              DecodeTime(request->waiver().expire_time(), "waiver.expire_time", v);
+          w.expire_time = DecodeTime(request->waiver().expire_time(),
+                                     "waiver.expire_time", v);
         }
         MP_RETURN_IF_ERROR(v.ToStatus());
         w.policy = *key;
         w.id = request->waiver_id();
-        MP_ASSIGN_OR_RETURN(model::Waiver created, governance_.CreateWaiver(ctx, w));
+        MP_ASSIGN_OR_RETURN(model::Waiver created,
+                            governance_.CreateWaiver(ctx, w));
         *response = EncodeWaiver(created);
         return absl::OkStatus();
       });
 }
 
-grpc::Status PolicyServiceImpl::ListWaivers(grpc::ServerContext* context,
-                                            const v1::ListWaiversRequest* request,
-                                            v1::ListWaiversResponse* response) {
+grpc::Status PolicyServiceImpl::ListWaivers(
+    grpc::ServerContext* context, const v1::ListWaiversRequest* request,
+    v1::ListWaiversResponse* response) {
   return runner_.Run(
       context, Method("ListWaivers"), *request,
       [&](const core::RequestContext& ctx) -> absl::Status {
-        bool all = request->parent() == "policies/-" || request->parent().empty();
+        bool all =
+            request->parent() == "policies/-" || request->parent().empty();
         model::PolicyKey key;
         if (!all) {
-          MP_ASSIGN_OR_RETURN(key, PolicyKeyFromName("parent", request->parent()));
+          MP_ASSIGN_OR_RETURN(key,
+                              PolicyKeyFromName("parent", request->parent()));
         }
-        MP_ASSIGN_OR_RETURN(core::ListQuery query,
-                            MakeListQuery(request->page_size(), request->page_token(),
-                                          request->filter()));
-        MP_ASSIGN_OR_RETURN(auto page, governance_.ListWaivers(
-                                           ctx, key, all, request->show_expired(), query));
-        for (const auto& w : page.items) *response->add_waivers() = EncodeWaiver(w);
+        MP_ASSIGN_OR_RETURN(
+            core::ListQuery query,
+            MakeListQuery(request->page_size(), request->page_token(),
+                          request->filter()));
+        MP_ASSIGN_OR_RETURN(
+            auto page, governance_.ListWaivers(ctx, key, all,
+                                               request->show_expired(), query));
+        for (const auto& w : page.items)
+          *response->add_waivers() = EncodeWaiver(w);
         response->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
       });
 }
 
-grpc::Status PolicyServiceImpl::DeleteWaiver(grpc::ServerContext* context,
-                                             const v1::DeleteWaiverRequest* request,
-                                             google::protobuf::Empty* response) {
-  return runner_.Run(context, Method("DeleteWaiver"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(auto key,
-                                           WaiverKeyFromName("name", request->name()));
-                       return governance_.DeleteWaiver(ctx, key.first, key.second);
-                     });
+grpc::Status PolicyServiceImpl::DeleteWaiver(
+    grpc::ServerContext* context, const v1::DeleteWaiverRequest* request,
+    google::protobuf::Empty* response) {
+  return runner_.Run(
+      context, Method("DeleteWaiver"), *request,
+      [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(auto key,
+                            WaiverKeyFromName("name", request->name()));
+        return governance_.DeleteWaiver(ctx, key.first, key.second);
+      });
 }
 
 grpc::Status PolicyServiceImpl::EvaluatePolicies(
@@ -238,14 +258,16 @@ grpc::Status PolicyServiceImpl::EvaluatePolicies(
         MP_ASSIGN_OR_RETURN(subject.resource_json,
                             StructJson(request->resource(), "resource", true));
         if (request->has_previous()) {
-          MP_ASSIGN_OR_RETURN(std::string previous,
-                              StructJson(request->previous(), "previous", false));
+          MP_ASSIGN_OR_RETURN(
+              std::string previous,
+              StructJson(request->previous(), "previous", false));
           subject.previous_json = previous;
         }
         MP_ASSIGN_OR_RETURN(subject.request_json,
                             StructJson(request->request(), "request", true));
-        MP_ASSIGN_OR_RETURN(policy::Decision d,
-                            governance_.Evaluate(ctx, subject, request->principal()));
+        MP_ASSIGN_OR_RETURN(
+            policy::Decision d,
+            governance_.Evaluate(ctx, subject, request->principal()));
         *response->mutable_decision() = EncodeDecision(d);
         return absl::OkStatus();
       });
@@ -278,17 +300,19 @@ grpc::Status PolicyServiceImpl::SimulatePolicy(
           }
         }
         MP_RETURN_IF_ERROR(v.ToStatus());
-        spec.triggers.assign(request->triggers().begin(), request->triggers().end());
+        spec.triggers.assign(request->triggers().begin(),
+                             request->triggers().end());
         spec.max_resources = request->max_resources();
         spec.include_satisfied = request->include_satisfied();
         MP_ASSIGN_OR_RETURN(
             core::SimulationSummary summary,
-            governance_.Simulate(ctx, spec, [&](const core::SimulationResult& r) {
-              if (context->IsCancelled()) return false;
-              v1::SimulatePolicyResponse item;
-              *item.mutable_result() = EncodeSimulationResult(r);
-              return writer->Write(item);
-            }));
+            governance_.Simulate(
+                ctx, spec, [&](const core::SimulationResult& r) {
+                  if (context->IsCancelled()) return false;
+                  v1::SimulatePolicyResponse item;
+                  *item.mutable_result() = EncodeSimulationResult(r);
+                  return writer->Write(item);
+                }));
         v1::SimulatePolicyResponse last;
         *last.mutable_summary() = EncodeSimulationSummary(summary);
         writer->Write(last);

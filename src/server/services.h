@@ -110,7 +110,8 @@ class DataProductServiceImpl final : public v1::DataProductService::Service {
       grpc::ServerContext* context, const v1::ListDataProductsRequest* request,
       v1::ListDataProductsResponse* response) override;
   grpc::Status SearchDataProducts(
-      grpc::ServerContext* context, const v1::SearchDataProductsRequest* request,
+      grpc::ServerContext* context,
+      const v1::SearchDataProductsRequest* request,
       v1::SearchDataProductsResponse* response) override;
   grpc::Status UpdateDataProduct(grpc::ServerContext* context,
                                  const v1::UpdateDataProductRequest* request,
@@ -172,9 +173,9 @@ class EventServiceImpl final : public v1::EventService::Service {
                      const v1::WatchRequest* request,
                      grpc::ServerWriter<v1::WatchResponse>* writer) override;
 
-  grpc::Status ListAuditRecords(grpc::ServerContext* context,
-                                const v1::ListAuditRecordsRequest* request,
-                                v1::ListAuditRecordsResponse* response) override;
+  grpc::Status ListAuditRecords(
+      grpc::ServerContext* context, const v1::ListAuditRecordsRequest* request,
+      v1::ListAuditRecordsResponse* response) override;
 
   grpc::Status CreateWebhook(grpc::ServerContext* context,
                              const v1::CreateWebhookRequest* request,
@@ -220,7 +221,8 @@ class PolicyServiceImpl final : public v1::PolicyService::Service {
                             const v1::DeletePolicyRequest* request,
                             google::protobuf::Empty* response) override;
   grpc::Status ListPolicyRevisions(
-      grpc::ServerContext* context, const v1::ListPolicyRevisionsRequest* request,
+      grpc::ServerContext* context,
+      const v1::ListPolicyRevisionsRequest* request,
       v1::ListPolicyRevisionsResponse* response) override;
   grpc::Status CreateWaiver(grpc::ServerContext* context,
                             const v1::CreateWaiverRequest* request,
@@ -231,9 +233,9 @@ class PolicyServiceImpl final : public v1::PolicyService::Service {
   grpc::Status DeleteWaiver(grpc::ServerContext* context,
                             const v1::DeleteWaiverRequest* request,
                             google::protobuf::Empty* response) override;
-  grpc::Status EvaluatePolicies(grpc::ServerContext* context,
-                                const v1::EvaluatePoliciesRequest* request,
-                                v1::EvaluatePoliciesResponse* response) override;
+  grpc::Status EvaluatePolicies(
+      grpc::ServerContext* context, const v1::EvaluatePoliciesRequest* request,
+      v1::EvaluatePoliciesResponse* response) override;
   grpc::Status SimulatePolicy(
       grpc::ServerContext* context, const v1::SimulatePolicyRequest* request,
       grpc::ServerWriter<v1::SimulatePolicyResponse>* writer) override;

@@ -1,10 +1,9 @@
 #include "server/webhook_sender.h"
 
-#include <httplib.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include <httplib.h>
 
 namespace meshplane::server {
 
@@ -24,9 +23,8 @@ core::WebhookResponse HttpWebhookSender::Post(
   std::string path =
       path_start == std::string::npos ? "/" : url.substr(path_start);
   if (path[0] == '?') path = "/" + path;
-  const bool https =
-      absl::StartsWith(absl::AsciiStrToLower(url.substr(0, scheme_end)),
-                       "https");
+  const bool https = absl::StartsWith(
+      absl::AsciiStrToLower(url.substr(0, scheme_end)), "https");
 
   httplib::Client client(origin);
   if (!client.is_valid()) {
@@ -58,8 +56,8 @@ core::WebhookResponse HttpWebhookSender::Post(
   httplib::Result result =
       client.Post(path, headers, request.body, content_type);
   if (!result) {
-    out.error = absl::StrCat("POST ", url, ": ",
-                             httplib::to_string(result.error()));
+    out.error =
+        absl::StrCat("POST ", url, ": ", httplib::to_string(result.error()));
     if (https) {
       const long verify = client.get_openssl_verify_result();
       if (verify != 0) {

@@ -15,7 +15,8 @@ namespace meshplane::server {
 // empty. Thread-safe.
 class HttpWebhookSender final : public core::WebhookSender {
  public:
-  explicit HttpWebhookSender(std::string ca_file) : ca_file_(std::move(ca_file)) {}
+  explicit HttpWebhookSender(std::string ca_file)
+      : ca_file_(std::move(ca_file)) {}
   core::WebhookResponse Post(const core::WebhookRequest& request) override;
 
  private:

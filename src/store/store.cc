@@ -9,7 +9,8 @@
 
 namespace meshplane::store {
 namespace {
-constexpr char kRetryablePayload[] = "type.meshplane.dev/store.RetryableConflict";
+constexpr char kRetryablePayload[] =
+    "type.meshplane.dev/store.RetryableConflict";
 
 thread_local absl::Time current_deadline = absl::InfiniteFuture();
 }  // namespace

@@ -551,18 +551,18 @@ TEST_F(RoundTripE2eTest, GetThenApplyIsANoopAndAnEditApplies) {
 // events watch prints the feed from a sequence, as lines or JSON lines,
 // and exits after --limit events; a bad filter is a usage-level refusal.
 TEST_F(CliE2eTest, EventsWatchFollowsTheFeed) {
-  CommandResult r = Cli({"team", "create", "watched-a", "--member",
-                         "user:ana@example.com"});
+  CommandResult r =
+      Cli({"team", "create", "watched-a", "--member", "user:ana@example.com"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   r = Cli({"team", "create", "watched-b", "--member", "user:ana@example.com"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = Cli({"events", "watch", "--since", "0", "--type", "team", "--limit",
-           "2"});
+  r = Cli(
+      {"events", "watch", "--since", "0", "--type", "team", "--limit", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.out, AllOf(HasSubstr("team.created  teams/watched-a"),
                            HasSubstr("team.created  teams/watched-b")));
-  r = Cli({"events", "watch", "--since", "0", "--type", "team", "--limit",
-           "1", "-o", "json"});
+  r = Cli({"events", "watch", "--since", "0", "--type", "team", "--limit", "1",
+           "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.out, AllOf(HasSubstr("\"resource\": \"teams/watched-a\""),
                            HasSubstr("\"type\": \"team.created\"")));
@@ -595,8 +595,8 @@ TEST(CliRetentionE2eTest, EventsWatchFromPrunedEventsFailsClearly) {
     ASSERT_TRUE(first.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error))
         << error;
     for (const char* id : {"pruned-a", "pruned-b"}) {
-      CommandResult r = cli(first, {"team", "create", id, "--member",
-                                    "user:ana@example.com"});
+      CommandResult r = cli(
+          first, {"team", "create", id, "--member", "user:ana@example.com"});
       ASSERT_EQ(r.exit_code, 0) << r.Describe();
     }
     first.Stop();

@@ -182,8 +182,8 @@ TEST(ContractCliE2eTest, DiffOfAnInvalidFileExitsTwo) {
 // that crosses the YAML budget, at once.
 TEST(ContractCliE2eTest, LintRefusesAliasBombsFastNamingTheLine) {
   const std::string dir = MakeTempDir();
-  const std::string line = std::to_string(
-      testing::AliasBombLineOverBudget(contract::kMaxYamlNodes));
+  const std::string line =
+      std::to_string(testing::AliasBombLineOverBudget(contract::kMaxYamlNodes));
   for (int levels : {8, 9}) {
     SCOPED_TRACE(levels);
     const std::string file =

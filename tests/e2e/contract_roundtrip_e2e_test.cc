@@ -21,9 +21,10 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "meshplane/contract/odcs.h"
 #include "tests/e2e/server_test.h"
 #include <nlohmann/json.hpp>
+
+#include "meshplane/contract/odcs.h"
 
 namespace meshplane::e2e {
 namespace {
@@ -96,7 +97,8 @@ class ContractRoundTripE2eTest : public ServerE2eTest,
     if (HasFatalFailure()) return;
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"team", "create", "sales-eng"},
-             {"domain", "create", "sales", "--owner-team", "teams/sales-eng"}}) {
+             {"domain", "create", "sales", "--owner-team",
+              "teams/sales-eng"}}) {
       CommandResult r = Cli(args);
       ASSERT_EQ(r.exit_code, 0) << r.Describe();
     }
@@ -113,8 +115,8 @@ spec:
   void RoundTrip(const Fixture& fx) {
     SCOPED_TRACE(fx.name);
     const std::string text = ReadFile(fx.file);
-    CommandResult r = Cli({"contract", "publish", "-f", fx.file, "--product",
-                           "sales/orders"});
+    CommandResult r = Cli(
+        {"contract", "publish", "-f", fx.file, "--product", "sales/orders"});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
 
     r = Cli({"contract", "get", fx.id, "--original"});
@@ -153,8 +155,8 @@ spec:
 
   void Refused(const Fixture& fx) {
     SCOPED_TRACE(fx.name);
-    CommandResult r = Cli({"contract", "publish", "-f", fx.file, "--product",
-                           "sales/orders"});
+    CommandResult r = Cli(
+        {"contract", "publish", "-f", fx.file, "--product", "sales/orders"});
     EXPECT_EQ(r.exit_code, 2) << r.Describe();
     // Every issue names the file and a line.
     EXPECT_THAT(r.out + r.err, HasSubstr(absl::StrCat(fx.file, ":")));

@@ -63,8 +63,8 @@ spec:
     - {id: orders, source: domains/sales/dataProducts/orders/outputPorts/orders-v1}
 )")});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    CommandResult token =
-        Cli({"token", "create", "--principal", "service:orders-ci", "-o", "json"});
+    CommandResult token = Cli(
+        {"token", "create", "--principal", "service:orders-ci", "-o", "json"});
     ASSERT_EQ(token.exit_code, 0) << token.Describe();
     ci_token_ = nlohmann::json::parse(token.out).value("secret", "");
     ASSERT_FALSE(ci_token_.empty()) << token.out;
@@ -92,12 +92,12 @@ schema:
 )",
                                     extra);
     if (narrowed) {
-      text = absl::StrReplaceAll(text, {{"logicalType: number",
-                                         "logicalType: integer"}});
+      text = absl::StrReplaceAll(
+          text, {{"logicalType: number", "logicalType: integer"}});
     }
-    return File(absl::StrCat("orders-", version, narrowed ? "-n" : "",
-                             ".odcs.yaml"),
-                text);
+    return File(
+        absl::StrCat("orders-", version, narrowed ? "-n" : "", ".odcs.yaml"),
+        text);
   }
 
   std::string ci_token_;
@@ -105,7 +105,8 @@ schema:
 
 TEST_F(ContractServerE2eTest, TheCiCheckGivesTheRightVerdictAndExitCode) {
   // The first version: nothing to compare with, safe, then published.
-  CommandResult r = Cli({"contract", "check", "-f", Contract("1.0.0")}, ci_token_);
+  CommandResult r =
+      Cli({"contract", "check", "-f", Contract("1.0.0")}, ci_token_);
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   r = Cli({"contract", "publish", "-f", Contract("1.0.0")}, ci_token_);
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -128,7 +129,8 @@ TEST_F(ContractServerE2eTest, TheCiCheckGivesTheRightVerdictAndExitCode) {
   EXPECT_THAT(r.out, HasSubstr(breaking + ":"));
   EXPECT_THAT(r.out, HasSubstr("2.0.0"));
   EXPECT_THAT(r.out, HasSubstr("finance/ledger"));
-  r = Cli({"contract", "check", "-f", breaking, "--format", "github"}, ci_token_);
+  r = Cli({"contract", "check", "-f", breaking, "--format", "github"},
+          ci_token_);
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_THAT(r.out, HasSubstr("::error file=" + breaking));
   r = Cli({"contract", "check", "-f", breaking, "-o", "json"}, ci_token_);
@@ -173,8 +175,8 @@ TEST_F(ContractServerE2eTest, BadInputOutsidersAndAnUnreachableServer) {
   CommandResult r = Cli({"contract", "check", "-f", bad}, ci_token_);
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   // Someone outside the owning team may check but not publish.
-  CommandResult token =
-      Cli({"token", "create", "--principal", "user:erin@example.com", "-o", "json"});
+  CommandResult token = Cli({"token", "create", "--principal",
+                             "user:erin@example.com", "-o", "json"});
   ASSERT_EQ(token.exit_code, 0) << token.Describe();
   std::string erin = nlohmann::json::parse(token.out).value("secret", "");
   r = Cli({"contract", "publish", "-f", Contract("1.0.0")}, erin);

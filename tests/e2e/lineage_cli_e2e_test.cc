@@ -55,8 +55,8 @@ class LineageCliE2eTest : public ServerE2eTest {
 
 TEST_F(LineageCliE2eTest, TheTourDeclaresInputsWithGrants) {
   // The demo mesh and its grants, as scripts/run.sh loads them.
-  CommandResult r = Cli({"apply", "-f", EnvOrDie("MESHPLANE_EXAMPLES") +
-                                            "/demo/mesh.yaml"});
+  CommandResult r =
+      Cli({"apply", "-f", EnvOrDie("MESHPLANE_EXAMPLES") + "/demo/mesh.yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   for (const auto& [port, team] :
        std::vector<std::pair<std::string, std::string>>{
@@ -92,8 +92,7 @@ TEST_F(LineageCliE2eTest, TheTourDeclaresInputsWithGrants) {
 
   // The tour's step: read access for the team first.
   r = Cli({"access", "request", "sales/orders/orders-v1", "--for",
-           "team:payments", "--purpose", "refund reconciliation", "-o",
-           "json"},
+           "team:payments", "--purpose", "refund reconciliation", "-o", "json"},
           pia);
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   const std::string grant = Json(r).value("grant", "");

@@ -219,9 +219,10 @@ spec:
     }
     ASSERT_FALSE(ms.empty());
     std::sort(ms.begin(), ms.end());
-    std::printf("MCP get_data_product round trip (%s): median %.2f ms, p90 "
-                "%.2f ms over %d calls\n",
-                what.c_str(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], n);
+    std::printf(
+        "MCP get_data_product round trip (%s): median %.2f ms, p90 "
+        "%.2f ms over %d calls\n",
+        what.c_str(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], n);
   }
 
   int http_port_ = 0;
@@ -355,8 +356,8 @@ TEST_F(McpE2eTest, AnAgentSearchesInspectsChecksAndRequestsAccess) {
       Cli({"audit", "list", "--principal", kAgent, "-o", "json"});
   ASSERT_EQ(audit.exit_code, 0) << audit.Describe();
   int requests = 0;
-  for (const json& record : json::parse(audit.out).value("audit_records",
-                                                         json::array())) {
+  for (const json& record :
+       json::parse(audit.out).value("audit_records", json::array())) {
     if (record.value("method", "") ==
         "meshplane.v1.AccessService/RequestAccess") {
       ++requests;

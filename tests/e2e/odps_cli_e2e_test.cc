@@ -72,8 +72,8 @@ TEST_F(OdpsCliE2eTest, EveryFixtureRoundTripsByteForByte) {
     std::sort(files.begin(), files.end());
     for (const std::string& file : files) {
       SCOPED_TRACE(file);
-      CommandResult r = Cli({"product", "apply", "-f", file, "--domain",
-                             domain, "--owner-team", "data-team"});
+      CommandResult r = Cli({"product", "apply", "-f", file, "--domain", domain,
+                             "--owner-team", "data-team"});
       ASSERT_EQ(r.exit_code, 0) << r.Describe();
       ASSERT_THAT(r.out, HasSubstr(" created")) << r.Describe();
       const std::string product = AppliedProduct(r.out);
@@ -167,8 +167,8 @@ TEST_F(OdpsCliE2eTest, ChangedProductIsWrittenAnewSayingWhatODPSCannotCarry) {
   r = Cli({"product", "get", "seller/customer-data-product", "-o", "odps"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   const std::string generated = r.out;
-  EXPECT_NE(generated, ReadFile(Conformance(
-                           "v1.0.0/customer-data-product.odps.yaml")));
+  EXPECT_NE(generated,
+            ReadFile(Conformance("v1.0.0/customer-data-product.odps.yaml")));
   EXPECT_THAT(generated, HasSubstr("apiVersion: v1.1.0"));
   EXPECT_THAT(generated, HasSubstr("purpose: Every customer, once."));
   // What Meshplane does not model comes from the stored document.

@@ -125,7 +125,8 @@ TEST_F(PolicyCliE2eTest, PoliciesGovernWrites) {
   r = Cli({"audit", "list", "--resource", "domains/sales/dataProducts/orders"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.out, HasSubstr("DENY: policies/products-have-description"));
-  EXPECT_THAT(r.out, HasSubstr("ALLOW (warned: policies/products-have-display-name)"));
+  EXPECT_THAT(r.out,
+              HasSubstr("ALLOW (warned: policies/products-have-display-name)"));
   EXPECT_THAT(r.out, HasSubstr("FAILED_PRECONDITION"));
   r = Cli({"audit", "list", "--resource", "domains/sales/dataProducts/orders",
            "-o", "json"});

@@ -34,8 +34,8 @@ class ServerE2eTest : public ::testing::Test {
   void SetUp() override {
     // As in production: the server connects as the serving role, which
     // cannot alter the schema or the audit tables.
-    std::string url = testing::PgFixture::ServingUrl(
-        testing::PgFixture::Get().NewDatabase());
+    std::string url =
+        testing::PgFixture::ServingUrl(testing::PgFixture::Get().NewDatabase());
     std::string error;
     ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error))
         << error;
@@ -44,7 +44,8 @@ class ServerE2eTest : public ::testing::Test {
 
   void TearDown() override {
     if (HasFailure()) {
-      std::fprintf(stderr, "--- meshplaned log ---\n%s\n", server_.Log().c_str());
+      std::fprintf(stderr, "--- meshplaned log ---\n%s\n",
+                   server_.Log().c_str());
     }
     server_.Stop();
   }
@@ -54,7 +55,8 @@ class ServerE2eTest : public ::testing::Test {
                     const std::string& token = kAdminToken,
                     const std::string& input = "") {
     args.insert(args.begin(), EnvOrDie("MESHPLANE_CLI"));
-    std::map<std::string, std::string> env = {{"MESHPLANE_ADDR", server_.addr()}};
+    std::map<std::string, std::string> env = {
+        {"MESHPLANE_ADDR", server_.addr()}};
     env["MESHPLANE_TOKEN"] = token.empty() ? "\x01" : token;
     return RunCommand(args, env, input);
   }

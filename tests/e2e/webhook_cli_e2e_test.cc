@@ -74,23 +74,25 @@ struct Received {
 class Receiver {
  public:
   Receiver() {
-    server_.Post(".*", [this](const httplib::Request& req,
-                              httplib::Response& res) {
-      Received r;
-      r.path = req.path;
-      for (const auto& [k, v] : req.params) r.params.emplace(k, v);
-      for (const auto& [k, v] : req.headers) r.headers.emplace(k, v);
-      r.body = req.body;
-      absl::MutexLock lock(&mu_);
-      received_.push_back(std::move(r));
-      int status = 204;
-      if (!statuses_.empty()) {
-        status = statuses_.front();
-        statuses_.erase(statuses_.begin());
-      }
-      res.status = status;
-      if (status >= 300) res.set_content("receiver is busy", "text/plain");
-    });
+    server_.Post(".*",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   Received r;
+                   r.path = req.path;
+                   for (const auto& [k, v] : req.params) r.params.emplace(k, v);
+                   for (const auto& [k, v] : req.headers)
+                     r.headers.emplace(k, v);
+                   r.body = req.body;
+                   absl::MutexLock lock(&mu_);
+                   received_.push_back(std::move(r));
+                   int status = 204;
+                   if (!statuses_.empty()) {
+                     status = statuses_.front();
+                     statuses_.erase(statuses_.begin());
+                   }
+                   res.status = status;
+                   if (status >= 300)
+                     res.set_content("receiver is busy", "text/plain");
+                 });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // stop() is a no-op until the loop runs: wait for it.
@@ -144,10 +146,12 @@ void ExpectSignedWith(const Received& r, const std::string& secret) {
   const std::string t = parts[0].substr(2);
   int64_t unix_seconds = 0;
   ASSERT_TRUE(absl::SimpleAtoi(t, &unix_seconds)) << header;
-  EXPECT_LT(absl::AbsDuration(absl::FromUnixSeconds(unix_seconds) - absl::Now()),
-            absl::Minutes(5))
+  EXPECT_LT(
+      absl::AbsDuration(absl::FromUnixSeconds(unix_seconds) - absl::Now()),
+      absl::Minutes(5))
       << header;
-  EXPECT_EQ(parts[1].substr(3), HmacSha256Hex(secret, absl::StrCat(t, ".", r.body)))
+  EXPECT_EQ(parts[1].substr(3),
+            HmacSha256Hex(secret, absl::StrCat(t, ".", r.body)))
       << "signature does not verify: " << header;
   EXPECT_NE(parts[1].substr(3), HmacSha256Hex("wrong-secret-0123456789",
                                               absl::StrCat(t, ".", r.body)));
@@ -159,11 +163,10 @@ class WebhookCliE2eTest : public ServerE2eTest {
     // As ServerE2eTest::SetUp, with our CloudEvents source and quick retries.
     std::string url = testing::PgFixture::Get().NewDatabase();
     std::string error;
-    ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
-                              {"--event-source", "/e2e/meshplane",
-                               "--webhook-retry-min", "50ms",
-                               "--webhook-retry-max", "200ms",
-                               "--webhook-timeout", "5s"}))
+    ASSERT_TRUE(server_.Start(
+        EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
+        {"--event-source", "/e2e/meshplane", "--webhook-retry-min", "50ms",
+         "--webhook-retry-max", "200ms", "--webhook-timeout", "5s"}))
         << error;
     dir_ = MakeTempDir();
     secret_file_ = File("secret", absl::StrCat(kSecret, "\n"));
@@ -208,8 +211,7 @@ TEST_F(WebhookCliE2eTest, DeliversSignedCloudEventsAndShowsTheLog) {
       << "no webhook POST arrived\n--- meshplaned log ---\n"
       << server_.Log();
   const Received post = receiver_.To("/hooks/in")[0];
-  EXPECT_EQ(post.params.count("tenant") ? post.params.at("tenant") : "",
-            "e2e");
+  EXPECT_EQ(post.params.count("tenant") ? post.params.at("tenant") : "", "e2e");
   EXPECT_THAT(post.Header("Content-Type"),
               StartsWith("application/cloudevents+json"));
   EXPECT_EQ(post.Header("X-Meshplane-Webhook"), "webhooks/domain-feed");
@@ -232,9 +234,9 @@ TEST_F(WebhookCliE2eTest, DeliversSignedCloudEventsAndShowsTheLog) {
   EXPECT_TRUE(event["data"].is_object()) << post.body;
 
   // The webhook's cursor moves past it once the round commits.
-  ASSERT_TRUE(WaitFor([&] { return Delivered("domain-feed") ==
-                                   std::to_string(sequence); }))
-      << GetJson("domain-feed").dump();
+  ASSERT_TRUE(WaitFor([&] {
+    return Delivered("domain-feed") == std::to_string(sequence);
+  })) << GetJson("domain-feed").dump();
   // The team event was skipped, not delivered; nothing else came.
   std::vector<Received> all = receiver_.To("/hooks/in");
   ASSERT_EQ(all.size(), 1u) << all.back().body;
@@ -338,8 +340,8 @@ TEST_F(WebhookCliE2eTest, FailedDeliveryIsRetriedWithTheNextAttempt) {
 }
 
 TEST_F(WebhookCliE2eTest, GeneratedSecretIsShownOnceAndSigns) {
-  CommandResult r = Cli(
-      {"webhook", "create", "everything", "--url", receiver_.Url("/all")});
+  CommandResult r =
+      Cli({"webhook", "create", "everything", "--url", receiver_.Url("/all")});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   const std::string marker = "Signing secret (shown only this once";
   ASSERT_THAT(r.out, HasSubstr(marker));
@@ -404,8 +406,8 @@ TEST_F(WebhookCliE2eTest, RefusalsAndDeleteHaveTheirExitCodes) {
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("resource_types[0]"));
   // A domain that does not exist.
-  r = Cli({"webhook", "create", "bad", "--url", receiver_.Url("/x"),
-           "--domain", "ghost", "--secret-file", secret_file_});
+  r = Cli({"webhook", "create", "bad", "--url", receiver_.Url("/x"), "--domain",
+           "ghost", "--secret-file", secret_file_});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("webhook.domain: domains/ghost not found"));
 
@@ -419,8 +421,8 @@ TEST_F(WebhookCliE2eTest, RefusalsAndDeleteHaveTheirExitCodes) {
   EXPECT_THAT(r.err, HasSubstr("already exists"));
 
   // Platform admins only.
-  r = Cli({"token", "create", "--principal", "user:dev@example.com", "-o",
-           "json"});
+  r = Cli(
+      {"token", "create", "--principal", "user:dev@example.com", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   const std::string dev = Json(r).value("secret", "");
   r = Cli({"webhook", "list"}, dev);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+
 #include "meshplane/policy/cel/activation.h"
 #include "meshplane/policy/cel/json.h"
 #include "meshplane/policy/cel/program.h"
@@ -35,8 +36,8 @@ struct Fixture {
                     *cel::ValueFromJson(R"({"id": "u", "teams": ["t"]})"));
     activation.Bind("x", cel::Value::Int(7));
     activation.Bind("s", cel::Value::String("hello"));
-    activation.Bind("l", cel::Value::List({cel::Value::Int(1),
-                                           cel::Value::Int(2)}));
+    activation.Bind("l",
+                    cel::Value::List({cel::Value::Int(1), cel::Value::Int(2)}));
   }
   cel::Env env;
   cel::Activation activation;

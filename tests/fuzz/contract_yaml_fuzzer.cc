@@ -5,8 +5,9 @@
 // INVALID_ARGUMENT and issues are the expected answers to bad input.
 #include <cstddef>
 #include <cstdint>
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 #include "meshplane/contract/compatibility.h"
 #include "meshplane/contract/validate.h"

@@ -26,9 +26,10 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
-#include "meshplane/v1/api_descriptor_set.h"
 #include "server/http/binder.h"
 #include "server/http/path_template.h"
+
+#include "meshplane/v1/api_descriptor_set.h"
 
 namespace {
 
@@ -97,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   http::QueryParams query;
-  for (absl::string_view pair : absl::StrSplit(parts[2], '&', absl::SkipEmpty())) {
+  for (absl::string_view pair :
+       absl::StrSplit(parts[2], '&', absl::SkipEmpty())) {
     std::pair<absl::string_view, absl::string_view> kv =
         absl::StrSplit(pair, absl::MaxSplits('=', 1));
     auto key = http::PercentDecode(kv.first);

@@ -21,7 +21,9 @@ inline std::string AliasBombContract(int levels,
   std::string text =
       "apiVersion: v3.0.2\n"
       "kind: DataContract\n"
-      "id: " + id + "\n"
+      "id: " +
+      id +
+      "\n"
       "version: 1.0.0\n"
       "status: active\n"
       "domain: sales\n"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/domain.h"
 #include "meshplane/model/principal.h"
@@ -39,7 +40,8 @@ class Authorizer {
                                  absl::string_view action) const;
 
   // Membership changes and updates of a team: its members or an admin.
-  absl::Status CheckTeamWrite(const model::Principal& p, const model::Team& team,
+  absl::Status CheckTeamWrite(const model::Principal& p,
+                              const model::Team& team,
                               absl::string_view action) const;
 };
 

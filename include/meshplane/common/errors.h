@@ -14,8 +14,9 @@
 namespace meshplane {
 
 struct FieldViolation {
-  std::string field;        // path, e.g. "data_product.output_ports[1].name"
-  std::string description;  // what is wrong, e.g. `"Orders V1" is not a valid id ...`
+  std::string field;  // path, e.g. "data_product.output_ports[1].name"
+  std::string
+      description;  // what is wrong, e.g. `"Orders V1" is not a valid id ...`
 };
 
 // INVALID_ARGUMENT listing every violation; the message joins them as
@@ -47,7 +48,8 @@ struct PolicyViolationDetail {
 absl::Status WithPolicyViolations(absl::Status status,
                                   const std::vector<PolicyViolationDetail>& v);
 // The violations attached to `status` (empty if none).
-std::vector<PolicyViolationDetail> GetPolicyViolations(const absl::Status& status);
+std::vector<PolicyViolationDetail> GetPolicyViolations(
+    const absl::Status& status);
 
 // Marks a refusal as already written to the audit log, so that an outer
 // layer (the server's call runner) does not audit it a second time.

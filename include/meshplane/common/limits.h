@@ -28,8 +28,7 @@ inline constexpr size_t kMaxQuotedValue = 64;
 // cut at a character boundary and marked with "..." when shortened; bytes
 // that are not printable or not valid UTF-8, quotes and backslashes are
 // escaped (\x1f, \", \\), so the result is always short, valid UTF-8.
-std::string QuotePrefix(absl::string_view value,
-                        size_t max = kMaxQuotedValue);
+std::string QuotePrefix(absl::string_view value, size_t max = kMaxQuotedValue);
 
 // Whether `s` is valid UTF-8 (no overlong forms, surrogates or code points
 // above U+10FFFF).

@@ -17,19 +17,20 @@
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing
 // function when it is not OK.
-#define MP_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    ::absl::Status mp_status_ = (expr);           \
-    if (!mp_status_.ok()) return mp_status_;      \
+#define MP_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status mp_status_ = (expr);      \
+    if (!mp_status_.ok()) return mp_status_; \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status,
 // otherwise moves the value into `lhs`, which may be a declaration.
-#define MP_ASSIGN_OR_RETURN(lhs, rexpr) \
-  MP_ASSIGN_OR_RETURN_IMPL_(MP_STATUS_CONCAT_(mp_statusor_, __LINE__), lhs, rexpr)
+#define MP_ASSIGN_OR_RETURN(lhs, rexpr)                                     \
+  MP_ASSIGN_OR_RETURN_IMPL_(MP_STATUS_CONCAT_(mp_statusor_, __LINE__), lhs, \
+                            rexpr)
 
-#define MP_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                              \
+#define MP_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)    \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

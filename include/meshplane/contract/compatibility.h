@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+
 #include "meshplane/contract/odcs.h"
 #include "meshplane/contract/semver.h"
 
@@ -65,45 +66,45 @@ enum class ChangeKind {
   kPropertyAdded,          // optional: old data simply lacks it (null)
   kRequiredPropertyAdded,  // old data has no value for it
   kPropertyRemoved,
-  kLogicalTypeWidened,     // integer -> number
-  kLogicalTypeNarrowed,    // number -> integer
-  kLogicalTypeChanged,     // any other change of logicalType
-  kPhysicalTypeWidened,    // varchar(10) -> varchar(20)
+  kLogicalTypeWidened,   // integer -> number
+  kLogicalTypeNarrowed,  // number -> integer
+  kLogicalTypeChanged,   // any other change of logicalType
+  kPhysicalTypeWidened,  // varchar(10) -> varchar(20)
   kPhysicalTypeNarrowed,
   kPhysicalTypeChanged,
-  kRequiredAdded,          // required: false -> true
+  kRequiredAdded,  // required: false -> true
   kRequiredRemoved,
   kUniqueAdded,
   kUniqueRemoved,
-  kPrimaryKeyChanged,      // primaryKey or primaryKeyPosition
+  kPrimaryKeyChanged,  // primaryKey or primaryKeyPosition
   kClassificationTightened,
   kClassificationLoosened,
   kClassificationChanged,  // between levels we cannot order
   kConstraintTightened,    // logicalTypeOptions: maxLength lowered, ...
   kConstraintLoosened,
-  kConstraintChanged,      // pattern or format replaced
-  kEnumNarrowed,           // allowed values (enum, invalidValues.validValues)
+  kConstraintChanged,  // pattern or format replaced
+  kEnumNarrowed,       // allowed values (enum, invalidValues.validValues)
   kEnumWidened,
-  kEnumChanged,            // some added and some removed
+  kEnumChanged,  // some added and some removed
   kQualityRuleAdded,
   kQualityRuleRemoved,
   kQualityRuleStrengthened,
   kQualityRuleWeakened,
-  kQualityRuleChanged,     // another operator or query
+  kQualityRuleChanged,  // another operator or query
   kSlaAdded,
   kSlaRemoved,
   kSlaStrengthened,
   kSlaWeakened,
-  kSlaChanged,             // values we cannot order
+  kSlaChanged,  // values we cannot order
   kServerAdded,
   kServerRemoved,
-  kRelationshipAdded,      // a foreign key old data may violate
-  kRelationshipRemoved,    // consumers join on it
-  kRelationshipChanged,    // same id, other columns
-  kDeprecated,             // deprecated: true (v3.2.0): tells consumers
+  kRelationshipAdded,    // a foreign key old data may violate
+  kRelationshipRemoved,  // consumers join on it
+  kRelationshipChanged,  // same id, other columns
+  kDeprecated,           // deprecated: true (v3.2.0): tells consumers
   kUndeprecated,
-  kSemanticTypeChanged,    // column / measure / dimension (v3.2.0)
-  kDocumentation,          // description, businessName, tags, ...: cosmetic
+  kSemanticTypeChanged,  // column / measure / dimension (v3.2.0)
+  kDocumentation,        // description, businessName, tags, ...: cosmetic
 };
 
 // "property_removed", ... (stable, for machines).

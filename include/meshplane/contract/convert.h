@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/contract/odcs.h"
 #include "meshplane/contract/validate.h"
 

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/contract/odcs.h"
 
 namespace meshplane::contract {

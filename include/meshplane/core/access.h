@@ -26,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/core/access_index.h"
@@ -69,8 +70,8 @@ struct AccessOptions {
 
 // One CheckAccess question.
 struct AccessQuestion {
-  std::string principal;    // whose access
-  std::string port_name;    // domains/{d}/dataProducts/{p}/outputPorts/{o}
+  std::string principal;  // whose access
+  std::string port_name;  // domains/{d}/dataProducts/{p}/outputPorts/{o}
   std::string action = "read";
   std::string attributes_json;  // extra `request` fields for policies ("" = {})
 };
@@ -88,8 +89,8 @@ struct AccessVerdict {
 // Error codes follow core/registry.h.
 class Access {
  public:
-  Access(store::Store& store, const auth::Authorizer& authz,
-         const Clock& clock, Governance* governance, AccessOptions options);
+  Access(store::Store& store, const auth::Authorizer& authz, const Clock& clock,
+         Governance* governance, AccessOptions options);
   ~Access();  // stops the listener, the refresher and the decision log
   Access(const Access&) = delete;
   Access& operator=(const Access&) = delete;
@@ -203,8 +204,8 @@ class Access {
   std::unique_ptr<internal::DecisionLog> log_;
 
   std::unique_ptr<store::Listener> listener_;
-  std::mutex apply_mu_;  // one Reload or ApplyChange at a time
-  std::atomic<bool> loaded_{false};        // a full load since the last resync
+  std::mutex apply_mu_;              // one Reload or ApplyChange at a time
+  std::atomic<bool> loaded_{false};  // a full load since the last resync
   // When this replica first saw its listener down (0 = up); set by the
   // (const) freshness check itself.
   mutable std::atomic<int64_t> down_since_us_{0};

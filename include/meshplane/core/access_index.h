@@ -24,6 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+
 #include "meshplane/model/access.h"
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/team.h"
@@ -47,12 +48,12 @@ struct AccessIndexData {
 struct IndexCheck {
   bool allowed = false;
   bool port_known = false;
-  std::string grant_id;                          // the grant that allows
-  std::string consumer;                          // whom that grant names
+  std::string grant_id;  // the grant that allows
+  std::string consumer;  // whom that grant names
   absl::Time expire_time = absl::InfinitePast();
-  std::string reason;                            // why not
-  model::ProductKey product;                     // when port_known
-  std::string owner_team_id;                     // when port_known
+  std::string reason;         // why not
+  model::ProductKey product;  // when port_known
+  std::string owner_team_id;  // when port_known
 };
 
 // Thread-safe: many concurrent Check calls, writers exclusive.

@@ -3,12 +3,14 @@
 // core/registry.h); this is the read side, for platform admins.
 //
 //   core::AuditLog audit(store, authz, clock);
-//   auto page = audit.ListAuditRecords(ctx, {.filter = "resource = \"domains/sales\""});
+//   auto page = audit.ListAuditRecords(ctx, {.filter = "resource =
+//   \"domains/sales\""});
 #ifndef MESHPLANE_CORE_AUDIT_LOG_H_
 #define MESHPLANE_CORE_AUDIT_LOG_H_
 
-#include "absl/status/statusor.h"
 #include <string>
+
+#include "absl/status/statusor.h"
 
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"

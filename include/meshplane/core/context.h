@@ -6,20 +6,22 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "meshplane/common/errors.h"
 
+#include "meshplane/common/errors.h"
 #include "meshplane/model/principal.h"
 
 namespace meshplane::core {
 
 struct RequestContext {
   model::Principal principal;  // authenticated caller (teams resolved)
-  std::string method;          // full RPC name, "meshplane.v1.DomainService/CreateDomain"
+  std::string
+      method;  // full RPC name, "meshplane.v1.DomainService/CreateDomain"
   // What the call came in on, for its audit records: "grpc", or the
   // in-process front end's name ("http", "mcp"); "" outside a call.
   std::string transport;
-  std::string request_id;      // AIP-155 request id (a UUID) or ""
-  std::string request_hash;    // fingerprint of the request payload, for request ids
+  std::string request_id;  // AIP-155 request id (a UUID) or ""
+  std::string
+      request_hash;  // fingerprint of the request payload, for request ids
   bool validate_only = false;  // run every check, write nothing
   // When the caller stops waiting for the answer: the call's deadline,
   // capped by the server's maximum call duration (InfiniteFuture: none).
@@ -35,9 +37,9 @@ struct RequestContext {
 
 // Fields of list calls (AIP-132, AIP-158, AIP-160).
 struct ListQuery {
-  int page_size = 0;           // 0 -> default (50); coerced down to 1000
-  std::string page_token;      // opaque, from the previous page
-  std::string filter;          // AIP-160 subset, see docs/api.md
+  int page_size = 0;       // 0 -> default (50); coerced down to 1000
+  std::string page_token;  // opaque, from the previous page
+  std::string filter;      // AIP-160 subset, see docs/api.md
 };
 
 template <typename T>

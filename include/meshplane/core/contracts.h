@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/core/context.h"
@@ -34,15 +35,15 @@ namespace meshplane::core {
 // One difference between a candidate and an earlier version (the core form
 // of meshplane.v1.ContractChange).
 struct ContractChangeEntry {
-  std::string severity;         // "BREAKING", "COMPATIBLE", "COSMETIC"
-  std::string change;           // "property_removed", ...
-  std::string path;             // "schema[orders].properties[id].logicalType"
+  std::string severity;  // "BREAKING", "COMPATIBLE", "COSMETIC"
+  std::string change;    // "property_removed", ...
+  std::string path;      // "schema[orders].properties[id].logicalType"
   std::string description;
   std::string against_version;  // the version it was found against
   std::string breaks;           // "BACKWARD", "FORWARD", "BACKWARD,FORWARD", ""
   int line = 0;                 // in the candidate; 0 when not there
   int column = 0;
-  std::string required_bump;    // "MAJOR", "MINOR", "PATCH"
+  std::string required_bump;  // "MAJOR", "MINOR", "PATCH"
 };
 
 // A consumer that a breaking change hits.
@@ -57,14 +58,14 @@ struct ImpactedConsumer {
 // The outcome of comparing a candidate with the published versions (the
 // core form of meshplane.v1.CompatibilityReport).
 struct CompatibilityReport {
-  std::string contract;                     // "contracts/{id}"
+  std::string contract;  // "contracts/{id}"
   std::string candidate_version;
   std::vector<std::string> compared_versions;  // newest first
-  std::string mode;                         // "BACKWARD", ...
-  bool compatible = true;                   // no change breaks the mode
+  std::string mode;                            // "BACKWARD", ...
+  bool compatible = true;                      // no change breaks the mode
   std::vector<ContractChangeEntry> changes;
-  std::string required_bump;                // "", "PATCH", "MINOR", "MAJOR"
-  std::string declared_bump;                // same vocabulary
+  std::string required_bump;  // "", "PATCH", "MINOR", "MAJOR"
+  std::string declared_bump;  // same vocabulary
   std::vector<ImpactedConsumer> impacted_consumers;
   std::vector<PolicyViolationDetail> policy_violations;
   std::vector<std::string> warnings;
@@ -72,7 +73,7 @@ struct CompatibilityReport {
   std::string version_message;
   std::string previous_version;
   std::string suggested_version;
-  bool accepted = true;                     // the publish goes (would go) through
+  bool accepted = true;  // the publish goes (would go) through
 };
 
 // The report as the JSON mapping of meshplane.v1.CompatibilityReport (proto
@@ -92,8 +93,8 @@ struct PublishRequest {
   // The owning product; on a first version it may be left empty when the
   // document's `domain` and `dataProduct` name it.
   std::optional<model::ProductKey> product;
-  std::string yaml;         // the ODCS v3 document, at most kMaxContractBytes
-  std::string mode;         // "" keeps the contract's (FULL for a new one)
+  std::string yaml;  // the ODCS v3 document, at most kMaxContractBytes
+  std::string mode;  // "" keeps the contract's (FULL for a new one)
   std::map<std::string, std::string> labels;  // replace when non-empty
 };
 
@@ -156,9 +157,9 @@ class Contracts {
       const RequestContext& ctx, const std::string& contract_id,
       const ListQuery& query, bool omit_documents);
   // `version` may be "latest".
-  absl::StatusOr<model::ContractVersion> GetVersion(const RequestContext& ctx,
-                                                    const std::string& contract_id,
-                                                    const std::string& version);
+  absl::StatusOr<model::ContractVersion> GetVersion(
+      const RequestContext& ctx, const std::string& contract_id,
+      const std::string& version);
   // ACTIVE -> DEPRECATED with a message (idempotent on a deprecated
   // contract: the message is replaced). ABORTED for a stale etag.
   absl::StatusOr<model::Contract> Deprecate(const RequestContext& ctx,

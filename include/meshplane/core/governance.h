@@ -34,6 +34,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/core/context.h"
@@ -48,13 +49,13 @@ inline constexpr char kPolicyChannel[] = "meshplane_policies";
 
 // What a governed write (or an evaluation) is about.
 struct GovernedSubject {
-  std::string trigger;                 // e.g. "dataproduct.create"
-  std::string resource_name;           // e.g. "domains/sales/dataProducts/orders"
+  std::string trigger;        // e.g. "dataproduct.create"
+  std::string resource_name;  // e.g. "domains/sales/dataProducts/orders"
   std::vector<std::string> domain_chain;  // resource's domain, then ancestors
-  std::string resource_json;           // model JSON of the resource after the change
+  std::string resource_json;  // model JSON of the resource after the change
   std::optional<std::string> previous_json;  // before, for update triggers
-  std::string domain_json;             // owning domain's model JSON, "" = null
-  std::string request_json;            // extra `request` fields (an object), "" = {}
+  std::string domain_json;   // owning domain's model JSON, "" = null
+  std::string request_json;  // extra `request` fields (an object), "" = {}
 };
 
 // A policy's verdict on one existing resource (SimulatePolicy).
@@ -73,7 +74,7 @@ struct SimulationSummary {
   int64_t waived = 0;
   int64_t errors = 0;
   bool truncated = false;
-  std::vector<std::string> warnings;   // e.g. triggers that cannot be replayed
+  std::vector<std::string> warnings;  // e.g. triggers that cannot be replayed
 };
 
 struct SimulationSpec {
@@ -81,9 +82,9 @@ struct SimulationSpec {
   std::optional<model::Policy> candidate;
   // ... or a stored policy.
   std::optional<model::PolicyKey> stored;
-  std::vector<std::string> triggers;   // default: the policy's replayable ones
-  int64_t max_resources = 1000;        // 1..100000
-  bool include_satisfied = false;      // also report resources that pass
+  std::vector<std::string> triggers;  // default: the policy's replayable ones
+  int64_t max_resources = 1000;       // 1..100000
+  bool include_satisfied = false;     // also report resources that pass
 };
 
 // Thread-safe. Holds references to `store`, `authz` and `clock`, which must

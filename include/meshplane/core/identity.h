@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/core/context.h"
@@ -36,8 +37,8 @@ class Identity {
   // `cache_ttl` bounds how long a verified token is trusted without asking the
   // store again (revocations through this replica apply at once; through
   // another replica within `cache_ttl`).
-  Identity(store::Store& store, const auth::Authorizer& authz, const Clock& clock,
-           absl::Duration cache_ttl = absl::Seconds(2));
+  Identity(store::Store& store, const auth::Authorizer& authz,
+           const Clock& clock, absl::Duration cache_ttl = absl::Seconds(2));
 
   // If `secret` is non-empty and the registry has no active admin token,
   // stores it as a platform-admin token for principal `user:admin`.
@@ -68,9 +69,9 @@ class Identity {
                                            std::optional<absl::Duration> ttl,
                                            bool platform_admin);
   // Admins see every token; others only their own (filter principal ignored).
-  absl::StatusOr<ListResult<model::ApiToken>> ListTokens(const RequestContext& ctx,
-                                                         const std::string& principal,
-                                                         const ListQuery& query);
+  absl::StatusOr<ListResult<model::ApiToken>> ListTokens(
+      const RequestContext& ctx, const std::string& principal,
+      const ListQuery& query);
   // The owner of a token or an admin. NOT_FOUND if absent.
   absl::StatusOr<model::ApiToken> RevokeToken(const RequestContext& ctx,
                                               const std::string& token_id);

@@ -3,8 +3,9 @@
 // outbox event and its request-id record; every refused write is audited.
 //
 //   core::Registry registry(store, authorizer, clock);
-//   auto domain = registry.CreateDomain(ctx, model::Domain{.id = "sales", ...});
-//   auto page = registry.ListDataProducts(ctx, {"sales", true}, {.filter = "tag = \"pii\""});
+//   auto domain = registry.CreateDomain(ctx, model::Domain{.id = "sales",
+//   ...}); auto page = registry.ListDataProducts(ctx, {"sales", true}, {.filter
+//   = "tag = \"pii\""});
 #ifndef MESHPLANE_CORE_REGISTRY_H_
 #define MESHPLANE_CORE_REGISTRY_H_
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/core/context.h"
@@ -30,7 +32,7 @@ struct WriteOutcome;
 
 // Lineage around a product (GetLineage).
 struct Lineage {
-  std::vector<model::DataProduct> nodes;    // the start product first
+  std::vector<model::DataProduct> nodes;  // the start product first
   std::vector<store::LineageEdge> edges;
 };
 
@@ -39,29 +41,29 @@ enum class LineageScope { kUpstream, kDownstream, kBoth };
 // A search of data products (SearchDataProducts); every set field must
 // match. Ids without their collection (`sales`, not `domains/sales`).
 struct ProductSearchQuery {
-  std::string text;                 // at most 200 characters
-  std::string domain_id;            // with its subdomains at any depth
+  std::string text;       // at most 200 characters
+  std::string domain_id;  // with its subdomains at any depth
   std::string owner_team_id;
   std::optional<model::Lifecycle> lifecycle;
-  int tier = 0;                     // 0 = any, else 1 to 3
+  int tier = 0;  // 0 = any, else 1 to 3
   std::optional<model::Classification> classification;
   std::string tag;
-  int page_size = 0;                // 0 -> 20; coerced down to 100
+  int page_size = 0;  // 0 -> 20; coerced down to 100
   std::string page_token;
-  int skip = 0;                     // 0 to 10,000
-  int facet_size = 0;               // 0 -> 10; coerced down to 100
+  int skip = 0;        // 0 to 10,000
+  int facet_size = 0;  // 0 -> 10; coerced down to 100
 };
 
 struct ProductSearchResult {
-  std::vector<model::DataProduct> items;   // by relevance, then name
-  std::string next_page_token;             // "" on the last page
-  int64_t total_size = 0;                  // exact
-  store::SearchFacets facets;              // see store::SearchFacets
+  std::vector<model::DataProduct> items;  // by relevance, then name
+  std::string next_page_token;            // "" on the last page
+  int64_t total_size = 0;                 // exact
+  store::SearchFacets facets;             // see store::SearchFacets
 };
 
 // Which products ListDataProducts looks at.
 struct ProductScope {
-  std::string domain_id;            // "" = every domain (parent "domains/-")
+  std::string domain_id;  // "" = every domain (parent "domains/-")
   bool include_subdomains = false;
 };
 
@@ -73,8 +75,8 @@ struct ProductScope {
 //                     also a request id reused with a different payload.
 //   PERMISSION_DENIED the caller may not write there (see auth/authorizer.h).
 //   ABORTED           a stale etag (reason ETAG_MISMATCH), a duplicate request
-//                     still in flight (reason REQUEST_IN_FLIGHT), or writes that
-//                     kept conflicting.
+//                     still in flight (reason REQUEST_IN_FLIGHT), or writes
+//                     that kept conflicting.
 //   UNAVAILABLE       PostgreSQL is unreachable.
 // A retry with the same request id and payload returns the first result.
 // With ctx.validate_only every check runs and nothing is written.
@@ -84,8 +86,8 @@ class Registry {
   // trigger inside its transaction (FAILED_PRECONDITION, reason
   // POLICY_VIOLATION, when refused; warnings go to ctx.warnings) and the
   // decision is written to the audit record. Without it nothing is governed.
-  Registry(store::Store& store, const auth::Authorizer& authz, const Clock& clock,
-           Governance* governance = nullptr);
+  Registry(store::Store& store, const auth::Authorizer& authz,
+           const Clock& clock, Governance* governance = nullptr);
 
   // --- Domains ---
   // ALREADY_EXISTS; NOT_FOUND for an unknown parent or owner team.
@@ -94,8 +96,8 @@ class Registry {
   absl::StatusOr<model::Domain> GetDomain(const RequestContext& ctx,
                                           const std::string& id);
   // Filter fields: parent, owner.
-  absl::StatusOr<ListResult<model::Domain>> ListDomains(const RequestContext& ctx,
-                                                        const ListQuery& query);
+  absl::StatusOr<ListResult<model::Domain>> ListDomains(
+      const RequestContext& ctx, const ListQuery& query);
   // Applies the fields of `patch` named in `mask` (display_name, description,
   // parent, owner_team, labels). `etag` "" skips the check. FAILED_PRECONDITION
   // if the new parent would make a cycle.
@@ -109,8 +111,10 @@ class Registry {
 
   // --- Teams ---
   // Admins only.
-  absl::StatusOr<model::Team> CreateTeam(const RequestContext& ctx, model::Team team);
-  absl::StatusOr<model::Team> GetTeam(const RequestContext& ctx, const std::string& id);
+  absl::StatusOr<model::Team> CreateTeam(const RequestContext& ctx,
+                                         model::Team team);
+  absl::StatusOr<model::Team> GetTeam(const RequestContext& ctx,
+                                      const std::string& id);
   // Filter fields: member.
   absl::StatusOr<ListResult<model::Team>> ListTeams(const RequestContext& ctx,
                                                     const ListQuery& query);
@@ -136,14 +140,15 @@ class Registry {
   // input port would close a lineage cycle; PERMISSION_DENIED (reason
   // INPUT_NOT_GRANTED) for an input port on another team's output port that
   // the owner team may not read (docs/access.md, "Declared inputs").
-  absl::StatusOr<model::DataProduct> CreateDataProduct(const RequestContext& ctx,
-                                                       model::DataProduct product);
-  absl::StatusOr<model::DataProduct> GetDataProduct(const RequestContext& ctx,
-                                                    const model::ProductKey& key);
+  absl::StatusOr<model::DataProduct> CreateDataProduct(
+      const RequestContext& ctx, model::DataProduct product);
+  absl::StatusOr<model::DataProduct> GetDataProduct(
+      const RequestContext& ctx, const model::ProductKey& key);
   // Filter fields: owner, lifecycle, tag, domain, and free text (bare words
   // or text:"...") matched with PostgreSQL full-text search.
   absl::StatusOr<ListResult<model::DataProduct>> ListDataProducts(
-      const RequestContext& ctx, const ProductScope& scope, const ListQuery& query);
+      const RequestContext& ctx, const ProductScope& scope,
+      const ListQuery& query);
   // Full-text search with filters and facets (docs/api.md#search): words of
   // the text as model::SearchWords splits them, the last also as a prefix
   // when it has 3 characters or more and the text does not end with a
@@ -161,11 +166,9 @@ class Registry {
   // when the owner team changes. Dropping an output port that a reader
   // holding a grant (or of the same team) reads is FAILED_PRECONDITION
   // (reason PORT_IN_USE); other readers lose their input ports on it.
-  absl::StatusOr<model::DataProduct> UpdateDataProduct(const RequestContext& ctx,
-                                                       const model::DataProduct& patch,
-                                                       const FieldMask& mask,
-                                                       const std::string& etag,
-                                                       bool allow_missing);
+  absl::StatusOr<model::DataProduct> UpdateDataProduct(
+      const RequestContext& ctx, const model::DataProduct& patch,
+      const FieldMask& mask, const std::string& etag, bool allow_missing);
   // FAILED_PRECONDITION (reason HAS_CONSUMERS) while a product of the same
   // team, or one whose owner team holds an active read grant, reads one of
   // its ports. Readers without either lose their input ports on it, each

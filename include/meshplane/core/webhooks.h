@@ -66,7 +66,8 @@ class WebhookSender {
 // (the sequence), source, type (`meshplane.` + the event type), subject
 // (the resource), time, datacontenttype, the extension attributes
 // `meshplanesequence` and `meshplanedomain`, and `data` (the payload).
-std::string CloudEventJson(const model::Event& event, const std::string& source);
+std::string CloudEventJson(const model::Event& event,
+                           const std::string& source);
 
 // The value of the X-Meshplane-Signature header: `t=<unix seconds>,v1=<hex
 // HMAC-SHA256 of "<t>.<body>" under secret>`.
@@ -101,8 +102,7 @@ class Webhooks {
   absl::StatusOr<ListResult<model::Webhook>> List(const RequestContext& ctx,
                                                   const ListQuery& query);
   // Deletes it and its delivery log; deliveries stop. NOT_FOUND.
-  absl::Status Delete(const RequestContext& ctx,
-                      const std::string& webhook_id);
+  absl::Status Delete(const RequestContext& ctx, const std::string& webhook_id);
   // Newest first. NOT_FOUND when the webhook does not exist.
   absl::StatusOr<ListResult<model::WebhookDelivery>> ListDeliveries(
       const RequestContext& ctx, const std::string& webhook_id,
@@ -118,7 +118,7 @@ class Webhooks {
 class WebhookDispatcher {
  public:
   struct Options {
-    int workers = 2;                        // 0: this replica delivers nothing
+    int workers = 2;  // 0: this replica delivers nothing
     absl::Duration timeout = absl::Seconds(10);  // per POST
     absl::Duration retry_min = absl::Seconds(1);
     absl::Duration retry_max = absl::Minutes(5);

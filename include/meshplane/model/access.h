@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::model {
@@ -19,7 +20,13 @@ namespace meshplane::model {
 inline constexpr const char* kAccessActions[] = {"read", "write"};
 bool IsAccessAction(absl::string_view action);
 
-enum class AccessRequestState { kPending, kApproved, kDenied, kWithdrawn, kExpired };
+enum class AccessRequestState {
+  kPending,
+  kApproved,
+  kDenied,
+  kWithdrawn,
+  kExpired
+};
 
 // "PENDING", ... (the proto's AccessRequestState without its prefix).
 absl::string_view AccessRequestStateName(AccessRequestState s);
@@ -30,14 +37,14 @@ struct AccessRequest {
   std::string id;
   std::string uid;
   OutputPortRef port;
-  std::string consumer;            // who gets access: user:/service:/team:
-  std::string requester;           // who asked
+  std::string consumer;              // who gets access: user:/service:/team:
+  std::string requester;             // who asked
   std::vector<std::string> actions;  // sorted, unique; default {"read"}
   std::string purpose;
   absl::Duration duration = absl::ZeroDuration();  // asked for
   AccessRequestState state = AccessRequestState::kPending;
-  std::string decision_json;       // the access.request decision
-  std::string grant_id;            // once approved
+  std::string decision_json;  // the access.request decision
+  std::string grant_id;       // once approved
   std::string reviewer;
   std::string review_comment;
   absl::Time create_time = absl::InfinitePast();
@@ -64,7 +71,7 @@ struct Grant {
   std::string consumer;
   std::vector<std::string> actions;
   std::string purpose;
-  std::string access_request_id;   // "" for grants made otherwise
+  std::string access_request_id;  // "" for grants made otherwise
   std::string granted_by;
   absl::Time create_time = absl::InfinitePast();
   absl::Time expire_time = absl::InfiniteFuture();
@@ -75,21 +82,23 @@ struct Grant {
 
   // Revoked wins; else expired once `now` reaches expire_time.
   GrantState StateAt(absl::Time now) const;
-  bool ActiveAt(absl::Time now) const { return StateAt(now) == GrantState::kActive; }
+  bool ActiveAt(absl::Time now) const {
+    return StateAt(now) == GrantState::kActive;
+  }
   bool Allows(absl::string_view action) const;
 };
 
 // One CheckAccess decision, as the decision log keeps it.
 struct AccessDecision {
   absl::Time time = absl::InfinitePast();
-  std::string caller;              // who asked (the enforcement point)
-  std::string principal;           // whose access was checked
+  std::string caller;     // who asked (the enforcement point)
+  std::string principal;  // whose access was checked
   OutputPortRef port;
   std::string action;
   bool allowed = false;
-  std::string grant_id;            // the grant used, "" when denied
-  std::string reason;              // why not, when denied
-  std::string decision_json;       // access.check policies, "" when none applied
+  std::string grant_id;       // the grant used, "" when denied
+  std::string reason;         // why not, when denied
+  std::string decision_json;  // access.check policies, "" when none applied
 };
 
 std::string AccessRequestName(absl::string_view id);

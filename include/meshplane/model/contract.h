@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::model {
@@ -20,16 +21,16 @@ struct Contract {
   // starting with a letter or digit. Immutable.
   std::string id;
   std::string uid;
-  ProductKey product;                     // the owning data product
-  std::string display_name;               // ODCS `name` of the latest version
-  std::string description;                // ODCS description.purpose
+  ProductKey product;        // the owning data product
+  std::string display_name;  // ODCS `name` of the latest version
+  std::string description;   // ODCS description.purpose
   // "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
   // "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE" (the proto's
   // CompatibilityMode without its prefix).
   std::string compatibility_mode = "FULL";
-  std::string state = "ACTIVE";           // "ACTIVE" or "DEPRECATED"
+  std::string state = "ACTIVE";  // "ACTIVE" or "DEPRECATED"
   std::string deprecation_message;
-  std::string latest_version;             // highest published semver
+  std::string latest_version;  // highest published semver
   int64_t version_count = 0;
   std::map<std::string, std::string> labels;
   absl::Time create_time = absl::InfinitePast();
@@ -40,7 +41,7 @@ struct Contract {
 // One published version of a contract. Immutable once stored.
 struct ContractVersion {
   std::string contract_id;
-  std::string version;                    // the semver as published
+  std::string version;  // the semver as published
   // The parts of `version` that order versions (semver.org section 11);
   // build metadata plays no part. `prerelease` is "" for a release, else
   // the dot-separated identifiers after '-' ("rc.1").
@@ -48,11 +49,11 @@ struct ContractVersion {
   int64_t minor = 0;
   int64_t patch = 0;
   std::string prerelease;
-  std::string status;                     // ODCS status: "active", "draft", ...
-  std::string original_yaml;              // the document as published
+  std::string status;         // ODCS status: "active", "draft", ...
+  std::string original_yaml;  // the document as published
   std::string normalized_json;
-  std::string content_hash;               // lowercase hex SHA-256
-  std::string published_by;               // principal
+  std::string content_hash;  // lowercase hex SHA-256
+  std::string published_by;  // principal
   absl::Time create_time = absl::InfinitePast();
   // The compatibility report at publish time as JSON; "" for the first
   // version.

@@ -11,12 +11,19 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "meshplane/model/lifecycle.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::model {
 
-enum class Classification { kUnspecified, kPublic, kInternal, kConfidential, kRestricted };
+enum class Classification {
+  kUnspecified,
+  kPublic,
+  kInternal,
+  kConfidential,
+  kRestricted
+};
 
 // "PUBLIC", "INTERNAL", ... ("UNSPECIFIED" for kUnspecified).
 absl::string_view ClassificationName(Classification c);
@@ -33,7 +40,7 @@ struct ServiceLevelObjectives {
   std::optional<double> availability_percent;   // e.g. 99.9
   std::optional<absl::Duration> max_staleness;  // freshness: maximum data age
   std::optional<double> completeness_percent;
-  std::optional<absl::Duration> latency;        // query/serving latency, p99
+  std::optional<absl::Duration> latency;  // query/serving latency, p99
   bool empty() const {
     return !availability_percent && !max_staleness && !completeness_percent &&
            !latency;
@@ -41,33 +48,33 @@ struct ServiceLevelObjectives {
 };
 
 struct OutputPort {
-  std::string id;             // .../outputPorts/{id}
+  std::string id;  // .../outputPorts/{id}
   std::string display_name;
-  std::string type;           // free-form kind: table, topic, files, api, ...
-  std::string server;         // where it is served: "postgres://..", "kafka:..", ..
-  std::string location;       // schema.table, topic name, bucket path, ...
+  std::string type;      // free-form kind: table, topic, files, api, ...
+  std::string server;    // where it is served: "postgres://..", "kafka:..", ..
+  std::string location;  // schema.table, topic name, bucket path, ...
   std::string description;
-  std::string contract_id;    // ODCS contract id, "" if none
+  std::string contract_id;  // ODCS contract id, "" if none
   ServiceLevelObjectives objectives;
-  bool deprecated = false;    // served, but not for new consumers
+  bool deprecated = false;  // served, but not for new consumers
 };
 
 struct InputPort {
   std::string id;
-  OutputPortRef source;       // the output port this product reads
+  OutputPortRef source;  // the output port this product reads
   std::string description;
   bool deprecated = false;
 };
 
 struct DataProduct {
-  std::string domain_id;      // domains/{domain_id}/dataProducts/{id}
+  std::string domain_id;  // domains/{domain_id}/dataProducts/{id}
   std::string id;
   std::string uid;
   std::string display_name;
   std::string description;
   std::string owner_team_id;  // required
   Lifecycle lifecycle = Lifecycle::kDraft;
-  int tier = 0;               // 0 = unset; 1 (most critical) .. 3
+  int tier = 0;  // 0 = unset; 1 (most critical) .. 3
   Classification classification = Classification::kUnspecified;
   std::vector<std::string> tags;  // sorted, unique
   std::map<std::string, std::string> labels;

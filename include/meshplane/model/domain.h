@@ -11,16 +11,16 @@
 namespace meshplane::model {
 
 struct Domain {
-  std::string id;              // "sales": the name is domains/{id}
-  std::string uid;             // server-assigned UUID, output only
+  std::string id;   // "sales": the name is domains/{id}
+  std::string uid;  // server-assigned UUID, output only
   std::string display_name;
   std::string description;
-  std::string parent_id;       // "" for a top-level domain
-  std::string owner_team_id;   // required: the team that manages the domain
+  std::string parent_id;      // "" for a top-level domain
+  std::string owner_team_id;  // required: the team that manages the domain
   std::map<std::string, std::string> labels;
   absl::Time create_time = absl::InfinitePast();
   absl::Time update_time = absl::InfinitePast();
-  int64_t revision = 0;        // bumped by every update; the etag derives from it
+  int64_t revision = 0;  // bumped by every update; the etag derives from it
 };
 
 }  // namespace meshplane::model

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/model/access.h"
 #include "meshplane/model/contract.h"
 #include "meshplane/model/data_product.h"

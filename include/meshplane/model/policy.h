@@ -26,20 +26,20 @@ struct PolicyKey {
 std::string PolicyName(const PolicyKey& key);
 
 struct Policy {
-  std::string domain_id;              // "" = global
+  std::string domain_id;  // "" = global
   std::string id;
   std::string uid;
   std::string display_name;
   std::string description;
-  std::vector<std::string> triggers;  // e.g. "dataproduct.create"
-  std::string condition;              // CEL: must hold
-  std::string effect = "DENY";        // "DENY", "WARN", "REQUIRE_APPROVAL"
+  std::vector<std::string> triggers;     // e.g. "dataproduct.create"
+  std::string condition;                 // CEL: must hold
+  std::string effect = "DENY";           // "DENY", "WARN", "REQUIRE_APPROVAL"
   std::string enforcement = "ENFORCED";  // "ENFORCED", "DRY_RUN"
   std::string message;
   std::string message_expression;
   std::map<std::string, std::string> labels;
-  std::string owner_team_id;          // required for global policies
-  bool waivable = true;               // only global policies may be false
+  std::string owner_team_id;  // required for global policies
+  bool waivable = true;       // only global policies may be false
   int64_t revision = 0;
   absl::Time create_time = absl::InfinitePast();
   absl::Time update_time = absl::InfinitePast();
@@ -49,16 +49,16 @@ struct Policy {
 
 // One stored revision of a policy (full history: every create and update).
 struct PolicyRevision {
-  Policy policy;                      // as it was at policy.revision
-  std::string author;                 // principal that wrote it
+  Policy policy;       // as it was at policy.revision
+  std::string author;  // principal that wrote it
   absl::Time create_time = absl::InfinitePast();
 };
 
 struct Waiver {
   PolicyKey policy;
-  std::string id;                     // {policy}/waivers/{id}
+  std::string id;  // {policy}/waivers/{id}
   std::string uid;
-  std::string resource;               // exempted resource's name
+  std::string resource;  // exempted resource's name
   std::string reason;
   absl::Time expire_time = absl::InfinitePast();
   std::string created_by;

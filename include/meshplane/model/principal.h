@@ -22,11 +22,11 @@ struct Principal {
 // An API token. The secret is shown once at creation and stored only as a
 // SHA-256 hash.
 struct ApiToken {
-  std::string id;                  // tokens/{id}; also the secret's prefix
+  std::string id;  // tokens/{id}; also the secret's prefix
   std::string principal;
   std::string description;
-  std::string secret_hash;         // hex SHA-256 of the whole secret
-  bool platform_admin = false;     // the token carries the admin role
+  std::string secret_hash;      // hex SHA-256 of the whole secret
+  bool platform_admin = false;  // the token carries the admin role
   absl::Time create_time = absl::InfinitePast();
   std::optional<absl::Time> expire_time;
   std::optional<absl::Time> revoke_time;

@@ -11,7 +11,7 @@
 namespace meshplane::model {
 
 struct Team {
-  std::string id;                    // teams/{id}
+  std::string id;  // teams/{id}
   std::string uid;
   std::string display_name;
   std::string description;

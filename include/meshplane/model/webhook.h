@@ -14,8 +14,8 @@ namespace meshplane::model {
 // A subscription. Immutable once created, except for its delivery state
 // (the last four fields), which only the delivery worker writes.
 struct Webhook {
-  std::string id;                  // webhooks/{id}
-  std::string url;                 // http:// or https://
+  std::string id;   // webhooks/{id}
+  std::string url;  // http:// or https://
   // Event filters, as in a Watch: type prefixes ("domain", ...; empty for
   // all) and a domain id ("" for all), with its subtree when
   // include_subdomains.
@@ -44,11 +44,11 @@ struct WebhookDelivery {
   std::string webhook_id;
   int64_t event_sequence = 0;
   std::string event_type;
-  int32_t attempt = 1;             // 1 for the first attempt at this event
+  int32_t attempt = 1;  // 1 for the first attempt at this event
   absl::Time time = absl::InfinitePast();
-  int32_t http_status = 0;         // 0: no answer (connection error, timeout)
-  bool success = false;            // a 2xx answer
-  std::string error;               // for a failed attempt
+  int32_t http_status = 0;  // 0: no answer (connection error, timeout)
+  bool success = false;     // a 2xx answer
+  std::string error;        // for a failed attempt
   absl::Duration duration = absl::ZeroDuration();
 };
 

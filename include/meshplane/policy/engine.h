@@ -5,11 +5,10 @@
 //   EvalInput in;
 //   in.trigger = "dataproduct.create";
 //   in.resource_name = "domains/sales/dataProducts/orders";
-//   in.domain_chain = {"sales"};             // the resource's domain, then ancestors
-//   in.resource = *DocumentFromJson(product_json);
-//   in.now = clock.Now();
-//   Decision d = Evaluate(*set, in);
-//   if (d.outcome == Outcome::kDeny) ...     // d.violations says why
+//   in.domain_chain = {"sales"};             // the resource's domain, then
+//   ancestors in.resource = *DocumentFromJson(product_json); in.now =
+//   clock.Now(); Decision d = Evaluate(*set, in); if (d.outcome ==
+//   Outcome::kDeny) ...     // d.violations says why
 //
 // Federation: a request is evaluated against every global policy and every
 // policy of each domain in `domain_chain`, for its trigger. Domains can only
@@ -40,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "meshplane/policy/cel/value.h"
 #include "meshplane/policy/policy.h"
 
@@ -67,12 +67,13 @@ struct EvalInput {
 };
 
 enum class Outcome { kAllow, kDeny, kRequireApproval };
-absl::string_view OutcomeName(Outcome o);  // "ALLOW", "DENY", "REQUIRE_APPROVAL"
+absl::string_view OutcomeName(
+    Outcome o);  // "ALLOW", "DENY", "REQUIRE_APPROVAL"
 
 // A policy that did not hold (or failed to evaluate).
 struct Violation {
-  std::string policy;       // name
-  std::string scope;        // "global" or "domains/{d}"
+  std::string policy;  // name
+  std::string scope;   // "global" or "domains/{d}"
   Effect effect = Effect::kDeny;
   Enforcement enforcement = Enforcement::kEnforced;
   // message_expression's value (when it yields a non-empty string), else
@@ -87,7 +88,7 @@ struct Violation {
 struct Evaluated {
   std::string policy;
   int64_t revision = 0;
-  bool violated = false;    // false when it held, or when a waiver applied
+  bool violated = false;  // false when it held, or when a waiver applied
   // The waiver that exempted the resource, if any: set only when the
   // policy was violated and a waiver turned that off.
   std::string waiver;
@@ -149,7 +150,8 @@ class PolicySet {
  private:
   PolicySet();
   friend Decision Evaluate(const PolicySet&, const EvalInput&);
-  friend std::optional<Evaluated> EvaluateOne(const PolicySet&, absl::string_view,
+  friend std::optional<Evaluated> EvaluateOne(const PolicySet&,
+                                              absl::string_view,
                                               const EvalInput&, Violation*);
   std::unique_ptr<internal::SetIndex> index_;
 };
@@ -163,8 +165,10 @@ Decision Evaluate(const PolicySet& set, const EvalInput& input);
 // input.domain_chain. nullopt if `set` has no such policy or it does not
 // have input.trigger. When it is violated and `violation` is not null,
 // fills it in.
-std::optional<Evaluated> EvaluateOne(const PolicySet& set, absl::string_view name,
-                                     const EvalInput& input, Violation* violation);
+std::optional<Evaluated> EvaluateOne(const PolicySet& set,
+                                     absl::string_view name,
+                                     const EvalInput& input,
+                                     Violation* violation);
 
 // A resource document as policies see it: the JSON object parsed with
 // cel::ValueFromJson, then every string under a key ending in "_time"

@@ -61,8 +61,8 @@ struct Policy {
   std::string condition;              // CEL, type bool (or dyn)
   Effect effect = Effect::kDeny;
   Enforcement enforcement = Enforcement::kEnforced;
-  std::string message;                // shown on violation
-  std::string message_expression;     // CEL of type string (or dyn); optional
+  std::string message;             // shown on violation
+  std::string message_expression;  // CEL of type string (or dyn); optional
   bool waivable = true;
   int64_t revision = 0;
 

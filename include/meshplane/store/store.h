@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "meshplane/model/access.h"
 #include "meshplane/model/audit.h"
 #include "meshplane/model/contract.h"
@@ -59,7 +60,7 @@ struct DomainFilter {
 };
 
 struct TeamFilter {
-  std::string member;           // only teams with this member
+  std::string member;  // only teams with this member
 };
 
 // All set fields must match (AND).
@@ -69,7 +70,7 @@ struct DataProductFilter {
   std::string owner_team_id;
   std::optional<model::Lifecycle> lifecycle;
   std::string tag;
-  std::string text;             // full-text search over names, descriptions, tags
+  std::string text;  // full-text search over names, descriptions, tags
 };
 
 // A search of data products (SearchDataProducts). Every set field must
@@ -84,10 +85,10 @@ struct ProductSearch {
   // when `last_is_prefix`.
   std::vector<std::string> words;
   bool last_is_prefix = false;
-  std::string domain_id;        // this domain and its subdomains, any depth
+  std::string domain_id;  // this domain and its subdomains, any depth
   std::string owner_team_id;
   std::optional<model::Lifecycle> lifecycle;
-  int tier = 0;                 // 0 = any
+  int tier = 0;  // 0 = any
   std::optional<model::Classification> classification;
   std::string tag;
 };
@@ -106,8 +107,8 @@ struct FacetCount {
 // Each lists its most frequent values, by count descending then value
 // (byte order), at most `facet_limit` of them.
 struct SearchFacets {
-  std::vector<FacetCount> domain, owner_team, lifecycle, tier,
-      classification, tag;
+  std::vector<FacetCount> domain, owner_team, lifecycle, tier, classification,
+      tag;
 };
 
 struct SearchResult {
@@ -116,13 +117,13 @@ struct SearchResult {
   // every word matches the id or display name, 2 when every word matches
   // those, the tags or the labels, else 1; 0 without words.
   std::vector<model::DataProduct> items;
-  std::string next;             // the cursor after the last item; "" at the end
-  int64_t total = 0;            // every match, exactly
+  std::string next;   // the cursor after the last item; "" at the end
+  int64_t total = 0;  // every match, exactly
   SearchFacets facets;
 };
 
 struct TokenFilter {
-  std::string principal;        // "" for all
+  std::string principal;  // "" for all
   bool include_revoked = true;
 };
 
@@ -132,9 +133,9 @@ struct PolicyFilter {
   // global ones) and `domain_id` is ignored.
   std::string domain_id;
   bool any_domain = false;
-  std::string trigger;          // only policies with this trigger
-  std::string effect;           // "DENY", ...
-  std::string enforcement;      // "ENFORCED", "DRY_RUN"
+  std::string trigger;      // only policies with this trigger
+  std::string effect;       // "DENY", ...
+  std::string enforcement;  // "ENFORCED", "DRY_RUN"
   std::string owner_team_id;
 };
 
@@ -142,7 +143,7 @@ struct WaiverFilter {
   // Only the waivers of this policy; all policies when `all_policies`.
   model::PolicyKey policy;
   bool all_policies = false;
-  std::string resource;         // only waivers of this resource
+  std::string resource;  // only waivers of this resource
   // Only waivers with expire_time > not_expired_at (InfinitePast: all).
   absl::Time not_expired_at = absl::InfinitePast();
 };
@@ -150,8 +151,8 @@ struct WaiverFilter {
 // All set fields must match (AND).
 struct ContractFilter {
   std::optional<model::ProductKey> product;  // only this product's contracts
-  std::string domain_id;        // only contracts of this domain's products
-  std::string state;            // "ACTIVE" or "DEPRECATED"
+  std::string domain_id;  // only contracts of this domain's products
+  std::string state;      // "ACTIVE" or "DEPRECATED"
 };
 
 // All set fields must match (AND). Ordered newest first (create_time, id).
@@ -162,7 +163,7 @@ struct AccessRequestFilter {
   std::optional<model::AccessRequestState> state;
   absl::Time now = absl::InfinitePast();
   std::optional<model::OutputPortRef> port;
-  std::optional<model::ProductKey> product;        // any port of the product
+  std::optional<model::ProductKey> product;  // any port of the product
   std::string consumer;
   std::string requester;
 };
@@ -180,7 +181,7 @@ struct GrantFilter {
 };
 
 struct AuditFilter {
-  std::string resource;         // exact resource name, "" for all
+  std::string resource;  // exact resource name, "" for all
   std::string principal;
 };
 
@@ -199,7 +200,7 @@ struct ObservationCounts {
 };
 
 struct ObservationSummary {
-  std::vector<ObservationCounts> windows;  // one per `since`, in order
+  std::vector<ObservationCounts> windows;       // one per `since`, in order
   std::optional<absl::Time> last_observe_time;  // nullopt with none at all
 };
 
@@ -215,7 +216,7 @@ struct LineageEdge {
   model::OutputPortRef source;
   model::ProductKey consumer;
   std::string input_port_id;
-  int depth = 1;                // distance from the start product
+  int depth = 1;  // distance from the start product
 };
 
 enum class LineageDirection { kUpstream, kDownstream };
@@ -295,7 +296,8 @@ class Transaction {
       absl::string_view id) = 0;
   // Counts used to refuse deletes with children.
   virtual absl::StatusOr<int64_t> CountSubdomains(absl::string_view id) = 0;
-  virtual absl::StatusOr<int64_t> CountDataProducts(absl::string_view domain_id) = 0;
+  virtual absl::StatusOr<int64_t> CountDataProducts(
+      absl::string_view domain_id) = 0;
 
   // --- Teams ---
   virtual absl::StatusOr<model::Team> GetTeam(absl::string_view id) = 0;
@@ -340,7 +342,8 @@ class Transaction {
 
   // --- Governance: policies (with full revision history) and waivers ---
   // NOT_FOUND if absent.
-  virtual absl::StatusOr<model::Policy> GetPolicy(const model::PolicyKey& key) = 0;
+  virtual absl::StatusOr<model::Policy> GetPolicy(
+      const model::PolicyKey& key) = 0;
   // ALREADY_EXISTS; NOT_FOUND if its domain or owner team does not exist.
   // Also stores the policy as revision `policy.revision` of its history,
   // written by `author`.
@@ -366,8 +369,8 @@ class Transaction {
   // ALREADY_EXISTS; NOT_FOUND if the policy does not exist.
   virtual absl::Status InsertWaiver(const model::Waiver& waiver) = 0;
   // NOT_FOUND if absent.
-  virtual absl::StatusOr<model::Waiver> GetWaiver(const model::PolicyKey& policy,
-                                                  absl::string_view id) = 0;
+  virtual absl::StatusOr<model::Waiver> GetWaiver(
+      const model::PolicyKey& policy, absl::string_view id) = 0;
   virtual absl::Status DeleteWaiver(const model::PolicyKey& policy,
                                     absl::string_view id) = 0;
   // Ordered by (policy domain_id, policy id, waiver id).
@@ -555,7 +558,8 @@ class Transaction {
 
   // --- Audit, events, idempotency ---
   // Appends; returns the sequence assigned.
-  virtual absl::StatusOr<int64_t> AppendAudit(const model::AuditRecord& record) = 0;
+  virtual absl::StatusOr<int64_t> AppendAudit(
+      const model::AuditRecord& record) = 0;
   // Appends an event; once the transaction has committed (when Commit
   // returns), the event is in the feed and kEventChannel is notified.
   // Sequences are handed out in commit order: an event becomes visible
@@ -607,7 +611,8 @@ class Transaction {
   virtual absl::StatusOr<std::optional<model::IdempotencyRecord>>
   GetIdempotency(absl::string_view principal, absl::string_view method,
                  absl::string_view request_id, absl::Time not_before) = 0;
-  virtual absl::Status PutIdempotency(const model::IdempotencyRecord& record) = 0;
+  virtual absl::Status PutIdempotency(
+      const model::IdempotencyRecord& record) = 0;
 
   // Commits. After a non-OK result the transaction is rolled back. Calling
   // any method after Commit is a programmer error.
@@ -637,16 +642,17 @@ class Listener {
   // Subscribes to `channels` and starts delivering to `handler`. The first
   // call made on a connected listener is a resync (after LISTEN took effect),
   // so a receiver can load its state then and miss nothing. Call once.
-  virtual absl::Status Start(std::vector<std::string> channels, Handler handler) = 0;
+  virtual absl::Status Start(std::vector<std::string> channels,
+                             Handler handler) = 0;
   // True while the listening connection is up.
   virtual bool connected() const = 0;
 };
 
 // A snapshot of a store's connection pool (metrics).
 struct PoolStats {
-  int size = 0;    // the most connections it opens; 0: the store has no pool
-  int in_use = 0;  // on loan to a transaction (or a ping), or being opened
-  int idle = 0;    // open and free
+  int size = 0;     // the most connections it opens; 0: the store has no pool
+  int in_use = 0;   // on loan to a transaction (or a ping), or being opened
+  int idle = 0;     // open and free
   int waiting = 0;  // callers queued for a connection now
   // Since the store was opened: connections it tried to open (the pool's
   // and the readiness connection's; listeners open their own), and calls
@@ -714,9 +720,9 @@ class Store {
   // back and is returned as is. Never outlives the thread's deadline
   // (DeadlineScope): no attempt starts and no backoff sleeps past it, and
   // a conflict that would be retried after it is DEADLINE_EXCEEDED.
-  absl::Status RunInTransaction(TxnMode mode,
-                                const std::function<absl::Status(Transaction&)>& fn,
-                                int max_attempts = 8);
+  absl::Status RunInTransaction(
+      TxnMode mode, const std::function<absl::Status(Transaction&)>& fn,
+      int max_attempts = 8);
 
   // OK if the database answers a trivial query (readiness).
   virtual absl::Status Ping() = 0;

@@ -84,9 +84,9 @@ absl::Status DurationFlag(const ParsedArgs& args, const std::string& flag,
   // Grants are made in whole seconds; a fraction would be cut off, and
   // "500ms" would reach the server as 0, which means "not given".
   if (*d != absl::Seconds(absl::ToInt64Seconds(*d))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, ": ", args.Get(flag),
-        " is not a whole number of seconds (e.g. 90s, 12h, 30d)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": ", args.Get(flag),
+                     " is not a whole number of seconds (e.g. 90s, 12h, 30d)"));
   }
   *out = google::protobuf::util::TimeUtil::SecondsToDuration(
       absl::ToInt64Seconds(*d));

@@ -16,7 +16,8 @@ namespace {
 namespace v1 = ::meshplane::v1;
 
 // A string field of a Struct, or "".
-std::string StringField(const google::protobuf::Struct& s, const std::string& key) {
+std::string StringField(const google::protobuf::Struct& s,
+                        const std::string& key) {
   auto it = s.fields().find(key);
   if (it == s.fields().end() || !it->second.has_string_value()) return "";
   return it->second.string_value();
@@ -42,14 +43,16 @@ std::string DecisionSummary(const google::protobuf::Struct& decision) {
   if (!blocking.empty() && outcome != "ALLOW") {
     absl::StrAppend(&out, ": ", absl::StrJoin(blocking, ", "));
   }
-  if (!other.empty()) absl::StrAppend(&out, " (warned: ", absl::StrJoin(other, ", "), ")");
+  if (!other.empty())
+    absl::StrAppend(&out, " (warned: ", absl::StrJoin(other, ", "), ")");
   return out;
 }
 
 std::string Outcome(const v1::AuditRecord& r) {
-  std::string out = r.outcome_code() == 0
-                        ? "OK"
-                        : CodeName(static_cast<grpc::StatusCode>(r.outcome_code()));
+  std::string out =
+      r.outcome_code() == 0
+          ? "OK"
+          : CodeName(static_cast<grpc::StatusCode>(r.outcome_code()));
   if (r.validate_only()) absl::StrAppend(&out, " (dry run)");
   return out;
 }
@@ -66,8 +69,12 @@ int List(Env& env, const ParsedArgs& args) {
   v1::ListAuditRecordsRequest request;
   request.set_page_size(*page_size);
   std::vector<std::string> terms;
-  if (args.Has("resource")) terms.push_back(absl::StrCat("resource = ", QuoteFilterString(args.Get("resource"))));
-  if (args.Has("principal")) terms.push_back(absl::StrCat("principal = ", QuoteFilterString(args.Get("principal"))));
+  if (args.Has("resource"))
+    terms.push_back(
+        absl::StrCat("resource = ", QuoteFilterString(args.Get("resource"))));
+  if (args.Has("principal"))
+    terms.push_back(
+        absl::StrCat("principal = ", QuoteFilterString(args.Get("principal"))));
   request.set_filter(absl::StrJoin(terms, " AND "));
   v1::ListAuditRecordsResponse merged;
   std::string next;
@@ -79,18 +86,20 @@ int List(Env& env, const ParsedArgs& args) {
           return env.client().events().ListAuditRecords(ctx, request, page);
         });
       },
-      [](const v1::ListAuditRecordsResponse& page, v1::ListAuditRecordsResponse* all) {
+      [](const v1::ListAuditRecordsResponse& page,
+         v1::ListAuditRecordsResponse* all) {
         all->mutable_audit_records()->MergeFrom(page.audit_records());
       },
       &merged, &next);
   if (!status.ok()) return env.Fail(status);
   merged.set_next_page_token(next);
   Show(env, merged, [&](std::ostream& out) {
-    Table table({"SEQ", "TIME", "PRINCIPAL", "METHOD", "RESOURCE", "OUTCOME", "DECISION"});
+    Table table({"SEQ", "TIME", "PRINCIPAL", "METHOD", "RESOURCE", "OUTCOME",
+                 "DECISION"});
     for (const auto& r : merged.audit_records()) {
-      table.AddRow({absl::StrCat(r.sequence()), FormatTimestamp(r.time()), r.principal(),
-                    ShortMethod(r.method()), r.resource(), Outcome(r),
-                    DecisionSummary(r.decision())});
+      table.AddRow({absl::StrCat(r.sequence()), FormatTimestamp(r.time()),
+                    r.principal(), ShortMethod(r.method()), r.resource(),
+                    Outcome(r), DecisionSummary(r.decision())});
     }
     table.Print(out);
   });
@@ -111,7 +120,8 @@ void RegisterAuditCommands(std::vector<Command>* commands) {
        "with the before and after images and every evaluated policy and "
        "revision.",
        {{"resource", 0, true, false, "NAME", "only records of this resource"},
-        {"principal", 0, true, false, "PRINCIPAL", "only records of this caller"},
+        {"principal", 0, true, false, "PRINCIPAL",
+         "only records of this caller"},
         PageSizeFlag(),
         PageTokenFlag(),
         AllPagesFlag()},

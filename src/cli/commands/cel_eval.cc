@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+
 #include "meshplane/policy/cel/activation.h"
 #include "meshplane/policy/cel/checker.h"
 #include "meshplane/policy/cel/json.h"

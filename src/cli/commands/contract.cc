@@ -1474,17 +1474,18 @@ int ConvertCommand(Env& env, const ParsedArgs& args) {
     return kExitRefused;
   }
   if (lost > 0 && !args.Has("allow-loss")) {
-    env.err() << c.file << ": " << lost
-              << (lost == 1 ? " field" : " fields") << " cannot be carried to "
+    env.err() << c.file << ": " << lost << (lost == 1 ? " field" : " fields")
+              << " cannot be carried to "
               << "ODCS " << to << "; nothing written (--allow-loss writes the "
               << "document without them)\n";
     return kExitRefused;
   }
   env.out() << conversion->yaml;
   env.err() << c.file << ": ODCS " << conversion->from_version << " -> " << to
-            << (lost == 0 ? ", nothing lost"
-                          : absl::StrCat(", ", lost, lost == 1 ? " field" : " fields",
-                                         " not carried (listed above)"))
+            << (lost == 0
+                    ? ", nothing lost"
+                    : absl::StrCat(", ", lost, lost == 1 ? " field" : " fields",
+                                   " not carried (listed above)"))
             << "\n";
   return kExitOk;
 }

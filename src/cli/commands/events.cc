@@ -31,7 +31,8 @@ int Watch(Env& env, const ParsedArgs& args) {
     return env.Usage(absl::StrCat("--limit: \"", args.Get("limit"),
                                   "\" is not a positive count"));
   }
-  for (const std::string& t : args.GetAll("type")) request.add_resource_types(t);
+  for (const std::string& t : args.GetAll("type"))
+    request.add_resource_types(t);
   request.set_domain(args.Get("domain"));
   request.set_include_subdomains(args.Has("include-subdomains"));
   int64_t printed = 0;

@@ -12,6 +12,7 @@
 #include "cli/commands/commands.h"
 #include "cli/output.h"
 #include "cli/util.h"
+
 #include "meshplane/common/crypto.h"
 
 namespace meshplane::cli {
@@ -141,12 +142,12 @@ int List(Env& env, const ParsedArgs& args) {
   Show(env, merged, [&](std::ostream& out) {
     Table table({"NAME", "URL", "EVENTS", "DELIVERED", "STATE"});
     for (const auto& w : merged.webhooks()) {
-      table.AddRow({w.name(), w.url(), Filters(w),
-                    std::to_string(w.delivered_sequence()),
-                    w.failing_attempts() == 0
-                        ? "ok"
-                        : absl::StrCat("failing (", w.failing_attempts(),
-                                       ")")});
+      table.AddRow(
+          {w.name(), w.url(), Filters(w),
+           std::to_string(w.delivered_sequence()),
+           w.failing_attempts() == 0
+               ? "ok"
+               : absl::StrCat("failing (", w.failing_attempts(), ")")});
     }
     table.Print(out);
   });
@@ -194,14 +195,14 @@ int Deliveries(Env& env, const ParsedArgs& args) {
   Show(env, merged, [&](std::ostream& out) {
     Table table({"TIME", "EVENT", "TYPE", "ATTEMPT", "HTTP", "RESULT"});
     for (const auto& d : merged.deliveries()) {
-      const int64_t ms = d.duration().seconds() * 1000 +
-                         d.duration().nanos() / 1000000;
-      table.AddRow({FormatTimestamp(d.time()),
-                    std::to_string(d.event_sequence()), d.event_type(),
-                    std::to_string(d.attempt()),
-                    d.http_status() == 0 ? "-" : std::to_string(d.http_status()),
-                    d.success() ? absl::StrCat("ok (", ms, " ms)")
-                                : absl::StrCat("failed: ", d.error())});
+      const int64_t ms =
+          d.duration().seconds() * 1000 + d.duration().nanos() / 1000000;
+      table.AddRow(
+          {FormatTimestamp(d.time()), std::to_string(d.event_sequence()),
+           d.event_type(), std::to_string(d.attempt()),
+           d.http_status() == 0 ? "-" : std::to_string(d.http_status()),
+           d.success() ? absl::StrCat("ok (", ms, " ms)")
+                       : absl::StrCat("failed: ", d.error())});
     }
     table.Print(out);
   });

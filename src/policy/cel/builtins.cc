@@ -20,11 +20,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
-#include "meshplane/policy/cel/checker.h"
 #include "policy/cel/format_util.h"
 #include "policy/cel/functions.h"
 #include "policy/cel/time_util.h"
 #include "re2/re2.h"
+
+#include "meshplane/policy/cel/checker.h"
 
 namespace meshplane::policy::cel::internal {
 
@@ -319,9 +320,9 @@ Value SubTsDur(const Value* a, int) {
 Value SubTsTs(const Value* a, int) {
   // cel-go represents durations as int64 nanoseconds (about +-292 years);
   // a difference beyond that is an overflow error in the conformance suite.
-  __int128 nanos = static_cast<__int128>(a[0].seconds() - a[1].seconds()) *
-                       1000000000 +
-                   (a[0].nanos() - a[1].nanos());
+  __int128 nanos =
+      static_cast<__int128>(a[0].seconds() - a[1].seconds()) * 1000000000 +
+      (a[0].nanos() - a[1].nanos());
   if (nanos > std::numeric_limits<int64_t>::max() ||
       nanos < std::numeric_limits<int64_t>::min()) {
     return Overflow();
@@ -340,7 +341,9 @@ Value SubDurDur(const Value* a, int) {
 
 Value NotBool(const Value* a, int) { return Value::Bool(!a[0].bool_value()); }
 
-Value Equals(const Value* a, int) { return Value::Bool(ValuesEqual(a[0], a[1])); }
+Value Equals(const Value* a, int) {
+  return Value::Bool(ValuesEqual(a[0], a[1]));
+}
 Value NotEquals(const Value* a, int) {
   return Value::Bool(!ValuesEqual(a[0], a[1]));
 }
@@ -372,8 +375,8 @@ bool IndexOf(const Value& v, int64_t* out) {
       *out = v.int_value();
       return true;
     case ValueKind::kUint:
-      if (v.uint_value() > static_cast<uint64_t>(
-                               std::numeric_limits<int64_t>::max())) {
+      if (v.uint_value() >
+          static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
         *out = -1;
         return true;
       }
@@ -413,8 +416,8 @@ Value OptionalIndex(const Value& container, const Value& key) {
     const Value* v = container.map().Find(key);
     return v == nullptr ? Value::OptionalNone() : Value::Optional(*v);
   }
-  return Value::Error(absl::StrCat("no such overload: index on ",
-                                   container.TypeName()));
+  return Value::Error(
+      absl::StrCat("no such overload: index on ", container.TypeName()));
 }
 
 Value OptionalSelect(const Value& operand, const Value& field) {
@@ -455,8 +458,8 @@ Value IndexValue(const Value& container, const Value& key) {
     }
     return *v;
   }
-  return Value::Error(absl::StrCat("no such overload: index on ",
-                                   container.TypeName()));
+  return Value::Error(
+      absl::StrCat("no such overload: index on ", container.TypeName()));
 }
 
 // `in` (CEL spec: membership in lists by equality, in maps by key).
@@ -470,8 +473,8 @@ Value InValue(const Value& elem, const Value& container) {
   if (container.kind() == ValueKind::kMap) {
     return Value::Bool(container.map().Find(elem) != nullptr);
   }
-  return Value::Error(absl::StrCat("no such overload: 'in' on ",
-                                   container.TypeName()));
+  return Value::Error(
+      absl::StrCat("no such overload: 'in' on ", container.TypeName()));
 }
 
 namespace {
@@ -617,16 +620,15 @@ Value DurationFromString(const Value* a, int) {
 
 // Strings.
 Value Contains(const Value* a, int) {
-  return Value::Bool(absl::StrContains(a[0].string_value(),
-                                       a[1].string_value()));
+  return Value::Bool(
+      absl::StrContains(a[0].string_value(), a[1].string_value()));
 }
 Value StartsWith(const Value* a, int) {
-  return Value::Bool(absl::StartsWith(a[0].string_value(),
-                                      a[1].string_value()));
+  return Value::Bool(
+      absl::StartsWith(a[0].string_value(), a[1].string_value()));
 }
 Value EndsWith(const Value* a, int) {
-  return Value::Bool(absl::EndsWith(a[0].string_value(),
-                                    a[1].string_value()));
+  return Value::Bool(absl::EndsWith(a[0].string_value(), a[1].string_value()));
 }
 Value Matches(const Value* a, int) {
   return RegexMatch(a[0].string_value(), a[1].string_value());
@@ -651,8 +653,8 @@ template <Field kField>
 Value TimestampField(const Value* a, int n) {
   absl::TimeZone zone = absl::UTCTimeZone();
   if (n == 2 && !LoadZone(a[1].string_value(), &zone)) {
-    return Value::Error(absl::StrCat("unknown time zone: ",
-                                     a[1].string_value()));
+    return Value::Error(
+        absl::StrCat("unknown time zone: ", a[1].string_value()));
   }
   absl::Time t = absl::FromUnixSeconds(a[0].seconds());
   absl::CivilSecond cs = absl::ToCivilSecond(t, zone);
@@ -846,17 +848,28 @@ Value Substring(const Value* a, int n) {
     return Value::Error(absl::StrCat("index out of range: ", end));
   }
   if (begin > end) {
-    return Value::Error(absl::StrCat("invalid substring range. start: ",
-                                     begin, ", end: ", end));
+    return Value::Error(absl::StrCat("invalid substring range. start: ", begin,
+                                     ", end: ", end));
   }
   return Value::String(Encode(s, begin, end));
 }
 
 bool IsUnicodeSpace(char32_t c) {
   switch (c) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20:
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
-    case 0x202F: case 0x205F: case 0x3000:
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x20:
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
     default:
       return c >= 0x2000 && c <= 0x200A;
@@ -1089,9 +1102,9 @@ Value Format(const Value* a, int) {
         if (v.kind() == ValueKind::kInt) {
           int64_t x = v.int_value();
           if (x < 0) out += '-';
-          out += IntToBase(x < 0 ? 0 - static_cast<uint64_t>(x)
-                                 : static_cast<uint64_t>(x),
-                           2, false);
+          out += IntToBase(
+              x < 0 ? 0 - static_cast<uint64_t>(x) : static_cast<uint64_t>(x),
+              2, false);
         } else if (v.kind() == ValueKind::kUint) {
           out += IntToBase(v.uint_value(), 2, false);
         } else if (v.kind() == ValueKind::kBool) {
@@ -1106,9 +1119,9 @@ Value Format(const Value* a, int) {
         if (v.kind() == ValueKind::kInt) {
           int64_t x = v.int_value();
           if (x < 0) out += '-';
-          out += IntToBase(x < 0 ? 0 - static_cast<uint64_t>(x)
-                                 : static_cast<uint64_t>(x),
-                           8, false);
+          out += IntToBase(
+              x < 0 ? 0 - static_cast<uint64_t>(x) : static_cast<uint64_t>(x),
+              8, false);
         } else if (v.kind() == ValueKind::kUint) {
           out += IntToBase(v.uint_value(), 8, false);
         } else {
@@ -1123,9 +1136,9 @@ Value Format(const Value* a, int) {
         if (v.kind() == ValueKind::kInt) {
           int64_t x = v.int_value();
           if (x < 0) out += '-';
-          out += IntToBase(x < 0 ? 0 - static_cast<uint64_t>(x)
-                                 : static_cast<uint64_t>(x),
-                           16, upper);
+          out += IntToBase(
+              x < 0 ? 0 - static_cast<uint64_t>(x) : static_cast<uint64_t>(x),
+              16, upper);
         } else if (v.kind() == ValueKind::kUint) {
           out += IntToBase(v.uint_value(), 16, upper);
         } else if (v.kind() == ValueKind::kString ||
@@ -1181,12 +1194,10 @@ FunctionRegistry* BuildStandard() {
   r->AddGlobal("_==_", "A, A", "bool", Equals);
   r->AddGlobal("_!=_", "A, A", "bool", NotEquals);
   static const char* kOrdered[][2] = {
-      {"bool", "bool"},         {"int", "int"},
-      {"int", "uint"},          {"int", "double"},
-      {"uint", "uint"},         {"uint", "int"},
-      {"uint", "double"},       {"double", "double"},
-      {"double", "int"},        {"double", "uint"},
-      {"string", "string"},     {"bytes", "bytes"},
+      {"bool", "bool"},           {"int", "int"},          {"int", "uint"},
+      {"int", "double"},          {"uint", "uint"},        {"uint", "int"},
+      {"uint", "double"},         {"double", "double"},    {"double", "int"},
+      {"double", "uint"},         {"string", "string"},    {"bytes", "bytes"},
       {"timestamp", "timestamp"}, {"duration", "duration"}};
   for (const auto& p : kOrdered) {
     std::string params = absl::StrCat(p[0], ", ", p[1]);
@@ -1258,8 +1269,7 @@ FunctionRegistry* BuildStandard() {
       {"getDate", TimestampField<Field::kDate>, nullptr},
       {"getDayOfWeek", TimestampField<Field::kDayOfWeek>, nullptr},
       {"getDayOfYear", TimestampField<Field::kDayOfYear>, nullptr},
-      {"getHours", TimestampField<Field::kHours>,
-       DurationField<Field::kHours>},
+      {"getHours", TimestampField<Field::kHours>, DurationField<Field::kHours>},
       {"getMinutes", TimestampField<Field::kMinutes>,
        DurationField<Field::kMinutes>},
       {"getSeconds", TimestampField<Field::kSeconds>,
@@ -1335,8 +1345,8 @@ Value RegexMatch(absl::string_view text, absl::string_view pattern) {
   options.set_max_mem(8 << 20);
   RE2 re(re2::StringPiece(pattern.data(), pattern.size()), options);
   if (!re.ok()) {
-    return Value::Error(absl::StrCat("invalid regular expression: ",
-                                     re.error()));
+    return Value::Error(
+        absl::StrCat("invalid regular expression: ", re.error()));
   }
   return Value::Bool(
       RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), re));

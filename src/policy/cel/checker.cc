@@ -90,20 +90,34 @@ bool LookupTypeName(absl::string_view name, Type* type,
       *value_name = e.value;
       Type t;
       absl::string_view n = e.name;
-      if (n == "int") t = Type::Int();
-      else if (n == "uint") t = Type::Uint();
-      else if (n == "double") t = Type::Double();
-      else if (n == "bool") t = Type::Bool();
-      else if (n == "string") t = Type::String();
-      else if (n == "bytes") t = Type::Bytes();
-      else if (n == "null_type") t = Type::Null();
-      else if (n == "list") t = Type::List(Type::Dyn());
-      else if (n == "map") t = Type::Map(Type::Dyn(), Type::Dyn());
-      else if (n == "type") t = Type::TypeType(Type::Dyn());
-      else if (n == "dyn") t = Type::Dyn();
-      else if (n == "optional_type") t = Type::Optional(Type::Dyn());
-      else if (n == "google.protobuf.Timestamp") t = Type::Timestamp();
-      else t = Type::Duration();
+      if (n == "int")
+        t = Type::Int();
+      else if (n == "uint")
+        t = Type::Uint();
+      else if (n == "double")
+        t = Type::Double();
+      else if (n == "bool")
+        t = Type::Bool();
+      else if (n == "string")
+        t = Type::String();
+      else if (n == "bytes")
+        t = Type::Bytes();
+      else if (n == "null_type")
+        t = Type::Null();
+      else if (n == "list")
+        t = Type::List(Type::Dyn());
+      else if (n == "map")
+        t = Type::Map(Type::Dyn(), Type::Dyn());
+      else if (n == "type")
+        t = Type::TypeType(Type::Dyn());
+      else if (n == "dyn")
+        t = Type::Dyn();
+      else if (n == "optional_type")
+        t = Type::Optional(Type::Dyn());
+      else if (n == "google.protobuf.Timestamp")
+        t = Type::Timestamp();
+      else
+        t = Type::Duration();
       *type = Type::TypeType(t);
       return true;
     }
@@ -307,8 +321,8 @@ class Checker {
               k.kind() != Type::Kind::kInt && k.kind() != Type::Kind::kUint &&
               k.kind() != Type::Kind::kBool &&
               k.kind() != Type::Kind::kString) {
-            Report(*e.keys[i], absl::StrCat("unsupported map key type: ",
-                                            k.ToString()));
+            Report(*e.keys[i],
+                   absl::StrCat("unsupported map key type: ", k.ToString()));
           }
         }
         return Type::Map(first || mixed_k ? Type::Dyn() : key,
@@ -376,8 +390,7 @@ class Checker {
       // chaining): none stays none.
       Type inner = SelectType(e, operand.elem());
       if (e.test_only) return Type::Bool();
-      return inner.kind() == Type::Kind::kError ? inner
-                                                : Type::Optional(inner);
+      return inner.kind() == Type::Kind::kError ? inner : Type::Optional(inner);
     }
     Type result = SelectType(e, operand);
     return e.test_only ? Type::Bool() : result;
@@ -399,8 +412,8 @@ class Checker {
         break;
       case Type::Kind::kDyn:
       case Type::Kind::kError:
-        result = operand.kind() == Type::Kind::kError ? Type::Error()
-                                                      : Type::Dyn();
+        result =
+            operand.kind() == Type::Kind::kError ? Type::Error() : Type::Dyn();
         break;
       default:
         Report(e, absl::StrCat("type '", operand.ToString(),
@@ -469,8 +482,8 @@ class Checker {
       std::string applied;
       if (receiver) {
         applied = absl::StrCat(
-            names[0], ".(",
-            absl::StrJoin(names.begin() + 1, names.end(), ", "), ")");
+            names[0], ".(", absl::StrJoin(names.begin() + 1, names.end(), ", "),
+            ")");
       } else {
         applied = absl::StrCat("(", absl::StrJoin(names, ", "), ")");
       }
@@ -523,8 +536,8 @@ class Checker {
       return Type::List(var);
     }
     if (e.macro == MacroKind::kOptMap || e.macro == MacroKind::kOptFlatMap) {
-      const char* macro = e.macro == MacroKind::kOptMap ? "optMap"
-                                                        : "optFlatMap";
+      const char* macro =
+          e.macro == MacroKind::kOptMap ? "optMap" : "optFlatMap";
       Type var = Type::Dyn();
       if (range.kind() == Type::Kind::kOptional) {
         var = range.elem();

@@ -16,8 +16,8 @@ std::string FormatDouble(double d) {
   if (d == 0) return std::signbit(d) ? "-0" : "0";
   // Shortest round-trip digits in scientific form: [-]D[.DDD]e[+-]XX.
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), d,
-                           std::chars_format::scientific);
+  auto res =
+      std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
   std::string sci(buf, res.ptr);
   bool neg = sci[0] == '-';
   if (neg) sci.erase(0, 1);

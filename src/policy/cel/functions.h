@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/policy/cel/type.h"
 #include "meshplane/policy/cel/value.h"
 
@@ -98,8 +99,9 @@ void AddSetsLibrary(FunctionRegistry* r);
 
 // Runs `name` over arguments chosen among `candidates` by run-time kind;
 // returns a "no matching overload" error value when none fits.
-Value Dispatch(const FunctionRegistry& registry, const std::vector<int>& candidates,
-               absl::string_view name, const Value* args, int n);
+Value Dispatch(const FunctionRegistry& registry,
+               const std::vector<int>& candidates, absl::string_view name,
+               const Value* args, int n);
 
 // matches() with a pattern known only at run time: compiles it with RE2
 // and tests for a partial match (CEL spec: matches is unanchored). Returns

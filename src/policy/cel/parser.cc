@@ -22,7 +22,7 @@ namespace {
 enum class Tok : uint8_t {
   kEof,
   kError,
-  kInt,     // u64 magnitude; range checked by the parser
+  kInt,  // u64 magnitude; range checked by the parser
   kUint,
   kDouble,
   kString,
@@ -71,9 +71,9 @@ struct Token {
 
 bool IsReserved(absl::string_view w) {
   static constexpr absl::string_view kWords[] = {
-      "as",  "break",  "const",  "continue", "else",      "for",
-      "function", "if", "import", "let",     "loop",      "package",
-      "namespace", "return", "var", "void",   "while"};
+      "as",        "break",  "const",  "continue", "else", "for",
+      "function",  "if",     "import", "let",      "loop", "package",
+      "namespace", "return", "var",    "void",     "while"};
   for (absl::string_view k : kWords) {
     if (k == w) return true;
   }
@@ -187,11 +187,10 @@ class Lexer {
       // Escaped field name (CEL 'quoted identifiers'): `content-type`.
       ++pos_;
       size_t name_start = pos_;
-      while (pos_ < text_.size() && text_[pos_] != '`' &&
-             text_[pos_] != '\n') {
+      while (pos_ < text_.size() && text_[pos_] != '`' && text_[pos_] != '\n') {
         char q = text_[pos_];
-        if (!(IsIdentChar(q) || q == '.' || q == '-' || q == '/' ||
-              q == '~' || q == ' ')) {
+        if (!(IsIdentChar(q) || q == '.' || q == '-' || q == '/' || q == '~' ||
+              q == ' ')) {
           return Error(pos_, "invalid character in quoted identifier");
         }
         ++pos_;
@@ -205,13 +204,12 @@ class Lexer {
       t.u = 1;  // marks a quoted identifier
       return t;
     }
-    bool after_operand = prev == Tok::kIdent || prev == Tok::kRParen ||
-                         prev == Tok::kRBracket || prev == Tok::kRBrace ||
-                         prev == Tok::kInt || prev == Tok::kUint ||
-                         prev == Tok::kDouble || prev == Tok::kString ||
-                         prev == Tok::kBytes || prev == Tok::kTrue ||
-                         prev == Tok::kFalse || prev == Tok::kNull ||
-                         prev == Tok::kReserved;
+    bool after_operand =
+        prev == Tok::kIdent || prev == Tok::kRParen || prev == Tok::kRBracket ||
+        prev == Tok::kRBrace || prev == Tok::kInt || prev == Tok::kUint ||
+        prev == Tok::kDouble || prev == Tok::kString || prev == Tok::kBytes ||
+        prev == Tok::kTrue || prev == Tok::kFalse || prev == Tok::kNull ||
+        prev == Tok::kReserved;
     if (IsDigit(c) || (c == '.' && !after_operand && pos_ + 1 < text_.size() &&
                        IsDigit(text_[pos_ + 1]))) {
       return LexNumber(start);
@@ -515,7 +513,8 @@ class Parser {
 
   ParseResult Run() {
     ParseResult result;
-    if (static_cast<int>(source_.text().size()) > options_.max_expression_size) {
+    if (static_cast<int>(source_.text().size()) >
+        options_.max_expression_size) {
       result.issues.push_back(source_.MakeIssue(
           0, absl::StrCat("expression size ", source_.text().size(),
                           " exceeds the limit of ",
@@ -591,12 +590,11 @@ class Parser {
     if (t.kind == Tok::kError) {
       Fail(t.offset, absl::StrCat("Syntax error: ", t.s));
     } else if (t.kind == Tok::kEof) {
-      Fail(t.offset,
-           absl::StrCat("Syntax error: expected ", what,
-                        ", found the end of the expression"));
-    } else {
       Fail(t.offset, absl::StrCat("Syntax error: expected ", what,
-                                  ", found '", t.text, "'"));
+                                  ", found the end of the expression"));
+    } else {
+      Fail(t.offset, absl::StrCat("Syntax error: expected ", what, ", found '",
+                                  t.text, "'"));
     }
   }
 
@@ -823,9 +821,8 @@ class Parser {
     int chain = 0;
     while (!failed_) {
       if (++chain > options_.max_recursion_depth) {
-        Fail(Peek().offset,
-             absl::StrCat("member chain exceeds the limit of ",
-                          options_.max_recursion_depth));
+        Fail(Peek().offset, absl::StrCat("member chain exceeds the limit of ",
+                                         options_.max_recursion_depth));
         return Error();
       }
       const Token& t = Peek();
@@ -834,8 +831,7 @@ class Parser {
         const Token& name = Peek();
         if (name.kind == Tok::kQuestion) {
           if (!options_.enable_optional_syntax) {
-            Fail(name.offset,
-                 "optional field selection '.?' is not enabled");
+            Fail(name.offset, "optional field selection '.?' is not enabled");
             return Error();
           }
           Advance();
@@ -849,10 +845,10 @@ class Parser {
           Advance();
           // a.?b is the call _?._(a, "b") (as in cel-go).
           auto key = NewExpr(ExprKind::kConst, field.offset);
-          key->const_value = Value::String(
-              field.u == 1 && field.kind == Tok::kIdent
-                  ? field.s
-                  : std::string(field.text));
+          key->const_value =
+              Value::String(field.u == 1 && field.kind == Tok::kIdent
+                                ? field.s
+                                : std::string(field.text));
           operand = NewCall("_?._", offset, std::move(operand), std::move(key));
           continue;
         }
@@ -863,9 +859,9 @@ class Parser {
           return Error();
         }
         Advance();
-        std::string field =
-            name.u == 1 && name.kind == Tok::kIdent ? name.s
-                                                    : std::string(name.text);
+        std::string field = name.u == 1 && name.kind == Tok::kIdent
+                                ? name.s
+                                : std::string(name.text);
         bool quoted = name.kind == Tok::kIdent && name.u == 1;
         if (Peek().kind == Tok::kLParen && !quoted) {
           int call_offset = Advance().offset;
@@ -1004,8 +1000,7 @@ class Parser {
       case Tok::kLBracket: {
         int offset = Advance().offset;
         auto e = NewExpr(ExprKind::kList, offset);
-        if (!ParseArgs(Tok::kRBracket, "']'", &e->args,
-                       &e->optional_entries)) {
+        if (!ParseArgs(Tok::kRBracket, "']'", &e->args, &e->optional_entries)) {
           return Error();
         }
         return e;
@@ -1050,8 +1045,9 @@ class Parser {
             return Error();
           }
         } else if (t.u == 1) {
-          Fail(t.offset, "Syntax error: a quoted identifier is only allowed "
-                         "after '.'");
+          Fail(t.offset,
+               "Syntax error: a quoted identifier is only allowed "
+               "after '.'");
           return Error();
         }
         const Token& id = Advance();
@@ -1067,8 +1063,8 @@ class Parser {
         return e;
       }
       case Tok::kReserved:
-        Fail(t.offset, absl::StrCat("Syntax error: reserved identifier '",
-                                    t.text, "'"));
+        Fail(t.offset,
+             absl::StrCat("Syntax error: reserved identifier '", t.text, "'"));
         return Error();
       default:
         Expected("an expression");
@@ -1076,8 +1072,8 @@ class Parser {
     }
   }
 
-  std::unique_ptr<Expr> MakeGlobalCall(std::string name, int offset,
-                                       std::vector<std::unique_ptr<Expr>> args) {
+  std::unique_ptr<Expr> MakeGlobalCall(
+      std::string name, int offset, std::vector<std::unique_ptr<Expr>> args) {
     if (name == "has" && args.size() == 1) {
       // CEL spec, "Macros": has(e.f) tests for the presence of field f.
       if (args[0]->kind != ExprKind::kSelect) {
@@ -1125,8 +1121,8 @@ class Parser {
       // math.greatest(a, b, ...) takes any number of arguments (cel-go
       // makes it a macro): they become one list argument.
       if (n == 0) {
-        Fail(offset, absl::StrCat("math.", name,
-                                  "() requires at least one argument"));
+        Fail(offset,
+             absl::StrCat("math.", name, "() requires at least one argument"));
         return Error();
       }
       auto list = NewExpr(ExprKind::kList, offset);

@@ -12,9 +12,10 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "meshplane/policy/cel/parser.h"
 #include "policy/cel/functions.h"
 #include "re2/re2.h"
+
+#include "meshplane/policy/cel/parser.h"
 
 namespace meshplane::policy::cel {
 
@@ -100,8 +101,7 @@ class EvalNode {
     }
     f.alloc_budget -= cost + 1;
     if (f.alloc_budget < 0) {
-      return Value::Error("evaluation exceeded its allocation budget",
-                          offset_);
+      return Value::Error("evaluation exceeded its allocation budget", offset_);
     }
     return v;
   }
@@ -133,7 +133,8 @@ class ConstNode : public EvalNode {
 class GlobalNode : public EvalNode {
  public:
   GlobalNode(int slot, std::string name, Value type_fallback)
-      : slot_(slot), name_(std::move(name)),
+      : slot_(slot),
+        name_(std::move(name)),
         type_fallback_(std::move(type_fallback)) {}
   Value Eval(Frame& f) const override { return *EvalRef(f, nullptr); }
   const Value* EvalRef(Frame& f, Value*) const override {
@@ -201,10 +202,11 @@ class SelectNode : public EvalNode {
  public:
   // `local_slot` >= 0 when the operand is a comprehension variable, which
   // is then read directly from the frame.
-  SelectNode(NodePtr operand, std::string field, bool test_only,
-             int local_slot)
-      : operand_(std::move(operand)), key_(Value::InternedString(field)),
-        test_only_(test_only), local_slot_(local_slot) {}
+  SelectNode(NodePtr operand, std::string field, bool test_only, int local_slot)
+      : operand_(std::move(operand)),
+        key_(Value::InternedString(field)),
+        test_only_(test_only),
+        local_slot_(local_slot) {}
   Value Eval(Frame& f) const override {
     Value scratch;
     const Value* r = EvalRef(f, &scratch);
@@ -212,8 +214,8 @@ class SelectNode : public EvalNode {
   }
   const Value* EvalRef(Frame& f, Value* scratch) const override {
     Value tmp;
-    const Value* operand = local_slot_ >= 0 ? f.refs[local_slot_]
-                                            : operand_->EvalRef(f, &tmp);
+    const Value* operand =
+        local_slot_ >= 0 ? f.refs[local_slot_] : operand_->EvalRef(f, &tmp);
     if (operand->kind() == ValueKind::kMap) {
       const MapValue& map = operand->map();
       // Field names and document keys are interned, so the entry at the
@@ -440,10 +442,9 @@ class CompareNode : public BoolNode {
     int cmp;
     bool unordered;
     if (!CompareValues(*l, *r, &cmp, &unordered)) {
-      *other = Value::Error(
-          absl::StrCat("no such overload: ", l->TypeName(), " ", name_, " ",
-                       r->TypeName()),
-          offset_);
+      *other = Value::Error(absl::StrCat("no such overload: ", l->TypeName(),
+                                         " ", name_, " ", r->TypeName()),
+                            offset_);
       return kOther;
     }
     if (unordered) return kFalse;
@@ -556,8 +557,10 @@ class CallNode : public EvalNode {
  public:
   CallNode(std::string name, std::vector<NodePtr> args,
            std::vector<int> overloads, const FunctionRegistry* registry)
-      : name_(std::move(name)), args_(std::move(args)),
-        overloads_(std::move(overloads)), registry_(registry) {
+      : name_(std::move(name)),
+        args_(std::move(args)),
+        overloads_(std::move(overloads)),
+        registry_(registry) {
     if (overloads_.size() == 1) {
       single_ = &registry_->overload(overloads_[0]);
     }
@@ -602,8 +605,7 @@ class MatchesConstNode : public BoolNode {
     const Value* t = text_->EvalRef(f, &s);
     if (t->kind() == ValueKind::kString) {
       absl::string_view text = t->string_value();
-      return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()),
-                               *re_)
+      return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re_)
                  ? kTrue
                  : kFalse;
     }
@@ -660,7 +662,8 @@ class MapNode : public EvalNode {
  public:
   MapNode(std::vector<NodePtr> keys, std::vector<NodePtr> values,
           std::vector<uint8_t> optional)
-      : keys_(std::move(keys)), values_(std::move(values)),
+      : keys_(std::move(keys)),
+        values_(std::move(values)),
         optional_(std::move(optional)) {}
   Value Eval(Frame& f) const override {
     std::vector<std::pair<Value, Value>> out;
@@ -691,7 +694,9 @@ class MapNode : public EvalNode {
 class OptMapNode : public EvalNode {
  public:
   OptMapNode(NodePtr target, int slot, NodePtr body, bool flat)
-      : target_(std::move(target)), slot_(slot), body_(std::move(body)),
+      : target_(std::move(target)),
+        slot_(slot),
+        body_(std::move(body)),
         flat_(flat) {}
   Value Eval(Frame& f) const override {
     Value t = target_->Eval(f);
@@ -802,8 +807,7 @@ class RangeNode : public EvalNode {
     if (count > static_cast<int64_t>(kMaxCollectionSize) ||
         count >= f.alloc_budget) {
       f.alloc_budget = -1;
-      return Value::Error("evaluation exceeded its allocation budget",
-                          offset_);
+      return Value::Error("evaluation exceeded its allocation budget", offset_);
     }
     std::vector<Value> out;
     out.reserve(static_cast<size_t>(count));
@@ -824,8 +828,10 @@ class SelectOrValueNode : public EvalNode {
  public:
   SelectOrValueNode(NodePtr root, const std::vector<std::string>& fields,
                     NodePtr fallback, NodePtr general)
-      : root_(std::move(root)), fallback_(std::move(fallback)),
-        general_(std::move(general)), hints_(fields.size()) {
+      : root_(std::move(root)),
+        fallback_(std::move(fallback)),
+        general_(std::move(general)),
+        hints_(fields.size()) {
     for (const std::string& f : fields) {
       keys_.push_back(Value::InternedString(f));
     }
@@ -907,8 +913,11 @@ class ComprehensionNode : public EvalNode {
  public:
   ComprehensionNode(MacroKind macro, NodePtr range, int slot1, int slot2,
                     std::vector<NodePtr> body)
-      : macro_(macro), range_(std::move(range)), slot1_(slot1),
-        slot2_(slot2), body_(std::move(body)) {}
+      : macro_(macro),
+        range_(std::move(range)),
+        slot1_(slot1),
+        slot2_(slot2),
+        body_(std::move(body)) {}
 
   Value Eval(Frame& f) const override {
     Value v = EvalLoop(f);
@@ -963,9 +972,9 @@ class ComprehensionNode : public EvalNode {
             if ((v == kTrue) == target) return Value::Bool(target);
           } else if (!has_error) {
             has_error = true;
-            error = other.IsError() ? std::move(other)
-                                    : NoMatchingOverload(target ? "exists"
-                                                                : "all");
+            error = other.IsError()
+                        ? std::move(other)
+                        : NoMatchingOverload(target ? "exists" : "all");
           }
         }
         if (has_error) return error;
@@ -989,10 +998,9 @@ class ComprehensionNode : public EvalNode {
       case MacroKind::kMapFilter:
       case MacroKind::kFilter:
       case MacroKind::kTransformList: {
-        bool has_filter = macro_ == MacroKind::kMapFilter ||
-                          macro_ == MacroKind::kFilter ||
-                          (macro_ == MacroKind::kTransformList &&
-                           body_.size() == 2);
+        bool has_filter =
+            macro_ == MacroKind::kMapFilter || macro_ == MacroKind::kFilter ||
+            (macro_ == MacroKind::kTransformList && body_.size() == 2);
         std::vector<Value> out;
         for (size_t i = 0; i < n; ++i) {
           if (--f.budget < 0) return BudgetExceeded();
@@ -1023,8 +1031,7 @@ class ComprehensionNode : public EvalNode {
           if (has_filter) {
             Value keep = body_[0]->Eval(f);
             if (keep.kind() != ValueKind::kBool) {
-              return keep.IsError() ? keep
-                                    : NoMatchingOverload("transformMap");
+              return keep.IsError() ? keep : NoMatchingOverload("transformMap");
             }
             if (!keep.bool_value()) continue;
           }
@@ -1100,8 +1107,7 @@ bool AllConst(const std::vector<NodePtr>& nodes) {
 // Builds a Program from an AST and (optionally) the checker's result.
 class ProgramBuilder {
  public:
-  ProgramBuilder(const Env& env, const Source& source,
-                 const CheckResult* check)
+  ProgramBuilder(const Env& env, const Source& source, const CheckResult* check)
       : env_(env), source_(source), check_(check) {}
 
   internal::NodePtr Plan(const Expr& e) {
@@ -1115,8 +1121,7 @@ class ProgramBuilder {
     min_ref_level_ = std::min(saved, min_ref_level_);
     // Inside a comprehension body, hoist invariant subtrees: they are
     // evaluated once per evaluation, not once per iteration.
-    if (comprehension_depth_ > 0 && invariant &&
-        node->constant() == nullptr &&
+    if (comprehension_depth_ > 0 && invariant && node->constant() == nullptr &&
         (e.kind == ExprKind::kSelect || e.kind == ExprKind::kCall ||
          e.kind == ExprKind::kList || e.kind == ExprKind::kMap ||
          e.kind == ExprKind::kComprehension)) {
@@ -1198,8 +1203,8 @@ class ProgramBuilder {
         std::vector<NodePtr> elems;
         for (const auto& a : e.args) elems.push_back(Plan(*a));
         bool all_const = internal::AllConst(elems);
-        NodePtr node = std::make_unique<internal::ListNode>(
-            std::move(elems), e.optional_entries);
+        NodePtr node = std::make_unique<internal::ListNode>(std::move(elems),
+                                                            e.optional_entries);
         return all_const ? Fold(std::move(node), e.offset) : std::move(node);
       }
       case ExprKind::kMap: {
@@ -1268,11 +1273,10 @@ class ProgramBuilder {
     }
     const Reference* ref = Ref(e);
     if (ref != nullptr && !ref->type_name.empty()) {
-      return std::make_unique<internal::ConstNode>(
-          Value::Type(ref->type_name));
+      return std::make_unique<internal::ConstNode>(Value::Type(ref->type_name));
     }
-    std::string var = ref != nullptr && !ref->variable.empty() ? ref->variable
-                                                                : e.name;
+    std::string var =
+        ref != nullptr && !ref->variable.empty() ? ref->variable : e.name;
     Value type_fallback;
     if (check_ == nullptr) {
       Type t;
@@ -1288,12 +1292,11 @@ class ProgramBuilder {
   NodePtr PlanSelect(const Expr& e) {
     const Reference* ref = Ref(e);
     if (ref != nullptr && !ref->variable.empty()) {
-      return std::make_unique<internal::GlobalNode>(
-          GlobalSlot(ref->variable), ref->variable, Value());
+      return std::make_unique<internal::GlobalNode>(GlobalSlot(ref->variable),
+                                                    ref->variable, Value());
     }
     if (ref != nullptr && !ref->type_name.empty()) {
-      return std::make_unique<internal::ConstNode>(
-          Value::Type(ref->type_name));
+      return std::make_unique<internal::ConstNode>(Value::Type(ref->type_name));
     }
     if (check_ == nullptr && !e.test_only) {
       std::string qualified;
@@ -1317,9 +1320,8 @@ class ProgramBuilder {
     }
     NodePtr operand = Plan(*e.target);
     bool is_const = operand->constant() != nullptr;
-    int local_slot = e.target->kind == ExprKind::kIdent
-                         ? FindLocal(e.target->name)
-                         : -1;
+    int local_slot =
+        e.target->kind == ExprKind::kIdent ? FindLocal(e.target->name) : -1;
     NodePtr node = std::make_unique<internal::SelectNode>(
         std::move(operand), e.name, e.test_only, local_slot);
     return is_const ? Fold(std::move(node), e.offset) : std::move(node);
@@ -1423,10 +1425,10 @@ class ProgramBuilder {
         }
       }
       if (overloads.empty()) {
-        return std::make_unique<internal::ConstNode>(Value::Error(
-            absl::StrCat("no such overload: '", name, "' with ", args.size(),
-                         " argument(s)"),
-            e.offset));
+        return std::make_unique<internal::ConstNode>(
+            Value::Error(absl::StrCat("no such overload: '", name, "' with ",
+                                      args.size(), " argument(s)"),
+                         e.offset));
       }
       node = std::make_unique<internal::CallNode>(
           name, std::move(args), std::move(overloads), &env_.functions());
@@ -1556,7 +1558,8 @@ absl::StatusOr<CompileResult> Compile(const Env& env,
     result.issues = std::move(builder.issues());
     return result;
   }
-  if (root == nullptr) return absl::InternalError("planner produced no program");
+  if (root == nullptr)
+    return absl::InternalError("planner produced no program");
   result.program = ProgramBuilder::Make(
       source, std::move(root), std::move(builder.globals()),
       builder.slot_count(), env.eval_options(), result.result_type);

@@ -98,16 +98,15 @@ Value ParseTimestamp(absl::string_view s) {
   size_t pos = 0;
   int year, month, day, hour, minute, second;
   auto bad = [&]() {
-    return Value::Error(absl::StrCat("timestamp: cannot parse \"",
-                                     s.substr(0, 64), "\""));
+    return Value::Error(
+        absl::StrCat("timestamp: cannot parse \"", s.substr(0, 64), "\""));
   };
   if (!ReadDigits(s, &pos, 4, &year) || pos >= s.size() || s[pos++] != '-' ||
-      !ReadDigits(s, &pos, 2, &month) || pos >= s.size() ||
-      s[pos++] != '-' || !ReadDigits(s, &pos, 2, &day) || pos >= s.size() ||
+      !ReadDigits(s, &pos, 2, &month) || pos >= s.size() || s[pos++] != '-' ||
+      !ReadDigits(s, &pos, 2, &day) || pos >= s.size() ||
       (s[pos] != 'T' && s[pos] != 't') || !ReadDigits(s, &++pos, 2, &hour) ||
-      pos >= s.size() || s[pos++] != ':' ||
-      !ReadDigits(s, &pos, 2, &minute) || pos >= s.size() ||
-      s[pos++] != ':' || !ReadDigits(s, &pos, 2, &second)) {
+      pos >= s.size() || s[pos++] != ':' || !ReadDigits(s, &pos, 2, &minute) ||
+      pos >= s.size() || s[pos++] != ':' || !ReadDigits(s, &pos, 2, &second)) {
     return bad();
   }
   int64_t nanos = 0;
@@ -155,8 +154,8 @@ Value ParseTimestamp(absl::string_view s) {
 // Go's time.ParseDuration syntax, which the CEL spec adopts for duration().
 Value ParseDuration(absl::string_view s) {
   auto bad = [&]() {
-    return Value::Error(absl::StrCat("duration: cannot parse \"",
-                                     s.substr(0, 64), "\""));
+    return Value::Error(
+        absl::StrCat("duration: cannot parse \"", s.substr(0, 64), "\""));
   };
   size_t pos = 0;
   bool neg = false;

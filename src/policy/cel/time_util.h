@@ -7,6 +7,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "meshplane/policy/cel/value.h"
 
 namespace meshplane::policy::cel::internal {

@@ -10,8 +10,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "policy/cel/format_util.h"
 #include "policy/cel/time_util.h"
 
@@ -221,8 +221,8 @@ std::string Value::DebugString() const {
       return absl::StrCat("timestamp(\"",
                           internal::FormatTimestamp(u_.i, nanos_), "\")");
     case ValueKind::kDuration:
-      return absl::StrCat("duration(\"",
-                          internal::FormatDuration(u_.i, nanos_), "\")");
+      return absl::StrCat("duration(\"", internal::FormatDuration(u_.i, nanos_),
+                          "\")");
     case ValueKind::kType:
       return std::string(string_value());
     case ValueKind::kOptional:
@@ -300,8 +300,8 @@ Value MapValue::Build(std::vector<Entry> entries) {
     if (e.first.IsError()) return e.first;
     if (e.second.IsError()) return e.second;
     if (!IsValidMapKeyKind(e.first.kind())) {
-      return Value::Error(absl::StrCat("unsupported key type: ",
-                                       e.first.TypeName()));
+      return Value::Error(
+          absl::StrCat("unsupported key type: ", e.first.TypeName()));
     }
   }
   Value map = Value::Map(std::move(entries));
@@ -541,8 +541,8 @@ bool CompareValues(const Value& a, const Value& b, int* result,
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
     case ValueKind::kBool:
-      *result = static_cast<int>(a.bool_value()) -
-                static_cast<int>(b.bool_value());
+      *result =
+          static_cast<int>(a.bool_value()) - static_cast<int>(b.bool_value());
       return true;
     case ValueKind::kString:
     case ValueKind::kBytes: {

@@ -1,7 +1,5 @@
 #include "server/http/server.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -34,6 +32,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <sys/stat.h>
 
 namespace meshplane::server::http {
 namespace {
@@ -170,19 +169,18 @@ struct Core {
         allowed.push_back(method);
         if (method == "GET") allowed.push_back("HEAD");
       }
-      *answer = ServerError(
-          405, absl::InvalidArgumentError(absl::StrCat(
-                   request.method, " ", request.path,
-                   ": method not allowed; allowed: ",
-                   absl::StrJoin(allowed, ", "))));
+      *answer = ServerError(405, absl::InvalidArgumentError(absl::StrCat(
+                                     request.method, " ", request.path,
+                                     ": method not allowed; allowed: ",
+                                     absl::StrJoin(allowed, ", "))));
       answer->headers.emplace_back("Allow", absl::StrJoin(allowed, ", "));
       return nullptr;
     }
     for (const auto& [prefix, handler] : prefixes) {
       if (absl::StartsWith(request.path, prefix)) return &handler;
     }
-    *answer = ServerError(404, absl::NotFoundError(absl::StrCat(
-                                   "no such path: ", request.path)));
+    *answer = ServerError(
+        404, absl::NotFoundError(absl::StrCat("no such path: ", request.path)));
     return nullptr;
   }
 
@@ -307,8 +305,9 @@ class Connection : public ConnectionBase,
   void Close() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       beast::error_code ignored;
-      beast::get_lowest_layer(self->stream_).socket().shutdown(
-          tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(self->stream_)
+          .socket()
+          .shutdown(tcp::socket::shutdown_both, ignored);
       beast::get_lowest_layer(self->stream_).close();
     });
   }
@@ -345,8 +344,8 @@ class Connection : public ConnectionBase,
     }
     beast::get_lowest_layer(stream_).expires_after(
         Chrono(core_->options.read_timeout));
-    if (absl::EqualsIgnoreCase(
-            std::string(header[bhttp::field::expect]), "100-continue")) {
+    if (absl::EqualsIgnoreCase(std::string(header[bhttp::field::expect]),
+                               "100-continue")) {
       // curl sends `Expect: 100-continue` before a body over 1 KiB and
       // waits a second for this answer before it sends the body anyway.
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(
@@ -391,8 +390,7 @@ class Connection : public ConnectionBase,
       core_->stats_rejected_too_large.fetch_add(1);
       Answer(ServerError(431, absl::InvalidArgumentError(absl::StrCat(
                                   "the request's header is over ",
-                                  core_->options.max_header_bytes,
-                                  " bytes"))),
+                                  core_->options.max_header_bytes, " bytes"))),
              /*keep_alive=*/false);
       return;
     }
@@ -425,14 +423,12 @@ class Connection : public ConnectionBase,
            absl::StrSplit(target.substr(q + 1), '&', absl::SkipEmpty())) {
         std::pair<std::string, std::string> kv =
             absl::StrSplit(pair, absl::MaxSplits('=', 1));
-        out.query.emplace_back(QueryDecode(kv.first),
-                               QueryDecode(kv.second));
+        out.query.emplace_back(QueryDecode(kv.first), QueryDecode(kv.second));
       }
     }
     for (const auto& field : msg) {
-      std::string name = absl::AsciiStrToLower(
-          absl::string_view(field.name_string().data(),
-                            field.name_string().size()));
+      std::string name = absl::AsciiStrToLower(absl::string_view(
+          field.name_string().data(), field.name_string().size()));
       std::string value(field.value());
       if (name == "authorization") out.authorization.push_back(value);
       if (name == "if-match" && out.if_match.empty()) out.if_match = value;
@@ -463,9 +459,9 @@ class Connection : public ConnectionBase,
       Answer(std::move(answer), keep_alive_);
       return;
     }
-    const bool queued = core_->workers.TrySubmit(
-        [self = this->shared_from_this(), handler,
-         request = std::move(request)]() mutable {
+    const bool queued =
+        core_->workers.TrySubmit([self = this->shared_from_this(), handler,
+                                  request = std::move(request)]() mutable {
           HttpResponse response = (*handler)(request);
           net::post(self->stream_.get_executor(),
                     [self, response = std::move(response)]() mutable {
@@ -562,29 +558,29 @@ class Connection : public ConnectionBase,
     head->chunked(true);
     head->keep_alive(false);
     auto serializer =
-        std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(
-            *head);
+        std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
     auto self = this->shared_from_this();
-    const bool started = core_->StartStream(stream, [self, stream, head,
-                                                     serializer] {
-      std::promise<bool> header_done;
-      net::post(self->stream_.get_executor(), [&] {
-        beast::get_lowest_layer(self->stream_).expires_after(
-            Chrono(self->core_->options.write_timeout));
-        bhttp::async_write_header(
-            self->stream_, *serializer,
-            [&](beast::error_code ec, size_t) { header_done.set_value(!ec); });
-      });
-      bool ok = header_done.get_future().get();
-      std::string chunk;
-      while (ok && stream->Next(&chunk)) {
-        if (chunk.empty()) continue;
-        ok = self->WriteBlocking(bhttp::make_chunk(net::buffer(chunk)));
-      }
-      stream->Cancel();
-      if (ok) self->WriteBlocking(bhttp::make_chunk_last());
-      net::post(self->stream_.get_executor(), [self] { self->Shutdown(); });
-    });
+    const bool started =
+        core_->StartStream(stream, [self, stream, head, serializer] {
+          std::promise<bool> header_done;
+          net::post(self->stream_.get_executor(), [&] {
+            beast::get_lowest_layer(self->stream_)
+                .expires_after(Chrono(self->core_->options.write_timeout));
+            bhttp::async_write_header(self->stream_, *serializer,
+                                      [&](beast::error_code ec, size_t) {
+                                        header_done.set_value(!ec);
+                                      });
+          });
+          bool ok = header_done.get_future().get();
+          std::string chunk;
+          while (ok && stream->Next(&chunk)) {
+            if (chunk.empty()) continue;
+            ok = self->WriteBlocking(bhttp::make_chunk(net::buffer(chunk)));
+          }
+          stream->Cancel();
+          if (ok) self->WriteBlocking(bhttp::make_chunk_last());
+          net::post(self->stream_.get_executor(), [self] { self->Shutdown(); });
+        });
     if (!started) {
       stream->Cancel();
       core_->stats_rejected_overload.fetch_add(1);
@@ -727,9 +723,9 @@ class Server::Impl {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot listen for HTTP on ", o.host, ":", o.port, ": ",
-          ec.message()));
+      return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ",
+                                                 o.host, ":", o.port, ": ",
+                                                 ec.message()));
     }
     port_ = acceptor_.local_endpoint().port();
     Accept();
@@ -789,20 +785,19 @@ class Server::Impl {
 
  private:
   void Accept() {
-    acceptor_.async_accept(
-        net::make_strand(ioc_),
-        [this](beast::error_code ec, tcp::socket socket) {
-          if (ec) {
-            if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
-              return;
-            }
-            // EMFILE and the like: keep accepting, as the next one may fit.
-            spdlog::warn("http accept: {}", ec.message());
-          } else {
-            OnAccept(std::move(socket));
-          }
-          Accept();
-        });
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec,
+                                                          tcp::socket socket) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+          return;
+        }
+        // EMFILE and the like: keep accepting, as the next one may fit.
+        spdlog::warn("http accept: {}", ec.message());
+      } else {
+        OnAccept(std::move(socket));
+      }
+      Accept();
+    });
   }
 
   void OnAccept(tcp::socket socket) {

@@ -64,12 +64,12 @@ struct ServerStats {
   int64_t connections_open = 0;
   int64_t connections_total = 0;
   int64_t requests_total = 0;
-  int64_t requests_queued = 0;       // waiting for a worker now
+  int64_t requests_queued = 0;  // waiting for a worker now
   int64_t streams_open = 0;
-  int64_t rejected_overload = 0;     // 503: queue or streams full
-  int64_t rejected_too_large = 0;    // 413 and 431
-  int64_t rejected_malformed = 0;    // 400 before any handler
-  int64_t timeouts = 0;              // connections cut by a timeout
+  int64_t rejected_overload = 0;   // 503: queue or streams full
+  int64_t rejected_too_large = 0;  // 413 and 431
+  int64_t rejected_malformed = 0;  // 400 before any handler
+  int64_t timeouts = 0;            // connections cut by a timeout
 };
 
 class Server {

@@ -14,8 +14,8 @@
 
 #include <functional>
 #include <memory>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,18 +27,18 @@
 namespace meshplane::server::http {
 
 struct HttpRequest {
-  std::string method;         // "GET", ...
-  std::string path;           // without the query string, still percent-encoded
-  QueryParams query;          // decoded
+  std::string method;  // "GET", ...
+  std::string path;    // without the query string, still percent-encoded
+  QueryParams query;   // decoded
   // Every header as received, names in lower case, in order.
   std::vector<std::pair<std::string, std::string>> headers;
   // Every Authorization header, in order (none: empty). Each becomes an
   // `authorization` metadata value, so that CallRunner refuses two of them
   // over REST as it does over gRPC.
   std::vector<std::string> authorization;
-  std::string if_match;       // the If-Match header, or ""
-  std::string peer;           // the client, "ipv4:10.1.2.3:51234", or ""
-  bool tls = false;           // it came over the listener's own TLS
+  std::string if_match;  // the If-Match header, or ""
+  std::string peer;      // the client, "ipv4:10.1.2.3:51234", or ""
+  bool tls = false;      // it came over the listener's own TLS
   std::string body;
 
   // The first header named `name` (any case), or "".
@@ -109,7 +109,9 @@ class Transcoder {
   // (web sessions: web_session.h). Set before serving.
   using CredentialHook =
       std::function<absl::StatusOr<std::string>(const HttpRequest&)>;
-  void SetCredentialHook(CredentialHook hook) { credentials_ = std::move(hook); }
+  void SetCredentialHook(CredentialHook hook) {
+    credentials_ = std::move(hook);
+  }
 
  private:
   struct Bound;

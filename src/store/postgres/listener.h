@@ -22,8 +22,9 @@ namespace meshplane::store::pg {
 // `poll_interval` so that the destructor stops it promptly. Any libpqxx
 // error closes the connection and reports it lost; the thread then
 // reconnects with backoff (`min_backoff` doubling to `max_backoff`), LISTENs
-// again and reports a resync. Handler exceptions are swallowed: the handler owns its failures.
-// Logs nothing (the store never logs); connected() is the observable state.
+// again and reports a resync. Handler exceptions are swallowed: the handler
+// owns its failures. Logs nothing (the store never logs); connected() is the
+// observable state.
 //
 // Thread-safe. The handler is called on the listener's thread only, never
 // concurrently with itself.

@@ -167,7 +167,8 @@ absl::Status CheckRole(pqxx::transaction_base& q, const std::string& role) {
   pqxx::result facts = q.exec_params(kServingRoleFacts, role);
   if (facts.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "the serving role \"", role, "\" does not exist: create it first "
+        "the serving role \"", role,
+        "\" does not exist: create it first "
         "(CREATE ROLE ... LOGIN; see docs/operations.md#database-roles)"));
   }
   const pqxx::row row = facts[0];
@@ -180,8 +181,9 @@ absl::Status CheckRole(pqxx::transaction_base& q, const std::string& role) {
   if (row[0].as<bool>()) {
     why = "is a superuser";
   } else if (row[1].as<bool>()) {
-    why = "owns audit_log and access_decisions (or has their owner's "
-          "privileges)";
+    why =
+        "owns audit_log and access_decisions (or has their owner's "
+        "privileges)";
   }
   if (why != nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -193,8 +195,7 @@ absl::Status CheckRole(pqxx::transaction_base& q, const std::string& role) {
   }
   if (row[2].as<bool>()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "role \"", role, "\" may CREATE in schema \"",
-        row[3].as<std::string>(),
+        "role \"", role, "\" may CREATE in schema \"", row[3].as<std::string>(),
         "\": revoke that (REVOKE CREATE ON SCHEMA ... FROM PUBLIC, and from "
         "the role); a serving role must not add objects to the schema "
         "(docs/operations.md#database-roles)"));
@@ -272,7 +273,8 @@ absl::Status Migrate(const std::string& database_url,
   std::unique_ptr<pqxx::connection> conn;
   std::map<int, std::pair<std::string, std::string>> applied;  // name, sum
   try {
-    conn = pg::Connect(pg::WithConnectionTimeouts(database_url, kConnectTimeout));
+    conn =
+        pg::Connect(pg::WithConnectionTimeouts(database_url, kConnectTimeout));
     // A session lock on this dedicated connection: held across the
     // per-file transactions below, released when the connection closes even
     // if this process dies.
@@ -286,11 +288,11 @@ absl::Status Migrate(const std::string& database_url,
   } catch (const pqxx::insufficient_privilege& e) {
     // A serving role: it may not CREATE in the schema, not even IF NOT
     // EXISTS.
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the database role may not change the schema (",
-        absl::string_view(e.what()).substr(
-            0, absl::string_view(e.what()).find('\n')),
-        "): migrate with the URL of the role that owns it"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("the database role may not change the schema (",
+                     absl::string_view(e.what()).substr(
+                         0, absl::string_view(e.what()).find('\n')),
+                     "): migrate with the URL of the role that owns it"));
   } catch (...) {
     return MapConnectError(std::current_exception(), "Migrate");
   }

@@ -153,7 +153,8 @@ absl::Status MapPgError(std::exception_ptr error, const OpContext& c,
 std::string WithConnectionTimeouts(const std::string& url,
                                    absl::Duration connect_timeout) {
   const int64_t seconds = std::max<int64_t>(
-      2, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(connect_timeout))));
+      2,
+      static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(connect_timeout))));
   // TCP's own timeouts, so that a database that goes silent (a dropped
   // route, a firewall, a host that vanished: no RST, no FIN) ends the
   // connection within seconds instead of TCP's minutes: statement_timeout
@@ -262,7 +263,8 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
     if (deadline_first) {
       return absl::DeadlineExceededError(absl::StrCat(
           "the call's deadline passed while waiting for a database "
-          "connection (pool size ", options_.size, ")"));
+          "connection (pool size ",
+          options_.size, ")"));
     }
     return absl::ResourceExhaustedError(absl::StrCat(
         "the server is overloaded: no database connection became free within ",

@@ -47,7 +47,8 @@ constexpr int64_t kIdempotencySweepEvery = 512;
 class PostgresStore::Impl {
  public:
   explicit Impl(const PostgresStoreOptions& o)
-      : listener_url(pg::WithConnectionTimeouts(o.database_url, o.connect_timeout)),
+      : listener_url(
+            pg::WithConnectionTimeouts(o.database_url, o.connect_timeout)),
         statement_timeout(o.statement_timeout),
         pool(listener_url, PoolOptions(o),
              [timeout_ms = absl::ToInt64Milliseconds(o.statement_timeout)](
@@ -585,10 +586,10 @@ std::string DeliveriesJson(
     const std::vector<model::WebhookDelivery>& deliveries) {
   json out = json::array();
   for (const model::WebhookDelivery& d : deliveries) {
-    out.push_back(json::array(
-        {d.webhook_id, d.event_sequence, d.event_type, d.attempt,
-         ToMicros(d.time), d.http_status, d.success, d.error,
-         absl::ToInt64Microseconds(d.duration)}));
+    out.push_back(
+        json::array({d.webhook_id, d.event_sequence, d.event_type, d.attempt,
+                     ToMicros(d.time), d.http_status, d.success, d.error,
+                     absl::ToInt64Microseconds(d.duration)}));
   }
   return out.dump();
 }
@@ -712,9 +713,9 @@ absl::Status CheckNotify(TxnMode mode, absl::string_view channel,
         "commit)");
   }
   if (channel.empty() || channel.size() > 63) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "notification channel ", Quoted(channel),
-        " must be 1 to 63 bytes long, got ", channel.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("notification channel ", Quoted(channel),
+                     " must be 1 to 63 bytes long, got ", channel.size()));
   }
   if (payload.size() >= 8000) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -945,11 +946,10 @@ class PostgresTransaction : public Transaction {
       int64_t policies = o[5].as<int64_t>();
       if (domains > 0 || products > 0 || policies > 0) {
         std::string first =
-            domains > 0    ? DomainPhrase(o[0].as<std::string>())
-            : products > 0 ? absl::StrCat("data product ",
-                                          Quoted(o[2].as<std::string>()))
-                           : absl::StrCat("policy ",
-                                          Quoted(o[4].as<std::string>()));
+            domains > 0 ? DomainPhrase(o[0].as<std::string>())
+            : products > 0
+                ? absl::StrCat("data product ", Quoted(o[2].as<std::string>()))
+                : absl::StrCat("policy ", Quoted(o[4].as<std::string>()));
         return WithReason(
             absl::FailedPreconditionError(absl::StrCat(
                 "cannot delete ", TeamPhrase(id), ": it still owns ", domains,
@@ -1109,9 +1109,10 @@ class PostgresTransaction : public Transaction {
                });
   }
 
-  absl::StatusOr<SearchResult> SearchDataProducts(
-      const ProductSearch& search, const PageRequest& page, int skip,
-      int facet_limit) override {
+  absl::StatusOr<SearchResult> SearchDataProducts(const ProductSearch& search,
+                                                  const PageRequest& page,
+                                                  int skip,
+                                                  int facet_limit) override {
     MP_RETURN_IF_ERROR(CheckLimit(page));
     if (skip < 0 || facet_limit < 1) {
       return absl::InvalidArgumentError(
@@ -1146,18 +1147,18 @@ class PostgresTransaction : public Transaction {
           for (const auto& row : r) {
             if (static_cast<int>(out.items.size()) == page.limit) {
               const auto& last = out.items.back();
-              out.next = absl::StrCat(last_score, ":", last.domain_id, "/",
-                                      last.id);
+              out.next =
+                  absl::StrCat(last_score, ":", last.domain_id, "/", last.id);
               break;
             }
             out.items.push_back(ProductFromRow(row));
             // The score follows the product's columns (kSearchProducts).
             last_score = row[static_cast<int>(row.size()) - 1].as<int>();
           }
-          pqxx::result f = txn_->exec_params(
-              sql::kSearchFacets, tsquery, search.domain_id,
-              search.owner_team_id, lifecycle, search.tier, classification,
-              search.tag, facet_limit);
+          pqxx::result f =
+              txn_->exec_params(sql::kSearchFacets, tsquery, search.domain_id,
+                                search.owner_team_id, lifecycle, search.tier,
+                                classification, search.tag, facet_limit);
           for (const auto& row : f) {
             std::string facet = row[0].as<std::string>();
             FacetCount v{row[1].as<std::string>(), row[2].as<int64_t>()};
@@ -1226,9 +1227,9 @@ class PostgresTransaction : public Transaction {
       pqxx::result r = txn_->exec_prepared(
           sql::kInsertPolicy.name, p.domain_id, p.id, p.uid, p.display_name,
           p.description, StringsJson(p.triggers), p.condition, p.effect,
-          p.enforcement, p.message, p.message_expression,
-          LabelsJson(p.labels), p.owner_team_id, p.waivable,
-          ToMicros(p.create_time), ToMicros(p.update_time), p.revision);
+          p.enforcement, p.message, p.message_expression, LabelsJson(p.labels),
+          p.owner_team_id, p.waivable, ToMicros(p.create_time),
+          ToMicros(p.update_time), p.revision);
       if (r.empty()) return DiagnosePolicy(p, std::nullopt);
       AppendPolicyRevision(p, author);
       return absl::OkStatus();
@@ -1241,10 +1242,9 @@ class PostgresTransaction : public Transaction {
       pqxx::result r = txn_->exec_prepared(
           sql::kUpdatePolicy.name, p.domain_id, p.id, p.uid, p.display_name,
           p.description, StringsJson(p.triggers), p.condition, p.effect,
-          p.enforcement, p.message, p.message_expression,
-          LabelsJson(p.labels), p.owner_team_id, p.waivable,
-          ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
-          expected_revision);
+          p.enforcement, p.message, p.message_expression, LabelsJson(p.labels),
+          p.owner_team_id, p.waivable, ToMicros(p.create_time),
+          ToMicros(p.update_time), p.revision, expected_revision);
       if (r.empty()) return DiagnosePolicy(p, expected_revision);
       AppendPolicyRevision(p, author);
       return absl::OkStatus();
@@ -1300,36 +1300,35 @@ class PostgresTransaction : public Transaction {
       const model::PolicyKey& key, const PageRequest& page) override {
     MP_RETURN_IF_ERROR(CheckLimit(page));
     MP_ASSIGN_OR_RETURN(int64_t before, ParseAuditCursor(page.after));
-    return Run(
-        {"ListPolicyRevisions", PolicyPhrase(key)},
-        [&]() -> absl::StatusOr<Page<model::PolicyRevision>> {
-          pqxx::result r =
-              txn_->exec_prepared(sql::kListPolicyRevisions.name, key.domain_id,
-                                  key.id, before, page.limit + 1);
-          Page<model::PolicyRevision> out;
-          int64_t last_sequence = 0;
-          for (const auto& row : r) {
-            if (static_cast<int>(out.items.size()) == page.limit) {
-              out.next = std::to_string(last_sequence);
-              break;
-            }
-            absl::StatusOr<model::Policy> policy =
-                model::PolicyFromJson(row[1].c_str());
-            if (!policy.ok()) {
-              return absl::InternalError(absl::StrCat(
-                  "stored revision ", row[0].as<int64_t>(), " of ",
-                  PolicyPhrase(key),
-                  " cannot be read: ", policy.status().message()));
-            }
-            model::PolicyRevision rev;
-            rev.policy = *std::move(policy);
-            rev.author = row[2].as<std::string>();
-            rev.create_time = FromMicros(row[3].as<int64_t>());
-            last_sequence = row[0].as<int64_t>();
-            out.items.push_back(std::move(rev));
-          }
-          return out;
-        });
+    return Run({"ListPolicyRevisions", PolicyPhrase(key)},
+               [&]() -> absl::StatusOr<Page<model::PolicyRevision>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kListPolicyRevisions.name, key.domain_id, key.id,
+                     before, page.limit + 1);
+                 Page<model::PolicyRevision> out;
+                 int64_t last_sequence = 0;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     out.next = std::to_string(last_sequence);
+                     break;
+                   }
+                   absl::StatusOr<model::Policy> policy =
+                       model::PolicyFromJson(row[1].c_str());
+                   if (!policy.ok()) {
+                     return absl::InternalError(absl::StrCat(
+                         "stored revision ", row[0].as<int64_t>(), " of ",
+                         PolicyPhrase(key),
+                         " cannot be read: ", policy.status().message()));
+                   }
+                   model::PolicyRevision rev;
+                   rev.policy = *std::move(policy);
+                   rev.author = row[2].as<std::string>();
+                   rev.create_time = FromMicros(row[3].as<int64_t>());
+                   last_sequence = row[0].as<int64_t>();
+                   out.items.push_back(std::move(rev));
+                 }
+                 return out;
+               });
   }
 
   absl::Status InsertWaiver(const model::Waiver& w) override {
@@ -1343,8 +1342,8 @@ class PostgresTransaction : public Transaction {
           pqxx::row d = txn_->exec_prepared1(
               sql::kDiagnoseWaiver.name, w.policy.domain_id, w.policy.id, w.id);
           if (d[0].as<bool>()) {
-            return absl::AlreadyExistsError(absl::StrCat(
-                WaiverPhrase(w.policy, w.id), " already exists"));
+            return absl::AlreadyExistsError(
+                absl::StrCat(WaiverPhrase(w.policy, w.id), " already exists"));
           }
           if (!d[1].as<bool>()) {
             return absl::NotFoundError(
@@ -1361,9 +1360,9 @@ class PostgresTransaction : public Transaction {
                                           absl::string_view id) override {
     return Run({"GetWaiver", WaiverPhrase(policy, id)},
                [&]() -> absl::StatusOr<model::Waiver> {
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kGetWaiver.name, policy.domain_id, policy.id,
-                     std::string(id));
+                 pqxx::result r =
+                     txn_->exec_prepared(sql::kGetWaiver.name, policy.domain_id,
+                                         policy.id, std::string(id));
                  if (r.empty()) return NotFound(WaiverPhrase(policy, id));
                  return WaiverFromRow(r[0]);
                });
@@ -1386,29 +1385,28 @@ class PostgresTransaction : public Transaction {
     MP_RETURN_IF_ERROR(CheckLimit(page));
     MP_ASSIGN_OR_RETURN(std::vector<std::string> cursor,
                         ParseWaiverCursor(page.after));
-    return Run({"ListWaivers", ""},
-               [&]() -> absl::StatusOr<Page<model::Waiver>> {
-                 OptionalMicros not_expired_at(
-                     filter.not_expired_at == absl::InfinitePast()
-                         ? std::nullopt
-                         : std::optional<absl::Time>(filter.not_expired_at));
-                 pqxx::result r = txn_->exec_params(
-                     sql::kListWaivers, filter.policy.domain_id,
-                     filter.policy.id, filter.all_policies, filter.resource,
-                     not_expired_at.param(), cursor[0], cursor[1], cursor[2],
-                     page.limit + 1);
-                 Page<model::Waiver> out;
-                 for (const auto& row : r) {
-                   if (static_cast<int>(out.items.size()) == page.limit) {
-                     const auto& last = out.items.back();
-                     out.next = absl::StrCat(last.policy.domain_id, "/",
-                                             last.policy.id, "/", last.id);
-                     break;
-                   }
-                   out.items.push_back(WaiverFromRow(row));
-                 }
-                 return out;
-               });
+    return Run(
+        {"ListWaivers", ""}, [&]() -> absl::StatusOr<Page<model::Waiver>> {
+          OptionalMicros not_expired_at(
+              filter.not_expired_at == absl::InfinitePast()
+                  ? std::nullopt
+                  : std::optional<absl::Time>(filter.not_expired_at));
+          pqxx::result r = txn_->exec_params(
+              sql::kListWaivers, filter.policy.domain_id, filter.policy.id,
+              filter.all_policies, filter.resource, not_expired_at.param(),
+              cursor[0], cursor[1], cursor[2], page.limit + 1);
+          Page<model::Waiver> out;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              const auto& last = out.items.back();
+              out.next = absl::StrCat(last.policy.domain_id, "/",
+                                      last.policy.id, "/", last.id);
+              break;
+            }
+            out.items.push_back(WaiverFromRow(row));
+          }
+          return out;
+        });
   }
 
   // --- Data contracts ---
@@ -1424,63 +1422,58 @@ class PostgresTransaction : public Transaction {
   }
 
   absl::Status InsertContract(const model::Contract& c) override {
-    return Run({"InsertContract", ContractPhrase(c.id)},
-               [&]() -> absl::Status {
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kInsertContract.name, c.id, c.uid,
-                     c.product.domain_id, c.product.product_id,
-                     c.display_name, c.description, c.compatibility_mode,
-                     c.state, c.deprecation_message, c.latest_version,
-                     c.version_count, LabelsJson(c.labels),
-                     ToMicros(c.create_time), ToMicros(c.update_time),
-                     c.revision);
-                 if (!r.empty()) return absl::OkStatus();
-                 return DiagnoseContract(c, std::nullopt);
-               });
+    return Run({"InsertContract", ContractPhrase(c.id)}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kInsertContract.name, c.id, c.uid, c.product.domain_id,
+          c.product.product_id, c.display_name, c.description,
+          c.compatibility_mode, c.state, c.deprecation_message,
+          c.latest_version, c.version_count, LabelsJson(c.labels),
+          ToMicros(c.create_time), ToMicros(c.update_time), c.revision);
+      if (!r.empty()) return absl::OkStatus();
+      return DiagnoseContract(c, std::nullopt);
+    });
   }
 
   absl::Status UpdateContract(const model::Contract& c,
                               int64_t expected_revision) override {
-    return Run({"UpdateContract", ContractPhrase(c.id)},
-               [&]() -> absl::Status {
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kUpdateContract.name, c.id, c.uid,
-                     c.product.domain_id, c.product.product_id,
-                     c.display_name, c.description, c.compatibility_mode,
-                     c.state, c.deprecation_message, c.latest_version,
-                     c.version_count, LabelsJson(c.labels),
-                     ToMicros(c.create_time), ToMicros(c.update_time),
-                     c.revision, expected_revision);
-                 if (!r.empty()) return absl::OkStatus();
-                 return DiagnoseContract(c, expected_revision);
-               });
+    return Run({"UpdateContract", ContractPhrase(c.id)}, [&]() -> absl::Status {
+      pqxx::result r = txn_->exec_prepared(
+          sql::kUpdateContract.name, c.id, c.uid, c.product.domain_id,
+          c.product.product_id, c.display_name, c.description,
+          c.compatibility_mode, c.state, c.deprecation_message,
+          c.latest_version, c.version_count, LabelsJson(c.labels),
+          ToMicros(c.create_time), ToMicros(c.update_time), c.revision,
+          expected_revision);
+      if (!r.empty()) return absl::OkStatus();
+      return DiagnoseContract(c, expected_revision);
+    });
   }
 
   absl::StatusOr<Page<model::Contract>> ListContracts(
       const ContractFilter& filter, const PageRequest& page) override {
     MP_RETURN_IF_ERROR(CheckLimit(page));
     model::ProductKey product = filter.product.value_or(model::ProductKey{});
-    return Run({"ListContracts", ""},
-               [&]() -> absl::StatusOr<Page<model::Contract>> {
-                 pqxx::result r = txn_->exec_params(
-                     sql::kListContracts, product.domain_id,
-                     product.product_id, filter.domain_id, filter.state,
-                     page.after, page.limit + 1);
-                 Page<model::Contract> out;
-                 for (const auto& row : r) {
-                   if (static_cast<int>(out.items.size()) == page.limit) {
-                     out.next = out.items.back().id;
-                     break;
-                   }
-                   out.items.push_back(ContractFromRow(row));
-                 }
-                 return out;
-               });
+    return Run(
+        {"ListContracts", ""}, [&]() -> absl::StatusOr<Page<model::Contract>> {
+          pqxx::result r = txn_->exec_params(
+              sql::kListContracts, product.domain_id, product.product_id,
+              filter.domain_id, filter.state, page.after, page.limit + 1);
+          Page<model::Contract> out;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              out.next = out.items.back().id;
+              break;
+            }
+            out.items.push_back(ContractFromRow(row));
+          }
+          return out;
+        });
   }
 
   absl::Status InsertContractVersion(const model::ContractVersion& v) override {
     return Run(
-        {"InsertContractVersion", ContractVersionPhrase(v.contract_id, v.version)},
+        {"InsertContractVersion",
+         ContractVersionPhrase(v.contract_id, v.version)},
         [&]() -> absl::Status {
           pqxx::result r = txn_->exec_prepared(
               sql::kInsertContractVersion.name, v.contract_id, v.version,
@@ -1492,8 +1485,7 @@ class PostgresTransaction : public Transaction {
           if (!ContractExists(v.contract_id)) {
             return absl::NotFoundError(absl::StrCat(
                 ContractPhrase(v.contract_id), " of ",
-                ContractVersionPhrase(v.contract_id, v.version),
-                " not found"));
+                ContractVersionPhrase(v.contract_id, v.version), " not found"));
           }
           return absl::AlreadyExistsError(absl::StrCat(
               ContractVersionPhrase(v.contract_id, v.version),
@@ -1503,42 +1495,41 @@ class PostgresTransaction : public Transaction {
 
   absl::StatusOr<model::ContractVersion> GetContractVersion(
       absl::string_view contract_id, absl::string_view version) override {
-    return Run({"GetContractVersion",
-                ContractVersionPhrase(contract_id, version)},
-               [&]() -> absl::StatusOr<model::ContractVersion> {
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kGetContractVersion.name, std::string(contract_id),
-                     std::string(version));
-                 if (!r.empty()) return ContractVersionFromRow(r[0]);
-                 if (!ContractExists(contract_id)) {
-                   return NotFound(ContractPhrase(contract_id));
-                 }
-                 return NotFound(ContractVersionPhrase(contract_id, version));
-               });
+    return Run(
+        {"GetContractVersion", ContractVersionPhrase(contract_id, version)},
+        [&]() -> absl::StatusOr<model::ContractVersion> {
+          pqxx::result r = txn_->exec_prepared(sql::kGetContractVersion.name,
+                                               std::string(contract_id),
+                                               std::string(version));
+          if (!r.empty()) return ContractVersionFromRow(r[0]);
+          if (!ContractExists(contract_id)) {
+            return NotFound(ContractPhrase(contract_id));
+          }
+          return NotFound(ContractVersionPhrase(contract_id, version));
+        });
   }
 
   absl::StatusOr<Page<model::ContractVersion>> ListContractVersions(
       absl::string_view contract_id, const PageRequest& page) override {
     MP_RETURN_IF_ERROR(CheckLimit(page));
-    return Run(
-        {"ListContractVersions", ContractPhrase(contract_id)},
-        [&]() -> absl::StatusOr<Page<model::ContractVersion>> {
-          pqxx::result r = txn_->exec_prepared(
-              sql::kListContractVersions.name, std::string(contract_id),
-              page.after, page.limit + 1);
-          if (r.empty() && !ContractExists(contract_id)) {
-            return NotFound(ContractPhrase(contract_id));
-          }
-          Page<model::ContractVersion> out;
-          for (const auto& row : r) {
-            if (static_cast<int>(out.items.size()) == page.limit) {
-              out.next = out.items.back().version;
-              break;
-            }
-            out.items.push_back(ContractVersionFromRow(row));
-          }
-          return out;
-        });
+    return Run({"ListContractVersions", ContractPhrase(contract_id)},
+               [&]() -> absl::StatusOr<Page<model::ContractVersion>> {
+                 pqxx::result r = txn_->exec_prepared(
+                     sql::kListContractVersions.name, std::string(contract_id),
+                     page.after, page.limit + 1);
+                 if (r.empty() && !ContractExists(contract_id)) {
+                   return NotFound(ContractPhrase(contract_id));
+                 }
+                 Page<model::ContractVersion> out;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     out.next = out.items.back().version;
+                     break;
+                   }
+                   out.items.push_back(ContractVersionFromRow(row));
+                 }
+                 return out;
+               });
   }
 
   absl::StatusOr<std::vector<model::ContractVersion>> AllContractVersions(
@@ -1795,23 +1786,22 @@ class PostgresTransaction : public Transaction {
       const model::OutputPortRef& port, model::Objective objective,
       const ObservationTarget& target,
       const std::vector<absl::Time>& since) override {
-    return Run({"SummarizeObservations", ""},
-               [&]() -> absl::StatusOr<ObservationSummary> {
-                 json starts = json::array();
-                 for (absl::Time t : since) starts.push_back(ToMicros(t));
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kSummarizeObservations.name, port.domain_id,
-                     port.product_id, port.port_id,
-                     std::string(model::ObjectiveName(objective)),
-                     target.limit, target.at_most, starts.dump());
-                 ObservationSummary out;
-                 for (const auto& row : r) {
-                   out.windows.push_back(
-                       {row[0].as<int64_t>(), row[1].as<int64_t>()});
-                   out.last_observe_time = OptionalTime(row[2]);
-                 }
-                 return out;
-               });
+    return Run(
+        {"SummarizeObservations", ""},
+        [&]() -> absl::StatusOr<ObservationSummary> {
+          json starts = json::array();
+          for (absl::Time t : since) starts.push_back(ToMicros(t));
+          pqxx::result r = txn_->exec_prepared(
+              sql::kSummarizeObservations.name, port.domain_id, port.product_id,
+              port.port_id, std::string(model::ObjectiveName(objective)),
+              target.limit, target.at_most, starts.dump());
+          ObservationSummary out;
+          for (const auto& row : r) {
+            out.windows.push_back({row[0].as<int64_t>(), row[1].as<int64_t>()});
+            out.last_observe_time = OptionalTime(row[2]);
+          }
+          return out;
+        });
   }
 
   absl::Status InsertBreach(const model::Breach& b) override {
@@ -1841,8 +1831,8 @@ class PostgresTransaction : public Transaction {
 
   absl::Status CloseBreach(absl::string_view id, absl::Time end_time) override {
     return Run({"CloseBreach", BreachPhrase(id)}, [&]() -> absl::Status {
-      pqxx::result r = txn_->exec_prepared(
-          sql::kCloseBreach.name, std::string(id), ToMicros(end_time));
+      pqxx::result r = txn_->exec_prepared(sql::kCloseBreach.name,
+                                           std::string(id), ToMicros(end_time));
       if (!r.empty()) return absl::OkStatus();
       pqxx::result open =
           txn_->exec_prepared(sql::kBreachIsOpen.name, std::string(id));
@@ -1857,25 +1847,24 @@ class PostgresTransaction : public Transaction {
     MP_RETURN_IF_ERROR(CheckLimit(page));
     MP_ASSIGN_OR_RETURN(NewestFirstCursor cursor,
                         ParseNewestFirstCursor(page.after));
-    return Run({"ListBreaches", ""},
-               [&]() -> absl::StatusOr<Page<model::Breach>> {
-                 OptionalMicros after_time(cursor.create_time);
-                 pqxx::result r = txn_->exec_params(
-                     sql::kListBreaches, filter.product.domain_id,
-                     filter.product.product_id, filter.port_id,
-                     filter.open_only, after_time.param(), cursor.id,
-                     page.limit + 1);
-                 Page<model::Breach> out;
-                 for (const auto& row : r) {
-                   if (static_cast<int>(out.items.size()) == page.limit) {
-                     const auto& last = out.items.back();
-                     out.next = NewestFirstCursorOf(last.start_time, last.id);
-                     break;
-                   }
-                   out.items.push_back(BreachFromRow(row));
-                 }
-                 return out;
-               });
+    return Run(
+        {"ListBreaches", ""}, [&]() -> absl::StatusOr<Page<model::Breach>> {
+          OptionalMicros after_time(cursor.create_time);
+          pqxx::result r = txn_->exec_params(
+              sql::kListBreaches, filter.product.domain_id,
+              filter.product.product_id, filter.port_id, filter.open_only,
+              after_time.param(), cursor.id, page.limit + 1);
+          Page<model::Breach> out;
+          for (const auto& row : r) {
+            if (static_cast<int>(out.items.size()) == page.limit) {
+              const auto& last = out.items.back();
+              out.next = NewestFirstCursorOf(last.start_time, last.id);
+              break;
+            }
+            out.items.push_back(BreachFromRow(row));
+          }
+          return out;
+        });
   }
 
   // Sent after the commit, with the publication of the events (AfterCommit),
@@ -1943,13 +1932,13 @@ class PostgresTransaction : public Transaction {
   }
 
   absl::Status DeleteWebhook(absl::string_view id) override {
-    return Run({"DeleteWebhook", WebhookPhrase(id), true},
-               [&]() -> absl::Status {
-                 pqxx::result r = txn_->exec_prepared(sql::kDeleteWebhook.name,
-                                                      std::string(id));
-                 if (r.empty()) return NotFound(WebhookPhrase(id));
-                 return absl::OkStatus();
-               });
+    return Run(
+        {"DeleteWebhook", WebhookPhrase(id), true}, [&]() -> absl::Status {
+          pqxx::result r =
+              txn_->exec_prepared(sql::kDeleteWebhook.name, std::string(id));
+          if (r.empty()) return NotFound(WebhookPhrase(id));
+          return absl::OkStatus();
+        });
   }
 
   absl::StatusOr<std::optional<model::Webhook>> ClaimDueWebhook(
@@ -1969,15 +1958,14 @@ class PostgresTransaction : public Transaction {
   }
 
   absl::Status UpdateWebhookState(const model::Webhook& w) override {
-    return Run({"UpdateWebhookState", WebhookPhrase(w.id)},
-               [&]() -> absl::Status {
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kUpdateWebhookState.name, w.id, w.delivered_sequence,
-                     w.failing_attempts, w.last_error,
-                     ToMicros(w.next_attempt_time));
-                 if (r.empty()) return NotFound(WebhookPhrase(w.id));
-                 return absl::OkStatus();
-               });
+    return Run(
+        {"UpdateWebhookState", WebhookPhrase(w.id)}, [&]() -> absl::Status {
+          pqxx::result r = txn_->exec_prepared(
+              sql::kUpdateWebhookState.name, w.id, w.delivered_sequence,
+              w.failing_attempts, w.last_error, ToMicros(w.next_attempt_time));
+          if (r.empty()) return NotFound(WebhookPhrase(w.id));
+          return absl::OkStatus();
+        });
   }
 
   absl::Status AppendWebhookDeliveries(
@@ -2013,34 +2001,33 @@ class PostgresTransaction : public Transaction {
       if (!absl::SimpleAtoi(page.after, &seq)) return BadCursor(page.after);
       before = page.after.c_str();
     }
-    return Run(
-        {"ListWebhookDeliveries", WebhookPhrase(webhook_id)},
-        [&]() -> absl::StatusOr<Page<model::WebhookDelivery>> {
-          pqxx::result r = txn_->exec_params(sql::kListWebhookDeliveries,
-                                             std::string(webhook_id), before,
-                                             page.limit + 1);
-          Page<model::WebhookDelivery> out;
-          int64_t last = 0;
-          for (const auto& row : r) {
-            if (static_cast<int>(out.items.size()) == page.limit) {
-              out.next = std::to_string(last);
-              break;
-            }
-            model::WebhookDelivery d;
-            d.webhook_id = row[0].as<std::string>();
-            d.event_sequence = row[1].as<int64_t>();
-            d.event_type = row[2].as<std::string>();
-            d.attempt = row[3].as<int32_t>();
-            d.time = FromMicros(row[4].as<int64_t>());
-            d.http_status = row[5].as<int32_t>();
-            d.success = row[6].as<bool>();
-            d.error = row[7].as<std::string>();
-            d.duration = absl::Microseconds(row[8].as<int64_t>());
-            last = row[9].as<int64_t>();
-            out.items.push_back(std::move(d));
-          }
-          return out;
-        });
+    return Run({"ListWebhookDeliveries", WebhookPhrase(webhook_id)},
+               [&]() -> absl::StatusOr<Page<model::WebhookDelivery>> {
+                 pqxx::result r = txn_->exec_params(sql::kListWebhookDeliveries,
+                                                    std::string(webhook_id),
+                                                    before, page.limit + 1);
+                 Page<model::WebhookDelivery> out;
+                 int64_t last = 0;
+                 for (const auto& row : r) {
+                   if (static_cast<int>(out.items.size()) == page.limit) {
+                     out.next = std::to_string(last);
+                     break;
+                   }
+                   model::WebhookDelivery d;
+                   d.webhook_id = row[0].as<std::string>();
+                   d.event_sequence = row[1].as<int64_t>();
+                   d.event_type = row[2].as<std::string>();
+                   d.attempt = row[3].as<int32_t>();
+                   d.time = FromMicros(row[4].as<int64_t>());
+                   d.http_status = row[5].as<int32_t>();
+                   d.success = row[6].as<bool>();
+                   d.error = row[7].as<std::string>();
+                   d.duration = absl::Microseconds(row[8].as<int64_t>());
+                   last = row[9].as<int64_t>();
+                   out.items.push_back(std::move(d));
+                 }
+                 return out;
+               });
   }
 
   // --- Web sessions ---
@@ -2059,8 +2046,8 @@ class PostgresTransaction : public Transaction {
   absl::StatusOr<WebSession> GetWebSession(absl::string_view id_hash) override {
     return Run({"GetWebSession", "web session"},
                [&]() -> absl::StatusOr<WebSession> {
-                 pqxx::result r = txn_->exec_prepared(
-                     sql::kGetWebSession.name, std::string(id_hash));
+                 pqxx::result r = txn_->exec_prepared(sql::kGetWebSession.name,
+                                                      std::string(id_hash));
                  if (r.empty()) return absl::NotFoundError("no such session");
                  WebSession s;
                  s.id_hash = r[0][0].as<std::string>();
@@ -2154,8 +2141,8 @@ class PostgresTransaction : public Transaction {
           ->exec_prepared1(sql::kAppendAudit.name, ToMicros(a.time),
                            a.principal, a.method, a.resource, a.request_id,
                            a.before_json, a.after_json, a.outcome_code,
-                           a.outcome_message, a.validate_only,
-                           a.decision_json, a.transport)[0]
+                           a.outcome_message, a.validate_only, a.decision_json,
+                           a.transport)[0]
           .as<int64_t>();
     });
   }
@@ -2166,9 +2153,8 @@ class PostgresTransaction : public Transaction {
   absl::StatusOr<int64_t> AppendEvent(const model::Event& e) override {
     return Run({"AppendEvent", ""}, [&]() -> absl::StatusOr<int64_t> {
       const int64_t append_id =
-          txn_->exec_prepared1(sql::kAppendEvent.name, ToMicros(e.time),
-                               e.type, e.resource, e.domain_id,
-                               e.payload_json)[0]
+          txn_->exec_prepared1(sql::kAppendEvent.name, ToMicros(e.time), e.type,
+                               e.resource, e.domain_id, e.payload_json)[0]
               .as<int64_t>();
       appended_events_ = true;
       return append_id;
@@ -2308,8 +2294,7 @@ class PostgresTransaction : public Transaction {
           if (IsWriteMode(mode_) &&
               txn_->exec_prepared(sql::kClaimIdempotency.name,
                                   std::string(principal), std::string(method),
-                                  std::string(request_id),
-                                  ToMicros(not_before))
+                                  std::string(request_id), ToMicros(not_before))
                       .size() == 1) {
             return std::optional<model::IdempotencyRecord>();  // claimed
           }
@@ -2423,18 +2408,18 @@ class PostgresTransaction : public Transaction {
   // Why an insert (expected == nullopt) or update of `c` wrote no row.
   absl::Status DiagnoseContract(const model::Contract& c,
                                 std::optional<int64_t> expected) {
-    pqxx::row r = txn_->exec_prepared1(sql::kDiagnoseContract.name, c.id,
-                                       c.product.domain_id,
-                                       c.product.product_id);
+    pqxx::row r =
+        txn_->exec_prepared1(sql::kDiagnoseContract.name, c.id,
+                             c.product.domain_id, c.product.product_id);
     if (!expected) {
       if (!r[0].is_null()) {
         return absl::AlreadyExistsError(
             absl::StrCat(ContractPhrase(c.id), " already exists"));
       }
       if (!r[3].as<bool>()) {
-        return absl::NotFoundError(
-            absl::StrCat(ProductPhrase(c.product), " of ",
-                         ContractPhrase(c.id), " not found"));
+        return absl::NotFoundError(absl::StrCat(ProductPhrase(c.product),
+                                                " of ", ContractPhrase(c.id),
+                                                " not found"));
       }
     } else {
       if (r[0].is_null()) return NotFound(ContractPhrase(c.id));
@@ -2444,14 +2429,15 @@ class PostgresTransaction : public Transaction {
       }
       model::ProductKey stored{r[1].as<std::string>(), r[2].as<std::string>()};
       if (!(stored == c.product)) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "the data product of ", ContractPhrase(c.id),
-            " is immutable: it belongs to ", ProductPhrase(stored),
-            ", not ", ProductPhrase(c.product)));
+        return absl::FailedPreconditionError(
+            absl::StrCat("the data product of ", ContractPhrase(c.id),
+                         " is immutable: it belongs to ", ProductPhrase(stored),
+                         ", not ", ProductPhrase(c.product)));
       }
     }
-    return absl::InternalError(absl::StrCat(
-        "writing ", ContractPhrase(c.id), " changed no row for no known reason"));
+    return absl::InternalError(
+        absl::StrCat("writing ", ContractPhrase(c.id),
+                     " changed no row for no known reason"));
   }
 
   // Why an insert (expected == nullopt) or update of an access request or a
@@ -2495,9 +2481,8 @@ class PostgresTransaction : public Transaction {
     if (contracts == 0) return absl::OkStatus();
     return WithReason(
         absl::FailedPreconditionError(absl::StrCat(
-            "cannot delete ", ProductPhrase(key), ": it still owns ",
-            contracts, " data contract(s), e.g. ",
-            ContractPhrase(r[0].as<std::string>()),
+            "cannot delete ", ProductPhrase(key), ": it still owns ", contracts,
+            " data contract(s), e.g. ", ContractPhrase(r[0].as<std::string>()),
             "; contracts cannot be moved or deleted")),
         "HAS_CHILDREN");
   }
@@ -2529,8 +2514,9 @@ class PostgresTransaction : public Transaction {
           absl::StrCat("owner ", TeamPhrase(p.owner_team_id), " of ",
                        PolicyPhrase(p.key()), " not found"));
     }
-    return absl::InternalError(absl::StrCat(
-        "writing ", PolicyPhrase(p.key()), " changed no row for no known reason"));
+    return absl::InternalError(
+        absl::StrCat("writing ", PolicyPhrase(p.key()),
+                     " changed no row for no known reason"));
   }
 
   // The history row of `p` as just written; its time is the policy's
@@ -2726,10 +2712,9 @@ namespace {
 
 // Open and CheckSchema: what a schema this build cannot work with is.
 absl::Status SchemaTooOld(int version) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("the database schema is at version ", version,
-                   "; this build needs ", kRequiredSchemaVersion,
-                   ": run `meshplaned migrate` first"));
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the database schema is at version ", version, "; this build needs ",
+      kRequiredSchemaVersion, ": run `meshplaned migrate` first"));
 }
 
 absl::Status NoSchema() {
@@ -2867,7 +2852,8 @@ absl::Status OnHealthConnection(PostgresStore::Impl& impl, const char* op,
     if (impl.health_busy_since != absl::InfinitePast() &&
         waited > absl::Seconds(1)) {
       return absl::UnavailableError(absl::StrCat(
-          "PostgreSQL is unavailable (", op, "): the previous check has had "
+          "PostgreSQL is unavailable (", op,
+          "): the previous check has had "
           "no answer for ",
           absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1)))));
     }

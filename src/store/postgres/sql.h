@@ -27,9 +27,9 @@ struct Statement {
   "d.owner_team_id, d.labels::text, mp_us(d.create_time), "                 \
   "mp_us(d.update_time), d.revision"
 
-inline constexpr Statement kGetDomain = {
-    "get_domain",
-    "SELECT " MP_DOMAIN_COLUMNS " FROM domains d WHERE d.id = $1"};
+inline constexpr Statement kGetDomain = {"get_domain",
+                                         "SELECT " MP_DOMAIN_COLUMNS
+                                         " FROM domains d WHERE d.id = $1"};
 
 // Inserts unless the id is taken or a reference is missing (no row
 // returned); kDiagnoseDomain then says which.
@@ -103,10 +103,10 @@ inline constexpr const char* kListDomains =
 
 // ------------------------------------------------------------------ teams
 
-#define MP_TEAM_COLUMNS                                                    \
-  "t.id, t.uid, t.display_name, t.description, "                          \
-  "coalesce((SELECT json_agg(m.principal ORDER BY m.principal) "          \
-  "  FROM team_members m WHERE m.team_id = t.id)::text, '[]'), "          \
+#define MP_TEAM_COLUMNS                                          \
+  "t.id, t.uid, t.display_name, t.description, "                 \
+  "coalesce((SELECT json_agg(m.principal ORDER BY m.principal) " \
+  "  FROM team_members m WHERE m.team_id = t.id)::text, '[]'), " \
   "mp_us(t.create_time), mp_us(t.update_time), t.revision"
 
 inline constexpr Statement kGetTeam = {
@@ -177,21 +177,21 @@ inline constexpr Statement kTeamsOfPrincipal = {
 
 // A product with its ports, each port list as one JSON array in port order
 // (so a page of products is one query, not one per product).
-#define MP_PRODUCT_COLUMNS                                                   \
-  "p.domain_id, p.id, p.uid, p.display_name, p.description, "               \
-  "p.owner_team_id, p.lifecycle, p.tier, p.classification, "                \
-  "to_json(p.tags)::text, p.labels::text, mp_us(p.sunset_time), "           \
-  "mp_us(p.create_time), mp_us(p.update_time), p.revision, "                \
-  "coalesce((SELECT json_agg(json_build_array(o.port_id, o.display_name, "  \
-  "    o.type, o.server, o.location, o.description, o.contract_id, "        \
-  "    o.availability_percent, o.max_staleness_us, o.completeness_percent, "\
-  "    o.latency_us, o.deprecated) ORDER BY o.ordinal) FROM output_ports o "\
-  "  WHERE o.domain_id = p.domain_id AND o.product_id = p.id)::text, "      \
-  "  '[]'), "                                                               \
-  "coalesce((SELECT json_agg(json_build_array(i.port_id, "                  \
-  "    i.source_domain_id, i.source_product_id, i.source_port_id, "         \
-  "    i.description, i.deprecated) ORDER BY i.ordinal) FROM input_ports i "\
-  "  WHERE i.domain_id = p.domain_id AND i.product_id = p.id)::text, '[]'), "\
+#define MP_PRODUCT_COLUMNS                                                    \
+  "p.domain_id, p.id, p.uid, p.display_name, p.description, "                 \
+  "p.owner_team_id, p.lifecycle, p.tier, p.classification, "                  \
+  "to_json(p.tags)::text, p.labels::text, mp_us(p.sunset_time), "             \
+  "mp_us(p.create_time), mp_us(p.update_time), p.revision, "                  \
+  "coalesce((SELECT json_agg(json_build_array(o.port_id, o.display_name, "    \
+  "    o.type, o.server, o.location, o.description, o.contract_id, "          \
+  "    o.availability_percent, o.max_staleness_us, o.completeness_percent, "  \
+  "    o.latency_us, o.deprecated) ORDER BY o.ordinal) FROM output_ports o "  \
+  "  WHERE o.domain_id = p.domain_id AND o.product_id = p.id)::text, "        \
+  "  '[]'), "                                                                 \
+  "coalesce((SELECT json_agg(json_build_array(i.port_id, "                    \
+  "    i.source_domain_id, i.source_product_id, i.source_port_id, "           \
+  "    i.description, i.deprecated) ORDER BY i.ordinal) FROM input_ports i "  \
+  "  WHERE i.domain_id = p.domain_id AND i.product_id = p.id)::text, '[]'), " \
   "p.archetype, p.odps_document"
 
 inline constexpr Statement kGetProduct = {
@@ -290,7 +290,8 @@ inline constexpr Statement kUpsertOutputPorts = {
 inline constexpr Statement kDeleteOtherOutputPorts = {
     "delete_other_output_ports",
     "DELETE FROM output_ports WHERE domain_id = $1 AND product_id = $2 "
-    "  AND NOT port_id = ANY(ARRAY(SELECT json_array_elements_text($3::json)))"};
+    "  AND NOT port_id = ANY(ARRAY(SELECT "
+    "json_array_elements_text($3::json)))"};
 
 inline constexpr Statement kInsertInputPorts = {
     "insert_input_ports",
@@ -342,10 +343,10 @@ inline constexpr const char* kListProducts =
 // ('' = any). Run with exec_params, not prepared: each call is planned for
 // its own values, so the filters that are '' fold away and the text match
 // uses the GIN index.
-#define MP_SEARCH_SCOPE                                                      \
-  "scope(id) AS ("                                                           \
-  "  SELECT $2::text COLLATE \"C\" WHERE $2::text <> '' "                    \
-  "  UNION "                                                                 \
+#define MP_SEARCH_SCOPE                                   \
+  "scope(id) AS ("                                        \
+  "  SELECT $2::text COLLATE \"C\" WHERE $2::text <> '' " \
+  "  UNION "                                              \
   "  SELECT d.id FROM domains d JOIN scope s ON d.parent_id = s.id)"
 
 // The score (store.h, SearchResult): 3 when the words match the A-weighted
@@ -353,7 +354,8 @@ inline constexpr const char* kListProducts =
 // $8 the cursor's score and $9, $10 its domain and id ($9 '' = none), $11
 // how many to skip, $12 the limit.
 inline constexpr const char* kSearchProducts =
-    "WITH RECURSIVE " MP_SEARCH_SCOPE ", "
+    "WITH RECURSIVE " MP_SEARCH_SCOPE
+    ", "
     "hits AS ("
     "  SELECT p.*, CASE WHEN $1::text = '' THEN 0 "
     "    WHEN ts_filter(p.search_doc, '{a}') @@ to_tsquery('simple', $1::text) "
@@ -370,7 +372,8 @@ inline constexpr const char* kSearchProducts =
     "    AND ($5::integer = 0 OR p.tier = $5::integer) "
     "    AND ($6::text = '' OR p.classification = $6::text) "
     "    AND ($7::text = '' OR p.tags @> ARRAY[$7::text])) "
-    "SELECT " MP_PRODUCT_COLUMNS ", p.score FROM hits p "
+    "SELECT " MP_PRODUCT_COLUMNS
+    ", p.score FROM hits p "
     "WHERE $9::text = '' OR p.score < $8::integer "
     "   OR (p.score = $8::integer AND "
     "       (p.domain_id, p.id) > ($9::text, $10::text)) "
@@ -388,11 +391,13 @@ inline constexpr const char* kSearchProducts =
 // tier, 61 classification, 62 tags, 63 the total. $8 the number of values
 // per facet. Rows: facet, value, count; facet '' is the total.
 inline constexpr const char* kSearchFacets =
-    "WITH RECURSIVE " MP_SEARCH_SCOPE ", "
+    "WITH RECURSIVE " MP_SEARCH_SCOPE
+    ", "
     "tree(id, ancestor) AS ("
     "  SELECT id, id FROM domains "
     "  UNION ALL "
-    "  SELECT t.id, d.parent_id FROM tree t JOIN domains d ON d.id = t.ancestor "
+    "  SELECT t.id, d.parent_id FROM tree t JOIN domains d ON d.id = "
+    "t.ancestor "
     "  WHERE d.parent_id IS NOT NULL), "
     "m AS ("
     "  SELECT * FROM (SELECT p.domain_id, p.owner_team_id, p.lifecycle, "
@@ -497,17 +502,16 @@ inline constexpr Statement kLineageUp = {
 // ------------------------------------------------------------- governance
 
 // domain_id '' is a global policy; owner '' is stored as NULL.
-#define MP_POLICY_COLUMNS                                                    \
-  "p.domain_id, p.id, p.uid, p.display_name, p.description, "               \
-  "to_json(p.triggers)::text, p.condition, p.effect, p.enforcement, "       \
-  "p.message, p.message_expression, p.labels::text, "                       \
-  "coalesce(p.owner_team_id, ''), p.waivable, mp_us(p.create_time), "       \
+#define MP_POLICY_COLUMNS                                             \
+  "p.domain_id, p.id, p.uid, p.display_name, p.description, "         \
+  "to_json(p.triggers)::text, p.condition, p.effect, p.enforcement, " \
+  "p.message, p.message_expression, p.labels::text, "                 \
+  "coalesce(p.owner_team_id, ''), p.waivable, mp_us(p.create_time), " \
   "mp_us(p.update_time), p.revision"
 
 inline constexpr Statement kGetPolicy = {
-    "get_policy",
-    "SELECT " MP_POLICY_COLUMNS
-    " FROM policies p WHERE p.domain_id = $1 AND p.id = $2"};
+    "get_policy", "SELECT " MP_POLICY_COLUMNS
+                  " FROM policies p WHERE p.domain_id = $1 AND p.id = $2"};
 
 // Inserts unless the key is taken or the domain or owner is missing (no row
 // returned); kDiagnosePolicy then says which.
@@ -584,9 +588,9 @@ inline constexpr Statement kListPolicyRevisions = {
     "WHERE domain_id = $1 AND id = $2 AND sequence < $3::bigint "
     "ORDER BY sequence DESC LIMIT $4::integer"};
 
-#define MP_WAIVER_COLUMNS                                                   \
-  "w.policy_domain_id, w.policy_id, w.id, w.uid, w.resource, w.reason, "    \
-  "mp_us(w.expire_time), w.created_by, mp_us(w.create_time), "              \
+#define MP_WAIVER_COLUMNS                                                \
+  "w.policy_domain_id, w.policy_id, w.id, w.uid, w.resource, w.reason, " \
+  "mp_us(w.expire_time), w.created_by, mp_us(w.create_time), "           \
   "w.policy_revision"
 
 inline constexpr Statement kInsertWaiver = {
@@ -631,30 +635,29 @@ inline constexpr const char* kListWaivers =
 
 // Queued by PostgreSQL and delivered to listeners when the transaction
 // commits (dropped on rollback).
-inline constexpr Statement kNotify = {"notify",
-                                     "SELECT pg_notify($1, $2)"};
+inline constexpr Statement kNotify = {"notify", "SELECT pg_notify($1, $2)"};
 
 // -------------------------------------------------------------- contracts
 
-#define MP_CONTRACT_COLUMNS                                                  \
+#define MP_CONTRACT_COLUMNS                                                 \
   "c.id, c.uid, c.domain_id, c.product_id, c.display_name, c.description, " \
   "c.compatibility_mode, c.state, c.deprecation_message, "                  \
   "c.latest_version, c.version_count, c.labels::text, "                     \
   "mp_us(c.create_time), mp_us(c.update_time), c.revision"
 
-#define MP_CONTRACT_VERSION_COLUMNS                                        \
-  "v.contract_id, v.version, v.major, v.minor, v.patch, v.prerelease, "   \
-  "v.status, v.original_yaml, v.normalized_json, v.content_hash, "        \
+#define MP_CONTRACT_VERSION_COLUMNS                                     \
+  "v.contract_id, v.version, v.major, v.minor, v.patch, v.prerelease, " \
+  "v.status, v.original_yaml, v.normalized_json, v.content_hash, "      \
   "v.published_by, mp_us(v.create_time), v.report_json"
 
 // Semver precedence, newest first (see migrations/0003_contracts.sql).
-#define MP_VERSIONS_NEWEST_FIRST                                   \
-  " ORDER BY v.major DESC, v.minor DESC, v.patch DESC, "           \
+#define MP_VERSIONS_NEWEST_FIRST                         \
+  " ORDER BY v.major DESC, v.minor DESC, v.patch DESC, " \
   "v.prerelease_order DESC, v.version DESC"
 
-inline constexpr Statement kGetContract = {
-    "get_contract",
-    "SELECT " MP_CONTRACT_COLUMNS " FROM contracts c WHERE c.id = $1"};
+inline constexpr Statement kGetContract = {"get_contract",
+                                           "SELECT " MP_CONTRACT_COLUMNS
+                                           " FROM contracts c WHERE c.id = $1"};
 
 // Inserts unless the id is taken or the product is missing (no row
 // returned); kDiagnoseContract then says which.
@@ -740,8 +743,8 @@ inline constexpr Statement kListContractVersions = {
     "  AND ($2::text = '' OR "
     "       (v.major, v.minor, v.patch, v.prerelease_order, v.version) < "
     "       (SELECT major, minor, patch, prerelease_order, version "
-    "        FROM contract_versions WHERE contract_id = $1 AND version = $2)) "
-    MP_VERSIONS_NEWEST_FIRST " LIMIT $3::integer"};
+    "        FROM contract_versions WHERE contract_id = $1 AND version = "
+    "$2)) " MP_VERSIONS_NEWEST_FIRST " LIMIT $3::integer"};
 
 inline constexpr Statement kAllContractVersions = {
     "all_contract_versions",
@@ -771,33 +774,33 @@ inline constexpr Statement kContractReaders = {
 
 // Ports travel as (domain_id, product_id, port_id); actions as a JSON array
 // of strings; a request's duration as int64 microseconds.
-#define MP_ACCESS_REQUEST_COLUMNS                                           \
-  "r.id, r.uid, r.domain_id, r.product_id, r.port_id, r.consumer, "         \
-  "r.requester, to_json(r.actions)::text, r.purpose, r.duration_us, "       \
-  "r.state, r.decision_json, r.grant_id, r.reviewer, r.review_comment, "    \
-  "mp_us(r.create_time), mp_us(r.update_time), mp_us(r.expire_time), "      \
+#define MP_ACCESS_REQUEST_COLUMNS                                        \
+  "r.id, r.uid, r.domain_id, r.product_id, r.port_id, r.consumer, "      \
+  "r.requester, to_json(r.actions)::text, r.purpose, r.duration_us, "    \
+  "r.state, r.decision_json, r.grant_id, r.reviewer, r.review_comment, " \
+  "mp_us(r.create_time), mp_us(r.update_time), mp_us(r.expire_time), "   \
   "r.revision"
 
-#define MP_GRANT_COLUMNS                                                    \
-  "g.id, g.uid, g.domain_id, g.product_id, g.port_id, g.consumer, "         \
-  "to_json(g.actions)::text, g.purpose, g.access_request_id, "              \
-  "g.granted_by, mp_us(g.create_time), mp_us(g.expire_time), "              \
+#define MP_GRANT_COLUMNS                                            \
+  "g.id, g.uid, g.domain_id, g.product_id, g.port_id, g.consumer, " \
+  "to_json(g.actions)::text, g.purpose, g.access_request_id, "      \
+  "g.granted_by, mp_us(g.create_time), mp_us(g.expire_time), "      \
   "mp_us(g.revoke_time), g.revoked_by, g.revoke_reason, g.revision"
 
-#define MP_PORT_EXISTS(d, p, o)                                      \
-  "EXISTS (SELECT 1 FROM output_ports WHERE domain_id = " d          \
+#define MP_PORT_EXISTS(d, p, o)                             \
+  "EXISTS (SELECT 1 FROM output_ports WHERE domain_id = " d \
   " AND product_id = " p " AND port_id = " o ")"
 
 // Newest first; the keyset cursor is the last item's (create_time, id), NULL
 // for the first page. Every list index is in this order (0005_access.sql).
-#define MP_NEWEST_FIRST_AFTER(t, us, id)                                    \
-  "(" us "::bigint IS NULL OR (" t ".create_time, " t ".id) < "             \
+#define MP_NEWEST_FIRST_AFTER(t, us, id)              \
+  "(" us "::bigint IS NULL OR (" t ".create_time, " t \
+  ".id) < "                                           \
   "(mp_ts(" us "::bigint), " id "::text))"
 
 inline constexpr Statement kGetAccessRequest = {
-    "get_access_request",
-    "SELECT " MP_ACCESS_REQUEST_COLUMNS
-    " FROM access_requests r WHERE r.id = $1"};
+    "get_access_request", "SELECT " MP_ACCESS_REQUEST_COLUMNS
+                          " FROM access_requests r WHERE r.id = $1"};
 
 // $1 id, $2 uid, $3/$4/$5 port, $6 consumer, $7 requester, $8 actions
 // (JSON), $9 purpose, $10 duration (us), $11 state, $12 decision, $13 grant
@@ -814,8 +817,8 @@ inline constexpr Statement kInsertAccessRequest = {
     "  ARRAY(SELECT json_array_elements_text($8::json)), $9, $10::bigint, "
     "  $11, $12, $13, $14, $15, mp_ts($16), mp_ts($17), mp_ts($18), "
     "  $19::bigint "
-    "WHERE " MP_PORT_EXISTS("$3", "$4", "$5")
-    " ON CONFLICT (id) DO NOTHING RETURNING 1"};
+    "WHERE " MP_PORT_EXISTS("$3", "$4",
+                            "$5") " ON CONFLICT (id) DO NOTHING RETURNING 1"};
 
 // As kInsertAccessRequest, and $20 the expected revision.
 inline constexpr Statement kUpdateAccessRequest = {
@@ -828,14 +831,13 @@ inline constexpr Statement kUpdateAccessRequest = {
     "  create_time = mp_ts($16), update_time = mp_ts($17), "
     "  expire_time = mp_ts($18), revision = $19 "
     "WHERE id = $1 AND revision = $20 "
-    "  AND " MP_PORT_EXISTS("$3", "$4", "$5")
-    " RETURNING 1"};
+    "  AND " MP_PORT_EXISTS("$3", "$4", "$5") " RETURNING 1"};
 
 // $1 id, $2/$3/$4 port -> revision of $1 or NULL, the port exists.
 inline constexpr Statement kDiagnoseAccessRequest = {
     "diagnose_access_request",
-    "SELECT (SELECT revision FROM access_requests WHERE id = $1), "
-    MP_PORT_EXISTS("$2", "$3", "$4")};
+    "SELECT (SELECT revision FROM access_requests WHERE id = "
+    "$1), " MP_PORT_EXISTS("$2", "$3", "$4")};
 
 // Unnamed: $1 state as of $2 ('' = any; see store::AccessRequestFilter),
 // $2 now (us), $3/$4/$5 port ('' = any), $6/$7 product ('' = any), $8
@@ -857,8 +859,9 @@ inline constexpr const char* kListAccessRequests =
     "       AND r.product_id = $7::text)) "
     "  AND ($8::text = '' OR r.consumer = $8::text) "
     "  AND ($9::text = '' OR r.requester = $9::text) "
-    "  AND " MP_NEWEST_FIRST_AFTER("r", "$10", "$11")
-    " ORDER BY r.create_time DESC, r.id DESC LIMIT $12::integer";
+    "  AND " MP_NEWEST_FIRST_AFTER(
+        "r", "$10",
+        "$11") " ORDER BY r.create_time DESC, r.id DESC LIMIT $12::integer";
 
 inline constexpr Statement kGetGrant = {
     "get_grant", "SELECT " MP_GRANT_COLUMNS " FROM grants g WHERE g.id = $1"};
@@ -875,8 +878,8 @@ inline constexpr Statement kInsertGrant = {
     "SELECT $1, $2, $3, $4, $5, $6, "
     "  ARRAY(SELECT json_array_elements_text($7::json)), $8, $9, $10, "
     "  mp_ts($11), mp_ts($12), mp_ts($13::bigint), $14, $15, $16::bigint "
-    "WHERE " MP_PORT_EXISTS("$3", "$4", "$5")
-    " ON CONFLICT (id) DO NOTHING RETURNING 1"};
+    "WHERE " MP_PORT_EXISTS("$3", "$4",
+                            "$5") " ON CONFLICT (id) DO NOTHING RETURNING 1"};
 
 // As kInsertGrant, and $17 the expected revision.
 inline constexpr Statement kUpdateGrant = {
@@ -889,14 +892,13 @@ inline constexpr Statement kUpdateGrant = {
     "  revoke_time = mp_ts($13::bigint), revoked_by = $14, "
     "  revoke_reason = $15, revision = $16 "
     "WHERE id = $1 AND revision = $17 "
-    "  AND " MP_PORT_EXISTS("$3", "$4", "$5")
-    " RETURNING 1"};
+    "  AND " MP_PORT_EXISTS("$3", "$4", "$5") " RETURNING 1"};
 
 // $1 id, $2/$3/$4 port -> revision of $1 or NULL, the port exists.
 inline constexpr Statement kDiagnoseGrant = {
     "diagnose_grant",
-    "SELECT (SELECT revision FROM grants WHERE id = $1), "
-    MP_PORT_EXISTS("$2", "$3", "$4")};
+    "SELECT (SELECT revision FROM grants WHERE id = $1), " MP_PORT_EXISTS(
+        "$2", "$3", "$4")};
 
 // Unnamed: $1/$2/$3 port ('' = any), $4/$5 product ('' = any), $6
 // consumers (JSON array; [] = any), $7 active only, $8 now (us), $9/$10
@@ -912,8 +914,9 @@ inline constexpr const char* kListGrants =
     "       ARRAY(SELECT json_array_elements_text($6::json)))) "
     "  AND (NOT $7::boolean OR (g.revoke_time IS NULL "
     "       AND g.expire_time > mp_ts($8::bigint))) "
-    "  AND " MP_NEWEST_FIRST_AFTER("g", "$9", "$10")
-    " ORDER BY g.create_time DESC, g.id DESC LIMIT $11::integer";
+    "  AND " MP_NEWEST_FIRST_AFTER(
+        "g", "$9",
+        "$10") " ORDER BY g.create_time DESC, g.id DESC LIMIT $11::integer";
 
 // $1 now (us), $2 cursor (the last id, '' from the start), $3 limit: the
 // partial index grants_active_idx in id order.
@@ -985,8 +988,8 @@ inline constexpr Statement kSummarizeObservations = {
     "  AND o.observe_time > mp_ts(w.since::bigint) "
     "GROUP BY w.ord ORDER BY w.ord"};
 
-#define MP_BREACH_COLUMNS                                                  \
-  "b.id, b.domain_id, b.product_id, b.port_id, b.objective, "             \
+#define MP_BREACH_COLUMNS                                     \
+  "b.id, b.domain_id, b.product_id, b.port_id, b.objective, " \
   "mp_us(b.start_time), mp_us(b.end_time), b.detail"
 
 // $1 id, $2/$3/$4 port, $5 objective, $6 start, $7 end (NULL: open), $8
@@ -1030,8 +1033,8 @@ inline constexpr const char* kListBreaches =
 
 // ----------------------------------------------------------------- tokens
 
-#define MP_TOKEN_COLUMNS                                                   \
-  "id, principal, description, secret_hash, platform_admin, "             \
+#define MP_TOKEN_COLUMNS                                      \
+  "id, principal, description, secret_hash, platform_admin, " \
   "mp_us(create_time), mp_us(expire_time), mp_us(revoke_time), created_by"
 
 inline constexpr Statement kInsertToken = {
@@ -1068,7 +1071,7 @@ inline constexpr const char* kListTokens =
 
 #define MP_WEBHOOK_COLUMNS                                                  \
   "id, url, to_json(resource_types)::text, domain_id, include_subdomains, " \
-  "secret, creator, mp_us(create_time), delivered_sequence, "              \
+  "secret, creator, mp_us(create_time), delivered_sequence, "               \
   "failing_attempts, last_error, mp_us(next_attempt_time)"
 
 inline constexpr Statement kInsertWebhook = {
@@ -1081,8 +1084,7 @@ inline constexpr Statement kInsertWebhook = {
     "ON CONFLICT (id) DO NOTHING RETURNING 1"};
 
 inline constexpr Statement kGetWebhook = {
-    "get_webhook",
-    "SELECT " MP_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1"};
+    "get_webhook", "SELECT " MP_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1"};
 
 inline constexpr Statement kDeleteWebhook = {
     "delete_webhook", "DELETE FROM webhooks WHERE id = $1 RETURNING 1"};
@@ -1319,38 +1321,112 @@ inline constexpr Statement kDeleteWebSession = {
     "delete_web_session", "DELETE FROM web_sessions WHERE id_hash = $1"};
 
 // Every prepared statement, registered on each new connection.
-inline constexpr const Statement* kPrepared[] = {
-    &kGetDomain, &kInsertDomain, &kDiagnoseDomain, &kUpdateDomain,
-    &kDomainChildren, &kDeleteDomain, &kCountSubdomains, &kCountDataProducts,
-    &kDomainAncestors, &kGetTeam, &kInsertTeam, &kUpdateTeam, &kTeamRevision,
-    &kDeleteOtherMembers, &kInsertMembers, &kTeamOwnerships, &kDeleteTeam,
-    &kTeamsOfPrincipal, &kGetProduct, &kInsertProduct, &kDiagnoseProduct,
-    &kUpdateProduct, &kMissingSource, &kReaderOfRemovedPort,
-    &kDeleteInputPorts, &kUpsertOutputPorts, &kDeleteOtherOutputPorts,
-    &kInsertInputPorts, &kFirstReader, &kDeleteProduct, &kLineageDown,
-    &kLineageUp, &kInsertToken, &kGetToken, &kRevokeToken,
-    &kCountActiveAdminTokens, &kAppendAudit, &kAppendEvent, &kPublishEvents,
-    &kAfterCommit, &kListEvents, &kLastEventSequence, &kEventsPrunedThrough,
-    &kTryLockEventPruning, &kEventsToPrune, &kPruneEventsThrough,
-    &kTryLockRequest, &kClaimIdempotency, &kGetIdempotency, &kPutIdempotency,
-    &kExpireIdempotency, &kPing, &kSetTransactionTimeouts, &kSchemaVersion,
-    &kGetPolicy,
-    &kInsertPolicy, &kDiagnosePolicy, &kUpdatePolicy, &kDeletePolicy,
-    &kAllPolicies, &kInsertPolicyRevision, &kListPolicyRevisions,
-    &kInsertWaiver, &kDiagnoseWaiver, &kGetWaiver, &kDeleteWaiver, &kNotify,
-    &kGetContract, &kInsertContract, &kDiagnoseContract, &kUpdateContract,
-    &kProductContracts, &kContractExists, &kInsertContractVersion,
-    &kGetContractVersion, &kListContractVersions, &kAllContractVersions,
-    &kContractReaders, &kGetAccessRequest, &kInsertAccessRequest,
-    &kUpdateAccessRequest, &kDiagnoseAccessRequest, &kGetGrant,
-    &kInsertGrant, &kUpdateGrant, &kDiagnoseGrant, &kActiveGrants,
-    &kAppendAccessDecisions,
-    &kInsertObservations, &kPruneObservations, &kSummarizeObservations,
-    &kInsertBreach, &kGetOpenBreach, &kCloseBreach, &kBreachIsOpen,
-    &kInsertWebhook, &kGetWebhook, &kDeleteWebhook, &kClaimDueWebhook,
-    &kUpdateWebhookState, &kAppendWebhookDeliveries,
-    &kPruneWebhookDeliveries, &kInsertWebSession,
-    &kDeleteExpiredWebSessions, &kGetWebSession, &kDeleteWebSession};
+inline constexpr const Statement* kPrepared[] = {&kGetDomain,
+                                                 &kInsertDomain,
+                                                 &kDiagnoseDomain,
+                                                 &kUpdateDomain,
+                                                 &kDomainChildren,
+                                                 &kDeleteDomain,
+                                                 &kCountSubdomains,
+                                                 &kCountDataProducts,
+                                                 &kDomainAncestors,
+                                                 &kGetTeam,
+                                                 &kInsertTeam,
+                                                 &kUpdateTeam,
+                                                 &kTeamRevision,
+                                                 &kDeleteOtherMembers,
+                                                 &kInsertMembers,
+                                                 &kTeamOwnerships,
+                                                 &kDeleteTeam,
+                                                 &kTeamsOfPrincipal,
+                                                 &kGetProduct,
+                                                 &kInsertProduct,
+                                                 &kDiagnoseProduct,
+                                                 &kUpdateProduct,
+                                                 &kMissingSource,
+                                                 &kReaderOfRemovedPort,
+                                                 &kDeleteInputPorts,
+                                                 &kUpsertOutputPorts,
+                                                 &kDeleteOtherOutputPorts,
+                                                 &kInsertInputPorts,
+                                                 &kFirstReader,
+                                                 &kDeleteProduct,
+                                                 &kLineageDown,
+                                                 &kLineageUp,
+                                                 &kInsertToken,
+                                                 &kGetToken,
+                                                 &kRevokeToken,
+                                                 &kCountActiveAdminTokens,
+                                                 &kAppendAudit,
+                                                 &kAppendEvent,
+                                                 &kPublishEvents,
+                                                 &kAfterCommit,
+                                                 &kListEvents,
+                                                 &kLastEventSequence,
+                                                 &kEventsPrunedThrough,
+                                                 &kTryLockEventPruning,
+                                                 &kEventsToPrune,
+                                                 &kPruneEventsThrough,
+                                                 &kTryLockRequest,
+                                                 &kClaimIdempotency,
+                                                 &kGetIdempotency,
+                                                 &kPutIdempotency,
+                                                 &kExpireIdempotency,
+                                                 &kPing,
+                                                 &kSetTransactionTimeouts,
+                                                 &kSchemaVersion,
+                                                 &kGetPolicy,
+                                                 &kInsertPolicy,
+                                                 &kDiagnosePolicy,
+                                                 &kUpdatePolicy,
+                                                 &kDeletePolicy,
+                                                 &kAllPolicies,
+                                                 &kInsertPolicyRevision,
+                                                 &kListPolicyRevisions,
+                                                 &kInsertWaiver,
+                                                 &kDiagnoseWaiver,
+                                                 &kGetWaiver,
+                                                 &kDeleteWaiver,
+                                                 &kNotify,
+                                                 &kGetContract,
+                                                 &kInsertContract,
+                                                 &kDiagnoseContract,
+                                                 &kUpdateContract,
+                                                 &kProductContracts,
+                                                 &kContractExists,
+                                                 &kInsertContractVersion,
+                                                 &kGetContractVersion,
+                                                 &kListContractVersions,
+                                                 &kAllContractVersions,
+                                                 &kContractReaders,
+                                                 &kGetAccessRequest,
+                                                 &kInsertAccessRequest,
+                                                 &kUpdateAccessRequest,
+                                                 &kDiagnoseAccessRequest,
+                                                 &kGetGrant,
+                                                 &kInsertGrant,
+                                                 &kUpdateGrant,
+                                                 &kDiagnoseGrant,
+                                                 &kActiveGrants,
+                                                 &kAppendAccessDecisions,
+                                                 &kInsertObservations,
+                                                 &kPruneObservations,
+                                                 &kSummarizeObservations,
+                                                 &kInsertBreach,
+                                                 &kGetOpenBreach,
+                                                 &kCloseBreach,
+                                                 &kBreachIsOpen,
+                                                 &kInsertWebhook,
+                                                 &kGetWebhook,
+                                                 &kDeleteWebhook,
+                                                 &kClaimDueWebhook,
+                                                 &kUpdateWebhookState,
+                                                 &kAppendWebhookDeliveries,
+                                                 &kPruneWebhookDeliveries,
+                                                 &kInsertWebSession,
+                                                 &kDeleteExpiredWebSessions,
+                                                 &kGetWebSession,
+                                                 &kDeleteWebSession};
 
 #undef MP_DOMAIN_COLUMNS
 #undef MP_TEAM_COLUMNS

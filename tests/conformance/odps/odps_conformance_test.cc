@@ -68,8 +68,7 @@ const std::map<std::string, std::string>& InlineNames() {
 }
 
 std::string RefName(const Json& ref) {
-  return std::string(
-      absl::StripPrefix(ref.get<std::string>(), "#/$defs/"));
+  return std::string(absl::StripPrefix(ref.get<std::string>(), "#/$defs/"));
 }
 
 void AddObject(const std::string& name, const Json& object,
@@ -166,8 +165,8 @@ v1::DataProduct Stored(const Descriptor& d) {
   for (const ContractInput& in : d.contract_inputs) {
     v1::InputPort* port = p.add_input_ports();
     port->set_id(in.port_id);
-    port->set_source(absl::StrCat(
-        "domains/src/dataProducts/src/outputPorts/", in.port_id));
+    port->set_source(
+        absl::StrCat("domains/src/dataProducts/src/outputPorts/", in.port_id));
     port->set_deprecated(in.deprecated);
   }
   return p;
@@ -176,8 +175,8 @@ v1::DataProduct Stored(const Descriptor& d) {
 std::map<std::string, std::string> SourceContracts(const Descriptor& d) {
   std::map<std::string, std::string> out;
   for (const ContractInput& in : d.contract_inputs) {
-    out[absl::StrCat("domains/src/dataProducts/src/outputPorts/",
-                     in.port_id)] = in.contract_id;
+    out[absl::StrCat("domains/src/dataProducts/src/outputPorts/", in.port_id)] =
+        in.contract_id;
   }
   return out;
 }
@@ -214,8 +213,8 @@ void ExpectValidAndKeptAsWritten(const std::string& folder) {
     want.clear_uid();
     want.clear_lifecycle();
     want.clear_input_ports();
-    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equivalent(
-        again, want))
+    EXPECT_TRUE(
+        google::protobuf::util::MessageDifferencer::Equivalent(again, want))
         << "generated:\n"
         << odps.text << "\nreads as:\n"
         << again.DebugString() << "\nwanted:\n"

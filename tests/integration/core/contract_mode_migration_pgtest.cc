@@ -59,8 +59,8 @@ class OldMigrations {
         (std::filesystem::temp_directory_path() / "mp-old-migrations-XXXXXX")
             .string();
     dir_ = mkdtemp(pattern.data());
-    for (const auto& f : std::filesystem::directory_iterator(
-             store::DefaultMigrationsDir())) {
+    for (const auto& f :
+         std::filesystem::directory_iterator(store::DefaultMigrationsDir())) {
       const std::string name = f.path().filename().string();
       if (name.size() > 4 && name[0] >= '0' && name[0] <= '9' &&
           std::stoi(name.substr(0, 4)) >= kFullDefaultSchema) {
@@ -102,20 +102,20 @@ void CopyRows(const std::string& from, const std::string& to,
              "  AND is_generated = 'NEVER'",
              table)[0]
             .as<std::string>();
-    for (const pqxx::row& row :
-         r.exec(absl::StrCat("SELECT row_to_json(t)::text FROM ", table,
-                             " t"))) {
-      w.exec_params(absl::StrCat("INSERT INTO ", table, " (", columns,
-                                 ") SELECT ", columns,
-                                 " FROM json_populate_record(NULL::", table,
-                                 ", $1::json)"),
-                    row[0].c_str());
+    for (const pqxx::row& row : r.exec(
+             absl::StrCat("SELECT row_to_json(t)::text FROM ", table, " t"))) {
+      w.exec_params(
+          absl::StrCat("INSERT INTO ", table, " (", columns, ") SELECT ",
+                       columns, " FROM json_populate_record(NULL::", table,
+                       ", $1::json)"),
+          row[0].c_str());
     }
   }
   w.commit();
 }
 
-TEST(ContractModeMigrationTest, ContractPublishedUnderTheOldDefaultKeepsBackward) {
+TEST(ContractModeMigrationTest,
+     ContractPublishedUnderTheOldDefaultKeepsBackward) {
   const std::string url = testing::PgFixture::Get().NewEmptyDatabase();
   OldMigrations old;
   ASSERT_OK(store::Migrate(url, old.dir()));
@@ -173,7 +173,8 @@ TEST(ContractModeMigrationTest, ContractPublishedUnderTheOldDefaultKeepsBackward
         "SELECT column_default IS NULL, "
         "       col_description('contracts'::regclass, ordinal_position) "
         "FROM information_schema.columns "
-        "WHERE table_name = 'contracts' AND column_name = 'compatibility_mode'");
+        "WHERE table_name = 'contracts' AND column_name = "
+        "'compatibility_mode'");
     EXPECT_TRUE(column[0].as<bool>());
     EXPECT_THAT(column[1].as<std::string>(), HasSubstr("BACKWARD"));
   }
@@ -181,7 +182,8 @@ TEST(ContractModeMigrationTest, ContractPublishedUnderTheOldDefaultKeepsBackward
   ASSERT_OK_AND_ASSIGN(auto store,
                        store::PostgresStore::Open({.database_url = url}));
   Contracts contracts(*store, authz, clock);
-  ASSERT_OK_AND_ASSIGN(auto stored, contracts.GetContract(sam, "orders-contract"));
+  ASSERT_OK_AND_ASSIGN(auto stored,
+                       contracts.GetContract(sam, "orders-contract"));
   EXPECT_EQ(stored.compatibility_mode, "BACKWARD");
   // It still behaves as BACKWARD: without a mode, dropping an optional
   // property is compatible there and a minor bump suffices.

@@ -74,8 +74,11 @@ const std::map<std::string, Row>& Outsider() {
 // resource of the kind the preceding literal names.
 std::string SampleFor(const std::string& pattern) {
   static const auto* ids = new std::map<std::string, std::string>{
-      {"domains", "sales"},  {"dataProducts", "orders"}, {"outputPorts", "v1"},
-      {"teams", "owners"},   {"ports", "v1"},
+      {"domains", "sales"},
+      {"dataProducts", "orders"},
+      {"outputPorts", "v1"},
+      {"teams", "owners"},
+      {"ports", "v1"},
       {"accessRequests", "00000000-0000-4000-8000-000000000001"},
       {"grants", "00000000-0000-4000-8000-000000000002"},
   };
@@ -155,18 +158,16 @@ TEST_F(AuthzMatrixTest, EveryRpcIsAuthenticatedAndDeniesAnOutsider) {
                   R"({"ownerTeam": "teams/owners",
                       "outputPorts": [{"id": "v1", "type": "table"}]})");
   ASSERT_EQ(p.status, 200) << p.body;
-  ASSERT_EQ(
-      Admin("POST", "/v1/domains/sales/dataProducts/orders:publish", "{}")
-          .status,
-      200);
+  ASSERT_EQ(Admin("POST", "/v1/domains/sales/dataProducts/orders:publish", "{}")
+                .status,
+            200);
   Reply t = Admin("POST", "/v1/tokens",
                   R"({"principal": "user:outsider@example.com"})");
   ASSERT_EQ(t.status, 200) << t.body;
   google::protobuf::Struct created;
   ASSERT_TRUE(
       google::protobuf::util::JsonStringToMessage(t.body, &created).ok());
-  const std::string outsider =
-      created.fields().at("secret").string_value();
+  const std::string outsider = created.fields().at("secret").string_value();
 
   std::set<std::string> seen;
   for (const Route& r : table->routes()) {
@@ -191,8 +192,9 @@ TEST_F(AuthzMatrixTest, EveryRpcIsAuthenticatedAndDeniesAnOutsider) {
     SCOPED_TRACE(absl::StrCat(rpc, ": ", r.http_method, " ", *url));
 
     EXPECT_EQ(Call(r.http_method, *url, "", body).status, 401);
-    EXPECT_EQ(Call(r.http_method, *url, "no-such-token-0123456789", body).status,
-              401);
+    EXPECT_EQ(
+        Call(r.http_method, *url, "no-such-token-0123456789", body).status,
+        401);
     if (!seen.insert(rpc).second) continue;  // additional bindings: once
     Reply got = Call(r.http_method, *url, outsider, body);
     if (row == Outsider().end()) {

@@ -23,8 +23,10 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-MATCHER_P(GrpcIs, code, "has gRPC code " + std::to_string(static_cast<int>(code))) {
-  *result_listener << "code " << arg.error_code() << ": " << arg.error_message();
+MATCHER_P(GrpcIs, code,
+          "has gRPC code " + std::to_string(static_cast<int>(code))) {
+  *result_listener << "code " << arg.error_code() << ": "
+                   << arg.error_message();
   return arg.error_code() == code;
 }
 
@@ -104,7 +106,8 @@ class ContractRpcTest : public ::testing::Test {
     erin_ = fx_->MintToken("user:erin@example.com");
   }
 
-  void MakeTeam(const std::string& id, const std::vector<std::string>& members) {
+  void MakeTeam(const std::string& id,
+                const std::vector<std::string>& members) {
     v1::CreateTeamRequest r;
     r.set_team_id(id);
     for (const auto& m : members) r.mutable_team()->add_members(m);
@@ -136,11 +139,10 @@ class ContractRpcTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
-  grpc::Status Publish(const std::string& token, const std::string& yaml,
-                       v1::PublishContractResponse* out,
-                       bool validate_only = false,
-                       const std::string& product =
-                           "domains/sales/dataProducts/orders") {
+  grpc::Status Publish(
+      const std::string& token, const std::string& yaml,
+      v1::PublishContractResponse* out, bool validate_only = false,
+      const std::string& product = "domains/sales/dataProducts/orders") {
     v1::PublishContractRequest r;
     r.set_data_product(product);
     r.set_yaml(yaml);
@@ -158,7 +160,8 @@ TEST_F(ContractRpcTest, PublishesVersionsAndRefusesABreakingMinorBump) {
   v1::PublishContractResponse first;
   ASSERT_TRUE(Publish(ana_, std::string(kV1), &first).ok());
   EXPECT_EQ(first.contract().name(), "contracts/orders-contract");
-  EXPECT_EQ(first.contract().data_product(), "domains/sales/dataProducts/orders");
+  EXPECT_EQ(first.contract().data_product(),
+            "domains/sales/dataProducts/orders");
   EXPECT_EQ(first.contract().compatibility_mode(), v1::COMPATIBILITY_MODE_FULL);
   EXPECT_EQ(first.contract().latest_version(), "1.0.0");
   EXPECT_EQ(first.version().name(), "contracts/orders-contract/versions/1.0.0");
@@ -182,22 +185,25 @@ TEST_F(ContractRpcTest, PublishesVersionsAndRefusesABreakingMinorBump) {
   ASSERT_THAT(r.changes(), SizeIs(1));
   EXPECT_EQ(r.changes(0).kind(), v1::CHANGE_KIND_BREAKING);
   EXPECT_EQ(r.changes(0).change(), "logical_type_narrowed");
-  EXPECT_EQ(r.changes(0).path(), "schema[orders].properties[amount].logicalType");
+  EXPECT_EQ(r.changes(0).path(),
+            "schema[orders].properties[amount].logicalType");
   EXPECT_EQ(r.changes(0).breaks(), "BACKWARD");
   EXPECT_EQ(r.changes(0).against_version(), "1.0.0");
   EXPECT_EQ(r.changes(0).line(), 15);  // the property whose type changed
   std::vector<std::string> impacted;
   for (const auto& c : r.impacted_consumers()) {
     impacted.push_back(absl::StrCat(c.consumer(), " via ", c.via(), " of ",
-                                    c.output_port(), " (", c.owner_team(), ")"));
+                                    c.output_port(), " (", c.owner_team(),
+                                    ")"));
   }
-  EXPECT_THAT(impacted,
-              ElementsAre("domains/finance/dataProducts/forecast via INPUT_PORT "
-                          "of domains/sales/dataProducts/orders/outputPorts/"
-                          "orders-v1 (teams/finance-data)",
-                          "domains/finance/dataProducts/ledger via INPUT_PORT "
-                          "of domains/sales/dataProducts/orders/outputPorts/"
-                          "orders-v1 (teams/finance-data)"));
+  EXPECT_THAT(
+      impacted,
+      ElementsAre("domains/finance/dataProducts/forecast via INPUT_PORT "
+                  "of domains/sales/dataProducts/orders/outputPorts/"
+                  "orders-v1 (teams/finance-data)",
+                  "domains/finance/dataProducts/ledger via INPUT_PORT "
+                  "of domains/sales/dataProducts/orders/outputPorts/"
+                  "orders-v1 (teams/finance-data)"));
 
   // The real publish is refused with the same report attached.
   v1::PublishContractResponse out;
@@ -217,7 +223,8 @@ TEST_F(ContractRpcTest, PublishesVersionsAndRefusesABreakingMinorBump) {
   EXPECT_EQ(major.contract().latest_version(), "2.0.0");
   EXPECT_EQ(major.contract().version_count(), 2);
   ASSERT_THAT(major.report().warnings(), SizeIs(1));
-  EXPECT_THAT(major.report().warnings(0).message(), HasSubstr("2 known consumer"));
+  EXPECT_THAT(major.report().warnings(0).message(),
+              HasSubstr("2 known consumer"));
   EXPECT_EQ(major.version().published_by(), "service:orders-ci");
 
   // History: newest first, each with its report.
@@ -226,7 +233,8 @@ TEST_F(ContractRpcTest, PublishesVersionsAndRefusesABreakingMinorBump) {
   list.set_omit_documents(true);
   v1::ListContractVersionsResponse versions;
   auto ctx = ServerFixture::Context(erin_);
-  ASSERT_TRUE(contracts_->ListContractVersions(ctx.get(), list, &versions).ok());
+  ASSERT_TRUE(
+      contracts_->ListContractVersions(ctx.get(), list, &versions).ok());
   ASSERT_THAT(versions.contract_versions(), SizeIs(2));
   EXPECT_EQ(versions.contract_versions(0).version(), "2.0.0");
   EXPECT_EQ(versions.contract_versions(0).original_yaml(), "");
@@ -279,9 +287,8 @@ TEST_F(ContractRpcTest, DefaultModeRefusesRemovingAColumnNamingItsConsumers) {
 
 TEST_F(ContractRpcTest, InvalidDocumentsAndOutsidersAreRefused) {
   v1::PublishContractResponse out;
-  grpc::Status bad = Publish(ana_, Edit(kV1, {{"logicalType: number",
-                                                "logicalType: money"}}),
-                             &out);
+  grpc::Status bad = Publish(
+      ana_, Edit(kV1, {{"logicalType: number", "logicalType: money"}}), &out);
   ASSERT_THAT(bad, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
   auto fields = FieldViolationsOf(bad);
   ASSERT_THAT(fields, SizeIs(1));
@@ -318,15 +325,17 @@ TEST_F(ContractRpcTest, PublishPoliciesRefuseAndTheDryRunSaysSo) {
   auto admin = fx_->AdminContext();
   ASSERT_TRUE(fx_->Policies()->CreatePolicy(admin.get(), p, &created).ok());
 
-  std::string pii = Edit(kV1, {{"      - name: note\n        logicalType: string\n",
-                                "      - name: note\n        logicalType: string\n"
-                                "        tags: [pii]\n"}});
+  std::string pii =
+      Edit(kV1, {{"      - name: note\n        logicalType: string\n",
+                  "      - name: note\n        logicalType: string\n"
+                  "        tags: [pii]\n"}});
   v1::PublishContractResponse dry;
   ASSERT_TRUE(Publish(ana_, pii, &dry, true).ok());
   EXPECT_FALSE(dry.report().accepted());
   EXPECT_TRUE(dry.report().version_satisfied());
   ASSERT_THAT(dry.report().policy_violations(), SizeIs(1));
-  EXPECT_EQ(dry.report().policy_violations(0).policy(), "policies/pii-classified");
+  EXPECT_EQ(dry.report().policy_violations(0).policy(),
+            "policies/pii-classified");
 
   v1::PublishContractResponse out;
   grpc::Status refused = Publish(ana_, pii, &out);
@@ -334,9 +343,10 @@ TEST_F(ContractRpcTest, PublishPoliciesRefuseAndTheDryRunSaysSo) {
   EXPECT_EQ(ReasonOf(refused), "POLICY_VIOLATION");
   ASSERT_TRUE(ReportOf(refused).has_value());
 
-  std::string classified = Edit(pii, {{"        tags: [pii]\n",
-                                       "        tags: [pii]\n"
-                                       "        classification: restricted\n"}});
+  std::string classified =
+      Edit(pii, {{"        tags: [pii]\n",
+                  "        tags: [pii]\n"
+                  "        classification: restricted\n"}});
   EXPECT_TRUE(Publish(ana_, classified, &out).ok());
 }
 
@@ -347,15 +357,17 @@ TEST_F(ContractRpcTest, ReadsComparesAndDeprecates) {
   // it is refused.
   ASSERT_TRUE(Publish(ana_, std::string(kV1), &out).ok());
   EXPECT_EQ(out.contract().version_count(), 1);
-  EXPECT_THAT(Publish(ana_, Edit(kV1, {{"name: Orders", "name: Orderz"}}), &out),
-              GrpcIs(grpc::StatusCode::ALREADY_EXISTS));
+  EXPECT_THAT(
+      Publish(ana_, Edit(kV1, {{"name: Orders", "name: Orderz"}}), &out),
+      GrpcIs(grpc::StatusCode::ALREADY_EXISTS));
 
   v1::CheckContractCompatibilityRequest check;
   check.set_yaml(Narrowed("1.0.1"));
   check.set_compatibility_mode(v1::COMPATIBILITY_MODE_FORWARD);
   v1::CheckContractCompatibilityResponse checked;
   auto ctx = ServerFixture::Context(erin_);
-  ASSERT_TRUE(contracts_->CheckContractCompatibility(ctx.get(), check, &checked).ok());
+  ASSERT_TRUE(
+      contracts_->CheckContractCompatibility(ctx.get(), check, &checked).ok());
   EXPECT_EQ(checked.report().mode(), v1::COMPATIBILITY_MODE_FORWARD);
   EXPECT_TRUE(checked.report().compatible());  // narrowing keeps FORWARD
   EXPECT_EQ(checked.report().required_bump(), v1::SEMVER_BUMP_MINOR);
@@ -397,9 +409,11 @@ TEST_F(ContractRpcTest, ReadsComparesAndDeprecates) {
   audit.set_filter("resource = \"contracts/orders-contract\"");
   v1::ListAuditRecordsResponse records;
   auto admin = fx_->AdminContext();
-  ASSERT_TRUE(fx_->Events()->ListAuditRecords(admin.get(), audit, &records).ok());
+  ASSERT_TRUE(
+      fx_->Events()->ListAuditRecords(admin.get(), audit, &records).ok());
   std::vector<std::string> methods;
-  for (const auto& rec : records.audit_records()) methods.push_back(rec.method());
+  for (const auto& rec : records.audit_records())
+    methods.push_back(rec.method());
   EXPECT_THAT(methods, ::testing::Contains(
                            "meshplane.v1.ContractService/DeprecateContract"));
 }

@@ -24,7 +24,6 @@
 namespace meshplane::testing {
 namespace {
 
-
 const char kToken[] = "roles-bootstrap-token-0123456789";
 
 // Roles are the PostgreSQL server's, shared by the tests of this binary:
@@ -163,9 +162,9 @@ TEST(DatabaseRolesTest, ServingRoleCannotAlterOrEraseTheAuditTables) {
   EXPECT_THAT(store::CheckServingRole(As(roles.owner, url)),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "owns audit_log and access_decisions"));
-  EXPECT_THAT(store::CheckServingRole(url),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "is a superuser"));
+  EXPECT_THAT(
+      store::CheckServingRole(url),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "is a superuser"));
 }
 
 // The serving role gets exactly serving_role.sql: every table of the
@@ -177,8 +176,8 @@ TEST(DatabaseRolesTest, ServingRoleHasExactlyTheGrantsOfTheFile) {
   const Roles roles{"mp_owner_b", "mp_serving_b"};
   const std::string url = Bootstrap(roles);
   const std::string owner = As(roles.owner, url);
-  ASSERT_OK(store::Migrate(owner, store::DefaultMigrationsDir(),
-                           roles.serving));
+  ASSERT_OK(
+      store::Migrate(owner, store::DefaultMigrationsDir(), roles.serving));
   const std::string role = absl::StrCat("'", roles.serving, "'");
   // format(): the privilege functions would otherwise look names up in
   // other schemas before the WHERE clause filters them out.
@@ -187,8 +186,9 @@ TEST(DatabaseRolesTest, ServingRoleHasExactlyTheGrantsOfTheFile) {
       "AND ";
   const std::string table =
       absl::StrCat(role, ", format('%I.%I', schemaname, tablename), ");
-  ASSERT_EQ(Count(url, "SELECT count(*) FROM pg_tables WHERE schemaname = "
-                       "current_schema()"),
+  ASSERT_EQ(Count(url,
+                  "SELECT count(*) FROM pg_tables WHERE schemaname = "
+                  "current_schema()"),
             24)
       << "a migration added a table: add it to migrations/serving_role.sql "
          "and here";
@@ -208,14 +208,14 @@ TEST(DatabaseRolesTest, ServingRoleHasExactlyTheGrantsOfTheFile) {
               0)
         << table;
   }
-  EXPECT_EQ(Count(url, absl::StrCat(
-                           "SELECT count(*) FROM pg_sequences WHERE "
-                           "schemaname = current_schema() AND NOT "
-                           "has_sequence_privilege(",
-                           role,
-                           ", format('%I.%I', schemaname, sequencename), "
-                           "'USAGE')")),
-            0);
+  EXPECT_EQ(
+      Count(url, absl::StrCat("SELECT count(*) FROM pg_sequences WHERE "
+                              "schemaname = current_schema() AND NOT "
+                              "has_sequence_privilege(",
+                              role,
+                              ", format('%I.%I', schemaname, sequencename), "
+                              "'USAGE')")),
+      0);
 
   Exec(owner, absl::StrCat("GRANT TRUNCATE ON audit_log TO ", roles.serving));
   {
@@ -223,8 +223,8 @@ TEST(DatabaseRolesTest, ServingRoleHasExactlyTheGrantsOfTheFile) {
     // The trigger still refuses; the privilege is what must not be there.
     EXPECT_EQ(Attempt(serving, "TRUNCATE audit_log"), "42501");
   }
-  ASSERT_OK(store::Migrate(owner, store::DefaultMigrationsDir(),
-                           roles.serving));
+  ASSERT_OK(
+      store::Migrate(owner, store::DefaultMigrationsDir(), roles.serving));
   EXPECT_EQ(Count(url, absl::StrCat(tables, "has_table_privilege(", table,
                                     "'TRUNCATE')")),
             0);
@@ -232,7 +232,8 @@ TEST(DatabaseRolesTest, ServingRoleHasExactlyTheGrantsOfTheFile) {
 
 // `meshplaned migrate --serving-role` refuses a role that could alter the
 // audit tables, before granting anything; a serving role cannot migrate.
-TEST(DatabaseRolesTest, MigrateRefusesUnfitServingRolesAndServingRolesCannotMigrate) {
+TEST(DatabaseRolesTest,
+     MigrateRefusesUnfitServingRolesAndServingRolesCannotMigrate) {
   const Roles roles{"mp_owner_c", "mp_serving_c"};
   const std::string url = Bootstrap(roles);
   const std::string owner = As(roles.owner, url);
@@ -240,20 +241,19 @@ TEST(DatabaseRolesTest, MigrateRefusesUnfitServingRolesAndServingRolesCannotMigr
   EXPECT_THAT(store::Migrate(owner, dir, roles.owner),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "owns audit_log and access_decisions"));
-  EXPECT_THAT(store::Migrate(owner, dir, "postgres"),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "is a superuser"));
+  EXPECT_THAT(
+      store::Migrate(owner, dir, "postgres"),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "is a superuser"));
   EXPECT_THAT(store::Migrate(owner, dir, "mp_nobody"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "\"mp_nobody\" does not exist"));
   // A member of the owner's role has its privileges.
   Exec(PgFixture::Get().AdminUrl(),
        "CREATE ROLE mp_owner_member_c LOGIN IN ROLE mp_owner_c");
-  EXPECT_THAT(store::Migrate(owner, dir, "mp_owner_member_c"),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "owner's privileges"));
-  Exec(owner, absl::StrCat("GRANT CREATE ON SCHEMA public TO ",
-                           roles.serving));
+  EXPECT_THAT(
+      store::Migrate(owner, dir, "mp_owner_member_c"),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "owner's privileges"));
+  Exec(owner, absl::StrCat("GRANT CREATE ON SCHEMA public TO ", roles.serving));
   EXPECT_THAT(store::Migrate(owner, dir, roles.serving),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "may CREATE in schema \"public\""));
@@ -263,8 +263,8 @@ TEST(DatabaseRolesTest, MigrateRefusesUnfitServingRolesAndServingRolesCannotMigr
                                     roles.serving, "', 'mp_owner_member_c')")),
             0)
       << "a refused role got grants";
-  Exec(owner, absl::StrCat("REVOKE CREATE ON SCHEMA public FROM ",
-                           roles.serving));
+  Exec(owner,
+       absl::StrCat("REVOKE CREATE ON SCHEMA public FROM ", roles.serving));
   ASSERT_OK(store::Migrate(owner, dir, roles.serving));
 
   // Up to date, the serving role still may not run the migrations: their
@@ -272,7 +272,7 @@ TEST(DatabaseRolesTest, MigrateRefusesUnfitServingRolesAndServingRolesCannotMigr
   EXPECT_THAT(store::Migrate(As(roles.serving, url), dir),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "migrate with the URL of the role that "
-                                 "owns it"));
+                       "owns it"));
 }
 
 // The server serves as the serving role: a write lands with its audit row,
@@ -294,8 +294,8 @@ TEST(DatabaseRolesTest, MeshplanedServesAsTheServingRole) {
                   {});
     EXPECT_EQ(early.Wait(absl::Seconds(30)), 1);
   }
-  ASSERT_OK(store::Migrate(owner, store::DefaultMigrationsDir(),
-                           roles.serving));
+  ASSERT_OK(
+      store::Migrate(owner, store::DefaultMigrationsDir(), roles.serving));
   // An event from two days ago, for retention to prune at start.
   Exec(owner,
        "INSERT INTO events (time, type, resource) "
@@ -349,17 +349,20 @@ TEST(DatabaseRolesTest, MeshplanedServesAsTheServingRole) {
   // Retention's pass at start: the old events are gone but for the
   // watermark's tombstone; the team's event is kept.
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (Count(url, "SELECT count(*) FROM events WHERE resource LIKE "
-                    "'teams/old%'") > 0 &&
+  while (Count(url,
+               "SELECT count(*) FROM events WHERE resource LIKE "
+               "'teams/old%'") > 0 &&
          absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM events WHERE resource LIKE "
-                       "'teams/old%'"),
+  EXPECT_EQ(Count(url,
+                  "SELECT count(*) FROM events WHERE resource LIKE "
+                  "'teams/old%'"),
             0);
   EXPECT_EQ(Count(url, "SELECT count(*) FROM events WHERE type = ''"), 1);
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM events WHERE resource = "
-                       "'teams/sales-eng'"),
+  EXPECT_EQ(Count(url,
+                  "SELECT count(*) FROM events WHERE resource = "
+                  "'teams/sales-eng'"),
             1);
   // A webhook whose receiver is down: a worker takes it FOR UPDATE, logs
   // the failed attempt and moves its backoff.
@@ -374,16 +377,19 @@ TEST(DatabaseRolesTest, MeshplanedServesAsTheServingRole) {
         v1::EventService::NewStub(channel)->CreateWebhook(ctx.get(), r, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
-  while (Count(url, "SELECT count(*) FROM webhooks WHERE id = 'down' AND "
-                    "failing_attempts > 0") == 0 &&
+  while (Count(url,
+               "SELECT count(*) FROM webhooks WHERE id = 'down' AND "
+               "failing_attempts > 0") == 0 &&
          absl::Now() < deadline + absl::Seconds(30)) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM webhooks WHERE id = 'down' AND "
-                       "failing_attempts > 0"),
+  EXPECT_EQ(Count(url,
+                  "SELECT count(*) FROM webhooks WHERE id = 'down' AND "
+                  "failing_attempts > 0"),
             1);
-  EXPECT_GE(Count(url, "SELECT count(*) FROM webhook_deliveries WHERE "
-                       "webhook_id = 'down' AND NOT success"),
+  EXPECT_GE(Count(url,
+                  "SELECT count(*) FROM webhook_deliveries WHERE "
+                  "webhook_id = 'down' AND NOT success"),
             1);
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(absl::Seconds(30)), 0);

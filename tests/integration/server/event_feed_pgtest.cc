@@ -2,28 +2,28 @@
 // loss or duplicates, two replicas serving one feed, concurrent writers
 // whose commits are delayed at random, filters and authorization.
 #include <atomic>
+#include <map>
 #include <memory>
 #include <random>
+#include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include <httplib.h>
-#include <map>
-#include <regex>
-#include <set>
 #include "gtest/gtest.h"
+#include "server/app.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/server/server_fixture.h"
+#include <httplib.h>
 
 #include "meshplane/common/clock.h"
 #include "meshplane/v1/events.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
-#include "server/app.h"
 
 namespace meshplane {
 namespace {
@@ -87,13 +87,13 @@ std::vector<int64_t> AllSequences(store::Store& store, int64_t after) {
   std::vector<int64_t> out;
   while (true) {
     std::vector<model::Event> page;
-    EXPECT_OK(store.RunInTransaction(
-        store::TxnMode::kReadOnly, [&](store::Transaction& txn) {
-          auto r = txn.ListEvents(after, 5000);
-          if (!r.ok()) return r.status();
-          page = *std::move(r);
-          return absl::OkStatus();
-        }));
+    EXPECT_OK(store.RunInTransaction(store::TxnMode::kReadOnly,
+                                     [&](store::Transaction& txn) {
+                                       auto r = txn.ListEvents(after, 5000);
+                                       if (!r.ok()) return r.status();
+                                       page = *std::move(r);
+                                       return absl::OkStatus();
+                                     }));
     if (page.empty()) return out;
     for (const auto& e : page) out.push_back(e.sequence);
     after = page.back().sequence;
@@ -152,7 +152,8 @@ TEST(EventFeedTest, TwoReplicasServeOneFeedIdentically) {
     r.mutable_team()->add_members("user:ana@example.com");
     v1::Team out;
     auto ctx = fx->AdminContext();
-    ASSERT_TRUE((i % 2 ? teams_b : teams_a)->CreateTeam(ctx.get(), r, &out).ok())
+    ASSERT_TRUE(
+        (i % 2 ? teams_b : teams_a)->CreateTeam(ctx.get(), r, &out).ok())
         << i;
   }
   v1::WatchRequest r;
@@ -206,9 +207,8 @@ TEST(EventFeedTest, ConcurrentWritersWithRandomCommitDelaysSkipNothing) {
   r.set_since_sequence(start);
   std::thread follower;
   Seen seen;
-  follower = std::thread([&] {
-    seen = WatchUntil(*events, fx->admin_token(), r, 5 * 60);
-  });
+  follower = std::thread(
+      [&] { seen = WatchUntil(*events, fx->admin_token(), r, 5 * 60); });
   for (auto& t : writers) t.join();
   const std::vector<int64_t> want = AllSequences(fx->store(), start);
   ASSERT_EQ(want.size(), static_cast<size_t>(committed.load()));
@@ -421,7 +421,8 @@ TEST(EventFeedTest, RetentionPrunesAndWatchRefusesOnlyWhatWouldMissEvents) {
 std::map<std::string, double> ParseExposition(const std::string& text) {
   std::map<std::string, double> samples;
   std::set<std::string> typed;
-  const std::regex type_line(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram))");
+  const std::regex type_line(
+      R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram))");
   const std::regex sample(
       R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})? (\S+))");
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
@@ -483,9 +484,9 @@ TEST(EventFeedTest, MetricsCountWatchSubscribersAndParseBack) {
   auto after = metrics();
   EXPECT_EQ(after["meshplane_watch_subscribers"], 0);
   EXPECT_EQ(after["meshplane_ready"], 1);
-  EXPECT_GE(
-      after["meshplane_rpc_requests_total{method=\"meshplane.v1.EventService/Watch\",code=\"OK\"}"],
-      1);
+  EXPECT_GE(after["meshplane_rpc_requests_total{method=\"meshplane.v1."
+                  "EventService/Watch\",code=\"OK\"}"],
+            1);
 }
 
 }  // namespace

@@ -24,8 +24,10 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-MATCHER_P(GrpcIs, code, "has gRPC code " + std::to_string(static_cast<int>(code))) {
-  *result_listener << "code " << arg.error_code() << ": " << arg.error_message();
+MATCHER_P(GrpcIs, code,
+          "has gRPC code " + std::to_string(static_cast<int>(code))) {
+  *result_listener << "code " << arg.error_code() << ": "
+                   << arg.error_message();
   return arg.error_code() == code;
 }
 
@@ -35,12 +37,14 @@ std::vector<v1::PolicyViolation> ViolationsOf(const grpc::Status& status) {
   const google::rpc::Status details = DetailsOf(status);
   for (const auto& any : details.details()) {
     v1::PolicyViolations pv;
-    if (any.UnpackTo(&pv)) out.assign(pv.violations().begin(), pv.violations().end());
+    if (any.UnpackTo(&pv))
+      out.assign(pv.violations().begin(), pv.violations().end());
   }
   return out;
 }
 
-std::vector<std::string> PolicyNames(const std::vector<v1::PolicyViolation>& v) {
+std::vector<std::string> PolicyNames(
+    const std::vector<v1::PolicyViolation>& v) {
   std::vector<std::string> out;
   for (const auto& x : v) out.push_back(x.policy());
   return out;
@@ -65,7 +69,8 @@ class GovernanceRpcTest : public ::testing::Test {
     gina_ = fx_->MintToken("user:gina@example.com");
   }
 
-  void MakeTeam(const std::string& id, const std::vector<std::string>& members) {
+  void MakeTeam(const std::string& id,
+                const std::vector<std::string>& members) {
     v1::CreateTeamRequest r;
     r.set_team_id(id);
     for (const auto& m : members) r.mutable_team()->add_members(m);
@@ -88,10 +93,10 @@ class GovernanceRpcTest : public ::testing::Test {
   }
 
   // A policy over dataproduct.create with `condition`.
-  static v1::Policy Rule(const std::string& condition,
-                         v1::PolicyEffect effect = v1::POLICY_EFFECT_DENY,
-                         v1::PolicyEnforcement enforcement =
-                             v1::POLICY_ENFORCEMENT_ENFORCED) {
+  static v1::Policy Rule(
+      const std::string& condition,
+      v1::PolicyEffect effect = v1::POLICY_EFFECT_DENY,
+      v1::PolicyEnforcement enforcement = v1::POLICY_ENFORCEMENT_ENFORCED) {
     v1::Policy p;
     p.add_triggers("dataproduct.create");
     p.set_condition(condition);
@@ -104,7 +109,8 @@ class GovernanceRpcTest : public ::testing::Test {
 
   grpc::Status CreatePolicy(const std::string& token, const std::string& parent,
                             const std::string& id, const v1::Policy& p,
-                            v1::Policy* out = nullptr, bool validate_only = false) {
+                            v1::Policy* out = nullptr,
+                            bool validate_only = false) {
     v1::CreatePolicyRequest r;
     r.set_parent(parent);
     r.set_policy_id(id);
@@ -138,7 +144,8 @@ class GovernanceRpcTest : public ::testing::Test {
   std::string gina_;
 };
 
-TEST_F(GovernanceRpcTest, DomainOwnersWriteOnlyTheirSubtreeAndNeverGlobalPolicies) {
+TEST_F(GovernanceRpcTest,
+       DomainOwnersWriteOnlyTheirSubtreeAndNeverGlobalPolicies) {
   v1::Policy p = Rule("has(resource.description)");
   p.clear_owner();
   EXPECT_THAT(CreatePolicy(ana_, "", "global-by-ana", p),
@@ -149,7 +156,8 @@ TEST_F(GovernanceRpcTest, DomainOwnersWriteOnlyTheirSubtreeAndNeverGlobalPolicie
   ASSERT_TRUE(CreatePolicy(ana_, "domains/sales", "mine", p, &created).ok());
   EXPECT_EQ(created.name(), "domains/sales/policies/mine");
   EXPECT_EQ(created.scope(), "domains/sales");
-  EXPECT_EQ(created.owner(), "teams/sales-eng");  // defaults to the domain's owner
+  EXPECT_EQ(created.owner(),
+            "teams/sales-eng");  // defaults to the domain's owner
   EXPECT_EQ(created.revision(), 1);
   EXPECT_TRUE(CreatePolicy(ana_, "domains/sales-emea", "sub", p).ok());
   // A domain policy cannot be made non-waivable: only global ones can.
@@ -158,7 +166,8 @@ TEST_F(GovernanceRpcTest, DomainOwnersWriteOnlyTheirSubtreeAndNeverGlobalPolicie
               GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
   // The admin writes global policies; ana may not change or delete them.
   v1::Policy global;
-  ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "g", Rule("true"), &global).ok());
+  ASSERT_TRUE(
+      CreatePolicy(fx_->admin_token(), "", "g", Rule("true"), &global).ok());
   v1::UpdatePolicyRequest u;
   *u.mutable_policy() = global;
   u.mutable_policy()->set_condition("false");
@@ -202,8 +211,9 @@ TEST_F(GovernanceRpcTest, ValidateOnlyChecksEverythingAndStoresNothing) {
   auto ctx = fx_->AdminContext();
   EXPECT_THAT(policies_->GetPolicy(ctx.get(), g, &out),
               GrpcIs(grpc::StatusCode::NOT_FOUND));
-  EXPECT_THAT(CreatePolicy(fx_->admin_token(), "", "dry", Rule("1 +"), nullptr, true),
-              GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(
+      CreatePolicy(fx_->admin_token(), "", "dry", Rule("1 +"), nullptr, true),
+      GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
 }
 
 TEST_F(GovernanceRpcTest, EnforcedDenyRefusesWithEveryViolationNamed) {
@@ -212,7 +222,8 @@ TEST_F(GovernanceRpcTest, EnforcedDenyRefusesWithEveryViolationNamed) {
                   .ok());
   v1::Policy domain_rule = Rule("size(resource.tags) > 0");
   domain_rule.set_message_expression("'add a tag to ' + resource.name");
-  ASSERT_TRUE(CreatePolicy(ana_, "domains/sales", "has-tags", domain_rule).ok());
+  ASSERT_TRUE(
+      CreatePolicy(ana_, "domains/sales", "has-tags", domain_rule).ok());
 
   // A product in the subdomain: the global rule and the parent domain's.
   grpc::Status s = CreateProduct("sales-emea", "orders", "");
@@ -224,7 +235,8 @@ TEST_F(GovernanceRpcTest, EnforcedDenyRefusesWithEveryViolationNamed) {
   EXPECT_EQ(v[0].scope(), "domains/sales");
   EXPECT_EQ(v[0].effect(), "DENY");
   EXPECT_EQ(v[0].enforcement(), "ENFORCED");
-  EXPECT_EQ(v[0].message(), "add a tag to domains/sales-emea/dataProducts/orders");
+  EXPECT_EQ(v[0].message(),
+            "add a tag to domains/sales-emea/dataProducts/orders");
   EXPECT_EQ(v[0].revision(), 1);
   EXPECT_EQ(v[1].scope(), "global");
   EXPECT_EQ(v[1].message(), "the rule does not hold");
@@ -237,19 +249,23 @@ TEST_F(GovernanceRpcTest, EnforcedDenyRefusesWithEveryViolationNamed) {
               GrpcIs(grpc::StatusCode::NOT_FOUND));
   // The sales rule does not reach finance; the global one does.
   s = CreateProduct("finance", "ledger", "");
-  EXPECT_THAT(PolicyNames(ViolationsOf(s)), ElementsAre("policies/has-description"));
+  EXPECT_THAT(PolicyNames(ViolationsOf(s)),
+              ElementsAre("policies/has-description"));
   EXPECT_TRUE(CreateProduct("finance", "ledger", "The ledger").ok());
-  EXPECT_TRUE(CreateProduct("sales", "orders", "Orders", nullptr, {"core"}).ok());
+  EXPECT_TRUE(
+      CreateProduct("sales", "orders", "Orders", nullptr, {"core"}).ok());
 }
 
 TEST_F(GovernanceRpcTest, WarnAndDryRunLetTheWriteThroughWithWarnings) {
-  ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "warn-tags",
-                           Rule("size(resource.tags) > 0", v1::POLICY_EFFECT_WARN))
-                  .ok());
-  ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "new-rule",
-                           Rule("resource.description.size() > 10",
-                                v1::POLICY_EFFECT_DENY, v1::POLICY_ENFORCEMENT_DRY_RUN))
-                  .ok());
+  ASSERT_TRUE(
+      CreatePolicy(fx_->admin_token(), "", "warn-tags",
+                   Rule("size(resource.tags) > 0", v1::POLICY_EFFECT_WARN))
+          .ok());
+  ASSERT_TRUE(
+      CreatePolicy(fx_->admin_token(), "", "new-rule",
+                   Rule("resource.description.size() > 10",
+                        v1::POLICY_EFFECT_DENY, v1::POLICY_ENFORCEMENT_DRY_RUN))
+          .ok());
   v1::DataProduct created;
   grpc::Status s = CreateProduct("sales", "orders", "short", &created);
   ASSERT_TRUE(s.ok()) << s.error_message();
@@ -275,7 +291,8 @@ TEST_F(GovernanceRpcTest, WarnAndDryRunLetTheWriteThroughWithWarnings) {
   EXPECT_THAT(json, HasSubstr("\"revision\":1"));
 }
 
-TEST_F(GovernanceRpcTest, ARunTimeErrorFailsClosedWhenEnforcedAndOnlyWarnsInDryRun) {
+TEST_F(GovernanceRpcTest,
+       ARunTimeErrorFailsClosedWhenEnforcedAndOnlyWarnsInDryRun) {
   // Division by zero at run time (the type checker cannot see it).
   const std::string divides_by_zero =
       "100 / (size(resource.tags) - size(resource.tags)) > 1";
@@ -288,7 +305,8 @@ TEST_F(GovernanceRpcTest, ARunTimeErrorFailsClosedWhenEnforcedAndOnlyWarnsInDryR
   ASSERT_THAT(created.warnings(), SizeIs(1));
   EXPECT_THAT(created.warnings(0).message(), HasSubstr("divide by zero"));
 
-  ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "zero", Rule(divides_by_zero)).ok());
+  ASSERT_TRUE(
+      CreatePolicy(fx_->admin_token(), "", "zero", Rule(divides_by_zero)).ok());
   grpc::Status s = CreateProduct("sales", "b", "B product");
   ASSERT_THAT(s, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
   auto v = ViolationsOf(s);
@@ -307,7 +325,8 @@ TEST_F(GovernanceRpcTest, AWaiverExemptsOneResourceUntilItExpires) {
   w.set_waiver_id("legacy-orders");
   w.mutable_waiver()->set_resource("domains/sales/dataProducts/legacy");
   w.mutable_waiver()->set_reason("migrated from the old catalogue");
-  w.mutable_waiver()->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 3);
+  w.mutable_waiver()->mutable_expire_time()->set_seconds(
+      absl::ToUnixSeconds(absl::Now()) + 3);
   v1::Waiver waiver;
   // ana owns neither the policy nor its scope.
   auto denied = ServerFixture::Context(ana_);
@@ -320,8 +339,8 @@ TEST_F(GovernanceRpcTest, AWaiverExemptsOneResourceUntilItExpires) {
   EXPECT_EQ(waiver.name(), "policies/has-description/waivers/legacy-orders");
   EXPECT_EQ(waiver.created_by(), "user:gina@example.com");
 
-  EXPECT_TRUE(CreateProduct("sales", "legacy", "").ok());    // waived
-  EXPECT_THAT(CreateProduct("sales", "other", ""),          // not this one
+  EXPECT_TRUE(CreateProduct("sales", "legacy", "").ok());  // waived
+  EXPECT_THAT(CreateProduct("sales", "other", ""),         // not this one
               GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
   // Expired waivers stop applying by themselves.
   v1::DeleteDataProductRequest d;
@@ -338,7 +357,8 @@ TEST_F(GovernanceRpcTest, AWaiverExemptsOneResourceUntilItExpires) {
   strict.set_waivable(false);
   ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "strict", strict).ok());
   w.set_parent("policies/strict");
-  w.mutable_waiver()->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 3600);
+  w.mutable_waiver()->mutable_expire_time()->set_seconds(
+      absl::ToUnixSeconds(absl::Now()) + 3600);
   auto ctx3 = fx_->AdminContext();
   s = policies_->CreateWaiver(ctx3.get(), w, &waiver);
   EXPECT_THAT(s, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
@@ -350,9 +370,11 @@ TEST_F(GovernanceRpcTest, UpdateAndLifecycleTriggersSeePrevious) {
   keep_owner.add_triggers("domain.update");
   keep_owner.set_condition("previous.owner_team == resource.owner_team");
   keep_owner.set_effect(v1::POLICY_EFFECT_DENY);
-  keep_owner.set_message("a domain's owner team changes through the governance team");
+  keep_owner.set_message(
+      "a domain's owner team changes through the governance team");
   keep_owner.set_owner("teams/governance");
-  ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "keep-owner", keep_owner).ok());
+  ASSERT_TRUE(
+      CreatePolicy(fx_->admin_token(), "", "keep-owner", keep_owner).ok());
   v1::UpdateDomainRequest u;
   u.mutable_domain()->set_name("domains/finance");
   u.mutable_domain()->set_owner_team("teams/sales-eng");
@@ -365,10 +387,13 @@ TEST_F(GovernanceRpcTest, UpdateAndLifecycleTriggersSeePrevious) {
   v1::Policy sunset;
   sunset.add_triggers("dataproduct.lifecycle");
   sunset.set_condition(
-      "resource.lifecycle != 'DEPRECATED' || previous.lifecycle == 'DEPRECATED' || "
-      "(has(resource.sunset_time) && resource.sunset_time >= now + duration('720h'))");
+      "resource.lifecycle != 'DEPRECATED' || previous.lifecycle == "
+      "'DEPRECATED' || "
+      "(has(resource.sunset_time) && resource.sunset_time >= now + "
+      "duration('720h'))");
   sunset.set_effect(v1::POLICY_EFFECT_DENY);
-  sunset.set_message("a deprecated product names a sunset at least 30 days ahead");
+  sunset.set_message(
+      "a deprecated product names a sunset at least 30 days ahead");
   sunset.set_owner("teams/governance");
   ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "sunset", sunset).ok());
   ASSERT_TRUE(CreateProduct("sales", "orders", "Orders").ok());
@@ -376,23 +401,27 @@ TEST_F(GovernanceRpcTest, UpdateAndLifecycleTriggersSeePrevious) {
   pub.set_name("domains/sales/dataProducts/orders");
   v1::DataProduct published;
   auto ctx_pub = fx_->AdminContext();
-  ASSERT_TRUE(products_->PublishDataProduct(ctx_pub.get(), pub, &published).ok());
+  ASSERT_TRUE(
+      products_->PublishDataProduct(ctx_pub.get(), pub, &published).ok());
   v1::DeprecateDataProductRequest dep;
   dep.set_name("domains/sales/dataProducts/orders");
-  dep.mutable_sunset_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 86400);
+  dep.mutable_sunset_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) +
+                                         86400);
   v1::DataProduct p;
   auto ctx2 = fx_->AdminContext();
   grpc::Status s = products_->DeprecateDataProduct(ctx2.get(), dep, &p);
   ASSERT_THAT(s, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
   EXPECT_THAT(PolicyNames(ViolationsOf(s)), ElementsAre("policies/sunset"));
-  dep.mutable_sunset_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 40 * 86400);
+  dep.mutable_sunset_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) +
+                                         40 * 86400);
   auto ctx3 = fx_->AdminContext();
   EXPECT_TRUE(products_->DeprecateDataProduct(ctx3.get(), dep, &p).ok());
 }
 
 TEST_F(GovernanceRpcTest, RevisionsAreKeptAndOutliveTheirPolicy) {
   v1::Policy p;
-  ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "history", Rule("true"), &p).ok());
+  ASSERT_TRUE(
+      CreatePolicy(fx_->admin_token(), "", "history", Rule("true"), &p).ok());
   v1::UpdatePolicyRequest u;
   *u.mutable_policy() = p;
   u.mutable_policy()->set_condition("resource.tier >= 0");
@@ -427,7 +456,9 @@ TEST_F(GovernanceRpcTest, ListsTheEffectiveSetOfADomain) {
   ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "", "g", Rule("true")).ok());
   ASSERT_TRUE(CreatePolicy(ana_, "domains/sales", "s", Rule("true")).ok());
   ASSERT_TRUE(CreatePolicy(ana_, "domains/sales-emea", "e", Rule("true")).ok());
-  ASSERT_TRUE(CreatePolicy(fx_->admin_token(), "domains/finance", "f", Rule("true")).ok());
+  ASSERT_TRUE(
+      CreatePolicy(fx_->admin_token(), "domains/finance", "f", Rule("true"))
+          .ok());
   v1::ListPoliciesRequest r;
   r.set_parent("domains/sales-emea");
   r.set_include_inherited(true);
@@ -447,10 +478,11 @@ TEST_F(GovernanceRpcTest, EvaluatePoliciesDecidesWithoutWriting) {
   v1::EvaluatePoliciesRequest r;
   r.set_trigger("dataproduct.create");
   r.set_resource_name("domains/sales/dataProducts/planned");
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  R"({"name": "domains/sales/dataProducts/planned", "tags": []})",
-                  r.mutable_resource())
-                  .ok());
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(
+          R"({"name": "domains/sales/dataProducts/planned", "tags": []})",
+          r.mutable_resource())
+          .ok());
   v1::EvaluatePoliciesResponse out;
   auto ctx = ServerFixture::Context(ana_);
   ASSERT_TRUE(policies_->EvaluatePolicies(ctx.get(), r, &out).ok());

@@ -5,8 +5,8 @@
 // idle connections do not stay open forever.
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -47,9 +47,10 @@ std::string Describe(const grpc::Status& s) {
 // database or the build.
 const std::vector<std::string>& Forbidden() {
   static const auto* words = new std::vector<std::string>{
-      "SELECT ",   "INSERT ", "UPDATE ",  "DELETE ", " FROM ",  "WHERE ",
-      "SQLSTATE",  "pqxx",    "ERROR:  ",  "stack depth", "tsquery",
-      "websearch", ".cc:",    ".cc)",     "/src/",   "/usr/",   "syntax error at"};
+      "SELECT ", "INSERT ",        "UPDATE ", "DELETE ",  " FROM ",
+      "WHERE ",  "SQLSTATE",       "pqxx",    "ERROR:  ", "stack depth",
+      "tsquery", "websearch",      ".cc:",    ".cc)",     "/src/",
+      "/usr/",   "syntax error at"};
   return *words;
 }
 
@@ -153,8 +154,7 @@ TEST_F(LimitsTest, ALongFilterIsRefusedFastNamingFilter) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(s);
   EXPECT_THAT(Fields(s), ::testing::ElementsAre("filter"));
   EXPECT_THAT(s.error_message(), HasSubstr("at most 2048"));
-  std::cout << "20,000-word filter: " << Describe(s) << " in " << ms
-            << " ms\n";
+  std::cout << "20,000-word filter: " << Describe(s) << " in " << ms << " ms\n";
   // Refused before any database work: a generous bound for a loaded
   // 2-core machine, far below the 100+ ms the database took.
   EXPECT_LT(ms, 80.0);
@@ -249,11 +249,11 @@ TEST_F(LimitsTest, ErrorMessagesCarryNoInternalTextAndStayShort) {
     cases.push_back({"etag", fx_->Teams()->UpdateTeam(ctx.get(), r, &out)});
   }
   for (int levels : {149, 248, 2000}) {
-    cases.push_back({absl::StrCat("contract ", levels),
-                     Publish(NestedContract(levels))});
+    cases.push_back(
+        {absl::StrCat("contract ", levels), Publish(NestedContract(levels))});
   }
-  cases.push_back({"contract deep flow",
-                   Publish("a: " + std::string(100000, '['))});
+  cases.push_back(
+      {"contract deep flow", Publish("a: " + std::string(100000, '['))});
   cases.push_back({"contract accents", Publish(accents + ": " + accents)});
   {
     v1::CreatePolicyRequest r;
@@ -357,8 +357,9 @@ TEST_F(LimitsTest, AForgedPageTokenNamesPageToken) {
   ASSERT_FALSE(out.next_page_token().empty());
   std::string raw;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(out.next_page_token(), &raw));
-  const std::string prefix = raw.substr(0, raw.size() - out.teams(0).name().size() +
-                                               std::string("teams/").size());
+  const std::string prefix =
+      raw.substr(0, raw.size() - out.teams(0).name().size() +
+                        std::string("teams/").size());
   // The real version and fingerprint, a cursor the server never issued.
   for (const std::string& cursor :
        {std::string("\xff\xfe"), std::string("a\0b", 3), std::string("zz'--"),
@@ -479,9 +480,10 @@ TEST_F(LimitsTest, AWriteCutByShutdownIsRetriedWithItsRequestId) {
   bool waiting = false;
   for (int i = 0; i < 200 && !waiting; ++i) {
     pqxx::nontransaction q(watcher);
-    waiting = q.exec1("SELECT count(*) FROM pg_stat_activity "
-                      "WHERE wait_event_type = 'Lock' AND query LIKE "
-                      "'%teams%'")[0]
+    waiting = q.exec1(
+                   "SELECT count(*) FROM pg_stat_activity "
+                   "WHERE wait_event_type = 'Lock' AND query LIKE "
+                   "'%teams%'")[0]
                   .as<int>() > 0;
     if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -506,9 +508,10 @@ TEST_F(LimitsTest, AWriteCutByShutdownIsRetriedWithItsRequestId) {
   EXPECT_TRUE(retried.ok()) << Describe(retried);
   EXPECT_EQ(out.name(), "teams/cut-by-shutdown");
   pqxx::nontransaction q(watcher);
-  EXPECT_EQ(q.exec1("SELECT count(*) FROM teams WHERE id = 'cut-by-shutdown'")[0]
-                .as<int>(),
-            1);
+  EXPECT_EQ(
+      q.exec1("SELECT count(*) FROM teams WHERE id = 'cut-by-shutdown'")[0]
+          .as<int>(),
+      1);
 }
 
 }  // namespace

@@ -87,8 +87,7 @@ class LineageAccessPgTest : public ::testing::Test {
     *r.mutable_data_product() = p;
     v1::DataProduct ignored;
     auto ctx = ServerFixture::Context(token);
-    return products_->CreateDataProduct(ctx.get(), r,
-                                        out ? out : &ignored);
+    return products_->CreateDataProduct(ctx.get(), r, out ? out : &ignored);
   }
 
   static v1::DataProduct Reader(const std::string& source) {
@@ -188,8 +187,8 @@ TEST_F(LineageAccessPgTest, TheLineagePinFromBothSides) {
     bool seen = false;
     while (!seen && stream->Read(&batch)) {
       for (const auto& e : batch.events()) {
-        seen = seen || (e.type() == "dataproduct.updated" &&
-                        e.resource() == kLegacy);
+        seen = seen ||
+               (e.type() == "dataproduct.updated" && e.resource() == kLegacy);
       }
       if (batch.events().empty()) break;
     }

@@ -29,7 +29,8 @@ TEST(MeshplanedTest, ReplicasMigrateTogetherServeAndDrainOnSigterm) {
   std::vector<std::unique_ptr<Process>> replicas;
   for (int i = 0; i < kReplicas; ++i) {
     replicas.push_back(std::make_unique<Process>(
-        MESHPLANED_PATH, std::vector<std::string>{"serve", "--listen", "127.0.0.1:0",
+        MESHPLANED_PATH,
+        std::vector<std::string>{"serve", "--listen", "127.0.0.1:0",
                                  "--http-listen", "", "--port-file",
                                  absl::StrCat(dir, "/port-", i), "--pool-size",
                                  "2", "--log-level", "warn"},
@@ -59,12 +60,14 @@ TEST(MeshplanedTest, MigrateCommandExitsZero) {
   std::string url = PgFixture::Get().NewEmptyDatabase();
   Process migrate(MESHPLANED_PATH, {"migrate", "--database-url", url}, {});
   EXPECT_EQ(migrate.Wait(absl::Seconds(60)), 0);
-  Process again(MESHPLANED_PATH, {"migrate"}, {absl::StrCat("MESHPLANE_DATABASE_URL=", url)});
+  Process again(MESHPLANED_PATH, {"migrate"},
+                {absl::StrCat("MESHPLANE_DATABASE_URL=", url)});
   EXPECT_EQ(again.Wait(absl::Seconds(60)), 0);
 }
 
 TEST(MeshplanedTest, UsageErrorsExitTwo) {
-  Process bad(MESHPLANED_PATH, {"--no-such-flag", "1"}, {"MESHPLANE_DATABASE_URL=x"});
+  Process bad(MESHPLANED_PATH, {"--no-such-flag", "1"},
+              {"MESHPLANE_DATABASE_URL=x"});
   EXPECT_EQ(bad.Wait(absl::Seconds(10)), 2);
   Process no_db(MESHPLANED_PATH, {"serve"}, {});
   EXPECT_EQ(no_db.Wait(absl::Seconds(10)), 2);
@@ -76,7 +79,8 @@ TEST(MeshplanedTest, UnreachableDatabaseFailsAfterTheWait) {
   // A port nobody listens on: connection refused at once.
   std::string url = absl::StrCat("postgresql://postgres@127.0.0.1:1/meshplane");
   const absl::Time start = absl::Now();
-  Process p(MESHPLANED_PATH, {"--database-url", url, "--db-wait", "1s", "--http-listen", "",
+  Process p(MESHPLANED_PATH,
+            {"--database-url", url, "--db-wait", "1s", "--http-listen", "",
              "--listen", "127.0.0.1:0"},
             {});
   EXPECT_EQ(p.Wait(absl::Seconds(30)), 1);
@@ -85,7 +89,8 @@ TEST(MeshplanedTest, UnreachableDatabaseFailsAfterTheWait) {
 
 TEST(MeshplanedTest, SigtermWhileWaitingForTheDatabaseExitsPromptly) {
   std::string url = absl::StrCat("postgresql://postgres@127.0.0.1:1/meshplane");
-  Process p(MESHPLANED_PATH, {"--database-url", url, "--db-wait", "60s", "--http-listen", "",
+  Process p(MESHPLANED_PATH,
+            {"--database-url", url, "--db-wait", "60s", "--http-listen", "",
              "--listen", "127.0.0.1:0"},
             {});
   absl::SleepFor(absl::Milliseconds(500));

@@ -30,11 +30,13 @@ Replica StartReplica(const std::string& url, const std::string& dir, int i) {
   std::string port_file = absl::StrCat(dir, "/port-", i);
   r.process = std::make_unique<Process>(
       MESHPLANED_PATH,
-      std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--http-listen",
-                               "", "--port-file", port_file, "--pool-size", "4",
-                               "--log-level", "warn", "--policy-refresh", "1h"},
-      std::vector<std::string>{absl::StrCat("MESHPLANE_DATABASE_URL=", url),
-                               absl::StrCat("MESHPLANE_BOOTSTRAP_TOKEN=", kToken)});
+      std::vector<std::string>{"serve", "--listen", "127.0.0.1:0",
+                               "--http-listen", "", "--port-file", port_file,
+                               "--pool-size", "4", "--log-level", "warn",
+                               "--policy-refresh", "1h"},
+      std::vector<std::string>{
+          absl::StrCat("MESHPLANE_DATABASE_URL=", url),
+          absl::StrCat("MESHPLANE_BOOTSTRAP_TOKEN=", kToken)});
   int port = ReadPortFile(port_file, absl::Seconds(60));
   EXPECT_GT(port, 0) << "replica " << i << " did not start";
   r.channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
@@ -60,8 +62,8 @@ grpc::StatusCode Probe(v1::DataProductService::Stub& products) {
 }
 
 // Polls until Probe answers `want`; the time it took, or InfiniteDuration.
-absl::Duration WaitFor(v1::DataProductService::Stub& products, grpc::StatusCode want,
-                       absl::Time since) {
+absl::Duration WaitFor(v1::DataProductService::Stub& products,
+                       grpc::StatusCode want, absl::Time since) {
   const absl::Time deadline = since + absl::Seconds(10);
   while (absl::Now() < deadline) {
     if (Probe(products) == want) return absl::Now() - since;
@@ -128,29 +130,31 @@ TEST(PolicyPropagationTest, ChangeOnReplicaAIsEnforcedOnReplicaBWithinASecond) {
     const bool enforce = i % 2 == 0;
     v1::UpdatePolicyRequest req;
     *req.mutable_policy() = policy;
-    req.mutable_policy()->set_enforcement(enforce ? v1::POLICY_ENFORCEMENT_ENFORCED
-                                                  : v1::POLICY_ENFORCEMENT_DRY_RUN);
+    req.mutable_policy()->set_enforcement(enforce
+                                              ? v1::POLICY_ENFORCEMENT_ENFORCED
+                                              : v1::POLICY_ENFORCEMENT_DRY_RUN);
     req.mutable_update_mask()->add_paths("enforcement");
     auto ctx = ServerFixture::Context(kToken);
     MustOk(policies->UpdatePolicy(ctx.get(), req, &policy), "update policy");
     const absl::Time committed = absl::Now();
-    absl::Duration d = WaitFor(*products_b,
-                               enforce ? grpc::StatusCode::FAILED_PRECONDITION
-                                       : grpc::StatusCode::OK,
-                               committed);
+    absl::Duration d = WaitFor(
+        *products_b,
+        enforce ? grpc::StatusCode::FAILED_PRECONDITION : grpc::StatusCode::OK,
+        committed);
     ASSERT_NE(d, absl::InfiniteDuration())
         << "round " << i << ": replica B never followed the change";
     delays.push_back(d);
   }
   absl::Duration median = Median(delays);
   absl::Duration max = *std::max_element(delays.begin(), delays.end());
-  std::cout << "policy propagation A->B over " << kRounds
-            << " changes: median " << absl::FormatDuration(median) << ", max "
+  std::cout << "policy propagation A->B over " << kRounds << " changes: median "
+            << absl::FormatDuration(median) << ", max "
             << absl::FormatDuration(max) << "\n";
-  ::testing::Test::RecordProperty("propagation_median_us",
-                                  static_cast<int>(absl::ToInt64Microseconds(median)));
-  ::testing::Test::RecordProperty("propagation_max_us",
-                                  static_cast<int>(absl::ToInt64Microseconds(max)));
+  ::testing::Test::RecordProperty(
+      "propagation_median_us",
+      static_cast<int>(absl::ToInt64Microseconds(median)));
+  ::testing::Test::RecordProperty(
+      "propagation_max_us", static_cast<int>(absl::ToInt64Microseconds(max)));
   EXPECT_LT(median, absl::Seconds(1));
   EXPECT_LT(max, absl::Seconds(1)) << "the bound of the design is 1 s";
 

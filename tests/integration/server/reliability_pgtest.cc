@@ -133,12 +133,14 @@ TEST(ReliabilityTest, UpdatesPastTheirDeadlineBehindARowLockNeverCommit) {
   pqxx::connection check(fx->database_url());
   EXPECT_TRUE(Eventually([&] { return BusyBackends(check) == 0; }));
   pqxx::nontransaction q(check);
-  pqxx::row row = q.exec1(
-      "SELECT description, revision FROM domains WHERE id = 'locked'");
-  const int committed = q.exec1(
-      "SELECT count(*) FROM audit_log WHERE resource = 'domains/locked' AND "
-      "method LIKE '%/UpdateDomain' AND outcome_code = 0")[0]
-                            .as<int>();
+  pqxx::row row =
+      q.exec1("SELECT description, revision FROM domains WHERE id = 'locked'");
+  const int committed =
+      q.exec1(
+           "SELECT count(*) FROM audit_log WHERE resource = 'domains/locked' "
+           "AND "
+           "method LIKE '%/UpdateDomain' AND outcome_code = 0")[0]
+          .as<int>();
   std::cout << "updates committed after DEADLINE_EXCEEDED: " << committed
             << " of " << kCalls << "\n";
   EXPECT_EQ(committed, 0);
@@ -219,8 +221,10 @@ TEST(ReliabilityTest, PoolQueueShedsEarlyAndCheckAccessKeepsItsCapacity) {
   int answered = 0;
   for (int i = 0; i < 10; ++i) {
     grpc::Status s = check_access();
-    if (s.ok()) ++answered;
-    else ADD_FAILURE() << "CheckAccess: " << s.error_message();
+    if (s.ok())
+      ++answered;
+    else
+      ADD_FAILURE() << "CheckAccess: " << s.error_message();
   }
   lock.abort();
   for (auto& t : threads) t.join();
@@ -294,9 +298,9 @@ TEST(ReliabilityTest, ZZ_RecoversWithinThreeSecondsWithOneReconnectLoop) {
   const absl::Time back = absl::Now();
   ASSERT_TRUE(Eventually([&] { return get().ok(); }, absl::Seconds(30)));
   const absl::Duration call_ok = absl::Now() - back;
-  ASSERT_TRUE(Eventually(
-      [&] { return HttpStatus(fx->http_port(), "/readyz") == 200; },
-      absl::Seconds(30)));
+  ASSERT_TRUE(
+      Eventually([&] { return HttpStatus(fx->http_port(), "/readyz") == 200; },
+                 absl::Seconds(30)));
   const absl::Duration ready = absl::Now() - back;
   std::cout << "after PostgreSQL's return: calls OK after "
             << absl::FormatDuration(call_ok) << ", /readyz 200 after "

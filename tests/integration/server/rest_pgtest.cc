@@ -305,10 +305,10 @@ TEST_F(RestTest, AuthenticationAndAuthorization) {
 // query string holds query parameters (it was parsed as form fields).
 TEST_F(RestTest, TheBodyIsJsonWhateverItsContentTypeSays) {
   httplib::Headers form{{"Content-Type", "application/x-www-form-urlencoded"}};
-  Reply created =
-      Admin("POST", "/v1/teams?teamId=form-team",
-            R"({"displayName": "Form+Team", "members": ["user:bo@example.com"]})",
-            form);
+  Reply created = Admin(
+      "POST", "/v1/teams?teamId=form-team",
+      R"({"displayName": "Form+Team", "members": ["user:bo@example.com"]})",
+      form);
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_THAT(created.body, HasSubstr(R"("displayName":"Form+Team")"));
 }

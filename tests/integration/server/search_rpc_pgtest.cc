@@ -47,8 +47,7 @@ class SearchTest : public ::testing::Test {
       ASSERT_TRUE(teams->CreateTeam(fx_->AdminContext().get(), r, &out).ok());
     }
     auto domains = fx_->Domains();
-    for (auto [id, parent] :
-         std::vector<std::pair<std::string, std::string>>{
+    for (auto [id, parent] : std::vector<std::pair<std::string, std::string>>{
              {"sales", ""},
              {"sales-emea", "domains/sales"},
              {"sales-emea-de", "domains/sales-emea"},
@@ -68,24 +67,70 @@ class SearchTest : public ::testing::Test {
       std::vector<std::string> tags;
       std::string port_location;
     };
-    for (const P& p : std::vector<P>{
-             {"sales", "orders", "Orders", "Every order line.", "t1", 1,
-              {"core", "pii"}, "sales.orders_v1"},
-             {"sales", "customers", "Customers", "Customer master data.",
-              "t1", 1, {"pii"}, "sales.customers_v1"},
-             {"sales-emea", "emea-orders", "EMEA orders",
-              "Orders of the region.", "t2", 2, {"core"}, "emea.orders"},
-             {"sales-emea-de", "de-returns", "German returns",
-              "Returned parcels.", "t2", 3, {}, "de.returns"},
-             {"finance", "revenue", "Revenue", "Booked revenue per day.",
-              "t2", 1, {"reporting"}, "finance.revenue_daily"},
-             {"finance", "forecast", "Revenue forecast",
-              "Twelve-month rolling forecast.", "t2", 3, {"reporting"},
-              "forecasts/revenue/"},
-             {"finance", "ledger", "Ledger", "Journal entries.", "t1", 2,
-              {"core"}, "finance.ledger"},
-             {"finance", "budget", "Budget", "Plans per cost centre.", "t1",
-              0, {}, "finance.budget"}}) {
+    for (const P& p : std::vector<P>{{"sales",
+                                      "orders",
+                                      "Orders",
+                                      "Every order line.",
+                                      "t1",
+                                      1,
+                                      {"core", "pii"},
+                                      "sales.orders_v1"},
+                                     {"sales",
+                                      "customers",
+                                      "Customers",
+                                      "Customer master data.",
+                                      "t1",
+                                      1,
+                                      {"pii"},
+                                      "sales.customers_v1"},
+                                     {"sales-emea",
+                                      "emea-orders",
+                                      "EMEA orders",
+                                      "Orders of the region.",
+                                      "t2",
+                                      2,
+                                      {"core"},
+                                      "emea.orders"},
+                                     {"sales-emea-de",
+                                      "de-returns",
+                                      "German returns",
+                                      "Returned parcels.",
+                                      "t2",
+                                      3,
+                                      {},
+                                      "de.returns"},
+                                     {"finance",
+                                      "revenue",
+                                      "Revenue",
+                                      "Booked revenue per day.",
+                                      "t2",
+                                      1,
+                                      {"reporting"},
+                                      "finance.revenue_daily"},
+                                     {"finance",
+                                      "forecast",
+                                      "Revenue forecast",
+                                      "Twelve-month rolling forecast.",
+                                      "t2",
+                                      3,
+                                      {"reporting"},
+                                      "forecasts/revenue/"},
+                                     {"finance",
+                                      "ledger",
+                                      "Ledger",
+                                      "Journal entries.",
+                                      "t1",
+                                      2,
+                                      {"core"},
+                                      "finance.ledger"},
+                                     {"finance",
+                                      "budget",
+                                      "Budget",
+                                      "Plans per cost centre.",
+                                      "t1",
+                                      0,
+                                      {},
+                                      "finance.budget"}}) {
       v1::CreateDataProductRequest r;
       r.set_parent("domains/" + p.domain);
       r.set_data_product_id(p.id);
@@ -118,8 +163,8 @@ class SearchTest : public ::testing::Test {
   static grpc::Status Grpc(const v1::SearchDataProductsRequest& r,
                            v1::SearchDataProductsResponse* out,
                            const std::string& token = "") {
-    auto ctx = ServerFixture::Context(token.empty() ? fx_->admin_token()
-                                                    : token);
+    auto ctx =
+        ServerFixture::Context(token.empty() ? fx_->admin_token() : token);
     return fx_->Products()->SearchDataProducts(ctx.get(), r, out);
   }
 
@@ -134,7 +179,8 @@ class SearchTest : public ::testing::Test {
     if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
     auto res = client.Get("/v1/dataProducts:search?" + query, h);
     if (!res) {
-      ADD_FAILURE() << "GET " << query << ": " << httplib::to_string(res.error());
+      ADD_FAILURE() << "GET " << query << ": "
+                    << httplib::to_string(res.error());
       return {};
     }
     return {res->status, res->body};
@@ -174,8 +220,9 @@ ServerFixture* SearchTest::fx_ = nullptr;
 TEST_F(SearchTest, WordsPrefixesAndRelevanceOverRest) {
   // "orders" is in both ids and names (score 3): then by name.
   auto r = RestOk("query=orders");
-  EXPECT_THAT(Names(r), ElementsAre("domains/sales/dataProducts/orders",
-                                    "domains/sales-emea/dataProducts/emea-orders"));
+  EXPECT_THAT(Names(r),
+              ElementsAre("domains/sales/dataProducts/orders",
+                          "domains/sales-emea/dataProducts/emea-orders"));
   EXPECT_EQ(r.total_size(), 2);
   // As you type: the last word is a prefix.
   EXPECT_THAT(Names(RestOk("query=reven")),
@@ -188,18 +235,18 @@ TEST_F(SearchTest, WordsPrefixesAndRelevanceOverRest) {
   EXPECT_THAT(Names(RestOk("query=revenue_daily")),
               ElementsAre("domains/finance/dataProducts/revenue"));
   // Strings that mean something to SQL or tsquery are only words.
-  EXPECT_TRUE(Names(RestOk("query=%27%3B%20DROP%20TABLE%20domains%3B%20--"))
-                  .empty());
+  EXPECT_TRUE(
+      Names(RestOk("query=%27%3B%20DROP%20TABLE%20domains%3B%20--")).empty());
   EXPECT_TRUE(Names(RestOk("query=a%3A*%20%7C%20!b%20%26%20(c)")).empty());
 }
 
 TEST_F(SearchTest, FiltersTakeSubdomainsAndFacetsCountTheRest) {
   auto r = RestOk("domain=domains%2Fsales&facetSize=10");
-  EXPECT_THAT(Names(r), ElementsAre(
-                            "domains/sales/dataProducts/customers",
-                            "domains/sales/dataProducts/orders",
-                            "domains/sales-emea/dataProducts/emea-orders",
-                            "domains/sales-emea-de/dataProducts/de-returns"));
+  EXPECT_THAT(Names(r),
+              ElementsAre("domains/sales/dataProducts/customers",
+                          "domains/sales/dataProducts/orders",
+                          "domains/sales-emea/dataProducts/emea-orders",
+                          "domains/sales-emea-de/dataProducts/de-returns"));
   EXPECT_EQ(r.total_size(), 4);
   ASSERT_EQ(r.facets_size(), 6);
   EXPECT_EQ(r.facets(0).field(), "domain");
@@ -280,9 +327,9 @@ TEST_F(SearchTest, AnyAuthenticatedCallerAndNoOneElse) {
   EXPECT_EQ(Rest("query=revenue", "").status, 401);
   auto ctx = ServerFixture::Context("");
   v1::SearchDataProductsResponse none;
-  EXPECT_EQ(fx_->Products()->SearchDataProducts(ctx.get(), q, &none)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      fx_->Products()->SearchDataProducts(ctx.get(), q, &none).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(SearchTest, BadFiltersNameTheField) {

@@ -216,7 +216,8 @@ TEST(ServerOpsTest, AuditRecordsAreListedNewestFirstForAdminsOnly) {
   bad.set_filter("owner = \"x\"");
   v1::ListAuditRecordsResponse ignored;
   auto c3 = fx->AdminContext();
-  grpc::Status bad_status = fx->Events()->ListAuditRecords(c3.get(), bad, &ignored);
+  grpc::Status bad_status =
+      fx->Events()->ListAuditRecords(c3.get(), bad, &ignored);
   EXPECT_EQ(bad_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(bad_status.error_message(), HasSubstr("owner"));
 
@@ -312,9 +313,9 @@ TEST(ServerOpsTest, ServesOverTls) {
   EXPECT_EQ(ready->status, 200);
   // A browser session signed in over the listener's own TLS gets a Secure
   // cookie (no proxy, so no X-Forwarded-Proto).
-  auto session = https.Post(
-      "/auth/session", {{"Authorization", "Bearer " + fx->admin_token()}}, "",
-      "application/json");
+  auto session = https.Post("/auth/session",
+                            {{"Authorization", "Bearer " + fx->admin_token()}},
+                            "", "application/json");
   ASSERT_TRUE(session);
   EXPECT_EQ(session->status, 200) << session->body;
   EXPECT_THAT(session->get_header_value("Set-Cookie"), HasSubstr("; Secure"));
@@ -444,8 +445,9 @@ TEST(ServerOpsTest, LostListenConnectionsAreCountedPerListener) {
   EXPECT_TRUE(Eventually([&] {
     m = ScrapeMetrics(fx->http_port());
     return lost("policies") >= 1 && lost("access") >= 1 && lost("events") >= 1;
-  })) << "policies " << lost("policies") << ", access " << lost("access")
-      << ", events " << lost("events");
+  })) << "policies "
+      << lost("policies") << ", access " << lost("access") << ", events "
+      << lost("events");
   // Back to ready once the listeners have reconnected and reloaded.
   EXPECT_TRUE(Eventually([&] { return Readyz(fx->http_port()).first == 200; }));
 }

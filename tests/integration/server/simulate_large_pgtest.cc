@@ -26,18 +26,22 @@ TEST(SimulateLargeTest, ReplaysADraftOverOneHundredThousandProducts) {
     const absl::Time start = absl::Now();
     pqxx::connection conn(fx->database_url());
     pqxx::work w(conn);
-    w.exec("INSERT INTO teams (id, uid, create_time, update_time, revision) "
-           "SELECT 'team-' || i, 'u' || i, now(), now(), 1 "
-           "FROM generate_series(0, 9) i");
-    w.exec("INSERT INTO domains (id, uid, owner_team_id, create_time, update_time, "
-           "  revision) "
-           "SELECT 'dom-' || i, 'u' || i, 'team-' || i, now(), now(), 1 "
-           "FROM generate_series(0, 9) i");
-    w.exec("INSERT INTO domains (id, uid, parent_id, owner_team_id, create_time, "
-           "  update_time, revision) "
-           "SELECT 'dom-' || i || '-' || j, 'u', 'dom-' || i, 'team-' || i, "
-           "  now(), now(), 1 "
-           "FROM generate_series(0, 9) i, generate_series(1, 9) j");
+    w.exec(
+        "INSERT INTO teams (id, uid, create_time, update_time, revision) "
+        "SELECT 'team-' || i, 'u' || i, now(), now(), 1 "
+        "FROM generate_series(0, 9) i");
+    w.exec(
+        "INSERT INTO domains (id, uid, owner_team_id, create_time, "
+        "update_time, "
+        "  revision) "
+        "SELECT 'dom-' || i, 'u' || i, 'team-' || i, now(), now(), 1 "
+        "FROM generate_series(0, 9) i");
+    w.exec(
+        "INSERT INTO domains (id, uid, parent_id, owner_team_id, create_time, "
+        "  update_time, revision) "
+        "SELECT 'dom-' || i || '-' || j, 'u', 'dom-' || i, 'team-' || i, "
+        "  now(), now(), 1 "
+        "FROM generate_series(0, 9) i, generate_series(1, 9) j");
     w.exec(absl::StrCat(
         "INSERT INTO data_products (domain_id, id, uid, display_name, "
         "  description, owner_team_id, lifecycle, tier, classification, tags, "
@@ -49,10 +53,11 @@ TEST(SimulateLargeTest, ReplaysADraftOverOneHundredThousandProducts) {
         "  i % 4, 'INTERNAL', ARRAY['tag-' || (i % 100)], now(), now(), 1 "
         "FROM generate_series(0, ",
         kProducts - 1, ") i"));
-    w.exec("INSERT INTO output_ports (domain_id, product_id, port_id, ordinal, "
-           "  type, availability_percent) "
-           "SELECT domain_id, id, 'v1', 0, 'table', "
-           "  CASE WHEN tier = 1 THEN 99.0 ELSE 99.9 END FROM data_products");
+    w.exec(
+        "INSERT INTO output_ports (domain_id, product_id, port_id, ordinal, "
+        "  type, availability_percent) "
+        "SELECT domain_id, id, 'v1', 0, 'table', "
+        "  CASE WHEN tier = 1 THEN 99.0 ELSE 99.9 END FROM data_products");
     w.commit();
     pqxx::nontransaction analyze(conn);
     analyze.exec("ANALYZE");
@@ -106,9 +111,9 @@ TEST(SimulateLargeTest, ReplaysADraftOverOneHundredThousandProducts) {
   EXPECT_TRUE(all_tier_one);
   EXPECT_EQ(summary.errors(), 0);
   EXPECT_FALSE(summary.truncated());
-  std::cout << "[ figures ] SimulatePolicy over " << kProducts << " products: "
-            << absl::FormatDuration(took) << " (" << summary.violated()
-            << " would be refused, streamed)\n";
+  std::cout << "[ figures ] SimulatePolicy over " << kProducts
+            << " products: " << absl::FormatDuration(took) << " ("
+            << summary.violated() << " would be refused, streamed)\n";
 }
 
 }  // namespace

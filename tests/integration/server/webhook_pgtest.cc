@@ -15,18 +15,18 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 #include "gtest/gtest.h"
+#include "server/app.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/server/exposition.h"
 #include "tests/testing/server/server_fixture.h"
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "meshplane/common/clock.h"
 #include "meshplane/common/crypto.h"
 #include "meshplane/v1/events.grpc.pb.h"
 #include "meshplane/v1/team.grpc.pb.h"
-#include "server/app.h"
 
 namespace meshplane {
 namespace {
@@ -50,22 +50,22 @@ class Receiver {
   };
 
   explicit Receiver(int fail_first = 0) : fail_first_(fail_first) {
-    server_.Post("/hook", [this](const httplib::Request& req,
-                                 httplib::Response& res) {
-      absl::MutexLock lock(&mu_);
-      Request r;
-      r.body = req.body;
-      r.content_type = req.get_header_value("Content-Type");
-      r.signature = req.get_header_value("X-Meshplane-Signature");
-      r.webhook = req.get_header_value("X-Meshplane-Webhook");
-      r.attempt = req.get_header_value("X-Meshplane-Attempt");
-      r.answered = fail_first_ > 0 ? 500 : 200;
-      if (fail_first_ > 0) --fail_first_;
-      requests_.push_back(r);
-      res.status = r.answered;
-      res.set_content(r.answered == 500 ? "receiver is down" : "ok",
-                      "text/plain");
-    });
+    server_.Post(
+        "/hook", [this](const httplib::Request& req, httplib::Response& res) {
+          absl::MutexLock lock(&mu_);
+          Request r;
+          r.body = req.body;
+          r.content_type = req.get_header_value("Content-Type");
+          r.signature = req.get_header_value("X-Meshplane-Signature");
+          r.webhook = req.get_header_value("X-Meshplane-Webhook");
+          r.attempt = req.get_header_value("X-Meshplane-Attempt");
+          r.answered = fail_first_ > 0 ? 500 : 200;
+          if (fail_first_ > 0) --fail_first_;
+          requests_.push_back(r);
+          res.status = r.answered;
+          res.set_content(r.answered == 500 ? "receiver is down" : "ok",
+                          "text/plain");
+        });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) absl::SleepFor(absl::Milliseconds(1));
@@ -83,8 +83,8 @@ class Receiver {
     return requests_;
   }
   // Waits until `n` requests were answered 2xx (at most `timeout`).
-  std::vector<Request> WaitForAccepted(size_t n,
-                                       absl::Duration timeout = absl::Seconds(30)) {
+  std::vector<Request> WaitForAccepted(
+      size_t n, absl::Duration timeout = absl::Seconds(30)) {
     const absl::Time deadline = absl::Now() + timeout;
     while (absl::Now() < deadline) {
       std::vector<Request> accepted;
@@ -120,8 +120,8 @@ ServerFixtureOptions FastRetries() {
 
 grpc::Status CreateWebhook(ServerFixture& fx, const std::string& id,
                            const std::string& url,
-                           std::vector<std::string> types,
-                           v1::Webhook* out, const std::string& token = "") {
+                           std::vector<std::string> types, v1::Webhook* out,
+                           const std::string& token = "") {
   v1::CreateWebhookRequest r;
   r.set_webhook_id(id);
   r.mutable_webhook()->set_url(url);
@@ -175,7 +175,8 @@ TEST(WebhookTest, DeliversSignedCloudEventsInSequenceOrder) {
   Receiver receiver;
   v1::Webhook created;
   ASSERT_TRUE(
-      CreateWebhook(*fx, "teams-feed", receiver.url(), {"team"}, &created).ok());
+      CreateWebhook(*fx, "teams-feed", receiver.url(), {"team"}, &created)
+          .ok());
   EXPECT_EQ(created.name(), "webhooks/teams-feed");
   EXPECT_EQ(created.secret(), "");  // never returned
   EXPECT_EQ(created.creator(), "user:admin");
@@ -285,7 +286,8 @@ TEST(WebhookTest, AnUnreachableReceiverShowsItsErrorAndWhenItIsRetried) {
   EXPECT_GE(w.failing_attempts(), 2);
   EXPECT_NE(w.last_error(), "");
   EXPECT_TRUE(w.has_next_attempt_time());
-  std::vector<v1::WebhookDelivery> log = Deliveries(*fx, "webhooks/nobody-home");
+  std::vector<v1::WebhookDelivery> log =
+      Deliveries(*fx, "webhooks/nobody-home");
   ASSERT_GE(log.size(), 2u);
   // Stuck before the team's event (past only the webhook's own, skipped).
   EXPECT_LT(w.delivered_sequence(), log.back().event_sequence());
@@ -293,7 +295,8 @@ TEST(WebhookTest, AnUnreachableReceiverShowsItsErrorAndWhenItIsRetried) {
   EXPECT_EQ(log.back().event_type(), "team.created");
   EXPECT_EQ(log.back().http_status(), 0);
   EXPECT_FALSE(log.back().success());
-  EXPECT_NE(log.back().error().find("POST http://127.0.0.1:"), std::string::npos)
+  EXPECT_NE(log.back().error().find("POST http://127.0.0.1:"),
+            std::string::npos)
       << log.back().error();
 }
 
@@ -308,8 +311,8 @@ TEST(WebhookTest, TwoReplicasDeliverEachEventExactlyOnce) {
 
   Receiver receiver;
   v1::Webhook created;
-  ASSERT_TRUE(CreateWebhook(*fx, "shared", receiver.url(), {"team"}, &created)
-                  .ok());
+  ASSERT_TRUE(
+      CreateWebhook(*fx, "shared", receiver.url(), {"team"}, &created).ok());
   const int kTeams = 120;
   for (int i = 0; i < kTeams; ++i) {
     CreateTeam(i % 2 ? *teams_b : *teams_a, fx->admin_token(),
@@ -336,9 +339,9 @@ TEST(WebhookTest, TheApiValidatesAuthorizesAndDeletes) {
   v1::Webhook out;
   // Not an admin: PERMISSION_DENIED, and nothing is stored.
   const std::string ana = fx->MintToken("user:ana@example.com");
-  EXPECT_EQ(CreateWebhook(*fx, "mine", receiver.url(), {}, &out, ana)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      CreateWebhook(*fx, "mine", receiver.url(), {}, &out, ana).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   // Every bad field at once, named.
   {
     v1::CreateWebhookRequest r;

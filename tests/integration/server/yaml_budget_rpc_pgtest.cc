@@ -76,8 +76,7 @@ class YamlBudgetRpcTest : public ::testing::Test {
     product.mutable_data_product()->set_owner_team("teams/sales-eng");
     v1::DataProduct p;
     auto c3 = fx_->AdminContext();
-    ASSERT_TRUE(
-        fx_->Products()->CreateDataProduct(c3.get(), product, &p).ok());
+    ASSERT_TRUE(fx_->Products()->CreateDataProduct(c3.get(), product, &p).ok());
     loner_ = fx_->MintToken("service:loner");
     ana_ = fx_->MintToken("user:ana@example.com");
   }
@@ -137,8 +136,7 @@ TEST_F(YamlBudgetRpcTest, AliasBombsAreRefusedFastAndMemoryStaysFlat) {
 
     // A principal in no team may publish nothing: refused unread, with or
     // without a product, as a dry run too.
-    for (const auto& [product, dry] :
-         std::vector<std::pair<std::string, bool>>{
+    for (const auto& [product, dry] : std::vector<std::pair<std::string, bool>>{
              {"", false},
              {"domains/sales/dataProducts/orders", false},
              {"", true}}) {

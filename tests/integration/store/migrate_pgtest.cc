@@ -81,12 +81,13 @@ TEST(MigrateTest, FreshDatabaseGetsTheWholeSchema) {
   EXPECT_GE(*latest, 1);
   EXPECT_EQ(*CurrentSchemaVersion(url), *latest);
   for (const char* table :
-       {"domains", "teams", "team_members", "data_products", "output_ports",
-        "input_ports", "api_tokens", "audit_log", "events", "idempotency",
-        "policies", "policy_revisions", "waivers", "contracts",
-        "contract_versions", "access_requests", "grants", "access_decisions",
-        "slo_observations", "slo_breaches",
-        "schema_migrations"}) {
+       {"domains",          "teams",        "team_members",
+        "data_products",    "output_ports", "input_ports",
+        "api_tokens",       "audit_log",    "events",
+        "idempotency",      "policies",     "policy_revisions",
+        "waivers",          "contracts",    "contract_versions",
+        "access_requests",  "grants",       "access_decisions",
+        "slo_observations", "slo_breaches", "schema_migrations"}) {
     EXPECT_EQ(Count(url, absl::StrCat("SELECT count(*) FROM pg_tables WHERE "
                                       "schemaname = 'public' AND tablename = '",
                                       table, "'")),
@@ -127,8 +128,7 @@ TEST(MigrateTest, ConcurrentReplicasApplyEachFileOnce) {
   }
   for (auto& t : threads) t.join();
   for (const auto& s : results) EXPECT_OK(s);
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM schema_migrations"),
-            Latest() + 1);
+  EXPECT_EQ(Count(url, "SELECT count(*) FROM schema_migrations"), Latest() + 1);
   // Had the extra file run twice, its INSERT would have failed or doubled.
   EXPECT_EQ(Count(url, "SELECT count(*) FROM mp_extra"), 1);
   EXPECT_EQ(*CurrentSchemaVersion(url), Latest() + 1);

@@ -324,16 +324,18 @@ TEST(PostgresStoreTest, CheckSchemaRefusesAnOlderSchema) {
     w.exec(sql);
     w.commit();
   };
-  exec("UPDATE schema_migrations SET version = -version "
-       "WHERE version = (SELECT max(version) FROM schema_migrations)");
+  exec(
+      "UPDATE schema_migrations SET version = -version "
+      "WHERE version = (SELECT max(version) FROM schema_migrations)");
   EXPECT_THAT(store->CheckSchema(),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "the database schema is at version"));
   exec("UPDATE schema_migrations SET version = -version WHERE version < 0");
   EXPECT_OK(store->CheckSchema());
   // A newer schema is fine (replicas of the previous release keep serving).
-  exec("INSERT INTO schema_migrations (version, name, checksum) "
-       "VALUES (9999, '9999_from_the_future.sql', 'x')");
+  exec(
+      "INSERT INTO schema_migrations (version, name, checksum) "
+      "VALUES (9999, '9999_from_the_future.sql', 'x')");
   EXPECT_OK(store->CheckSchema());
   exec("ALTER TABLE schema_migrations RENAME TO schema_migrations_gone");
   EXPECT_THAT(store->CheckSchema(),
@@ -408,8 +410,8 @@ TEST(PostgresStoreTest, CommitAfterTheDeadlineRollsBack) {
     d.revision = 2;
     ASSERT_OK(txn->UpdateDomain(d, 1));
     absl::SleepFor(absl::Milliseconds(150));
-    EXPECT_THAT(txn->Commit(), StatusIs(absl::StatusCode::kDeadlineExceeded,
-                                        "rolled back"));
+    EXPECT_THAT(txn->Commit(),
+                StatusIs(absl::StatusCode::kDeadlineExceeded, "rolled back"));
     // A spent deadline refuses new transactions at once.
     EXPECT_THAT(store->Begin(TxnMode::kReadWrite),
                 StatusIs(absl::StatusCode::kDeadlineExceeded));
@@ -576,8 +578,8 @@ TEST(PostgresStoreTest, LongTransactionHoldsNothingBackAndLosesNothing) {
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
       for (int i = 0; i < kEach; ++i) {
-        absl::Status s = store->RunInTransaction(
-            TxnMode::kReadWrite, [&](Transaction& t) {
+        absl::Status s =
+            store->RunInTransaction(TxnMode::kReadWrite, [&](Transaction& t) {
               return t
                   .AppendEvent(MakeEvent(absl::StrCat("domains/w", w, "-", i)))
                   .status();

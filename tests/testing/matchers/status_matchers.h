@@ -1,19 +1,19 @@
 // GoogleTest matchers for absl::Status and absl::StatusOr, because Debian's
 // Abseil ships none.
 //
-//   EXPECT_THAT(registry.GetDomain(ctx, "x"), StatusIs(absl::StatusCode::kNotFound));
-//   ASSERT_THAT(store.Ping(), IsOk());
-//   EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, "domain_id"));
+//   EXPECT_THAT(registry.GetDomain(ctx, "x"),
+//   StatusIs(absl::StatusCode::kNotFound)); ASSERT_THAT(store.Ping(), IsOk());
+//   EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument,
+//   "domain_id"));
 #ifndef MESHPLANE_TESTS_TESTING_MATCHERS_STATUS_MATCHERS_H_
 #define MESHPLANE_TESTS_TESTING_MATCHERS_STATUS_MATCHERS_H_
-
-#include <gmock/gmock.h>
 
 #include <ostream>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include <gmock/gmock.h>
 
 namespace meshplane::testing {
 
@@ -31,12 +31,13 @@ MATCHER(IsOk, "is OK") {
 
 // Matches a status with `code` whose message contains `substr`.
 MATCHER_P2(StatusIs, code, substr,
-           "has code " + absl::StatusCodeToString(code) + " and a message containing \"" +
-               std::string(substr) + "\"") {
+           "has code " + absl::StatusCodeToString(code) +
+               " and a message containing \"" + std::string(substr) + "\"") {
   const absl::Status& s = GetStatus(arg);
   *result_listener << "status is " << s.ToString();
   return s.code() == code &&
-         std::string(s.message()).find(std::string(substr)) != std::string::npos;
+         std::string(s.message()).find(std::string(substr)) !=
+             std::string::npos;
 }
 
 // Matches a status with `code`, whatever its message.
@@ -55,10 +56,10 @@ MATCHER_P(StatusIs, code, "has code " + absl::StatusCodeToString(code)) {
 #define MP_TESTING_CONCAT_(a, b) MP_TESTING_CONCAT_INNER_(a, b)
 #define ASSERT_OK(expr) ASSERT_THAT((expr), ::meshplane::testing::IsOk())
 #define EXPECT_OK(expr) EXPECT_THAT((expr), ::meshplane::testing::IsOk())
-#define ASSERT_OK_AND_ASSIGN(lhs, rexpr)                                     \
-  auto MP_TESTING_CONCAT_(mp_sor_, __LINE__) = (rexpr);                      \
-  ASSERT_THAT(MP_TESTING_CONCAT_(mp_sor_, __LINE__),                         \
-              ::meshplane::testing::IsOk());                                 \
+#define ASSERT_OK_AND_ASSIGN(lhs, rexpr)                \
+  auto MP_TESTING_CONCAT_(mp_sor_, __LINE__) = (rexpr); \
+  ASSERT_THAT(MP_TESTING_CONCAT_(mp_sor_, __LINE__),    \
+              ::meshplane::testing::IsOk());            \
   lhs = std::move(MP_TESTING_CONCAT_(mp_sor_, __LINE__)).value()
 
 #endif  // MESHPLANE_TESTS_TESTING_MATCHERS_STATUS_MATCHERS_H_

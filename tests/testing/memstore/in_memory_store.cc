@@ -172,8 +172,7 @@ std::string PolicyCursor(const PolicyMapKey& k) {
   return absl::StrCat(k.first, " ", k.second);
 }
 std::string WaiverCursor(const WaiverMapKey& k) {
-  return absl::StrCat(std::get<0>(k), " ", std::get<1>(k), " ",
-                      std::get<2>(k));
+  return absl::StrCat(std::get<0>(k), " ", std::get<1>(k), " ", std::get<2>(k));
 }
 
 using VersionMapKey = std::pair<std::string, std::string>;
@@ -290,9 +289,9 @@ absl::Status CheckNotification(store::TxnMode mode, absl::string_view channel,
                      "\" must be 1 to 63 bytes long, got ", channel.size()));
   }
   if (payload.size() >= 8000) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "notification payload on channel \"", channel, "\" is ",
-        payload.size(), " bytes; it must be shorter than 8000"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("notification payload on channel \"", channel, "\" is ",
+                     payload.size(), " bytes; it must be shorter than 8000"));
   }
   return absl::OkStatus();
 }
@@ -807,7 +806,8 @@ class InMemoryTransaction : public store::Transaction {
           parts.size() == 2 ? absl::StrSplit(parts[1], absl::MaxSplits('/', 1))
                             : std::vector<std::string>();
       if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &score) ||
-          score < 0 || score > 3 || key.size() != 2 || key[0].empty() || key[1].empty()) {
+          score < 0 || score > 3 || key.size() != 2 || key[0].empty() ||
+          key[1].empty()) {
         return InvalidArgumentWithFields(
             {{"page_token", "is not a page token issued by this server"}});
       }
@@ -828,13 +828,15 @@ class InMemoryTransaction : public store::Transaction {
     for (const auto& [k, p] : all) {
       int score = s.words.empty() ? 0 : SearchScore(p, s);
       if (score < 0) continue;
-      Hit h{score, &p, s.domain_id.empty() || scope.count(k.domain_id) > 0,
+      Hit h{score,
+            &p,
+            s.domain_id.empty() || scope.count(k.domain_id) > 0,
             s.owner_team_id.empty() || p.owner_team_id == s.owner_team_id,
             !s.lifecycle || p.lifecycle == *s.lifecycle,
             s.tier == 0 || p.tier == s.tier,
             !s.classification || p.classification == *s.classification,
-            s.tag.empty() || std::find(p.tags.begin(), p.tags.end(), s.tag) !=
-                                 p.tags.end()};
+            s.tag.empty() ||
+                std::find(p.tags.begin(), p.tags.end(), s.tag) != p.tags.end()};
       hits.push_back(h);
     }
     store::SearchResult out;
@@ -855,15 +857,15 @@ class InMemoryTransaction : public store::Transaction {
       while (i < matches.size() && order(matches[i]) <= after) ++i;
     }
     i = std::min(matches.size(), i + static_cast<size_t>(skip));
-    for (; i < matches.size() &&
-           static_cast<int>(out.items.size()) < page.limit;
+    for (;
+         i < matches.size() && static_cast<int>(out.items.size()) < page.limit;
          ++i) {
       out.items.push_back(*matches[i].p);
     }
     if (i < matches.size() && !out.items.empty()) {
       const Hit& last = matches[i - 1];
-      out.next = absl::StrCat(last.score, ":", last.p->domain_id, "/",
-                              last.p->id);
+      out.next =
+          absl::StrCat(last.score, ":", last.p->domain_id, "/", last.p->id);
     }
     // Facets: each over the hits that pass every filter but its own.
     std::map<std::string, int64_t> fdomain, fteam, flife, ftier, fclass, ftag;
@@ -1032,9 +1034,8 @@ class InMemoryTransaction : public store::Transaction {
       if (f.any_domain ? p.domain_id.empty() : p.domain_id != f.domain_id) {
         continue;
       }
-      if (!f.trigger.empty() &&
-          std::find(p.triggers.begin(), p.triggers.end(), f.trigger) ==
-              p.triggers.end()) {
+      if (!f.trigger.empty() && std::find(p.triggers.begin(), p.triggers.end(),
+                                          f.trigger) == p.triggers.end()) {
         continue;
       }
       if (!f.effect.empty() && p.effect != f.effect) continue;
@@ -1101,9 +1102,9 @@ class InMemoryTransaction : public store::Transaction {
     }
     Read(PolicyRowKey(MapKey(waiver.policy)));
     if (!policies_.Find(MapKey(waiver.policy))) {
-      return absl::NotFoundError(
-          absl::StrCat(model::PolicyName(waiver.policy), " of ",
-                       model::WaiverName(waiver), " not found"));
+      return absl::NotFoundError(absl::StrCat(model::PolicyName(waiver.policy),
+                                              " of ", model::WaiverName(waiver),
+                                              " not found"));
     }
     Waiver w = waiver;
     w.expire_time = Trunc(w.expire_time);
@@ -2112,8 +2113,7 @@ class InMemoryTransaction : public store::Transaction {
           t.observations = observations_.CommitOnto(t.observations);
           t.breaches = breaches_.CommitOnto(t.breaches);
           t.webhooks = webhooks_.CommitOnto(t.webhooks);
-          t.webhook_deliveries =
-              deliveries_.CommitOnto(t.webhook_deliveries);
+          t.webhook_deliveries = deliveries_.CommitOnto(t.webhook_deliveries);
           for (auto& d : pending_decisions_) {
             store_.access_decisions_.push_back(std::move(d));
           }
@@ -2199,9 +2199,9 @@ class InMemoryTransaction : public store::Transaction {
     if (p.owner_team_id.empty()) return absl::OkStatus();
     Read(TeamKey(p.owner_team_id));
     if (!teams_.Find(p.owner_team_id)) {
-      return absl::NotFoundError(absl::StrCat("owner teams/", p.owner_team_id,
-                                              " of ", model::PolicyName(p.key()),
-                                              " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("owner teams/", p.owner_team_id, " of ",
+                       model::PolicyName(p.key()), " not found"));
     }
     return absl::OkStatus();
   }

@@ -94,8 +94,8 @@ class InMemoryStore : public store::Store {
     std::shared_ptr<const std::map<std::string, model::IdempotencyRecord>>
         idempotency;
     // Keyed by (domain_id, id).
-    std::shared_ptr<const std::map<std::pair<std::string, std::string>,
-                                   model::Policy>>
+    std::shared_ptr<
+        const std::map<std::pair<std::string, std::string>, model::Policy>>
         policies;
     // Keyed by (policy domain_id, policy id, id).
     std::shared_ptr<const std::map<

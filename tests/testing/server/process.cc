@@ -13,7 +13,8 @@ extern char** environ;
 
 namespace meshplane::testing {
 
-Process::Process(const std::string& binary, const std::vector<std::string>& args,
+Process::Process(const std::string& binary,
+                 const std::vector<std::string>& args,
                  const std::vector<std::string>& extra_env) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {

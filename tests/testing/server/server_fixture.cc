@@ -76,9 +76,9 @@ std::unique_ptr<ServerFixture> ServerFixture::Start(
   fx->server_ = *std::move(server);
   fx->address_ = absl::StrCat("127.0.0.1:", fx->server_->port());
   if (!config.tls_cert_file.empty()) {
-    fx->tls_root_pem_ = ReadAll(options.tls_root_file.empty()
-                                    ? config.tls_cert_file
-                                    : options.tls_root_file);
+    fx->tls_root_pem_ =
+        ReadAll(options.tls_root_file.empty() ? config.tls_cert_file
+                                              : options.tls_root_file);
     fx->tls_client_cert_file_ = options.tls_client_cert_file;
     fx->tls_client_key_file_ = options.tls_client_key_file;
   }
@@ -175,9 +175,9 @@ std::unique_ptr<ServerFixture::Replica> ServerFixture::StartReplica(
     return nullptr;
   }
   replica->server = *std::move(server);
-  replica->channel = grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", replica->server->port()),
-      grpc::InsecureChannelCredentials());
+  replica->channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", replica->server->port()),
+                          grpc::InsecureChannelCredentials());
   return replica;
 }
 

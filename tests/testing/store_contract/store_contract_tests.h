@@ -258,7 +258,8 @@ inline void ExpectSameProduct(const model::DataProduct& a,
   }
 }
 
-inline model::Policy MakePolicy(const std::string& domain, const std::string& id,
+inline model::Policy MakePolicy(const std::string& domain,
+                                const std::string& id,
                                 const std::string& owner) {
   model::Policy p;
   p.domain_id = domain;
@@ -547,15 +548,17 @@ class StoreContractTest : public ::testing::Test {
     return Write([&](Transaction& txn) { return txn.InsertDataProduct(p); });
   }
   absl::Status Insert(const model::Policy& p) {
-    return Write([&](Transaction& txn) { return txn.InsertPolicy(p, "user:a"); });
+    return Write(
+        [&](Transaction& txn) { return txn.InsertPolicy(p, "user:a"); });
   }
   absl::Status Insert(const model::Waiver& w) {
     return Write([&](Transaction& txn) { return txn.InsertWaiver(w); });
   }
   absl::StatusOr<model::Policy> GetPolicy(const std::string& domain,
                                           const std::string& id) {
-    return Read<model::Policy>(
-        [&](Transaction& t) { return t.GetPolicy(model::PolicyKey{domain, id}); });
+    return Read<model::Policy>([&](Transaction& t) {
+      return t.GetPolicy(model::PolicyKey{domain, id});
+    });
   }
   absl::StatusOr<model::Waiver> GetWaiver(const model::PolicyKey& policy,
                                           const std::string& id) {
@@ -645,7 +648,8 @@ class StoreContractTest : public ::testing::Test {
     return Write([&](Transaction& txn) { return txn.InsertContract(c); });
   }
   absl::Status Insert(const model::ContractVersion& v) {
-    return Write([&](Transaction& txn) { return txn.InsertContractVersion(v); });
+    return Write(
+        [&](Transaction& txn) { return txn.InsertContractVersion(v); });
   }
   absl::StatusOr<model::Contract> GetContract(const std::string& id) {
     return Read<model::Contract>(
@@ -688,8 +692,10 @@ class StoreContractTest : public ::testing::Test {
     std::vector<std::string> out;
     PageRequest page{"", limit};
     for (int guard = 0; guard < 1000; ++guard) {
-      auto result = Read<store::Page<model::ContractVersion>>(
-          [&](Transaction& t) { return t.ListContractVersions(contract, page); });
+      auto result =
+          Read<store::Page<model::ContractVersion>>([&](Transaction& t) {
+            return t.ListContractVersions(contract, page);
+          });
       EXPECT_THAT(result, IsOk());
       if (!result.ok()) break;
       EXPECT_LE(static_cast<int>(result->items.size()), limit);
@@ -796,8 +802,7 @@ TYPED_TEST_P(StoreContractTest, SingleReadSeesCommitted) {
   ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(TxnMode::kSingleRead));
   ASSERT_OK_AND_ASSIGN(model::Domain got, txn->GetDomain("sales"));
   EXPECT_EQ(got.id, "sales");
-  EXPECT_THAT(txn->GetDomain("finance"),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(txn->GetDomain("finance"), StatusIs(absl::StatusCode::kNotFound));
   txn.reset();
   ASSERT_OK(this->Insert(MakeDomain("finance", "platform")));
   ASSERT_OK_AND_ASSIGN(txn, this->store_->Begin(TxnMode::kSingleRead));
@@ -1416,8 +1421,9 @@ TYPED_TEST_P(StoreContractTest, FullTextSearch) {
 inline store::ProductSearch SearchFor(const std::string& text) {
   store::ProductSearch s;
   s.words = model::SearchWords(text);
-  s.last_is_prefix = !s.words.empty() && s.words.back().size() >= 3 &&
-                     model::SearchWords(text.substr(text.size() - 1)).size() == 1;
+  s.last_is_prefix =
+      !s.words.empty() && s.words.back().size() >= 3 &&
+      model::SearchWords(text.substr(text.size() - 1)).size() == 1;
   return s;
 }
 
@@ -1443,7 +1449,8 @@ TYPED_TEST_P(StoreContractTest, SearchProductsMatchesWordsOfEveryField) {
   model::DataProduct by_name = plain("orders-v2");
   by_name.display_name = "Customer Orders";
   model::DataProduct by_desc = plain("ledger");
-  by_desc.description = "Every ORDER placed, reconciled: invoices/credit-notes.";
+  by_desc.description =
+      "Every ORDER placed, reconciled: invoices/credit-notes.";
   model::DataProduct by_tag = plain("returns");
   by_tag.tags = {"ecommerce", "orders"};
   model::DataProduct by_label = plain("stock");
@@ -1455,11 +1462,11 @@ TYPED_TEST_P(StoreContractTest, SearchProductsMatchesWordsOfEveryField) {
   port.location = "logistics.shipments_daily";
   by_port.output_ports = {port};
   model::DataProduct reader = plain("tracking");
-  reader.input_ports = {MakeInputPort(
-      "from-parcels", {"sales", "parcels", "parcels-feed"})};
+  reader.input_ports = {
+      MakeInputPort("from-parcels", {"sales", "parcels", "parcels-feed"})};
   reader.input_ports[0].description = "Follows each zeppelin";
-  for (const auto* p : {&by_name, &by_desc, &by_tag, &by_label, &by_port,
-                        &reader}) {
+  for (const auto* p :
+       {&by_name, &by_desc, &by_tag, &by_label, &by_port, &reader}) {
     ASSERT_OK(this->Insert(*p));
   }
   using Keys = std::vector<model::ProductKey>;
@@ -1479,13 +1486,13 @@ TYPED_TEST_P(StoreContractTest, SearchProductsMatchesWordsOfEveryField) {
   EXPECT_EQ(keys("V2"), (Keys{{"sales", "orders-v2"}}));        // id, any case
   EXPECT_EQ(keys("reconciled"), (Keys{{"sales", "ledger"}}));   // description
   EXPECT_EQ(keys("credit notes "), (Keys{{"sales", "ledger"}}));  // punctuation
-  EXPECT_EQ(keys("ecommerce"), (Keys{{"sales", "returns"}}));   // tag
-  EXPECT_EQ(keys("cost center"), (Keys{{"sales", "stock"}}));   // label key
-  EXPECT_EQ(keys("warehouse-7"), (Keys{{"sales", "stock"}}));   // label value
-  EXPECT_EQ(keys("carriers"), (Keys{{"sales", "parcels"}}));    // port
+  EXPECT_EQ(keys("ecommerce"), (Keys{{"sales", "returns"}}));     // tag
+  EXPECT_EQ(keys("cost center"), (Keys{{"sales", "stock"}}));     // label key
+  EXPECT_EQ(keys("warehouse-7"), (Keys{{"sales", "stock"}}));     // label value
+  EXPECT_EQ(keys("carriers"), (Keys{{"sales", "parcels"}}));      // port
   EXPECT_EQ(keys("shipments_daily"), (Keys{{"sales", "parcels"}}));  // location
-  EXPECT_EQ(keys("feed"), (Keys{{"sales", "parcels"}}));        // port id
-  EXPECT_EQ(keys("zeppelin"), (Keys{{"sales", "tracking"}}));   // input port
+  EXPECT_EQ(keys("feed"), (Keys{{"sales", "parcels"}}));             // port id
+  EXPECT_EQ(keys("zeppelin"), (Keys{{"sales", "tracking"}}));  // input port
   // Every word must match (AND); the last also as a prefix while typed.
   EXPECT_EQ(keys("plain stoc"), (Keys{{"sales", "stock"}}));
   EXPECT_TRUE(keys("plain stoc ").empty());  // a finished word
@@ -1509,9 +1516,8 @@ TYPED_TEST_P(StoreContractTest, SearchProductsMatchesWordsOfEveryField) {
   moved.output_ports[0].location = "fleet.vans";
   moved.output_ports[0].description = "";
   moved.revision = 2;
-  ASSERT_OK(this->Write([&](Transaction& t) {
-    return t.UpdateDataProduct(moved, 1);
-  }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& t) { return t.UpdateDataProduct(moved, 1); }));
   EXPECT_TRUE(keys("carriers").empty());
   EXPECT_EQ(keys("vans"), (Keys{{"sales", "parcels"}}));
 }
@@ -1535,14 +1541,14 @@ TYPED_TEST_P(StoreContractTest, SearchProductsFiltersAndSubdomains) {
   };
   using L = model::Lifecycle;
   using C = model::Classification;
-  ASSERT_OK(this->Insert(make("sales", "a", "t1", L::kPublished, 1,
-                              C::kInternal, {"pii"})));
+  ASSERT_OK(this->Insert(
+      make("sales", "a", "t1", L::kPublished, 1, C::kInternal, {"pii"})));
   ASSERT_OK(this->Insert(make("sales-emea", "b", "t2", L::kDraft, 2,
                               C::kRestricted, {"pii", "gold"})));
   ASSERT_OK(this->Insert(make("sales-emea-de", "c", "t1", L::kPublished, 3,
                               C::kPublic, {"gold"})));
-  ASSERT_OK(this->Insert(make("salesforce", "d", "t2", L::kRetired, 0,
-                              C::kUnspecified, {})));
+  ASSERT_OK(this->Insert(
+      make("salesforce", "d", "t2", L::kRetired, 0, C::kUnspecified, {})));
   using Keys = std::vector<model::ProductKey>;
   auto keys = [&](const store::ProductSearch& s) {
     auto r = this->template Read<store::SearchResult>([&](Transaction& t) {
@@ -1558,9 +1564,9 @@ TYPED_TEST_P(StoreContractTest, SearchProductsFiltersAndSubdomains) {
   };
   store::ProductSearch s;
   s.domain_id = "sales";  // any depth, not the look-alike "salesforce"
-  EXPECT_EQ(keys(s), (Keys{{"sales", "a"},
-                           {"sales-emea", "b"},
-                           {"sales-emea-de", "c"}}));
+  EXPECT_EQ(
+      keys(s),
+      (Keys{{"sales", "a"}, {"sales-emea", "b"}, {"sales-emea-de", "c"}}));
   s.domain_id = "sales-emea";
   EXPECT_EQ(keys(s), (Keys{{"sales-emea", "b"}, {"sales-emea-de", "c"}}));
   s.domain_id = "nowhere";
@@ -1610,12 +1616,12 @@ TYPED_TEST_P(StoreContractTest, SearchProductsCountsFacets) {
   using C = model::Classification;
   ASSERT_OK(this->Insert(make("sales", "a", "t1", L::kPublished, 1,
                               C::kInternal, {"pii", "gold"})));
-  ASSERT_OK(this->Insert(make("sales-emea", "b", "t1", L::kDraft, 1,
-                              C::kInternal, {"pii"})));
+  ASSERT_OK(this->Insert(
+      make("sales-emea", "b", "t1", L::kDraft, 1, C::kInternal, {"pii"})));
   ASSERT_OK(this->Insert(make("sales-emea", "c", "t2", L::kPublished, 0,
                               C::kUnspecified, {"gold", "silver"})));
-  ASSERT_OK(this->Insert(make("finance", "d", "t2", L::kPublished, 2,
-                              C::kRestricted, {"pii"})));
+  ASSERT_OK(this->Insert(
+      make("finance", "d", "t2", L::kPublished, 2, C::kRestricted, {"pii"})));
   auto search = [&](const store::ProductSearch& s, int facet_limit) {
     auto r = this->template Read<store::SearchResult>([&](Transaction& t) {
       return t.SearchDataProducts(s, {"", 50}, 0, facet_limit);
@@ -1651,13 +1657,13 @@ TYPED_TEST_P(StoreContractTest, SearchProductsCountsFacets) {
             (FacetList{{"PUBLISHED", 2}, {"DRAFT", 1}}));  // a, d; b
   EXPECT_EQ(Facet(r.facets.tag),
             (FacetList{{"gold", 2}, {"pii", 2}, {"silver", 1}}));  // a, c, d
-  EXPECT_EQ(Facet(r.facets.domain),
-            (FacetList{{"finance", 1}, {"sales", 1}}));
+  EXPECT_EQ(Facet(r.facets.domain), (FacetList{{"finance", 1}, {"sales", 1}}));
   EXPECT_EQ(Facet(r.facets.owner_team), (FacetList{{"t1", 1}, {"t2", 1}}));
   // Words narrow every facet.
   store::SearchResult w = search(SearchFor("product c"), 10);
   EXPECT_EQ(w.total, 1);
-  EXPECT_EQ(Facet(w.facets.domain), (FacetList{{"sales", 1}, {"sales-emea", 1}}));
+  EXPECT_EQ(Facet(w.facets.domain),
+            (FacetList{{"sales", 1}, {"sales-emea", 1}}));
   EXPECT_TRUE(w.facets.tier.empty());            // tier 0 is not counted
   EXPECT_TRUE(w.facets.classification.empty());  // nor UNSPECIFIED
 }
@@ -1693,9 +1699,8 @@ TYPED_TEST_P(StoreContractTest, SearchProductsPagesAndSkips) {
   std::vector<model::ProductKey> paged;
   PageRequest page{"", 5};
   for (int guard = 0; guard < 20; ++guard) {
-    auto r = this->template Read<store::SearchResult>([&](Transaction& t) {
-      return t.SearchDataProducts(s, page, 0, 10);
-    });
+    auto r = this->template Read<store::SearchResult>(
+        [&](Transaction& t) { return t.SearchDataProducts(s, page, 0, 10); });
     ASSERT_THAT(r, IsOk());
     EXPECT_EQ(r->total, 23);
     for (const auto& p : r->items) paged.push_back(p.key());
@@ -1724,17 +1729,22 @@ TYPED_TEST_P(StoreContractTest, SearchProductsPagesAndSkips) {
   for (const char* bad : {"x", "9:a/p10", "1:nokey", "1:a/"}) {
     EXPECT_THAT(this->template Read<store::SearchResult>([&](Transaction& t) {
       return t.SearchDataProducts(s, {bad, 5}, 0, 10);
-    }), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+    }),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
   }
   EXPECT_THAT(this->template Read<store::SearchResult>([&](Transaction& t) {
     return t.SearchDataProducts(s, {"", 0}, 0, 10);
-  }), StatusIs(absl::StatusCode::kInvalidArgument));
+  }),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(this->template Read<store::SearchResult>([&](Transaction& t) {
     return t.SearchDataProducts(s, {"", 5}, -1, 10);
-  }), StatusIs(absl::StatusCode::kInvalidArgument));
+  }),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(this->template Read<store::SearchResult>([&](Transaction& t) {
     return t.SearchDataProducts(s, {"", 5}, 0, 0);
-  }), StatusIs(absl::StatusCode::kInvalidArgument));
+  }),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // ---------------------------------------------------------------- lineage
@@ -1845,29 +1855,25 @@ TYPED_TEST_P(StoreContractTest, WebSessions) {
   store::WebSession old = live;
   old.id_hash = std::string(64, 'b');
   old.expire_time = T0() + absl::Minutes(1);
-  ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.InsertWebSession(old, T0());
-  }));
-  ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.InsertWebSession(live, T0());
-  }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.InsertWebSession(old, T0()); }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.InsertWebSession(live, T0()); }));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
     return txn.InsertWebSession(live, T0());
   }),
               StatusIs(absl::StatusCode::kAlreadyExists));
-  ASSERT_OK_AND_ASSIGN(store::WebSession got,
-                       this->template Read<store::WebSession>(
-                           [&](Transaction& txn) {
-                             return txn.GetWebSession(live.id_hash);
-                           }));
+  ASSERT_OK_AND_ASSIGN(
+      store::WebSession got,
+      this->template Read<store::WebSession>(
+          [&](Transaction& txn) { return txn.GetWebSession(live.id_hash); }));
   EXPECT_EQ(got.principal, live.principal);
   EXPECT_EQ(got.credential, live.credential);
   EXPECT_EQ(got.create_time, live.create_time);
   EXPECT_EQ(got.expire_time, live.expire_time);
   // Expired but not yet swept: still returned.
-  EXPECT_OK(this->template Read<store::WebSession>([&](Transaction& txn) {
-    return txn.GetWebSession(old.id_hash);
-  }));
+  EXPECT_OK(this->template Read<store::WebSession>(
+      [&](Transaction& txn) { return txn.GetWebSession(old.id_hash); }));
 
   // The next insert after `old` expired sweeps it.
   store::WebSession next = live;
@@ -1888,9 +1894,8 @@ TYPED_TEST_P(StoreContractTest, WebSessions) {
     return txn.GetWebSession(live.id_hash);
   }),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_OK(this->template Read<store::WebSession>([&](Transaction& txn) {
-    return txn.GetWebSession(next.id_hash);
-  }));
+  EXPECT_OK(this->template Read<store::WebSession>(
+      [&](Transaction& txn) { return txn.GetWebSession(next.id_hash); }));
 }
 
 TYPED_TEST_P(StoreContractTest, Tokens) {
@@ -2482,9 +2487,9 @@ TYPED_TEST_P(StoreContractTest, PolicyRoundTripAndInsertErrors) {
               StatusIs(absl::StatusCode::kNotFound, "ghost-team"));
   EXPECT_THAT(this->GetPolicy("", "nope"),
               StatusIs(absl::StatusCode::kNotFound, "policies/nope"));
-  EXPECT_THAT(this->GetPolicy("finance", "no-pii"),
-              StatusIs(absl::StatusCode::kNotFound,
-                       "domains/finance/policies/no-pii"));
+  EXPECT_THAT(
+      this->GetPolicy("finance", "no-pii"),
+      StatusIs(absl::StatusCode::kNotFound, "domains/finance/policies/no-pii"));
   // A refused insert leaves the transaction usable and wrote nothing.
   EXPECT_OK(this->Write([&](Transaction& txn) -> absl::Status {
     EXPECT_THAT(txn.InsertPolicy(global, "user:a"),
@@ -2513,8 +2518,9 @@ TYPED_TEST_P(StoreContractTest, PolicyUpdateChecksRevisionAndKeepsHistory) {
   v2.labels = {{nasty[0], nasty[2]}, {nasty[4], nasty[5]}};
   v2.update_time = T0() + absl::Seconds(2);
   v2.revision = 2;
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdatePolicy(v2, 1, "user:editor"); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.UpdatePolicy(v2, 1, "user:editor");
+  }));
   ASSERT_OK_AND_ASSIGN(model::Policy got, this->GetPolicy("", "p"));
   ExpectSamePolicy(got, v2);
 
@@ -2609,8 +2615,8 @@ TYPED_TEST_P(StoreContractTest, DomainDeleteTakesItsPoliciesTeamDeleteRefused) {
   ASSERT_OK(this->Insert(global));
   ASSERT_OK(this->Insert(
       MakeWaiver(local.key(), "w", "domains/sales", T0() + absl::Hours(1))));
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.DeleteDomain("sales"); }));
+  ASSERT_OK(
+      this->Write([&](Transaction& txn) { return txn.DeleteDomain("sales"); }));
   EXPECT_THAT(this->GetPolicy("sales", "p"),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(this->GetWaiver(local.key(), "w"),
@@ -2711,9 +2717,8 @@ TYPED_TEST_P(StoreContractTest, WaiversFiltersAndErrors) {
 
   ASSERT_OK_AND_ASSIGN(model::Waiver got, this->GetWaiver(s.key(), "w3"));
   ExpectSameWaiver(got, w3);
-  EXPECT_THAT(this->Insert(w1),
-              StatusIs(absl::StatusCode::kAlreadyExists,
-                       "policies/g/waivers/w1"));
+  EXPECT_THAT(this->Insert(w1), StatusIs(absl::StatusCode::kAlreadyExists,
+                                         "policies/g/waivers/w1"));
   EXPECT_THAT(this->Insert(MakeWaiver({"", "ghost"}, "w", "domains/a", soon)),
               StatusIs(absl::StatusCode::kNotFound, "policies/ghost"));
   EXPECT_THAT(this->GetWaiver(g.key(), "w3"),
@@ -2787,8 +2792,8 @@ TYPED_TEST_P(StoreContractTest, NotifyIsDeliveredOnCommitOnly) {
     return absl::FailedPreconditionError("the caller changed its mind");
   }),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  ASSERT_OK(this->Write(
-      [](Transaction& txn) { return txn.Notify("mp_a", "last"); }));
+  ASSERT_OK(
+      this->Write([](Transaction& txn) { return txn.Notify("mp_a", "last"); }));
   ASSERT_TRUE(rec.WaitForPayload("mp_a", "last"));
   EXPECT_EQ(rec.Payloads("mp_a"),
             (std::vector<std::string>{"first", "pending", "last"}));
@@ -2907,8 +2912,9 @@ TYPED_TEST_P(StoreContractTest, ListContractsFiltersAndPages) {
             (std::vector<std::string>{"9", "A", "a-1", "a.1", "a_1", "b"}));
   store::ContractFilter by_domain;
   by_domain.domain_id = "sales";
-  EXPECT_EQ(this->AllContractIds(by_domain, 3),
-            (std::vector<std::string>{"9", "A", "a-1", "a.1", "a_1", "b", "r"}));
+  EXPECT_EQ(
+      this->AllContractIds(by_domain, 3),
+      (std::vector<std::string>{"9", "A", "a-1", "a.1", "a_1", "b", "r"}));
   by_domain.domain_id = "finance";
   EXPECT_EQ(this->AllContractIds(by_domain, 3),
             (std::vector<std::string>{"ledger"}));
@@ -2945,9 +2951,9 @@ TYPED_TEST_P(StoreContractTest, ContractVersionRoundTripAndErrors) {
                        "contracts/orders/versions/1.2.0-rc.1+build.7"));
   EXPECT_THAT(this->Insert(MakeVersion("ghost", "1.0.0")),
               StatusIs(absl::StatusCode::kNotFound, "contracts/ghost"));
-  EXPECT_THAT(get("orders", "9.9.9"),
-              StatusIs(absl::StatusCode::kNotFound,
-                       "contracts/orders/versions/9.9.9"));
+  EXPECT_THAT(
+      get("orders", "9.9.9"),
+      StatusIs(absl::StatusCode::kNotFound, "contracts/orders/versions/9.9.9"));
   EXPECT_THAT(get("ghost", "1.0.0"),
               StatusIs(absl::StatusCode::kNotFound, "contracts/ghost"));
   auto list = [&](const std::string& contract) {
@@ -2958,9 +2964,10 @@ TYPED_TEST_P(StoreContractTest, ContractVersionRoundTripAndErrors) {
   };
   EXPECT_THAT(list("ghost"),
               StatusIs(absl::StatusCode::kNotFound, "contracts/ghost"));
-  EXPECT_THAT(this->template Read<std::vector<model::ContractVersion>>(
-                  [&](Transaction& t) { return t.AllContractVersions("ghost"); }),
-              StatusIs(absl::StatusCode::kNotFound, "contracts/ghost"));
+  EXPECT_THAT(
+      this->template Read<std::vector<model::ContractVersion>>(
+          [&](Transaction& t) { return t.AllContractVersions("ghost"); }),
+      StatusIs(absl::StatusCode::kNotFound, "contracts/ghost"));
   // A contract without versions lists none.
   ASSERT_OK(this->Insert(MakeContract("empty", {"sales", "orders"})));
   ASSERT_OK_AND_ASSIGN(auto page, list("empty"));
@@ -3002,11 +3009,11 @@ TYPED_TEST_P(StoreContractTest, ContractVersionsOrderedBySemverPrecedence) {
   EXPECT_EQ(oldest_first, ascending);
   // A cursor the contract does not have gives an empty page.
   ASSERT_OK_AND_ASSIGN(
-      auto page, this->template Read<store::Page<model::ContractVersion>>(
-                     [&](Transaction& t) {
-                       return t.ListContractVersions("orders",
-                                                     PageRequest{"7.7.7", 5});
-                     }));
+      auto page,
+      this->template Read<store::Page<model::ContractVersion>>(
+          [&](Transaction& t) {
+            return t.ListContractVersions("orders", PageRequest{"7.7.7", 5});
+          }));
   EXPECT_TRUE(page.items.empty());
 }
 
@@ -3020,9 +3027,9 @@ TYPED_TEST_P(StoreContractTest, ProductDeleteRefusedWhileItOwnsContracts) {
       return txn.DeleteDataProduct(model::ProductKey{domain, id});
     });
   };
-  EXPECT_THAT(del("sales", "orders"),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "contracts/orders-a"));
+  EXPECT_THAT(
+      del("sales", "orders"),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "contracts/orders-a"));
   EXPECT_OK(this->GetProduct("sales", "orders"));
   EXPECT_OK(this->GetContract("orders-a"));
   // Products without contracts still go; the domain of a product that owns
@@ -3073,9 +3080,9 @@ TYPED_TEST_P(StoreContractTest, ContractReadersListPortsAndTheirReaders) {
     return out;
   };
   using V = std::vector<std::string>;
-  EXPECT_EQ(readers("shared"), (V{"orders/a-v1(t) <- report/a(t)",
-                                  "orders/b-v1(t) <- clean/in(u)",
-                                  "orders/b-v1(t) <- report/z(t)"}));
+  EXPECT_EQ(readers("shared"),
+            (V{"orders/a-v1(t) <- report/a(t)", "orders/b-v1(t) <- clean/in(u)",
+               "orders/b-v1(t) <- report/z(t)"}));
   // A port nobody reads is listed once, without a reader.
   EXPECT_EQ(readers("contract-island-v1"), (V{"island/island-v1(t)"}));
   EXPECT_EQ(readers("nobody-promises-this"), V{});
@@ -3657,20 +3664,18 @@ TYPED_TEST_P(StoreContractTest, ObservationsSummarizedPerWindow) {
       [&](Transaction& txn) { return txn.InsertObservations({}); }));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
     return txn.InsertObservations(
-        {obs(v1, kFresh, now, 1), obs({"sales", "orders", "ghost"}, kFresh,
-                                      now, 1)});
+        {obs(v1, kFresh, now, 1),
+         obs({"sales", "orders", "ghost"}, kFresh, now, 1)});
   }),
               StatusIs(absl::StatusCode::kNotFound));
 
-  const std::vector<absl::Time> since = {now - absl::Hours(1),
-                                         now - absl::Hours(24),
-                                         now - absl::Hours(24 * 30)};
+  const std::vector<absl::Time> since = {
+      now - absl::Hours(1), now - absl::Hours(24), now - absl::Hours(24 * 30)};
   auto summarize = [&](const model::OutputPortRef& port, model::Objective o,
                        store::ObservationTarget target) {
-    return this->template Read<store::ObservationSummary>(
-        [&](Transaction& t) {
-          return t.SummarizeObservations(port, o, target, since);
-        });
+    return this->template Read<store::ObservationSummary>([&](Transaction& t) {
+      return t.SummarizeObservations(port, o, target, since);
+    });
   };
   ASSERT_OK_AND_ASSIGN(auto fresh, summarize(v1, kFresh, {300e6, true}));
   ASSERT_EQ(fresh.windows.size(), 3u);
@@ -3705,12 +3710,12 @@ TYPED_TEST_P(StoreContractTest, ObservationsSummarizedPerWindow) {
     return txn.PruneObservations(v1, kFresh, now - absl::Hours(24 * 31));
   }));
   ASSERT_OK_AND_ASSIGN(
-      auto all, this->template Read<store::ObservationSummary>(
-                    [&](Transaction& t) {
-                      return t.SummarizeObservations(
-                          v1, kFresh, {300e6, true},
-                          {absl::InfinitePast(), now - absl::Hours(24 * 30)});
-                    }));
+      auto all,
+      this->template Read<store::ObservationSummary>([&](Transaction& t) {
+        return t.SummarizeObservations(
+            v1, kFresh, {300e6, true},
+            {absl::InfinitePast(), now - absl::Hours(24 * 30)});
+      }));
   EXPECT_EQ(all.windows[0].observations, 4);
   EXPECT_EQ(all.windows[1].observations, 4);
   ASSERT_OK_AND_ASSIGN(auto up_kept, summarize(v1, kUp, {1, false}));
@@ -3772,21 +3777,18 @@ TYPED_TEST_P(StoreContractTest, BreachesOpenCloseListAndGoWithTheirPort) {
   }),
               StatusIs(absl::StatusCode::kNotFound));
 
-  ASSERT_OK_AND_ASSIGN(auto open,
-                       this->template Read<std::optional<model::Breach>>(
-                           [&](Transaction& t) {
-                             return t.GetOpenBreach(v1, kFresh);
-                           }));
+  ASSERT_OK_AND_ASSIGN(
+      auto open,
+      this->template Read<std::optional<model::Breach>>(
+          [&](Transaction& t) { return t.GetOpenBreach(v1, kFresh); }));
   ASSERT_TRUE(open.has_value());
   EXPECT_EQ(open->id, "b-2");
   EXPECT_EQ(open->start_time, T0() + absl::Hours(1));
   EXPECT_TRUE(open->open());
   EXPECT_EQ(open->detail, "staleness 15m > 5m; 'quoted' \"detail\"");
-  ASSERT_OK_AND_ASSIGN(auto none,
-                       this->template Read<std::optional<model::Breach>>(
-                           [&](Transaction& t) {
-                             return t.GetOpenBreach(v1, kUp);
-                           }));
+  ASSERT_OK_AND_ASSIGN(
+      auto none, this->template Read<std::optional<model::Breach>>(
+                     [&](Transaction& t) { return t.GetOpenBreach(v1, kUp); }));
   EXPECT_FALSE(none.has_value());
 
   ASSERT_OK(this->Write([&](Transaction& txn) {
@@ -3816,27 +3818,24 @@ TYPED_TEST_P(StoreContractTest, BreachesOpenCloseListAndGoWithTheirPort) {
   EXPECT_EQ(list({orders_key, "", true}, 10),
             (std::vector<std::string>{"b-3"}));
   ASSERT_OK_AND_ASSIGN(
-      auto page, this->template Read<store::Page<model::Breach>>(
-                     [&](Transaction& t) {
-                       return t.ListBreaches({orders_key, "v1", false},
-                                             PageRequest{"", 10});
-                     }));
+      auto page,
+      this->template Read<store::Page<model::Breach>>([&](Transaction& t) {
+        return t.ListBreaches({orders_key, "v1", false}, PageRequest{"", 10});
+      }));
   ASSERT_EQ(page.items.size(), 2u);
   EXPECT_EQ(page.items[0].end_time, T0() + absl::Hours(3));
   EXPECT_EQ(page.items[1].end_time, T0() + absl::Minutes(5));
   EXPECT_EQ(page.items[1].objective, kFresh);
   EXPECT_TRUE(page.items[1].port == v1);
-  EXPECT_THAT(this->template Read<store::Page<model::Breach>>(
-                  [&](Transaction& t) {
-                    return t.ListBreaches({orders_key, "", false},
-                                          PageRequest{"garbage", 10});
-                  }),
+  EXPECT_THAT(this->template Read<store::Page<model::Breach>>([&](Transaction&
+                                                                      t) {
+    return t.ListBreaches({orders_key, "", false}, PageRequest{"garbage", 10});
+  }),
               StatusIs(absl::StatusCode::kInvalidArgument));
 
   // Breaches go with their port (and product).
-  ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.DeleteDataProduct(orders_key);
-  }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.DeleteDataProduct(orders_key); }));
   EXPECT_TRUE(list({orders_key, "", false}, 10).empty());
   EXPECT_EQ(list({{"finance", "ledger"}, "", false}, 10),
             (std::vector<std::string>{"b-4"}));
@@ -3881,8 +3880,7 @@ inline void ExpectSameWebhook(const model::Webhook& got,
   EXPECT_EQ(got.delivered_sequence, want.delivered_sequence);
   EXPECT_EQ(got.failing_attempts, want.failing_attempts);
   EXPECT_EQ(got.last_error, want.last_error);
-  EXPECT_EQ(got.next_attempt_time,
-            TruncatedToMicros(want.next_attempt_time));
+  EXPECT_EQ(got.next_attempt_time, TruncatedToMicros(want.next_attempt_time));
 }
 
 inline model::WebhookDelivery MakeDelivery(const std::string& webhook_id,
@@ -3907,8 +3905,8 @@ inline std::vector<std::string> DeliveryKeys(
     const std::vector<model::WebhookDelivery>& deliveries) {
   std::vector<std::string> out;
   for (const auto& d : deliveries) {
-    out.push_back(absl::StrCat(d.webhook_id, "/", d.event_sequence, "/",
-                               d.attempt));
+    out.push_back(
+        absl::StrCat(d.webhook_id, "/", d.event_sequence, "/", d.attempt));
   }
   return out;
 }
@@ -3949,8 +3947,9 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
 
   // Absent: NOT_FOUND everywhere, nothing created.
   EXPECT_THAT(get("ghost"), StatusIs(absl::StatusCode::kNotFound, "ghost"));
-  EXPECT_THAT(this->Write([](Transaction& t) { return t.DeleteWebhook("ghost"); }),
-              StatusIs(absl::StatusCode::kNotFound, "ghost"));
+  EXPECT_THAT(
+      this->Write([](Transaction& t) { return t.DeleteWebhook("ghost"); }),
+      StatusIs(absl::StatusCode::kNotFound, "ghost"));
   model::Webhook ghost = MakeWebhook("ghost");
   EXPECT_THAT(
       this->Write([&](Transaction& t) { return t.UpdateWebhookState(ghost); }),
@@ -3983,9 +3982,8 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
     }
     return ids;
   };
-  const std::vector<std::string> sorted = {"all-events", "orders-feed", "w-a",
-                                           "w-b",        "w-c",         "w-d",
-                                           "w-e"};
+  const std::vector<std::string> sorted = {
+      "all-events", "orders-feed", "w-a", "w-b", "w-c", "w-d", "w-e"};
   EXPECT_EQ(list_all(2), sorted);
   EXPECT_EQ(list_all(1), sorted);
   EXPECT_EQ(list_all(100), sorted);
@@ -3993,8 +3991,9 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
   // Deleted: gone from Get and List.
   ASSERT_OK(this->Write([](Transaction& t) { return t.DeleteWebhook("w-b"); }));
   EXPECT_THAT(get("w-b"), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_EQ(list_all(3), (std::vector<std::string>{"all-events", "orders-feed",
-                                                   "w-a", "w-c", "w-d", "w-e"}));
+  EXPECT_EQ(list_all(3),
+            (std::vector<std::string>{"all-events", "orders-feed", "w-a", "w-c",
+                                      "w-d", "w-e"}));
   // A rolled-back delete changes nothing.
   EXPECT_THAT(this->Write([](Transaction& t) -> absl::Status {
     MP_RETURN_IF_ERROR(t.DeleteWebhook("w-c"));
@@ -4006,7 +4005,8 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
 
 // ClaimDueWebhook: only webhooks that are due (next_attempt_time <= now)
 // and behind the feed, the longest due first by (next_attempt_time, id).
-TYPED_TEST_P(StoreContractTest, ClaimDueWebhookTakesTheLongestDueBehindTheFeed) {
+TYPED_TEST_P(StoreContractTest,
+             ClaimDueWebhookTakesTheLongestDueBehindTheFeed) {
   // Claims in a transaction of its own (committed): the id, or "".
   auto claim = [&](absl::Time now) -> std::string {
     std::string id = "<error>";
@@ -4035,18 +4035,16 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookTakesTheLongestDueBehindTheFeed) 
   for (int i = 0; i < 2; ++i) {
     ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
       MP_ASSIGN_OR_RETURN(
-          int64_t seq, t.AppendEvent(model::Event{
-                           0, T0(), "domain.created",
-                           absl::StrCat("domains/d", i), absl::StrCat("d", i),
-                           "{}"}));
+          int64_t seq, t.AppendEvent(model::Event{0, T0(), "domain.created",
+                                                  absl::StrCat("domains/d", i),
+                                                  absl::StrCat("d", i), "{}"}));
       seqs.push_back(seq);
       return absl::OkStatus();
     }));
   }
   const int64_t head = seqs.back();
-  ASSERT_OK(this->Write([](Transaction& t) {
-    return t.DeleteWebhook("lonely");
-  }));
+  ASSERT_OK(
+      this->Write([](Transaction& t) { return t.DeleteWebhook("lonely"); }));
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
     // Caught up with the newest event: never claimed, however long due.
     MP_RETURN_IF_ERROR(
@@ -4070,8 +4068,9 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookTakesTheLongestDueBehindTheFeed) 
   EXPECT_EQ(claim(now), "alpha");
   EXPECT_EQ(claim(now), "alpha");
   ASSERT_OK_AND_ASSIGN(model::Webhook alpha,
-                       this->template Read<model::Webhook>(
-                           [](Transaction& t) { return t.GetWebhook("alpha"); }));
+                       this->template Read<model::Webhook>([](Transaction& t) {
+                         return t.GetWebhook("alpha");
+                       }));
   // Each delivered in turn (caught up), the next one comes.
   std::vector<std::string> order;
   for (int guard = 0; guard < 10; ++guard) {
@@ -4087,15 +4086,15 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookTakesTheLongestDueBehindTheFeed) 
     if (id.empty()) break;
     order.push_back(id);
   }
-  EXPECT_EQ(order, (std::vector<std::string>{"alpha", "zeta", "early",
-                                             "exact"}));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"alpha", "zeta", "early", "exact"}));
   // A microsecond later "future" is due too.
   EXPECT_EQ(claim(now + absl::Microseconds(1)), "future");
 
   // A new event puts everyone behind again: the longest due first.
   ASSERT_OK(this->Write([&](Transaction& t) {
-    return t.AppendEvent(model::Event{0, T0(), "team.updated", "teams/t", "",
-                                      "{}"})
+    return t
+        .AppendEvent(model::Event{0, T0(), "team.updated", "teams/t", "", "{}"})
         .status();
   }));
   EXPECT_EQ(claim(now), "caught-up");
@@ -4117,9 +4116,9 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookTakesTheLongestDueBehindTheFeed) 
 TYPED_TEST_P(StoreContractTest, ClaimDueWebhookSkipsWhatAnotherHolds) {
   int64_t head = 0;
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
-    MP_ASSIGN_OR_RETURN(head, t.AppendEvent(model::Event{
-                                  0, T0(), "domain.created", "domains/d",
-                                  "d", "{}"}));
+    MP_ASSIGN_OR_RETURN(
+        head, t.AppendEvent(model::Event{0, T0(), "domain.created", "domains/d",
+                                         "d", "{}"}));
     return absl::OkStatus();
   }));
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
@@ -4165,8 +4164,8 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookSkipsWhatAnotherHolds) {
     first.delivered_sequence = head;
     first.next_attempt_time = T0();
     ASSERT_OK(c->UpdateWebhookState(first));
-    ASSERT_OK(c->AppendWebhookDeliveries({MakeDelivery("first", head, 1, true)},
-                                         10));
+    ASSERT_OK(
+        c->AppendWebhookDeliveries({MakeDelivery("first", head, 1, true)}, 10));
     ASSERT_OK(c->Commit());
     c.reset();
   }
@@ -4177,8 +4176,9 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookSkipsWhatAnotherHolds) {
   EXPECT_EQ(id_of(e->ClaimDueWebhook(T0())), "second");
   e.reset();
   ASSERT_OK_AND_ASSIGN(model::Webhook first,
-                       this->template Read<model::Webhook>(
-                           [](Transaction& t) { return t.GetWebhook("first"); }));
+                       this->template Read<model::Webhook>([](Transaction& t) {
+                         return t.GetWebhook("first");
+                       }));
   EXPECT_EQ(first.delivered_sequence, head);
 }
 
@@ -4199,8 +4199,8 @@ TYPED_TEST_P(StoreContractTest, UpdateWebhookStateWritesOnlyTheState) {
   changed.failing_attempts = 2;
   changed.last_error = "timeout after 10s; 'q' \"dq\" \\ Grüße";
   changed.next_attempt_time = T0() + absl::Minutes(5) + absl::Nanoseconds(123);
-  ASSERT_OK(
-      this->Write([&](Transaction& t) { return t.UpdateWebhookState(changed); }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& t) { return t.UpdateWebhookState(changed); }));
   model::Webhook want = original;
   want.delivered_sequence = 7;
   want.failing_attempts = 2;
@@ -4220,8 +4220,8 @@ TYPED_TEST_P(StoreContractTest, UpdateWebhookStateWritesOnlyTheState) {
   healthy.failing_attempts = 0;
   healthy.last_error = "";
   healthy.next_attempt_time = T0() + absl::Minutes(6);
-  ASSERT_OK(
-      this->Write([&](Transaction& t) { return t.UpdateWebhookState(healthy); }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& t) { return t.UpdateWebhookState(healthy); }));
   ASSERT_OK_AND_ASSIGN(got, get());
   ExpectSameWebhook(got, healthy);
 
@@ -4244,9 +4244,8 @@ TYPED_TEST_P(StoreContractTest, WebhookDeliveriesNewestFirstPrunedAndDeleted) {
   }));
   auto append = [&](const std::vector<model::WebhookDelivery>& batch,
                     int keep) {
-    return this->Write([&](Transaction& t) {
-      return t.AppendWebhookDeliveries(batch, keep);
-    });
+    return this->Write(
+        [&](Transaction& t) { return t.AppendWebhookDeliveries(batch, keep); });
   };
   auto page = [&](const std::string& id, const PageRequest& request) {
     return this->template Read<store::Page<model::WebhookDelivery>>(
@@ -4271,11 +4270,10 @@ TYPED_TEST_P(StoreContractTest, WebhookDeliveriesNewestFirstPrunedAndDeleted) {
 
   EXPECT_OK(append({}, 10));  // an empty batch writes nothing
   EXPECT_TRUE(all("h1", 10).empty());
-  ASSERT_OK(append({MakeDelivery("h1", 1, 1, true),
-                    MakeDelivery("h2", 1, 1, true),
-                    MakeDelivery("h1", 2, 1, false),
-                    MakeDelivery("h1", 2, 2, true)},
-                   100));
+  ASSERT_OK(
+      append({MakeDelivery("h1", 1, 1, true), MakeDelivery("h2", 1, 1, true),
+              MakeDelivery("h1", 2, 1, false), MakeDelivery("h1", 2, 2, true)},
+             100));
   // Newest first, in append order within a batch.
   const std::vector<std::string> h1 = {"h1/2/2", "h1/2/1", "h1/1/1"};
   EXPECT_EQ(all("h1", 10), h1);
@@ -4317,17 +4315,15 @@ TYPED_TEST_P(StoreContractTest, WebhookDeliveriesNewestFirstPrunedAndDeleted) {
   EXPECT_EQ(all("h1", 10), h1);
 
   // `keep`: the newest of each webhook in the batch; the others untouched.
-  ASSERT_OK(append({MakeDelivery("h1", 3, 1, true),
-                    MakeDelivery("h1", 4, 1, false),
-                    MakeDelivery("h1", 4, 2, false),
-                    MakeDelivery("h1", 4, 3, true)},
-                   3));
+  ASSERT_OK(
+      append({MakeDelivery("h1", 3, 1, true), MakeDelivery("h1", 4, 1, false),
+              MakeDelivery("h1", 4, 2, false), MakeDelivery("h1", 4, 3, true)},
+             3));
   EXPECT_EQ(all("h1", 2),
             (std::vector<std::string>{"h1/4/3", "h1/4/2", "h1/4/1"}));
   EXPECT_EQ(all("h2", 10), (std::vector<std::string>{"h2/1/1"}));
-  ASSERT_OK(append({MakeDelivery("h2", 5, 1, true),
-                    MakeDelivery("h1", 5, 1, true)},
-                   2));
+  ASSERT_OK(append(
+      {MakeDelivery("h2", 5, 1, true), MakeDelivery("h1", 5, 1, true)}, 2));
   EXPECT_EQ(all("h1", 10), (std::vector<std::string>{"h1/5/1", "h1/4/3"}));
   EXPECT_EQ(all("h2", 10), (std::vector<std::string>{"h2/5/1", "h2/1/1"}));
   ASSERT_OK(append({MakeDelivery("h2", 6, 1, true)}, 1));
@@ -4358,16 +4354,15 @@ TYPED_TEST_P(StoreContractTest, WebhookDeliveriesNewestFirstPrunedAndDeleted) {
 // succeed: a failed one repeats POSTs that were already made.
 // Under kReadWrite the second commit was ABORTED (a serialization failure:
 // each claim read the table the other wrote), repeating POSTs already made.
-TYPED_TEST_P(StoreContractTest,
-             WorkersOnDifferentWebhooksBothCommit) {
+TYPED_TEST_P(StoreContractTest, WorkersOnDifferentWebhooksBothCommit) {
   int64_t head = 0;
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
     for (const char* id : {"h0", "h1"}) {
       MP_RETURN_IF_ERROR(t.InsertWebhook(MakeWebhook(id)));
     }
-    MP_ASSIGN_OR_RETURN(head, t.AppendEvent(model::Event{
-                                  0, T0(), "domain.created", "domains/d",
-                                  "d", "{}"}));
+    MP_ASSIGN_OR_RETURN(
+        head, t.AppendEvent(model::Event{0, T0(), "domain.created", "domains/d",
+                                         "d", "{}"}));
     return absl::OkStatus();
   }));
   // As the delivery workers run: READ COMMITTED, the row lock isolating.
@@ -4379,13 +4374,13 @@ TYPED_TEST_P(StoreContractTest,
                        b->ClaimDueWebhook(T0() + absl::Seconds(1)));
   ASSERT_TRUE(wa.has_value() && wb.has_value());
   ASSERT_NE(wa->id, wb->id);
-  for (auto [txn, w] : {std::make_pair(a.get(), *wa),
-                        std::make_pair(b.get(), *wb)}) {
+  for (auto [txn, w] :
+       {std::make_pair(a.get(), *wa), std::make_pair(b.get(), *wb)}) {
     ASSERT_OK(txn->ListEvents(w.delivered_sequence, 100).status());
     w.delivered_sequence = head;
     ASSERT_OK(txn->UpdateWebhookState(w));
-    ASSERT_OK(txn->AppendWebhookDeliveries(
-        {MakeDelivery(w.id, head, 1, true)}, 500));
+    ASSERT_OK(
+        txn->AppendWebhookDeliveries({MakeDelivery(w.id, head, 1, true)}, 500));
   }
   EXPECT_OK(a->Commit());
   EXPECT_OK(b->Commit());
@@ -4410,8 +4405,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     ListProductsFilters, ListProductsPaginationHasNoGapsOrDuplicates,
     FullTextSearch, SearchProductsMatchesWordsOfEveryField,
     SearchProductsFiltersAndSubdomains, SearchProductsCountsFacets,
-    SearchProductsPagesAndSkips, LineageUpAndDownWithDepth, LineageTerminatesOnCycles,
-    Tokens, WebSessions, AuditAppendAndListNewestFirst, EventsInOrder, IdempotencyWindow,
+    SearchProductsPagesAndSkips, LineageUpAndDownWithDepth,
+    LineageTerminatesOnCycles, Tokens, WebSessions,
+    AuditAppendAndListNewestFirst, EventsInOrder, IdempotencyWindow,
     TryLockRequestExcludesConcurrentDuplicates, UncommittedTransactionRollsBack,
     StringsAreStoredVerbatim, PolicyRoundTripAndInsertErrors,
     PolicyUpdateChecksRevisionAndKeepsHistory,
@@ -4433,8 +4429,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     ObservationsSummarizedPerWindow, BreachesOpenCloseListAndGoWithTheirPort,
     WebhookRoundTripErrorsAndPages,
     ClaimDueWebhookTakesTheLongestDueBehindTheFeed,
-    ClaimDueWebhookSkipsWhatAnotherHolds,
-    UpdateWebhookStateWritesOnlyTheState,
+    ClaimDueWebhookSkipsWhatAnotherHolds, UpdateWebhookStateWritesOnlyTheState,
     WebhookDeliveriesNewestFirstPrunedAndDeleted,
     WorkersOnDifferentWebhooksBothCommit);
 

@@ -31,9 +31,10 @@ TEST(CelEvalCommandTest, PrintsResultInCelSyntax) {
 }
 
 TEST(CelEvalCommandTest, BindsJsonVariables) {
-  CommandRun r = CelEval({"resource.tier == 1 ? resource.sla.availability >= 99.5 "
-                   ": true",
-                   "--var", R"(resource={"tier": 1, "sla": {"availability": 99.9}})"});
+  CommandRun r = CelEval(
+      {"resource.tier == 1 ? resource.sla.availability >= 99.5 "
+       ": true",
+       "--var", R"(resource={"tier": 1, "sla": {"availability": 99.9}})"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "true\n");
   r = CelEval({"--var=x=3", "x * 2"});
@@ -44,7 +45,8 @@ TEST(CelEvalCommandTest, BindsJsonVariables) {
 TEST(CelEvalCommandTest, EvaluationErrorExitsOneWithPosition) {
   CommandRun r = CelEval({"1 + 2 / 0"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_THAT(r.err, HasSubstr("<input>:1:7: evaluation error: divide by zero"));
+  EXPECT_THAT(r.err,
+              HasSubstr("<input>:1:7: evaluation error: divide by zero"));
   EXPECT_THAT(r.err, HasSubstr("\n | 1 + 2 / 0\n | ......^"));
 }
 

@@ -105,10 +105,9 @@ TEST_F(ContractCliTest, LintReportsEveryIssueWithFileLineColumnAndPath) {
 // `contract convert` lists every field it cannot carry, with FILE:line:col,
 // and writes nothing unless --allow-loss; an upgrade loses nothing.
 TEST_F(ContractCliTest, ConvertNamesEveryLostFieldAndWritesOnlyWhenAllowed) {
-  std::string file = Write(
-      "v32.yaml",
-      Derive("apiVersion: v3.1.0", "apiVersion: v3.2.0") +
-          "context: Amounts are in cents.\n");
+  std::string file =
+      Write("v32.yaml", Derive("apiVersion: v3.1.0", "apiVersion: v3.2.0") +
+                            "context: Amounts are in cents.\n");
   Result r = Run({"contract", "convert", "-f", file, "--to", "v3.1.0"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_EQ(r.out, "");
@@ -116,8 +115,8 @@ TEST_F(ContractCliTest, ConvertNamesEveryLostFieldAndWritesOnlyWhenAllowed) {
   EXPECT_THAT(r.err, HasSubstr("1 field cannot be carried to ODCS v3.1.0; "
                                "nothing written"));
 
-  r = Run({"contract", "convert", "-f", file, "--to", "v3.1.0",
-           "--allow-loss"});
+  r = Run(
+      {"contract", "convert", "-f", file, "--to", "v3.1.0", "--allow-loss"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("apiVersion: v3.1.0\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("context")));
@@ -139,9 +138,9 @@ TEST_F(ContractCliTest, ConvertNamesEveryLostFieldAndWritesOnlyWhenAllowed) {
 // the result would not be valid, so nothing is written.
 TEST_F(ContractCliTest, ConvertRefusesAResultTheTargetWouldNotAccept) {
   std::string file = Write(
-      "nostatus.yaml", absl::StrReplaceAll(
-                           Derive("apiVersion: v3.1.0", "apiVersion: v3.2.0"),
-                           {{"status: active\n", ""}}));
+      "nostatus.yaml",
+      absl::StrReplaceAll(Derive("apiVersion: v3.1.0", "apiVersion: v3.2.0"),
+                          {{"status: active\n", ""}}));
   Result r = Run({"contract", "convert", "-f", file, "--to", "v3.1.0"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_EQ(r.out, "");

@@ -274,10 +274,10 @@ TEST(OdpsDescriptorTest, CustomerExampleMapsOntoADataProduct) {
   EXPECT_EQ(d.contract_inputs[0].contract_id,
             "dbb7b1eb-7628-436e-8914-2a00638ba6db");
   EXPECT_THAT(d.contract_inputs[0].location, HasSubstr("customer.yaml:18:"));
-  EXPECT_THAT(d.update_mask,
-              ElementsAre("display_name", "description", "owner_team", "tags",
-                          "labels", "output_ports", "input_ports", "archetype",
-                          "odps_document"));
+  EXPECT_THAT(
+      d.update_mask,
+      ElementsAre("display_name", "description", "owner_team", "tags", "labels",
+                  "output_ports", "input_ports", "archetype", "odps_document"));
 }
 
 TEST(OdpsDescriptorTest, SimpleExampleNeedsDomainAndTeamFromFlags) {
@@ -754,8 +754,8 @@ outputPorts:
 )";
 
 TEST(OdpsV11Test, TypeDeprecatedAndOptionalFieldsMap) {
-  ParseResult r = ParseDescriptors(kOdps11, "clicks.odps.yaml",
-                                   {"web", "web-team"});
+  ParseResult r =
+      ParseDescriptors(kOdps11, "clicks.odps.yaml", {"web", "web-team"});
   ASSERT_THAT(ErrorStrings(r), IsEmpty());
   ASSERT_THAT(r.descriptors, SizeIs(1));
   const Descriptor& d = r.descriptors[0];
@@ -819,8 +819,8 @@ id: second
 }
 
 TEST(OdpsV11Test, MeshplaneFormatCarriesArchetypeAndDeprecatedPorts) {
-  ParseResult r = ParseDescriptors(kOdps11, "clicks.odps.yaml",
-                                   {"web", "web-team"});
+  ParseResult r =
+      ParseDescriptors(kOdps11, "clicks.odps.yaml", {"web", "web-team"});
   ASSERT_THAT(r.descriptors, SizeIs(1));
   v1::DataProduct stored = r.descriptors[0].data_product;
   v1::InputPort* in = stored.add_input_ports();

@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "absl/strings/str_cat.h"
 #include "cli/app.h"
 #include "cli/descriptor.h"
@@ -17,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/alias_bomb.h"
+#include <unistd.h>
 
 #include "meshplane/contract/yaml.h"
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/contract/validate.h"
 
 namespace meshplane::contract {
@@ -114,39 +115,38 @@ constexpr absl::string_view kServers = R"(servers:
 // synonyms and the context block.
 std::string Base32() {
   std::string out = absl::StrReplaceAll(
-      kBase,
-      {{"apiVersion: v3.1.0", "apiVersion: v3.2.0"},
-       {"    description: Orders\n",
-        "    description: Orders\n"
-        "    relationships:\n"
-        "      - id: fk_customer\n"
-        "        from: orders.id\n"
-        "        to: customers.id\n"},
-       {"  - name: customers\n    properties:\n      - name: id\n"
-        "        logicalType: string\n",
-        "  - name: customers\n    properties:\n      - name: id\n"
-        "        logicalType: string\n"
-        "      - name: tier\n"
-        "        logicalType: string\n"
-        "        enum:\n"
-        "          - value: gold\n"
-        "          - value: silver\n"
-        "      - name: embedding\n"
-        "        logicalType: vector\n"
-        "        logicalTypeOptions:\n"
-        "          dimensions: 768\n"
-        "      - name: revenue\n"
-        "        logicalType: number\n"
-        "        semanticType: measure\n"
-        "      - name: attrs\n"
-        "        logicalType: map\n"
-        "        map:\n"
-        "          key: {logicalType: string}\n"
-        "          value: {logicalType: integer}\n"
-        "      - name: created\n"
-        "        logicalType: timestamp\n"
-        "        logicalTypeOptions:\n"
-        "          defaultTimezone: UTC\n"}});
+      kBase, {{"apiVersion: v3.1.0", "apiVersion: v3.2.0"},
+              {"    description: Orders\n",
+               "    description: Orders\n"
+               "    relationships:\n"
+               "      - id: fk_customer\n"
+               "        from: orders.id\n"
+               "        to: customers.id\n"},
+              {"  - name: customers\n    properties:\n      - name: id\n"
+               "        logicalType: string\n",
+               "  - name: customers\n    properties:\n      - name: id\n"
+               "        logicalType: string\n"
+               "      - name: tier\n"
+               "        logicalType: string\n"
+               "        enum:\n"
+               "          - value: gold\n"
+               "          - value: silver\n"
+               "      - name: embedding\n"
+               "        logicalType: vector\n"
+               "        logicalTypeOptions:\n"
+               "          dimensions: 768\n"
+               "      - name: revenue\n"
+               "        logicalType: number\n"
+               "        semanticType: measure\n"
+               "      - name: attrs\n"
+               "        logicalType: map\n"
+               "        map:\n"
+               "          key: {logicalType: string}\n"
+               "          value: {logicalType: integer}\n"
+               "      - name: created\n"
+               "        logicalType: timestamp\n"
+               "        logicalTypeOptions:\n"
+               "          defaultTimezone: UTC\n"}});
   return "context: Amounts are in cents.\n" + out;
 }
 
@@ -156,52 +156,72 @@ constexpr Severity X = Severity::kCosmetic;
 
 std::vector<Rule> Rules() {
   return {
-      {"object removed", "  - name: customers\n    properties:\n      - name: id\n        logicalType: string\n", "",
-       ChangeKind::kObjectRemoved, "schema[customers]", C, B, B},
-      {"object added", "slaProperties:", "  - name: invoices\n    properties:\n      - name: id\nslaProperties:",
+      {"object removed",
+       "  - name: customers\n    properties:\n      - name: id\n        "
+       "logicalType: string\n",
+       "", ChangeKind::kObjectRemoved, "schema[customers]", C, B, B},
+      {"object added", "slaProperties:",
+       "  - name: invoices\n    properties:\n      - name: id\nslaProperties:",
        ChangeKind::kObjectAdded, "schema[invoices]", C, C, C},
       {"optional property added", "  - name: customers\n    properties:\n",
-       "  - name: customers\n    properties:\n      - name: email\n        logicalType: string\n",
-       ChangeKind::kPropertyAdded, "schema[customers].properties[email]", C, C, C},
+       "  - name: customers\n    properties:\n      - name: email\n        "
+       "logicalType: string\n",
+       ChangeKind::kPropertyAdded, "schema[customers].properties[email]", C, C,
+       C},
       {"required property added", "  - name: customers\n    properties:\n",
-       "  - name: customers\n    properties:\n      - name: email\n        required: true\n",
-       ChangeKind::kRequiredPropertyAdded, "schema[customers].properties[email]", B, C, B},
+       "  - name: customers\n    properties:\n      - name: email\n        "
+       "required: true\n",
+       ChangeKind::kRequiredPropertyAdded,
+       "schema[customers].properties[email]", B, C, B},
       {"property removed", "      - name: note\n", "      - name: remark\n",
-       ChangeKind::kPropertyRemoved, "schema[orders].properties[note]", C, B, B},
-      {"integer widened to number", "logicalType: integer", "logicalType: number",
-       ChangeKind::kLogicalTypeWidened, "schema[orders].properties[amount].logicalType", C, B, B},
-      {"logicalType changed", "      - name: status\n        logicalType: string",
+       ChangeKind::kPropertyRemoved, "schema[orders].properties[note]", C, B,
+       B},
+      {"integer widened to number", "logicalType: integer",
+       "logicalType: number", ChangeKind::kLogicalTypeWidened,
+       "schema[orders].properties[amount].logicalType", C, B, B},
+      {"logicalType changed",
+       "      - name: status\n        logicalType: string",
        "      - name: status\n        logicalType: integer",
-       ChangeKind::kLogicalTypeChanged, "schema[orders].properties[status].logicalType", B, B, B},
-      {"varchar widened", "varchar(18)", "varchar(36)", ChangeKind::kPhysicalTypeWidened,
+       ChangeKind::kLogicalTypeChanged,
+       "schema[orders].properties[status].logicalType", B, B, B},
+      {"varchar widened", "varchar(18)", "varchar(36)",
+       ChangeKind::kPhysicalTypeWidened,
        "schema[orders].properties[id].physicalType", C, B, B},
-      {"varchar narrowed", "varchar(18)", "varchar(8)", ChangeKind::kPhysicalTypeNarrowed,
+      {"varchar narrowed", "varchar(18)", "varchar(8)",
+       ChangeKind::kPhysicalTypeNarrowed,
        "schema[orders].properties[id].physicalType", B, C, B},
-      {"physicalType changed", "varchar(18)", "char(18)", ChangeKind::kPhysicalTypeChanged,
+      {"physicalType changed", "varchar(18)", "char(18)",
+       ChangeKind::kPhysicalTypeChanged,
        "schema[orders].properties[id].physicalType", B, B, B},
       {"required added", "        classification: internal",
        "        classification: internal\n        required: true",
-       ChangeKind::kRequiredAdded, "schema[orders].properties[amount].required", B, C, B},
+       ChangeKind::kRequiredAdded, "schema[orders].properties[amount].required",
+       B, C, B},
       {"required removed", "        required: true\n        unique: true",
        "        unique: true", ChangeKind::kRequiredRemoved,
        "schema[orders].properties[id].required", C, B, B},
-      {"unique removed", "        unique: true\n", "", ChangeKind::kUniqueRemoved,
-       "schema[orders].properties[id].unique", C, B, B},
+      {"unique removed", "        unique: true\n", "",
+       ChangeKind::kUniqueRemoved, "schema[orders].properties[id].unique", C, B,
+       B},
       {"primary key changed", "primaryKeyPosition: 1", "primaryKeyPosition: 2",
-       ChangeKind::kPrimaryKeyChanged, "schema[orders].properties[id].primaryKey", B, B, B},
-      {"classification tightened", "classification: internal", "classification: restricted",
-       ChangeKind::kClassificationTightened,
+       ChangeKind::kPrimaryKeyChanged,
+       "schema[orders].properties[id].primaryKey", B, B, B},
+      {"classification tightened", "classification: internal",
+       "classification: restricted", ChangeKind::kClassificationTightened,
        "schema[orders].properties[amount].classification", B, B, B},
-      {"classification loosened", "classification: internal", "classification: public",
-       ChangeKind::kClassificationLoosened,
+      {"classification loosened", "classification: internal",
+       "classification: public", ChangeKind::kClassificationLoosened,
        "schema[orders].properties[amount].classification", C, C, C},
-      {"maximum lowered", "maximum: 1000", "maximum: 100", ChangeKind::kConstraintTightened,
+      {"maximum lowered", "maximum: 1000", "maximum: 100",
+       ChangeKind::kConstraintTightened,
        "schema[orders].properties[amount].logicalTypeOptions.maximum", B, C, B},
-      {"maximum raised", "maximum: 1000", "maximum: 5000", ChangeKind::kConstraintLoosened,
+      {"maximum raised", "maximum: 1000", "maximum: 5000",
+       ChangeKind::kConstraintLoosened,
        "schema[orders].properties[amount].logicalTypeOptions.maximum", C, B, B},
       {"enum narrowed", "[open, paid]", "[open]", ChangeKind::kEnumNarrowed,
        "schema[orders].properties[status].validValues", B, C, B},
-      {"enum widened", "[open, paid]", "[open, paid, refunded]", ChangeKind::kEnumWidened,
+      {"enum widened", "[open, paid]", "[open, paid, refunded]",
+       ChangeKind::kEnumWidened,
        "schema[orders].properties[status].validValues", C, B, B},
       {"quality rule strengthened", "mustBeLessThan: 10", "mustBeLessThan: 1",
        ChangeKind::kQualityRuleStrengthened,
@@ -209,27 +229,37 @@ std::vector<Rule> Rules() {
       {"quality rule weakened", "mustBeLessThan: 10", "mustBeLessThan: 50",
        ChangeKind::kQualityRuleWeakened,
        "schema[orders].properties[note].quality[nullValues]", C, B, B},
-      {"quality rule removed", "        quality:\n          - metric: nullValues\n            mustBeLessThan: 10\n",
+      {"quality rule removed",
+       "        quality:\n          - metric: nullValues\n            "
+       "mustBeLessThan: 10\n",
        "", ChangeKind::kQualityRuleRemoved,
        "schema[orders].properties[note].quality[nullValues]", C, B, B},
-      {"quality rule added", "  - name: customers\n    properties:\n      - name: id\n        logicalType: string\n",
-       "  - name: customers\n    properties:\n      - name: id\n        logicalType: string\n        quality:\n          - metric: duplicateValues\n            mustBe: 0\n",
+      {"quality rule added",
+       "  - name: customers\n    properties:\n      - name: id\n        "
+       "logicalType: string\n",
+       "  - name: customers\n    properties:\n      - name: id\n        "
+       "logicalType: string\n        quality:\n          - metric: "
+       "duplicateValues\n            mustBe: 0\n",
        ChangeKind::kQualityRuleAdded,
        "schema[customers].properties[id].quality[duplicateValues]", B, C, B},
-      {"latency weakened", "    value: 4\n    unit: d", "    value: 6\n    unit: d",
-       ChangeKind::kSlaWeakened, "slaProperties[latency]", C, B, B},
-      {"latency strengthened", "    value: 4\n    unit: d", "    value: 12\n    unit: h",
-       ChangeKind::kSlaStrengthened, "slaProperties[latency]", B, C, B},
-      {"retention weakened", "    value: 3\n    unit: y", "    value: 1\n    unit: y",
-       ChangeKind::kSlaWeakened, "slaProperties[retention]", C, B, B},
-      {"sla removed", "  - property: retention\n    value: 3\n    unit: y\n", "",
-       ChangeKind::kSlaRemoved, "slaProperties[retention]", C, B, B},
-      {"description only", "description: free text", "description: any free text",
-       ChangeKind::kDocumentation, "schema[orders].properties[note]", X, X, X},
+      {"latency weakened", "    value: 4\n    unit: d",
+       "    value: 6\n    unit: d", ChangeKind::kSlaWeakened,
+       "slaProperties[latency]", C, B, B},
+      {"latency strengthened", "    value: 4\n    unit: d",
+       "    value: 12\n    unit: h", ChangeKind::kSlaStrengthened,
+       "slaProperties[latency]", B, C, B},
+      {"retention weakened", "    value: 3\n    unit: y",
+       "    value: 1\n    unit: y", ChangeKind::kSlaWeakened,
+       "slaProperties[retention]", C, B, B},
+      {"sla removed", "  - property: retention\n    value: 3\n    unit: y\n",
+       "", ChangeKind::kSlaRemoved, "slaProperties[retention]", C, B, B},
+      {"description only", "description: free text",
+       "description: any free text", ChangeKind::kDocumentation,
+       "schema[orders].properties[note]", X, X, X},
       // The reverse of a row above: the candidate is kBase.
-      {"number narrowed to integer", "logicalType: integer", "logicalType: number",
-       ChangeKind::kLogicalTypeNarrowed, "schema[orders].properties[amount].logicalType",
-       B, C, B, true},
+      {"number narrowed to integer", "logicalType: integer",
+       "logicalType: number", ChangeKind::kLogicalTypeNarrowed,
+       "schema[orders].properties[amount].logicalType", B, C, B, true},
       {"unique added", "        unique: true\n", "", ChangeKind::kUniqueAdded,
        "schema[orders].properties[id].unique", B, C, B, true},
       {"sla added", "  - property: retention\n    value: 3\n    unit: y\n", "",
@@ -244,7 +274,8 @@ std::vector<Rule> Rules() {
        EditOf(std::string(kBase), "        description: free text\n",
               "        description: free text\n        logicalTypeOptions:\n"
               "          pattern: '^a'\n")},
-      {"enum changed", "[open, paid]", "[open, refunded]", ChangeKind::kEnumChanged,
+      {"enum changed", "[open, paid]", "[open, refunded]",
+       ChangeKind::kEnumChanged,
        "schema[orders].properties[status].validValues", B, B, B},
       {"quality rule changed", "mustBeLessThan: 10", "mustBeGreaterThan: 10",
        ChangeKind::kQualityRuleChanged,
@@ -254,10 +285,12 @@ std::vector<Rule> Rules() {
        "slaProperties[generalAvailability]", B, B, B, false,
        std::string(kBase) + "  - property: generalAvailability\n"
                             "    value: 1\n    unit: y\n"},
-      {"server added", "slaProperties:", std::string(kServers) + "slaProperties:",
-       ChangeKind::kServerAdded, "servers[prod]", C, C, C},
-      {"server removed", "slaProperties:", std::string(kServers) + "slaProperties:",
-       ChangeKind::kServerRemoved, "servers[prod]", C, B, B, true},
+      {"server added", "slaProperties:",
+       std::string(kServers) + "slaProperties:", ChangeKind::kServerAdded,
+       "servers[prod]", C, C, C},
+      {"server removed", "slaProperties:",
+       std::string(kServers) + "slaProperties:", ChangeKind::kServerRemoved,
+       "servers[prod]", C, B, B, true},
       // ODCS v3.1.0 and v3.2.0 elements (Base32).
       {"enum value removed", "          - value: silver\n", "",
        ChangeKind::kEnumNarrowed, "schema[customers].properties[tier].enum", B,
@@ -390,8 +423,9 @@ TEST(CompatibilityTest, EachRuleInEachMode) {
     EXPECT_EQ(c.SeverityIn(CompatibilityMode::kFullTransitive), r.full);
     EXPECT_NE(c.SeverityIn(CompatibilityMode::kNone), Severity::kBreaking);
     EXPECT_EQ(c.RequiredBump(CompatibilityMode::kNone),
-              r.full == B ? Bump::kMajor : r.full == C ? Bump::kMinor
-                                                       : Bump::kPatch);
+              r.full == B   ? Bump::kMajor
+              : r.full == C ? Bump::kMinor
+                            : Bump::kPatch);
   }
 }
 
@@ -425,9 +459,9 @@ TEST(CompatibilityTest, ChangeTableUnderEveryModeSeverityAndExplanationAgree) {
           EXPECT_TRUE(absl::StartsWith(
               e, absl::StrCat("breaking under ", ModeName(mode), ": ")))
               << e;
-          for (const char* word : {"compatible", "safe", "does not protect",
-                                   "refuses nothing", "no existing reader",
-                                   "cosmetic"}) {
+          for (const char* word :
+               {"compatible", "safe", "does not protect", "refuses nothing",
+                "no existing reader", "cosmetic"}) {
             EXPECT_FALSE(absl::StrContains(e, word)) << word << " in " << e;
           }
         } else {
@@ -511,16 +545,15 @@ TEST(CompatibilityTest, CheckRefusesBreakingMinorBumpAndAcceptsMajor) {
 
 TEST(CompatibilityTest, CompatibleAdditionNeedsMinorCosmeticNeedsPatch) {
   const Document v1 = Load(kBase);
-  Document added = Load(Edit("slaProperties:",
-                             "  - name: invoices\nslaProperties:"));
+  Document added =
+      Load(Edit("slaProperties:", "  - name: invoices\nslaProperties:"));
   added.version = "1.0.1";
   absl::StatusOr<Verdict> v = Check(added, {v1}, CompatibilityMode::kBackward);
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->compatible);
   EXPECT_EQ(v->required_bump, Bump::kMinor);
   EXPECT_FALSE(v->version_satisfied);
-  Document cosmetic =
-      Load(Edit("description: free text", "description: text"));
+  Document cosmetic = Load(Edit("description: free text", "description: text"));
   cosmetic.version = "1.0.1";
   v = Check(cosmetic, {v1}, CompatibilityMode::kFull);
   ASSERT_TRUE(v.ok());
@@ -538,7 +571,8 @@ TEST(CompatibilityTest, TransitiveModesCheckEveryEarlierVersion) {
   Document v3 = Load(Edit("maximum: 1000", "maximum: 100"));
   v3.version = "2.1.0";
   v3.sla_properties.clear();  // weakens against both v1 and v2
-  absl::StatusOr<Verdict> plain = Check(v3, {v1, v2}, CompatibilityMode::kBackward);
+  absl::StatusOr<Verdict> plain =
+      Check(v3, {v1, v2}, CompatibilityMode::kBackward);
   ASSERT_TRUE(plain.ok());
   EXPECT_TRUE(plain->compatible);
   // v1 -> v3 tightens maximum (1000 -> 100): BACKWARD_TRANSITIVE sees it.

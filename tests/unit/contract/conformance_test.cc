@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/contract/validate.h"
 
 namespace meshplane::contract {
@@ -97,8 +98,8 @@ TEST(OdcsConformanceTest, AcceptsEveryValidExample) {
   ASSERT_GE(files.size(), 90u);
   for (const Fixture& f : files) {
     SCOPED_TRACE(f.file);
-    absl::StatusOr<ValidatedDocument> v = ParseAndValidate(
-        ReadFile(fs::path(MESHPLANE_ODCS_FIXTURES) / f.file));
+    absl::StatusOr<ValidatedDocument> v =
+        ParseAndValidate(ReadFile(fs::path(MESHPLANE_ODCS_FIXTURES) / f.file));
     ASSERT_TRUE(v.ok()) << v.status();
     EXPECT_TRUE(v->issues.empty()) << Render(v->issues);
     EXPECT_FALSE(v->document.id.empty());
@@ -114,94 +115,89 @@ struct Expectation {
 };
 
 const std::map<std::string, std::vector<Expectation>>& Expected() {
-  static const auto* expected =
-      new std::map<std::string, std::vector<Expectation>>{
-          // The standard's negative tests (development branch, v3.2.0).
-          {"additional-unknown-property",
-           {{"unknownRootField", "unknown field"}}},
-          {"enum-duplicate-values",
-           {{"schema[0].properties[0].enum[1]", "must be unique"}}},
-          {"enum-empty",
-           {{"schema[0].properties[0].enum", "at least one enum value"}}},
-          {"enum-missing-value",
-           {{"schema[0].properties[0].enum[0].value",
-             "missing required field"}}},
-          {"invalid-api-version", {{"apiVersion", "\"v4.0.0\""}}},
-          {"invalid-kind", {{"kind", "\"DataModel\""}}},
-          {"invalid-quality-dimension",
-           {{"schema[0].properties[0].quality[0].dimension", "\"validity\""}}},
-          {"invalid-quality-metric",
-           {{"schema[0].properties[0].quality[0].metric",
-             "\"invalidMetric\""}}},
-          {"invalid-quality-type",
-           {{"schema[0].properties[0].quality[0].type", "quality rule type"}}},
-          {"map-missing-block",
-           {{"schema[0].properties[0].map", "missing required field"}}},
-          {"map-missing-key",
-           {{"schema[0].properties[0].map.key", "missing required field"}}},
-          {"map-missing-value",
-           {{"schema[0].properties[0].map.value", "missing required field"}}},
-          {"missing-required-fields", {{"id", "missing required field"}}},
-          {"quality-custom-missing-implementation",
-           {{"schema[0].properties[0].quality[0].implementation",
-             "missing required field"}}},
-          {"quality-element-field",
-           {{"schema[0].properties[0].quality[0].element", "unknown field"}}},
-          {"quality-library-missing-metric",
-           {{"schema[0].properties[0].quality[0].metric",
-             "missing required field"}}},
-          {"quality-multiple-operators",
-           {{"schema[0].properties[0].quality[0]", "mustBe, mustNotBe"}}},
-          {"quality-mustbebetween-wrong-size",
-           {{"schema[0].quality[0].mustBeBetween", "two numbers"}}},
-          {"quality-sql-missing-query",
-           {{"schema[0].properties[0].quality[0].query",
-             "missing required field"}}},
-          {"relationship-property-level-with-from",
-           {{"schema[0].properties[0].relationships[0].from",
-             "must not have \"from\""}}},
-          {"relationship-schema-level-missing-from-to",
-           {{"schema[0].relationships[0].from", "missing required field"},
-            {"schema[0].relationships[0].to", "missing required field"}}},
-          {"schema-property-invalid-logicaltype",
-           {{"schema[0].properties[0].logicalType", "\"binary\""}}},
-          {"schema-property-missing-name",
-           {{"schema[0].properties[0].name", "missing required field"}}},
-          {"server-invalid-type", {{"servers[0].type", "server type"}}},
-          {"server-missing-conditional-fields",
-           {{"servers[0].schema", "type athena"}}},
-          {"server-missing-required-fields",
-           {{"servers[0].server", "missing required field"},
-            {"servers[0].type", "missing required field"}}},
-          {"sla-missing-required-value",
-           {{"slaProperties[0].value", "missing required field"}}},
-          {"synonym-missing-term",
-           {{"schema[0].properties[0].synonyms[0].synonym",
-             "missing required field"}}},
-          // Meshplane's own (own/invalid).
-          {"context-statement-missing-question",
-           {{"context.verifiedStatements[0].question",
-             "missing required field"}}},
-          {"context-in-v3.1.0", {{"context", "no such field in ODCS v3.1.0"}}},
-          {"deprecated-not-boolean",
-           {{"schema[0].properties[0].deprecated", "expected a boolean"}}},
-          {"vector-missing-dimensions",
-           {{"schema[0].properties[0].logicalTypeOptions.dimensions",
-             "missing required field"}}},
-          {"vector-in-v3.1.0",
-           {{"schema[0].properties[0].logicalType", "\"vector\""}}},
-          {"map-on-string",
-           {{"schema[0].properties[0].map", "needs logicalType map"}}},
-          {"semantic-type-invalid",
-           {{"schema[0].properties[0].semanticType", "\"metric\""}}},
-          {"relationship-id-invalid",
-           {{"schema[0].properties[0].relationships[0].id",
-             "not a valid id"}}},
-          {"variable-in-v3.1.0", {{"servers[0].port", "expected an integer"}}},
-          {"enum-value-not-scalar",
-           {{"schema[0].properties[0].enum[0].value", "expected a string"}}},
-          {"status-missing-v3.1.0", {{"status", "missing required field"}}},
-      };
+  static const auto* expected = new std::map<std::string,
+                                             std::vector<Expectation>>{
+      // The standard's negative tests (development branch, v3.2.0).
+      {"additional-unknown-property", {{"unknownRootField", "unknown field"}}},
+      {"enum-duplicate-values",
+       {{"schema[0].properties[0].enum[1]", "must be unique"}}},
+      {"enum-empty",
+       {{"schema[0].properties[0].enum", "at least one enum value"}}},
+      {"enum-missing-value",
+       {{"schema[0].properties[0].enum[0].value", "missing required field"}}},
+      {"invalid-api-version", {{"apiVersion", "\"v4.0.0\""}}},
+      {"invalid-kind", {{"kind", "\"DataModel\""}}},
+      {"invalid-quality-dimension",
+       {{"schema[0].properties[0].quality[0].dimension", "\"validity\""}}},
+      {"invalid-quality-metric",
+       {{"schema[0].properties[0].quality[0].metric", "\"invalidMetric\""}}},
+      {"invalid-quality-type",
+       {{"schema[0].properties[0].quality[0].type", "quality rule type"}}},
+      {"map-missing-block",
+       {{"schema[0].properties[0].map", "missing required field"}}},
+      {"map-missing-key",
+       {{"schema[0].properties[0].map.key", "missing required field"}}},
+      {"map-missing-value",
+       {{"schema[0].properties[0].map.value", "missing required field"}}},
+      {"missing-required-fields", {{"id", "missing required field"}}},
+      {"quality-custom-missing-implementation",
+       {{"schema[0].properties[0].quality[0].implementation",
+         "missing required field"}}},
+      {"quality-element-field",
+       {{"schema[0].properties[0].quality[0].element", "unknown field"}}},
+      {"quality-library-missing-metric",
+       {{"schema[0].properties[0].quality[0].metric",
+         "missing required field"}}},
+      {"quality-multiple-operators",
+       {{"schema[0].properties[0].quality[0]", "mustBe, mustNotBe"}}},
+      {"quality-mustbebetween-wrong-size",
+       {{"schema[0].quality[0].mustBeBetween", "two numbers"}}},
+      {"quality-sql-missing-query",
+       {{"schema[0].properties[0].quality[0].query",
+         "missing required field"}}},
+      {"relationship-property-level-with-from",
+       {{"schema[0].properties[0].relationships[0].from",
+         "must not have \"from\""}}},
+      {"relationship-schema-level-missing-from-to",
+       {{"schema[0].relationships[0].from", "missing required field"},
+        {"schema[0].relationships[0].to", "missing required field"}}},
+      {"schema-property-invalid-logicaltype",
+       {{"schema[0].properties[0].logicalType", "\"binary\""}}},
+      {"schema-property-missing-name",
+       {{"schema[0].properties[0].name", "missing required field"}}},
+      {"server-invalid-type", {{"servers[0].type", "server type"}}},
+      {"server-missing-conditional-fields",
+       {{"servers[0].schema", "type athena"}}},
+      {"server-missing-required-fields",
+       {{"servers[0].server", "missing required field"},
+        {"servers[0].type", "missing required field"}}},
+      {"sla-missing-required-value",
+       {{"slaProperties[0].value", "missing required field"}}},
+      {"synonym-missing-term",
+       {{"schema[0].properties[0].synonyms[0].synonym",
+         "missing required field"}}},
+      // Meshplane's own (own/invalid).
+      {"context-statement-missing-question",
+       {{"context.verifiedStatements[0].question", "missing required field"}}},
+      {"context-in-v3.1.0", {{"context", "no such field in ODCS v3.1.0"}}},
+      {"deprecated-not-boolean",
+       {{"schema[0].properties[0].deprecated", "expected a boolean"}}},
+      {"vector-missing-dimensions",
+       {{"schema[0].properties[0].logicalTypeOptions.dimensions",
+         "missing required field"}}},
+      {"vector-in-v3.1.0",
+       {{"schema[0].properties[0].logicalType", "\"vector\""}}},
+      {"map-on-string",
+       {{"schema[0].properties[0].map", "needs logicalType map"}}},
+      {"semantic-type-invalid",
+       {{"schema[0].properties[0].semanticType", "\"metric\""}}},
+      {"relationship-id-invalid",
+       {{"schema[0].properties[0].relationships[0].id", "not a valid id"}}},
+      {"variable-in-v3.1.0", {{"servers[0].port", "expected an integer"}}},
+      {"enum-value-not-scalar",
+       {{"schema[0].properties[0].enum[0].value", "expected a string"}}},
+      {"status-missing-v3.1.0", {{"status", "missing required field"}}},
+  };
   return *expected;
 }
 
@@ -214,8 +210,8 @@ TEST(OdcsConformanceTest, RefusesEveryInvalidExampleForItsReason) {
     const std::string stem = name.substr(0, name.find(".odcs.yaml"));
     auto it = Expected().find(stem);
     ASSERT_NE(it, Expected().end()) << "no expectation for " << name;
-    absl::StatusOr<ValidatedDocument> v = ParseAndValidate(
-        ReadFile(fs::path(MESHPLANE_ODCS_FIXTURES) / f.file));
+    absl::StatusOr<ValidatedDocument> v =
+        ParseAndValidate(ReadFile(fs::path(MESHPLANE_ODCS_FIXTURES) / f.file));
     ASSERT_TRUE(v.ok()) << v.status();
     ASSERT_FALSE(v->issues.empty());
     for (const Expectation& e : it->second) {

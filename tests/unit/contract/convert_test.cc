@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/contract/odcs.h"
 #include "meshplane/contract/validate.h"
 
@@ -90,16 +91,16 @@ TEST(ConvertTest, DowngradeReportsEveryFieldItCannotCarry) {
   absl::StatusOr<Conversion> c = Convert(kV32, "v3.1.0");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->from_version, "v3.2.0");
-  EXPECT_THAT(LossPaths(*c),
-              ::testing::UnorderedElementsAre(
-                  "context", "servers[0].workgroup", "schema[0].synonyms",
-                  "schema[0].deprecated", "schema[0].relationships[0].id",
-                  "schema[0].properties[1].semanticType",
-                  "schema[0].properties[1].enum[0]",
-                  "schema[0].properties[2].deprecated",
-                  "schema[0].properties[2].logicalTypeOptions.distanceMetric",
-                  "schema[0].properties[3].map",
-                  "slaProperties[0].customProperties"));
+  EXPECT_THAT(
+      LossPaths(*c),
+      ::testing::UnorderedElementsAre(
+          "context", "servers[0].workgroup", "schema[0].synonyms",
+          "schema[0].deprecated", "schema[0].relationships[0].id",
+          "schema[0].properties[1].semanticType",
+          "schema[0].properties[1].enum[0]",
+          "schema[0].properties[2].deprecated",
+          "schema[0].properties[2].logicalTypeOptions.distanceMetric",
+          "schema[0].properties[3].map", "slaProperties[0].customProperties"));
   // The result is valid v3.1.0, and keeps what v3.1.0 can say.
   EXPECT_TRUE(c->issues.empty()) << ToStatus(c->issues);
   absl::StatusOr<ValidatedDocument> v = ParseAndValidate(c->yaml);
@@ -192,9 +193,10 @@ TEST(ConvertTest, EveryValidFixtureSurvivesConversionToItsOwnAndANewerVersion) {
       ASSERT_TRUE(up.ok()) << up.status();
       EXPECT_TRUE(up->losses.empty());
       EXPECT_TRUE(up->issues.empty()) << ToStatus(up->issues);
-      EXPECT_EQ(*ToJson(up->yaml),
-                absl::StrReplaceAll(*ToJson(text), {{"\"apiVersion\":\"v3.1.0\"",
-                                                     "\"apiVersion\":\"v3.2.0\""}}));
+      EXPECT_EQ(
+          *ToJson(up->yaml),
+          absl::StrReplaceAll(*ToJson(text), {{"\"apiVersion\":\"v3.1.0\"",
+                                               "\"apiVersion\":\"v3.2.0\""}}));
     }
     ++checked;
   }

@@ -19,9 +19,9 @@ TEST(SemVerTest, ParsesAndPrints) {
 }
 
 TEST(SemVerTest, RefusesNonSemver) {
-  for (const char* bad : {"", "1", "1.2", "v1.2.3", "01.2.3", "1.02.3",
-                          "1.2.3-", "1.2.3-01", "1.2.3-a..b", "1.2.x",
-                          "1.2.3+"}) {
+  for (const char* bad :
+       {"", "1", "1.2", "v1.2.3", "01.2.3", "1.02.3", "1.2.3-", "1.2.3-01",
+        "1.2.3-a..b", "1.2.x", "1.2.3+"}) {
     EXPECT_FALSE(SemVer::Parse(bad).ok()) << bad;
   }
   EXPECT_EQ(SemVer::Parse("1.2").status().code(),
@@ -30,10 +30,10 @@ TEST(SemVerTest, RefusesNonSemver) {
 
 TEST(SemVerTest, PrecedenceFollowsSemverOrg) {
   // semver.org item 11's example chain.
-  const char* chain[] = {"1.0.0-alpha",      "1.0.0-alpha.1", "1.0.0-alpha.beta",
-                         "1.0.0-beta",       "1.0.0-beta.2",  "1.0.0-beta.11",
-                         "1.0.0-rc.1",       "1.0.0",         "1.0.1",
-                         "1.1.0",            "2.0.0"};
+  const char* chain[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
+                         "1.0.0-beta",  "1.0.0-beta.2",  "1.0.0-beta.11",
+                         "1.0.0-rc.1",  "1.0.0",         "1.0.1",
+                         "1.1.0",       "2.0.0"};
   for (size_t i = 0; i + 1 < sizeof(chain) / sizeof(chain[0]); ++i) {
     EXPECT_LT(V(chain[i]), V(chain[i + 1])) << chain[i];
   }

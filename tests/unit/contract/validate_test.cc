@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/contract/odcs.h"
 
 namespace meshplane::contract {
@@ -31,7 +32,8 @@ TEST(ParseTest, YamlSyntaxErrorNamesLineAndColumn) {
   absl::StatusOr<Document> d = Parse("id: a\nschema: [\n  - x: 1\n");
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(d.status().message()), testing::MatchesRegex("[0-9]+:[0-9]+: .*"));
+  EXPECT_THAT(std::string(d.status().message()),
+              testing::MatchesRegex("[0-9]+:[0-9]+: .*"));
   EXPECT_THAT(std::string(Parse("- a\n- b\n").status().message()),
               HasSubstr("must be a YAML mapping"));
 }
@@ -50,14 +52,13 @@ text: "tab\tquote\" slash\\ nl\n"
 n: -12
 )");
   ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_EQ(*a,
-            R"({"flags":[true,false,null,null,"true","7",".inf",".NaN"],)"
-            R"("id":"orders","n":-12,)"
-            R"("quality":{"big":1000,"mustBeGreaterThan":16,"ratio":2.5,)"
-            R"("tiny":-0.5},)"
-            R"("schema":[{"name":"orders","properties":[{"logicalType":)"
-            R"("number","name":"amount","required":true}]}],)"
-            R"("text":"tab\tquote\" slash\\ nl\n","version":"1.0.0"})");
+  EXPECT_EQ(*a, R"({"flags":[true,false,null,null,"true","7",".inf",".NaN"],)"
+                R"("id":"orders","n":-12,)"
+                R"("quality":{"big":1000,"mustBeGreaterThan":16,"ratio":2.5,)"
+                R"("tiny":-0.5},)"
+                R"("schema":[{"name":"orders","properties":[{"logicalType":)"
+                R"("number","name":"amount","required":true}]}],)"
+                R"("text":"tab\tquote\" slash\\ nl\n","version":"1.0.0"})");
   // Layout, comments and key order do not matter.
   absl::StatusOr<std::string> b = ToJson(
       "id: orders\nversion: 1.0.0\nn: -12\n"
@@ -146,16 +147,19 @@ TEST(ValidateTest, ReportsEveryIssueAtOnceInDocumentOrder) {
 )");
   ASSERT_EQ(issues.size(), 4u);
   EXPECT_EQ(issues[0].path, "schema[0].properties[0].logicalType");
-  EXPECT_THAT(issues[0].message, HasSubstr("\"uuid\" is not a valid logicalType"));
+  EXPECT_THAT(issues[0].message,
+              HasSubstr("\"uuid\" is not a valid logicalType"));
   EXPECT_THAT(issues[0].message, HasSubstr("expected one of string"));
   EXPECT_EQ(issues[1].path, "schema[0].properties[0].required");
-  EXPECT_THAT(issues[1].message, HasSubstr("expected a boolean, found \"yes\""));
+  EXPECT_THAT(issues[1].message,
+              HasSubstr("expected a boolean, found \"yes\""));
   EXPECT_EQ(issues[2].path, "schema[0].properties[1].name");
   EXPECT_EQ(issues[3].path, "schema[0].properties[1].unique");
   EXPECT_THAT(issues[3].message, HasSubstr("found an integer (1)"));
   EXPECT_EQ(issues[0].position.line, 10);
-  EXPECT_THAT(issues[0].ToString(),
-              HasSubstr("schema[0].properties[0].logicalType (line 10, column 22)"));
+  EXPECT_THAT(
+      issues[0].ToString(),
+      HasSubstr("schema[0].properties[0].logicalType (line 10, column 22)"));
 }
 
 TEST(ValidateTest, LogicalTypeOptionsDependOnTheLogicalType) {
@@ -177,10 +181,13 @@ TEST(ValidateTest, LogicalTypeOptionsDependOnTheLogicalType) {
           logicalType: string
 )");
   ASSERT_EQ(issues.size(), 4u);
-  EXPECT_EQ(issues[0].path, "schema[0].properties[0].logicalTypeOptions.maxLength");
-  EXPECT_EQ(issues[1].path, "schema[0].properties[0].logicalTypeOptions.maximum");
+  EXPECT_EQ(issues[0].path,
+            "schema[0].properties[0].logicalTypeOptions.maxLength");
+  EXPECT_EQ(issues[1].path,
+            "schema[0].properties[0].logicalTypeOptions.maximum");
   EXPECT_THAT(issues[1].message, HasSubstr("logicalTypeOptions of a string"));
-  EXPECT_EQ(issues[2].path, "schema[0].properties[1].logicalTypeOptions.format");
+  EXPECT_EQ(issues[2].path,
+            "schema[0].properties[1].logicalTypeOptions.format");
   EXPECT_EQ(issues[3].path, "schema[0].properties[2].items");
   EXPECT_THAT(issues[3].message, HasSubstr("need logicalType array"));
 }
@@ -211,12 +218,12 @@ schema:
   for (const Issue& i : issues) {
     paths.push_back(i.path);
   }
-  EXPECT_THAT(paths, testing::ElementsAre(
-                         "servers[0].port", "servers[1].type",
-                         "schema[0].relationships[0].to",
-                         "schema[0].quality[0].mustBeBetween",
-                         "schema[0].quality[1].mustBe"));
-  EXPECT_THAT(issues[0].message, HasSubstr("expected an integer, found \"5432\""));
+  EXPECT_THAT(paths, testing::ElementsAre("servers[0].port", "servers[1].type",
+                                          "schema[0].relationships[0].to",
+                                          "schema[0].quality[0].mustBeBetween",
+                                          "schema[0].quality[1].mustBe"));
+  EXPECT_THAT(issues[0].message,
+              HasSubstr("expected an integer, found \"5432\""));
   EXPECT_THAT(issues[1].message, HasSubstr("not a valid server type"));
 }
 
@@ -234,13 +241,12 @@ TEST(ValidateTest, InvalidValuesArgumentsNameTheirPath) {
   for (const Issue& i : issues) {
     paths.push_back(i.path);
   }
-  EXPECT_THAT(
-      paths,
-      testing::ElementsAre(
-          // validValues[2], null, is admitted: the standard's examples
-          // list it.
-          "schema[0].properties[0].quality[0].arguments.validValues[1]",
-          "schema[0].properties[0].quality[0].arguments.pattern"));
+  EXPECT_THAT(paths,
+              testing::ElementsAre(
+                  // validValues[2], null, is admitted: the standard's examples
+                  // list it.
+                  "schema[0].properties[0].quality[0].arguments.validValues[1]",
+                  "schema[0].properties[0].quality[0].arguments.pattern"));
   absl::StatusOr<ValidatedDocument> ok =
       ParseAndValidate(std::string(kHeader) + R"(schema:
   - name: t
@@ -264,7 +270,8 @@ TEST(ValidateTest, ToStatusListsEveryIssue) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), HasSubstr("2 issues"));
   EXPECT_THAT(std::string(s.message()), HasSubstr("kind2"));
-  EXPECT_THAT(std::string(s.message()), HasSubstr("schema (line 7, column 9): expected a list"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("schema (line 7, column 9): expected a list"));
 }
 
 TEST(ValidateTest, QuotedScalarsAreStrings) {

@@ -57,8 +57,8 @@ TEST(YamlBudgetTest, RefusesAnAliasBombAtTheAliasThatCrossesTheNodeBudget) {
     EXPECT_LT(bomb.size(), 1024u);
     const std::string error = ErrorOf(bomb);
     EXPECT_THAT(error, StartsWith(absl::StrCat(line, ":")));
-    EXPECT_THAT(error, HasSubstr(absl::StrCat("alias *x", level - 1,
-                                              " repeats ")));
+    EXPECT_THAT(error,
+                HasSubstr(absl::StrCat("alias *x", level - 1, " repeats ")));
     EXPECT_THAT(error, HasSubstr("past the YAML budget of 250000 nodes"));
     // Every entry point of the library goes through the same reader.
     EXPECT_EQ(std::string(Parse(bomb).status().message()), error);
@@ -80,9 +80,9 @@ TEST(YamlBudgetTest, AnAliasCountsAsEveryNodeItRepeats) {
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(Get(ok->root(), "l").size(), static_cast<size_t>(fits));
   EXPECT_THAT(ErrorOf(doc(fits + 1)),
-              StartsWith(absl::StrCat(
-                  "3:", 1 + 4 * fits, ": alias *a repeats 1001 nodes, past the "
-                  "YAML budget of 250000 nodes")));
+              StartsWith(absl::StrCat("3:", 1 + 4 * fits,
+                                      ": alias *a repeats 1001 nodes, past the "
+                                      "YAML budget of 250000 nodes")));
 }
 
 TEST(YamlBudgetTest, NodesCountWithoutAliasesToo) {
@@ -110,21 +110,20 @@ TEST(YamlBudgetTest, ScalarBytesCountWhatAliasesRepeat) {
 TEST(YamlBudgetTest, DepthCountsAnAliasAsItsNodeInPlace) {
   // 150 nested lists anchored at depth 2, and an alias of them at depth
   // 152: 151 + 150 = 301 levels when read, where the text nests 151.
-  const std::string deep =
-      absl::StrCat("a: &d ", std::string(150, '['), std::string(150, ']'),
-                   "\nb: ", std::string(150, '['), "*d", std::string(150, ']'),
-                   "\n");
+  const std::string deep = absl::StrCat(
+      "a: &d ", std::string(150, '['), std::string(150, ']'),
+      "\nb: ", std::string(150, '['), "*d", std::string(150, ']'), "\n");
   EXPECT_THAT(ErrorOf(deep),
               StartsWith(absl::StrCat(
                   "2:154: alias *d nests 301 levels deep, past the YAML "
                   "budget of ",
                   kMaxYamlDepth, " levels")));
   // 100 + 99 = 199 levels: within the budget.
-  EXPECT_TRUE(LoadYaml(absl::StrCat("a: &d ", std::string(99, '['),
-                                    std::string(99, ']'), "\nb: ",
-                                    std::string(99, '['), "*d",
-                                    std::string(99, ']'), "\n"))
-                  .ok());
+  EXPECT_TRUE(
+      LoadYaml(absl::StrCat("a: &d ", std::string(99, '['),
+                            std::string(99, ']'), "\nb: ", std::string(99, '['),
+                            "*d", std::string(99, ']'), "\n"))
+          .ok());
 }
 
 TEST(CheckYamlBudgetsTest, ReadsEveryDocumentOfAStreamAnyTopLevel) {
@@ -141,11 +140,12 @@ TEST(CheckYamlBudgetsTest, ReadsEveryDocumentOfAStreamAnyTopLevel) {
   EXPECT_THAT(std::string(CheckYamlBudgets("a: &x 1\n---\nb: *x\n").message()),
               StartsWith("3:4: invalid YAML: alias *x has no anchor"));
   // The budget holds for the stream, not for each document.
-  const std::string half =
-      absl::StrCat("[", Repeat("0", static_cast<int>(kMaxYamlNodes / 2)), "]\n");
+  const std::string half = absl::StrCat(
+      "[", Repeat("0", static_cast<int>(kMaxYamlNodes / 2)), "]\n");
   EXPECT_TRUE(CheckYamlBudgets(half).ok());
   EXPECT_THAT(
-      std::string(CheckYamlBudgets(absl::StrCat(half, "---\n", half)).message()),
+      std::string(
+          CheckYamlBudgets(absl::StrCat(half, "---\n", half)).message()),
       HasSubstr("more than 250000 nodes"));
   absl::Status syntax = CheckYamlBudgets("a: [\n");
   EXPECT_EQ(syntax.code(), absl::StatusCode::kInvalidArgument);

@@ -17,7 +17,8 @@ namespace {
 using ::testing::HasSubstr;
 
 const absl::Time kNow = absl::FromUnixSeconds(1767225600);
-constexpr char kPort[] = "domains/sales/dataProducts/orders/outputPorts/orders-v1";
+constexpr char kPort[] =
+    "domains/sales/dataProducts/orders/outputPorts/orders-v1";
 
 std::string Uuid(int i) {
   return absl::StrFormat("00000000-0000-4000-8000-%012d", i);
@@ -63,8 +64,10 @@ TEST(AccessIndexTest, DirectGrantAllowsUntilItExpires) {
   EXPECT_FALSE(r.allowed);
   EXPECT_THAT(r.reason, HasSubstr("expired"));
   // Another action, another principal, another port: no.
-  EXPECT_FALSE(index.Check("user:cy@example.com", kPort, "write", kNow).allowed);
-  EXPECT_FALSE(index.Check("user:zed@example.com", kPort, "read", kNow).allowed);
+  EXPECT_FALSE(
+      index.Check("user:cy@example.com", kPort, "write", kNow).allowed);
+  EXPECT_FALSE(
+      index.Check("user:zed@example.com", kPort, "read", kNow).allowed);
   IndexCheck other = index.Check(
       "user:cy@example.com",
       "domains/sales/dataProducts/orders/outputPorts/orders-v2", "read", kNow);
@@ -75,13 +78,14 @@ TEST(AccessIndexTest, DirectGrantAllowsUntilItExpires) {
 TEST(AccessIndexTest, UnknownPortsAndPrincipalsAreDenied) {
   AccessIndex index;
   index.Replace(Base());
-  IndexCheck r = index.Check("user:nobody@example.com",
-                             "domains/x/dataProducts/y/outputPorts/z", "read",
-                             kNow);
+  IndexCheck r =
+      index.Check("user:nobody@example.com",
+                  "domains/x/dataProducts/y/outputPorts/z", "read", kNow);
   EXPECT_FALSE(r.allowed);
   EXPECT_FALSE(r.port_known);
   EXPECT_THAT(r.reason, HasSubstr("no output port"));
-  EXPECT_FALSE(index.Check("user:nobody@example.com", kPort, "read", kNow).allowed);
+  EXPECT_FALSE(
+      index.Check("user:nobody@example.com", kPort, "read", kNow).allowed);
 }
 
 TEST(AccessIndexTest, TeamGrantsCoverMembersIncludingNewOnes) {
@@ -99,14 +103,15 @@ TEST(AccessIndexTest, TeamGrantsCoverMembersIncludingNewOnes) {
   EXPECT_TRUE(index.Check("user:cy@example.com", kPort, "read", kNow).allowed);
   EXPECT_FALSE(index.Check("user:bo@example.com", kPort, "read", kNow).allowed);
   index.SetTeam("analysts", {});
-  EXPECT_FALSE(index.Check("user:ana@example.com", kPort, "read", kNow).allowed);
+  EXPECT_FALSE(
+      index.Check("user:ana@example.com", kPort, "read", kNow).allowed);
 }
 
 TEST(AccessIndexTest, RevocationAndUpsertsApplyAtOnce) {
   AccessIndex index;
   index.Replace(Base());
-  model::Grant g = MakeGrant(3, "user:cy@example.com", absl::Hours(1),
-                             {"read", "write"});
+  model::Grant g =
+      MakeGrant(3, "user:cy@example.com", absl::Hours(1), {"read", "write"});
   index.UpsertGrant(g);
   EXPECT_EQ(index.grant_count(), 1);
   EXPECT_TRUE(index.Check("user:cy@example.com", kPort, "write", kNow).allowed);
@@ -118,7 +123,8 @@ TEST(AccessIndexTest, RevocationAndUpsertsApplyAtOnce) {
   g.revoke_time = kNow;
   index.UpsertGrant(g);
   EXPECT_EQ(index.grant_count(), 1);
-  EXPECT_FALSE(index.Check("user:cy@example.com", kPort, "write", kNow).allowed);
+  EXPECT_FALSE(
+      index.Check("user:cy@example.com", kPort, "write", kNow).allowed);
   longer.revoke_time = kNow;
   index.UpsertGrant(longer);
   EXPECT_FALSE(index.Check("user:cy@example.com", kPort, "read", kNow).allowed);
@@ -183,9 +189,10 @@ TEST(AccessIndexTest, MemoryPerGrantIsSmall) {
   EXPECT_EQ(index.grant_count(), kGrants);
   // 300 MB for 1,000,000 grants is the aim: 300 bytes a grant.
   EXPECT_LT(index.MemoryBytes() / kGrants, 300) << index.MemoryBytes();
-  EXPECT_TRUE(index.Check("user:u5@example.com",
-                          "domains/d/dataProducts/p55/outputPorts/o", "read",
-                          kNow)
+  EXPECT_TRUE(index
+                  .Check("user:u5@example.com",
+                         "domains/d/dataProducts/p55/outputPorts/o", "read",
+                         kNow)
                   .allowed);
 }
 

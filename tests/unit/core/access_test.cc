@@ -32,7 +32,8 @@ using ::testing::SizeIs;
 using Code = absl::StatusCode;
 using State = model::AccessRequestState;
 
-constexpr char kPort[] = "domains/sales/dataProducts/orders/outputPorts/orders-v1";
+constexpr char kPort[] =
+    "domains/sales/dataProducts/orders/outputPorts/orders-v1";
 
 class AccessTest : public ::testing::Test {
  protected:
@@ -79,7 +80,8 @@ class AccessTest : public ::testing::Test {
     AccessOptions options;
     options.checkers = {"service:trino"};
     options.pending_ttl = absl::Hours(48);
-    return std::make_unique<Access>(store_, authz_, clock_, &governance_, options);
+    return std::make_unique<Access>(store_, authz_, clock_, &governance_,
+                                    options);
   }
 
   absl::StatusOr<model::AccessRequest> Ask(const RequestContext& ctx,
@@ -165,13 +167,15 @@ TEST_F(AccessTest, ApprovalPolicyLeavesTheRequestToTheOwningTeam) {
               StatusIs(Code::kPermissionDenied));
   EXPECT_THAT(access_->Approve(eve_, r.id, "", {}, "").status(),
               StatusIs(Code::kPermissionDenied));
-  EXPECT_THAT(access_->Approve(owner_, r.id, "ok", absl::Hours(48), "").status(),
-              StatusIs(Code::kInvalidArgument, "duration"));
-  EXPECT_THAT(access_->Approve(owner_, r.id, "ok", absl::Seconds(30), "").status(),
-              StatusIs(Code::kInvalidArgument, "1 minute"));
-  ASSERT_OK_AND_ASSIGN(auto approved,
-                       access_->Approve(owner_, r.id, "for the report",
-                                        absl::Hours(2), ""));
+  EXPECT_THAT(
+      access_->Approve(owner_, r.id, "ok", absl::Hours(48), "").status(),
+      StatusIs(Code::kInvalidArgument, "duration"));
+  EXPECT_THAT(
+      access_->Approve(owner_, r.id, "ok", absl::Seconds(30), "").status(),
+      StatusIs(Code::kInvalidArgument, "1 minute"));
+  ASSERT_OK_AND_ASSIGN(
+      auto approved,
+      access_->Approve(owner_, r.id, "for the report", absl::Hours(2), ""));
   EXPECT_EQ(approved.state, State::kApproved);
   EXPECT_EQ(approved.reviewer, "user:olga");
   EXPECT_TRUE(Allowed("user:ana"));
@@ -189,7 +193,8 @@ TEST_F(AccessTest, DenyPolicyRefusesWithItsViolation) {
   AddPolicy("at-most-30-days", "access.request",
             "request.duration <= duration('720h')", "DENY");
   auto refused = Ask(ana_, "", absl::Hours(24 * 60));
-  ASSERT_THAT(refused.status(), StatusIs(Code::kFailedPrecondition, "at-most-30-days"));
+  ASSERT_THAT(refused.status(),
+              StatusIs(Code::kFailedPrecondition, "at-most-30-days"));
   EXPECT_EQ(GetReason(refused.status()), "POLICY_VIOLATION");
   EXPECT_THAT(GetPolicyViolations(refused.status()), SizeIs(1));
   EXPECT_OK(Ask(ana_, "", absl::Hours(24)).status());
@@ -204,7 +209,8 @@ TEST_F(AccessTest, PendingRequestsExpireAndCanBeWithdrawnOrDenied) {
               StatusIs(Code::kPermissionDenied));
   ASSERT_OK_AND_ASSIGN(auto withdrawn, access_->Withdraw(ana_, a.id, ""));
   EXPECT_EQ(withdrawn.state, State::kWithdrawn);
-  ASSERT_OK_AND_ASSIGN(auto denied, access_->Deny(owner_, b.id, "not for this", ""));
+  ASSERT_OK_AND_ASSIGN(auto denied,
+                       access_->Deny(owner_, b.id, "not for this", ""));
   EXPECT_EQ(denied.state, State::kDenied);
   clock_.Advance(absl::Hours(49));
   ASSERT_OK_AND_ASSIGN(auto expired, access_->GetAccessRequest(ana_, c.id));
@@ -242,8 +248,8 @@ TEST_F(AccessTest, RevocationIsSeenAtOnceHereAndByAnotherReplica) {
   EXPECT_TRUE(on_b.allowed);  // the grant reached B through NOTIFY
   EXPECT_THAT(access_->RevokeGrant(eve_, r.grant_id, "").status(),
               StatusIs(Code::kPermissionDenied));
-  ASSERT_OK_AND_ASSIGN(auto revoked,
-                       access_->RevokeGrant(owner_, r.grant_id, "left the team"));
+  ASSERT_OK_AND_ASSIGN(
+      auto revoked, access_->RevokeGrant(owner_, r.grant_id, "left the team"));
   EXPECT_TRUE(revoked.revoke_time.has_value());
   EXPECT_FALSE(Allowed("user:ana"));
   ASSERT_OK_AND_ASSIGN(on_b, CheckAs(*replica, enforcer_, "user:ana"));
@@ -286,8 +292,9 @@ TEST_F(AccessTest, CheckDeniesByDefaultAndOnlyTheRightCallersMayAsk) {
               StatusIs(Code::kPermissionDenied));
   EXPECT_THAT(access_->Check(enforcer_, {"nobody", kPort, "read", ""}).status(),
               StatusIs(Code::kInvalidArgument, "principal"));
-  EXPECT_THAT(access_->Check(enforcer_, {"user:ana", kPort, "delete", ""}).status(),
-              StatusIs(Code::kInvalidArgument, "action"));
+  EXPECT_THAT(
+      access_->Check(enforcer_, {"user:ana", kPort, "delete", ""}).status(),
+      StatusIs(Code::kInvalidArgument, "action"));
   // A batch answers in order and is logged in one go.
   ASSERT_OK(Ask(ana_).status());
   ASSERT_OK_AND_ASSIGN(
@@ -321,8 +328,8 @@ TEST_F(AccessTest, ProductsLosingAPortLoseItsAccess) {
   other.id = "orders-v2";
   patch.output_ports = {other};
   ASSERT_OK(registry_
-                .UpdateDataProduct(admin_, patch, FieldMask{{"output_ports"}}, "",
-                                   false)
+                .UpdateDataProduct(admin_, patch, FieldMask{{"output_ports"}},
+                                   "", false)
                 .status());
   EXPECT_FALSE(Allowed("user:ana"));
 }

@@ -167,7 +167,8 @@ class ContractsTest : public ::testing::Test {
     EXPECT_THAT(events, IsOk());
     std::vector<std::string> out;
     for (const auto& e : *events) {
-      if (e.type.rfind("contract.", 0) == 0) out.push_back(e.type + " " + e.resource);
+      if (e.type.rfind("contract.", 0) == 0)
+        out.push_back(e.type + " " + e.resource);
     }
     return out;
   }
@@ -204,8 +205,8 @@ TEST_F(ContractsTest, FirstVersionCreatesTheContractForTheDocumentsProduct) {
   EXPECT_THAT(r->report.changes, IsEmpty());
   EXPECT_EQ(r->report.previous_version, "");
 
-  ASSERT_OK_AND_ASSIGN(auto stored,
-                       contracts_.GetVersion(fin_, "orders-contract", "latest"));
+  ASSERT_OK_AND_ASSIGN(
+      auto stored, contracts_.GetVersion(fin_, "orders-contract", "latest"));
   EXPECT_EQ(stored.original_yaml, kV1);
   EXPECT_EQ(stored.normalized_json, r->version.normalized_json);
   ASSERT_OK_AND_ASSIGN(auto report, ReportFromJson(stored.report_json));
@@ -225,14 +226,14 @@ TEST_F(ContractsTest, InvalidDocumentNamesEveryIssueByPathAndLine) {
     fields.push_back(f.field);
     EXPECT_THAT(f.description, HasSubstr("line "));
   }
-  EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
-                          "yaml.status",
-                          "yaml.schema[0].properties[1].logicalType"));
+  EXPECT_THAT(fields,
+              ::testing::UnorderedElementsAre(
+                  "yaml.status", "yaml.schema[0].properties[1].logicalType"));
   EXPECT_THAT(Publish(sam_, "a: [").status(),
               StatusIs(Code::kInvalidArgument, "invalid YAML"));
-  EXPECT_THAT(Publish(sam_, Edit(kV1, {{"version: 1.0.0", "version: v1"}}))
-                  .status(),
-              StatusIs(Code::kInvalidArgument, "yaml.version"));
+  EXPECT_THAT(
+      Publish(sam_, Edit(kV1, {{"version: 1.0.0", "version: v1"}})).status(),
+      StatusIs(Code::kInvalidArgument, "yaml.version"));
   EXPECT_THAT(Publish(sam_, "").status(), StatusIs(Code::kInvalidArgument));
   EXPECT_THAT(Publish(sam_, std::string(kV1), "SIDEWAYS").status(),
               StatusIs(Code::kInvalidArgument, "compatibility_mode"));
@@ -278,9 +279,9 @@ TEST_F(ContractsTest, RefusesWhoMayNotPublishBeforeReadingTheDocument) {
     PublishRequest r;
     r.yaml = yaml;
     r.product = model::ProductKey{"sales", "orders"};
-    EXPECT_THAT(contracts_.Publish(fin_, r).status(),
-                StatusIs(Code::kPermissionDenied,
-                         "domains/sales/dataProducts/orders"));
+    EXPECT_THAT(
+        contracts_.Publish(fin_, r).status(),
+        StatusIs(Code::kPermissionDenied, "domains/sales/dataProducts/orders"));
   }
   // Without a product, the document names it: the YAML budget refuses the
   // bomb before anything walks it.
@@ -288,7 +289,8 @@ TEST_F(ContractsTest, RefusesWhoMayNotPublishBeforeReadingTheDocument) {
               StatusIs(Code::kInvalidArgument, "past the YAML budget"));
   // Compatibility checks are open to every authenticated caller.
   EXPECT_THAT(
-      contracts_.CheckCompatibility(loner, testing::AliasBombContract(9), "", "")
+      contracts_
+          .CheckCompatibility(loner, testing::AliasBombContract(9), "", "")
           .status(),
       StatusIs(Code::kInvalidArgument, "past the YAML budget"));
   EXPECT_THAT(EventTypes(), IsEmpty());
@@ -298,8 +300,7 @@ TEST_F(ContractsTest, CompatibleChangeNeedsAMinorBump) {
   ASSERT_OK(Publish(sam_, std::string(kV1)).status());
   std::string patch_only = Edit(V110(), {{"version: 1.1.0", "version: 1.0.1"}});
   auto refused = Publish(sam_, patch_only);
-  ASSERT_THAT(refused.status(),
-              StatusIs(Code::kFailedPrecondition, "minor"));
+  ASSERT_THAT(refused.status(), StatusIs(Code::kFailedPrecondition, "minor"));
   EXPECT_EQ(GetReason(refused.status()), "CONTRACT_VERSION_BUMP");
   auto payload = refused.status().GetPayload(kCompatibilityReportUrl);
   ASSERT_TRUE(payload.has_value());
@@ -332,14 +333,14 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
   auto refused = Publish(sam_, Breaking("1.1.0"));
   ASSERT_THAT(refused.status(), StatusIs(Code::kFailedPrecondition, "major"));
   ASSERT_OK_AND_ASSIGN(
-      auto report,
-      ReportFromJson(std::string(
-          *refused.status().GetPayload(kCompatibilityReportUrl))));
+      auto report, ReportFromJson(std::string(
+                       *refused.status().GetPayload(kCompatibilityReportUrl))));
   EXPECT_FALSE(report.compatible);
   EXPECT_EQ(report.required_bump, "MAJOR");
   EXPECT_EQ(report.suggested_version, "2.0.0");
-  EXPECT_THAT(Changes(report),
-              ::testing::Contains(HasSubstr("BREAKING required_property_added")));
+  EXPECT_THAT(
+      Changes(report),
+      ::testing::Contains(HasSubstr("BREAKING required_property_added")));
   // The consumers it would break: the ledger reads the port that promises
   // the contract.
   ASSERT_THAT(report.impacted_consumers, SizeIs(1));
@@ -385,8 +386,7 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
   EXPECT_FALSE(major->report.compatible);
   EXPECT_TRUE(major->report.accepted);
   EXPECT_THAT(major->report.impacted_consumers, SizeIs(2));
-  EXPECT_THAT(major->report.warnings,
-              ElementsAre(HasSubstr("must migrate")));
+  EXPECT_THAT(major->report.warnings, ElementsAre(HasSubstr("must migrate")));
 }
 
 // With default settings, dropping a column (optional or not) under a minor
@@ -411,13 +411,12 @@ TEST_F(ContractsTest, DefaultModeRefusalNamesTheConsumersARemovalBreaks) {
                  {"      - {name: note, logicalType: string}\n", ""}});
   auto refused = Publish(sam_, dropped);
   ASSERT_THAT(refused.status(), StatusIs(Code::kFailedPrecondition, "major"));
-  EXPECT_THAT(
-      std::string(refused.status().message()),
-      HasSubstr("breaking under FULL: schema[orders].properties[note] "
-                "(property_removed); it would break 2 consumer(s): "
-                "domains/finance/dataProducts/ledger via input port, "
-                "team:finance-team via "
-                "grants/00000000-0000-4000-8000-000000000001"));
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("breaking under FULL: schema[orders].properties[note] "
+                        "(property_removed); it would break 2 consumer(s): "
+                        "domains/finance/dataProducts/ledger via input port, "
+                        "team:finance-team via "
+                        "grants/00000000-0000-4000-8000-000000000001"));
   // A compatible change's refusal (too small a bump) names no consumer.
   std::string patch_only = Edit(V110(), {{"version: 1.1.0", "version: 1.0.1"}});
   auto minor = Publish(sam_, patch_only);
@@ -456,7 +455,8 @@ TEST_F(ContractsTest, VersionsAreImmutable) {
   auto again = Publish(sam_, relaid);
   ASSERT_OK(again.status());
   EXPECT_EQ(again->contract.version_count, 1);
-  EXPECT_THAT(again->report.warnings, ElementsAre(HasSubstr("nothing changed")));
+  EXPECT_THAT(again->report.warnings,
+              ElementsAre(HasSubstr("nothing changed")));
   EXPECT_THAT(EventTypes(), SizeIs(1));
   // Other content under the same version is refused.
   std::string changed = Edit(kV1, {{"name: Orders", "name: Orders 2"}});
@@ -474,9 +474,9 @@ TEST_F(ContractsTest, TransitiveModesCompareWithEveryEarlierVersion) {
   // break, allowed by the major bump); 2.1.0 brings note back as required:
   // against 2.0.0 a new required property, against 1.0.0 `required` added.
   ASSERT_OK(Publish(sam_, std::string(kV1), "FORWARD_TRANSITIVE").status());
-  std::string v2 = Edit(kV1, {{"version: 1.0.0", "version: 2.0.0"},
-                              {"      - {name: note, logicalType: string}\n",
-                               ""}});
+  std::string v2 =
+      Edit(kV1, {{"version: 1.0.0", "version: 2.0.0"},
+                 {"      - {name: note, logicalType: string}\n", ""}});
   ASSERT_OK(Publish(sam_, v2).status());
   std::string v21 = Edit(kV1, {{"version: 1.0.0", "version: 2.1.0"}});
   ASSERT_OK_AND_ASSIGN(auto report,
@@ -494,9 +494,9 @@ TEST_F(ContractsTest, TransitiveModesCompareWithEveryEarlierVersion) {
               StatusIs(Code::kNotFound, "9.9.9"));
   // A document of an unknown contract has nothing to compare with.
   ASSERT_OK_AND_ASSIGN(
-      auto fresh, contracts_.CheckCompatibility(
-                      fin_, Edit(kV1, {{"id: orders-contract", "id: new-one"}}),
-                      "", ""));
+      auto fresh,
+      contracts_.CheckCompatibility(
+          fin_, Edit(kV1, {{"id: orders-contract", "id: new-one"}}), "", ""));
   EXPECT_THAT(fresh.compared_versions, IsEmpty());
   EXPECT_TRUE(fresh.accepted);
 }
@@ -517,14 +517,13 @@ TEST_F(ContractsTest, PublishPoliciesDecideAndAreReported) {
                                        "one row each.\n",
                                        ""}});
   auto refused = Publish(sam_, no_purpose);
-  ASSERT_THAT(refused.status(),
-              StatusIs(Code::kFailedPrecondition, "a contract states its purpose"));
+  ASSERT_THAT(refused.status(), StatusIs(Code::kFailedPrecondition,
+                                         "a contract states its purpose"));
   EXPECT_EQ(GetReason(refused.status()), "POLICY_VIOLATION");
   EXPECT_THAT(GetPolicyViolations(refused.status()), SizeIs(1));
   ASSERT_OK_AND_ASSIGN(
-      auto report,
-      ReportFromJson(std::string(
-          *refused.status().GetPayload(kCompatibilityReportUrl))));
+      auto report, ReportFromJson(std::string(
+                       *refused.status().GetPayload(kCompatibilityReportUrl))));
   ASSERT_THAT(report.policy_violations, SizeIs(1));
   EXPECT_EQ(report.policy_violations[0].policy,
             "policies/contracts-name-their-purpose");
@@ -555,14 +554,14 @@ TEST_F(ContractsTest, RetryWithTheSameRequestIdReturnsTheFirstResult) {
 TEST_F(ContractsTest, ListsVersionsNewestFirstAndDeprecates) {
   ASSERT_OK(Publish(sam_, std::string(kV1)).status());
   ASSERT_OK(Publish(sam_, V110()).status());
-  ASSERT_OK_AND_ASSIGN(auto versions,
-                       contracts_.ListVersions(fin_, "orders-contract", {}, true));
+  ASSERT_OK_AND_ASSIGN(auto versions, contracts_.ListVersions(
+                                          fin_, "orders-contract", {}, true));
   ASSERT_THAT(versions.items, SizeIs(2));
   EXPECT_EQ(versions.items[0].version, "1.1.0");
   EXPECT_EQ(versions.items[0].original_yaml, "");
   EXPECT_NE(versions.items[0].report_json, "");
-  ASSERT_OK_AND_ASSIGN(auto latest,
-                       contracts_.GetVersion(fin_, "orders-contract", "latest"));
+  ASSERT_OK_AND_ASSIGN(
+      auto latest, contracts_.GetVersion(fin_, "orders-contract", "latest"));
   EXPECT_EQ(latest.version, "1.1.0");
 
   ListQuery by_product;
@@ -574,15 +573,17 @@ TEST_F(ContractsTest, ListsVersionsNewestFirstAndDeprecates) {
   EXPECT_THAT(contracts_.ListContracts(fin_, bad).status(),
               StatusIs(Code::kInvalidArgument, "unknown field"));
 
-  EXPECT_THAT(contracts_.Deprecate(fin_, "orders-contract", "use v2", "").status(),
-              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(
+      contracts_.Deprecate(fin_, "orders-contract", "use v2", "").status(),
+      StatusIs(Code::kPermissionDenied));
   EXPECT_THAT(contracts_.Deprecate(sam_, "orders-contract", "", "").status(),
               StatusIs(Code::kInvalidArgument, "message"));
-  EXPECT_THAT(contracts_.Deprecate(sam_, "orders-contract", "use v2", "1").status(),
-              StatusIs(Code::kAborted));
-  ASSERT_OK_AND_ASSIGN(auto deprecated,
-                       contracts_.Deprecate(sam_, "orders-contract",
-                                            "use orders-v2", ""));
+  EXPECT_THAT(
+      contracts_.Deprecate(sam_, "orders-contract", "use v2", "1").status(),
+      StatusIs(Code::kAborted));
+  ASSERT_OK_AND_ASSIGN(
+      auto deprecated,
+      contracts_.Deprecate(sam_, "orders-contract", "use orders-v2", ""));
   EXPECT_EQ(deprecated.state, "DEPRECATED");
   EXPECT_EQ(deprecated.deprecation_message, "use orders-v2");
   ListQuery by_state;
@@ -600,13 +601,14 @@ TEST(ContractReportTest, JsonRoundTrip) {
   r.compared_versions = {"1.1.0", "1.0.0"};
   r.mode = "FULL_TRANSITIVE";
   r.compatible = false;
-  r.changes.push_back({"BREAKING", "property_removed", "schema[a].properties[b]",
-                       "removed", "1.0.0", "FORWARD", 0, 0, "MAJOR"});
+  r.changes.push_back({"BREAKING", "property_removed",
+                       "schema[a].properties[b]", "removed", "1.0.0", "FORWARD",
+                       0, 0, "MAJOR"});
   r.required_bump = "MAJOR";
   r.declared_bump = "MAJOR";
-  r.impacted_consumers.push_back(
-      {"domains/d/dataProducts/p", "INPUT_PORT", "domains/d/dataProducts/q/outputPorts/o",
-       "", "teams/t"});
+  r.impacted_consumers.push_back({"domains/d/dataProducts/p", "INPUT_PORT",
+                                  "domains/d/dataProducts/q/outputPorts/o", "",
+                                  "teams/t"});
   PolicyViolationDetail v;
   v.policy = "policies/p";
   v.scope = "global";

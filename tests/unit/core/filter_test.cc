@@ -150,7 +150,6 @@ TEST(FieldMaskTest, ResolvesAliasesAllAndRefusesUnknownOrImmutable) {
   EXPECT_EQ(GetFieldViolations(s).size(), 2u);
 }
 
-
 TEST(FilterTest, LongOrManyTermFiltersAreRefusedBeforeParsing) {
   // 20,000 words of free text reached PostgreSQL, which ran out of stack
   // building the tsquery (SQLSTATE 54001, INTERNAL).
@@ -159,8 +158,7 @@ TEST(FilterTest, LongOrManyTermFiltersAreRefusedBeforeParsing) {
   EXPECT_THAT(ParseFilter(words),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "filter: 100000 bytes; at most 2048"));
-  EXPECT_EQ(GetFieldViolations(ParseFilter(words).status())[0].field,
-            "filter");
+  EXPECT_EQ(GetFieldViolations(ParseFilter(words).status())[0].field, "filter");
   // Short words, and words inside one quoted string, count one by one.
   std::string short_words;
   for (int i = 0; i < 65; ++i) short_words += "a ";
@@ -181,8 +179,8 @@ TEST(FilterTest, LongOrManyTermFiltersAreRefusedBeforeParsing) {
 
 TEST(FilterTest, ErrorsQuoteOnlyAPrefixOfABadWord) {
   absl::Status s = ParseFilter(std::string(1500, 'X') + " = 1").status();
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
-                          "is not a field name"));
+  EXPECT_THAT(
+      s, StatusIs(absl::StatusCode::kInvalidArgument, "is not a field name"));
   EXPECT_LT(s.message().size(), 200u);
 }
 
@@ -192,10 +190,12 @@ TEST(PageTokenTest, ForgedCursorsNamePageToken) {
                        DecodePageToken(EncodePageToken("sales", fp), fp));
   EXPECT_EQ(cursor, "sales");
   // The same shape with bytes no cursor has, and an oversized token.
-  for (const std::string& token :
-       {EncodePageToken(std::string("a\0b", 3), fp),
-        EncodePageToken("\xff\xfe", fp), EncodePageToken("a\x01" "b", fp),
-        std::string(5000, 'A')}) {
+  for (const std::string& token : {EncodePageToken(std::string("a\0b", 3), fp),
+                                   EncodePageToken("\xff\xfe", fp),
+                                   EncodePageToken("a\x01"
+                                                   "b",
+                                                   fp),
+                                   std::string(5000, 'A')}) {
     absl::Status st = DecodePageToken(token, fp).status();
     EXPECT_THAT(st, StatusIs(absl::StatusCode::kInvalidArgument));
     ASSERT_EQ(GetFieldViolations(st).size(), 1u);

@@ -48,16 +48,19 @@ class GovernanceTest : public ::testing::Test {
     ASSERT_OK(governance_.Reload());
     for (const auto& [team, member] :
          std::vector<std::pair<std::string, std::string>>{
-             {"governance", "user:gina"}, {"sales-team", "user:sam"},
+             {"governance", "user:gina"},
+             {"sales-team", "user:sam"},
              {"finance-team", "user:fin"}}) {
       model::Team t;
       t.id = team;
       t.members = {member};
       ASSERT_OK(registry_.CreateTeam(admin_, t).status());
     }
-    ASSERT_OK(registry_.CreateDomain(admin_, Domain("sales", "sales-team")).status());
-    ASSERT_OK(registry_.CreateDomain(admin_, Domain("emea", "sales-team", "sales"))
-                  .status());
+    ASSERT_OK(
+        registry_.CreateDomain(admin_, Domain("sales", "sales-team")).status());
+    ASSERT_OK(
+        registry_.CreateDomain(admin_, Domain("emea", "sales-team", "sales"))
+            .status());
     ASSERT_OK(registry_.CreateDomain(admin_, Domain("finance", "finance-team"))
                   .status());
     sam_.principal = {"user:sam", false, {"sales-team"}};
@@ -114,26 +117,31 @@ class GovernanceTest : public ::testing::Test {
 TEST_F(GovernanceTest, ScopesDecideWhoMayWrite) {
   EXPECT_THAT(governance_.CreatePolicy(sam_, Policy("", "g", "true")).status(),
               StatusIs(Code::kPermissionDenied));
-  EXPECT_THAT(governance_.CreatePolicy(sam_, Policy("finance", "f", "true")).status(),
-              StatusIs(Code::kPermissionDenied));
-  EXPECT_OK(governance_.CreatePolicy(sam_, Policy("sales", "s", "true")).status());
-  EXPECT_OK(governance_.CreatePolicy(sam_, Policy("emea", "e", "true")).status());
+  EXPECT_THAT(
+      governance_.CreatePolicy(sam_, Policy("finance", "f", "true")).status(),
+      StatusIs(Code::kPermissionDenied));
+  EXPECT_OK(
+      governance_.CreatePolicy(sam_, Policy("sales", "s", "true")).status());
+  EXPECT_OK(
+      governance_.CreatePolicy(sam_, Policy("emea", "e", "true")).status());
   EXPECT_OK(governance_.CreatePolicy(admin_, Policy("", "g", "true")).status());
   EXPECT_THAT(governance_.DeletePolicy(sam_, {"", "g"}, ""),
               StatusIs(Code::kPermissionDenied));
-  EXPECT_THAT(governance_.CreatePolicy(admin_, Policy("nowhere", "x", "true")).status(),
-              StatusIs(Code::kNotFound));
+  EXPECT_THAT(
+      governance_.CreatePolicy(admin_, Policy("nowhere", "x", "true")).status(),
+      StatusIs(Code::kNotFound));
 }
 
 TEST_F(GovernanceTest, ADomainPolicysOwnerTeamMayEditIt) {
   // docs/governance.md: `owner` is the team that may edit the policy.
   // sales/s belongs to governance, which does not own the domain.
-  ASSERT_OK(governance_.CreatePolicy(sam_, Policy("sales", "s", "true")).status());
+  ASSERT_OK(
+      governance_.CreatePolicy(sam_, Policy("sales", "s", "true")).status());
   model::Policy patch = Policy("sales", "s", "true");
   patch.description = "edited by its owner team";
-  ASSERT_OK_AND_ASSIGN(model::Policy edited,
-                       governance_.UpdatePolicy(gina_, patch,
-                                                {{"description"}}, ""));
+  ASSERT_OK_AND_ASSIGN(
+      model::Policy edited,
+      governance_.UpdatePolicy(gina_, patch, {{"description"}}, ""));
   EXPECT_EQ(edited.description, "edited by its owner team");
   // Handing it to another team stays with the domain's owners.
   patch.owner_team_id = "finance-team";
@@ -146,15 +154,17 @@ TEST_F(GovernanceTest, ADomainPolicysOwnerTeamMayEditIt) {
       StatusIs(Code::kPermissionDenied));
   // A global policy stays with platform admins, whatever its owner.
   ASSERT_OK(governance_.CreatePolicy(admin_, Policy("", "g", "true")).status());
-  EXPECT_THAT(governance_.UpdatePolicy(gina_, Policy("", "g", "true"),
-                                       {{"description"}}, "")
-                  .status(),
-              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(
+      governance_
+          .UpdatePolicy(gina_, Policy("", "g", "true"), {{"description"}}, "")
+          .status(),
+      StatusIs(Code::kPermissionDenied));
 }
 
 TEST_F(GovernanceTest, PoliciesAreTypeCheckedWhenWritten) {
   absl::Status s =
-      governance_.CreatePolicy(admin_, Policy("", "bad", "resource.tier == ")).status();
+      governance_.CreatePolicy(admin_, Policy("", "bad", "resource.tier == "))
+          .status();
   ASSERT_THAT(s, StatusIs(Code::kInvalidArgument));
   auto fields = GetFieldViolations(s);
   ASSERT_THAT(fields, SizeIs(1));
@@ -174,16 +184,19 @@ TEST_F(GovernanceTest, PoliciesAreTypeCheckedWhenWritten) {
 }
 
 TEST_F(GovernanceTest, GovernedWritesDenyWarnAndDryRun) {
-  ASSERT_OK(governance_.CreatePolicy(admin_, Policy("", "described",
-                                                    "has(resource.description)"))
+  ASSERT_OK(governance_
+                .CreatePolicy(admin_, Policy("", "described",
+                                             "has(resource.description)"))
                 .status());
-  ASSERT_OK(governance_.CreatePolicy(
-                           admin_, Policy("", "long", "size(resource.description) > 20",
-                                          "WARN"))
+  ASSERT_OK(governance_
+                .CreatePolicy(admin_,
+                              Policy("", "long",
+                                     "size(resource.description) > 20", "WARN"))
                 .status());
-  ASSERT_OK(governance_.CreatePolicy(
-                           sam_, Policy("sales", "tagged", "size(resource.tags) > 0",
-                                        "DENY", "DRY_RUN"))
+  ASSERT_OK(governance_
+                .CreatePolicy(
+                    sam_, Policy("sales", "tagged", "size(resource.tags) > 0",
+                                 "DENY", "DRY_RUN"))
                 .status());
   absl::Status s = Product("emea", "a", "", sam_).status();
   ASSERT_THAT(s, StatusIs(Code::kFailedPrecondition));
@@ -215,8 +228,9 @@ TEST_F(GovernanceTest, GovernedWritesDenyWarnAndDryRun) {
 }
 
 TEST_F(GovernanceTest, ValidateOnlyIsDecidedToo) {
-  ASSERT_OK(governance_.CreatePolicy(admin_, Policy("", "described",
-                                                    "has(resource.description)"))
+  ASSERT_OK(governance_
+                .CreatePolicy(admin_, Policy("", "described",
+                                             "has(resource.description)"))
                 .status());
   RequestContext dry = sam_;
   dry.validate_only = true;
@@ -232,7 +246,10 @@ TEST_F(GovernanceTest, ValidateOnlyIsDecidedToo) {
 }
 
 TEST_F(GovernanceTest, RunTimeErrorsFailClosed) {
-  ASSERT_OK(governance_.CreatePolicy(admin_, Policy("", "zero", "1 / (resource.tier - resource.tier) == 1"))
+  ASSERT_OK(governance_
+                .CreatePolicy(
+                    admin_, Policy("", "zero",
+                                   "1 / (resource.tier - resource.tier) == 1"))
                 .status());
   absl::Status s = Product("sales", "x", "d", sam_).status();
   ASSERT_THAT(s, StatusIs(Code::kFailedPrecondition));
@@ -242,8 +259,9 @@ TEST_F(GovernanceTest, RunTimeErrorsFailClosed) {
 }
 
 TEST_F(GovernanceTest, WaiversExpireByThemselves) {
-  ASSERT_OK(governance_.CreatePolicy(admin_, Policy("", "described",
-                                                    "has(resource.description)"))
+  ASSERT_OK(governance_
+                .CreatePolicy(admin_, Policy("", "described",
+                                             "has(resource.description)"))
                 .status());
   model::Waiver w;
   w.policy = {"", "described"};
@@ -276,7 +294,8 @@ TEST_F(GovernanceTest, WaiversExpireByThemselves) {
   EXPECT_THAT(s, StatusIs(Code::kFailedPrecondition));
   EXPECT_EQ(GetReason(s), "NOT_WAIVABLE");
   // A domain policy's waiver must stay inside the domain's subtree.
-  ASSERT_OK(governance_.CreatePolicy(sam_, Policy("sales", "local", "true")).status());
+  ASSERT_OK(governance_.CreatePolicy(sam_, Policy("sales", "local", "true"))
+                .status());
   w.policy = {"sales", "local"};
   w.resource = "domains/finance/dataProducts/ledger";
   EXPECT_THAT(governance_.CreateWaiver(sam_, w).status(),
@@ -296,8 +315,9 @@ TEST_F(GovernanceTest, UpdatesMakeRevisionsAndNoOpUpdatesDoNot) {
   updated = governance_.UpdatePolicy(admin_, patch, {{"condition"}}, "");
   ASSERT_OK(updated.status());
   EXPECT_EQ(updated->revision, 2);
-  EXPECT_THAT(governance_.UpdatePolicy(admin_, patch, {{"condition"}}, "1").status(),
-              StatusIs(Code::kAborted));
+  EXPECT_THAT(
+      governance_.UpdatePolicy(admin_, patch, {{"condition"}}, "1").status(),
+      StatusIs(Code::kAborted));
   auto revisions = governance_.ListPolicyRevisions(admin_, {"", "p"}, {});
   ASSERT_OK(revisions.status());
   ASSERT_THAT(revisions->items, SizeIs(2));
@@ -306,9 +326,12 @@ TEST_F(GovernanceTest, UpdatesMakeRevisionsAndNoOpUpdatesDoNot) {
 
 TEST_F(GovernanceTest, TheEffectiveSetOfADomain) {
   ASSERT_OK(governance_.CreatePolicy(admin_, Policy("", "g", "true")).status());
-  ASSERT_OK(governance_.CreatePolicy(sam_, Policy("sales", "s", "true")).status());
-  ASSERT_OK(governance_.CreatePolicy(sam_, Policy("emea", "e", "true")).status());
-  ASSERT_OK(governance_.CreatePolicy(admin_, Policy("finance", "f", "true")).status());
+  ASSERT_OK(
+      governance_.CreatePolicy(sam_, Policy("sales", "s", "true")).status());
+  ASSERT_OK(
+      governance_.CreatePolicy(sam_, Policy("emea", "e", "true")).status());
+  ASSERT_OK(governance_.CreatePolicy(admin_, Policy("finance", "f", "true"))
+                .status());
   auto list = governance_.ListPolicies(sam_, "emea", true, {});
   ASSERT_OK(list.status());
   std::vector<std::string> ids;
@@ -328,7 +351,8 @@ TEST_F(GovernanceTest, ASecondInstanceFollowsThroughNotifications) {
   const int64_t before = other.reloads();
   ASSERT_OK(governance_.CreatePolicy(admin_, Policy("", "p", "true")).status());
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (other.snapshot()->Find("policies/p") == nullptr && absl::Now() < deadline) {
+  while (other.snapshot()->Find("policies/p") == nullptr &&
+         absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_NE(other.snapshot()->Find("policies/p"), nullptr);
@@ -338,26 +362,32 @@ TEST_F(GovernanceTest, ASecondInstanceFollowsThroughNotifications) {
 TEST_F(GovernanceTest, DeletingADomainDropsItsPoliciesEverywhere) {
   Governance other(store_, authz_, clock_);
   ASSERT_OK(other.Start());
-  ASSERT_OK(registry_.CreateDomain(admin_, Domain("lab", "sales-team")).status());
-  ASSERT_OK(governance_.CreatePolicy(sam_, Policy("lab", "strict", "false")).status());
+  ASSERT_OK(
+      registry_.CreateDomain(admin_, Domain("lab", "sales-team")).status());
+  ASSERT_OK(governance_.CreatePolicy(sam_, Policy("lab", "strict", "false"))
+                .status());
   auto wait_for = [&](bool present) {
     const absl::Time deadline = absl::Now() + absl::Seconds(5);
-    while ((other.snapshot()->Find("domains/lab/policies/strict") != nullptr) != present &&
+    while ((other.snapshot()->Find("domains/lab/policies/strict") != nullptr) !=
+               present &&
            absl::Now() < deadline) {
       absl::SleepFor(absl::Milliseconds(5));
     }
-    return (other.snapshot()->Find("domains/lab/policies/strict") != nullptr) == present;
+    return (other.snapshot()->Find("domains/lab/policies/strict") != nullptr) ==
+           present;
   };
   ASSERT_TRUE(wait_for(true));
   ASSERT_OK(registry_.DeleteDomain(admin_, "lab", ""));
   EXPECT_TRUE(wait_for(false));
   // A domain created again under the same id starts without them.
-  ASSERT_OK(registry_.CreateDomain(admin_, Domain("lab", "sales-team")).status());
+  ASSERT_OK(
+      registry_.CreateDomain(admin_, Domain("lab", "sales-team")).status());
   EXPECT_OK(Product("lab", "x", "d", sam_).status());
 }
 
 TEST_F(GovernanceTest, EvaluateDecidesOnADomainThatDoesNotExistYet) {
-  model::Policy p = Policy("sales", "described-subdomains", "has(resource.description)");
+  model::Policy p =
+      Policy("sales", "described-subdomains", "has(resource.description)");
   p.triggers = {"domain.create"};
   ASSERT_OK(governance_.CreatePolicy(sam_, p).status());
   GovernedSubject subject;
@@ -369,7 +399,8 @@ TEST_F(GovernanceTest, EvaluateDecidesOnADomainThatDoesNotExistYet) {
   ASSERT_OK(decision.status());
   EXPECT_EQ(decision->outcome, policy::Outcome::kDeny);
   // Under another parent the sales rule does not apply.
-  subject.resource_json = R"({"name": "domains/apac", "owner_team": "teams/sales-team"})";
+  subject.resource_json =
+      R"({"name": "domains/apac", "owner_team": "teams/sales-team"})";
   decision = governance_.Evaluate(sam_, subject, "");
   ASSERT_OK(decision.status());
   EXPECT_EQ(decision->outcome, policy::Outcome::kAllow);
@@ -382,10 +413,11 @@ TEST_F(GovernanceTest, SimulationCoversTheScopeAndCounts) {
   SimulationSpec spec;
   spec.candidate = Policy("sales", "draft", "has(resource.description)");
   std::vector<std::string> violated;
-  auto summary = governance_.Simulate(sam_, spec, [&](const SimulationResult& r) {
-    violated.push_back(r.resource);
-    return true;
-  });
+  auto summary =
+      governance_.Simulate(sam_, spec, [&](const SimulationResult& r) {
+        violated.push_back(r.resource);
+        return true;
+      });
   ASSERT_OK(summary.status());
   EXPECT_THAT(violated, ElementsAre("domains/emea/dataProducts/b"));
   EXPECT_EQ(summary->evaluated, 2);
@@ -401,9 +433,11 @@ TEST_F(GovernanceTest, SimulationCoversTheScopeAndCounts) {
   EXPECT_TRUE(summary->truncated);
   EXPECT_EQ(summary->evaluated, 2);
   spec.candidate->condition = "previous == resource";  // not bound on create
-  EXPECT_THAT(governance_.Simulate(sam_, spec, [](const SimulationResult&) { return true; })
-                  .status(),
-              StatusIs(Code::kInvalidArgument));
+  EXPECT_THAT(
+      governance_
+          .Simulate(sam_, spec, [](const SimulationResult&) { return true; })
+          .status(),
+      StatusIs(Code::kInvalidArgument));
 }
 
 }  // namespace

@@ -255,7 +255,6 @@ TEST_F(IdentityTest, StoreOutageIsUnavailableNotUnauthenticated) {
   store_.SetUnavailable(false);
 }
 
-
 // Counts the transactions begun on an InMemoryStore: each token lookup is
 // one.
 class CountingStore : public store::Store {
@@ -284,9 +283,9 @@ TEST_F(IdentityTest, UnknownTokensAreCachedNegatively) {
   EXPECT_EQ(counting.begins, 1);
   // Repeating it within the TTL costs no query, and answers the same.
   for (int i = 0; i < 100; ++i) {
-    EXPECT_THAT(identity.Authenticate(unknown),
-                StatusIs(Code::kUnauthenticated,
-                         "invalid, expired or revoked token"));
+    EXPECT_THAT(
+        identity.Authenticate(unknown),
+        StatusIs(Code::kUnauthenticated, "invalid, expired or revoked token"));
   }
   EXPECT_EQ(counting.begins, 1);
   // A wrong secret for a real token id is remembered the same way.

@@ -69,10 +69,10 @@ class LineageAccessTest : public ::testing::Test {
     v2.id = "orders-v2";
     orders.output_ports.push_back(v2);
     ASSERT_OK(registry_.CreateDataProduct(olga_, orders).status());
-    ASSERT_OK(registry_
-                  .CreateDataProduct(ana_, Product("payments", "ledger",
-                                                   "payments"))
-                  .status());
+    ASSERT_OK(
+        registry_
+            .CreateDataProduct(ana_, Product("payments", "ledger", "payments"))
+            .status());
     access_ = std::make_unique<Access>(store_, authz_, clock_, nullptr,
                                        AccessOptions{});
     ASSERT_OK(access_->Start());
@@ -284,7 +284,8 @@ TEST_F(LineageAccessTest, AReaderWithoutAGrantDoesNotPinTheProducer) {
   EXPECT_EQ(audit[0].resource, "domains/sales/dataProducts/orders");
   EXPECT_EQ(audit[1].resource, "domains/payments/dataProducts/refunds");
   EXPECT_EQ(audit[1].principal, "user:olga");
-  EXPECT_EQ(audit[1].method, "meshplane.v1.DataProductService/DeleteDataProduct");
+  EXPECT_EQ(audit[1].method,
+            "meshplane.v1.DataProductService/DeleteDataProduct");
   EXPECT_EQ(audit[1].before_json, model::ToJson(before));
   EXPECT_EQ(audit[1].after_json, model::ToJson(after));
   EXPECT_EQ(audit[1].outcome_code, 0);
@@ -306,14 +307,15 @@ TEST_F(LineageAccessTest, NorDoesItKeepThePortFromBeingDropped) {
   ASSERT_OK(registry_.CreateDataProduct(admin_, Refunds("orders-v2")).status());
   DataProduct orders = Get("sales", "orders");
   orders.output_ports.pop_back();  // orders-v2
-  ASSERT_OK_AND_ASSIGN(orders, registry_.UpdateDataProduct(
-                                   olga_, orders, {{"output_ports"}}, "",
-                                   false));
+  ASSERT_OK_AND_ASSIGN(
+      orders, registry_.UpdateDataProduct(olga_, orders, {{"output_ports"}}, "",
+                                          false));
   EXPECT_EQ(orders.output_ports.size(), 1u);
   EXPECT_EQ(Get("payments", "refunds").input_ports.size(), 1u);
   auto audit = Audit();
   EXPECT_EQ(audit[1].resource, "domains/payments/dataProducts/refunds");
-  EXPECT_EQ(audit[1].method, "meshplane.v1.DataProductService/UpdateDataProduct");
+  EXPECT_EQ(audit[1].method,
+            "meshplane.v1.DataProductService/UpdateDataProduct");
 }
 
 TEST_F(LineageAccessTest, AReaderWithAnActiveGrantPinsUntilItLapses) {

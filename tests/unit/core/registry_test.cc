@@ -1353,7 +1353,8 @@ TEST_F(RegistryTest, TeamMembersMustNameExistingTeams) {
                 .status());
 
   s = registry_
-          .CreateTeam(admin_, MakeTeam("new-team", {"user:nina", "team:ghosts"}))
+          .CreateTeam(admin_,
+                      MakeTeam("new-team", {"user:nina", "team:ghosts"}))
           .status();
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_EQ(GetFieldViolations(s).size(), 1u);

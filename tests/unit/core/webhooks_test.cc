@@ -4,15 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
 #include "meshplane/common/crypto.h"
@@ -162,11 +162,10 @@ TEST_F(WebhooksTest, CreateValidatesEveryFieldAtOnce) {
   w.include_subdomains = true;
   absl::Status s = webhooks_.Create(admin_, "Bad_Id", w).status();
   EXPECT_THAT(s, StatusIs(Code::kInvalidArgument));
-  EXPECT_THAT(FieldsOf(s),
-              UnorderedElementsAre("webhook_id", "webhook.url",
-                                   "webhook.secret",
-                                   "webhook.resource_types[1]",
-                                   "webhook.include_subdomains"));
+  EXPECT_THAT(FieldsOf(s), UnorderedElementsAre("webhook_id", "webhook.url",
+                                                "webhook.secret",
+                                                "webhook.resource_types[1]",
+                                                "webhook.include_subdomains"));
   EXPECT_THAT(s.message(), HasSubstr("\"gadget\" is not a resource type"));
 
   for (const char* url :
@@ -206,7 +205,8 @@ TEST_F(WebhooksTest, CreateStoresAuditsAnnouncesAndNeverShowsTheSecret) {
   EXPECT_EQ(created.id, "provisioning");
   EXPECT_EQ(created.creator, "user:admin");
   EXPECT_TRUE(created.secret.empty());
-  ASSERT_OK_AND_ASSIGN(model::Webhook got, webhooks_.Get(admin_, "provisioning"));
+  ASSERT_OK_AND_ASSIGN(model::Webhook got,
+                       webhooks_.Get(admin_, "provisioning"));
   EXPECT_TRUE(got.secret.empty());
   EXPECT_EQ(Stored("provisioning").secret, kSecret);
   ASSERT_OK_AND_ASSIGN(auto list, webhooks_.List(admin_, {}));
@@ -235,9 +235,9 @@ TEST_F(WebhooksTest, DeliversOnlyEventsAfterItsCreationInOrderSigned) {
   CreateDomain("two");
   CreateDomain("three", "one");
   EXPECT_EQ(DrainRounds(), 1);
-  EXPECT_THAT(sender_.types(),
-              ElementsAre("meshplane.domain.created", "meshplane.domain.created",
-                          "meshplane.domain.created"));
+  EXPECT_THAT(sender_.types(), ElementsAre("meshplane.domain.created",
+                                           "meshplane.domain.created",
+                                           "meshplane.domain.created"));
   std::vector<WebhookRequest> sent = sender_.requests();
   ASSERT_EQ(sent.size(), 3u);
   int64_t previous = 0;
@@ -286,7 +286,7 @@ TEST_F(WebhooksTest, FiltersByTypeAndDomainSubtree) {
   w.include_subdomains = true;
   w.resource_types = {"domain"};
   ASSERT_OK(webhooks_.Create(admin_, "sales-only", w).status());
-  CreateDomain("emea", "sales");     // in the subtree, created later
+  CreateDomain("emea", "sales");  // in the subtree, created later
   CreateDomain("brand", "marketing");
   CreateDomain("emea-north", "emea");
   model::Team t;
@@ -461,9 +461,9 @@ TEST_F(WebhooksTest, RetentionKeepsWhatAWebhookHasNotDelivered) {
     EXPECT_EQ(*txn->EventsPrunedThrough(), cursor);
   }
   DrainRounds();
-  EXPECT_THAT(sender_.types(),
-              ElementsAre("meshplane.domain.created", "meshplane.domain.created",
-                          "meshplane.domain.created"));
+  EXPECT_THAT(sender_.types(), ElementsAre("meshplane.domain.created",
+                                           "meshplane.domain.created",
+                                           "meshplane.domain.created"));
   // Delivered now: the next pass may take them.
   ASSERT_OK(retention.PruneOnce().status());
   auto txn = *store_.Begin(store::TxnMode::kReadOnly);

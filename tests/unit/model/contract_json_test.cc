@@ -55,9 +55,11 @@ ContractVersion SampleVersion() {
 TEST(ContractJsonTest, ContractRoundTrips) {
   Contract c = SampleContract();
   std::string json = ToJson(c);
-  EXPECT_THAT(json, ::testing::HasSubstr(
-                        R"("data_product":"domains/sales/dataProducts/orders")"));
-  EXPECT_THAT(json, ::testing::HasSubstr(R"("name":"contracts/orders.v1_x-2")"));
+  EXPECT_THAT(json,
+              ::testing::HasSubstr(
+                  R"("data_product":"domains/sales/dataProducts/orders")"));
+  EXPECT_THAT(json,
+              ::testing::HasSubstr(R"("name":"contracts/orders.v1_x-2")"));
   EXPECT_THAT(json, ::testing::HasSubstr(R"("etag":"9")"));
   absl::StatusOr<Contract> back = ContractFromJson(json);
   ASSERT_TRUE(back.ok()) << back.status();
@@ -80,19 +82,22 @@ TEST(ContractJsonTest, AbsentModeAndStateAreTheDefaults) {
 TEST(ContractJsonTest, ContractRejectsBadNames) {
   EXPECT_THAT(ContractFromJson(R"({"name":"contract/orders"})"),
               StatusIs(absl::StatusCode::kInvalidArgument, "contract.name"));
-  EXPECT_THAT(ContractFromJson(
-                  R"({"name":"contracts/o","data_product":"domains/sales"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "contract.data_product"));
-  EXPECT_THAT(ContractFromJson("[]"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "not a JSON object"));
+  EXPECT_THAT(
+      ContractFromJson(
+          R"({"name":"contracts/o","data_product":"domains/sales"})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "contract.data_product"));
+  EXPECT_THAT(
+      ContractFromJson("[]"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "not a JSON object"));
 }
 
 TEST(ContractJsonTest, VersionRoundTripsByteForByte) {
   ContractVersion v = SampleVersion();
   std::string json = ToJson(v);
-  EXPECT_THAT(json, ::testing::HasSubstr(
-                        R"("name":"contracts/orders.v1_x-2/versions/2.1.0-rc.1+build.5")"));
+  EXPECT_THAT(
+      json,
+      ::testing::HasSubstr(
+          R"("name":"contracts/orders.v1_x-2/versions/2.1.0-rc.1+build.5")"));
   absl::StatusOr<ContractVersion> back = ContractVersionFromJson(json);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(ToJson(*back), json);
@@ -106,14 +111,15 @@ TEST(ContractJsonTest, VersionRejectsAContractOtherThanItsName) {
   EXPECT_THAT(
       ContractVersionFromJson(
           R"({"name":"contracts/a/versions/1.0.0","contract":"contracts/b"})"),
-      StatusIs(absl::StatusCode::kInvalidArgument, "contract_version.contract"));
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "contract_version.contract"));
   EXPECT_THAT(
       ContractVersionFromJson(
           R"({"name":"contracts/a/versions/1.0.0","version":"1.0.1"})"),
       StatusIs(absl::StatusCode::kInvalidArgument, "contract_version.version"));
-  EXPECT_THAT(ContractVersionFromJson(R"({"name":"contracts/a"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "contract_version.name"));
+  EXPECT_THAT(
+      ContractVersionFromJson(R"({"name":"contracts/a"})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "contract_version.name"));
 }
 
 TEST(ContractModelTest, Names) {
@@ -138,12 +144,12 @@ TEST(ContractModelTest, ValidIds) {
 // semver.org section 11.4's own example, shuffled: the keys must sort the
 // pre-releases into its order, with the release last.
 TEST(ContractModelTest, PrereleaseOrderKeyFollowsSemverPrecedence) {
-  const std::vector<std::string> ascending = {
-      "alpha", "alpha.1", "alpha.beta", "beta", "beta.2", "beta.11", "rc.1",
-      ""};
-  std::vector<std::string> shuffled = {"rc.1",   "",        "beta.11", "alpha",
-                                       "beta.2", "alpha.1", "beta",
-                                       "alpha.beta"};
+  const std::vector<std::string> ascending = {"alpha", "alpha.1", "alpha.beta",
+                                              "beta",  "beta.2",  "beta.11",
+                                              "rc.1",  ""};
+  std::vector<std::string> shuffled = {"rc.1",  "",          "beta.11",
+                                       "alpha", "beta.2",    "alpha.1",
+                                       "beta",  "alpha.beta"};
   std::sort(shuffled.begin(), shuffled.end(),
             [](const std::string& a, const std::string& b) {
               return PrereleaseOrderKey(a) < PrereleaseOrderKey(b);
@@ -155,12 +161,12 @@ TEST(ContractModelTest, PrereleaseOrderKeyEdgeCases) {
   auto less = [](const std::string& a, const std::string& b) {
     return PrereleaseOrderKey(a) < PrereleaseOrderKey(b);
   };
-  EXPECT_TRUE(less("alpha", "alphab"));      // ASCII order of identifiers
-  EXPECT_TRUE(less("9", "10"));              // numerically, not as text
-  EXPECT_TRUE(less("999", "alpha"));         // numeric below alphanumeric
-  EXPECT_TRUE(less("Z", "a"));               // ASCII: upper case first
-  EXPECT_TRUE(less("1.2", "1.2.0"));         // more identifiers rank higher
-  EXPECT_TRUE(less("x.y", "x-y"));           // "x" < "x-y" as identifiers
+  EXPECT_TRUE(less("alpha", "alphab"));  // ASCII order of identifiers
+  EXPECT_TRUE(less("9", "10"));          // numerically, not as text
+  EXPECT_TRUE(less("999", "alpha"));     // numeric below alphanumeric
+  EXPECT_TRUE(less("Z", "a"));           // ASCII: upper case first
+  EXPECT_TRUE(less("1.2", "1.2.0"));     // more identifiers rank higher
+  EXPECT_TRUE(less("x.y", "x-y"));       // "x" < "x-y" as identifiers
   EXPECT_TRUE(less("99999999999999999999", ""));
   EXPECT_FALSE(less("rc.1", "rc.1"));
 }

@@ -1,13 +1,13 @@
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <string>
 
 #include "absl/time/time.h"
+#include "tests/testing/matchers/status_matchers.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include "meshplane/policy/cel/json.h"
 #include "meshplane/policy/cel/value.h"
 #include "meshplane/policy/engine.h"
-#include "tests/testing/matchers/status_matchers.h"
 
 namespace meshplane::policy {
 namespace {
@@ -22,9 +22,7 @@ const cel::Value& Get(const cel::Value& map, const char* key) {
 }
 
 TEST(DocumentFromJsonTest, ConvertsTimesAndDurationsAtAnyDepth) {
-  ASSERT_OK_AND_ASSIGN(
-      cel::Value doc,
-      DocumentFromJson(R"({
+  ASSERT_OK_AND_ASSIGN(cel::Value doc, DocumentFromJson(R"({
         "create_time": "2024-05-01T10:00:00Z",
         "name": "orders",
         "note_time": "not a time",
@@ -50,7 +48,8 @@ TEST(DocumentFromJsonTest, ConvertsTimesAndDurationsAtAnyDepth) {
   EXPECT_EQ(Get(sla, "last_check_time").nanos(), 500000000);
   const cel::Value& ports = Get(doc, "output_ports");
   ASSERT_EQ(ports.kind(), cel::ValueKind::kList);
-  EXPECT_EQ(Get(ports.list()[0], "retire_time").kind(), cel::ValueKind::kTimestamp);
+  EXPECT_EQ(Get(ports.list()[0], "retire_time").kind(),
+            cel::ValueKind::kTimestamp);
   EXPECT_EQ(ports.list()[1].int_value(), 3);
   // Keys keep their document order.
   EXPECT_EQ(doc.map().entries()[1].first.string_value(), "name");
@@ -63,10 +62,12 @@ TEST(DocumentFromJsonTest, UnchangedDocumentIsShared) {
 }
 
 TEST(DocumentFromJsonTest, RefusesMalformedAndNonObjects) {
-  EXPECT_THAT(DocumentFromJson("{"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DocumentFromJson("{"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(DocumentFromJson("[1]"),
               StatusIs(absl::StatusCode::kInvalidArgument, "JSON object"));
-  EXPECT_THAT(DocumentFromJson("null"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DocumentFromJson("null"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(DocumentFromJsonTest, TimesComparableInPolicies) {
@@ -79,8 +80,8 @@ TEST(DocumentFromJsonTest, TimesComparableInPolicies) {
   auto set = PolicySet::Build({p}, {});
   EvalInput in;
   in.trigger = "dataproduct.create";
-  ASSERT_OK_AND_ASSIGN(in.resource,
-                       DocumentFromJson(R"({"create_time": "2024-05-01T10:00:00Z",
+  ASSERT_OK_AND_ASSIGN(
+      in.resource, DocumentFromJson(R"({"create_time": "2024-05-01T10:00:00Z",
                                             "sla": {"max_staleness": "3600s"}})"));
   in.now = absl::FromUnixSeconds(1714557600) + absl::Minutes(30);
   EXPECT_EQ(Evaluate(*set, in).outcome, Outcome::kAllow);
@@ -89,10 +90,12 @@ TEST(DocumentFromJsonTest, TimesComparableInPolicies) {
 }
 
 TEST(PrincipalValueTest, Fields) {
-  cel::Value p = PrincipalValue("user:ana@example.com", {"teams/a", "teams/b"}, true);
-  EXPECT_EQ(cel::ValueToJson(p),
-            R"({"name":"user:ana@example.com","kind":"user","id":"ana@example.com",)"
-            R"("teams":["teams/a","teams/b"],"admin":true})");
+  cel::Value p =
+      PrincipalValue("user:ana@example.com", {"teams/a", "teams/b"}, true);
+  EXPECT_EQ(
+      cel::ValueToJson(p),
+      R"({"name":"user:ana@example.com","kind":"user","id":"ana@example.com",)"
+      R"("teams":["teams/a","teams/b"],"admin":true})");
   cel::Value anon = PrincipalValue("ci", {}, false);
   EXPECT_EQ(cel::ValueToJson(anon),
             R"({"name":"ci","kind":"","id":"ci","teams":[],"admin":false})");
@@ -120,20 +123,22 @@ TEST(DecisionToJsonTest, Format) {
   b.revision = 1;
   b.waiver = "policies/b/waivers/w";
   d.evaluated = {a, b};
-  EXPECT_EQ(DecisionToJson(d),
-            R"({"outcome":"DENY","set_version":42,"violations":[{"policy":"policies/a",)"
-            R"("scope":"global","effect":"DENY","enforcement":"ENFORCED",)"
-            R"("message":"needs \"owner\"\n\u0001","revision":2,"evaluation_error":false}],)"
-            R"("evaluated":[{"policy":"policies/a","revision":2,"violated":true,)"
-            R"("error":"1:3: boom"},{"policy":"policies/b","revision":1,"violated":false,)"
-            R"("waiver":"policies/b/waivers/w"}]})");
+  EXPECT_EQ(
+      DecisionToJson(d),
+      R"({"outcome":"DENY","set_version":42,"violations":[{"policy":"policies/a",)"
+      R"("scope":"global","effect":"DENY","enforcement":"ENFORCED",)"
+      R"("message":"needs \"owner\"\n\u0001","revision":2,"evaluation_error":false}],)"
+      R"("evaluated":[{"policy":"policies/a","revision":2,"violated":true,)"
+      R"("error":"1:3: boom"},{"policy":"policies/b","revision":1,"violated":false,)"
+      R"("waiver":"policies/b/waivers/w"}]})");
   // It is valid JSON.
   EXPECT_TRUE(cel::ValueFromJson(DecisionToJson(d)).ok());
 }
 
 TEST(DecisionToJsonTest, Empty) {
-  EXPECT_EQ(DecisionToJson(Decision()),
-            R"({"outcome":"ALLOW","set_version":0,"violations":[],"evaluated":[]})");
+  EXPECT_EQ(
+      DecisionToJson(Decision()),
+      R"({"outcome":"ALLOW","set_version":0,"violations":[],"evaluated":[]})");
 }
 
 }  // namespace

@@ -1,13 +1,12 @@
 #include "meshplane/policy/engine.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "tests/testing/matchers/status_matchers.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 namespace meshplane::policy {
 namespace {
@@ -32,7 +31,8 @@ Policy Make(std::string name, std::string condition,
   return p;
 }
 
-Policy With(Policy p, Effect effect, Enforcement enforcement = Enforcement::kEnforced) {
+Policy With(Policy p, Effect effect,
+            Enforcement enforcement = Enforcement::kEnforced) {
   p.effect = effect;
   p.enforcement = enforcement;
   return p;
@@ -79,7 +79,8 @@ TEST(EngineTest, EmptySetAllows) {
 }
 
 TEST(EngineTest, HoldingPolicyAllows) {
-  auto set = PolicySet::Build({Make("policies/owner", "has(resource.owner_team)")}, {}, 7);
+  auto set = PolicySet::Build(
+      {Make("policies/owner", "has(resource.owner_team)")}, {}, 7);
   Decision d = Evaluate(*set, Input());
   EXPECT_EQ(d.outcome, Outcome::kAllow);
   EXPECT_EQ(d.set_version, 7);
@@ -93,13 +94,15 @@ TEST(EngineTest, HoldingPolicyAllows) {
 TEST(EngineTest, Federation) {
   auto set = PolicySet::Build(
       {Make("policies/global", "false"),
-       Make("domains/sales/policies/own", "false", {"dataproduct.create"}, "sales"),
-       Make("domains/commerce/policies/ancestor", "false", {"dataproduct.create"},
-            "commerce"),
-       Make("domains/hr/policies/sibling", "false", {"dataproduct.create"}, "hr"),
+       Make("domains/sales/policies/own", "false", {"dataproduct.create"},
+            "sales"),
+       Make("domains/commerce/policies/ancestor", "false",
+            {"dataproduct.create"}, "commerce"),
+       Make("domains/hr/policies/sibling", "false", {"dataproduct.create"},
+            "hr"),
        Make("policies/other-trigger", "false", {"dataproduct.update"}),
-       Make("domains/sales/policies/other-trigger", "false", {"contract.publish"},
-            "sales")},
+       Make("domains/sales/policies/other-trigger", "false",
+            {"contract.publish"}, "sales")},
       {});
   Decision d = Evaluate(*set, Input());
   EXPECT_EQ(d.outcome, Outcome::kDeny);
@@ -113,26 +116,30 @@ TEST(EngineTest, Federation) {
 }
 
 TEST(EngineTest, NoDomainMeansGlobalOnly) {
-  auto set = PolicySet::Build(
-      {Make("policies/global", "true"),
-       Make("domains/sales/policies/own", "true", {"dataproduct.create"}, "sales")},
-      {});
+  auto set = PolicySet::Build({Make("policies/global", "true"),
+                               Make("domains/sales/policies/own", "true",
+                                    {"dataproduct.create"}, "sales")},
+                              {});
   EvalInput in = Input();
   in.domain_chain.clear();
-  EXPECT_THAT(Names(Evaluate(*set, in).evaluated), ElementsAre("policies/global"));
+  EXPECT_THAT(Names(Evaluate(*set, in).evaluated),
+              ElementsAre("policies/global"));
 }
 
 TEST(EngineTest, DenyWinsOverApprovalAndWarn) {
   auto set = PolicySet::Build(
-      {With(Make("policies/a-warn", "false", {"access.request"}), Effect::kWarn),
+      {With(Make("policies/a-warn", "false", {"access.request"}),
+            Effect::kWarn),
        With(Make("policies/b-approve", "false", {"access.request"}),
             Effect::kRequireApproval),
-       With(Make("policies/c-deny", "false", {"access.request"}), Effect::kDeny)},
+       With(Make("policies/c-deny", "false", {"access.request"}),
+            Effect::kDeny)},
       {});
   Decision d = Evaluate(*set, Input("access.request"));
   EXPECT_EQ(d.outcome, Outcome::kDeny);
-  EXPECT_THAT(Names(d.violations),
-              ElementsAre("policies/a-warn", "policies/b-approve", "policies/c-deny"));
+  EXPECT_THAT(
+      Names(d.violations),
+      ElementsAre("policies/a-warn", "policies/b-approve", "policies/c-deny"));
   EXPECT_THAT(Names(d.Blocking()), ElementsAre("policies/c-deny"));
   EXPECT_THAT(Names(d.Warnings()), ElementsAre("policies/a-warn"));
 }
@@ -150,8 +157,9 @@ TEST(EngineTest, WarnOnlyAllowsWithWarnings) {
 }
 
 TEST(EngineTest, DryRunDenyIsReportedButNeverBlocks) {
-  auto set = PolicySet::Build(
-      {With(Make("policies/dry", "false"), Effect::kDeny, Enforcement::kDryRun)}, {});
+  auto set = PolicySet::Build({With(Make("policies/dry", "false"),
+                                    Effect::kDeny, Enforcement::kDryRun)},
+                              {});
   Decision d = Evaluate(*set, Input());
   EXPECT_EQ(d.outcome, Outcome::kAllow);
   ASSERT_THAT(d.violations, SizeIs(1));
@@ -161,11 +169,10 @@ TEST(EngineTest, DryRunDenyIsReportedButNeverBlocks) {
 }
 
 TEST(EngineTest, RequireApprovalOnAccessRequest) {
-  auto set = PolicySet::Build(
-      {With(Make("policies/approve", "principal.admin",
-                 {"access.request", "access.check"}),
-            Effect::kRequireApproval)},
-      {});
+  auto set = PolicySet::Build({With(Make("policies/approve", "principal.admin",
+                                         {"access.request", "access.check"}),
+                                    Effect::kRequireApproval)},
+                              {});
   Decision d = Evaluate(*set, Input("access.request"));
   EXPECT_EQ(d.outcome, Outcome::kRequireApproval);
   EXPECT_THAT(Names(d.Blocking()), ElementsAre("policies/approve"));
@@ -212,7 +219,8 @@ TEST(EngineTest, ExpiredWaiverDoesNotApply) {
   Decision d = Evaluate(*set, Input());
   EXPECT_EQ(d.outcome, Outcome::kDeny);
   EXPECT_EQ(d.evaluated[0].waiver, "");
-  // The same waiver one second earlier still applies: expiry is judged at `now`.
+  // The same waiver one second earlier still applies: expiry is judged at
+  // `now`.
   EvalInput earlier = Input();
   earlier.now = kNow - absl::Seconds(1);
   EXPECT_EQ(Evaluate(*set, earlier).outcome, Outcome::kAllow);
@@ -238,7 +246,8 @@ TEST(EngineTest, WaiverOfAnotherResourceDoesNotExempt) {
 }
 
 TEST(EngineTest, EvaluationErrorFailsClosed) {
-  auto set = PolicySet::Build({Make("policies/div", "resource.tier / 0 > 1")}, {});
+  auto set =
+      PolicySet::Build({Make("policies/div", "resource.tier / 0 > 1")}, {});
   Decision d = Evaluate(*set, Input());
   EXPECT_EQ(d.outcome, Outcome::kDeny);
   ASSERT_THAT(d.violations, SizeIs(1));
@@ -251,10 +260,10 @@ TEST(EngineTest, EvaluationErrorFailsClosed) {
 }
 
 TEST(EngineTest, EvaluationErrorOfDryRunPolicyAllows) {
-  auto set = PolicySet::Build(
-      {With(Make("policies/div", "resource.tier / 0 > 1"), Effect::kDeny,
-            Enforcement::kDryRun)},
-      {});
+  auto set =
+      PolicySet::Build({With(Make("policies/div", "resource.tier / 0 > 1"),
+                             Effect::kDeny, Enforcement::kDryRun)},
+                       {});
   Decision d = Evaluate(*set, Input());
   EXPECT_EQ(d.outcome, Outcome::kAllow);
   ASSERT_THAT(d.violations, SizeIs(1));
@@ -265,8 +274,10 @@ TEST(EngineTest, EvaluationErrorOfDryRunPolicyAllows) {
 // rule warns, a broken approval rule asks for approval.
 TEST(EngineTest, EvaluationErrorKeepsThePolicysEffect) {
   auto set = PolicySet::Build(
-      {With(Make("policies/warn", "resource.missing", {"access.request"}), Effect::kWarn),
-       With(Make("policies/approve", "resource.tier / 0 > 1", {"access.request"}),
+      {With(Make("policies/warn", "resource.missing", {"access.request"}),
+            Effect::kWarn),
+       With(Make("policies/approve", "resource.tier / 0 > 1",
+                 {"access.request"}),
             Effect::kRequireApproval)},
       {});
   Decision d = Evaluate(*set, Input("access.request"));
@@ -298,12 +309,14 @@ TEST(EngineTest, MissingFieldAndNonBoolFailClosed) {
   EXPECT_EQ(d.outcome, Outcome::kDeny);
   ASSERT_THAT(d.violations, SizeIs(2));
   EXPECT_TRUE(d.violations[0].evaluation_error);
-  EXPECT_THAT(d.violations[1].message, HasSubstr("condition yielded int, not bool"));
+  EXPECT_THAT(d.violations[1].message,
+              HasSubstr("condition yielded int, not bool"));
 }
 
 TEST(EngineTest, BrokenPolicyFailsClosed) {
-  auto set = PolicySet::Build(
-      {Make("policies/broken", "resource.tier =="), Make("policies/fine", "true")}, {});
+  auto set = PolicySet::Build({Make("policies/broken", "resource.tier =="),
+                               Make("policies/fine", "true")},
+                              {});
   EXPECT_EQ(set->size(), 2u);
   auto broken = set->Broken();
   ASSERT_THAT(broken, SizeIs(1));
@@ -318,9 +331,11 @@ TEST(EngineTest, BrokenPolicyFailsClosed) {
 }
 
 TEST(EngineTest, EvaluateOneOfABrokenPolicyFailsClosed) {
-  auto set = PolicySet::Build({Make("policies/broken", "resource.tier ==")}, {});
+  auto set =
+      PolicySet::Build({Make("policies/broken", "resource.tier ==")}, {});
   Violation v;
-  std::optional<Evaluated> e = EvaluateOne(*set, "policies/broken", Input(), &v);
+  std::optional<Evaluated> e =
+      EvaluateOne(*set, "policies/broken", Input(), &v);
   ASSERT_TRUE(e.has_value());
   EXPECT_TRUE(e->violated);
   EXPECT_TRUE(v.evaluation_error);
@@ -330,7 +345,8 @@ TEST(EngineTest, EvaluateOneOfABrokenPolicyFailsClosed) {
 TEST(EngineTest, Messages) {
   Policy expr = Make("policies/a", "false");
   expr.message = "static";
-  expr.message_expression = "'product ' + resource.name + ' of ' + principal.id";
+  expr.message_expression =
+      "'product ' + resource.name + ' of ' + principal.id";
   Policy fixed = Make("policies/b", "false");
   fixed.message = "needs a description";
   Policy none = Make("policies/c", "false");
@@ -349,21 +365,24 @@ TEST(EngineTest, Messages) {
 TEST(EngineTest, EveryViolationReportedInNameOrder) {
   auto set = PolicySet::Build(
       {Make("policies/c", "false"),
-       Make("domains/sales/policies/b", "false", {"dataproduct.create"}, "sales"),
+       Make("domains/sales/policies/b", "false", {"dataproduct.create"},
+            "sales"),
        Make("policies/ok", "true"), Make("policies/a", "1 > 2")},
       {});
   Decision d = Evaluate(*set, Input());
-  EXPECT_THAT(Names(d.violations),
-              ElementsAre("domains/sales/policies/b", "policies/a", "policies/c"));
-  EXPECT_THAT(Names(d.evaluated), ElementsAre("domains/sales/policies/b", "policies/a",
-                                              "policies/c", "policies/ok"));
+  EXPECT_THAT(Names(d.violations), ElementsAre("domains/sales/policies/b",
+                                               "policies/a", "policies/c"));
+  EXPECT_THAT(Names(d.evaluated),
+              ElementsAre("domains/sales/policies/b", "policies/a",
+                          "policies/c", "policies/ok"));
 }
 
 TEST(EngineTest, VariablesAreBound) {
   auto set = PolicySet::Build(
       {Make("policies/vars",
             "principal.kind == 'user' && 'teams/a' in principal.teams && "
-            "domain.id == 'sales' && now == timestamp('2023-11-14T22:13:20Z') && "
+            "domain.id == 'sales' && now == timestamp('2023-11-14T22:13:20Z') "
+            "&& "
             "request == {}"),
        Make("policies/prev", "previous.tier < resource.tier",
             {"dataproduct.update"})},
@@ -403,7 +422,8 @@ TEST(EngineTest, FindAndEvaluateOne) {
 
   // Scope is ignored: the policy of `hr` is evaluated for a `sales` product.
   Violation v;
-  std::optional<Evaluated> e = EvaluateOne(*set, "domains/hr/policies/desc", Input(), &v);
+  std::optional<Evaluated> e =
+      EvaluateOne(*set, "domains/hr/policies/desc", Input(), &v);
   ASSERT_TRUE(e.has_value());
   EXPECT_TRUE(e->violated);
   EXPECT_EQ(v.policy, "domains/hr/policies/desc");
@@ -411,8 +431,8 @@ TEST(EngineTest, FindAndEvaluateOne) {
   EXPECT_EQ(v.effect, Effect::kDeny);
 
   EXPECT_FALSE(EvaluateOne(*set, "policies/nope", Input(), &v).has_value());
-  EXPECT_FALSE(
-      EvaluateOne(*set, "policies/ok", Input("dataproduct.update"), &v).has_value());
+  EXPECT_FALSE(EvaluateOne(*set, "policies/ok", Input("dataproduct.update"), &v)
+                   .has_value());
   e = EvaluateOne(*set, "policies/ok", Input(), nullptr);
   ASSERT_TRUE(e.has_value());
   EXPECT_FALSE(e->violated);

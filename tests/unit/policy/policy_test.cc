@@ -1,10 +1,10 @@
 #include "meshplane/policy/policy.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 namespace meshplane::policy {
 namespace {
@@ -62,10 +62,11 @@ TEST(PolicyTest, Scope) {
 }
 
 TEST(CheckPolicyTest, ValidPolicyHasNoIssues) {
-  Policy p = MakePolicy({"dataproduct.create", "dataproduct.update"},
-                        "has(resource.owner_team) && resource.description != '' "
-                        "&& principal.admin == false && now > timestamp('2020-01-01T00:00:00Z') "
-                        "&& (domain == null || domain.id != '') && request.size() >= 0");
+  Policy p = MakePolicy(
+      {"dataproduct.create", "dataproduct.update"},
+      "has(resource.owner_team) && resource.description != '' "
+      "&& principal.admin == false && now > timestamp('2020-01-01T00:00:00Z') "
+      "&& (domain == null || domain.id != '') && request.size() >= 0");
   p.message_expression = "'product ' + resource.name + ' needs an owner'";
   EXPECT_THAT(CheckPolicy(p), IsEmpty());
 }
@@ -82,8 +83,10 @@ TEST(CheckPolicyTest, EmptyTriggers) {
 }
 
 TEST(CheckPolicyTest, UnknownTriggerNamesItsIndex) {
-  EXPECT_THAT(CheckPolicy(MakePolicy({"dataproduct.create", "dataproduct.delete"}, "true")),
-              ElementsAre(IssueIs("triggers[1]", "unknown trigger \"dataproduct.delete\"")));
+  EXPECT_THAT(CheckPolicy(MakePolicy(
+                  {"dataproduct.create", "dataproduct.delete"}, "true")),
+              ElementsAre(IssueIs("triggers[1]",
+                                  "unknown trigger \"dataproduct.delete\"")));
 }
 
 TEST(CheckPolicyTest, EmptyCondition) {
@@ -92,9 +95,9 @@ TEST(CheckPolicyTest, EmptyCondition) {
 }
 
 TEST(CheckPolicyTest, PreviousRefusedWhenATriggerDoesNotBindIt) {
-  std::vector<PolicyIssue> issues = CheckPolicy(
-      MakePolicy({"dataproduct.create", "dataproduct.update"},
-                 "resource.owner_team == previous.owner_team"));
+  std::vector<PolicyIssue> issues =
+      CheckPolicy(MakePolicy({"dataproduct.create", "dataproduct.update"},
+                             "resource.owner_team == previous.owner_team"));
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_EQ(issues[0].field, "condition");
   EXPECT_THAT(issues[0].message, HasSubstr("previous"));
@@ -104,8 +107,8 @@ TEST(CheckPolicyTest, PreviousRefusedWhenATriggerDoesNotBindIt) {
 }
 
 TEST(CheckPolicyTest, SyntaxErrorHasLineAndColumn) {
-  std::vector<PolicyIssue> issues =
-      CheckPolicy(MakePolicy({"dataproduct.create"}, "resource.tier ==\n  && true"));
+  std::vector<PolicyIssue> issues = CheckPolicy(
+      MakePolicy({"dataproduct.create"}, "resource.tier ==\n  && true"));
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_EQ(issues[0].field, "condition");
   EXPECT_THAT(issues[0].message, HasSubstr(":2:3:"));
@@ -113,10 +116,14 @@ TEST(CheckPolicyTest, SyntaxErrorHasLineAndColumn) {
 }
 
 TEST(CheckPolicyTest, ConditionMustBeBool) {
-  EXPECT_THAT(CheckPolicy(MakePolicy({"dataproduct.create"}, "1 + 2")),
-              ElementsAre(IssueIs("condition", "condition must be a bool expression, got int")));
+  EXPECT_THAT(
+      CheckPolicy(MakePolicy({"dataproduct.create"}, "1 + 2")),
+      ElementsAre(IssueIs("condition",
+                          "condition must be a bool expression, got int")));
   // dyn is accepted: its type is only known at run time.
-  EXPECT_THAT(CheckPolicy(MakePolicy({"dataproduct.create"}, "resource.enabled")), IsEmpty());
+  EXPECT_THAT(
+      CheckPolicy(MakePolicy({"dataproduct.create"}, "resource.enabled")),
+      IsEmpty());
 }
 
 TEST(CheckPolicyTest, BadMessageExpression) {
@@ -125,10 +132,12 @@ TEST(CheckPolicyTest, BadMessageExpression) {
   EXPECT_THAT(CheckPolicy(p), ElementsAre(IssueIs("message_expression", "1:")));
   p.message_expression = "size(resource.name)";
   EXPECT_THAT(CheckPolicy(p),
-              ElementsAre(IssueIs("message_expression",
-                                  "message_expression must be a string expression, got int")));
+              ElementsAre(IssueIs(
+                  "message_expression",
+                  "message_expression must be a string expression, got int")));
   p.message_expression = "previous.name";
-  EXPECT_THAT(CheckPolicy(p), ElementsAre(IssueIs("message_expression", "previous")));
+  EXPECT_THAT(CheckPolicy(p),
+              ElementsAre(IssueIs("message_expression", "previous")));
 }
 
 TEST(CheckPolicyTest, RequireApprovalOnlyOnAccessTriggers) {

@@ -3,6 +3,7 @@
 // checks, the last-resort catch, status details).
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -16,7 +17,6 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
-#include <sstream>
 
 #include "meshplane/auth/authorizer.h"
 #include "meshplane/common/clock.h"
@@ -197,7 +197,6 @@ TEST_F(CallRunnerTest, StoreDownIsUnavailable) {
   store_.SetUnavailable(false);
 }
 
-
 TEST_F(CallRunnerTest, TwoAuthorizationHeadersAreRefused) {
   v1::CreateTeamRequest r;
   r.set_team_id("checkout");
@@ -215,7 +214,7 @@ TEST_F(CallRunnerTest, TwoAuthorizationHeadersAreRefused) {
 TEST_F(CallRunnerTest, RequestIdMustBeAUuid) {
   for (const std::string& id : std::vector<std::string>{
            "req-1", "5e6f7a8b9c0d4e1f8a2b3c4d5e6f7a8b",
-        "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8", std::string(5000, 'a')}) {
+           "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8", std::string(5000, 'a')}) {
     v1::CreateTeamRequest r;
     r.set_team_id("checkout");
     r.set_request_id(id);
@@ -273,8 +272,8 @@ TEST_F(CallRunnerTest, TransportMetadataIsTrustedOnlyInProcess) {
   EXPECT_THAT(outside, ::testing::Not(::testing::HasSubstr("6.6.6.6")));
   EXPECT_THAT(inside, ::testing::HasSubstr("peer=ipv4:10.1.2.3:4567"));
   EXPECT_THAT(inside, ::testing::HasSubstr("transport=http"));
-  EXPECT_THAT(inside, ::testing::Not(::testing::HasSubstr(
-                          runner_.in_process_key())));
+  EXPECT_THAT(inside,
+              ::testing::Not(::testing::HasSubstr(runner_.in_process_key())));
 }
 
 }  // namespace

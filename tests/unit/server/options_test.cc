@@ -62,16 +62,28 @@ TEST(OptionsTest, FlagsInBothFormsAndSpellings) {
 
 TEST(OptionsTest, OidcFlags) {
   const auto env = Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}});
-  ASSERT_OK_AND_ASSIGN(
-      Options o,
-      ParseOptions({"--oidc-issuer", "https://idp", "--oidc-audience=mp",
-                    "--oidc-jwks-url", "https://idp/keys",
-                    "--oidc-jwks-refresh", "1m", "--oidc-principal-claim",
-                    "sub", "--oidc-principal-prefix", "service:",
-                    "--oidc-groups-claim", "roles", "--oidc-group-team",
-                    "A=a", "--oidc-group-team", "B=b", "--oidc-admin-group",
-                    "ops", "--oidc-clock-skew", "10s"},
-                   env));
+  ASSERT_OK_AND_ASSIGN(Options o, ParseOptions({"--oidc-issuer",
+                                                "https://idp",
+                                                "--oidc-audience=mp",
+                                                "--oidc-jwks-url",
+                                                "https://idp/keys",
+                                                "--oidc-jwks-refresh",
+                                                "1m",
+                                                "--oidc-principal-claim",
+                                                "sub",
+                                                "--oidc-principal-prefix",
+                                                "service:",
+                                                "--oidc-groups-claim",
+                                                "roles",
+                                                "--oidc-group-team",
+                                                "A=a",
+                                                "--oidc-group-team",
+                                                "B=b",
+                                                "--oidc-admin-group",
+                                                "ops",
+                                                "--oidc-clock-skew",
+                                                "10s"},
+                                               env));
   EXPECT_EQ(o.oidc.issuer, "https://idp");
   EXPECT_EQ(o.oidc.audience, "mp");
   EXPECT_EQ(o.oidc.jwks_url, "https://idp/keys");
@@ -89,9 +101,9 @@ TEST(OptionsTest, OidcFlags) {
   EXPECT_EQ(d.oidc.clock_skew, absl::Seconds(60));
   EXPECT_THAT(ParseOptions({"--oidc-clock-skew", "1h"}, env).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "oidc-clock-skew"));
-  EXPECT_THAT(ParseOptions({"--oidc-jwks-refresh", "1s"}, env).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "oidc-jwks-refresh"));
+  EXPECT_THAT(
+      ParseOptions({"--oidc-jwks-refresh", "1s"}, env).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "oidc-jwks-refresh"));
 }
 
 TEST(OptionsTest, Migrate) {
@@ -104,10 +116,10 @@ TEST(OptionsTest, Migrate) {
 // The serving role's grants come with migrating, as the owner; a server
 // never grants (it runs as the serving role, which cannot).
 TEST(OptionsTest, ServingRoleIsForMigrateOnly) {
-  ASSERT_OK_AND_ASSIGN(
-      Options o, ParseOptions({"migrate", "--database-url", "u",
-                               "--serving-role", "meshplane"},
-                              Env({})));
+  ASSERT_OK_AND_ASSIGN(Options o,
+                       ParseOptions({"migrate", "--database-url", "u",
+                                     "--serving-role", "meshplane"},
+                                    Env({})));
   EXPECT_EQ(o.serving_role, "meshplane");
   EXPECT_THAT(ParseOptions({"serve", "--database-url", "u", "--serving-role",
                             "meshplane"},
@@ -117,8 +129,7 @@ TEST(OptionsTest, ServingRoleIsForMigrateOnly) {
   EXPECT_THAT(
       ParseOptions({"migrate", "--database-url", "u", "--serving-role="},
                    Env({})),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               "--serving-role"));
+      StatusIs(absl::StatusCode::kInvalidArgument, "--serving-role"));
 }
 
 TEST(OptionsTest, HelpNeedsNoDatabase) {
@@ -171,10 +182,10 @@ TEST(OptionsTest, MutualTls) {
                 "svc.example.org"}));
   EXPECT_EQ(o.tls_client_ca_file, "/ca.pem");
   EXPECT_TRUE(o.tls_client_auth_required);
-  EXPECT_THAT(o.tls_principals,
-              ::testing::ElementsAre(
-                  "spiffe://example.org/sa/ci=service:ci",
-                  "ops.example.org=user:ops@example.org,admin"));
+  EXPECT_THAT(
+      o.tls_principals,
+      ::testing::ElementsAre("spiffe://example.org/sa/ci=service:ci",
+                             "ops.example.org=user:ops@example.org,admin"));
   EXPECT_EQ(o.tls_principal_map_file, "/map");
   EXPECT_THAT(o.tls_dns_service_domains,
               ::testing::ElementsAre("svc.example.org"));
@@ -183,36 +194,36 @@ TEST(OptionsTest, MutualTls) {
                                     "--tls-reload-interval", "5s"}));
   EXPECT_FALSE(o.tls_client_auth_required);
   EXPECT_EQ(o.tls_reload_interval, absl::Seconds(5));
-  EXPECT_THAT(with_tls({"--tls-reload-interval", "100ms"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "--tls-reload-interval"));
+  EXPECT_THAT(
+      with_tls({"--tls-reload-interval", "100ms"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--tls-reload-interval"));
 
   EXPECT_THAT(ParseOptions({"--tls-client-ca-file", "/ca.pem"}, env),
               StatusIs(absl::StatusCode::kInvalidArgument, "--tls-cert-file"));
-  EXPECT_THAT(with_tls({"--tls-principal", "spiffe://x/y=service:y"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "--tls-client-ca-file"));
-  EXPECT_THAT(with_tls({"--tls-client-ca-file", "/ca.pem",
-                        "--tls-client-auth", "sometimes"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "--tls-client-auth"));
+  EXPECT_THAT(
+      with_tls({"--tls-principal", "spiffe://x/y=service:y"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--tls-client-ca-file"));
+  EXPECT_THAT(
+      with_tls({"--tls-client-ca-file", "/ca.pem", "--tls-client-auth",
+                "sometimes"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--tls-client-auth"));
   EXPECT_THAT(with_tls({"--tls-client-ca-file", "/ca.pem", "--tls-principal",
                         "spiffe://x/y"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "SAN=PRINCIPAL"));
-  EXPECT_THAT(with_tls({"--tls-client-ca-file", "/ca.pem",
-                        "--tls-dns-service-domain", "not a domain"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "--tls-dns-service-domain"));
+  EXPECT_THAT(
+      with_tls({"--tls-client-ca-file", "/ca.pem", "--tls-dns-service-domain",
+                "not a domain"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--tls-dns-service-domain"));
 }
 
 TEST(OptionsTest, SloReportersRepeatAndArePrincipals) {
   auto env = Env({{"MESHPLANE_DATABASE_URL", "postgresql://x"}});
-  ASSERT_OK_AND_ASSIGN(
-      Options o, ParseOptions({"--slo-reporter", "service:prober",
-                               "--slo-reporter=user:ops@example.org"},
-                              env));
-  EXPECT_THAT(o.slo_reporters, ::testing::ElementsAre("service:prober",
-                                                      "user:ops@example.org"));
+  ASSERT_OK_AND_ASSIGN(Options o,
+                       ParseOptions({"--slo-reporter", "service:prober",
+                                     "--slo-reporter=user:ops@example.org"},
+                                    env));
+  EXPECT_THAT(o.slo_reporters,
+              ::testing::ElementsAre("service:prober", "user:ops@example.org"));
   EXPECT_THAT(ParseOptions({"--slo-reporter", "prober"}, env),
               StatusIs(absl::StatusCode::kInvalidArgument, "--slo-reporter"));
 }
@@ -232,9 +243,8 @@ TEST(OptionsTest, HttpServerFlags) {
       Options o,
       ParseOptions({"--http-threads=4", "--http-max-streams", "10",
                     "--http-idle-timeout=5s", "--http-read-timeout", "2s",
-                    "--web-session-ttl=30m",
-                    "--http-tls=off", "--http-cors-origin",
-                    "https://catalog.example.com",
+                    "--web-session-ttl=30m", "--http-tls=off",
+                    "--http-cors-origin", "https://catalog.example.com",
                     "--http-cors-origin=http://localhost:5173"},
                    env));
   EXPECT_EQ(o.http_threads, 4);
@@ -250,22 +260,22 @@ TEST(OptionsTest, HttpServerFlags) {
   for (const char* origin :
        {"catalog.example.com", "https://catalog.example.com/",
         "https://*.example.com", "https://", "ftp://x"}) {
-    EXPECT_THAT(ParseOptions({"--http-cors-origin", origin}, env),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         "--http-cors-origin"))
+    EXPECT_THAT(
+        ParseOptions({"--http-cors-origin", origin}, env),
+        StatusIs(absl::StatusCode::kInvalidArgument, "--http-cors-origin"))
         << origin;
   }
   EXPECT_THAT(ParseOptions({"--http-tls", "maybe"}, env),
               StatusIs(absl::StatusCode::kInvalidArgument, "--http-tls"));
   EXPECT_THAT(ParseOptions({"--http-threads", "0"}, env),
               StatusIs(absl::StatusCode::kInvalidArgument, "--http-threads"));
-  EXPECT_THAT(ParseOptions({"--http-idle-timeout", "1ms"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "--http-idle-timeout"));
+  EXPECT_THAT(
+      ParseOptions({"--http-idle-timeout", "1ms"}, env),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--http-idle-timeout"));
   for (const char* ttl : {"30s", "721h", "-1h", "8 hours"}) {
-    EXPECT_THAT(ParseOptions({"--web-session-ttl", ttl}, env),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         "--web-session-ttl"))
+    EXPECT_THAT(
+        ParseOptions({"--web-session-ttl", ttl}, env),
+        StatusIs(absl::StatusCode::kInvalidArgument, "--web-session-ttl"))
         << ttl;
   }
 }
@@ -298,9 +308,9 @@ TEST(OptionsTest, Webhooks) {
   ASSERT_OK_AND_ASSIGN(
       Options o,
       ParseOptions({"--webhook-workers", "0", "--webhook-timeout=3s",
-                    "--webhook-retry-min", "250ms", "--webhook-retry-max",
-                    "1m", "--webhook-ca-file", "/etc/ca.pem",
-                    "--event-source", "//meshplane.example.com/prod"},
+                    "--webhook-retry-min", "250ms", "--webhook-retry-max", "1m",
+                    "--webhook-ca-file", "/etc/ca.pem", "--event-source",
+                    "//meshplane.example.com/prod"},
                    env));
   EXPECT_EQ(o.webhook_workers, 0);
   EXPECT_EQ(o.webhook_timeout, absl::Seconds(3));
@@ -308,8 +318,9 @@ TEST(OptionsTest, Webhooks) {
   EXPECT_EQ(o.webhook_retry_max, absl::Minutes(1));
   EXPECT_EQ(o.webhook_ca_file, "/etc/ca.pem");
   EXPECT_EQ(o.event_source, "//meshplane.example.com/prod");
-  EXPECT_THAT(ParseOptions({"--webhook-workers", "-1"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--webhook-workers"));
+  EXPECT_THAT(
+      ParseOptions({"--webhook-workers", "-1"}, env),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--webhook-workers"));
   EXPECT_THAT(ParseOptions({"--webhook-timeout", "1ms"}, env),
               StatusIs(absl::StatusCode::kInvalidArgument, "at least 100ms"));
   EXPECT_THAT(ParseOptions({"--event-source="}, env),

@@ -156,13 +156,13 @@ TEST(StatusTest, GetRpcStatusReadsDetailsBack) {
   EXPECT_THAT(bare.details(), SizeIs(0));
 }
 
-
 TEST(StatusTest, InternalErrorsNeverCarryTheirText) {
   for (auto code : {absl::StatusCode::kInternal, absl::StatusCode::kUnknown,
                     absl::StatusCode::kDataLoss}) {
     grpc::Status s = ToGrpcStatus(absl::Status(
-        code, "ListDataProducts: SQLSTATE 54001: stack depth limit exceeded "
-              "(src/store/postgres/postgres_store.cc:1005)"));
+        code,
+        "ListDataProducts: SQLSTATE 54001: stack depth limit exceeded "
+        "(src/store/postgres/postgres_store.cc:1005)"));
     EXPECT_EQ(s.error_message(), "internal error (logged by the server)");
     EXPECT_EQ(Parse(s).rpc.message(), s.error_message());
   }
@@ -170,7 +170,8 @@ TEST(StatusTest, InternalErrorsNeverCarryTheirText) {
 
 TEST(StatusTest, MessagesAreShortValidUtf8) {
   // A 10 KB value in a message made the trailers exceed gRPC's 8 KiB.
-  std::string long_message = "etag \"" + std::string(10000, 'x') + "\" is stale";
+  std::string long_message =
+      "etag \"" + std::string(10000, 'x') + "\" is stale";
   grpc::Status s = ToGrpcStatus(absl::AbortedError(long_message));
   EXPECT_LE(s.error_message().size(), kMaxMessageBytes);
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("(cut)"));

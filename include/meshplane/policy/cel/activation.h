@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+
 #include "meshplane/policy/cel/value.h"
 
 namespace meshplane::policy::cel {

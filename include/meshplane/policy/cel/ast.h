@@ -68,8 +68,8 @@ struct Expr {
   // {?k: v}): included only when its optional value is present. Empty
   // when no entry is optional.
   std::vector<uint8_t> optional_entries;
-  MacroKind macro = MacroKind::kNone;       // kComprehension
-  std::string iter_var;                     // kComprehension
+  MacroKind macro = MacroKind::kNone;  // kComprehension
+  std::string iter_var;                // kComprehension
   std::string iter_var2;  // kComprehension: value variable of 2-var forms
 };
 

@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/policy/cel/ast.h"
 #include "meshplane/policy/cel/parser.h"
 #include "meshplane/policy/cel/source.h"

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/policy/cel/value.h"
 
 namespace meshplane::policy::cel {

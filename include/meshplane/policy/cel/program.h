@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "meshplane/policy/cel/activation.h"
 #include "meshplane/policy/cel/checker.h"
 #include "meshplane/policy/cel/source.h"

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/struct.pb.h"
+
 #include "meshplane/policy/cel/value.h"
 
 namespace meshplane::policy::cel {

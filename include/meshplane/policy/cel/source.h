@@ -38,7 +38,7 @@ struct Issue {
   // "line:column: message", then the offending line and a caret under the
   // column:
   //   1:5: Syntax error: expected an expression, found ...
-  //    | a + 
+  //    | a +
   //    | ....^
   std::string FormatWithCaret() const;
 };
@@ -73,7 +73,8 @@ class Source {
 
 // Formats issues as Source::Format does, one after another, separated by
 // newlines.
-std::string FormatIssues(const Source& source, const std::vector<Issue>& issues);
+std::string FormatIssues(const Source& source,
+                         const std::vector<Issue>& issues);
 
 }  // namespace meshplane::policy::cel
 

@@ -6,8 +6,8 @@
 // that are shared, never copied, when a Value is copied. Documents bound to a
 // program are therefore shared by every evaluation that uses them.
 //
-//   Value doc = MapValue::Build({{Value::String("owner"), Value::String("t")}});
-//   const Value* owner = doc.map().FindString("owner");
+//   Value doc = MapValue::Build({{Value::String("owner"),
+//   Value::String("t")}}); const Value* owner = doc.map().FindString("owner");
 //   std::cout << owner->DebugString();   // "t" (with quotes)
 //
 // Thread-safety: a Value may be read and copied from any number of threads
@@ -72,7 +72,8 @@ struct HeapObject {
 
 // The payload of strings, bytes, type values and errors.
 struct StringObject : HeapObject {
-  StringObject(ValueKind k, std::string s) : HeapObject(k), data(std::move(s)) {}
+  StringObject(ValueKind k, std::string s)
+      : HeapObject(k), data(std::move(s)) {}
   std::string data;
 };
 

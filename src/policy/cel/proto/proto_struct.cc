@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+
 #include "meshplane/policy/cel/json.h"
 
 namespace meshplane::policy::cel {
@@ -17,8 +18,7 @@ constexpr int kMaxDepth = 256;
 
 absl::StatusOr<Value> FromProto(const google::protobuf::Value& v, int depth);
 
-absl::StatusOr<Value> FromStruct(const google::protobuf::Struct& s,
-                                 int depth) {
+absl::StatusOr<Value> FromStruct(const google::protobuf::Struct& s, int depth) {
   std::vector<std::pair<Value, Value>> entries;
   entries.reserve(static_cast<size_t>(s.fields_size()));
   for (const auto& [key, field] : s.fields()) {

@@ -25,12 +25,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
 #include "meshplane/policy/cel/activation.h"
 #include "meshplane/policy/cel/checker.h"
 #include "meshplane/policy/cel/program.h"
 #include "meshplane/policy/cel/type.h"
 #include "meshplane/policy/cel/value.h"
-#include "nlohmann/json.hpp"
 
 namespace cel = meshplane::policy::cel;
 using json = nlohmann::json;
@@ -288,8 +289,8 @@ int main(int argc, char** argv) {
     } catch (const json::exception& e) {
       o.actual = std::string("bad case: ") + e.what();
     }
-    std::pair<int, int>& count = by_section[section.substr(
-        0, section.find('/'))];
+    std::pair<int, int>& count =
+        by_section[section.substr(0, section.find('/'))];
     ++count.second;
     if (o.pass) {
       ++passed;

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/policy/cel/program.h"
 
 namespace meshplane::policy::cel {
@@ -43,7 +44,8 @@ TEST(CheckerTest, ReportsUndeclaredReference) {
   CompileResult r = CompileOrDie(PolicyEnv(), "resource.x == 1 && y");
   ASSERT_EQ(r.program, nullptr);
   ASSERT_EQ(r.issues.size(), 1u);
-  EXPECT_EQ(r.issues[0].message, "undeclared reference to 'y' (in container '')");
+  EXPECT_EQ(r.issues[0].message,
+            "undeclared reference to 'y' (in container '')");
   EXPECT_EQ(r.issues[0].line, 1);
   EXPECT_EQ(r.issues[0].column, 20);
 }
@@ -56,7 +58,8 @@ TEST(CheckerTest, ReportsNoMatchingOverload) {
 }
 
 TEST(CheckerTest, ReportsEveryIssue) {
-  CompileResult r = CompileOrDie(PolicyEnv(), "a + 1 == b\n&& tier.startsWith('x')");
+  CompileResult r =
+      CompileOrDie(PolicyEnv(), "a + 1 == b\n&& tier.startsWith('x')");
   ASSERT_EQ(r.issues.size(), 3u);
   EXPECT_THAT(r.issues[0].message, HasSubstr("'a'"));
   EXPECT_THAT(r.issues[1].message, HasSubstr("'b'"));

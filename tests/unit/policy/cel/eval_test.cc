@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/policy/cel/activation.h"
 #include "meshplane/policy/cel/json.h"
 #include "meshplane/policy/cel/program.h"
@@ -189,9 +190,9 @@ TEST(EvalTest, LoopInvariantsAreHoisted) {
   for (int i = 0; i < 400; ++i) items.push_back(Value::Int(i));
   Activation act;
   act.Bind("l", Value::List(std::move(items)));
-  EXPECT_EQ(Eval("l.map(x, l.map(y, y * 2).size() + x)[399]", act, env)
-                .DebugString(),
-            "799");
+  EXPECT_EQ(
+      Eval("l.map(x, l.map(y, y * 2).size() + x)[399]", act, env).DebugString(),
+      "799");
   // Reading the outer variable keeps the inner loop inside: over budget.
   EXPECT_TRUE(Eval("l.map(x, l.map(y, y * x).size())[0]", act, env).IsError());
 }
@@ -207,8 +208,8 @@ TEST(EvalTest, FieldLookupHandlesDocumentsOfDifferentShapes) {
   EXPECT_EQ(Eval("docs.map(d, has(d.b) ? d.b : 0)", act, env).DebugString(),
             "[2, 3, 6, 0]");
   Activation other;
-  other.Bind("docs", Value::List({Value::Map({{Value::String("b"),
-                                               Value::Int(9)}})}));
+  other.Bind("docs",
+             Value::List({Value::Map({{Value::String("b"), Value::Int(9)}})}));
   EXPECT_EQ(Eval("docs.map(d, d.b)", other, env).DebugString(), "[9]");
 }
 

@@ -223,8 +223,7 @@ TEST(ListsTest, Functions) {
   EXPECT_EQ(Str("[{1: 'a'}, {1u: 'a'}, {2: 'a'}].distinct().size()"), "2");
   // Lists of lists hash by content: 20,000 one-element lists are not
   // compared pairwise.
-  EXPECT_EQ(Str("lists.range(20000).map(i, [i]).distinct().size()"),
-            "20000");
+  EXPECT_EQ(Str("lists.range(20000).map(i, [i]).distinct().size()"), "20000");
   EXPECT_EQ(Str("sets.equivalent(lists.range(20000).map(i, [i]),"
                 " lists.range(20000).map(i, [19999 - i]))"),
             "true");

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "gtest/gtest.h"
+
 #include "meshplane/policy/cel/activation.h"
 #include "meshplane/policy/cel/json.h"
 #include "meshplane/policy/cel/program.h"

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "meshplane/policy/cel/json.h"
 
 namespace meshplane::policy::cel {
@@ -61,11 +62,11 @@ TEST(ValueTest, OrderingAcrossNumericKinds) {
   bool unordered;
   ASSERT_TRUE(CompareValues(Value::Int(-1), Value::Uint(0), &cmp, &unordered));
   EXPECT_EQ(cmp, -1);
-  ASSERT_TRUE(CompareValues(Value::Double(2.5), Value::Int(2), &cmp,
-                            &unordered));
+  ASSERT_TRUE(
+      CompareValues(Value::Double(2.5), Value::Int(2), &cmp, &unordered));
   EXPECT_EQ(cmp, 1);
-  EXPECT_FALSE(CompareValues(Value::String("a"), Value::Int(1), &cmp,
-                             &unordered));
+  EXPECT_FALSE(
+      CompareValues(Value::String("a"), Value::Int(1), &cmp, &unordered));
 }
 
 TEST(JsonTest, ParsesDocuments) {

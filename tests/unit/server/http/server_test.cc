@@ -3,12 +3,6 @@
 // body and header sizes, overload), streams, CORS and TLS.
 #include "server/http/server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <memory>
 #include <string>
@@ -21,7 +15,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/tls/test_certs.h"
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 namespace meshplane::server::http {
 namespace {
@@ -45,8 +44,8 @@ class RawClient {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr),
-                         sizeof(addr)) == 0;
+    connected_ =
+        connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     // A bound on every read, so that a server that never answers fails
     // the test instead of hanging it.
     timeval tv{20, 0};
@@ -126,8 +125,8 @@ TEST(HttpServerTest, RoutesExactPathsThenPrefixesElse404And405) {
   EXPECT_EQ(hello->status, 200);
   EXPECT_THAT(hello->body, HasSubstr("hello ipv4:127.0.0.1:"));
 
-  auto echo = c.Post("/echo?q=a%20b%21", {{"X-Custom", "yes"}}, "body!",
-                     "text/plain");
+  auto echo =
+      c.Post("/echo?q=a%20b%21", {{"X-Custom", "yes"}}, "body!", "text/plain");
   ASSERT_TRUE(echo);
   EXPECT_EQ(echo->body, "body!");
   EXPECT_EQ(echo->get_header_value("X-Query"), "a b!");
@@ -236,8 +235,9 @@ TEST(HttpServerTest, ABodyOverTheLimitIsRefusedFromItsLength) {
   auto server = StartServer(options, MountHello);
   // The body is never sent: the length alone is enough to refuse it.
   RawClient c(server->port());
-  ASSERT_TRUE(c.Send("POST /v1/x HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Length: 5000000\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /v1/x HTTP/1.1\r\nHost: x\r\n"
+             "Content-Length: 5000000\r\n\r\n"));
   std::string got = c.ReadUntil("}}");
   EXPECT_THAT(got, HasSubstr("HTTP/1.1 413"));
   EXPECT_THAT(got, HasSubstr("\"RESOURCE_EXHAUSTED\""));
@@ -284,8 +284,9 @@ TEST(HttpServerTest, MalformedRequestsGet400) {
 TEST(HttpServerTest, Expect100ContinueIsAnswered) {
   auto server = StartServer(ServerOptions{}, MountHello);
   RawClient c(server->port());
-  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-                     "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+             "Expect: 100-continue\r\n\r\n"));
   EXPECT_THAT(c.ReadUntil("\r\n\r\n"), HasSubstr("100 Continue"));
   ASSERT_TRUE(c.Send("hello"));
   EXPECT_THAT(c.ReadUntil("hello"), HasSubstr("200 OK"));
@@ -459,8 +460,8 @@ TEST(HttpServerTest, NoCorsHeaderWhenNoOriginIsAllowed) {
 }
 
 TEST(HttpServerTest, ServesHttpsWithTheCertificateFiles) {
-  auto certs = meshplane::testing::MakeTestCertificates(
-      ::testing::TempDir() + "http-tls-XXXXXX");
+  auto certs = meshplane::testing::MakeTestCertificates(::testing::TempDir() +
+                                                        "http-tls-XXXXXX");
   ASSERT_TRUE(certs.ok()) << certs.status();
   ServerOptions options;
   options.tls_cert_file = certs->server.cert;
