@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs missing Debian packages, checks the layering and
-# the API lint, builds, runs the CEL fuzzers briefly, then the whole ctest
+# the C++ format and the API lint, builds, runs the CEL fuzzers briefly, then the whole ctest
 # suite (unit, conformance, pg: private PostgreSQL instances the tests start
 # themselves, e2e: meshplaned and the meshplane CLI as a user runs them).
 #
@@ -13,11 +13,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # nginx, patroni and etcd: the cluster tests (cluster_kill_e2e_test,
 # patroni_failover_e2e_test); iptables: blackhole_e2e_test.
 ensure_packages "${MESHPLANE_PACKAGES[@]}" clang libclang-rt-14-dev chromium \
-  nginx patroni etcd-server etcd-client python3-psycopg2 iptables
+  nginx patroni etcd-server etcd-client python3-psycopg2 iptables clang-format
 command -v npm >/dev/null || ensure_packages nodejs npm
 
 log "layering: each module includes only what STYLE.md's table allows"
 "$MESHPLANE_ROOT/scripts/check-layers.sh"
+
+log "format: every C++ file as .clang-format says"
+"$MESHPLANE_ROOT/scripts/check-format.sh"
 
 log "outside test tools (tools/node, pinned by its package-lock.json)"
 ensure_node_tools
