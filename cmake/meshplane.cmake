@@ -5,14 +5,15 @@ include_guard(GLOBAL)
 set(MESHPLANE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
 
 # meshplane_cc_library(NAME foo SRCS a.cc b.cc DEPS x y [PUBLIC_DEPS z])
-# defines meshplane_foo. Every module sees include/ (public headers) and
-# src/ (private headers, by their path under src/).
+# defines meshplane_foo. Its users see include/ (public headers); src/
+# (private headers, by their path under src/) is the module's own.
 function(meshplane_cc_library)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;PUBLIC_DEPS" ${ARGN})
   set(target meshplane_${ARG_NAME})
   add_library(${target} STATIC ${ARG_SRCS})
-  target_include_directories(${target} PUBLIC
-    ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(${target}
+    PUBLIC ${PROJECT_SOURCE_DIR}/include
+    PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_compile_options(${target} PRIVATE ${MESHPLANE_WARNINGS})
   target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_DEPS})
 endfunction()
