@@ -1,6 +1,8 @@
 #include "meshplane/core/access.h"
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -12,6 +14,9 @@
 #include "core/decision_log.h"
 #include "core/filter.h"
 #include "core/page_token.h"
+#include "core/resource_traits.h"
+#include "core/rpc_names.h"
+#include "core/snapshot_refresher.h"
 #include "core/validation.h"
 #include "core/write_helpers.h"
 #include "core/write_pipeline.h"
@@ -27,30 +32,27 @@
 namespace meshplane::core {
 namespace {
 
+using internal::AccessRequestTraits;
 using internal::ChainIds;
 using internal::CheckEtag;
 using internal::DomainChain;
 using internal::FilterError;
+using internal::GrantTraits;
 using internal::Referenced;
+using internal::ResourceWrite;
 using internal::StoreWrite;
 using internal::ToListResult;
 using internal::Violations;
-using internal::WriteOutcome;
 using internal::WritePipeline;
-using internal::WriteSpec;
+namespace rpc = internal::rpc;
 using model::AccessRequest;
 using model::AccessRequestState;
 using model::Grant;
 
-constexpr char kService[] = "meshplane.v1.AccessService/";
 constexpr size_t kMaxPurpose = 4096;
 constexpr size_t kMaxComment = 4096;
 constexpr size_t kMaxBatch = 1000;
 constexpr int kLoadPage = 5000;
-
-std::string Method(absl::string_view rpc) {
-  return absl::StrCat(kService, rpc);
-}
 
 std::string DurationJson(absl::Duration d) {
   return absl::StrCat(absl::ToInt64Seconds(d), "s");
@@ -127,6 +129,15 @@ absl::Status NotPending(const AccessRequest& r, absl::Time now) {
 
 }  // namespace
 
+struct Access::Live {
+  explicit Live(Access& a)
+      : refresher([&a] { return a.Reload(); },
+                  {a.options_.refresh_interval, absl::Milliseconds(200)}) {}
+
+  std::mutex apply_mu;  // one Reload or ApplyChange at a time
+  internal::SnapshotRefresher refresher;
+};
+
 Access::Access(store::Store& store, const auth::Authorizer& authz,
                const Clock& clock, Governance* governance,
                AccessOptions options)
@@ -134,7 +145,8 @@ Access::Access(store::Store& store, const auth::Authorizer& authz,
       authz_(authz),
       clock_(clock),
       governance_(governance),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      live_(std::make_unique<Live>(*this)) {
   internal::DecisionLog::Options log;
   log.mode = options_.durable_decision_log
                  ? internal::DecisionLog::Mode::kDurable
@@ -145,12 +157,7 @@ Access::Access(store::Store& store, const auth::Authorizer& authz,
 
 Access::~Access() {
   listener_.reset();
-  {
-    std::lock_guard<std::mutex> lock(loop_mu_);
-    stopping_ = true;
-  }
-  loop_cv_.notify_all();
-  if (refresher_.joinable()) refresher_.join();
+  live_->refresher.Stop();
   log_.reset();
 }
 
@@ -159,7 +166,7 @@ Access::~Access() {
 absl::Status Access::Reload() {
   // Serialised with ApplyChange: a change applied after a reload re-reads
   // the current row, so nothing committed after the reload's read is lost.
-  std::lock_guard<std::mutex> apply(apply_mu_);
+  std::lock_guard<std::mutex> apply(live_->apply_mu);
   AccessIndexData data;
   const absl::Time now = clock_.Now();
   MP_RETURN_IF_ERROR(store_.RunInTransaction(
@@ -209,7 +216,7 @@ absl::Status Access::Start() {
   MP_RETURN_IF_ERROR(listener_->Start(
       {kAccessChannel},
       [this](const store::Listener::Notification& n) { OnNotification(n); }));
-  refresher_ = std::thread([this] { RefreshLoop(); });
+  live_->refresher.Start();
   return absl::OkStatus();
 }
 
@@ -235,23 +242,15 @@ void Access::OnNotification(const store::Listener::Notification& n) {
     loaded_ = false;
     // Reloaded here, on the listener's thread, so that the notifications
     // after the resync are applied after it, in order.
-    if (!Reload().ok()) {
-      std::lock_guard<std::mutex> lock(loop_mu_);
-      dirty_ = true;
-      loop_cv_.notify_all();
-    }
+    if (!Reload().ok()) live_->refresher.Wake();
     return;
   }
   // Applied here, on the listener's one thread, in commit order.
-  if (!ApplyChange(n.payload).ok()) {
-    std::lock_guard<std::mutex> lock(loop_mu_);
-    dirty_ = true;
-    loop_cv_.notify_all();
-  }
+  if (!ApplyChange(n.payload).ok()) live_->refresher.Wake();
 }
 
 absl::Status Access::ApplyChange(const std::string& payload) {
-  std::lock_guard<std::mutex> apply(apply_mu_);
+  std::lock_guard<std::mutex> apply(live_->apply_mu);
   std::vector<std::string> parts =
       absl::StrSplit(payload, absl::MaxSplits(':', 1));
   if (parts.size() != 2) return absl::OkStatus();  // not ours to know
@@ -292,24 +291,6 @@ absl::Status Access::ApplyChange(const std::string& payload) {
     }
   }
   return absl::OkStatus();
-}
-
-void Access::RefreshLoop() {
-  const auto interval = absl::ToChronoMilliseconds(options_.refresh_interval);
-  std::unique_lock<std::mutex> lock(loop_mu_);
-  while (!stopping_) {
-    loop_cv_.wait_for(lock, interval, [this] { return stopping_ || dirty_; });
-    if (stopping_) break;
-    dirty_ = false;
-    lock.unlock();
-    const bool loaded = Reload().ok();
-    lock.lock();
-    if (!loaded) {
-      dirty_ = true;
-      loop_cv_.wait_for(lock, std::chrono::milliseconds(200),
-                        [this] { return stopping_; });
-    }
-  }
 }
 
 bool Access::fresh() const {
@@ -412,98 +393,88 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
         absl::StrCat("ask for access on behalf of ", request.consumer)));
   }
 
-  AccessRequest result;
   std::optional<Grant> made;
-  WriteSpec spec{
-      Method("RequestAccess"), model::OutputPortName(request.port),
-      absl::StrCat(model::OutputPortName(request.port), "\n", request.consumer,
-                   "\n", absl::StrJoin(request.actions, ","), "\n",
-                   request.purpose, "\n",
-                   absl::ToInt64Seconds(request.duration))};
-  WritePipeline pipeline(store_, clock_);
-  MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-            const absl::Time now = internal::StoreNow(clock_);
-            MP_ASSIGN_OR_RETURN(
-                PortContext port,
-                LoadPort(txn, request.port, "access_request.output_port"));
-            AccessRequest r = request;
-            r.id = RandomUuid();
-            r.uid = RandomUuid();
-            r.requester = ctx.principal.id;
-            r.create_time = now;
-            r.update_time = now;
-            r.expire_time = now + options_.pending_ttl;
-            r.revision = 1;
+  auto rule = [&](store::Transaction& txn,
+                  ResourceWrite<AccessRequestTraits>& w)
+      -> absl::StatusOr<AccessRequest> {
+    const absl::Time now = internal::StoreNow(clock_);
+    MP_ASSIGN_OR_RETURN(
+        PortContext port,
+        LoadPort(txn, request.port, "access_request.output_port"));
+    AccessRequest r = request;
+    r.id = RandomUuid();
+    r.uid = RandomUuid();
+    r.requester = ctx.principal.id;
+    r.create_time = now;
+    r.update_time = now;
+    r.expire_time = now + options_.pending_ttl;
+    r.revision = 1;
 
-            policy::Outcome outcome = policy::Outcome::kAllow;
-            if (governance_ != nullptr) {
-              MP_ASSIGN_OR_RETURN(auto teams, ConsumerTeams(txn, r.consumer));
-              MP_ASSIGN_OR_RETURN(auto domains, DomainsOwnedBy(txn, teams));
-              nlohmann::json req = {
-                  {"method",
-                   ctx.method.empty() ? Method("RequestAccess") : ctx.method},
-                  {"validate_only", ctx.validate_only},
-                  {"output_port", r.port.port_id},
-                  {"consumer", r.consumer},
-                  {"requester", r.requester},
-                  {"purpose", r.purpose},
-                  {"duration", DurationJson(r.duration)},
-                  {"actions", r.actions},
-                  {"consumer_domains", domains}};
-              GovernedSubject subject;
-              subject.trigger = "access.request";
-              subject.resource_name = model::OutputPortName(r.port);
-              subject.domain_chain = ChainIds(port.chain);
-              subject.resource_json = model::ToJson(port.product);
-              subject.domain_json = model::ToJson(port.chain.front());
-              subject.request_json = req.dump();
-              MP_ASSIGN_OR_RETURN(policy::Decision decision,
-                                  governance_->Decide(ctx, subject));
-              out.decision_json = policy::DecisionToJson(decision);
-              r.decision_json = out.decision_json;
-              if (ctx.warnings != nullptr) {
-                *ctx.warnings = Governance::Details(decision.Warnings());
-              }
-              outcome = decision.outcome;
-              if (outcome == policy::Outcome::kDeny) {
-                return Governance::Verdict(decision);
-              }
-            }
-            if (outcome == policy::Outcome::kAllow) {
-              r.state = AccessRequestState::kApproved;
-              r.reviewer = "policy";
-            }
-            absl::Status inserted = txn.InsertAccessRequest(r);
-            if (inserted.code() == absl::StatusCode::kNotFound) {
-              return Referenced(inserted, "access_request.output_port",
-                                model::OutputPortName(r.port));
-            }
-            MP_RETURN_IF_ERROR(inserted);
-            made.reset();
-            if (r.state == AccessRequestState::kApproved) {
-              MP_ASSIGN_OR_RETURN(made,
-                                  MakeGrant(txn, "policy", r, r.duration, now));
-              MP_RETURN_IF_ERROR(
-                  StoreWrite(txn.UpdateAccessRequest(r, r.revision)));
-            }
-            out.resource = model::AccessRequestName(r.id);
-            out.after_json = model::ToJson(r);
-            out.response_json = out.after_json;
-            out.event_type = r.state == AccessRequestState::kApproved
-                                 ? "access.granted"
-                                 : "access.requested";
-            out.domain_id = r.port.domain_id;
-            result = std::move(r);
-            return absl::OkStatus();
-          }));
-  if (replay) return model::AccessRequestFromJson(*replay);
-  // Read-your-writes on this replica; the others learn through NOTIFY.
-  if (made && !ctx.validate_only) index_.UpsertGrant(*made);
-  return result;
+    policy::Outcome outcome = policy::Outcome::kAllow;
+    if (governance_ != nullptr) {
+      MP_ASSIGN_OR_RETURN(auto teams, ConsumerTeams(txn, r.consumer));
+      MP_ASSIGN_OR_RETURN(auto domains, DomainsOwnedBy(txn, teams));
+      nlohmann::json req = {
+          {"method", internal::MethodOf(ctx, rpc::kRequestAccess)},
+          {"validate_only", ctx.validate_only},
+          {"output_port", r.port.port_id},
+          {"consumer", r.consumer},
+          {"requester", r.requester},
+          {"purpose", r.purpose},
+          {"duration", DurationJson(r.duration)},
+          {"actions", r.actions},
+          {"consumer_domains", domains}};
+      GovernedSubject subject;
+      subject.trigger = "access.request";
+      subject.resource_name = model::OutputPortName(r.port);
+      subject.domain_chain = ChainIds(port.chain);
+      subject.resource_json = model::ToJson(port.product);
+      subject.domain_json = model::ToJson(port.chain.front());
+      subject.request_json = req.dump();
+      MP_ASSIGN_OR_RETURN(policy::Decision decision,
+                          governance_->Decide(ctx, subject));
+      w.outcome().decision_json = policy::DecisionToJson(decision);
+      r.decision_json = w.outcome().decision_json;
+      if (ctx.warnings != nullptr) {
+        *ctx.warnings = Governance::Details(decision.Warnings());
+      }
+      outcome = decision.outcome;
+      if (outcome == policy::Outcome::kDeny) {
+        return Governance::Verdict(decision);
+      }
+    }
+    if (outcome == policy::Outcome::kAllow) {
+      r.state = AccessRequestState::kApproved;
+      r.reviewer = "policy";
+    }
+    absl::Status inserted = txn.InsertAccessRequest(r);
+    if (inserted.code() == absl::StatusCode::kNotFound) {
+      return Referenced(inserted, "access_request.output_port",
+                        model::OutputPortName(r.port));
+    }
+    MP_RETURN_IF_ERROR(inserted);
+    made.reset();
+    if (r.state == AccessRequestState::kApproved) {
+      MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, "policy", r, r.duration, now));
+      MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, r.revision)));
+    }
+    w.SetEvent(r.state == AccessRequestState::kApproved ? "granted"
+                                                        : "requested");
+    return r;
+  };
+  return WritePipeline(store_, clock_)
+      .Create<AccessRequestTraits>(
+          ctx,
+          {rpc::kRequestAccess, model::OutputPortName(request.port),
+           absl::StrCat(
+               model::OutputPortName(request.port), "\n", request.consumer,
+               "\n", absl::StrJoin(request.actions, ","), "\n", request.purpose,
+               "\n", absl::ToInt64Seconds(request.duration))},
+          rule, [&](const AccessRequest&) {
+            // Read-your-writes on this replica; the others learn
+            // through NOTIFY.
+            if (made) index_.UpsertGrant(*made);
+          });
 }
 
 absl::StatusOr<AccessRequest> Access::GetAccessRequest(
@@ -573,41 +544,31 @@ absl::StatusOr<ListResult<AccessRequest>> Access::ListAccessRequests(
 }
 
 absl::StatusOr<AccessRequest> Access::ChangeRequest(
-    const RequestContext& ctx, const char* rpc, const std::string& id,
-    const std::string& fingerprint, const std::string& etag, const char* event,
-    const RequestChange& change) {
-  AccessRequest result;
-  WriteSpec spec{Method(rpc), model::AccessRequestName(id), fingerprint};
-  WritePipeline pipeline(store_, clock_);
-  MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-            const absl::Time now = internal::StoreNow(clock_);
-            MP_ASSIGN_OR_RETURN(AccessRequest r, txn.GetAccessRequest(id));
-            MP_RETURN_IF_ERROR(
-                CheckEtag(model::AccessRequestName(id), etag, r.revision));
-            const AccessRequest before = r;
-            MP_RETURN_IF_ERROR(change(txn, r, now));
-            if (before.StateAt(now) != AccessRequestState::kPending) {
-              return NotPending(before, now);
-            }
-            r.update_time = now;
-            r.revision = before.revision + 1;
-            MP_RETURN_IF_ERROR(
-                StoreWrite(txn.UpdateAccessRequest(r, before.revision)));
-            out.resource = model::AccessRequestName(r.id);
-            out.before_json = model::ToJson(before);
-            out.after_json = model::ToJson(r);
-            out.response_json = out.after_json;
-            out.event_type = event;
-            out.domain_id = r.port.domain_id;
-            result = std::move(r);
-            return absl::OkStatus();
-          }));
-  if (replay) return model::AccessRequestFromJson(*replay);
-  return result;
+    const RequestContext& ctx, const internal::RpcName& rpc,
+    const std::string& id, const std::string& fingerprint,
+    const std::string& etag, const char* event, const RequestChange& change) {
+  auto rule = [&](store::Transaction& txn,
+                  ResourceWrite<AccessRequestTraits>& w)
+      -> absl::StatusOr<AccessRequest> {
+    const absl::Time now = internal::StoreNow(clock_);
+    MP_ASSIGN_OR_RETURN(AccessRequest r, txn.GetAccessRequest(id));
+    MP_RETURN_IF_ERROR(
+        CheckEtag(model::AccessRequestName(id), etag, r.revision));
+    const AccessRequest before = r;
+    MP_RETURN_IF_ERROR(change(txn, r, now));
+    if (before.StateAt(now) != AccessRequestState::kPending) {
+      return NotPending(before, now);
+    }
+    r.update_time = now;
+    r.revision = before.revision + 1;
+    MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, before.revision)));
+    w.Before(before);
+    w.SetEvent(event);
+    return r;
+  };
+  return WritePipeline(store_, clock_)
+      .Update<AccessRequestTraits>(
+          ctx, {rpc, model::AccessRequestName(id), fingerprint}, rule);
 }
 
 absl::Status Access::CheckReviewer(const RequestContext& ctx,
@@ -636,10 +597,10 @@ absl::StatusOr<AccessRequest> Access::Approve(const RequestContext& ctx,
   MP_ASSIGN_OR_RETURN(
       AccessRequest result,
       ChangeRequest(
-          ctx, "ApproveAccessRequest", id,
+          ctx, rpc::kApproveAccessRequest, id,
           absl::StrCat(id, "\n", comment, "\n", absl::ToInt64Seconds(duration),
                        "\n", etag),
-          etag, "access.granted",
+          etag, "granted",
           [&](store::Transaction& txn, AccessRequest& r,
               absl::Time now) -> absl::Status {
             made.reset();
@@ -685,9 +646,9 @@ absl::StatusOr<AccessRequest> Access::Deny(const RequestContext& ctx,
   Violations v;
   v.CheckText("comment", comment, kMaxComment);
   MP_RETURN_IF_ERROR(v.ToStatus());
-  return ChangeRequest(ctx, "DenyAccessRequest", id,
+  return ChangeRequest(ctx, rpc::kDenyAccessRequest, id,
                        absl::StrCat(id, "\n", comment, "\n", etag), etag,
-                       "access.denied",
+                       "denied",
                        [&](store::Transaction& txn, AccessRequest& r,
                            absl::Time) -> absl::Status {
                          MP_RETURN_IF_ERROR(CheckReviewer(
@@ -703,8 +664,8 @@ absl::StatusOr<AccessRequest> Access::Withdraw(const RequestContext& ctx,
                                                const std::string& id,
                                                const std::string& etag) {
   return ChangeRequest(
-      ctx, "WithdrawAccessRequest", id, absl::StrCat(id, "\n", etag), etag,
-      "access.withdrawn",
+      ctx, rpc::kWithdrawAccessRequest, id, absl::StrCat(id, "\n", etag), etag,
+      "withdrawn",
       [&](store::Transaction&, AccessRequest& r, absl::Time) -> absl::Status {
         if (ctx.principal.id != r.requester) {
           return absl::PermissionDeniedError(
@@ -803,52 +764,43 @@ absl::StatusOr<Grant> Access::RevokeGrant(const RequestContext& ctx,
   Violations v;
   v.CheckText("reason", reason, kMaxComment);
   MP_RETURN_IF_ERROR(v.ToStatus());
-  Grant result;
-  WriteSpec spec{Method("RevokeGrant"), model::GrantName(id),
-                 absl::StrCat(id, "\n", reason)};
-  WritePipeline pipeline(store_, clock_);
-  MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-            const absl::Time now = internal::StoreNow(clock_);
-            MP_ASSIGN_OR_RETURN(Grant g, txn.GetGrant(id));
-            if (!IsMemberOfConsumer(ctx.principal, g.consumer)) {
-              MP_ASSIGN_OR_RETURN(PortContext port,
-                                  LoadPort(txn, g.port, "name"));
-              MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
-                  ctx.principal, port.product, port.chain, "revoke grants on"));
-            }
-            if (g.revoke_time) {
-              return WithReason(
-                  absl::FailedPreconditionError(absl::StrCat(
-                      model::GrantName(id), " was revoked at ",
-                      absl::FormatTime(absl::RFC3339_sec, *g.revoke_time,
-                                       absl::UTCTimeZone()),
-                      " by ", g.revoked_by)),
-                  "GRANT_REVOKED");
-            }
-            const Grant before = g;
-            g.revoke_time = now;
-            g.revoked_by = ctx.principal.id;
-            g.revoke_reason = reason;
-            g.revision += 1;
-            MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateGrant(g, before.revision)));
-            MP_RETURN_IF_ERROR(Notify(txn, absl::StrCat("grant:", g.id)));
-            out.resource = model::GrantName(g.id);
-            out.before_json = model::ToJson(before);
-            out.after_json = model::ToJson(g);
-            out.response_json = out.after_json;
-            out.event_type = "access.revoked";
-            out.domain_id = g.port.domain_id;
-            result = std::move(g);
-            return absl::OkStatus();
-          }));
-  if (replay) return model::GrantFromJson(*replay);
-  // Read-your-writes on this replica without waiting for the notification.
-  if (!ctx.validate_only) index_.UpsertGrant(result);
-  return result;
+  auto rule = [&](store::Transaction& txn,
+                  ResourceWrite<GrantTraits>& w) -> absl::StatusOr<Grant> {
+    const absl::Time now = internal::StoreNow(clock_);
+    MP_ASSIGN_OR_RETURN(Grant g, txn.GetGrant(id));
+    if (!IsMemberOfConsumer(ctx.principal, g.consumer)) {
+      MP_ASSIGN_OR_RETURN(PortContext port, LoadPort(txn, g.port, "name"));
+      MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
+          ctx.principal, port.product, port.chain, "revoke grants on"));
+    }
+    if (g.revoke_time) {
+      return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                            model::GrantName(id), " was revoked at ",
+                            absl::FormatTime(absl::RFC3339_sec, *g.revoke_time,
+                                             absl::UTCTimeZone()),
+                            " by ", g.revoked_by)),
+                        "GRANT_REVOKED");
+    }
+    const Grant before = g;
+    g.revoke_time = now;
+    g.revoked_by = ctx.principal.id;
+    g.revoke_reason = reason;
+    g.revision += 1;
+    MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateGrant(g, before.revision)));
+    MP_RETURN_IF_ERROR(Notify(txn, absl::StrCat("grant:", g.id)));
+    w.Before(before);
+    w.SetEvent("revoked");
+    return g;
+  };
+  return WritePipeline(store_, clock_)
+      .Update<GrantTraits>(ctx,
+                           {rpc::kRevokeGrant, model::GrantName(id),
+                            absl::StrCat(id, "\n", reason)},
+                           rule, [this](const Grant& g) {
+                             // Read-your-writes on this replica without
+                             // waiting for the notification.
+                             index_.UpsertGrant(g);
+                           });
 }
 
 // ============================================================ CheckAccess
@@ -890,7 +842,7 @@ absl::StatusOr<AccessVerdict> Access::Decide(const RequestContext& ctx,
       req = nlohmann::json::parse(q.attributes_json, nullptr, false);
       if (!req.is_object()) req = nlohmann::json::object();
     }
-    req["method"] = ctx.method.empty() ? Method("CheckAccess") : ctx.method;
+    req["method"] = internal::MethodOf(ctx, rpc::kCheckAccess);
     req["output_port"] = port->port_id;
     req["consumer"] = q.principal;
     req["action"] = q.action;

@@ -11,6 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "core/filter.h"
 #include "core/page_token.h"
+#include "core/resource_traits.h"
+#include "core/rpc_names.h"
 #include "core/validation.h"
 #include "core/write_helpers.h"
 #include "core/write_pipeline.h"
@@ -33,25 +35,23 @@ namespace {
 namespace mc = ::meshplane::contract;
 using internal::ChainIds;
 using internal::CheckEtag;
+using internal::ContractTraits;
 using internal::DomainChain;
 using internal::FilterError;
 using internal::Referenced;
+using internal::ResourceWrite;
 using internal::StoreWrite;
 using internal::ToListResult;
 using internal::Violations;
 using internal::WriteOutcome;
 using internal::WritePipeline;
 using internal::WriteSpec;
+namespace rpc = internal::rpc;
 using model::Contract;
 using model::ContractVersion;
 using model::ProductKey;
 
-constexpr char kService[] = "meshplane.v1.ContractService/";
 constexpr char kTrigger[] = "contract.publish";
-
-std::string Method(absl::string_view rpc) {
-  return absl::StrCat(kService, rpc);
-}
 
 std::string UpperBump(mc::Bump bump) {
   return bump == mc::Bump::kNone ? std::string()
@@ -393,7 +393,7 @@ absl::Status Refusal(const CompatibilityReport& report,
 std::string RequestJson(const RequestContext& ctx, const ProductKey& product,
                         const CompatibilityReport& report) {
   nlohmann::json request = {
-      {"method", ctx.method.empty() ? Method("PublishContract") : ctx.method},
+      {"method", internal::MethodOf(ctx, rpc::kPublishContract)},
       {"validate_only", ctx.validate_only},
       {"data_product", model::ProductName(product)},
       {"compatibility_mode", report.mode},
@@ -462,11 +462,12 @@ absl::Status AuthorizeBeforeReading(const auth::Authorizer& authz,
   return verdict;
 }
 
-std::string PublishResponseJson(const Contract& contract,
+// `contract_json` is the contract's model::ToJson, serialised once by the
+// caller for the audit record too.
+std::string PublishResponseJson(const std::string& contract_json,
                                 const ContractVersion& version) {
-  return nlohmann::json{
-      {"contract", nlohmann::json::parse(model::ToJson(contract))},
-      {"version", version.version}}
+  return nlohmann::json{{"contract", nlohmann::json::parse(contract_json)},
+                        {"version", version.version}}
       .dump();
 }
 
@@ -634,7 +635,7 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
 
   PublishResult result;
   WriteSpec spec{
-      Method("PublishContract"), model::ContractName(id),
+      rpc::kPublishContract, model::ContractName(id),
       absl::StrCat(request.product ? model::ProductName(*request.product)
                                    : std::string(),
                    "\n", request.mode, "\n", request.yaml)};
@@ -700,8 +701,8 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
                     model::ContractVersionName(id, result.version.version),
                     " is already published with this content: nothing "
                     "changed"));
-                out.response_json =
-                    PublishResponseJson(result.contract, result.version);
+                out.response_json = PublishResponseJson(
+                    model::ToJson(result.contract), result.version);
                 return absl::OkStatus();
               }
               if (same.status().code() != absl::StatusCode::kNotFound) {
@@ -801,7 +802,7 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
             out.after_json = model::ToJson(contract);
             out.event_type = "contract.published";
             out.domain_id = product_key.domain_id;
-            out.response_json = PublishResponseJson(contract, version);
+            out.response_json = PublishResponseJson(out.after_json, version);
             return absl::OkStatus();
           }));
   if (replay) {
@@ -1007,42 +1008,33 @@ absl::StatusOr<Contract> Contracts::Deprecate(const RequestContext& ctx,
   }
   v.CheckText("message", message, internal::kMaxDescription);
   MP_RETURN_IF_ERROR(v.ToStatus());
-  Contract result;
-  WriteSpec spec{Method("DeprecateContract"), model::ContractName(id),
-                 absl::StrCat(message, "\n", etag)};
-  WritePipeline pipeline(store_, clock_);
-  MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-            MP_ASSIGN_OR_RETURN(Contract contract, txn.GetContract(id));
-            MP_RETURN_IF_ERROR(
-                CheckEtag(model::ContractName(id), etag, contract.revision));
-            MP_ASSIGN_OR_RETURN(auto product,
-                                txn.GetDataProduct(contract.product));
-            MP_ASSIGN_OR_RETURN(auto domain,
-                                txn.GetDomain(contract.product.domain_id));
-            MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
-            MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
-                ctx.principal, product, chain, "deprecate data contracts of"));
-            Contract after = contract;
-            after.state = "DEPRECATED";
-            after.deprecation_message = message;
-            after.update_time = internal::StoreNow(clock_);
-            after.revision += 1;
-            MP_RETURN_IF_ERROR(
-                StoreWrite(txn.UpdateContract(after, contract.revision)));
-            out.before_json = model::ToJson(contract);
-            out.after_json = model::ToJson(after);
-            out.response_json = out.after_json;
-            out.event_type = "contract.deprecated";
-            out.domain_id = contract.product.domain_id;
-            result = std::move(after);
-            return absl::OkStatus();
-          }));
-  if (replay) return model::ContractFromJson(*replay);
-  return result;
+  auto rule =
+      [&](store::Transaction& txn,
+          ResourceWrite<ContractTraits>& w) -> absl::StatusOr<Contract> {
+    MP_ASSIGN_OR_RETURN(Contract contract, txn.GetContract(id));
+    MP_RETURN_IF_ERROR(
+        CheckEtag(model::ContractName(id), etag, contract.revision));
+    MP_ASSIGN_OR_RETURN(auto product, txn.GetDataProduct(contract.product));
+    MP_ASSIGN_OR_RETURN(auto domain, txn.GetDomain(contract.product.domain_id));
+    MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
+    MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, product, chain,
+                                                "deprecate data contracts of"));
+    Contract after = contract;
+    after.state = "DEPRECATED";
+    after.deprecation_message = message;
+    after.update_time = internal::StoreNow(clock_);
+    after.revision += 1;
+    MP_RETURN_IF_ERROR(
+        StoreWrite(txn.UpdateContract(after, contract.revision)));
+    w.Before(contract);
+    w.SetEvent("deprecated");
+    return after;
+  };
+  return WritePipeline(store_, clock_)
+      .Update<ContractTraits>(ctx,
+                              {rpc::kDeprecateContract, model::ContractName(id),
+                               absl::StrCat(message, "\n", etag)},
+                              rule);
 }
 
 }  // namespace meshplane::core
