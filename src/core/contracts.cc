@@ -11,6 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "core/filter.h"
 #include "core/page_token.h"
+#include "core/resource_traits.h"
+#include "core/rpc_names.h"
 #include "core/validation.h"
 #include "core/write_helpers.h"
 #include "core/write_pipeline.h"
@@ -33,25 +35,23 @@ namespace {
 namespace mc = ::meshplane::contract;
 using internal::ChainIds;
 using internal::CheckEtag;
+using internal::ContractTraits;
 using internal::DomainChain;
 using internal::FilterError;
 using internal::Referenced;
+using internal::ResourceWrite;
 using internal::StoreWrite;
 using internal::ToListResult;
 using internal::Violations;
 using internal::WriteOutcome;
 using internal::WritePipeline;
 using internal::WriteSpec;
+namespace rpc = internal::rpc;
 using model::Contract;
 using model::ContractVersion;
 using model::ProductKey;
 
-constexpr char kService[] = "meshplane.v1.ContractService/";
 constexpr char kTrigger[] = "contract.publish";
-
-std::string Method(absl::string_view rpc) {
-  return absl::StrCat(kService, rpc);
-}
 
 std::string UpperBump(mc::Bump bump) {
   return bump == mc::Bump::kNone ? std::string()
@@ -306,26 +306,6 @@ absl::StatusOr<CompatibilityReport> Compare(
   return report;
 }
 
-nlohmann::json ViolationJson(const PolicyViolationDetail& v) {
-  return {{"policy", v.policy},
-          {"scope", v.scope},
-          {"effect", v.effect},
-          {"enforcement", v.enforcement},
-          {"message", v.message},
-          {"revision", std::to_string(v.revision)},
-          {"evaluation_error", v.evaluation_error}};
-}
-
-std::string ModeEnum(const std::string& mode) {
-  return mode.empty() ? "COMPATIBILITY_MODE_UNSPECIFIED"
-                      : absl::StrCat("COMPATIBILITY_MODE_", mode);
-}
-
-std::string BumpEnum(const std::string& bump) {
-  return bump.empty() ? "SEMVER_BUMP_UNSPECIFIED"
-                      : absl::StrCat("SEMVER_BUMP_", bump);
-}
-
 // The refusal of a publish: FAILED_PRECONDITION carrying the report. An
 // insufficient version is named first (reason CONTRACT_VERSION_BUMP); a
 // policy's refusal keeps its reason and violations.
@@ -393,7 +373,7 @@ absl::Status Refusal(const CompatibilityReport& report,
 std::string RequestJson(const RequestContext& ctx, const ProductKey& product,
                         const CompatibilityReport& report) {
   nlohmann::json request = {
-      {"method", ctx.method.empty() ? Method("PublishContract") : ctx.method},
+      {"method", internal::MethodOf(ctx, rpc::kPublishContract)},
       {"validate_only", ctx.validate_only},
       {"data_product", model::ProductName(product)},
       {"compatibility_mode", report.mode},
@@ -462,150 +442,16 @@ absl::Status AuthorizeBeforeReading(const auth::Authorizer& authz,
   return verdict;
 }
 
-std::string PublishResponseJson(const Contract& contract,
+// `contract_json` is the contract's model::ToJson, serialised once by the
+// caller for the audit record too.
+std::string PublishResponseJson(const std::string& contract_json,
                                 const ContractVersion& version) {
-  return nlohmann::json{
-      {"contract", nlohmann::json::parse(model::ToJson(contract))},
-      {"version", version.version}}
+  return nlohmann::json{{"contract", nlohmann::json::parse(contract_json)},
+                        {"version", version.version}}
       .dump();
 }
 
 }  // namespace
-
-std::string ReportToJson(const CompatibilityReport& r) {
-  nlohmann::json changes = nlohmann::json::array();
-  for (const ContractChangeEntry& c : r.changes) {
-    changes.push_back({{"kind", absl::StrCat("CHANGE_KIND_", c.severity)},
-                       {"change", c.change},
-                       {"path", c.path},
-                       {"description", c.description},
-                       {"against_version", c.against_version},
-                       {"breaks", c.breaks},
-                       {"line", c.line},
-                       {"column", c.column},
-                       {"required_bump", BumpEnum(c.required_bump)}});
-  }
-  nlohmann::json impacted = nlohmann::json::array();
-  for (const ImpactedConsumer& i : r.impacted_consumers) {
-    impacted.push_back({{"consumer", i.consumer},
-                        {"via", i.via},
-                        {"output_port", i.output_port},
-                        {"grant", i.grant},
-                        {"owner_team", i.owner_team}});
-  }
-  nlohmann::json violations = nlohmann::json::array();
-  for (const auto& v : r.policy_violations)
-    violations.push_back(ViolationJson(v));
-  nlohmann::json warnings = nlohmann::json::array();
-  for (const auto& w : r.warnings) {
-    warnings.push_back({{"source", "contract"}, {"message", w}});
-  }
-  for (const auto& v : r.policy_violations) {
-    if (v.effect == "WARN" || v.enforcement == "DRY_RUN") {
-      warnings.push_back({{"source", v.policy}, {"message", v.message}});
-    }
-  }
-  return nlohmann::json{{"contract", r.contract},
-                        {"candidate_version", r.candidate_version},
-                        {"compared_versions", r.compared_versions},
-                        {"mode", ModeEnum(r.mode)},
-                        {"compatible", r.compatible},
-                        {"changes", changes},
-                        {"required_bump", BumpEnum(r.required_bump)},
-                        {"declared_bump", BumpEnum(r.declared_bump)},
-                        {"impacted_consumers", impacted},
-                        {"policy_violations", violations},
-                        {"warnings", warnings},
-                        {"version_satisfied", r.version_satisfied},
-                        {"version_message", r.version_message},
-                        {"previous_version", r.previous_version},
-                        {"suggested_version", r.suggested_version},
-                        {"accepted", r.accepted}}
-      .dump();
-}
-
-absl::StatusOr<CompatibilityReport> ReportFromJson(absl::string_view text) {
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::InvalidArgumentError(
-        "a compatibility report must be a JSON object");
-  }
-  auto str = [](const nlohmann::json& o, const char* key) {
-    auto it = o.find(key);
-    return it != o.end() && it->is_string() ? it->get<std::string>()
-                                            : std::string();
-  };
-  auto boolean = [](const nlohmann::json& o, const char* key) {
-    auto it = o.find(key);
-    return it != o.end() && it->is_boolean() && it->get<bool>();
-  };
-  auto integer = [](const nlohmann::json& o, const char* key) {
-    auto it = o.find(key);
-    return it != o.end() && it->is_number_integer() ? it->get<int>() : 0;
-  };
-  auto strip = [](std::string value, absl::string_view prefix) {
-    if (absl::StartsWith(value, prefix)) value = value.substr(prefix.size());
-    return value == "UNSPECIFIED" ? std::string() : value;
-  };
-  auto array = [](const nlohmann::json& o, const char* key) {
-    auto it = o.find(key);
-    return it != o.end() && it->is_array() ? *it : nlohmann::json::array();
-  };
-  CompatibilityReport r;
-  r.contract = str(j, "contract");
-  r.candidate_version = str(j, "candidate_version");
-  for (const auto& v : array(j, "compared_versions")) {
-    if (v.is_string()) r.compared_versions.push_back(v.get<std::string>());
-  }
-  r.mode = strip(str(j, "mode"), "COMPATIBILITY_MODE_");
-  r.compatible = boolean(j, "compatible");
-  for (const auto& c : array(j, "changes")) {
-    if (!c.is_object()) continue;
-    ContractChangeEntry e;
-    e.severity = strip(str(c, "kind"), "CHANGE_KIND_");
-    e.change = str(c, "change");
-    e.path = str(c, "path");
-    e.description = str(c, "description");
-    e.against_version = str(c, "against_version");
-    e.breaks = str(c, "breaks");
-    e.line = integer(c, "line");
-    e.column = integer(c, "column");
-    e.required_bump = strip(str(c, "required_bump"), "SEMVER_BUMP_");
-    r.changes.push_back(std::move(e));
-  }
-  r.required_bump = strip(str(j, "required_bump"), "SEMVER_BUMP_");
-  r.declared_bump = strip(str(j, "declared_bump"), "SEMVER_BUMP_");
-  for (const auto& i : array(j, "impacted_consumers")) {
-    if (!i.is_object()) continue;
-    r.impacted_consumers.push_back({str(i, "consumer"), str(i, "via"),
-                                    str(i, "output_port"), str(i, "grant"),
-                                    str(i, "owner_team")});
-  }
-  for (const auto& v : array(j, "policy_violations")) {
-    if (!v.is_object()) continue;
-    PolicyViolationDetail d;
-    d.policy = str(v, "policy");
-    d.scope = str(v, "scope");
-    d.effect = str(v, "effect");
-    d.enforcement = str(v, "enforcement");
-    d.message = str(v, "message");
-    int64_t revision = 0;
-    if (absl::SimpleAtoi(str(v, "revision"), &revision)) d.revision = revision;
-    d.evaluation_error = boolean(v, "evaluation_error");
-    r.policy_violations.push_back(std::move(d));
-  }
-  for (const auto& w : array(j, "warnings")) {
-    if (w.is_object() && str(w, "source") == "contract") {
-      r.warnings.push_back(str(w, "message"));
-    }
-  }
-  r.version_satisfied = boolean(j, "version_satisfied");
-  r.version_message = str(j, "version_message");
-  r.previous_version = str(j, "previous_version");
-  r.suggested_version = str(j, "suggested_version");
-  r.accepted = boolean(j, "accepted");
-  return r;
-}
 
 Contracts::Contracts(store::Store& store, const auth::Authorizer& authz,
                      const Clock& clock, Governance* governance)
@@ -634,7 +480,7 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
 
   PublishResult result;
   WriteSpec spec{
-      Method("PublishContract"), model::ContractName(id),
+      rpc::kPublishContract, model::ContractName(id),
       absl::StrCat(request.product ? model::ProductName(*request.product)
                                    : std::string(),
                    "\n", request.mode, "\n", request.yaml)};
@@ -700,8 +546,8 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
                     model::ContractVersionName(id, result.version.version),
                     " is already published with this content: nothing "
                     "changed"));
-                out.response_json =
-                    PublishResponseJson(result.contract, result.version);
+                out.response_json = PublishResponseJson(
+                    model::ToJson(result.contract), result.version);
                 return absl::OkStatus();
               }
               if (same.status().code() != absl::StatusCode::kNotFound) {
@@ -801,7 +647,7 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
             out.after_json = model::ToJson(contract);
             out.event_type = "contract.published";
             out.domain_id = product_key.domain_id;
-            out.response_json = PublishResponseJson(contract, version);
+            out.response_json = PublishResponseJson(out.after_json, version);
             return absl::OkStatus();
           }));
   if (replay) {
@@ -1007,42 +853,33 @@ absl::StatusOr<Contract> Contracts::Deprecate(const RequestContext& ctx,
   }
   v.CheckText("message", message, internal::kMaxDescription);
   MP_RETURN_IF_ERROR(v.ToStatus());
-  Contract result;
-  WriteSpec spec{Method("DeprecateContract"), model::ContractName(id),
-                 absl::StrCat(message, "\n", etag)};
-  WritePipeline pipeline(store_, clock_);
-  MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
-            MP_ASSIGN_OR_RETURN(Contract contract, txn.GetContract(id));
-            MP_RETURN_IF_ERROR(
-                CheckEtag(model::ContractName(id), etag, contract.revision));
-            MP_ASSIGN_OR_RETURN(auto product,
-                                txn.GetDataProduct(contract.product));
-            MP_ASSIGN_OR_RETURN(auto domain,
-                                txn.GetDomain(contract.product.domain_id));
-            MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
-            MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
-                ctx.principal, product, chain, "deprecate data contracts of"));
-            Contract after = contract;
-            after.state = "DEPRECATED";
-            after.deprecation_message = message;
-            after.update_time = internal::StoreNow(clock_);
-            after.revision += 1;
-            MP_RETURN_IF_ERROR(
-                StoreWrite(txn.UpdateContract(after, contract.revision)));
-            out.before_json = model::ToJson(contract);
-            out.after_json = model::ToJson(after);
-            out.response_json = out.after_json;
-            out.event_type = "contract.deprecated";
-            out.domain_id = contract.product.domain_id;
-            result = std::move(after);
-            return absl::OkStatus();
-          }));
-  if (replay) return model::ContractFromJson(*replay);
-  return result;
+  auto rule =
+      [&](store::Transaction& txn,
+          ResourceWrite<ContractTraits>& w) -> absl::StatusOr<Contract> {
+    MP_ASSIGN_OR_RETURN(Contract contract, txn.GetContract(id));
+    MP_RETURN_IF_ERROR(
+        CheckEtag(model::ContractName(id), etag, contract.revision));
+    MP_ASSIGN_OR_RETURN(auto product, txn.GetDataProduct(contract.product));
+    MP_ASSIGN_OR_RETURN(auto domain, txn.GetDomain(contract.product.domain_id));
+    MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
+    MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, product, chain,
+                                                "deprecate data contracts of"));
+    Contract after = contract;
+    after.state = "DEPRECATED";
+    after.deprecation_message = message;
+    after.update_time = internal::StoreNow(clock_);
+    after.revision += 1;
+    MP_RETURN_IF_ERROR(
+        StoreWrite(txn.UpdateContract(after, contract.revision)));
+    w.Before(contract);
+    w.SetEvent("deprecated");
+    return after;
+  };
+  return WritePipeline(store_, clock_)
+      .Update<ContractTraits>(ctx,
+                              {rpc::kDeprecateContract, model::ContractName(id),
+                               absl::StrCat(message, "\n", etag)},
+                              rule);
 }
 
 }  // namespace meshplane::core

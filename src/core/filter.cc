@@ -4,9 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 
 #include "meshplane/common/errors.h"
 #include "meshplane/common/limits.h"
+#include "meshplane/model/resource_name.h"
 
 namespace meshplane::core::internal {
 namespace {
@@ -201,6 +203,31 @@ std::string CanonicalFilter(const std::vector<FilterTerm>& terms) {
                         : absl::StrCat(t.field, "=\"", quoted, "\""));
   }
   return absl::StrJoin(parts, " AND ");
+}
+
+std::string StripCollection(absl::string_view value,
+                            absl::string_view collection) {
+  absl::ConsumePrefix(&value, collection);
+  return std::string(value);
+}
+
+absl::Status UnknownFilterField(const std::string& field,
+                                const std::vector<std::string>& known) {
+  return InvalidArgumentWithFields(
+      {{"filter", absl::StrCat("unknown field ", QuotePrefix(field),
+                               " (known: ", absl::StrJoin(known, ", "), ")")}});
+}
+
+absl::Status DuplicateFilterField(const std::string& field) {
+  return InvalidArgumentWithFields(
+      {{"filter", absl::StrCat(QuotePrefix(field), " may appear only once")}});
+}
+
+absl::Status CheckFilterId(const std::string& field, const std::string& id) {
+  if (model::IsValidId(id)) return absl::OkStatus();
+  return InvalidArgumentWithFields(
+      {{"filter",
+        absl::StrCat(field, ": ", QuotePrefix(id), " is not a valid id")}});
 }
 
 }  // namespace meshplane::core::internal

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -45,6 +46,19 @@ size_t FilterWords(const std::vector<FilterTerm>& terms);
 // A canonical spelling of parsed terms (for page-token fingerprints), so
 // that `a = "x"` and `a="x"` page alike.
 std::string CanonicalFilter(const std::vector<FilterTerm>& terms);
+
+// Errors of list filters, on the request field "filter".
+// INVALID_ARGUMENT: unknown field `field` (naming the `known` ones).
+absl::Status UnknownFilterField(const std::string& field,
+                                const std::vector<std::string>& known);
+// INVALID_ARGUMENT: `field` given more than once.
+absl::Status DuplicateFilterField(const std::string& field);
+// INVALID_ARGUMENT unless `id` is a valid id (of the filter's `field`).
+absl::Status CheckFilterId(const std::string& field, const std::string& id);
+
+// "domains/x" or "x" -> "x" (collection "domains/"); same for teams.
+std::string StripCollection(absl::string_view value,
+                            absl::string_view collection);
 
 }  // namespace meshplane::core::internal
 

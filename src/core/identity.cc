@@ -7,6 +7,8 @@
 #include "absl/strings/strip.h"
 #include "core/filter.h"
 #include "core/page_token.h"
+#include "core/resource_traits.h"
+#include "core/rpc_names.h"
 #include "core/validation.h"
 #include "core/write_pipeline.h"
 
@@ -19,7 +21,6 @@
 namespace meshplane::core {
 namespace {
 
-constexpr char kIdentityService[] = "meshplane.v1.IdentityService/";
 constexpr char kBootstrapId[] = "bootstrap";
 constexpr char kBootstrapPrincipal[] = "user:admin";
 constexpr size_t kMinBootstrapLength = 16;
@@ -206,63 +207,52 @@ absl::StatusOr<CreatedToken> Identity::CreateToken(
     const std::string& description, std::optional<absl::Duration> ttl,
     bool platform_admin) {
   const std::string target = principal.empty() ? ctx.principal.id : principal;
-  CreatedToken result;
-  std::string token_name;
-  internal::WriteSpec spec{absl::StrCat(kIdentityService, "CreateToken"),
-                           "tokens/-",
-                           absl::StrCat(target, "\n", description, "\n",
-                                        ttl ? absl::FormatDuration(*ttl) : "",
-                                        "\n", platform_admin)};
-  internal::WritePipeline pipeline(store_, clock_);
+  std::string secret;
+  auto rule = [&](store::Transaction& txn,
+                  internal::ResourceWrite<internal::TokenTraits>&)
+      -> absl::StatusOr<model::ApiToken> {
+    const absl::Time now = internal::StoreNow(clock_);
+    internal::Violations v;
+    v.AddStatus("principal", model::ValidatePrincipal("principal", target));
+    v.CheckText("description", description, internal::kMaxDescription);
+    if (ttl && *ttl <= absl::ZeroDuration()) {
+      v.Add("ttl", "must be positive");
+    }
+    if (target != ctx.principal.id) {
+      MP_RETURN_IF_ERROR(authz_.CheckAdmin(
+          ctx.principal, "create tokens for other principals"));
+    }
+    if (platform_admin) {
+      MP_RETURN_IF_ERROR(
+          authz_.CheckAdmin(ctx.principal, "create platform-admin tokens"));
+    }
+    MP_RETURN_IF_ERROR(v.ToStatus());
+    model::ApiToken token;
+    token.id = NewTokenId();
+    secret = absl::StrCat("mp_", token.id, "_", RandomToken(kSecretChars));
+    token.principal = target;
+    token.description = description;
+    token.secret_hash = Sha256Hex(secret);
+    token.platform_admin = platform_admin;
+    token.create_time = now;
+    if (ttl) token.expire_time = now + *ttl;
+    token.created_by = ctx.principal.id;
+    MP_RETURN_IF_ERROR(txn.InsertToken(token));
+    // The JSON form never carries the hash, and the secret is nowhere but
+    // in the result.
+    return token;
+  };
   MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn,
-              internal::WriteOutcome& out) -> absl::Status {
-            const absl::Time now = internal::StoreNow(clock_);
-            internal::Violations v;
-            v.AddStatus("principal",
-                        model::ValidatePrincipal("principal", target));
-            v.CheckText("description", description, internal::kMaxDescription);
-            if (ttl && *ttl <= absl::ZeroDuration()) {
-              v.Add("ttl", "must be positive");
-            }
-            if (target != ctx.principal.id) {
-              MP_RETURN_IF_ERROR(authz_.CheckAdmin(
-                  ctx.principal, "create tokens for other principals"));
-            }
-            if (platform_admin) {
-              MP_RETURN_IF_ERROR(authz_.CheckAdmin(
-                  ctx.principal, "create platform-admin tokens"));
-            }
-            MP_RETURN_IF_ERROR(v.ToStatus());
-            std::string secret;
-            model::ApiToken token;
-            token.id = NewTokenId();
-            secret =
-                absl::StrCat("mp_", token.id, "_", RandomToken(kSecretChars));
-            token.principal = target;
-            token.description = description;
-            token.secret_hash = Sha256Hex(secret);
-            token.platform_admin = platform_admin;
-            token.create_time = now;
-            if (ttl) token.expire_time = now + *ttl;
-            token.created_by = ctx.principal.id;
-            MP_RETURN_IF_ERROR(txn.InsertToken(token));
-            // The JSON form never carries the hash, and the secret
-            // is nowhere but in the result.
-            out.resource = model::TokenName(token.id);
-            out.after_json = model::ToJson(token);
-            out.response_json = out.after_json;
-            out.event_type = "token.created";
-            result.token = std::move(token);
-            result.secret = std::move(secret);
-            return absl::OkStatus();
-          }));
-  if (replay) {
-    auto token = model::ApiTokenFromJson(*replay);
-    std::string name = token.ok() ? model::TokenName(token->id) : "the token";
+      auto written, internal::WritePipeline(store_, clock_)
+                        .Write<internal::TokenTraits>(
+                            ctx, internal::WriteKind::kCreate,
+                            {internal::rpc::kCreateToken, "tokens/-",
+                             absl::StrCat(target, "\n", description, "\n",
+                                          ttl ? absl::FormatDuration(*ttl) : "",
+                                          "\n", platform_admin)},
+                            rule));
+  if (written.replayed) {
+    std::string name = model::TokenName(written.resource.id);
     return WithReason(
         absl::FailedPreconditionError(absl::StrCat(
             "request_id ", ctx.request_id, " already created ", name,
@@ -270,6 +260,9 @@ absl::StatusOr<CreatedToken> Identity::CreateToken(
             name, " and create a new token with a new request id")),
         "TOKEN_SECRET_NOT_RECOVERABLE");
   }
+  CreatedToken result;
+  result.token = std::move(written.resource);
+  result.secret = std::move(secret);
   return result;
 }
 
@@ -305,45 +298,38 @@ absl::StatusOr<ListResult<model::ApiToken>> Identity::ListTokens(
 
 absl::StatusOr<model::ApiToken> Identity::RevokeToken(
     const RequestContext& ctx, const std::string& token_id) {
-  model::ApiToken result;
   std::string revoked_hash;
-  internal::WriteSpec spec{absl::StrCat(kIdentityService, "RevokeToken"),
-                           model::TokenName(token_id), token_id};
-  internal::WritePipeline pipeline(store_, clock_);
-  MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn,
-              internal::WriteOutcome& out) -> absl::Status {
-            const absl::Time now = internal::StoreNow(clock_);
-            internal::Violations v;
-            v.CheckId("name", token_id);
-            MP_RETURN_IF_ERROR(v.ToStatus());
-            MP_ASSIGN_OR_RETURN(model::ApiToken current,
-                                txn.GetToken(token_id));
-            if (current.principal != ctx.principal.id) {
-              MP_RETURN_IF_ERROR(authz_.CheckAdmin(
-                  ctx.principal, "revoke other principals' tokens"));
-            }
-            MP_RETURN_IF_ERROR(txn.RevokeToken(token_id, now));
-            MP_ASSIGN_OR_RETURN(model::ApiToken after, txn.GetToken(token_id));
-            revoked_hash = after.secret_hash;
-            after.secret_hash.clear();
-            out.before_json = model::ToJson(current);
-            out.after_json = model::ToJson(after);
-            out.response_json = out.after_json;
-            out.event_type = current.revoke_time ? "" : "token.revoked";
-            result = std::move(after);
-            return absl::OkStatus();
-          }));
-  if (replay) return model::ApiTokenFromJson(*replay);
-  if (!ctx.validate_only && !revoked_hash.empty()) {
-    // Revocations through this replica apply at once.
-    absl::MutexLock lock(&mu_);
-    cache_.erase(revoked_hash);
-  }
-  return result;
+  auto rule = [&](store::Transaction& txn,
+                  internal::ResourceWrite<internal::TokenTraits>& w)
+      -> absl::StatusOr<model::ApiToken> {
+    const absl::Time now = internal::StoreNow(clock_);
+    internal::Violations v;
+    v.CheckId("name", token_id);
+    MP_RETURN_IF_ERROR(v.ToStatus());
+    MP_ASSIGN_OR_RETURN(model::ApiToken current, txn.GetToken(token_id));
+    if (current.principal != ctx.principal.id) {
+      MP_RETURN_IF_ERROR(
+          authz_.CheckAdmin(ctx.principal, "revoke other principals' tokens"));
+    }
+    MP_RETURN_IF_ERROR(txn.RevokeToken(token_id, now));
+    MP_ASSIGN_OR_RETURN(model::ApiToken after, txn.GetToken(token_id));
+    revoked_hash = after.secret_hash;
+    after.secret_hash.clear();
+    w.Before(current);
+    // Revoking a revoked token again changes nothing worth an event.
+    w.SetEvent(current.revoke_time ? "" : "revoked");
+    return after;
+  };
+  return internal::WritePipeline(store_, clock_)
+      .Update<internal::TokenTraits>(
+          ctx,
+          {internal::rpc::kRevokeToken, model::TokenName(token_id), token_id},
+          rule, [&](const model::ApiToken&) {
+            if (revoked_hash.empty()) return;
+            // Revocations through this replica apply at once.
+            absl::MutexLock lock(&mu_);
+            cache_.erase(revoked_hash);
+          });
 }
 
 }  // namespace meshplane::core

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/page_token.h"
+#include "core/rpc_names.h"
 #include "core/validation.h"
 #include "core/write_helpers.h"
 #include "core/write_pipeline.h"
@@ -28,8 +29,6 @@ using internal::WriteSpec;
 using model::Objective;
 using json = nlohmann::json;
 
-constexpr char kReportMethod[] =
-    "meshplane.v1.ServiceLevelService/ReportObservations";
 // Rounding slack for "share of up probes >= availability_percent":
 // 100.0 * 999 / 1000 must meet 99.9.
 constexpr double kPercentEpsilon = 1e-9;
@@ -388,7 +387,8 @@ absl::StatusOr<ReportResult> ServiceLevels::ReportObservations(
   MP_RETURN_IF_ERROR(v.ToStatus());
 
   ReportResult result;
-  WriteSpec spec{kReportMethod, ReportResource(rows), Fingerprint(reports)};
+  WriteSpec spec{internal::rpc::kReportObservations, ReportResource(rows),
+                 Fingerprint(reports)};
   WritePipeline pipeline(store_, clock_);
   MP_ASSIGN_OR_RETURN(
       auto replay,

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/page_token.h"
+#include "core/resource_traits.h"
+#include "core/rpc_names.h"
 #include "core/validation.h"
 #include "core/write_pipeline.h"
 #include <nlohmann/json.hpp>
@@ -25,7 +27,6 @@
 namespace meshplane::core {
 namespace {
 
-constexpr char kEventService[] = "meshplane.v1.EventService/";
 constexpr size_t kMinSecret = 16;
 constexpr size_t kMaxSecret = 1024;
 constexpr size_t kMaxUrl = 2048;
@@ -140,107 +141,90 @@ Webhooks::Webhooks(store::Store& store, const auth::Authorizer& authz,
 absl::StatusOr<model::Webhook> Webhooks::Create(const RequestContext& ctx,
                                                 const std::string& webhook_id,
                                                 model::Webhook webhook) {
-  model::Webhook result;
-  internal::WriteSpec spec{
-      absl::StrCat(kEventService, "CreateWebhook"),
-      model::WebhookName(webhook_id),
-      // The secret is part of the request: fingerprint its hash only.
-      absl::StrCat(webhook_id, "\n", webhook.url, "\n",
-                   absl::StrJoin(webhook.resource_types, ","), "\n",
-                   webhook.domain_id, "\n", webhook.include_subdomains, "\n",
-                   Sha256Hex(webhook.secret), "\n",
-                   webhook.delivered_sequence)};
-  internal::WritePipeline pipeline(store_, clock_);
-  MP_ASSIGN_OR_RETURN(
-      auto replay,
-      pipeline.Run(
-          ctx, spec,
-          [&](store::Transaction& txn,
-              internal::WriteOutcome& out) -> absl::Status {
-            MP_RETURN_IF_ERROR(
-                authz_.CheckAdmin(ctx.principal, "create webhooks"));
-            const absl::Time now = internal::StoreNow(clock_);
-            internal::Violations v;
-            v.CheckId("webhook_id", webhook_id);
-            if (std::string p = UrlProblem(webhook.url); !p.empty()) {
-              v.Add("webhook.url", p);
-            }
-            if (webhook.secret.size() < kMinSecret ||
-                webhook.secret.size() > kMaxSecret) {
-              v.Add("webhook.secret",
-                    absl::StrCat("must be ", kMinSecret, " to ", kMaxSecret,
-                                 " bytes long, got ", webhook.secret.size()));
-            }
-            const std::string domain =
-                webhook.domain_id.empty()
-                    ? ""
-                    : model::DomainName(webhook.domain_id);
-            for (const FieldViolation& f :
-                 GetFieldViolations(ValidateEventFilter(
-                     webhook.resource_types, domain, webhook.include_subdomains,
-                     "webhook."))) {
-              v.Add(f.field, f.description);
-            }
-            if (webhook.delivered_sequence < 0) {
-              v.Add("webhook.delivered_sequence",
-                    absl::StrCat("must not be negative, got ",
-                                 webhook.delivered_sequence));
-            }
-            MP_RETURN_IF_ERROR(v.ToStatus());
-            MP_ASSIGN_OR_RETURN(int64_t head, txn.LastEventSequence());
-            if (webhook.delivered_sequence > head) {
-              return InvalidArgumentWithFields(
-                  {{"webhook.delivered_sequence",
-                    absl::StrCat(webhook.delivered_sequence,
-                                 " is beyond the newest event, ", head)}});
-            }
-            MP_ASSIGN_OR_RETURN(int64_t pruned, txn.EventsPrunedThrough());
-            if (webhook.delivered_sequence > 0 &&
-                webhook.delivered_sequence < pruned) {
-              return WithReason(
-                  absl::OutOfRangeError(absl::StrCat(
-                      "webhook.delivered_sequence: events after ",
-                      webhook.delivered_sequence,
-                      " were pruned (retention); the oldest start is ",
-                      pruned)),
-                  "EVENTS_PRUNED");
-            }
-            if (!webhook.domain_id.empty()) {
-              absl::StatusOr<model::Domain> d =
-                  txn.GetDomain(webhook.domain_id);
-              if (!d.ok()) {
-                if (d.status().code() != absl::StatusCode::kNotFound) {
-                  return d.status();
-                }
-                return absl::NotFoundError(
-                    absl::StrCat("webhook.domain: ", domain, " not found"));
-              }
-            }
-            model::Webhook w;
-            w.id = webhook_id;
-            w.url = webhook.url;
-            w.resource_types = webhook.resource_types;
-            internal::SortUnique(w.resource_types);
-            w.domain_id = webhook.domain_id;
-            w.include_subdomains = webhook.include_subdomains;
-            w.secret = webhook.secret;
-            w.creator = ctx.principal.id;
-            w.create_time = now;
-            w.delivered_sequence = webhook.delivered_sequence > 0
-                                       ? webhook.delivered_sequence
-                                       : head;
-            w.next_attempt_time = now;
-            MP_RETURN_IF_ERROR(txn.InsertWebhook(w));
-            out.resource = model::WebhookName(w.id);
-            out.after_json = model::ToJson(w);
-            out.response_json = out.after_json;
-            out.event_type = "webhook.created";
-            w.secret.clear();
-            result = std::move(w);
-            return absl::OkStatus();
-          }));
-  if (replay) return model::WebhookFromJson(*replay);
-  return result;
+  auto rule = [&](store::Transaction& txn,
+                  internal::ResourceWrite<internal::WebhookTraits>&)
+      -> absl::StatusOr<model::Webhook> {
+    MP_RETURN_IF_ERROR(authz_.CheckAdmin(ctx.principal, "create webhooks"));
+    const absl::Time now = internal::StoreNow(clock_);
+    internal::Violations v;
+    v.CheckId("webhook_id", webhook_id);
+    if (std::string p = UrlProblem(webhook.url); !p.empty()) {
+      v.Add("webhook.url", p);
+    }
+    if (webhook.secret.size() < kMinSecret ||
+        webhook.secret.size() > kMaxSecret) {
+      v.Add("webhook.secret",
+            absl::StrCat("must be ", kMinSecret, " to ", kMaxSecret,
+                         " bytes long, got ", webhook.secret.size()));
+    }
+    const std::string domain =
+        webhook.domain_id.empty() ? "" : model::DomainName(webhook.domain_id);
+    for (const FieldViolation& f : GetFieldViolations(
+             ValidateEventFilter(webhook.resource_types, domain,
+                                 webhook.include_subdomains, "webhook."))) {
+      v.Add(f.field, f.description);
+    }
+    if (webhook.delivered_sequence < 0) {
+      v.Add("webhook.delivered_sequence",
+            absl::StrCat("must not be negative, got ",
+                         webhook.delivered_sequence));
+    }
+    MP_RETURN_IF_ERROR(v.ToStatus());
+    MP_ASSIGN_OR_RETURN(int64_t head, txn.LastEventSequence());
+    if (webhook.delivered_sequence > head) {
+      return InvalidArgumentWithFields(
+          {{"webhook.delivered_sequence",
+            absl::StrCat(webhook.delivered_sequence,
+                         " is beyond the newest event, ", head)}});
+    }
+    MP_ASSIGN_OR_RETURN(int64_t pruned, txn.EventsPrunedThrough());
+    if (webhook.delivered_sequence > 0 && webhook.delivered_sequence < pruned) {
+      return WithReason(
+          absl::OutOfRangeError(absl::StrCat(
+              "webhook.delivered_sequence: events after ",
+              webhook.delivered_sequence,
+              " were pruned (retention); the oldest start is ", pruned)),
+          "EVENTS_PRUNED");
+    }
+    if (!webhook.domain_id.empty()) {
+      absl::StatusOr<model::Domain> d = txn.GetDomain(webhook.domain_id);
+      if (!d.ok()) {
+        if (d.status().code() != absl::StatusCode::kNotFound) {
+          return d.status();
+        }
+        return absl::NotFoundError(
+            absl::StrCat("webhook.domain: ", domain, " not found"));
+      }
+    }
+    model::Webhook w;
+    w.id = webhook_id;
+    w.url = webhook.url;
+    w.resource_types = webhook.resource_types;
+    internal::SortUnique(w.resource_types);
+    w.domain_id = webhook.domain_id;
+    w.include_subdomains = webhook.include_subdomains;
+    w.secret = webhook.secret;
+    w.creator = ctx.principal.id;
+    w.create_time = now;
+    w.delivered_sequence =
+        webhook.delivered_sequence > 0 ? webhook.delivered_sequence : head;
+    w.next_attempt_time = now;
+    MP_RETURN_IF_ERROR(txn.InsertWebhook(w));
+    // The JSON form never carries the secret, nor does the result.
+    w.secret.clear();
+    return w;
+  };
+  return internal::WritePipeline(store_, clock_)
+      .Create<internal::WebhookTraits>(
+          ctx,
+          {internal::rpc::kCreateWebhook, model::WebhookName(webhook_id),
+           // The secret is part of the request: fingerprint its hash only.
+           absl::StrCat(webhook_id, "\n", webhook.url, "\n",
+                        absl::StrJoin(webhook.resource_types, ","), "\n",
+                        webhook.domain_id, "\n", webhook.include_subdomains,
+                        "\n", Sha256Hex(webhook.secret), "\n",
+                        webhook.delivered_sequence)},
+          rule);
 }
 
 absl::StatusOr<model::Webhook> Webhooks::Get(const RequestContext& ctx,
@@ -276,27 +260,23 @@ absl::StatusOr<ListResult<model::Webhook>> Webhooks::List(
 
 absl::Status Webhooks::Delete(const RequestContext& ctx,
                               const std::string& webhook_id) {
-  internal::WriteSpec spec{absl::StrCat(kEventService, "DeleteWebhook"),
-                           model::WebhookName(webhook_id), webhook_id};
-  internal::WritePipeline pipeline(store_, clock_);
-  return pipeline
-      .Run(ctx, spec,
-           [&](store::Transaction& txn,
-               internal::WriteOutcome& out) -> absl::Status {
-             MP_RETURN_IF_ERROR(
-                 authz_.CheckAdmin(ctx.principal, "delete webhooks"));
-             internal::Violations v;
-             v.CheckId("name", webhook_id);
-             MP_RETURN_IF_ERROR(v.ToStatus());
-             MP_ASSIGN_OR_RETURN(model::Webhook current,
-                                 txn.GetWebhook(webhook_id));
-             MP_RETURN_IF_ERROR(txn.DeleteWebhook(webhook_id));
-             out.before_json = model::ToJson(current);
-             out.response_json = "{}";
-             out.event_type = "webhook.deleted";
-             return absl::OkStatus();
-           })
-      .status();
+  auto rule = [&](store::Transaction& txn,
+                  internal::ResourceWrite<internal::WebhookTraits>&)
+      -> absl::StatusOr<model::Webhook> {
+    MP_RETURN_IF_ERROR(authz_.CheckAdmin(ctx.principal, "delete webhooks"));
+    internal::Violations v;
+    v.CheckId("name", webhook_id);
+    MP_RETURN_IF_ERROR(v.ToStatus());
+    MP_ASSIGN_OR_RETURN(model::Webhook current, txn.GetWebhook(webhook_id));
+    MP_RETURN_IF_ERROR(txn.DeleteWebhook(webhook_id));
+    return current;
+  };
+  return internal::WritePipeline(store_, clock_)
+      .Delete<internal::WebhookTraits>(
+          ctx,
+          {internal::rpc::kDeleteWebhook, model::WebhookName(webhook_id),
+           webhook_id},
+          rule);
 }
 
 absl::StatusOr<ListResult<model::WebhookDelivery>> Webhooks::ListDeliveries(

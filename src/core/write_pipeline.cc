@@ -45,7 +45,7 @@ absl::Status RequireAuthenticated(const RequestContext& ctx) {
 absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
     const RequestContext& ctx, const WriteSpec& spec, const Body& body) {
   MP_RETURN_IF_ERROR(RequireAuthenticated(ctx));
-  const std::string method = ctx.method.empty() ? spec.method : ctx.method;
+  const std::string method = MethodOf(ctx, spec.method);
   const std::string request_hash =
       !ctx.request_hash.empty()
           ? ctx.request_hash

@@ -16,12 +16,9 @@
 #define MESHPLANE_CORE_ACCESS_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -39,6 +36,7 @@ namespace meshplane::core {
 
 namespace internal {
 class DecisionLog;
+struct RpcName;
 }  // namespace internal
 
 // The NOTIFY channel of changes CheckAccess depends on. Payloads:
@@ -175,13 +173,13 @@ class Access {
   absl::Status Notify(store::Transaction& txn, const std::string& payload);
   // A decision on a PENDING request (approve, deny, withdraw): read it,
   // check the etag, let `change` check the caller and apply the decision,
-  // refuse it unless PENDING, store, audit, event.
+  // refuse it unless PENDING, store, audit, event ("access.<event>").
   using RequestChange = std::function<absl::Status(
       store::Transaction&, model::AccessRequest&, absl::Time)>;
   absl::StatusOr<model::AccessRequest> ChangeRequest(
-      const RequestContext& ctx, const char* rpc, const std::string& id,
-      const std::string& fingerprint, const std::string& etag,
-      const char* event, const RequestChange& change);
+      const RequestContext& ctx, const internal::RpcName& rpc,
+      const std::string& id, const std::string& fingerprint,
+      const std::string& etag, const char* event, const RequestChange& change);
   // PERMISSION_DENIED unless the caller may decide on requests for the
   // request's port (its product's owners).
   absl::Status CheckReviewer(const RequestContext& ctx, store::Transaction& txn,
@@ -193,7 +191,6 @@ class Access {
                                        model::AccessDecision* record);
   void OnNotification(const store::Listener::Notification& n);
   absl::Status ApplyChange(const std::string& payload);
-  void RefreshLoop();
 
   store::Store& store_;
   const auth::Authorizer& authz_;
@@ -204,18 +201,15 @@ class Access {
   std::unique_ptr<internal::DecisionLog> log_;
 
   std::unique_ptr<store::Listener> listener_;
-  std::mutex apply_mu_;              // one Reload or ApplyChange at a time
   std::atomic<bool> loaded_{false};  // a full load since the last resync
   // When this replica first saw its listener down (0 = up); set by the
   // (const) freshness check itself.
   mutable std::atomic<int64_t> down_since_us_{0};
   std::atomic<int64_t> reloads_{0};
   std::atomic<int64_t> notifications_{0};
-  std::mutex loop_mu_;
-  std::condition_variable loop_cv_;
-  bool stopping_ = false;
-  bool dirty_ = false;
-  std::thread refresher_;
+  // The reload lock and the refresh thread (access.cc).
+  struct Live;
+  std::unique_ptr<Live> live_;
 };
 
 }  // namespace meshplane::core

@@ -22,14 +22,11 @@
 #define MESHPLANE_CORE_GOVERNANCE_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -216,24 +213,17 @@ class Governance {
   absl::Status CheckWaiverWrite(const RequestContext& ctx,
                                 store::Transaction& txn,
                                 const model::Policy& policy) const;
-  void RefreshLoop();
 
   store::Store& store_;
   const auth::Authorizer& authz_;
   const Clock& clock_;
   Options options_;
 
-  mutable std::mutex snapshot_mu_;
-  std::shared_ptr<const policy::PolicySet> snapshot_;
-  std::mutex reload_mu_;  // one reload at a time, so the newest load wins
   std::atomic<int64_t> reloads_{0};
-
-  std::unique_ptr<store::Listener> listener_;
-  std::mutex loop_mu_;
-  std::condition_variable loop_cv_;
-  bool stopping_ = false;
-  bool dirty_ = false;
-  std::thread refresher_;
+  // The snapshot, its locks, the listener and the refresh thread
+  // (governance.cc).
+  struct Live;
+  std::unique_ptr<Live> live_;
 };
 
 }  // namespace meshplane::core

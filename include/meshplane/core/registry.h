@@ -28,6 +28,9 @@ namespace meshplane::core {
 
 namespace internal {
 struct WriteOutcome;
+struct DataProductTraits;
+template <typename Traits>
+class ResourceWrite;
 }  // namespace internal
 
 // Lineage around a product (GetLineage).
@@ -195,12 +198,11 @@ class Registry {
                                                bool add);
   // The create path shared by CreateDataProduct and an upserting
   // UpdateDataProduct; runs inside the write transaction.
-  absl::Status InsertProduct(const RequestContext& ctx, store::Transaction& txn,
-                             model::DataProduct product,
-                             internal::WriteOutcome& out,
-                             model::DataProduct& result,
-                             const std::string& id_field,
-                             const std::string& domain_field);
+  absl::StatusOr<model::DataProduct> InsertProduct(
+      const RequestContext& ctx, store::Transaction& txn,
+      model::DataProduct product,
+      internal::ResourceWrite<internal::DataProductTraits>& w,
+      const std::string& id_field, const std::string& domain_field);
   // Decides `subject` if governed: records the decision in `out`, hands
   // warnings to ctx.warnings, and refuses what the policies deny.
   absl::Status Govern(const RequestContext& ctx, GovernedSubject subject,
