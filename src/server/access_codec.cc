@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/codec.h"
+#include "server/common_codec.h"
 #include "server/policy_codec.h"
 
 #include "meshplane/common/errors.h"

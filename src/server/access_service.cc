@@ -1,23 +1,15 @@
 // AccessService: decode, call core::Access, encode.
+#include "server/access_service.h"
+
 #include <utility>
 #include <vector>
 
 #include "server/access_codec.h"
-#include "server/codec.h"
-#include "server/services.h"
+#include "server/common_codec.h"
 
 #include "meshplane/common/status_macros.h"
 
 namespace meshplane::server {
-namespace {
-
-constexpr char kService[] = "meshplane.v1.AccessService/";
-std::string Method(absl::string_view name) {
-  return absl::StrCat(kService, name);
-}
-
-}  // namespace
-
 void AccessServiceImpl::CountVerdicts(
     const std::vector<core::AccessVerdict>& verdicts) const {
   if (metrics_ == nullptr) return;
@@ -31,8 +23,7 @@ grpc::Status AccessServiceImpl::RequestAccess(
     grpc::ServerContext* context, const v1::RequestAccessRequest* request,
     v1::AccessRequest* response) {
   return runner_.Run(
-      context, Method("RequestAccess"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             model::AccessRequest r,
             DecodeAccessRequest(request->access_request(), "access_request"));
@@ -46,24 +37,22 @@ grpc::Status AccessServiceImpl::RequestAccess(
 grpc::Status AccessServiceImpl::GetAccessRequest(
     grpc::ServerContext* context, const v1::GetAccessRequestRequest* request,
     v1::AccessRequest* response) {
-  return runner_.Run(context, Method("GetAccessRequest"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           std::string id,
-                           AccessRequestIdFromName("name", request->name()));
-                       MP_ASSIGN_OR_RETURN(model::AccessRequest r,
-                                           access_.GetAccessRequest(ctx, id));
-                       MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(r));
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            AccessRequestIdFromName("name", request->name()));
+        MP_ASSIGN_OR_RETURN(model::AccessRequest r,
+                            access_.GetAccessRequest(ctx, id));
+        MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(r));
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status AccessServiceImpl::ListAccessRequests(
     grpc::ServerContext* context, const v1::ListAccessRequestsRequest* request,
     v1::ListAccessRequestsResponse* response) {
   return runner_.Run(
-      context, Method("ListAccessRequests"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(),
@@ -83,8 +72,7 @@ grpc::Status AccessServiceImpl::ApproveAccessRequest(
     const v1::ApproveAccessRequestRequest* request,
     v1::AccessRequest* response) {
   return runner_.Run(
-      context, Method("ApproveAccessRequest"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         auto id = AccessRequestIdFromName("name", request->name());
         v.AddStatus("name", id.status());
@@ -105,8 +93,7 @@ grpc::Status AccessServiceImpl::DenyAccessRequest(
     grpc::ServerContext* context, const v1::DenyAccessRequestRequest* request,
     v1::AccessRequest* response) {
   return runner_.Run(
-      context, Method("DenyAccessRequest"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             AccessRequestIdFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(
@@ -122,8 +109,7 @@ grpc::Status AccessServiceImpl::WithdrawAccessRequest(
     const v1::WithdrawAccessRequestRequest* request,
     v1::AccessRequest* response) {
   return runner_.Run(
-      context, Method("WithdrawAccessRequest"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             AccessRequestIdFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::AccessRequest r,
@@ -137,8 +123,7 @@ grpc::Status AccessServiceImpl::ListGrants(grpc::ServerContext* context,
                                            const v1::ListGrantsRequest* request,
                                            v1::ListGrantsResponse* response) {
   return runner_.Run(
-      context, Method("ListGrants"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(),
@@ -157,8 +142,7 @@ grpc::Status AccessServiceImpl::RevokeGrant(
     grpc::ServerContext* context, const v1::RevokeGrantRequest* request,
     v1::Grant* response) {
   return runner_.Run(
-      context, Method("RevokeGrant"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             GrantIdFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::Grant g,
@@ -172,8 +156,7 @@ grpc::Status AccessServiceImpl::CheckAccess(
     grpc::ServerContext* context, const v1::CheckAccessRequest* request,
     v1::CheckAccessResponse* response) {
   return runner_.Run(
-      context, Method("CheckAccess"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(core::AccessQuestion q, DecodeCheck(*request, ""));
         MP_ASSIGN_OR_RETURN(core::AccessVerdict verdict, access_.Check(ctx, q));
         CountVerdicts({verdict});
@@ -186,8 +169,7 @@ grpc::Status AccessServiceImpl::BatchCheckAccess(
     grpc::ServerContext* context, const v1::BatchCheckAccessRequest* request,
     v1::BatchCheckAccessResponse* response) {
   return runner_.Run(
-      context, Method("BatchCheckAccess"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         std::vector<core::AccessQuestion> questions;
         questions.reserve(request->checks_size());
         for (int i = 0; i < request->checks_size(); ++i) {

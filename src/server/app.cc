@@ -1,3 +1,8 @@
+// The composition of a server (server/app.h): core services over the
+// store, the gRPC server with every service, the HTTP listener with its
+// mounts (REST, OpenAPI, MCP, web catalog, probes, metrics), readiness, and
+// shutdown. How ServerConfig becomes each component's options is in
+// app_config.cc.
 #include "server/app.h"
 
 #include <algorithm>
@@ -15,8 +20,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "server/access_service.h"
+#include "server/app_config.h"
 #include "server/call.h"
 #include "server/client_certs.h"
+#include "server/contract_service.h"
+#include "server/data_product_service.h"
+#include "server/domain_service.h"
+#include "server/event_service.h"
 #include "server/http/mcp.h"
 #include "server/http/openapi.h"
 #include "server/http/routes.h"
@@ -24,8 +35,11 @@
 #include "server/http/transcoder.h"
 #include "server/http/web_assets.h"
 #include "server/http/web_session.h"
+#include "server/identity_service.h"
 #include "server/metrics.h"
-#include "server/services.h"
+#include "server/policy_service.h"
+#include "server/slo_service.h"
+#include "server/team_service.h"
 #include "server/webhook_sender.h"
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -52,142 +66,15 @@
 namespace meshplane::server {
 namespace {
 
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
-// "127.0.0.1:9464", "[::1]:9464", "localhost:0".
-absl::StatusOr<HostPort> SplitHostPort(absl::string_view flag,
-                                       absl::string_view address) {
-  size_t colon = address.rfind(':');
-  HostPort out;
-  if (colon == absl::string_view::npos || colon == 0 ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &out.port) || out.port < 0 ||
-      out.port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": \"", address, "\" is not host:port"));
-  }
-  absl::string_view host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  out.host = std::string(host);
-  return out;
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat("cannot read \"", path, "\""));
-  }
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (out.str().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", path, "\" is empty"));
-  }
-  return out.str();
-}
-
-core::Governance::Options GovernanceOptionsOf(const ServerConfig& config,
-                                              Metrics* metrics) {
-  core::Governance::Options o;
-  o.refresh_interval = config.policy_refresh_interval;
-  o.on_decision = [metrics](const core::GovernedSubject& subject,
-                            const policy::Decision& decision) {
-    metrics->RecordPolicyDecision(subject.trigger, decision);
-  };
-  o.on_listener_lost = [metrics] { metrics->RecordListenerLost("policies"); };
-  return o;
-}
-
-core::AccessOptions AccessOptionsOf(const ServerConfig& config,
-                                    Metrics* metrics) {
-  core::AccessOptions o;
-  o.pending_ttl = config.access_pending_ttl;
-  o.max_duration = config.access_max_duration;
-  // A request without a duration must still fit under a lowered maximum.
-  o.default_duration = std::min(o.default_duration, o.max_duration);
-  o.freshness_bound = config.access_freshness_bound;
-  o.refresh_interval = config.access_refresh_interval;
-  o.checkers = config.access_checkers;
-  o.durable_decision_log = config.durable_decision_log;
-  o.decision_flush_interval = config.decision_flush_interval;
-  o.on_listener_lost = [metrics] { metrics->RecordListenerLost("access"); };
-  return o;
-}
-
-core::EventFeed::Options FeedOptionsOf(const ServerConfig& config,
-                                       Metrics* metrics,
-                                       core::WebhookDispatcher* dispatcher) {
-  core::EventFeed::Options o;
-  o.on_listener_lost = [metrics] { metrics->RecordListenerLost("events"); };
-  o.on_new_events = [dispatcher] { dispatcher->Wake(); };
-  o.heartbeat = config.watch_heartbeat;
-  o.watchers = config.event_watchers;
-  return o;
-}
-
-core::WebhookDispatcher::Options DispatcherOptionsOf(const ServerConfig& config,
-                                                     Metrics* metrics) {
-  core::WebhookDispatcher::Options o;
-  o.on_attempt = [metrics](bool success) {
-    metrics->RecordWebhookAttempt(success);
-  };
-  o.workers = config.webhook_workers;
-  o.timeout = config.webhook_timeout;
-  o.retry_min = config.webhook_retry_min;
-  o.retry_max = config.webhook_retry_max;
-  o.source = config.event_source;
-  o.on_error = [](const absl::Status& s) {
-    spdlog::warn("webhook delivery: {}", s.ToString());
-  };
-  return o;
-}
-
-core::EventRetention::Options RetentionOptionsOf(const ServerConfig& config) {
-  core::EventRetention::Options o;
-  o.retention = config.event_retention;
-  o.interval = config.event_prune_interval;
-  o.on_pass = [](const absl::StatusOr<int64_t>& pruned) {
-    if (pruned.ok()) {
-      spdlog::info("event retention: pruned {} events", *pruned);
-    } else {
-      spdlog::warn("event retention: {}", pruned.status().ToString());
-    }
-  };
-  return o;
-}
-
-// The client-certificate mapping; null when mutual TLS is off.
-absl::StatusOr<std::unique_ptr<const CertificatePrincipals>>
-CertificatePrincipalsOf(const ServerConfig& config) {
-  if (config.tls_client_ca_file.empty()) {
-    if (!config.tls_principals.empty() ||
-        !config.tls_principal_map_file.empty() ||
-        !config.tls_dns_service_domains.empty() ||
-        config.tls_client_auth_required) {
-      return absl::InvalidArgumentError(
-          "client certificate settings need a client CA file");
-    }
-    return nullptr;
-  }
-  if (config.tls_cert_file.empty()) {
-    return absl::InvalidArgumentError(
-        "a client CA file needs TLS (a certificate and a key file)");
-  }
-  auto certs = std::make_unique<CertificatePrincipals>();
-  for (const std::string& entry : config.tls_principals) {
-    MP_RETURN_IF_ERROR(certs->AddEntry(entry));
-  }
-  if (!config.tls_principal_map_file.empty()) {
-    MP_RETURN_IF_ERROR(certs->AddFile(config.tls_principal_map_file));
-  }
-  for (const std::string& domain : config.tls_dns_service_domains) {
-    MP_RETURN_IF_ERROR(certs->AddDnsServiceDomain(domain));
-  }
-  return std::unique_ptr<const CertificatePrincipals>(std::move(certs));
-}
+using app_internal::AccessOptionsOf;
+using app_internal::CertificatePrincipalsOf;
+using app_internal::DispatcherOptionsOf;
+using app_internal::FeedOptionsOf;
+using app_internal::GovernanceOptionsOf;
+using app_internal::HostPort;
+using app_internal::ReadFile;
+using app_internal::RetentionOptionsOf;
+using app_internal::SplitHostPort;
 
 class ServerImpl final : public RunningServer {
  public:

@@ -16,7 +16,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "server/codec.h"
+#include "server/common_codec.h"
 #include "server/status.h"
 #include <spdlog/spdlog.h>
 
@@ -176,6 +176,24 @@ std::string RequestHash(const google::protobuf::Message& request) {
   // The decision's formula exactly; the request type needs no place in it,
   // since the idempotency key already holds the method.
   return Sha256Hex(bytes);
+}
+
+std::string RpcMethodOf(const google::protobuf::Descriptor& request) {
+  // A scan of a file's few methods costs about what the name's StrCat
+  // does; no cache to keep.
+  const google::protobuf::FileDescriptor* file = request.file();
+  const google::protobuf::MethodDescriptor* found = nullptr;
+  for (int i = 0; i < file->service_count(); ++i) {
+    const google::protobuf::ServiceDescriptor* service = file->service(i);
+    for (int j = 0; j < service->method_count(); ++j) {
+      const google::protobuf::MethodDescriptor* m = service->method(j);
+      if (m->input_type() != &request) continue;
+      if (found != nullptr) return std::string();
+      found = m;
+    }
+  }
+  if (found == nullptr) return std::string();
+  return absl::StrCat(found->service()->full_name(), "/", found->name());
 }
 
 absl::StatusOr<std::string> BearerSecret(const grpc::ServerContext& context) {
@@ -384,6 +402,21 @@ grpc::Status CallRunner::Run(grpc::ServerContext* context,
   }
   spdlog::log(level, "{}", line);
   return out;
+}
+
+grpc::Status CallRunner::Run(grpc::ServerContext* context,
+                             const google::protobuf::Message& request,
+                             const Work& work) const {
+  const std::string method = RpcMethodOf(*request.GetDescriptor());
+  if (method.empty()) {
+    const std::string type = request.GetDescriptor()->full_name();
+    return Run(context, type, request,
+               [&type](const core::RequestContext&) -> absl::Status {
+                 return absl::InternalError(absl::StrCat(
+                     "no single RPC takes ", type, " as its request"));
+               });
+  }
+  return Run(context, method, request, work);
 }
 
 }  // namespace meshplane::server

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "server/client_certs.h"
 #include "server/jwt.h"
@@ -30,6 +31,14 @@ namespace meshplane::server {
 // the fingerprint that tells a retry (same hash) from a different request
 // reusing a request id. Thread-safe.
 std::string RequestHash(const google::protobuf::Message& request);
+
+// The full name of the RPC ("meshplane.v1.DomainService/CreateDomain")
+// that takes `request` as its request message: the one method of the
+// services of `request`'s file whose input type it is. Every RPC of the API
+// has a request message of its own (buf's RPC_REQUEST_STANDARD_NAME), so
+// the type names the method. "" when no method, or more than one, takes it.
+// Thread-safe.
+std::string RpcMethodOf(const google::protobuf::Descriptor& request);
 
 // The secret of an `authorization: Bearer <secret>` metadata value.
 // UNAUTHENTICATED when absent or of another scheme.
@@ -98,6 +107,14 @@ class CallRunner {
   // is logged and answered INTERNAL. Logs one line per call (successful
   // CheckAccess calls at debug level: the decision log has them).
   grpc::Status Run(grpc::ServerContext* context, absl::string_view method,
+                   const google::protobuf::Message& request,
+                   const Work& work) const;
+
+  // Run for the RPC that `request` is the request of (RpcMethodOf): the
+  // form every handler uses, so that a handler carries its rule and not its
+  // method name. A request type that no single RPC takes is a bug of the
+  // caller: INTERNAL, before any work.
+  grpc::Status Run(grpc::ServerContext* context,
                    const google::protobuf::Message& request,
                    const Work& work) const;
 

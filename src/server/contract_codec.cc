@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/codec.h"
+#include "server/common_codec.h"
 
 #include "meshplane/common/errors.h"
 #include "meshplane/model/json.h"

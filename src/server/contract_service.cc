@@ -1,27 +1,18 @@
 // ContractService: decode, call core::Contracts, encode.
-#include "server/codec.h"
+#include "server/contract_service.h"
+
+#include "server/common_codec.h"
 #include "server/contract_codec.h"
-#include "server/services.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
-namespace {
-
-constexpr char kService[] = "meshplane.v1.ContractService/";
-std::string Method(absl::string_view name) {
-  return absl::StrCat(kService, name);
-}
-
-}  // namespace
-
 grpc::Status ContractServiceImpl::PublishContract(
     grpc::ServerContext* context, const v1::PublishContractRequest* request,
     v1::PublishContractResponse* response) {
   return runner_.Run(
-      context, Method("PublishContract"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         core::PublishRequest publish;
         if (!request->data_product().empty()) {
           MP_ASSIGN_OR_RETURN(
@@ -47,8 +38,7 @@ grpc::Status ContractServiceImpl::GetContract(
     grpc::ServerContext* context, const v1::GetContractRequest* request,
     v1::Contract* response) {
   return runner_.Run(
-      context, Method("GetContract"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             ContractIdFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::Contract c, contracts_.GetContract(ctx, id));
@@ -61,8 +51,7 @@ grpc::Status ContractServiceImpl::ListContracts(
     grpc::ServerContext* context, const v1::ListContractsRequest* request,
     v1::ListContractsResponse* response) {
   return runner_.Run(
-      context, Method("ListContracts"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(),
@@ -81,8 +70,7 @@ grpc::Status ContractServiceImpl::ListContractVersions(
     const v1::ListContractVersionsRequest* request,
     v1::ListContractVersionsResponse* response) {
   return runner_.Run(
-      context, Method("ListContractVersions"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             ContractIdFromName("parent", request->parent()));
         MP_ASSIGN_OR_RETURN(
@@ -104,8 +92,7 @@ grpc::Status ContractServiceImpl::GetContractVersion(
     grpc::ServerContext* context, const v1::GetContractVersionRequest* request,
     v1::ContractVersion* response) {
   return runner_.Run(
-      context, Method("GetContractVersion"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(auto key,
                             ContractVersionFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::ContractVersion v,
@@ -120,8 +107,7 @@ grpc::Status ContractServiceImpl::CheckContractCompatibility(
     const v1::CheckContractCompatibilityRequest* request,
     v1::CheckContractCompatibilityResponse* response) {
   return runner_.Run(
-      context, Method("CheckContractCompatibility"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::CompatibilityReport report,
             contracts_.CheckCompatibility(
@@ -136,8 +122,7 @@ grpc::Status ContractServiceImpl::DeprecateContract(
     grpc::ServerContext* context, const v1::DeprecateContractRequest* request,
     v1::Contract* response) {
   return runner_.Run(
-      context, Method("DeprecateContract"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             ContractIdFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(

@@ -1,12 +1,16 @@
 // DataProductService: decode, call core::Registry, encode.
+#include "server/data_product_service.h"
+
 #include <functional>
 #include <optional>
 
 #include "absl/strings/strip.h"
-#include "server/codec.h"
+#include "server/common_codec.h"
+#include "server/data_product_codec.h"
+#include "server/domain_codec.h"
 #include "server/policy_codec.h"
-#include "server/services.h"
 #include "server/slo_codec.h"
+#include "server/team_codec.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -14,22 +18,16 @@
 namespace meshplane::server {
 namespace {
 
-constexpr char kService[] = "meshplane.v1.DataProductService/";
-std::string Method(absl::string_view name) {
-  return absl::StrCat(kService, name);
-}
-
 // The lifecycle custom methods share one shape: name, etag, and for
 // Deprecate a sunset time.
 template <typename Request>
 grpc::Status Transition(const CallRunner& runner, core::Registry& registry,
-                        grpc::ServerContext* context, absl::string_view method,
-                        const Request& request, model::Lifecycle target,
+                        grpc::ServerContext* context, const Request& request,
+                        model::Lifecycle target,
                         std::optional<absl::Time> sunset,
                         v1::DataProduct* response) {
   return runner.Run(
-      context, Method(method), request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(model::ProductKey key,
                             ProductKeyFromName("name", request.name()));
         MP_ASSIGN_OR_RETURN(model::DataProduct p,
@@ -47,8 +45,7 @@ grpc::Status DataProductServiceImpl::CreateDataProduct(
     grpc::ServerContext* context, const v1::CreateDataProductRequest* request,
     v1::DataProduct* response) {
   return runner_.Run(
-      context, Method("CreateDataProduct"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         auto domain_id = DomainIdFromName("parent", request->parent());
         v.AddStatus("parent", domain_id.status());
@@ -75,8 +72,7 @@ grpc::Status DataProductServiceImpl::GetDataProduct(
     grpc::ServerContext* context, const v1::GetDataProductRequest* request,
     v1::DataProduct* response) {
   return runner_.Run(
-      context, Method("GetDataProduct"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(model::ProductKey key,
                             ProductKeyFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::DataProduct p,
@@ -99,8 +95,7 @@ grpc::Status DataProductServiceImpl::ListDataProducts(
     grpc::ServerContext* context, const v1::ListDataProductsRequest* request,
     v1::ListDataProductsResponse* response) {
   return runner_.Run(
-      context, Method("ListDataProducts"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         core::ProductScope scope;
         scope.include_subdomains = request->include_subdomains();
@@ -131,8 +126,7 @@ grpc::Status DataProductServiceImpl::SearchDataProducts(
     grpc::ServerContext* context, const v1::SearchDataProductsRequest* request,
     v1::SearchDataProductsResponse* response) {
   return runner_.Run(
-      context, Method("SearchDataProducts"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         core::ProductSearchQuery q;
         q.text = request->query();
@@ -211,8 +205,7 @@ grpc::Status DataProductServiceImpl::UpdateDataProduct(
     grpc::ServerContext* context, const v1::UpdateDataProductRequest* request,
     v1::DataProduct* response) {
   return runner_.Run(
-      context, Method("UpdateDataProduct"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         if (request->data_product().name().empty()) {
           v.Add("data_product.name",
@@ -246,8 +239,7 @@ grpc::Status DataProductServiceImpl::DeleteDataProduct(
     grpc::ServerContext* context, const v1::DeleteDataProductRequest* request,
     google::protobuf::Empty* response) {
   return runner_.Run(
-      context, Method("DeleteDataProduct"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(model::ProductKey key,
                             ProductKeyFromName("name", request->name()));
         return registry_.DeleteDataProduct(ctx, key, request->etag());
@@ -257,7 +249,7 @@ grpc::Status DataProductServiceImpl::DeleteDataProduct(
 grpc::Status DataProductServiceImpl::PublishDataProduct(
     grpc::ServerContext* context, const v1::PublishDataProductRequest* request,
     v1::DataProduct* response) {
-  return Transition(runner_, registry_, context, "PublishDataProduct", *request,
+  return Transition(runner_, registry_, context, *request,
                     model::Lifecycle::kPublished, std::nullopt, response);
 }
 
@@ -269,19 +261,19 @@ grpc::Status DataProductServiceImpl::DeprecateDataProduct(
     Violations v;
     sunset = DecodeTime(request->sunset_time(), "sunset_time", v);
     if (!v.empty()) {
-      return runner_.Run(
-          context, Method("DeprecateDataProduct"), *request,
-          [&](const core::RequestContext&) { return v.ToStatus(); });
+      return runner_.Run(context, *request, [&](const core::RequestContext&) {
+        return v.ToStatus();
+      });
     }
   }
-  return Transition(runner_, registry_, context, "DeprecateDataProduct",
-                    *request, model::Lifecycle::kDeprecated, sunset, response);
+  return Transition(runner_, registry_, context, *request,
+                    model::Lifecycle::kDeprecated, sunset, response);
 }
 
 grpc::Status DataProductServiceImpl::RetireDataProduct(
     grpc::ServerContext* context, const v1::RetireDataProductRequest* request,
     v1::DataProduct* response) {
-  return Transition(runner_, registry_, context, "RetireDataProduct", *request,
+  return Transition(runner_, registry_, context, *request,
                     model::Lifecycle::kRetired, std::nullopt, response);
 }
 
@@ -289,8 +281,7 @@ grpc::Status DataProductServiceImpl::GetLineage(
     grpc::ServerContext* context, const v1::GetLineageRequest* request,
     v1::GetLineageResponse* response) {
   return runner_.Run(
-      context, Method("GetLineage"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         auto key = ProductKeyFromName("name", request->name());
         v.AddStatus("name", key.status());

@@ -1,25 +1,19 @@
 // DomainService: decode, call core::Registry, encode.
-#include "server/codec.h"
+#include "server/domain_service.h"
+
+#include "server/common_codec.h"
+#include "server/domain_codec.h"
 #include "server/policy_codec.h"
-#include "server/services.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
-namespace {
-constexpr char kService[] = "meshplane.v1.DomainService/";
-std::string Method(absl::string_view name) {
-  return absl::StrCat(kService, name);
-}
-}  // namespace
-
 grpc::Status DomainServiceImpl::CreateDomain(
     grpc::ServerContext* context, const v1::CreateDomainRequest* request,
     v1::Domain* response) {
   return runner_.Run(
-      context, Method("CreateDomain"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         v.AddStatus("domain_id",
                     model::ValidateId("domain_id", request->domain_id()));
@@ -39,8 +33,7 @@ grpc::Status DomainServiceImpl::GetDomain(grpc::ServerContext* context,
                                           const v1::GetDomainRequest* request,
                                           v1::Domain* response) {
   return runner_.Run(
-      context, Method("GetDomain"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             DomainIdFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::Domain d, registry_.GetDomain(ctx, id));
@@ -53,8 +46,7 @@ grpc::Status DomainServiceImpl::ListDomains(
     grpc::ServerContext* context, const v1::ListDomainsRequest* request,
     v1::ListDomainsResponse* response) {
   return runner_.Run(
-      context, Method("ListDomains"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(),
@@ -72,8 +64,7 @@ grpc::Status DomainServiceImpl::UpdateDomain(
     grpc::ServerContext* context, const v1::UpdateDomainRequest* request,
     v1::Domain* response) {
   return runner_.Run(
-      context, Method("UpdateDomain"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         if (request->domain().name().empty()) {
           v.Add("domain.name",
@@ -102,13 +93,12 @@ grpc::Status DomainServiceImpl::UpdateDomain(
 grpc::Status DomainServiceImpl::DeleteDomain(
     grpc::ServerContext* context, const v1::DeleteDomainRequest* request,
     google::protobuf::Empty* response) {
-  return runner_.Run(context, Method("DeleteDomain"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           std::string id,
-                           DomainIdFromName("name", request->name()));
-                       return registry_.DeleteDomain(ctx, id, request->etag());
-                     });
+  return runner_.Run(
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            DomainIdFromName("name", request->name()));
+        return registry_.DeleteDomain(ctx, id, request->etag());
+      });
 }
 
 }  // namespace meshplane::server

@@ -1,9 +1,11 @@
 // EventService: the audit log (ListAuditRecords), the event feed (Watch)
 // and webhooks. Decode, call core::AuditLog, core::EventFeed or
 // core::Webhooks, encode.
+#include "server/event_service.h"
+
 #include "absl/strings/str_cat.h"
-#include "server/codec.h"
-#include "server/services.h"
+#include "server/common_codec.h"
+#include "server/event_codec.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -14,8 +16,7 @@ grpc::Status EventServiceImpl::ListAuditRecords(
     grpc::ServerContext* context, const v1::ListAuditRecordsRequest* request,
     v1::ListAuditRecordsResponse* response) {
   return runner_.Run(
-      context, "meshplane.v1.EventService/ListAuditRecords", *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(),
@@ -30,99 +31,48 @@ grpc::Status EventServiceImpl::ListAuditRecords(
       });
 }
 
-}  // namespace meshplane::server
-
-namespace meshplane::server {
-
 grpc::Status EventServiceImpl::Watch(
     grpc::ServerContext* context, const v1::WatchRequest* request,
     grpc::ServerWriter<v1::WatchResponse>* writer) {
-  return runner_.Run(context, "meshplane.v1.EventService/Watch", *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       core::WatchQuery query;
-                       query.since_sequence = request->since_sequence();
-                       query.resource_types.assign(
-                           request->resource_types().begin(),
-                           request->resource_types().end());
-                       query.domain = request->domain();
-                       query.include_subdomains = request->include_subdomains();
-                       absl::Status encode_error;
-                       absl::Status s = feed_.Watch(
-                           ctx, query,
-                           [&](const core::WatchBatch& batch) {
-                             v1::WatchResponse response;
-                             for (const auto& e : batch.events) {
-                               absl::StatusOr<v1::Event> event = EncodeEvent(e);
-                               if (!event.ok()) {
-                                 encode_error = event.status();
-                                 return false;
-                               }
-                               *response.add_events() = *std::move(event);
-                             }
-                             response.set_high_water_sequence(batch.high_water);
-                             // Blocks while the client's window is full: a slow
-                             // consumer holds up only its own stream. False
-                             // once it has gone.
-                             return writer->Write(response);
-                           },
-                           [&] { return context->IsCancelled(); });
-                       return encode_error.ok() ? s : encode_error;
-                     });
+  return runner_.Run(
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
+        core::WatchQuery query;
+        query.since_sequence = request->since_sequence();
+        query.resource_types.assign(request->resource_types().begin(),
+                                    request->resource_types().end());
+        query.domain = request->domain();
+        query.include_subdomains = request->include_subdomains();
+        absl::Status encode_error;
+        absl::Status s = feed_.Watch(
+            ctx, query,
+            [&](const core::WatchBatch& batch) {
+              v1::WatchResponse response;
+              for (const auto& e : batch.events) {
+                absl::StatusOr<v1::Event> event = EncodeEvent(e);
+                if (!event.ok()) {
+                  encode_error = event.status();
+                  return false;
+                }
+                *response.add_events() = *std::move(event);
+              }
+              response.set_high_water_sequence(batch.high_water);
+              // Blocks while the client's window is full: a slow
+              // consumer holds up only its own stream. False
+              // once it has gone.
+              return writer->Write(response);
+            },
+            [&] { return context->IsCancelled(); });
+        return encode_error.ok() ? s : encode_error;
+      });
 }
-
-}  // namespace meshplane::server
 
 // --- Webhooks ----------------------------------------------------------------
-
-namespace meshplane::server {
-namespace {
-
-constexpr char kWebhookMethod[] = "meshplane.v1.EventService/";
-
-std::string Method(absl::string_view name) {
-  return absl::StrCat(kWebhookMethod, name);
-}
-
-// The API form: never the secret; the delivery state as it stands.
-v1::Webhook EncodeWebhook(const model::Webhook& w) {
-  v1::Webhook out;
-  out.set_name(model::WebhookName(w.id));
-  out.set_url(w.url);
-  for (const auto& t : w.resource_types) out.add_resource_types(t);
-  if (!w.domain_id.empty()) out.set_domain(model::DomainName(w.domain_id));
-  out.set_include_subdomains(w.include_subdomains);
-  out.set_delivered_sequence(w.delivered_sequence);
-  out.set_creator(w.creator);
-  EncodeTime(w.create_time, out.mutable_create_time());
-  out.set_last_error(w.last_error);
-  out.set_failing_attempts(w.failing_attempts);
-  if (w.failing_attempts > 0) {
-    EncodeTime(w.next_attempt_time, out.mutable_next_attempt_time());
-  }
-  return out;
-}
-
-v1::WebhookDelivery EncodeDelivery(const model::WebhookDelivery& d) {
-  v1::WebhookDelivery out;
-  out.set_event_sequence(d.event_sequence);
-  out.set_event_type(d.event_type);
-  out.set_attempt(d.attempt);
-  EncodeTime(d.time, out.mutable_time());
-  out.set_http_status(d.http_status);
-  out.set_success(d.success);
-  out.set_error(d.error);
-  EncodeDuration(d.duration, out.mutable_duration());
-  return out;
-}
-
-}  // namespace
 
 grpc::Status EventServiceImpl::CreateWebhook(
     grpc::ServerContext* context, const v1::CreateWebhookRequest* request,
     v1::Webhook* response) {
   return runner_.Run(
-      context, Method("CreateWebhook"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         const v1::Webhook& in = request->webhook();
         model::Webhook w;
         w.url = in.url();
@@ -147,8 +97,7 @@ grpc::Status EventServiceImpl::GetWebhook(grpc::ServerContext* context,
                                           const v1::GetWebhookRequest* request,
                                           v1::Webhook* response) {
   return runner_.Run(
-      context, Method("GetWebhook"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             model::ParseWebhookName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::Webhook w, webhooks_.Get(ctx, id));
@@ -161,8 +110,7 @@ grpc::Status EventServiceImpl::ListWebhooks(
     grpc::ServerContext* context, const v1::ListWebhooksRequest* request,
     v1::ListWebhooksResponse* response) {
   return runner_.Run(
-      context, Method("ListWebhooks"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(), ""));
@@ -178,13 +126,12 @@ grpc::Status EventServiceImpl::ListWebhooks(
 grpc::Status EventServiceImpl::DeleteWebhook(
     grpc::ServerContext* context, const v1::DeleteWebhookRequest* request,
     google::protobuf::Empty* /*response*/) {
-  return runner_.Run(context, Method("DeleteWebhook"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           std::string id,
-                           model::ParseWebhookName("name", request->name()));
-                       return webhooks_.Delete(ctx, id);
-                     });
+  return runner_.Run(
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            model::ParseWebhookName("name", request->name()));
+        return webhooks_.Delete(ctx, id);
+      });
 }
 
 grpc::Status EventServiceImpl::ListWebhookDeliveries(
@@ -192,8 +139,7 @@ grpc::Status EventServiceImpl::ListWebhookDeliveries(
     const v1::ListWebhookDeliveriesRequest* request,
     v1::ListWebhookDeliveriesResponse* response) {
   return runner_.Run(
-      context, Method("ListWebhookDeliveries"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id, model::ParseWebhookName(
                                                 "parent", request->parent()));
         MP_ASSIGN_OR_RETURN(

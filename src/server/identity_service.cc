@@ -1,26 +1,20 @@
 // IdentityService: decode, call core::Identity, encode.
+#include "server/identity_service.h"
+
 #include <optional>
 
-#include "server/codec.h"
-#include "server/services.h"
+#include "server/common_codec.h"
+#include "server/identity_codec.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
-namespace {
-constexpr char kService[] = "meshplane.v1.IdentityService/";
-std::string Method(absl::string_view name) {
-  return absl::StrCat(kService, name);
-}
-}  // namespace
-
 grpc::Status IdentityServiceImpl::CreateToken(
     grpc::ServerContext* context, const v1::CreateTokenRequest* request,
     v1::CreateTokenResponse* response) {
   return runner_.Run(
-      context, Method("CreateToken"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         if (!request->principal().empty()) {
           v.AddStatus("principal", model::ValidatePrincipal(
@@ -48,8 +42,7 @@ grpc::Status IdentityServiceImpl::ListTokens(
     grpc::ServerContext* context, const v1::ListTokensRequest* request,
     v1::ListTokensResponse* response) {
   return runner_.Run(
-      context, Method("ListTokens"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(), ""));
@@ -67,8 +60,7 @@ grpc::Status IdentityServiceImpl::RevokeToken(
     grpc::ServerContext* context, const v1::RevokeTokenRequest* request,
     v1::Token* response) {
   return runner_.Run(
-      context, Method("RevokeToken"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             TokenIdFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::ApiToken t, identity_.RevokeToken(ctx, id));
@@ -80,7 +72,7 @@ grpc::Status IdentityServiceImpl::RevokeToken(
 grpc::Status IdentityServiceImpl::GetCallerIdentity(
     grpc::ServerContext* context, const v1::GetCallerIdentityRequest* request,
     v1::CallerIdentity* response) {
-  return runner_.Run(context, Method("GetCallerIdentity"), *request,
+  return runner_.Run(context, *request,
                      [&](const core::RequestContext& ctx) -> absl::Status {
                        *response = EncodeCaller(ctx.principal);
                        return absl::OkStatus();

@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "server/codec.h"
+#include "server/common_codec.h"
+#include "server/domain_codec.h"
+#include "server/team_codec.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/json.h"

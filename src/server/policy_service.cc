@@ -1,19 +1,15 @@
 // PolicyService: decode, call core::Governance, encode.
+#include "server/policy_service.h"
+
 #include "google/protobuf/util/json_util.h"
-#include "server/codec.h"
+#include "server/common_codec.h"
 #include "server/policy_codec.h"
-#include "server/services.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
 namespace {
-
-constexpr char kService[] = "meshplane.v1.PolicyService/";
-std::string Method(absl::string_view name) {
-  return absl::StrCat(kService, name);
-}
 
 // A Struct as a JSON object ("" when empty and `empty_as_blank`).
 absl::StatusOr<std::string> StructJson(const google::protobuf::Struct& s,
@@ -36,8 +32,7 @@ grpc::Status PolicyServiceImpl::CreatePolicy(
     grpc::ServerContext* context, const v1::CreatePolicyRequest* request,
     v1::Policy* response) {
   return runner_.Run(
-      context, Method("CreatePolicy"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         auto parent = PolicyParent("parent", request->parent());
         v.AddStatus("parent", parent.status());
@@ -64,8 +59,7 @@ grpc::Status PolicyServiceImpl::GetPolicy(grpc::ServerContext* context,
                                           const v1::GetPolicyRequest* request,
                                           v1::Policy* response) {
   return runner_.Run(
-      context, Method("GetPolicy"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(auto key,
                             PolicyKeyFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::Policy p, governance_.GetPolicy(ctx, key));
@@ -78,8 +72,7 @@ grpc::Status PolicyServiceImpl::ListPolicies(
     grpc::ServerContext* context, const v1::ListPoliciesRequest* request,
     v1::ListPoliciesResponse* response) {
   return runner_.Run(
-      context, Method("ListPolicies"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string parent,
                             PolicyParent("parent", request->parent()));
         MP_ASSIGN_OR_RETURN(
@@ -100,8 +93,7 @@ grpc::Status PolicyServiceImpl::UpdatePolicy(
     grpc::ServerContext* context, const v1::UpdatePolicyRequest* request,
     v1::Policy* response) {
   return runner_.Run(
-      context, Method("UpdatePolicy"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         if (request->policy().name().empty()) {
           v.Add("policy.name", "is required: the policy to update");
@@ -144,8 +136,7 @@ grpc::Status PolicyServiceImpl::DeletePolicy(
     grpc::ServerContext* context, const v1::DeletePolicyRequest* request,
     google::protobuf::Empty* response) {
   return runner_.Run(
-      context, Method("DeletePolicy"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(auto key,
                             PolicyKeyFromName("name", request->name()));
         return governance_.DeletePolicy(ctx, key, request->etag());
@@ -156,8 +147,7 @@ grpc::Status PolicyServiceImpl::ListPolicyRevisions(
     grpc::ServerContext* context, const v1::ListPolicyRevisionsRequest* request,
     v1::ListPolicyRevisionsResponse* response) {
   return runner_.Run(
-      context, Method("ListPolicyRevisions"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(auto key,
                             PolicyKeyFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(
@@ -180,8 +170,7 @@ grpc::Status PolicyServiceImpl::CreateWaiver(
     grpc::ServerContext* context, const v1::CreateWaiverRequest* request,
     v1::Waiver* response) {
   return runner_.Run(
-      context, Method("CreateWaiver"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         auto key = PolicyKeyFromName("parent", request->parent());
         v.AddStatus("parent", key.status());
@@ -211,8 +200,7 @@ grpc::Status PolicyServiceImpl::ListWaivers(
     grpc::ServerContext* context, const v1::ListWaiversRequest* request,
     v1::ListWaiversResponse* response) {
   return runner_.Run(
-      context, Method("ListWaivers"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         bool all =
             request->parent() == "policies/-" || request->parent().empty();
         model::PolicyKey key;
@@ -238,8 +226,7 @@ grpc::Status PolicyServiceImpl::DeleteWaiver(
     grpc::ServerContext* context, const v1::DeleteWaiverRequest* request,
     google::protobuf::Empty* response) {
   return runner_.Run(
-      context, Method("DeleteWaiver"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(auto key,
                             WaiverKeyFromName("name", request->name()));
         return governance_.DeleteWaiver(ctx, key.first, key.second);
@@ -250,8 +237,7 @@ grpc::Status PolicyServiceImpl::EvaluatePolicies(
     grpc::ServerContext* context, const v1::EvaluatePoliciesRequest* request,
     v1::EvaluatePoliciesResponse* response) {
   return runner_.Run(
-      context, Method("EvaluatePolicies"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         core::GovernedSubject subject;
         subject.trigger = request->trigger();
         subject.resource_name = request->resource_name();
@@ -277,8 +263,7 @@ grpc::Status PolicyServiceImpl::SimulatePolicy(
     grpc::ServerContext* context, const v1::SimulatePolicyRequest* request,
     grpc::ServerWriter<v1::SimulatePolicyResponse>* writer) {
   return runner_.Run(
-      context, Method("SimulatePolicy"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         core::SimulationSpec spec;
         Violations v;
         if (!request->name().empty()) {

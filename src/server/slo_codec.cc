@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "server/codec.h"
+#include "server/common_codec.h"
 
 #include "meshplane/common/status_macros.h"
 

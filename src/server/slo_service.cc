@@ -1,29 +1,20 @@
 // ServiceLevelService: decode, call core::ServiceLevels, encode.
+#include "server/slo_service.h"
+
 #include <utility>
 #include <vector>
 
-#include "server/codec.h"
-#include "server/services.h"
+#include "server/common_codec.h"
 #include "server/slo_codec.h"
 
 #include "meshplane/common/status_macros.h"
 
 namespace meshplane::server {
-namespace {
-
-constexpr char kService[] = "meshplane.v1.ServiceLevelService/";
-std::string Method(absl::string_view name) {
-  return absl::StrCat(kService, name);
-}
-
-}  // namespace
-
 grpc::Status ServiceLevelServiceImpl::ReportObservations(
     grpc::ServerContext* context, const v1::ReportObservationsRequest* request,
     v1::ReportObservationsResponse* response) {
   return runner_.Run(
-      context, Method("ReportObservations"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::vector<core::ObservationReport> reports,
                             DecodeObservations(*request));
         MP_ASSIGN_OR_RETURN(core::ReportResult result,
@@ -37,22 +28,20 @@ grpc::Status ServiceLevelServiceImpl::GetServiceLevelStatus(
     grpc::ServerContext* context,
     const v1::GetServiceLevelStatusRequest* request,
     v1::ServiceLevelStatus* response) {
-  return runner_.Run(context, Method("GetServiceLevelStatus"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           core::ServiceLevelStatus status,
-                           slo_.GetStatus(ctx, request->output_port()));
-                       *response = EncodeServiceLevelStatus(status);
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(core::ServiceLevelStatus status,
+                            slo_.GetStatus(ctx, request->output_port()));
+        *response = EncodeServiceLevelStatus(status);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ServiceLevelServiceImpl::ListBreaches(
     grpc::ServerContext* context, const v1::ListBreachesRequest* request,
     v1::ListBreachesResponse* response) {
   return runner_.Run(
-      context, Method("ListBreaches"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(), ""));

@@ -1,24 +1,18 @@
 // TeamService: decode, call core::Registry, encode.
-#include "server/codec.h"
-#include "server/services.h"
+#include "server/team_service.h"
+
+#include "server/common_codec.h"
+#include "server/team_codec.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
-namespace {
-constexpr char kService[] = "meshplane.v1.TeamService/";
-std::string Method(absl::string_view name) {
-  return absl::StrCat(kService, name);
-}
-}  // namespace
-
 grpc::Status TeamServiceImpl::CreateTeam(grpc::ServerContext* context,
                                          const v1::CreateTeamRequest* request,
                                          v1::Team* response) {
   return runner_.Run(
-      context, Method("CreateTeam"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         v.AddStatus("team_id",
                     model::ValidateId("team_id", request->team_id()));
@@ -37,8 +31,7 @@ grpc::Status TeamServiceImpl::GetTeam(grpc::ServerContext* context,
                                       const v1::GetTeamRequest* request,
                                       v1::Team* response) {
   return runner_.Run(
-      context, Method("GetTeam"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             TeamIdFromName("name", request->name()));
         MP_ASSIGN_OR_RETURN(model::Team t, registry_.GetTeam(ctx, id));
@@ -51,8 +44,7 @@ grpc::Status TeamServiceImpl::ListTeams(grpc::ServerContext* context,
                                         const v1::ListTeamsRequest* request,
                                         v1::ListTeamsResponse* response) {
   return runner_.Run(
-      context, Method("ListTeams"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(
             core::ListQuery query,
             MakeListQuery(request->page_size(), request->page_token(),
@@ -70,8 +62,7 @@ grpc::Status TeamServiceImpl::UpdateTeam(grpc::ServerContext* context,
                                          const v1::UpdateTeamRequest* request,
                                          v1::Team* response) {
   return runner_.Run(
-      context, Method("UpdateTeam"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         if (request->team().name().empty()) {
           v.Add("team.name", "is required: the team to update, teams/{team}");
@@ -98,21 +89,19 @@ grpc::Status TeamServiceImpl::UpdateTeam(grpc::ServerContext* context,
 grpc::Status TeamServiceImpl::DeleteTeam(grpc::ServerContext* context,
                                          const v1::DeleteTeamRequest* request,
                                          google::protobuf::Empty* response) {
-  return runner_.Run(context, Method("DeleteTeam"), *request,
-                     [&](const core::RequestContext& ctx) -> absl::Status {
-                       MP_ASSIGN_OR_RETURN(
-                           std::string id,
-                           TeamIdFromName("name", request->name()));
-                       return registry_.DeleteTeam(ctx, id, request->etag());
-                     });
+  return runner_.Run(
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
+        MP_ASSIGN_OR_RETURN(std::string id,
+                            TeamIdFromName("name", request->name()));
+        return registry_.DeleteTeam(ctx, id, request->etag());
+      });
 }
 
 grpc::Status TeamServiceImpl::AddTeamMember(
     grpc::ServerContext* context, const v1::AddTeamMemberRequest* request,
     v1::Team* response) {
   return runner_.Run(
-      context, Method("AddTeamMember"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         auto id = TeamIdFromName("team", request->team());
         v.AddStatus("team", id.status());
@@ -130,8 +119,7 @@ grpc::Status TeamServiceImpl::RemoveTeamMember(
     grpc::ServerContext* context, const v1::RemoveTeamMemberRequest* request,
     v1::Team* response) {
   return runner_.Run(
-      context, Method("RemoveTeamMember"), *request,
-      [&](const core::RequestContext& ctx) -> absl::Status {
+      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         Violations v;
         auto id = TeamIdFromName("team", request->team());
         v.AddStatus("team", id.status());

@@ -5,8 +5,15 @@
 #include <gtest/gtest.h>
 
 #include "meshplane/common/crypto.h"
+#include "meshplane/v1/access.pb.h"
+#include "meshplane/v1/contract.pb.h"
 #include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/domain.pb.h"
+#include "meshplane/v1/events.pb.h"
+#include "meshplane/v1/identity.pb.h"
+#include "meshplane/v1/policy.pb.h"
+#include "meshplane/v1/slo.pb.h"
+#include "meshplane/v1/team.pb.h"
 
 namespace meshplane::server {
 namespace {
@@ -80,6 +87,38 @@ TEST(RequestHashTest, IsTheDigestOfTheDeterministicBytesWithoutTheIdFields) {
     bare.SerializeToCodedStream(&coded);
   }
   EXPECT_EQ(RequestHash(r), Sha256Hex(bytes));
+}
+
+// Handlers name no method: CallRunner finds it from the request type, which
+// holds only while every RPC has a request message of its own.
+TEST(RpcMethodOfTest, EveryRpcIsFoundFromItsRequestType) {
+  int methods = 0;
+  for (const google::protobuf::Descriptor* in_file :
+       {v1::CreateDomainRequest::descriptor(),
+        v1::CreateTeamRequest::descriptor(),
+        v1::CreateDataProductRequest::descriptor(),
+        v1::CreateTokenRequest::descriptor(), v1::WatchRequest::descriptor(),
+        v1::CreatePolicyRequest::descriptor(),
+        v1::PublishContractRequest::descriptor(),
+        v1::RequestAccessRequest::descriptor(),
+        v1::ReportObservationsRequest::descriptor()}) {
+    const google::protobuf::FileDescriptor* file = in_file->file();
+    ASSERT_GT(file->service_count(), 0) << file->name();
+    for (int i = 0; i < file->service_count(); ++i) {
+      const google::protobuf::ServiceDescriptor* service = file->service(i);
+      for (int j = 0; j < service->method_count(); ++j) {
+        const google::protobuf::MethodDescriptor* m = service->method(j);
+        EXPECT_EQ(RpcMethodOf(*m->input_type()),
+                  service->full_name() + "/" + m->name());
+        ++methods;
+      }
+    }
+  }
+  EXPECT_GT(methods, 60);
+}
+
+TEST(RpcMethodOfTest, AMessageNoRpcTakesHasNone) {
+  EXPECT_EQ(RpcMethodOf(*v1::Domain::descriptor()), "");
 }
 
 }  // namespace

@@ -1,4 +1,7 @@
-// Codecs between the meshplane.v1 protos and the model types.
+// What every codec between the meshplane.v1 protos and the model types
+// shares (each area has its own <area>_codec.h): field violations, times
+// and durations, update masks (AIP-134), list queries, the NUL check of
+// every request, and the helpers the resource codecs are written with.
 //
 // Decoding never trusts the wire: every bad field becomes a FieldViolation
 // with its path in the request ("data_product.input_ports[2].source"), and
@@ -11,34 +14,31 @@
 // as a string.
 //
 // All functions are pure and thread-safe.
-#ifndef MESHPLANE_SERVER_CODEC_H_
-#define MESHPLANE_SERVER_CODEC_H_
+#ifndef MESHPLANE_SERVER_COMMON_CODEC_H_
+#define MESHPLANE_SERVER_COMMON_CODEC_H_
 
+#include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 
 #include "meshplane/common/errors.h"
 #include "meshplane/core/context.h"
 #include "meshplane/core/registry.h"
-#include "meshplane/model/audit.h"
-#include "meshplane/model/data_product.h"
-#include "meshplane/model/domain.h"
-#include "meshplane/model/principal.h"
-#include "meshplane/model/team.h"
-#include "meshplane/v1/data_product.pb.h"
-#include "meshplane/v1/domain.pb.h"
-#include "meshplane/v1/events.pb.h"
-#include "meshplane/v1/identity.pb.h"
-#include "meshplane/v1/team.pb.h"
+#include "meshplane/model/json.h"
+#include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
 
@@ -61,16 +61,6 @@ class Violations {
 };
 
 // --- Resource names in requests ---
-// model::Parse*Name, with the error turned into a FieldViolation of `field`
-// (INVALID_ARGUMENT with BadRequest details).
-absl::StatusOr<std::string> DomainIdFromName(absl::string_view field,
-                                             absl::string_view name);
-absl::StatusOr<std::string> TeamIdFromName(absl::string_view field,
-                                           absl::string_view name);
-absl::StatusOr<model::ProductKey> ProductKeyFromName(absl::string_view field,
-                                                     absl::string_view name);
-absl::StatusOr<std::string> TokenIdFromName(absl::string_view field,
-                                            absl::string_view name);
 // `status` (INVALID_ARGUMENT naming `field`) as a FieldViolation of `field`;
 // OK and statuses that already carry violations pass unchanged.
 absl::Status AsFieldViolation(absl::string_view field, absl::Status status);
@@ -92,42 +82,6 @@ absl::Duration DecodeDuration(const google::protobuf::Duration& d,
 absl::Status JsonToStruct(absl::string_view json,
                           google::protobuf::Struct* out);
 
-// --- Domains ---
-v1::Domain EncodeDomain(const model::Domain& d);
-// Decodes the fields of `d` under `prefix` ("domain"). `name`, when set,
-// gives the id (as in UpdateDomain); `parent` and `owner_team` are parsed
-// resource names.
-absl::StatusOr<model::Domain> DecodeDomain(const v1::Domain& d,
-                                           absl::string_view prefix);
-
-// --- Teams ---
-v1::Team EncodeTeam(const model::Team& t);
-absl::StatusOr<model::Team> DecodeTeam(const v1::Team& t,
-                                       absl::string_view prefix);
-
-// --- Data products ---
-v1::DataProduct EncodeDataProduct(const model::DataProduct& p);
-// `name`, when set, gives domain_id and id. LIFECYCLE_UNSPECIFIED decodes
-// as DRAFT; unknown enum numbers are violations.
-absl::StatusOr<model::DataProduct> DecodeDataProduct(const v1::DataProduct& p,
-                                                     absl::string_view prefix);
-v1::Lifecycle EncodeLifecycle(model::Lifecycle l);
-v1::Classification EncodeClassification(model::Classification c);
-void EncodeLineage(const core::Lineage& lineage, v1::GetLineageResponse* out);
-
-// --- Identity ---
-v1::Token EncodeToken(const model::ApiToken& t);
-absl::StatusOr<model::ApiToken> DecodeToken(const v1::Token& t,
-                                            absl::string_view prefix);
-v1::CallerIdentity EncodeCaller(const model::Principal& p);
-
-// --- Audit ---
-// The JSON images become Structs; a malformed image (a bug upstream) is
-// INTERNAL.
-absl::StatusOr<v1::AuditRecord> EncodeAuditRecord(const model::AuditRecord& r);
-// An event of the feed; INTERNAL if its stored payload is not JSON.
-absl::StatusOr<v1::Event> EncodeEvent(const model::Event& e);
-
 // --- Update masks (AIP-134) ---
 // The mask for an Update request: the paths of `mask` if it has any (each
 // must be one of `updatable`, or "*" for all of them), else the updatable
@@ -138,12 +92,6 @@ absl::StatusOr<core::FieldMask> ResolveUpdateMask(
     const google::protobuf::FieldMask& mask,
     const google::protobuf::Message& resource,
     const std::vector<std::string>& updatable);
-
-// The updatable fields of each resource (the lists in the protos' Update
-// request comments).
-const std::vector<std::string>& DomainUpdatableFields();
-const std::vector<std::string>& TeamUpdatableFields();
-const std::vector<std::string>& DataProductUpdatableFields();
 
 // The list query of a List request. INVALID_ARGUMENT naming `page_size`
 // when it is negative (AIP-158); larger than the maximum is coerced by core.
@@ -157,6 +105,71 @@ absl::StatusOr<core::ListQuery> MakeListQuery(int32_t page_size,
 void CheckNoNulCharacters(const google::protobuf::Message& message,
                           Violations& v);
 
+// The pieces the resource codecs (<area>_codec.cc) are written with; not
+// for handlers.
+namespace codec_internal {
+
+// The model's "unset" time is InfinitePast.
+inline bool IsSet(absl::Time t) {
+  return t != absl::InfinitePast() && t != absl::InfiniteFuture();
+}
+
+// `prefix.field`, or `field` at the top level.
+inline std::string Path(absl::string_view prefix, absl::string_view field) {
+  return prefix.empty() ? std::string(field) : absl::StrCat(prefix, ".", field);
+}
+
+template <typename Map>
+std::map<std::string, std::string> ToStdMap(const Map& m) {
+  return std::map<std::string, std::string>(m.begin(), m.end());
+}
+
+// A parse result whose error becomes a FieldViolation of `field`
+// (AsFieldViolation).
+template <typename T>
+absl::StatusOr<T> WithField(absl::string_view field, absl::StatusOr<T> r) {
+  if (r.ok()) {
+    return r;
+  }
+  return AsFieldViolation(field, r.status());
+}
+
+// Sets the output-only metadata every resource shares: create/update times
+// when known, and the etag of its revision.
+template <typename Proto>
+void EncodeMetadata(absl::Time create_time, absl::Time update_time,
+                    int64_t revision, Proto& out) {
+  if (IsSet(create_time)) {
+    EncodeTime(create_time, out.mutable_create_time());
+  }
+  if (IsSet(update_time)) {
+    EncodeTime(update_time, out.mutable_update_time());
+  }
+  if (revision > 0) {
+    out.set_etag(model::Etag(revision));
+  }
+}
+
+// Parses the optional resource-name field `prefix.field` (left alone when
+// empty) into `*out` with `parse`; a malformed value is a violation there.
+template <typename T, typename Parser>
+void ParseOptionalName(absl::string_view prefix, absl::string_view field,
+                       const std::string& value, Parser parse, T* out,
+                       Violations& v) {
+  if (value.empty()) {
+    return;
+  }
+  const std::string path = Path(prefix, field);
+  auto parsed = parse(path, value);
+  if (parsed.ok()) {
+    *out = *std::move(parsed);
+  } else {
+    v.AddStatus(path, parsed.status());
+  }
+}
+
+}  // namespace codec_internal
+
 }  // namespace meshplane::server
 
-#endif  // MESHPLANE_SERVER_CODEC_H_
+#endif  // MESHPLANE_SERVER_COMMON_CODEC_H_
