@@ -257,17 +257,35 @@ bool IsBlankOrBreakAt(absl::string_view s, size_t i) {
   return (i < s.size() && IsBlank(s[i])) || IsBreakAt(s, i);
 }
 
-// Whether `s` reads back as the same string when written plain inside a flow
-// collection.
-bool IsPlainInFlow(absl::string_view s) {
+void AppendHexEscape(char kind, uint32_t code, int digits, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('\\');
+  out->push_back(kind);
+  for (int d = digits - 1; d >= 0; --d) {
+    out->push_back(kHex[(code >> (4 * d)) & 0xf]);
+  }
+}
+
+}  // namespace
+
+// Whether `s` reads back as the same string when written plain, inside a
+// flow collection or in block context (yaml-cpp 0.7's IsValidPlainScalar:
+// exp.h's PlainScalar/PlainScalarInFlow at the start, EndScalar/
+// EndScalarInFlow, comments, breaks, tabs and non-printables anywhere).
+bool IsPlainScalar(absl::string_view s, bool flow) {
   if (IsNullString(s)) {
     return false;
   }
   const char c0 = s[0];
+  const absl::string_view never_first =
+      flow ? "?,[]{}#&*!|>'\"%@`" : ",[]{}#&*!|>'\"%@`";
   if (IsBlankOrBreakAt(s, 0) ||
-      absl::string_view("?,[]{}#&*!|>'\"%@`").find(c0) !=
-          absl::string_view::npos ||
-      ((c0 == '-' || c0 == ':') && (s.size() == 1 || IsBlank(s[1])))) {
+      never_first.find(c0) != absl::string_view::npos) {
+    return false;
+  }
+  if (flow ? ((c0 == '-' || c0 == ':') && (s.size() == 1 || IsBlank(s[1])))
+           : ((c0 == '-' || c0 == '?' || c0 == ':') &&
+              (s.size() == 1 || IsBlankOrBreakAt(s, 1)))) {
     return false;
   }
   if (s.back() == ' ') {
@@ -276,12 +294,13 @@ bool IsPlainInFlow(absl::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
-    if (c == ':' &&
-        (i + 1 == s.size() || IsBlankOrBreakAt(s, i + 1) ||
-         absl::string_view(",]}").find(s[i + 1]) != absl::string_view::npos)) {
+    if (c == ':' && (i + 1 == s.size() || IsBlankOrBreakAt(s, i + 1) ||
+                     (flow && absl::string_view(",]}").find(s[i + 1]) !=
+                                  absl::string_view::npos))) {
       return false;
     }
-    if (absl::string_view(",?[]{}").find(c) != absl::string_view::npos) {
+    if (flow &&
+        absl::string_view(",?[]{}").find(c) != absl::string_view::npos) {
       return false;
     }
     if (IsBlankOrBreakAt(s, i)) {
@@ -308,16 +327,8 @@ bool IsPlainInFlow(absl::string_view s) {
   return true;
 }
 
-void AppendHexEscape(char kind, uint32_t code, int digits, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('\\');
-  out->push_back(kind);
-  for (int d = digits - 1; d >= 0; --d) {
-    out->push_back(kHex[(code >> (4 * d)) & 0xf]);
-  }
-}
-
-// `s` (valid UTF-8: libyaml refuses anything else) double-quoted.
+// `s` (valid UTF-8: libyaml refuses anything else) double-quoted, escaped
+// as yaml-cpp 0.7's WriteDoubleQuotedString escapes it.
 void AppendDoubleQuoted(absl::string_view s, std::string* out) {
   out->push_back('"');
   for (size_t i = 0; i < s.size(); ++i) {
@@ -364,6 +375,8 @@ void AppendDoubleQuoted(absl::string_view s, std::string* out) {
   out->push_back('"');
 }
 
+namespace {
+
 void AppendFlow(YamlNode node, std::string* out) {
   if (!node.IsDefined() || node.IsNull()) {
     out->push_back('~');
@@ -376,7 +389,7 @@ void AppendFlow(YamlNode node, std::string* out) {
   switch (node.kind()) {
     case YamlKind::kScalar: {
       const absl::string_view s = node.Scalar();
-      if (IsPlainInFlow(s)) {
+      if (IsPlainScalar(s, /*flow=*/true)) {
         out->append(s.data(), s.size());
       } else {
         AppendDoubleQuoted(s, out);
@@ -514,6 +527,21 @@ class TreeBuilder {
   }
 
   absl::StatusOr<YamlDocument> Build() {
+    if (absl::Status st = Run(); !st.ok()) {
+      return st;
+    }
+    return YamlDocument(std::move(tree_), roots_.front());
+  }
+
+  absl::StatusOr<YamlStream> BuildStream() {
+    if (absl::Status st = Run(); !st.ok()) {
+      return st;
+    }
+    return YamlStream(std::move(tree_), std::move(roots_));
+  }
+
+ private:
+  absl::Status Run() {
     Parser parser(text_);
     if (!parser.ok()) {
       return absl::ResourceExhaustedError("cannot allocate a YAML parser");
@@ -568,6 +596,10 @@ class TreeBuilder {
           const uint32_t id =
               NewNode(sequence ? YamlKind::kSequence : YamlKind::kMapping,
                       event->start_mark, tag);
+          tree_->nodes[id].flow =
+              sequence
+                  ? event->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+                  : event->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
           if (absl::Status st = CountNode(id, 0, event->start_mark); !st.ok()) {
             return st;
           }
@@ -618,8 +650,12 @@ class TreeBuilder {
         case YAML_DOCUMENT_START_EVENT:
           // YAML 1.2 §9.2: an alias names an anchor of its own document.
           anchors_.clear();
+          root_ = kNoNode;
           break;
         case YAML_DOCUMENT_END_EVENT:  // yaml-cpp's Load reads one document
+          if (root_ != kNoNode) {
+            roots_.push_back(root_);
+          }
           done = !all_documents_;
           break;
         case YAML_STREAM_END_EVENT:
@@ -629,14 +665,13 @@ class TreeBuilder {
           break;
       }
     }
-    if (root_ == kNoNode) {  // no document, or only comments
-      root_ = static_cast<uint32_t>(tree_->nodes.size());
+    if (roots_.empty() && !all_documents_) {  // no document, or comments
+      roots_.push_back(static_cast<uint32_t>(tree_->nodes.size()));
       tree_->nodes.emplace_back();
     }
-    return YamlDocument(std::move(tree_), root_);
+    return absl::OkStatus();
   }
 
- private:
   struct Open {
     uint32_t node;
     uint32_t pending_begin;  // where its children start in pending_
@@ -724,7 +759,7 @@ class TreeBuilder {
   }
 
   // A finished node becomes the next child of the innermost open collection
-  // (a mapping's children alternate key, value), or the root.
+  // (a mapping's children alternate key, value), or its document's root.
   void Attach(uint32_t id) {
     if (open_.empty()) {
       if (root_ == kNoNode) {
@@ -818,10 +853,28 @@ class TreeBuilder {
   std::vector<Open> open_;
   std::vector<uint32_t> pending_;  // children of the open collections
   std::vector<std::pair<std::string, uint32_t>> anchors_;
-  uint32_t root_ = kNoNode;
+  uint32_t root_ = kNoNode;      // of the document being read
+  std::vector<uint32_t> roots_;  // of the documents read
 };
 
+// The text budget, never past what 32-bit offsets into the tree can hold.
+size_t TextLimit(const YamlBudget& budget) {
+  return std::min(budget.text_bytes, kMaxYamlTextBytes);
+}
+
+// "256 MiB", or "1000 bytes" for a budget that is not whole mebibytes.
+std::string SizeName(size_t bytes) {
+  if (bytes >= (size_t{1} << 20) && bytes % (size_t{1} << 20) == 0) {
+    return absl::StrCat(bytes >> 20, " MiB");
+  }
+  return absl::StrCat(bytes, " bytes");
+}
+
 }  // namespace
+
+}  // namespace meshplane::contract::internal
+
+namespace meshplane::contract {
 
 absl::string_view YamlNode::Tag() const {
   const YamlKind k = kind();
@@ -857,12 +910,17 @@ YamlNode YamlNode::Find(absl::string_view key) const {
   return {};
 }
 
+}  // namespace meshplane::contract
+
+namespace meshplane::contract::internal {
+
 absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text,
                                       const YamlBudget& budget) {
-  if (text.size() > kMaxYamlTextBytes) {
+  if (text.size() > TextLimit(budget)) {
     return absl::InvalidArgumentError(
         absl::StrCat("1:1: a data contract of ", text.size(),
-                     " bytes is too large to read (256 MiB at most)"));
+                     " bytes is too large to read (",
+                     SizeName(TextLimit(budget)), " at most)"));
   }
   absl::StatusOr<YamlDocument> doc =
       TreeBuilder(text, budget, /*all_documents=*/false).Build();
@@ -880,14 +938,9 @@ absl::StatusOr<YamlDocument> LoadYaml(absl::string_view text,
 }
 
 absl::Status CheckYamlStream(absl::string_view text, const YamlBudget& budget) {
-  if (text.size() > kMaxYamlTextBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("1:1: ", text.size(),
-                     " bytes of YAML are too many to read (256 MiB at most)"));
-  }
   // The tree is built and dropped: it is no larger than the text, and
   // sharing the builder keeps one definition of what the budgets count.
-  return TreeBuilder(text, budget, /*all_documents=*/true).Build().status();
+  return ReadYaml(text, budget).status();
 }
 
 JsonType TypeOf(YamlNode node) {
@@ -974,6 +1027,24 @@ std::string ToJson(YamlNode node) {
 }  // namespace meshplane::contract::internal
 
 namespace meshplane::contract {
+
+YamlNode YamlStream::operator[](size_t i) const {
+  if (i >= roots_.size()) {
+    return {};
+  }
+  return YamlNode(tree_.get(), roots_[i]);
+}
+
+absl::StatusOr<YamlStream> ReadYaml(absl::string_view text,
+                                    const YamlBudget& budget) {
+  if (text.size() > internal::TextLimit(budget)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "1:1: ", text.size(), " bytes of YAML are too many to read (",
+        internal::SizeName(internal::TextLimit(budget)), " at most)"));
+  }
+  return internal::TreeBuilder(text, budget, /*all_documents=*/true)
+      .BuildStream();
+}
 
 absl::Status CheckYamlBudgets(absl::string_view text) {
   return internal::CheckYamlStream(text, internal::YamlBudget{});
