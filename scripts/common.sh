@@ -15,7 +15,7 @@ MESHPLANE_PACKAGES=(
   cmake g++ make pkg-config ccache git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libpqxx-dev libspdlog-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libyaml-cpp-dev libyaml-dev libre2-dev libcpp-httplib-dev
+  libbenchmark-dev libyaml-dev libre2-dev libcpp-httplib-dev
   nlohmann-json3-dev libssl-dev openssl postgresql-15 postgresql-client-15
   libcjose-dev libjansson-dev libboost-dev
 )

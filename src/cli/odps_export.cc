@@ -12,15 +12,19 @@
 #include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/util/field_mask_util.h>
 #include <google/protobuf/util/message_differencer.h>
-#include <yaml-cpp/yaml.h>
 
 #include "meshplane/contract/yaml.h"
+#include "meshplane/contract/yaml_writer.h"
 
 namespace meshplane::cli {
 
 namespace v1 = ::meshplane::v1;
 
 namespace {
+
+using contract::YamlEntry;
+using contract::YamlNode;
+using contract::YamlValue;
 
 constexpr char kOdpsApiVersion[] = "v1.1.0";
 
@@ -58,7 +62,7 @@ const char* OdpsStatus(v1::Lifecycle l) {
 
 // ParseOdpsProduct joins purpose, limitations and usage into one
 // description; this splits them again.
-void PutDescription(YAML::Node& doc, const std::string& description) {
+void PutDescription(YamlValue& doc, const std::string& description) {
   if (description.empty()) return;
   std::string purpose = description;
   std::string limitations;
@@ -79,11 +83,13 @@ void PutDescription(YAML::Node& doc, const std::string& description) {
     limitations = purpose.substr(13);
     purpose.clear();
   }
-  YAML::Node d(YAML::NodeType::Map);
-  if (!purpose.empty()) d["purpose"] = purpose;
-  if (!limitations.empty()) d["limitations"] = limitations;
-  if (!usage.empty()) d["usage"] = usage;
-  doc["description"] = d;
+  YamlValue d = YamlValue::Mapping();
+  if (!purpose.empty()) d.Set("purpose", YamlValue::String(purpose));
+  if (!limitations.empty()) {
+    d.Set("limitations", YamlValue::String(limitations));
+  }
+  if (!usage.empty()) d.Set("usage", YamlValue::String(usage));
+  doc.Set("description", std::move(d));
 }
 
 // The ODPS name and version of an output port: ParseOdpsProduct made its
@@ -116,41 +122,32 @@ void PortNameAndVersion(const v1::OutputPort& port, std::string* name,
   *display_name_kept = display.empty() || display == port.id();
 }
 
-// node[key], or a null node: yaml-cpp throws on asking a missing key's
-// node anything but IsDefined.
-YAML::Node Field(const YAML::Node& node, const char* key) {
-  if (!node.IsMap()) return YAML::Node();
-  YAML::Node value = node[key];
-  return value.IsDefined() ? value : YAML::Node();
-}
+// node[key]; an undefined node when `node` is not a mapping or lacks it.
+YamlNode Field(YamlNode node, const char* key) { return node.Find(key); }
 
-// The fields of `from` that `to` does not have yet, except `skip`.
-void CarryOver(const YAML::Node& from, YAML::Node& to,
+// The fields of `from` that `to` does not have yet (or has as null), except
+// `skip`.
+void CarryOver(YamlNode from, YamlValue& to,
                const std::set<std::string>& skip) {
-  if (!from.IsMap()) return;
-  for (auto it = from.begin(); it != from.end(); ++it) {
-    if (!it->first.IsScalar()) continue;
-    const std::string key = it->first.Scalar();
-    if (skip.count(key) || !Field(to, key.c_str()).IsNull()) continue;
-    to[key] = YAML::Clone(it->second);
+  for (const YamlEntry& it : from.entries()) {
+    if (!it.first.IsScalar()) continue;
+    const std::string key(it.first.Scalar());
+    const YamlValue* present = to.Find(key);
+    if (skip.count(key) || (present != nullptr && !present->IsNull())) {
+      continue;
+    }
+    to.Set(key, YamlValue::Of(it.second));
   }
 }
 
-// The stored document as a YAML mapping; a null node when there is none or
-// it does not parse as one.
-YAML::Node LoadOriginal(const std::string& text) {
-  // The document comes from the server, where any writer of the product
-  // may have set it: the one reader's budgets go first, as for a file.
-  if (text.empty() || !contract::CheckYamlBudgets(text).ok()) {
-    return YAML::Node();
+// The stored document, read with the one YAML reader and its budgets (it
+// comes from the server, where any writer of the product may have set it);
+// no document when there is none or it does not read.
+absl::StatusOr<contract::YamlStream> LoadOriginal(const std::string& text) {
+  if (text.empty()) {
+    return absl::NotFoundError("no ODPS document");
   }
-  try {
-    YAML::Node node = YAML::Load(text);
-    if (node.IsMap()) return node;
-  } catch (const YAML::Exception&) {
-    // Unreadable: nothing to carry over.
-  }
-  return YAML::Node();
+  return contract::ReadYaml(text);
 }
 
 }  // namespace
@@ -207,60 +204,72 @@ OdpsExport ExportOdps(
     auto it = product.labels().find(key);
     return it == product.labels().end() ? "" : it->second;
   };
-  const YAML::Node original = LoadOriginal(product.odps_document());
+  // Unreadable or not a mapping: nothing to carry over.
+  const absl::StatusOr<contract::YamlStream> stored =
+      LoadOriginal(product.odps_document());
+  YamlNode original;
+  if (stored.ok() && (*stored)[0].IsMap()) original = (*stored)[0];
 
-  YAML::Node doc(YAML::NodeType::Map);
-  doc["apiVersion"] = kOdpsApiVersion;
-  doc["kind"] = "DataProduct";
+  YamlValue doc = YamlValue::Mapping();
+  doc.Set("apiVersion", YamlValue::String(kOdpsApiVersion));
+  doc.Set("kind", YamlValue::String("DataProduct"));
   // ODPS ids are usually UUIDs: the one the document came with, else the
   // product's own uid.
   std::string odps_id = label("odps-id");
-  doc["id"] = odps_id.empty() ? product.uid() : odps_id;
+  doc.Set("id", YamlValue::String(odps_id.empty() ? product.uid() : odps_id));
   // The reader takes the product id from the slug of the name, or from an
   // `id` that is a Meshplane id when there is no name.
   if (!product.display_name().empty() &&
       Slugify(product.display_name()) == product_id) {
-    doc["name"] = product.display_name();
+    doc.Set("name", YamlValue::String(product.display_name()));
   } else if (product.display_name().empty() && odps_id == product_id) {
     // No name: the id says it.
   } else {
-    doc["name"] = product_id;
+    doc.Set("name", YamlValue::String(product_id));
     if (!product.display_name().empty() &&
         product.display_name() != product_id) {
       out.dropped.push_back("spec.displayName");
     }
   }
-  if (!label("odps-version").empty()) doc["version"] = label("odps-version");
-  doc["status"] = OdpsStatus(product.lifecycle());
-  doc["domain"] = domain;
-  if (!label("odps-tenant").empty()) doc["tenant"] = label("odps-tenant");
+  if (!label("odps-version").empty()) {
+    doc.Set("version", YamlValue::String(label("odps-version")));
+  }
+  doc.Set("status", YamlValue::String(OdpsStatus(product.lifecycle())));
+  doc.Set("domain", YamlValue::String(domain));
+  if (!label("odps-tenant").empty()) {
+    doc.Set("tenant", YamlValue::String(label("odps-tenant")));
+  }
   if (!product.archetype().empty()) {
-    doc["type"] = OdpsTypeFromArchetype(product.archetype());
+    doc.Set("type",
+            YamlValue::String(OdpsTypeFromArchetype(product.archetype())));
   }
   PutDescription(doc, product.description());
   if (Field(original, "description").IsMap()) {
     // Its links and custom properties.
-    YAML::Node extra(YAML::NodeType::Map);
-    CarryOver(Field(original, "description"), extra,
-              {"purpose", "limitations", "usage"});
+    const std::set<std::string> told = {"purpose", "limitations", "usage"};
+    YamlValue extra = YamlValue::Mapping();
+    CarryOver(Field(original, "description"), extra, told);
     if (extra.size() > 0) {
-      if (!Field(doc, "description").IsMap()) {
-        doc["description"] = YAML::Node(YAML::NodeType::Map);
+      YamlValue* description = doc.Find("description");
+      if (description == nullptr || !description->IsMap()) {
+        doc.Set("description", YamlValue::Mapping());
+        description = doc.Find("description");
       }
-      YAML::Node description = doc["description"];
-      for (auto it = extra.begin(); it != extra.end(); ++it) {
-        description[it->first.Scalar()] = it->second;
-      }
+      // The description holds only the fields skipped here, so this adds
+      // exactly `extra`, in its order.
+      CarryOver(Field(original, "description"), *description, told);
     }
   }
   if (!product.tags().empty()) {
-    YAML::Node tags(YAML::NodeType::Sequence);
-    for (const std::string& t : product.tags()) tags.push_back(t);
-    doc["tags"] = tags;
+    YamlValue tags = YamlValue::Sequence();
+    for (const std::string& t : product.tags()) {
+      tags.Append(YamlValue::String(t));
+    }
+    doc.Set("tags", std::move(tags));
   }
 
   if (!product.input_ports().empty()) {
-    YAML::Node inputs(YAML::NodeType::Sequence);
+    YamlValue inputs = YamlValue::Sequence();
     for (int i = 0; i < product.input_ports_size(); ++i) {
       const v1::InputPort& in = product.input_ports(i);
       auto it = source_contracts.find(in.source());
@@ -270,30 +279,30 @@ OdpsExport ExportOdps(
                          "): its source promises no contract"));
         continue;
       }
-      YAML::Node port(YAML::NodeType::Map);
-      port["name"] = in.id();
-      port["contractId"] = it->second;
-      if (in.deprecated()) port["deprecated"] = true;
-      inputs.push_back(port);
+      YamlValue port = YamlValue::Mapping();
+      port.Set("name", YamlValue::String(in.id()));
+      port.Set("contractId", YamlValue::String(it->second));
+      if (in.deprecated()) port.Set("deprecated", YamlValue::String("true"));
+      inputs.Append(std::move(port));
     }
-    if (inputs.size() > 0) doc["inputPorts"] = inputs;
+    if (inputs.size() > 0) doc.Set("inputPorts", std::move(inputs));
   }
 
   // The original's ports by the id the reader gave them, to carry over what
   // Meshplane does not model.
-  std::map<std::string, YAML::Node> original_ports;
+  std::map<std::string, YamlNode> original_ports;
   if (Field(original, "outputPorts").IsSequence()) {
     // Same ids as the reader: the slug of the name, made unique by version.
-    YAML::Node ports = Field(original, "outputPorts");
+    YamlNode ports = Field(original, "outputPorts");
     std::map<std::string, int> count;
     for (size_t i = 0; i < ports.size(); ++i) {
       if (Field(ports[i], "name").IsScalar()) {
-        ++count[Slugify(Field(ports[i], "name").Scalar())];
+        ++count[Slugify(std::string(Field(ports[i], "name").Scalar()))];
       }
     }
     for (size_t i = 0; i < ports.size(); ++i) {
       if (!Field(ports[i], "name").IsScalar()) continue;
-      std::string id = Slugify(Field(ports[i], "name").Scalar());
+      std::string id = Slugify(std::string(Field(ports[i], "name").Scalar()));
       if (count[id] > 1 && Field(ports[i], "version").IsScalar()) {
         std::string bare(absl::StripPrefix(
             absl::StripPrefix(Field(ports[i], "version").Scalar(), "v"), "V"));
@@ -303,22 +312,26 @@ OdpsExport ExportOdps(
     }
   }
   if (!product.output_ports().empty()) {
-    YAML::Node outputs(YAML::NodeType::Sequence);
+    YamlValue outputs = YamlValue::Sequence();
     for (int i = 0; i < product.output_ports_size(); ++i) {
       const v1::OutputPort& o = product.output_ports(i);
       std::string path = absl::StrCat("spec.outputPorts[", i, "]");
-      YAML::Node port(YAML::NodeType::Map);
+      YamlValue port = YamlValue::Mapping();
       std::string port_name;
       std::string version;
       bool display_name_kept = true;
       PortNameAndVersion(o, &port_name, &version, &display_name_kept);
       if (!display_name_kept) out.dropped.push_back(path + ".displayName");
-      port["name"] = port_name;
-      if (!o.description().empty()) port["description"] = o.description();
-      if (!o.type().empty()) port["type"] = o.type();
-      if (!version.empty()) port["version"] = version;
-      if (!o.contract().empty()) port["contractId"] = o.contract();
-      if (o.deprecated()) port["deprecated"] = true;
+      port.Set("name", YamlValue::String(port_name));
+      if (!o.description().empty()) {
+        port.Set("description", YamlValue::String(o.description()));
+      }
+      if (!o.type().empty()) port.Set("type", YamlValue::String(o.type()));
+      if (!version.empty()) port.Set("version", YamlValue::String(version));
+      if (!o.contract().empty()) {
+        port.Set("contractId", YamlValue::String(o.contract()));
+      }
+      if (o.deprecated()) port.Set("deprecated", YamlValue::String("true"));
       if (!o.server().empty()) out.dropped.push_back(path + ".server");
       if (!o.location().empty()) out.dropped.push_back(path + ".location");
       if (o.has_objectives()) out.dropped.push_back(path + ".objectives");
@@ -328,17 +341,17 @@ OdpsExport ExportOdps(
                   {"name", "description", "type", "version", "contractId",
                    "deprecated"});
       }
-      outputs.push_back(port);
+      outputs.Append(std::move(port));
     }
-    doc["outputPorts"] = outputs;
+    doc.Set("outputPorts", std::move(outputs));
   }
 
-  YAML::Node team(YAML::NodeType::Map);
-  team["name"] = LastSegment(product.owner_team());
+  YamlValue team = YamlValue::Mapping();
+  team.Set("name", YamlValue::String(LastSegment(product.owner_team())));
   if (Field(original, "team").IsMap()) {
     CarryOver(Field(original, "team"), team, {"name"});
   }
-  doc["team"] = team;
+  doc.Set("team", std::move(team));
   if (original.IsMap()) {
     // What ODPS has and Meshplane does not model, from the stored document.
     CarryOver(original, doc,
@@ -358,9 +371,7 @@ OdpsExport ExportOdps(
   }
   if (product.has_sunset_time()) out.dropped.push_back("status.sunsetTime");
 
-  YAML::Emitter emitter;
-  emitter << doc;
-  out.text = absl::StrCat(emitter.c_str(), "\n");
+  out.text = absl::StrCat(contract::WriteYaml(doc), "\n");
   return out;
 }
 

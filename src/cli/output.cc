@@ -11,7 +11,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
+
+#include "meshplane/contract/yaml_writer.h"
 
 namespace meshplane::cli {
 
@@ -66,56 +67,40 @@ bool NeedsQuotes(const std::string& s) {
   return false;
 }
 
-void Emit(const nlohmann::json& value, YAML::Emitter& out) {
+// The JSON value as YAML: strings that would read back as another type
+// double-quoted, numbers as nlohmann prints them (the shortest exact way),
+// empty containers as [] and {}.
+contract::YamlValue ToYaml(const nlohmann::json& value) {
   switch (value.type()) {
-    case nlohmann::json::value_t::object:
-      if (value.empty()) {
-        out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
-        return;
-      }
-      out << YAML::BeginMap;
+    case nlohmann::json::value_t::object: {
+      contract::YamlValue map =
+          contract::YamlValue::Mapping(/*flow=*/value.empty());
       for (auto it = value.begin(); it != value.end(); ++it) {
-        out << YAML::Key;
-        if (NeedsQuotes(it.key())) {
-          out << YAML::DoubleQuoted << it.key();
-        } else {
-          out << it.key();
-        }
-        out << YAML::Value;
-        Emit(it.value(), out);
+        map.Add(NeedsQuotes(it.key()) ? contract::YamlValue::Quoted(it.key())
+                                      : contract::YamlValue::String(it.key()),
+                ToYaml(it.value()));
       }
-      out << YAML::EndMap;
-      return;
-    case nlohmann::json::value_t::array:
-      if (value.empty()) {
-        out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
-        return;
-      }
-      out << YAML::BeginSeq;
+      return map;
+    }
+    case nlohmann::json::value_t::array: {
+      contract::YamlValue seq =
+          contract::YamlValue::Sequence(/*flow=*/value.empty());
       for (const auto& item : value) {
-        Emit(item, out);
+        seq.Append(ToYaml(item));
       }
-      out << YAML::EndSeq;
-      return;
+      return seq;
+    }
     case nlohmann::json::value_t::string: {
       const std::string& s = value.get_ref<const std::string&>();
-      if (NeedsQuotes(s)) {
-        out << YAML::DoubleQuoted << s;
-      } else {
-        out << s;
-      }
-      return;
+      return NeedsQuotes(s) ? contract::YamlValue::Quoted(s)
+                            : contract::YamlValue::String(s);
     }
     case nlohmann::json::value_t::boolean:
-      out << (value.get<bool>() ? "true" : "false");
-      return;
+      return contract::YamlValue::String(value.get<bool>() ? "true" : "false");
     case nlohmann::json::value_t::null:
-      out << YAML::Null;
-      return;
+      return contract::YamlValue();
     default:
-      // Numbers: nlohmann prints them the shortest exact way.
-      out << value.dump();
-      return;
+      return contract::YamlValue::String(value.dump());
   }
 }
 
@@ -126,10 +111,7 @@ absl::StatusOr<std::string> JsonToYaml(const std::string& json) {
   if (parsed.is_discarded()) {
     return absl::InvalidArgumentError("output is not valid JSON");
   }
-  YAML::Emitter out;
-  out.SetIndent(2);
-  Emit(parsed, out);
-  std::string text = out.c_str();
+  std::string text = contract::WriteYaml(ToYaml(parsed));
   if (text.empty() || text.back() != '\n') {
     text.push_back('\n');
   }

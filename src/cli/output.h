@@ -1,6 +1,6 @@
 // Output of the meshplane CLI: aligned tables for people, JSON (protobuf's
 // canonical mapping with the proto field names) and YAML (the same JSON
-// re-emitted by yaml-cpp) for scripts.
+// written by the contract library's YAML writer) for scripts.
 #ifndef MESHPLANE_CLI_OUTPUT_H_
 #define MESHPLANE_CLI_OUTPUT_H_
 

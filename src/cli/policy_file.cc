@@ -17,11 +17,12 @@ namespace meshplane::cli {
 
 namespace {
 
-std::string Where(const std::string& where, const YAML::Mark& mark) {
-  if (mark.is_null()) {
+std::string Where(const std::string& where, contract::YamlNode node) {
+  const contract::SourcePosition at = node.position();
+  if (at.line == 0) {
     return where;
   }
-  return absl::StrCat(where, ":", mark.line + 1, ":", mark.column + 1);
+  return absl::StrCat(where, ":", at.line, ":", at.column);
 }
 
 // A plain scalar by the YAML 1.2 core schema (yaml.org/spec/1.2.2 10.3.2).
@@ -48,42 +49,41 @@ nlohmann::json PlainScalar(const std::string& text) {
 
 }  // namespace
 
-absl::StatusOr<nlohmann::json> YamlToJson(const YAML::Node& node,
+absl::StatusOr<nlohmann::json> YamlToJson(contract::YamlNode node,
                                           const std::string& where) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
+  switch (node.kind()) {
+    case contract::YamlKind::kUndefined:
+    case contract::YamlKind::kNull:
       return nullptr;
-    case YAML::NodeType::Scalar:
-      // yaml-cpp tags plain scalars "?" and quoted or block scalars "!".
+    case contract::YamlKind::kScalar:
+      // The reader tags plain scalars "?" and quoted or block scalars "!",
+      // as yaml-cpp did.
       if (node.Tag() == "?") {
-        return PlainScalar(node.Scalar());
+        return PlainScalar(std::string(node.Scalar()));
       }
-      return node.Scalar();
-    case YAML::NodeType::Sequence: {
+      return std::string(node.Scalar());
+    case contract::YamlKind::kSequence: {
       nlohmann::json array = nlohmann::json::array();
-      for (const YAML::Node& item : node) {
+      for (contract::YamlNode item : node.items()) {
         absl::StatusOr<nlohmann::json> value = YamlToJson(item, where);
         if (!value.ok()) return value.status();
         array.push_back(*std::move(value));
       }
       return array;
     }
-    case YAML::NodeType::Map: {
+    case contract::YamlKind::kMapping: {
       nlohmann::json object = nlohmann::json::object();
-      for (auto it = node.begin(); it != node.end(); ++it) {
-        if (!it->first.IsScalar()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(Where(where, it->first.Mark()),
-                           ": a mapping key must be a string"));
+      for (const contract::YamlEntry& it : node.entries()) {
+        if (!it.first.IsScalar()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              Where(where, it.first), ": a mapping key must be a string"));
         }
-        const std::string& key = it->first.Scalar();
+        const std::string key(it.first.Scalar());
         if (object.contains(key)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(Where(where, it->first.Mark()), ": key \"", key,
-                           "\" is repeated"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              Where(where, it.first), ": key \"", key, "\" is repeated"));
         }
-        absl::StatusOr<nlohmann::json> value = YamlToJson(it->second, where);
+        absl::StatusOr<nlohmann::json> value = YamlToJson(it.second, where);
         if (!value.ok()) return value.status();
         object[key] = *std::move(value);
       }
@@ -95,30 +95,21 @@ absl::StatusOr<nlohmann::json> YamlToJson(const YAML::Node& node,
 
 absl::StatusOr<nlohmann::json> ParseYamlDocument(const std::string& text,
                                                  const std::string& where) {
-  // YamlToJson walks an aliased node once per alias: the one YAML reader's
-  // budgets go first (docs/architecture.md).
-  if (absl::Status budget = contract::CheckYamlBudgets(text); !budget.ok()) {
+  // The one YAML reader, with its budgets: YamlToJson walks an aliased node
+  // once per alias (docs/architecture.md, "YAML").
+  absl::StatusOr<contract::YamlStream> docs = contract::ReadYaml(text);
+  if (!docs.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(where, ":", budget.message()));
+        absl::StrCat(where, ":", docs.status().message()));
   }
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(where, e.mark), ": invalid YAML: ", e.msg));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": invalid YAML: ", e.msg));
-  }
-  if (docs.empty()) {
+  if (docs->empty()) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": no document"));
   }
-  if (docs.size() > 1) {
+  if (docs->size() > 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat(where, ": expected one document, found ", docs.size()));
+        absl::StrCat(where, ": expected one document, found ", docs->size()));
   }
-  return YamlToJson(docs[0], where);
+  return YamlToJson((*docs)[0], where);
 }
 
 absl::StatusOr<std::string> ReadFileText(const std::string& path) {

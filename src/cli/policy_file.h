@@ -9,7 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
+
+#include "meshplane/contract/yaml.h"
 
 namespace meshplane::cli {
 
@@ -20,13 +21,14 @@ namespace meshplane::cli {
 // So `tier: 1` is a number and `tier: "1"` a string, as in JSON. `where` is
 // the file name used in errors. INVALID_ARGUMENT (naming `where`, the line
 // and the column) for a mapping key that is not a scalar or a duplicate key.
-absl::StatusOr<nlohmann::json> YamlToJson(const YAML::Node& node,
+absl::StatusOr<nlohmann::json> YamlToJson(contract::YamlNode node,
                                           const std::string& where);
 
 // Parses `text` holding exactly one YAML (or JSON) document. `where` names
 // it in errors. INVALID_ARGUMENT for a syntax error (with line:column), no
-// document, several documents, or aliases past the YAML budgets
-// (meshplane/contract/yaml.h), checked before yaml-cpp reads the text.
+// document, several documents, or a text past the YAML budgets (depth,
+// aliases counted as what they expand to, size: meshplane/contract/yaml.h),
+// all naming `where`, the line and the column.
 absl::StatusOr<nlohmann::json> ParseYamlDocument(const std::string& text,
                                                  const std::string& where);
 

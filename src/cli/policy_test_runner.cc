@@ -15,7 +15,6 @@
 #include "cli/util.h"
 #include <google/protobuf/util/time_util.h>
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "meshplane/contract/yaml.h"
 
@@ -65,32 +64,35 @@ policy::Waiver EngineWaiver(const v1::Waiver& w,
 
 namespace {
 
+using contract::YamlNode;
+
 // Collects the problems of one test file, each with its place.
 class Errors {
  public:
   Errors(const std::string& file, std::vector<std::string>* out)
       : file_(file), out_(out) {}
 
-  std::string Where(const YAML::Node& node) const {
-    if (!node.IsDefined() || node.Mark().is_null()) return file_;
-    return absl::StrCat(file_, ":", node.Mark().line + 1, ":",
-                        node.Mark().column + 1);
+  std::string Where(const YamlNode& node) const {
+    if (!node.IsDefined() || node.position().line == 0) return file_;
+    return absl::StrCat(file_, ":", node.position().line, ":",
+                        node.position().column);
   }
-  void Add(const YAML::Node& node, const std::string& path,
+  void Add(const YamlNode& node, const std::string& path,
            const std::string& message) {
     out_->push_back(absl::StrCat(Where(node), ": ", path, ": ", message));
   }
   // Unknown keys are errors: a misspelt `expect` must not pass silently.
-  bool CheckKeys(const YAML::Node& node, const std::string& path,
+  bool CheckKeys(const YamlNode& node, const std::string& path,
                  const std::vector<std::string>& allowed) {
     if (!node.IsMap()) {
       Add(node, path, "expected a mapping");
       return false;
     }
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+    for (const contract::YamlEntry& it : node.entries()) {
+      std::string key =
+          it.first.IsScalar() ? std::string(it.first.Scalar()) : "?";
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        Add(it->first, path.empty() ? key : absl::StrCat(path, ".", key),
+        Add(it.first, path.empty() ? key : absl::StrCat(path, ".", key),
             absl::StrCat("unknown key (expected one of: ",
                          absl::StrJoin(allowed, ", "), ")"));
       }
@@ -103,16 +105,16 @@ class Errors {
   std::vector<std::string>* out_;
 };
 
-bool Present(const YAML::Node& node) {
+bool Present(const YamlNode& node) {
   return node.IsDefined() && !node.IsNull();
 }
 
-std::string Scalar(const YAML::Node& node) {
-  return Present(node) && node.IsScalar() ? node.Scalar() : "";
+std::string Scalar(const YamlNode& node) {
+  return Present(node) && node.IsScalar() ? std::string(node.Scalar()) : "";
 }
 
 std::optional<std::vector<std::string>> StringList(Errors& e,
-                                                   const YAML::Node& node,
+                                                   const YamlNode& node,
                                                    const std::string& path) {
   if (!Present(node)) return std::nullopt;
   if (!node.IsSequence()) {
@@ -125,14 +127,14 @@ std::optional<std::vector<std::string>> StringList(Errors& e,
       e.Add(node[i], absl::StrCat(path, "[", i, "]"), "expected a string");
       continue;
     }
-    out.push_back(node[i].Scalar());
+    out.push_back(std::string(node[i].Scalar()));
   }
   return out;
 }
 
 // A document (mapping) as the engine sees it: YAML -> JSON ->
 // DocumentFromJson, so `*_time` keys become timestamps as on the server.
-std::optional<policy::cel::Value> Document(Errors& e, const YAML::Node& node,
+std::optional<policy::cel::Value> Document(Errors& e, const YamlNode& node,
                                            const std::string& path,
                                            const std::string& file) {
   if (!node.IsMap()) {
@@ -152,7 +154,7 @@ std::optional<policy::cel::Value> Document(Errors& e, const YAML::Node& node,
   return *std::move(value);
 }
 
-std::optional<absl::Time> Time(Errors& e, const YAML::Node& node,
+std::optional<absl::Time> Time(Errors& e, const YamlNode& node,
                                const std::string& path) {
   auto t = ParseTime(Scalar(node));
   if (!t.ok()) {
@@ -168,7 +170,7 @@ struct PrincipalSpec {
   bool admin = false;
 };
 
-std::optional<PrincipalSpec> Principal(Errors& e, const YAML::Node& node,
+std::optional<PrincipalSpec> Principal(Errors& e, const YamlNode& node,
                                        const std::string& path,
                                        PrincipalSpec base) {
   if (!Present(node)) return base;
@@ -202,7 +204,7 @@ std::optional<policy::Outcome> ParseOutcome(const std::string& text) {
 }
 
 // Policy names in expectations may be short: "owners", "sales/slo".
-std::vector<std::string> PolicyNames(Errors& e, const YAML::Node& node,
+std::vector<std::string> PolicyNames(Errors& e, const YamlNode& node,
                                      const std::vector<std::string>& texts,
                                      const std::string& path) {
   std::vector<std::string> names;
@@ -218,7 +220,7 @@ std::vector<std::string> PolicyNames(Errors& e, const YAML::Node& node,
   return names;
 }
 
-void ParseExpect(Errors& e, const YAML::Node& node, const std::string& path,
+void ParseExpect(Errors& e, const YamlNode& node, const std::string& path,
                  PolicyTestCase* c) {
   if (!Present(node)) {
     e.Add(node, path, "required key is missing");
@@ -258,10 +260,10 @@ struct Defaults {
   PrincipalSpec principal;
 };
 
-void ParseCase(Errors& e, const YAML::Node& node, const std::string& path,
+void ParseCase(Errors& e, const YamlNode& node, const std::string& path,
                const std::string& file, const Defaults& defaults,
                PolicyTestCase* c) {
-  c->location = absl::StrCat(file, ":", node.Mark().line + 1);
+  c->location = absl::StrCat(file, ":", node.position().line);
   if (!e.CheckKeys(
           node, path,
           {"name", "trigger", "resourceName", "domainChain", "resource",
@@ -347,7 +349,7 @@ std::vector<std::string> PolicyFiles(const fs::path& entry,
   return files;
 }
 
-void LoadPolicies(Errors& e, const YAML::Node& node, const fs::path& base,
+void LoadPolicies(Errors& e, const YamlNode& node, const fs::path& base,
                   const std::string& test_file, PolicyTestLoad* load) {
   auto entries = StringList(e, node, "policies");
   if (!entries.has_value()) {
@@ -431,53 +433,43 @@ PolicyTestLoad ParsePolicyTestFile(const std::string& text,
   PolicyTestLoad load;
   load.suite.file = path;
   Errors e(path, &load.errors);
-  // The cases are walked once per alias: the one YAML reader's budgets go
-  // first (docs/architecture.md).
-  if (absl::Status budget = contract::CheckYamlBudgets(text); !budget.ok()) {
-    load.errors.push_back(absl::StrCat(path, ":", budget.message()));
+  // The one YAML reader, with its budgets: the cases are walked once per
+  // alias (docs/architecture.md, "YAML"). As before, the first document is
+  // the test file.
+  absl::StatusOr<contract::YamlStream> docs = contract::ReadYaml(text);
+  if (!docs.ok()) {
+    load.errors.push_back(absl::StrCat(path, ":", docs.status().message()));
     return load;
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& ex) {
-    load.errors.push_back(absl::StrCat(path, ":", ex.mark.line + 1, ":",
-                                       ex.mark.column + 1,
-                                       ": invalid YAML: ", ex.msg));
-    return load;
-  }
+  const YamlNode root = (*docs)[0];
   if (!e.CheckKeys(root, "", {"policies", "now", "principal", "cases"})) {
     return load;
   }
-  try {
-    LoadPolicies(e, root["policies"],
-                 fs::path(path).parent_path().empty()
-                     ? fs::path(".")
-                     : fs::path(path).parent_path(),
-                 path, &load);
-    Defaults defaults;
-    // Without `now`, cases run at the current time; set it for tests that
-    // compare times, so that they do not start failing one day.
-    defaults.now = absl::Now();
-    if (Present(root["now"])) {
-      if (auto t = Time(e, root["now"], "now")) defaults.now = *t;
+  LoadPolicies(e, root["policies"],
+               fs::path(path).parent_path().empty()
+                   ? fs::path(".")
+                   : fs::path(path).parent_path(),
+               path, &load);
+  Defaults defaults;
+  // Without `now`, cases run at the current time; set it for tests that
+  // compare times, so that they do not start failing one day.
+  defaults.now = absl::Now();
+  if (Present(root["now"])) {
+    if (auto t = Time(e, root["now"], "now")) defaults.now = *t;
+  }
+  if (auto p = Principal(e, root["principal"], "principal", {})) {
+    defaults.principal = *p;
+  }
+  YamlNode cases = root["cases"];
+  if (!Present(cases) || !cases.IsSequence() || cases.size() == 0) {
+    e.Add(cases, "cases", "expected a non-empty list of cases");
+  } else {
+    for (size_t i = 0; i < cases.size(); ++i) {
+      PolicyTestCase c;
+      ParseCase(e, cases[i], absl::StrCat("cases[", i, "]"), path, defaults,
+                &c);
+      load.suite.cases.push_back(std::move(c));
     }
-    if (auto p = Principal(e, root["principal"], "principal", {})) {
-      defaults.principal = *p;
-    }
-    YAML::Node cases = root["cases"];
-    if (!Present(cases) || !cases.IsSequence() || cases.size() == 0) {
-      e.Add(cases, "cases", "expected a non-empty list of cases");
-    } else {
-      for (size_t i = 0; i < cases.size(); ++i) {
-        PolicyTestCase c;
-        ParseCase(e, cases[i], absl::StrCat("cases[", i, "]"), path, defaults,
-                  &c);
-        load.suite.cases.push_back(std::move(c));
-      }
-    }
-  } catch (const YAML::Exception& ex) {
-    load.errors.push_back(absl::StrCat(path, ": invalid test file: ", ex.msg));
   }
   if (load.errors.empty()) CheckPolicies(&load);
   return load;

@@ -17,7 +17,8 @@
 #include "tests/e2e/server_test.h"
 #include "tests/testing/pg/pg_fixture.h"
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
+
+#include "meshplane/contract/yaml.h"
 
 namespace meshplane::e2e {
 namespace {
@@ -139,13 +140,15 @@ TEST_F(CliE2eTest, Tour) {
   // -o yaml parses, as the descriptor apply reads.
   r = Cli({"product", "get", "sales/orders", "-o", "yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  YAML::Node yaml = YAML::Load(r.out);
-  EXPECT_EQ(yaml["spec"]["ownerTeam"].as<std::string>(), "sales-eng");
-  EXPECT_EQ(yaml["spec"]["description"].as<std::string>(),
+  absl::StatusOr<contract::YamlStream> got = contract::ReadYaml(r.out);
+  ASSERT_TRUE(got.ok()) << got.status() << "\n" << r.out;
+  contract::YamlNode yaml = (*got)[0];
+  EXPECT_EQ(yaml["spec"]["ownerTeam"].Scalar(), "sales-eng");
+  EXPECT_EQ(yaml["spec"]["description"].Scalar(),
             "Every order of the \"web shop\", one row per order line.");
-  EXPECT_EQ(yaml["spec"]["outputPorts"][0]["objectives"]["maxStaleness"]
-                .as<std::string>(),
-            "1h");
+  EXPECT_EQ(
+      yaml["spec"]["outputPorts"][0]["objectives"]["maxStaleness"].Scalar(),
+      "1h");
 
   // Lineage.
   r = Cli({"product", "lineage", "sales/orders", "--direction", "downstream"});
@@ -277,11 +280,12 @@ spec:
   EXPECT_EQ(domains["items"][0]["metadata"]["name"], "sales");
   r = Cli({"team", "list", "-o", "yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  std::vector<YAML::Node> teams = YAML::LoadAll(r.out);
-  ASSERT_EQ(teams.size(), 2u) << r.out;  // ordered by id
-  EXPECT_EQ(teams[0]["metadata"]["name"].as<std::string>(), "replayed");
-  EXPECT_EQ(teams[1]["metadata"]["name"].as<std::string>(), "sales-eng");
-  EXPECT_EQ(teams[1]["spec"]["members"].size(), 2u) << r.out;
+  absl::StatusOr<contract::YamlStream> teams = contract::ReadYaml(r.out);
+  ASSERT_TRUE(teams.ok()) << teams.status() << "\n" << r.out;
+  ASSERT_EQ(teams->size(), 2u) << r.out;  // ordered by id
+  EXPECT_EQ((*teams)[0]["metadata"]["name"].Scalar(), "replayed");
+  EXPECT_EQ((*teams)[1]["metadata"]["name"].Scalar(), "sales-eng");
+  EXPECT_EQ((*teams)[1]["spec"]["members"].size(), 2u) << r.out;
 }
 
 constexpr char kRoundTripMesh[] = R"(apiVersion: meshplane.dev/v1

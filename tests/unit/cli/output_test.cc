@@ -2,12 +2,13 @@
 
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "cli/render.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
+#include "meshplane/contract/yaml.h"
 #include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/domain.pb.h"
 
@@ -16,6 +17,25 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+
+// The first document of `text`, read back with the one YAML reader.
+contract::YamlStream ReadBack(const std::string& text) {
+  absl::StatusOr<contract::YamlStream> docs = contract::ReadYaml(text);
+  EXPECT_TRUE(docs.ok()) << docs.status();
+  return docs.ok() ? *std::move(docs) : *contract::ReadYaml("");
+}
+
+int AsInt(contract::YamlNode node) {
+  int value = -1;
+  EXPECT_TRUE(absl::SimpleAtoi(node.Scalar(), &value)) << node.Scalar();
+  return value;
+}
+
+double AsDouble(contract::YamlNode node) {
+  double value = -1;
+  EXPECT_TRUE(absl::SimpleAtod(node.Scalar(), &value)) << node.Scalar();
+  return value;
+}
 
 TEST(FormatTest, Parse) {
   EXPECT_EQ(*ParseFormat("table"), Format::kTable);
@@ -95,17 +115,18 @@ TEST(YamlTest, RoundTripsTheJsonValues) {
   std::string json = MessageToJson(SampleProduct());
   auto yaml = JsonToYaml(json);
   ASSERT_TRUE(yaml.ok());
-  YAML::Node node = YAML::Load(*yaml);
-  EXPECT_EQ(node["owner_team"].as<std::string>(), "teams/sales-eng");
-  EXPECT_EQ(node["tier"].as<int>(), 1);
+  contract::YamlStream docs = ReadBack(*yaml);
+  contract::YamlNode node = docs[0];
+  EXPECT_EQ(node["owner_team"].Scalar(), "teams/sales-eng");
+  EXPECT_EQ(AsInt(node["tier"]), 1);
   // Strings that look like other YAML types stay strings.
   EXPECT_EQ(node["labels"]["flag"].Tag(), "!");
-  EXPECT_EQ(node["labels"]["flag"].as<std::string>(), "true");
+  EXPECT_EQ(node["labels"]["flag"].Scalar(), "true");
   EXPECT_EQ(node["labels"]["version"].Tag(), "!");
-  EXPECT_EQ(node["tags"][1].as<std::string>(), "orders");
-  EXPECT_EQ(node["output_ports"][0]["objectives"]["availability_percent"]
-                .as<double>(),
-            99.9);
+  EXPECT_EQ(node["tags"][1].Scalar(), "orders");
+  EXPECT_EQ(
+      AsDouble(node["output_ports"][0]["objectives"]["availability_percent"]),
+      99.9);
   // Block style, not JSON-in-YAML.
   EXPECT_THAT(*yaml, HasSubstr("owner_team: teams/sales-eng\n"));
 }
@@ -113,11 +134,13 @@ TEST(YamlTest, RoundTripsTheJsonValues) {
 TEST(YamlTest, EmptyContainersAndInvalidJson) {
   auto yaml = JsonToYaml(R"({"a": [], "b": {}, "c": null, "d": ""})");
   ASSERT_TRUE(yaml.ok());
-  YAML::Node node = YAML::Load(*yaml);
+  contract::YamlStream docs = ReadBack(*yaml);
+  contract::YamlNode node = docs[0];
   EXPECT_EQ(node["a"].size(), 0u);
   EXPECT_TRUE(node["b"].IsMap());
   EXPECT_TRUE(node["c"].IsNull());
-  EXPECT_EQ(node["d"].as<std::string>(), "");
+  EXPECT_TRUE(node["d"].IsScalar());
+  EXPECT_EQ(node["d"].Scalar(), "");
   EXPECT_FALSE(JsonToYaml("{not json").ok());
 }
 

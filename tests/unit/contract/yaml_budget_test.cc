@@ -152,6 +152,59 @@ TEST(CheckYamlBudgetsTest, ReadsEveryDocumentOfAStreamAnyTopLevel) {
   EXPECT_THAT(std::string(syntax.message()), HasSubstr("invalid YAML"));
 }
 
+TEST(YamlBudgetTest, RefusesATextPastTheSizeBudgetBeforeParsing) {
+  YamlBudget budget;
+  budget.text_bytes = 16;
+  // Sixteen bytes are read; one more is refused without being parsed (an
+  // unclosed flow sequence would otherwise be a syntax error).
+  EXPECT_TRUE(ReadYaml("a: [1, 2, 3, 45]", budget).ok());
+  absl::StatusOr<YamlStream> big = ReadYaml("a: [1, 2, 3, 4567", budget);
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(big.status().message(),
+            "1:1: 17 bytes of YAML are too many to read (16 bytes at most)");
+  EXPECT_EQ(CheckYamlStream("a: [1, 2, 3, 4567", budget).message(),
+            big.status().message());
+  absl::StatusOr<YamlDocument> contract = LoadYaml("a: [1, 2, 3, 4567", budget);
+  EXPECT_EQ(contract.status().message(),
+            "1:1: a data contract of 17 bytes is too large to read (16 bytes "
+            "at most)");
+  // The default: 256 MiB, for every caller.
+  EXPECT_EQ(YamlBudget().text_bytes, kMaxYamlTextBytes);
+  EXPECT_EQ(kMaxYamlTextBytes, size_t{256} << 20);
+  budget.text_bytes = size_t{1} << 20;
+  EXPECT_THAT(
+      std::string(ReadYaml(std::string((size_t{1} << 20) + 1, '#'), budget)
+                      .status()
+                      .message()),
+      HasSubstr("(1 MiB at most)"));
+}
+
+TEST(ReadYamlTest, ReturnsEveryDocumentOfAStream) {
+  absl::StatusOr<YamlStream> none = ReadYaml("# only a comment\n");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE((*none)[0].IsDefined());
+
+  absl::StatusOr<YamlStream> docs =
+      ReadYaml("kind: Team\n---\n---\n- a\n- b\n--- plain\n");
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  ASSERT_EQ(docs->size(), 4u);
+  EXPECT_EQ((*docs)[0]["kind"].Scalar(), "Team");
+  EXPECT_EQ((*docs)[0].position().line, 1);
+  EXPECT_TRUE((*docs)[1].IsNull());  // "---" alone: an empty document
+  EXPECT_TRUE((*docs)[2].IsSequence());
+  EXPECT_EQ((*docs)[2].position().line, 4);
+  EXPECT_EQ((*docs)[2][1].Scalar(), "b");
+  EXPECT_EQ((*docs)[3].Scalar(), "plain");
+  EXPECT_FALSE((*docs)[4].IsDefined());
+  // Flow style is kept for the writer.
+  absl::StatusOr<YamlStream> flow = ReadYaml("a: [1]\nb:\n  - 1\n");
+  ASSERT_TRUE(flow.ok());
+  EXPECT_TRUE((*flow)[0]["a"].IsFlow());
+  EXPECT_FALSE((*flow)[0]["b"].IsFlow());
+  EXPECT_FALSE((*flow)[0].IsFlow());
+}
+
 std::vector<fs::path> YamlFilesUnder(const fs::path& dir) {
   std::vector<fs::path> out;
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
