@@ -9,12 +9,10 @@
 #include "absl/strings/str_join.h"
 #include "cli/args.h"
 #include "cli/client.h"
+#include "cli/commands/cel_eval.h"
 #include "cli/commands/commands.h"
 #include "cli/errors.h"
 #include "cli/util.h"
-#ifdef MESHPLANE_CLI_HAS_CEL_EVAL
-#include "cli/commands/cel_eval.h"
-#endif
 
 namespace meshplane::cli {
 
@@ -124,12 +122,10 @@ void PrintUsage(const std::string& group, std::ostream& out) {
     width = std::max(width, left.size());
     rows.emplace_back(left, c.summary);
   }
-#ifdef MESHPLANE_CLI_HAS_CEL_EVAL
   if (group.empty() || group == "cel") {
     rows.emplace_back("  cel eval ...", "evaluate a CEL expression locally");
     width = std::max(width, rows.back().first.size());
   }
-#endif
   for (const auto& [left, summary] : rows) {
     out << left << std::string(width - left.size() + 3, ' ') << summary << "\n";
   }
@@ -191,14 +187,12 @@ int RunCli(const std::vector<std::string>& args, const Environment& env,
     return kExitOk;
   }
 
-#ifdef MESHPLANE_CLI_HAS_CEL_EVAL
   if (words.size() == 2 && words[0] == "cel" && words[1] == "eval") {
     // cel eval has flags of its own: hand it everything after "eval".
     std::vector<std::string> rest(args.begin() + word_positions[1] + 1,
                                   args.end());
     return RunCelEval(rest, out, err);
   }
-#endif
 
   const Command* command = nullptr;
   size_t used_words = 0;
@@ -216,9 +210,7 @@ int RunCli(const std::vector<std::string>& args, const Environment& env,
     for (const Command& c : AllCommands()) {
       if (c.path.size() > 1) groups.insert(c.path[0]);
     }
-#ifdef MESHPLANE_CLI_HAS_CEL_EVAL
     groups.insert("cel");
-#endif
     if (groups.count(words[0]) > 0) {
       if (words.size() == 1 && wants_help) {
         PrintUsage(words[0], out);

@@ -44,12 +44,10 @@ void RegisterWebhookCommands(std::vector<Command>* commands);
 void RegisterAccessCommands(std::vector<Command>* commands);
 // product status, slo report|breaches (slo.cc).
 void RegisterSloCommands(std::vector<Command>* commands);
-#ifdef MESHPLANE_CLI_HAS_CONTRACT
 // contract lint|diff (contract.cc): offline, with the contract library;
 // contract check|publish|get|list|history|deprecate: through ContractService.
 void RegisterContractCommands(std::vector<Command>* commands);
 void RegisterContractTestCommand(std::vector<Command>* commands);
-#endif
 
 // `apply -f FILE...` (apply.cc): parses every file, then creates or updates
 // each document in dependency order. With `policies_only` (`policy apply`),

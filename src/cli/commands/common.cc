@@ -19,9 +19,7 @@ const std::vector<Command>& AllCommands() {
     RegisterWebhookCommands(all);
     RegisterAccessCommands(all);
     RegisterSloCommands(all);
-#ifdef MESHPLANE_CLI_HAS_CONTRACT
     RegisterContractCommands(all);
-#endif
     RegisterCompletionCommands(all);
     return all;
   }();

@@ -5,9 +5,8 @@
 
 #include "absl/strings/str_join.h"
 #include "cli/commands/commands.h"
-#ifdef MESHPLANE_CLI_HAS_POLICY_ENGINE
+
 #include "meshplane/policy/policy.h"
-#endif
 
 namespace meshplane::cli {
 
@@ -57,11 +56,9 @@ int Bash(Env& env, const ParsedArgs& args) {
          "\"$cur\")); return;;\n"
          "    --format) COMPREPLY=($(compgen -W \"text github\" -- "
          "\"$cur\")); return;;\n"
-#ifdef MESHPLANE_CLI_HAS_POLICY_ENGINE
          "    --trigger) COMPREPLY=($(compgen -W \""
       << absl::StrJoin(policy::KnownTriggers(), " ")
       << "\" -- \"$cur\")); return;;\n"
-#endif
          "  esac\n"
          "  if [[ ${#words[@]} -eq 0 ]]; then\n"
          "    COMPREPLY=($(compgen -W \""

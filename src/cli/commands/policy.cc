@@ -12,15 +12,13 @@
 #include "cli/commands/commands.h"
 #include "cli/descriptor.h"
 #include "cli/policy_file.h"
+#include "cli/policy_test_runner.h"
 #include "cli/render.h"
 #include "cli/util.h"
 #include <google/protobuf/empty.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <nlohmann/json.hpp>
-#ifdef MESHPLANE_CLI_HAS_POLICY_ENGINE
-#include "cli/policy_test_runner.h"
-#endif
 
 namespace meshplane::cli {
 
@@ -689,7 +687,6 @@ void RegisterPolicyCommands(std::vector<Command>* commands) {
        {"meshplane policy simulate -f tier-one.yaml",
         "meshplane policy simulate products-have-owner --max 100"},
        Simulate});
-#ifdef MESHPLANE_CLI_HAS_POLICY_ENGINE
   commands->push_back(
       {{"policy", "test"},
        "-f TESTS.yaml",
@@ -706,7 +703,6 @@ void RegisterPolicyCommands(std::vector<Command>* commands) {
        0,
        {"meshplane policy test -f deploy/policies/tests/products.yaml"},
        RunPolicyTestCommand});
-#endif
 }
 
 }  // namespace meshplane::cli

@@ -15,16 +15,13 @@
 #include "cli/descriptor.h"
 #include "cli/odps_export.h"
 #include "cli/policy_file.h"
+#include "cli/policy_test_runner.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/alias_bomb.h"
 #include <unistd.h>
 
 #include "meshplane/contract/yaml.h"
-
-#ifdef MESHPLANE_CLI_HAS_POLICY_ENGINE
-#include "cli/policy_test_runner.h"
-#endif
 
 namespace meshplane::cli {
 namespace {
@@ -138,7 +135,6 @@ TEST(YamlBudgetCliTest, PolicyAndSloFilesRefuseAnAliasBomb) {
               HasSubstr("past the YAML budget of 250000 nodes"));
 }
 
-#ifdef MESHPLANE_CLI_HAS_POLICY_ENGINE
 TEST(YamlBudgetCliTest, PolicyTestFilesRefuseAnAliasBomb) {
   PolicyTestLoad load =
       ParsePolicyTestFile(AliasBombContract(9), "bomb_test.yaml");
@@ -161,9 +157,7 @@ TEST(YamlBudgetCliTest, PolicyTestFilesRefuseAFilePastTheSizeBudget) {
   ASSERT_THAT(load.errors, SizeIs(1));
   EXPECT_EQ(load.errors[0], absl::StrCat("huge_test.yaml:", kTooLarge));
 }
-#endif
 
-#ifdef MESHPLANE_CLI_HAS_CONTRACT
 TEST(YamlBudgetCliTest, ContractLintRefusesAnAliasBombAsBadInput) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() /
@@ -185,7 +179,6 @@ TEST(YamlBudgetCliTest, ContractLintRefusesAnAliasBombAsBadInput) {
   }
   std::filesystem::remove_all(dir);
 }
-#endif
 
 }  // namespace
 }  // namespace meshplane::cli
