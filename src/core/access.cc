@@ -66,14 +66,15 @@ absl::StatusOr<PortContext> LoadPort(store::Transaction& txn,
                                      const model::OutputPortRef& port,
                                      const std::string& field) {
   const std::string name = model::OutputPortName(port);
-  auto product = txn.GetDataProduct({port.domain_id, port.product_id});
+  auto product =
+      txn.registry().GetDataProduct({port.domain_id, port.product_id});
   if (!product.ok()) return Referenced(product.status(), field, name);
   bool found = false;
   for (const auto& o : product->output_ports) found |= o.id == port.port_id;
   if (!found) return internal::NotFoundAt(field, name);
   PortContext out;
   out.product = *std::move(product);
-  MP_ASSIGN_OR_RETURN(auto domain, txn.GetDomain(port.domain_id));
+  MP_ASSIGN_OR_RETURN(auto domain, txn.registry().GetDomain(port.domain_id));
   MP_ASSIGN_OR_RETURN(out.chain, DomainChain(txn, domain));
   return out;
 }
@@ -90,7 +91,7 @@ absl::StatusOr<std::vector<std::string>> ConsumerTeams(
     store::Transaction& txn, const std::string& consumer) {
   if (absl::StartsWith(consumer, "team:"))
     return std::vector<std::string>{consumer.substr(5)};
-  return txn.TeamsOfPrincipal(consumer);
+  return txn.registry().TeamsOfPrincipal(consumer);
 }
 
 // The domains owned by `teams`, as resource names.
@@ -102,7 +103,7 @@ absl::StatusOr<std::vector<std::string>> DomainsOwnedBy(
     filter.owner_team_id = team;
     store::PageRequest page{"", 1000};
     do {
-      MP_ASSIGN_OR_RETURN(auto got, txn.ListDomains(filter, page));
+      MP_ASSIGN_OR_RETURN(auto got, txn.registry().ListDomains(filter, page));
       for (const auto& d : got.items) out.insert(model::DomainName(d.id));
       page.after = got.next;
     } while (!page.after.empty());
@@ -168,7 +169,7 @@ absl::Status Access::Reload() {
         std::string after;
         while (true) {
           MP_ASSIGN_OR_RETURN(auto grants,
-                              txn.ActiveGrants(now, after, kLoadPage));
+                              txn.access().ActiveGrants(now, after, kLoadPage));
           if (grants.empty()) break;
           after = grants.back().id;
           for (auto& g : grants) data.grants.push_back(std::move(g));
@@ -176,13 +177,14 @@ absl::Status Access::Reload() {
         }
         store::PageRequest teams{"", 1000};
         do {
-          MP_ASSIGN_OR_RETURN(auto page, txn.ListTeams({}, teams));
+          MP_ASSIGN_OR_RETURN(auto page, txn.registry().ListTeams({}, teams));
           for (auto& t : page.items) data.teams.push_back(std::move(t));
           teams.after = page.next;
         } while (!teams.after.empty());
         store::PageRequest products{"", 1000};
         do {
-          MP_ASSIGN_OR_RETURN(auto page, txn.ListDataProducts({}, products));
+          MP_ASSIGN_OR_RETURN(auto page,
+                              txn.registry().ListDataProducts({}, products));
           for (const auto& p : page.items) {
             for (const auto& o : p.output_ports) {
               data.ports.push_back(
@@ -259,7 +261,7 @@ absl::Status Access::ApplyChange(const std::string& payload) {
   const std::string& id = parts[1];
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (kind == "grant") {
-    auto grant = txn->GetGrant(id);
+    auto grant = txn->access().GetGrant(id);
     if (grant.ok()) {
       index_.UpsertGrant(*grant);
       return absl::OkStatus();
@@ -267,7 +269,7 @@ absl::Status Access::ApplyChange(const std::string& payload) {
     return grant.status();
   }
   if (kind == "team") {
-    auto team = txn->GetTeam(id);
+    auto team = txn->registry().GetTeam(id);
     if (team.ok()) {
       index_.SetTeam(id, team->members);
     } else if (team.status().code() == absl::StatusCode::kNotFound) {
@@ -280,7 +282,7 @@ absl::Status Access::ApplyChange(const std::string& payload) {
   if (kind == "product") {
     std::vector<std::string> key = absl::StrSplit(id, absl::MaxSplits('/', 1));
     if (key.size() != 2) return absl::OkStatus();
-    auto product = txn->GetDataProduct({key[0], key[1]});
+    auto product = txn->registry().GetDataProduct({key[0], key[1]});
     if (product.ok()) {
       std::vector<std::string> ports;
       for (const auto& o : product->output_ports) ports.push_back(o.id);
@@ -367,7 +369,7 @@ absl::StatusOr<Grant> Access::MakeGrant(store::Transaction& txn,
   g.create_time = now;
   g.expire_time = now + duration;
   g.revision = 1;
-  MP_RETURN_IF_ERROR(txn.InsertGrant(g));
+  MP_RETURN_IF_ERROR(txn.access().InsertGrant(g));
   MP_RETURN_IF_ERROR(Notify(txn, absl::StrCat("grant:", g.id)));
   request.grant_id = g.id;
   return g;
@@ -477,7 +479,7 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
               r.state = AccessRequestState::kApproved;
               r.reviewer = "policy";
             }
-            absl::Status inserted = txn.InsertAccessRequest(r);
+            absl::Status inserted = txn.access().InsertAccessRequest(r);
             if (inserted.code() == absl::StatusCode::kNotFound) {
               return Referenced(inserted, "access_request.output_port",
                                 model::OutputPortName(r.port));
@@ -488,7 +490,7 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
               MP_ASSIGN_OR_RETURN(made,
                                   MakeGrant(txn, "policy", r, r.duration, now));
               MP_RETURN_IF_ERROR(
-                  StoreWrite(txn.UpdateAccessRequest(r, r.revision)));
+                  StoreWrite(txn.access().UpdateAccessRequest(r, r.revision)));
             }
             out.resource = model::AccessRequestName(r.id);
             out.after_json = model::ToJson(r);
@@ -510,7 +512,7 @@ absl::StatusOr<AccessRequest> Access::GetAccessRequest(
     const RequestContext& ctx, const std::string& id) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  MP_ASSIGN_OR_RETURN(AccessRequest r, txn->GetAccessRequest(id));
+  MP_ASSIGN_OR_RETURN(AccessRequest r, txn->access().GetAccessRequest(id));
   r.state = r.StateAt(clock_.Now());
   return r;
 }
@@ -567,7 +569,7 @@ absl::StatusOr<ListResult<AccessRequest>> Access::ListAccessRequests(
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->ListAccessRequests(filter, {after, limit}));
+                      txn->access().ListAccessRequests(filter, {after, limit}));
   for (auto& r : page.items) r.state = r.StateAt(filter.now);
   return ToListResult(std::move(page), fingerprint);
 }
@@ -585,7 +587,8 @@ absl::StatusOr<AccessRequest> Access::ChangeRequest(
           ctx, spec,
           [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
             const absl::Time now = internal::StoreNow(clock_);
-            MP_ASSIGN_OR_RETURN(AccessRequest r, txn.GetAccessRequest(id));
+            MP_ASSIGN_OR_RETURN(AccessRequest r,
+                                txn.access().GetAccessRequest(id));
             MP_RETURN_IF_ERROR(
                 CheckEtag(model::AccessRequestName(id), etag, r.revision));
             const AccessRequest before = r;
@@ -595,8 +598,8 @@ absl::StatusOr<AccessRequest> Access::ChangeRequest(
             }
             r.update_time = now;
             r.revision = before.revision + 1;
-            MP_RETURN_IF_ERROR(
-                StoreWrite(txn.UpdateAccessRequest(r, before.revision)));
+            MP_RETURN_IF_ERROR(StoreWrite(
+                txn.access().UpdateAccessRequest(r, before.revision)));
             out.resource = model::AccessRequestName(r.id);
             out.before_json = model::ToJson(before);
             out.after_json = model::ToJson(r);
@@ -785,7 +788,8 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
       }
     }
   }
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListGrants(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->access().ListGrants(filter, {after, limit}));
   if (state && *state != model::GrantState::kActive) {
     // EXPIRED and REVOKED are decided against now, after the store's page.
     std::vector<Grant> kept;
@@ -813,7 +817,7 @@ absl::StatusOr<Grant> Access::RevokeGrant(const RequestContext& ctx,
           ctx, spec,
           [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
             const absl::Time now = internal::StoreNow(clock_);
-            MP_ASSIGN_OR_RETURN(Grant g, txn.GetGrant(id));
+            MP_ASSIGN_OR_RETURN(Grant g, txn.access().GetGrant(id));
             if (!IsMemberOfConsumer(ctx.principal, g.consumer)) {
               MP_ASSIGN_OR_RETURN(PortContext port,
                                   LoadPort(txn, g.port, "name"));
@@ -834,7 +838,8 @@ absl::StatusOr<Grant> Access::RevokeGrant(const RequestContext& ctx,
             g.revoked_by = ctx.principal.id;
             g.revoke_reason = reason;
             g.revision += 1;
-            MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateGrant(g, before.revision)));
+            MP_RETURN_IF_ERROR(
+                StoreWrite(txn.access().UpdateGrant(g, before.revision)));
             MP_RETURN_IF_ERROR(Notify(txn, absl::StrCat("grant:", g.id)));
             out.resource = model::GrantName(g.id);
             out.before_json = model::ToJson(before);

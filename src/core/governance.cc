@@ -140,14 +140,15 @@ absl::Status Governance::Reload() {
   std::vector<model::Waiver> waivers;
   MP_RETURN_IF_ERROR(store_.RunInTransaction(
       store::TxnMode::kReadOnly, [&](store::Transaction& txn) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(policies, txn.AllPolicies());
+        MP_ASSIGN_OR_RETURN(policies, txn.governance().AllPolicies());
         waivers.clear();
         store::WaiverFilter filter;
         filter.all_policies = true;
         filter.not_expired_at = clock_.Now();
         store::PageRequest page{"", kBatch};
         do {
-          MP_ASSIGN_OR_RETURN(auto got, txn.ListWaivers(filter, page));
+          MP_ASSIGN_OR_RETURN(auto got,
+                              txn.governance().ListWaivers(filter, page));
           for (auto& w : got.items) waivers.push_back(std::move(w));
           page.after = got.next;
         } while (!page.after.empty());
@@ -322,7 +323,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
           eval_ctx.principal = model::Principal{};
           eval_ctx.principal.id = as_principal;
           MP_ASSIGN_OR_RETURN(eval_ctx.principal.team_ids,
-                              txn.TeamsOfPrincipal(as_principal));
+                              txn.registry().TeamsOfPrincipal(as_principal));
         }
         std::string domain_id = DomainOfResource(subject.resource_name);
         subject.domain_chain.clear();
@@ -334,7 +335,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
                 absl::StrCat("\"", domain_id, "\" is not a valid domain id")}});
         }
         bool is_domain = subject.resource_name == model::DomainName(domain_id);
-        auto domain = txn.GetDomain(domain_id);
+        auto domain = txn.registry().GetDomain(domain_id);
         if (!domain.ok() &&
             domain.status().code() == absl::StatusCode::kNotFound &&
             is_domain && !subject.resource_json.empty()) {
@@ -348,7 +349,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
           planned->id = domain_id;
           std::vector<model::Domain> chain{*planned};
           if (!planned->parent_id.empty()) {
-            auto parent = txn.GetDomain(planned->parent_id);
+            auto parent = txn.registry().GetDomain(planned->parent_id);
             if (!parent.ok()) {
               return Referenced(parent.status(), "resource.parent",
                                 model::DomainName(planned->parent_id));
@@ -386,7 +387,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
                 "is required: only domains and data products can "
                 "be read from the registry"}});
         }
-        auto product = txn.GetDataProduct(*key);
+        auto product = txn.registry().GetDataProduct(*key);
         if (!product.ok()) {
           return Referenced(product.status(), "resource_name",
                             subject.resource_name);
@@ -411,7 +412,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
       .RunInTransaction(
           store::TxnMode::kReadWrite,
           [&](store::Transaction& txn) {
-            return txn.AppendAudit(audit).status();
+            return txn.events().AppendAudit(audit).status();
           },
           /*max_attempts=*/2)
       .IgnoreError();
@@ -428,7 +429,7 @@ absl::Status Governance::CheckPolicyWrite(const RequestContext& ctx,
     return authz_.CheckAdmin(ctx.principal,
                              absl::StrCat(action, " global policies"));
   }
-  auto domain = txn.GetDomain(policy.domain_id);
+  auto domain = txn.registry().GetDomain(policy.domain_id);
   if (!domain.ok()) {
     return Referenced(domain.status(), "parent",
                       model::DomainName(policy.domain_id));
@@ -474,12 +475,13 @@ absl::StatusOr<model::Policy> Governance::CreatePolicy(
             MP_RETURN_IF_ERROR(CheckPolicyWrite(ctx, txn, policy, "write"));
             model::Policy p = policy;
             if (p.owner_team_id.empty() && !p.domain_id.empty()) {
-              MP_ASSIGN_OR_RETURN(model::Domain d, txn.GetDomain(p.domain_id));
+              MP_ASSIGN_OR_RETURN(model::Domain d,
+                                  txn.registry().GetDomain(p.domain_id));
               p.owner_team_id = d.owner_team_id;
             }
             ValidatePolicy(p, v);
             MP_RETURN_IF_ERROR(v.ToStatus());
-            auto owner = txn.GetTeam(p.owner_team_id);
+            auto owner = txn.registry().GetTeam(p.owner_team_id);
             if (!owner.ok()) {
               return Referenced(owner.status(), "policy.owner",
                                 model::TeamName(p.owner_team_id));
@@ -488,7 +490,8 @@ absl::StatusOr<model::Policy> Governance::CreatePolicy(
             p.create_time = now;
             p.update_time = now;
             p.revision = 1;
-            absl::Status inserted = txn.InsertPolicy(p, ctx.principal.id);
+            absl::Status inserted =
+                txn.governance().InsertPolicy(p, ctx.principal.id);
             if (inserted.code() == absl::StatusCode::kAlreadyExists) {
               return absl::AlreadyExistsError(
                   absl::StrCat(model::PolicyName(p.key()), " already exists"));
@@ -515,7 +518,7 @@ absl::StatusOr<model::Policy> Governance::GetPolicy(
   ValidateKey(key, "name", "name", v);
   MP_RETURN_IF_ERROR(v.ToStatus());
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  return txn->GetPolicy(key);
+  return txn->governance().GetPolicy(key);
 }
 
 absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
@@ -589,17 +592,19 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (!domain_id.empty() && !any_domain) {
-    auto d = txn->GetDomain(domain_id);
+    auto d = txn->registry().GetDomain(domain_id);
     if (!d.ok())
       return Referenced(d.status(), "parent", model::DomainName(domain_id));
   }
   if (!include_inherited) {
-    MP_ASSIGN_OR_RETURN(auto page, txn->ListPolicies(filter, {after, limit}));
+    MP_ASSIGN_OR_RETURN(auto page,
+                        txn->governance().ListPolicies(filter, {after, limit}));
     return ToListResult(std::move(page), fingerprint);
   }
   // The effective set: global, then each ancestor, then the domain. It is
   // bounded by what governs one domain, so it comes in one page.
-  MP_ASSIGN_OR_RETURN(auto ancestors, txn->DomainAncestors(domain_id));
+  MP_ASSIGN_OR_RETURN(auto ancestors,
+                      txn->registry().DomainAncestors(domain_id));
   std::vector<std::string> scopes{""};
   for (auto it = ancestors.rbegin(); it != ancestors.rend(); ++it)
     scopes.push_back(it->id);
@@ -609,7 +614,8 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
     filter.domain_id = scope;
     store::PageRequest page{"", kBatch};
     do {
-      MP_ASSIGN_OR_RETURN(auto got, txn->ListPolicies(filter, page));
+      MP_ASSIGN_OR_RETURN(auto got,
+                          txn->governance().ListPolicies(filter, page));
       for (auto& p : got.items) out.items.push_back(std::move(p));
       page.after = got.next;
     } while (!page.after.empty());
@@ -645,7 +651,7 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(
                     {"name", "uid", "scope", "revision", "create_time",
                      "update_time", "etag"}));
             MP_ASSIGN_OR_RETURN(model::Policy current,
-                                txn.GetPolicy(patch.key()));
+                                txn.governance().GetPolicy(patch.key()));
             // docs/governance.md: a domain policy's owner team may edit it
             // besides the domain's owners; handing it to another team stays
             // with the domain's owners (checked below).
@@ -672,7 +678,8 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(
             if (paths.count("owner")) p.owner_team_id = patch.owner_team_id;
             if (paths.count("waivable")) p.waivable = patch.waivable;
             if (p.owner_team_id.empty() && !p.domain_id.empty()) {
-              MP_ASSIGN_OR_RETURN(model::Domain d, txn.GetDomain(p.domain_id));
+              MP_ASSIGN_OR_RETURN(model::Domain d,
+                                  txn.registry().GetDomain(p.domain_id));
               p.owner_team_id = d.owner_team_id;
             }
             ValidatePolicy(p, v);
@@ -682,7 +689,7 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(
                   CheckPolicyWrite(ctx, txn, current, "change the owner of"));
             }
             if (p.owner_team_id != current.owner_team_id) {
-              auto owner = txn.GetTeam(p.owner_team_id);
+              auto owner = txn.registry().GetTeam(p.owner_team_id);
               if (!owner.ok()) {
                 return Referenced(owner.status(), "policy.owner",
                                   model::TeamName(p.owner_team_id));
@@ -700,8 +707,8 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(
             }
             p.revision = current.revision + 1;
             p.update_time = now;
-            MP_RETURN_IF_ERROR(StoreWrite(
-                txn.UpdatePolicy(p, current.revision, ctx.principal.id)));
+            MP_RETURN_IF_ERROR(StoreWrite(txn.governance().UpdatePolicy(
+                p, current.revision, ctx.principal.id)));
             MP_RETURN_IF_ERROR(
                 txn.Notify(kPolicyChannel, model::PolicyName(p.key())));
             out.after_json = model::ToJson(p);
@@ -729,12 +736,13 @@ absl::Status Governance::DeletePolicy(const RequestContext& ctx,
                  Violations v;
                  ValidateKey(key, "name", "name", v);
                  MP_RETURN_IF_ERROR(v.ToStatus());
-                 MP_ASSIGN_OR_RETURN(model::Policy current, txn.GetPolicy(key));
+                 MP_ASSIGN_OR_RETURN(model::Policy current,
+                                     txn.governance().GetPolicy(key));
                  MP_RETURN_IF_ERROR(
                      CheckPolicyWrite(ctx, txn, current, "delete"));
                  MP_RETURN_IF_ERROR(
                      CheckEtag(model::PolicyName(key), etag, current.revision));
-                 MP_RETURN_IF_ERROR(txn.DeletePolicy(key));
+                 MP_RETURN_IF_ERROR(txn.governance().DeletePolicy(key));
                  MP_RETURN_IF_ERROR(
                      txn.Notify(kPolicyChannel, model::PolicyName(key)));
                  out.before_json = model::ToJson(current);
@@ -765,10 +773,11 @@ Governance::ListPolicyRevisions(const RequestContext& ctx,
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListPolicyRevisions(key, {after, limit}));
+  MP_ASSIGN_OR_RETURN(
+      auto page, txn->governance().ListPolicyRevisions(key, {after, limit}));
   if (page.items.empty() && after.empty()) {
     // Neither a policy nor a history: say so rather than return nothing.
-    auto current = txn->GetPolicy(key);
+    auto current = txn->governance().GetPolicy(key);
     if (!current.ok()) return current.status();
   }
   return ToListResult(std::move(page), fingerprint);
@@ -792,7 +801,7 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(
             ValidateKey(waiver.policy, "parent", "parent", v);
             v.CheckId("waiver_id", waiver.id);
             MP_RETURN_IF_ERROR(v.ToStatus());
-            auto policy = txn.GetPolicy(waiver.policy);
+            auto policy = txn.governance().GetPolicy(waiver.policy);
             if (!policy.ok()) {
               return Referenced(policy.status(), "parent",
                                 model::PolicyName(waiver.policy));
@@ -830,7 +839,7 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(
               std::string d = DomainOfResource(waiver.resource);
               bool inside = false;
               if (model::IsValidId(d)) {
-                auto domain = txn.GetDomain(d);
+                auto domain = txn.registry().GetDomain(d);
                 if (domain.ok()) {
                   MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, *domain));
                   for (const auto& c : chain)
@@ -854,7 +863,7 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(
             w.created_by = ctx.principal.id;
             w.create_time = now;
             w.policy_revision = policy->revision;
-            absl::Status inserted = txn.InsertWaiver(w);
+            absl::Status inserted = txn.governance().InsertWaiver(w);
             if (inserted.code() == absl::StatusCode::kAlreadyExists) {
               return absl::AlreadyExistsError(
                   absl::StrCat(model::WaiverName(w), " already exists"));
@@ -903,11 +912,12 @@ absl::StatusOr<ListResult<model::Waiver>> Governance::ListWaivers(
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (!all_policies) {
-    auto p = txn->GetPolicy(policy);
+    auto p = txn->governance().GetPolicy(policy);
     if (!p.ok())
       return Referenced(p.status(), "parent", model::PolicyName(policy));
   }
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListWaivers(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->governance().ListWaivers(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
@@ -928,12 +938,14 @@ absl::Status Governance::DeleteWaiver(const RequestContext& ctx,
                  ValidateKey(policy_key, "name", "name", v);
                  v.CheckId("name", waiver_id);
                  MP_RETURN_IF_ERROR(v.ToStatus());
-                 MP_ASSIGN_OR_RETURN(model::Waiver current,
-                                     txn.GetWaiver(policy_key, waiver_id));
+                 MP_ASSIGN_OR_RETURN(
+                     model::Waiver current,
+                     txn.governance().GetWaiver(policy_key, waiver_id));
                  MP_ASSIGN_OR_RETURN(model::Policy policy,
-                                     txn.GetPolicy(policy_key));
+                                     txn.governance().GetPolicy(policy_key));
                  MP_RETURN_IF_ERROR(CheckWaiverWrite(ctx, txn, policy));
-                 MP_RETURN_IF_ERROR(txn.DeleteWaiver(policy_key, waiver_id));
+                 MP_RETURN_IF_ERROR(
+                     txn.governance().DeleteWaiver(policy_key, waiver_id));
                  MP_RETURN_IF_ERROR(
                      txn.Notify(kPolicyChannel, model::WaiverName(current)));
                  out.before_json = model::ToJson(current);

@@ -112,7 +112,7 @@ absl::Status CheckInputPorts(store::Transaction& txn, const DataProduct& p,
     }
     auto it = loaded.find(src_name);
     if (it == loaded.end()) {
-      auto got = txn.GetDataProduct(src);
+      auto got = txn.registry().GetDataProduct(src);
       if (!got.ok()) {
         return Referenced(got.status(), field,
                           model::OutputPortName(in.source));
@@ -127,7 +127,8 @@ absl::Status CheckInputPorts(store::Transaction& txn, const DataProduct& p,
       continue;
     MP_ASSIGN_OR_RETURN(
         std::vector<store::LineageEdge> upstream,
-        txn.Lineage(src, store::LineageDirection::kUpstream, kCycleCheckDepth));
+        txn.registry().Lineage(src, store::LineageDirection::kUpstream,
+                               kCycleCheckDepth));
     for (const auto& e : upstream) {
       ProductKey up{e.source.domain_id, e.source.product_id};
       if (up == p.key() || e.consumer == p.key()) {
@@ -182,7 +183,7 @@ absl::Status CheckTeamMembers(store::Transaction& txn,
   for (size_t i = 0; i < members.size(); ++i) {
     absl::string_view id = members[i];
     if (!absl::ConsumePrefix(&id, "team:")) continue;
-    auto team = txn.GetTeam(std::string(id));
+    auto team = txn.registry().GetTeam(std::string(id));
     if (team.ok()) continue;
     if (team.status().code() != absl::StatusCode::kNotFound) {
       return team.status();
@@ -247,7 +248,7 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
               MP_RETURN_IF_ERROR(
                   authz_.CheckAdmin(ctx.principal, "create top-level domains"));
             } else {
-              auto parent = txn.GetDomain(domain.parent_id);
+              auto parent = txn.registry().GetDomain(domain.parent_id);
               if (!parent.ok()) {
                 return Referenced(parent.status(), "domain.parent",
                                   model::DomainName(domain.parent_id));
@@ -257,12 +258,12 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
                   ctx.principal, parent_chain, "create subdomains"));
             }
             MP_RETURN_IF_ERROR(v.ToStatus());
-            auto owner = txn.GetTeam(domain.owner_team_id);
+            auto owner = txn.registry().GetTeam(domain.owner_team_id);
             if (!owner.ok()) {
               return Referenced(owner.status(), "domain.owner_team",
                                 model::TeamName(domain.owner_team_id));
             }
-            auto existing = txn.GetDomain(domain.id);
+            auto existing = txn.registry().GetDomain(domain.id);
             if (existing.ok()) {
               return absl::AlreadyExistsError(absl::StrCat(
                   model::DomainName(domain.id), " already exists"));
@@ -284,7 +285,7 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
             if (!parent_chain.empty())
               subject.domain_json = model::ToJson(parent_chain.front());
             MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
-            MP_RETURN_IF_ERROR(txn.InsertDomain(d));
+            MP_RETURN_IF_ERROR(txn.registry().InsertDomain(d));
             out.after_json = model::ToJson(d);
             out.response_json = out.after_json;
             out.event_type = "domain.created";
@@ -304,7 +305,7 @@ absl::StatusOr<Domain> Registry::GetDomain(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(v.ToStatus());
   // One statement: no transaction around it.
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  return txn->GetDomain(id);
+  return txn->registry().GetDomain(id);
 }
 
 absl::StatusOr<ListResult<Domain>> Registry::ListDomains(
@@ -343,7 +344,8 @@ absl::StatusOr<ListResult<Domain>> Registry::ListDomains(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListDomains(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->registry().ListDomains(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
@@ -374,7 +376,8 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
                      "labels"},
                     {{"parent_id", "parent"}, {"owner_team_id", "owner_team"}},
                     {"name", "uid", "create_time", "update_time", "etag"}));
-            MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(patch.id));
+            MP_ASSIGN_OR_RETURN(Domain current,
+                                txn.registry().GetDomain(patch.id));
             MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, current));
             MP_RETURN_IF_ERROR(
                 authz_.CheckDomainWrite(ctx.principal, chain, "update"));
@@ -407,7 +410,7 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
                           " cannot be its own parent")),
                       "DOMAIN_CYCLE");
                 }
-                auto parent = txn.GetDomain(d.parent_id);
+                auto parent = txn.registry().GetDomain(d.parent_id);
                 if (!parent.ok()) {
                   return Referenced(parent.status(), "domain.parent",
                                     model::DomainName(d.parent_id));
@@ -430,7 +433,7 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
               }
             }
             if (d.owner_team_id != current.owner_team_id) {
-              auto owner = txn.GetTeam(d.owner_team_id);
+              auto owner = txn.registry().GetTeam(d.owner_team_id);
               if (!owner.ok()) {
                 return Referenced(owner.status(), "domain.owner_team",
                                   model::TeamName(d.owner_team_id));
@@ -448,7 +451,7 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
               subject.domain_json = model::ToJson(governed_chain[1]);
             MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), out));
             MP_RETURN_IF_ERROR(
-                StoreWrite(txn.UpdateDomain(d, current.revision)));
+                StoreWrite(txn.registry().UpdateDomain(d, current.revision)));
             out.before_json = model::ToJson(current);
             out.after_json = model::ToJson(d);
             out.response_json = out.after_json;
@@ -474,7 +477,8 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
                  Violations v;
                  v.CheckId("name", id);
                  MP_RETURN_IF_ERROR(v.ToStatus());
-                 MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(id));
+                 MP_ASSIGN_OR_RETURN(Domain current,
+                                     txn.registry().GetDomain(id));
                  if (current.parent_id.empty()) {
                    MP_RETURN_IF_ERROR(authz_.CheckAdmin(
                        ctx.principal, "delete top-level domains"));
@@ -486,9 +490,9 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
                  MP_RETURN_IF_ERROR(
                      CheckEtag(model::DomainName(id), etag, current.revision));
                  MP_ASSIGN_OR_RETURN(int64_t subdomains,
-                                     txn.CountSubdomains(id));
+                                     txn.registry().CountSubdomains(id));
                  MP_ASSIGN_OR_RETURN(int64_t products,
-                                     txn.CountDataProducts(id));
+                                     txn.registry().CountDataProducts(id));
                  if (subdomains > 0 || products > 0) {
                    return WithReason(
                        absl::FailedPreconditionError(absl::StrCat(
@@ -497,7 +501,7 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
                            " data product(s); delete or move them first")),
                        "HAS_CHILDREN");
                  }
-                 absl::Status deleted = txn.DeleteDomain(id);
+                 absl::Status deleted = txn.registry().DeleteDomain(id);
                  if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
                    return WithReason(deleted, "HAS_CHILDREN");
                  }
@@ -544,7 +548,7 @@ absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
             MP_RETURN_IF_ERROR(v.ToStatus());
             MP_RETURN_IF_ERROR(CheckTeamMembers(txn, team.members,
                                                 MemberFields(team.members)));
-            auto existing = txn.GetTeam(team.id);
+            auto existing = txn.registry().GetTeam(team.id);
             if (existing.ok()) {
               return absl::AlreadyExistsError(
                   absl::StrCat(model::TeamName(team.id), " already exists"));
@@ -558,7 +562,7 @@ absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
             t.create_time = now;
             t.update_time = now;
             t.revision = 1;
-            MP_RETURN_IF_ERROR(txn.InsertTeam(t));
+            MP_RETURN_IF_ERROR(txn.registry().InsertTeam(t));
             out.after_json = model::ToJson(t);
             out.response_json = out.after_json;
             // CheckAccess indexes memberships and ports (core/access.h).
@@ -580,7 +584,7 @@ absl::StatusOr<Team> Registry::GetTeam(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(v.ToStatus());
   // One statement: no transaction around it.
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  return txn->GetTeam(id);
+  return txn->registry().GetTeam(id);
 }
 
 absl::StatusOr<ListResult<Team>> Registry::ListTeams(const RequestContext& ctx,
@@ -606,7 +610,8 @@ absl::StatusOr<ListResult<Team>> Registry::ListTeams(const RequestContext& ctx,
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListTeams(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->registry().ListTeams(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
@@ -633,7 +638,7 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
                 internal::ResolveMask(
                     mask, {"display_name", "description", "members"}, {},
                     {"name", "uid", "create_time", "update_time", "etag"}));
-            MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(patch.id));
+            MP_ASSIGN_OR_RETURN(Team current, txn.registry().GetTeam(patch.id));
             MP_RETURN_IF_ERROR(
                 authz_.CheckTeamWrite(ctx.principal, current, "update"));
             MP_RETURN_IF_ERROR(
@@ -652,7 +657,8 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
             internal::SortUnique(t.members);
             t.revision = current.revision + 1;
             t.update_time = now;
-            MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateTeam(t, current.revision)));
+            MP_RETURN_IF_ERROR(
+                StoreWrite(txn.registry().UpdateTeam(t, current.revision)));
             out.before_json = model::ToJson(current);
             out.after_json = model::ToJson(t);
             out.response_json = out.after_json;
@@ -679,12 +685,12 @@ absl::Status Registry::DeleteTeam(const RequestContext& ctx,
              Violations v;
              v.CheckId("name", id);
              MP_RETURN_IF_ERROR(v.ToStatus());
-             MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(id));
+             MP_ASSIGN_OR_RETURN(Team current, txn.registry().GetTeam(id));
              MP_RETURN_IF_ERROR(
                  authz_.CheckAdmin(ctx.principal, "delete teams"));
              MP_RETURN_IF_ERROR(
                  CheckEtag(model::TeamName(id), etag, current.revision));
-             absl::Status deleted = txn.DeleteTeam(id);
+             absl::Status deleted = txn.registry().DeleteTeam(id);
              if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
                return WithReason(deleted, "TEAM_IN_USE");
              }
@@ -732,7 +738,7 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
             v.AddStatus("principal",
                         model::ValidatePrincipal("principal", principal));
             MP_RETURN_IF_ERROR(v.ToStatus());
-            MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(team_id));
+            MP_ASSIGN_OR_RETURN(Team current, txn.registry().GetTeam(team_id));
             MP_RETURN_IF_ERROR(authz_.CheckTeamWrite(
                 ctx.principal, current,
                 add ? "add members to" : "remove members from"));
@@ -764,7 +770,8 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
             }
             t.revision = current.revision + 1;
             t.update_time = now;
-            MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateTeam(t, current.revision)));
+            MP_RETURN_IF_ERROR(
+                StoreWrite(txn.registry().UpdateTeam(t, current.revision)));
             out.after_json = model::ToJson(t);
             out.response_json = out.after_json;
             // CheckAccess indexes memberships and ports (core/access.h).
@@ -802,7 +809,7 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
   if (!model::IsValidId(product.domain_id) || !model::IsValidId(product.id)) {
     return v.ToStatus();
   }
-  auto domain = txn.GetDomain(product.domain_id);
+  auto domain = txn.registry().GetDomain(product.domain_id);
   if (!domain.ok()) {
     return Referenced(domain.status(), domain_field,
                       model::DomainName(product.domain_id));
@@ -811,7 +818,7 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(
       authz_.CheckDomainWrite(ctx.principal, chain, "create data products"));
   MP_RETURN_IF_ERROR(v.ToStatus());
-  auto owner = txn.GetTeam(product.owner_team_id);
+  auto owner = txn.registry().GetTeam(product.owner_team_id);
   if (!owner.ok()) {
     return Referenced(owner.status(), "data_product.owner_team",
                       model::TeamName(product.owner_team_id));
@@ -828,7 +835,7 @@ absl::Status Registry::InsertProduct(const RequestContext& ctx,
   product.revision = 1;
   MP_RETURN_IF_ERROR(Govern(
       ctx, ProductSubject("dataproduct.create", product, nullptr, chain), out));
-  absl::Status inserted = txn.InsertDataProduct(product);
+  absl::Status inserted = txn.registry().InsertDataProduct(product);
   if (inserted.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
         absl::StrCat(model::ProductName(product.key()), " already exists"));
@@ -868,7 +875,7 @@ absl::StatusOr<DataProduct> Registry::GetDataProduct(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(ValidateProductKey(key, "name"));
   // One statement: no transaction around it.
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  return txn->GetDataProduct(key);
+  return txn->registry().GetDataProduct(key);
 }
 
 absl::Status Registry::ValidateProductKey(const ProductKey& key,
@@ -949,12 +956,13 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (!filter.domain_id.empty()) {
-    auto d = txn->GetDomain(filter.domain_id);
+    auto d = txn->registry().GetDomain(filter.domain_id);
     if (!d.ok())
       return Referenced(d.status(), "parent",
                         model::DomainName(filter.domain_id));
   }
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListDataProducts(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->registry().ListDataProducts(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
@@ -1040,9 +1048,9 @@ absl::StatusOr<ProductSearchResult> Registry::SearchDataProducts(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(
-      store::SearchResult found,
-      txn->SearchDataProducts(search, {after, limit}, query.skip, facets));
+  MP_ASSIGN_OR_RETURN(store::SearchResult found,
+                      txn->registry().SearchDataProducts(search, {after, limit},
+                                                         query.skip, facets));
   ProductSearchResult out;
   out.items = std::move(found.items);
   out.next_page_token = internal::EncodePageToken(found.next, fingerprint);
@@ -1080,7 +1088,7 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
                     {{"owner_team_id", "owner_team"}},
                     {"name", "uid", "lifecycle", "create_time", "update_time",
                      "etag"}));
-            auto found = txn.GetDataProduct(patch.key());
+            auto found = txn.registry().GetDataProduct(patch.key());
             if (!found.ok() &&
                 found.status().code() == absl::StatusCode::kNotFound &&
                 allow_missing) {
@@ -1092,7 +1100,7 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             if (!found.ok()) return found.status();
             DataProduct current = *std::move(found);
             MP_ASSIGN_OR_RETURN(Domain domain,
-                                txn.GetDomain(current.domain_id));
+                                txn.registry().GetDomain(current.domain_id));
             MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
             MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current,
                                                         chain, "update"));
@@ -1131,7 +1139,7 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             }
             MP_RETURN_IF_ERROR(v.ToStatus());
             if (p.owner_team_id != current.owner_team_id) {
-              auto owner = txn.GetTeam(p.owner_team_id);
+              auto owner = txn.registry().GetTeam(p.owner_team_id);
               if (!owner.ok()) {
                 return Referenced(owner.status(), "data_product.owner_team",
                                   model::TeamName(p.owner_team_id));
@@ -1159,8 +1167,8 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             MP_RETURN_IF_ERROR(Govern(
                 ctx, ProductSubject("dataproduct.update", p, &current, chain),
                 out));
-            absl::Status updated =
-                StoreWrite(txn.UpdateDataProduct(p, current.revision));
+            absl::Status updated = StoreWrite(
+                txn.registry().UpdateDataProduct(p, current.revision));
             if (updated.code() == absl::StatusCode::kFailedPrecondition) {
               return WithReason(updated, "PORT_IN_USE");
             }
@@ -1195,8 +1203,10 @@ absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
       .Run(ctx, spec,
            [&](store::Transaction& txn, WriteOutcome& out) -> absl::Status {
              MP_RETURN_IF_ERROR(ValidateProductKey(key, "name"));
-             MP_ASSIGN_OR_RETURN(DataProduct current, txn.GetDataProduct(key));
-             MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(key.domain_id));
+             MP_ASSIGN_OR_RETURN(DataProduct current,
+                                 txn.registry().GetDataProduct(key));
+             MP_ASSIGN_OR_RETURN(Domain domain,
+                                 txn.registry().GetDomain(key.domain_id));
              MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
              MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current,
                                                          chain, "delete"));
@@ -1209,7 +1219,7 @@ absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
                  std::vector<internal::DetachedReader> detached,
                  internal::ReleaseReaders(txn, current, ports, now,
                                           "HAS_CONSUMERS"));
-             absl::Status deleted = txn.DeleteDataProduct(key);
+             absl::Status deleted = txn.registry().DeleteDataProduct(key);
              if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
                return WithReason(deleted, "HAS_CONSUMERS");
              }
@@ -1263,8 +1273,10 @@ absl::StatusOr<DataProduct> Registry::TransitionDataProduct(
               return InvalidArgumentWithFields(
                   {{"lifecycle", "a product cannot be moved back to DRAFT"}});
             }
-            MP_ASSIGN_OR_RETURN(DataProduct current, txn.GetDataProduct(key));
-            MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(key.domain_id));
+            MP_ASSIGN_OR_RETURN(DataProduct current,
+                                txn.registry().GetDataProduct(key));
+            MP_ASSIGN_OR_RETURN(Domain domain,
+                                txn.registry().GetDomain(key.domain_id));
             MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
             MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, current,
                                                         chain, action));
@@ -1294,8 +1306,8 @@ absl::StatusOr<DataProduct> Registry::TransitionDataProduct(
                 ctx,
                 ProductSubject("dataproduct.lifecycle", p, &current, chain),
                 out));
-            MP_RETURN_IF_ERROR(
-                StoreWrite(txn.UpdateDataProduct(p, current.revision)));
+            MP_RETURN_IF_ERROR(StoreWrite(
+                txn.registry().UpdateDataProduct(p, current.revision)));
             out.before_json = model::ToJson(current);
             out.after_json = model::ToJson(p);
             out.response_json = out.after_json;
@@ -1320,28 +1332,28 @@ absl::StatusOr<Lineage> Registry::GetLineage(const RequestContext& ctx,
   }
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   Lineage out;
-  MP_ASSIGN_OR_RETURN(DataProduct start, txn->GetDataProduct(key));
+  MP_ASSIGN_OR_RETURN(DataProduct start, txn->registry().GetDataProduct(key));
   out.nodes.push_back(std::move(start));
   std::set<ProductKey> seen{key};
   auto add_node = [&](const ProductKey& k) -> absl::Status {
     if (!seen.insert(k).second) return absl::OkStatus();
-    MP_ASSIGN_OR_RETURN(DataProduct p, txn->GetDataProduct(k));
+    MP_ASSIGN_OR_RETURN(DataProduct p, txn->registry().GetDataProduct(k));
     out.nodes.push_back(std::move(p));
     return absl::OkStatus();
   };
   if (scope == LineageScope::kUpstream || scope == LineageScope::kBoth) {
-    MP_ASSIGN_OR_RETURN(
-        auto edges,
-        txn->Lineage(key, store::LineageDirection::kUpstream, depth));
+    MP_ASSIGN_OR_RETURN(auto edges,
+                        txn->registry().Lineage(
+                            key, store::LineageDirection::kUpstream, depth));
     for (auto& e : edges) {
       MP_RETURN_IF_ERROR(add_node({e.source.domain_id, e.source.product_id}));
       out.edges.push_back(std::move(e));
     }
   }
   if (scope == LineageScope::kDownstream || scope == LineageScope::kBoth) {
-    MP_ASSIGN_OR_RETURN(
-        auto edges,
-        txn->Lineage(key, store::LineageDirection::kDownstream, depth));
+    MP_ASSIGN_OR_RETURN(auto edges,
+                        txn->registry().Lineage(
+                            key, store::LineageDirection::kDownstream, depth));
     for (auto& e : edges) {
       MP_RETURN_IF_ERROR(add_node(e.consumer));
       out.edges.push_back(std::move(e));

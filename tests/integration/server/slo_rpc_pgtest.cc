@@ -120,7 +120,7 @@ class SloRpcTest : public ::testing::Test {
   std::vector<model::Event> SloEvents() {
     auto txn = fx_->store().Begin(store::TxnMode::kReadOnly);
     EXPECT_TRUE(txn.ok());
-    auto events = (*txn)->ListEvents(0, 10000);
+    auto events = (*txn)->events().ListEvents(0, 10000);
     EXPECT_TRUE(events.ok());
     std::vector<model::Event> out;
     for (auto& e : *events) {
@@ -196,7 +196,8 @@ TEST_F(SloRpcTest, ReportStatusBreachRecoverAndList) {
     r.set_name(kProduct);
     v1::DataProduct p;
     auto ctx = ServerFixture::Context(carl_);
-    ASSERT_TRUE(fx_->Products()->GetDataProduct(ctx.get(), r, &p).ok());
+    ASSERT_TRUE(
+        fx_->Products()->registry().GetDataProduct(ctx.get(), r, &p).ok());
     ASSERT_EQ(p.output_ports_size(), 2);
     const v1::ServiceLevelStatus& s = p.output_ports(0).service_level_status();
     EXPECT_EQ(s.output_port(), kPort);
