@@ -196,8 +196,7 @@ TEST_F(SloRpcTest, ReportStatusBreachRecoverAndList) {
     r.set_name(kProduct);
     v1::DataProduct p;
     auto ctx = ServerFixture::Context(carl_);
-    ASSERT_TRUE(
-        fx_->Products()->registry().GetDataProduct(ctx.get(), r, &p).ok());
+    ASSERT_TRUE(fx_->Products()->GetDataProduct(ctx.get(), r, &p).ok());
     ASSERT_EQ(p.output_ports_size(), 2);
     const v1::ServiceLevelStatus& s = p.output_ports(0).service_level_status();
     EXPECT_EQ(s.output_port(), kPort);
