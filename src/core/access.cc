@@ -63,14 +63,15 @@ absl::StatusOr<PortContext> LoadPort(store::Transaction& txn,
                                      const model::OutputPortRef& port,
                                      const std::string& field) {
   const std::string name = model::OutputPortName(port);
-  auto product = txn.GetDataProduct({port.domain_id, port.product_id});
+  auto product =
+      txn.registry().GetDataProduct({port.domain_id, port.product_id});
   if (!product.ok()) return Referenced(product.status(), field, name);
   bool found = false;
   for (const auto& o : product->output_ports) found |= o.id == port.port_id;
   if (!found) return internal::NotFoundAt(field, name);
   PortContext out;
   out.product = *std::move(product);
-  MP_ASSIGN_OR_RETURN(auto domain, txn.GetDomain(port.domain_id));
+  MP_ASSIGN_OR_RETURN(auto domain, txn.registry().GetDomain(port.domain_id));
   MP_ASSIGN_OR_RETURN(out.chain, DomainChain(txn, domain));
   return out;
 }
@@ -123,7 +124,7 @@ absl::Status Access::Reload() {
         std::string after;
         while (true) {
           MP_ASSIGN_OR_RETURN(auto grants,
-                              txn.ActiveGrants(now, after, kLoadPage));
+                              txn.access().ActiveGrants(now, after, kLoadPage));
           if (grants.empty()) break;
           after = grants.back().id;
           for (auto& g : grants) data.grants.push_back(std::move(g));
@@ -131,13 +132,14 @@ absl::Status Access::Reload() {
         }
         store::PageRequest teams{"", 1000};
         do {
-          MP_ASSIGN_OR_RETURN(auto page, txn.ListTeams({}, teams));
+          MP_ASSIGN_OR_RETURN(auto page, txn.registry().ListTeams({}, teams));
           for (auto& t : page.items) data.teams.push_back(std::move(t));
           teams.after = page.next;
         } while (!teams.after.empty());
         store::PageRequest products{"", 1000};
         do {
-          MP_ASSIGN_OR_RETURN(auto page, txn.ListDataProducts({}, products));
+          MP_ASSIGN_OR_RETURN(auto page,
+                              txn.registry().ListDataProducts({}, products));
           for (const auto& p : page.items) {
             for (const auto& o : p.output_ports) {
               data.ports.push_back(
@@ -206,7 +208,7 @@ absl::Status Access::ApplyChange(const std::string& payload) {
   const std::string& id = parts[1];
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (kind == "grant") {
-    auto grant = txn->GetGrant(id);
+    auto grant = txn->access().GetGrant(id);
     if (grant.ok()) {
       index_.UpsertGrant(*grant);
       return absl::OkStatus();
@@ -214,7 +216,7 @@ absl::Status Access::ApplyChange(const std::string& payload) {
     return grant.status();
   }
   if (kind == "team") {
-    auto team = txn->GetTeam(id);
+    auto team = txn->registry().GetTeam(id);
     if (team.ok()) {
       index_.SetTeam(id, team->members);
     } else if (team.status().code() == absl::StatusCode::kNotFound) {
@@ -227,7 +229,7 @@ absl::Status Access::ApplyChange(const std::string& payload) {
   if (kind == "product") {
     std::vector<std::string> key = absl::StrSplit(id, absl::MaxSplits('/', 1));
     if (key.size() != 2) return absl::OkStatus();
-    auto product = txn->GetDataProduct({key[0], key[1]});
+    auto product = txn->registry().GetDataProduct({key[0], key[1]});
     if (product.ok()) {
       std::vector<std::string> ports;
       for (const auto& o : product->output_ports) ports.push_back(o.id);

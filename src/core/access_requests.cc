@@ -73,7 +73,7 @@ absl::StatusOr<std::vector<std::string>> ConsumerTeams(
     store::Transaction& txn, const std::string& consumer) {
   if (absl::StartsWith(consumer, "team:"))
     return std::vector<std::string>{consumer.substr(5)};
-  return txn.TeamsOfPrincipal(consumer);
+  return txn.registry().TeamsOfPrincipal(consumer);
 }
 
 // The domains owned by `teams`, as resource names.
@@ -85,7 +85,7 @@ absl::StatusOr<std::vector<std::string>> DomainsOwnedBy(
     filter.owner_team_id = team;
     store::PageRequest page{"", 1000};
     do {
-      MP_ASSIGN_OR_RETURN(auto got, txn.ListDomains(filter, page));
+      MP_ASSIGN_OR_RETURN(auto got, txn.registry().ListDomains(filter, page));
       for (const auto& d : got.items) out.insert(model::DomainName(d.id));
       page.after = got.next;
     } while (!page.after.empty());
@@ -129,7 +129,7 @@ absl::StatusOr<Grant> Access::MakeGrant(store::Transaction& txn,
   g.create_time = now;
   g.expire_time = now + duration;
   g.revision = 1;
-  MP_RETURN_IF_ERROR(txn.InsertGrant(g));
+  MP_RETURN_IF_ERROR(txn.access().InsertGrant(g));
   MP_RETURN_IF_ERROR(Notify(txn, absl::StrCat("grant:", g.id)));
   request.grant_id = g.id;
   return g;
@@ -228,7 +228,7 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
       r.state = AccessRequestState::kApproved;
       r.reviewer = "policy";
     }
-    absl::Status inserted = txn.InsertAccessRequest(r);
+    absl::Status inserted = txn.access().InsertAccessRequest(r);
     if (inserted.code() == absl::StatusCode::kNotFound) {
       return Referenced(inserted, "access_request.output_port",
                         model::OutputPortName(r.port));
@@ -237,7 +237,8 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
     made.reset();
     if (r.state == AccessRequestState::kApproved) {
       MP_ASSIGN_OR_RETURN(made, MakeGrant(txn, "policy", r, r.duration, now));
-      MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, r.revision)));
+      MP_RETURN_IF_ERROR(
+          StoreWrite(txn.access().UpdateAccessRequest(r, r.revision)));
     }
     w.SetEvent(r.state == AccessRequestState::kApproved ? "granted"
                                                         : "requested");
@@ -262,7 +263,7 @@ absl::StatusOr<AccessRequest> Access::GetAccessRequest(
     const RequestContext& ctx, const std::string& id) {
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  MP_ASSIGN_OR_RETURN(AccessRequest r, txn->GetAccessRequest(id));
+  MP_ASSIGN_OR_RETURN(AccessRequest r, txn->access().GetAccessRequest(id));
   r.state = r.StateAt(clock_.Now());
   return r;
 }
@@ -319,7 +320,7 @@ absl::StatusOr<ListResult<AccessRequest>> Access::ListAccessRequests(
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->ListAccessRequests(filter, {after, limit}));
+                      txn->access().ListAccessRequests(filter, {after, limit}));
   for (auto& r : page.items) r.state = r.StateAt(filter.now);
   return ToListResult(std::move(page), fingerprint);
 }
@@ -332,7 +333,7 @@ absl::StatusOr<AccessRequest> Access::ChangeRequest(
                   ResourceWrite<AccessRequestTraits>& w)
       -> absl::StatusOr<AccessRequest> {
     const absl::Time now = internal::StoreNow(clock_);
-    MP_ASSIGN_OR_RETURN(AccessRequest r, txn.GetAccessRequest(id));
+    MP_ASSIGN_OR_RETURN(AccessRequest r, txn.access().GetAccessRequest(id));
     MP_RETURN_IF_ERROR(
         CheckEtag(model::AccessRequestName(id), etag, r.revision));
     const AccessRequest before = r;
@@ -342,7 +343,8 @@ absl::StatusOr<AccessRequest> Access::ChangeRequest(
     }
     r.update_time = now;
     r.revision = before.revision + 1;
-    MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateAccessRequest(r, before.revision)));
+    MP_RETURN_IF_ERROR(
+        StoreWrite(txn.access().UpdateAccessRequest(r, before.revision)));
     w.Before(before);
     w.SetEvent(event);
     return r;
@@ -527,7 +529,8 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
       }
     }
   }
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListGrants(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->access().ListGrants(filter, {after, limit}));
   if (state && *state != model::GrantState::kActive) {
     // EXPIRED and REVOKED are decided against now, after the store's page.
     std::vector<Grant> kept;
@@ -548,7 +551,7 @@ absl::StatusOr<Grant> Access::RevokeGrant(const RequestContext& ctx,
   auto rule = [&](store::Transaction& txn,
                   ResourceWrite<GrantTraits>& w) -> absl::StatusOr<Grant> {
     const absl::Time now = internal::StoreNow(clock_);
-    MP_ASSIGN_OR_RETURN(Grant g, txn.GetGrant(id));
+    MP_ASSIGN_OR_RETURN(Grant g, txn.access().GetGrant(id));
     if (!IsMemberOfConsumer(ctx.principal, g.consumer)) {
       MP_ASSIGN_OR_RETURN(PortContext port, LoadPort(txn, g.port, "name"));
       MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
@@ -567,7 +570,8 @@ absl::StatusOr<Grant> Access::RevokeGrant(const RequestContext& ctx,
     g.revoked_by = ctx.principal.id;
     g.revoke_reason = reason;
     g.revision += 1;
-    MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateGrant(g, before.revision)));
+    MP_RETURN_IF_ERROR(
+        StoreWrite(txn.access().UpdateGrant(g, before.revision)));
     MP_RETURN_IF_ERROR(Notify(txn, absl::StrCat("grant:", g.id)));
     w.Before(before);
     w.SetEvent("revoked");

@@ -42,7 +42,8 @@ absl::StatusOr<ListResult<model::AuditRecord>> AuditLog::ListAuditRecords(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListAudit(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->events().ListAudit(filter, {after, limit}));
   ListResult<model::AuditRecord> out;
   out.items = std::move(page.items);
   out.next_page_token = internal::EncodePageToken(page.next, fingerprint);

@@ -174,7 +174,8 @@ bool PointsIntoPrevious(mc::ChangeKind kind) {
 // input ports read them, and the principals holding active grants on them.
 absl::StatusOr<std::vector<ImpactedConsumer>> Impact(
     store::Transaction& txn, const std::string& contract_id, absl::Time now) {
-  MP_ASSIGN_OR_RETURN(auto readers, txn.ContractReaders(contract_id));
+  MP_ASSIGN_OR_RETURN(auto readers,
+                      txn.contracts().ContractReaders(contract_id));
   std::vector<ImpactedConsumer> out;
   std::vector<model::OutputPortRef> ports;
   for (const auto& r : readers) {
@@ -194,7 +195,7 @@ absl::StatusOr<std::vector<ImpactedConsumer>> Impact(
     filter.now = now;
     store::PageRequest page{"", 1000};
     do {
-      MP_ASSIGN_OR_RETURN(auto grants, txn.ListGrants(filter, page));
+      MP_ASSIGN_OR_RETURN(auto grants, txn.access().ListGrants(filter, page));
       for (const auto& g : grants.items) {
         ImpactedConsumer c;
         c.consumer = g.consumer;
@@ -225,7 +226,7 @@ absl::StatusOr<CompatibilityReport> Compare(
   report.mode = std::string(mc::ModeName(mode));
   std::vector<ContractVersion> previous;
   if (!against.empty()) {
-    auto v = txn.GetContractVersion(candidate.document.id, against);
+    auto v = txn.contracts().GetContractVersion(candidate.document.id, against);
     if (!v.ok()) {
       return Referenced(
           v.status(), "against_version",
@@ -237,10 +238,11 @@ absl::StatusOr<CompatibilityReport> Compare(
                       mode == mc::CompatibilityMode::kForwardTransitive ||
                       mode == mc::CompatibilityMode::kFullTransitive;
     if (transitive) {
-      MP_ASSIGN_OR_RETURN(previous, txn.AllContractVersions(contract->id));
+      MP_ASSIGN_OR_RETURN(previous,
+                          txn.contracts().AllContractVersions(contract->id));
     } else {
-      MP_ASSIGN_OR_RETURN(auto latest,
-                          txn.ListContractVersions(contract->id, {"", 1}));
+      MP_ASSIGN_OR_RETURN(auto latest, txn.contracts().ListContractVersions(
+                                           contract->id, {"", 1}));
       previous = std::move(latest.items);
     }
   }
@@ -427,13 +429,13 @@ absl::Status AuthorizeBeforeReading(const auth::Authorizer& authz,
   absl::Status verdict;
   MP_RETURN_IF_ERROR(store.RunInTransaction(
       store::TxnMode::kReadOnly, [&](store::Transaction& txn) -> absl::Status {
-        auto product = txn.GetDataProduct(*request.product);
+        auto product = txn.registry().GetDataProduct(*request.product);
         if (product.status().code() == absl::StatusCode::kNotFound) {
           return absl::OkStatus();
         }
         MP_RETURN_IF_ERROR(product.status());
-        MP_ASSIGN_OR_RETURN(auto domain,
-                            txn.GetDomain(request.product->domain_id));
+        MP_ASSIGN_OR_RETURN(
+            auto domain, txn.registry().GetDomain(request.product->domain_id));
         MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
         verdict = authz.CheckProductWrite(p, *product, chain,
                                           "publish data contracts of");
@@ -493,7 +495,7 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
             result = PublishResult{};
             const absl::Time now = internal::StoreNow(clock_);
             std::optional<Contract> existing;
-            auto got = txn.GetContract(id);
+            auto got = txn.contracts().GetContract(id);
             if (got.ok()) {
               existing = *std::move(got);
             } else if (got.status().code() != absl::StatusCode::kNotFound) {
@@ -513,21 +515,21 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
               MP_ASSIGN_OR_RETURN(product_key,
                                   OwningProduct(request, candidate->document));
             }
-            auto product = txn.GetDataProduct(product_key);
+            auto product = txn.registry().GetDataProduct(product_key);
             if (!product.ok()) {
               return Referenced(product.status(), "data_product",
                                 model::ProductName(product_key));
             }
-            MP_ASSIGN_OR_RETURN(auto domain,
-                                txn.GetDomain(product_key.domain_id));
+            MP_ASSIGN_OR_RETURN(
+                auto domain, txn.registry().GetDomain(product_key.domain_id));
             MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
             MP_RETURN_IF_ERROR(authz_.CheckProductWrite(
                 ctx.principal, *product, chain, "publish data contracts of"));
 
             // A version is immutable: the same content again is a no-op.
             if (existing) {
-              auto same =
-                  txn.GetContractVersion(id, candidate->document.version);
+              auto same = txn.contracts().GetContractVersion(
+                  id, candidate->document.version);
               if (same.ok()) {
                 if (same->content_hash != Sha256Hex(candidate->json)) {
                   return absl::AlreadyExistsError(absl::StrCat(
@@ -631,17 +633,17 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
               return Refusal(report, policy_refusal);
             }
             if (existing) {
-              MP_RETURN_IF_ERROR(
-                  StoreWrite(txn.UpdateContract(contract, existing->revision)));
+              MP_RETURN_IF_ERROR(StoreWrite(txn.contracts().UpdateContract(
+                  contract, existing->revision)));
             } else {
-              absl::Status inserted = txn.InsertContract(contract);
+              absl::Status inserted = txn.contracts().InsertContract(contract);
               if (inserted.code() == absl::StatusCode::kNotFound) {
                 return Referenced(inserted, "data_product",
                                   model::ProductName(product_key));
               }
               MP_RETURN_IF_ERROR(inserted);
             }
-            MP_RETURN_IF_ERROR(txn.InsertContractVersion(version));
+            MP_RETURN_IF_ERROR(txn.contracts().InsertContractVersion(version));
             out.resource = model::ContractVersionName(id, version.version);
             if (existing) out.before_json = model::ToJson(*existing);
             out.after_json = model::ToJson(contract);
@@ -661,8 +663,8 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
     MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
     MP_ASSIGN_OR_RETURN(
         result.version,
-        txn->GetContractVersion(result.contract.id,
-                                json.value("version", std::string())));
+        txn->contracts().GetContractVersion(
+            result.contract.id, json.value("version", std::string())));
     MP_ASSIGN_OR_RETURN(result.report,
                         ReportFromJson(result.version.report_json));
   }
@@ -695,7 +697,7 @@ absl::StatusOr<CompatibilityReport> Contracts::CheckCompatibility(
   MP_RETURN_IF_ERROR(store_.RunInTransaction(
       store::TxnMode::kReadOnly, [&](store::Transaction& txn) -> absl::Status {
         std::optional<Contract> existing;
-        auto got = txn.GetContract(candidate->document.id);
+        auto got = txn.contracts().GetContract(candidate->document.id);
         if (got.ok()) {
           existing = *std::move(got);
         } else if (got.status().code() != absl::StatusCode::kNotFound) {
@@ -731,7 +733,7 @@ absl::StatusOr<Contract> Contracts::GetContract(const RequestContext& ctx,
                                "\" is not a valid contract name")}});
   }
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  return txn->GetContract(id);
+  return txn->contracts().GetContract(id);
 }
 
 absl::StatusOr<ListResult<Contract>> Contracts::ListContracts(
@@ -784,7 +786,8 @@ absl::StatusOr<ListResult<Contract>> Contracts::ListContracts(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListContracts(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->contracts().ListContracts(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
@@ -806,8 +809,8 @@ absl::StatusOr<ListResult<ContractVersion>> Contracts::ListVersions(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page,
-                      txn->ListContractVersions(contract_id, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page, txn->contracts().ListContractVersions(
+                                     contract_id, {after, limit}));
   if (omit_documents) {
     for (auto& v : page.items) {
       v.original_yaml.clear();
@@ -828,15 +831,15 @@ absl::StatusOr<ContractVersion> Contracts::GetVersion(
   }
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (version == "latest") {
-    MP_ASSIGN_OR_RETURN(auto page,
-                        txn->ListContractVersions(contract_id, {"", 1}));
+    MP_ASSIGN_OR_RETURN(
+        auto page, txn->contracts().ListContractVersions(contract_id, {"", 1}));
     if (page.items.empty()) {
       return absl::NotFoundError(absl::StrCat(model::ContractName(contract_id),
                                               " has no published version"));
     }
     return std::move(page.items.front());
   }
-  return txn->GetContractVersion(contract_id, version);
+  return txn->contracts().GetContractVersion(contract_id, version);
 }
 
 absl::StatusOr<Contract> Contracts::Deprecate(const RequestContext& ctx,
@@ -856,11 +859,13 @@ absl::StatusOr<Contract> Contracts::Deprecate(const RequestContext& ctx,
   auto rule =
       [&](store::Transaction& txn,
           ResourceWrite<ContractTraits>& w) -> absl::StatusOr<Contract> {
-    MP_ASSIGN_OR_RETURN(Contract contract, txn.GetContract(id));
+    MP_ASSIGN_OR_RETURN(Contract contract, txn.contracts().GetContract(id));
     MP_RETURN_IF_ERROR(
         CheckEtag(model::ContractName(id), etag, contract.revision));
-    MP_ASSIGN_OR_RETURN(auto product, txn.GetDataProduct(contract.product));
-    MP_ASSIGN_OR_RETURN(auto domain, txn.GetDomain(contract.product.domain_id));
+    MP_ASSIGN_OR_RETURN(auto product,
+                        txn.registry().GetDataProduct(contract.product));
+    MP_ASSIGN_OR_RETURN(auto domain,
+                        txn.registry().GetDomain(contract.product.domain_id));
     MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
     MP_RETURN_IF_ERROR(authz_.CheckProductWrite(ctx.principal, product, chain,
                                                 "deprecate data contracts of"));
@@ -870,7 +875,7 @@ absl::StatusOr<Contract> Contracts::Deprecate(const RequestContext& ctx,
     after.update_time = internal::StoreNow(clock_);
     after.revision += 1;
     MP_RETURN_IF_ERROR(
-        StoreWrite(txn.UpdateContract(after, contract.revision)));
+        StoreWrite(txn.contracts().UpdateContract(after, contract.revision)));
     w.Before(contract);
     w.SetEvent("deprecated");
     return after;

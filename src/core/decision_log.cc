@@ -94,7 +94,7 @@ void DecisionLog::Run() {
     lock.unlock();
     absl::Status s = store_.RunInTransaction(
         store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
-          return txn.AppendAccessDecisions(batch);
+          return txn.access().AppendAccessDecisions(batch);
         });
     const absl::Time done = absl::Now();
     lock.lock();

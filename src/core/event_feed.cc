@@ -99,7 +99,8 @@ absl::StatusOr<EventMatcher> EventMatcher::Create(
     filter.parent_id = parent;
     std::string after;
     do {
-      MP_ASSIGN_OR_RETURN(auto page, txn->ListDomains(filter, {after, 500}));
+      MP_ASSIGN_OR_RETURN(auto page,
+                          txn->registry().ListDomains(filter, {after, 500}));
       for (const auto& d : page.items) m.members_.push_back({d.id, parent});
       after = page.next;
     } while (!after.empty());
@@ -169,7 +170,7 @@ absl::Status EventFeed::Start() {
   int64_t last = 0;
   MP_RETURN_IF_ERROR(store_.RunInTransaction(
       store::TxnMode::kReadOnly, [&](store::Transaction& txn) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(last, txn.LastEventSequence());
+        MP_ASSIGN_OR_RETURN(last, txn.events().LastEventSequence());
         return absl::OkStatus();
       }));
   {
@@ -259,7 +260,7 @@ absl::Status EventFeed::ReadNew() {
         store::TxnMode::kSingleRead,
         [&](store::Transaction& txn) -> absl::Status {
           absl::StatusOr<std::vector<model::Event>> events =
-              txn.ListEvents(after, kReadBatch);
+              txn.events().ListEvents(after, kReadBatch);
           if (events.ok()) {
             batch = *std::move(events);
             read = batch.size();
@@ -271,7 +272,8 @@ absl::Status EventFeed::ReadNew() {
           // oldest retained). The watermark is read after the events: if
           // it is at or below `after` now, it was when they were read.
           if (!events.ok() || after == 0) {
-            MP_ASSIGN_OR_RETURN(pruned_through, txn.EventsPrunedThrough());
+            MP_ASSIGN_OR_RETURN(pruned_through,
+                                txn.events().EventsPrunedThrough());
           }
           return absl::OkStatus();
         }));
@@ -343,10 +345,11 @@ absl::StatusOr<int64_t> EventFeed::Next(int64_t cursor, absl::Time until,
       store::TxnMode::kSingleRead,
       [&](store::Transaction& txn) -> absl::Status {
         absl::StatusOr<std::vector<model::Event>> events =
-            txn.ListEvents(cursor, options_.batch_size);
+            txn.events().ListEvents(cursor, options_.batch_size);
         if (events.status().code() == absl::StatusCode::kOutOfRange) {
           pruned = true;
-          MP_ASSIGN_OR_RETURN(pruned_through, txn.EventsPrunedThrough());
+          MP_ASSIGN_OR_RETURN(pruned_through,
+                              txn.events().EventsPrunedThrough());
           return absl::OkStatus();
         }
         MP_ASSIGN_OR_RETURN(*out, std::move(events));
@@ -391,7 +394,8 @@ absl::Status EventFeed::Watch(
     MP_RETURN_IF_ERROR(store_.RunInTransaction(
         store::TxnMode::kSingleRead,
         [&](store::Transaction& txn) -> absl::Status {
-          MP_ASSIGN_OR_RETURN(pruned_through, txn.EventsPrunedThrough());
+          MP_ASSIGN_OR_RETURN(pruned_through,
+                              txn.events().EventsPrunedThrough());
           return absl::OkStatus();
         }));
     if (query.since_sequence < pruned_through) {
@@ -412,7 +416,7 @@ absl::Status EventFeed::Watch(
     MP_RETURN_IF_ERROR(store_.RunInTransaction(
         store::TxnMode::kSingleRead,
         [&](store::Transaction& txn) -> absl::Status {
-          MP_ASSIGN_OR_RETURN(committed, txn.LastEventSequence());
+          MP_ASSIGN_OR_RETURN(committed, txn.events().LastEventSequence());
           return absl::OkStatus();
         }));
   }

@@ -51,7 +51,7 @@ absl::StatusOr<EventRetention::Bound> EventRetention::PruneBound() {
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   store::PageRequest page{"", 1000};
   while (true) {
-    MP_ASSIGN_OR_RETURN(auto webhooks, txn->ListWebhooks(page));
+    MP_ASSIGN_OR_RETURN(auto webhooks, txn->events().ListWebhooks(page));
     for (const model::Webhook& w : webhooks.items) {
       bound.max_sequence = std::min(bound.max_sequence, w.delivered_sequence);
     }
@@ -74,9 +74,9 @@ absl::StatusOr<int64_t> EventRetention::PruneOnce() {
     MP_RETURN_IF_ERROR(store_.RunInTransaction(
         store::TxnMode::kReadWrite,
         [&](store::Transaction& txn) -> absl::Status {
-          MP_ASSIGN_OR_RETURN(pruned,
-                              txn.PruneEvents(bound.before, bound.max_sequence,
-                                              options_.batch_size));
+          MP_ASSIGN_OR_RETURN(
+              pruned, txn.events().PruneEvents(bound.before, bound.max_sequence,
+                                               options_.batch_size));
           return absl::OkStatus();
         }));
     total += pruned;

@@ -98,14 +98,15 @@ absl::Status Governance::Reload() {
   std::vector<model::Waiver> waivers;
   MP_RETURN_IF_ERROR(store_.RunInTransaction(
       store::TxnMode::kReadOnly, [&](store::Transaction& txn) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(policies, txn.AllPolicies());
+        MP_ASSIGN_OR_RETURN(policies, txn.governance().AllPolicies());
         waivers.clear();
         store::WaiverFilter filter;
         filter.all_policies = true;
         filter.not_expired_at = clock_.Now();
         store::PageRequest page{"", kPolicyBatch};
         do {
-          MP_ASSIGN_OR_RETURN(auto got, txn.ListWaivers(filter, page));
+          MP_ASSIGN_OR_RETURN(auto got,
+                              txn.governance().ListWaivers(filter, page));
           for (auto& w : got.items) waivers.push_back(std::move(w));
           page.after = got.next;
         } while (!page.after.empty());
@@ -252,7 +253,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
           eval_ctx.principal = model::Principal{};
           eval_ctx.principal.id = as_principal;
           MP_ASSIGN_OR_RETURN(eval_ctx.principal.team_ids,
-                              txn.TeamsOfPrincipal(as_principal));
+                              txn.registry().TeamsOfPrincipal(as_principal));
         }
         std::string domain_id = DomainOfResource(subject.resource_name);
         subject.domain_chain.clear();
@@ -264,7 +265,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
                 absl::StrCat("\"", domain_id, "\" is not a valid domain id")}});
         }
         bool is_domain = subject.resource_name == model::DomainName(domain_id);
-        auto domain = txn.GetDomain(domain_id);
+        auto domain = txn.registry().GetDomain(domain_id);
         if (!domain.ok() &&
             domain.status().code() == absl::StatusCode::kNotFound &&
             is_domain && !subject.resource_json.empty()) {
@@ -278,7 +279,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
           planned->id = domain_id;
           std::vector<model::Domain> chain{*planned};
           if (!planned->parent_id.empty()) {
-            auto parent = txn.GetDomain(planned->parent_id);
+            auto parent = txn.registry().GetDomain(planned->parent_id);
             if (!parent.ok()) {
               return Referenced(parent.status(), "resource.parent",
                                 model::DomainName(planned->parent_id));
@@ -316,7 +317,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
                 "is required: only domains and data products can "
                 "be read from the registry"}});
         }
-        auto product = txn.GetDataProduct(*key);
+        auto product = txn.registry().GetDataProduct(*key);
         if (!product.ok()) {
           return Referenced(product.status(), "resource_name",
                             subject.resource_name);
@@ -341,7 +342,7 @@ absl::StatusOr<policy::Decision> Governance::Evaluate(
       .RunInTransaction(
           store::TxnMode::kReadWrite,
           [&](store::Transaction& txn) {
-            return txn.AppendAudit(audit).status();
+            return txn.events().AppendAudit(audit).status();
           },
           /*max_attempts=*/2)
       .IgnoreError();

@@ -110,7 +110,7 @@ absl::Status Governance::CheckPolicyWrite(const RequestContext& ctx,
     return authz_.CheckAdmin(ctx.principal,
                              absl::StrCat(action, " global policies"));
   }
-  auto domain = txn.GetDomain(policy.domain_id);
+  auto domain = txn.registry().GetDomain(policy.domain_id);
   if (!domain.ok()) {
     return Referenced(domain.status(), "parent",
                       model::DomainName(policy.domain_id));
@@ -150,12 +150,13 @@ absl::StatusOr<model::Policy> Governance::CreatePolicy(
     MP_RETURN_IF_ERROR(CheckPolicyWrite(ctx, txn, policy, "write"));
     model::Policy p = policy;
     if (p.owner_team_id.empty() && !p.domain_id.empty()) {
-      MP_ASSIGN_OR_RETURN(model::Domain d, txn.GetDomain(p.domain_id));
+      MP_ASSIGN_OR_RETURN(model::Domain d,
+                          txn.registry().GetDomain(p.domain_id));
       p.owner_team_id = d.owner_team_id;
     }
     ValidatePolicy(p, v);
     MP_RETURN_IF_ERROR(v.ToStatus());
-    auto owner = txn.GetTeam(p.owner_team_id);
+    auto owner = txn.registry().GetTeam(p.owner_team_id);
     if (!owner.ok()) {
       return Referenced(owner.status(), "policy.owner",
                         model::TeamName(p.owner_team_id));
@@ -164,7 +165,7 @@ absl::StatusOr<model::Policy> Governance::CreatePolicy(
     p.create_time = now;
     p.update_time = now;
     p.revision = 1;
-    absl::Status inserted = txn.InsertPolicy(p, ctx.principal.id);
+    absl::Status inserted = txn.governance().InsertPolicy(p, ctx.principal.id);
     if (inserted.code() == absl::StatusCode::kAlreadyExists) {
       return absl::AlreadyExistsError(
           absl::StrCat(model::PolicyName(p.key()), " already exists"));
@@ -186,7 +187,7 @@ absl::StatusOr<model::Policy> Governance::GetPolicy(
   ValidateKey(key, "name", "name", v);
   MP_RETURN_IF_ERROR(v.ToStatus());
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  return txn->GetPolicy(key);
+  return txn->governance().GetPolicy(key);
 }
 
 absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
@@ -260,17 +261,19 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (!domain_id.empty() && !any_domain) {
-    auto d = txn->GetDomain(domain_id);
+    auto d = txn->registry().GetDomain(domain_id);
     if (!d.ok())
       return Referenced(d.status(), "parent", model::DomainName(domain_id));
   }
   if (!include_inherited) {
-    MP_ASSIGN_OR_RETURN(auto page, txn->ListPolicies(filter, {after, limit}));
+    MP_ASSIGN_OR_RETURN(auto page,
+                        txn->governance().ListPolicies(filter, {after, limit}));
     return ToListResult(std::move(page), fingerprint);
   }
   // The effective set: global, then each ancestor, then the domain. It is
   // bounded by what governs one domain, so it comes in one page.
-  MP_ASSIGN_OR_RETURN(auto ancestors, txn->DomainAncestors(domain_id));
+  MP_ASSIGN_OR_RETURN(auto ancestors,
+                      txn->registry().DomainAncestors(domain_id));
   std::vector<std::string> scopes{""};
   for (auto it = ancestors.rbegin(); it != ancestors.rend(); ++it)
     scopes.push_back(it->id);
@@ -280,7 +283,8 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
     filter.domain_id = scope;
     store::PageRequest page{"", kPolicyBatch};
     do {
-      MP_ASSIGN_OR_RETURN(auto got, txn->ListPolicies(filter, page));
+      MP_ASSIGN_OR_RETURN(auto got,
+                          txn->governance().ListPolicies(filter, page));
       for (auto& p : got.items) out.items.push_back(std::move(p));
       page.after = got.next;
     } while (!page.after.empty());
@@ -308,7 +312,8 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(
             {{"owner_team", "owner"}},
             {"name", "uid", "scope", "revision", "create_time", "update_time",
              "etag"}));
-    MP_ASSIGN_OR_RETURN(model::Policy current, txn.GetPolicy(patch.key()));
+    MP_ASSIGN_OR_RETURN(model::Policy current,
+                        txn.governance().GetPolicy(patch.key()));
     // docs/governance.md: a domain policy's owner team may edit it besides
     // the domain's owners; handing it to another team stays with the
     // domain's owners (checked below).
@@ -334,7 +339,8 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(
     if (paths.count("owner")) p.owner_team_id = patch.owner_team_id;
     if (paths.count("waivable")) p.waivable = patch.waivable;
     if (p.owner_team_id.empty() && !p.domain_id.empty()) {
-      MP_ASSIGN_OR_RETURN(model::Domain d, txn.GetDomain(p.domain_id));
+      MP_ASSIGN_OR_RETURN(model::Domain d,
+                          txn.registry().GetDomain(p.domain_id));
       p.owner_team_id = d.owner_team_id;
     }
     ValidatePolicy(p, v);
@@ -344,7 +350,7 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(
           CheckPolicyWrite(ctx, txn, current, "change the owner of"));
     }
     if (p.owner_team_id != current.owner_team_id) {
-      auto owner = txn.GetTeam(p.owner_team_id);
+      auto owner = txn.registry().GetTeam(p.owner_team_id);
       if (!owner.ok()) {
         return Referenced(owner.status(), "policy.owner",
                           model::TeamName(p.owner_team_id));
@@ -360,8 +366,8 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(
     }
     p.revision = current.revision + 1;
     p.update_time = now;
-    MP_RETURN_IF_ERROR(
-        StoreWrite(txn.UpdatePolicy(p, current.revision, ctx.principal.id)));
+    MP_RETURN_IF_ERROR(StoreWrite(
+        txn.governance().UpdatePolicy(p, current.revision, ctx.principal.id)));
     MP_RETURN_IF_ERROR(txn.Notify(kPolicyChannel, model::PolicyName(p.key())));
     return p;
   };
@@ -380,11 +386,11 @@ absl::Status Governance::DeletePolicy(const RequestContext& ctx,
     Violations v;
     ValidateKey(key, "name", "name", v);
     MP_RETURN_IF_ERROR(v.ToStatus());
-    MP_ASSIGN_OR_RETURN(model::Policy current, txn.GetPolicy(key));
+    MP_ASSIGN_OR_RETURN(model::Policy current, txn.governance().GetPolicy(key));
     MP_RETURN_IF_ERROR(CheckPolicyWrite(ctx, txn, current, "delete"));
     MP_RETURN_IF_ERROR(
         CheckEtag(model::PolicyName(key), etag, current.revision));
-    MP_RETURN_IF_ERROR(txn.DeletePolicy(key));
+    MP_RETURN_IF_ERROR(txn.governance().DeletePolicy(key));
     MP_RETURN_IF_ERROR(txn.Notify(kPolicyChannel, model::PolicyName(key)));
     return current;
   };
@@ -415,10 +421,11 @@ Governance::ListPolicyRevisions(const RequestContext& ctx,
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListPolicyRevisions(key, {after, limit}));
+  MP_ASSIGN_OR_RETURN(
+      auto page, txn->governance().ListPolicyRevisions(key, {after, limit}));
   if (page.items.empty() && after.empty()) {
     // Neither a policy nor a history: say so rather than return nothing.
-    auto current = txn->GetPolicy(key);
+    auto current = txn->governance().GetPolicy(key);
     if (!current.ok()) return current.status();
   }
   return ToListResult(std::move(page), fingerprint);
@@ -436,7 +443,7 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(
     ValidateKey(waiver.policy, "parent", "parent", v);
     v.CheckId("waiver_id", waiver.id);
     MP_RETURN_IF_ERROR(v.ToStatus());
-    auto policy = txn.GetPolicy(waiver.policy);
+    auto policy = txn.governance().GetPolicy(waiver.policy);
     if (!policy.ok()) {
       return Referenced(policy.status(), "parent",
                         model::PolicyName(waiver.policy));
@@ -472,7 +479,7 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(
       std::string d = DomainOfResource(waiver.resource);
       bool inside = false;
       if (model::IsValidId(d)) {
-        auto domain = txn.GetDomain(d);
+        auto domain = txn.registry().GetDomain(d);
         if (domain.ok()) {
           MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, *domain));
           for (const auto& c : chain) inside |= c.id == policy->domain_id;
@@ -493,7 +500,7 @@ absl::StatusOr<model::Waiver> Governance::CreateWaiver(
     w.created_by = ctx.principal.id;
     w.create_time = now;
     w.policy_revision = policy->revision;
-    absl::Status inserted = txn.InsertWaiver(w);
+    absl::Status inserted = txn.governance().InsertWaiver(w);
     if (inserted.code() == absl::StatusCode::kAlreadyExists) {
       return absl::AlreadyExistsError(
           absl::StrCat(model::WaiverName(w), " already exists"));
@@ -537,11 +544,12 @@ absl::StatusOr<ListResult<model::Waiver>> Governance::ListWaivers(
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (!all_policies) {
-    auto p = txn->GetPolicy(policy);
+    auto p = txn->governance().GetPolicy(policy);
     if (!p.ok())
       return Referenced(p.status(), "parent", model::PolicyName(policy));
   }
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListWaivers(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->governance().ListWaivers(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
@@ -559,10 +567,11 @@ absl::Status Governance::DeleteWaiver(const RequestContext& ctx,
     v.CheckId("name", waiver_id);
     MP_RETURN_IF_ERROR(v.ToStatus());
     MP_ASSIGN_OR_RETURN(model::Waiver current,
-                        txn.GetWaiver(policy_key, waiver_id));
-    MP_ASSIGN_OR_RETURN(model::Policy policy, txn.GetPolicy(policy_key));
+                        txn.governance().GetWaiver(policy_key, waiver_id));
+    MP_ASSIGN_OR_RETURN(model::Policy policy,
+                        txn.governance().GetPolicy(policy_key));
     MP_RETURN_IF_ERROR(CheckWaiverWrite(ctx, txn, policy));
-    MP_RETURN_IF_ERROR(txn.DeleteWaiver(policy_key, waiver_id));
+    MP_RETURN_IF_ERROR(txn.governance().DeleteWaiver(policy_key, waiver_id));
     MP_RETURN_IF_ERROR(txn.Notify(kPolicyChannel, model::WaiverName(current)));
     return current;
   };

@@ -71,9 +71,10 @@ absl::Status Identity::Bootstrap(const std::string& secret) {
   return store_.RunInTransaction(
       store::TxnMode::kReadWrite, [&](store::Transaction& txn) -> absl::Status {
         const absl::Time now = internal::StoreNow(clock_);
-        MP_ASSIGN_OR_RETURN(int64_t admins, txn.CountActiveAdminTokens(now));
+        MP_ASSIGN_OR_RETURN(int64_t admins,
+                            txn.identity().CountActiveAdminTokens(now));
         if (admins > 0) return absl::OkStatus();
-        auto existing = txn.GetToken(kBootstrapId);
+        auto existing = txn.identity().GetToken(kBootstrapId);
         if (existing.ok()) {
           return absl::FailedPreconditionError(
               "no active admin token exists, but tokens/bootstrap was used "
@@ -91,20 +92,20 @@ absl::Status Identity::Bootstrap(const std::string& secret) {
         token.platform_admin = true;
         token.create_time = now;
         token.created_by = "system:bootstrap";
-        MP_RETURN_IF_ERROR(txn.InsertToken(token));
+        MP_RETURN_IF_ERROR(txn.identity().InsertToken(token));
         model::AuditRecord audit;
         audit.time = now;
         audit.principal = "system:bootstrap";
         audit.method = "meshplaned/Bootstrap";
         audit.resource = model::TokenName(token.id);
         audit.after_json = model::ToJson(token);
-        MP_RETURN_IF_ERROR(txn.AppendAudit(audit).status());
+        MP_RETURN_IF_ERROR(txn.events().AppendAudit(audit).status());
         model::Event event;
         event.time = now;
         event.type = "token.created";
         event.resource = audit.resource;
         event.payload_json = audit.after_json;
-        return txn.AppendEvent(event).status();
+        return txn.events().AppendEvent(event).status();
       });
 }
 
@@ -118,7 +119,7 @@ absl::StatusOr<model::Principal> Identity::Authenticate(
   if (!model::IsValidId(id)) return BadCredentials();
   if (RecentlyRefused(hash, now)) return BadCredentials();
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  auto token = txn->GetToken(id);
+  auto token = txn->identity().GetToken(id);
   if (!token.ok()) {
     if (token.status().code() == absl::StatusCode::kNotFound) {
       RememberRefusal(hash, now);
@@ -133,7 +134,8 @@ absl::StatusOr<model::Principal> Identity::Authenticate(
   model::Principal principal;
   principal.id = token->principal;
   principal.platform_admin = token->platform_admin;
-  MP_ASSIGN_OR_RETURN(principal.team_ids, txn->TeamsOfPrincipal(principal.id));
+  MP_ASSIGN_OR_RETURN(principal.team_ids,
+                      txn->registry().TeamsOfPrincipal(principal.id));
   Remember(hash, principal, token->expire_time, now);
   return principal;
 }
@@ -149,7 +151,8 @@ absl::StatusOr<model::Principal> Identity::ResolvePrincipal(
   principal.id = id;
   principal.platform_admin = platform_admin;
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(principal.team_ids, txn->TeamsOfPrincipal(principal.id));
+  MP_ASSIGN_OR_RETURN(principal.team_ids,
+                      txn->registry().TeamsOfPrincipal(principal.id));
   Remember(key, principal, std::nullopt, now);
   return principal;
 }
@@ -237,7 +240,7 @@ absl::StatusOr<CreatedToken> Identity::CreateToken(
     token.create_time = now;
     if (ttl) token.expire_time = now + *ttl;
     token.created_by = ctx.principal.id;
-    MP_RETURN_IF_ERROR(txn.InsertToken(token));
+    MP_RETURN_IF_ERROR(txn.identity().InsertToken(token));
     // The JSON form never carries the hash, and the secret is nowhere but
     // in the result.
     return token;
@@ -288,7 +291,8 @@ absl::StatusOr<ListResult<model::ApiToken>> Identity::ListTokens(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListTokens(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->identity().ListTokens(filter, {after, limit}));
   ListResult<model::ApiToken> out;
   out.items = std::move(page.items);
   for (auto& t : out.items) t.secret_hash.clear();
@@ -306,13 +310,15 @@ absl::StatusOr<model::ApiToken> Identity::RevokeToken(
     internal::Violations v;
     v.CheckId("name", token_id);
     MP_RETURN_IF_ERROR(v.ToStatus());
-    MP_ASSIGN_OR_RETURN(model::ApiToken current, txn.GetToken(token_id));
+    MP_ASSIGN_OR_RETURN(model::ApiToken current,
+                        txn.identity().GetToken(token_id));
     if (current.principal != ctx.principal.id) {
       MP_RETURN_IF_ERROR(
           authz_.CheckAdmin(ctx.principal, "revoke other principals' tokens"));
     }
-    MP_RETURN_IF_ERROR(txn.RevokeToken(token_id, now));
-    MP_ASSIGN_OR_RETURN(model::ApiToken after, txn.GetToken(token_id));
+    MP_RETURN_IF_ERROR(txn.identity().RevokeToken(token_id, now));
+    MP_ASSIGN_OR_RETURN(model::ApiToken after,
+                        txn.identity().GetToken(token_id));
     revoked_hash = after.secret_hash;
     after.secret_hash.clear();
     w.Before(current);

@@ -38,7 +38,8 @@ absl::StatusOr<bool> CallerOwnsSource(store::Transaction& txn,
   if (caller.platform_admin || caller.IsMemberOf(source.owner_team_id)) {
     return true;
   }
-  MP_ASSIGN_OR_RETURN(model::Domain domain, txn.GetDomain(source.domain_id));
+  MP_ASSIGN_OR_RETURN(model::Domain domain,
+                      txn.registry().GetDomain(source.domain_id));
   MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
   return authz.CheckProductWrite(caller, source, chain, "declare readers of")
       .ok();
@@ -49,7 +50,7 @@ absl::StatusOr<bool> CallerOwnsSource(store::Transaction& txn,
 absl::StatusOr<std::optional<model::Grant>> ReadGrantOf(
     store::Transaction& txn, const OutputPortRef& port,
     const std::string& team_id, absl::Time now) {
-  MP_ASSIGN_OR_RETURN(model::Team team, txn.GetTeam(team_id));
+  MP_ASSIGN_OR_RETURN(model::Team team, txn.registry().GetTeam(team_id));
   store::GrantFilter filter;
   filter.port = port;
   filter.consumers.push_back(absl::StrCat("team:", team_id));
@@ -59,7 +60,7 @@ absl::StatusOr<std::optional<model::Grant>> ReadGrantOf(
   filter.now = now;
   store::PageRequest page{"", kGrantPage};
   do {
-    MP_ASSIGN_OR_RETURN(auto got, txn.ListGrants(filter, page));
+    MP_ASSIGN_OR_RETURN(auto got, txn.access().ListGrants(filter, page));
     for (auto& g : got.items) {
       if (g.ActiveAt(now) && g.Allows("read")) {
         return std::optional<model::Grant>(std::move(g));
@@ -85,7 +86,7 @@ absl::Status CheckDeclaredInputs(
     if (key == product.key()) continue;  // CheckInputPorts refuses it
     auto it = sources.find(key);
     if (it == sources.end()) {
-      MP_ASSIGN_OR_RETURN(DataProduct got, txn.GetDataProduct(key));
+      MP_ASSIGN_OR_RETURN(DataProduct got, txn.registry().GetDataProduct(key));
       it = sources.emplace(key, std::move(got)).first;
     }
     const DataProduct& source = it->second;
@@ -118,7 +119,8 @@ absl::StatusOr<std::vector<DetachedReader>> ReleaseReaders(
   if (port_ids.empty()) return detached;
   MP_ASSIGN_OR_RETURN(
       std::vector<store::LineageEdge> edges,
-      txn.Lineage(producer.key(), store::LineageDirection::kDownstream, 1));
+      txn.registry().Lineage(producer.key(),
+                             store::LineageDirection::kDownstream, 1));
   std::map<ProductKey, DetachedReader> readers;
   for (const auto& e : edges) {
     if (e.depth != 1 || e.consumer == producer.key() ||
@@ -127,7 +129,8 @@ absl::StatusOr<std::vector<DetachedReader>> ReleaseReaders(
     }
     auto it = readers.find(e.consumer);
     if (it == readers.end()) {
-      MP_ASSIGN_OR_RETURN(DataProduct reader, txn.GetDataProduct(e.consumer));
+      MP_ASSIGN_OR_RETURN(DataProduct reader,
+                          txn.registry().GetDataProduct(e.consumer));
       DetachedReader d;
       d.before = std::move(reader);
       it = readers.emplace(e.consumer, std::move(d)).first;
@@ -171,8 +174,8 @@ absl::StatusOr<std::vector<DetachedReader>> ReleaseReaders(
              in.end());
     d.after.revision = d.before.revision + 1;
     d.after.update_time = now;
-    MP_RETURN_IF_ERROR(
-        StoreWrite(txn.UpdateDataProduct(d.after, d.before.revision)));
+    MP_RETURN_IF_ERROR(StoreWrite(
+        txn.registry().UpdateDataProduct(d.after, d.before.revision)));
     detached.push_back(std::move(d));
   }
   return detached;
@@ -195,14 +198,14 @@ absl::Status RecordDetached(store::Transaction& txn, const RequestContext& ctx,
     audit.outcome_message =
         absl::StrCat("input ports ", absl::StrJoin(d.input_port_ids, ", "),
                      " removed: their source went and no grant kept it");
-    MP_RETURN_IF_ERROR(txn.AppendAudit(audit).status());
+    MP_RETURN_IF_ERROR(txn.events().AppendAudit(audit).status());
     model::Event event;
     event.time = now;
     event.type = "dataproduct.updated";
     event.resource = audit.resource;
     event.domain_id = d.after.domain_id;
     event.payload_json = audit.after_json;
-    MP_RETURN_IF_ERROR(txn.AppendEvent(event).status());
+    MP_RETURN_IF_ERROR(txn.events().AppendEvent(event).status());
   }
   return absl::OkStatus();
 }

@@ -58,7 +58,7 @@ absl::Status CheckTeamMembers(store::Transaction& txn,
   for (size_t i = 0; i < members.size(); ++i) {
     absl::string_view id = members[i];
     if (!absl::ConsumePrefix(&id, "team:")) continue;
-    auto team = txn.GetTeam(std::string(id));
+    auto team = txn.registry().GetTeam(std::string(id));
     if (team.ok()) continue;
     if (team.status().code() != absl::StatusCode::kNotFound) {
       return team.status();
@@ -119,7 +119,7 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
               MP_RETURN_IF_ERROR(
                   authz_.CheckAdmin(ctx.principal, "create top-level domains"));
             } else {
-              auto parent = txn.GetDomain(domain.parent_id);
+              auto parent = txn.registry().GetDomain(domain.parent_id);
               if (!parent.ok()) {
                 return Referenced(parent.status(), "domain.parent",
                                   model::DomainName(domain.parent_id));
@@ -129,12 +129,12 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
                   ctx.principal, parent_chain, "create subdomains"));
             }
             MP_RETURN_IF_ERROR(v.ToStatus());
-            auto owner = txn.GetTeam(domain.owner_team_id);
+            auto owner = txn.registry().GetTeam(domain.owner_team_id);
             if (!owner.ok()) {
               return Referenced(owner.status(), "domain.owner_team",
                                 model::TeamName(domain.owner_team_id));
             }
-            auto existing = txn.GetDomain(domain.id);
+            auto existing = txn.registry().GetDomain(domain.id);
             if (existing.ok()) {
               return absl::AlreadyExistsError(absl::StrCat(
                   model::DomainName(domain.id), " already exists"));
@@ -156,7 +156,7 @@ absl::StatusOr<Domain> Registry::CreateDomain(const RequestContext& ctx,
             if (!parent_chain.empty())
               subject.domain_json = model::ToJson(parent_chain.front());
             MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), w.outcome()));
-            MP_RETURN_IF_ERROR(txn.InsertDomain(d));
+            MP_RETURN_IF_ERROR(txn.registry().InsertDomain(d));
             return d;
           });
 }
@@ -169,7 +169,7 @@ absl::StatusOr<Domain> Registry::GetDomain(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(v.ToStatus());
   // One statement: no transaction around it.
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  return txn->GetDomain(id);
+  return txn->registry().GetDomain(id);
 }
 
 absl::StatusOr<ListResult<Domain>> Registry::ListDomains(
@@ -208,7 +208,8 @@ absl::StatusOr<ListResult<Domain>> Registry::ListDomains(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListDomains(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->registry().ListDomains(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
@@ -233,7 +234,8 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
                      "labels"},
                     {{"parent_id", "parent"}, {"owner_team_id", "owner_team"}},
                     {"name", "uid", "create_time", "update_time", "etag"}));
-            MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(patch.id));
+            MP_ASSIGN_OR_RETURN(Domain current,
+                                txn.registry().GetDomain(patch.id));
             MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, current));
             MP_RETURN_IF_ERROR(
                 authz_.CheckDomainWrite(ctx.principal, chain, "update"));
@@ -266,7 +268,7 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
                           " cannot be its own parent")),
                       "DOMAIN_CYCLE");
                 }
-                auto parent = txn.GetDomain(d.parent_id);
+                auto parent = txn.registry().GetDomain(d.parent_id);
                 if (!parent.ok()) {
                   return Referenced(parent.status(), "domain.parent",
                                     model::DomainName(d.parent_id));
@@ -289,7 +291,7 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
               }
             }
             if (d.owner_team_id != current.owner_team_id) {
-              auto owner = txn.GetTeam(d.owner_team_id);
+              auto owner = txn.registry().GetTeam(d.owner_team_id);
               if (!owner.ok()) {
                 return Referenced(owner.status(), "domain.owner_team",
                                   model::TeamName(d.owner_team_id));
@@ -307,7 +309,7 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
               subject.domain_json = model::ToJson(governed_chain[1]);
             MP_RETURN_IF_ERROR(Govern(ctx, std::move(subject), w.outcome()));
             MP_RETURN_IF_ERROR(
-                StoreWrite(txn.UpdateDomain(d, current.revision)));
+                StoreWrite(txn.registry().UpdateDomain(d, current.revision)));
             return d;
           });
 }
@@ -320,7 +322,7 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
     Violations v;
     v.CheckId("name", id);
     MP_RETURN_IF_ERROR(v.ToStatus());
-    MP_ASSIGN_OR_RETURN(Domain current, txn.GetDomain(id));
+    MP_ASSIGN_OR_RETURN(Domain current, txn.registry().GetDomain(id));
     if (current.parent_id.empty()) {
       MP_RETURN_IF_ERROR(
           authz_.CheckAdmin(ctx.principal, "delete top-level domains"));
@@ -331,8 +333,8 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
     }
     MP_RETURN_IF_ERROR(
         CheckEtag(model::DomainName(id), etag, current.revision));
-    MP_ASSIGN_OR_RETURN(int64_t subdomains, txn.CountSubdomains(id));
-    MP_ASSIGN_OR_RETURN(int64_t products, txn.CountDataProducts(id));
+    MP_ASSIGN_OR_RETURN(int64_t subdomains, txn.registry().CountSubdomains(id));
+    MP_ASSIGN_OR_RETURN(int64_t products, txn.registry().CountDataProducts(id));
     if (subdomains > 0 || products > 0) {
       return WithReason(absl::FailedPreconditionError(absl::StrCat(
                             model::DomainName(id), " still has ", subdomains,
@@ -340,7 +342,7 @@ absl::Status Registry::DeleteDomain(const RequestContext& ctx,
                             " data product(s); delete or move them first")),
                         "HAS_CHILDREN");
     }
-    absl::Status deleted = txn.DeleteDomain(id);
+    absl::Status deleted = txn.registry().DeleteDomain(id);
     if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
       return WithReason(deleted, "HAS_CHILDREN");
     }
@@ -379,7 +381,7 @@ absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
     MP_RETURN_IF_ERROR(v.ToStatus());
     MP_RETURN_IF_ERROR(
         CheckTeamMembers(txn, team.members, MemberFields(team.members)));
-    auto existing = txn.GetTeam(team.id);
+    auto existing = txn.registry().GetTeam(team.id);
     if (existing.ok()) {
       return absl::AlreadyExistsError(
           absl::StrCat(model::TeamName(team.id), " already exists"));
@@ -393,7 +395,7 @@ absl::StatusOr<Team> Registry::CreateTeam(const RequestContext& ctx,
     t.create_time = now;
     t.update_time = now;
     t.revision = 1;
-    MP_RETURN_IF_ERROR(txn.InsertTeam(t));
+    MP_RETURN_IF_ERROR(txn.registry().InsertTeam(t));
     // CheckAccess indexes memberships and ports (core/access.h).
     MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
     return t;
@@ -409,7 +411,7 @@ absl::StatusOr<Team> Registry::GetTeam(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(v.ToStatus());
   // One statement: no transaction around it.
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  return txn->GetTeam(id);
+  return txn->registry().GetTeam(id);
 }
 
 absl::StatusOr<ListResult<Team>> Registry::ListTeams(const RequestContext& ctx,
@@ -435,7 +437,8 @@ absl::StatusOr<ListResult<Team>> Registry::ListTeams(const RequestContext& ctx,
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListTeams(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->registry().ListTeams(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
@@ -454,7 +457,7 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
         internal::ResolveMask(
             mask, {"display_name", "description", "members"}, {},
             {"name", "uid", "create_time", "update_time", "etag"}));
-    MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(patch.id));
+    MP_ASSIGN_OR_RETURN(Team current, txn.registry().GetTeam(patch.id));
     MP_RETURN_IF_ERROR(authz_.CheckTeamWrite(ctx.principal, current, "update"));
     MP_RETURN_IF_ERROR(
         CheckEtag(model::TeamName(current.id), etag, current.revision));
@@ -471,7 +474,8 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
     internal::SortUnique(t.members);
     t.revision = current.revision + 1;
     t.update_time = now;
-    MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateTeam(t, current.revision)));
+    MP_RETURN_IF_ERROR(
+        StoreWrite(txn.registry().UpdateTeam(t, current.revision)));
     w.Before(current);
     // CheckAccess indexes memberships and ports (core/access.h).
     MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
@@ -489,10 +493,10 @@ absl::Status Registry::DeleteTeam(const RequestContext& ctx,
     Violations v;
     v.CheckId("name", id);
     MP_RETURN_IF_ERROR(v.ToStatus());
-    MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(id));
+    MP_ASSIGN_OR_RETURN(Team current, txn.registry().GetTeam(id));
     MP_RETURN_IF_ERROR(authz_.CheckAdmin(ctx.principal, "delete teams"));
     MP_RETURN_IF_ERROR(CheckEtag(model::TeamName(id), etag, current.revision));
-    absl::Status deleted = txn.DeleteTeam(id);
+    absl::Status deleted = txn.registry().DeleteTeam(id);
     if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
       return WithReason(deleted, "TEAM_IN_USE");
     }
@@ -532,7 +536,7 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
     v.CheckId("team", team_id);
     v.AddStatus("principal", model::ValidatePrincipal("principal", principal));
     MP_RETURN_IF_ERROR(v.ToStatus());
-    MP_ASSIGN_OR_RETURN(Team current, txn.GetTeam(team_id));
+    MP_ASSIGN_OR_RETURN(Team current, txn.registry().GetTeam(team_id));
     MP_RETURN_IF_ERROR(
         authz_.CheckTeamWrite(ctx.principal, current,
                               add ? "add members to" : "remove members from"));
@@ -561,7 +565,8 @@ absl::StatusOr<Team> Registry::ChangeMembership(const RequestContext& ctx,
     }
     t.revision = current.revision + 1;
     t.update_time = now;
-    MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateTeam(t, current.revision)));
+    MP_RETURN_IF_ERROR(
+        StoreWrite(txn.registry().UpdateTeam(t, current.revision)));
     // CheckAccess indexes memberships and ports (core/access.h).
     MP_RETURN_IF_ERROR(txn.Notify(kAccessChannel, absl::StrCat("team:", t.id)));
     return t;

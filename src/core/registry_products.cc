@@ -85,7 +85,7 @@ absl::Status CheckInputPorts(store::Transaction& txn, const DataProduct& p,
     }
     auto it = loaded.find(src_name);
     if (it == loaded.end()) {
-      auto got = txn.GetDataProduct(src);
+      auto got = txn.registry().GetDataProduct(src);
       if (!got.ok()) {
         return Referenced(got.status(), field,
                           model::OutputPortName(in.source));
@@ -100,7 +100,8 @@ absl::Status CheckInputPorts(store::Transaction& txn, const DataProduct& p,
       continue;
     MP_ASSIGN_OR_RETURN(
         std::vector<store::LineageEdge> upstream,
-        txn.Lineage(src, store::LineageDirection::kUpstream, kCycleCheckDepth));
+        txn.registry().Lineage(src, store::LineageDirection::kUpstream,
+                               kCycleCheckDepth));
     for (const auto& e : upstream) {
       ProductKey up{e.source.domain_id, e.source.product_id};
       if (up == p.key() || e.consumer == p.key()) {
@@ -171,7 +172,7 @@ absl::StatusOr<DataProduct> Registry::InsertProduct(
   if (!model::IsValidId(product.domain_id) || !model::IsValidId(product.id)) {
     return v.ToStatus();
   }
-  auto domain = txn.GetDomain(product.domain_id);
+  auto domain = txn.registry().GetDomain(product.domain_id);
   if (!domain.ok()) {
     return Referenced(domain.status(), domain_field,
                       model::DomainName(product.domain_id));
@@ -180,7 +181,7 @@ absl::StatusOr<DataProduct> Registry::InsertProduct(
   MP_RETURN_IF_ERROR(
       authz_.CheckDomainWrite(ctx.principal, chain, "create data products"));
   MP_RETURN_IF_ERROR(v.ToStatus());
-  auto owner = txn.GetTeam(product.owner_team_id);
+  auto owner = txn.registry().GetTeam(product.owner_team_id);
   if (!owner.ok()) {
     return Referenced(owner.status(), "data_product.owner_team",
                       model::TeamName(product.owner_team_id));
@@ -199,7 +200,7 @@ absl::StatusOr<DataProduct> Registry::InsertProduct(
                             ProductSubject("dataproduct.create", product,
                                            w.After(product), nullptr, chain),
                             w.outcome()));
-  absl::Status inserted = txn.InsertDataProduct(product);
+  absl::Status inserted = txn.registry().InsertDataProduct(product);
   if (inserted.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
         absl::StrCat(model::ProductName(product.key()), " already exists"));
@@ -231,7 +232,7 @@ absl::StatusOr<DataProduct> Registry::GetDataProduct(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(ValidateProductKey(key, "name"));
   // One statement: no transaction around it.
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  return txn->GetDataProduct(key);
+  return txn->registry().GetDataProduct(key);
 }
 
 absl::Status Registry::ValidateProductKey(const ProductKey& key,
@@ -312,12 +313,13 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   if (!filter.domain_id.empty()) {
-    auto d = txn->GetDomain(filter.domain_id);
+    auto d = txn->registry().GetDomain(filter.domain_id);
     if (!d.ok())
       return Referenced(d.status(), "parent",
                         model::DomainName(filter.domain_id));
   }
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListDataProducts(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->registry().ListDataProducts(filter, {after, limit}));
   return ToListResult(std::move(page), fingerprint);
 }
 
@@ -403,9 +405,9 @@ absl::StatusOr<ProductSearchResult> Registry::SearchDataProducts(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(
-      store::SearchResult found,
-      txn->SearchDataProducts(search, {after, limit}, query.skip, facets));
+  MP_ASSIGN_OR_RETURN(store::SearchResult found,
+                      txn->registry().SearchDataProducts(search, {after, limit},
+                                                         query.skip, facets));
   ProductSearchResult out;
   out.items = std::move(found.items);
   out.next_page_token = internal::EncodePageToken(found.next, fingerprint);
@@ -432,7 +434,7 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
             {{"owner_team_id", "owner_team"}},
             {"name", "uid", "lifecycle", "create_time", "update_time",
              "etag"}));
-    auto found = txn.GetDataProduct(patch.key());
+    auto found = txn.registry().GetDataProduct(patch.key());
     if (!found.ok() && found.status().code() == absl::StatusCode::kNotFound &&
         allow_missing) {
       // AIP-134: upsert. The whole patch is the new product.
@@ -441,7 +443,8 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
     }
     if (!found.ok()) return found.status();
     DataProduct current = *std::move(found);
-    MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(current.domain_id));
+    MP_ASSIGN_OR_RETURN(Domain domain,
+                        txn.registry().GetDomain(current.domain_id));
     MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
     MP_RETURN_IF_ERROR(
         authz_.CheckProductWrite(ctx.principal, current, chain, "update"));
@@ -474,7 +477,7 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
     }
     MP_RETURN_IF_ERROR(v.ToStatus());
     if (p.owner_team_id != current.owner_team_id) {
-      auto owner = txn.GetTeam(p.owner_team_id);
+      auto owner = txn.registry().GetTeam(p.owner_team_id);
       if (!owner.ok()) {
         return Referenced(owner.status(), "data_product.owner_team",
                           model::TeamName(p.owner_team_id));
@@ -503,7 +506,7 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
                                              w.After(p), &before_json, chain),
                               w.outcome()));
     absl::Status updated =
-        StoreWrite(txn.UpdateDataProduct(p, current.revision));
+        StoreWrite(txn.registry().UpdateDataProduct(p, current.revision));
     if (updated.code() == absl::StatusCode::kFailedPrecondition) {
       return WithReason(updated, "PORT_IN_USE");
     }
@@ -533,8 +536,9 @@ absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
       [&](store::Transaction& txn,
           ResourceWrite<DataProductTraits>&) -> absl::StatusOr<DataProduct> {
     MP_RETURN_IF_ERROR(ValidateProductKey(key, "name"));
-    MP_ASSIGN_OR_RETURN(DataProduct current, txn.GetDataProduct(key));
-    MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(key.domain_id));
+    MP_ASSIGN_OR_RETURN(DataProduct current,
+                        txn.registry().GetDataProduct(key));
+    MP_ASSIGN_OR_RETURN(Domain domain, txn.registry().GetDomain(key.domain_id));
     MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
     MP_RETURN_IF_ERROR(
         authz_.CheckProductWrite(ctx.principal, current, chain, "delete"));
@@ -546,7 +550,7 @@ absl::Status Registry::DeleteDataProduct(const RequestContext& ctx,
     MP_ASSIGN_OR_RETURN(
         std::vector<internal::DetachedReader> detached,
         internal::ReleaseReaders(txn, current, ports, now, "HAS_CONSUMERS"));
-    absl::Status deleted = txn.DeleteDataProduct(key);
+    absl::Status deleted = txn.registry().DeleteDataProduct(key);
     if (deleted.code() == absl::StatusCode::kFailedPrecondition) {
       return WithReason(deleted, "HAS_CONSUMERS");
     }
@@ -592,8 +596,9 @@ absl::StatusOr<DataProduct> Registry::TransitionDataProduct(
       return InvalidArgumentWithFields(
           {{"lifecycle", "a product cannot be moved back to DRAFT"}});
     }
-    MP_ASSIGN_OR_RETURN(DataProduct current, txn.GetDataProduct(key));
-    MP_ASSIGN_OR_RETURN(Domain domain, txn.GetDomain(key.domain_id));
+    MP_ASSIGN_OR_RETURN(DataProduct current,
+                        txn.registry().GetDataProduct(key));
+    MP_ASSIGN_OR_RETURN(Domain domain, txn.registry().GetDomain(key.domain_id));
     MP_ASSIGN_OR_RETURN(auto chain, DomainChain(txn, domain));
     MP_RETURN_IF_ERROR(
         authz_.CheckProductWrite(ctx.principal, current, chain, action));
@@ -623,7 +628,8 @@ absl::StatusOr<DataProduct> Registry::TransitionDataProduct(
                               ProductSubject("dataproduct.lifecycle", p,
                                              w.After(p), &before_json, chain),
                               w.outcome()));
-    MP_RETURN_IF_ERROR(StoreWrite(txn.UpdateDataProduct(p, current.revision)));
+    MP_RETURN_IF_ERROR(
+        StoreWrite(txn.registry().UpdateDataProduct(p, current.revision)));
     w.SetEvent(event);
     return p;
   };
@@ -649,28 +655,28 @@ absl::StatusOr<Lineage> Registry::GetLineage(const RequestContext& ctx,
   }
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   Lineage out;
-  MP_ASSIGN_OR_RETURN(DataProduct start, txn->GetDataProduct(key));
+  MP_ASSIGN_OR_RETURN(DataProduct start, txn->registry().GetDataProduct(key));
   out.nodes.push_back(std::move(start));
   std::set<ProductKey> seen{key};
   auto add_node = [&](const ProductKey& k) -> absl::Status {
     if (!seen.insert(k).second) return absl::OkStatus();
-    MP_ASSIGN_OR_RETURN(DataProduct p, txn->GetDataProduct(k));
+    MP_ASSIGN_OR_RETURN(DataProduct p, txn->registry().GetDataProduct(k));
     out.nodes.push_back(std::move(p));
     return absl::OkStatus();
   };
   if (scope == LineageScope::kUpstream || scope == LineageScope::kBoth) {
-    MP_ASSIGN_OR_RETURN(
-        auto edges,
-        txn->Lineage(key, store::LineageDirection::kUpstream, depth));
+    MP_ASSIGN_OR_RETURN(auto edges,
+                        txn->registry().Lineage(
+                            key, store::LineageDirection::kUpstream, depth));
     for (auto& e : edges) {
       MP_RETURN_IF_ERROR(add_node({e.source.domain_id, e.source.product_id}));
       out.edges.push_back(std::move(e));
     }
   }
   if (scope == LineageScope::kDownstream || scope == LineageScope::kBoth) {
-    MP_ASSIGN_OR_RETURN(
-        auto edges,
-        txn->Lineage(key, store::LineageDirection::kDownstream, depth));
+    MP_ASSIGN_OR_RETURN(auto edges,
+                        txn->registry().Lineage(
+                            key, store::LineageDirection::kDownstream, depth));
     for (auto& e : edges) {
       MP_RETURN_IF_ERROR(add_node(e.consumer));
       out.edges.push_back(std::move(e));

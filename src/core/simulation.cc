@@ -79,7 +79,7 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
   MP_RETURN_IF_ERROR(store_.RunInTransaction(
       store::TxnMode::kReadOnly, [&](store::Transaction& txn) -> absl::Status {
         if (spec.stored) {
-          auto got = txn.GetPolicy(*spec.stored);
+          auto got = txn.governance().GetPolicy(*spec.stored);
           if (!got.ok()) {
             return got.status().code() == absl::StatusCode::kNotFound
                        ? absl::NotFoundError(absl::StrCat(
@@ -99,7 +99,7 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
         wf.not_expired_at = clock_.Now();
         store::PageRequest page{"", kPage};
         do {
-          MP_ASSIGN_OR_RETURN(auto got, txn.ListWaivers(wf, page));
+          MP_ASSIGN_OR_RETURN(auto got, txn.governance().ListWaivers(wf, page));
           for (const auto& w : got.items)
             waivers.push_back(internal::ToEngine(w));
           page.after = got.next;
@@ -107,7 +107,7 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
         domains.clear();
         page = {"", kPage};
         do {
-          MP_ASSIGN_OR_RETURN(auto got, txn.ListDomains({}, page));
+          MP_ASSIGN_OR_RETURN(auto got, txn.registry().ListDomains({}, page));
           for (auto& d : got.items) domains.emplace(d.id, std::move(d));
           page.after = got.next;
         } while (!page.after.empty());
@@ -260,7 +260,7 @@ absl::StatusOr<SimulationSummary> Governance::Simulate(
           [&](store::Transaction& txn) -> absl::Status {
             MP_ASSIGN_OR_RETURN(
                 page,
-                txn.ListDataProducts(
+                txn.registry().ListDataProducts(
                     filter,
                     {after, static_cast<int>(std::min<int64_t>(room, kPage))}));
             return absl::OkStatus();

@@ -408,7 +408,7 @@ absl::StatusOr<ReportResult> ServiceLevels::ReportObservations(
               const model::ProductKey key{ref.domain_id, ref.product_id};
               auto it = products.find(key);
               if (it == products.end()) {
-                auto got = txn.GetDataProduct(key);
+                auto got = txn.registry().GetDataProduct(key);
                 if (!got.ok()) {
                   return internal::Referenced(got.status(), field,
                                               model::OutputPortName(ref));
@@ -435,7 +435,7 @@ absl::StatusOr<ReportResult> ServiceLevels::ReportObservations(
               targets[i] = *target;
             }
             MP_RETURN_IF_ERROR(undeclared.ToStatus());
-            MP_RETURN_IF_ERROR(txn.InsertObservations(rows));
+            MP_RETURN_IF_ERROR(txn.slo().InsertObservations(rows));
             result.recorded = static_cast<int>(rows.size());
 
             // Each (port, objective) the batch touched, once, in batch
@@ -453,18 +453,19 @@ absl::StatusOr<ReportResult> ServiceLevels::ReportObservations(
             for (size_t f : firsts) {
               const model::OutputPortRef& port = rows[f].port;
               const ObjectiveTarget& target = targets[f];
-              MP_RETURN_IF_ERROR(txn.PruneObservations(
+              MP_RETURN_IF_ERROR(txn.slo().PruneObservations(
                   port, target.objective, now - kObservationRetention));
               const absl::Duration window = kSloWindows[kBreachWindowIndex];
               MP_ASSIGN_OR_RETURN(
                   store::ObservationSummary summary,
-                  txn.SummarizeObservations(port, target.objective,
-                                            target.observation,
-                                            {WindowStart(now, window)}));
+                  txn.slo().SummarizeObservations(port, target.objective,
+                                                  target.observation,
+                                                  {WindowStart(now, window)}));
               const WindowCompliance c =
                   ComputeCompliance(target, window, summary.windows.at(0));
-              MP_ASSIGN_OR_RETURN(std::optional<model::Breach> open,
-                                  txn.GetOpenBreach(port, target.objective));
+              MP_ASSIGN_OR_RETURN(
+                  std::optional<model::Breach> open,
+                  txn.slo().GetOpenBreach(port, target.objective));
               // This pair's observations in the batch: the earliest that
               // missed the target, the earliest at all, the newest.
               const model::Observation* first_miss = nullptr;
@@ -494,7 +495,7 @@ absl::StatusOr<ReportResult> ServiceLevels::ReportObservations(
                     first_miss != nullptr ? first_miss->observe_time : earliest;
                 b.detail =
                     BreachDetail(target, DescribeTarget(target), c, first_miss);
-                MP_RETURN_IF_ERROR(txn.InsertBreach(b));
+                MP_RETURN_IF_ERROR(txn.slo().InsertBreach(b));
                 event.type = "slo.breached";
                 event.resource = model::BreachName(b);
                 event.payload_json = BreachJson(b).dump();
@@ -502,14 +503,14 @@ absl::StatusOr<ReportResult> ServiceLevels::ReportObservations(
               } else if (open && c.met) {
                 model::Breach b = *std::move(open);
                 b.end_time = std::max(newest, b.start_time);
-                MP_RETURN_IF_ERROR(txn.CloseBreach(b.id, b.end_time));
+                MP_RETURN_IF_ERROR(txn.slo().CloseBreach(b.id, b.end_time));
                 event.type = "slo.recovered";
                 event.resource = model::BreachName(b);
                 event.payload_json = BreachJson(b).dump();
                 result.closed.push_back(std::move(b));
               }
               if (!event.type.empty()) {
-                MP_RETURN_IF_ERROR(txn.AppendEvent(event).status());
+                MP_RETURN_IF_ERROR(txn.events().AppendEvent(event).status());
               }
             }
             out.after_json = ReportJson(result);
@@ -525,8 +526,8 @@ absl::StatusOr<ObjectiveStatus> ServiceLevels::Status(
     const ObjectiveTarget& target, absl::Time now) const {
   MP_ASSIGN_OR_RETURN(
       store::ObservationSummary summary,
-      txn.SummarizeObservations(port, target.objective, target.observation,
-                                WindowStarts(now)));
+      txn.slo().SummarizeObservations(port, target.objective,
+                                      target.observation, WindowStarts(now)));
   ObjectiveStatus s;
   s.target = target;
   s.target_text = DescribeTarget(target);
@@ -537,7 +538,7 @@ absl::StatusOr<ObjectiveStatus> ServiceLevels::Status(
   }
   s.last_observe_time = summary.last_observe_time;
   MP_ASSIGN_OR_RETURN(std::optional<model::Breach> open,
-                      txn.GetOpenBreach(port, target.objective));
+                      txn.slo().GetOpenBreach(port, target.objective));
   s.breached = open.has_value();
   return s;
 }
@@ -548,7 +549,8 @@ absl::StatusOr<ServiceLevelStatus> ServiceLevels::GetStatus(
   MP_ASSIGN_OR_RETURN(model::OutputPortRef ref,
                       model::ParseOutputPortName("output_port", output_port));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  auto product = txn->GetDataProduct({ref.domain_id, ref.product_id});
+  auto product =
+      txn->registry().GetDataProduct({ref.domain_id, ref.product_id});
   if (!product.ok()) {
     return internal::Referenced(product.status(), "output_port", output_port);
   }
@@ -609,7 +611,7 @@ absl::StatusOr<ListResult<model::Breach>> ServiceLevels::ListBreaches(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  auto product = txn->GetDataProduct(filter.product);
+  auto product = txn->registry().GetDataProduct(filter.product);
   if (!product.ok())
     return internal::Referenced(product.status(), "parent", parent);
   if (!filter.port_id.empty()) {
@@ -619,7 +621,8 @@ absl::StatusOr<ListResult<model::Breach>> ServiceLevels::ListBreaches(
     }
     if (!found) return internal::NotFoundAt("parent", parent);
   }
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListBreaches(filter, {after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page,
+                      txn->slo().ListBreaches(filter, {after, limit}));
   return internal::ToListResult(std::move(page), fingerprint);
 }
 

@@ -170,14 +170,14 @@ absl::StatusOr<model::Webhook> Webhooks::Create(const RequestContext& ctx,
                          webhook.delivered_sequence));
     }
     MP_RETURN_IF_ERROR(v.ToStatus());
-    MP_ASSIGN_OR_RETURN(int64_t head, txn.LastEventSequence());
+    MP_ASSIGN_OR_RETURN(int64_t head, txn.events().LastEventSequence());
     if (webhook.delivered_sequence > head) {
       return InvalidArgumentWithFields(
           {{"webhook.delivered_sequence",
             absl::StrCat(webhook.delivered_sequence,
                          " is beyond the newest event, ", head)}});
     }
-    MP_ASSIGN_OR_RETURN(int64_t pruned, txn.EventsPrunedThrough());
+    MP_ASSIGN_OR_RETURN(int64_t pruned, txn.events().EventsPrunedThrough());
     if (webhook.delivered_sequence > 0 && webhook.delivered_sequence < pruned) {
       return WithReason(
           absl::OutOfRangeError(absl::StrCat(
@@ -187,7 +187,8 @@ absl::StatusOr<model::Webhook> Webhooks::Create(const RequestContext& ctx,
           "EVENTS_PRUNED");
     }
     if (!webhook.domain_id.empty()) {
-      absl::StatusOr<model::Domain> d = txn.GetDomain(webhook.domain_id);
+      absl::StatusOr<model::Domain> d =
+          txn.registry().GetDomain(webhook.domain_id);
       if (!d.ok()) {
         if (d.status().code() != absl::StatusCode::kNotFound) {
           return d.status();
@@ -209,7 +210,7 @@ absl::StatusOr<model::Webhook> Webhooks::Create(const RequestContext& ctx,
     w.delivered_sequence =
         webhook.delivered_sequence > 0 ? webhook.delivered_sequence : head;
     w.next_attempt_time = now;
-    MP_RETURN_IF_ERROR(txn.InsertWebhook(w));
+    MP_RETURN_IF_ERROR(txn.events().InsertWebhook(w));
     // The JSON form never carries the secret, nor does the result.
     w.secret.clear();
     return w;
@@ -232,7 +233,7 @@ absl::StatusOr<model::Webhook> Webhooks::Get(const RequestContext& ctx,
   MP_RETURN_IF_ERROR(internal::RequireAuthenticated(ctx));
   MP_RETURN_IF_ERROR(authz_.CheckAdmin(ctx.principal, "read webhooks"));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
-  MP_ASSIGN_OR_RETURN(model::Webhook w, txn->GetWebhook(webhook_id));
+  MP_ASSIGN_OR_RETURN(model::Webhook w, txn->events().GetWebhook(webhook_id));
   w.secret.clear();
   return w;
 }
@@ -250,7 +251,7 @@ absl::StatusOr<ListResult<model::Webhook>> Webhooks::List(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->ListWebhooks({after, limit}));
+  MP_ASSIGN_OR_RETURN(auto page, txn->events().ListWebhooks({after, limit}));
   ListResult<model::Webhook> out;
   out.items = std::move(page.items);
   for (auto& w : out.items) w.secret.clear();
@@ -267,8 +268,9 @@ absl::Status Webhooks::Delete(const RequestContext& ctx,
     internal::Violations v;
     v.CheckId("name", webhook_id);
     MP_RETURN_IF_ERROR(v.ToStatus());
-    MP_ASSIGN_OR_RETURN(model::Webhook current, txn.GetWebhook(webhook_id));
-    MP_RETURN_IF_ERROR(txn.DeleteWebhook(webhook_id));
+    MP_ASSIGN_OR_RETURN(model::Webhook current,
+                        txn.events().GetWebhook(webhook_id));
+    MP_RETURN_IF_ERROR(txn.events().DeleteWebhook(webhook_id));
     return current;
   };
   return internal::WritePipeline(store_, clock_)
@@ -295,9 +297,9 @@ absl::StatusOr<ListResult<model::WebhookDelivery>> Webhooks::ListDeliveries(
   MP_ASSIGN_OR_RETURN(std::string after,
                       internal::DecodePageToken(query.page_token, fingerprint));
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_RETURN_IF_ERROR(txn->GetWebhook(webhook_id).status());
-  MP_ASSIGN_OR_RETURN(auto page,
-                      txn->ListWebhookDeliveries(webhook_id, {after, limit}));
+  MP_RETURN_IF_ERROR(txn->events().GetWebhook(webhook_id).status());
+  MP_ASSIGN_OR_RETURN(auto page, txn->events().ListWebhookDeliveries(
+                                     webhook_id, {after, limit}));
   ListResult<model::WebhookDelivery> out;
   out.items = std::move(page.items);
   out.next_page_token = internal::EncodePageToken(page.next, fingerprint);
@@ -374,7 +376,7 @@ absl::StatusOr<bool> WebhookDispatcher::DeliverOnce() {
   MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadCommitted));
   const absl::Time start = clock_.Now();
   absl::StatusOr<std::optional<model::Webhook>> claimed =
-      txn->ClaimDueWebhook(start);
+      txn->events().ClaimDueWebhook(start);
   // Another worker delivered for the webhook since this transaction's
   // snapshot: look again, with a fresh one.
   if (store::IsRetryableConflict(claimed.status())) return true;
@@ -387,8 +389,8 @@ absl::StatusOr<bool> WebhookDispatcher::DeliverOnce() {
           store_, w.resource_types,
           w.domain_id.empty() ? "" : model::DomainName(w.domain_id),
           w.include_subdomains));
-  absl::StatusOr<std::vector<model::Event>> listed =
-      txn->ListEvents(w.delivered_sequence, std::max(options_.batch_size, 1));
+  absl::StatusOr<std::vector<model::Event>> listed = txn->events().ListEvents(
+      w.delivered_sequence, std::max(options_.batch_size, 1));
   std::vector<model::WebhookDelivery> log;
   bool failed = false;
   if (listed.status().code() == absl::StatusCode::kOutOfRange) {
@@ -455,9 +457,9 @@ absl::StatusOr<bool> WebhookDispatcher::DeliverOnce() {
       failed ? end + WebhookBackoff(w.failing_attempts, options_.retry_min,
                                     options_.retry_max)
              : end;
-  MP_RETURN_IF_ERROR(txn->UpdateWebhookState(w));
+  MP_RETURN_IF_ERROR(txn->events().UpdateWebhookState(w));
   MP_RETURN_IF_ERROR(
-      txn->AppendWebhookDeliveries(log, options_.keep_deliveries));
+      txn->events().AppendWebhookDeliveries(log, options_.keep_deliveries));
   MP_RETURN_IF_ERROR(txn->Commit());
   return true;
 }

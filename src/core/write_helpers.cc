@@ -42,7 +42,7 @@ absl::Status StoreWrite(absl::Status s) {
 absl::StatusOr<std::vector<model::Domain>> DomainChain(store::Transaction& txn,
                                                        const model::Domain& d) {
   MP_ASSIGN_OR_RETURN(std::vector<model::Domain> ancestors,
-                      txn.DomainAncestors(d.id));
+                      txn.registry().DomainAncestors(d.id));
   std::vector<model::Domain> chain{d};
   chain.insert(chain.end(), ancestors.begin(), ancestors.end());
   return chain;

@@ -61,8 +61,8 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
         const absl::Time now = StoreNow(clock_);
         if (!ctx.request_id.empty() && !ctx.validate_only) {
           MP_ASSIGN_OR_RETURN(
-              bool locked,
-              txn.TryLockRequest(ctx.principal.id, method, ctx.request_id));
+              bool locked, txn.events().TryLockRequest(ctx.principal.id, method,
+                                                       ctx.request_id));
           if (!locked) {
             return WithReason(
                 absl::AbortedError(absl::StrCat(
@@ -71,10 +71,10 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
                     "later")),
                 "REQUEST_IN_FLIGHT");
           }
-          MP_ASSIGN_OR_RETURN(
-              std::optional<model::IdempotencyRecord> seen,
-              txn.GetIdempotency(ctx.principal.id, method, ctx.request_id,
-                                 now - kIdempotencyWindow));
+          MP_ASSIGN_OR_RETURN(std::optional<model::IdempotencyRecord> seen,
+                              txn.events().GetIdempotency(
+                                  ctx.principal.id, method, ctx.request_id,
+                                  now - kIdempotencyWindow));
           if (seen) {
             if (seen->request_hash != request_hash) {
               return InvalidArgumentWithFields(
@@ -101,7 +101,7 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
         audit.after_json = outcome.after_json;
         audit.outcome_code = 0;
         audit.decision_json = outcome.decision_json;
-        MP_RETURN_IF_ERROR(txn.AppendAudit(audit).status());
+        MP_RETURN_IF_ERROR(txn.events().AppendAudit(audit).status());
         if (!outcome.event_type.empty()) {
           model::Event event;
           event.time = now;
@@ -109,7 +109,7 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
           event.resource = outcome.resource;
           event.domain_id = outcome.domain_id;
           event.payload_json = outcome.after_json;
-          MP_RETURN_IF_ERROR(txn.AppendEvent(event).status());
+          MP_RETURN_IF_ERROR(txn.events().AppendEvent(event).status());
         }
         if (!ctx.request_id.empty()) {
           model::IdempotencyRecord record;
@@ -119,7 +119,7 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
           record.request_hash = request_hash;
           record.response = outcome.response_json;
           record.create_time = now;
-          MP_RETURN_IF_ERROR(txn.PutIdempotency(record));
+          MP_RETURN_IF_ERROR(txn.events().PutIdempotency(record));
         }
         return absl::OkStatus();
       });
@@ -141,7 +141,7 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
     store_
         .RunInTransaction(store::TxnMode::kReadWrite,
                           [&](store::Transaction& txn) {
-                            return txn.AppendAudit(audit).status();
+                            return txn.events().AppendAudit(audit).status();
                           })
         .IgnoreError();
     return std::optional<std::string>();
@@ -188,7 +188,7 @@ void AppendRefusalAudit(store::Store& store, const Clock& clock,
       .RunInTransaction(
           store::TxnMode::kReadWrite,
           [&](store::Transaction& txn) {
-            return txn.AppendAudit(audit).status();
+            return txn.events().AppendAudit(audit).status();
           },
           /*max_attempts=*/2)
       .IgnoreError();

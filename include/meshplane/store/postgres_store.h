@@ -128,7 +128,7 @@ struct PostgresStoreOptions {
 //   left unnumbered.
 // - Event retention: the watermark of PruneEvents is the newest pruned
 //   event's row, kept as a tombstone that ListEvents never returns (see
-//   sql.h). PruneEvents takes a transaction-scoped advisory lock without
+//   events_sql.h). PruneEvents takes a transaction-scoped advisory lock without
 //   waiting; a replica that finds another pruning returns 0 at once.
 // - Request ids: records older than 24 hours (relative to the newest
 //   record) are swept at Open and after every 512th commit that stored one.

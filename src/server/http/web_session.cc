@@ -162,7 +162,8 @@ absl::StatusOr<WebSessions::Found> WebSessions::Find(
   absl::StatusOr<std::unique_ptr<store::Transaction>> txn =
       store_.Begin(store::TxnMode::kSingleRead);
   if (!txn.ok()) return txn.status();
-  absl::StatusOr<store::WebSession> s = (*txn)->GetWebSession(IdHash(id));
+  absl::StatusOr<store::WebSession> s =
+      (*txn)->identity().GetWebSession(IdHash(id));
   if (absl::IsNotFound(s.status()) ||
       (s.ok() && s->expire_time <= clock_.Now())) {
     return absl::UnauthenticatedError("the session has ended: sign in again");
@@ -247,7 +248,7 @@ HttpResponse WebSessions::SignIn(const HttpRequest& request) const {
     absl::StatusOr<std::unique_ptr<store::Transaction>> txn =
         store_.Begin(store::TxnMode::kReadWrite);
     if (!txn.ok()) return txn.status();
-    absl::Status st = (*txn)->InsertWebSession(s, now);
+    absl::Status st = (*txn)->identity().InsertWebSession(s, now);
     if (!st.ok()) return st;
     return (*txn)->Commit();
   }();
@@ -289,7 +290,8 @@ HttpResponse WebSessions::SignOut(const HttpRequest& request) const {
       absl::StatusOr<std::unique_ptr<store::Transaction>> txn =
           store_.Begin(store::TxnMode::kReadWrite);
       if (!txn.ok()) return txn.status();
-      absl::Status st = (*txn)->DeleteWebSession(found->session.id_hash);
+      absl::Status st =
+          (*txn)->identity().DeleteWebSession(found->session.id_hash);
       if (!st.ok()) return st;
       return (*txn)->Commit();
     }();

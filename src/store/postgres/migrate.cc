@@ -17,6 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "store/postgres/errors.h"
 #include "store/postgres/pg_internal.h"
 #include <pqxx/pqxx>
 

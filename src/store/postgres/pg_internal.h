@@ -1,9 +1,8 @@
-// Private to src/store/postgres: the connection pool and the one function
-// that turns libpqxx exceptions into absl::Status.
+// Private to src/store/postgres: connections and the connection pool. (The
+// error mapping is in errors.h.)
 #ifndef MESHPLANE_STORE_POSTGRES_PG_INTERNAL_H_
 #define MESHPLANE_STORE_POSTGRES_PG_INTERNAL_H_
 
-#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,37 +16,6 @@
 #include <pqxx/pqxx>
 
 namespace meshplane::store::pg {
-
-// What a failed database call was doing, to name things in its error.
-struct OpContext {
-  // The operation, e.g. "InsertDomain".
-  std::string op;
-  // The resource it works on, as a phrase: `domain "sales"`.
-  std::string resource;
-  // A delete: a foreign key violation then means "still referred to"
-  // (FAILED_PRECONDITION) rather than "refers to something missing"
-  // (NOT_FOUND).
-  bool is_delete = false;
-};
-
-// THE error mapping of the PostgreSQL store. `error` is an exception thrown
-// by libpqxx (or by our own JSON decoding) while running `context`:
-//   unique_violation (23505)          -> ALREADY_EXISTS "<resource> already
-//   exists" foreign_key_violation (23503)     -> NOT_FOUND naming the missing
-//   reference,
-//                                        or FAILED_PRECONDITION on a delete
-//   serialization_failure (40001),
-//   deadlock_detected (40P01)         -> ABORTED, MarkRetryable
-//   broken_connection, class 08,
-//   57P01..57P03, 53300, no SQLSTATE  -> UNAVAILABLE
-//   query_canceled (57014)            -> DEADLINE_EXCEEDED
-//   22021 / invalid UTF-8 in JSON     -> INVALID_ARGUMENT
-//   anything else                     -> INTERNAL with the SQLSTATE
-// Sets *connection_lost when the connection cannot be used any more.
-// libpqxx 6.4 reports some lost connections as an sql_error without
-// SQLSTATE; those count as lost connections too.
-absl::Status MapPgError(std::exception_ptr error, const OpContext& context,
-                        bool* connection_lost);
 
 // Adds to a libpq URI or key=value string, each unless present:
 // connect_timeout (`connect_timeout`, at least 2 s), TCP keepalives (idle

@@ -49,7 +49,7 @@ class RegistryPgTest : public ::testing::Test {
   std::vector<model::AuditRecord> Audit() {
     auto txn = store_->Begin(store::TxnMode::kReadOnly);
     EXPECT_OK(txn.status());
-    auto page = (*txn)->ListAudit({}, {"", 1000});
+    auto page = (*txn)->events().ListAudit({}, {"", 1000});
     EXPECT_OK(page.status());
     return page->items;
   }

@@ -74,7 +74,7 @@ void AppendEvents(store::Store& store, int n, int per_txn,
             e.time = absl::Now();
             e.type = "team.updated";
             e.resource = absl::StrCat("teams/", tag, "-", done + i);
-            auto seq = txn.AppendEvent(e);
+            auto seq = txn.events().AppendEvent(e);
             if (!seq.ok()) return seq.status();
           }
           return absl::OkStatus();
@@ -87,13 +87,13 @@ std::vector<int64_t> AllSequences(store::Store& store, int64_t after) {
   std::vector<int64_t> out;
   while (true) {
     std::vector<model::Event> page;
-    EXPECT_OK(store.RunInTransaction(store::TxnMode::kReadOnly,
-                                     [&](store::Transaction& txn) {
-                                       auto r = txn.ListEvents(after, 5000);
-                                       if (!r.ok()) return r.status();
-                                       page = *std::move(r);
-                                       return absl::OkStatus();
-                                     }));
+    EXPECT_OK(store.RunInTransaction(
+        store::TxnMode::kReadOnly, [&](store::Transaction& txn) {
+          auto r = txn.events().ListEvents(after, 5000);
+          if (!r.ok()) return r.status();
+          page = *std::move(r);
+          return absl::OkStatus();
+        }));
     if (page.empty()) return out;
     for (const auto& e : page) out.push_back(e.sequence);
     after = page.back().sequence;
@@ -195,7 +195,7 @@ TEST(EventFeedTest, ConcurrentWritersWithRandomCommitDelaysSkipNothing) {
         e.time = absl::Now();
         e.type = "team.updated";
         e.resource = absl::StrCat("teams/w", w, "-", i);
-        ASSERT_OK((*txn)->AppendEvent(e).status());
+        ASSERT_OK((*txn)->events().AppendEvent(e).status());
         absl::SleepFor(absl::Microseconds(rng() % 4000));
         if (rng() % 5 == 0) continue;  // rolled back: a gap
         ASSERT_OK((*txn)->Commit());
@@ -324,13 +324,13 @@ TEST(EventFeedTest, FiltersAuthorizationAndHeartbeats) {
 // The newest events' watermark of retention (0 when nothing is pruned).
 int64_t PrunedThrough(store::Store& store) {
   int64_t w = -1;
-  EXPECT_OK(store.RunInTransaction(store::TxnMode::kSingleRead,
-                                   [&](store::Transaction& txn) {
-                                     auto r = txn.EventsPrunedThrough();
-                                     if (!r.ok()) return r.status();
-                                     w = *r;
-                                     return absl::OkStatus();
-                                   }));
+  EXPECT_OK(store.RunInTransaction(
+      store::TxnMode::kSingleRead, [&](store::Transaction& txn) {
+        auto r = txn.events().EventsPrunedThrough();
+        if (!r.ok()) return r.status();
+        w = *r;
+        return absl::OkStatus();
+      }));
   return w;
 }
 
@@ -366,7 +366,7 @@ TEST(EventFeedTest, RetentionPrunesAndWatchRefusesOnlyWhatWouldMissEvents) {
           e.time = ahead.Now();
           e.type = "team.updated";
           e.resource = absl::StrCat("teams/kept-", i);
-          return txn.AppendEvent(e).status();
+          return txn.events().AppendEvent(e).status();
         }));
   }
   const std::vector<int64_t> kept = AllSequences(fx->store(), watermark);

@@ -120,7 +120,7 @@ class SloRpcTest : public ::testing::Test {
   std::vector<model::Event> SloEvents() {
     auto txn = fx_->store().Begin(store::TxnMode::kReadOnly);
     EXPECT_TRUE(txn.ok());
-    auto events = (*txn)->ListEvents(0, 10000);
+    auto events = (*txn)->events().ListEvents(0, 10000);
     EXPECT_TRUE(events.ok());
     std::vector<model::Event> out;
     for (auto& e : *events) {

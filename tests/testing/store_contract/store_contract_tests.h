@@ -526,44 +526,51 @@ class StoreContractTest : public ::testing::Test {
   }
 
   absl::StatusOr<model::Domain> GetDomain(const std::string& id) {
-    return Read<model::Domain>([&](Transaction& t) { return t.GetDomain(id); });
+    return Read<model::Domain>(
+        [&](Transaction& t) { return t.registry().GetDomain(id); });
   }
   absl::StatusOr<model::Team> GetTeam(const std::string& id) {
-    return Read<model::Team>([&](Transaction& t) { return t.GetTeam(id); });
+    return Read<model::Team>(
+        [&](Transaction& t) { return t.registry().GetTeam(id); });
   }
   absl::StatusOr<model::DataProduct> GetProduct(const std::string& domain,
                                                 const std::string& id) {
     return Read<model::DataProduct>([&](Transaction& t) {
-      return t.GetDataProduct(model::ProductKey{domain, id});
+      return t.registry().GetDataProduct(model::ProductKey{domain, id});
     });
   }
 
   absl::Status Insert(const model::Team& t) {
-    return Write([&](Transaction& txn) { return txn.InsertTeam(t); });
+    return Write(
+        [&](Transaction& txn) { return txn.registry().InsertTeam(t); });
   }
   absl::Status Insert(const model::Domain& d) {
-    return Write([&](Transaction& txn) { return txn.InsertDomain(d); });
+    return Write(
+        [&](Transaction& txn) { return txn.registry().InsertDomain(d); });
   }
   absl::Status Insert(const model::DataProduct& p) {
-    return Write([&](Transaction& txn) { return txn.InsertDataProduct(p); });
+    return Write(
+        [&](Transaction& txn) { return txn.registry().InsertDataProduct(p); });
   }
   absl::Status Insert(const model::Policy& p) {
-    return Write(
-        [&](Transaction& txn) { return txn.InsertPolicy(p, "user:a"); });
+    return Write([&](Transaction& txn) {
+      return txn.governance().InsertPolicy(p, "user:a");
+    });
   }
   absl::Status Insert(const model::Waiver& w) {
-    return Write([&](Transaction& txn) { return txn.InsertWaiver(w); });
+    return Write(
+        [&](Transaction& txn) { return txn.governance().InsertWaiver(w); });
   }
   absl::StatusOr<model::Policy> GetPolicy(const std::string& domain,
                                           const std::string& id) {
     return Read<model::Policy>([&](Transaction& t) {
-      return t.GetPolicy(model::PolicyKey{domain, id});
+      return t.governance().GetPolicy(model::PolicyKey{domain, id});
     });
   }
   absl::StatusOr<model::Waiver> GetWaiver(const model::PolicyKey& policy,
                                           const std::string& id) {
     return Read<model::Waiver>(
-        [&](Transaction& t) { return t.GetWaiver(policy, id); });
+        [&](Transaction& t) { return t.governance().GetWaiver(policy, id); });
   }
 
   // Every page of ListPolicies with `limit`: "domain/id" keys in order.
@@ -572,8 +579,9 @@ class StoreContractTest : public ::testing::Test {
     std::vector<std::string> keys;
     PageRequest page{"", limit};
     for (int guard = 0; guard < 1000; ++guard) {
-      auto result = Read<store::Page<model::Policy>>(
-          [&](Transaction& t) { return t.ListPolicies(filter, page); });
+      auto result = Read<store::Page<model::Policy>>([&](Transaction& t) {
+        return t.governance().ListPolicies(filter, page);
+      });
       EXPECT_THAT(result, IsOk());
       if (!result.ok()) break;
       EXPECT_LE(static_cast<int>(result->items.size()), limit);
@@ -593,8 +601,9 @@ class StoreContractTest : public ::testing::Test {
     std::vector<std::string> ids;
     PageRequest page{"", limit};
     for (int guard = 0; guard < 1000; ++guard) {
-      auto result = Read<store::Page<model::Waiver>>(
-          [&](Transaction& t) { return t.ListWaivers(filter, page); });
+      auto result = Read<store::Page<model::Waiver>>([&](Transaction& t) {
+        return t.governance().ListWaivers(filter, page);
+      });
       EXPECT_THAT(result, IsOk());
       if (!result.ok()) break;
       EXPECT_LE(static_cast<int>(result->items.size()), limit);
@@ -612,8 +621,10 @@ class StoreContractTest : public ::testing::Test {
     std::vector<model::PolicyRevision> out;
     PageRequest page{"", limit};
     for (int guard = 0; guard < 1000; ++guard) {
-      auto result = Read<store::Page<model::PolicyRevision>>(
-          [&](Transaction& t) { return t.ListPolicyRevisions(key, page); });
+      auto result =
+          Read<store::Page<model::PolicyRevision>>([&](Transaction& t) {
+            return t.governance().ListPolicyRevisions(key, page);
+          });
       EXPECT_THAT(result, IsOk());
       if (!result.ok()) break;
       EXPECT_LE(static_cast<int>(result->items.size()), limit);
@@ -631,8 +642,9 @@ class StoreContractTest : public ::testing::Test {
     std::vector<model::ProductKey> keys;
     PageRequest page{"", limit};
     for (int guard = 0; guard < 10000; ++guard) {
-      auto result = Read<store::Page<model::DataProduct>>(
-          [&](Transaction& t) { return t.ListDataProducts(filter, page); });
+      auto result = Read<store::Page<model::DataProduct>>([&](Transaction& t) {
+        return t.registry().ListDataProducts(filter, page);
+      });
       EXPECT_THAT(result, IsOk());
       if (!result.ok()) break;
       EXPECT_LE(static_cast<int>(result->items.size()), limit);
@@ -645,15 +657,17 @@ class StoreContractTest : public ::testing::Test {
   }
 
   absl::Status Insert(const model::Contract& c) {
-    return Write([&](Transaction& txn) { return txn.InsertContract(c); });
+    return Write(
+        [&](Transaction& txn) { return txn.contracts().InsertContract(c); });
   }
   absl::Status Insert(const model::ContractVersion& v) {
-    return Write(
-        [&](Transaction& txn) { return txn.InsertContractVersion(v); });
+    return Write([&](Transaction& txn) {
+      return txn.contracts().InsertContractVersion(v);
+    });
   }
   absl::StatusOr<model::Contract> GetContract(const std::string& id) {
     return Read<model::Contract>(
-        [&](Transaction& t) { return t.GetContract(id); });
+        [&](Transaction& t) { return t.contracts().GetContract(id); });
   }
 
   // A team, domain "sales" and products "sales/orders" and "sales/refunds",
@@ -673,8 +687,9 @@ class StoreContractTest : public ::testing::Test {
     std::vector<std::string> ids;
     PageRequest page{"", limit};
     for (int guard = 0; guard < 1000; ++guard) {
-      auto result = Read<store::Page<model::Contract>>(
-          [&](Transaction& t) { return t.ListContracts(filter, page); });
+      auto result = Read<store::Page<model::Contract>>([&](Transaction& t) {
+        return t.contracts().ListContracts(filter, page);
+      });
       EXPECT_THAT(result, IsOk());
       if (!result.ok()) break;
       EXPECT_LE(static_cast<int>(result->items.size()), limit);
@@ -694,7 +709,7 @@ class StoreContractTest : public ::testing::Test {
     for (int guard = 0; guard < 1000; ++guard) {
       auto result =
           Read<store::Page<model::ContractVersion>>([&](Transaction& t) {
-            return t.ListContractVersions(contract, page);
+            return t.contracts().ListContractVersions(contract, page);
           });
       EXPECT_THAT(result, IsOk());
       if (!result.ok()) break;
@@ -708,17 +723,19 @@ class StoreContractTest : public ::testing::Test {
   }
 
   absl::Status Insert(const model::AccessRequest& r) {
-    return Write([&](Transaction& txn) { return txn.InsertAccessRequest(r); });
+    return Write(
+        [&](Transaction& txn) { return txn.access().InsertAccessRequest(r); });
   }
   absl::Status Insert(const model::Grant& g) {
-    return Write([&](Transaction& txn) { return txn.InsertGrant(g); });
+    return Write([&](Transaction& txn) { return txn.access().InsertGrant(g); });
   }
   absl::StatusOr<model::AccessRequest> GetAccessRequest(const std::string& id) {
     return Read<model::AccessRequest>(
-        [&](Transaction& t) { return t.GetAccessRequest(id); });
+        [&](Transaction& t) { return t.access().GetAccessRequest(id); });
   }
   absl::StatusOr<model::Grant> GetGrant(const std::string& id) {
-    return Read<model::Grant>([&](Transaction& t) { return t.GetGrant(id); });
+    return Read<model::Grant>(
+        [&](Transaction& t) { return t.access().GetGrant(id); });
   }
 
   // A team, domain "sales" with product "orders" (output ports "v1" and
@@ -759,7 +776,7 @@ class StoreContractTest : public ::testing::Test {
       const store::AccessRequestFilter& filter, int limit) {
     return AllNewestFirst<model::AccessRequest>(
         [&](Transaction& t, const PageRequest& page) {
-          return t.ListAccessRequests(filter, page);
+          return t.access().ListAccessRequests(filter, page);
         },
         limit);
   }
@@ -767,7 +784,7 @@ class StoreContractTest : public ::testing::Test {
                                        int limit) {
     return AllNewestFirst<model::Grant>(
         [&](Transaction& t, const PageRequest& page) {
-          return t.ListGrants(filter, page);
+          return t.access().ListGrants(filter, page);
         },
         limit);
   }
@@ -800,15 +817,17 @@ TYPED_TEST_P(StoreContractTest, SingleReadSeesCommitted) {
   ASSERT_OK(this->Insert(MakeTeam("platform")));
   ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
   ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(TxnMode::kSingleRead));
-  ASSERT_OK_AND_ASSIGN(model::Domain got, txn->GetDomain("sales"));
+  ASSERT_OK_AND_ASSIGN(model::Domain got, txn->registry().GetDomain("sales"));
   EXPECT_EQ(got.id, "sales");
-  EXPECT_THAT(txn->GetDomain("finance"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(txn->registry().GetDomain("finance"),
+              StatusIs(absl::StatusCode::kNotFound));
   txn.reset();
   ASSERT_OK(this->Insert(MakeDomain("finance", "platform")));
   ASSERT_OK_AND_ASSIGN(txn, this->store_->Begin(TxnMode::kSingleRead));
-  ASSERT_OK_AND_ASSIGN(model::Domain later, txn->GetDomain("finance"));
+  ASSERT_OK_AND_ASSIGN(model::Domain later,
+                       txn->registry().GetDomain("finance"));
   EXPECT_EQ(later.id, "finance");
-  ASSERT_OK_AND_ASSIGN(model::Team team, txn->GetTeam("platform"));
+  ASSERT_OK_AND_ASSIGN(model::Team team, txn->registry().GetTeam("platform"));
   EXPECT_EQ(team.id, "platform");
 }
 
@@ -828,13 +847,14 @@ TYPED_TEST_P(StoreContractTest, FailedInsertLeavesTransactionUsable) {
   ASSERT_OK(this->Insert(MakeTeam("platform")));
   ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    EXPECT_THAT(txn.InsertDomain(MakeDomain("sales", "platform")),
+    EXPECT_THAT(txn.registry().InsertDomain(MakeDomain("sales", "platform")),
                 StatusIs(absl::StatusCode::kAlreadyExists));
-    EXPECT_THAT(txn.InsertDomain(MakeDomain("x", "platform", "nope")),
-                StatusIs(absl::StatusCode::kNotFound));
-    EXPECT_THAT(txn.UpdateDomain(MakeDomain("sales", "platform"), 7),
+    EXPECT_THAT(
+        txn.registry().InsertDomain(MakeDomain("x", "platform", "nope")),
+        StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(txn.registry().UpdateDomain(MakeDomain("sales", "platform"), 7),
                 StatusIs(absl::StatusCode::kAborted));
-    return txn.InsertDomain(MakeDomain("marketing", "platform"));
+    return txn.registry().InsertDomain(MakeDomain("marketing", "platform"));
   }));
   EXPECT_OK(this->GetDomain("marketing"));
 }
@@ -849,8 +869,8 @@ TYPED_TEST_P(StoreContractTest, DomainUpdateChecksRevision) {
   d.labels = {{"k", "v"}};
   d.update_time = T0() + absl::Seconds(5);
   d.revision = 2;
-  ASSERT_OK(
-      this->Write([&](Transaction& txn) { return txn.UpdateDomain(d, 1); }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.registry().UpdateDomain(d, 1); }));
   ASSERT_OK_AND_ASSIGN(model::Domain got, this->GetDomain("sales"));
   ExpectSameDomain(got, d);
 
@@ -858,8 +878,8 @@ TYPED_TEST_P(StoreContractTest, DomainUpdateChecksRevision) {
   model::Domain stale = d;
   stale.display_name = "stale";
   stale.revision = 3;
-  absl::Status s =
-      this->Write([&](Transaction& txn) { return txn.UpdateDomain(stale, 1); });
+  absl::Status s = this->Write(
+      [&](Transaction& txn) { return txn.registry().UpdateDomain(stale, 1); });
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(GetReason(s), "ETAG_MISMATCH");
   EXPECT_FALSE(store::IsRetryableConflict(s));
@@ -869,14 +889,14 @@ TYPED_TEST_P(StoreContractTest, DomainUpdateChecksRevision) {
 
   model::Domain missing = MakeDomain("nope", "platform");
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.UpdateDomain(missing, 1);
+    return txn.registry().UpdateDomain(missing, 1);
   }),
               StatusIs(absl::StatusCode::kNotFound, "nope"));
   model::Domain bad_owner = d;
   bad_owner.owner_team_id = "ghost-team";
   bad_owner.revision = 3;
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.UpdateDomain(bad_owner, 2);
+    return txn.registry().UpdateDomain(bad_owner, 2);
   }),
               StatusIs(absl::StatusCode::kNotFound, "ghost-team"));
 }
@@ -888,7 +908,8 @@ TYPED_TEST_P(StoreContractTest, DomainDeleteRefusesChildren) {
   ASSERT_OK(this->Insert(MakeProduct("sales-emea", "orders", "platform")));
 
   auto del = [&](const std::string& id) {
-    return this->Write([&](Transaction& txn) { return txn.DeleteDomain(id); });
+    return this->Write(
+        [&](Transaction& txn) { return txn.registry().DeleteDomain(id); });
   };
   EXPECT_THAT(del("sales"), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(del("sales-emea"),
@@ -897,17 +918,18 @@ TYPED_TEST_P(StoreContractTest, DomainDeleteRefusesChildren) {
 
   ASSERT_OK_AND_ASSIGN(int64_t subs,
                        this->template Read<int64_t>([](Transaction& t) {
-                         return t.CountSubdomains("sales");
+                         return t.registry().CountSubdomains("sales");
                        }));
   EXPECT_EQ(subs, 1);
   ASSERT_OK_AND_ASSIGN(int64_t products,
                        this->template Read<int64_t>([](Transaction& t) {
-                         return t.CountDataProducts("sales-emea");
+                         return t.registry().CountDataProducts("sales-emea");
                        }));
   EXPECT_EQ(products, 1);
 
   ASSERT_OK(this->Write([](Transaction& txn) {
-    return txn.DeleteDataProduct(model::ProductKey{"sales-emea", "orders"});
+    return txn.registry().DeleteDataProduct(
+        model::ProductKey{"sales-emea", "orders"});
   }));
   ASSERT_OK(del("sales-emea"));
   ASSERT_OK(del("sales"));
@@ -925,19 +947,21 @@ TYPED_TEST_P(StoreContractTest, DomainAncestorsNearestFirst) {
   using Domains = std::vector<model::Domain>;
   ASSERT_OK_AND_ASSIGN(Domains chain,
                        this->template Read<Domains>([](Transaction& t) {
-                         return t.DomainAncestors("d");
+                         return t.registry().DomainAncestors("d");
                        }));
   std::vector<std::string> ids;
   for (const auto& d : chain) ids.push_back(d.id);
   EXPECT_EQ(ids, (std::vector<std::string>{"c", "b", "a"}));
   ASSERT_FALSE(chain.empty());
   ExpectSameDomain(chain[0], MakeDomain("c", "platform", "b"));
-  ASSERT_OK_AND_ASSIGN(
-      Domains none, this->template Read<Domains>(
-                        [](Transaction& t) { return t.DomainAncestors("a"); }));
+  ASSERT_OK_AND_ASSIGN(Domains none,
+                       this->template Read<Domains>([](Transaction& t) {
+                         return t.registry().DomainAncestors("a");
+                       }));
   EXPECT_TRUE(none.empty());
-  EXPECT_THAT(this->template Read<Domains>(
-                  [](Transaction& t) { return t.DomainAncestors("zzz"); }),
+  EXPECT_THAT(this->template Read<Domains>([](Transaction& t) {
+    return t.registry().DomainAncestors("zzz");
+  }),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -946,13 +970,14 @@ TYPED_TEST_P(StoreContractTest, ListDomainsFiltersAndPages) {
   ASSERT_OK(this->Insert(MakeTeam("t2")));
   ASSERT_OK(this->Write([](Transaction& txn) -> absl::Status {
     for (int i = 0; i < 4; ++i) {
-      auto s = txn.InsertDomain(MakeDomain(absl::StrCat("top-", i), "t1"));
+      auto s = txn.registry().InsertDomain(
+          MakeDomain(absl::StrCat("top-", i), "t1"));
       if (!s.ok()) return s;
     }
     for (int i = 0; i < 116; ++i) {
-      auto s = txn.InsertDomain(MakeDomain(absl::StrCat("sub-", 1000 + i),
-                                           i % 3 == 0 ? "t2" : "t1",
-                                           absl::StrCat("top-", i % 4)));
+      auto s = txn.registry().InsertDomain(
+          MakeDomain(absl::StrCat("sub-", 1000 + i), i % 3 == 0 ? "t2" : "t1",
+                     absl::StrCat("top-", i % 4)));
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -963,7 +988,7 @@ TYPED_TEST_P(StoreContractTest, ListDomainsFiltersAndPages) {
     PageRequest page{"", limit};
     for (int guard = 0; guard < 1000; ++guard) {
       auto r = this->template Read<store::Page<model::Domain>>(
-          [&](Transaction& t) { return t.ListDomains(f, page); });
+          [&](Transaction& t) { return t.registry().ListDomains(f, page); });
       EXPECT_THAT(r, IsOk());
       if (!r.ok()) break;
       EXPECT_LE(static_cast<int>(r->items.size()), limit);
@@ -1018,11 +1043,11 @@ TYPED_TEST_P(StoreContractTest, TeamRoundTripAndMembership) {
   using Ids = std::vector<std::string>;
   ASSERT_OK_AND_ASSIGN(Ids teams,
                        this->template Read<Ids>([](Transaction& txn) {
-                         return txn.TeamsOfPrincipal("user:a@x.io");
+                         return txn.registry().TeamsOfPrincipal("user:a@x.io");
                        }));
   EXPECT_EQ(teams, (Ids{"checkout", "payments"}));
   ASSERT_OK_AND_ASSIGN(Ids none, this->template Read<Ids>([](Transaction& txn) {
-    return txn.TeamsOfPrincipal("user:nobody@x.io");
+    return txn.registry().TeamsOfPrincipal("user:nobody@x.io");
   }));
   EXPECT_TRUE(none.empty());
 
@@ -1032,29 +1057,30 @@ TYPED_TEST_P(StoreContractTest, TeamRoundTripAndMembership) {
   updated.display_name = "Checkout!";
   updated.revision = 2;
   ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdateTeam(updated, 1); }));
+      [&](Transaction& txn) { return txn.registry().UpdateTeam(updated, 1); }));
   ASSERT_OK_AND_ASSIGN(got, this->GetTeam("checkout"));
   ExpectSameTeam(got, updated);
   ASSERT_OK_AND_ASSIGN(teams, this->template Read<Ids>([](Transaction& txn) {
-    return txn.TeamsOfPrincipal("user:a@x.io");
+    return txn.registry().TeamsOfPrincipal("user:a@x.io");
   }));
   EXPECT_EQ(teams, (Ids{"payments"}));
 
-  absl::Status stale =
-      this->Write([&](Transaction& txn) { return txn.UpdateTeam(updated, 1); });
+  absl::Status stale = this->Write(
+      [&](Transaction& txn) { return txn.registry().UpdateTeam(updated, 1); });
   EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(GetReason(stale), "ETAG_MISMATCH");
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.UpdateTeam(MakeTeam("ghost"), 1);
+    return txn.registry().UpdateTeam(MakeTeam("ghost"), 1);
   }),
               StatusIs(absl::StatusCode::kNotFound));
 
   store::TeamFilter filter;
   filter.member = "user:c@x.io";
-  ASSERT_OK_AND_ASSIGN(auto page, this->template Read<store::Page<model::Team>>(
-                                      [&](Transaction& txn) {
-                                        return txn.ListTeams(filter, {"", 10});
-                                      }));
+  ASSERT_OK_AND_ASSIGN(
+      auto page,
+      this->template Read<store::Page<model::Team>>([&](Transaction& txn) {
+        return txn.registry().ListTeams(filter, {"", 10});
+      }));
   ASSERT_EQ(page.items.size(), 1u);
   ExpectSameTeam(page.items[0], updated);
   EXPECT_TRUE(page.next.empty());
@@ -1063,9 +1089,9 @@ TYPED_TEST_P(StoreContractTest, TeamRoundTripAndMembership) {
 TYPED_TEST_P(StoreContractTest, ListTeamsPages) {
   ASSERT_OK(this->Write([](Transaction& txn) -> absl::Status {
     for (int i = 0; i < 120; ++i) {
-      auto s =
-          txn.InsertTeam(MakeTeam(absl::StrCat("team-", 500 + i),
-                                  {absl::StrCat("user:u", i % 5, "@x.io")}));
+      auto s = txn.registry().InsertTeam(
+          MakeTeam(absl::StrCat("team-", 500 + i),
+                   {absl::StrCat("user:u", i % 5, "@x.io")}));
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -1076,7 +1102,7 @@ TYPED_TEST_P(StoreContractTest, ListTeamsPages) {
     PageRequest page{"", limit};
     for (int guard = 0; guard < 1000; ++guard) {
       auto r = this->template Read<store::Page<model::Team>>(
-          [&](Transaction& t) { return t.ListTeams({}, page); });
+          [&](Transaction& t) { return t.registry().ListTeams({}, page); });
       ASSERT_OK(r);
       for (const auto& t : r->items) ids.push_back(t.id);
       if (r->next.empty()) break;
@@ -1094,14 +1120,16 @@ TYPED_TEST_P(StoreContractTest, TeamDeleteRefusedWhileOwner) {
   ASSERT_OK(this->Insert(MakeDomain("sales", "platform")));
   ASSERT_OK(this->Insert(MakeProduct("sales", "orders", "analytics")));
   auto del = [&](const std::string& id) {
-    return this->Write([&](Transaction& txn) { return txn.DeleteTeam(id); });
+    return this->Write(
+        [&](Transaction& txn) { return txn.registry().DeleteTeam(id); });
   };
   EXPECT_THAT(del("platform"), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(del("analytics"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(del("ghost"), StatusIs(absl::StatusCode::kNotFound));
   ASSERT_OK(this->Write([](Transaction& txn) {
-    return txn.DeleteDataProduct(model::ProductKey{"sales", "orders"});
+    return txn.registry().DeleteDataProduct(
+        model::ProductKey{"sales", "orders"});
   }));
   ASSERT_OK(del("analytics"));
   EXPECT_THAT(this->GetTeam("analytics"),
@@ -1109,7 +1137,7 @@ TYPED_TEST_P(StoreContractTest, TeamDeleteRefusedWhileOwner) {
   using Ids = std::vector<std::string>;
   ASSERT_OK_AND_ASSIGN(Ids teams,
                        this->template Read<Ids>([](Transaction& txn) {
-                         return txn.TeamsOfPrincipal("user:a@x.io");
+                         return txn.registry().TeamsOfPrincipal("user:a@x.io");
                        }));
   EXPECT_TRUE(teams.empty());
 }
@@ -1200,14 +1228,15 @@ TYPED_TEST_P(StoreContractTest, ProductUpdateReplacesPortsAndChecksRevision) {
       MakeInputPort("cust", {"sales", "customers", "customers-v1"})};
   p.update_time = T0() + absl::Seconds(9);
   p.revision = 2;
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdateDataProduct(p, 1); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.registry().UpdateDataProduct(p, 1);
+  }));
   ASSERT_OK_AND_ASSIGN(model::DataProduct got,
                        this->GetProduct("sales", "orders"));
   ExpectSameProduct(got, p);
 
   absl::Status stale = this->Write(
-      [&](Transaction& txn) { return txn.UpdateDataProduct(p, 1); });
+      [&](Transaction& txn) { return txn.registry().UpdateDataProduct(p, 1); });
   EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(GetReason(stale), "ETAG_MISMATCH");
 
@@ -1215,21 +1244,22 @@ TYPED_TEST_P(StoreContractTest, ProductUpdateReplacesPortsAndChecksRevision) {
   p.output_ports.clear();
   p.input_ports.clear();
   p.revision = 3;
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdateDataProduct(p, 2); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.registry().UpdateDataProduct(p, 2);
+  }));
   ASSERT_OK_AND_ASSIGN(got, this->GetProduct("sales", "orders"));
   ExpectSameProduct(got, p);
 
   model::DataProduct ghost = MakeProduct("sales", "ghost", "platform");
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.UpdateDataProduct(ghost, 1);
+    return txn.registry().UpdateDataProduct(ghost, 1);
   }),
               StatusIs(absl::StatusCode::kNotFound));
   model::DataProduct bad_source = p;
   bad_source.revision = 4;
   bad_source.input_ports = {MakeInputPort("in", {"sales", "customers", "v9"})};
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.UpdateDataProduct(bad_source, 3);
+    return txn.registry().UpdateDataProduct(bad_source, 3);
   }),
               StatusIs(absl::StatusCode::kNotFound, "v9"));
   ASSERT_OK_AND_ASSIGN(got, this->GetProduct("sales", "orders"));
@@ -1245,7 +1275,7 @@ TYPED_TEST_P(StoreContractTest, ProductDeleteRefusedWhileRead) {
   ASSERT_OK(this->Insert(reader));
   auto del = [&](const std::string& id) {
     return this->Write([&](Transaction& txn) {
-      return txn.DeleteDataProduct(model::ProductKey{"sales", id});
+      return txn.registry().DeleteDataProduct(model::ProductKey{"sales", id});
     });
   };
   EXPECT_THAT(del("orders"),
@@ -1326,11 +1356,11 @@ TYPED_TEST_P(StoreContractTest, ListProductsFilters) {
   EXPECT_TRUE(keys(f).empty());
 
   // Items of a page carry their ports.
-  ASSERT_OK_AND_ASSIGN(auto page,
-                       this->template Read<store::Page<model::DataProduct>>(
-                           [](Transaction& txn) {
-                             return txn.ListDataProducts({}, {"", 10});
-                           }));
+  ASSERT_OK_AND_ASSIGN(
+      auto page, this->template Read<store::Page<model::DataProduct>>(
+                     [](Transaction& txn) {
+                       return txn.registry().ListDataProducts({}, {"", 10});
+                     }));
   ASSERT_EQ(page.items.size(), 4u);
   ExpectSameProduct(page.items[0],
                     product("finance", "d", "t2", L::kRetired, {"pii"}));
@@ -1341,7 +1371,7 @@ TYPED_TEST_P(StoreContractTest, ListProductsPaginationHasNoGapsOrDuplicates) {
   ASSERT_OK(this->Insert(MakeTeam("t2")));
   ASSERT_OK(this->Write([](Transaction& txn) -> absl::Status {
     for (const char* d : {"alpha", "beta", "gamma"}) {
-      auto s = txn.InsertDomain(MakeDomain(d, "t1"));
+      auto s = txn.registry().InsertDomain(MakeDomain(d, "t1"));
       if (!s.ok()) return s;
     }
     for (int i = 0; i < 120; ++i) {
@@ -1349,7 +1379,7 @@ TYPED_TEST_P(StoreContractTest, ListProductsPaginationHasNoGapsOrDuplicates) {
       model::DataProduct p =
           MakeProduct(domain, absl::StrCat("p-", i), i % 2 ? "t1" : "t2");
       p.tags = {i % 5 == 0 ? "five" : "other"};
-      auto s = txn.InsertDataProduct(p);
+      auto s = txn.registry().InsertDataProduct(p);
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -1472,7 +1502,7 @@ TYPED_TEST_P(StoreContractTest, SearchProductsMatchesWordsOfEveryField) {
   using Keys = std::vector<model::ProductKey>;
   auto keys = [&](const std::string& text) {
     auto r = this->template Read<store::SearchResult>([&](Transaction& t) {
-      return t.SearchDataProducts(SearchFor(text), {"", 50}, 0, 10);
+      return t.registry().SearchDataProducts(SearchFor(text), {"", 50}, 0, 10);
     });
     EXPECT_THAT(r, IsOk()) << text;
     Keys out;
@@ -1516,8 +1546,9 @@ TYPED_TEST_P(StoreContractTest, SearchProductsMatchesWordsOfEveryField) {
   moved.output_ports[0].location = "fleet.vans";
   moved.output_ports[0].description = "";
   moved.revision = 2;
-  ASSERT_OK(this->Write(
-      [&](Transaction& t) { return t.UpdateDataProduct(moved, 1); }));
+  ASSERT_OK(this->Write([&](Transaction& t) {
+    return t.registry().UpdateDataProduct(moved, 1);
+  }));
   EXPECT_TRUE(keys("carriers").empty());
   EXPECT_EQ(keys("vans"), (Keys{{"sales", "parcels"}}));
 }
@@ -1552,7 +1583,7 @@ TYPED_TEST_P(StoreContractTest, SearchProductsFiltersAndSubdomains) {
   using Keys = std::vector<model::ProductKey>;
   auto keys = [&](const store::ProductSearch& s) {
     auto r = this->template Read<store::SearchResult>([&](Transaction& t) {
-      return t.SearchDataProducts(s, {"", 50}, 0, 10);
+      return t.registry().SearchDataProducts(s, {"", 50}, 0, 10);
     });
     EXPECT_THAT(r, IsOk());
     Keys out;
@@ -1624,7 +1655,7 @@ TYPED_TEST_P(StoreContractTest, SearchProductsCountsFacets) {
       make("finance", "d", "t2", L::kPublished, 2, C::kRestricted, {"pii"})));
   auto search = [&](const store::ProductSearch& s, int facet_limit) {
     auto r = this->template Read<store::SearchResult>([&](Transaction& t) {
-      return t.SearchDataProducts(s, {"", 50}, 0, facet_limit);
+      return t.registry().SearchDataProducts(s, {"", 50}, 0, facet_limit);
     });
     EXPECT_THAT(r, IsOk());
     return r.ok() ? *r : store::SearchResult{};
@@ -1683,7 +1714,7 @@ TYPED_TEST_P(StoreContractTest, SearchProductsPagesAndSkips) {
   }
   store::ProductSearch s = SearchFor("alpha");
   auto all = this->template Read<store::SearchResult>([&](Transaction& t) {
-    return t.SearchDataProducts(s, {"", 100}, 0, 10);
+    return t.registry().SearchDataProducts(s, {"", 100}, 0, 10);
   });
   ASSERT_THAT(all, IsOk());
   ASSERT_EQ(all->items.size(), 23u);
@@ -1699,8 +1730,9 @@ TYPED_TEST_P(StoreContractTest, SearchProductsPagesAndSkips) {
   std::vector<model::ProductKey> paged;
   PageRequest page{"", 5};
   for (int guard = 0; guard < 20; ++guard) {
-    auto r = this->template Read<store::SearchResult>(
-        [&](Transaction& t) { return t.SearchDataProducts(s, page, 0, 10); });
+    auto r = this->template Read<store::SearchResult>([&](Transaction& t) {
+      return t.registry().SearchDataProducts(s, page, 0, 10);
+    });
     ASSERT_THAT(r, IsOk());
     EXPECT_EQ(r->total, 23);
     for (const auto& p : r->items) paged.push_back(p.key());
@@ -1713,13 +1745,13 @@ TYPED_TEST_P(StoreContractTest, SearchProductsPagesAndSkips) {
   }
   // Skip jumps ahead, from the start or after a cursor.
   auto skipped = this->template Read<store::SearchResult>([&](Transaction& t) {
-    return t.SearchDataProducts(s, {"", 5}, 10, 10);
+    return t.registry().SearchDataProducts(s, {"", 5}, 10, 10);
   });
   ASSERT_THAT(skipped, IsOk());
   ASSERT_EQ(skipped->items.size(), 5u);
   EXPECT_EQ(skipped->items[0].key(), all->items[10].key());
   auto after = this->template Read<store::SearchResult>([&](Transaction& t) {
-    return t.SearchDataProducts(s, {skipped->next, 5}, 5, 10);
+    return t.registry().SearchDataProducts(s, {skipped->next, 5}, 5, 10);
   });
   ASSERT_THAT(after, IsOk());
   ASSERT_EQ(after->items.size(), 3u);  // 20, 21, 22
@@ -1728,21 +1760,21 @@ TYPED_TEST_P(StoreContractTest, SearchProductsPagesAndSkips) {
   // Bad arguments.
   for (const char* bad : {"x", "9:a/p10", "1:nokey", "1:a/"}) {
     EXPECT_THAT(this->template Read<store::SearchResult>([&](Transaction& t) {
-      return t.SearchDataProducts(s, {bad, 5}, 0, 10);
+      return t.registry().SearchDataProducts(s, {bad, 5}, 0, 10);
     }),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << bad;
   }
   EXPECT_THAT(this->template Read<store::SearchResult>([&](Transaction& t) {
-    return t.SearchDataProducts(s, {"", 0}, 0, 10);
+    return t.registry().SearchDataProducts(s, {"", 0}, 0, 10);
   }),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(this->template Read<store::SearchResult>([&](Transaction& t) {
-    return t.SearchDataProducts(s, {"", 5}, -1, 10);
+    return t.registry().SearchDataProducts(s, {"", 5}, -1, 10);
   }),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(this->template Read<store::SearchResult>([&](Transaction& t) {
-    return t.SearchDataProducts(s, {"", 5}, 0, 0);
+    return t.registry().SearchDataProducts(s, {"", 5}, 0, 0);
   }),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -1785,7 +1817,7 @@ TYPED_TEST_P(StoreContractTest, LineageUpAndDownWithDepth) {
   auto lineage = [&](const std::string& id, LineageDirection dir, int depth) {
     auto r = this->template Read<std::vector<store::LineageEdge>>(
         [&](Transaction& txn) {
-          return txn.Lineage(model::ProductKey{"d", id}, dir, depth);
+          return txn.registry().Lineage(model::ProductKey{"d", id}, dir, depth);
         });
     EXPECT_THAT(r, IsOk());
     return r.ok() ? Triples(*r) : std::vector<EdgeTriple>{};
@@ -1827,12 +1859,13 @@ TYPED_TEST_P(StoreContractTest, LineageTerminatesOnCycles) {
   model::DataProduct a = MakeProduct("d", "a", "t");
   a.input_ports = {MakeInputPort("in", {"d", "b", "b-v1"})};
   a.revision = 2;
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdateDataProduct(a, 1); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.registry().UpdateDataProduct(a, 1);
+  }));
   auto r = this->template Read<std::vector<store::LineageEdge>>(
       [](Transaction& txn) {
-        return txn.Lineage(model::ProductKey{"d", "a"},
-                           LineageDirection::kDownstream, 50);
+        return txn.registry().Lineage(model::ProductKey{"d", "a"},
+                                      LineageDirection::kDownstream, 50);
       });
   ASSERT_OK(r);
   EXPECT_EQ(Triples(*r),
@@ -1855,47 +1888,54 @@ TYPED_TEST_P(StoreContractTest, WebSessions) {
   store::WebSession old = live;
   old.id_hash = std::string(64, 'b');
   old.expire_time = T0() + absl::Minutes(1);
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.InsertWebSession(old, T0()); }));
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.InsertWebSession(live, T0()); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.identity().InsertWebSession(old, T0());
+  }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.identity().InsertWebSession(live, T0());
+  }));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.InsertWebSession(live, T0());
+    return txn.identity().InsertWebSession(live, T0());
   }),
               StatusIs(absl::StatusCode::kAlreadyExists));
   ASSERT_OK_AND_ASSIGN(
       store::WebSession got,
-      this->template Read<store::WebSession>(
-          [&](Transaction& txn) { return txn.GetWebSession(live.id_hash); }));
+      this->template Read<store::WebSession>([&](Transaction& txn) {
+        return txn.identity().GetWebSession(live.id_hash);
+      }));
   EXPECT_EQ(got.principal, live.principal);
   EXPECT_EQ(got.credential, live.credential);
   EXPECT_EQ(got.create_time, live.create_time);
   EXPECT_EQ(got.expire_time, live.expire_time);
   // Expired but not yet swept: still returned.
-  EXPECT_OK(this->template Read<store::WebSession>(
-      [&](Transaction& txn) { return txn.GetWebSession(old.id_hash); }));
+  EXPECT_OK(this->template Read<store::WebSession>([&](Transaction& txn) {
+    return txn.identity().GetWebSession(old.id_hash);
+  }));
 
   // The next insert after `old` expired sweeps it.
   store::WebSession next = live;
   next.id_hash = std::string(64, 'c');
   ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.InsertWebSession(next, T0() + absl::Hours(1));
+    return txn.identity().InsertWebSession(next, T0() + absl::Hours(1));
   }));
   EXPECT_THAT(this->template Read<store::WebSession>([&](Transaction& txn) {
-    return txn.GetWebSession(old.id_hash);
+    return txn.identity().GetWebSession(old.id_hash);
   }),
               StatusIs(absl::StatusCode::kNotFound));
 
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.DeleteWebSession(live.id_hash); }));
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.DeleteWebSession(live.id_hash); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.identity().DeleteWebSession(live.id_hash);
+  }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.identity().DeleteWebSession(live.id_hash);
+  }));
   EXPECT_THAT(this->template Read<store::WebSession>([&](Transaction& txn) {
-    return txn.GetWebSession(live.id_hash);
+    return txn.identity().GetWebSession(live.id_hash);
   }),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_OK(this->template Read<store::WebSession>(
-      [&](Transaction& txn) { return txn.GetWebSession(next.id_hash); }));
+  EXPECT_OK(this->template Read<store::WebSession>([&](Transaction& txn) {
+    return txn.identity().GetWebSession(next.id_hash);
+  }));
 }
 
 TYPED_TEST_P(StoreContractTest, Tokens) {
@@ -1904,17 +1944,19 @@ TYPED_TEST_P(StoreContractTest, Tokens) {
   model::ApiToken user = MakeToken("user-token01", "user:ana@x.io");
   user.description = "it's \"mine\"";
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    auto s = txn.InsertToken(admin);
+    auto s = txn.identity().InsertToken(admin);
     if (!s.ok()) return s;
-    return txn.InsertToken(user);
+    return txn.identity().InsertToken(user);
   }));
-  EXPECT_THAT(
-      this->Write([&](Transaction& txn) { return txn.InsertToken(user); }),
-      StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.identity().InsertToken(user);
+  }),
+              StatusIs(absl::StatusCode::kAlreadyExists));
   ASSERT_OK_AND_ASSIGN(
       model::ApiToken got,
-      this->template Read<model::ApiToken>(
-          [](Transaction& txn) { return txn.GetToken("admin-token1"); }));
+      this->template Read<model::ApiToken>([](Transaction& txn) {
+        return txn.identity().GetToken("admin-token1");
+      }));
   EXPECT_EQ(got.id, admin.id);
   EXPECT_EQ(got.principal, admin.principal);
   EXPECT_EQ(got.description, admin.description);
@@ -1924,43 +1966,48 @@ TYPED_TEST_P(StoreContractTest, Tokens) {
   EXPECT_EQ(got.expire_time, admin.expire_time);
   EXPECT_FALSE(got.revoke_time.has_value());
   EXPECT_EQ(got.created_by, admin.created_by);
-  EXPECT_THAT(this->template Read<model::ApiToken>(
-                  [](Transaction& txn) { return txn.GetToken("nope"); }),
+  EXPECT_THAT(this->template Read<model::ApiToken>([](Transaction& txn) {
+    return txn.identity().GetToken("nope");
+  }),
               StatusIs(absl::StatusCode::kNotFound));
 
   auto count_admins = [&](absl::Time now) {
-    return this->template Read<int64_t>(
-        [&](Transaction& txn) { return txn.CountActiveAdminTokens(now); });
+    return this->template Read<int64_t>([&](Transaction& txn) {
+      return txn.identity().CountActiveAdminTokens(now);
+    });
   };
   EXPECT_THAT(count_admins(T0()), OkAndHolds(1));
   EXPECT_THAT(count_admins(T0() + absl::Hours(2)), OkAndHolds(0));
 
   absl::Time revoked_at = T0() + absl::Minutes(5);
   ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.RevokeToken("user-token01", revoked_at);
+    return txn.identity().RevokeToken("user-token01", revoked_at);
   }));
   // A second revoke keeps the first time.
   ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.RevokeToken("user-token01", revoked_at + absl::Hours(1));
+    return txn.identity().RevokeToken("user-token01",
+                                      revoked_at + absl::Hours(1));
   }));
   EXPECT_THAT(this->Write([](Transaction& txn) {
-    return txn.RevokeToken("nope", T0());
+    return txn.identity().RevokeToken("nope", T0());
   }),
               StatusIs(absl::StatusCode::kNotFound));
   ASSERT_OK_AND_ASSIGN(
-      got, this->template Read<model::ApiToken>(
-               [](Transaction& txn) { return txn.GetToken("user-token01"); }));
+      got, this->template Read<model::ApiToken>([](Transaction& txn) {
+        return txn.identity().GetToken("user-token01");
+      }));
   EXPECT_EQ(got.revoke_time, revoked_at);
   EXPECT_EQ(got.description, user.description);
 
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.RevokeToken("admin-token1", T0()); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.identity().RevokeToken("admin-token1", T0());
+  }));
   EXPECT_THAT(count_admins(T0()), OkAndHolds(0));
 
   // Listing: by principal, with or without revoked tokens, paged.
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
     for (int i = 0; i < 25; ++i) {
-      auto s = txn.InsertToken(
+      auto s = txn.identity().InsertToken(
           MakeToken(absl::StrCat("bulk-", 100 + i), "service:ci"));
       if (!s.ok()) return s;
     }
@@ -1971,7 +2018,7 @@ TYPED_TEST_P(StoreContractTest, Tokens) {
     PageRequest page{"", limit};
     for (int guard = 0; guard < 100; ++guard) {
       auto r = this->template Read<store::Page<model::ApiToken>>(
-          [&](Transaction& txn) { return txn.ListTokens(f, page); });
+          [&](Transaction& txn) { return txn.identity().ListTokens(f, page); });
       EXPECT_THAT(r, IsOk());
       if (!r.ok()) break;
       for (const auto& t : r->items) ids.push_back(t.id);
@@ -2014,7 +2061,7 @@ TYPED_TEST_P(StoreContractTest, AuditAppendAndListNewestFirst) {
       r.outcome_message = "ok or not";
       r.validate_only = i == 5;
       r.decision_json = "";
-      auto seq = txn.AppendAudit(r);
+      auto seq = txn.events().AppendAudit(r);
       if (!seq.ok()) return seq.status();
       seqs.push_back(*seq);
     }
@@ -2029,7 +2076,7 @@ TYPED_TEST_P(StoreContractTest, AuditAppendAndListNewestFirst) {
     PageRequest page{"", limit};
     for (int guard = 0; guard < 100; ++guard) {
       auto r = this->template Read<store::Page<model::AuditRecord>>(
-          [&](Transaction& txn) { return txn.ListAudit(f, page); });
+          [&](Transaction& txn) { return txn.events().ListAudit(f, page); });
       EXPECT_THAT(r, IsOk());
       if (!r.ok()) break;
       for (auto& a : r->items) out.push_back(a);
@@ -2080,16 +2127,17 @@ TYPED_TEST_P(StoreContractTest, EventsInOrder) {
       e.resource = absl::StrCat("domains/e", i);
       e.domain_id = i == 3 ? "" : absl::StrCat("e", i);
       e.payload_json = i == 4 ? "" : absl::StrCat("{\"i\":", i, "}");
-      auto seq = txn.AppendEvent(e);
+      auto seq = txn.events().AppendEvent(e);
       if (!seq.ok()) return seq.status();
       seqs.push_back(*seq);
       return absl::OkStatus();
     }));
   }
   using Events = std::vector<model::Event>;
-  ASSERT_OK_AND_ASSIGN(
-      Events all, this->template Read<Events>(
-                      [](Transaction& txn) { return txn.ListEvents(0, 100); }));
+  ASSERT_OK_AND_ASSIGN(Events all,
+                       this->template Read<Events>([](Transaction& txn) {
+                         return txn.events().ListEvents(0, 100);
+                       }));
   ASSERT_EQ(all.size(), 12u);
   for (size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(all[i].sequence, seqs[i]);
@@ -2102,14 +2150,14 @@ TYPED_TEST_P(StoreContractTest, EventsInOrder) {
   EXPECT_EQ(all[5].payload_json, "{\"i\":5}");
   ASSERT_OK_AND_ASSIGN(Events tail,
                        this->template Read<Events>([&](Transaction& txn) {
-                         return txn.ListEvents(seqs[7], 3);
+                         return txn.events().ListEvents(seqs[7], 3);
                        }));
   ASSERT_EQ(tail.size(), 3u);
   EXPECT_EQ(tail[0].sequence, seqs[8]);
   EXPECT_EQ(tail[2].sequence, seqs[10]);
   ASSERT_OK_AND_ASSIGN(Events none,
                        this->template Read<Events>([&](Transaction& txn) {
-                         return txn.ListEvents(seqs.back(), 10);
+                         return txn.events().ListEvents(seqs.back(), 10);
                        }));
   EXPECT_TRUE(none.empty());
 }
@@ -2122,7 +2170,7 @@ TYPED_TEST_P(StoreContractTest, AppendEventNotifiesOnCommitWithItsSequence) {
   ASSERT_TRUE(rec.WaitUntil([&] { return rec.resyncs() == 1; }));
   ASSERT_OK_AND_ASSIGN(int64_t before,
                        this->template Read<int64_t>([](Transaction& txn) {
-                         return txn.LastEventSequence();
+                         return txn.events().LastEventSequence();
                        }));
   model::Event e;
   e.time = T0();
@@ -2131,13 +2179,13 @@ TYPED_TEST_P(StoreContractTest, AppendEventNotifiesOnCommitWithItsSequence) {
   e.domain_id = "notified";
   // A rolled-back append is neither visible nor announced.
   EXPECT_THAT(this->Write([&](Transaction& txn) -> absl::Status {
-    MP_RETURN_IF_ERROR(txn.AppendEvent(e).status());
+    MP_RETURN_IF_ERROR(txn.events().AppendEvent(e).status());
     return absl::AbortedError("changed its mind");
   }),
               StatusIs(absl::StatusCode::kAborted));
   int64_t seq = 0;
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    MP_ASSIGN_OR_RETURN(seq, txn.AppendEvent(e));
+    MP_ASSIGN_OR_RETURN(seq, txn.events().AppendEvent(e));
     return absl::OkStatus();
   }));
   EXPECT_GT(seq, before);
@@ -2146,7 +2194,7 @@ TYPED_TEST_P(StoreContractTest, AppendEventNotifiesOnCommitWithItsSequence) {
             (std::vector<std::string>{absl::StrCat(seq)}));
   ASSERT_OK_AND_ASSIGN(int64_t after,
                        this->template Read<int64_t>([](Transaction& txn) {
-                         return txn.LastEventSequence();
+                         return txn.events().LastEventSequence();
                        }));
   EXPECT_EQ(after, seq);
 }
@@ -2164,7 +2212,7 @@ TYPED_TEST_P(StoreContractTest, PruneEventsKeepsAnExactWatermark) {
       e.time = time;
       e.type = "team.updated";
       e.resource = absl::StrCat("teams/t", i);
-      MP_ASSIGN_OR_RETURN(seq, txn.AppendEvent(e));
+      MP_ASSIGN_OR_RETURN(seq, txn.events().AppendEvent(e));
       return commit ? absl::OkStatus() : absl::AbortedError("rolled back");
     });
     EXPECT_EQ(s.ok(), commit) << s;
@@ -2172,7 +2220,7 @@ TYPED_TEST_P(StoreContractTest, PruneEventsKeepsAnExactWatermark) {
   };
   auto list = [&](int64_t after) {
     return this->template Read<Events>(
-        [&](Transaction& txn) { return txn.ListEvents(after, 100); });
+        [&](Transaction& txn) { return txn.events().ListEvents(after, 100); });
   };
   auto sequences = [](const Events& events) {
     std::vector<int64_t> out;
@@ -2181,16 +2229,17 @@ TYPED_TEST_P(StoreContractTest, PruneEventsKeepsAnExactWatermark) {
   };
   auto watermark = [&] {
     return this->template Read<int64_t>(
-        [](Transaction& txn) { return txn.EventsPrunedThrough(); });
+        [](Transaction& txn) { return txn.events().EventsPrunedThrough(); });
   };
   auto last_sequence = [&] {
     return this->template Read<int64_t>(
-        [](Transaction& txn) { return txn.LastEventSequence(); });
+        [](Transaction& txn) { return txn.events().LastEventSequence(); });
   };
   auto prune = [&](absl::Time before, int64_t max_sequence, int limit) {
     int64_t n = -1;
     EXPECT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-      MP_ASSIGN_OR_RETURN(n, txn.PruneEvents(before, max_sequence, limit));
+      MP_ASSIGN_OR_RETURN(
+          n, txn.events().PruneEvents(before, max_sequence, limit));
       return absl::OkStatus();
     }));
     return n;
@@ -2244,7 +2293,7 @@ TYPED_TEST_P(StoreContractTest, PruneEventsKeepsAnExactWatermark) {
   // A rolled-back prune changes nothing.
   EXPECT_THAT(this->Write([&](Transaction& txn) -> absl::Status {
     MP_RETURN_IF_ERROR(
-        txn.PruneEvents(absl::InfiniteFuture(), kAll, 100).status());
+        txn.events().PruneEvents(absl::InfiniteFuture(), kAll, 100).status());
     return absl::AbortedError("changed its mind");
   }),
               StatusIs(absl::StatusCode::kAborted));
@@ -2268,7 +2317,7 @@ TYPED_TEST_P(StoreContractTest, PruneEventsKeepsAnExactWatermark) {
   EXPECT_EQ(sequences(from_oldest), std::vector<int64_t>{next});
   EXPECT_THAT(watermark(), OkAndHolds(seqs[10]));
   EXPECT_THAT(this->Write([](Transaction& txn) {
-    return txn.PruneEvents(absl::InfiniteFuture(), kAll, 0).status();
+    return txn.events().PruneEvents(absl::InfiniteFuture(), kAll, 0).status();
   }),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -2283,7 +2332,7 @@ TYPED_TEST_P(StoreContractTest, ConcurrentPrunesAreHarmless) {
       e.time = T0() + absl::Minutes(i);
       e.type = "team.updated";
       e.resource = absl::StrCat("teams/t", i);
-      MP_ASSIGN_OR_RETURN(int64_t seq, txn.AppendEvent(e));
+      MP_ASSIGN_OR_RETURN(int64_t seq, txn.events().AppendEvent(e));
       seqs.push_back(seq);
       return absl::OkStatus();
     }));
@@ -2291,10 +2340,10 @@ TYPED_TEST_P(StoreContractTest, ConcurrentPrunesAreHarmless) {
   constexpr int64_t kAll = std::numeric_limits<int64_t>::max();
   ASSERT_OK_AND_ASSIGN(auto first, this->store_->Begin(TxnMode::kReadWrite));
   ASSERT_OK_AND_ASSIGN(auto second, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_THAT(first->PruneEvents(T0() + absl::Minutes(3), kAll, 100),
+  EXPECT_THAT(first->events().PruneEvents(T0() + absl::Minutes(3), kAll, 100),
               OkAndHolds(int64_t{3}));
-  ASSERT_OK_AND_ASSIGN(int64_t n,
-                       second->PruneEvents(T0() + absl::Minutes(2), kAll, 100));
+  ASSERT_OK_AND_ASSIGN(int64_t n, second->events().PruneEvents(
+                                      T0() + absl::Minutes(2), kAll, 100));
   ASSERT_OK(first->Commit());
   absl::Status late = second->Commit();
   if (n > 0) {
@@ -2302,13 +2351,15 @@ TYPED_TEST_P(StoreContractTest, ConcurrentPrunesAreHarmless) {
   } else {
     EXPECT_OK(late);
   }
-  EXPECT_THAT(this->template Read<int64_t>(
-                  [](Transaction& txn) { return txn.EventsPrunedThrough(); }),
+  EXPECT_THAT(this->template Read<int64_t>([](Transaction& txn) {
+    return txn.events().EventsPrunedThrough();
+  }),
               OkAndHolds(seqs[2]));
   ASSERT_OK_AND_ASSIGN(
       std::vector<model::Event> rest,
-      this->template Read<std::vector<model::Event>>(
-          [&](Transaction& txn) { return txn.ListEvents(seqs[2], 100); }));
+      this->template Read<std::vector<model::Event>>([&](Transaction& txn) {
+        return txn.events().ListEvents(seqs[2], 100);
+      }));
   ASSERT_EQ(rest.size(), 3u);
   EXPECT_EQ(rest[0].sequence, seqs[3]);
 }
@@ -2321,13 +2372,13 @@ TYPED_TEST_P(StoreContractTest, IdempotencyWindow) {
   rec.request_hash = std::string(64, 'f');
   rec.response = "{\"name\":\"domains/it's\"}";
   rec.create_time = T0();
-  ASSERT_OK(
-      this->Write([&](Transaction& txn) { return txn.PutIdempotency(rec); }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.events().PutIdempotency(rec); }));
   using Opt = std::optional<model::IdempotencyRecord>;
   auto get = [&](const std::string& principal, const std::string& method,
                  const std::string& id, absl::Time not_before) {
     return this->template Read<Opt>([&](Transaction& txn) {
-      return txn.GetIdempotency(principal, method, id, not_before);
+      return txn.events().GetIdempotency(principal, method, id, not_before);
     });
   };
   ASSERT_OK_AND_ASSIGN(Opt got, get(rec.principal, rec.method, rec.request_id,
@@ -2362,20 +2413,27 @@ TYPED_TEST_P(StoreContractTest, IdempotencyWindow) {
 TYPED_TEST_P(StoreContractTest, TryLockRequestExcludesConcurrentDuplicates) {
   ASSERT_OK_AND_ASSIGN(auto first, this->store_->Begin(TxnMode::kReadWrite));
   ASSERT_OK_AND_ASSIGN(auto second, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_THAT(first->TryLockRequest("user:a", "M", "r1"), OkAndHolds(true));
+  EXPECT_THAT(first->events().TryLockRequest("user:a", "M", "r1"),
+              OkAndHolds(true));
   // Re-entrant within the holder.
-  EXPECT_THAT(first->TryLockRequest("user:a", "M", "r1"), OkAndHolds(true));
-  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r1"), OkAndHolds(false));
+  EXPECT_THAT(first->events().TryLockRequest("user:a", "M", "r1"),
+              OkAndHolds(true));
+  EXPECT_THAT(second->events().TryLockRequest("user:a", "M", "r1"),
+              OkAndHolds(false));
   // A different key is independent.
-  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r2"), OkAndHolds(true));
-  EXPECT_THAT(second->TryLockRequest("user:b", "M", "r1"), OkAndHolds(true));
+  EXPECT_THAT(second->events().TryLockRequest("user:a", "M", "r2"),
+              OkAndHolds(true));
+  EXPECT_THAT(second->events().TryLockRequest("user:b", "M", "r1"),
+              OkAndHolds(true));
   // The lock ends with the transaction (commit or rollback).
   ASSERT_OK(first->Commit());
   first.reset();
-  EXPECT_THAT(second->TryLockRequest("user:a", "M", "r1"), OkAndHolds(true));
+  EXPECT_THAT(second->events().TryLockRequest("user:a", "M", "r1"),
+              OkAndHolds(true));
   second.reset();  // rolls back
   ASSERT_OK_AND_ASSIGN(auto third, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_THAT(third->TryLockRequest("user:a", "M", "r2"), OkAndHolds(true));
+  EXPECT_THAT(third->events().TryLockRequest("user:a", "M", "r2"),
+              OkAndHolds(true));
 }
 
 // ----------------------------------------------------------- transactions
@@ -2384,24 +2442,25 @@ TYPED_TEST_P(StoreContractTest, UncommittedTransactionRollsBack) {
   ASSERT_OK(this->Insert(MakeTeam("t")));
   {
     ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(TxnMode::kReadWrite));
-    ASSERT_OK(txn->InsertDomain(MakeDomain("gone", "t")));
-    ASSERT_OK(txn->AppendEvent(model::Event{0, T0(), "domain.created",
+    ASSERT_OK(txn->registry().InsertDomain(MakeDomain("gone", "t")));
+    ASSERT_OK(txn->events()
+                  .AppendEvent(model::Event{0, T0(), "domain.created",
                                             "domains/gone", "gone", "{}"})
                   .status());
     // Visible inside the transaction itself.
-    EXPECT_OK(txn->GetDomain("gone"));
+    EXPECT_OK(txn->registry().GetDomain("gone"));
   }
   EXPECT_THAT(this->GetDomain("gone"), StatusIs(absl::StatusCode::kNotFound));
   using Events = std::vector<model::Event>;
   ASSERT_OK_AND_ASSIGN(Events events,
                        this->template Read<Events>([](Transaction& txn) {
-                         return txn.ListEvents(0, 10);
+                         return txn.events().ListEvents(0, 10);
                        }));
   EXPECT_TRUE(events.empty());
 
   // RunInTransaction rolls back when fn fails.
   absl::Status s = this->Write([](Transaction& txn) -> absl::Status {
-    auto ins = txn.InsertDomain(MakeDomain("also-gone", "t"));
+    auto ins = txn.registry().InsertDomain(MakeDomain("also-gone", "t"));
     if (!ins.ok()) return ins;
     return absl::FailedPreconditionError("refused by the caller");
   });
@@ -2451,10 +2510,10 @@ TYPED_TEST_P(StoreContractTest, StringsAreStoredVerbatim) {
   f.tag = "%";
   EXPECT_TRUE(this->AllProductKeys(f, 5).empty());
   using Ids = std::vector<std::string>;
-  ASSERT_OK_AND_ASSIGN(Ids teams,
-                       this->template Read<Ids>([&](Transaction& txn) {
-                         return txn.TeamsOfPrincipal("user:" + nasty[3]);
-                       }));
+  ASSERT_OK_AND_ASSIGN(
+      Ids teams, this->template Read<Ids>([&](Transaction& txn) {
+        return txn.registry().TeamsOfPrincipal("user:" + nasty[3]);
+      }));
   EXPECT_EQ(teams, (Ids{"t"}));
   EXPECT_THAT(this->GetDomain(nasty[3]), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_OK(this->GetDomain("d"));
@@ -2492,9 +2551,10 @@ TYPED_TEST_P(StoreContractTest, PolicyRoundTripAndInsertErrors) {
       StatusIs(absl::StatusCode::kNotFound, "domains/finance/policies/no-pii"));
   // A refused insert leaves the transaction usable and wrote nothing.
   EXPECT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    EXPECT_THAT(txn.InsertPolicy(global, "user:a"),
+    EXPECT_THAT(txn.governance().InsertPolicy(global, "user:a"),
                 StatusIs(absl::StatusCode::kAlreadyExists));
-    return txn.InsertPolicy(MakePolicy("", "second", "gov"), "user:a");
+    return txn.governance().InsertPolicy(MakePolicy("", "second", "gov"),
+                                         "user:a");
   }));
   EXPECT_OK(this->GetPolicy("", "second"));
   EXPECT_THAT(this->GetPolicy("", "p"), StatusIs(absl::StatusCode::kNotFound));
@@ -2504,8 +2564,9 @@ TYPED_TEST_P(StoreContractTest, PolicyUpdateChecksRevisionAndKeepsHistory) {
   ASSERT_OK(this->Insert(MakeTeam("gov")));
   ASSERT_OK(this->Insert(MakeTeam("other")));
   model::Policy p = MakePolicy("", "p", "gov");
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.InsertPolicy(p, "user:creator"); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.governance().InsertPolicy(p, "user:creator");
+  }));
   model::Policy v2 = p;
   v2.display_name = "second";
   v2.owner_team_id = "other";
@@ -2519,7 +2580,7 @@ TYPED_TEST_P(StoreContractTest, PolicyUpdateChecksRevisionAndKeepsHistory) {
   v2.update_time = T0() + absl::Seconds(2);
   v2.revision = 2;
   ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.UpdatePolicy(v2, 1, "user:editor");
+    return txn.governance().UpdatePolicy(v2, 1, "user:editor");
   }));
   ASSERT_OK_AND_ASSIGN(model::Policy got, this->GetPolicy("", "p"));
   ExpectSamePolicy(got, v2);
@@ -2527,8 +2588,9 @@ TYPED_TEST_P(StoreContractTest, PolicyUpdateChecksRevisionAndKeepsHistory) {
   model::Policy stale = v2;
   stale.display_name = "stale";
   stale.revision = 3;
-  absl::Status s = this->Write(
-      [&](Transaction& txn) { return txn.UpdatePolicy(stale, 1, "user:x"); });
+  absl::Status s = this->Write([&](Transaction& txn) {
+    return txn.governance().UpdatePolicy(stale, 1, "user:x");
+  });
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kAborted, "etag mismatch"));
   EXPECT_EQ(GetReason(s), "ETAG_MISMATCH");
   EXPECT_FALSE(store::IsRetryableConflict(s));
@@ -2536,17 +2598,19 @@ TYPED_TEST_P(StoreContractTest, PolicyUpdateChecksRevisionAndKeepsHistory) {
   v3.display_name = "third";
   v3.update_time = T0() + absl::Seconds(3);
   v3.revision = 3;
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdatePolicy(v3, 2, "user:third"); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.governance().UpdatePolicy(v3, 2, "user:third");
+  }));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.UpdatePolicy(MakePolicy("", "nope", "gov"), 1, "user:x");
+    return txn.governance().UpdatePolicy(MakePolicy("", "nope", "gov"), 1,
+                                         "user:x");
   }),
               StatusIs(absl::StatusCode::kNotFound, "policies/nope"));
   model::Policy bad_owner = v3;
   bad_owner.owner_team_id = "ghost-team";
   bad_owner.revision = 4;
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.UpdatePolicy(bad_owner, 3, "user:x");
+    return txn.governance().UpdatePolicy(bad_owner, 3, "user:x");
   }),
               StatusIs(absl::StatusCode::kNotFound, "ghost-team"));
 
@@ -2580,8 +2644,9 @@ TYPED_TEST_P(StoreContractTest, PolicyDeleteTakesWaiversAndKeepsHistory) {
   ASSERT_OK(this->Insert(MakeWaiver(p.key(), "w2", "domains/b", later)));
   ASSERT_OK(this->Insert(MakeWaiver(other.key(), "w3", "domains/a", later)));
 
-  ASSERT_OK(
-      this->Write([&](Transaction& txn) { return txn.DeletePolicy(p.key()); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.governance().DeletePolicy(p.key());
+  }));
   EXPECT_THAT(this->GetPolicy("", "p"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(this->GetWaiver(p.key(), "w1"),
               StatusIs(absl::StatusCode::kNotFound, "policies/p/waivers/w1"));
@@ -2589,9 +2654,10 @@ TYPED_TEST_P(StoreContractTest, PolicyDeleteTakesWaiversAndKeepsHistory) {
   all.all_policies = true;
   EXPECT_EQ(this->AllWaiverIds(all, 10), (std::vector<std::string>{"w3"}));
   EXPECT_EQ(this->AllRevisions(p.key(), 10).size(), 1u);
-  EXPECT_THAT(
-      this->Write([&](Transaction& txn) { return txn.DeletePolicy(p.key()); }),
-      StatusIs(absl::StatusCode::kNotFound, "policies/p"));
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.governance().DeletePolicy(p.key());
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "policies/p"));
 
   // Created again under the same name: a new history on top of the old one.
   model::Policy again = p;
@@ -2615,8 +2681,8 @@ TYPED_TEST_P(StoreContractTest, DomainDeleteTakesItsPoliciesTeamDeleteRefused) {
   ASSERT_OK(this->Insert(global));
   ASSERT_OK(this->Insert(
       MakeWaiver(local.key(), "w", "domains/sales", T0() + absl::Hours(1))));
-  ASSERT_OK(
-      this->Write([&](Transaction& txn) { return txn.DeleteDomain("sales"); }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& txn) { return txn.registry().DeleteDomain("sales"); }));
   EXPECT_THAT(this->GetPolicy("sales", "p"),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(this->GetWaiver(local.key(), "w"),
@@ -2625,9 +2691,10 @@ TYPED_TEST_P(StoreContractTest, DomainDeleteTakesItsPoliciesTeamDeleteRefused) {
   EXPECT_EQ(this->AllRevisions(local.key(), 10).size(), 1u);
 
   // A team that owns a policy stays.
-  EXPECT_THAT(
-      this->Write([&](Transaction& txn) { return txn.DeleteTeam("owner"); }),
-      StatusIs(absl::StatusCode::kFailedPrecondition, "policies/p"));
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.registry().DeleteTeam("owner");
+  }),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "policies/p"));
   EXPECT_OK(this->GetTeam("owner"));
 }
 
@@ -2688,8 +2755,9 @@ TYPED_TEST_P(StoreContractTest, ListPoliciesFiltersAndPages) {
 
   using Policies = std::vector<model::Policy>;
   ASSERT_OK_AND_ASSIGN(Policies all,
-                       this->template Read<Policies>(
-                           [](Transaction& txn) { return txn.AllPolicies(); }));
+                       this->template Read<Policies>([](Transaction& txn) {
+                         return txn.governance().AllPolicies();
+                       }));
   ASSERT_EQ(all.size(), 5u);
   ExpectSamePolicy(all[0], g1);
   ExpectSamePolicy(all[1], g2);
@@ -2745,12 +2813,13 @@ TYPED_TEST_P(StoreContractTest, WaiversFiltersAndErrors) {
   none.policy = {"", "nope"};
   EXPECT_TRUE(this->AllWaiverIds(none, 10).empty());
 
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.DeleteWaiver(g.key(), "w1"); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.governance().DeleteWaiver(g.key(), "w1");
+  }));
   EXPECT_THAT(this->GetWaiver(g.key(), "w1"),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.DeleteWaiver(g.key(), "w1");
+    return txn.governance().DeleteWaiver(g.key(), "w1");
   }),
               StatusIs(absl::StatusCode::kNotFound, "policies/g/waivers/w1"));
   EXPECT_OK(this->GetPolicy("", "g"));
@@ -2844,11 +2913,13 @@ TYPED_TEST_P(StoreContractTest, ContractRoundTripAndErrors) {
               StatusIs(absl::StatusCode::kNotFound, "contracts/nope"));
   // A refused insert leaves the transaction usable and wrote nothing.
   EXPECT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    EXPECT_THAT(txn.InsertContract(c),
+    EXPECT_THAT(txn.contracts().InsertContract(c),
                 StatusIs(absl::StatusCode::kAlreadyExists));
-    EXPECT_THAT(txn.InsertContract(MakeContract("x", {"nope", "nope"})),
-                StatusIs(absl::StatusCode::kNotFound));
-    return txn.InsertContract(MakeContract("second", {"sales", "orders"}));
+    EXPECT_THAT(
+        txn.contracts().InsertContract(MakeContract("x", {"nope", "nope"})),
+        StatusIs(absl::StatusCode::kNotFound));
+    return txn.contracts().InsertContract(
+        MakeContract("second", {"sales", "orders"}));
   }));
   EXPECT_OK(this->GetContract("second"));
   EXPECT_THAT(this->GetContract("x"), StatusIs(absl::StatusCode::kNotFound));
@@ -2868,8 +2939,9 @@ TYPED_TEST_P(StoreContractTest, ContractUpdateChecksRevisionAndProduct) {
   next.update_time = T0() + absl::Hours(1);
   next.revision = 2;
   auto update = [&](const model::Contract& v, int64_t expected) {
-    return this->Write(
-        [&](Transaction& txn) { return txn.UpdateContract(v, expected); });
+    return this->Write([&](Transaction& txn) {
+      return txn.contracts().UpdateContract(v, expected);
+    });
   };
   ASSERT_OK(update(next, 1));
   ASSERT_OK_AND_ASSIGN(model::Contract got, this->GetContract("orders"));
@@ -2938,7 +3010,7 @@ TYPED_TEST_P(StoreContractTest, ContractVersionRoundTripAndErrors) {
   ASSERT_OK(this->Insert(v));
   auto get = [&](const std::string& contract, const std::string& version) {
     return this->template Read<model::ContractVersion>([&](Transaction& t) {
-      return t.GetContractVersion(contract, version);
+      return t.contracts().GetContractVersion(contract, version);
     });
   };
   ASSERT_OK_AND_ASSIGN(model::ContractVersion got,
@@ -2957,17 +3029,18 @@ TYPED_TEST_P(StoreContractTest, ContractVersionRoundTripAndErrors) {
   EXPECT_THAT(get("ghost", "1.0.0"),
               StatusIs(absl::StatusCode::kNotFound, "contracts/ghost"));
   auto list = [&](const std::string& contract) {
-    return this->template Read<store::Page<model::ContractVersion>>(
-        [&](Transaction& t) {
-          return t.ListContractVersions(contract, PageRequest{"", 10});
-        });
+    return this->template Read<
+        store::Page<model::ContractVersion>>([&](Transaction& t) {
+      return t.contracts().ListContractVersions(contract, PageRequest{"", 10});
+    });
   };
   EXPECT_THAT(list("ghost"),
               StatusIs(absl::StatusCode::kNotFound, "contracts/ghost"));
-  EXPECT_THAT(
-      this->template Read<std::vector<model::ContractVersion>>(
-          [&](Transaction& t) { return t.AllContractVersions("ghost"); }),
-      StatusIs(absl::StatusCode::kNotFound, "contracts/ghost"));
+  EXPECT_THAT(this->template Read<std::vector<model::ContractVersion>>(
+                  [&](Transaction& t) {
+                    return t.contracts().AllContractVersions("ghost");
+                  }),
+              StatusIs(absl::StatusCode::kNotFound, "contracts/ghost"));
   // A contract without versions lists none.
   ASSERT_OK(this->Insert(MakeContract("empty", {"sales", "orders"})));
   ASSERT_OK_AND_ASSIGN(auto page, list("empty"));
@@ -2990,30 +3063,32 @@ TYPED_TEST_P(StoreContractTest, ContractVersionsOrderedBySemverPrecedence) {
                                             6,  1, 12, 5, 8, 3,  10};
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
     for (size_t i : insert_order) {
-      MP_RETURN_IF_ERROR(
-          txn.InsertContractVersion(MakeVersion("orders", ascending[i])));
+      MP_RETURN_IF_ERROR(txn.contracts().InsertContractVersion(
+          MakeVersion("orders", ascending[i])));
     }
-    return txn.InsertContractVersion(MakeVersion("other", "99.0.0"));
+    return txn.contracts().InsertContractVersion(
+        MakeVersion("other", "99.0.0"));
   }));
   std::vector<std::string> descending(ascending.rbegin(), ascending.rend());
   for (int limit : {1, 2, 4, 100}) {
     EXPECT_EQ(this->AllVersionsListed("orders", limit), descending)
         << "limit " << limit;
   }
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<model::ContractVersion> all,
-      this->template Read<std::vector<model::ContractVersion>>(
-          [&](Transaction& t) { return t.AllContractVersions("orders"); }));
+  ASSERT_OK_AND_ASSIGN(std::vector<model::ContractVersion> all,
+                       this->template Read<std::vector<model::ContractVersion>>(
+                           [&](Transaction& t) {
+                             return t.contracts().AllContractVersions("orders");
+                           }));
   std::vector<std::string> oldest_first;
   for (const auto& v : all) oldest_first.push_back(v.version);
   EXPECT_EQ(oldest_first, ascending);
   // A cursor the contract does not have gives an empty page.
-  ASSERT_OK_AND_ASSIGN(
-      auto page,
-      this->template Read<store::Page<model::ContractVersion>>(
-          [&](Transaction& t) {
-            return t.ListContractVersions("orders", PageRequest{"7.7.7", 5});
-          }));
+  ASSERT_OK_AND_ASSIGN(auto page,
+                       this->template Read<store::Page<model::ContractVersion>>(
+                           [&](Transaction& t) {
+                             return t.contracts().ListContractVersions(
+                                 "orders", PageRequest{"7.7.7", 5});
+                           }));
   EXPECT_TRUE(page.items.empty());
 }
 
@@ -3024,7 +3099,7 @@ TYPED_TEST_P(StoreContractTest, ProductDeleteRefusedWhileItOwnsContracts) {
   ASSERT_OK(this->Insert(MakeVersion("orders-a", "1.0.0")));
   auto del = [&](const std::string& domain, const std::string& id) {
     return this->Write([&](Transaction& txn) {
-      return txn.DeleteDataProduct(model::ProductKey{domain, id});
+      return txn.registry().DeleteDataProduct(model::ProductKey{domain, id});
     });
   };
   EXPECT_THAT(
@@ -3036,9 +3111,10 @@ TYPED_TEST_P(StoreContractTest, ProductDeleteRefusedWhileItOwnsContracts) {
   // contracts cannot (it still has that product).
   EXPECT_OK(del("sales", "refunds"));
   EXPECT_OK(del("finance", "ledger"));
-  EXPECT_THAT(
-      this->Write([&](Transaction& txn) { return txn.DeleteDomain("sales"); }),
-      StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(this->Write([&](Transaction& txn) {
+    return txn.registry().DeleteDomain("sales");
+  }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TYPED_TEST_P(StoreContractTest, ContractReadersListPortsAndTheirReaders) {
@@ -3063,7 +3139,7 @@ TYPED_TEST_P(StoreContractTest, ContractReadersListPortsAndTheirReaders) {
 
   auto readers = [&](const std::string& id) {
     auto r = this->template Read<std::vector<store::ContractPortReader>>(
-        [&](Transaction& txn) { return txn.ContractReaders(id); });
+        [&](Transaction& txn) { return txn.contracts().ContractReaders(id); });
     EXPECT_THAT(r, IsOk());
     std::vector<std::string> out;
     if (!r.ok()) return out;
@@ -3138,11 +3214,11 @@ TYPED_TEST_P(StoreContractTest, AccessRequestRoundTripAndInsertErrors) {
       StatusIs(absl::StatusCode::kNotFound, "accessRequests/0b6c2f8e-0003"));
   // A refused insert leaves the transaction usable and wrote nothing.
   EXPECT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    EXPECT_THAT(txn.InsertAccessRequest(r),
+    EXPECT_THAT(txn.access().InsertAccessRequest(r),
                 StatusIs(absl::StatusCode::kAlreadyExists));
-    EXPECT_THAT(txn.InsertAccessRequest(ghost_port),
+    EXPECT_THAT(txn.access().InsertAccessRequest(ghost_port),
                 StatusIs(absl::StatusCode::kNotFound));
-    return txn.InsertAccessRequest(MakeAccessRequest(
+    return txn.access().InsertAccessRequest(MakeAccessRequest(
         "0b6c2f8e-0004", {"finance", "ledger", "ledger-v1"}, "team:a", T0()));
   }));
   EXPECT_OK(this->GetAccessRequest("0b6c2f8e-0004"));
@@ -3165,8 +3241,9 @@ TYPED_TEST_P(StoreContractTest, AccessRequestUpdateChecksRevision) {
   next.update_time = T0() + absl::Hours(1) + absl::Microseconds(3);
   next.revision = 2;
   auto update = [&](const model::AccessRequest& v, int64_t expected) {
-    return this->Write(
-        [&](Transaction& txn) { return txn.UpdateAccessRequest(v, expected); });
+    return this->Write([&](Transaction& txn) {
+      return txn.access().UpdateAccessRequest(v, expected);
+    });
   };
   ASSERT_OK(update(next, 1));
   ASSERT_OK_AND_ASSIGN(model::AccessRequest got, this->GetAccessRequest(r.id));
@@ -3223,7 +3300,7 @@ TYPED_TEST_P(StoreContractTest, ListAccessRequestsFiltersAndPages) {
   }
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
     for (size_t i = all.size(); i-- > 0;) {
-      MP_RETURN_IF_ERROR(txn.InsertAccessRequest(all[i]));
+      MP_RETURN_IF_ERROR(txn.access().InsertAccessRequest(all[i]));
     }
     return absl::OkStatus();
   }));
@@ -3312,9 +3389,9 @@ TYPED_TEST_P(StoreContractTest, ListAccessRequestsFiltersAndPages) {
   EXPECT_EQ(this->AllRequestIds(pending, 100).size(), 12u);
 
   ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(TxnMode::kReadOnly));
-  EXPECT_THAT(txn->ListAccessRequests({}, PageRequest{"garbage", 10}),
+  EXPECT_THAT(txn->access().ListAccessRequests({}, PageRequest{"garbage", 10}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(txn->ListAccessRequests({}, PageRequest{"", 0}),
+  EXPECT_THAT(txn->access().ListAccessRequests({}, PageRequest{"", 0}),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -3354,8 +3431,9 @@ TYPED_TEST_P(StoreContractTest, GrantRoundTripUpdateAndErrors) {
   revoked.revoke_reason = NastyStrings()[3];
   revoked.revision = 2;
   auto update = [&](const model::Grant& v, int64_t expected) {
-    return this->Write(
-        [&](Transaction& txn) { return txn.UpdateGrant(v, expected); });
+    return this->Write([&](Transaction& txn) {
+      return txn.access().UpdateGrant(v, expected);
+    });
   };
   ASSERT_OK(update(revoked, 1));
   ASSERT_OK_AND_ASSIGN(got, this->GetGrant(g.id));
@@ -3403,7 +3481,7 @@ TYPED_TEST_P(StoreContractTest, ListGrantsFiltersAndPages) {
     all.push_back(g);
   }
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    for (const auto& g : all) MP_RETURN_IF_ERROR(txn.InsertGrant(g));
+    for (const auto& g : all) MP_RETURN_IF_ERROR(txn.access().InsertGrant(g));
     return absl::OkStatus();
   }));
   auto expected = [&](const store::GrantFilter& f) {
@@ -3473,9 +3551,9 @@ TYPED_TEST_P(StoreContractTest, ListGrantsFiltersAndPages) {
     EXPECT_GT(g->expire_time, now) << id;
   }
   ASSERT_OK_AND_ASSIGN(auto txn, this->store_->Begin(TxnMode::kReadOnly));
-  EXPECT_THAT(txn->ListGrants({}, PageRequest{"12/", 10}),
+  EXPECT_THAT(txn->access().ListGrants({}, PageRequest{"12/", 10}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(txn->ListGrants({}, PageRequest{"", 0}),
+  EXPECT_THAT(txn->access().ListGrants({}, PageRequest{"", 0}),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -3499,15 +3577,17 @@ TYPED_TEST_P(StoreContractTest, ActiveGrantsPagesInIdOrder) {
   std::sort(want.begin(), want.end());
   ASSERT_FALSE(want.empty());
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    for (const auto& g : all) MP_RETURN_IF_ERROR(txn.InsertGrant(g));
+    for (const auto& g : all) MP_RETURN_IF_ERROR(txn.access().InsertGrant(g));
     return absl::OkStatus();
   }));
   for (int limit : {1, 2, 3, 100}) {
     std::vector<std::string> got;
     std::string after;
     for (int guard = 0; guard < 100; ++guard) {
-      auto page = this->template Read<std::vector<model::Grant>>(
-          [&](Transaction& t) { return t.ActiveGrants(now, after, limit); });
+      auto page =
+          this->template Read<std::vector<model::Grant>>([&](Transaction& t) {
+            return t.access().ActiveGrants(now, after, limit);
+          });
       ASSERT_THAT(page, IsOk());
       EXPECT_LE(static_cast<int>(page->size()), limit);
       for (const auto& g : *page) {
@@ -3521,7 +3601,7 @@ TYPED_TEST_P(StoreContractTest, ActiveGrantsPagesInIdOrder) {
   }
   // `after` need not be an id that exists.
   auto rest = this->template Read<std::vector<model::Grant>>(
-      [&](Transaction& t) { return t.ActiveGrants(now, "Z", 100); });
+      [&](Transaction& t) { return t.access().ActiveGrants(now, "Z", 100); });
   ASSERT_THAT(rest, IsOk());
   std::vector<std::string> rest_ids;
   for (const auto& g : *rest) rest_ids.push_back(g.id);
@@ -3533,16 +3613,17 @@ TYPED_TEST_P(StoreContractTest, ActiveGrantsPagesInIdOrder) {
   // Long after everything expired, only the never-expiring ones remain.
   auto late =
       this->template Read<std::vector<model::Grant>>([&](Transaction& t) {
-        return t.ActiveGrants(now + absl::Hours(24 * 365), "", 100);
+        return t.access().ActiveGrants(now + absl::Hours(24 * 365), "", 100);
       });
   ASSERT_THAT(late, IsOk());
   for (const auto& g : *late) {
     EXPECT_EQ(g.expire_time, absl::InfiniteFuture()) << g.id;
   }
   EXPECT_FALSE(late->empty());
-  EXPECT_THAT(this->template Read<std::vector<model::Grant>>(
-                  [&](Transaction& t) { return t.ActiveGrants(now, "", 0); }),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      this->template Read<std::vector<model::Grant>>(
+          [&](Transaction& t) { return t.access().ActiveGrants(now, "", 0); }),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TYPED_TEST_P(StoreContractTest, AppendAccessDecisionsInBatches) {
@@ -3563,12 +3644,13 @@ TYPED_TEST_P(StoreContractTest, AppendAccessDecisionsInBatches) {
   }
   // A port that does not exist is still logged: the log has no references.
   batch[2].port = {"nowhere", "ghost", "p"};
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.AppendAccessDecisions(batch); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.access().AppendAccessDecisions(batch);
+  }));
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    MP_RETURN_IF_ERROR(txn.AppendAccessDecisions({batch[0]}));
-    MP_RETURN_IF_ERROR(txn.AppendAccessDecisions({}));
-    return txn.AppendAccessDecisions({batch[1], batch[2]});
+    MP_RETURN_IF_ERROR(txn.access().AppendAccessDecisions({batch[0]}));
+    MP_RETURN_IF_ERROR(txn.access().AppendAccessDecisions({}));
+    return txn.access().AppendAccessDecisions({batch[1], batch[2]});
   }));
   // The log is not a resource: no list, and reads are unaffected.
   EXPECT_OK(this->GetProduct("sales", "orders"));
@@ -3586,9 +3668,9 @@ TYPED_TEST_P(StoreContractTest, AccessGoesWithItsPort) {
     int n = 0;
     for (const auto& port : {v1, v2, ledger}) {
       ++n;
-      MP_RETURN_IF_ERROR(txn.InsertAccessRequest(
+      MP_RETURN_IF_ERROR(txn.access().InsertAccessRequest(
           MakeAccessRequest(absl::StrCat("r-", n), port, "team:a", T0())));
-      MP_RETURN_IF_ERROR(txn.InsertGrant(
+      MP_RETURN_IF_ERROR(txn.access().InsertGrant(
           MakeGrant(absl::StrCat("g-", n), port, "team:a", T0())));
     }
     return absl::OkStatus();
@@ -3598,8 +3680,9 @@ TYPED_TEST_P(StoreContractTest, AccessGoesWithItsPort) {
   model::DataProduct without_v2 = orders;
   without_v2.output_ports.pop_back();
   without_v2.revision = 2;
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdateDataProduct(without_v2, 1); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.registry().UpdateDataProduct(without_v2, 1);
+  }));
   EXPECT_OK(this->GetAccessRequest("r-1"));
   EXPECT_OK(this->GetGrant("g-1"));
   EXPECT_THAT(this->GetAccessRequest("r-2"),
@@ -3609,12 +3692,14 @@ TYPED_TEST_P(StoreContractTest, AccessGoesWithItsPort) {
   model::DataProduct renamed = without_v2;
   renamed.display_name = "Orders, renamed";
   renamed.revision = 3;
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdateDataProduct(renamed, 2); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.registry().UpdateDataProduct(renamed, 2);
+  }));
   EXPECT_OK(this->GetGrant("g-1"));
 
   ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.DeleteDataProduct(model::ProductKey{"sales", "orders"});
+    return txn.registry().DeleteDataProduct(
+        model::ProductKey{"sales", "orders"});
   }));
   EXPECT_THAT(this->GetAccessRequest("r-1"),
               StatusIs(absl::StatusCode::kNotFound));
@@ -3631,8 +3716,9 @@ TYPED_TEST_P(StoreContractTest, AccessGoesWithItsPort) {
   EXPECT_TRUE(this->AllRequestIds(requests_on_v1, 10).empty());
   ASSERT_OK_AND_ASSIGN(
       auto active,
-      this->template Read<std::vector<model::Grant>>(
-          [&](Transaction& t) { return t.ActiveGrants(T0(), "", 100); }));
+      this->template Read<std::vector<model::Grant>>([&](Transaction& t) {
+        return t.access().ActiveGrants(T0(), "", 100);
+      }));
   ASSERT_EQ(active.size(), 1u);
   EXPECT_EQ(active[0].id, "g-3");
 }
@@ -3649,7 +3735,7 @@ TYPED_TEST_P(StoreContractTest, ObservationsSummarizedPerWindow) {
   const auto kFresh = model::Objective::kFreshness;
   const auto kUp = model::Objective::kAvailability;
   ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.InsertObservations({
+    return txn.slo().InsertObservations({
         obs(v1, kFresh, now - absl::Minutes(10), 60e6),  // good (<= 300 s)
         obs(v1, kFresh, now - absl::Hours(1), 900e6),    // on the 1 h edge
         obs(v1, kFresh, now - absl::Hours(2), 300e6),    // good, exactly
@@ -3661,9 +3747,9 @@ TYPED_TEST_P(StoreContractTest, ObservationsSummarizedPerWindow) {
   }));
   // An empty batch writes nothing; a missing port refuses the batch.
   EXPECT_OK(this->Write(
-      [&](Transaction& txn) { return txn.InsertObservations({}); }));
+      [&](Transaction& txn) { return txn.slo().InsertObservations({}); }));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.InsertObservations(
+    return txn.slo().InsertObservations(
         {obs(v1, kFresh, now, 1),
          obs({"sales", "orders", "ghost"}, kFresh, now, 1)});
   }),
@@ -3674,7 +3760,7 @@ TYPED_TEST_P(StoreContractTest, ObservationsSummarizedPerWindow) {
   auto summarize = [&](const model::OutputPortRef& port, model::Objective o,
                        store::ObservationTarget target) {
     return this->template Read<store::ObservationSummary>([&](Transaction& t) {
-      return t.SummarizeObservations(port, o, target, since);
+      return t.slo().SummarizeObservations(port, o, target, since);
     });
   };
   ASSERT_OK_AND_ASSIGN(auto fresh, summarize(v1, kFresh, {300e6, true}));
@@ -3707,12 +3793,12 @@ TYPED_TEST_P(StoreContractTest, ObservationsSummarizedPerWindow) {
 
   // Pruning takes only the older observations of that series.
   ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.PruneObservations(v1, kFresh, now - absl::Hours(24 * 31));
+    return txn.slo().PruneObservations(v1, kFresh, now - absl::Hours(24 * 31));
   }));
   ASSERT_OK_AND_ASSIGN(
       auto all,
       this->template Read<store::ObservationSummary>([&](Transaction& t) {
-        return t.SummarizeObservations(
+        return t.slo().SummarizeObservations(
             v1, kFresh, {300e6, true},
             {absl::InfinitePast(), now - absl::Hours(24 * 30)});
       }));
@@ -3726,8 +3812,9 @@ TYPED_TEST_P(StoreContractTest, ObservationsSummarizedPerWindow) {
                        this->GetProduct("sales", "orders"));
   orders.output_ports.pop_back();
   orders.revision = 2;
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.UpdateDataProduct(orders, 1); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.registry().UpdateDataProduct(orders, 1);
+  }));
   ASSERT_OK_AND_ASSIGN(auto gone, summarize(v2, kFresh, {300e6, true}));
   EXPECT_EQ(gone.windows[2].observations, 0);
   ASSERT_OK_AND_ASSIGN(auto kept, summarize(v1, kFresh, {300e6, true}));
@@ -3754,25 +3841,25 @@ TYPED_TEST_P(StoreContractTest, BreachesOpenCloseListAndGoWithTheirPort) {
   const auto kUp = model::Objective::kAvailability;
   const absl::Time never = absl::InfinitePast();
   ASSERT_OK(this->Write([&](Transaction& txn) -> absl::Status {
-    MP_RETURN_IF_ERROR(txn.InsertBreach(
+    MP_RETURN_IF_ERROR(txn.slo().InsertBreach(
         breach("b-1", v1, kFresh, T0(), T0() + absl::Minutes(5))));
-    MP_RETURN_IF_ERROR(txn.InsertBreach(
+    MP_RETURN_IF_ERROR(txn.slo().InsertBreach(
         breach("b-2", v1, kFresh, T0() + absl::Hours(1), never)));
-    MP_RETURN_IF_ERROR(
-        txn.InsertBreach(breach("b-3", v2, kUp, T0() + absl::Hours(2), never)));
-    return txn.InsertBreach(breach("b-4", ledger, kUp, T0(), never));
+    MP_RETURN_IF_ERROR(txn.slo().InsertBreach(
+        breach("b-3", v2, kUp, T0() + absl::Hours(2), never)));
+    return txn.slo().InsertBreach(breach("b-4", ledger, kUp, T0(), never));
   }));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.InsertBreach(breach("b-1", v2, kFresh, T0(), never));
+    return txn.slo().InsertBreach(breach("b-1", v2, kFresh, T0(), never));
   }),
               StatusIs(absl::StatusCode::kAlreadyExists));
   // One open breach per port and objective.
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.InsertBreach(breach("b-5", v1, kFresh, T0(), never));
+    return txn.slo().InsertBreach(breach("b-5", v1, kFresh, T0(), never));
   }),
               StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.InsertBreach(
+    return txn.slo().InsertBreach(
         breach("b-6", {"sales", "orders", "ghost"}, kFresh, T0(), never));
   }),
               StatusIs(absl::StatusCode::kNotFound));
@@ -3780,33 +3867,34 @@ TYPED_TEST_P(StoreContractTest, BreachesOpenCloseListAndGoWithTheirPort) {
   ASSERT_OK_AND_ASSIGN(
       auto open,
       this->template Read<std::optional<model::Breach>>(
-          [&](Transaction& t) { return t.GetOpenBreach(v1, kFresh); }));
+          [&](Transaction& t) { return t.slo().GetOpenBreach(v1, kFresh); }));
   ASSERT_TRUE(open.has_value());
   EXPECT_EQ(open->id, "b-2");
   EXPECT_EQ(open->start_time, T0() + absl::Hours(1));
   EXPECT_TRUE(open->open());
   EXPECT_EQ(open->detail, "staleness 15m > 5m; 'quoted' \"detail\"");
   ASSERT_OK_AND_ASSIGN(
-      auto none, this->template Read<std::optional<model::Breach>>(
-                     [&](Transaction& t) { return t.GetOpenBreach(v1, kUp); }));
+      auto none,
+      this->template Read<std::optional<model::Breach>>(
+          [&](Transaction& t) { return t.slo().GetOpenBreach(v1, kUp); }));
   EXPECT_FALSE(none.has_value());
 
   ASSERT_OK(this->Write([&](Transaction& txn) {
-    return txn.CloseBreach("b-2", T0() + absl::Hours(3));
+    return txn.slo().CloseBreach("b-2", T0() + absl::Hours(3));
   }));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.CloseBreach("b-2", T0() + absl::Hours(4));
+    return txn.slo().CloseBreach("b-2", T0() + absl::Hours(4));
   }),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(this->Write([&](Transaction& txn) {
-    return txn.CloseBreach("b-9", T0());
+    return txn.slo().CloseBreach("b-9", T0());
   }),
               StatusIs(absl::StatusCode::kNotFound));
 
   auto list = [&](store::BreachFilter filter, int limit) {
     return this->template AllNewestFirst<model::Breach>(
         [&](Transaction& t, const PageRequest& page) {
-          return t.ListBreaches(filter, page);
+          return t.slo().ListBreaches(filter, page);
         },
         limit);
   };
@@ -3817,25 +3905,26 @@ TYPED_TEST_P(StoreContractTest, BreachesOpenCloseListAndGoWithTheirPort) {
             (std::vector<std::string>{"b-2", "b-1"}));
   EXPECT_EQ(list({orders_key, "", true}, 10),
             (std::vector<std::string>{"b-3"}));
-  ASSERT_OK_AND_ASSIGN(
-      auto page,
-      this->template Read<store::Page<model::Breach>>([&](Transaction& t) {
-        return t.ListBreaches({orders_key, "v1", false}, PageRequest{"", 10});
-      }));
+  ASSERT_OK_AND_ASSIGN(auto page, this->template Read<store::Page<
+                                      model::Breach>>([&](Transaction& t) {
+    return t.slo().ListBreaches({orders_key, "v1", false}, PageRequest{"", 10});
+  }));
   ASSERT_EQ(page.items.size(), 2u);
   EXPECT_EQ(page.items[0].end_time, T0() + absl::Hours(3));
   EXPECT_EQ(page.items[1].end_time, T0() + absl::Minutes(5));
   EXPECT_EQ(page.items[1].objective, kFresh);
   EXPECT_TRUE(page.items[1].port == v1);
-  EXPECT_THAT(this->template Read<store::Page<model::Breach>>([&](Transaction&
-                                                                      t) {
-    return t.ListBreaches({orders_key, "", false}, PageRequest{"garbage", 10});
-  }),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      this->template Read<store::Page<model::Breach>>([&](Transaction& t) {
+        return t.slo().ListBreaches({orders_key, "", false},
+                                    PageRequest{"garbage", 10});
+      }),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 
   // Breaches go with their port (and product).
-  ASSERT_OK(this->Write(
-      [&](Transaction& txn) { return txn.DeleteDataProduct(orders_key); }));
+  ASSERT_OK(this->Write([&](Transaction& txn) {
+    return txn.registry().DeleteDataProduct(orders_key);
+  }));
   EXPECT_TRUE(list({orders_key, "", false}, 10).empty());
   EXPECT_EQ(list({{"finance", "ledger"}, "", false}, 10),
             (std::vector<std::string>{"b-4"}));
@@ -3917,10 +4006,11 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
   w.failing_attempts = 3;
   w.last_error = "HTTP 503: busy 'try' \"later\"";
   w.next_attempt_time = T0() + absl::Minutes(1) + absl::Nanoseconds(500);
-  ASSERT_OK(this->Write([&](Transaction& t) { return t.InsertWebhook(w); }));
+  ASSERT_OK(
+      this->Write([&](Transaction& t) { return t.events().InsertWebhook(w); }));
   auto get = [&](const std::string& id) {
     return this->template Read<model::Webhook>(
-        [&](Transaction& t) { return t.GetWebhook(id); });
+        [&](Transaction& t) { return t.events().GetWebhook(id); });
   };
   ASSERT_OK_AND_ASSIGN(model::Webhook got, get("orders-feed"));
   ExpectSameWebhook(got, w);
@@ -3932,7 +4022,8 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
   all.resource_types.clear();
   all.domain_id = "";
   all.include_subdomains = false;
-  ASSERT_OK(this->Write([&](Transaction& t) { return t.InsertWebhook(all); }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& t) { return t.events().InsertWebhook(all); }));
   ASSERT_OK_AND_ASSIGN(got, get("all-events"));
   ExpectSameWebhook(got, all);
 
@@ -3940,26 +4031,30 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
   // usable.
   model::Webhook dup = MakeWebhook("orders-feed");
   dup.url = "http://elsewhere/";
-  EXPECT_THAT(this->Write([&](Transaction& t) { return t.InsertWebhook(dup); }),
+  EXPECT_THAT(this->Write([&](Transaction& t) {
+    return t.events().InsertWebhook(dup);
+  }),
               StatusIs(absl::StatusCode::kAlreadyExists, "orders-feed"));
   ASSERT_OK_AND_ASSIGN(got, get("orders-feed"));
   EXPECT_EQ(got.url, w.url);
 
   // Absent: NOT_FOUND everywhere, nothing created.
   EXPECT_THAT(get("ghost"), StatusIs(absl::StatusCode::kNotFound, "ghost"));
-  EXPECT_THAT(
-      this->Write([](Transaction& t) { return t.DeleteWebhook("ghost"); }),
-      StatusIs(absl::StatusCode::kNotFound, "ghost"));
+  EXPECT_THAT(this->Write([](Transaction& t) {
+    return t.events().DeleteWebhook("ghost");
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "ghost"));
   model::Webhook ghost = MakeWebhook("ghost");
-  EXPECT_THAT(
-      this->Write([&](Transaction& t) { return t.UpdateWebhookState(ghost); }),
-      StatusIs(absl::StatusCode::kNotFound, "ghost"));
+  EXPECT_THAT(this->Write([&](Transaction& t) {
+    return t.events().UpdateWebhookState(ghost);
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "ghost"));
   EXPECT_THAT(get("ghost"), StatusIs(absl::StatusCode::kNotFound));
 
   // Ordered by id, in pages, secrets included.
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
     for (const char* id : {"w-c", "w-a", "w-e", "w-b", "w-d"}) {
-      MP_RETURN_IF_ERROR(t.InsertWebhook(MakeWebhook(id)));
+      MP_RETURN_IF_ERROR(t.events().InsertWebhook(MakeWebhook(id)));
     }
     return absl::OkStatus();
   }));
@@ -3968,7 +4063,7 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
     PageRequest page{"", limit};
     for (int guard = 0; guard < 100; ++guard) {
       auto result = this->template Read<store::Page<model::Webhook>>(
-          [&](Transaction& t) { return t.ListWebhooks(page); });
+          [&](Transaction& t) { return t.events().ListWebhooks(page); });
       EXPECT_THAT(result, IsOk());
       if (!result.ok()) break;
       EXPECT_LE(static_cast<int>(result->items.size()), limit);
@@ -3989,14 +4084,15 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
   EXPECT_EQ(list_all(100), sorted);
 
   // Deleted: gone from Get and List.
-  ASSERT_OK(this->Write([](Transaction& t) { return t.DeleteWebhook("w-b"); }));
+  ASSERT_OK(this->Write(
+      [](Transaction& t) { return t.events().DeleteWebhook("w-b"); }));
   EXPECT_THAT(get("w-b"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(list_all(3),
             (std::vector<std::string>{"all-events", "orders-feed", "w-a", "w-c",
                                       "w-d", "w-e"}));
   // A rolled-back delete changes nothing.
   EXPECT_THAT(this->Write([](Transaction& t) -> absl::Status {
-    MP_RETURN_IF_ERROR(t.DeleteWebhook("w-c"));
+    MP_RETURN_IF_ERROR(t.events().DeleteWebhook("w-c"));
     return absl::AbortedError("changed its mind");
   }),
               StatusIs(absl::StatusCode::kAborted));
@@ -4012,7 +4108,7 @@ TYPED_TEST_P(StoreContractTest,
     std::string id = "<error>";
     EXPECT_OK(this->Write([&](Transaction& t) -> absl::Status {
       MP_ASSIGN_OR_RETURN(std::optional<model::Webhook> w,
-                          t.ClaimDueWebhook(now));
+                          t.events().ClaimDueWebhook(now));
       id = w ? w->id : "";
       return absl::OkStatus();
     }));
@@ -4026,7 +4122,7 @@ TYPED_TEST_P(StoreContractTest,
   };
   const absl::Time now = T0();
   ASSERT_OK(this->Write([&](Transaction& t) {
-    return t.InsertWebhook(hook("lonely", now - absl::Hours(1), 0));
+    return t.events().InsertWebhook(hook("lonely", now - absl::Hours(1), 0));
   }));
   // No events at all: nothing is behind.
   EXPECT_EQ(claim(now), "");
@@ -4034,32 +4130,33 @@ TYPED_TEST_P(StoreContractTest,
   std::vector<int64_t> seqs;
   for (int i = 0; i < 2; ++i) {
     ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
-      MP_ASSIGN_OR_RETURN(
-          int64_t seq, t.AppendEvent(model::Event{0, T0(), "domain.created",
-                                                  absl::StrCat("domains/d", i),
-                                                  absl::StrCat("d", i), "{}"}));
+      MP_ASSIGN_OR_RETURN(int64_t seq, t.events().AppendEvent(model::Event{
+                                           0, T0(), "domain.created",
+                                           absl::StrCat("domains/d", i),
+                                           absl::StrCat("d", i), "{}"}));
       seqs.push_back(seq);
       return absl::OkStatus();
     }));
   }
   const int64_t head = seqs.back();
-  ASSERT_OK(
-      this->Write([](Transaction& t) { return t.DeleteWebhook("lonely"); }));
+  ASSERT_OK(this->Write(
+      [](Transaction& t) { return t.events().DeleteWebhook("lonely"); }));
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
     // Caught up with the newest event: never claimed, however long due.
-    MP_RETURN_IF_ERROR(
-        t.InsertWebhook(hook("caught-up", now - absl::Hours(2), head)));
+    MP_RETURN_IF_ERROR(t.events().InsertWebhook(
+        hook("caught-up", now - absl::Hours(2), head)));
     // Two due at the same instant: by id. "alpha" is one event behind.
     MP_RETURN_IF_ERROR(
-        t.InsertWebhook(hook("zeta", now - absl::Minutes(2), 0)));
+        t.events().InsertWebhook(hook("zeta", now - absl::Minutes(2), 0)));
+    MP_RETURN_IF_ERROR(t.events().InsertWebhook(
+        hook("alpha", now - absl::Minutes(2), seqs[0])));
     MP_RETURN_IF_ERROR(
-        t.InsertWebhook(hook("alpha", now - absl::Minutes(2), seqs[0])));
-    MP_RETURN_IF_ERROR(
-        t.InsertWebhook(hook("early", now - absl::Minutes(1), 0)));
+        t.events().InsertWebhook(hook("early", now - absl::Minutes(1), 0)));
     // Due exactly now.
-    MP_RETURN_IF_ERROR(t.InsertWebhook(hook("exact", now, 0)));
+    MP_RETURN_IF_ERROR(t.events().InsertWebhook(hook("exact", now, 0)));
     // Due a microsecond from now.
-    return t.InsertWebhook(hook("future", now + absl::Microseconds(1), 0));
+    return t.events().InsertWebhook(
+        hook("future", now + absl::Microseconds(1), 0));
   }));
 
   // Nothing due yet before the first of them.
@@ -4069,7 +4166,7 @@ TYPED_TEST_P(StoreContractTest,
   EXPECT_EQ(claim(now), "alpha");
   ASSERT_OK_AND_ASSIGN(model::Webhook alpha,
                        this->template Read<model::Webhook>([](Transaction& t) {
-                         return t.GetWebhook("alpha");
+                         return t.events().GetWebhook("alpha");
                        }));
   // Each delivered in turn (caught up), the next one comes.
   std::vector<std::string> order;
@@ -4077,11 +4174,11 @@ TYPED_TEST_P(StoreContractTest,
     std::string id;
     ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
       MP_ASSIGN_OR_RETURN(std::optional<model::Webhook> w,
-                          t.ClaimDueWebhook(now));
+                          t.events().ClaimDueWebhook(now));
       if (!w) return absl::OkStatus();
       id = w->id;
       w->delivered_sequence = head;
-      return t.UpdateWebhookState(*w);
+      return t.events().UpdateWebhookState(*w);
     }));
     if (id.empty()) break;
     order.push_back(id);
@@ -4093,7 +4190,7 @@ TYPED_TEST_P(StoreContractTest,
 
   // A new event puts everyone behind again: the longest due first.
   ASSERT_OK(this->Write([&](Transaction& t) {
-    return t
+    return t.events()
         .AppendEvent(model::Event{0, T0(), "team.updated", "teams/t", "", "{}"})
         .status();
   }));
@@ -4101,10 +4198,10 @@ TYPED_TEST_P(StoreContractTest,
 
   // A backoff moves a webhook behind the others.
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
-    MP_ASSIGN_OR_RETURN(model::Webhook w, t.GetWebhook("caught-up"));
+    MP_ASSIGN_OR_RETURN(model::Webhook w, t.events().GetWebhook("caught-up"));
     w.failing_attempts = 1;
     w.next_attempt_time = now + absl::Minutes(5);
-    return t.UpdateWebhookState(w);
+    return t.events().UpdateWebhookState(w);
   }));
   EXPECT_EQ(claim(now), "alpha");
   EXPECT_EQ(claim(now + absl::Minutes(5)), "alpha");
@@ -4117,8 +4214,8 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookSkipsWhatAnotherHolds) {
   int64_t head = 0;
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
     MP_ASSIGN_OR_RETURN(
-        head, t.AppendEvent(model::Event{0, T0(), "domain.created", "domains/d",
-                                         "d", "{}"}));
+        head, t.events().AppendEvent(model::Event{0, T0(), "domain.created",
+                                                  "domains/d", "d", "{}"}));
     return absl::OkStatus();
   }));
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
@@ -4126,8 +4223,8 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookSkipsWhatAnotherHolds) {
     first.next_attempt_time = T0() - absl::Minutes(2);
     model::Webhook second = MakeWebhook("second");
     second.next_attempt_time = T0() - absl::Minutes(1);
-    MP_RETURN_IF_ERROR(t.InsertWebhook(first));
-    return t.InsertWebhook(second);
+    MP_RETURN_IF_ERROR(t.events().InsertWebhook(first));
+    return t.events().InsertWebhook(second);
   }));
   auto id_of = [](const absl::StatusOr<std::optional<model::Webhook>>& w) {
     EXPECT_THAT(w, IsOk());
@@ -4138,46 +4235,46 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookSkipsWhatAnotherHolds) {
   // Read-write transactions only.
   {
     ASSERT_OK_AND_ASSIGN(auto ro, this->store_->Begin(TxnMode::kReadOnly));
-    EXPECT_FALSE(ro->ClaimDueWebhook(T0()).ok());
+    EXPECT_FALSE(ro->events().ClaimDueWebhook(T0()).ok());
   }
 
   ASSERT_OK_AND_ASSIGN(auto a, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_EQ(id_of(a->ClaimDueWebhook(T0())), "first");
+  EXPECT_EQ(id_of(a->events().ClaimDueWebhook(T0())), "first");
   ASSERT_OK_AND_ASSIGN(auto b, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_EQ(id_of(b->ClaimDueWebhook(T0())), "second");
+  EXPECT_EQ(id_of(b->events().ClaimDueWebhook(T0())), "second");
   ASSERT_OK_AND_ASSIGN(auto c, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_EQ(id_of(c->ClaimDueWebhook(T0())), "");
+  EXPECT_EQ(id_of(c->events().ClaimDueWebhook(T0())), "");
 
   // `a` rolls back: `c` gets "first".
   a.reset();
-  EXPECT_EQ(id_of(c->ClaimDueWebhook(T0())), "first");
+  EXPECT_EQ(id_of(c->events().ClaimDueWebhook(T0())), "first");
   // `b` commits without a change: a new worker gets "second" (`c` still
   // holds "first").
   ASSERT_OK(b->Commit());
   b.reset();
   ASSERT_OK_AND_ASSIGN(auto d, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_EQ(id_of(d->ClaimDueWebhook(T0())), "second");
+  EXPECT_EQ(id_of(d->events().ClaimDueWebhook(T0())), "second");
   // `c` delivers "first" and commits: no longer behind, so a new worker
   // finds nothing (`d` holds "second") ...
   {
-    ASSERT_OK_AND_ASSIGN(model::Webhook first, c->GetWebhook("first"));
+    ASSERT_OK_AND_ASSIGN(model::Webhook first, c->events().GetWebhook("first"));
     first.delivered_sequence = head;
     first.next_attempt_time = T0();
-    ASSERT_OK(c->UpdateWebhookState(first));
-    ASSERT_OK(
-        c->AppendWebhookDeliveries({MakeDelivery("first", head, 1, true)}, 10));
+    ASSERT_OK(c->events().UpdateWebhookState(first));
+    ASSERT_OK(c->events().AppendWebhookDeliveries(
+        {MakeDelivery("first", head, 1, true)}, 10));
     ASSERT_OK(c->Commit());
     c.reset();
   }
   ASSERT_OK_AND_ASSIGN(auto e, this->store_->Begin(TxnMode::kReadWrite));
-  EXPECT_EQ(id_of(e->ClaimDueWebhook(T0())), "");
+  EXPECT_EQ(id_of(e->events().ClaimDueWebhook(T0())), "");
   // ... until `d` lets go.
   d.reset();
-  EXPECT_EQ(id_of(e->ClaimDueWebhook(T0())), "second");
+  EXPECT_EQ(id_of(e->events().ClaimDueWebhook(T0())), "second");
   e.reset();
   ASSERT_OK_AND_ASSIGN(model::Webhook first,
                        this->template Read<model::Webhook>([](Transaction& t) {
-                         return t.GetWebhook("first");
+                         return t.events().GetWebhook("first");
                        }));
   EXPECT_EQ(first.delivered_sequence, head);
 }
@@ -4185,8 +4282,8 @@ TYPED_TEST_P(StoreContractTest, ClaimDueWebhookSkipsWhatAnotherHolds) {
 // UpdateWebhookState writes the four delivery-state fields and nothing else.
 TYPED_TEST_P(StoreContractTest, UpdateWebhookStateWritesOnlyTheState) {
   const model::Webhook original = MakeWebhook("hook");
-  ASSERT_OK(
-      this->Write([&](Transaction& t) { return t.InsertWebhook(original); }));
+  ASSERT_OK(this->Write(
+      [&](Transaction& t) { return t.events().InsertWebhook(original); }));
   model::Webhook changed = MakeWebhook("hook");
   changed.url = "http://changed.example.com/";
   changed.resource_types = {"team"};
@@ -4200,7 +4297,7 @@ TYPED_TEST_P(StoreContractTest, UpdateWebhookStateWritesOnlyTheState) {
   changed.last_error = "timeout after 10s; 'q' \"dq\" \\ Grüße";
   changed.next_attempt_time = T0() + absl::Minutes(5) + absl::Nanoseconds(123);
   ASSERT_OK(this->Write(
-      [&](Transaction& t) { return t.UpdateWebhookState(changed); }));
+      [&](Transaction& t) { return t.events().UpdateWebhookState(changed); }));
   model::Webhook want = original;
   want.delivered_sequence = 7;
   want.failing_attempts = 2;
@@ -4208,7 +4305,7 @@ TYPED_TEST_P(StoreContractTest, UpdateWebhookStateWritesOnlyTheState) {
   want.next_attempt_time = changed.next_attempt_time;
   auto get = [&] {
     return this->template Read<model::Webhook>(
-        [](Transaction& t) { return t.GetWebhook("hook"); });
+        [](Transaction& t) { return t.events().GetWebhook("hook"); });
   };
   ASSERT_OK_AND_ASSIGN(model::Webhook got, get());
   ExpectSameWebhook(got, want);
@@ -4221,13 +4318,13 @@ TYPED_TEST_P(StoreContractTest, UpdateWebhookStateWritesOnlyTheState) {
   healthy.last_error = "";
   healthy.next_attempt_time = T0() + absl::Minutes(6);
   ASSERT_OK(this->Write(
-      [&](Transaction& t) { return t.UpdateWebhookState(healthy); }));
+      [&](Transaction& t) { return t.events().UpdateWebhookState(healthy); }));
   ASSERT_OK_AND_ASSIGN(got, get());
   ExpectSameWebhook(got, healthy);
 
   // Not committed: unchanged.
   EXPECT_THAT(this->Write([&](Transaction& t) -> absl::Status {
-    MP_RETURN_IF_ERROR(t.UpdateWebhookState(changed));
+    MP_RETURN_IF_ERROR(t.events().UpdateWebhookState(changed));
     return absl::AbortedError("changed its mind");
   }),
               StatusIs(absl::StatusCode::kAborted));
@@ -4239,17 +4336,20 @@ TYPED_TEST_P(StoreContractTest, UpdateWebhookStateWritesOnlyTheState) {
 // and it goes with its webhook.
 TYPED_TEST_P(StoreContractTest, WebhookDeliveriesNewestFirstPrunedAndDeleted) {
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
-    MP_RETURN_IF_ERROR(t.InsertWebhook(MakeWebhook("h1")));
-    return t.InsertWebhook(MakeWebhook("h2"));
+    MP_RETURN_IF_ERROR(t.events().InsertWebhook(MakeWebhook("h1")));
+    return t.events().InsertWebhook(MakeWebhook("h2"));
   }));
   auto append = [&](const std::vector<model::WebhookDelivery>& batch,
                     int keep) {
-    return this->Write(
-        [&](Transaction& t) { return t.AppendWebhookDeliveries(batch, keep); });
+    return this->Write([&](Transaction& t) {
+      return t.events().AppendWebhookDeliveries(batch, keep);
+    });
   };
   auto page = [&](const std::string& id, const PageRequest& request) {
     return this->template Read<store::Page<model::WebhookDelivery>>(
-        [&](Transaction& t) { return t.ListWebhookDeliveries(id, request); });
+        [&](Transaction& t) {
+          return t.events().ListWebhookDeliveries(id, request);
+        });
   };
   // Every page of `id`'s log with `limit`: its keys in order.
   auto all = [&](const std::string& id, int limit) {
@@ -4331,19 +4431,21 @@ TYPED_TEST_P(StoreContractTest, WebhookDeliveriesNewestFirstPrunedAndDeleted) {
   EXPECT_EQ(all("h1", 10), (std::vector<std::string>{"h1/5/1", "h1/4/3"}));
   // A rolled-back append leaves the log as it was.
   EXPECT_THAT(this->Write([&](Transaction& t) -> absl::Status {
-    MP_RETURN_IF_ERROR(
-        t.AppendWebhookDeliveries({MakeDelivery("h1", 7, 1, true)}, 1));
+    MP_RETURN_IF_ERROR(t.events().AppendWebhookDeliveries(
+        {MakeDelivery("h1", 7, 1, true)}, 1));
     return absl::AbortedError("changed its mind");
   }),
               StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(all("h1", 10), (std::vector<std::string>{"h1/5/1", "h1/4/3"}));
 
   // Deleting a webhook deletes its log; a new one of that id starts empty.
-  ASSERT_OK(this->Write([](Transaction& t) { return t.DeleteWebhook("h1"); }));
+  ASSERT_OK(this->Write(
+      [](Transaction& t) { return t.events().DeleteWebhook("h1"); }));
   EXPECT_TRUE(all("h1", 10).empty());
   EXPECT_EQ(all("h2", 10), (std::vector<std::string>{"h2/6/1"}));
-  ASSERT_OK(this->Write(
-      [](Transaction& t) { return t.InsertWebhook(MakeWebhook("h1")); }));
+  ASSERT_OK(this->Write([](Transaction& t) {
+    return t.events().InsertWebhook(MakeWebhook("h1"));
+  }));
   EXPECT_TRUE(all("h1", 10).empty());
   EXPECT_THAT(append({MakeDelivery("gone", 1, 1, true)}, 10),
               StatusIs(absl::StatusCode::kNotFound));
@@ -4358,38 +4460,39 @@ TYPED_TEST_P(StoreContractTest, WorkersOnDifferentWebhooksBothCommit) {
   int64_t head = 0;
   ASSERT_OK(this->Write([&](Transaction& t) -> absl::Status {
     for (const char* id : {"h0", "h1"}) {
-      MP_RETURN_IF_ERROR(t.InsertWebhook(MakeWebhook(id)));
+      MP_RETURN_IF_ERROR(t.events().InsertWebhook(MakeWebhook(id)));
     }
     MP_ASSIGN_OR_RETURN(
-        head, t.AppendEvent(model::Event{0, T0(), "domain.created", "domains/d",
-                                         "d", "{}"}));
+        head, t.events().AppendEvent(model::Event{0, T0(), "domain.created",
+                                                  "domains/d", "d", "{}"}));
     return absl::OkStatus();
   }));
   // As the delivery workers run: READ COMMITTED, the row lock isolating.
   ASSERT_OK_AND_ASSIGN(auto a, this->store_->Begin(TxnMode::kReadCommitted));
   ASSERT_OK_AND_ASSIGN(auto b, this->store_->Begin(TxnMode::kReadCommitted));
   ASSERT_OK_AND_ASSIGN(std::optional<model::Webhook> wa,
-                       a->ClaimDueWebhook(T0() + absl::Seconds(1)));
+                       a->events().ClaimDueWebhook(T0() + absl::Seconds(1)));
   ASSERT_OK_AND_ASSIGN(std::optional<model::Webhook> wb,
-                       b->ClaimDueWebhook(T0() + absl::Seconds(1)));
+                       b->events().ClaimDueWebhook(T0() + absl::Seconds(1)));
   ASSERT_TRUE(wa.has_value() && wb.has_value());
   ASSERT_NE(wa->id, wb->id);
   for (auto [txn, w] :
        {std::make_pair(a.get(), *wa), std::make_pair(b.get(), *wb)}) {
-    ASSERT_OK(txn->ListEvents(w.delivered_sequence, 100).status());
+    ASSERT_OK(txn->events().ListEvents(w.delivered_sequence, 100).status());
     w.delivered_sequence = head;
-    ASSERT_OK(txn->UpdateWebhookState(w));
-    ASSERT_OK(
-        txn->AppendWebhookDeliveries({MakeDelivery(w.id, head, 1, true)}, 500));
+    ASSERT_OK(txn->events().UpdateWebhookState(w));
+    ASSERT_OK(txn->events().AppendWebhookDeliveries(
+        {MakeDelivery(w.id, head, 1, true)}, 500));
   }
   EXPECT_OK(a->Commit());
   EXPECT_OK(b->Commit());
   // And both are stored.
   ASSERT_OK_AND_ASSIGN(auto r, this->store_->Begin(TxnMode::kReadOnly));
   for (const char* id : {"h0", "h1"}) {
-    ASSERT_OK_AND_ASSIGN(model::Webhook w, r->GetWebhook(id));
+    ASSERT_OK_AND_ASSIGN(model::Webhook w, r->events().GetWebhook(id));
     EXPECT_EQ(w.delivered_sequence, head) << id;
-    ASSERT_OK_AND_ASSIGN(auto log, r->ListWebhookDeliveries(id, {"", 10}));
+    ASSERT_OK_AND_ASSIGN(auto log,
+                         r->events().ListWebhookDeliveries(id, {"", 10}));
     EXPECT_EQ(log.items.size(), 1u) << id;
   }
 }

@@ -156,14 +156,14 @@ class ContractsTest : public ::testing::Test {
   int64_t AuditCount() {
     auto txn = store_.Begin(store::TxnMode::kReadOnly);
     EXPECT_THAT(txn, IsOk());
-    auto page = (*txn)->ListAudit({}, {"", 1000});
+    auto page = (*txn)->events().ListAudit({}, {"", 1000});
     EXPECT_THAT(page, IsOk());
     return static_cast<int64_t>(page->items.size());
   }
 
   std::vector<std::string> EventTypes() {
     auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    auto events = (*txn)->ListEvents(0, 1000);
+    auto events = (*txn)->events().ListEvents(0, 1000);
     EXPECT_THAT(events, IsOk());
     std::vector<std::string> out;
     for (const auto& e : *events) {
@@ -362,11 +362,11 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
         g.create_time = clock_.Now();
         g.expire_time = clock_.Now() + absl::Hours(24);
         g.revision = 1;
-        MP_RETURN_IF_ERROR(txn.InsertGrant(g));
+        MP_RETURN_IF_ERROR(txn.access().InsertGrant(g));
         g.id = "00000000-0000-4000-8000-000000000002";
         g.consumer = "user:gone";
         g.revoke_time = clock_.Now();
-        return txn.InsertGrant(g);
+        return txn.access().InsertGrant(g);
       }));
   ASSERT_OK_AND_ASSIGN(auto checked, contracts_.CheckCompatibility(
                                          sam_, Breaking("1.1.0"), "", ""));
@@ -404,7 +404,7 @@ TEST_F(ContractsTest, DefaultModeRefusalNamesTheConsumersARemovalBreaks) {
         g.create_time = clock_.Now();
         g.expire_time = clock_.Now() + absl::Hours(24);
         g.revision = 1;
-        return txn.InsertGrant(g);
+        return txn.access().InsertGrant(g);
       }));
   std::string dropped =
       Edit(kV1, {{"version: 1.0.0", "version: 1.1.0"},

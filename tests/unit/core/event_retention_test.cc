@@ -42,7 +42,7 @@ int64_t Append(store::Store& store, absl::Time time, int i) {
         e.time = time;
         e.type = "team.updated";
         e.resource = absl::StrCat("teams/t", i);
-        MP_ASSIGN_OR_RETURN(seq, txn.AppendEvent(e));
+        MP_ASSIGN_OR_RETURN(seq, txn.events().AppendEvent(e));
         return absl::OkStatus();
       }));
   return seq;
@@ -52,7 +52,7 @@ int64_t Watermark(store::Store& store) {
   int64_t w = -1;
   EXPECT_OK(store.RunInTransaction(
       store::TxnMode::kReadOnly, [&](store::Transaction& txn) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(w, txn.EventsPrunedThrough());
+        MP_ASSIGN_OR_RETURN(w, txn.events().EventsPrunedThrough());
         return absl::OkStatus();
       }));
   return w;
@@ -62,7 +62,9 @@ int64_t Watermark(store::Store& store) {
 void PruneThrough(store::Store& store, int64_t through) {
   EXPECT_OK(store.RunInTransaction(
       store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
-        return txn.PruneEvents(absl::InfiniteFuture(), through, 1000).status();
+        return txn.events()
+            .PruneEvents(absl::InfiniteFuture(), through, 1000)
+            .status();
       }));
 }
 
@@ -251,9 +253,9 @@ TEST_F(EventFeedRetentionTest, PruningPastTheReadersHeadEndsStreamsBehindIt) {
           e.time = clock_.Now();
           e.type = "team.updated";
           e.resource = absl::StrCat("teams/t", i);
-          MP_ASSIGN_OR_RETURN(last, txn.AppendEvent(e));
+          MP_ASSIGN_OR_RETURN(last, txn.events().AppendEvent(e));
         }
-        return txn
+        return txn.events()
             .PruneEvents(absl::InfiniteFuture(),
                          std::numeric_limits<int64_t>::max(), 10)
             .status();

@@ -218,7 +218,8 @@ TEST_F(GovernanceTest, GovernedWritesDenyWarnAndDryRun) {
   RequestContext reader = admin_;
   auto txn = store_.Begin(store::TxnMode::kReadOnly);
   ASSERT_OK(txn.status());
-  auto page = (*txn)->ListAudit({"domains/emea/dataProducts/a", ""}, {"", 10});
+  auto page =
+      (*txn)->events().ListAudit({"domains/emea/dataProducts/a", ""}, {"", 10});
   ASSERT_OK(page.status());
   ASSERT_THAT(page->items, SizeIs(2));  // newest first: the write, the refusal
   EXPECT_THAT(page->items[0].decision_json, HasSubstr("\"outcome\":\"ALLOW\""));

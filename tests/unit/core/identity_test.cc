@@ -37,11 +37,11 @@ class IdentityTest : public ::testing::Test {
 
   std::vector<model::AuditRecord> Audit() {
     auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    return (*txn)->ListAudit({}, {"", 100000})->items;
+    return (*txn)->events().ListAudit({}, {"", 100000})->items;
   }
   std::vector<model::Event> Events() {
     auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    return *(*txn)->ListEvents(0, 100000);
+    return *(*txn)->events().ListEvents(0, 100000);
   }
 
   testing::InMemoryStore store_;
@@ -64,7 +64,8 @@ TEST_F(IdentityTest, BootstrapInstallsAnAdminOnce) {
   EXPECT_THAT(identity_.Bootstrap("short"),
               StatusIs(Code::kInvalidArgument, "at least 16"));
   auto txn = store_.Begin(store::TxnMode::kReadOnly);
-  ASSERT_OK_AND_ASSIGN(model::ApiToken t, (*txn)->GetToken("bootstrap"));
+  ASSERT_OK_AND_ASSIGN(model::ApiToken t,
+                       (*txn)->identity().GetToken("bootstrap"));
   EXPECT_EQ(t.secret_hash, Sha256Hex(kBootstrap));
   EXPECT_TRUE(t.platform_admin);
   EXPECT_EQ(Events().back().type, "token.created");
@@ -146,9 +147,9 @@ TEST_F(IdentityTest, SecretsNeverReachAuditEventsOrRequestIdRecords) {
   auto txn = store_.Begin(store::TxnMode::kReadOnly);
   ASSERT_OK_AND_ASSIGN(
       auto record,
-      (*txn)->GetIdempotency(ctx.principal.id,
-                             "meshplane.v1.IdentityService/CreateToken",
-                             "req-1", absl::InfinitePast()));
+      (*txn)->events().GetIdempotency(
+          ctx.principal.id, "meshplane.v1.IdentityService/CreateToken", "req-1",
+          absl::InfinitePast()));
   ASSERT_TRUE(record.has_value());
   EXPECT_THAT(record->response, Not(HasSubstr(created.secret)));
   EXPECT_THAT(record->response, Not(HasSubstr(hash)));

@@ -129,14 +129,14 @@ class LineageAccessTest : public ::testing::Test {
   std::vector<model::AuditRecord> Audit() {
     auto txn = store_.Begin(store::TxnMode::kReadOnly);
     EXPECT_THAT(txn, IsOk());
-    auto page = (*txn)->ListAudit({}, {"", 100000});
+    auto page = (*txn)->events().ListAudit({}, {"", 100000});
     EXPECT_THAT(page, IsOk());
     return page->items;  // newest first
   }
 
   std::vector<model::Event> Events() {
     auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    auto events = (*txn)->ListEvents(0, 100000);
+    auto events = (*txn)->events().ListEvents(0, 100000);
     EXPECT_THAT(events, IsOk());
     return *events;
   }

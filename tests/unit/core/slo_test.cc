@@ -203,7 +203,7 @@ class ServiceLevelsTest : public ::testing::Test {
 
   std::vector<model::Event> Events() {
     auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    return *(*txn)->ListEvents(0, 100000);
+    return *(*txn)->events().ListEvents(0, 100000);
   }
   std::vector<std::string> SloEventTypes() {
     std::vector<std::string> out;
@@ -407,7 +407,7 @@ TEST_F(ServiceLevelsTest,
   // The 32-day-old observation is gone, not just out of the 30 d window.
   auto txn = store_.Begin(store::TxnMode::kReadOnly);
   ASSERT_OK_AND_ASSIGN(
-      auto all, (*txn)->SummarizeObservations(
+      auto all, (*txn)->slo().SummarizeObservations(
                     {"sales", "orders", "orders-v1"}, Objective::kFreshness,
                     {300e6, true}, {absl::InfinitePast()}));
   EXPECT_EQ(all.windows[0].observations, 1);

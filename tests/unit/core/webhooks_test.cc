@@ -141,7 +141,7 @@ class WebhooksTest : public ::testing::Test {
 
   model::Webhook Stored(const std::string& id) {
     auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    return *(*txn)->GetWebhook(id);
+    return *(*txn)->events().GetWebhook(id);
   }
 
   testing::InMemoryStore store_;
@@ -214,11 +214,11 @@ TEST_F(WebhooksTest, CreateStoresAuditsAnnouncesAndNeverShowsTheSecret) {
   EXPECT_TRUE(list.items[0].secret.empty());
 
   auto txn = *store_.Begin(store::TxnMode::kReadOnly);
-  std::vector<model::Event> events = *txn->ListEvents(0, 1000);
+  std::vector<model::Event> events = *txn->events().ListEvents(0, 1000);
   EXPECT_EQ(events.back().type, "webhook.created");
   EXPECT_EQ(events.back().resource, "webhooks/provisioning");
   EXPECT_THAT(events.back().payload_json, ::testing::Not(HasSubstr(kSecret)));
-  auto audit = txn->ListAudit({}, {"", 1000})->items;
+  auto audit = txn->events().ListAudit({}, {"", 1000})->items;
   EXPECT_EQ(audit.front().method, "meshplane.v1.EventService/CreateWebhook");
   EXPECT_THAT(audit.front().after_json, ::testing::Not(HasSubstr(kSecret)));
 
@@ -270,7 +270,7 @@ TEST_F(WebhooksTest, DeliversOnlyEventsAfterItsCreationInOrderSigned) {
   // Caught up: nothing is due, and the cursor is at the feed's end.
   EXPECT_EQ(DrainRounds(), 0);
   auto txn = *store_.Begin(store::TxnMode::kReadOnly);
-  EXPECT_EQ(Stored("w").delivered_sequence, *txn->LastEventSequence());
+  EXPECT_EQ(Stored("w").delivered_sequence, *txn->events().LastEventSequence());
   ASSERT_OK_AND_ASSIGN(auto log, webhooks_.ListDeliveries(admin_, "w", {}));
   ASSERT_EQ(log.items.size(), 3u);
   EXPECT_TRUE(log.items[0].success);
@@ -301,7 +301,8 @@ TEST_F(WebhooksTest, FiltersByTypeAndDomainSubtree) {
   EXPECT_THAT(subjects, ElementsAre("domains/emea", "domains/emea-north"));
   // Skipped events advance the cursor too.
   auto txn = *store_.Begin(store::TxnMode::kReadOnly);
-  EXPECT_EQ(Stored("sales-only").delivered_sequence, *txn->LastEventSequence());
+  EXPECT_EQ(Stored("sales-only").delivered_sequence,
+            *txn->events().LastEventSequence());
 }
 
 TEST_F(WebhooksTest, AFailedDeliveryIsRetriedWithBackoffAndLaterEventsWait) {
@@ -392,14 +393,14 @@ TEST_F(WebhooksTest, DeleteStopsDeliveriesAndDropsTheLog) {
               StatusIs(Code::kNotFound));
   EXPECT_THAT(webhooks_.Delete(admin_, "w"), StatusIs(Code::kNotFound));
   auto txn = *store_.Begin(store::TxnMode::kReadOnly);
-  auto events = *txn->ListEvents(0, 1000);
+  auto events = *txn->events().ListEvents(0, 1000);
   EXPECT_EQ(events[events.size() - 2].type, "webhook.deleted");
 }
 
 TEST_F(WebhooksTest, AStartSequenceReplaysThePast) {
   CreateDomain("one");
   auto txn = *store_.Begin(store::TxnMode::kReadOnly);
-  std::vector<model::Event> before = *txn->ListEvents(0, 1000);
+  std::vector<model::Event> before = *txn->events().ListEvents(0, 1000);
   model::Webhook w = Hook();
   w.delivered_sequence = before.front().sequence;  // after the team's event
   w.resource_types = {"domain", "team"};
@@ -425,7 +426,7 @@ TEST_F(WebhooksTest, TwoWorkersNeverDeliverOneWebhookTwice) {
     threaded.Wake();
   }
   auto txn = *store_.Begin(store::TxnMode::kReadOnly);
-  const int64_t last = *txn->LastEventSequence();
+  const int64_t last = *txn->events().LastEventSequence();
   for (int i = 0; i < 2000 && Stored("w").delivered_sequence < last; ++i) {
     absl::SleepFor(absl::Milliseconds(5));
   }
@@ -458,7 +459,7 @@ TEST_F(WebhooksTest, RetentionKeepsWhatAWebhookHasNotDelivered) {
   ASSERT_OK(retention.PruneOnce().status());
   {
     auto txn = *store_.Begin(store::TxnMode::kReadOnly);
-    EXPECT_EQ(*txn->EventsPrunedThrough(), cursor);
+    EXPECT_EQ(*txn->events().EventsPrunedThrough(), cursor);
   }
   DrainRounds();
   EXPECT_THAT(sender_.types(), ElementsAre("meshplane.domain.created",
@@ -467,7 +468,8 @@ TEST_F(WebhooksTest, RetentionKeepsWhatAWebhookHasNotDelivered) {
   // Delivered now: the next pass may take them.
   ASSERT_OK(retention.PruneOnce().status());
   auto txn = *store_.Begin(store::TxnMode::kReadOnly);
-  EXPECT_EQ(*txn->EventsPrunedThrough(), Stored("w").delivered_sequence);
+  EXPECT_EQ(*txn->events().EventsPrunedThrough(),
+            Stored("w").delivered_sequence);
 
   // A start below what was pruned cannot be served.
   model::Webhook late = Hook();

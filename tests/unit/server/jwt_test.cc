@@ -532,9 +532,10 @@ TEST_F(OidcAuthenticatorTest, MapsGroupsToTeamsBesideTheStoresMemberships) {
   model::Team team;
   team.id = "checkout";
   team.members = {"user:ana@example.com"};
-  ASSERT_THAT(store_.RunInTransaction(
-                  store::TxnMode::kReadWrite,
-                  [&](store::Transaction& t) { return t.InsertTeam(team); }),
+  ASSERT_THAT(store_.RunInTransaction(store::TxnMode::kReadWrite,
+                                      [&](store::Transaction& t) {
+                                        return t.registry().InsertTeam(team);
+                                      }),
               IsOk());
   OidcAuthenticator::Mapping mapping;
   mapping.group_teams = {{"sales-eng", "sales"}, {"ops", "platform"}};

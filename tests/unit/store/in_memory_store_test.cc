@@ -28,7 +28,7 @@ TEST(InMemoryStoreTest, UnavailableHookFailsBeginAndOpenTransactions) {
   EXPECT_THAT(store.Ping(), testing::StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(store.Begin(store::TxnMode::kReadOnly),
               testing::StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_THAT((*open)->GetDomain("x"),
+  EXPECT_THAT((*open)->registry().GetDomain("x"),
               testing::StatusIs(absl::StatusCode::kUnavailable));
   store.SetUnavailable(false);
   EXPECT_THAT(store.Ping(), testing::IsOk());
@@ -39,18 +39,21 @@ TEST(InMemoryStoreTest, WriteSkewIsRefusedAsASerializationFailure) {
   // of them must fail, retryably.
   testing::InMemoryStore store;
   model::Team team = MakeTeam("t");
-  ASSERT_THAT(store.RunInTransaction(
-                  store::TxnMode::kReadWrite,
-                  [&](store::Transaction& t) { return t.InsertTeam(team); }),
+  ASSERT_THAT(store.RunInTransaction(store::TxnMode::kReadWrite,
+                                     [&](store::Transaction& t) {
+                                       return t.registry().InsertTeam(team);
+                                     }),
               testing::IsOk());
   auto a = store.Begin(store::TxnMode::kReadWrite);
   auto b = store.Begin(store::TxnMode::kReadWrite);
   ASSERT_THAT(a, testing::IsOk());
   ASSERT_THAT(b, testing::IsOk());
-  ASSERT_THAT((*a)->CountSubdomains("x"), testing::IsOk());
-  ASSERT_THAT((*b)->CountSubdomains("x"), testing::IsOk());
-  ASSERT_THAT((*a)->InsertDomain(MakeDomain("a", "t")), testing::IsOk());
-  ASSERT_THAT((*b)->InsertDomain(MakeDomain("b", "t")), testing::IsOk());
+  ASSERT_THAT((*a)->registry().CountSubdomains("x"), testing::IsOk());
+  ASSERT_THAT((*b)->registry().CountSubdomains("x"), testing::IsOk());
+  ASSERT_THAT((*a)->registry().InsertDomain(MakeDomain("a", "t")),
+              testing::IsOk());
+  ASSERT_THAT((*b)->registry().InsertDomain(MakeDomain("b", "t")),
+              testing::IsOk());
   EXPECT_THAT((*a)->Commit(), testing::IsOk());
   absl::Status second = (*b)->Commit();
   EXPECT_TRUE(store::IsRetryableConflict(second)) << second;

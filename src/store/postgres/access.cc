@@ -1,0 +1,295 @@
+#include "store/postgres/access.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "store/postgres/access_sql.h"
+#include "store/postgres/cursors.h"
+#include "store/postgres/errors.h"
+#include "store/postgres/rows.h"
+#include <pqxx/pqxx>
+
+#include "meshplane/common/status_macros.h"
+#include "meshplane/model/access.h"
+
+namespace meshplane::store::pg {
+
+namespace {
+
+model::OutputPortRef PortFromRow(const pqxx::row& r, int first) {
+  return model::OutputPortRef{r[first].as<std::string>(),
+                              r[first + 1].as<std::string>(),
+                              r[first + 2].as<std::string>()};
+}
+
+model::AccessRequest AccessRequestFromRow(const pqxx::row& r) {
+  model::AccessRequest a;
+  a.id = r[0].as<std::string>();
+  a.uid = r[1].as<std::string>();
+  a.port = PortFromRow(r, 2);
+  a.consumer = r[5].as<std::string>();
+  a.requester = r[6].as<std::string>();
+  a.actions = ParseStrings(r[7]);
+  a.purpose = r[8].as<std::string>();
+  a.duration = absl::Microseconds(r[9].as<int64_t>());
+  // The CHECK constraint admits only the names ParseAccessRequestState knows.
+  a.state = model::ParseAccessRequestState(r[10].as<std::string>())
+                .value_or(model::AccessRequestState::kPending);
+  a.decision_json = r[11].as<std::string>();
+  a.grant_id = r[12].as<std::string>();
+  a.reviewer = r[13].as<std::string>();
+  a.review_comment = r[14].as<std::string>();
+  a.create_time = FromMicros(r[15].as<int64_t>());
+  a.update_time = FromMicros(r[16].as<int64_t>());
+  a.expire_time = FromMicros(r[17].as<int64_t>());
+  a.revision = r[18].as<int64_t>();
+  return a;
+}
+
+model::Grant GrantFromRow(const pqxx::row& r) {
+  model::Grant g;
+  g.id = r[0].as<std::string>();
+  g.uid = r[1].as<std::string>();
+  g.port = PortFromRow(r, 2);
+  g.consumer = r[5].as<std::string>();
+  g.actions = ParseStrings(r[6]);
+  g.purpose = r[7].as<std::string>();
+  g.access_request_id = r[8].as<std::string>();
+  g.granted_by = r[9].as<std::string>();
+  g.create_time = FromMicros(r[10].as<int64_t>());
+  g.expire_time = FromMicros(r[11].as<int64_t>());
+  g.revoke_time = OptionalTime(r[12]);
+  g.revoked_by = r[13].as<std::string>();
+  g.revoke_reason = r[14].as<std::string>();
+  g.revision = r[15].as<int64_t>();
+  return g;
+}
+
+// The CheckAccess decisions of one AppendAccessDecisions, as the JSON array
+// that kAppendAccessDecisions unpacks with json_to_recordset.
+std::string DecisionsJson(const std::vector<model::AccessDecision>& decisions) {
+  json out = json::array();
+  for (const model::AccessDecision& d : decisions) {
+    out.push_back({{"time_us", ToMicros(d.time)},
+                   {"caller", d.caller},
+                   {"principal", d.principal},
+                   {"domain_id", d.port.domain_id},
+                   {"product_id", d.port.product_id},
+                   {"port_id", d.port.port_id},
+                   {"action", d.action},
+                   {"allowed", d.allowed},
+                   {"grant_id", d.grant_id},
+                   {"reason", d.reason},
+                   {"decision_json", d.decision_json}});
+  }
+  return out.dump();
+}
+
+}  // namespace
+
+absl::Status PgAccessRepository::InsertAccessRequest(
+    const model::AccessRequest& a) {
+  return ctx_.Run({"InsertAccessRequest", AccessRequestPhrase(a.id)},
+                  [&]() -> absl::Status {
+                    pqxx::result r = ctx_.txn().exec_prepared(
+                        sql::kInsertAccessRequest.name, a.id, a.uid,
+                        a.port.domain_id, a.port.product_id, a.port.port_id,
+                        a.consumer, a.requester, StringsJson(a.actions),
+                        a.purpose, absl::ToInt64Microseconds(a.duration),
+                        std::string(model::AccessRequestStateName(a.state)),
+                        a.decision_json, a.grant_id, a.reviewer,
+                        a.review_comment, ToMicros(a.create_time),
+                        ToMicros(a.update_time), ToMicros(a.expire_time),
+                        a.revision);
+                    if (!r.empty()) return absl::OkStatus();
+                    return DiagnoseAccessWrite(
+                        sql::kDiagnoseAccessRequest.name, a.id, a.port,
+                        AccessRequestPhrase(a.id), std::nullopt);
+                  });
+}
+
+absl::StatusOr<model::AccessRequest> PgAccessRepository::GetAccessRequest(
+    absl::string_view id) {
+  return ctx_.Run({"GetAccessRequest", AccessRequestPhrase(id)},
+                  [&]() -> absl::StatusOr<model::AccessRequest> {
+                    pqxx::result r = ctx_.txn().exec_prepared(
+                        sql::kGetAccessRequest.name, std::string(id));
+                    if (r.empty()) return NotFound(AccessRequestPhrase(id));
+                    return AccessRequestFromRow(r[0]);
+                  });
+}
+
+absl::Status PgAccessRepository::UpdateAccessRequest(
+    const model::AccessRequest& a, int64_t expected_revision) {
+  return ctx_.Run({"UpdateAccessRequest", AccessRequestPhrase(a.id)},
+                  [&]() -> absl::Status {
+                    pqxx::result r = ctx_.txn().exec_prepared(
+                        sql::kUpdateAccessRequest.name, a.id, a.uid,
+                        a.port.domain_id, a.port.product_id, a.port.port_id,
+                        a.consumer, a.requester, StringsJson(a.actions),
+                        a.purpose, absl::ToInt64Microseconds(a.duration),
+                        std::string(model::AccessRequestStateName(a.state)),
+                        a.decision_json, a.grant_id, a.reviewer,
+                        a.review_comment, ToMicros(a.create_time),
+                        ToMicros(a.update_time), ToMicros(a.expire_time),
+                        a.revision, expected_revision);
+                    if (!r.empty()) return absl::OkStatus();
+                    return DiagnoseAccessWrite(
+                        sql::kDiagnoseAccessRequest.name, a.id, a.port,
+                        AccessRequestPhrase(a.id), expected_revision);
+                  });
+}
+
+absl::StatusOr<Page<model::AccessRequest>>
+PgAccessRepository::ListAccessRequests(const AccessRequestFilter& filter,
+                                       const PageRequest& page) {
+  MP_RETURN_IF_ERROR(CheckLimit(page));
+  MP_ASSIGN_OR_RETURN(NewestFirstCursor cursor,
+                      ParseNewestFirstCursor(page.after));
+  const std::string state =
+      filter.state ? std::string(model::AccessRequestStateName(*filter.state))
+                   : std::string();
+  const model::OutputPortRef port =
+      filter.port.value_or(model::OutputPortRef{});
+  const model::ProductKey product =
+      filter.product.value_or(model::ProductKey{});
+  return ctx_.Run(
+      {"ListAccessRequests", ""},
+      [&]() -> absl::StatusOr<Page<model::AccessRequest>> {
+        OptionalMicros after_time(cursor.create_time);
+        pqxx::result r = ctx_.txn().exec_params(
+            sql::kListAccessRequests, state, ToMicros(filter.now),
+            port.domain_id, port.product_id, port.port_id, product.domain_id,
+            product.product_id, filter.consumer, filter.requester,
+            after_time.param(), cursor.id, page.limit + 1);
+        Page<model::AccessRequest> out;
+        for (const auto& row : r) {
+          if (static_cast<int>(out.items.size()) == page.limit) {
+            const auto& last = out.items.back();
+            out.next = NewestFirstCursorOf(last.create_time, last.id);
+            break;
+          }
+          out.items.push_back(AccessRequestFromRow(row));
+        }
+        return out;
+      });
+}
+
+absl::Status PgAccessRepository::InsertGrant(const model::Grant& g) {
+  return ctx_.Run({"InsertGrant", GrantPhrase(g.id)}, [&]() -> absl::Status {
+    OptionalMicros revoke(g.revoke_time);
+    pqxx::result r = ctx_.txn().exec_prepared(
+        sql::kInsertGrant.name, g.id, g.uid, g.port.domain_id,
+        g.port.product_id, g.port.port_id, g.consumer, StringsJson(g.actions),
+        g.purpose, g.access_request_id, g.granted_by, ToMicros(g.create_time),
+        ToMicros(g.expire_time), revoke.param(), g.revoked_by, g.revoke_reason,
+        g.revision);
+    if (!r.empty()) return absl::OkStatus();
+    return DiagnoseAccessWrite(sql::kDiagnoseGrant.name, g.id, g.port,
+                               GrantPhrase(g.id), std::nullopt);
+  });
+}
+
+absl::StatusOr<model::Grant> PgAccessRepository::GetGrant(
+    absl::string_view id) {
+  return ctx_.Run(
+      {"GetGrant", GrantPhrase(id)}, [&]() -> absl::StatusOr<model::Grant> {
+        pqxx::result r =
+            ctx_.txn().exec_prepared(sql::kGetGrant.name, std::string(id));
+        if (r.empty()) return NotFound(GrantPhrase(id));
+        return GrantFromRow(r[0]);
+      });
+}
+
+absl::Status PgAccessRepository::UpdateGrant(const model::Grant& g,
+                                             int64_t expected_revision) {
+  return ctx_.Run({"UpdateGrant", GrantPhrase(g.id)}, [&]() -> absl::Status {
+    OptionalMicros revoke(g.revoke_time);
+    pqxx::result r = ctx_.txn().exec_prepared(
+        sql::kUpdateGrant.name, g.id, g.uid, g.port.domain_id,
+        g.port.product_id, g.port.port_id, g.consumer, StringsJson(g.actions),
+        g.purpose, g.access_request_id, g.granted_by, ToMicros(g.create_time),
+        ToMicros(g.expire_time), revoke.param(), g.revoked_by, g.revoke_reason,
+        g.revision, expected_revision);
+    if (!r.empty()) return absl::OkStatus();
+    return DiagnoseAccessWrite(sql::kDiagnoseGrant.name, g.id, g.port,
+                               GrantPhrase(g.id), expected_revision);
+  });
+}
+
+absl::StatusOr<Page<model::Grant>> PgAccessRepository::ListGrants(
+    const GrantFilter& filter, const PageRequest& page) {
+  MP_RETURN_IF_ERROR(CheckLimit(page));
+  MP_ASSIGN_OR_RETURN(NewestFirstCursor cursor,
+                      ParseNewestFirstCursor(page.after));
+  const model::OutputPortRef port =
+      filter.port.value_or(model::OutputPortRef{});
+  const model::ProductKey product =
+      filter.product.value_or(model::ProductKey{});
+  return ctx_.Run(
+      {"ListGrants", ""}, [&]() -> absl::StatusOr<Page<model::Grant>> {
+        OptionalMicros after_time(cursor.create_time);
+        pqxx::result r = ctx_.txn().exec_params(
+            sql::kListGrants, port.domain_id, port.product_id, port.port_id,
+            product.domain_id, product.product_id,
+            StringsJson(filter.consumers), filter.active_only,
+            ToMicros(filter.now), after_time.param(), cursor.id,
+            page.limit + 1);
+        Page<model::Grant> out;
+        for (const auto& row : r) {
+          if (static_cast<int>(out.items.size()) == page.limit) {
+            const auto& last = out.items.back();
+            out.next = NewestFirstCursorOf(last.create_time, last.id);
+            break;
+          }
+          out.items.push_back(GrantFromRow(row));
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<std::vector<model::Grant>> PgAccessRepository::ActiveGrants(
+    absl::Time now, absl::string_view after, int limit) {
+  if (limit < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ActiveGrants limit must be at least 1, got ", limit));
+  }
+  return ctx_.Run(
+      {"ActiveGrants", ""}, [&]() -> absl::StatusOr<std::vector<model::Grant>> {
+        pqxx::result r = ctx_.txn().exec_prepared(
+            sql::kActiveGrants.name, ToMicros(now), std::string(after), limit);
+        std::vector<model::Grant> out;
+        out.reserve(r.size());
+        for (const auto& row : r) out.push_back(GrantFromRow(row));
+        return out;
+      });
+}
+
+absl::Status PgAccessRepository::AppendAccessDecisions(
+    const std::vector<model::AccessDecision>& decisions) {
+  return ctx_.Run({"AppendAccessDecisions", ""}, [&]() -> absl::Status {
+    if (decisions.empty()) return absl::OkStatus();
+    ctx_.txn().exec_prepared(sql::kAppendAccessDecisions.name,
+                             DecisionsJson(decisions));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PgAccessRepository::DiagnoseAccessWrite(
+    const char* diagnose, const std::string& id,
+    const model::OutputPortRef& port, const std::string& phrase,
+    std::optional<int64_t> expected) {
+  pqxx::row r = ctx_.txn().exec_prepared1(diagnose, id, port.domain_id,
+                                          port.product_id, port.port_id);
+  return DiagnoseWrite(r, phrase, expected, {{1, OutputPortPhrase(port)}});
+}
+
+}  // namespace meshplane::store::pg

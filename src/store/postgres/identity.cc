@@ -1,0 +1,147 @@
+#include "store/postgres/identity.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "store/postgres/cursors.h"
+#include "store/postgres/errors.h"
+#include "store/postgres/identity_sql.h"
+#include "store/postgres/rows.h"
+#include <pqxx/pqxx>
+
+#include "meshplane/common/status_macros.h"
+
+namespace meshplane::store::pg {
+
+namespace {
+
+model::ApiToken TokenFromRow(const pqxx::row& r) {
+  model::ApiToken t;
+  t.id = r[0].as<std::string>();
+  t.principal = r[1].as<std::string>();
+  t.description = r[2].as<std::string>();
+  t.secret_hash = r[3].as<std::string>();
+  t.platform_admin = r[4].as<bool>();
+  t.create_time = FromMicros(r[5].as<int64_t>());
+  t.expire_time = OptionalTime(r[6]);
+  t.revoke_time = OptionalTime(r[7]);
+  t.created_by = r[8].as<std::string>();
+  return t;
+}
+
+}  // namespace
+
+absl::Status PgIdentityRepository::InsertToken(const model::ApiToken& t) {
+  return ctx_.Run({"InsertToken", TokenPhrase(t.id)}, [&]() -> absl::Status {
+    OptionalMicros expire(t.expire_time);
+    OptionalMicros revoke(t.revoke_time);
+    pqxx::result r = ctx_.txn().exec_prepared(
+        sql::kInsertToken.name, t.id, t.principal, t.description, t.secret_hash,
+        t.platform_admin, ToMicros(t.create_time), expire.param(),
+        revoke.param(), t.created_by);
+    if (r.empty()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(TokenPhrase(t.id), " already exists"));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<model::ApiToken> PgIdentityRepository::GetToken(
+    absl::string_view id) {
+  return ctx_.Run(
+      {"GetToken", TokenPhrase(id)}, [&]() -> absl::StatusOr<model::ApiToken> {
+        pqxx::result r =
+            ctx_.txn().exec_prepared(sql::kGetToken.name, std::string(id));
+        if (r.empty()) return NotFound(TokenPhrase(id));
+        return TokenFromRow(r[0]);
+      });
+}
+
+absl::StatusOr<Page<model::ApiToken>> PgIdentityRepository::ListTokens(
+    const TokenFilter& filter, const PageRequest& page) {
+  MP_RETURN_IF_ERROR(CheckLimit(page));
+  return ctx_.Run({"ListTokens", ""},
+                  [&]() -> absl::StatusOr<Page<model::ApiToken>> {
+                    pqxx::result r = ctx_.txn().exec_params(
+                        sql::kListTokens, filter.principal,
+                        filter.include_revoked, page.after, page.limit + 1);
+                    Page<model::ApiToken> out;
+                    for (const auto& row : r) {
+                      if (static_cast<int>(out.items.size()) == page.limit) {
+                        out.next = out.items.back().id;
+                        break;
+                      }
+                      out.items.push_back(TokenFromRow(row));
+                    }
+                    return out;
+                  });
+}
+
+absl::Status PgIdentityRepository::RevokeToken(absl::string_view id,
+                                               absl::Time when) {
+  return ctx_.Run({"RevokeToken", TokenPhrase(id)}, [&]() -> absl::Status {
+    pqxx::result r = ctx_.txn().exec_prepared(sql::kRevokeToken.name,
+                                              std::string(id), ToMicros(when));
+    if (r.empty()) return NotFound(TokenPhrase(id));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int64_t> PgIdentityRepository::CountActiveAdminTokens(
+    absl::Time now) {
+  return ctx_.Run(
+      {"CountActiveAdminTokens", ""}, [&]() -> absl::StatusOr<int64_t> {
+        return ctx_.txn()
+            .exec_prepared1(sql::kCountActiveAdminTokens.name, ToMicros(now))[0]
+            .as<int64_t>();
+      });
+}
+
+absl::Status PgIdentityRepository::InsertWebSession(const WebSession& s,
+                                                    absl::Time now) {
+  return ctx_.Run({"InsertWebSession", "web session"}, [&]() -> absl::Status {
+    ctx_.txn().exec_prepared(sql::kDeleteExpiredWebSessions.name,
+                             ToMicros(now));
+    pqxx::result r = ctx_.txn().exec_prepared(
+        sql::kInsertWebSession.name, s.id_hash, s.principal, s.credential,
+        ToMicros(s.create_time), ToMicros(s.expire_time));
+    if (r.empty()) return absl::AlreadyExistsError("web session exists");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<WebSession> PgIdentityRepository::GetWebSession(
+    absl::string_view id_hash) {
+  return ctx_.Run({"GetWebSession", "web session"},
+                  [&]() -> absl::StatusOr<WebSession> {
+                    pqxx::result r = ctx_.txn().exec_prepared(
+                        sql::kGetWebSession.name, std::string(id_hash));
+                    if (r.empty())
+                      return absl::NotFoundError("no such session");
+                    WebSession s;
+                    s.id_hash = r[0][0].as<std::string>();
+                    s.principal = r[0][1].as<std::string>();
+                    s.credential = r[0][2].as<std::string>();
+                    s.create_time = FromMicros(r[0][3].as<int64_t>());
+                    s.expire_time = FromMicros(r[0][4].as<int64_t>());
+                    return s;
+                  });
+}
+
+absl::Status PgIdentityRepository::DeleteWebSession(absl::string_view id_hash) {
+  return ctx_.Run({"DeleteWebSession", "web session"}, [&]() -> absl::Status {
+    ctx_.txn().exec_prepared(sql::kDeleteWebSession.name, std::string(id_hash));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace meshplane::store::pg

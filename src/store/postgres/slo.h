@@ -1,0 +1,42 @@
+// Private to src/store/postgres: the SloRepository of a PostgreSQL
+// transaction (observations and breaches of service levels).
+#ifndef MESHPLANE_STORE_POSTGRES_SLO_H_
+#define MESHPLANE_STORE_POSTGRES_SLO_H_
+
+#include "store/postgres/context.h"
+
+#include "meshplane/store/slo.h"
+
+namespace meshplane::store::pg {
+
+// Runs its statements (slo_sql.h) in the transaction of `ctx`, which
+// outlives it. Not thread-safe, like its transaction.
+class PgSloRepository : public SloRepository {
+ public:
+  explicit PgSloRepository(TxnContext& ctx) : ctx_(ctx) {}
+  PgSloRepository(const PgSloRepository&) = delete;
+  PgSloRepository& operator=(const PgSloRepository&) = delete;
+
+  absl::Status InsertObservations(
+      const std::vector<model::Observation>& observations) override;
+  absl::Status PruneObservations(const model::OutputPortRef& port,
+                                 model::Objective objective,
+                                 absl::Time before) override;
+  absl::StatusOr<ObservationSummary> SummarizeObservations(
+      const model::OutputPortRef& port, model::Objective objective,
+      const ObservationTarget& target,
+      const std::vector<absl::Time>& since) override;
+  absl::Status InsertBreach(const model::Breach& b) override;
+  absl::StatusOr<std::optional<model::Breach>> GetOpenBreach(
+      const model::OutputPortRef& port, model::Objective objective) override;
+  absl::Status CloseBreach(absl::string_view id, absl::Time end_time) override;
+  absl::StatusOr<Page<model::Breach>> ListBreaches(
+      const BreachFilter& filter, const PageRequest& page) override;
+
+ private:
+  TxnContext& ctx_;
+};
+
+}  // namespace meshplane::store::pg
+
+#endif  // MESHPLANE_STORE_POSTGRES_SLO_H_

@@ -1,0 +1,205 @@
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "store/postgres/cursors.h"
+#include "store/postgres/errors.h"
+#include "store/postgres/events.h"
+#include "store/postgres/events_sql.h"
+#include "store/postgres/rows.h"
+#include <pqxx/pqxx>
+
+#include "meshplane/common/status_macros.h"
+
+namespace meshplane::store::pg {
+
+namespace {
+
+model::Webhook WebhookFromRow(const pqxx::row& r) {
+  model::Webhook w;
+  w.id = r[0].as<std::string>();
+  w.url = r[1].as<std::string>();
+  w.resource_types = ParseStrings(r[2]);
+  w.domain_id = r[3].as<std::string>();
+  w.include_subdomains = r[4].as<bool>();
+  w.secret = r[5].as<std::string>();
+  w.creator = r[6].as<std::string>();
+  w.create_time = FromMicros(r[7].as<int64_t>());
+  w.delivered_sequence = r[8].as<int64_t>();
+  w.failing_attempts = r[9].as<int32_t>();
+  w.last_error = r[10].as<std::string>();
+  w.next_attempt_time = FromMicros(r[11].as<int64_t>());
+  return w;
+}
+
+// The attempts of one AppendWebhookDeliveries, as the JSON array of arrays
+// that kAppendWebhookDeliveries unpacks.
+std::string DeliveriesJson(
+    const std::vector<model::WebhookDelivery>& deliveries) {
+  json out = json::array();
+  for (const model::WebhookDelivery& d : deliveries) {
+    out.push_back(
+        json::array({d.webhook_id, d.event_sequence, d.event_type, d.attempt,
+                     ToMicros(d.time), d.http_status, d.success, d.error,
+                     absl::ToInt64Microseconds(d.duration)}));
+  }
+  return out.dump();
+}
+
+}  // namespace
+
+absl::Status PgEventRepository::InsertWebhook(const model::Webhook& w) {
+  return ctx_.Run(
+      {"InsertWebhook", WebhookPhrase(w.id)}, [&]() -> absl::Status {
+        pqxx::result r = ctx_.txn().exec_prepared(
+            sql::kInsertWebhook.name, w.id, w.url,
+            StringsJson(w.resource_types), w.domain_id, w.include_subdomains,
+            w.secret, w.creator, ToMicros(w.create_time), w.delivered_sequence,
+            w.failing_attempts, w.last_error, ToMicros(w.next_attempt_time));
+        if (r.empty()) {
+          return absl::AlreadyExistsError(
+              absl::StrCat(WebhookPhrase(w.id), " already exists"));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<model::Webhook> PgEventRepository::GetWebhook(
+    absl::string_view id) {
+  return ctx_.Run({"GetWebhook", WebhookPhrase(id)},
+                  [&]() -> absl::StatusOr<model::Webhook> {
+                    pqxx::result r = ctx_.txn().exec_prepared(
+                        sql::kGetWebhook.name, std::string(id));
+                    if (r.empty()) return NotFound(WebhookPhrase(id));
+                    return WebhookFromRow(r[0]);
+                  });
+}
+
+absl::StatusOr<Page<model::Webhook>> PgEventRepository::ListWebhooks(
+    const PageRequest& page) {
+  MP_RETURN_IF_ERROR(CheckLimit(page));
+  return ctx_.Run({"ListWebhooks", ""},
+                  [&]() -> absl::StatusOr<Page<model::Webhook>> {
+                    pqxx::result r = ctx_.txn().exec_params(
+                        sql::kListWebhooks, page.after, page.limit + 1);
+                    Page<model::Webhook> out;
+                    for (const auto& row : r) {
+                      if (static_cast<int>(out.items.size()) == page.limit) {
+                        out.next = out.items.back().id;
+                        break;
+                      }
+                      out.items.push_back(WebhookFromRow(row));
+                    }
+                    return out;
+                  });
+}
+
+absl::Status PgEventRepository::DeleteWebhook(absl::string_view id) {
+  return ctx_.Run(
+      {"DeleteWebhook", WebhookPhrase(id), true}, [&]() -> absl::Status {
+        pqxx::result r =
+            ctx_.txn().exec_prepared(sql::kDeleteWebhook.name, std::string(id));
+        if (r.empty()) return NotFound(WebhookPhrase(id));
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<std::optional<model::Webhook>>
+PgEventRepository::ClaimDueWebhook(absl::Time now) {
+  if (!IsWriteMode(ctx_.mode())) {
+    return absl::FailedPreconditionError(
+        "ClaimDueWebhook needs a read-write transaction (it holds the "
+        "webhook until commit)");
+  }
+  return ctx_.Run({"ClaimDueWebhook", ""},
+                  [&]() -> absl::StatusOr<std::optional<model::Webhook>> {
+                    pqxx::result r = ctx_.txn().exec_prepared(
+                        sql::kClaimDueWebhook.name, ToMicros(now));
+                    if (r.empty()) return std::optional<model::Webhook>();
+                    return std::optional<model::Webhook>(WebhookFromRow(r[0]));
+                  });
+}
+
+absl::Status PgEventRepository::UpdateWebhookState(const model::Webhook& w) {
+  return ctx_.Run(
+      {"UpdateWebhookState", WebhookPhrase(w.id)}, [&]() -> absl::Status {
+        pqxx::result r = ctx_.txn().exec_prepared(
+            sql::kUpdateWebhookState.name, w.id, w.delivered_sequence,
+            w.failing_attempts, w.last_error, ToMicros(w.next_attempt_time));
+        if (r.empty()) return NotFound(WebhookPhrase(w.id));
+        return absl::OkStatus();
+      });
+}
+
+absl::Status PgEventRepository::AppendWebhookDeliveries(
+    const std::vector<model::WebhookDelivery>& deliveries, int keep) {
+  std::string phrase = "a webhook";
+  if (!deliveries.empty()) phrase = WebhookPhrase(deliveries[0].webhook_id);
+  return ctx_.Run({"AppendWebhookDeliveries", phrase}, [&]() -> absl::Status {
+    if (deliveries.empty()) return absl::OkStatus();
+    ctx_.txn().exec_prepared(sql::kAppendWebhookDeliveries.name,
+                             DeliveriesJson(deliveries));
+    std::vector<std::string> ids;
+    for (const auto& d : deliveries) {
+      if (std::find(ids.begin(), ids.end(), d.webhook_id) == ids.end()) {
+        ids.push_back(d.webhook_id);
+      }
+    }
+    for (const auto& id : ids) {
+      ctx_.txn().exec_prepared(sql::kPruneWebhookDeliveries.name, id,
+                               std::max(keep, 0));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Page<model::WebhookDelivery>>
+PgEventRepository::ListWebhookDeliveries(absl::string_view webhook_id,
+                                         const PageRequest& page) {
+  MP_RETURN_IF_ERROR(CheckLimit(page));
+  // NULL (the first page) or the sequence of the previous page's last.
+  const char* before = nullptr;
+  if (!page.after.empty()) {
+    int64_t seq = 0;
+    if (!absl::SimpleAtoi(page.after, &seq)) return BadCursor(page.after);
+    before = page.after.c_str();
+  }
+  return ctx_.Run({"ListWebhookDeliveries", WebhookPhrase(webhook_id)},
+                  [&]() -> absl::StatusOr<Page<model::WebhookDelivery>> {
+                    pqxx::result r = ctx_.txn().exec_params(
+                        sql::kListWebhookDeliveries, std::string(webhook_id),
+                        before, page.limit + 1);
+                    Page<model::WebhookDelivery> out;
+                    int64_t last = 0;
+                    for (const auto& row : r) {
+                      if (static_cast<int>(out.items.size()) == page.limit) {
+                        out.next = std::to_string(last);
+                        break;
+                      }
+                      model::WebhookDelivery d;
+                      d.webhook_id = row[0].as<std::string>();
+                      d.event_sequence = row[1].as<int64_t>();
+                      d.event_type = row[2].as<std::string>();
+                      d.attempt = row[3].as<int32_t>();
+                      d.time = FromMicros(row[4].as<int64_t>());
+                      d.http_status = row[5].as<int32_t>();
+                      d.success = row[6].as<bool>();
+                      d.error = row[7].as<std::string>();
+                      d.duration = absl::Microseconds(row[8].as<int64_t>());
+                      last = row[9].as<int64_t>();
+                      out.items.push_back(std::move(d));
+                    }
+                    return out;
+                  });
+}
+
+}  // namespace meshplane::store::pg
