@@ -29,6 +29,8 @@ std::atomic<int64_t> next_delivery_key{1};
 
 }  // namespace
 
+// ------------------------------------- Audit, events, idempotency
+
 absl::StatusOr<int64_t> InMemoryEvents::AppendAudit(
     const model::AuditRecord& record) {
   MP_RETURN_IF_ERROR(txn_.CheckWrite());
@@ -199,6 +201,8 @@ absl::Status InMemoryEvents::PutIdempotency(
   txn_.Write(IdemKey(key), "");
   return absl::OkStatus();
 }
+
+// ------------------------------------------------------------ Webhooks
 
 absl::Status InMemoryEvents::InsertWebhook(const model::Webhook& webhook) {
   MP_RETURN_IF_ERROR(txn_.CheckWrite());

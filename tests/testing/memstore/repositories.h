@@ -19,9 +19,12 @@
 
 namespace meshplane::testing::memstore_internal {
 
+// Domains, teams, data products (registry.cc); search and lineage
+// (registry_search.cc).
 class InMemoryRegistry : public store::RegistryRepository {
  public:
   explicit InMemoryRegistry(TxnState& txn) : txn_(txn) {}
+
   absl::StatusOr<model::Domain> GetDomain(absl::string_view id) override;
   absl::Status InsertDomain(const model::Domain& domain) override;
   absl::Status UpdateDomain(const model::Domain& domain,
@@ -64,9 +67,11 @@ class InMemoryRegistry : public store::RegistryRepository {
   TxnState& txn_;
 };
 
+// API tokens and web sessions (identity.cc).
 class InMemoryIdentity : public store::IdentityRepository {
  public:
   explicit InMemoryIdentity(TxnState& txn) : txn_(txn) {}
+
   absl::Status InsertToken(const model::ApiToken& token) override;
   absl::StatusOr<model::ApiToken> GetToken(absl::string_view id) override;
   absl::StatusOr<store::Page<model::ApiToken>> ListTokens(
@@ -84,9 +89,11 @@ class InMemoryIdentity : public store::IdentityRepository {
   TxnState& txn_;
 };
 
+// Policies, their history, and waivers (governance.cc).
 class InMemoryGovernance : public store::GovernanceRepository {
  public:
   explicit InMemoryGovernance(TxnState& txn) : txn_(txn) {}
+
   absl::StatusOr<model::Policy> GetPolicy(const model::PolicyKey& key) override;
   absl::Status InsertPolicy(const model::Policy& policy,
                             absl::string_view author) override;
@@ -113,9 +120,11 @@ class InMemoryGovernance : public store::GovernanceRepository {
   TxnState& txn_;
 };
 
+// Contracts and their published versions (contracts.cc).
 class InMemoryContracts : public store::ContractRepository {
  public:
   explicit InMemoryContracts(TxnState& txn) : txn_(txn) {}
+
   absl::StatusOr<model::Contract> GetContract(absl::string_view id) override;
   absl::Status InsertContract(const model::Contract& contract) override;
   absl::Status UpdateContract(const model::Contract& contract,
@@ -138,9 +147,11 @@ class InMemoryContracts : public store::ContractRepository {
   TxnState& txn_;
 };
 
+// Access requests, grants, CheckAccess decisions (access.cc).
 class InMemoryAccess : public store::AccessRepository {
  public:
   explicit InMemoryAccess(TxnState& txn) : txn_(txn) {}
+
   absl::Status InsertAccessRequest(const model::AccessRequest& r) override;
   absl::StatusOr<model::AccessRequest> GetAccessRequest(
       absl::string_view id) override;
@@ -165,9 +176,11 @@ class InMemoryAccess : public store::AccessRepository {
   TxnState& txn_;
 };
 
+// Observations and breaches (slo.cc).
 class InMemorySlo : public store::SloRepository {
  public:
   explicit InMemorySlo(TxnState& txn) : txn_(txn) {}
+
   absl::Status InsertObservations(
       const std::vector<model::Observation>& observations) override;
   absl::Status PruneObservations(const model::OutputPortRef& port,
@@ -189,9 +202,11 @@ class InMemorySlo : public store::SloRepository {
   TxnState& txn_;
 };
 
+// Audit, the event feed, idempotency, webhooks (events.cc).
 class InMemoryEvents : public store::EventRepository {
  public:
   explicit InMemoryEvents(TxnState& txn) : txn_(txn) {}
+
   absl::StatusOr<int64_t> AppendAudit(
       const model::AuditRecord& record) override;
   absl::StatusOr<int64_t> AppendEvent(const model::Event& event) override;
