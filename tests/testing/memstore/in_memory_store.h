@@ -40,24 +40,20 @@
 #define MESHPLANE_TESTS_TESTING_MEMSTORE_IN_MEMORY_STORE_H_
 
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <set>
-#include <string>
-#include <tuple>
-#include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
-
+#include "meshplane/model/access.h"
 #include "meshplane/store/store.h"
 
 namespace meshplane::testing {
+namespace memstore_internal {
+struct StoreState;
+}  // namespace memstore_internal
 
-class InMemoryTransaction;
-
-// Thread-safe: one mutex guards the committed state.
+// Thread-safe: one mutex guards the committed state. The transaction hands
+// out one repository per area (registry.cc, identity.cc, ...), all over the
+// transaction's shared state (state.h).
 class InMemoryStore : public store::Store {
  public:
   InMemoryStore();
@@ -80,84 +76,8 @@ class InMemoryStore : public store::Store {
   // (times truncated to microseconds, as stored).
   std::vector<model::AccessDecision> access_decisions() const;
 
-  // The committed tables. Each is immutable once published; a commit
-  // publishes new copies of the tables it changed.
-  struct Tables {
-    std::shared_ptr<const std::map<std::string, model::Domain>> domains;
-    std::shared_ptr<const std::map<std::string, model::Team>> teams;
-    std::shared_ptr<const std::map<model::ProductKey, model::DataProduct>>
-        products;
-    std::shared_ptr<const std::map<std::string, model::ApiToken>> tokens;
-    // Keyed by id_hash.
-    std::shared_ptr<const std::map<std::string, store::WebSession>>
-        web_sessions;
-    std::shared_ptr<const std::map<std::string, model::IdempotencyRecord>>
-        idempotency;
-    // Keyed by (domain_id, id).
-    std::shared_ptr<
-        const std::map<std::pair<std::string, std::string>, model::Policy>>
-        policies;
-    // Keyed by (policy domain_id, policy id, id).
-    std::shared_ptr<const std::map<
-        std::tuple<std::string, std::string, std::string>, model::Waiver>>
-        waivers;
-    std::shared_ptr<const std::map<std::string, model::Contract>> contracts;
-    // Keyed by (contract_id, version).
-    std::shared_ptr<const std::map<std::pair<std::string, std::string>,
-                                   model::ContractVersion>>
-        contract_versions;
-    std::shared_ptr<const std::map<std::string, model::AccessRequest>>
-        access_requests;
-    std::shared_ptr<const std::map<std::string, model::Grant>> grants;
-    // Keyed by a sequence unique within the store.
-    std::shared_ptr<const std::map<int64_t, model::Observation>> observations;
-    std::shared_ptr<const std::map<std::string, model::Breach>> breaches;
-    std::shared_ptr<const std::map<std::string, model::Webhook>> webhooks;
-    // Keyed by a sequence unique within the store, in append order.
-    std::shared_ptr<const std::map<int64_t, model::WebhookDelivery>>
-        webhook_deliveries;
-  };
-
-  // The started listeners; shared with them, as they may outlive the store.
-  struct ListenerHub;
-
-  // One stored revision of a policy's history.
-  struct RevisionRow {
-    int64_t sequence;
-    std::pair<std::string, std::string> key;
-    model::PolicyRevision revision;
-  };
-
  private:
-  friend class InMemoryTransaction;
-
-  struct CommitLogEntry {
-    uint64_t version;
-    std::set<std::string> writes;
-  };
-
-  mutable absl::Mutex mu_;
-  Tables tables_ ABSL_GUARDED_BY(mu_);
-  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<CommitLogEntry> log_ ABSL_GUARDED_BY(mu_);
-  std::multiset<uint64_t> live_snapshots_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::pair<uint64_t, model::AuditRecord>> audit_
-      ABSL_GUARDED_BY(mu_);
-  std::vector<std::pair<uint64_t, model::Event>> events_ ABSL_GUARDED_BY(mu_);
-  // PruneEvents' watermarks, by the version that committed them. Pruned
-  // events stay in events_ for older snapshots; readers hide them.
-  std::vector<std::pair<uint64_t, int64_t>> event_watermarks_
-      ABSL_GUARDED_BY(mu_);
-  std::vector<std::pair<uint64_t, RevisionRow>> revisions_ ABSL_GUARDED_BY(mu_);
-  std::vector<model::AccessDecision> access_decisions_ ABSL_GUARDED_BY(mu_);
-  int64_t next_revision_sequence_ ABSL_GUARDED_BY(mu_) = 1;
-  int64_t next_audit_sequence_ ABSL_GUARDED_BY(mu_) = 1;
-  int64_t next_event_sequence_ ABSL_GUARDED_BY(mu_) = 1;
-  std::map<std::string, uint64_t> request_locks_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_txn_id_ ABSL_GUARDED_BY(mu_) = 1;
-  bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t write_commits_ ABSL_GUARDED_BY(mu_) = 0;
-  const std::shared_ptr<ListenerHub> hub_;
+  const std::unique_ptr<memstore_internal::StoreState> state_;
 };
 
 }  // namespace meshplane::testing

@@ -1,0 +1,386 @@
+// Internal to InMemoryStore (in_memory_store.h): the committed state of a
+// store, and the state that one transaction and its seven repositories
+// (repositories.h) share. Tests include in_memory_store.h, not this.
+//
+// How a transaction works (the semantics are in in_memory_store.h): Begin
+// takes a snapshot of the committed tables (immutable maps, shared); each
+// repository method records the conflict keys it read (TxnState::Read) and
+// changes the transaction's Overlay of a table (TxnState::Write records the
+// keys it wrote); Commit refuses the transaction if one that committed
+// after the snapshot wrote a key it read, else publishes the changed tables.
+#ifndef MESHPLANE_TESTS_TESTING_MEMSTORE_STATE_H_
+#define MESHPLANE_TESTS_TESTING_MEMSTORE_STATE_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+#include "meshplane/model/access.h"
+#include "meshplane/model/audit.h"
+#include "meshplane/model/contract.h"
+#include "meshplane/model/data_product.h"
+#include "meshplane/model/domain.h"
+#include "meshplane/model/policy.h"
+#include "meshplane/model/principal.h"
+#include "meshplane/model/slo.h"
+#include "meshplane/model/team.h"
+#include "meshplane/model/webhook.h"
+#include "meshplane/store/store.h"
+
+namespace meshplane::testing::memstore_internal {
+
+// PostgreSQL's timestamptz keeps microseconds.
+absl::Time Trunc(absl::Time t);
+std::optional<absl::Time> Trunc(std::optional<absl::Time> t);
+
+// As PostgresStore: absl's infinite times are the extreme microseconds.
+int64_t ToMicros(absl::Time t);
+absl::Time FromMicros(int64_t us);
+
+// UNAVAILABLE, while the store's test hook says so.
+absl::Status Unavailable();
+
+// ABORTED with the ETAG_MISMATCH reason, naming the resource.
+absl::Status EtagMismatch(const std::string& name);
+
+using PolicyMapKey = std::pair<std::string, std::string>;
+using WaiverMapKey = std::tuple<std::string, std::string, std::string>;
+using VersionMapKey = std::pair<std::string, std::string>;
+
+// Conflict keys: one per row and one per table (for scans and counts),
+// all in one place so that their prefixes stay distinct.
+inline constexpr char kDomainsTable[] = "*domains";
+inline constexpr char kTeamsTable[] = "*teams";
+inline constexpr char kProductsTable[] = "*products";
+inline constexpr char kTokensTable[] = "*tokens";
+inline constexpr char kWebSessionsTable[] = "*web_sessions";
+inline constexpr char kEventWatermark[] = "*event_watermark";
+inline constexpr char kPoliciesTable[] = "*policies";
+inline constexpr char kWaiversTable[] = "*waivers";
+inline constexpr char kContractsTable[] = "*contracts";
+inline constexpr char kContractVersionsTable[] = "*contract_versions";
+inline constexpr char kAccessRequestsTable[] = "*access_requests";
+inline constexpr char kGrantsTable[] = "*grants";
+inline constexpr char kObservationsTable[] = "*slo_observations";
+inline constexpr char kBreachesTable[] = "*slo_breaches";
+inline constexpr char kWebhooksTable[] = "*webhooks";
+inline constexpr char kWebhookDeliveriesTable[] = "*webhook_deliveries";
+inline std::string DomainKey(absl::string_view id) {
+  return absl::StrCat("d/", id);
+}
+inline std::string TeamKey(absl::string_view id) {
+  return absl::StrCat("t/", id);
+}
+inline std::string ProductRowKey(const model::ProductKey& k) {
+  return absl::StrCat("p/", k.domain_id, "/", k.product_id);
+}
+inline std::string TokenKey(absl::string_view id) {
+  return absl::StrCat("k/", id);
+}
+inline std::string WebSessionKey(absl::string_view id_hash) {
+  return absl::StrCat("ws/", id_hash);
+}
+inline std::string IdemKey(absl::string_view key) {
+  return absl::StrCat("i/", key);
+}
+inline std::string PolicyRowKey(const PolicyMapKey& k) {
+  return absl::StrCat("y/", k.first, "/", k.second);
+}
+inline std::string WaiverRowKey(const WaiverMapKey& k) {
+  return absl::StrCat("w/", std::get<0>(k), "/", std::get<1>(k), "/",
+                      std::get<2>(k));
+}
+inline std::string ContractRowKey(absl::string_view id) {
+  return absl::StrCat("c/", id);
+}
+inline std::string VersionRowKey(const VersionMapKey& k) {
+  return absl::StrCat("v/", k.first, "/", k.second);
+}
+inline std::string BreachRowKey(absl::string_view id) {
+  return absl::StrCat("sb/", id);
+}
+inline std::string AccessRequestRowKey(absl::string_view id) {
+  return absl::StrCat("r/", id);
+}
+inline std::string GrantRowKey(absl::string_view id) {
+  return absl::StrCat("g/", id);
+}
+inline std::string WebhookRowKey(absl::string_view id) {
+  return absl::StrCat("wh/", id);
+}
+
+// A space sorts below every id character, so cursors compare as the
+// (domain_id, id) pairs do.
+inline std::string ProductCursor(const model::ProductKey& k) {
+  return absl::StrCat(k.domain_id, " ", k.product_id);
+}
+
+// A transaction's private changes over a snapshot of one table.
+template <typename K, typename V>
+class Overlay {
+ public:
+  void Reset(std::shared_ptr<const std::map<K, V>> base) {
+    base_ = std::move(base);
+  }
+  const V* Find(const K& k) const {
+    auto it = changes_.find(k);
+    if (it != changes_.end()) return it->second ? &*it->second : nullptr;
+    auto b = base_->find(k);
+    return b == base_->end() ? nullptr : &b->second;
+  }
+  void Put(const K& k, V v) { changes_[k] = std::move(v); }
+  void Erase(const K& k) { changes_[k] = std::nullopt; }
+  bool changed() const { return !changes_.empty(); }
+  // The table as this transaction sees it.
+  std::map<K, V> Merged() const {
+    if (changes_.empty()) return *base_;
+    std::map<K, V> m = *base_;
+    ApplyTo(m);
+    return m;
+  }
+  void ApplyTo(std::map<K, V>& m) const {
+    for (const auto& [k, v] : changes_) {
+      if (v) {
+        m[k] = *v;
+      } else {
+        m.erase(k);
+      }
+    }
+  }
+  // Publishes base + changes on top of `current` (the newest committed copy).
+  std::shared_ptr<const std::map<K, V>> CommitOnto(
+      const std::shared_ptr<const std::map<K, V>>& current) const {
+    if (changes_.empty()) return current;
+    auto m = std::make_shared<std::map<K, V>>(*current);
+    ApplyTo(*m);
+    return m;
+  }
+
+ private:
+  std::shared_ptr<const std::map<K, V>> base_;
+  std::map<K, std::optional<V>> changes_;
+};
+
+template <typename T, typename K, typename KeyFn>
+store::Page<T> Paginate(const std::vector<std::pair<K, T>>& sorted_items,
+                        const store::PageRequest& page, KeyFn cursor_of) {
+  store::Page<T> out;
+  int limit = std::max(1, page.limit);
+  size_t i = 0;
+  if (!page.after.empty()) {
+    while (i < sorted_items.size() &&
+           cursor_of(sorted_items[i].first) <= page.after) {
+      ++i;
+    }
+  }
+  for (; i < sorted_items.size() && static_cast<int>(out.items.size()) < limit;
+       ++i) {
+    out.items.push_back(sorted_items[i].second);
+  }
+  if (i < sorted_items.size() && !out.items.empty()) {
+    out.next = cursor_of(sorted_items[i - 1].first);
+  }
+  return out;
+}
+
+// Access requests and grants are listed newest first, (create_time, id)
+// descending; the cursor is "<create_time us>/<id>" of the last item, as the
+// Postgres store's. INVALID_ARGUMENT for a malformed cursor or limit.
+template <typename T>
+absl::StatusOr<store::Page<T>> PaginateNewestFirst(
+    std::vector<T> items, const store::PageRequest& page) {
+  if (page.limit < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page limit must be at least 1, got ", page.limit));
+  }
+  auto newer = [](const T& a, const T& b) {
+    return std::tie(a.create_time, a.id) > std::tie(b.create_time, b.id);
+  };
+  std::sort(items.begin(), items.end(), newer);
+  size_t i = 0;
+  if (!page.after.empty()) {
+    size_t slash = page.after.find('/');
+    int64_t us = 0;
+    if (slash == std::string::npos || slash + 1 == page.after.size() ||
+        !absl::SimpleAtoi(absl::string_view(page.after).substr(0, slash),
+                          &us)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid page cursor \"", page.after, "\""));
+    }
+    T last;
+    last.create_time = FromMicros(us);
+    last.id = page.after.substr(slash + 1);
+    while (i < items.size() && !newer(last, items[i])) ++i;
+  }
+  store::Page<T> out;
+  for (; i < items.size() && static_cast<int>(out.items.size()) < page.limit;
+       ++i) {
+    out.items.push_back(items[i]);
+  }
+  if (i < items.size() && !out.items.empty()) {
+    const T& last = out.items.back();
+    out.next = absl::StrCat(ToMicros(last.create_time), "/", last.id);
+  }
+  return out;
+}
+
+// The committed tables. Each is immutable once published; a commit
+// publishes new copies of the tables it changed.
+struct Tables {
+  std::shared_ptr<const std::map<std::string, model::Domain>> domains;
+  std::shared_ptr<const std::map<std::string, model::Team>> teams;
+  std::shared_ptr<const std::map<model::ProductKey, model::DataProduct>>
+      products;
+  std::shared_ptr<const std::map<std::string, model::ApiToken>> tokens;
+  // Keyed by id_hash.
+  std::shared_ptr<const std::map<std::string, store::WebSession>> web_sessions;
+  std::shared_ptr<const std::map<std::string, model::IdempotencyRecord>>
+      idempotency;
+  std::shared_ptr<const std::map<PolicyMapKey, model::Policy>> policies;
+  // Keyed by (policy domain_id, policy id, id).
+  std::shared_ptr<const std::map<WaiverMapKey, model::Waiver>> waivers;
+  std::shared_ptr<const std::map<std::string, model::Contract>> contracts;
+  // Keyed by (contract_id, version).
+  std::shared_ptr<const std::map<VersionMapKey, model::ContractVersion>>
+      contract_versions;
+  std::shared_ptr<const std::map<std::string, model::AccessRequest>>
+      access_requests;
+  std::shared_ptr<const std::map<std::string, model::Grant>> grants;
+  // Keyed by a sequence unique within the store.
+  std::shared_ptr<const std::map<int64_t, model::Observation>> observations;
+  std::shared_ptr<const std::map<std::string, model::Breach>> breaches;
+  std::shared_ptr<const std::map<std::string, model::Webhook>> webhooks;
+  // Keyed by a sequence unique within the store, in append order.
+  std::shared_ptr<const std::map<int64_t, model::WebhookDelivery>>
+      webhook_deliveries;
+};
+
+// One stored revision of a policy's history.
+struct RevisionRow {
+  int64_t sequence;
+  PolicyMapKey key;
+  model::PolicyRevision revision;
+};
+
+// The started listeners (in_memory_store.cc); shared with them, as they
+// may outlive the store.
+struct ListenerHub;
+
+// The committed state of one InMemoryStore. Thread-safe through `mu`.
+struct StoreState {
+  struct CommitLogEntry {
+    uint64_t version;
+    std::set<std::string> writes;
+  };
+
+  // Empty tables.
+  explicit StoreState(std::shared_ptr<ListenerHub> listener_hub);
+
+  absl::Mutex mu;
+  Tables tables ABSL_GUARDED_BY(mu);
+  uint64_t version ABSL_GUARDED_BY(mu) = 0;
+  std::vector<CommitLogEntry> log ABSL_GUARDED_BY(mu);
+  std::multiset<uint64_t> live_snapshots ABSL_GUARDED_BY(mu);
+  std::vector<std::pair<uint64_t, model::AuditRecord>> audit
+      ABSL_GUARDED_BY(mu);
+  std::vector<std::pair<uint64_t, model::Event>> events ABSL_GUARDED_BY(mu);
+  // PruneEvents' watermarks, by the version that committed them. Pruned
+  // events stay in `events` for older snapshots; readers hide them.
+  std::vector<std::pair<uint64_t, int64_t>> event_watermarks
+      ABSL_GUARDED_BY(mu);
+  std::vector<std::pair<uint64_t, RevisionRow>> revisions ABSL_GUARDED_BY(mu);
+  std::vector<model::AccessDecision> access_decisions ABSL_GUARDED_BY(mu);
+  int64_t next_revision_sequence ABSL_GUARDED_BY(mu) = 1;
+  int64_t next_audit_sequence ABSL_GUARDED_BY(mu) = 1;
+  int64_t next_event_sequence ABSL_GUARDED_BY(mu) = 1;
+  // TryLockRequest's and ClaimDueWebhook's locks: key -> transaction id.
+  std::map<std::string, uint64_t> request_locks ABSL_GUARDED_BY(mu);
+  uint64_t next_txn_id ABSL_GUARDED_BY(mu) = 1;
+  bool unavailable ABSL_GUARDED_BY(mu) = false;
+  int64_t write_commits ABSL_GUARDED_BY(mu) = 0;
+  const std::shared_ptr<ListenerHub> hub;
+};
+
+// One transaction's state, shared by the transaction and its repositories
+// (a record more than an object: each repository reads and changes the
+// tables of its area, and a few of other areas, as the schema's foreign
+// keys and cascades do). Not thread-safe, as the transaction.
+struct TxnState {
+  TxnState(StoreState& db, store::TxnMode mode, uint64_t id,
+           uint64_t snapshot_version, const Tables& t);
+
+  // FAILED_PRECONDITION once finished; UNAVAILABLE (test hook).
+  absl::Status Check();
+  // Check, and INTERNAL in a mode that may not write.
+  absl::Status CheckWrite();
+  // Records a read of a conflict key.
+  void Read(const std::string& key) { reads.insert(key); }
+  // Records a write of `row` and of `table` ("" for none).
+  void Write(const std::string& row, const std::string& table);
+  // The event watermark this transaction sees.
+  int64_t PrunedThroughLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(db.mu);
+  // Buffers a notification until commit (Transaction::Notify).
+  absl::Status Notify(absl::string_view channel, absl::string_view payload);
+
+  StoreState& db;
+  const store::TxnMode mode;
+  const uint64_t id;
+  const uint64_t snapshot_version;
+  bool done = false;
+  bool wrote = false;
+  Overlay<std::string, model::Domain> domains;
+  Overlay<std::string, model::Team> teams;
+  Overlay<model::ProductKey, model::DataProduct> products;
+  Overlay<std::string, model::ApiToken> tokens;
+  Overlay<std::string, store::WebSession> web_sessions;
+  Overlay<std::string, model::IdempotencyRecord> idempotency;
+  Overlay<PolicyMapKey, model::Policy> policies;
+  Overlay<WaiverMapKey, model::Waiver> waivers;
+  Overlay<std::string, model::Contract> contracts;
+  Overlay<VersionMapKey, model::ContractVersion> versions;
+  Overlay<std::string, model::AccessRequest> access_requests;
+  Overlay<std::string, model::Grant> grants;
+  Overlay<int64_t, model::Observation> observations;
+  Overlay<std::string, model::Breach> breaches;
+  Overlay<std::string, model::Webhook> webhooks;
+  Overlay<int64_t, model::WebhookDelivery> deliveries;
+  std::vector<model::AccessDecision> pending_decisions;
+  std::vector<RevisionRow> pending_revisions;
+  std::vector<store::Listener::Notification> pending_notifications;
+  std::set<std::string> reads;
+  std::set<std::string> writes;
+  std::vector<model::AuditRecord> pending_audit;
+  std::vector<model::Event> pending_events;
+  std::optional<int64_t> pending_pruned_through;
+  std::vector<std::string> locks;
+};
+
+// What one area checks or cascades into another's tables.
+
+// NOT_FOUND naming `port` (and `what` refers to it) unless the output
+// port exists.
+absl::Status CheckPort(TxnState& txn, const model::OutputPortRef& port,
+                       const std::string& what);
+
+// Removes a policy and its waivers (the history stays).
+void ErasePolicy(TxnState& txn, const PolicyMapKey& key);
+
+}  // namespace meshplane::testing::memstore_internal
+
+#endif  // MESHPLANE_TESTS_TESTING_MEMSTORE_STATE_H_
