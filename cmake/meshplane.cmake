@@ -54,11 +54,3 @@ function(meshplane_cc_test)
     set_tests_properties(${ARG_NAME} PROPERTIES ENVIRONMENT "${ARG_ENV}")
   endif()
 endfunction()
-
-# Adds a subdirectory only when it has a CMakeLists.txt, so that modules can
-# land one at a time.
-function(meshplane_optional_subdirectory dir)
-  if(EXISTS ${PROJECT_SOURCE_DIR}/${dir}/CMakeLists.txt)
-    add_subdirectory(${PROJECT_SOURCE_DIR}/${dir} ${PROJECT_BINARY_DIR}/${dir})
-  endif()
-endfunction()
