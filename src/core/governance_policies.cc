@@ -28,6 +28,7 @@
 #include "meshplane/core/governance.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/resource_name.h"
+#include "meshplane/model/update_fields.h"
 #include "meshplane/policy/cel/json.h"
 
 namespace meshplane::core {
@@ -304,14 +305,10 @@ absl::StatusOr<model::Policy> Governance::UpdatePolicy(
     MP_RETURN_IF_ERROR(v.ToStatus());
     MP_ASSIGN_OR_RETURN(
         std::set<std::string> paths,
-        internal::ResolveMask(
-            mask,
-            {"display_name", "description", "triggers", "condition", "effect",
-             "enforcement", "message", "message_expression", "labels", "owner",
-             "waivable"},
-            {{"owner_team", "owner"}},
-            {"name", "uid", "scope", "revision", "create_time", "update_time",
-             "etag"}));
+        internal::ResolveMask(mask, model::PolicyUpdatableFields(),
+                              {{"owner_team", "owner"}},
+                              {"name", "uid", "scope", "revision",
+                               "create_time", "update_time", "etag"}));
     MP_ASSIGN_OR_RETURN(model::Policy current,
                         txn.governance().GetPolicy(patch.key()));
     // docs/governance.md: a domain policy's owner team may edit it besides

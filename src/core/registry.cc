@@ -24,6 +24,7 @@
 #include "meshplane/core/access.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/resource_name.h"
+#include "meshplane/model/update_fields.h"
 
 namespace meshplane::core {
 namespace {
@@ -229,9 +230,7 @@ absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
             MP_ASSIGN_OR_RETURN(
                 std::set<std::string> paths,
                 internal::ResolveMask(
-                    mask,
-                    {"display_name", "description", "parent", "owner_team",
-                     "labels"},
+                    mask, model::DomainUpdatableFields(),
                     {{"parent_id", "parent"}, {"owner_team_id", "owner_team"}},
                     {"name", "uid", "create_time", "update_time", "etag"}));
             MP_ASSIGN_OR_RETURN(Domain current,
@@ -455,7 +454,7 @@ absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,
     MP_ASSIGN_OR_RETURN(
         std::set<std::string> paths,
         internal::ResolveMask(
-            mask, {"display_name", "description", "members"}, {},
+            mask, model::TeamUpdatableFields(), {},
             {"name", "uid", "create_time", "update_time", "etag"}));
     MP_ASSIGN_OR_RETURN(Team current, txn.registry().GetTeam(patch.id));
     MP_RETURN_IF_ERROR(authz_.CheckTeamWrite(ctx.principal, current, "update"));

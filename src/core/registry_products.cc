@@ -26,6 +26,7 @@
 #include "meshplane/core/registry.h"
 #include "meshplane/model/json.h"
 #include "meshplane/model/resource_name.h"
+#include "meshplane/model/update_fields.h"
 
 namespace meshplane::core {
 namespace {
@@ -426,14 +427,10 @@ absl::StatusOr<DataProduct> Registry::UpdateDataProduct(
     MP_RETURN_IF_ERROR(ValidateProductKey(patch.key(), "data_product.name"));
     MP_ASSIGN_OR_RETURN(
         std::set<std::string> paths,
-        internal::ResolveMask(
-            mask,
-            {"display_name", "description", "owner_team", "tier",
-             "classification", "tags", "labels", "output_ports", "input_ports",
-             "sunset_time", "archetype", "odps_document"},
-            {{"owner_team_id", "owner_team"}},
-            {"name", "uid", "lifecycle", "create_time", "update_time",
-             "etag"}));
+        internal::ResolveMask(mask, model::DataProductUpdatableFields(),
+                              {{"owner_team_id", "owner_team"}},
+                              {"name", "uid", "lifecycle", "create_time",
+                               "update_time", "etag"}));
     auto found = txn.registry().GetDataProduct(patch.key());
     if (!found.ok() && found.status().code() == absl::StatusCode::kNotFound &&
         allow_missing) {

@@ -18,14 +18,6 @@ absl::StatusOr<model::ProductKey> ProductKeyFromName(absl::string_view field,
   return codec_internal::WithField(field, model::ParseProductName(field, name));
 }
 
-const std::vector<std::string>& DataProductUpdatableFields() {
-  static const auto* fields = new std::vector<std::string>{
-      "display_name",   "description", "owner_team", "tier",
-      "classification", "tags",        "labels",     "output_ports",
-      "input_ports",    "sunset_time", "archetype",  "odps_document"};
-  return *fields;
-}
-
 v1::Lifecycle EncodeLifecycle(model::Lifecycle l) {
   switch (l) {
     case model::Lifecycle::kDraft:

@@ -14,6 +14,7 @@
 #include "meshplane/core/registry.h"
 #include "meshplane/model/data_product.h"
 #include "meshplane/model/resource_name.h"
+#include "meshplane/model/update_fields.h"
 #include "meshplane/v1/data_product.pb.h"
 
 namespace meshplane::server {
@@ -33,9 +34,8 @@ v1::Lifecycle EncodeLifecycle(model::Lifecycle l);
 v1::Classification EncodeClassification(model::Classification c);
 void EncodeLineage(const core::Lineage& lineage, v1::GetLineageResponse* out);
 
-// The updatable fields of a data product (the list in
-// UpdateDataProductRequest's comment), for ResolveUpdateMask.
-const std::vector<std::string>& DataProductUpdatableFields();
+// The updatable fields (model/update_fields.h, shared with core).
+using model::DataProductUpdatableFields;
 
 }  // namespace meshplane::server
 

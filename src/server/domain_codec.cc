@@ -16,12 +16,6 @@ absl::StatusOr<std::string> DomainIdFromName(absl::string_view field,
   return codec_internal::WithField(field, model::ParseDomainName(field, name));
 }
 
-const std::vector<std::string>& DomainUpdatableFields() {
-  static const auto* fields = new std::vector<std::string>{
-      "display_name", "description", "parent", "owner_team", "labels"};
-  return *fields;
-}
-
 v1::Domain EncodeDomain(const model::Domain& d) {
   v1::Domain out;
   out.set_name(model::DomainName(d.id));

@@ -11,6 +11,7 @@
 #include "server/common_codec.h"
 
 #include "meshplane/model/domain.h"
+#include "meshplane/model/update_fields.h"
 #include "meshplane/v1/domain.pb.h"
 
 namespace meshplane::server {
@@ -27,9 +28,8 @@ v1::Domain EncodeDomain(const model::Domain& d);
 absl::StatusOr<model::Domain> DecodeDomain(const v1::Domain& d,
                                            absl::string_view prefix);
 
-// The updatable fields of a domain (the list in UpdateDomainRequest's
-// comment), for ResolveUpdateMask.
-const std::vector<std::string>& DomainUpdatableFields();
+// The updatable fields (model/update_fields.h, shared with core).
+using model::DomainUpdatableFields;
 
 }  // namespace meshplane::server
 

@@ -164,14 +164,6 @@ absl::StatusOr<model::Policy> DecodePolicy(const v1::Policy& p,
   return out;
 }
 
-const std::vector<std::string>& PolicyUpdatableFields() {
-  static const auto* fields = new std::vector<std::string>{
-      "display_name", "description", "triggers", "condition",
-      "effect",       "enforcement", "message",  "message_expression",
-      "labels",       "owner",       "waivable"};
-  return *fields;
-}
-
 v1::Waiver EncodeWaiver(const model::Waiver& w) {
   v1::Waiver out;
   out.set_name(model::WaiverName(w));

@@ -13,6 +13,7 @@
 #include "meshplane/core/context.h"
 #include "meshplane/core/governance.h"
 #include "meshplane/model/policy.h"
+#include "meshplane/model/update_fields.h"
 #include "meshplane/policy/engine.h"
 #include "meshplane/v1/common.pb.h"
 #include "meshplane/v1/policy.pb.h"
@@ -35,7 +36,8 @@ v1::Policy EncodePolicy(const model::Policy& p);
 // key comes from the caller.
 absl::StatusOr<model::Policy> DecodePolicy(const v1::Policy& p,
                                            absl::string_view field);
-const std::vector<std::string>& PolicyUpdatableFields();
+// The updatable fields (model/update_fields.h, shared with core).
+using model::PolicyUpdatableFields;
 
 v1::Waiver EncodeWaiver(const model::Waiver& w);
 v1::Decision EncodeDecision(const policy::Decision& d);

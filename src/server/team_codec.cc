@@ -15,12 +15,6 @@ absl::StatusOr<std::string> TeamIdFromName(absl::string_view field,
   return codec_internal::WithField(field, model::ParseTeamName(field, name));
 }
 
-const std::vector<std::string>& TeamUpdatableFields() {
-  static const auto* fields =
-      new std::vector<std::string>{"display_name", "description", "members"};
-  return *fields;
-}
-
 v1::Team EncodeTeam(const model::Team& t) {
   v1::Team out;
   out.set_name(model::TeamName(t.id));

@@ -11,6 +11,7 @@
 #include "server/common_codec.h"
 
 #include "meshplane/model/team.h"
+#include "meshplane/model/update_fields.h"
 #include "meshplane/v1/team.pb.h"
 
 namespace meshplane::server {
@@ -24,9 +25,8 @@ v1::Team EncodeTeam(const model::Team& t);
 absl::StatusOr<model::Team> DecodeTeam(const v1::Team& t,
                                        absl::string_view prefix);
 
-// The updatable fields of a team (the list in UpdateTeamRequest's comment),
-// for ResolveUpdateMask.
-const std::vector<std::string>& TeamUpdatableFields();
+// The updatable fields (model/update_fields.h, shared with core).
+using model::TeamUpdatableFields;
 
 }  // namespace meshplane::server
 
