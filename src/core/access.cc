@@ -33,20 +33,12 @@
 namespace meshplane::core {
 namespace {
 
-using internal::AccessRequestTraits;
 using internal::ChainIds;
-using internal::CheckEtag;
 using internal::DomainChain;
-using internal::FilterError;
-using internal::GrantTraits;
 using internal::LoadPort;
 using internal::PortContext;
 using internal::Referenced;
-using internal::ResourceWrite;
-using internal::StoreWrite;
-using internal::ToListResult;
 using internal::Violations;
-using internal::WritePipeline;
 namespace rpc = internal::rpc;
 using model::AccessRequest;
 using model::AccessRequestState;

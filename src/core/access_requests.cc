@@ -37,7 +37,6 @@ namespace {
 using internal::AccessRequestTraits;
 using internal::ChainIds;
 using internal::CheckEtag;
-using internal::DomainChain;
 using internal::FilterError;
 using internal::GrantTraits;
 using internal::Referenced;
@@ -106,6 +105,26 @@ absl::Status NotPending(const AccessRequest& r, absl::Time now) {
   return WithReason(absl::FailedPreconditionError(absl::StrCat(
                         why, "; only a PENDING request can change")),
                     "ACCESS_REQUEST_STATE");
+}
+
+// The output_port or data_product term (by resource name) that request
+// and grant lists both take, set in `filter`.
+template <typename Filter>
+absl::Status PortOrProductTerm(const internal::FilterTerm& t, Filter& filter) {
+  if (t.field == "output_port") {
+    auto port = model::ParseOutputPortName("filter", t.value);
+    if (!port.ok())
+      return FilterError(absl::StrCat("output_port: ", QuotePrefix(t.value),
+                                      " is not a port name"));
+    filter.port = *port;
+    return absl::OkStatus();
+  }
+  auto product = model::ParseProductName("filter", t.value);
+  if (!product.ok())
+    return FilterError(absl::StrCat("data_product: ", QuotePrefix(t.value),
+                                    " is not a product name"));
+  filter.product = *product;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -292,18 +311,8 @@ absl::StatusOr<ListResult<AccessRequest>> Access::ListAccessRequests(
             " is not one of PENDING, APPROVED, DENIED, WITHDRAWN, EXPIRED"));
       }
       filter.state = *state;
-    } else if (t.field == "output_port") {
-      auto port = model::ParseOutputPortName("filter", t.value);
-      if (!port.ok())
-        return FilterError(absl::StrCat("output_port: ", QuotePrefix(t.value),
-                                        " is not a port name"));
-      filter.port = *port;
-    } else if (t.field == "data_product") {
-      auto product = model::ParseProductName("filter", t.value);
-      if (!product.ok())
-        return FilterError(absl::StrCat("data_product: ", QuotePrefix(t.value),
-                                        " is not a product name"));
-      filter.product = *product;
+    } else if (t.field == "output_port" || t.field == "data_product") {
+      MP_RETURN_IF_ERROR(PortOrProductTerm(t, filter));
     } else if (t.field == "consumer") {
       filter.consumer = t.value;
     } else if (t.field == "requester") {
@@ -479,18 +488,8 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
       return FilterError(
           absl::StrCat("\"", t.field, "\" may appear only once"));
     }
-    if (t.field == "output_port") {
-      auto port = model::ParseOutputPortName("filter", t.value);
-      if (!port.ok())
-        return FilterError(absl::StrCat("output_port: ", QuotePrefix(t.value),
-                                        " is not a port name"));
-      filter.port = *port;
-    } else if (t.field == "data_product") {
-      auto product = model::ParseProductName("filter", t.value);
-      if (!product.ok())
-        return FilterError(absl::StrCat("data_product: ", QuotePrefix(t.value),
-                                        " is not a product name"));
-      filter.product = *product;
+    if (t.field == "output_port" || t.field == "data_product") {
+      MP_RETURN_IF_ERROR(PortOrProductTerm(t, filter));
     } else if (t.field == "consumer") {
       filter.consumers = {t.value};
     } else if (t.field == "principal") {

@@ -34,22 +34,13 @@ namespace meshplane::core {
 namespace {
 
 using internal::ChainIds;
-using internal::CheckEtag;
 using internal::DomainChain;
 using internal::DomainOfResource;
-using internal::FilterError;
 using internal::kMaxResourceName;
 using internal::kPolicyBatch;
-using internal::NotFoundAt;
-using internal::PolicyTraits;
 using internal::Referenced;
-using internal::ResourceWrite;
-using internal::StoreWrite;
 using internal::ToEngine;
-using internal::ToListResult;
 using internal::Violations;
-using internal::WaiverTraits;
-using internal::WritePipeline;
 namespace rpc = internal::rpc;
 
 }  // namespace

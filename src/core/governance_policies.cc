@@ -34,14 +34,12 @@
 namespace meshplane::core {
 namespace {
 
-using internal::ChainIds;
 using internal::CheckEtag;
 using internal::DomainChain;
 using internal::DomainOfResource;
 using internal::FilterError;
 using internal::kMaxResourceName;
 using internal::kPolicyBatch;
-using internal::NotFoundAt;
 using internal::PolicyTraits;
 using internal::Referenced;
 using internal::ResourceWrite;
