@@ -6,6 +6,7 @@
 
 #include "server/access_codec.h"
 #include "server/common_codec.h"
+#include "server/standard_methods.h"
 
 #include "meshplane/common/status_macros.h"
 
@@ -37,34 +38,23 @@ grpc::Status AccessServiceImpl::RequestAccess(
 grpc::Status AccessServiceImpl::GetAccessRequest(
     grpc::ServerContext* context, const v1::GetAccessRequestRequest* request,
     v1::AccessRequest* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            AccessRequestIdFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::AccessRequest r,
-                            access_.GetAccessRequest(ctx, id));
-        MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(r));
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, AccessRequestIdFromName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return access_.GetAccessRequest(ctx, id);
+      },
+      EncodeAccessRequest, response);
 }
 
 grpc::Status AccessServiceImpl::ListAccessRequests(
     grpc::ServerContext* context, const v1::ListAccessRequestsRequest* request,
     v1::ListAccessRequestsResponse* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(),
-                          request->filter()));
-        MP_ASSIGN_OR_RETURN(auto page, access_.ListAccessRequests(ctx, query));
-        for (const auto& r : page.items) {
-          MP_ASSIGN_OR_RETURN(*response->add_access_requests(),
-                              EncodeAccessRequest(r));
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return RunList(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const core::ListQuery& query) {
+        return access_.ListAccessRequests(ctx, query);
+      },
+      response->mutable_access_requests(), EncodeAccessRequest, response);
 }
 
 grpc::Status AccessServiceImpl::ApproveAccessRequest(
@@ -92,31 +82,24 @@ grpc::Status AccessServiceImpl::ApproveAccessRequest(
 grpc::Status AccessServiceImpl::DenyAccessRequest(
     grpc::ServerContext* context, const v1::DenyAccessRequestRequest* request,
     v1::AccessRequest* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            AccessRequestIdFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(
-            model::AccessRequest r,
-            access_.Deny(ctx, id, request->comment(), request->etag()));
-        MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(r));
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, AccessRequestIdFromName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return access_.Deny(ctx, id, request->comment(), request->etag());
+      },
+      EncodeAccessRequest, response);
 }
 
 grpc::Status AccessServiceImpl::WithdrawAccessRequest(
     grpc::ServerContext* context,
     const v1::WithdrawAccessRequestRequest* request,
     v1::AccessRequest* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            AccessRequestIdFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::AccessRequest r,
-                            access_.Withdraw(ctx, id, request->etag()));
-        MP_ASSIGN_OR_RETURN(*response, EncodeAccessRequest(r));
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, AccessRequestIdFromName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return access_.Withdraw(ctx, id, request->etag());
+      },
+      EncodeAccessRequest, response);
 }
 
 grpc::Status AccessServiceImpl::ListGrants(grpc::ServerContext* context,
@@ -124,32 +107,26 @@ grpc::Status AccessServiceImpl::ListGrants(grpc::ServerContext* context,
                                            v1::ListGrantsResponse* response) {
   return runner_.Run(
       context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(),
-                          request->filter()));
+        MP_ASSIGN_OR_RETURN(core::ListQuery query, ListQueryOf(*request));
         MP_ASSIGN_OR_RETURN(auto page, access_.ListGrants(ctx, query));
         const absl::Time now = clock_.Now();
-        for (const auto& g : page.items) {
-          *response->add_grants() = EncodeGrant(g, now);
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
+        return EncodePage(
+            page, response->mutable_grants(),
+            [now](const model::Grant& g) { return EncodeGrant(g, now); },
+            response);
       });
 }
 
 grpc::Status AccessServiceImpl::RevokeGrant(
     grpc::ServerContext* context, const v1::RevokeGrantRequest* request,
     v1::Grant* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            GrantIdFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::Grant g,
-                            access_.RevokeGrant(ctx, id, request->reason()));
-        *response = EncodeGrant(g, clock_.Now());
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, GrantIdFromName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return access_.RevokeGrant(ctx, id, request->reason());
+      },
+      [&](const model::Grant& g) { return EncodeGrant(g, clock_.Now()); },
+      response);
 }
 
 grpc::Status AccessServiceImpl::CheckAccess(

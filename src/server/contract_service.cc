@@ -3,6 +3,7 @@
 
 #include "server/common_codec.h"
 #include "server/contract_codec.h"
+#include "server/standard_methods.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -37,32 +38,23 @@ grpc::Status ContractServiceImpl::PublishContract(
 grpc::Status ContractServiceImpl::GetContract(
     grpc::ServerContext* context, const v1::GetContractRequest* request,
     v1::Contract* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            ContractIdFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::Contract c, contracts_.GetContract(ctx, id));
-        *response = EncodeContract(c);
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, ContractIdFromName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return contracts_.GetContract(ctx, id);
+      },
+      EncodeContract, response);
 }
 
 grpc::Status ContractServiceImpl::ListContracts(
     grpc::ServerContext* context, const v1::ListContractsRequest* request,
     v1::ListContractsResponse* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(),
-                          request->filter()));
-        MP_ASSIGN_OR_RETURN(auto page, contracts_.ListContracts(ctx, query));
-        for (const auto& c : page.items) {
-          *response->add_contracts() = EncodeContract(c);
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return RunList(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const core::ListQuery& query) {
+        return contracts_.ListContracts(ctx, query);
+      },
+      response->mutable_contracts(), EncodeContract, response);
 }
 
 grpc::Status ContractServiceImpl::ListContractVersions(
@@ -73,33 +65,25 @@ grpc::Status ContractServiceImpl::ListContractVersions(
       context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id,
                             ContractIdFromName("parent", request->parent()));
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(), ""));
+        MP_ASSIGN_OR_RETURN(core::ListQuery query, ListQueryOf(*request));
         MP_ASSIGN_OR_RETURN(
             auto page,
             contracts_.ListVersions(ctx, id, query, request->omit_documents()));
-        for (const auto& v : page.items) {
-          MP_ASSIGN_OR_RETURN(*response->add_contract_versions(),
-                              EncodeContractVersion(v));
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
+        return EncodePage(page, response->mutable_contract_versions(),
+                          EncodeContractVersion, response);
       });
 }
 
 grpc::Status ContractServiceImpl::GetContractVersion(
     grpc::ServerContext* context, const v1::GetContractVersionRequest* request,
     v1::ContractVersion* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(auto key,
-                            ContractVersionFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::ContractVersion v,
-                            contracts_.GetVersion(ctx, key.first, key.second));
-        MP_ASSIGN_OR_RETURN(*response, EncodeContractVersion(v));
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, ContractVersionFromName,
+      [&](const core::RequestContext& ctx,
+          const std::pair<std::string, std::string>& key) {
+        return contracts_.GetVersion(ctx, key.first, key.second);
+      },
+      EncodeContractVersion, response);
 }
 
 grpc::Status ContractServiceImpl::CheckContractCompatibility(
@@ -121,16 +105,13 @@ grpc::Status ContractServiceImpl::CheckContractCompatibility(
 grpc::Status ContractServiceImpl::DeprecateContract(
     grpc::ServerContext* context, const v1::DeprecateContractRequest* request,
     v1::Contract* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            ContractIdFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(
-            model::Contract c,
-            contracts_.Deprecate(ctx, id, request->message(), request->etag()));
-        *response = EncodeContract(c);
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, ContractIdFromName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return contracts_.Deprecate(ctx, id, request->message(),
+                                    request->etag());
+      },
+      EncodeContract, response);
 }
 
 }  // namespace meshplane::server

@@ -10,6 +10,7 @@
 #include "server/domain_codec.h"
 #include "server/policy_codec.h"
 #include "server/slo_codec.h"
+#include "server/standard_methods.h"
 #include "server/team_codec.h"
 
 #include "meshplane/common/status_macros.h"
@@ -33,8 +34,7 @@ grpc::Status Transition(const CallRunner& runner, core::Registry& registry,
         MP_ASSIGN_OR_RETURN(model::DataProduct p,
                             registry.TransitionDataProduct(
                                 ctx, key, target, request.etag(), sunset));
-        *response = EncodeDataProduct(p);
-        AddWarnings(ctx, response->mutable_warnings());
+        SetWritten(ctx, EncodeDataProduct(p), response);
         return absl::OkStatus();
       });
 }
@@ -62,8 +62,7 @@ grpc::Status DataProductServiceImpl::CreateDataProduct(
         MP_ASSIGN_OR_RETURN(
             model::DataProduct created,
             registry_.CreateDataProduct(ctx, *std::move(product)));
-        *response = EncodeDataProduct(created);
-        AddWarnings(ctx, response->mutable_warnings());
+        SetWritten(ctx, EncodeDataProduct(created), response);
         return absl::OkStatus();
       });
 }
@@ -108,17 +107,13 @@ grpc::Status DataProductServiceImpl::ListDataProducts(
             scope.domain_id = *id;
           }
         }
-        auto query = MakeListQuery(request->page_size(), request->page_token(),
-                                   request->filter());
+        auto query = ListQueryOf(*request);
         v.AddStatus("page_size", query.status());
         MP_RETURN_IF_ERROR(v.ToStatus());
         MP_ASSIGN_OR_RETURN(auto page,
                             registry_.ListDataProducts(ctx, scope, *query));
-        for (const auto& p : page.items) {
-          *response->add_data_products() = EncodeDataProduct(p);
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
+        return EncodePage(page, response->mutable_data_products(),
+                          EncodeDataProduct, response);
       });
 }
 
@@ -206,42 +201,29 @@ grpc::Status DataProductServiceImpl::UpdateDataProduct(
     v1::DataProduct* response) {
   return runner_.Run(
       context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        Violations v;
-        if (request->data_product().name().empty()) {
-          v.Add("data_product.name",
-                "is required: the product to update, "
-                "domains/{domain}/dataProducts/{data_product}");
-        }
-        auto patch = DecodeDataProduct(request->data_product(), "data_product");
-        v.AddStatus("data_product", patch.status());
-        auto mask =
-            ResolveUpdateMask(request->update_mask(), request->data_product(),
-                              DataProductUpdatableFields());
-        v.AddStatus("update_mask", mask.status());
-        if (mask.ok() && mask->paths.empty()) {
-          v.Add("update_mask",
-                "nothing to update: update_mask is empty and no updatable "
-                "field is set");
-        }
-        MP_RETURN_IF_ERROR(v.ToStatus());
+        MP_ASSIGN_OR_RETURN(
+            auto update,
+            DecodeUpdate("data_product", request->data_product(),
+                         request->update_mask(),
+                         "the product to update, "
+                         "domains/{domain}/dataProducts/{data_product}",
+                         DecodeDataProduct, DataProductUpdatableFields()));
         MP_ASSIGN_OR_RETURN(
             model::DataProduct updated,
-            registry_.UpdateDataProduct(ctx, *patch, *mask,
+            registry_.UpdateDataProduct(ctx, update.patch, update.mask,
                                         request->data_product().etag(),
                                         request->allow_missing()));
-        *response = EncodeDataProduct(updated);
-        AddWarnings(ctx, response->mutable_warnings());
+        SetWritten(ctx, EncodeDataProduct(updated), response);
         return absl::OkStatus();
       });
 }
 
 grpc::Status DataProductServiceImpl::DeleteDataProduct(
     grpc::ServerContext* context, const v1::DeleteDataProductRequest* request,
-    google::protobuf::Empty* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(model::ProductKey key,
-                            ProductKeyFromName("name", request->name()));
+    google::protobuf::Empty* /*response*/) {
+  return RunDelete(
+      runner_, context, *request, ProductKeyFromName,
+      [&](const core::RequestContext& ctx, const model::ProductKey& key) {
         return registry_.DeleteDataProduct(ctx, key, request->etag());
       });
 }

@@ -3,7 +3,7 @@
 
 #include "server/common_codec.h"
 #include "server/domain_codec.h"
-#include "server/policy_codec.h"
+#include "server/standard_methods.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -23,8 +23,7 @@ grpc::Status DomainServiceImpl::CreateDomain(
         domain->id = request->domain_id();  // AIP-133: the name is ignored
         MP_ASSIGN_OR_RETURN(model::Domain created,
                             registry_.CreateDomain(ctx, *std::move(domain)));
-        *response = EncodeDomain(created);
-        AddWarnings(ctx, response->mutable_warnings());
+        SetWritten(ctx, EncodeDomain(created), response);
         return absl::OkStatus();
       });
 }
@@ -32,32 +31,23 @@ grpc::Status DomainServiceImpl::CreateDomain(
 grpc::Status DomainServiceImpl::GetDomain(grpc::ServerContext* context,
                                           const v1::GetDomainRequest* request,
                                           v1::Domain* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            DomainIdFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::Domain d, registry_.GetDomain(ctx, id));
-        *response = EncodeDomain(d);
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, DomainIdFromName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return registry_.GetDomain(ctx, id);
+      },
+      EncodeDomain, response);
 }
 
 grpc::Status DomainServiceImpl::ListDomains(
     grpc::ServerContext* context, const v1::ListDomainsRequest* request,
     v1::ListDomainsResponse* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(),
-                          request->filter()));
-        MP_ASSIGN_OR_RETURN(auto page, registry_.ListDomains(ctx, query));
-        for (const auto& d : page.items) {
-          *response->add_domains() = EncodeDomain(d);
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return RunList(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const core::ListQuery& query) {
+        return registry_.ListDomains(ctx, query);
+      },
+      response->mutable_domains(), EncodeDomain, response);
 }
 
 grpc::Status DomainServiceImpl::UpdateDomain(
@@ -65,40 +55,27 @@ grpc::Status DomainServiceImpl::UpdateDomain(
     v1::Domain* response) {
   return runner_.Run(
       context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        Violations v;
-        if (request->domain().name().empty()) {
-          v.Add("domain.name",
-                "is required: the domain to update, domains/{domain}");
-        }
-        auto patch = DecodeDomain(request->domain(), "domain");
-        v.AddStatus("domain", patch.status());
-        auto mask = ResolveUpdateMask(request->update_mask(), request->domain(),
-                                      DomainUpdatableFields());
-        v.AddStatus("update_mask", mask.status());
-        if (mask.ok() && mask->paths.empty()) {
-          v.Add("update_mask",
-                "nothing to update: update_mask is empty and no updatable "
-                "field is set");
-        }
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(model::Domain updated,
-                            registry_.UpdateDomain(ctx, *patch, *mask,
-                                                   request->domain().etag()));
-        *response = EncodeDomain(updated);
-        AddWarnings(ctx, response->mutable_warnings());
+        MP_ASSIGN_OR_RETURN(
+            auto update,
+            DecodeUpdate("domain", request->domain(), request->update_mask(),
+                         "the domain to update, domains/{domain}", DecodeDomain,
+                         DomainUpdatableFields()));
+        MP_ASSIGN_OR_RETURN(
+            model::Domain updated,
+            registry_.UpdateDomain(ctx, update.patch, update.mask,
+                                   request->domain().etag()));
+        SetWritten(ctx, EncodeDomain(updated), response);
         return absl::OkStatus();
       });
 }
 
 grpc::Status DomainServiceImpl::DeleteDomain(
     grpc::ServerContext* context, const v1::DeleteDomainRequest* request,
-    google::protobuf::Empty* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            DomainIdFromName("name", request->name()));
-        return registry_.DeleteDomain(ctx, id, request->etag());
-      });
+    google::protobuf::Empty* /*response*/) {
+  return RunDelete(runner_, context, *request, DomainIdFromName,
+                   [&](const core::RequestContext& ctx, const std::string& id) {
+                     return registry_.DeleteDomain(ctx, id, request->etag());
+                   });
 }
 
 }  // namespace meshplane::server

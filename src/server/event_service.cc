@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/common_codec.h"
 #include "server/event_codec.h"
+#include "server/standard_methods.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -15,20 +16,12 @@ namespace meshplane::server {
 grpc::Status EventServiceImpl::ListAuditRecords(
     grpc::ServerContext* context, const v1::ListAuditRecordsRequest* request,
     v1::ListAuditRecordsResponse* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(),
-                          request->filter()));
-        MP_ASSIGN_OR_RETURN(auto page, audit_.ListAuditRecords(ctx, query));
-        for (const auto& record : page.items) {
-          MP_ASSIGN_OR_RETURN(*response->add_audit_records(),
-                              EncodeAuditRecord(record));
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return RunList(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const core::ListQuery& query) {
+        return audit_.ListAuditRecords(ctx, query);
+      },
+      response->mutable_audit_records(), EncodeAuditRecord, response);
 }
 
 grpc::Status EventServiceImpl::Watch(
@@ -96,42 +89,32 @@ grpc::Status EventServiceImpl::CreateWebhook(
 grpc::Status EventServiceImpl::GetWebhook(grpc::ServerContext* context,
                                           const v1::GetWebhookRequest* request,
                                           v1::Webhook* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            model::ParseWebhookName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::Webhook w, webhooks_.Get(ctx, id));
-        *response = EncodeWebhook(w);
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, model::ParseWebhookName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return webhooks_.Get(ctx, id);
+      },
+      EncodeWebhook, response);
 }
 
 grpc::Status EventServiceImpl::ListWebhooks(
     grpc::ServerContext* context, const v1::ListWebhooksRequest* request,
     v1::ListWebhooksResponse* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(), ""));
-        MP_ASSIGN_OR_RETURN(auto page, webhooks_.List(ctx, query));
-        for (const auto& w : page.items) {
-          *response->add_webhooks() = EncodeWebhook(w);
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return RunList(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const core::ListQuery& query) {
+        return webhooks_.List(ctx, query);
+      },
+      response->mutable_webhooks(), EncodeWebhook, response);
 }
 
 grpc::Status EventServiceImpl::DeleteWebhook(
     grpc::ServerContext* context, const v1::DeleteWebhookRequest* request,
     google::protobuf::Empty* /*response*/) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            model::ParseWebhookName("name", request->name()));
-        return webhooks_.Delete(ctx, id);
-      });
+  return RunDelete(runner_, context, *request, model::ParseWebhookName,
+                   [&](const core::RequestContext& ctx, const std::string& id) {
+                     return webhooks_.Delete(ctx, id);
+                   });
 }
 
 grpc::Status EventServiceImpl::ListWebhookDeliveries(
@@ -142,16 +125,11 @@ grpc::Status EventServiceImpl::ListWebhookDeliveries(
       context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string id, model::ParseWebhookName(
                                                 "parent", request->parent()));
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(), ""));
+        MP_ASSIGN_OR_RETURN(core::ListQuery query, ListQueryOf(*request));
         MP_ASSIGN_OR_RETURN(auto page,
                             webhooks_.ListDeliveries(ctx, id, query));
-        for (const auto& d : page.items) {
-          *response->add_deliveries() = EncodeDelivery(d);
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
+        return EncodePage(page, response->mutable_deliveries(), EncodeDelivery,
+                          response);
       });
 }
 

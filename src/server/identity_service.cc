@@ -5,6 +5,7 @@
 
 #include "server/common_codec.h"
 #include "server/identity_codec.h"
+#include "server/standard_methods.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -41,32 +42,23 @@ grpc::Status IdentityServiceImpl::CreateToken(
 grpc::Status IdentityServiceImpl::ListTokens(
     grpc::ServerContext* context, const v1::ListTokensRequest* request,
     v1::ListTokensResponse* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(), ""));
-        MP_ASSIGN_OR_RETURN(
-            auto page, identity_.ListTokens(ctx, request->principal(), query));
-        for (const auto& t : page.items) {
-          *response->add_tokens() = EncodeToken(t);
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return RunList(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const core::ListQuery& query) {
+        return identity_.ListTokens(ctx, request->principal(), query);
+      },
+      response->mutable_tokens(), EncodeToken, response);
 }
 
 grpc::Status IdentityServiceImpl::RevokeToken(
     grpc::ServerContext* context, const v1::RevokeTokenRequest* request,
     v1::Token* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            TokenIdFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::ApiToken t, identity_.RevokeToken(ctx, id));
-        *response = EncodeToken(t);
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, TokenIdFromName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return identity_.RevokeToken(ctx, id);
+      },
+      EncodeToken, response);
 }
 
 grpc::Status IdentityServiceImpl::GetCallerIdentity(

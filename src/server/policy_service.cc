@@ -4,6 +4,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "server/common_codec.h"
 #include "server/policy_codec.h"
+#include "server/standard_methods.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
@@ -24,6 +25,14 @@ absl::StatusOr<std::string> StructJson(const google::protobuf::Struct& s,
           absl::StrCat("is not a JSON object: ", status.ToString())}});
   }
   return json;
+}
+
+v1::PolicyRevision EncodeRevision(const model::PolicyRevision& r) {
+  v1::PolicyRevision out;
+  *out.mutable_policy() = EncodePolicy(r.policy);
+  out.set_author(r.author);
+  EncodeTime(r.create_time, out.mutable_create_time());
+  return out;
 }
 
 }  // namespace
@@ -50,7 +59,7 @@ grpc::Status PolicyServiceImpl::CreatePolicy(
         policy->id = request->policy_id();
         MP_ASSIGN_OR_RETURN(model::Policy created,
                             governance_.CreatePolicy(ctx, *std::move(policy)));
-        *response = EncodePolicy(created);
+        SetWritten(ctx, EncodePolicy(created), response);
         return absl::OkStatus();
       });
 }
@@ -58,14 +67,12 @@ grpc::Status PolicyServiceImpl::CreatePolicy(
 grpc::Status PolicyServiceImpl::GetPolicy(grpc::ServerContext* context,
                                           const v1::GetPolicyRequest* request,
                                           v1::Policy* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(auto key,
-                            PolicyKeyFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::Policy p, governance_.GetPolicy(ctx, key));
-        *response = EncodePolicy(p);
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, PolicyKeyFromName,
+      [&](const core::RequestContext& ctx, const model::PolicyKey& key) {
+        return governance_.GetPolicy(ctx, key);
+      },
+      EncodePolicy, response);
 }
 
 grpc::Status PolicyServiceImpl::ListPolicies(
@@ -75,17 +82,12 @@ grpc::Status PolicyServiceImpl::ListPolicies(
       context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(std::string parent,
                             PolicyParent("parent", request->parent()));
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(),
-                          request->filter()));
+        MP_ASSIGN_OR_RETURN(core::ListQuery query, ListQueryOf(*request));
         MP_ASSIGN_OR_RETURN(
             auto page, governance_.ListPolicies(
                            ctx, parent, request->include_inherited(), query));
-        for (const auto& p : page.items)
-          *response->add_policies() = EncodePolicy(p);
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
+        return EncodePage(page, response->mutable_policies(), EncodePolicy,
+                          response);
       });
 }
 
@@ -94,51 +96,45 @@ grpc::Status PolicyServiceImpl::UpdatePolicy(
     v1::Policy* response) {
   return runner_.Run(
       context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        Violations v;
-        if (request->policy().name().empty()) {
-          v.Add("policy.name", "is required: the policy to update");
-        }
         // An update may leave the effect as it is: decode with a placeholder
         // and let the mask decide what is applied.
-        v1::Policy fields = request->policy();
-        bool has_effect = fields.effect() != v1::POLICY_EFFECT_UNSPECIFIED;
-        if (!has_effect) fields.set_effect(v1::POLICY_EFFECT_DENY);
-        auto patch = DecodePolicy(fields, "policy");
-        v.AddStatus("policy", patch.status());
-        auto mask = ResolveUpdateMask(request->update_mask(), request->policy(),
-                                      PolicyUpdatableFields());
-        v.AddStatus("update_mask", mask.status());
-        if (mask.ok() && mask->paths.empty()) {
-          v.Add(
-              "update_mask",
-              "nothing to update: update_mask is empty and no updatable field "
-              "is set");
-        }
-        if (mask.ok() && !has_effect) {
-          for (const auto& path : mask->paths) {
+        const bool has_effect =
+            request->policy().effect() != v1::POLICY_EFFECT_UNSPECIFIED;
+        auto decode = [&](const v1::Policy& policy, absl::string_view field) {
+          v1::Policy fields = policy;
+          if (!has_effect) fields.set_effect(v1::POLICY_EFFECT_DENY);
+          return DecodePolicy(fields, field);
+        };
+        auto effect_required = [&](const core::FieldMask& mask, Violations& v) {
+          if (has_effect) return;
+          for (const auto& path : mask.paths) {
             if (path == "effect" || path == "*") {
               v.Add("policy.effect",
                     "is in update_mask but not set: POLICY_EFFECT_DENY, "
                     "POLICY_EFFECT_WARN or POLICY_EFFECT_REQUIRE_APPROVAL");
             }
           }
-        }
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(model::Policy updated,
-                            governance_.UpdatePolicy(ctx, *patch, *mask,
-                                                     request->policy().etag()));
-        *response = EncodePolicy(updated);
+        };
+        MP_ASSIGN_OR_RETURN(
+            auto update,
+            DecodeUpdate("policy", request->policy(), request->update_mask(),
+                         "the policy to update", decode,
+                         PolicyUpdatableFields(), effect_required));
+        MP_ASSIGN_OR_RETURN(
+            model::Policy updated,
+            governance_.UpdatePolicy(ctx, update.patch, update.mask,
+                                     request->policy().etag()));
+        SetWritten(ctx, EncodePolicy(updated), response);
         return absl::OkStatus();
       });
 }
 
 grpc::Status PolicyServiceImpl::DeletePolicy(
     grpc::ServerContext* context, const v1::DeletePolicyRequest* request,
-    google::protobuf::Empty* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(auto key,
-                            PolicyKeyFromName("name", request->name()));
+    google::protobuf::Empty* /*response*/) {
+  return RunDelete(
+      runner_, context, *request, PolicyKeyFromName,
+      [&](const core::RequestContext& ctx, const model::PolicyKey& key) {
         return governance_.DeletePolicy(ctx, key, request->etag());
       });
 }
@@ -150,19 +146,11 @@ grpc::Status PolicyServiceImpl::ListPolicyRevisions(
       context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
         MP_ASSIGN_OR_RETURN(auto key,
                             PolicyKeyFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(), ""));
+        MP_ASSIGN_OR_RETURN(core::ListQuery query, ListQueryOf(*request));
         MP_ASSIGN_OR_RETURN(auto page,
                             governance_.ListPolicyRevisions(ctx, key, query));
-        for (const auto& r : page.items) {
-          v1::PolicyRevision* out = response->add_revisions();
-          *out->mutable_policy() = EncodePolicy(r.policy);
-          out->set_author(r.author);
-          EncodeTime(r.create_time, out->mutable_create_time());
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
+        return EncodePage(page, response->mutable_revisions(), EncodeRevision,
+                          response);
       });
 }
 
@@ -208,29 +196,24 @@ grpc::Status PolicyServiceImpl::ListWaivers(
           MP_ASSIGN_OR_RETURN(key,
                               PolicyKeyFromName("parent", request->parent()));
         }
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(),
-                          request->filter()));
+        MP_ASSIGN_OR_RETURN(core::ListQuery query, ListQueryOf(*request));
         MP_ASSIGN_OR_RETURN(
             auto page, governance_.ListWaivers(ctx, key, all,
                                                request->show_expired(), query));
-        for (const auto& w : page.items)
-          *response->add_waivers() = EncodeWaiver(w);
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
+        return EncodePage(page, response->mutable_waivers(), EncodeWaiver,
+                          response);
       });
 }
 
 grpc::Status PolicyServiceImpl::DeleteWaiver(
     grpc::ServerContext* context, const v1::DeleteWaiverRequest* request,
-    google::protobuf::Empty* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(auto key,
-                            WaiverKeyFromName("name", request->name()));
-        return governance_.DeleteWaiver(ctx, key.first, key.second);
-      });
+    google::protobuf::Empty* /*response*/) {
+  return RunDelete(runner_, context, *request, WaiverKeyFromName,
+                   [&](const core::RequestContext& ctx,
+                       const std::pair<model::PolicyKey, std::string>& key) {
+                     return governance_.DeleteWaiver(ctx, key.first,
+                                                     key.second);
+                   });
 }
 
 grpc::Status PolicyServiceImpl::EvaluatePolicies(

@@ -6,6 +6,7 @@
 
 #include "server/common_codec.h"
 #include "server/slo_codec.h"
+#include "server/standard_methods.h"
 
 #include "meshplane/common/status_macros.h"
 
@@ -40,20 +41,13 @@ grpc::Status ServiceLevelServiceImpl::GetServiceLevelStatus(
 grpc::Status ServiceLevelServiceImpl::ListBreaches(
     grpc::ServerContext* context, const v1::ListBreachesRequest* request,
     v1::ListBreachesResponse* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(), ""));
-        MP_ASSIGN_OR_RETURN(auto page,
-                            slo_.ListBreaches(ctx, request->parent(),
-                                              request->open_only(), query));
-        for (const auto& b : page.items) {
-          *response->add_breaches() = EncodeBreach(b);
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return RunList(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const core::ListQuery& query) {
+        return slo_.ListBreaches(ctx, request->parent(), request->open_only(),
+                                 query);
+      },
+      response->mutable_breaches(), EncodeBreach, response);
 }
 
 }  // namespace meshplane::server

@@ -2,12 +2,38 @@
 #include "server/team_service.h"
 
 #include "server/common_codec.h"
+#include "server/standard_methods.h"
 #include "server/team_codec.h"
 
 #include "meshplane/common/status_macros.h"
 #include "meshplane/model/resource_name.h"
 
 namespace meshplane::server {
+namespace {
+
+// AddTeamMember and RemoveTeamMember: both fields checked (every violation
+// reported), then `change`(ctx, team id).
+template <typename Request, typename Change>
+grpc::Status ChangeMembership(const CallRunner& runner,
+                              grpc::ServerContext* context,
+                              const Request& request, Change change,
+                              v1::Team* response) {
+  return runner.Run(
+      context, request, [&](const core::RequestContext& ctx) -> absl::Status {
+        Violations v;
+        auto id = TeamIdFromName("team", request.team());
+        v.AddStatus("team", id.status());
+        v.AddStatus("member",
+                    model::ValidatePrincipal("member", request.member()));
+        MP_RETURN_IF_ERROR(v.ToStatus());
+        MP_ASSIGN_OR_RETURN(model::Team t, change(ctx, *id));
+        *response = EncodeTeam(t);
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace
+
 grpc::Status TeamServiceImpl::CreateTeam(grpc::ServerContext* context,
                                          const v1::CreateTeamRequest* request,
                                          v1::Team* response) {
@@ -22,7 +48,7 @@ grpc::Status TeamServiceImpl::CreateTeam(grpc::ServerContext* context,
         team->id = request->team_id();  // AIP-133: the name is ignored
         MP_ASSIGN_OR_RETURN(model::Team created,
                             registry_.CreateTeam(ctx, *std::move(team)));
-        *response = EncodeTeam(created);
+        SetWritten(ctx, EncodeTeam(created), response);
         return absl::OkStatus();
       });
 }
@@ -30,32 +56,23 @@ grpc::Status TeamServiceImpl::CreateTeam(grpc::ServerContext* context,
 grpc::Status TeamServiceImpl::GetTeam(grpc::ServerContext* context,
                                       const v1::GetTeamRequest* request,
                                       v1::Team* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            TeamIdFromName("name", request->name()));
-        MP_ASSIGN_OR_RETURN(model::Team t, registry_.GetTeam(ctx, id));
-        *response = EncodeTeam(t);
-        return absl::OkStatus();
-      });
+  return RunNamed(
+      runner_, context, *request, TeamIdFromName,
+      [&](const core::RequestContext& ctx, const std::string& id) {
+        return registry_.GetTeam(ctx, id);
+      },
+      EncodeTeam, response);
 }
 
 grpc::Status TeamServiceImpl::ListTeams(grpc::ServerContext* context,
                                         const v1::ListTeamsRequest* request,
                                         v1::ListTeamsResponse* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(
-            core::ListQuery query,
-            MakeListQuery(request->page_size(), request->page_token(),
-                          request->filter()));
-        MP_ASSIGN_OR_RETURN(auto page, registry_.ListTeams(ctx, query));
-        for (const auto& t : page.items) {
-          *response->add_teams() = EncodeTeam(t);
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return RunList(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const core::ListQuery& query) {
+        return registry_.ListTeams(ctx, query);
+      },
+      response->mutable_teams(), EncodeTeam, response);
 }
 
 grpc::Status TeamServiceImpl::UpdateTeam(grpc::ServerContext* context,
@@ -63,74 +80,48 @@ grpc::Status TeamServiceImpl::UpdateTeam(grpc::ServerContext* context,
                                          v1::Team* response) {
   return runner_.Run(
       context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        Violations v;
-        if (request->team().name().empty()) {
-          v.Add("team.name", "is required: the team to update, teams/{team}");
-        }
-        auto patch = DecodeTeam(request->team(), "team");
-        v.AddStatus("team", patch.status());
-        auto mask = ResolveUpdateMask(request->update_mask(), request->team(),
-                                      TeamUpdatableFields());
-        v.AddStatus("update_mask", mask.status());
-        if (mask.ok() && mask->paths.empty()) {
-          v.Add("update_mask",
-                "nothing to update: update_mask is empty and no updatable "
-                "field is set");
-        }
-        MP_RETURN_IF_ERROR(v.ToStatus());
         MP_ASSIGN_OR_RETURN(
-            model::Team updated,
-            registry_.UpdateTeam(ctx, *patch, *mask, request->team().etag()));
-        *response = EncodeTeam(updated);
+            auto update,
+            DecodeUpdate("team", request->team(), request->update_mask(),
+                         "the team to update, teams/{team}", DecodeTeam,
+                         TeamUpdatableFields()));
+        MP_ASSIGN_OR_RETURN(model::Team updated,
+                            registry_.UpdateTeam(ctx, update.patch, update.mask,
+                                                 request->team().etag()));
+        SetWritten(ctx, EncodeTeam(updated), response);
         return absl::OkStatus();
       });
 }
 
-grpc::Status TeamServiceImpl::DeleteTeam(grpc::ServerContext* context,
-                                         const v1::DeleteTeamRequest* request,
-                                         google::protobuf::Empty* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        MP_ASSIGN_OR_RETURN(std::string id,
-                            TeamIdFromName("name", request->name()));
-        return registry_.DeleteTeam(ctx, id, request->etag());
-      });
+grpc::Status TeamServiceImpl::DeleteTeam(
+    grpc::ServerContext* context, const v1::DeleteTeamRequest* request,
+    google::protobuf::Empty* /*response*/) {
+  return RunDelete(runner_, context, *request, TeamIdFromName,
+                   [&](const core::RequestContext& ctx, const std::string& id) {
+                     return registry_.DeleteTeam(ctx, id, request->etag());
+                   });
 }
 
 grpc::Status TeamServiceImpl::AddTeamMember(
     grpc::ServerContext* context, const v1::AddTeamMemberRequest* request,
     v1::Team* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        Violations v;
-        auto id = TeamIdFromName("team", request->team());
-        v.AddStatus("team", id.status());
-        v.AddStatus("member",
-                    model::ValidatePrincipal("member", request->member()));
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(model::Team t, registry_.AddTeamMember(
-                                               ctx, *id, request->member()));
-        *response = EncodeTeam(t);
-        return absl::OkStatus();
-      });
+  return ChangeMembership(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const std::string& team) {
+        return registry_.AddTeamMember(ctx, team, request->member());
+      },
+      response);
 }
 
 grpc::Status TeamServiceImpl::RemoveTeamMember(
     grpc::ServerContext* context, const v1::RemoveTeamMemberRequest* request,
     v1::Team* response) {
-  return runner_.Run(
-      context, *request, [&](const core::RequestContext& ctx) -> absl::Status {
-        Violations v;
-        auto id = TeamIdFromName("team", request->team());
-        v.AddStatus("team", id.status());
-        v.AddStatus("member",
-                    model::ValidatePrincipal("member", request->member()));
-        MP_RETURN_IF_ERROR(v.ToStatus());
-        MP_ASSIGN_OR_RETURN(model::Team t, registry_.RemoveTeamMember(
-                                               ctx, *id, request->member()));
-        *response = EncodeTeam(t);
-        return absl::OkStatus();
-      });
+  return ChangeMembership(
+      runner_, context, *request,
+      [&](const core::RequestContext& ctx, const std::string& team) {
+        return registry_.RemoveTeamMember(ctx, team, request->member());
+      },
+      response);
 }
 
 }  // namespace meshplane::server

@@ -79,6 +79,31 @@ std::unique_ptr<grpc::ClientContext> Ctx() {
   return ctx;
 }
 
+// A client channel to the gRPC port of `server`.
+std::shared_ptr<grpc::Channel> ChannelTo(const RunningServer& server) {
+  return grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
+                             grpc::InsecureChannelCredentials());
+}
+
+// GetCallerIdentity as the admin: warms the token cache, so that the next
+// call blocks in its write and not in authentication.
+grpc::Status WarmTokenCache(const std::shared_ptr<grpc::Channel>& channel) {
+  v1::GetCallerIdentityRequest r;
+  v1::CallerIdentity me;
+  auto ctx = Ctx();
+  return v1::IdentityService::NewStub(channel)->GetCallerIdentity(ctx.get(), r,
+                                                                  &me);
+}
+
+// CreateTeam "checkout" as the admin: a call that writes.
+grpc::Status CreateCheckoutTeam(const std::shared_ptr<grpc::Channel>& channel) {
+  v1::CreateTeamRequest r;
+  r.set_team_id("checkout");
+  v1::Team out;
+  auto ctx = Ctx();
+  return v1::TeamService::NewStub(channel)->CreateTeam(ctx.get(), r, &out);
+}
+
 class AppTest : public ::testing::Test {
  protected:
   testing::InMemoryStore memory_;
@@ -112,28 +137,12 @@ TEST_F(AppTest, ShutdownDrainsInFlightCallsAndRefusesNewOnes) {
   ServerConfig c = TestConfig();
   c.drain_timeout = absl::Seconds(20);
   ASSERT_OK_AND_ASSIGN(auto server, StartServer(c, store_, clock_));
-  auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
-                          grpc::InsecureChannelCredentials());
+  auto channel = ChannelTo(*server);
   auto teams = v1::TeamService::NewStub(channel);
-  {
-    // Warm the token cache, so that the next call blocks in its write.
-    v1::GetCallerIdentityRequest r;
-    v1::CallerIdentity me;
-    auto ctx = Ctx();
-    ASSERT_TRUE(v1::IdentityService::NewStub(channel)
-                    ->GetCallerIdentity(ctx.get(), r, &me)
-                    .ok());
-  }
+  ASSERT_TRUE(WarmTokenCache(channel).ok());
   store_.Set(false);
   grpc::Status in_flight;
-  std::thread call([&] {
-    v1::CreateTeamRequest r;
-    r.set_team_id("checkout");
-    v1::Team out;
-    auto ctx = Ctx();
-    in_flight = teams->CreateTeam(ctx.get(), r, &out);
-  });
+  std::thread call([&] { in_flight = CreateCheckoutTeam(channel); });
   store_.AwaitWaiters(1);  // the call is in its transaction now
   std::atomic<bool> stopped{false};
   std::thread stopper([&] {
@@ -164,27 +173,13 @@ TEST_F(AppTest, ShutdownCancelsCallsThatOutliveTheDrainTimeout) {
   ServerConfig c = TestConfig();
   c.drain_timeout = absl::Milliseconds(200);
   ASSERT_OK_AND_ASSIGN(auto server, StartServer(c, store_, clock_));
-  auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
-                          grpc::InsecureChannelCredentials());
-  {
-    v1::GetCallerIdentityRequest r;
-    v1::CallerIdentity me;
-    auto ctx = Ctx();
-    ASSERT_TRUE(v1::IdentityService::NewStub(channel)
-                    ->GetCallerIdentity(ctx.get(), r, &me)
-                    .ok());
-  }
+  auto channel = ChannelTo(*server);
+  ASSERT_TRUE(WarmTokenCache(channel).ok());
   store_.Set(false);
   grpc::Status in_flight;
   absl::Time answered = absl::InfiniteFuture();
   std::thread call([&] {
-    v1::CreateTeamRequest r;
-    r.set_team_id("checkout");
-    v1::Team out;
-    auto ctx = Ctx();
-    in_flight =
-        v1::TeamService::NewStub(channel)->CreateTeam(ctx.get(), r, &out);
+    in_flight = CreateCheckoutTeam(channel);
     answered = absl::Now();
   });
   store_.AwaitWaiters(1);
@@ -209,27 +204,13 @@ TEST_F(AppTest, ShutdownIsNotHeldByABackgroundLoopWaitingOnTheDatabase) {
   c.drain_timeout = absl::Milliseconds(200);
   c.event_prune_interval = absl::Milliseconds(1);
   ASSERT_OK_AND_ASSIGN(auto server, StartServer(c, store_, clock_));
-  auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
-                          grpc::InsecureChannelCredentials());
-  {
-    v1::GetCallerIdentityRequest r;
-    v1::CallerIdentity me;
-    auto ctx = Ctx();
-    ASSERT_TRUE(v1::IdentityService::NewStub(channel)
-                    ->GetCallerIdentity(ctx.get(), r, &me)
-                    .ok());
-  }
+  auto channel = ChannelTo(*server);
+  ASSERT_TRUE(WarmTokenCache(channel).ok());
   store_.Set(false);
   grpc::Status in_flight;
   absl::Notification answered;
   std::thread call([&] {
-    v1::CreateTeamRequest r;
-    r.set_team_id("checkout");
-    v1::Team out;
-    auto ctx = Ctx();
-    in_flight =
-        v1::TeamService::NewStub(channel)->CreateTeam(ctx.get(), r, &out);
+    in_flight = CreateCheckoutTeam(channel);
     answered.Notify();
   });
   store_.AwaitWaiters(2);  // the call and the pruner

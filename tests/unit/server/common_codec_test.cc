@@ -4,23 +4,10 @@
 #include "server/domain_codec.h"
 #include "server/identity_codec.h"
 #include "server/team_codec.h"
-#include "tests/testing/matchers/status_matchers.h"
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include "tests/unit/server/codec_test_util.h"
 
 namespace meshplane::server {
 namespace {
-
-using ::meshplane::testing::IsOk;
-using ::meshplane::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::Field;
-using ::testing::HasSubstr;
-using ::testing::UnorderedElementsAre;
-
-MATCHER_P(ViolationOf, field, "a field violation of " + std::string(field)) {
-  return arg.field == field;
-}
 
 // --- errors name the field ---
 

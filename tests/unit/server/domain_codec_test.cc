@@ -1,30 +1,11 @@
 #include "server/domain_codec.h"
 
-#include "google/protobuf/util/message_differencer.h"
-#include "tests/testing/matchers/status_matchers.h"
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include "tests/unit/server/codec_test_util.h"
 
 #include "meshplane/model/json.h"
 
 namespace meshplane::server {
 namespace {
-
-using ::google::protobuf::util::MessageDifferencer;
-using ::meshplane::testing::IsOk;
-using ::meshplane::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::Field;
-using ::testing::HasSubstr;
-using ::testing::UnorderedElementsAre;
-
-MATCHER_P(ViolationOf, field, "a field violation of " + std::string(field)) {
-  return arg.field == field;
-}
-
-absl::Time T(int64_t seconds, int64_t nanos = 0) {
-  return absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos);
-}
 
 model::Domain FullDomain() {
   model::Domain d;

@@ -1,26 +1,11 @@
 #include "server/identity_codec.h"
 
-#include "google/protobuf/util/message_differencer.h"
-#include "tests/testing/matchers/status_matchers.h"
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include "tests/unit/server/codec_test_util.h"
 
 #include "meshplane/model/json.h"
 
 namespace meshplane::server {
 namespace {
-
-using ::google::protobuf::util::MessageDifferencer;
-using ::meshplane::testing::IsOk;
-using ::meshplane::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::Field;
-using ::testing::HasSubstr;
-using ::testing::UnorderedElementsAre;
-
-absl::Time T(int64_t seconds, int64_t nanos = 0) {
-  return absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos);
-}
 
 TEST(CodecTest, TokenRoundTripsThroughProto) {
   model::ApiToken t;
