@@ -54,6 +54,89 @@ absl::Status ParsePrincipal(absl::string_view flag, const std::string& value,
   return absl::OkStatus();
 }
 
+// The flags that only set one field, by the kind of value they take. Each
+// is refused with a message that names it (Bad).
+struct DurationFlag {
+  absl::string_view name;
+  absl::Duration Options::*field;
+  absl::Duration at_least;  // ParseDuration already refuses negatives
+};
+constexpr DurationFlag kDurationFlags[] = {
+    {"http-idle-timeout", &Options::http_idle_timeout, absl::Milliseconds(100)},
+    {"http-read-timeout", &Options::http_read_timeout, absl::Milliseconds(100)},
+    {"max-call-duration", &Options::max_call_duration, absl::Milliseconds(100)},
+    {"db-wait", &Options::db_wait, absl::ZeroDuration()},
+    {"drain-timeout", &Options::drain_timeout, absl::ZeroDuration()},
+    {"max-connection-idle", &Options::max_connection_idle,
+     absl::ZeroDuration()},
+    {"max-connection-age", &Options::max_connection_age, absl::ZeroDuration()},
+    {"max-connection-age-grace", &Options::max_connection_age_grace,
+     absl::ZeroDuration()},
+    {"policy-refresh", &Options::policy_refresh, absl::Seconds(1)},
+    {"watch-heartbeat", &Options::watch_heartbeat, absl::Milliseconds(100)},
+    {"webhook-timeout", &Options::webhook_timeout, absl::Milliseconds(100)},
+    {"webhook-retry-min", &Options::webhook_retry_min, absl::Milliseconds(10)},
+    {"webhook-retry-max", &Options::webhook_retry_max, absl::Milliseconds(10)},
+    {"access-pending-ttl", &Options::access_pending_ttl, absl::Minutes(1)},
+    {"access-max-duration", &Options::access_max_duration, absl::Minutes(1)},
+    {"access-freshness-bound", &Options::access_freshness_bound,
+     absl::ZeroDuration()},
+    {"access-refresh", &Options::access_refresh, absl::Seconds(1)},
+    {"tls-reload-interval", &Options::tls_reload_interval, absl::Seconds(1)},
+};
+
+struct IntFlag {
+  absl::string_view name;
+  int Options::*field;
+  int lo;
+  int hi;
+};
+constexpr IntFlag kIntFlags[] = {
+    {"http-threads", &Options::http_threads, 1, 1024},
+    {"http-max-streams", &Options::http_max_streams, 0, 100000},
+    {"pool-size", &Options::pool_size, 1, 1000},
+    {"max-threads", &Options::max_threads, 4, 10000},
+    {"db-pool-max-waiters", &Options::db_pool_max_waiters, 0, 100000},
+    {"webhook-workers", &Options::webhook_workers, 0, 64},
+};
+
+// Any string, files and addresses checked when they are used.
+struct TextFlag {
+  absl::string_view name;
+  std::string Options::*field;
+};
+constexpr TextFlag kTextFlags[] = {
+    {"http-listen", &Options::http_listen},
+    {"database-url", &Options::database_url},
+    {"migrations-dir", &Options::migrations_dir},
+    {"webhook-ca-file", &Options::webhook_ca_file},
+    {"tls-cert-file", &Options::tls_cert_file},
+    {"tls-key-file", &Options::tls_key_file},
+    {"tls-client-ca-file", &Options::tls_client_ca_file},
+    {"tls-principal-map", &Options::tls_principal_map_file},
+    {"port-file", &Options::port_file},
+};
+
+// Repeatable: each adds one principal that calls the API.
+struct PrincipalFlag {
+  absl::string_view name;
+  std::vector<std::string> Options::*field;
+};
+constexpr PrincipalFlag kPrincipalFlags[] = {
+    {"access-checker", &Options::access_checkers},
+    {"slo-reporter", &Options::slo_reporters},
+    {"event-watcher", &Options::event_watchers},
+};
+
+// The entry of `table` for the flag `name`, or null.
+template <typename Flag, size_t N>
+const Flag* FindFlag(const Flag (&table)[N], absl::string_view name) {
+  for (const Flag& flag : table) {
+    if (flag.name == name) return &flag;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string Usage() {
@@ -234,32 +317,38 @@ absl::StatusOr<Options> ParseOptions(
       }
       value = args[++i];
     }
+    if (const DurationFlag* flag = FindFlag(kDurationFlags, name)) {
+      absl::Duration& field = o.*flag->field;
+      MP_RETURN_IF_ERROR(ParseDuration(name, value, &field));
+      if (field < flag->at_least) {
+        return Bad(name, absl::StrCat("must be at least ",
+                                      absl::FormatDuration(flag->at_least)));
+      }
+      continue;
+    }
+    if (const IntFlag* flag = FindFlag(kIntFlags, name)) {
+      MP_RETURN_IF_ERROR(
+          ParseInt(name, value, flag->lo, flag->hi, &(o.*flag->field)));
+      continue;
+    }
+    if (const TextFlag* flag = FindFlag(kTextFlags, name)) {
+      o.*flag->field = value;
+      continue;
+    }
+    if (const PrincipalFlag* flag = FindFlag(kPrincipalFlags, name)) {
+      MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &(o.*flag->field)));
+      continue;
+    }
     if (name == "listen") {
       if (value.empty()) {
         return Bad(name, "must not be empty");
       }
       o.listen = value;
-    } else if (name == "http-listen") {
-      o.http_listen = value;
-    } else if (name == "http-threads") {
-      MP_RETURN_IF_ERROR(ParseInt(name, value, 1, 1024, &o.http_threads));
-    } else if (name == "http-max-streams") {
-      MP_RETURN_IF_ERROR(ParseInt(name, value, 0, 100000, &o.http_max_streams));
-    } else if (name == "http-idle-timeout") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.http_idle_timeout));
-      if (o.http_idle_timeout < absl::Milliseconds(100)) {
-        return Bad(name, "must be at least 100ms");
-      }
     } else if (name == "web-session-ttl") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.web_session_ttl));
       if (o.web_session_ttl < absl::Minutes(1) ||
           o.web_session_ttl > absl::Hours(720)) {
         return Bad(name, "must be between 1m and 720h");
-      }
-    } else if (name == "http-read-timeout") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.http_read_timeout));
-      if (o.http_read_timeout < absl::Milliseconds(100)) {
-        return Bad(name, "must be at least 100ms");
       }
     } else if (name == "http-tls") {
       std::string mode = absl::AsciiStrToLower(value);
@@ -281,79 +370,17 @@ absl::StatusOr<Options> ParseOptions(
                                       "https://catalog.example.com"));
       }
       o.http_cors_origins.push_back(value);
-    } else if (name == "database-url") {
-      o.database_url = value;
-    } else if (name == "pool-size") {
-      MP_RETURN_IF_ERROR(ParseInt(name, value, 1, 1000, &o.pool_size));
-    } else if (name == "max-threads") {
-      MP_RETURN_IF_ERROR(ParseInt(name, value, 4, 10000, &o.max_threads));
-    } else if (name == "max-call-duration") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.max_call_duration));
-      if (o.max_call_duration < absl::Milliseconds(100)) {
-        return Bad(name, "must be at least 100ms");
-      }
-    } else if (name == "db-pool-max-waiters") {
-      MP_RETURN_IF_ERROR(
-          ParseInt(name, value, 0, 100000, &o.db_pool_max_waiters));
-    } else if (name == "migrations-dir") {
-      o.migrations_dir = value;
     } else if (name == "serving-role") {
       if (value.empty()) {
         return Bad(name, "must not be empty");
       }
       o.serving_role = value;
-    } else if (name == "db-wait") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.db_wait));
-    } else if (name == "drain-timeout") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.drain_timeout));
-    } else if (name == "max-connection-idle") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.max_connection_idle));
-    } else if (name == "max-connection-age") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.max_connection_age));
-    } else if (name == "max-connection-age-grace") {
-      MP_RETURN_IF_ERROR(
-          ParseDuration(name, value, &o.max_connection_age_grace));
-    } else if (name == "policy-refresh") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.policy_refresh));
-      if (o.policy_refresh < absl::Seconds(1)) {
-        return Bad(name, "must be at least 1s");
-      }
-    } else if (name == "access-checker") {
-      MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &o.access_checkers));
-    } else if (name == "slo-reporter") {
-      MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &o.slo_reporters));
-    } else if (name == "event-watcher") {
-      MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &o.event_watchers));
     } else if (name == "event-retention") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.event_retention));
       if (o.event_retention > absl::ZeroDuration() &&
           o.event_retention < absl::Minutes(1)) {
         return Bad(name, "must be 0 (keep forever) or at least 1m");
       }
-    } else if (name == "watch-heartbeat") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.watch_heartbeat));
-      if (o.watch_heartbeat < absl::Milliseconds(100)) {
-        return Bad(name, "must be at least 100ms");
-      }
-    } else if (name == "webhook-workers") {
-      MP_RETURN_IF_ERROR(ParseInt(name, value, 0, 64, &o.webhook_workers));
-    } else if (name == "webhook-timeout") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.webhook_timeout));
-      if (o.webhook_timeout < absl::Milliseconds(100)) {
-        return Bad(name, "must be at least 100ms");
-      }
-    } else if (name == "webhook-retry-min") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.webhook_retry_min));
-      if (o.webhook_retry_min < absl::Milliseconds(10)) {
-        return Bad(name, "must be at least 10ms");
-      }
-    } else if (name == "webhook-retry-max") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.webhook_retry_max));
-      if (o.webhook_retry_max < absl::Milliseconds(10)) {
-        return Bad(name, "must be at least 10ms");
-      }
-    } else if (name == "webhook-ca-file") {
-      o.webhook_ca_file = value;
     } else if (name == "event-source") {
       if (value.empty()) return Bad(name, "must not be empty");
       o.event_source = value;
@@ -364,34 +391,6 @@ absl::StatusOr<Options> ParseOptions(
                                       "\" is not one of batched, durable"));
       }
       o.durable_decision_log = mode == "durable";
-    } else if (name == "access-pending-ttl") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.access_pending_ttl));
-      if (o.access_pending_ttl < absl::Minutes(1)) {
-        return Bad(name, "must be at least 1m");
-      }
-    } else if (name == "access-max-duration") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.access_max_duration));
-      if (o.access_max_duration < absl::Minutes(1)) {
-        return Bad(name, "must be at least 1m");
-      }
-    } else if (name == "access-freshness-bound") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.access_freshness_bound));
-    } else if (name == "access-refresh") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.access_refresh));
-      if (o.access_refresh < absl::Seconds(1)) {
-        return Bad(name, "must be at least 1s");
-      }
-    } else if (name == "tls-cert-file") {
-      o.tls_cert_file = value;
-    } else if (name == "tls-key-file") {
-      o.tls_key_file = value;
-    } else if (name == "tls-reload-interval") {
-      MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.tls_reload_interval));
-      if (o.tls_reload_interval < absl::Seconds(1)) {
-        return Bad(name, "must be at least 1s");
-      }
-    } else if (name == "tls-client-ca-file") {
-      o.tls_client_ca_file = value;
     } else if (name == "tls-client-auth") {
       std::string mode = absl::AsciiStrToLower(value);
       if (mode != "optional" && mode != "require") {
@@ -403,8 +402,6 @@ absl::StatusOr<Options> ParseOptions(
       // Checked here too, so that a typo fails before the database wait.
       MP_RETURN_IF_ERROR(CertificatePrincipals().AddEntry(value));
       o.tls_principals.push_back(value);
-    } else if (name == "tls-principal-map") {
-      o.tls_principal_map_file = value;
     } else if (name == "tls-dns-service-domain") {
       MP_RETURN_IF_ERROR(CertificatePrincipals().AddDnsServiceDomain(value));
       o.tls_dns_service_domains.push_back(value);
@@ -436,8 +433,6 @@ absl::StatusOr<Options> ParseOptions(
       if (o.oidc.clock_skew > absl::Minutes(5)) {
         return Bad(name, "must be at most 5m");
       }
-    } else if (name == "port-file") {
-      o.port_file = value;
     } else if (name == "log-level") {
       std::string level = absl::AsciiStrToLower(value);
       if (level != "trace" && level != "debug" && level != "info" &&
