@@ -77,6 +77,20 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
   }
   size_t i = 1;
   bool double_star = false;
+  // Appends "*", "**" or a literal segment; false for anything else.
+  const auto add_segment = [&](absl::string_view seg) {
+    if (seg == "*") {
+      t.segments_.push_back({Kind::kStar, ""});
+    } else if (seg == "**") {
+      t.segments_.push_back({Kind::kDoubleStar, ""});
+      double_star = true;
+    } else if (IsLiteral(seg)) {
+      t.segments_.push_back({Kind::kLiteral, std::string(seg)});
+    } else {
+      return false;
+    }
+    return true;
+  };
   // One segment or variable per iteration, then "/", ":" or the end.
   while (true) {
     if (double_star) return error(i, "\"**\" must be the last segment");
@@ -97,14 +111,7 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
           if (double_star) {
             return error(i, "\"**\" must be the last segment");
           }
-          if (seg == "*") {
-            t.segments_.push_back({Kind::kStar, ""});
-          } else if (seg == "**") {
-            t.segments_.push_back({Kind::kDoubleStar, ""});
-            double_star = true;
-          } else if (IsLiteral(seg)) {
-            t.segments_.push_back({Kind::kLiteral, std::string(seg)});
-          } else {
+          if (!add_segment(seg)) {
             return error(i + 1 + eq, absl::StrCat("bad segment \"", seg,
                                                   "\" in a variable"));
           }
@@ -122,16 +129,7 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
       size_t end = text.find_first_of("/:", i);
       if (end == absl::string_view::npos) end = text.size();
       absl::string_view seg = text.substr(i, end - i);
-      if (seg == "*") {
-        t.segments_.push_back({Kind::kStar, ""});
-      } else if (seg == "**") {
-        t.segments_.push_back({Kind::kDoubleStar, ""});
-        double_star = true;
-      } else if (IsLiteral(seg)) {
-        t.segments_.push_back({Kind::kLiteral, std::string(seg)});
-      } else {
-        return error(i, "empty or malformed segment");
-      }
+      if (!add_segment(seg)) return error(i, "empty or malformed segment");
       i = end;
     }
     if (i == text.size()) break;
