@@ -60,8 +60,13 @@
 #include "meshplane/core/slo.h"
 #include "meshplane/v1/access.grpc.pb.h"
 #include "meshplane/v1/contract.grpc.pb.h"
+#include "meshplane/v1/data_product.grpc.pb.h"
+#include "meshplane/v1/domain.grpc.pb.h"
 #include "meshplane/v1/events.grpc.pb.h"
+#include "meshplane/v1/identity.grpc.pb.h"
 #include "meshplane/v1/policy.grpc.pb.h"
+#include "meshplane/v1/slo.grpc.pb.h"
+#include "meshplane/v1/team.grpc.pb.h"
 
 namespace meshplane::server {
 namespace {
@@ -106,15 +111,15 @@ class ServerImpl final : public RunningServer {
         oidc_(std::move(oidc)),
         runner_(identity_, &metrics_, &audit_, certs_.get(),
                 config.max_call_duration, oidc_.get()),
-        domains_(runner_, registry_),
-        teams_(runner_, registry_),
-        products_(runner_, registry_, &slo_core_),
-        identity_service_(runner_, identity_),
-        contracts_(runner_, contracts_core_),
-        policies_(runner_, governance_),
-        access_(runner_, access_core_, clock, &metrics_),
-        slo_(runner_, slo_core_),
-        events_(runner_, audit_, feed_, webhooks_core_) {
+        domains_(NewDomainService(runner_, registry_)),
+        teams_(NewTeamService(runner_, registry_)),
+        products_(NewDataProductService(runner_, registry_, &slo_core_)),
+        identity_service_(NewIdentityService(runner_, identity_)),
+        contracts_(NewContractService(runner_, contracts_core_)),
+        policies_(NewPolicyService(runner_, governance_)),
+        access_(NewAccessService(runner_, access_core_, clock, &metrics_)),
+        slo_(NewServiceLevelService(runner_, slo_core_)),
+        events_(NewEventService(runner_, audit_, feed_, webhooks_core_)) {
     // Removed in the destructor, before metrics_ goes: the store outlives
     // the server.
     store_.SetPoolWaitObserver([this](absl::Duration waited, bool timed_out) {
@@ -227,15 +232,15 @@ class ServerImpl final : public RunningServer {
     quota.SetMaxThreads(config_.max_threads);
     builder.SetResourceQuota(quota);
     SetConnectionBounds(builder);
-    builder.RegisterService(&domains_);
-    builder.RegisterService(&teams_);
-    builder.RegisterService(&products_);
-    builder.RegisterService(&identity_service_);
-    builder.RegisterService(&contracts_);
-    builder.RegisterService(&policies_);
-    builder.RegisterService(&access_);
-    builder.RegisterService(&slo_);
-    builder.RegisterService(&events_);
+    builder.RegisterService(domains_.get());
+    builder.RegisterService(teams_.get());
+    builder.RegisterService(products_.get());
+    builder.RegisterService(identity_service_.get());
+    builder.RegisterService(contracts_.get());
+    builder.RegisterService(policies_.get());
+    builder.RegisterService(access_.get());
+    builder.RegisterService(slo_.get());
+    builder.RegisterService(events_.get());
     grpc_ = builder.BuildAndStart();
     if (grpc_ == nullptr || port_ == 0) {
       return absl::UnavailableError(
@@ -586,15 +591,15 @@ class ServerImpl final : public RunningServer {
   // Null unless OIDC is configured.
   std::unique_ptr<const OidcAuthenticator> oidc_;
   CallRunner runner_;
-  DomainServiceImpl domains_;
-  TeamServiceImpl teams_;
-  DataProductServiceImpl products_;
-  IdentityServiceImpl identity_service_;
-  ContractServiceImpl contracts_;
-  PolicyServiceImpl policies_;
-  AccessServiceImpl access_;
-  ServiceLevelServiceImpl slo_;
-  EventServiceImpl events_;
+  std::unique_ptr<grpc::Service> domains_;
+  std::unique_ptr<grpc::Service> teams_;
+  std::unique_ptr<grpc::Service> products_;
+  std::unique_ptr<grpc::Service> identity_service_;
+  std::unique_ptr<grpc::Service> contracts_;
+  std::unique_ptr<grpc::Service> policies_;
+  std::unique_ptr<grpc::Service> access_;
+  std::unique_ptr<grpc::Service> slo_;
+  std::unique_ptr<grpc::Service> events_;
 
   // Declared after the services, so destroyed before them.
   std::unique_ptr<grpc::Server> grpc_;

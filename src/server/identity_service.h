@@ -8,35 +8,18 @@
 #ifndef MESHPLANE_SERVER_IDENTITY_SERVICE_H_
 #define MESHPLANE_SERVER_IDENTITY_SERVICE_H_
 
+#include <memory>
+
 #include "server/call.h"
+#include <grpcpp/impl/service_type.h>
 
 #include "meshplane/core/identity.h"
-#include "meshplane/v1/identity.grpc.pb.h"
 
 namespace meshplane::server {
 
-class IdentityServiceImpl final : public v1::IdentityService::Service {
- public:
-  IdentityServiceImpl(const CallRunner& runner, core::Identity& identity)
-      : runner_(runner), identity_(identity) {}
-
-  grpc::Status CreateToken(grpc::ServerContext* context,
-                           const v1::CreateTokenRequest* request,
-                           v1::CreateTokenResponse* response) override;
-  grpc::Status ListTokens(grpc::ServerContext* context,
-                          const v1::ListTokensRequest* request,
-                          v1::ListTokensResponse* response) override;
-  grpc::Status RevokeToken(grpc::ServerContext* context,
-                           const v1::RevokeTokenRequest* request,
-                           v1::Token* response) override;
-  grpc::Status GetCallerIdentity(grpc::ServerContext* context,
-                                 const v1::GetCallerIdentityRequest* request,
-                                 v1::CallerIdentity* response) override;
-
- private:
-  const CallRunner& runner_;
-  core::Identity& identity_;
-};
+// The IdentityService handlers, for grpc::ServerBuilder::RegisterService.
+std::unique_ptr<grpc::Service> NewIdentityService(const CallRunner& runner,
+                                                  core::Identity& identity);
 
 }  // namespace meshplane::server
 

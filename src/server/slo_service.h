@@ -7,34 +7,19 @@
 #ifndef MESHPLANE_SERVER_SLO_SERVICE_H_
 #define MESHPLANE_SERVER_SLO_SERVICE_H_
 
+#include <memory>
+
 #include "server/call.h"
+#include <grpcpp/impl/service_type.h>
 
 #include "meshplane/core/slo.h"
-#include "meshplane/v1/slo.grpc.pb.h"
 
 namespace meshplane::server {
 
+// The ServiceLevelService handlers, for grpc::ServerBuilder::RegisterService.
 // ServiceLevelService over core::ServiceLevels.
-class ServiceLevelServiceImpl final : public v1::ServiceLevelService::Service {
- public:
-  ServiceLevelServiceImpl(const CallRunner& runner, core::ServiceLevels& slo)
-      : runner_(runner), slo_(slo) {}
-  grpc::Status ReportObservations(
-      grpc::ServerContext* context,
-      const v1::ReportObservationsRequest* request,
-      v1::ReportObservationsResponse* response) override;
-  grpc::Status GetServiceLevelStatus(
-      grpc::ServerContext* context,
-      const v1::GetServiceLevelStatusRequest* request,
-      v1::ServiceLevelStatus* response) override;
-  grpc::Status ListBreaches(grpc::ServerContext* context,
-                            const v1::ListBreachesRequest* request,
-                            v1::ListBreachesResponse* response) override;
-
- private:
-  const CallRunner& runner_;
-  core::ServiceLevels& slo_;
-};
+std::unique_ptr<grpc::Service> NewServiceLevelService(const CallRunner& runner,
+                                                      core::ServiceLevels& slo);
 
 }  // namespace meshplane::server
 
