@@ -1,7 +1,10 @@
 #include "server/options.h"
 
 #include <map>
+#include <string>
+#include <vector>
 
+#include "absl/strings/str_join.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -139,30 +142,31 @@ TEST(OptionsTest, HelpNeedsNoDatabase) {
 }
 
 TEST(OptionsTest, Errors) {
-  auto env = Env({{"MESHPLANE_DATABASE_URL", "u"}});
   EXPECT_THAT(
       ParseOptions({}, Env({})),
       StatusIs(absl::StatusCode::kInvalidArgument, "MESHPLANE_DATABASE_URL"));
-  EXPECT_THAT(ParseOptions({"frobnicate"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "frobnicate"));
-  EXPECT_THAT(ParseOptions({"--nope=1"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--nope"));
-  EXPECT_THAT(ParseOptions({"--pool-size", "0"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--pool-size"));
-  EXPECT_THAT(ParseOptions({"--pool-size", "many"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--pool-size"));
-  EXPECT_THAT(ParseOptions({"--db-wait", "soon"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--db-wait"));
-  EXPECT_THAT(ParseOptions({"--log-level", "loud"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--log-level"));
-  EXPECT_THAT(ParseOptions({"--listen"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "needs a value"));
-  EXPECT_THAT(ParseOptions({"serve", "migrate"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "migrate"));
-  EXPECT_THAT(ParseOptions({"--tls-cert-file", "/c.pem"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--tls-key-file"));
-  EXPECT_THAT(ParseOptions({"--"}, env),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Each refused with INVALID_ARGUMENT and a message that contains `names`.
+  const struct {
+    std::vector<std::string> args;
+    const char* names;
+  } kCases[] = {
+      {{"frobnicate"}, "frobnicate"},
+      {{"--nope=1"}, "--nope"},
+      {{"--pool-size", "0"}, "--pool-size"},
+      {{"--pool-size", "many"}, "--pool-size"},
+      {{"--db-wait", "soon"}, "--db-wait"},
+      {{"--log-level", "loud"}, "--log-level"},
+      {{"--listen"}, "needs a value"},
+      {{"serve", "migrate"}, "migrate"},
+      {{"--tls-cert-file", "/c.pem"}, "--tls-key-file"},
+      {{"--"}, ""},
+  };
+  auto env = Env({{"MESHPLANE_DATABASE_URL", "u"}});
+  for (const auto& c : kCases) {
+    EXPECT_THAT(ParseOptions(c.args, env),
+                StatusIs(absl::StatusCode::kInvalidArgument, c.names))
+        << absl::StrJoin(c.args, " ");
+  }
 }
 
 TEST(OptionsTest, MutualTls) {
