@@ -150,6 +150,22 @@ void EncodeMetadata(absl::Time create_time, absl::Time update_time,
   }
 }
 
+// The counterpart of EncodeMetadata: the create/update times of `p` into
+// `*out` when they are set; a bad one is a violation of
+// `prefix.create_time` / `prefix.update_time`.
+template <typename Proto, typename Model>
+void DecodeMetadata(const Proto& p, absl::string_view prefix, Model* out,
+                    Violations& v) {
+  if (p.has_create_time()) {
+    out->create_time =
+        DecodeTime(p.create_time(), Path(prefix, "create_time"), v);
+  }
+  if (p.has_update_time()) {
+    out->update_time =
+        DecodeTime(p.update_time(), Path(prefix, "update_time"), v);
+  }
+}
+
 // Parses the optional resource-name field `prefix.field` (left alone when
 // empty) into `*out` with `parse`; a malformed value is a violation there.
 template <typename T, typename Parser>

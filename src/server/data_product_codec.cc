@@ -243,12 +243,7 @@ absl::StatusOr<model::DataProduct> DecodeDataProduct(const v1::DataProduct& p,
   }
   d.archetype = p.archetype();
   d.odps_document = p.odps_document();
-  if (p.has_create_time()) {
-    d.create_time = DecodeTime(p.create_time(), Path(prefix, "create_time"), v);
-  }
-  if (p.has_update_time()) {
-    d.update_time = DecodeTime(p.update_time(), Path(prefix, "update_time"), v);
-  }
+  codec_internal::DecodeMetadata(p, prefix, &d, v);
   if (!v.empty()) {
     return v.ToStatus();
   }

@@ -8,7 +8,6 @@ namespace meshplane::server {
 
 using codec_internal::EncodeMetadata;
 using codec_internal::ParseOptionalName;
-using codec_internal::Path;
 using codec_internal::ToStdMap;
 
 absl::StatusOr<std::string> DomainIdFromName(absl::string_view field,
@@ -46,12 +45,7 @@ absl::StatusOr<model::Domain> DecodeDomain(const v1::Domain& p,
   ParseOptionalName(prefix, "owner_team", p.owner_team(), model::ParseTeamName,
                     &d.owner_team_id, v);
   d.labels = ToStdMap(p.labels());
-  if (p.has_create_time()) {
-    d.create_time = DecodeTime(p.create_time(), Path(prefix, "create_time"), v);
-  }
-  if (p.has_update_time()) {
-    d.update_time = DecodeTime(p.update_time(), Path(prefix, "update_time"), v);
-  }
+  codec_internal::DecodeMetadata(p, prefix, &d, v);
   if (!v.empty()) {
     return v.ToStatus();
   }

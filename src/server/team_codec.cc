@@ -8,7 +8,6 @@ namespace meshplane::server {
 
 using codec_internal::EncodeMetadata;
 using codec_internal::ParseOptionalName;
-using codec_internal::Path;
 
 absl::StatusOr<std::string> TeamIdFromName(absl::string_view field,
                                            absl::string_view name) {
@@ -37,12 +36,7 @@ absl::StatusOr<model::Team> DecodeTeam(const v1::Team& p,
   t.display_name = p.display_name();
   t.description = p.description();
   t.members.assign(p.members().begin(), p.members().end());
-  if (p.has_create_time()) {
-    t.create_time = DecodeTime(p.create_time(), Path(prefix, "create_time"), v);
-  }
-  if (p.has_update_time()) {
-    t.update_time = DecodeTime(p.update_time(), Path(prefix, "update_time"), v);
-  }
+  codec_internal::DecodeMetadata(p, prefix, &t, v);
   if (!v.empty()) {
     return v.ToStatus();
   }
