@@ -59,4 +59,17 @@ absl::Status FilterError(const std::string& what) {
   return InvalidArgumentWithFields({{"filter", what}});
 }
 
+absl::StatusOr<ListRead> BeginListRead(
+    store::Store& store, store::TxnMode mode,
+    const std::vector<std::string>& fingerprint_parts,
+    absl::string_view page_token, int limit) {
+  ListRead read;
+  read.fingerprint = QueryFingerprint(fingerprint_parts);
+  MP_ASSIGN_OR_RETURN(read.page.after,
+                      DecodePageToken(page_token, read.fingerprint));
+  read.page.limit = limit;
+  MP_ASSIGN_OR_RETURN(read.txn, store.Begin(mode));
+  return read;
+}
+
 }  // namespace meshplane::core::internal
