@@ -11,6 +11,7 @@
 #include "tests/testing/alias_bomb.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -101,22 +102,12 @@ class ContractsTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_OK(governance_.Reload());
-    for (const auto& [team, member] :
-         std::vector<std::pair<std::string, std::string>>{
-             {"sales-team", "user:sam"}, {"finance-team", "user:fin"}}) {
-      model::Team t;
-      t.id = team;
-      t.members = {member};
-      ASSERT_OK(registry_.CreateTeam(admin_, t).status());
-    }
-    for (const auto& [domain, owner] :
-         std::vector<std::pair<std::string, std::string>>{
-             {"sales", "sales-team"}, {"finance", "finance-team"}}) {
-      model::Domain d;
-      d.id = domain;
-      d.owner_team_id = owner;
-      ASSERT_OK(registry_.CreateDomain(admin_, d).status());
-    }
+    ASSERT_NO_FATAL_FAILURE(test_util::CreateTeams(
+        registry_, admin_,
+        {{"sales-team", {"user:sam"}}, {"finance-team", {"user:fin"}}}));
+    ASSERT_NO_FATAL_FAILURE(test_util::CreateDomains(
+        registry_, admin_,
+        {{"sales", "sales-team"}, {"finance", "finance-team"}}));
     // sales/orders promises the contract on orders-v1; finance/ledger reads
     // that port.
     model::DataProduct orders;
@@ -154,19 +145,12 @@ class ContractsTest : public ::testing::Test {
   }
 
   int64_t AuditCount() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    EXPECT_THAT(txn, IsOk());
-    auto page = (*txn)->events().ListAudit({}, {"", 1000});
-    EXPECT_THAT(page, IsOk());
-    return static_cast<int64_t>(page->items.size());
+    return static_cast<int64_t>(test_util::ReadAudit(store_).size());
   }
 
   std::vector<std::string> EventTypes() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    auto events = (*txn)->events().ListEvents(0, 1000);
-    EXPECT_THAT(events, IsOk());
     std::vector<std::string> out;
-    for (const auto& e : *events) {
+    for (const auto& e : test_util::ReadEvents(store_)) {
       if (e.type.rfind("contract.", 0) == 0)
         out.push_back(e.type + " " + e.resource);
     }

@@ -10,6 +10,7 @@
 
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -125,19 +126,9 @@ class RegistryTest : public ::testing::Test {
   }
 
   std::vector<model::AuditRecord> Audit() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    EXPECT_THAT(txn, IsOk());
-    auto page = (*txn)->events().ListAudit({}, {"", 100000});
-    EXPECT_THAT(page, IsOk());
-    return page->items;  // newest first
+    return test_util::ReadAudit(store_);  // newest first
   }
-
-  std::vector<model::Event> Events() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    auto events = (*txn)->events().ListEvents(0, 100000);
-    EXPECT_THAT(events, IsOk());
-    return *events;
-  }
+  std::vector<model::Event> Events() { return test_util::ReadEvents(store_); }
 
   // The newest audit record; refusals are audited after the transaction.
   model::AuditRecord LastAudit() {
