@@ -606,14 +606,7 @@ uint64_t Mix(uint64_t x) {
 
 std::string RandomUuid() {
   thread_local absl::BitGen gen;
-  const uint64_t hi = absl::Uniform<uint64_t>(gen);
-  const uint64_t lo = absl::Uniform<uint64_t>(gen);
-  // RFC 4122 version 4, variant 10.
-  const uint64_t h = (hi & ~0xF000ULL) | 0x4000ULL;
-  const uint64_t l = (lo & ~(3ULL << 62)) | (2ULL << 62);
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", h >> 32,
-                         (h >> 16) & 0xFFFF, h & 0xFFFF, l >> 48,
-                         l & 0xFFFFFFFFFFFFULL);
+  return NewRequestId(gen);
 }
 
 // A registration as a domain team's CI would send it: two output ports,
