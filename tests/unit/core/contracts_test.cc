@@ -139,6 +139,26 @@ class ContractsTest : public ::testing::Test {
     return contracts_.Publish(ctx, r);
   }
 
+  // Stores a day's grant of read on sales/orders/orders-v1 to `consumer`
+  // (revoked at once when `revoked`), as Access would.
+  absl::Status GrantOrdersRead(const std::string& id,
+                               const std::string& consumer,
+                               bool revoked = false) {
+    return store_.RunInTransaction(
+        store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
+          model::Grant g;
+          g.id = id;
+          g.port = {"sales", "orders", "orders-v1"};
+          g.consumer = consumer;
+          g.actions = {"read"};
+          g.create_time = clock_.Now();
+          g.expire_time = clock_.Now() + absl::Hours(24);
+          g.revision = 1;
+          if (revoked) g.revoke_time = clock_.Now();
+          return txn.access().InsertGrant(g);
+        });
+  }
+
   RequestContext DryRun(RequestContext ctx) {
     ctx.validate_only = true;
     return ctx;
@@ -336,22 +356,10 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
   EXPECT_EQ(report.impacted_consumers[0].owner_team, "teams/finance-team");
   // A principal with an active grant on the port is a consumer too; a
   // revoked grant is not.
-  ASSERT_OK(store_.RunInTransaction(
-      store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
-        model::Grant g;
-        g.id = "00000000-0000-4000-8000-000000000001";
-        g.port = {"sales", "orders", "orders-v1"};
-        g.consumer = "team:finance-team";
-        g.actions = {"read"};
-        g.create_time = clock_.Now();
-        g.expire_time = clock_.Now() + absl::Hours(24);
-        g.revision = 1;
-        MP_RETURN_IF_ERROR(txn.access().InsertGrant(g));
-        g.id = "00000000-0000-4000-8000-000000000002";
-        g.consumer = "user:gone";
-        g.revoke_time = clock_.Now();
-        return txn.access().InsertGrant(g);
-      }));
+  ASSERT_OK(GrantOrdersRead("00000000-0000-4000-8000-000000000001",
+                            "team:finance-team"));
+  ASSERT_OK(GrantOrdersRead("00000000-0000-4000-8000-000000000002", "user:gone",
+                            /*revoked=*/true));
   ASSERT_OK_AND_ASSIGN(auto checked, contracts_.CheckCompatibility(
                                          sam_, Breaking("1.1.0"), "", ""));
   ASSERT_THAT(checked.impacted_consumers, SizeIs(2));
@@ -378,18 +386,8 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
 // reading the port and the holder of an active grant on it.
 TEST_F(ContractsTest, DefaultModeRefusalNamesTheConsumersARemovalBreaks) {
   ASSERT_OK(Publish(sam_, std::string(kV1)).status());
-  ASSERT_OK(store_.RunInTransaction(
-      store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
-        model::Grant g;
-        g.id = "00000000-0000-4000-8000-000000000001";
-        g.port = {"sales", "orders", "orders-v1"};
-        g.consumer = "team:finance-team";
-        g.actions = {"read"};
-        g.create_time = clock_.Now();
-        g.expire_time = clock_.Now() + absl::Hours(24);
-        g.revision = 1;
-        return txn.access().InsertGrant(g);
-      }));
+  ASSERT_OK(GrantOrdersRead("00000000-0000-4000-8000-000000000001",
+                            "team:finance-team"));
   std::string dropped =
       Edit(kV1, {{"version: 1.0.0", "version: 1.1.0"},
                  {"      - {name: note, logicalType: string}\n", ""}});
