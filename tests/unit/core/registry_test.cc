@@ -125,6 +125,18 @@ class RegistryTest : public ::testing::Test {
     return in;
   }
 
+  // sales/a, sales/b reading a, and sales/c reading b, created by sam.
+  void CreateReadingChain() {
+    ASSERT_OK(
+        registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
+    DataProduct b = MakeProduct("sales", "b");
+    b.input_ports = {Reads("sales", "a")};
+    ASSERT_OK(registry_.CreateDataProduct(sam_, b).status());
+    DataProduct c = MakeProduct("sales", "c");
+    c.input_ports = {Reads("sales", "b")};
+    ASSERT_OK(registry_.CreateDataProduct(sam_, c).status());
+  }
+
   std::vector<model::AuditRecord> Audit() {
     return test_util::ReadAudit(store_);  // newest first
   }
@@ -1007,14 +1019,7 @@ TEST_F(RegistryTest, DeprecationSunsetAndRetirement) {
 }
 
 TEST_F(RegistryTest, InputPortsMustExistAndCannotCloseACycle) {
-  ASSERT_OK(
-      registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
-  DataProduct b = MakeProduct("sales", "b");
-  b.input_ports = {Reads("sales", "a")};
-  ASSERT_OK(registry_.CreateDataProduct(sam_, b).status());
-  DataProduct c = MakeProduct("sales", "c");
-  c.input_ports = {Reads("sales", "b")};
-  ASSERT_OK(registry_.CreateDataProduct(sam_, c).status());
+  ASSERT_NO_FATAL_FAILURE(CreateReadingChain());
 
   DataProduct ghost = MakeProduct("sales", "d");
   ghost.input_ports = {Reads("sales", "a"), Reads("sales", "nope")};
@@ -1057,14 +1062,7 @@ TEST_F(RegistryTest, InputPortsMustExistAndCannotCloseACycle) {
 }
 
 TEST_F(RegistryTest, LineageHasTheStartFirstThenReachedProducts) {
-  ASSERT_OK(
-      registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
-  DataProduct b = MakeProduct("sales", "b");
-  b.input_ports = {Reads("sales", "a")};
-  ASSERT_OK(registry_.CreateDataProduct(sam_, b).status());
-  DataProduct c = MakeProduct("sales", "c");
-  c.input_ports = {Reads("sales", "b")};
-  ASSERT_OK(registry_.CreateDataProduct(sam_, c).status());
+  ASSERT_NO_FATAL_FAILURE(CreateReadingChain());
 
   ASSERT_OK_AND_ASSIGN(
       Lineage both,
