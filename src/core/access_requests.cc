@@ -35,7 +35,6 @@ namespace meshplane::core {
 namespace {
 
 using internal::AccessRequestTraits;
-using internal::ChainIds;
 using internal::CheckEtag;
 using internal::FilterError;
 using internal::GrantTraits;
@@ -224,12 +223,9 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
           {"duration", DurationJson(r.duration)},
           {"actions", r.actions},
           {"consumer_domains", domains}};
-      GovernedSubject subject;
-      subject.trigger = "access.request";
-      subject.resource_name = model::OutputPortName(r.port);
-      subject.domain_chain = ChainIds(port.chain);
-      subject.resource_json = model::ToJson(port.product);
-      subject.domain_json = model::ToJson(port.chain.front());
+      GovernedSubject subject = internal::SubjectInChain(
+          "access.request", model::OutputPortName(r.port),
+          model::ToJson(port.product), port.chain);
       subject.request_json = req.dump();
       MP_ASSIGN_OR_RETURN(policy::Decision decision,
                           governance_->Decide(ctx, subject));

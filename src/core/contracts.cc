@@ -33,7 +33,6 @@ namespace meshplane::core {
 namespace {
 
 namespace mc = ::meshplane::contract;
-using internal::ChainIds;
 using internal::CheckEtag;
 using internal::ContractTraits;
 using internal::DomainChain;
@@ -572,12 +571,8 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
 
             absl::Status policy_refusal;
             if (governance_ != nullptr) {
-              GovernedSubject subject;
-              subject.trigger = kTrigger;
-              subject.resource_name = model::ContractName(id);
-              subject.domain_chain = ChainIds(chain);
-              subject.resource_json = candidate->json;
-              subject.domain_json = model::ToJson(chain.front());
+              GovernedSubject subject = internal::SubjectInChain(
+                  kTrigger, model::ContractName(id), candidate->json, chain);
               subject.request_json = RequestJson(ctx, product_key, report);
               MP_ASSIGN_OR_RETURN(policy::Decision decision,
                                   governance_->Decide(ctx, subject));

@@ -31,7 +31,6 @@
 namespace meshplane::core {
 namespace {
 
-using internal::ChainIds;
 using internal::CheckEtag;
 using internal::CheckFilterId;
 using internal::DataProductTraits;
@@ -125,13 +124,9 @@ GovernedSubject ProductSubject(const char* trigger, const DataProduct& after,
                                const std::string& after_json,
                                const std::string* previous_json,
                                const std::vector<Domain>& chain) {
-  GovernedSubject subject;
-  subject.trigger = trigger;
-  subject.resource_name = model::ProductName(after.key());
-  subject.domain_chain = ChainIds(chain);
-  subject.resource_json = after_json;
+  GovernedSubject subject = internal::SubjectInChain(
+      trigger, model::ProductName(after.key()), after_json, chain);
   if (previous_json != nullptr) subject.previous_json = *previous_json;
-  subject.domain_json = model::ToJson(chain.front());
   return subject;
 }
 

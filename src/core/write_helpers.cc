@@ -59,6 +59,18 @@ absl::Status FilterError(const std::string& what) {
   return InvalidArgumentWithFields({{"filter", what}});
 }
 
+GovernedSubject SubjectInChain(std::string trigger, std::string resource_name,
+                               std::string resource_json,
+                               const std::vector<model::Domain>& chain) {
+  GovernedSubject subject;
+  subject.trigger = std::move(trigger);
+  subject.resource_name = std::move(resource_name);
+  subject.domain_chain = ChainIds(chain);
+  subject.resource_json = std::move(resource_json);
+  subject.domain_json = model::ToJson(chain.front());
+  return subject;
+}
+
 absl::StatusOr<ListRead> BeginListRead(
     store::Store& store, store::TxnMode mode,
     const std::vector<std::string>& fingerprint_parts,

@@ -14,6 +14,7 @@
 #include "core/page_token.h"
 
 #include "meshplane/core/context.h"
+#include "meshplane/core/governance.h"
 #include "meshplane/model/domain.h"
 #include "meshplane/store/store.h"
 
@@ -41,6 +42,13 @@ absl::StatusOr<std::vector<model::Domain>> DomainChain(store::Transaction& txn,
 
 // The ids of a chain, in order.
 std::vector<std::string> ChainIds(const std::vector<model::Domain>& chain);
+
+// What governance decides on for a call on the resource `resource_name`
+// (its model JSON `resource_json`) that lives in `chain` (its domain
+// first; not empty). The caller adds the previous image or the request.
+GovernedSubject SubjectInChain(std::string trigger, std::string resource_name,
+                               std::string resource_json,
+                               const std::vector<model::Domain>& chain);
 
 // INVALID_ARGUMENT on field "filter" saying `what`.
 absl::Status FilterError(const std::string& what);
