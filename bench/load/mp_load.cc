@@ -311,40 +311,35 @@ struct PhaseOutput {
   double seconds = 0;
   int64_t request_bytes = 0;
   int64_t response_bytes = 0;
+  bool sized = false;  // request_bytes and response_bytes are set
   std::map<std::string, double> cpu_seconds;
-};
 
-// Runs one phase: each thread owns a completion queue and a share of the
-// slots, and restarts a slot as soon as its call completes, so exactly
-// `inflight` calls are outstanding until the phase ends. Only calls that
-// complete inside the measured window count.
-// The end of a phase, for the gRPC and the HTTP runners alike: the
-// calling thread samples the CPU counters at the window's edges (in count
-// mode at the end of the last call), joins the workers, and sets the
-// window's length in `out`.
-void FinishPhase(const CpuWatch* cpu, SteadyClock::time_point measure_start,
-                 SteadyClock::time_point measure_end, bool count_mode,
-                 const std::atomic<int64_t>& last_completion_ns,
-                 absl::Duration duration, std::vector<std::thread>& workers,
-                 PhaseOutput& out) {
-  std::map<std::string, double> cpu_before;
-  if (cpu != nullptr) {
-    std::this_thread::sleep_until(measure_start);
-    cpu_before = cpu->Sample();
-    if (!count_mode) {
-      std::this_thread::sleep_until(measure_end);
-      out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
+  // Counts a failed call of `code`; the first of each code keeps `message`.
+  void AddError(const std::string& code, const std::string& message) {
+    if (errors[code]++ == 0) {
+      first_error[code] = message;
     }
   }
-  for (std::thread& w : workers) {
-    w.join();
+
+  // Adds what one worker counted.
+  void Merge(const PhaseOutput& local) {
+    latencies_ns.insert(latencies_ns.end(), local.latencies_ns.begin(),
+                        local.latencies_ns.end());
+    ok += local.ok;
+    completed_total += local.completed_total;
+    for (const auto& [code, n] : local.errors) {
+      errors[code] += n;
+    }
+    for (const auto& [code, msg] : local.first_error) {
+      first_error.emplace(code, msg);
+    }
+    if (local.sized) {  // a GET has no body: request_bytes 0 is a size too
+      request_bytes = local.request_bytes;
+      response_bytes = local.response_bytes;
+      sized = true;
+    }
   }
-  if (cpu != nullptr && count_mode) {
-    out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
-  }
-  out.seconds = count_mode ? last_completion_ns.load() / 1e9
-                           : absl::ToDoubleSeconds(duration);
-}
+};
 
 // The measuring window of a phase, shared by the gRPC and HTTP runners:
 // warm-up, then the window; count mode hands out exactly `count` tickets,
@@ -367,6 +362,47 @@ struct PhaseWindow {
     return now < measure_end;
   }
 
+  // Whether a call that completes at `now` counts.
+  bool Measures(SteadyClock::time_point now) const {
+    return count_mode || (now >= measure_start && now < measure_end);
+  }
+
+  // Notes a worker's last completion at `now` (count mode's window ends
+  // with the last of them).
+  void NoteLastCompletion(SteadyClock::time_point now) {
+    const int64_t ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now - begin)
+            .count();
+    int64_t prev = last_completion_ns.load();
+    while (prev < ns && !last_completion_ns.compare_exchange_weak(prev, ns)) {
+    }
+  }
+
+  // The end of a phase, for the gRPC and the HTTP runners alike: the
+  // calling thread samples the CPU counters at the window's edges (in count
+  // mode at the end of the last call), joins the workers, and sets the
+  // window's length in `out`.
+  void Finish(const CpuWatch* cpu, absl::Duration duration,
+              std::vector<std::thread>& workers, PhaseOutput& out) {
+    std::map<std::string, double> cpu_before;
+    if (cpu != nullptr) {
+      std::this_thread::sleep_until(measure_start);
+      cpu_before = cpu->Sample();
+      if (!count_mode) {
+        std::this_thread::sleep_until(measure_end);
+        out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
+      }
+    }
+    for (std::thread& w : workers) {
+      w.join();
+    }
+    if (cpu != nullptr && count_mode) {
+      out.cpu_seconds = CpuWatch::Diff(cpu_before, cpu->Sample());
+    }
+    out.seconds = count_mode ? last_completion_ns.load() / 1e9
+                             : absl::ToDoubleSeconds(duration);
+  }
+
   const bool count_mode;
   const int64_t count;
   const SteadyClock::time_point begin;
@@ -376,18 +412,14 @@ struct PhaseWindow {
   std::atomic<int64_t> last_completion_ns{0};
 };
 
+// Runs one phase: each thread owns a completion queue and a share of the
+// slots, and restarts a slot as soon as its call completes, so exactly
+// `inflight` calls are outstanding until the phase ends. Only calls that
+// complete inside the measured window count.
 PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
                      const CpuWatch* cpu = nullptr) {
   const int threads = std::max(1, std::min(config.threads, config.inflight));
   PhaseWindow window(config);
-  const bool count_mode = window.count_mode;
-  const SteadyClock::time_point begin = window.begin;
-  const SteadyClock::time_point measure_start = window.measure_start;
-  const SteadyClock::time_point measure_end = window.measure_end;
-  std::atomic<int64_t>& last_completion_ns = window.last_completion_ns;
-  auto take_ticket = [&window](SteadyClock::time_point now) {
-    return window.TakeTicket(now);
-  };
 
   std::mutex mu;
   PhaseOutput out;
@@ -405,12 +437,11 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
       int active = 0;
       for (int s = 0; s < slots; ++s) {
         calls.push_back(make_call(first_slot + s));
-        if (take_ticket(SteadyClock::now())) {
+        if (window.TakeTicket(SteadyClock::now())) {
           calls.back()->Start(&cq);
           ++active;
         }
       }
-      bool sized = false;
       std::map<Call*, int> retries;
       while (active > 0) {
         void* tag = nullptr;
@@ -427,39 +458,28 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
         }
         retries[call] = 0;
         ++local.completed_total;
-        const bool in_window =
-            count_mode || (now >= measure_start && now < measure_end);
-        if (in_window) {
+        if (window.Measures(now)) {
           if (call->status().ok()) {
             local.latencies_ns.push_back(
                 std::chrono::duration_cast<std::chrono::nanoseconds>(
                     now - call->start())
                     .count());
             ++local.ok;
-            if (!sized) {
+            if (!local.sized) {
               local.request_bytes = call->RequestBytes();
               local.response_bytes = call->ResponseBytes();
-              sized = true;
+              local.sized = true;
             }
           } else {
-            const std::string code =
-                StatusCodeName(call->status().error_code());
-            if (local.errors[code]++ == 0) {
-              local.first_error[code] = call->status().error_message();
-            }
+            local.AddError(StatusCodeName(call->status().error_code()),
+                           call->status().error_message());
           }
         }
-        if (take_ticket(now)) {
+        if (window.TakeTicket(now)) {
           call->Start(&cq);
         } else {
           --active;
-          const int64_t ns =
-              std::chrono::duration_cast<std::chrono::nanoseconds>(now - begin)
-                  .count();
-          int64_t prev = last_completion_ns.load();
-          while (prev < ns &&
-                 !last_completion_ns.compare_exchange_weak(prev, ns)) {
-          }
+          window.NoteLastCompletion(now);
         }
       }
       cq.Shutdown();
@@ -468,25 +488,10 @@ PhaseOutput RunPhase(const CallFactory& make_call, const PhaseConfig& config,
       while (cq.Next(&tag, &ok)) {
       }
       std::lock_guard<std::mutex> lock(mu);
-      out.latencies_ns.insert(out.latencies_ns.end(),
-                              local.latencies_ns.begin(),
-                              local.latencies_ns.end());
-      out.ok += local.ok;
-      out.completed_total += local.completed_total;
-      for (const auto& [code, n] : local.errors) {
-        out.errors[code] += n;
-      }
-      for (const auto& [code, msg] : local.first_error) {
-        out.first_error.emplace(code, msg);
-      }
-      if (local.request_bytes > 0) {
-        out.request_bytes = local.request_bytes;
-        out.response_bytes = local.response_bytes;
-      }
+      out.Merge(local);
     });
   }
-  FinishPhase(cpu, measure_start, measure_end, count_mode, last_completion_ns,
-              config.duration, workers, out);
+  window.Finish(cpu, config.duration, workers, out);
   return out;
 }
 
@@ -512,14 +517,6 @@ PhaseOutput RunHttpPhase(const std::string& host, int port,
                          const HttpSend& send, const PhaseConfig& config,
                          const CpuWatch* cpu = nullptr) {
   PhaseWindow window(config);
-  const bool count_mode = window.count_mode;
-  const SteadyClock::time_point begin = window.begin;
-  const SteadyClock::time_point measure_start = window.measure_start;
-  const SteadyClock::time_point measure_end = window.measure_end;
-  std::atomic<int64_t>& last_completion_ns = window.last_completion_ns;
-  auto take_ticket = [&window](SteadyClock::time_point now) {
-    return window.TakeTicket(now);
-  };
 
   std::mutex mu;
   PhaseOutput out;
@@ -540,15 +537,14 @@ PhaseOutput RunHttpPhase(const std::string& host, int port,
           std::chrono::duration_cast<std::chrono::seconds>(kCallDeadline)
               .count(),
           0);
-      bool sized = false;
       SteadyClock::time_point now = SteadyClock::now();
-      while (take_ticket(now)) {
+      while (window.TakeTicket(now)) {
         int64_t request_bytes = 0;
         const SteadyClock::time_point start = SteadyClock::now();
         httplib::Result res = send(&client, &request_bytes);
         now = SteadyClock::now();
         ++local.completed_total;
-        if (!count_mode && (now < measure_start || now >= measure_end)) {
+        if (!window.Measures(now)) {
           continue;
         }
         if (res && res->status == 200) {
@@ -556,44 +552,22 @@ PhaseOutput RunHttpPhase(const std::string& host, int port,
               std::chrono::duration_cast<std::chrono::nanoseconds>(now - start)
                   .count());
           ++local.ok;
-          if (!sized) {
+          if (!local.sized) {
             local.request_bytes = request_bytes;
             local.response_bytes = static_cast<int64_t>(res->body.size());
-            sized = true;
+            local.sized = true;
           }
         } else {
-          const std::string code = HttpErrorName(res);
-          if (local.errors[code]++ == 0) {
-            local.first_error[code] = res ? res->body.substr(0, 300) : "";
-          }
+          local.AddError(HttpErrorName(res),
+                         res ? res->body.substr(0, 300) : "");
         }
       }
-      const int64_t ns =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(now - begin)
-              .count();
-      int64_t prev = last_completion_ns.load();
-      while (prev < ns && !last_completion_ns.compare_exchange_weak(prev, ns)) {
-      }
+      window.NoteLastCompletion(now);
       std::lock_guard<std::mutex> lock(mu);
-      out.latencies_ns.insert(out.latencies_ns.end(),
-                              local.latencies_ns.begin(),
-                              local.latencies_ns.end());
-      out.ok += local.ok;
-      out.completed_total += local.completed_total;
-      for (const auto& [code, n] : local.errors) {
-        out.errors[code] += n;
-      }
-      for (const auto& [code, msg] : local.first_error) {
-        out.first_error.emplace(code, msg);
-      }
-      if (sized) {  // a GET has no body: request_bytes 0 is a size too
-        out.request_bytes = local.request_bytes;
-        out.response_bytes = local.response_bytes;
-      }
+      out.Merge(local);
     });
   }
-  FinishPhase(cpu, measure_start, measure_end, count_mode, last_completion_ns,
-              config.duration, workers, out);
+  window.Finish(cpu, config.duration, workers, out);
   return out;
 }
 
@@ -632,14 +606,7 @@ uint64_t Mix(uint64_t x) {
 
 std::string RandomUuid() {
   thread_local absl::BitGen gen;
-  const uint64_t hi = absl::Uniform<uint64_t>(gen);
-  const uint64_t lo = absl::Uniform<uint64_t>(gen);
-  // RFC 4122 version 4, variant 10.
-  const uint64_t h = (hi & ~0xF000ULL) | 0x4000ULL;
-  const uint64_t l = (lo & ~(3ULL << 62)) | (2ULL << 62);
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", h >> 32,
-                         (h >> 16) & 0xFFFF, h & 0xFFFF, l >> 48,
-                         l & 0xFFFFFFFFFFFFULL);
+  return NewRequestId(gen);
 }
 
 // A registration as a domain team's CI would send it: two output ports,

@@ -24,17 +24,6 @@ namespace {
 namespace v1 = ::meshplane::v1;
 using SteadyClock = std::chrono::steady_clock;
 
-std::string NewRequestId(absl::BitGen& gen) {
-  const uint64_t hi = absl::Uniform<uint64_t>(gen);
-  const uint64_t lo = absl::Uniform<uint64_t>(gen);
-  // RFC 4122 version 4, variant 10.
-  const uint64_t h = (hi & ~0xF000ULL) | 0x4000ULL;
-  const uint64_t l = (lo & ~(3ULL << 62)) | (2ULL << 62);
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", h >> 32,
-                         (h >> 16) & 0xFFFF, h & 0xFFFF, l >> 48,
-                         l & 0xFFFFFFFFFFFFULL);
-}
-
 // The ErrorInfo reason the server attached, or "".
 std::string ReasonOf(const grpc::Status& status) {
   if (status.error_details().empty()) {
@@ -64,6 +53,17 @@ std::string CodeKey(const grpc::Status& status) {
 }
 
 }  // namespace
+
+std::string NewRequestId(absl::BitGen& gen) {
+  const uint64_t hi = absl::Uniform<uint64_t>(gen);
+  const uint64_t lo = absl::Uniform<uint64_t>(gen);
+  // RFC 4122 version 4, variant 10.
+  const uint64_t h = (hi & ~0xF000ULL) | 0x4000ULL;
+  const uint64_t l = (lo & ~(3ULL << 62)) | (2ULL << 62);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", h >> 32,
+                         (h >> 16) & 0xFFFF, h & 0xFFFF, l >> 48,
+                         l & 0xFFFFFFFFFFFFULL);
+}
 
 bool IsRetryable(const grpc::Status& status) {
   switch (status.error_code()) {

@@ -17,10 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/time/time.h"
 #include <grpcpp/grpcpp.h>
 
 namespace meshplane::bench {
+
+// A request id as the CLI makes them: a random RFC 4122 version 4 UUID.
+std::string NewRequestId(absl::BitGen& gen);
 
 struct RetryLoadConfig {
   int workers = 8;    // concurrent synchronous callers

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "contract/quality_operators.h"
 #include "contract/yaml_util.h"
 
 #include "meshplane/common/status_macros.h"
@@ -71,17 +72,8 @@ std::vector<CustomProperty> CustomProperties(YamlNode map) {
   return out;
 }
 
-constexpr const char* kOperators[] = {"mustBe",
-                                      "mustNotBe",
-                                      "mustBeGreaterThan",
-                                      "mustBeGreaterOrEqualTo",
-                                      "mustBeLessThan",
-                                      "mustBeLessOrEqualTo",
-                                      "mustBeBetween",
-                                      "mustNotBeBetween"};
-
 void ReadOperator(YamlNode n, QualityRule& rule) {
-  for (const char* op : kOperators) {
+  for (const std::string& op : internal::kQualityOperators) {
     const YamlNode v = Get(n, op);
     if (!v.IsDefined()) {
       continue;

@@ -24,6 +24,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "contract/quality_operators.h"
 #include "contract/yaml_util.h"
 
 #include "meshplane/common/status_macros.h"
@@ -107,15 +108,6 @@ const std::vector<std::string> kQualityTypes = {"text", "library", "sql",
 const std::vector<std::string> kMetrics = {"nullValues", "missingValues",
                                            "invalidValues", "duplicateValues",
                                            "rowCount"};
-
-const std::vector<std::string> kOperators = {"mustBe",
-                                             "mustNotBe",
-                                             "mustBeGreaterThan",
-                                             "mustBeGreaterOrEqualTo",
-                                             "mustBeLessThan",
-                                             "mustBeLessOrEqualTo",
-                                             "mustBeBetween",
-                                             "mustNotBeBetween"};
 
 // A field of a type-specific shape (server fields, logicalTypeOptions).
 struct FieldSpec {
@@ -1154,7 +1146,7 @@ class Validator {
                           !Get(n, "metric").IsDefined() &&
                           Get(n, "rule").IsDefined();
     if ((library || t == "sql") && !v30_rule) {
-      for (const std::string& op : kOperators) {
+      for (const std::string& op : internal::kQualityOperators) {
         allowed.insert(op);
       }
       Operators(n, path, library ? "library" : "sql");
@@ -1186,7 +1178,7 @@ class Validator {
   // $defs/DataQualityOperators: a oneOf, so exactly one operator.
   void Operators(YamlNode n, const std::string& path, absl::string_view kind) {
     std::vector<std::string> found;
-    for (const std::string& op : kOperators) {
+    for (const std::string& op : internal::kQualityOperators) {
       if (Get(n, op).IsDefined()) {
         found.push_back(op);
       }
@@ -1194,7 +1186,7 @@ class Validator {
     if (found.size() != 1) {
       Add(path, n,
           absl::StrCat("a ", kind, " quality rule needs exactly one operator (",
-                       Quoted(kOperators), "); found ",
+                       Quoted(internal::kQualityOperators), "); found ",
                        found.empty() ? "none" : Quoted(found)));
     }
     for (const std::string& op : found) {

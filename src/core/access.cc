@@ -33,7 +33,6 @@
 namespace meshplane::core {
 namespace {
 
-using internal::ChainIds;
 using internal::DomainChain;
 using internal::LoadPort;
 using internal::PortContext;
@@ -315,12 +314,8 @@ absl::StatusOr<AccessVerdict> Access::Decide(const RequestContext& ctx,
     req["consumer"] = q.principal;
     req["action"] = q.action;
     req["grant"] = model::GrantName(found.grant_id);
-    GovernedSubject subject;
-    subject.trigger = "access.check";
-    subject.resource_name = q.port_name;
-    subject.domain_chain = ChainIds(pc.chain);
-    subject.resource_json = model::ToJson(pc.product);
-    subject.domain_json = model::ToJson(pc.chain.front());
+    GovernedSubject subject = internal::SubjectInChain(
+        "access.check", q.port_name, model::ToJson(pc.product), pc.chain);
     subject.request_json = req.dump();
     MP_ASSIGN_OR_RETURN(policy::Decision decision,
                         governance_->Decide(ctx, subject));

@@ -35,7 +35,6 @@ namespace meshplane::core {
 namespace {
 
 using internal::AccessRequestTraits;
-using internal::ChainIds;
 using internal::CheckEtag;
 using internal::FilterError;
 using internal::GrantTraits;
@@ -224,12 +223,9 @@ absl::StatusOr<AccessRequest> Access::RequestAccess(const RequestContext& ctx,
           {"duration", DurationJson(r.duration)},
           {"actions", r.actions},
           {"consumer_domains", domains}};
-      GovernedSubject subject;
-      subject.trigger = "access.request";
-      subject.resource_name = model::OutputPortName(r.port);
-      subject.domain_chain = ChainIds(port.chain);
-      subject.resource_json = model::ToJson(port.product);
-      subject.domain_json = model::ToJson(port.chain.front());
+      GovernedSubject subject = internal::SubjectInChain(
+          "access.request", model::OutputPortName(r.port),
+          model::ToJson(port.product), port.chain);
       subject.request_json = req.dump();
       MP_ASSIGN_OR_RETURN(policy::Decision decision,
                           governance_->Decide(ctx, subject));
@@ -323,15 +319,15 @@ absl::StatusOr<ListResult<AccessRequest>> Access::ListAccessRequests(
           "\" (known: state, output_port, data_product, consumer, requester)"));
     }
   }
-  std::string fingerprint = internal::QueryFingerprint(
-      {"access-requests", internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
+  MP_ASSIGN_OR_RETURN(auto read,
+                      internal::BeginListRead(
+                          store_, store::TxnMode::kSingleRead,
+                          {"access-requests", internal::CanonicalFilter(terms)},
+                          query.page_token, limit));
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->access().ListAccessRequests(filter, {after, limit}));
+                      read.txn->access().ListAccessRequests(filter, read.page));
   for (auto& r : page.items) r.state = r.StateAt(filter.now);
-  return ToListResult(std::move(page), fingerprint);
+  return ToListResult(std::move(page), read.fingerprint);
 }
 
 absl::StatusOr<AccessRequest> Access::ChangeRequest(
@@ -513,15 +509,15 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
   if (!principal.empty() && !filter.consumers.empty()) {
     return FilterError("use consumer or principal, not both");
   }
-  std::string fingerprint =
-      internal::QueryFingerprint({"grants", internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(
+      auto read,
+      internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                              {"grants", internal::CanonicalFilter(terms)},
+                              query.page_token, limit));
   if (!principal.empty()) {
     // What covers the principal: its own grants and its teams'.
     filter.consumers = {principal};
-    MP_ASSIGN_OR_RETURN(auto teams, ConsumerTeams(*txn, principal));
+    MP_ASSIGN_OR_RETURN(auto teams, ConsumerTeams(*read.txn, principal));
     for (const auto& t : teams) {
       if (absl::StrCat("team:", t) != principal) {
         filter.consumers.push_back(absl::StrCat("team:", t));
@@ -529,7 +525,7 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
     }
   }
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->access().ListGrants(filter, {after, limit}));
+                      read.txn->access().ListGrants(filter, read.page));
   if (state && *state != model::GrantState::kActive) {
     // EXPIRED and REVOKED are decided against now, after the store's page.
     std::vector<Grant> kept;
@@ -538,7 +534,7 @@ absl::StatusOr<ListResult<Grant>> Access::ListGrants(const RequestContext& ctx,
     }
     page.items = std::move(kept);
   }
-  return ToListResult(std::move(page), fingerprint);
+  return ToListResult(std::move(page), read.fingerprint);
 }
 
 absl::StatusOr<Grant> Access::RevokeGrant(const RequestContext& ctx,

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/filter.h"
 #include "core/page_token.h"
+#include "core/write_helpers.h"
 #include "core/write_pipeline.h"
 
 #include "meshplane/common/errors.h"
@@ -37,17 +38,14 @@ absl::StatusOr<ListResult<model::AuditRecord>> AuditLog::ListAuditRecords(
     }
     (t.field == "resource" ? filter.resource : filter.principal) = t.value;
   }
-  const std::string fingerprint =
-      internal::QueryFingerprint({"audit", internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(
+      auto read,
+      internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                              {"audit", internal::CanonicalFilter(terms)},
+                              query.page_token, limit));
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->events().ListAudit(filter, {after, limit}));
-  ListResult<model::AuditRecord> out;
-  out.items = std::move(page.items);
-  out.next_page_token = internal::EncodePageToken(page.next, fingerprint);
-  return out;
+                      read.txn->events().ListAudit(filter, read.page));
+  return internal::ToListResult(std::move(page), read.fingerprint);
 }
 
 void AuditLog::RecordRefusal(const RequestContext& ctx,

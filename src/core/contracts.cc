@@ -33,7 +33,6 @@ namespace meshplane::core {
 namespace {
 
 namespace mc = ::meshplane::contract;
-using internal::ChainIds;
 using internal::CheckEtag;
 using internal::ContractTraits;
 using internal::DomainChain;
@@ -572,12 +571,8 @@ absl::StatusOr<PublishResult> Contracts::Publish(const RequestContext& ctx,
 
             absl::Status policy_refusal;
             if (governance_ != nullptr) {
-              GovernedSubject subject;
-              subject.trigger = kTrigger;
-              subject.resource_name = model::ContractName(id);
-              subject.domain_chain = ChainIds(chain);
-              subject.resource_json = candidate->json;
-              subject.domain_json = model::ToJson(chain.front());
+              GovernedSubject subject = internal::SubjectInChain(
+                  kTrigger, model::ContractName(id), candidate->json, chain);
               subject.request_json = RequestJson(ctx, product_key, report);
               MP_ASSIGN_OR_RETURN(policy::Decision decision,
                                   governance_->Decide(ctx, subject));
@@ -745,8 +740,7 @@ absl::StatusOr<ListResult<Contract>> Contracts::ListContracts(
   std::set<std::string> seen;
   for (const auto& t : terms) {
     if (t.field.empty()) {
-      return FilterError(absl::StrCat("free text (", QuotePrefix(t.value),
-                                      ") is not supported for contracts"));
+      return internal::FreeTextNotSupported(t.value, "contracts");
     }
     if (!seen.insert(t.field).second) {
       return FilterError(
@@ -781,14 +775,14 @@ absl::StatusOr<ListResult<Contract>> Contracts::ListContracts(
                        "\" (known: data_product, domain, state)"));
     }
   }
-  std::string fingerprint = internal::QueryFingerprint(
-      {"contracts", internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kSingleRead));
+  MP_ASSIGN_OR_RETURN(
+      auto read,
+      internal::BeginListRead(store_, store::TxnMode::kSingleRead,
+                              {"contracts", internal::CanonicalFilter(terms)},
+                              query.page_token, limit));
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->contracts().ListContracts(filter, {after, limit}));
-  return ToListResult(std::move(page), fingerprint);
+                      read.txn->contracts().ListContracts(filter, read.page));
+  return ToListResult(std::move(page), read.fingerprint);
 }
 
 absl::StatusOr<ListResult<ContractVersion>> Contracts::ListVersions(
@@ -804,20 +798,19 @@ absl::StatusOr<ListResult<ContractVersion>> Contracts::ListVersions(
   if (!query.filter.empty()) {
     return FilterError("contract versions take no filter");
   }
-  std::string fingerprint =
-      internal::QueryFingerprint({"contract-versions", contract_id});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->contracts().ListContractVersions(
-                                     contract_id, {after, limit}));
+  MP_ASSIGN_OR_RETURN(
+      auto read, internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                                         {"contract-versions", contract_id},
+                                         query.page_token, limit));
+  MP_ASSIGN_OR_RETURN(auto page, read.txn->contracts().ListContractVersions(
+                                     contract_id, read.page));
   if (omit_documents) {
     for (auto& v : page.items) {
       v.original_yaml.clear();
       v.normalized_json.clear();
     }
   }
-  return ToListResult(std::move(page), fingerprint);
+  return ToListResult(std::move(page), read.fingerprint);
 }
 
 absl::StatusOr<ContractVersion> Contracts::GetVersion(

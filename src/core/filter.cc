@@ -218,6 +218,13 @@ absl::Status UnknownFilterField(const std::string& field,
                                " (known: ", absl::StrJoin(known, ", "), ")")}});
 }
 
+absl::Status FreeTextNotSupported(const std::string& text,
+                                  absl::string_view resources) {
+  return InvalidArgumentWithFields(
+      {{"filter", absl::StrCat("free text (", QuotePrefix(text),
+                               ") is not supported for ", resources)}});
+}
+
 absl::Status DuplicateFilterField(const std::string& field) {
   return InvalidArgumentWithFields(
       {{"filter", absl::StrCat(QuotePrefix(field), " may appear only once")}});

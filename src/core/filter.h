@@ -51,6 +51,10 @@ std::string CanonicalFilter(const std::vector<FilterTerm>& terms);
 // INVALID_ARGUMENT: unknown field `field` (naming the `known` ones).
 absl::Status UnknownFilterField(const std::string& field,
                                 const std::vector<std::string>& known);
+// INVALID_ARGUMENT: free text `text` in a filter of `resources`, which
+// take only field terms.
+absl::Status FreeTextNotSupported(const std::string& text,
+                                  absl::string_view resources);
 // INVALID_ARGUMENT: `field` given more than once.
 absl::Status DuplicateFilterField(const std::string& field);
 // INVALID_ARGUMENT unless `id` is a valid id (of the filter's `field`).

@@ -213,8 +213,7 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
     std::string field = t.field == "owner_team" ? "owner" : t.field;
     if (field == "triggers") field = "trigger";
     if (field.empty()) {
-      return FilterError(absl::StrCat("free text (", QuotePrefix(t.value),
-                                      ") is not supported for policies"));
+      return internal::FreeTextNotSupported(t.value, "policies");
     }
     if (!seen.insert(field).second) {
       return FilterError(
@@ -253,26 +252,26 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
                        "\" (known: trigger, effect, enforcement, owner)"));
     }
   }
-  std::string fingerprint = internal::QueryFingerprint(
-      {"policies", domain_id, include_inherited ? "1" : "0",
-       internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(auto read,
+                      internal::BeginListRead(
+                          store_, store::TxnMode::kReadOnly,
+                          {"policies", domain_id, include_inherited ? "1" : "0",
+                           internal::CanonicalFilter(terms)},
+                          query.page_token, limit));
   if (!domain_id.empty() && !any_domain) {
-    auto d = txn->registry().GetDomain(domain_id);
+    auto d = read.txn->registry().GetDomain(domain_id);
     if (!d.ok())
       return Referenced(d.status(), "parent", model::DomainName(domain_id));
   }
   if (!include_inherited) {
     MP_ASSIGN_OR_RETURN(auto page,
-                        txn->governance().ListPolicies(filter, {after, limit}));
-    return ToListResult(std::move(page), fingerprint);
+                        read.txn->governance().ListPolicies(filter, read.page));
+    return ToListResult(std::move(page), read.fingerprint);
   }
   // The effective set: global, then each ancestor, then the domain. It is
   // bounded by what governs one domain, so it comes in one page.
   MP_ASSIGN_OR_RETURN(auto ancestors,
-                      txn->registry().DomainAncestors(domain_id));
+                      read.txn->registry().DomainAncestors(domain_id));
   std::vector<std::string> scopes{""};
   for (auto it = ancestors.rbegin(); it != ancestors.rend(); ++it)
     scopes.push_back(it->id);
@@ -283,7 +282,7 @@ absl::StatusOr<ListResult<model::Policy>> Governance::ListPolicies(
     store::PageRequest page{"", kPolicyBatch};
     do {
       MP_ASSIGN_OR_RETURN(auto got,
-                          txn->governance().ListPolicies(filter, page));
+                          read.txn->governance().ListPolicies(filter, page));
       for (auto& p : got.items) out.items.push_back(std::move(p));
       page.after = got.next;
     } while (!page.after.empty());
@@ -411,19 +410,19 @@ Governance::ListPolicyRevisions(const RequestContext& ctx,
     return FilterError("policy revisions cannot be filtered");
   }
   MP_ASSIGN_OR_RETURN(int limit, internal::EffectivePageSize(query.page_size));
-  std::string fingerprint =
-      internal::QueryFingerprint({"policyRevisions", model::PolicyName(key)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
   MP_ASSIGN_OR_RETURN(
-      auto page, txn->governance().ListPolicyRevisions(key, {after, limit}));
-  if (page.items.empty() && after.empty()) {
+      auto read,
+      internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                              {"policyRevisions", model::PolicyName(key)},
+                              query.page_token, limit));
+  MP_ASSIGN_OR_RETURN(
+      auto page, read.txn->governance().ListPolicyRevisions(key, read.page));
+  if (page.items.empty() && read.page.after.empty()) {
     // Neither a policy nor a history: say so rather than return nothing.
-    auto current = txn->governance().GetPolicy(key);
+    auto current = read.txn->governance().GetPolicy(key);
     if (!current.ok()) return current.status();
   }
-  return ToListResult(std::move(page), fingerprint);
+  return ToListResult(std::move(page), read.fingerprint);
 }
 
 // ============================================================ Waivers
@@ -532,20 +531,21 @@ absl::StatusOr<ListResult<model::Waiver>> Governance::ListWaivers(
     }
     filter.resource = t.value;
   }
-  std::string fingerprint = internal::QueryFingerprint(
-      {"waivers", all_policies ? "-" : model::PolicyName(policy),
-       show_expired ? "1" : "0", internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(
+      auto read,
+      internal::BeginListRead(
+          store_, store::TxnMode::kReadOnly,
+          {"waivers", all_policies ? "-" : model::PolicyName(policy),
+           show_expired ? "1" : "0", internal::CanonicalFilter(terms)},
+          query.page_token, limit));
   if (!all_policies) {
-    auto p = txn->governance().GetPolicy(policy);
+    auto p = read.txn->governance().GetPolicy(policy);
     if (!p.ok())
       return Referenced(p.status(), "parent", model::PolicyName(policy));
   }
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->governance().ListWaivers(filter, {after, limit}));
-  return ToListResult(std::move(page), fingerprint);
+                      read.txn->governance().ListWaivers(filter, read.page));
+  return ToListResult(std::move(page), read.fingerprint);
 }
 
 absl::Status Governance::DeleteWaiver(const RequestContext& ctx,

@@ -10,6 +10,7 @@
 #include "core/resource_traits.h"
 #include "core/rpc_names.h"
 #include "core/validation.h"
+#include "core/write_helpers.h"
 #include "core/write_pipeline.h"
 
 #include "meshplane/common/crypto.h"
@@ -286,17 +287,16 @@ absl::StatusOr<ListResult<model::ApiToken>> Identity::ListTokens(
     }
     if (ctx.principal.platform_admin) filter.principal = t.value;
   }
-  std::string fingerprint = internal::QueryFingerprint(
-      {"tokens", filter.principal, internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(
+      auto read, internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                                         {"tokens", filter.principal,
+                                          internal::CanonicalFilter(terms)},
+                                         query.page_token, limit));
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->identity().ListTokens(filter, {after, limit}));
-  ListResult<model::ApiToken> out;
-  out.items = std::move(page.items);
+                      read.txn->identity().ListTokens(filter, read.page));
+  ListResult<model::ApiToken> out =
+      internal::ToListResult(std::move(page), read.fingerprint);
   for (auto& t : out.items) t.secret_hash.clear();
-  out.next_page_token = internal::EncodePageToken(page.next, fingerprint);
   return out;
 }
 

@@ -184,9 +184,7 @@ absl::StatusOr<ListResult<Domain>> Registry::ListDomains(
     std::string field = t.field == "owner" ? "owner_team" : t.field;
     if (field == "parent_id") field = "parent";
     if (field.empty()) {
-      return InvalidArgumentWithFields(
-          {{"filter", absl::StrCat("free text (", QuotePrefix(t.value),
-                                   ") is not supported for domains")}});
+      return internal::FreeTextNotSupported(t.value, "domains");
     }
     if (!seen.insert(field).second) return DuplicateFilterField(field);
     if (field == "parent") {
@@ -204,14 +202,14 @@ absl::StatusOr<ListResult<Domain>> Registry::ListDomains(
       return UnknownFilterField(t.field, {"parent", "owner_team"});
     }
   }
-  std::string fingerprint =
-      internal::QueryFingerprint({"domains", internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(
+      auto read,
+      internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                              {"domains", internal::CanonicalFilter(terms)},
+                              query.page_token, limit));
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->registry().ListDomains(filter, {after, limit}));
-  return ToListResult(std::move(page), fingerprint);
+                      read.txn->registry().ListDomains(filter, read.page));
+  return ToListResult(std::move(page), read.fingerprint);
 }
 
 absl::StatusOr<Domain> Registry::UpdateDomain(const RequestContext& ctx,
@@ -422,23 +420,21 @@ absl::StatusOr<ListResult<Team>> Registry::ListTeams(const RequestContext& ctx,
   std::set<std::string> seen;
   for (const auto& t : terms) {
     if (t.field.empty()) {
-      return InvalidArgumentWithFields(
-          {{"filter", absl::StrCat("free text (", QuotePrefix(t.value),
-                                   ") is not supported for teams")}});
+      return internal::FreeTextNotSupported(t.value, "teams");
     }
     std::string field = t.field == "members" ? "member" : t.field;
     if (field != "member") return UnknownFilterField(t.field, {"member"});
     if (!seen.insert(field).second) return DuplicateFilterField(field);
     filter.member = t.value;
   }
-  std::string fingerprint =
-      internal::QueryFingerprint({"teams", internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(
+      auto read,
+      internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                              {"teams", internal::CanonicalFilter(terms)},
+                              query.page_token, limit));
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->registry().ListTeams(filter, {after, limit}));
-  return ToListResult(std::move(page), fingerprint);
+                      read.txn->registry().ListTeams(filter, read.page));
+  return ToListResult(std::move(page), read.fingerprint);
 }
 
 absl::StatusOr<Team> Registry::UpdateTeam(const RequestContext& ctx,

@@ -31,7 +31,6 @@
 namespace meshplane::core {
 namespace {
 
-using internal::ChainIds;
 using internal::CheckEtag;
 using internal::CheckFilterId;
 using internal::DataProductTraits;
@@ -125,13 +124,9 @@ GovernedSubject ProductSubject(const char* trigger, const DataProduct& after,
                                const std::string& after_json,
                                const std::string* previous_json,
                                const std::vector<Domain>& chain) {
-  GovernedSubject subject;
-  subject.trigger = trigger;
-  subject.resource_name = model::ProductName(after.key());
-  subject.domain_chain = ChainIds(chain);
-  subject.resource_json = after_json;
+  GovernedSubject subject = internal::SubjectInChain(
+      trigger, model::ProductName(after.key()), after_json, chain);
   if (previous_json != nullptr) subject.previous_json = *previous_json;
-  subject.domain_json = model::ToJson(chain.front());
   return subject;
 }
 
@@ -307,21 +302,21 @@ absl::StatusOr<ListResult<DataProduct>> Registry::ListDataProducts(
     }
   }
   filter.text = absl::StrJoin(text, " ");
-  std::string fingerprint = internal::QueryFingerprint(
-      {"dataProducts", scope_domain, scope.include_subdomains ? "1" : "0",
-       internal::CanonicalFilter(terms)});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(
+      auto read, internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                                         {"dataProducts", scope_domain,
+                                          scope.include_subdomains ? "1" : "0",
+                                          internal::CanonicalFilter(terms)},
+                                         query.page_token, limit));
   if (!filter.domain_id.empty()) {
-    auto d = txn->registry().GetDomain(filter.domain_id);
+    auto d = read.txn->registry().GetDomain(filter.domain_id);
     if (!d.ok())
       return Referenced(d.status(), "parent",
                         model::DomainName(filter.domain_id));
   }
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->registry().ListDataProducts(filter, {after, limit}));
-  return ToListResult(std::move(page), fingerprint);
+                      read.txn->registry().ListDataProducts(filter, read.page));
+  return ToListResult(std::move(page), read.fingerprint);
 }
 
 absl::StatusOr<ProductSearchResult> Registry::SearchDataProducts(
@@ -392,26 +387,28 @@ absl::StatusOr<ProductSearchResult> Registry::SearchDataProducts(
   search.tier = query.tier;
   search.classification = query.classification;
   search.tag = query.tag;
-  std::string fingerprint = internal::QueryFingerprint(
-      {"searchDataProducts", absl::StrJoin(search.words, " "),
-       search.last_is_prefix ? "1" : "0", search.domain_id,
-       search.owner_team_id,
-       search.lifecycle ? std::string(model::LifecycleName(*search.lifecycle))
-                        : "",
-       absl::StrCat(search.tier),
-       search.classification
-           ? std::string(model::ClassificationName(*search.classification))
-           : "",
-       search.tag});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
+  MP_ASSIGN_OR_RETURN(
+      auto read,
+      internal::BeginListRead(
+          store_, store::TxnMode::kReadOnly,
+          {"searchDataProducts", absl::StrJoin(search.words, " "),
+           search.last_is_prefix ? "1" : "0", search.domain_id,
+           search.owner_team_id,
+           search.lifecycle
+               ? std::string(model::LifecycleName(*search.lifecycle))
+               : "",
+           absl::StrCat(search.tier),
+           search.classification
+               ? std::string(model::ClassificationName(*search.classification))
+               : "",
+           search.tag},
+          query.page_token, limit));
   MP_ASSIGN_OR_RETURN(store::SearchResult found,
-                      txn->registry().SearchDataProducts(search, {after, limit},
-                                                         query.skip, facets));
+                      read.txn->registry().SearchDataProducts(
+                          search, read.page, query.skip, facets));
   ProductSearchResult out;
   out.items = std::move(found.items);
-  out.next_page_token = internal::EncodePageToken(found.next, fingerprint);
+  out.next_page_token = internal::EncodePageToken(found.next, read.fingerprint);
   out.total_size = found.total;
   out.facets = std::move(found.facets);
   return out;

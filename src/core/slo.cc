@@ -606,12 +606,12 @@ absl::StatusOr<ListResult<model::Breach>> ServiceLevels::ListBreaches(
     MP_ASSIGN_OR_RETURN(filter.product,
                         model::ParseProductName("parent", parent));
   }
-  const std::string fingerprint = internal::QueryFingerprint(
-      {"breaches", parent, open_only ? "open" : "all"});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  auto product = txn->registry().GetDataProduct(filter.product);
+  MP_ASSIGN_OR_RETURN(
+      auto read,
+      internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                              {"breaches", parent, open_only ? "open" : "all"},
+                              query.page_token, limit));
+  auto product = read.txn->registry().GetDataProduct(filter.product);
   if (!product.ok())
     return internal::Referenced(product.status(), "parent", parent);
   if (!filter.port_id.empty()) {
@@ -622,8 +622,8 @@ absl::StatusOr<ListResult<model::Breach>> ServiceLevels::ListBreaches(
     if (!found) return internal::NotFoundAt("parent", parent);
   }
   MP_ASSIGN_OR_RETURN(auto page,
-                      txn->slo().ListBreaches(filter, {after, limit}));
-  return internal::ToListResult(std::move(page), fingerprint);
+                      read.txn->slo().ListBreaches(filter, read.page));
+  return internal::ToListResult(std::move(page), read.fingerprint);
 }
 
 }  // namespace meshplane::core

@@ -14,6 +14,7 @@
 #include "core/resource_traits.h"
 #include "core/rpc_names.h"
 #include "core/validation.h"
+#include "core/write_helpers.h"
 #include "core/write_pipeline.h"
 #include <nlohmann/json.hpp>
 
@@ -247,15 +248,13 @@ absl::StatusOr<ListResult<model::Webhook>> Webhooks::List(
         {{"filter", "webhooks cannot be filtered"}});
   }
   MP_ASSIGN_OR_RETURN(int limit, internal::EffectivePageSize(query.page_size));
-  const std::string fingerprint = internal::QueryFingerprint({"webhooks"});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_ASSIGN_OR_RETURN(auto page, txn->events().ListWebhooks({after, limit}));
-  ListResult<model::Webhook> out;
-  out.items = std::move(page.items);
+  MP_ASSIGN_OR_RETURN(auto read, internal::BeginListRead(
+                                     store_, store::TxnMode::kReadOnly,
+                                     {"webhooks"}, query.page_token, limit));
+  MP_ASSIGN_OR_RETURN(auto page, read.txn->events().ListWebhooks(read.page));
+  ListResult<model::Webhook> out =
+      internal::ToListResult(std::move(page), read.fingerprint);
   for (auto& w : out.items) w.secret.clear();
-  out.next_page_token = internal::EncodePageToken(page.next, fingerprint);
   return out;
 }
 
@@ -292,18 +291,14 @@ absl::StatusOr<ListResult<model::WebhookDelivery>> Webhooks::ListDeliveries(
         {{"filter", "webhook deliveries cannot be filtered"}});
   }
   MP_ASSIGN_OR_RETURN(int limit, internal::EffectivePageSize(query.page_size));
-  const std::string fingerprint =
-      internal::QueryFingerprint({"webhook-deliveries", webhook_id});
-  MP_ASSIGN_OR_RETURN(std::string after,
-                      internal::DecodePageToken(query.page_token, fingerprint));
-  MP_ASSIGN_OR_RETURN(auto txn, store_.Begin(store::TxnMode::kReadOnly));
-  MP_RETURN_IF_ERROR(txn->events().GetWebhook(webhook_id).status());
-  MP_ASSIGN_OR_RETURN(auto page, txn->events().ListWebhookDeliveries(
-                                     webhook_id, {after, limit}));
-  ListResult<model::WebhookDelivery> out;
-  out.items = std::move(page.items);
-  out.next_page_token = internal::EncodePageToken(page.next, fingerprint);
-  return out;
+  MP_ASSIGN_OR_RETURN(
+      auto read, internal::BeginListRead(store_, store::TxnMode::kReadOnly,
+                                         {"webhook-deliveries", webhook_id},
+                                         query.page_token, limit));
+  MP_RETURN_IF_ERROR(read.txn->events().GetWebhook(webhook_id).status());
+  MP_ASSIGN_OR_RETURN(auto page, read.txn->events().ListWebhookDeliveries(
+                                     webhook_id, read.page));
+  return internal::ToListResult(std::move(page), read.fingerprint);
 }
 
 // ------------------------------------------------------- WebhookDispatcher

@@ -59,4 +59,29 @@ absl::Status FilterError(const std::string& what) {
   return InvalidArgumentWithFields({{"filter", what}});
 }
 
+GovernedSubject SubjectInChain(std::string trigger, std::string resource_name,
+                               std::string resource_json,
+                               const std::vector<model::Domain>& chain) {
+  GovernedSubject subject;
+  subject.trigger = std::move(trigger);
+  subject.resource_name = std::move(resource_name);
+  subject.domain_chain = ChainIds(chain);
+  subject.resource_json = std::move(resource_json);
+  subject.domain_json = model::ToJson(chain.front());
+  return subject;
+}
+
+absl::StatusOr<ListRead> BeginListRead(
+    store::Store& store, store::TxnMode mode,
+    const std::vector<std::string>& fingerprint_parts,
+    absl::string_view page_token, int limit) {
+  ListRead read;
+  read.fingerprint = QueryFingerprint(fingerprint_parts);
+  MP_ASSIGN_OR_RETURN(read.page.after,
+                      DecodePageToken(page_token, read.fingerprint));
+  read.page.limit = limit;
+  MP_ASSIGN_OR_RETURN(read.txn, store.Begin(mode));
+  return read;
+}
+
 }  // namespace meshplane::core::internal

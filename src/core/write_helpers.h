@@ -5,6 +5,7 @@
 #define MESHPLANE_CORE_WRITE_HELPERS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "core/page_token.h"
 
 #include "meshplane/core/context.h"
+#include "meshplane/core/governance.h"
 #include "meshplane/model/domain.h"
 #include "meshplane/store/store.h"
 
@@ -41,8 +43,29 @@ absl::StatusOr<std::vector<model::Domain>> DomainChain(store::Transaction& txn,
 // The ids of a chain, in order.
 std::vector<std::string> ChainIds(const std::vector<model::Domain>& chain);
 
+// What governance decides on for a call on the resource `resource_name`
+// (its model JSON `resource_json`) that lives in `chain` (its domain
+// first; not empty). The caller adds the previous image or the request.
+GovernedSubject SubjectInChain(std::string trigger, std::string resource_name,
+                               std::string resource_json,
+                               const std::vector<model::Domain>& chain);
+
 // INVALID_ARGUMENT on field "filter" saying `what`.
 absl::Status FilterError(const std::string& what);
+
+// The opening of one page of a list: the query's fingerprint (of
+// `fingerprint_parts`), the page the token asks for, and a transaction in
+// `mode` to read it. INVALID_ARGUMENT (page_token) if the token was issued
+// for another query; the store's error if no transaction begins.
+struct ListRead {
+  std::string fingerprint;
+  store::PageRequest page;
+  std::unique_ptr<store::Transaction> txn;
+};
+absl::StatusOr<ListRead> BeginListRead(
+    store::Store& store, store::TxnMode mode,
+    const std::vector<std::string>& fingerprint_parts,
+    absl::string_view page_token, int limit);
 
 template <typename T>
 ListResult<T> ToListResult(store::Page<T> page,

@@ -28,6 +28,34 @@ bool IsValidateOnlyRollback(const absl::Status& s) {
          s.GetPayload(kValidateOnlyPayload).has_value();
 }
 
+// The audit record of a call of `method` by ctx on `resource` at `time`:
+// who, what, through which request and transport. The caller adds the
+// outcome.
+model::AuditRecord CallAudit(const RequestContext& ctx,
+                             const std::string& method,
+                             const std::string& resource, absl::Time time) {
+  model::AuditRecord audit;
+  audit.time = time;
+  audit.principal = ctx.principal.id;
+  audit.method = method;
+  audit.resource = resource;
+  audit.request_id = ctx.request_id;
+  audit.transport = ctx.transport;
+  return audit;
+}
+
+// CallAudit with what the write's body produced: the images before and
+// after, and the policy decision.
+model::AuditRecord OutcomeAudit(const RequestContext& ctx,
+                                const std::string& method,
+                                const WriteOutcome& outcome, absl::Time time) {
+  model::AuditRecord audit = CallAudit(ctx, method, outcome.resource, time);
+  audit.before_json = outcome.before_json;
+  audit.after_json = outcome.after_json;
+  audit.decision_json = outcome.decision_json;
+  return audit;
+}
+
 }  // namespace
 
 absl::Time StoreNow(const Clock& clock) {
@@ -90,17 +118,8 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
         MP_RETURN_IF_ERROR(body(txn, outcome));
         if (ctx.validate_only) return ValidateOnlyRollback();
 
-        model::AuditRecord audit;
-        audit.time = now;
-        audit.principal = ctx.principal.id;
-        audit.method = method;
-        audit.resource = outcome.resource;
-        audit.request_id = ctx.request_id;
-        audit.transport = ctx.transport;
-        audit.before_json = outcome.before_json;
-        audit.after_json = outcome.after_json;
+        model::AuditRecord audit = OutcomeAudit(ctx, method, outcome, now);
         audit.outcome_code = 0;
-        audit.decision_json = outcome.decision_json;
         MP_RETURN_IF_ERROR(txn.events().AppendAudit(audit).status());
         if (!outcome.event_type.empty()) {
           model::Event event;
@@ -127,17 +146,9 @@ absl::StatusOr<std::optional<std::string>> WritePipeline::Run(
   if (IsValidateOnlyRollback(status)) {
     // Nothing was written; record that the dry run happened and what it
     // would have produced.
-    model::AuditRecord audit;
-    audit.time = StoreNow(clock_);
-    audit.principal = ctx.principal.id;
-    audit.method = method;
-    audit.resource = outcome.resource;
-    audit.request_id = ctx.request_id;
-    audit.transport = ctx.transport;
-    audit.before_json = outcome.before_json;
-    audit.after_json = outcome.after_json;
+    model::AuditRecord audit =
+        OutcomeAudit(ctx, method, outcome, StoreNow(clock_));
     audit.validate_only = true;
-    audit.decision_json = outcome.decision_json;
     store_
         .RunInTransaction(store::TxnMode::kReadWrite,
                           [&](store::Transaction& txn) {
@@ -169,13 +180,7 @@ void AppendRefusalAudit(store::Store& store, const Clock& clock,
   // Best effort: when the database is down the caller gets the original
   // error, not the audit's.
   if (status.code() == absl::StatusCode::kUnavailable) return;
-  model::AuditRecord audit;
-  audit.time = StoreNow(clock);
-  audit.principal = ctx.principal.id;
-  audit.method = method;
-  audit.resource = resource;
-  audit.request_id = ctx.request_id;
-  audit.transport = ctx.transport;
+  model::AuditRecord audit = CallAudit(ctx, method, resource, StoreNow(clock));
   audit.outcome_code = static_cast<int>(status.code());
   audit.outcome_message = std::string(status.message());
   audit.validate_only = ctx.validate_only;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "model/enum_names.h"
 
 namespace meshplane::model {
 namespace {
@@ -79,17 +80,12 @@ absl::string_view AccessRequestStateName(AccessRequestState s) {
 }
 
 std::optional<AccessRequestState> ParseAccessRequestState(absl::string_view s) {
-  std::string upper = absl::AsciiStrToUpper(s);
-  absl::string_view v = upper;
-  // Also accept the proto enum's spelling, ACCESS_REQUEST_STATE_PENDING.
-  absl::ConsumePrefix(&v, "ACCESS_REQUEST_STATE_");
-  for (AccessRequestState st :
-       {AccessRequestState::kPending, AccessRequestState::kApproved,
-        AccessRequestState::kDenied, AccessRequestState::kWithdrawn,
-        AccessRequestState::kExpired}) {
-    if (v == AccessRequestStateName(st)) return st;
-  }
-  return std::nullopt;
+  return internal::ParseEnumName(
+      s,
+      {AccessRequestState::kPending, AccessRequestState::kApproved,
+       AccessRequestState::kDenied, AccessRequestState::kWithdrawn,
+       AccessRequestState::kExpired},
+      AccessRequestStateName, "ACCESS_REQUEST_STATE_");
 }
 
 AccessRequestState AccessRequest::StateAt(absl::Time now) const {
@@ -112,15 +108,9 @@ absl::string_view GrantStateName(GrantState s) {
 }
 
 std::optional<GrantState> ParseGrantState(absl::string_view s) {
-  std::string upper = absl::AsciiStrToUpper(s);
-  absl::string_view v = upper;
-  // Also accept the proto enum's spelling, GRANT_STATE_ACTIVE.
-  absl::ConsumePrefix(&v, "GRANT_STATE_");
-  for (GrantState st :
-       {GrantState::kActive, GrantState::kExpired, GrantState::kRevoked}) {
-    if (v == GrantStateName(st)) return st;
-  }
-  return std::nullopt;
+  return internal::ParseEnumName(
+      s, {GrantState::kActive, GrantState::kExpired, GrantState::kRevoked},
+      GrantStateName, "GRANT_STATE_");
 }
 
 GrantState Grant::StateAt(absl::Time now) const {

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "model/enum_names.h"
 
 namespace meshplane::model {
 
@@ -39,17 +40,12 @@ absl::string_view ClassificationName(Classification c) {
 }
 
 std::optional<Classification> ParseClassification(absl::string_view s) {
-  std::string upper = absl::AsciiStrToUpper(s);
-  absl::string_view v = upper;
-  // Also accept the proto enum's spelling, CLASSIFICATION_PUBLIC.
-  absl::ConsumePrefix(&v, "CLASSIFICATION_");
-  for (Classification c :
-       {Classification::kUnspecified, Classification::kPublic,
-        Classification::kInternal, Classification::kConfidential,
-        Classification::kRestricted}) {
-    if (v == ClassificationName(c)) return c;
-  }
-  return std::nullopt;
+  return internal::ParseEnumName(
+      s,
+      {Classification::kUnspecified, Classification::kPublic,
+       Classification::kInternal, Classification::kConfidential,
+       Classification::kRestricted},
+      ClassificationName, "CLASSIFICATION_");
 }
 
 }  // namespace meshplane::model

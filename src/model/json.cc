@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,14 +46,6 @@ std::string FormatDurationJson(absl::Duration d) {
   }
   out += "s";
   return out;
-}
-
-void PutTime(Json& j, const char* key, absl::Time t) {
-  if (t != absl::InfinitePast()) j[key] = FormatTimeJson(t);
-}
-
-void PutString(Json& j, const char* key, const std::string& v) {
-  if (!v.empty()) j[key] = v;
 }
 
 Json LabelsJson(const std::map<std::string, std::string>& labels) {
@@ -187,6 +181,8 @@ class Reader {
   void Merge(const absl::Status& s) {
     if (status_.ok() && !s.ok()) status_ = s;
   }
+  bool Has(const char* key) const { return j_.contains(key); }
+  const std::string& what() const { return what_; }
   const absl::Status& status() const { return status_; }
 
   static std::optional<absl::Duration> ParseDurationJson(absl::string_view s) {
@@ -247,303 +243,322 @@ absl::StatusOr<Json> Parse(absl::string_view json, absl::string_view what) {
   return j;
 }
 
-}  // namespace
+// --- field tables ---
+// Each resource lists its fields once, in FieldsOf<T>::Visit, for both
+// directions: the Encoder writes them, the Decoder reads them in the same
+// order (so the first problem reported is the first field read). Names are
+// left to each ToJson/FromJson, since how a name is built differs per type.
 
-std::string Etag(int64_t revision) { return absl::StrCat(revision); }
+// A collection of single-id names such as teams/{team}.
+struct Collection {
+  absl::string_view plural;
+  std::string (*name)(absl::string_view id);
+  const char* form;  // what a name that is not one of these "is not"
+};
 
-// ----------------------------------------------------------------- Domain
+constexpr Collection kDomains{"domains", DomainName,
+                              "is not of the form domains/{domain}"};
+constexpr Collection kTeams{"teams", TeamName,
+                            "is not of the form teams/{team}"};
+constexpr Collection kTokens{"tokens", TokenName,
+                             "is not of the form tokens/{token}"};
+constexpr Collection kContracts{"contracts", ContractName,
+                                "is not of the form contracts/{contract}"};
+constexpr Collection kAccessRequests{
+    "accessRequests", AccessRequestName,
+    "is not of the form accessRequests/{access_request}"};
+constexpr Collection kGrants{"grants", GrantName,
+                             "is not of the form grants/{grant}"};
+constexpr Collection kWebhooks{"webhooks", WebhookName,
+                               "is not of the form webhooks/{webhook}"};
 
-std::string ToJson(const Domain& d) {
-  Json j = Json::object();
-  j["name"] = DomainName(d.id);
-  PutString(j, "uid", d.uid);
-  PutString(j, "display_name", d.display_name);
-  PutString(j, "description", d.description);
-  if (!d.parent_id.empty()) j["parent"] = DomainName(d.parent_id);
-  if (!d.owner_team_id.empty()) j["owner_team"] = TeamName(d.owner_team_id);
-  j["labels"] = LabelsJson(d.labels);
-  PutTime(j, "create_time", d.create_time);
-  PutTime(j, "update_time", d.update_time);
-  j["revision"] = d.revision;
-  j["etag"] = Etag(d.revision);
-  return j.dump();
-}
+constexpr char kProductNameForm[] =
+    "is not of the form domains/{domain}/dataProducts/{data_product}";
+constexpr char kOutputPortNameForm[] =
+    "is not of the form "
+    "domains/{domain}/dataProducts/{data_product}/outputPorts/{output_port}";
+constexpr char kPolicyNameForm[] =
+    "is not of the form policies/{policy} or "
+    "domains/{domain}/policies/{policy}";
 
-absl::StatusOr<Domain> DomainFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "domain"));
-  Reader r(j, "domain");
-  Domain d;
-  std::vector<std::string> ids;
-  std::string name = r.String("name");
-  if (!SplitLoose(name, {"domains"}, &ids)) {
-    r.Fail("name", "is not of the form domains/{domain}");
-  } else {
-    d.id = ids[0];
+// An enum written as its name.
+template <typename E>
+struct EnumText {
+  absl::string_view (*name)(E);
+  std::optional<E> (*parse)(absl::string_view);
+  const char* why;  // what a string that names no value "is not"
+};
+
+constexpr EnumText<Lifecycle> kLifecycle{LifecycleName, ParseLifecycle,
+                                         "is not a lifecycle state"};
+constexpr EnumText<Classification> kClassification{
+    ClassificationName, ParseClassification, "is not a classification"};
+constexpr EnumText<AccessRequestState> kAccessRequestState{
+    AccessRequestStateName, ParseAccessRequestState,
+    "is not an access request state"};
+
+// FieldsOf<T>::Visit(io, value) visits every field of T but its name.
+template <typename T>
+struct FieldsOf;
+
+class Encoder {
+ public:
+  explicit Encoder(Json& j) : j_(j) {}
+
+  // The fields of `v` as a JSON object.
+  template <typename T>
+  static Json Encode(const T& v) {
+    Json j = Json::object();
+    Encoder out(j);
+    FieldsOf<T>::Visit(out, v);
+    return j;
   }
-  d.uid = r.String("uid");
-  d.display_name = r.String("display_name");
-  d.description = r.String("description");
-  std::string parent = r.String("parent");
-  if (!parent.empty()) {
-    if (!SplitLoose(parent, {"domains"}, &ids)) {
-      r.Fail("parent", "is not of the form domains/{domain}");
-    } else {
-      d.parent_id = ids[0];
+
+  // Left out when empty.
+  void Str(const char* key, const std::string& v) {
+    if (!v.empty()) j_[key] = v;
+  }
+  void StrAlways(const char* key, const std::string& v) { j_[key] = v; }
+  // A setting whose absence means the model's default (left out when
+  // empty; a bool is always written).
+  void Default(const char* key, const std::string& v) { Str(key, v); }
+  void Default(const char* key, bool v) { j_[key] = v; }
+  void Bool(const char* key, bool v) { j_[key] = v; }
+  // Written only when set.
+  void Flag(const char* key, bool v) {
+    if (v) j_[key] = true;
+  }
+  template <typename N>
+  void Int(const char* key, N v) {
+    j_[key] = v;
+  }
+  void OptDouble(const char* key, const std::optional<double>& v) {
+    if (v) j_[key] = *v;
+  }
+  void Time(const char* key, absl::Time t) {
+    if (t != absl::InfinitePast()) j_[key] = FormatTimeJson(t);
+  }
+  void OptTime(const char* key, const std::optional<absl::Time>& t) {
+    if (t) j_[key] = FormatTimeJson(*t);
+  }
+  // InfiniteFuture ("never") is left out: "infinite-future" is not RFC 3339.
+  void ExpireTime(const char* key, absl::Time t) {
+    if (t != absl::InfiniteFuture()) Time(key, t);
+  }
+  void Duration(const char* key, absl::Duration d) {
+    j_[key] = FormatDurationJson(d);
+  }
+  void OptDuration(const char* key, const std::optional<absl::Duration>& d) {
+    if (d) j_[key] = FormatDurationJson(*d);
+  }
+  void Labels(const char* key, const std::map<std::string, std::string>& m) {
+    j_[key] = LabelsJson(m);
+  }
+  void Strings(const char* key, const std::vector<std::string>& v) {
+    j_[key] = v;
+  }
+  // Left out when empty.
+  void StringsIfAny(const char* key, const std::vector<std::string>& v) {
+    if (!v.empty()) j_[key] = v;
+  }
+  template <typename E>
+  void Enum(const char* key, E v, const EnumText<E>& text) {
+    j_[key] = std::string(text.name(v));
+  }
+  // A reference to `id` in `c`, left out when there is none.
+  void Ref(const char* key, const Collection& c, const std::string& id) {
+    if (!id.empty()) j_[key] = c.name(id);
+  }
+  void Product(const char* key, const ProductKey& p) {
+    if (!p.domain_id.empty() || !p.product_id.empty()) {
+      j_[key] = ProductName(p);
     }
   }
-  std::string owner = r.String("owner_team");
-  if (!owner.empty()) {
-    if (!SplitLoose(owner, {"teams"}, &ids)) {
-      r.Fail("owner_team", "is not of the form teams/{team}");
-    } else {
-      d.owner_team_id = ids[0];
+  // An output port's name, left out when there is none.
+  void Port(const char* key, const OutputPortRef& port) {
+    if (!port.domain_id.empty() || !port.product_id.empty() ||
+        !port.port_id.empty()) {
+      j_[key] = OutputPortName(port);
     }
   }
-  d.labels = r.Labels("labels");
-  d.create_time = r.Time("create_time");
-  d.update_time = r.Time("update_time");
-  d.revision = r.Int("revision");
-  if (!r.status().ok()) return r.status();
-  return d;
-}
-
-// ------------------------------------------------------------------- Team
-
-std::string ToJson(const Team& t) {
-  Json j = Json::object();
-  j["name"] = TeamName(t.id);
-  PutString(j, "uid", t.uid);
-  PutString(j, "display_name", t.display_name);
-  PutString(j, "description", t.description);
-  j["members"] = t.members;
-  PutTime(j, "create_time", t.create_time);
-  PutTime(j, "update_time", t.update_time);
-  j["revision"] = t.revision;
-  j["etag"] = Etag(t.revision);
-  return j.dump();
-}
-
-absl::StatusOr<Team> TeamFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "team"));
-  Reader r(j, "team");
-  Team t;
-  std::vector<std::string> ids;
-  if (!SplitLoose(r.String("name"), {"teams"}, &ids)) {
-    r.Fail("name", "is not of the form teams/{team}");
-  } else {
-    t.id = ids[0];
+  void PortAlways(const char* key, const OutputPortRef& port) {
+    j_[key] = OutputPortName(port);
   }
-  t.uid = r.String("uid");
-  t.display_name = r.String("display_name");
-  t.description = r.String("description");
-  t.members = r.Strings("members");
-  t.create_time = r.Time("create_time");
-  t.update_time = r.Time("update_time");
-  t.revision = r.Int("revision");
-  if (!r.status().ok()) return r.status();
-  return t;
-}
-
-// ------------------------------------------------------------ DataProduct
-
-std::string ToJson(const DataProduct& p) {
-  Json j = Json::object();
-  j["name"] = ProductName(p.key());
-  PutString(j, "uid", p.uid);
-  PutString(j, "display_name", p.display_name);
-  PutString(j, "description", p.description);
-  if (!p.owner_team_id.empty()) j["owner_team"] = TeamName(p.owner_team_id);
-  j["lifecycle"] = std::string(LifecycleName(p.lifecycle));
-  j["tier"] = p.tier;
-  j["classification"] = std::string(ClassificationName(p.classification));
-  j["tags"] = p.tags;
-  j["labels"] = LabelsJson(p.labels);
-  Json outs = Json::array();
-  for (const OutputPort& o : p.output_ports) {
-    Json oj = Json::object();
-    oj["id"] = o.id;
-    oj["name"] = OutputPortName({p.domain_id, p.id, o.id});
-    PutString(oj, "display_name", o.display_name);
-    PutString(oj, "type", o.type);
-    PutString(oj, "server", o.server);
-    PutString(oj, "location", o.location);
-    PutString(oj, "description", o.description);
-    PutString(oj, "contract", o.contract_id);
-    Json slo = Json::object();
-    const ServiceLevelObjectives& s = o.objectives;
-    if (s.availability_percent)
-      slo["availability_percent"] = *s.availability_percent;
-    if (s.max_staleness)
-      slo["max_staleness"] = FormatDurationJson(*s.max_staleness);
-    if (s.completeness_percent)
-      slo["completeness_percent"] = *s.completeness_percent;
-    if (s.latency) slo["latency"] = FormatDurationJson(*s.latency);
-    if (!slo.empty()) oj["objectives"] = slo;
-    if (o.deprecated) oj["deprecated"] = true;
-    outs.push_back(std::move(oj));
+  void Revision(int64_t revision) {
+    j_["revision"] = revision;
+    j_["etag"] = Etag(revision);
   }
-  j["output_ports"] = std::move(outs);
-  Json ins = Json::array();
-  for (const InputPort& i : p.input_ports) {
-    Json ij = Json::object();
-    ij["id"] = i.id;
-    ij["source"] = OutputPortName(i.source);
-    PutString(ij, "description", i.description);
-    if (i.deprecated) ij["deprecated"] = true;
-    ins.push_back(std::move(ij));
+  template <typename T>
+  void Objects(const char* key, const std::vector<T>& v) {
+    Json out = Json::array();
+    for (const T& x : v) out.push_back(Encode(x));
+    j_[key] = std::move(out);
   }
-  j["input_ports"] = std::move(ins);
-  if (p.sunset_time) j["sunset_time"] = FormatTimeJson(*p.sunset_time);
-  PutString(j, "archetype", p.archetype);
-  PutString(j, "odps_document", p.odps_document);
-  PutTime(j, "create_time", p.create_time);
-  PutTime(j, "update_time", p.update_time);
-  j["revision"] = p.revision;
-  j["etag"] = Etag(p.revision);
-  return j.dump();
-}
+  // Left out when it has no fields.
+  template <typename T>
+  void Object(const char* key, const T& v) {
+    Json out = Encode(v);
+    if (!out.empty()) j_[key] = std::move(out);
+  }
 
-absl::StatusOr<DataProduct> DataProductFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "data_product"));
-  Reader r(j, "data_product");
-  DataProduct p;
-  std::vector<std::string> ids;
-  if (!SplitLoose(r.String("name"), {"domains", "dataProducts"}, &ids)) {
-    r.Fail("name", "is not of the form domains/{domain}/dataProducts/{id}");
-  } else {
-    p.domain_id = ids[0];
-    p.id = ids[1];
+ private:
+  Json& j_;
+};
+
+// The reading side of Encoder: what Encoder leaves out reads back as the
+// model's zero (or default) value.
+class Decoder {
+ public:
+  Decoder(const Json& j, std::string what) : r_(j, std::move(what)) {}
+
+  void Str(const char* key, std::string& v) { v = r_.String(key); }
+  void StrAlways(const char* key, std::string& v) { v = r_.String(key); }
+  void Default(const char* key, std::string& v) {
+    if (r_.Has(key)) v = r_.String(key);
   }
-  p.uid = r.String("uid");
-  p.display_name = r.String("display_name");
-  p.description = r.String("description");
-  std::string owner = r.String("owner_team");
-  if (!owner.empty()) {
-    if (!SplitLoose(owner, {"teams"}, &ids)) {
-      r.Fail("owner_team", "is not of the form teams/{team}");
+  void Default(const char* key, bool& v) {
+    if (r_.Has(key)) v = r_.Bool(key);
+  }
+  void Bool(const char* key, bool& v) { v = r_.Bool(key); }
+  void Flag(const char* key, bool& v) { v = r_.Bool(key); }
+  template <typename N>
+  void Int(const char* key, N& v) {
+    v = static_cast<N>(r_.Int(key));
+  }
+  void OptDouble(const char* key, std::optional<double>& v) {
+    v = r_.Double(key);
+  }
+  void Time(const char* key, absl::Time& t) { t = r_.Time(key); }
+  void OptTime(const char* key, std::optional<absl::Time>& t) {
+    t = r_.OptTime(key);
+  }
+  void ExpireTime(const char* key, absl::Time& t) {
+    t = r_.OptTime(key).value_or(absl::InfiniteFuture());
+  }
+  void Duration(const char* key, absl::Duration& d) {
+    d = r_.OptDuration(key).value_or(absl::ZeroDuration());
+  }
+  void OptDuration(const char* key, std::optional<absl::Duration>& d) {
+    d = r_.OptDuration(key);
+  }
+  void Labels(const char* key, std::map<std::string, std::string>& m) {
+    m = r_.Labels(key);
+  }
+  void Strings(const char* key, std::vector<std::string>& v) {
+    v = r_.Strings(key);
+  }
+  void StringsIfAny(const char* key, std::vector<std::string>& v) {
+    v = r_.Strings(key);
+  }
+  template <typename E>
+  void Enum(const char* key, E& v, const EnumText<E>& text) {
+    std::string s = r_.String(key);
+    if (s.empty()) return;
+    std::optional<E> parsed = text.parse(s);
+    if (!parsed) {
+      r_.Fail(key, text.why);
     } else {
-      p.owner_team_id = ids[0];
+      v = *parsed;
     }
   }
-  std::string lifecycle = r.String("lifecycle");
-  if (!lifecycle.empty()) {
-    auto l = ParseLifecycle(lifecycle);
-    if (!l) {
-      r.Fail("lifecycle", "is not a lifecycle state");
-    } else {
-      p.lifecycle = *l;
+  void Ref(const char* key, const Collection& c, std::string& id) {
+    std::vector<std::string> ids;
+    if (OptIds(key, {c.plural}, c.form, &ids)) id = ids[0];
+  }
+  void Product(const char* key, ProductKey& p) {
+    std::vector<std::string> ids;
+    if (OptIds(key, {"domains", "dataProducts"}, kProductNameForm, &ids)) {
+      p = ProductKey{ids[0], ids[1]};
     }
   }
-  p.tier = static_cast<int>(r.Int("tier"));
-  std::string classification = r.String("classification");
-  if (!classification.empty()) {
-    auto c = ParseClassification(classification);
-    if (!c) {
-      r.Fail("classification", "is not a classification");
-    } else {
-      p.classification = *c;
+  void Port(const char* key, OutputPortRef& port) {
+    std::vector<std::string> ids;
+    if (OptIds(key, {"domains", "dataProducts", "outputPorts"},
+               kOutputPortNameForm, &ids)) {
+      port = OutputPortRef{ids[0], ids[1], ids[2]};
     }
   }
-  p.tags = r.Strings("tags");
-  p.labels = r.Labels("labels");
-  if (const Json* outs = r.Array("output_ports")) {
-    for (const Json& oj : *outs) {
-      if (!oj.is_object()) {
-        r.Fail("output_ports", "must hold objects");
+  // Required: an absent port is a problem.
+  void PortAlways(const char* key, OutputPortRef& port) {
+    std::vector<std::string> ids;
+    if (Ids(key, {"domains", "dataProducts", "outputPorts"},
+            "is not an output port name", &ids)) {
+      port = OutputPortRef{ids[0], ids[1], ids[2]};
+    }
+  }
+  void Revision(int64_t& revision) { revision = r_.Int("revision"); }
+  template <typename T>
+  void Objects(const char* key, std::vector<T>& v) {
+    const Json* items = r_.Array(key);
+    if (items == nullptr) return;
+    for (const Json& item : *items) {
+      if (!item.is_object()) {
+        r_.Fail(key, "must hold objects");
         break;
       }
-      Reader o(oj, "data_product.output_ports[]");
-      OutputPort port;
-      port.id = o.String("id");
-      port.display_name = o.String("display_name");
-      port.type = o.String("type");
-      port.server = o.String("server");
-      port.location = o.String("location");
-      port.description = o.String("description");
-      port.contract_id = o.String("contract");
-      if (const Json* slo = o.Object("objectives")) {
-        Reader s(*slo, "data_product.output_ports[].objectives");
-        port.objectives.availability_percent = s.Double("availability_percent");
-        port.objectives.max_staleness = s.OptDuration("max_staleness");
-        port.objectives.completeness_percent = s.Double("completeness_percent");
-        port.objectives.latency = s.OptDuration("latency");
-        o.Merge(s.status());
-      }
-      port.deprecated = o.Bool("deprecated");
-      r.Merge(o.status());
-      p.output_ports.push_back(std::move(port));
+      Decoder in(item, absl::StrCat(r_.what(), ".", key, "[]"));
+      T x;
+      FieldsOf<T>::Visit(in, x);
+      r_.Merge(in.status());
+      v.push_back(std::move(x));
     }
   }
-  if (const Json* ins = r.Array("input_ports")) {
-    for (const Json& ij : *ins) {
-      if (!ij.is_object()) {
-        r.Fail("input_ports", "must hold objects");
-        break;
-      }
-      Reader i(ij, "data_product.input_ports[]");
-      InputPort port;
-      port.id = i.String("id");
-      if (!SplitLoose(i.String("source"),
-                      {"domains", "dataProducts", "outputPorts"}, &ids)) {
-        i.Fail("source", "is not an output port name");
-      } else {
-        port.source = OutputPortRef{ids[0], ids[1], ids[2]};
-      }
-      port.description = i.String("description");
-      port.deprecated = i.Bool("deprecated");
-      r.Merge(i.status());
-      p.input_ports.push_back(std::move(port));
-    }
+  template <typename T>
+  void Object(const char* key, T& v) {
+    const Json* object = r_.Object(key);
+    if (object == nullptr) return;
+    Decoder in(*object, absl::StrCat(r_.what(), ".", key));
+    FieldsOf<T>::Visit(in, v);
+    r_.Merge(in.status());
   }
-  p.sunset_time = r.OptTime("sunset_time");
-  p.archetype = r.String("archetype");
-  p.odps_document = r.String("odps_document");
-  p.create_time = r.Time("create_time");
-  p.update_time = r.Time("update_time");
-  p.revision = r.Int("revision");
-  if (!r.status().ok()) return r.status();
-  return p;
-}
 
-// --------------------------------------------------------------- ApiToken
-
-std::string ToJson(const ApiToken& t) {
-  Json j = Json::object();
-  j["name"] = TokenName(t.id);
-  j["principal"] = t.principal;
-  PutString(j, "description", t.description);
-  j["platform_admin"] = t.platform_admin;
-  PutTime(j, "create_time", t.create_time);
-  if (t.expire_time) j["expire_time"] = FormatTimeJson(*t.expire_time);
-  if (t.revoke_time) j["revoke_time"] = FormatTimeJson(*t.revoke_time);
-  PutString(j, "created_by", t.created_by);
-  return j.dump();
-}
-
-absl::StatusOr<ApiToken> ApiTokenFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "token"));
-  Reader r(j, "token");
-  ApiToken t;
-  std::vector<std::string> ids;
-  if (!SplitLoose(r.String("name"), {"tokens"}, &ids)) {
-    r.Fail("name", "is not of the form tokens/{token}");
-  } else {
-    t.id = ids[0];
+  // The name, required, of a resource in `c`.
+  void Name(const Collection& c, std::string& id) {
+    std::vector<std::string> ids;
+    if (Ids("name", {c.plural}, c.form, &ids)) id = ids[0];
   }
-  t.principal = r.String("principal");
-  t.description = r.String("description");
-  t.platform_admin = r.Bool("platform_admin");
-  t.create_time = r.Time("create_time");
-  t.expire_time = r.OptTime("expire_time");
-  t.revoke_time = r.OptTime("revoke_time");
-  t.created_by = r.String("created_by");
-  if (!r.status().ok()) return r.status();
-  return t;
+  // Splits the name in `key` into the ids of `collections`; false, with
+  // `form` noted as the problem, when it is not such a name.
+  bool Ids(const char* key, const std::vector<absl::string_view>& collections,
+           absl::string_view form, std::vector<std::string>* ids) {
+    return SplitOrFail(key, r_.String(key), collections, form, ids);
+  }
+  // As Ids, but an absent or empty `key` is no name and no problem.
+  bool OptIds(const char* key,
+              const std::vector<absl::string_view>& collections,
+              absl::string_view form, std::vector<std::string>* ids) {
+    std::string name = r_.String(key);
+    return !name.empty() && SplitOrFail(key, name, collections, form, ids);
+  }
+
+  Reader& reader() { return r_; }
+  const absl::Status& status() const { return r_.status(); }
+
+ private:
+  bool SplitOrFail(const char* key, absl::string_view name,
+                   const std::vector<absl::string_view>& collections,
+                   absl::string_view form, std::vector<std::string>* ids) {
+    if (SplitLoose(name, collections, ids)) return true;
+    r_.Fail(key, form);
+    return false;
+  }
+
+  Reader r_;
+};
+
+// Decodes a T: `read_name(decoder, value)` reads its name (and whatever is
+// checked against the name), FieldsOf<T> the rest.
+template <typename T, typename ReadName>
+absl::StatusOr<T> Decode(absl::string_view json, const char* what,
+                         ReadName read_name) {
+  MP_ASSIGN_OR_RETURN(Json j, Parse(json, what));
+  Decoder in(j, what);
+  T v;
+  read_name(in, v);
+  FieldsOf<T>::Visit(in, v);
+  if (!in.status().ok()) return in.status();
+  return v;
 }
-
-// ----------------------------------------------------------------- Policy
-
-namespace {
 
 // Splits a policy name, global (policies/{id}) or of a domain
 // (domains/{domain}/policies/{id}), into its key.
@@ -560,457 +575,463 @@ bool SplitPolicyName(absl::string_view name, PolicyKey* key) {
   return false;
 }
 
-constexpr char kPolicyNameForm[] =
-    "is not of the form policies/{policy} or "
-    "domains/{domain}/policies/{policy}";
+// ----------------------------------------------------------------- Domain
 
-}  // namespace
-
-std::string ToJson(const Policy& p) {
-  Json j = Json::object();
-  j["name"] = PolicyName(p.key());
-  PutString(j, "uid", p.uid);
-  PutString(j, "display_name", p.display_name);
-  PutString(j, "description", p.description);
-  j["triggers"] = p.triggers;
-  PutString(j, "condition", p.condition);
-  PutString(j, "effect", p.effect);
-  PutString(j, "enforcement", p.enforcement);
-  PutString(j, "message", p.message);
-  PutString(j, "message_expression", p.message_expression);
-  j["labels"] = LabelsJson(p.labels);
-  if (!p.owner_team_id.empty()) j["owner"] = TeamName(p.owner_team_id);
-  j["waivable"] = p.waivable;
-  PutTime(j, "create_time", p.create_time);
-  PutTime(j, "update_time", p.update_time);
-  j["revision"] = p.revision;
-  j["etag"] = Etag(p.revision);
-  return j.dump();
-}
-
-absl::StatusOr<Policy> PolicyFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "policy"));
-  Reader r(j, "policy");
-  Policy p;
-  PolicyKey key;
-  if (!SplitPolicyName(r.String("name"), &key)) {
-    r.Fail("name", kPolicyNameForm);
-  } else {
-    p.domain_id = key.domain_id;
-    p.id = key.id;
+template <>
+struct FieldsOf<Domain> {
+  template <typename Io, typename D>
+  static void Visit(Io& io, D& d) {
+    io.Str("uid", d.uid);
+    io.Str("display_name", d.display_name);
+    io.Str("description", d.description);
+    io.Ref("parent", kDomains, d.parent_id);
+    io.Ref("owner_team", kTeams, d.owner_team_id);
+    io.Labels("labels", d.labels);
+    io.Time("create_time", d.create_time);
+    io.Time("update_time", d.update_time);
+    io.Revision(d.revision);
   }
-  p.uid = r.String("uid");
-  p.display_name = r.String("display_name");
-  p.description = r.String("description");
-  p.triggers = r.Strings("triggers");
-  p.condition = r.String("condition");
-  // Absent means the model's default, not "".
-  if (j.contains("effect")) p.effect = r.String("effect");
-  if (j.contains("enforcement")) p.enforcement = r.String("enforcement");
-  p.message = r.String("message");
-  p.message_expression = r.String("message_expression");
-  p.labels = r.Labels("labels");
-  std::string owner = r.String("owner");
-  std::vector<std::string> ids;
-  if (!owner.empty()) {
-    if (!SplitLoose(owner, {"teams"}, &ids)) {
-      r.Fail("owner", "is not of the form teams/{team}");
-    } else {
-      p.owner_team_id = ids[0];
-    }
+};
+
+// ------------------------------------------------------------------- Team
+
+template <>
+struct FieldsOf<Team> {
+  template <typename Io, typename T>
+  static void Visit(Io& io, T& t) {
+    io.Str("uid", t.uid);
+    io.Str("display_name", t.display_name);
+    io.Str("description", t.description);
+    io.Strings("members", t.members);
+    io.Time("create_time", t.create_time);
+    io.Time("update_time", t.update_time);
+    io.Revision(t.revision);
   }
-  if (j.contains("waivable")) p.waivable = r.Bool("waivable");
-  p.create_time = r.Time("create_time");
-  p.update_time = r.Time("update_time");
-  p.revision = r.Int("revision");
-  if (!r.status().ok()) return r.status();
-  return p;
-}
+};
+
+// ------------------------------------------------------------ DataProduct
+
+template <>
+struct FieldsOf<ServiceLevelObjectives> {
+  template <typename Io, typename S>
+  static void Visit(Io& io, S& s) {
+    io.OptDouble("availability_percent", s.availability_percent);
+    io.OptDuration("max_staleness", s.max_staleness);
+    io.OptDouble("completeness_percent", s.completeness_percent);
+    io.OptDuration("latency", s.latency);
+  }
+};
+
+// A port's name is its product's name and its id: ToJson(DataProduct) adds
+// it, and reading ignores it.
+template <>
+struct FieldsOf<OutputPort> {
+  template <typename Io, typename P>
+  static void Visit(Io& io, P& port) {
+    io.StrAlways("id", port.id);
+    io.Str("display_name", port.display_name);
+    io.Str("type", port.type);
+    io.Str("server", port.server);
+    io.Str("location", port.location);
+    io.Str("description", port.description);
+    io.Str("contract", port.contract_id);
+    io.Object("objectives", port.objectives);
+    io.Flag("deprecated", port.deprecated);
+  }
+};
+
+template <>
+struct FieldsOf<InputPort> {
+  template <typename Io, typename P>
+  static void Visit(Io& io, P& port) {
+    io.StrAlways("id", port.id);
+    io.PortAlways("source", port.source);
+    io.Str("description", port.description);
+    io.Flag("deprecated", port.deprecated);
+  }
+};
+
+template <>
+struct FieldsOf<DataProduct> {
+  template <typename Io, typename P>
+  static void Visit(Io& io, P& p) {
+    io.Str("uid", p.uid);
+    io.Str("display_name", p.display_name);
+    io.Str("description", p.description);
+    io.Ref("owner_team", kTeams, p.owner_team_id);
+    io.Enum("lifecycle", p.lifecycle, kLifecycle);
+    io.Int("tier", p.tier);
+    io.Enum("classification", p.classification, kClassification);
+    io.Strings("tags", p.tags);
+    io.Labels("labels", p.labels);
+    io.Objects("output_ports", p.output_ports);
+    io.Objects("input_ports", p.input_ports);
+    io.OptTime("sunset_time", p.sunset_time);
+    io.Str("archetype", p.archetype);
+    io.Str("odps_document", p.odps_document);
+    io.Time("create_time", p.create_time);
+    io.Time("update_time", p.update_time);
+    io.Revision(p.revision);
+  }
+};
+
+// --------------------------------------------------------------- ApiToken
+
+template <>
+struct FieldsOf<ApiToken> {
+  template <typename Io, typename T>
+  static void Visit(Io& io, T& t) {
+    io.StrAlways("principal", t.principal);
+    io.Str("description", t.description);
+    io.Bool("platform_admin", t.platform_admin);
+    io.Time("create_time", t.create_time);
+    io.OptTime("expire_time", t.expire_time);
+    io.OptTime("revoke_time", t.revoke_time);
+    io.Str("created_by", t.created_by);
+  }
+};
+
+// ----------------------------------------------------------------- Policy
+
+template <>
+struct FieldsOf<Policy> {
+  template <typename Io, typename P>
+  static void Visit(Io& io, P& p) {
+    io.Str("uid", p.uid);
+    io.Str("display_name", p.display_name);
+    io.Str("description", p.description);
+    io.Strings("triggers", p.triggers);
+    io.Str("condition", p.condition);
+    io.Default("effect", p.effect);
+    io.Default("enforcement", p.enforcement);
+    io.Str("message", p.message);
+    io.Str("message_expression", p.message_expression);
+    io.Labels("labels", p.labels);
+    io.Ref("owner", kTeams, p.owner_team_id);
+    io.Default("waivable", p.waivable);
+    io.Time("create_time", p.create_time);
+    io.Time("update_time", p.update_time);
+    io.Revision(p.revision);
+  }
+};
 
 // ----------------------------------------------------------------- Waiver
 
+// The policy (in `name` and in `policy`) is read with the name.
+template <>
+struct FieldsOf<Waiver> {
+  template <typename Io, typename W>
+  static void Visit(Io& io, W& w) {
+    io.Str("uid", w.uid);
+    io.Str("resource", w.resource);
+    io.Str("reason", w.reason);
+    io.Time("expire_time", w.expire_time);
+    io.Str("created_by", w.created_by);
+    io.Time("create_time", w.create_time);
+    io.Int("policy_revision", w.policy_revision);
+  }
+};
+
+// --------------------------------------------------------------- Contract
+
+template <>
+struct FieldsOf<Contract> {
+  template <typename Io, typename C>
+  static void Visit(Io& io, C& c) {
+    io.Str("uid", c.uid);
+    io.Product("data_product", c.product);
+    io.Str("display_name", c.display_name);
+    io.Str("description", c.description);
+    io.Default("compatibility_mode", c.compatibility_mode);
+    io.Default("state", c.state);
+    io.Str("deprecation_message", c.deprecation_message);
+    io.Str("latest_version", c.latest_version);
+    io.Int("version_count", c.version_count);
+    io.Labels("labels", c.labels);
+    io.Time("create_time", c.create_time);
+    io.Time("update_time", c.update_time);
+    io.Revision(c.revision);
+  }
+};
+
+// The contract and version (in `name`, `contract` and `version`) are read
+// with the name.
+template <>
+struct FieldsOf<ContractVersion> {
+  template <typename Io, typename V>
+  static void Visit(Io& io, V& v) {
+    io.Int("major", v.major);
+    io.Int("minor", v.minor);
+    io.Int("patch", v.patch);
+    io.Str("prerelease", v.prerelease);
+    io.Str("status", v.status);
+    io.Str("original_yaml", v.original_yaml);
+    io.Str("normalized_json", v.normalized_json);
+    io.Str("content_hash", v.content_hash);
+    io.Str("published_by", v.published_by);
+    io.Time("create_time", v.create_time);
+    io.Str("report_json", v.report_json);
+  }
+};
+
+// ----------------------------------------------------------------- Access
+
+template <>
+struct FieldsOf<AccessRequest> {
+  template <typename Io, typename A>
+  static void Visit(Io& io, A& a) {
+    io.Str("uid", a.uid);
+    io.Port("output_port", a.port);
+    io.Str("consumer", a.consumer);
+    io.Str("requester", a.requester);
+    io.Strings("actions", a.actions);
+    io.Str("purpose", a.purpose);
+    io.Duration("duration", a.duration);
+    io.Enum("state", a.state, kAccessRequestState);
+    io.Str("decision", a.decision_json);
+    io.Ref("grant", kGrants, a.grant_id);
+    io.Str("reviewer", a.reviewer);
+    io.Str("review_comment", a.review_comment);
+    io.Time("create_time", a.create_time);
+    io.Time("update_time", a.update_time);
+    io.ExpireTime("expire_time", a.expire_time);
+    io.Revision(a.revision);
+  }
+};
+
+template <>
+struct FieldsOf<Grant> {
+  template <typename Io, typename G>
+  static void Visit(Io& io, G& g) {
+    io.Str("uid", g.uid);
+    io.Port("output_port", g.port);
+    io.Str("consumer", g.consumer);
+    io.Strings("actions", g.actions);
+    io.Str("purpose", g.purpose);
+    io.Ref("access_request", kAccessRequests, g.access_request_id);
+    io.Str("granted_by", g.granted_by);
+    io.Time("create_time", g.create_time);
+    io.ExpireTime("expire_time", g.expire_time);
+    io.OptTime("revoke_time", g.revoke_time);
+    io.Str("revoked_by", g.revoked_by);
+    io.Str("revoke_reason", g.revoke_reason);
+    io.Revision(g.revision);
+  }
+};
+
+// ---------------------------------------------------------------- Webhook
+
+template <>
+struct FieldsOf<Webhook> {
+  template <typename Io, typename W>
+  static void Visit(Io& io, W& w) {
+    io.StrAlways("url", w.url);
+    io.StringsIfAny("resource_types", w.resource_types);
+    io.Ref("domain", kDomains, w.domain_id);
+    io.Bool("include_subdomains", w.include_subdomains);
+    io.Int("delivered_sequence", w.delivered_sequence);
+    io.Str("creator", w.creator);
+    io.Time("create_time", w.create_time);
+  }
+};
+
+// Encodes `v` with `name`.
+template <typename T>
+std::string ToJsonNamed(const T& v, std::string name) {
+  Json j = Encoder::Encode(v);
+  j["name"] = std::move(name);
+  return j.dump();
+}
+
+// Access names are refused when their id is empty too, unlike the others.
+template <typename T>
+void ReadAccessName(Decoder& in, const Collection& c, T& v) {
+  in.Name(c, v.id);
+  if (in.status().ok() && v.id.empty()) in.reader().Fail("name", c.form);
+}
+
+}  // namespace
+
+std::string Etag(int64_t revision) { return absl::StrCat(revision); }
+
+std::string ToJson(const Domain& d) { return ToJsonNamed(d, DomainName(d.id)); }
+
+absl::StatusOr<Domain> DomainFromJson(absl::string_view json) {
+  return Decode<Domain>(
+      json, "domain", [](Decoder& in, Domain& d) { in.Name(kDomains, d.id); });
+}
+
+std::string ToJson(const Team& t) { return ToJsonNamed(t, TeamName(t.id)); }
+
+absl::StatusOr<Team> TeamFromJson(absl::string_view json) {
+  return Decode<Team>(json, "team",
+                      [](Decoder& in, Team& t) { in.Name(kTeams, t.id); });
+}
+
+std::string ToJson(const DataProduct& p) {
+  Json j = Encoder::Encode(p);
+  j["name"] = ProductName(p.key());
+  for (size_t i = 0; i < p.output_ports.size(); ++i) {
+    j["output_ports"][i]["name"] =
+        OutputPortName({p.domain_id, p.id, p.output_ports[i].id});
+  }
+  return j.dump();
+}
+
+absl::StatusOr<DataProduct> DataProductFromJson(absl::string_view json) {
+  return Decode<DataProduct>(
+      json, "data_product", [](Decoder& in, DataProduct& p) {
+        std::vector<std::string> ids;
+        if (in.Ids("name", {"domains", "dataProducts"},
+                   "is not of the form domains/{domain}/dataProducts/{id}",
+                   &ids)) {
+          p.domain_id = ids[0];
+          p.id = ids[1];
+        }
+      });
+}
+
+std::string ToJson(const ApiToken& t) {
+  return ToJsonNamed(t, TokenName(t.id));
+}
+
+absl::StatusOr<ApiToken> ApiTokenFromJson(absl::string_view json) {
+  return Decode<ApiToken>(
+      json, "token", [](Decoder& in, ApiToken& t) { in.Name(kTokens, t.id); });
+}
+
+std::string ToJson(const Policy& p) {
+  return ToJsonNamed(p, PolicyName(p.key()));
+}
+
+absl::StatusOr<Policy> PolicyFromJson(absl::string_view json) {
+  return Decode<Policy>(json, "policy", [](Decoder& in, Policy& p) {
+    Reader& r = in.reader();
+    PolicyKey key;
+    if (!SplitPolicyName(r.String("name"), &key)) {
+      r.Fail("name", kPolicyNameForm);
+    } else {
+      p.domain_id = key.domain_id;
+      p.id = key.id;
+    }
+  });
+}
+
 std::string ToJson(const Waiver& w) {
-  Json j = Json::object();
+  Json j = Encoder::Encode(w);
   j["name"] = WaiverName(w);
-  PutString(j, "uid", w.uid);
   j["policy"] = PolicyName(w.policy);
-  PutString(j, "resource", w.resource);
-  PutString(j, "reason", w.reason);
-  PutTime(j, "expire_time", w.expire_time);
-  PutString(j, "created_by", w.created_by);
-  PutTime(j, "create_time", w.create_time);
-  j["policy_revision"] = w.policy_revision;
   return j.dump();
 }
 
 absl::StatusOr<Waiver> WaiverFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "waiver"));
-  Reader r(j, "waiver");
-  Waiver w;
-  std::string name = r.String("name");
-  size_t cut = name.rfind("/waivers/");
-  if (cut == std::string::npos || cut + 9 >= name.size() ||
-      !SplitPolicyName(absl::string_view(name).substr(0, cut), &w.policy) ||
-      name.find('/', cut + 9) != std::string::npos) {
-    r.Fail("name",
-           "is not of the form {policy}/waivers/{waiver} with {policy} a "
-           "policy name");
-  } else {
-    w.id = name.substr(cut + 9);
-  }
-  std::string policy = r.String("policy");
-  PolicyKey from_field;
-  if (!policy.empty()) {
-    if (!SplitPolicyName(policy, &from_field)) {
-      r.Fail("policy", kPolicyNameForm);
-    } else if (r.status().ok() && !(from_field == w.policy)) {
-      r.Fail("policy",
-             absl::StrCat("\"", policy, "\" is not the policy named in name \"",
-                          name, "\""));
+  return Decode<Waiver>(json, "waiver", [](Decoder& in, Waiver& w) {
+    Reader& r = in.reader();
+    std::string name = r.String("name");
+    size_t cut = name.rfind("/waivers/");
+    if (cut == std::string::npos || cut + 9 >= name.size() ||
+        !SplitPolicyName(absl::string_view(name).substr(0, cut), &w.policy) ||
+        name.find('/', cut + 9) != std::string::npos) {
+      r.Fail("name",
+             "is not of the form {policy}/waivers/{waiver} with {policy} a "
+             "policy name");
+    } else {
+      w.id = name.substr(cut + 9);
     }
-  }
-  w.uid = r.String("uid");
-  w.resource = r.String("resource");
-  w.reason = r.String("reason");
-  w.expire_time = r.Time("expire_time");
-  w.created_by = r.String("created_by");
-  w.create_time = r.Time("create_time");
-  w.policy_revision = r.Int("policy_revision");
-  if (!r.status().ok()) return r.status();
-  return w;
+    std::string policy = r.String("policy");
+    PolicyKey from_field;
+    if (!policy.empty()) {
+      if (!SplitPolicyName(policy, &from_field)) {
+        r.Fail("policy", kPolicyNameForm);
+      } else if (r.status().ok() && !(from_field == w.policy)) {
+        r.Fail("policy", absl::StrCat("\"", policy,
+                                      "\" is not the policy named in name \"",
+                                      name, "\""));
+      }
+    }
+  });
 }
 
-// --------------------------------------------------------------- Contract
-
-namespace {
-
-constexpr char kProductNameForm[] =
-    "is not of the form domains/{domain}/dataProducts/{data_product}";
-
-}  // namespace
-
 std::string ToJson(const Contract& c) {
-  Json j = Json::object();
-  j["name"] = ContractName(c.id);
-  PutString(j, "uid", c.uid);
-  if (!c.product.domain_id.empty() || !c.product.product_id.empty()) {
-    j["data_product"] = ProductName(c.product);
-  }
-  PutString(j, "display_name", c.display_name);
-  PutString(j, "description", c.description);
-  PutString(j, "compatibility_mode", c.compatibility_mode);
-  PutString(j, "state", c.state);
-  PutString(j, "deprecation_message", c.deprecation_message);
-  PutString(j, "latest_version", c.latest_version);
-  j["version_count"] = c.version_count;
-  j["labels"] = LabelsJson(c.labels);
-  PutTime(j, "create_time", c.create_time);
-  PutTime(j, "update_time", c.update_time);
-  j["revision"] = c.revision;
-  j["etag"] = Etag(c.revision);
-  return j.dump();
+  return ToJsonNamed(c, ContractName(c.id));
 }
 
 absl::StatusOr<Contract> ContractFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "contract"));
-  Reader r(j, "contract");
-  Contract c;
-  std::vector<std::string> ids;
-  if (!SplitLoose(r.String("name"), {"contracts"}, &ids)) {
-    r.Fail("name", "is not of the form contracts/{contract}");
-  } else {
-    c.id = ids[0];
-  }
-  c.uid = r.String("uid");
-  std::string product = r.String("data_product");
-  if (!product.empty()) {
-    if (!SplitLoose(product, {"domains", "dataProducts"}, &ids)) {
-      r.Fail("data_product", kProductNameForm);
-    } else {
-      c.product = ProductKey{ids[0], ids[1]};
-    }
-  }
-  c.display_name = r.String("display_name");
-  c.description = r.String("description");
-  // Absent means the model's default, not "".
-  if (j.contains("compatibility_mode")) {
-    c.compatibility_mode = r.String("compatibility_mode");
-  }
-  if (j.contains("state")) c.state = r.String("state");
-  c.deprecation_message = r.String("deprecation_message");
-  c.latest_version = r.String("latest_version");
-  c.version_count = r.Int("version_count");
-  c.labels = r.Labels("labels");
-  c.create_time = r.Time("create_time");
-  c.update_time = r.Time("update_time");
-  c.revision = r.Int("revision");
-  if (!r.status().ok()) return r.status();
-  return c;
+  return Decode<Contract>(json, "contract", [](Decoder& in, Contract& c) {
+    in.Name(kContracts, c.id);
+  });
 }
 
 std::string ToJson(const ContractVersion& v) {
-  Json j = Json::object();
+  Json j = Encoder::Encode(v);
   j["name"] = ContractVersionName(v.contract_id, v.version);
   j["contract"] = ContractName(v.contract_id);
   j["version"] = v.version;
-  j["major"] = v.major;
-  j["minor"] = v.minor;
-  j["patch"] = v.patch;
-  PutString(j, "prerelease", v.prerelease);
-  PutString(j, "status", v.status);
-  PutString(j, "original_yaml", v.original_yaml);
-  PutString(j, "normalized_json", v.normalized_json);
-  PutString(j, "content_hash", v.content_hash);
-  PutString(j, "published_by", v.published_by);
-  PutTime(j, "create_time", v.create_time);
-  PutString(j, "report_json", v.report_json);
   return j.dump();
 }
 
 absl::StatusOr<ContractVersion> ContractVersionFromJson(
     absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "contract_version"));
-  Reader r(j, "contract_version");
-  ContractVersion v;
-  std::string name = r.String("name");
-  std::vector<std::string> ids;
-  if (!SplitLoose(name, {"contracts", "versions"}, &ids)) {
-    r.Fail("name",
-           "is not of the form contracts/{contract}/versions/{version}");
-  } else {
-    v.contract_id = ids[0];
-    v.version = ids[1];
-  }
-  std::string contract = r.String("contract");
-  if (!contract.empty()) {
-    std::vector<std::string> cid;
-    if (!SplitLoose(contract, {"contracts"}, &cid)) {
-      r.Fail("contract", "is not of the form contracts/{contract}");
-    } else if (r.status().ok() && cid[0] != v.contract_id) {
-      r.Fail("contract", absl::StrCat("\"", contract,
-                                      "\" is not the contract named in name \"",
-                                      name, "\""));
-    }
-  }
-  std::string version = r.String("version");
-  if (r.status().ok() && !version.empty() && version != v.version) {
-    r.Fail("version",
-           absl::StrCat("\"", version, "\" is not the version named in name \"",
-                        name, "\""));
-  }
-  v.major = r.Int("major");
-  v.minor = r.Int("minor");
-  v.patch = r.Int("patch");
-  v.prerelease = r.String("prerelease");
-  v.status = r.String("status");
-  v.original_yaml = r.String("original_yaml");
-  v.normalized_json = r.String("normalized_json");
-  v.content_hash = r.String("content_hash");
-  v.published_by = r.String("published_by");
-  v.create_time = r.Time("create_time");
-  v.report_json = r.String("report_json");
-  if (!r.status().ok()) return r.status();
-  return v;
+  return Decode<ContractVersion>(
+      json, "contract_version", [](Decoder& in, ContractVersion& v) {
+        Reader& r = in.reader();
+        std::string name = r.String("name");
+        std::vector<std::string> ids;
+        if (!SplitLoose(name, {"contracts", "versions"}, &ids)) {
+          r.Fail("name",
+                 "is not of the form contracts/{contract}/versions/{version}");
+        } else {
+          v.contract_id = ids[0];
+          v.version = ids[1];
+        }
+        std::string contract = r.String("contract");
+        if (!contract.empty()) {
+          if (!SplitLoose(contract, {"contracts"}, &ids)) {
+            r.Fail("contract", kContracts.form);
+          } else if (r.status().ok() && ids[0] != v.contract_id) {
+            r.Fail("contract",
+                   absl::StrCat("\"", contract,
+                                "\" is not the contract named in name \"", name,
+                                "\""));
+          }
+        }
+        std::string version = r.String("version");
+        if (r.status().ok() && !version.empty() && version != v.version) {
+          r.Fail("version", absl::StrCat("\"", version,
+                                         "\" is not the version named in "
+                                         "name \"",
+                                         name, "\""));
+        }
+      });
 }
-
-// ----------------------------------------------------------------- Access
-
-namespace {
-
-constexpr char kOutputPortNameForm[] =
-    "is not of the form "
-    "domains/{domain}/dataProducts/{data_product}/outputPorts/{output_port}";
-
-// An expire_time of InfiniteFuture ("never") is left out, and absent reads
-// back as InfiniteFuture: "infinite-future" is not RFC 3339.
-void PutExpireTime(Json& j, const char* key, absl::Time t) {
-  if (t != absl::InfiniteFuture()) PutTime(j, key, t);
-}
-
-void PutPort(Json& j, const OutputPortRef& port) {
-  if (!port.domain_id.empty() || !port.product_id.empty() ||
-      !port.port_id.empty()) {
-    j["output_port"] = OutputPortName(port);
-  }
-}
-
-OutputPortRef ReadPort(Reader& r) {
-  std::string name = r.String("output_port");
-  std::vector<std::string> ids;
-  if (name.empty()) return OutputPortRef{};
-  if (!SplitLoose(name, {"domains", "dataProducts", "outputPorts"}, &ids)) {
-    r.Fail("output_port", kOutputPortNameForm);
-    return OutputPortRef{};
-  }
-  return OutputPortRef{ids[0], ids[1], ids[2]};
-}
-
-// The id of `{collection}/{id}` in `key`, "" when absent.
-std::string ReadRef(Reader& r, const char* key, absl::string_view collection,
-                    absl::string_view form) {
-  std::string name = r.String(key);
-  std::vector<std::string> ids;
-  if (name.empty()) return "";
-  if (!SplitLoose(name, {collection}, &ids)) {
-    r.Fail(key, form);
-    return "";
-  }
-  return ids[0];
-}
-
-}  // namespace
 
 std::string ToJson(const AccessRequest& a) {
-  Json j = Json::object();
-  j["name"] = AccessRequestName(a.id);
-  PutString(j, "uid", a.uid);
-  PutPort(j, a.port);
-  PutString(j, "consumer", a.consumer);
-  PutString(j, "requester", a.requester);
-  j["actions"] = a.actions;
-  PutString(j, "purpose", a.purpose);
-  j["duration"] = FormatDurationJson(a.duration);
-  j["state"] = std::string(AccessRequestStateName(a.state));
-  PutString(j, "decision", a.decision_json);
-  if (!a.grant_id.empty()) j["grant"] = GrantName(a.grant_id);
-  PutString(j, "reviewer", a.reviewer);
-  PutString(j, "review_comment", a.review_comment);
-  PutTime(j, "create_time", a.create_time);
-  PutTime(j, "update_time", a.update_time);
-  PutExpireTime(j, "expire_time", a.expire_time);
-  j["revision"] = a.revision;
-  j["etag"] = Etag(a.revision);
-  return j.dump();
+  return ToJsonNamed(a, AccessRequestName(a.id));
 }
 
 absl::StatusOr<AccessRequest> AccessRequestFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "access_request"));
-  Reader r(j, "access_request");
-  AccessRequest a;
-  a.id = ReadRef(r, "name", "accessRequests",
-                 "is not of the form accessRequests/{access_request}");
-  if (r.status().ok() && a.id.empty()) {
-    r.Fail("name", "is not of the form accessRequests/{access_request}");
-  }
-  a.uid = r.String("uid");
-  a.port = ReadPort(r);
-  a.consumer = r.String("consumer");
-  a.requester = r.String("requester");
-  a.actions = r.Strings("actions");
-  a.purpose = r.String("purpose");
-  a.duration = r.OptDuration("duration").value_or(absl::ZeroDuration());
-  std::string state = r.String("state");
-  if (!state.empty()) {
-    auto s = ParseAccessRequestState(state);
-    if (!s) {
-      r.Fail("state", "is not an access request state");
-    } else {
-      a.state = *s;
-    }
-  }
-  a.decision_json = r.String("decision");
-  a.grant_id =
-      ReadRef(r, "grant", "grants", "is not of the form grants/{grant}");
-  a.reviewer = r.String("reviewer");
-  a.review_comment = r.String("review_comment");
-  a.create_time = r.Time("create_time");
-  a.update_time = r.Time("update_time");
-  a.expire_time = r.OptTime("expire_time").value_or(absl::InfiniteFuture());
-  a.revision = r.Int("revision");
-  if (!r.status().ok()) return r.status();
-  return a;
+  return Decode<AccessRequest>(json, "access_request",
+                               [](Decoder& in, AccessRequest& a) {
+                                 ReadAccessName(in, kAccessRequests, a);
+                               });
 }
 
-std::string ToJson(const Grant& g) {
-  Json j = Json::object();
-  j["name"] = GrantName(g.id);
-  PutString(j, "uid", g.uid);
-  PutPort(j, g.port);
-  PutString(j, "consumer", g.consumer);
-  j["actions"] = g.actions;
-  PutString(j, "purpose", g.purpose);
-  if (!g.access_request_id.empty()) {
-    j["access_request"] = AccessRequestName(g.access_request_id);
-  }
-  PutString(j, "granted_by", g.granted_by);
-  PutTime(j, "create_time", g.create_time);
-  PutExpireTime(j, "expire_time", g.expire_time);
-  if (g.revoke_time) j["revoke_time"] = FormatTimeJson(*g.revoke_time);
-  PutString(j, "revoked_by", g.revoked_by);
-  PutString(j, "revoke_reason", g.revoke_reason);
-  j["revision"] = g.revision;
-  j["etag"] = Etag(g.revision);
-  return j.dump();
-}
+std::string ToJson(const Grant& g) { return ToJsonNamed(g, GrantName(g.id)); }
 
 absl::StatusOr<Grant> GrantFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "grant"));
-  Reader r(j, "grant");
-  Grant g;
-  g.id = ReadRef(r, "name", "grants", "is not of the form grants/{grant}");
-  if (r.status().ok() && g.id.empty()) {
-    r.Fail("name", "is not of the form grants/{grant}");
-  }
-  g.uid = r.String("uid");
-  g.port = ReadPort(r);
-  g.consumer = r.String("consumer");
-  g.actions = r.Strings("actions");
-  g.purpose = r.String("purpose");
-  g.access_request_id =
-      ReadRef(r, "access_request", "accessRequests",
-              "is not of the form accessRequests/{access_request}");
-  g.granted_by = r.String("granted_by");
-  g.create_time = r.Time("create_time");
-  g.expire_time = r.OptTime("expire_time").value_or(absl::InfiniteFuture());
-  g.revoke_time = r.OptTime("revoke_time");
-  g.revoked_by = r.String("revoked_by");
-  g.revoke_reason = r.String("revoke_reason");
-  g.revision = r.Int("revision");
-  if (!r.status().ok()) return r.status();
-  return g;
+  return Decode<Grant>(json, "grant", [](Decoder& in, Grant& g) {
+    ReadAccessName(in, kGrants, g);
+  });
 }
 
-// ---------------------------------------------------------------- Webhook
-
 std::string ToJson(const Webhook& w) {
-  Json j = Json::object();
-  j["name"] = WebhookName(w.id);
-  j["url"] = w.url;
-  if (!w.resource_types.empty()) j["resource_types"] = w.resource_types;
-  if (!w.domain_id.empty()) j["domain"] = DomainName(w.domain_id);
-  j["include_subdomains"] = w.include_subdomains;
-  j["delivered_sequence"] = w.delivered_sequence;
-  PutString(j, "creator", w.creator);
-  PutTime(j, "create_time", w.create_time);
-  return j.dump();
+  return ToJsonNamed(w, WebhookName(w.id));
 }
 
 absl::StatusOr<Webhook> WebhookFromJson(absl::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, Parse(json, "webhook"));
-  Reader r(j, "webhook");
-  Webhook w;
-  std::vector<std::string> ids;
-  if (!SplitLoose(r.String("name"), {"webhooks"}, &ids)) {
-    r.Fail("name", "is not of the form webhooks/{webhook}");
-  } else {
-    w.id = ids[0];
-  }
-  w.url = r.String("url");
-  w.resource_types = r.Strings("resource_types");
-  std::string domain = r.String("domain");
-  if (!domain.empty()) {
-    if (!SplitLoose(domain, {"domains"}, &ids)) {
-      r.Fail("domain", "is not of the form domains/{domain}");
-    } else {
-      w.domain_id = ids[0];
-    }
-  }
-  w.include_subdomains = r.Bool("include_subdomains");
-  w.delivered_sequence = r.Int("delivered_sequence");
-  w.creator = r.String("creator");
-  w.create_time = r.Time("create_time");
-  if (!r.status().ok()) return r.status();
-  return w;
+  return Decode<Webhook>(json, "webhook", [](Decoder& in, Webhook& w) {
+    in.Name(kWebhooks, w.id);
+  });
 }
 
 }  // namespace meshplane::model

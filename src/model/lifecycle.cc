@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "model/enum_names.h"
 
 namespace meshplane::model {
 
@@ -44,15 +45,10 @@ absl::string_view LifecycleName(Lifecycle l) {
 }
 
 std::optional<Lifecycle> ParseLifecycle(absl::string_view s) {
-  std::string upper = absl::AsciiStrToUpper(s);
-  absl::string_view v = upper;
-  // Also accept the proto enum's spelling, LIFECYCLE_PUBLISHED.
-  absl::ConsumePrefix(&v, "LIFECYCLE_");
-  for (Lifecycle l : {Lifecycle::kDraft, Lifecycle::kPublished,
-                      Lifecycle::kDeprecated, Lifecycle::kRetired}) {
-    if (v == LifecycleName(l)) return l;
-  }
-  return std::nullopt;
+  return internal::ParseEnumName(s,
+                                 {Lifecycle::kDraft, Lifecycle::kPublished,
+                                  Lifecycle::kDeprecated, Lifecycle::kRetired},
+                                 LifecycleName, "LIFECYCLE_");
 }
 
 }  // namespace meshplane::model

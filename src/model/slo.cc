@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "model/enum_names.h"
 
 namespace meshplane::model {
 
@@ -22,12 +23,11 @@ absl::string_view ObjectiveName(Objective o) {
 }
 
 std::optional<Objective> ParseObjective(absl::string_view s) {
-  const std::string upper = absl::AsciiStrToUpper(s);
-  for (Objective o : {Objective::kFreshness, Objective::kAvailability,
-                      Objective::kCompleteness, Objective::kLatency}) {
-    if (upper == ObjectiveName(o)) return o;
-  }
-  return std::nullopt;
+  return internal::ParseEnumName(
+      s,
+      {Objective::kFreshness, Objective::kAvailability,
+       Objective::kCompleteness, Objective::kLatency},
+      ObjectiveName);
 }
 
 std::string BreachName(const Breach& b) {

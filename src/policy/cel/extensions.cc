@@ -338,28 +338,12 @@ Value ReverseList(const Value* a, int) {
       std::vector<Value>(l.elements().rbegin(), l.elements().rend()));
 }
 
-bool SortableKind(ValueKind k) {
-  switch (k) {
-    case ValueKind::kInt:
-    case ValueKind::kUint:
-    case ValueKind::kDouble:
-    case ValueKind::kBool:
-    case ValueKind::kString:
-    case ValueKind::kBytes:
-    case ValueKind::kTimestamp:
-    case ValueKind::kDuration:
-      return true;
-    default:
-      return false;
-  }
-}
-
 Value Sort(const Value* a, int) {
   const ListValue& l = a[0].list();
   if (l.size() == 0) return a[0];
   ValueKind kind = l[0].kind();
   for (const Value& v : l) {
-    if (!SortableKind(v.kind()) || v.kind() != kind) {
+    if (!Sortable(v.kind()) || v.kind() != kind) {
       return Value::Error(absl::StrCat(
           "sort(): list elements must be of one comparable type, found '",
           l[0].TypeName(), "' and '", v.TypeName(), "'"));
@@ -440,6 +424,22 @@ Value Base64Decode(const Value* a, int) {
 }
 
 }  // namespace
+
+bool Sortable(ValueKind k) {
+  switch (k) {
+    case ValueKind::kInt:
+    case ValueKind::kUint:
+    case ValueKind::kDouble:
+    case ValueKind::kBool:
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+    case ValueKind::kTimestamp:
+    case ValueKind::kDuration:
+      return true;
+    default:
+      return false;
+  }
+}
 
 bool SortLess(const Value& a, const Value& b) {
   if (a.kind() == ValueKind::kDouble) {

@@ -89,6 +89,9 @@ Value OptionalSelect(const Value& operand, const Value& field);
 // uint, double, bool, string, bytes, timestamp, duration); NaN sorts after
 // every other double, so that the order is strict and weak.
 bool SortLess(const Value& a, const Value& b);
+// Whether values of kind k can be ordered by sort() and sortBy() (cel-go:
+// int, uint, double, bool, duration, timestamp, string, bytes).
+bool Sortable(ValueKind k);
 
 // Adders of the extension libraries (extensions.cc).
 void AddOptionalLibrary(FunctionRegistry* r);

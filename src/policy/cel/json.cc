@@ -52,6 +52,25 @@ class JsonParser {
         absl::StrCat("invalid JSON at byte ", pos_, ": ", error_));
   }
 
+  // Consumes `c` if it is next.
+  bool Accept(char c) {
+    if (pos_ >= s_.size() || s_[pos_] != c) return false;
+    ++pos_;
+    return true;
+  }
+
+  // After an item of an object or array: true on ',' (another follows);
+  // false on `close` (the end), or with error_ set on anything else.
+  bool MoreItems(char close) {
+    SkipSpace();
+    if (Accept(',')) return true;
+    if (!Accept(close)) {
+      error_ =
+          absl::StrCat("expected ',' or '", absl::string_view(&close, 1), "'");
+    }
+    return false;
+  }
+
   void SkipSpace() {
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' ||
                                 s_[pos_] == '\n' || s_[pos_] == '\r')) {
@@ -111,8 +130,7 @@ class JsonParser {
     ++pos_;
     std::vector<std::pair<Value, Value>> entries;
     SkipSpace();
-    if (pos_ < s_.size() && s_[pos_] == '}') {
-      ++pos_;
+    if (Accept('}')) {
       *out = Value::Map(std::move(entries));
       return true;
     }
@@ -133,18 +151,9 @@ class JsonParser {
       Value v;
       if (!ParseValue(&v, depth + 1)) return false;
       entries.emplace_back(InternKey(std::move(key)), std::move(v));
-      SkipSpace();
-      if (pos_ < s_.size() && s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (pos_ < s_.size() && s_[pos_] == '}') {
-        ++pos_;
-        break;
-      }
-      error_ = "expected ',' or '}'";
-      return false;
+      if (!MoreItems('}')) break;
     }
+    if (!error_.empty()) return false;
     Value map = MapValue::Build(std::move(entries));
     if (map.IsError()) {
       error_ = std::string(map.error_message());
@@ -158,8 +167,7 @@ class JsonParser {
     ++pos_;
     std::vector<Value> elems;
     SkipSpace();
-    if (pos_ < s_.size() && s_[pos_] == ']') {
-      ++pos_;
+    if (Accept(']')) {
       *out = Value::List(std::move(elems));
       return true;
     }
@@ -167,18 +175,9 @@ class JsonParser {
       Value v;
       if (!ParseValue(&v, depth + 1)) return false;
       elems.push_back(std::move(v));
-      SkipSpace();
-      if (pos_ < s_.size() && s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (pos_ < s_.size() && s_[pos_] == ']') {
-        ++pos_;
-        break;
-      }
-      error_ = "expected ',' or ']'";
-      return false;
+      if (!MoreItems(']')) break;
     }
+    if (!error_.empty()) return false;
     *out = Value::List(std::move(elems));
     return true;
   }

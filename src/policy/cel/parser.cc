@@ -1,5 +1,6 @@
 #include "meshplane/policy/cel/parser.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "policy/cel/format_util.h"
 
 namespace meshplane::policy::cel {
@@ -388,6 +390,15 @@ class Lexer {
         return Error(esc, "unterminated escape sequence");
       }
       char e = text_[pos_++];
+      // \x and octal escapes give one byte in bytes, one code point in
+      // strings (CEL spec, "String and bytes literals").
+      auto append_byte = [&out, bytes](int v) {
+        if (bytes) {
+          out.push_back(static_cast<char>(v));
+        } else {
+          internal::AppendUtf8(static_cast<char32_t>(v), &out);
+        }
+      };
       switch (e) {
         case 'a':
           out.push_back('\a');
@@ -425,11 +436,7 @@ class Lexer {
           }
           int v = HexVal(text_[pos_]) * 16 + HexVal(text_[pos_ + 1]);
           pos_ += 2;
-          if (bytes) {
-            out.push_back(static_cast<char>(v));
-          } else {
-            internal::AppendUtf8(static_cast<char32_t>(v), &out);
-          }
+          append_byte(v);
           break;
         }
         case 'u':
@@ -467,11 +474,7 @@ class Lexer {
           int v = (e - '0') * 64 + (text_[pos_] - '0') * 8 +
                   (text_[pos_ + 1] - '0');
           pos_ += 2;
-          if (bytes) {
-            out.push_back(static_cast<char>(v));
-          } else {
-            internal::AppendUtf8(static_cast<char32_t>(v), &out);
-          }
+          append_byte(v);
           break;
         }
         default:
@@ -605,6 +608,12 @@ class Parser {
     return false;
   }
 
+  std::unique_ptr<Expr> NewConst(int offset, Value v) {
+    auto e = NewExpr(ExprKind::kConst, offset);
+    e->const_value = std::move(v);
+    return e;
+  }
+
   std::unique_ptr<Expr> NewExpr(ExprKind kind, int offset) {
     auto e = std::make_unique<Expr>();
     e->id = next_id_++;
@@ -615,6 +624,42 @@ class Parser {
                                 options_.max_node_count, " nodes"));
     }
     return e;
+  }
+
+  // Reserved words and literals' keywords are field names after '.' (CEL
+  // grammar: "." IDENT, where the lexer's keywords are identifiers too).
+  static bool IsFieldName(const Token& t) {
+    return t.kind == Tok::kIdent || t.kind == Tok::kReserved ||
+           t.kind == Tok::kIn || t.kind == Tok::kTrue ||
+           t.kind == Tok::kFalse || t.kind == Tok::kNull;
+  }
+  // The name a field token stands for: a quoted identifier's (u == 1)
+  // unquoted text, else the token as written.
+  static std::string FieldText(const Token& t) {
+    return t.u == 1 && t.kind == Tok::kIdent ? t.s : std::string(t.text);
+  }
+
+  // False, with a failure naming `what`, when the optional syntax is off.
+  bool OptionalSyntaxEnabled(int offset, absl::string_view what) {
+    if (options_.enable_optional_syntax) return true;
+    Fail(offset, absl::StrCat(what, " not enabled"));
+    return false;
+  }
+
+  // Notes whether the next entry of a list or map literal, the one at
+  // `index`, is optional ('?' before it) in `optional`, which stays empty
+  // while no entry is. False when the mark is refused.
+  bool MarkOptionalEntry(size_t index, std::vector<uint8_t>* optional,
+                         absl::string_view what) {
+    if (Peek().kind == Tok::kQuestion) {
+      if (!OptionalSyntaxEnabled(Peek().offset, what)) return false;
+      Advance();
+      optional->resize(index, 0);
+      optional->push_back(1);
+    } else if (!optional->empty()) {
+      optional->push_back(0);
+    }
+    return true;
   }
 
   std::unique_ptr<Expr> Error() {
@@ -681,96 +726,69 @@ class Parser {
     return NewCall(op, offsets[mid - 1], std::move(left), std::move(right));
   }
 
+  using ParseFn = std::unique_ptr<Expr> (Parser::*)();
+
   std::unique_ptr<Expr> ParseOr() {
-    auto first = ParseAnd();
-    if (failed_ || Peek().kind != Tok::kOr) return first;
-    std::vector<std::unique_ptr<Expr>> terms;
-    std::vector<int> offsets;
-    terms.push_back(std::move(first));
-    while (!failed_ && Peek().kind == Tok::kOr) {
-      offsets.push_back(Advance().offset);
-      terms.push_back(ParseAnd());
-    }
-    if (failed_) return Error();
-    return Balance("_||_", &terms, offsets, 0, terms.size() - 1);
+    return ParseChain(Tok::kOr, "_||_", &Parser::ParseAnd);
+  }
+  std::unique_ptr<Expr> ParseAnd() {
+    return ParseChain(Tok::kAnd, "_&&_", &Parser::ParseRelation);
   }
 
-  std::unique_ptr<Expr> ParseAnd() {
-    auto first = ParseRelation();
-    if (failed_ || Peek().kind != Tok::kAnd) return first;
+  // a op b op c for && and ||, whose terms are balanced into a tree so that
+  // a long chain does not nest as deep as it is long.
+  std::unique_ptr<Expr> ParseChain(Tok op, const char* function,
+                                   ParseFn operand) {
+    auto first = (this->*operand)();
+    if (failed_ || Peek().kind != op) return first;
     std::vector<std::unique_ptr<Expr>> terms;
     std::vector<int> offsets;
     terms.push_back(std::move(first));
-    while (!failed_ && Peek().kind == Tok::kAnd) {
+    while (!failed_ && Peek().kind == op) {
       offsets.push_back(Advance().offset);
-      terms.push_back(ParseRelation());
+      terms.push_back((this->*operand)());
     }
     if (failed_) return Error();
-    return Balance("_&&_", &terms, offsets, 0, terms.size() - 1);
+    return Balance(function, &terms, offsets, 0, terms.size() - 1);
   }
+
+  // The binary operators of one precedence level and their functions.
+  struct BinaryOp {
+    Tok token;
+    const char* function;
+  };
+  static constexpr BinaryOp kRelations[] = {
+      {Tok::kEq, "_==_"}, {Tok::kNe, "_!=_"}, {Tok::kLt, "_<_"},
+      {Tok::kLe, "_<=_"}, {Tok::kGt, "_>_"},  {Tok::kGe, "_>=_"},
+      {Tok::kIn, "@in"}};
+  static constexpr BinaryOp kAdditions[] = {{Tok::kPlus, "_+_"},
+                                            {Tok::kMinus, "_-_"}};
+  static constexpr BinaryOp kMultiplications[] = {
+      {Tok::kStar, "_*_"}, {Tok::kSlash, "_/_"}, {Tok::kPercent, "_%_"}};
 
   std::unique_ptr<Expr> ParseRelation() {
-    auto left = ParseAddition();
-    while (!failed_) {
-      const char* op = nullptr;
-      switch (Peek().kind) {
-        case Tok::kEq:
-          op = "_==_";
-          break;
-        case Tok::kNe:
-          op = "_!=_";
-          break;
-        case Tok::kLt:
-          op = "_<_";
-          break;
-        case Tok::kLe:
-          op = "_<=_";
-          break;
-        case Tok::kGt:
-          op = "_>_";
-          break;
-        case Tok::kGe:
-          op = "_>=_";
-          break;
-        case Tok::kIn:
-          op = "@in";
-          break;
-        default:
-          break;
-      }
-      if (op == nullptr) break;
-      int offset = Advance().offset;
-      auto right = ParseAddition();
-      left = NewCall(op, offset, std::move(left), std::move(right));
-    }
-    return left;
+    return ParseLeftAssociative(kRelations, &Parser::ParseAddition);
   }
-
   std::unique_ptr<Expr> ParseAddition() {
-    auto left = ParseMultiplication();
-    while (!failed_ &&
-           (Peek().kind == Tok::kPlus || Peek().kind == Tok::kMinus)) {
-      const Token& t = Advance();
-      const char* op = t.kind == Tok::kPlus ? "_+_" : "_-_";
-      int offset = t.offset;
-      auto right = ParseMultiplication();
-      left = NewCall(op, offset, std::move(left), std::move(right));
-    }
-    return left;
+    return ParseLeftAssociative(kAdditions, &Parser::ParseMultiplication);
+  }
+  std::unique_ptr<Expr> ParseMultiplication() {
+    return ParseLeftAssociative(kMultiplications, &Parser::ParseUnary);
   }
 
-  std::unique_ptr<Expr> ParseMultiplication() {
-    auto left = ParseUnary();
-    while (!failed_ &&
-           (Peek().kind == Tok::kStar || Peek().kind == Tok::kSlash ||
-            Peek().kind == Tok::kPercent)) {
-      const Token& t = Advance();
-      const char* op = t.kind == Tok::kStar
-                           ? "_*_"
-                           : (t.kind == Tok::kSlash ? "_/_" : "_%_");
-      int offset = t.offset;
-      auto right = ParseUnary();
-      left = NewCall(op, offset, std::move(left), std::move(right));
+  // One level of left-associative binary operators, `ops`.
+  std::unique_ptr<Expr> ParseLeftAssociative(absl::Span<const BinaryOp> ops,
+                                             ParseFn operand) {
+    auto left = (this->*operand)();
+    while (!failed_) {
+      Tok next = Peek().kind;
+      auto op = std::find_if(ops.begin(), ops.end(), [next](const BinaryOp& o) {
+        return o.token == next;
+      });
+      if (op == ops.end()) break;
+      int offset = Advance().offset;
+      auto right = (this->*operand)();
+      left = NewCall(op->function, offset, std::move(left), std::move(right));
     }
     return left;
   }
@@ -796,15 +814,12 @@ class Parser {
           Fail(lit.offset, "integer literal out of range");
           return Error();
         }
-        auto e = NewExpr(ExprKind::kConst, offset);
-        e->const_value = Value::Int(static_cast<int64_t>(0 - lit.u));
-        return ParseMemberSuffix(std::move(e));
+        return ParseMemberSuffix(
+            NewConst(offset, Value::Int(static_cast<int64_t>(0 - lit.u))));
       }
       if (n.kind == Tok::kDouble) {
         const Token& lit = Advance();
-        auto e = NewExpr(ExprKind::kConst, offset);
-        e->const_value = Value::Double(-lit.d);
-        return ParseMemberSuffix(std::move(e));
+        return ParseMemberSuffix(NewConst(offset, Value::Double(-lit.d)));
       }
       auto operand = ParseUnary();
       return NewCall("-_", offset, std::move(operand));
@@ -830,38 +845,28 @@ class Parser {
         int offset = Advance().offset;
         const Token& name = Peek();
         if (name.kind == Tok::kQuestion) {
-          if (!options_.enable_optional_syntax) {
-            Fail(name.offset, "optional field selection '.?' is not enabled");
+          if (!OptionalSyntaxEnabled(name.offset,
+                                     "optional field selection '.?' is")) {
             return Error();
           }
           Advance();
           const Token& field = Peek();
-          if (field.kind != Tok::kIdent && field.kind != Tok::kReserved &&
-              field.kind != Tok::kIn && field.kind != Tok::kTrue &&
-              field.kind != Tok::kFalse && field.kind != Tok::kNull) {
+          if (!IsFieldName(field)) {
             Expected("a field name after '.?'");
             return Error();
           }
           Advance();
           // a.?b is the call _?._(a, "b") (as in cel-go).
-          auto key = NewExpr(ExprKind::kConst, field.offset);
-          key->const_value =
-              Value::String(field.u == 1 && field.kind == Tok::kIdent
-                                ? field.s
-                                : std::string(field.text));
+          auto key = NewConst(field.offset, Value::String(FieldText(field)));
           operand = NewCall("_?._", offset, std::move(operand), std::move(key));
           continue;
         }
-        if (name.kind != Tok::kIdent && name.kind != Tok::kReserved &&
-            name.kind != Tok::kIn && name.kind != Tok::kTrue &&
-            name.kind != Tok::kFalse && name.kind != Tok::kNull) {
+        if (!IsFieldName(name)) {
           Expected("a field or method name after '.'");
           return Error();
         }
         Advance();
-        std::string field = name.u == 1 && name.kind == Tok::kIdent
-                                ? name.s
-                                : std::string(name.text);
+        std::string field = FieldText(name);
         bool quoted = name.kind == Tok::kIdent && name.u == 1;
         if (Peek().kind == Tok::kLParen && !quoted) {
           int call_offset = Advance().offset;
@@ -880,8 +885,7 @@ class Parser {
         int offset = Advance().offset;
         bool optional = false;
         if (Peek().kind == Tok::kQuestion) {
-          if (!options_.enable_optional_syntax) {
-            Fail(Peek().offset, "optional index '[?' is not enabled");
+          if (!OptionalSyntaxEnabled(Peek().offset, "optional index '[?' is")) {
             return Error();
           }
           Advance();
@@ -910,16 +914,10 @@ class Parser {
                  std::vector<uint8_t>* optional = nullptr) {
     if (Accept(close)) return true;
     while (!failed_) {
-      if (optional != nullptr && Peek().kind == Tok::kQuestion) {
-        if (!options_.enable_optional_syntax) {
-          Fail(Peek().offset, "optional list elements are not enabled");
-          return false;
-        }
-        Advance();
-        optional->resize(args->size(), 0);
-        optional->push_back(1);
-      } else if (optional != nullptr && !optional->empty()) {
-        optional->push_back(0);
+      if (optional != nullptr &&
+          !MarkOptionalEntry(args->size(), optional,
+                             "optional list elements are")) {
+        return false;
       }
       args->push_back(ParseExpr());
       if (failed_) return false;
@@ -946,9 +944,7 @@ class Parser {
           Fail(t.offset, "integer literal out of range");
           return Error();
         }
-        auto e = NewExpr(ExprKind::kConst, t.offset);
-        e->const_value = Value::Int(static_cast<int64_t>(t.u));
-        return e;
+        return NewConst(t.offset, Value::Int(static_cast<int64_t>(t.u)));
       }
       case Tok::kUint: {
         Advance();
@@ -956,40 +952,28 @@ class Parser {
           Fail(t.offset, "unsigned integer literal out of range");
           return Error();
         }
-        auto e = NewExpr(ExprKind::kConst, t.offset);
-        e->const_value = Value::Uint(t.u);
-        return e;
+        return NewConst(t.offset, Value::Uint(t.u));
       }
       case Tok::kDouble: {
         Advance();
-        auto e = NewExpr(ExprKind::kConst, t.offset);
-        e->const_value = Value::Double(t.d);
-        return e;
+        return NewConst(t.offset, Value::Double(t.d));
       }
       case Tok::kString: {
         Advance();
-        auto e = NewExpr(ExprKind::kConst, t.offset);
-        e->const_value = Value::String(t.s);
-        return e;
+        return NewConst(t.offset, Value::String(t.s));
       }
       case Tok::kBytes: {
         Advance();
-        auto e = NewExpr(ExprKind::kConst, t.offset);
-        e->const_value = Value::Bytes(t.s);
-        return e;
+        return NewConst(t.offset, Value::Bytes(t.s));
       }
       case Tok::kTrue:
       case Tok::kFalse: {
         Advance();
-        auto e = NewExpr(ExprKind::kConst, t.offset);
-        e->const_value = Value::Bool(t.kind == Tok::kTrue);
-        return e;
+        return NewConst(t.offset, Value::Bool(t.kind == Tok::kTrue));
       }
       case Tok::kNull: {
         Advance();
-        auto e = NewExpr(ExprKind::kConst, t.offset);
-        e->const_value = Value::Null();
-        return e;
+        return NewConst(t.offset, Value::Null());
       }
       case Tok::kLParen: {
         Advance();
@@ -1010,16 +994,9 @@ class Parser {
         auto e = NewExpr(ExprKind::kMap, offset);
         if (Accept(Tok::kRBrace)) return e;
         while (!failed_) {
-          if (Peek().kind == Tok::kQuestion) {
-            if (!options_.enable_optional_syntax) {
-              Fail(Peek().offset, "optional map entries are not enabled");
-              return Error();
-            }
-            Advance();
-            e->optional_entries.resize(e->keys.size(), 0);
-            e->optional_entries.push_back(1);
-          } else if (!e->optional_entries.empty()) {
-            e->optional_entries.push_back(0);
+          if (!MarkOptionalEntry(e->keys.size(), &e->optional_entries,
+                                 "optional map entries are")) {
+            return Error();
           }
           e->keys.push_back(ParseExpr());
           if (!Expect(Tok::kColon, "':'")) return Error();

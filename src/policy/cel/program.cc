@@ -119,6 +119,17 @@ Value NoMatchingOverload(absl::string_view op) {
   return Value::Error(absl::StrCat("no matching overload for '", op, "'"));
 }
 
+// A node that computes by reference: Eval copies what EvalRef points to.
+class RefNode : public EvalNode {
+ public:
+  Value Eval(Frame& f) const final {
+    Value scratch;
+    const Value* r = EvalRef(f, &scratch);
+    return r == &scratch ? std::move(scratch) : *r;
+  }
+  const Value* EvalRef(Frame& f, Value* scratch) const override = 0;
+};
+
 class ConstNode : public EvalNode {
  public:
   explicit ConstNode(Value v) : value_(std::move(v)) {}
@@ -198,7 +209,7 @@ Value SelectField(const Value& operand, const Value& key, bool test_only) {
                                    "' does not support field selection"));
 }
 
-class SelectNode : public EvalNode {
+class SelectNode : public RefNode {
  public:
   // `local_slot` >= 0 when the operand is a comprehension variable, which
   // is then read directly from the frame.
@@ -207,11 +218,6 @@ class SelectNode : public EvalNode {
         key_(Value::InternedString(field)),
         test_only_(test_only),
         local_slot_(local_slot) {}
-  Value Eval(Frame& f) const override {
-    Value scratch;
-    const Value* r = EvalRef(f, &scratch);
-    return r == &scratch ? std::move(scratch) : *r;
-  }
   const Value* EvalRef(Frame& f, Value* scratch) const override {
     Value tmp;
     const Value* operand =
@@ -303,22 +309,25 @@ class BoolNode : public EvalNode {
 
 // CEL spec, "Logical operators": && and || are commutative over errors; an
 // error or a non-bool on one side is absorbed when the other side decides.
-class AndNode : public BoolNode {
+// `kDecides` is the value that decides alone: false for &&, true for ||.
+template <int kDecides>
+class LogicalNode : public BoolNode {
  public:
-  AndNode(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
+  LogicalNode(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
   int EvalBool(Frame& f, Value* other) const override {
+    constexpr int kYields = kDecides == kFalse ? kTrue : kFalse;
     Value lv;
     int l = l_->EvalBool(f, &lv);
-    if (l == kFalse) return kFalse;
+    if (l == kDecides) return kDecides;
     int r = r_->EvalBool(f, other);
-    if (r == kFalse) return kFalse;
-    if (l == kTrue && r == kTrue) return kTrue;
+    if (r == kDecides) return kDecides;
+    if (l == kYields && r == kYields) return kYields;
     if (l == kOther && lv.IsError()) {
       *other = std::move(lv);
       return kOther;
     }
     if (r == kOther && other->IsError()) return kOther;
-    *other = Locate(NoMatchingOverload("_&&_"));
+    *other = Locate(NoMatchingOverload(kDecides == kFalse ? "_&&_" : "_||_"));
     return kOther;
   }
 
@@ -326,28 +335,8 @@ class AndNode : public BoolNode {
   NodePtr l_, r_;
 };
 
-class OrNode : public BoolNode {
- public:
-  OrNode(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
-  int EvalBool(Frame& f, Value* other) const override {
-    Value lv;
-    int l = l_->EvalBool(f, &lv);
-    if (l == kTrue) return kTrue;
-    int r = r_->EvalBool(f, other);
-    if (r == kTrue) return kTrue;
-    if (l == kFalse && r == kFalse) return kFalse;
-    if (l == kOther && lv.IsError()) {
-      *other = std::move(lv);
-      return kOther;
-    }
-    if (r == kOther && other->IsError()) return kOther;
-    *other = Locate(NoMatchingOverload("_||_"));
-    return kOther;
-  }
-
- private:
-  NodePtr l_, r_;
-};
+using AndNode = LogicalNode<EvalNode::kFalse>;
+using OrNode = LogicalNode<EvalNode::kTrue>;
 
 class NotNode : public BoolNode {
  public:
@@ -389,11 +378,14 @@ class CondNode : public EvalNode {
   NodePtr c_, t_, e_;
 };
 
-class EqNode : public BoolNode {
+// A bool node over two strict operands (CEL spec: an error operand is the
+// result, the left one first); Derived::Decide(l, r, other) does the rest.
+// Static dispatch, since these nodes are the hot path of most policies.
+template <typename Derived>
+class StrictBinaryNode : public BoolNode {
  public:
-  EqNode(NodePtr l, NodePtr r, bool negate)
-      : l_(std::move(l)), r_(std::move(r)), negate_(negate) {}
-  int EvalBool(Frame& f, Value* other) const override {
+  StrictBinaryNode(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
+  int EvalBool(Frame& f, Value* other) const final {
     Value ls, rs;
     const Value* l = l_->EvalRef(f, &ls);
     if (l->IsError()) {
@@ -405,45 +397,47 @@ class EqNode : public BoolNode {
       *other = *r;
       return kOther;
     }
+    return static_cast<const Derived*>(this)->Decide(*l, *r, other);
+  }
+
+ private:
+  NodePtr l_, r_;
+};
+
+class EqNode : public StrictBinaryNode<EqNode> {
+ public:
+  EqNode(NodePtr l, NodePtr r, bool negate)
+      : StrictBinaryNode(std::move(l), std::move(r)), negate_(negate) {}
+  int Decide(const Value& l, const Value& r, Value*) const {
     bool equal;
-    if (l->kind() == ValueKind::kString && r->kind() == ValueKind::kString) {
+    if (l.kind() == ValueKind::kString && r.kind() == ValueKind::kString) {
       // The common case in policies, without the generic dispatch.
-      absl::string_view a = l->string_value(), b = r->string_value();
+      absl::string_view a = l.string_value(), b = r.string_value();
       equal = a.size() == b.size() &&
               internal::BytesEqual(a.data(), b.data(), a.size());
     } else {
-      equal = ValuesEqual(*l, *r);
+      equal = ValuesEqual(l, r);
     }
     return equal != negate_ ? kTrue : kFalse;
   }
 
  private:
-  NodePtr l_, r_;
   bool negate_;
 };
 
 // <, <=, >, >= (CEL spec, "Ordering"), across numeric kinds.
-class CompareNode : public BoolNode {
+class CompareNode : public StrictBinaryNode<CompareNode> {
  public:
   CompareNode(NodePtr l, NodePtr r, int op, std::string name)
-      : l_(std::move(l)), r_(std::move(r)), op_(op), name_(std::move(name)) {}
-  int EvalBool(Frame& f, Value* other) const override {
-    Value ls, rs;
-    const Value* l = l_->EvalRef(f, &ls);
-    if (l->IsError()) {
-      *other = *l;
-      return kOther;
-    }
-    const Value* r = r_->EvalRef(f, &rs);
-    if (r->IsError()) {
-      *other = *r;
-      return kOther;
-    }
+      : StrictBinaryNode(std::move(l), std::move(r)),
+        op_(op),
+        name_(std::move(name)) {}
+  int Decide(const Value& l, const Value& r, Value* other) const {
     int cmp;
     bool unordered;
-    if (!CompareValues(*l, *r, &cmp, &unordered)) {
-      *other = Value::Error(absl::StrCat("no such overload: ", l->TypeName(),
-                                         " ", name_, " ", r->TypeName()),
+    if (!CompareValues(l, r, &cmp, &unordered)) {
+      *other = Value::Error(absl::StrCat("no such overload: ", l.TypeName(),
+                                         " ", name_, " ", r.TypeName()),
                             offset_);
       return kOther;
     }
@@ -466,7 +460,6 @@ class CompareNode : public BoolNode {
   }
 
  private:
-  NodePtr l_, r_;
   int op_;
   std::string name_;
 };
@@ -618,36 +611,49 @@ class MatchesConstNode : public BoolNode {
   std::unique_ptr<RE2> re_;
 };
 
-// An optional entry's value ([?x], {?k: x}): false to leave the entry
-// out, true to keep *v (unwrapped), or an error in *v.
-bool OptionalEntry(Value* v, bool* keep) {
-  if (v->IsError()) return false;
-  if (v->kind() != ValueKind::kOptional) {
-    *v = Value::Error(absl::StrCat("optional entry of type '", v->TypeName(),
-                                   "': expected an optional"));
-    return false;
-  }
-  *keep = v->optional_has_value();
-  if (*keep) *v = Value(v->optional_value());
-  return true;
-}
+// A list or map literal, whose entries may be optional ([?x], {?k: x}).
+class LiteralNode : public EvalNode {
+ protected:
+  explicit LiteralNode(std::vector<uint8_t> optional)
+      : optional_(std::move(optional)) {}
 
-class ListNode : public EvalNode {
+  enum class Entry { kKeep, kLeaveOut, kStop };
+  // What the literal does with the value *v of entry i: keeps *v (an
+  // optional entry's value unwrapped), leaves the entry out (an empty
+  // optional), or stops with the error now in *v.
+  Entry Take(size_t i, Value* v) const {
+    if (i >= optional_.size() || optional_[i] == 0) {
+      return v->IsError() ? Entry::kStop : Entry::kKeep;
+    }
+    if (!v->IsError() && v->kind() != ValueKind::kOptional) {
+      *v = Value::Error(absl::StrCat("optional entry of type '", v->TypeName(),
+                                     "': expected an optional"));
+    }
+    if (v->IsError()) {
+      *v = Locate(std::move(*v));
+      return Entry::kStop;
+    }
+    if (!v->optional_has_value()) return Entry::kLeaveOut;
+    *v = Value(v->optional_value());
+    return Entry::kKeep;
+  }
+
+ private:
+  std::vector<uint8_t> optional_;
+};
+
+class ListNode : public LiteralNode {
  public:
   ListNode(std::vector<NodePtr> elems, std::vector<uint8_t> optional)
-      : elems_(std::move(elems)), optional_(std::move(optional)) {}
+      : LiteralNode(std::move(optional)), elems_(std::move(elems)) {}
   Value Eval(Frame& f) const override {
     std::vector<Value> out;
     out.reserve(elems_.size());
     for (size_t i = 0; i < elems_.size(); ++i) {
       Value v = elems_[i]->Eval(f);
-      if (i < optional_.size() && optional_[i] != 0) {
-        bool keep = false;
-        if (!OptionalEntry(&v, &keep)) return Locate(std::move(v));
-        if (!keep) continue;
-      } else if (v.IsError()) {
-        return v;
-      }
+      Entry entry = Take(i, &v);
+      if (entry == Entry::kStop) return v;
+      if (entry == Entry::kLeaveOut) continue;
       out.push_back(std::move(v));
     }
     return Account(f, Value::List(std::move(out)));
@@ -655,16 +661,15 @@ class ListNode : public EvalNode {
 
  private:
   std::vector<NodePtr> elems_;
-  std::vector<uint8_t> optional_;
 };
 
-class MapNode : public EvalNode {
+class MapNode : public LiteralNode {
  public:
   MapNode(std::vector<NodePtr> keys, std::vector<NodePtr> values,
           std::vector<uint8_t> optional)
-      : keys_(std::move(keys)),
-        values_(std::move(values)),
-        optional_(std::move(optional)) {}
+      : LiteralNode(std::move(optional)),
+        keys_(std::move(keys)),
+        values_(std::move(values)) {}
   Value Eval(Frame& f) const override {
     std::vector<std::pair<Value, Value>> out;
     out.reserve(keys_.size());
@@ -672,13 +677,9 @@ class MapNode : public EvalNode {
       Value k = keys_[i]->Eval(f);
       if (k.IsError()) return k;
       Value v = values_[i]->Eval(f);
-      if (i < optional_.size() && optional_[i] != 0) {
-        bool keep = false;
-        if (!OptionalEntry(&v, &keep)) return Locate(std::move(v));
-        if (!keep) continue;
-      } else if (v.IsError()) {
-        return v;
-      }
+      Entry entry = Take(i, &v);
+      if (entry == Entry::kStop) return v;
+      if (entry == Entry::kLeaveOut) continue;
       out.emplace_back(std::move(k), std::move(v));
     }
     return Account(f, Locate(MapValue::Build(std::move(out))));
@@ -686,7 +687,6 @@ class MapNode : public EvalNode {
 
  private:
   std::vector<NodePtr> keys_, values_;
-  std::vector<uint8_t> optional_;
 };
 
 // opt.optMap(x, t) and opt.optFlatMap(x, t): t with x bound to the value
@@ -725,24 +725,6 @@ class OptMapNode : public EvalNode {
 
 Value BudgetExceeded();
 
-// Whether values of kind k can be ordered by sort and sortBy (cel-go: int,
-// uint, double, bool, duration, timestamp, string, bytes).
-bool Sortable(ValueKind k) {
-  switch (k) {
-    case ValueKind::kInt:
-    case ValueKind::kUint:
-    case ValueKind::kDouble:
-    case ValueKind::kBool:
-    case ValueKind::kString:
-    case ValueKind::kBytes:
-    case ValueKind::kTimestamp:
-    case ValueKind::kDuration:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // list.sortBy(x, key): each key is computed once (one iteration of the
 // comprehension budget each), then the elements are ordered by key,
 // stably. Keys must all be of one sortable kind.
@@ -765,7 +747,7 @@ class SortByNode : public EvalNode {
       f.refs[slot_] = &list[i];
       Value k = key_->Eval(f);
       if (k.IsError()) return k;
-      if (!Sortable(k.kind()) ||
+      if (!internal::Sortable(k.kind()) ||
           (!keys.empty() && k.kind() != keys[0].kind())) {
         return Locate(Value::Error(absl::StrCat(
             "sortBy: key of type '", k.TypeName(),
@@ -824,7 +806,7 @@ class RangeNode : public EvalNode {
 // the intermediate optionals. Any operand that is not a map (an error, a
 // list, an optional) is left to `general`, the unfused plan of the same
 // expression, so that the semantics are exactly those of the optionals.
-class SelectOrValueNode : public EvalNode {
+class SelectOrValueNode : public RefNode {
  public:
   SelectOrValueNode(NodePtr root, const std::vector<std::string>& fields,
                     NodePtr fallback, NodePtr general)
@@ -836,11 +818,6 @@ class SelectOrValueNode : public EvalNode {
       keys_.push_back(Value::InternedString(f));
     }
     for (auto& h : hints_) h.store(0, std::memory_order_relaxed);
-  }
-  Value Eval(Frame& f) const override {
-    Value scratch;
-    const Value* r = EvalRef(f, &scratch);
-    return r == &scratch ? std::move(scratch) : *r;
   }
   const Value* EvalRef(Frame& f, Value* scratch) const override {
     Value tmp;
@@ -1002,43 +979,29 @@ class ComprehensionNode : public EvalNode {
             macro_ == MacroKind::kMapFilter || macro_ == MacroKind::kFilter ||
             (macro_ == MacroKind::kTransformList && body_.size() == 2);
         std::vector<Value> out;
-        for (size_t i = 0; i < n; ++i) {
-          if (--f.budget < 0) return BudgetExceeded();
-          bind(i);
-          if (has_filter) {
-            Value keep = body_[0]->Eval(f);
-            if (keep.kind() != ValueKind::kBool) {
-              return keep.IsError() ? keep : NoMatchingOverload("filter");
-            }
-            if (!keep.bool_value()) continue;
-          }
+        Value error = ForEachKept(f, n, bind, has_filter, "filter", [&] {
           if (macro_ == MacroKind::kFilter) {
             out.push_back(*f.refs[slot1_]);
-          } else {
-            Value v = body_.back()->Eval(f);
-            if (v.IsError()) return v;
-            out.push_back(std::move(v));
-          }
-        }
-        return Value::List(std::move(out));
-      }
-      case MacroKind::kTransformMap: {
-        bool has_filter = body_.size() == 2;
-        std::vector<std::pair<Value, Value>> out;
-        for (size_t i = 0; i < n; ++i) {
-          if (--f.budget < 0) return BudgetExceeded();
-          bind(i);
-          if (has_filter) {
-            Value keep = body_[0]->Eval(f);
-            if (keep.kind() != ValueKind::kBool) {
-              return keep.IsError() ? keep : NoMatchingOverload("transformMap");
-            }
-            if (!keep.bool_value()) continue;
+            return Value();
           }
           Value v = body_.back()->Eval(f);
           if (v.IsError()) return v;
-          out.emplace_back(*f.refs[slot1_], std::move(v));
-        }
+          out.push_back(std::move(v));
+          return Value();
+        });
+        if (error.IsError()) return error;
+        return Value::List(std::move(out));
+      }
+      case MacroKind::kTransformMap: {
+        std::vector<std::pair<Value, Value>> out;
+        Value error =
+            ForEachKept(f, n, bind, body_.size() == 2, "transformMap", [&] {
+              Value v = body_.back()->Eval(f);
+              if (v.IsError()) return v;
+              out.emplace_back(*f.refs[slot1_], std::move(v));
+              return Value();
+            });
+        if (error.IsError()) return error;
         return MapValue::Build(std::move(out));
       }
       case MacroKind::kBind:
@@ -1049,6 +1012,29 @@ class ComprehensionNode : public EvalNode {
         break;
     }
     return Value::Error("unknown macro");
+  }
+
+  // The loop of the macros that build a list or a map: binds each entry,
+  // skips those the filter (body_[0], when `has_filter`) refuses, and calls
+  // `add` on the rest. An error from the filter or from `add` ends the loop
+  // and is returned; otherwise a null value.
+  template <typename Bind, typename Add>
+  Value ForEachKept(Frame& f, size_t n, const Bind& bind, bool has_filter,
+                    absl::string_view name, const Add& add) const {
+    for (size_t i = 0; i < n; ++i) {
+      if (--f.budget < 0) return BudgetExceeded();
+      bind(i);
+      if (has_filter) {
+        Value keep = body_[0]->Eval(f);
+        if (keep.kind() != ValueKind::kBool) {
+          return keep.IsError() ? keep : NoMatchingOverload(name);
+        }
+        if (!keep.bool_value()) continue;
+      }
+      Value error = add();
+      if (error.IsError()) return error;
+    }
+    return Value();
   }
 
   MacroKind macro_;

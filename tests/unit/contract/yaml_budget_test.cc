@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/alias_bomb.h"
+#include "tests/unit/contract/yaml_test_util.h"
 
 #include "meshplane/contract/odcs.h"
 #include "meshplane/contract/validate.h"
@@ -29,15 +30,7 @@ using ::meshplane::testing::kAliasBombFirstLevelLine;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-std::string ErrorOf(absl::string_view text) {
-  absl::StatusOr<YamlDocument> doc = LoadYaml(text);
-  EXPECT_FALSE(doc.ok());
-  if (doc.ok()) {
-    return "";
-  }
-  EXPECT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(doc.status().message());
-}
+using test_util::ErrorOf;
 
 std::string Repeat(absl::string_view item, int n) {
   std::string out;

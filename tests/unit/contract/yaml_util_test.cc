@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/contract/yaml_test_util.h"
 
 namespace meshplane::contract::internal {
 namespace {
@@ -24,15 +25,7 @@ YamlDocument Load(absl::string_view text) {
   return *std::move(doc);
 }
 
-std::string ErrorOf(absl::string_view text) {
-  absl::StatusOr<YamlDocument> doc = LoadYaml(text);
-  EXPECT_FALSE(doc.ok());
-  if (doc.ok()) {
-    return "";
-  }
-  EXPECT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(doc.status().message());
-}
+using test_util::ErrorOf;
 
 TEST(LoadYamlTest, MappingsKeepDocumentOrderAndDuplicates) {
   const YamlDocument doc = Load("b: 1\na: 2\nb: 3\n");

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -49,20 +50,13 @@ class AccessTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_OK(governance_.Reload());
-    for (const auto& [team, members] :
-         std::vector<std::pair<std::string, std::vector<std::string>>>{
-             {"sales-eng", {"user:olga"}},
-             {"analysts", {"user:ana"}},
-             {"governance", {"user:gina"}}}) {
-      model::Team t;
-      t.id = team;
-      t.members = members;
-      ASSERT_OK(registry_.CreateTeam(admin_, t).status());
-    }
-    model::Domain d;
-    d.id = "sales";
-    d.owner_team_id = "sales-eng";
-    ASSERT_OK(registry_.CreateDomain(admin_, d).status());
+    ASSERT_NO_FATAL_FAILURE(
+        test_util::CreateTeams(registry_, admin_,
+                               {{"sales-eng", {"user:olga"}},
+                                {"analysts", {"user:ana"}},
+                                {"governance", {"user:gina"}}}));
+    ASSERT_NO_FATAL_FAILURE(
+        test_util::CreateDomains(registry_, admin_, {{"sales", "sales-eng"}}));
     model::DataProduct p;
     p.domain_id = "sales";
     p.id = "orders";

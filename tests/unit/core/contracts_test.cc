@@ -11,6 +11,7 @@
 #include "tests/testing/alias_bomb.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -101,22 +102,12 @@ class ContractsTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_OK(governance_.Reload());
-    for (const auto& [team, member] :
-         std::vector<std::pair<std::string, std::string>>{
-             {"sales-team", "user:sam"}, {"finance-team", "user:fin"}}) {
-      model::Team t;
-      t.id = team;
-      t.members = {member};
-      ASSERT_OK(registry_.CreateTeam(admin_, t).status());
-    }
-    for (const auto& [domain, owner] :
-         std::vector<std::pair<std::string, std::string>>{
-             {"sales", "sales-team"}, {"finance", "finance-team"}}) {
-      model::Domain d;
-      d.id = domain;
-      d.owner_team_id = owner;
-      ASSERT_OK(registry_.CreateDomain(admin_, d).status());
-    }
+    ASSERT_NO_FATAL_FAILURE(test_util::CreateTeams(
+        registry_, admin_,
+        {{"sales-team", {"user:sam"}}, {"finance-team", {"user:fin"}}}));
+    ASSERT_NO_FATAL_FAILURE(test_util::CreateDomains(
+        registry_, admin_,
+        {{"sales", "sales-team"}, {"finance", "finance-team"}}));
     // sales/orders promises the contract on orders-v1; finance/ledger reads
     // that port.
     model::DataProduct orders;
@@ -148,25 +139,38 @@ class ContractsTest : public ::testing::Test {
     return contracts_.Publish(ctx, r);
   }
 
+  // Stores a day's grant of read on sales/orders/orders-v1 to `consumer`
+  // (revoked at once when `revoked`), as Access would.
+  absl::Status GrantOrdersRead(const std::string& id,
+                               const std::string& consumer,
+                               bool revoked = false) {
+    return store_.RunInTransaction(
+        store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
+          model::Grant g;
+          g.id = id;
+          g.port = {"sales", "orders", "orders-v1"};
+          g.consumer = consumer;
+          g.actions = {"read"};
+          g.create_time = clock_.Now();
+          g.expire_time = clock_.Now() + absl::Hours(24);
+          g.revision = 1;
+          if (revoked) g.revoke_time = clock_.Now();
+          return txn.access().InsertGrant(g);
+        });
+  }
+
   RequestContext DryRun(RequestContext ctx) {
     ctx.validate_only = true;
     return ctx;
   }
 
   int64_t AuditCount() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    EXPECT_THAT(txn, IsOk());
-    auto page = (*txn)->events().ListAudit({}, {"", 1000});
-    EXPECT_THAT(page, IsOk());
-    return static_cast<int64_t>(page->items.size());
+    return static_cast<int64_t>(test_util::ReadAudit(store_).size());
   }
 
   std::vector<std::string> EventTypes() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    auto events = (*txn)->events().ListEvents(0, 1000);
-    EXPECT_THAT(events, IsOk());
     std::vector<std::string> out;
-    for (const auto& e : *events) {
+    for (const auto& e : test_util::ReadEvents(store_)) {
       if (e.type.rfind("contract.", 0) == 0)
         out.push_back(e.type + " " + e.resource);
     }
@@ -352,22 +356,10 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
   EXPECT_EQ(report.impacted_consumers[0].owner_team, "teams/finance-team");
   // A principal with an active grant on the port is a consumer too; a
   // revoked grant is not.
-  ASSERT_OK(store_.RunInTransaction(
-      store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
-        model::Grant g;
-        g.id = "00000000-0000-4000-8000-000000000001";
-        g.port = {"sales", "orders", "orders-v1"};
-        g.consumer = "team:finance-team";
-        g.actions = {"read"};
-        g.create_time = clock_.Now();
-        g.expire_time = clock_.Now() + absl::Hours(24);
-        g.revision = 1;
-        MP_RETURN_IF_ERROR(txn.access().InsertGrant(g));
-        g.id = "00000000-0000-4000-8000-000000000002";
-        g.consumer = "user:gone";
-        g.revoke_time = clock_.Now();
-        return txn.access().InsertGrant(g);
-      }));
+  ASSERT_OK(GrantOrdersRead("00000000-0000-4000-8000-000000000001",
+                            "team:finance-team"));
+  ASSERT_OK(GrantOrdersRead("00000000-0000-4000-8000-000000000002", "user:gone",
+                            /*revoked=*/true));
   ASSERT_OK_AND_ASSIGN(auto checked, contracts_.CheckCompatibility(
                                          sam_, Breaking("1.1.0"), "", ""));
   ASSERT_THAT(checked.impacted_consumers, SizeIs(2));
@@ -394,18 +386,8 @@ TEST_F(ContractsTest, BreakingChangeRefusedUnderMinorAcceptedUnderMajor) {
 // reading the port and the holder of an active grant on it.
 TEST_F(ContractsTest, DefaultModeRefusalNamesTheConsumersARemovalBreaks) {
   ASSERT_OK(Publish(sam_, std::string(kV1)).status());
-  ASSERT_OK(store_.RunInTransaction(
-      store::TxnMode::kReadWrite, [&](store::Transaction& txn) {
-        model::Grant g;
-        g.id = "00000000-0000-4000-8000-000000000001";
-        g.port = {"sales", "orders", "orders-v1"};
-        g.consumer = "team:finance-team";
-        g.actions = {"read"};
-        g.create_time = clock_.Now();
-        g.expire_time = clock_.Now() + absl::Hours(24);
-        g.revision = 1;
-        return txn.access().InsertGrant(g);
-      }));
+  ASSERT_OK(GrantOrdersRead("00000000-0000-4000-8000-000000000001",
+                            "team:finance-team"));
   std::string dropped =
       Edit(kV1, {{"version: 1.0.0", "version: 1.1.0"},
                  {"      - {name: note, logicalType: string}\n", ""}});

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -46,16 +47,11 @@ class GovernanceTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_OK(governance_.Reload());
-    for (const auto& [team, member] :
-         std::vector<std::pair<std::string, std::string>>{
-             {"governance", "user:gina"},
-             {"sales-team", "user:sam"},
-             {"finance-team", "user:fin"}}) {
-      model::Team t;
-      t.id = team;
-      t.members = {member};
-      ASSERT_OK(registry_.CreateTeam(admin_, t).status());
-    }
+    ASSERT_NO_FATAL_FAILURE(
+        test_util::CreateTeams(registry_, admin_,
+                               {{"governance", {"user:gina"}},
+                                {"sales-team", {"user:sam"}},
+                                {"finance-team", {"user:fin"}}}));
     ASSERT_OK(
         registry_.CreateDomain(admin_, Domain("sales", "sales-team")).status());
     ASSERT_OK(

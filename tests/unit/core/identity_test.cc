@@ -2,6 +2,7 @@
 
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -36,13 +37,9 @@ class IdentityTest : public ::testing::Test {
   }
 
   std::vector<model::AuditRecord> Audit() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    return (*txn)->events().ListAudit({}, {"", 100000})->items;
+    return test_util::ReadAudit(store_);
   }
-  std::vector<model::Event> Events() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    return *(*txn)->events().ListEvents(0, 100000);
-  }
+  std::vector<model::Event> Events() { return test_util::ReadEvents(store_); }
 
   testing::InMemoryStore store_;
   auth::Authorizer authz_;

@@ -11,6 +11,7 @@
 
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -46,24 +47,13 @@ class LineageAccessTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    for (const auto& [id, members] :
-         std::vector<std::pair<std::string, std::vector<std::string>>>{
-             {"sales-eng", {"user:bea", "user:olga"}},
-             {"payments", {"service:payments-etl", "user:ana", "user:bea"}},
-             {"other", {"user:otto"}}}) {
-      model::Team t;
-      t.id = id;
-      t.members = members;
-      ASSERT_OK(registry_.CreateTeam(admin_, t).status());
-    }
-    for (const auto& [id, owner] :
-         std::vector<std::pair<std::string, std::string>>{
-             {"sales", "sales-eng"}, {"payments", "payments"}}) {
-      model::Domain d;
-      d.id = id;
-      d.owner_team_id = owner;
-      ASSERT_OK(registry_.CreateDomain(admin_, d).status());
-    }
+    ASSERT_NO_FATAL_FAILURE(test_util::CreateTeams(
+        registry_, admin_,
+        {{"sales-eng", {"user:bea", "user:olga"}},
+         {"payments", {"service:payments-etl", "user:ana", "user:bea"}},
+         {"other", {"user:otto"}}}));
+    ASSERT_NO_FATAL_FAILURE(test_util::CreateDomains(
+        registry_, admin_, {{"sales", "sales-eng"}, {"payments", "payments"}}));
     DataProduct orders = Product("sales", "orders", "sales-eng");
     model::OutputPort v2;
     v2.id = "orders-v2";
@@ -127,19 +117,9 @@ class LineageAccessTest : public ::testing::Test {
   }
 
   std::vector<model::AuditRecord> Audit() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    EXPECT_THAT(txn, IsOk());
-    auto page = (*txn)->events().ListAudit({}, {"", 100000});
-    EXPECT_THAT(page, IsOk());
-    return page->items;  // newest first
+    return test_util::ReadAudit(store_);  // newest first
   }
-
-  std::vector<model::Event> Events() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    auto events = (*txn)->events().ListEvents(0, 100000);
-    EXPECT_THAT(events, IsOk());
-    return *events;
-  }
+  std::vector<model::Event> Events() { return test_util::ReadEvents(store_); }
 
   testing::InMemoryStore store_;
   auth::Authorizer authz_;

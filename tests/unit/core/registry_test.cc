@@ -10,6 +10,7 @@
 
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -124,20 +125,22 @@ class RegistryTest : public ::testing::Test {
     return in;
   }
 
-  std::vector<model::AuditRecord> Audit() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    EXPECT_THAT(txn, IsOk());
-    auto page = (*txn)->events().ListAudit({}, {"", 100000});
-    EXPECT_THAT(page, IsOk());
-    return page->items;  // newest first
+  // sales/a, sales/b reading a, and sales/c reading b, created by sam.
+  void CreateReadingChain() {
+    ASSERT_OK(
+        registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
+    DataProduct b = MakeProduct("sales", "b");
+    b.input_ports = {Reads("sales", "a")};
+    ASSERT_OK(registry_.CreateDataProduct(sam_, b).status());
+    DataProduct c = MakeProduct("sales", "c");
+    c.input_ports = {Reads("sales", "b")};
+    ASSERT_OK(registry_.CreateDataProduct(sam_, c).status());
   }
 
-  std::vector<model::Event> Events() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    auto events = (*txn)->events().ListEvents(0, 100000);
-    EXPECT_THAT(events, IsOk());
-    return *events;
+  std::vector<model::AuditRecord> Audit() {
+    return test_util::ReadAudit(store_);  // newest first
   }
+  std::vector<model::Event> Events() { return test_util::ReadEvents(store_); }
 
   // The newest audit record; refusals are audited after the transaction.
   model::AuditRecord LastAudit() {
@@ -1016,14 +1019,7 @@ TEST_F(RegistryTest, DeprecationSunsetAndRetirement) {
 }
 
 TEST_F(RegistryTest, InputPortsMustExistAndCannotCloseACycle) {
-  ASSERT_OK(
-      registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
-  DataProduct b = MakeProduct("sales", "b");
-  b.input_ports = {Reads("sales", "a")};
-  ASSERT_OK(registry_.CreateDataProduct(sam_, b).status());
-  DataProduct c = MakeProduct("sales", "c");
-  c.input_ports = {Reads("sales", "b")};
-  ASSERT_OK(registry_.CreateDataProduct(sam_, c).status());
+  ASSERT_NO_FATAL_FAILURE(CreateReadingChain());
 
   DataProduct ghost = MakeProduct("sales", "d");
   ghost.input_ports = {Reads("sales", "a"), Reads("sales", "nope")};
@@ -1066,14 +1062,7 @@ TEST_F(RegistryTest, InputPortsMustExistAndCannotCloseACycle) {
 }
 
 TEST_F(RegistryTest, LineageHasTheStartFirstThenReachedProducts) {
-  ASSERT_OK(
-      registry_.CreateDataProduct(sam_, MakeProduct("sales", "a")).status());
-  DataProduct b = MakeProduct("sales", "b");
-  b.input_ports = {Reads("sales", "a")};
-  ASSERT_OK(registry_.CreateDataProduct(sam_, b).status());
-  DataProduct c = MakeProduct("sales", "c");
-  c.input_ports = {Reads("sales", "b")};
-  ASSERT_OK(registry_.CreateDataProduct(sam_, c).status());
+  ASSERT_NO_FATAL_FAILURE(CreateReadingChain());
 
   ASSERT_OK_AND_ASSIGN(
       Lineage both,

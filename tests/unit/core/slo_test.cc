@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -162,14 +163,10 @@ class ServiceLevelsTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    model::Team t;
-    t.id = "sales-eng";
-    t.members = {"user:olga"};
-    ASSERT_OK(registry_.CreateTeam(admin_, t).status());
-    model::Domain d;
-    d.id = "sales";
-    d.owner_team_id = "sales-eng";
-    ASSERT_OK(registry_.CreateDomain(admin_, d).status());
+    ASSERT_NO_FATAL_FAILURE(test_util::CreateTeams(
+        registry_, admin_, {{"sales-eng", {"user:olga"}}}));
+    ASSERT_NO_FATAL_FAILURE(
+        test_util::CreateDomains(registry_, admin_, {{"sales", "sales-eng"}}));
     model::DataProduct p;
     p.domain_id = "sales";
     p.id = "orders";
@@ -201,10 +198,7 @@ class ServiceLevelsTest : public ::testing::Test {
     return r;
   }
 
-  std::vector<model::Event> Events() {
-    auto txn = store_.Begin(store::TxnMode::kReadOnly);
-    return *(*txn)->events().ListEvents(0, 100000);
-  }
+  std::vector<model::Event> Events() { return test_util::ReadEvents(store_); }
   std::vector<std::string> SloEventTypes() {
     std::vector<std::string> out;
     for (const auto& e : Events()) {

@@ -371,6 +371,22 @@ std::vector<Binding> AllBindings() {
   return out;
 }
 
+// Runs check(binding, template) for every binding with its parsed path,
+// each under its own trace; a path that does not parse fails its binding,
+// and a failed ASSERT in `check` skips that binding only.
+template <typename Check>
+void ForEachParsedBinding(const Check& check) {
+  for (const Binding& b : AllBindings()) {
+    [&] {
+      SCOPED_TRACE(b.Describe());
+      Template t;
+      std::string error;
+      ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
+      check(b, t);
+    }();
+  }
+}
+
 // Resolves `a.b.c` through the request message; nullptr when a step is not
 // a field or an inner step is not a singular message.
 const FieldDescriptor* ResolveFieldPath(const Descriptor* message,
@@ -682,223 +698,201 @@ TEST(HttpAnnotationsTest, CustomVerbsFollowTheRpcName) {
   // verb, and its words appear in the RPC name in order (PublishDataProduct
   // -> :publish, AddTeamMember -> :addMember, CheckContractCompatibility ->
   // :checkCompatibility).
-  for (const Binding& b : AllBindings()) {
-    // A lambda, so that a failed ASSERT skips one binding, not all.
-    [&] {
-      SCOPED_TRACE(b.Describe());
-      Template t;
-      std::string error;
-      ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
-      if (t.verb.empty()) {
-        return;
+  ForEachParsedBinding([&](const Binding& b, const Template& t) {
+    if (t.verb.empty()) {
+      return;
+    }
+    ASSERT_TRUE(t.verb[0] >= 'a' && t.verb[0] <= 'z') << t.verb;
+    const std::vector<std::string> verb = Words(t.verb);
+    const std::vector<std::string> rpc = Words(b.method->name());
+    EXPECT_EQ(verb[0], rpc[0]) << "the verb of " << b.method->name();
+    size_t j = 0;
+    for (const std::string& w : rpc) {
+      if (j < verb.size() && w == verb[j]) {
+        ++j;
       }
-      ASSERT_TRUE(t.verb[0] >= 'a' && t.verb[0] <= 'z') << t.verb;
-      const std::vector<std::string> verb = Words(t.verb);
-      const std::vector<std::string> rpc = Words(b.method->name());
-      EXPECT_EQ(verb[0], rpc[0]) << "the verb of " << b.method->name();
-      size_t j = 0;
-      for (const std::string& w : rpc) {
-        if (j < verb.size() && w == verb[j]) {
-          ++j;
-        }
-      }
-      EXPECT_EQ(j, verb.size())
-          << t.verb << " is not taken from " << b.method->name();
-      // Custom methods that change state are POSTs with the fields in the
-      // body; read-only ones may be GETs.
-      EXPECT_THAT(b.http_method, testing::AnyOf("POST", "GET"));
-      if (b.http_method == "POST") {
-        EXPECT_EQ(b.body, "*");
-      }
-    }();
-  }
+    }
+    EXPECT_EQ(j, verb.size())
+        << t.verb << " is not taken from " << b.method->name();
+    // Custom methods that change state are POSTs with the fields in the
+    // body; read-only ones may be GETs.
+    EXPECT_THAT(b.http_method, testing::AnyOf("POST", "GET"));
+    if (b.http_method == "POST") {
+      EXPECT_EQ(b.body, "*");
+    }
+  });
 }
 
 TEST(HttpAnnotationsTest, StandardMethodsHaveTheirAipShapes) {
-  for (const Binding& b : AllBindings()) {
-    // A lambda, so that a failed ASSERT skips one binding, not all.
-    [&] {
-      SCOPED_TRACE(b.Describe());
-      Template t;
-      std::string error;
-      ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
-      if (!t.verb.empty()) {
-        return;  // custom methods: CustomVerbsFollowTheRpcName
+  ForEachParsedBinding([&](const Binding& b, const Template& t) {
+    if (!t.verb.empty()) {
+      return;  // custom methods: CustomVerbsFollowTheRpcName
+    }
+    const std::string& rpc = b.method->name();
+    const std::string verb = Words(rpc)[0];
+    const Descriptor* request = b.method->input_type();
+    const Descriptor* response = b.method->output_type();
+    const std::vector<std::string> path(t.segments.begin() + 1,
+                                        t.segments.end());
+    auto var_named = [&](const std::string& f) -> const Variable* {
+      for (const Variable& v : t.variables) {
+        if (v.field_path == f) {
+          return &v;
+        }
       }
-      const std::string& rpc = b.method->name();
-      const std::string verb = Words(rpc)[0];
-      const Descriptor* request = b.method->input_type();
-      const Descriptor* response = b.method->output_type();
-      const std::vector<std::string> path(t.segments.begin() + 1,
-                                          t.segments.end());
-      auto var_named = [&](const std::string& f) -> const Variable* {
-        for (const Variable& v : t.variables) {
-          if (v.field_path == f) {
-            return &v;
-          }
-        }
-        return nullptr;
-      };
-      if (b.http_method == "GET" && verb == "get") {
-        // AIP-131: GET /v1/{name=<pattern>} returning the resource, or a
-        // singleton without a name.
-        if (t.variables.empty()) {
-          EXPECT_EQ(path.size(), 1u);
-          EXPECT_EQ(Singletons().count(path[0]), 1u) << "unknown singleton";
-          return;
-        }
-        const Variable* name = var_named("name");
-        ASSERT_NE(name, nullptr) << "Get binds `name`";
-        EXPECT_EQ(t.variables.size(), 1u);
-        EXPECT_EQ(name->first_segment, 1u);
-        EXPECT_EQ(name->first_segment + name->pattern.size(), t.segments.size())
-            << "nothing after {name}";
-        EXPECT_TRUE(HasPattern(response->name(), Join(name->pattern)))
-            << Join(name->pattern) << " is not a documented name of "
-            << response->name();
-      } else if (b.http_method == "GET" && verb == "list") {
-        // AIP-132: GET /v1/[{parent=<pattern>}/]<collection>.
-        const std::string kind = ListedResource(response);
-        ASSERT_FALSE(kind.empty())
-            << "no repeated resource in " << response->name();
-        EXPECT_TRUE(IsCollectionOf(kind, Normalize(path)))
-            << b.path << " is not the collection of " << kind;
-        EXPECT_NE(response->FindFieldByName("next_page_token"), nullptr);
-        EXPECT_NE(request->FindFieldByName("page_token"), nullptr);
-        EXPECT_NE(request->FindFieldByName("page_size"), nullptr);
-        for (const Variable& v : t.variables) {
-          EXPECT_EQ(v.field_path, "parent") << "List binds only `parent`";
-        }
-      } else if (b.http_method == "POST") {
-        // AIP-133: POST /v1/[{parent=<pattern>}/]<collection>, the resource
-        // in the body, its id as a query parameter.
-        std::string kind;
-        if (b.body != "*") {
-          const FieldDescriptor* f = request->FindFieldByName(b.body);
-          if (f != nullptr && f->message_type() != nullptr) {
-            kind = f->message_type()->name();
-          }
-        }
-        if (kind.empty()) {
-          kind = ResourceIn(response);
-        }
-        ASSERT_FALSE(kind.empty()) << "create of what?";
-        EXPECT_TRUE(IsCollectionOf(kind, Normalize(path)))
-            << b.path << " is not the collection of " << kind;
-        EXPECT_EQ(ResourceIn(response), kind) << "Create returns the resource";
-        if (b.body != "*") {
-          EXPECT_EQ(b.body, CamelToSnake(kind))
-              << "AIP-133: the body is the resource field";
-        }
-        for (const Variable& v : t.variables) {
-          EXPECT_EQ(v.field_path, "parent") << "Create binds only `parent`";
-        }
-      } else if (b.http_method == "PATCH") {
-        // AIP-134: PATCH /v1/{<resource>.name=<pattern>}, body <resource>,
-        // update_mask as a query parameter.
-        ASSERT_EQ(t.variables.size(), 1u);
-        const std::string field = b.body;
-        EXPECT_EQ(t.variables[0].field_path, field + ".name");
-        const FieldDescriptor* f = request->FindFieldByName(field);
-        ASSERT_NE(f, nullptr);
-        ASSERT_NE(f->message_type(), nullptr);
-        EXPECT_TRUE(
-            HasPattern(f->message_type()->name(), Join(t.variables[0].pattern)))
-            << Join(t.variables[0].pattern) << " is not a documented name of "
-            << f->message_type()->name();
-        const FieldDescriptor* mask = request->FindFieldByName("update_mask");
-        ASSERT_NE(mask, nullptr) << "AIP-134: update_mask";
-        EXPECT_EQ(mask->message_type()->full_name(),
-                  "google.protobuf.FieldMask");
-        EXPECT_EQ(verb, "update");
-      } else if (b.http_method == "DELETE") {
-        // AIP-135: DELETE /v1/{name=<pattern>} of the resource the RPC names.
-        ASSERT_EQ(t.variables.size(), 1u);
-        EXPECT_EQ(t.variables[0].field_path, "name");
-        EXPECT_EQ(t.variables[0].first_segment, 1u);
-        const std::string kind = rpc.substr(std::string("Delete").size());
-        EXPECT_EQ(verb, "delete");
-        EXPECT_TRUE(HasPattern(kind, Join(t.variables[0].pattern)))
-            << Join(t.variables[0].pattern) << " is not a documented name of "
-            << kind;
-      } else {
-        ADD_FAILURE() << "no AIP standard method has this shape";
+      return nullptr;
+    };
+    if (b.http_method == "GET" && verb == "get") {
+      // AIP-131: GET /v1/{name=<pattern>} returning the resource, or a
+      // singleton without a name.
+      if (t.variables.empty()) {
+        EXPECT_EQ(path.size(), 1u);
+        EXPECT_EQ(Singletons().count(path[0]), 1u) << "unknown singleton";
+        return;
       }
-    }();
-  }
+      const Variable* name = var_named("name");
+      ASSERT_NE(name, nullptr) << "Get binds `name`";
+      EXPECT_EQ(t.variables.size(), 1u);
+      EXPECT_EQ(name->first_segment, 1u);
+      EXPECT_EQ(name->first_segment + name->pattern.size(), t.segments.size())
+          << "nothing after {name}";
+      EXPECT_TRUE(HasPattern(response->name(), Join(name->pattern)))
+          << Join(name->pattern) << " is not a documented name of "
+          << response->name();
+    } else if (b.http_method == "GET" && verb == "list") {
+      // AIP-132: GET /v1/[{parent=<pattern>}/]<collection>.
+      const std::string kind = ListedResource(response);
+      ASSERT_FALSE(kind.empty())
+          << "no repeated resource in " << response->name();
+      EXPECT_TRUE(IsCollectionOf(kind, Normalize(path)))
+          << b.path << " is not the collection of " << kind;
+      EXPECT_NE(response->FindFieldByName("next_page_token"), nullptr);
+      EXPECT_NE(request->FindFieldByName("page_token"), nullptr);
+      EXPECT_NE(request->FindFieldByName("page_size"), nullptr);
+      for (const Variable& v : t.variables) {
+        EXPECT_EQ(v.field_path, "parent") << "List binds only `parent`";
+      }
+    } else if (b.http_method == "POST") {
+      // AIP-133: POST /v1/[{parent=<pattern>}/]<collection>, the resource
+      // in the body, its id as a query parameter.
+      std::string kind;
+      if (b.body != "*") {
+        const FieldDescriptor* f = request->FindFieldByName(b.body);
+        if (f != nullptr && f->message_type() != nullptr) {
+          kind = f->message_type()->name();
+        }
+      }
+      if (kind.empty()) {
+        kind = ResourceIn(response);
+      }
+      ASSERT_FALSE(kind.empty()) << "create of what?";
+      EXPECT_TRUE(IsCollectionOf(kind, Normalize(path)))
+          << b.path << " is not the collection of " << kind;
+      EXPECT_EQ(ResourceIn(response), kind) << "Create returns the resource";
+      if (b.body != "*") {
+        EXPECT_EQ(b.body, CamelToSnake(kind))
+            << "AIP-133: the body is the resource field";
+      }
+      for (const Variable& v : t.variables) {
+        EXPECT_EQ(v.field_path, "parent") << "Create binds only `parent`";
+      }
+    } else if (b.http_method == "PATCH") {
+      // AIP-134: PATCH /v1/{<resource>.name=<pattern>}, body <resource>,
+      // update_mask as a query parameter.
+      ASSERT_EQ(t.variables.size(), 1u);
+      const std::string field = b.body;
+      EXPECT_EQ(t.variables[0].field_path, field + ".name");
+      const FieldDescriptor* f = request->FindFieldByName(field);
+      ASSERT_NE(f, nullptr);
+      ASSERT_NE(f->message_type(), nullptr);
+      EXPECT_TRUE(
+          HasPattern(f->message_type()->name(), Join(t.variables[0].pattern)))
+          << Join(t.variables[0].pattern) << " is not a documented name of "
+          << f->message_type()->name();
+      const FieldDescriptor* mask = request->FindFieldByName("update_mask");
+      ASSERT_NE(mask, nullptr) << "AIP-134: update_mask";
+      EXPECT_EQ(mask->message_type()->full_name(), "google.protobuf.FieldMask");
+      EXPECT_EQ(verb, "update");
+    } else if (b.http_method == "DELETE") {
+      // AIP-135: DELETE /v1/{name=<pattern>} of the resource the RPC names.
+      ASSERT_EQ(t.variables.size(), 1u);
+      EXPECT_EQ(t.variables[0].field_path, "name");
+      EXPECT_EQ(t.variables[0].first_segment, 1u);
+      const std::string kind = rpc.substr(std::string("Delete").size());
+      EXPECT_EQ(verb, "delete");
+      EXPECT_TRUE(HasPattern(kind, Join(t.variables[0].pattern)))
+          << Join(t.variables[0].pattern) << " is not a documented name of "
+          << kind;
+    } else {
+      ADD_FAILURE() << "no AIP standard method has this shape";
+    }
+  });
 }
 
 TEST(HttpAnnotationsTest, ResourceNamesInPathsMatchDocumentedPatterns) {
-  for (const Binding& b : AllBindings()) {
-    // A lambda, so that a failed ASSERT skips one binding, not all.
-    [&] {
-      SCOPED_TRACE(b.Describe());
-      Template t;
-      std::string error;
-      ASSERT_TRUE(ParseTemplate(b.path, &t, &error)) << error;
-      const std::vector<std::string> path(t.segments.begin() + 1,
-                                          t.segments.end());
-      EXPECT_TRUE(PathIsDocumented(Normalize(path)))
-          << Join(path) << " names no documented resource or collection";
-      for (const Variable& v : t.variables) {
-        const std::string pattern = Join(v.pattern);
-        const std::string last = Split(v.field_path, '.').back();
-        std::string kind;
-        if (last == "parent") {
-          // The parent of the collection that follows the variable.
-          std::vector<std::string> coll(
-              t.segments.begin() + 1,
-              t.segments.begin() + v.first_segment + v.pattern.size());
-          ASSERT_LT(v.first_segment + v.pattern.size(), t.segments.size())
-              << "a parent is followed by its collection";
-          coll.push_back(t.segments[v.first_segment + v.pattern.size()]);
-          bool is_parent = false;
-          for (const auto& k : Kinds()) {
-            if (IsCollectionOf(k.message, Normalize(coll))) {
-              is_parent = true;
-            }
-          }
-          EXPECT_TRUE(is_parent) << pattern << " is no documented parent";
-          bool documented = false;
-          for (const auto& k : Kinds()) {
-            documented =
-                documented || (k.named && HasPattern(k.message, pattern));
-          }
-          EXPECT_TRUE(documented)
-              << "parent " << pattern << " is not a resource name";
-          continue;
-        }
-        if (last == "name") {
-          const std::vector<std::string> parts = Split(v.field_path, '.');
-          if (parts.size() > 1) {
-            const FieldDescriptor* holder = ResolveFieldPath(
-                b.method->input_type(),
-                Join(std::vector<std::string>(parts.begin(), parts.end() - 1)));
-            ASSERT_NE(holder, nullptr);
-            kind = holder->message_type()->name();
-          } else {
-            kind = ResourceOfName(b.method);
-          }
-        } else {
-          // A reference field named for its resource: `team`, `output_port`.
-          for (const auto& k : Kinds()) {
-            if (CamelToSnake(k.message) == last) {
-              kind = k.message;
-            }
+  ForEachParsedBinding([&](const Binding& b, const Template& t) {
+    const std::vector<std::string> path(t.segments.begin() + 1,
+                                        t.segments.end());
+    EXPECT_TRUE(PathIsDocumented(Normalize(path)))
+        << Join(path) << " names no documented resource or collection";
+    for (const Variable& v : t.variables) {
+      const std::string pattern = Join(v.pattern);
+      const std::string last = Split(v.field_path, '.').back();
+      std::string kind;
+      if (last == "parent") {
+        // The parent of the collection that follows the variable.
+        std::vector<std::string> coll(
+            t.segments.begin() + 1,
+            t.segments.begin() + v.first_segment + v.pattern.size());
+        ASSERT_LT(v.first_segment + v.pattern.size(), t.segments.size())
+            << "a parent is followed by its collection";
+        coll.push_back(t.segments[v.first_segment + v.pattern.size()]);
+        bool is_parent = false;
+        for (const auto& k : Kinds()) {
+          if (IsCollectionOf(k.message, Normalize(coll))) {
+            is_parent = true;
           }
         }
-        ASSERT_FALSE(kind.empty())
-            << "cannot tell which resource " << v.field_path
-            << " names; add it to NameResourceOverrides";
-        const ResourceKind* k = KindOf(kind);
-        ASSERT_NE(k, nullptr) << kind << " has no documented pattern here";
-        EXPECT_TRUE(k->named) << kind << " has no resource names";
-        EXPECT_TRUE(HasPattern(kind, pattern))
-            << v.field_path << "=" << pattern << " is not a documented name of "
-            << kind;
+        EXPECT_TRUE(is_parent) << pattern << " is no documented parent";
+        bool documented = false;
+        for (const auto& k : Kinds()) {
+          documented =
+              documented || (k.named && HasPattern(k.message, pattern));
+        }
+        EXPECT_TRUE(documented)
+            << "parent " << pattern << " is not a resource name";
+        continue;
       }
-    }();
-  }
+      if (last == "name") {
+        const std::vector<std::string> parts = Split(v.field_path, '.');
+        if (parts.size() > 1) {
+          const FieldDescriptor* holder = ResolveFieldPath(
+              b.method->input_type(),
+              Join(std::vector<std::string>(parts.begin(), parts.end() - 1)));
+          ASSERT_NE(holder, nullptr);
+          kind = holder->message_type()->name();
+        } else {
+          kind = ResourceOfName(b.method);
+        }
+      } else {
+        // A reference field named for its resource: `team`, `output_port`.
+        for (const auto& k : Kinds()) {
+          if (CamelToSnake(k.message) == last) {
+            kind = k.message;
+          }
+        }
+      }
+      ASSERT_FALSE(kind.empty())
+          << "cannot tell which resource " << v.field_path
+          << " names; add it to NameResourceOverrides";
+      const ResourceKind* k = KindOf(kind);
+      ASSERT_NE(k, nullptr) << kind << " has no documented pattern here";
+      EXPECT_TRUE(k->named) << kind << " has no resource names";
+      EXPECT_TRUE(HasPattern(kind, pattern))
+          << v.field_path << "=" << pattern << " is not a documented name of "
+          << kind;
+    }
+  });
 }
 
 TEST(HttpAnnotationsTest, DocumentedResourcesExist) {
