@@ -195,6 +195,76 @@ std::string ServerFixture::MintToken(const std::string& principal,
   return s.ok() ? response.secret() : std::string();
 }
 
+namespace {
+// A void function, so that ASSERT can make the failure fatal.
+void ExpectSeeded(const grpc::Status& s, const std::string& what) {
+  ASSERT_TRUE(s.ok()) << "seeding " << what << ": " << s.error_message();
+}
+}  // namespace
+
+v1::Team ServerFixture::SeedTeam(const v1::CreateTeamRequest& request) {
+  v1::Team out;
+  auto ctx = AdminContext();
+  ExpectSeeded(Teams()->CreateTeam(ctx.get(), request, &out),
+               "teams/" + request.team_id());
+  return out;
+}
+
+v1::Team ServerFixture::SeedTeam(const std::string& id,
+                                 const std::vector<std::string>& members) {
+  v1::CreateTeamRequest request;
+  request.set_team_id(id);
+  for (const auto& m : members) request.mutable_team()->add_members(m);
+  return SeedTeam(request);
+}
+
+v1::Domain ServerFixture::SeedDomain(const v1::CreateDomainRequest& request) {
+  v1::Domain out;
+  auto ctx = AdminContext();
+  ExpectSeeded(Domains()->CreateDomain(ctx.get(), request, &out),
+               "domains/" + request.domain_id());
+  return out;
+}
+
+v1::Domain ServerFixture::SeedDomain(const std::string& id,
+                                     const std::string& owner_team,
+                                     const std::string& parent) {
+  v1::CreateDomainRequest request;
+  request.set_domain_id(id);
+  request.mutable_domain()->set_owner_team("teams/" + owner_team);
+  request.mutable_domain()->set_parent(parent);
+  return SeedDomain(request);
+}
+
+v1::DataProduct ServerFixture::SeedProduct(
+    const v1::CreateDataProductRequest& request) {
+  v1::DataProduct out;
+  auto ctx = AdminContext();
+  ExpectSeeded(Products()->CreateDataProduct(ctx.get(), request, &out),
+               absl::StrCat(request.parent(), "/dataProducts/",
+                            request.data_product_id()));
+  return out;
+}
+
+v1::DataProduct ServerFixture::SeedProduct(const std::string& domain,
+                                           const std::string& id,
+                                           const v1::DataProduct& product) {
+  v1::CreateDataProductRequest request;
+  request.set_parent("domains/" + domain);
+  request.set_data_product_id(id);
+  *request.mutable_data_product() = product;
+  return SeedProduct(request);
+}
+
+v1::DataProduct ServerFixture::SeedProduct(
+    const std::string& domain, const std::string& id,
+    const std::string& owner_team, const std::vector<std::string>& ports) {
+  v1::DataProduct product;
+  product.set_owner_team("teams/" + owner_team);
+  for (const auto& p : ports) product.add_output_ports()->set_id(p);
+  return SeedProduct(domain, id, product);
+}
+
 absl::Status ToAbsl(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                       status.error_message());
