@@ -200,14 +200,25 @@ namespace {
 void ExpectSeeded(const grpc::Status& s, const std::string& what) {
   ASSERT_TRUE(s.ok()) << "seeding " << what << ": " << s.error_message();
 }
+
+// Calls the create method `create` of `stub` with `request` as the holder
+// of `token`; the resource it made (`what`, for the failure message).
+template <typename Stub, typename Request, typename Resource>
+Resource Seed(Stub& stub,
+              grpc::Status (Stub::*create)(grpc::ClientContext*, const Request&,
+                                           Resource*),
+              const std::string& token, const Request& request,
+              const std::string& what) {
+  Resource out;
+  auto ctx = ServerFixture::Context(token);
+  ExpectSeeded((stub.*create)(ctx.get(), request, &out), what);
+  return out;
+}
 }  // namespace
 
 v1::Team ServerFixture::SeedTeam(const v1::CreateTeamRequest& request) {
-  v1::Team out;
-  auto ctx = AdminContext();
-  ExpectSeeded(Teams()->CreateTeam(ctx.get(), request, &out),
-               "teams/" + request.team_id());
-  return out;
+  return Seed(*Teams(), &v1::TeamService::Stub::CreateTeam, admin_token_,
+              request, "teams/" + request.team_id());
 }
 
 v1::Team ServerFixture::SeedTeam(const std::string& id,
@@ -219,11 +230,8 @@ v1::Team ServerFixture::SeedTeam(const std::string& id,
 }
 
 v1::Domain ServerFixture::SeedDomain(const v1::CreateDomainRequest& request) {
-  v1::Domain out;
-  auto ctx = AdminContext();
-  ExpectSeeded(Domains()->CreateDomain(ctx.get(), request, &out),
-               "domains/" + request.domain_id());
-  return out;
+  return Seed(*Domains(), &v1::DomainService::Stub::CreateDomain, admin_token_,
+              request, "domains/" + request.domain_id());
 }
 
 v1::Domain ServerFixture::SeedDomain(const std::string& id,
@@ -238,12 +246,10 @@ v1::Domain ServerFixture::SeedDomain(const std::string& id,
 
 v1::DataProduct ServerFixture::SeedProduct(
     const v1::CreateDataProductRequest& request) {
-  v1::DataProduct out;
-  auto ctx = AdminContext();
-  ExpectSeeded(Products()->CreateDataProduct(ctx.get(), request, &out),
-               absl::StrCat(request.parent(), "/dataProducts/",
-                            request.data_product_id()));
-  return out;
+  return Seed(*Products(), &v1::DataProductService::Stub::CreateDataProduct,
+              admin_token_, request,
+              absl::StrCat(request.parent(), "/dataProducts/",
+                           request.data_product_id()));
 }
 
 v1::DataProduct ServerFixture::SeedProduct(const std::string& domain,
