@@ -51,12 +51,6 @@ spec:
   owner: governance
 )";
 
-nlohmann::json Json(const CommandResult& r) {
-  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.Describe();
-  return j;
-}
-
 // The text after `prefix` on the line that holds it ("" if none).
 std::string After(const std::string& text, const std::string& prefix) {
   size_t at = text.find(prefix);
@@ -107,25 +101,13 @@ class AccessCliE2eTest : public ServerE2eTest {
     if (HasFatalFailure()) return;
     // sales-eng owns sales/orders; the consumer works in finance-data; the
     // outsider is in no team. governance owns the policies.
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"team", "create", "governance"},
-             {"team", "create", "sales-eng", "--member", kOwner},
-             {"team", "create", "finance-data", "--member", kConsumer},
-             {"domain", "create", "sales", "--owner-team", "sales-eng"}}) {
-      CommandResult r = Cli(args);
-      ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    }
-    CommandResult r = Cli({"product", "apply", "-f", File("orders.yaml", R"(
-apiVersion: meshplane.dev/v1
-kind: DataProduct
-metadata: {name: orders, domain: sales}
-spec:
-  ownerTeam: teams/sales-eng
+    CliAll({{"team", "create", "governance"},
+            {"team", "create", "finance-data", "--member", kConsumer}});
+    SeedSalesOrders(kOwner, R"(
   outputPorts:
     - {id: v1, type: table}
     - {id: pii, type: table}
-)")});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+)");
     owner_ = Token(kOwner);
     consumer_ = Token(kConsumer);
     outsider_ = Token(kOutsider);
@@ -142,16 +124,6 @@ spec:
           }))
           << port << " never became known to the access index";
     }
-  }
-
-  // A token for `principal`, minted by the admin.
-  std::string Token(const std::string& principal) {
-    CommandResult r =
-        Cli({"token", "create", "--principal", principal, "-o", "json"});
-    EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    std::string secret = Json(r).value("secret", "");
-    EXPECT_FALSE(secret.empty()) << r.out;
-    return secret;
   }
 
   // Runs the command until `done` holds of its result, for what the server

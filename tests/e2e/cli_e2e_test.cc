@@ -768,12 +768,10 @@ TEST_F(CliE2eTest, DemoMeshAppliesCleanlyAndTwiceIsANoop) {
 }
 
 TEST_F(CliE2eTest, OdpsExamplesApply) {
-  CommandResult r = Cli({"team", "create", "data-team"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = Cli({"domain", "create", "seller", "--owner-team", "data-team"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = Cli({"domain", "create", "lab", "--owner-team", "data-team"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ASSERT_NO_FATAL_FAILURE(
+      CliAll({{"team", "create", "data-team"},
+              {"domain", "create", "seller", "--owner-team", "data-team"},
+              {"domain", "create", "lab", "--owner-team", "data-team"}}));
   // A Meshplane product that promises the contract the ODPS example's
   // payments input port reads: apply links the two.
   std::string payments = File("payments.yaml", R"(apiVersion: meshplane.dev/v1
@@ -786,7 +784,7 @@ spec:
       type: table
       contract: dbb7b1eb-7628-436e-8914-2a00638ba6da
 )");
-  r = Cli({"apply", "-f", payments});
+  CommandResult r = Cli({"apply", "-f", payments});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
 
   r = Cli({"product", "apply", "-f",

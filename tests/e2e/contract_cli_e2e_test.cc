@@ -24,15 +24,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-std::string EnvOrDie(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') {
-    std::fprintf(stderr, "%s is not set (run through ctest)\n", name);
-    std::abort();
-  }
-  return value;
-}
-
 std::string Data(const std::string& name) {
   return EnvOrDie("MESHPLANE_E2E_TESTDATA") + "/contract/" + name;
 }

@@ -10,7 +10,6 @@
 // go in waves, each against its own server and database: wave k holds the
 // k-th fixture of every id.
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -31,13 +30,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 struct Fixture {
   std::string file;  // absolute
@@ -95,21 +87,7 @@ class ContractRoundTripE2eTest : public ServerE2eTest,
   void SetUp() override {
     ServerE2eTest::SetUp();
     if (HasFatalFailure()) return;
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"team", "create", "sales-eng"},
-             {"domain", "create", "sales", "--owner-team",
-              "teams/sales-eng"}}) {
-      CommandResult r = Cli(args);
-      ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    }
-    CommandResult r = Cli({"product", "apply", "-f", File("product.yaml", R"(
-apiVersion: meshplane.dev/v1
-kind: DataProduct
-metadata: {name: orders, domain: sales}
-spec:
-  ownerTeam: teams/sales-eng
-)")});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    SeedSalesOrders("");
   }
 
   void RoundTrip(const Fixture& fx) {

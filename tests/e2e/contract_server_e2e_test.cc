@@ -3,8 +3,6 @@
 // database). check, publish, get --original, history, list, deprecate, and
 // their exit codes: 0 safe, 1 breaking or refused, 2 invalid file, 3
 // server unreachable.
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,13 +19,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class ContractServerE2eTest : public ServerE2eTest {
  protected:
   void SetUp() override {
@@ -36,24 +27,14 @@ class ContractServerE2eTest : public ServerE2eTest {
     // sales-eng owns sales/orders, whose port promises the contract;
     // finance's ledger reads that port. The CI job runs as a service that
     // is a member of sales-eng.
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"team", "create", "sales-eng", "--member", "service:orders-ci"},
-             {"team", "create", "finance-data"},
-             {"domain", "create", "sales", "--owner-team", "teams/sales-eng"},
-             {"domain", "create", "finance", "--owner-team",
-              "teams/finance-data"}}) {
-      CommandResult r = Cli(args);
-      ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    }
-    CommandResult r = Cli({"product", "apply", "-f", File("products.yaml", R"(
-apiVersion: meshplane.dev/v1
-kind: DataProduct
-metadata: {name: orders, domain: sales}
-spec:
-  ownerTeam: teams/sales-eng
+    SeedSalesOrders("service:orders-ci", R"(
   outputPorts:
     - {id: orders-v1, type: table, contract: orders-contract}
----
+)");
+    CliAll({{"team", "create", "finance-data"},
+            {"domain", "create", "finance", "--owner-team",
+             "teams/finance-data"}});
+    ApplyProducts("ledger.yaml", R"(
 apiVersion: meshplane.dev/v1
 kind: DataProduct
 metadata: {name: ledger, domain: finance}
@@ -61,36 +42,14 @@ spec:
   ownerTeam: teams/finance-data
   inputPorts:
     - {id: orders, source: domains/sales/dataProducts/orders/outputPorts/orders-v1}
-)")});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    CommandResult token = Cli(
-        {"token", "create", "--principal", "service:orders-ci", "-o", "json"});
-    ASSERT_EQ(token.exit_code, 0) << token.Describe();
-    ci_token_ = nlohmann::json::parse(token.out).value("secret", "");
-    ASSERT_FALSE(ci_token_.empty()) << token.out;
+)");
+    ci_token_ = Token("service:orders-ci");
+    ASSERT_FALSE(ci_token_.empty());
   }
 
   std::string Contract(const std::string& version, bool narrowed = false,
                        const std::string& extra = "") {
-    std::string text = absl::StrCat(R"(apiVersion: v3.0.2
-kind: DataContract
-id: orders-contract
-name: Orders
-version: )",
-                                    version, R"(
-status: active
-domain: sales
-dataProduct: orders
-schema:
-  - name: orders
-    properties:
-      - name: order_id
-        logicalType: string
-        required: true
-      - name: amount
-        logicalType: number
-)",
-                                    extra);
+    std::string text = OrdersContract(version, extra);
     if (narrowed) {
       text = absl::StrReplaceAll(
           text, {{"logicalType: number", "logicalType: integer"}});
@@ -175,10 +134,8 @@ TEST_F(ContractServerE2eTest, BadInputOutsidersAndAnUnreachableServer) {
   CommandResult r = Cli({"contract", "check", "-f", bad}, ci_token_);
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   // Someone outside the owning team may check but not publish.
-  CommandResult token = Cli({"token", "create", "--principal",
-                             "user:erin@example.com", "-o", "json"});
-  ASSERT_EQ(token.exit_code, 0) << token.Describe();
-  std::string erin = nlohmann::json::parse(token.out).value("secret", "");
+  const std::string erin = Token("user:erin@example.com");
+  ASSERT_FALSE(erin.empty());
   r = Cli({"contract", "publish", "-f", Contract("1.0.0")}, erin);
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("may not publish"));

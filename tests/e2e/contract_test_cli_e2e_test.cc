@@ -47,12 +47,6 @@ schema:
       - {metric: rowCount, mustBeGreaterThan: 0}
 )";
 
-nlohmann::json Json(const CommandResult& r) {
-  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.Describe();
-  return j;
-}
-
 class ContractTestCliE2eTest : public ServerE2eTest {
  protected:
   void SetUp() override {
@@ -68,31 +62,18 @@ class ContractTestCliE2eTest : public ServerE2eTest {
         "INSERT INTO good VALUES (1, 'open'), (2, 'paid');"
         "CREATE TABLE bad (id integer, status text);"
         "INSERT INTO bad VALUES (1, 'open'), (1, 'lost');");
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"team", "create", "sales-eng", "--member", kOwner},
-             {"domain", "create", "sales", "--owner-team", "sales-eng"}}) {
-      CommandResult r = Cli(args);
-      ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    }
-    CommandResult r = Cli({"product", "apply", "-f", File("orders.yaml", R"(
-apiVersion: meshplane.dev/v1
-kind: DataProduct
-metadata: {name: orders, domain: sales}
-spec:
-  ownerTeam: teams/sales-eng
+    SeedSalesOrders(kOwner, R"(
   outputPorts:
     - id: v1
       type: table
       contract: orders
       objectives: {completenessPercent: 100}
-)")});
+)");
+    CommandResult r = Cli({"contract", "publish", "-f", ContractFile("good"),
+                           "--product", "sales/orders"});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    r = Cli({"contract", "publish", "-f", ContractFile("good"), "--product",
-             "sales/orders"});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    r = Cli({"token", "create", "--principal", kOwner, "-o", "json"});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    owner_ = Json(r).value("secret", "");
+    owner_ = Token(kOwner);
+    ASSERT_FALSE(owner_.empty());
   }
 
   std::string ContractFile(const std::string& table,

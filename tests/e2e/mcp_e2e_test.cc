@@ -30,25 +30,10 @@ constexpr char kAgent[] = "service:report-agent";
 
 // A candidate contract for check_contract: a new minor version of the one
 // published in SetUp that only adds an optional column.
-constexpr char kCandidate[] = R"(apiVersion: v3.0.2
-kind: DataContract
-id: orders-contract
-name: Orders
-version: 1.1.0
-status: active
-domain: sales
-dataProduct: orders
-schema:
-  - name: orders
-    properties:
-      - name: order_id
-        logicalType: string
-        required: true
-      - name: amount
-        logicalType: number
-      - name: currency
-        logicalType: string
-)";
+std::string Candidate() {
+  return OrdersContract(
+      "1.1.0", "      - name: currency\n        logicalType: string\n");
+}
 
 // Agents may read restricted products but never ask for access to them.
 constexpr char kAgentPolicy[] = R"(apiVersion: meshplane.dev/v1
@@ -86,14 +71,9 @@ class McpE2eTest : public ServerE2eTest {
   void SetUp() override {
     // The HTTP listener on a free port, found in the log; info level for
     // the calls' log lines (transport=mcp).
-    std::string url =
-        testing::PgFixture::ServingUrl(testing::PgFixture::Get().NewDatabase());
-    std::string error;
-    ASSERT_TRUE(
-        server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
-                      {"--http-listen", "127.0.0.1:0", "--log-level", "info"}))
-        << error;
-    dir_ = MakeTempDir();
+    StartServer(ServingDatabaseUrl(),
+                {"--http-listen", "127.0.0.1:0", "--log-level", "info"});
+    if (HasFatalFailure()) return;
     const std::string log = server_.Log();
     const std::string marker = "/metrics on http://127.0.0.1:";
     size_t at = log.find(marker);
@@ -111,28 +91,18 @@ class McpE2eTest : public ServerE2eTest {
         << "/node_modules: run `source scripts/common.sh && "
            "ensure_node_tools` (the test command does)";
 
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"team", "create", "governance"},
-             // The agent works for the sales team: it may check the team's
-             // contracts (a publish dry run needs the owner team).
-             {"team", "create", "sales-eng", "--member", kAgent},
-             {"domain", "create", "sales", "--owner-team", "sales-eng"}}) {
-      CommandResult r = Cli(args);
-      ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    }
-    CommandResult r = Cli({"product", "apply", "-f", File("products.yaml", R"(
-apiVersion: meshplane.dev/v1
-kind: DataProduct
-metadata: {name: orders, domain: sales}
-spec:
-  ownerTeam: teams/sales-eng
+    CliAll({{"team", "create", "governance"}});
+    // The agent works for the sales team: it may check the team's contracts
+    // (a publish dry run needs the owner team).
+    SeedSalesOrders(kAgent, R"(
   description: every order placed in the shop
   tier: 2
   classification: internal
   tags: [orders]
   outputPorts:
     - {id: orders-v1, type: table, contract: orders-contract}
----
+)");
+    ApplyProducts("products.yaml", R"(
 apiVersion: meshplane.dev/v1
 kind: DataProduct
 metadata: {name: payments, domain: sales}
@@ -152,17 +122,13 @@ spec:
   description: daily revenue
   inputPorts:
     - {id: orders, source: domains/sales/dataProducts/orders/outputPorts/orders-v1}
-)")});
+)");
+    CommandResult r =
+        Cli({"contract", "publish", "-f",
+             File("orders-1.0.0.odcs.yaml", OrdersContract("1.0.0"))});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    std::string v1 = kCandidate;
-    v1.replace(v1.find("version: 1.1.0"), 14, "version: 1.0.0");
-    v1.erase(v1.find("      - name: currency"));
-    r = Cli({"contract", "publish", "-f", File("orders-1.0.0.odcs.yaml", v1)});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    r = Cli({"token", "create", "--principal", kAgent, "-o", "json"});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    agent_token_ = json::parse(r.out).value("secret", "");
-    ASSERT_FALSE(agent_token_.empty()) << r.out;
+    agent_token_ = Token(kAgent);
+    ASSERT_FALSE(agent_token_.empty());
   }
 
   std::string McpUrl() const {
@@ -240,7 +206,7 @@ TEST_F(McpE2eTest, AnAgentSearchesInspectsChecksAndRequestsAccess) {
                                 {"direction", "UPSTREAM"}}),
        CallTool("get_contract_version",
                 {{"contract", "contracts/orders-contract"}}),
-       CallTool("check_contract", {{"yaml", kCandidate}}),
+       CallTool("check_contract", {{"yaml", Candidate()}}),
        CallTool("request_access",
                 {{"output_port",
                   "domains/sales/dataProducts/orders/outputPorts/orders-v1"},

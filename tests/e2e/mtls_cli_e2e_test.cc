@@ -19,7 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class MutualTlsCliE2eTest : public ::testing::Test {
+class MutualTlsCliE2eTest : public ServerE2eTest {
  protected:
   void SetUp() override {
     auto certs = testing::MakeTestCertificates(::testing::TempDir() +
@@ -30,26 +30,15 @@ class MutualTlsCliE2eTest : public ::testing::Test {
     WriteFile(map,
               absl::StrCat("# workload certificates\n",
                            testing::kDeployerSpiffeId, "=service:deployer\n"));
-    std::string error;
-    ASSERT_TRUE(server_.Start(
-        EnvOrDie("MESHPLANED"), testing::PgFixture::Get().NewDatabase(),
-        kAdminToken, &error,
-        {"--tls-cert-file", certs_.server.cert, "--tls-key-file",
-         certs_.server.key, "--tls-client-ca-file", certs_.ca.cert,
-         "--tls-client-auth", "optional", "--tls-principal-map", map}))
-        << error;
-  }
-
-  void TearDown() override {
-    if (HasFailure()) {
-      std::fprintf(stderr, "--- meshplaned log ---\n%s\n",
-                   server_.Log().c_str());
-    }
-    server_.Stop();
+    StartServer(testing::PgFixture::Get().NewDatabase(),
+                {"--tls-cert-file", certs_.server.cert, "--tls-key-file",
+                 certs_.server.key, "--tls-client-ca-file", certs_.ca.cert,
+                 "--tls-client-auth", "optional", "--tls-principal-map", map});
   }
 
   // meshplane with `args`; the environment has the address and `env`, and
-  // no token unless `env` sets one.
+  // no token unless `env` sets one (unlike ServerE2eTest::Cli, which it
+  // hides: these tests choose every credential themselves).
   CommandResult Cli(std::vector<std::string> args,
                     std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), EnvOrDie("MESHPLANE_CLI"));
@@ -59,7 +48,6 @@ class MutualTlsCliE2eTest : public ::testing::Test {
   }
 
   testing::TestCertificates certs_;
-  ServerProcess server_;
 };
 
 TEST_F(MutualTlsCliE2eTest, ClientCertificateFromFlagsAndEnvironment) {

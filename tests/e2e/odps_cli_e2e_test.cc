@@ -3,9 +3,8 @@
 // `product get -o odps` -> apply, and comes back byte for byte.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -27,24 +26,18 @@ class OdpsCliE2eTest : public ServerE2eTest {
   void SetUp() override {
     ServerE2eTest::SetUp();
     if (HasFatalFailure()) return;
-    CommandResult r = Cli({"team", "create", "data-team"});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    std::vector<std::vector<std::string>> commands = {
+        {"team", "create", "data-team"}};
     for (const char* domain : {"seller", "v1-0", "v1-1", "own"}) {
-      r = Cli({"domain", "create", domain, "--owner-team", "data-team"});
-      ASSERT_EQ(r.exit_code, 0) << r.Describe();
+      commands.push_back(
+          {"domain", "create", domain, "--owner-team", "data-team"});
     }
+    CliAll(commands);
   }
 };
 
 std::string Conformance(const std::string& rel) {
   return EnvOrDie("MESHPLANE_ODPS_CONFORMANCE") + "/" + rel;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 nlohmann::json ParseJson(const std::string& text) {

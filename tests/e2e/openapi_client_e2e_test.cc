@@ -7,10 +7,8 @@
 // tools are those pinned in tools/node (scripts/common.sh ensure_node_tools
 // installs them).
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,37 +31,20 @@ using ::testing::Not;
 const std::string kSource = MESHPLANE_SOURCE_DIR;
 const std::string kNode = kSource + "/tools/node";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class OpenApiClientTest : public ::testing::Test {
+class OpenApiClientTest : public ServerE2eTest {
  protected:
   void SetUp() override {
     // Never skipped: without the tools this test proves nothing.
     ASSERT_TRUE(std::filesystem::exists(kNode + "/node_modules/.bin/redocly"))
         << kNode << "/node_modules is missing: run `source scripts/common.sh "
         << "&& ensure_node_tools` (scripts/test.sh does)";
-    std::string url =
-        testing::PgFixture::ServingUrl(testing::PgFixture::Get().NewDatabase());
     http_port_ = UnusedPort();
-    std::string error;
-    ASSERT_TRUE(server_.Start(
-        EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
-        {"--http-listen", absl::StrCat("127.0.0.1:", http_port_)}))
-        << error;
-    dir_ = MakeTempDir();
+    StartServer(ServingDatabaseUrl(),
+                {"--http-listen", absl::StrCat("127.0.0.1:", http_port_)});
   }
 
   void TearDown() override {
-    if (HasFailure()) {
-      std::fprintf(stderr, "--- meshplaned log ---\n%s\n",
-                   server_.Log().c_str());
-    }
-    server_.Stop();
+    ServerE2eTest::TearDown();
     // The generated types and the copies (remove_all does not follow the
     // node_modules link); kept when a check failed, to look at.
     if (!HasFailure() && !dir_.empty()) std::filesystem::remove_all(dir_);
@@ -85,9 +66,7 @@ class OpenApiClientTest : public ::testing::Test {
     return RunCommand(args, env, "", 180);
   }
 
-  ServerProcess server_;
   int http_port_ = 0;
-  std::string dir_;
 };
 
 TEST_F(OpenApiClientTest, LintedGeneratedAndDrivenByAnOutsideClient) {

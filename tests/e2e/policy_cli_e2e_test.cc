@@ -65,14 +65,13 @@ spec:
 }
 
 TEST_F(PolicyCliE2eTest, PoliciesGovernWrites) {
-  CommandResult r = Cli({"team", "create", "governance"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = Cli({"team", "create", "sales-eng", "--member", "user:ana@example.com"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ASSERT_NO_FATAL_FAILURE(CliAll(
+      {{"team", "create", "governance"},
+       {"team", "create", "sales-eng", "--member", "user:ana@example.com"}}));
 
   // Apply the policies (meshplane apply takes kind Policy too), then again.
   std::string policies = File("policies.yaml", kPolicies);
-  r = Cli({"apply", "-f", policies});
+  CommandResult r = Cli({"apply", "-f", policies});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(r.out,
             "policy/products-have-description created\n"

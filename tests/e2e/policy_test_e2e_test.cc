@@ -14,15 +14,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string EnvOrDie(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') {
-    std::fprintf(stderr, "%s is not set (run through ctest)\n", name);
-    std::abort();
-  }
-  return value;
-}
-
 CommandResult PolicyTest(const std::vector<std::string>& files) {
   std::vector<std::string> argv = {EnvOrDie("MESHPLANE_CLI"), "policy", "test"};
   for (const std::string& f : files) {

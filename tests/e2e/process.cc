@@ -229,6 +229,15 @@ std::string ServerProcess::Log() const {
   return text.str();
 }
 
+std::string EnvOrDie(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    std::fprintf(stderr, "%s is not set (run through ctest)\n", name);
+    std::abort();
+  }
+  return value;
+}
+
 std::string MakeTempDir() {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = absl::StrCat(
@@ -240,6 +249,13 @@ std::string MakeTempDir() {
     std::abort();
   }
   return std::string(buf.data());
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 void WriteFile(const std::string& path, const std::string& text) {

@@ -57,8 +57,13 @@ class ServerProcess {
   std::string log_path_;
 };
 
+// The value of an environment variable ctest sets (binary paths, data
+// folders); aborts with a hint when it is missing.
+std::string EnvOrDie(const char* name);
 // A fresh temporary directory (removed by the caller if it cares).
 std::string MakeTempDir();
+// The bytes of the file at `path` ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
 // Writes `text` to `path`; aborts the test binary on failure.
 void WriteFile(const std::string& path, const std::string& text);
 // A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).

@@ -22,51 +22,23 @@ constexpr char kOwner[] = "user:owner@example.com";
 constexpr char kOutsider[] = "user:outsider@example.com";
 constexpr char kProber[] = "service:prober";
 
-nlohmann::json Json(const CommandResult& r) {
-  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.Describe();
-  return j;
-}
-
 class SloCliE2eTest : public ServerE2eTest {
  protected:
   void SetUp() override {
     // As ServerE2eTest::SetUp, with the monitor allowed to report.
-    std::string url = testing::PgFixture::Get().NewDatabase();
-    std::string error;
-    ASSERT_TRUE(server_.Start(EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
-                              {"--slo-reporter", kProber}))
-        << error;
-    dir_ = MakeTempDir();
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"team", "create", "sales-eng", "--member", kOwner},
-             {"domain", "create", "sales", "--owner-team", "sales-eng"}}) {
-      CommandResult r = Cli(args);
-      ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    }
-    CommandResult r = Cli({"product", "apply", "-f", File("orders.yaml", R"(
-apiVersion: meshplane.dev/v1
-kind: DataProduct
-metadata: {name: orders, domain: sales}
-spec:
-  ownerTeam: teams/sales-eng
+    StartServer(testing::PgFixture::Get().NewDatabase(),
+                {"--slo-reporter", kProber});
+    if (HasFatalFailure()) return;
+    SeedSalesOrders(kOwner, R"(
   outputPorts:
     - id: v1
       type: table
       objectives: {availabilityPercent: 90, maxStaleness: 5m}
     - {id: raw, type: files}
-)")});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+)");
     owner_ = Token(kOwner);
     outsider_ = Token(kOutsider);
     prober_ = Token(kProber);
-  }
-
-  std::string Token(const std::string& principal) {
-    CommandResult r =
-        Cli({"token", "create", "--principal", principal, "-o", "json"});
-    EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    return Json(r).value("secret", "");
   }
 
   std::string owner_, outsider_, prober_;

@@ -4,9 +4,7 @@
 // the CLI, and the receiver checks what arrives as a subscriber would: a
 // CloudEvents 1.0 document signed with the webhook's secret. Then the
 // read commands (table and JSON), retries, refusals and delete.
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
 #include "tests/e2e/server_test.h"
+#include "tests/testing/server/eventually.h"
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -39,21 +38,11 @@ using ::testing::StartsWith;
 // The secret of the --secret-file webhooks; the CLI strips the newline.
 constexpr char kSecret[] = "e2e-webhook-secret-0123456789";
 
-nlohmann::json Json(const CommandResult& r) {
-  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.Describe();
-  return j;
-}
-
-// Polls `done` every 50 ms for up to `timeout`.
-bool WaitFor(const std::function<bool()>& done,
-             absl::Duration timeout = absl::Seconds(15)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
+// Polls `done` for up to 15 s: deliveries and their retries are
+// asynchronous.
+template <typename F>
+bool WaitFor(F done) {
+  return testing::Eventually(done, absl::Seconds(15));
 }
 
 // One POST as the receiver saw it.
@@ -161,14 +150,11 @@ class WebhookCliE2eTest : public ServerE2eTest {
  protected:
   void SetUp() override {
     // As ServerE2eTest::SetUp, with our CloudEvents source and quick retries.
-    std::string url = testing::PgFixture::Get().NewDatabase();
-    std::string error;
-    ASSERT_TRUE(server_.Start(
-        EnvOrDie("MESHPLANED"), url, kAdminToken, &error,
+    StartServer(
+        testing::PgFixture::Get().NewDatabase(),
         {"--event-source", "/e2e/meshplane", "--webhook-retry-min", "50ms",
-         "--webhook-retry-max", "200ms", "--webhook-timeout", "5s"}))
-        << error;
-    dir_ = MakeTempDir();
+         "--webhook-retry-max", "200ms", "--webhook-timeout", "5s"});
+    if (HasFatalFailure()) return;
     secret_file_ = File("secret", absl::StrCat(kSecret, "\n"));
   }
 
@@ -202,10 +188,9 @@ TEST_F(WebhookCliE2eTest, DeliversSignedCloudEventsAndShowsTheLog) {
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(kSecret)));
 
   // A team event (not a domain one: skipped), then the domain.
-  r = Cli({"team", "create", "sales-eng"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = Cli({"domain", "create", "sales", "--owner-team", "sales-eng"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ASSERT_NO_FATAL_FAILURE(
+      CliAll({{"team", "create", "sales-eng"},
+              {"domain", "create", "sales", "--owner-team", "sales-eng"}}));
 
   ASSERT_TRUE(receiver_.WaitForPosts("/hooks/in", 1))
       << "no webhook POST arrived\n--- meshplaned log ---\n"
@@ -421,10 +406,8 @@ TEST_F(WebhookCliE2eTest, RefusalsAndDeleteHaveTheirExitCodes) {
   EXPECT_THAT(r.err, HasSubstr("already exists"));
 
   // Platform admins only.
-  r = Cli(
-      {"token", "create", "--principal", "user:dev@example.com", "-o", "json"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  const std::string dev = Json(r).value("secret", "");
+  const std::string dev = Token("user:dev@example.com");
+  ASSERT_FALSE(dev.empty());
   r = Cli({"webhook", "list"}, dev);
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("permission"));

@@ -45,29 +45,14 @@ const absl::Duration kBound = absl::Seconds(1);
 // cut: the server closes the socket, and the listener waits on it.
 const absl::Duration kNoticeSlack = absl::Milliseconds(250);
 
-struct Replica {
-  std::unique_ptr<Process> process;
-  std::shared_ptr<grpc::Channel> channel;
-};
+using Replica = ServeProcess;
 
-Replica StartReplica(const std::string& url, const std::string& dir, int i) {
-  Replica r;
-  std::string port_file = absl::StrCat(dir, "/port-", i);
-  r.process = std::make_unique<Process>(
-      MESHPLANED_PATH,
-      std::vector<std::string>{
-          "serve", "--listen", "127.0.0.1:0", "--http-listen", "",
-          "--port-file", port_file, "--pool-size", "4", "--log-level", "error",
-          "--policy-refresh", "1h", "--access-refresh", "1h",
-          "--access-freshness-bound", "1s", "--access-checker", kChecker},
-      std::vector<std::string>{
-          absl::StrCat("MESHPLANE_DATABASE_URL=", url),
-          absl::StrCat("MESHPLANE_BOOTSTRAP_TOKEN=", kToken)});
-  int port = ReadPortFile(port_file, absl::Seconds(60));
-  EXPECT_GT(port, 0) << "replica " << i << " did not start";
-  r.channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                  grpc::InsecureChannelCredentials());
-  return r;
+Replica StartReplica(const std::string& url) {
+  return StartServe(
+      MESHPLANED_PATH, url, kToken,
+      {"--pool-size", "4", "--log-level", "error", "--policy-refresh", "1h",
+       "--access-refresh", "1h", "--access-freshness-bound", "1s",
+       "--access-checker", kChecker});
 }
 
 // What replica B answered to one CheckAccess.
@@ -204,15 +189,14 @@ class AccessPropagationTest : public ::testing::Test {
       pqxx::nontransaction w(conn);
       db_ = w.exec("SELECT current_database()")[0][0].as<std::string>();
     }
-    const std::string dir = TempDir();
     // A first, alone, so that its listening connections can be told from
     // B's: B's are those that appear after.
-    a_ = StartReplica(url_, dir, 0);
+    a_ = StartReplica(url_);
     ASSERT_FALSE(HasFailure());
     a_listeners_ = WaitForListeners({}, kListeners);
     ASSERT_EQ(a_listeners_.size(), kListeners)
         << "replica A should listen for policies, access and events";
-    b_ = StartReplica(url_, dir, 1);
+    b_ = StartReplica(url_);
     ASSERT_FALSE(HasFailure());
     std::set<int> b = WaitForListeners(a_listeners_, kListeners);
     ASSERT_EQ(b.size(), kListeners)

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/server/eventually.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
@@ -29,13 +30,6 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 
-MATCHER_P(GrpcIs, code,
-          "has gRPC code " + std::to_string(static_cast<int>(code))) {
-  *result_listener << "code " << arg.error_code() << ": "
-                   << arg.error_message();
-  return arg.error_code() == code;
-}
-
 constexpr char kOrders[] = "domains/sales/dataProducts/orders/outputPorts/v1";
 constexpr char kPii[] = "domains/sales/dataProducts/orders/outputPorts/pii";
 constexpr char kLedger[] = "domains/finance/dataProducts/ledger/outputPorts/v1";
@@ -46,17 +40,6 @@ absl::Time ToTime(const google::protobuf::Timestamp& ts) {
 
 google::protobuf::Duration Hours(int h) {
   return google::protobuf::util::TimeUtil::SecondsToDuration(h * 3600);
-}
-
-// Polls `done` until it holds or 10 s pass: notifications reach the access
-// index asynchronously.
-bool Eventually(const std::function<bool()>& done) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return done();
 }
 
 class AccessRpcTest : public ::testing::Test {
@@ -70,14 +53,15 @@ class AccessRpcTest : public ::testing::Test {
     // sales/orders (owned by sales-eng: ana and dan) has the ports v1 and
     // pii; finance/ledger (finance-data: erin) has v1. bo is an analyst;
     // carl is in no team.
-    MakeTeam("sales-eng", {"user:ana@example.com", "user:dan@example.com"});
-    MakeTeam("finance-data", {"user:erin@example.com"});
-    MakeTeam("analysts", {"user:bo@example.com"});
-    MakeTeam("governance", {"user:gina@example.com"});
-    MakeDomain("sales", "sales-eng");
-    MakeDomain("finance", "finance-data");
-    MakeProduct("sales", "orders", "sales-eng", {"v1", "pii"});
-    MakeProduct("finance", "ledger", "finance-data", {"v1"});
+    fx_->SeedTeam("sales-eng",
+                  {"user:ana@example.com", "user:dan@example.com"});
+    fx_->SeedTeam("finance-data", {"user:erin@example.com"});
+    fx_->SeedTeam("analysts", {"user:bo@example.com"});
+    fx_->SeedTeam("governance", {"user:gina@example.com"});
+    fx_->SeedDomain("sales", "sales-eng");
+    fx_->SeedDomain("finance", "finance-data");
+    fx_->SeedProduct("sales", "orders", "sales-eng", {"v1", "pii"});
+    fx_->SeedProduct("finance", "ledger", "finance-data", {"v1"});
     ana_ = fx_->MintToken("user:ana@example.com");
     dan_ = fx_->MintToken("user:dan@example.com");
     erin_ = fx_->MintToken("user:erin@example.com");
@@ -103,42 +87,6 @@ class AccessRpcTest : public ::testing::Test {
   // The safety-net refresh: the tests must pass without it (60 s), on
   // NOTIFY alone.
   virtual absl::Duration RefreshInterval() const { return absl::Seconds(60); }
-
-  void MakeTeam(const std::string& id,
-                const std::vector<std::string>& members) {
-    v1::CreateTeamRequest r;
-    r.set_team_id(id);
-    for (const auto& m : members) r.mutable_team()->add_members(m);
-    v1::Team out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = fx_->Teams()->CreateTeam(ctx.get(), r, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-
-  void MakeDomain(const std::string& id, const std::string& owner) {
-    v1::CreateDomainRequest r;
-    r.set_domain_id(id);
-    r.mutable_domain()->set_owner_team("teams/" + owner);
-    v1::Domain out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = fx_->Domains()->CreateDomain(ctx.get(), r, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-
-  void MakeProduct(const std::string& domain, const std::string& id,
-                   const std::string& owner,
-                   const std::vector<std::string>& ports) {
-    v1::CreateDataProductRequest r;
-    r.set_parent("domains/" + domain);
-    r.set_data_product_id(id);
-    r.mutable_data_product()->set_owner_team("teams/" + owner);
-    for (const auto& p : ports)
-      r.mutable_data_product()->add_output_ports()->set_id(p);
-    v1::DataProduct out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = fx_->Products()->CreateDataProduct(ctx.get(), r, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
 
   // Requests to the pii port need the owners' approval.
   void RequireApprovalForPii() {

@@ -23,10 +23,10 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/http/routes.h"
+#include "tests/testing/server/http_client.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 namespace meshplane::testing {
 namespace {
@@ -45,10 +45,7 @@ std::vector<std::string> ProtoFiles() {
   return out;
 }
 
-struct Reply {
-  int status = 0;
-  std::string body;
-};
+using Reply = HttpReply;
 
 // What an outsider gets from one RPC: the HTTP status, and the body to send
 // (a request that the resource's owner or an admin could make, so that a
@@ -97,49 +94,17 @@ std::string SampleFor(const std::string& pattern) {
   return out;
 }
 
-class AuthzMatrixTest : public ::testing::Test {
+class AuthzMatrixTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() { fx_ = ServerFixture::Start().release(); }
-  static void TearDownTestSuite() {
-    delete fx_;
-    fx_ = nullptr;
-  }
-
   static Reply Call(const std::string& method, const std::string& path,
                     const std::string& token, const std::string& body) {
-    httplib::Client client("127.0.0.1", fx_->http_port());
-    client.set_read_timeout(30, 0);
-    httplib::Request req;
-    req.method = method;
-    req.path = path;
-    if (!token.empty()) {
-      req.headers.emplace("Authorization", "Bearer " + token);
-    }
-    if (!body.empty()) {
-      req.body = body;
-      req.headers.emplace("Content-Type", "application/json");
-    }
-    httplib::Response res;
-    httplib::Error error = httplib::Error::Success;
-    Reply out;
-    if (!client.send(req, res, error)) {
-      ADD_FAILURE() << method << " " << path << ": "
-                    << httplib::to_string(error);
-      return out;
-    }
-    out.status = res.status;
-    out.body = res.body;
-    return out;
+    return HttpCall(fx_->http_port(), method, path, token, body);
   }
   static Reply Admin(const std::string& method, const std::string& path,
                      const std::string& body = "") {
     return Call(method, path, fx_->admin_token(), body);
   }
-
-  static ServerFixture* fx_;
 };
-
-ServerFixture* AuthzMatrixTest::fx_ = nullptr;
 
 TEST_F(AuthzMatrixTest, EveryRpcIsAuthenticatedAndDeniesAnOutsider) {
   auto table = RouteTable::Build(server::http::ServicesOf(ProtoFiles()));

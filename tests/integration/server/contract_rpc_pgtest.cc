@@ -23,13 +23,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-MATCHER_P(GrpcIs, code,
-          "has gRPC code " + std::to_string(static_cast<int>(code))) {
-  *result_listener << "code " << arg.error_code() << ": "
-                   << arg.error_message();
-  return arg.error_code() == code;
-}
-
 constexpr absl::string_view kV1 = R"(apiVersion: v3.0.2
 kind: DataContract
 id: orders-contract
@@ -81,10 +74,10 @@ class ContractRpcTest : public ::testing::Test {
   void SetUp() override {
     fx_ = ServerFixture::Start();
     contracts_ = fx_->Contracts();
-    MakeTeam("sales-eng", {"user:ana@example.com", "service:orders-ci"});
-    MakeTeam("finance-data", {"user:erin@example.com"});
-    MakeDomain("sales", "sales-eng");
-    MakeDomain("finance", "finance-data");
+    fx_->SeedTeam("sales-eng", {"user:ana@example.com", "service:orders-ci"});
+    fx_->SeedTeam("finance-data", {"user:erin@example.com"});
+    fx_->SeedDomain("sales", "sales-eng");
+    fx_->SeedDomain("finance", "finance-data");
     // sales/orders promises the contract on its port; finance/ledger and
     // finance/forecast read it.
     v1::DataProduct orders;
@@ -92,51 +85,18 @@ class ContractRpcTest : public ::testing::Test {
     auto* port = orders.add_output_ports();
     port->set_id("orders-v1");
     port->set_contract("orders-contract");
-    MakeProduct("sales", "orders", orders);
+    fx_->SeedProduct("sales", "orders", orders);
     for (const char* id : {"ledger", "forecast"}) {
       v1::DataProduct reader;
       reader.set_owner_team("teams/finance-data");
       auto* in = reader.add_input_ports();
       in->set_id("orders");
       in->set_source("domains/sales/dataProducts/orders/outputPorts/orders-v1");
-      MakeProduct("finance", id, reader);
+      fx_->SeedProduct("finance", id, reader);
     }
     ana_ = fx_->MintToken("user:ana@example.com");
     ci_ = fx_->MintToken("service:orders-ci");
     erin_ = fx_->MintToken("user:erin@example.com");
-  }
-
-  void MakeTeam(const std::string& id,
-                const std::vector<std::string>& members) {
-    v1::CreateTeamRequest r;
-    r.set_team_id(id);
-    for (const auto& m : members) r.mutable_team()->add_members(m);
-    v1::Team out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = fx_->Teams()->CreateTeam(ctx.get(), r, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-
-  void MakeDomain(const std::string& id, const std::string& owner) {
-    v1::CreateDomainRequest r;
-    r.set_domain_id(id);
-    r.mutable_domain()->set_owner_team("teams/" + owner);
-    v1::Domain out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = fx_->Domains()->CreateDomain(ctx.get(), r, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-
-  void MakeProduct(const std::string& domain, const std::string& id,
-                   const v1::DataProduct& product) {
-    v1::CreateDataProductRequest r;
-    r.set_parent("domains/" + domain);
-    r.set_data_product_id(id);
-    *r.mutable_data_product() = product;
-    v1::DataProduct out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = fx_->Products()->CreateDataProduct(ctx.get(), r, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
   grpc::Status Publish(

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/pg/pg_fixture.h"
+#include "tests/testing/server/eventually.h"
 #include "tests/testing/server/process.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
@@ -33,19 +34,6 @@ struct Roles {
   std::string serving;
 };
 
-void Exec(const std::string& url, const std::string& sql) {
-  pqxx::connection conn(url);
-  pqxx::work w(conn);
-  w.exec(sql);
-  w.commit();
-}
-
-int64_t Count(const std::string& url, const std::string& sql) {
-  pqxx::connection conn(url);
-  pqxx::nontransaction q(conn);
-  return q.exec1(sql)[0].as<int64_t>();
-}
-
 // `url` of the fixture (as postgres) connecting as `role`.
 std::string As(const std::string& role, const std::string& url) {
   const std::string prefix = "postgresql://postgres@";
@@ -60,13 +48,13 @@ std::string Bootstrap(const Roles& roles) {
   // postgresql://postgres@/<db>?host=...
   const size_t start = url.find("@/") + 2;
   const std::string db = url.substr(start, url.find('?') - start);
-  Exec(PgFixture::Get().AdminUrl(),
-       absl::StrCat("CREATE ROLE ", roles.owner, " LOGIN; CREATE ROLE ",
-                    roles.serving, " LOGIN"));
+  ExecSql(PgFixture::Get().AdminUrl(),
+          absl::StrCat("CREATE ROLE ", roles.owner, " LOGIN; CREATE ROLE ",
+                       roles.serving, " LOGIN"));
   // Not in a transaction block: ALTER DATABASE may run in one, but keep it
   // apart from the role creation for clarity of failures.
-  Exec(PgFixture::Get().AdminUrl(),
-       absl::StrCat("ALTER DATABASE ", db, " OWNER TO ", roles.owner));
+  ExecSql(PgFixture::Get().AdminUrl(),
+          absl::StrCat("ALTER DATABASE ", db, " OWNER TO ", roles.owner));
   return url;
 }
 
@@ -150,13 +138,14 @@ TEST(DatabaseRolesTest, ServingRoleCannotAlterOrEraseTheAuditTables) {
     EXPECT_EQ(Attempt(serving, sql), "42501") << sql;
   }
   // Nothing was lost, and the triggers are still in place.
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM audit_log"), 1);
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM access_decisions"), 1);
-  EXPECT_EQ(Count(url,
-                  "SELECT count(*) FROM pg_trigger WHERE tgenabled = 'O' AND "
-                  "tgrelid IN ('audit_log'::regclass, "
-                  "'access_decisions'::regclass)"),
-            4);
+  EXPECT_EQ(QueryInt(url, "SELECT count(*) FROM audit_log"), 1);
+  EXPECT_EQ(QueryInt(url, "SELECT count(*) FROM access_decisions"), 1);
+  EXPECT_EQ(
+      QueryInt(url,
+               "SELECT count(*) FROM pg_trigger WHERE tgenabled = 'O' AND "
+               "tgrelid IN ('audit_log'::regclass, "
+               "'access_decisions'::regclass)"),
+      4);
   // The store says the same of each role.
   EXPECT_OK(store::CheckServingRole(As(roles.serving, url)));
   EXPECT_THAT(store::CheckServingRole(As(roles.owner, url)),
@@ -186,38 +175,39 @@ TEST(DatabaseRolesTest, ServingRoleHasExactlyTheGrantsOfTheFile) {
       "AND ";
   const std::string table =
       absl::StrCat(role, ", format('%I.%I', schemaname, tablename), ");
-  ASSERT_EQ(Count(url,
-                  "SELECT count(*) FROM pg_tables WHERE schemaname = "
-                  "current_schema()"),
+  ASSERT_EQ(QueryInt(url,
+                     "SELECT count(*) FROM pg_tables WHERE schemaname = "
+                     "current_schema()"),
             24)
       << "a migration added a table: add it to migrations/serving_role.sql "
          "and here";
-  EXPECT_EQ(Count(url, absl::StrCat(tables, "NOT has_table_privilege(", table,
-                                    "'SELECT')")),
+  EXPECT_EQ(QueryInt(url, absl::StrCat(tables, "NOT has_table_privilege(",
+                                       table, "'SELECT')")),
             0);
-  EXPECT_EQ(Count(url, absl::StrCat(tables, "has_table_privilege(", table,
-                                    "'TRUNCATE, REFERENCES, TRIGGER')")),
+  EXPECT_EQ(QueryInt(url, absl::StrCat(tables, "has_table_privilege(", table,
+                                       "'TRUNCATE, REFERENCES, TRIGGER')")),
             0);
   for (const char* table : {"audit_log", "access_decisions"}) {
-    EXPECT_EQ(Count(url, absl::StrCat("SELECT count(*) FROM "
-                                      "information_schema.role_table_grants "
-                                      "WHERE grantee = ",
-                                      role, " AND table_name = '", table,
-                                      "' AND privilege_type NOT IN "
-                                      "('SELECT', 'INSERT')")),
+    EXPECT_EQ(QueryInt(url, absl::StrCat("SELECT count(*) FROM "
+                                         "information_schema.role_table_grants "
+                                         "WHERE grantee = ",
+                                         role, " AND table_name = '", table,
+                                         "' AND privilege_type NOT IN "
+                                         "('SELECT', 'INSERT')")),
               0)
         << table;
   }
   EXPECT_EQ(
-      Count(url, absl::StrCat("SELECT count(*) FROM pg_sequences WHERE "
-                              "schemaname = current_schema() AND NOT "
-                              "has_sequence_privilege(",
-                              role,
-                              ", format('%I.%I', schemaname, sequencename), "
-                              "'USAGE')")),
+      QueryInt(url, absl::StrCat("SELECT count(*) FROM pg_sequences WHERE "
+                                 "schemaname = current_schema() AND NOT "
+                                 "has_sequence_privilege(",
+                                 role,
+                                 ", format('%I.%I', schemaname, sequencename), "
+                                 "'USAGE')")),
       0);
 
-  Exec(owner, absl::StrCat("GRANT TRUNCATE ON audit_log TO ", roles.serving));
+  ExecSql(owner,
+          absl::StrCat("GRANT TRUNCATE ON audit_log TO ", roles.serving));
   {
     pqxx::connection serving(As(roles.serving, url));
     // The trigger still refuses; the privilege is what must not be there.
@@ -225,8 +215,8 @@ TEST(DatabaseRolesTest, ServingRoleHasExactlyTheGrantsOfTheFile) {
   }
   ASSERT_OK(
       store::Migrate(owner, store::DefaultMigrationsDir(), roles.serving));
-  EXPECT_EQ(Count(url, absl::StrCat(tables, "has_table_privilege(", table,
-                                    "'TRUNCATE')")),
+  EXPECT_EQ(QueryInt(url, absl::StrCat(tables, "has_table_privilege(", table,
+                                       "'TRUNCATE')")),
             0);
 }
 
@@ -248,23 +238,25 @@ TEST(DatabaseRolesTest,
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "\"mp_nobody\" does not exist"));
   // A member of the owner's role has its privileges.
-  Exec(PgFixture::Get().AdminUrl(),
-       "CREATE ROLE mp_owner_member_c LOGIN IN ROLE mp_owner_c");
+  ExecSql(PgFixture::Get().AdminUrl(),
+          "CREATE ROLE mp_owner_member_c LOGIN IN ROLE mp_owner_c");
   EXPECT_THAT(
       store::Migrate(owner, dir, "mp_owner_member_c"),
       StatusIs(absl::StatusCode::kFailedPrecondition, "owner's privileges"));
-  Exec(owner, absl::StrCat("GRANT CREATE ON SCHEMA public TO ", roles.serving));
+  ExecSql(owner,
+          absl::StrCat("GRANT CREATE ON SCHEMA public TO ", roles.serving));
   EXPECT_THAT(store::Migrate(owner, dir, roles.serving),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "may CREATE in schema \"public\""));
-  EXPECT_EQ(Count(url, absl::StrCat("SELECT count(*) FROM "
-                                    "information_schema.role_table_grants "
-                                    "WHERE grantee IN ('",
-                                    roles.serving, "', 'mp_owner_member_c')")),
-            0)
+  EXPECT_EQ(
+      QueryInt(url, absl::StrCat("SELECT count(*) FROM "
+                                 "information_schema.role_table_grants "
+                                 "WHERE grantee IN ('",
+                                 roles.serving, "', 'mp_owner_member_c')")),
+      0)
       << "a refused role got grants";
-  Exec(owner,
-       absl::StrCat("REVOKE CREATE ON SCHEMA public FROM ", roles.serving));
+  ExecSql(owner,
+          absl::StrCat("REVOKE CREATE ON SCHEMA public FROM ", roles.serving));
   ASSERT_OK(store::Migrate(owner, dir, roles.serving));
 
   // Up to date, the serving role still may not run the migrations: their
@@ -297,23 +289,17 @@ TEST(DatabaseRolesTest, MeshplanedServesAsTheServingRole) {
   ASSERT_OK(
       store::Migrate(owner, store::DefaultMigrationsDir(), roles.serving));
   // An event from two days ago, for retention to prune at start.
-  Exec(owner,
-       "INSERT INTO events (time, type, resource) "
-       "VALUES (now() - interval '2 days', 'team.created', 'teams/old'), "
-       "(now() - interval '2 days', 'team.created', 'teams/old2')");
+  ExecSql(owner,
+          "INSERT INTO events (time, type, resource) "
+          "VALUES (now() - interval '2 days', 'team.created', 'teams/old'), "
+          "(now() - interval '2 days', 'team.created', 'teams/old2')");
 
-  const std::string dir = TempDir();
-  Process server(MESHPLANED_PATH,
-                 {"serve", "--listen", "127.0.0.1:0", "--http-listen", "",
-                  "--port-file", dir + "/port", "--pool-size", "4",
-                  "--log-level", "warn", "--decision-log", "durable",
-                  "--event-retention", "24h", "--webhook-retry-min", "1s"},
-                 {absl::StrCat("MESHPLANE_DATABASE_URL=", serving),
-                  absl::StrCat("MESHPLANE_BOOTSTRAP_TOKEN=", kToken)});
-  const int port = ReadPortFile(dir + "/port", absl::Seconds(60));
-  ASSERT_GT(port, 0) << "meshplaned did not start as the serving role";
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                     grpc::InsecureChannelCredentials());
+  ServeProcess server = StartServe(
+      MESHPLANED_PATH, serving, kToken,
+      {"--pool-size", "4", "--log-level", "warn", "--decision-log", "durable",
+       "--event-retention", "24h", "--webhook-retry-min", "1s"});
+  ASSERT_GT(server.port, 0) << "meshplaned did not start as the serving role";
+  const std::shared_ptr<grpc::Channel>& channel = server.channel;
 
   // A write and its audit row, in one transaction.
   {
@@ -326,9 +312,9 @@ TEST(DatabaseRolesTest, MeshplanedServesAsTheServingRole) {
         v1::TeamService::NewStub(channel)->CreateTeam(ctx.get(), r, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
-  EXPECT_EQ(Count(url,
-                  "SELECT count(*) FROM audit_log WHERE resource = "
-                  "'teams/sales-eng' AND outcome_code = 0"),
+  EXPECT_EQ(QueryInt(url,
+                     "SELECT count(*) FROM audit_log WHERE resource = "
+                     "'teams/sales-eng' AND outcome_code = 0"),
             1);
   // A CheckAccess decision, committed before the answer (durable log).
   {
@@ -342,27 +328,20 @@ TEST(DatabaseRolesTest, MeshplanedServesAsTheServingRole) {
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_FALSE(out.allowed());
   }
-  EXPECT_EQ(Count(url,
-                  "SELECT count(*) FROM access_decisions WHERE principal = "
-                  "'user:ana@example.com' AND NOT allowed"),
+  EXPECT_EQ(QueryInt(url,
+                     "SELECT count(*) FROM access_decisions WHERE principal = "
+                     "'user:ana@example.com' AND NOT allowed"),
             1);
   // Retention's pass at start: the old events are gone but for the
   // watermark's tombstone; the team's event is kept.
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (Count(url,
-               "SELECT count(*) FROM events WHERE resource LIKE "
-               "'teams/old%'") > 0 &&
-         absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_EQ(Count(url,
-                  "SELECT count(*) FROM events WHERE resource LIKE "
-                  "'teams/old%'"),
-            0);
-  EXPECT_EQ(Count(url, "SELECT count(*) FROM events WHERE type = ''"), 1);
-  EXPECT_EQ(Count(url,
-                  "SELECT count(*) FROM events WHERE resource = "
-                  "'teams/sales-eng'"),
+  const std::string old_events =
+      "SELECT count(*) FROM events WHERE resource LIKE 'teams/old%'";
+  Eventually([&] { return QueryInt(url, old_events) == 0; }, absl::Seconds(30));
+  EXPECT_EQ(QueryInt(url, old_events), 0);
+  EXPECT_EQ(QueryInt(url, "SELECT count(*) FROM events WHERE type = ''"), 1);
+  EXPECT_EQ(QueryInt(url,
+                     "SELECT count(*) FROM events WHERE resource = "
+                     "'teams/sales-eng'"),
             1);
   // A webhook whose receiver is down: a worker takes it FOR UPDATE, logs
   // the failed attempt and moves its backoff.
@@ -377,22 +356,17 @@ TEST(DatabaseRolesTest, MeshplanedServesAsTheServingRole) {
         v1::EventService::NewStub(channel)->CreateWebhook(ctx.get(), r, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
-  while (Count(url,
-               "SELECT count(*) FROM webhooks WHERE id = 'down' AND "
-               "failing_attempts > 0") == 0 &&
-         absl::Now() < deadline + absl::Seconds(30)) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_EQ(Count(url,
-                  "SELECT count(*) FROM webhooks WHERE id = 'down' AND "
-                  "failing_attempts > 0"),
+  const std::string failing =
+      "SELECT count(*) FROM webhooks WHERE id = 'down' AND "
+      "failing_attempts > 0";
+  Eventually([&] { return QueryInt(url, failing) > 0; }, absl::Seconds(30));
+  EXPECT_EQ(QueryInt(url, failing), 1);
+  EXPECT_GE(QueryInt(url,
+                     "SELECT count(*) FROM webhook_deliveries WHERE "
+                     "webhook_id = 'down' AND NOT success"),
             1);
-  EXPECT_GE(Count(url,
-                  "SELECT count(*) FROM webhook_deliveries WHERE "
-                  "webhook_id = 'down' AND NOT success"),
-            1);
-  server.Signal(SIGTERM);
-  EXPECT_EQ(server.Wait(absl::Seconds(30)), 0);
+  server.process->Signal(SIGTERM);
+  EXPECT_EQ(server.process->Wait(absl::Seconds(30)), 0);
 }
 
 }  // namespace

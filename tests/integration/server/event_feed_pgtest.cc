@@ -5,21 +5,18 @@
 #include <map>
 #include <memory>
 #include <random>
-#include <regex>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "server/app.h"
 #include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/server/eventually.h"
+#include "tests/testing/server/exposition.h"
 #include "tests/testing/server/server_fixture.h"
-#include <httplib.h>
 
 #include "meshplane/common/clock.h"
 #include "meshplane/v1/events.grpc.pb.h"
@@ -28,6 +25,8 @@
 namespace meshplane {
 namespace {
 
+using testing::Eventually;
+using testing::ScrapeMetrics;
 using testing::ServerFixture;
 using testing::ServerFixtureOptions;
 
@@ -252,29 +251,10 @@ TEST(EventFeedTest, FiltersAuthorizationAndHeartbeats) {
               std::string::npos);
   }
   // A domain tree: sales > emea > north, and finance beside it.
-  auto domains = fx->Domains();
-  auto teams = fx->Teams();
-  {
-    v1::CreateTeamRequest r;
-    r.set_team_id("owners");
-    r.mutable_team()->add_members("user:ana@example.com");
-    v1::Team out;
-    auto ctx = fx->AdminContext();
-    ASSERT_TRUE(teams->CreateTeam(ctx.get(), r, &out).ok());
-  }
-  auto create_domain = [&](const std::string& id, const std::string& parent) {
-    v1::CreateDomainRequest r;
-    r.set_domain_id(id);
-    r.mutable_domain()->set_owner_team("teams/owners");
-    if (!parent.empty()) r.mutable_domain()->set_parent(parent);
-    v1::Domain out;
-    auto ctx = fx->AdminContext();
-    grpc::Status s = domains->CreateDomain(ctx.get(), r, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  };
-  create_domain("sales", "");
-  create_domain("finance", "");
-  create_domain("emea", "domains/sales");
+  ASSERT_NO_FATAL_FAILURE(fx->SeedTeam("owners", {"user:ana@example.com"}));
+  fx->SeedDomain("sales", "owners");
+  fx->SeedDomain("finance", "owners");
+  fx->SeedDomain("emea", "owners", "domains/sales");
   {
     // The subtree as it is now, and a subdomain created later.
     v1::WatchRequest r;
@@ -283,8 +263,8 @@ TEST(EventFeedTest, FiltersAuthorizationAndHeartbeats) {
     r.set_include_subdomains(true);
     std::thread later([&] {
       absl::SleepFor(absl::Milliseconds(300));
-      create_domain("north", "domains/emea");
-      create_domain("south", "domains/finance");
+      fx->SeedDomain("north", "owners", "domains/emea");
+      fx->SeedDomain("south", "owners", "domains/finance");
     });
     Seen s = WatchUntil(*events, bot, r, 3, absl::Seconds(20));
     later.join();
@@ -415,50 +395,11 @@ TEST(EventFeedTest, RetentionPrunesAndWatchRefusesOnlyWhatWouldMissEvents) {
   second->server->Shutdown();
 }
 
-// Parses a Prometheus text exposition (format 0.0.4) back: every sample
-// line is `name{labels} value` with a numeric value, of a family declared
-// by a # TYPE line before it. Returns the samples by their full key.
-std::map<std::string, double> ParseExposition(const std::string& text) {
-  std::map<std::string, double> samples;
-  std::set<std::string> typed;
-  const std::regex type_line(
-      R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram))");
-  const std::regex sample(
-      R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})? (\S+))");
-  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
-    const std::string l(line);
-    std::smatch m;
-    if (l.rfind("# HELP ", 0) == 0) continue;
-    if (std::regex_match(l, m, type_line)) {
-      typed.insert(m[1]);
-      continue;
-    }
-    EXPECT_TRUE(std::regex_match(l, m, sample)) << "not a sample: " << l;
-    if (m.empty()) continue;
-    std::string family = m[1];
-    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
-      const std::string sfx(suffix);
-      if (!typed.count(family) && family.size() > sfx.size() &&
-          family.compare(family.size() - sfx.size(), sfx.size(), sfx) == 0) {
-        family = family.substr(0, family.size() - sfx.size());
-      }
-    }
-    EXPECT_TRUE(typed.count(family)) << "no # TYPE before: " << l;
-    double v = 0;
-    EXPECT_TRUE(absl::SimpleAtod(std::string(m[4]), &v)) << l;
-    samples[std::string(m[1]) + std::string(m[2])] = v;
-  }
-  return samples;
-}
-
 TEST(EventFeedTest, MetricsCountWatchSubscribersAndParseBack) {
   auto fx = ServerFixture::Start();
   auto events = fx->Events();
-  httplib::Client http("127.0.0.1", fx->http_port());
-  auto metrics = [&] {
-    auto res = http.Get("/metrics");
-    EXPECT_TRUE(res && res->status == 200);
-    return res ? ParseExposition(res->body) : std::map<std::string, double>();
+  auto subscribers = [&] {
+    return ScrapeMetrics(fx->http_port())["meshplane_watch_subscribers"];
   };
   auto ctx = ServerFixture::Context(fx->admin_token(), absl::Seconds(20));
   v1::WatchRequest r;
@@ -466,22 +407,12 @@ TEST(EventFeedTest, MetricsCountWatchSubscribersAndParseBack) {
   auto reader = events->Watch(ctx.get(), r);
   v1::WatchResponse first;
   ASSERT_TRUE(reader->Read(&first));  // the stream is live
-  double subscribers = 0;
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {  // the gauge follows within a second
-    subscribers = metrics()["meshplane_watch_subscribers"];
-    if (subscribers == 1) break;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_EQ(subscribers, 1);
+  // The gauge follows within a second.
+  EXPECT_TRUE(Eventually([&] { return subscribers() == 1; })) << subscribers();
   ctx->TryCancel();
   reader->Finish();
-  const absl::Time deadline2 = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline2 &&
-         metrics()["meshplane_watch_subscribers"] != 0) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  auto after = metrics();
+  Eventually([&] { return subscribers() == 0; });
+  auto after = ScrapeMetrics(fx->http_port());
   EXPECT_EQ(after["meshplane_watch_subscribers"], 0);
   EXPECT_EQ(after["meshplane_ready"], 1);
   EXPECT_GE(after["meshplane_rpc_requests_total{method=\"meshplane.v1."

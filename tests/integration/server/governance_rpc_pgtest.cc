@@ -21,15 +21,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-MATCHER_P(GrpcIs, code,
-          "has gRPC code " + std::to_string(static_cast<int>(code))) {
-  *result_listener << "code " << arg.error_code() << ": "
-                   << arg.error_message();
-  return arg.error_code() == code;
-}
 
 // The PolicyViolations detail of an error (empty when absent).
 std::vector<v1::PolicyViolation> ViolationsOf(const grpc::Status& status) {
@@ -59,37 +51,14 @@ class GovernanceRpcTest : public ::testing::Test {
     domains_ = fx_->Domains();
     // governance runs the global rules; sales-eng owns sales and its
     // subdomain sales-emea; finance-data owns finance.
-    MakeTeam("governance", {"user:gina@example.com"});
-    MakeTeam("sales-eng", {"user:ana@example.com"});
-    MakeTeam("finance-data", {"user:erin@example.com"});
-    MakeDomain("sales", "sales-eng");
-    MakeDomain("sales-emea", "sales-eng", "sales");
-    MakeDomain("finance", "finance-data");
+    fx_->SeedTeam("governance", {"user:gina@example.com"});
+    fx_->SeedTeam("sales-eng", {"user:ana@example.com"});
+    fx_->SeedTeam("finance-data", {"user:erin@example.com"});
+    fx_->SeedDomain("sales", "sales-eng");
+    fx_->SeedDomain("sales-emea", "sales-eng", "domains/sales");
+    fx_->SeedDomain("finance", "finance-data");
     ana_ = fx_->MintToken("user:ana@example.com");
     gina_ = fx_->MintToken("user:gina@example.com");
-  }
-
-  void MakeTeam(const std::string& id,
-                const std::vector<std::string>& members) {
-    v1::CreateTeamRequest r;
-    r.set_team_id(id);
-    for (const auto& m : members) r.mutable_team()->add_members(m);
-    v1::Team out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = fx_->Teams()->CreateTeam(ctx.get(), r, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-
-  void MakeDomain(const std::string& id, const std::string& owner,
-                  const std::string& parent = "") {
-    v1::CreateDomainRequest r;
-    r.set_domain_id(id);
-    r.mutable_domain()->set_owner_team("teams/" + owner);
-    if (!parent.empty()) r.mutable_domain()->set_parent("domains/" + parent);
-    v1::Domain out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = domains_->CreateDomain(ctx.get(), r, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
   // A policy over dataproduct.create with `condition`.

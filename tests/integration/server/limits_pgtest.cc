@@ -75,46 +75,21 @@ std::string NestedContract(int levels) {
       inner, "]\n");
 }
 
-class LimitsTest : public ::testing::Test {
+class LimitsTest : public SharedServerTest {
  protected:
   static void SetUpTestSuite() {
     ServerFixtureOptions options;
     // Short enough for the idle test below; the other tests make their
     // calls without pauses.
     options.config.max_connection_idle = absl::Seconds(2);
-    fx_ = ServerFixture::Start(options).release();
-    v1::CreateTeamRequest team;
-    team.set_team_id("sales-eng");
-    team.mutable_team()->add_members("user:ana@example.com");
-    v1::Team out;
-    auto ctx = fx_->AdminContext();
-    ASSERT_TRUE(fx_->Teams()->CreateTeam(ctx.get(), team, &out).ok());
-    v1::CreateDomainRequest domain;
-    domain.set_domain_id("sales");
-    domain.mutable_domain()->set_owner_team("teams/sales-eng");
-    v1::Domain d;
-    ctx = fx_->AdminContext();
-    ASSERT_TRUE(fx_->Domains()->CreateDomain(ctx.get(), domain, &d).ok());
-    v1::CreateDataProductRequest product;
-    product.set_parent("domains/sales");
-    product.set_data_product_id("orders");
-    product.mutable_data_product()->set_owner_team("teams/sales-eng");
-    v1::DataProduct p;
-    ctx = fx_->AdminContext();
-    ASSERT_TRUE(
-        fx_->Products()->CreateDataProduct(ctx.get(), product, &p).ok());
+    StartServer(options);
+    fx_->SeedTeam("sales-eng", {"user:ana@example.com"});
+    fx_->SeedDomain("sales", "sales-eng");
+    fx_->SeedProduct("sales", "orders", "sales-eng");
     for (const char* id : {"team-a", "team-b", "team-c"}) {
-      v1::CreateTeamRequest r;
-      r.set_team_id(id);
-      ctx = fx_->AdminContext();
-      ASSERT_TRUE(fx_->Teams()->CreateTeam(ctx.get(), r, &out).ok());
+      fx_->SeedTeam(id);
     }
   }
-  static void TearDownTestSuite() {
-    delete fx_;
-    fx_ = nullptr;
-  }
-
   static grpc::Status ListProducts(const std::string& filter,
                                    const std::string& page_token = "") {
     v1::ListDataProductsRequest r;
@@ -135,11 +110,7 @@ class LimitsTest : public ::testing::Test {
     auto ctx = fx_->AdminContext();
     return fx_->Contracts()->PublishContract(ctx.get(), r, &out);
   }
-
-  static ServerFixture* fx_;
 };
-
-ServerFixture* LimitsTest::fx_ = nullptr;
 
 TEST_F(LimitsTest, ALongFilterIsRefusedFastNamingFilter) {
   std::string words;

@@ -26,13 +26,6 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-MATCHER_P(GrpcIs, code,
-          "has gRPC code " + std::to_string(static_cast<int>(code))) {
-  *result_listener << "code " << arg.error_code() << ": "
-                   << arg.error_message();
-  return arg.error_code() == code;
-}
-
 constexpr char kOrders[] = "domains/sales/dataProducts/orders";
 constexpr char kOrdersV1[] =
     "domains/sales/dataProducts/orders/outputPorts/orders-v1";
@@ -49,26 +42,10 @@ class LineageAccessPgTest : public ::testing::Test {
     access_ = fx_->Access();
     // sales-eng (olga) owns sales/orders with two ports; payments (ana)
     // owns the payments domain.
-    for (const auto& [id, member] :
-         std::vector<std::pair<std::string, std::string>>{
-             {"sales-eng", "user:olga@example.com"},
-             {"payments", "user:ana@example.com"}}) {
-      v1::CreateTeamRequest r;
-      r.set_team_id(id);
-      r.mutable_team()->add_members(member);
-      v1::Team out;
-      auto ctx = fx_->AdminContext();
-      ASSERT_TRUE(fx_->Teams()->CreateTeam(ctx.get(), r, &out).ok());
-    }
-    for (const char* id : {"sales", "payments"}) {
-      v1::CreateDomainRequest r;
-      r.set_domain_id(id);
-      r.mutable_domain()->set_owner_team(
-          std::string(id) == "sales" ? "teams/sales-eng" : "teams/payments");
-      v1::Domain out;
-      auto ctx = fx_->AdminContext();
-      ASSERT_TRUE(fx_->Domains()->CreateDomain(ctx.get(), r, &out).ok());
-    }
+    fx_->SeedTeam("sales-eng", {"user:olga@example.com"});
+    fx_->SeedTeam("payments", {"user:ana@example.com"});
+    fx_->SeedDomain("sales", "sales-eng");
+    fx_->SeedDomain("payments", "payments");
     olga_ = fx_->MintToken("user:olga@example.com");
     ana_ = fx_->MintToken("user:ana@example.com");
     v1::DataProduct orders;

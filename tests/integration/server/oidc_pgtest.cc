@@ -51,18 +51,12 @@ class OidcRpcTest : public ::testing::Test {
       v1::CreateTeamRequest r;
       r.set_team_id(team);
       r.mutable_team()->set_display_name(team);
-      v1::Team out;
-      auto ctx = fx_->AdminContext();
-      grpc::Status s = fx_->Teams()->CreateTeam(ctx.get(), r, &out);
-      ASSERT_TRUE(s.ok()) << s.error_message();
+      fx_->SeedTeam(r);
       v1::CreateDomainRequest d;
       d.set_domain_id(team);
       d.mutable_domain()->set_display_name(team);
       d.mutable_domain()->set_owner_team(absl::StrCat("teams/", team));
-      v1::Domain domain;
-      ctx = fx_->AdminContext();
-      s = fx_->Domains()->CreateDomain(ctx.get(), d, &domain);
-      ASSERT_TRUE(s.ok()) << s.error_message();
+      fx_->SeedDomain(d);
     }
   }
 

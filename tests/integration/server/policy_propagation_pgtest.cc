@@ -13,35 +13,16 @@
 #include "tests/testing/server/process.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
 
 namespace meshplane::testing {
 namespace {
 
 const char kToken[] = "propagation-bootstrap-token-0123456789";
 
-struct Replica {
-  std::unique_ptr<Process> process;
-  std::shared_ptr<grpc::Channel> channel;
-};
-
-Replica StartReplica(const std::string& url, const std::string& dir, int i) {
-  Replica r;
-  std::string port_file = absl::StrCat(dir, "/port-", i);
-  r.process = std::make_unique<Process>(
-      MESHPLANED_PATH,
-      std::vector<std::string>{"serve", "--listen", "127.0.0.1:0",
-                               "--http-listen", "", "--port-file", port_file,
-                               "--pool-size", "4", "--log-level", "warn",
-                               "--policy-refresh", "1h"},
-      std::vector<std::string>{
-          absl::StrCat("MESHPLANE_DATABASE_URL=", url),
-          absl::StrCat("MESHPLANE_BOOTSTRAP_TOKEN=", kToken)});
-  int port = ReadPortFile(port_file, absl::Seconds(60));
-  EXPECT_GT(port, 0) << "replica " << i << " did not start";
-  r.channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                  grpc::InsecureChannelCredentials());
-  return r;
+ServeProcess StartReplica(const std::string& url) {
+  return StartServe(
+      MESHPLANED_PATH, url, kToken,
+      {"--pool-size", "4", "--log-level", "warn", "--policy-refresh", "1h"});
 }
 
 void MustOk(const grpc::Status& s, const std::string& what) {
@@ -79,9 +60,8 @@ absl::Duration Median(std::vector<absl::Duration> v) {
 
 TEST(PolicyPropagationTest, ChangeOnReplicaAIsEnforcedOnReplicaBWithinASecond) {
   std::string url = PgFixture::Get().NewEmptyDatabase();
-  std::string dir = TempDir();
-  Replica a = StartReplica(url, dir, 0);
-  Replica b = StartReplica(url, dir, 1);
+  ServeProcess a = StartReplica(url);
+  ServeProcess b = StartReplica(url);
   ASSERT_FALSE(HasFailure());
 
   auto teams = v1::TeamService::NewStub(a.channel);
@@ -161,16 +141,8 @@ TEST(PolicyPropagationTest, ChangeOnReplicaAIsEnforcedOnReplicaBWithinASecond) {
   // The listening connection drops: B reconnects, reloads in full, and
   // follows changes again (the refresh is an hour away, so only the
   // reconnect can explain it).
-  {
-    pqxx::connection admin(url);
-    pqxx::work w(admin);
-    pqxx::result killed = w.exec(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() "
-        "AND application_name = 'meshplane-listener'");
-    w.commit();
-    ASSERT_GE(killed.size(), 2u) << "both replicas should be listening";
-  }
+  ASSERT_GE(TerminateListenConnections(url), 2)
+      << "both replicas should be listening";
   // The last round left the policy in DRY_RUN; enforce it again.
   v1::UpdatePolicyRequest req;
   *req.mutable_policy() = policy;

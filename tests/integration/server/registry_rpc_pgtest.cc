@@ -19,11 +19,8 @@ namespace meshplane::testing {
 namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
-using ::testing::Contains;
 using ::testing::ElementsAre;
-using ::testing::Field;
 using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 // A string with every character class that has broken SQL, JSON or logs.
@@ -44,13 +41,6 @@ MATCHER_P(HasViolation, field,
   return false;
 }
 
-MATCHER_P(GrpcIs, code,
-          "has gRPC code " + std::to_string(static_cast<int>(code))) {
-  *result_listener << "code " << arg.error_code() << ": "
-                   << arg.error_message();
-  return arg.error_code() == code;
-}
-
 class RegistryRpcTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -67,11 +57,7 @@ class RegistryRpcTest : public ::testing::Test {
     r.set_team_id(id);
     r.mutable_team()->set_display_name("Team " + id);
     for (const auto& m : members) r.mutable_team()->add_members(m);
-    v1::Team out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = teams_->CreateTeam(ctx.get(), r, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return out;
+    return fx_->SeedTeam(r);
   }
 
   v1::Domain MakeDomain(const std::string& id, const std::string& owner,
@@ -81,11 +67,7 @@ class RegistryRpcTest : public ::testing::Test {
     r.mutable_domain()->set_display_name("Domain " + id);
     r.mutable_domain()->set_owner_team("teams/" + owner);
     r.mutable_domain()->set_parent(parent);
-    v1::Domain out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = domains_->CreateDomain(ctx.get(), r, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return out;
+    return fx_->SeedDomain(r);
   }
 
   v1::DataProduct MakeProduct(const std::string& domain, const std::string& id,
@@ -105,11 +87,7 @@ class RegistryRpcTest : public ::testing::Test {
       in->set_id("in-" + std::to_string(i));
       in->set_source(sources[i]);
     }
-    v1::DataProduct out;
-    auto ctx = fx_->AdminContext();
-    grpc::Status s = products_->CreateDataProduct(ctx.get(), r, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return out;
+    return fx_->SeedProduct(r);
   }
 
   std::unique_ptr<ServerFixture> fx_;

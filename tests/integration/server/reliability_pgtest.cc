@@ -15,7 +15,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/testing/pg/pg_fixture.h"
+#include "tests/testing/server/eventually.h"
 #include "tests/testing/server/exposition.h"
+#include "tests/testing/server/http_client.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -26,26 +28,6 @@ namespace meshplane::testing {
 namespace {
 
 constexpr int kServing = 1;
-
-// Polls `done` every 20 ms for up to `timeout`; its last answer.
-template <typename F>
-bool Eventually(F done, absl::Duration timeout = absl::Seconds(10)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return true;
-}
-
-// GET `path`: the status (-1 when there is no answer within 10 s).
-int HttpStatus(int port, const std::string& path) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(5);
-  client.set_read_timeout(10);
-  auto res = client.Get(path.c_str());
-  return res ? res->status : -1;
-}
 
 std::map<std::string, double> Metrics(int port) {
   httplib::Client client("127.0.0.1", port);

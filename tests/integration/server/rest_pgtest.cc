@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "tests/testing/server/http_client.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -28,12 +29,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::string etag;
-  std::string content_type;
-};
+using Reply = HttpReply;
 
 // The "error" object of an AIP-193 body.
 struct ErrorBody {
@@ -93,47 +89,16 @@ M Parse(const Reply& r) {
   return m;
 }
 
-class RestTest : public ::testing::Test {
+class RestTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() { fx_ = ServerFixture::Start().release(); }
-  static void TearDownTestSuite() {
-    delete fx_;
-    fx_ = nullptr;
-  }
-
   static Reply Call(const std::string& method, const std::string& path,
                     const std::string& token, const std::string& body = "",
-                    const httplib::Headers& extra = {}) {
-    httplib::Client client("127.0.0.1", fx_->http_port());
-    client.set_read_timeout(30, 0);
-    httplib::Request req;
-    req.method = method;
-    req.path = path;
-    req.headers = extra;
-    if (!token.empty()) {
-      req.headers.emplace("Authorization", "Bearer " + token);
-    }
-    if (!body.empty()) {
-      req.body = body;
-      req.headers.emplace("Content-Type", "application/json");
-    }
-    httplib::Response res;
-    httplib::Error error = httplib::Error::Success;
-    Reply out;
-    if (!client.send(req, res, error)) {
-      ADD_FAILURE() << method << " " << path << ": "
-                    << httplib::to_string(error);
-      return out;
-    }
-    out.status = res.status;
-    out.body = res.body;
-    out.etag = res.get_header_value("ETag");
-    out.content_type = res.get_header_value("Content-Type");
-    return out;
+                    const HttpHeaders& extra = {}) {
+    return HttpCall(fx_->http_port(), method, path, token, body, extra);
   }
   static Reply Admin(const std::string& method, const std::string& path,
                      const std::string& body = "",
-                     const httplib::Headers& extra = {}) {
+                     const HttpHeaders& extra = {}) {
     return Call(method, path, fx_->admin_token(), body, extra);
   }
 
@@ -158,11 +123,7 @@ class RestTest : public ::testing::Test {
         "outputPorts": [{"id": "v1", "type": "table"}])",
                         extra, "}");
   }
-
-  static ServerFixture* fx_;
 };
-
-ServerFixture* RestTest::fx_ = nullptr;
 
 TEST_F(RestTest, CreateGetListUpdatePublishDelete) {
   SetUpTeamAndDomain("checkout", "sales");
@@ -282,9 +243,8 @@ TEST_F(RestTest, AuthenticationAndAuthorization) {
   EXPECT_EQ(bad.status, 401);
   // Two Authorization headers: refused, as two authorization metadata
   // values are over gRPC, rather than "the first wins".
-  httplib::Headers both;
-  both.emplace("Authorization", "Bearer " + fx_->admin_token());
-  both.emplace("Authorization", "Bearer not-a-token");
+  HttpHeaders both = {{"Authorization", "Bearer " + fx_->admin_token()},
+                      {"Authorization", "Bearer not-a-token"}};
   Reply two = Call("GET", "/v1/domains/auth", "", "", both);
   EXPECT_EQ(two.status, 401) << two.body;
   EXPECT_EQ(ErrorOf(two).status, "UNAUTHENTICATED");
@@ -304,7 +264,7 @@ TEST_F(RestTest, AuthenticationAndAuthorization) {
 // otherwise: the body is still the JSON of the request, and only the URL's
 // query string holds query parameters (it was parsed as form fields).
 TEST_F(RestTest, TheBodyIsJsonWhateverItsContentTypeSays) {
-  httplib::Headers form{{"Content-Type", "application/x-www-form-urlencoded"}};
+  HttpHeaders form{{"Content-Type", "application/x-www-form-urlencoded"}};
   Reply created = Admin(
       "POST", "/v1/teams?teamId=form-team",
       R"({"displayName": "Form+Team", "members": ["user:bo@example.com"]})",

@@ -8,10 +8,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "tests/testing/server/http_client.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include "meshplane/v1/data_product.pb.h"
 #include "meshplane/v1/domain.pb.h"
@@ -23,43 +23,27 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class SearchTest : public ::testing::Test {
+class SearchTest : public SharedServerTest {
  protected:
   static void SetUpTestSuite() {
-    fx_ = ServerFixture::Start().release();
+    StartServer();
     ASSERT_NE(fx_, nullptr);
     Seed();
-  }
-  static void TearDownTestSuite() {
-    delete fx_;
-    fx_ = nullptr;
   }
 
   // Teams t1, t2; domains sales > sales-emea > sales-emea-de, finance; eight
   // products whose words, tiers, tags and lifecycles the tests rely on.
   static void Seed() {
-    auto teams = fx_->Teams();
     for (const char* id : {"t1", "t2"}) {
       v1::CreateTeamRequest r;
       r.set_team_id(id);
       r.mutable_team()->set_display_name(id);
-      v1::Team out;
-      ASSERT_TRUE(teams->CreateTeam(fx_->AdminContext().get(), r, &out).ok());
+      fx_->SeedTeam(r);
     }
-    auto domains = fx_->Domains();
-    for (auto [id, parent] : std::vector<std::pair<std::string, std::string>>{
-             {"sales", ""},
-             {"sales-emea", "domains/sales"},
-             {"sales-emea-de", "domains/sales-emea"},
-             {"finance", ""}}) {
-      v1::CreateDomainRequest r;
-      r.set_domain_id(id);
-      r.mutable_domain()->set_owner_team("teams/t1");
-      r.mutable_domain()->set_parent(parent);
-      v1::Domain out;
-      auto s = domains->CreateDomain(fx_->AdminContext().get(), r, &out);
-      ASSERT_TRUE(s.ok()) << s.error_message();
-    }
+    fx_->SeedDomain("sales", "t1");
+    fx_->SeedDomain("sales-emea", "t1", "domains/sales");
+    fx_->SeedDomain("sales-emea-de", "t1", "domains/sales-emea");
+    fx_->SeedDomain("finance", "t1");
     auto products = fx_->Products();
     struct P {
       std::string domain, id, display, description, team;
@@ -144,9 +128,7 @@ class SearchTest : public ::testing::Test {
       o->set_id(p.id + "-v1");
       o->set_type("table");
       o->set_location(p.port_location);
-      v1::DataProduct out;
-      auto s = products->CreateDataProduct(fx_->AdminContext().get(), r, &out);
-      ASSERT_TRUE(s.ok()) << p.id << ": " << s.error_message();
+      fx_->SeedProduct(r);
     }
     // Two are published; the rest stay drafts.
     for (const char* name : {"domains/sales/dataProducts/orders",
@@ -168,25 +150,12 @@ class SearchTest : public ::testing::Test {
     return fx_->Products()->SearchDataProducts(ctx.get(), r, out);
   }
 
-  struct Reply {
-    int status = 0;
-    std::string body;
-  };
-  static Reply Rest(const std::string& query, const std::string& token) {
-    httplib::Client client("127.0.0.1", fx_->http_port());
-    client.set_read_timeout(30, 0);
-    httplib::Headers h;
-    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
-    auto res = client.Get("/v1/dataProducts:search?" + query, h);
-    if (!res) {
-      ADD_FAILURE() << "GET " << query << ": "
-                    << httplib::to_string(res.error());
-      return {};
-    }
-    return {res->status, res->body};
+  static HttpReply Rest(const std::string& query, const std::string& token) {
+    return HttpCall(fx_->http_port(), "GET", "/v1/dataProducts:search?" + query,
+                    token);
   }
   static v1::SearchDataProductsResponse RestOk(const std::string& query) {
-    Reply r = Rest(query, fx_->admin_token());
+    HttpReply r = Rest(query, fx_->admin_token());
     EXPECT_EQ(r.status, 200) << query << ": " << r.body;
     v1::SearchDataProductsResponse out;
     auto s = google::protobuf::util::JsonStringToMessage(r.body, &out);
@@ -211,11 +180,7 @@ class SearchTest : public ::testing::Test {
     }
     return out;
   }
-
-  static ServerFixture* fx_;
 };
-
-ServerFixture* SearchTest::fx_ = nullptr;
 
 TEST_F(SearchTest, WordsPrefixesAndRelevanceOverRest) {
   // "orders" is in both ids and names (score 3): then by name.
@@ -346,7 +311,7 @@ TEST_F(SearchTest, BadFiltersNameTheField) {
            {"pageSize=-2", "page_size"},
            {"facetSize=-1", "facet_size"},
            {absl::StrCat("query=", std::string(201, 'x')), "query"}}) {
-    Reply r = Rest(c.query, fx_->admin_token());
+    HttpReply r = Rest(c.query, fx_->admin_token());
     EXPECT_EQ(r.status, 400) << c.query << ": " << r.body;
     EXPECT_THAT(r.body, HasSubstr(absl::StrCat("\"field\":\"", c.field, "\"")))
         << c.query << ": " << r.body;

@@ -12,17 +12,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/testing/pg/pg_fixture.h"
+#include "tests/testing/server/eventually.h"
 #include "tests/testing/server/exposition.h"
+#include "tests/testing/server/http_client.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <pqxx/pqxx>
 
 namespace meshplane::testing {
 namespace {
 
-using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
 
@@ -33,45 +33,6 @@ std::unique_ptr<ServerFixture> StartFast() {
   ServerFixtureOptions options;
   options.config.readiness_interval = absl::Milliseconds(100);
   return ServerFixture::Start(options);
-}
-
-int HttpStatus(int port, const std::string& path) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(5);
-  client.set_read_timeout(10);
-  auto res = client.Get(path.c_str());
-  return res ? res->status : -1;
-}
-
-// GET /readyz: the status and the body.
-std::pair<int, std::string> Readyz(int port) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(5);
-  client.set_read_timeout(10);
-  auto res = client.Get("/readyz");
-  return res ? std::make_pair(res->status, res->body)
-             : std::make_pair(-1, std::string());
-}
-
-// Runs `sql` in its own transaction on `url`.
-void Exec(const std::string& url, const std::string& sql) {
-  pqxx::connection conn(url);
-  pqxx::work w(conn);
-  w.exec(sql);
-  w.commit();
-}
-
-// Polls `done` every 50 ms for up to `timeout`; its last answer.
-template <typename F>
-bool Eventually(F done, absl::Duration timeout = absl::Seconds(10)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) {
-      return false;
-    }
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return true;
 }
 
 TEST(ServerOpsTest, HealthIsServingWithoutAToken) {
@@ -135,14 +96,7 @@ TEST(ServerOpsTest, EveryDeclaredServiceIsServed) {
 // refused write, newest first, filterable by resource and principal.
 TEST(ServerOpsTest, AuditRecordsAreListedNewestFirstForAdminsOnly) {
   auto fx = StartFast();
-  {
-    v1::CreateTeamRequest r;
-    r.set_team_id("audit-team");
-    r.mutable_team()->add_members("user:ana@example.com");
-    v1::Team out;
-    auto ctx = fx->AdminContext();
-    ASSERT_TRUE(fx->Teams()->CreateTeam(ctx.get(), r, &out).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(fx->SeedTeam("audit-team", {"user:ana@example.com"}));
   for (const char* id : {"audited", "Not Valid"}) {
     v1::CreateDomainRequest r;
     r.set_domain_id(id);
@@ -347,14 +301,8 @@ TEST(ServerOpsTest, MetricsCountPolicyDecisionsByEffectAndShowThePool) {
   options.config.readiness_interval = absl::Milliseconds(100);
   options.pool_size = 5;
   auto fx = ServerFixture::Start(options);
-  {
-    v1::CreateTeamRequest r;
-    r.set_team_id("governance");
-    r.mutable_team()->add_members("user:gina@example.com");
-    v1::Team out;
-    auto ctx = fx->AdminContext();
-    ASSERT_TRUE(fx->Teams()->CreateTeam(ctx.get(), r, &out).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      fx->SeedTeam("governance", {"user:gina@example.com"}));
   auto policy = [&](const std::string& id, const std::string& condition,
                     v1::PolicyEffect effect) {
     v1::CreatePolicyRequest r;
@@ -429,14 +377,8 @@ TEST(ServerOpsTest, MetricsCountPolicyDecisionsByEffectAndShowThePool) {
 // reconnect by themselves, and the replica stays ready).
 TEST(ServerOpsTest, LostListenConnectionsAreCountedPerListener) {
   auto fx = StartFast();
-  pqxx::connection admin(fx->database_url());
-  pqxx::work w(admin);
-  pqxx::result killed = w.exec(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-      "WHERE datname = current_database() "
-      "AND application_name = 'meshplane-listener'");
-  w.commit();
-  ASSERT_EQ(killed.size(), 3u) << "policies, access and events listen";
+  ASSERT_EQ(TerminateListenConnections(fx->database_url()), 3)
+      << "policies, access and events listen";
   std::map<std::string, double> m;
   auto lost = [&](const char* listener) {
     return m[absl::StrCat("meshplane_listen_connections_lost_total{listener=\"",
@@ -449,7 +391,8 @@ TEST(ServerOpsTest, LostListenConnectionsAreCountedPerListener) {
       << lost("policies") << ", access " << lost("access") << ", events "
       << lost("events");
   // Back to ready once the listeners have reconnected and reloaded.
-  EXPECT_TRUE(Eventually([&] { return Readyz(fx->http_port()).first == 200; }));
+  EXPECT_TRUE(Eventually(
+      [&] { return HttpProbe(fx->http_port(), "/readyz").first == 200; }));
 }
 
 // /readyz names the check that fails: here the schema, set back a version
@@ -462,16 +405,16 @@ TEST(ServerOpsTest, ReadyzNamesASchemaOlderThanTheBuildNeeds) {
   auto fx = ServerFixture::Start(options);
   int status = 0;
   std::string body;
-  std::tie(status, body) = Readyz(fx->http_port());
+  std::tie(status, body) = HttpProbe(fx->http_port(), "/readyz");
   ASSERT_EQ(status, 200);
   EXPECT_EQ(body, "ready\n");
 
   // The newest migration "un-applied" (its row moved out of the way).
-  Exec(fx->database_url(),
-       "UPDATE schema_migrations SET version = -version "
-       "WHERE version = (SELECT max(version) FROM schema_migrations)");
+  ExecSql(fx->database_url(),
+          "UPDATE schema_migrations SET version = -version "
+          "WHERE version = (SELECT max(version) FROM schema_migrations)");
   EXPECT_TRUE(Eventually([&] {
-    std::tie(status, body) = Readyz(fx->http_port());
+    std::tie(status, body) = HttpProbe(fx->http_port(), "/readyz");
     return status == 503;
   })) << body;
   EXPECT_THAT(body, HasSubstr("not ready: schema: the database schema is at "
@@ -485,10 +428,10 @@ TEST(ServerOpsTest, ReadyzNamesASchemaOlderThanTheBuildNeeds) {
   EXPECT_EQ(ScrapeMetrics(fx->http_port())["meshplane_ready"], 0);
   EXPECT_EQ(HttpStatus(fx->http_port(), "/healthz"), 200);  // alive
 
-  Exec(fx->database_url(),
-       "UPDATE schema_migrations SET version = -version WHERE version < 0");
+  ExecSql(fx->database_url(),
+          "UPDATE schema_migrations SET version = -version WHERE version < 0");
   EXPECT_TRUE(Eventually([&] {
-    std::tie(status, body) = Readyz(fx->http_port());
+    std::tie(status, body) = HttpProbe(fx->http_port(), "/readyz");
     return status == 200;
   })) << body;
   EXPECT_TRUE(Eventually([&] {
@@ -500,13 +443,7 @@ TEST(ServerOpsTest, ReadyzNamesASchemaOlderThanTheBuildNeeds) {
 TEST(ServerOpsTest, ZZ_PostgresDownIsUnavailableAndTheServerRecovers) {
   auto fx = StartFast();
   auto teams = fx->Teams();
-  {
-    v1::CreateTeamRequest r;
-    r.set_team_id("checkout");
-    v1::Team out;
-    auto ctx = fx->AdminContext();
-    ASSERT_TRUE(teams->CreateTeam(ctx.get(), r, &out).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(fx->SeedTeam("checkout"));
   auto get_team = [&] {
     v1::GetTeamRequest r;
     r.set_name("teams/checkout");

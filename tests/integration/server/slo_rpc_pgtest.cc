@@ -29,13 +29,6 @@ using ::testing::SizeIs;
 constexpr char kPort[] = "domains/sales/dataProducts/orders/outputPorts/v1";
 constexpr char kProduct[] = "domains/sales/dataProducts/orders";
 
-MATCHER_P(GrpcIs, code,
-          "has gRPC code " + std::to_string(static_cast<int>(code))) {
-  *result_listener << "code " << arg.error_code() << ": "
-                   << arg.error_message();
-  return arg.error_code() == code;
-}
-
 v1::Observation Fresh(int staleness_minutes) {
   v1::Observation o;
   o.set_output_port(kPort);
@@ -59,38 +52,17 @@ class SloRpcTest : public ::testing::Test {
     options.config.slo_reporters = {"service:prober"};
     fx_ = ServerFixture::Start(options);
     slo_ = v1::ServiceLevelService::NewStub(fx_->channel());
-    {
-      v1::CreateTeamRequest r;
-      r.set_team_id("sales-eng");
-      r.mutable_team()->add_members("user:ana@example.com");
-      v1::Team out;
-      auto ctx = fx_->AdminContext();
-      ASSERT_TRUE(fx_->Teams()->CreateTeam(ctx.get(), r, &out).ok());
-    }
-    {
-      v1::CreateDomainRequest r;
-      r.set_domain_id("sales");
-      r.mutable_domain()->set_owner_team("teams/sales-eng");
-      v1::Domain out;
-      auto ctx = fx_->AdminContext();
-      ASSERT_TRUE(fx_->Domains()->CreateDomain(ctx.get(), r, &out).ok());
-    }
-    {
-      v1::CreateDataProductRequest r;
-      r.set_parent("domains/sales");
-      r.set_data_product_id("orders");
-      r.mutable_data_product()->set_owner_team("teams/sales-eng");
-      v1::OutputPort* port = r.mutable_data_product()->add_output_ports();
-      port->set_id("v1");
-      port->mutable_objectives()->set_availability_percent(90);
-      *port->mutable_objectives()->mutable_max_staleness() =
-          TimeUtil::MinutesToDuration(5);
-      r.mutable_data_product()->add_output_ports()->set_id("plain");
-      v1::DataProduct out;
-      auto ctx = fx_->AdminContext();
-      grpc::Status s = fx_->Products()->CreateDataProduct(ctx.get(), r, &out);
-      ASSERT_TRUE(s.ok()) << s.error_message();
-    }
+    fx_->SeedTeam("sales-eng", {"user:ana@example.com"});
+    fx_->SeedDomain("sales", "sales-eng");
+    v1::DataProduct orders;
+    orders.set_owner_team("teams/sales-eng");
+    v1::OutputPort* port = orders.add_output_ports();
+    port->set_id("v1");
+    port->mutable_objectives()->set_availability_percent(90);
+    *port->mutable_objectives()->mutable_max_staleness() =
+        TimeUtil::MinutesToDuration(5);
+    orders.add_output_ports()->set_id("plain");
+    fx_->SeedProduct("sales", "orders", orders);
     ana_ = fx_->MintToken("user:ana@example.com");
     carl_ = fx_->MintToken("user:carl@example.com");
     prober_ = fx_->MintToken("service:prober");

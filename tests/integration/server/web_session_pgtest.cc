@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
+#include "tests/testing/pg/pg_fixture.h"
 #include "tests/testing/server/server_fixture.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -189,10 +190,8 @@ TEST_F(WebSessionTest, RevokingTheTokenEndsTheSession) {
 TEST_F(WebSessionTest, AnExpiredSessionIsRefused) {
   Session s = SignIn(ana_);
   ASSERT_EQ(Who(WithCookie(s)), "user:ana@example.com");
-  pqxx::connection conn(fx_->database_url());
-  pqxx::work w(conn);
-  w.exec("UPDATE web_sessions SET expire_time = now() - interval '1 second'");
-  w.commit();
+  ExecSql(fx_->database_url(),
+          "UPDATE web_sessions SET expire_time = now() - interval '1 second'");
   httplib::Result r = client_->Get("/v1/callerIdentity", WithCookie(s));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);

@@ -58,25 +58,9 @@ class YamlBudgetRpcTest : public ::testing::Test {
   void SetUp() override {
     fx_ = ServerFixture::Start();
     contracts_ = fx_->Contracts();
-    v1::CreateTeamRequest team;
-    team.set_team_id("sales-eng");
-    team.mutable_team()->add_members("user:ana@example.com");
-    v1::Team t;
-    auto c1 = fx_->AdminContext();
-    ASSERT_TRUE(fx_->Teams()->CreateTeam(c1.get(), team, &t).ok());
-    v1::CreateDomainRequest domain;
-    domain.set_domain_id("sales");
-    domain.mutable_domain()->set_owner_team("teams/sales-eng");
-    v1::Domain d;
-    auto c2 = fx_->AdminContext();
-    ASSERT_TRUE(fx_->Domains()->CreateDomain(c2.get(), domain, &d).ok());
-    v1::CreateDataProductRequest product;
-    product.set_parent("domains/sales");
-    product.set_data_product_id("orders");
-    product.mutable_data_product()->set_owner_team("teams/sales-eng");
-    v1::DataProduct p;
-    auto c3 = fx_->AdminContext();
-    ASSERT_TRUE(fx_->Products()->CreateDataProduct(c3.get(), product, &p).ok());
+    fx_->SeedTeam("sales-eng", {"user:ana@example.com"});
+    fx_->SeedDomain("sales", "sales-eng");
+    fx_->SeedProduct("sales", "orders", "sales-eng");
     loner_ = fx_->MintToken("service:loner");
     ana_ = fx_->MintToken("user:ana@example.com");
   }

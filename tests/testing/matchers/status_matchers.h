@@ -47,6 +47,16 @@ MATCHER_P(StatusIs, code, "has code " + absl::StatusCodeToString(code)) {
   return s.code() == code;
 }
 
+// Matches a grpc::Status (or anything with error_code() and
+// error_message()) with `code`, a grpc::StatusCode, and prints the message
+// on a mismatch.
+MATCHER_P(GrpcIs, code,
+          "has gRPC code " + std::to_string(static_cast<int>(code))) {
+  *result_listener << "code " << arg.error_code() << ": "
+                   << arg.error_message();
+  return arg.error_code() == code;
+}
+
 }  // namespace meshplane::testing
 
 // Asserts that a Status/StatusOr is OK and, for StatusOr, yields its value:

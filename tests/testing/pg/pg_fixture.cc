@@ -254,4 +254,28 @@ std::string PgFixture::NewEmptyDatabase() {
   return CreateDatabase("template0");
 }
 
+void ExecSql(const std::string& url, const std::string& sql) {
+  pqxx::connection conn(url);
+  pqxx::work w(conn);
+  w.exec(sql);
+  w.commit();
+}
+
+int64_t QueryInt(const std::string& url, const std::string& sql) {
+  pqxx::connection conn(url);
+  pqxx::nontransaction q(conn);
+  return q.exec1(sql)[0].as<int64_t>();
+}
+
+int TerminateListenConnections(const std::string& url) {
+  pqxx::connection conn(url);
+  pqxx::work w(conn);
+  pqxx::result killed = w.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE datname = current_database() "
+      "AND application_name = 'meshplane-listener'");
+  w.commit();
+  return static_cast<int>(killed.size());
+}
+
 }  // namespace meshplane::testing

@@ -23,6 +23,7 @@
 #ifndef MESHPLANE_TESTS_TESTING_PG_PG_FIXTURE_H_
 #define MESHPLANE_TESTS_TESTING_PG_PG_FIXTURE_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -94,6 +95,17 @@ class PgFixture {
 
   friend void ShutdownPgFixtureAtExit();
 };
+
+// --- SQL from tests, on a connection of its own (for what a test does to
+// the database behind a server's back). Both throw pqxx's exceptions. ---
+
+// Runs `sql` (one or more statements) in a transaction of its own.
+void ExecSql(const std::string& url, const std::string& sql);
+// The first column of the one row that `sql` returns, as an integer.
+int64_t QueryInt(const std::string& url, const std::string& sql);
+// Terminates the LISTEN connections of every meshplaned over the database at
+// `url` (the application_name PostgresListener sets); how many.
+int TerminateListenConnections(const std::string& url);
 
 }  // namespace meshplane::testing
 

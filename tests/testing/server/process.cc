@@ -78,4 +78,26 @@ int ReadPortFile(const std::string& path, absl::Duration timeout) {
   return 0;
 }
 
+ServeProcess StartServe(const std::string& binary,
+                        const std::string& database_url,
+                        const std::string& token,
+                        const std::vector<std::string>& flags) {
+  const std::string port_file = TempDir() + "/port";
+  std::vector<std::string> args = {"serve",         "--listen", "127.0.0.1:0",
+                                   "--http-listen", "",         "--port-file",
+                                   port_file};
+  args.insert(args.end(), flags.begin(), flags.end());
+  ServeProcess out;
+  out.process = std::make_unique<Process>(
+      binary, args,
+      std::vector<std::string>{"MESHPLANE_DATABASE_URL=" + database_url,
+                               "MESHPLANE_BOOTSTRAP_TOKEN=" + token});
+  out.port = ReadPortFile(port_file, absl::Seconds(60));
+  EXPECT_GT(out.port, 0) << binary << " did not write its port to "
+                         << port_file;
+  out.channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(out.port),
+                                    grpc::InsecureChannelCredentials());
+  return out;
+}
+
 }  // namespace meshplane::testing

@@ -3,10 +3,12 @@
 #ifndef MESHPLANE_TESTS_TESTING_SERVER_PROCESS_H_
 #define MESHPLANE_TESTS_TESTING_SERVER_PROCESS_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
 namespace meshplane::testing {
@@ -36,6 +38,21 @@ std::string TempDir();
 
 // The port a server wrote to `path` (--port-file), or 0 after `timeout`.
 int ReadPortFile(const std::string& path, absl::Duration timeout);
+
+// `binary serve` (meshplaned) as a child process: gRPC on a free loopback
+// port, no HTTP listener, over `database_url` with the bootstrap token
+// `token`, and `flags` after those. Waits up to 60 s for its port; when none
+// comes, a test failure (EXPECT) and port 0.
+struct ServeProcess {
+  std::unique_ptr<Process> process;
+  int port = 0;
+  // An insecure channel to the port.
+  std::shared_ptr<grpc::Channel> channel;
+};
+ServeProcess StartServe(const std::string& binary,
+                        const std::string& database_url,
+                        const std::string& token,
+                        const std::vector<std::string>& flags);
 
 }  // namespace meshplane::testing
 

@@ -195,6 +195,82 @@ std::string ServerFixture::MintToken(const std::string& principal,
   return s.ok() ? response.secret() : std::string();
 }
 
+namespace {
+// A void function, so that ASSERT can make the failure fatal.
+void ExpectSeeded(const grpc::Status& s, const std::string& what) {
+  ASSERT_TRUE(s.ok()) << "seeding " << what << ": " << s.error_message();
+}
+
+// Calls the create method `create` of `stub` with `request` as the holder
+// of `token`; the resource it made (`what`, for the failure message).
+template <typename Stub, typename Request, typename Resource>
+Resource Seed(Stub& stub,
+              grpc::Status (Stub::*create)(grpc::ClientContext*, const Request&,
+                                           Resource*),
+              const std::string& token, const Request& request,
+              const std::string& what) {
+  Resource out;
+  auto ctx = ServerFixture::Context(token);
+  ExpectSeeded((stub.*create)(ctx.get(), request, &out), what);
+  return out;
+}
+}  // namespace
+
+v1::Team ServerFixture::SeedTeam(const v1::CreateTeamRequest& request) {
+  return Seed(*Teams(), &v1::TeamService::Stub::CreateTeam, admin_token_,
+              request, "teams/" + request.team_id());
+}
+
+v1::Team ServerFixture::SeedTeam(const std::string& id,
+                                 const std::vector<std::string>& members) {
+  v1::CreateTeamRequest request;
+  request.set_team_id(id);
+  for (const auto& m : members) request.mutable_team()->add_members(m);
+  return SeedTeam(request);
+}
+
+v1::Domain ServerFixture::SeedDomain(const v1::CreateDomainRequest& request) {
+  return Seed(*Domains(), &v1::DomainService::Stub::CreateDomain, admin_token_,
+              request, "domains/" + request.domain_id());
+}
+
+v1::Domain ServerFixture::SeedDomain(const std::string& id,
+                                     const std::string& owner_team,
+                                     const std::string& parent) {
+  v1::CreateDomainRequest request;
+  request.set_domain_id(id);
+  request.mutable_domain()->set_owner_team("teams/" + owner_team);
+  request.mutable_domain()->set_parent(parent);
+  return SeedDomain(request);
+}
+
+v1::DataProduct ServerFixture::SeedProduct(
+    const v1::CreateDataProductRequest& request) {
+  return Seed(*Products(), &v1::DataProductService::Stub::CreateDataProduct,
+              admin_token_, request,
+              absl::StrCat(request.parent(), "/dataProducts/",
+                           request.data_product_id()));
+}
+
+v1::DataProduct ServerFixture::SeedProduct(const std::string& domain,
+                                           const std::string& id,
+                                           const v1::DataProduct& product) {
+  v1::CreateDataProductRequest request;
+  request.set_parent("domains/" + domain);
+  request.set_data_product_id(id);
+  *request.mutable_data_product() = product;
+  return SeedProduct(request);
+}
+
+v1::DataProduct ServerFixture::SeedProduct(
+    const std::string& domain, const std::string& id,
+    const std::string& owner_team, const std::vector<std::string>& ports) {
+  v1::DataProduct product;
+  product.set_owner_team("teams/" + owner_team);
+  for (const auto& p : ports) product.add_output_ports()->set_id(p);
+  return SeedProduct(domain, id, product);
+}
+
 absl::Status ToAbsl(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                       status.error_message());

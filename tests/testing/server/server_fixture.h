@@ -27,6 +27,7 @@
 #include "google/rpc/status.pb.h"
 #include "server/app.h"
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include "meshplane/common/clock.h"
 #include "meshplane/common/errors.h"
@@ -125,6 +126,28 @@ class ServerFixture {
   std::string MintToken(const std::string& principal,
                         bool platform_admin = false);
 
+  // --- Seeding: the teams, domains and products a test starts from,
+  // created as the admin. Each returns what the server created; a refusal
+  // is a fatal test failure naming the resource (a SetUp that seeds then
+  // skips the test body) and returns an empty message. ---
+
+  v1::Team SeedTeam(const v1::CreateTeamRequest& request);
+  v1::Team SeedTeam(const std::string& id,
+                    const std::vector<std::string>& members = {});
+  v1::Domain SeedDomain(const v1::CreateDomainRequest& request);
+  // `owner_team` is a team id ("sales-eng"); `parent` a domain's name
+  // ("domains/sales"), "" for a top-level domain.
+  v1::Domain SeedDomain(const std::string& id, const std::string& owner_team,
+                        const std::string& parent = "");
+  v1::DataProduct SeedProduct(const v1::CreateDataProductRequest& request);
+  // `product` in the domain with id `domain`.
+  v1::DataProduct SeedProduct(const std::string& domain, const std::string& id,
+                              const v1::DataProduct& product);
+  // A product owned by the team `owner_team` with output ports of these ids.
+  v1::DataProduct SeedProduct(const std::string& domain, const std::string& id,
+                              const std::string& owner_team,
+                              const std::vector<std::string>& ports = {});
+
   ServerFixture(const ServerFixture&) = delete;
   ServerFixture& operator=(const ServerFixture&) = delete;
 
@@ -141,6 +164,21 @@ class ServerFixture {
   std::string tls_root_pem_;
   std::string tls_client_cert_file_;
   std::string tls_client_key_file_;
+};
+
+// The base of a test suite whose tests share one server, started before the
+// first test and stopped after the last: for tests that do not read what
+// another writes, or read only what the suite seeds once. A suite that needs
+// options or seeds overrides SetUpTestSuite() and calls StartServer().
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { StartServer(); }
+  static void TearDownTestSuite() { fx_.reset(); }
+  static void StartServer(ServerFixtureOptions options = {}) {
+    fx_ = ServerFixture::Start(std::move(options));
+  }
+
+  static inline std::unique_ptr<ServerFixture> fx_;
 };
 
 // --- Reading errors on the client side ---
