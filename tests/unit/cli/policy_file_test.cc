@@ -7,6 +7,7 @@
 #include "cli/util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 
 namespace meshplane::cli {
 namespace {
@@ -18,11 +19,7 @@ using ::testing::SizeIs;
 
 namespace v1 = ::meshplane::v1;
 
-std::vector<std::string> ErrorStrings(const ParseResult& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.errors) out.push_back(e.ToString());
-  return out;
-}
+using test_util::ErrorStrings;
 
 constexpr char kPolicy[] = R"(apiVersion: meshplane.dev/v1
 kind: Policy
