@@ -84,6 +84,22 @@ int ShowDescriptors(Env& env, const std::vector<nlohmann::json>& descriptors,
 int ShowWrite(Env& env, const google::protobuf::Message& message,
               const std::string& what, const std::string& done);
 
+// A get command of a resource that has a descriptor, once its `request` is
+// built: -o json|yaml prints `describe(resource)` (ShowDescriptors), -o table
+// `render(resource, out)` (RenderDomain, ...). Returns the exit code.
+template <typename Stub, typename Request, typename Response, typename Describe,
+          typename Render>
+int ShowDescriptorGet(Env& env, Stub& stub,
+                      UnaryRpc<Stub, Request, Response> rpc,
+                      const Request& request, Describe describe,
+                      Render render) {
+  Response response;
+  grpc::Status status = env.client().Call(stub, rpc, request, &response);
+  if (!status.ok()) return env.Fail(status);
+  return ShowDescriptors(env, {describe(response)}, false, "",
+                         [&](std::ostream& out) { render(response, out); });
+}
+
 // A write command once its `request` is built: marks it (Env::PrepareWrite),
 // sends it through `rpc`, and shows the response (ShowWrite: "<what>
 // <done>") or reports the failure. Returns the exit code.

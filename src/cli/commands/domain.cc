@@ -50,14 +50,9 @@ int Create(Env& env, const ParsedArgs& args) {
 int Get(Env& env, const ParsedArgs& args) {
   v1::GetDomainRequest request;
   request.set_name(DomainName(args.positional()[0]));
-  v1::Domain response;
-  grpc::Status status = env.client().Call(env.client().domains(),
-                                          &v1::DomainService::Stub::GetDomain,
-                                          request, &response);
-  if (!status.ok()) return env.Fail(status);
-  return ShowDescriptors(
-      env, {DomainDescriptor(response)}, false, "",
-      [&](std::ostream& out) { RenderDomain(response, out); });
+  return ShowDescriptorGet(env, env.client().domains(),
+                           &v1::DomainService::Stub::GetDomain, request,
+                           DomainDescriptor, RenderDomain);
 }
 
 int List(Env& env, const ParsedArgs& args) {

@@ -52,14 +52,9 @@ int Get(Env& env, const ParsedArgs& args) {
   if (!name.ok()) return env.Usage(name.status());
   v1::GetPolicyRequest request;
   request.set_name(*name);
-  v1::Policy response;
-  grpc::Status status = env.client().Call(env.client().policies(),
-                                          &v1::PolicyService::Stub::GetPolicy,
-                                          request, &response);
-  if (!status.ok()) return env.Fail(status);
-  return ShowDescriptors(
-      env, {PolicyDescriptor(response)}, false, "",
-      [&](std::ostream& out) { RenderPolicy(response, out); });
+  return ShowDescriptorGet(env, env.client().policies(),
+                           &v1::PolicyService::Stub::GetPolicy, request,
+                           PolicyDescriptor, RenderPolicy);
 }
 
 // AIP-160 terms from the convenience flags, ANDed with --filter.

@@ -30,13 +30,9 @@ int Create(Env& env, const ParsedArgs& args) {
 int Get(Env& env, const ParsedArgs& args) {
   v1::GetTeamRequest request;
   request.set_name(TeamName(args.positional()[0]));
-  v1::Team response;
-  grpc::Status status =
-      env.client().Call(env.client().teams(), &v1::TeamService::Stub::GetTeam,
-                        request, &response);
-  if (!status.ok()) return env.Fail(status);
-  return ShowDescriptors(env, {TeamDescriptor(response)}, false, "",
-                         [&](std::ostream& out) { RenderTeam(response, out); });
+  return ShowDescriptorGet(env, env.client().teams(),
+                           &v1::TeamService::Stub::GetTeam, request,
+                           TeamDescriptor, RenderTeam);
 }
 
 int List(Env& env, const ParsedArgs& args) {
