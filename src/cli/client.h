@@ -26,6 +26,11 @@
 
 namespace meshplane::cli {
 
+// A unary method of a generated stub, e.g. &v1::DomainService::Stub::GetDomain.
+template <typename Stub, typename Request, typename Response>
+using UnaryRpc = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&,
+                                        Response*);
+
 // Options that apply to every command.
 struct GlobalOptions {
   std::string addr = "127.0.0.1:50051";        // MESHPLANE_ADDR / --addr
@@ -83,6 +88,17 @@ class Client {
     }
   }
 
+  // One unary `rpc` of `stub` through Call:
+  //   client.Call(client.domains(), &v1::DomainService::Stub::GetDomain,
+  //               request, &response)
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status Call(Stub& stub, UnaryRpc<Stub, Request, Response> rpc,
+                    const Request& request, Response* response) {
+    return Call([&](grpc::ClientContext* ctx) {
+      return (stub.*rpc)(ctx, request, response);
+    });
+  }
+
   static constexpr int kMaxRetries = 3;
 
   // For a stream that lasts as long as the user wants (Watch): the token,
@@ -126,6 +142,14 @@ class Env {
   // share one. Retries of one write reuse its id: Client::Call retries the
   // same request object.
   std::string NextRequestId();
+
+  // Marks a write request: validate_only from --dry-run, and the next
+  // request id (NextRequestId).
+  template <typename Request>
+  void PrepareWrite(Request* request) {
+    request->set_validate_only(dry_run());
+    request->set_request_id(NextRequestId());
+  }
 
   // Reports a failed call (see ReportError) and returns its exit code.
   int Fail(const grpc::Status& status);

@@ -199,25 +199,16 @@ void ParseMeshplaneProduct(Reader& r, const YamlNode& doc,
     }
     p.set_tier(tier);
   }
-  if (r.String(spec, "spec", "classification", &value)) {
-    v1::Classification c;
-    if (ParseClassification(value, &c)) {
-      p.set_classification(c);
-    } else {
-      r.Error(spec["classification"], "spec.classification",
-              absl::StrCat("\"", value,
-                           "\" is not a classification (public, internal, "
-                           "confidential or restricted)"));
-    }
+  v1::Classification classification;
+  if (r.EnumName(spec, "spec", "classification", false, ParseClassification,
+                 "a classification (public, internal, confidential or "
+                 "restricted)",
+                 &classification)) {
+    p.set_classification(classification);
   }
-  if (r.String(spec, "spec", "lifecycle", &value)) {
-    if (!ParseLifecycle(value, &d->lifecycle)) {
-      r.Error(spec["lifecycle"], "spec.lifecycle",
-              absl::StrCat("\"", value,
-                           "\" is not a lifecycle (draft, published, "
-                           "deprecated or retired)"));
-    }
-  }
+  r.EnumName(spec, "spec", "lifecycle", false, ParseLifecycle,
+             "a lifecycle (draft, published, deprecated or retired)",
+             &d->lifecycle);
   std::vector<std::string> tags;
   if (r.StringList(spec, "spec", "tags", &tags)) {
     for (const std::string& t : tags) {
@@ -275,18 +266,12 @@ void ParseMeshplaneProduct(Reader& r, const YamlNode& doc,
 namespace {
 
 bool ParseEffect(const std::string& text, v1::PolicyEffect* out) {
-  std::string upper = absl::AsciiStrToUpper(text);
-  absl::string_view value = absl::StripPrefix(upper, "POLICY_EFFECT_");
-  return v1::PolicyEffect_Parse(absl::StrCat("POLICY_EFFECT_", value), out) &&
-         *out != v1::POLICY_EFFECT_UNSPECIFIED;
+  return ParseEnumName(text, "POLICY_EFFECT_", v1::PolicyEffect_Parse, out);
 }
 
 bool ParseEnforcement(const std::string& text, v1::PolicyEnforcement* out) {
-  std::string upper = absl::AsciiStrToUpper(text);
-  absl::string_view value = absl::StripPrefix(upper, "POLICY_ENFORCEMENT_");
-  return v1::PolicyEnforcement_Parse(absl::StrCat("POLICY_ENFORCEMENT_", value),
-                                     out) &&
-         *out != v1::POLICY_ENFORCEMENT_UNSPECIFIED;
+  return ParseEnumName(text, "POLICY_ENFORCEMENT_", v1::PolicyEnforcement_Parse,
+                       out);
 }
 
 }  // namespace
@@ -349,27 +334,16 @@ void ParseMeshplanePolicy(Reader& r, const YamlNode& doc, Descriptor* d) {
     }
     p.set_condition(value);
   }
-  if (r.RequiredString(spec, "spec", "effect", &value)) {
-    v1::PolicyEffect effect;
-    if (ParseEffect(value, &effect)) {
-      p.set_effect(effect);
-    } else {
-      r.Error(spec["effect"], "spec.effect",
-              absl::StrCat("\"", value,
-                           "\" is not an effect (DENY, WARN or "
-                           "REQUIRE_APPROVAL)"));
-    }
+  v1::PolicyEffect effect;
+  if (r.EnumName(spec, "spec", "effect", true, ParseEffect,
+                 "an effect (DENY, WARN or REQUIRE_APPROVAL)", &effect)) {
+    p.set_effect(effect);
   }
   p.set_enforcement(v1::POLICY_ENFORCEMENT_ENFORCED);
-  if (r.String(spec, "spec", "enforcement", &value)) {
-    v1::PolicyEnforcement enforcement;
-    if (ParseEnforcement(value, &enforcement)) {
-      p.set_enforcement(enforcement);
-    } else {
-      r.Error(spec["enforcement"], "spec.enforcement",
-              absl::StrCat("\"", value,
-                           "\" is not an enforcement (ENFORCED or DRY_RUN)"));
-    }
+  v1::PolicyEnforcement enforcement;
+  if (r.EnumName(spec, "spec", "enforcement", false, ParseEnforcement,
+                 "an enforcement (ENFORCED or DRY_RUN)", &enforcement)) {
+    p.set_enforcement(enforcement);
   }
   if (r.String(spec, "spec", "message", &value)) p.set_message(value);
   if (r.String(spec, "spec", "messageExpression", &value)) {

@@ -96,16 +96,13 @@ class Reader {
   // A scalar as a string; false (with an error) for a sequence or map.
   bool String(const YamlNode& map, const std::string& path,
               const std::string& key, std::string* out) {
-    YamlNode node = map[key];
-    if (!Present(node)) {
-      return false;
-    }
-    if (!node.IsScalar()) {
-      Error(node, Join(path, key), "expected a string");
-      return false;
-    }
-    *out = std::string(node.Scalar());
-    return true;
+    return Parsed(
+        map, path, key, out,
+        [](absl::string_view text, std::string* value) {
+          *value = std::string(text);
+          return true;
+        },
+        "expected a string");
   }
 
   bool RequiredString(const YamlNode& map, const std::string& path,
@@ -176,43 +173,55 @@ class Reader {
 
   bool Int(const YamlNode& map, const std::string& path, const std::string& key,
            int* out) {
-    YamlNode node = map[key];
-    if (!Present(node)) {
-      return false;
-    }
-    if (!node.IsScalar() || !absl::SimpleAtoi(node.Scalar(), out)) {
-      Error(node, Join(path, key), "expected an integer");
-      return false;
-    }
-    return true;
+    return Parsed(
+        map, path, key, out,
+        [](absl::string_view text, int* value) {
+          return absl::SimpleAtoi(text, value);
+        },
+        "expected an integer");
   }
 
   bool Bool(const YamlNode& map, const std::string& path,
             const std::string& key, bool* out) {
-    YamlNode node = map[key];
-    if (!Present(node)) {
-      return false;
-    }
-    std::string text = node.IsScalar() ? std::string(node.Scalar()) : "";
-    if (text == "true") {
-      *out = true;
-    } else if (text == "false") {
-      *out = false;
-    } else {
-      Error(node, Join(path, key), "expected true or false");
-      return false;
-    }
-    return true;
+    return Parsed(
+        map, path, key, out,
+        [](absl::string_view text, bool* value) {
+          if (text != "true" && text != "false") {
+            return false;
+          }
+          *value = text == "true";
+          return true;
+        },
+        "expected true or false");
   }
 
   bool Double(const YamlNode& map, const std::string& path,
               const std::string& key, double* out) {
-    YamlNode node = map[key];
-    if (!Present(node)) {
+    return Parsed(
+        map, path, key, out,
+        [](absl::string_view text, double* value) {
+          return absl::SimpleAtod(text, value);
+        },
+        "expected a number");
+  }
+
+  // A field holding the name of an enum value, read by `parse`
+  // (ParseClassification, ...): false when absent (an error too when
+  // `required`), and false with "\"<text>\" is not <what>" when `parse`
+  // refuses the name.
+  template <typename Enum>
+  bool EnumName(const YamlNode& map, const std::string& path,
+                const std::string& key, bool required,
+                bool (*parse)(const std::string&, Enum*),
+                const std::string& what, Enum* out) {
+    std::string text;
+    if (!(required ? RequiredString(map, path, key, &text)
+                   : String(map, path, key, &text))) {
       return false;
     }
-    if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), out)) {
-      Error(node, Join(path, key), "expected a number");
+    if (!parse(text, out)) {
+      Error(map[key], Join(path, key),
+            absl::StrCat("\"", text, "\" is not ", what));
       return false;
     }
     return true;
@@ -235,25 +244,48 @@ class Reader {
   }
 
  private:
+  // The scalar at `key` of `map` read by `parse(text, out)`: false when it is
+  // absent, and false with "<path>: <expected>" when it is not a scalar or
+  // `parse` refuses it.
+  template <typename T, typename Parse>
+  bool Parsed(const YamlNode& map, const std::string& path,
+              const std::string& key, T* out, Parse parse,
+              const char* expected) {
+    YamlNode node = map[key];
+    if (!Present(node)) {
+      return false;
+    }
+    if (!node.IsScalar() || !parse(node.Scalar(), out)) {
+      Error(node, Join(path, key), expected);
+      return false;
+    }
+    return true;
+  }
+
   const std::string& file_;
   std::vector<DescriptorError>* errors_;
   int count_ = 0;
 };
 
+// The value of a proto enum named with or without its prefix, in any case
+// ("public", "CLASSIFICATION_PUBLIC"); false for other text and for the
+// UNSPECIFIED value. `parse` is the enum's generated X_Parse.
+template <typename Enum, typename Parse>
+bool ParseEnumName(const std::string& text, absl::string_view prefix,
+                   Parse parse, Enum* out) {
+  std::string upper = absl::AsciiStrToUpper(text);
+  absl::string_view value = absl::StripPrefix(upper, prefix);
+  return parse(absl::StrCat(prefix, value), out) &&
+         *out != static_cast<Enum>(0);
+}
+
 inline bool ParseClassification(const std::string& text,
                                 v1::Classification* out) {
-  std::string upper = absl::AsciiStrToUpper(text);
-  absl::string_view value = absl::StripPrefix(upper, "CLASSIFICATION_");
-  return v1::Classification_Parse(absl::StrCat("CLASSIFICATION_", value),
-                                  out) &&
-         *out != v1::CLASSIFICATION_UNSPECIFIED;
+  return ParseEnumName(text, "CLASSIFICATION_", v1::Classification_Parse, out);
 }
 
 inline bool ParseLifecycle(const std::string& text, v1::Lifecycle* out) {
-  std::string upper = absl::AsciiStrToUpper(text);
-  absl::string_view value = absl::StripPrefix(upper, "LIFECYCLE_");
-  return v1::Lifecycle_Parse(absl::StrCat("LIFECYCLE_", value), out) &&
-         *out != v1::LIFECYCLE_UNSPECIFIED;
+  return ParseEnumName(text, "LIFECYCLE_", v1::Lifecycle_Parse, out);
 }
 
 // Meshplane's own format (descriptor_meshplane.cc).

@@ -2,30 +2,28 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/app.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  meshplane::cli::Environment env;
-  if (const char* addr = std::getenv("MESHPLANE_ADDR")) {
-    env.addr = addr;
-  }
-  if (const char* token = std::getenv("MESHPLANE_TOKEN")) {
-    env.token = token;
-  }
-  if (const char* tls = std::getenv("MESHPLANE_TLS")) {
-    env.tls = tls;
-  }
-  if (const char* ca_file = std::getenv("MESHPLANE_CA_FILE")) {
-    env.ca_file = ca_file;
-  }
-  if (const char* cert_file = std::getenv("MESHPLANE_CERT_FILE")) {
-    env.cert_file = cert_file;
-  }
-  if (const char* key_file = std::getenv("MESHPLANE_KEY_FILE")) {
-    env.key_file = key_file;
+  using meshplane::cli::Environment;
+  // Each variable, when set, fills one field of the environment.
+  const std::pair<const char*, std::string Environment::*> kVariables[] = {
+      {"MESHPLANE_ADDR", &Environment::addr},
+      {"MESHPLANE_TOKEN", &Environment::token},
+      {"MESHPLANE_TLS", &Environment::tls},
+      {"MESHPLANE_CA_FILE", &Environment::ca_file},
+      {"MESHPLANE_CERT_FILE", &Environment::cert_file},
+      {"MESHPLANE_KEY_FILE", &Environment::key_file},
+  };
+  Environment env;
+  for (const auto& [name, field] : kVariables) {
+    if (const char* value = std::getenv(name)) {
+      env.*field = value;
+    }
   }
   int code = meshplane::cli::RunCli(args, env, std::cout, std::cerr);
   std::cout.flush();

@@ -60,29 +60,32 @@ const char* OdpsStatus(v1::Lifecycle l) {
   }
 }
 
+// Cuts the last section "<label>: ..." off `text`: the one after a blank
+// line, or the whole text when it starts with the label. Returns the
+// section's text; "" (and `text` unchanged) when there is none.
+std::string CutSection(std::string* text, const std::string& label) {
+  const std::string lead = label + ": ";
+  size_t at = text->rfind("\n\n" + lead);
+  if (at != std::string::npos) {
+    std::string section = text->substr(at + 2 + lead.size());
+    text->resize(at);
+    return section;
+  }
+  if (absl::StartsWith(*text, lead)) {
+    std::string section = text->substr(lead.size());
+    text->clear();
+    return section;
+  }
+  return "";
+}
+
 // ParseOdpsProduct joins purpose, limitations and usage into one
 // description; this splits them again.
 void PutDescription(YamlValue& doc, const std::string& description) {
   if (description.empty()) return;
   std::string purpose = description;
-  std::string limitations;
-  std::string usage;
-  size_t u = purpose.rfind("\n\nUsage: ");
-  if (u != std::string::npos) {
-    usage = purpose.substr(u + 9);
-    purpose.resize(u);
-  } else if (absl::StartsWith(purpose, "Usage: ")) {
-    usage = purpose.substr(7);
-    purpose.clear();
-  }
-  size_t l = purpose.rfind("\n\nLimitations: ");
-  if (l != std::string::npos) {
-    limitations = purpose.substr(l + 15);
-    purpose.resize(l);
-  } else if (absl::StartsWith(purpose, "Limitations: ")) {
-    limitations = purpose.substr(13);
-    purpose.clear();
-  }
+  std::string usage = CutSection(&purpose, "Usage");
+  std::string limitations = CutSection(&purpose, "Limitations");
   YamlValue d = YamlValue::Mapping();
   if (!purpose.empty()) d.Set("purpose", YamlValue::String(purpose));
   if (!limitations.empty()) {

@@ -67,6 +67,16 @@ class Details {
 
 // RFC 3339 in UTC, seconds precision; "" for an unset timestamp.
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts);
+
+// The fields the server keeps on every stored resource, last in its details:
+// UID, Created, Updated, Etag.
+template <typename Resource>
+void AddServerFields(const Resource& r, Details* details) {
+  details->Add("UID", r.uid());
+  details->Add("Created", FormatTimestamp(r.create_time()));
+  details->Add("Updated", FormatTimestamp(r.update_time()));
+  details->Add("Etag", r.etag());
+}
 // "1h30m"; "" for a zero duration.
 std::string FormatProtoDuration(const google::protobuf::Duration& d);
 // "draft", "published", ...; "" for UNSPECIFIED.

@@ -64,10 +64,7 @@ void RenderDomain(const v1::Domain& d, std::ostream& out) {
   details.Add("Parent", d.parent());
   details.Add("Owner team", d.owner_team());
   details.Add("Labels", JoinLabels(d.labels()));
-  details.Add("UID", d.uid());
-  details.Add("Created", FormatTimestamp(d.create_time()));
-  details.Add("Updated", FormatTimestamp(d.update_time()));
-  details.Add("Etag", d.etag());
+  AddServerFields(d, &details);
   details.Print(out);
 }
 
@@ -86,10 +83,7 @@ void RenderTeam(const v1::Team& t, std::ostream& out) {
   details.Add("Display name", t.display_name());
   details.Add("Description", t.description());
   details.Add("Members", absl::StrJoin(t.members(), ", "));
-  details.Add("UID", t.uid());
-  details.Add("Created", FormatTimestamp(t.create_time()));
-  details.Add("Updated", FormatTimestamp(t.update_time()));
-  details.Add("Etag", t.etag());
+  AddServerFields(t, &details);
   details.Print(out);
 }
 
@@ -123,10 +117,7 @@ void RenderProduct(const v1::DataProduct& p, std::ostream& out) {
   details.Add("Tags", absl::StrJoin(p.tags(), ", "));
   details.Add("Labels", JoinLabels(p.labels()));
   details.Add("Sunset", FormatTimestamp(p.sunset_time()));
-  details.Add("UID", p.uid());
-  details.Add("Created", FormatTimestamp(p.create_time()));
-  details.Add("Updated", FormatTimestamp(p.update_time()));
-  details.Add("Etag", p.etag());
+  AddServerFields(p, &details);
   details.Print(out);
   if (p.output_ports_size() > 0) {
     out << "\nOutput ports:\n";
@@ -268,10 +259,7 @@ void RenderPolicy(const v1::Policy& p, std::ostream& out) {
   details.Add("Waivable", !p.has_waivable() || p.waivable() ? "yes" : "no");
   details.Add("Labels", JoinLabels(p.labels()));
   details.Add("Revision", absl::StrCat(p.revision()));
-  details.Add("UID", p.uid());
-  details.Add("Created", FormatTimestamp(p.create_time()));
-  details.Add("Updated", FormatTimestamp(p.update_time()));
-  details.Add("Etag", p.etag());
+  AddServerFields(p, &details);
   details.Print(out);
   PrintExpression("Condition", p.condition(), out);
   if (!p.message_expression().empty()) {

@@ -208,12 +208,11 @@ int Request(Env& env, const ParsedArgs& args) {
     absl::Status s = DurationFlag(args, "duration", r->mutable_duration());
     if (!s.ok()) return env.Usage(s);
   }
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
+  env.PrepareWrite(&request);
   v1::AccessRequest response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().access().RequestAccess(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().access(), &v1::AccessService::Stub::RequestAccess, request,
+      &response);
   if (!status.ok()) return env.Fail(status);
   if (env.format() != Format::kTable) {
     PrintMessage(env.format(), response, env.out());
@@ -236,52 +235,44 @@ int Request(Env& env, const ParsedArgs& args) {
   return kExitOk;
 }
 
+// Sends a decision on the access request the argument names, guarded by
+// --etag, and prints the request as it now stands.
+template <typename Request>
+int Decide(Env& env, const ParsedArgs& args, Request& request,
+           UnaryRpc<v1::AccessService::Stub, Request, v1::AccessRequest> rpc,
+           const std::string& done) {
+  request.set_name(RequestName(args.positional()[0]));
+  request.set_etag(args.Get("etag"));
+  env.PrepareWrite(&request);
+  v1::AccessRequest response;
+  grpc::Status status =
+      env.client().Call(env.client().access(), rpc, request, &response);
+  if (!status.ok()) return env.Fail(status);
+  return ShowRequestWrite(env, response, done);
+}
+
 int Approve(Env& env, const ParsedArgs& args) {
   v1::ApproveAccessRequestRequest request;
-  request.set_name(RequestName(args.positional()[0]));
   request.set_comment(args.Get("comment"));
   if (args.Has("duration")) {
     absl::Status s = DurationFlag(args, "duration", request.mutable_duration());
     if (!s.ok()) return env.Usage(s);
   }
-  request.set_etag(args.Get("etag"));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  v1::AccessRequest response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().access().ApproveAccessRequest(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowRequestWrite(env, response, "approved");
+  return Decide(env, args, request,
+                &v1::AccessService::Stub::ApproveAccessRequest, "approved");
 }
 
 int Deny(Env& env, const ParsedArgs& args) {
   v1::DenyAccessRequestRequest request;
-  request.set_name(RequestName(args.positional()[0]));
   request.set_comment(args.Get("comment"));
-  request.set_etag(args.Get("etag"));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  v1::AccessRequest response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().access().DenyAccessRequest(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowRequestWrite(env, response, "denied");
+  return Decide(env, args, request, &v1::AccessService::Stub::DenyAccessRequest,
+                "denied");
 }
 
 int Withdraw(Env& env, const ParsedArgs& args) {
   v1::WithdrawAccessRequestRequest request;
-  request.set_name(RequestName(args.positional()[0]));
-  request.set_etag(args.Get("etag"));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  v1::AccessRequest response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().access().WithdrawAccessRequest(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowRequestWrite(env, response, "withdrawn");
+  return Decide(env, args, request,
+                &v1::AccessService::Stub::WithdrawAccessRequest, "withdrawn");
 }
 
 // The filter terms the --port and --product flags make.
@@ -325,28 +316,13 @@ int List(Env& env, const ParsedArgs& args) {
   v1::ListAccessRequestsRequest request;
   request.set_page_size(*page_size);
   request.set_filter(absl::StrJoin(terms, " AND "));
-  v1::ListAccessRequestsResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListAccessRequestsResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().access().ListAccessRequests(ctx, request, page);
-        });
-      },
-      [](const v1::ListAccessRequestsResponse& page,
-         v1::ListAccessRequestsResponse* all) {
-        all->mutable_access_requests()->MergeFrom(page.access_requests());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged, [&](std::ostream& out) {
-    RenderRequests(merged.access_requests(), out);
-  });
-  HintNextPage(env, next);
-  return kExitOk;
+  return ShowList(
+      env, PagesOf(args), env.client().access(),
+      &v1::AccessService::Stub::ListAccessRequests, request,
+      &v1::ListAccessRequestsResponse::mutable_access_requests,
+      [&](const v1::ListAccessRequestsResponse& merged, std::ostream& out) {
+        RenderRequests(merged.access_requests(), out);
+      });
 }
 
 int Grants(Env& env, const ParsedArgs& args) {
@@ -377,40 +353,21 @@ int Grants(Env& env, const ParsedArgs& args) {
   v1::ListGrantsRequest request;
   request.set_page_size(*page_size);
   request.set_filter(absl::StrJoin(terms, " AND "));
-  v1::ListGrantsResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListGrantsResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().access().ListGrants(ctx, request, page);
-        });
-      },
-      [](const v1::ListGrantsResponse& page, v1::ListGrantsResponse* all) {
-        all->mutable_grants()->MergeFrom(page.grants());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged,
-       [&](std::ostream& out) { RenderGrants(merged.grants(), out); });
-  HintNextPage(env, next);
-  return kExitOk;
+  return ShowList(env, PagesOf(args), env.client().access(),
+                  &v1::AccessService::Stub::ListGrants, request,
+                  &v1::ListGrantsResponse::mutable_grants,
+                  [&](const v1::ListGrantsResponse& merged, std::ostream& out) {
+                    RenderGrants(merged.grants(), out);
+                  });
 }
 
 int Revoke(Env& env, const ParsedArgs& args) {
   v1::RevokeGrantRequest request;
   request.set_name(GrantName(args.positional()[0]));
   request.set_reason(args.Get("reason"));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  v1::Grant response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().access().RevokeGrant(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response, request.name(), "revoked");
+  return SendWrite(env, env.client().access(),
+                   &v1::AccessService::Stub::RevokeGrant, request,
+                   request.name(), "revoked");
 }
 
 int Check(Env& env, const ParsedArgs& args) {
@@ -428,17 +385,16 @@ int Check(Env& env, const ParsedArgs& args) {
   } else {
     // The caller's own access: anyone may check that.
     v1::CallerIdentity me;
-    grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-      return env.client().identity().GetCallerIdentity(
-          ctx, v1::GetCallerIdentityRequest(), &me);
-    });
+    grpc::Status status = env.client().Call(
+        env.client().identity(), &v1::IdentityService::Stub::GetCallerIdentity,
+        v1::GetCallerIdentityRequest(), &me);
     if (!status.ok()) return env.Fail(status);
     request.set_principal(me.principal());
   }
   v1::CheckAccessResponse response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().access().CheckAccess(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(env.client().access(),
+                                          &v1::AccessService::Stub::CheckAccess,
+                                          request, &response);
   if (!status.ok()) return env.Fail(status);
   const std::string action =
       request.action().empty() ? "read" : request.action();

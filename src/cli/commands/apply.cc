@@ -170,24 +170,35 @@ class Applier {
     }
   }
 
+  // An update of `wanted` on the descriptor's update mask, guarded by `etag`
+  // (AIP-154): into `*target` and `*mask` of an Update request.
+  template <typename Resource>
+  static void SetUpdate(const Descriptor& d, const Resource& wanted,
+                        const std::string& etag, Resource* target,
+                        google::protobuf::FieldMask* mask) {
+    *target = wanted;
+    target->set_etag(etag);
+    for (const std::string& p : d.update_mask) {
+      mask->add_paths(p);
+    }
+  }
+
   int ApplyTeam(const Descriptor& d) {
     v1::GetTeamRequest get;
     get.set_name(d.team.name());
     v1::Team current;
-    grpc::Status status = env_.client().Call([&](grpc::ClientContext* ctx) {
-      return env_.client().teams().GetTeam(ctx, get, &current);
-    });
+    grpc::Status status = env_.client().Call(
+        env_.client().teams(), &v1::TeamService::Stub::GetTeam, get, &current);
     v1::Team response;
     if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
       v1::CreateTeamRequest request;
       request.set_team_id(d.id);
       *request.mutable_team() = d.team;
       request.mutable_team()->clear_name();
-      request.set_validate_only(env_.dry_run());
-      request.set_request_id(env_.NextRequestId());
-      status = env_.client().Call([&](grpc::ClientContext* ctx) {
-        return env_.client().teams().CreateTeam(ctx, request, &response);
-      });
+      env_.PrepareWrite(&request);
+      status = env_.client().Call(env_.client().teams(),
+                                  &v1::TeamService::Stub::CreateTeam, request,
+                                  &response);
       if (!status.ok()) return Fail(d, status);
       Report(d, "Team", d.team.name(), "created");
       return kExitOk;
@@ -202,16 +213,12 @@ class Applier {
       return kExitOk;
     }
     v1::UpdateTeamRequest request;
-    *request.mutable_team() = d.team;
-    request.mutable_team()->set_etag(current.etag());
-    for (const std::string& p : d.update_mask) {
-      request.mutable_update_mask()->add_paths(p);
-    }
-    request.set_validate_only(env_.dry_run());
-    request.set_request_id(env_.NextRequestId());
-    status = env_.client().Call([&](grpc::ClientContext* ctx) {
-      return env_.client().teams().UpdateTeam(ctx, request, &response);
-    });
+    SetUpdate(d, d.team, current.etag(), request.mutable_team(),
+              request.mutable_update_mask());
+    env_.PrepareWrite(&request);
+    status = env_.client().Call(env_.client().teams(),
+                                &v1::TeamService::Stub::UpdateTeam, request,
+                                &response);
     if (!status.ok()) return Fail(d, status);
     Report(d, "Team", d.team.name(), "configured");
     return kExitOk;
@@ -221,20 +228,19 @@ class Applier {
     v1::GetDomainRequest get;
     get.set_name(d.domain.name());
     v1::Domain current;
-    grpc::Status status = env_.client().Call([&](grpc::ClientContext* ctx) {
-      return env_.client().domains().GetDomain(ctx, get, &current);
-    });
+    grpc::Status status =
+        env_.client().Call(env_.client().domains(),
+                           &v1::DomainService::Stub::GetDomain, get, &current);
     v1::Domain response;
     if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
       v1::CreateDomainRequest request;
       request.set_domain_id(d.id);
       *request.mutable_domain() = d.domain;
       request.mutable_domain()->clear_name();
-      request.set_validate_only(env_.dry_run());
-      request.set_request_id(env_.NextRequestId());
-      status = env_.client().Call([&](grpc::ClientContext* ctx) {
-        return env_.client().domains().CreateDomain(ctx, request, &response);
-      });
+      env_.PrepareWrite(&request);
+      status = env_.client().Call(env_.client().domains(),
+                                  &v1::DomainService::Stub::CreateDomain,
+                                  request, &response);
       if (!status.ok()) return Fail(d, status);
       PrintWarnings(response.warnings(), d.Ref(), env_.err());
       Report(d, "Domain", d.domain.name(), "created");
@@ -248,16 +254,12 @@ class Applier {
       return kExitOk;
     }
     v1::UpdateDomainRequest request;
-    *request.mutable_domain() = d.domain;
-    request.mutable_domain()->set_etag(current.etag());
-    for (const std::string& p : d.update_mask) {
-      request.mutable_update_mask()->add_paths(p);
-    }
-    request.set_validate_only(env_.dry_run());
-    request.set_request_id(env_.NextRequestId());
-    status = env_.client().Call([&](grpc::ClientContext* ctx) {
-      return env_.client().domains().UpdateDomain(ctx, request, &response);
-    });
+    SetUpdate(d, d.domain, current.etag(), request.mutable_domain(),
+              request.mutable_update_mask());
+    env_.PrepareWrite(&request);
+    status = env_.client().Call(env_.client().domains(),
+                                &v1::DomainService::Stub::UpdateDomain, request,
+                                &response);
     if (!status.ok()) return Fail(d, status);
     PrintWarnings(response.warnings(), d.Ref(), env_.err());
     Report(d, "Domain", d.domain.name(), "configured");
@@ -284,21 +286,10 @@ class Applier {
       request.set_parent("domains/-");
       request.set_page_size(1000);
       v1::ListDataProductsResponse merged;
-      std::string next;
       grpc::Status status = FetchPages(
-          true, "",
-          [&](const std::string& token, v1::ListDataProductsResponse* page) {
-            request.set_page_token(token);
-            return env_.client().Call([&](grpc::ClientContext* ctx) {
-              return env_.client().products().ListDataProducts(ctx, request,
-                                                               page);
-            });
-          },
-          [](const v1::ListDataProductsResponse& page,
-             v1::ListDataProductsResponse* out) {
-            out->mutable_data_products()->MergeFrom(page.data_products());
-          },
-          &merged, &next);
+          env_.client(), env_.client().products(),
+          &v1::DataProductService::Stub::ListDataProducts, request, EveryPage(),
+          &v1::ListDataProductsResponse::mutable_data_products, &merged);
       if (!status.ok()) return status;
       for (const v1::DataProduct& p : merged.data_products()) {
         for (const v1::OutputPort& port : p.output_ports()) {
@@ -348,9 +339,9 @@ class Applier {
     v1::GetDataProductRequest get;
     get.set_name(desired.name());
     v1::DataProduct current;
-    grpc::Status status = env_.client().Call([&](grpc::ClientContext* ctx) {
-      return env_.client().products().GetDataProduct(ctx, get, &current);
-    });
+    grpc::Status status = env_.client().Call(
+        env_.client().products(), &v1::DataProductService::Stub::GetDataProduct,
+        get, &current);
     bool exists = status.ok();
     if (!exists && status.error_code() != grpc::StatusCode::NOT_FOUND) {
       return Fail(d, status);
@@ -381,12 +372,10 @@ class Applier {
         request.mutable_update_mask()->add_paths(p);
       }
       request.set_allow_missing(true);
-      request.set_validate_only(env_.dry_run());
-      request.set_request_id(env_.NextRequestId());
-      status = env_.client().Call([&](grpc::ClientContext* ctx) {
-        return env_.client().products().UpdateDataProduct(ctx, request,
-                                                          &result);
-      });
+      env_.PrepareWrite(&request);
+      status = env_.client().Call(
+          env_.client().products(),
+          &v1::DataProductService::Stub::UpdateDataProduct, request, &result);
       if (!status.ok()) return Fail(d, status);
       PrintWarnings(result.warnings(), d.Ref(), env_.err());
     }
@@ -454,26 +443,26 @@ class Applier {
         v1::PublishDataProductRequest request;
         request.set_name(name);
         request.set_request_id(env_.NextRequestId());
-        status = env_.client().Call([&](grpc::ClientContext* ctx) {
-          return env_.client().products().PublishDataProduct(ctx, request,
-                                                             &response);
-        });
+        status = env_.client().Call(
+            env_.client().products(),
+            &v1::DataProductService::Stub::PublishDataProduct, request,
+            &response);
       } else if (step == v1::LIFECYCLE_DEPRECATED) {
         v1::DeprecateDataProductRequest request;
         request.set_name(name);
         request.set_request_id(env_.NextRequestId());
-        status = env_.client().Call([&](grpc::ClientContext* ctx) {
-          return env_.client().products().DeprecateDataProduct(ctx, request,
-                                                               &response);
-        });
+        status = env_.client().Call(
+            env_.client().products(),
+            &v1::DataProductService::Stub::DeprecateDataProduct, request,
+            &response);
       } else {
         v1::RetireDataProductRequest request;
         request.set_name(name);
         request.set_request_id(env_.NextRequestId());
-        status = env_.client().Call([&](grpc::ClientContext* ctx) {
-          return env_.client().products().RetireDataProduct(ctx, request,
-                                                            &response);
-        });
+        status =
+            env_.client().Call(env_.client().products(),
+                               &v1::DataProductService::Stub::RetireDataProduct,
+                               request, &response);
       }
       if (!status.ok()) return Fail(d, status);
       PrintWarnings(response.warnings(), d.Ref(), env_.err());
@@ -488,9 +477,9 @@ class Applier {
     v1::GetPolicyRequest get;
     get.set_name(d.policy.name());
     v1::Policy current;
-    grpc::Status status = env_.client().Call([&](grpc::ClientContext* ctx) {
-      return env_.client().policies().GetPolicy(ctx, get, &current);
-    });
+    grpc::Status status =
+        env_.client().Call(env_.client().policies(),
+                           &v1::PolicyService::Stub::GetPolicy, get, &current);
     v1::Policy response;
     if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
       v1::CreatePolicyRequest request;
@@ -498,11 +487,10 @@ class Applier {
       request.set_policy_id(d.id);
       *request.mutable_policy() = d.policy;
       request.mutable_policy()->clear_name();
-      request.set_validate_only(env_.dry_run());
-      request.set_request_id(env_.NextRequestId());
-      status = env_.client().Call([&](grpc::ClientContext* ctx) {
-        return env_.client().policies().CreatePolicy(ctx, request, &response);
-      });
+      env_.PrepareWrite(&request);
+      status = env_.client().Call(env_.client().policies(),
+                                  &v1::PolicyService::Stub::CreatePolicy,
+                                  request, &response);
       if (!status.ok()) return Fail(d, status);
       Report(d, "Policy", d.policy.name(), "created");
       return kExitOk;
@@ -520,16 +508,12 @@ class Applier {
       return kExitOk;
     }
     v1::UpdatePolicyRequest request;
-    *request.mutable_policy() = d.policy;
-    request.mutable_policy()->set_etag(current.etag());
-    for (const std::string& p : d.update_mask) {
-      request.mutable_update_mask()->add_paths(p);
-    }
-    request.set_validate_only(env_.dry_run());
-    request.set_request_id(env_.NextRequestId());
-    status = env_.client().Call([&](grpc::ClientContext* ctx) {
-      return env_.client().policies().UpdatePolicy(ctx, request, &response);
-    });
+    SetUpdate(d, d.policy, current.etag(), request.mutable_policy(),
+              request.mutable_update_mask());
+    env_.PrepareWrite(&request);
+    status = env_.client().Call(env_.client().policies(),
+                                &v1::PolicyService::Stub::UpdatePolicy, request,
+                                &response);
     if (!status.ok()) return Fail(d, status);
     Report(d, "Policy", d.policy.name(), "updated");
     return kExitOk;
@@ -544,19 +528,10 @@ class Applier {
     list.set_page_size(1000);
     list.set_show_expired(true);
     v1::ListWaiversResponse all;
-    std::string next;
-    grpc::Status status = FetchPages(
-        true, "",
-        [&](const std::string& token, v1::ListWaiversResponse* page) {
-          list.set_page_token(token);
-          return env_.client().Call([&](grpc::ClientContext* ctx) {
-            return env_.client().policies().ListWaivers(ctx, list, page);
-          });
-        },
-        [](const v1::ListWaiversResponse& page, v1::ListWaiversResponse* out) {
-          out->mutable_waivers()->MergeFrom(page.waivers());
-        },
-        &all, &next);
+    grpc::Status status =
+        FetchPages(env_.client(), env_.client().policies(),
+                   &v1::PolicyService::Stub::ListWaivers, list, EveryPage(),
+                   &v1::ListWaiversResponse::mutable_waivers, &all);
     if (!status.ok()) return Fail(d, status);
     for (const v1::Waiver& current : all.waivers()) {
       if (current.name() != d.waiver.name()) continue;
@@ -580,12 +555,11 @@ class Applier {
     request.set_waiver_id(d.id);
     *request.mutable_waiver() = d.waiver;
     request.mutable_waiver()->clear_name();
-    request.set_validate_only(env_.dry_run());
-    request.set_request_id(env_.NextRequestId());
+    env_.PrepareWrite(&request);
     v1::Waiver response;
-    status = env_.client().Call([&](grpc::ClientContext* ctx) {
-      return env_.client().policies().CreateWaiver(ctx, request, &response);
-    });
+    status = env_.client().Call(env_.client().policies(),
+                                &v1::PolicyService::Stub::CreateWaiver, request,
+                                &response);
     if (!status.ok()) return Fail(d, status);
     Report(d, "Waiver", d.waiver.name(), "created");
     return kExitOk;

@@ -76,35 +76,20 @@ int List(Env& env, const ParsedArgs& args) {
     terms.push_back(
         absl::StrCat("principal = ", QuoteFilterString(args.Get("principal"))));
   request.set_filter(absl::StrJoin(terms, " AND "));
-  v1::ListAuditRecordsResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListAuditRecordsResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().events().ListAuditRecords(ctx, request, page);
-        });
-      },
-      [](const v1::ListAuditRecordsResponse& page,
-         v1::ListAuditRecordsResponse* all) {
-        all->mutable_audit_records()->MergeFrom(page.audit_records());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged, [&](std::ostream& out) {
-    Table table({"SEQ", "TIME", "PRINCIPAL", "METHOD", "RESOURCE", "OUTCOME",
-                 "DECISION"});
-    for (const auto& r : merged.audit_records()) {
-      table.AddRow({absl::StrCat(r.sequence()), FormatTimestamp(r.time()),
-                    r.principal(), ShortMethod(r.method()), r.resource(),
-                    Outcome(r), DecisionSummary(r.decision())});
-    }
-    table.Print(out);
-  });
-  HintNextPage(env, next);
-  return kExitOk;
+  return ShowList(
+      env, PagesOf(args), env.client().events(),
+      &v1::EventService::Stub::ListAuditRecords, request,
+      &v1::ListAuditRecordsResponse::mutable_audit_records,
+      [&](const v1::ListAuditRecordsResponse& merged, std::ostream& out) {
+        Table table({"SEQ", "TIME", "PRINCIPAL", "METHOD", "RESOURCE",
+                     "OUTCOME", "DECISION"});
+        for (const auto& r : merged.audit_records()) {
+          table.AddRow({absl::StrCat(r.sequence()), FormatTimestamp(r.time()),
+                        r.principal(), ShortMethod(r.method()), r.resource(),
+                        Outcome(r), DecisionSummary(r.decision())});
+        }
+        table.Print(out);
+      });
 }
 
 }  // namespace

@@ -46,6 +46,10 @@ FlagSpec EtagFlag() {
           false,  "ETAG", "act only while the resource still has this etag"};
 }
 
+Pages PagesOf(const ParsedArgs& args) {
+  return {args.Has("all"), args.Get("page-token")};
+}
+
 absl::StatusOr<int> PageSize(const ParsedArgs& args) {
   if (!args.Has("page-size")) {
     return 0;

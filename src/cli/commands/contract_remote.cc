@@ -174,9 +174,9 @@ bool LoadCandidate(Env& env, const ParsedArgs& args, ReportStyle style,
 
 grpc::Status CallPublish(Env& env, const v1::PublishContractRequest& request,
                          v1::PublishContractResponse* response) {
-  return env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().contracts().PublishContract(ctx, request, response);
-  });
+  return env.client().Call(env.client().contracts(),
+                           &v1::ContractService::Stub::PublishContract, request,
+                           response);
 }
 
 }  // namespace
@@ -217,10 +217,9 @@ bool PublishedAsIs(Env& env, const LoadedContract& contract, int* rc) {
   v1::GetContractVersionRequest get;
   get.set_name(absl::StrCat("contracts/", doc.id, "/versions/", doc.version));
   v1::PublishContractResponse response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().contracts().GetContractVersion(
-        ctx, get, response.mutable_version());
-  });
+  grpc::Status status = env.client().Call(
+      env.client().contracts(), &v1::ContractService::Stub::GetContractVersion,
+      get, response.mutable_version());
   // Anything but the same document (absent, other bytes, unreadable) goes
   // to the server, which decides and explains.
   if (!status.ok() || response.version().original_yaml() != contract.text) {
@@ -232,10 +231,9 @@ bool PublishedAsIs(Env& env, const LoadedContract& contract, int* rc) {
   } else {
     v1::GetContractRequest get_contract;
     get_contract.set_name(absl::StrCat("contracts/", doc.id));
-    status = env.client().Call([&](grpc::ClientContext* ctx) {
-      return env.client().contracts().GetContract(ctx, get_contract,
-                                                  response.mutable_contract());
-    });
+    status = env.client().Call(env.client().contracts(),
+                               &v1::ContractService::Stub::GetContract,
+                               get_contract, response.mutable_contract());
     if (!status.ok()) {
       *rc = env.Fail(status);
       return true;
@@ -267,8 +265,7 @@ int Publish(Env& env, const ParsedArgs& args) {
     if (PublishedAsIs(env, contract, &rc)) return rc;
   }
   request.set_yaml(contract.text);
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
+  env.PrepareWrite(&request);
   v1::PublishContractResponse response;
   grpc::Status status = CallPublish(env, request, &response);
   CheckReport report;
@@ -332,10 +329,7 @@ void RenderContract(const v1::Contract& c, std::ostream& out) {
   details.Add("Latest version", c.latest_version());
   details.Add("Versions", absl::StrCat(c.version_count()));
   details.Add("Labels", JoinLabels(c.labels()));
-  details.Add("UID", c.uid());
-  details.Add("Created", FormatTimestamp(c.create_time()));
-  details.Add("Updated", FormatTimestamp(c.update_time()));
-  details.Add("Etag", c.etag());
+  AddServerFields(c, &details);
   details.Print(out);
 }
 
@@ -394,9 +388,9 @@ int Get(Env& env, const ParsedArgs& args) {
     v1::GetContractRequest request;
     request.set_name(*name);
     v1::Contract response;
-    grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-      return env.client().contracts().GetContract(ctx, request, &response);
-    });
+    grpc::Status status = env.client().Call(
+        env.client().contracts(), &v1::ContractService::Stub::GetContract,
+        request, &response);
     if (!status.ok()) return env.Fail(status);
     return Show(env, response,
                 [&](std::ostream& out) { RenderContract(response, out); });
@@ -408,9 +402,9 @@ int Get(Env& env, const ParsedArgs& args) {
   v1::GetContractVersionRequest request;
   request.set_name(absl::StrCat(*name, "/versions/", version));
   v1::ContractVersion response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().contracts().GetContractVersion(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().contracts(), &v1::ContractService::Stub::GetContractVersion,
+      request, &response);
   if (!status.ok()) return env.Fail(status);
   if (original) {
     if (response.original_yaml().empty()) {
@@ -458,32 +452,20 @@ int List(Env& env, const ParsedArgs& args) {
   if (!filter.ok()) return env.Usage(filter.status());
   v1::ListContractsRequest request;
   request.set_filter(*filter);
-  v1::ListContractsResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      /*all=*/true, "",
-      [&](const std::string& token, v1::ListContractsResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().contracts().ListContracts(ctx, request, page);
-        });
-      },
-      [](const v1::ListContractsResponse& page,
-         v1::ListContractsResponse* all) {
-        all->mutable_contracts()->MergeFrom(page.contracts());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  return Show(env, merged, [&](std::ostream& out) {
-    Table table({"NAME", "PRODUCT", "LATEST", "VERSIONS", "MODE", "STATE"});
-    for (const v1::Contract& c : merged.contracts()) {
-      table.AddRow(
-          {ShortContractName(c.name()), ShortProductName(c.data_product()),
-           c.latest_version(), absl::StrCat(c.version_count()),
-           ProtoModeName(c.compatibility_mode()), StateName(c.state())});
-    }
-    table.Print(out);
-  });
+  return ShowList(
+      env, EveryPage(), env.client().contracts(),
+      &v1::ContractService::Stub::ListContracts, request,
+      &v1::ListContractsResponse::mutable_contracts,
+      [&](const v1::ListContractsResponse& merged, std::ostream& out) {
+        Table table({"NAME", "PRODUCT", "LATEST", "VERSIONS", "MODE", "STATE"});
+        for (const v1::Contract& c : merged.contracts()) {
+          table.AddRow(
+              {ShortContractName(c.name()), ShortProductName(c.data_product()),
+               c.latest_version(), absl::StrCat(c.version_count()),
+               ProtoModeName(c.compatibility_mode()), StateName(c.state())});
+        }
+        table.Print(out);
+      });
 }
 
 int History(Env& env, const ParsedArgs& args) {
@@ -492,35 +474,22 @@ int History(Env& env, const ParsedArgs& args) {
   v1::ListContractVersionsRequest request;
   request.set_parent(*name);
   request.set_omit_documents(true);
-  v1::ListContractVersionsResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      /*all=*/true, "",
-      [&](const std::string& token, v1::ListContractVersionsResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().contracts().ListContractVersions(ctx, request,
-                                                               page);
-        });
-      },
-      [](const v1::ListContractVersionsResponse& page,
-         v1::ListContractVersionsResponse* all) {
-        all->mutable_contract_versions()->MergeFrom(page.contract_versions());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  return Show(env, merged, [&](std::ostream& out) {
-    Table table(
-        {"VERSION", "STATUS", "PUBLISHED BY", "CREATED", "BUMP", "CHANGES"});
-    for (const v1::ContractVersion& v : merged.contract_versions()) {
-      bool first = IsFirstVersion(v);
-      table.AddRow({v.version(), v.status(), v.published_by(),
-                    FormatTimestamp(v.create_time()),
-                    first ? "" : ProtoBumpName(v.report().required_bump()),
-                    first ? "first version" : ShortCounts(v.report())});
-    }
-    table.Print(out);
-  });
+  return ShowList(
+      env, EveryPage(), env.client().contracts(),
+      &v1::ContractService::Stub::ListContractVersions, request,
+      &v1::ListContractVersionsResponse::mutable_contract_versions,
+      [&](const v1::ListContractVersionsResponse& merged, std::ostream& out) {
+        Table table({"VERSION", "STATUS", "PUBLISHED BY", "CREATED", "BUMP",
+                     "CHANGES"});
+        for (const v1::ContractVersion& v : merged.contract_versions()) {
+          bool first = IsFirstVersion(v);
+          table.AddRow({v.version(), v.status(), v.published_by(),
+                        FormatTimestamp(v.create_time()),
+                        first ? "" : ProtoBumpName(v.report().required_bump()),
+                        first ? "first version" : ShortCounts(v.report())});
+        }
+        table.Print(out);
+      });
 }
 
 int Deprecate(Env& env, const ParsedArgs& args) {
@@ -534,14 +503,8 @@ int Deprecate(Env& env, const ParsedArgs& args) {
   request.set_name(*name);
   request.set_message(args.Get("message"));
   request.set_etag(args.Get("etag"));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  v1::Contract response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().contracts().DeprecateContract(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response,
+  return SendWrite(env, env.client().contracts(),
+                   &v1::ContractService::Stub::DeprecateContract, request,
                    absl::StrCat("contract/", ShortContractName(*name)),
                    "deprecated");
 }

@@ -59,9 +59,9 @@ bool PromisingPort(Env& env, const std::string& id, std::string* port,
   v1::GetContractRequest get_contract;
   get_contract.set_name(absl::StrCat("contracts/", id));
   v1::Contract contract;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().contracts().GetContract(ctx, get_contract, &contract);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().contracts(), &v1::ContractService::Stub::GetContract,
+      get_contract, &contract);
   if (!status.ok()) {
     *rc = env.Fail(status);
     return false;
@@ -69,9 +69,9 @@ bool PromisingPort(Env& env, const std::string& id, std::string* port,
   v1::GetDataProductRequest get_product;
   get_product.set_name(contract.data_product());
   v1::DataProduct product;
-  status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().products().GetDataProduct(ctx, get_product, &product);
-  });
+  status = env.client().Call(env.client().products(),
+                             &v1::DataProductService::Stub::GetDataProduct,
+                             get_product, &product);
   if (!status.ok()) {
     *rc = env.Fail(status);
     return false;
@@ -156,9 +156,9 @@ int Test(Env& env, const ParsedArgs& args) {
     o->set_objective(v1::OBJECTIVE_COMPLETENESS);
     o->set_completeness_percent(CompliancePercent(*report));
     request.set_request_id(env.NextRequestId());
-    grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-      return env.client().slo().ReportObservations(ctx, request, &reported);
-    });
+    grpc::Status status = env.client().Call(
+        env.client().slo(), &v1::ServiceLevelService::Stub::ReportObservations,
+        request, &reported);
     if (!status.ok()) {
       env.err() << "the data was tested (" << report->passed << " passed, "
                 << report->failed << " failed, " << report->errors

@@ -36,12 +36,11 @@ int Create(Env& env, const ParsedArgs& args) {
   if (int rc = SetLabels(env, args, domain->mutable_labels()); rc != 0) {
     return rc;
   }
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
+  env.PrepareWrite(&request);
   v1::Domain response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().domains().CreateDomain(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().domains(), &v1::DomainService::Stub::CreateDomain, request,
+      &response);
   if (!status.ok()) return env.Fail(status);
   PrintWarnings(response.warnings(), "", env.err());
   return ShowWrite(env, response, absl::StrCat("domain/", request.domain_id()),
@@ -51,14 +50,9 @@ int Create(Env& env, const ParsedArgs& args) {
 int Get(Env& env, const ParsedArgs& args) {
   v1::GetDomainRequest request;
   request.set_name(DomainName(args.positional()[0]));
-  v1::Domain response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().domains().GetDomain(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowDescriptors(
-      env, {DomainDescriptor(response)}, false, "",
-      [&](std::ostream& out) { RenderDomain(response, out); });
+  return ShowDescriptorGet(env, env.client().domains(),
+                           &v1::DomainService::Stub::GetDomain, request,
+                           DomainDescriptor, RenderDomain);
 }
 
 int List(Env& env, const ParsedArgs& args) {
@@ -71,28 +65,10 @@ int List(Env& env, const ParsedArgs& args) {
   request.set_page_size(*page_size);
   request.set_filter(BuildDomainFilter(
       args.Get("parent"), args.Has("top-level"), args.Get("owner-team")));
-  v1::ListDomainsResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListDomainsResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().domains().ListDomains(ctx, request, page);
-        });
-      },
-      [](const v1::ListDomainsResponse& page, v1::ListDomainsResponse* all) {
-        all->mutable_domains()->MergeFrom(page.domains());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  std::vector<nlohmann::json> items;
-  for (const v1::Domain& d : merged.domains()) {
-    items.push_back(DomainDescriptor(d));
-  }
-  return ShowDescriptors(env, items, true, next, [&](std::ostream& out) {
-    RenderDomains(merged.domains(), out);
-  });
+  return ShowDescriptorList(env, PagesOf(args), env.client().domains(),
+                            &v1::DomainService::Stub::ListDomains, request,
+                            &v1::ListDomainsResponse::mutable_domains,
+                            DomainDescriptor, RenderDomains);
 }
 
 int Update(Env& env, const ParsedArgs& args) {
@@ -109,9 +85,9 @@ int Update(Env& env, const ParsedArgs& args) {
   v1::Domain current;
   v1::GetDomainRequest get;
   get.set_name(name);
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().domains().GetDomain(ctx, get, &current);
-  });
+  grpc::Status status =
+      env.client().Call(env.client().domains(),
+                        &v1::DomainService::Stub::GetDomain, get, &current);
   if (!status.ok()) return env.Fail(status);
 
   v1::UpdateDomainRequest request;
@@ -146,12 +122,11 @@ int Update(Env& env, const ParsedArgs& args) {
     }
     mask->add_paths("labels");
   }
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
+  env.PrepareWrite(&request);
   v1::Domain response;
-  status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().domains().UpdateDomain(ctx, request, &response);
-  });
+  status = env.client().Call(env.client().domains(),
+                             &v1::DomainService::Stub::UpdateDomain, request,
+                             &response);
   if (!status.ok()) return env.Fail(status);
   PrintWarnings(response.warnings(), "", env.err());
   return ShowWrite(env, response, absl::StrCat("domain/", LastSegment(name)),
@@ -162,16 +137,9 @@ int Delete(Env& env, const ParsedArgs& args) {
   v1::DeleteDomainRequest request;
   request.set_name(DomainName(args.positional()[0]));
   request.set_etag(args.Get("etag"));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  google::protobuf::Empty response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().domains().DeleteDomain(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response,
-                   absl::StrCat("domain/", LastSegment(request.name())),
-                   "deleted");
+  return SendWrite(
+      env, env.client().domains(), &v1::DomainService::Stub::DeleteDomain,
+      request, absl::StrCat("domain/", LastSegment(request.name())), "deleted");
 }
 
 FlagSpec LabelFlag() {

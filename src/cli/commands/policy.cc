@@ -52,14 +52,9 @@ int Get(Env& env, const ParsedArgs& args) {
   if (!name.ok()) return env.Usage(name.status());
   v1::GetPolicyRequest request;
   request.set_name(*name);
-  v1::Policy response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().policies().GetPolicy(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowDescriptors(
-      env, {PolicyDescriptor(response)}, false, "",
-      [&](std::ostream& out) { RenderPolicy(response, out); });
+  return ShowDescriptorGet(env, env.client().policies(),
+                           &v1::PolicyService::Stub::GetPolicy, request,
+                           PolicyDescriptor, RenderPolicy);
 }
 
 // AIP-160 terms from the convenience flags, ANDed with --filter.
@@ -107,28 +102,10 @@ int List(Env& env, const ParsedArgs& args) {
   request.set_include_inherited(args.Has("inherited"));
   request.set_page_size(*page_size);
   request.set_filter(*filter);
-  v1::ListPoliciesResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListPoliciesResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().policies().ListPolicies(ctx, request, page);
-        });
-      },
-      [](const v1::ListPoliciesResponse& page, v1::ListPoliciesResponse* all) {
-        all->mutable_policies()->MergeFrom(page.policies());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  std::vector<nlohmann::json> items;
-  for (const v1::Policy& p : merged.policies()) {
-    items.push_back(PolicyDescriptor(p));
-  }
-  return ShowDescriptors(env, items, true, next, [&](std::ostream& out) {
-    RenderPolicies(merged.policies(), out);
-  });
+  return ShowDescriptorList(env, PagesOf(args), env.client().policies(),
+                            &v1::PolicyService::Stub::ListPolicies, request,
+                            &v1::ListPoliciesResponse::mutable_policies,
+                            PolicyDescriptor, RenderPolicies);
 }
 
 int Delete(Env& env, const ParsedArgs& args) {
@@ -137,14 +114,8 @@ int Delete(Env& env, const ParsedArgs& args) {
   v1::DeletePolicyRequest request;
   request.set_name(*name);
   request.set_etag(args.Get("etag"));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  google::protobuf::Empty response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().policies().DeletePolicy(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response,
+  return SendWrite(env, env.client().policies(),
+                   &v1::PolicyService::Stub::DeletePolicy, request,
                    absl::StrCat("policy/", ShortPolicyName(*name)), "deleted");
 }
 
@@ -156,29 +127,13 @@ int History(Env& env, const ParsedArgs& args) {
   v1::ListPolicyRevisionsRequest request;
   request.set_name(*name);
   request.set_page_size(*page_size);
-  v1::ListPolicyRevisionsResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListPolicyRevisionsResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().policies().ListPolicyRevisions(ctx, request,
-                                                             page);
-        });
-      },
-      [](const v1::ListPolicyRevisionsResponse& page,
-         v1::ListPolicyRevisionsResponse* all) {
-        all->mutable_revisions()->MergeFrom(page.revisions());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged, [&](std::ostream& out) {
-    RenderPolicyRevisions(merged.revisions(), out);
-  });
-  HintNextPage(env, next);
-  return kExitOk;
+  return ShowList(
+      env, PagesOf(args), env.client().policies(),
+      &v1::PolicyService::Stub::ListPolicyRevisions, request,
+      &v1::ListPolicyRevisionsResponse::mutable_revisions,
+      [&](const v1::ListPolicyRevisionsResponse& merged, std::ostream& out) {
+        RenderPolicyRevisions(merged.revisions(), out);
+      });
 }
 
 // A resource a waiver can name: a full name (domains/...) or DOMAIN/PRODUCT.
@@ -238,14 +193,8 @@ int Waive(Env& env, const ParsedArgs& args) {
   *waiver->mutable_expire_time() =
       google::protobuf::util::TimeUtil::SecondsToTimestamp(
           absl::ToUnixSeconds(*expires));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  v1::Waiver response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().policies().CreateWaiver(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response,
+  return SendWrite(env, env.client().policies(),
+                   &v1::PolicyService::Stub::CreateWaiver, request,
                    absl::StrCat("waiver/", ShortPolicyName(*policy), "/", id),
                    absl::StrCat("created (", *resource, " until ",
                                 FormatTimestamp(waiver->expire_time()), ")"));
@@ -271,26 +220,13 @@ int Waivers(Env& env, const ParsedArgs& args) {
   }
   request.set_show_expired(args.Has("show-expired"));
   request.set_page_size(*page_size);
-  v1::ListWaiversResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListWaiversResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().policies().ListWaivers(ctx, request, page);
-        });
-      },
-      [](const v1::ListWaiversResponse& page, v1::ListWaiversResponse* all) {
-        all->mutable_waivers()->MergeFrom(page.waivers());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged,
-       [&](std::ostream& out) { RenderWaivers(merged.waivers(), out); });
-  HintNextPage(env, next);
-  return kExitOk;
+  return ShowList(
+      env, PagesOf(args), env.client().policies(),
+      &v1::PolicyService::Stub::ListWaivers, request,
+      &v1::ListWaiversResponse::mutable_waivers,
+      [&](const v1::ListWaiversResponse& merged, std::ostream& out) {
+        RenderWaivers(merged.waivers(), out);
+      });
 }
 
 int Unwaive(Env& env, const ParsedArgs& args) {
@@ -313,14 +249,9 @@ int Unwaive(Env& env, const ParsedArgs& args) {
   }
   v1::DeleteWaiverRequest request;
   request.set_name(name);
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  google::protobuf::Empty response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().policies().DeleteWaiver(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response, absl::StrCat("waiver ", name), "withdrawn");
+  return SendWrite(env, env.client().policies(),
+                   &v1::PolicyService::Stub::DeleteWaiver, request,
+                   absl::StrCat("waiver ", name), "withdrawn");
 }
 
 // Loads a YAML/JSON mapping from `path` into a Struct. `flag` names it in
@@ -380,9 +311,9 @@ int Eval(Env& env, const ParsedArgs& args) {
   request.set_resource_name(name);
   request.set_principal(args.Get("principal"));
   v1::EvaluatePoliciesResponse response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().policies().EvaluatePolicies(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().policies(), &v1::PolicyService::Stub::EvaluatePolicies,
+      request, &response);
   if (!status.ok()) return env.Fail(status);
   Show(env, response,
        [&](std::ostream& out) { RenderDecision(response.decision(), out); });

@@ -50,9 +50,9 @@ int PrintOdps(Env& env, const v1::DataProduct& product) {
       v1::GetDataProductRequest request;
       request.set_name(source_product);
       v1::DataProduct source;
-      grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-        return env.client().products().GetDataProduct(ctx, request, &source);
-      });
+      grpc::Status status = env.client().Call(
+          env.client().products(),
+          &v1::DataProductService::Stub::GetDataProduct, request, &source);
       if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
         return env.Fail(status);
       }
@@ -79,15 +79,8 @@ int PrintOdps(Env& env, const v1::DataProduct& product) {
 }
 
 int Get(Env& env, const ParsedArgs& args) {
-  auto name = ProductName(args.positional()[0], args.Get("domain"));
-  if (!name.ok()) return env.Usage(name.status());
-  v1::GetDataProductRequest request;
-  request.set_name(*name);
   v1::DataProduct response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().products().GetDataProduct(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
+  if (int rc = GetProductArg(env, args, &response); rc != kExitOk) return rc;
   if (args.Has("output") && args.Get("output") == "odps") {
     return PrintOdps(env, response);
   }
@@ -121,29 +114,11 @@ int List(Env& env, const ParsedArgs& args) {
   request.set_include_subdomains(args.Has("include-subdomains"));
   request.set_page_size(*page_size);
   request.set_filter(full_filter);
-  v1::ListDataProductsResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListDataProductsResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().products().ListDataProducts(ctx, request, page);
-        });
-      },
-      [](const v1::ListDataProductsResponse& page,
-         v1::ListDataProductsResponse* all) {
-        all->mutable_data_products()->MergeFrom(page.data_products());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  std::vector<nlohmann::json> items;
-  for (const v1::DataProduct& p : merged.data_products()) {
-    items.push_back(ProductDescriptor(p));
-  }
-  return ShowDescriptors(env, items, true, next, [&](std::ostream& out) {
-    RenderProducts(merged.data_products(), out);
-  });
+  return ShowDescriptorList(
+      env, PagesOf(args), env.client().products(),
+      &v1::DataProductService::Stub::ListDataProducts, request,
+      &v1::ListDataProductsResponse::mutable_data_products, ProductDescriptor,
+      RenderProducts);
 }
 
 int Delete(Env& env, const ParsedArgs& args) {
@@ -152,14 +127,8 @@ int Delete(Env& env, const ParsedArgs& args) {
   v1::DeleteDataProductRequest request;
   request.set_name(*name);
   request.set_etag(args.Get("etag"));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  google::protobuf::Empty response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().products().DeleteDataProduct(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response,
+  return SendWrite(env, env.client().products(),
+                   &v1::DataProductService::Stub::DeleteDataProduct, request,
                    absl::StrCat("dataProduct/", ShortProductName(*name)),
                    "deleted");
 }
@@ -190,9 +159,9 @@ int Lineage(Env& env, const ParsedArgs& args) {
     request.set_depth(depth);
   }
   v1::GetLineageResponse response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().products().GetLineage(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().products(), &v1::DataProductService::Stub::GetLineage,
+      request, &response);
   if (!status.ok()) return env.Fail(status);
   return Show(env, response,
               [&](std::ostream& out) { RenderLineage(response, out); });
@@ -204,26 +173,24 @@ int Lifecycle(Env& env, const ParsedArgs& args, Transition transition) {
   auto name = ProductName(args.positional()[0], args.Get("domain"));
   if (!name.ok()) return env.Usage(name.status());
   v1::DataProduct response;
+  // Every transition names the product and may guard it with --etag.
+  auto send = [&](auto& request, auto rpc) {
+    request.set_name(*name);
+    request.set_etag(args.Get("etag"));
+    env.PrepareWrite(&request);
+    return env.client().Call(env.client().products(), rpc, request, &response);
+  };
   grpc::Status status;
   std::string done;
   switch (transition) {
     case Transition::kPublish: {
       v1::PublishDataProductRequest request;
-      request.set_name(*name);
-      request.set_etag(args.Get("etag"));
-      request.set_validate_only(env.dry_run());
-      request.set_request_id(env.NextRequestId());
-      status = env.client().Call([&](grpc::ClientContext* ctx) {
-        return env.client().products().PublishDataProduct(ctx, request,
-                                                          &response);
-      });
+      status = send(request, &v1::DataProductService::Stub::PublishDataProduct);
       done = "published";
       break;
     }
     case Transition::kDeprecate: {
       v1::DeprecateDataProductRequest request;
-      request.set_name(*name);
-      request.set_etag(args.Get("etag"));
       if (args.Has("sunset") && args.Has("sunset-in")) {
         return env.Usage("--sunset and --sunset-in exclude each other");
       }
@@ -244,25 +211,14 @@ int Lifecycle(Env& env, const ParsedArgs& args, Transition transition) {
             google::protobuf::util::TimeUtil::SecondsToTimestamp(
                 absl::ToUnixSeconds(absl::Now() + *d));
       }
-      request.set_validate_only(env.dry_run());
-      request.set_request_id(env.NextRequestId());
-      status = env.client().Call([&](grpc::ClientContext* ctx) {
-        return env.client().products().DeprecateDataProduct(ctx, request,
-                                                            &response);
-      });
+      status =
+          send(request, &v1::DataProductService::Stub::DeprecateDataProduct);
       done = "deprecated";
       break;
     }
     case Transition::kRetire: {
       v1::RetireDataProductRequest request;
-      request.set_name(*name);
-      request.set_etag(args.Get("etag"));
-      request.set_validate_only(env.dry_run());
-      request.set_request_id(env.NextRequestId());
-      status = env.client().Call([&](grpc::ClientContext* ctx) {
-        return env.client().products().RetireDataProduct(ctx, request,
-                                                         &response);
-      });
+      status = send(request, &v1::DataProductService::Stub::RetireDataProduct);
       done = "retired";
       break;
     }
@@ -277,6 +233,18 @@ int Lifecycle(Env& env, const ParsedArgs& args, Transition transition) {
 }
 
 }  // namespace
+
+int GetProductArg(Env& env, const ParsedArgs& args, v1::DataProduct* product) {
+  auto name = ProductName(args.positional()[0], args.Get("domain"));
+  if (!name.ok()) return env.Usage(name.status());
+  v1::GetDataProductRequest request;
+  request.set_name(*name);
+  grpc::Status status = env.client().Call(
+      env.client().products(), &v1::DataProductService::Stub::GetDataProduct,
+      request, product);
+  if (!status.ok()) return env.Fail(status);
+  return kExitOk;
+}
 
 void RegisterProductCommands(std::vector<Command>* commands) {
   commands->push_back({{"product", "get"},

@@ -85,15 +85,8 @@ void RenderStatuses(const v1::DataProduct& product, std::ostream& out) {
 }
 
 int Status(Env& env, const ParsedArgs& args) {
-  auto name = ProductName(args.positional()[0], args.Get("domain"));
-  if (!name.ok()) return env.Usage(name.status());
-  v1::GetDataProductRequest request;
-  request.set_name(*name);
   v1::DataProduct product;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().products().GetDataProduct(ctx, request, &product);
-  });
-  if (!status.ok()) return env.Fail(status);
+  if (int rc = GetProductArg(env, args, &product); rc != kExitOk) return rc;
   // Only what status is about: each port that declares objectives, with
   // its objectives and their compliance.
   v1::DataProduct shown;
@@ -260,9 +253,9 @@ int Report(Env& env, const ParsedArgs& args) {
   }
   request.set_request_id(env.NextRequestId());
   v1::ReportObservationsResponse response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().slo().ReportObservations(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().slo(), &v1::ServiceLevelService::Stub::ReportObservations,
+      request, &response);
   if (!status.ok()) return env.Fail(status);
   return Show(env, response, [&](std::ostream& out) {
     out << "recorded " << response.recorded() << " observation"
@@ -298,37 +291,23 @@ int Breaches(Env& env, const ParsedArgs& args) {
   request.set_parent(parent);
   request.set_open_only(args.Has("open"));
   request.set_page_size(*page_size);
-  v1::ListBreachesResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListBreachesResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().slo().ListBreaches(ctx, request, page);
-        });
-      },
-      [](const v1::ListBreachesResponse& page, v1::ListBreachesResponse* all) {
-        all->mutable_breaches()->MergeFrom(page.breaches());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged, [&](std::ostream& out) {
-    if (merged.breaches().empty()) {
-      out << "no breaches\n";
-      return;
-    }
-    for (const auto& b : merged.breaches()) {
-      out << LastSegment(b.output_port()) << "  "
-          << ObjectiveWord(b.objective()) << "  "
-          << TimeUtil::ToString(b.start_time()) << " - "
-          << (b.has_end_time() ? TimeUtil::ToString(b.end_time()) : "open")
-          << "  " << b.detail() << "\n";
-    }
-  });
-  HintNextPage(env, next);
-  return kExitOk;
+  return ShowList(
+      env, PagesOf(args), env.client().slo(),
+      &v1::ServiceLevelService::Stub::ListBreaches, request,
+      &v1::ListBreachesResponse::mutable_breaches,
+      [&](const v1::ListBreachesResponse& merged, std::ostream& out) {
+        if (merged.breaches().empty()) {
+          out << "no breaches\n";
+          return;
+        }
+        for (const auto& b : merged.breaches()) {
+          out << LastSegment(b.output_port()) << "  "
+              << ObjectiveWord(b.objective()) << "  "
+              << TimeUtil::ToString(b.start_time()) << " - "
+              << (b.has_end_time() ? TimeUtil::ToString(b.end_time()) : "open")
+              << "  " << b.detail() << "\n";
+        }
+      });
 }
 
 }  // namespace

@@ -22,27 +22,17 @@ int Create(Env& env, const ParsedArgs& args) {
   for (const std::string& m : args.GetAll("member")) {
     team->add_members(m);
   }
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  v1::Team response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().teams().CreateTeam(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response, absl::StrCat("team/", request.team_id()),
-                   "created");
+  return SendWrite(env, env.client().teams(),
+                   &v1::TeamService::Stub::CreateTeam, request,
+                   absl::StrCat("team/", request.team_id()), "created");
 }
 
 int Get(Env& env, const ParsedArgs& args) {
   v1::GetTeamRequest request;
   request.set_name(TeamName(args.positional()[0]));
-  v1::Team response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().teams().GetTeam(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowDescriptors(env, {TeamDescriptor(response)}, false, "",
-                         [&](std::ostream& out) { RenderTeam(response, out); });
+  return ShowDescriptorGet(env, env.client().teams(),
+                           &v1::TeamService::Stub::GetTeam, request,
+                           TeamDescriptor, RenderTeam);
 }
 
 int List(Env& env, const ParsedArgs& args) {
@@ -51,72 +41,36 @@ int List(Env& env, const ParsedArgs& args) {
   v1::ListTeamsRequest request;
   request.set_page_size(*page_size);
   request.set_filter(BuildTeamFilter(args.Get("member")));
-  v1::ListTeamsResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListTeamsResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().teams().ListTeams(ctx, request, page);
-        });
-      },
-      [](const v1::ListTeamsResponse& page, v1::ListTeamsResponse* all) {
-        all->mutable_teams()->MergeFrom(page.teams());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  std::vector<nlohmann::json> items;
-  for (const v1::Team& t : merged.teams()) items.push_back(TeamDescriptor(t));
-  return ShowDescriptors(env, items, true, next, [&](std::ostream& out) {
-    RenderTeams(merged.teams(), out);
-  });
+  return ShowDescriptorList(env, PagesOf(args), env.client().teams(),
+                            &v1::TeamService::Stub::ListTeams, request,
+                            &v1::ListTeamsResponse::mutable_teams,
+                            TeamDescriptor, RenderTeams);
 }
 
 int Membership(Env& env, const ParsedArgs& args, bool add) {
   const std::string team = TeamName(args.positional()[0]);
   const std::string member = args.positional()[1];
-  v1::Team response;
-  grpc::Status status;
-  if (add) {
-    v1::AddTeamMemberRequest request;
+  const std::string what =
+      absl::StrCat("team/", LastSegment(team), " member ", member);
+  // Add and remove take the same fields.
+  auto send = [&](auto request, auto rpc, const std::string& done) {
     request.set_team(team);
     request.set_member(member);
-    request.set_validate_only(env.dry_run());
-    request.set_request_id(env.NextRequestId());
-    status = env.client().Call([&](grpc::ClientContext* ctx) {
-      return env.client().teams().AddTeamMember(ctx, request, &response);
-    });
-  } else {
-    v1::RemoveTeamMemberRequest request;
-    request.set_team(team);
-    request.set_member(member);
-    request.set_validate_only(env.dry_run());
-    request.set_request_id(env.NextRequestId());
-    status = env.client().Call([&](grpc::ClientContext* ctx) {
-      return env.client().teams().RemoveTeamMember(ctx, request, &response);
-    });
-  }
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response,
-                   absl::StrCat("team/", LastSegment(team), " member ", member),
-                   add ? "added" : "removed");
+    return SendWrite(env, env.client().teams(), rpc, request, what, done);
+  };
+  return add ? send(v1::AddTeamMemberRequest(),
+                    &v1::TeamService::Stub::AddTeamMember, "added")
+             : send(v1::RemoveTeamMemberRequest(),
+                    &v1::TeamService::Stub::RemoveTeamMember, "removed");
 }
 
 int Delete(Env& env, const ParsedArgs& args) {
   v1::DeleteTeamRequest request;
   request.set_name(TeamName(args.positional()[0]));
   request.set_etag(args.Get("etag"));
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
-  google::protobuf::Empty response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().teams().DeleteTeam(ctx, request, &response);
-  });
-  if (!status.ok()) return env.Fail(status);
-  return ShowWrite(env, response,
-                   absl::StrCat("team/", LastSegment(request.name())),
-                   "deleted");
+  return SendWrite(
+      env, env.client().teams(), &v1::TeamService::Stub::DeleteTeam, request,
+      absl::StrCat("team/", LastSegment(request.name())), "deleted");
 }
 
 }  // namespace

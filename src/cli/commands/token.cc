@@ -36,9 +36,9 @@ int Create(Env& env, const ParsedArgs& args) {
   }
   request.set_request_id(env.NextRequestId());
   v1::CreateTokenResponse response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().identity().CreateToken(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().identity(), &v1::IdentityService::Stub::CreateToken, request,
+      &response);
   if (!status.ok()) return env.Fail(status);
   if (args.Has("quiet")) {
     env.out() << response.secret() << "\n";
@@ -63,26 +63,12 @@ int List(Env& env, const ParsedArgs& args) {
   v1::ListTokensRequest request;
   request.set_principal(args.Get("principal"));
   request.set_page_size(*page_size);
-  v1::ListTokensResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListTokensResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().identity().ListTokens(ctx, request, page);
-        });
-      },
-      [](const v1::ListTokensResponse& page, v1::ListTokensResponse* all) {
-        all->mutable_tokens()->MergeFrom(page.tokens());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged,
-       [&](std::ostream& out) { RenderTokens(merged.tokens(), out); });
-  HintNextPage(env, next);
-  return kExitOk;
+  return ShowList(env, PagesOf(args), env.client().identity(),
+                  &v1::IdentityService::Stub::ListTokens, request,
+                  &v1::ListTokensResponse::mutable_tokens,
+                  [&](const v1::ListTokensResponse& merged, std::ostream& out) {
+                    RenderTokens(merged.tokens(), out);
+                  });
 }
 
 int Revoke(Env& env, const ParsedArgs& args) {
@@ -93,9 +79,9 @@ int Revoke(Env& env, const ParsedArgs& args) {
   request.set_name(TokenName(args.positional()[0]));
   request.set_request_id(env.NextRequestId());
   v1::Token response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().identity().RevokeToken(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().identity(), &v1::IdentityService::Stub::RevokeToken, request,
+      &response);
   if (!status.ok()) return env.Fail(status);
   return ShowWrite(env, response, request.name(), "revoked");
 }
@@ -103,9 +89,9 @@ int Revoke(Env& env, const ParsedArgs& args) {
 int WhoAmI(Env& env, const ParsedArgs& args) {
   v1::GetCallerIdentityRequest request;
   v1::CallerIdentity response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().identity().GetCallerIdentity(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().identity(), &v1::IdentityService::Stub::GetCallerIdentity,
+      request, &response);
   if (!status.ok()) return env.Fail(status);
   return Show(env, response, [&](std::ostream& out) {
     Details details;

@@ -82,12 +82,11 @@ int Create(Env& env, const ParsedArgs& args) {
     w->set_secret(RandomToken(40));
     generated = true;
   }
-  request.set_validate_only(env.dry_run());
-  request.set_request_id(env.NextRequestId());
+  env.PrepareWrite(&request);
   v1::Webhook response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().events().CreateWebhook(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().events(), &v1::EventService::Stub::CreateWebhook, request,
+      &response);
   if (!status.ok()) return env.Fail(status);
   if (env.dry_run()) {
     return ShowWrite(env, response, WebhookName(request.webhook_id()),
@@ -110,9 +109,9 @@ int Get(Env& env, const ParsedArgs& args) {
   v1::GetWebhookRequest request;
   request.set_name(WebhookName(args.positional()[0]));
   v1::Webhook response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().events().GetWebhook(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(env.client().events(),
+                                          &v1::EventService::Stub::GetWebhook,
+                                          request, &response);
   if (!status.ok()) return env.Fail(status);
   return Show(env, response,
               [&](std::ostream& out) { PrintWebhook(response, out); });
@@ -123,36 +122,22 @@ int List(Env& env, const ParsedArgs& args) {
   if (!page_size.ok()) return env.Usage(page_size.status());
   v1::ListWebhooksRequest request;
   request.set_page_size(*page_size);
-  v1::ListWebhooksResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListWebhooksResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().events().ListWebhooks(ctx, request, page);
-        });
-      },
-      [](const v1::ListWebhooksResponse& page, v1::ListWebhooksResponse* all) {
-        all->mutable_webhooks()->MergeFrom(page.webhooks());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged, [&](std::ostream& out) {
-    Table table({"NAME", "URL", "EVENTS", "DELIVERED", "STATE"});
-    for (const auto& w : merged.webhooks()) {
-      table.AddRow(
-          {w.name(), w.url(), Filters(w),
-           std::to_string(w.delivered_sequence()),
-           w.failing_attempts() == 0
-               ? "ok"
-               : absl::StrCat("failing (", w.failing_attempts(), ")")});
-    }
-    table.Print(out);
-  });
-  HintNextPage(env, next);
-  return kExitOk;
+  return ShowList(
+      env, PagesOf(args), env.client().events(),
+      &v1::EventService::Stub::ListWebhooks, request,
+      &v1::ListWebhooksResponse::mutable_webhooks,
+      [&](const v1::ListWebhooksResponse& merged, std::ostream& out) {
+        Table table({"NAME", "URL", "EVENTS", "DELIVERED", "STATE"});
+        for (const auto& w : merged.webhooks()) {
+          table.AddRow(
+              {w.name(), w.url(), Filters(w),
+               std::to_string(w.delivered_sequence()),
+               w.failing_attempts() == 0
+                   ? "ok"
+                   : absl::StrCat("failing (", w.failing_attempts(), ")")});
+        }
+        table.Print(out);
+      });
 }
 
 int Delete(Env& env, const ParsedArgs& args) {
@@ -161,9 +146,9 @@ int Delete(Env& env, const ParsedArgs& args) {
   request.set_name(WebhookName(args.positional()[0]));
   request.set_request_id(env.NextRequestId());
   google::protobuf::Empty response;
-  grpc::Status status = env.client().Call([&](grpc::ClientContext* ctx) {
-    return env.client().events().DeleteWebhook(ctx, request, &response);
-  });
+  grpc::Status status = env.client().Call(
+      env.client().events(), &v1::EventService::Stub::DeleteWebhook, request,
+      &response);
   if (!status.ok()) return env.Fail(status);
   return ShowWrite(env, response, request.name(), "deleted");
 }
@@ -174,40 +159,24 @@ int Deliveries(Env& env, const ParsedArgs& args) {
   v1::ListWebhookDeliveriesRequest request;
   request.set_parent(WebhookName(args.positional()[0]));
   request.set_page_size(*page_size);
-  v1::ListWebhookDeliveriesResponse merged;
-  std::string next;
-  grpc::Status status = FetchPages(
-      args.Has("all"), args.Get("page-token"),
-      [&](const std::string& token, v1::ListWebhookDeliveriesResponse* page) {
-        request.set_page_token(token);
-        return env.client().Call([&](grpc::ClientContext* ctx) {
-          return env.client().events().ListWebhookDeliveries(ctx, request,
-                                                             page);
-        });
-      },
-      [](const v1::ListWebhookDeliveriesResponse& page,
-         v1::ListWebhookDeliveriesResponse* all) {
-        all->mutable_deliveries()->MergeFrom(page.deliveries());
-      },
-      &merged, &next);
-  if (!status.ok()) return env.Fail(status);
-  merged.set_next_page_token(next);
-  Show(env, merged, [&](std::ostream& out) {
-    Table table({"TIME", "EVENT", "TYPE", "ATTEMPT", "HTTP", "RESULT"});
-    for (const auto& d : merged.deliveries()) {
-      const int64_t ms =
-          d.duration().seconds() * 1000 + d.duration().nanos() / 1000000;
-      table.AddRow(
-          {FormatTimestamp(d.time()), std::to_string(d.event_sequence()),
-           d.event_type(), std::to_string(d.attempt()),
-           d.http_status() == 0 ? "-" : std::to_string(d.http_status()),
-           d.success() ? absl::StrCat("ok (", ms, " ms)")
-                       : absl::StrCat("failed: ", d.error())});
-    }
-    table.Print(out);
-  });
-  HintNextPage(env, next);
-  return kExitOk;
+  return ShowList(
+      env, PagesOf(args), env.client().events(),
+      &v1::EventService::Stub::ListWebhookDeliveries, request,
+      &v1::ListWebhookDeliveriesResponse::mutable_deliveries,
+      [&](const v1::ListWebhookDeliveriesResponse& merged, std::ostream& out) {
+        Table table({"TIME", "EVENT", "TYPE", "ATTEMPT", "HTTP", "RESULT"});
+        for (const auto& d : merged.deliveries()) {
+          const int64_t ms =
+              d.duration().seconds() * 1000 + d.duration().nanos() / 1000000;
+          table.AddRow(
+              {FormatTimestamp(d.time()), std::to_string(d.event_sequence()),
+               d.event_type(), std::to_string(d.attempt()),
+               d.http_status() == 0 ? "-" : std::to_string(d.http_status()),
+               d.success() ? absl::StrCat("ok (", ms, " ms)")
+                           : absl::StrCat("failed: ", d.error())});
+        }
+        table.Print(out);
+      });
 }
 
 }  // namespace

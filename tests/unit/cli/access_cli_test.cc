@@ -14,6 +14,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
@@ -33,8 +34,7 @@ using ::testing::SizeIs;
 
 namespace v1 = ::meshplane::v1;
 
-constexpr char kUuidRegex[] =
-    "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+using test_util::kUuidRegex;
 constexpr char kRequestId[] = "0b6c1e5a-2f4d-4c1b-9a7e-3d5f6a8b9c0d";
 constexpr char kGrantId[] = "7d2e4f6a-8b1c-4d3e-a5f7-9b0c1d2e3f4a";
 constexpr char kPort[] = "domains/sales/dataProducts/orders/outputPorts/v1";
@@ -52,51 +52,43 @@ class FakeAccess final : public v1::AccessService::Service {
                              const v1::RequestAccessRequest* r,
                              v1::AccessRequest* response) override {
     absl::MutexLock lock(&mu_);
-    requests_.push_back(*r);
-    if (!status_.ok()) return status_;
-    *response = answer_;
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &requests_, status_, answer_,
+                                      response);
   }
   grpc::Status ApproveAccessRequest(grpc::ServerContext*,
                                     const v1::ApproveAccessRequestRequest* r,
                                     v1::AccessRequest* response) override {
     absl::MutexLock lock(&mu_);
-    approvals_.push_back(*r);
-    if (!status_.ok()) return status_;
-    *response = answer_;
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &approvals_, status_, answer_,
+                                      response);
   }
   grpc::Status DenyAccessRequest(grpc::ServerContext*,
                                  const v1::DenyAccessRequestRequest* r,
                                  v1::AccessRequest* response) override {
     absl::MutexLock lock(&mu_);
-    denials_.push_back(*r);
-    *response = answer_;
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &denials_, grpc::Status::OK, answer_,
+                                      response);
   }
   grpc::Status WithdrawAccessRequest(grpc::ServerContext*,
                                      const v1::WithdrawAccessRequestRequest* r,
                                      v1::AccessRequest* response) override {
     absl::MutexLock lock(&mu_);
-    withdrawals_.push_back(*r);
-    *response = answer_;
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &withdrawals_, grpc::Status::OK,
+                                      answer_, response);
   }
   grpc::Status ListAccessRequests(
       grpc::ServerContext*, const v1::ListAccessRequestsRequest* r,
       v1::ListAccessRequestsResponse* response) override {
     absl::MutexLock lock(&mu_);
-    request_lists_.push_back(*r);
-    *response = request_pages_[r->page_token()];
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &request_lists_, grpc::Status::OK,
+                                      request_pages_[r->page_token()],
+                                      response);
   }
   grpc::Status ListGrants(grpc::ServerContext*, const v1::ListGrantsRequest* r,
                           v1::ListGrantsResponse* response) override {
     absl::MutexLock lock(&mu_);
-    grant_lists_.push_back(*r);
-    if (!status_.ok()) return status_;
-    *response = grants_;
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &grant_lists_, status_, grants_,
+                                      response);
   }
   grpc::Status RevokeGrant(grpc::ServerContext*,
                            const v1::RevokeGrantRequest* r,
@@ -113,10 +105,8 @@ class FakeAccess final : public v1::AccessService::Service {
                            const v1::CheckAccessRequest* r,
                            v1::CheckAccessResponse* response) override {
     absl::MutexLock lock(&mu_);
-    checks_.push_back(*r);
-    if (!status_.ok()) return status_;
-    *response = verdict_;
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &checks_, status_, verdict_,
+                                      response);
   }
 
   absl::Mutex mu_;
@@ -172,47 +162,25 @@ v1::AccessRequest Pending() {
   r.set_etag("1");
   *r.mutable_expire_time() = Time("2026-05-15T10:00:00Z");
   r.mutable_decision()->set_outcome(v1::DECISION_OUTCOME_REQUIRE_APPROVAL);
-  v1::PolicyViolation* v = r.mutable_decision()->add_violations();
-  v->set_policy("policies/pii-needs-approval");
-  v->set_scope("global");
-  v->set_effect("REQUIRE_APPROVAL");
-  v->set_enforcement("ENFORCED");
-  v->set_revision(1);
-  v->set_message("personal data needs the owners' approval");
+  *r.mutable_decision()->add_violations() = test_util::EnforcedViolation(
+      "policies/pii-needs-approval", "global", "REQUIRE_APPROVAL", 1,
+      "personal data needs the owners' approval");
   return r;
 }
 
 class AccessCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterService(&fake_);
-    builder.RegisterService(&identity_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-  }
-  void TearDown() override { server_->Shutdown(); }
+  void SetUp() override { ASSERT_TRUE(server_.Start({&fake_, &identity_})); }
 
-  struct Result {
-    int code;
-    std::string out;
-    std::string err;
-  };
+  using Result = test_util::CliResult;
 
   Result Cli(const std::vector<std::string>& args) {
-    return CliAt(absl::StrCat("127.0.0.1:", port_), args);
+    return CliAt(server_.addr(), args);
   }
 
   static Result CliAt(const std::string& addr,
                       const std::vector<std::string>& args) {
-    Environment env;
-    env.addr = addr;
-    env.token = "secret";
-    std::ostringstream out, err;
-    int code = RunCli(args, env, out, err);
-    return {code, out.str(), err.str()};
+    return test_util::RunCliAt(addr, "secret", args);
   }
 
   void Answer(const v1::AccessRequest& r) {
@@ -226,8 +194,7 @@ class AccessCliTest : public ::testing::Test {
 
   FakeAccess fake_;
   FakeIdentity identity_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
+  test_util::LoopbackServer server_;
 };
 
 TEST_F(AccessCliTest, RequestSendsThePortPurposeDurationAndActions) {
@@ -316,16 +283,10 @@ TEST_F(AccessCliTest, ARefusalByPolicyExitsOneWithThePolicies) {
   info.set_domain("meshplane.dev");
   rpc.add_details()->PackFrom(info);
   v1::PolicyViolations all;
-  v1::PolicyViolation* v = all.add_violations();
-  v->set_policy("policies/no-pii");
-  v->set_scope("global");
-  v->set_effect("DENY");
-  v->set_enforcement("ENFORCED");
-  v->set_revision(3);
-  v->set_message("not for this purpose");
+  *all.add_violations() = test_util::EnforcedViolation(
+      "policies/no-pii", "global", "DENY", 3, "not for this purpose");
   rpc.add_details()->PackFrom(all);
-  Fail(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, rpc.message(),
-                    rpc.SerializeAsString()));
+  Fail(test_util::StatusWithDetails(rpc));
   Result r = Cli({"access", "request", "sales/orders/v1", "--purpose", "x"});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("error: "));

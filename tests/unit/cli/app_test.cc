@@ -5,9 +5,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 
 namespace meshplane::cli {
 namespace {
@@ -15,18 +17,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using CliRun = test_util::CliResult;
 
-CliRun Cli(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  Environment env;
-  env.addr = "127.0.0.1:1";  // nothing listens on port 1
-  int code = RunCli(args, env, out, err);
-  return {code, out.str(), err.str()};
+CliRun Cli(const std::vector<std::string>& args) {
+  return test_util::RunCliAt("127.0.0.1:1", "", args);  // nothing listens
 }
 
 TEST(AppTest, HelpExitsZeroAndListsCommands) {
@@ -81,39 +75,32 @@ TEST(AppTest, EveryCommandHasHelp) {
 }
 
 TEST(AppTest, UsageErrorsExitTwo) {
-  EXPECT_EQ(Cli({}).code, 2);
-  CliRun unknown = Cli({"frobnicate"});
-  EXPECT_EQ(unknown.code, 2);
-  EXPECT_THAT(unknown.err, HasSubstr("unknown command 'frobnicate'"));
-  CliRun no_verb = Cli({"domain"});
-  EXPECT_EQ(no_verb.code, 2);
-  EXPECT_THAT(no_verb.err, HasSubstr("missing subcommand"));
-  CliRun bad_flag = Cli({"domain", "list", "--colour"});
-  EXPECT_EQ(bad_flag.code, 2);
-  EXPECT_THAT(bad_flag.err, HasSubstr("unknown flag --colour"));
-  CliRun bad_format = Cli({"-o", "xml", "domain", "list"});
-  EXPECT_EQ(bad_format.code, 2);
-  EXPECT_THAT(bad_format.err, HasSubstr("-o xml"));
-  CliRun args = Cli({"domain", "get"});
-  EXPECT_EQ(args.code, 2);
-  EXPECT_THAT(args.err, HasSubstr("takes 1 argument"));
-  CliRun missing = Cli({"domain", "create", "sales"});
-  EXPECT_EQ(missing.code, 2);
-  EXPECT_THAT(missing.err, HasSubstr("--owner-team is required"));
-  CliRun lifecycle = Cli({"product", "list", "--lifecycle", "live"});
-  EXPECT_EQ(lifecycle.code, 2);
-  EXPECT_THAT(lifecycle.err, HasSubstr("unknown lifecycle"));
-  CliRun ttl = Cli({"token", "create", "--ttl", "forever"});
-  EXPECT_EQ(ttl.code, 2);
-  EXPECT_THAT(ttl.err, HasSubstr("--ttl"));
-  CliRun timeout = Cli({"whoami", "--timeout", "0s"});
-  EXPECT_EQ(timeout.code, 2);
-  CliRun nothing = Cli({"domain", "update", "sales"});
-  EXPECT_EQ(nothing.code, 2);
-  EXPECT_THAT(nothing.err, HasSubstr("nothing to update"));
-  CliRun product = Cli({"product", "get", "orders"});
-  EXPECT_EQ(product.code, 2);
-  EXPECT_THAT(product.err, HasSubstr("--domain"));
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;  // a part of stderr; "" when not checked
+  };
+  const Case cases[] = {
+      {{}, ""},
+      {{"frobnicate"}, "unknown command 'frobnicate'"},
+      {{"domain"}, "missing subcommand"},
+      {{"domain", "list", "--colour"}, "unknown flag --colour"},
+      {{"-o", "xml", "domain", "list"}, "-o xml"},
+      {{"domain", "get"}, "takes 1 argument"},
+      {{"domain", "create", "sales"}, "--owner-team is required"},
+      {{"product", "list", "--lifecycle", "live"}, "unknown lifecycle"},
+      {{"token", "create", "--ttl", "forever"}, "--ttl"},
+      {{"whoami", "--timeout", "0s"}, ""},
+      {{"domain", "update", "sales"}, "nothing to update"},
+      {{"product", "get", "orders"}, "--domain"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::StrJoin(c.args, " "));
+    CliRun r = Cli(c.args);
+    EXPECT_EQ(r.code, 2);
+    if (!c.err.empty()) {
+      EXPECT_THAT(r.err, HasSubstr(c.err));
+    }
+  }
 }
 
 TEST(AppTest, ApplyRejectsBadFilesBeforeCallingTheServer) {

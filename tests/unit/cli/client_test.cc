@@ -10,6 +10,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
@@ -74,34 +75,16 @@ class FakeDomains final : public v1::DomainService::Service {
 
 class ClientTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterService(&fake_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-  }
-  void TearDown() override { server_->Shutdown(); }
+  void SetUp() override { ASSERT_TRUE(server_.Start({&fake_})); }
 
-  struct Result {
-    int code;
-    std::string out;
-    std::string err;
-  };
+  using Result = test_util::CliResult;
 
   Result Cli(const std::vector<std::string>& args) {
-    Environment env;
-    env.addr = "127.0.0.1:" + std::to_string(port_);
-    env.token = "secret-token";
-    std::ostringstream out, err;
-    int code = RunCli(args, env, out, err);
-    return {code, out.str(), err.str()};
+    return test_util::RunCliAt(server_.addr(), "secret-token", args);
   }
 
   FakeDomains fake_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
+  test_util::LoopbackServer server_;
 };
 
 TEST_F(ClientTest, RetriesUnavailableWithTheSameRequestId) {
@@ -152,8 +135,7 @@ TEST_F(ClientTest, InvalidArgumentDetailsAndExitTwo) {
   v->set_field("domain_id");
   v->set_description("\"Bad\" is not a valid id");
   rpc.add_details()->PackFrom(bad);
-  fake_.error_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, rpc.message(),
-                              rpc.SerializeAsString());
+  fake_.error_ = test_util::StatusWithDetails(rpc);
   Result r = Cli({"domain", "create", "Bad", "--owner-team", "t"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "error: domain_id: \"Bad\" is not a valid id\n");
@@ -165,16 +147,11 @@ TEST_F(ClientTest, PolicyDenialExitsOneWithEachViolation) {
   rpc.set_code(grpc::StatusCode::FAILED_PRECONDITION);
   rpc.set_message("denied by 1 policy");
   meshplane::v1::PolicyViolations policies;
-  auto* p = policies.add_violations();
-  p->set_policy("policies/owner-required");
-  p->set_scope("global");
-  p->set_effect("DENY");
-  p->set_message("every domain needs an owner");
-  p->set_enforcement("ENFORCED");
-  p->set_revision(2);
+  *policies.add_violations() =
+      test_util::EnforcedViolation("policies/owner-required", "global", "DENY",
+                                   2, "every domain needs an owner");
   rpc.add_details()->PackFrom(policies);
-  fake_.error_ = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                              rpc.message(), rpc.SerializeAsString());
+  fake_.error_ = test_util::StatusWithDetails(rpc);
   Result r = Cli({"domain", "create", "x", "--owner-team", "t"});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err,

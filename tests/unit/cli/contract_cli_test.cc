@@ -11,6 +11,7 @@
 #include "cli/app.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include <nlohmann/json.hpp>
 
 namespace meshplane::cli {
@@ -19,58 +20,21 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A small valid ODCS v3.1.0 contract; tests derive versions from it.
-constexpr char kOrders[] = R"(apiVersion: v3.1.0
-kind: DataContract
-id: orders
-version: 1.0.0
-status: active
-schema:
-  - name: orders
-    properties:
-      - name: order_id
-        logicalType: string
-        required: true
-      - name: amount
-        logicalType: number
-        description: Order total
-      - name: note
-        logicalType: string
-)";
+constexpr auto& kOrders = test_util::kOrdersContract;
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Result = test_util::CliResult;
 
 class ContractCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("contract_cli_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_TRUE(dir_.Create("contract-cli")); }
 
   std::string Write(const std::string& name, const std::string& text) {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path) << text;
-    return path;
+    return dir_.Write(name, text);
   }
 
   static Result Run(const std::vector<std::string>& args) {
-    std::ostringstream out;
-    std::ostringstream err;
-    Result r;
     // No server may be needed: nothing listens on port 1.
-    Environment env;
-    env.addr = "127.0.0.1:1";
-    r.code = RunCli(args, env, out, err);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
+    return test_util::RunCliAt("127.0.0.1:1", "", args);
   }
 
   // kOrders with `from` replaced by `to` (which must occur).
@@ -80,7 +44,19 @@ class ContractCliTest : public ::testing::Test {
     return absl::StrReplaceAll(text, {{from, to}});
   }
 
-  std::filesystem::path dir_;
+  // kOrders at `version`, with an optional property currency added last.
+  static std::string WithCurrency(const std::string& version) {
+    return Derive("version: 1.0.0", "version: " + version) +
+           "      - name: currency\n        logicalType: string\n";
+  }
+
+  // kOrders at `version`, without its last property (note).
+  static std::string WithoutNote(const std::string& version) {
+    return Derive("version: 1.0.0", "version: " + version)
+        .substr(0, std::string(kOrders).find("      - name: note"));
+  }
+
+  test_util::ScratchDir dir_;
 };
 
 TEST_F(ContractCliTest, LintAcceptsAValidContract) {
@@ -149,7 +125,7 @@ TEST_F(ContractCliTest, ConvertRefusesAResultTheTargetWouldNotAccept) {
 
 TEST_F(ContractCliTest, LintExitsTwoForUnreadableAndBrokenYaml) {
   std::string broken = Write("broken.yaml", "id: x\nschema: [unclosed\n");
-  std::string missing = (dir_ / "missing.yaml").string();
+  std::string missing = dir_.path() + "/missing.yaml";
   std::string good = Write("orders.yaml", kOrders);
   Result r = Run({"contract", "lint", "-f", good, "-f", broken, "-f", missing});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
@@ -205,9 +181,7 @@ TEST_F(ContractCliTest, GithubCannotBeCombinedWithJson) {
 
 TEST_F(ContractCliTest, DiffOfACompatibleChangeWithAMinorBumpExitsZero) {
   std::string old_file = Write("old.yaml", kOrders);
-  std::string new_file = Write(
-      "new.yaml", Derive("version: 1.0.0", "version: 1.1.0") +
-                      "      - name: currency\n        logicalType: string\n");
+  std::string new_file = Write("new.yaml", WithCurrency("1.1.0"));
   Result r = Run({"contract", "diff", old_file, new_file});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("mode FULL"));
@@ -221,9 +195,7 @@ TEST_F(ContractCliTest, DiffOfACompatibleChangeWithAMinorBumpExitsZero) {
 
 TEST_F(ContractCliTest, DiffOfACompatibleChangeWithAPatchBumpExitsOne) {
   std::string old_file = Write("old.yaml", kOrders);
-  std::string new_file = Write(
-      "new.yaml", Derive("version: 1.0.0", "version: 1.0.1") +
-                      "      - name: currency\n        logicalType: string\n");
+  std::string new_file = Write("new.yaml", WithCurrency("1.0.1"));
   Result r = Run({"contract", "diff", old_file, new_file});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("is a patch bump; the changes require minor"));
@@ -232,10 +204,7 @@ TEST_F(ContractCliTest, DiffOfACompatibleChangeWithAPatchBumpExitsOne) {
 
 TEST_F(ContractCliTest, DiffOfARemovalPointsIntoTheOldFile) {
   std::string old_file = Write("old.yaml", kOrders);
-  std::string new_file =
-      Write("new.yaml",
-            Derive("version: 1.0.0", "version: 2.0.0")
-                .substr(0, std::string(kOrders).find("      - name: note")));
+  std::string new_file = Write("new.yaml", WithoutNote("2.0.0"));
   Result r = Run({"contract", "diff", old_file, new_file, "--mode", "FULL"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("breaking  property_removed  "
@@ -250,10 +219,7 @@ TEST_F(ContractCliTest, DiffOfARemovalPointsIntoTheOldFile) {
 // BACKWARD it passes, and the explanation says whom BACKWARD leaves out.
 TEST_F(ContractCliTest, DiffByDefaultRefusesRemovingAnOptionalProperty) {
   std::string old_file = Write("old.yaml", kOrders);
-  std::string new_file =
-      Write("new.yaml",
-            Derive("version: 1.0.0", "version: 1.1.0")
-                .substr(0, std::string(kOrders).find("      - name: note")));
+  std::string new_file = Write("new.yaml", WithoutNote("1.1.0"));
   Result r = Run({"contract", "diff", old_file, new_file, "-o", "json"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   nlohmann::json doc = nlohmann::json::parse(r.out);
@@ -297,10 +263,8 @@ TEST_F(ContractCliTest, TheModeDecidesWhatBreaks) {
 
 TEST_F(ContractCliTest, DiffJsonCarriesChangesAndVerdict) {
   std::string old_file = Write("old.yaml", kOrders);
-  std::string new_file = Write(
-      "new.yaml", Derive("version: 1.0.0", "version: 1.1.0") +
-                      "      - name: currency\n        logicalType: string\n"
-                      "        required: true\n");
+  std::string new_file =
+      Write("new.yaml", WithCurrency("1.1.0") + "        required: true\n");
   Result r = Run({"contract", "diff", old_file, new_file, "-o", "json"});
   EXPECT_EQ(r.code, 1) << r.err;
   nlohmann::json doc = nlohmann::json::parse(r.out);
@@ -320,10 +284,8 @@ TEST_F(ContractCliTest, DiffJsonCarriesChangesAndVerdict) {
 
 TEST_F(ContractCliTest, DiffGithubAnnotatesBreakingChangesAndTheVersion) {
   std::string old_file = Write("old.yaml", kOrders);
-  std::string new_file = Write(
-      "new.yaml", Derive("version: 1.0.0", "version: 1.1.0") +
-                      "      - name: currency\n        logicalType: string\n"
-                      "        required: true\n");
+  std::string new_file =
+      Write("new.yaml", WithCurrency("1.1.0") + "        required: true\n");
   Result r =
       Run({"contract", "diff", old_file, new_file, "--format", "github"});
   EXPECT_EQ(r.code, 1);

@@ -20,6 +20,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
@@ -38,30 +39,15 @@ using ::testing::SizeIs;
 
 namespace v1 = ::meshplane::v1;
 
-constexpr char kUuidRegex[] =
-    "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+using test_util::kUuidRegex;
 
-// A valid ODCS v3.1.0 contract, as the offline tests use; line 4 is its
-// `version:`.
-constexpr char kOrders[] = R"(apiVersion: v3.1.0
-kind: DataContract
-id: orders
-version: 1.1.0
-status: active
-schema:
-  - name: orders
-    properties:
-      - name: order_id
-        logicalType: string
-        required: true
-      - name: amount
-        logicalType: number
-        description: Order total
-      - name: note
-        logicalType: string
-      - name: currency
-        logicalType: string
-)";
+// The shared contract at 1.1.0 with an optional property currency added last,
+// as the offline tests make it; line 4 is its `version:`.
+std::string Orders() {
+  return absl::StrReplaceAll(test_util::kOrdersContract,
+                             {{"version: 1.0.0", "version: 1.1.0"}}) +
+         "      - name: currency\n        logicalType: string\n";
+}
 
 // Records every request; answers with what a test put in.
 class FakeContracts final : public v1::ContractService::Service {
@@ -70,10 +56,8 @@ class FakeContracts final : public v1::ContractService::Service {
                                const v1::PublishContractRequest* r,
                                v1::PublishContractResponse* response) override {
     absl::MutexLock lock(&mu_);
-    publishes_.push_back(*r);
-    if (!publish_status_.ok()) return publish_status_;
-    *response = publish_response_;
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &publishes_, publish_status_,
+                                      publish_response_, response);
   }
   grpc::Status GetContract(grpc::ServerContext*,
                            const v1::GetContractRequest* r,
@@ -99,17 +83,17 @@ class FakeContracts final : public v1::ContractService::Service {
                              const v1::ListContractsRequest* r,
                              v1::ListContractsResponse* response) override {
     absl::MutexLock lock(&mu_);
-    lists_.push_back(*r);
-    *response = contract_pages_[r->page_token()];
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &lists_, grpc::Status::OK,
+                                      contract_pages_[r->page_token()],
+                                      response);
   }
   grpc::Status ListContractVersions(
       grpc::ServerContext*, const v1::ListContractVersionsRequest* r,
       v1::ListContractVersionsResponse* response) override {
     absl::MutexLock lock(&mu_);
-    version_lists_.push_back(*r);
-    *response = version_pages_[r->page_token()];
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &version_lists_, grpc::Status::OK,
+                                      version_pages_[r->page_token()],
+                                      response);
   }
   grpc::Status DeprecateContract(grpc::ServerContext*,
                                  const v1::DeprecateContractRequest* r,
@@ -136,21 +120,30 @@ class FakeContracts final : public v1::ContractService::Service {
   std::vector<v1::DeprecateContractRequest> deprecations_;
 };
 
-// The report of 1.1.0 after 1.0.0 adding an optional property: compatible,
-// a minor bump, accepted.
-v1::CompatibilityReport CompatibleReport() {
+// A BACKWARD report on `candidate` after 1.0.0 that declares the bump the
+// changes require, and so is accepted; the changes are the caller's.
+v1::CompatibilityReport AcceptedReport(const std::string& candidate,
+                                       bool compatible, v1::SemverBump bump) {
   v1::CompatibilityReport r;
   r.set_contract("contracts/orders");
-  r.set_candidate_version("1.1.0");
+  r.set_candidate_version(candidate);
   r.set_previous_version("1.0.0");
   r.add_compared_versions("1.0.0");
   r.set_mode(v1::COMPATIBILITY_MODE_BACKWARD);
-  r.set_compatible(true);
-  r.set_required_bump(v1::SEMVER_BUMP_MINOR);
-  r.set_declared_bump(v1::SEMVER_BUMP_MINOR);
-  r.set_suggested_version("1.1.0");
+  r.set_compatible(compatible);
+  r.set_required_bump(bump);
+  r.set_declared_bump(bump);
+  r.set_suggested_version(candidate);
   r.set_version_satisfied(true);
   r.set_accepted(true);
+  return r;
+}
+
+// The report of 1.1.0 after 1.0.0 adding an optional property: compatible,
+// a minor bump, accepted.
+v1::CompatibilityReport CompatibleReport() {
+  v1::CompatibilityReport r =
+      AcceptedReport("1.1.0", true, v1::SEMVER_BUMP_MINOR);
   v1::ContractChange* c = r.add_changes();
   c->set_kind(v1::CHANGE_KIND_COMPATIBLE);
   c->set_change("property_added");
@@ -166,18 +159,8 @@ v1::CompatibilityReport CompatibleReport() {
 // 2.0.0 after 1.0.0 removing a property (no line: it is gone), with a
 // consumer that reads the port: breaking, yet accepted under the major bump.
 v1::CompatibilityReport BreakingReport() {
-  v1::CompatibilityReport r;
-  r.set_contract("contracts/orders");
-  r.set_candidate_version("2.0.0");
-  r.set_previous_version("1.0.0");
-  r.add_compared_versions("1.0.0");
-  r.set_mode(v1::COMPATIBILITY_MODE_BACKWARD);
-  r.set_compatible(false);
-  r.set_required_bump(v1::SEMVER_BUMP_MAJOR);
-  r.set_declared_bump(v1::SEMVER_BUMP_MAJOR);
-  r.set_suggested_version("2.0.0");
-  r.set_version_satisfied(true);
-  r.set_accepted(true);
+  v1::CompatibilityReport r =
+      AcceptedReport("2.0.0", false, v1::SEMVER_BUMP_MAJOR);
   v1::ContractChange* c = r.add_changes();
   c->set_kind(v1::CHANGE_KIND_BREAKING);
   c->set_change("property_removed");
@@ -198,14 +181,7 @@ v1::CompatibilityReport BreakingReport() {
 }
 
 v1::PolicyViolation Deny(const std::string& policy, const std::string& msg) {
-  v1::PolicyViolation v;
-  v.set_policy(policy);
-  v.set_scope("global");
-  v.set_effect("DENY");
-  v.set_enforcement("ENFORCED");
-  v.set_revision(2);
-  v.set_message(msg);
-  return v;
+  return test_util::EnforcedViolation(policy, "global", "DENY", 2, msg);
 }
 
 // What the server sends when it refuses a publish: FAILED_PRECONDITION with
@@ -228,8 +204,7 @@ grpc::Status Refusal(const std::string& message,
     }
     rpc.add_details()->PackFrom(all);
   }
-  return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, message,
-                      rpc.SerializeAsString());
+  return test_util::StatusWithDetails(rpc);
 }
 
 google::protobuf::Timestamp Time(const std::string& rfc3339) {
@@ -241,46 +216,24 @@ google::protobuf::Timestamp Time(const std::string& rfc3339) {
 class ContractRemoteCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterService(&fake_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    char tmpl[] = "/tmp/contract-remote-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    file_ = Write("orders.odcs.yaml", kOrders);
-  }
-  void TearDown() override {
-    server_->Shutdown();
-    std::filesystem::remove_all(dir_);
+    ASSERT_TRUE(server_.Start({&fake_}));
+    ASSERT_TRUE(dir_.Create("contract-remote-cli"));
+    file_ = Write("orders.odcs.yaml", Orders());
   }
 
-  struct Result {
-    int code;
-    std::string out;
-    std::string err;
-  };
+  using Result = test_util::CliResult;
 
   Result Cli(const std::vector<std::string>& args) {
-    return CliAt(absl::StrCat("127.0.0.1:", port_), args);
+    return CliAt(server_.addr(), args);
   }
 
   static Result CliAt(const std::string& addr,
                       const std::vector<std::string>& args) {
-    Environment env;
-    env.addr = addr;
-    env.token = "secret";
-    std::ostringstream out, err;
-    int code = RunCli(args, env, out, err);
-    return {code, out.str(), err.str()};
+    return test_util::RunCliAt(addr, "secret", args);
   }
 
   std::string Write(const std::string& name, const std::string& text) {
-    std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
+    return dir_.Write(name, text);
   }
 
   void Answer(const v1::CompatibilityReport& report) {
@@ -297,9 +250,8 @@ class ContractRemoteCliTest : public ::testing::Test {
   }
 
   FakeContracts fake_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
-  std::string dir_;
+  test_util::LoopbackServer server_;
+  test_util::ScratchDir dir_;
   std::string file_;
 };
 
@@ -320,7 +272,7 @@ TEST_F(ContractRemoteCliTest, CheckSendsAValidateOnlyPublishAndExitsZero) {
   std::vector<v1::PublishContractRequest> sent = Publishes();
   ASSERT_THAT(sent, SizeIs(1));
   EXPECT_TRUE(sent[0].validate_only());
-  EXPECT_EQ(sent[0].yaml(), kOrders);
+  EXPECT_EQ(sent[0].yaml(), Orders());
   EXPECT_EQ(sent[0].data_product(), "domains/sales/dataProducts/orders");
   EXPECT_EQ(sent[0].compatibility_mode(),
             v1::COMPATIBILITY_MODE_FULL_TRANSITIVE);
@@ -483,15 +435,15 @@ TEST_F(ContractRemoteCliTest, CheckOfAnInvalidFileSendsNothing) {
   std::string bad =
       Write("bad.yaml",
             absl::StrReplaceAll(
-                kOrders, {{"logicalType: number", "logicalType: decimal"}}));
+                Orders(), {{"logicalType: number", "logicalType: decimal"}}));
   Result r = Cli({"contract", "check", "-f", bad});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr(bad + ":13:22: schema[0].properties[1]."
                                      "logicalType: \"decimal\""));
   EXPECT_THAT(r.out, HasSubstr(bad + ": invalid (1 issue)\n"));
   EXPECT_THAT(r.err, HasSubstr("nothing was sent to the server"));
-  Result missing =
-      Cli({"contract", "check", "-f", dir_ + "/missing.yaml", "-o", "json"});
+  Result missing = Cli(
+      {"contract", "check", "-f", dir_.path() + "/missing.yaml", "-o", "json"});
   EXPECT_EQ(missing.code, 2);
   nlohmann::json doc = nlohmann::json::parse(missing.out);
   EXPECT_EQ(doc["ok"], false);
@@ -664,7 +616,7 @@ TEST_F(ContractRemoteCliTest, PublishSendsLabelsModeAndARequestId) {
   std::vector<v1::PublishContractRequest> sent = Publishes();
   ASSERT_THAT(sent, SizeIs(2));
   EXPECT_FALSE(sent[0].validate_only());
-  EXPECT_EQ(sent[0].yaml(), kOrders);
+  EXPECT_EQ(sent[0].yaml(), Orders());
   EXPECT_EQ(sent[0].data_product(), "domains/sales/dataProducts/orders");
   EXPECT_EQ(sent[0].compatibility_mode(), v1::COMPATIBILITY_MODE_FULL);
   EXPECT_EQ(sent[0].labels().at("tier"), "1");

@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
 
@@ -32,11 +33,7 @@ std::string TestData(const std::string& env, const std::string& file) {
   return std::string(dir == nullptr ? "." : dir) + "/" + file;
 }
 
-std::vector<std::string> ErrorStrings(const ParseResult& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.errors) out.push_back(e.ToString());
-  return out;
-}
+using test_util::ErrorStrings;
 
 constexpr char kProduct[] = R"(apiVersion: meshplane.dev/v1
 kind: DataProduct

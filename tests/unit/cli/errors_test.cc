@@ -6,6 +6,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 
 #include "meshplane/v1/errors.pb.h"
 
@@ -51,15 +52,11 @@ grpc::Status WithDetails(grpc::StatusCode code, const std::string& message) {
   info.set_domain("meshplane.dev");
   rpc.add_details()->PackFrom(info);
   meshplane::v1::PolicyViolations policies;
-  auto* p = policies.add_violations();
-  p->set_policy("policies/tier-one-needs-slo");
-  p->set_scope("global");
-  p->set_effect("DENY");
-  p->set_message("tier 1 products declare an availability objective");
-  p->set_enforcement("ENFORCED");
-  p->set_revision(4);
+  *policies.add_violations() = test_util::EnforcedViolation(
+      "policies/tier-one-needs-slo", "global", "DENY", 4,
+      "tier 1 products declare an availability objective");
   rpc.add_details()->PackFrom(policies);
-  return grpc::Status(code, message, rpc.SerializeAsString());
+  return test_util::StatusWithDetails(rpc);
 }
 
 TEST(DescribeErrorTest, ListsFieldViolationsReasonAndPolicies) {
@@ -81,25 +78,14 @@ TEST(DescribeErrorTest, APolicyRefusalListsEachViolationOnce) {
       "refused by policy: policies/a: needs an owner; "
       "domains/sales/policies/b: needs a description");
   meshplane::v1::PolicyViolations policies;
-  auto* a = policies.add_violations();
-  a->set_policy("policies/a");
-  a->set_scope("global");
-  a->set_effect("DENY");
-  a->set_enforcement("ENFORCED");
-  a->set_revision(1);
-  a->set_message("needs an owner");
+  *policies.add_violations() = test_util::EnforcedViolation(
+      "policies/a", "global", "DENY", 1, "needs an owner");
   auto* b = policies.add_violations();
-  b->set_policy("domains/sales/policies/b");
-  b->set_scope("domains/sales");
-  b->set_effect("DENY");
-  b->set_enforcement("ENFORCED");
-  b->set_revision(3);
+  *b = test_util::EnforcedViolation("domains/sales/policies/b", "domains/sales",
+                                    "DENY", 3, "needs a description");
   b->set_evaluation_error(true);
-  b->set_message("needs a description");
   rpc.add_details()->PackFrom(policies);
-  auto lines =
-      DescribeError(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                 rpc.message(), rpc.SerializeAsString()));
+  auto lines = DescribeError(test_util::StatusWithDetails(rpc));
   EXPECT_THAT(lines,
               ElementsAre("refused by policy (2 violations):",
                           "  policy policies/a (global, DENY, ENFORCED, "
@@ -124,8 +110,7 @@ grpc::Status Violations(const std::string& message,
   google::rpc::ErrorInfo info;
   info.set_reason("INVALID_ARGUMENT");
   rpc.add_details()->PackFrom(info);
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message,
-                      rpc.SerializeAsString());
+  return test_util::StatusWithDetails(rpc);
 }
 
 TEST(DescribeErrorTest, EachViolationPrintedOnce) {

@@ -12,6 +12,7 @@
 #include "cli/app.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
 
@@ -42,25 +43,22 @@ class FakePolicies final : public v1::PolicyService::Service {
                             const v1::CreatePolicyRequest* r,
                             v1::Policy* response) override {
     absl::MutexLock lock(&mu_);
-    creates_.push_back(*r);
-    *response = r->policy();
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &creates_, grpc::Status::OK,
+                                      r->policy(), response);
   }
   grpc::Status UpdatePolicy(grpc::ServerContext*,
                             const v1::UpdatePolicyRequest* r,
                             v1::Policy* response) override {
     absl::MutexLock lock(&mu_);
-    updates_.push_back(*r);
-    *response = r->policy();
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &updates_, grpc::Status::OK,
+                                      r->policy(), response);
   }
   grpc::Status CreateWaiver(grpc::ServerContext*,
                             const v1::CreateWaiverRequest* r,
                             v1::Waiver* response) override {
     absl::MutexLock lock(&mu_);
-    waivers_.push_back(*r);
-    *response = r->waiver();
-    return grpc::Status::OK;
+    return test_util::RecordAndAnswer(*r, &waivers_, grpc::Status::OK,
+                                      r->waiver(), response);
   }
   grpc::Status EvaluatePolicies(
       grpc::ServerContext*, const v1::EvaluatePoliciesRequest* r,
@@ -83,45 +81,23 @@ class FakePolicies final : public v1::PolicyService::Service {
 class PolicyCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterService(&fake_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    char tmpl[] = "/tmp/policy-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    server_->Shutdown();
-    std::filesystem::remove_all(dir_);
+    ASSERT_TRUE(server_.Start({&fake_}));
+    ASSERT_TRUE(dir_.Create("policy-cli"));
   }
 
-  struct Result {
-    int code;
-    std::string out;
-    std::string err;
-  };
+  using Result = test_util::CliResult;
 
   Result Cli(const std::vector<std::string>& args) {
-    Environment env;
-    env.addr = "127.0.0.1:" + std::to_string(port_);
-    std::ostringstream out, err;
-    int code = RunCli(args, env, out, err);
-    return {code, out.str(), err.str()};
+    return test_util::RunCliAt(server_.addr(), "", args);
   }
 
   std::string Write(const std::string& name, const std::string& text) {
-    std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
+    return dir_.Write(name, text);
   }
 
   FakePolicies fake_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
-  std::string dir_;
+  test_util::LoopbackServer server_;
+  test_util::ScratchDir dir_;
 };
 
 constexpr char kThreePolicies[] = R"(apiVersion: meshplane.dev/v1
@@ -214,13 +190,8 @@ TEST_F(PolicyCliTest, EvalSendsTypedDocumentsAndExitsOneOnDeny) {
   {
     absl::MutexLock lock(&fake_.mu_);
     fake_.decision_.set_outcome(v1::DECISION_OUTCOME_DENY);
-    v1::PolicyViolation* v = fake_.decision_.add_violations();
-    v->set_policy("policies/owners");
-    v->set_scope("global");
-    v->set_effect("DENY");
-    v->set_enforcement("ENFORCED");
-    v->set_revision(3);
-    v->set_message("name an owner");
+    *fake_.decision_.add_violations() = test_util::EnforcedViolation(
+        "policies/owners", "global", "DENY", 3, "name an owner");
   }
   std::string resource = Write("r.yaml", R"(name: domains/sales/dataProducts/x
 tier: 1

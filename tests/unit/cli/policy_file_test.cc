@@ -7,6 +7,7 @@
 #include "cli/util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 
 namespace meshplane::cli {
 namespace {
@@ -18,11 +19,7 @@ using ::testing::SizeIs;
 
 namespace v1 = ::meshplane::v1;
 
-std::vector<std::string> ErrorStrings(const ParseResult& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.errors) out.push_back(e.ToString());
-  return out;
-}
+using test_util::ErrorStrings;
 
 constexpr char kPolicy[] = R"(apiVersion: meshplane.dev/v1
 kind: Policy
@@ -111,28 +108,19 @@ spec:
                                    "bad.yaml", {});
   EXPECT_THAT(r.descriptors, IsEmpty());
   std::vector<std::string> errors = ErrorStrings(r);
-  EXPECT_THAT(errors, testing::Contains(HasSubstr(
-                          "bad.yaml:3:18: metadata.name: \"Bad_Id\" is not "
-                          "a valid id")));
-  EXPECT_THAT(errors, testing::Contains(HasSubstr(
-                          "bad.yaml:5:13: spec.triggers: needs at least one "
-                          "trigger")));
-  EXPECT_THAT(errors, testing::Contains(HasSubstr(
-                          "bad.yaml:6:14: spec.condition: must not be "
-                          "empty")));
-  EXPECT_THAT(errors, testing::Contains(HasSubstr(
-                          "bad.yaml:7:11: spec.effect: \"BLOCK\" is not an "
-                          "effect (DENY, WARN or REQUIRE_APPROVAL)")));
-  EXPECT_THAT(errors, testing::Contains(
-                          HasSubstr("spec.enforcement: \"sometimes\" is not an "
-                                    "enforcement")));
-  EXPECT_THAT(errors, testing::Contains(
-                          HasSubstr("spec.waivable: expected true or false")));
-  EXPECT_THAT(errors, testing::Contains(HasSubstr(
-                          "bad.yaml:10:3: spec.colour: unknown field")));
-  EXPECT_THAT(errors, testing::Contains(HasSubstr(
-                          "spec.owner: required field is missing (global "
-                          "policies need an owner team)")));
+  for (const char* want :
+       {"bad.yaml:3:18: metadata.name: \"Bad_Id\" is not a valid id",
+        "bad.yaml:5:13: spec.triggers: needs at least one trigger",
+        "bad.yaml:6:14: spec.condition: must not be empty",
+        "bad.yaml:7:11: spec.effect: \"BLOCK\" is not an effect (DENY, WARN "
+        "or REQUIRE_APPROVAL)",
+        "spec.enforcement: \"sometimes\" is not an enforcement",
+        "spec.waivable: expected true or false",
+        "bad.yaml:10:3: spec.colour: unknown field",
+        "spec.owner: required field is missing (global policies need an owner "
+        "team)"}) {
+    EXPECT_THAT(errors, testing::Contains(HasSubstr(want)));
+  }
 }
 
 TEST(PolicyDocumentTest, ParsesAWaiver) {

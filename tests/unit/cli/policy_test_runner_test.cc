@@ -10,6 +10,7 @@
 #include "cli/app.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include <nlohmann/json.hpp>
 
 namespace meshplane::cli {
@@ -25,29 +26,21 @@ namespace v1 = ::meshplane::v1;
 
 class PolicyTestRunnerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/policy-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_TRUE(dir_.Create("policy-test")); }
 
   std::string Write(const std::string& name, const std::string& text) {
-    std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
+    return dir_.Write(name, text);
   }
 
   int Run(const std::vector<std::string>& args, std::string* out,
           std::string* err) {
-    std::ostringstream o, e;
-    int code = RunCli(args, Environment{}, o, e);
-    *out = o.str();
-    *err = e.str();
-    return code;
+    test_util::CliResult r = test_util::RunCliAt("", "", args);
+    *out = r.out;
+    *err = r.err;
+    return r.code;
   }
 
-  std::string dir_;
+  test_util::ScratchDir dir_;
 };
 
 constexpr char kPolicies[] = R"(apiVersion: meshplane.dev/v1
@@ -145,7 +138,7 @@ TEST_F(PolicyTestRunnerTest, LoadsPoliciesWaiversAndCases) {
   ASSERT_THAT(load.suite.cases, SizeIs(4));
   const PolicyTestCase& c = load.suite.cases[0];
   EXPECT_EQ(c.name, "no owner is denied");
-  EXPECT_EQ(c.location, dir_ + "/tests.yaml:4");
+  EXPECT_EQ(c.location, dir_.path() + "/tests.yaml:4");
   EXPECT_EQ(c.input.resource_name, "domains/sales/dataProducts/orders");
   EXPECT_THAT(c.input.domain_chain, ElementsAre("sales"));
   EXPECT_EQ(c.input.now, absl::FromUnixSeconds(1795219200));
@@ -156,9 +149,9 @@ TEST_F(PolicyTestRunnerTest, LoadsPoliciesWaiversAndCases) {
   EXPECT_FALSE(c.expect_warnings.has_value());
 }
 
-TEST_F(PolicyTestRunnerTest, EveryCaseOfAGoodFilePasses) {
-  Write("policies.yaml", kPolicies);
-  PolicyTestLoad load = LoadPolicyTestFile(Write("tests.yaml", kTests));
+// Runs every case of `load`, which must have loaded without errors, and
+// expects each to pass.
+void ExpectEveryCasePasses(const PolicyTestLoad& load) {
   ASSERT_THAT(load.errors, IsEmpty()) << load.errors[0];
   auto set = policy::PolicySet::Build(load.suite.policies, load.suite.waivers);
   for (const PolicyTestCase& c : load.suite.cases) {
@@ -166,6 +159,12 @@ TEST_F(PolicyTestRunnerTest, EveryCaseOfAGoodFilePasses) {
     EXPECT_TRUE(r.passed) << c.name << ": "
                           << ::testing::PrintToString(r.failures);
   }
+}
+
+TEST_F(PolicyTestRunnerTest, EveryCaseOfAGoodFilePasses) {
+  Write("policies.yaml", kPolicies);
+  PolicyTestLoad load = LoadPolicyTestFile(Write("tests.yaml", kTests));
+  ExpectEveryCasePasses(load);
 }
 
 TEST_F(PolicyTestRunnerTest, AWrongExpectationFailsWithExpectedAndActual) {
@@ -229,13 +228,7 @@ cases:
     previous: {}
     expect: {outcome: ALLOW}
 )"));
-  ASSERT_THAT(load.errors, IsEmpty()) << load.errors[0];
-  auto set = policy::PolicySet::Build(load.suite.policies, load.suite.waivers);
-  for (const PolicyTestCase& c : load.suite.cases) {
-    PolicyCaseResult r = RunPolicyTestCase(*set, c);
-    EXPECT_TRUE(r.passed) << c.name << ": "
-                          << ::testing::PrintToString(r.failures);
-  }
+  ExpectEveryCasePasses(load);
 }
 
 TEST_F(PolicyTestRunnerTest, BadTestFilesReportEveryProblem) {
@@ -278,8 +271,9 @@ cases:
 )");
   std::string out, err;
   EXPECT_EQ(Run({"policy", "test", "-f", tests}, &out, &err), 2);
-  EXPECT_THAT(err, HasSubstr(dir_ + "/broken.yaml:1: policy policies/broken: "
-                                    "condition: "));
+  EXPECT_THAT(err,
+              HasSubstr(dir_.path() + "/broken.yaml:1: policy policies/broken: "
+                                      "condition: "));
   EXPECT_THAT(err, HasSubstr("^"));  // CEL's caret under the error
   EXPECT_THAT(err, HasSubstr("no test was run"));
   EXPECT_EQ(out, "");

@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/alias_bomb.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include <unistd.h>
 
 #include "meshplane/contract/yaml.h"
@@ -159,25 +160,19 @@ TEST(YamlBudgetCliTest, PolicyTestFilesRefuseAFilePastTheSizeBudget) {
 }
 
 TEST(YamlBudgetCliTest, ContractLintRefusesAnAliasBombAsBadInput) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("yaml_budget_cli_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  test_util::ScratchDir dir;
+  ASSERT_TRUE(dir.Create("yaml_budget_cli_test"));
   for (int levels : {8, 9}) {
     SCOPED_TRACE(levels);
-    const std::string path =
-        (dir / absl::StrCat("bomb", levels, ".odcs.yaml")).string();
-    std::ofstream(path) << AliasBombContract(levels);
-    std::ostringstream out;
-    std::ostringstream err;
-    Environment env;
-    env.addr = "127.0.0.1:1";  // offline: nothing listens there
-    const int code = RunCli({"contract", "lint", "-f", path}, env, out, err);
-    EXPECT_EQ(code, 2) << out.str() << err.str();
-    EXPECT_THAT(out.str(), HasSubstr(BombAt(path)));
-    EXPECT_THAT(out.str(), HasSubstr("past the YAML budget"));
+    const std::string path = dir.Write(
+        absl::StrCat("bomb", levels, ".odcs.yaml"), AliasBombContract(levels));
+    // Offline: nothing listens there.
+    test_util::CliResult r = test_util::RunCliAt(
+        "127.0.0.1:1", "", {"contract", "lint", "-f", path});
+    EXPECT_EQ(r.code, 2) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr(BombAt(path)));
+    EXPECT_THAT(r.out, HasSubstr("past the YAML budget"));
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
