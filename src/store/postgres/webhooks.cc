@@ -41,6 +41,20 @@ model::Webhook WebhookFromRow(const pqxx::row& r) {
   return w;
 }
 
+model::WebhookDelivery DeliveryFromRow(const pqxx::row& row) {
+  model::WebhookDelivery d;
+  d.webhook_id = row[0].as<std::string>();
+  d.event_sequence = row[1].as<int64_t>();
+  d.event_type = row[2].as<std::string>();
+  d.attempt = row[3].as<int32_t>();
+  d.time = FromMicros(row[4].as<int64_t>());
+  d.http_status = row[5].as<int32_t>();
+  d.success = row[6].as<bool>();
+  d.error = row[7].as<std::string>();
+  d.duration = absl::Microseconds(row[8].as<int64_t>());
+  return d;
+}
+
 // The attempts of one AppendWebhookDeliveries, as the JSON array of arrays
 // that kAppendWebhookDeliveries unpacks.
 std::string DeliveriesJson(
@@ -58,59 +72,31 @@ std::string DeliveriesJson(
 }  // namespace
 
 absl::Status PgEventRepository::InsertWebhook(const model::Webhook& w) {
-  return ctx_.Run(
-      {"InsertWebhook", WebhookPhrase(w.id)}, [&]() -> absl::Status {
-        pqxx::result r = ctx_.txn().exec_prepared(
-            sql::kInsertWebhook.name, w.id, w.url,
-            StringsJson(w.resource_types), w.domain_id, w.include_subdomains,
-            w.secret, w.creator, ToMicros(w.create_time), w.delivered_sequence,
-            w.failing_attempts, w.last_error, ToMicros(w.next_attempt_time));
-        if (r.empty()) {
-          return absl::AlreadyExistsError(
-              absl::StrCat(WebhookPhrase(w.id), " already exists"));
-        }
-        return absl::OkStatus();
-      });
+  return InsertRow(
+      {"InsertWebhook", WebhookPhrase(w.id)}, sql::kInsertWebhook, w.id, w.url,
+      StringsJson(w.resource_types), w.domain_id, w.include_subdomains,
+      w.secret, w.creator, ToMicros(w.create_time), w.delivered_sequence,
+      w.failing_attempts, w.last_error, ToMicros(w.next_attempt_time));
 }
 
 absl::StatusOr<model::Webhook> PgEventRepository::GetWebhook(
     absl::string_view id) {
-  return ctx_.Run({"GetWebhook", WebhookPhrase(id)},
-                  [&]() -> absl::StatusOr<model::Webhook> {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kGetWebhook.name, std::string(id));
-                    if (r.empty()) return NotFound(WebhookPhrase(id));
-                    return WebhookFromRow(r[0]);
-                  });
+  return GetRow({"GetWebhook", WebhookPhrase(id)}, WebhookFromRow,
+                sql::kGetWebhook, std::string(id));
 }
 
 absl::StatusOr<Page<model::Webhook>> PgEventRepository::ListWebhooks(
     const PageRequest& page) {
   MP_RETURN_IF_ERROR(CheckLimit(page));
-  return ctx_.Run({"ListWebhooks", ""},
-                  [&]() -> absl::StatusOr<Page<model::Webhook>> {
-                    pqxx::result r = ctx_.txn().exec_params(
-                        sql::kListWebhooks, page.after, page.limit + 1);
-                    Page<model::Webhook> out;
-                    for (const auto& row : r) {
-                      if (static_cast<int>(out.items.size()) == page.limit) {
-                        out.next = out.items.back().id;
-                        break;
-                      }
-                      out.items.push_back(WebhookFromRow(row));
-                    }
-                    return out;
-                  });
+  return ListPage(
+      {"ListWebhooks", ""}, page, WebhookFromRow,
+      [](const model::Webhook& last) { return last.id; }, sql::kListWebhooks,
+      page.after);
 }
 
 absl::Status PgEventRepository::DeleteWebhook(absl::string_view id) {
-  return ctx_.Run(
-      {"DeleteWebhook", WebhookPhrase(id), true}, [&]() -> absl::Status {
-        pqxx::result r =
-            ctx_.txn().exec_prepared(sql::kDeleteWebhook.name, std::string(id));
-        if (r.empty()) return NotFound(WebhookPhrase(id));
-        return absl::OkStatus();
-      });
+  return ChangeRow({"DeleteWebhook", WebhookPhrase(id), true},
+                   sql::kDeleteWebhook, std::string(id));
 }
 
 absl::StatusOr<std::optional<model::Webhook>>
@@ -130,14 +116,10 @@ PgEventRepository::ClaimDueWebhook(absl::Time now) {
 }
 
 absl::Status PgEventRepository::UpdateWebhookState(const model::Webhook& w) {
-  return ctx_.Run(
-      {"UpdateWebhookState", WebhookPhrase(w.id)}, [&]() -> absl::Status {
-        pqxx::result r = ctx_.txn().exec_prepared(
-            sql::kUpdateWebhookState.name, w.id, w.delivered_sequence,
-            w.failing_attempts, w.last_error, ToMicros(w.next_attempt_time));
-        if (r.empty()) return NotFound(WebhookPhrase(w.id));
-        return absl::OkStatus();
-      });
+  return ChangeRow({"UpdateWebhookState", WebhookPhrase(w.id)},
+                   sql::kUpdateWebhookState, w.id, w.delivered_sequence,
+                   w.failing_attempts, w.last_error,
+                   ToMicros(w.next_attempt_time));
 }
 
 absl::Status PgEventRepository::AppendWebhookDeliveries(
@@ -173,33 +155,15 @@ PgEventRepository::ListWebhookDeliveries(absl::string_view webhook_id,
     if (!absl::SimpleAtoi(page.after, &seq)) return BadCursor(page.after);
     before = page.after.c_str();
   }
-  return ctx_.Run({"ListWebhookDeliveries", WebhookPhrase(webhook_id)},
-                  [&]() -> absl::StatusOr<Page<model::WebhookDelivery>> {
-                    pqxx::result r = ctx_.txn().exec_params(
-                        sql::kListWebhookDeliveries, std::string(webhook_id),
-                        before, page.limit + 1);
-                    Page<model::WebhookDelivery> out;
-                    int64_t last = 0;
-                    for (const auto& row : r) {
-                      if (static_cast<int>(out.items.size()) == page.limit) {
-                        out.next = std::to_string(last);
-                        break;
-                      }
-                      model::WebhookDelivery d;
-                      d.webhook_id = row[0].as<std::string>();
-                      d.event_sequence = row[1].as<int64_t>();
-                      d.event_type = row[2].as<std::string>();
-                      d.attempt = row[3].as<int32_t>();
-                      d.time = FromMicros(row[4].as<int64_t>());
-                      d.http_status = row[5].as<int32_t>();
-                      d.success = row[6].as<bool>();
-                      d.error = row[7].as<std::string>();
-                      d.duration = absl::Microseconds(row[8].as<int64_t>());
-                      last = row[9].as<int64_t>();
-                      out.items.push_back(std::move(d));
-                    }
-                    return out;
-                  });
+  return ListPage(
+      {"ListWebhookDeliveries", WebhookPhrase(webhook_id)}, page,
+      DeliveryFromRow,
+      // The cursor is the delivery's own sequence (column 9), which the
+      // item does not keep.
+      [](const model::WebhookDelivery&, const pqxx::row& row) {
+        return std::to_string(row[9].as<int64_t>());
+      },
+      sql::kListWebhookDeliveries, std::string(webhook_id), before);
 }
 
 }  // namespace meshplane::store::pg
