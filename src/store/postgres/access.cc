@@ -36,22 +36,12 @@ model::AccessRequest AccessRequestFromRow(const pqxx::row& r) {
   a.id = r[0].as<std::string>();
   a.uid = r[1].as<std::string>();
   a.port = PortFromRow(r, 2);
-  a.consumer = r[5].as<std::string>();
-  a.requester = r[6].as<std::string>();
-  a.actions = ParseStrings(r[7]);
-  a.purpose = r[8].as<std::string>();
-  a.duration = absl::Microseconds(r[9].as<int64_t>());
+  ReadColumns(r, 5, a.consumer, a.requester, a.actions, a.purpose, a.duration);
   // The CHECK constraint admits only the names ParseAccessRequestState knows.
   a.state = model::ParseAccessRequestState(r[10].as<std::string>())
                 .value_or(model::AccessRequestState::kPending);
-  a.decision_json = r[11].as<std::string>();
-  a.grant_id = r[12].as<std::string>();
-  a.reviewer = r[13].as<std::string>();
-  a.review_comment = r[14].as<std::string>();
-  a.create_time = FromMicros(r[15].as<int64_t>());
-  a.update_time = FromMicros(r[16].as<int64_t>());
-  a.expire_time = FromMicros(r[17].as<int64_t>());
-  a.revision = r[18].as<int64_t>();
+  ReadColumns(r, 11, a.decision_json, a.grant_id, a.reviewer, a.review_comment,
+              a.create_time, a.update_time, a.expire_time, a.revision);
   return a;
 }
 
@@ -60,17 +50,9 @@ model::Grant GrantFromRow(const pqxx::row& r) {
   g.id = r[0].as<std::string>();
   g.uid = r[1].as<std::string>();
   g.port = PortFromRow(r, 2);
-  g.consumer = r[5].as<std::string>();
-  g.actions = ParseStrings(r[6]);
-  g.purpose = r[7].as<std::string>();
-  g.access_request_id = r[8].as<std::string>();
-  g.granted_by = r[9].as<std::string>();
-  g.create_time = FromMicros(r[10].as<int64_t>());
-  g.expire_time = FromMicros(r[11].as<int64_t>());
-  g.revoke_time = OptionalTime(r[12]);
-  g.revoked_by = r[13].as<std::string>();
-  g.revoke_reason = r[14].as<std::string>();
-  g.revision = r[15].as<int64_t>();
+  ReadColumns(r, 5, g.consumer, g.actions, g.purpose, g.access_request_id,
+              g.granted_by, g.create_time, g.expire_time, g.revoke_time,
+              g.revoked_by, g.revoke_reason, g.revision);
   return g;
 }
 
@@ -216,13 +198,20 @@ absl::StatusOr<Page<model::Grant>> PgAccessRepository::ListGrants(
       filter.port.value_or(model::OutputPortRef{});
   const model::ProductKey product =
       filter.product.value_or(model::ProductKey{});
-  OptionalMicros after_time(cursor.create_time);
-  return ListPage({"ListGrants", ""}, page, GrantFromRow,
-                  NewestFirstCursorOfItem<model::Grant>, sql::kListGrants,
-                  port.domain_id, port.product_id, port.port_id,
-                  product.domain_id, product.product_id,
-                  StringsJson(filter.consumers), filter.active_only,
-                  ToMicros(filter.now), after_time.param(), cursor.id);
+  // Not ListPage: the JSON encoding of the consumers may throw (invalid
+  // UTF-8), so it runs inside Run, whose error mapping handles that.
+  return ctx_.Run({"ListGrants", ""},
+                  [&]() -> absl::StatusOr<Page<model::Grant>> {
+                    OptionalMicros after_time(cursor.create_time);
+                    pqxx::result r = ctx_.txn().exec_params(
+                        sql::kListGrants, port.domain_id, port.product_id,
+                        port.port_id, product.domain_id, product.product_id,
+                        StringsJson(filter.consumers), filter.active_only,
+                        ToMicros(filter.now), after_time.param(), cursor.id,
+                        page.limit + 1);
+                    return KeysetPage(r, page.limit, GrantFromRow,
+                                      NewestFirstCursorOfItem<model::Grant>);
+                  });
 }
 
 absl::StatusOr<std::vector<model::Grant>> PgAccessRepository::ActiveGrants(

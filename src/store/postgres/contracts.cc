@@ -27,48 +27,25 @@ namespace {
 
 model::Contract ContractFromRow(const pqxx::row& r) {
   model::Contract c;
-  c.id = r[0].as<std::string>();
-  c.uid = r[1].as<std::string>();
-  c.product.domain_id = r[2].as<std::string>();
-  c.product.product_id = r[3].as<std::string>();
-  c.display_name = r[4].as<std::string>();
-  c.description = r[5].as<std::string>();
-  c.compatibility_mode = r[6].as<std::string>();
-  c.state = r[7].as<std::string>();
-  c.deprecation_message = r[8].as<std::string>();
-  c.latest_version = r[9].as<std::string>();
-  c.version_count = r[10].as<int64_t>();
-  c.labels = ParseLabels(r[11]);
-  c.create_time = FromMicros(r[12].as<int64_t>());
-  c.update_time = FromMicros(r[13].as<int64_t>());
-  c.revision = r[14].as<int64_t>();
+  ReadColumns(r, 0, c.id, c.uid, c.product.domain_id, c.product.product_id,
+              c.display_name, c.description, c.compatibility_mode, c.state,
+              c.deprecation_message, c.latest_version, c.version_count,
+              c.labels, c.create_time, c.update_time, c.revision);
   return c;
 }
 
 model::ContractVersion ContractVersionFromRow(const pqxx::row& r) {
   model::ContractVersion v;
-  v.contract_id = r[0].as<std::string>();
-  v.version = r[1].as<std::string>();
-  v.major = r[2].as<int64_t>();
-  v.minor = r[3].as<int64_t>();
-  v.patch = r[4].as<int64_t>();
-  v.prerelease = r[5].as<std::string>();
-  v.status = r[6].as<std::string>();
-  v.original_yaml = r[7].as<std::string>();
-  v.normalized_json = r[8].as<std::string>();
-  v.content_hash = r[9].as<std::string>();
-  v.published_by = r[10].as<std::string>();
-  v.create_time = FromMicros(r[11].as<int64_t>());
-  v.report_json = r[12].as<std::string>();
+  ReadColumns(r, 0, v.contract_id, v.version, v.major, v.minor, v.patch,
+              v.prerelease, v.status, v.original_yaml, v.normalized_json,
+              v.content_hash, v.published_by, v.create_time, v.report_json);
   return v;
 }
 
 store::ContractPortReader ReaderFromRow(const pqxx::row& row) {
   store::ContractPortReader c;
-  c.port.domain_id = row[0].as<std::string>();
-  c.port.product_id = row[1].as<std::string>();
-  c.port.port_id = row[2].as<std::string>();
-  c.port_owner_team_id = row[3].as<std::string>();
+  ReadColumns(row, 0, c.port.domain_id, c.port.product_id, c.port.port_id,
+              c.port_owner_team_id);
   if (!row[4].is_null()) {
     c.reader =
         model::ProductKey{row[4].as<std::string>(), row[5].as<std::string>()};

@@ -41,19 +41,9 @@ int64_t RequestLockKey(absl::string_view principal, absl::string_view method,
 
 model::AuditRecord AuditFromRow(const pqxx::row& row) {
   model::AuditRecord a;
-  a.sequence = row[0].as<int64_t>();
-  a.time = FromMicros(row[1].as<int64_t>());
-  a.principal = row[2].as<std::string>();
-  a.method = row[3].as<std::string>();
-  a.resource = row[4].as<std::string>();
-  a.request_id = row[5].as<std::string>();
-  a.before_json = row[6].as<std::string>();
-  a.after_json = row[7].as<std::string>();
-  a.outcome_code = row[8].as<int>();
-  a.outcome_message = row[9].as<std::string>();
-  a.validate_only = row[10].as<bool>();
-  a.decision_json = row[11].as<std::string>();
-  a.transport = row[12].as<std::string>();
+  ReadColumns(row, 0, a.sequence, a.time, a.principal, a.method, a.resource,
+              a.request_id, a.before_json, a.after_json, a.outcome_code,
+              a.outcome_message, a.validate_only, a.decision_json, a.transport);
   return a;
 }
 
@@ -164,12 +154,8 @@ absl::StatusOr<std::vector<model::Event>> PgEventRepository::ListEvents(
                       }
                       if (static_cast<int64_t>(out.size()) == want) break;
                       model::Event e;
-                      e.sequence = row[0].as<int64_t>();
-                      e.time = FromMicros(row[1].as<int64_t>());
-                      e.type = row[2].as<std::string>();
-                      e.resource = row[3].as<std::string>();
-                      e.domain_id = row[4].as<std::string>();
-                      e.payload_json = row[5].as<std::string>();
+                      ReadColumns(row, 0, e.sequence, e.time, e.type,
+                                  e.resource, e.domain_id, e.payload_json);
                       out.push_back(std::move(e));
                     }
                     return out;

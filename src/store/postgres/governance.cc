@@ -27,38 +27,18 @@ namespace {
 
 model::Policy PolicyFromRow(const pqxx::row& r) {
   model::Policy p;
-  p.domain_id = r[0].as<std::string>();
-  p.id = r[1].as<std::string>();
-  p.uid = r[2].as<std::string>();
-  p.display_name = r[3].as<std::string>();
-  p.description = r[4].as<std::string>();
-  p.triggers = ParseStrings(r[5]);
-  p.condition = r[6].as<std::string>();
-  p.effect = r[7].as<std::string>();
-  p.enforcement = r[8].as<std::string>();
-  p.message = r[9].as<std::string>();
-  p.message_expression = r[10].as<std::string>();
-  p.labels = ParseLabels(r[11]);
-  p.owner_team_id = r[12].as<std::string>();
-  p.waivable = r[13].as<bool>();
-  p.create_time = FromMicros(r[14].as<int64_t>());
-  p.update_time = FromMicros(r[15].as<int64_t>());
-  p.revision = r[16].as<int64_t>();
+  ReadColumns(r, 0, p.domain_id, p.id, p.uid, p.display_name, p.description,
+              p.triggers, p.condition, p.effect, p.enforcement, p.message,
+              p.message_expression, p.labels, p.owner_team_id, p.waivable,
+              p.create_time, p.update_time, p.revision);
   return p;
 }
 
 model::Waiver WaiverFromRow(const pqxx::row& r) {
   model::Waiver w;
-  w.policy.domain_id = r[0].as<std::string>();
-  w.policy.id = r[1].as<std::string>();
-  w.id = r[2].as<std::string>();
-  w.uid = r[3].as<std::string>();
-  w.resource = r[4].as<std::string>();
-  w.reason = r[5].as<std::string>();
-  w.expire_time = FromMicros(r[6].as<int64_t>());
-  w.created_by = r[7].as<std::string>();
-  w.create_time = FromMicros(r[8].as<int64_t>());
-  w.policy_revision = r[9].as<int64_t>();
+  ReadColumns(r, 0, w.policy.domain_id, w.policy.id, w.id, w.uid, w.resource,
+              w.reason, w.expire_time, w.created_by, w.create_time,
+              w.policy_revision);
   return w;
 }
 

@@ -25,15 +25,9 @@ namespace {
 
 model::ApiToken TokenFromRow(const pqxx::row& r) {
   model::ApiToken t;
-  t.id = r[0].as<std::string>();
-  t.principal = r[1].as<std::string>();
-  t.description = r[2].as<std::string>();
-  t.secret_hash = r[3].as<std::string>();
-  t.platform_admin = r[4].as<bool>();
-  t.create_time = FromMicros(r[5].as<int64_t>());
-  t.expire_time = OptionalTime(r[6]);
-  t.revoke_time = OptionalTime(r[7]);
-  t.created_by = r[8].as<std::string>();
+  ReadColumns(r, 0, t.id, t.principal, t.description, t.secret_hash,
+              t.platform_admin, t.create_time, t.expire_time, t.revoke_time,
+              t.created_by);
   return t;
 }
 

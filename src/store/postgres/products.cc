@@ -149,23 +149,15 @@ absl::Status ReadByOthers(const model::ProductKey& key,
 
 model::DataProduct ProductFromRow(const pqxx::row& r) {
   model::DataProduct p;
-  p.domain_id = r[0].as<std::string>();
-  p.id = r[1].as<std::string>();
-  p.uid = r[2].as<std::string>();
-  p.display_name = r[3].as<std::string>();
-  p.description = r[4].as<std::string>();
-  p.owner_team_id = r[5].as<std::string>();
+  ReadColumns(r, 0, p.domain_id, p.id, p.uid, p.display_name, p.description,
+              p.owner_team_id);
   p.lifecycle = model::ParseLifecycle(r[6].as<std::string>())
                     .value_or(model::Lifecycle::kDraft);
   p.tier = r[7].as<int>();
   p.classification = model::ParseClassification(r[8].as<std::string>())
                          .value_or(model::Classification::kUnspecified);
-  p.tags = ParseStrings(r[9]);
-  p.labels = ParseLabels(r[10]);
-  p.sunset_time = OptionalTime(r[11]);
-  p.create_time = FromMicros(r[12].as<int64_t>());
-  p.update_time = FromMicros(r[13].as<int64_t>());
-  p.revision = r[14].as<int64_t>();
+  ReadColumns(r, 9, p.tags, p.labels, p.sunset_time, p.create_time,
+              p.update_time, p.revision);
   for (const json& o : json::parse(r[15].c_str())) {
     model::OutputPort port;
     port.id = o[0].get<std::string>();

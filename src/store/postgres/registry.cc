@@ -26,29 +26,16 @@ namespace {
 
 model::Domain DomainFromRow(const pqxx::row& r) {
   model::Domain d;
-  d.id = r[0].as<std::string>();
-  d.uid = r[1].as<std::string>();
-  d.display_name = r[2].as<std::string>();
-  d.description = r[3].as<std::string>();
-  d.parent_id = r[4].as<std::string>();
-  d.owner_team_id = r[5].as<std::string>();
-  d.labels = ParseLabels(r[6]);
-  d.create_time = FromMicros(r[7].as<int64_t>());
-  d.update_time = FromMicros(r[8].as<int64_t>());
-  d.revision = r[9].as<int64_t>();
+  ReadColumns(r, 0, d.id, d.uid, d.display_name, d.description, d.parent_id,
+              d.owner_team_id, d.labels, d.create_time, d.update_time,
+              d.revision);
   return d;
 }
 
 model::Team TeamFromRow(const pqxx::row& r) {
   model::Team t;
-  t.id = r[0].as<std::string>();
-  t.uid = r[1].as<std::string>();
-  t.display_name = r[2].as<std::string>();
-  t.description = r[3].as<std::string>();
-  t.members = ParseStrings(r[4]);
-  t.create_time = FromMicros(r[5].as<int64_t>());
-  t.update_time = FromMicros(r[6].as<int64_t>());
-  t.revision = r[7].as<int64_t>();
+  ReadColumns(r, 0, t.id, t.uid, t.display_name, t.description, t.members,
+              t.create_time, t.update_time, t.revision);
   return t;
 }
 

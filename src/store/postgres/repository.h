@@ -72,7 +72,10 @@ Page<RowItem<FromRow>> KeysetPage(const pqxx::result& rows, int limit,
 
 // The base of each repository: it runs its statements in the transaction
 // of `ctx`, which outlives it. Not thread-safe, like its transaction.
-// Each helper runs its statement through TxnContext::Run, under `op`.
+// Each helper runs its statement through TxnContext::Run, under `op`; its
+// arguments are computed before, outside Run, so a parameter whose
+// encoding may throw (the JSON of labels and string lists) is no argument
+// for them.
 template <typename Interface>
 class PgRepository : public Interface {
  public:

@@ -36,13 +36,9 @@ constexpr std::pair<const char*, std::vector<FacetCount> SearchFacets::*>
 
 LineageEdge EdgeFromRow(const pqxx::row& row) {
   LineageEdge e;
-  e.source.domain_id = row[0].as<std::string>();
-  e.source.product_id = row[1].as<std::string>();
-  e.source.port_id = row[2].as<std::string>();
-  e.consumer.domain_id = row[3].as<std::string>();
-  e.consumer.product_id = row[4].as<std::string>();
-  e.input_port_id = row[5].as<std::string>();
-  e.depth = row[6].as<int>();
+  ReadColumns(row, 0, e.source.domain_id, e.source.product_id, e.source.port_id,
+              e.consumer.domain_id, e.consumer.product_id, e.input_port_id,
+              e.depth);
   return e;
 }
 

@@ -26,32 +26,17 @@ namespace {
 
 model::Webhook WebhookFromRow(const pqxx::row& r) {
   model::Webhook w;
-  w.id = r[0].as<std::string>();
-  w.url = r[1].as<std::string>();
-  w.resource_types = ParseStrings(r[2]);
-  w.domain_id = r[3].as<std::string>();
-  w.include_subdomains = r[4].as<bool>();
-  w.secret = r[5].as<std::string>();
-  w.creator = r[6].as<std::string>();
-  w.create_time = FromMicros(r[7].as<int64_t>());
-  w.delivered_sequence = r[8].as<int64_t>();
-  w.failing_attempts = r[9].as<int32_t>();
-  w.last_error = r[10].as<std::string>();
-  w.next_attempt_time = FromMicros(r[11].as<int64_t>());
+  ReadColumns(r, 0, w.id, w.url, w.resource_types, w.domain_id,
+              w.include_subdomains, w.secret, w.creator, w.create_time,
+              w.delivered_sequence, w.failing_attempts, w.last_error,
+              w.next_attempt_time);
   return w;
 }
 
 model::WebhookDelivery DeliveryFromRow(const pqxx::row& row) {
   model::WebhookDelivery d;
-  d.webhook_id = row[0].as<std::string>();
-  d.event_sequence = row[1].as<int64_t>();
-  d.event_type = row[2].as<std::string>();
-  d.attempt = row[3].as<int32_t>();
-  d.time = FromMicros(row[4].as<int64_t>());
-  d.http_status = row[5].as<int32_t>();
-  d.success = row[6].as<bool>();
-  d.error = row[7].as<std::string>();
-  d.duration = absl::Microseconds(row[8].as<int64_t>());
+  ReadColumns(row, 0, d.webhook_id, d.event_sequence, d.event_type, d.attempt,
+              d.time, d.http_status, d.success, d.error, d.duration);
   return d;
 }
 
@@ -72,11 +57,21 @@ std::string DeliveriesJson(
 }  // namespace
 
 absl::Status PgEventRepository::InsertWebhook(const model::Webhook& w) {
-  return InsertRow(
-      {"InsertWebhook", WebhookPhrase(w.id)}, sql::kInsertWebhook, w.id, w.url,
-      StringsJson(w.resource_types), w.domain_id, w.include_subdomains,
-      w.secret, w.creator, ToMicros(w.create_time), w.delivered_sequence,
-      w.failing_attempts, w.last_error, ToMicros(w.next_attempt_time));
+  // Not InsertRow: the JSON encoding may throw (invalid UTF-8), so it runs
+  // inside Run, whose error mapping makes that INVALID_ARGUMENT.
+  return ctx_.Run(
+      {"InsertWebhook", WebhookPhrase(w.id)}, [&]() -> absl::Status {
+        pqxx::result r = ctx_.txn().exec_prepared(
+            sql::kInsertWebhook.name, w.id, w.url,
+            StringsJson(w.resource_types), w.domain_id, w.include_subdomains,
+            w.secret, w.creator, ToMicros(w.create_time), w.delivered_sequence,
+            w.failing_attempts, w.last_error, ToMicros(w.next_attempt_time));
+        if (r.empty()) {
+          return absl::AlreadyExistsError(
+              absl::StrCat(WebhookPhrase(w.id), " already exists"));
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<model::Webhook> PgEventRepository::GetWebhook(
