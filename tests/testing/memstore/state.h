@@ -256,31 +256,35 @@ struct CommittedTable {
       std::make_shared<const std::map<K, V>>();
 };
 
-// The committed tables. A commit publishes new copies of the tables it
-// changed.
-struct Tables {
-  CommittedTable<std::string, model::Domain> domains;
-  CommittedTable<std::string, model::Team> teams;
-  CommittedTable<model::ProductKey, model::DataProduct> products;
-  CommittedTable<std::string, model::ApiToken> tokens;
+// The store's tables, each held as H<key, row>: as committed
+// (CommittedTable; a commit publishes new copies of the tables it changed)
+// or as one transaction sees them (Overlay).
+template <template <typename, typename> class H>
+struct TableSet {
+  H<std::string, model::Domain> domains;
+  H<std::string, model::Team> teams;
+  H<model::ProductKey, model::DataProduct> products;
+  H<std::string, model::ApiToken> tokens;
   // Keyed by id_hash.
-  CommittedTable<std::string, store::WebSession> web_sessions;
-  CommittedTable<std::string, model::IdempotencyRecord> idempotency;
-  CommittedTable<PolicyMapKey, model::Policy> policies;
+  H<std::string, store::WebSession> web_sessions;
+  H<std::string, model::IdempotencyRecord> idempotency;
+  H<PolicyMapKey, model::Policy> policies;
   // Keyed by (policy domain_id, policy id, id).
-  CommittedTable<WaiverMapKey, model::Waiver> waivers;
-  CommittedTable<std::string, model::Contract> contracts;
+  H<WaiverMapKey, model::Waiver> waivers;
+  H<std::string, model::Contract> contracts;
   // Keyed by (contract_id, version).
-  CommittedTable<VersionMapKey, model::ContractVersion> contract_versions;
-  CommittedTable<std::string, model::AccessRequest> access_requests;
-  CommittedTable<std::string, model::Grant> grants;
+  H<VersionMapKey, model::ContractVersion> versions;
+  H<std::string, model::AccessRequest> access_requests;
+  H<std::string, model::Grant> grants;
   // Keyed by a sequence unique within the store.
-  CommittedTable<int64_t, model::Observation> observations;
-  CommittedTable<std::string, model::Breach> breaches;
-  CommittedTable<std::string, model::Webhook> webhooks;
+  H<int64_t, model::Observation> observations;
+  H<std::string, model::Breach> breaches;
+  H<std::string, model::Webhook> webhooks;
   // Keyed by a sequence unique within the store, in append order.
-  CommittedTable<int64_t, model::WebhookDelivery> webhook_deliveries;
+  H<int64_t, model::WebhookDelivery> deliveries;
 };
+
+using Tables = TableSet<CommittedTable>;
 
 // One stored revision of a policy's history.
 struct RevisionRow {
@@ -330,8 +334,9 @@ struct StoreState {
 // One transaction's state, shared by the transaction and its repositories
 // (a record more than an object: each repository reads and changes the
 // tables of its area, and a few of other areas, as the schema's foreign
-// keys and cascades do). Not thread-safe, as the transaction.
-struct TxnState {
+// keys and cascades do). Its tables are the overlays of the snapshot it
+// began on. Not thread-safe, as the transaction.
+struct TxnState : TableSet<Overlay> {
   TxnState(StoreState& db, store::TxnMode mode, uint64_t id,
            uint64_t snapshot_version, const Tables& t);
 
@@ -354,22 +359,6 @@ struct TxnState {
   const uint64_t snapshot_version;
   bool done = false;
   bool wrote = false;
-  Overlay<std::string, model::Domain> domains;
-  Overlay<std::string, model::Team> teams;
-  Overlay<model::ProductKey, model::DataProduct> products;
-  Overlay<std::string, model::ApiToken> tokens;
-  Overlay<std::string, store::WebSession> web_sessions;
-  Overlay<std::string, model::IdempotencyRecord> idempotency;
-  Overlay<PolicyMapKey, model::Policy> policies;
-  Overlay<WaiverMapKey, model::Waiver> waivers;
-  Overlay<std::string, model::Contract> contracts;
-  Overlay<VersionMapKey, model::ContractVersion> versions;
-  Overlay<std::string, model::AccessRequest> access_requests;
-  Overlay<std::string, model::Grant> grants;
-  Overlay<int64_t, model::Observation> observations;
-  Overlay<std::string, model::Breach> breaches;
-  Overlay<std::string, model::Webhook> webhooks;
-  Overlay<int64_t, model::WebhookDelivery> deliveries;
   std::vector<model::AccessDecision> pending_decisions;
   std::vector<RevisionRow> pending_revisions;
   std::vector<store::Listener::Notification> pending_notifications;
@@ -381,26 +370,27 @@ struct TxnState {
   std::vector<std::string> locks;
 };
 
-// Calls f(committed, overlay) for each table of `t` (a Tables, const or
-// not) and the overlay of that table in `txn`.
-template <typename TablesT, typename F>
-void ForEachTable(TablesT& t, TxnState& txn, F f) {
-  f(t.domains, txn.domains);
-  f(t.teams, txn.teams);
-  f(t.products, txn.products);
-  f(t.tokens, txn.tokens);
-  f(t.web_sessions, txn.web_sessions);
-  f(t.idempotency, txn.idempotency);
-  f(t.policies, txn.policies);
-  f(t.waivers, txn.waivers);
-  f(t.contracts, txn.contracts);
-  f(t.contract_versions, txn.versions);
-  f(t.access_requests, txn.access_requests);
-  f(t.grants, txn.grants);
-  f(t.observations, txn.observations);
-  f(t.breaches, txn.breaches);
-  f(t.webhooks, txn.webhooks);
-  f(t.webhook_deliveries, txn.deliveries);
+// Calls f(a's table, b's table) for each table of two TableSets (a
+// transaction's snapshot and overlays, or the committed tables and a
+// transaction's overlays).
+template <typename A, typename B, typename F>
+void ForEachTable(A& a, B& b, F f) {
+  f(a.domains, b.domains);
+  f(a.teams, b.teams);
+  f(a.products, b.products);
+  f(a.tokens, b.tokens);
+  f(a.web_sessions, b.web_sessions);
+  f(a.idempotency, b.idempotency);
+  f(a.policies, b.policies);
+  f(a.waivers, b.waivers);
+  f(a.contracts, b.contracts);
+  f(a.versions, b.versions);
+  f(a.access_requests, b.access_requests);
+  f(a.grants, b.grants);
+  f(a.observations, b.observations);
+  f(a.breaches, b.breaches);
+  f(a.webhooks, b.webhooks);
+  f(a.deliveries, b.deliveries);
 }
 
 // The row operations every area repeats. `row_key` is the conflict key of
