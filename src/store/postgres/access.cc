@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -35,22 +36,12 @@ model::AccessRequest AccessRequestFromRow(const pqxx::row& r) {
   a.id = r[0].as<std::string>();
   a.uid = r[1].as<std::string>();
   a.port = PortFromRow(r, 2);
-  a.consumer = r[5].as<std::string>();
-  a.requester = r[6].as<std::string>();
-  a.actions = ParseStrings(r[7]);
-  a.purpose = r[8].as<std::string>();
-  a.duration = absl::Microseconds(r[9].as<int64_t>());
+  ReadColumns(r, 5, a.consumer, a.requester, a.actions, a.purpose, a.duration);
   // The CHECK constraint admits only the names ParseAccessRequestState knows.
   a.state = model::ParseAccessRequestState(r[10].as<std::string>())
                 .value_or(model::AccessRequestState::kPending);
-  a.decision_json = r[11].as<std::string>();
-  a.grant_id = r[12].as<std::string>();
-  a.reviewer = r[13].as<std::string>();
-  a.review_comment = r[14].as<std::string>();
-  a.create_time = FromMicros(r[15].as<int64_t>());
-  a.update_time = FromMicros(r[16].as<int64_t>());
-  a.expire_time = FromMicros(r[17].as<int64_t>());
-  a.revision = r[18].as<int64_t>();
+  ReadColumns(r, 11, a.decision_json, a.grant_id, a.reviewer, a.review_comment,
+              a.create_time, a.update_time, a.expire_time, a.revision);
   return a;
 }
 
@@ -59,18 +50,38 @@ model::Grant GrantFromRow(const pqxx::row& r) {
   g.id = r[0].as<std::string>();
   g.uid = r[1].as<std::string>();
   g.port = PortFromRow(r, 2);
-  g.consumer = r[5].as<std::string>();
-  g.actions = ParseStrings(r[6]);
-  g.purpose = r[7].as<std::string>();
-  g.access_request_id = r[8].as<std::string>();
-  g.granted_by = r[9].as<std::string>();
-  g.create_time = FromMicros(r[10].as<int64_t>());
-  g.expire_time = FromMicros(r[11].as<int64_t>());
-  g.revoke_time = OptionalTime(r[12]);
-  g.revoked_by = r[13].as<std::string>();
-  g.revoke_reason = r[14].as<std::string>();
-  g.revision = r[15].as<int64_t>();
+  ReadColumns(r, 5, g.consumer, g.actions, g.purpose, g.access_request_id,
+              g.granted_by, g.create_time, g.expire_time, g.revoke_time,
+              g.revoked_by, g.revoke_reason, g.revision);
   return g;
+}
+
+// The parameters of kInsertAccessRequest and kUpdateAccessRequest (then its
+// expected revision).
+auto AccessRequestParams(const model::AccessRequest& a) {
+  return std::make_tuple(
+      a.id, a.uid, a.port.domain_id, a.port.product_id, a.port.port_id,
+      a.consumer, a.requester, StringsJson(a.actions), a.purpose,
+      absl::ToInt64Microseconds(a.duration),
+      std::string(model::AccessRequestStateName(a.state)), a.decision_json,
+      a.grant_id, a.reviewer, a.review_comment, ToMicros(a.create_time),
+      ToMicros(a.update_time), ToMicros(a.expire_time), a.revision);
+}
+
+// The parameters of kInsertGrant and kUpdateGrant (then its expected
+// revision); `revoke` holds g.revoke_time and outlives the tuple.
+auto GrantParams(const model::Grant& g, const OptionalMicros& revoke) {
+  return std::make_tuple(
+      g.id, g.uid, g.port.domain_id, g.port.product_id, g.port.port_id,
+      g.consumer, StringsJson(g.actions), g.purpose, g.access_request_id,
+      g.granted_by, ToMicros(g.create_time), ToMicros(g.expire_time),
+      revoke.param(), g.revoked_by, g.revoke_reason, g.revision);
+}
+
+// The newest-first cursor of access requests and grants.
+template <typename T>
+std::string NewestFirstCursorOfItem(const T& last) {
+  return NewestFirstCursorOf(last.create_time, last.id);
 }
 
 // The CheckAccess decisions of one AppendAccessDecisions, as the JSON array
@@ -97,55 +108,33 @@ std::string DecisionsJson(const std::vector<model::AccessDecision>& decisions) {
 
 absl::Status PgAccessRepository::InsertAccessRequest(
     const model::AccessRequest& a) {
-  return ctx_.Run({"InsertAccessRequest", AccessRequestPhrase(a.id)},
-                  [&]() -> absl::Status {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kInsertAccessRequest.name, a.id, a.uid,
-                        a.port.domain_id, a.port.product_id, a.port.port_id,
-                        a.consumer, a.requester, StringsJson(a.actions),
-                        a.purpose, absl::ToInt64Microseconds(a.duration),
-                        std::string(model::AccessRequestStateName(a.state)),
-                        a.decision_json, a.grant_id, a.reviewer,
-                        a.review_comment, ToMicros(a.create_time),
-                        ToMicros(a.update_time), ToMicros(a.expire_time),
-                        a.revision);
-                    if (!r.empty()) return absl::OkStatus();
-                    return DiagnoseAccessWrite(
-                        sql::kDiagnoseAccessRequest.name, a.id, a.port,
-                        AccessRequestPhrase(a.id), std::nullopt);
-                  });
+  return WriteAccessRequest(a, std::nullopt);
 }
 
 absl::StatusOr<model::AccessRequest> PgAccessRepository::GetAccessRequest(
     absl::string_view id) {
-  return ctx_.Run({"GetAccessRequest", AccessRequestPhrase(id)},
-                  [&]() -> absl::StatusOr<model::AccessRequest> {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kGetAccessRequest.name, std::string(id));
-                    if (r.empty()) return NotFound(AccessRequestPhrase(id));
-                    return AccessRequestFromRow(r[0]);
-                  });
+  return GetRow({"GetAccessRequest", AccessRequestPhrase(id)},
+                AccessRequestFromRow, sql::kGetAccessRequest, std::string(id));
 }
 
 absl::Status PgAccessRepository::UpdateAccessRequest(
     const model::AccessRequest& a, int64_t expected_revision) {
-  return ctx_.Run({"UpdateAccessRequest", AccessRequestPhrase(a.id)},
-                  [&]() -> absl::Status {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kUpdateAccessRequest.name, a.id, a.uid,
-                        a.port.domain_id, a.port.product_id, a.port.port_id,
-                        a.consumer, a.requester, StringsJson(a.actions),
-                        a.purpose, absl::ToInt64Microseconds(a.duration),
-                        std::string(model::AccessRequestStateName(a.state)),
-                        a.decision_json, a.grant_id, a.reviewer,
-                        a.review_comment, ToMicros(a.create_time),
-                        ToMicros(a.update_time), ToMicros(a.expire_time),
-                        a.revision, expected_revision);
-                    if (!r.empty()) return absl::OkStatus();
-                    return DiagnoseAccessWrite(
-                        sql::kDiagnoseAccessRequest.name, a.id, a.port,
-                        AccessRequestPhrase(a.id), expected_revision);
-                  });
+  return WriteAccessRequest(a, expected_revision);
+}
+
+absl::Status PgAccessRepository::WriteAccessRequest(
+    const model::AccessRequest& a, std::optional<int64_t> expected) {
+  return ctx_.Run(
+      {expected ? "UpdateAccessRequest" : "InsertAccessRequest",
+       AccessRequestPhrase(a.id)},
+      [&]() -> absl::Status {
+        if (InsertOrUpdate(sql::kInsertAccessRequest, sql::kUpdateAccessRequest,
+                           AccessRequestParams(a), expected)) {
+          return absl::OkStatus();
+        }
+        return DiagnoseAccessWrite(sql::kDiagnoseAccessRequest.name, a.id,
+                                   a.port, AccessRequestPhrase(a.id), expected);
+      });
 }
 
 absl::StatusOr<Page<model::AccessRequest>>
@@ -161,68 +150,43 @@ PgAccessRepository::ListAccessRequests(const AccessRequestFilter& filter,
       filter.port.value_or(model::OutputPortRef{});
   const model::ProductKey product =
       filter.product.value_or(model::ProductKey{});
-  return ctx_.Run(
-      {"ListAccessRequests", ""},
-      [&]() -> absl::StatusOr<Page<model::AccessRequest>> {
-        OptionalMicros after_time(cursor.create_time);
-        pqxx::result r = ctx_.txn().exec_params(
-            sql::kListAccessRequests, state, ToMicros(filter.now),
-            port.domain_id, port.product_id, port.port_id, product.domain_id,
-            product.product_id, filter.consumer, filter.requester,
-            after_time.param(), cursor.id, page.limit + 1);
-        Page<model::AccessRequest> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            const auto& last = out.items.back();
-            out.next = NewestFirstCursorOf(last.create_time, last.id);
-            break;
-          }
-          out.items.push_back(AccessRequestFromRow(row));
-        }
-        return out;
-      });
+  OptionalMicros after_time(cursor.create_time);
+  return ListPage({"ListAccessRequests", ""}, page, AccessRequestFromRow,
+                  NewestFirstCursorOfItem<model::AccessRequest>,
+                  sql::kListAccessRequests, state, ToMicros(filter.now),
+                  port.domain_id, port.product_id, port.port_id,
+                  product.domain_id, product.product_id, filter.consumer,
+                  filter.requester, after_time.param(), cursor.id);
 }
 
 absl::Status PgAccessRepository::InsertGrant(const model::Grant& g) {
-  return ctx_.Run({"InsertGrant", GrantPhrase(g.id)}, [&]() -> absl::Status {
-    OptionalMicros revoke(g.revoke_time);
-    pqxx::result r = ctx_.txn().exec_prepared(
-        sql::kInsertGrant.name, g.id, g.uid, g.port.domain_id,
-        g.port.product_id, g.port.port_id, g.consumer, StringsJson(g.actions),
-        g.purpose, g.access_request_id, g.granted_by, ToMicros(g.create_time),
-        ToMicros(g.expire_time), revoke.param(), g.revoked_by, g.revoke_reason,
-        g.revision);
-    if (!r.empty()) return absl::OkStatus();
-    return DiagnoseAccessWrite(sql::kDiagnoseGrant.name, g.id, g.port,
-                               GrantPhrase(g.id), std::nullopt);
-  });
+  return WriteGrant(g, std::nullopt);
 }
 
 absl::StatusOr<model::Grant> PgAccessRepository::GetGrant(
     absl::string_view id) {
-  return ctx_.Run(
-      {"GetGrant", GrantPhrase(id)}, [&]() -> absl::StatusOr<model::Grant> {
-        pqxx::result r =
-            ctx_.txn().exec_prepared(sql::kGetGrant.name, std::string(id));
-        if (r.empty()) return NotFound(GrantPhrase(id));
-        return GrantFromRow(r[0]);
-      });
+  return GetRow({"GetGrant", GrantPhrase(id)}, GrantFromRow, sql::kGetGrant,
+                std::string(id));
 }
 
 absl::Status PgAccessRepository::UpdateGrant(const model::Grant& g,
                                              int64_t expected_revision) {
-  return ctx_.Run({"UpdateGrant", GrantPhrase(g.id)}, [&]() -> absl::Status {
-    OptionalMicros revoke(g.revoke_time);
-    pqxx::result r = ctx_.txn().exec_prepared(
-        sql::kUpdateGrant.name, g.id, g.uid, g.port.domain_id,
-        g.port.product_id, g.port.port_id, g.consumer, StringsJson(g.actions),
-        g.purpose, g.access_request_id, g.granted_by, ToMicros(g.create_time),
-        ToMicros(g.expire_time), revoke.param(), g.revoked_by, g.revoke_reason,
-        g.revision, expected_revision);
-    if (!r.empty()) return absl::OkStatus();
-    return DiagnoseAccessWrite(sql::kDiagnoseGrant.name, g.id, g.port,
-                               GrantPhrase(g.id), expected_revision);
-  });
+  return WriteGrant(g, expected_revision);
+}
+
+absl::Status PgAccessRepository::WriteGrant(const model::Grant& g,
+                                            std::optional<int64_t> expected) {
+  return ctx_.Run({expected ? "UpdateGrant" : "InsertGrant", GrantPhrase(g.id)},
+                  [&]() -> absl::Status {
+                    OptionalMicros revoke(g.revoke_time);
+                    if (InsertOrUpdate(sql::kInsertGrant, sql::kUpdateGrant,
+                                       GrantParams(g, revoke), expected)) {
+                      return absl::OkStatus();
+                    }
+                    return DiagnoseAccessWrite(sql::kDiagnoseGrant.name, g.id,
+                                               g.port, GrantPhrase(g.id),
+                                               expected);
+                  });
 }
 
 absl::StatusOr<Page<model::Grant>> PgAccessRepository::ListGrants(
@@ -234,26 +198,20 @@ absl::StatusOr<Page<model::Grant>> PgAccessRepository::ListGrants(
       filter.port.value_or(model::OutputPortRef{});
   const model::ProductKey product =
       filter.product.value_or(model::ProductKey{});
-  return ctx_.Run(
-      {"ListGrants", ""}, [&]() -> absl::StatusOr<Page<model::Grant>> {
-        OptionalMicros after_time(cursor.create_time);
-        pqxx::result r = ctx_.txn().exec_params(
-            sql::kListGrants, port.domain_id, port.product_id, port.port_id,
-            product.domain_id, product.product_id,
-            StringsJson(filter.consumers), filter.active_only,
-            ToMicros(filter.now), after_time.param(), cursor.id,
-            page.limit + 1);
-        Page<model::Grant> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            const auto& last = out.items.back();
-            out.next = NewestFirstCursorOf(last.create_time, last.id);
-            break;
-          }
-          out.items.push_back(GrantFromRow(row));
-        }
-        return out;
-      });
+  // Not ListPage: the JSON encoding of the consumers may throw (invalid
+  // UTF-8), so it runs inside Run, whose error mapping handles that.
+  return ctx_.Run({"ListGrants", ""},
+                  [&]() -> absl::StatusOr<Page<model::Grant>> {
+                    OptionalMicros after_time(cursor.create_time);
+                    pqxx::result r = ctx_.txn().exec_params(
+                        sql::kListGrants, port.domain_id, port.product_id,
+                        port.port_id, product.domain_id, product.product_id,
+                        StringsJson(filter.consumers), filter.active_only,
+                        ToMicros(filter.now), after_time.param(), cursor.id,
+                        page.limit + 1);
+                    return KeysetPage(r, page.limit, GrantFromRow,
+                                      NewestFirstCursorOfItem<model::Grant>);
+                  });
 }
 
 absl::StatusOr<std::vector<model::Grant>> PgAccessRepository::ActiveGrants(
@@ -262,15 +220,8 @@ absl::StatusOr<std::vector<model::Grant>> PgAccessRepository::ActiveGrants(
     return absl::InvalidArgumentError(
         absl::StrCat("ActiveGrants limit must be at least 1, got ", limit));
   }
-  return ctx_.Run(
-      {"ActiveGrants", ""}, [&]() -> absl::StatusOr<std::vector<model::Grant>> {
-        pqxx::result r = ctx_.txn().exec_prepared(
-            sql::kActiveGrants.name, ToMicros(now), std::string(after), limit);
-        std::vector<model::Grant> out;
-        out.reserve(r.size());
-        for (const auto& row : r) out.push_back(GrantFromRow(row));
-        return out;
-      });
+  return AllRows({"ActiveGrants", ""}, GrantFromRow, sql::kActiveGrants,
+                 ToMicros(now), std::string(after), limit);
 }
 
 absl::Status PgAccessRepository::AppendAccessDecisions(

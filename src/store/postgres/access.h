@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "store/postgres/context.h"
+#include "store/postgres/repository.h"
 
 #include "meshplane/store/access.h"
 
@@ -15,11 +15,9 @@ namespace meshplane::store::pg {
 
 // Runs its statements (access_sql.h) in the transaction of `ctx`, which
 // outlives it. Not thread-safe, like its transaction.
-class PgAccessRepository : public AccessRepository {
+class PgAccessRepository : public PgRepository<AccessRepository> {
  public:
-  explicit PgAccessRepository(TxnContext& ctx) : ctx_(ctx) {}
-  PgAccessRepository(const PgAccessRepository&) = delete;
-  PgAccessRepository& operator=(const PgAccessRepository&) = delete;
+  using PgRepository::PgRepository;
 
   absl::Status InsertAccessRequest(const model::AccessRequest& a) override;
   absl::StatusOr<model::AccessRequest> GetAccessRequest(
@@ -40,14 +38,17 @@ class PgAccessRepository : public AccessRepository {
       const std::vector<model::AccessDecision>& decisions) override;
 
  private:
+  // An insert (expected == nullopt) or update of `a`, of `g`.
+  absl::Status WriteAccessRequest(const model::AccessRequest& a,
+                                  std::optional<int64_t> expected);
+  absl::Status WriteGrant(const model::Grant& g,
+                          std::optional<int64_t> expected);
   // Why an insert (expected == nullopt) or update of an access request or a
   // grant (`diagnose` is its kDiagnose* statement) wrote no row.
   absl::Status DiagnoseAccessWrite(const char* diagnose, const std::string& id,
                                    const model::OutputPortRef& port,
                                    const std::string& phrase,
                                    std::optional<int64_t> expected);
-
-  TxnContext& ctx_;
 };
 
 }  // namespace meshplane::store::pg

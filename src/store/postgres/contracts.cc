@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -26,82 +27,71 @@ namespace {
 
 model::Contract ContractFromRow(const pqxx::row& r) {
   model::Contract c;
-  c.id = r[0].as<std::string>();
-  c.uid = r[1].as<std::string>();
-  c.product.domain_id = r[2].as<std::string>();
-  c.product.product_id = r[3].as<std::string>();
-  c.display_name = r[4].as<std::string>();
-  c.description = r[5].as<std::string>();
-  c.compatibility_mode = r[6].as<std::string>();
-  c.state = r[7].as<std::string>();
-  c.deprecation_message = r[8].as<std::string>();
-  c.latest_version = r[9].as<std::string>();
-  c.version_count = r[10].as<int64_t>();
-  c.labels = ParseLabels(r[11]);
-  c.create_time = FromMicros(r[12].as<int64_t>());
-  c.update_time = FromMicros(r[13].as<int64_t>());
-  c.revision = r[14].as<int64_t>();
+  ReadColumns(r, 0, c.id, c.uid, c.product.domain_id, c.product.product_id,
+              c.display_name, c.description, c.compatibility_mode, c.state,
+              c.deprecation_message, c.latest_version, c.version_count,
+              c.labels, c.create_time, c.update_time, c.revision);
   return c;
 }
 
 model::ContractVersion ContractVersionFromRow(const pqxx::row& r) {
   model::ContractVersion v;
-  v.contract_id = r[0].as<std::string>();
-  v.version = r[1].as<std::string>();
-  v.major = r[2].as<int64_t>();
-  v.minor = r[3].as<int64_t>();
-  v.patch = r[4].as<int64_t>();
-  v.prerelease = r[5].as<std::string>();
-  v.status = r[6].as<std::string>();
-  v.original_yaml = r[7].as<std::string>();
-  v.normalized_json = r[8].as<std::string>();
-  v.content_hash = r[9].as<std::string>();
-  v.published_by = r[10].as<std::string>();
-  v.create_time = FromMicros(r[11].as<int64_t>());
-  v.report_json = r[12].as<std::string>();
+  ReadColumns(r, 0, v.contract_id, v.version, v.major, v.minor, v.patch,
+              v.prerelease, v.status, v.original_yaml, v.normalized_json,
+              v.content_hash, v.published_by, v.create_time, v.report_json);
   return v;
+}
+
+store::ContractPortReader ReaderFromRow(const pqxx::row& row) {
+  store::ContractPortReader c;
+  ReadColumns(row, 0, c.port.domain_id, c.port.product_id, c.port.port_id,
+              c.port_owner_team_id);
+  if (!row[4].is_null()) {
+    c.reader =
+        model::ProductKey{row[4].as<std::string>(), row[5].as<std::string>()};
+    c.reader_input_port_id = row[6].as<std::string>();
+    c.reader_owner_team_id = row[7].as<std::string>();
+  }
+  return c;
+}
+
+// The parameters of kInsertContract and kUpdateContract (then its expected
+// revision).
+auto ContractParams(const model::Contract& c) {
+  return std::make_tuple(
+      c.id, c.uid, c.product.domain_id, c.product.product_id, c.display_name,
+      c.description, c.compatibility_mode, c.state, c.deprecation_message,
+      c.latest_version, c.version_count, LabelsJson(c.labels),
+      ToMicros(c.create_time), ToMicros(c.update_time), c.revision);
 }
 
 }  // namespace
 
 absl::StatusOr<model::Contract> PgContractRepository::GetContract(
     absl::string_view id) {
-  return ctx_.Run({"GetContract", ContractPhrase(id)},
-                  [&]() -> absl::StatusOr<model::Contract> {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kGetContract.name, std::string(id));
-                    if (r.empty()) return NotFound(ContractPhrase(id));
-                    return ContractFromRow(r[0]);
-                  });
+  return GetRow({"GetContract", ContractPhrase(id)}, ContractFromRow,
+                sql::kGetContract, std::string(id));
 }
 
 absl::Status PgContractRepository::InsertContract(const model::Contract& c) {
-  return ctx_.Run(
-      {"InsertContract", ContractPhrase(c.id)}, [&]() -> absl::Status {
-        pqxx::result r = ctx_.txn().exec_prepared(
-            sql::kInsertContract.name, c.id, c.uid, c.product.domain_id,
-            c.product.product_id, c.display_name, c.description,
-            c.compatibility_mode, c.state, c.deprecation_message,
-            c.latest_version, c.version_count, LabelsJson(c.labels),
-            ToMicros(c.create_time), ToMicros(c.update_time), c.revision);
-        if (!r.empty()) return absl::OkStatus();
-        return DiagnoseContract(c, std::nullopt);
-      });
+  return WriteContract(c, std::nullopt);
 }
 
 absl::Status PgContractRepository::UpdateContract(const model::Contract& c,
                                                   int64_t expected_revision) {
+  return WriteContract(c, expected_revision);
+}
+
+absl::Status PgContractRepository::WriteContract(
+    const model::Contract& c, std::optional<int64_t> expected) {
   return ctx_.Run(
-      {"UpdateContract", ContractPhrase(c.id)}, [&]() -> absl::Status {
-        pqxx::result r = ctx_.txn().exec_prepared(
-            sql::kUpdateContract.name, c.id, c.uid, c.product.domain_id,
-            c.product.product_id, c.display_name, c.description,
-            c.compatibility_mode, c.state, c.deprecation_message,
-            c.latest_version, c.version_count, LabelsJson(c.labels),
-            ToMicros(c.create_time), ToMicros(c.update_time), c.revision,
-            expected_revision);
-        if (!r.empty()) return absl::OkStatus();
-        return DiagnoseContract(c, expected_revision);
+      {expected ? "UpdateContract" : "InsertContract", ContractPhrase(c.id)},
+      [&]() -> absl::Status {
+        if (InsertOrUpdate(sql::kInsertContract, sql::kUpdateContract,
+                           ContractParams(c), expected)) {
+          return absl::OkStatus();
+        }
+        return DiagnoseContract(c, expected);
       });
 }
 
@@ -109,21 +99,11 @@ absl::StatusOr<Page<model::Contract>> PgContractRepository::ListContracts(
     const ContractFilter& filter, const PageRequest& page) {
   MP_RETURN_IF_ERROR(CheckLimit(page));
   model::ProductKey product = filter.product.value_or(model::ProductKey{});
-  return ctx_.Run(
-      {"ListContracts", ""}, [&]() -> absl::StatusOr<Page<model::Contract>> {
-        pqxx::result r = ctx_.txn().exec_params(
-            sql::kListContracts, product.domain_id, product.product_id,
-            filter.domain_id, filter.state, page.after, page.limit + 1);
-        Page<model::Contract> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            out.next = out.items.back().id;
-            break;
-          }
-          out.items.push_back(ContractFromRow(row));
-        }
-        return out;
-      });
+  return ListPage(
+      {"ListContracts", ""}, page, ContractFromRow,
+      [](const model::Contract& last) { return last.id; }, sql::kListContracts,
+      product.domain_id, product.product_id, filter.domain_id, filter.state,
+      page.after);
 }
 
 absl::Status PgContractRepository::InsertContractVersion(
@@ -178,15 +158,10 @@ PgContractRepository::ListContractVersions(absl::string_view contract_id,
                     if (r.empty() && !ContractExists(contract_id)) {
                       return NotFound(ContractPhrase(contract_id));
                     }
-                    Page<model::ContractVersion> out;
-                    for (const auto& row : r) {
-                      if (static_cast<int>(out.items.size()) == page.limit) {
-                        out.next = out.items.back().version;
-                        break;
-                      }
-                      out.items.push_back(ContractVersionFromRow(row));
-                    }
-                    return out;
+                    return KeysetPage(r, page.limit, ContractVersionFromRow,
+                                      [](const model::ContractVersion& last) {
+                                        return last.version;
+                                      });
                   });
 }
 
@@ -211,29 +186,9 @@ PgContractRepository::AllContractVersions(absl::string_view contract_id) {
 
 absl::StatusOr<std::vector<store::ContractPortReader>>
 PgContractRepository::ContractReaders(absl::string_view contract_id) {
-  return ctx_.Run(
-      {"ContractReaders", ContractPhrase(contract_id)},
-      [&]() -> absl::StatusOr<std::vector<store::ContractPortReader>> {
-        pqxx::result r = ctx_.txn().exec_prepared(sql::kContractReaders.name,
-                                                  std::string(contract_id));
-        std::vector<store::ContractPortReader> out;
-        out.reserve(r.size());
-        for (const auto& row : r) {
-          store::ContractPortReader c;
-          c.port.domain_id = row[0].as<std::string>();
-          c.port.product_id = row[1].as<std::string>();
-          c.port.port_id = row[2].as<std::string>();
-          c.port_owner_team_id = row[3].as<std::string>();
-          if (!row[4].is_null()) {
-            c.reader = model::ProductKey{row[4].as<std::string>(),
-                                         row[5].as<std::string>()};
-            c.reader_input_port_id = row[6].as<std::string>();
-            c.reader_owner_team_id = row[7].as<std::string>();
-          }
-          out.push_back(std::move(c));
-        }
-        return out;
-      });
+  return AllRows({"ContractReaders", ContractPhrase(contract_id)},
+                 ReaderFromRow, sql::kContractReaders,
+                 std::string(contract_id));
 }
 
 absl::Status PgContractRepository::DiagnoseContract(

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "store/postgres/context.h"
+#include "store/postgres/repository.h"
 
 #include "meshplane/store/contracts.h"
 
@@ -14,11 +14,9 @@ namespace meshplane::store::pg {
 
 // Runs its statements (contracts_sql.h) in the transaction of `ctx`, which
 // outlives it. Not thread-safe, like its transaction.
-class PgContractRepository : public ContractRepository {
+class PgContractRepository : public PgRepository<ContractRepository> {
  public:
-  explicit PgContractRepository(TxnContext& ctx) : ctx_(ctx) {}
-  PgContractRepository(const PgContractRepository&) = delete;
-  PgContractRepository& operator=(const PgContractRepository&) = delete;
+  using PgRepository::PgRepository;
 
   absl::StatusOr<model::Contract> GetContract(absl::string_view id) override;
   absl::Status InsertContract(const model::Contract& c) override;
@@ -37,12 +35,13 @@ class PgContractRepository : public ContractRepository {
       absl::string_view contract_id) override;
 
  private:
+  // An insert (expected == nullopt) or update of `c`.
+  absl::Status WriteContract(const model::Contract& c,
+                             std::optional<int64_t> expected);
   // Why an insert (expected == nullopt) or update of `c` wrote no row.
   absl::Status DiagnoseContract(const model::Contract& c,
                                 std::optional<int64_t> expected);
   bool ContractExists(absl::string_view id);
-
-  TxnContext& ctx_;
 };
 
 }  // namespace meshplane::store::pg

@@ -210,6 +210,10 @@ absl::Status EtagMismatch(absl::string_view what, int64_t stored,
       "ETAG_MISMATCH");
 }
 
+absl::Status HasChildren(absl::string_view message) {
+  return WithReason(absl::FailedPreconditionError(message), "HAS_CHILDREN");
+}
+
 absl::Status DiagnoseWrite(const pqxx::row& row, absl::string_view resource,
                            std::optional<int64_t> expected,
                            std::initializer_list<WriteReference> references,

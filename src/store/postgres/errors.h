@@ -77,6 +77,10 @@ absl::Status NotFound(absl::string_view phrase);
 absl::Status EtagMismatch(absl::string_view what, int64_t stored,
                           int64_t expected);
 
+// FAILED_PRECONDITION with reason HAS_CHILDREN: a delete refused while
+// other resources still depend on the one deleted; `message` says which.
+absl::Status HasChildren(absl::string_view message);
+
 // A resource that a write refers to, as DiagnoseWrite checks it: column
 // `column` of the diagnosis row is true when it exists; when it does not,
 // NOT_FOUND "<name> of <resource> not found".

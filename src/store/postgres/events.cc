@@ -39,18 +39,23 @@ int64_t RequestLockKey(absl::string_view principal, absl::string_view method,
   return static_cast<int64_t>(key);
 }
 
+model::AuditRecord AuditFromRow(const pqxx::row& row) {
+  model::AuditRecord a;
+  ReadColumns(row, 0, a.sequence, a.time, a.principal, a.method, a.resource,
+              a.request_id, a.before_json, a.after_json, a.outcome_code,
+              a.outcome_message, a.validate_only, a.decision_json, a.transport);
+  return a;
+}
+
 }  // namespace
 
 absl::StatusOr<int64_t> PgEventRepository::AppendAudit(
     const model::AuditRecord& a) {
-  return ctx_.Run({"AppendAudit", ""}, [&]() -> absl::StatusOr<int64_t> {
-    return ctx_.txn()
-        .exec_prepared1(sql::kAppendAudit.name, ToMicros(a.time), a.principal,
-                        a.method, a.resource, a.request_id, a.before_json,
-                        a.after_json, a.outcome_code, a.outcome_message,
-                        a.validate_only, a.decision_json, a.transport)[0]
-        .as<int64_t>();
-  });
+  return Scalar<int64_t>({"AppendAudit", ""}, sql::kAppendAudit,
+                         ToMicros(a.time), a.principal, a.method, a.resource,
+                         a.request_id, a.before_json, a.after_json,
+                         a.outcome_code, a.outcome_message, a.validate_only,
+                         a.decision_json, a.transport);
 }
 
 // No NOTIFY here: PostgreSQL serialises the commits of notifying
@@ -78,12 +83,8 @@ absl::StatusOr<int64_t> PgEventRepository::LastEventSequence() {
 }
 
 absl::StatusOr<int64_t> PgEventRepository::EventsPrunedThrough() {
-  return ctx_.Run({"EventsPrunedThrough", ""},
-                  [&]() -> absl::StatusOr<int64_t> {
-                    return ctx_.txn()
-                        .exec_prepared1(sql::kEventsPrunedThrough.name)[0]
-                        .as<int64_t>();
-                  });
+  return Scalar<int64_t>({"EventsPrunedThrough", ""},
+                         sql::kEventsPrunedThrough);
 }
 
 absl::StatusOr<int64_t> PgEventRepository::PruneEvents(absl::Time before,
@@ -124,35 +125,12 @@ absl::StatusOr<Page<model::AuditRecord>> PgEventRepository::ListAudit(
     const AuditFilter& filter, const PageRequest& page) {
   MP_RETURN_IF_ERROR(CheckLimit(page));
   MP_ASSIGN_OR_RETURN(int64_t before, ParseAuditCursor(page.after));
-  return ctx_.Run(
-      {"ListAudit", ""}, [&]() -> absl::StatusOr<Page<model::AuditRecord>> {
-        pqxx::result r =
-            ctx_.txn().exec_params(sql::kListAudit, filter.resource,
-                                   filter.principal, before, page.limit + 1);
-        Page<model::AuditRecord> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            out.next = std::to_string(out.items.back().sequence);
-            break;
-          }
-          model::AuditRecord a;
-          a.sequence = row[0].as<int64_t>();
-          a.time = FromMicros(row[1].as<int64_t>());
-          a.principal = row[2].as<std::string>();
-          a.method = row[3].as<std::string>();
-          a.resource = row[4].as<std::string>();
-          a.request_id = row[5].as<std::string>();
-          a.before_json = row[6].as<std::string>();
-          a.after_json = row[7].as<std::string>();
-          a.outcome_code = row[8].as<int>();
-          a.outcome_message = row[9].as<std::string>();
-          a.validate_only = row[10].as<bool>();
-          a.decision_json = row[11].as<std::string>();
-          a.transport = row[12].as<std::string>();
-          out.items.push_back(std::move(a));
-        }
-        return out;
-      });
+  return ListPage(
+      {"ListAudit", ""}, page, AuditFromRow,
+      [](const model::AuditRecord& last) {
+        return std::to_string(last.sequence);
+      },
+      sql::kListAudit, filter.resource, filter.principal, before);
 }
 
 absl::StatusOr<std::vector<model::Event>> PgEventRepository::ListEvents(
@@ -176,12 +154,8 @@ absl::StatusOr<std::vector<model::Event>> PgEventRepository::ListEvents(
                       }
                       if (static_cast<int64_t>(out.size()) == want) break;
                       model::Event e;
-                      e.sequence = row[0].as<int64_t>();
-                      e.time = FromMicros(row[1].as<int64_t>());
-                      e.type = row[2].as<std::string>();
-                      e.resource = row[3].as<std::string>();
-                      e.domain_id = row[4].as<std::string>();
-                      e.payload_json = row[5].as<std::string>();
+                      ReadColumns(row, 0, e.sequence, e.time, e.type,
+                                  e.resource, e.domain_id, e.payload_json);
                       out.push_back(std::move(e));
                     }
                     return out;
@@ -191,12 +165,8 @@ absl::StatusOr<std::vector<model::Event>> PgEventRepository::ListEvents(
 absl::StatusOr<bool> PgEventRepository::TryLockRequest(
     absl::string_view principal, absl::string_view method,
     absl::string_view request_id) {
-  return ctx_.Run({"TryLockRequest", ""}, [&]() -> absl::StatusOr<bool> {
-    return ctx_.txn()
-        .exec_prepared1(sql::kTryLockRequest.name,
-                        RequestLockKey(principal, method, request_id))[0]
-        .as<bool>();
-  });
+  return Scalar<bool>({"TryLockRequest", ""}, sql::kTryLockRequest,
+                      RequestLockKey(principal, method, request_id));
 }
 
 absl::StatusOr<std::optional<model::IdempotencyRecord>>

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "absl/time/time.h"
-#include "store/postgres/context.h"
+#include "store/postgres/repository.h"
 
 #include "meshplane/store/events.h"
 
@@ -15,11 +15,9 @@ namespace meshplane::store::pg {
 
 // Runs its statements (events_sql.h) in the transaction of `ctx`, which
 // outlives it. Not thread-safe, like its transaction.
-class PgEventRepository : public EventRepository {
+class PgEventRepository : public PgRepository<EventRepository> {
  public:
-  explicit PgEventRepository(TxnContext& ctx) : ctx_(ctx) {}
-  PgEventRepository(const PgEventRepository&) = delete;
-  PgEventRepository& operator=(const PgEventRepository&) = delete;
+  using PgRepository::PgRepository;
 
   absl::StatusOr<int64_t> AppendAudit(const model::AuditRecord& a) override;
   absl::StatusOr<int64_t> AppendEvent(const model::Event& e) override;
@@ -63,8 +61,6 @@ class PgEventRepository : public EventRepository {
 
   std::optional<absl::Time> put_idempotency_time_;
   bool appended_events_ = false;  // Commit publishes them
-
-  TxnContext& ctx_;
 };
 
 }  // namespace meshplane::store::pg

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -26,131 +27,87 @@ namespace {
 
 model::Policy PolicyFromRow(const pqxx::row& r) {
   model::Policy p;
-  p.domain_id = r[0].as<std::string>();
-  p.id = r[1].as<std::string>();
-  p.uid = r[2].as<std::string>();
-  p.display_name = r[3].as<std::string>();
-  p.description = r[4].as<std::string>();
-  p.triggers = ParseStrings(r[5]);
-  p.condition = r[6].as<std::string>();
-  p.effect = r[7].as<std::string>();
-  p.enforcement = r[8].as<std::string>();
-  p.message = r[9].as<std::string>();
-  p.message_expression = r[10].as<std::string>();
-  p.labels = ParseLabels(r[11]);
-  p.owner_team_id = r[12].as<std::string>();
-  p.waivable = r[13].as<bool>();
-  p.create_time = FromMicros(r[14].as<int64_t>());
-  p.update_time = FromMicros(r[15].as<int64_t>());
-  p.revision = r[16].as<int64_t>();
+  ReadColumns(r, 0, p.domain_id, p.id, p.uid, p.display_name, p.description,
+              p.triggers, p.condition, p.effect, p.enforcement, p.message,
+              p.message_expression, p.labels, p.owner_team_id, p.waivable,
+              p.create_time, p.update_time, p.revision);
   return p;
 }
 
 model::Waiver WaiverFromRow(const pqxx::row& r) {
   model::Waiver w;
-  w.policy.domain_id = r[0].as<std::string>();
-  w.policy.id = r[1].as<std::string>();
-  w.id = r[2].as<std::string>();
-  w.uid = r[3].as<std::string>();
-  w.resource = r[4].as<std::string>();
-  w.reason = r[5].as<std::string>();
-  w.expire_time = FromMicros(r[6].as<int64_t>());
-  w.created_by = r[7].as<std::string>();
-  w.create_time = FromMicros(r[8].as<int64_t>());
-  w.policy_revision = r[9].as<int64_t>();
+  ReadColumns(r, 0, w.policy.domain_id, w.policy.id, w.id, w.uid, w.resource,
+              w.reason, w.expire_time, w.created_by, w.create_time,
+              w.policy_revision);
   return w;
+}
+
+// The parameters of kInsertPolicy and kUpdatePolicy (then its expected
+// revision).
+auto PolicyParams(const model::Policy& p) {
+  return std::make_tuple(
+      p.domain_id, p.id, p.uid, p.display_name, p.description,
+      StringsJson(p.triggers), p.condition, p.effect, p.enforcement, p.message,
+      p.message_expression, LabelsJson(p.labels), p.owner_team_id, p.waivable,
+      ToMicros(p.create_time), ToMicros(p.update_time), p.revision);
 }
 
 }  // namespace
 
 absl::StatusOr<model::Policy> PgGovernanceRepository::GetPolicy(
     const model::PolicyKey& key) {
-  return ctx_.Run({"GetPolicy", PolicyPhrase(key)},
-                  [&]() -> absl::StatusOr<model::Policy> {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kGetPolicy.name, key.domain_id, key.id);
-                    if (r.empty()) return NotFound(PolicyPhrase(key));
-                    return PolicyFromRow(r[0]);
-                  });
+  return GetRow({"GetPolicy", PolicyPhrase(key)}, PolicyFromRow,
+                sql::kGetPolicy, key.domain_id, key.id);
 }
 
 absl::Status PgGovernanceRepository::InsertPolicy(const model::Policy& p,
                                                   absl::string_view author) {
-  return ctx_.Run(
-      {"InsertPolicy", PolicyPhrase(p.key())}, [&]() -> absl::Status {
-        pqxx::result r = ctx_.txn().exec_prepared(
-            sql::kInsertPolicy.name, p.domain_id, p.id, p.uid, p.display_name,
-            p.description, StringsJson(p.triggers), p.condition, p.effect,
-            p.enforcement, p.message, p.message_expression,
-            LabelsJson(p.labels), p.owner_team_id, p.waivable,
-            ToMicros(p.create_time), ToMicros(p.update_time), p.revision);
-        if (r.empty()) return DiagnosePolicy(p, std::nullopt);
-        AppendPolicyRevision(p, author);
-        return absl::OkStatus();
-      });
+  return WritePolicy(p, std::nullopt, author);
 }
 
 absl::Status PgGovernanceRepository::UpdatePolicy(const model::Policy& p,
                                                   int64_t expected_revision,
                                                   absl::string_view author) {
-  return ctx_.Run({"UpdatePolicy", PolicyPhrase(p.key())},
-                  [&]() -> absl::Status {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kUpdatePolicy.name, p.domain_id, p.id, p.uid,
-                        p.display_name, p.description, StringsJson(p.triggers),
-                        p.condition, p.effect, p.enforcement, p.message,
-                        p.message_expression, LabelsJson(p.labels),
-                        p.owner_team_id, p.waivable, ToMicros(p.create_time),
-                        ToMicros(p.update_time), p.revision, expected_revision);
-                    if (r.empty()) return DiagnosePolicy(p, expected_revision);
-                    AppendPolicyRevision(p, author);
-                    return absl::OkStatus();
-                  });
+  return WritePolicy(p, expected_revision, author);
+}
+
+absl::Status PgGovernanceRepository::WritePolicy(
+    const model::Policy& p, std::optional<int64_t> expected,
+    absl::string_view author) {
+  return ctx_.Run(
+      {expected ? "UpdatePolicy" : "InsertPolicy", PolicyPhrase(p.key())},
+      [&]() -> absl::Status {
+        if (!InsertOrUpdate(sql::kInsertPolicy, sql::kUpdatePolicy,
+                            PolicyParams(p), expected)) {
+          return DiagnosePolicy(p, expected);
+        }
+        AppendPolicyRevision(p, author);
+        return absl::OkStatus();
+      });
 }
 
 absl::Status PgGovernanceRepository::DeletePolicy(const model::PolicyKey& key) {
-  return ctx_.Run({"DeletePolicy", PolicyPhrase(key), true},
-                  [&]() -> absl::Status {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kDeletePolicy.name, key.domain_id, key.id);
-                    if (r.empty()) return NotFound(PolicyPhrase(key));
-                    return absl::OkStatus();
-                  });
+  return ChangeRow({"DeletePolicy", PolicyPhrase(key), true},
+                   sql::kDeletePolicy, key.domain_id, key.id);
 }
 
 absl::StatusOr<Page<model::Policy>> PgGovernanceRepository::ListPolicies(
     const PolicyFilter& filter, const PageRequest& page) {
   MP_RETURN_IF_ERROR(CheckLimit(page));
   MP_ASSIGN_OR_RETURN(auto cursor, ParsePolicyCursor(page.after));
-  return ctx_.Run(
-      {"ListPolicies", ""}, [&]() -> absl::StatusOr<Page<model::Policy>> {
-        pqxx::result r = ctx_.txn().exec_params(
-            sql::kListPolicies, filter.domain_id, filter.any_domain,
-            filter.trigger, filter.effect, filter.enforcement,
-            filter.owner_team_id, cursor.first, cursor.second, page.limit + 1);
-        Page<model::Policy> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            const auto& last = out.items.back();
-            out.next = absl::StrCat(last.domain_id, "/", last.id);
-            break;
-          }
-          out.items.push_back(PolicyFromRow(row));
-        }
-        return out;
-      });
+  return ListPage(
+      {"ListPolicies", ""}, page, PolicyFromRow,
+      [](const model::Policy& last) {
+        return absl::StrCat(last.domain_id, "/", last.id);
+      },
+      sql::kListPolicies, filter.domain_id, filter.any_domain, filter.trigger,
+      filter.effect, filter.enforcement, filter.owner_team_id, cursor.first,
+      cursor.second);
 }
 
 absl::StatusOr<std::vector<model::Policy>>
 PgGovernanceRepository::AllPolicies() {
-  return ctx_.Run(
-      {"AllPolicies", ""}, [&]() -> absl::StatusOr<std::vector<model::Policy>> {
-        pqxx::result r = ctx_.txn().exec_prepared(sql::kAllPolicies.name);
-        std::vector<model::Policy> out;
-        out.reserve(r.size());
-        for (const auto& row : r) out.push_back(PolicyFromRow(row));
-        return out;
-      });
+  return AllRows({"AllPolicies", ""}, PolicyFromRow, sql::kAllPolicies);
 }
 
 absl::StatusOr<Page<model::PolicyRevision>>
@@ -216,26 +173,15 @@ absl::Status PgGovernanceRepository::InsertWaiver(const model::Waiver& w) {
 
 absl::StatusOr<model::Waiver> PgGovernanceRepository::GetWaiver(
     const model::PolicyKey& policy, absl::string_view id) {
-  return ctx_.Run({"GetWaiver", WaiverPhrase(policy, id)},
-                  [&]() -> absl::StatusOr<model::Waiver> {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kGetWaiver.name, policy.domain_id, policy.id,
-                        std::string(id));
-                    if (r.empty()) return NotFound(WaiverPhrase(policy, id));
-                    return WaiverFromRow(r[0]);
-                  });
+  return GetRow({"GetWaiver", WaiverPhrase(policy, id)}, WaiverFromRow,
+                sql::kGetWaiver, policy.domain_id, policy.id, std::string(id));
 }
 
 absl::Status PgGovernanceRepository::DeleteWaiver(
     const model::PolicyKey& policy, absl::string_view id) {
-  return ctx_.Run(
-      {"DeleteWaiver", WaiverPhrase(policy, id), true}, [&]() -> absl::Status {
-        pqxx::result r =
-            ctx_.txn().exec_prepared(sql::kDeleteWaiver.name, policy.domain_id,
-                                     policy.id, std::string(id));
-        if (r.empty()) return NotFound(WaiverPhrase(policy, id));
-        return absl::OkStatus();
-      });
+  return ChangeRow({"DeleteWaiver", WaiverPhrase(policy, id), true},
+                   sql::kDeleteWaiver, policy.domain_id, policy.id,
+                   std::string(id));
 }
 
 absl::StatusOr<Page<model::Waiver>> PgGovernanceRepository::ListWaivers(
@@ -243,28 +189,19 @@ absl::StatusOr<Page<model::Waiver>> PgGovernanceRepository::ListWaivers(
   MP_RETURN_IF_ERROR(CheckLimit(page));
   MP_ASSIGN_OR_RETURN(std::vector<std::string> cursor,
                       ParseWaiverCursor(page.after));
-  return ctx_.Run(
-      {"ListWaivers", ""}, [&]() -> absl::StatusOr<Page<model::Waiver>> {
-        OptionalMicros not_expired_at(
-            filter.not_expired_at == absl::InfinitePast()
-                ? std::nullopt
-                : std::optional<absl::Time>(filter.not_expired_at));
-        pqxx::result r = ctx_.txn().exec_params(
-            sql::kListWaivers, filter.policy.domain_id, filter.policy.id,
-            filter.all_policies, filter.resource, not_expired_at.param(),
-            cursor[0], cursor[1], cursor[2], page.limit + 1);
-        Page<model::Waiver> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            const auto& last = out.items.back();
-            out.next = absl::StrCat(last.policy.domain_id, "/", last.policy.id,
-                                    "/", last.id);
-            break;
-          }
-          out.items.push_back(WaiverFromRow(row));
-        }
-        return out;
-      });
+  OptionalMicros not_expired_at(
+      filter.not_expired_at == absl::InfinitePast()
+          ? std::nullopt
+          : std::optional<absl::Time>(filter.not_expired_at));
+  return ListPage(
+      {"ListWaivers", ""}, page, WaiverFromRow,
+      [](const model::Waiver& last) {
+        return absl::StrCat(last.policy.domain_id, "/", last.policy.id, "/",
+                            last.id);
+      },
+      sql::kListWaivers, filter.policy.domain_id, filter.policy.id,
+      filter.all_policies, filter.resource, not_expired_at.param(), cursor[0],
+      cursor[1], cursor[2]);
 }
 
 absl::Status PgGovernanceRepository::DiagnosePolicy(

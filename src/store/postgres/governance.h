@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "store/postgres/context.h"
+#include "store/postgres/repository.h"
 
 #include "meshplane/store/governance.h"
 
@@ -14,11 +14,9 @@ namespace meshplane::store::pg {
 
 // Runs its statements (governance_sql.h) in the transaction of `ctx`, which
 // outlives it. Not thread-safe, like its transaction.
-class PgGovernanceRepository : public GovernanceRepository {
+class PgGovernanceRepository : public PgRepository<GovernanceRepository> {
  public:
-  explicit PgGovernanceRepository(TxnContext& ctx) : ctx_(ctx) {}
-  PgGovernanceRepository(const PgGovernanceRepository&) = delete;
-  PgGovernanceRepository& operator=(const PgGovernanceRepository&) = delete;
+  using PgRepository::PgRepository;
 
   absl::StatusOr<model::Policy> GetPolicy(const model::PolicyKey& key) override;
   absl::Status InsertPolicy(const model::Policy& p,
@@ -40,12 +38,14 @@ class PgGovernanceRepository : public GovernanceRepository {
       const WaiverFilter& filter, const PageRequest& page) override;
 
  private:
+  // An insert (expected == nullopt) or update of `p`, and its history row.
+  absl::Status WritePolicy(const model::Policy& p,
+                           std::optional<int64_t> expected,
+                           absl::string_view author);
   // Why an insert (expected == nullopt) or update of `p` wrote no row.
   absl::Status DiagnosePolicy(const model::Policy& p,
                               std::optional<int64_t> expected);
   void AppendPolicyRevision(const model::Policy& p, absl::string_view author);
-
-  TxnContext& ctx_;
 };
 
 }  // namespace meshplane::store::pg

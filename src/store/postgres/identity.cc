@@ -25,85 +25,48 @@ namespace {
 
 model::ApiToken TokenFromRow(const pqxx::row& r) {
   model::ApiToken t;
-  t.id = r[0].as<std::string>();
-  t.principal = r[1].as<std::string>();
-  t.description = r[2].as<std::string>();
-  t.secret_hash = r[3].as<std::string>();
-  t.platform_admin = r[4].as<bool>();
-  t.create_time = FromMicros(r[5].as<int64_t>());
-  t.expire_time = OptionalTime(r[6]);
-  t.revoke_time = OptionalTime(r[7]);
-  t.created_by = r[8].as<std::string>();
+  ReadColumns(r, 0, t.id, t.principal, t.description, t.secret_hash,
+              t.platform_admin, t.create_time, t.expire_time, t.revoke_time,
+              t.created_by);
   return t;
 }
 
 }  // namespace
 
 absl::Status PgIdentityRepository::InsertToken(const model::ApiToken& t) {
-  return ctx_.Run({"InsertToken", TokenPhrase(t.id)}, [&]() -> absl::Status {
-    OptionalMicros expire(t.expire_time);
-    OptionalMicros revoke(t.revoke_time);
-    pqxx::result r = ctx_.txn().exec_prepared(
-        sql::kInsertToken.name, t.id, t.principal, t.description, t.secret_hash,
-        t.platform_admin, ToMicros(t.create_time), expire.param(),
-        revoke.param(), t.created_by);
-    if (r.empty()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(TokenPhrase(t.id), " already exists"));
-    }
-    return absl::OkStatus();
-  });
+  OptionalMicros expire(t.expire_time);
+  OptionalMicros revoke(t.revoke_time);
+  return InsertRow({"InsertToken", TokenPhrase(t.id)}, sql::kInsertToken, t.id,
+                   t.principal, t.description, t.secret_hash, t.platform_admin,
+                   ToMicros(t.create_time), expire.param(), revoke.param(),
+                   t.created_by);
 }
 
 absl::StatusOr<model::ApiToken> PgIdentityRepository::GetToken(
     absl::string_view id) {
-  return ctx_.Run(
-      {"GetToken", TokenPhrase(id)}, [&]() -> absl::StatusOr<model::ApiToken> {
-        pqxx::result r =
-            ctx_.txn().exec_prepared(sql::kGetToken.name, std::string(id));
-        if (r.empty()) return NotFound(TokenPhrase(id));
-        return TokenFromRow(r[0]);
-      });
+  return GetRow({"GetToken", TokenPhrase(id)}, TokenFromRow, sql::kGetToken,
+                std::string(id));
 }
 
 absl::StatusOr<Page<model::ApiToken>> PgIdentityRepository::ListTokens(
     const TokenFilter& filter, const PageRequest& page) {
   MP_RETURN_IF_ERROR(CheckLimit(page));
-  return ctx_.Run({"ListTokens", ""},
-                  [&]() -> absl::StatusOr<Page<model::ApiToken>> {
-                    pqxx::result r = ctx_.txn().exec_params(
-                        sql::kListTokens, filter.principal,
-                        filter.include_revoked, page.after, page.limit + 1);
-                    Page<model::ApiToken> out;
-                    for (const auto& row : r) {
-                      if (static_cast<int>(out.items.size()) == page.limit) {
-                        out.next = out.items.back().id;
-                        break;
-                      }
-                      out.items.push_back(TokenFromRow(row));
-                    }
-                    return out;
-                  });
+  return ListPage(
+      {"ListTokens", ""}, page, TokenFromRow,
+      [](const model::ApiToken& last) { return last.id; }, sql::kListTokens,
+      filter.principal, filter.include_revoked, page.after);
 }
 
 absl::Status PgIdentityRepository::RevokeToken(absl::string_view id,
                                                absl::Time when) {
-  return ctx_.Run({"RevokeToken", TokenPhrase(id)}, [&]() -> absl::Status {
-    pqxx::result r = ctx_.txn().exec_prepared(sql::kRevokeToken.name,
-                                              std::string(id), ToMicros(when));
-    if (r.empty()) return NotFound(TokenPhrase(id));
-    return absl::OkStatus();
-  });
+  return ChangeRow({"RevokeToken", TokenPhrase(id)}, sql::kRevokeToken,
+                   std::string(id), ToMicros(when));
 }
 
 absl::StatusOr<int64_t> PgIdentityRepository::CountActiveAdminTokens(
     absl::Time now) {
-  return ctx_.Run(
-      {"CountActiveAdminTokens", ""}, [&]() -> absl::StatusOr<int64_t> {
-        return ctx_.txn()
-            .exec_prepared1(sql::kCountActiveAdminTokens.name, ToMicros(now))[0]
-            .as<int64_t>();
-      });
+  return Scalar<int64_t>({"CountActiveAdminTokens", ""},
+                         sql::kCountActiveAdminTokens, ToMicros(now));
 }
 
 absl::Status PgIdentityRepository::InsertWebSession(const WebSession& s,

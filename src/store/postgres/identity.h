@@ -3,7 +3,7 @@
 #ifndef MESHPLANE_STORE_POSTGRES_IDENTITY_H_
 #define MESHPLANE_STORE_POSTGRES_IDENTITY_H_
 
-#include "store/postgres/context.h"
+#include "store/postgres/repository.h"
 
 #include "meshplane/store/identity.h"
 
@@ -11,11 +11,9 @@ namespace meshplane::store::pg {
 
 // Runs its statements (identity_sql.h) in the transaction of `ctx`, which
 // outlives it. Not thread-safe, like its transaction.
-class PgIdentityRepository : public IdentityRepository {
+class PgIdentityRepository : public PgRepository<IdentityRepository> {
  public:
-  explicit PgIdentityRepository(TxnContext& ctx) : ctx_(ctx) {}
-  PgIdentityRepository(const PgIdentityRepository&) = delete;
-  PgIdentityRepository& operator=(const PgIdentityRepository&) = delete;
+  using PgRepository::PgRepository;
 
   absl::Status InsertToken(const model::ApiToken& t) override;
   absl::StatusOr<model::ApiToken> GetToken(absl::string_view id) override;
@@ -26,9 +24,6 @@ class PgIdentityRepository : public IdentityRepository {
   absl::Status InsertWebSession(const WebSession& s, absl::Time now) override;
   absl::StatusOr<WebSession> GetWebSession(absl::string_view id_hash) override;
   absl::Status DeleteWebSession(absl::string_view id_hash) override;
-
- private:
-  TxnContext& ctx_;
 };
 
 }  // namespace meshplane::store::pg

@@ -1,6 +1,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -118,6 +119,17 @@ absl::Status MissingSource(const model::DataProduct& p,
                    " of ", ProductPhrase(p.key()), " not found", port_of));
 }
 
+// The parameters that kInsertProduct and kUpdateProduct share, first;
+// `sunset` holds p.sunset_time (OptionalMicros) and outlives the tuple.
+auto ProductParams(const model::DataProduct& p, const OptionalMicros& sunset) {
+  return std::make_tuple(
+      p.domain_id, p.id, p.uid, p.display_name, p.description, p.owner_team_id,
+      std::string(model::LifecycleName(p.lifecycle)), p.tier,
+      std::string(model::ClassificationName(p.classification)),
+      StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
+      ToMicros(p.create_time), ToMicros(p.update_time), p.revision);
+}
+
 absl::Status ReadByOthers(const model::ProductKey& key,
                           const pqxx::row& reader) {
   model::ProductKey consumer{reader[0].as<std::string>(),
@@ -137,23 +149,15 @@ absl::Status ReadByOthers(const model::ProductKey& key,
 
 model::DataProduct ProductFromRow(const pqxx::row& r) {
   model::DataProduct p;
-  p.domain_id = r[0].as<std::string>();
-  p.id = r[1].as<std::string>();
-  p.uid = r[2].as<std::string>();
-  p.display_name = r[3].as<std::string>();
-  p.description = r[4].as<std::string>();
-  p.owner_team_id = r[5].as<std::string>();
+  ReadColumns(r, 0, p.domain_id, p.id, p.uid, p.display_name, p.description,
+              p.owner_team_id);
   p.lifecycle = model::ParseLifecycle(r[6].as<std::string>())
                     .value_or(model::Lifecycle::kDraft);
   p.tier = r[7].as<int>();
   p.classification = model::ParseClassification(r[8].as<std::string>())
                          .value_or(model::Classification::kUnspecified);
-  p.tags = ParseStrings(r[9]);
-  p.labels = ParseLabels(r[10]);
-  p.sunset_time = OptionalTime(r[11]);
-  p.create_time = FromMicros(r[12].as<int64_t>());
-  p.update_time = FromMicros(r[13].as<int64_t>());
-  p.revision = r[14].as<int64_t>();
+  ReadColumns(r, 9, p.tags, p.labels, p.sunset_time, p.create_time,
+              p.update_time, p.revision);
   for (const json& o : json::parse(r[15].c_str())) {
     model::OutputPort port;
     port.id = o[0].get<std::string>();
@@ -187,13 +191,8 @@ model::DataProduct ProductFromRow(const pqxx::row& r) {
 
 absl::StatusOr<model::DataProduct> PgRegistryRepository::GetDataProduct(
     const model::ProductKey& key) {
-  return ctx_.Run({"GetDataProduct", ProductPhrase(key)},
-                  [&]() -> absl::StatusOr<model::DataProduct> {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kGetProduct.name, key.domain_id, key.product_id);
-                    if (r.empty()) return NotFound(ProductPhrase(key));
-                    return ProductFromRow(r[0]);
-                  });
+  return GetRow({"GetDataProduct", ProductPhrase(key)}, ProductFromRow,
+                sql::kGetProduct, key.domain_id, key.product_id);
 }
 
 absl::Status PgRegistryRepository::InsertDataProduct(
@@ -203,14 +202,9 @@ absl::Status PgRegistryRepository::InsertDataProduct(
         // Checked before any write, so a refusal changes nothing.
         MP_RETURN_IF_ERROR(CheckSources(p));
         OptionalMicros sunset(p.sunset_time);
-        pqxx::result r = ctx_.txn().exec_prepared(
-            sql::kInsertProduct.name, p.domain_id, p.id, p.uid, p.display_name,
-            p.description, p.owner_team_id,
-            std::string(model::LifecycleName(p.lifecycle)), p.tier,
-            std::string(model::ClassificationName(p.classification)),
-            StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
-            ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
-            p.archetype, p.odps_document, PortSearchText(p));
+        pqxx::result r = ExecPrepared(ctx_.txn(), sql::kInsertProduct,
+                                      ProductParams(p, sunset), p.archetype,
+                                      p.odps_document, PortSearchText(p));
         if (r.empty()) return DiagnoseProduct(p, std::nullopt);
         WritePorts(p, /*replace=*/false);
         return absl::OkStatus();
@@ -237,13 +231,8 @@ absl::Status PgRegistryRepository::UpdateDataProduct(
           return ReadByOthers(p.key(), reader[0]);
         }
         OptionalMicros sunset(p.sunset_time);
-        pqxx::result r = ctx_.txn().exec_prepared(
-            sql::kUpdateProduct.name, p.domain_id, p.id, p.uid, p.display_name,
-            p.description, p.owner_team_id,
-            std::string(model::LifecycleName(p.lifecycle)), p.tier,
-            std::string(model::ClassificationName(p.classification)),
-            StringsJson(p.tags), LabelsJson(p.labels), sunset.param(),
-            ToMicros(p.create_time), ToMicros(p.update_time), p.revision,
+        pqxx::result r = ExecPrepared(
+            ctx_.txn(), sql::kUpdateProduct, ProductParams(p, sunset),
             expected_revision, p.archetype, p.odps_document, PortSearchText(p));
         if (r.empty()) return DiagnoseProduct(p, expected_revision);
         WritePorts(p, /*replace=*/true);
@@ -274,28 +263,17 @@ absl::StatusOr<Page<model::DataProduct>> PgRegistryRepository::ListDataProducts(
     const DataProductFilter& filter, const PageRequest& page) {
   MP_RETURN_IF_ERROR(CheckLimit(page));
   MP_ASSIGN_OR_RETURN(auto cursor, ParseProductCursor(page.after));
-  return ctx_.Run(
-      {"ListDataProducts", ""},
-      [&]() -> absl::StatusOr<Page<model::DataProduct>> {
-        std::string lifecycle =
-            filter.lifecycle
-                ? std::string(model::LifecycleName(*filter.lifecycle))
-                : std::string();
-        pqxx::result r = ctx_.txn().exec_params(
-            sql::kListProducts, filter.domain_id, filter.include_subdomains,
-            filter.owner_team_id, lifecycle, filter.tag, filter.text,
-            cursor.first, cursor.second, page.limit + 1);
-        Page<model::DataProduct> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            const auto& last = out.items.back();
-            out.next = absl::StrCat(last.domain_id, "/", last.id);
-            break;
-          }
-          out.items.push_back(ProductFromRow(row));
-        }
-        return out;
-      });
+  const std::string lifecycle =
+      filter.lifecycle ? std::string(model::LifecycleName(*filter.lifecycle))
+                       : std::string();
+  return ListPage(
+      {"ListDataProducts", ""}, page, ProductFromRow,
+      [](const model::DataProduct& last) {
+        return absl::StrCat(last.domain_id, "/", last.id);
+      },
+      sql::kListProducts, filter.domain_id, filter.include_subdomains,
+      filter.owner_team_id, lifecycle, filter.tag, filter.text, cursor.first,
+      cursor.second);
 }
 
 absl::Status PgRegistryRepository::DiagnoseProduct(
@@ -342,12 +320,10 @@ absl::Status PgRegistryRepository::RefuseWithContracts(
                                           key.domain_id, key.product_id);
   int64_t contracts = r[1].as<int64_t>();
   if (contracts == 0) return absl::OkStatus();
-  return WithReason(
-      absl::FailedPreconditionError(absl::StrCat(
-          "cannot delete ", ProductPhrase(key), ": it still owns ", contracts,
-          " data contract(s), e.g. ", ContractPhrase(r[0].as<std::string>()),
-          "; contracts cannot be moved or deleted")),
-      "HAS_CHILDREN");
+  return HasChildren(absl::StrCat(
+      "cannot delete ", ProductPhrase(key), ": it still owns ", contracts,
+      " data contract(s), e.g. ", ContractPhrase(r[0].as<std::string>()),
+      "; contracts cannot be moved or deleted"));
 }
 
 // Writes the ports of `p` (its row is already written). `replace`: the

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -17,7 +18,6 @@
 #include "store/postgres/rows.h"
 #include <pqxx/pqxx>
 
-#include "meshplane/common/errors.h"
 #include "meshplane/common/status_macros.h"
 
 namespace meshplane::store::pg {
@@ -26,30 +26,34 @@ namespace {
 
 model::Domain DomainFromRow(const pqxx::row& r) {
   model::Domain d;
-  d.id = r[0].as<std::string>();
-  d.uid = r[1].as<std::string>();
-  d.display_name = r[2].as<std::string>();
-  d.description = r[3].as<std::string>();
-  d.parent_id = r[4].as<std::string>();
-  d.owner_team_id = r[5].as<std::string>();
-  d.labels = ParseLabels(r[6]);
-  d.create_time = FromMicros(r[7].as<int64_t>());
-  d.update_time = FromMicros(r[8].as<int64_t>());
-  d.revision = r[9].as<int64_t>();
+  ReadColumns(r, 0, d.id, d.uid, d.display_name, d.description, d.parent_id,
+              d.owner_team_id, d.labels, d.create_time, d.update_time,
+              d.revision);
   return d;
 }
 
 model::Team TeamFromRow(const pqxx::row& r) {
   model::Team t;
-  t.id = r[0].as<std::string>();
-  t.uid = r[1].as<std::string>();
-  t.display_name = r[2].as<std::string>();
-  t.description = r[3].as<std::string>();
-  t.members = ParseStrings(r[4]);
-  t.create_time = FromMicros(r[5].as<int64_t>());
-  t.update_time = FromMicros(r[6].as<int64_t>());
-  t.revision = r[7].as<int64_t>();
+  ReadColumns(r, 0, t.id, t.uid, t.display_name, t.description, t.members,
+              t.create_time, t.update_time, t.revision);
   return t;
+}
+
+// The parameters of kInsertDomain and kUpdateDomain (then its expected
+// revision).
+auto DomainParams(const model::Domain& d) {
+  return std::make_tuple(d.id, d.uid, d.display_name, d.description,
+                         d.parent_id, d.owner_team_id, LabelsJson(d.labels),
+                         ToMicros(d.create_time), ToMicros(d.update_time),
+                         d.revision);
+}
+
+// The parameters of kInsertTeam and kUpdateTeam (then its expected
+// revision).
+auto TeamParams(const model::Team& t) {
+  return std::make_tuple(t.id, t.uid, t.display_name, t.description,
+                         ToMicros(t.create_time), ToMicros(t.update_time),
+                         t.revision);
 }
 
 }  // namespace
@@ -80,29 +84,26 @@ absl::StatusOr<model::Domain> PgRegistryRepository::GetDomain(
 }
 
 absl::Status PgRegistryRepository::InsertDomain(const model::Domain& d) {
-  ancestors_of_.reset();  // the chain read by GetDomain may change
-  return ctx_.Run({"InsertDomain", DomainPhrase(d.id)}, [&]() -> absl::Status {
-    pqxx::result r = ctx_.txn().exec_prepared(
-        sql::kInsertDomain.name, d.id, d.uid, d.display_name, d.description,
-        d.parent_id, d.owner_team_id, LabelsJson(d.labels),
-        ToMicros(d.create_time), ToMicros(d.update_time), d.revision);
-    if (!r.empty()) return absl::OkStatus();
-    return DiagnoseDomain(d, std::nullopt);
-  });
+  return WriteDomain(d, std::nullopt);
 }
 
 absl::Status PgRegistryRepository::UpdateDomain(const model::Domain& d,
                                                 int64_t expected_revision) {
+  return WriteDomain(d, expected_revision);
+}
+
+absl::Status PgRegistryRepository::WriteDomain(
+    const model::Domain& d, std::optional<int64_t> expected) {
   ancestors_of_.reset();  // the chain read by GetDomain may change
-  return ctx_.Run({"UpdateDomain", DomainPhrase(d.id)}, [&]() -> absl::Status {
-    pqxx::result r = ctx_.txn().exec_prepared(
-        sql::kUpdateDomain.name, d.id, d.uid, d.display_name, d.description,
-        d.parent_id, d.owner_team_id, LabelsJson(d.labels),
-        ToMicros(d.create_time), ToMicros(d.update_time), d.revision,
-        expected_revision);
-    if (!r.empty()) return absl::OkStatus();
-    return DiagnoseDomain(d, expected_revision);
-  });
+  return ctx_.Run(
+      {expected ? "UpdateDomain" : "InsertDomain", DomainPhrase(d.id)},
+      [&]() -> absl::Status {
+        if (InsertOrUpdate(sql::kInsertDomain, sql::kUpdateDomain,
+                           DomainParams(d), expected)) {
+          return absl::OkStatus();
+        }
+        return DiagnoseDomain(d, expected);
+      });
 }
 
 absl::Status PgRegistryRepository::DeleteDomain(absl::string_view id) {
@@ -114,12 +115,10 @@ absl::Status PgRegistryRepository::DeleteDomain(absl::string_view id) {
         int64_t subdomains = c[0].as<int64_t>();
         int64_t products = c[1].as<int64_t>();
         if (subdomains > 0 || products > 0) {
-          return WithReason(
-              absl::FailedPreconditionError(absl::StrCat(
-                  "cannot delete ", DomainPhrase(id), ": it still has ",
-                  subdomains, " subdomain(s) and ", products,
-                  " data product(s); delete or move them first")),
-              "HAS_CHILDREN");
+          return HasChildren(absl::StrCat(
+              "cannot delete ", DomainPhrase(id), ": it still has ", subdomains,
+              " subdomain(s) and ", products,
+              " data product(s); delete or move them first"));
         }
         pqxx::result r = ctx_.txn().exec_prepared(sql::kDeleteDomain.name, key);
         if (r.empty()) return NotFound(DomainPhrase(id));
@@ -130,21 +129,11 @@ absl::Status PgRegistryRepository::DeleteDomain(absl::string_view id) {
 absl::StatusOr<Page<model::Domain>> PgRegistryRepository::ListDomains(
     const DomainFilter& filter, const PageRequest& page) {
   MP_RETURN_IF_ERROR(CheckLimit(page));
-  return ctx_.Run(
-      {"ListDomains", ""}, [&]() -> absl::StatusOr<Page<model::Domain>> {
-        pqxx::result r = ctx_.txn().exec_params(
-            sql::kListDomains, filter.parent_id, filter.top_level_only,
-            filter.owner_team_id, page.after, page.limit + 1);
-        Page<model::Domain> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            out.next = out.items.back().id;
-            break;
-          }
-          out.items.push_back(DomainFromRow(row));
-        }
-        return out;
-      });
+  return ListPage(
+      {"ListDomains", ""}, page, DomainFromRow,
+      [](const model::Domain& last) { return last.id; }, sql::kListDomains,
+      filter.parent_id, filter.top_level_only, filter.owner_team_id,
+      page.after);
 }
 
 absl::StatusOr<std::vector<model::Domain>>
@@ -167,70 +156,49 @@ PgRegistryRepository::DomainAncestors(absl::string_view id) {
 
 absl::StatusOr<int64_t> PgRegistryRepository::CountSubdomains(
     absl::string_view id) {
-  return ctx_.Run(
-      {"CountSubdomains", DomainPhrase(id)}, [&]() -> absl::StatusOr<int64_t> {
-        return ctx_.txn()
-            .exec_prepared1(sql::kCountSubdomains.name, std::string(id))[0]
-            .as<int64_t>();
-      });
+  return Scalar<int64_t>({"CountSubdomains", DomainPhrase(id)},
+                         sql::kCountSubdomains, std::string(id));
 }
 
 absl::StatusOr<int64_t> PgRegistryRepository::CountDataProducts(
     absl::string_view domain_id) {
-  return ctx_.Run({"CountDataProducts", DomainPhrase(domain_id)},
-                  [&]() -> absl::StatusOr<int64_t> {
-                    return ctx_.txn()
-                        .exec_prepared1(sql::kCountDataProducts.name,
-                                        std::string(domain_id))[0]
-                        .as<int64_t>();
-                  });
+  return Scalar<int64_t>({"CountDataProducts", DomainPhrase(domain_id)},
+                         sql::kCountDataProducts, std::string(domain_id));
 }
 
 absl::StatusOr<model::Team> PgRegistryRepository::GetTeam(
     absl::string_view id) {
-  return ctx_.Run(
-      {"GetTeam", TeamPhrase(id)}, [&]() -> absl::StatusOr<model::Team> {
-        pqxx::result r =
-            ctx_.txn().exec_prepared(sql::kGetTeam.name, std::string(id));
-        if (r.empty()) return NotFound(TeamPhrase(id));
-        return TeamFromRow(r[0]);
-      });
+  return GetRow({"GetTeam", TeamPhrase(id)}, TeamFromRow, sql::kGetTeam,
+                std::string(id));
 }
 
 absl::Status PgRegistryRepository::InsertTeam(const model::Team& t) {
-  return ctx_.Run({"InsertTeam", TeamPhrase(t.id)}, [&]() -> absl::Status {
-    pqxx::result r = ctx_.txn().exec_prepared(
-        sql::kInsertTeam.name, t.id, t.uid, t.display_name, t.description,
-        ToMicros(t.create_time), ToMicros(t.update_time), t.revision);
-    if (r.empty()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(TeamPhrase(t.id), " already exists"));
-    }
-    ctx_.txn().exec_prepared(sql::kInsertMembers.name, t.id,
-                             StringsJson(t.members));
-    return absl::OkStatus();
-  });
+  return WriteTeam(t, std::nullopt);
 }
 
 absl::Status PgRegistryRepository::UpdateTeam(const model::Team& t,
                                               int64_t expected_revision) {
-  return ctx_.Run({"UpdateTeam", TeamPhrase(t.id)}, [&]() -> absl::Status {
-    pqxx::result r = ctx_.txn().exec_prepared(
-        sql::kUpdateTeam.name, t.id, t.uid, t.display_name, t.description,
-        ToMicros(t.create_time), ToMicros(t.update_time), t.revision,
-        expected_revision);
-    if (r.empty()) {
-      pqxx::result rev =
-          ctx_.txn().exec_prepared(sql::kTeamRevision.name, t.id);
-      if (rev.empty()) return NotFound(TeamPhrase(t.id));
-      return EtagMismatch(TeamPhrase(t.id), rev[0][0].as<int64_t>(),
-                          expected_revision);
-    }
-    const std::string members = StringsJson(t.members);
-    ctx_.txn().exec_prepared(sql::kDeleteOtherMembers.name, t.id, members);
-    ctx_.txn().exec_prepared(sql::kInsertMembers.name, t.id, members);
-    return absl::OkStatus();
-  });
+  return WriteTeam(t, expected_revision);
+}
+
+// The members follow the team's row: an update first drops those that left.
+absl::Status PgRegistryRepository::WriteTeam(const model::Team& t,
+                                             std::optional<int64_t> expected) {
+  return ctx_.Run({expected ? "UpdateTeam" : "InsertTeam", TeamPhrase(t.id)},
+                  [&]() -> absl::Status {
+                    if (!InsertOrUpdate(sql::kInsertTeam, sql::kUpdateTeam,
+                                        TeamParams(t), expected)) {
+                      return DiagnoseTeam(t, expected);
+                    }
+                    const std::string members = StringsJson(t.members);
+                    if (expected) {
+                      ctx_.txn().exec_prepared(sql::kDeleteOtherMembers.name,
+                                               t.id, members);
+                    }
+                    ctx_.txn().exec_prepared(sql::kInsertMembers.name, t.id,
+                                             members);
+                    return absl::OkStatus();
+                  });
 }
 
 absl::Status PgRegistryRepository::DeleteTeam(absl::string_view id) {
@@ -246,12 +214,10 @@ absl::Status PgRegistryRepository::DeleteTeam(absl::string_view id) {
           : products > 0
               ? absl::StrCat("data product ", Quoted(o[2].as<std::string>()))
               : absl::StrCat("policy ", Quoted(o[4].as<std::string>()));
-      return WithReason(
-          absl::FailedPreconditionError(absl::StrCat(
-              "cannot delete ", TeamPhrase(id), ": it still owns ", domains,
-              " domain(s), ", products, " data product(s) and ", policies,
-              " policy(ies), e.g. ", first, "; give them another owner first")),
-          "HAS_CHILDREN");
+      return HasChildren(absl::StrCat(
+          "cannot delete ", TeamPhrase(id), ": it still owns ", domains,
+          " domain(s), ", products, " data product(s) and ", policies,
+          " policy(ies), e.g. ", first, "; give them another owner first"));
     }
     pqxx::result r = ctx_.txn().exec_prepared(sql::kDeleteTeam.name, key);
     if (r.empty()) return NotFound(TeamPhrase(id));
@@ -262,33 +228,18 @@ absl::Status PgRegistryRepository::DeleteTeam(absl::string_view id) {
 absl::StatusOr<Page<model::Team>> PgRegistryRepository::ListTeams(
     const TeamFilter& filter, const PageRequest& page) {
   MP_RETURN_IF_ERROR(CheckLimit(page));
-  return ctx_.Run(
-      {"ListTeams", ""}, [&]() -> absl::StatusOr<Page<model::Team>> {
-        pqxx::result r = ctx_.txn().exec_params(sql::kListTeams, filter.member,
-                                                page.after, page.limit + 1);
-        Page<model::Team> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            out.next = out.items.back().id;
-            break;
-          }
-          out.items.push_back(TeamFromRow(row));
-        }
-        return out;
-      });
+  return ListPage(
+      {"ListTeams", ""}, page, TeamFromRow,
+      [](const model::Team& last) { return last.id; }, sql::kListTeams,
+      filter.member, page.after);
 }
 
 absl::StatusOr<std::vector<std::string>> PgRegistryRepository::TeamsOfPrincipal(
     absl::string_view principal) {
-  return ctx_.Run({"TeamsOfPrincipal", ""},
-                  [&]() -> absl::StatusOr<std::vector<std::string>> {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kTeamsOfPrincipal.name, std::string(principal));
-                    std::vector<std::string> out;
-                    for (const auto& row : r)
-                      out.push_back(row[0].as<std::string>());
-                    return out;
-                  });
+  return AllRows(
+      {"TeamsOfPrincipal", ""},
+      [](const pqxx::row& row) { return row[0].as<std::string>(); },
+      sql::kTeamsOfPrincipal, std::string(principal));
 }
 
 absl::Status PgRegistryRepository::DiagnoseDomain(
@@ -299,6 +250,18 @@ absl::Status PgRegistryRepository::DiagnoseDomain(
       r, DomainPhrase(d.id), expected,
       {{1, absl::StrCat("owner ", TeamPhrase(d.owner_team_id))},
        {2, absl::StrCat("parent ", DomainPhrase(d.parent_id))}});
+}
+
+// Teams refer to nothing, so only the row itself can stop the write.
+absl::Status PgRegistryRepository::DiagnoseTeam(
+    const model::Team& t, std::optional<int64_t> expected) {
+  if (!expected) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(TeamPhrase(t.id), " already exists"));
+  }
+  pqxx::result rev = ctx_.txn().exec_prepared(sql::kTeamRevision.name, t.id);
+  if (rev.empty()) return NotFound(TeamPhrase(t.id));
+  return EtagMismatch(TeamPhrase(t.id), rev[0][0].as<int64_t>(), *expected);
 }
 
 }  // namespace meshplane::store::pg

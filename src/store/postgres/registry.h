@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "store/postgres/context.h"
+#include "store/postgres/repository.h"
 #include <pqxx/pqxx>
 
 #include "meshplane/store/registry.h"
@@ -21,11 +21,9 @@ model::DataProduct ProductFromRow(const pqxx::row& r);
 
 // Runs its statements (registry_sql.h) in the transaction of `ctx`, which
 // outlives it. Not thread-safe, like its transaction.
-class PgRegistryRepository : public RegistryRepository {
+class PgRegistryRepository : public PgRepository<RegistryRepository> {
  public:
-  explicit PgRegistryRepository(TxnContext& ctx) : ctx_(ctx) {}
-  PgRegistryRepository(const PgRegistryRepository&) = delete;
-  PgRegistryRepository& operator=(const PgRegistryRepository&) = delete;
+  using PgRepository::PgRepository;
 
   absl::StatusOr<model::Domain> GetDomain(absl::string_view id) override;
   absl::Status InsertDomain(const model::Domain& d) override;
@@ -65,9 +63,15 @@ class PgRegistryRepository : public RegistryRepository {
       int max_depth) override;
 
  private:
+  // An insert (expected == nullopt) or update of `d`.
+  absl::Status WriteDomain(const model::Domain& d,
+                           std::optional<int64_t> expected);
+  absl::Status WriteTeam(const model::Team& t, std::optional<int64_t> expected);
   // Why an insert (expected == nullopt) or update of `d` wrote no row.
   absl::Status DiagnoseDomain(const model::Domain& d,
                               std::optional<int64_t> expected);
+  absl::Status DiagnoseTeam(const model::Team& t,
+                            std::optional<int64_t> expected);
   // Why an insert (expected == nullopt) or update of `p` wrote no row.
   absl::Status DiagnoseProduct(const model::DataProduct& p,
                                std::optional<int64_t> expected);
@@ -79,8 +83,6 @@ class PgRegistryRepository : public RegistryRepository {
   // first), until a domain write in this transaction.
   std::optional<std::string> ancestors_of_;
   std::vector<model::Domain> ancestors_;
-
-  TxnContext& ctx_;
 };
 
 }  // namespace meshplane::store::pg

@@ -44,6 +44,38 @@ std::string StringsJson(const std::vector<std::string>& v);
 std::map<std::string, std::string> ParseLabels(const pqxx::field& f);
 std::vector<std::string> ParseStrings(const pqxx::field& f);
 
+// Reads column `f` into `out` as the type of `out` says: times (a null is
+// nullopt for an optional one) and durations from microseconds, labels and
+// string lists from JSON, anything else as libpqxx converts it.
+inline void ReadColumn(const pqxx::field& f, absl::Time& out) {
+  out = FromMicros(f.as<int64_t>());
+}
+inline void ReadColumn(const pqxx::field& f, std::optional<absl::Time>& out) {
+  out = OptionalTime(f);
+}
+inline void ReadColumn(const pqxx::field& f, absl::Duration& out) {
+  out = absl::Microseconds(f.as<int64_t>());
+}
+inline void ReadColumn(const pqxx::field& f,
+                       std::map<std::string, std::string>& out) {
+  out = ParseLabels(f);
+}
+inline void ReadColumn(const pqxx::field& f, std::vector<std::string>& out) {
+  out = ParseStrings(f);
+}
+template <typename T>
+void ReadColumn(const pqxx::field& f, T& out) {
+  out = f.as<T>();
+}
+
+// Reads the columns of `r` from column `first` on into `fields`, one each,
+// in order (the order of the statement's column list).
+template <typename... Fields>
+void ReadColumns(const pqxx::row& r, int first, Fields&... fields) {
+  int column = first;
+  (ReadColumn(r[column++], fields), ...);
+}
+
 }  // namespace meshplane::store::pg
 
 #endif  // MESHPLANE_STORE_POSTGRES_ROWS_H_

@@ -22,6 +22,28 @@
 
 namespace meshplane::store::pg {
 
+namespace {
+
+// The facets of kSearchFacets, by the name in its first column ("" is the
+// total).
+constexpr std::pair<const char*, std::vector<FacetCount> SearchFacets::*>
+    kFacets[] = {{"domain", &SearchFacets::domain},
+                 {"owner_team", &SearchFacets::owner_team},
+                 {"lifecycle", &SearchFacets::lifecycle},
+                 {"tier", &SearchFacets::tier},
+                 {"classification", &SearchFacets::classification},
+                 {"tag", &SearchFacets::tag}};
+
+LineageEdge EdgeFromRow(const pqxx::row& row) {
+  LineageEdge e;
+  ReadColumns(row, 0, e.source.domain_id, e.source.product_id, e.source.port_id,
+              e.consumer.domain_id, e.consumer.product_id, e.input_port_id,
+              e.depth);
+  return e;
+}
+
+}  // namespace
+
 absl::StatusOr<SearchResult> PgRegistryRepository::SearchDataProducts(
     const ProductSearch& search, const PageRequest& page, int skip,
     int facet_limit) {
@@ -53,19 +75,16 @@ absl::StatusOr<SearchResult> PgRegistryRepository::SearchDataProducts(
             sql::kSearchProducts, tsquery, search.domain_id,
             search.owner_team_id, lifecycle, search.tier, classification,
             search.tag, c.score, c.domain_id, c.id, skip, page.limit + 1);
+        Page<model::DataProduct> products = KeysetPage(
+            r, page.limit, ProductFromRow,
+            [](const model::DataProduct& last, const pqxx::row& row) {
+              // The score follows the product's columns (kSearchProducts).
+              int score = row[static_cast<int>(row.size()) - 1].as<int>();
+              return absl::StrCat(score, ":", last.domain_id, "/", last.id);
+            });
         SearchResult out;
-        int last_score = 0;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            const auto& last = out.items.back();
-            out.next =
-                absl::StrCat(last_score, ":", last.domain_id, "/", last.id);
-            break;
-          }
-          out.items.push_back(ProductFromRow(row));
-          // The score follows the product's columns (kSearchProducts).
-          last_score = row[static_cast<int>(row.size()) - 1].as<int>();
-        }
+        out.items = std::move(products.items);
+        out.next = std::move(products.next);
         pqxx::result f = ctx_.txn().exec_params(
             sql::kSearchFacets, tsquery, search.domain_id, search.owner_team_id,
             lifecycle, search.tier, classification, search.tag, facet_limit);
@@ -74,18 +93,13 @@ absl::StatusOr<SearchResult> PgRegistryRepository::SearchDataProducts(
           FacetCount v{row[1].as<std::string>(), row[2].as<int64_t>()};
           if (facet.empty()) {
             out.total = v.count;
-          } else if (facet == "domain") {
-            out.facets.domain.push_back(std::move(v));
-          } else if (facet == "owner_team") {
-            out.facets.owner_team.push_back(std::move(v));
-          } else if (facet == "lifecycle") {
-            out.facets.lifecycle.push_back(std::move(v));
-          } else if (facet == "tier") {
-            out.facets.tier.push_back(std::move(v));
-          } else if (facet == "classification") {
-            out.facets.classification.push_back(std::move(v));
-          } else if (facet == "tag") {
-            out.facets.tag.push_back(std::move(v));
+            continue;
+          }
+          for (const auto& [name, counts] : kFacets) {
+            if (facet == name) {
+              (out.facets.*counts).push_back(std::move(v));
+              break;
+            }
           }
         }
         return out;
@@ -94,28 +108,10 @@ absl::StatusOr<SearchResult> PgRegistryRepository::SearchDataProducts(
 
 absl::StatusOr<std::vector<LineageEdge>> PgRegistryRepository::Lineage(
     const model::ProductKey& start, LineageDirection direction, int max_depth) {
-  return ctx_.Run({"Lineage", ProductPhrase(start)},
-                  [&]() -> absl::StatusOr<std::vector<LineageEdge>> {
-                    const char* name =
-                        direction == LineageDirection::kDownstream
-                            ? sql::kLineageDown.name
-                            : sql::kLineageUp.name;
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        name, start.domain_id, start.product_id, max_depth);
-                    std::vector<LineageEdge> out;
-                    for (const auto& row : r) {
-                      LineageEdge e;
-                      e.source.domain_id = row[0].as<std::string>();
-                      e.source.product_id = row[1].as<std::string>();
-                      e.source.port_id = row[2].as<std::string>();
-                      e.consumer.domain_id = row[3].as<std::string>();
-                      e.consumer.product_id = row[4].as<std::string>();
-                      e.input_port_id = row[5].as<std::string>();
-                      e.depth = row[6].as<int>();
-                      out.push_back(std::move(e));
-                    }
-                    return out;
-                  });
+  return AllRows({"Lineage", ProductPhrase(start)}, EdgeFromRow,
+                 direction == LineageDirection::kDownstream ? sql::kLineageDown
+                                                            : sql::kLineageUp,
+                 start.domain_id, start.product_id, max_depth);
 }
 
 }  // namespace meshplane::store::pg

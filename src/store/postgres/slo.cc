@@ -144,24 +144,14 @@ absl::StatusOr<Page<model::Breach>> PgSloRepository::ListBreaches(
   MP_RETURN_IF_ERROR(CheckLimit(page));
   MP_ASSIGN_OR_RETURN(NewestFirstCursor cursor,
                       ParseNewestFirstCursor(page.after));
-  return ctx_.Run(
-      {"ListBreaches", ""}, [&]() -> absl::StatusOr<Page<model::Breach>> {
-        OptionalMicros after_time(cursor.create_time);
-        pqxx::result r = ctx_.txn().exec_params(
-            sql::kListBreaches, filter.product.domain_id,
-            filter.product.product_id, filter.port_id, filter.open_only,
-            after_time.param(), cursor.id, page.limit + 1);
-        Page<model::Breach> out;
-        for (const auto& row : r) {
-          if (static_cast<int>(out.items.size()) == page.limit) {
-            const auto& last = out.items.back();
-            out.next = NewestFirstCursorOf(last.start_time, last.id);
-            break;
-          }
-          out.items.push_back(BreachFromRow(row));
-        }
-        return out;
-      });
+  OptionalMicros after_time(cursor.create_time);
+  return ListPage(
+      {"ListBreaches", ""}, page, BreachFromRow,
+      [](const model::Breach& last) {
+        return NewestFirstCursorOf(last.start_time, last.id);
+      },
+      sql::kListBreaches, filter.product.domain_id, filter.product.product_id,
+      filter.port_id, filter.open_only, after_time.param(), cursor.id);
 }
 
 }  // namespace meshplane::store::pg

@@ -3,7 +3,7 @@
 #ifndef MESHPLANE_STORE_POSTGRES_SLO_H_
 #define MESHPLANE_STORE_POSTGRES_SLO_H_
 
-#include "store/postgres/context.h"
+#include "store/postgres/repository.h"
 
 #include "meshplane/store/slo.h"
 
@@ -11,11 +11,9 @@ namespace meshplane::store::pg {
 
 // Runs its statements (slo_sql.h) in the transaction of `ctx`, which
 // outlives it. Not thread-safe, like its transaction.
-class PgSloRepository : public SloRepository {
+class PgSloRepository : public PgRepository<SloRepository> {
  public:
-  explicit PgSloRepository(TxnContext& ctx) : ctx_(ctx) {}
-  PgSloRepository(const PgSloRepository&) = delete;
-  PgSloRepository& operator=(const PgSloRepository&) = delete;
+  using PgRepository::PgRepository;
 
   absl::Status InsertObservations(
       const std::vector<model::Observation>& observations) override;
@@ -32,9 +30,6 @@ class PgSloRepository : public SloRepository {
   absl::Status CloseBreach(absl::string_view id, absl::Time end_time) override;
   absl::StatusOr<Page<model::Breach>> ListBreaches(
       const BreachFilter& filter, const PageRequest& page) override;
-
- private:
-  TxnContext& ctx_;
 };
 
 }  // namespace meshplane::store::pg

@@ -26,19 +26,18 @@ namespace {
 
 model::Webhook WebhookFromRow(const pqxx::row& r) {
   model::Webhook w;
-  w.id = r[0].as<std::string>();
-  w.url = r[1].as<std::string>();
-  w.resource_types = ParseStrings(r[2]);
-  w.domain_id = r[3].as<std::string>();
-  w.include_subdomains = r[4].as<bool>();
-  w.secret = r[5].as<std::string>();
-  w.creator = r[6].as<std::string>();
-  w.create_time = FromMicros(r[7].as<int64_t>());
-  w.delivered_sequence = r[8].as<int64_t>();
-  w.failing_attempts = r[9].as<int32_t>();
-  w.last_error = r[10].as<std::string>();
-  w.next_attempt_time = FromMicros(r[11].as<int64_t>());
+  ReadColumns(r, 0, w.id, w.url, w.resource_types, w.domain_id,
+              w.include_subdomains, w.secret, w.creator, w.create_time,
+              w.delivered_sequence, w.failing_attempts, w.last_error,
+              w.next_attempt_time);
   return w;
+}
+
+model::WebhookDelivery DeliveryFromRow(const pqxx::row& row) {
+  model::WebhookDelivery d;
+  ReadColumns(row, 0, d.webhook_id, d.event_sequence, d.event_type, d.attempt,
+              d.time, d.http_status, d.success, d.error, d.duration);
+  return d;
 }
 
 // The attempts of one AppendWebhookDeliveries, as the JSON array of arrays
@@ -58,6 +57,8 @@ std::string DeliveriesJson(
 }  // namespace
 
 absl::Status PgEventRepository::InsertWebhook(const model::Webhook& w) {
+  // Not InsertRow: the JSON encoding may throw (invalid UTF-8), so it runs
+  // inside Run, whose error mapping makes that INVALID_ARGUMENT.
   return ctx_.Run(
       {"InsertWebhook", WebhookPhrase(w.id)}, [&]() -> absl::Status {
         pqxx::result r = ctx_.txn().exec_prepared(
@@ -75,42 +76,22 @@ absl::Status PgEventRepository::InsertWebhook(const model::Webhook& w) {
 
 absl::StatusOr<model::Webhook> PgEventRepository::GetWebhook(
     absl::string_view id) {
-  return ctx_.Run({"GetWebhook", WebhookPhrase(id)},
-                  [&]() -> absl::StatusOr<model::Webhook> {
-                    pqxx::result r = ctx_.txn().exec_prepared(
-                        sql::kGetWebhook.name, std::string(id));
-                    if (r.empty()) return NotFound(WebhookPhrase(id));
-                    return WebhookFromRow(r[0]);
-                  });
+  return GetRow({"GetWebhook", WebhookPhrase(id)}, WebhookFromRow,
+                sql::kGetWebhook, std::string(id));
 }
 
 absl::StatusOr<Page<model::Webhook>> PgEventRepository::ListWebhooks(
     const PageRequest& page) {
   MP_RETURN_IF_ERROR(CheckLimit(page));
-  return ctx_.Run({"ListWebhooks", ""},
-                  [&]() -> absl::StatusOr<Page<model::Webhook>> {
-                    pqxx::result r = ctx_.txn().exec_params(
-                        sql::kListWebhooks, page.after, page.limit + 1);
-                    Page<model::Webhook> out;
-                    for (const auto& row : r) {
-                      if (static_cast<int>(out.items.size()) == page.limit) {
-                        out.next = out.items.back().id;
-                        break;
-                      }
-                      out.items.push_back(WebhookFromRow(row));
-                    }
-                    return out;
-                  });
+  return ListPage(
+      {"ListWebhooks", ""}, page, WebhookFromRow,
+      [](const model::Webhook& last) { return last.id; }, sql::kListWebhooks,
+      page.after);
 }
 
 absl::Status PgEventRepository::DeleteWebhook(absl::string_view id) {
-  return ctx_.Run(
-      {"DeleteWebhook", WebhookPhrase(id), true}, [&]() -> absl::Status {
-        pqxx::result r =
-            ctx_.txn().exec_prepared(sql::kDeleteWebhook.name, std::string(id));
-        if (r.empty()) return NotFound(WebhookPhrase(id));
-        return absl::OkStatus();
-      });
+  return ChangeRow({"DeleteWebhook", WebhookPhrase(id), true},
+                   sql::kDeleteWebhook, std::string(id));
 }
 
 absl::StatusOr<std::optional<model::Webhook>>
@@ -130,14 +111,10 @@ PgEventRepository::ClaimDueWebhook(absl::Time now) {
 }
 
 absl::Status PgEventRepository::UpdateWebhookState(const model::Webhook& w) {
-  return ctx_.Run(
-      {"UpdateWebhookState", WebhookPhrase(w.id)}, [&]() -> absl::Status {
-        pqxx::result r = ctx_.txn().exec_prepared(
-            sql::kUpdateWebhookState.name, w.id, w.delivered_sequence,
-            w.failing_attempts, w.last_error, ToMicros(w.next_attempt_time));
-        if (r.empty()) return NotFound(WebhookPhrase(w.id));
-        return absl::OkStatus();
-      });
+  return ChangeRow({"UpdateWebhookState", WebhookPhrase(w.id)},
+                   sql::kUpdateWebhookState, w.id, w.delivered_sequence,
+                   w.failing_attempts, w.last_error,
+                   ToMicros(w.next_attempt_time));
 }
 
 absl::Status PgEventRepository::AppendWebhookDeliveries(
@@ -173,33 +150,15 @@ PgEventRepository::ListWebhookDeliveries(absl::string_view webhook_id,
     if (!absl::SimpleAtoi(page.after, &seq)) return BadCursor(page.after);
     before = page.after.c_str();
   }
-  return ctx_.Run({"ListWebhookDeliveries", WebhookPhrase(webhook_id)},
-                  [&]() -> absl::StatusOr<Page<model::WebhookDelivery>> {
-                    pqxx::result r = ctx_.txn().exec_params(
-                        sql::kListWebhookDeliveries, std::string(webhook_id),
-                        before, page.limit + 1);
-                    Page<model::WebhookDelivery> out;
-                    int64_t last = 0;
-                    for (const auto& row : r) {
-                      if (static_cast<int>(out.items.size()) == page.limit) {
-                        out.next = std::to_string(last);
-                        break;
-                      }
-                      model::WebhookDelivery d;
-                      d.webhook_id = row[0].as<std::string>();
-                      d.event_sequence = row[1].as<int64_t>();
-                      d.event_type = row[2].as<std::string>();
-                      d.attempt = row[3].as<int32_t>();
-                      d.time = FromMicros(row[4].as<int64_t>());
-                      d.http_status = row[5].as<int32_t>();
-                      d.success = row[6].as<bool>();
-                      d.error = row[7].as<std::string>();
-                      d.duration = absl::Microseconds(row[8].as<int64_t>());
-                      last = row[9].as<int64_t>();
-                      out.items.push_back(std::move(d));
-                    }
-                    return out;
-                  });
+  return ListPage(
+      {"ListWebhookDeliveries", WebhookPhrase(webhook_id)}, page,
+      DeliveryFromRow,
+      // The cursor is the delivery's own sequence (column 9), which the
+      // item does not keep.
+      [](const model::WebhookDelivery&, const pqxx::row& row) {
+        return std::to_string(row[9].as<int64_t>());
+      },
+      sql::kListWebhookDeliveries, std::string(webhook_id), before);
 }
 
 }  // namespace meshplane::store::pg

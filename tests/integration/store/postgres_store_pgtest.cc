@@ -3,6 +3,7 @@
 // conflicts between processes, query plans at 100k products).
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -42,12 +44,20 @@ using ::meshplane::testing::IsOk;
 using ::meshplane::testing::PgFixture;
 using ::meshplane::testing::StatusIs;
 
-std::unique_ptr<Store> OpenOrDie(const std::string& url, int pool_size = 4) {
+// A store on `url` with `pool_size` connections, for which a caller waits
+// at most `acquire_timeout`.
+PostgresStoreOptions PoolOptions(const std::string& url, int pool_size,
+                                 absl::Duration acquire_timeout) {
   PostgresStoreOptions options;
   options.database_url = url;
   options.pool_size = pool_size;
-  options.acquire_timeout = absl::Seconds(10);
-  absl::StatusOr<std::unique_ptr<Store>> store = PostgresStore::Open(options);
+  options.acquire_timeout = acquire_timeout;
+  return options;
+}
+
+std::unique_ptr<Store> OpenOrDie(const std::string& url, int pool_size = 4) {
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      PostgresStore::Open(PoolOptions(url, pool_size, absl::Seconds(10)));
   EXPECT_THAT(store, IsOk());
   return store.ok() ? std::move(store).value() : nullptr;
 }
@@ -260,10 +270,8 @@ TEST(PostgresStoreTest, SerializationConflictIsRetryableAndRetried) {
 }
 
 TEST(PostgresStoreTest, PoolWaitIsBounded) {
-  PostgresStoreOptions options;
-  options.database_url = PgFixture::Get().NewDatabase();
-  options.pool_size = 1;
-  options.acquire_timeout = absl::Milliseconds(200);
+  PostgresStoreOptions options =
+      PoolOptions(PgFixture::Get().NewDatabase(), 1, absl::Milliseconds(200));
   ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(options));
   ASSERT_OK_AND_ASSIGN(auto held, store->Begin(TxnMode::kReadOnly));
   absl::Time start = absl::Now();
@@ -277,10 +285,8 @@ TEST(PostgresStoreTest, PoolWaitIsBounded) {
 // What metrics read of the pool: its size, what is on loan and idle, and
 // every wait for a connection (a timeout included) through the observer.
 TEST(PostgresStoreTest, PoolStatsAndWaitsAreReported) {
-  PostgresStoreOptions options;
-  options.database_url = PgFixture::Get().NewDatabase();
-  options.pool_size = 2;
-  options.acquire_timeout = absl::Milliseconds(200);
+  PostgresStoreOptions options =
+      PoolOptions(PgFixture::Get().NewDatabase(), 2, absl::Milliseconds(200));
   ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(options));
   absl::Mutex mu;
   std::vector<std::pair<absl::Duration, bool>> waits;
@@ -476,11 +482,9 @@ TEST(PostgresStoreTest, SerializationRetriesNeverOutliveTheDeadline) {
 // waiting, the next caller is refused at once (RESOURCE_EXHAUSTED), and a
 // waiter gives up at its deadline rather than at the acquire timeout.
 TEST(PostgresStoreTest, PoolQueueShedsAtOnceAndWaitsEndAtTheDeadline) {
-  PostgresStoreOptions options;
-  options.database_url = PgFixture::Get().NewDatabase();
-  options.pool_size = 1;
+  PostgresStoreOptions options =
+      PoolOptions(PgFixture::Get().NewDatabase(), 1, absl::Seconds(10));
   options.max_waiters = 1;
-  options.acquire_timeout = absl::Seconds(10);
   ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(options));
   ASSERT_OK_AND_ASSIGN(auto held, store->Begin(TxnMode::kReadOnly));
 
@@ -508,10 +512,8 @@ TEST(PostgresStoreTest, PoolQueueShedsAtOnceAndWaitsEndAtTheDeadline) {
 
 // Ping does not wait for a pooled connection.
 TEST(PostgresStoreTest, PingAnswersWhileThePoolIsExhausted) {
-  PostgresStoreOptions options;
-  options.database_url = PgFixture::Get().NewDatabase();
-  options.pool_size = 1;
-  options.acquire_timeout = absl::Seconds(10);
+  PostgresStoreOptions options =
+      PoolOptions(PgFixture::Get().NewDatabase(), 1, absl::Seconds(10));
   ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(options));
   ASSERT_OK_AND_ASSIGN(auto held, store->Begin(TxnMode::kReadOnly));
   const absl::Time start = absl::Now();
@@ -833,13 +835,36 @@ TEST(PostgresStoreTest, ZzUnavailableWhileTheServerIsDownThenRecovers) {
 
 // ------------------------------------------------------ 100k products
 
+// A new database that `load` fills in one transaction, then analyzed; says
+// how long that took ("loaded <what> in ...").
+std::string LoadLargeDatabase(absl::string_view what,
+                              const std::function<void(pqxx::work&)>& load) {
+  std::string url = PgFixture::Get().NewDatabase();
+  absl::Time start = absl::Now();
+  pqxx::connection conn(url);
+  pqxx::work w(conn);
+  load(w);
+  w.commit();
+  pqxx::nontransaction analyze(conn);
+  analyze.exec("ANALYZE");
+  std::cout << "[ figures ] loaded " << what << " in "
+            << absl::FormatDuration(absl::Now() - start) << "\n";
+  return url;
+}
+
+// The text of an EXPLAIN, one line a row.
+std::string PlanOf(const pqxx::result& explain) {
+  std::string plan;
+  for (const auto& row : explain) plan += row[0].as<std::string>() + "\n";
+  return plan;
+}
+
 class LargeCatalogTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    url_ = new std::string(PgFixture::Get().NewDatabase());
-    absl::Time start = absl::Now();
-    pqxx::connection conn(*url_);
-    pqxx::work w(conn);
+    url_ = new std::string(LoadLargeDatabase("100k products", Load));
+  }
+  static void Load(pqxx::work& w) {
     // 50 teams; 10 top-level domains with 9 subdomains each; 100k products
     // spread over the 100 domains, each with one output port, every tenth
     // reading the previous product.
@@ -853,14 +878,16 @@ class LargeCatalogTest : public ::testing::Test {
         "SELECT 'dom-' || i, 'u' || i, 'team-' || i, now(), now(), 1 "
         "FROM generate_series(0, 9) i");
     w.exec(
-        "INSERT INTO domains (id, uid, parent_id, owner_team_id, create_time, "
+        "INSERT INTO domains (id, uid, parent_id, owner_team_id, "
+        "create_time, "
         "  update_time, revision) "
         "SELECT 'dom-' || i || '-' || j, 'u', 'dom-' || i, 'team-' || i, "
         "  now(), now(), 1 "
         "FROM generate_series(0, 9) i, generate_series(1, 9) j");
     w.exec(
         "INSERT INTO data_products (domain_id, id, uid, display_name, "
-        "  description, owner_team_id, lifecycle, tier, classification, tags, "
+        "  description, owner_team_id, lifecycle, tier, classification, "
+        "tags, "
         "  create_time, update_time, revision) "
         "SELECT CASE WHEN i % 10 = 0 THEN 'dom-' || (i / 10 % 10) "
         "            ELSE 'dom-' || (i / 10 % 10) || '-' || (i % 10) END, "
@@ -868,7 +895,8 @@ class LargeCatalogTest : public ::testing::Test {
         "  'Dataset number ' || i || CASE WHEN i % 1000 = 7 "
         "      THEN ' with zeppelin telemetry' ELSE ' of plain rows' END, "
         "  'team-' || (i % 50), "
-        "  (ARRAY['DRAFT', 'PUBLISHED', 'DEPRECATED', 'RETIRED'])[i % 4 + 1], "
+        "  (ARRAY['DRAFT', 'PUBLISHED', 'DEPRECATED', 'RETIRED'])[i % 4 + "
+        "1], "
         "  i % 4, 'INTERNAL', "
         "  ARRAY['tag-' || (i % 100), CASE WHEN i % 500 = 0 THEN 'gold' "
         "        ELSE 'bronze' END], "
@@ -878,11 +906,6 @@ class LargeCatalogTest : public ::testing::Test {
         "INSERT INTO output_ports (domain_id, product_id, port_id, ordinal, "
         "  type, availability_percent) "
         "SELECT domain_id, id, 'v1', 0, 'table', 99.9 FROM data_products");
-    w.commit();
-    pqxx::nontransaction analyze(conn);
-    analyze.exec("ANALYZE");
-    std::cout << "[ figures ] loaded 100k products in "
-              << absl::FormatDuration(absl::Now() - start) << "\n";
   }
   static void TearDownTestSuite() {
     delete url_;
@@ -929,12 +952,9 @@ TEST_F(LargeCatalogTest, FilteredListsUseIndexes) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    std::string plan;
-    for (const auto& row : q.exec_params(
-             absl::StrCat("EXPLAIN ", pg::sql::kListProducts), c.domain,
-             c.subdomains, c.owner, c.lifecycle, c.tag, c.text, "", "", 51)) {
-      plan += row[0].as<std::string>() + "\n";
-    }
+    std::string plan = PlanOf(q.exec_params(
+        absl::StrCat("EXPLAIN ", pg::sql::kListProducts), c.domain,
+        c.subdomains, c.owner, c.lifecycle, c.tag, c.text, "", "", 51));
     EXPECT_THAT(
         plan, ::testing::Not(::testing::HasSubstr("Seq Scan on data_products")))
         << plan;
@@ -1076,10 +1096,10 @@ TEST_F(LargeCatalogTest, WriteTransactionTimes) {
 class LargeAccessTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    url_ = new std::string(PgFixture::Get().NewDatabase());
-    absl::Time start = absl::Now();
-    pqxx::connection conn(*url_);
-    pqxx::work w(conn);
+    url_ = new std::string(
+        LoadLargeDatabase("100k access requests and 100k grants", Load));
+  }
+  static void Load(pqxx::work& w) {
     // 1000 products with one port each; 100k requests and 100k grants
     // spread over them, 5000 users and 200 teams, one a second.
     w.exec(
@@ -1087,14 +1107,16 @@ class LargeAccessTest : public ::testing::Test {
         "VALUES ('t', 'u', now(), now(), 1)");
     w.exec(
         "INSERT INTO domains (id, uid, owner_team_id, create_time, "
-        "  update_time, revision) VALUES ('d', 'u', 't', now(), now(), 1)");
+        "  update_time, revision) VALUES ('d', 'u', 't', now(), now(), "
+        "1)");
     w.exec(
         "INSERT INTO data_products (domain_id, id, uid, owner_team_id, "
         "  lifecycle, create_time, update_time, revision) "
         "SELECT 'd', 'p-' || i, 'u', 't', 'PUBLISHED', now(), now(), 1 "
         "FROM generate_series(0, 999) i");
     w.exec(
-        "INSERT INTO output_ports (domain_id, product_id, port_id, ordinal) "
+        "INSERT INTO output_ports (domain_id, product_id, port_id, "
+        "ordinal) "
         "SELECT domain_id, id, 'v1', 0 FROM data_products");
     w.exec(
         "INSERT INTO access_requests (id, uid, domain_id, product_id, "
@@ -1104,9 +1126,12 @@ class LargeAccessTest : public ::testing::Test {
         "  'user:u' || (i % 5000), 'user:r' || (i % 3000), '{read}', "
         "  (ARRAY['PENDING', 'APPROVED', 'DENIED', 'WITHDRAWN', "
         "         'EXPIRED'])[i % 5 + 1], "
-        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', "
-        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', "
-        "  timestamptz '2026-01-08 00:00:00+00' + i * interval '1 second', 1 "
+        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 "
+        "second', "
+        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 "
+        "second', "
+        "  timestamptz '2026-01-08 00:00:00+00' + i * interval '1 "
+        "second', 1 "
         "FROM generate_series(0, 99999) i");
     w.exec(
         "INSERT INTO grants (id, uid, domain_id, product_id, port_id, "
@@ -1115,17 +1140,15 @@ class LargeAccessTest : public ::testing::Test {
         "SELECT md5('g' || i), 'u', 'd', 'p-' || (i % 1000), 'v1', "
         "  CASE WHEN i % 10 = 0 THEN 'team:t' || (i % 200) "
         "       ELSE 'user:u' || (i % 5000) END, '{read}', "
-        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', "
-        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' "
+        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 "
+        "second', "
+        "  timestamptz '2026-01-01 00:00:00+00' + i * interval '1 "
+        "second' "
         "    + (i % 3) * interval '30 days', "
-        "  CASE WHEN i % 4 = 0 THEN timestamptz '2026-01-02 00:00:00+00' END, "
+        "  CASE WHEN i % 4 = 0 THEN timestamptz '2026-01-02 00:00:00+00' "
+        "END, "
         "  1 "
         "FROM generate_series(0, 99999) i");
-    w.commit();
-    pqxx::nontransaction analyze(conn);
-    analyze.exec("ANALYZE");
-    std::cout << "[ figures ] loaded 100k access requests and 100k grants in "
-              << absl::FormatDuration(absl::Now() - start) << "\n";
   }
   static void TearDownTestSuite() {
     delete url_;
@@ -1147,11 +1170,6 @@ TEST_F(LargeAccessTest, FilteredListsUseIndexes) {
   pqxx::connection conn(*url_);
   pqxx::nontransaction q(conn);
   const char* no_cursor = nullptr;
-  auto plan_of = [&](pqxx::result r) {
-    std::string plan;
-    for (const auto& row : r) plan += row[0].as<std::string>() + "\n";
-    return plan;
-  };
   struct RequestCase {
     const char* name;
     std::string state, port_product, product, consumer, requester;
@@ -1171,7 +1189,7 @@ TEST_F(LargeAccessTest, FilteredListsUseIndexes) {
     SCOPED_TRACE(c.name);
     std::string port_domain = c.port_product.empty() ? "" : "d";
     std::string product_domain = c.product.empty() ? "" : "d";
-    std::string plan = plan_of(q.exec_params(
+    std::string plan = PlanOf(q.exec_params(
         absl::StrCat("EXPLAIN ", pg::sql::kListAccessRequests), c.state, Now(),
         port_domain, c.port_product, "v1", product_domain, c.product,
         c.consumer, c.requester, no_cursor, "", 51));
@@ -1179,7 +1197,7 @@ TEST_F(LargeAccessTest, FilteredListsUseIndexes) {
                           ::testing::HasSubstr("Seq Scan on access_requests")))
         << plan;
     // Keyset paging from the middle of the list.
-    plan = plan_of(q.exec_params(
+    plan = PlanOf(q.exec_params(
         absl::StrCat("EXPLAIN ", pg::sql::kListAccessRequests), c.state, Now(),
         port_domain, c.port_product, "v1", product_domain, c.product,
         c.consumer, c.requester, Now() - int64_t{40000} * 1000000, "m", 51));
@@ -1205,7 +1223,7 @@ TEST_F(LargeAccessTest, FilteredListsUseIndexes) {
     SCOPED_TRACE(c.name);
     std::string port_domain = c.port_product.empty() ? "" : "d";
     std::string product_domain = c.product.empty() ? "" : "d";
-    std::string plan = plan_of(q.exec_params(
+    std::string plan = PlanOf(q.exec_params(
         absl::StrCat("EXPLAIN ", pg::sql::kListGrants), port_domain,
         c.port_product, "v1", product_domain, c.product, c.consumers, c.active,
         Now(), no_cursor, "", 51));
@@ -1213,7 +1231,7 @@ TEST_F(LargeAccessTest, FilteredListsUseIndexes) {
                 ::testing::Not(::testing::HasSubstr("Seq Scan on grants")))
         << plan;
   }
-  std::string plan = plan_of(q.exec_params(
+  std::string plan = PlanOf(q.exec_params(
       absl::StrCat("EXPLAIN ", pg::sql::kActiveGrants.text), Now(), "", 1000));
   EXPECT_THAT(plan, ::testing::HasSubstr("grants_active_idx")) << plan;
 }

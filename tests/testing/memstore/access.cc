@@ -38,8 +38,8 @@ void PutAccessRequest(TxnState& txn, const model::AccessRequest& request) {
   r.update_time = Trunc(r.update_time);
   r.expire_time = Trunc(r.expire_time);
   r.duration = absl::Microseconds(absl::ToInt64Microseconds(r.duration));
-  txn.access_requests.Put(r.id, r);
-  txn.Write(AccessRequestRowKey(r.id), kAccessRequestsTable);
+  PutRow(txn, txn.access_requests, r.id, r, AccessRequestRowKey(r.id),
+         kAccessRequestsTable);
 }
 
 void PutGrant(TxnState& txn, const model::Grant& grant) {
@@ -47,20 +47,16 @@ void PutGrant(TxnState& txn, const model::Grant& grant) {
   g.create_time = Trunc(g.create_time);
   g.expire_time = Trunc(g.expire_time);
   g.revoke_time = Trunc(g.revoke_time);
-  txn.grants.Put(g.id, g);
-  txn.Write(GrantRowKey(g.id), kGrantsTable);
+  PutRow(txn, txn.grants, g.id, g, GrantRowKey(g.id), kGrantsTable);
 }
 
 }  // namespace
 
 absl::Status InMemoryAccess::InsertAccessRequest(
     const model::AccessRequest& r) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(AccessRequestRowKey(r.id));
   const std::string name = model::AccessRequestName(r.id);
-  if (txn_.access_requests.Find(r.id)) {
-    return absl::AlreadyExistsError(absl::StrCat(name, " already exists"));
-  }
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.access_requests, r.id,
+                                 AccessRequestRowKey(r.id), name));
   MP_RETURN_IF_ERROR(CheckPort(txn_, r.port, name));
   PutAccessRequest(txn_, r);
   return absl::OkStatus();
@@ -68,24 +64,17 @@ absl::Status InMemoryAccess::InsertAccessRequest(
 
 absl::StatusOr<model::AccessRequest> InMemoryAccess::GetAccessRequest(
     absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(AccessRequestRowKey(id));
-  const model::AccessRequest* r = txn_.access_requests.Find(std::string(id));
-  if (!r) {
-    return absl::NotFoundError(
-        absl::StrCat(model::AccessRequestName(id), " not found"));
-  }
-  return *r;
+  return GetRow(txn_, txn_.access_requests, std::string(id),
+                AccessRequestRowKey(id), model::AccessRequestName(id));
 }
 
 absl::Status InMemoryAccess::UpdateAccessRequest(const model::AccessRequest& r,
                                                  int64_t expected_revision) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(AccessRequestRowKey(r.id));
   const std::string name = model::AccessRequestName(r.id);
-  const model::AccessRequest* cur = txn_.access_requests.Find(r.id);
-  if (!cur) return absl::NotFoundError(absl::StrCat(name, " not found"));
-  if (cur->revision != expected_revision) return EtagMismatch(name);
+  MP_RETURN_IF_ERROR(CheckUpdate(txn_, txn_.access_requests, r.id,
+                                 AccessRequestRowKey(r.id), name,
+                                 expected_revision)
+                         .status());
   MP_RETURN_IF_ERROR(CheckPort(txn_, r.port, name));
   PutAccessRequest(txn_, r);
   return absl::OkStatus();
@@ -108,36 +97,25 @@ InMemoryAccess::ListAccessRequests(const store::AccessRequestFilter& f,
 }
 
 absl::Status InMemoryAccess::InsertGrant(const model::Grant& g) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(GrantRowKey(g.id));
   const std::string name = model::GrantName(g.id);
-  if (txn_.grants.Find(g.id)) {
-    return absl::AlreadyExistsError(absl::StrCat(name, " already exists"));
-  }
+  MP_RETURN_IF_ERROR(
+      CheckInsert(txn_, txn_.grants, g.id, GrantRowKey(g.id), name));
   MP_RETURN_IF_ERROR(CheckPort(txn_, g.port, name));
   PutGrant(txn_, g);
   return absl::OkStatus();
 }
 
 absl::StatusOr<model::Grant> InMemoryAccess::GetGrant(absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(GrantRowKey(id));
-  const model::Grant* g = txn_.grants.Find(std::string(id));
-  if (!g) {
-    return absl::NotFoundError(
-        absl::StrCat(model::GrantName(id), " not found"));
-  }
-  return *g;
+  return GetRow(txn_, txn_.grants, std::string(id), GrantRowKey(id),
+                model::GrantName(id));
 }
 
 absl::Status InMemoryAccess::UpdateGrant(const model::Grant& g,
                                          int64_t expected_revision) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(GrantRowKey(g.id));
   const std::string name = model::GrantName(g.id);
-  const model::Grant* cur = txn_.grants.Find(g.id);
-  if (!cur) return absl::NotFoundError(absl::StrCat(name, " not found"));
-  if (cur->revision != expected_revision) return EtagMismatch(name);
+  MP_RETURN_IF_ERROR(CheckUpdate(txn_, txn_.grants, g.id, GrantRowKey(g.id),
+                                 name, expected_revision)
+                         .status());
   MP_RETURN_IF_ERROR(CheckPort(txn_, g.port, name));
   PutGrant(txn_, g);
   return absl::OkStatus();

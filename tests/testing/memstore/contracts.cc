@@ -34,8 +34,7 @@ void PutContract(TxnState& txn, const model::Contract& contract) {
   model::Contract c = contract;
   c.create_time = Trunc(c.create_time);
   c.update_time = Trunc(c.update_time);
-  txn.contracts.Put(c.id, c);
-  txn.Write(ContractRowKey(c.id), kContractsTable);
+  PutRow(txn, txn.contracts, c.id, c, ContractRowKey(c.id), kContractsTable);
 }
 
 absl::Status CheckLimit(const store::PageRequest& page) {
@@ -50,24 +49,15 @@ absl::Status CheckLimit(const store::PageRequest& page) {
 
 absl::StatusOr<model::Contract> InMemoryContracts::GetContract(
     absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(ContractRowKey(id));
-  const model::Contract* c = txn_.contracts.Find(std::string(id));
-  if (!c) {
-    return absl::NotFoundError(
-        absl::StrCat(model::ContractName(id), " not found"));
-  }
-  return *c;
+  return GetRow(txn_, txn_.contracts, std::string(id), ContractRowKey(id),
+                model::ContractName(id));
 }
 
 absl::Status InMemoryContracts::InsertContract(
     const model::Contract& contract) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(ContractRowKey(contract.id));
-  if (txn_.contracts.Find(contract.id)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(model::ContractName(contract.id), " already exists"));
-  }
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.contracts, contract.id,
+                                 ContractRowKey(contract.id),
+                                 model::ContractName(contract.id)));
   txn_.Read(ProductRowKey(contract.product));
   if (!txn_.products.Find(contract.product)) {
     return absl::NotFoundError(
@@ -80,16 +70,11 @@ absl::Status InMemoryContracts::InsertContract(
 
 absl::Status InMemoryContracts::UpdateContract(const model::Contract& contract,
                                                int64_t expected_revision) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(ContractRowKey(contract.id));
-  const model::Contract* cur = txn_.contracts.Find(contract.id);
-  if (!cur) {
-    return absl::NotFoundError(
-        absl::StrCat(model::ContractName(contract.id), " not found"));
-  }
-  if (cur->revision != expected_revision) {
-    return EtagMismatch(model::ContractName(contract.id));
-  }
+  MP_ASSIGN_OR_RETURN(
+      const model::Contract* cur,
+      CheckUpdate(txn_, txn_.contracts, contract.id,
+                  ContractRowKey(contract.id), model::ContractName(contract.id),
+                  expected_revision));
   if (!(cur->product == contract.product)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the data product of ", model::ContractName(contract.id),
@@ -103,16 +88,16 @@ absl::StatusOr<store::Page<model::Contract>> InMemoryContracts::ListContracts(
     const store::ContractFilter& f, const store::PageRequest& page) {
   MP_RETURN_IF_ERROR(txn_.Check());
   MP_RETURN_IF_ERROR(CheckLimit(page));
-  txn_.Read(kContractsTable);
-  std::vector<std::pair<std::string, model::Contract>> items;
-  for (auto& [id, c] : txn_.contracts.Merged()) {
-    if (f.product && !(c.product == *f.product)) continue;
-    if (!f.domain_id.empty() && c.product.domain_id != f.domain_id) continue;
-    if (!f.state.empty() && c.state != f.state) continue;
-    items.emplace_back(id, c);
-  }
-  return Paginate<model::Contract>(items, page,
-                                   [](const std::string& k) { return k; });
+  return ListRows(
+      txn_, txn_.contracts, kContractsTable, page,
+      [&](const std::string&, const model::Contract& c) {
+        if (f.product && !(c.product == *f.product)) return false;
+        if (!f.domain_id.empty() && c.product.domain_id != f.domain_id) {
+          return false;
+        }
+        return f.state.empty() || c.state == f.state;
+      },
+      IdCursor);
 }
 
 absl::Status InMemoryContracts::InsertContractVersion(
@@ -133,8 +118,8 @@ absl::Status InMemoryContracts::InsertContractVersion(
   }
   model::ContractVersion v = version;
   v.create_time = Trunc(v.create_time);
-  txn_.versions.Put(key, v);
-  txn_.Write(VersionRowKey(key), kContractVersionsTable);
+  PutRow(txn_, txn_.versions, key, v, VersionRowKey(key),
+         kContractVersionsTable);
   return absl::OkStatus();
 }
 
@@ -164,13 +149,12 @@ InMemoryContracts::ListContractVersions(absl::string_view contract_id,
     while (i < all.size() && all[i].version != page.after) ++i;
     ++i;
   }
-  store::Page<model::ContractVersion> out;
-  for (; i < all.size() && static_cast<int>(out.items.size()) < page.limit;
-       ++i) {
-    out.items.push_back(all[i]);
-  }
-  if (i < all.size()) out.next = out.items.back().version;
-  return out;
+  return PageFrom(
+      all, i, page.limit,
+      [](const model::ContractVersion& v) -> const model::ContractVersion& {
+        return v;
+      },
+      [](const model::ContractVersion& last) { return last.version; });
 }
 
 absl::StatusOr<std::vector<model::ContractVersion>>

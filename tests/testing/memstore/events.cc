@@ -27,6 +27,22 @@ std::string RequestKey(absl::string_view principal, absl::string_view method,
 // Postgres store's bigserial).
 std::atomic<int64_t> next_delivery_key{1};
 
+// An audit record or event as appended: its time truncated, and numbered
+// by the store-wide `counter` (the Postgres store's bigserial).
+template <typename T>
+T Numbered(TxnState& txn, const T& appended, int64_t StoreState::*counter) {
+  T out = appended;
+  out.time = Trunc(out.time);
+  absl::MutexLock lock(&txn.db.mu);
+  out.sequence = (txn.db.*counter)++;
+  return out;
+}
+
+// As the Postgres store names a webhook in its errors.
+std::string WebhookPhrase(absl::string_view id) {
+  return absl::StrCat("webhook \"", id, "\"");
+}
+
 }  // namespace
 
 // ------------------------------------- Audit, events, idempotency
@@ -34,12 +50,8 @@ std::atomic<int64_t> next_delivery_key{1};
 absl::StatusOr<int64_t> InMemoryEvents::AppendAudit(
     const model::AuditRecord& record) {
   MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  model::AuditRecord r = record;
-  r.time = Trunc(r.time);
-  {
-    absl::MutexLock lock(&txn_.db.mu);
-    r.sequence = txn_.db.next_audit_sequence++;
-  }
+  model::AuditRecord r =
+      Numbered(txn_, record, &StoreState::next_audit_sequence);
   txn_.pending_audit.push_back(r);
   txn_.wrote = true;
   return r.sequence;
@@ -47,12 +59,7 @@ absl::StatusOr<int64_t> InMemoryEvents::AppendAudit(
 
 absl::StatusOr<int64_t> InMemoryEvents::AppendEvent(const model::Event& event) {
   MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  model::Event e = event;
-  e.time = Trunc(e.time);
-  {
-    absl::MutexLock lock(&txn_.db.mu);
-    e.sequence = txn_.db.next_event_sequence++;
-  }
+  model::Event e = Numbered(txn_, event, &StoreState::next_event_sequence);
   txn_.pending_events.push_back(e);
   txn_.wrote = true;
   MP_RETURN_IF_ERROR(
@@ -205,49 +212,35 @@ absl::Status InMemoryEvents::PutIdempotency(
 // ------------------------------------------------------------ Webhooks
 
 absl::Status InMemoryEvents::InsertWebhook(const model::Webhook& webhook) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(WebhookRowKey(webhook.id));
-  if (txn_.webhooks.Find(webhook.id)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("webhook \"", webhook.id, "\" already exists"));
-  }
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.webhooks, webhook.id,
+                                 WebhookRowKey(webhook.id),
+                                 WebhookPhrase(webhook.id)));
   model::Webhook w = webhook;
   w.create_time = Trunc(w.create_time);
   w.next_attempt_time = Trunc(w.next_attempt_time);
-  txn_.webhooks.Put(w.id, w);
-  txn_.Write(WebhookRowKey(w.id), kWebhooksTable);
+  PutRow(txn_, txn_.webhooks, w.id, w, WebhookRowKey(w.id), kWebhooksTable);
   return absl::OkStatus();
 }
 
 absl::StatusOr<model::Webhook> InMemoryEvents::GetWebhook(
     absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(WebhookRowKey(id));
-  const model::Webhook* w = txn_.webhooks.Find(std::string(id));
-  if (!w) {
-    return absl::NotFoundError(absl::StrCat("webhook \"", id, "\" not found"));
-  }
-  return *w;
+  return GetRow(txn_, txn_.webhooks, std::string(id), WebhookRowKey(id),
+                WebhookPhrase(id));
 }
 
 absl::StatusOr<store::Page<model::Webhook>> InMemoryEvents::ListWebhooks(
     const store::PageRequest& page) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(kWebhooksTable);
-  std::vector<std::pair<std::string, model::Webhook>> items;
-  for (auto& [id, w] : txn_.webhooks.Merged()) items.emplace_back(id, w);
-  return Paginate<model::Webhook>(items, page,
-                                  [](const std::string& k) { return k; });
+  return ListRows(
+      txn_, txn_.webhooks, kWebhooksTable, page,
+      [](const std::string&, const model::Webhook&) { return true; }, IdCursor);
 }
 
 absl::Status InMemoryEvents::DeleteWebhook(absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(WebhookRowKey(id));
-  if (!txn_.webhooks.Find(std::string(id))) {
-    return absl::NotFoundError(absl::StrCat("webhook \"", id, "\" not found"));
-  }
-  txn_.webhooks.Erase(std::string(id));
-  txn_.Write(WebhookRowKey(id), kWebhooksTable);
+  MP_RETURN_IF_ERROR(CheckExists(txn_, txn_.webhooks, std::string(id),
+                                 WebhookRowKey(id), WebhookPhrase(id))
+                         .status());
+  EraseRow(txn_, txn_.webhooks, std::string(id), WebhookRowKey(id),
+           kWebhooksTable);
   txn_.Read(kWebhookDeliveriesTable);
   for (const auto& [k, d] : txn_.deliveries.Merged()) {
     if (d.webhook_id != id) continue;
@@ -301,20 +294,16 @@ absl::StatusOr<std::optional<model::Webhook>> InMemoryEvents::ClaimDueWebhook(
 }
 
 absl::Status InMemoryEvents::UpdateWebhookState(const model::Webhook& webhook) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(WebhookRowKey(webhook.id));
-  const model::Webhook* cur = txn_.webhooks.Find(webhook.id);
-  if (!cur) {
-    return absl::NotFoundError(
-        absl::StrCat("webhook \"", webhook.id, "\" not found"));
-  }
+  MP_ASSIGN_OR_RETURN(
+      const model::Webhook* cur,
+      CheckExists(txn_, txn_.webhooks, webhook.id, WebhookRowKey(webhook.id),
+                  WebhookPhrase(webhook.id)));
   model::Webhook w = *cur;
   w.delivered_sequence = webhook.delivered_sequence;
   w.failing_attempts = webhook.failing_attempts;
   w.last_error = webhook.last_error;
   w.next_attempt_time = Trunc(webhook.next_attempt_time);
-  txn_.webhooks.Put(w.id, w);
-  txn_.Write(WebhookRowKey(w.id), kWebhooksTable);
+  PutRow(txn_, txn_.webhooks, w.id, w, WebhookRowKey(w.id), kWebhooksTable);
   return absl::OkStatus();
 }
 
@@ -323,10 +312,10 @@ absl::Status InMemoryEvents::AppendWebhookDeliveries(
   MP_RETURN_IF_ERROR(txn_.CheckWrite());
   std::vector<std::string> ids;
   for (const auto& d : deliveries) {
-    txn_.Read(WebhookRowKey(d.webhook_id));
-    if (!txn_.webhooks.Find(d.webhook_id)) {
+    if (!ReadRow(txn_, txn_.webhooks, d.webhook_id,
+                 WebhookRowKey(d.webhook_id))) {
       return absl::NotFoundError(
-          absl::StrCat("webhook \"", d.webhook_id, "\" not found"));
+          absl::StrCat(WebhookPhrase(d.webhook_id), " not found"));
     }
     if (std::find(ids.begin(), ids.end(), d.webhook_id) == ids.end()) {
       ids.push_back(d.webhook_id);

@@ -55,8 +55,7 @@ void PutPolicy(TxnState& txn, const Policy& policy, absl::string_view author) {
   p.create_time = Trunc(p.create_time);
   p.update_time = Trunc(p.update_time);
   PolicyMapKey key = MapKey(p.key());
-  txn.policies.Put(key, p);
-  txn.Write(PolicyRowKey(key), kPoliciesTable);
+  PutRow(txn, txn.policies, key, p, PolicyRowKey(key), kPoliciesTable);
   RevisionRow row;
   {
     absl::MutexLock lock(&txn.db.mu);
@@ -73,25 +72,15 @@ void PutPolicy(TxnState& txn, const Policy& policy, absl::string_view author) {
 
 absl::StatusOr<Policy> InMemoryGovernance::GetPolicy(
     const model::PolicyKey& key) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(PolicyRowKey(MapKey(key)));
-  const Policy* p = txn_.policies.Find(MapKey(key));
-  if (!p) {
-    return absl::NotFoundError(
-        absl::StrCat(model::PolicyName(key), " not found"));
-  }
-  return *p;
+  return GetRow(txn_, txn_.policies, MapKey(key), PolicyRowKey(MapKey(key)),
+                model::PolicyName(key));
 }
 
 absl::Status InMemoryGovernance::InsertPolicy(const Policy& policy,
                                               absl::string_view author) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
   PolicyMapKey key = MapKey(policy.key());
-  txn_.Read(PolicyRowKey(key));
-  if (txn_.policies.Find(key)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(model::PolicyName(policy.key()), " already exists"));
-  }
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.policies, key, PolicyRowKey(key),
+                                 model::PolicyName(policy.key())));
   if (!policy.domain_id.empty()) {
     txn_.Read(DomainKey(policy.domain_id));
     if (!txn_.domains.Find(policy.domain_id)) {
@@ -108,54 +97,45 @@ absl::Status InMemoryGovernance::InsertPolicy(const Policy& policy,
 absl::Status InMemoryGovernance::UpdatePolicy(const Policy& policy,
                                               int64_t expected_revision,
                                               absl::string_view author) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
   PolicyMapKey key = MapKey(policy.key());
-  txn_.Read(PolicyRowKey(key));
-  const Policy* cur = txn_.policies.Find(key);
-  if (!cur) {
-    return absl::NotFoundError(
-        absl::StrCat(model::PolicyName(policy.key()), " not found"));
-  }
-  if (cur->revision != expected_revision) {
-    return EtagMismatch(model::PolicyName(policy.key()));
-  }
+  MP_RETURN_IF_ERROR(CheckUpdate(txn_, txn_.policies, key, PolicyRowKey(key),
+                                 model::PolicyName(policy.key()),
+                                 expected_revision)
+                         .status());
   MP_RETURN_IF_ERROR(CheckPolicyOwner(txn_, policy));
   PutPolicy(txn_, policy, author);
   return absl::OkStatus();
 }
 
 absl::Status InMemoryGovernance::DeletePolicy(const model::PolicyKey& key) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(PolicyRowKey(MapKey(key)));
-  if (!txn_.policies.Find(MapKey(key))) {
-    return absl::NotFoundError(
-        absl::StrCat(model::PolicyName(key), " not found"));
-  }
+  MP_RETURN_IF_ERROR(CheckExists(txn_, txn_.policies, MapKey(key),
+                                 PolicyRowKey(MapKey(key)),
+                                 model::PolicyName(key))
+                         .status());
   ErasePolicy(txn_, MapKey(key));
   return absl::OkStatus();
 }
 
 absl::StatusOr<store::Page<Policy>> InMemoryGovernance::ListPolicies(
     const store::PolicyFilter& f, const store::PageRequest& page) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(kPoliciesTable);
-  std::vector<std::pair<PolicyMapKey, Policy>> items;
-  for (auto& [k, p] : txn_.policies.Merged()) {
-    if (f.any_domain ? p.domain_id.empty() : p.domain_id != f.domain_id) {
-      continue;
-    }
-    if (!f.trigger.empty() && std::find(p.triggers.begin(), p.triggers.end(),
-                                        f.trigger) == p.triggers.end()) {
-      continue;
-    }
-    if (!f.effect.empty() && p.effect != f.effect) continue;
-    if (!f.enforcement.empty() && p.enforcement != f.enforcement) continue;
-    if (!f.owner_team_id.empty() && p.owner_team_id != f.owner_team_id) {
-      continue;
-    }
-    items.emplace_back(k, p);
-  }
-  return Paginate<Policy>(items, page, PolicyCursor);
+  return ListRows(
+      txn_, txn_.policies, kPoliciesTable, page,
+      [&](const PolicyMapKey&, const Policy& p) {
+        if (f.any_domain ? p.domain_id.empty() : p.domain_id != f.domain_id) {
+          return false;
+        }
+        if (!f.trigger.empty() &&
+            std::find(p.triggers.begin(), p.triggers.end(), f.trigger) ==
+                p.triggers.end()) {
+          return false;
+        }
+        if (!f.effect.empty() && p.effect != f.effect) return false;
+        if (!f.enforcement.empty() && p.enforcement != f.enforcement) {
+          return false;
+        }
+        return f.owner_team_id.empty() || p.owner_team_id == f.owner_team_id;
+      },
+      PolicyCursor);
 }
 
 absl::StatusOr<std::vector<Policy>> InMemoryGovernance::AllPolicies() {
@@ -204,13 +184,9 @@ InMemoryGovernance::ListPolicyRevisions(const model::PolicyKey& key,
 }
 
 absl::Status InMemoryGovernance::InsertWaiver(const Waiver& waiver) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
   WaiverMapKey key = MapKey(waiver.policy, waiver.id);
-  txn_.Read(WaiverRowKey(key));
-  if (txn_.waivers.Find(key)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(model::WaiverName(waiver), " already exists"));
-  }
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.waivers, key, WaiverRowKey(key),
+                                 model::WaiverName(waiver)));
   txn_.Read(PolicyRowKey(MapKey(waiver.policy)));
   if (!txn_.policies.Find(MapKey(waiver.policy))) {
     return absl::NotFoundError(absl::StrCat(model::PolicyName(waiver.policy),
@@ -220,53 +196,38 @@ absl::Status InMemoryGovernance::InsertWaiver(const Waiver& waiver) {
   Waiver w = waiver;
   w.expire_time = Trunc(w.expire_time);
   w.create_time = Trunc(w.create_time);
-  txn_.waivers.Put(key, w);
-  txn_.Write(WaiverRowKey(key), kWaiversTable);
+  PutRow(txn_, txn_.waivers, key, w, WaiverRowKey(key), kWaiversTable);
   return absl::OkStatus();
 }
 
 absl::StatusOr<Waiver> InMemoryGovernance::GetWaiver(
     const model::PolicyKey& policy, absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
   WaiverMapKey key = MapKey(policy, id);
-  txn_.Read(WaiverRowKey(key));
-  const Waiver* w = txn_.waivers.Find(key);
-  if (!w) {
-    return absl::NotFoundError(
-        absl::StrCat(WaiverNameOf(policy, id), " not found"));
-  }
-  return *w;
+  return GetRow(txn_, txn_.waivers, key, WaiverRowKey(key),
+                WaiverNameOf(policy, id));
 }
 
 absl::Status InMemoryGovernance::DeleteWaiver(const model::PolicyKey& policy,
                                               absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
   WaiverMapKey key = MapKey(policy, id);
-  txn_.Read(WaiverRowKey(key));
-  if (!txn_.waivers.Find(key)) {
-    return absl::NotFoundError(
-        absl::StrCat(WaiverNameOf(policy, id), " not found"));
-  }
-  txn_.waivers.Erase(key);
-  txn_.Write(WaiverRowKey(key), kWaiversTable);
+  MP_RETURN_IF_ERROR(CheckExists(txn_, txn_.waivers, key, WaiverRowKey(key),
+                                 WaiverNameOf(policy, id))
+                         .status());
+  EraseRow(txn_, txn_.waivers, key, WaiverRowKey(key), kWaiversTable);
   return absl::OkStatus();
 }
 
 absl::StatusOr<store::Page<Waiver>> InMemoryGovernance::ListWaivers(
     const store::WaiverFilter& f, const store::PageRequest& page) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(kWaiversTable);
-  std::vector<std::pair<WaiverMapKey, Waiver>> items;
-  for (auto& [k, w] : txn_.waivers.Merged()) {
-    if (!f.all_policies && !(w.policy == f.policy)) continue;
-    if (!f.resource.empty() && w.resource != f.resource) continue;
-    if (f.not_expired_at != absl::InfinitePast() &&
-        !(w.expire_time > f.not_expired_at)) {
-      continue;
-    }
-    items.emplace_back(k, w);
-  }
-  return Paginate<Waiver>(items, page, WaiverCursor);
+  return ListRows(
+      txn_, txn_.waivers, kWaiversTable, page,
+      [&](const WaiverMapKey&, const Waiver& w) {
+        if (!f.all_policies && !(w.policy == f.policy)) return false;
+        if (!f.resource.empty() && w.resource != f.resource) return false;
+        return f.not_expired_at == absl::InfinitePast() ||
+               w.expire_time > f.not_expired_at;
+      },
+      WaiverCursor);
 }
 
 }  // namespace meshplane::testing::memstore_internal

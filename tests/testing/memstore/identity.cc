@@ -7,61 +7,49 @@
 #include "tests/testing/memstore/repositories.h"
 
 #include "meshplane/common/status_macros.h"
+#include "meshplane/model/resource_name.h"
 
 namespace meshplane::testing::memstore_internal {
 
 using model::ApiToken;
 
 absl::Status InMemoryIdentity::InsertToken(const ApiToken& token) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(TokenKey(token.id));
-  if (txn_.tokens.Find(token.id)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("tokens/", token.id, " already exists"));
-  }
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.tokens, token.id,
+                                 TokenKey(token.id),
+                                 model::TokenName(token.id)));
   ApiToken t = token;
   t.create_time = Trunc(t.create_time);
   t.expire_time = Trunc(t.expire_time);
   t.revoke_time = Trunc(t.revoke_time);
-  txn_.tokens.Put(t.id, t);
-  txn_.Write(TokenKey(t.id), kTokensTable);
+  PutRow(txn_, txn_.tokens, t.id, t, TokenKey(t.id), kTokensTable);
   return absl::OkStatus();
 }
 
 absl::StatusOr<ApiToken> InMemoryIdentity::GetToken(absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(TokenKey(id));
-  const ApiToken* t = txn_.tokens.Find(std::string(id));
-  if (!t) return absl::NotFoundError(absl::StrCat("tokens/", id, " not found"));
-  return *t;
+  return GetRow(txn_, txn_.tokens, std::string(id), TokenKey(id),
+                model::TokenName(id));
 }
 
 absl::StatusOr<store::Page<ApiToken>> InMemoryIdentity::ListTokens(
     const store::TokenFilter& f, const store::PageRequest& page) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(kTokensTable);
-  std::vector<std::pair<std::string, ApiToken>> items;
-  for (auto& [id, t] : txn_.tokens.Merged()) {
-    if (!f.principal.empty() && t.principal != f.principal) continue;
-    if (!f.include_revoked && t.revoke_time) continue;
-    items.emplace_back(id, t);
-  }
-  return Paginate<ApiToken>(items, page,
-                            [](const std::string& k) { return k; });
+  return ListRows(
+      txn_, txn_.tokens, kTokensTable, page,
+      [&](const std::string&, const ApiToken& t) {
+        if (!f.principal.empty() && t.principal != f.principal) return false;
+        return f.include_revoked || !t.revoke_time;
+      },
+      IdCursor);
 }
 
 absl::Status InMemoryIdentity::RevokeToken(absl::string_view id,
                                            absl::Time when) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(TokenKey(id));
-  const ApiToken* cur = txn_.tokens.Find(std::string(id));
-  if (!cur)
-    return absl::NotFoundError(absl::StrCat("tokens/", id, " not found"));
+  MP_ASSIGN_OR_RETURN(const ApiToken* cur,
+                      CheckExists(txn_, txn_.tokens, std::string(id),
+                                  TokenKey(id), model::TokenName(id)));
   if (cur->revoke_time) return absl::OkStatus();
   ApiToken t = *cur;
   t.revoke_time = Trunc(when);
-  txn_.tokens.Put(t.id, t);
-  txn_.Write(TokenKey(t.id), kTokensTable);
+  PutRow(txn_, txn_.tokens, t.id, t, TokenKey(t.id), kTokensTable);
   return absl::OkStatus();
 }
 
@@ -88,34 +76,33 @@ absl::Status InMemoryIdentity::InsertWebSession(
     if (s.expire_time <= now) expired.push_back(id_hash);
   }
   for (const std::string& id_hash : expired) {
-    txn_.web_sessions.Erase(id_hash);
-    txn_.Write(WebSessionKey(id_hash), kWebSessionsTable);
+    EraseRow(txn_, txn_.web_sessions, id_hash, WebSessionKey(id_hash),
+             kWebSessionsTable);
   }
   store::WebSession s = session;
   s.create_time = Trunc(s.create_time);
   s.expire_time = Trunc(s.expire_time);
-  txn_.web_sessions.Put(s.id_hash, s);
-  txn_.Write(WebSessionKey(s.id_hash), kWebSessionsTable);
+  PutRow(txn_, txn_.web_sessions, s.id_hash, s, WebSessionKey(s.id_hash),
+         kWebSessionsTable);
   return absl::OkStatus();
 }
 
 absl::StatusOr<store::WebSession> InMemoryIdentity::GetWebSession(
     absl::string_view id_hash) {
   MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(WebSessionKey(id_hash));
-  const store::WebSession* s = txn_.web_sessions.Find(std::string(id_hash));
+  const store::WebSession* s = ReadRow(
+      txn_, txn_.web_sessions, std::string(id_hash), WebSessionKey(id_hash));
   if (s == nullptr) return absl::NotFoundError("no such web session");
   return *s;
 }
 
 absl::Status InMemoryIdentity::DeleteWebSession(absl::string_view id_hash) {
   MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(WebSessionKey(id_hash));
-  if (txn_.web_sessions.Find(std::string(id_hash)) == nullptr) {
+  const std::string key(id_hash);
+  if (ReadRow(txn_, txn_.web_sessions, key, WebSessionKey(key)) == nullptr) {
     return absl::OkStatus();
   }
-  txn_.web_sessions.Erase(std::string(id_hash));
-  txn_.Write(WebSessionKey(id_hash), kWebSessionsTable);
+  EraseRow(txn_, txn_.web_sessions, key, WebSessionKey(key), kWebSessionsTable);
   return absl::OkStatus();
 }
 

@@ -173,25 +173,10 @@ class InMemoryTransaction : public store::Transaction {
         }
         if (result.ok()) {
           uint64_t v = ++txn_.db.version;
-          auto& t = txn_.db.tables;
-          t.domains = txn_.domains.CommitOnto(t.domains);
-          t.teams = txn_.teams.CommitOnto(t.teams);
-          t.products = txn_.products.CommitOnto(t.products);
-          t.tokens = txn_.tokens.CommitOnto(t.tokens);
-          t.web_sessions = txn_.web_sessions.CommitOnto(t.web_sessions);
-          t.idempotency = txn_.idempotency.CommitOnto(t.idempotency);
-          t.policies = txn_.policies.CommitOnto(t.policies);
-          t.waivers = txn_.waivers.CommitOnto(t.waivers);
-          t.contracts = txn_.contracts.CommitOnto(t.contracts);
-          t.contract_versions = txn_.versions.CommitOnto(t.contract_versions);
-          t.access_requests =
-              txn_.access_requests.CommitOnto(t.access_requests);
-          t.grants = txn_.grants.CommitOnto(t.grants);
-          t.observations = txn_.observations.CommitOnto(t.observations);
-          t.breaches = txn_.breaches.CommitOnto(t.breaches);
-          t.webhooks = txn_.webhooks.CommitOnto(t.webhooks);
-          t.webhook_deliveries =
-              txn_.deliveries.CommitOnto(t.webhook_deliveries);
+          ForEachTable(txn_.db.tables, txn_,
+                       [](auto& committed, const auto& overlay) {
+                         committed.rows = overlay.CommitOnto(committed.rows);
+                       });
           for (auto& d : txn_.pending_decisions) {
             txn_.db.access_decisions.push_back(std::move(d));
           }

@@ -84,6 +84,18 @@ std::optional<ProductKey> FindReader(TxnState& txn,
   return std::nullopt;
 }
 
+// FAILED_PRECONDITION if a product other than `key` reads its output port
+// `port_id` (the foreign key from input ports to output ports).
+absl::Status RefuseIfRead(TxnState& txn, const ProductKey& key,
+                          const std::string& port_id) {
+  const model::OutputPortRef port{key.domain_id, key.product_id, port_id};
+  std::optional<ProductKey> reader = FindReader(txn, port, key);
+  if (!reader) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(model::OutputPortName(port), " is read by ",
+                   model::ProductName(*reader)));
+}
+
 // Deletes the access requests and grants of the output ports of `key`
 // whose ids are not in `kept` (the schema's ON DELETE CASCADE).
 void DropAccessToPorts(TxnState& txn, const ProductKey& key,
@@ -140,55 +152,40 @@ bool MatchesText(const DataProduct& p, const std::vector<std::string>& words) {
 }  // namespace
 
 absl::StatusOr<Domain> InMemoryRegistry::GetDomain(absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(DomainKey(id));
-  const Domain* d = txn_.domains.Find(std::string(id));
-  if (!d)
-    return absl::NotFoundError(absl::StrCat("domains/", id, " not found"));
-  return *d;
+  return GetRow(txn_, txn_.domains, std::string(id), DomainKey(id),
+                model::DomainName(id));
 }
 
 absl::Status InMemoryRegistry::InsertDomain(const Domain& domain) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(DomainKey(domain.id));
-  if (txn_.domains.Find(domain.id)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("domains/", domain.id, " already exists"));
-  }
-  MP_RETURN_IF_ERROR(CheckDomainRefs(txn_, domain));
-  Domain d = domain;
-  d.create_time = Trunc(d.create_time);
-  d.update_time = Trunc(d.update_time);
-  txn_.domains.Put(d.id, d);
-  txn_.Write(DomainKey(d.id), kDomainsTable);
-  return absl::OkStatus();
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.domains, domain.id,
+                                 DomainKey(domain.id),
+                                 model::DomainName(domain.id)));
+  return PutDomain(domain);
 }
 
 absl::Status InMemoryRegistry::UpdateDomain(const Domain& domain,
                                             int64_t expected_revision) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(DomainKey(domain.id));
-  const Domain* cur = txn_.domains.Find(domain.id);
-  if (!cur)
-    return absl::NotFoundError(
-        absl::StrCat("domains/", domain.id, " not found"));
-  if (cur->revision != expected_revision)
-    return EtagMismatch(model::DomainName(domain.id));
+  MP_RETURN_IF_ERROR(
+      CheckUpdate(txn_, txn_.domains, domain.id, DomainKey(domain.id),
+                  model::DomainName(domain.id), expected_revision)
+          .status());
+  return PutDomain(domain);
+}
+
+// The rest of an insert or update: the references, then the row.
+absl::Status InMemoryRegistry::PutDomain(const Domain& domain) {
   MP_RETURN_IF_ERROR(CheckDomainRefs(txn_, domain));
   Domain d = domain;
   d.create_time = Trunc(d.create_time);
   d.update_time = Trunc(d.update_time);
-  txn_.domains.Put(d.id, d);
-  txn_.Write(DomainKey(d.id), kDomainsTable);
+  PutRow(txn_, txn_.domains, d.id, d, DomainKey(d.id), kDomainsTable);
   return absl::OkStatus();
 }
 
 absl::Status InMemoryRegistry::DeleteDomain(absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(DomainKey(id));
-  if (!txn_.domains.Find(std::string(id))) {
-    return absl::NotFoundError(absl::StrCat("domains/", id, " not found"));
-  }
+  MP_RETURN_IF_ERROR(CheckExists(txn_, txn_.domains, std::string(id),
+                                 DomainKey(id), model::DomainName(id))
+                         .status());
   MP_ASSIGN_OR_RETURN(int64_t subs, CountSubdomains(id));
   MP_ASSIGN_OR_RETURN(int64_t products, CountDataProducts(id));
   if (subs > 0 || products > 0) {
@@ -202,24 +199,20 @@ absl::Status InMemoryRegistry::DeleteDomain(absl::string_view id) {
   for (const auto& [k, p] : txn_.policies.Merged()) {
     if (k.first == id) ErasePolicy(txn_, k);
   }
-  txn_.domains.Erase(std::string(id));
-  txn_.Write(DomainKey(id), kDomainsTable);
+  EraseRow(txn_, txn_.domains, std::string(id), DomainKey(id), kDomainsTable);
   return absl::OkStatus();
 }
 
 absl::StatusOr<store::Page<Domain>> InMemoryRegistry::ListDomains(
     const store::DomainFilter& f, const store::PageRequest& page) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(kDomainsTable);
-  std::vector<std::pair<std::string, Domain>> items;
-  for (auto& [id, d] : txn_.domains.Merged()) {
-    if (!f.parent_id.empty() && d.parent_id != f.parent_id) continue;
-    if (f.top_level_only && !d.parent_id.empty()) continue;
-    if (!f.owner_team_id.empty() && d.owner_team_id != f.owner_team_id)
-      continue;
-    items.emplace_back(id, d);
-  }
-  return Paginate<Domain>(items, page, [](const std::string& k) { return k; });
+  return ListRows(
+      txn_, txn_.domains, kDomainsTable, page,
+      [&](const std::string&, const Domain& d) {
+        if (!f.parent_id.empty() && d.parent_id != f.parent_id) return false;
+        if (f.top_level_only && !d.parent_id.empty()) return false;
+        return f.owner_team_id.empty() || d.owner_team_id == f.owner_team_id;
+      },
+      IdCursor);
 }
 
 absl::StatusOr<std::vector<Domain>> InMemoryRegistry::DomainAncestors(
@@ -241,70 +234,51 @@ absl::StatusOr<std::vector<Domain>> InMemoryRegistry::DomainAncestors(
 
 absl::StatusOr<int64_t> InMemoryRegistry::CountSubdomains(
     absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(kDomainsTable);
-  int64_t n = 0;
-  for (const auto& [k, d] : txn_.domains.Merged())
-    n += d.parent_id == id ? 1 : 0;
-  return n;
+  return CountRows(
+      txn_, txn_.domains, kDomainsTable,
+      [&](const std::string&, const Domain& d) { return d.parent_id == id; });
 }
 
 absl::StatusOr<int64_t> InMemoryRegistry::CountDataProducts(
     absl::string_view domain_id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(kProductsTable);
-  int64_t n = 0;
-  for (const auto& [k, p] : txn_.products.Merged())
-    n += k.domain_id == domain_id ? 1 : 0;
-  return n;
+  return CountRows(txn_, txn_.products, kProductsTable,
+                   [&](const ProductKey& k, const DataProduct&) {
+                     return k.domain_id == domain_id;
+                   });
 }
 
 absl::StatusOr<Team> InMemoryRegistry::GetTeam(absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(TeamKey(id));
-  const Team* t = txn_.teams.Find(std::string(id));
-  if (!t) return absl::NotFoundError(absl::StrCat("teams/", id, " not found"));
-  return *t;
+  return GetRow(txn_, txn_.teams, std::string(id), TeamKey(id),
+                model::TeamName(id));
 }
 
 absl::Status InMemoryRegistry::InsertTeam(const Team& team) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(TeamKey(team.id));
-  if (txn_.teams.Find(team.id)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("teams/", team.id, " already exists"));
-  }
-  Team t = team;
-  t.create_time = Trunc(t.create_time);
-  t.update_time = Trunc(t.update_time);
-  txn_.teams.Put(t.id, t);
-  txn_.Write(TeamKey(t.id), kTeamsTable);
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.teams, team.id, TeamKey(team.id),
+                                 model::TeamName(team.id)));
+  PutTeam(team);
   return absl::OkStatus();
 }
 
 absl::Status InMemoryRegistry::UpdateTeam(const Team& team,
                                           int64_t expected_revision) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(TeamKey(team.id));
-  const Team* cur = txn_.teams.Find(team.id);
-  if (!cur)
-    return absl::NotFoundError(absl::StrCat("teams/", team.id, " not found"));
-  if (cur->revision != expected_revision)
-    return EtagMismatch(model::TeamName(team.id));
-  Team t = team;
-  t.create_time = Trunc(t.create_time);
-  t.update_time = Trunc(t.update_time);
-  txn_.teams.Put(t.id, t);
-  txn_.Write(TeamKey(t.id), kTeamsTable);
+  MP_RETURN_IF_ERROR(CheckUpdate(txn_, txn_.teams, team.id, TeamKey(team.id),
+                                 model::TeamName(team.id), expected_revision)
+                         .status());
+  PutTeam(team);
   return absl::OkStatus();
 }
 
+void InMemoryRegistry::PutTeam(const Team& team) {
+  Team t = team;
+  t.create_time = Trunc(t.create_time);
+  t.update_time = Trunc(t.update_time);
+  PutRow(txn_, txn_.teams, t.id, t, TeamKey(t.id), kTeamsTable);
+}
+
 absl::Status InMemoryRegistry::DeleteTeam(absl::string_view id) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(TeamKey(id));
-  if (!txn_.teams.Find(std::string(id))) {
-    return absl::NotFoundError(absl::StrCat("teams/", id, " not found"));
-  }
+  MP_RETURN_IF_ERROR(CheckExists(txn_, txn_.teams, std::string(id), TeamKey(id),
+                                 model::TeamName(id))
+                         .status());
   txn_.Read(kDomainsTable);
   txn_.Read(kProductsTable);
   for (const auto& [k, d] : txn_.domains.Merged()) {
@@ -326,24 +300,19 @@ absl::Status InMemoryRegistry::DeleteTeam(absl::string_view id) {
           "teams/", id, " still owns ", model::PolicyName(p.key())));
     }
   }
-  txn_.teams.Erase(std::string(id));
-  txn_.Write(TeamKey(id), kTeamsTable);
+  EraseRow(txn_, txn_.teams, std::string(id), TeamKey(id), kTeamsTable);
   return absl::OkStatus();
 }
 
 absl::StatusOr<store::Page<Team>> InMemoryRegistry::ListTeams(
     const store::TeamFilter& f, const store::PageRequest& page) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(kTeamsTable);
-  std::vector<std::pair<std::string, Team>> items;
-  for (auto& [id, t] : txn_.teams.Merged()) {
-    if (!f.member.empty() && std::find(t.members.begin(), t.members.end(),
-                                       f.member) == t.members.end()) {
-      continue;
-    }
-    items.emplace_back(id, t);
-  }
-  return Paginate<Team>(items, page, [](const std::string& k) { return k; });
+  return ListRows(
+      txn_, txn_.teams, kTeamsTable, page,
+      [&](const std::string&, const Team& t) {
+        return f.member.empty() || std::find(t.members.begin(), t.members.end(),
+                                             f.member) != t.members.end();
+      },
+      IdCursor);
 }
 
 absl::StatusOr<std::vector<std::string>> InMemoryRegistry::TeamsOfPrincipal(
@@ -362,45 +331,31 @@ absl::StatusOr<std::vector<std::string>> InMemoryRegistry::TeamsOfPrincipal(
 
 absl::StatusOr<DataProduct> InMemoryRegistry::GetDataProduct(
     const ProductKey& key) {
-  MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(ProductRowKey(key));
-  const DataProduct* p = txn_.products.Find(key);
-  if (!p)
-    return absl::NotFoundError(
-        absl::StrCat(model::ProductName(key), " not found"));
-  return *p;
+  return GetRow(txn_, txn_.products, key, ProductRowKey(key),
+                model::ProductName(key));
 }
 
 absl::Status InMemoryRegistry::InsertDataProduct(const DataProduct& product) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
   ProductKey key = product.key();
-  txn_.Read(ProductRowKey(key));
-  if (txn_.products.Find(key)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(model::ProductName(key), " already exists"));
-  }
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.products, key, ProductRowKey(key),
+                                 model::ProductName(key)));
   txn_.Read(DomainKey(product.domain_id));
   if (!txn_.domains.Find(product.domain_id)) {
     return absl::NotFoundError(
         absl::StrCat("domains/", product.domain_id, " not found"));
   }
   MP_RETURN_IF_ERROR(CheckProductRefs(txn_, product));
-  txn_.products.Put(key, Normalized(product));
-  txn_.Write(ProductRowKey(key), kProductsTable);
+  PutRow(txn_, txn_.products, key, Normalized(product), ProductRowKey(key),
+         kProductsTable);
   return absl::OkStatus();
 }
 
 absl::Status InMemoryRegistry::UpdateDataProduct(const DataProduct& product,
                                                  int64_t expected_revision) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
   ProductKey key = product.key();
-  txn_.Read(ProductRowKey(key));
-  const DataProduct* cur = txn_.products.Find(key);
-  if (!cur)
-    return absl::NotFoundError(
-        absl::StrCat(model::ProductName(key), " not found"));
-  if (cur->revision != expected_revision)
-    return EtagMismatch(model::ProductName(key));
+  MP_ASSIGN_OR_RETURN(const DataProduct* cur,
+                      CheckUpdate(txn_, txn_.products, key, ProductRowKey(key),
+                                  model::ProductName(key), expected_revision));
   MP_RETURN_IF_ERROR(CheckProductRefs(txn_, product));
   // Output ports that other products read cannot disappear (the foreign
   // key from input ports to output ports).
@@ -410,35 +365,22 @@ absl::Status InMemoryRegistry::UpdateDataProduct(const DataProduct& product,
   for (const auto& o : cur->output_ports) {
     if (kept.count(o.id)) continue;
     drops_a_port = true;
-    auto reader = FindReader(txn_, {key.domain_id, key.product_id, o.id}, key);
-    if (reader) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          model::OutputPortName({key.domain_id, key.product_id, o.id}),
-          " is read by ", model::ProductName(*reader)));
-    }
+    MP_RETURN_IF_ERROR(RefuseIfRead(txn_, key, o.id));
   }
   // Only then, so that other product updates do not read (and conflict
   // on) the access tables.
   if (drops_a_port) DropAccessToPorts(txn_, key, kept);
-  txn_.products.Put(key, Normalized(product));
-  txn_.Write(ProductRowKey(key), kProductsTable);
+  PutRow(txn_, txn_.products, key, Normalized(product), ProductRowKey(key),
+         kProductsTable);
   return absl::OkStatus();
 }
 
 absl::Status InMemoryRegistry::DeleteDataProduct(const ProductKey& key) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(ProductRowKey(key));
-  const DataProduct* cur = txn_.products.Find(key);
-  if (!cur)
-    return absl::NotFoundError(
-        absl::StrCat(model::ProductName(key), " not found"));
+  MP_ASSIGN_OR_RETURN(const DataProduct* cur,
+                      CheckExists(txn_, txn_.products, key, ProductRowKey(key),
+                                  model::ProductName(key)));
   for (const auto& o : cur->output_ports) {
-    auto reader = FindReader(txn_, {key.domain_id, key.product_id, o.id}, key);
-    if (reader) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          model::OutputPortName({key.domain_id, key.product_id, o.id}),
-          " is read by ", model::ProductName(*reader)));
-    }
+    MP_RETURN_IF_ERROR(RefuseIfRead(txn_, key, o.id));
   }
   txn_.Read(kContractsTable);
   for (const auto& [id, c] : txn_.contracts.Merged()) {
@@ -449,15 +391,13 @@ absl::Status InMemoryRegistry::DeleteDataProduct(const ProductKey& key) {
     }
   }
   DropAccessToPorts(txn_, key, {});
-  txn_.products.Erase(key);
-  txn_.Write(ProductRowKey(key), kProductsTable);
+  EraseRow(txn_, txn_.products, key, ProductRowKey(key), kProductsTable);
   return absl::OkStatus();
 }
 
 absl::StatusOr<store::Page<DataProduct>> InMemoryRegistry::ListDataProducts(
     const store::DataProductFilter& f, const store::PageRequest& page) {
   MP_RETURN_IF_ERROR(txn_.Check());
-  txn_.Read(kProductsTable);
   std::set<std::string> domains;
   if (!f.domain_id.empty()) {
     domains.insert(f.domain_id);
@@ -480,20 +420,20 @@ absl::StatusOr<store::Page<DataProduct>> InMemoryRegistry::ListDataProducts(
   std::vector<std::string> words =
       absl::StrSplit(absl::AsciiStrToLower(f.text), absl::ByAnyChar(" \t\n"),
                      absl::SkipEmpty());
-  std::vector<std::pair<ProductKey, DataProduct>> items;
-  for (auto& [k, p] : txn_.products.Merged()) {
-    if (!domains.empty() && !domains.count(k.domain_id)) continue;
-    if (!f.owner_team_id.empty() && p.owner_team_id != f.owner_team_id)
-      continue;
-    if (f.lifecycle && p.lifecycle != *f.lifecycle) continue;
-    if (!f.tag.empty() &&
-        std::find(p.tags.begin(), p.tags.end(), f.tag) == p.tags.end()) {
-      continue;
-    }
-    if (!words.empty() && !MatchesText(p, words)) continue;
-    items.emplace_back(k, p);
-  }
-  return Paginate<DataProduct>(items, page, ProductCursor);
+  return ListRows(
+      txn_, txn_.products, kProductsTable, page,
+      [&](const ProductKey& k, const DataProduct& p) {
+        if (!domains.empty() && !domains.count(k.domain_id)) return false;
+        if (!f.owner_team_id.empty() && p.owner_team_id != f.owner_team_id)
+          return false;
+        if (f.lifecycle && p.lifecycle != *f.lifecycle) return false;
+        if (!f.tag.empty() &&
+            std::find(p.tags.begin(), p.tags.end(), f.tag) == p.tags.end()) {
+          return false;
+        }
+        return words.empty() || MatchesText(p, words);
+      },
+      ProductCursor);
 }
 
 }  // namespace meshplane::testing::memstore_internal

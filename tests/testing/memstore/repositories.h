@@ -19,11 +19,22 @@
 
 namespace meshplane::testing::memstore_internal {
 
+// The base of each repository: it works on the state of the transaction
+// that hands it out, which outlives it.
+template <typename Interface>
+class InMemoryRepository : public Interface {
+ public:
+  explicit InMemoryRepository(TxnState& txn) : txn_(txn) {}
+
+ protected:
+  TxnState& txn_;
+};
+
 // Domains, teams, data products (registry.cc); search and lineage
 // (registry_search.cc).
-class InMemoryRegistry : public store::RegistryRepository {
+class InMemoryRegistry : public InMemoryRepository<store::RegistryRepository> {
  public:
-  explicit InMemoryRegistry(TxnState& txn) : txn_(txn) {}
+  using InMemoryRepository::InMemoryRepository;
 
   absl::StatusOr<model::Domain> GetDomain(absl::string_view id) override;
   absl::Status InsertDomain(const model::Domain& domain) override;
@@ -64,13 +75,14 @@ class InMemoryRegistry : public store::RegistryRepository {
       int max_depth) override;
 
  private:
-  TxnState& txn_;
+  absl::Status PutDomain(const model::Domain& domain);
+  void PutTeam(const model::Team& team);
 };
 
 // API tokens and web sessions (identity.cc).
-class InMemoryIdentity : public store::IdentityRepository {
+class InMemoryIdentity : public InMemoryRepository<store::IdentityRepository> {
  public:
-  explicit InMemoryIdentity(TxnState& txn) : txn_(txn) {}
+  using InMemoryRepository::InMemoryRepository;
 
   absl::Status InsertToken(const model::ApiToken& token) override;
   absl::StatusOr<model::ApiToken> GetToken(absl::string_view id) override;
@@ -84,15 +96,13 @@ class InMemoryIdentity : public store::IdentityRepository {
   absl::StatusOr<store::WebSession> GetWebSession(
       absl::string_view id_hash) override;
   absl::Status DeleteWebSession(absl::string_view id_hash) override;
-
- private:
-  TxnState& txn_;
 };
 
 // Policies, their history, and waivers (governance.cc).
-class InMemoryGovernance : public store::GovernanceRepository {
+class InMemoryGovernance
+    : public InMemoryRepository<store::GovernanceRepository> {
  public:
-  explicit InMemoryGovernance(TxnState& txn) : txn_(txn) {}
+  using InMemoryRepository::InMemoryRepository;
 
   absl::StatusOr<model::Policy> GetPolicy(const model::PolicyKey& key) override;
   absl::Status InsertPolicy(const model::Policy& policy,
@@ -115,15 +125,12 @@ class InMemoryGovernance : public store::GovernanceRepository {
   absl::StatusOr<store::Page<model::Waiver>> ListWaivers(
       const store::WaiverFilter& filter,
       const store::PageRequest& page) override;
-
- private:
-  TxnState& txn_;
 };
 
 // Contracts and their published versions (contracts.cc).
-class InMemoryContracts : public store::ContractRepository {
+class InMemoryContracts : public InMemoryRepository<store::ContractRepository> {
  public:
-  explicit InMemoryContracts(TxnState& txn) : txn_(txn) {}
+  using InMemoryRepository::InMemoryRepository;
 
   absl::StatusOr<model::Contract> GetContract(absl::string_view id) override;
   absl::Status InsertContract(const model::Contract& contract) override;
@@ -142,15 +149,12 @@ class InMemoryContracts : public store::ContractRepository {
       absl::string_view contract_id) override;
   absl::StatusOr<std::vector<store::ContractPortReader>> ContractReaders(
       absl::string_view contract_id) override;
-
- private:
-  TxnState& txn_;
 };
 
 // Access requests, grants, CheckAccess decisions (access.cc).
-class InMemoryAccess : public store::AccessRepository {
+class InMemoryAccess : public InMemoryRepository<store::AccessRepository> {
  public:
-  explicit InMemoryAccess(TxnState& txn) : txn_(txn) {}
+  using InMemoryRepository::InMemoryRepository;
 
   absl::Status InsertAccessRequest(const model::AccessRequest& r) override;
   absl::StatusOr<model::AccessRequest> GetAccessRequest(
@@ -171,15 +175,12 @@ class InMemoryAccess : public store::AccessRepository {
       absl::Time now, absl::string_view after, int limit) override;
   absl::Status AppendAccessDecisions(
       const std::vector<model::AccessDecision>& decisions) override;
-
- private:
-  TxnState& txn_;
 };
 
 // Observations and breaches (slo.cc).
-class InMemorySlo : public store::SloRepository {
+class InMemorySlo : public InMemoryRepository<store::SloRepository> {
  public:
-  explicit InMemorySlo(TxnState& txn) : txn_(txn) {}
+  using InMemoryRepository::InMemoryRepository;
 
   absl::Status InsertObservations(
       const std::vector<model::Observation>& observations) override;
@@ -197,15 +198,12 @@ class InMemorySlo : public store::SloRepository {
   absl::StatusOr<store::Page<model::Breach>> ListBreaches(
       const store::BreachFilter& filter,
       const store::PageRequest& page) override;
-
- private:
-  TxnState& txn_;
 };
 
 // Audit, the event feed, idempotency, webhooks (events.cc).
-class InMemoryEvents : public store::EventRepository {
+class InMemoryEvents : public InMemoryRepository<store::EventRepository> {
  public:
-  explicit InMemoryEvents(TxnState& txn) : txn_(txn) {}
+  using InMemoryRepository::InMemoryRepository;
 
   absl::StatusOr<int64_t> AppendAudit(
       const model::AuditRecord& record) override;
@@ -238,9 +236,6 @@ class InMemoryEvents : public store::EventRepository {
       const std::vector<model::WebhookDelivery>& deliveries, int keep) override;
   absl::StatusOr<store::Page<model::WebhookDelivery>> ListWebhookDeliveries(
       absl::string_view webhook_id, const store::PageRequest& page) override;
-
- private:
-  TxnState& txn_;
 };
 
 }  // namespace meshplane::testing::memstore_internal

@@ -75,12 +75,9 @@ absl::StatusOr<store::ObservationSummary> InMemorySlo::SummarizeObservations(
 }
 
 absl::Status InMemorySlo::InsertBreach(const model::Breach& breach) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(BreachRowKey(breach.id));
   const std::string phrase = absl::StrCat("breach \"", breach.id, "\"");
-  if (txn_.breaches.Find(breach.id)) {
-    return absl::AlreadyExistsError(absl::StrCat(phrase, " already exists"));
-  }
+  MP_RETURN_IF_ERROR(CheckInsert(txn_, txn_.breaches, breach.id,
+                                 BreachRowKey(breach.id), phrase));
   MP_RETURN_IF_ERROR(CheckPort(txn_, breach.port, phrase));
   if (breach.open()) {
     MP_ASSIGN_OR_RETURN(auto open,
@@ -92,8 +89,7 @@ absl::Status InMemorySlo::InsertBreach(const model::Breach& breach) {
   model::Breach b = breach;
   b.start_time = Trunc(b.start_time);
   b.end_time = Trunc(b.end_time);
-  txn_.breaches.Put(b.id, b);
-  txn_.Write(BreachRowKey(b.id), kBreachesTable);
+  PutRow(txn_, txn_.breaches, b.id, b, BreachRowKey(b.id), kBreachesTable);
   return absl::OkStatus();
 }
 
@@ -111,19 +107,17 @@ absl::StatusOr<std::optional<model::Breach>> InMemorySlo::GetOpenBreach(
 
 absl::Status InMemorySlo::CloseBreach(absl::string_view id,
                                       absl::Time end_time) {
-  MP_RETURN_IF_ERROR(txn_.CheckWrite());
-  txn_.Read(BreachRowKey(id));
   const std::string phrase = absl::StrCat("breach \"", id, "\"");
-  const model::Breach* cur = txn_.breaches.Find(std::string(id));
-  if (!cur) return absl::NotFoundError(absl::StrCat(phrase, " not found"));
+  MP_ASSIGN_OR_RETURN(const model::Breach* cur,
+                      CheckExists(txn_, txn_.breaches, std::string(id),
+                                  BreachRowKey(id), phrase));
   if (!cur->open()) {
     return absl::FailedPreconditionError(
         absl::StrCat(phrase, " is already closed"));
   }
   model::Breach b = *cur;
   b.end_time = Trunc(end_time);
-  txn_.breaches.Put(b.id, b);
-  txn_.Write(BreachRowKey(b.id), kBreachesTable);
+  PutRow(txn_, txn_.breaches, b.id, b, BreachRowKey(b.id), kBreachesTable);
   return absl::OkStatus();
 }
 

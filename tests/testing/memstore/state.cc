@@ -71,58 +71,14 @@ absl::Status EtagMismatch(const std::string& name) {
 }
 
 StoreState::StoreState(std::shared_ptr<ListenerHub> listener_hub)
-    : hub(std::move(listener_hub)) {
-  tables.domains =
-      std::make_shared<const std::map<std::string, model::Domain>>();
-  tables.teams = std::make_shared<const std::map<std::string, model::Team>>();
-  tables.products =
-      std::make_shared<const std::map<model::ProductKey, model::DataProduct>>();
-  tables.tokens =
-      std::make_shared<const std::map<std::string, model::ApiToken>>();
-  tables.web_sessions =
-      std::make_shared<const std::map<std::string, store::WebSession>>();
-  tables.idempotency =
-      std::make_shared<const std::map<std::string, model::IdempotencyRecord>>();
-  tables.policies =
-      std::make_shared<const std::map<PolicyMapKey, model::Policy>>();
-  tables.waivers =
-      std::make_shared<const std::map<WaiverMapKey, model::Waiver>>();
-  tables.contracts =
-      std::make_shared<const std::map<std::string, model::Contract>>();
-  tables.contract_versions =
-      std::make_shared<const std::map<VersionMapKey, model::ContractVersion>>();
-  tables.access_requests =
-      std::make_shared<const std::map<std::string, model::AccessRequest>>();
-  tables.grants = std::make_shared<const std::map<std::string, model::Grant>>();
-  tables.observations =
-      std::make_shared<const std::map<int64_t, model::Observation>>();
-  tables.breaches =
-      std::make_shared<const std::map<std::string, model::Breach>>();
-  tables.webhooks =
-      std::make_shared<const std::map<std::string, model::Webhook>>();
-  tables.webhook_deliveries =
-      std::make_shared<const std::map<int64_t, model::WebhookDelivery>>();
-}
+    : hub(std::move(listener_hub)) {}
 
 TxnState::TxnState(StoreState& db, store::TxnMode mode, uint64_t id,
                    uint64_t snapshot_version, const Tables& t)
     : db(db), mode(mode), id(id), snapshot_version(snapshot_version) {
-  domains.Reset(t.domains);
-  teams.Reset(t.teams);
-  products.Reset(t.products);
-  tokens.Reset(t.tokens);
-  web_sessions.Reset(t.web_sessions);
-  idempotency.Reset(t.idempotency);
-  policies.Reset(t.policies);
-  waivers.Reset(t.waivers);
-  contracts.Reset(t.contracts);
-  versions.Reset(t.contract_versions);
-  access_requests.Reset(t.access_requests);
-  grants.Reset(t.grants);
-  observations.Reset(t.observations);
-  breaches.Reset(t.breaches);
-  webhooks.Reset(t.webhooks);
-  deliveries.Reset(t.webhook_deliveries);
+  ForEachTable(t, *this, [](const auto& committed, auto& overlay) {
+    overlay.Reset(committed.rows);
+  });
 }
 
 absl::Status TxnState::Check() {

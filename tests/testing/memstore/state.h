@@ -31,6 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
+#include "meshplane/common/status_macros.h"
 #include "meshplane/model/access.h"
 #include "meshplane/model/audit.h"
 #include "meshplane/model/contract.h"
@@ -177,11 +178,28 @@ class Overlay {
   std::map<K, std::optional<V>> changes_;
 };
 
+// The page of `entries` (in list order) that starts at index `first`: the
+// items `item_of` makes of at most `limit` entries and, when more follow,
+// the cursor `cursor_of` makes of the last entry on the page.
+template <typename E, typename ItemOf, typename CursorOf>
+auto PageFrom(const std::vector<E>& entries, size_t first, int limit,
+              ItemOf item_of, CursorOf cursor_of)
+    -> store::Page<std::decay_t<decltype(item_of(entries[0]))>> {
+  store::Page<std::decay_t<decltype(item_of(entries[0]))>> out;
+  size_t i = first;
+  for (; i < entries.size() && static_cast<int>(out.items.size()) < limit;
+       ++i) {
+    out.items.push_back(item_of(entries[i]));
+  }
+  if (i < entries.size() && !out.items.empty()) {
+    out.next = cursor_of(entries[i - 1]);
+  }
+  return out;
+}
+
 template <typename T, typename K, typename KeyFn>
 store::Page<T> Paginate(const std::vector<std::pair<K, T>>& sorted_items,
                         const store::PageRequest& page, KeyFn cursor_of) {
-  store::Page<T> out;
-  int limit = std::max(1, page.limit);
   size_t i = 0;
   if (!page.after.empty()) {
     while (i < sorted_items.size() &&
@@ -189,14 +207,10 @@ store::Page<T> Paginate(const std::vector<std::pair<K, T>>& sorted_items,
       ++i;
     }
   }
-  for (; i < sorted_items.size() && static_cast<int>(out.items.size()) < limit;
-       ++i) {
-    out.items.push_back(sorted_items[i].second);
-  }
-  if (i < sorted_items.size() && !out.items.empty()) {
-    out.next = cursor_of(sorted_items[i - 1].first);
-  }
-  return out;
+  return PageFrom(
+      sorted_items, i, std::max(1, page.limit),
+      [](const std::pair<K, T>& e) -> const T& { return e.second; },
+      [&](const std::pair<K, T>& e) { return cursor_of(e.first); });
 }
 
 // Access requests and grants are listed newest first, (create_time, id)
@@ -228,48 +242,49 @@ absl::StatusOr<store::Page<T>> PaginateNewestFirst(
     last.id = page.after.substr(slash + 1);
     while (i < items.size() && !newer(last, items[i])) ++i;
   }
-  store::Page<T> out;
-  for (; i < items.size() && static_cast<int>(out.items.size()) < page.limit;
-       ++i) {
-    out.items.push_back(items[i]);
-  }
-  if (i < items.size() && !out.items.empty()) {
-    const T& last = out.items.back();
-    out.next = absl::StrCat(ToMicros(last.create_time), "/", last.id);
-  }
-  return out;
+  return PageFrom(
+      items, i, page.limit, [](const T& item) -> const T& { return item; },
+      [](const T& last) {
+        return absl::StrCat(ToMicros(last.create_time), "/", last.id);
+      });
 }
 
-// The committed tables. Each is immutable once published; a commit
-// publishes new copies of the tables it changed.
-struct Tables {
-  std::shared_ptr<const std::map<std::string, model::Domain>> domains;
-  std::shared_ptr<const std::map<std::string, model::Team>> teams;
-  std::shared_ptr<const std::map<model::ProductKey, model::DataProduct>>
-      products;
-  std::shared_ptr<const std::map<std::string, model::ApiToken>> tokens;
-  // Keyed by id_hash.
-  std::shared_ptr<const std::map<std::string, store::WebSession>> web_sessions;
-  std::shared_ptr<const std::map<std::string, model::IdempotencyRecord>>
-      idempotency;
-  std::shared_ptr<const std::map<PolicyMapKey, model::Policy>> policies;
-  // Keyed by (policy domain_id, policy id, id).
-  std::shared_ptr<const std::map<WaiverMapKey, model::Waiver>> waivers;
-  std::shared_ptr<const std::map<std::string, model::Contract>> contracts;
-  // Keyed by (contract_id, version).
-  std::shared_ptr<const std::map<VersionMapKey, model::ContractVersion>>
-      contract_versions;
-  std::shared_ptr<const std::map<std::string, model::AccessRequest>>
-      access_requests;
-  std::shared_ptr<const std::map<std::string, model::Grant>> grants;
-  // Keyed by a sequence unique within the store.
-  std::shared_ptr<const std::map<int64_t, model::Observation>> observations;
-  std::shared_ptr<const std::map<std::string, model::Breach>> breaches;
-  std::shared_ptr<const std::map<std::string, model::Webhook>> webhooks;
-  // Keyed by a sequence unique within the store, in append order.
-  std::shared_ptr<const std::map<int64_t, model::WebhookDelivery>>
-      webhook_deliveries;
+// A committed table: immutable once published; empty at first.
+template <typename K, typename V>
+struct CommittedTable {
+  std::shared_ptr<const std::map<K, V>> rows =
+      std::make_shared<const std::map<K, V>>();
 };
+
+// The store's tables, each held as H<key, row>: as committed
+// (CommittedTable; a commit publishes new copies of the tables it changed)
+// or as one transaction sees them (Overlay).
+template <template <typename, typename> class H>
+struct TableSet {
+  H<std::string, model::Domain> domains;
+  H<std::string, model::Team> teams;
+  H<model::ProductKey, model::DataProduct> products;
+  H<std::string, model::ApiToken> tokens;
+  // Keyed by id_hash.
+  H<std::string, store::WebSession> web_sessions;
+  H<std::string, model::IdempotencyRecord> idempotency;
+  H<PolicyMapKey, model::Policy> policies;
+  // Keyed by (policy domain_id, policy id, id).
+  H<WaiverMapKey, model::Waiver> waivers;
+  H<std::string, model::Contract> contracts;
+  // Keyed by (contract_id, version).
+  H<VersionMapKey, model::ContractVersion> versions;
+  H<std::string, model::AccessRequest> access_requests;
+  H<std::string, model::Grant> grants;
+  // Keyed by a sequence unique within the store.
+  H<int64_t, model::Observation> observations;
+  H<std::string, model::Breach> breaches;
+  H<std::string, model::Webhook> webhooks;
+  // Keyed by a sequence unique within the store, in append order.
+  H<int64_t, model::WebhookDelivery> deliveries;
+};
+
+using Tables = TableSet<CommittedTable>;
 
 // One stored revision of a policy's history.
 struct RevisionRow {
@@ -289,7 +304,6 @@ struct StoreState {
     std::set<std::string> writes;
   };
 
-  // Empty tables.
   explicit StoreState(std::shared_ptr<ListenerHub> listener_hub);
 
   absl::Mutex mu;
@@ -320,8 +334,9 @@ struct StoreState {
 // One transaction's state, shared by the transaction and its repositories
 // (a record more than an object: each repository reads and changes the
 // tables of its area, and a few of other areas, as the schema's foreign
-// keys and cascades do). Not thread-safe, as the transaction.
-struct TxnState {
+// keys and cascades do). Its tables are the overlays of the snapshot it
+// began on. Not thread-safe, as the transaction.
+struct TxnState : TableSet<Overlay> {
   TxnState(StoreState& db, store::TxnMode mode, uint64_t id,
            uint64_t snapshot_version, const Tables& t);
 
@@ -344,22 +359,6 @@ struct TxnState {
   const uint64_t snapshot_version;
   bool done = false;
   bool wrote = false;
-  Overlay<std::string, model::Domain> domains;
-  Overlay<std::string, model::Team> teams;
-  Overlay<model::ProductKey, model::DataProduct> products;
-  Overlay<std::string, model::ApiToken> tokens;
-  Overlay<std::string, store::WebSession> web_sessions;
-  Overlay<std::string, model::IdempotencyRecord> idempotency;
-  Overlay<PolicyMapKey, model::Policy> policies;
-  Overlay<WaiverMapKey, model::Waiver> waivers;
-  Overlay<std::string, model::Contract> contracts;
-  Overlay<VersionMapKey, model::ContractVersion> versions;
-  Overlay<std::string, model::AccessRequest> access_requests;
-  Overlay<std::string, model::Grant> grants;
-  Overlay<int64_t, model::Observation> observations;
-  Overlay<std::string, model::Breach> breaches;
-  Overlay<std::string, model::Webhook> webhooks;
-  Overlay<int64_t, model::WebhookDelivery> deliveries;
   std::vector<model::AccessDecision> pending_decisions;
   std::vector<RevisionRow> pending_revisions;
   std::vector<store::Listener::Notification> pending_notifications;
@@ -370,6 +369,146 @@ struct TxnState {
   std::optional<int64_t> pending_pruned_through;
   std::vector<std::string> locks;
 };
+
+// Calls f(a's table, b's table) for each table of two TableSets (a
+// transaction's snapshot and overlays, or the committed tables and a
+// transaction's overlays).
+template <typename A, typename B, typename F>
+void ForEachTable(A& a, B& b, F f) {
+  f(a.domains, b.domains);
+  f(a.teams, b.teams);
+  f(a.products, b.products);
+  f(a.tokens, b.tokens);
+  f(a.web_sessions, b.web_sessions);
+  f(a.idempotency, b.idempotency);
+  f(a.policies, b.policies);
+  f(a.waivers, b.waivers);
+  f(a.contracts, b.contracts);
+  f(a.versions, b.versions);
+  f(a.access_requests, b.access_requests);
+  f(a.grants, b.grants);
+  f(a.observations, b.observations);
+  f(a.breaches, b.breaches);
+  f(a.webhooks, b.webhooks);
+  f(a.deliveries, b.deliveries);
+}
+
+// The row operations every area repeats. `row_key` is the conflict key of
+// the row `key` of `rows`; `name` names it in errors (`domains/sales`).
+
+// The row, after recording the read of its conflict key; nullptr if none.
+template <typename K, typename V>
+const V* ReadRow(TxnState& txn, const Overlay<K, V>& rows, const K& key,
+                 const std::string& row_key) {
+  txn.Read(row_key);
+  return rows.Find(key);
+}
+
+// Check; a copy of the row, or NOT_FOUND "<name> not found".
+template <typename K, typename V>
+absl::StatusOr<V> GetRow(TxnState& txn, const Overlay<K, V>& rows, const K& key,
+                         const std::string& row_key, absl::string_view name) {
+  MP_RETURN_IF_ERROR(txn.Check());
+  const V* v = ReadRow(txn, rows, key, row_key);
+  if (!v) return absl::NotFoundError(absl::StrCat(name, " not found"));
+  return *v;
+}
+
+// CheckWrite; ALREADY_EXISTS "<name> already exists" if the row exists.
+template <typename K, typename V>
+absl::Status CheckInsert(TxnState& txn, const Overlay<K, V>& rows, const K& key,
+                         const std::string& row_key, absl::string_view name) {
+  MP_RETURN_IF_ERROR(txn.CheckWrite());
+  if (ReadRow(txn, rows, key, row_key)) {
+    return absl::AlreadyExistsError(absl::StrCat(name, " already exists"));
+  }
+  return absl::OkStatus();
+}
+
+// CheckWrite; the row that an update expecting `expected_revision`
+// replaces, or NOT_FOUND "<name> not found", or EtagMismatch(name).
+template <typename K, typename V>
+absl::StatusOr<const V*> CheckUpdate(TxnState& txn, const Overlay<K, V>& rows,
+                                     const K& key, const std::string& row_key,
+                                     const std::string& name,
+                                     int64_t expected_revision) {
+  MP_RETURN_IF_ERROR(txn.CheckWrite());
+  const V* cur = ReadRow(txn, rows, key, row_key);
+  if (!cur) return absl::NotFoundError(absl::StrCat(name, " not found"));
+  if (cur->revision != expected_revision) return EtagMismatch(name);
+  return cur;
+}
+
+// CheckWrite; the row to change or delete, or NOT_FOUND "<name> not found".
+template <typename K, typename V>
+absl::StatusOr<const V*> CheckExists(TxnState& txn, const Overlay<K, V>& rows,
+                                     const K& key, const std::string& row_key,
+                                     absl::string_view name) {
+  MP_RETURN_IF_ERROR(txn.CheckWrite());
+  const V* cur = ReadRow(txn, rows, key, row_key);
+  if (!cur) return absl::NotFoundError(absl::StrCat(name, " not found"));
+  return cur;
+}
+
+// Stores `v` as the row `key` and records the write of its conflict key
+// and of `table`.
+template <typename K, typename V>
+void PutRow(TxnState& txn, Overlay<K, V>& rows, const K& key, V v,
+            const std::string& row_key, const char* table) {
+  rows.Put(key, std::move(v));
+  txn.Write(row_key, table);
+}
+
+// Deletes the row `key` and records the write of its conflict key and of
+// `table`.
+template <typename K, typename V>
+void EraseRow(TxnState& txn, Overlay<K, V>& rows, const K& key,
+              const std::string& row_key, const char* table) {
+  rows.Erase(key);
+  txn.Write(row_key, table);
+}
+
+// The rows of `rows` as this transaction sees them, after recording the
+// read of the whole `table`.
+template <typename K, typename V>
+std::map<K, V> ScanRows(TxnState& txn, const Overlay<K, V>& rows,
+                        const char* table) {
+  txn.Read(table);
+  return rows.Merged();
+}
+
+// Check; the page, in key order, of the rows of `rows` that `keep(key,
+// row)` accepts, after recording the read of the whole `table`; the cursor
+// is cursor_of(key) (Paginate).
+template <typename K, typename V, typename Keep, typename CursorOf>
+absl::StatusOr<store::Page<V>> ListRows(TxnState& txn,
+                                        const Overlay<K, V>& rows,
+                                        const char* table,
+                                        const store::PageRequest& page,
+                                        Keep keep, CursorOf cursor_of) {
+  MP_RETURN_IF_ERROR(txn.Check());
+  std::vector<std::pair<K, V>> items;
+  for (auto& [k, v] : ScanRows(txn, rows, table)) {
+    if (keep(k, v)) items.emplace_back(k, std::move(v));
+  }
+  return Paginate<V>(items, page, cursor_of);
+}
+
+// The cursor of the tables keyed by id: the id.
+inline std::string IdCursor(const std::string& id) { return id; }
+
+// Check; how many rows of `rows` `counts(key, row)` accepts, after
+// recording the read of the whole `table`.
+template <typename K, typename V, typename Counts>
+absl::StatusOr<int64_t> CountRows(TxnState& txn, const Overlay<K, V>& rows,
+                                  const char* table, Counts counts) {
+  MP_RETURN_IF_ERROR(txn.Check());
+  int64_t n = 0;
+  for (const auto& [k, v] : ScanRows(txn, rows, table)) {
+    if (counts(k, v)) ++n;
+  }
+  return n;
+}
 
 // What one area checks or cascades into another's tables.
 

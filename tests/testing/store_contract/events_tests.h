@@ -36,18 +36,11 @@ TYPED_TEST_P(StoreContractTest, AuditAppendAndListNewestFirst) {
   EXPECT_EQ(std::set<int64_t>(seqs.begin(), seqs.end()).size(), 30u);
 
   auto list = [&](store::AuditFilter f, int limit) {
-    std::vector<model::AuditRecord> out;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 100; ++guard) {
-      auto r = this->template Read<store::Page<model::AuditRecord>>(
-          [&](Transaction& txn) { return txn.events().ListAudit(f, page); });
-      EXPECT_THAT(r, IsOk());
-      if (!r.ok()) break;
-      for (auto& a : r->items) out.push_back(a);
-      if (r->next.empty()) break;
-      page.after = r->next;
-    }
-    return out;
+    return this->template AllPages<model::AuditRecord, model::AuditRecord>(
+        [&](Transaction& txn, const PageRequest& page) {
+          return txn.events().ListAudit(f, page);
+        },
+        limit, [](const model::AuditRecord& a) { return a; });
   };
   std::vector<model::AuditRecord> all = list({}, 7);
   ASSERT_EQ(all.size(), 30u);

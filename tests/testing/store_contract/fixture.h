@@ -293,84 +293,42 @@ class StoreContractTest : public ::testing::Test {
   // Every page of ListPolicies with `limit`: "domain/id" keys in order.
   std::vector<std::string> AllPolicyKeys(const store::PolicyFilter& filter,
                                          int limit) {
-    std::vector<std::string> keys;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto result = Read<store::Page<model::Policy>>([&](Transaction& t) {
-        return t.governance().ListPolicies(filter, page);
-      });
-      EXPECT_THAT(result, IsOk());
-      if (!result.ok()) break;
-      EXPECT_LE(static_cast<int>(result->items.size()), limit);
-      for (const auto& p : result->items) {
-        keys.push_back(p.domain_id + "/" + p.id);
-      }
-      if (result->next.empty()) break;
-      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
-      page.after = result->next;
-    }
-    return keys;
+    return AllPages<model::Policy, std::string>(
+        [&](Transaction& t, const PageRequest& page) {
+          return t.governance().ListPolicies(filter, page);
+        },
+        limit, [](const model::Policy& p) { return p.domain_id + "/" + p.id; });
   }
 
   // Every page of ListWaivers with `limit`: waiver ids in order.
   std::vector<std::string> AllWaiverIds(const store::WaiverFilter& filter,
                                         int limit) {
-    std::vector<std::string> ids;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto result = Read<store::Page<model::Waiver>>([&](Transaction& t) {
-        return t.governance().ListWaivers(filter, page);
-      });
-      EXPECT_THAT(result, IsOk());
-      if (!result.ok()) break;
-      EXPECT_LE(static_cast<int>(result->items.size()), limit);
-      for (const auto& w : result->items) ids.push_back(w.id);
-      if (result->next.empty()) break;
-      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
-      page.after = result->next;
-    }
-    return ids;
+    return AllPages<model::Waiver, std::string>(
+        [&](Transaction& t, const PageRequest& page) {
+          return t.governance().ListWaivers(filter, page);
+        },
+        limit, [](const model::Waiver& w) { return w.id; });
   }
 
   // Every revision of `key`, newest first, read `limit` at a time.
   std::vector<model::PolicyRevision> AllRevisions(const model::PolicyKey& key,
                                                   int limit) {
-    std::vector<model::PolicyRevision> out;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto result =
-          Read<store::Page<model::PolicyRevision>>([&](Transaction& t) {
-            return t.governance().ListPolicyRevisions(key, page);
-          });
-      EXPECT_THAT(result, IsOk());
-      if (!result.ok()) break;
-      EXPECT_LE(static_cast<int>(result->items.size()), limit);
-      for (auto& r : result->items) out.push_back(r);
-      if (result->next.empty()) break;
-      page.after = result->next;
-    }
-    return out;
+    return AllPages<model::PolicyRevision, model::PolicyRevision>(
+        [&](Transaction& t, const PageRequest& page) {
+          return t.governance().ListPolicyRevisions(key, page);
+        },
+        limit, [](const model::PolicyRevision& r) { return r; });
   }
 
   // Reads every page of ListDataProducts with `limit` and returns the keys
   // in the order seen.
   std::vector<model::ProductKey> AllProductKeys(
       const store::DataProductFilter& filter, int limit) {
-    std::vector<model::ProductKey> keys;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 10000; ++guard) {
-      auto result = Read<store::Page<model::DataProduct>>([&](Transaction& t) {
-        return t.registry().ListDataProducts(filter, page);
-      });
-      EXPECT_THAT(result, IsOk());
-      if (!result.ok()) break;
-      EXPECT_LE(static_cast<int>(result->items.size()), limit);
-      for (const auto& p : result->items) keys.push_back(p.key());
-      if (result->next.empty()) break;
-      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
-      page.after = result->next;
-    }
-    return keys;
+    return AllPages<model::DataProduct, model::ProductKey>(
+        [&](Transaction& t, const PageRequest& page) {
+          return t.registry().ListDataProducts(filter, page);
+        },
+        limit, [](const model::DataProduct& p) { return p.key(); });
   }
 
   absl::Status Insert(const model::Contract& c) {
@@ -401,42 +359,21 @@ class StoreContractTest : public ::testing::Test {
   // Every page of ListContracts with `limit`: ids in order.
   std::vector<std::string> AllContractIds(const store::ContractFilter& filter,
                                           int limit) {
-    std::vector<std::string> ids;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto result = Read<store::Page<model::Contract>>([&](Transaction& t) {
-        return t.contracts().ListContracts(filter, page);
-      });
-      EXPECT_THAT(result, IsOk());
-      if (!result.ok()) break;
-      EXPECT_LE(static_cast<int>(result->items.size()), limit);
-      for (const auto& c : result->items) ids.push_back(c.id);
-      if (result->next.empty()) break;
-      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
-      page.after = result->next;
-    }
-    return ids;
+    return AllPages<model::Contract, std::string>(
+        [&](Transaction& t, const PageRequest& page) {
+          return t.contracts().ListContracts(filter, page);
+        },
+        limit, [](const model::Contract& c) { return c.id; });
   }
 
   // Every page of ListContractVersions with `limit`: versions in order.
   std::vector<std::string> AllVersionsListed(const std::string& contract,
                                              int limit) {
-    std::vector<std::string> out;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto result =
-          Read<store::Page<model::ContractVersion>>([&](Transaction& t) {
-            return t.contracts().ListContractVersions(contract, page);
-          });
-      EXPECT_THAT(result, IsOk());
-      if (!result.ok()) break;
-      EXPECT_LE(static_cast<int>(result->items.size()), limit);
-      for (const auto& v : result->items) out.push_back(v.version);
-      if (result->next.empty()) break;
-      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
-      page.after = result->next;
-    }
-    return out;
+    return AllPages<model::ContractVersion, std::string>(
+        [&](Transaction& t, const PageRequest& page) {
+          return t.contracts().ListContractVersions(contract, page);
+        },
+        limit, [](const model::ContractVersion& v) { return v.version; });
   }
 
   absl::Status Insert(const model::AccessRequest& r) {
@@ -467,43 +404,43 @@ class StoreContractTest : public ::testing::Test {
     ASSERT_OK(Insert(MakeProduct("finance", "ledger", "platform")));
   }
 
-  // Every page of a newest-first list (`list` reads one page), checking the
-  // page invariants: ids in the order seen.
-  template <typename T>
-  std::vector<std::string> AllNewestFirst(
-      const std::function<absl::StatusOr<store::Page<T>>(
-          Transaction&, const PageRequest&)>& list,
-      int limit) {
-    std::vector<std::string> ids;
+  // Every page of a list (`list` reads one page) with `limit`, checking the
+  // page invariants: key_of(item) of each item, in the order seen.
+  template <typename T, typename Key>
+  std::vector<Key> AllPages(const std::function<absl::StatusOr<store::Page<T>>(
+                                Transaction&, const PageRequest&)>& list,
+                            int limit,
+                            const std::function<Key(const T&)>& key_of) {
+    std::vector<Key> keys;
     PageRequest page{"", limit};
-    for (int guard = 0; guard < 1000; ++guard) {
+    for (int guard = 0; guard < 10000; ++guard) {
       auto result =
           Read<store::Page<T>>([&](Transaction& t) { return list(t, page); });
       EXPECT_THAT(result, IsOk());
       if (!result.ok()) break;
       EXPECT_LE(static_cast<int>(result->items.size()), limit);
-      for (const auto& item : result->items) ids.push_back(item.id);
+      for (const auto& item : result->items) keys.push_back(key_of(item));
       if (result->next.empty()) break;
       EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
       page.after = result->next;
     }
-    return ids;
+    return keys;
   }
   std::vector<std::string> AllRequestIds(
       const store::AccessRequestFilter& filter, int limit) {
-    return AllNewestFirst<model::AccessRequest>(
+    return AllPages<model::AccessRequest, std::string>(
         [&](Transaction& t, const PageRequest& page) {
           return t.access().ListAccessRequests(filter, page);
         },
-        limit);
+        limit, [](const model::AccessRequest& r) { return r.id; });
   }
   std::vector<std::string> AllGrantIds(const store::GrantFilter& filter,
                                        int limit) {
-    return AllNewestFirst<model::Grant>(
+    return AllPages<model::Grant, std::string>(
         [&](Transaction& t, const PageRequest& page) {
           return t.access().ListGrants(filter, page);
         },
-        limit);
+        limit, [](const model::Grant& g) { return g.id; });
   }
 
   std::unique_ptr<store::Store> store_;

@@ -162,18 +162,11 @@ TYPED_TEST_P(StoreContractTest, Tokens) {
     return absl::OkStatus();
   }));
   auto list = [&](store::TokenFilter f, int limit) {
-    std::vector<std::string> ids;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 100; ++guard) {
-      auto r = this->template Read<store::Page<model::ApiToken>>(
-          [&](Transaction& txn) { return txn.identity().ListTokens(f, page); });
-      EXPECT_THAT(r, IsOk());
-      if (!r.ok()) break;
-      for (const auto& t : r->items) ids.push_back(t.id);
-      if (r->next.empty()) break;
-      page.after = r->next;
-    }
-    return ids;
+    return this->template AllPages<model::ApiToken, std::string>(
+        [&](Transaction& txn, const PageRequest& page) {
+          return txn.identity().ListTokens(f, page);
+        },
+        limit, [](const model::ApiToken& t) { return t.id; });
   };
   EXPECT_EQ(list({}, 4).size(), 27u);
   store::TokenFilter ci;

@@ -27,6 +27,21 @@ inline FacetList Facet(const std::vector<store::FacetCount>& v) {
   return out;
 }
 
+// A product of `team` in domain `d` with the fields search filters on.
+inline model::DataProduct MakeSearchedProduct(const std::string& d,
+                                              const std::string& id,
+                                              const std::string& team,
+                                              model::Lifecycle l, int tier,
+                                              model::Classification c,
+                                              std::vector<std::string> tags) {
+  model::DataProduct p = MakeProduct(d, id, team);
+  p.lifecycle = l;
+  p.tier = tier;
+  p.classification = c;
+  p.tags = std::move(tags);
+  return p;
+}
+
 TYPED_TEST_P(StoreContractTest, SearchProductsMatchesWordsOfEveryField) {
   ASSERT_OK(this->Insert(MakeTeam("t1")));
   ASSERT_OK(this->Insert(MakeDomain("sales", "t1")));
@@ -123,26 +138,16 @@ TYPED_TEST_P(StoreContractTest, SearchProductsFiltersAndSubdomains) {
   ASSERT_OK(this->Insert(MakeDomain("sales-emea", "t1", "sales")));
   ASSERT_OK(this->Insert(MakeDomain("sales-emea-de", "t1", "sales-emea")));
   ASSERT_OK(this->Insert(MakeDomain("salesforce", "t1")));
-  auto make = [](const std::string& d, const std::string& id,
-                 const std::string& team, model::Lifecycle l, int tier,
-                 model::Classification c, std::vector<std::string> tags) {
-    model::DataProduct p = MakeProduct(d, id, team);
-    p.lifecycle = l;
-    p.tier = tier;
-    p.classification = c;
-    p.tags = std::move(tags);
-    return p;
-  };
   using L = model::Lifecycle;
   using C = model::Classification;
-  ASSERT_OK(this->Insert(
-      make("sales", "a", "t1", L::kPublished, 1, C::kInternal, {"pii"})));
-  ASSERT_OK(this->Insert(make("sales-emea", "b", "t2", L::kDraft, 2,
-                              C::kRestricted, {"pii", "gold"})));
-  ASSERT_OK(this->Insert(make("sales-emea-de", "c", "t1", L::kPublished, 3,
-                              C::kPublic, {"gold"})));
-  ASSERT_OK(this->Insert(
-      make("salesforce", "d", "t2", L::kRetired, 0, C::kUnspecified, {})));
+  ASSERT_OK(this->Insert(MakeSearchedProduct("sales", "a", "t1", L::kPublished,
+                                             1, C::kInternal, {"pii"})));
+  ASSERT_OK(this->Insert(MakeSearchedProduct(
+      "sales-emea", "b", "t2", L::kDraft, 2, C::kRestricted, {"pii", "gold"})));
+  ASSERT_OK(this->Insert(MakeSearchedProduct(
+      "sales-emea-de", "c", "t1", L::kPublished, 3, C::kPublic, {"gold"})));
+  ASSERT_OK(this->Insert(MakeSearchedProduct(
+      "salesforce", "d", "t2", L::kRetired, 0, C::kUnspecified, {})));
   using Keys = std::vector<model::ProductKey>;
   auto keys = [&](const store::ProductSearch& s) {
     auto r = this->template Read<store::SearchResult>([&](Transaction& t) {
@@ -196,26 +201,17 @@ TYPED_TEST_P(StoreContractTest, SearchProductsCountsFacets) {
   ASSERT_OK(this->Insert(MakeDomain("sales", "t1")));
   ASSERT_OK(this->Insert(MakeDomain("sales-emea", "t1", "sales")));
   ASSERT_OK(this->Insert(MakeDomain("finance", "t1")));
-  auto make = [](const std::string& d, const std::string& id,
-                 const std::string& team, model::Lifecycle l, int tier,
-                 model::Classification c, std::vector<std::string> tags) {
-    model::DataProduct p = MakeProduct(d, id, team);
-    p.lifecycle = l;
-    p.tier = tier;
-    p.classification = c;
-    p.tags = std::move(tags);
-    return p;
-  };
   using L = model::Lifecycle;
   using C = model::Classification;
-  ASSERT_OK(this->Insert(make("sales", "a", "t1", L::kPublished, 1,
-                              C::kInternal, {"pii", "gold"})));
-  ASSERT_OK(this->Insert(
-      make("sales-emea", "b", "t1", L::kDraft, 1, C::kInternal, {"pii"})));
-  ASSERT_OK(this->Insert(make("sales-emea", "c", "t2", L::kPublished, 0,
-                              C::kUnspecified, {"gold", "silver"})));
-  ASSERT_OK(this->Insert(
-      make("finance", "d", "t2", L::kPublished, 2, C::kRestricted, {"pii"})));
+  ASSERT_OK(this->Insert(MakeSearchedProduct(
+      "sales", "a", "t1", L::kPublished, 1, C::kInternal, {"pii", "gold"})));
+  ASSERT_OK(this->Insert(MakeSearchedProduct("sales-emea", "b", "t1", L::kDraft,
+                                             1, C::kInternal, {"pii"})));
+  ASSERT_OK(this->Insert(MakeSearchedProduct("sales-emea", "c", "t2",
+                                             L::kPublished, 0, C::kUnspecified,
+                                             {"gold", "silver"})));
+  ASSERT_OK(this->Insert(MakeSearchedProduct(
+      "finance", "d", "t2", L::kPublished, 2, C::kRestricted, {"pii"})));
   auto search = [&](const store::ProductSearch& s, int facet_limit) {
     auto r = this->template Read<store::SearchResult>([&](Transaction& t) {
       return t.registry().SearchDataProducts(s, {"", 50}, 0, facet_limit);

@@ -161,19 +161,11 @@ TYPED_TEST_P(StoreContractTest, ListDomainsFiltersAndPages) {
   }));
 
   auto all_ids = [&](const store::DomainFilter& f, int limit) {
-    std::vector<std::string> ids;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto r = this->template Read<store::Page<model::Domain>>(
-          [&](Transaction& t) { return t.registry().ListDomains(f, page); });
-      EXPECT_THAT(r, IsOk());
-      if (!r.ok()) break;
-      EXPECT_LE(static_cast<int>(r->items.size()), limit);
-      for (const auto& d : r->items) ids.push_back(d.id);
-      if (r->next.empty()) break;
-      page.after = r->next;
-    }
-    return ids;
+    return this->template AllPages<model::Domain, std::string>(
+        [&](Transaction& t, const PageRequest& page) {
+          return t.registry().ListDomains(f, page);
+        },
+        limit, [](const model::Domain& d) { return d.id; });
   };
   for (int limit : {1, 7, 50, 119, 120, 121, 1000}) {
     SCOPED_TRACE(limit);
@@ -275,16 +267,12 @@ TYPED_TEST_P(StoreContractTest, ListTeamsPages) {
   }));
   for (int limit : {1, 13, 120, 500}) {
     SCOPED_TRACE(limit);
-    std::vector<std::string> ids;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 1000; ++guard) {
-      auto r = this->template Read<store::Page<model::Team>>(
-          [&](Transaction& t) { return t.registry().ListTeams({}, page); });
-      ASSERT_OK(r);
-      for (const auto& t : r->items) ids.push_back(t.id);
-      if (r->next.empty()) break;
-      page.after = r->next;
-    }
+    std::vector<std::string> ids =
+        this->template AllPages<model::Team, std::string>(
+            [&](Transaction& t, const PageRequest& page) {
+              return t.registry().ListTeams({}, page);
+            },
+            limit, [](const model::Team& t) { return t.id; });
     EXPECT_EQ(ids.size(), 120u);
     EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
     EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 120u);

@@ -178,11 +178,11 @@ TYPED_TEST_P(StoreContractTest, BreachesOpenCloseListAndGoWithTheirPort) {
               StatusIs(absl::StatusCode::kNotFound));
 
   auto list = [&](store::BreachFilter filter, int limit) {
-    return this->template AllNewestFirst<model::Breach>(
+    return this->template AllPages<model::Breach, std::string>(
         [&](Transaction& t, const PageRequest& page) {
           return t.slo().ListBreaches(filter, page);
         },
-        limit);
+        limit, [](const model::Breach& b) { return b.id; });
   };
   const model::ProductKey orders_key{"sales", "orders"};
   EXPECT_EQ(list({orders_key, "", false}, 1),

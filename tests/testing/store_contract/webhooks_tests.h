@@ -136,23 +136,15 @@ TYPED_TEST_P(StoreContractTest, WebhookRoundTripErrorsAndPages) {
     return absl::OkStatus();
   }));
   auto list_all = [&](int limit) {
-    std::vector<std::string> ids;
-    PageRequest page{"", limit};
-    for (int guard = 0; guard < 100; ++guard) {
-      auto result = this->template Read<store::Page<model::Webhook>>(
-          [&](Transaction& t) { return t.events().ListWebhooks(page); });
-      EXPECT_THAT(result, IsOk());
-      if (!result.ok()) break;
-      EXPECT_LE(static_cast<int>(result->items.size()), limit);
-      for (const auto& item : result->items) {
-        EXPECT_EQ(item.secret, MakeWebhook(item.id).secret) << item.id;
-        ids.push_back(item.id);
-      }
-      if (result->next.empty()) break;
-      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
-      page.after = result->next;
-    }
-    return ids;
+    return this->template AllPages<model::Webhook, std::string>(
+        [&](Transaction& t, const PageRequest& page) {
+          return t.events().ListWebhooks(page);
+        },
+        limit,
+        [](const model::Webhook& item) {
+          EXPECT_EQ(item.secret, MakeWebhook(item.id).secret) << item.id;
+          return item.id;
+        });
   };
   const std::vector<std::string> sorted = {
       "all-events", "orders-feed", "w-a", "w-b", "w-c", "w-d", "w-e"};
@@ -430,19 +422,12 @@ TYPED_TEST_P(StoreContractTest, WebhookDeliveriesNewestFirstPrunedAndDeleted) {
   };
   // Every page of `id`'s log with `limit`: its keys in order.
   auto all = [&](const std::string& id, int limit) {
-    std::vector<model::WebhookDelivery> out;
-    PageRequest request{"", limit};
-    for (int guard = 0; guard < 100; ++guard) {
-      auto result = page(id, request);
-      EXPECT_THAT(result, IsOk());
-      if (!result.ok()) break;
-      EXPECT_LE(static_cast<int>(result->items.size()), limit);
-      for (const auto& d : result->items) out.push_back(d);
-      if (result->next.empty()) break;
-      EXPECT_FALSE(result->items.empty()) << "a non-final page is empty";
-      request.after = result->next;
-    }
-    return DeliveryKeys(out);
+    return DeliveryKeys(
+        this->template AllPages<model::WebhookDelivery, model::WebhookDelivery>(
+            [&](Transaction& t, const PageRequest& request) {
+              return t.events().ListWebhookDeliveries(id, request);
+            },
+            limit, [](const model::WebhookDelivery& d) { return d; }));
   };
 
   EXPECT_OK(append({}, 10));  // an empty batch writes nothing
