@@ -131,12 +131,18 @@ struct AgentCall {
 // answer's JSON on success.
 using ApiCall = std::function<grpc::Status(grpc::ClientContext*, json*)>;
 
-template <typename Response>
-ApiCall Answering(
-    std::function<grpc::Status(grpc::ClientContext*, Response*)> rpc) {
-  return [rpc = std::move(rpc)](grpc::ClientContext* ctx, json* out) {
+// `rpc` of `stub` (one of McpApi's) with `request`, answering with the
+// response as JSON. The stub is only used once McpApi::Run has found the
+// channel there.
+template <typename Stub, typename Request, typename Response>
+ApiCall Answering(Stub* stub,
+                  grpc::Status (Stub::*rpc)(grpc::ClientContext*,
+                                            const Request&, Response*),
+                  std::shared_ptr<Request> request) {
+  return [stub, rpc, request = std::move(request)](grpc::ClientContext* ctx,
+                                                   json* out) {
     Response r;
-    grpc::Status s = rpc(ctx, &r);
+    grpc::Status s = (stub->*rpc)(ctx, *request, &r);
     if (s.ok()) *out = MessageJson(r);
     return s;
   };

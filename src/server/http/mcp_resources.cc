@@ -139,31 +139,25 @@ Answer ResourcesRead(const McpApi& api, const HttpRequest& req,
   ApiCall read;
   if (parts.size() == 4 && ProductOf(name) == name) {
     call.rpc = "meshplane.v1.DataProductService/GetDataProduct";
-    read = Answering<v1::DataProduct>(
-        [&api, name](grpc::ClientContext* ctx, v1::DataProduct* r) {
-          v1::GetDataProductRequest g;
-          g.set_name(name);
-          return api.products->GetDataProduct(ctx, g, r);
-        });
+    auto g = std::make_shared<v1::GetDataProductRequest>();
+    g->set_name(name);
+    read = Answering(api.products.get(),
+                     &v1::DataProductService::Stub::GetDataProduct, g);
   } else if (parts.size() == 2 && parts[0] == "contracts" &&
              !parts[1].empty()) {
     call.rpc = "meshplane.v1.ContractService/GetContract";
-    read = Answering<v1::Contract>(
-        [&api, name](grpc::ClientContext* ctx, v1::Contract* r) {
-          v1::GetContractRequest g;
-          g.set_name(name);
-          return api.contracts->GetContract(ctx, g, r);
-        });
+    auto g = std::make_shared<v1::GetContractRequest>();
+    g->set_name(name);
+    read = Answering(api.contracts.get(),
+                     &v1::ContractService::Stub::GetContract, g);
   } else if (parts.size() == 4 && parts[0] == "contracts" &&
              parts[2] == "versions" && !parts[1].empty() && !parts[3].empty()) {
     call.rpc = "meshplane.v1.ContractService/GetContractVersion";
     call.target = absl::StrCat("contracts/", parts[1]);
-    read = Answering<v1::ContractVersion>(
-        [&api, name](grpc::ClientContext* ctx, v1::ContractVersion* r) {
-          v1::GetContractVersionRequest g;
-          g.set_name(name);
-          return api.contracts->GetContractVersion(ctx, g, r);
-        });
+    auto g = std::make_shared<v1::GetContractVersionRequest>();
+    g->set_name(name);
+    read = Answering(api.contracts.get(),
+                     &v1::ContractService::Stub::GetContractVersion, g);
   } else {
     return Failure(kResourceNotFound,
                    absl::StrCat("Resource not found: ", uri,

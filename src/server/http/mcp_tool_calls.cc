@@ -224,10 +224,8 @@ ToolPlan PlanSearch(const McpApi& api, const json& args) {
   l->set_filter(absl::StrJoin(terms, " AND "));
   ToolPlan plan;
   plan.call.target = domain;
-  plan.run = Answering<v1::ListDataProductsResponse>(
-      [&api, l](grpc::ClientContext* ctx, v1::ListDataProductsResponse* r) {
-        return api.products->ListDataProducts(ctx, *l, r);
-      });
+  plan.run = Answering(api.products.get(),
+                       &v1::DataProductService::Stub::ListDataProducts, l);
   return plan;
 }
 
@@ -259,10 +257,8 @@ ToolPlan PlanContractVersion(const McpApi& api, const json& args) {
   g->set_name(absl::StrCat(contract, "/versions/",
                            version.empty() ? "latest" : version));
   plan.call.target = contract;
-  plan.run = Answering<v1::ContractVersion>(
-      [&api, g](grpc::ClientContext* ctx, v1::ContractVersion* r) {
-        return api.contracts->GetContractVersion(ctx, *g, r);
-      });
+  plan.run = Answering(api.contracts.get(),
+                       &v1::ContractService::Stub::GetContractVersion, g);
   return plan;
 }
 
@@ -291,10 +287,8 @@ ToolPlan PlanRequestAccess(const McpApi& api, const json& args) {
   // retry safely): the write path's replay protection either way.
   r->set_request_id(request_id.empty() ? RandomUuid() : request_id);
   plan.call.target = a->output_port();
-  plan.run = Answering<v1::AccessRequest>(
-      [&api, r](grpc::ClientContext* ctx, v1::AccessRequest* out) {
-        return api.access->RequestAccess(ctx, *r, out);
-      });
+  plan.run =
+      Answering(api.access.get(), &v1::AccessService::Stub::RequestAccess, r);
   return plan;
 }
 
@@ -373,10 +367,8 @@ ToolPlan PlanExplain(const McpApi& api, const json& args,
     }
     plan.call.rpc = "meshplane.v1.PolicyService/EvaluatePolicies";
     plan.call.target = e->resource_name();
-    plan.run = Answering<v1::EvaluatePoliciesResponse>(
-        [&api, e](grpc::ClientContext* ctx, v1::EvaluatePoliciesResponse* r) {
-          return api.policies->EvaluatePolicies(ctx, *e, r);
-        });
+    plan.run = Answering(api.policies.get(),
+                         &v1::PolicyService::Stub::EvaluatePolicies, e);
   }
   return plan;
 }
@@ -390,10 +382,8 @@ ToolPlan PlanTool(const McpTool& tool, const json& args, const McpApi& api,
     auto g = std::make_shared<v1::GetDataProductRequest>();
     g->set_name(StringArg(args, "name"));
     plan.call.target = g->name();
-    plan.run = Answering<v1::DataProduct>(
-        [&api, g](grpc::ClientContext* ctx, v1::DataProduct* r) {
-          return api.products->GetDataProduct(ctx, *g, r);
-        });
+    plan.run = Answering(api.products.get(),
+                         &v1::DataProductService::Stub::GetDataProduct, g);
   } else if (tool.name == "get_lineage") {
     auto g = std::make_shared<v1::GetLineageRequest>();
     g->set_name(StringArg(args, "name"));
@@ -404,10 +394,8 @@ ToolPlan PlanTool(const McpTool& tool, const json& args, const McpApi& api,
                          : v1::LINEAGE_DIRECTION_BOTH);
     g->set_depth(args.value("depth", 1));
     plan.call.target = g->name();
-    plan.run = Answering<v1::GetLineageResponse>(
-        [&api, g](grpc::ClientContext* ctx, v1::GetLineageResponse* r) {
-          return api.products->GetLineage(ctx, *g, r);
-        });
+    plan.run = Answering(api.products.get(),
+                         &v1::DataProductService::Stub::GetLineage, g);
   } else if (tool.name == "get_contract_version") {
     plan = PlanContractVersion(api, args);
   } else if (tool.name == "check_contract") {
@@ -423,10 +411,8 @@ ToolPlan PlanTool(const McpTool& tool, const json& args, const McpApi& api,
     // The CI dry run: everything a publish checks, nothing stored.
     p->set_validate_only(true);
     plan.call.target = p->data_product();
-    plan.run = Answering<v1::PublishContractResponse>(
-        [&api, p](grpc::ClientContext* ctx, v1::PublishContractResponse* r) {
-          return api.contracts->PublishContract(ctx, *p, r);
-        });
+    plan.run = Answering(api.contracts.get(),
+                         &v1::ContractService::Stub::PublishContract, p);
   } else if (tool.name == "request_access") {
     plan = PlanRequestAccess(api, args);
   } else {
