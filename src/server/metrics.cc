@@ -1,5 +1,7 @@
 #include "server/metrics.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
@@ -26,6 +28,28 @@ std::string Label(absl::string_view v) {
 }
 
 std::string Number(double v) { return absl::StrFormat("%.9g", v); }
+
+// A metric family: its HELP and TYPE lines and its plain samples, each
+// `labels` ("" or `k="v"` pairs, without braces) and the value as text. A
+// histogram's samples come from AppendHistogram.
+struct Family {
+  absl::string_view name;
+  absl::string_view type;
+  absl::string_view help;
+  std::vector<std::pair<std::string, std::string>> samples;
+};
+
+void AppendFamily(std::string* out, const Family& f) {
+  absl::StrAppend(out, "# HELP ", f.name, " ", f.help, "\n# TYPE ", f.name, " ",
+                  f.type, "\n");
+  for (const auto& [labels, value] : f.samples) {
+    if (labels.empty()) {
+      absl::StrAppend(out, f.name, " ", value, "\n");
+    } else {
+      absl::StrAppend(out, f.name, "{", labels, "} ", value, "\n");
+    }
+  }
+}
 
 // The samples of one histogram series; `labels` is "" or `k="v",` pairs
 // ending with a comma, to which `le` is added.
@@ -166,139 +190,130 @@ void Metrics::RecordDbPoolWait(absl::Duration waited, bool timed_out) {
 std::string Metrics::Render() const {
   absl::MutexLock lock(&mu_);
   std::string out;
-  absl::StrAppend(&out,
-                  "# HELP meshplane_policy_decisions_total Policy engine "
-                  "decisions by effect (deny, require_approval, warn, allow) "
-                  "and trigger.\n"
-                  "# TYPE meshplane_policy_decisions_total counter\n");
+  Family decisions{"meshplane_policy_decisions_total",
+                   "counter",
+                   "Policy engine decisions by effect (deny, "
+                   "require_approval, warn, allow) and trigger.",
+                   {}};
   for (const auto& [key, n] : policy_decisions_) {
-    absl::StrAppend(&out, "meshplane_policy_decisions_total{effect=\"",
-                    Label(key.first), "\",trigger=\"", Label(key.second),
-                    "\"} ", n, "\n");
+    decisions.samples.push_back(
+        {absl::StrCat("effect=\"", Label(key.first), "\",trigger=\"",
+                      Label(key.second), "\""),
+         absl::StrCat(n)});
   }
-  absl::StrAppend(
-      &out,
-      "# HELP meshplane_db_pool_size Most connections the database pool "
-      "opens.\n"
-      "# TYPE meshplane_db_pool_size gauge\n"
-      "meshplane_db_pool_size ",
-      db_pool_size_, "\n",
-      "# HELP meshplane_db_pool_connections Database pool connections by "
-      "state.\n"
-      "# TYPE meshplane_db_pool_connections gauge\n"
-      "meshplane_db_pool_connections{state=\"in_use\"} ",
-      db_pool_in_use_, "\n", "meshplane_db_pool_connections{state=\"idle\"} ",
-      db_pool_idle_, "\n",
-      "# HELP meshplane_db_pool_timeouts_total Requests for a database "
-      "connection that gave up waiting.\n"
-      "# TYPE meshplane_db_pool_timeouts_total counter\n"
-      "meshplane_db_pool_timeouts_total ",
-      db_pool_timeouts_, "\n",
-      "# HELP meshplane_db_pool_waiting Requests queued for a database "
-      "connection.\n"
-      "# TYPE meshplane_db_pool_waiting gauge\n"
-      "meshplane_db_pool_waiting ",
-      db_pool_waiting_, "\n",
-      "# HELP meshplane_db_pool_shed_total Requests refused at once because "
-      "the database connection queue was full.\n"
-      "# TYPE meshplane_db_pool_shed_total counter\n"
-      "meshplane_db_pool_shed_total ",
-      db_pool_shed_, "\n",
-      "# HELP meshplane_db_connect_attempts_total Database connections the "
-      "server tried to open.\n"
-      "# TYPE meshplane_db_connect_attempts_total counter\n"
-      "meshplane_db_connect_attempts_total ",
-      db_connect_attempts_, "\n",
-      "# HELP meshplane_db_pool_wait_seconds Time spent waiting for a free "
-      "database connection.\n"
-      "# TYPE meshplane_db_pool_wait_seconds histogram\n");
+  AppendFamily(&out, decisions);
+  for (const Family& f : {
+           Family{"meshplane_db_pool_size",
+                  "gauge",
+                  "Most connections the database pool opens.",
+                  {{"", absl::StrCat(db_pool_size_)}}},
+           Family{"meshplane_db_pool_connections",
+                  "gauge",
+                  "Database pool connections by state.",
+                  {{"state=\"in_use\"", absl::StrCat(db_pool_in_use_)},
+                   {"state=\"idle\"", absl::StrCat(db_pool_idle_)}}},
+           Family{"meshplane_db_pool_timeouts_total",
+                  "counter",
+                  "Requests for a database connection that gave up waiting.",
+                  {{"", absl::StrCat(db_pool_timeouts_)}}},
+           Family{"meshplane_db_pool_waiting",
+                  "gauge",
+                  "Requests queued for a database connection.",
+                  {{"", absl::StrCat(db_pool_waiting_)}}},
+           Family{"meshplane_db_pool_shed_total",
+                  "counter",
+                  "Requests refused at once because the database connection "
+                  "queue was full.",
+                  {{"", absl::StrCat(db_pool_shed_)}}},
+           Family{"meshplane_db_connect_attempts_total",
+                  "counter",
+                  "Database connections the server tried to open.",
+                  {{"", absl::StrCat(db_connect_attempts_)}}},
+       }) {
+    AppendFamily(&out, f);
+  }
+  AppendFamily(&out, {"meshplane_db_pool_wait_seconds",
+                      "histogram",
+                      "Time spent waiting for a free database connection.",
+                      {}});
   AppendHistogram(&out, "meshplane_db_pool_wait_seconds", "",
                   db_pool_wait_.buckets, db_pool_wait_.count,
                   db_pool_wait_.sum);
-  absl::StrAppend(
-      &out,
-      "# HELP meshplane_http_connections Open HTTP connections.\n"
-      "# TYPE meshplane_http_connections gauge\n"
-      "meshplane_http_connections ",
-      http_connections_, "\n",
-      "# HELP meshplane_http_queued HTTP requests waiting for a worker.\n"
-      "# TYPE meshplane_http_queued gauge\n"
-      "meshplane_http_queued ",
-      http_queued_, "\n",
-      "# HELP meshplane_http_streams Open HTTP streams (REST Watch).\n"
-      "# TYPE meshplane_http_streams gauge\n"
-      "meshplane_http_streams ",
-      http_streams_, "\n",
-      "# HELP meshplane_http_rejected_total HTTP requests refused by the "
-      "server before any handler, by reason (overload: 503, too_large: 413 "
-      "or 431).\n"
-      "# TYPE meshplane_http_rejected_total counter\n"
-      "meshplane_http_rejected_total{reason=\"overload\"} ",
-      http_rejected_overload_, "\n",
-      "meshplane_http_rejected_total{reason=\"too_large\"} ",
-      http_rejected_too_large_, "\n",
-      "# HELP meshplane_http_timeouts_total HTTP connections cut by a "
-      "timeout (slow or idle clients).\n"
-      "# TYPE meshplane_http_timeouts_total counter\n"
-      "meshplane_http_timeouts_total ",
-      http_timeouts_, "\n");
-  absl::StrAppend(&out,
-                  "# HELP meshplane_watch_subscribers Open Watch streams on "
-                  "this replica.\n"
-                  "# TYPE meshplane_watch_subscribers gauge\n"
-                  "meshplane_watch_subscribers ",
-                  watch_subscribers_, "\n");
-  absl::StrAppend(&out,
-                  "# HELP meshplane_listen_connections_lost_total LISTEN "
-                  "connections found broken (each is followed by a "
-                  "reconnect).\n"
-                  "# TYPE meshplane_listen_connections_lost_total counter\n");
+  Family listeners{"meshplane_listen_connections_lost_total",
+                   "counter",
+                   "LISTEN connections found broken (each is followed by a "
+                   "reconnect).",
+                   {}};
   for (const auto& [listener, n] : listener_lost_) {
-    absl::StrAppend(&out, "meshplane_listen_connections_lost_total{listener=\"",
-                    Label(listener), "\"} ", n, "\n");
+    listeners.samples.push_back(
+        {absl::StrCat("listener=\"", Label(listener), "\""), absl::StrCat(n)});
   }
-  absl::StrAppend(&out,
-                  "# HELP meshplane_webhook_deliveries_total Webhook POST "
-                  "attempts of this replica.\n"
-                  "# TYPE meshplane_webhook_deliveries_total counter\n"
-                  "meshplane_webhook_deliveries_total{result=\"success\"} ",
-                  webhook_success_,
-                  "\n"
-                  "meshplane_webhook_deliveries_total{result=\"failure\"} ",
-                  webhook_failure_, "\n");
-  absl::StrAppend(&out,
-                  "# HELP meshplane_ready 1 while the database answers.\n"
-                  "# TYPE meshplane_ready gauge\n"
-                  "meshplane_ready ",
-                  ready_ ? 1 : 0, "\n");
-  absl::StrAppend(
-      &out,
-      "# HELP meshplane_access_checks_total CheckAccess verdicts (one per "
-      "question of BatchCheckAccess too).\n"
-      "# TYPE meshplane_access_checks_total counter\n"
-      "meshplane_access_checks_total{decision=\"allow\"} ",
-      access_allowed_, "\n",
-      "meshplane_access_checks_total{decision=\"deny\"} ", access_denied_,
-      "\n");
-  absl::StrAppend(&out,
-                  "# HELP meshplane_access_index_fresh 1 while CheckAccess "
-                  "can vouch for its access index.\n"
-                  "# TYPE meshplane_access_index_fresh gauge\n"
-                  "meshplane_access_index_fresh ",
-                  access_fresh_ ? 1 : 0, "\n");
-  absl::StrAppend(&out,
-                  "# HELP meshplane_rpc_requests_total Finished RPCs by "
-                  "method and gRPC code.\n"
-                  "# TYPE meshplane_rpc_requests_total counter\n");
+  for (const Family& f : {
+           Family{"meshplane_http_connections",
+                  "gauge",
+                  "Open HTTP connections.",
+                  {{"", absl::StrCat(http_connections_)}}},
+           Family{"meshplane_http_queued",
+                  "gauge",
+                  "HTTP requests waiting for a worker.",
+                  {{"", absl::StrCat(http_queued_)}}},
+           Family{"meshplane_http_streams",
+                  "gauge",
+                  "Open HTTP streams (REST Watch).",
+                  {{"", absl::StrCat(http_streams_)}}},
+           Family{
+               "meshplane_http_rejected_total",
+               "counter",
+               "HTTP requests refused by the server before any handler, "
+               "by reason (overload: 503, too_large: 413 or 431).",
+               {{"reason=\"overload\"", absl::StrCat(http_rejected_overload_)},
+                {"reason=\"too_large\"",
+                 absl::StrCat(http_rejected_too_large_)}}},
+           Family{"meshplane_http_timeouts_total",
+                  "counter",
+                  "HTTP connections cut by a timeout (slow or idle clients).",
+                  {{"", absl::StrCat(http_timeouts_)}}},
+           Family{"meshplane_watch_subscribers",
+                  "gauge",
+                  "Open Watch streams on this replica.",
+                  {{"", absl::StrCat(watch_subscribers_)}}},
+           listeners,
+           Family{"meshplane_webhook_deliveries_total",
+                  "counter",
+                  "Webhook POST attempts of this replica.",
+                  {{"result=\"success\"", absl::StrCat(webhook_success_)},
+                   {"result=\"failure\"", absl::StrCat(webhook_failure_)}}},
+           Family{"meshplane_ready",
+                  "gauge",
+                  "1 while the database answers.",
+                  {{"", ready_ ? "1" : "0"}}},
+           Family{"meshplane_access_checks_total",
+                  "counter",
+                  "CheckAccess verdicts (one per question of "
+                  "BatchCheckAccess too).",
+                  {{"decision=\"allow\"", absl::StrCat(access_allowed_)},
+                   {"decision=\"deny\"", absl::StrCat(access_denied_)}}},
+           Family{"meshplane_access_index_fresh",
+                  "gauge",
+                  "1 while CheckAccess can vouch for its access index.",
+                  {{"", access_fresh_ ? "1" : "0"}}},
+       }) {
+    AppendFamily(&out, f);
+  }
+  Family requests{"meshplane_rpc_requests_total",
+                  "counter",
+                  "Finished RPCs by method and gRPC code.",
+                  {}};
   for (const auto& [key, n] : requests_) {
-    absl::StrAppend(&out, "meshplane_rpc_requests_total{method=\"",
-                    Label(key.first), "\",code=\"", key.second, "\"} ", n,
-                    "\n");
+    requests.samples.push_back({absl::StrCat("method=\"", Label(key.first),
+                                             "\",code=\"", key.second, "\""),
+                                absl::StrCat(n)});
   }
-  absl::StrAppend(&out,
-                  "# HELP meshplane_rpc_duration_seconds RPC latency in the "
-                  "server, from receipt to answer.\n"
-                  "# TYPE meshplane_rpc_duration_seconds histogram\n");
+  AppendFamily(&out, requests);
+  AppendFamily(&out, {"meshplane_rpc_duration_seconds",
+                      "histogram",
+                      "RPC latency in the server, from receipt to answer.",
+                      {}});
   for (const auto& [method, h] : latency_) {
     AppendHistogram(&out, "meshplane_rpc_duration_seconds",
                     absl::StrCat("method=\"", Label(method), "\","), h.buckets,
