@@ -78,6 +78,28 @@ std::string ParserMessage(const google::protobuf::util::Status& s) {
   return m;
 }
 
+// The text of a bool: "true" or "false", nothing else.
+bool ParseBoolLiteral(absl::string_view text, bool* out) {
+  if (text != "true" && text != "false") return false;
+  *out = text == "true";
+  return true;
+}
+
+// Reads `value` with `parse` and stores it in `f` of `m` with `set`, or `add`
+// on a repeated field; false when `parse` refuses it.
+template <typename T>
+bool PutScalar(Message* m, const FieldDescriptor* f, absl::string_view value,
+               bool (*parse)(absl::string_view, T*),
+               void (Reflection::*set)(Message*, const FieldDescriptor*, T)
+                   const,
+               void (Reflection::*add)(Message*, const FieldDescriptor*, T)
+                   const) {
+  T v;
+  if (!parse(value, &v)) return false;
+  (m->GetReflection()->*(f->is_repeated() ? add : set))(m, f, v);
+  return true;
+}
+
 absl::Status SetLeaf(Message* m, const FieldDescriptor* f,
                      absl::string_view value, absl::string_view param) {
   const Reflection* r = m->GetReflection();
@@ -86,6 +108,13 @@ absl::Status SetLeaf(Message* m, const FieldDescriptor* f,
     return Invalid(param,
                    absl::StrCat("\"", absl::CHexEscape(value.substr(0, 64)),
                                 "\" is not ", type));
+  };
+  // A bool or a number: read by `parse` (false: `value` is not `type`),
+  // then Set, or Add on a repeated field.
+  const auto scalar = [&](auto parse, auto set, auto add,
+                          absl::string_view type) {
+    return PutScalar(m, f, value, parse, set, add) ? absl::OkStatus()
+                                                   : bad(type);
   };
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
@@ -99,53 +128,27 @@ absl::Status SetLeaf(Message* m, const FieldDescriptor* f,
       rep ? r->AddString(m, f, v) : r->SetString(m, f, v);
       return absl::OkStatus();
     }
-    case FieldDescriptor::CPPTYPE_BOOL: {
-      bool v;
-      if (value == "true")
-        v = true;
-      else if (value == "false")
-        v = false;
-      else
-        return bad("a bool (true or false)");
-      rep ? r->AddBool(m, f, v) : r->SetBool(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_INT32: {
-      int32_t v;
-      if (!absl::SimpleAtoi(value, &v)) return bad("a 32-bit integer");
-      rep ? r->AddInt32(m, f, v) : r->SetInt32(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_INT64: {
-      int64_t v;
-      if (!absl::SimpleAtoi(value, &v)) return bad("a 64-bit integer");
-      rep ? r->AddInt64(m, f, v) : r->SetInt64(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT32: {
-      uint32_t v;
-      if (!absl::SimpleAtoi(value, &v)) return bad("an unsigned integer");
-      rep ? r->AddUInt32(m, f, v) : r->SetUInt32(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT64: {
-      uint64_t v;
-      if (!absl::SimpleAtoi(value, &v)) return bad("an unsigned integer");
-      rep ? r->AddUInt64(m, f, v) : r->SetUInt64(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_DOUBLE: {
-      double v;
-      if (!absl::SimpleAtod(value, &v)) return bad("a number");
-      rep ? r->AddDouble(m, f, v) : r->SetDouble(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_FLOAT: {
-      float v;
-      if (!absl::SimpleAtof(value, &v)) return bad("a number");
-      rep ? r->AddFloat(m, f, v) : r->SetFloat(m, f, v);
-      return absl::OkStatus();
-    }
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return scalar(&ParseBoolLiteral, &Reflection::SetBool,
+                    &Reflection::AddBool, "a bool (true or false)");
+    case FieldDescriptor::CPPTYPE_INT32:
+      return scalar(&absl::SimpleAtoi<int32_t>, &Reflection::SetInt32,
+                    &Reflection::AddInt32, "a 32-bit integer");
+    case FieldDescriptor::CPPTYPE_INT64:
+      return scalar(&absl::SimpleAtoi<int64_t>, &Reflection::SetInt64,
+                    &Reflection::AddInt64, "a 64-bit integer");
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return scalar(&absl::SimpleAtoi<uint32_t>, &Reflection::SetUInt32,
+                    &Reflection::AddUInt32, "an unsigned integer");
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return scalar(&absl::SimpleAtoi<uint64_t>, &Reflection::SetUInt64,
+                    &Reflection::AddUInt64, "an unsigned integer");
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return scalar(&absl::SimpleAtod, &Reflection::SetDouble,
+                    &Reflection::AddDouble, "a number");
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return scalar(&absl::SimpleAtof, &Reflection::SetFloat,
+                    &Reflection::AddFloat, "a number");
     case FieldDescriptor::CPPTYPE_ENUM: {
       const google::protobuf::EnumValueDescriptor* e =
           f->enum_type()->FindValueByName(std::string(value));
