@@ -40,6 +40,24 @@ std::string CsrfToken(const std::string& id) {
 using CipherCtx =
     std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
+// Starts AES-256-GCM on `ctx` (which may be null) with `key` and `nonce`,
+// sealing or opening, and runs `in` through it into `out` (as long as
+// `in`); `len` gets the bytes written. False when OpenSSL fails; the
+// caller finishes with the tag and the final block.
+bool StartGcm(EVP_CIPHER_CTX* ctx, bool seal, const std::string& key,
+              const std::string& nonce, const std::string& in, std::string* out,
+              int* len) {
+  return ctx != nullptr &&
+         EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nullptr,
+                           reinterpret_cast<const unsigned char*>(key.data()),
+                           reinterpret_cast<const unsigned char*>(nonce.data()),
+                           seal ? 1 : 0) == 1 &&
+         EVP_CipherUpdate(ctx, reinterpret_cast<unsigned char*>(out->data()),
+                          len,
+                          reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size())) == 1;
+}
+
 // AES-256-GCM: base64(nonce || ciphertext || tag).
 absl::StatusOr<std::string> Seal(const std::string& key,
                                  const std::string& plain) {
@@ -53,15 +71,7 @@ absl::StatusOr<std::string> Seal(const std::string& key,
   unsigned char tag[kTagBytes];
   int len = 0;
   int total = 0;
-  if (ctx == nullptr ||
-      EVP_EncryptInit_ex(
-          ctx.get(), EVP_aes_256_gcm(), nullptr,
-          reinterpret_cast<const unsigned char*>(key.data()),
-          reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()),
-                        &len,
-                        reinterpret_cast<const unsigned char*>(plain.data()),
-                        static_cast<int>(plain.size())) != 1) {
+  if (!StartGcm(ctx.get(), /*seal=*/true, key, nonce, plain, &out, &len)) {
     return absl::InternalError("cannot seal the session's credential");
   }
   total = len;
@@ -91,15 +101,7 @@ absl::StatusOr<std::string> Open(const std::string& key,
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   std::string out(cipher.size(), '\0');
   int len = 0;
-  if (ctx == nullptr ||
-      EVP_DecryptInit_ex(
-          ctx.get(), EVP_aes_256_gcm(), nullptr,
-          reinterpret_cast<const unsigned char*>(key.data()),
-          reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()),
-                        &len,
-                        reinterpret_cast<const unsigned char*>(cipher.data()),
-                        static_cast<int>(cipher.size())) != 1 ||
+  if (!StartGcm(ctx.get(), /*seal=*/false, key, nonce, cipher, &out, &len) ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes,
                           tag.data()) != 1) {
     return absl::UnauthenticatedError("the session is unreadable");
