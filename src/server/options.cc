@@ -1,11 +1,13 @@
 #include "server/options.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/client_certs.h"
 
 #include "meshplane/common/status_macros.h"
@@ -34,6 +36,19 @@ absl::Status ParseDuration(absl::string_view flag, const std::string& value,
                absl::StrCat("\"", value,
                             "\" is not a duration such as 30s, 2m, 500ms"));
   }
+  return absl::OkStatus();
+}
+
+// One of `choices`, in any case; `out` gets it in lower case.
+absl::Status ParseChoice(absl::string_view flag, const std::string& value,
+                         const std::vector<absl::string_view>& choices,
+                         std::string* out) {
+  std::string choice = absl::AsciiStrToLower(value);
+  if (std::find(choices.begin(), choices.end(), choice) == choices.end()) {
+    return Bad(flag, absl::StrCat("\"", value, "\" is not one of ",
+                                  absl::StrJoin(choices, ", ")));
+  }
+  *out = std::move(choice);
   return absl::OkStatus();
 }
 
@@ -351,11 +366,8 @@ absl::StatusOr<Options> ParseOptions(
         return Bad(name, "must be between 1m and 720h");
       }
     } else if (name == "http-tls") {
-      std::string mode = absl::AsciiStrToLower(value);
-      if (mode != "auto" && mode != "off") {
-        return Bad(name,
-                   absl::StrCat("\"", value, "\" is not one of auto, off"));
-      }
+      std::string mode;
+      MP_RETURN_IF_ERROR(ParseChoice(name, value, {"auto", "off"}, &mode));
       o.http_tls = mode == "auto";
     } else if (name == "http-cors-origin") {
       // An origin is scheme://host[:port] exactly as a browser sends it in
@@ -385,18 +397,14 @@ absl::StatusOr<Options> ParseOptions(
       if (value.empty()) return Bad(name, "must not be empty");
       o.event_source = value;
     } else if (name == "decision-log") {
-      std::string mode = absl::AsciiStrToLower(value);
-      if (mode != "batched" && mode != "durable") {
-        return Bad(name, absl::StrCat("\"", value,
-                                      "\" is not one of batched, durable"));
-      }
+      std::string mode;
+      MP_RETURN_IF_ERROR(
+          ParseChoice(name, value, {"batched", "durable"}, &mode));
       o.durable_decision_log = mode == "durable";
     } else if (name == "tls-client-auth") {
-      std::string mode = absl::AsciiStrToLower(value);
-      if (mode != "optional" && mode != "require") {
-        return Bad(name, absl::StrCat("\"", value,
-                                      "\" is not one of optional, require"));
-      }
+      std::string mode;
+      MP_RETURN_IF_ERROR(
+          ParseChoice(name, value, {"optional", "require"}, &mode));
       o.tls_client_auth_required = mode == "require";
     } else if (name == "tls-principal") {
       // Checked here too, so that a typo fails before the database wait.
@@ -434,14 +442,9 @@ absl::StatusOr<Options> ParseOptions(
         return Bad(name, "must be at most 5m");
       }
     } else if (name == "log-level") {
-      std::string level = absl::AsciiStrToLower(value);
-      if (level != "trace" && level != "debug" && level != "info" &&
-          level != "warn" && level != "error" && level != "off") {
-        return Bad(name, absl::StrCat("\"", value,
-                                      "\" is not one of trace, debug, info, "
-                                      "warn, error, off"));
-      }
-      o.log_level = level;
+      MP_RETURN_IF_ERROR(ParseChoice(
+          name, value, {"trace", "debug", "info", "warn", "error", "off"},
+          &o.log_level));
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown flag --", name, " (see --help)"));
