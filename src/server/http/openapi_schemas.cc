@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -26,25 +27,6 @@ namespace {
 constexpr const char* kErrorDetailTypes[] = {
     "google.rpc.ErrorInfo", "google.rpc.BadRequest", "google.rpc.RetryInfo",
     "meshplane.v1.PolicyViolations", "meshplane.v1.CompatibilityReport"};
-
-// google.rpc.Code's names, as the "status" of an AIP-193 error spells them.
-constexpr const char* kCodeNames[] = {"OK",
-                                      "CANCELLED",
-                                      "UNKNOWN",
-                                      "INVALID_ARGUMENT",
-                                      "DEADLINE_EXCEEDED",
-                                      "NOT_FOUND",
-                                      "ALREADY_EXISTS",
-                                      "PERMISSION_DENIED",
-                                      "RESOURCE_EXHAUSTED",
-                                      "FAILED_PRECONDITION",
-                                      "ABORTED",
-                                      "OUT_OF_RANGE",
-                                      "UNIMPLEMENTED",
-                                      "INTERNAL",
-                                      "UNAVAILABLE",
-                                      "DATA_LOSS",
-                                      "UNAUTHENTICATED"};
 
 }  // namespace
 
@@ -337,7 +319,11 @@ void Generator::AddErrorSchemas() {
        "message named by `@type` beside it."},
       {"oneOf", std::move(variants)}};
   Json codes = Json::array();
-  for (const char* c : kCodeNames) codes.push_back(c);
+  // google.rpc.Code's names are absl's, number for number (0 to 16).
+  for (int c = 0; c <= static_cast<int>(absl::StatusCode::kUnauthenticated);
+       ++c) {
+    codes.push_back(absl::StatusCodeToString(static_cast<absl::StatusCode>(c)));
+  }
   schemas_["google.rpc.Code"] = {
       {"type", "string"},
       {"description",
