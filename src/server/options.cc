@@ -132,22 +132,6 @@ constexpr TextFlag kTextFlags[] = {
     {"port-file", &Options::port_file},
 };
 
-// The OIDC settings that take any string (checked by OidcAuthenticator).
-struct OidcTextFlag {
-  absl::string_view name;
-  std::string OidcSettings::*field;
-};
-constexpr OidcTextFlag kOidcTextFlags[] = {
-    {"oidc-issuer", &OidcSettings::issuer},
-    {"oidc-audience", &OidcSettings::audience},
-    {"oidc-jwks-file", &OidcSettings::jwks_file},
-    {"oidc-jwks-url", &OidcSettings::jwks_url},
-    {"oidc-principal-claim", &OidcSettings::principal_claim},
-    {"oidc-principal-prefix", &OidcSettings::principal_prefix},
-    {"oidc-groups-claim", &OidcSettings::groups_claim},
-    {"oidc-admin-group", &OidcSettings::admin_group},
-};
-
 // Repeatable: each adds one principal that calls the API.
 struct PrincipalFlag {
   absl::string_view name;
@@ -366,10 +350,6 @@ absl::StatusOr<Options> ParseOptions(
       o.*flag->field = value;
       continue;
     }
-    if (const OidcTextFlag* flag = FindFlag(kOidcTextFlags, name)) {
-      o.oidc.*flag->field = value;
-      continue;
-    }
     if (const PrincipalFlag* flag = FindFlag(kPrincipalFlags, name)) {
       MP_RETURN_IF_ERROR(ParsePrincipal(name, value, &(o.*flag->field)));
       continue;
@@ -433,13 +413,29 @@ absl::StatusOr<Options> ParseOptions(
     } else if (name == "tls-dns-service-domain") {
       MP_RETURN_IF_ERROR(CertificatePrincipals().AddDnsServiceDomain(value));
       o.tls_dns_service_domains.push_back(value);
+    } else if (name == "oidc-issuer") {
+      o.oidc.issuer = value;
+    } else if (name == "oidc-audience") {
+      o.oidc.audience = value;
+    } else if (name == "oidc-jwks-file") {
+      o.oidc.jwks_file = value;
+    } else if (name == "oidc-jwks-url") {
+      o.oidc.jwks_url = value;
     } else if (name == "oidc-jwks-refresh") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.oidc.jwks_refresh));
       if (o.oidc.jwks_refresh < absl::Seconds(10)) {
         return Bad(name, "must be at least 10s");
       }
+    } else if (name == "oidc-principal-claim") {
+      o.oidc.principal_claim = value;
+    } else if (name == "oidc-principal-prefix") {
+      o.oidc.principal_prefix = value;
+    } else if (name == "oidc-groups-claim") {
+      o.oidc.groups_claim = value;
     } else if (name == "oidc-group-team") {
       o.oidc.group_teams.push_back(value);
+    } else if (name == "oidc-admin-group") {
+      o.oidc.admin_group = value;
     } else if (name == "oidc-clock-skew") {
       MP_RETURN_IF_ERROR(ParseDuration(name, value, &o.oidc.clock_skew));
       if (o.oidc.clock_skew > absl::Minutes(5)) {
