@@ -80,19 +80,16 @@ std::vector<std::string> Changes(const CompatibilityReport& r) {
   return out;
 }
 
-class ContractsTest : public ::testing::Test {
+class ContractsTest : public test_util::GovernedRegistryTest {
  protected:
-  ContractsTest()
-      : governance_(store_, authz_, clock_),
-        registry_(store_, authz_, clock_, &governance_),
-        contracts_(store_, authz_, clock_, &governance_) {
-    admin_.principal = {"user:admin", true, {}};
+  ContractsTest() : contracts_(store_, authz_, clock_, &governance_) {
     sam_.principal = {"user:sam", false, {"sales-team"}};
     fin_.principal = {"user:fin", false, {"finance-team"}};
   }
 
   void SetUp() override {
-    ASSERT_OK(governance_.Reload());
+    GovernedRegistryTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_NO_FATAL_FAILURE(test_util::CreateTeams(
         registry_, admin_,
         {{"sales-team", {"user:sam"}}, {"finance-team", {"user:fin"}}}));
@@ -168,13 +165,7 @@ class ContractsTest : public ::testing::Test {
     return out;
   }
 
-  testing::InMemoryStore store_;
-  auth::Authorizer authz_;
-  SimulatedClock clock_;
-  Governance governance_;
-  Registry registry_;
   Contracts contracts_;
-  RequestContext admin_;
   RequestContext sam_;
   RequestContext fin_;
 };
