@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
 #include "tests/e2e/server_test.h"
+#include "tests/testing/pg/contract_on_pg.h"
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -22,20 +22,8 @@ using ::testing::HasSubstr;
 
 constexpr char kOwner[] = "user:owner@example.com";
 
-constexpr char kContract[] = R"(apiVersion: v3.1.0
-kind: DataContract
-id: ID
-version: 1.0.0
-status: active
-servers:
-  - server: local
-    type: postgres
-    host: 127.0.0.1
-    port: PORT
-    database: DB
-    schema: public
-schema:
-  - name: TABLE
+// The schema of the contracts, on table TABLE.
+constexpr char kSchema[] = R"(  - name: TABLE
     properties:
       - {name: id, logicalType: integer, required: true, unique: true}
       - name: status
@@ -78,13 +66,10 @@ class ContractTestCliE2eTest : public ServerE2eTest {
 
   std::string ContractFile(const std::string& table,
                            const std::string& id = "orders") {
-    return File(table + "-" + id + ".odcs.yaml",
-                absl::StrReplaceAll(
-                    kContract,
-                    {{"PORT", absl::StrCat(testing::PgFixture::Get().port())},
-                     {"DB", data_db_},
-                     {"TABLE", table},
-                     {"ID", id}}));
+    return File(
+        table + "-" + id + ".odcs.yaml",
+        testing::ContractOnPrivatePg(
+            id, data_db_, absl::StrReplaceAll(kSchema, {{"TABLE", table}})));
   }
 
   // The CLI as the owner, with libpq's user from the environment as a user

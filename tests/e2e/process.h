@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/unused_port.h"
 #include <sys/types.h>
 
 namespace meshplane::e2e {
@@ -67,7 +68,7 @@ std::string ReadFile(const std::string& path);
 // Writes `text` to `path`; aborts the test binary on failure.
 void WriteFile(const std::string& path, const std::string& text);
 // A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
-int UnusedPort();
+using ::meshplane::testing::UnusedPort;
 
 }  // namespace meshplane::e2e
 

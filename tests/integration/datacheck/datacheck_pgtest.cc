@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/pg/contract_on_pg.h"
 #include "tests/testing/pg/pg_fixture.h"
 #include <pqxx/pqxx>
 
@@ -41,21 +41,7 @@ INSERT INTO weird VALUES ('it''s'), ('say "hi"'), ('''; DROP TABLE t; --');
 )sql";
 
 std::string Contract(const std::string& db) {
-  const std::string port = absl::StrCat(PgFixture::Get().port());
-  return absl::StrReplaceAll(R"(apiVersion: v3.1.0
-kind: DataContract
-id: orders
-version: 1.0.0
-status: active
-servers:
-  - server: local
-    type: postgres
-    host: 127.0.0.1
-    port: PORT
-    database: DB
-    schema: public
-schema:
-  - name: clean
+  return testing::ContractOnPrivatePg("orders", db, R"(  - name: clean
     properties:
       - {name: id, logicalType: integer, required: true, unique: true}
       - name: status
@@ -106,8 +92,7 @@ schema:
           - metric: invalidValues
             mustBe: 1
             arguments: {validValues: ["it's", 'say "hi"', "') OR true --"]}
-)",
-                             {{"PORT", port}, {"DB", db}});
+)");
 }
 
 class DatacheckPgTest : public ::testing::Test {

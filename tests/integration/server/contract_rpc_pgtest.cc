@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/server/server_fixture.h"
+#include "tests/testing/text_edit.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -43,20 +43,10 @@ schema:
         logicalType: string
 )";
 
-std::string Edit(absl::string_view text,
-                 std::vector<std::pair<std::string, std::string>> edits) {
-  std::string out(text);
-  for (const auto& [from, to] : edits) {
-    EXPECT_NE(out.find(from), std::string::npos) << from;
-    out = absl::StrReplaceAll(out, {{from, to}});
-  }
-  return out;
-}
-
 // `amount` narrowed to integer: breaks BACKWARD.
 std::string Narrowed(const std::string& version) {
-  return Edit(kV1, {{"version: 1.0.0", "version: " + version},
-                    {"logicalType: number", "logicalType: integer"}});
+  return EditText(kV1, {{"version: 1.0.0", "version: " + version},
+                        {"logicalType: number", "logicalType: integer"}});
 }
 
 // The CompatibilityReport detail of an error.
@@ -210,9 +200,9 @@ TEST_F(ContractRpcTest, DefaultModeRefusesRemovingAColumnNamingItsConsumers) {
   ASSERT_TRUE(Publish(ana_, std::string(kV1), &first).ok());
   EXPECT_EQ(first.contract().compatibility_mode(), v1::COMPATIBILITY_MODE_FULL);
 
-  const std::string dropped =
-      Edit(kV1, {{"version: 1.0.0", "version: 1.1.0"},
-                 {"      - name: note\n        logicalType: string\n", ""}});
+  const std::string dropped = EditText(
+      kV1, {{"version: 1.0.0", "version: 1.1.0"},
+            {"      - name: note\n        logicalType: string\n", ""}});
   v1::PublishContractResponse out;
   grpc::Status refused = Publish(ci_, dropped, &out);
   ASSERT_THAT(refused, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
@@ -248,7 +238,8 @@ TEST_F(ContractRpcTest, DefaultModeRefusesRemovingAColumnNamingItsConsumers) {
 TEST_F(ContractRpcTest, InvalidDocumentsAndOutsidersAreRefused) {
   v1::PublishContractResponse out;
   grpc::Status bad = Publish(
-      ana_, Edit(kV1, {{"logicalType: number", "logicalType: money"}}), &out);
+      ana_, EditText(kV1, {{"logicalType: number", "logicalType: money"}}),
+      &out);
   ASSERT_THAT(bad, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
   auto fields = FieldViolationsOf(bad);
   ASSERT_THAT(fields, SizeIs(1));
@@ -286,9 +277,9 @@ TEST_F(ContractRpcTest, PublishPoliciesRefuseAndTheDryRunSaysSo) {
   ASSERT_TRUE(fx_->Policies()->CreatePolicy(admin.get(), p, &created).ok());
 
   std::string pii =
-      Edit(kV1, {{"      - name: note\n        logicalType: string\n",
-                  "      - name: note\n        logicalType: string\n"
-                  "        tags: [pii]\n"}});
+      EditText(kV1, {{"      - name: note\n        logicalType: string\n",
+                      "      - name: note\n        logicalType: string\n"
+                      "        tags: [pii]\n"}});
   v1::PublishContractResponse dry;
   ASSERT_TRUE(Publish(ana_, pii, &dry, true).ok());
   EXPECT_FALSE(dry.report().accepted());
@@ -304,9 +295,9 @@ TEST_F(ContractRpcTest, PublishPoliciesRefuseAndTheDryRunSaysSo) {
   ASSERT_TRUE(ReportOf(refused).has_value());
 
   std::string classified =
-      Edit(pii, {{"        tags: [pii]\n",
-                  "        tags: [pii]\n"
-                  "        classification: restricted\n"}});
+      EditText(pii, {{"        tags: [pii]\n",
+                      "        tags: [pii]\n"
+                      "        classification: restricted\n"}});
   EXPECT_TRUE(Publish(ana_, classified, &out).ok());
 }
 
@@ -318,7 +309,7 @@ TEST_F(ContractRpcTest, ReadsComparesAndDeprecates) {
   ASSERT_TRUE(Publish(ana_, std::string(kV1), &out).ok());
   EXPECT_EQ(out.contract().version_count(), 1);
   EXPECT_THAT(
-      Publish(ana_, Edit(kV1, {{"name: Orders", "name: Orderz"}}), &out),
+      Publish(ana_, EditText(kV1, {{"name: Orders", "name: Orderz"}}), &out),
       GrpcIs(grpc::StatusCode::ALREADY_EXISTS));
 
   v1::CheckContractCompatibilityRequest check;

@@ -12,12 +12,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "tests/testing/unused_port.h"
 #include <pqxx/pqxx>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "meshplane/store/postgres_store.h"
@@ -28,24 +26,6 @@ namespace {
 constexpr char kTemplate[] = "meshplane_template";
 
 PgFixture* instance = nullptr;
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (fd < 0 ||
-      bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    std::perror("PgFixture: cannot find a free port");
-    std::abort();
-  }
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -137,9 +117,9 @@ PgFixture::PgFixture() {
     Shutdown();
     std::abort();
   }
-  // A port can be taken between FreePort() and the server's bind: retry.
+  // A port can be taken between UnusedPort() and the server's bind: retry.
   for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
-    port_ = FreePort();
+    port_ = UnusedPort();
     Start();
   }
   if (!running_) {

@@ -49,44 +49,6 @@ inline model::Grant MakeGrant(const std::string& id,
   return g;
 }
 
-inline void ExpectSameAccessRequest(const model::AccessRequest& a,
-                                    const model::AccessRequest& b) {
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.port, b.port);
-  EXPECT_EQ(a.consumer, b.consumer);
-  EXPECT_EQ(a.requester, b.requester);
-  EXPECT_EQ(a.actions, b.actions);
-  EXPECT_EQ(a.purpose, b.purpose);
-  EXPECT_EQ(a.duration, b.duration);
-  EXPECT_EQ(a.state, b.state);
-  EXPECT_EQ(a.decision_json, b.decision_json);
-  EXPECT_EQ(a.grant_id, b.grant_id);
-  EXPECT_EQ(a.reviewer, b.reviewer);
-  EXPECT_EQ(a.review_comment, b.review_comment);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.update_time, b.update_time);
-  EXPECT_EQ(a.expire_time, b.expire_time);
-  EXPECT_EQ(a.revision, b.revision);
-}
-
-inline void ExpectSameGrant(const model::Grant& a, const model::Grant& b) {
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.port, b.port);
-  EXPECT_EQ(a.consumer, b.consumer);
-  EXPECT_EQ(a.actions, b.actions);
-  EXPECT_EQ(a.purpose, b.purpose);
-  EXPECT_EQ(a.access_request_id, b.access_request_id);
-  EXPECT_EQ(a.granted_by, b.granted_by);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.expire_time, b.expire_time);
-  EXPECT_EQ(a.revoke_time, b.revoke_time);
-  EXPECT_EQ(a.revoked_by, b.revoked_by);
-  EXPECT_EQ(a.revoke_reason, b.revoke_reason);
-  EXPECT_EQ(a.revision, b.revision);
-}
-
 // The ids of `items` newest first by (create_time, id), as the stores list
 // access requests and grants.
 template <typename T>

@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/model/expect_same.h"
 #include "tests/testing/store_contract/notification_recorder.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -31,6 +32,14 @@
 
 namespace meshplane::store_contract {
 
+using ::meshplane::testing::ExpectSameAccessRequest;
+using ::meshplane::testing::ExpectSameDomain;
+using ::meshplane::testing::ExpectSameGrant;
+using ::meshplane::testing::ExpectSameObjectives;
+using ::meshplane::testing::ExpectSamePolicy;
+using ::meshplane::testing::ExpectSameProduct;
+using ::meshplane::testing::ExpectSameTeam;
+using ::meshplane::testing::ExpectSameWaiver;
 using ::meshplane::testing::IsOk;
 using ::meshplane::testing::StatusIs;
 using store::LineageDirection;
@@ -142,82 +151,6 @@ inline model::InputPort MakeInputPort(const std::string& id,
                    source.port_id;
   in.deprecated = true;
   return in;
-}
-
-inline void ExpectSameDomain(const model::Domain& a, const model::Domain& b) {
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.display_name, b.display_name);
-  EXPECT_EQ(a.description, b.description);
-  EXPECT_EQ(a.parent_id, b.parent_id);
-  EXPECT_EQ(a.owner_team_id, b.owner_team_id);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.update_time, b.update_time);
-  EXPECT_EQ(a.revision, b.revision);
-}
-
-inline void ExpectSameTeam(const model::Team& a, const model::Team& b) {
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.display_name, b.display_name);
-  EXPECT_EQ(a.description, b.description);
-  EXPECT_EQ(a.members, b.members);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.update_time, b.update_time);
-  EXPECT_EQ(a.revision, b.revision);
-}
-
-inline void ExpectSameObjectives(const model::ServiceLevelObjectives& a,
-                                 const model::ServiceLevelObjectives& b) {
-  EXPECT_EQ(a.availability_percent, b.availability_percent);
-  EXPECT_EQ(a.max_staleness, b.max_staleness);
-  EXPECT_EQ(a.completeness_percent, b.completeness_percent);
-  EXPECT_EQ(a.latency, b.latency);
-}
-
-inline void ExpectSameProduct(const model::DataProduct& a,
-                              const model::DataProduct& b) {
-  EXPECT_EQ(a.domain_id, b.domain_id);
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.display_name, b.display_name);
-  EXPECT_EQ(a.description, b.description);
-  EXPECT_EQ(a.owner_team_id, b.owner_team_id);
-  EXPECT_EQ(a.lifecycle, b.lifecycle);
-  EXPECT_EQ(a.tier, b.tier);
-  EXPECT_EQ(a.classification, b.classification);
-  EXPECT_EQ(a.tags, b.tags);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.sunset_time, b.sunset_time);
-  EXPECT_EQ(a.archetype, b.archetype);
-  EXPECT_EQ(a.odps_document, b.odps_document);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.update_time, b.update_time);
-  EXPECT_EQ(a.revision, b.revision);
-  ASSERT_EQ(a.output_ports.size(), b.output_ports.size()) << a.id;
-  for (size_t i = 0; i < a.output_ports.size(); ++i) {
-    SCOPED_TRACE(absl::StrCat("output_ports[", i, "]"));
-    const auto& x = a.output_ports[i];
-    const auto& y = b.output_ports[i];
-    EXPECT_EQ(x.id, y.id);
-    EXPECT_EQ(x.display_name, y.display_name);
-    EXPECT_EQ(x.type, y.type);
-    EXPECT_EQ(x.server, y.server);
-    EXPECT_EQ(x.location, y.location);
-    EXPECT_EQ(x.description, y.description);
-    EXPECT_EQ(x.contract_id, y.contract_id);
-    EXPECT_EQ(x.deprecated, y.deprecated);
-    ExpectSameObjectives(x.objectives, y.objectives);
-  }
-  ASSERT_EQ(a.input_ports.size(), b.input_ports.size()) << a.id;
-  for (size_t i = 0; i < a.input_ports.size(); ++i) {
-    SCOPED_TRACE(absl::StrCat("input_ports[", i, "]"));
-    EXPECT_EQ(a.input_ports[i].id, b.input_ports[i].id);
-    EXPECT_EQ(a.input_ports[i].source, b.input_ports[i].source);
-    EXPECT_EQ(a.input_ports[i].description, b.input_ports[i].description);
-    EXPECT_EQ(a.input_ports[i].deprecated, b.input_ports[i].deprecated);
-  }
 }
 
 template <typename Factory>

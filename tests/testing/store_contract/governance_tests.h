@@ -50,38 +50,6 @@ inline model::Waiver MakeWaiver(const model::PolicyKey& policy,
   return w;
 }
 
-inline void ExpectSamePolicy(const model::Policy& a, const model::Policy& b) {
-  EXPECT_EQ(a.domain_id, b.domain_id);
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.display_name, b.display_name);
-  EXPECT_EQ(a.description, b.description);
-  EXPECT_EQ(a.triggers, b.triggers);
-  EXPECT_EQ(a.condition, b.condition);
-  EXPECT_EQ(a.effect, b.effect);
-  EXPECT_EQ(a.enforcement, b.enforcement);
-  EXPECT_EQ(a.message, b.message);
-  EXPECT_EQ(a.message_expression, b.message_expression);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.owner_team_id, b.owner_team_id);
-  EXPECT_EQ(a.waivable, b.waivable);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.update_time, b.update_time);
-  EXPECT_EQ(a.revision, b.revision);
-}
-
-inline void ExpectSameWaiver(const model::Waiver& a, const model::Waiver& b) {
-  EXPECT_EQ(a.policy, b.policy);
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.resource, b.resource);
-  EXPECT_EQ(a.reason, b.reason);
-  EXPECT_EQ(a.expire_time, b.expire_time);
-  EXPECT_EQ(a.created_by, b.created_by);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.policy_revision, b.policy_revision);
-}
-
 TYPED_TEST_P(StoreContractTest, PolicyRoundTripAndInsertErrors) {
   ASSERT_OK(this->Insert(MakeTeam("gov")));
   ASSERT_OK(this->Insert(MakeDomain("sales", "gov")));

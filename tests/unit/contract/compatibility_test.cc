@@ -10,11 +10,14 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/text_edit.h"
 
 #include "meshplane/contract/validate.h"
 
 namespace meshplane::contract {
 namespace {
+
+using ::meshplane::testing::EditText;
 
 constexpr absl::string_view kBase = R"(apiVersion: v3.1.0
 kind: DataContract
@@ -71,10 +74,7 @@ Document Load(absl::string_view text) {
 }
 
 std::string Edit(absl::string_view from, absl::string_view to) {
-  std::string out(kBase);
-  EXPECT_TRUE(absl::StrContains(out, from)) << from;
-  out = absl::StrReplaceAll(out, {{from, to}});
-  return out;
+  return EditText(kBase, {{std::string(from), std::string(to)}});
 }
 
 // One rule: an edit of kBase (or of `base`, itself an edit of kBase), the
@@ -96,8 +96,7 @@ struct Rule {
 
 std::string EditOf(const std::string& base, absl::string_view from,
                    absl::string_view to) {
-  EXPECT_TRUE(absl::StrContains(base, from)) << from;
-  return absl::StrReplaceAll(base, {{from, to}});
+  return EditText(base, {{std::string(from), std::string(to)}});
 }
 
 // The servers block some rows start from.
@@ -534,7 +533,7 @@ TEST(CompatibilityTest, CheckRefusesBreakingMinorBumpAndAcceptsMajor) {
   EXPECT_EQ(v->required_bump, Bump::kMajor);
   EXPECT_FALSE(v->version_satisfied);
   EXPECT_EQ(v->suggested_version, "2.0.0");
-  EXPECT_THAT(v->version_message, testing::HasSubstr("2.0.0"));
+  EXPECT_THAT(v->version_message, ::testing::HasSubstr("2.0.0"));
 
   Document major = minor;
   major.version = "2.0.0";

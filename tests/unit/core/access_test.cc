@@ -36,12 +36,9 @@ using State = model::AccessRequestState;
 constexpr char kPort[] =
     "domains/sales/dataProducts/orders/outputPorts/orders-v1";
 
-class AccessTest : public ::testing::Test {
+class AccessTest : public test_util::GovernedRegistryTest {
  protected:
-  AccessTest()
-      : governance_(store_, authz_, clock_),
-        registry_(store_, authz_, clock_, &governance_) {
-    admin_.principal = {"user:admin", true, {}};
+  AccessTest() {
     owner_.principal = {"user:olga", false, {"sales-eng"}};
     ana_.principal = {"user:ana", false, {"analysts"}};
     eve_.principal = {"user:eve", false, {}};
@@ -49,7 +46,8 @@ class AccessTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    ASSERT_OK(governance_.Reload());
+    GovernedRegistryTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_NO_FATAL_FAILURE(
         test_util::CreateTeams(registry_, admin_,
                                {{"sales-eng", {"user:olga"}},
@@ -113,13 +111,8 @@ class AccessTest : public ::testing::Test {
     ASSERT_OK(governance_.CreatePolicy(admin_, p).status());
   }
 
-  testing::InMemoryStore store_;
-  auth::Authorizer authz_;
-  SimulatedClock clock_;
-  Governance governance_;
-  Registry registry_;
   std::unique_ptr<Access> access_;
-  RequestContext admin_, owner_, ana_, eve_, enforcer_;
+  RequestContext owner_, ana_, eve_, enforcer_;
 };
 
 TEST_F(AccessTest, WithoutAnApprovalPolicyAccessIsGrantedAtOnce) {

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "tests/testing/alias_bomb.h"
 #include "tests/testing/matchers/status_matchers.h"
 #include "tests/testing/memstore/in_memory_store.h"
+#include "tests/testing/text_edit.h"
 #include "tests/unit/core/core_test_util.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -25,6 +25,7 @@
 namespace meshplane::core {
 namespace {
 
+using ::meshplane::testing::EditText;
 using ::meshplane::testing::IsOk;
 using ::meshplane::testing::StatusIs;
 using ::testing::ElementsAre;
@@ -53,32 +54,22 @@ schema:
       - {name: note, logicalType: string}
 )";
 
-std::string Edit(absl::string_view text,
-                 std::vector<std::pair<std::string, std::string>> edits) {
-  std::string out(text);
-  for (const auto& [from, to] : edits) {
-    EXPECT_NE(out.find(from), std::string::npos) << from;
-    out = absl::StrReplaceAll(out, {{from, to}});
-  }
-  return out;
-}
-
 // 1.1.0 adds an optional property: compatible.
 std::string V110() {
-  return Edit(kV1, {{"version: 1.0.0", "version: 1.1.0"},
-                    {"      - {name: note, logicalType: string}\n",
-                     "      - {name: note, logicalType: string}\n"
-                     "      - {name: currency, logicalType: string}\n"}});
+  return EditText(kV1, {{"version: 1.0.0", "version: 1.1.0"},
+                        {"      - {name: note, logicalType: string}\n",
+                         "      - {name: note, logicalType: string}\n"
+                         "      - {name: currency, logicalType: string}\n"}});
 }
 
 // `version` removes `note`: breaking under BACKWARD... no: a removal breaks
 // FORWARD (old consumers lose a promised column); BACKWARD is broken by a
 // new required property. This one does both.
 std::string Breaking(const std::string& version) {
-  return Edit(kV1, {{"version: 1.0.0", "version: " + version},
-                    {"      - {name: note, logicalType: string}\n",
-                     "      - {name: region, logicalType: string, "
-                     "required: true}\n"}});
+  return EditText(kV1, {{"version: 1.0.0", "version: " + version},
+                        {"      - {name: note, logicalType: string}\n",
+                         "      - {name: region, logicalType: string, "
+                         "required: true}\n"}});
 }
 
 std::vector<std::string> Changes(const CompatibilityReport& r) {
@@ -89,19 +80,16 @@ std::vector<std::string> Changes(const CompatibilityReport& r) {
   return out;
 }
 
-class ContractsTest : public ::testing::Test {
+class ContractsTest : public test_util::GovernedRegistryTest {
  protected:
-  ContractsTest()
-      : governance_(store_, authz_, clock_),
-        registry_(store_, authz_, clock_, &governance_),
-        contracts_(store_, authz_, clock_, &governance_) {
-    admin_.principal = {"user:admin", true, {}};
+  ContractsTest() : contracts_(store_, authz_, clock_, &governance_) {
     sam_.principal = {"user:sam", false, {"sales-team"}};
     fin_.principal = {"user:fin", false, {"finance-team"}};
   }
 
   void SetUp() override {
-    ASSERT_OK(governance_.Reload());
+    GovernedRegistryTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_NO_FATAL_FAILURE(test_util::CreateTeams(
         registry_, admin_,
         {{"sales-team", {"user:sam"}}, {"finance-team", {"user:fin"}}}));
@@ -177,13 +165,7 @@ class ContractsTest : public ::testing::Test {
     return out;
   }
 
-  testing::InMemoryStore store_;
-  auth::Authorizer authz_;
-  SimulatedClock clock_;
-  Governance governance_;
-  Registry registry_;
   Contracts contracts_;
-  RequestContext admin_;
   RequestContext sam_;
   RequestContext fin_;
 };
@@ -221,8 +203,9 @@ TEST_F(ContractsTest, FirstVersionCreatesTheContractForTheDocumentsProduct) {
 }
 
 TEST_F(ContractsTest, InvalidDocumentNamesEveryIssueByPathAndLine) {
-  std::string bad = Edit(kV1, {{"logicalType: number", "logicalType: money"},
-                               {"status: active\n", ""}});
+  std::string bad =
+      EditText(kV1, {{"logicalType: number", "logicalType: money"},
+                     {"status: active\n", ""}});
   auto r = Publish(sam_, bad);
   ASSERT_THAT(r.status(), StatusIs(Code::kInvalidArgument));
   std::vector<std::string> fields;
@@ -235,9 +218,9 @@ TEST_F(ContractsTest, InvalidDocumentNamesEveryIssueByPathAndLine) {
                   "yaml.status", "yaml.schema[0].properties[1].logicalType"));
   EXPECT_THAT(Publish(sam_, "a: [").status(),
               StatusIs(Code::kInvalidArgument, "invalid YAML"));
-  EXPECT_THAT(
-      Publish(sam_, Edit(kV1, {{"version: 1.0.0", "version: v1"}})).status(),
-      StatusIs(Code::kInvalidArgument, "yaml.version"));
+  EXPECT_THAT(Publish(sam_, EditText(kV1, {{"version: 1.0.0", "version: v1"}}))
+                  .status(),
+              StatusIs(Code::kInvalidArgument, "yaml.version"));
   EXPECT_THAT(Publish(sam_, "").status(), StatusIs(Code::kInvalidArgument));
   EXPECT_THAT(Publish(sam_, std::string(kV1), "SIDEWAYS").status(),
               StatusIs(Code::kInvalidArgument, "compatibility_mode"));
@@ -250,7 +233,7 @@ TEST_F(ContractsTest, OnlyTheProductsOwnersPublishAndTheProductMustExist) {
   EXPECT_THAT(Publish(fin_, std::string(kV1)).status(),
               StatusIs(Code::kPermissionDenied));
   PublishRequest r;
-  r.yaml = Edit(kV1, {{"dataProduct: orders\n", ""}});
+  r.yaml = EditText(kV1, {{"dataProduct: orders\n", ""}});
   EXPECT_THAT(contracts_.Publish(sam_, r).status(),
               StatusIs(Code::kInvalidArgument, "data_product"));
   r.product = model::ProductKey{"sales", "missing"};
@@ -302,7 +285,8 @@ TEST_F(ContractsTest, RefusesWhoMayNotPublishBeforeReadingTheDocument) {
 
 TEST_F(ContractsTest, CompatibleChangeNeedsAMinorBump) {
   ASSERT_OK(Publish(sam_, std::string(kV1)).status());
-  std::string patch_only = Edit(V110(), {{"version: 1.1.0", "version: 1.0.1"}});
+  std::string patch_only =
+      EditText(V110(), {{"version: 1.1.0", "version: 1.0.1"}});
   auto refused = Publish(sam_, patch_only);
   ASSERT_THAT(refused.status(), StatusIs(Code::kFailedPrecondition, "minor"));
   EXPECT_EQ(GetReason(refused.status()), "CONTRACT_VERSION_BUMP");
@@ -389,8 +373,8 @@ TEST_F(ContractsTest, DefaultModeRefusalNamesTheConsumersARemovalBreaks) {
   ASSERT_OK(GrantOrdersRead("00000000-0000-4000-8000-000000000001",
                             "team:finance-team"));
   std::string dropped =
-      Edit(kV1, {{"version: 1.0.0", "version: 1.1.0"},
-                 {"      - {name: note, logicalType: string}\n", ""}});
+      EditText(kV1, {{"version: 1.0.0", "version: 1.1.0"},
+                     {"      - {name: note, logicalType: string}\n", ""}});
   auto refused = Publish(sam_, dropped);
   ASSERT_THAT(refused.status(), StatusIs(Code::kFailedPrecondition, "major"));
   EXPECT_THAT(std::string(refused.status().message()),
@@ -400,7 +384,8 @@ TEST_F(ContractsTest, DefaultModeRefusalNamesTheConsumersARemovalBreaks) {
                         "team:finance-team via "
                         "grants/00000000-0000-4000-8000-000000000001"));
   // A compatible change's refusal (too small a bump) names no consumer.
-  std::string patch_only = Edit(V110(), {{"version: 1.1.0", "version: 1.0.1"}});
+  std::string patch_only =
+      EditText(V110(), {{"version: 1.1.0", "version: 1.0.1"}});
   auto minor = Publish(sam_, patch_only);
   ASSERT_THAT(minor.status(), StatusIs(Code::kFailedPrecondition, "minor"));
   EXPECT_THAT(std::string(minor.status().message()),
@@ -424,7 +409,7 @@ TEST_F(ContractsTest, ValidateOnlyReportsAndWritesNothing) {
   EXPECT_EQ(c.version_count, 1);
   EXPECT_EQ(EventTypes(), events);
   // A dry run of a new contract writes nothing either.
-  std::string other = Edit(kV1, {{"id: orders-contract", "id: other"}});
+  std::string other = EditText(kV1, {{"id: orders-contract", "id: other"}});
   ASSERT_OK(Publish(DryRun(sam_), other).status());
   EXPECT_THAT(contracts_.GetContract(sam_, "other").status(),
               StatusIs(Code::kNotFound));
@@ -441,12 +426,12 @@ TEST_F(ContractsTest, VersionsAreImmutable) {
               ElementsAre(HasSubstr("nothing changed")));
   EXPECT_THAT(EventTypes(), SizeIs(1));
   // Other content under the same version is refused.
-  std::string changed = Edit(kV1, {{"name: Orders", "name: Orders 2"}});
+  std::string changed = EditText(kV1, {{"name: Orders", "name: Orders 2"}});
   EXPECT_THAT(Publish(sam_, changed).status(),
               StatusIs(Code::kAlreadyExists, "immutable"));
   // And an older version than the latest is not a new version.
   ASSERT_OK(Publish(sam_, V110()).status());
-  std::string older = Edit(kV1, {{"version: 1.0.0", "version: 1.0.5"}});
+  std::string older = EditText(kV1, {{"version: 1.0.0", "version: 1.0.5"}});
   EXPECT_THAT(Publish(sam_, older).status(),
               StatusIs(Code::kFailedPrecondition));
 }
@@ -457,10 +442,10 @@ TEST_F(ContractsTest, TransitiveModesCompareWithEveryEarlierVersion) {
   // against 2.0.0 a new required property, against 1.0.0 `required` added.
   ASSERT_OK(Publish(sam_, std::string(kV1), "FORWARD_TRANSITIVE").status());
   std::string v2 =
-      Edit(kV1, {{"version: 1.0.0", "version: 2.0.0"},
-                 {"      - {name: note, logicalType: string}\n", ""}});
+      EditText(kV1, {{"version: 1.0.0", "version: 2.0.0"},
+                     {"      - {name: note, logicalType: string}\n", ""}});
   ASSERT_OK(Publish(sam_, v2).status());
-  std::string v21 = Edit(kV1, {{"version: 1.0.0", "version: 2.1.0"}});
+  std::string v21 = EditText(kV1, {{"version: 1.0.0", "version: 2.1.0"}});
   ASSERT_OK_AND_ASSIGN(auto report,
                        contracts_.CheckCompatibility(sam_, v21, "", ""));
   EXPECT_EQ(report.mode, "FORWARD_TRANSITIVE");
@@ -478,7 +463,8 @@ TEST_F(ContractsTest, TransitiveModesCompareWithEveryEarlierVersion) {
   ASSERT_OK_AND_ASSIGN(
       auto fresh,
       contracts_.CheckCompatibility(
-          fin_, Edit(kV1, {{"id: orders-contract", "id: new-one"}}), "", ""));
+          fin_, EditText(kV1, {{"id: orders-contract", "id: new-one"}}), "",
+          ""));
   EXPECT_THAT(fresh.compared_versions, IsEmpty());
   EXPECT_TRUE(fresh.accepted);
 }
@@ -495,9 +481,10 @@ TEST_F(ContractsTest, PublishPoliciesDecideAndAreReported) {
   p.message = "a contract states its purpose";
   p.owner_team_id = "finance-team";
   ASSERT_OK(governance_.CreatePolicy(admin_, p).status());
-  std::string no_purpose = Edit(kV1, {{"description:\n  purpose: Every order, "
-                                       "one row each.\n",
-                                       ""}});
+  std::string no_purpose =
+      EditText(kV1, {{"description:\n  purpose: Every order, "
+                      "one row each.\n",
+                      ""}});
   auto refused = Publish(sam_, no_purpose);
   ASSERT_THAT(refused.status(), StatusIs(Code::kFailedPrecondition,
                                          "a contract states its purpose"));

@@ -1,5 +1,6 @@
-// What the core's unit tests share: seeding a registry with teams and
-// domains, and reading back what a store recorded.
+// What the core's unit tests share: a governed registry over an in-memory
+// store, seeding it with teams and domains, and reading back what a store
+// recorded.
 #ifndef MESHPLANE_TESTS_UNIT_CORE_CORE_TEST_UTIL_H_
 #define MESHPLANE_TESTS_UNIT_CORE_CORE_TEST_UTIL_H_
 
@@ -8,10 +9,14 @@
 #include <vector>
 
 #include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/memstore/in_memory_store.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "meshplane/auth/authorizer.h"
+#include "meshplane/common/clock.h"
 #include "meshplane/core/context.h"
+#include "meshplane/core/governance.h"
 #include "meshplane/core/registry.h"
 #include "meshplane/model/audit.h"
 #include "meshplane/store/store.h"
@@ -64,6 +69,28 @@ inline std::vector<model::Event> ReadEvents(store::Store& store) {
   EXPECT_THAT(events, testing::IsOk());
   return events.ok() ? *events : std::vector<model::Event>{};
 }
+
+// A registry whose writes go through a Governance, both over one in-memory
+// store and a simulated clock, and admin_, a platform admin. SetUp loads the
+// policies; a fixture that overrides it calls it first and stops on a fatal
+// failure.
+class GovernedRegistryTest : public ::testing::Test {
+ protected:
+  GovernedRegistryTest()
+      : governance_(store_, authz_, clock_),
+        registry_(store_, authz_, clock_, &governance_) {
+    admin_.principal = {"user:admin", true, {}};
+  }
+
+  void SetUp() override { ASSERT_OK(governance_.Reload()); }
+
+  testing::InMemoryStore store_;
+  auth::Authorizer authz_;
+  SimulatedClock clock_;
+  Governance governance_;
+  Registry registry_;
+  RequestContext admin_;
+};
 
 }  // namespace meshplane::core::test_util
 

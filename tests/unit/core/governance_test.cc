@@ -37,16 +37,11 @@ std::vector<std::string> Names(const std::vector<PolicyViolationDetail>& v) {
   return out;
 }
 
-class GovernanceTest : public ::testing::Test {
+class GovernanceTest : public test_util::GovernedRegistryTest {
  protected:
-  GovernanceTest()
-      : governance_(store_, authz_, clock_),
-        registry_(store_, authz_, clock_, &governance_) {
-    admin_.principal = {"user:admin", true, {}};
-  }
-
   void SetUp() override {
-    ASSERT_OK(governance_.Reload());
+    GovernedRegistryTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_NO_FATAL_FAILURE(
         test_util::CreateTeams(registry_, admin_,
                                {{"governance", {"user:gina"}},
@@ -100,12 +95,6 @@ class GovernanceTest : public ::testing::Test {
     return registry_.CreateDataProduct(ctx, p);
   }
 
-  testing::InMemoryStore store_;
-  auth::Authorizer authz_;
-  SimulatedClock clock_;
-  Governance governance_;
-  Registry registry_;
-  RequestContext admin_;
   RequestContext sam_;
   RequestContext gina_;
 };

@@ -4,6 +4,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/model/expect_same.h"
 
 #include "meshplane/model/access.h"
 #include "meshplane/model/json.h"
@@ -11,6 +12,8 @@
 namespace meshplane::model {
 namespace {
 
+using ::meshplane::testing::ExpectSameAccessRequest;
+using ::meshplane::testing::ExpectSameGrant;
 using ::meshplane::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -56,43 +59,6 @@ Grant SampleGrant() {
   return g;
 }
 
-void ExpectSameRequest(const AccessRequest& a, const AccessRequest& b) {
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.port, b.port);
-  EXPECT_EQ(a.consumer, b.consumer);
-  EXPECT_EQ(a.requester, b.requester);
-  EXPECT_EQ(a.actions, b.actions);
-  EXPECT_EQ(a.purpose, b.purpose);
-  EXPECT_EQ(a.duration, b.duration);
-  EXPECT_EQ(a.state, b.state);
-  EXPECT_EQ(a.decision_json, b.decision_json);
-  EXPECT_EQ(a.grant_id, b.grant_id);
-  EXPECT_EQ(a.reviewer, b.reviewer);
-  EXPECT_EQ(a.review_comment, b.review_comment);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.update_time, b.update_time);
-  EXPECT_EQ(a.expire_time, b.expire_time);
-  EXPECT_EQ(a.revision, b.revision);
-}
-
-void ExpectSameGrant(const Grant& a, const Grant& b) {
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.port, b.port);
-  EXPECT_EQ(a.consumer, b.consumer);
-  EXPECT_EQ(a.actions, b.actions);
-  EXPECT_EQ(a.purpose, b.purpose);
-  EXPECT_EQ(a.access_request_id, b.access_request_id);
-  EXPECT_EQ(a.granted_by, b.granted_by);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.expire_time, b.expire_time);
-  EXPECT_EQ(a.revoke_time, b.revoke_time);
-  EXPECT_EQ(a.revoked_by, b.revoked_by);
-  EXPECT_EQ(a.revoke_reason, b.revoke_reason);
-  EXPECT_EQ(a.revision, b.revision);
-}
-
 TEST(AccessJsonTest, RequestRoundTrips) {
   AccessRequest r = SampleRequest();
   std::string json = ToJson(r);
@@ -115,7 +81,7 @@ TEST(AccessJsonTest, RequestRoundTrips) {
   EXPECT_THAT(json, HasSubstr(R"("etag":"3")"));
   absl::StatusOr<AccessRequest> back = AccessRequestFromJson(json);
   ASSERT_TRUE(back.ok()) << back.status();
-  ExpectSameRequest(*back, r);
+  ExpectSameAccessRequest(*back, r);
   EXPECT_EQ(ToJson(*back), json);
 }
 
@@ -158,7 +124,7 @@ TEST(AccessJsonTest, RequestDefaultsRoundTrip) {
   EXPECT_THAT(json, HasSubstr(R"("state":"PENDING")"));
   absl::StatusOr<AccessRequest> back = AccessRequestFromJson(json);
   ASSERT_TRUE(back.ok()) << back.status();
-  ExpectSameRequest(*back, r);
+  ExpectSameAccessRequest(*back, r);
   EXPECT_EQ(back->expire_time, absl::InfiniteFuture());
 }
 

@@ -1,6 +1,7 @@
 #include "meshplane/model/json.h"
 
 #include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/model/expect_same.h"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -52,47 +53,10 @@ DataProduct FullProduct() {
   return p;
 }
 
+// The JSON forms agree, and so does every field, whatever JSON carries.
 void ExpectSame(const DataProduct& a, const DataProduct& b) {
   EXPECT_EQ(ToJson(a), ToJson(b));
-  EXPECT_EQ(a.domain_id, b.domain_id);
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.display_name, b.display_name);
-  EXPECT_EQ(a.description, b.description);
-  EXPECT_EQ(a.owner_team_id, b.owner_team_id);
-  EXPECT_EQ(a.lifecycle, b.lifecycle);
-  EXPECT_EQ(a.tier, b.tier);
-  EXPECT_EQ(a.classification, b.classification);
-  EXPECT_EQ(a.tags, b.tags);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.sunset_time, b.sunset_time);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.update_time, b.update_time);
-  EXPECT_EQ(a.revision, b.revision);
-  ASSERT_EQ(a.output_ports.size(), b.output_ports.size());
-  for (size_t i = 0; i < a.output_ports.size(); ++i) {
-    const auto& x = a.output_ports[i];
-    const auto& y = b.output_ports[i];
-    EXPECT_EQ(x.id, y.id);
-    EXPECT_EQ(x.display_name, y.display_name);
-    EXPECT_EQ(x.type, y.type);
-    EXPECT_EQ(x.server, y.server);
-    EXPECT_EQ(x.location, y.location);
-    EXPECT_EQ(x.description, y.description);
-    EXPECT_EQ(x.contract_id, y.contract_id);
-    EXPECT_EQ(x.objectives.availability_percent,
-              y.objectives.availability_percent);
-    EXPECT_EQ(x.objectives.max_staleness, y.objectives.max_staleness);
-    EXPECT_EQ(x.objectives.completeness_percent,
-              y.objectives.completeness_percent);
-    EXPECT_EQ(x.objectives.latency, y.objectives.latency);
-  }
-  ASSERT_EQ(a.input_ports.size(), b.input_ports.size());
-  for (size_t i = 0; i < a.input_ports.size(); ++i) {
-    EXPECT_EQ(a.input_ports[i].id, b.input_ports[i].id);
-    EXPECT_EQ(a.input_ports[i].source, b.input_ports[i].source);
-    EXPECT_EQ(a.input_ports[i].description, b.input_ports[i].description);
-  }
+  ::meshplane::testing::ExpectSameProduct(a, b);
 }
 
 TEST(JsonTest, DataProductRoundTripsEveryField) {

@@ -1,5 +1,6 @@
 // Policy and waiver names and their JSON forms.
 #include "tests/testing/matchers/status_matchers.h"
+#include "tests/testing/model/expect_same.h"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,8 @@
 namespace meshplane::model {
 namespace {
 
+using ::meshplane::testing::ExpectSamePolicy;
+using ::meshplane::testing::ExpectSameWaiver;
 using ::meshplane::testing::StatusIs;
 
 Policy FullPolicy() {
@@ -31,26 +34,6 @@ Policy FullPolicy() {
   p.create_time = absl::FromUnixMicros(1767225600123456);
   p.update_time = absl::FromUnixMicros(1767225600999999);
   return p;
-}
-
-void ExpectSamePolicy(const Policy& a, const Policy& b) {
-  EXPECT_EQ(a.domain_id, b.domain_id);
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.uid, b.uid);
-  EXPECT_EQ(a.display_name, b.display_name);
-  EXPECT_EQ(a.description, b.description);
-  EXPECT_EQ(a.triggers, b.triggers);
-  EXPECT_EQ(a.condition, b.condition);
-  EXPECT_EQ(a.effect, b.effect);
-  EXPECT_EQ(a.enforcement, b.enforcement);
-  EXPECT_EQ(a.message, b.message);
-  EXPECT_EQ(a.message_expression, b.message_expression);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.owner_team_id, b.owner_team_id);
-  EXPECT_EQ(a.waivable, b.waivable);
-  EXPECT_EQ(a.revision, b.revision);
-  EXPECT_EQ(a.create_time, b.create_time);
-  EXPECT_EQ(a.update_time, b.update_time);
 }
 
 TEST(PolicyNameTest, GlobalAndDomainPolicies) {
@@ -139,15 +122,7 @@ TEST(WaiverJsonTest, RoundTripsEveryField) {
     EXPECT_EQ(j["policy_revision"], 3);
     absl::StatusOr<Waiver> back = WaiverFromJson(json);
     ASSERT_TRUE(back.ok()) << back.status();
-    EXPECT_EQ(back->policy, w.policy);
-    EXPECT_EQ(back->id, w.id);
-    EXPECT_EQ(back->uid, w.uid);
-    EXPECT_EQ(back->resource, w.resource);
-    EXPECT_EQ(back->reason, w.reason);
-    EXPECT_EQ(back->expire_time, w.expire_time);
-    EXPECT_EQ(back->created_by, w.created_by);
-    EXPECT_EQ(back->create_time, w.create_time);
-    EXPECT_EQ(back->policy_revision, w.policy_revision);
+    ExpectSameWaiver(*back, w);
   }
 }
 
