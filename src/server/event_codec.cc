@@ -6,6 +6,11 @@
 
 namespace meshplane::server {
 
+absl::StatusOr<std::string> WebhookIdFromName(absl::string_view field,
+                                              absl::string_view name) {
+  return codec_internal::WithField(field, model::ParseWebhookName(field, name));
+}
+
 using codec_internal::IsSet;
 
 absl::StatusOr<v1::Event> EncodeEvent(const model::Event& e) {

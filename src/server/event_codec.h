@@ -4,7 +4,10 @@
 #ifndef MESHPLANE_SERVER_EVENT_CODEC_H_
 #define MESHPLANE_SERVER_EVENT_CODEC_H_
 
+#include <string>
+
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "server/common_codec.h"
 
 #include "meshplane/model/audit.h"
@@ -12,6 +15,11 @@
 #include "meshplane/v1/events.pb.h"
 
 namespace meshplane::server {
+
+// The webhook id of `name` ("webhooks/{webhook}"); INVALID_ARGUMENT with a
+// field violation of `field` otherwise.
+absl::StatusOr<std::string> WebhookIdFromName(absl::string_view field,
+                                              absl::string_view name);
 
 // The JSON images become Structs; a malformed image (a bug upstream) is
 // INTERNAL.

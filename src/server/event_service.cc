@@ -104,7 +104,7 @@ class EventServiceImpl final : public v1::EventService::Service {
                           const v1::GetWebhookRequest* request,
                           v1::Webhook* response) override {
     return RunNamed(
-        runner_, context, *request, model::ParseWebhookName,
+        runner_, context, *request, WebhookIdFromName,
         [&](const core::RequestContext& ctx, const std::string& id) {
           return webhooks_.Get(ctx, id);
         },
@@ -126,7 +126,7 @@ class EventServiceImpl final : public v1::EventService::Service {
                              const v1::DeleteWebhookRequest* request,
                              google::protobuf::Empty* /*response*/) override {
     return RunDelete(
-        runner_, context, *request, model::ParseWebhookName,
+        runner_, context, *request, WebhookIdFromName,
         [&](const core::RequestContext& ctx, const std::string& id) {
           return webhooks_.Delete(ctx, id);
         });
@@ -139,8 +139,8 @@ class EventServiceImpl final : public v1::EventService::Service {
     return runner_.Run(
         context, *request,
         [&](const core::RequestContext& ctx) -> absl::Status {
-          MP_ASSIGN_OR_RETURN(std::string id, model::ParseWebhookName(
-                                                  "parent", request->parent()));
+          MP_ASSIGN_OR_RETURN(std::string id,
+                              WebhookIdFromName("parent", request->parent()));
           MP_ASSIGN_OR_RETURN(core::ListQuery query, ListQueryOf(*request));
           MP_ASSIGN_OR_RETURN(auto page,
                               webhooks_.ListDeliveries(ctx, id, query));

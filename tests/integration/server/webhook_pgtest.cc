@@ -31,6 +31,7 @@
 namespace meshplane {
 namespace {
 
+using testing::FieldViolationsOf;
 using testing::ServerFixture;
 using testing::ServerFixtureOptions;
 
@@ -357,6 +358,17 @@ TEST(WebhookTest, TheApiValidatesAuthorizesAndDeletes) {
       EXPECT_NE(s.error_message().find(field), std::string::npos)
           << field << " in " << s.error_message();
     }
+  }
+  // A malformed name is refused with a field violation naming its field.
+  {
+    v1::GetWebhookRequest g;
+    g.set_name("webhooks/Not Valid");
+    auto ctx = fx->AdminContext();
+    grpc::Status s = fx->Events()->GetWebhook(ctx.get(), g, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    auto violations = FieldViolationsOf(s);
+    ASSERT_EQ(violations.size(), 1u) << s.error_message();
+    EXPECT_EQ(violations[0].field, "name");
   }
   // validate_only writes nothing.
   {

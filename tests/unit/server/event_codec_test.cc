@@ -7,6 +7,21 @@
 namespace meshplane::server {
 namespace {
 
+// Like every other resource name, a malformed webhook name is refused with
+// a field violation of the field it came from, so that API clients (and
+// the REST error body) can point at it.
+TEST(CodecTest, WebhookNamesCarryFieldViolations) {
+  auto id = WebhookIdFromName("parent", "webhooks/Not Valid");
+  ASSERT_THAT(id, StatusIs(absl::StatusCode::kInvalidArgument, "parent"));
+  EXPECT_THAT(GetFieldViolations(id.status()),
+              ElementsAre(ViolationOf("parent")));
+  EXPECT_THAT(WebhookIdFromName("name", "teams/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "name"));
+  ASSERT_OK_AND_ASSIGN(std::string ok,
+                       WebhookIdFromName("name", "webhooks/orders-hook"));
+  EXPECT_EQ(ok, "orders-hook");
+}
+
 TEST(CodecTest, AuditRecordImagesBecomeStructs) {
   model::AuditRecord r;
   r.sequence = 12;
